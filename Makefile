@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`. Each installs what it needs into .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck unit clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MentorBot needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: the bot's main job on the embedded SQLite default (the console, with a demo community)
+run: $(STAMP)
+	$(BIN)/mentorbot console --demo
+
+## test: lint, type checks and the whole test suite (PostgreSQL tests skip with a reason if it is down)
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src adapters tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

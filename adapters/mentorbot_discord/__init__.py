@@ -1,0 +1,1 @@
+"""MentorBot's discord adapter."""

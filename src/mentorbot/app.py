@@ -1,0 +1,56 @@
+"""The composition root: settings in, a ready `MentorBot` out, and the timer loop every process runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from mentorbot.bot import MentorBot
+from mentorbot.clock import Clock, SystemClock
+from mentorbot.library import Library
+from mentorbot.replies import Notification
+from mentorbot.settings import Settings
+from mentorbot.storage.store import Store
+
+log = logging.getLogger("mentorbot")
+
+Deliver = Callable[[Sequence[Notification]], Awaitable[None]]
+
+
+def configure_logging(settings: Settings) -> None:
+    """One log format for every process; tokens never reach it (settings hold them as secrets)."""
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@asynccontextmanager
+async def open_bot(
+    settings: Settings, *, clock: Clock | None = None, store: Store | None = None
+) -> AsyncIterator[MentorBot]:
+    """Open the store (migrating it), load skills and courses, and yield the bot; close the store after."""
+    the_clock = clock or SystemClock()
+    library = Library(settings.skills_file, settings.courses_file)
+    the_store = store or Store.from_url(settings.database_url)
+    await the_store.open(the_clock.now())
+    try:
+        yield MentorBot(the_store, library, settings, the_clock)
+    finally:
+        await the_store.close()
+
+
+async def run_timers(bot: MentorBot, deliver: Deliver, *, interval: float = 15.0) -> None:
+    """Run due timers forever: every `interval` seconds, deliver what they produce. Survives errors."""
+    while True:
+        try:
+            notes = await bot.run_due_jobs()
+            if notes:
+                await deliver(notes)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("timer loop iteration failed; retrying in %s s", interval)
+        await asyncio.sleep(interval)

@@ -1,0 +1,365 @@
+"""The course catalog: trusted courses, certificates, degrees, coaching, communities and reading lists.
+
+The catalog lives in ``config/courses.toml`` (one ``[[course]]`` table per resource; the file's header
+documents every field). Each entry names the taxonomy skills it teaches by slug. Loading is pure:
+`load_catalog` either returns a complete, validated `Catalog` or raises `ConfigFileError` naming the file,
+the entry and the field, so a caller that reloads simply keeps its previous catalog when a new file is bad.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Final
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+
+from mentorbot.errors import ConfigFileError
+from mentorbot.skills import Taxonomy
+
+_ID_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_LANGUAGE_RE: Final = re.compile(r"[a-z]{2,3}")
+_FIELD_PREFIX_RE: Final = re.compile(r"[a-z_]+(?:\[\d+\])?")
+_DURATION_RE: Final = re.compile(
+    r"(?P<low>\d+)(?:\s*[-–]\s*(?P<high>\d+))?\s+(?P<unit>hour|day|week|month|year)s?", re.IGNORECASE
+)
+
+
+class Level(StrEnum):
+    """How much experience a resource expects, from least to most."""
+
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+    @property
+    def rank(self) -> int:
+        """0 for beginner, 1 for intermediate, 2 for advanced."""
+        return _LEVEL_ORDER.index(self)
+
+
+_LEVEL_ORDER: Final = (Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED)
+
+
+class Format(StrEnum):
+    """What kind of resource it is. In files and commands `reading list` may also be written with a hyphen."""
+
+    COURSE = "course"
+    CERTIFICATE = "certificate"
+    DEGREE = "degree"
+    COACHING = "coaching"
+    COMMUNITY = "community"
+    READING_LIST = "reading-list"
+
+
+class Cost(StrEnum):
+    """Whether a resource is free or paid (a paid one may state its price)."""
+
+    FREE = "free"
+    PAID = "paid"
+
+
+class DurationKind(StrEnum):
+    """The words a duration may be instead of a number of units."""
+
+    ONGOING = "ongoing"
+    SELF_PACED = "self-paced"
+    VARIES = "varies"
+
+
+class DurationUnit(StrEnum):
+    """The units of a measured duration."""
+
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A parsed duration: either a `kind` word, or `low` (to `high`) `unit`s."""
+
+    kind: DurationKind | None = None
+    low: int = 0
+    high: int | None = None
+    unit: DurationUnit | None = None
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse ``"6 hours"``, ``"3-6 months"``, ``"ongoing"``, ``"self-paced"`` or ``"varies"``.
+
+    Raises `ValueError` (with the accepted forms) for anything else.
+    """
+    cleaned = " ".join(text.strip().casefold().replace("_", "-").split())
+    for kind in DurationKind:
+        if cleaned in (kind.value, kind.value.replace("-", " ")):
+            return Duration(kind=kind)
+    match = _DURATION_RE.fullmatch(cleaned)
+    if match is None:
+        raise ValueError(f"must be like '6 hours', '3-6 months', 'ongoing', 'self-paced' or 'varies' (got {text!r})")
+    low = int(match["low"])
+    high = int(match["high"]) if match["high"] else None
+    if low <= 0 or (high is not None and high <= low):
+        raise ValueError(f"must be a positive number or a rising range like '3-6 months' (got {text!r})")
+    return Duration(low=low, high=high, unit=DurationUnit(match["unit"].casefold()))
+
+
+def _normalize_choice(value: Any) -> Any:
+    """Let files and commands write choices in any case, with spaces or underscores for hyphens."""
+    if isinstance(value, str):
+        return "-".join(value.strip().casefold().replace("_", " ").replace("-", " ").split())
+    return value
+
+
+def _check_id(value: str) -> str:
+    if not _ID_RE.fullmatch(value):
+        raise ValueError(f"must be lowercase letters, digits and single hyphens, like 'hubspot-seo' (got {value!r})")
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        shown = f"'{parts.scheme}:'" if parts.scheme else "none"
+        raise ValueError(f"must be an http:// or https:// address (scheme is {shown}, in {value!r})")
+    if not parts.hostname or "." not in parts.hostname or any(ch.isspace() for ch in value):
+        raise ValueError(f"must be a full web address like 'https://example.org/course' (got {value!r})")
+    return value
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _check_language(value: str) -> str:
+    if not _LANGUAGE_RE.fullmatch(value):
+        raise ValueError(f"must be a lowercase ISO 639 language code like 'en' or 'sw' (got {value!r})")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CourseId = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_id)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
+DurationText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_duration)]
+LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_language)]
+LevelField = Annotated[Level, BeforeValidator(_normalize_choice)]
+FormatField = Annotated[Format, BeforeValidator(_normalize_choice)]
+CostField = Annotated[Cost, BeforeValidator(_normalize_choice)]
+
+
+class Course(BaseModel):
+    """One entry of the catalog.
+
+    `skills` are taxonomy slugs, the skill the resource focuses on first. When validated with
+    ``context={"taxonomy": taxonomy}`` every slug must be in that taxonomy.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: CourseId
+    title: Text
+    provider: Text
+    url: Url
+    skills: tuple[str, ...]
+    level: LevelField
+    format: FormatField
+    cost: CostField
+    price: Text | None = None
+    duration: DurationText
+    language: LanguageCode
+
+    @field_validator("skills")
+    @classmethod
+    def _check_skills(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("must name at least one skill slug")
+        taxonomy = info.context.get("taxonomy") if isinstance(info.context, dict) else None
+        seen: set[str] = set()
+        for index, slug in enumerate(value):
+            if slug in seen:
+                raise ValueError(f"skills[{index}]: {slug!r} is listed twice")
+            seen.add(slug)
+            if isinstance(taxonomy, Taxonomy) and taxonomy.get(slug) is None:
+                raise ValueError(f"skills[{index}]: {_unknown_skill_reason(slug, taxonomy)}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_price(self) -> Course:
+        if self.cost is Cost.FREE and self.price is not None:
+            raise ValueError('price: a free resource has no price; remove it or set cost = "paid"')
+        return self
+
+    @property
+    def free(self) -> bool:
+        """Whether the resource costs nothing."""
+        return self.cost is Cost.FREE
+
+    @property
+    def parsed_duration(self) -> Duration:
+        """The duration, parsed."""
+        return parse_duration(self.duration)
+
+
+def _unknown_skill_reason(slug: str, taxonomy: Taxonomy) -> str:
+    """Why `slug` is refused: an alias names the slug to use; otherwise suggest close slugs."""
+    skill = taxonomy.resolve(slug)
+    if skill is not None:
+        return f"{slug!r} is not a skill slug; write {skill.slug!r}"
+    suggestions = taxonomy.suggest(slug)
+    if suggestions:
+        return f"unknown skill {slug!r}; did you mean {', '.join(repr(s.slug) for s in suggestions)}?"
+    return f"unknown skill {slug!r}; the skills are listed in the skills file (mentorbot /skills)"
+
+
+@dataclass(frozen=True)
+class SkillCoverage:
+    """How many catalog entries teach one skill, and how many of them are free."""
+
+    slug: str
+    total: int
+    free: int
+
+    @property
+    def paid(self) -> int:
+        """Entries for the skill that cost money."""
+        return self.total - self.free
+
+
+class Catalog:
+    """A validated, immutable set of courses with lookup by id and by skill."""
+
+    def __init__(self, courses: Iterable[Course], source: Path | None = None) -> None:
+        """Index `courses`; raises `ValueError` when two share an id (`load_catalog` reports it per entry)."""
+        self.courses: tuple[Course, ...] = tuple(courses)
+        self.source = source
+        self._by_id: dict[str, Course] = {}
+        self._by_skill: dict[str, list[Course]] = {}
+        for course in self.courses:
+            if course.id in self._by_id:
+                raise ValueError(f"duplicate course id {course.id!r}")
+            self._by_id[course.id] = course
+            for slug in course.skills:
+                self._by_skill.setdefault(slug, []).append(course)
+
+    def __len__(self) -> int:
+        return len(self.courses)
+
+    def __iter__(self) -> Iterator[Course]:
+        return iter(self.courses)
+
+    def get(self, course_id: str) -> Course | None:
+        """The course with this id."""
+        return self._by_id.get(course_id)
+
+    def for_skill(self, slug: str) -> tuple[Course, ...]:
+        """Every course that teaches `slug`, in file order."""
+        return tuple(self._by_skill.get(slug, ()))
+
+    @property
+    def skills_covered(self) -> frozenset[str]:
+        """The slugs that at least one course teaches."""
+        return frozenset(self._by_skill)
+
+    def coverage(self, taxonomy: Taxonomy) -> list[SkillCoverage]:
+        """Per taxonomy skill (in taxonomy order): how many courses teach it, and how many are free."""
+        rows: list[SkillCoverage] = []
+        for skill in taxonomy.skills:
+            courses = self._by_skill.get(skill.slug, [])
+            rows.append(SkillCoverage(skill.slug, len(courses), sum(1 for c in courses if c.free)))
+        return rows
+
+
+def _entry(index: int, course_id: object) -> str:
+    """How an error names an entry: ``course #3 (hubspot-seo)`` (1-based, as a person counts)."""
+    return f"course #{index + 1} ({course_id})" if isinstance(course_id, str) and course_id else f"course #{index + 1}"
+
+
+def _first_problem(exc: PydanticValidationError) -> tuple[str | None, str]:
+    """The field (in file terms, e.g. ``skills[2]``) and the reason of the first validation error."""
+    error = exc.errors()[0]
+    field = ""
+    for part in error["loc"]:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    match error["type"]:
+        case "missing":
+            reason = "is required"
+        case "extra_forbidden":
+            reason = "unknown field"
+        case "enum":
+            reason = f"must be one of {ctx.get('expected', '')} (got {error['input']!r})"
+        case "value_error":
+            reason = str(ctx.get("error", error["msg"]))
+        case _:
+            reason = error["msg"]
+    # Validators that check one item of a list, or a field from the whole entry, say which one.
+    prefix, sep, rest = reason.partition(": ")
+    if sep and _FIELD_PREFIX_RE.fullmatch(prefix) and (not field or prefix.startswith(field)):
+        field, reason = prefix, rest
+    return field or None, " ".join(reason.split())
+
+
+def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
+    """Read and validate a courses file against `taxonomy`.
+
+    Returns a complete new `Catalog`, or raises `ConfigFileError` naming the file, the entry and the
+    field (unreadable file, TOML syntax error, missing or unknown field, unknown skill slug, duplicate id,
+    a URL that is not http(s), ...). Nothing else changes, so callers keep their previous catalog on error.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigFileError(path, None, None, f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(path, None, None, f"not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(path, None, None, f"TOML syntax error: {' '.join(str(exc).split())}") from None
+
+    extra = sorted(set(data) - {"course"})
+    if extra:
+        raise ConfigFileError(path, None, extra[0], "unknown top-level key; courses are [[course]] tables")
+    entries = data.get("course")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigFileError(path, None, "course", "no courses defined: add [[course]] tables")
+
+    courses: list[Course] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(entries):
+        course_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            raise ConfigFileError(path, _entry(index, None), None, "must be a table, written [[course]]")
+        try:
+            course = Course.model_validate(raw, context={"taxonomy": taxonomy})
+        except PydanticValidationError as exc:
+            field, reason = _first_problem(exc)
+            raise ConfigFileError(path, _entry(index, course_id), field, reason) from None
+        first = first_index.setdefault(course.id, index)
+        if first != index:
+            reason = f"duplicate id {course.id!r}, already used by {_entry(first, course.id)}"
+            raise ConfigFileError(path, _entry(index, course.id), "id", reason)
+        courses.append(course)
+    return Catalog(courses, source=path)
+
+
+def default_courses_path() -> Path:
+    """The shipped catalog, ``config/courses.toml`` of the repository."""
+    return Path(__file__).resolve().parents[2] / "config" / "courses.toml"

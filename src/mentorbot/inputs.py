@@ -1,0 +1,137 @@
+"""Parsing what members type into domain values: levels, capacity, languages, dates, ratings, ids.
+
+Every function raises a localized `UserError` that says what was wrong and what is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from mentorbot.errors import UserError
+from mentorbot.models import Level
+
+LEVEL_WORDS: dict[str, Level] = {
+    "learning": Level.LEARNING,
+    "learner": Level.LEARNING,
+    "beginner": Level.LEARNING,
+    "junior": Level.LEARNING,
+    "mwanafunzi": Level.LEARNING,
+    "practitioner": Level.PRACTITIONER,
+    "intermediate": Level.PRACTITIONER,
+    "mid": Level.PRACTITIONER,
+    "mtendaji": Level.PRACTITIONER,
+    "expert": Level.EXPERT,
+    "advanced": Level.EXPERT,
+    "senior": Level.EXPERT,
+    "mtaalamu": Level.EXPERT,
+}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|min|h|d|w)$", re.IGNORECASE)
+_UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_level(text: str) -> Level:
+    """A level word (English or Swahili, or a synonym such as beginner/advanced)."""
+    level = LEVEL_WORDS.get(text.strip().lower())
+    if level is None:
+        raise UserError("input.bad_level", value=text.strip(), allowed="learning, practitioner, expert")
+    return level
+
+
+def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level.PRACTITIONER) -> dict[str, Level]:
+    """Levels for `skills` (slugs, in order) from what was typed.
+
+    Accepted: nothing (all `default`); one level for every skill (``expert``); one level per skill in
+    order (``expert, learning``); or ``skill:level`` pairs whose skills are slugs from `skills`.
+    """
+    levels = dict.fromkeys(skills, default)
+    value = (text or "").strip()
+    if not value:
+        return levels
+    parts = [p.strip() for p in re.split(r"[,;]", value) if p.strip()]
+    if all(":" in p or "=" in p for p in parts):
+        for part in parts:
+            slug, _, word = re.split(r"([:=])", part, maxsplit=1)
+            slug = slug.strip().lower()
+            if slug not in levels:
+                raise UserError("input.level_for_unknown_skill", skill=slug)
+            levels[slug] = parse_level(word)
+        return levels
+    if len(parts) == 1:
+        return dict.fromkeys(skills, parse_level(parts[0]))
+    if len(parts) != len(skills):
+        raise UserError("input.levels_count", count=len(parts), skills=len(skills))
+    return {slug: parse_level(word) for slug, word in zip(skills, parts, strict=True)}
+
+
+def parse_capacity(value: str | int | None, default: int) -> int:
+    """A capacity from 1 to 10."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise UserError("input.bad_capacity", value=str(value).strip()) from None
+    if not 1 <= number <= 10:
+        raise UserError("input.bad_capacity", value=str(number))
+    return number
+
+
+def parse_languages(text: str | None, default: str) -> tuple[str, ...]:
+    """Language codes (``en, sw``), lower-cased, deduplicated."""
+    value = (text or "").strip()
+    if not value:
+        return (default,)
+    codes = [c.strip().lower() for c in re.split(r"[,;\s]+", value) if c.strip()]
+    for code in codes:
+        if not _LANGUAGE.match(code):
+            raise UserError("input.bad_language_code", value=code)
+    return tuple(dict.fromkeys(codes))
+
+
+def parse_until(text: str | None, now: datetime) -> datetime | None:
+    """A pause end: a date (``2026-12-24``), a date and time, or a duration (``3d``, ``2w``, ``+12h``).
+
+    Must be in the future.
+    """
+    value = (text or "").strip()
+    if not value:
+        return None
+    match = _DURATION.match(value)
+    if match:
+        amount = int(match.group(1))
+        until = now + timedelta(**{_UNIT[match.group(2).lower()]: amount})
+    else:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise UserError("input.bad_until", value=value) from None
+        until = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if until <= now:
+        raise UserError("input.until_in_past", value=value)
+    return until
+
+
+def parse_rating(value: str | int | None) -> int | None:
+    """An optional rating from 1 to 5."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise UserError("input.bad_rating", value=str(value).strip()) from None
+    if not 1 <= number <= 5:
+        raise UserError("input.bad_rating", value=str(number))
+    return number
+
+
+def parse_id(value: str | int | None, what: str) -> int:
+    """A positive object id as typed (``12`` or ``#12``); `what` names the object for the message."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise UserError("input.missing_id", what=what)
+    text = str(value).strip().lstrip("#")
+    if not text.isdigit() or int(text) <= 0:
+        raise UserError("input.bad_id", what=what, value=str(value).strip())
+    return int(text)

@@ -1,0 +1,187 @@
+"""The domain's records, as the store returns them: plain frozen dataclasses with a few derived facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """How well a mentor knows a skill; weights the match score."""
+
+    LEARNING = "learning"
+    PRACTITIONER = "practitioner"
+    EXPERT = "expert"
+
+
+class MentorStatus(StrEnum):
+    """Whether a mentor receives offers."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands. WAITING and OFFERED are the open states."""
+
+    WAITING = "waiting"
+    OFFERED = "offered"
+    MATCHED = "matched"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the request still looks for a mentor."""
+        return self in (RequestStatus.WAITING, RequestStatus.OFFERED)
+
+
+OPEN_REQUEST_STATUSES: tuple[str, ...] = (RequestStatus.WAITING.value, RequestStatus.OFFERED.value)
+
+
+class OfferStatus(StrEnum):
+    """An offer's life: PENDING until accepted, declined, expired or withdrawn."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class MentorshipStatus(StrEnum):
+    """An introduced pair: ACTIVE until either party ends it."""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class JobKind(StrEnum):
+    """Timers kept in the database."""
+
+    OFFER_EXPIRY = "offer_expiry"
+    CHECKIN = "checkin"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone in a community; `platform_user_id` is the Discord/Slack/console user id."""
+
+    id: int
+    community: str
+    platform_user_id: str
+    display_name: str
+    language: str | None
+    created_at: datetime
+    timezone: str | None = None
+    last_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class MentorProfile:
+    """A member who mentors: skills with levels, capacity and availability."""
+
+    member_id: int
+    skills: dict[str, Level]
+    capacity: int
+    bio: str
+    timezone: str
+    languages: tuple[str, ...]
+    status: MentorStatus
+    paused_until: datetime | None
+    pause_reason: str | None
+    active_count: int
+    pending_offers: int
+    expired_streak: int
+    last_offered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def free_places(self) -> int:
+        """Places neither taken by a mentorship nor held by a pending offer."""
+        return max(0, self.capacity - self.active_count - self.pending_offers)
+
+
+@dataclass(frozen=True)
+class MentorshipRequest:
+    """A member's ask for a mentor in 1–5 skills."""
+
+    id: int
+    member_id: int
+    community: str
+    skills: tuple[str, ...]
+    note: str
+    status: RequestStatus
+    wait_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    matched_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A request offered to one mentor, with the explanation of why them."""
+
+    id: int
+    request_id: int
+    mentor_id: int
+    status: OfferStatus
+    score: float
+    explanation: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decline_reason: str | None
+
+
+@dataclass(frozen=True)
+class Mentorship:
+    """A mentor and a mentee introduced by an accepted offer (or an admin's manual match)."""
+
+    id: int
+    request_id: int
+    mentor_id: int
+    mentee_id: int
+    skills: tuple[str, ...]
+    status: MentorshipStatus
+    started_at: datetime
+    ended_at: datetime | None
+    checkin_sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A rating and comment left when a mentorship ends; only admins see it, in aggregate."""
+
+    id: int
+    mentorship_id: int | None
+    author_id: int | None
+    skills: tuple[str, ...]
+    rating: int | None
+    comment: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Job:
+    """A timer row: run `kind` for `ref_id` once `due_at` has passed."""
+
+    id: int
+    kind: JobKind
+    ref_id: int
+    due_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NewMentorProfile:
+    """What signup writes: the mentor-editable part of a profile."""
+
+    skills: dict[str, Level]
+    capacity: int
+    bio: str
+    timezone: str
+    languages: tuple[str, ...] = field(default=("en",))

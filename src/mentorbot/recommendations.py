@@ -1,0 +1,502 @@
+"""Course recommendations: ranking the catalog for a member's skills, and rendering the answer.
+
+Ranking (`recommend`): a course must teach at least one requested skill and pass the hard filters
+(free only, format). Courses that teach more of the requested skills always come first; among those, a
+focused course (few skills besides the requested ones) and a good level fit (exact level best, adjacent
+next) add to the score; ties go to free courses, then to the course id, so the order is deterministic.
+Each result carries the facts of its one-line reason, rendered in the member's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Final
+
+from mentorbot.courses import Catalog, Course, Duration, Format, Level
+from mentorbot.errors import UserError
+from mentorbot.i18n import LANGUAGES, Translator, translator
+from mentorbot.i18n import load_catalog as load_messages
+from mentorbot.replies import Field, Reply
+from mentorbot.skills import Skill, Taxonomy, normalize, parse_tags
+
+DEFAULT_LIMIT: Final = 5
+INTRODUCTION_LIMIT: Final = 3
+NEAREST_LIMIT: Final = 3
+
+# Score weights. Coverage dominates: one more requested skill (COVERAGE_WEIGHT) outweighs the most that
+# focus and level fit together can add (FOCUS_WEIGHT + LEVEL_WEIGHT * 2 < COVERAGE_WEIGHT).
+COVERAGE_WEIGHT: Final = 10.0
+FOCUS_WEIGHT: Final = 2.0
+LEVEL_WEIGHT: Final = 1.0
+
+
+class LevelFit(StrEnum):
+    """How a course's level relates to the level asked for."""
+
+    ANY = "any"
+    """No level was asked for."""
+    EXACT = "exact"
+    ADJACENT = "adjacent"
+    FAR = "far"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """The facts behind one recommendation, rendered by `render_reason` as one localized line."""
+
+    covered: tuple[str, ...]
+    """The requested skill slugs the course teaches, in the order they were asked for."""
+    level: Level
+    level_fit: LevelFit
+    asked_level: Level | None
+    free: bool
+    price: str | None
+
+
+@dataclass(frozen=True)
+class RecommendedCourse:
+    """One ranked course with its score (higher is better) and its reason."""
+
+    course: Course
+    score: float
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """The answer to a course query.
+
+    `items` are the ranked courses (at most the limit). When `items` is empty, `nearest_skills` are
+    skills close to the requested ones that do have courses passing the filters, and `without_filters`
+    counts the courses for the requested skills that the filters excluded. Empty `skills` means nothing
+    was asked: render it as "how to ask".
+    """
+
+    skills: tuple[Skill, ...]
+    level: Level | None = None
+    free_only: bool = False
+    format: Format | None = None
+    items: tuple[RecommendedCourse, ...] = ()
+    nearest_skills: tuple[Skill, ...] = ()
+    without_filters: int = 0
+
+
+@dataclass(frozen=True)
+class CourseQuery:
+    """A parsed ``/courses`` command: skills (possibly none), level, free-only flag and format."""
+
+    skills: tuple[Skill, ...]
+    level: Level | None = None
+    free_only: bool = False
+    format: Format | None = None
+
+
+# --- ranking -------------------------------------------------------------------------------------
+
+
+def _level_fit(course_level: Level, asked: Level | None) -> LevelFit:
+    if asked is None:
+        return LevelFit.ANY
+    distance = abs(course_level.rank - asked.rank)
+    return LevelFit.EXACT if distance == 0 else LevelFit.ADJACENT if distance == 1 else LevelFit.FAR
+
+
+_LEVEL_POINTS: Final[Mapping[LevelFit, float]] = {
+    LevelFit.ANY: 0.0,
+    LevelFit.EXACT: 2.0,
+    LevelFit.ADJACENT: 1.0,
+    LevelFit.FAR: 0.0,
+}
+
+
+def _passes(course: Course, free_only: bool, format: Format | None) -> bool:
+    return (course.free or not free_only) and (format is None or course.format is format)
+
+
+def _rank(course: Course, requested: Sequence[str], asked: Level | None) -> RecommendedCourse | None:
+    """Score `course` for the requested slugs, or None when it teaches none of them."""
+    covered = tuple(slug for slug in requested if slug in course.skills)
+    if not covered:
+        return None
+    fit = _level_fit(course.level, asked)
+    focus = len(covered) / len(course.skills)
+    score = COVERAGE_WEIGHT * len(covered) + FOCUS_WEIGHT * focus + LEVEL_WEIGHT * _LEVEL_POINTS[fit]
+    reason = Reason(covered, course.level, fit, asked, course.free, course.price)
+    return RecommendedCourse(course, round(score, 6), reason)
+
+
+def _order(item: RecommendedCourse) -> tuple[float, bool, str]:
+    return (-item.score, not item.course.free, item.course.id)
+
+
+def recommend(
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    skills: Sequence[str],
+    *,
+    level: Level | str | None = None,
+    free_only: bool = False,
+    format: Format | str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    lang: str = "en",
+) -> Recommendations:
+    """The top `limit` courses for `skills` (any names the taxonomy resolves; unknown ones raise a
+    localized `UserError` in `lang`), preferring `level`, keeping only free courses when `free_only`
+    and only `format` when given. With no skills, returns an empty result meaning "how to ask"."""
+    resolved = tuple(taxonomy.require_skills(skills, lang)) if skills else ()
+    asked = Level(level) if level is not None else None
+    wanted_format = Format(format) if format is not None else None
+    if not resolved:
+        return Recommendations((), asked, free_only, wanted_format)
+    requested = [skill.slug for skill in resolved]
+    ranked: list[RecommendedCourse] = []
+    excluded = 0
+    for course in catalog:
+        item = _rank(course, requested, asked)
+        if item is None:
+            continue
+        if _passes(course, free_only, wanted_format):
+            ranked.append(item)
+        else:
+            excluded += 1
+    ranked.sort(key=_order)
+    items = tuple(ranked[: max(limit, 0)])
+    if items:
+        return Recommendations(resolved, asked, free_only, wanted_format, items)
+    nearest = nearest_skills(catalog, taxonomy, resolved, free_only=free_only, format=wanted_format)
+    return Recommendations(resolved, asked, free_only, wanted_format, (), tuple(nearest), excluded)
+
+
+def nearest_skills(
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    skills: Sequence[Skill],
+    *,
+    free_only: bool = False,
+    format: Format | None = None,
+    limit: int = NEAREST_LIMIT,
+) -> list[Skill]:
+    """Other skills that have courses passing the filters: those in the same category as one of
+    `skills` first, then any other; more matching courses first, then taxonomy order."""
+    asked = {skill.slug for skill in skills}
+    categories = {skill.category for skill in skills}
+    candidates: list[tuple[bool, int, int, Skill]] = []
+    for position, skill in enumerate(taxonomy.skills):
+        if skill.slug in asked:
+            continue
+        count = sum(1 for c in catalog.for_skill(skill.slug) if _passes(c, free_only, format))
+        if count:
+            candidates.append((skill.category not in categories, -count, position, skill))
+    candidates.sort(key=lambda entry: entry[:3])
+    return [skill for *_, skill in candidates[: max(limit, 0)]]
+
+
+def courses_for_introduction(catalog: Catalog, skills: Sequence[str], limit: int = INTRODUCTION_LIMIT) -> list[Course]:
+    """Up to `limit` courses for a new mentorship's shared skill slugs.
+
+    Each shared skill gets a course before any skill gets a second; within that, courses teaching more
+    of the shared skills, then focused ones, then free ones come first (degrees last: an introduction
+    suggests something to start together).
+    """
+    shared = list(dict.fromkeys(skills))
+    ranked: list[tuple[tuple[int, bool, float, bool, str], Course]] = []
+    for course in catalog:
+        covered = [slug for slug in shared if slug in course.skills]
+        if covered:
+            focus = len(covered) / len(course.skills)
+            key = (-len(covered), course.format is Format.DEGREE, -focus, not course.free, course.id)
+            ranked.append((key, course))
+    ranked.sort(key=lambda entry: entry[0])
+    ordered = [course for _, course in ranked]
+    picked: list[Course] = []
+    taught: set[str] = set()
+    for course in ordered:
+        if len(picked) >= limit:
+            break
+        new = {slug for slug in shared if slug in course.skills} - taught
+        if new:
+            picked.append(course)
+            taught |= new
+    for course in ordered:
+        if len(picked) >= limit:
+            break
+        if course not in picked:
+            picked.append(course)
+    return picked
+
+
+# --- parsing what members type -------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return [word for part in text.split(",") if (word := normalize(part))]
+
+
+@cache
+def _vocabulary(kind: str) -> Mapping[str, str]:
+    """Normalized words members may type for a `kind` ("level" or "format") -> canonical value."""
+    values: Iterable[str] = [v.value for v in (Level if kind == "level" else Format)]
+    out: dict[str, str] = {}
+    for value in values:
+        out[normalize(value)] = value
+        for lang in LANGUAGES:
+            messages = load_messages(lang)
+            out.setdefault(normalize(messages[f"courses.{kind}.{value}"]), value)
+            for word in _words(messages[f"courses.{kind}_input.{value}"]):
+                out.setdefault(word, value)
+    return out
+
+
+def _allowed(kind: str, values: Iterable[str], t: Translator) -> str:
+    shown: list[str] = []
+    for value in values:
+        label = t(f"courses.{kind}.{value}")
+        shown.append(value if normalize(label) == normalize(value) else f"{value} ({label})")
+    return ", ".join(shown)
+
+
+def parse_level(text: str | None, lang: str = "en") -> Level | None:
+    """The level a member typed (English or Swahili words), None when blank; a localized `UserError`
+    (``courses.bad_level``, listing the allowed values) otherwise."""
+    if text is None or not normalize(text):
+        return None
+    value = _vocabulary("level").get(normalize(text))
+    if value is None:
+        allowed = _allowed("level", [v.value for v in Level], translator(lang))
+        raise UserError("courses.bad_level", value=text.strip(), allowed=allowed)
+    return Level(value)
+
+
+def parse_format(text: str | None, lang: str = "en") -> Format | None:
+    """The format a member typed (English or Swahili words), None when blank; a localized `UserError`
+    (``courses.bad_format``, listing the allowed values) otherwise."""
+    if text is None or not normalize(text):
+        return None
+    value = _vocabulary("format").get(normalize(text))
+    if value is None:
+        allowed = _allowed("format", [v.value for v in Format], translator(lang))
+        raise UserError("courses.bad_format", value=text.strip(), allowed=allowed)
+    return Format(value)
+
+
+@cache
+def _free_words() -> Mapping[str, bool]:
+    out: dict[str, bool] = {}
+    for lang in LANGUAGES:
+        messages = load_messages(lang)
+        for answer, flag in (("yes", True), ("no", False)):
+            for word in _words(messages[f"courses.free_input.{answer}"]):
+                out.setdefault(word, flag)
+    return out
+
+
+def parse_free(text: str | bool | None, lang: str = "en") -> bool:
+    """Whether the member asked for free courses only (``yes``/``no`` in English or Swahili; blank is
+    no); a localized `UserError` (``courses.bad_free``) for anything else."""
+    if text is None or isinstance(text, bool):
+        return bool(text)
+    if not normalize(text):
+        return False
+    flag = _free_words().get(normalize(text))
+    if flag is None:
+        t = translator(lang)
+        allowed = ", ".join(_words(t("courses.free_input.yes"))[:1] + _words(t("courses.free_input.no"))[:1])
+        raise UserError("courses.bad_free", value=text.strip(), allowed=allowed)
+    return flag
+
+
+def parse_skills(taxonomy: Taxonomy, text: str | None, lang: str = "en") -> list[Skill]:
+    """The skills in typed text: comma/semicolon separated; a part that names no skill but whose
+    space-separated words each do (``"seo copywriting"``) counts as those skills. Unknown tags raise
+    the taxonomy's localized `UserError` with suggestions."""
+    tags: list[str] = []
+    for part in parse_tags(text or ""):
+        words = part.split()
+        if taxonomy.resolve(part) is None and len(words) > 1 and all(taxonomy.resolve(w) for w in words):
+            tags.extend(words)
+        else:
+            tags.append(part)
+    return taxonomy.require_skills(tags, lang) if tags else []
+
+
+def parse_course_query(
+    taxonomy: Taxonomy,
+    *,
+    skills: str | None = None,
+    level: str | None = None,
+    free: str | bool | None = None,
+    format: str | None = None,
+    lang: str = "en",
+) -> CourseQuery:
+    """Parse the raw option strings of ``/courses`` as members type them; bad values raise a localized
+    `UserError` (unknown skill with suggestions, or a bad level/free/format listing the allowed values)."""
+    return CourseQuery(
+        skills=tuple(parse_skills(taxonomy, skills, lang)),
+        level=parse_level(level, lang),
+        free_only=parse_free(free, lang),
+        format=parse_format(format, lang),
+    )
+
+
+def courses_command(
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    *,
+    skills: str | None = None,
+    level: str | None = None,
+    free: str | bool | None = None,
+    format: str | None = None,
+    open_request_skills: Sequence[str] = (),
+    lang: str = "en",
+    limit: int = DEFAULT_LIMIT,
+) -> Reply:
+    """The whole ``/courses [skills] [level] [free] [format]`` command, from raw typed strings to a reply.
+
+    With no skills typed, recommends for `open_request_skills` (the slugs of the member's open requests:
+    their skill gaps; slugs no longer in the taxonomy are skipped); with none of those either, the reply
+    explains how to ask. Bad input raises a localized `UserError`.
+    """
+    query = parse_course_query(taxonomy, skills=skills, level=level, free=free, format=format, lang=lang)
+    slugs = [skill.slug for skill in query.skills]
+    from_requests = False
+    if not slugs:
+        slugs = [slug for slug in dict.fromkeys(open_request_skills) if taxonomy.get(slug) is not None]
+        from_requests = bool(slugs)
+    result = recommend(
+        catalog,
+        taxonomy,
+        slugs,
+        level=query.level,
+        free_only=query.free_only,
+        format=query.format,
+        limit=limit,
+        lang=lang,
+    )
+    return render_recommendations(result, lang, from_requests=from_requests)
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _join(items: Sequence[str], t: Translator) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t('courses.and')} {items[-1]}"
+
+
+def render_duration(duration: Duration, lang: str) -> str:
+    """A duration in words (``"6 hours"``, ``"miezi 3–6"``, ``"self-paced"``)."""
+    t = translator(lang)
+    if duration.kind is not None or duration.unit is None:
+        return t(f"courses.duration.{duration.kind or 'varies'}")
+    amount = f"{duration.low}–{duration.high}" if duration.high is not None else str(duration.low)
+    number = "one" if duration.high is None and duration.low == 1 else "other"
+    return t(f"courses.duration.{duration.unit.value}_{number}", n=amount)
+
+
+def render_language(code: str, lang: str) -> str:
+    """The name of a course language (``"Kiingereza"``), or its code when the catalogs don't name it."""
+    t = translator(lang)
+    key = f"courses.language.{code}"
+    return t(key) if t.has(key) else code.upper()
+
+
+def render_reason(reason: Reason, lang: str) -> str:
+    """One line: what the course covers, its level against the asked one, and its cost."""
+    t = translator(lang)
+    level = t(f"courses.level.{reason.level.value}")
+    parts = [t("courses.reason_covers", skills=_join(reason.covered, t))]
+    if reason.level_fit is LevelFit.ANY or reason.asked_level is None:
+        parts.append(t("courses.reason_level", level=level))
+    elif reason.level_fit is LevelFit.EXACT:
+        parts.append(t("courses.reason_level_exact", level=level))
+    else:
+        asked = t(f"courses.level.{reason.asked_level.value}")
+        parts.append(t("courses.reason_level_other", level=level, asked=asked))
+    if reason.free:
+        parts.append(t("courses.reason_free"))
+    elif reason.price:
+        parts.append(t("courses.reason_paid_price", price=reason.price))
+    else:
+        parts.append(t("courses.reason_paid"))
+    return "; ".join(parts)
+
+
+def _meta(course: Course, lang: str) -> str:
+    t = translator(lang)
+    return t(
+        "courses.meta",
+        format=t(f"courses.format.{course.format.value}"),
+        duration=render_duration(course.parsed_duration, lang),
+        language=render_language(course.language, lang),
+    )
+
+
+def render_how_to_ask(lang: str) -> Reply:
+    """The reply when no skill was given and the member has no open requests."""
+    t = translator(lang)
+    return Reply(text=t("courses.how_to_ask"), title=t("courses.how_to_ask_title"))
+
+
+def render_recommendations(result: Recommendations, lang: str, *, from_requests: bool = False) -> Reply:
+    """The ``/courses`` reply: one field per course (title, reason, format/duration/language, URL), or
+    "nothing found" with the nearest skills that have courses, or "how to ask" when no skills."""
+    if not result.skills:
+        return render_how_to_ask(lang)
+    t = translator(lang)
+    labels = ", ".join(skill.label(lang) for skill in result.skills)
+    title = t("courses.title", skills=labels)
+    if result.items:
+        text = t("courses.from_requests", skills=labels) if from_requests else t("courses.intro")
+        fields = tuple(
+            Field(
+                name=t("courses.item_name", rank=rank, title=item.course.title, provider=item.course.provider),
+                value="\n".join((render_reason(item.reason, lang), _meta(item.course, lang), item.course.url)),
+            )
+            for rank, item in enumerate(result.items, start=1)
+        )
+        return Reply(text=text, title=title, fields=fields)
+
+    filters: list[str] = []
+    if result.free_only:
+        filters.append(t("courses.filter_free"))
+    if result.format is not None:
+        filters.append(t("courses.filter_format", format=t(f"courses.format.{result.format.value}")))
+    lines: list[str] = []
+    if from_requests:
+        lines.append(t("courses.from_requests", skills=labels))
+    if filters:
+        lines.append(t("courses.none_found_filtered", skills=labels, filters=", ".join(filters)))
+    else:
+        lines.append(t("courses.none_found", skills=labels))
+    if result.without_filters:
+        lines.append(t("courses.without_filters", count=result.without_filters))
+    if result.nearest_skills:
+        nearest = ", ".join(f"{skill.label(lang)} (`{skill.slug}`)" for skill in result.nearest_skills)
+        lines.append(t("courses.nearest", skills=nearest, example=result.nearest_skills[0].slug))
+    elif not result.without_filters:
+        lines.append(t("courses.nearest_none"))
+    return Reply(text="\n".join(lines), title=title)
+
+
+def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field | None:
+    """A short field for a mentorship introduction: one line per course (title, provider, cost, URL);
+    None when there are no courses to suggest."""
+    if not courses:
+        return None
+    t = translator(lang)
+    lines = [
+        "• "
+        + t(
+            "courses.introduction_item",
+            title=course.title,
+            provider=course.provider,
+            cost=t("courses.reason_free") if course.free else t("courses.reason_paid"),
+            url=course.url,
+        )
+        for course in courses
+    ]
+    return Field(name=t("courses.introduction_title"), value="\n".join(lines))

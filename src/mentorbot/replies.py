@@ -1,0 +1,97 @@
+"""Platform-neutral replies: what the core asks an adapter to show, and to whom.
+
+Adapters render these (Discord embeds and components, Slack Block Kit, console text). Every reply has a
+plain-text form (`Reply.plain_text`) so any adapter can fall back to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ButtonStyle(StrEnum):
+    """How prominent a button is; adapters map it to their own styles."""
+
+    PRIMARY = "primary"
+    DANGER = "danger"
+    SECONDARY = "secondary"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A one-click action. `action` names the use-case (``"offer.accept"``), `ref` the object id."""
+
+    action: str
+    ref: str
+    label: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+    @property
+    def custom_id(self) -> str:
+        """A stable id that survives restarts, e.g. ``mentorbot:offer.accept:42``."""
+        return f"mentorbot:{self.action}:{self.ref}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A labelled value shown under the reply's text (embed field, Block Kit section field)."""
+
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send along (a JSON export, a CSV)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: text, optional title, fields, buttons and attachments."""
+
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def plain_text(self) -> str:
+        """The whole reply as plain text, for adapters (or fallbacks) without rich formatting."""
+        parts: list[str] = []
+        if self.title:
+            parts.append(self.title)
+        if self.text:
+            parts.append(self.text)
+        parts.extend(f"{f.name}: {f.value}" for f in self.fields)
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message for another member (or the caller) delivered by direct message.
+
+    `member_id` is the core's member id; `platform_user_id` lets the adapter address it without a lookup.
+    `key` names the message (e.g. ``"offer:42"``) so an adapter can later update it in place.
+    """
+
+    member_id: int
+    platform_user_id: str
+    reply: Reply
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a use-case: the reply to the caller and the notifications to send to others."""
+
+    reply: Reply
+    notifications: tuple[Notification, ...] = field(default_factory=tuple)
+    duplicate: bool = False
+    """True when the platform delivered this event before: nothing was done and nothing should be sent."""

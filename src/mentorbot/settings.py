@@ -1,0 +1,156 @@
+"""Settings, read from the environment and a ``.env`` file (prefix ``MENTORBOT_``, nested with ``__``).
+
+Nothing is read at import time: `load_settings()` is called once by the composition root. Tokens are
+`SecretStr`, so they never appear in a repr, a log line or `mentorbot config check`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from mentorbot.errors import MentorBotError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV_PREFIX = "MENTORBOT_"
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class DiscordSettings(BaseModel):
+    """``MENTORBOT_DISCORD__*``: the Discord adapter (started when TOKEN is set)."""
+
+    token: SecretStr | None = None
+    application_id: int | None = None
+    api_url: str | None = Field(default=None, pattern=r"^https?://")
+    gateway_url: str | None = Field(default=None, pattern=r"^wss?://")
+    dev_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    _csv = field_validator("dev_guild_ids", "shard_ids", mode="before")(_split_csv)
+
+
+class SlackSettings(BaseModel):
+    """``MENTORBOT_SLACK__*``: the Slack adapter (started when BOT_TOKEN is set)."""
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    mode: Literal["socket", "http"] = "socket"
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    api_url: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class Settings(BaseSettings):
+    """Every setting of MentorBot; `config/.env.example` documents each one with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    database_url: str = Field(default="sqlite:///data/mentorbot.sqlite3", pattern=r"^(sqlite|postgres(ql)?)://")
+    default_language: Literal["en", "sw"] = "en"
+    default_capacity: int = Field(default=2, ge=1, le=10)
+    offer_ttl_hours: float = Field(default=48.0, gt=0, le=24 * 30)
+    max_open_requests: int = Field(default=3, ge=1, le=20)
+    max_expired_offers: int = Field(default=3, ge=1, le=50)
+    checkin_days: float = Field(default=14.0, gt=0, le=365)
+    repeat_pair_days: int = Field(default=180, ge=0)
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+    admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    skills_file: Path = PROJECT_ROOT / "config" / "skills.toml"
+    courses_file: Path = PROJECT_ROOT / "config" / "courses.toml"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    _csv = field_validator("admin_ids", mode="before")(_split_csv)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class SettingsError(MentorBotError):
+    """A setting has a wrong value; the message names it and what is expected, never its value."""
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    # Integer parts of a location are list indexes (the third admin id…), not part of a variable's name.
+    return ENV_PREFIX + "__".join(str(part).upper() for part in loc if not isinstance(part, int))
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per wrong setting: the variable's name and what it expects (values are not echoed)."""
+    parts = []
+    for item in error.errors():
+        name = _env_name(tuple(item["loc"]))
+        parts.append(f"{name}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read settings from the environment and `env_file`; raises `SettingsError` with a readable line."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+    except PydanticSettingsError as exc:
+        # A whole section given as one variable (MENTORBOT_SLACK=...) must be a JSON object; the library's
+        # message quotes the value, which may hold a token, so only the section's name is kept.
+        section = str(exc).split('"')[1] if '"' in str(exc) else "settings"
+        raise SettingsError(
+            f"{ENV_PREFIX}{section.upper()}: expected a JSON object, or use {ENV_PREFIX}{section.upper()}__<NAME> "
+            "variables for each setting"
+        ) from None
+
+
+def mask_url_password(url: str) -> str:
+    """`url` with any password replaced by asterisks."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def masked_settings(settings: Settings) -> dict[str, str]:
+    """The effective settings as ``MENTORBOT_*`` names and printable values, secrets masked."""
+    out: dict[str, str] = {}
+
+    def walk(prefix: tuple[str, ...], model: BaseModel) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            loc = (*prefix, name)
+            if isinstance(value, BaseModel):
+                walk(loc, value)
+            elif isinstance(value, SecretStr):
+                out[_env_name(loc)] = "********" if value.get_secret_value() else "(empty)"
+            elif name == "database_url":
+                out[_env_name(loc)] = mask_url_password(str(value))
+            elif value is None:
+                out[_env_name(loc)] = "(not set)"
+            elif isinstance(value, list):
+                out[_env_name(loc)] = ",".join(str(v) for v in value) or "(none)"
+            else:
+                out[_env_name(loc)] = str(value)
+
+    walk((), settings)
+    return out

@@ -1,0 +1,345 @@
+"""The skills taxonomy: the tags mentors offer, members ask for and courses teach.
+
+The taxonomy lives in ``config/skills.toml`` (one ``[[skill]]`` table per skill). A member can type a skill
+by its slug, its English or Swahili label or any alias, in any case and with any spacing or punctuation
+(``"Crisis-Comms!"`` is ``crisis-communications``). Unknown tags get up to three "did you mean" suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
+
+from mentorbot.errors import ConfigFileError, UserError
+from mentorbot.i18n import Translator, translator
+from mentorbot.replies import Field as ReplyField
+from mentorbot.replies import Reply
+
+SEARCH_LIMIT: Final = 25
+"""Discord shows at most 25 autocomplete choices."""
+
+_SLUG_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SUGGEST_CUTOFF: Final = 0.75
+_TAG_SEPARATORS: Final = re.compile(r"[,;\n]")
+
+
+def normalize(text: str) -> str:
+    """The form tags are compared in: casefolded, accents stripped, only letters and digits kept."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def parse_tags(text: str) -> list[str]:
+    """Split a typed list of skills (``"crisis comms, paid social;SEO"``) into trimmed, non-empty tags."""
+    return [tag for part in _TAG_SEPARATORS.split(text) if (tag := part.strip())]
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG_RE.fullmatch(value):
+        raise ValueError(
+            f"must be lowercase letters, digits and single hyphens, like 'paid-social' (got {value!r})"
+        )
+    return value
+
+
+def _check_name(value: str) -> str:
+    if not normalize(value):
+        raise ValueError(f"must contain a letter or a digit (got {value!r})")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_check_slug)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_check_name)]
+
+
+class Labels(BaseModel):
+    """A skill's display name in each language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    en: Name
+    sw: Name
+
+
+class Skill(BaseModel):
+    """One skill of the taxonomy. In the file, `labels` is written ``label = { en = "...", sw = "..." }``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slug: Slug
+    category: Slug
+    labels: Labels = Field(validation_alias=AliasChoices("label", "labels"))
+    aliases: tuple[Name, ...] = ()
+
+    def label(self, lang: str) -> str:
+        """The display name in `lang`, English for any language without a label."""
+        return self.labels.sw if lang == "sw" else self.labels.en
+
+    def names(self) -> list[tuple[str, str]]:
+        """Every name the skill answers to, as ``(field, text)`` pairs in file terms."""
+        return [
+            ("slug", self.slug),
+            ("label.en", self.labels.en),
+            ("label.sw", self.labels.sw),
+            *((f"aliases[{i}]", alias) for i, alias in enumerate(self.aliases)),
+        ]
+
+
+@dataclass(frozen=True)
+class UnknownTag:
+    """A tag that names no skill, with the closest skills (best first)."""
+
+    tag: str
+    suggestions: list[Skill]
+
+
+@dataclass(frozen=True)
+class ResolvedTags:
+    """The skills a list of tags names (deduplicated, in input order) and the tags that name none."""
+
+    skills: list[Skill]
+    unknown: list[UnknownTag]
+
+
+class TaxonomyError(ValueError):
+    """Two skills share a slug or a name. `index` is the 0-based position of the later skill."""
+
+    def __init__(self, index: int, skill: Skill, field: str, reason: str) -> None:
+        super().__init__(f"{_entry(index, skill.slug)}, field '{field}': {reason}")
+        self.index = index
+        self.skill = skill
+        self.field = field
+        self.reason = reason
+
+
+def _entry(index: int, slug: object) -> str:
+    """How an error names an entry: ``skill #3 (paid-social)`` (1-based, as a person counts)."""
+    return f"skill #{index + 1} ({slug})" if isinstance(slug, str) and slug else f"skill #{index + 1}"
+
+
+def _similarity(query: str, name: str) -> float:
+    """How close a normalized unknown tag is to a normalized skill name, from 0 to 1."""
+    if query == name:
+        return 1.0
+    if name.startswith(query) and len(query) >= 3:
+        return 0.9
+    if query in name and len(query) >= 3:
+        return 0.8
+    if len(name) >= 3 and (query.startswith(name) or query.endswith(name)):
+        return 0.8
+    return difflib.SequenceMatcher(None, query, name).ratio()
+
+
+class Taxonomy:
+    """The validated set of skills, with lookup by any name, suggestions and search."""
+
+    def __init__(self, skills: Iterable[Skill]) -> None:
+        """Index `skills`; raises `TaxonomyError` when two share a slug or any name."""
+        self.skills: tuple[Skill, ...] = tuple(skills)
+        self._by_slug: dict[str, Skill] = {}
+        self._by_name: dict[str, Skill] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+        slug_index: dict[str, int] = {}
+        owners: dict[str, tuple[int, str, str]] = {}  # normalized name -> (skill index, field, text)
+        for index, skill in enumerate(self.skills):
+            first = slug_index.setdefault(skill.slug, index)
+            if first != index:
+                reason = f"duplicate slug {skill.slug!r}, already used by {_entry(first, skill.slug)}"
+                raise TaxonomyError(index, skill, "slug", reason)
+            keys: dict[str, None] = {}
+            for field, text in skill.names():
+                key = normalize(text)
+                keys[key] = None
+                owner, owner_field, owner_text = owners.setdefault(key, (index, field, text))
+                if owner != index:
+                    reason = (
+                        f"{text!r} clashes with {owner_text!r} ({owner_field}) of"
+                        f" {_entry(owner, self.skills[owner].slug)}: a name must lead to one skill only"
+                    )
+                    raise TaxonomyError(index, skill, field, reason)
+                self._by_name[key] = skill
+            self._by_slug[skill.slug] = skill
+            self._names[skill.slug] = tuple(keys)
+        self.slugs: frozenset[str] = frozenset(self._by_slug)
+
+    @classmethod
+    def from_skills(cls, skills: Iterable[Skill]) -> Taxonomy:
+        """A taxonomy of `skills` (for tests and code that builds skills itself)."""
+        return cls(skills)
+
+    @classmethod
+    def load(cls, path: Path | str) -> Taxonomy:
+        """Read and validate a skills file; any problem raises `ConfigFileError` naming entry and field."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigFileError(path, None, None, f"cannot read the file ({exc.strerror or exc})") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigFileError(path, None, None, f"not UTF-8 text ({exc.reason})") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # tomllib says "(at line 3, column 7)", or "(at end of document)" which we give a line too.
+            where = f"at end of document, line {len(text.splitlines()) or 1}"
+            reason = str(exc).replace("at end of document", where)
+            raise ConfigFileError(path, None, None, f"TOML syntax error: {reason}") from None
+
+        extra = sorted(set(data) - {"skill"})
+        if extra:
+            raise ConfigFileError(path, None, extra[0], "unknown top-level key; skills are [[skill]] tables")
+        entries = data.get("skill")
+        if entries is None:
+            raise ConfigFileError(path, None, "skill", "no skills defined: add [[skill]] tables")
+        if not isinstance(entries, list):
+            raise ConfigFileError(path, None, "skill", "must be an array of tables, written [[skill]]")
+        if not entries:
+            raise ConfigFileError(path, None, "skill", "no skills defined: add [[skill]] tables")
+
+        skills: list[Skill] = []
+        for index, raw in enumerate(entries):
+            slug = raw.get("slug") if isinstance(raw, dict) else None
+            try:
+                skills.append(Skill.model_validate(raw))
+            except PydanticValidationError as exc:
+                field, reason = _first_problem(exc)
+                raise ConfigFileError(path, _entry(index, slug), field, reason) from None
+        try:
+            return cls(skills)
+        except TaxonomyError as exc:
+            raise ConfigFileError(path, _entry(exc.index, exc.skill.slug), exc.field, exc.reason) from None
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, Skill):
+            return self._by_slug.get(item.slug) == item
+        return isinstance(item, str) and item in self._by_slug
+
+    def __len__(self) -> int:
+        return len(self.skills)
+
+    def __iter__(self) -> Iterator[Skill]:
+        return iter(self.skills)
+
+    def get(self, slug: str) -> Skill | None:
+        """The skill with exactly this slug."""
+        return self._by_slug.get(slug)
+
+    def resolve(self, tag: str) -> Skill | None:
+        """The skill `tag` names (slug, either label or an alias, ignoring case, spacing and punctuation)."""
+        return self._by_name.get(normalize(tag))
+
+    def suggest(self, tag: str, limit: int = 3) -> list[Skill]:
+        """Up to `limit` skills whose names are close to `tag`, best first; none when nothing is close."""
+        query = normalize(tag)
+        if not query or limit <= 0:
+            return []
+        scored: list[tuple[float, int, Skill]] = []
+        for position, skill in enumerate(self.skills):
+            score = max(_similarity(query, name) for name in self._names[skill.slug])
+            if score >= _SUGGEST_CUTOFF:
+                scored.append((-score, position, skill))
+        scored.sort(key=lambda item: item[:2])
+        return [skill for _, _, skill in scored[:limit]]
+
+    def resolve_many(self, tags: Iterable[str]) -> ResolvedTags:
+        """Resolve every tag: known skills once each in input order, unknown tags with suggestions."""
+        skills: dict[str, Skill] = {}
+        unknown: dict[str, UnknownTag] = {}
+        for tag in tags:
+            if not tag.strip():
+                continue
+            skill = self.resolve(tag)
+            if skill is not None:
+                skills.setdefault(skill.slug, skill)
+            else:
+                unknown.setdefault(normalize(tag) or tag, UnknownTag(tag.strip(), self.suggest(tag)))
+        return ResolvedTags(list(skills.values()), list(unknown.values()))
+
+    def require_skills(self, tags: Iterable[str], lang: str) -> list[Skill]:
+        """The skills `tags` name; the first unknown tag raises a `UserError` in the member's language.
+
+        The error is ``skills.unknown`` (params `tag`, `suggestions` rendered as
+        ``"paid-social (Paid social), ..."``) or ``skills.unknown_no_suggestion`` (param `tag`).
+        """
+        resolved = self.resolve_many(tags)
+        if resolved.unknown:
+            first = resolved.unknown[0]
+            if first.suggestions:
+                suggestions = ", ".join(f"{s.slug} ({s.label(lang)})" for s in first.suggestions)
+                raise UserError("skills.unknown", tag=first.tag, suggestions=suggestions)
+            raise UserError("skills.unknown_no_suggestion", tag=first.tag)
+        return resolved.skills
+
+    def search(self, query: str, limit: int = SEARCH_LIMIT) -> list[Skill]:
+        """Skills for ``/skills [query]`` and autocomplete: exact, then prefix, then substring matches on
+        any name, each group in file order; an empty query lists every skill."""
+        wanted = normalize(query)
+        if not wanted:
+            return list(self.skills[: max(limit, 0)])
+        tiers: tuple[list[Skill], list[Skill], list[Skill]] = ([], [], [])
+        for skill in self.skills:
+            names = self._names[skill.slug]
+            if wanted in names:
+                tiers[0].append(skill)
+            elif any(name.startswith(wanted) for name in names):
+                tiers[1].append(skill)
+            elif any(wanted in name for name in names):
+                tiers[2].append(skill)
+        return [*tiers[0], *tiers[1], *tiers[2]][: max(limit, 0)]
+
+
+def _first_problem(exc: PydanticValidationError) -> tuple[str | None, str]:
+    """The field (in file terms, e.g. ``label.sw`` or ``aliases[2]``) and reason of the first error."""
+    error = exc.errors()[0]
+    field = ""
+    for part in error["loc"]:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    match error["type"]:
+        case "missing":
+            reason = "is required"
+        case "extra_forbidden":
+            reason = "unknown field"
+        case "value_error":
+            reason = str(ctx.get("error", error["msg"]))
+        case _:
+            reason = error["msg"]
+    return field or None, reason
+
+
+def default_skills_path() -> Path:
+    """The repository's ``config/skills.toml``."""
+    return Path(__file__).resolve().parents[2] / "config" / "skills.toml"
+
+
+def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None) -> Reply:
+    """The ``/skills [query]`` reply: one field per category, one line per skill with its aliases."""
+    t = translator(lang)
+    title = t("skills.list.title_query", query=query) if query else t("skills.list.title")
+    if not skills:
+        text = t("skills.no_match", query=query) if query else t("skills.list.empty")
+        return Reply(text=text, title=title)
+    groups: dict[str, list[str]] = {}
+    for skill in skills:
+        line = f"{skill.label(lang)} (`{skill.slug}`)"
+        if skill.aliases:
+            line += " — " + ", ".join(skill.aliases)
+        groups.setdefault(skill.category, []).append(line)
+    fields = tuple(
+        ReplyField(name=_category_name(category, t), value="\n".join(lines))
+        for category, lines in groups.items()
+    )
+    return Reply(text=t("skills.list.hint"), title=title, fields=fields)
+
+
+def _category_name(category: str, t: Translator) -> str:
+    key = f"skills.category.{category}"
+    return t(key) if t.has(key) else category.replace("-", " ").capitalize()

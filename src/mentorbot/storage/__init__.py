@@ -1,0 +1,1 @@
+"""Storage: one store contract (`Store`), one SQL implementation, two engines (SQLite, PostgreSQL)."""

@@ -1,0 +1,46 @@
+"""Text typed by members and shown to others: checked on the way in, defused on the way out.
+
+Members' text is stored as typed. When it is shown to someone else it is rendered so that it cannot
+mention everyone or a role on Discord (``@everyone``, ``@here``, ``<@&role>``) or Slack (``<!channel>``,
+``<!here>``, ``<!everyone>``, ``<!subteam^…>``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from mentorbot.errors import UserError
+
+_ZWSP = "\u200b"
+_BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
+_SLACK_SPECIAL = re.compile(r"<!([^>]*)>")
+_DISCORD_ROLE = re.compile(r"<@&(\d+)>")
+_ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds control characters other than newline and tab."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text)
+
+
+def check_text(text: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+    """`text` trimmed, or a localized `UserError` when it is empty (if required), too long or has control
+    characters. `field` is a message key suffix naming the field for the user (``note``, ``bio``…)."""
+    value = (text or "").strip()
+    if not value:
+        if required:
+            raise UserError("input.empty", field=field)
+        return ""
+    if has_control_characters(value):
+        raise UserError("input.control_characters", field=field)
+    if len(value) > max_length:
+        raise UserError("input.too_long", field=field, max=max_length, length=len(value))
+    return value
+
+
+def defuse_mentions(text: str) -> str:
+    """`text` with mass mentions and role mentions made inert for Discord and Slack."""
+    text = _BROADCAST.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+    text = _SLACK_SPECIAL.sub(lambda m: "<" + _ZWSP + "!" + m.group(1) + ">", text)
+    return _DISCORD_ROLE.sub(lambda m: "<@" + _ZWSP + "&" + m.group(1) + ">", text)

@@ -1,0 +1,54 @@
+"""Time zones as members type them: an IANA name (``Africa/Nairobi``) or a UTC offset (``UTC+3``, ``+05:30``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from mentorbot.errors import UserError
+
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def parse_timezone(text: str) -> str:
+    """A canonical time zone string (IANA name or ``UTC+HH:MM``); `UserError` when not understood."""
+    value = text.strip()
+    if value.upper() in ("UTC", "GMT", "Z"):
+        return "UTC"
+    match = _OFFSET.match(value)
+    if match:
+        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            raise UserError("input.bad_timezone", value=value)
+        return f"UTC{sign}{hours:02d}:{minutes:02d}"
+    if "/" in value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            lowered = {name.lower(): name for name in available_timezones()}
+            if value.lower() in lowered:
+                return lowered[value.lower()]
+            raise UserError("input.bad_timezone", value=value) from None
+        return value
+    raise UserError("input.bad_timezone", value=value)
+
+
+def to_tzinfo(name: str) -> tzinfo:
+    """The tzinfo for a canonical time zone string (unknown names fall back to UTC)."""
+    match = _OFFSET.match(name)
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def hours_apart(a: str, b: str, at: datetime) -> float:
+    """How many hours apart two time zones are at instant `at` (0–12, the short way round)."""
+    offset_a = at.astimezone(to_tzinfo(a)).utcoffset() or timedelta(0)
+    offset_b = at.astimezone(to_tzinfo(b)).utcoffset() or timedelta(0)
+    diff = abs((offset_a - offset_b).total_seconds()) / 3600
+    return min(diff, 24 - diff)

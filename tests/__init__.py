@@ -1,0 +1,1 @@
+"""MentorBot test suite."""

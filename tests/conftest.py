@@ -1,0 +1,87 @@
+"""Shared fixtures: an injectable clock and a fresh store on each engine.
+
+PostgreSQL tests use the server named by ``MENTORBOT_TEST_POSTGRES_URL`` (default: the local ``test``
+database). Each test gets its own schema, dropped afterwards. When the server is unreachable they are
+skipped with the reason, unless ``MENTORBOT_TEST_REQUIRE_POSTGRES=1`` (CI), which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from mentorbot.clock import ManualClock
+from mentorbot.storage.postgres_engine import PostgresDatabase
+from mentorbot.storage.sqlite_engine import SqliteDatabase
+from mentorbot.storage.store import Store
+
+pytest_plugins = ["tests.fakes.slack_fixtures"]
+
+POSTGRES_URL = os.environ.get("MENTORBOT_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("MENTORBOT_TEST_REQUIRE_POSTGRES") == "1"
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+_postgres_state: dict[str, str | None] = {}
+
+
+async def _postgres_unavailable() -> str | None:
+    if "reason" not in _postgres_state:
+        try:
+            conn = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        except (OSError, asyncpg.PostgresError) as exc:
+            _postgres_state["reason"] = f"PostgreSQL unreachable at {POSTGRES_URL}: {type(exc).__name__}"
+        else:
+            await conn.close()
+            _postgres_state["reason"] = None
+    return _postgres_state["reason"]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test moves it."""
+    return ManualClock()
+
+
+async def make_store(engine: str, tmp_path: Path) -> AsyncIterator[Store]:
+    """Yield an opened, migrated store on `engine`, cleaned up afterwards."""
+    if engine == "sqlite":
+        store = Store(SqliteDatabase(str(tmp_path / "mentorbot.sqlite3")))
+        yield store
+        await store.close()
+        return
+    reason = await _postgres_unavailable()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"mentorbot_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await admin.execute(f'CREATE SCHEMA "{schema}"')
+        store = Store(PostgresDatabase(POSTGRES_URL, schema=schema, max_size=30))
+        try:
+            yield store
+        finally:
+            await store.close()
+            await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=ENGINES)
+async def engine_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh, unopened store on each engine (tests that check migrations open it themselves)."""
+    async for store in make_store(request.param, tmp_path):
+        yield store
+
+
+@pytest.fixture
+async def store(engine_store: Store, clock: ManualClock) -> Store:
+    """A fresh store on each engine, opened and migrated."""
+    await engine_store.open(clock.now())
+    return engine_store

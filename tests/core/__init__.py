@@ -1,0 +1,1 @@
+"""Tests of the mentorship core (use-cases), on both storage engines."""

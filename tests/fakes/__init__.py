@@ -1,0 +1,1 @@
+"""Fakes of the platforms (Discord, Slack) served on loopback for end-to-end tests."""

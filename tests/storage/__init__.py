@@ -1,0 +1,1 @@
+"""Store contract suite: the same tests on SQLite and PostgreSQL."""

@@ -1,0 +1,354 @@
+"""The store contract, run on SQLite and PostgreSQL alike (see the `store` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, timedelta
+
+import pytest
+
+from mentorbot.clock import ManualClock
+from mentorbot.models import (
+    JobKind,
+    Level,
+    MentorshipStatus,
+    MentorStatus,
+    NewMentorProfile,
+    OfferStatus,
+    RequestStatus,
+)
+from mentorbot.storage.migrations import SchemaTooNewError, available_migrations
+from mentorbot.storage.store import LimitReached, Store
+
+C = "test:community"
+HOUR = timedelta(hours=1)
+
+
+async def member(store: Store, clock: ManualClock, name: str) -> int:
+    return (await store.ensure_member(C, f"u-{name}", name, clock.now())).id
+
+
+async def mentor(store: Store, clock: ManualClock, name: str, skills: dict[str, Level], capacity: int = 2) -> int:
+    member_id = await member(store, clock, name)
+    await store.save_mentor_profile(member_id, NewMentorProfile(skills, capacity, "bio", "UTC", ("en",)), clock.now())
+    return member_id
+
+
+async def test_migrations_are_recorded_and_idempotent(store: Store, clock: ManualClock) -> None:
+    known = available_migrations(store.db.dialect)[-1].version
+    assert await store.open(clock.now()) == known
+    async with store.db.read() as conn:
+        row = await conn.fetch_one("SELECT MAX(version) AS v, COUNT(*) AS n FROM schema_version")
+    assert row is not None and int(row["v"]) == known and int(row["n"]) == known
+
+
+async def test_a_database_newer_than_the_code_is_refused(store: Store, clock: ManualClock) -> None:
+    async with store.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)", 999, "future", clock.now()
+        )
+    with pytest.raises(SchemaTooNewError, match="version 999"):
+        await store.open(clock.now())
+
+
+async def test_members_are_created_once_and_kept_fresh(store: Store, clock: ManualClock) -> None:
+    first = await store.ensure_member(C, "U1", "Amina", clock.now())
+    again = await store.ensure_member(C, "U1", "Amina W.", clock.now())
+    assert again.id == first.id and again.display_name == "Amina W."
+    assert first.created_at.tzinfo is not None and first.created_at.utcoffset() == timedelta(0)
+    other_community = await store.ensure_member("other", "U1", "Amina", clock.now())
+    assert other_community.id != first.id
+    assert (await store.find_member_by_name(C, "amina w.")) == again
+    await store.set_language(first.id, "sw")
+    found = await store.get_member(first.id)
+    assert found is not None and found.language == "sw"
+
+
+async def test_mentor_profile_round_trip_and_update_replaces_skills(store: Store, clock: ManualClock) -> None:
+    mid = await member(store, clock, "Baraka")
+    profile, created = await store.save_mentor_profile(
+        mid,
+        NewMentorProfile({"seo": Level.EXPERT, "copywriting": Level.LEARNING}, 3, "hi", "Africa/Nairobi", ("en", "sw")),
+        clock.now(),
+    )
+    assert created and profile.skills == {"copywriting": Level.LEARNING, "seo": Level.EXPERT}
+    assert profile.languages == ("en", "sw") and profile.status is MentorStatus.ACTIVE
+    clock.advance(HOUR)
+    updated, created = await store.save_mentor_profile(
+        mid, NewMentorProfile({"paid-social": Level.PRACTITIONER}, 1, "new", "UTC", ("en",)), clock.now()
+    )
+    assert not created and updated.skills == {"paid-social": Level.PRACTITIONER} and updated.capacity == 1
+    assert updated.updated_at == clock.now() and updated.created_at == profile.created_at
+
+
+async def test_open_request_limit(store: Store, clock: ManualClock) -> None:
+    mid = await member(store, clock, "Chao")
+    for _ in range(2):
+        await store.create_request(mid, C, ["seo"], "", clock.now(), max_open=2)
+    with pytest.raises(LimitReached):
+        await store.create_request(mid, C, ["seo"], "", clock.now(), max_open=2)
+    assert len(await store.list_member_requests(mid, open_only=True)) == 2
+
+
+async def test_concurrent_requests_never_pass_the_limit(store: Store, clock: ManualClock) -> None:
+    mid = await member(store, clock, "Dalia")
+
+    async def attempt() -> bool:
+        try:
+            await store.create_request(mid, C, ["seo"], "", clock.now(), max_open=3)
+        except LimitReached:
+            return False
+        return True
+
+    results = await asyncio.gather(*(attempt() for _ in range(20)))
+    assert results.count(True) == 3
+    assert len(await store.list_member_requests(mid, open_only=True)) == 3
+
+
+async def test_candidates_are_eligible_mentors_only(store: Store, clock: ManualClock) -> None:
+    good = await mentor(store, clock, "Good", {"seo": Level.EXPERT, "copywriting": Level.PRACTITIONER})
+    paused = await mentor(store, clock, "Paused", {"seo": Level.EXPERT})
+    await store.set_mentor_status(paused, MentorStatus.PAUSED, clock.now())
+    await mentor(store, clock, "Unrelated", {"paid-social": Level.EXPERT})
+    outsider = await store.ensure_member("elsewhere", "u-x", "X", clock.now())
+    await store.save_mentor_profile(
+        outsider.id, NewMentorProfile({"seo": Level.EXPERT}, 2, "", "UTC", ("en",)), clock.now()
+    )
+    requester = await mentor(store, clock, "Requester", {"seo": Level.EXPERT})
+    request = await store.create_request(requester, C, ["seo", "copywriting"], "", clock.now(), max_open=3)
+    found = await store.find_candidates(
+        C, request.skills, exclude_member=requester, request_id=request.id, repeat_since=clock.now() - HOUR
+    )
+    assert [c.member.id for c in found] == [good]
+    assert found[0].shared == {"seo": Level.EXPERT, "copywriting": Level.PRACTITIONER}
+    offer = await store.create_offer(request.id, good, 1.0, "why", clock.now(), clock.now() + 48 * HOUR)
+    assert offer is not None
+    again = await store.find_candidates(
+        C, request.skills, exclude_member=requester, request_id=request.id, repeat_since=clock.now() - HOUR
+    )
+    assert again == []
+
+
+async def test_offer_holds_a_place_and_a_full_mentor_gets_no_offer(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Solo", {"seo": Level.EXPERT}, capacity=1)
+    a = await member(store, clock, "A")
+    b = await member(store, clock, "B")
+    ra = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    rb = await store.create_request(b, C, ["seo"], "", clock.now(), max_open=3)
+    first = await store.create_offer(ra.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert first is not None and first.status is OfferStatus.PENDING
+    assert await store.create_offer(rb.id, m, 1.0, "", clock.now(), clock.now() + HOUR) is None
+    rb_after = await store.get_request(rb.id)
+    assert rb_after is not None and rb_after.status is RequestStatus.WAITING, "a failed offer changes nothing"
+    assert await store.create_offer(ra.id, m, 1.0, "", clock.now(), clock.now() + HOUR) is None
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.pending_offers == 1 and profile.free_places == 0
+
+
+async def test_fifty_racing_accepts_make_exactly_one_mentorship(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT}, capacity=3)
+    a = await member(store, clock, "Mentee")
+    request = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    offer = await store.create_offer(request.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert offer is not None
+    results = await asyncio.gather(*(store.accept_offer(offer.id, m, clock.now()) for _ in range(50)))
+    assert sum(r is not None for r in results) == 1
+    assert len(await store.list_mentorships(member_id=m)) == 1
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.active_count == 1 and profile.pending_offers == 0
+
+
+async def test_fifty_racing_declines_and_expiries_settle_once(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT}, capacity=3)
+    a = await member(store, clock, "Mentee")
+    request = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    offer = await store.create_offer(request.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert offer is not None
+    clock.advance(2 * HOUR)
+    results = await asyncio.gather(
+        *(store.decline_offer(offer.id, m, None, clock.now()) for _ in range(25)),
+        *(store.expire_offer(offer.id, clock.now(), max_expired=3) for _ in range(25)),
+    )
+    assert sum(r is not None for r in results) == 1
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.pending_offers == 0
+    back = await store.get_request(request.id)
+    assert back is not None and back.status is RequestStatus.WAITING
+
+
+async def test_only_the_offered_mentor_can_accept_and_not_after_expiry(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT})
+    other = await mentor(store, clock, "Other", {"seo": Level.EXPERT})
+    a = await member(store, clock, "Mentee")
+    request = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    offer = await store.create_offer(request.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert offer is not None
+    assert await store.accept_offer(offer.id, other, clock.now()) is None
+    assert await store.decline_offer(offer.id, other, None, clock.now()) is None
+    clock.advance(HOUR)
+    assert await store.accept_offer(offer.id, m, clock.now()) is None
+    stored = await store.get_offer(offer.id)
+    assert stored is not None and stored.status is OfferStatus.PENDING
+
+
+async def test_accept_closes_the_mentees_overlapping_requests(store: Store, clock: ManualClock) -> None:
+    m1 = await mentor(store, clock, "M1", {"seo": Level.EXPERT, "copywriting": Level.EXPERT})
+    m2 = await mentor(store, clock, "M2", {"seo": Level.EXPERT})
+    a = await member(store, clock, "Mentee")
+    r1 = await store.create_request(a, C, ["seo", "copywriting"], "", clock.now(), max_open=3)
+    r2 = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    r3 = await store.create_request(a, C, ["paid-social"], "", clock.now(), max_open=3)
+    o1 = await store.create_offer(r1.id, m1, 1.0, "", clock.now(), clock.now() + HOUR)
+    o2 = await store.create_offer(r2.id, m2, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o1 and o2
+    result = await store.accept_offer(o1.id, m1, clock.now())
+    assert result is not None
+    assert [r.id for r in result.closed_requests] == [r2.id]
+    assert [o.id for o in result.withdrawn_offers] == [o2.id]
+    assert await store.accept_offer(o2.id, m2, clock.now()) is None
+    p2 = await store.get_mentor_profile(m2)
+    assert p2 is not None and p2.pending_offers == 0 and p2.active_count == 0
+    r3_after = await store.get_request(r3.id)
+    assert r3_after is not None and r3_after.status is RequestStatus.WAITING
+
+
+async def test_two_mentors_racing_for_one_mentees_two_requests(store: Store, clock: ManualClock) -> None:
+    m1 = await mentor(store, clock, "M1", {"seo": Level.EXPERT}, capacity=1)
+    m2 = await mentor(store, clock, "M2", {"seo": Level.EXPERT}, capacity=1)
+    a = await member(store, clock, "Mentee")
+    r1 = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    r2 = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    o1 = await store.create_offer(r1.id, m1, 1.0, "", clock.now(), clock.now() + HOUR)
+    o2 = await store.create_offer(r2.id, m2, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o1 and o2
+    results = await asyncio.gather(store.accept_offer(o1.id, m1, clock.now()), store.accept_offer(o2.id, m2, clock.now()))
+    assert sum(r is not None for r in results) == 1
+    active = await store.list_mentorships(member_id=a, active_only=True)
+    assert len(active) == 1
+    for m in (m1, m2):
+        p = await store.get_mentor_profile(m)
+        assert p is not None and p.active_count + p.pending_offers <= p.capacity
+
+
+async def test_expiry_streak_pauses_the_mentor(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Sleepy", {"seo": Level.EXPERT}, capacity=5)
+    paused_flags = []
+    for i in range(3):
+        a = await member(store, clock, f"Mentee{i}")
+        r = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+        o = await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+        assert o is not None
+        assert await store.expire_offer(o.id, clock.now(), max_expired=3) is None, "not due yet"
+        clock.advance(HOUR)
+        result = await store.expire_offer(o.id, clock.now(), max_expired=3)
+        assert result is not None
+        paused_flags.append(result.mentor_paused)
+    assert paused_flags == [False, False, True]
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.status is MentorStatus.PAUSED and profile.pause_reason == "expired_offers"
+
+
+async def test_end_mentorship_frees_the_place_and_keeps_feedback(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT}, capacity=1)
+    a = await member(store, clock, "Mentee")
+    stranger = await member(store, clock, "Stranger")
+    r = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    o = await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o is not None
+    accepted = await store.accept_offer(o.id, m, clock.now())
+    assert accepted is not None
+    ms_id = accepted.mentorship.id
+    assert await store.end_mentorship(ms_id, clock.now(), by_member=stranger) is None
+    ended = await store.end_mentorship(ms_id, clock.now(), by_member=a, rating=5, comment="great")
+    assert ended is not None and ended.status is MentorshipStatus.ENDED
+    assert await store.end_mentorship(ms_id, clock.now(), by_member=a) is None
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.active_count == 0
+    [fb] = await store.list_feedback(C)
+    assert fb.rating == 5 and fb.comment == "great" and fb.skills == ("seo",)
+
+
+async def test_jobs_are_claimed_once_and_reclaimed_after_a_crash(store: Store, clock: ManualClock) -> None:
+    await store.schedule_job(JobKind.CHECKIN, 7, clock.now() + HOUR, clock.now())
+    assert await store.claim_due_jobs(clock.now(), "w1", lease=timedelta(minutes=5)) == []
+    clock.advance(HOUR)
+    claims = await asyncio.gather(
+        *(store.claim_due_jobs(clock.now(), f"w{i}", lease=timedelta(minutes=5)) for i in range(20))
+    )
+    winners = [i for i, c in enumerate(claims) if c]
+    assert len(winners) == 1 and claims[winners[0]][0].ref_id == 7
+    # The winner "crashes"; after its lease another worker takes the job over.
+    clock.advance(timedelta(minutes=6))
+    [job] = await store.claim_due_jobs(clock.now(), "w-new", lease=timedelta(minutes=5))
+    assert job.attempts == 2
+    assert not await store.finish_job(job.id, f"w{winners[0]}")
+    assert await store.finish_job(job.id, "w-new")
+    assert await store.claim_due_jobs(clock.now() + 10 * HOUR, "w", lease=timedelta(minutes=5)) == []
+
+
+async def test_events_are_processed_once(store: Store, clock: ManualClock) -> None:
+    results = await asyncio.gather(*(store.claim_event("slack:Ev1", clock.now()) for _ in range(10)))
+    assert results.count(True) == 1
+    await store.release_event("slack:Ev1")
+    assert await store.claim_event("slack:Ev1", clock.now())
+
+
+async def test_forget_member_removes_personal_data_and_frees_places(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT}, capacity=2)
+    a = await member(store, clock, "Leaver")
+    r = await store.create_request(a, C, ["seo"], "secret note", clock.now(), max_open=3)
+    o = await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o is not None
+    accepted = await store.accept_offer(o.id, m, clock.now())
+    assert accepted is not None
+    await store.add_feedback(accepted.mentorship.id, a, 4, "named comment", clock.now())
+    r2 = await store.create_request(a, C, ["copywriting"], "", clock.now(), max_open=3)
+    result = await store.forget_member(a, clock.now())
+    assert [ms.id for ms in result.ended_mentorships] == [accepted.mentorship.id]
+    assert await store.get_member(a) is None
+    assert await store.get_request(r2.id) is None
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.active_count == 0
+    [fb] = await store.list_feedback(C)
+    assert fb.author_id is None and fb.comment is None and fb.rating == 4
+    [ms] = await store.list_mentorships(member_id=m)
+    assert ms.mentee_id == 0 and ms.status is MentorshipStatus.ENDED
+
+
+async def test_stats_count_from_the_tables(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT, "copywriting": Level.EXPERT}, capacity=2)
+    paused = await mentor(store, clock, "Paused", {"seo": Level.EXPERT})
+    await store.set_mentor_status(paused, MentorStatus.PAUSED, clock.now())
+    a = await member(store, clock, "A")
+    b = await member(store, clock, "B")
+    ra = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    await store.create_request(b, C, ["paid-social"], "", clock.now(), max_open=3)
+    o = await store.create_offer(ra.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o is not None
+    clock.advance(timedelta(minutes=30))
+    assert await store.accept_offer(o.id, m, clock.now()) is not None
+    stats = await store.stats(C)
+    assert (stats.members, stats.mentors_active, stats.mentors_paused) == (4, 1, 1)
+    assert (stats.requests_open, stats.requests_waiting, stats.mentorships_active) == (1, 1, 1)
+    assert stats.median_time_to_match == timedelta(minutes=30)
+    assert stats.acceptance_rate == 1.0
+    assert stats.skill_demand == {"paid-social": 1}
+    assert stats.skill_supply == {"seo": 1, "copywriting": 1}
+
+
+async def test_timestamps_come_back_aware_utc(store: Store, clock: ManualClock) -> None:
+    m = await member(store, clock, "T")
+    r = await store.create_request(m, C, ["seo"], "", clock.now(), max_open=3)
+    got = await store.get_request(r.id)
+    assert got is not None and got.created_at == clock.now() and got.created_at.tzinfo == UTC
+
+
+async def test_import_mentors_is_all_or_nothing(store: Store, clock: ManualClock) -> None:
+    good = NewMentorProfile({"seo": Level.EXPERT}, 2, "", "UTC", ("en",))
+    assert await store.import_mentors(C, [("u1", "One", good), ("u2", "Two", good)], clock.now()) == 2
+    assert len(await store.list_mentors(C)) == 2
+    bad = NewMentorProfile({"seo": Level.EXPERT}, 99, "", "UTC", ("en",))  # violates the capacity CHECK
+    with pytest.raises(Exception):  # noqa: B017 - each engine raises its own integrity error
+        await store.import_mentors(C, [("u3", "Three", good), ("u4", "Four", bad)], clock.now())
+    assert await store.find_member(C, "u3") is None
+    assert len(await store.list_mentors(C)) == 2

@@ -1,0 +1,525 @@
+"""Course recommendations: ranking, filters, the no-skills and nothing-found paths, parsing and rendering."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from mentorbot.courses import Catalog, Course, Format, Level, default_courses_path, load_catalog, parse_duration
+from mentorbot.errors import UserError
+from mentorbot.i18n import LANGUAGES, placeholders, translator
+from mentorbot.i18n import load_catalog as load_messages
+from mentorbot.recommendations import (
+    LevelFit,
+    Reason,
+    Recommendations,
+    courses_command,
+    courses_for_introduction,
+    nearest_skills,
+    parse_course_query,
+    parse_format,
+    parse_free,
+    parse_level,
+    parse_skills,
+    recommend,
+    render_duration,
+    render_introduction_courses,
+    render_language,
+    render_reason,
+    render_recommendations,
+)
+from mentorbot.skills import Taxonomy, default_skills_path
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load(default_skills_path())
+
+
+def course(course_id: str, *skills: str, **fields: Any) -> Course:
+    data: dict[str, Any] = {
+        "id": course_id,
+        "title": course_id.replace("-", " ").title(),
+        "provider": "Example",
+        "url": f"https://example.org/{course_id}",
+        "skills": list(skills),
+        "level": "intermediate",
+        "format": "course",
+        "cost": "free",
+        "duration": "4 weeks",
+        "language": "en",
+    }
+    data.update(fields)
+    return Course.model_validate(data)
+
+
+def ids(result: Recommendations) -> list[str]:
+    return [item.course.id for item in result.items]
+
+
+# --- ranking ---------------------------------------------------------------------------------------
+
+
+def test_full_coverage_beats_partial_coverage(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("paid-only", "paid-social"),
+            course("analytics-only", "analytics-reporting"),
+            course("both-and-more", "paid-social", "analytics-reporting", "seo", "email-marketing", "leadership"),
+        ]
+    )
+    result = recommend(catalog, taxonomy, ["paid-social", "analytics-reporting"])
+    assert ids(result)[0] == "both-and-more"
+    assert result.items[0].reason.covered == ("paid-social", "analytics-reporting")
+    assert result.items[0].score > result.items[1].score
+
+
+def test_exact_set_match_beats_a_broader_course_with_the_same_coverage(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("broad", "paid-social", "analytics-reporting", "seo"),
+            course("exact", "paid-social", "analytics-reporting"),
+        ]
+    )
+    assert ids(recommend(catalog, taxonomy, ["paid-social", "analytics-reporting"])) == ["exact", "broad"]
+
+
+def test_a_focused_course_beats_a_broad_one(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("broad", "seo", "email-marketing", "copywriting", "leadership"),
+            course("focused", "seo"),
+            course("half", "seo", "email-marketing"),
+        ]
+    )
+    assert ids(recommend(catalog, taxonomy, ["seo"])) == ["focused", "half", "broad"]
+
+
+def test_level_fit_exact_then_adjacent_then_far(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("beginner", "seo", level="beginner"),
+            course("advanced", "seo", level="advanced"),
+            course("intermediate", "seo", level="intermediate"),
+        ]
+    )
+    result = recommend(catalog, taxonomy, ["seo"], level="advanced")
+    assert ids(result) == ["advanced", "intermediate", "beginner"]
+    assert [item.reason.level_fit for item in result.items] == [LevelFit.EXACT, LevelFit.ADJACENT, LevelFit.FAR]
+    assert all(item.reason.asked_level is Level.ADVANCED for item in result.items)
+    middle = recommend(catalog, taxonomy, ["seo"], level=Level.INTERMEDIATE)
+    assert ids(middle)[0] == "intermediate"
+
+
+def test_level_fit_can_outweigh_focus_but_never_coverage(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("focused-advanced", "seo", level="advanced"),
+            course("broad-beginner", "seo", "social-listening", "email-marketing", "leadership", level="beginner"),
+            course("both-skills-advanced", "seo", "copywriting", level="advanced"),
+        ]
+    )
+    result = recommend(catalog, taxonomy, ["seo"], level="beginner")
+    assert ids(result)[:2] == ["broad-beginner", "focused-advanced"]
+    two = recommend(catalog, taxonomy, ["seo", "copywriting"], level="beginner")
+    assert ids(two)[0] == "both-skills-advanced"
+
+
+def test_free_only_and_format_are_hard_filters(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("paid-cert", "seo", cost="paid", format="certificate"),
+            course("free-cert", "seo", format="certificate"),
+            course("free-reading", "seo", format="reading-list"),
+            course("paid-course", "seo", cost="paid", price="USD 20"),
+        ]
+    )
+    assert ids(recommend(catalog, taxonomy, ["seo"], free_only=True)) == ["free-cert", "free-reading"]
+    assert ids(recommend(catalog, taxonomy, ["seo"], format="certificate")) == ["free-cert", "paid-cert"]
+    assert ids(recommend(catalog, taxonomy, ["seo"], free_only=True, format=Format.CERTIFICATE)) == ["free-cert"]
+    nothing = recommend(catalog, taxonomy, ["seo"], free_only=True, format="coaching")
+    assert nothing.items == ()
+    assert nothing.without_filters == 4
+
+
+def test_top_five_by_default_and_limit(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course(f"c{i}", "seo") for i in range(8)])
+    assert len(recommend(catalog, taxonomy, ["seo"]).items) == 5
+    assert len(recommend(catalog, taxonomy, ["seo"], limit=2).items) == 2
+
+
+def test_ties_break_free_first_then_by_id_whatever_the_file_order(taxonomy: Taxonomy) -> None:
+    courses = [
+        course("b-paid", "seo", cost="paid"),
+        course("a-paid", "seo", cost="paid"),
+        course("d-free", "seo"),
+        course("c-free", "seo"),
+    ]
+    expected = ["c-free", "d-free", "a-paid", "b-paid"]
+    for seed in range(5):
+        shuffled = courses[:]
+        random.Random(seed).shuffle(shuffled)
+        assert ids(recommend(Catalog(shuffled), taxonomy, ["seo"])) == expected
+
+
+def test_skills_resolve_through_the_taxonomy(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course("ads", "paid-social")])
+    result = recommend(catalog, taxonomy, ["Paid Social", "ppc"])
+    assert [skill.slug for skill in result.skills] == ["paid-social"]
+    assert ids(result) == ["ads"]
+    with pytest.raises(UserError) as info:
+        recommend(catalog, taxonomy, ["paid socal"], lang="sw")
+    assert info.value.key == "skills.unknown"
+    assert "paid-social" in info.value.params["suggestions"]
+
+
+def test_no_skills_means_how_to_ask(taxonomy: Taxonomy) -> None:
+    result = recommend(Catalog([course("x", "seo")]), taxonomy, [])
+    assert result.skills == () and result.items == ()
+    for lang in LANGUAGES:
+        reply = render_recommendations(result, lang)
+        assert "/courses skills:paid-social" in reply.text
+        assert reply.text == translator(lang)("courses.how_to_ask")
+
+
+# --- nothing found ---------------------------------------------------------------------------------
+
+
+def test_nothing_found_suggests_skills_of_the_same_category_first(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("lead-1", "leadership"),
+            course("lead-2", "leadership"),
+            course("mail", "email-marketing"),
+        ]
+    )
+    result = recommend(catalog, taxonomy, ["seo"])
+    assert result.items == ()
+    assert result.without_filters == 0
+    # seo and email-marketing share a category; leadership comes after although it has more courses.
+    assert [skill.slug for skill in result.nearest_skills] == ["email-marketing", "leadership"]
+
+
+def test_nearest_skills_respect_the_filters(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("mail-paid", "email-marketing", cost="paid"),
+            course("lead-free", "leadership"),
+            course("crisis-free", "crisis-communications"),
+            course("crisis-free-2", "crisis-communications"),
+        ]
+    )
+    seo = taxonomy.get("seo")
+    assert seo is not None
+    nearest = nearest_skills(catalog, taxonomy, [seo], free_only=True)
+    assert [skill.slug for skill in nearest] == ["crisis-communications", "leadership"]
+    assert nearest_skills(catalog, taxonomy, [seo], format=Format.DEGREE) == []
+
+
+def test_nothing_found_reply_in_both_languages(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course("mail", "email-marketing"), course("seo-paid", "seo", cost="paid")])
+    result = recommend(catalog, taxonomy, ["seo"], free_only=True)
+    assert result.without_filters == 1
+    english = render_recommendations(result, "en")
+    assert english.title == "Courses for SEO"
+    assert "I found no courses for SEO with these filters: free only." in english.text
+    assert "Without the filters, 1 would match." in english.text
+    assert "`/courses skills:email-marketing`" in english.text
+    swahili = render_recommendations(result, "sw")
+    assert "Sikupata kozi za Uboreshaji wa injini za utafutaji kwa vichujio hivi: za bure pekee." in swahili.text
+    assert "Bila vichujio, kozi 1 zingefaa." in swahili.text
+    assert "Masoko kwa barua pepe (`email-marketing`)" in swahili.text
+    assert english.fields == swahili.fields == ()
+
+
+def test_nothing_at_all_for_the_filters(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course("mail", "email-marketing")])
+    result = recommend(catalog, taxonomy, ["seo"], format="degree")
+    assert result.nearest_skills == () and result.without_filters == 0
+    reply = render_recommendations(result, "en")
+    assert "format: degree" in reply.text
+    assert translator("en")("courses.nearest_none") in reply.text
+
+
+# --- the /courses command from raw text ------------------------------------------------------------
+
+
+def test_courses_command_from_typed_text(taxonomy: Taxonomy) -> None:
+    catalog = Catalog(
+        [
+            course("both", "paid-social", "analytics-reporting", cost="paid", price="USD 49"),
+            course("reporting", "analytics-reporting", level="beginner"),
+        ]
+    )
+    reply = courses_command(catalog, taxonomy, skills="paid social; KPIs", level="Intermediate", free="no")
+    assert reply.title == "Courses for Paid social, Analytics and reporting"
+    assert [field.name for field in reply.fields] == ["1. Both — Example", "2. Reporting — Example"]
+    assert reply.fields[0].value.splitlines() == [
+        "covers paid-social and analytics-reporting; intermediate, as asked; paid (USD 49)",
+        "course · 4 weeks · English",
+        "https://example.org/both",
+    ]
+    assert reply.fields[1].value.splitlines()[0] == (
+        "covers analytics-reporting; beginner (you asked for intermediate); free"
+    )
+
+
+def test_courses_command_in_swahili(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course("both", "paid-social", "analytics-reporting", format="reading-list")])
+    reply = courses_command(
+        catalog, taxonomy, skills="paid-social analytics-reporting", level="kati", free="ndiyo", lang="sw"
+    )
+    assert reply.title == "Kozi za Matangazo ya kulipia, Uchambuzi wa takwimu na ripoti"
+    assert reply.text == translator("sw")("courses.intro")
+    assert reply.fields[0].value.splitlines()[:2] == [
+        "inahusu paid-social na analytics-reporting; ngazi ya kati, kama ulivyoomba; bure",
+        "orodha ya kusoma · wiki 4 · Kiingereza",
+    ]
+
+
+def test_courses_command_without_skills_uses_open_requests(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course("lead", "leadership")])
+    reply = courses_command(catalog, taxonomy, open_request_skills=["leadership", "retired-skill", "leadership"])
+    assert reply.text == (
+        "You didn't name a skill, so these are for the skills in your open requests: People management and leadership."
+    )
+    assert [field.name for field in reply.fields] == ["1. Lead — Example"]
+    typed = courses_command(catalog, taxonomy, skills="leadership", open_request_skills=["seo"])
+    assert typed.text == translator("en")("courses.intro")
+
+
+def test_courses_command_without_skills_or_requests_says_how_to_ask(taxonomy: Taxonomy) -> None:
+    catalog = Catalog([course("lead", "leadership")])
+    for lang in LANGUAGES:
+        reply = courses_command(catalog, taxonomy, skills="  ", open_request_skills=["retired-skill"], lang=lang)
+        assert reply.text == translator(lang)("courses.how_to_ask")
+        assert reply.fields == ()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "key", "allowed"),
+    [
+        ("level", "guru", "courses.bad_level", "beginner, intermediate, advanced"),
+        ("format", "movie", "courses.bad_format", "course, certificate, degree, 1:1 coaching"),
+        ("free", "maybe", "courses.bad_free", "yes, no"),
+    ],
+)
+def test_bad_values_raise_localized_errors_listing_allowed_values(
+    taxonomy: Taxonomy, option: str, value: str, key: str, allowed: str
+) -> None:
+    with pytest.raises(UserError) as info:
+        options: dict[str, Any] = {option: value}
+        courses_command(Catalog([]), taxonomy, skills="seo", **options)
+    assert info.value.key == key
+    assert info.value.params["value"] == value
+    text = translator("en")(key, **info.value.params)
+    assert value in text
+    assert all(word in text for word in allowed.replace("1:1 coaching", "coaching").split(", "))
+
+
+def test_allowed_values_are_shown_with_swahili_labels() -> None:
+    with pytest.raises(UserError) as info:
+        parse_level("guru", "sw")
+    assert info.value.params["allowed"] == (
+        "beginner (ngazi ya mwanzo), intermediate (ngazi ya kati), advanced (ngazi ya juu)"
+    )
+    with pytest.raises(UserError) as info:
+        parse_free("labda", "sw")
+    assert info.value.params["allowed"] == "ndiyo, hapana"
+
+
+def test_unknown_skill_in_the_command_uses_the_taxonomy_error(taxonomy: Taxonomy) -> None:
+    with pytest.raises(UserError) as info:
+        courses_command(Catalog([]), taxonomy, skills="crisis comms, xyzzy")
+    assert (info.value.key, info.value.params) == ("skills.unknown_no_suggestion", {"tag": "xyzzy"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("beginner", Level.BEGINNER),
+        ("  ADVANCED ", Level.ADVANCED),
+        ("expert", Level.ADVANCED),
+        ("mwanzo", Level.BEGINNER),
+        ("Ngazi ya kati", Level.INTERMEDIATE),
+    ],
+)
+def test_parse_level(text: str | None, expected: Level | None) -> None:
+    assert parse_level(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, None),
+        ("certificate", Format.CERTIFICATE),
+        ("Reading list", Format.READING_LIST),
+        ("reading_list", Format.READING_LIST),
+        ("1:1 coaching", Format.COACHING),
+        ("cheti", Format.CERTIFICATE),
+        ("shahada", Format.DEGREE),
+        ("jumuiya", Format.COMMUNITY),
+    ],
+)
+def test_parse_format(text: str | None, expected: Format | None) -> None:
+    assert parse_format(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(None, False), ("", False), (True, True), ("yes", True), ("Free", True), ("bure", True), ("NO", False),
+     ("hapana", False), ("ndiyo", True)],
+)  # fmt: skip
+def test_parse_free(text: str | bool | None, expected: bool) -> None:
+    assert parse_free(text) is expected
+
+
+def test_parse_skills_accepts_commas_and_spaces(taxonomy: Taxonomy) -> None:
+    assert [s.slug for s in parse_skills(taxonomy, "seo copywriting")] == ["seo", "copywriting"]
+    assert [s.slug for s in parse_skills(taxonomy, "crisis comms, paid social")] == [
+        "crisis-communications",
+        "paid-social",
+    ]
+    assert parse_skills(taxonomy, None) == []
+    query = parse_course_query(taxonomy, skills="seo", level="juu", free="yes", format="kozi")
+    assert (query.level, query.free_only, query.format) == (Level.ADVANCED, True, Format.COURSE)
+
+
+def test_typed_vocabulary_is_unambiguous() -> None:
+    from mentorbot.recommendations import _vocabulary, _words
+    from mentorbot.skills import normalize
+
+    for kind, values in (("level", [v.value for v in Level]), ("format", [v.value for v in Format])):
+        owners: dict[str, str] = {}
+        for lang in LANGUAGES:
+            messages = load_messages(lang)
+            for value in values:
+                words = [normalize(messages[f"courses.{kind}.{value}"]), normalize(value)]
+                words += _words(messages[f"courses.{kind}_input.{value}"])
+                for word in words:
+                    assert owners.setdefault(word, value) == value, (kind, word)
+        assert dict(_vocabulary(kind)) == owners
+    yes_no: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for answer in ("yes", "no"):
+            for word in _words(load_messages(lang)[f"courses.free_input.{answer}"]):
+                assert yes_no.setdefault(word, answer) == answer, word
+
+
+# --- rendering pieces ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "swahili"),
+    [
+        ("1 hour", "1 hour", "saa 1"),
+        ("20 hours", "20 hours", "saa 20"),
+        ("1 month", "1 month", "mwezi 1"),
+        ("3-6 months", "3–6 months", "miezi 3–6"),
+        ("1-2 years", "1–2 years", "miaka 1–2"),
+        ("ongoing", "ongoing", "endelevu"),
+        ("self-paced", "self-paced", "kwa kasi yako mwenyewe"),
+        ("varies", "duration varies", "muda unatofautiana"),
+    ],
+)
+def test_render_duration(text: str, english: str, swahili: str) -> None:
+    duration = parse_duration(text)
+    assert render_duration(duration, "en") == english
+    assert render_duration(duration, "sw") == swahili
+
+
+def test_render_language() -> None:
+    assert (render_language("en", "en"), render_language("en", "sw")) == ("English", "Kiingereza")
+    assert (render_language("sw", "en"), render_language("sw", "sw")) == ("Swahili", "Kiswahili")
+    assert render_language("fr", "sw") == "FR"
+
+
+def test_render_reason_every_variant() -> None:
+    reason = Reason(("seo",), Level.BEGINNER, LevelFit.ANY, None, False, None)
+    assert render_reason(reason, "en") == "covers seo; beginner; paid"
+    assert render_reason(reason, "sw") == "inahusu seo; ngazi ya mwanzo; ya kulipia"
+    three = Reason(("seo", "copywriting", "email-marketing"), Level.ADVANCED, LevelFit.FAR, Level.BEGINNER, True, None)
+    assert render_reason(three, "en") == (
+        "covers seo, copywriting and email-marketing; advanced (you asked for beginner); free"
+    )
+    assert render_reason(three, "sw") == (
+        "inahusu seo, copywriting na email-marketing; ngazi ya juu (uliomba ngazi ya mwanzo); bure"
+    )
+    priced = Reason(("seo",), Level.INTERMEDIATE, LevelFit.EXACT, Level.INTERMEDIATE, False, "£1,000")
+    assert render_reason(priced, "sw") == "inahusu seo; ngazi ya kati, kama ulivyoomba; ya kulipia (£1,000)"
+
+
+def test_every_courses_message_exists_in_both_languages_with_the_same_placeholders() -> None:
+    english = {k: v for k, v in load_messages("en").items() if k.startswith("courses.")}
+    swahili = {k: v for k, v in load_messages("sw").items() if k.startswith("courses.")}
+    assert english.keys() == swahili.keys()
+    for key, template in english.items():
+        assert placeholders(template) == placeholders(swahili[key]), key
+
+
+def test_every_format_level_and_duration_has_a_label() -> None:
+    from mentorbot.courses import DurationKind, DurationUnit
+
+    for lang in LANGUAGES:
+        t = translator(lang)
+        keys = [f"courses.format.{f.value}" for f in Format] + [f"courses.level.{v.value}" for v in Level]
+        keys += [f"courses.duration.{k.value}" for k in DurationKind]
+        keys += [f"courses.duration.{u.value}_{n}" for u in DurationUnit for n in ("one", "other")]
+        assert all(key in load_messages(lang) for key in keys)
+        assert t("courses.format.reading-list")
+
+
+# --- the shipped catalog end to end ----------------------------------------------------------------
+
+
+def test_shipped_catalog_answers_every_skill_in_both_languages(taxonomy: Taxonomy) -> None:
+    catalog = load_catalog(default_courses_path(), taxonomy)
+    for skill in taxonomy.skills:
+        for lang in LANGUAGES:
+            reply = courses_command(catalog, taxonomy, skills=skill.slug, lang=lang)
+            assert 1 <= len(reply.fields) <= 5, skill.slug
+            assert all(field.value.count("\n") == 2 for field in reply.fields)
+    crisis = recommend(catalog, taxonomy, ["crisis-communications"], free_only=True)
+    assert crisis.items and all(item.course.free for item in crisis.items)
+
+
+# --- introductions ---------------------------------------------------------------------------------
+
+
+def test_courses_for_introduction_cover_each_shared_skill_first() -> None:
+    catalog = Catalog(
+        [
+            course("seo-1", "seo"),
+            course("seo-2", "seo", cost="paid"),
+            course("seo-3", "seo", level="advanced"),
+            course("crisis-1", "crisis-communications", cost="paid"),
+            course("crisis-degree", "crisis-communications", format="degree"),
+            course("unrelated", "leadership"),
+        ]
+    )
+    picked = [c.id for c in courses_for_introduction(catalog, ["seo", "crisis-communications"])]
+    assert picked == ["seo-1", "crisis-1", "seo-3"]
+    assert [c.id for c in courses_for_introduction(catalog, ["seo"], limit=5)] == ["seo-1", "seo-3", "seo-2"]
+    assert courses_for_introduction(catalog, ["email-marketing"]) == []
+    both = Catalog([course("seo-only", "seo"), course("both", "seo", "crisis-communications", cost="paid")])
+    assert [c.id for c in courses_for_introduction(both, ["seo", "crisis-communications"], limit=1)] == ["both"]
+
+
+def test_render_introduction_courses_in_both_languages() -> None:
+    courses = [course("seo-1", "seo"), course("crisis-1", "crisis-communications", cost="paid")]
+    english = render_introduction_courses(courses, "en")
+    assert english is not None
+    assert english.name == "Courses for your shared skills"
+    assert english.value.splitlines() == [
+        "• Seo 1 — Example (free): https://example.org/seo-1",
+        "• Crisis 1 — Example (paid): https://example.org/crisis-1",
+    ]
+    swahili = render_introduction_courses(courses, "sw")
+    assert swahili is not None
+    assert swahili.name == "Kozi za ujuzi mnaoshiriki"
+    assert swahili.value.splitlines()[1] == "• Crisis 1 — Example (ya kulipia): https://example.org/crisis-1"
+    assert render_introduction_courses([], "en") is None
