@@ -41,7 +41,7 @@ BOB = "U0BOB0001"
 
 
 @pytest.fixture(autouse=True)
-def _members(slack_fake: FakeSlack) -> None:  # noqa: F811
+def _members(slack_fake: FakeSlack) -> None:
     slack_fake.add_user(ALICE, name="alice", tz="Europe/Berlin", locale="de-DE")
     slack_fake.add_user(BOB, name="bob", is_admin=True, is_owner=True, tz="America/New_York")
 
@@ -138,7 +138,7 @@ def test_payload_shapes_follow_slacks_documentation() -> None:
 # the Web API fake on its own (slack_sdk client)
 
 
-async def test_web_api_records_calls_and_answers_like_slack(slack_fake: FakeSlack) -> None:  # noqa: F811
+async def test_web_api_records_calls_and_answers_like_slack(slack_fake: FakeSlack) -> None:
     client = slack_fake.web_client()
     auth = await client.auth_test()
     assert (auth["user_id"], auth["team_id"], auth["bot_id"]) == (BOT_USER_ID, TEAM_ID, slack_fake.bot_id)
@@ -174,7 +174,7 @@ async def test_web_api_records_calls_and_answers_like_slack(slack_fake: FakeSlac
     assert [m.text for m in slack_fake.messages_seen_by(ALICE, kind="dm")] == ["Welcome!", "form-encoded"]
 
 
-async def test_web_api_rejects_bad_tokens_and_unknown_methods(slack_fake: FakeSlack) -> None:  # noqa: F811
+async def test_web_api_rejects_bad_tokens_and_unknown_methods(slack_fake: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as bad:
         await slack_fake.web_client("xoxb-wrong").auth_test()
     assert bad.value.response["error"] == "invalid_auth"
@@ -194,7 +194,7 @@ async def test_web_api_rejects_bad_tokens_and_unknown_methods(slack_fake: FakeSl
     ].startswith("ws://127.0.0.1:")
 
 
-async def test_scripted_failures_stubs_and_unknown_hooks(slack_fake: FakeSlack) -> None:  # noqa: F811
+async def test_scripted_failures_stubs_and_unknown_hooks(slack_fake: FakeSlack) -> None:
     client = slack_fake.web_client()
     slack_fake.fail_next("users.info", "internal_error")
     with pytest.raises(SlackApiError) as failed:
@@ -209,7 +209,7 @@ async def test_scripted_failures_stubs_and_unknown_hooks(slack_fake: FakeSlack) 
     assert unknown_hook.status_code == 404 and slack_fake.response_posts == []
 
 
-async def test_rate_limited_call_without_retry_handler_raises(slack_fake: FakeSlack) -> None:  # noqa: F811
+async def test_rate_limited_call_without_retry_handler_raises(slack_fake: FakeSlack) -> None:
     slack_fake.rate_limit("chat.postMessage", retry_after=7)
     with pytest.raises(SlackApiError) as limited:
         await AsyncWebClient(token="xoxb-test", base_url=slack_fake.api_url).chat_postMessage(
@@ -220,7 +220,7 @@ async def test_rate_limited_call_without_retry_handler_raises(slack_fake: FakeSl
     assert limited.value.response.headers["Retry-After"] == "7"
 
 
-async def test_closed_dms_surface_as_slack_api_errors(slack_fake: FakeSlack) -> None:  # noqa: F811
+async def test_closed_dms_surface_as_slack_api_errors(slack_fake: FakeSlack) -> None:
     client = slack_fake.web_client()
     slack_fake.close_dms(BOB)
     dm = (await client.conversations_open(users=BOB))["channel"]["id"]  # still opens, as on Slack
@@ -244,8 +244,8 @@ async def test_closed_dms_surface_as_slack_api_errors(slack_fake: FakeSlack) -> 
 
 
 async def test_signed_slash_command_acks_then_responds(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake)
 
@@ -288,8 +288,8 @@ async def test_signed_slash_command_acks_then_responds(
     ids=["wrong-secret", "forged-signature", "stale", "future"],
 )
 async def test_unverifiable_requests_get_401_and_never_reach_the_handler(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
     tamper: dict[str, Any],
 ) -> None:
     app = make_bolt_app(slack_fake, process_before_response=True)
@@ -312,8 +312,8 @@ async def test_unverifiable_requests_get_401_and_never_reach_the_handler(
 
 
 async def test_block_actions_click_updates_the_message(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake)
     match_blocks: list[dict[str, Any]] = [
@@ -361,8 +361,8 @@ async def test_block_actions_click_updates_the_message(
 
 
 async def test_view_submission_errors_are_returned_in_the_http_response(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake)
     seen: dict[str, Any] = {}
@@ -398,8 +398,8 @@ async def test_view_submission_errors_are_returned_in_the_http_response(
 
 
 async def test_app_home_opened_publishes_home_and_url_verification_is_answered(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake)
     retries: list[list[str]] = []
@@ -429,8 +429,8 @@ async def test_app_home_opened_publishes_home_and_url_verification_is_answered(
 
 
 async def test_rate_limited_call_is_retried_after_retry_after(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)])
 
@@ -452,8 +452,8 @@ async def test_rate_limited_call_is_retried_after_retry_after(
 
 
 async def test_closed_dm_error_reaches_the_listener(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake, process_before_response=True)
     errors: list[str] = []
@@ -477,8 +477,8 @@ async def test_closed_dm_error_reaches_the_listener(
 
 
 async def test_modal_opened_with_a_users_trigger_is_attributed_and_updatable(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake, process_before_response=True)
     modal = {
@@ -507,8 +507,8 @@ async def test_modal_opened_with_a_users_trigger_is_attributed_and_updatable(
 
 
 async def test_respond_replace_original_edits_the_clicked_message(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_http_app_server: ServeSlackApp,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_http_app_server: ServeSlackApp,
 ) -> None:
     app = make_bolt_app(slack_fake)
     posted = await app.client.chat_postMessage(channel=BOB, text="Join the round?")
@@ -530,7 +530,7 @@ async def test_respond_replace_original_edits_the_clicked_message(
 # Socket Mode
 
 
-async def test_socket_mode_round_trip(slack_fake: FakeSlack) -> None:  # noqa: F811
+async def test_socket_mode_round_trip(slack_fake: FakeSlack) -> None:
     app = AsyncApp(client=slack_fake.web_client())  # Socket Mode needs no signing secret
 
     @app.command("/mentor")
@@ -564,8 +564,8 @@ async def test_socket_mode_round_trip(slack_fake: FakeSlack) -> None:  # noqa: F
 
 
 async def test_socket_mode_events_api_envelope_via_fixture(
-    slack_fake: FakeSlack,  # noqa: F811
-    slack_socket_mode_connect: ConnectSocketMode,  # noqa: F811
+    slack_fake: FakeSlack,
+    slack_socket_mode_connect: ConnectSocketMode,
 ) -> None:
     app = AsyncApp(client=slack_fake.web_client())
     retry_nums: list[list[str]] = []

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pydantic_settings
 import pytest
 from pydantic import BaseModel, SecretStr
 

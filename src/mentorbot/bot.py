@@ -15,7 +15,7 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from mentorbot.clock import Clock
@@ -146,6 +146,7 @@ class MentorBot:
                 await self.store.set_last_channel(member.id, caller.channel)
             if caller.timezone and caller.timezone != member.timezone:
                 await self.store.set_member_timezone(member.id, caller.timezone)
+                member = replace(member, timezone=caller.timezone)
             is_admin = caller.is_admin or caller.user_id in self._admin_ids()
             if admin_only and not is_admin:
                 raise UserError("common.not_admin")

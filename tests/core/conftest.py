@@ -25,7 +25,7 @@ def library() -> Library:
 
 def make_settings(**overrides: object) -> Settings:
     """Default settings, isolated from the machine's environment and .env."""
-    values: dict[str, object] = {"admin_ids": ["admin"], "rate_limit_per_minute": 10_000}
+    values: dict[str, object] = {"admin_ids": ["U-admin"], "rate_limit_per_minute": 10_000}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -221,7 +221,9 @@ async def test_two_mentors_racing_for_one_mentees_two_requests(store: Store, clo
     o1 = await store.create_offer(r1.id, m1, 1.0, "", clock.now(), clock.now() + HOUR)
     o2 = await store.create_offer(r2.id, m2, 1.0, "", clock.now(), clock.now() + HOUR)
     assert o1 and o2
-    results = await asyncio.gather(store.accept_offer(o1.id, m1, clock.now()), store.accept_offer(o2.id, m2, clock.now()))
+    results = await asyncio.gather(
+        store.accept_offer(o1.id, m1, clock.now()), store.accept_offer(o2.id, m2, clock.now())
+    )
     assert sum(r is not None for r in results) == 1
     active = await store.list_mentorships(member_id=a, active_only=True)
     assert len(active) == 1

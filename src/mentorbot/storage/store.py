@@ -93,7 +93,8 @@ class Stats:
 
 
 def _in(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
+    """Placeholders for an IN list; an empty list matches nothing (``IN (NULL)``) instead of a syntax error."""
+    return ", ".join("?" for _ in values) or "NULL"
 
 
 class Store:

@@ -1,0 +1,167 @@
+"""Admin use-cases: rights, stats, waitlist, manual match, end, pause, optimal rounds, reload, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.clock import ManualClock
+from mentorbot.library import Library
+from mentorbot.models import MentorshipStatus, MentorStatus, RequestStatus
+from mentorbot.rounds import greedy, solve
+from tests.core.conftest import offer_id, to
+
+Who = Callable[..., Caller]
+
+
+async def test_admin_commands_are_refused_to_members(bot: MentorBot, who: Who) -> None:
+    for call in (
+        bot.admin_stats(who("amina")),
+        bot.admin_waitlist(who("amina")),
+        bot.admin_round(who("amina")),
+        bot.admin_reload(who("amina")),
+        bot.admin_export(who("amina")),
+        bot.admin_match(who("amina"), request_id=1, mentor="baraka"),
+        bot.admin_end(who("amina"), mentorship_id=1),
+        bot.admin_pause(who("amina"), mentor="baraka"),
+    ):
+        assert (await call).reply.text == "Only admins can do that."
+
+
+async def test_admin_rights_from_settings_or_platform(bot: MentorBot, who: Who) -> None:
+    assert "Programme health" in ((await bot.admin_stats(who("admin"))).reply.title or "")
+    assert "Programme health" in ((await bot.admin_stats(who("mod", is_admin=True))).reply.title or "")
+
+
+async def test_waitlist_lists_reasons(bot: MentorBot, who: Who) -> None:
+    await bot.request(who("amina"), skills="seo")
+    listing = await bot.admin_waitlist(who("admin"))
+    assert listing.reply.title == "Waitlist (1)"
+    assert "Amina: SEO" in listing.reply.text and "No mentor offers SEO yet" in listing.reply.text
+
+
+async def test_manual_match_end_and_pause(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="copywriting", capacity=1)
+    await bot.request(who("amina"), skills="seo")
+    matched = await bot.admin_match(who("admin"), request_id="#1", mentor="@baraka")
+    assert "matched with Baraka" in matched.reply.text
+    assert to(matched, "amina") and to(matched, "baraka"), "both are introduced"
+    full = await bot.request(who("chao"), skills="copywriting")
+    assert "at capacity" in full.reply.text
+    refused = await bot.admin_match(who("admin"), request_id=2, mentor="baraka")
+    assert "has no free place" in refused.reply.text
+    assert (
+        "no mentor called 'nobody'" in (await bot.admin_match(who("admin"), request_id=2, mentor="nobody")).reply.text
+    )
+    [ms] = await bot.store.list_mentorships(community="test:guild")
+    ended = await bot.admin_end(who("admin"), mentorship_id=ms.id)
+    assert "has ended" in ended.reply.text
+    assert any("ended by an admin" in n.reply.text for n in to(ended, "amina"))
+    assert any(n.reply.buttons for n in to(ended, "baraka")), "the freed place goes to chao's waiting request"
+    paused = await bot.admin_pause(who("admin"), mentor="baraka")
+    assert "is paused" in paused.reply.text and to(paused, "baraka")
+    member = await bot.store.find_member("test:guild", "U-baraka")
+    assert member is not None
+    profile = await bot.store.get_mentor_profile(member.id)
+    assert profile is not None and profile.status is MentorStatus.PAUSED and profile.pause_reason == "admin"
+
+
+async def test_round_beats_first_come_greedy(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.signup(who("ace"), skills="seo, copywriting", levels="expert", capacity=1)
+    await bot.signup(who("bea"), skills="seo", levels="learning", capacity=1)
+    for name in ("ace", "bea"):
+        member = await bot.store.find_member("test:guild", f"U-{name}")
+        assert member is not None
+        await bot.store.set_mentor_status(member.id, MentorStatus.PAUSED, clock.now())
+    await bot.request(who("amina"), skills="seo")
+    await bot.request(who("chao"), skills="copywriting")
+    for name in ("ace", "bea"):
+        member = await bot.store.find_member("test:guild", f"U-{name}")
+        assert member is not None
+        await bot.store.set_mentor_status(member.id, MentorStatus.ACTIVE, clock.now())
+    outcome = await bot.admin_round(who("admin"))
+    assert "2 offer(s) sent, 0 request(s) still waiting" in outcome.reply.text
+    [to_ace] = [n for n in to(outcome, "ace") if n.reply.buttons]
+    [to_bea] = [n for n in to(outcome, "bea") if n.reply.buttons]
+    assert "Copywriting" in to_ace.reply.plain_text and "SEO" in to_bea.reply.plain_text
+    assert len(to(outcome, "amina")) == 1 and len(to(outcome, "chao")) == 1
+
+
+def test_solver_maximises_matches_then_score() -> None:
+    scores = [{1: 2.0, 2: 0.5}, {1: 1.9}]
+    pairs, total = solve(scores, {1: 1, 2: 1})
+    assert sorted(pairs) == [(0, 2), (1, 1)] and total == 2.4
+    greedy_pairs, greedy_total = greedy(scores, {1: 1, 2: 1})
+    assert greedy_pairs == [(0, 1)] and greedy_total == 2.0
+    assert solve([], {1: 1}) == ([], 0.0)
+    assert solve([{1: 1.0}], {}) == ([], 0.0)
+    capacity_pairs, _ = solve([{1: 1.0}, {1: 1.0}, {1: 1.0}], {1: 2})
+    assert len(capacity_pairs) == 2
+
+
+async def test_stats_show_gaps_and_acceptance(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    await bot.request(who("chao"), skills="paid-social")
+    await bot.request(who("dan"), skills="paid-social, seo")
+    stats = await bot.admin_stats(who("admin"))
+    fields = {f.name: f.value for f in stats.reply.fields}
+    assert fields["Members"] == "5", "the admin who asked is a member too"
+    assert fields["Acceptance rate"] == "100%"
+    assert fields["Top skill gaps (demand vs mentors)"].splitlines()[0] == "Paid social: 2 asking, 0 mentors"
+
+
+async def test_reload_keeps_the_old_files_when_one_is_broken(
+    bot: MentorBot, who: Who, tmp_path: Path, library: Library
+) -> None:
+    skills = tmp_path / "skills.toml"
+    courses = tmp_path / "courses.toml"
+    shutil.copy(library.skills_file, skills)
+    shutil.copy(library.courses_file, courses)
+    bot.library = Library(skills, courses)
+    ok = await bot.admin_reload(who("admin"))
+    assert "20 skills" in ok.reply.text
+    courses.write_text(courses.read_text(encoding="utf-8") + '\n[[course]]\nid = "broken"\n', encoding="utf-8")
+    failed = await bot.admin_reload(who("admin"))
+    assert "not reloaded" in failed.reply.text and "courses.toml" in failed.reply.text
+    assert len(bot.library.catalog) == len(library.catalog)
+    assert "Courses" in ((await bot.courses(who("amina"), skills="seo")).reply.title or "")
+
+
+async def test_admin_export_is_csv(bot: MentorBot, who: Who) -> None:
+    await bot.request(who("amina"), skills="seo", note='comma, and "quotes"')
+    outcome = await bot.admin_export(who("admin"))
+    files = {a.filename: a.content.decode() for a in outcome.reply.attachments}
+    assert sorted(files) == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
+    [request] = list(csv.DictReader(io.StringIO(files["requests.csv"])))
+    assert request["note"] == 'comma, and "quotes"' and request["status"] == "waiting"
+
+
+async def test_export_and_forget_own_data(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo", note="my note")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    await bot.end(who("amina"), rating=4, comment="thanks")
+    exported = await bot.export(who("amina"))
+    [attachment] = exported.reply.attachments
+    data = json.loads(attachment.content)
+    assert data["member"]["platform_user_id"] == "U-amina" and data["requests"][0]["note"] == "my note"
+    asked = await bot.forget(who("amina"))
+    assert [b.action for b in asked.reply.buttons] == ["forget.confirm"]
+    assert await bot.store.find_member("test:guild", "U-amina") is not None, "nothing deleted before confirming"
+    done = await bot.forget(who("amina"), confirm=True)
+    assert "deleted" in done.reply.text
+    member = await bot.store.find_member("test:guild", "U-amina")
+    assert member is None or member.display_name == "Amina"
+    requests = await bot.store.list_requests("test:guild", list(RequestStatus))
+    assert all(r.note != "my note" for r in requests)
+    [feedback] = await bot.store.list_feedback("test:guild")
+    assert feedback.author_id is None and feedback.comment is None and feedback.rating == 4
+    [ms] = await bot.store.list_mentorships(community="test:guild")
+    assert ms.status is MentorshipStatus.ENDED and ms.mentee_id == 0
