@@ -39,7 +39,17 @@ from mentorbot.models import (
 )
 from mentorbot.ratelimit import RateLimiter
 from mentorbot.recommendations import courses_command, courses_for_introduction, render_introduction_courses
-from mentorbot.replies import Attachment, Button, ButtonStyle, Field, Notification, Outcome, Reply
+from mentorbot.replies import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    Field,
+    Notification,
+    Outcome,
+    Reply,
+    reply_from_json,
+    reply_to_json,
+)
 from mentorbot.rounds import plan_round
 from mentorbot.settings import Settings
 from mentorbot.skills import parse_tags, render_skill_list
@@ -155,7 +165,8 @@ class MentorBot:
                 raise UserError("common.rate_limited", seconds=wait)
             ctx = _Ctx(caller, member, t.lang, t, is_admin)
             reply = await action(ctx)
-            return Outcome(reply, tuple(ctx.notifications))
+            held = tuple(reply_from_json(p) for p in await self.store.take_held_notices(member.id))
+            return Outcome(reply, tuple(ctx.notifications), held=held)
         except UserError as exc:
             if caller.event_id:
                 await self.store.release_event(caller.event_id)
@@ -1024,6 +1035,14 @@ class MentorBot:
             )
 
         return await self._handle(caller, run, admin_only=True)
+
+    # ------------------------------------------------------------- delivery
+
+    async def hold_undelivered(self, notification: Notification) -> None:
+        """An adapter could not deliver `notification` by direct message (the member closed their DMs):
+        keep it, and show it with the reply to the member's next command."""
+        log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
+        await self.store.hold_notice(notification.member_id, reply_to_json(notification.reply), self.clock.now())
 
     # --------------------------------------------------------------- timers
 

@@ -6,6 +6,7 @@ plain-text form (`Reply.plain_text`) so any adapter can fall back to it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -87,6 +88,30 @@ class Notification:
     key: str | None = None
 
 
+def reply_to_json(reply: Reply) -> str:
+    """A reply as JSON (attachments are not kept: held notices never carry files)."""
+    return json.dumps(
+        {
+            "text": reply.text,
+            "title": reply.title,
+            "fields": [[f.name, f.value, f.inline] for f in reply.fields],
+            "buttons": [[b.action, b.ref, b.label, b.style.value] for b in reply.buttons],
+        },
+        ensure_ascii=False,
+    )
+
+
+def reply_from_json(payload: str) -> Reply:
+    """A reply stored by `reply_to_json`."""
+    data = json.loads(payload)
+    return Reply(
+        text=data["text"],
+        title=data["title"],
+        fields=tuple(Field(n, v, bool(i)) for n, v, i in data["fields"]),
+        buttons=tuple(Button(a, r, label, ButtonStyle(st)) for a, r, label, st in data["buttons"]),
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The result of a use-case: the reply to the caller and the notifications to send to others."""
@@ -95,3 +120,5 @@ class Outcome:
     notifications: tuple[Notification, ...] = field(default_factory=tuple)
     duplicate: bool = False
     """True when the platform delivered this event before: nothing was done and nothing should be sent."""
+    held: tuple[Reply, ...] = ()
+    """Notices for the caller that could not reach them by direct message earlier: show them with the reply."""

@@ -191,3 +191,14 @@ async def test_the_offer_message_is_in_the_mentors_language(bot: MentorBot, who:
     assert note.reply.title is not None and note.reply.title.startswith("Ofa ya ushauri")
     assert [b.label for b in note.reply.buttons] == ["Kubali", "Kataa"]
     assert "is on the waitlist" not in offered.reply.text and "found a mentor" in offered.reply.text
+
+
+async def test_notices_held_when_dms_are_closed_show_with_the_next_reply(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    [offer_note] = to(offered, "baraka")
+    await bot.hold_undelivered(offer_note)
+    status = await bot.status(who("baraka"))
+    assert [h.title for h in status.held] == [offer_note.reply.title]
+    assert status.held[0].buttons == offer_note.reply.buttons
+    assert (await bot.status(who("baraka"))).held == (), "each held notice is shown once"

@@ -1080,6 +1080,23 @@ class Store:
             row = await conn.fetch_one("SELECT MIN(due_at) AS due FROM jobs WHERE status = 'pending'")
         return rows.opt_ts(row["due"]) if row else None
 
+    # ----------------------------------------------------------- held notices
+
+    async def hold_notice(self, member_id: int, payload: str, now: datetime) -> None:
+        """Keep a notice that could not be delivered (DMs closed) for the member's next command."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO held_notices (member_id, payload, created_at) VALUES (?, ?, ?)", member_id, payload, now
+            )
+
+    async def take_held_notices(self, member_id: int) -> list[str]:
+        """The member's held notices, oldest first, removed in the same transaction (each is shown once)."""
+        async with self.db.transaction() as conn:
+            found = await conn.fetch_all(
+                "DELETE FROM held_notices WHERE member_id = ? RETURNING id, payload", member_id
+            )
+        return [r["payload"] for r in sorted(found, key=lambda r: int(r["id"]))]
+
     # ----------------------------------------------------------------- events
 
     async def claim_event(self, event_id: str, now: datetime) -> bool:
