@@ -376,16 +376,17 @@ class MentorBot:
             else:
                 target = parse_id(request_id, "request")
             result = await self.store.cancel_request(target, ctx.member.id, self.clock.now())
-            if result is False:
+            if result is None:
                 raise UserError("cancel.not_open", id=target)
-            if isinstance(result, Offer):
-                mentor = await self.store.get_member(result.mentor_id)
+            withdrawn = result.withdrawn_offer
+            if withdrawn is not None:
+                mentor = await self.store.get_member(withdrawn.mentor_id)
                 if mentor:
                     t = translator(self.lang_of(mentor))
                     ctx.notifications.append(
-                        self._notify(mentor, Reply(t("offer.withdrawn", id=result.id)), key=f"offer:{result.id}")
+                        self._notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")
                     )
-                    await self._rematch(ctx, None, mentor_id=result.mentor_id)
+                    await self._rematch(ctx, None, mentor_id=withdrawn.mentor_id)
             return Reply(ctx.t("cancel.done", id=target))
 
         return await self._handle(caller, run)
@@ -848,41 +849,45 @@ class MentorBot:
         """Programme health: members, mentors, requests, mentorships, time to match, acceptance, skill gaps."""
 
         async def run(ctx: _Ctx) -> Reply:
-            stats = await self.store.stats(ctx.caller.community)
-            t = ctx.t
-            median = t("stats.none")
-            if stats.median_time_to_match is not None:
-                hours = stats.median_time_to_match.total_seconds() / 3600
-                median = t("stats.hours", hours=f"{hours:.1f}")
-            rate = t("stats.none") if stats.acceptance_rate is None else f"{stats.acceptance_rate:.0%}"
-            gaps = sorted(
-                ((slug, demand, stats.skill_supply.get(slug, 0)) for slug, demand in stats.skill_demand.items()),
-                key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
-            )[:5]
-            gap_lines = [
-                t("stats.gap_line", skill=self.label(slug, ctx.lang), demand=demand, supply=supply)
-                for slug, demand, supply in gaps
-            ]
-            fields = (
-                Field(t("stats.members"), str(stats.members), inline=True),
-                Field(
-                    t("stats.mentors"),
-                    t("stats.mentors_value", active=stats.mentors_active, paused=stats.mentors_paused),
-                    inline=True,
-                ),
-                Field(
-                    t("stats.requests"),
-                    t("stats.requests_value", open=stats.requests_open, waiting=stats.requests_waiting),
-                    inline=True,
-                ),
-                Field(t("stats.mentorships"), str(stats.mentorships_active), inline=True),
-                Field(t("stats.median_match"), median, inline=True),
-                Field(t("stats.acceptance"), rate, inline=True),
-                Field(t("stats.gaps"), "\n".join(gap_lines) or t("stats.none")),
-            )
-            return Reply(t("stats.text"), title=t("stats.title"), fields=fields)
+            return await self.stats_reply(ctx.caller.community, ctx.lang)
 
         return await self._handle(caller, run, admin_only=True)
+
+    async def stats_reply(self, community: str, lang: str) -> Reply:
+        """The programme-health view of a community in `lang` (also used by ``mentorbot admin stats``)."""
+        stats = await self.store.stats(community)
+        t = translator(lang)
+        median = t("stats.none")
+        if stats.median_time_to_match is not None:
+            hours = stats.median_time_to_match.total_seconds() / 3600
+            median = t("stats.hours", hours=f"{hours:.1f}")
+        rate = t("stats.none") if stats.acceptance_rate is None else f"{stats.acceptance_rate:.0%}"
+        gaps = sorted(
+            ((slug, demand, stats.skill_supply.get(slug, 0)) for slug, demand in stats.skill_demand.items()),
+            key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
+        )[:5]
+        gap_lines = [
+            t("stats.gap_line", skill=self.label(slug, lang), demand=demand, supply=supply)
+            for slug, demand, supply in gaps
+        ]
+        fields = (
+            Field(t("stats.members"), str(stats.members), inline=True),
+            Field(
+                t("stats.mentors"),
+                t("stats.mentors_value", active=stats.mentors_active, paused=stats.mentors_paused),
+                inline=True,
+            ),
+            Field(
+                t("stats.requests"),
+                t("stats.requests_value", open=stats.requests_open, waiting=stats.requests_waiting),
+                inline=True,
+            ),
+            Field(t("stats.mentorships"), str(stats.mentorships_active), inline=True),
+            Field(t("stats.median_match"), median, inline=True),
+            Field(t("stats.acceptance"), rate, inline=True),
+            Field(t("stats.gaps"), "\n".join(gap_lines) or t("stats.none")),
+        )
+        return Reply(t("stats.text"), title=t("stats.title"), fields=fields)
 
     async def admin_waitlist(self, caller: Caller) -> Outcome:
         """Waiting requests with the reason each waits."""
@@ -995,8 +1000,9 @@ class MentorBot:
                 )
                 t = translator(self.lang_of(item.mentee))
                 ctx.notifications.append(self._notify(item.mentee, Reply(t("request.now_offered", id=item.request.id))))
+            assigned = {a.request.id for a in plan.assignments}
             for request in waiting:
-                if request.id not in {a.request.id for a in plan.assignments}:
+                if request.id not in assigned:
                     mentee = await self.store.get_member(request.member_id)
                     if mentee:
                         await self.store.set_wait_reason(request.id, await self._wait_reason(request, mentee), now)

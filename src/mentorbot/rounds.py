@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 from mentorbot.matching import RankedMentor, rank_candidates
 from mentorbot.models import Member, MentorshipRequest
 
@@ -51,6 +48,10 @@ def solve(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple
     `scores[i]` maps mentor id → score for row i (eligible mentors only). Returns the (row, mentor) pairs
     and their total score; the number of pairs is as large as possible, then the score is.
     """
+    # Imported here, not at module level: scipy takes ~0.3 s to import and only rounds need it (start-up speed).
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     slots: list[int] = []
     for mentor_id in sorted(capacity):
         slots.extend([mentor_id] * capacity[mentor_id])

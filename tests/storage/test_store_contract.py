@@ -354,3 +354,29 @@ async def test_import_mentors_is_all_or_nothing(store: Store, clock: ManualClock
         await store.import_mentors(C, [("u3", "Three", good), ("u4", "Four", bad)], clock.now())
     assert await store.find_member(C, "u3") is None
     assert len(await store.list_mentors(C)) == 2
+
+
+async def test_cancel_withdraws_the_pending_offer_and_frees_the_held_place(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT}, capacity=1)
+    a = await member(store, clock, "Mentee")
+    b = await member(store, clock, "Other")
+    r = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    o = await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o is not None
+    assert await store.cancel_request(r.id, b, clock.now()) is None, "only the requester may cancel"
+    result = await store.cancel_request(r.id, a, clock.now())
+    assert result is not None and result.withdrawn_offer is not None and result.withdrawn_offer.id == o.id
+    assert await store.cancel_request(r.id, a, clock.now()) is None, "already cancelled"
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.pending_offers == 0 and profile.free_places == 1
+    waiting = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    result = await store.cancel_request(waiting.id, a, clock.now())
+    assert result is not None and result.withdrawn_offer is None
+
+
+async def test_held_notices_are_taken_once_in_order(store: Store, clock: ManualClock) -> None:
+    a = await member(store, clock, "A")
+    await store.hold_notice(a, "first", clock.now())
+    await store.hold_notice(a, "second", clock.now())
+    assert await store.take_held_notices(a) == ["first", "second"]
+    assert await store.take_held_notices(a) == []

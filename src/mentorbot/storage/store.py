@@ -51,13 +51,20 @@ class Candidate:
 
 @dataclass(frozen=True)
 class AcceptResult:
-    """What accepting an offer changed."""
+    """What accepting an offer (or an admin's manual match, which has no offer) changed."""
 
-    offer: Offer
+    offer: Offer | None
     mentorship: Mentorship
     request: MentorshipRequest
     closed_requests: tuple[MentorshipRequest, ...]
     withdrawn_offers: tuple[Offer, ...]
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What cancelling a request changed: the pending offer it withdrew, if any."""
+
+    withdrawn_offer: Offer | None
 
 
 @dataclass(frozen=True)
@@ -540,9 +547,8 @@ class Store:
                 == 1
             )
 
-    async def cancel_request(self, request_id: int, member_id: int, now: datetime) -> Offer | bool | None:
-        """Cancel an open request of `member_id`. Returns False when it was not open (or not theirs), else
-        the pending offer it withdrew (or None when there was none)."""
+    async def cancel_request(self, request_id: int, member_id: int, now: datetime) -> CancelResult | None:
+        """Cancel an open request of `member_id`; None when it was not open (or not theirs)."""
         async with self.db.transaction() as conn:
             await self._lock_member(conn, member_id)
             changed = await conn.execute(
@@ -554,9 +560,9 @@ class Store:
                 *OPEN_REQUEST_STATUSES,
             )
             if changed != 1:
-                return False
+                return None
             withdrawn = await self._withdraw_pending(conn, [request_id], now)
-        return withdrawn[0] if withdrawn else None
+        return CancelResult(withdrawn[0] if withdrawn else None)
 
     async def _withdraw_pending(self, conn: Connection, request_ids: Sequence[int], now: datetime) -> list[Offer]:
         """Withdraw the pending offers of these requests and give the mentors their held places back."""
