@@ -17,10 +17,11 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 from aiohttp import web
 
+from tests.fakes.discord_client import ClientT, running_client
 from tests.fakes.discord_gateway import FakeGateway, GatewaySession
 from tests.fakes.discord_models import (
     JSON,
@@ -32,8 +33,6 @@ from tests.fakes.discord_models import (
 )
 from tests.fakes.discord_payloads import InteractionBuilder
 from tests.fakes.discord_rest import API_PREFIX, DiscordRestApi
-
-ClientT = TypeVar("ClientT")
 
 GATEWAY_PATH = "/gateway"
 RESUME_GATEWAY_PATH = "/gateway/resume"
@@ -253,8 +252,9 @@ class FakeDiscord:
 
         ``application_id`` is set to the fake's application. The 3-second callback deadline counts
         from now. Use :attr:`build` to make payloads, or a fixture from ``tests/fixtures/discord``.
+        While the bot is reconnecting, the event waits in its session and is replayed on RESUME.
         """
-        if self.gateway.current_connection is None:
+        if self.gateway.current_session is None:
             raise RuntimeError("fake Discord: no bot is connected to the gateway")
         data = dict(payload)
         interaction_id = self.world.snowflakes.next()
@@ -282,8 +282,6 @@ class FakeDiscord:
 
         discord.py must already point at the fake (see ``point_discord_py_at``).
         """
-        from tests.fakes.discord_client import running_client
-
         return running_client(client, token=self.token, ready_timeout=ready_timeout)
 
     # ------------------------------------------------------------------------------------- internals

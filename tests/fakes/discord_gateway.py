@@ -465,8 +465,9 @@ class FakeGateway:
 
     async def _request_members(self, session: GatewaySession, d: dict[str, JSON]) -> None:
         guild_ids = d.get("guild_id")
-        for raw_id in guild_ids if isinstance(guild_ids, list) else [guild_ids]:
-            guild = self.world.guilds.get(int(raw_id))
+        raw_ids: list[JSON] = guild_ids if isinstance(guild_ids, list) else [guild_ids]
+        for raw_id in raw_ids:
+            guild = self.world.guilds.get(int(raw_id)) if raw_id is not None else None
             if guild is None:
                 continue
             query = str(d.get("query") or "").lower()

@@ -575,7 +575,8 @@ class GatewayFrame:
 class CallbackRecord:
     """One ``POST /interactions/{id}/{token}/callback`` attempt and how the fake answered it."""
 
-    type: int
+    type: int | None
+    """The callback type the bot sent (None if its body had none)."""
     data: JSON
     status: int
     error_code: int | None

@@ -71,7 +71,7 @@ def error_payload(code: int, message: str) -> dict[str, JSON]:
 
 
 def missing_keys(expected: JSON, actual: JSON, path: str = "") -> list[str]:
-    """Key paths present in ``expected`` but not in ``actual`` (dicts recursively; lists by first item).
+    """Key paths in ``expected`` but not in ``actual`` (dicts recursively; lists and id maps by first item).
 
     Used to prove that builder output has at least the shape of a recorded fixture.
     """
@@ -79,6 +79,10 @@ def missing_keys(expected: JSON, actual: JSON, path: str = "") -> list[str]:
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [path or "<root>"]
+        if expected and all(key.isdigit() for key in expected):  # a map keyed by snowflakes (``resolved``)
+            if actual:
+                missing.extend(missing_keys(next(iter(expected.values())), next(iter(actual.values())), path))
+            return missing
         for key, value in expected.items():
             sub = f"{path}.{key}" if path else key
             if key not in actual:
@@ -86,9 +90,10 @@ def missing_keys(expected: JSON, actual: JSON, path: str = "") -> list[str]:
             else:
                 missing.extend(missing_keys(value, actual[key], sub))
     elif isinstance(expected, list) and expected:
-        if not isinstance(actual, list) or not actual:
+        if not isinstance(actual, list):
             return [path]
-        missing.extend(missing_keys(expected[0], actual[0], f"{path}[0]"))
+        if actual:
+            missing.extend(missing_keys(expected[0], actual[0], f"{path}[0]"))
     return missing
 
 

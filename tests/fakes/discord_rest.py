@@ -243,7 +243,9 @@ class DiscordRestApi:
         self.signal.notify()
         if status == 204 or response is None:
             return web.Response(status=status)
-        return web.json_response(response, status=status)
+        # Exactly "application/json" (no charset), as Discord sends it: discord.py compares it verbatim.
+        body = json.dumps(response).encode("utf-8")
+        return web.Response(status=status, body=body, headers={hdrs.CONTENT_TYPE: "application/json"})
 
     async def _route(self, call: RestCall, *, under_api: bool) -> Result:
         path_matched = False
@@ -515,7 +517,7 @@ class DiscordRestApi:
 
     def _interaction_message(
         self, record: InteractionRecord, content: str, flags: int, **extra: JSON
-    ) -> dict:
+    ) -> dict[str, JSON]:
         payload = record.payload
         metadata = {
             "id": str(record.id),
