@@ -170,13 +170,14 @@ class MentorBot:
         except UserError as exc:
             if caller.event_id:
                 await self.store.release_event(caller.event_id)
-            return Outcome(Reply(self.render_error(exc, t)))
+            return Outcome(Reply(self.render_error(exc, t)), error=exc)
         except Exception:
             correlation_id = uuid.uuid4().hex[:10]
             log.exception("unexpected error [%s] for %s in %s", correlation_id, caller.user_id, caller.community)
             if caller.event_id:
                 await self.store.release_event(caller.event_id)
-            return Outcome(Reply(t("common.apology", correlation_id=correlation_id)))
+            apology = UserError("common.apology", correlation_id=correlation_id)
+            return Outcome(Reply(self.render_error(apology, t)), error=apology)
 
     def render_error(self, exc: UserError, t: Translator) -> str:
         """A `UserError` as the localized message the user sees."""

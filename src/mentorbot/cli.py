@@ -6,7 +6,14 @@ environment, and a wrong setting stops a command with one line naming it.
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import logging
 import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -14,14 +21,44 @@ from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
 
+log = logging.getLogger("mentorbot.cli")
 
-def settings_or_exit() -> Settings:
-    """The settings, or exit with status 2 and one line naming the wrong setting."""
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+CONSOLE_COMMUNITY = "console"
+"""The community of the console, and the default of the admin commands' ``--community``."""
+
+CONSOLE_RATE_LIMIT = 1_000_000
+"""The console is one person at a keyboard (or a script): the per-member rate limit is lifted there."""
+
+_DB = click.Path(dir_okay=False, path_type=Path)
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    """The settings (with `overrides`), or exit with status 2 and one line naming the wrong setting."""
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+def _run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
+    """Run an admin command's async part; a failure (database unreachable, broken config file) is one line."""
+    try:
+        return asyncio.run(coroutine)
+    except Exception as exc:
+        from mentorbot.i18n import translator
+
+        log.debug("admin command failed", exc_info=True)
+        click.echo(translator(settings.default_language)("cli.error", reason=str(exc) or type(exc).__name__), err=True)
+        sys.exit(2)
+
+
+def _db_override(db: Path | None) -> dict[str, Any]:
+    """``--db PATH``: a SQLite file instead of the configured database."""
+    return {"database_url": f"sqlite:///{db}"} if db is not None else {}
 
 
 @click.group()
@@ -55,6 +92,231 @@ def config_check() -> None:
 
 
 main.add_command(catalog)
+
+
+# ----------------------------------------------------------------------------------------------- console
+
+
+@main.command()
+@click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL (created if missing).")
+@click.option("--as", "as_name", default="guest", metavar="NAME", show_default=True, help="Member to act as.")
+@click.option("--demo", is_flag=True, help="Seed a sample community first (idempotent).")
+@click.option("--lang", type=click.Choice(["en", "sw"]), help="Community default language for this session.")
+@click.option("--files", "files_dir", type=click.Path(file_okay=False, path_type=Path), help="Where exports are saved.")
+def console(db: Path | None, as_name: str, demo: bool, lang: str | None, files_dir: Path | None) -> None:
+    """The whole bot in this terminal, on a local database: no token, no network.
+
+    Type the same commands as on Slack (/mentor request skills:seo, /courses, /skills, /mentor-admin stats)
+    plus /as NAME, /admin on|off, /click N, /clock +48h, /help and /quit. With a script on stdin
+    (mentorbot console < script.txt) every line is run; the exit status is 1 if a line could not be run.
+    """
+    from mentorbot_console.session import valid_name
+
+    if not valid_name(as_name):
+        raise click.BadParameter("letters, digits, '.', '-' or '_' (one word, at most 32)", param_hint="--as")
+    overrides: dict[str, Any] = {**_db_override(db), "rate_limit_per_minute": CONSOLE_RATE_LIMIT}
+    if lang:
+        overrides["default_language"] = lang
+    settings = settings_or_exit(**overrides)
+
+    from mentorbot_console.repl import run_console
+
+    sys.exit(run_console(settings, name=as_name, demo=demo, files_dir=files_dir))
+
+
+# --------------------------------------------------------------------------------------------------- run
+
+
+@main.command()
+@click.option("--timer-interval", default=15.0, show_default=True, help="Seconds between timer checks.")
+def run(timer_interval: float) -> None:
+    """Start the Discord and/or Slack adapters, whichever has its token configured, in this process."""
+    from mentorbot.i18n import translator
+    from mentorbot.runners import (
+        ADAPTERS,
+        AdapterUnavailable,
+        Runner,
+        check_runners,
+        configured_adapters,
+        load_runner,
+    )
+
+    settings = settings_or_exit()
+    t = translator(settings.default_language)
+    specs = configured_adapters(settings)
+    if not specs:
+        click.echo(t("cli.run.no_token", settings=" / ".join(spec.token_setting for spec in ADAPTERS)), err=True)
+        sys.exit(2)
+    runners: list[tuple[Any, Runner]] = []
+    try:
+        for spec in specs:
+            runners.append((spec, load_runner(spec)))
+        check_runners(runners)
+    except AdapterUnavailable as exc:
+        name, setting = exc.spec.name, exc.spec.token_setting
+        click.echo(t("cli.run.unavailable", name=name, setting=setting, reason=exc.reason), err=True)
+        sys.exit(1)
+    from mentorbot.app import configure_logging
+
+    configure_logging(settings)
+    click.echo(t("cli.run.starting", names=", ".join(spec.name for spec, _ in runners)), err=True)
+    try:
+        asyncio.run(_serve(settings, runners, timer_interval))
+    except KeyboardInterrupt:
+        click.echo(t("cli.run.stopped"), err=True)
+    except Exception as exc:
+        wrong = _settings_error(exc)
+        if wrong is not None:  # an adapter refused a setting (e.g. socket mode without an app token)
+            click.echo(f"error: {wrong}", err=True)
+            sys.exit(2)
+        log.exception("mentorbot run stopped with an error")
+        click.echo(t("cli.run.failed"), err=True)
+        sys.exit(1)
+
+
+def _settings_error(exc: BaseException) -> SettingsError | None:
+    """The `SettingsError` that `exc` is or holds (adapters run in a task group, which wraps errors)."""
+    if isinstance(exc, SettingsError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _settings_error(inner)
+            if found is not None:
+                return found
+    return None
+
+
+async def _serve(settings: Settings, runners: list[tuple[Any, Any]], timer_interval: float) -> None:
+    from mentorbot.app import open_bot
+    from mentorbot.runners import run_adapters
+    from mentorbot.settings import mask_url_password
+
+    async with open_bot(settings) as bot:
+        log.info(
+            "database %s; %d skills, %d courses; adapters: %s",
+            mask_url_password(settings.database_url),
+            len(bot.library.taxonomy),
+            len(bot.library.catalog),
+            ", ".join(f"{spec.name} ({spec.module})" for spec, _ in runners),
+        )
+        await run_adapters(bot, settings, runners, timer_interval=timer_interval)
+
+
+# ------------------------------------------------------------------------------------------------- admin
+
+
+@main.group()
+def admin() -> None:
+    """Admin tools: import mentors, export data, programme stats."""
+
+
+def _admin_options(command: F) -> F:
+    command = click.option(
+        "--community",
+        default=CONSOLE_COMMUNITY,
+        show_default=True,
+        help="Community id: console, discord:<guild id> or slack:<team id>.",
+    )(command)
+    return click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL.")(command)
+
+
+@admin.command("import-mentors")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_admin_options
+def import_mentors(file: Path, community: str, db: Path | None) -> None:
+    """Create or update mentors from a CSV FILE, all or nothing.
+
+    Columns: user_id (required), name, skills (required), levels, capacity, bio, timezone, languages.
+    A bad row is reported with its line number and nothing of the file is applied.
+    """
+    from mentorbot.i18n import translator
+
+    settings = settings_or_exit(**_db_override(db))
+    t = translator(settings.default_language)
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        click.echo(t("cli.import.not_utf8", file=file), err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(t("cli.import.cannot_read", file=file, reason=exc.strerror or exc), err=True)
+        sys.exit(1)
+    sys.exit(_run_or_exit(_import_mentors(settings, text, file, community), settings))
+
+
+async def _import_mentors(settings: Settings, text: str, file: Path, community: str) -> int:
+    from mentorbot.app import open_bot
+    from mentorbot.i18n import translator
+    from mentorbot.mentor_import import plan_import
+
+    t = translator(settings.default_language)
+    rows = max(sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1, 0)
+    async with open_bot(settings) as bot:
+        with click.progressbar(length=rows, label=t("cli.import.checking"), file=sys.stderr) as bar:
+            plan = plan_import(text, bot, t, progress=bar.update)
+        if plan.errors:
+            for error in plan.errors:
+                click.echo(t("cli.import.line", line=error.line, message=error.message), err=True)
+            click.echo(t("cli.import.failed", count=len(plan.errors), file=file), err=True)
+            return 1
+        if not plan.entries:
+            click.echo(t("cli.import.empty", file=file), err=True)
+            return 1
+        count = await bot.store.import_mentors(community, plan.entries, bot.clock.now())
+    click.echo(t("cli.import.done", count=count, community=community))
+    return 0
+
+
+@admin.command("export")
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@_admin_options
+def export(folder: Path, community: str, db: Path | None) -> None:
+    """Write members.csv, requests.csv, mentorships.csv and feedback.csv of a community to DIR."""
+    from mentorbot.i18n import translator
+
+    settings = settings_or_exit(**_db_override(db))
+    t = translator(settings.default_language)
+    files = _run_or_exit(_export(settings, community), settings)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with click.progressbar(list(files.items()), label=t("cli.export.progress"), file=sys.stderr) as items:
+            for name, content in items:
+                (folder / name).write_bytes(content)
+    except OSError as exc:
+        click.echo(t("cli.export.cannot_write", folder=folder, reason=exc.strerror or exc), err=True)
+        sys.exit(1)
+    click.echo(t("cli.export.done", count=len(files), community=community, folder=folder, files=", ".join(files)))
+
+
+async def _export(settings: Settings, community: str) -> dict[str, bytes]:
+    from mentorbot.app import open_bot
+    from mentorbot.bot import export_csv
+
+    async with open_bot(settings) as bot:
+        return await export_csv(bot.store, community)
+
+
+@admin.command("stats")
+@_admin_options
+def stats(community: str, db: Path | None) -> None:
+    """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps."""
+    settings = settings_or_exit(**_db_override(db))
+    click.echo(_run_or_exit(_stats(settings, community), settings))
+
+
+async def _stats(settings: Settings, community: str) -> str:
+    from mentorbot.app import open_bot
+
+    async with open_bot(settings) as bot:
+        reply = await bot.stats_reply(community, settings.default_language)
+    lines = [reply.title or "", reply.text]
+    for item in reply.fields:
+        if "\n" in item.value:
+            lines.append(f"{item.name}:")
+            lines.extend(f"  {line}" for line in item.value.splitlines())
+        else:
+            lines.append(f"{item.name}: {item.value}")
+    return "\n".join(line for line in lines if line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -270,7 +270,9 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "mentor_end",
         "members",
         "end",
-        lambda bot, c, a: bot.end(c, mentorship_id=a.get("mentorship"), rating=a.get("rating"), comment=a.get("comment")),
+        lambda bot, c, a: bot.end(
+            c, mentorship_id=a.get("mentorship"), rating=a.get("rating"), comment=a.get("comment")
+        ),
         (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment")),
         ("mentorship", "rating", "comment"),
         greedy=True,
@@ -591,7 +593,8 @@ async def caller_language(bot: MentorBot, caller: Caller) -> str:
 
 async def error_outcome(bot: MentorBot, caller: Caller, error: UserError) -> Outcome:
     """A parsing error (or any `UserError` raised outside the core) as the reply the caller sees."""
-    return Outcome(Reply(bot.render_error(error, translator(await caller_language(bot, caller)))))
+    text = bot.render_error(error, translator(await caller_language(bot, caller)))
+    return Outcome(Reply(text), error=error)
 
 
 async def execute(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> Outcome:

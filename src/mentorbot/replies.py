@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mentorbot.errors import UserError
+
 
 class ButtonStyle(StrEnum):
     """How prominent a button is; adapters map it to their own styles."""
@@ -122,3 +124,7 @@ class Outcome:
     """True when the platform delivered this event before: nothing was done and nothing should be sent."""
     held: tuple[Reply, ...] = ()
     """Notices for the caller that could not reach them by direct message earlier: show them with the reply."""
+    error: UserError | None = None
+    """Set when the use-case refused or failed (nothing changed): its message key and parameters, so an
+    adapter can tell a refusal from a success (e.g. point a form's error at the right field). `reply` already
+    carries the localized text."""

@@ -1,0 +1,193 @@
+"""The console's read-eval-print loop: interactive (prompt, line editing, history) or a script on stdin.
+
+``mentorbot console`` calls `run_console`. Interactive when stdin is a terminal: a ``name> `` prompt with
+readline editing and history in ``~/.mentorbot_history``. Otherwise every line of stdin is run in turn and
+echoed after the prompt, and the exit status is 1 when a line could not be run (0 otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from mentorbot.app import open_bot
+from mentorbot.clock import Clock
+from mentorbot.demo import seed_demo
+from mentorbot.i18n import translator
+from mentorbot.settings import Settings, mask_url_password
+from mentorbot_console.clock import OffsetClock
+from mentorbot_console.session import COMMUNITY, ConsoleSession
+
+HISTORY_FILE = Path("~/.mentorbot_history")
+HISTORY_LENGTH = 1000
+OFFSET_FILE = "clock-offset"
+"""Kept next to the saved files: how far `/clock` moved time, so the next session goes on from there."""
+
+
+def _read_offset(path: Path) -> timedelta:
+    try:
+        seconds = float(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return timedelta(0)
+    return timedelta(seconds=seconds) if seconds > 0 else timedelta(0)
+
+
+def _write_offset(path: Path, offset: timedelta) -> None:
+    if offset <= timedelta(0) and not path.exists():
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{offset.total_seconds():.0f}\n", encoding="utf-8")
+
+
+def default_files_dir(settings: Settings) -> Path:
+    """Where attachments (exports) are saved: ``console-files`` next to a SQLite file, else ``data/``."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        from mentorbot.storage.database import sqlite_path
+
+        path = sqlite_path(url)
+        if path != ":memory:":
+            return Path(path).parent / "console-files"
+    return Path("data") / "console-files"
+
+
+@contextlib.contextmanager
+def _log_to_file(path: Path, level: str) -> Iterator[None]:
+    """Send the bot's log to a file for the session: the terminal shows replies, never tracebacks."""
+    logger = logging.getLogger("mentorbot")
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:  # an unwritable folder: no log, but still no traceback in the terminal
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+
+
+@contextlib.contextmanager
+def _history(interactive: bool) -> Iterator[None]:
+    """Line editing and history when interactive (and readline exists on this platform)."""
+    if not interactive:
+        yield
+        return
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        yield
+        return
+    history = HISTORY_FILE.expanduser()
+    with contextlib.suppress(OSError):
+        readline.read_history_file(history)
+    readline.set_history_length(HISTORY_LENGTH)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(history)
+
+
+def run_console(
+    settings: Settings,
+    *,
+    name: str = "guest",
+    demo: bool = False,
+    files_dir: Path | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    interactive: bool | None = None,
+    base_clock: Clock | None = None,
+) -> int:
+    """Run the console until ``/quit`` or the end of input; returns the exit status."""
+    source = stdin or sys.stdin
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    tty = source.isatty() if interactive is None else interactive
+    folder = files_dir or default_files_dir(settings)
+    offset_file = folder / OFFSET_FILE
+    offset = _read_offset(offset_file)
+    clock = OffsetClock(base_clock, offset) if base_clock is not None else OffsetClock(offset=offset)
+
+    def echo(text: str) -> None:
+        if text:
+            print(text, file=out, flush=True)
+
+    failed: list[int] = []
+    with _log_to_file(folder / "console.log", settings.log_level), asyncio.Runner() as runner:
+        stack = AsyncExitStack()
+        try:
+            bot = runner.run(stack.enter_async_context(open_bot(settings, clock=clock)))
+        except Exception as exc:
+            logging.getLogger("mentorbot").exception("cannot open the database")
+            database = mask_url_password(settings.database_url)
+            reason = str(exc) or type(exc).__name__
+            t = translator(settings.default_language)
+            print(t("console.cannot_open", database=database, reason=reason), file=err, flush=True)
+            return 2
+        try:
+            session = ConsoleSession(bot, clock, name=name, community=COMMUNITY, files_dir=folder)
+            summary = None
+            if demo:
+                seeded = runner.run(seed_demo(bot, COMMUNITY))
+                summary = translator(settings.default_language)(
+                    "console.demo_ready", mentors=seeded.mentors, requests=seeded.open_requests
+                )
+            echo(runner.run(session.start(database=mask_url_password(settings.database_url), demo_summary=summary)))
+            if clock.offset > timedelta(0):
+                echo(runner.run(session.run_line("/clock")).output)
+            with _history(tty):
+                number = 0
+                while not session.finished:
+                    try:
+                        if tty:
+                            line = input(session.prompt)
+                        else:
+                            line = source.readline()
+                            if not line:
+                                break
+                            number += 1
+                            line = line.rstrip("\n")
+                            if line.strip() and not line.lstrip().startswith("#"):
+                                echo(session.prompt + line)
+                    except EOFError:
+                        echo("")
+                        break
+                    except KeyboardInterrupt:
+                        echo("")
+                        continue
+                    try:
+                        result = runner.run(session.run_line(line))
+                    except KeyboardInterrupt:
+                        echo("")
+                        continue
+                    echo(result.output)
+                    if not result.ok and not tty:
+                        failed.append(number)
+        finally:
+            runner.run(stack.aclose())
+            _write_offset(offset_file, clock.offset)
+    if failed:
+        t = translator(settings.default_language)
+        lines = ", ".join(str(n) for n in failed)
+        print(t("console.script_failed", count=len(failed), lines=lines), file=err, flush=True)
+        return 1
+    return 0

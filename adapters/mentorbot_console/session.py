@@ -1,0 +1,313 @@
+"""A console session: who is acting, who is admin, the numbered actions, the clock; one line in, text out.
+
+The session holds no business rule: shared commands go through `mentorbot.commands` to the core, buttons
+through `execute_button`, and the replies and notifications (the DMs others would get) are rendered as text.
+Console commands of its own: ``/as NAME``, ``/admin on|off``, ``/click N``, ``/clock [+48h]``, ``/help``,
+``/quit``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.commands import caller_language, error_outcome, execute, execute_button, help_reply, parse
+from mentorbot.errors import UserError
+from mentorbot.i18n import Translator, translator
+from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
+from mentorbot_console.clock import OffsetClock, format_delta, parse_advance
+from mentorbot_console.render import NumberedAction, mention_ids, render_notification, render_reply
+
+COMMUNITY: Final = "console"
+"""The community id of everything done in the console."""
+
+MAX_CLOCK_STEPS: Final = 500
+_NAME: Final = re.compile(r"^\w[\w.-]{0,31}$")
+CONSOLE_COMMANDS: Final = ("/as", "/admin", "/click", "/clock", "/help", "/quit", "/exit")
+
+
+def valid_name(name: str) -> bool:
+    """Whether `name` can name a console member (letters, digits, ``.``, ``-``, ``_``; up to 32)."""
+    return bool(_NAME.match(name))
+
+
+def _when(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """What one line printed, and whether it could be run (False: it could not be parsed or was refused
+    by the console itself; a use-case's own refusal, such as an unknown skill, is still a run line)."""
+
+    output: str
+    ok: bool = True
+
+
+class ConsoleSession:
+    """The state of one console: acting member, admin flags, numbered actions per member, clock offset."""
+
+    def __init__(
+        self,
+        bot: MentorBot,
+        clock: OffsetClock,
+        *,
+        name: str = "guest",
+        community: str = COMMUNITY,
+        files_dir: Path | None = None,
+    ) -> None:
+        if not valid_name(name):
+            raise ValueError(name)
+        self.bot = bot
+        self.clock = clock
+        self.community = community
+        self.user_id = name.lower()
+        self.display_name = name
+        self.files_dir = files_dir or Path("data") / "console-files"
+        self.admins: set[str] = set()
+        self.finished = False
+        self._actions: dict[str, list[Button]] = {}
+        self._names: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the acting member is an admin in this session (or by the settings' admin ids)."""
+        return self.user_id in self.admins or self.user_id in self.bot.settings.admin_ids
+
+    @property
+    def prompt(self) -> str:
+        """``amina> `` (``amina [admin]> `` for an admin)."""
+        return f"{self.display_name}{' [admin]' if self.is_admin else ''}> "
+
+    def caller(self) -> Caller:
+        """The acting member as the core sees them."""
+        return Caller(self.community, self.user_id, self.display_name, is_admin=self.user_id in self.admins)
+
+    def actions(self, user_id: str | None = None) -> list[Button]:
+        """The numbered actions of a member (the acting one by default); number N is index N-1."""
+        return list(self._actions.get(user_id or self.user_id, []))
+
+    async def _t(self) -> Translator:
+        return translator(await caller_language(self.bot, self.caller()))
+
+    # ------------------------------------------------------------------ lines
+
+    async def start(self, *, database: str = "", demo_summary: str | None = None) -> str:
+        """The welcome text."""
+        t = await self._t()
+        text = t("console.welcome", community=self.community, database=database or "—", name=self.display_name)
+        return text + (f"\n{demo_summary}" if demo_summary else "")
+
+    async def run_lines(self, lines: Iterable[str]) -> list[LineResult]:
+        """Run lines in order (stops after ``/quit``)."""
+        results = []
+        for line in lines:
+            if self.finished:
+                break
+            results.append(await self.run_line(line))
+        return results
+
+    async def run_line(self, line: str) -> LineResult:
+        """Run one line: a console command, a shared command, or nothing (blank line, ``# comment``)."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return LineResult("")
+        before = await self._run_due()
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        rest = rest.strip()
+        if word in ("/quit", "/exit", "quit", "exit"):
+            self.finished = True
+            result = LineResult((await self._t())("console.bye"))
+        elif word == "/as":
+            result = await self._switch(rest)
+        elif word == "/admin":
+            result = await self._admin(rest)
+        elif word == "/help":
+            result = await self._help()
+        elif word == "/click":
+            result = await self._click(rest)
+        elif word == "/clock":
+            result = await self._clock(rest)
+        else:
+            result = await self._shared(text)
+        after = await self._run_due()
+        output = "\n".join(part for part in (before, result.output, after) if part)
+        return LineResult(output, result.ok)
+
+    async def _shared(self, text: str) -> LineResult:
+        caller = self.caller()
+        try:
+            parsed = parse(text)
+        except UserError as error:
+            return LineResult(await self.show(await error_outcome(self.bot, caller, self._with_console(error))), False)
+        return LineResult(await self.show(await execute(self.bot, caller, parsed)))
+
+    @staticmethod
+    def _with_console(error: UserError) -> UserError:
+        """An unknown-command error that also suggests the console's own commands (``/clik`` → ``/click``)."""
+        if not error.key.startswith("commands.unknown_command"):
+            return error
+        typed = str(error.params.get("command", ""))
+        close = difflib.get_close_matches(typed.split(" ")[0].lower(), CONSOLE_COMMANDS, n=2, cutoff=0.6)
+        if not close:
+            return error
+        found = [s for s in str(error.params.get("suggestions", "")).split(", ") if s]
+        found.extend(f"`{c}`" for c in close)
+        return UserError("commands.unknown_command", command=typed, suggestions=", ".join(found))
+
+    async def _refused(self, key: str, **params: object) -> LineResult:
+        return LineResult((await self._t())(key, **params), False)
+
+    async def _switch(self, name: str) -> LineResult:
+        if not name:
+            return await self._refused("console.as_usage")
+        if not valid_name(name):
+            return await self._refused("console.bad_name", name=name)
+        member = await self.bot.store.find_member(self.community, name.lower())
+        self.user_id = name.lower()
+        self.display_name = member.display_name if member else name
+        self._names[self.user_id] = self.display_name
+        t = await self._t()
+        text = t("console.as_done", name=self.display_name)
+        if self.is_admin:
+            text += " " + t("console.as_admin")
+        return LineResult(text)
+
+    async def _admin(self, arg: str) -> LineResult:
+        value = arg.lower()
+        if value == "on":
+            self.admins.add(self.user_id)
+            return LineResult((await self._t())("console.admin_on", name=self.display_name))
+        if value == "off":
+            self.admins.discard(self.user_id)
+            return LineResult((await self._t())("console.admin_off", name=self.display_name))
+        return await self._refused("console.admin_usage")
+
+    async def _help(self) -> LineResult:
+        lang = await caller_language(self.bot, self.caller())
+        t = translator(lang)
+        shared = help_reply(lang, admin=True)
+        console = Reply(
+            t("console.help.intro"),
+            title=t("console.help.title"),
+            fields=(
+                Field(
+                    t("console.help.commands"),
+                    "\n".join(
+                        f"`{usage}` — {t(f'console.help.{key}')}"
+                        for usage, key in (
+                            ("/as NAME", "as"),
+                            ("/admin on|off", "admin"),
+                            ("/click N", "click"),
+                            ("/clock [+48h|+30m|+14d]", "clock"),
+                            ("/help", "help"),
+                            ("/quit", "quit"),
+                        )
+                    ),
+                ),
+            ),
+        )
+        return LineResult(render_reply(shared, t, names={}) + "\n\n" + render_reply(console, t, names={}))
+
+    async def _click(self, arg: str) -> LineResult:
+        actions = self._actions.get(self.user_id, [])
+        if not arg.isdigit():
+            return await self._refused("console.click_usage")
+        number = int(arg)
+        if not 1 <= number <= len(actions):
+            if not actions:
+                return await self._refused("console.no_actions", name=self.display_name)
+            listed = ", ".join(f"[{i}] {b.label}" for i, b in enumerate(actions, start=1))
+            return await self._refused("console.no_such_action", number=number, name=self.display_name, actions=listed)
+        button = actions[number - 1]
+        outcome = await execute_button(self.bot, self.caller(), button.action, button.ref)
+        return LineResult(await self.show(outcome))
+
+    async def _clock(self, arg: str) -> LineResult:
+        t = await self._t()
+        if not arg:
+            offset = format_delta(self.clock.offset)
+            return LineResult(t("console.clock_now", now=_when(self.clock.now()), offset=offset))
+        delta = parse_advance(arg)
+        if delta is None:
+            return await self._refused("console.clock_usage")
+        target = self.clock.now() + delta
+        parts: list[str] = []
+        # Step from one due timer to the next, so an expiry that creates a new offer lets that one expire too.
+        for _ in range(MAX_CLOCK_STEPS):
+            due = await self.bot.store.next_job_due()
+            if due is None or due > target:
+                break
+            self.clock.move_to(due)
+            parts.append(await self._run_due())
+        self.clock.move_to(target)
+        parts.append(await self._run_due())
+        head = t("console.clock_advanced", delta=format_delta(delta), now=_when(self.clock.now()))
+        return LineResult("\n".join([head, *(p for p in parts if p)]))
+
+    async def _run_due(self) -> str:
+        notes = await self.bot.run_due_jobs()
+        return await self.show(Outcome(Reply(""), tuple(notes))) if notes else ""
+
+    # ---------------------------------------------------------------- output
+
+    async def show(self, outcome: Outcome) -> str:
+        """The text of an outcome: the reply to the acting member, then each notification addressed to its
+        recipient, with buttons numbered per recipient and attachments saved under `files_dir`."""
+        if outcome.duplicate:
+            return ""
+        t = await self._t()
+        replies = [outcome.reply, *outcome.held, *(n.reply for n in outcome.notifications)]
+        ids = mention_ids(replies) | {n.platform_user_id for n in outcome.notifications}
+        names = await self._names_for(ids)
+        parts: list[str] = []
+        reply = outcome.reply
+        if reply.text or reply.title or reply.fields or reply.buttons or reply.attachments:
+            parts.append(self._render(reply, self.user_id, t, names))
+        for held in outcome.held:  # notices that could not reach the caller earlier
+            parts.append(self._render(held, self.user_id, t, names))
+        for note in outcome.notifications:
+            body = self._render(note.reply, note.platform_user_id, t, names)
+            parts.append(render_notification(names.get(note.platform_user_id, note.platform_user_id), body, t))
+        return "\n".join(parts)
+
+    def _render(self, reply: Reply, user_id: str, t: Translator, names: dict[str, str]) -> str:
+        actions = [NumberedAction(self._register(user_id, button), button) for button in reply.buttons]
+        saved = [self._save(user_id, attachment, t) for attachment in reply.attachments]
+        return render_reply(reply, t, names=names, actions=actions, saved=saved)
+
+    def _register(self, user_id: str, button: Button) -> int:
+        actions = self._actions.setdefault(user_id, [])
+        for number, known in enumerate(actions, start=1):
+            if (known.action, known.ref) == (button.action, button.ref):
+                actions[number - 1] = button
+                return number
+        actions.append(button)
+        return len(actions)
+
+    def _save(self, user_id: str, attachment: Attachment, t: Translator) -> str:
+        folder = self.files_dir / user_id
+        path = folder / Path(attachment.filename).name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(attachment.content)
+        except OSError as exc:
+            return t("console.cannot_save", file=attachment.filename, path=str(path), reason=exc.strerror or str(exc))
+        return t("console.saved", file=attachment.filename, path=str(path), size=len(attachment.content))
+
+    async def _names_for(self, ids: Sequence[str] | set[str]) -> dict[str, str]:
+        for user_id in ids:
+            if user_id not in self._names:
+                member = await self.bot.store.find_member(self.community, user_id)
+                if member is not None:
+                    self._names[user_id] = member.display_name
+        return dict(self._names)

@@ -1,0 +1,123 @@
+"""``mentorbot admin import-mentors FILE.csv``: many mentor profiles at once, all or nothing.
+
+Columns (header row required, any order, names case-insensitive):
+
+- ``user_id`` (required): the platform user id (Discord user id, Slack ``U…`` id, the name in the console);
+- ``name``: display name (default: the user id);
+- ``skills`` (required): skills, comma- or semicolon-separated, as members type them;
+- ``levels``: as in ``/mentor signup`` (``expert``; ``expert, learning``; ``seo:expert, copywriting:learning``);
+- ``capacity``: 1–10 (default: the ``MENTORBOT_DEFAULT_CAPACITY`` setting);
+- ``bio``, ``timezone`` (``Africa/Nairobi``, ``UTC+3``; default UTC), ``languages`` (``en, sw``; default: the
+  community default).
+
+Every row is checked with the same rules as ``/mentor signup`` before anything is written; one bad row (or
+a bad header) is reported with its line number and nothing of the file is applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+from mentorbot.bot import MAX_BIO, MentorBot
+from mentorbot.errors import UserError
+from mentorbot.i18n import Translator
+from mentorbot.inputs import parse_capacity, parse_languages, parse_levels
+from mentorbot.models import NewMentorProfile
+from mentorbot.text_safety import check_text, has_control_characters
+from mentorbot.timezones import parse_timezone
+
+COLUMNS: Final = ("user_id", "name", "skills", "levels", "capacity", "bio", "timezone", "languages")
+REQUIRED: Final = ("user_id", "skills")
+MAX_MENTOR_SKILLS: Final = 15
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem with one line of the file (line 1 is the header)."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class ImportPlan:
+    """The validated entries (platform user id, display name, profile) and the problems found."""
+
+    entries: list[tuple[str, str, NewMentorProfile]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def plan_import(
+    text: str,
+    bot: MentorBot,
+    t: Translator,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
+    """Check every row of a mentors CSV; nothing is written. `progress(1)` is called after each row."""
+    plan = ImportPlan()
+    header = next(csv.reader(io.StringIO(text, newline="")), None)
+    if not header or not any(cell.strip() for cell in header):
+        plan.errors.append(RowError(1, t("cli.import.no_header", columns=", ".join(COLUMNS))))
+        return plan
+    names = [cell.strip().lower() for cell in header]
+    for name in names:
+        if name not in COLUMNS:
+            plan.errors.append(RowError(1, t("cli.import.unknown_column", column=name, columns=", ".join(COLUMNS))))
+    for name in REQUIRED:
+        if name not in names:
+            plan.errors.append(RowError(1, t("cli.import.missing_column", column=name, columns=", ".join(COLUMNS))))
+    if plan.errors:
+        return plan
+    seen: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader)
+    for cells in reader:
+        line = reader.line_num
+        if progress:
+            progress(1)
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(names):
+            plan.errors.append(RowError(line, t("cli.import.too_many_fields", count=len(cells), columns=len(names))))
+            continue
+        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
+        try:
+            entry = _entry(row, bot, t)
+        except UserError as error:
+            plan.errors.append(RowError(line, bot.render_error(error, t)))
+            continue
+        user_id = entry[0]
+        if user_id in seen:
+            plan.errors.append(RowError(line, t("cli.import.duplicate", user=user_id, line=seen[user_id])))
+            continue
+        seen[user_id] = line
+        plan.entries.append(entry)
+    return plan
+
+
+def _entry(row: dict[str, str], bot: MentorBot, t: Translator) -> tuple[str, str, NewMentorProfile]:
+    user_id = row.get("user_id", "")
+    if not user_id:
+        raise UserError("cli.import.missing_value", column="user_id")
+    if any(ch.isspace() for ch in user_id) or has_control_characters(user_id) or len(user_id) > 100:
+        raise UserError("cli.import.bad_user_id", value=user_id)
+    name = row.get("name") or user_id
+    if has_control_characters(name) or len(name) > 100:
+        raise UserError("cli.import.bad_name", value=name)
+    if not row.get("skills"):
+        raise UserError("cli.import.missing_value", column="skills")
+    # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), levels, etc.
+    slugs = bot._resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS)
+    profile = NewMentorProfile(
+        skills=parse_levels(row.get("levels"), slugs),
+        capacity=parse_capacity(row.get("capacity"), bot.settings.default_capacity),
+        bio=check_text(row.get("bio"), field="bio", max_length=MAX_BIO),
+        timezone=parse_timezone(row["timezone"]) if row.get("timezone") else "UTC",
+        languages=parse_languages(row.get("languages"), bot.settings.default_language),
+    )
+    return user_id, name, profile

@@ -1,0 +1,186 @@
+"""``mentorbot run``: the platform adapters, found by a small registry and run in one process.
+
+Each platform adapter provides a module with one coroutine function (see docs/console.md):
+
+    async def run(bot: MentorBot, settings: Settings, *, dispatcher: Dispatcher | None = None) -> None
+
+It connects to its platform and serves until cancelled. Without a `dispatcher` it runs on its own, with its
+own timer loop. With one (several adapters in one process), it calls ``await dispatcher.register(prefix,
+deliver)`` so that notifications for members of its communities (``"discord:"``, ``"slack:"``) reach it, and
+runs no timer loop: ``mentorbot run`` owns the one loop (offer expiry, check-ins, pause ends) and hands each
+notification to the adapter of the member's community, so two adapters never deliver each other's messages.
+A runner is imported only when its token is set, so a missing platform library costs nothing otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, cast
+
+from mentorbot.app import Deliver, run_timers
+from mentorbot.bot import MentorBot
+from mentorbot.replies import Notification
+from mentorbot.settings import Settings
+
+log = logging.getLogger("mentorbot.run")
+
+
+Runner = Callable[..., Coroutine[Any, Any, None]]
+"""An adapter's ``run(bot, settings, *, dispatcher=None)`` coroutine function."""
+
+
+def takes_dispatcher(run: Runner) -> bool:
+    """Whether a runner accepts ``dispatcher=`` (so it can share the process with another adapter)."""
+    try:
+        parameters = inspect.signature(run).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "dispatcher" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def _secret_set(value: object) -> bool:
+    getter = getattr(value, "get_secret_value", None)
+    return callable(getter) and bool(getter())
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """A platform adapter `mentorbot run` knows: where its runner lives and when it is configured."""
+
+    name: str
+    module: str
+    community_prefix: str
+    token_setting: str
+    configured: Callable[[Settings], bool]
+
+
+ADAPTERS: Final[tuple[AdapterSpec, ...]] = (
+    AdapterSpec(
+        "discord",
+        "mentorbot_discord.runner",
+        "discord:",
+        "MENTORBOT_DISCORD__TOKEN",
+        lambda s: _secret_set(s.discord.token),
+    ),
+    AdapterSpec(
+        "slack",
+        "mentorbot_slack.runner",
+        "slack:",
+        "MENTORBOT_SLACK__BOT_TOKEN",
+        lambda s: _secret_set(s.slack.bot_token),
+    ),
+)
+
+
+class AdapterUnavailable(Exception):
+    """A configured adapter's runner cannot be used: its module or `run` is missing, or it cannot share."""
+
+    def __init__(self, spec: AdapterSpec, reason: str) -> None:
+        super().__init__(f"{spec.name}: {reason}")
+        self.spec = spec
+        self.reason = reason
+
+
+def configured_adapters(settings: Settings) -> list[AdapterSpec]:
+    """The adapters whose token is set."""
+    return [spec for spec in ADAPTERS if spec.configured(settings)]
+
+
+def load_runner(spec: AdapterSpec) -> Runner:
+    """Import the adapter's runner; `AdapterUnavailable` says why it cannot be."""
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        raise AdapterUnavailable(spec, f"module {exc.name or spec.module} not found") from None
+    run = getattr(module, "run", None)
+    if not callable(run):
+        raise AdapterUnavailable(spec, f"{spec.module} has no run() function")
+    return cast(Runner, run)
+
+
+class Dispatcher:
+    """Routes notifications to the adapter that serves the recipient's community.
+
+    Notifications for an adapter that is expected but has not registered yet are kept and delivered when it
+    registers; those for a community no adapter serves are logged and dropped.
+    """
+
+    def __init__(self, bot: MentorBot, expected: Sequence[str] = ()) -> None:
+        self.bot = bot
+        self._routes: dict[str, Deliver] = {}
+        self._pending: dict[str, list[Notification]] = {prefix: [] for prefix in expected}
+
+    async def register(self, prefix: str, deliver: Deliver) -> None:
+        """Deliver notifications for communities starting with `prefix` through `deliver` from now on."""
+        self._routes[prefix] = deliver
+        waiting = self._pending.pop(prefix, [])
+        if waiting:
+            await self._send(prefix, deliver, waiting)
+
+    async def deliver(self, notes: Sequence[Notification]) -> None:
+        """Hand each notification to its adapter (one call per adapter)."""
+        grouped: dict[str, list[Notification]] = {}
+        for note in notes:
+            member = await self.bot.store.get_member(note.member_id)
+            community = member.community if member else ""
+            prefix = next((p for p in [*self._routes, *self._pending] if community.startswith(p)), None)
+            if prefix is None:
+                log.warning("no adapter serves community %r; a notification is dropped", community)
+                continue
+            grouped.setdefault(prefix, []).append(note)
+        for prefix, batch in grouped.items():
+            route = self._routes.get(prefix)
+            if route is None:
+                self._pending[prefix].extend(batch)
+            else:
+                await self._send(prefix, route, batch)
+
+    @staticmethod
+    async def _send(prefix: str, deliver: Deliver, notes: Sequence[Notification]) -> None:
+        try:
+            await deliver(notes)
+        except Exception:
+            log.exception("delivering %d notification(s) for %s failed", len(notes), prefix)
+
+
+def check_runners(runners: Sequence[tuple[AdapterSpec, Runner]]) -> None:
+    """Refuse (with `AdapterUnavailable`) to put an adapter that cannot share a process next to another."""
+    if len(runners) > 1:
+        for spec, run in runners:
+            if not takes_dispatcher(run):
+                raise AdapterUnavailable(
+                    spec,
+                    f"{spec.module}.run() takes no dispatcher=, so it cannot share one process with another "
+                    "adapter; run each adapter in its own process (set one token per process)",
+                )
+
+
+async def run_adapters(
+    bot: MentorBot,
+    settings: Settings,
+    runners: Sequence[tuple[AdapterSpec, Runner]],
+    *,
+    timer_interval: float = 15.0,
+) -> None:
+    """Run the adapters (and the shared timer loop) until one of them stops or fails.
+
+    Runners that accept ``dispatcher=`` get the process's `Dispatcher` and the timer loop runs here; a single
+    runner that does not is run on its own (``run(bot, settings)``) and runs its own timers.
+    """
+    check_runners(runners)
+    if len(runners) == 1 and not takes_dispatcher(runners[0][1]):
+        spec, run = runners[0]
+        log.info("starting the %s adapter (it runs its own timers)", spec.name)
+        await run(bot, settings)
+        return
+    dispatcher = Dispatcher(bot, [spec.community_prefix for spec, _ in runners])
+    async with asyncio.TaskGroup() as group:
+        for spec, run in runners:
+            log.info("starting the %s adapter", spec.name)
+            group.create_task(run(bot, settings, dispatcher=dispatcher), name=f"adapter-{spec.name}")
+        group.create_task(run_timers(bot, dispatcher.deliver, interval=timer_interval), name="timers")

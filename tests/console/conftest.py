@@ -1,0 +1,59 @@
+"""A console session over a fresh SQLite file, with a clock that moves only when the test (or /clock) moves it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from mentorbot.app import open_bot
+from mentorbot.clock import ManualClock
+from mentorbot.settings import Settings
+from mentorbot_console.clock import OffsetClock
+from mentorbot_console.session import ConsoleSession, LineResult
+
+
+def console_settings(tmp_path: Path, lang: str = "en", **overrides: object) -> Settings:
+    """Settings of a console on `tmp_path`, isolated from the machine's environment and .env."""
+    values: dict[str, object] = {
+        "database_url": f"sqlite:///{tmp_path / 'console.sqlite3'}",
+        "default_language": lang,
+        "rate_limit_per_minute": 1_000_000,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def lang() -> str:
+    """The community default language (tests parametrize it)."""
+    return "en"
+
+
+@pytest.fixture
+async def session(tmp_path: Path, lang: str) -> AsyncIterator[ConsoleSession]:
+    """A console session acting as "guest"."""
+    clock = OffsetClock(ManualClock())
+    async with open_bot(console_settings(tmp_path, lang), clock=clock) as bot:
+        yield ConsoleSession(bot, clock, files_dir=tmp_path / "files")
+
+
+def checked(result: LineResult) -> str:
+    """The output of a line that must have run, and never shows a traceback."""
+    assert "Traceback" not in result.output
+    assert result.ok, result.output
+    return result.output
+
+
+async def ok(session: ConsoleSession, line: str) -> str:
+    """Run a line that must succeed; its output."""
+    return checked(await session.run_line(line))
+
+
+async def refused(session: ConsoleSession, line: str) -> str:
+    """Run a line that must fail to parse (or be refused by the console); its output."""
+    result = await session.run_line(line)
+    assert "Traceback" not in result.output
+    assert not result.ok, result.output
+    return result.output

@@ -1,0 +1,354 @@
+"""The ``mentorbot`` command line: the console as a real process, ``run`` without tokens, the admin tools."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mentorbot import runners
+from mentorbot.app import open_bot
+from mentorbot.cli import main
+from mentorbot.i18n import translator
+from mentorbot.runners import AdapterSpec
+from tests.console.conftest import console_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without any MENTORBOT_* setting (tokens in the developer's shell must not leak in)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MENTORBOT_")}
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Run CLI commands in an empty folder, with no MENTORBOT_* variable and no .env."""
+    for name in list(os.environ):
+        if name.startswith("MENTORBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mentorbot.cli", "console", "--db", str(tmp_path / "db.sqlite3"), *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(),
+        timeout=60,
+        check=False,
+    )
+
+
+# ------------------------------------------------------------------------------------------ console
+
+
+SCRIPT = """\
+# Two mentors, one request, an accept.
+/as Wanjiru
+/mentor signup skills:crisis comms levels:expert
+/as Amina
+/mentor request skills:"crisis communications" note:help with a backlash
+/as wanjiru
+/click 1
+/mentor status
+/quit
+"""
+
+
+def test_console_runs_a_script_and_exits_0(tmp_path: Path) -> None:
+    done = console(tmp_path, SCRIPT, "--as", "guest")
+    assert done.returncode == 0, done.stderr
+    t = translator("en")
+    assert t("offer.accepted", id=1) in done.stdout
+    assert "Wanjiru> /click 1" in done.stdout  # each line is echoed after its prompt
+    assert t("console.bye") in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_console_exits_non_zero_when_a_line_cannot_be_parsed(tmp_path: Path) -> None:
+    done = console(tmp_path, "/mentor status\n/mentor reqest seo\n/mentor status\n")
+    assert done.returncode == 1
+    t = translator("en")
+    assert t("commands.unknown_command", command="/mentor reqest", suggestions="`/mentor request`") in done.stdout
+    assert t("console.script_failed", count=1, lines="2") in done.stderr
+    assert done.stdout.count(t("status.title", name="guest")) == 2  # the lines after the bad one still ran
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_console_in_swahili_with_demo(tmp_path: Path) -> None:
+    done = console(tmp_path, "/as wanjiru\n/mentor status\n", "--demo", "--lang", "sw")
+    assert done.returncode == 0, done.stderr
+    t = translator("sw")
+    assert t("console.as_done", name="Wanjiru") in done.stdout
+    assert t("status.offers") in done.stdout
+
+
+def test_console_rejects_a_bad_name(tmp_path: Path) -> None:
+    done = console(tmp_path, "", "--as", "two words")
+    assert done.returncode == 2
+    assert "--as" in done.stderr
+
+
+def test_console_start_up_imports_no_platform_sdk_and_no_scipy() -> None:
+    code = (
+        "import sys\n"
+        "import mentorbot.cli, mentorbot_console.repl, mentorbot_console.session, mentorbot.commands\n"
+        "heavy = {'discord', 'slack_bolt', 'slack_sdk', 'scipy'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------- run
+
+
+def test_run_without_tokens_says_what_to_set(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2
+    assert "MENTORBOT_DISCORD__TOKEN" in result.output
+    assert "MENTORBOT_SLACK__BOT_TOKEN" in result.output
+    assert "mentorbot console" in result.output
+
+
+def test_run_with_a_token_but_no_adapter_module(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = AdapterSpec("discord", "mentorbot_nowhere.runner", "discord:", "MENTORBOT_DISCORD__TOKEN", lambda s: True)
+    monkeypatch.setattr(runners, "ADAPTERS", (spec,))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert "mentorbot_nowhere" in result.output
+    assert "MENTORBOT_DISCORD__TOKEN" in result.output
+
+
+FAKE_RUNNERS = {
+    "fake_shared/runner.py": """
+from mentorbot.settings import SettingsError
+
+
+async def run(bot, settings, *, dispatcher=None):
+    async def deliver(notes):
+        return None
+
+    await dispatcher.register("discord:", deliver)
+    raise SettingsError("MENTORBOT_FAKE__TOKEN: stop here")
+""",
+    "fake_alone/runner.py": """
+async def run(bot, settings):
+    return None
+""",
+}
+
+
+@pytest.fixture
+def fake_adapters(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, AdapterSpec]:
+    for name, source in FAKE_RUNNERS.items():
+        path = cli_env / "mods" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "__init__.py").write_text("", encoding="utf-8")
+        path.write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(cli_env / "mods"))
+    monkeypatch.setenv("MENTORBOT_DATABASE_URL", f"sqlite:///{cli_env / 'run.sqlite3'}")
+    # The process-wide logging set-up would outlive CliRunner's captured stderr: keep it out of the test.
+    monkeypatch.setattr("mentorbot.app.configure_logging", lambda settings: None)
+    return {
+        "shared": AdapterSpec("discord", "fake_shared.runner", "discord:", "MENTORBOT_DISCORD__TOKEN", lambda s: True),
+        "alone": AdapterSpec("slack", "fake_alone.runner", "slack:", "MENTORBOT_SLACK__BOT_TOKEN", lambda s: True),
+    }
+
+
+def test_run_starts_a_configured_adapter(
+    fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runners, "ADAPTERS", (fake_adapters["shared"],))
+    result = CliRunner().invoke(main, ["run", "--timer-interval", "0.01"])
+    assert result.exit_code == 2  # the fake adapter refuses a setting after registering
+    assert "error: MENTORBOT_FAKE__TOKEN: stop here" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_a_lone_adapter_that_takes_no_dispatcher(
+    fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runners, "ADAPTERS", (fake_adapters["alone"],))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 0, result.output
+
+
+def test_run_refuses_two_adapters_that_cannot_share(
+    fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runners, "ADAPTERS", (fake_adapters["shared"], fake_adapters["alone"]))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert "fake_alone.runner.run() takes no dispatcher=" in result.output
+
+
+# ------------------------------------------------------------------------------------------- admin
+
+
+GOOD_CSV = """\
+user_id,name,skills,levels,capacity,bio,timezone,languages
+wanjiru,Wanjiru,"crisis comms, brand strategy","expert, practitioner",3,PR lead,Africa/Nairobi,"en, sw"
+baraka,Baraka,paid-social,,,,UTC+3,sw
+priya,,SEO;lead generation,seo:expert,2,"Growth, B2B",,
+"""
+
+BAD_CSV = """\
+user_id,name,skills,levels,capacity
+wanjiru,Wanjiru,crisis comms,expert,3
+baraka,Baraka,crisis comunications,expert,3
+priya,Priya,seo,expert,11
+"""
+
+
+def mentors_in(db: Path, community: str) -> dict[str, int]:
+    async def count() -> dict[str, int]:
+        settings = console_settings(db.parent, database_url=f"sqlite:///{db}")
+        async with open_bot(settings) as bot:
+            return {
+                member.platform_user_id: profile.capacity for member, profile in await bot.store.list_mentors(community)
+            }
+
+    return asyncio.run(count())
+
+
+def test_import_mentors(cli_env: Path) -> None:
+    (cli_env / "mentors.csv").write_text(GOOD_CSV, encoding="utf-8")
+    db = cli_env / "admin.sqlite3"
+    args = ["admin", "import-mentors", "mentors.csv", "--db", str(db), "--community", "slack:T1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert translator("en")("cli.import.done", count=3, community="slack:T1") in result.output
+    assert mentors_in(db, "slack:T1") == {"wanjiru": 3, "baraka": 2, "priya": 2}
+    assert mentors_in(db, "console") == {}
+
+
+def test_import_mentors_with_a_bad_row_applies_nothing(cli_env: Path) -> None:
+    (cli_env / "mentors.csv").write_text(BAD_CSV, encoding="utf-8")
+    db = cli_env / "admin.sqlite3"
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "mentors.csv", "--db", str(db)])
+    assert result.exit_code == 1
+    t = translator("en")
+    [line3] = [line for line in result.output.splitlines() if line.startswith("line 3: ")]
+    assert "crisis comunications" in line3 and "crisis-communications" in line3
+    assert "line 4: " + t("input.bad_capacity", value="11") in result.output
+    assert "line 2:" not in result.output
+    assert t("cli.import.failed", count=2, file="mentors.csv") in result.output
+    assert mentors_in(db, "console") == {}
+
+
+EN = translator("en")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("name,skills\nA,seo\n", "line 1: " + EN("cli.import.missing_column", column="user_id", columns="")),
+        (
+            "user_id,skills,colour\na,seo,red\n",
+            "line 1: " + EN("cli.import.unknown_column", column="colour", columns=""),
+        ),
+        ("user_id,skills\na,seo\na,copywriting\n", "line 3: " + EN("cli.import.duplicate", user="a", line=2)),
+        ("user_id,skills\na,seo,extra\n", "line 2: " + EN("cli.import.too_many_fields", count=3, columns=2)),
+        ("user_id,skills\n,seo\n", "line 2: " + EN("cli.import.missing_value", column="user_id")),
+        ("user_id,skills\nu,seo\nsome one,seo\n", "line 3: " + EN("cli.import.bad_user_id", value="some one")),
+        ("", "line 1: "),
+    ],
+)
+def test_import_mentors_header_and_row_problems(cli_env: Path, content: str, expected: str) -> None:
+    (cli_env / "m.csv").write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(cli_env / "x.sqlite3")])
+    assert result.exit_code == 1
+    assert expected.split("; the columns")[0] in result.output
+
+
+def test_import_mentors_reads_excel_csv_with_bom(cli_env: Path) -> None:
+    (cli_env / "m.csv").write_bytes("\ufeffuser_id,skills\nneema,copywriting\n".encode())
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(cli_env / "x.sqlite3")])
+    assert result.exit_code == 0, result.output
+
+
+def test_import_mentors_refuses_non_utf8(cli_env: Path) -> None:
+    (cli_env / "m.csv").write_bytes("user_id,skills\nm\xe9lanie,seo\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(cli_env / "x.sqlite3")])
+    assert result.exit_code == 1
+    assert translator("en")("cli.import.not_utf8", file="m.csv") in result.output
+
+
+def test_admin_export_writes_four_csv_files(cli_env: Path) -> None:
+    db = cli_env / "admin.sqlite3"
+    (cli_env / "mentors.csv").write_text(GOOD_CSV, encoding="utf-8")
+    CliRunner().invoke(main, ["admin", "import-mentors", "mentors.csv", "--db", str(db)])
+    result = CliRunner().invoke(main, ["admin", "export", "out", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (cli_env / "out").iterdir())
+    assert files == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
+    with (cli_env / "out" / "members.csv").open(encoding="utf-8", newline="") as handle:
+        members = list(csv.DictReader(handle))
+    assert sorted(m["platform_user_id"] for m in members) == ["baraka", "priya", "wanjiru"]
+
+
+def test_admin_stats(cli_env: Path) -> None:
+    db = cli_env / "admin.sqlite3"
+    (cli_env / "mentors.csv").write_text(GOOD_CSV, encoding="utf-8")
+    CliRunner().invoke(main, ["admin", "import-mentors", "mentors.csv", "--db", str(db)])
+    result = CliRunner().invoke(main, ["admin", "stats", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    t = translator("en")
+    assert t("stats.title") in result.output
+    assert f"{t('stats.mentors')}: {t('stats.mentors_value', active=3, paused=0)}" in result.output
+
+
+def test_help_lists_the_commands(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    for name in ("console", "run", "admin", "config", "catalog"):
+        assert name in result.output
+    admin = CliRunner().invoke(main, ["admin", "--help"])
+    for name in ("import-mentors", "export", "stats"):
+        assert name in admin.output
+
+
+def test_makefile_run_starts_the_console_with_the_demo() -> None:
+    assert "mentorbot console --demo" in (REPO / "Makefile").read_text(encoding="utf-8")
+
+
+def test_console_clock_offset_carries_over_to_the_next_session(tmp_path: Path) -> None:
+    assert console(tmp_path, "/clock +2d\n").returncode == 0
+    done = console(tmp_path, "/clock\n")
+    assert done.returncode == 0
+    assert "(ahead of real time by 2d)" in done.stdout
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path: Path, cli_env: Path) -> None:
+    (tmp_path / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    db = tmp_path / "blocker" / "x.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-m", "mentorbot.cli", "console", "--db", str(db)],
+        input="/mentor status\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("Cannot open the database")
+    result = CliRunner().invoke(main, ["admin", "stats", "--db", str(db)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ")
