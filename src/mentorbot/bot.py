@@ -193,7 +193,9 @@ class MentorBot:
 
     # ---------------------------------------------------------- profiles
 
-    def _resolve_skills(self, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
+    def resolve_skills(self, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
+        """Skill slugs from what a member typed (a comma list or a list of tags), deduplicated; a localized
+        `UserError` for no skills, an unknown tag (with suggestions) or more than `limit` skills."""
         tags = parse_tags(text or "") if isinstance(text, str) or text is None else [t for t in text if t.strip()]
         if not tags:
             raise UserError("input.no_skills")
@@ -224,7 +226,7 @@ class MentorBot:
                 slugs = list(existing.skills)
                 level_map = parse_levels(levels, slugs) if levels else dict(existing.skills)
             else:
-                slugs = self._resolve_skills(skills, ctx.lang, limit=15)
+                slugs = self.resolve_skills(skills, ctx.lang, limit=15)
                 level_map = parse_levels(levels, slugs)
                 if existing and not levels:
                     level_map = {s: existing.skills.get(s, level_map[s]) for s in slugs}
@@ -337,7 +339,7 @@ class MentorBot:
         """Ask for a mentor in 1–5 skills; the best mentor gets an offer, or the request waits with a reason."""
 
         async def run(ctx: _Ctx) -> Reply:
-            slugs = self._resolve_skills(skills, ctx.lang, limit=MAX_REQUEST_SKILLS)
+            slugs = self.resolve_skills(skills, ctx.lang, limit=MAX_REQUEST_SKILLS)
             text = check_text(note, field="note", max_length=MAX_NOTE)
             try:
                 created = await self.store.create_request(
@@ -1129,11 +1131,10 @@ async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
     """CSV files (name → bytes) of members, requests, mentorships and feedback."""
     files: dict[str, bytes] = {}
     for table in ("members", "requests", "mentorships", "feedback"):
-        table_rows = await store.export_table(table, community)
+        columns, table_rows = await store.export_table(table, community)
         buffer = io.StringIO()
-        if table_rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(table_rows[0]))
-            writer.writeheader()
-            writer.writerows(table_rows)
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(table_rows)
         files[f"{table}.csv"] = buffer.getvalue().encode("utf-8")
     return files

@@ -112,7 +112,7 @@ def _entry(row: dict[str, str], bot: MentorBot, t: Translator) -> tuple[str, str
     if not row.get("skills"):
         raise UserError("cli.import.missing_value", column="skills")
     # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), levels, etc.
-    slugs = bot._resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS)
+    slugs = bot.resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS)
     profile = NewMentorProfile(
         skills=parse_levels(row.get("levels"), slugs),
         capacity=parse_capacity(row.get("capacity"), bot.settings.default_capacity),

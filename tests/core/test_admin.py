@@ -140,6 +140,7 @@ async def test_admin_export_is_csv(bot: MentorBot, who: Who) -> None:
     files = {a.filename: a.content.decode() for a in outcome.reply.attachments}
     assert sorted(files) == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
     [request] = list(csv.DictReader(io.StringIO(files["requests.csv"])))
+    assert request["skills"] == "seo"
     assert request["note"] == 'comma, and "quotes"' and request["status"] == "waiting"
 
 

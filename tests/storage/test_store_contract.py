@@ -380,3 +380,17 @@ async def test_held_notices_are_taken_once_in_order(store: Store, clock: ManualC
     await store.hold_notice(a, "second", clock.now())
     assert await store.take_held_notices(a) == ["first", "second"]
     assert await store.take_held_notices(a) == []
+
+
+async def test_export_tables_have_fixed_columns_and_joined_skills(store: Store, clock: ManualClock) -> None:
+    columns, found = await store.export_table("feedback", C)
+    assert found == [] and "rating" in columns and "author_id" not in columns
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT, "copywriting": Level.LEARNING})
+    a = await member(store, clock, "A")
+    await store.create_request(a, C, ["seo", "copywriting"], "note", clock.now(), max_open=3)
+    _, requests = await store.export_table("requests", C)
+    assert requests[0]["skills"] == "seo,copywriting" and requests[0]["note"] == "note"
+    _, members = await store.export_table("members", C)
+    by_id = {row["id"]: row for row in members}
+    assert by_id[m]["skills"] == "copywriting,seo" and by_id[m]["mentor_status"] == "active"
+    assert by_id[a]["skills"] == "" and by_id[a]["mentor_status"] is None

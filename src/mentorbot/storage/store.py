@@ -1188,15 +1188,42 @@ class Store:
 
     # ----------------------------------------------------------------- export
 
-    async def export_table(self, table: str, community: str | None = None) -> list[dict[str, Any]]:
-        """Every row of one exportable table (members, requests, mentorships, feedback), as plain values."""
-        if table not in _EXPORTABLE:
+    async def export_table(self, table: str, community: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+        """One exportable table (members, requests, mentorships, feedback): its columns and rows as plain values.
+
+        Columns are fixed (see `EXPORT_QUERIES`), so an empty table still has a header and a schema change never
+        leaks a new column into admins' files unnoticed. Skills come joined with commas.
+        """
+        if table not in EXPORT_QUERIES:
             raise ValueError(f"not an exportable table: {table}")
-        where = " WHERE community = ?" if community is not None else ""
+        columns, sql = EXPORT_QUERIES[table]
+        where = " WHERE t.community = ?" if community is not None else ""
         args = [community] if community is not None else []
         async with self.db.read() as conn:
-            found = await conn.fetch_all(f"SELECT * FROM {table}{where} ORDER BY id", *args)
-        return [{k: _plain(v) for k, v in r.items()} for r in found]
+            found = await conn.fetch_all(sql.format(where=where), *args)
+            skills: list[Row] = []
+            if table == "requests":
+                skills = await conn.fetch_all(
+                    "SELECT request_id AS owner, skill FROM request_skills "
+                    f"WHERE request_id IN (SELECT t.id FROM requests t{where}) ORDER BY request_id, position",
+                    *args,
+                )
+            elif table == "members":
+                skills = await conn.fetch_all(
+                    "SELECT member_id AS owner, skill FROM mentor_skills "
+                    f"WHERE member_id IN (SELECT t.id FROM members t{where}) ORDER BY skill",
+                    *args,
+                )
+        joined: dict[int, list[str]] = {}
+        for row in skills:
+            joined.setdefault(int(row["owner"]), []).append(row["skill"])
+        out = []
+        for row in found:
+            plain = {k: _plain(v) for k, v in row.items()}
+            if table in ("requests", "members"):
+                plain["skills"] = ",".join(joined.get(int(row["id"]), []))
+            out.append({c: plain.get(c) for c in columns})
+        return columns, out
 
     async def export_member(self, member_id: int) -> dict[str, Any]:
         """Everything stored about one member, as a JSON-ready document."""
@@ -1223,7 +1250,41 @@ class _Rollback(Exception):
     """Raised inside a transaction to undo it when a later compare-and-set fails."""
 
 
-_EXPORTABLE = frozenset({"members", "requests", "mentorships", "feedback"})
+EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
+    "members": (
+        [
+            "id",
+            "platform_user_id",
+            "display_name",
+            "language",
+            "timezone",
+            "created_at",
+            "mentor_status",
+            "capacity",
+            "active_mentorships",
+            "skills",
+        ],
+        "SELECT t.id, t.platform_user_id, t.display_name, t.language, t.timezone, t.created_at, "
+        "p.status AS mentor_status, p.capacity, p.active_count AS active_mentorships "
+        "FROM members t LEFT JOIN mentor_profiles p ON p.member_id = t.id{where} ORDER BY t.id",
+    ),
+    "requests": (
+        ["id", "member_id", "skills", "note", "status", "wait_reason", "created_at", "matched_at"],
+        "SELECT t.id, t.member_id, t.note, t.status, t.wait_reason, t.created_at, t.matched_at "
+        "FROM requests t{where} ORDER BY t.id",
+    ),
+    "mentorships": (
+        ["id", "request_id", "mentor_id", "mentee_id", "skills", "status", "started_at", "ended_at", "checkin_sent_at"],
+        "SELECT t.id, t.request_id, t.mentor_id, t.mentee_id, t.skills, t.status, t.started_at, t.ended_at, "
+        "t.checkin_sent_at FROM mentorships t{where} ORDER BY t.id",
+    ),
+    # Feedback is exported without its author: admins see ratings and comments, not who wrote them.
+    "feedback": (
+        ["id", "mentorship_id", "skills", "rating", "comment", "created_at"],
+        "SELECT t.id, t.mentorship_id, t.skills, t.rating, t.comment, t.created_at "
+        "FROM feedback t{where} ORDER BY t.id",
+    ),
+}
 
 
 def _plain(value: Any) -> Any:
