@@ -1,1 +1,1 @@
-"""MentorBot's discord adapter."""
+"""MentorBot on Discord: slash commands, persistent offer buttons and DMs over the core (docs/discord.md)."""

@@ -20,6 +20,7 @@ import click
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
+from mentorbot_discord.cli import discord_group
 
 log = logging.getLogger("mentorbot.cli")
 
@@ -92,6 +93,7 @@ def config_check() -> None:
 
 
 main.add_command(catalog)
+main.add_command(discord_group)
 
 
 # ----------------------------------------------------------------------------------------------- console

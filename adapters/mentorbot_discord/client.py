@@ -1,0 +1,386 @@
+"""The Discord client of MentorBot: interactions in, core calls, Discord messages out.
+
+What happens to each gateway event (INTERACTION_CREATE):
+
+- a slash command → `MentorBotClient.run_command`: a `Caller` for the member in that guild
+  (community ``discord:<guild id>``), the core use-case, then the ephemeral reply, the held notices as extra
+  ephemeral follow-ups, and the notifications as DMs. The reply is sent at once when the core answers within
+  `defer_after` seconds; otherwise, and always for commands marked slow, the interaction is deferred first
+  ("MentorBot is thinking…") and the reply follows, so Discord's 3-second rule is never missed;
+- a button click → `press_button`: `mentorbot.commands.execute_button`, then the clicked message is updated to
+  the outcome, or the clicker alone is told why not (someone else's offer, a second click…);
+- an autocomplete → `skill_choices` (taxonomy search), answered directly;
+- anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
+  buttons of DMs the bot sent, which carry their guild in their custom id.
+
+Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
+(`MentorBot.hold_undelivered`) and shows it with the member's next reply.
+
+When a command or click has been answered and its DMs sent, the client dispatches the event
+``mentorbot_interaction`` (listeners: ``on_mentorbot_interaction(interaction, outcome)``), for metrics and tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.commands import caller_language, execute_button
+from mentorbot.i18n import Translator, translator
+from mentorbot.replies import Notification, Outcome
+from mentorbot.settings import DiscordSettings, Settings, SettingsError
+from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
+from mentorbot_discord.slash import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, command_list
+
+log = logging.getLogger("mentorbot.discord")
+
+Interaction = discord.Interaction[Any]
+COMMUNITY_PREFIX: Final = "discord:"
+API_VERSION_PATH: Final = "/api/v10"
+
+
+def intents() -> discord.Intents:
+    """The gateway intents MentorBot needs: guilds only (interactions need no intent; none is privileged)."""
+    return discord.Intents(guilds=True)
+
+
+def quiet_voice_warnings() -> None:
+    """MentorBot uses no voice: discord.py need not warn at start-up that voice libraries are missing."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
+def community_id(guild_id: int) -> str:
+    """The core's community for a guild: ``discord:<guild id>``."""
+    return f"{COMMUNITY_PREFIX}{guild_id}"
+
+
+def guild_of(community: str) -> int | None:
+    """The guild id of a Discord community (None for another platform's community)."""
+    rest = community.removeprefix(COMMUNITY_PREFIX)
+    return int(rest) if rest != community and rest.isdigit() else None
+
+
+def api_base(url: str) -> str:
+    """Discord's REST base from `MENTORBOT_DISCORD__API_URL`: ``/api/v10`` is added unless a version is given."""
+    base = url.rstrip("/")
+    return base if re.search(r"/api/v\d+$", base) else base + API_VERSION_PATH
+
+
+def apply_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py at the REST and gateway endpoints of the settings, when set (process-wide)."""
+    if settings.api_url:
+        discord.http.Route.BASE = api_base(settings.api_url)
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def shard_options(settings: DiscordSettings) -> dict[str, Any]:
+    """``shard_count``/``shard_ids`` for the client, checked; a wrong combination names the setting.
+
+    Without SHARD_COUNT, Discord recommends the count (``GET /gateway/bot``), unless the gateway is
+    overridden: then that gateway is used with one shard.
+    """
+    count = settings.shard_count
+    ids = list(settings.shard_ids)
+    if ids and count is None:
+        raise SettingsError(
+            "MENTORBOT_DISCORD__SHARD_IDS: needs MENTORBOT_DISCORD__SHARD_COUNT (the total number of shards)"
+        )
+    if count is not None and any(not 0 <= i < count for i in ids):
+        raise SettingsError(f"MENTORBOT_DISCORD__SHARD_IDS: each shard id must be from 0 to {count - 1}")
+    if len(set(ids)) != len(ids):
+        raise SettingsError("MENTORBOT_DISCORD__SHARD_IDS: a shard id is listed twice")
+    if count is None and settings.gateway_url:
+        count = 1
+    return {"shard_count": count, "shard_ids": ids or None}
+
+
+class MentorBotClient(discord.AutoShardedClient):
+    """discord.py's client with MentorBot's slash commands and persistent buttons, over one `MentorBot`.
+
+    `guild_ready_timeout` is discord.py's wait for guilds at start-up (tests use a few milliseconds);
+    `defer_after` is how long a command may take before its interaction is deferred.
+    """
+
+    def __init__(
+        self,
+        bot: MentorBot,
+        settings: Settings,
+        *,
+        guild_ready_timeout: float = 2.0,
+        defer_after: float = 2.0,
+        **options: Any,
+    ) -> None:
+        if settings.discord.application_id is not None:
+            options.setdefault("application_id", settings.discord.application_id)
+        quiet_voice_warnings()
+        super().__init__(
+            intents=intents(),
+            allowed_mentions=ALLOWED_MENTIONS,
+            guild_ready_timeout=guild_ready_timeout,
+            **shard_options(settings.discord),
+            **options,
+        )
+        self.bot = bot
+        self.settings = settings
+        self.defer_after = defer_after
+        self.tree = MentorTree(self)
+        for command in command_list():
+            self.tree.add_command(command)
+        self.add_dynamic_items(ActionButton)
+
+    async def login(self, token: str) -> None:
+        """Apply the endpoint settings, then log in (REST only; `connect` opens the gateway)."""
+        apply_endpoints(self.settings.discord)
+        await super().login(token)
+
+    # --------------------------------------------------------------------------------------- callers
+
+    def caller(self, interaction: Interaction, guild_id: int) -> Caller:
+        """The core's view of who is acting. Admin: Manage Server here (the settings' admin ids are added
+        by the core); the channel is remembered only when it is a guild channel."""
+        in_guild = interaction.guild_id is not None
+        return Caller(
+            community=community_id(guild_id),
+            user_id=str(interaction.user.id),
+            display_name=interaction.user.display_name,
+            is_admin=in_guild and interaction.permissions.manage_guild,
+            event_id=f"discord:{interaction.id}",
+            channel=str(interaction.channel_id) if in_guild and interaction.channel_id else None,
+        )
+
+    async def _translator(self, interaction: Interaction) -> Translator:
+        if interaction.guild_id is None:
+            return translator(self.settings.default_language)
+        try:
+            caller = self.caller(interaction, interaction.guild_id)
+            return translator(await caller_language(self.bot, caller))
+        except Exception:
+            log.exception("could not look up the language of user %s", interaction.user.id)
+            return translator(self.settings.default_language)
+
+    # ------------------------------------------------------------------------------------ interactions
+
+    async def run_command(
+        self,
+        interaction: Interaction,
+        call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
+        *,
+        slow: bool = False,
+    ) -> None:
+        """Run one slash command: the core call, the ephemeral reply (deferred when needed), held notices, DMs."""
+        if interaction.guild_id is None:
+            await self.refuse_outside_guild(interaction)
+            return
+        caller = self.caller(interaction, interaction.guild_id)
+        outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow)
+        try:
+            await self._reply(interaction, caller, outcome)
+        finally:
+            await self._finish(interaction, outcome)
+
+    async def press_button(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
+        """A MentorBot button was clicked: run its use-case, then update the message or refuse the clicker."""
+        try:
+            gid = interaction.guild_id or guild_id
+            if gid is None:
+                await self.refuse_outside_guild(interaction)
+                return
+            caller = self.caller(interaction, gid)
+            outcome = await self._in_time(interaction, execute_button(self.bot, caller, action, ref), update=True)
+        except Exception as exc:  # discord.py would only log it: the member gets an apology instead
+            await self.report_error(interaction, exc)
+            return
+        try:
+            await self._update(interaction, caller, outcome)
+        except Exception as exc:
+            await self.report_error(interaction, exc)
+        finally:
+            await self._finish(interaction, outcome)
+
+    async def _reply(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
+        """The outcome of a slash command as ephemeral messages to the caller, then their held notices."""
+        if outcome.duplicate:
+            log.info("interaction %s was delivered before; nothing sent", interaction.id)
+            if interaction.response.is_done():
+                await _quietly(interaction.delete_original_response())
+            return
+        try:
+            for message in render(outcome.reply):
+                await self._send(interaction, message)
+            await self._send_held(interaction, caller, outcome)
+        except discord.HTTPException as exc:
+            log.warning("could not reply to interaction %s: %s %s", interaction.id, exc.status, exc.code)
+
+    async def _update(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
+        """The outcome of a click: the clicked message becomes the outcome; a refusal goes to the clicker only
+        (not the offered mentor, already answered, expired…), and the message keeps its buttons."""
+        if outcome.duplicate:
+            return
+        messages = render(outcome.reply)
+        if outcome.error is not None:
+            await self._send(interaction, messages[0])
+            return
+        first, *rest = messages
+        if not interaction.response.is_done():
+            await interaction.response.edit_message(**first.edit_kwargs())
+        else:
+            await interaction.edit_original_response(**first.edit_kwargs())
+        for message in rest:
+            await self._send(interaction, message)
+        await self._send_held(interaction, caller, outcome)
+
+    async def _finish(self, interaction: Interaction, outcome: Outcome) -> None:
+        """Whatever happened to the reply, the core has acted: deliver its notifications, then announce it."""
+        if not outcome.duplicate:
+            await self.deliver(outcome.notifications)
+        self.dispatch("mentorbot_interaction", interaction, outcome)
+
+    async def skill_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for skills: completes the last tag of a comma-separated list from the taxonomy
+        (labels, slugs and aliases match), at most 25 choices, each filling in the whole list."""
+        *before, last = current.split(",")
+        kept = [part.strip() for part in before if part.strip()]
+        t = await self._translator(interaction)
+        choices: list[app_commands.Choice[str]] = []
+        for skill in self.bot.library.taxonomy.search(last.strip(), limit=AUTOCOMPLETE_LIMIT):
+            if skill.slug in kept:
+                continue
+            value = ", ".join([*kept, skill.slug])
+            if len(value) > CHOICE_LIMIT:
+                continue
+            name = ", ".join([*kept, skill.label(t.lang)])
+            if len(name) > CHOICE_LIMIT:
+                name = "…" + name[-(CHOICE_LIMIT - 1) :]
+            choices.append(app_commands.Choice(name=name, value=value))
+        return choices[:AUTOCOMPLETE_LIMIT]
+
+    async def _in_time(
+        self, interaction: Interaction, work: Awaitable[Outcome], *, slow: bool = False, update: bool = False
+    ) -> Outcome:
+        """Await the core, acknowledging the interaction first when it is slow or takes over `defer_after`."""
+        task = asyncio.ensure_future(work)
+        if not slow and self.defer_after > 0:
+            done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+            if done:
+                return task.result()
+        try:
+            if update:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as exc:
+            log.warning("could not defer interaction %s: %s %s", interaction.id, exc.status, exc.code)
+        return await task
+
+    async def _send(self, interaction: Interaction, message: DiscordMessage) -> None:
+        kwargs = message.send_kwargs()
+        if not (message.content or message.embeds or message.files):
+            return
+        if not interaction.response.is_done():
+            await interaction.response.send_message(ephemeral=True, **kwargs)
+        else:
+            await interaction.followup.send(ephemeral=True, **kwargs)
+
+    async def _send_held(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
+        """Notices that could not reach the caller by DM earlier, as extra ephemeral follow-ups."""
+        if not outcome.held:
+            return
+        t = translator(await caller_language(self.bot, caller))
+        for held in outcome.held:
+            for message in render(held, preface=t("discord.held_notice")):
+                await self._send(interaction, message)
+
+    async def refuse_outside_guild(self, interaction: Interaction) -> None:
+        """MentorBot's commands belong to a server's programme: in a DM there is no community to act in."""
+        t = translator(self.settings.default_language)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await _quietly(interaction.response.autocomplete([]))
+        elif not interaction.response.is_done():
+            await _quietly(interaction.response.send_message(t("discord.guild_only"), ephemeral=True))
+
+    async def report_error(self, interaction: Interaction, error: BaseException) -> None:
+        """An unexpected error: logged with a correlation id; the member sees an apology carrying it."""
+        t = await self._translator(interaction)
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.warning("interaction %s names a command this version does not have: %s", interaction.id, error)
+            text = t("discord.unknown_command")
+        else:
+            correlation_id = uuid.uuid4().hex[:10]
+            log.error("unexpected error [%s] in interaction %s", correlation_id, interaction.id, exc_info=error)
+            text = t("common.apology", correlation_id=correlation_id)
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await _quietly(interaction.response.autocomplete([]))
+        elif not interaction.response.is_done():
+            await _quietly(interaction.response.send_message(text, ephemeral=True))
+        else:
+            await _quietly(interaction.followup.send(text, ephemeral=True))
+
+    # ------------------------------------------------------------------------------------- delivery
+
+    async def deliver(self, notifications: Sequence[Notification]) -> None:
+        """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command."""
+        for note in notifications:
+            try:
+                await self._deliver_one(note)
+            except Exception:
+                log.exception("could not deliver or hold a notification for member %s", note.member_id)
+
+    async def _deliver_one(self, note: Notification) -> None:
+        member = await self.bot.store.get_member(note.member_id)
+        if member is None:
+            log.info("member %s no longer exists; notification dropped", note.member_id)
+            return
+        guild_id = guild_of(member.community)
+        if guild_id is None or not note.platform_user_id.isdigit():
+            log.warning("member %s is not a Discord member; holding the notification", note.member_id)
+            await self.bot.hold_undelivered(note)
+            return
+        try:
+            channel = await self.create_dm(discord.Object(int(note.platform_user_id)))
+            for message in render(note.reply, guild_id=guild_id):
+                await channel.send(**message.send_kwargs())
+        except discord.HTTPException as exc:
+            log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, exc.status, exc.code)
+            await self.bot.hold_undelivered(note)
+
+    async def run_due_jobs(self) -> int:
+        """Run due timers once and deliver what they produce; the number of notifications."""
+        notes = await self.bot.run_due_jobs()
+        await self.deliver(notes)
+        return len(notes)
+
+
+class MentorTree(app_commands.CommandTree[MentorBotClient]):
+    """The command tree: refuses DMs (no community there) and turns unexpected errors into an apology."""
+
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        if interaction.guild_id is not None:
+            return True
+        await self.client.refuse_outside_guild(interaction)
+        return False
+
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError, /) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await self.client.report_error(interaction, cause)
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    """Await a best-effort Discord call (cleaning up, apologising); a refusal is only logged."""
+    try:
+        await call
+    except discord.HTTPException as exc:
+        log.info("Discord refused a best-effort call: %s %s", exc.status, exc.code)

@@ -1,0 +1,192 @@
+"""The core's neutral replies as Discord messages: embeds, persistent buttons and files.
+
+No text is made here: every word comes from the `Reply` (already localized by the core) or from the
+adapter's own catalog (``locales/<lang>/discord.toml``). Discord's size limits are enforced by clipping, so
+a long list never makes a send fail.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Self, cast
+
+import discord
+
+from mentorbot.replies import Button, ButtonStyle, Reply
+
+if TYPE_CHECKING:
+    from mentorbot_discord.client import MentorBotClient
+
+ALLOWED_MENTIONS: Final = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False)
+"""Member mentions (``<@id>``) render and may notify; @everyone, @here and roles never do."""
+
+EMBED_COLOUR: Final = discord.Colour.blurple()
+CONTENT_LIMIT: Final = 2000
+TITLE_LIMIT: Final = 256
+DESCRIPTION_LIMIT: Final = 4096
+FIELD_NAME_LIMIT: Final = 256
+FIELD_VALUE_LIMIT: Final = 1024
+FIELDS_LIMIT: Final = 25
+EMBED_TOTAL_LIMIT: Final = 6000
+BUTTON_LABEL_LIMIT: Final = 80
+BUTTONS_LIMIT: Final = 25
+CONTINUED: Final = "\u200b"
+"""The name of a field that continues the previous one (a zero-width space: Discord needs a name)."""
+
+CUSTOM_ID: Final = r"mentorbot:(?P<action>[a-z][a-z0-9_.-]*):(?P<ref>[^:]+)(?::(?P<guild>[0-9]+))?"
+"""A button's custom id: the core's ``mentorbot:<action>:<ref>``, plus ``:<guild id>`` on buttons sent by DM
+(a click in a DM carries no guild, and the guild names the community the button belongs to)."""
+
+_STYLES: Final = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+    ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending with an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def button_custom_id(button: Button, guild_id: int | None = None) -> str:
+    """The Discord custom id of a core button (with the guild appended for buttons sent by DM)."""
+    return button.custom_id if guild_id is None else f"{button.custom_id}:{guild_id}"
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=CUSTOM_ID):
+    """Every MentorBot button. Dynamic: discord.py rebuilds it from the custom id of any clicked message,
+    so buttons keep working after a restart and in any process of a sharded bot."""
+
+    def __init__(self, action: str, ref: str, guild_id: int | None = None, *, button: Button | None = None) -> None:
+        custom_id = f"mentorbot:{action}:{ref}" + (f":{guild_id}" if guild_id is not None else "")
+        style = _STYLES.get(button.style, discord.ButtonStyle.secondary) if button else discord.ButtonStyle.secondary
+        label = clip(button.label, BUTTON_LABEL_LIMIT) if button else None
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.action = action
+        self.ref = ref
+        self.guild_id = guild_id
+
+    @classmethod
+    def of(cls, button: Button, guild_id: int | None = None) -> Self:
+        """The Discord button for a core `Button`."""
+        return cls(button.action, button.ref, guild_id, button=button)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        guild = match["guild"]
+        return cls(match["action"], match["ref"], int(guild) if guild else None)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = cast("MentorBotClient", interaction.client)
+        await client.press_button(interaction, self.action, self.ref, self.guild_id)
+
+
+@dataclass
+class DiscordMessage:
+    """A reply ready to send: text, embeds, buttons and files (each field as discord.py takes it)."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``send``/``send_message``/``followup.send`` (always ephemeral-safe)."""
+        kwargs: dict[str, Any] = {"allowed_mentions": ALLOWED_MENTIONS}
+        if self.content:
+            kwargs["content"] = self.content
+        if self.embeds:
+            kwargs["embeds"] = self.embeds
+        if self.view is not None:
+            kwargs["view"] = self.view
+        if self.files:
+            kwargs["files"] = self.files
+        return kwargs
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for editing a message into this one (what is not set is cleared)."""
+        return {
+            "content": self.content,
+            "embeds": self.embeds,
+            "view": self.view,
+            "attachments": self.files,
+            "allowed_mentions": ALLOWED_MENTIONS,
+        }
+
+
+def _split_value(name: str, value: str) -> list[tuple[str, str]]:
+    """A field value longer than Discord allows, split at line ends into continuation fields."""
+    if len(value) <= FIELD_VALUE_LIMIT:
+        return [(name, value or "—")]
+    parts: list[tuple[str, str]] = []
+    chunk = ""
+    for line in value.split("\n"):
+        line = clip(line, FIELD_VALUE_LIMIT)
+        if chunk and len(chunk) + 1 + len(line) > FIELD_VALUE_LIMIT:
+            parts.append((name if not parts else CONTINUED, chunk))
+            chunk = line
+        else:
+            chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        parts.append((name if not parts else CONTINUED, chunk))
+    return parts
+
+
+def embeds_for(reply: Reply) -> list[discord.Embed]:
+    """The reply as embeds: title, text, then its fields; more embeds when one would exceed Discord's total."""
+    title = clip(reply.title, TITLE_LIMIT) if reply.title else None
+    first = discord.Embed(title=title, description=clip(reply.text, DESCRIPTION_LIMIT) or None, colour=EMBED_COLOUR)
+    embeds = [first]
+    size = len(title or "") + len(first.description or "")
+    for reply_field in reply.fields:
+        for name, value in _split_value(clip(reply_field.name, FIELD_NAME_LIMIT) or CONTINUED, reply_field.value):
+            current = embeds[-1]
+            if len(current.fields) >= FIELDS_LIMIT or size + len(name) + len(value) > EMBED_TOTAL_LIMIT:
+                current = discord.Embed(colour=EMBED_COLOUR)
+                embeds.append(current)
+                size = 0
+            current.add_field(name=name, value=value, inline=reply_field.inline)
+            size += len(name) + len(value)
+    return embeds
+
+
+def view_for(reply: Reply, guild_id: int | None = None) -> discord.ui.View | None:
+    """The reply's buttons as a view of persistent buttons (None when it has none)."""
+    if not reply.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in reply.buttons[:BUTTONS_LIMIT]:
+        view.add_item(ActionButton.of(button, guild_id))
+    return view
+
+
+def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = None) -> list[DiscordMessage]:
+    """One reply as Discord messages (usually one; more when its embeds exceed one message's total size).
+
+    A reply with only text is sent as plain content; one with a title or fields as an embed. `guild_id` is
+    appended to button ids (buttons sent by DM); `preface` is a line shown above the reply.
+    """
+    files = [discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments]
+    view = view_for(reply, guild_id)
+    if not reply.title and not reply.fields and len(reply.text) + len(preface or "") < CONTENT_LIMIT - 1:
+        text = f"{preface}\n{reply.text}" if preface else reply.text
+        return [DiscordMessage(content=text or None, view=view, files=files)]
+    embeds = embeds_for(reply)
+    messages: list[DiscordMessage] = []
+    used = 0
+    for embed in embeds:
+        length = len(embed)
+        if not messages or used + length > EMBED_TOTAL_LIMIT or len(messages[-1].embeds) >= 10:
+            messages.append(DiscordMessage())
+            used = 0
+        messages[-1].embeds.append(embed)
+        used += length
+    messages[0].content = clip(preface, CONTENT_LIMIT) if preface else None
+    messages[-1].view = view
+    messages[-1].files = files
+    return messages

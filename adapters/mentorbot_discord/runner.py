@@ -1,0 +1,77 @@
+"""``mentorbot run`` for Discord: the client on the gateway plus the timer loop, until cancelled.
+
+Several processes can share one bot: give each the same ``MENTORBOT_DISCORD__SHARD_COUNT``, its own
+``MENTORBOT_DISCORD__SHARD_IDS`` and the same PostgreSQL ``MENTORBOT_DATABASE_URL``. Each process answers the
+interactions of its shards' guilds (and shard 0 those in DMs); timers are claimed through the database, so
+each runs once whichever process claims it, and any process can send the DMs (they go over REST).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Protocol
+
+from mentorbot.app import Deliver, run_timers
+from mentorbot.bot import MentorBot
+from mentorbot.settings import Settings, SettingsError
+from mentorbot_discord.client import COMMUNITY_PREFIX, MentorBotClient
+
+log = logging.getLogger("mentorbot.discord")
+
+
+class Registrar(Protocol):
+    """What ``mentorbot run`` hands adapters sharing its process (`mentorbot.runners.Dispatcher`)."""
+
+    async def register(self, prefix: str, deliver: Deliver) -> None:
+        """Deliver the timers' notifications for communities starting with `prefix` through `deliver`."""
+        ...
+
+
+async def run(
+    bot: MentorBot,
+    settings: Settings,
+    *,
+    dispatcher: Registrar | None = None,
+    timers: bool = True,
+    timer_interval: float = 15.0,
+    client_options: dict[str, Any] | None = None,
+) -> None:
+    """Run the Discord adapter until cancelled (or until the gateway fails for good), then close cleanly.
+
+    Logs in (REST) and connects the gateway, with endpoints and shards from the settings. Alone in its
+    process it also runs the timer loop that delivers offer expiries, check-ins and pause ends as DMs; with a
+    `dispatcher` (``mentorbot run`` owns the one timer loop of the process) it registers its DM delivery for
+    ``discord:`` communities instead. `timers=False` runs no timer loop either way. Slash commands are not
+    synced here: that is ``mentorbot discord sync``.
+    """
+    token = settings.discord.token.get_secret_value() if settings.discord.token else ""
+    if not token:
+        raise SettingsError("MENTORBOT_DISCORD__TOKEN: required to run the Discord adapter")
+    client = MentorBotClient(bot, settings, **(client_options or {}))
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await client.login(token)
+        log.info("Discord: logged in as %s (application %s)", client.user, client.application_id)
+        if dispatcher is not None:
+            await dispatcher.register(COMMUNITY_PREFIX, client.deliver)
+        tasks.append(asyncio.create_task(client.connect(reconnect=True), name="mentorbot-discord-gateway"))
+        if timers and dispatcher is None:
+            tasks.append(
+                asyncio.create_task(
+                    run_timers(bot, client.deliver, interval=timer_interval), name="mentorbot-discord-timers"
+                )
+            )
+        # Returns only when the gateway connection ends for good (the timer loop never ends by itself).
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await client.close()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        log.info("Discord: closed")

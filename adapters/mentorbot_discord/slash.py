@@ -1,0 +1,294 @@
+"""The slash commands: typed Discord options in, one core use-case call out.
+
+Every command is a one-liner handing its options to `MentorBot` through `MentorBotClient.run_command`,
+which builds the `Caller`, acknowledges in time and renders the `Outcome`. Names and descriptions here are
+Discord metadata (shown in Discord's command picker, which has no Swahili); everything sent to members comes
+from the message catalogs.
+
+`command_list()` builds fresh command objects: the running client and ``mentorbot discord sync`` (which
+needs no database) register the same definitions.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
+
+import discord
+from discord import app_commands
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.courses import Format, Level
+from mentorbot.i18n import LANGUAGES
+from mentorbot.replies import Outcome
+
+if TYPE_CHECKING:
+    from mentorbot_discord.client import MentorBotClient
+
+Interaction = discord.Interaction[Any]
+Choice = app_commands.Choice
+
+AUTOCOMPLETE_LIMIT: Final = 25
+CHOICE_LIMIT: Final = 100
+MANAGE_SERVER: Final = discord.Permissions(manage_guild=True)
+GUILDS_ONLY: Final = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+"""Every command acts in a server's programme: none is offered in DMs (a DM has no community)."""
+GUILD_INSTALL: Final = app_commands.AppInstallationType(guild=True, user=False)
+
+LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
+LANGUAGE_CHOICES: Final = [Choice(name=LANGUAGE_NAMES.get(code, code), value=code) for code in LANGUAGES]
+LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in Level]
+FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.value) for fmt in Format]
+
+SKILLS_HELP: Final = "Skills, comma-separated (e.g. crisis-communications, paid social)"
+
+
+def _client(interaction: Interaction) -> MentorBotClient:
+    client: MentorBotClient = interaction.client
+    return client
+
+
+async def _run(
+    interaction: Interaction, call: Callable[[MentorBot, Caller], Awaitable[Outcome]], *, slow: bool = False
+) -> None:
+    await _client(interaction).run_command(interaction, call, slow=slow)
+
+
+# ------------------------------------------------------------------------------------------ autocomplete
+
+
+async def complete_skills(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """Skills from the taxonomy for the tag being typed (the last of a comma-separated list)."""
+    return await _client(interaction).skill_choices(interaction, current)
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+async def complete_timezone(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """IANA time zones containing what was typed (``nairobi`` → ``Africa/Nairobi``)."""
+    wanted = current.strip().lower().replace(" ", "_")
+    zones = [z for z in _zones() if wanted in z.lower()] if wanted else ["UTC", "Africa/Nairobi", "Europe/London"]
+    zones.sort(key=lambda z: (not z.lower().startswith(wanted), not z.lower().split("/")[-1].startswith(wanted)))
+    return [Choice(name=z, value=z) for z in zones[:AUTOCOMPLETE_LIMIT]]
+
+
+# ----------------------------------------------------------------------------------------------- /mentor
+
+
+class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorship: find a mentor, or mentor others"):
+    """``/mentor …``: what members and mentors do."""
+
+    def __init__(self) -> None:
+        super().__init__(guild_only=True, allowed_contexts=GUILDS_ONLY, allowed_installs=GUILD_INSTALL)
+
+    @app_commands.command(name="signup", description="Become a mentor, or update your mentor profile")
+    @app_commands.describe(
+        skills=SKILLS_HELP,
+        levels="learning, practitioner or expert: one for all, one per skill, or skill:level pairs",
+        capacity="How many mentees at once (1-10)",
+        bio="A few words about you, shown to your mentees",
+        timezone="Your time zone, e.g. Africa/Nairobi or UTC+3",
+        languages="Languages you mentor in, as codes (e.g. en, sw)",
+    )
+    @app_commands.autocomplete(skills=complete_skills, timezone=complete_timezone)
+    async def signup(
+        self,
+        interaction: Interaction,
+        skills: str | None = None,
+        levels: str | None = None,
+        capacity: app_commands.Range[int, 1, 10] | None = None,
+        bio: app_commands.Range[str, 1, 500] | None = None,
+        timezone: str | None = None,
+        languages: str | None = None,
+    ) -> None:
+        await _run(
+            interaction,
+            lambda bot, caller: bot.signup(
+                caller,
+                skills=skills,
+                levels=levels,
+                capacity=capacity,
+                bio=bio,
+                timezone=timezone,
+                languages=languages,
+            ),
+            slow=True,
+        )
+
+    @app_commands.command(name="request", description="Ask for a mentor in 1-5 skills")
+    @app_commands.describe(skills=SKILLS_HELP, note="What you want help with (mentors see it)")
+    @app_commands.autocomplete(skills=complete_skills)
+    async def request(
+        self, interaction: Interaction, skills: str, note: app_commands.Range[str, 1, 500] | None = None
+    ) -> None:
+        await _run(interaction, lambda bot, caller: bot.request(caller, skills=skills, note=note), slow=True)
+
+    @app_commands.command(name="status", description="Your profile, open requests, offers and mentorships")
+    async def status(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.status(caller))
+
+    @app_commands.command(name="cancel", description="Withdraw an open request")
+    @app_commands.describe(request="The request number (needed when you have several)")
+    async def cancel(self, interaction: Interaction, request: app_commands.Range[int, 1] | None = None) -> None:
+        await _run(interaction, lambda bot, caller: bot.cancel(caller, request_id=request), slow=True)
+
+    @app_commands.command(name="accept", description="Accept an offer made to you")
+    @app_commands.describe(offer="The offer number")
+    async def accept(self, interaction: Interaction, offer: app_commands.Range[int, 1]) -> None:
+        await _run(interaction, lambda bot, caller: bot.accept(caller, offer_id=offer), slow=True)
+
+    @app_commands.command(name="decline", description="Decline an offer made to you")
+    @app_commands.describe(offer="The offer number", reason="Why (optional, for the admins)")
+    async def decline(
+        self,
+        interaction: Interaction,
+        offer: app_commands.Range[int, 1],
+        reason: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        await _run(interaction, lambda bot, caller: bot.decline(caller, offer_id=offer, reason=reason), slow=True)
+
+    @app_commands.command(name="end", description="Close a mentorship, with an optional rating and comment")
+    @app_commands.describe(
+        mentorship="The mentorship number (needed when you have several)",
+        rating="How it went, 1 to 5",
+        comment="A comment only admins see, in aggregate",
+    )
+    async def end(
+        self,
+        interaction: Interaction,
+        mentorship: app_commands.Range[int, 1] | None = None,
+        rating: app_commands.Range[int, 1, 5] | None = None,
+        comment: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await _run(
+            interaction,
+            lambda bot, caller: bot.end(caller, mentorship_id=mentorship, rating=rating, comment=comment),
+            slow=True,
+        )
+
+    @app_commands.command(name="pause", description="Stop receiving offers for now")
+    @app_commands.describe(until="A date (2026-12-24) or a duration (3d, 2w); empty until you resume")
+    async def pause(self, interaction: Interaction, until: str | None = None) -> None:
+        await _run(interaction, lambda bot, caller: bot.pause(caller, until=until))
+
+    @app_commands.command(name="resume", description="Receive offers again")
+    async def resume(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.resume(caller), slow=True)
+
+    @app_commands.command(name="language", description="The language MentorBot replies to you in")
+    @app_commands.describe(language="English or Kiswahili")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(self, interaction: Interaction, language: str) -> None:
+        await _run(interaction, lambda bot, caller: bot.set_language(caller, language=language))
+
+    @app_commands.command(name="export", description="Everything MentorBot stores about you, as a JSON file")
+    async def export(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.export(caller), slow=True)
+
+    @app_commands.command(name="forget", description="Delete your data (asks you to confirm)")
+    async def forget(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.forget(caller))
+
+
+# ----------------------------------------------------------------------------------------- /mentor-admin
+
+
+class AdminGroup(
+    app_commands.Group,
+    name="mentor-admin",
+    description="Run the mentorship programme (admins)",
+    default_permissions=MANAGE_SERVER,
+):
+    """``/mentor-admin …``: hidden from members by default (Manage Server); the core checks again on use."""
+
+    def __init__(self) -> None:
+        super().__init__(guild_only=True, allowed_contexts=GUILDS_ONLY, allowed_installs=GUILD_INSTALL)
+
+    @app_commands.command(name="stats", description="Programme health: members, mentors, requests, skill gaps")
+    async def stats(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_stats(caller), slow=True)
+
+    @app_commands.command(name="waitlist", description="Waiting requests and why each waits")
+    async def waitlist(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_waitlist(caller), slow=True)
+
+    @app_commands.command(name="match", description="Match a request to a mentor by hand")
+    @app_commands.describe(request="The request number", mentor="The mentor")
+    async def match(self, interaction: Interaction, request: app_commands.Range[int, 1], mentor: discord.User) -> None:
+        who = str(mentor.id)
+        await _run(interaction, lambda bot, caller: bot.admin_match(caller, request_id=request, mentor=who), slow=True)
+
+    @app_commands.command(name="end", description="End a mentorship")
+    @app_commands.describe(mentorship="The mentorship number")
+    async def end(self, interaction: Interaction, mentorship: app_commands.Range[int, 1]) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_end(caller, mentorship_id=mentorship), slow=True)
+
+    @app_commands.command(name="pause", description="Pause a mentor (they are told)")
+    @app_commands.describe(mentor="The mentor", until="A date (2026-12-24) or a duration (3d, 2w)")
+    async def pause(self, interaction: Interaction, mentor: discord.User, until: str | None = None) -> None:
+        who = str(mentor.id)
+        await _run(interaction, lambda bot, caller: bot.admin_pause(caller, mentor=who, until=until), slow=True)
+
+    @app_commands.command(name="round", description="Match every waiting request at once, optimally")
+    async def round(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_round(caller), slow=True)
+
+    @app_commands.command(name="reload", description="Re-read the skills and courses files")
+    async def reload(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_reload(caller), slow=True)
+
+    @app_commands.command(name="export", description="CSV files of members, requests, mentorships, feedback")
+    async def export(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_export(caller), slow=True)
+
+
+# --------------------------------------------------------------------------------- /courses and /skills
+
+
+def _courses_command() -> app_commands.Command[Any, ..., None]:
+    @app_commands.command(name="courses", description="Trusted courses and resources for skills")
+    @app_commands.describe(
+        skills=SKILLS_HELP + "; empty: your open requests",
+        level="Your level",
+        free="Only free resources",
+        format="Only this kind of resource",
+    )
+    @app_commands.choices(level=LEVEL_CHOICES, format=FORMAT_CHOICES)
+    @app_commands.autocomplete(skills=complete_skills)
+    @app_commands.guild_only()
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def courses(
+        interaction: Interaction,
+        skills: str | None = None,
+        level: str | None = None,
+        free: bool | None = None,
+        format: str | None = None,
+    ) -> None:
+        await _run(
+            interaction,
+            lambda bot, caller: bot.courses(caller, skills=skills, level=level, free=free, format=format),
+        )
+
+    return courses
+
+
+def _skills_command() -> app_commands.Command[Any, ..., None]:
+    @app_commands.command(name="skills", description="The skills MentorBot knows, or those matching a query")
+    @app_commands.describe(query="A word to look for (a name, a tag or an alias)")
+    @app_commands.autocomplete(query=complete_skills)
+    @app_commands.guild_only()
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def skills(interaction: Interaction, query: str | None = None) -> None:
+        await _run(interaction, lambda bot, caller: bot.skills(caller, query=query))
+
+    return skills
+
+
+def command_list() -> list[app_commands.Group | app_commands.Command[Any, ..., Any]]:
+    """Fresh instances of every MentorBot slash command, ready for a `CommandTree`."""
+    return [MentorGroup(), AdminGroup(), _courses_command(), _skills_command()]

@@ -1,0 +1,294 @@
+"""A mentorship through the gateway, end to end: signup, request, the offer DM and its buttons, introductions,
+status, end; then the buttons' edge cases (wrong user, double click, restart), closed DMs and timers."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from datetime import timedelta
+
+import pytest
+
+from mentorbot.bot import MentorBot
+from mentorbot.clock import ManualClock
+from mentorbot.settings import Settings
+from mentorbot_discord.client import MentorBotClient
+from tests.discord.helpers import (
+    EN,
+    GUILD_ID,
+    MENTEE_USER_ID,
+    MENTOR_USER_ID,
+    SECOND_MENTOR_USER_ID,
+    Members,
+    buttons,
+    message_text,
+    new_client,
+)
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_models import (
+    CALLBACK_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+    CALLBACK_UPDATE_MESSAGE,
+    FLAG_EPHEMERAL,
+)
+
+MENTOR = f"<@{MENTOR_USER_ID}>"
+MENTEE = f"<@{MENTEE_USER_ID}>"
+ACCEPT_1 = f"mentorbot:offer.accept:1:{GUILD_ID}"
+DECLINE_1 = f"mentorbot:offer.decline:1:{GUILD_ID}"
+
+
+async def sign_up_mentor(members: Members, user: int = MENTOR_USER_ID) -> None:
+    shown = await members.slash(
+        "mentor signup",
+        {"skills": "crisis-communications, brand strategy", "levels": "expert", "timezone": "Africa/Nairobi"},
+        user=user,
+    )
+    assert shown.first["embeds"][0]["description"] == EN("signup.created")
+
+
+async def request_crisis_comms(members: Members) -> dict[str, object]:
+    """The mentee asks; returns the offer DM the mentor got."""
+    shown = await members.slash("mentor request", {"skills": "crisis comms", "note": "Launch next month"})
+    assert shown.text == EN("request.offered", id=1, skills="Crisis communications")
+    [offer] = await members.dms(MENTOR_USER_ID)
+    return offer
+
+
+async def test_a_mentorship_from_signup_to_end_through_gateway_events(
+    world: FakeDiscord, members: Members, clock: ManualClock
+) -> None:
+    # 1. The mentor signs up: deferred first (it may rematch the waitlist), then the profile, ephemeral.
+    signup = await members.slash(
+        "mentor signup",
+        {
+            "skills": "crisis-communications, brand strategy",
+            "levels": "expert",
+            "capacity": 2,
+            "bio": "Ten years in PR",
+            "timezone": "Africa/Nairobi",
+            "languages": "en, sw",
+        },
+        user=MENTOR_USER_ID,
+    )
+    assert signup.callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
+    assert signup.record.callback is not None and signup.record.callback.flags & FLAG_EPHEMERAL
+    assert signup.all_ephemeral and len(signup.messages) == 1
+    assert signup.text == "\n".join(
+        [
+            EN("signup.title"),
+            EN("signup.created"),
+            "Skills you mentor: Brand strategy (expert), Crisis communications (expert)",
+            "Places: 0 of 2 taken",
+            "Time zone: Africa/Nairobi",
+            "Languages: en, sw",
+            "Availability: active",
+            "Bio: Ten years in PR",
+        ]
+    )
+
+    # 2. The mentee asks for help; the mentor gets the offer by DM with Accept and Decline buttons.
+    request = await members.slash("mentor request", {"skills": "crisis comms", "note": "Launch next month"})
+    assert request.texts == [
+        "Request #1 (Crisis communications) is in! I've found a mentor and sent them an offer; "
+        "you'll hear as soon as they answer."
+    ]
+    assert request.all_ephemeral
+    [offer] = await members.dms(MENTOR_USER_ID)
+    assert message_text(offer) == "\n".join(
+        [
+            "Mentorship offer #1",
+            f"{MENTEE} is looking for a mentor and you look like a great fit. Will you mentor them?",
+            "Skills: Crisis communications",
+            "Their note: Launch next month",
+            "Why you: shares Crisis communications (expert); speaks your language; 0 of 2 places taken",
+            "Answer by: 2026-01-07 09:00 UTC",
+        ]
+    ), message_text(offer)
+    assert [(b["label"], b["custom_id"], b["style"]) for b in buttons(offer)] == [
+        ("Accept", ACCEPT_1, 1),
+        ("Decline", DECLINE_1, 4),
+    ]
+
+    # 3. The mentor clicks Accept in the DM: the message becomes the outcome, without buttons.
+    accepted = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+    assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
+    assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    assert buttons(accepted.first) == []
+    assert world.messages[int(offer["id"])] is accepted.first
+
+    # 4. Both are introduced by DM, each with the other's handle.
+    [intro_mentee] = await members.dms(MENTEE_USER_ID)
+    _, intro_mentor = await members.dms(MENTOR_USER_ID, count=2)
+    assert message_text(intro_mentee).startswith(
+        f"Meet your mentorship partner\n{MENTOR} has accepted to mentor you (mentorship #1). "
+        "Say hello and agree on your first session!\nShared skills: Crisis communications\n"
+        "About your mentor: Ten years in PR"
+    )
+    assert message_text(intro_mentor).startswith(
+        f"Meet your mentorship partner\nYou're now mentoring {MENTEE} (mentorship #1)."
+    )
+
+    # 5. The mentee's status shows the mentorship.
+    status = await members.slash("mentor status")
+    assert status.texts == [
+        "Men Tee's MentorBot status\nReplies in: en\nYour open requests: none\n"
+        f"Active mentorships: #1 mentored by {MENTOR}: Crisis communications, since 2026-01-05"
+    ]
+
+    # 6. Two weeks on, both are asked how it goes (the timer loop's work, delivered by DM).
+    clock.advance(timedelta(days=14, minutes=1))
+    assert await members.client.run_due_jobs() == 2
+    checkin_mentee = (await members.dms(MENTEE_USER_ID, count=2))[-1]
+    assert message_text(checkin_mentee).startswith(
+        f"How is it going?\nIt's been a while since you started mentorship #1 with {MENTOR}."
+    )
+
+    # 7. The mentee ends it with a rating; the mentor is told by DM.
+    ended = await members.slash("mentor end", {"rating": 5, "comment": "Great help"})
+    assert ended.texts == ["Mentorship #1 has ended. Thank you!"]
+    notice = (await members.dms(MENTOR_USER_ID, count=4))[-1]
+    assert message_text(notice) == "Mentorship #1 has been ended by your partner. Thank you for taking part!"
+
+    # Every reply to a member was ephemeral; no message could mention anything but users.
+    for record in world.interactions.values():
+        for cb in record.callbacks:
+            assert cb.accepted
+            if cb.type in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_DEFERRED_CHANNEL_MESSAGE):
+                assert cb.flags & FLAG_EPHEMERAL
+    for call in world.calls("POST", r"/channels/\d+/messages") + world.calls("POST", r"/webhooks/.*"):
+        assert call.json["allowed_mentions"]["parse"] == ["users"]
+
+
+# ------------------------------------------------------------------------------------- the offer buttons
+
+
+async def test_a_click_by_anyone_but_the_offered_mentor_is_refused_and_the_offer_stays(
+    world: FakeDiscord, members: Members
+) -> None:
+    await sign_up_mentor(members)
+    offer = await request_crisis_comms(members)
+
+    refused = await members.click(offer, ACCEPT_1, user=MENTEE_USER_ID, dm=True)
+
+    assert refused.callback_type == CALLBACK_CHANNEL_MESSAGE
+    assert refused.all_ephemeral
+    assert refused.texts == ["Offer #1 was made to someone else, so you can't act on it."]
+    stored = world.messages[int(offer["id"])]
+    assert [b["custom_id"] for b in buttons(stored)] == [ACCEPT_1, DECLINE_1], "the mentor's buttons stay"
+    assert MENTEE_USER_ID not in world.dms, "no introduction: nothing was accepted"
+
+    accepted = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+    assert accepted.text.endswith("You accepted offer #1. Check your messages for the introduction.")
+
+
+async def test_a_double_click_accepts_once(world: FakeDiscord, members: Members) -> None:
+    await sign_up_mentor(members)
+    offer = copy.deepcopy(await request_crisis_comms(members))  # as both clicks carry it, before any update
+
+    first = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+    second = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+
+    assert first.callback_type == CALLBACK_UPDATE_MESSAGE
+    assert second.callback_type == CALLBACK_CHANNEL_MESSAGE and second.all_ephemeral
+    assert second.texts == ["Offer #1 has already been accepted."]
+    assert len(members.dm_texts(MENTEE_USER_ID)) == 1, "one introduction"
+    decline = await members.click(offer, DECLINE_1, user=MENTOR_USER_ID, dm=True)
+    assert decline.texts == ["Offer #1 has already been accepted."]
+
+
+async def test_the_buttons_still_work_after_a_restart(
+    world: FakeDiscord, bot: MentorBot, settings: Settings, members: Members, client: MentorBotClient
+) -> None:
+    await sign_up_mentor(members)
+    offer = await request_crisis_comms(members)
+    await client.close()
+
+    async with world.run_client(new_client(bot, settings)) as restarted:
+        members.attach(restarted)
+        accepted = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+        assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
+        assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+        [intro] = await members.dms(MENTEE_USER_ID)
+        assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has accepted to mentor you")
+    assert len(world.gateway.ops_received(2)) == 2, "the restarted client identified afresh"
+
+
+async def test_decline_passes_the_request_on_and_updates_the_message(world: FakeDiscord, members: Members) -> None:
+    await sign_up_mentor(members)
+    await sign_up_mentor(members, SECOND_MENTOR_USER_ID)
+    shown = await members.slash("mentor request", {"skills": "crisis-communications"})
+    assert shown.text.startswith("Request #1 (Crisis communications) is in!")
+    first_mentor = MENTOR_USER_ID if MENTOR_USER_ID in world.dms else SECOND_MENTOR_USER_ID
+    other_mentor = SECOND_MENTOR_USER_ID if first_mentor == MENTOR_USER_ID else MENTOR_USER_ID
+    [offer] = await members.dms(first_mentor)
+
+    declined = await members.click(offer, DECLINE_1, user=first_mentor, dm=True)
+
+    assert declined.texts == ["You declined offer #1. Thanks for letting us know; it goes to the next mentor."]
+    assert declined.first["embeds"] == [], "the offer's embed is replaced by the outcome"
+    assert buttons(declined.first) == []
+    [next_offer] = await members.dms(other_mentor)
+    assert message_text(next_offer).startswith("Mentorship offer #2\n")
+    assert [b["custom_id"] for b in buttons(next_offer)] == [
+        f"mentorbot:offer.accept:2:{GUILD_ID}",
+        f"mentorbot:offer.decline:2:{GUILD_ID}",
+    ]
+
+
+# ------------------------------------------------------------------------------------------- closed DMs
+
+
+async def test_closed_dms_fall_back_to_an_ephemeral_notice_at_the_next_command(
+    world: FakeDiscord, members: Members, caplog: pytest.LogCaptureFixture
+) -> None:
+    await sign_up_mentor(members)
+    world.close_dms(MENTOR_USER_ID)
+    with caplog.at_level(logging.INFO):
+        await members.slash("mentor request", {"skills": "crisis comms"})
+    assert MENTOR_USER_ID not in world.dms
+    assert any("could not deliver a direct message" in r.getMessage() for r in caplog.records)
+    assert any("DM to member" in r.getMessage() and "403" in r.getMessage() for r in caplog.records)
+
+    status = await members.slash("mentor status", user=MENTOR_USER_ID)
+
+    assert len(status.messages) == 2 and status.all_ephemeral
+    assert status.texts[0].startswith("Men Tor's MentorBot status")
+    held = status.messages[1]
+    assert message_text(held).startswith(
+        EN("discord.held_notice") + "\nMentorship offer #1\n"
+        f"{MENTEE} is looking for a mentor and you look like a great fit."
+    )
+    # Shown in the guild, the buttons need no guild in their id; they work like the DM's.
+    assert [b["custom_id"] for b in buttons(held)] == ["mentorbot:offer.accept:1", "mentorbot:offer.decline:1"]
+    again = await members.slash("mentor status", user=MENTOR_USER_ID)
+    assert len(again.messages) == 1, "a held notice is shown once"
+
+    accepted = await members.click(held, "mentorbot:offer.accept:1", user=MENTOR_USER_ID)
+    assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
+    assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    # The mentor's introduction could not be DM'd either: it waits for their next command.
+    [intro_mentee] = await members.dms(MENTEE_USER_ID)
+    assert message_text(intro_mentee).startswith("Meet your mentorship partner")
+    next_command = await members.slash("skills", {"query": "seo"}, user=MENTOR_USER_ID)
+    assert [t.split("\n")[1] for t in next_command.texts[1:]] == ["Meet your mentorship partner"]
+
+
+# ----------------------------------------------------------------------------------------------- timers
+
+
+async def test_an_unanswered_offer_expires_by_timer_and_both_are_told_by_dm(
+    world: FakeDiscord, members: Members, clock: ManualClock
+) -> None:
+    await sign_up_mentor(members)
+    offer = await request_crisis_comms(members)
+
+    clock.advance(timedelta(hours=48, minutes=1))
+    await members.client.run_due_jobs()
+
+    _, expired = await members.dms(MENTOR_USER_ID, count=2)
+    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    [waiting] = await members.dms(MENTEE_USER_ID)
+    assert message_text(waiting).startswith("Request #1 is waiting again.\n")
+    late = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+    assert late.texts == ["Offer #1 has expired."]
