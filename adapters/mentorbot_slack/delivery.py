@@ -1,0 +1,251 @@
+"""Getting the core's messages to members on Slack: replies, direct messages, updates, files, App Home.
+
+- A reply to the member who acted goes where they are: ephemerally through the interaction's
+  ``response_url``, else as an ephemeral message in the channel, else (App Home clicks) in a small modal,
+  else by direct message.
+- A notification goes by direct message. One with a `key` (``offer:12``) is remembered, and a later
+  notification with the same key for the same member updates that message in place (an offer turns into
+  "expired"). When a direct message fails (the member turned off messages from the app, an account
+  restriction…), the failure is logged and the notice is shown ephemerally in the channel where the member
+  last used the bot; with no such channel it is held by the core and shown with their next command.
+- After a change, the App Home tab of everyone concerned is published again.
+
+Rate limits (HTTP 429) are retried after ``Retry-After`` by the Web API client's retry handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from mentorbot.bot import MentorBot
+from mentorbot.i18n import Translator, translator
+from mentorbot.models import Member
+from mentorbot.replies import Notification, Reply
+from mentorbot_slack.blocks import escape, message
+from mentorbot_slack.views import home_view, notice_modal, welcome_reply
+
+log = logging.getLogger("mentorbot.slack")
+
+REMEMBERED_MESSAGES: Final = 10_000
+"""How many keyed direct messages (``offer:12`` → channel and ts) a process remembers for later updates."""
+
+SEND_ERRORS: Final = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
+"""What a failed Slack call raises (API errors, exhausted retries, network trouble)."""
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A failure as a short, secret-free reason for the log (the API error code, or the exception type)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__
+
+
+def is_dm(channel_id: str | None) -> bool:
+    """Whether `channel_id` is a direct-message channel (Slack's DM ids start with D)."""
+    return bool(channel_id) and str(channel_id).startswith("D")
+
+
+@dataclass(frozen=True)
+class ReplyRoute:
+    """Where the answer to one interaction goes (see the module's docstring for the order tried)."""
+
+    user_id: str
+    response_url: str | None = None
+    channel_id: str | None = None
+    trigger_id: str | None = None
+
+
+class Delivery:
+    """Sends replies, notifications, files and App Home views through one Web API client."""
+
+    def __init__(
+        self, bot: MentorBot, client: AsyncWebClient, *, retry_handlers: Sequence[AsyncRetryHandler] = ()
+    ) -> None:
+        """Deliver for `bot` through `client`; `retry_handlers` also apply to response_url posts."""
+        self.bot = bot
+        self.client = client
+        self._webhook_retry_handlers = list(retry_handlers)
+        self._sent: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
+        self._home_locks: dict[str, asyncio.Lock] = {}
+
+    def _t(self, member: Member | None) -> Translator:
+        return translator(self.bot.lang_of(member))
+
+    # ---------------------------------------------------------------- keyed messages
+
+    def remember(self, user_id: str, key: str, channel: str, ts: str) -> None:
+        """Remember that `user_id`'s message `key` is (`channel`, `ts`), to update it later."""
+        self._sent[(user_id, key)] = (channel, ts)
+        self._sent.move_to_end((user_id, key))
+        while len(self._sent) > REMEMBERED_MESSAGES:
+            self._sent.popitem(last=False)
+
+    def remembered(self, user_id: str, key: str) -> tuple[str, str] | None:
+        """Where `user_id`'s message `key` is, if this process sent it."""
+        return self._sent.get((user_id, key))
+
+    async def update(self, channel: str, ts: str, reply: Reply) -> bool:
+        """Replace the message (`channel`, `ts`) with `reply`; False (logged) if Slack refused."""
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, **message(reply))
+        except SEND_ERRORS as exc:
+            log.warning("could not update message %s in %s: %s", ts, channel, failure_reason(exc))
+            return False
+        return True
+
+    async def update_keyed(self, user_id: str, key: str, reply: Reply) -> bool:
+        """Update `user_id`'s message `key` to `reply`, if this process knows where it is."""
+        where = self.remembered(user_id, key)
+        return where is not None and await self.update(*where, reply)
+
+    # ---------------------------------------------------------------- notifications
+
+    async def notify(self, notes: Iterable[Notification]) -> None:
+        """Deliver notifications in order, each by direct message (see the module's docstring)."""
+        for note in notes:
+            await self._notify_one(note)
+
+    async def _notify_one(self, note: Notification) -> None:
+        user_id = note.platform_user_id
+        if note.key and await self.update_keyed(user_id, note.key, note.reply):
+            return
+        try:
+            sent = await self.client.chat_postMessage(channel=user_id, **message(note.reply))
+        except SEND_ERRORS as exc:
+            log.warning("direct message to %s failed (%s); trying their last channel", user_id, failure_reason(exc))
+            await self._fall_back(note)
+            return
+        channel, ts = sent.get("channel"), sent.get("ts")
+        if note.key and isinstance(channel, str) and isinstance(ts, str):
+            self.remember(user_id, note.key, channel, ts)
+
+    async def _fall_back(self, note: Notification) -> None:
+        """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core."""
+        member = await self.bot.store.get_member(note.member_id)
+        channel = member.last_channel if member else None
+        if channel:
+            body = message(note.reply, note=self._t(member)("slack.dm.fallback"))
+            try:
+                await self.client.chat_postEphemeral(channel=channel, user=note.platform_user_id, **body)
+            except SEND_ERRORS as exc:
+                log.warning(
+                    "ephemeral fallback to %s in %s failed too (%s); holding the notice",
+                    note.platform_user_id,
+                    channel,
+                    failure_reason(exc),
+                )
+            else:
+                return
+        await self.bot.hold_undelivered(note)
+
+    # ---------------------------------------------------------------- replies to the caller
+
+    async def respond(self, response_url: str, body: dict[str, Any]) -> bool:
+        """Post `body` to an interaction's response_url; False (logged) if that failed or it expired."""
+        webhook = AsyncWebhookClient(response_url, retry_handlers=list(self._webhook_retry_handlers))
+        try:
+            answer = await webhook.send_dict(body)
+        except SEND_ERRORS as exc:
+            log.warning("response_url post failed: %s", failure_reason(exc))
+            return False
+        if answer.status_code != 200:
+            log.warning("response_url post refused: HTTP %s", answer.status_code)
+            return False
+        return True
+
+    async def reply(
+        self,
+        route: ReplyRoute,
+        reply: Reply,
+        *,
+        t: Translator,
+        note: str | None = None,
+        replace_original: bool = False,
+    ) -> None:
+        """Show `reply` to the member who acted, only to them (see the module's docstring for where)."""
+        body = message(reply, note=note)
+        if route.response_url:
+            payload = {**body, "response_type": "ephemeral", "replace_original": replace_original}
+            if await self.respond(route.response_url, payload):
+                return
+        if route.channel_id:
+            try:
+                await self.client.chat_postEphemeral(channel=route.channel_id, user=route.user_id, **body)
+            except SEND_ERRORS as exc:
+                log.warning(
+                    "ephemeral reply to %s in %s failed: %s", route.user_id, route.channel_id, failure_reason(exc)
+                )
+            else:
+                return
+        if route.trigger_id:
+            try:
+                await self.client.views_open(trigger_id=route.trigger_id, view=notice_modal(reply, t))
+            except SEND_ERRORS as exc:
+                log.warning("notice modal for %s failed: %s", route.user_id, failure_reason(exc))
+            else:
+                return
+        try:
+            await self.client.chat_postMessage(channel=route.user_id, **body)
+        except SEND_ERRORS as exc:
+            log.warning("could not reply to %s anywhere: %s", route.user_id, failure_reason(exc))
+
+    async def send_files(self, user_id: str, reply: Reply) -> bool:
+        """Upload `reply`'s attachments into the member's direct messages (exports are private)."""
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            channel = (opened.get("channel") or {}).get("id")
+            await self.client.files_upload_v2(
+                channel=channel,
+                initial_comment=escape(reply.text),
+                file_uploads=[
+                    {"content": a.content, "filename": a.filename, "title": a.filename} for a in reply.attachments
+                ],
+            )
+        except SEND_ERRORS as exc:
+            log.warning("file upload to %s failed: %s", user_id, failure_reason(exc))
+            return False
+        return True
+
+    # ---------------------------------------------------------------- App Home
+
+    async def publish_home(self, community: str, user_id: str, member: Member | None = None) -> None:
+        """Publish `user_id`'s App Home: their status, or a welcome before they have used the bot."""
+        lock = self._home_locks.setdefault(user_id, asyncio.Lock())
+        async with lock:  # the last of concurrent refreshes reads the newest state
+            try:
+                found = member or await self.bot.store.find_member(community, user_id)
+                t = self._t(found)
+                reply = await self.bot.status_reply(found) if found else welcome_reply(t)
+                await self.client.views_publish(user_id=user_id, view=home_view(reply, t))
+            except SEND_ERRORS as exc:
+                log.warning("could not publish the App Home of %s: %s", user_id, failure_reason(exc))
+        if len(self._home_locks) > REMEMBERED_MESSAGES:
+            for idle in [uid for uid, held in self._home_locks.items() if not held.locked()]:
+                del self._home_locks[idle]
+
+    async def refresh_homes(self, community: str, user_ids: Iterable[str]) -> None:
+        """Publish the App Home of each of `user_ids` (once each) in `community`."""
+        for user_id in dict.fromkeys(user_ids):
+            await self.publish_home(community, user_id)
+
+    async def refresh_homes_of(self, notes: Iterable[Notification]) -> None:
+        """Publish the App Home of every Slack member a notification went to (timers know no community)."""
+        seen: set[int] = set()
+        for note in notes:
+            if note.member_id in seen:
+                continue
+            seen.add(note.member_id)
+            member = await self.bot.store.get_member(note.member_id)
+            if member is not None:
+                await self.publish_home(member.community, member.platform_user_id, member)

@@ -1,0 +1,47 @@
+"""An app factory for HTTP mode with several worker processes (gunicorn with aiohttp workers).
+
+::
+
+    MENTORBOT_SLACK__MODE=http MENTORBOT_DATABASE_URL=postgresql://… \\
+    gunicorn 'mentorbot_slack.server:create_app' --worker-class aiohttp.GunicornWebWorker \\
+        --bind 0.0.0.0:3000 --workers 4
+
+Each worker opens its own store connection pool, serves ``/slack/events`` and ``/healthz``, and runs the
+timer loop: timers are claimed with a lease in the database, so each runs once whichever worker gets it,
+and a redelivered Slack event is recognised in any worker (``processed_events``). Use PostgreSQL for
+several workers; SQLite serialises writers and suits one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from mentorbot.app import configure_logging, open_bot
+from mentorbot.settings import Settings, load_settings
+from mentorbot_slack.adapter import SlackAdapter, build_web_app
+from mentorbot_slack.runner import check_settings
+
+
+async def create_app(settings: Settings | None = None, *, timers: bool = True) -> web.Application:
+    """The HTTP-mode application of one worker: the store opens on startup and closes on shutdown."""
+    the_settings = settings or load_settings()
+    if settings is None:
+        configure_logging(the_settings)
+    check_settings(the_settings.slack.model_copy(update={"mode": "http"}))
+    holder: list[SlackAdapter] = []
+
+    async def lifespan(_app: web.Application) -> AsyncIterator[None]:
+        async with open_bot(the_settings) as bot:
+            adapter = SlackAdapter(bot, the_settings)
+            async with adapter.running(timers=timers):
+                holder.append(adapter)
+                try:
+                    yield
+                finally:
+                    holder.clear()
+
+    app = build_web_app(lambda: holder[0] if holder else None)
+    app.cleanup_ctx.append(lifespan)
+    return app

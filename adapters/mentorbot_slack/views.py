@@ -1,0 +1,309 @@
+"""Slack views: the signup and request modals, a notice modal, and the App Home tab.
+
+The modals collect what `/mentor signup` and `/mentor request` need when it was not typed. What a member
+submits goes to the same use-cases as the typed commands; the core validates it, and a refusal comes back as
+a Slack field error on the input it concerns (`error_block`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from mentorbot.bot import MAX_BIO, MAX_NOTE, MAX_REQUEST_SKILLS
+from mentorbot.errors import UserError
+from mentorbot.i18n import Translator
+from mentorbot.models import MentorProfile
+from mentorbot.replies import Reply
+from mentorbot.skills import Skill
+from mentorbot_slack.blocks import HOME_BLOCKS_MAX, Block, context, plain, reply_blocks
+
+SIGNUP_CALLBACK: Final = "mentorbot:signup"
+REQUEST_CALLBACK: Final = "mentorbot:request"
+NOTICE_CALLBACK: Final = "mentorbot:notice"
+
+VALUE: Final = "value"
+"""The `action_id` of every modal input (each input sits in a block named after its field)."""
+SKILLS: Final = "skills"
+LEVELS: Final = "levels"
+CAPACITY: Final = "capacity"
+BIO: Final = "bio"
+NOTE: Final = "note"
+
+MODAL_TITLE_MAX: Final = 24
+OPTION_TEXT_MAX: Final = 75
+OPTIONS_MAX: Final = 100
+MAX_SIGNUP_SKILLS: Final = 15
+
+# Which input a refusal from the core is about (by message key; `field` parameters name text inputs).
+_ERROR_BLOCKS: Final[Mapping[str, str]] = {
+    "input.no_skills": SKILLS,
+    "input.too_many_skills": SKILLS,
+    "skills.unknown": SKILLS,
+    "skills.unknown_no_suggestion": SKILLS,
+    "input.bad_level": LEVELS,
+    "input.level_for_unknown_skill": LEVELS,
+    "input.levels_count": LEVELS,
+    "input.bad_capacity": CAPACITY,
+}
+_FIELD_BLOCKS: Final[Mapping[str, str]] = {"bio": BIO, "note": NOTE}
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """Where the modal was opened from, carried in its ``private_metadata`` to answer there afterwards."""
+
+    channel_id: str | None = None
+    response_url: str | None = None
+
+    def dump(self) -> str:
+        """As ``private_metadata`` (Slack allows 3000 characters; a response_url is about 100)."""
+        return json.dumps({"channel": self.channel_id, "response_url": self.response_url})
+
+    @classmethod
+    def load(cls, text: str | None) -> ModalContext:
+        """From ``private_metadata`` (anything unreadable means no context)."""
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        channel, url = data.get("channel"), data.get("response_url")
+        return cls(channel if isinstance(channel, str) else None, url if isinstance(url, str) else None)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The values of a submitted modal, as the use-cases take them (None: left empty)."""
+
+    skills: tuple[str, ...]
+    levels: str | None
+    capacity: str | None
+    bio: str | None
+    note: str | None
+
+
+def _category_name(category: str, t: Translator) -> str:
+    key = f"skills.category.{category}"
+    return t(key) if t.has(key) else category.replace("-", " ").capitalize()
+
+
+def _option(skill: Skill, lang: str) -> dict[str, Any]:
+    return {"text": plain(skill.label(lang), OPTION_TEXT_MAX), "value": skill.slug}
+
+
+def skill_select(
+    skills: Sequence[Skill],
+    t: Translator,
+    *,
+    initial: Iterable[str] = (),
+    max_selected: int,
+    placeholder: str,
+) -> dict[str, Any]:
+    """A multi-select of the taxonomy, grouped by category (Slack shows at most 100 options)."""
+    lang = t.lang
+    groups: dict[str, list[Skill]] = {}
+    for skill in skills[:OPTIONS_MAX]:
+        groups.setdefault(skill.category, []).append(skill)
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": VALUE,
+        "placeholder": plain(placeholder, 150),
+        "max_selected_items": max_selected,
+        "option_groups": [
+            {"label": plain(_category_name(category, t), OPTION_TEXT_MAX), "options": [_option(s, lang) for s in group]}
+            for category, group in groups.items()
+        ],
+    }
+    chosen = set(initial)
+    selected = [_option(s, lang) for s in skills[:OPTIONS_MAX] if s.slug in chosen]
+    if selected:
+        element["initial_options"] = selected
+    return element
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    hint: str | None = None,
+    placeholder: str | None = None,
+    initial: str | None = None,
+    multiline: bool = False,
+    max_length: int | None = None,
+) -> Block:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE, "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    if initial:
+        element["initial_value"] = initial
+    if max_length:
+        element["max_length"] = max_length
+    block: Block = {"type": "input", "block_id": block_id, "optional": True, "label": plain(label, 2000)}
+    block["element"] = element
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _modal(callback_id: str, title: str, submit: str, t: Translator, blocks: list[Block], meta: ModalContext) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, MODAL_TITLE_MAX),
+        "submit": plain(submit, MODAL_TITLE_MAX),
+        "close": plain(t("slack.modal.cancel"), MODAL_TITLE_MAX),
+        "private_metadata": meta.dump(),
+        "blocks": blocks,
+    }
+
+
+def signup_modal(
+    skills: Sequence[Skill],
+    t: Translator,
+    meta: ModalContext,
+    *,
+    profile: MentorProfile | None = None,
+    typed: Mapping[str, str] | None = None,
+) -> Block:
+    """The mentor-profile modal, filled with the current profile and anything typed after the command."""
+    typed = typed or {}
+    capacity = typed.get("capacity") or (str(profile.capacity) if profile else None)
+    capacity_element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": VALUE,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": "10",
+    }
+    if capacity and capacity.isdigit():
+        capacity_element["initial_value"] = capacity
+    blocks: list[Block] = [
+        context(t("slack.modal.signup_intro")),
+        {
+            "type": "input",
+            "block_id": SKILLS,
+            "label": plain(t("slack.modal.skills")),
+            "hint": plain(t("slack.modal.signup_skills_hint")),
+            "element": skill_select(
+                skills,
+                t,
+                initial=profile.skills if profile else (),
+                max_selected=MAX_SIGNUP_SKILLS,
+                placeholder=t("slack.modal.skills_placeholder"),
+            ),
+        },
+        _text_input(
+            LEVELS,
+            t("slack.modal.levels"),
+            hint=t("slack.modal.levels_hint"),
+            placeholder=t("slack.modal.levels_placeholder"),
+            initial=typed.get("levels"),
+        ),
+        {
+            "type": "input",
+            "block_id": CAPACITY,
+            "optional": True,
+            "label": plain(t("slack.modal.capacity")),
+            "hint": plain(t("slack.modal.capacity_hint")),
+            "element": capacity_element,
+        },
+        _text_input(
+            BIO,
+            t("slack.modal.bio"),
+            placeholder=t("slack.modal.bio_placeholder"),
+            initial=typed.get("bio") or (profile.bio if profile else None),
+            multiline=True,
+            max_length=MAX_BIO,
+        ),
+    ]
+    return _modal(SIGNUP_CALLBACK, t("slack.modal.signup_title"), t("slack.modal.submit_signup"), t, blocks, meta)
+
+
+def request_modal(
+    skills: Sequence[Skill], t: Translator, meta: ModalContext, *, typed: Mapping[str, str] | None = None
+) -> Block:
+    """The request modal: 1–5 skills and an optional note (prefilled with a typed note)."""
+    typed = typed or {}
+    blocks: list[Block] = [
+        context(t("slack.modal.request_intro")),
+        {
+            "type": "input",
+            "block_id": SKILLS,
+            "label": plain(t("slack.modal.skills")),
+            "hint": plain(t("slack.modal.request_skills_hint")),
+            "element": skill_select(
+                skills, t, max_selected=MAX_REQUEST_SKILLS, placeholder=t("slack.modal.skills_placeholder")
+            ),
+        },
+        _text_input(
+            NOTE,
+            t("slack.modal.note"),
+            placeholder=t("slack.modal.note_placeholder"),
+            initial=typed.get("note"),
+            multiline=True,
+            max_length=MAX_NOTE,
+        ),
+    ]
+    return _modal(REQUEST_CALLBACK, t("slack.modal.request_title"), t("slack.modal.submit_request"), t, blocks, meta)
+
+
+def notice_modal(reply: Reply, t: Translator) -> Block:
+    """A modal that only shows `reply` (the answer to a click on the App Home tab, which has no channel)."""
+    return {
+        "type": "modal",
+        "callback_id": NOTICE_CALLBACK,
+        "title": plain(t("slack.modal.notice_title"), MODAL_TITLE_MAX),
+        "close": plain(t("slack.modal.close"), MODAL_TITLE_MAX),
+        "blocks": reply_blocks(reply, buttons=False),
+    }
+
+
+def read_submission(view: Mapping[str, Any]) -> Submission:
+    """The values of a submitted signup or request modal."""
+    values: Mapping[str, Any] = view.get("state", {}).get("values", {})
+
+    def state(block_id: str) -> Mapping[str, Any]:
+        block = values.get(block_id) or {}
+        found = block.get(VALUE)
+        return found if isinstance(found, Mapping) else {}
+
+    def text(block_id: str) -> str | None:
+        value = state(block_id).get("value")
+        return value if isinstance(value, str) and value.strip() else None
+
+    chosen = state(SKILLS).get("selected_options") or []
+    skills = tuple(str(o["value"]) for o in chosen if isinstance(o, Mapping) and o.get("value"))
+    return Submission(skills, text(LEVELS), text(CAPACITY), text(BIO), text(NOTE))
+
+
+def error_block(error: UserError | None, input_blocks: Iterable[str]) -> str:
+    """The input a refusal is about, for ``ack(response_action="errors")`` (the first input if none)."""
+    present = list(input_blocks)
+    if error is not None:
+        target = _ERROR_BLOCKS.get(error.key) or _FIELD_BLOCKS.get(str(error.params.get("field", "")))
+        if target in present:
+            return target
+    return present[0] if present else SKILLS
+
+
+def input_blocks(view: Mapping[str, Any]) -> list[str]:
+    """The block ids of a view's inputs, in order (from its blocks, and its submitted state)."""
+    ids = [str(b["block_id"]) for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")]
+    ids += [str(k) for k in view.get("state", {}).get("values", {}) if k not in ids]
+    return ids
+
+
+def home_view(reply: Reply, t: Translator) -> Block:
+    """The App Home tab: the member's status (or a welcome), and a hint about the commands."""
+    blocks = reply_blocks(reply, max_blocks=HOME_BLOCKS_MAX - 2)
+    blocks += [{"type": "divider"}, context(t("slack.home.hint"))]
+    return {"type": "home", "callback_id": "mentorbot:home", "blocks": blocks}
+
+
+def welcome_reply(t: Translator) -> Reply:
+    """The App Home of someone who has not used MentorBot yet."""
+    return Reply(t("slack.home.welcome_text"), title=t("slack.home.welcome_title"))

@@ -1,0 +1,243 @@
+"""Every slash command through signed HTTP: the shared parser, the core, ephemeral replies, DMs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from mentorbot.models import MentorStatus, RequestStatus
+from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    EN,
+    EVE,
+    SW,
+    Uploads,
+    Workspace,
+    find_button,
+    unescape,
+)
+
+
+async def mentors(ws: Workspace) -> None:
+    """Bob and Dave mentor SEO; Bob also copywriting."""
+    await ws.mentor(BOB, "signup skills:seo, copywriting levels:expert capacity:2")
+    await ws.mentor(DAVE, "signup skills:seo levels:practitioner")
+
+
+async def test_replies_are_ephemeral_through_the_response_url(workspace: Workspace) -> None:
+    ws = workspace
+    response = await ws.command(ALICE, "/skills")
+    assert (response.status, response.text) == (200, "")  # acknowledged at once, answered after
+    [post] = ws.fake.response_posts
+    assert post.response_type == "ephemeral" and post.user_id == ALICE
+    assert ws.texts(ALICE)[0].startswith(EN("skills.list.title"))
+    assert post.blocks is not None and post.blocks[0]["type"] == "header"
+
+
+async def test_skills_courses_and_help(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.command(ALICE, "/skills", "crisis")
+    assert ws.texts(ALICE)[-1].startswith(EN("skills.list.title_query", query="crisis"))
+    assert "Crisis communications" in ws.texts(ALICE)[-1]
+
+    await ws.command(ALICE, "/courses", "skills:seo free:yes")
+    courses = ws.texts(ALICE)[-1]
+    assert courses.startswith(EN("courses.title", skills="SEO")) and "http" in courses
+
+    await ws.mentor(ALICE, "help")
+    help_text = ws.texts(ALICE)[-1]
+    assert help_text.startswith(EN("commands.help.title"))
+    assert "/mentor request skills:<tags> [note:<text>]" in help_text
+    assert EN("commands.help.admins") not in help_text
+
+    await ws.mentor(ALICE)  # /mentor alone is the help too
+    assert ws.texts(ALICE)[-1] == help_text
+
+    await ws.command(CAROL, "/mentor-admin", "help")
+    assert EN("commands.help.admins") in ws.texts(CAROL)[-1], "workspace admins see the admin commands"
+
+
+async def test_parse_errors_are_localized_replies(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.mentor(ALICE, "stauts")
+    assert ws.texts(ALICE)[-1] == EN(
+        "commands.unknown_command", command="/mentor stauts", suggestions="`/mentor status`"
+    )
+    await ws.mentor(ALICE, "accept")
+    assert ws.texts(ALICE)[-1] == EN(
+        "commands.missing_argument", command="/mentor accept", option="offer", usage="/mentor accept <offer>"
+    )
+    await ws.mentor(ALICE, 'request skills:seo note:"never closed')
+    assert ws.texts(ALICE)[-1] == EN("commands.unbalanced_quotes", quote='"')
+    assert await ws.bot.store.list_requests(None, list(RequestStatus)) == []
+
+
+async def test_signup_request_cancel_and_status_typed(workspace: Workspace) -> None:
+    ws = workspace
+    await mentors(ws)
+    assert ws.texts(BOB)[0].startswith(EN("signup.title") + "\n" + EN("signup.created"))
+    await ws.mentor(BOB, "signup capacity:3")
+    assert ws.texts(BOB)[-1].startswith(EN("signup.title") + "\n" + EN("signup.updated"))
+
+    await ws.mentor(ALICE, "request skills:copywriting")
+    assert ws.texts(ALICE)[-1] == EN("request.offered", id=1, skills="Copywriting")
+    await ws.mentor(ALICE, "request paid social, seo note:launch week")  # bare words fill skills
+    await ws.mentor(ALICE, "status")
+    status = ws.texts(ALICE)[-1]
+    assert status.startswith(EN("status.title", name="alice"))
+    assert "#1 Copywriting: offered to bob" in status and "#2 Paid social, SEO: offered to" in status
+
+    await ws.mentor(ALICE, "cancel")
+    assert ws.texts(ALICE)[-1] == EN("cancel.which", ids="#1, #2")
+    await ws.mentor(ALICE, "cancel 1")
+    assert ws.texts(ALICE)[-1] == EN("cancel.done", id=1)
+    # Bob's offer for the cancelled request turns into "withdrawn" in place.
+    withdrawn = unescape(ws.dms(BOB)[0]["text"])
+    assert withdrawn == EN("offer.withdrawn", id=1)
+
+
+async def test_accept_and_decline_typed_update_the_offer_message(workspace: Workspace) -> None:
+    ws = workspace
+    await mentors(ws)
+    await ws.mentor(ALICE, "request skills:seo")
+    [offer] = ws.dms(BOB)
+    assert unescape(offer["text"]).startswith(EN("offer.title", id=1))
+
+    await ws.mentor(BOB, "decline 1 too busy this month")
+    assert ws.texts(BOB, kind="response_url")[-1] == EN("offer.declined", id=1)
+    assert unescape(ws.dms(BOB)[0]["text"]) == EN("offer.declined", id=1), "the offer DM shows the outcome"
+    [dave_offer] = ws.dms(DAVE)
+    assert unescape(dave_offer["text"]).startswith(EN("offer.title", id=2))
+
+    await ws.mentor(DAVE, "accept #2")
+    accepted = EN("offer.title", id=2) + "\n" + EN("offer.accepted", id=2)
+    assert ws.texts(DAVE, kind="response_url")[-1] == accepted
+    assert unescape(ws.dms(DAVE)[0]["text"]) == accepted
+    assert EN("intro.text_mentee", other=f"<@{DAVE}>", id=1) in unescape(ws.dms(ALICE)[-1]["text"])
+    await ws.mentor(BOB, "accept 1")
+    assert ws.texts(BOB, kind="response_url")[-1] == EN("offer.already_declined", id=1)
+
+
+async def test_pause_resume_end_and_language(workspace: Workspace) -> None:
+    ws = workspace
+    await mentors(ws)
+    await ws.mentor(BOB, "pause 3d")
+    assert ws.texts(BOB)[-1] == EN("pause.done_until", until="2026-01-08 09:00 UTC")
+    await ws.mentor(BOB, "resume")
+    assert ws.texts(BOB)[-1] == EN("resume.done")
+
+    await ws.mentor(ALICE, "request skills:copywriting")
+    await ws.mentor(BOB, "accept 1")
+    await ws.mentor(BOB, "end 1 4 good sessions")  # positional: mentorship, rating, comment
+    assert ws.texts(BOB)[-1] == EN("end.done", id=1)
+    assert unescape(ws.dms(ALICE)[-1]["text"]) == EN("end.notice", id=1)
+
+    await ws.mentor(ALICE, "language sw")
+    assert ws.texts(ALICE)[-1] == SW("language.set")
+    await ws.mentor(ALICE, "stauts")
+    assert ws.texts(ALICE)[-1] == SW(
+        "commands.unknown_command", command="/mentor stauts", suggestions="`/mentor status`"
+    )
+    await ws.mentor(ALICE, "request")  # the modal speaks Swahili too
+    [modal] = ws.fake.modals_of(ALICE)
+    assert modal.view["title"]["text"] == SW("slack.modal.request_title")
+    assert SW("slack.home.hint") in ws.home_text(ALICE)
+
+
+async def test_export_sends_the_file_by_dm(workspace: Workspace, uploads: Uploads) -> None:
+    ws = workspace
+    await ws.mentor(ALICE, "request skills:seo")
+    await ws.mentor(ALICE, "export")
+    reply = ws.last(ALICE)
+    assert reply.kind == "response_url"
+    assert unescape(reply.text or "") == EN("export.done")
+    assert EN("slack.files.sent") in json.dumps(reply.blocks, ensure_ascii=False)
+    [completed] = uploads.completed
+    assert completed["channel_id"] == ws.fake.dm_channel_of(ALICE)
+    assert completed["initial_comment"] == EN("export.done")
+    data = json.loads(uploads.files["mentorbot-export.json"])
+    assert data["member"]["display_name"] == "alice"
+
+
+async def test_export_failure_is_said_without_details(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.mentor(ALICE, "export")  # the fake has no file upload: the upload fails
+    assert EN("slack.files.failed") in json.dumps(ws.last(ALICE).blocks, ensure_ascii=False)
+
+
+async def test_forget_asks_then_the_button_deletes(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.mentor(ALICE, "request skills:seo")
+    await ws.mentor(ALICE, "forget")
+    confirm = ws.fake.response_posts[-1]
+    assert unescape(confirm.text or "") == EN("forget.confirm")
+    button = find_button(confirm.body, "forget.confirm")
+    assert button["style"] == "danger" and button["text"]["text"] == EN("forget.confirm_button")
+
+    message = {**confirm.body, "ts": "1700000001.000001"}
+    await ws.click(ALICE, message, "forget.confirm", channel_id=DEFAULT_CHANNEL_ID, is_ephemeral=True)
+    done = ws.fake.response_posts[-1]
+    assert done.replace_original and unescape(done.text or "") == EN("forget.done")
+    assert await ws.bot.store.find_member("slack:T0MENTOR01", ALICE) is None
+
+
+async def test_someone_elses_forget_button_does_nothing(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.mentor(ALICE, "forget")
+    confirm = ws.fake.response_posts[-1]
+    message = {**confirm.body, "ts": "1700000001.000001"}
+    await ws.click(BOB, message, "forget.confirm", channel_id=DEFAULT_CHANNEL_ID, is_ephemeral=True)
+    refusal = ws.fake.response_posts[-1]
+    assert not refusal.replace_original and refusal.user_id == BOB
+    assert unescape(refusal.text or "") == EN("commands.not_your_button")
+    assert await ws.bot.store.find_member("slack:T0MENTOR01", ALICE) is not None
+
+
+async def test_admin_commands(workspace: Workspace, uploads: Uploads) -> None:
+    ws = workspace
+    await mentors(ws)
+    await ws.command(ALICE, "/mentor-admin", "stats")
+    assert ws.texts(ALICE)[-1] == EN("common.not_admin")
+
+    await ws.command(CAROL, "/mentor-admin", "stats")  # a workspace admin (users.info)
+    assert ws.texts(CAROL)[-1].startswith(EN("stats.title"))
+    await ws.command(EVE, "/mentor-admin", "stats")  # an admin by MENTORBOT_ADMIN_IDS
+    assert ws.texts(EVE)[-1].startswith(EN("stats.title"))
+
+    await ws.mentor(BOB, "pause")
+    await ws.mentor(DAVE, "pause")
+    await ws.mentor(ALICE, "request skills:seo")
+    await ws.command(CAROL, "/mentor-admin", "waitlist")
+    assert ws.texts(CAROL)[-1].startswith(EN("waitlist.title", count=1))
+    await ws.command(CAROL, "/mentor-admin", "round")
+    assert ws.texts(CAROL)[-1].startswith(EN("round.done", offered=0, waiting=1, score="0.00", greedy="0.00"))
+
+    await ws.command(CAROL, "/mentor-admin", "match 1 @dave")
+    assert ws.texts(CAROL)[-1] == EN("admin.matched", id=1, mentor="dave", mentorship=1)
+    assert EN("intro.text_mentor", other=f"<@{ALICE}>", id=1) in unescape(ws.dms(DAVE)[-1]["text"])
+
+    await ws.command(CAROL, "/mentor-admin", f"pause <@{BOB}|bob>")  # an escaped mention works too
+    assert ws.texts(CAROL)[-1] == EN("admin.paused", name="bob")
+    assert unescape(ws.dms(BOB)[-1]["text"]) == EN("pause.by_admin")
+
+    await ws.command(CAROL, "/mentor-admin", "end 1")
+    assert ws.texts(CAROL)[-1] == EN("end.done", id=1)
+    assert unescape(ws.dms(ALICE)[-1]["text"]) == EN("end.notice_admin", id=1)
+
+    await ws.command(CAROL, "/mentor-admin", "reload")
+    assert ws.texts(CAROL)[-1].startswith("Reloaded: ")
+
+    await ws.command(CAROL, "/mentor-admin", "export")
+    assert unescape(ws.last(CAROL).text or "") == EN("admin.exported", count=4)
+    [completed] = uploads.completed
+    assert completed["channel_id"] == ws.fake.dm_channel_of(CAROL)
+    rows = list(csv.DictReader(io.StringIO(uploads.files["members.csv"].decode())))
+    assert {r["display_name"] for r in rows} == {"alice", "bob", "carol", "dave", "eve"}
+    bob = await ws.member(BOB)
+    profile = await ws.bot.store.get_mentor_profile(bob.id)
+    assert profile is not None and profile.status is MentorStatus.PAUSED

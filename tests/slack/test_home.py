@@ -1,0 +1,70 @@
+"""The App Home tab: published on app_home_opened and after each change, once per event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.fakes.slack_signing import app_home_opened
+from tests.slack.conftest import ALICE, BOB, EN, SW, Workspace
+
+
+async def test_a_newcomer_sees_a_welcome_and_is_not_enrolled(workspace: Workspace) -> None:
+    ws = workspace
+    response = await ws.slack.app_home_opened(user_id=ALICE)
+    assert response.status == 200
+    published = await ws.fake.wait_for_call("views.publish")
+    await ws.settle()
+    assert published.params["user_id"] == ALICE and published.ok
+    text = ws.home_text(ALICE)
+    assert EN("slack.home.welcome_title") in text and EN("slack.home.welcome_text") in text
+    assert await ws.bot.store.find_member("slack:T0MENTOR01", ALICE) is None
+
+
+async def test_the_home_shows_profile_requests_offers_and_mentorships(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo levels:expert capacity:2 bio:SEO lead")
+    await ws.mentor(ALICE, "request skills:seo, paid social note:launch")
+    await ws.mentor(ALICE, "request skills:paid-social")
+    # Both were refreshed after the change: Alice's requests with where each stands and why, Bob's offer.
+    alice = ws.home_text(ALICE)
+    assert EN("status.title", name="alice") in alice
+    assert "#1 SEO, Paid social: offered to bob until 2026-01-07 09:00 UTC" in alice
+    assert "#2 Paid social: waiting. " + EN("wait.no_mentor", skills="Paid social") in alice
+    bob = ws.home_text(BOB)
+    assert "Skills you mentor" in bob and "SEO (expert)" in bob and "SEO lead" in bob
+    assert f"#1 from <@{ALICE}>: SEO, Paid social (answer by 2026-01-07 09:00 UTC)" in bob
+    assert EN("offer.accept_id", id=1) in bob and EN("offer.decline_id", id=1) in bob
+
+    publishes = len(ws.calls("views.publish"))
+    await ws.slack.app_home_opened(user_id=BOB)
+    await ws.fake.wait_for_call("views.publish", count=publishes + 1)
+    await ws.settle()
+    assert ws.home_text(BOB) == bob
+
+
+async def test_a_redelivered_event_is_handled_once_and_the_messages_tab_is_ignored(workspace: Workspace) -> None:
+    ws = workspace
+    event = app_home_opened(user_id=ALICE, event_id="Ev0HOME00001")
+    assert (await ws.send(event)).status == 200
+    await ws.fake.wait_for_call("views.publish")
+    for retry in (1, 2):
+        response = await ws.send(event, retry_num=retry, retry_reason="http_timeout")
+        assert response.status == 200
+    await ws.slack.app_home_opened(user_id=ALICE, tab="messages")
+    await ws.settle()
+    assert len(ws.calls("views.publish")) == 1
+
+
+async def test_the_home_follows_the_members_language_and_timers(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo")
+    await ws.mentor(BOB, "language sw")
+    assert SW("slack.home.hint") in ws.home_text(BOB)
+    await ws.mentor(ALICE, "request skills:seo")
+    assert SW("status.offers") in ws.home_text(BOB)
+
+    ws.clock.advance(timedelta(hours=49))
+    notes = await ws.bot.run_due_jobs()
+    await ws.adapter.deliver(notes)
+    assert "#1 SEO: waiting." in ws.home_text(ALICE), "the expired offer put the request back on the waitlist"
+    assert SW("offer.expired_notice", id=1) == ws.texts(BOB, kind="update")[-1]
