@@ -257,12 +257,12 @@ def test_courses_command_from_typed_text(taxonomy: Taxonomy) -> None:
     assert reply.title == "Courses for Paid social, Analytics and reporting"
     assert [field.name for field in reply.fields] == ["1. Both — Example", "2. Reporting — Example"]
     assert reply.fields[0].value.splitlines() == [
-        "covers paid-social and analytics-reporting; intermediate, as asked; paid (USD 49)",
+        "covers Paid social and Analytics and reporting; intermediate, as asked; paid (USD 49)",
         "course · 4 weeks · English",
         "https://example.org/both",
     ]
     assert reply.fields[1].value.splitlines()[0] == (
-        "covers analytics-reporting; beginner (you asked for intermediate); free"
+        "covers Analytics and reporting; beginner (you asked for intermediate); free"
     )
 
 
@@ -274,7 +274,7 @@ def test_courses_command_in_swahili(taxonomy: Taxonomy) -> None:
     assert reply.title == "Kozi za Matangazo ya kulipia, Uchambuzi wa takwimu na ripoti"
     assert reply.text == translator("sw")("courses.intro")
     assert reply.fields[0].value.splitlines()[:2] == [
-        "inahusu paid-social na analytics-reporting; ngazi ya kati, kama ulivyoomba; bure",
+        "inahusu Matangazo ya kulipia na Uchambuzi wa takwimu na ripoti; ngazi ya kati, kama ulivyoomba; bure",
         "orodha ya kusoma · wiki 4 · Kiingereza",
     ]
 

@@ -341,6 +341,9 @@ class MentorBot:
         async def run(ctx: _Ctx) -> Reply:
             slugs = self.resolve_skills(skills, ctx.lang, limit=MAX_REQUEST_SKILLS)
             text = check_text(note, field="note", max_length=MAX_NOTE)
+            for existing in await self.store.list_member_requests(ctx.member.id, open_only=True):
+                if set(existing.skills) == set(slugs):
+                    raise UserError("request.duplicate", id=existing.id)
             try:
                 created = await self.store.create_request(
                     ctx.member.id,

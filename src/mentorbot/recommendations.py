@@ -404,11 +404,15 @@ def render_language(code: str, lang: str) -> str:
     return t(key) if t.has(key) else code.upper()
 
 
-def render_reason(reason: Reason, lang: str) -> str:
-    """One line: what the course covers, its level against the asked one, and its cost."""
+def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = None) -> str:
+    """One line: what the course covers, its level against the asked one, and its cost.
+
+    `labels` maps skill slugs to their labels in `lang`; a slug without a label is shown as it is.
+    """
     t = translator(lang)
     level = t(f"courses.level.{reason.level.value}")
-    parts = [t("courses.reason_covers", skills=_join(reason.covered, t))]
+    covered = [(labels or {}).get(slug, slug) for slug in reason.covered]
+    parts = [t("courses.reason_covers", skills=_join(covered, t))]
     if reason.level_fit is LevelFit.ANY or reason.asked_level is None:
         parts.append(t("courses.reason_level", level=level))
     elif reason.level_fit is LevelFit.EXACT:
@@ -448,13 +452,16 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
         return render_how_to_ask(lang)
     t = translator(lang)
     labels = ", ".join(skill.label(lang) for skill in result.skills)
+    label_of = {skill.slug: skill.label(lang) for skill in result.skills}
     title = t("courses.title", skills=labels)
     if result.items:
         text = t("courses.from_requests", skills=labels) if from_requests else t("courses.intro")
         fields = tuple(
             Field(
                 name=t("courses.item_name", rank=rank, title=item.course.title, provider=item.course.provider),
-                value="\n".join((render_reason(item.reason, lang), _meta(item.course, lang), item.course.url)),
+                value="\n".join(
+                    (render_reason(item.reason, lang, label_of), _meta(item.course, lang), item.course.url)
+                ),
             )
             for rank, item in enumerate(result.items, start=1)
         )

@@ -202,3 +202,11 @@ async def test_notices_held_when_dms_are_closed_show_with_the_next_reply(bot: Me
     assert [h.title for h in status.held] == [offer_note.reply.title]
     assert status.held[0].buttons == offer_note.reply.buttons
     assert (await bot.status(who("baraka"))).held == (), "each held notice is shown once"
+
+
+async def test_a_second_request_for_the_same_skills_is_refused(bot: MentorBot, who: Who) -> None:
+    await bot.request(who("amina"), skills="seo, copywriting")
+    again = await bot.request(who("amina"), skills="Copywriting, SEO")
+    assert "already have an open request for these skills (#1)" in again.reply.text
+    different = await bot.request(who("amina"), skills="seo")
+    assert "#2" in different.reply.text

@@ -144,9 +144,11 @@ async def test_request_refusals_come_back_as_field_errors(workspace: Workspace) 
     assert unknown.json()["errors"] == {"skills": EN("skills.unknown", tag="seoo", suggestions="seo (SEO)")}
     control = await ws.submit(ALICE, modal.view, {"skills": skills_state("seo"), "note": text_state("a\x07b")})
     assert control.json()["errors"] == {"note": EN("input.control_characters", field="note")}
-    for _ in range(3):
-        await ws.submit(ALICE, modal.view, {"skills": skills_state("seo")})
-    limit = await ws.submit(ALICE, modal.view, {"skills": skills_state("seo")})
+    for skill in ("seo", "copywriting", "paid-social"):
+        await ws.submit(ALICE, modal.view, {"skills": skills_state(skill)})
+    duplicate = await ws.submit(ALICE, modal.view, {"skills": skills_state("seo")})
+    assert duplicate.json()["errors"] == {"skills": EN("request.duplicate", id=1)}
+    limit = await ws.submit(ALICE, modal.view, {"skills": skills_state("leadership")})
     assert limit.json()["errors"] == {"skills": EN("request.limit", max=3)}
 
 
