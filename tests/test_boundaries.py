@@ -111,3 +111,21 @@ def test_ruff_bans_the_same_modules() -> None:
     config = tomllib.loads((CORE / "ruff.toml").read_text(encoding="utf-8"))
     banned = config["lint"]["flake8-tidy-imports"]["banned-api"]
     assert set(banned) == PLATFORM_MODULES
+
+
+ADAPTER_PACKAGES = frozenset({"mentorbot_console", "mentorbot_discord", "mentorbot_slack"})
+# The command line is the composition root: it is the one module of the core that may wire adapters in.
+COMPOSITION_ROOTS = frozenset({"cli.py"})
+
+
+def test_core_imports_no_adapter_outside_the_composition_root() -> None:
+    found = []
+    for path in sorted(CORE.rglob("*.py")):
+        if path.name in COMPOSITION_ROOTS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            for module in _imported_modules(node):
+                if module.split(".")[0] in ADAPTER_PACKAGES:
+                    found.append(f"{path.relative_to(CORE.parent)}:{node.lineno}: {module}")
+    assert found == [], "the core depends on an adapter:\n" + "\n".join(found)

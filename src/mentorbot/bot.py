@@ -64,6 +64,8 @@ MAX_NOTE = 500
 MAX_BIO = 500
 MAX_COMMENT = 1000
 MAX_REASON = 300
+EVENT_ID_RETENTION = timedelta(days=1)
+EVENT_PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class MentorBot:
         self.clock = clock
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, clock)
+        self._pruned_at: datetime | None = None
 
     # ------------------------------------------------------------ plumbing
 
@@ -681,6 +684,19 @@ class MentorBot:
 
         return await self._handle(caller, run)
 
+    async def mentor_profile(self, community: str, user_id: str) -> MentorProfile | None:
+        """A member's mentor profile, or None (not a member yet, or not a mentor). Creates nothing."""
+        member = await self.store.find_member(community, user_id)
+        return await self.store.get_mentor_profile(member.id) if member else None
+
+    async def home_view(self, community: str, user_id: str, *, event_id: str | None = None) -> Reply | None:
+        """The member's status for a platform's home view (Slack's App Home), or None for someone who has not
+        used the bot yet (the adapter shows its welcome). A platform event seen before returns None too."""
+        if event_id and not await self.store.claim_event(event_id, self.clock.now()):
+            return None
+        member = await self.store.find_member(community, user_id)
+        return await self.status_reply(member) if member else None
+
     async def status_reply(self, member: Member) -> Reply:
         """The status view of one member (also used for Slack's App Home)."""
         lang = self.lang_of(member)
@@ -1061,6 +1077,10 @@ class MentorBot:
     async def run_due_jobs(self, *, lease: timedelta = timedelta(minutes=5)) -> list[Notification]:
         """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
         now = self.clock.now()
+        if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
+            # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
+            await self.store.prune_events(now - EVENT_ID_RETENTION)
+            self._pruned_at = now
         notes: list[Notification] = []
         for job in await self.store.claim_due_jobs(now, self.worker_id, lease=lease):
             try:

@@ -29,12 +29,12 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from mentorbot.config_errors import first_validation_problem
 from mentorbot.errors import ConfigFileError
 from mentorbot.skills import Taxonomy
 
 _ID_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANGUAGE_RE: Final = re.compile(r"[a-z]{2,3}")
-_FIELD_PREFIX_RE: Final = re.compile(r"[a-z_]+(?:\[\d+\])?")
 _DURATION_RE: Final = re.compile(
     r"(?P<low>\d+)(?:\s*[-–]\s*(?P<high>\d+))?\s+(?P<unit>hour|day|week|month|year)s?", re.IGNORECASE
 )
@@ -292,31 +292,6 @@ def _entry(index: int, course_id: object) -> str:
     return f"course #{index + 1} ({course_id})" if isinstance(course_id, str) and course_id else f"course #{index + 1}"
 
 
-def _first_problem(exc: PydanticValidationError) -> tuple[str | None, str]:
-    """The field (in file terms, e.g. ``skills[2]``) and the reason of the first validation error."""
-    error = exc.errors()[0]
-    field = ""
-    for part in error["loc"]:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-    ctx: dict[str, Any] = dict(error.get("ctx") or {})
-    match error["type"]:
-        case "missing":
-            reason = "is required"
-        case "extra_forbidden":
-            reason = "unknown field"
-        case "enum":
-            reason = f"must be one of {ctx.get('expected', '')} (got {error['input']!r})"
-        case "value_error":
-            reason = str(ctx.get("error", error["msg"]))
-        case _:
-            reason = error["msg"]
-    # Validators that check one item of a list, or a field from the whole entry, say which one.
-    prefix, sep, rest = reason.partition(": ")
-    if sep and _FIELD_PREFIX_RE.fullmatch(prefix) and (not field or prefix.startswith(field)):
-        field, reason = prefix, rest
-    return field or None, " ".join(reason.split())
-
-
 def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
     """Read and validate a courses file against `taxonomy`.
 
@@ -350,7 +325,7 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
         try:
             course = Course.model_validate(raw, context={"taxonomy": taxonomy})
         except PydanticValidationError as exc:
-            field, reason = _first_problem(exc)
+            field, reason = first_validation_problem(exc)
             raise ConfigFileError(path, _entry(index, course_id), field, reason) from None
         first = first_index.setdefault(course.id, index)
         if first != index:

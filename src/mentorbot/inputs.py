@@ -29,6 +29,8 @@ LEVEL_WORDS: dict[str, Level] = {
 }
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|min|h|d|w)$", re.IGNORECASE)
+MAX_ID = 2**63 - 1
+"""The largest id either engine stores (a signed 64-bit integer)."""
 _UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -132,6 +134,6 @@ def parse_id(value: str | int | None, what: str) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise UserError("input.missing_id", what=what)
     text = str(value).strip().lstrip("#")
-    if not text.isdigit() or int(text) <= 0:
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
         raise UserError("input.bad_id", what=what, value=str(value).strip())
     return int(text)

@@ -14,11 +14,12 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from mentorbot.config_errors import first_validation_problem
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Field as ReplyField
@@ -210,7 +211,7 @@ class Taxonomy:
             try:
                 skills.append(Skill.model_validate(raw))
             except PydanticValidationError as exc:
-                field, reason = _first_problem(exc)
+                field, reason = first_validation_problem(exc)
                 raise ConfigFileError(path, _entry(index, slug), field, reason) from None
         try:
             return cls(skills)
@@ -294,25 +295,6 @@ class Taxonomy:
             elif any(wanted in name for name in names):
                 tiers[2].append(skill)
         return [*tiers[0], *tiers[1], *tiers[2]][: max(limit, 0)]
-
-
-def _first_problem(exc: PydanticValidationError) -> tuple[str | None, str]:
-    """The field (in file terms, e.g. ``label.sw`` or ``aliases[2]``) and reason of the first error."""
-    error = exc.errors()[0]
-    field = ""
-    for part in error["loc"]:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-    ctx: dict[str, Any] = dict(error.get("ctx") or {})
-    match error["type"]:
-        case "missing":
-            reason = "is required"
-        case "extra_forbidden":
-            reason = "unknown field"
-        case "value_error":
-            reason = str(ctx.get("error", error["msg"]))
-        case _:
-            reason = error["msg"]
-    return field or None, reason
 
 
 def default_skills_path() -> Path:

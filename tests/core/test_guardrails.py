@@ -210,3 +210,23 @@ async def test_a_second_request_for_the_same_skills_is_refused(bot: MentorBot, w
     assert "already have an open request for these skills (#1)" in again.reply.text
     different = await bot.request(who("amina"), skills="seo")
     assert "#2" in different.reply.text
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "0", "-3", "12a", "#"])
+async def test_impossible_ids_are_refused_politely(bot: MentorBot, who: Who, value: str) -> None:
+    for outcome in (
+        await bot.accept(who("baraka"), offer_id=value),
+        await bot.cancel(who("amina"), request_id=value),
+        await bot.end(who("amina"), mentorship_id=value),
+    ):
+        assert "Sorry" not in outcome.reply.text
+        assert outcome.error is not None and outcome.error.key in ("input.bad_id", "input.missing_id")
+
+
+async def test_old_event_ids_are_pruned_by_the_timer_loop(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.skills(who("amina", event_id="slack:old"))
+    await bot.run_due_jobs()
+    assert not await bot.store.claim_event("slack:old", clock.now()), "kept within the retention"
+    clock.advance(timedelta(days=2))
+    await bot.run_due_jobs()
+    assert await bot.store.claim_event("slack:old", clock.now()), "pruned after a day"
