@@ -295,7 +295,7 @@ class MentorBot:
         async def run(ctx: _Ctx) -> Reply:
             profile = await self._require_mentor(ctx)
             now = self.clock.now()
-            end = parse_until(until, now)
+            end = parse_until(until, now, profile.timezone)
             await self.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
             if profile.pending_offers:
                 return Reply(ctx.t("pause.done_with_pending", count=profile.pending_offers))
@@ -972,7 +972,11 @@ class MentorBot:
         async def run(ctx: _Ctx) -> Reply:
             mid = parse_id(mentorship_id, "mentorship")
             existing = await self.store.get_mentorship(mid)
-            if existing is None or existing.status is not MentorshipStatus.ACTIVE:
+            if (
+                existing is None
+                or existing.community != ctx.caller.community
+                or existing.status is not MentorshipStatus.ACTIVE
+            ):
                 raise UserError("end.not_active", id=mid)
             ended = await self.store.end_mentorship(mid, self.clock.now(), by_member=None)
             if ended is None:
@@ -986,9 +990,9 @@ class MentorBot:
         """Pause a mentor (they are told)."""
 
         async def run(ctx: _Ctx) -> Reply:
-            member, _ = await self._find_mentor(ctx, mentor)
+            member, profile = await self._find_mentor(ctx, mentor)
             now = self.clock.now()
-            end = parse_until(until, now)
+            end = parse_until(until, now, profile.timezone)
             await self.store.set_mentor_status(member.id, MentorStatus.PAUSED, now, paused_until=end, reason="admin")
             t = translator(self.lang_of(member))
             ctx.notifications.append(self._notify(member, Reply(t("pause.by_admin"))))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from mentorbot.errors import UserError
 from mentorbot.models import Level
+from mentorbot.timezones import to_tzinfo
 
 LEVEL_WORDS: dict[str, Level] = {
     "learning": Level.LEARNING,
@@ -93,10 +94,10 @@ def parse_languages(text: str | None, default: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def parse_until(text: str | None, now: datetime) -> datetime | None:
+def parse_until(text: str | None, now: datetime, timezone: str | None = None) -> datetime | None:
     """A pause end: a date (``2026-12-24``), a date and time, or a duration (``3d``, ``2w``, ``+12h``).
 
-    Must be in the future.
+    Must be in the future. A date or time without a zone is read in `timezone` (the member's own).
     """
     value = (text or "").strip()
     if not value:
@@ -110,7 +111,9 @@ def parse_until(text: str | None, now: datetime) -> datetime | None:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             raise UserError("input.bad_until", value=value) from None
-        until = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        # A date or time typed without a zone means the member's own local time.
+        local = parsed.replace(tzinfo=to_tzinfo(timezone or "UTC")) if parsed.tzinfo is None else parsed
+        until = local.astimezone(UTC)
     if until <= now:
         raise UserError("input.until_in_past", value=value)
     return until

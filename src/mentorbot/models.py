@@ -150,6 +150,7 @@ class Mentorship:
     started_at: datetime
     ended_at: datetime | None
     checkin_sent_at: datetime | None
+    community: str = ""
 
 
 @dataclass(frozen=True)

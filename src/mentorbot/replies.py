@@ -128,3 +128,11 @@ class Outcome:
     """Set when the use-case refused or failed (nothing changed): its message key and parameters, so an
     adapter can tell a refusal from a success (e.g. point a form's error at the right field). `reply` already
     carries the localized text."""
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending with an ellipsis (``…``) when something was cut.
+
+    Adapters use it to keep the core's text within their platform's size limits (Discord embeds, Slack blocks).
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -166,3 +166,16 @@ async def test_export_and_forget_own_data(bot: MentorBot, who: Who) -> None:
     assert feedback.author_id is None and feedback.comment is None and feedback.rating == 4
     [ms] = await bot.store.list_mentorships(community="test:guild")
     assert ms.status is MentorshipStatus.ENDED and ms.mentee_id == 0
+
+
+async def test_admins_act_only_in_their_own_community(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    [ms] = await bot.store.list_mentorships(community="test:guild")
+    outsider = Caller("other:guild", "U-admin", "Admin")
+    assert "not an active mentorship" in (await bot.admin_end(outsider, mentorship_id=ms.id)).reply.text
+    assert "no request #1 here" in (await bot.admin_match(outsider, request_id=1, mentor="baraka")).reply.text
+    assert "no mentor called 'baraka'" in (await bot.admin_pause(outsider, mentor="baraka")).reply.text
+    [still] = await bot.store.list_mentorships(community="test:guild")
+    assert still.status is MentorshipStatus.ACTIVE

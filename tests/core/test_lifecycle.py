@@ -210,3 +210,9 @@ async def test_mentorship_ended_by_the_mentor_is_ended_for_both(bot: MentorBot, 
     assert "ended" in ended.reply.text
     [after] = await bot.store.list_mentorships(community="test:guild")
     assert after.status is MentorshipStatus.ENDED
+
+
+async def test_pause_until_a_date_means_midnight_in_the_mentors_zone(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo", timezone="Africa/Nairobi")
+    paused = await bot.pause(who("baraka"), until="2026-01-10")
+    assert "2026-01-09 21:00 UTC" in paused.reply.text

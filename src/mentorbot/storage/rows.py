@@ -127,6 +127,7 @@ def mentorship(row: Row) -> Mentorship:
         started_at=ts(row["started_at"]),
         ended_at=opt_ts(row["ended_at"]),
         checkin_sent_at=opt_ts(row["checkin_sent_at"]),
+        community=row.get("community") or "",
     )
 
 
