@@ -80,7 +80,7 @@ class ConsoleSession:
     @property
     def is_admin(self) -> bool:
         """Whether the acting member is an admin in this session (or by the settings' admin ids)."""
-        return self.user_id in self.admins or self.user_id in self.bot.settings.admin_ids
+        return self.bot.is_admin(self.caller())
 
     @property
     def prompt(self) -> str:

@@ -14,10 +14,14 @@ What happens to each gateway event (INTERACTION_CREATE):
   buttons of DMs the bot sent, which carry their guild in their custom id.
 
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
-(`MentorBot.hold_undelivered`) and shows it with the member's next reply.
+(`MentorBot.hold_undelivered`) and shows it with the member's next reply. A notification with a `key`
+(``offer:12``) is remembered (its DM channel and message id, in a bounded in-memory map), and a later one with
+the same key for the same member edits that DM in place: the offer's buttons go when it expires or is withdrawn.
+A process that did not send the first DM (a restart, another shard's process) sends a new DM instead.
 
 When a command or click has been answered and its DMs sent, the client dispatches the event
-``mentorbot_interaction`` (listeners: ``on_mentorbot_interaction(interaction, outcome)``), for metrics and tests.
+``mentorbot_interaction`` (listeners: ``on_mentorbot_interaction(interaction, outcome)``), for metrics and tests;
+when an interaction is refused outside a guild, ``mentorbot_refused`` (``on_mentorbot_refused(interaction)``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import asyncio
 import logging
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
@@ -48,6 +53,8 @@ log = logging.getLogger("mentorbot.discord")
 Interaction = discord.Interaction[Any]
 COMMUNITY_PREFIX: Final = "discord:"
 API_VERSION_PATH: Final = "/api/v10"
+REMEMBERED_MESSAGES: Final = 10_000
+"""How many keyed DMs (``offer:12`` → DM channel and message id) a process remembers, to edit them later."""
 
 
 def intents() -> discord.Intents:
@@ -136,6 +143,7 @@ class MentorBotClient(discord.AutoShardedClient):
         self.bot = bot
         self.settings = settings
         self.defer_after = defer_after
+        self._keyed: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
         self.tree = MentorTree(self)
         for command in command_list():
             self.tree.add_command(command)
@@ -310,6 +318,7 @@ class MentorBotClient(discord.AutoShardedClient):
             await _quietly(interaction.response.autocomplete([]))
         elif not interaction.response.is_done():
             await _quietly(interaction.response.send_message(t("discord.guild_only"), ephemeral=True))
+        self.dispatch("mentorbot_refused", interaction)
 
     async def report_error(self, interaction: Interaction, error: BaseException) -> None:
         """An unexpected error: logged with a correlation id; the member sees an apology carrying it."""
@@ -349,13 +358,60 @@ class MentorBotClient(discord.AutoShardedClient):
             log.warning("member %s is not a Discord member; holding the notification", note.member_id)
             await self.bot.hold_undelivered(note)
             return
+        messages = render(note.reply, guild_id=guild_id)
+        if note.key and await self._edit_keyed(note, messages):
+            return
         try:
             channel = await self.create_dm(discord.Object(int(note.platform_user_id)))
-            for message in render(note.reply, guild_id=guild_id):
-                await channel.send(**message.send_kwargs())
+            sent: discord.Message | None = None
+            for message in messages:
+                sent = await channel.send(**message.send_kwargs())
         except discord.HTTPException as exc:
             log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, exc.status, exc.code)
             await self.bot.hold_undelivered(note)
+            return
+        if note.key and sent is not None:  # the last message carries the buttons
+            self.remember(note.platform_user_id, note.key, channel.id, sent.id)
+
+    # ------------------------------------------------------------------------------------- keyed DMs
+
+    def remember(self, user_id: str, key: str, channel_id: int, message_id: int) -> None:
+        """Remember that `user_id`'s DM `key` is message `message_id` in DM channel `channel_id`."""
+        self._keyed[(user_id, key)] = (channel_id, message_id)
+        self._keyed.move_to_end((user_id, key))
+        while len(self._keyed) > REMEMBERED_MESSAGES:
+            self._keyed.popitem(last=False)
+
+    def remembered(self, user_id: str, key: str) -> tuple[int, int] | None:
+        """Where `user_id`'s DM `key` is (channel id, message id), if this process sent it."""
+        return self._keyed.get((user_id, key))
+
+    async def _edit_keyed(self, note: Notification, messages: Sequence[DiscordMessage]) -> bool:
+        """Turn the remembered DM of `note.key` into `note` (its buttons replaced by the new ones, usually
+        none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited."""
+        if not note.key or (where := self.remembered(note.platform_user_id, note.key)) is None:
+            return False
+        channel_id, message_id = where
+        channel = self.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        first, *rest = messages
+        try:
+            await channel.get_partial_message(message_id).edit(**first.edit_kwargs())
+        except discord.HTTPException as exc:
+            log.info(
+                "could not edit DM %s of member %s (%s, code %s); sending a new one",
+                message_id,
+                note.member_id,
+                exc.status,
+                exc.code,
+            )
+            self._keyed.pop((note.platform_user_id, note.key), None)
+            return False
+        try:
+            for message in rest:
+                await channel.send(**message.send_kwargs())
+        except discord.HTTPException as exc:
+            log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, exc.status, exc.code)
+        return True
 
     async def run_due_jobs(self) -> int:
         """Run due timers once and deliver what they produce; the number of notifications."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 import discord
 
-from mentorbot.replies import Button, ButtonStyle, Reply
+from mentorbot.replies import Button, ButtonStyle, Reply, clip
 
 if TYPE_CHECKING:
     from mentorbot_discord.client import MentorBotClient
@@ -44,11 +44,6 @@ _STYLES: Final = {
     ButtonStyle.DANGER: discord.ButtonStyle.danger,
     ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
 }
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, ending with an ellipsis when it was cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def button_custom_id(button: Button, guild_id: int | None = None) -> str:

@@ -11,29 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Protocol
+from typing import Any
 
-from mentorbot.app import Deliver, run_timers
+from mentorbot.app import run_timers
 from mentorbot.bot import MentorBot
+from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError
 from mentorbot_discord.client import COMMUNITY_PREFIX, MentorBotClient
 
 log = logging.getLogger("mentorbot.discord")
 
 
-class Registrar(Protocol):
-    """What ``mentorbot run`` hands adapters sharing its process (`mentorbot.runners.Dispatcher`)."""
-
-    async def register(self, prefix: str, deliver: Deliver) -> None:
-        """Deliver the timers' notifications for communities starting with `prefix` through `deliver`."""
-        ...
-
-
 async def run(
     bot: MentorBot,
     settings: Settings,
     *,
-    dispatcher: Registrar | None = None,
+    dispatcher: Dispatcher | None = None,
     timers: bool = True,
     timer_interval: float = 15.0,
     client_options: dict[str, Any] | None = None,

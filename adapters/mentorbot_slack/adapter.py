@@ -11,7 +11,7 @@ Slack                                   core
 modal submitted                         `MentorBot.signup` / `MentorBot.request`; a refusal becomes a
                                         field error (``ack(response_action="errors")``)
 button clicked (``mentorbot:…``)        `commands.execute_button` (offer accept / decline, forget)
-``app_home_opened``                     `MentorBot.status_reply` published as the App Home tab
+``app_home_opened``                     `MentorBot.home_view` published as the App Home tab
 timers                                  `MentorBot.run_due_jobs` → `SlackAdapter.deliver`
 ======================================  ==============================================================
 
@@ -19,6 +19,10 @@ Commands and clicks are acknowledged at once (Slack allows three seconds) and th
 modal submissions are answered once the core has validated them (that is how field errors reach Slack).
 Each interaction carries a stable id (``trigger_id``, or the event's ``event_id``) as `Caller.event_id`, so
 Slack's redeliveries are handled once.
+
+When the adapter itself fails after acknowledging (a bug, a dependency down), the member is not left without an
+answer: they get the core's apology (``common.apology``) ephemerally, carrying a correlation id that is logged
+with the traceback. The exception's text is never shown.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from mentorbot.commands import (
 )
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
+from mentorbot.inputs import parse_id
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot_slack.blocks import ACTION_PREFIX, message
@@ -121,6 +126,55 @@ def _event_id(kind: str, stable_id: object) -> str | None:
     return f"slack:{kind}:{stable_id}" if isinstance(stable_id, str) and stable_id else None
 
 
+def _team_id(body: Mapping[str, Any]) -> str:
+    """The workspace of an interaction payload (``team.id``, else the user's ``team_id``)."""
+    user: Mapping[str, Any] = body.get("user") or {}
+    return str((body.get("team") or {}).get("id") or user.get("team_id", ""))
+
+
+@dataclass(frozen=True)
+class Apology:
+    """Who to apologise to, and where, if the work on one interaction fails unexpectedly."""
+
+    community: str
+    route: ReplyRoute
+
+    @classmethod
+    def for_command(cls, body: Mapping[str, Any]) -> Apology:
+        """To the member who ran a slash command: through its response_url, else ephemerally in its channel."""
+        route = ReplyRoute(
+            str(body.get("user_id", "")), response_url=body.get("response_url"), channel_id=body.get("channel_id")
+        )
+        return cls(community_of(str(body.get("team_id", ""))), route)
+
+    @classmethod
+    def for_button(cls, body: Mapping[str, Any]) -> Apology:
+        """To the member who clicked: where the click's own reply would go (`button_route`)."""
+        return cls(community_of(_team_id(body)), button_route(body))
+
+    @classmethod
+    def for_view(cls, body: Mapping[str, Any], view: Mapping[str, Any]) -> Apology:
+        """To the member who submitted a modal: where it was opened from (its ``private_metadata``)."""
+        user: Mapping[str, Any] = body.get("user") or {}
+        meta = ModalContext.load(view.get("private_metadata"))
+        route = ReplyRoute(str(user.get("id", "")), response_url=meta.response_url, channel_id=meta.channel_id)
+        return cls(community_of(_team_id(body)), route)
+
+
+def button_route(body: Mapping[str, Any]) -> ReplyRoute:
+    """Where the reply to a click goes: its message's response_url and channel, else (App Home) a modal."""
+    user: Mapping[str, Any] = body.get("user") or {}
+    container: Mapping[str, Any] = body.get("container") or {}
+    on_message = container.get("type") == "message"
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    return ReplyRoute(
+        str(user.get("id", "")),
+        response_url=body.get("response_url") if on_message else None,
+        channel_id=channel if on_message else None,
+        trigger_id=None if on_message else body.get("trigger_id"),
+    )
+
+
 class SlackAdapter:
     """MentorBot on Slack: a Bolt `AsyncApp` (`app`) for Socket Mode or HTTP, and the delivery of messages."""
 
@@ -151,18 +205,38 @@ class SlackAdapter:
     # ---------------------------------------------------------------- lifecycle
 
     @asynccontextmanager
-    async def _working(self) -> AsyncIterator[None]:
-        """Count one piece of work in flight (so shutdown and tests can wait for it); log its failures."""
+    async def _working(self, apology: Apology | None = None) -> AsyncIterator[None]:
+        """Count one piece of work in flight (so shutdown and tests can wait for it). An unexpected failure is
+        logged with a correlation id and its traceback; with an `apology`, the member is told (see `apologise`)."""
         self._in_flight += 1
         self._idle.clear()
         try:
             yield
         except Exception:
-            log.exception("slack handler failed [%s]", uuid.uuid4().hex[:10])
+            correlation_id = uuid.uuid4().hex[:10]
+            who = apology.route.user_id if apology else "-"
+            log.exception("unexpected error [%s] in a Slack interaction of %s", correlation_id, who)
+            if apology is not None:
+                await self.apologise(apology, correlation_id)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    async def apologise(self, apology: Apology, correlation_id: str) -> None:
+        """Show the core's apology (``common.apology`` with `correlation_id`) to the member, only to them, in
+        their language when it can still be read. Never raises: a failure here is logged with the same id."""
+        try:
+            try:
+                who = Caller(apology.community, apology.route.user_id, apology.route.user_id)
+                lang = await caller_language(self.bot, who)
+            except Exception:
+                log.warning("could not read the language of %s [%s]", apology.route.user_id, correlation_id)
+                lang = self.settings.default_language
+            t = translator(lang)
+            await self.delivery.reply(apology.route, Reply(t("common.apology", correlation_id=correlation_id)), t=t)
+        except Exception:
+            log.exception("could not apologise to %s [%s]", apology.route.user_id, correlation_id)
 
     async def idle(self) -> None:
         """Wait until no interaction is being worked on (the work Slack's acks leave running)."""
@@ -223,13 +297,14 @@ class SlackAdapter:
     async def caller(
         self, team_id: str, user_id: str, name: str | None, *, channel: str | None, event_id: str | None
     ) -> Caller:
-        """The core's `Caller` for a Slack member (admin: the settings' ids, workspace admins and owners)."""
+        """The core's `Caller` for a Slack member. `is_admin` is Slack's own fact (workspace admin or owner,
+        from users.info); the core adds the settings' admin ids itself."""
         facts = await self.user_facts(user_id)
         return Caller(
             community=community_of(team_id),
             user_id=user_id,
             display_name=name or user_id,
-            is_admin=facts.is_admin or user_id in self.settings.admin_ids,
+            is_admin=facts.is_admin,
             event_id=event_id,
             channel=None if is_dm(channel) else channel,
             timezone=facts.timezone,
@@ -276,7 +351,7 @@ class SlackAdapter:
     # ---------------------------------------------------------------- slash commands
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        async with self._working():
+        async with self._working(Apology.for_command(body)):
             await ack()
             await self.command(body)
 
@@ -309,8 +384,12 @@ class SlackAdapter:
         method = parsed.command.method
         if outcome.error is None and method in ("accept", "decline"):
             # The offer's direct message (if this process sent it) loses its buttons, as after a click.
-            offer = parsed.args.get("offer", "").strip().lstrip("#")
-            await self.delivery.update_keyed(user_id, f"offer:{offer}", outcome.reply)
+            try:
+                offer_id = parse_id(parsed.args.get("offer"), "offer")
+            except UserError:
+                pass  # the core read the id its own way; without one of ours, there is no message to update
+            else:
+                await self.delivery.update_keyed(user_id, f"offer:{offer_id}", outcome.reply)
         await self.finish(caller, route, outcome, method=method)
 
     async def _wants_modal(self, caller: Caller, parsed: ParsedCommand) -> bool:
@@ -325,16 +404,14 @@ class SlackAdapter:
             return True
         if parsed.args.get("skills", "").strip():
             return False
-        member = await self.bot.store.find_member(caller.community, caller.user_id)
-        return member is None or await self.bot.store.get_mentor_profile(member.id) is None
+        return await self.bot.mentor_profile(caller.community, caller.user_id) is None
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
-        member = await self.bot.store.find_member(caller.community, caller.user_id)
-        t = translator(self.bot.lang_of(member))
+        t = translator(await caller_language(self.bot, caller))
         meta = ModalContext(caller.channel or body.get("channel_id"), body.get("response_url"))
         skills = self.bot.library.taxonomy.skills
         if parsed.command.method == "signup":
-            profile = await self.bot.store.get_mentor_profile(member.id) if member else None
+            profile = await self.bot.mentor_profile(caller.community, caller.user_id)
             view = signup_modal(skills, t, meta, profile=profile, typed=parsed.args)
         else:
             view = request_modal(skills, t, meta, typed=parsed.args)
@@ -351,18 +428,18 @@ class SlackAdapter:
     # ---------------------------------------------------------------- modals
 
     async def _on_signup_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        async with self._working():
+        async with self._working(Apology.for_view(body, view)):
             await self._submitted(ack, body, view, "signup")
 
     async def _on_request_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        async with self._working():
+        async with self._working(Apology.for_view(body, view)):
             await self._submitted(ack, body, view, "request")
 
     async def _submitted(self, ack: AsyncAck, body: Mapping[str, Any], view: Mapping[str, Any], method: str) -> None:
         """A modal submitted: run the use-case first, so that a refusal can be shown on its field."""
         user: Mapping[str, Any] = body.get("user") or {}
         user_id = str(user.get("id", ""))
-        team_id = str((body.get("team") or {}).get("id") or user.get("team_id", ""))
+        team_id = _team_id(body)
         meta = ModalContext.load(view.get("private_metadata"))
         values = read_submission(view)
         try:
@@ -380,7 +457,7 @@ class SlackAdapter:
             else:
                 outcome = await self.bot.request(caller, skills=values.skills, note=values.note)
         except Exception:
-            await ack()  # never leave the member with a spinning modal
+            await ack()  # never leave the member with a spinning modal (the apology follows: see `_working`)
             raise
         if outcome.error is not None:
             block = error_block(outcome.error, input_blocks(view))
@@ -393,7 +470,7 @@ class SlackAdapter:
     # ---------------------------------------------------------------- buttons
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        async with self._working():
+        async with self._working(Apology.for_button(body)):
             await ack()
             await self.button(body)
 
@@ -406,18 +483,12 @@ class SlackAdapter:
         action, ref = ids
         user: Mapping[str, Any] = body.get("user") or {}
         user_id = str(user.get("id", ""))
-        team_id = str((body.get("team") or {}).get("id") or user.get("team_id", ""))
         container: Mapping[str, Any] = body.get("container") or {}
         on_message = container.get("type") == "message"
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        route = ReplyRoute(
-            user_id,
-            response_url=body.get("response_url") if on_message else None,
-            channel_id=channel if on_message else None,
-            trigger_id=None if on_message else body.get("trigger_id"),
-        )
+        route = button_route(body)
         caller = await self.caller(
-            team_id,
+            _team_id(body),
             user_id,
             user.get("name") or user.get("username"),
             channel=channel,
@@ -449,14 +520,15 @@ class SlackAdapter:
     # ---------------------------------------------------------------- App Home
 
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The Home tab opened: publish the member's status (`MentorBot.home_view`, which also recognises
+        Slack's redeliveries of the event), or the welcome for someone who has not used the bot yet."""
         async with self._working():
             if event.get("tab") != "home" or not event.get("user"):
                 return
-            event_id = body.get("event_id")
-            if event_id and not await self.bot.store.claim_event(f"slack:event:{event_id}", self.bot.clock.now()):
-                return  # a redelivery of an event already handled
             team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
-            await self.delivery.publish_home(community_of(team_id), str(event["user"]))
+            await self.delivery.publish_home(
+                community_of(team_id), str(event["user"]), event_id=_event_id("event", body.get("event_id"))
+            )
 
 
 def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Application:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-from mentorbot.replies import Button, ButtonStyle, Field, Reply
+from mentorbot.replies import Button, ButtonStyle, Field, Reply, clip
 
 Block = dict[str, Any]
 
@@ -44,19 +44,14 @@ def escape(text: str) -> str:
     )
 
 
-def truncate(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when something was cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     """A ``plain_text`` text object."""
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     """An ``mrkdwn`` text object of core text (escaped, then cut to `limit`)."""
-    return {"type": "mrkdwn", "text": truncate(escape(text), limit)}
+    return {"type": "mrkdwn", "text": clip(escape(text), limit)}
 
 
 def section(text: str) -> Block:
@@ -84,10 +79,7 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
             blocks.append(
                 {
                     "type": "section",
-                    "fields": [
-                        {"type": "mrkdwn", "text": truncate(_field_text(f), FIELD_TEXT_MAX)}
-                        for f in chunk
-                    ],
+                    "fields": [{"type": "mrkdwn", "text": clip(_field_text(f), FIELD_TEXT_MAX)} for f in chunk],
                 }
             )
         inline.clear()
@@ -98,7 +90,7 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
             continue
         flush()
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(_field_text(field), SECTION_TEXT_MAX)}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip(_field_text(field), SECTION_TEXT_MAX)}}
         )
     flush()
     return blocks
@@ -146,7 +138,7 @@ def reply_blocks(reply: Reply, *, buttons: bool = True, max_blocks: int = MESSAG
 
 def fallback_text(reply: Reply) -> str:
     """The plain text Slack shows in notifications (and where blocks cannot be shown)."""
-    return truncate(escape(reply.plain_text or reply.title or ""), FALLBACK_TEXT_MAX) or "…"
+    return clip(escape(reply.plain_text or reply.title or ""), FALLBACK_TEXT_MAX) or "…"
 
 
 def message(reply: Reply, *, buttons: bool = True, note: str | None = None) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from mentorbot.bot import MentorBot
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member
 from mentorbot.replies import Notification, Reply
@@ -132,7 +133,7 @@ class Delivery:
 
     async def _fall_back(self, note: Notification) -> None:
         """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core."""
-        member = await self.bot.store.get_member(note.member_id)
+        member = await self.bot.store.get_member(note.member_id)  # routing: the member's last channel
         channel = member.last_channel if member else None
         if channel:
             body = message(note.reply, note=self._t(member)("slack.dm.fallback"))
@@ -219,15 +220,28 @@ class Delivery:
 
     # ---------------------------------------------------------------- App Home
 
-    async def publish_home(self, community: str, user_id: str, member: Member | None = None) -> None:
-        """Publish `user_id`'s App Home: their status, or a welcome before they have used the bot."""
+    async def publish_home(
+        self, community: str, user_id: str, *, lang: str | None = None, event_id: str | None = None
+    ) -> None:
+        """Publish `user_id`'s App Home: their status (`MentorBot.home_view`), or a welcome before they have
+        used the bot. `lang` is the member's language when the caller knows it already.
+
+        With an `event_id` (``app_home_opened``), the core claims the event: a redelivery publishes nothing for a
+        member. `home_view` answers None both for a redelivery and for a newcomer, so None is followed by a
+        second `home_view` without the event id: a member then means a redelivery (nothing to do), nobody
+        means a newcomer, who gets the welcome. A newcomer's redelivered event publishes that same welcome
+        again, which is harmless (views.publish of an identical view changes nothing).
+        """
         lock = self._home_locks.setdefault(user_id, asyncio.Lock())
         async with lock:  # the last of concurrent refreshes reads the newest state
             try:
-                found = member or await self.bot.store.find_member(community, user_id)
-                t = self._t(found)
-                reply = await self.bot.status_reply(found) if found else welcome_reply(t)
-                await self.client.views_publish(user_id=user_id, view=home_view(reply, t))
+                reply = await self.bot.home_view(community, user_id, event_id=event_id)
+                maybe_redelivered = reply is None and event_id is not None
+                if maybe_redelivered and await self.bot.home_view(community, user_id) is not None:
+                    return  # a redelivery of an event already handled, for a member
+                t = translator(lang or await caller_language(self.bot, Caller(community, user_id, user_id)))
+                view = home_view(reply or welcome_reply(t), t)
+                await self.client.views_publish(user_id=user_id, view=view)
             except SEND_ERRORS as exc:
                 log.warning("could not publish the App Home of %s: %s", user_id, failure_reason(exc))
         if len(self._home_locks) > REMEMBERED_MESSAGES:
@@ -246,6 +260,6 @@ class Delivery:
             if note.member_id in seen:
                 continue
             seen.add(note.member_id)
-            member = await self.bot.store.get_member(note.member_id)
+            member = await self.bot.store.get_member(note.member_id)  # routing: which workspace, which user
             if member is not None:
-                await self.publish_home(member.community, member.platform_user_id, member)
+                await self.publish_home(member.community, member.platform_user_id, lang=self.bot.lang_of(member))

@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-from mentorbot.app import Deliver
 from mentorbot.bot import MentorBot
+from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError, SlackSettings
 from mentorbot_slack.adapter import SlackAdapter
 
 log = logging.getLogger("mentorbot.slack")
 
 COMMUNITY_PREFIX = "slack:"
-
-
-class Registrar(Protocol):
-    """What `mentorbot run` hands adapters sharing a process (`mentorbot.runners.Dispatcher`)."""
-
-    async def register(self, prefix: str, deliver: Deliver) -> None:
-        """Deliver the timers' notifications for communities starting with `prefix` through `deliver`."""
-        ...
 
 
 def check_settings(slack: SlackSettings) -> None:
@@ -49,9 +40,7 @@ def check_settings(slack: SlackSettings) -> None:
         )
 
 
-async def run(
-    bot: MentorBot, settings: Settings, dispatcher: Registrar | None = None, *, timers: bool = True
-) -> None:
+async def run(bot: MentorBot, settings: Settings, dispatcher: Dispatcher | None = None, *, timers: bool = True) -> None:
     """Serve Slack in the configured mode and run the timer loop until cancelled; then shut down cleanly.
 
     With a `dispatcher` (several adapters in one process), the process's one timer loop delivers Slack

@@ -126,8 +126,9 @@ class MentorBot:
 
     # ------------------------------------------------------------ plumbing
 
-    def _admin_ids(self) -> set[str]:
-        return set(self.settings.admin_ids)
+    def is_admin(self, caller: Caller) -> bool:
+        """Whether `caller` may use admin commands: the platform says so, or the settings list their id."""
+        return caller.is_admin or caller.user_id in self.settings.admin_ids
 
     def lang_of(self, member: Member | None) -> str:
         """The language to address `member` in: their choice, else the community default."""
@@ -160,7 +161,7 @@ class MentorBot:
             if caller.timezone and caller.timezone != member.timezone:
                 await self.store.set_member_timezone(member.id, caller.timezone)
                 member = replace(member, timezone=caller.timezone)
-            is_admin = caller.is_admin or caller.user_id in self._admin_ids()
+            is_admin = self.is_admin(caller)
             if admin_only and not is_admin:
                 raise UserError("common.not_admin")
             wait = self.rate_limiter.check(f"{caller.community}:{caller.user_id}")

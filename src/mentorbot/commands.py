@@ -601,7 +601,7 @@ async def execute(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> Outc
     """Run a parsed command: call its use-case with the typed values, or answer with the help."""
     command = parsed.command
     if command.handler is None:
-        return Outcome(help_reply(await caller_language(bot, caller), admin=command.admin or caller.is_admin))
+        return Outcome(help_reply(await caller_language(bot, caller), admin=command.admin or bot.is_admin(caller)))
     return await command.handler(bot, caller, parsed.args)
 
 

@@ -5,7 +5,6 @@ interaction (`Shown`) and their DMs, as text."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,29 +92,42 @@ class Members:
     def __init__(self, fake: FakeDiscord, client: MentorBotClient) -> None:
         self.fake = fake
         self.handled: dict[int, Outcome] = {}
+        self.refused: set[int] = set()
         self.attach(client)
 
     def attach(self, client: MentorBotClient) -> None:
-        """Follow a (new) client: its handled interactions."""
+        """Follow a (new) client: its handled and refused interactions."""
         self.client = client
 
         async def on_mentorbot_interaction(interaction: Any, outcome: Outcome) -> None:
             self.handled[interaction.id] = outcome
             self.fake.signal.notify()
 
-        client.on_mentorbot_interaction = on_mentorbot_interaction  # discord.py dispatches to on_<event>
+        async def on_mentorbot_refused(interaction: Any) -> None:
+            self.refused.add(interaction.id)
+            self.fake.signal.notify()
+
+        # discord.py dispatches to on_<event>
+        client.on_mentorbot_interaction = on_mentorbot_interaction
+        client.on_mentorbot_refused = on_mentorbot_refused
 
     async def _handled(self, record: InteractionRecord, timeout: float = 5.0) -> Outcome:
         return await self.fake.signal.wait_for(
             lambda: self.handled.get(record.id), timeout, f"the bot to handle interaction {record.id}"
         )
 
-    async def _shown(self, record: InteractionRecord, *, handled: bool = True) -> Shown:
+    async def _refused(self, record: InteractionRecord, timeout: float = 5.0) -> None:
+        await self.fake.signal.wait_for(
+            lambda: True if record.id in self.refused else None, timeout, f"the bot to refuse interaction {record.id}"
+        )
+
+    async def shown(self, record: InteractionRecord, *, handled: bool = True) -> Shown:
+        """What the member saw of an interaction, once the bot has handled it (or, `handled` false, refused
+        it outside a guild)."""
         if handled:
             await self._handled(record)
         else:
-            await record.wait_callback()
-            await asyncio.sleep(0.05)
+            await self._refused(record)
         cb = record.callback
         assert cb is not None, [c.error_code for c in record.callbacks]
         messages: list[dict[str, JSON]] = []
@@ -131,12 +143,18 @@ class Members:
         messages.extend(followups)
         return Shown(record, messages)
 
+    async def push_slash(
+        self, path: str, options: dict[str, Any] | None = None, *, user: int = MENTEE_USER_ID, dm: bool = False
+    ) -> InteractionRecord:
+        """Start a slash command as `user`, without waiting for the bot (see `shown`)."""
+        return await self.fake.push_interaction(self.fake.build.slash(path, options, user_id=user, dm=dm))
+
     async def slash(
         self, path: str, options: dict[str, Any] | None = None, *, user: int = MENTEE_USER_ID, dm: bool = False
     ) -> Shown:
         """Run a slash command as `user`; what they saw."""
-        record = await self.fake.push_interaction(self.fake.build.slash(path, options, user_id=user, dm=dm))
-        return await self._shown(record, handled=not dm)
+        record = await self.push_slash(path, options, user=user, dm=dm)
+        return await self.shown(record, handled=not dm)
 
     async def click(
         self, message: dict[str, JSON], custom_id: str, *, user: int, dm: bool = False, handled: bool = True
@@ -145,7 +163,7 @@ class Members:
         record = await self.fake.push_interaction(
             self.fake.build.button(custom_id, message=message, user_id=user, dm=dm)
         )
-        return await self._shown(record, handled=handled)
+        return await self.shown(record, handled=handled)
 
     async def complete(
         self, path: str, focused: str, value: str, *, user: int = MENTEE_USER_ID, dm: bool = False

@@ -277,18 +277,59 @@ async def test_closed_dms_fall_back_to_an_ephemeral_notice_at_the_next_command(
 # ----------------------------------------------------------------------------------------------- timers
 
 
-async def test_an_unanswered_offer_expires_by_timer_and_both_are_told_by_dm(
+async def test_an_unanswered_offer_expires_by_timer_its_dm_loses_its_buttons_and_the_mentee_is_told(
     world: FakeDiscord, members: Members, clock: ManualClock
 ) -> None:
     await sign_up_mentor(members)
     offer = await request_crisis_comms(members)
+    stale = copy.deepcopy(offer)  # as a Discord client that has not seen the edit yet shows it
 
     clock.advance(timedelta(hours=48, minutes=1))
     await members.client.run_due_jobs()
 
-    _, expired = await members.dms(MENTOR_USER_ID, count=2)
+    [expired] = world.dms[MENTOR_USER_ID]  # the same DM, edited in place: no new one
+    assert expired["id"] == offer["id"] and expired.get("edited_timestamp")
     assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert expired["embeds"] == [] and buttons(expired) == []
     [waiting] = await members.dms(MENTEE_USER_ID)
     assert message_text(waiting).startswith("Request #1 is waiting again.\n")
-    late = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
+    late = await members.click(stale, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
     assert late.texts == ["Offer #1 has expired."]
+
+
+async def test_a_process_that_did_not_send_the_offer_tells_of_its_expiry_in_a_new_dm(
+    world: FakeDiscord,
+    bot: MentorBot,
+    settings: Settings,
+    members: Members,
+    client: MentorBotClient,
+    clock: ManualClock,
+) -> None:
+    await sign_up_mentor(members)
+    offer = await request_crisis_comms(members)
+    await client.close()
+
+    async with world.run_client(new_client(bot, settings)) as restarted:  # it knows no message id
+        clock.advance(timedelta(hours=48, minutes=1))
+        await restarted.run_due_jobs()
+
+    first, expired = world.dms[MENTOR_USER_ID]
+    assert first["id"] == offer["id"] and [b["custom_id"] for b in buttons(first)] == [ACCEPT_1, DECLINE_1]
+    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert world.calls("PATCH", r"/channels/\d+/messages/\d+") == []
+
+
+async def test_a_deleted_offer_dm_is_followed_by_a_new_dm(
+    world: FakeDiscord, members: Members, clock: ManualClock
+) -> None:
+    await sign_up_mentor(members)
+    offer = await request_crisis_comms(members)
+    del world.messages[int(offer["id"])]  # the member deleted the conversation: the edit gets 404
+
+    clock.advance(timedelta(hours=48, minutes=1))
+    await members.client.run_due_jobs()
+
+    _, expired = world.dms[MENTOR_USER_ID]
+    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    [edit] = world.calls("PATCH", r"/channels/\d+/messages/\d+")
+    assert edit.status == 404

@@ -46,7 +46,8 @@ async def test_run_serves_commands_and_timers_until_cancelled(
     await world.wait_for_dm(MENTOR_USER_ID)
 
     clock.advance(timedelta(hours=49))  # the timer loop expires the offer and tells both by DM
-    _, expired = await world.wait_for_dm(MENTOR_USER_ID, count=2)
+    await world.wait_for_call("PATCH", r"/channels/\d+/messages/\d+")  # the offer's DM, edited
+    [expired] = world.dms[MENTOR_USER_ID]
     assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
     [waiting] = await world.wait_for_dm(MENTEE_USER_ID)
     assert message_text(waiting).startswith("Request #1 is waiting again.")
@@ -72,7 +73,8 @@ async def test_run_shares_the_process_through_the_dispatcher_of_mentorbot_run(
     await world.wait_for_dm(MENTOR_USER_ID)
 
     clock.advance(timedelta(hours=49))  # mentorbot run's timer loop; the dispatcher hands the DMs to Discord
-    _, expired = await world.wait_for_dm(MENTOR_USER_ID, count=2)
+    await world.wait_for_call("PATCH", r"/channels/\d+/messages/\d+")  # the offer's DM, edited
+    [expired] = world.dms[MENTOR_USER_ID]
     assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
 
     task.cancel()

@@ -7,7 +7,7 @@ import io
 import json
 
 from mentorbot.models import MentorStatus, RequestStatus
-from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
+from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID, TEAM_ID
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -99,6 +99,14 @@ async def test_signup_request_cancel_and_status_typed(workspace: Workspace) -> N
     # Bob's offer for the cancelled request turns into "withdrawn" in place.
     withdrawn = unescape(ws.dms(BOB)[0]["text"])
     assert withdrawn == EN("offer.withdrawn", id=1)
+
+
+async def test_the_caller_carries_only_slacks_own_admin_fact(workspace: Workspace) -> None:
+    ws = workspace
+    carol = await ws.adapter.caller(TEAM_ID, CAROL, "carol", channel=None, event_id=None)
+    eve = await ws.adapter.caller(TEAM_ID, EVE, "eve", channel=None, event_id=None)
+    assert carol.is_admin, "a workspace admin, as users.info says"
+    assert not eve.is_admin, "MENTORBOT_ADMIN_IDS are the core's to add (see test_admin_commands)"
 
 
 async def test_accept_and_decline_typed_update_the_offer_message(workspace: Workspace) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.fakes.slack_signing import app_home_opened
-from tests.slack.conftest import ALICE, BOB, EN, SW, Workspace
+from tests.slack.conftest import ALICE, BOB, COMMUNITY, EN, SW, Workspace
 
 
 async def test_a_newcomer_sees_a_welcome_and_is_not_enrolled(workspace: Workspace) -> None:
@@ -44,15 +44,33 @@ async def test_the_home_shows_profile_requests_offers_and_mentorships(workspace:
 
 async def test_a_redelivered_event_is_handled_once_and_the_messages_tab_is_ignored(workspace: Workspace) -> None:
     ws = workspace
-    event = app_home_opened(user_id=ALICE, event_id="Ev0HOME00001")
+    await ws.mentor(BOB, "signup skills:seo")
+    publishes = len(ws.calls("views.publish"))
+    event = app_home_opened(user_id=BOB, event_id="Ev0HOME00001")
     assert (await ws.send(event)).status == 200
-    await ws.fake.wait_for_call("views.publish")
+    await ws.fake.wait_for_call("views.publish", count=publishes + 1)
     for retry in (1, 2):
         response = await ws.send(event, retry_num=retry, retry_reason="http_timeout")
         assert response.status == 200
-    await ws.slack.app_home_opened(user_id=ALICE, tab="messages")
+    await ws.slack.app_home_opened(user_id=BOB, tab="messages")
     await ws.settle()
-    assert len(ws.calls("views.publish")) == 1
+    assert len(ws.calls("views.publish")) == publishes + 1
+
+
+async def test_a_newcomers_redelivered_event_publishes_the_same_welcome_again(workspace: Workspace) -> None:
+    # The core answers "nothing to show" both for a redelivery and for a newcomer: for a newcomer the adapter
+    # publishes the welcome either way, which is harmless (the same view again) and enrols nobody.
+    ws = workspace
+    event = app_home_opened(user_id=ALICE, event_id="Ev0HOME00002")
+    assert (await ws.send(event)).status == 200
+    await ws.fake.wait_for_call("views.publish")
+    assert (await ws.send(event, retry_num=1, retry_reason="http_timeout")).status == 200
+    await ws.fake.wait_for_call("views.publish", count=2)
+    await ws.settle()
+    first_view, second_view = (call.params["view"] for call in ws.calls("views.publish"))
+    assert first_view == second_view
+    assert EN("slack.home.welcome_title") in ws.home_text(ALICE)
+    assert await ws.bot.store.find_member(COMMUNITY, ALICE) is None
 
 
 async def test_the_home_follows_the_members_language_and_timers(workspace: Workspace) -> None:
