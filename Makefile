@@ -21,7 +21,7 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src adapters tests
+	$(BIN)/ruff check src adapters tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

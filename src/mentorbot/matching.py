@@ -13,15 +13,16 @@ Ties go to the mentor who was offered something least recently (fair rotation), 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from mentorbot.i18n import Translator
 from mentorbot.models import Level
-from mentorbot.storage.store import Candidate
-from mentorbot.timezones import hours_apart
+from mentorbot.storage.store import Candidate, ScoreParams, Store
+from mentorbot.timezones import hours_apart, to_tzinfo
 
 LEVEL_WEIGHT: dict[Level, float] = {Level.LEARNING: 0.5, Level.PRACTITIONER: 1.0, Level.EXPERT: 1.5}
 LANGUAGE_BONUS = 0.3
@@ -140,6 +141,81 @@ def rank_candidates(
         )
     )
     return ranked
+
+
+@lru_cache(maxsize=512)
+def _utc_offset_zone(name: str) -> tzinfo:
+    # zoneinfo keeps only 8 zones strongly cached: ranking touches a dozen per request, so keep them here.
+    return to_tzinfo(name)
+
+
+def timezone_bonus(mentor_timezone: str, mentee_timezone: str | None, at: datetime) -> float:
+    """The time zone term of the score: `score_candidate`'s, with the same arithmetic as `hours_apart`."""
+    if not mentee_timezone:
+        return TIMEZONE_BONUS / 2
+    offset_a = at.astimezone(_utc_offset_zone(mentor_timezone)).utcoffset() or timedelta(0)
+    offset_b = at.astimezone(_utc_offset_zone(mentee_timezone)).utcoffset() or timedelta(0)
+    diff = abs((offset_a - offset_b).total_seconds()) / 3600
+    apart = min(diff, 24 - diff)
+    return TIMEZONE_BONUS * (1 - apart / 12)
+
+
+def score_params(mentor_timezones: Iterable[str], mentee_timezone: str | None, at: datetime) -> ScoreParams:
+    """The score's numbers for ranking inside the database (`Store.find_top_candidates`): the time zone term
+    is computed here once per distinct mentor zone; a zone missing from the list gets the largest possible
+    bonus (so it cannot be ranked too low) and is reported back."""
+    return ScoreParams(
+        level_weights={level.value: weight for level, weight in LEVEL_WEIGHT.items()},
+        language_bonus=LANGUAGE_BONUS,
+        capacity_bonus=CAPACITY_BONUS,
+        repeat_penalty=REPEAT_PENALTY,
+        tz_bonus={name: timezone_bonus(name, mentee_timezone, at) for name in mentor_timezones}
+        if mentee_timezone
+        else {},
+        tz_default=TIMEZONE_BONUS if mentee_timezone else TIMEZONE_BONUS / 2,
+    )
+
+
+async def top_ranked(
+    store: Store,
+    community: str,
+    request_skills: Sequence[str],
+    *,
+    exclude_member: int,
+    request_id: int | None,
+    repeat_since: datetime,
+    mentee_language: str,
+    mentee_timezone: str | None,
+    at: datetime,
+    limit: int = 5,
+) -> list[RankedMentor]:
+    """The `limit` best eligible mentors, best first: the same list as
+    ``rank_candidates(await store.find_candidates(...), ...)[:limit]``, but ranked inside the database, so
+    only the winners are read into Python (see `Store.find_top_candidates`)."""
+    for refresh in (False, True):
+        zones = await store.mentor_timezones(refresh=refresh)
+        found, unknown_zone = await store.find_top_candidates(
+            community,
+            request_skills,
+            exclude_member=exclude_member,
+            request_id=request_id,
+            repeat_since=repeat_since,
+            mentee_language=mentee_language,
+            params=score_params(zones, mentee_timezone, at),
+            limit=limit,
+        )
+        if not unknown_zone or not mentee_timezone:
+            return rank_candidates(
+                found, request_skills, mentee_language=mentee_language, mentee_timezone=mentee_timezone, at=at
+            )
+    # A mentor's zone appeared between the refresh and the query (another process): rank the slow, sure way.
+    everyone = await store.find_candidates(
+        community, request_skills, exclude_member=exclude_member, request_id=request_id, repeat_since=repeat_since
+    )
+    ranked = rank_candidates(
+        everyone, request_skills, mentee_language=mentee_language, mentee_timezone=mentee_timezone, at=at
+    )
+    return ranked[:limit]
 
 
 def render_explanation(explanation: Explanation, t: Translator, skill_label: Any) -> str:

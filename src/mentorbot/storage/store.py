@@ -9,7 +9,7 @@ can never double-book a mentor, accept an offer twice or lose a request.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,6 +99,62 @@ class Stats:
     skill_supply: dict[str, int]
 
 
+@dataclass(frozen=True)
+class ScoreParams:
+    """The numbers of the match score (owned by `mentorbot.matching`), for ranking inside SQL.
+
+    `level_weights` maps a level's value to its weight; `tz_bonus` maps each mentor time zone name to its
+    closeness bonus for this mentee at this instant, and `tz_default` is used for a zone not in the map.
+    """
+
+    level_weights: Mapping[str, float]
+    language_bonus: float
+    capacity_bonus: float
+    repeat_penalty: float
+    tz_bonus: Mapping[str, float]
+    tz_default: float
+
+
+@dataclass(frozen=True)
+class PoolMentor:
+    """A mentor with free places, as a matching round reads it (`Store.round_pool`)."""
+
+    member: Member
+    profile: MentorProfile
+
+
+@dataclass(frozen=True)
+class PoolRequest:
+    """A waiting request with its mentee, as a matching round reads it (`Store.round_pool`)."""
+
+    request: MentorshipRequest
+    mentee: Member
+
+
+@dataclass(frozen=True)
+class RoundPool:
+    """Everything one matching round needs, read in one snapshot with a handful of queries.
+
+    `offered` holds the (request id, mentor id) pairs already offered (never offered again); `past_pairs`
+    counts recent mentorships per (mentee id, mentor id).
+    """
+
+    requests: tuple[PoolRequest, ...]
+    mentors: tuple[PoolMentor, ...]
+    offered: frozenset[tuple[int, int]]
+    past_pairs: Mapping[tuple[int, int], int]
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """One offer for `Store.create_offers`."""
+
+    request_id: int
+    mentor_id: int
+    score: float
+    explanation: str
+
+
 def _in(values: Sequence[Any]) -> str:
     """Placeholders for an IN list; an empty list matches nothing (``IN (NULL)``) instead of a syntax error."""
     return ", ".join("?" for _ in values) or "NULL"
@@ -109,6 +165,9 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Distinct mentor time zones, cached for ranking in SQL (`find_top_candidates`). Only a hint: a zone
+        # missing from it ranks with the largest bonus and is reported, and the caller refreshes and re-ranks.
+        self._timezones: tuple[str, ...] | None = None
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -255,6 +314,7 @@ class Store:
                 [(member_id, slug, level.value) for slug, level in profile.skills.items()],
             )
             saved = await self._profile(conn, member_id)
+        self._timezones = None
         assert saved is not None
         return saved, existing is None
 
@@ -294,6 +354,7 @@ class Store:
                     "INSERT INTO mentor_skills (member_id, skill, level) VALUES (?, ?, ?)",
                     [(member_id, slug, level.value) for slug, level in profile.skills.items()],
                 )
+        self._timezones = None
         return len(entries)
 
     async def set_mentor_status(
@@ -346,11 +407,25 @@ class Store:
                 "WHERE m.community = ? ORDER BY m.id",
                 community,
             )
-            out: list[tuple[Member, MentorProfile]] = []
-            for row in members:
-                profile = await self._profile(conn, int(row["id"]))
-                if profile is not None:
-                    out.append((rows.member(row), profile))
+            # Two queries for the whole community instead of two per mentor (it was N+1: slow at 10,000 mentors).
+            profiles = await conn.fetch_all(
+                "SELECT p.* FROM mentor_profiles p JOIN members m ON m.id = p.member_id WHERE m.community = ?",
+                community,
+            )
+            skill_rows = await conn.fetch_all(
+                "SELECT s.member_id, s.skill, s.level FROM mentor_skills s JOIN members m ON m.id = s.member_id "
+                "WHERE m.community = ? ORDER BY s.member_id, s.skill",
+                community,
+            )
+        skills_of: dict[int, dict[str, Level]] = {}
+        for r in skill_rows:
+            skills_of.setdefault(int(r["member_id"]), {})[r["skill"]] = Level(r["level"])
+        profile_of = {int(r["member_id"]): r for r in profiles}
+        out: list[tuple[Member, MentorProfile]] = []
+        for row in members:
+            member_id = int(row["id"])
+            if member_id in profile_of:
+                out.append((rows.member(row), rows.mentor_profile(profile_of[member_id], skills_of.get(member_id, {}))))
         return out
 
     async def find_candidates(
@@ -421,6 +496,229 @@ class Store:
             out.append(Candidate(member, profile, shared, past.get(member_id, 0)))
         return out
 
+    async def mentor_timezones(self, *, refresh: bool = False) -> tuple[str, ...]:
+        """The distinct time zones of mentor profiles, most common first (cached; `refresh` re-reads them)."""
+        if self._timezones is None or refresh:
+            async with self.db.read() as conn:
+                found = await conn.fetch_all(
+                    "SELECT timezone, COUNT(*) AS n FROM mentor_profiles GROUP BY timezone ORDER BY n DESC, timezone"
+                )
+            self._timezones = tuple(str(r["timezone"]) for r in found)
+        return self._timezones
+
+    async def find_top_candidates(
+        self,
+        community: str,
+        skills: Sequence[str],
+        *,
+        exclude_member: int,
+        request_id: int | None,
+        repeat_since: datetime,
+        mentee_language: str,
+        params: ScoreParams,
+        limit: int,
+    ) -> tuple[list[Candidate], bool]:
+        """The `limit` best eligible mentors for a request, ranked inside the database.
+
+        Eligibility is exactly `find_candidates`'; the score is `mentorbot.matching.score_candidate`'s, computed
+        in SQL with the same floating-point operations in the same order and rounded to 6 decimals, and ties
+        are broken like `rank_candidates` (least recently offered, older profile, lower id). Only the winners
+        are read into Python, so the cost no longer grows with the number of candidates materialised.
+        Returns the candidates best first, and whether one of them has a time zone missing from
+        `params.tz_bonus` (it was ranked with `params.tz_default`; the caller then refreshes and asks again).
+        """
+        if not skills or limit <= 0:
+            return [], False
+        # First without the community condition: it costs a members lookup per candidate row, and a database
+        # usually serves one community. The best of everyone, if all in `community`, are its best; otherwise
+        # the query runs again with the condition.
+        query = (community, skills, exclude_member, request_id, repeat_since, mentee_language, params, limit)
+        async with self.db.read() as conn:
+            found = await self._top_rows(conn, *query, by_community=False)
+            if any(r["community"] != community for r in found):
+                found = await self._top_rows(conn, *query, by_community=True)
+            if not found:
+                return [], False
+            ids = [int(r["member_id"]) for r in found]
+            skill_rows = await conn.fetch_all(
+                f"SELECT member_id, skill, level FROM mentor_skills WHERE member_id IN ({_in(ids)})", *ids
+            )
+        skills_of: dict[int, dict[str, Level]] = {}
+        for r in sorted(skill_rows, key=lambda r: (int(r["member_id"]), r["skill"])):
+            skills_of.setdefault(int(r["member_id"]), {})[r["skill"]] = Level(r["level"])
+        wanted = set(skills)
+        out: list[Candidate] = []
+        for row in found:
+            member_id = int(row["member_id"])
+            member = rows.member(
+                {
+                    "id": member_id,
+                    "community": row["community"],
+                    "platform_user_id": row["platform_user_id"],
+                    "display_name": row["display_name"],
+                    "language": row["language"],
+                    "created_at": row["member_created_at"],
+                }
+            )
+            own = skills_of.get(member_id, {})
+            shared = {slug: level for slug, level in own.items() if slug in wanted}
+            out.append(Candidate(member, rows.mentor_profile(row, own), shared, int(row["past_pairs"])))
+        return out, any(c.profile.timezone not in params.tz_bonus for c in out)
+
+    async def _top_rows(
+        self,
+        conn: Connection,
+        community: str,
+        skills: Sequence[str],
+        exclude_member: int,
+        request_id: int | None,
+        repeat_since: datetime,
+        mentee_language: str,
+        params: ScoreParams,
+        limit: int,
+        *,
+        by_community: bool,
+    ) -> list[Row]:
+        """The SQL of `find_top_candidates`: score every eligible mentor, keep the best `limit`, then read
+        the profile and member rows of those only."""
+        pg = self.db.dialect == "postgresql"
+        real = "CAST(? AS DOUBLE PRECISION)"
+        greatest = "GREATEST" if pg else "MAX"
+        contains = "STRPOS" if pg else "INSTR"
+        tz_items = list(params.tz_bonus.items())  # most common zones first: fewer comparisons
+        tz_case = " ".join(f"WHEN ? THEN {real}" for _ in tz_items)
+        tz_sql = f"CASE p.timezone {tz_case} ELSE {real} END" if tz_items else real
+        score = (
+            f"((((SUM(CASE s.level WHEN 'expert' THEN {real} WHEN 'practitioner' THEN {real} ELSE {real} END) / ?) "
+            f"+ CASE WHEN {contains}(',' || p.languages || ',', ?) > 0 THEN {real} ELSE 0.0 END) "
+            f"+ {tz_sql}) "
+            f"+ {real} * {greatest}(0, p.capacity - (p.active_count + p.pending_offers)) / p.capacity) "
+            f"- {real} * COALESCE(MAX(past.n), 0)"
+        )
+        w = params.level_weights
+        score_args: list[Any] = [
+            w["expert"],
+            w["practitioner"],
+            w["learning"],
+            max(1, len(skills)),
+            f",{mentee_language},",
+            params.language_bonus,
+            *[v for item in tz_items for v in item],
+            params.tz_default,
+            params.capacity_bonus,
+            params.repeat_penalty,
+        ]
+        where_args: list[Any] = [*skills, exclude_member]
+        extra = ""
+        if request_id is not None:
+            # NOT IN over a subquery is evaluated once (a hashed/ephemeral set), not probed per candidate.
+            extra += " AND s.member_id NOT IN (SELECT o.mentor_id FROM offers o WHERE o.request_id = ?)"
+            where_args.append(request_id)
+        if by_community:
+            extra += " AND s.member_id IN (SELECT c.id FROM members c WHERE c.id = s.member_id AND c.community = ?)"
+            where_args.append(community)
+        # Ranked by the score in millionths, rounded to the nearest integer: the order of Python's
+        # round(score, 6). (The two roundings could only differ on an exact half, and no score is one: every
+        # term is a multiple of 1/2400, of 0.2/capacity or of a level weight over at most 5 skills.)
+        # ROUND without digits is exact and cheap on both engines.
+        order = "score DESC, last_offered_at NULLS FIRST, created_at, member_id"
+        sql = (
+            "WITH past (mentor_id, n) AS (SELECT mentor_id, COUNT(*) FROM mentorships "
+            "WHERE mentee_id = ? AND started_at >= ? GROUP BY mentor_id), "
+            f"top AS (SELECT p.member_id AS member_id, ROUND(({score}) * 1000000) AS score, "
+            "p.last_offered_at AS last_offered_at, p.created_at AS created_at "
+            "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
+            "LEFT JOIN past ON past.mentor_id = s.member_id "
+            f"WHERE s.skill IN ({_in(skills)}) AND p.status = 'active' "
+            f"AND p.active_count + p.pending_offers < p.capacity AND s.member_id <> ?{extra} "
+            f"GROUP BY p.member_id ORDER BY {order} LIMIT ?) "
+            "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, "
+            "m.created_at AS member_created_at, COALESCE(past.n, 0) AS past_pairs "
+            "FROM top JOIN mentor_profiles p ON p.member_id = top.member_id JOIN members m ON m.id = top.member_id "
+            "LEFT JOIN past ON past.mentor_id = top.member_id "
+            "ORDER BY top.score DESC, top.last_offered_at NULLS FIRST, top.created_at, top.member_id"
+        )
+        return await conn.fetch_all(sql, exclude_member, repeat_since, *score_args, *where_args, limit)
+
+    async def round_pool(self, community: str, *, repeat_since: datetime) -> RoundPool:
+        """What a matching round over every waiting request of `community` needs, in one snapshot:
+        the waiting requests (oldest first) with their mentees, the active mentors with a free place,
+        the pairs already offered and the recent mentorships between them. A fixed number of queries,
+        whatever the size of the community (reading per request was thousands of queries)."""
+        async with self.db.read() as conn:
+            waiting = await self._requests(
+                conn,
+                "community = ? AND status = 'waiting'",
+                community,
+                skills_where="request_id IN (SELECT id FROM requests WHERE community = ? AND status = 'waiting')",
+                skills_args=(community,),
+            )
+            mentees = await conn.fetch_all(
+                "SELECT * FROM members WHERE id IN "
+                "(SELECT member_id FROM requests WHERE community = ? AND status = 'waiting')",
+                community,
+            )
+            free = (
+                "SELECT p.member_id FROM mentor_profiles p JOIN members m ON m.id = p.member_id WHERE m.community = ? "
+                "AND p.status = 'active' AND p.active_count + p.pending_offers < p.capacity"
+            )
+            mentor_rows = await conn.fetch_all(
+                "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, "
+                "m.timezone AS member_timezone, m.last_channel, m.created_at AS member_created_at "
+                "FROM mentor_profiles p JOIN members m ON m.id = p.member_id "
+                f"WHERE p.member_id IN ({free}) ORDER BY p.member_id",
+                community,
+            )
+            skill_rows = await conn.fetch_all(
+                f"SELECT member_id, skill, level FROM mentor_skills WHERE member_id IN ({free}) "
+                "ORDER BY member_id, skill",
+                community,
+            )
+            offered_rows = await conn.fetch_all(
+                "SELECT o.request_id, o.mentor_id FROM offers o JOIN requests r ON r.id = o.request_id "
+                "WHERE r.community = ? AND r.status = 'waiting'",
+                community,
+            )
+            past_rows = await conn.fetch_all(
+                "SELECT mentee_id, mentor_id, COUNT(*) AS n FROM mentorships WHERE started_at >= ? AND mentee_id IN "
+                "(SELECT member_id FROM requests WHERE community = ? AND status = 'waiting') "
+                "GROUP BY mentee_id, mentor_id",
+                repeat_since,
+                community,
+            )
+        skills_of: dict[int, dict[str, Level]] = {}
+        for r in skill_rows:
+            skills_of.setdefault(int(r["member_id"]), {})[r["skill"]] = Level(r["level"])
+        mentee_of = {int(r["id"]): rows.member(r) for r in mentees}
+        mentors = tuple(
+            PoolMentor(
+                rows.member(
+                    {
+                        "id": r["member_id"],
+                        "community": r["community"],
+                        "platform_user_id": r["platform_user_id"],
+                        "display_name": r["display_name"],
+                        "language": r["language"],
+                        "created_at": r["member_created_at"],
+                        "timezone": r["member_timezone"],
+                        "last_channel": r["last_channel"],
+                    }
+                ),
+                rows.mentor_profile(r, skills_of.get(int(r["member_id"]), {})),
+            )
+            for r in mentor_rows
+        )
+        return RoundPool(
+            requests=tuple(
+                PoolRequest(request, mentee_of[request.member_id])
+                for request in waiting
+                if request.member_id in mentee_of
+            ),
+            mentors=mentors,
+            offered=frozenset((int(r["request_id"]), int(r["mentor_id"])) for r in offered_rows),
+            past_pairs={(int(r["mentee_id"]), int(r["mentor_id"])): int(r["n"]) for r in past_rows},
+        )
+
     # ---------------------------------------------------------------- locking
 
     # Lock order, everywhere: the mentee's member row, then offers, mentor profiles, requests. Taking the
@@ -454,16 +752,31 @@ class Store:
         )
         return rows.request(row, tuple(r["skill"] for r in skills))
 
-    async def _requests(self, conn: Connection, where: str, *args: Any) -> list[MentorshipRequest]:
+    async def _requests(
+        self,
+        conn: Connection,
+        where: str,
+        *args: Any,
+        skills_where: str | None = None,
+        skills_args: Sequence[Any] = (),
+    ) -> list[MentorshipRequest]:
+        """Requests matching `where`, oldest first, with their skills. `skills_where` selects the same requests'
+        skills by a subquery (for thousands of requests) instead of an IN list of their ids."""
         found = await conn.fetch_all(f"SELECT * FROM requests WHERE {where} ORDER BY created_at, id", *args)
         if not found:
             return []
-        ids = [int(r["id"]) for r in found]
-        skill_rows = await conn.fetch_all(
-            f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({_in(ids)}) "
-            "ORDER BY request_id, position",
-            *ids,
-        )
+        if skills_where is not None:
+            skill_rows = await conn.fetch_all(
+                f"SELECT request_id, skill FROM request_skills WHERE {skills_where} ORDER BY request_id, position",
+                *skills_args,
+            )
+        else:
+            ids = [int(r["id"]) for r in found]
+            skill_rows = await conn.fetch_all(
+                f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({_in(ids)}) "
+                "ORDER BY request_id, position",
+                *ids,
+            )
         skills: dict[int, list[str]] = {}
         for r in skill_rows:
             skills.setdefault(int(r["request_id"]), []).append(r["skill"])
@@ -637,6 +950,113 @@ class Store:
                 return offer
         except _Rollback:
             return None
+
+    def _id_list(self, ids: Sequence[int]) -> tuple[str, Any]:
+        """A subquery yielding `ids`, bound as ONE parameter (thousands of ids exceed placeholder limits)."""
+        if self.db.dialect == "postgresql":
+            return "SELECT unnest(CAST(? AS BIGINT[]))", list(ids)
+        return "SELECT value FROM json_each(?)", json.dumps(list(ids))
+
+    async def create_offers(self, items: Sequence[NewOffer], now: datetime, expires_at: datetime) -> list[Offer]:
+        """Many offers in ONE transaction (a matching round): each is created exactly when `create_offer`
+        would create it on its own (request still waiting, mentor active with a free place, pair never
+        offered), the others are skipped and change nothing. Set-based: a fixed number of statements for
+        the whole batch instead of a transaction per offer. Returns the offers created."""
+        todo: dict[int, NewOffer] = {}
+        for item in items:
+            todo.setdefault(item.request_id, item)
+        if not todo:
+            return []
+        async with self.db.transaction() as conn:
+            ids_sql, ids_arg = self._id_list(list(todo))
+            # Lock order as everywhere: the mentees' member rows first. Every change to a request's status
+            # takes that lock, so the states read below stay true until this transaction ends.
+            await conn.execute(
+                "UPDATE members SET display_name = display_name WHERE id IN "
+                f"(SELECT member_id FROM requests WHERE id IN ({ids_sql}))",
+                ids_arg,
+            )
+            waiting = {
+                int(r["id"])
+                for r in await conn.fetch_all(
+                    f"SELECT id FROM requests WHERE id IN ({ids_sql}) AND status = 'waiting'", ids_arg
+                )
+            }
+            offered = {
+                (int(r["request_id"]), int(r["mentor_id"]))
+                for r in await conn.fetch_all(
+                    f"SELECT request_id, mentor_id FROM offers WHERE request_id IN ({ids_sql})", ids_arg
+                )
+            }
+            by_mentor: dict[int, list[NewOffer]] = {}
+            for item in todo.values():
+                if item.request_id in waiting and (item.request_id, item.mentor_id) not in offered:
+                    by_mentor.setdefault(item.mentor_id, []).append(item)
+            # Hold the places: one conditional UPDATE per distinct number of places taken from a mentor.
+            held: list[NewOffer] = []
+            by_count: dict[int, list[int]] = {}
+            for mentor_id, mentor_items in by_mentor.items():
+                by_count.setdefault(len(mentor_items), []).append(mentor_id)
+            for count, mentor_ids in sorted(by_count.items()):
+                m_sql, m_arg = self._id_list(mentor_ids)
+                granted = {
+                    int(r["member_id"])
+                    for r in await conn.fetch_all(
+                        "UPDATE mentor_profiles SET pending_offers = pending_offers + ?, last_offered_at = ? "
+                        f"WHERE member_id IN ({m_sql}) AND status = 'active' "
+                        "AND active_count + pending_offers + ? <= capacity RETURNING member_id",
+                        count,
+                        now,
+                        m_arg,
+                        count,
+                    )
+                }
+                for mentor_id in mentor_ids:
+                    if mentor_id in granted:
+                        held.extend(by_mentor[mentor_id])
+                        continue
+                    # Fewer places than planned (changed since the round read them): one at a time, in order,
+                    # as many as still fit, like consecutive `create_offer` calls.
+                    for item in by_mentor[mentor_id]:
+                        if (
+                            await conn.execute(
+                                "UPDATE mentor_profiles SET pending_offers = pending_offers + 1, last_offered_at = ? "
+                                "WHERE member_id = ? AND status = 'active' "
+                                "AND active_count + pending_offers < capacity",
+                                now,
+                                mentor_id,
+                            )
+                            != 1
+                        ):
+                            break
+                        held.append(item)
+            if not held:
+                return []
+            h_sql, h_arg = self._id_list([item.request_id for item in held])
+            await conn.execute(
+                "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
+                f"WHERE id IN ({h_sql}) AND status = 'waiting'",
+                now,
+                h_arg,
+            )
+            await conn.executemany(
+                "INSERT INTO offers (request_id, mentor_id, status, score, explanation, created_at, expires_at) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+                [(item.request_id, item.mentor_id, item.score, item.explanation, now, expires_at) for item in held],
+            )
+            created = [
+                rows.offer(r)
+                for r in await conn.fetch_all(
+                    f"SELECT * FROM offers WHERE request_id IN ({h_sql}) AND status = 'pending' ORDER BY id", h_arg
+                )
+            ]
+            await conn.executemany(
+                "INSERT INTO jobs (kind, ref_id, due_at, status, created_at) VALUES (?, ?, ?, 'pending', ?) "
+                "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
+                "claimed_by = NULL, claimed_until = NULL",
+                [(JobKind.OFFER_EXPIRY.value, offer.id, offer.expires_at, now) for offer in created],
+            )
+        return created
 
     async def get_offer(self, offer_id: int) -> Offer | None:
         """An offer by id."""

@@ -1,0 +1,154 @@
+"""An optimal matching round: every waiting request against every mentor with free places, read from the
+database, solved, and its offers written back (`mentorbot.rounds.run_round`).
+
+Floor, same run, interleaved: the same round with first-come greedy in place of the optimal solver (same
+reads, same scores, same writes), so the ratio is the price of optimality. Peak memory is traced in a
+separate, untimed repetition. The total score is checked against a reference optimum computed once:
+`solve_dense` (the old dense solver) when the matrix is small, else scipy's sparse solver on the whole graph
+with no pruning.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from datetime import timedelta
+
+import numpy as np
+
+from benchmarks.engines import BenchStore
+from benchmarks.generate import NOW
+from benchmarks.report import Row, median
+from mentorbot import rounds
+from mentorbot.bot import MentorBot
+from mentorbot.clock import ManualClock
+from mentorbot.library import Library
+from mentorbot.matching import score_candidate
+from mentorbot.settings import Settings
+from mentorbot.storage.store import NewOffer
+
+DENSE_LIMIT = 4_000_000  # rows × free places up to which the reference is the old dense solver
+
+
+async def reset(bench: BenchStore, community: str) -> None:
+    """Undo a round: its offers and expiry jobs go, requests wait again, places are free again."""
+    async with bench.store.db.transaction() as conn:
+        await conn.execute(
+            "DELETE FROM jobs WHERE kind = 'offer_expiry' AND ref_id IN (SELECT o.id FROM offers o "
+            "JOIN requests r ON r.id = o.request_id WHERE r.community = ?)",
+            community,
+        )
+        await conn.execute(
+            "DELETE FROM offers WHERE request_id IN (SELECT id FROM requests WHERE community = ?)", community
+        )
+        await conn.execute("UPDATE requests SET status = 'waiting' WHERE community = ?", community)
+        await conn.execute(
+            "UPDATE mentor_profiles SET pending_offers = 0, last_offered_at = NULL "
+            "WHERE member_id IN (SELECT id FROM members WHERE community = ?)",
+            community,
+        )
+
+
+async def greedy_round(bot: MentorBot, community: str) -> int:
+    """The floor: the same round with first-come greedy instead of the optimal solver."""
+    now = bot.clock.now()
+    pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
+    # Private helpers on purpose: the floor must share every step with the figure except the solver.
+    graph = rounds._pool_scores(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
+    match = graph.greedy()
+    items = []
+    for i in np.nonzero(match >= 0)[0]:
+        item = pool.requests[int(i)]
+        cand = rounds._candidate(pool, int(i), int(match[i]))
+        ranked = score_candidate(
+            cand,
+            item.request.skills,
+            mentee_language=bot.lang_of(item.mentee),
+            mentee_timezone=item.mentee.timezone,
+            at=now,
+        )
+        items.append(NewOffer(item.request.id, cand.member.id, ranked.score, ranked.explanation.to_json()))
+    created = await bot.store.create_offers(items, now, now + timedelta(hours=bot.settings.offer_ttl_hours))
+    return len(created)
+
+
+async def reference_total(bot: MentorBot, community: str) -> tuple[float, int, str]:
+    """(optimal total, matches, how it was computed), without the pruning of `rounds`."""
+    now = bot.clock.now()
+    pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
+    graph = rounds._pool_scores(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
+    if graph.n_rows * int(graph.capacity.sum()) <= DENSE_LIMIT:
+        mentor_ids = [m.member.id for m in pool.mentors]
+        scores: list[dict[int, float]] = [{} for _ in range(graph.n_rows)]
+        for r, c, g in zip(graph.rows, graph.cols, graph.gain, strict=True):
+            scores[int(r)][mentor_ids[int(c)]] = (int(g) - rounds._FEASIBLE_MICRO) / rounds._MICRO
+        capacity = {mentor_ids[j]: int(c) for j, c in enumerate(graph.capacity)}
+        pairs, total = rounds.solve_dense(scores, capacity)
+        return total, len(pairs), "dense solver"
+    match = graph._solve_subset(np.arange(len(graph.rows)))
+    chosen = np.nonzero(match[graph.rows] == graph.cols)[0]
+    total = float(sum((int(g) - rounds._FEASIBLE_MICRO) / rounds._MICRO for g in graph.gain[chosen]))
+    return total, len(chosen), "sparse solver on the whole graph"
+
+
+async def bench_round(bench: BenchStore, community: str, repeats: int, label: str) -> list[Row]:
+    """The round rows for one engine."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    bot = MentorBot(bench.store, Library(settings.skills_file, settings.courses_file), settings, ManualClock(NOW))
+    figure: list[float] = []
+    floor: list[float] = []
+    result = None
+    for _ in range(repeats):
+        await reset(bench, community)
+        start = time.perf_counter()
+        await greedy_round(bot, community)
+        floor.append(time.perf_counter() - start)
+        await reset(bench, community)
+        start = time.perf_counter()
+        result = await rounds.run_round(bot, community)
+        figure.append(time.perf_counter() - start)
+    assert result is not None
+    await reset(bench, community)
+    tracemalloc.start()
+    await rounds.run_round(bot, community)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    await reset(bench, community)
+    best, best_matched, how = await reference_total(bot, community)
+    plan = result.plan
+    same = len(plan.assignments) == best_matched and abs(plan.total_score - best) < 1e-6
+    return [
+        Row(
+            "Round",
+            f"Round median, {len(plan.assignments)} offers ({label})",
+            median(figure),
+            "s",
+            median(floor),
+            "greedy round",
+            "≤ 1 s",
+            median(figure) <= 1.0,
+            note=f"{repeats} rounds; reads, solve and {len(result.offers)} offers written in one transaction",
+        ),
+        Row("Round", f"Round peak memory, traced ({label})", peak / 1e6, "MB"),
+        Row(
+            "Round",
+            f"Round total = optimum ({label})",
+            plan.total_score,
+            "",
+            best,
+            how,
+            "equal",
+            same,
+            note=f"matched {len(plan.assignments)} (optimum {best_matched})",
+        ),
+        Row(
+            "Round",
+            f"Round vs first-come greedy ({label})",
+            plan.total_score,
+            "",
+            plan.greedy_score,
+            "greedy total",
+            better="higher",
+            note=f"optimal matches {len(plan.assignments)}, greedy {plan.greedy_matched}",
+        ),
+    ]

@@ -1,0 +1,84 @@
+"""The load process of the Slack benchmark: signed slash commands over HTTP, bounded in count and time.
+
+Run as ``python -m benchmarks.slack_load PLAN.json``; prints one JSON line. Only loopback URLs are used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from tests.fakes.slack_signing import compute_signature
+
+
+def _check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if not (host.startswith("127.") or host in ("localhost", "::1")):
+        raise SystemExit(f"refusing to load a non-loopback address: {host}")
+
+
+async def _post(session: aiohttp.ClientSession, url: str, body: str, secret: str) -> float:
+    ts = int(time.time())
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": compute_signature(secret, ts, body),
+    }
+    start = time.perf_counter()
+    async with session.post(url, data=body.encode(), headers=headers) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}")
+    return time.perf_counter() - start
+
+
+async def run(plan: dict[str, Any]) -> dict[str, Any]:
+    url, secret, bodies = plan["url"], plan["secret"], plan["bodies"]
+    _check_loopback(url)
+    deadline = time.perf_counter() + float(plan["max_seconds"])
+    out: dict[str, Any] = {}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+        single = []
+        for body in bodies[: plan["single"]]:
+            if time.perf_counter() > deadline:
+                break
+            single.append(await _post(session, url, body, secret))
+        out["single"] = single
+    connections = int(plan["connections"])
+    queue = list(bodies[plan["single"] :])
+    done = 0
+    errors = 0
+    latencies: list[float] = []
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+
+        async def worker() -> None:
+            nonlocal done, errors
+            while queue and time.perf_counter() < deadline:
+                body = queue.pop()
+                try:
+                    latencies.append(await _post(session, url, body, secret))
+                    done += 1
+                except (TimeoutError, aiohttp.ClientError, RuntimeError):
+                    errors += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        out["elapsed"] = time.perf_counter() - start
+    out.update(done=done, errors=errors, latencies=latencies)
+    return out
+
+
+def main() -> None:
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        plan = json.load(fh)
+    print(json.dumps(asyncio.run(run(plan))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""`mentorbot bench --size 1k` as a smoke test: it finishes and produces every row.
+
+Timings are printed (run pytest with -s to see the table), never asserted: they depend on the machine
+and its load. docs/performance.md records a full run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchmarks.report import render_table
+from benchmarks.runner import SECTIONS, run_async
+from click.testing import CliRunner
+
+from mentorbot.bench_cli import bench
+
+
+async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    rows = await run_async("1k", json_path=out)
+    print("\n" + render_table(rows))
+    assert {row.section for row in rows} == set(SECTIONS)
+    for row in rows:
+        assert row.skipped or row.value is not None, row.figure
+        assert row.verdict in ("pass", "FAIL", "info", "skipped")
+    figures = [row.figure for row in rows]
+    for expected in (
+        "Match median, top 5 (SQLite)",
+        "Accept an offer, per second (SQLite)",
+        "Round median",
+        "Round total = optimum (SQLite)",
+        "Courses median",
+        "Console ready",
+        "RSS after serving",
+        "Match median, members",
+        "Match median, mentors",
+    ):
+        assert any(f.startswith(expected) for f in figures), expected
+    correctness = [row for row in rows if row.figure.startswith("Round total = optimum") and not row.skipped]
+    assert correctness and all(row.passed for row in correctness), "the round must reach the optimum"
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["size"] == "1k" and len(data["rows"]) == len(rows)
+
+
+def test_the_command_prints_the_table() -> None:
+    result = CliRunner().invoke(bench, ["--size", "1k", "--sqlite-only", "--only", "Courses"])
+    assert result.exit_code == 0, result.output
+    assert "Courses median" in result.output and "floor (same run)" in result.output

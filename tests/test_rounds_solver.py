@@ -1,0 +1,142 @@
+"""The sparse round solver finds the same optimum as the dense one, and the bulk round pipeline (one
+snapshot, numpy scores, sparse solver, offers in one transaction) agrees with the per-request path."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from benchmarks.generate import NOW, CommunitySpec, generate, load
+
+from mentorbot.bot import MentorBot
+from mentorbot.clock import ManualClock
+from mentorbot.library import Library
+from mentorbot.matching import rank_candidates
+from mentorbot.models import MentorStatus, OfferStatus, RequestStatus
+from mentorbot.rounds import greedy, plan_round, run_round, solve, solve_dense
+from mentorbot.settings import Settings
+from mentorbot.storage.store import NewOffer, Store
+
+LEVEL_SCORES = [0.5, 0.65, 0.8, 1.0, 1.15, 1.3, 1.5, 1.616667, 1.8, -0.2]
+
+
+def _random_case(rng: random.Random) -> tuple[list[dict[int, float]], dict[int, int]]:
+    mentors = rng.randint(1, 9)
+    capacity = {100 + m: rng.randint(0, 3) for m in range(mentors)}
+    scores: list[dict[int, float]] = []
+    for _ in range(rng.randint(0, 25)):
+        row: dict[int, float] = {}
+        for mentor in capacity:
+            if rng.random() < 0.45:
+                # Few distinct values (many ties, as real scores have) or any 6-decimal score.
+                row[mentor] = rng.choice(LEVEL_SCORES) if rng.random() < 0.6 else round(rng.uniform(-0.5, 2.3), 6)
+        scores.append(row)
+    return scores, capacity
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_sparse_solver_finds_the_dense_optimum(seed: int) -> None:
+    scores, capacity = _random_case(random.Random(seed))
+    pairs, total = solve(scores, capacity)
+    dense_pairs, dense_total = solve_dense(scores, capacity)
+    assert len(pairs) == len(dense_pairs)
+    assert total == pytest.approx(dense_total, abs=1e-9)
+    assert pairs == sorted(pairs)
+    assert len({r for r, _ in pairs}) == len(pairs), "a request is given once"
+    for mentor, places in capacity.items():
+        assert sum(1 for _, m in pairs if m == mentor) <= places
+    assert all(m in scores[r] for r, m in pairs), "only eligible pairs"
+
+
+def test_solver_keeps_its_contract_on_the_known_case() -> None:
+    scores = [{1: 2.0, 2: 0.5}, {1: 1.9}]
+    assert solve(scores, {1: 1, 2: 1}) == ([(0, 2), (1, 1)], 2.4)
+    assert greedy(scores, {1: 1, 2: 1}) == ([(0, 1)], 2.0)
+    assert solve([], {1: 1}) == ([], 0.0)
+    assert solve([{1: 1.0}], {}) == ([], 0.0)
+
+
+def _bot(store: Store) -> MentorBot:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    return MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, ManualClock(NOW))
+
+
+async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None:
+    spec = CommunitySpec("round:test", 260, 60, 200, round_ready=True, seed=3)
+    await load(store, generate(spec))
+    bot = _bot(store)
+    waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
+    # The path before issue 8: candidates read and ranked per request, then the dense solver.
+    rows = []
+    capacity: dict[int, int] = {}
+    for request in waiting:
+        mentee = await store.get_member(request.member_id)
+        assert mentee is not None
+        found = await store.find_candidates(
+            spec.name,
+            request.skills,
+            exclude_member=mentee.id,
+            request_id=request.id,
+            repeat_since=NOW - timedelta(days=180),
+        )
+        ranked = rank_candidates(
+            found, request.skills, mentee_language=bot.lang_of(mentee), mentee_timezone=mentee.timezone, at=NOW
+        )
+        for r in ranked:
+            capacity[r.candidate.member.id] = r.candidate.profile.free_places
+        rows.append({r.candidate.member.id: r for r in ranked})
+    scores = [{m: r.score for m, r in row.items()} for row in rows]
+    dense_pairs, dense_total = solve_dense(scores, capacity)
+    _, greedy_total = greedy(scores, capacity)
+
+    plan = await plan_round(bot, waiting)
+    assert len(plan.assignments) == len(dense_pairs)
+    assert plan.total_score == pytest.approx(dense_total, abs=1e-9)
+    assert plan.greedy_score == pytest.approx(greedy_total, abs=1e-9)
+    by_request = {r.id: i for i, r in enumerate(waiting)}
+    for a in plan.assignments:
+        expected = rows[by_request[a.request.id]][a.ranked.candidate.member.id]
+        assert (a.ranked.score, a.ranked.explanation) == (expected.score, expected.explanation)
+
+    result = await run_round(bot, spec.name)
+    assert len(result.offers) == len(plan.assignments)
+    pending = await store.list_offers(status=OfferStatus.PENDING)
+    assert len(pending) == len(plan.assignments)
+    for _, profile in await store.list_mentors(spec.name):
+        assert profile.active_count + profile.pending_offers <= profile.capacity
+
+
+async def test_bulk_offers_skip_what_a_single_offer_would_refuse(store: Store) -> None:
+    spec = CommunitySpec("bulk:test", 30, 5, 10, round_ready=True, seed=5)
+    await load(store, generate(spec))
+    waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
+    mentors = await store.list_mentors(spec.name)
+    member, profile = mentors[0]
+    places = profile.free_places
+    items = [NewOffer(r.id, member.id, 1.0, "") for r in waiting[: places + 2]]
+    items.append(NewOffer(waiting[0].id, mentors[1][0].id, 1.0, ""))  # the same request twice: first wins
+    created = await store.create_offers(items, NOW, NOW + timedelta(hours=48))
+    assert [o.request_id for o in created] == [r.id for r in waiting[:places]]
+    again = await store.create_offers(items[:1], NOW, NOW + timedelta(hours=48))
+    assert again == [], "a request no longer waiting is not offered again"
+    after = await store.get_mentor_profile(member.id)
+    assert after is not None and after.pending_offers == places and after.last_offered_at == NOW
+    for offer in created:
+        request = await store.get_request(offer.request_id)
+        assert request is not None and request.status is RequestStatus.OFFERED
+    due = await store.claim_due_jobs(NOW + timedelta(hours=49), "w", lease=timedelta(minutes=1), limit=100)
+    assert sorted(j.ref_id for j in due) == sorted(o.id for o in created)
+
+
+async def test_a_round_with_no_free_mentor_or_no_request_plans_nothing(store: Store) -> None:
+    spec = CommunitySpec("empty:test", 40, 5, 10, round_ready=True, seed=7)
+    await load(store, generate(spec))
+    bot = _bot(store)
+    for member, _ in await store.list_mentors(spec.name):
+        await store.set_mentor_status(member.id, MentorStatus.PAUSED, NOW)
+    waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
+    plan = await plan_round(bot, waiting)
+    assert (plan.assignments, plan.total_score, plan.greedy_score, plan.greedy_matched) == ((), 0.0, 0.0, 0)
+    assert (await run_round(bot, spec.name)).offers == ()
+    assert (await run_round(bot, "nobody:here")).offers == ()
