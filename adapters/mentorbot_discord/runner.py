@@ -53,7 +53,8 @@ async def run(
         if timers and dispatcher is None:
             tasks.append(
                 asyncio.create_task(
-                    run_timers(bot, client.deliver, interval=timer_interval), name="mentorbot-discord-timers"
+                    run_timers(bot, client.deliver, interval=timer_interval, communities=(COMMUNITY_PREFIX,)),
+                    name="mentorbot-discord-timers",
                 )
             )
         # Returns only when the gateway connection ends for good (the timer loop never ends by itself).

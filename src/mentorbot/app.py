@@ -42,11 +42,17 @@ async def open_bot(
         await the_store.close()
 
 
-async def run_timers(bot: MentorBot, deliver: Deliver, *, interval: float = 15.0) -> None:
-    """Run due timers forever: every `interval` seconds, deliver what they produce. Survives errors."""
+async def run_timers(
+    bot: MentorBot, deliver: Deliver, *, interval: float = 15.0, communities: Sequence[str] | None = None
+) -> None:
+    """Run due timers forever: every `interval` seconds, deliver what they produce. Survives errors.
+
+    `communities` (prefixes such as ``"discord:"``) are the communities this process delivers for: it claims
+    only their timers, so processes serving different platforms over one database never take each other's.
+    """
     while True:
         try:
-            notes = await bot.run_due_jobs()
+            notes = await bot.run_due_jobs(communities=communities)
             if notes:
                 await deliver(notes)
         except asyncio.CancelledError:

@@ -23,7 +23,7 @@ from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.inputs import parse_capacity, parse_id, parse_languages, parse_levels, parse_rating, parse_until
 from mentorbot.library import Library
-from mentorbot.matching import Explanation, rank_candidates, render_explanation
+from mentorbot.matching import Explanation, rank_candidates, render_explanation, top_ranked
 from mentorbot.models import (
     JobKind,
     Member,
@@ -50,10 +50,10 @@ from mentorbot.replies import (
     reply_from_json,
     reply_to_json,
 )
-from mentorbot.rounds import plan_round
+from mentorbot.rounds import run_round
 from mentorbot.settings import Settings
 from mentorbot.skills import parse_tags, render_skill_list
-from mentorbot.storage.store import AcceptResult, LimitReached, Store
+from mentorbot.storage.store import AcceptResult, DuplicateRequest, LimitReached, Store
 from mentorbot.text_safety import check_text, defuse_mentions
 from mentorbot.timezones import parse_timezone
 
@@ -64,6 +64,7 @@ MAX_NOTE = 500
 MAX_BIO = 500
 MAX_COMMENT = 1000
 MAX_REASON = 300
+MATCH_SHORTLIST = 5
 EVENT_ID_RETENTION = timedelta(days=1)
 EVENT_PRUNE_EVERY = timedelta(hours=1)
 
@@ -345,9 +346,6 @@ class MentorBot:
         async def run(ctx: _Ctx) -> Reply:
             slugs = self.resolve_skills(skills, ctx.lang, limit=MAX_REQUEST_SKILLS)
             text = check_text(note, field="note", max_length=MAX_NOTE)
-            for existing in await self.store.list_member_requests(ctx.member.id, open_only=True):
-                if set(existing.skills) == set(slugs):
-                    raise UserError("request.duplicate", id=existing.id)
             try:
                 created = await self.store.create_request(
                     ctx.member.id,
@@ -356,9 +354,12 @@ class MentorBot:
                     text,
                     self.clock.now(),
                     max_open=self.settings.max_open_requests,
+                    reject_duplicate=True,
                 )
             except LimitReached:
                 raise UserError("request.limit", max=self.settings.max_open_requests) from None
+            except DuplicateRequest as exc:
+                raise UserError("request.duplicate", id=exc.request_id) from None
             outcome = await self._match(created, ctx.member, notify_waiting=False)
             ctx.notifications.extend(outcome.notifications)
             if outcome.offered_to is not None:
@@ -412,30 +413,51 @@ class MentorBot:
     async def _match(
         self, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
     ) -> MentorBot._MatchOutcome:
-        """Offer a waiting request to the best eligible mentor; else record why it waits."""
+        """Offer a waiting request to the best eligible mentor; else record why it waits.
+
+        The shortlist is ranked inside the database (`top_ranked`); only when every mentor on it was taken
+        meanwhile (another request, another process) is the whole pool ranked, skipping those already tried.
+        """
         now = self.clock.now()
-        candidates = await self.store.find_candidates(
+        repeat_since = now - timedelta(days=self.settings.repeat_pair_days)
+        language = self.lang_of(mentee)
+        expires = now + timedelta(hours=self.settings.offer_ttl_hours)
+        shortlist = await top_ranked(
+            self.store,
             request.community,
             request.skills,
             exclude_member=mentee.id,
             request_id=request.id,
-            repeat_since=now - timedelta(days=self.settings.repeat_pair_days),
-        )
-        ranked = rank_candidates(
-            candidates,
-            request.skills,
-            mentee_language=self.lang_of(mentee),
+            repeat_since=repeat_since,
+            mentee_language=language,
             mentee_timezone=mentee.timezone,
             at=now,
+            limit=MATCH_SHORTLIST,
         )
-        expires = now + timedelta(hours=self.settings.offer_ttl_hours)
-        for choice in ranked:
-            offer = await self.store.create_offer(
-                request.id, choice.candidate.member.id, choice.score, choice.explanation.to_json(), now, expires
-            )
-            if offer is not None:
-                note = self._offer_message(offer, request, mentee, choice.candidate.member)
-                return MentorBot._MatchOutcome(choice.candidate.member.id, None, (note,))
+        tried: set[int] = set()
+        for attempt in (shortlist, None):
+            if attempt is None:
+                if len(shortlist) < MATCH_SHORTLIST:
+                    break
+                everyone = await self.store.find_candidates(
+                    request.community,
+                    request.skills,
+                    exclude_member=mentee.id,
+                    request_id=request.id,
+                    repeat_since=repeat_since,
+                )
+                ranked = rank_candidates(
+                    everyone, request.skills, mentee_language=language, mentee_timezone=mentee.timezone, at=now
+                )
+                attempt = [r for r in ranked if r.candidate.member.id not in tried]
+            for choice in attempt:
+                tried.add(choice.candidate.member.id)
+                offer = await self.store.create_offer(
+                    request.id, choice.candidate.member.id, choice.score, choice.explanation.to_json(), now, expires
+                )
+                if offer is not None:
+                    note = self._offer_message(offer, request, mentee, choice.candidate.member)
+                    return MentorBot._MatchOutcome(choice.candidate.member.id, None, (note,))
         reason = await self._wait_reason(request, mentee)
         await self.store.set_wait_reason(request.id, reason, now)
         notes: tuple[Notification, ...] = ()
@@ -447,19 +469,18 @@ class MentorBot:
 
     async def _wait_reason(self, request: MentorshipRequest, mentee: Member) -> str:
         """Why no mentor could be offered the request, as a stored message reference."""
-        mentors = await self.store.list_mentors(request.community)
-        others = [(m, p) for m, p in mentors if m.id != mentee.id]
-        uncovered = [s for s in request.skills if not any(s in p.skills for _, p in others)]
-        if len(uncovered) == len(request.skills):
-            return json.dumps({"key": "wait.no_mentor", "skills": list(request.skills)})
-        relevant = [(m, p) for m, p in others if set(p.skills) & set(request.skills)]
-        active = [(m, p) for m, p in relevant if p.status is MentorStatus.ACTIVE]
-        if not active:
-            return json.dumps({"key": "wait.all_paused", "skills": list(request.skills)})
-        offered = {o.mentor_id for o in await self.store.list_offers(request_id=request.id)}
-        if all(m.id in offered for m, _ in active):
-            return json.dumps({"key": "wait.all_asked", "skills": list(request.skills)})
-        return json.dumps({"key": "wait.all_busy", "skills": list(request.skills)})
+        facts = await self.store.wait_facts(
+            request.community, request.skills, exclude_member=mentee.id, request_id=request.id
+        )
+        if facts.mentors == 0:
+            key = "wait.no_mentor"
+        elif facts.active == 0:
+            key = "wait.all_paused"
+        elif facts.not_asked == 0:
+            key = "wait.all_asked"
+        else:
+            key = "wait.all_busy"
+        return json.dumps({"key": key, "skills": list(request.skills)})
 
     def render_wait_reason(self, reason: str | None, t: Translator, lang: str) -> str:
         """A stored wait reason in the reader's language."""
@@ -530,7 +551,8 @@ class MentorBot:
         async def run(ctx: _Ctx) -> Reply:
             oid = parse_id(offer_id, "offer")
             offer = await self._own_offer(ctx, oid)
-            result = await self.store.accept_offer(oid, ctx.member.id, self.clock.now())
+            now = self.clock.now()
+            result = await self.store.accept_offer(oid, ctx.member.id, now, checkin_at=self._checkin_at(now))
             if result is None:
                 raise UserError(self._offer_refusal(await self.store.get_offer(oid)), id=oid)
             await self._after_match(ctx, result)
@@ -555,13 +577,13 @@ class MentorBot:
             raise UserError("offer.not_yours", id=offer_id)
         return offer
 
+    def _checkin_at(self, now: datetime) -> datetime:
+        return now + timedelta(days=self.settings.checkin_days)
+
     async def _after_match(self, ctx: _Ctx, result: AcceptResult) -> None:
-        """Introductions, the check-in timer and notices for closed requests and withdrawn offers."""
-        now = self.clock.now()
+        """Introductions and notices for closed requests and withdrawn offers (the store scheduled the check-in
+        in the same transaction as the match)."""
         mentorship = result.mentorship
-        await self.store.schedule_job(
-            JobKind.CHECKIN, mentorship.id, now + timedelta(days=self.settings.checkin_days), now
-        )
         mentor = await self.store.get_member(mentorship.mentor_id)
         mentee = await self.store.get_member(mentorship.mentee_id)
         if mentor is None or mentee is None:
@@ -959,7 +981,8 @@ class MentorBot:
             member, _ = await self._find_mentor(ctx, mentor)
             if member.id == request.member_id:
                 raise UserError("admin.self_match")
-            result = await self.store.manual_match(rid, member.id, self.clock.now())
+            now = self.clock.now()
+            result = await self.store.manual_match(rid, member.id, now, checkin_at=self._checkin_at(now))
             if result is None:
                 raise UserError("admin.mentor_full", name=member.display_name)
             await self._after_match(ctx, result)
@@ -1006,30 +1029,24 @@ class MentorBot:
 
         async def run(ctx: _Ctx) -> Reply:
             now = self.clock.now()
-            waiting = await self.store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
-            plan = await plan_round(self, waiting)
-            offered = 0
-            expires = now + timedelta(hours=self.settings.offer_ttl_hours)
-            for item in plan.assignments:
-                offer = await self.store.create_offer(
-                    item.request.id,
-                    item.ranked.candidate.member.id,
-                    item.ranked.score,
-                    item.ranked.explanation.to_json(),
-                    now,
-                    expires,
-                )
-                if offer is None:
-                    continue
-                offered += 1
+            result = await run_round(self, ctx.caller.community)
+            for assignment, offer in result.offers:
                 ctx.notifications.append(
-                    self._offer_message(offer, item.request, item.mentee, item.ranked.candidate.member)
+                    self._offer_message(
+                        offer, assignment.request, assignment.mentee, assignment.ranked.candidate.member
+                    )
                 )
-                t = translator(self.lang_of(item.mentee))
-                ctx.notifications.append(self._notify(item.mentee, Reply(t("request.now_offered", id=item.request.id))))
-            assigned = {a.request.id for a in plan.assignments}
-            for request in waiting:
-                if request.id not in assigned:
+                t = translator(self.lang_of(assignment.mentee))
+                ctx.notifications.append(
+                    self._notify(assignment.mentee, Reply(t("request.now_offered", id=assignment.request.id)))
+                )
+            offered = len(result.offers)
+            plan = result.plan
+            # A round only uses up free places: the requests it leaves waiting keep their reason (who exists,
+            # who is paused, who was asked has not changed); one that has none yet gets it now.
+            still_waiting = await self.store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
+            for request in still_waiting:
+                if not request.wait_reason:
                     mentee = await self.store.get_member(request.member_id)
                     if mentee:
                         await self.store.set_wait_reason(request.id, await self._wait_reason(request, mentee), now)
@@ -1037,7 +1054,7 @@ class MentorBot:
                 ctx.t(
                     "round.done",
                     offered=offered,
-                    waiting=len(waiting) - offered,
+                    waiting=len(still_waiting),
                     score=f"{plan.total_score:.2f}",
                     greedy=f"{plan.greedy_score:.2f}",
                 )
@@ -1079,15 +1096,21 @@ class MentorBot:
 
     # --------------------------------------------------------------- timers
 
-    async def run_due_jobs(self, *, lease: timedelta = timedelta(minutes=5)) -> list[Notification]:
-        """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
+    async def run_due_jobs(
+        self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
+    ) -> list[Notification]:
+        """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver.
+
+        `communities` (prefixes such as ``"slack:"``) limits the timers to those this process can deliver for;
+        None takes every community's (a process that serves them all, or tests).
+        """
         now = self.clock.now()
         if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
             # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
             await self.store.prune_events(now - EVENT_ID_RETENTION)
             self._pruned_at = now
         notes: list[Notification] = []
-        for job in await self.store.claim_due_jobs(now, self.worker_id, lease=lease):
+        for job in await self.store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
             try:
                 notes.extend(await self._run_job(job.kind, job.ref_id))
             except Exception:

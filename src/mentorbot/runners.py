@@ -183,4 +183,7 @@ async def run_adapters(
         for spec, run in runners:
             log.info("starting the %s adapter", spec.name)
             group.create_task(run(bot, settings, dispatcher=dispatcher), name=f"adapter-{spec.name}")
-        group.create_task(run_timers(bot, dispatcher.deliver, interval=timer_interval), name="timers")
+        prefixes = [spec.community_prefix for spec, _ in runners]
+        group.create_task(
+            run_timers(bot, dispatcher.deliver, interval=timer_interval, communities=prefixes), name="timers"
+        )

@@ -394,3 +394,52 @@ async def test_export_tables_have_fixed_columns_and_joined_skills(store: Store, 
     by_id = {row["id"]: row for row in members}
     assert by_id[m]["skills"] == "copywriting,seo" and by_id[m]["mentor_status"] == "active"
     assert by_id[a]["skills"] == "" and by_id[a]["mentor_status"] is None
+
+
+async def test_timers_are_claimed_only_by_a_process_serving_their_community(store: Store, clock: ManualClock) -> None:
+    for community, name in (("slack:T1", "s"), ("discord:G1", "d")):
+        m = (await store.ensure_member(community, f"u-{name}m", "M", clock.now())).id
+        await store.save_mentor_profile(m, NewMentorProfile({"seo": Level.EXPERT}, 2, "", "UTC", ("en",)), clock.now())
+        a = (await store.ensure_member(community, f"u-{name}a", "A", clock.now())).id
+        r = await store.create_request(a, community, ["seo"], "", clock.now(), max_open=3)
+        assert await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR) is not None
+    clock.advance(2 * HOUR)
+    lease = timedelta(minutes=5)
+    slack_jobs = await store.claim_due_jobs(clock.now(), "slack-worker", lease=lease, communities=["slack:"])
+    assert len(slack_jobs) == 1
+    assert await store.claim_due_jobs(clock.now(), "slack-worker", lease=lease, communities=["slack:"]) == []
+    assert await store.claim_due_jobs(clock.now(), "nobody", lease=lease, communities=[]) == []
+    discord_jobs = await store.claim_due_jobs(clock.now(), "discord-worker", lease=lease, communities=["discord:"])
+    assert len(discord_jobs) == 1 and discord_jobs[0].ref_id != slack_jobs[0].ref_id
+
+
+async def test_simultaneous_duplicate_requests_make_one(store: Store, clock: ManualClock) -> None:
+    from mentorbot.storage.store import DuplicateRequest
+
+    mid = await member(store, clock, "Dup")
+
+    async def attempt() -> bool:
+        try:
+            await store.create_request(
+                mid, C, ["seo", "copywriting"], "", clock.now(), max_open=5, reject_duplicate=True
+            )
+        except DuplicateRequest:
+            return False
+        return True
+
+    results = await asyncio.gather(*(attempt() for _ in range(10)))
+    assert results.count(True) == 1
+    assert len(await store.list_member_requests(mid, open_only=True)) == 1
+
+
+async def test_accepting_schedules_the_checkin_in_the_same_transaction(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT})
+    a = await member(store, clock, "Mentee")
+    r = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    o = await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert o is not None
+    result = await store.accept_offer(o.id, m, clock.now(), checkin_at=clock.now() + 14 * 24 * HOUR)
+    assert result is not None and result.offer is not None
+    clock.advance(15 * 24 * HOUR)
+    jobs = await store.claim_due_jobs(clock.now(), "w", lease=timedelta(minutes=5), communities=["test:"])
+    assert [(j.kind, j.ref_id) for j in jobs] == [(JobKind.CHECKIN, result.mentorship.id)]

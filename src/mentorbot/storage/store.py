@@ -39,6 +39,14 @@ class LimitReached(Exception):
     """A member already has the maximum number of open requests."""
 
 
+class DuplicateRequest(Exception):
+    """A member already has an open request for exactly these skills (`request_id`)."""
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(request_id)
+        self.request_id = request_id
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A mentor eligible for a request, with what ranking needs to know."""
@@ -58,6 +66,15 @@ class AcceptResult:
     request: MentorshipRequest
     closed_requests: tuple[MentorshipRequest, ...]
     withdrawn_offers: tuple[Offer, ...]
+
+
+@dataclass(frozen=True)
+class WaitFacts:
+    """Counts behind a wait reason: mentors sharing a requested skill, active ones, active ones not yet asked."""
+
+    mentors: int
+    active: int
+    not_asked: int
 
 
 @dataclass(frozen=True)
@@ -496,6 +513,29 @@ class Store:
             out.append(Candidate(member, profile, shared, past.get(member_id, 0)))
         return out
 
+    async def wait_facts(
+        self, community: str, skills: Sequence[str], *, exclude_member: int, request_id: int
+    ) -> WaitFacts:
+        """Why a request may have no eligible mentor, counted in one query: the mentors of the community who
+        share one of `skills` (not the requester), the active ones, and the active ones not yet asked."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT COUNT(DISTINCT p.member_id) AS mentors, "
+                "COUNT(DISTINCT CASE WHEN p.status = 'active' THEN p.member_id END) AS active, "
+                "COUNT(DISTINCT CASE WHEN p.status = 'active' AND NOT EXISTS (SELECT 1 FROM offers o "
+                "WHERE o.request_id = ? AND o.mentor_id = p.member_id) THEN p.member_id END) AS not_asked "
+                "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
+                "JOIN members m ON m.id = p.member_id "
+                f"WHERE s.skill IN ({_in(skills)}) AND m.community = ? AND p.member_id <> ?",
+                request_id,
+                *skills,
+                community,
+                exclude_member,
+            )
+        if row is None:
+            return WaitFacts(0, 0, 0)
+        return WaitFacts(int(row["mentors"]), int(row["active"]), int(row["not_asked"]))
+
     async def mentor_timezones(self, *, refresh: bool = False) -> tuple[str, ...]:
         """The distinct time zones of mentor profiles, most common first (cached; `refresh` re-reads them)."""
         if self._timezones is None or refresh:
@@ -791,11 +831,24 @@ class Store:
         now: datetime,
         *,
         max_open: int,
+        reject_duplicate: bool = False,
     ) -> MentorshipRequest:
-        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones."""
+        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones and
+        (with `reject_duplicate`) `DuplicateRequest` when one of them asks for exactly these skills, checked
+        under the member's lock so simultaneous duplicates cannot both pass."""
         async with self.db.transaction() as conn:
             # Locking the member's row means two simultaneous requests cannot both pass the limit check.
             await self._lock_member(conn, member_id)
+            if reject_duplicate:
+                open_ones = await self._requests(
+                    conn,
+                    f"member_id = ? AND status IN ({_in(OPEN_REQUEST_STATUSES)})",
+                    member_id,
+                    *OPEN_REQUEST_STATUSES,
+                )
+                for existing in open_ones:
+                    if set(existing.skills) == set(skills):
+                        raise DuplicateRequest(existing.id)
             row = await conn.fetch_one(
                 f"SELECT COUNT(*) AS n FROM requests WHERE member_id = ? AND status IN ({_in(OPEN_REQUEST_STATUSES)})",
                 member_id,
@@ -1051,10 +1104,11 @@ class Store:
                 )
             ]
             await conn.executemany(
-                "INSERT INTO jobs (kind, ref_id, due_at, status, created_at) VALUES (?, ?, ?, 'pending', ?) "
+                "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+                f"VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[JobKind.OFFER_EXPIRY]})) "
                 "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
-                "claimed_by = NULL, claimed_until = NULL",
-                [(JobKind.OFFER_EXPIRY.value, offer.id, offer.expires_at, now) for offer in created],
+                "claimed_by = NULL, claimed_until = NULL, community = excluded.community",
+                [(JobKind.OFFER_EXPIRY.value, offer.id, offer.expires_at, now, offer.id) for offer in created],
             )
         return created
 
@@ -1084,10 +1138,13 @@ class Store:
             found = await conn.fetch_all(f"SELECT * FROM offers WHERE {where} ORDER BY created_at, id", *args)
         return [rows.offer(r) for r in found]
 
-    async def accept_offer(self, offer_id: int, mentor_id: int, now: datetime) -> AcceptResult | None:
+    async def accept_offer(
+        self, offer_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
+    ) -> AcceptResult | None:
         """Accept a pending, unexpired offer made to `mentor_id`: one transaction that turns the held place
         into a mentorship, matches the request, closes the mentee's other open requests for the same skills
-        and schedules nothing else. None when any step's expected state no longer holds."""
+        and schedules the check-in at `checkin_at` (if given). None when any step's expected state no longer
+        holds."""
         try:
             async with self.db.transaction() as conn:
                 await self._lock_mentee_of_offer(conn, offer_id)
@@ -1128,6 +1185,8 @@ class Store:
                 request = await self._request(conn, offer.request_id)
                 assert request is not None
                 mentorship = await self._insert_mentorship(conn, request, mentor_id, now)
+                if checkin_at is not None:
+                    await self._schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
                 closed, withdrawn = await self._close_overlapping(conn, request, now)
                 return AcceptResult(offer, mentorship, request, tuple(closed), tuple(withdrawn))
         except _Rollback:
@@ -1240,7 +1299,9 @@ class Store:
 
     # ------------------------------------------------------------- mentorships
 
-    async def manual_match(self, request_id: int, mentor_id: int, now: datetime) -> AcceptResult | None:
+    async def manual_match(
+        self, request_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
+    ) -> AcceptResult | None:
         """An admin's match: the open request goes to this mentor directly, within their capacity.
         A pending offer of the request to someone else is withdrawn. None when the request is not open,
         the mentor has no free place, or the mentor is the requester."""
@@ -1276,9 +1337,10 @@ class Store:
                 matched = await self._request(conn, request_id)
                 assert matched is not None
                 mentorship = await self._insert_mentorship(conn, matched, mentor_id, now)
+                if checkin_at is not None:
+                    await self._schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
                 closed, more_withdrawn = await self._close_overlapping(conn, matched, now)
-                placeholder = Offer(0, request_id, mentor_id, OfferStatus.ACCEPTED, 0.0, "", now, now, now, None)
-                return AcceptResult(placeholder, mentorship, matched, tuple(closed), tuple(withdrawn + more_withdrawn))
+                return AcceptResult(None, mentorship, matched, tuple(closed), tuple(withdrawn + more_withdrawn))
         except _Rollback:
             return None
 
@@ -1445,13 +1507,15 @@ class Store:
 
     async def _schedule(self, conn: Connection, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
         await conn.execute(
-            "INSERT INTO jobs (kind, ref_id, due_at, status, created_at) VALUES (?, ?, ?, 'pending', ?) "
+            "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+            f"VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[kind]})) "
             "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
-            "claimed_by = NULL, claimed_until = NULL",
+            "claimed_by = NULL, claimed_until = NULL, community = excluded.community",
             kind.value,
             ref_id,
             due,
             now,
+            ref_id,
         )
 
     async def _cancel_job(self, conn: Connection, kind: JobKind, ref_id: int) -> None:
@@ -1471,19 +1535,35 @@ class Store:
         async with self.db.transaction() as conn:
             await self._cancel_job(conn, kind, ref_id)
 
-    async def claim_due_jobs(self, now: datetime, worker: str, *, lease: timedelta, limit: int = 50) -> list[Job]:
+    async def claim_due_jobs(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        lease: timedelta,
+        limit: int = 50,
+        communities: Sequence[str] | None = None,
+    ) -> list[Job]:
         """Claim due timers for `worker`: pending ones, and running ones whose lease ran out (a crashed
-        worker's). Each job is claimed by exactly one worker at a time."""
+        worker's). Each job is claimed by exactly one worker at a time. With `communities` (prefixes such as
+        ``"slack:"``), only the timers of those communities: a process claims what it can deliver."""
+        scope = ""
+        scope_args: list[Any] = []
+        if communities is not None:
+            scope = " AND (" + (" OR ".join("substr(community, 1, ?) = ?" for _ in communities) or "1 = 0") + ")"
+            for prefix in communities:
+                scope_args += [len(prefix), prefix]
         async with self.db.transaction() as conn:
             found = await conn.fetch_all(
                 "UPDATE jobs SET status = 'running', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
                 "WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (status = 'pending' OR "
-                f"(status = 'running' AND claimed_until < ?)) ORDER BY due_at, id LIMIT ?{self.db.skip_locked}) "
-                "RETURNING *",
+                f"(status = 'running' AND claimed_until < ?)){scope} ORDER BY due_at, id "
+                f"LIMIT ?{self.db.skip_locked}) RETURNING *",
                 worker,
                 now + lease,
                 now,
                 now,
+                *scope_args,
                 limit,
             )
         return sorted((rows.job(r) for r in found), key=lambda j: (j.due_at, j.id))
@@ -1664,6 +1744,14 @@ class Store:
             "mentorships": [{k: _plain(v) for k, v in r.items()} for r in mentorships],
             "feedback_given": [{k: _plain(v) for k, v in r.items()} for r in feedback],
         }
+
+
+# The community of a timer's object, looked up when the timer is scheduled (one "?" each: the ref id).
+_JOB_COMMUNITY: dict[JobKind, str] = {
+    JobKind.OFFER_EXPIRY: "SELECT r.community FROM offers o JOIN requests r ON r.id = o.request_id WHERE o.id = ?",
+    JobKind.CHECKIN: "SELECT m.community FROM mentorships m WHERE m.id = ?",
+    JobKind.RESUME: "SELECT m.community FROM members m WHERE m.id = ?",
+}
 
 
 class _Rollback(Exception):
