@@ -295,45 +295,40 @@ class Store:
         async with self.db.read() as conn:
             return await self._profile(conn, member_id)
 
+    async def _upsert_profile(self, conn: Connection, member_id: int, profile: NewMentorProfile, now: datetime) -> bool:
+        """Insert or update a mentor profile and replace its skills; True when it was created."""
+        existing = await conn.fetch_one("SELECT member_id FROM mentor_profiles WHERE member_id = ?", member_id)
+        await conn.execute(
+            "INSERT INTO mentor_profiles (member_id, capacity, bio, timezone, languages, status, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (member_id) DO UPDATE SET "
+            "capacity = excluded.capacity, bio = excluded.bio, timezone = excluded.timezone, "
+            "languages = excluded.languages, updated_at = excluded.updated_at",
+            member_id,
+            profile.capacity,
+            profile.bio,
+            profile.timezone,
+            rows.join_list(profile.languages),
+            now,
+            now,
+        )
+        # Replacing the skill set inside the caller's transaction: readers see the old set or the new one.
+        await conn.execute("DELETE FROM mentor_skills WHERE member_id = ?", member_id)
+        await conn.executemany(
+            "INSERT INTO mentor_skills (member_id, skill, level) VALUES (?, ?, ?)",
+            [(member_id, slug, level.value) for slug, level in profile.skills.items()],
+        )
+        return existing is None
+
     async def save_mentor_profile(
         self, member_id: int, profile: NewMentorProfile, now: datetime
     ) -> tuple[MentorProfile, bool]:
         """Create or update a mentor profile and its skills in one transaction; True when created."""
         async with self.db.transaction() as conn:
-            existing = await conn.fetch_one("SELECT member_id FROM mentor_profiles WHERE member_id = ?", member_id)
-            if existing is None:
-                await conn.execute(
-                    "INSERT INTO mentor_profiles (member_id, capacity, bio, timezone, languages, status, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-                    member_id,
-                    profile.capacity,
-                    profile.bio,
-                    profile.timezone,
-                    rows.join_list(profile.languages),
-                    now,
-                    now,
-                )
-            else:
-                await conn.execute(
-                    "UPDATE mentor_profiles SET capacity = ?, bio = ?, timezone = ?, languages = ?, "
-                    "updated_at = ? WHERE member_id = ?",
-                    profile.capacity,
-                    profile.bio,
-                    profile.timezone,
-                    rows.join_list(profile.languages),
-                    now,
-                    member_id,
-                )
-            # Replacing the skill set inside this transaction: readers see the old set or the new one.
-            await conn.execute("DELETE FROM mentor_skills WHERE member_id = ?", member_id)
-            await conn.executemany(
-                "INSERT INTO mentor_skills (member_id, skill, level) VALUES (?, ?, ?)",
-                [(member_id, slug, level.value) for slug, level in profile.skills.items()],
-            )
+            created = await self._upsert_profile(conn, member_id, profile, now)
             saved = await self._profile(conn, member_id)
         self._timezones = None
         assert saved is not None
-        return saved, existing is None
+        return saved, created
 
     async def import_mentors(
         self, community: str, entries: Sequence[tuple[str, str, NewMentorProfile]], now: datetime
@@ -352,25 +347,7 @@ class Store:
                     now,
                 )
                 assert row is not None
-                member_id = int(row["id"])
-                await conn.execute(
-                    "INSERT INTO mentor_profiles (member_id, capacity, bio, timezone, languages, status, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (member_id) DO UPDATE SET "
-                    "capacity = excluded.capacity, bio = excluded.bio, timezone = excluded.timezone, "
-                    "languages = excluded.languages, updated_at = excluded.updated_at",
-                    member_id,
-                    profile.capacity,
-                    profile.bio,
-                    profile.timezone,
-                    rows.join_list(profile.languages),
-                    now,
-                    now,
-                )
-                await conn.execute("DELETE FROM mentor_skills WHERE member_id = ?", member_id)
-                await conn.executemany(
-                    "INSERT INTO mentor_skills (member_id, skill, level) VALUES (?, ?, ?)",
-                    [(member_id, slug, level.value) for slug, level in profile.skills.items()],
-                )
+                await self._upsert_profile(conn, int(row["id"]), profile, now)
         self._timezones = None
         return len(entries)
 
