@@ -1,11 +1,14 @@
 """Slack end to end: the real Slack app in HTTP mode on loopback, against a bare slack_bolt app (the floor).
 
 Both apps are served by Bolt's aiohttp adapter on 127.0.0.1 with the same settings
-(``process_before_response=False``, as MentorBot runs). A separate load process (``benchmarks.slack_load``)
-posts signed ``/courses`` and ``/mentor status`` requests exactly as Slack does (tests/fakes/slack_signing.py):
-first one at a time (single-request latency), then over 50 connections, bounded in count and time. The
-fake Slack Web API (tests/fakes/slack_web_api.py) answers users.info and records the replies posted to
-each ``response_url``. The floor's handler only acks.
+(``process_before_response=True``, as MentorBot runs). A separate load process (``benchmarks.slack_load``)
+posts signed ``/courses`` and ``/mentor status`` requests exactly as Slack does (tests/fakes/slack_signing.py),
+each with its own ``trigger_id`` (a shared one would make every request after the first a redelivery, which the
+core rightly ignores): first one at a time (single-request latency), then over 50 connections, bounded in count
+and time. The fake Slack Web API (tests/fakes/slack_web_api.py) answers users.info and receives the answers
+posted to each ``response_url``. The floor's handler only acks. The notes count the acknowledgements that carried
+an answer (with `SlackAdapter.answer_budget` above 0) and say when all the work the acknowledgements left running
+was done.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ def _adapter_missing() -> str | None:
     return None
 
 
-def _load(url: str, secret: str, bodies: list[str]) -> dict[str, Any]:
+def _load(url: str, secret: str, bodies: list[str], single: int) -> dict[str, Any]:
+    """Run the load process: `single` bodies one at a time, the next `single` one at a time again (the same
+    members, now known), then the rest over `CONNECTIONS` connections."""
     root = Path(__file__).resolve().parent.parent
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(
@@ -47,7 +52,8 @@ def _load(url: str, secret: str, bodies: list[str]) -> dict[str, Any]:
                 "secret": secret,
                 "bodies": bodies,
                 "connections": CONNECTIONS,
-                "single": min(SINGLE, len(bodies) // 4),
+                "single": single,
+                "again": single,
                 "max_seconds": MAX_SECONDS,
             },
             fh,
@@ -95,6 +101,7 @@ async def bench_slack(requests: int) -> list[Row]:
         store = Store(SqliteDatabase(str(Path(tmp) / "slack.sqlite3")))
         await store.open(NOW)
         runners = []
+        adapter: SlackAdapter | None = None
         try:
             users = [f"U{i:08d}" for i in range(USERS)]
             for i, user in enumerate(users):
@@ -114,7 +121,7 @@ async def bench_slack(requests: int) -> list[Row]:
             runner, base = await start_loopback_site(adapter.web_app())
             runners.append(runner)
 
-            bare = AsyncApp(signing_secret=SIGNING_SECRET, client=fake.web_client(), process_before_response=False)
+            bare = AsyncApp(signing_secret=SIGNING_SECRET, client=fake.web_client(), process_before_response=True)
 
             async def only_ack(ack: AsyncAck) -> None:
                 await ack()
@@ -124,26 +131,37 @@ async def bench_slack(requests: int) -> list[Row]:
             floor_runner, floor_base = await start_loopback_site(bare.web_app(path="/slack/events"))
             runners.append(floor_runner)
 
-            def bodies(count: int) -> list[str]:
-                out = []
-                for i in range(count):
-                    user = users[i % len(users)]
-                    command, text = ("/courses", "crisis communications, seo") if i % 2 else ("/mentor", "status")
-                    payload = slash_command(
-                        command=command, text=text, user_id=user, response_url=fake.new_response_url(user)
-                    )
-                    out.append(payload.body)
-                return out
+            def body(i: int) -> str:
+                user = users[i % len(users)]
+                command, text = ("/courses", "crisis communications, seo") if i % 2 else ("/mentor", "status")
+                payload = slash_command(
+                    command=command,
+                    text=text,
+                    user_id=user,
+                    response_url=fake.new_response_url(user),
+                    trigger_id=fake.new_trigger_id(user),  # its own, as Slack gives: not a redelivery
+                )
+                return payload.body
+
+            single = min(SINGLE, requests // 4)
+
+            def bodies() -> list[str]:
+                """First contacts one at a time, the same members again, then the load."""
+                order = [*range(single), *range(single), *range(single, requests)]
+                return [body(i) for i in order]
 
             loop = asyncio.get_running_loop()
             floor = await loop.run_in_executor(
-                None, _load, floor_base + "/slack/events", SIGNING_SECRET, bodies(requests)
+                None, _load, floor_base + "/slack/events", SIGNING_SECRET, bodies(), single
             )
             started = time.perf_counter()
-            real = await loop.run_in_executor(None, _load, base + "/slack/events", SIGNING_SECRET, bodies(requests))
+            real = await loop.run_in_executor(None, _load, base + "/slack/events", SIGNING_SECRET, bodies(), single)
             await asyncio.wait_for(adapter.idle(), timeout=MAX_SECONDS)
             settled = time.perf_counter() - started
+            posted = len(fake.response_posts)
         finally:
+            if adapter is not None:
+                await adapter.aclose()
             for runner in runners:
                 await runner.cleanup()
             await store.close()
@@ -151,6 +169,7 @@ async def bench_slack(requests: int) -> list[Row]:
     rate = real["done"] / real["elapsed"] if real["elapsed"] else 0.0
     floor_rate = floor["done"] / floor["elapsed"] if floor["elapsed"] else 0.0
     p50, floor_p50 = median(real["single"]) * 1000, median(floor["single"]) * 1000
+    again_p50, floor_again_p50 = median(real["again"]) * 1000, median(floor["again"]) * 1000
     return [
         Row(
             "Slack",
@@ -162,8 +181,9 @@ async def bench_slack(requests: int) -> list[Row]:
             "≥ 50% of floor",
             rate >= 0.5 * floor_rate,
             better="higher",
-            note=f"{real['done']} acked, {real['errors']} errors; all replies delivered {settled:.1f} s after the "
-            f"load started; floor {floor['done']} acked",
+            note=f"{real['done']} acked ({real['answered']} with the answer in the acknowledgement), "
+            f"{real['errors']} errors; all work done {settled:.1f} s after the load started "
+            f"({posted} replies through a response_url); floor {floor['done']} acked",
         ),
         Row(
             "Slack",
@@ -174,7 +194,18 @@ async def bench_slack(requests: int) -> list[Row]:
             "bare bolt app p50",
             "≤ 2 ms",
             p50 <= 2.0,
-            note=f"{len(real['single'])} requests one at a time",
+            note=f"{len(real['single'])} requests one at a time, each by a member not seen before (so with a "
+            f"users.info call); {real['single_answered']} answered in the acknowledgement",
+        ),
+        Row(
+            "Slack",
+            "Slack HTTP, single-request latency p50, members seen before",
+            again_p50,
+            "ms",
+            floor_again_p50,
+            "bare bolt app p50",
+            note=f"the same {len(real['again'])} members again, one at a time (users.info cached); "
+            f"{real['again_answered']} answered in the acknowledgement",
         ),
     ]
 

@@ -22,7 +22,8 @@ def _check_loopback(url: str) -> None:
         raise SystemExit(f"refusing to load a non-loopback address: {host}")
 
 
-async def _post(session: aiohttp.ClientSession, url: str, body: str, secret: str) -> float:
+async def _post(session: aiohttp.ClientSession, url: str, body: str, secret: str) -> tuple[float, bool]:
+    """POST one signed body: its latency, and whether the acknowledgement carried an answer (a message)."""
     ts = int(time.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -31,10 +32,10 @@ async def _post(session: aiohttp.ClientSession, url: str, body: str, secret: str
     }
     start = time.perf_counter()
     async with session.post(url, data=body.encode(), headers=headers) as response:
-        await response.read()
+        answer = await response.read()
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, answer.startswith(b"{") and b'"text"' in answer
 
 
 async def run(plan: dict[str, Any]) -> dict[str, Any]:
@@ -43,34 +44,44 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     deadline = time.perf_counter() + float(plan["max_seconds"])
     out: dict[str, Any] = {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
-        single = []
-        for body in bodies[: plan["single"]]:
-            if time.perf_counter() > deadline:
-                break
-            single.append(await _post(session, url, body, secret))
-        out["single"] = single
+        one_by_one = int(plan["single"])
+        again = int(plan.get("again", 0))
+        for name, part in (("single", bodies[:one_by_one]), ("again", bodies[one_by_one : one_by_one + again])):
+            latencies_one: list[float] = []
+            answered_one = 0
+            for body in part:
+                if time.perf_counter() > deadline:
+                    break
+                latency, with_answer = await _post(session, url, body, secret)
+                latencies_one.append(latency)
+                answered_one += with_answer
+            out[name] = latencies_one
+            out[f"{name}_answered"] = answered_one
     connections = int(plan["connections"])
-    queue = list(bodies[plan["single"] :])
+    queue = list(bodies[one_by_one + again :])
     done = 0
+    answered = 0
     errors = 0
     latencies: list[float] = []
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
 
         async def worker() -> None:
-            nonlocal done, errors
+            nonlocal done, answered, errors
             while queue and time.perf_counter() < deadline:
                 body = queue.pop()
                 try:
-                    latencies.append(await _post(session, url, body, secret))
+                    latency, with_answer = await _post(session, url, body, secret)
+                    latencies.append(latency)
                     done += 1
+                    answered += with_answer
                 except (TimeoutError, aiohttp.ClientError, RuntimeError):
                     errors += 1
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(connections)))
         out["elapsed"] = time.perf_counter() - start
-    out.update(done=done, errors=errors, latencies=latencies)
+    out.update(done=done, answered=answered, errors=errors, latencies=latencies)
     return out
 
 

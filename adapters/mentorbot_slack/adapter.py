@@ -15,14 +15,28 @@ button clicked (``mentorbot:…``)        `commands.execute_button` (offer accep
 timers                                  `MentorBot.run_due_jobs` → `SlackAdapter.deliver`
 ======================================  ==============================================================
 
-Commands and clicks are acknowledged at once (Slack allows three seconds) and the work is done after;
-modal submissions are answered once the core has validated them (that is how field errors reach Slack).
+Slack wants every request acknowledged within three seconds, and the HTTP response (or the Socket Mode
+envelope's ack) *is* that acknowledgement. Bolt runs with ``process_before_response=True``: the response goes
+as soon as the listener returns, with no polling. Each listener starts the work as a task of its own (counted,
+so that shutdown and `SlackAdapter.idle` wait for it) and returns as soon as it knows what the acknowledgement
+carries (an `AckSlot`, decided by the work or by a budget):
+
+- a slash command is acknowledged at once, empty, and answered through its ``response_url`` (ephemeral); a
+  command known to be slow (`SLOW_COMMANDS`) is acknowledged with a "working on it" line in the member's
+  language. With `SlackAdapter.answer_budget` above 0, a command whose plain answer is ready within that budget
+  is answered in the acknowledgement itself (Slack's immediate response) instead;
+- a modal submission waits (up to `ACK_BUDGET`) for the core's verdict, so that a refusal is shown on its field
+  (``response_action: errors``); past the budget the modal closes and the verdict comes as a message;
+- clicks and events are acknowledged at once, empty (Slack shows nothing from those acknowledgements).
+
+Notifications, App Home refreshes and updates of other messages always come after the acknowledgement.
+
 Each interaction carries a stable id (``trigger_id``, or the event's ``event_id``) as `Caller.event_id`, so
 Slack's redeliveries are handled once.
 
-When the adapter itself fails after acknowledging (a bug, a dependency down), the member is not left without an
-answer: they get the core's apology (``common.apology``) ephemerally, carrying a correlation id that is logged
-with the traceback. The exception's text is never shown.
+When the adapter itself fails (a bug, a dependency down), the member is not left without an answer: the
+acknowledgement goes at once and they get the core's apology (``common.apology``) ephemerally, carrying a
+correlation id that is logged with the traceback. The exception's text is never shown.
 """
 
 from __future__ import annotations
@@ -32,11 +46,12 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -50,6 +65,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mentorbot.app import run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
+    COMMANDS,
     ParsedCommand,
     caller_language,
     error_outcome,
@@ -84,16 +100,38 @@ HEALTH_PATH: Final = "/healthz"
 USER_FACTS_TTL: Final = 300.0
 """Seconds a member's users.info facts (admin, time zone) are reused before asking Slack again."""
 RATE_LIMIT_RETRIES: Final = 3
+HTTP_TIMEOUT: Final = 30
+"""Seconds a call to Slack (Web API, response_url) may take, as slack_sdk's own default."""
+ACK_BUDGET: Final = 1.0
+"""The longest an acknowledgement waits for what it carries (a form's field errors, a slow command's "working on
+it" line, an answer within `ANSWER_BUDGET`). Slack allows three seconds in all, network and proxies included;
+past the budget the acknowledgement goes as it is and the rest follows through the response_url, so a slow
+moment (a busy database, a rate-limited users.info) never shows an error in Slack."""
+ANSWER_BUDGET: Final = 0.0
+"""Seconds a command's acknowledgement waits for the command's answer, to carry it (at most `ACK_BUDGET`). 0:
+acknowledge at once, as fast as a bare Bolt app, and answer through the response_url. Above 0 the member's
+answer needs one request to Slack less, but the acknowledgement then includes the core's use-case (3–5 ms for a
+status; see docs/performance.md)."""
+SLOW_COMMANDS: Final = frozenset({"export", "admin_export", "admin_round"})
+"""Use-cases that may take seconds (exports with their file uploads, a whole matching round): acknowledged with a
+"working on it" line as soon as the member's language is known, answered through the response_url."""
 
-# Commands that change nothing shown on the App Home tab (it is not republished after them).
-_READ_ONLY: Final = frozenset({None, "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export"})
+# Commands that change nothing shown on the App Home tab (it is not republished after them). `status` shows what
+# the Home tab shows, and app_home_opened publishes it afresh whenever the tab is opened.
+_READ_ONLY: Final = frozenset(
+    {None, "status", "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export"}
+)
 _MODAL_COMMANDS: Final = frozenset({"signup", "request"})
+_SLOW_SLASHES: Final = frozenset("/" + c.path[0] for c in COMMANDS if c.method in SLOW_COMMANDS)
 _ESCAPED_MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
+
+
+COMMUNITY_PREFIX: Final = "slack:"
 
 
 def community_of(team_id: str) -> str:
     """The core's community id of a Slack workspace."""
-    return f"slack:{team_id}"
+    return f"{COMMUNITY_PREFIX}{team_id}"
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -108,10 +146,23 @@ def api_base_url(url: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client for the bot token, honouring ``API_URL`` and retrying rate-limited calls."""
+def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client for the bot token, honouring ``API_URL`` and retrying rate-limited calls; with a
+    `session`, every call reuses its connections (else slack_sdk opens a session, and a connection, per call)."""
     token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
-    return AsyncWebClient(token=token, base_url=api_base_url(settings.slack.api_url), retry_handlers=retry_handlers())
+    return AsyncWebClient(
+        token=token, base_url=api_base_url(settings.slack.api_url), retry_handlers=retry_handlers(), session=session
+    )
+
+
+def pooled_session() -> aiohttp.ClientSession | None:
+    """One connection pool for every call to Slack, when an event loop is running (None otherwise): a users.info
+    on the way to an answer then costs one round trip, not a new connection (and, to slack.com, a TLS handshake)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
 
 
 @dataclass(frozen=True)
@@ -130,6 +181,56 @@ def _team_id(body: Mapping[str, Any]) -> str:
     """The workspace of an interaction payload (``team.id``, else the user's ``team_id``)."""
     user: Mapping[str, Any] = body.get("user") or {}
     return str((body.get("team") or {}).get("id") or user.get("team_id", ""))
+
+
+class AckSlot:
+    """What the acknowledgement of one interaction carries, decided once: by the work behind it, or by the budget.
+
+    The listener `wait`s for the decision; the work `offer`s a body (True: it goes in the acknowledgement; False:
+    the acknowledgement is gone, answer another way) or `release`s the acknowledgement empty.
+    """
+
+    def __init__(self) -> None:
+        """An undecided acknowledgement."""
+        self._body: dict[str, Any] | None = None
+        self._decided = asyncio.Event()
+
+    @classmethod
+    def gone(cls) -> AckSlot:
+        """An acknowledgement already sent (work started some other way answers through the response_url)."""
+        slot = cls()
+        slot.release()
+        return slot
+
+    def offer(self, body: dict[str, Any]) -> bool:
+        """Put `body` in the acknowledgement, unless it is decided already (then False)."""
+        if self._decided.is_set():
+            return False
+        self._body = body
+        self._decided.set()
+        return True
+
+    def release(self) -> None:
+        """Let the acknowledgement go as it is (empty, unless something was offered before)."""
+        self._decided.set()
+
+    async def wait(self, budget: float) -> dict[str, Any] | None:
+        """The body to acknowledge with, once decided or after `budget` seconds (then None: empty)."""
+        if budget <= 0:
+            self._decided.set()
+            return self._body
+        try:
+            async with asyncio.timeout(budget):
+                await self._decided.wait()
+        except TimeoutError:
+            log.info("no answer within %.1f s: acknowledging now, answering through the response_url", budget)
+        self._decided.set()
+        return self._body
+
+
+def ephemeral(reply: Reply) -> dict[str, Any]:
+    """`reply` as an answer only the member who acted sees (an acknowledgement or a response_url post)."""
+    return {**message(reply), "response_type": "ephemeral"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +262,17 @@ class Apology:
         return cls(community_of(_team_id(body)), route)
 
 
+def _slow(body: Mapping[str, Any]) -> bool:
+    """Whether a slash command runs a use-case known to be slow (`SLOW_COMMANDS`)."""
+    if body.get("command") not in _SLOW_SLASHES:
+        return False
+    try:
+        parsed = parse_slash(str(body.get("command", "")), str(body.get("text", "")), allow_missing=True)
+    except UserError:
+        return False
+    return parsed.command.method in SLOW_COMMANDS
+
+
 def button_route(body: Mapping[str, Any]) -> ReplyRoute:
     """Where the reply to a click goes: its message's response_url and channel, else (App Home) a modal."""
     user: Mapping[str, Any] = body.get("user") or {}
@@ -179,22 +291,29 @@ class SlackAdapter:
     """MentorBot on Slack: a Bolt `AsyncApp` (`app`) for Socket Mode or HTTP, and the delivery of messages."""
 
     def __init__(self, bot: MentorBot, settings: Settings, *, client: AsyncWebClient | None = None) -> None:
-        """Register the listeners; `client` defaults to one built from the settings (tests pass their own)."""
+        """Register the listeners; `client` defaults to one built from the settings, over a connection pool of
+        the adapter's own (created inside the event loop; `aclose` closes it)."""
         self.bot = bot
         self.settings = settings
-        self.client = client or make_client(settings)
+        self._session = pooled_session() if client is None else None
+        self.client = client or make_client(settings, self._session)
         secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
             logger=logging.getLogger("mentorbot.slack.bolt"),
-            process_before_response=False,
+            # Respond as soon as the listener returns: each listener hands its work to a task of its own
+            # (`_start`). With False, Bolt would poll for the ack every 10 ms instead.
+            process_before_response=True,
         )
         self.delivery = Delivery(bot, self.client, retry_handlers=retry_handlers())
+        self.ack_budget = ACK_BUDGET
+        self.answer_budget = ANSWER_BUDGET
         self._facts: dict[str, tuple[float, UserFacts]] = {}
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._tasks: set[asyncio.Task[None]] = set()
         for command in SLASH_COMMANDS:
             self.app.command(command)(self._on_command)
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_button)
@@ -204,24 +323,48 @@ class SlackAdapter:
 
     # ---------------------------------------------------------------- lifecycle
 
-    @asynccontextmanager
-    async def _working(self, apology: Apology | None = None) -> AsyncIterator[None]:
-        """Count one piece of work in flight (so shutdown and tests can wait for it). An unexpected failure is
-        logged with a correlation id and its traceback; with an `apology`, the member is told (see `apologise`)."""
+    def _start(
+        self, work: Coroutine[Any, Any, None], apology: Apology | None = None, slot: AckSlot | None = None
+    ) -> None:
+        """Run `work` in a task of its own, counted in flight from now on (so shutdown and tests can wait for it:
+        `idle`). An unexpected failure releases the `slot` (the acknowledgement goes at once), is logged with a
+        correlation id and its traceback, and with an `apology` the member is told (see `apologise`)."""
         self._in_flight += 1
         self._idle.clear()
+        task = asyncio.create_task(self._run(work, apology, slot))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, work: Coroutine[Any, Any, None], apology: Apology | None, slot: AckSlot | None) -> None:
         try:
-            yield
+            await work
         except Exception:
+            if slot is not None:
+                slot.release()
             correlation_id = uuid.uuid4().hex[:10]
             who = apology.route.user_id if apology else "-"
             log.exception("unexpected error [%s] in a Slack interaction of %s", correlation_id, who)
             if apology is not None:
                 await self.apologise(apology, correlation_id)
         finally:
+            if slot is not None:
+                slot.release()
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    async def _acknowledge(
+        self,
+        ack: AsyncAck,
+        work: Coroutine[Any, Any, None],
+        apology: Apology,
+        slot: AckSlot | None = None,
+        budget: float = 0.0,
+    ) -> None:
+        """Start `work`, then acknowledge: with what it puts in `slot` within `budget` seconds, else empty."""
+        self._start(work, apology, slot)
+        body = await slot.wait(min(budget, self.ack_budget)) if slot is not None else None
+        await ack(body or "")
 
     async def apologise(self, apology: Apology, correlation_id: str) -> None:
         """Show the core's apology (``common.apology`` with `correlation_id`) to the member, only to them, in
@@ -238,6 +381,11 @@ class SlackAdapter:
         except Exception:
             log.exception("could not apologise to %s [%s]", apology.route.user_id, correlation_id)
 
+    async def aclose(self) -> None:
+        """Close the adapter's connection pool (after `running`; calls made later open their own connections)."""
+        if self._session is not None:
+            await self._session.close()
+
     async def idle(self) -> None:
         """Wait until no interaction is being worked on (the work Slack's acks leave running)."""
         await self._idle.wait()
@@ -246,7 +394,14 @@ class SlackAdapter:
     async def running(self, *, timers: bool = True, interval: float = 15.0) -> AsyncIterator[SlackAdapter]:
         """Run the timer loop (delivering through this adapter) while inside; on exit, stop it and let the
         interactions in flight finish (up to ten seconds)."""
-        task = asyncio.create_task(run_timers(self.bot, self.deliver, interval=interval)) if timers else None
+        # Only Slack communities' timers: a Discord process on the same database delivers its own.
+        task = (
+            asyncio.create_task(
+                run_timers(self.bot, self.deliver, interval=interval, communities=(COMMUNITY_PREFIX,))
+            )
+            if timers
+            else None
+        )
         try:
             yield self
         finally:
@@ -313,22 +468,49 @@ class SlackAdapter:
     # ---------------------------------------------------------------- outcomes
 
     async def finish(
-        self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, method: str | None = "", reply: bool = True
+        self,
+        caller: Caller,
+        route: ReplyRoute,
+        outcome: Outcome,
+        *,
+        method: str | None = "",
+        reply: bool = True,
+        slot: AckSlot | None = None,
     ) -> None:
-        """Show the outcome to the caller (unless `reply` is false: a click already updated its message),
-        deliver its notifications and refresh the App Homes concerned. `method` names the use-case (None for
-        the help): after read-only ones, the Home tab is not published again."""
+        """Show the outcome to the caller (`answer`; unless `reply` is false: a click already updated its
+        message), then `follow_up`."""
         if outcome.duplicate:
             return
-        t = translator(await caller_language(self.bot, caller))
         if reply:
-            note = None
-            if outcome.reply.attachments:
-                sent = await self.delivery.send_files(caller.user_id, outcome.reply)
-                note = t("slack.files.sent") if sent else t("slack.files.failed")
-            await self.delivery.reply(route, outcome.reply, t=t, note=note)
-        for held in outcome.held:
-            await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
+            await self.answer(caller, route, outcome, slot)
+        await self.follow_up(caller, route, outcome, method=method)
+
+    async def answer(self, caller: Caller, route: ReplyRoute, outcome: Outcome, slot: AckSlot | None = None) -> None:
+        """Show the outcome's reply to the caller, only to them: in the acknowledgement if `slot` still takes it
+        and the reply is plain (no files to send first, no held notices to show after it), else through
+        `Delivery.reply`, with a note on the files."""
+        if slot is not None:
+            if not outcome.reply.attachments and not outcome.held and slot.offer(ephemeral(outcome.reply)):
+                return
+            slot.release()
+        # The member's language is read only when needed: for the files note, and for the notice window of an
+        # App Home click (a route with a trigger_id); a command's or a form's reply needs no text of ours.
+        needs_language = bool(outcome.reply.attachments) or route.trigger_id is not None
+        t = translator(await caller_language(self.bot, caller) if needs_language else self.settings.default_language)
+        note = None
+        if outcome.reply.attachments:
+            sent = await self.delivery.send_files(caller.user_id, outcome.reply)
+            note = t("slack.files.sent") if sent else t("slack.files.failed")
+        await self.delivery.reply(route, outcome.reply, t=t, note=note)
+
+    async def follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, method: str | None = "") -> None:
+        """After the answer: the notices held for the caller, the outcome's notifications, and the App Homes
+        concerned refreshed. `method` names the use-case (None for the help): after read-only ones, the Home
+        tab is not published again."""
+        if outcome.held:
+            t = translator(await caller_language(self.bot, caller))
+            for held in outcome.held:
+                await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
         await self.delivery.notify(outcome.notifications)
         if outcome.error is None and (outcome.notifications or method not in _READ_ONLY):
             users = [caller.user_id, *(n.platform_user_id for n in outcome.notifications)]
@@ -351,12 +533,14 @@ class SlackAdapter:
     # ---------------------------------------------------------------- slash commands
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        async with self._working(Apology.for_command(body)):
-            await ack()
-            await self.command(body)
+        slot = AckSlot()
+        budget = self.ack_budget if _slow(body) else self.answer_budget
+        await self._acknowledge(ack, self.command(body, slot), Apology.for_command(body), slot, budget)
 
-    async def command(self, body: Mapping[str, Any]) -> None:
-        """One slash command: parse it with the shared parser, open a modal or run it, answer ephemerally."""
+    async def command(self, body: Mapping[str, Any], slot: AckSlot | None = None) -> None:
+        """One slash command: parse it with the shared parser, open a modal or run it, answer ephemerally:
+        through the response_url, or in the acknowledgement while `slot` takes it (see the module's docstring)."""
+        slot = slot or AckSlot.gone()
         user_id = str(body["user_id"])
         channel = body.get("channel_id")
         route = ReplyRoute(user_id, response_url=body.get("response_url"), channel_id=channel)
@@ -373,15 +557,22 @@ class SlackAdapter:
         try:
             parsed = parse_slash(name, text, allow_missing=True)
             if await self._wants_modal(caller, parsed):
+                slot.release()  # the modal is the answer
                 await self._open_modal(caller, parsed, body)
                 return
             if parsed.missing:
                 parse_slash(name, text)  # raises the "missing argument" error
         except UserError as error:
-            await self.finish(caller, route, await error_outcome(self.bot, caller, error))
+            await self.finish(caller, route, await error_outcome(self.bot, caller, error), slot=slot)
             return
-        outcome = await execute(self.bot, caller, parsed)
         method = parsed.command.method
+        if method in SLOW_COMMANDS:
+            t = translator(await caller_language(self.bot, caller))
+            slot.offer(ephemeral(Reply(t("slack.ack.working"))))
+        outcome = await execute(self.bot, caller, parsed)
+        if outcome.duplicate:
+            return
+        await self.answer(caller, route, outcome, slot)
         if outcome.error is None and method in ("accept", "decline"):
             # The offer's direct message (if this process sent it) loses its buttons, as after a click.
             try:
@@ -390,7 +581,7 @@ class SlackAdapter:
                 pass  # the core read the id its own way; without one of ours, there is no message to update
             else:
                 await self.delivery.update_keyed(user_id, f"offer:{offer_id}", outcome.reply)
-        await self.finish(caller, route, outcome, method=method)
+        await self.follow_up(caller, route, outcome, method=method)
 
     async def _wants_modal(self, caller: Caller, parsed: ParsedCommand) -> bool:
         """`/mentor request` without skills, `/mentor signup` with nothing typed (or no skills, for a member
@@ -428,51 +619,48 @@ class SlackAdapter:
     # ---------------------------------------------------------------- modals
 
     async def _on_signup_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        async with self._working(Apology.for_view(body, view)):
-            await self._submitted(ack, body, view, "signup")
+        slot = AckSlot()
+        work = self._submitted(body, view, "signup", slot)
+        await self._acknowledge(ack, work, Apology.for_view(body, view), slot, self.ack_budget)
 
     async def _on_request_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        async with self._working(Apology.for_view(body, view)):
-            await self._submitted(ack, body, view, "request")
+        slot = AckSlot()
+        work = self._submitted(body, view, "request", slot)
+        await self._acknowledge(ack, work, Apology.for_view(body, view), slot, self.ack_budget)
 
-    async def _submitted(self, ack: AsyncAck, body: Mapping[str, Any], view: Mapping[str, Any], method: str) -> None:
-        """A modal submitted: run the use-case first, so that a refusal can be shown on its field."""
+    async def _submitted(self, body: Mapping[str, Any], view: Mapping[str, Any], method: str, slot: AckSlot) -> None:
+        """A modal submitted: the use-case runs before the acknowledgement, so that a refusal can be shown on its
+        field; an empty acknowledgement closes the modal (so does a failure: the apology follows, see `_run`)."""
         user: Mapping[str, Any] = body.get("user") or {}
         user_id = str(user.get("id", ""))
-        team_id = _team_id(body)
         meta = ModalContext.load(view.get("private_metadata"))
         values = read_submission(view)
-        try:
-            caller = await self.caller(
-                team_id,
-                user_id,
-                user.get("name") or user.get("username"),
-                channel=meta.channel_id,
-                event_id=_event_id("view", body.get("trigger_id")),
+        caller = await self.caller(
+            _team_id(body),
+            user_id,
+            user.get("name") or user.get("username"),
+            channel=meta.channel_id,
+            event_id=_event_id("view", body.get("trigger_id")),
+        )
+        if method == "signup":
+            outcome = await self.bot.signup(
+                caller, skills=values.skills, levels=values.levels, capacity=values.capacity, bio=values.bio or ""
             )
-            if method == "signup":
-                outcome = await self.bot.signup(
-                    caller, skills=values.skills, levels=values.levels, capacity=values.capacity, bio=values.bio or ""
-                )
-            else:
-                outcome = await self.bot.request(caller, skills=values.skills, note=values.note)
-        except Exception:
-            await ack()  # never leave the member with a spinning modal (the apology follows: see `_working`)
-            raise
+        else:
+            outcome = await self.bot.request(caller, skills=values.skills, note=values.note)
+        route = ReplyRoute(user_id, response_url=meta.response_url, channel_id=meta.channel_id)
         if outcome.error is not None:
             block = error_block(outcome.error, input_blocks(view))
-            await ack(response_action="errors", errors={block: outcome.reply.plain_text})
-            return
-        await ack()
-        route = ReplyRoute(user_id, response_url=meta.response_url, channel_id=meta.channel_id)
+            if slot.offer({"response_action": "errors", "errors": {block: outcome.reply.plain_text}}):
+                return
+            # Past the budget the modal has closed already: the refusal comes as a message where it was opened.
+        slot.release()
         await self.finish(caller, route, outcome, method=method)
 
     # ---------------------------------------------------------------- buttons
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        async with self._working(Apology.for_button(body)):
-            await ack()
-            await self.button(body)
+        await self._acknowledge(ack, self.button(body), Apology.for_button(body))
 
     async def button(self, body: Mapping[str, Any]) -> None:
         """A click on one of the core's buttons (offer accept / decline, forget confirm)."""
@@ -506,7 +694,7 @@ class SlackAdapter:
         updated = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
         if on_message and container.get("is_ephemeral") and route.response_url:
-            replaced = {**message(outcome.reply), "response_type": "ephemeral", "replace_original": True}
+            replaced = {**ephemeral(outcome.reply), "replace_original": True}
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
             updated = await self.delivery.update(*clicked, outcome.reply)
@@ -521,14 +709,15 @@ class SlackAdapter:
 
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """The Home tab opened: publish the member's status (`MentorBot.home_view`, which also recognises
-        Slack's redeliveries of the event), or the welcome for someone who has not used the bot yet."""
-        async with self._working():
-            if event.get("tab") != "home" or not event.get("user"):
-                return
-            team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
-            await self.delivery.publish_home(
-                community_of(team_id), str(event["user"]), event_id=_event_id("event", body.get("event_id"))
-            )
+        Slack's redeliveries of the event), or the welcome for someone who has not used the bot yet. Bolt
+        acknowledges the event when this returns; the view is published after."""
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
+        home = self.delivery.publish_home(
+            community_of(team_id), str(event["user"]), event_id=_event_id("event", body.get("event_id"))
+        )
+        self._start(home)
 
 
 def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Application:

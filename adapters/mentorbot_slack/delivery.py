@@ -153,8 +153,11 @@ class Delivery:
     # ---------------------------------------------------------------- replies to the caller
 
     async def respond(self, response_url: str, body: dict[str, Any]) -> bool:
-        """Post `body` to an interaction's response_url; False (logged) if that failed or it expired."""
-        webhook = AsyncWebhookClient(response_url, retry_handlers=list(self._webhook_retry_handlers))
+        """Post `body` to an interaction's response_url (over the Web API client's connections); False (logged)
+        if that failed or it expired."""
+        webhook = AsyncWebhookClient(
+            response_url, session=self.client.session, retry_handlers=list(self._webhook_retry_handlers)
+        )
         try:
             answer = await webhook.send_dict(body)
         except SEND_ERRORS as exc:

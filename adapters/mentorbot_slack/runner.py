@@ -18,11 +18,10 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from mentorbot.bot import MentorBot
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError, SlackSettings
-from mentorbot_slack.adapter import SlackAdapter
+from mentorbot_slack.adapter import COMMUNITY_PREFIX, SlackAdapter
 
 log = logging.getLogger("mentorbot.slack")
 
-COMMUNITY_PREFIX = "slack:"
 
 
 def check_settings(slack: SlackSettings) -> None:
@@ -49,13 +48,16 @@ async def run(bot: MentorBot, settings: Settings, dispatcher: Dispatcher | None 
     """
     check_settings(settings.slack)
     adapter = SlackAdapter(bot, settings)
-    if dispatcher is not None:
-        await dispatcher.register(COMMUNITY_PREFIX, adapter.deliver)
-    async with adapter.running(timers=timers and dispatcher is None):
-        if settings.slack.mode == "socket":
-            await _socket_mode(adapter, settings)
-        else:
-            await _http_mode(adapter, settings)
+    try:
+        if dispatcher is not None:
+            await dispatcher.register(COMMUNITY_PREFIX, adapter.deliver)
+        async with adapter.running(timers=timers and dispatcher is None):
+            if settings.slack.mode == "socket":
+                await _socket_mode(adapter, settings)
+            else:
+                await _http_mode(adapter, settings)
+    finally:
+        await adapter.aclose()
 
 
 async def _socket_mode(adapter: SlackAdapter, settings: Settings) -> None:

@@ -35,12 +35,15 @@ async def create_app(settings: Settings | None = None, *, timers: bool = True) -
     async def lifespan(_app: web.Application) -> AsyncIterator[None]:
         async with open_bot(the_settings) as bot:
             adapter = SlackAdapter(bot, the_settings)
-            async with adapter.running(timers=timers):
-                holder.append(adapter)
-                try:
-                    yield
-                finally:
-                    holder.clear()
+            try:
+                async with adapter.running(timers=timers):
+                    holder.append(adapter)
+                    try:
+                        yield
+                    finally:
+                        holder.clear()
+            finally:
+                await adapter.aclose()
 
     app = build_web_app(lambda: holder[0] if holder else None)
     app.cleanup_ctx.append(lifespan)

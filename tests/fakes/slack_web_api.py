@@ -65,7 +65,7 @@ from tests.fakes.slack_socket_mode import FakeSocketMode
 DM_CLOSED_ERROR = "messages_tab_disabled"
 USER_DISABLED_ERROR = "user_disabled"
 
-SeenKind = Literal["dm", "ephemeral", "update", "response_url"]
+SeenKind = Literal["dm", "ephemeral", "update", "response_url", "ack"]
 
 
 @dataclass(frozen=True)

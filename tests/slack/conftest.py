@@ -5,21 +5,27 @@ over HTTP on 127.0.0.1 exactly as in HTTP mode (``/slack/events`` and ``/healthz
 signed with the signing secret as Slack does, through `Workspace`, then wait for the work the adapter does
 after acknowledging (`SlackAdapter.idle`). The core is a `MentorBot` on SQLite in tmp_path with a
 `ManualClock`.
+
+A slash command answered in its acknowledgement (Slack's immediate response, shown only to the member who typed
+it) is what the member sees too: the harness records it with what the fake Web API saw, as kind ``ack``, at the
+moment the adapter answered (`record_acks`).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from aiohttp.payload import Payload
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
@@ -44,6 +50,7 @@ from tests.fakes.slack_web_api import (
     ApiResult,
     FakeSlack,
     RecordedCall,
+    SeenKind,
     SeenMessage,
     start_loopback_site,
 )
@@ -178,7 +185,7 @@ class Workspace:
         return [unescape(m.text or "") for m in self.seen(user, kind=kind)]
 
     def kinds(self, user: str) -> list[str]:
-        """How each thing `user` saw reached them (dm, ephemeral, update, response_url)."""
+        """How each thing `user` saw reached them (ack, dm, ephemeral, update, response_url)."""
         return [m.kind for m in self.seen(user)]
 
     def last(self, user: str, *, kind: str | None = None) -> SeenMessage:
@@ -262,18 +269,57 @@ def home_click(user: str, name: str, action_id: str, value: str, trigger_id: str
     return SlackPayload("interactive", data, body, FORM_CONTENT_TYPE)
 
 
+ACK: Any = cast(SeenKind, "ack")
+"""The kind of a slash command's answer carried by its acknowledgement (Slack's immediate response)."""
+
+
+def record_acks(fake: FakeSlack) -> Any:
+    """An aiohttp middleware recording each slash command's non-empty acknowledgement as seen by its member."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        response = await handler(request)
+        if not isinstance(response, web.Response) or response.content_type != "application/json":
+            return response
+        if request.content_type != FORM_CONTENT_TYPE:
+            return response
+        form = await request.post()
+        body = response.body  # bytes, or the payload Bolt's aiohttp adapter made of its str
+        if "command" in form and isinstance(body, bytes | Payload):
+            raw = json.loads(body.decode())
+            blocks = raw.get("blocks")
+            fake.seen.append(
+                SeenMessage(
+                    user_id=str(form["user_id"]),
+                    kind=ACK,
+                    channel=str(form.get("channel_id") or "") or None,
+                    ts=None,
+                    text=raw.get("text"),
+                    blocks=blocks if isinstance(blocks, list) else None,
+                    time=time.monotonic(),
+                    raw=raw,
+                )
+            )
+        return response
+
+    return middleware
+
+
 @pytest_asyncio.fixture
 async def workspace(
     slack_fake: FakeSlack, bot: MentorBot, clock: ManualClock, members: None
 ) -> AsyncIterator[Workspace]:
     """MentorBot's Slack adapter served over HTTP on loopback, with the fake workspace's members."""
     adapter = SlackAdapter(bot, bot.settings)
-    runner, base_url = await start_loopback_site(adapter.web_app())
+    app = adapter.web_app()
+    app.middlewares.append(record_acks(slack_fake))
+    runner, base_url = await start_loopback_site(app)
     slack = SlackClient(base_url + "/slack/events", signing_secret=SIGNING_SECRET, fake=slack_fake)
     try:
         yield Workspace(slack_fake, adapter, slack, bot, clock, base_url)
     finally:
         await adapter.idle()
+        await adapter.aclose()
         await slack.close()
         await runner.cleanup()
 

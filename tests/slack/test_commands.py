@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import time
+from typing import Any
+
+import pytest
 
 from mentorbot.models import MentorStatus, RequestStatus
+from mentorbot.replies import Outcome
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID, TEAM_ID
 from tests.slack.conftest import (
     ALICE,
@@ -37,6 +43,76 @@ async def test_replies_are_ephemeral_through_the_response_url(workspace: Workspa
     assert post.response_type == "ephemeral" and post.user_id == ALICE
     assert ws.texts(ALICE)[0].startswith(EN("skills.list.title"))
     assert post.blocks is not None and post.blocks[0]["type"] == "header"
+
+
+async def test_with_an_answer_budget_quick_answers_come_in_the_acknowledgement(workspace: Workspace) -> None:
+    ws = workspace
+    ws.adapter.answer_budget = 1.0
+    response = await ws.command(ALICE, "/skills")
+    answer = response.json()  # Slack's immediate response: shown only to Alice, no response_url needed
+    assert response.status == 200 and answer["response_type"] == "ephemeral"
+    assert unescape(answer["text"]).startswith(EN("skills.list.title"))
+    assert answer["blocks"][0]["type"] == "header"
+    assert ws.fake.response_posts == []
+    assert ws.kinds(ALICE) == ["ack"]
+
+    # Buttons in an answer carried by the acknowledgement work like any other: the click replaces it.
+    await ws.mentor(BOB, "signup skills:seo")
+    await ws.mentor(ALICE, "request skills:seo")
+    await ws.mentor(BOB, "status")
+    status = ws.last(BOB, kind="ack")
+    message = {**status.raw, "ts": "1700000002.000001"}
+    await ws.click(BOB, message, "offer.accept", channel_id=DEFAULT_CHANNEL_ID, is_ephemeral=True)
+    replaced = ws.fake.response_posts[-1]
+    accepted = EN("offer.title", id=1) + "\n" + EN("offer.accepted", id=1)
+    assert replaced.replace_original and unescape(replaced.text or "") == accepted
+    assert unescape(ws.dms(BOB)[0]["text"]) == accepted, "the offer's DM too"
+
+    # Typed accept and decline answer in the acknowledgement and still turn the offer's DM into the outcome.
+    await ws.mentor(DAVE, "signup skills:copywriting")
+    await ws.mentor(ALICE, "request skills:copywriting")
+    await ws.mentor(DAVE, "decline 2")
+    assert ws.texts(DAVE, kind="ack")[-1] == EN("offer.declined", id=2)
+    assert unescape(ws.dms(DAVE)[0]["text"]) == EN("offer.declined", id=2)
+    assert ws.kinds(ALICE) == ["ack", "ack", "dm", "ack", "dm"], "intro and waiting notice by DM"
+
+
+async def test_an_answer_later_than_the_budget_comes_through_the_response_url(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    ws.adapter.answer_budget = 0.05
+    skills = ws.bot.skills
+
+    async def slow_skills(*args: Any, **kwargs: Any) -> Outcome:
+        await asyncio.sleep(0.3)
+        return await skills(*args, **kwargs)
+
+    monkeypatch.setattr(ws.bot, "skills", slow_skills)
+    started = time.monotonic()
+    response = await ws.slack.slash_command(command="/skills", user_id=ALICE, user_name="alice")
+    assert (response.status, response.text) == (200, "")  # acknowledged once the budget ran out
+    assert time.monotonic() - started < 0.3
+    await ws.settle()
+    [post] = ws.fake.response_posts
+    assert post.response_type == "ephemeral" and post.user_id == ALICE
+    assert ws.texts(ALICE)[0].startswith(EN("skills.list.title"))
+
+
+async def test_follow_ups_never_hold_the_acknowledgement(workspace: Workspace) -> None:
+    ws = workspace
+    ws.adapter.answer_budget = 1.0
+    await ws.mentor(BOB, "signup skills:seo")
+    ws.fake.rate_limit("chat.postMessage", times=1, retry_after=1)  # Bob's offer DM waits a second
+    started = time.monotonic()
+    response = await ws.slack.slash_command(
+        command="/mentor", text="request skills:seo", user_id=ALICE, user_name="alice"
+    )
+    assert time.monotonic() - started < 0.5
+    assert unescape(response.json()["text"]) == EN("request.offered", id=1, skills="SEO")
+    await ws.settle()
+    [offer] = ws.dms(BOB)
+    assert unescape(offer["text"]).startswith(EN("offer.title", id=1))
 
 
 async def test_skills_courses_and_help(workspace: Workspace) -> None:
@@ -160,7 +236,8 @@ async def test_pause_resume_end_and_language(workspace: Workspace) -> None:
 async def test_export_sends_the_file_by_dm(workspace: Workspace, uploads: Uploads) -> None:
     ws = workspace
     await ws.mentor(ALICE, "request skills:seo")
-    await ws.mentor(ALICE, "export")
+    response = await ws.mentor(ALICE, "export")
+    assert unescape(response.json()["text"]) == EN("slack.ack.working"), "a slow command says it is on it"
     reply = ws.last(ALICE)
     assert reply.kind == "response_url"
     assert unescape(reply.text or "") == EN("export.done")

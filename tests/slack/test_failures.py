@@ -49,8 +49,9 @@ async def test_a_failing_command_gets_the_apology_ephemerally(
     monkeypatch.setattr(ws.bot, "mentor_profile", async_boom)  # the signup modal reads the profile first
 
     with caplog.at_level(logging.ERROR, logger="mentorbot.slack"):
-        await ws.mentor(ALICE, "signup")
+        response = await ws.mentor(ALICE, "signup")
 
+    assert (response.status, response.text) == (200, ""), "acknowledged at once, the apology follows"
     [reply] = ws.seen(ALICE)
     assert reply.kind == "response_url" and reply.channel == DEFAULT_CHANNEL_ID
     assert reply.raw["response_type"] == "ephemeral"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from mentorbot.models import RequestStatus
+from mentorbot.replies import Outcome
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
 from tests.fakes.slack_signing import view_submission
 from tests.slack.conftest import (
@@ -150,6 +154,27 @@ async def test_request_refusals_come_back_as_field_errors(workspace: Workspace) 
     assert duplicate.json()["errors"] == {"skills": EN("request.duplicate", id=1)}
     limit = await ws.submit(ALICE, modal.view, {"skills": skills_state("leadership")})
     assert limit.json()["errors"] == {"skills": EN("request.limit", max=3)}
+
+
+async def test_a_verdict_later_than_the_budget_closes_the_modal_and_comes_as_a_message(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    await ws.mentor(ALICE, "request")
+    [modal] = ws.fake.modals_of(ALICE)
+    ws.adapter.ack_budget = 0.05
+    request = ws.bot.request
+
+    async def slow_request(*args: Any, **kwargs: Any) -> Outcome:
+        await asyncio.sleep(0.2)
+        return await request(*args, **kwargs)
+
+    monkeypatch.setattr(ws.bot, "request", slow_request)
+    response = await ws.submit(ALICE, modal.view, {"skills": skills_state("seoo")})
+    assert (response.status, response.text) == (200, ""), "the modal closed: no field error can be shown now"
+    [reply] = ws.seen(ALICE)
+    assert reply.kind == "response_url" and reply.channel == DEFAULT_CHANNEL_ID
+    assert reply.text == EN("skills.unknown", tag="seoo", suggestions="seo (SEO)")
 
 
 async def test_a_redelivered_submission_is_handled_once(workspace: Workspace) -> None:

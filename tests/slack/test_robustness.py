@@ -41,8 +41,10 @@ async def test_url_verification_and_health(workspace: Workspace) -> None:
         assert health.status == 200 and await health.json() == {"ok": True}
 
 
-async def test_a_redelivered_command_is_handled_once(workspace: Workspace) -> None:
+@pytest.mark.parametrize("answer_budget", [0.0, 1.0], ids=["answer-after", "answer-in-ack"])
+async def test_a_redelivered_command_is_handled_once(workspace: Workspace, answer_budget: float) -> None:
     ws = workspace
+    ws.adapter.answer_budget = answer_budget
     payload = slash_command(
         command="/mentor",
         text="request skills:seo",
@@ -51,8 +53,9 @@ async def test_a_redelivered_command_is_handled_once(workspace: Workspace) -> No
         response_url=ws.fake.new_response_url(ALICE, DEFAULT_CHANNEL_ID),
         trigger_id=ws.fake.new_trigger_id(ALICE),
     )
-    await ws.send(payload)
-    await ws.send(payload, retry_num=1, retry_reason="http_timeout")
+    first = await ws.send(payload)
+    again = await ws.send(payload, retry_num=1, retry_reason="http_timeout")
+    assert first.status == 200 and (again.status, again.text) == (200, ""), "the redelivery is only acknowledged"
     member = await ws.member(ALICE)
     assert len(await ws.bot.store.list_member_requests(member.id)) == 1
     assert len(ws.texts(ALICE)) == 1
