@@ -85,3 +85,19 @@ async def store(engine_store: Store, clock: ManualClock) -> Store:
     """A fresh store on each engine, opened and migrated."""
     await engine_store.open(clock.now())
     return engine_store
+
+
+_postgres_outcomes: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the outcomes of the PostgreSQL-engine tests (for the summary line below)."""
+    if "[postgresql" in report.nodeid and (report.when == "call" or report.outcome == "skipped"):
+        _postgres_outcomes[report.outcome] = _postgres_outcomes.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly whether the PostgreSQL half of the suite ran (CI requires it to)."""
+    if _postgres_outcomes:
+        parts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(_postgres_outcomes.items()))
+        terminalreporter.write_line(f"PostgreSQL engine tests ({POSTGRES_URL}): {parts}")
