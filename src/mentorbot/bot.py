@@ -907,6 +907,15 @@ class MentorBot:
             hours = stats.median_time_to_match.total_seconds() / 3600
             median = t("stats.hours", hours=f"{hours:.1f}")
         rate = t("stats.none") if stats.acceptance_rate is None else f"{stats.acceptance_rate:.0%}"
+        # Feedback only in aggregate: how many ratings, their average, how many comments (never who wrote them).
+        feedback = t("stats.none")
+        if stats.average_rating is not None:
+            feedback = t(
+                "stats.feedback_value",
+                ratings=stats.ratings,
+                average=f"{stats.average_rating:.1f}",
+                comments=stats.comments,
+            )
         gaps = sorted(
             ((slug, demand, stats.skill_supply.get(slug, 0)) for slug, demand in stats.skill_demand.items()),
             key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
@@ -930,6 +939,7 @@ class MentorBot:
             Field(t("stats.mentorships"), str(stats.mentorships_active), inline=True),
             Field(t("stats.median_match"), median, inline=True),
             Field(t("stats.acceptance"), rate, inline=True),
+            Field(t("stats.feedback"), feedback, inline=True),
             Field(t("stats.gaps"), "\n".join(gap_lines) or t("stats.none")),
         )
         return Reply(t("stats.text"), title=t("stats.title"), fields=fields)

@@ -179,3 +179,15 @@ async def test_admins_act_only_in_their_own_community(bot: MentorBot, who: Who) 
     assert "no mentor called 'baraka'" in (await bot.admin_pause(outsider, mentor="baraka")).reply.text
     [still] = await bot.store.list_mentorships(community="test:guild")
     assert still.status is MentorshipStatus.ACTIVE
+
+
+async def test_stats_show_feedback_only_in_aggregate(bot: MentorBot, who: Who) -> None:
+    for mentee, rating in (("amina", 5), ("chao", 4)):
+        await bot.signup(who(f"m-{mentee}"), skills="seo")
+        offered = await bot.request(who(mentee), skills="seo")
+        await bot.accept(who(f"m-{mentee}"), offer_id=offer_id(to(offered, f"m-{mentee}")[0]))
+        await bot.end(who(mentee), rating=rating, comment="secret words" if mentee == "amina" else None)
+    stats = await bot.admin_stats(who("admin"))
+    fields = {f.name: f.value for f in stats.reply.fields}
+    assert fields["Feedback"] == "2 ratings, average 4.5 / 5; 1 comments"
+    assert "secret words" not in stats.reply.plain_text and "Amina" not in stats.reply.plain_text

@@ -114,6 +114,9 @@ class Stats:
     acceptance_rate: float | None
     skill_demand: dict[str, int]
     skill_supply: dict[str, int]
+    ratings: int = 0
+    average_rating: float | None = None
+    comments: int = 0
 
 
 @dataclass(frozen=True)
@@ -1641,6 +1644,11 @@ class Store:
                 "WHERE m.community = ? AND p.status = 'active' GROUP BY s.skill",
                 community,
             )
+            feedback = await conn.fetch_one(
+                "SELECT COUNT(rating) AS ratings, AVG(rating) AS average, COUNT(comment) AS comments "
+                "FROM feedback WHERE community = ?",
+                community,
+            )
         by_status = {r["status"]: int(r["n"]) for r in requests}
         waits = sorted(rows.ts(r["matched_at"]) - rows.ts(r["created_at"]) for r in matched)
         median: timedelta | None = None
@@ -1661,6 +1669,9 @@ class Store:
             acceptance_rate=(decided.get("accepted", 0) / total) if total else None,
             skill_demand={r["skill"]: int(r["n"]) for r in demand},
             skill_supply={r["skill"]: int(r["n"]) for r in supply},
+            ratings=int(feedback["ratings"]) if feedback else 0,
+            average_rating=float(feedback["average"]) if feedback and feedback["average"] is not None else None,
+            comments=int(feedback["comments"]) if feedback else 0,
         )
 
     # ----------------------------------------------------------------- export
