@@ -73,6 +73,15 @@ async def make_store(engine: str, tmp_path: Path) -> AsyncIterator[Store]:
         await admin.close()
 
 
+def store_on_same_database(store: Store) -> Store:
+    """A new, unopened store over `store`'s database, as another (or a restarted) process would open it."""
+    db = store.db
+    if isinstance(db, SqliteDatabase):
+        return Store(SqliteDatabase(db.path))
+    assert isinstance(db, PostgresDatabase)
+    return Store(PostgresDatabase(db.url, schema=db.schema))
+
+
 @pytest.fixture(params=ENGINES)
 async def engine_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """A fresh, unopened store on each engine (tests that check migrations open it themselves)."""

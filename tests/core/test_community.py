@@ -16,9 +16,8 @@ from mentorbot.library import Library
 from mentorbot.models import RequestStatus
 from mentorbot.replies import Notification
 from mentorbot.settings import Settings
-from mentorbot.storage.postgres_engine import PostgresDatabase
-from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
+from tests.conftest import store_on_same_database
 from tests.core.conftest import COMMUNITY
 
 SKILLS = [
@@ -42,15 +41,6 @@ def caller(name: str, **kwargs: object) -> Caller:
 def offers_in(notes: tuple[Notification, ...] | list[Notification]) -> list[tuple[str, int]]:
     """(mentor user id, offer id) of every offer notification."""
     return [(n.platform_user_id, int(b.ref)) for n in notes for b in n.reply.buttons if b.action == "offer.accept"]
-
-
-def reopen(store: Store) -> Store:
-    """A new store over the same database, as a restarted process would open it."""
-    db = store.db
-    if isinstance(db, SqliteDatabase):
-        return Store(SqliteDatabase(db.path))
-    assert isinstance(db, PostgresDatabase)
-    return Store(PostgresDatabase(db.url, schema=db.schema))
 
 
 async def table_count(store: Store, sql: str) -> int:
@@ -95,7 +85,7 @@ async def test_a_whole_community(store: Store, library: Library, settings: Setti
     # Restart: offers fall due while the bot is down; the new process's timers catch up.
     await store.close()
     clock.advance(timedelta(hours=49))
-    store2 = reopen(store)
+    store2 = store_on_same_database(store)
     await store2.open(clock.now())
     bot = MentorBot(store2, library, settings, clock, worker_id="second")
     pending = offers_in(await bot.run_due_jobs())

@@ -11,20 +11,10 @@ from datetime import timedelta
 
 from mentorbot.clock import ManualClock
 from mentorbot.models import Level, NewMentorProfile
-from mentorbot.storage.postgres_engine import PostgresDatabase
-from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
+from tests.conftest import store_on_same_database
 
 C = "test:community"
-
-
-def another(store: Store) -> Store:
-    """A second store over the same database (a separate connection or pool)."""
-    db = store.db
-    if isinstance(db, SqliteDatabase):
-        return Store(SqliteDatabase(db.path))
-    assert isinstance(db, PostgresDatabase)
-    return Store(PostgresDatabase(db.url, schema=db.schema))
 
 
 async def test_accepts_from_several_processes_make_one_mentorship(store: Store, clock: ManualClock) -> None:
@@ -34,7 +24,7 @@ async def test_accepts_from_several_processes_make_one_mentorship(store: Store, 
     request = await store.create_request(mentee, C, ["seo"], "", clock.now(), max_open=3)
     offer = await store.create_offer(request.id, mentor, 1.0, "", clock.now(), clock.now() + timedelta(hours=1))
     assert offer is not None
-    others = [another(store) for _ in range(4)]
+    others = [store_on_same_database(store) for _ in range(4)]
     for other in others:
         await other.open(clock.now())
     try:
@@ -54,7 +44,7 @@ async def test_jobs_claimed_by_several_processes_run_once(store: Store, clock: M
 
     for ref in range(10):
         await store.schedule_job(JobKind.CHECKIN, ref, clock.now(), clock.now())
-    others = [another(store) for _ in range(3)]
+    others = [store_on_same_database(store) for _ in range(3)]
     for other in others:
         await other.open(clock.now())
     try:
