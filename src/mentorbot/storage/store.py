@@ -1577,6 +1577,11 @@ class Store:
 
     async def take_held_notices(self, member_id: int) -> list[str]:
         """The member's held notices, oldest first, removed in the same transaction (each is shown once)."""
+        # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
+        async with self.db.read() as conn:
+            held = await conn.fetch_one("SELECT 1 AS held FROM held_notices WHERE member_id = ? LIMIT 1", member_id)
+        if held is None:
+            return []
         async with self.db.transaction() as conn:
             found = await conn.fetch_all(
                 "DELETE FROM held_notices WHERE member_id = ? RETURNING id, payload", member_id
