@@ -256,7 +256,9 @@ class ConsoleSession:
 
     async def _run_due(self) -> str:
         notes = await self.bot.run_due_jobs()
-        return await self.show(Outcome(Reply(""), tuple(notes))) if notes else ""
+        if not notes:
+            return ""
+        return await self.show(Outcome(Reply(""), tuple(notes), language=(await self._t()).lang))
 
     # ---------------------------------------------------------------- output
 

@@ -152,7 +152,7 @@ class MentorBot:
         """Run one use-case for `caller` with the shared rules: duplicates, rate limit, errors."""
         now = self.clock.now()
         if caller.event_id and not await self.store.claim_event(caller.event_id, now):
-            return Outcome(Reply(""), (), duplicate=True)
+            return Outcome(Reply(""), (), duplicate=True, language=self.settings.default_language)
         t = translator(self.settings.default_language)
         try:
             member = await self.store.ensure_member(caller.community, caller.user_id, caller.display_name, now)
@@ -171,18 +171,18 @@ class MentorBot:
             ctx = _Ctx(caller, member, t.lang, t, is_admin)
             reply = await action(ctx)
             held = tuple(reply_from_json(p) for p in await self.store.take_held_notices(member.id))
-            return Outcome(reply, tuple(ctx.notifications), held=held)
+            return Outcome(reply, tuple(ctx.notifications), held=held, language=t.lang)
         except UserError as exc:
             if caller.event_id:
                 await self.store.release_event(caller.event_id)
-            return Outcome(Reply(self.render_error(exc, t)), error=exc)
+            return Outcome(Reply(self.render_error(exc, t)), error=exc, language=t.lang)
         except Exception:
             correlation_id = uuid.uuid4().hex[:10]
             log.exception("unexpected error [%s] for %s in %s", correlation_id, caller.user_id, caller.community)
             if caller.event_id:
                 await self.store.release_event(caller.event_id)
             apology = UserError("common.apology", correlation_id=correlation_id)
-            return Outcome(Reply(self.render_error(apology, t)), error=apology)
+            return Outcome(Reply(self.render_error(apology, t)), error=apology, language=t.lang)
 
     def render_error(self, exc: UserError, t: Translator) -> str:
         """A `UserError` as the localized message the user sees."""
@@ -194,7 +194,9 @@ class MentorBot:
         return t(exc.key, **params)
 
     def _notify(self, member: Member, reply: Reply, key: str | None = None) -> Notification:
-        return Notification(member.id, member.platform_user_id, reply, key)
+        return Notification(
+            member.id, member.platform_user_id, reply, key, community=member.community, language=self.lang_of(member)
+        )
 
     # ---------------------------------------------------------- profiles
 

@@ -593,15 +593,16 @@ async def caller_language(bot: MentorBot, caller: Caller) -> str:
 
 async def error_outcome(bot: MentorBot, caller: Caller, error: UserError) -> Outcome:
     """A parsing error (or any `UserError` raised outside the core) as the reply the caller sees."""
-    text = bot.render_error(error, translator(await caller_language(bot, caller)))
-    return Outcome(Reply(text), error=error)
+    lang = await caller_language(bot, caller)
+    return Outcome(Reply(bot.render_error(error, translator(lang))), error=error, language=lang)
 
 
 async def execute(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> Outcome:
     """Run a parsed command: call its use-case with the typed values, or answer with the help."""
     command = parsed.command
     if command.handler is None:
-        return Outcome(help_reply(await caller_language(bot, caller), admin=command.admin or bot.is_admin(caller)))
+        lang = await caller_language(bot, caller)
+        return Outcome(help_reply(lang, admin=command.admin or bot.is_admin(caller)), language=lang)
     return await command.handler(bot, caller, parsed.args)
 
 

@@ -80,14 +80,18 @@ class Reply:
 class Notification:
     """A message for another member (or the caller) delivered by direct message.
 
-    `member_id` is the core's member id; `platform_user_id` lets the adapter address it without a lookup.
-    `key` names the message (e.g. ``"offer:42"``) so an adapter can later update it in place.
+    `member_id` is the core's member id; `platform_user_id`, `community` (``slack:T1``, ``discord:42``,
+    ``console``) and `language` (the recipient's, in which `reply` is already written) let the adapter route
+    and frame it without reading the store. `key` names the message (e.g. ``"offer:42"``) so an adapter can
+    later update it in place.
     """
 
     member_id: int
     platform_user_id: str
     reply: Reply
     key: str | None = None
+    community: str = field(kw_only=True)
+    language: str = field(kw_only=True)
 
 
 def reply_to_json(reply: Reply) -> str:
@@ -119,6 +123,8 @@ class Outcome:
     """The result of a use-case: the reply to the caller and the notifications to send to others."""
 
     reply: Reply
+    language: str = field(kw_only=True)
+    """The caller's language, in which `reply` is written (adapters frame the reply in it, without a lookup)."""
     notifications: tuple[Notification, ...] = field(default_factory=tuple)
     duplicate: bool = False
     """True when the platform delivered this event before: nothing was done and nothing should be sent."""

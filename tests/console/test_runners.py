@@ -65,7 +65,7 @@ def test_missing_runner_module_is_reported() -> None:
 
 async def note_for(bot: MentorBot, community: str, user: str) -> Notification:
     member = await bot.store.ensure_member(community, user, user, bot.clock.now())
-    return Notification(member.id, user, Reply(f"hello {user}"))
+    return Notification(member.id, user, Reply(f"hello {user}"), community=community, language="en")
 
 
 async def test_dispatcher_routes_by_community_and_keeps_notes_until_registration(bot: MentorBot) -> None:

@@ -248,7 +248,8 @@ async def test_held_notices_are_shown_with_the_next_reply(session: ConsoleSessio
     member = await session.bot.store.find_member(session.community, "amina")
     assert member is not None
     held = Reply("a notice that missed you", buttons=(Button("offer.accept", "9", "Accept"),))
-    await session.bot.hold_undelivered(Notification(member.id, "amina", held))
+    note = Notification(member.id, "amina", held, community=session.community, language="en")
+    await session.bot.hold_undelivered(note)
     out = await ok(session, "/skills seo")
     assert "a notice that missed you" in out
     assert "[1] Accept" in out

@@ -129,7 +129,7 @@ async def test_the_timer_loop_delivers_expiries_and_the_next_offer(workspace: Wo
 async def test_timer_notices_for_other_platforms_are_held_not_sent(workspace: Workspace) -> None:
     ws = workspace
     stranger = await ws.bot.store.ensure_member("discord:1", "42", "Zawadi", ws.clock.now())
-    await ws.adapter.deliver([Notification(stranger.id, "42", Reply("hello"))])
+    await ws.adapter.deliver([Notification(stranger.id, "42", Reply("hello"), community="discord:1", language="en")])
     assert ws.fake.calls == []
     assert await ws.bot.store.take_held_notices(stranger.id) != []
 
