@@ -1,5 +1,5 @@
 """An optimal matching round: every waiting request against every mentor with free places, read from the
-database, solved, and its offers written back (`mentorbot.rounds.run_round`).
+database, solved, and its offers written back (`mentorbot.usecases.admin.run_round`).
 
 Floor, same run, interleaved: the same round with first-come greedy in place of the optimal solver (same
 reads, same scores, same writes), so the ratio is the price of optimality. Peak memory is traced in a
@@ -26,6 +26,7 @@ from mentorbot.library import Library
 from mentorbot.matching import score_candidate
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer
+from mentorbot.usecases.admin import run_round
 
 DENSE_LIMIT = 4_000_000  # rows × free places up to which the reference is the old dense solver
 
@@ -105,12 +106,12 @@ async def bench_round(bench: BenchStore, community: str, repeats: int, label: st
         floor.append(time.perf_counter() - start)
         await reset(bench, community)
         start = time.perf_counter()
-        result = await rounds.run_round(bot, community)
+        result = await run_round(bot.core, community)
         figure.append(time.perf_counter() - start)
     assert result is not None
     await reset(bench, community)
     tracemalloc.start()
-    await rounds.run_round(bot, community)
+    await run_round(bot.core, community)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     await reset(bench, community)

@@ -14,9 +14,10 @@ from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.matching import rank_candidates
 from mentorbot.models import MentorStatus, OfferStatus, RequestStatus
-from mentorbot.rounds import greedy, plan_round, run_round, solve, solve_dense
+from mentorbot.rounds import greedy, solve, solve_dense
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer, Store
+from mentorbot.usecases.admin import plan_round, run_round
 
 LEVEL_SCORES = [0.5, 0.65, 0.8, 1.0, 1.15, 1.3, 1.5, 1.616667, 1.8, -0.2]
 
@@ -90,7 +91,7 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
     dense_pairs, dense_total = solve_dense(scores, capacity)
     _, greedy_total = greedy(scores, capacity)
 
-    plan = await plan_round(bot, waiting)
+    plan = await plan_round(bot.core, waiting)
     assert len(plan.assignments) == len(dense_pairs)
     assert plan.total_score == pytest.approx(dense_total, abs=1e-9)
     assert plan.greedy_score == pytest.approx(greedy_total, abs=1e-9)
@@ -99,7 +100,7 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
         expected = rows[by_request[a.request.id]][a.ranked.candidate.member.id]
         assert (a.ranked.score, a.ranked.explanation) == (expected.score, expected.explanation)
 
-    result = await run_round(bot, spec.name)
+    result = await run_round(bot.core, spec.name)
     assert len(result.offers) == len(plan.assignments)
     pending = await store.list_offers(status=OfferStatus.PENDING)
     assert len(pending) == len(plan.assignments)
@@ -136,7 +137,7 @@ async def test_a_round_with_no_free_mentor_or_no_request_plans_nothing(store: St
     for member, _ in await store.list_mentors(spec.name):
         await store.set_mentor_status(member.id, MentorStatus.PAUSED, NOW)
     waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
-    plan = await plan_round(bot, waiting)
+    plan = await plan_round(bot.core, waiting)
     assert (plan.assignments, plan.total_score, plan.greedy_score, plan.greedy_matched) == ((), 0.0, 0.0, 0)
-    assert (await run_round(bot, spec.name)).offers == ()
-    assert (await run_round(bot, "nobody:here")).offers == ()
+    assert (await run_round(bot.core, spec.name)).offers == ()
+    assert (await run_round(bot.core, "nobody:here")).offers == ()

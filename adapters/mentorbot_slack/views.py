@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from mentorbot.bot import MAX_BIO, MAX_NOTE, MAX_REQUEST_SKILLS
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
+from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS
 from mentorbot.models import MentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import Skill
@@ -35,7 +35,6 @@ NOTE: Final = "note"
 MODAL_TITLE_MAX: Final = 24
 OPTION_TEXT_MAX: Final = 75
 OPTIONS_MAX: Final = 100
-MAX_SIGNUP_SKILLS: Final = 15
 
 # Which input a refusal from the core is about (by message key; `field` parameters name text inputs).
 _ERROR_BLOCKS: Final[Mapping[str, str]] = {
@@ -192,7 +191,7 @@ def signup_modal(
                 skills,
                 t,
                 initial=profile.skills if profile else (),
-                max_selected=MAX_SIGNUP_SKILLS,
+                max_selected=MAX_MENTOR_SKILLS,
                 placeholder=t("slack.modal.skills_placeholder"),
             ),
         },

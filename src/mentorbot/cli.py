@@ -294,7 +294,7 @@ def export(folder: Path, community: str, db: Path | None) -> None:
 
 async def _export(settings: Settings, community: str) -> dict[str, bytes]:
     from mentorbot.app import open_bot
-    from mentorbot.bot import export_csv
+    from mentorbot.usecases.admin import export_csv
 
     async with open_bot(settings) as bot:
         return await export_csv(bot.store, community)

@@ -34,6 +34,20 @@ MAX_ID = 2**63 - 1
 """The largest id either engine stores (a signed 64-bit integer)."""
 _UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
+# How much a member may type, checked by the use-cases and announced by the adapters' forms.
+MAX_MENTOR_SKILLS = 15
+"""Skills on one mentor profile."""
+MAX_REQUEST_SKILLS = 5
+"""Skills in one request."""
+MAX_NOTE = 500
+"""Characters of a request's note."""
+MAX_BIO = 500
+"""Characters of a mentor's bio."""
+MAX_REASON = 300
+"""Characters of a decline's reason."""
+MAX_COMMENT = 1000
+"""Characters of a mentorship's closing comment."""
+
 
 def parse_level(text: str) -> Level:
     """A level word (English or Swahili, or a synonym such as beginner/advanced)."""

@@ -22,17 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from mentorbot.bot import MAX_BIO, MentorBot
+from mentorbot.bot import MentorBot
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
-from mentorbot.inputs import parse_capacity, parse_languages, parse_levels
+from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels
 from mentorbot.models import NewMentorProfile
 from mentorbot.text_safety import check_text, has_control_characters
 from mentorbot.timezones import parse_timezone
 
 COLUMNS: Final = ("user_id", "name", "skills", "levels", "capacity", "bio", "timezone", "languages")
 REQUIRED: Final = ("user_id", "skills")
-MAX_MENTOR_SKILLS: Final = 15
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,16 @@ How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; mea
   column per free place, every request a row: 5,000 × 4,000 floats) is kept as `solve_dense`; tests check
   that both find the same optimum.
 * Offers are written in one transaction (`Store.create_offers`), not one transaction each.
+
+This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round` reads the pool, calls
+`plan_pool` and writes the offers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mentorbot.matching import (
@@ -38,12 +41,10 @@ from mentorbot.matching import (
     timezone_bonus,
 )
 from mentorbot.models import Member, MentorshipRequest, Offer
-from mentorbot.storage.store import Candidate, NewOffer, RoundPool
+from mentorbot.storage.store import Candidate, RoundPool
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from mentorbot.bot import MentorBot
 
     IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -482,47 +483,3 @@ def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) ->
         float(sum(micro / _MICRO for micro in greedy_micro)),
         len(greedy_micro),
     )
-
-
-async def plan_round(bot: MentorBot, waiting: Sequence[MentorshipRequest]) -> RoundPlan:
-    """Plan one round over `waiting` (oldest first) with the mentors' current free places."""
-    if not waiting:
-        return RoundPlan((), 0.0, 0.0, 0)
-    now = bot.clock.now()
-    wanted = {r.id for r in waiting}
-    plans: list[RoundPlan] = []
-    for community in sorted({r.community for r in waiting}):
-        pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
-        pool = RoundPool(
-            tuple(item for item in pool.requests if item.request.id in wanted),
-            pool.mentors,
-            pool.offered,
-            pool.past_pairs,
-        )
-        plans.append(plan_pool(pool, [bot.lang_of(item.mentee) for item in pool.requests], now))
-    if len(plans) == 1:
-        return plans[0]
-    return RoundPlan(
-        tuple(a for p in plans for a in p.assignments),
-        sum(p.total_score for p in plans),
-        sum(p.greedy_score for p in plans),
-        sum(p.greedy_matched for p in plans),
-    )
-
-
-async def run_round(bot: MentorBot, community: str) -> RoundResult:
-    """Plan a round over every waiting request of `community` and write its offers in one transaction."""
-    now = bot.clock.now()
-    pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
-    plan = plan_pool(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
-    created = await bot.store.create_offers(
-        [
-            NewOffer(a.request.id, a.ranked.candidate.member.id, a.ranked.score, a.ranked.explanation.to_json())
-            for a in plan.assignments
-        ],
-        now,
-        now + timedelta(hours=bot.settings.offer_ttl_hours),
-    )
-    by_request = {a.request.id: a for a in plan.assignments}
-    return RoundResult(plan, tuple((by_request[o.request_id], o) for o in created))
-

@@ -1,0 +1,215 @@
+"""Admin use-cases: programme health, the waitlist, matching by hand, ending and pausing, optimal rounds,
+reloading the skills and courses, and CSV exports. Every one is refused to non-admins (see `MentorBot`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import timedelta
+
+from mentorbot.errors import ConfigFileError, UserError
+from mentorbot.i18n import translator
+from mentorbot.inputs import parse_id, parse_until
+from mentorbot.models import Member, MentorProfile, MentorshipRequest, MentorshipStatus, MentorStatus, RequestStatus
+from mentorbot.replies import Attachment, Reply
+from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
+from mentorbot.storage.store import NewOffer, RoundPool, Store
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason
+from mentorbot.usecases.mentorships import after_end
+from mentorbot.usecases.offers import introduce
+
+EXPORT_TABLES = ("members", "requests", "mentorships", "feedback")
+
+
+async def stats(ctx: Context) -> Reply:
+    """Programme health of the caller's community."""
+    return await stats_reply(ctx.core, ctx.caller.community, ctx.lang)
+
+
+async def stats_reply(core: Core, community: str, lang: str) -> Reply:
+    """The programme-health view of a community in `lang` (also used by ``mentorbot admin stats``)."""
+    return views.stats(await core.store.stats(community), translator(lang), core.library.taxonomy)
+
+
+async def waitlist(ctx: Context) -> Reply:
+    """Waiting requests with the reason each waits."""
+    store = ctx.core.store
+    waiting = await store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
+    entries = [(request, await store.get_member(request.member_id)) for request in waiting]
+    return views.waitlist(entries, ctx.t, ctx.core.library.taxonomy)
+
+
+async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
+    """A mentor of the caller's community by display name, platform id or mention."""
+    name = (who or "").strip().lstrip("@")
+    if name.startswith("<@") and name.endswith(">"):
+        name = name[2:-1]
+    if not name:
+        raise UserError("input.missing_id", what="mentor")
+    store = ctx.core.store
+    member = await store.find_member_by_name(ctx.caller.community, name)
+    profile = await store.get_mentor_profile(member.id) if member else None
+    if member is None or profile is None:
+        raise UserError("admin.no_such_mentor", name=name)
+    return member, profile
+
+
+async def match(ctx: Context, *, request_id: str | int, mentor: str) -> Reply:
+    """Match a request to a mentor by hand (within the mentor's capacity)."""
+    core = ctx.core
+    wanted = parse_id(request_id, "request")
+    request = await core.store.get_request(wanted)
+    if request is None or request.community != ctx.caller.community:
+        raise UserError("admin.no_such_request", id=wanted)
+    if not request.status.is_open:
+        raise UserError("admin.request_not_open", id=wanted)
+    member, _ = await _find_mentor(ctx, mentor)
+    if member.id == request.member_id:
+        raise UserError("admin.self_match")
+    now = core.clock.now()
+    result = await core.store.manual_match(wanted, member.id, now, checkin_at=core.checkin_at(now))
+    if result is None:
+        raise UserError("admin.mentor_full", name=member.display_name)
+    ctx.tell(await introduce(core, result))
+    return Reply(ctx.t("admin.matched", id=wanted, mentor=member.display_name, mentorship=result.mentorship.id))
+
+
+async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
+    """End any mentorship of the community; both parties are told."""
+    core = ctx.core
+    wanted = parse_id(mentorship_id, "mentorship")
+    existing = await core.store.get_mentorship(wanted)
+    if existing is None or existing.community != ctx.caller.community or existing.status is not MentorshipStatus.ACTIVE:
+        raise UserError("end.not_active", id=wanted)
+    ended = await core.store.end_mentorship(wanted, core.clock.now(), by_member=None)
+    if ended is None:
+        raise UserError("end.not_active", id=wanted)
+    ctx.tell(await after_end(core, ended, ended_by=None))
+    return Reply(ctx.t("end.done", id=wanted))
+
+
+async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply:
+    """Pause a mentor (they are told)."""
+    core = ctx.core
+    member, profile = await _find_mentor(ctx, mentor)
+    now = core.clock.now()
+    end_at = parse_until(until, now, profile.timezone)
+    await core.store.set_mentor_status(member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin")
+    t = translator(core.lang_of(member))
+    ctx.tell([core.notify(member, Reply(t("pause.by_admin")))])
+    return Reply(ctx.t("admin.paused", name=member.display_name))
+
+
+async def round_(ctx: Context) -> Reply:
+    """One optimal assignment of every waiting request to mentors with free places, then the offers."""
+    core = ctx.core
+    now = core.clock.now()
+    result = await run_round(core, ctx.caller.community)
+    for assignment, offer in result.offers:
+        mentor = assignment.ranked.candidate.member
+        ctx.tell(
+            [
+                offer_notification(core, offer, assignment.request, assignment.mentee, mentor),
+                now_offered(core, assignment.mentee, assignment.request),
+            ]
+        )
+    # A round only uses up free places: the requests it leaves waiting keep their reason (who exists, who is
+    # paused, who was asked has not changed); one that has none yet gets it now.
+    still_waiting = await core.store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
+    for request in still_waiting:
+        if not request.wait_reason:
+            mentee = await core.store.get_member(request.member_id)
+            if mentee:
+                await core.store.set_wait_reason(request.id, await wait_reason(core, request, mentee), now)
+    return Reply(
+        ctx.t(
+            "round.done",
+            offered=len(result.offers),
+            waiting=len(still_waiting),
+            score=f"{result.plan.total_score:.2f}",
+            greedy=f"{result.plan.greedy_score:.2f}",
+        )
+    )
+
+
+async def _pool(core: Core, community: str) -> RoundPool:
+    now = core.clock.now()
+    return await core.store.round_pool(community, repeat_since=now - timedelta(days=core.settings.repeat_pair_days))
+
+
+async def plan_round(core: Core, waiting: Sequence[MentorshipRequest]) -> RoundPlan:
+    """Plan one round over `waiting` (oldest first) with the mentors' current free places; writes nothing."""
+    if not waiting:
+        return RoundPlan((), 0.0, 0.0, 0)
+    now = core.clock.now()
+    wanted = {r.id for r in waiting}
+    plans: list[RoundPlan] = []
+    for community in sorted({r.community for r in waiting}):
+        pool = await _pool(core, community)
+        pool = RoundPool(
+            tuple(item for item in pool.requests if item.request.id in wanted),
+            pool.mentors,
+            pool.offered,
+            pool.past_pairs,
+        )
+        plans.append(plan_pool(pool, [core.lang_of(item.mentee) for item in pool.requests], now))
+    if len(plans) == 1:
+        return plans[0]
+    return RoundPlan(
+        tuple(a for p in plans for a in p.assignments),
+        sum(p.total_score for p in plans),
+        sum(p.greedy_score for p in plans),
+        sum(p.greedy_matched for p in plans),
+    )
+
+
+async def run_round(core: Core, community: str) -> RoundResult:
+    """Plan a round over every waiting request of `community` (`rounds.plan_pool`, pure) and write its offers
+    in one transaction (`Store.create_offers`)."""
+    now = core.clock.now()
+    pool = await _pool(core, community)
+    plan = plan_pool(pool, [core.lang_of(item.mentee) for item in pool.requests], now)
+    created = await core.store.create_offers(
+        [
+            NewOffer(a.request.id, a.ranked.candidate.member.id, a.ranked.score, a.ranked.explanation.to_json())
+            for a in plan.assignments
+        ],
+        now,
+        now + timedelta(hours=core.settings.offer_ttl_hours),
+    )
+    by_request = {a.request.id: a for a in plan.assignments}
+    return RoundResult(plan, tuple((by_request[o.request_id], o) for o in created))
+
+
+async def reload(ctx: Context) -> Reply:
+    """Re-read the skills and courses files; a broken file is refused and the old ones stay."""
+    try:
+        snapshot = ctx.core.library.reload()
+    except ConfigFileError as exc:
+        return Reply(ctx.t("reload.failed", error=str(exc)))
+    return Reply(ctx.t("reload.done", skills=len(snapshot.taxonomy), courses=len(snapshot.catalog)))
+
+
+async def export(ctx: Context) -> Reply:
+    """CSV files of members, requests, mentorships and feedback."""
+    files = await export_csv(ctx.core.store, ctx.caller.community)
+    return Reply(
+        ctx.t("admin.exported", count=len(files)),
+        attachments=tuple(Attachment(name, data, "text/csv") for name, data in files.items()),
+    )
+
+
+async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
+    """CSV files (name → bytes) of members, requests, mentorships and feedback."""
+    files: dict[str, bytes] = {}
+    for table in EXPORT_TABLES:
+        columns, table_rows = await store.export_table(table, community)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(table_rows)
+        files[f"{table}.csv"] = buffer.getvalue().encode("utf-8")
+    return files

@@ -1,0 +1,40 @@
+"""The skills taxonomy and the course catalog, as members browse them."""
+
+from __future__ import annotations
+
+from mentorbot.recommendations import courses_command
+from mentorbot.replies import Reply
+from mentorbot.skills import render_skill_list
+from mentorbot.usecases.context import Context
+
+
+async def skills(ctx: Context, *, query: str | None = None) -> Reply:
+    """The skill taxonomy, or the skills matching a query."""
+    found = ctx.core.library.taxonomy.search(query or "")
+    return render_skill_list(found, ctx.lang, query or None)
+
+
+async def courses(
+    ctx: Context,
+    *,
+    skills: str | None = None,
+    level: str | None = None,
+    free: str | bool | None = None,
+    format: str | None = None,
+) -> Reply:
+    """Top courses for the skills (or, when none are given, the skills of the caller's open requests)."""
+    library = ctx.core.library
+    gaps: list[str] = []
+    if not (skills or "").strip():
+        for request in await ctx.core.store.list_member_requests(ctx.member.id, open_only=True):
+            gaps.extend(request.skills)
+    return courses_command(
+        library.catalog,
+        library.taxonomy,
+        skills=skills,
+        level=level,
+        free=free,
+        format=format,
+        open_request_skills=gaps,
+        lang=ctx.lang,
+    )

@@ -1,0 +1,95 @@
+"""What every use-case works with: who calls (`Caller`), the services (`Core`) and one call's `Context`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mentorbot.clock import Clock
+from mentorbot.i18n import LANGUAGES, Translator
+from mentorbot.library import Library
+from mentorbot.models import Member
+from mentorbot.replies import Notification, Reply
+from mentorbot.settings import Settings
+from mentorbot.storage.store import Store
+from mentorbot.usecases import views
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as the adapter knows it.
+
+    `community` names the Discord guild / Slack workspace (``discord:123``, ``slack:T1``, ``console``);
+    `is_admin` is the platform's own fact (Manage Server, workspace admin), to which the settings' admin ids
+    are added; `event_id` lets duplicate deliveries be recognised; `channel` is where the member used the bot;
+    `timezone` is the member's zone when the platform knows it (Slack does).
+    """
+
+    community: str
+    user_id: str
+    display_name: str
+    is_admin: bool = False
+    event_id: str | None = None
+    channel: str | None = None
+    timezone: str | None = None
+
+
+@dataclass
+class Core:
+    """The services the use-cases share (one per process): the store, the skills and courses, the settings
+    and the clock, with the few questions every use-case asks of them."""
+
+    store: Store
+    library: Library
+    settings: Settings
+    clock: Clock
+
+    def is_admin(self, caller: Caller) -> bool:
+        """Whether `caller` may use admin commands: the platform says so, or the settings list their id."""
+        return caller.is_admin or caller.user_id in self.settings.admin_ids
+
+    def lang_of(self, member: Member | None) -> str:
+        """The language to address `member` in: their choice, else the community default."""
+        if member is not None and member.language in LANGUAGES:
+            return member.language
+        return self.settings.default_language
+
+    def label(self, slug: str, lang: str) -> str:
+        """A skill's label in `lang` (the slug itself if the taxonomy no longer has it)."""
+        return views.skill_label(self.library.taxonomy, slug, lang)
+
+    def labels(self, slugs: Sequence[str], lang: str) -> str:
+        """Skill labels joined for a sentence."""
+        return views.skill_labels(self.library.taxonomy, slugs, lang)
+
+    def notify(self, member: Member, reply: Reply, key: str | None = None) -> Notification:
+        """A direct message to `member` (`reply` already written in their language), routed by its community."""
+        return Notification(
+            member.id, member.platform_user_id, reply, key, community=member.community, language=self.lang_of(member)
+        )
+
+    def checkin_at(self, now: datetime) -> datetime:
+        """When a mentorship that starts `now` gets its check-in."""
+        return now + timedelta(days=self.settings.checkin_days)
+
+
+@dataclass
+class Context:
+    """One use-case call: the core, the caller as a member, their language, and what to tell others."""
+
+    core: Core
+    caller: Caller
+    member: Member
+    t: Translator
+    is_admin: bool
+    notifications: list[Notification] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        """The caller's language."""
+        return self.t.lang
+
+    def tell(self, notes: Sequence[Notification]) -> None:
+        """Add notifications for others to this call's outcome."""
+        self.notifications.extend(notes)

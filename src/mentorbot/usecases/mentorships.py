@@ -1,0 +1,57 @@
+"""Mentorships: ending one (by a party, with optional feedback, or by an admin) and what follows."""
+
+from __future__ import annotations
+
+from mentorbot.errors import UserError
+from mentorbot.i18n import translator
+from mentorbot.inputs import MAX_COMMENT, parse_id, parse_rating
+from mentorbot.models import Mentorship
+from mentorbot.replies import Notification, Reply
+from mentorbot.text_safety import check_text
+from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.matchmaking import rematch
+
+
+async def end(
+    ctx: Context,
+    *,
+    mentorship_id: str | int | None = None,
+    rating: str | int | None = None,
+    comment: str | None = None,
+) -> Reply:
+    """End a mentorship the caller is part of, with an optional rating (1–5) and comment."""
+    core = ctx.core
+    stars = parse_rating(rating)
+    text = check_text(comment, field="comment", max_length=MAX_COMMENT)
+    if mentorship_id is None or (isinstance(mentorship_id, str) and not mentorship_id.strip()):
+        active = await core.store.list_mentorships(member_id=ctx.member.id, active_only=True)
+        if not active:
+            raise UserError("end.nothing_active")
+        if len(active) > 1:
+            raise UserError("end.which", ids=", ".join(f"#{m.id}" for m in active))
+        target = active[0].id
+    else:
+        target = parse_id(mentorship_id, "mentorship")
+    ended = await core.store.end_mentorship(
+        target, core.clock.now(), by_member=ctx.member.id, rating=stars, comment=text or None
+    )
+    if ended is None:
+        raise UserError("end.not_active", id=target)
+    ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
+    return Reply(ctx.t("end.done", id=target))
+
+
+async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> list[Notification]:
+    """Tell the other party (both, when an admin ended it: `ended_by` None) and offer the mentor's freed
+    place to waiting requests."""
+    notes: list[Notification] = []
+    for member_id in (ended.mentor_id, ended.mentee_id):
+        if member_id == ended_by or not member_id:
+            continue
+        other = await core.store.get_member(member_id)
+        if other:
+            t = translator(core.lang_of(other))
+            key = "end.notice_admin" if ended_by is None else "end.notice"
+            notes.append(core.notify(other, Reply(t(key, id=ended.id))))
+    notes.extend(await rematch(core, ended.community, None, mentor_id=ended.mentor_id))
+    return notes

@@ -1,0 +1,100 @@
+"""Offers: a mentor accepts (the pair is introduced) or declines (the request goes to the next mentor)."""
+
+from __future__ import annotations
+
+from mentorbot.errors import UserError
+from mentorbot.i18n import translator
+from mentorbot.inputs import MAX_REASON, parse_id
+from mentorbot.models import Offer, OfferStatus
+from mentorbot.recommendations import courses_for_introduction
+from mentorbot.replies import Notification, Reply
+from mentorbot.storage.store import AcceptResult
+from mentorbot.text_safety import check_text
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.matchmaking import pass_on, rematch
+
+
+async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
+    """Accept an offer made to the caller: both parties are introduced."""
+    core = ctx.core
+    wanted = parse_id(offer_id, "offer")
+    offer = await _own_offer(ctx, wanted)
+    now = core.clock.now()
+    result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
+    if result is None:
+        raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+    ctx.tell(await introduce(core, result))
+    return Reply(ctx.t("offer.accepted", id=offer.id), title=ctx.t("offer.title", id=offer.id))
+
+
+async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = None) -> Reply:
+    """Decline an offer made to the caller; the request goes to the next mentor."""
+    core = ctx.core
+    wanted = parse_id(offer_id, "offer")
+    await _own_offer(ctx, wanted)
+    text = check_text(reason, field="reason", max_length=MAX_REASON)
+    declined = await core.store.decline_offer(wanted, ctx.member.id, text or None, core.clock.now())
+    if declined is None:
+        raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+    ctx.tell(await pass_on(core, declined))
+    return Reply(ctx.t("offer.declined", id=wanted))
+
+
+def refusal(core: Core, offer: Offer | None) -> str:
+    """The message key that says why an offer can no longer be accepted or declined."""
+    if offer is None:
+        return "offer.not_found"
+    if offer.status is OfferStatus.PENDING:
+        if offer.expires_at <= core.clock.now():
+            return "offer.expired"
+        return "offer.no_room"
+    return f"offer.already_{offer.status.value}"
+
+
+async def _own_offer(ctx: Context, offer_id: int) -> Offer:
+    offer = await ctx.core.store.get_offer(offer_id)
+    if offer is None:
+        raise UserError("offer.not_found", id=offer_id)
+    if offer.mentor_id != ctx.member.id:
+        raise UserError("offer.not_yours", id=offer_id)
+    return offer
+
+
+async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
+    """After a match (an accepted offer or an admin's): introduce the pair, tell the mentee which of their
+    other requests closed, and tell mentors whose offers were withdrawn (then offer them other requests).
+    The store scheduled the check-in in the match's own transaction."""
+    store = core.store
+    mentorship = result.mentorship
+    mentor = await store.get_member(mentorship.mentor_id)
+    mentee = await store.get_member(mentorship.mentee_id)
+    if mentor is None or mentee is None:
+        return []
+    mentor_profile = await store.get_mentor_profile(mentor.id)
+    courses = courses_for_introduction(core.library.catalog, list(mentorship.skills))
+    notes: list[Notification] = []
+    for me, other, role in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
+        reply = views.introduction(
+            mentorship,
+            role=role,
+            other=other,
+            mentor_bio=mentor_profile.bio if mentor_profile else "",
+            note=result.request.note,
+            courses=courses,
+            t=translator(core.lang_of(me)),
+            taxonomy=core.library.taxonomy,
+        )
+        notes.append(core.notify(me, reply, key=f"mentorship:{mentorship.id}"))
+    for closed in result.closed_requests:
+        t = translator(core.lang_of(mentee))
+        notes.append(core.notify(mentee, Reply(t("request.closed_overlap", id=closed.id, mentorship=mentorship.id))))
+    for withdrawn in result.withdrawn_offers:
+        other_mentor = await store.get_member(withdrawn.mentor_id)
+        if other_mentor:
+            t = translator(core.lang_of(other_mentor))
+            notes.append(
+                core.notify(other_mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")
+            )
+            notes.extend(await rematch(core, mentorship.community, None, mentor_id=withdrawn.mentor_id))
+    return notes

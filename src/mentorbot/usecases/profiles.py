@@ -1,0 +1,115 @@
+"""Mentor profiles and availability: sign up or update, pause, resume; and the member's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mentorbot.errors import UserError
+from mentorbot.i18n import LANGUAGES, translator
+from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels, parse_until
+from mentorbot.models import MentorProfile, MentorStatus, NewMentorProfile
+from mentorbot.replies import Reply
+from mentorbot.skills import parse_tags
+from mentorbot.text_safety import check_text
+from mentorbot.timezones import parse_timezone
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.matchmaking import rematch
+
+
+def resolve_skills(core: Core, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
+    """Skill slugs from what a member typed (a comma list or a list of tags), deduplicated; a localized
+    `UserError` for no skills, an unknown tag (with suggestions) or more than `limit` skills."""
+    tags = parse_tags(text or "") if isinstance(text, str) or text is None else [t for t in text if t.strip()]
+    if not tags:
+        raise UserError("input.no_skills")
+    skills = core.library.taxonomy.require_skills(tags, lang)
+    slugs = list(dict.fromkeys(s.slug for s in skills))
+    if limit is not None and len(slugs) > limit:
+        raise UserError("input.too_many_skills", max=limit, count=len(slugs))
+    return slugs
+
+
+async def require_mentor(ctx: Context) -> MentorProfile:
+    """The caller's mentor profile, or a `UserError` saying they are not a mentor."""
+    profile = await ctx.core.store.get_mentor_profile(ctx.member.id)
+    if profile is None:
+        raise UserError("mentor.not_a_mentor")
+    return profile
+
+
+async def signup(
+    ctx: Context,
+    *,
+    skills: str | Sequence[str] | None,
+    levels: str | None = None,
+    capacity: str | int | None = None,
+    bio: str | None = None,
+    timezone: str | None = None,
+    languages: str | None = None,
+) -> Reply:
+    """Become a mentor, or update the mentor profile (fields left out keep their value). A mentor who gains
+    a skill or a place is offered waiting requests at once."""
+    core = ctx.core
+    existing = await core.store.get_mentor_profile(ctx.member.id)
+    if skills is None or (isinstance(skills, str) and not skills.strip()):
+        if existing is None:
+            raise UserError("input.no_skills")
+        slugs = list(existing.skills)
+        level_map = parse_levels(levels, slugs) if levels else dict(existing.skills)
+    else:
+        slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_MENTOR_SKILLS)
+        level_map = parse_levels(levels, slugs)
+        if existing and not levels:
+            level_map = {s: existing.skills.get(s, level_map[s]) for s in slugs}
+    new_capacity = parse_capacity(capacity, existing.capacity if existing else core.settings.default_capacity)
+    new_bio = check_text(bio, field="bio", max_length=MAX_BIO) if bio is not None else None
+    zone = parse_timezone(timezone) if timezone else None
+    langs = parse_languages(languages, ctx.lang) if languages else None
+    profile = NewMentorProfile(
+        skills=level_map,
+        capacity=new_capacity,
+        bio=new_bio if new_bio is not None else (existing.bio if existing else ""),
+        timezone=zone or (existing.timezone if existing else (ctx.caller.timezone or "UTC")),
+        languages=langs or (existing.languages if existing else (ctx.lang,)),
+    )
+    saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
+    gained = set(saved.skills) - set(existing.skills if existing else {})
+    more_room = existing is None or saved.capacity > existing.capacity
+    if saved.status is MentorStatus.ACTIVE and (gained or more_room):
+        ctx.tell(await rematch(core, ctx.caller.community, saved.skills))
+    return views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
+
+
+async def pause(ctx: Context, *, until: str | None = None) -> Reply:
+    """Stop receiving offers, optionally until a date or for a duration."""
+    core = ctx.core
+    profile = await require_mentor(ctx)
+    now = core.clock.now()
+    end = parse_until(until, now, profile.timezone)
+    await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
+    if profile.pending_offers:
+        return Reply(ctx.t("pause.done_with_pending", count=profile.pending_offers))
+    if end:
+        return Reply(ctx.t("pause.done_until", until=views.when(end)))
+    return Reply(ctx.t("pause.done"))
+
+
+async def resume(ctx: Context) -> Reply:
+    """Receive offers again; waiting requests are matched at once."""
+    core = ctx.core
+    profile = await require_mentor(ctx)
+    if profile.status is MentorStatus.ACTIVE:
+        return Reply(ctx.t("resume.already"))
+    await core.store.set_mentor_status(ctx.member.id, MentorStatus.ACTIVE, core.clock.now())
+    ctx.tell(await rematch(core, ctx.caller.community, profile.skills))
+    return Reply(ctx.t("resume.done"))
+
+
+async def set_language(ctx: Context, *, language: str) -> Reply:
+    """Choose the language of the bot's replies to this member."""
+    code = (language or "").strip().lower()
+    if code not in LANGUAGES:
+        raise UserError("language.unknown", value=code, allowed=", ".join(LANGUAGES))
+    await ctx.core.store.set_language(ctx.member.id, code)
+    return Reply(translator(code)("language.set"))

@@ -1,0 +1,69 @@
+"""Mentorship requests: ask for a mentor in 1–5 skills, withdraw a request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mentorbot.errors import UserError
+from mentorbot.i18n import translator
+from mentorbot.inputs import MAX_NOTE, MAX_REQUEST_SKILLS, parse_id
+from mentorbot.replies import Reply
+from mentorbot.storage.store import DuplicateRequest, LimitReached
+from mentorbot.text_safety import check_text
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context
+from mentorbot.usecases.matchmaking import match_request, rematch
+from mentorbot.usecases.profiles import resolve_skills
+
+
+async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str | None = None) -> Reply:
+    """Ask for a mentor in 1–5 skills; the best mentor gets an offer, or the request waits with a reason."""
+    core = ctx.core
+    slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_REQUEST_SKILLS)
+    text = check_text(note, field="note", max_length=MAX_NOTE)
+    try:
+        created = await core.store.create_request(
+            ctx.member.id,
+            ctx.caller.community,
+            slugs,
+            text,
+            core.clock.now(),
+            max_open=core.settings.max_open_requests,
+            reject_duplicate=True,
+        )
+    except LimitReached:
+        raise UserError("request.limit", max=core.settings.max_open_requests) from None
+    except DuplicateRequest as exc:
+        raise UserError("request.duplicate", id=exc.request_id) from None
+    outcome = await match_request(core, created, ctx.member, notify_waiting=False)
+    ctx.tell(outcome.notifications)
+    if outcome.offered_to is not None:
+        return Reply(ctx.t("request.offered", id=created.id, skills=core.labels(slugs, ctx.lang)))
+    return views.request_waiting(created, outcome.wait_reason, ctx.t, core.library.taxonomy)
+
+
+async def cancel(ctx: Context, *, request_id: str | int | None = None) -> Reply:
+    """Withdraw an open request (the only one, when no id is given); a mentor holding its offer is told and
+    offered other waiting requests."""
+    core = ctx.core
+    store = core.store
+    if request_id is None or (isinstance(request_id, str) and not request_id.strip()):
+        open_requests = await store.list_member_requests(ctx.member.id, open_only=True)
+        if not open_requests:
+            raise UserError("cancel.nothing_open")
+        if len(open_requests) > 1:
+            raise UserError("cancel.which", ids=", ".join(f"#{r.id}" for r in open_requests))
+        target = open_requests[0].id
+    else:
+        target = parse_id(request_id, "request")
+    result = await store.cancel_request(target, ctx.member.id, core.clock.now())
+    if result is None:
+        raise UserError("cancel.not_open", id=target)
+    withdrawn = result.withdrawn_offer
+    if withdrawn is not None:
+        mentor = await store.get_member(withdrawn.mentor_id)
+        if mentor:
+            t = translator(core.lang_of(mentor))
+            ctx.tell([core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")])
+            ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=withdrawn.mentor_id))
+    return Reply(ctx.t("cancel.done", id=target))

@@ -1,0 +1,55 @@
+"""Where a member stands: their profile, open requests (and why each waits), offers and mentorships."""
+
+from __future__ import annotations
+
+from mentorbot.i18n import translator
+from mentorbot.models import Member, MentorProfile, OfferStatus, RequestStatus
+from mentorbot.replies import Reply
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context, Core
+
+
+async def status(ctx: Context) -> Reply:
+    """The caller's status view."""
+    return await status_reply(ctx.core, ctx.member)
+
+
+async def status_reply(core: Core, member: Member) -> Reply:
+    """The status view of one member, in their language (also Slack's App Home)."""
+    store = core.store
+    profile = await store.get_mentor_profile(member.id)
+    requests: list[views.RequestView] = []
+    for request in await store.list_member_requests(member.id, open_only=True):
+        item = views.RequestView(request)
+        if request.status is RequestStatus.OFFERED:
+            pending = await store.list_offers(request_id=request.id, status=OfferStatus.PENDING)
+            if pending:
+                item = views.RequestView(request, pending[0], await store.get_member(pending[0].mentor_id))
+        requests.append(item)
+    offers: list[views.OfferView] = []
+    if profile:
+        for offer in await store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING):
+            offered = await store.get_request(offer.request_id)
+            mentee = await store.get_member(offered.member_id) if offered else None
+            offers.append(views.OfferView(offer, offered, mentee))
+    mentorships = []
+    for mentorship in await store.list_mentorships(member_id=member.id, active_only=True):
+        other_id = mentorship.mentee_id if mentorship.mentor_id == member.id else mentorship.mentor_id
+        mentorships.append(views.MentorshipView(mentorship, await store.get_member(other_id)))
+    data = views.StatusData(member, profile, requests, offers, mentorships)
+    return views.status(data, translator(core.lang_of(member)), core.library.taxonomy)
+
+
+async def home_view(core: Core, community: str, user_id: str, *, event_id: str | None = None) -> Reply | None:
+    """The member's status for a platform's home view (Slack's App Home), or None for someone who has not
+    used the bot yet (the adapter shows its welcome). A platform event seen before returns None too."""
+    if event_id and not await core.store.claim_event(event_id, core.clock.now()):
+        return None
+    member = await core.store.find_member(community, user_id)
+    return await status_reply(core, member) if member else None
+
+
+async def mentor_profile(core: Core, community: str, user_id: str) -> MentorProfile | None:
+    """A member's mentor profile, or None (not a member yet, or not a mentor). Creates nothing."""
+    member = await core.store.find_member(community, user_id)
+    return await core.store.get_mentor_profile(member.id) if member else None

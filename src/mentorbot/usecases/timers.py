@@ -1,0 +1,121 @@
+"""The timers kept in the database: offer expiry, mentorship check-ins and the end of a dated pause.
+
+`Timers.run_due` claims the due ones (each by exactly one process, under a lease) and runs them; what they
+produce is returned as notifications for the caller to deliver.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from mentorbot.i18n import translator
+from mentorbot.models import JobKind, MentorStatus
+from mentorbot.replies import Notification, Reply
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Core
+from mentorbot.usecases.matchmaking import pass_on, rematch
+
+log = logging.getLogger("mentorbot")
+
+EVENT_ID_RETENTION = timedelta(days=1)
+EVENT_PRUNE_EVERY = timedelta(hours=1)
+
+
+class Timers:
+    """Runs due timers for one process (`worker_id` names it in the jobs' leases)."""
+
+    def __init__(self, core: Core, worker_id: str) -> None:
+        self.core = core
+        self.worker_id = worker_id
+        self._pruned_at: datetime | None = None
+
+    async def run_due(
+        self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
+    ) -> list[Notification]:
+        """Run every timer that is due; return what to deliver.
+
+        `communities` (prefixes such as ``"slack:"``) limits the timers to those this process can deliver for;
+        None takes every community's (a process that serves them all, or tests).
+        """
+        store = self.core.store
+        now = self.core.clock.now()
+        if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
+            # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
+            await store.prune_events(now - EVENT_ID_RETENTION)
+            self._pruned_at = now
+        notes: list[Notification] = []
+        for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
+            try:
+                notes.extend(await run_job(self.core, job.kind, job.ref_id))
+            except Exception:
+                correlation_id = uuid.uuid4().hex[:10]
+                log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
+                continue
+            await store.finish_job(job.id, self.worker_id)
+        return notes
+
+
+async def run_job(core: Core, kind: JobKind, ref_id: int) -> list[Notification]:
+    """Run one timer of `kind` for the object `ref_id`; what to deliver."""
+    if kind is JobKind.OFFER_EXPIRY:
+        return await expire_offer(core, ref_id)
+    if kind is JobKind.CHECKIN:
+        return await send_checkin(core, ref_id)
+    if kind is JobKind.RESUME:
+        return await end_pause(core, ref_id)
+    return []
+
+
+async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
+    """An offer's time is up: the mentor is told (and paused after too many in a row), the request goes on."""
+    result = await core.store.expire_offer(offer_id, core.clock.now(), max_expired=core.settings.max_expired_offers)
+    if result is None:
+        return []
+    notes: list[Notification] = []
+    mentor = await core.store.get_member(result.offer.mentor_id)
+    if mentor:
+        t = translator(core.lang_of(mentor))
+        notes.append(core.notify(mentor, Reply(t("offer.expired_notice", id=offer_id)), key=f"offer:{offer_id}"))
+        if result.mentor_paused:
+            notes.append(core.notify(mentor, Reply(t("pause.for_expiry", count=core.settings.max_expired_offers))))
+    notes.extend(await pass_on(core, result.offer))
+    return notes
+
+
+async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
+    """A mentorship's check-in, once, to both parties."""
+    store = core.store
+    mentorship = await store.get_mentorship(mentorship_id)
+    if mentorship is None or not await store.mark_checkin_sent(mentorship_id, core.clock.now()):
+        return []
+    notes: list[Notification] = []
+    for me_id, other_id in ((mentorship.mentor_id, mentorship.mentee_id), (mentorship.mentee_id, mentorship.mentor_id)):
+        me = await store.get_member(me_id)
+        other = await store.get_member(other_id)
+        if me:
+            notes.append(core.notify(me, views.checkin(mentorship, other, translator(core.lang_of(me)))))
+    return notes
+
+
+async def end_pause(core: Core, member_id: int) -> list[Notification]:
+    """A dated pause is over: the mentor is active again, told so, and offered waiting requests."""
+    store = core.store
+    now = core.clock.now()
+    profile = await store.get_mentor_profile(member_id)
+    if profile is None or profile.status is not MentorStatus.PAUSED:
+        return []
+    if profile.paused_until is None or profile.paused_until > now:
+        return []
+    if not await store.set_mentor_status(member_id, MentorStatus.ACTIVE, now, expect=MentorStatus.PAUSED):
+        return []
+    member = await store.get_member(member_id)
+    if member is None:
+        return []
+    t = translator(core.lang_of(member))
+    return [
+        core.notify(member, Reply(t("resume.automatic"))),
+        *await rematch(core, member.community, profile.skills),
+    ]

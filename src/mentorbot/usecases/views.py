@@ -1,0 +1,367 @@
+"""Pure reply builders: data in, `Reply` values out, in the reader's language. No I/O here.
+
+The use-cases read what a reply shows (profiles, requests, offers, stats) and hand it to these builders, so
+what a member sees can be read, and tested, apart from how it was found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from mentorbot.courses import Course
+from mentorbot.i18n import Translator
+from mentorbot.matching import Explanation, render_explanation
+from mentorbot.models import (
+    Member,
+    MentorProfile,
+    Mentorship,
+    MentorshipRequest,
+    MentorStatus,
+    Offer,
+)
+from mentorbot.recommendations import render_introduction_courses
+from mentorbot.replies import Button, ButtonStyle, Field, Reply
+from mentorbot.skills import Taxonomy
+from mentorbot.storage.store import Stats
+from mentorbot.text_safety import defuse_mentions
+
+GAPS_SHOWN = 5
+"""How many skill gaps (demand over supply) the stats view lists."""
+
+
+def when(value: datetime) -> str:
+    """An instant as members read it: ``2026-12-24 09:00 UTC``."""
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def mention(member: Member | None) -> str:
+    """How a member is named to another member: a platform mention adapters understand."""
+    if member is None:
+        return "—"
+    return f"<@{member.platform_user_id}>"
+
+
+def skill_label(taxonomy: Taxonomy, slug: str, lang: str) -> str:
+    """A skill's label in `lang` (the slug itself if the taxonomy no longer has it)."""
+    skill = taxonomy.get(slug)
+    return skill.label(lang) if skill else slug
+
+
+def skill_labels(taxonomy: Taxonomy, slugs: Sequence[str], lang: str) -> str:
+    """Skill labels joined for a sentence."""
+    return ", ".join(skill_label(taxonomy, s, lang) for s in slugs)
+
+
+def explanation_line(text: str, t: Translator, taxonomy: Taxonomy) -> str:
+    """A stored match explanation as one line in the reader's language ("" for none, e.g. a manual match)."""
+    explanation = Explanation.from_json(text)
+    if explanation is None:
+        return ""
+    return render_explanation(explanation, t, lambda slug: skill_label(taxonomy, slug, t.lang))
+
+
+# ------------------------------------------------------------------------------------------ profiles
+
+
+def profile_fields(profile: MentorProfile, t: Translator, taxonomy: Taxonomy) -> tuple[Field, ...]:
+    """A mentor profile as fields: skills with levels, places, zone, languages, availability, bio."""
+    skills = ", ".join(
+        t("match.skill_with_level", skill=skill_label(taxonomy, slug, t.lang), level=t(f"level.{level.value}"))
+        for slug, level in profile.skills.items()
+    )
+    status = t("status.mentor_active")
+    if profile.status is MentorStatus.PAUSED:
+        status = t("status.mentor_paused")
+        if profile.paused_until:
+            status = t("status.mentor_paused_until", until=when(profile.paused_until))
+        if profile.pause_reason == "expired_offers":
+            status += " — " + t("status.paused_for_expiry")
+    fields = [
+        Field(t("status.skills"), skills or "—"),
+        Field(
+            t("status.capacity"),
+            t("status.capacity_value", taken=profile.active_count, capacity=profile.capacity),
+            inline=True,
+        ),
+        Field(t("status.timezone"), profile.timezone, inline=True),
+        Field(t("status.languages"), ", ".join(profile.languages), inline=True),
+        Field(t("status.availability"), status, inline=True),
+    ]
+    if profile.bio:
+        fields.append(Field(t("status.bio"), defuse_mentions(profile.bio)))
+    return tuple(fields)
+
+
+def profile_saved(profile: MentorProfile, created: bool, t: Translator, taxonomy: Taxonomy) -> Reply:
+    """The answer to a signup or a profile update."""
+    return Reply(
+        t("signup.created" if created else "signup.updated"),
+        title=t("signup.title"),
+        fields=profile_fields(profile, t, taxonomy),
+    )
+
+
+# ------------------------------------------------------------------------------------- wait reasons
+
+
+def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy) -> str:
+    """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language."""
+    if not reason:
+        return t("wait.unknown")
+    try:
+        data = json.loads(reason)
+        return t(str(data["key"]), skills=skill_labels(taxonomy, data.get("skills", []), t.lang))
+    except (ValueError, KeyError):
+        return t("wait.unknown")
+
+
+def request_waiting(request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy) -> Reply:
+    """The answer to a new request that found no mentor yet: its id, skills and why it waits."""
+    return Reply(
+        t("request.waiting", id=request.id, skills=skill_labels(taxonomy, request.skills, t.lang))
+        + "\n"
+        + wait_reason_text(reason, t, taxonomy)
+    )
+
+
+def still_waiting(request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy) -> Reply:
+    """The notice to a mentee whose request went back to waiting (an offer declined or expired)."""
+    return Reply(t("request.still_waiting", id=request.id) + "\n" + wait_reason_text(reason, t, taxonomy))
+
+
+# ------------------------------------------------------------------------- offers and introductions
+
+
+def offer_message(offer: Offer, request: MentorshipRequest, mentee: Member, t: Translator, taxonomy: Taxonomy) -> Reply:
+    """The offer a mentor receives: who asks, for what, why them, until when, with Accept and Decline."""
+    fields = [
+        Field(t("offer.skills"), skill_labels(taxonomy, request.skills, t.lang)),
+        Field(t("offer.why"), explanation_line(offer.explanation, t, taxonomy) or "—"),
+        Field(t("offer.expires"), when(offer.expires_at), inline=True),
+    ]
+    if request.note:
+        fields.insert(1, Field(t("offer.note"), defuse_mentions(request.note)))
+    return Reply(
+        t("offer.text", mentee=mention(mentee), id=offer.id),
+        title=t("offer.title", id=offer.id),
+        fields=tuple(fields),
+        buttons=(
+            Button("offer.accept", str(offer.id), t("offer.accept"), ButtonStyle.PRIMARY),
+            Button("offer.decline", str(offer.id), t("offer.decline"), ButtonStyle.DANGER),
+        ),
+    )
+
+
+def introduction(
+    mentorship: Mentorship,
+    *,
+    role: str,
+    other: Member,
+    mentor_bio: str,
+    note: str,
+    courses: Sequence[Course],
+    t: Translator,
+    taxonomy: Taxonomy,
+) -> Reply:
+    """The introduction one party of a new mentorship receives (`role`: ``"mentee"`` or ``"mentor"``): the
+    other party, the shared skills, the mentor's bio (to the mentee), the request's note (to the mentor) and a
+    few courses to start with."""
+    fields = [Field(t("intro.skills"), skill_labels(taxonomy, mentorship.skills, t.lang))]
+    if role == "mentee" and mentor_bio:
+        fields.append(Field(t("intro.mentor_bio"), defuse_mentions(mentor_bio)))
+    if role == "mentor" and note:
+        fields.append(Field(t("offer.note"), defuse_mentions(note)))
+    course_field = render_introduction_courses(courses, t.lang)
+    if course_field is not None:
+        fields.append(course_field)
+    return Reply(
+        t(f"intro.text_{role}", other=mention(other), id=mentorship.id),
+        title=t("intro.title"),
+        fields=tuple(fields),
+    )
+
+
+def checkin(mentorship: Mentorship, other: Member | None, t: Translator) -> Reply:
+    """The check-in message each party of a mentorship receives after a while."""
+    return Reply(t("checkin.text", other=mention(other), id=mentorship.id), title=t("checkin.title"))
+
+
+# -------------------------------------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An open request with its pending offer and that offer's mentor, when it has one."""
+
+    request: MentorshipRequest
+    offer: Offer | None = None
+    mentor: Member | None = None
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """A pending offer made to the member, with its request and mentee."""
+
+    offer: Offer
+    request: MentorshipRequest | None
+    mentee: Member | None
+
+
+@dataclass(frozen=True)
+class MentorshipView:
+    """An active mentorship with the other party."""
+
+    mentorship: Mentorship
+    other: Member | None
+
+
+@dataclass(frozen=True)
+class StatusData:
+    """Everything the status view shows of one member."""
+
+    member: Member
+    profile: MentorProfile | None
+    requests: Sequence[RequestView]
+    offers: Sequence[OfferView]
+    mentorships: Sequence[MentorshipView]
+
+
+def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy) -> str:
+    """One open request: offered to whom until when and why, or waiting and why."""
+    request = item.request
+    skills = skill_labels(taxonomy, request.skills, t.lang)
+    if item.offer is not None:
+        return t(
+            "status.request_offered",
+            id=request.id,
+            skills=skills,
+            mentor=item.mentor.display_name if item.mentor else "—",
+            expires=when(item.offer.expires_at),
+            why=explanation_line(item.offer.explanation, t, taxonomy),
+        )
+    return t(
+        "status.request_waiting",
+        id=request.id,
+        skills=skills,
+        reason=wait_reason_text(request.wait_reason, t, taxonomy),
+    )
+
+
+def status(data: StatusData, t: Translator, taxonomy: Taxonomy) -> Reply:
+    """The status view of one member: profile, open requests, pending offers (with buttons), mentorships."""
+    member = data.member
+    fields: list[Field] = []
+    buttons: list[Button] = []
+    if data.profile:
+        fields.extend(profile_fields(data.profile, t, taxonomy))
+    lines = [request_line(item, t, taxonomy) for item in data.requests]
+    fields.append(Field(t("status.requests"), "\n".join(lines) or t("status.none")))
+    if data.profile:
+        offer_lines = []
+        for item in data.offers:
+            offer = item.offer
+            offer_lines.append(
+                t(
+                    "status.offer_line",
+                    id=offer.id,
+                    mentee=mention(item.mentee),
+                    skills=skill_labels(taxonomy, item.request.skills if item.request else (), t.lang),
+                    expires=when(offer.expires_at),
+                )
+            )
+            buttons.append(
+                Button("offer.accept", str(offer.id), t("offer.accept_id", id=offer.id), ButtonStyle.PRIMARY)
+            )
+            buttons.append(
+                Button("offer.decline", str(offer.id), t("offer.decline_id", id=offer.id), ButtonStyle.DANGER)
+            )
+        fields.append(Field(t("status.offers"), "\n".join(offer_lines) or t("status.none")))
+    mentorship_lines = []
+    for entry in data.mentorships:
+        mentorship = entry.mentorship
+        role = "status.role_mentor" if mentorship.mentor_id == member.id else "status.role_mentee"
+        mentorship_lines.append(
+            t(
+                "status.mentorship_line",
+                id=mentorship.id,
+                role=t(role),
+                other=mention(entry.other),
+                skills=skill_labels(taxonomy, mentorship.skills, t.lang),
+                since=mentorship.started_at.strftime("%Y-%m-%d"),
+            )
+        )
+    fields.append(Field(t("status.mentorships"), "\n".join(mentorship_lines) or t("status.none")))
+    return Reply(
+        t("status.text", language=t.lang),
+        title=t("status.title", name=member.display_name),
+        fields=tuple(fields),
+        buttons=tuple(buttons),
+    )
+
+
+# --------------------------------------------------------------------------------------------- admin
+
+
+def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
+    """Programme health: members, mentors, requests, mentorships, time to match, acceptance, feedback and the
+    skills where demand most exceeds supply."""
+    median = t("stats.none")
+    if data.median_time_to_match is not None:
+        hours = data.median_time_to_match.total_seconds() / 3600
+        median = t("stats.hours", hours=f"{hours:.1f}")
+    rate = t("stats.none") if data.acceptance_rate is None else f"{data.acceptance_rate:.0%}"
+    # Feedback only in aggregate: how many ratings, their average, how many comments (never who wrote them).
+    feedback = t("stats.none")
+    if data.average_rating is not None:
+        feedback = t(
+            "stats.feedback_value",
+            ratings=data.ratings,
+            average=f"{data.average_rating:.1f}",
+            comments=data.comments,
+        )
+    gaps = sorted(
+        ((slug, demand, data.skill_supply.get(slug, 0)) for slug, demand in data.skill_demand.items()),
+        key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
+    )[:GAPS_SHOWN]
+    gap_lines = [
+        t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, supply=supply)
+        for slug, demand, supply in gaps
+    ]
+    fields = (
+        Field(t("stats.members"), str(data.members), inline=True),
+        Field(
+            t("stats.mentors"),
+            t("stats.mentors_value", active=data.mentors_active, paused=data.mentors_paused),
+            inline=True,
+        ),
+        Field(
+            t("stats.requests"),
+            t("stats.requests_value", open=data.requests_open, waiting=data.requests_waiting),
+            inline=True,
+        ),
+        Field(t("stats.mentorships"), str(data.mentorships_active), inline=True),
+        Field(t("stats.median_match"), median, inline=True),
+        Field(t("stats.acceptance"), rate, inline=True),
+        Field(t("stats.feedback"), feedback, inline=True),
+        Field(t("stats.gaps"), "\n".join(gap_lines) or t("stats.none")),
+    )
+    return Reply(t("stats.text"), title=t("stats.title"), fields=fields)
+
+
+def waitlist(entries: Sequence[tuple[MentorshipRequest, Member | None]], t: Translator, taxonomy: Taxonomy) -> Reply:
+    """The waiting requests, oldest first, each with its mentee, skills, age and why it waits."""
+    lines = [
+        t(
+            "waitlist.line",
+            id=request.id,
+            member=mentee.display_name if mentee else "—",
+            skills=skill_labels(taxonomy, request.skills, t.lang),
+            since=request.created_at.strftime("%Y-%m-%d"),
+            reason=wait_reason_text(request.wait_reason, t, taxonomy),
+        )
+        for request, mentee in entries
+    ]
+    return Reply("\n".join(lines) or t("waitlist.empty"), title=t("waitlist.title", count=len(lines)))
