@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mentorbot.clock import Clock, SystemClock
-
-_PART = re.compile(r"(\d{1,5})\s*(w|d|h|m|min)", re.IGNORECASE)
-_WHOLE = re.compile(r"^\+?\s*(?:\d{1,5}\s*(?:w|d|h|min|m)\s*)+$", re.IGNORECASE)
-_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "min": "minutes"}
+from mentorbot.inputs import parse_duration
 
 
 def parse_advance(text: str) -> timedelta | None:
     """A forward move of the clock: ``+48h``, ``30m``, ``+14d``, ``2w``, ``+1d12h``; None if not one."""
-    value = text.strip()
-    if not _WHOLE.match(value):
-        return None
-    delta = timedelta(0)
-    for amount, unit in _PART.findall(value):
-        delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
-    return delta if delta > timedelta(0) else None
+    delta = parse_duration(text)
+    return delta if delta is not None and delta > timedelta(0) else None
 
 
 def format_delta(delta: timedelta) -> str:

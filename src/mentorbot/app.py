@@ -32,14 +32,14 @@ async def open_bot(
     settings: Settings, *, clock: Clock | None = None, store: Store | None = None
 ) -> AsyncIterator[MentorBot]:
     """Open the store (migrating it), load skills and courses, and yield the bot; close the store after."""
-    the_clock = clock or SystemClock()
+    clock = clock or SystemClock()
     library = Library(settings.skills_file, settings.courses_file)
-    the_store = store or Store.from_url(settings.database_url)
-    await the_store.open(the_clock.now())
+    store = store or Store.from_url(settings.database_url)
+    await store.open(clock.now())
     try:
-        yield MentorBot(the_store, library, settings, the_clock)
+        yield MentorBot(store, library, settings, clock)
     finally:
-        await the_store.close()
+        await store.close()
 
 
 async def run_timers(

@@ -29,7 +29,8 @@ LEVEL_WORDS: dict[str, Level] = {
     "mtaalamu": Level.EXPERT,
 }
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|min|h|d|w)$", re.IGNORECASE)
+_DURATION_PART = re.compile(r"(\d{1,5})\s*(w|d|h|min|m)", re.IGNORECASE)
+_DURATION = re.compile(r"^\+?\s*(?:\d{1,5}\s*(?:w|d|h|min|m)\s*)+$", re.IGNORECASE)
 MAX_ID = 2**63 - 1
 """The largest id either engine stores (a signed 64-bit integer)."""
 _UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -108,6 +109,17 @@ def parse_languages(text: str | None, default: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
+def parse_duration(text: str) -> timedelta | None:
+    """A duration as typed: ``3d``, ``2w``, ``+12h``, ``30m``, ``+1d12h``; None when `text` is not one."""
+    value = text.strip()
+    if not _DURATION.match(value):
+        return None
+    delta = timedelta(0)
+    for amount, unit in _DURATION_PART.findall(value):
+        delta += timedelta(**{_UNIT[unit.lower()]: int(amount)})
+    return delta
+
+
 def parse_until(text: str | None, now: datetime, timezone: str | None = None) -> datetime | None:
     """A pause end: a date (``2026-12-24``), a date and time, or a duration (``3d``, ``2w``, ``+12h``).
 
@@ -116,10 +128,9 @@ def parse_until(text: str | None, now: datetime, timezone: str | None = None) ->
     value = (text or "").strip()
     if not value:
         return None
-    match = _DURATION.match(value)
-    if match:
-        amount = int(match.group(1))
-        until = now + timedelta(**{_UNIT[match.group(2).lower()]: amount})
+    duration = parse_duration(value)
+    if duration is not None:
+        until = now + duration
     else:
         try:
             parsed = datetime.fromisoformat(value)
