@@ -1,4 +1,4 @@
-"""`mentorbot bench --size 1k` as a smoke test: it finishes and produces every row.
+"""`python -m benchmarks --size 1k` as a smoke test: it finishes and produces every row.
 
 Timings are printed (run pytest with -s to see the table), never asserted: they depend on the machine
 and its load. docs/performance.md records a full run.
@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchmarks.__main__ import bench
 from benchmarks.report import render_table
 from benchmarks.runner import SECTIONS, run_async
 from click.testing import CliRunner
-
-from mentorbot.bench_cli import bench
 
 
 async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> None:
