@@ -7,6 +7,8 @@ and its load. docs/performance.md records a full run.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from benchmarks.__main__ import bench
@@ -46,3 +48,12 @@ def test_the_command_prints_the_table() -> None:
     result = CliRunner().invoke(bench, ["--size", "1k", "--sqlite-only", "--only", "Courses"])
     assert result.exit_code == 0, result.output
     assert "Courses median" in result.output and "floor (same run)" in result.output
+
+
+def test_the_suite_runs_as_python_m_benchmarks_from_the_checkout() -> None:
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--help"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage: python -m benchmarks" in result.stdout and "--sqlite-only" in result.stdout
