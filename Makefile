@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mentorbot console --demo
 
-## test: lint, type checks and the whole test suite (PostgreSQL tests skip with a reason if it is down)
+## test: lint, type checks and the whole test suite (PostgreSQL tests skip with a reason if it is down;
+## the wheel test builds the package and installs it into a fresh venv, from PyPI or pip's cache)
 test: lint typecheck unit
 
 lint: $(STAMP)

@@ -1,4 +1,4 @@
-"""The sizes `mentorbot bench --size` knows, and what each one generates and measures."""
+"""The sizes `python -m benchmarks --size` knows, and what each one generates and measures."""
 
 from __future__ import annotations
 

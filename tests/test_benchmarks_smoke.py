@@ -1,4 +1,4 @@
-"""`mentorbot bench --size 1k` as a smoke test: it finishes and produces every row.
+"""`python -m benchmarks --size 1k` as a smoke test: it finishes and produces every row.
 
 Timings are printed (run pytest with -s to see the table), never asserted: they depend on the machine
 and its load. docs/performance.md records a full run.
@@ -7,13 +7,14 @@ and its load. docs/performance.md records a full run.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+from benchmarks.__main__ import bench
 from benchmarks.report import render_table
 from benchmarks.runner import SECTIONS, run_async
 from click.testing import CliRunner
-
-from mentorbot.bench_cli import bench
 
 
 async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> None:
@@ -47,3 +48,12 @@ def test_the_command_prints_the_table() -> None:
     result = CliRunner().invoke(bench, ["--size", "1k", "--sqlite-only", "--only", "Courses"])
     assert result.exit_code == 0, result.output
     assert "Courses median" in result.output and "floor (same run)" in result.output
+
+
+def test_the_suite_runs_as_python_m_benchmarks_from_the_checkout() -> None:
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--help"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage: python -m benchmarks" in result.stdout and "--sqlite-only" in result.stdout

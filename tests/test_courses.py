@@ -88,7 +88,7 @@ def load_error(path: Path, taxonomy: Taxonomy) -> ConfigFileError:
 def test_default_path_is_the_shipped_file() -> None:
     path = default_courses_path()
     assert path.is_file()
-    assert path.parts[-2:] == ("config", "courses.toml")
+    assert path.parts[-3:] == ("mentorbot", "defaults", "courses.toml")
 
 
 def test_shipped_catalog_is_large_enough_and_varied(shipped: Catalog) -> None:

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, SecretStr
 
+from mentorbot import defaults
 from mentorbot.errors import MentorBotError
 from mentorbot.settings import (
     ENV_PREFIX,
-    PROJECT_ROOT,
     DiscordSettings,
     Settings,
     SettingsError,
@@ -29,6 +29,7 @@ from mentorbot.settings import (
     masked_settings,
 )
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = PROJECT_ROOT / "config" / ".env.example"
 SECRET = "s3cr3t-DO-NOT-PRINT-4f9a"
 # `# MENTORBOT_X=value` (documented default) or `MENTORBOT_X=value` (active line).
@@ -107,8 +108,11 @@ def test_defaults() -> None:
     assert settings.repeat_pair_days == 180
     assert settings.rate_limit_per_minute == 20
     assert settings.admin_ids == []
-    assert settings.skills_file == PROJECT_ROOT / "config" / "skills.toml"
-    assert settings.courses_file == PROJECT_ROOT / "config" / "courses.toml"
+    # the copies of config/skills.toml and config/courses.toml shipped inside the package
+    assert settings.skills_file == defaults.skills_path()
+    assert settings.courses_file == defaults.courses_path()
+    assert settings.skills_file.read_bytes() == (PROJECT_ROOT / "config" / "skills.toml").read_bytes()
+    assert settings.courses_file.read_bytes() == (PROJECT_ROOT / "config" / "courses.toml").read_bytes()
     assert settings.skills_file.is_file()
     assert settings.courses_file.is_file()
     assert settings.log_level == "INFO"
@@ -341,6 +345,18 @@ def test_masked_settings_masks_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not any(SECRET in value for value in masked.values())
 
 
+def test_masked_settings_say_when_the_packaged_default_is_in_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    masked = masked_settings(load_settings(env_file=None))
+    packaged = defaults.skills_path()
+    assert masked["MENTORBOT_SKILLS_FILE"] == f"{packaged} (the packaged default: a copy of config/skills.toml)"
+    assert masked["MENTORBOT_COURSES_FILE"].endswith("(the packaged default: a copy of config/courses.toml)")
+    own = tmp_path / "skills.toml"
+    monkeypatch.setenv("MENTORBOT_SKILLS_FILE", str(own))
+    assert masked_settings(load_settings(env_file=None))["MENTORBOT_SKILLS_FILE"] == str(own)
+
+
 def test_masked_settings_lists_every_setting() -> None:
     assert set(masked_settings(load_settings(env_file=None))) == set(FIELD_NAMES)
 
@@ -401,7 +417,9 @@ def test_documented_default_is_the_real_default(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv(name, documented)
     value = _get(load_settings(env_file=None), loc)
     if isinstance(default, Path):
-        assert PROJECT_ROOT / value == default, f"{name}: documented {documented}, real default {default}"
+        # the documented file in the checkout is the one shipped as the default, byte for byte
+        documented_file = PROJECT_ROOT / value
+        assert documented_file.read_bytes() == default.read_bytes(), f"{name}: {documented} is not {default}"
     elif isinstance(default, SecretStr):
         pytest.fail(f"{name} is a secret: its example must stay empty")
     else:

@@ -25,11 +25,11 @@ def catalog() -> None:
     "skills_file",
     type=_FILE,
     default=None,
-    help="Skills taxonomy to check the skill slugs against (default: the shipped config/skills.toml).",
+    help="Skills taxonomy to check the skill slugs against (default: the packaged copy of config/skills.toml).",
 )
 @click.option("--strict", is_flag=True, help="Also fail when a skill of the taxonomy has no course.")
 def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
-    """Validate a courses FILE (default: the shipped config/courses.toml) and summarise it per skill.
+    """Validate a courses FILE (default: the packaged copy of config/courses.toml) and summarise it per skill.
 
     Exits with status 1 and prints the problem (file, entry, field) on one line when the file is invalid.
     """

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import click
 
 from mentorbot import __version__
-from mentorbot.bench_cli import bench
 from mentorbot.catalog_cli import catalog
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
 from mentorbot_discord.cli import discord_group
@@ -94,7 +93,6 @@ def config_check() -> None:
 
 
 main.add_command(catalog)
-main.add_command(bench)
 main.add_command(discord_group)
 
 

@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from mentorbot import defaults
 from mentorbot.config_errors import first_validation_problem
 from mentorbot.errors import ConfigFileError
 from mentorbot.skills import Taxonomy
@@ -336,5 +337,5 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
 
 
 def default_courses_path() -> Path:
-    """The shipped catalog, ``config/courses.toml`` of the repository."""
-    return Path(__file__).resolve().parents[2] / "config" / "courses.toml"
+    """The packaged default catalog (a copy of the repository's ``config/courses.toml``)."""
+    return defaults.courses_path()

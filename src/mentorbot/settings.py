@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
+from mentorbot import defaults
 from mentorbot.errors import MentorBotError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENV_PREFIX = "MENTORBOT_"
 
 
@@ -74,8 +74,8 @@ class Settings(BaseSettings):
     repeat_pair_days: int = Field(default=180, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    skills_file: Path = PROJECT_ROOT / "config" / "skills.toml"
-    courses_file: Path = PROJECT_ROOT / "config" / "courses.toml"
+    skills_file: Path = Field(default_factory=defaults.skills_path)
+    courses_file: Path = Field(default_factory=defaults.courses_path)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -132,7 +132,10 @@ def mask_url_password(url: str) -> str:
 
 
 def masked_settings(settings: Settings) -> dict[str, str]:
-    """The effective settings as ``MENTORBOT_*`` names and printable values, secrets masked."""
+    """The effective settings as ``MENTORBOT_*`` names and printable values, secrets masked.
+
+    A skills or courses file that is the default shipped inside the package says so after its path.
+    """
     out: dict[str, str] = {}
 
     def walk(prefix: tuple[str, ...], model: BaseModel) -> None:
@@ -149,6 +152,8 @@ def masked_settings(settings: Settings) -> dict[str, str]:
                 out[_env_name(loc)] = "(not set)"
             elif isinstance(value, list):
                 out[_env_name(loc)] = ",".join(str(v) for v in value) or "(none)"
+            elif isinstance(value, Path) and defaults.is_packaged(value):
+                out[_env_name(loc)] = f"{value} (the packaged default: a copy of config/{value.name})"
             else:
                 out[_env_name(loc)] = str(value)
 

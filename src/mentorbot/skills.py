@@ -19,6 +19,7 @@ from typing import Annotated, Final
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from mentorbot import defaults
 from mentorbot.config_errors import first_validation_problem
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import Translator, translator
@@ -298,8 +299,8 @@ class Taxonomy:
 
 
 def default_skills_path() -> Path:
-    """The repository's ``config/skills.toml``."""
-    return Path(__file__).resolve().parents[2] / "config" / "skills.toml"
+    """The packaged default taxonomy (a copy of the repository's ``config/skills.toml``)."""
+    return defaults.skills_path()
 
 
 def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None) -> Reply:

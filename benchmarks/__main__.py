@@ -1,31 +1,22 @@
-"""``mentorbot bench``: the benchmark suite (issue 8), figures beside floors measured in the same run.
+"""``python -m benchmarks``: the benchmark suite (issue 8), figures beside floors measured in the same run.
 
-Attach with ``main.add_command(bench)``. The suite lives in ``benchmarks/`` at the root of a source
-checkout (it is not part of the installed package): the command finds it next to ``src/``.
+Run it from the root of a source checkout (the suite uses the test fakes in ``tests/`` and is not part of
+the installed package): ``.venv/bin/python -m benchmarks --size 1k``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-SIZES = ("1k", "10k", "100k")
-
-
-def _benchmarks_importable() -> bool:
-    """Make the checkout's `benchmarks` package importable; False when this is not a source checkout."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "benchmarks" / "runner.py").is_file():
-        return False
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return True
+from benchmarks.profiles import PROFILES
+from benchmarks.report import render_table
+from benchmarks.runner import ENGINES, SECTIONS, run
 
 
 @click.command()
-@click.option("--size", type=click.Choice(SIZES), default="10k", show_default=True, help="Community size.")
+@click.option("--size", type=click.Choice(tuple(PROFILES)), default="10k", show_default=True, help="Community size.")
 @click.option(
     "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the rows as JSON."
 )
@@ -33,7 +24,7 @@ def _benchmarks_importable() -> bool:
 @click.option(
     "--only",
     multiple=True,
-    type=click.Choice(["Match", "Accept", "Round", "Courses", "Slack", "Discord", "Start-up", "Memory", "Scaling"]),
+    type=click.Choice(SECTIONS),
     help="Run only these sections (repeatable).",
 )
 def bench(size: str, json_file: Path | None, sqlite_only: bool, only: tuple[str, ...]) -> None:
@@ -43,12 +34,6 @@ def bench(size: str, json_file: Path | None, sqlite_only: bool, only: tuple[str,
     measured in the same run, with the ratio, the target and whether it is met. PostgreSQL is used when
     MENTORBOT_BENCH_POSTGRES_URL (or MENTORBOT_TEST_POSTGRES_URL, default the local `test` database) answers.
     """
-    if not _benchmarks_importable():
-        click.echo("error: `mentorbot bench` runs from a source checkout (benchmarks/ not found)", err=True)
-        sys.exit(2)
-    from benchmarks.report import render_table
-    from benchmarks.runner import ENGINES, SECTIONS, run
-
     engines = ("sqlite",) if sqlite_only else ENGINES
     rows = run(
         size,
@@ -58,3 +43,7 @@ def bench(size: str, json_file: Path | None, sqlite_only: bool, only: tuple[str,
         sections=only or SECTIONS,
     )
     click.echo(render_table(rows))
+
+
+if __name__ == "__main__":
+    bench()
