@@ -126,11 +126,9 @@ class Dispatcher:
         """Hand each notification to its adapter (one call per adapter)."""
         grouped: dict[str, list[Notification]] = {}
         for note in notes:
-            member = await self.bot.store.get_member(note.member_id)
-            community = member.community if member else ""
-            prefix = next((p for p in [*self._routes, *self._pending] if community.startswith(p)), None)
+            prefix = next((p for p in [*self._routes, *self._pending] if note.community.startswith(p)), None)
             if prefix is None:
-                log.warning("no adapter serves community %r; a notification is dropped", community)
+                log.warning("no adapter serves community %r; a notification is dropped", note.community)
                 continue
             grouped.setdefault(prefix, []).append(note)
         for prefix, batch in grouped.items():
