@@ -81,6 +81,7 @@ from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot_slack.blocks import ACTION_PREFIX, message
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
+from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import (
     REQUEST_CALLBACK,
     SIGNUP_CALLBACK,
@@ -115,7 +116,6 @@ status; see docs/performance.md)."""
 _ESCAPED_MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
-COMMUNITY_PREFIX: Final = "slack:"
 
 
 def community_of(team_id: str) -> str:
