@@ -103,9 +103,16 @@ def test_checker_flags_platform_imports(tmp_path: Path, source: str) -> None:
     ],
 )
 def test_checker_ignores_lookalikes(tmp_path: Path, source: str) -> None:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "lookalike.py").write_text(source + "\n", encoding="utf-8")
-    assert platform_imports(tmp_path / "pkg") == []
+    assert platform_imports(package(tmp_path, {"lookalike.py": source})) == []
+
+
+def package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A folder ``pkg`` under `tmp_path` with `files` (name → source)."""
+    root = tmp_path / "pkg"
+    root.mkdir()
+    for name, source in files.items():
+        (root / name).write_text(source + "\n", encoding="utf-8")
+    return root
 
 
 def test_ruff_bans_the_same_modules() -> None:
@@ -155,8 +162,6 @@ def test_core_names_no_adapter() -> None:
     ],
 )
 def test_adapter_check_flags_names_and_imports(tmp_path: Path, source: str) -> None:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "sneaky.py").write_text(source + "\n", encoding="utf-8")
-    (tmp_path / "pkg" / "fine.py").write_text("ADAPTER_GROUP = 'mentorbot.adapters'  # discord, slack\n")
-    found = adapter_mentions(tmp_path / "pkg")
+    fine = "ADAPTER_GROUP = 'mentorbot.adapters'  # discord, slack"
+    found = adapter_mentions(package(tmp_path, {"sneaky.py": source, "fine.py": fine}))
     assert found and all(line.startswith("pkg/sneaky.py:") for line in found), found
