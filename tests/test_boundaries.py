@@ -1,4 +1,5 @@
-"""The core (src/mentorbot) imports no platform SDK: Discord and Slack code lives in adapters/.
+"""The core (src/mentorbot) imports no platform SDK and names no adapter: Discord, Slack and console code lives in
+adapters/, and plugs into the core through entry points (mentorbot.adapters, mentorbot.cli, mentorbot.locales).
 
 The check parses every module with `ast` (so it needs none of the SDKs and sees imports hidden under
 ``if TYPE_CHECKING:`` or inside functions) and lists each offending ``file:line``. ruff's banned-api rule
@@ -102,9 +103,16 @@ def test_checker_flags_platform_imports(tmp_path: Path, source: str) -> None:
     ],
 )
 def test_checker_ignores_lookalikes(tmp_path: Path, source: str) -> None:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "lookalike.py").write_text(source + "\n", encoding="utf-8")
-    assert platform_imports(tmp_path / "pkg") == []
+    assert platform_imports(package(tmp_path, {"lookalike.py": source})) == []
+
+
+def package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A folder ``pkg`` under `tmp_path` with `files` (name → source)."""
+    root = tmp_path / "pkg"
+    root.mkdir()
+    for name, source in files.items():
+        (root / name).write_text(source + "\n", encoding="utf-8")
+    return root
 
 
 def test_ruff_bans_the_same_modules() -> None:
@@ -114,18 +122,46 @@ def test_ruff_bans_the_same_modules() -> None:
 
 
 ADAPTER_PACKAGES = frozenset({"mentorbot_console", "mentorbot_discord", "mentorbot_slack"})
-# The command line is the composition root: it is the one module of the core that may wire adapters in.
-COMPOSITION_ROOTS = frozenset({"cli.py"})
 
 
-def test_core_imports_no_adapter_outside_the_composition_root() -> None:
+def adapter_mentions(root: Path) -> list[str]:
+    """``file:line: name`` for every import of an adapter package in the .py files under `root`, and every line of
+    any text file there (code, comments, strings, TOML) that names one: the core finds adapters by entry point."""
     found = []
-    for path in sorted(CORE.rglob("*.py")):
-        if path.name in COMPOSITION_ROOTS:
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            for module in _imported_modules(node):
-                if module.split(".")[0] in ADAPTER_PACKAGES:
-                    found.append(f"{path.relative_to(CORE.parent)}:{node.lineno}: {module}")
-    assert found == [], "the core depends on an adapter:\n" + "\n".join(found)
+        where = path.relative_to(root.parent)
+        if path.suffix == ".py":
+            for node in ast.walk(ast.parse(text, filename=str(path))):
+                found.extend(
+                    f"{where}:{node.lineno}: import {module}"
+                    for module in _imported_modules(node)
+                    if module.split(".")[0] in ADAPTER_PACKAGES
+                )
+        for number, line in enumerate(text.splitlines(), start=1):
+            found.extend(f"{where}:{number}: {name}" for name in sorted(ADAPTER_PACKAGES) if name in line)
+    return sorted(set(found))
+
+
+def test_core_names_no_adapter() -> None:
+    found = adapter_mentions(CORE)
+    assert found == [], "the core names an adapter (register it through an entry point instead):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import mentorbot_discord.cli",
+        "from mentorbot_console.session import valid_name",
+        "import importlib\nimportlib.import_module('mentorbot_slack.runner')",
+        "RUNNER = 'mentorbot_slack.runner'",
+        "# the Discord adapter (mentorbot_discord) does this",
+    ],
+)
+def test_adapter_check_flags_names_and_imports(tmp_path: Path, source: str) -> None:
+    fine = "ADAPTER_GROUP = 'mentorbot.adapters'  # discord, slack"
+    found = adapter_mentions(package(tmp_path, {"sneaky.py": source, "fine.py": fine}))
+    assert found and all(line.startswith("pkg/sneaky.py:") for line in found), found

@@ -14,12 +14,14 @@ from mentorbot.clock import ManualClock
 from mentorbot.commands import (
     BUTTON_ACTIONS,
     COMMANDS,
+    Pace,
     button_command,
     error_outcome,
     execute,
     execute_button,
     find_command,
     help_reply,
+    needs_form,
     parse,
     parse_custom_id,
     parse_slash,
@@ -311,3 +313,49 @@ async def test_error_outcome_in_callers_language(bot: MentorBot) -> None:
     await run_command(bot, who("juma"), "/mentor language sw")
     outcome = await error_outcome(bot, who("juma"), UserError("commands.empty"))
     assert outcome.reply.text == translator("sw")("commands.empty")
+
+
+# ------------------------------------------------------------------------------------------- metadata
+
+
+def test_pace_read_only_and_forms_are_declared_on_the_table() -> None:
+    slow = {c.method for c in COMMANDS if c.pace is Pace.SLOW}
+    assert slow == {"export", "admin_export", "admin_round"}
+    quick = {c.method for c in COMMANDS if c.pace is Pace.QUICK}
+    assert quick == {"status", "pause", "set_language", "forget", "skills", "courses", None}
+    read_only = {c.method for c in COMMANDS if c.read_only}
+    assert read_only == {None, "status", "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export"}
+    assert {c.method for c in COMMANDS if c.form} == {"signup", "request"}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/mentor request", True),
+        ("/mentor request skills:seo", False),
+        ("/mentor signup", True),
+        ("/mentor signup bio:hello", True),
+        ("/mentor signup skills:seo", False),
+        ("/mentor status", False),
+    ],
+)
+async def test_needs_form(bot: MentorBot, line: str, expected: bool) -> None:
+    caller = Caller(COMMUNITY, "u-form", "Form")
+    assert await needs_form(bot, caller, parse(line, allow_missing=True)) is expected
+
+
+async def test_a_mentor_updating_without_skills_needs_no_form(bot: MentorBot) -> None:
+    caller = Caller(COMMUNITY, "u-mentor", "Mentor")
+    await bot.signup(caller, skills="seo")
+    assert await needs_form(bot, caller, parse("/mentor signup bio:hello", allow_missing=True)) is False
+
+
+def test_complete_raises_the_missing_argument_error() -> None:
+    parsed = parse("/mentor request", allow_missing=True)
+    assert parsed.missing == ("skills",)
+    with pytest.raises(UserError) as caught:
+        parsed.complete()
+    assert caught.value.key == "commands.missing_argument"
+    with pytest.raises(UserError) as direct:
+        parse("/mentor request")
+    assert dict(direct.value.params) == dict(caught.value.params)

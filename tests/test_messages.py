@@ -1,20 +1,29 @@
 """Message catalogs: English and Swahili have the same keys, the same placeholders, no empty message, and
 Swahili messages are translations, not English copies.
 
-Every ``locales/<lang>/*.toml`` namespace is picked up on its own; tests are parametrized per key so a
+Every ``locales/<lang>/*.toml`` namespace is picked up on its own, the core's and those the adapters bring
+(entry points ``mentorbot.locales``: ``discord``, ``slack``, ``console``); tests are parametrized per key so a
 failure names the key (``test_same_placeholders[request.offer_sent]``).
 """
 
 from __future__ import annotations
 
 import string
+from collections import Counter
 from collections.abc import Mapping
-from importlib import resources
 
 import pytest
 
 from mentorbot import i18n
-from mentorbot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, load_catalog, placeholders, translator
+from mentorbot.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Translator,
+    catalog_files,
+    load_catalog,
+    placeholders,
+    translator,
+)
 
 # Keys whose Swahili text may equal the English one (brand names, for example). Messages made only of
 # placeholders, digits and punctuation are allowed without being listed here.
@@ -37,8 +46,7 @@ MESSAGES = [(lang, key) for lang in LANGUAGES for key in sorted(CATALOGS[lang])]
 
 
 def _namespaces(lang: str) -> set[str]:
-    folder = resources.files("mentorbot") / "locales" / lang
-    return {entry.name.removesuffix(".toml") for entry in folder.iterdir() if entry.name.endswith(".toml")}
+    return {entry.name.removesuffix(".toml") for entry in catalog_files(lang)}
 
 
 def _literal_text(template: str) -> str:
@@ -47,6 +55,15 @@ def _literal_text(template: str) -> str:
 
 def test_catalogs_load() -> None:
     assert LOAD_ERROR is None, LOAD_ERROR
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_adapter_catalogs_are_loaded_and_no_namespace_is_defined_twice(lang: str) -> None:
+    names = Counter(entry.name for entry in catalog_files(lang))
+    assert {"discord.toml", "slack.toml", "console.toml"} <= set(names), "the adapters' catalogs are registered"
+    assert [name for name, count in names.items() if count > 1] == []
+    for namespace in ("discord", "slack", "console"):
+        assert any(key.startswith(f"{namespace}.") for key in CATALOGS[lang]), namespace
 
 
 def test_same_namespaces() -> None:

@@ -96,6 +96,8 @@ class ConsoleSession:
         return list(self._actions.get(user_id or self.user_id, []))
 
     async def _t(self) -> Translator:
+        """The acting member's translator for the console's own texts (no use-case ran: no `Outcome` tells the
+        language): the console's one way to the core's `caller_language`."""
         return translator(await caller_language(self.bot, self.caller()))
 
     # ------------------------------------------------------------------ lines
@@ -193,9 +195,8 @@ class ConsoleSession:
         return await self._refused("console.admin_usage")
 
     async def _help(self) -> LineResult:
-        lang = await caller_language(self.bot, self.caller())
-        t = translator(lang)
-        shared = help_reply(lang, admin=True)
+        t = await self._t()
+        shared = help_reply(t.lang, admin=True)
         console = Reply(
             t("console.help.intro"),
             title=t("console.help.title"),
@@ -267,7 +268,7 @@ class ConsoleSession:
         recipient, with buttons numbered per recipient and attachments saved under `files_dir`."""
         if outcome.duplicate:
             return ""
-        t = await self._t()
+        t = translator(outcome.language)
         replies = [outcome.reply, *outcome.held, *(n.reply for n in outcome.notifications)]
         ids = mention_ids(replies) | {n.platform_user_id for n in outcome.notifications}
         names = await self._names_for(ids)

@@ -29,8 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
@@ -42,16 +40,18 @@ from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language, execute_button
+from mentorbot.errors import unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Outcome
+from mentorbot.sent_messages import SentMessages
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
+from mentorbot_discord.plugin import COMMUNITY_PREFIX
 from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
 from mentorbot_discord.slash import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, command_list
 
 log = logging.getLogger("mentorbot.discord")
 
 Interaction = discord.Interaction[Any]
-COMMUNITY_PREFIX: Final = "discord:"
 API_VERSION_PATH: Final = "/api/v10"
 REMEMBERED_MESSAGES: Final = 10_000
 """How many keyed DMs (``offer:12`` → DM channel and message id) a process remembers, to edit them later."""
@@ -143,7 +143,8 @@ class MentorBotClient(discord.AutoShardedClient):
         self.bot = bot
         self.settings = settings
         self.defer_after = defer_after
-        self._keyed: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
+        self.sent: SentMessages[tuple[int, int]] = SentMessages(REMEMBERED_MESSAGES)
+        """Where each keyed DM is: (DM channel id, message id)."""
         self.tree = MentorTree(self)
         for command in command_list():
             self.tree.add_command(command)
@@ -170,6 +171,8 @@ class MentorBotClient(discord.AutoShardedClient):
         )
 
     async def _translator(self, interaction: Interaction) -> Translator:
+        """The member's translator where no `Outcome` tells the language (autocomplete, an apology): the
+        client's one way to the core's `caller_language`."""
         if interaction.guild_id is None:
             return translator(self.settings.default_language)
         try:
@@ -306,7 +309,7 @@ class MentorBotClient(discord.AutoShardedClient):
         """Notices that could not reach the caller by DM earlier, as extra ephemeral follow-ups."""
         if not outcome.held:
             return
-        t = translator(await caller_language(self.bot, caller))
+        t = translator(outcome.language)
         for held in outcome.held:
             for message in render(held, preface=t("discord.held_notice")):
                 await self._send(interaction, message)
@@ -327,9 +330,7 @@ class MentorBotClient(discord.AutoShardedClient):
             log.warning("interaction %s names a command this version does not have: %s", interaction.id, error)
             text = t("discord.unknown_command")
         else:
-            correlation_id = uuid.uuid4().hex[:10]
-            log.error("unexpected error [%s] in interaction %s", correlation_id, interaction.id, exc_info=error)
-            text = t("common.apology", correlation_id=correlation_id)
+            text = self.bot.render_error(unexpected(log, "in interaction %s", interaction.id, exc_info=error), t)
         if interaction.type is discord.InteractionType.autocomplete:
             if not interaction.response.is_done():
                 await _quietly(interaction.response.autocomplete([]))
@@ -349,11 +350,7 @@ class MentorBotClient(discord.AutoShardedClient):
                 log.exception("could not deliver or hold a notification for member %s", note.member_id)
 
     async def _deliver_one(self, note: Notification) -> None:
-        member = await self.bot.store.get_member(note.member_id)
-        if member is None:
-            log.info("member %s no longer exists; notification dropped", note.member_id)
-            return
-        guild_id = guild_of(member.community)
+        guild_id = guild_of(note.community)
         if guild_id is None or not note.platform_user_id.isdigit():
             log.warning("member %s is not a Discord member; holding the notification", note.member_id)
             await self.bot.hold_undelivered(note)
@@ -371,25 +368,14 @@ class MentorBotClient(discord.AutoShardedClient):
             await self.bot.hold_undelivered(note)
             return
         if note.key and sent is not None:  # the last message carries the buttons
-            self.remember(note.platform_user_id, note.key, channel.id, sent.id)
+            self.sent.remember(note.platform_user_id, note.key, (channel.id, sent.id))
 
     # ------------------------------------------------------------------------------------- keyed DMs
-
-    def remember(self, user_id: str, key: str, channel_id: int, message_id: int) -> None:
-        """Remember that `user_id`'s DM `key` is message `message_id` in DM channel `channel_id`."""
-        self._keyed[(user_id, key)] = (channel_id, message_id)
-        self._keyed.move_to_end((user_id, key))
-        while len(self._keyed) > REMEMBERED_MESSAGES:
-            self._keyed.popitem(last=False)
-
-    def remembered(self, user_id: str, key: str) -> tuple[int, int] | None:
-        """Where `user_id`'s DM `key` is (channel id, message id), if this process sent it."""
-        return self._keyed.get((user_id, key))
 
     async def _edit_keyed(self, note: Notification, messages: Sequence[DiscordMessage]) -> bool:
         """Turn the remembered DM of `note.key` into `note` (its buttons replaced by the new ones, usually
         none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited."""
-        if not note.key or (where := self.remembered(note.platform_user_id, note.key)) is None:
+        if not note.key or (where := self.sent.get(note.platform_user_id, note.key)) is None:
             return False
         channel_id, message_id = where
         channel = self.get_partial_messageable(channel_id, type=discord.ChannelType.private)
@@ -404,7 +390,7 @@ class MentorBotClient(discord.AutoShardedClient):
                 exc.status,
                 exc.code,
             )
-            self._keyed.pop((note.platform_user_id, note.key), None)
+            self.sent.forget(note.platform_user_id, note.key)
             return False
         try:
             for message in rest:

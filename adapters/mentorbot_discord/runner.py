@@ -17,7 +17,8 @@ from mentorbot.app import run_timers
 from mentorbot.bot import MentorBot
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError
-from mentorbot_discord.client import COMMUNITY_PREFIX, MentorBotClient
+from mentorbot_discord.client import MentorBotClient
+from mentorbot_discord.plugin import COMMUNITY_PREFIX
 
 log = logging.getLogger("mentorbot.discord")
 

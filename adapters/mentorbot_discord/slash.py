@@ -20,6 +20,7 @@ import discord
 from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
+from mentorbot.commands import Command, Pace, find_command
 from mentorbot.courses import Format, Level
 from mentorbot.i18n import LANGUAGES
 from mentorbot.replies import Outcome
@@ -50,9 +51,16 @@ def _client(interaction: Interaction) -> MentorBotClient:
     return client
 
 
-async def _run(
-    interaction: Interaction, call: Callable[[MentorBot, Caller], Awaitable[Outcome]], *, slow: bool = False
-) -> None:
+def core_command(interaction: Interaction) -> Command | None:
+    """The core's entry in the command table for the slash command being run (same names on Discord)."""
+    command = interaction.command
+    return find_command(command.qualified_name) if command is not None else None
+
+
+async def _run(interaction: Interaction, call: Callable[[MentorBot, Caller], Awaitable[Outcome]]) -> None:
+    """Run `call` for the slash command; deferred at once unless the table says it is quick (`Command.pace`)."""
+    command = core_command(interaction)
+    slow = command is not None and command.pace is not Pace.QUICK
     await _client(interaction).run_command(interaction, call, slow=slow)
 
 
@@ -117,7 +125,6 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
                 timezone=timezone,
                 languages=languages,
             ),
-            slow=True,
         )
 
     @app_commands.command(name="request", description="Ask for a mentor in 1-5 skills")
@@ -126,7 +133,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     async def request(
         self, interaction: Interaction, skills: str, note: app_commands.Range[str, 1, 500] | None = None
     ) -> None:
-        await _run(interaction, lambda bot, caller: bot.request(caller, skills=skills, note=note), slow=True)
+        await _run(interaction, lambda bot, caller: bot.request(caller, skills=skills, note=note))
 
     @app_commands.command(name="status", description="Your profile, open requests, offers and mentorships")
     async def status(self, interaction: Interaction) -> None:
@@ -135,12 +142,12 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     @app_commands.command(name="cancel", description="Withdraw an open request")
     @app_commands.describe(request="The request number (needed when you have several)")
     async def cancel(self, interaction: Interaction, request: app_commands.Range[int, 1] | None = None) -> None:
-        await _run(interaction, lambda bot, caller: bot.cancel(caller, request_id=request), slow=True)
+        await _run(interaction, lambda bot, caller: bot.cancel(caller, request_id=request))
 
     @app_commands.command(name="accept", description="Accept an offer made to you")
     @app_commands.describe(offer="The offer number")
     async def accept(self, interaction: Interaction, offer: app_commands.Range[int, 1]) -> None:
-        await _run(interaction, lambda bot, caller: bot.accept(caller, offer_id=offer), slow=True)
+        await _run(interaction, lambda bot, caller: bot.accept(caller, offer_id=offer))
 
     @app_commands.command(name="decline", description="Decline an offer made to you")
     @app_commands.describe(offer="The offer number", reason="Why (optional, for the admins)")
@@ -150,7 +157,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
         offer: app_commands.Range[int, 1],
         reason: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
-        await _run(interaction, lambda bot, caller: bot.decline(caller, offer_id=offer, reason=reason), slow=True)
+        await _run(interaction, lambda bot, caller: bot.decline(caller, offer_id=offer, reason=reason))
 
     @app_commands.command(name="end", description="Close a mentorship, with an optional rating and comment")
     @app_commands.describe(
@@ -168,7 +175,6 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
         await _run(
             interaction,
             lambda bot, caller: bot.end(caller, mentorship_id=mentorship, rating=rating, comment=comment),
-            slow=True,
         )
 
     @app_commands.command(name="pause", description="Stop receiving offers for now")
@@ -178,7 +184,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
 
     @app_commands.command(name="resume", description="Receive offers again")
     async def resume(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.resume(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.resume(caller))
 
     @app_commands.command(name="language", description="The language MentorBot replies to you in")
     @app_commands.describe(language="English or Kiswahili")
@@ -188,7 +194,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
 
     @app_commands.command(name="export", description="Everything MentorBot stores about you, as a JSON file")
     async def export(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.export(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.export(caller))
 
     @app_commands.command(name="forget", description="Delete your data (asks you to confirm)")
     async def forget(self, interaction: Interaction) -> None:
@@ -211,40 +217,40 @@ class AdminGroup(
 
     @app_commands.command(name="stats", description="Programme health: members, mentors, requests, skill gaps")
     async def stats(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_stats(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_stats(caller))
 
     @app_commands.command(name="waitlist", description="Waiting requests and why each waits")
     async def waitlist(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_waitlist(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_waitlist(caller))
 
     @app_commands.command(name="match", description="Match a request to a mentor by hand")
     @app_commands.describe(request="The request number", mentor="The mentor")
     async def match(self, interaction: Interaction, request: app_commands.Range[int, 1], mentor: discord.User) -> None:
         who = str(mentor.id)
-        await _run(interaction, lambda bot, caller: bot.admin_match(caller, request_id=request, mentor=who), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_match(caller, request_id=request, mentor=who))
 
     @app_commands.command(name="end", description="End a mentorship")
     @app_commands.describe(mentorship="The mentorship number")
     async def end(self, interaction: Interaction, mentorship: app_commands.Range[int, 1]) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_end(caller, mentorship_id=mentorship), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_end(caller, mentorship_id=mentorship))
 
     @app_commands.command(name="pause", description="Pause a mentor (they are told)")
     @app_commands.describe(mentor="The mentor", until="A date (2026-12-24) or a duration (3d, 2w)")
     async def pause(self, interaction: Interaction, mentor: discord.User, until: str | None = None) -> None:
         who = str(mentor.id)
-        await _run(interaction, lambda bot, caller: bot.admin_pause(caller, mentor=who, until=until), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_pause(caller, mentor=who, until=until))
 
     @app_commands.command(name="round", description="Match every waiting request at once, optimally")
     async def round(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_round(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_round(caller))
 
     @app_commands.command(name="reload", description="Re-read the skills and courses files")
     async def reload(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_reload(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_reload(caller))
 
     @app_commands.command(name="export", description="CSV files of members, requests, mentorships, feedback")
     async def export(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_export(caller), slow=True)
+        await _run(interaction, lambda bot, caller: bot.admin_export(caller))
 
 
 # --------------------------------------------------------------------------------- /courses and /skills

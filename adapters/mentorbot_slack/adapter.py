@@ -21,10 +21,11 @@ as soon as the listener returns, with no polling. Each listener starts the work 
 so that shutdown and `SlackAdapter.idle` wait for it) and returns as soon as it knows what the acknowledgement
 carries (an `AckSlot`, decided by the work or by a budget):
 
-- a slash command is acknowledged at once, empty, and answered through its ``response_url`` (ephemeral); a
-  command known to be slow (`SLOW_COMMANDS`) is acknowledged with a "working on it" line in the member's
-  language. With `SlackAdapter.answer_budget` above 0, a command whose plain answer is ready within that budget
-  is answered in the acknowledgement itself (Slack's immediate response) instead;
+- a slash command is parsed once, acknowledged at once, empty, and answered through its ``response_url``
+  (ephemeral); a command the table declares slow (`Command.pace` is `Pace.SLOW`) is acknowledged with a
+  "working on it" line in the member's language. With `SlackAdapter.answer_budget` above 0, a command whose
+  plain answer is ready within that budget is answered in the acknowledgement itself (Slack's immediate
+  response) instead;
 - a modal submission waits (up to `ACK_BUDGET`) for the core's verdict, so that a refusal is shown on its field
   (``response_action: errors``); past the budget the modal closes and the verdict comes as a message;
 - clicks and events are acknowledged at once, empty (Slack shows nothing from those acknowledgements).
@@ -45,7 +46,6 @@ import asyncio
 import logging
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -65,22 +65,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mentorbot.app import run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
-    COMMANDS,
+    Pace,
     ParsedCommand,
-    caller_language,
     error_outcome,
     execute,
     execute_button,
+    needs_form,
     parse_custom_id,
     parse_slash,
 )
-from mentorbot.errors import UserError
+from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot_slack.blocks import ACTION_PREFIX, message
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
+from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import (
     REQUEST_CALLBACK,
     SIGNUP_CALLBACK,
@@ -112,21 +113,9 @@ ANSWER_BUDGET: Final = 0.0
 acknowledge at once, as fast as a bare Bolt app, and answer through the response_url. Above 0 the member's
 answer needs one request to Slack less, but the acknowledgement then includes the core's use-case (3–5 ms for a
 status; see docs/performance.md)."""
-SLOW_COMMANDS: Final = frozenset({"export", "admin_export", "admin_round"})
-"""Use-cases that may take seconds (exports with their file uploads, a whole matching round): acknowledged with a
-"working on it" line as soon as the member's language is known, answered through the response_url."""
-
-# Commands that change nothing shown on the App Home tab (it is not republished after them). `status` shows what
-# the Home tab shows, and app_home_opened publishes it afresh whenever the tab is opened.
-_READ_ONLY: Final = frozenset(
-    {None, "status", "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export"}
-)
-_MODAL_COMMANDS: Final = frozenset({"signup", "request"})
-_SLOW_SLASHES: Final = frozenset("/" + c.path[0] for c in COMMANDS if c.method in SLOW_COMMANDS)
 _ESCAPED_MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
-COMMUNITY_PREFIX: Final = "slack:"
 
 
 def community_of(team_id: str) -> str:
@@ -262,15 +251,15 @@ class Apology:
         return cls(community_of(_team_id(body)), route)
 
 
-def _slow(body: Mapping[str, Any]) -> bool:
-    """Whether a slash command runs a use-case known to be slow (`SLOW_COMMANDS`)."""
-    if body.get("command") not in _SLOW_SLASHES:
-        return False
+def parse_command(body: Mapping[str, Any]) -> ParsedCommand | UserError:
+    """A slash command's body parsed (once per request) with the shared parser, required options allowed to be
+    missing (a form may ask for them); the parsing error instead when it is not a valid command."""
+    # With "escape channels, users and links" on, Slack sends <@U123|name>: the core knows <@U123>.
+    text = _ESCAPED_MENTION.sub(r"<@\1>", str(body.get("text", "")))
     try:
-        parsed = parse_slash(str(body.get("command", "")), str(body.get("text", "")), allow_missing=True)
-    except UserError:
-        return False
-    return parsed.command.method in SLOW_COMMANDS
+        return parse_slash(str(body.get("command", "")), text, allow_missing=True)
+    except UserError as error:
+        return error
 
 
 def button_route(body: Mapping[str, Any]) -> ReplyRoute:
@@ -341,11 +330,10 @@ class SlackAdapter:
         except Exception:
             if slot is not None:
                 slot.release()
-            correlation_id = uuid.uuid4().hex[:10]
             who = apology.route.user_id if apology else "-"
-            log.exception("unexpected error [%s] in a Slack interaction of %s", correlation_id, who)
+            error = unexpected(log, "in a Slack interaction of %s", who)
             if apology is not None:
-                await self.apologise(apology, correlation_id)
+                await self.apologise(apology, error)
         finally:
             if slot is not None:
                 slot.release()
@@ -366,18 +354,18 @@ class SlackAdapter:
         body = await slot.wait(min(budget, self.ack_budget)) if slot is not None else None
         await ack(body or "")
 
-    async def apologise(self, apology: Apology, correlation_id: str) -> None:
-        """Show the core's apology (``common.apology`` with `correlation_id`) to the member, only to them, in
+    async def apologise(self, apology: Apology, error: UserError) -> None:
+        """Show the core's apology (`error`, made by `mentorbot.errors.unexpected`) to the member, only to them, in
         their language when it can still be read. Never raises: a failure here is logged with the same id."""
+        correlation_id = error.params.get("correlation_id")
         try:
             try:
                 who = Caller(apology.community, apology.route.user_id, apology.route.user_id)
-                lang = await caller_language(self.bot, who)
+                t = await self.delivery.translator_for(who)
             except Exception:
                 log.warning("could not read the language of %s [%s]", apology.route.user_id, correlation_id)
-                lang = self.settings.default_language
-            t = translator(lang)
-            await self.delivery.reply(apology.route, Reply(t("common.apology", correlation_id=correlation_id)), t=t)
+                t = translator(self.settings.default_language)
+            await self.delivery.reply(apology.route, Reply(self.bot.render_error(error, t)), t=t)
         except Exception:
             log.exception("could not apologise to %s [%s]", apology.route.user_id, correlation_id)
 
@@ -473,7 +461,7 @@ class SlackAdapter:
         route: ReplyRoute,
         outcome: Outcome,
         *,
-        method: str | None = "",
+        read_only: bool = False,
         reply: bool = True,
         slot: AckSlot | None = None,
     ) -> None:
@@ -483,7 +471,7 @@ class SlackAdapter:
             return
         if reply:
             await self.answer(caller, route, outcome, slot)
-        await self.follow_up(caller, route, outcome, method=method)
+        await self.follow_up(caller, route, outcome, read_only=read_only)
 
     async def answer(self, caller: Caller, route: ReplyRoute, outcome: Outcome, slot: AckSlot | None = None) -> None:
         """Show the outcome's reply to the caller, only to them: in the acknowledgement if `slot` still takes it
@@ -493,39 +481,38 @@ class SlackAdapter:
             if not outcome.reply.attachments and not outcome.held and slot.offer(ephemeral(outcome.reply)):
                 return
             slot.release()
-        # The member's language is read only when needed: for the files note, and for the notice window of an
-        # App Home click (a route with a trigger_id); a command's or a form's reply needs no text of ours.
-        needs_language = bool(outcome.reply.attachments) or route.trigger_id is not None
-        t = translator(await caller_language(self.bot, caller) if needs_language else self.settings.default_language)
+        t = translator(outcome.language)
         note = None
         if outcome.reply.attachments:
             sent = await self.delivery.send_files(caller.user_id, outcome.reply)
             note = t("slack.files.sent") if sent else t("slack.files.failed")
         await self.delivery.reply(route, outcome.reply, t=t, note=note)
 
-    async def follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, method: str | None = "") -> None:
+    async def follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool = False) -> None:
         """After the answer: the notices held for the caller, the outcome's notifications, and the App Homes
-        concerned refreshed. `method` names the use-case (None for the help): after read-only ones, the Home
-        tab is not published again."""
+        concerned refreshed. After a `read_only` command (`Command.read_only`) that told nobody, the Home tab
+        is not published again (app_home_opened publishes it afresh whenever it is opened)."""
         if outcome.held:
-            t = translator(await caller_language(self.bot, caller))
+            t = translator(outcome.language)
             for held in outcome.held:
                 await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
         await self.delivery.notify(outcome.notifications)
-        if outcome.error is None and (outcome.notifications or method not in _READ_ONLY):
-            users = [caller.user_id, *(n.platform_user_id for n in outcome.notifications)]
-            await self.delivery.refresh_homes(caller.community, users)
+        if outcome.error is None and (outcome.notifications or not read_only):
+            # The caller's Home is framed in their language read afresh: the command may have changed it.
+            await self.delivery.publish_home(caller.community, caller.user_id)
+            others = [n for n in outcome.notifications if n.platform_user_id != caller.user_id]
+            await self.delivery.refresh_homes_of(others)
 
     async def deliver(self, notes: Sequence[Notification]) -> None:
         """Deliver notifications the timers produced (expired offers, check-ins, pause ends), then refresh the
         App Homes concerned. Notices for members of other platforms cannot go through Slack: they are held."""
         ours: list[Notification] = []
         for note in notes:
-            member = await self.bot.store.get_member(note.member_id)
-            if member is not None and member.community.startswith("slack:"):
+            if note.community.startswith(COMMUNITY_PREFIX):
                 ours.append(note)
-            elif member is not None:
-                log.warning("timer notice for member %s of %s is not Slack's; holding it", member.id, member.community)
+            else:
+                who, where = note.member_id, note.community
+                log.warning("timer notice for member %s of %s is not Slack's; holding it", who, where)
                 await self.bot.hold_undelivered(note)
         await self.delivery.notify(ours)
         await self.delivery.refresh_homes_of(ours)
@@ -534,13 +521,19 @@ class SlackAdapter:
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         slot = AckSlot()
-        budget = self.ack_budget if _slow(body) else self.answer_budget
-        await self._acknowledge(ack, self.command(body, slot), Apology.for_command(body), slot, budget)
+        parsed = parse_command(body)
+        slow = isinstance(parsed, ParsedCommand) and parsed.command.pace is Pace.SLOW
+        budget = self.ack_budget if slow else self.answer_budget
+        await self._acknowledge(ack, self.command(body, slot, parsed), Apology.for_command(body), slot, budget)
 
-    async def command(self, body: Mapping[str, Any], slot: AckSlot | None = None) -> None:
-        """One slash command: parse it with the shared parser, open a modal or run it, answer ephemerally:
+    async def command(
+        self, body: Mapping[str, Any], slot: AckSlot | None = None, parsed: ParsedCommand | UserError | None = None
+    ) -> None:
+        """One slash command (`parsed` already, else parsed here): open a modal or run it, answer ephemerally:
         through the response_url, or in the acknowledgement while `slot` takes it (see the module's docstring)."""
         slot = slot or AckSlot.gone()
+        if parsed is None:
+            parsed = parse_command(body)
         user_id = str(body["user_id"])
         channel = body.get("channel_id")
         route = ReplyRoute(user_id, response_url=body.get("response_url"), channel_id=channel)
@@ -551,23 +544,20 @@ class SlackAdapter:
             channel=channel,
             event_id=_event_id("command", body.get("trigger_id")),
         )
-        name = str(body.get("command", ""))
-        # With "escape channels, users and links" on, Slack sends <@U123|name>: the core knows <@U123>.
-        text = _ESCAPED_MENTION.sub(r"<@\1>", str(body.get("text", "")))
         try:
-            parsed = parse_slash(name, text, allow_missing=True)
-            if await self._wants_modal(caller, parsed):
+            if isinstance(parsed, UserError):
+                raise parsed
+            if await needs_form(self.bot, caller, parsed):
                 slot.release()  # the modal is the answer
                 await self._open_modal(caller, parsed, body)
                 return
-            if parsed.missing:
-                parse_slash(name, text)  # raises the "missing argument" error
+            parsed.complete()  # a required option left out is an error now
         except UserError as error:
             await self.finish(caller, route, await error_outcome(self.bot, caller, error), slot=slot)
             return
         method = parsed.command.method
-        if method in SLOW_COMMANDS:
-            t = translator(await caller_language(self.bot, caller))
+        if parsed.command.pace is Pace.SLOW:
+            t = await self.delivery.translator_for(caller)
             slot.offer(ephemeral(Reply(t("slack.ack.working"))))
         outcome = await execute(self.bot, caller, parsed)
         if outcome.duplicate:
@@ -581,24 +571,10 @@ class SlackAdapter:
                 pass  # the core read the id its own way; without one of ours, there is no message to update
             else:
                 await self.delivery.update_keyed(user_id, f"offer:{offer_id}", outcome.reply)
-        await self.follow_up(caller, route, outcome, method=method)
-
-    async def _wants_modal(self, caller: Caller, parsed: ParsedCommand) -> bool:
-        """`/mentor request` without skills, `/mentor signup` with nothing typed (or no skills, for a member
-        who is not a mentor yet) are completed in a modal."""
-        method = parsed.command.method
-        if method not in _MODAL_COMMANDS:
-            return False
-        if method == "request":
-            return "skills" in parsed.missing
-        if not parsed.args:
-            return True
-        if parsed.args.get("skills", "").strip():
-            return False
-        return await self.bot.mentor_profile(caller.community, caller.user_id) is None
+        await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
-        t = translator(await caller_language(self.bot, caller))
+        t = await self.delivery.translator_for(caller)
         meta = ModalContext(caller.channel or body.get("channel_id"), body.get("response_url"))
         skills = self.bot.library.taxonomy.skills
         if parsed.command.method == "signup":
@@ -655,7 +631,7 @@ class SlackAdapter:
                 return
             # Past the budget the modal has closed already: the refusal comes as a message where it was opened.
         slot.release()
-        await self.finish(caller, route, outcome, method=method)
+        await self.finish(caller, route, outcome)
 
     # ---------------------------------------------------------------- buttons
 
@@ -685,7 +661,7 @@ class SlackAdapter:
         outcome = await execute_button(self.bot, caller, action, ref)
         if outcome.duplicate:
             return
-        t = translator(await caller_language(self.bot, caller))
+        t = translator(outcome.language)
         if outcome.error is not None:
             await self.finish(caller, route, outcome)  # refused: only the clicker sees why
             return
@@ -698,12 +674,12 @@ class SlackAdapter:
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
             updated = await self.delivery.update(*clicked, outcome.reply)
-        offer_dm = self.delivery.remembered(user_id, f"offer:{ref}") if action.startswith("offer.") else None
+        offer_dm = self.delivery.sent.get(user_id, f"offer:{ref}") if action.startswith("offer.") else None
         if offer_dm is not None and offer_dm != clicked:
             await self.delivery.update(*offer_dm, outcome.reply)
         if not updated:
             await self.delivery.reply(route, outcome.reply, t=t)
-        await self.finish(caller, route, outcome, method=action, reply=False)
+        await self.finish(caller, route, outcome, reply=False)
 
     # ---------------------------------------------------------------- App Home
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -31,8 +30,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import Member
 from mentorbot.replies import Notification, Reply
+from mentorbot.sent_messages import SentMessages
 from mentorbot_slack.blocks import escape, message
 from mentorbot_slack.views import home_view, notice_modal, welcome_reply
 
@@ -77,24 +76,16 @@ class Delivery:
         self.bot = bot
         self.client = client
         self._webhook_retry_handlers = list(retry_handlers)
-        self._sent: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
+        self.sent: SentMessages[tuple[str, str]] = SentMessages(REMEMBERED_MESSAGES)
+        """Where each keyed direct message is: (channel, ts)."""
         self._home_locks: dict[str, asyncio.Lock] = {}
 
-    def _t(self, member: Member | None) -> Translator:
-        return translator(self.bot.lang_of(member))
+    async def translator_for(self, caller: Caller) -> Translator:
+        """The translator for a member before any use-case answered them (no `Outcome` to tell the language):
+        the adapter's one way to the core's `caller_language`."""
+        return translator(await caller_language(self.bot, caller))
 
     # ---------------------------------------------------------------- keyed messages
-
-    def remember(self, user_id: str, key: str, channel: str, ts: str) -> None:
-        """Remember that `user_id`'s message `key` is (`channel`, `ts`), to update it later."""
-        self._sent[(user_id, key)] = (channel, ts)
-        self._sent.move_to_end((user_id, key))
-        while len(self._sent) > REMEMBERED_MESSAGES:
-            self._sent.popitem(last=False)
-
-    def remembered(self, user_id: str, key: str) -> tuple[str, str] | None:
-        """Where `user_id`'s message `key` is, if this process sent it."""
-        return self._sent.get((user_id, key))
 
     async def update(self, channel: str, ts: str, reply: Reply) -> bool:
         """Replace the message (`channel`, `ts`) with `reply`; False (logged) if Slack refused."""
@@ -107,7 +98,7 @@ class Delivery:
 
     async def update_keyed(self, user_id: str, key: str, reply: Reply) -> bool:
         """Update `user_id`'s message `key` to `reply`, if this process knows where it is."""
-        where = self.remembered(user_id, key)
+        where = self.sent.get(user_id, key)
         return where is not None and await self.update(*where, reply)
 
     # ---------------------------------------------------------------- notifications
@@ -129,14 +120,14 @@ class Delivery:
             return
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
-            self.remember(user_id, note.key, channel, ts)
+            self.sent.remember(user_id, note.key, (channel, ts))
 
     async def _fall_back(self, note: Notification) -> None:
         """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core."""
-        member = await self.bot.store.get_member(note.member_id)  # routing: the member's last channel
+        member = await self.bot.store.get_member(note.member_id)  # not routing: where they last used the bot
         channel = member.last_channel if member else None
         if channel:
-            body = message(note.reply, note=self._t(member)("slack.dm.fallback"))
+            body = message(note.reply, note=translator(note.language)("slack.dm.fallback"))
             try:
                 await self.client.chat_postEphemeral(channel=channel, user=note.platform_user_id, **body)
             except SEND_ERRORS as exc:
@@ -242,7 +233,7 @@ class Delivery:
                 maybe_redelivered = reply is None and event_id is not None
                 if maybe_redelivered and await self.bot.home_view(community, user_id) is not None:
                     return  # a redelivery of an event already handled, for a member
-                t = translator(lang or await caller_language(self.bot, Caller(community, user_id, user_id)))
+                t = translator(lang) if lang else await self.translator_for(Caller(community, user_id, user_id))
                 view = home_view(reply or welcome_reply(t), t)
                 await self.client.views_publish(user_id=user_id, view=view)
             except SEND_ERRORS as exc:
@@ -251,18 +242,11 @@ class Delivery:
             for idle in [uid for uid, held in self._home_locks.items() if not held.locked()]:
                 del self._home_locks[idle]
 
-    async def refresh_homes(self, community: str, user_ids: Iterable[str]) -> None:
-        """Publish the App Home of each of `user_ids` (once each) in `community`."""
-        for user_id in dict.fromkeys(user_ids):
-            await self.publish_home(community, user_id)
-
     async def refresh_homes_of(self, notes: Iterable[Notification]) -> None:
-        """Publish the App Home of every Slack member a notification went to (timers know no community)."""
+        """Publish the App Home of every member a notification went to (once each), in their language."""
         seen: set[int] = set()
         for note in notes:
             if note.member_id in seen:
                 continue
             seen.add(note.member_id)
-            member = await self.bot.store.get_member(note.member_id)  # routing: which workspace, which user
-            if member is not None:
-                await self.publish_home(member.community, member.platform_user_id, lang=self.bot.lang_of(member))
+            await self.publish_home(note.community, note.platform_user_id, lang=note.language)

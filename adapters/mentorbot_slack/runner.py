@@ -18,7 +18,8 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from mentorbot.bot import MentorBot
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError, SlackSettings
-from mentorbot_slack.adapter import COMMUNITY_PREFIX, SlackAdapter
+from mentorbot_slack.adapter import SlackAdapter
+from mentorbot_slack.plugin import COMMUNITY_PREFIX
 
 log = logging.getLogger("mentorbot.slack")
 

@@ -17,7 +17,7 @@ from mentorbot.i18n import Translator
 from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS
 from mentorbot.models import MentorProfile
 from mentorbot.replies import Reply
-from mentorbot.skills import Skill
+from mentorbot.skills import Skill, category_name
 from mentorbot_slack.blocks import HOME_BLOCKS_MAX, Block, context, plain, reply_blocks
 
 SIGNUP_CALLBACK: Final = "mentorbot:signup"
@@ -85,11 +85,6 @@ class Submission:
     note: str | None
 
 
-def _category_name(category: str, t: Translator) -> str:
-    key = f"skills.category.{category}"
-    return t(key) if t.has(key) else category.replace("-", " ").capitalize()
-
-
 def _option(skill: Skill, lang: str) -> dict[str, Any]:
     return {"text": plain(skill.label(lang), OPTION_TEXT_MAX), "value": skill.slug}
 
@@ -113,7 +108,7 @@ def skill_select(
         "placeholder": plain(placeholder, 150),
         "max_selected_items": max_selected,
         "option_groups": [
-            {"label": plain(_category_name(category, t), OPTION_TEXT_MAX), "options": [_option(s, lang) for s in group]}
+            {"label": plain(category_name(category, t), OPTION_TEXT_MAX), "options": [_option(s, lang) for s in group]}
             for category, group in groups.items()
         ],
     }

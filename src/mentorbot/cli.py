@@ -12,6 +12,7 @@ import io
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +21,6 @@ import click
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
-from mentorbot_discord.cli import discord_group
 
 log = logging.getLogger("mentorbot.cli")
 
@@ -30,8 +30,8 @@ T = TypeVar("T")
 CONSOLE_COMMUNITY = "console"
 """The community of the console, and the default of the admin commands' ``--community``."""
 
-CONSOLE_RATE_LIMIT = 1_000_000
-"""The console is one person at a keyboard (or a script): the per-member rate limit is lifted there."""
+CLI_GROUP = "mentorbot.cli"
+"""The entry-point group where adapter packages register their commands (``mentorbot discord``, ``console``)."""
 
 _DB = click.Path(dir_okay=False, path_type=Path)
 
@@ -57,12 +57,33 @@ def _run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
         sys.exit(2)
 
 
-def _db_override(db: Path | None) -> dict[str, Any]:
+def db_override(db: Path | None) -> dict[str, Any]:
     """``--db PATH``: a SQLite file instead of the configured database."""
     return {"database_url": f"sqlite:///{db}"} if db is not None else {}
 
 
-@click.group()
+class AdapterCommands(click.Group):
+    """The ``mentorbot`` group: its own commands, and those that adapters register (entry points of `CLI_GROUP`),
+    each loaded only when it is run or listed."""
+
+    def _registered(self, name: str | None = None) -> None:
+        for entry in entry_points(group=CLI_GROUP):
+            if entry.name not in self.commands and (name is None or entry.name == name):
+                self.add_command(entry.load(), entry.name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, the adapters' included."""
+        self._registered()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command `cmd_name`, loading an adapter's when it is one."""
+        if cmd_name not in self.commands:
+            self._registered(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=AdapterCommands)
 @click.version_option(__version__, prog_name="mentorbot")
 def main() -> None:
     """MentorBot: peer mentorship for social media marketing communities."""
@@ -93,37 +114,6 @@ def config_check() -> None:
 
 
 main.add_command(catalog)
-main.add_command(discord_group)
-
-
-# ----------------------------------------------------------------------------------------------- console
-
-
-@main.command()
-@click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL (created if missing).")
-@click.option("--as", "as_name", default="guest", metavar="NAME", show_default=True, help="Member to act as.")
-@click.option("--demo", is_flag=True, help="Seed a sample community first (idempotent).")
-@click.option("--lang", type=click.Choice(["en", "sw"]), help="Community default language for this session.")
-@click.option("--files", "files_dir", type=click.Path(file_okay=False, path_type=Path), help="Where exports are saved.")
-def console(db: Path | None, as_name: str, demo: bool, lang: str | None, files_dir: Path | None) -> None:
-    """The whole bot in this terminal, on a local database: no token, no network.
-
-    Type the same commands as on Slack (/mentor request skills:seo, /courses, /skills, /mentor-admin stats)
-    plus /as NAME, /admin on|off, /click N, /clock +48h, /help and /quit. With a script on stdin
-    (mentorbot console < script.txt) every line is run; the exit status is 1 if a line could not be run.
-    """
-    from mentorbot_console.session import valid_name
-
-    if not valid_name(as_name):
-        raise click.BadParameter("letters, digits, '.', '-' or '_' (one word, at most 32)", param_hint="--as")
-    overrides: dict[str, Any] = {**_db_override(db), "rate_limit_per_minute": CONSOLE_RATE_LIMIT}
-    if lang:
-        overrides["default_language"] = lang
-    settings = settings_or_exit(**overrides)
-
-    from mentorbot_console.repl import run_console
-
-    sys.exit(run_console(settings, name=as_name, demo=demo, files_dir=files_dir))
 
 
 # --------------------------------------------------------------------------------------------------- run
@@ -135,9 +125,9 @@ def run(timer_interval: float) -> None:
     """Start the Discord and/or Slack adapters, whichever has its token configured, in this process."""
     from mentorbot.i18n import translator
     from mentorbot.runners import (
-        ADAPTERS,
         AdapterUnavailable,
         Runner,
+        adapters,
         check_runners,
         configured_adapters,
         load_runner,
@@ -147,7 +137,7 @@ def run(timer_interval: float) -> None:
     t = translator(settings.default_language)
     specs = configured_adapters(settings)
     if not specs:
-        click.echo(t("cli.run.no_token", settings=" / ".join(spec.token_setting for spec in ADAPTERS)), err=True)
+        click.echo(t("cli.run.no_token", settings=" / ".join(spec.token_setting for spec in adapters())), err=True)
         sys.exit(2)
     runners: list[tuple[Any, Runner]] = []
     try:
@@ -233,7 +223,7 @@ def import_mentors(file: Path, community: str, db: Path | None) -> None:
     """
     from mentorbot.i18n import translator
 
-    settings = settings_or_exit(**_db_override(db))
+    settings = settings_or_exit(**db_override(db))
     t = translator(settings.default_language)
     try:
         text = file.read_bytes().decode("utf-8-sig")
@@ -276,7 +266,7 @@ def export(folder: Path, community: str, db: Path | None) -> None:
     """Write members.csv, requests.csv, mentorships.csv and feedback.csv of a community to DIR."""
     from mentorbot.i18n import translator
 
-    settings = settings_or_exit(**_db_override(db))
+    settings = settings_or_exit(**db_override(db))
     t = translator(settings.default_language)
     files = _run_or_exit(_export(settings, community), settings)
     try:
@@ -302,7 +292,7 @@ async def _export(settings: Settings, community: str) -> dict[str, bytes]:
 @_admin_options
 def stats(community: str, db: Path | None) -> None:
     """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps."""
-    settings = settings_or_exit(**_db_override(db))
+    settings = settings_or_exit(**db_override(db))
     click.echo(_run_or_exit(_stats(settings, community), settings))
 
 

@@ -24,6 +24,7 @@ import difflib
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Final
 
 from mentorbot.bot import Caller, MentorBot
@@ -105,12 +106,28 @@ class Option:
     aliases: tuple[str, ...] = ()
 
 
+class Pace(StrEnum):
+    """How long a command may take: what an adapter acknowledges before answering (declared once, per command)."""
+
+    QUICK = "quick"
+    """A read or a small change of the caller's own: answered well within every platform's deadline."""
+    BUSY = "busy"
+    """May match, tell others or read the whole programme: Discord defers the interaction at once."""
+    SLOW = "slow"
+    """Takes seconds (files to send, a whole matching round): acknowledged first everywhere (Slack says it is
+    working on it, Discord defers), answered when done."""
+
+
 @dataclass(frozen=True)
 class Command:
     """One command: its path (``("mentor", "request")``), options, positional arguments and use-case.
 
     `positional` names the options that bare words fill, in order; with `greedy`, the last one takes every
     remaining word. `method` names the `MentorBot` use-case that `handler` calls (``None`` for help).
+
+    What adapters need to know about it is declared here, once: its `pace`; whether it is `read_only` (it
+    changes nothing another view shows, e.g. Slack's App Home is not republished after it); whether it opens a
+    `form` on platforms that have them when input is left out (see `needs_form`).
     """
 
     path: tuple[str, ...]
@@ -123,6 +140,9 @@ class Command:
     positional: tuple[str, ...] = ()
     greedy: bool = False
     aliases: tuple[str, ...] = ()
+    pace: Pace = Pace.QUICK
+    read_only: bool = False
+    form: bool = False
     _by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -171,6 +191,9 @@ def _cmd(
     *,
     greedy: bool = False,
     aliases: Sequence[str] = (),
+    pace: Pace = Pace.QUICK,
+    read_only: bool = False,
+    form: bool = False,
 ) -> Command:
     return Command(
         tuple(path.split()),
@@ -183,6 +206,9 @@ def _cmd(
         tuple(positional),
         greedy,
         tuple(aliases),
+        pace,
+        read_only,
+        form,
     )
 
 
@@ -213,6 +239,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
         ),
         ("skills",),
         greedy=True,
+        pace=Pace.BUSY,
+        form=True,
     ),
     _cmd(
         "mentor request",
@@ -224,6 +252,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (Option("skills", required=True, aliases=("skill",)), Option("note")),
         ("skills",),
         greedy=True,
+        pace=Pace.BUSY,
+        form=True,
     ),
     _cmd(
         "mentor status",
@@ -232,6 +262,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "members",
         "status",
         lambda bot, c, a: bot.status(c),
+        read_only=True,
     ),
     _cmd(
         "mentor cancel",
@@ -242,6 +273,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.cancel(c, request_id=a.get("request")),
         (Option("request", aliases=("id",)),),
         ("request",),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor accept",
@@ -252,6 +284,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.accept(c, offer_id=a["offer"]),
         (Option("offer", required=True, aliases=("id",)),),
         ("offer",),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor decline",
@@ -263,6 +296,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (Option("offer", required=True, aliases=("id",)), Option("reason")),
         ("offer", "reason"),
         greedy=True,
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor end",
@@ -276,6 +310,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment")),
         ("mentorship", "rating", "comment"),
         greedy=True,
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor pause",
@@ -294,6 +329,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "mentors",
         "resume",
         lambda bot, c, a: bot.resume(c),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor language",
@@ -313,6 +349,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "members",
         "export",
         lambda bot, c, a: bot.export(c),
+        pace=Pace.SLOW,
+        read_only=True,
     ),
     _cmd(
         "mentor forget",
@@ -324,7 +362,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (Option("confirm"),),
         ("confirm",),
     ),
-    _cmd("mentor help", "/mentor help", "mentor_help", "members", None, None),
+    _cmd("mentor help", "/mentor help", "mentor_help", "members", None, None, read_only=True),
     _cmd(
         "skills",
         "/skills [query]",
@@ -335,6 +373,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (Option("query", aliases=("q", "search")),),
         ("query",),
         greedy=True,
+        read_only=True,
     ),
     _cmd(
         "courses",
@@ -348,6 +387,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (Option("skills", aliases=("skill",)), Option("level"), Option("free"), Option("format")),
         ("skills",),
         greedy=True,
+        read_only=True,
     ),
     _cmd(
         "mentor-admin stats",
@@ -356,6 +396,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admins",
         "admin_stats",
         lambda bot, c, a: bot.admin_stats(c),
+        pace=Pace.BUSY,
+        read_only=True,
     ),
     _cmd(
         "mentor-admin waitlist",
@@ -364,6 +406,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admins",
         "admin_waitlist",
         lambda bot, c, a: bot.admin_waitlist(c),
+        pace=Pace.BUSY,
+        read_only=True,
     ),
     _cmd(
         "mentor-admin match",
@@ -374,6 +418,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.admin_match(c, request_id=a["request"], mentor=a["mentor"]),
         (Option("request", required=True), Option("mentor", required=True)),
         ("request", "mentor"),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor-admin end",
@@ -384,6 +429,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.admin_end(c, mentorship_id=a["mentorship"]),
         (Option("mentorship", required=True, aliases=("id",)),),
         ("mentorship",),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor-admin pause",
@@ -394,6 +440,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.admin_pause(c, mentor=a["mentor"], until=a.get("until")),
         (Option("mentor", required=True), Option("until")),
         ("mentor", "until"),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor-admin round",
@@ -402,6 +449,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admins",
         "admin_round",
         lambda bot, c, a: bot.admin_round(c),
+        pace=Pace.SLOW,
     ),
     _cmd(
         "mentor-admin reload",
@@ -410,6 +458,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admins",
         "admin_reload",
         lambda bot, c, a: bot.admin_reload(c),
+        pace=Pace.BUSY,
     ),
     _cmd(
         "mentor-admin export",
@@ -418,8 +467,10 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admins",
         "admin_export",
         lambda bot, c, a: bot.admin_export(c),
+        pace=Pace.SLOW,
+        read_only=True,
     ),
-    _cmd("mentor-admin help", "/mentor-admin help", "admin_help", "admins", None, None),
+    _cmd("mentor-admin help", "/mentor-admin help", "admin_help", "admins", None, None, read_only=True),
 )
 
 GROUPS: Final = frozenset(c.path[0] for c in COMMANDS if len(c.path) > 1)
@@ -453,6 +504,15 @@ class ParsedCommand:
     def name(self) -> str:
         """How the command is written: ``/mentor request``."""
         return self.command.name
+
+    def complete(self) -> ParsedCommand:
+        """This command, if every required option was given; else `UserError` ``commands.missing_argument``."""
+        if self.missing:
+            command = self.command
+            raise UserError(
+                "commands.missing_argument", command=command.name, option=self.missing[0], usage=command.usage
+            )
+        return self
 
 
 def _suggest(word: str, choices: Sequence[str], n: int = 3) -> list[str]:
@@ -562,10 +622,8 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
             if name in args:
                 raise UserError("commands.duplicate_option", option=name, usage=command.usage)
             args[name] = value
-    missing = tuple(name for name in command.required if not args.get(name, "").strip())
-    if missing and not allow_missing:
-        raise UserError("commands.missing_argument", command=command.name, option=missing[0], usage=command.usage)
-    return ParsedCommand(command, args, missing)
+    parsed = ParsedCommand(command, args, tuple(name for name in command.required if not args.get(name, "").strip()))
+    return parsed if allow_missing else parsed.complete()
 
 
 def _unknown_option(command: Command, key: str) -> UserError:
@@ -622,6 +680,24 @@ async def run_slash(bot: MentorBot, caller: Caller, command: str, text: str) -> 
     except UserError as error:
         return await error_outcome(bot, caller, error)
     return await execute(bot, caller, parsed)
+
+
+async def needs_form(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> bool:
+    """Whether an adapter with forms (Slack's modals) should ask for `parsed`'s input in one instead of running
+    it: a `Command.form` command with a required option left out (``/mentor request`` without skills), or a
+    ``/mentor signup`` with nothing typed, or without skills by a member who is not a mentor yet."""
+    command = parsed.command
+    if not command.form:
+        return False
+    if parsed.missing:
+        return True
+    if command.method != "signup":
+        return False
+    if not parsed.args:
+        return True
+    if parsed.args.get("skills", "").strip():
+        return False
+    return await bot.mentor_profile(caller.community, caller.user_id) is None
 
 
 # --------------------------------------------------------------------------------------------- buttons

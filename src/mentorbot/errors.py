@@ -2,10 +2,13 @@
 
 `UserError` carries a message-catalog key, never exception text, so adapters can show it to users
 in their language. `ConfigFileError` names the file, the entry and the field of a broken config file.
+`unexpected` turns a bug into the apology a member sees, with a correlation id that is logged with it.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,3 +52,16 @@ class ConfigFileError(MentorBotError):
 
 class ConcurrencyConflict(MentorBotError):
     """A conditional update lost its race: the row was no longer in the expected state."""
+
+
+def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseException | bool = True) -> UserError:
+    """An unexpected failure, logged and turned into the apology the member sees (``common.apology``).
+
+    Makes a fresh correlation id, logs ``unexpected error [<id>] <what % args>`` at error level with the
+    traceback (of the exception being handled, or of `exc_info` when given) and returns the `UserError`
+    that carries the id, so the member can quote it and an operator can find the traceback. The exception's
+    own text is never shown to anyone but the log.
+    """
+    correlation_id = uuid.uuid4().hex[:10]
+    log.error("unexpected error [%s] " + what, correlation_id, *args, exc_info=exc_info)
+    return UserError("common.apology", correlation_id=correlation_id)

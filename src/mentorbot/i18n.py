@@ -1,6 +1,8 @@
 """Message catalogs: every user-facing text, in English and Swahili.
 
-Catalogs are TOML files under ``mentorbot/locales/<lang>/<namespace>.toml``; a key is
+Catalogs are TOML files under ``mentorbot/locales/<lang>/<namespace>.toml``, and under
+``locales/<lang>/`` of every package registered in the entry-point group ``mentorbot.locales`` (an
+adapter's own texts: ``discord``, ``slack``, ``console``); a key is
 ``<namespace>.<key>`` (nested tables join with dots). A file whose name starts with ``_`` adds no
 namespace: its top-level tables are namespaces of their own (the core's many small ones live in
 ``_core.toml``). Placeholders use ``str.format`` syntax
@@ -15,10 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.metadata import entry_points
+from importlib.resources.abc import Traversable
 from typing import Any, Final
 
 LANGUAGES: Final = ("en", "sw")
 DEFAULT_LANGUAGE: Final = "en"
+LOCALES_GROUP: Final = "mentorbot.locales"
+"""The entry-point group of packages that bring message catalogs of their own (``locales/<lang>/*.toml``)."""
 
 
 def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
@@ -32,18 +38,36 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None
             raise ValueError(f"message {full!r} must be a string, not {type(value).__name__}")
 
 
+def catalog_folders(lang: str) -> list[Traversable]:
+    """The folders holding `lang`'s catalogs: the core's, then those of the registered packages (by name)."""
+    packages = ["mentorbot", *(entry.module for entry in sorted(entry_points(group=LOCALES_GROUP), key=_by_name))]
+    return [folder for folder in (resources.files(p) / "locales" / lang for p in packages) if folder.is_dir()]
+
+
+def _by_name(entry: Any) -> str:
+    return str(entry.name)
+
+
+def catalog_files(lang: str) -> list[Traversable]:
+    """Every catalog file of `lang` (``<namespace>.toml``) in `catalog_folders`."""
+    return [
+        entry
+        for folder in catalog_folders(lang)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    ]
+
+
 @cache
 def load_catalog(lang: str) -> Mapping[str, str]:
     """All messages of one language, keyed ``namespace.key``."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     out: dict[str, str] = {}
-    folder = resources.files("mentorbot") / "locales" / lang
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            namespace = entry.name.removesuffix(".toml")
-            prefix = "" if namespace.startswith("_") else namespace
-            _flatten(prefix, tomllib.loads(entry.read_text(encoding="utf-8")), out)
+    for entry in catalog_files(lang):
+        namespace = entry.name.removesuffix(".toml")
+        prefix = "" if namespace.startswith("_") else namespace
+        _flatten(prefix, tomllib.loads(entry.read_text(encoding="utf-8")), out)
     return out
 
 

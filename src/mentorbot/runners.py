@@ -1,6 +1,9 @@
-"""``mentorbot run``: the platform adapters, found by a small registry and run in one process.
+"""``mentorbot run``: the platform adapters, found through their entry points and run in one process.
 
-Each platform adapter provides a module with one coroutine function (see docs/console.md):
+An adapter package registers an `AdapterSpec` under the entry-point group ``mentorbot.adapters`` (in its
+``pyproject.toml``: ``[project.entry-points."mentorbot.adapters"]``); the core names no adapter. The spec says
+where the adapter's runner is, the communities it serves and the setting that turns it on. The runner module
+has one coroutine function (see docs/console.md):
 
     async def run(bot: MentorBot, settings: Settings, *, dispatcher: Dispatcher | None = None) -> None
 
@@ -20,6 +23,7 @@ import inspect
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Any, Final, cast
 
 from mentorbot.app import Deliver, run_timers
@@ -43,14 +47,20 @@ def takes_dispatcher(run: Runner) -> bool:
     return any(p.name == "dispatcher" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
-def _secret_set(value: object) -> bool:
+def secret_set(value: object) -> bool:
+    """Whether a secret setting (a pydantic ``SecretStr``, or None) holds a non-empty value."""
     getter = getattr(value, "get_secret_value", None)
     return callable(getter) and bool(getter())
 
 
+ADAPTER_GROUP: Final = "mentorbot.adapters"
+"""The entry-point group where adapter packages register their `AdapterSpec`."""
+
+
 @dataclass(frozen=True)
 class AdapterSpec:
-    """A platform adapter `mentorbot run` knows: where its runner lives and when it is configured."""
+    """A platform adapter `mentorbot run` can start: its name, the module of its runner, the prefix of the
+    communities it serves (``"<platform>:"``), the setting that configures it and the test that it is set."""
 
     name: str
     module: str
@@ -59,22 +69,21 @@ class AdapterSpec:
     configured: Callable[[Settings], bool]
 
 
-ADAPTERS: Final[tuple[AdapterSpec, ...]] = (
-    AdapterSpec(
-        "discord",
-        "mentorbot_discord.runner",
-        "discord:",
-        "MENTORBOT_DISCORD__TOKEN",
-        lambda s: _secret_set(s.discord.token),
-    ),
-    AdapterSpec(
-        "slack",
-        "mentorbot_slack.runner",
-        "slack:",
-        "MENTORBOT_SLACK__BOT_TOKEN",
-        lambda s: _secret_set(s.slack.bot_token),
-    ),
-)
+def adapters() -> tuple[AdapterSpec, ...]:
+    """Every installed adapter (entry points of `ADAPTER_GROUP`), by name; an entry that is not an
+    `AdapterSpec` (or cannot be loaded) is logged and left out."""
+    found: list[AdapterSpec] = []
+    for entry in entry_points(group=ADAPTER_GROUP):
+        try:
+            spec = entry.load()
+        except Exception:
+            log.exception("the adapter entry point %s (%s) cannot be loaded", entry.name, entry.value)
+            continue
+        if isinstance(spec, AdapterSpec):
+            found.append(spec)
+        else:
+            log.warning("the adapter entry point %s (%s) is not an AdapterSpec", entry.name, entry.value)
+    return tuple(sorted(found, key=lambda spec: spec.name))
 
 
 class AdapterUnavailable(Exception):
@@ -87,8 +96,8 @@ class AdapterUnavailable(Exception):
 
 
 def configured_adapters(settings: Settings) -> list[AdapterSpec]:
-    """The adapters whose token is set."""
-    return [spec for spec in ADAPTERS if spec.configured(settings)]
+    """The installed adapters whose token is set."""
+    return [spec for spec in adapters() if spec.configured(settings)]
 
 
 def load_runner(spec: AdapterSpec) -> Runner:
@@ -126,11 +135,9 @@ class Dispatcher:
         """Hand each notification to its adapter (one call per adapter)."""
         grouped: dict[str, list[Notification]] = {}
         for note in notes:
-            member = await self.bot.store.get_member(note.member_id)
-            community = member.community if member else ""
-            prefix = next((p for p in [*self._routes, *self._pending] if community.startswith(p)), None)
+            prefix = next((p for p in [*self._routes, *self._pending] if note.community.startswith(p)), None)
             if prefix is None:
-                log.warning("no adapter serves community %r; a notification is dropped", community)
+                log.warning("no adapter serves community %r; a notification is dropped", note.community)
                 continue
             grouped.setdefault(prefix, []).append(note)
         for prefix, batch in grouped.items():

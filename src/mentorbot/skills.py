@@ -317,12 +317,13 @@ def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None) -> 
             line += " — " + ", ".join(skill.aliases)
         groups.setdefault(skill.category, []).append(line)
     fields = tuple(
-        ReplyField(name=_category_name(category, t), value="\n".join(lines))
+        ReplyField(name=category_name(category, t), value="\n".join(lines))
         for category, lines in groups.items()
     )
     return Reply(text=t("skills.list.hint"), title=title, fields=fields)
 
 
-def _category_name(category: str, t: Translator) -> str:
+def category_name(category: str, t: Translator) -> str:
+    """A skill category's name in `t`'s language (its catalog entry, else the slug written as words)."""
     key = f"skills.category.{category}"
     return t(key) if t.has(key) else category.replace("-", " ").capitalize()

@@ -127,7 +127,7 @@ def test_run_without_tokens_says_what_to_set(cli_env: Path) -> None:
 
 def test_run_with_a_token_but_no_adapter_module(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = AdapterSpec("discord", "mentorbot_nowhere.runner", "discord:", "MENTORBOT_DISCORD__TOKEN", lambda s: True)
-    monkeypatch.setattr(runners, "ADAPTERS", (spec,))
+    monkeypatch.setattr(runners, "adapters", lambda: (spec,))
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "mentorbot_nowhere" in result.output
@@ -173,7 +173,7 @@ def fake_adapters(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, A
 def test_run_starts_a_configured_adapter(
     fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runners, "ADAPTERS", (fake_adapters["shared"],))
+    monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["shared"],))
     result = CliRunner().invoke(main, ["run", "--timer-interval", "0.01"])
     assert result.exit_code == 2  # the fake adapter refuses a setting after registering
     assert "error: MENTORBOT_FAKE__TOKEN: stop here" in result.output
@@ -183,7 +183,7 @@ def test_run_starts_a_configured_adapter(
 def test_run_a_lone_adapter_that_takes_no_dispatcher(
     fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runners, "ADAPTERS", (fake_adapters["alone"],))
+    monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["alone"],))
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 0, result.output
 
@@ -191,7 +191,7 @@ def test_run_a_lone_adapter_that_takes_no_dispatcher(
 def test_run_refuses_two_adapters_that_cannot_share(
     fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runners, "ADAPTERS", (fake_adapters["shared"], fake_adapters["alone"]))
+    monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["shared"], fake_adapters["alone"]))
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "fake_alone.runner.run() takes no dispatcher=" in result.output

@@ -14,10 +14,10 @@ from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.replies import Notification, Reply
 from mentorbot.runners import (
-    ADAPTERS,
     AdapterSpec,
     AdapterUnavailable,
     Dispatcher,
+    adapters,
     check_runners,
     configured_adapters,
     load_runner,
@@ -46,8 +46,8 @@ def test_configured_adapters_follow_the_tokens(tmp_path: Path) -> None:
     assert configured_adapters(empty) == []
 
 
-def test_registry_names_the_adapter_modules() -> None:
-    assert {(a.name, a.module, a.community_prefix) for a in ADAPTERS} == {
+def test_the_installed_adapters_are_found_through_their_entry_points() -> None:
+    assert {(a.name, a.module, a.community_prefix) for a in adapters()} == {
         ("discord", "mentorbot_discord.runner", "discord:"),
         ("slack", "mentorbot_slack.runner", "slack:"),
     }

@@ -459,3 +459,16 @@ def test_every_command_option_has_a_description_within_discords_limit() -> None:
             for param in getattr(command, "parameters", []):
                 assert 1 <= len(param.description) <= 100, f"{command.qualified_name} {param.name}"
     assert isinstance(command_list()[0], app_commands.Group)
+
+
+def test_every_slash_command_is_in_the_core_table() -> None:
+    from mentorbot.commands import find_command
+    from mentorbot_discord.slash import command_list
+
+    names = []
+    for item in command_list():
+        if isinstance(item, app_commands.Group):
+            names.extend(command.qualified_name for command in item.walk_commands())
+        else:
+            names.append(item.qualified_name)
+    assert names and all(find_command(name) is not None for name in names), names

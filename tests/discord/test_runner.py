@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
-from mentorbot.runners import ADAPTERS, load_runner, run_adapters, takes_dispatcher
+from mentorbot.runners import adapters, load_runner, run_adapters, takes_dispatcher
 from mentorbot.settings import Settings, SettingsError
 from mentorbot_discord.cli import discord_group
 from mentorbot_discord.client import api_base, apply_endpoints, community_id, guild_of, shard_options
@@ -61,7 +61,7 @@ async def test_run_serves_commands_and_timers_until_cancelled(
 async def test_run_shares_the_process_through_the_dispatcher_of_mentorbot_run(
     world: FakeDiscord, bot: MentorBot, settings: Settings, clock: ManualClock
 ) -> None:
-    discord_spec = next(spec for spec in ADAPTERS if spec.name == "discord")
+    discord_spec = next(spec for spec in adapters() if spec.name == "discord")
     runner = functools.partial(run, client_options={"guild_ready_timeout": 0.05})
     assert load_runner(discord_spec) is run and takes_dispatcher(runner)
     task = asyncio.create_task(run_adapters(bot, settings, [(discord_spec, runner)], timer_interval=0.02))
