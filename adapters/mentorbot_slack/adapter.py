@@ -498,8 +498,8 @@ class SlackAdapter:
                 await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
         await self.delivery.notify(outcome.notifications)
         if outcome.error is None and (outcome.notifications or not read_only):
-            # The caller's Home is framed in their language read afresh: the command may have changed it.
-            await self.delivery.publish_home(caller.community, caller.user_id)
+            # outcome.language is the caller's language after the command (set_language answers in the new one).
+            await self.delivery.publish_home(caller.community, caller.user_id, lang=outcome.language)
             others = [n for n in outcome.notifications if n.platform_user_id != caller.user_id]
             await self.delivery.refresh_homes_of(others)
 

@@ -137,3 +137,13 @@ async def test_a_whole_community(store: Store, library: Library, settings: Setti
     feedback = await store2.list_feedback(COMMUNITY)
     assert feedback and all(f.rating is not None for f in feedback)
     await store2.close()
+
+
+async def test_an_outcome_is_in_the_language_its_reply_is_written_in(bot: MentorBot) -> None:
+    amina = Caller(COMMUNITY, "U-amina", "Amina")
+    assert (await bot.status(amina)).language == "en"
+    switched = await bot.set_language(amina, language="sw")
+    assert switched.language == "sw", "the reply confirming the switch is Swahili, and so is its outcome"
+    assert (await bot.status(amina)).language == "sw"
+    refused = await bot.set_language(amina, language="xx")
+    assert refused.error is not None and refused.language == "sw"

@@ -76,7 +76,8 @@ class Core:
 
 @dataclass
 class Context:
-    """One use-case call: the core, the caller as a member, their language, and what to tell others."""
+    """One use-case call: the core, the caller as a member, their language (`t`: a use-case that changes it
+    replaces it), and what to tell others."""
 
     core: Core
     caller: Caller

@@ -9,11 +9,10 @@ gets a short apology carrying that id.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from mentorbot.errors import UserError
+from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.ratelimit import RateLimiter
 from mentorbot.replies import Outcome, Reply, reply_from_json
@@ -61,15 +60,14 @@ async def handle(
         ctx = Context(core, caller, member, t, is_admin)
         reply = await action(ctx)
         held = tuple(reply_from_json(p) for p in await store.take_held_notices(member.id))
-        return Outcome(reply, tuple(ctx.notifications), held=held, language=t.lang)
+        # ctx.t, not t: a use-case that changes the caller's language (set_language) answers in the new one.
+        return Outcome(reply, tuple(ctx.notifications), held=held, language=ctx.lang)
     except UserError as exc:
         if caller.event_id:
             await store.release_event(caller.event_id)
         return Outcome(Reply(render_error(exc, t)), error=exc, language=t.lang)
     except Exception:
-        correlation_id = uuid.uuid4().hex[:10]
-        log.exception("unexpected error [%s] for %s in %s", correlation_id, caller.user_id, caller.community)
+        apology = unexpected(log, "for %s in %s", caller.user_id, caller.community)
         if caller.event_id:
             await store.release_event(caller.event_id)
-        apology = UserError("common.apology", correlation_id=correlation_id)
         return Outcome(Reply(render_error(apology, t)), error=apology, language=t.lang)

@@ -112,4 +112,5 @@ async def set_language(ctx: Context, *, language: str) -> Reply:
     if code not in LANGUAGES:
         raise UserError("language.unknown", value=code, allowed=", ".join(LANGUAGES))
     await ctx.core.store.set_language(ctx.member.id, code)
-    return Reply(translator(code)("language.set"))
+    ctx.t = translator(code)
+    return Reply(ctx.t("language.set"))
