@@ -12,11 +12,11 @@ from mentorbot.courses import (
     Catalog,
     Cost,
     Course,
+    CourseLevel,
     Duration,
     DurationKind,
     DurationUnit,
     Format,
-    Level,
     default_courses_path,
     load_catalog,
     parse_duration,
@@ -94,7 +94,7 @@ def test_default_path_is_the_shipped_file() -> None:
 def test_shipped_catalog_is_large_enough_and_varied(shipped: Catalog) -> None:
     assert len(shipped) >= 40
     assert {course.format for course in shipped} == set(Format)
-    assert {course.level for course in shipped} == set(Level)
+    assert {course.level for course in shipped} == set(CourseLevel)
     assert {course.cost for course in shipped} == set(Cost)
 
 
@@ -150,7 +150,7 @@ def test_valid_fixture_loads_with_lookups(taxonomy: Taxonomy) -> None:
     assert course is not None
     assert course.skills == ("paid-social", "analytics-reporting")
     assert (course.level, course.format, course.cost, course.price) == (
-        Level.INTERMEDIATE,
+        CourseLevel.INTERMEDIATE,
         Format.CERTIFICATE,
         Cost.PAID,
         "USD 49",
@@ -174,7 +174,7 @@ def test_coverage_counts_free_and_paid(taxonomy: Taxonomy) -> None:
 def test_choices_accept_any_case_and_spacing(tmp_path: Path, taxonomy: Taxonomy) -> None:
     path = write(tmp_path, entry(level='"Advanced"', format='"Reading_List"', cost='"PAID"', price='"£10"'))
     course = load_catalog(path, taxonomy).courses[0]
-    assert (course.level, course.format, course.cost) == (Level.ADVANCED, Format.READING_LIST, Cost.PAID)
+    assert (course.level, course.format, course.cost) == (CourseLevel.ADVANCED, Format.READING_LIST, Cost.PAID)
 
 
 # --- validation errors: file, entry and field named ------------------------------------------------

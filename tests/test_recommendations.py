@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mentorbot.courses import Catalog, Course, Format, Level, default_courses_path, load_catalog, parse_duration
+from mentorbot.courses import Catalog, Course, CourseLevel, Format, default_courses_path, load_catalog, parse_duration
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES, placeholders, translator
 from mentorbot.i18n import load_catalog as load_messages
@@ -18,10 +18,10 @@ from mentorbot.recommendations import (
     courses_command,
     courses_for_introduction,
     nearest_skills,
+    parse_course_level,
     parse_course_query,
     parse_format,
     parse_free,
-    parse_level,
     parse_skills,
     recommend,
     render_duration,
@@ -108,8 +108,8 @@ def test_level_fit_exact_then_adjacent_then_far(taxonomy: Taxonomy) -> None:
     result = recommend(catalog, taxonomy, ["seo"], level="advanced")
     assert ids(result) == ["advanced", "intermediate", "beginner"]
     assert [item.reason.level_fit for item in result.items] == [LevelFit.EXACT, LevelFit.ADJACENT, LevelFit.FAR]
-    assert all(item.reason.asked_level is Level.ADVANCED for item in result.items)
-    middle = recommend(catalog, taxonomy, ["seo"], level=Level.INTERMEDIATE)
+    assert all(item.reason.asked_level is CourseLevel.ADVANCED for item in result.items)
+    middle = recommend(catalog, taxonomy, ["seo"], level=CourseLevel.INTERMEDIATE)
     assert ids(middle)[0] == "intermediate"
 
 
@@ -321,7 +321,7 @@ def test_bad_values_raise_localized_errors_listing_allowed_values(
 
 def test_allowed_values_are_shown_with_swahili_labels() -> None:
     with pytest.raises(UserError) as info:
-        parse_level("guru", "sw")
+        parse_course_level("guru", "sw")
     assert info.value.params["allowed"] == (
         "beginner (ngazi ya mwanzo), intermediate (ngazi ya kati), advanced (ngazi ya juu)"
     )
@@ -341,15 +341,15 @@ def test_unknown_skill_in_the_command_uses_the_taxonomy_error(taxonomy: Taxonomy
     [
         (None, None),
         ("", None),
-        ("beginner", Level.BEGINNER),
-        ("  ADVANCED ", Level.ADVANCED),
-        ("expert", Level.ADVANCED),
-        ("mwanzo", Level.BEGINNER),
-        ("Ngazi ya kati", Level.INTERMEDIATE),
+        ("beginner", CourseLevel.BEGINNER),
+        ("  ADVANCED ", CourseLevel.ADVANCED),
+        ("expert", CourseLevel.ADVANCED),
+        ("mwanzo", CourseLevel.BEGINNER),
+        ("Ngazi ya kati", CourseLevel.INTERMEDIATE),
     ],
 )
-def test_parse_level(text: str | None, expected: Level | None) -> None:
-    assert parse_level(text) is expected
+def test_parse_level(text: str | None, expected: CourseLevel | None) -> None:
+    assert parse_course_level(text) is expected
 
 
 @pytest.mark.parametrize(
@@ -386,14 +386,14 @@ def test_parse_skills_accepts_commas_and_spaces(taxonomy: Taxonomy) -> None:
     ]
     assert parse_skills(taxonomy, None) == []
     query = parse_course_query(taxonomy, skills="seo", level="juu", free="yes", format="kozi")
-    assert (query.level, query.free_only, query.format) == (Level.ADVANCED, True, Format.COURSE)
+    assert (query.level, query.free_only, query.format) == (CourseLevel.ADVANCED, True, Format.COURSE)
 
 
 def test_typed_vocabulary_is_unambiguous() -> None:
     from mentorbot.recommendations import _vocabulary, _words
     from mentorbot.skills import normalize
 
-    for kind, values in (("level", [v.value for v in Level]), ("format", [v.value for v in Format])):
+    for kind, values in (("level", [v.value for v in CourseLevel]), ("format", [v.value for v in Format])):
         owners: dict[str, str] = {}
         for lang in LANGUAGES:
             messages = load_messages(lang)
@@ -439,17 +439,18 @@ def test_render_language() -> None:
 
 
 def test_render_reason_every_variant() -> None:
-    reason = Reason(("seo",), Level.BEGINNER, LevelFit.ANY, None, False, None)
+    reason = Reason(("seo",), CourseLevel.BEGINNER, LevelFit.ANY, None, False, None)
     assert render_reason(reason, "en") == "covers seo; beginner; paid"
     assert render_reason(reason, "sw") == "inahusu seo; ngazi ya mwanzo; ya kulipia"
-    three = Reason(("seo", "copywriting", "email-marketing"), Level.ADVANCED, LevelFit.FAR, Level.BEGINNER, True, None)
+    skills = ("seo", "copywriting", "email-marketing")
+    three = Reason(skills, CourseLevel.ADVANCED, LevelFit.FAR, CourseLevel.BEGINNER, True, None)
     assert render_reason(three, "en") == (
         "covers seo, copywriting and email-marketing; advanced (you asked for beginner); free"
     )
     assert render_reason(three, "sw") == (
         "inahusu seo, copywriting na email-marketing; ngazi ya juu (uliomba ngazi ya mwanzo); bure"
     )
-    priced = Reason(("seo",), Level.INTERMEDIATE, LevelFit.EXACT, Level.INTERMEDIATE, False, "£1,000")
+    priced = Reason(("seo",), CourseLevel.INTERMEDIATE, LevelFit.EXACT, CourseLevel.INTERMEDIATE, False, "£1,000")
     assert render_reason(priced, "sw") == "inahusu seo; ngazi ya kati, kama ulivyoomba; ya kulipia (£1,000)"
 
 
@@ -466,7 +467,7 @@ def test_every_format_level_and_duration_has_a_label() -> None:
 
     for lang in LANGUAGES:
         t = translator(lang)
-        keys = [f"courses.format.{f.value}" for f in Format] + [f"courses.level.{v.value}" for v in Level]
+        keys = [f"courses.format.{f.value}" for f in Format] + [f"courses.level.{v.value}" for v in CourseLevel]
         keys += [f"courses.duration.{k.value}" for k in DurationKind]
         keys += [f"courses.duration.{u.value}_{n}" for u in DurationUnit for n in ("one", "other")]
         assert all(key in load_messages(lang) for key in keys)

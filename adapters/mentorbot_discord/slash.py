@@ -21,7 +21,7 @@ from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import Command, Pace, find_command
-from mentorbot.courses import Format, Level
+from mentorbot.courses import CourseLevel, Format
 from mentorbot.i18n import LANGUAGES
 from mentorbot.replies import Outcome
 
@@ -40,7 +40,7 @@ GUILD_INSTALL: Final = app_commands.AppInstallationType(guild=True, user=False)
 
 LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
 LANGUAGE_CHOICES: Final = [Choice(name=LANGUAGE_NAMES.get(code, code), value=code) for code in LANGUAGES]
-LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in Level]
+LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in CourseLevel]
 FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.value) for fmt in Format]
 
 SKILLS_HELP: Final = "Skills, comma-separated (e.g. crisis-communications, paid social)"

@@ -41,7 +41,7 @@ _DURATION_RE: Final = re.compile(
 )
 
 
-class Level(StrEnum):
+class CourseLevel(StrEnum):
     """How much experience a resource expects, from least to most."""
 
     BEGINNER = "beginner"
@@ -54,7 +54,7 @@ class Level(StrEnum):
         return _LEVEL_ORDER.index(self)
 
 
-_LEVEL_ORDER: Final = (Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED)
+_LEVEL_ORDER: Final = (CourseLevel.BEGINNER, CourseLevel.INTERMEDIATE, CourseLevel.ADVANCED)
 
 
 class Format(StrEnum):
@@ -161,7 +161,7 @@ CourseId = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidat
 Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
 DurationText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_duration)]
 LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_language)]
-LevelField = Annotated[Level, BeforeValidator(_normalize_choice)]
+CourseLevelField = Annotated[CourseLevel, BeforeValidator(_normalize_choice)]
 FormatField = Annotated[Format, BeforeValidator(_normalize_choice)]
 CostField = Annotated[Cost, BeforeValidator(_normalize_choice)]
 
@@ -180,7 +180,7 @@ class Course(BaseModel):
     provider: Text
     url: Url
     skills: tuple[str, ...]
-    level: LevelField
+    level: CourseLevelField
     format: FormatField
     cost: CostField
     price: Text | None = None

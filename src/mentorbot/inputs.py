@@ -50,8 +50,9 @@ MAX_COMMENT = 1000
 """Characters of a mentorship's closing comment."""
 
 
-def parse_level(text: str) -> Level:
-    """A level word (English or Swahili, or a synonym such as beginner/advanced)."""
+def parse_mentor_level(text: str) -> Level:
+    """A mentor's level in a skill (`models.Level`) from a word: English or Swahili, or a synonym such as
+    beginner/advanced. (A course's level is read by `recommendations.parse_course_level`.)"""
     level = LEVEL_WORDS.get(text.strip().lower())
     if level is None:
         raise UserError("input.bad_level", value=text.strip(), allowed="learning, practitioner, expert")
@@ -75,13 +76,13 @@ def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level
             slug = slug.strip().lower()
             if slug not in levels:
                 raise UserError("input.level_for_unknown_skill", skill=slug)
-            levels[slug] = parse_level(word)
+            levels[slug] = parse_mentor_level(word)
         return levels
     if len(parts) == 1:
-        return dict.fromkeys(skills, parse_level(parts[0]))
+        return dict.fromkeys(skills, parse_mentor_level(parts[0]))
     if len(parts) != len(skills):
         raise UserError("input.levels_count", count=len(parts), skills=len(skills))
-    return {slug: parse_level(word) for slug, word in zip(skills, parts, strict=True)}
+    return {slug: parse_mentor_level(word) for slug, word in zip(skills, parts, strict=True)}
 
 
 def parse_capacity(value: str | int | None, default: int) -> int:

@@ -8,7 +8,10 @@ from enum import StrEnum
 
 
 class Level(StrEnum):
-    """How well a mentor knows a skill; weights the match score."""
+    """How well a mentor knows a skill (learning, practitioner, expert); weights the match score.
+
+    Not a course's level: that is `mentorbot.courses.CourseLevel` (beginner, intermediate, advanced).
+    """
 
     LEARNING = "learning"
     PRACTITIONER = "practitioner"

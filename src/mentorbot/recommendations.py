@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Final
 
-from mentorbot.courses import Catalog, Course, Duration, Format, Level
+from mentorbot.courses import Catalog, Course, CourseLevel, Duration, Format
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.i18n import load_catalog as load_messages
@@ -49,9 +49,9 @@ class Reason:
 
     covered: tuple[str, ...]
     """The requested skill slugs the course teaches, in the order they were asked for."""
-    level: Level
+    level: CourseLevel
     level_fit: LevelFit
-    asked_level: Level | None
+    asked_level: CourseLevel | None
     free: bool
     price: str | None
 
@@ -76,7 +76,7 @@ class Recommendations:
     """
 
     skills: tuple[Skill, ...]
-    level: Level | None = None
+    level: CourseLevel | None = None
     free_only: bool = False
     format: Format | None = None
     items: tuple[RecommendedCourse, ...] = ()
@@ -89,7 +89,7 @@ class CourseQuery:
     """A parsed ``/courses`` command: skills (possibly none), level, free-only flag and format."""
 
     skills: tuple[Skill, ...]
-    level: Level | None = None
+    level: CourseLevel | None = None
     free_only: bool = False
     format: Format | None = None
 
@@ -97,7 +97,7 @@ class CourseQuery:
 # --- ranking -------------------------------------------------------------------------------------
 
 
-def _level_fit(course_level: Level, asked: Level | None) -> LevelFit:
+def _level_fit(course_level: CourseLevel, asked: CourseLevel | None) -> LevelFit:
     if asked is None:
         return LevelFit.ANY
     distance = abs(course_level.rank - asked.rank)
@@ -116,7 +116,7 @@ def _passes(course: Course, free_only: bool, format: Format | None) -> bool:
     return (course.free or not free_only) and (format is None or course.format is format)
 
 
-def _rank(course: Course, requested: Sequence[str], asked: Level | None) -> RecommendedCourse | None:
+def _rank(course: Course, requested: Sequence[str], asked: CourseLevel | None) -> RecommendedCourse | None:
     """Score `course` for the requested slugs, or None when it teaches none of them."""
     covered = tuple(slug for slug in requested if slug in course.skills)
     if not covered:
@@ -137,7 +137,7 @@ def recommend(
     taxonomy: Taxonomy,
     skills: Sequence[str],
     *,
-    level: Level | str | None = None,
+    level: CourseLevel | str | None = None,
     free_only: bool = False,
     format: Format | str | None = None,
     limit: int = DEFAULT_LIMIT,
@@ -147,7 +147,7 @@ def recommend(
     localized `UserError` in `lang`), preferring `level`, keeping only free courses when `free_only`
     and only `format` when given. With no skills, returns an empty result meaning "how to ask"."""
     resolved = tuple(taxonomy.require_skills(skills, lang)) if skills else ()
-    asked = Level(level) if level is not None else None
+    asked = CourseLevel(level) if level is not None else None
     wanted_format = Format(format) if format is not None else None
     if not resolved:
         return Recommendations((), asked, free_only, wanted_format)
@@ -238,7 +238,7 @@ def _words(text: str) -> list[str]:
 @cache
 def _vocabulary(kind: str) -> Mapping[str, str]:
     """Normalized words members may type for a `kind` ("level" or "format") -> canonical value."""
-    values: Iterable[str] = [v.value for v in (Level if kind == "level" else Format)]
+    values: Iterable[str] = [v.value for v in (CourseLevel if kind == "level" else Format)]
     out: dict[str, str] = {}
     for value in values:
         out[normalize(value)] = value
@@ -258,16 +258,16 @@ def _allowed(kind: str, values: Iterable[str], t: Translator) -> str:
     return ", ".join(shown)
 
 
-def parse_level(text: str | None, lang: str = "en") -> Level | None:
+def parse_course_level(text: str | None, lang: str = "en") -> CourseLevel | None:
     """The level a member typed (English or Swahili words), None when blank; a localized `UserError`
     (``courses.bad_level``, listing the allowed values) otherwise."""
     if text is None or not normalize(text):
         return None
     value = _vocabulary("level").get(normalize(text))
     if value is None:
-        allowed = _allowed("level", [v.value for v in Level], translator(lang))
+        allowed = _allowed("level", [v.value for v in CourseLevel], translator(lang))
         raise UserError("courses.bad_level", value=text.strip(), allowed=allowed)
-    return Level(value)
+    return CourseLevel(value)
 
 
 def parse_format(text: str | None, lang: str = "en") -> Format | None:
@@ -335,7 +335,7 @@ def parse_course_query(
     `UserError` (unknown skill with suggestions, or a bad level/free/format listing the allowed values)."""
     return CourseQuery(
         skills=tuple(parse_skills(taxonomy, skills, lang)),
-        level=parse_level(level, lang),
+        level=parse_course_level(level, lang),
         free_only=parse_free(free, lang),
         format=parse_format(format, lang),
     )
