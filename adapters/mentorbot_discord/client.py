@@ -46,12 +46,12 @@ from mentorbot.replies import Notification, Outcome
 from mentorbot.sent_messages import SentMessages
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
+from mentorbot_discord.ports import Interaction
 from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
 from mentorbot_discord.slash import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, command_list
 
 log = logging.getLogger("mentorbot.discord")
 
-Interaction = discord.Interaction[Any]
 API_VERSION_PATH: Final = "/api/v10"
 REMEMBERED_MESSAGES: Final = 10_000
 """How many keyed DMs (``offer:12`` → DM channel and message id) a process remembers, to edit them later."""

@@ -10,14 +10,12 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Self, cast
+from typing import Any, Final, Self
 
 import discord
 
 from mentorbot.replies import Button, ButtonStyle, Reply, clip
-
-if TYPE_CHECKING:
-    from mentorbot_discord.client import MentorBotClient
+from mentorbot_discord.ports import client_of
 
 ALLOWED_MENTIONS: Final = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False)
 """Member mentions (``<@id>``) render and may notify; @everyone, @here and roles never do."""
@@ -77,8 +75,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
         return cls(match["action"], match["ref"], int(guild) if guild else None)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        client = cast("MentorBotClient", interaction.client)
-        await client.press_button(interaction, self.action, self.ref, self.guild_id)
+        await client_of(interaction).press_button(interaction, self.action, self.ref, self.guild_id)
 
 
 @dataclass

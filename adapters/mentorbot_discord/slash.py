@@ -14,7 +14,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import discord
 from discord import app_commands
@@ -24,11 +24,8 @@ from mentorbot.commands import Command, Pace, find_command
 from mentorbot.courses import CourseLevel, Format
 from mentorbot.i18n import LANGUAGES
 from mentorbot.replies import Outcome
+from mentorbot_discord.ports import Interaction, client_of
 
-if TYPE_CHECKING:
-    from mentorbot_discord.client import MentorBotClient
-
-Interaction = discord.Interaction[Any]
 Choice = app_commands.Choice
 
 AUTOCOMPLETE_LIMIT: Final = 25
@@ -46,11 +43,6 @@ FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.valu
 SKILLS_HELP: Final = "Skills, comma-separated (e.g. crisis-communications, paid social)"
 
 
-def _client(interaction: Interaction) -> MentorBotClient:
-    client: MentorBotClient = interaction.client
-    return client
-
-
 def core_command(interaction: Interaction) -> Command | None:
     """The core's entry in the command table for the slash command being run (same names on Discord)."""
     command = interaction.command
@@ -61,7 +53,7 @@ async def _run(interaction: Interaction, call: Callable[[MentorBot, Caller], Awa
     """Run `call` for the slash command; deferred at once unless the table says it is quick (`Command.pace`)."""
     command = core_command(interaction)
     slow = command is not None and command.pace is not Pace.QUICK
-    await _client(interaction).run_command(interaction, call, slow=slow)
+    await client_of(interaction).run_command(interaction, call, slow=slow)
 
 
 # ------------------------------------------------------------------------------------------ autocomplete
@@ -69,7 +61,7 @@ async def _run(interaction: Interaction, call: Callable[[MentorBot, Caller], Awa
 
 async def complete_skills(interaction: Interaction, current: str) -> list[Choice[str]]:
     """Skills from the taxonomy for the tag being typed (the last of a comma-separated list)."""
-    return await _client(interaction).skill_choices(interaction, current)
+    return await client_of(interaction).skill_choices(interaction, current)
 
 
 @cache
