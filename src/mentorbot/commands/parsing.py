@@ -1,0 +1,224 @@
+"""Parsing a typed command line into a `ParsedCommand` (the syntax is described in `mentorbot.commands`)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from mentorbot.commands.table import BY_PATH, COMMANDS, GROUPS, Command
+from mentorbot.errors import UserError
+
+# ----------------------------------------------------------------------------------------------- tokens
+
+_KEY: Final = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)([:=])")
+_QUOTES: Final[Mapping[str, str]] = {
+    '"': '"“”',
+    "“": '”"“',
+    "”": '”"“',
+    "'": "'’‘",
+    "‘": "’'‘",
+    "’": "’'‘",
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a command line: `key` is set for ``key:value`` words (then `text` is the value)."""
+
+    text: str
+    key: str | None = None
+    quoted: bool = False
+
+
+def tokenize(line: str) -> list[Token]:
+    """Split a command line into words and ``key:value`` options, honouring quotes.
+
+    Raises `UserError` ``commands.unbalanced_quotes`` when a quote is never closed.
+    """
+    tokens: list[Token] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i].isspace():
+            i += 1
+            continue
+        key: str | None = None
+        match = _KEY.match(line, i)
+        if match and not line.startswith("//", match.end()):  # a URL (https://…) is not an option
+            key = match.group(1).lower()
+            i = match.end()
+        parts: list[str] = []
+        quoted = False
+        at_start = True
+        while i < n and not line[i].isspace():
+            char = line[i]
+            if at_start and char in _QUOTES:
+                closers = _QUOTES[char]
+                end = next((j for j in range(i + 1, n) if line[j] in closers), -1)
+                if end < 0:
+                    raise UserError("commands.unbalanced_quotes", quote=char)
+                parts.append(line[i + 1 : end])
+                quoted = True
+                i = end + 1
+            else:
+                parts.append(char)
+                i += 1
+            at_start = False
+        tokens.append(Token("".join(parts), key, quoted))
+    return tokens
+
+
+
+# ----------------------------------------------------------------------------------------------- parse
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A command and its option values as typed (strings); `missing` lists required options not given."""
+
+    command: Command
+    args: Mapping[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How the command is written: ``/mentor request``."""
+        return self.command.name
+
+    def complete(self) -> ParsedCommand:
+        """This command, if every required option was given; else `UserError` ``commands.missing_argument``."""
+        if self.missing:
+            command = self.command
+            raise UserError(
+                "commands.missing_argument", command=command.name, option=self.missing[0], usage=command.usage
+            )
+        return self
+
+
+def _suggest(word: str, choices: Sequence[str], n: int = 3) -> list[str]:
+    return difflib.get_close_matches(word.lower(), list(choices), n=n, cutoff=0.6)
+
+
+def _unknown_command(words: Sequence[str]) -> UserError:
+    head = words[0] if words else ""
+    sub = words[1] if len(words) > 1 else ""
+    found: list[str] = []
+    typed = f"/{head}"
+    if head in GROUPS:
+        typed = f"/{head} {sub}"
+        subs = {c.path[1]: c.name for c in COMMANDS if c.path[0] == head and len(c.path) > 1}
+        found = [subs[s] for s in _suggest(sub, list(subs))]
+    else:
+        if sub:  # "/mentr status": compare both words with the two-word commands first
+            pairs = {" ".join(c.path): c.name for c in COMMANDS if len(c.path) > 1}
+            found = [pairs[s] for s in _suggest(f"{head} {sub}", list(pairs))]
+            if found:
+                typed = f"/{head} {sub}"
+        if not found:
+            singles: dict[str, str] = {}
+            for command in COMMANDS:
+                singles.setdefault(command.path[0], "/" + command.path[0])
+            for command in COMMANDS:
+                if len(command.path) > 1:
+                    singles.setdefault(command.path[1], command.name)
+            found = list(dict.fromkeys(singles[s] for s in _suggest(head, list(singles))))
+    if found:
+        return UserError("commands.unknown_command", command=typed, suggestions=", ".join(f"`{s}`" for s in found))
+    return UserError("commands.unknown_command_no_suggestion", command=typed)
+
+
+def parse(line: str, *, allow_missing: bool = False) -> ParsedCommand:
+    """Parse a whole command line (``/mentor request skills:seo note:"launch plan"``; the slash is optional).
+
+    Raises `UserError` (namespace ``commands``) for anything that is not a valid command. With
+    `allow_missing`, required options left out are listed in `ParsedCommand.missing` instead (Slack opens
+    a modal for them).
+    """
+    tokens = tokenize(line)
+    if not tokens:
+        raise UserError("commands.empty")
+    words: list[str] = []
+    for token in tokens[:2]:
+        if token.key is not None or token.quoted:
+            break
+        words.append(token.text.lstrip("/").lower() if not words else token.text.lower())
+    if not words:
+        raise _unknown_command([tokens[0].text.lower()])
+    head = words[0]
+    if head in GROUPS:
+        if len(tokens) == 1:
+            return ParsedCommand(BY_PATH[(head, "help")])
+        if len(words) < 2:
+            raise UserError("commands.missing_subcommand", command="/" + head)
+        found = BY_PATH.get((head, words[1]))
+        if found is None:
+            raise _unknown_command(words)
+        command, rest = found, tokens[2:]
+    else:
+        found = BY_PATH.get((head,))
+        if found is None:
+            raise _unknown_command(words)
+        command, rest = found, tokens[1:]
+    return _bind(command, rest, allow_missing=allow_missing)
+
+
+def parse_slash(command: str, text: str, *, allow_missing: bool = False) -> ParsedCommand:
+    """Parse a slash command as platforms deliver it: the command name and the text typed after it.
+
+    ``parse_slash("/mentor", "request skills:seo")`` is ``parse("/mentor request skills:seo")``.
+    """
+    return parse(f"/{command.strip().lstrip('/')} {text}", allow_missing=allow_missing)
+
+
+def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> ParsedCommand:
+    args: dict[str, str] = {}
+    bare: list[str] = []
+    current: str | None = None
+    for token in tokens:
+        if token.key is not None:
+            name = command.option(token.key)
+            if name is None:
+                raise _unknown_option(command, token.key)
+            if name in args:
+                raise UserError("commands.duplicate_option", option=name, usage=command.usage)
+            args[name] = token.text.strip() if not token.quoted else token.text
+            current = name
+        elif current is not None:
+            args[current] = f"{args[current]} {token.text}" if args[current] else token.text
+        else:
+            bare.append(token.text)
+    if bare:
+        if not command.positional:
+            raise UserError("commands.too_many_arguments", extra=" ".join(bare), usage=command.usage)
+        names = list(command.positional)
+        values = list(bare)
+        if len(values) > len(names):
+            if not command.greedy:
+                raise UserError(
+                    "commands.too_many_arguments", extra=" ".join(values[len(names) :]), usage=command.usage
+                )
+            values = [*values[: len(names) - 1], " ".join(values[len(names) - 1 :])]
+        for name, value in zip(names, values, strict=False):
+            if name in args:
+                raise UserError("commands.duplicate_option", option=name, usage=command.usage)
+            args[name] = value
+    parsed = ParsedCommand(command, args, tuple(name for name in command.required if not args.get(name, "").strip()))
+    return parsed if allow_missing else parsed.complete()
+
+
+def _unknown_option(command: Command, key: str) -> UserError:
+    if not command.options:
+        return UserError("commands.no_options", command=command.name, option=key, usage=command.usage)
+    allowed = ", ".join(f"{o.name}:" for o in command.options)
+    names = [name for o in command.options for name in (o.name, *o.aliases)]
+    close = _suggest(key, names, n=1)
+    if close:
+        suggestion = f"{command.option(close[0])}:"
+        return UserError(
+            "commands.unknown_option", option=key, command=command.name, suggestion=suggestion, allowed=allowed
+        )
+    return UserError("commands.unknown_option_no_suggestion", option=key, command=command.name, allowed=allowed)
+
+

@@ -1,0 +1,134 @@
+"""Running commands: a parsed command or a clicked button to its use-case, parse errors and help as replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.commands.parsing import ParsedCommand, parse, parse_slash
+from mentorbot.commands.table import COMMANDS
+from mentorbot.errors import UserError
+from mentorbot.i18n import translator
+from mentorbot.replies import Button, Field, Outcome, Reply
+
+# --------------------------------------------------------------------------------------------- execute
+
+
+async def caller_language(bot: MentorBot, caller: Caller) -> str:
+    """The language to answer `caller` in before any use-case ran (parse errors, help)."""
+    member = await bot.store.find_member(caller.community, caller.user_id)
+    return bot.lang_of(member)
+
+
+async def error_outcome(bot: MentorBot, caller: Caller, error: UserError) -> Outcome:
+    """A parsing error (or any `UserError` raised outside the core) as the reply the caller sees."""
+    lang = await caller_language(bot, caller)
+    return Outcome(Reply(bot.render_error(error, translator(lang))), error=error, language=lang)
+
+
+async def execute(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> Outcome:
+    """Run a parsed command: call its use-case with the typed values, or answer with the help."""
+    command = parsed.command
+    if command.handler is None:
+        lang = await caller_language(bot, caller)
+        return Outcome(help_reply(lang, admin=command.admin or bot.is_admin(caller)), language=lang)
+    return await command.handler(bot, caller, parsed.args)
+
+
+async def run_command(bot: MentorBot, caller: Caller, line: str) -> Outcome:
+    """Parse and run one command line; a parsing error becomes the localized reply."""
+    try:
+        parsed = parse(line)
+    except UserError as error:
+        return await error_outcome(bot, caller, error)
+    return await execute(bot, caller, parsed)
+
+
+async def run_slash(bot: MentorBot, caller: Caller, command: str, text: str) -> Outcome:
+    """`run_command` for a slash command and the text typed after it (Slack)."""
+    try:
+        parsed = parse_slash(command, text)
+    except UserError as error:
+        return await error_outcome(bot, caller, error)
+    return await execute(bot, caller, parsed)
+
+
+async def needs_form(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> bool:
+    """Whether an adapter with forms (Slack's modals) should ask for `parsed`'s input in one instead of running
+    it: a `Command.form` command with a required option left out (``/mentor request`` without skills), or a
+    ``/mentor signup`` with nothing typed, or without skills by a member who is not a mentor yet."""
+    command = parsed.command
+    if not command.form:
+        return False
+    if parsed.missing:
+        return True
+    if command.method != "signup":
+        return False
+    if not parsed.args:
+        return True
+    if parsed.args.get("skills", "").strip():
+        return False
+    return await bot.mentor_profile(caller.community, caller.user_id) is None
+
+
+# --------------------------------------------------------------------------------------------- buttons
+
+BUTTON_ACTIONS: Final = ("offer.accept", "offer.decline", "forget.confirm")
+"""Every `Button.action` the core emits; `execute_button` handles each."""
+
+_BUTTON_COMMANDS: Final[Mapping[str, str]] = {
+    "offer.accept": "/mentor accept {ref}",
+    "offer.decline": "/mentor decline {ref}",
+    "forget.confirm": "/mentor forget confirm:yes",
+}
+
+
+def parse_custom_id(custom_id: str) -> tuple[str, str] | None:
+    """``("offer.accept", "42")`` from a button's ``mentorbot:offer.accept:42``; None if not ours."""
+    prefix, _, rest = custom_id.partition(":")
+    action, _, ref = rest.rpartition(":")
+    if prefix != "mentorbot" or not action:
+        return None
+    return action, ref
+
+
+def button_command(button: Button) -> str | None:
+    """The command that does the same as `button` (``/mentor accept 42``), for text-only adapters."""
+    template = _BUTTON_COMMANDS.get(button.action)
+    return template.format(ref=button.ref) if template else None
+
+
+async def execute_button(bot: MentorBot, caller: Caller, action: str, ref: str) -> Outcome:
+    """Run the use-case behind a clicked button (`Button.action` and `Button.ref`)."""
+    if action == "offer.accept":
+        return await bot.accept(caller, offer_id=ref)
+    if action == "offer.decline":
+        return await bot.decline(caller, offer_id=ref)
+    if action == "forget.confirm":
+        if ref != caller.user_id:
+            return await error_outcome(bot, caller, UserError("commands.not_your_button"))
+        return await bot.forget(caller, confirm=True)
+    return await error_outcome(bot, caller, UserError("commands.unknown_action"))
+
+
+# ------------------------------------------------------------------------------------------------ help
+
+HELP_SECTIONS: Final = ("members", "mentors", "admins")
+
+
+def help_reply(lang: str, *, admin: bool = False) -> Reply:
+    """Every command with its usage and what it does, grouped for members, mentors and (if `admin`) admins."""
+    t = translator(lang)
+    fields = []
+    for section in HELP_SECTIONS:
+        if section == "admins" and not admin:
+            continue
+        lines = [
+            f"`{c.usage}` — {t(f'commands.help.{c.help_key}')}"
+            for c in COMMANDS
+            if c.section == section and c.handler is not None
+        ]
+        fields.append(Field(t(f"commands.help.{section}"), "\n".join(lines)))
+    return Reply(t("commands.help.intro"), title=t("commands.help.title"), fields=tuple(fields))
+

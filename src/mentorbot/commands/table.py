@@ -1,0 +1,413 @@
+"""The command table: every command, its options, its use-case and what adapters need to know of it
+(`Command.pace`, `read_only`, `form`), declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.i18n import LANGUAGES, load_catalog
+from mentorbot.replies import Outcome
+
+# ----------------------------------------------------------------------------------------------- table
+
+Args = Mapping[str, str]
+Handler = Callable[[MentorBot, Caller, Args], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a command: its name as typed, other accepted names, and whether it must be given."""
+
+    name: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+class Pace(StrEnum):
+    """How long a command may take: what an adapter acknowledges before answering (declared once, per command)."""
+
+    QUICK = "quick"
+    """A read or a small change of the caller's own: answered well within every platform's deadline."""
+    BUSY = "busy"
+    """May match, tell others or read the whole programme: Discord defers the interaction at once."""
+    SLOW = "slow"
+    """Takes seconds (files to send, a whole matching round): acknowledged first everywhere (Slack says it is
+    working on it, Discord defers), answered when done."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: its path (``("mentor", "request")``), options, positional arguments and use-case.
+
+    `positional` names the options that bare words fill, in order; with `greedy`, the last one takes every
+    remaining word. `method` names the `MentorBot` use-case that `handler` calls (``None`` for help).
+
+    What adapters need to know about it is declared here, once: its `pace`; whether it is `read_only` (it
+    changes nothing another view shows, e.g. Slack's App Home is not republished after it); whether it opens a
+    `form` on platforms that have them when input is left out (see `needs_form`).
+    """
+
+    path: tuple[str, ...]
+    usage: str
+    help_key: str
+    section: str
+    handler: Handler | None
+    method: str | None
+    options: tuple[Option, ...] = ()
+    positional: tuple[str, ...] = ()
+    greedy: bool = False
+    aliases: tuple[str, ...] = ()
+    pace: Pace = Pace.QUICK
+    read_only: bool = False
+    form: bool = False
+    _by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for option in self.options:
+            for name in (option.name, *option.aliases):
+                self._by_name[name] = option.name
+
+    @property
+    def name(self) -> str:
+        """How the command is written: ``/mentor request``."""
+        return "/" + " ".join(self.path)
+
+    @property
+    def admin(self) -> bool:
+        """Whether only admins may run it (the core checks; this only groups the help)."""
+        return self.path[0] == "mentor-admin"
+
+    def option(self, name: str) -> str | None:
+        """The canonical option name for `name` (or one of its aliases), if the command has it."""
+        return self._by_name.get(name.lower())
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The names of the options that must be given."""
+        return tuple(o.name for o in self.options if o.required)
+
+
+def _yes(value: str | None) -> bool:
+    if value is None:
+        return False
+    word = value.strip().lower()
+    words = {"yes", "y", "true", "1", "confirm", "ndiyo", "ndio"}
+    words.update(load_catalog(lang).get("common.yes", "").lower() for lang in LANGUAGES)
+    return bool(word) and word in words
+
+
+def _cmd(
+    path: str,
+    usage: str,
+    help_key: str,
+    section: str,
+    method: str | None,
+    handler: Handler | None,
+    options: Sequence[Option] = (),
+    positional: Sequence[str] = (),
+    *,
+    greedy: bool = False,
+    aliases: Sequence[str] = (),
+    pace: Pace = Pace.QUICK,
+    read_only: bool = False,
+    form: bool = False,
+) -> Command:
+    return Command(
+        tuple(path.split()),
+        usage,
+        help_key,
+        section,
+        handler,
+        method,
+        tuple(options),
+        tuple(positional),
+        greedy,
+        tuple(aliases),
+        pace,
+        read_only,
+        form,
+    )
+
+
+COMMANDS: Final[tuple[Command, ...]] = (
+    _cmd(
+        "mentor signup",
+        "/mentor signup skills:<tags> [levels:<levels>] [capacity:<1-10>] [bio:<text>] [timezone:<zone>] "
+        "[languages:<codes>]",
+        "mentor_signup",
+        "mentors",
+        "signup",
+        lambda bot, c, a: bot.signup(
+            c,
+            skills=a.get("skills"),
+            levels=a.get("levels"),
+            capacity=a.get("capacity"),
+            bio=a.get("bio"),
+            timezone=a.get("timezone"),
+            languages=a.get("languages"),
+        ),
+        (
+            Option("skills", aliases=("skill",)),
+            Option("levels", aliases=("level",)),
+            Option("capacity"),
+            Option("bio"),
+            Option("timezone", aliases=("tz",)),
+            Option("languages", aliases=("language", "langs")),
+        ),
+        ("skills",),
+        greedy=True,
+        pace=Pace.BUSY,
+        form=True,
+    ),
+    _cmd(
+        "mentor request",
+        "/mentor request skills:<tags> [note:<text>]",
+        "mentor_request",
+        "members",
+        "request",
+        lambda bot, c, a: bot.request(c, skills=a.get("skills"), note=a.get("note")),
+        (Option("skills", required=True, aliases=("skill",)), Option("note")),
+        ("skills",),
+        greedy=True,
+        pace=Pace.BUSY,
+        form=True,
+    ),
+    _cmd(
+        "mentor status",
+        "/mentor status",
+        "mentor_status",
+        "members",
+        "status",
+        lambda bot, c, a: bot.status(c),
+        read_only=True,
+    ),
+    _cmd(
+        "mentor cancel",
+        "/mentor cancel [request:<number>]",
+        "mentor_cancel",
+        "members",
+        "cancel",
+        lambda bot, c, a: bot.cancel(c, request_id=a.get("request")),
+        (Option("request", aliases=("id",)),),
+        ("request",),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor accept",
+        "/mentor accept <offer>",
+        "mentor_accept",
+        "mentors",
+        "accept",
+        lambda bot, c, a: bot.accept(c, offer_id=a["offer"]),
+        (Option("offer", required=True, aliases=("id",)),),
+        ("offer",),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor decline",
+        "/mentor decline <offer> [reason:<text>]",
+        "mentor_decline",
+        "mentors",
+        "decline",
+        lambda bot, c, a: bot.decline(c, offer_id=a["offer"], reason=a.get("reason")),
+        (Option("offer", required=True, aliases=("id",)), Option("reason")),
+        ("offer", "reason"),
+        greedy=True,
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor end",
+        "/mentor end [mentorship:<number>] [rating:<1-5>] [comment:<text>]",
+        "mentor_end",
+        "members",
+        "end",
+        lambda bot, c, a: bot.end(
+            c, mentorship_id=a.get("mentorship"), rating=a.get("rating"), comment=a.get("comment")
+        ),
+        (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment")),
+        ("mentorship", "rating", "comment"),
+        greedy=True,
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor pause",
+        "/mentor pause [until:<date|3d|2w>]",
+        "mentor_pause",
+        "mentors",
+        "pause",
+        lambda bot, c, a: bot.pause(c, until=a.get("until")),
+        (Option("until"),),
+        ("until",),
+    ),
+    _cmd(
+        "mentor resume",
+        "/mentor resume",
+        "mentor_resume",
+        "mentors",
+        "resume",
+        lambda bot, c, a: bot.resume(c),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor language",
+        "/mentor language <en|sw>",
+        "mentor_language",
+        "members",
+        "set_language",
+        lambda bot, c, a: bot.set_language(c, language=a["language"]),
+        (Option("language", required=True, aliases=("lang",)),),
+        ("language",),
+        aliases=("lang",),
+    ),
+    _cmd(
+        "mentor export",
+        "/mentor export",
+        "mentor_export",
+        "members",
+        "export",
+        lambda bot, c, a: bot.export(c),
+        pace=Pace.SLOW,
+        read_only=True,
+    ),
+    _cmd(
+        "mentor forget",
+        "/mentor forget [confirm:yes]",
+        "mentor_forget",
+        "members",
+        "forget",
+        lambda bot, c, a: bot.forget(c, confirm=_yes(a.get("confirm"))),
+        (Option("confirm"),),
+        ("confirm",),
+    ),
+    _cmd("mentor help", "/mentor help", "mentor_help", "members", None, None, read_only=True),
+    _cmd(
+        "skills",
+        "/skills [query]",
+        "skills",
+        "members",
+        "skills",
+        lambda bot, c, a: bot.skills(c, query=a.get("query")),
+        (Option("query", aliases=("q", "search")),),
+        ("query",),
+        greedy=True,
+        read_only=True,
+    ),
+    _cmd(
+        "courses",
+        "/courses [skills:<tags>] [level:<level>] [free:yes] [format:<format>]",
+        "courses",
+        "members",
+        "courses",
+        lambda bot, c, a: bot.courses(
+            c, skills=a.get("skills"), level=a.get("level"), free=a.get("free"), format=a.get("format")
+        ),
+        (Option("skills", aliases=("skill",)), Option("level"), Option("free"), Option("format")),
+        ("skills",),
+        greedy=True,
+        read_only=True,
+    ),
+    _cmd(
+        "mentor-admin stats",
+        "/mentor-admin stats",
+        "admin_stats",
+        "admins",
+        "admin_stats",
+        lambda bot, c, a: bot.admin_stats(c),
+        pace=Pace.BUSY,
+        read_only=True,
+    ),
+    _cmd(
+        "mentor-admin waitlist",
+        "/mentor-admin waitlist",
+        "admin_waitlist",
+        "admins",
+        "admin_waitlist",
+        lambda bot, c, a: bot.admin_waitlist(c),
+        pace=Pace.BUSY,
+        read_only=True,
+    ),
+    _cmd(
+        "mentor-admin match",
+        "/mentor-admin match <request> <mentor>",
+        "admin_match",
+        "admins",
+        "admin_match",
+        lambda bot, c, a: bot.admin_match(c, request_id=a["request"], mentor=a["mentor"]),
+        (Option("request", required=True), Option("mentor", required=True)),
+        ("request", "mentor"),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor-admin end",
+        "/mentor-admin end <mentorship>",
+        "admin_end",
+        "admins",
+        "admin_end",
+        lambda bot, c, a: bot.admin_end(c, mentorship_id=a["mentorship"]),
+        (Option("mentorship", required=True, aliases=("id",)),),
+        ("mentorship",),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor-admin pause",
+        "/mentor-admin pause <mentor> [until:<date|3d|2w>]",
+        "admin_pause",
+        "admins",
+        "admin_pause",
+        lambda bot, c, a: bot.admin_pause(c, mentor=a["mentor"], until=a.get("until")),
+        (Option("mentor", required=True), Option("until")),
+        ("mentor", "until"),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor-admin round",
+        "/mentor-admin round",
+        "admin_round",
+        "admins",
+        "admin_round",
+        lambda bot, c, a: bot.admin_round(c),
+        pace=Pace.SLOW,
+    ),
+    _cmd(
+        "mentor-admin reload",
+        "/mentor-admin reload",
+        "admin_reload",
+        "admins",
+        "admin_reload",
+        lambda bot, c, a: bot.admin_reload(c),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
+        "mentor-admin export",
+        "/mentor-admin export",
+        "admin_export",
+        "admins",
+        "admin_export",
+        lambda bot, c, a: bot.admin_export(c),
+        pace=Pace.SLOW,
+        read_only=True,
+    ),
+    _cmd("mentor-admin help", "/mentor-admin help", "admin_help", "admins", None, None, read_only=True),
+)
+
+GROUPS: Final = frozenset(c.path[0] for c in COMMANDS if len(c.path) > 1)
+"""Top-level commands that take a subcommand (``mentor``, ``mentor-admin``)."""
+
+BY_PATH: Final[dict[tuple[str, ...], Command]] = {}
+"""Every command by its path, and by each alias of its last word."""
+for _command in COMMANDS:
+    BY_PATH[_command.path] = _command
+    for _alias in _command.aliases:
+        BY_PATH[(*_command.path[:-1], _alias)] = _command
+
+
+def find_command(path: str | Sequence[str]) -> Command | None:
+    """The command at `path` (``"mentor request"``, ``"/courses"`` or ``("mentor", "request")``)."""
+    parts = path.lstrip("/").split() if isinstance(path, str) else [p.lstrip("/") for p in path]
+    return BY_PATH.get(tuple(p.lower() for p in parts))
+
+
