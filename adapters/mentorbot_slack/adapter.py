@@ -48,18 +48,11 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Final
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot.app import run_timers
@@ -72,15 +65,25 @@ from mentorbot.commands import (
     execute_button,
     needs_form,
     parse_custom_id,
-    parse_slash,
 )
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
-from mentorbot_slack.blocks import ACTION_PREFIX, message
+from mentorbot_slack.acks import ACK_BUDGET, ANSWER_BUDGET, AckSlot
+from mentorbot_slack.blocks import ACTION_PREFIX
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
+from mentorbot_slack.payloads import (
+    Apology,
+    UserFacts,
+    button_route,
+    community_of,
+    ephemeral,
+    parse_command,
+    stable_event_id,
+    team_of,
+)
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import (
     REQUEST_CALLBACK,
@@ -92,6 +95,7 @@ from mentorbot_slack.views import (
     request_modal,
     signup_modal,
 )
+from mentorbot_slack.web_api import make_client, pooled_session, retry_handlers
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -100,180 +104,8 @@ EVENTS_PATH: Final = "/slack/events"
 HEALTH_PATH: Final = "/healthz"
 USER_FACTS_TTL: Final = 300.0
 """Seconds a member's users.info facts (admin, time zone) are reused before asking Slack again."""
-RATE_LIMIT_RETRIES: Final = 3
-HTTP_TIMEOUT: Final = 30
-"""Seconds a call to Slack (Web API, response_url) may take, as slack_sdk's own default."""
-ACK_BUDGET: Final = 1.0
-"""The longest an acknowledgement waits for what it carries (a form's field errors, a slow command's "working on
-it" line, an answer within `ANSWER_BUDGET`). Slack allows three seconds in all, network and proxies included;
-past the budget the acknowledgement goes as it is and the rest follows through the response_url, so a slow
-moment (a busy database, a rate-limited users.info) never shows an error in Slack."""
-ANSWER_BUDGET: Final = 0.0
-"""Seconds a command's acknowledgement waits for the command's answer, to carry it (at most `ACK_BUDGET`). 0:
-acknowledge at once, as fast as a bare Bolt app, and answer through the response_url. Above 0 the member's
-answer needs one request to Slack less, but the acknowledgement then includes the core's use-case (3–5 ms for a
-status; see docs/performance.md)."""
-_ESCAPED_MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
-
-
-def community_of(team_id: str) -> str:
-    """The core's community id of a Slack workspace."""
-    return f"{COMMUNITY_PREFIX}{team_id}"
-
-
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """Retry connection errors once and HTTP 429s (after ``Retry-After``) up to three times."""
-    return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
-
-
-def api_base_url(url: str | None) -> str:
-    """The Web API base URL: Slack's, or ``MENTORBOT_SLACK__API_URL`` (with the trailing slash slack_sdk needs)."""
-    if not url:
-        return AsyncWebClient.BASE_URL
-    return url if url.endswith("/") else url + "/"
-
-
-def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
-    """The Web API client for the bot token, honouring ``API_URL`` and retrying rate-limited calls; with a
-    `session`, every call reuses its connections (else slack_sdk opens a session, and a connection, per call)."""
-    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
-    return AsyncWebClient(
-        token=token, base_url=api_base_url(settings.slack.api_url), retry_handlers=retry_handlers(), session=session
-    )
-
-
-def pooled_session() -> aiohttp.ClientSession | None:
-    """One connection pool for every call to Slack, when an event loop is running (None otherwise): a users.info
-    on the way to an answer then costs one round trip, not a new connection (and, to slack.com, a TLS handshake)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
-
-
-@dataclass(frozen=True)
-class UserFacts:
-    """What users.info tells about a member: workspace admin or owner, and their time zone."""
-
-    is_admin: bool = False
-    timezone: str | None = None
-
-
-def _event_id(kind: str, stable_id: object) -> str | None:
-    return f"slack:{kind}:{stable_id}" if isinstance(stable_id, str) and stable_id else None
-
-
-def _team_id(body: Mapping[str, Any]) -> str:
-    """The workspace of an interaction payload (``team.id``, else the user's ``team_id``)."""
-    user: Mapping[str, Any] = body.get("user") or {}
-    return str((body.get("team") or {}).get("id") or user.get("team_id", ""))
-
-
-class AckSlot:
-    """What the acknowledgement of one interaction carries, decided once: by the work behind it, or by the budget.
-
-    The listener `wait`s for the decision; the work `offer`s a body (True: it goes in the acknowledgement; False:
-    the acknowledgement is gone, answer another way) or `release`s the acknowledgement empty.
-    """
-
-    def __init__(self) -> None:
-        """An undecided acknowledgement."""
-        self._body: dict[str, Any] | None = None
-        self._decided = asyncio.Event()
-
-    @classmethod
-    def gone(cls) -> AckSlot:
-        """An acknowledgement already sent (work started some other way answers through the response_url)."""
-        slot = cls()
-        slot.release()
-        return slot
-
-    def offer(self, body: dict[str, Any]) -> bool:
-        """Put `body` in the acknowledgement, unless it is decided already (then False)."""
-        if self._decided.is_set():
-            return False
-        self._body = body
-        self._decided.set()
-        return True
-
-    def release(self) -> None:
-        """Let the acknowledgement go as it is (empty, unless something was offered before)."""
-        self._decided.set()
-
-    async def wait(self, budget: float) -> dict[str, Any] | None:
-        """The body to acknowledge with, once decided or after `budget` seconds (then None: empty)."""
-        if budget <= 0:
-            self._decided.set()
-            return self._body
-        try:
-            async with asyncio.timeout(budget):
-                await self._decided.wait()
-        except TimeoutError:
-            log.info("no answer within %.1f s: acknowledging now, answering through the response_url", budget)
-        self._decided.set()
-        return self._body
-
-
-def ephemeral(reply: Reply) -> dict[str, Any]:
-    """`reply` as an answer only the member who acted sees (an acknowledgement or a response_url post)."""
-    return {**message(reply), "response_type": "ephemeral"}
-
-
-@dataclass(frozen=True)
-class Apology:
-    """Who to apologise to, and where, if the work on one interaction fails unexpectedly."""
-
-    community: str
-    route: ReplyRoute
-
-    @classmethod
-    def for_command(cls, body: Mapping[str, Any]) -> Apology:
-        """To the member who ran a slash command: through its response_url, else ephemerally in its channel."""
-        route = ReplyRoute(
-            str(body.get("user_id", "")), response_url=body.get("response_url"), channel_id=body.get("channel_id")
-        )
-        return cls(community_of(str(body.get("team_id", ""))), route)
-
-    @classmethod
-    def for_button(cls, body: Mapping[str, Any]) -> Apology:
-        """To the member who clicked: where the click's own reply would go (`button_route`)."""
-        return cls(community_of(_team_id(body)), button_route(body))
-
-    @classmethod
-    def for_view(cls, body: Mapping[str, Any], view: Mapping[str, Any]) -> Apology:
-        """To the member who submitted a modal: where it was opened from (its ``private_metadata``)."""
-        user: Mapping[str, Any] = body.get("user") or {}
-        meta = ModalContext.load(view.get("private_metadata"))
-        route = ReplyRoute(str(user.get("id", "")), response_url=meta.response_url, channel_id=meta.channel_id)
-        return cls(community_of(_team_id(body)), route)
-
-
-def parse_command(body: Mapping[str, Any]) -> ParsedCommand | UserError:
-    """A slash command's body parsed (once per request) with the shared parser, required options allowed to be
-    missing (a form may ask for them); the parsing error instead when it is not a valid command."""
-    # With "escape channels, users and links" on, Slack sends <@U123|name>: the core knows <@U123>.
-    text = _ESCAPED_MENTION.sub(r"<@\1>", str(body.get("text", "")))
-    try:
-        return parse_slash(str(body.get("command", "")), text, allow_missing=True)
-    except UserError as error:
-        return error
-
-
-def button_route(body: Mapping[str, Any]) -> ReplyRoute:
-    """Where the reply to a click goes: its message's response_url and channel, else (App Home) a modal."""
-    user: Mapping[str, Any] = body.get("user") or {}
-    container: Mapping[str, Any] = body.get("container") or {}
-    on_message = container.get("type") == "message"
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    return ReplyRoute(
-        str(user.get("id", "")),
-        response_url=body.get("response_url") if on_message else None,
-        channel_id=channel if on_message else None,
-        trigger_id=None if on_message else body.get("trigger_id"),
-    )
 
 
 class SlackAdapter:
@@ -542,7 +374,7 @@ class SlackAdapter:
             user_id,
             body.get("user_name"),
             channel=channel,
-            event_id=_event_id("command", body.get("trigger_id")),
+            event_id=stable_event_id("command", body.get("trigger_id")),
         )
         try:
             if isinstance(parsed, UserError):
@@ -612,11 +444,11 @@ class SlackAdapter:
         meta = ModalContext.load(view.get("private_metadata"))
         values = read_submission(view)
         caller = await self.caller(
-            _team_id(body),
+            team_of(body),
             user_id,
             user.get("name") or user.get("username"),
             channel=meta.channel_id,
-            event_id=_event_id("view", body.get("trigger_id")),
+            event_id=stable_event_id("view", body.get("trigger_id")),
         )
         if method == "signup":
             outcome = await self.bot.signup(
@@ -652,11 +484,11 @@ class SlackAdapter:
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         route = button_route(body)
         caller = await self.caller(
-            _team_id(body),
+            team_of(body),
             user_id,
             user.get("name") or user.get("username"),
             channel=channel,
-            event_id=_event_id("action", body.get("trigger_id")),
+            event_id=stable_event_id("action", body.get("trigger_id")),
         )
         outcome = await execute_button(self.bot, caller, action, ref)
         if outcome.duplicate:
@@ -691,7 +523,7 @@ class SlackAdapter:
             return
         team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
         home = self.delivery.publish_home(
-            community_of(team_id), str(event["user"]), event_id=_event_id("event", body.get("event_id"))
+            community_of(team_id), str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
         )
         self._start(home)
 
