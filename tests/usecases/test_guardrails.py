@@ -14,7 +14,7 @@ from mentorbot.clock import ManualClock
 from mentorbot.models import OfferStatus
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
-from tests.core.conftest import make_settings, offer_id, to
+from tests.usecases.conftest import make_settings, offer_id, to
 
 Who = Callable[..., Caller]
 

@@ -18,7 +18,7 @@ from mentorbot.replies import Notification
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
 from tests.conftest import store_on_same_database
-from tests.core.conftest import COMMUNITY
+from tests.usecases.conftest import COMMUNITY
 
 SKILLS = [
     "crisis-communications",

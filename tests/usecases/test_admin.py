@@ -14,7 +14,7 @@ from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.models import MentorshipStatus, MentorStatus, RequestStatus
 from mentorbot.rounds import greedy, solve
-from tests.core.conftest import offer_id, to
+from tests.usecases.conftest import offer_id, to
 
 Who = Callable[..., Caller]
 

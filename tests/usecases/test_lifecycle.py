@@ -8,7 +8,7 @@ from datetime import timedelta
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.models import MentorshipStatus, MentorStatus, OfferStatus, RequestStatus
-from tests.core.conftest import offer_id, to
+from tests.usecases.conftest import offer_id, to
 
 Who = Callable[..., Caller]
 HOUR = timedelta(hours=1)

@@ -1,1 +1,0 @@
-"""Tests of the mentorship core (use-cases), on both storage engines."""
