@@ -9,11 +9,12 @@ can never double-book a mentor, accept an offer twice or lose a request.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import (
     OPEN_REQUEST_STATUSES,
     Feedback,
@@ -45,16 +46,6 @@ class DuplicateRequest(Exception):
     def __init__(self, request_id: int) -> None:
         super().__init__(request_id)
         self.request_id = request_id
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A mentor eligible for a request, with what ranking needs to know."""
-
-    member: Member
-    profile: MentorProfile
-    shared: dict[str, Level]
-    past_pairs: int
 
 
 @dataclass(frozen=True)
@@ -117,52 +108,6 @@ class Stats:
     ratings: int = 0
     average_rating: float | None = None
     comments: int = 0
-
-
-@dataclass(frozen=True)
-class ScoreParams:
-    """The numbers of the match score (owned by `mentorbot.matching`), for ranking inside SQL.
-
-    `level_weights` maps a level's value to its weight; `tz_bonus` maps each mentor time zone name to its
-    closeness bonus for this mentee at this instant, and `tz_default` is used for a zone not in the map.
-    """
-
-    level_weights: Mapping[str, float]
-    language_bonus: float
-    capacity_bonus: float
-    repeat_penalty: float
-    tz_bonus: Mapping[str, float]
-    tz_default: float
-
-
-@dataclass(frozen=True)
-class PoolMentor:
-    """A mentor with free places, as a matching round reads it (`Store.round_pool`)."""
-
-    member: Member
-    profile: MentorProfile
-
-
-@dataclass(frozen=True)
-class PoolRequest:
-    """A waiting request with its mentee, as a matching round reads it (`Store.round_pool`)."""
-
-    request: MentorshipRequest
-    mentee: Member
-
-
-@dataclass(frozen=True)
-class RoundPool:
-    """Everything one matching round needs, read in one snapshot with a handful of queries.
-
-    `offered` holds the (request id, mentor id) pairs already offered (never offered again); `past_pairs`
-    counts recent mentorships per (mentee id, mentor id).
-    """
-
-    requests: tuple[PoolRequest, ...]
-    mentors: tuple[PoolMentor, ...]
-    offered: frozenset[tuple[int, int]]
-    past_pairs: Mapping[tuple[int, int], int]
 
 
 @dataclass(frozen=True)
@@ -601,33 +546,9 @@ class Store:
     ) -> list[Row]:
         """The SQL of `find_top_candidates`: score every eligible mentor, keep the best `limit`, then read
         the profile and member rows of those only."""
-        pg = self.db.dialect == "postgresql"
-        real = "CAST(? AS DOUBLE PRECISION)"
-        greatest = "GREATEST" if pg else "MAX"
-        contains = "STRPOS" if pg else "INSTR"
-        tz_items = list(params.tz_bonus.items())  # most common zones first: fewer comparisons
-        tz_case = " ".join(f"WHEN ? THEN {real}" for _ in tz_items)
-        tz_sql = f"CASE p.timezone {tz_case} ELSE {real} END" if tz_items else real
-        score = (
-            f"((((SUM(CASE s.level WHEN 'expert' THEN {real} WHEN 'practitioner' THEN {real} ELSE {real} END) / ?) "
-            f"+ CASE WHEN {contains}(',' || p.languages || ',', ?) > 0 THEN {real} ELSE 0.0 END) "
-            f"+ {tz_sql}) "
-            f"+ {real} * {greatest}(0, p.capacity - (p.active_count + p.pending_offers)) / p.capacity) "
-            f"- {real} * COALESCE(MAX(past.n), 0)"
+        score, score_args = score_sql(
+            params, self.db.dialect, skills_asked=len(skills), mentee_language=mentee_language
         )
-        w = params.level_weights
-        score_args: list[Any] = [
-            w["expert"],
-            w["practitioner"],
-            w["learning"],
-            max(1, len(skills)),
-            f",{mentee_language},",
-            params.language_bonus,
-            *[v for item in tz_items for v in item],
-            params.tz_default,
-            params.capacity_bonus,
-            params.repeat_penalty,
-        ]
         where_args: list[Any] = [*skills, exclude_member]
         extra = ""
         if request_id is not None:
