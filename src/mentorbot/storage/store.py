@@ -24,7 +24,7 @@ from datetime import datetime
 
 from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams
 from mentorbot.storage.candidates import CandidateStore, WaitFacts
-from mentorbot.storage.database import Database, create_database
+from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.delivery import DeliveryStore
 from mentorbot.storage.jobs import JobStore
 from mentorbot.storage.members import MemberStore
@@ -52,7 +52,22 @@ __all__ = [
     "Stats",
     "Store",
     "WaitFacts",
+    "create_database",
 ]
+
+
+def create_database(url: str) -> Database:
+    """The engine for a database URL: ``sqlite:///…`` or ``postgresql://…``."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in ("sqlite", "sqlite3"):
+        from mentorbot.storage.sqlite_engine import SqliteDatabase
+
+        return SqliteDatabase(sqlite_path(url))
+    if scheme in ("postgresql", "postgres"):
+        from mentorbot.storage.postgres_engine import PostgresDatabase
+
+        return PostgresDatabase(url)
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
 class Store(
