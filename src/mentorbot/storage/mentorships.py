@@ -11,7 +11,7 @@ from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Database
 from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
-from mentorbot.storage.sql import Rollback, in_list
+from mentorbot.storage.sql import Rollback, change_one, in_list
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,18 @@ async def close_overlapping(
     return closed, withdrawn
 
 
+async def start_mentorship(
+    conn: Connection, request: MentorshipRequest, mentor_id: int, now: datetime, checkin_at: datetime | None
+) -> tuple[Mentorship, list[MentorshipRequest], list[Offer]]:
+    """The mentorship of a request just matched to `mentor_id`, inside the caller's transaction: its check-in
+    scheduled at `checkin_at` (if given), and the mentee's overlapping open requests closed."""
+    mentorship = await insert_mentorship(conn, request, mentor_id, now)
+    if checkin_at is not None:
+        await jobs.schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
+    closed, withdrawn = await close_overlapping(conn, request, now)
+    return mentorship, closed, withdrawn
+
+
 class MentorshipStore:
     """Manual matches, mentorships, check-ins and feedback."""
 
@@ -88,34 +100,25 @@ class MentorshipStore:
                 if request is None or not request.status.is_open or request.member_id == mentor_id:
                     return None
                 withdrawn = await withdraw_pending(conn, [request_id], now)
-                if (
-                    await conn.execute(
-                        "UPDATE mentor_profiles SET active_count = active_count + 1, updated_at = ? "
-                        "WHERE member_id = ? AND active_count + pending_offers < capacity",
-                        now,
-                        mentor_id,
-                    )
-                    != 1
-                ):
-                    raise Rollback
-                if (
-                    await conn.execute(
-                        "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
-                        f"WHERE id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
-                        now,
-                        now,
-                        request_id,
-                        *OPEN_REQUEST_STATUSES,
-                    )
-                    != 1
-                ):
-                    raise Rollback
+                await change_one(
+                    conn,
+                    "UPDATE mentor_profiles SET active_count = active_count + 1, updated_at = ? "
+                    "WHERE member_id = ? AND active_count + pending_offers < capacity",
+                    now,
+                    mentor_id,
+                )
+                await change_one(
+                    conn,
+                    "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
+                    f"WHERE id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                    now,
+                    now,
+                    request_id,
+                    *OPEN_REQUEST_STATUSES,
+                )
                 matched = await read_request(conn, request_id)
                 assert matched is not None
-                mentorship = await insert_mentorship(conn, matched, mentor_id, now)
-                if checkin_at is not None:
-                    await jobs.schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
-                closed, more_withdrawn = await close_overlapping(conn, matched, now)
+                mentorship, closed, more_withdrawn = await start_mentorship(conn, matched, mentor_id, now, checkin_at)
                 return AcceptResult(None, mentorship, matched, tuple(closed), tuple(withdrawn + more_withdrawn))
         except Rollback:
             return None

@@ -11,9 +11,9 @@ from mentorbot.models import JobKind, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Database
 from mentorbot.storage.locks import lock_mentee_of_offer, lock_mentee_of_request, lock_mentees_of_requests
-from mentorbot.storage.mentorships import AcceptResult, close_overlapping, insert_mentorship
+from mentorbot.storage.mentorships import AcceptResult, start_mentorship
 from mentorbot.storage.requests import read_request
-from mentorbot.storage.sql import Rollback, id_list
+from mentorbot.storage.sql import Rollback, change_one, id_list
 
 
 @dataclass(frozen=True)
@@ -248,35 +248,26 @@ class OfferStore:
                 if offer_row is None:
                     return None
                 offer = rows.offer(offer_row)
-                if (
-                    await conn.execute(
-                        "UPDATE mentor_profiles SET pending_offers = pending_offers - 1, "
-                        "active_count = active_count + 1, expired_streak = 0, updated_at = ? "
-                        "WHERE member_id = ? AND pending_offers > 0 AND active_count < capacity",
-                        now,
-                        mentor_id,
-                    )
-                    != 1
-                ):
-                    raise Rollback
-                if (
-                    await conn.execute(
-                        "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
-                        "WHERE id = ? AND status = 'offered'",
-                        now,
-                        now,
-                        offer.request_id,
-                    )
-                    != 1
-                ):
-                    raise Rollback
+                await change_one(
+                    conn,
+                    "UPDATE mentor_profiles SET pending_offers = pending_offers - 1, "
+                    "active_count = active_count + 1, expired_streak = 0, updated_at = ? "
+                    "WHERE member_id = ? AND pending_offers > 0 AND active_count < capacity",
+                    now,
+                    mentor_id,
+                )
+                await change_one(
+                    conn,
+                    "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
+                    "WHERE id = ? AND status = 'offered'",
+                    now,
+                    now,
+                    offer.request_id,
+                )
                 await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
                 request = await read_request(conn, offer.request_id)
                 assert request is not None
-                mentorship = await insert_mentorship(conn, request, mentor_id, now)
-                if checkin_at is not None:
-                    await jobs.schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
-                closed, withdrawn = await close_overlapping(conn, request, now)
+                mentorship, closed, withdrawn = await start_mentorship(conn, request, mentor_id, now, checkin_at)
                 return AcceptResult(offer, mentorship, request, tuple(closed), tuple(withdrawn))
         except Rollback:
             return None

@@ -7,6 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from mentorbot.storage.database import Connection
+
 
 class Rollback(Exception):
     """Raised inside a transaction to undo it when a later compare-and-set fails."""
@@ -22,3 +24,9 @@ def id_list(dialect: str, ids: Sequence[int]) -> tuple[str, Any]:
     if dialect == "postgresql":
         return "SELECT unnest(CAST(? AS BIGINT[]))", list(ids)
     return "SELECT value FROM json_each(?)", json.dumps(list(ids))
+
+
+async def change_one(conn: Connection, sql: str, *args: Any) -> None:
+    """Run a compare-and-set that must change exactly one row; raise `Rollback` when it changes none."""
+    if await conn.execute(sql, *args) != 1:
+        raise Rollback
