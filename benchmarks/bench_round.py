@@ -60,7 +60,7 @@ async def greedy_round(bot: MentorBot, community: str) -> int:
     items = []
     for i in np.nonzero(match >= 0)[0]:
         item = pool.requests[int(i)]
-        cand = rounds._candidate(pool, int(i), int(match[i]))
+        cand = pool.candidate(int(i), int(match[i]))
         ranked = score_candidate(
             cand,
             item.request.skills,

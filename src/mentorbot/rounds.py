@@ -31,17 +31,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mentorbot.matching import (
-    CAPACITY_BONUS,
-    LANGUAGE_BONUS,
-    LEVEL_WEIGHT,
-    REPEAT_PENALTY,
+from mentorbot.matching.score import (
+    INELIGIBLE,
+    MICRO,
     RankedMentor,
+    RoundPool,
+    pool_pair_scores,
     score_candidate,
-    timezone_bonus,
 )
 from mentorbot.models import Member, MentorshipRequest, Offer
-from mentorbot.storage.store import Candidate, RoundPool
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,7 +50,7 @@ if TYPE_CHECKING:
 # the console, whose start-up is measured) must not pay ~0.3 s of scipy imports before its first command.
 
 _FEASIBLE = 1000.0
-_MICRO = 1_000_000
+_MICRO = MICRO
 # The cardinality constant in millionths: the same objective as the dense solver's `_FEASIBLE + score`.
 _FEASIBLE_MICRO = int(_FEASIBLE) * _MICRO
 # Sparse graph: each request's best K mentors, each mentor's best-scoring requests (ties included), and the
@@ -63,8 +61,6 @@ _ROW_KEEP = 16
 _COL_KEEP = 4
 _REPAIR_KEEP = 100
 _MAX_ROUNDS_OF_REPAIR = 25
-# Marks an ineligible cell of the dense score chunk (far below any score; safe to negate).
-_INELIGIBLE = -(2**62)
 # Rows of the score matrix computed at once (bounds the memory of the dense intermediate).
 _CHUNK = 512
 
@@ -343,87 +339,23 @@ class _Graph:
 
 
 def _pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> _Graph:
-    """Every eligible (request, mentor) pair of the pool with its score in millionths, computed with the
-    floating-point operations of `score_candidate`, in its order, for all pairs at once."""
+    """Every eligible (request, mentor) pair of the pool with its score in millionths (`pool_pair_scores`:
+    the floating-point operations of `score_candidate`, in its order, for all pairs at once), and the best
+    pairs per request and per mentor to start the solver from."""
     import numpy as np
-    requests, mentors = pool.requests, pool.mentors
-    n, m = len(requests), len(mentors)
+    n, m = len(pool.requests), len(pool.mentors)
+    capacity = np.array([x.profile.free_places for x in pool.mentors], dtype=np.int64)
     if n == 0 or m == 0:
         nothing = np.zeros(0, dtype=np.int64)
-        capacity = np.array([x.profile.free_places for x in mentors], dtype=np.int64)
         return _Graph(n, capacity, nothing, nothing, nothing)
-    slugs = sorted({s for r in requests for s in r.request.skills} | {s for x in mentors for s in x.profile.skills})
-    skill_index = {s: k for k, s in enumerate(slugs)}
-    weight = np.zeros((m, len(slugs)))
-    for j, mentor in enumerate(mentors):
-        for slug, level in mentor.profile.skills.items():
-            weight[j, skill_index[slug]] = LEVEL_WEIGHT[level]
-    has_skill = (weight > 0).astype(np.float64)
-    asked = np.zeros((n, len(slugs)))
-    for i, item in enumerate(requests):
-        for slug in item.request.skills:
-            asked[i, skill_index[slug]] = 1.0
-    divisor = np.array([max(1, len(r.request.skills)) for r in requests], dtype=np.float64)
-    mentor_ids = np.array([x.member.id for x in mentors], dtype=np.int64)
-    mentee_ids = np.array([r.mentee.id for r in requests], dtype=np.int64)
-    # Language: does mentor j speak request i's language?
-    speaks = {lang: np.array([lang in x.profile.languages for x in mentors]) for lang in set(mentee_languages)}
-    # Time zone term per (mentee zone, mentor zone), computed once per distinct pair by `timezone_bonus`.
-    mentor_zones = sorted({x.profile.timezone for x in mentors})
-    zone_index = np.array([mentor_zones.index(x.profile.timezone) for x in mentors], dtype=np.int64)
-    tz_rows: dict[str | None, np.ndarray[Any, np.dtype[np.float64]]] = {}
-    for item in requests:
-        zone = item.mentee.timezone
-        if zone not in tz_rows:
-            tz_rows[zone] = np.array([timezone_bonus(name, zone, at) for name in mentor_zones])[zone_index]
-    spare = np.array(
-        [
-            CAPACITY_BONUS * max(0, x.profile.capacity - (x.profile.active_count + x.profile.pending_offers))
-            / x.profile.capacity
-            for x in mentors
-        ]
-    )
-    mentor_col = {int(mid): j for j, mid in enumerate(mentor_ids)}
-    request_row = {r.request.id: i for i, r in enumerate(requests)}
-    offered = [(request_row[r], mentor_col[mid]) for r, mid in pool.offered if r in request_row and mid in mentor_col]
-    past = {}
-    row_of_mentee: dict[int, list[int]] = {}
-    for i, item in enumerate(requests):
-        row_of_mentee.setdefault(item.mentee.id, []).append(i)
-    for (mentee_id, mentor_id), count in pool.past_pairs.items():
-        if mentor_id in mentor_col:
-            for i in row_of_mentee.get(mentee_id, ()):
-                past[(i, mentor_col[mentor_id])] = count
     parts_rows: list[IntArray] = []
     parts_cols: list[IntArray] = []
     parts_micro: list[IntArray] = []
     keep_rows: list[IntArray] = []
-    capacity = np.array([x.profile.free_places for x in mentors], dtype=np.int64)
-    col_best = np.full(m, _INELIGIBLE, dtype=np.int64)
+    col_best = np.full(m, INELIGIBLE, dtype=np.int64)
     row_keep = min(m, _ROW_KEEP)
-    speaks_by_row = np.stack([speaks[lang] for lang in sorted(speaks)]) if speaks else np.zeros((0, m), bool)
-    lang_row = {lang: k for k, lang in enumerate(sorted(speaks))}
-    zones = list(tz_rows)
-    tz_matrix = np.stack([tz_rows[z] for z in zones]) if zones else np.zeros((0, m))
-    zone_row = {z: k for k, z in enumerate(zones)}
-    lang_of_row = np.array([lang_row[lang] for lang in mentee_languages], dtype=np.int64)
-    zone_of_row = np.array([zone_row[r.mentee.timezone] for r in requests], dtype=np.int64)
     offset = 0
-    for lo in range(0, n, _CHUNK):
-        hi = min(n, lo + _CHUNK)
-        shared = asked[lo:hi] @ has_skill.T
-        # score_candidate's order: ((((skills + language) + time zone) + spare places) - repeat penalty).
-        skill = (asked[lo:hi] @ weight.T) / divisor[lo:hi, None]
-        lang = np.where(speaks_by_row[lang_of_row[lo:hi]], LANGUAGE_BONUS, 0.0)
-        score = ((skill + lang) + tz_matrix[zone_of_row[lo:hi]]) + spare[None, :]
-        eligible = (shared > 0) & (mentee_ids[lo:hi, None] != mentor_ids[None, :])
-        for i, j in offered:
-            if lo <= i < hi:
-                eligible[i - lo, j] = False
-        for (i, j), count in past.items():
-            if lo <= i < hi:
-                score[i - lo, j] = score[i - lo, j] - REPEAT_PENALTY * count
-        micro = np.where(eligible, np.rint(score * _MICRO).astype(np.int64), _INELIGIBLE)
+    for lo, eligible, micro in pool_pair_scores(pool, mentee_languages, at, chunk=_CHUNK):
         flat = np.flatnonzero(eligible)
         r, c = np.divmod(flat, m)
         parts_rows.append(r + lo)
@@ -449,13 +381,6 @@ def _pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime)
     return _Graph(n, capacity, rows, cols, micro_all, keep)
 
 
-def _candidate(pool: RoundPool, i: int, j: int) -> Candidate:
-    item, mentor = pool.requests[i], pool.mentors[j]
-    shared = {slug: mentor.profile.skills[slug] for slug in item.request.skills if slug in mentor.profile.skills}
-    past = pool.past_pairs.get((item.mentee.id, mentor.member.id), 0)
-    return Candidate(mentor.member, mentor.profile, shared, past)
-
-
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:
     """The optimal plan for a pool (and the greedy comparison). Each assignment carries `score_candidate`'s
     own score and explanation for its pair."""
@@ -468,7 +393,7 @@ def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) ->
     for i in np.nonzero(match >= 0)[0]:
         item = pool.requests[int(i)]
         ranked = score_candidate(
-            _candidate(pool, int(i), int(match[i])),
+            pool.candidate(int(i), int(match[i])),
             item.request.skills,
             mentee_language=mentee_languages[int(i)],
             mentee_timezone=item.mentee.timezone,

@@ -69,17 +69,3 @@ def sqlite_path(url: str) -> str:
     if rest.startswith("//"):
         return rest[2:] or ":memory:"
     return rest
-
-
-def create_database(url: str) -> Database:
-    """The engine for a database URL: ``sqlite:///…`` or ``postgresql://…``."""
-    scheme = url.split(":", 1)[0].lower()
-    if scheme in ("sqlite", "sqlite3"):
-        from mentorbot.storage.sqlite_engine import SqliteDatabase
-
-        return SqliteDatabase(sqlite_path(url))
-    if scheme in ("postgresql", "postgres"):
-        from mentorbot.storage.postgres_engine import PostgresDatabase
-
-        return PostgresDatabase(url)
-    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +63,24 @@ def member(row: Row) -> Member:
     )
 
 
+def joined_member(row: Row) -> Member:
+    """The member in a mentor's row joined with `members m`: the mentor's ``member_id``, ``m.community``,
+    ``m.platform_user_id``, ``m.display_name``, ``m.language``, ``m.created_at AS member_created_at`` and, when
+    the query selects them, ``m.timezone AS member_timezone`` and ``m.last_channel``."""
+    return member(
+        {
+            "id": row["member_id"],
+            "community": row["community"],
+            "platform_user_id": row["platform_user_id"],
+            "display_name": row["display_name"],
+            "language": row["language"],
+            "created_at": row["member_created_at"],
+            "timezone": row.get("member_timezone"),
+            "last_channel": row.get("last_channel"),
+        }
+    )
+
+
 def mentor_profile(row: Row, skills: dict[str, Level]) -> MentorProfile:
     """A `mentor_profiles` row with its skills."""
     return MentorProfile(
@@ -81,6 +100,14 @@ def mentor_profile(row: Row, skills: dict[str, Level]) -> MentorProfile:
         created_at=ts(row["created_at"]),
         updated_at=ts(row["updated_at"]),
     )
+
+
+def skills_by_member(skill_rows: Iterable[Row]) -> dict[int, dict[str, Level]]:
+    """`mentor_skills` rows (member_id, skill, level) grouped by member: each one's skills, in row order."""
+    skills_of: dict[int, dict[str, Level]] = {}
+    for r in skill_rows:
+        skills_of.setdefault(int(r["member_id"]), {})[r["skill"]] = Level(r["level"])
+    return skills_of
 
 
 def request(row: Row, skills: tuple[str, ...]) -> MentorshipRequest:

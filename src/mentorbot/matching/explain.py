@@ -1,0 +1,74 @@
+"""Why a mentor was chosen: the explanation stored with an offer, and its one line in a reader's language."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mentorbot.i18n import Translator
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a mentor was chosen, as data: rendered in each reader's language by `render_explanation`."""
+
+    shared: tuple[tuple[str, str], ...]
+    hours_apart: float | None
+    places_taken: int
+    capacity: int
+    same_language: bool
+    past_pairs: int
+
+    def to_json(self) -> str:
+        """Compact JSON for storing with the offer."""
+        return json.dumps(
+            {
+                "shared": [list(s) for s in self.shared],
+                "hours": self.hours_apart,
+                "taken": self.places_taken,
+                "capacity": self.capacity,
+                "lang": self.same_language,
+                "past": self.past_pairs,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Explanation | None:
+        """Read back a stored explanation (None for an empty or foreign one, e.g. a manual match)."""
+        if not text:
+            return None
+        try:
+            data: dict[str, Any] = json.loads(text)
+            return cls(
+                shared=tuple((str(s), str(lvl)) for s, lvl in data["shared"]),
+                hours_apart=data["hours"],
+                places_taken=int(data["taken"]),
+                capacity=int(data["capacity"]),
+                same_language=bool(data["lang"]),
+                past_pairs=int(data["past"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def render_explanation(explanation: Explanation, t: Translator, skill_label: Any) -> str:
+    """One line: shared skills with levels, hours apart, places taken (in the reader's language).
+
+    `skill_label` maps a slug to its label in the reader's language.
+    """
+    skills = [
+        t("match.skill_with_level", skill=skill_label(slug), level=t(f"level.{level}"))
+        for slug, level in explanation.shared
+    ]
+    parts = [t("match.shares", skills=t("match.and").join(skills) if len(skills) <= 2 else ", ".join(skills))]
+    if explanation.hours_apart is not None:
+        hours = round(explanation.hours_apart, 1)
+        parts.append(t("match.same_time") if hours == 0 else t("match.hours_apart", hours=f"{hours:g}"))
+    if explanation.same_language:
+        parts.append(t("match.speaks_language"))
+    parts.append(t("match.places_taken", taken=explanation.places_taken, capacity=explanation.capacity))
+    if explanation.past_pairs:
+        parts.append(t("match.past_pairs", count=explanation.past_pairs))
+    return "; ".join(parts)

@@ -1,0 +1,313 @@
+"""The match score, in its three forms side by side, and the types ranking reads.
+
+The score adds, for one mentor and one request:
+- skill overlap weighted by the mentor's level (learning 0.5, practitioner 1, expert 1.5), divided by the
+  number of skills asked, so covering every skill at expert level scores 1.5;
+- 0.3 when the mentor speaks the mentee's language;
+- up to 0.3 for time zone closeness (0 h apart: 0.3, 12 h apart: 0), 0.15 when the mentee's zone is unknown;
+- up to 0.2 for spare capacity (a mentor with all places free scores 0.2), which spreads the load;
+- minus 0.5 for each recent mentorship between the same pair.
+Ties go to the mentor who was offered something least recently (fair rotation), then to the older profile.
+
+It is computed in three places, each with the same floating-point operations in the same order
+(``((((skills + language) + time zone) + spare places) - repeat penalty)``), so the three agree to the
+millionth (scores are rounded to 6 decimals; ``tests/matching/test_score_forms_agree.py`` proves it):
+- `score_candidate`: Python, one pair, with its explanation;
+- `score_sql`: the SQL expression that the store's ranking query embeds (`Store.find_top_candidates`);
+- `pool_pair_scores`: numpy, every pair of a matching round's pool at once (`mentorbot.rounds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from mentorbot.matching.explain import Explanation
+from mentorbot.models import Level, Member, MentorProfile, MentorshipRequest
+from mentorbot.timezones import hours_apart, to_tzinfo
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    IntArray = np.ndarray[Any, np.dtype[np.int64]]
+    BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+
+LEVEL_WEIGHT: dict[Level, float] = {Level.LEARNING: 0.5, Level.PRACTITIONER: 1.0, Level.EXPERT: 1.5}
+LANGUAGE_BONUS = 0.3
+TIMEZONE_BONUS = 0.3
+CAPACITY_BONUS = 0.2
+REPEAT_PENALTY = 0.5
+# Scores in millionths: rounded to 6 decimals, they are exact integers (comparisons need no tolerance).
+MICRO = 1_000_000
+# Marks an ineligible pair in `pool_pair_scores` (far below any score; safe to negate).
+INELIGIBLE = -(2**62)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mentor eligible for a request, with what ranking needs to know."""
+
+    member: Member
+    profile: MentorProfile
+    shared: dict[str, Level]
+    past_pairs: int
+
+
+@dataclass(frozen=True)
+class RankedMentor:
+    """A candidate with its score and explanation."""
+
+    candidate: Candidate
+    score: float
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class ScoreParams:
+    """The numbers of the match score, for ranking inside SQL (`score_params` makes them, `score_sql` binds them).
+
+    `level_weights` maps a level's value to its weight; `tz_bonus` maps each mentor time zone name to its
+    closeness bonus for this mentee at this instant, and `tz_default` is used for a zone not in the map.
+    """
+
+    level_weights: Mapping[str, float]
+    language_bonus: float
+    capacity_bonus: float
+    repeat_penalty: float
+    tz_bonus: Mapping[str, float]
+    tz_default: float
+
+
+@dataclass(frozen=True)
+class PoolMentor:
+    """A mentor with free places, as a matching round reads it (`Store.round_pool`)."""
+
+    member: Member
+    profile: MentorProfile
+
+
+@dataclass(frozen=True)
+class PoolRequest:
+    """A waiting request with its mentee, as a matching round reads it (`Store.round_pool`)."""
+
+    request: MentorshipRequest
+    mentee: Member
+
+
+@dataclass(frozen=True)
+class RoundPool:
+    """Everything one matching round needs, read in one snapshot with a handful of queries.
+
+    `offered` holds the (request id, mentor id) pairs already offered (never offered again); `past_pairs`
+    counts recent mentorships per (mentee id, mentor id).
+    """
+
+    requests: tuple[PoolRequest, ...]
+    mentors: tuple[PoolMentor, ...]
+    offered: frozenset[tuple[int, int]]
+    past_pairs: Mapping[tuple[int, int], int]
+
+    def candidate(self, i: int, j: int) -> Candidate:
+        """Mentor `j` as a `Candidate` for request `i` of the pool (what `score_candidate` scores)."""
+        item, mentor = self.requests[i], self.mentors[j]
+        shared = {slug: mentor.profile.skills[slug] for slug in item.request.skills if slug in mentor.profile.skills}
+        past = self.past_pairs.get((item.mentee.id, mentor.member.id), 0)
+        return Candidate(mentor.member, mentor.profile, shared, past)
+
+
+# --------------------------------------------------------------------------- Python: one pair
+
+
+def score_candidate(
+    candidate: Candidate,
+    request_skills: Sequence[str],
+    *,
+    mentee_language: str,
+    mentee_timezone: str | None,
+    at: datetime,
+) -> RankedMentor:
+    """Score one eligible mentor for a request (see the module docstring for the formula)."""
+    profile = candidate.profile
+    shared = [(slug, candidate.shared[slug]) for slug in request_skills if slug in candidate.shared]
+    skill_score = sum(LEVEL_WEIGHT[level] for _, level in shared) / max(1, len(request_skills))
+    same_language = mentee_language in profile.languages
+    apart = hours_apart(profile.timezone, mentee_timezone, at) if mentee_timezone else None
+    tz_score = TIMEZONE_BONUS / 2 if apart is None else TIMEZONE_BONUS * (1 - apart / 12)
+    taken = profile.active_count + profile.pending_offers
+    spare = CAPACITY_BONUS * max(0, profile.capacity - taken) / profile.capacity
+    score = (
+        skill_score
+        + (LANGUAGE_BONUS if same_language else 0.0)
+        + tz_score
+        + spare
+        - REPEAT_PENALTY * candidate.past_pairs
+    )
+    explanation = Explanation(
+        shared=tuple((slug, level.value) for slug, level in shared),
+        hours_apart=apart,
+        places_taken=taken,
+        capacity=profile.capacity,
+        same_language=same_language,
+        past_pairs=candidate.past_pairs,
+    )
+    return RankedMentor(candidate, round(score, 6), explanation)
+
+
+@lru_cache(maxsize=512)
+def _utc_offset_zone(name: str) -> tzinfo:
+    # zoneinfo keeps only 8 zones strongly cached: ranking touches a dozen per request, so keep them here.
+    return to_tzinfo(name)
+
+
+def timezone_bonus(mentor_timezone: str, mentee_timezone: str | None, at: datetime) -> float:
+    """The time zone term of the score: `score_candidate`'s, with the same arithmetic as `hours_apart`."""
+    if not mentee_timezone:
+        return TIMEZONE_BONUS / 2
+    offset_a = at.astimezone(_utc_offset_zone(mentor_timezone)).utcoffset() or timedelta(0)
+    offset_b = at.astimezone(_utc_offset_zone(mentee_timezone)).utcoffset() or timedelta(0)
+    diff = abs((offset_a - offset_b).total_seconds()) / 3600
+    apart = min(diff, 24 - diff)
+    return TIMEZONE_BONUS * (1 - apart / 12)
+
+
+# --------------------------------------------------------------------------- SQL: inside the ranking query
+
+
+def score_params(mentor_timezones: Iterable[str], mentee_timezone: str | None, at: datetime) -> ScoreParams:
+    """The score's numbers for ranking inside the database (`Store.find_top_candidates`): the time zone term
+    is computed here once per distinct mentor zone; a zone missing from the list gets the largest possible
+    bonus (so it cannot be ranked too low) and is reported back."""
+    return ScoreParams(
+        level_weights={level.value: weight for level, weight in LEVEL_WEIGHT.items()},
+        language_bonus=LANGUAGE_BONUS,
+        capacity_bonus=CAPACITY_BONUS,
+        repeat_penalty=REPEAT_PENALTY,
+        tz_bonus={name: timezone_bonus(name, mentee_timezone, at) for name in mentor_timezones}
+        if mentee_timezone
+        else {},
+        tz_default=TIMEZONE_BONUS if mentee_timezone else TIMEZONE_BONUS / 2,
+    )
+
+
+def score_sql(params: ScoreParams, dialect: str, *, skills_asked: int, mentee_language: str) -> tuple[str, list[Any]]:
+    """The score as an SQL expression for `dialect` ("sqlite" or "postgresql"), and its bound arguments in order.
+
+    The expression is an aggregate over one mentor's group of rows: it reads ``s.level`` (the mentor's
+    `mentor_skills` rows of the skills asked), ``p`` (their `mentor_profiles` row) and ``past.n`` (recent
+    mentorships of the pair, NULL for none). `skills_asked` is how many skills the request asks for.
+    """
+    pg = dialect == "postgresql"
+    real = "CAST(? AS DOUBLE PRECISION)"
+    greatest = "GREATEST" if pg else "MAX"
+    contains = "STRPOS" if pg else "INSTR"
+    tz_items = list(params.tz_bonus.items())  # most common zones first: fewer comparisons
+    tz_case = " ".join(f"WHEN ? THEN {real}" for _ in tz_items)
+    tz_sql = f"CASE p.timezone {tz_case} ELSE {real} END" if tz_items else real
+    score = (
+        f"((((SUM(CASE s.level WHEN 'expert' THEN {real} WHEN 'practitioner' THEN {real} ELSE {real} END) / ?) "
+        f"+ CASE WHEN {contains}(',' || p.languages || ',', ?) > 0 THEN {real} ELSE 0.0 END) "
+        f"+ {tz_sql}) "
+        f"+ {real} * {greatest}(0, p.capacity - (p.active_count + p.pending_offers)) / p.capacity) "
+        f"- {real} * COALESCE(MAX(past.n), 0)"
+    )
+    w = params.level_weights
+    score_args: list[Any] = [
+        w["expert"],
+        w["practitioner"],
+        w["learning"],
+        max(1, skills_asked),
+        f",{mentee_language},",
+        params.language_bonus,
+        *[v for item in tz_items for v in item],
+        params.tz_default,
+        params.capacity_bonus,
+        params.repeat_penalty,
+    ]
+    return score, score_args
+
+
+# --------------------------------------------------------------------------- numpy: every pair of a pool
+
+
+def pool_pair_scores(
+    pool: RoundPool, mentee_languages: Sequence[str], at: datetime, *, chunk: int
+) -> Iterator[tuple[int, BoolArray, IntArray]]:
+    """Every (request, mentor) pair of the pool scored at once, `chunk` requests at a time (bounding the
+    memory of the dense blocks): yields ``(first row, eligible, micro)`` per block, where ``eligible[i, j]``
+    says whether mentor j may be offered request ``first row + i`` (shares a skill, is not the mentee, was
+    never offered it) and ``micro[i, j]`` is the score in millionths (`INELIGIBLE` where not eligible).
+    `mentee_languages[i]` is request i's mentee's language. Nothing is yielded for an empty pool."""
+    import numpy as np
+
+    requests, mentors = pool.requests, pool.mentors
+    n, m = len(requests), len(mentors)
+    if n == 0 or m == 0:
+        return
+    slugs = sorted({s for r in requests for s in r.request.skills} | {s for x in mentors for s in x.profile.skills})
+    skill_index = {s: k for k, s in enumerate(slugs)}
+    weight = np.zeros((m, len(slugs)))
+    for j, mentor in enumerate(mentors):
+        for slug, level in mentor.profile.skills.items():
+            weight[j, skill_index[slug]] = LEVEL_WEIGHT[level]
+    has_skill = (weight > 0).astype(np.float64)
+    asked = np.zeros((n, len(slugs)))
+    for i, item in enumerate(requests):
+        for slug in item.request.skills:
+            asked[i, skill_index[slug]] = 1.0
+    divisor = np.array([max(1, len(r.request.skills)) for r in requests], dtype=np.float64)
+    mentor_ids = np.array([x.member.id for x in mentors], dtype=np.int64)
+    mentee_ids = np.array([r.mentee.id for r in requests], dtype=np.int64)
+    # Language: does mentor j speak request i's language?
+    speaks = {lang: np.array([lang in x.profile.languages for x in mentors]) for lang in set(mentee_languages)}
+    # Time zone term per (mentee zone, mentor zone), computed once per distinct pair by `timezone_bonus`.
+    mentor_zones = sorted({x.profile.timezone for x in mentors})
+    zone_index = np.array([mentor_zones.index(x.profile.timezone) for x in mentors], dtype=np.int64)
+    tz_rows: dict[str | None, np.ndarray[Any, np.dtype[np.float64]]] = {}
+    for item in requests:
+        zone = item.mentee.timezone
+        if zone not in tz_rows:
+            tz_rows[zone] = np.array([timezone_bonus(name, zone, at) for name in mentor_zones])[zone_index]
+    spare = np.array(
+        [
+            CAPACITY_BONUS * max(0, x.profile.capacity - (x.profile.active_count + x.profile.pending_offers))
+            / x.profile.capacity
+            for x in mentors
+        ]
+    )
+    mentor_col = {int(mid): j for j, mid in enumerate(mentor_ids)}
+    request_row = {r.request.id: i for i, r in enumerate(requests)}
+    offered = [(request_row[r], mentor_col[mid]) for r, mid in pool.offered if r in request_row and mid in mentor_col]
+    past: dict[tuple[int, int], int] = {}
+    row_of_mentee: dict[int, list[int]] = {}
+    for i, item in enumerate(requests):
+        row_of_mentee.setdefault(item.mentee.id, []).append(i)
+    for (mentee_id, mentor_id), count in pool.past_pairs.items():
+        if mentor_id in mentor_col:
+            for i in row_of_mentee.get(mentee_id, ()):
+                past[(i, mentor_col[mentor_id])] = count
+    speaks_by_row = np.stack([speaks[lang] for lang in sorted(speaks)]) if speaks else np.zeros((0, m), bool)
+    lang_row = {lang: k for k, lang in enumerate(sorted(speaks))}
+    zones = list(tz_rows)
+    tz_matrix = np.stack([tz_rows[z] for z in zones]) if zones else np.zeros((0, m))
+    zone_row = {z: k for k, z in enumerate(zones)}
+    lang_of_row = np.array([lang_row[lang] for lang in mentee_languages], dtype=np.int64)
+    zone_of_row = np.array([zone_row[r.mentee.timezone] for r in requests], dtype=np.int64)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        shared = asked[lo:hi] @ has_skill.T
+        # score_candidate's order: ((((skills + language) + time zone) + spare places) - repeat penalty).
+        skill = (asked[lo:hi] @ weight.T) / divisor[lo:hi, None]
+        lang = np.where(speaks_by_row[lang_of_row[lo:hi]], LANGUAGE_BONUS, 0.0)
+        score = ((skill + lang) + tz_matrix[zone_of_row[lo:hi]]) + spare[None, :]
+        eligible = (shared > 0) & (mentee_ids[lo:hi, None] != mentor_ids[None, :])
+        for i, j in offered:
+            if lo <= i < hi:
+                eligible[i - lo, j] = False
+        for (i, j), count in past.items():
+            if lo <= i < hi:
+                score[i - lo, j] = score[i - lo, j] - REPEAT_PENALTY * count
+        micro = np.where(eligible, np.rint(score * MICRO).astype(np.int64), INELIGIBLE)
+        yield lo, eligible, micro

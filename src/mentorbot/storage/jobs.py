@@ -1,0 +1,114 @@
+"""Timers: one job per (kind, object), scheduled inside the transaction that needs it, claimed by workers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from mentorbot.models import Job, JobKind
+from mentorbot.storage import rows
+from mentorbot.storage.database import Connection, Database
+
+# The community of a timer's object, looked up when the timer is scheduled (one "?" each: the ref id).
+_JOB_COMMUNITY: dict[JobKind, str] = {
+    JobKind.OFFER_EXPIRY: "SELECT r.community FROM offers o JOIN requests r ON r.id = o.request_id WHERE o.id = ?",
+    JobKind.CHECKIN: "SELECT m.community FROM mentorships m WHERE m.id = ?",
+    JobKind.RESUME: "SELECT m.community FROM members m WHERE m.id = ?",
+}
+
+
+def _schedule_sql(kind: JobKind) -> str:
+    """The upsert of one timer of `kind`; its arguments: kind, ref id, due, now, ref id (for its community)."""
+    return (
+        "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+        f"VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[kind]})) "
+        "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
+        "claimed_by = NULL, claimed_until = NULL, community = excluded.community"
+    )
+
+
+async def schedule(conn: Connection, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
+    """Schedule (or move) the one timer of `kind` for `ref_id`, inside the caller's transaction."""
+    await conn.execute(_schedule_sql(kind), kind.value, ref_id, due, now, ref_id)
+
+
+async def schedule_many(conn: Connection, kind: JobKind, due: Sequence[tuple[int, datetime]], now: datetime) -> None:
+    """`schedule` for many (ref id, due) pairs in one statement."""
+    await conn.executemany(_schedule_sql(kind), [(kind.value, ref_id, at, now, ref_id) for ref_id, at in due])
+
+
+async def cancel(conn: Connection, kind: JobKind, ref_id: int) -> None:
+    """Cancel the timer of `kind` for `ref_id` if it has not run, inside the caller's transaction."""
+    await conn.execute(
+        "UPDATE jobs SET status = 'cancelled' WHERE kind = ? AND ref_id = ? AND status IN ('pending', 'running')",
+        kind.value,
+        ref_id,
+    )
+
+
+class JobStore:
+    """Scheduling, claiming and finishing timers."""
+
+    db: Database
+
+    async def schedule_job(self, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
+        """Schedule (or move) the one timer of `kind` for `ref_id`."""
+        async with self.db.transaction() as conn:
+            await schedule(conn, kind, ref_id, due, now)
+
+    async def cancel_job(self, kind: JobKind, ref_id: int) -> None:
+        """Cancel a timer that has not run yet."""
+        async with self.db.transaction() as conn:
+            await cancel(conn, kind, ref_id)
+
+    async def claim_due_jobs(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        lease: timedelta,
+        limit: int = 50,
+        communities: Sequence[str] | None = None,
+    ) -> list[Job]:
+        """Claim due timers for `worker`: pending ones, and running ones whose lease ran out (a crashed
+        worker's). Each job is claimed by exactly one worker at a time. With `communities` (prefixes such as
+        ``"slack:"``), only the timers of those communities: a process claims what it can deliver."""
+        scope = ""
+        scope_args: list[Any] = []
+        if communities is not None:
+            scope = " AND (" + (" OR ".join("substr(community, 1, ?) = ?" for _ in communities) or "1 = 0") + ")"
+            for prefix in communities:
+                scope_args += [len(prefix), prefix]
+        async with self.db.transaction() as conn:
+            found = await conn.fetch_all(
+                "UPDATE jobs SET status = 'running', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+                "WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (status = 'pending' OR "
+                f"(status = 'running' AND claimed_until < ?)){scope} ORDER BY due_at, id "
+                f"LIMIT ?{self.db.skip_locked}) RETURNING *",
+                worker,
+                now + lease,
+                now,
+                now,
+                *scope_args,
+                limit,
+            )
+        return sorted((rows.job(r) for r in found), key=lambda j: (j.due_at, j.id))
+
+    async def finish_job(self, job_id: int, worker: str) -> bool:
+        """Mark a claimed job done; False when another worker has taken it over since."""
+        async with self.db.transaction() as conn:
+            return (
+                await conn.execute(
+                    "UPDATE jobs SET status = 'done' WHERE id = ? AND claimed_by = ? AND status = 'running'",
+                    job_id,
+                    worker,
+                )
+                == 1
+            )
+
+    async def next_job_due(self) -> datetime | None:
+        """When the next pending timer is due (for the scheduler's sleep)."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one("SELECT MIN(due_at) AS due FROM jobs WHERE status = 'pending'")
+        return rows.opt_ts(row["due"]) if row else None

@@ -1,0 +1,237 @@
+"""Members and their mentor profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile
+from mentorbot.storage import jobs, rows
+from mentorbot.storage.database import Connection, Database
+
+
+async def read_profile(conn: Connection, member_id: int) -> MentorProfile | None:
+    """A mentor's profile with its skills, or None, inside the caller's transaction."""
+    row = await conn.fetch_one("SELECT * FROM mentor_profiles WHERE member_id = ?", member_id)
+    if row is None:
+        return None
+    skills = await conn.fetch_all(
+        "SELECT skill, level FROM mentor_skills WHERE member_id = ? ORDER BY skill", member_id
+    )
+    return rows.mentor_profile(row, {r["skill"]: Level(r["level"]) for r in skills})
+
+
+async def upsert_profile(conn: Connection, member_id: int, profile: NewMentorProfile, now: datetime) -> bool:
+    """Insert or update a mentor profile and replace its skills; True when it was created."""
+    existing = await conn.fetch_one("SELECT member_id FROM mentor_profiles WHERE member_id = ?", member_id)
+    await conn.execute(
+        "INSERT INTO mentor_profiles (member_id, capacity, bio, timezone, languages, status, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (member_id) DO UPDATE SET "
+        "capacity = excluded.capacity, bio = excluded.bio, timezone = excluded.timezone, "
+        "languages = excluded.languages, updated_at = excluded.updated_at",
+        member_id,
+        profile.capacity,
+        profile.bio,
+        profile.timezone,
+        rows.join_list(profile.languages),
+        now,
+        now,
+    )
+    # Replacing the skill set inside the caller's transaction: readers see the old set or the new one.
+    await conn.execute("DELETE FROM mentor_skills WHERE member_id = ?", member_id)
+    await conn.executemany(
+        "INSERT INTO mentor_skills (member_id, skill, level) VALUES (?, ?, ?)",
+        [(member_id, slug, level.value) for slug, level in profile.skills.items()],
+    )
+    return existing is None
+
+
+class MemberStore:
+    """Members, and the mentor profiles (with skills) some of them have."""
+
+    db: Database
+    _timezones: tuple[str, ...] | None
+
+    async def ensure_member(self, community: str, platform_user_id: str, display_name: str, now: datetime) -> Member:
+        """The member with this platform id, created on first sight; the display name is kept fresh."""
+        async with self.db.transaction() as conn:
+            row = await conn.fetch_one(
+                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?",
+                community,
+                platform_user_id,
+            )
+            if row is None:
+                row = await conn.fetch_one(
+                    "INSERT INTO members (community, platform_user_id, display_name, created_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (community, platform_user_id) "
+                    "DO UPDATE SET display_name = excluded.display_name RETURNING *",
+                    community,
+                    platform_user_id,
+                    display_name,
+                    now,
+                )
+            elif display_name and row["display_name"] != display_name:
+                row = await conn.fetch_one(
+                    "UPDATE members SET display_name = ? WHERE id = ? RETURNING *", display_name, row["id"]
+                )
+            assert row is not None
+            return rows.member(row)
+
+    async def get_member(self, member_id: int) -> Member | None:
+        """A member by id."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
+        return rows.member(row) if row else None
+
+    async def find_member(self, community: str, platform_user_id: str) -> Member | None:
+        """A member by community and platform user id."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?",
+                community,
+                platform_user_id,
+            )
+        return rows.member(row) if row else None
+
+    async def find_member_by_name(self, community: str, name: str) -> Member | None:
+        """A member by display name or platform id, case-insensitively (admin commands, console)."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT * FROM members WHERE community = ? AND "
+                "(LOWER(display_name) = LOWER(?) OR platform_user_id = ?) ORDER BY id LIMIT 1",
+                community,
+                name,
+                name,
+            )
+        return rows.member(row) if row else None
+
+    async def set_language(self, member_id: int, language: str) -> None:
+        """Remember the language a member chose."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE members SET language = ? WHERE id = ?", language, member_id)
+
+    async def set_last_channel(self, member_id: int, channel: str) -> None:
+        """Remember where a member last used the bot (fallback when their DMs are closed)."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE members SET last_channel = ? WHERE id = ?", channel, member_id)
+
+    async def set_member_timezone(self, member_id: int, timezone: str) -> None:
+        """Remember a member's time zone (when the platform tells it), for ranking mentors by closeness."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE members SET timezone = ? WHERE id = ?", timezone, member_id)
+
+    async def count_members(self, community: str | None = None) -> int:
+        """How many members (in one community, or everywhere)."""
+        async with self.db.read() as conn:
+            if community is None:
+                row = await conn.fetch_one("SELECT COUNT(*) AS n FROM members")
+            else:
+                row = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
+        return int(row["n"]) if row else 0
+
+    async def get_mentor_profile(self, member_id: int) -> MentorProfile | None:
+        """A mentor's profile, or None when the member is not a mentor."""
+        async with self.db.read() as conn:
+            return await read_profile(conn, member_id)
+
+    async def save_mentor_profile(
+        self, member_id: int, profile: NewMentorProfile, now: datetime
+    ) -> tuple[MentorProfile, bool]:
+        """Create or update a mentor profile and its skills in one transaction; True when created."""
+        async with self.db.transaction() as conn:
+            created = await upsert_profile(conn, member_id, profile, now)
+            saved = await read_profile(conn, member_id)
+        self._timezones = None
+        assert saved is not None
+        return saved, created
+
+    async def import_mentors(
+        self, community: str, entries: Sequence[tuple[str, str, NewMentorProfile]], now: datetime
+    ) -> int:
+        """Create or update many mentors (platform user id, display name, profile) in ONE transaction:
+        all of them are saved, or none is. Returns how many were saved."""
+        async with self.db.transaction() as conn:
+            for user_id, name, profile in entries:
+                row = await conn.fetch_one(
+                    "INSERT INTO members (community, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (community, platform_user_id) DO UPDATE SET display_name = excluded.display_name "
+                    "RETURNING id",
+                    community,
+                    user_id,
+                    name,
+                    now,
+                )
+                assert row is not None
+                await upsert_profile(conn, int(row["id"]), profile, now)
+        self._timezones = None
+        return len(entries)
+
+    async def set_mentor_status(
+        self,
+        member_id: int,
+        status: MentorStatus,
+        now: datetime,
+        *,
+        paused_until: datetime | None = None,
+        reason: str | None = None,
+        expect: MentorStatus | None = None,
+    ) -> bool:
+        """Pause or resume a mentor (compare-and-set on `expect` when given); True when changed.
+
+        Pausing with `paused_until` schedules a resume job; resuming cancels it and resets the expiry streak.
+        """
+        async with self.db.transaction() as conn:
+            sql = (
+                "UPDATE mentor_profiles SET status = ?, paused_until = ?, pause_reason = ?, updated_at = ?"
+                + (", expired_streak = 0" if status is MentorStatus.ACTIVE else "")
+                + " WHERE member_id = ?"
+            )
+            args: list[Any] = [status.value, paused_until, reason, now, member_id]
+            if expect is not None:
+                sql += " AND status = ?"
+                args.append(expect.value)
+            changed = await conn.execute(sql, *args) == 1
+            if changed:
+                if status is MentorStatus.PAUSED and paused_until is not None:
+                    await jobs.schedule(conn, JobKind.RESUME, member_id, paused_until, now)
+                else:
+                    await jobs.cancel(conn, JobKind.RESUME, member_id)
+            return changed
+
+    async def count_mentors(self, community: str) -> dict[str, int]:
+        """Mentors by status in a community."""
+        async with self.db.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT p.status, COUNT(*) AS n FROM mentor_profiles p JOIN members m ON m.id = p.member_id "
+                "WHERE m.community = ? GROUP BY p.status",
+                community,
+            )
+        return {r["status"]: int(r["n"]) for r in found}
+
+    async def list_mentors(self, community: str) -> list[tuple[Member, MentorProfile]]:
+        """Every mentor of a community with their member record."""
+        async with self.db.read() as conn:
+            members = await conn.fetch_all(
+                "SELECT m.* FROM members m JOIN mentor_profiles p ON p.member_id = m.id "
+                "WHERE m.community = ? ORDER BY m.id",
+                community,
+            )
+            # Two queries for the whole community instead of two per mentor (it was N+1: slow at 10,000 mentors).
+            profiles = await conn.fetch_all(
+                "SELECT p.* FROM mentor_profiles p JOIN members m ON m.id = p.member_id WHERE m.community = ?",
+                community,
+            )
+            skill_rows = await conn.fetch_all(
+                "SELECT s.member_id, s.skill, s.level FROM mentor_skills s JOIN members m ON m.id = s.member_id "
+                "WHERE m.community = ? ORDER BY s.member_id, s.skill",
+                community,
+            )
+        skills_of = rows.skills_by_member(skill_rows)
+        profile_of = {int(r["member_id"]): r for r in profiles}
+        out: list[tuple[Member, MentorProfile]] = []
+        for row in members:
+            member_id = int(row["id"])
+            if member_id in profile_of:
+                out.append((rows.member(row), rows.mentor_profile(profile_of[member_id], skills_of.get(member_id, {}))))
+        return out

@@ -1,0 +1,239 @@
+"""Mentorships: made by an accepted offer or an admin, ended with feedback, checked in on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
+from mentorbot.storage import jobs, rows
+from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.locks import lock_mentee_of_request
+from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
+from mentorbot.storage.sql import Rollback, change_one, in_list
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    """What accepting an offer (or an admin's manual match, which has no offer) changed."""
+
+    offer: Offer | None
+    mentorship: Mentorship
+    request: MentorshipRequest
+    closed_requests: tuple[MentorshipRequest, ...]
+    withdrawn_offers: tuple[Offer, ...]
+
+
+async def insert_mentorship(conn: Connection, request: MentorshipRequest, mentor_id: int, now: datetime) -> Mentorship:
+    """A new active mentorship for a matched request, inside the caller's transaction."""
+    row = await conn.fetch_one(
+        "INSERT INTO mentorships (request_id, mentor_id, mentee_id, community, skills, status, started_at) "
+        "VALUES (?, ?, ?, ?, ?, 'active', ?) RETURNING *",
+        request.id,
+        mentor_id,
+        request.member_id,
+        request.community,
+        rows.join_list(request.skills),
+        now,
+    )
+    assert row is not None
+    return rows.mentorship(row)
+
+
+async def close_overlapping(
+    conn: Connection, request: MentorshipRequest, now: datetime
+) -> tuple[list[MentorshipRequest], list[Offer]]:
+    """Close the mentee's other open requests that ask for any of the matched request's skills."""
+    others = await read_requests(
+        conn,
+        f"member_id = ? AND id <> ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+        request.member_id,
+        request.id,
+        *OPEN_REQUEST_STATUSES,
+    )
+    overlapping = [r for r in others if set(r.skills) & set(request.skills)]
+    closed: list[MentorshipRequest] = []
+    for other in overlapping:
+        if (
+            await conn.execute(
+                "UPDATE requests SET status = 'closed', updated_at = ? WHERE id = ? "
+                f"AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                now,
+                other.id,
+                *OPEN_REQUEST_STATUSES,
+            )
+            == 1
+        ):
+            closed.append(other)
+    withdrawn = await withdraw_pending(conn, [r.id for r in closed], now)
+    return closed, withdrawn
+
+
+async def start_mentorship(
+    conn: Connection, request: MentorshipRequest, mentor_id: int, now: datetime, checkin_at: datetime | None
+) -> tuple[Mentorship, list[MentorshipRequest], list[Offer]]:
+    """The mentorship of a request just matched to `mentor_id`, inside the caller's transaction: its check-in
+    scheduled at `checkin_at` (if given), and the mentee's overlapping open requests closed."""
+    mentorship = await insert_mentorship(conn, request, mentor_id, now)
+    if checkin_at is not None:
+        await jobs.schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
+    closed, withdrawn = await close_overlapping(conn, request, now)
+    return mentorship, closed, withdrawn
+
+
+class MentorshipStore:
+    """Manual matches, mentorships, check-ins and feedback."""
+
+    db: Database
+
+    async def manual_match(
+        self, request_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
+    ) -> AcceptResult | None:
+        """An admin's match: the open request goes to this mentor directly, within their capacity.
+        A pending offer of the request to someone else is withdrawn. None when the request is not open,
+        the mentor has no free place, or the mentor is the requester."""
+        try:
+            async with self.db.transaction() as conn:
+                await lock_mentee_of_request(conn, request_id)
+                request = await read_request(conn, request_id)
+                if request is None or not request.status.is_open or request.member_id == mentor_id:
+                    return None
+                withdrawn = await withdraw_pending(conn, [request_id], now)
+                await change_one(
+                    conn,
+                    "UPDATE mentor_profiles SET active_count = active_count + 1, updated_at = ? "
+                    "WHERE member_id = ? AND active_count + pending_offers < capacity",
+                    now,
+                    mentor_id,
+                )
+                await change_one(
+                    conn,
+                    "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
+                    f"WHERE id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                    now,
+                    now,
+                    request_id,
+                    *OPEN_REQUEST_STATUSES,
+                )
+                matched = await read_request(conn, request_id)
+                assert matched is not None
+                mentorship, closed, more_withdrawn = await start_mentorship(conn, matched, mentor_id, now, checkin_at)
+                return AcceptResult(None, mentorship, matched, tuple(closed), tuple(withdrawn + more_withdrawn))
+        except Rollback:
+            return None
+
+    async def get_mentorship(self, mentorship_id: int) -> Mentorship | None:
+        """A mentorship by id."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one("SELECT * FROM mentorships WHERE id = ?", mentorship_id)
+        return rows.mentorship(row) if row else None
+
+    async def list_mentorships(
+        self, *, member_id: int | None = None, community: str | None = None, active_only: bool = False
+    ) -> list[Mentorship]:
+        """Mentorships where `member_id` is either party (or of a community), oldest first."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if member_id is not None:
+            clauses.append("(mentor_id = ? OR mentee_id = ?)")
+            args += [member_id, member_id]
+        if community is not None:
+            clauses.append("community = ?")
+            args.append(community)
+        if active_only:
+            clauses.append("status = 'active'")
+        where = " AND ".join(clauses) or "1 = 1"
+        async with self.db.read() as conn:
+            found = await conn.fetch_all(f"SELECT * FROM mentorships WHERE {where} ORDER BY started_at, id", *args)
+        return [rows.mentorship(r) for r in found]
+
+    async def end_mentorship(
+        self,
+        mentorship_id: int,
+        now: datetime,
+        *,
+        by_member: int | None,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> Mentorship | None:
+        """End an active mentorship (by one of its parties, or by an admin when `by_member` is None), free the
+        mentor's place and keep the feedback. None when it was not active or `by_member` is not a party."""
+        async with self.db.transaction() as conn:
+            sql = "UPDATE mentorships SET status = 'ended', ended_at = ? WHERE id = ? AND status = 'active'"
+            args: list[Any] = [now, mentorship_id]
+            if by_member is not None:
+                sql += " AND (mentor_id = ? OR mentee_id = ?)"
+                args += [by_member, by_member]
+            row = await conn.fetch_one(sql + " RETURNING *", *args)
+            if row is None:
+                return None
+            ended = rows.mentorship(row)
+            await conn.execute(
+                "UPDATE mentor_profiles SET active_count = active_count - 1, updated_at = ? "
+                "WHERE member_id = ? AND active_count > 0",
+                now,
+                ended.mentor_id,
+            )
+            if rating is not None or comment:
+                await conn.execute(
+                    "INSERT INTO feedback (mentorship_id, author_id, community, skills, rating, comment, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ended.id,
+                    by_member,
+                    row["community"],
+                    rows.join_list(ended.skills),
+                    rating,
+                    comment or None,
+                    now,
+                )
+            await jobs.cancel(conn, JobKind.CHECKIN, ended.id)
+            return ended
+
+    async def add_feedback(
+        self, mentorship_id: int, author_id: int, rating: int | None, comment: str | None, now: datetime
+    ) -> bool:
+        """Feedback from the other party of an ended mentorship; True when recorded."""
+        async with self.db.transaction() as conn:
+            row = await conn.fetch_one(
+                "SELECT * FROM mentorships WHERE id = ? AND (mentor_id = ? OR mentee_id = ?)",
+                mentorship_id,
+                author_id,
+                author_id,
+            )
+            if row is None:
+                return False
+            await conn.execute(
+                "INSERT INTO feedback (mentorship_id, author_id, community, skills, rating, comment, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                mentorship_id,
+                author_id,
+                row["community"],
+                row["skills"],
+                rating,
+                comment,
+                now,
+            )
+            return True
+
+    async def mark_checkin_sent(self, mentorship_id: int, now: datetime) -> bool:
+        """Record the check-in of an active mentorship, once; True when this call recorded it."""
+        async with self.db.transaction() as conn:
+            return (
+                await conn.execute(
+                    "UPDATE mentorships SET checkin_sent_at = ? WHERE id = ? AND status = 'active' "
+                    "AND checkin_sent_at IS NULL",
+                    now,
+                    mentorship_id,
+                )
+                == 1
+            )
+
+    async def list_feedback(self, community: str | None = None) -> list[Feedback]:
+        """All feedback (admins see it in aggregate)."""
+        async with self.db.read() as conn:
+            if community is None:
+                found = await conn.fetch_all("SELECT * FROM feedback ORDER BY id")
+            else:
+                found = await conn.fetch_all("SELECT * FROM feedback WHERE community = ? ORDER BY id", community)
+        return [rows.feedback(r) for r in found]

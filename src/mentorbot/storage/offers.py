@@ -1,0 +1,320 @@
+"""Offers: a waiting request offered to one mentor, holding a place until accepted, declined or expired."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mentorbot.models import JobKind, Offer, OfferStatus
+from mentorbot.storage import jobs, rows
+from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.locks import lock_mentee_of_offer, lock_mentee_of_request, lock_mentees_of_requests
+from mentorbot.storage.mentorships import AcceptResult, start_mentorship
+from mentorbot.storage.requests import read_request
+from mentorbot.storage.sql import Rollback, change_one, id_list
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """One offer for `Store.create_offers`."""
+
+    request_id: int
+    mentor_id: int
+    score: float
+    explanation: str
+
+
+@dataclass(frozen=True)
+class ExpireResult:
+    """What expiring an offer changed: the offer, and whether the mentor was paused for it."""
+
+    offer: Offer
+    mentor_paused: bool
+
+
+async def release_offer(conn: Connection, offer: Offer, now: datetime, *, expired: bool) -> None:
+    """Give a decided offer's held place back (counting an expiry in the mentor's streak), let its request wait
+    again and cancel its expiry timer, inside the caller's transaction."""
+    streak = "expired_streak + 1" if expired else "0"
+    await conn.execute(
+        f"UPDATE mentor_profiles SET pending_offers = pending_offers - 1, expired_streak = {streak} "
+        "WHERE member_id = ? AND pending_offers > 0",
+        offer.mentor_id,
+    )
+    await conn.execute(
+        "UPDATE requests SET status = 'waiting', updated_at = ? WHERE id = ? AND status = 'offered'",
+        now,
+        offer.request_id,
+    )
+    await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
+
+
+class OfferStore:
+    """Making offers (one or a round's batch) and deciding them."""
+
+    db: Database
+
+    async def create_offer(
+        self,
+        request_id: int,
+        mentor_id: int,
+        score: float,
+        explanation: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> Offer | None:
+        """Offer a waiting request to a mentor, holding one of their places, and schedule its expiry.
+
+        None when the request is no longer waiting or the mentor is no longer active with a free place.
+        """
+        try:
+            async with self.db.transaction() as conn:
+                await lock_mentee_of_request(conn, request_id)
+                if (
+                    await conn.execute(
+                        "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
+                        "WHERE id = ? AND status = 'waiting'",
+                        now,
+                        request_id,
+                    )
+                    != 1
+                ):
+                    return None
+                held = await conn.execute(
+                    "UPDATE mentor_profiles SET pending_offers = pending_offers + 1, last_offered_at = ? "
+                    "WHERE member_id = ? AND status = 'active' AND active_count + pending_offers < capacity",
+                    now,
+                    mentor_id,
+                )
+                if held != 1:
+                    raise Rollback
+                row = await conn.fetch_one(
+                    "INSERT INTO offers (request_id, mentor_id, status, score, explanation, created_at, expires_at) "
+                    "VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *",
+                    request_id,
+                    mentor_id,
+                    score,
+                    explanation,
+                    now,
+                    expires_at,
+                )
+                if row is None:
+                    raise Rollback
+                offer = rows.offer(row)
+                await jobs.schedule(conn, JobKind.OFFER_EXPIRY, offer.id, expires_at, now)
+                return offer
+        except Rollback:
+            return None
+
+    async def create_offers(self, items: Sequence[NewOffer], now: datetime, expires_at: datetime) -> list[Offer]:
+        """Many offers in ONE transaction (a matching round): each is created exactly when `create_offer`
+        would create it on its own (request still waiting, mentor active with a free place, pair never
+        offered), the others are skipped and change nothing. Set-based: a fixed number of statements for
+        the whole batch instead of a transaction per offer. Returns the offers created."""
+        todo: dict[int, NewOffer] = {}
+        for item in items:
+            todo.setdefault(item.request_id, item)
+        if not todo:
+            return []
+        async with self.db.transaction() as conn:
+            ids_sql, ids_arg = id_list(self.db.dialect, list(todo))
+            # Lock order as everywhere: the mentees' member rows first. Every change to a request's status
+            # takes that lock, so the states read below stay true until this transaction ends.
+            await lock_mentees_of_requests(conn, ids_sql, ids_arg)
+            waiting = {
+                int(r["id"])
+                for r in await conn.fetch_all(
+                    f"SELECT id FROM requests WHERE id IN ({ids_sql}) AND status = 'waiting'", ids_arg
+                )
+            }
+            offered = {
+                (int(r["request_id"]), int(r["mentor_id"]))
+                for r in await conn.fetch_all(
+                    f"SELECT request_id, mentor_id FROM offers WHERE request_id IN ({ids_sql})", ids_arg
+                )
+            }
+            by_mentor: dict[int, list[NewOffer]] = {}
+            for item in todo.values():
+                if item.request_id in waiting and (item.request_id, item.mentor_id) not in offered:
+                    by_mentor.setdefault(item.mentor_id, []).append(item)
+            # Hold the places: one conditional UPDATE per distinct number of places taken from a mentor.
+            held: list[NewOffer] = []
+            by_count: dict[int, list[int]] = {}
+            for mentor_id, mentor_items in by_mentor.items():
+                by_count.setdefault(len(mentor_items), []).append(mentor_id)
+            for count, mentor_ids in sorted(by_count.items()):
+                m_sql, m_arg = id_list(self.db.dialect, mentor_ids)
+                granted = {
+                    int(r["member_id"])
+                    for r in await conn.fetch_all(
+                        "UPDATE mentor_profiles SET pending_offers = pending_offers + ?, last_offered_at = ? "
+                        f"WHERE member_id IN ({m_sql}) AND status = 'active' "
+                        "AND active_count + pending_offers + ? <= capacity RETURNING member_id",
+                        count,
+                        now,
+                        m_arg,
+                        count,
+                    )
+                }
+                for mentor_id in mentor_ids:
+                    if mentor_id in granted:
+                        held.extend(by_mentor[mentor_id])
+                        continue
+                    # Fewer places than planned (changed since the round read them): one at a time, in order,
+                    # as many as still fit, like consecutive `create_offer` calls.
+                    for item in by_mentor[mentor_id]:
+                        if (
+                            await conn.execute(
+                                "UPDATE mentor_profiles SET pending_offers = pending_offers + 1, last_offered_at = ? "
+                                "WHERE member_id = ? AND status = 'active' "
+                                "AND active_count + pending_offers < capacity",
+                                now,
+                                mentor_id,
+                            )
+                            != 1
+                        ):
+                            break
+                        held.append(item)
+            if not held:
+                return []
+            h_sql, h_arg = id_list(self.db.dialect, [item.request_id for item in held])
+            await conn.execute(
+                "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
+                f"WHERE id IN ({h_sql}) AND status = 'waiting'",
+                now,
+                h_arg,
+            )
+            await conn.executemany(
+                "INSERT INTO offers (request_id, mentor_id, status, score, explanation, created_at, expires_at) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+                [(item.request_id, item.mentor_id, item.score, item.explanation, now, expires_at) for item in held],
+            )
+            created = [
+                rows.offer(r)
+                for r in await conn.fetch_all(
+                    f"SELECT * FROM offers WHERE request_id IN ({h_sql}) AND status = 'pending' ORDER BY id", h_arg
+                )
+            ]
+            expiries = [(offer.id, offer.expires_at) for offer in created]
+            await jobs.schedule_many(conn, JobKind.OFFER_EXPIRY, expiries, now)
+        return created
+
+    async def get_offer(self, offer_id: int) -> Offer | None:
+        """An offer by id."""
+        async with self.db.read() as conn:
+            row = await conn.fetch_one("SELECT * FROM offers WHERE id = ?", offer_id)
+        return rows.offer(row) if row else None
+
+    async def list_offers(
+        self, *, request_id: int | None = None, mentor_id: int | None = None, status: OfferStatus | None = None
+    ) -> list[Offer]:
+        """Offers of a request and/or a mentor, oldest first."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if request_id is not None:
+            clauses.append("request_id = ?")
+            args.append(request_id)
+        if mentor_id is not None:
+            clauses.append("mentor_id = ?")
+            args.append(mentor_id)
+        if status is not None:
+            clauses.append("status = ?")
+            args.append(status.value)
+        where = " AND ".join(clauses) or "1 = 1"
+        async with self.db.read() as conn:
+            found = await conn.fetch_all(f"SELECT * FROM offers WHERE {where} ORDER BY created_at, id", *args)
+        return [rows.offer(r) for r in found]
+
+    async def accept_offer(
+        self, offer_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
+    ) -> AcceptResult | None:
+        """Accept a pending, unexpired offer made to `mentor_id`: one transaction that turns the held place
+        into a mentorship, matches the request, closes the mentee's other open requests for the same skills
+        and schedules the check-in at `checkin_at` (if given). None when any step's expected state no longer
+        holds."""
+        try:
+            async with self.db.transaction() as conn:
+                await lock_mentee_of_offer(conn, offer_id)
+                offer_row = await conn.fetch_one(
+                    "UPDATE offers SET status = 'accepted', decided_at = ? "
+                    "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? RETURNING *",
+                    now,
+                    offer_id,
+                    mentor_id,
+                    now,
+                )
+                if offer_row is None:
+                    return None
+                offer = rows.offer(offer_row)
+                await change_one(
+                    conn,
+                    "UPDATE mentor_profiles SET pending_offers = pending_offers - 1, "
+                    "active_count = active_count + 1, expired_streak = 0, updated_at = ? "
+                    "WHERE member_id = ? AND pending_offers > 0 AND active_count < capacity",
+                    now,
+                    mentor_id,
+                )
+                await change_one(
+                    conn,
+                    "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
+                    "WHERE id = ? AND status = 'offered'",
+                    now,
+                    now,
+                    offer.request_id,
+                )
+                await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
+                request = await read_request(conn, offer.request_id)
+                assert request is not None
+                mentorship, closed, withdrawn = await start_mentorship(conn, request, mentor_id, now, checkin_at)
+                return AcceptResult(offer, mentorship, request, tuple(closed), tuple(withdrawn))
+        except Rollback:
+            return None
+
+    async def decline_offer(self, offer_id: int, mentor_id: int, reason: str | None, now: datetime) -> Offer | None:
+        """Decline a pending offer made to `mentor_id`; the request waits again. None when not pending."""
+        async with self.db.transaction() as conn:
+            await lock_mentee_of_offer(conn, offer_id)
+            row = await conn.fetch_one(
+                "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ? "
+                "WHERE id = ? AND mentor_id = ? AND status = 'pending' RETURNING *",
+                now,
+                reason,
+                offer_id,
+                mentor_id,
+            )
+            if row is None:
+                return None
+            offer = rows.offer(row)
+            await release_offer(conn, offer, now, expired=False)
+            return offer
+
+    async def expire_offer(self, offer_id: int, now: datetime, *, max_expired: int) -> ExpireResult | None:
+        """Expire a pending offer whose time is up; the request waits again. A mentor whose `max_expired`-th
+        offer in a row expires is paused. None when the offer was no longer pending or not yet due."""
+        async with self.db.transaction() as conn:
+            await lock_mentee_of_offer(conn, offer_id)
+            row = await conn.fetch_one(
+                "UPDATE offers SET status = 'expired', decided_at = ? "
+                "WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *",
+                now,
+                offer_id,
+                now,
+            )
+            if row is None:
+                return None
+            offer = rows.offer(row)
+            await release_offer(conn, offer, now, expired=True)
+            paused = (
+                await conn.execute(
+                    "UPDATE mentor_profiles SET status = 'paused', pause_reason = 'expired_offers', "
+                    "paused_until = NULL, updated_at = ? "
+                    "WHERE member_id = ? AND status = 'active' AND expired_streak >= ?",
+                    now,
+                    offer.mentor_id,
+                    max_expired,
+                )
+                == 1
+            )
+            return ExpireResult(offer, paused)

@@ -1,0 +1,69 @@
+"""Privacy: forgetting a member and everything personal of theirs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship
+from mentorbot.storage import jobs, rows
+from mentorbot.storage.database import Database
+from mentorbot.storage.offers import release_offer
+from mentorbot.storage.requests import withdraw_pending
+from mentorbot.storage.sql import in_list
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What forgetting a member changed for others."""
+
+    ended_mentorships: tuple[Mentorship, ...]
+    requeued_requests: tuple[int, ...]
+
+
+class PrivacyStore:
+    """Forgetting a member."""
+
+    db: Database
+
+    async def forget_member(self, member_id: int, now: datetime) -> ForgetResult:
+        """Delete a member and everything personal of theirs in one transaction.
+
+        Their open requests and pending offers go; requests offered to them wait again; their active
+        mentorships end (freeing the mentor's place); mentorships and feedback keep no link to them.
+        """
+        async with self.db.transaction() as conn:
+            own_requests = await conn.fetch_all(
+                f"SELECT id FROM requests WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                member_id,
+                *OPEN_REQUEST_STATUSES,
+            )
+            await withdraw_pending(conn, [int(r["id"]) for r in own_requests], now)
+            offered = await conn.fetch_all("SELECT * FROM offers WHERE mentor_id = ? AND status = 'pending'", member_id)
+            requeued: list[int] = []
+            for row in offered:
+                offer = rows.offer(row)
+                await conn.execute("UPDATE offers SET status = 'withdrawn', decided_at = ? WHERE id = ?", now, offer.id)
+                await release_offer(conn, offer, now, expired=False)
+                requeued.append(offer.request_id)
+            ended_rows = await conn.fetch_all(
+                "UPDATE mentorships SET status = 'ended', ended_at = ? "
+                "WHERE status = 'active' AND (mentor_id = ? OR mentee_id = ?) RETURNING *",
+                now,
+                member_id,
+                member_id,
+            )
+            ended = [rows.mentorship(r) for r in ended_rows]
+            for mentorship in ended:
+                await jobs.cancel(conn, JobKind.CHECKIN, mentorship.id)
+                if mentorship.mentor_id != member_id:
+                    await conn.execute(
+                        "UPDATE mentor_profiles SET active_count = active_count - 1 "
+                        "WHERE member_id = ? AND active_count > 0",
+                        mentorship.mentor_id,
+                    )
+            await conn.execute("DELETE FROM jobs WHERE kind = ? AND ref_id = ?", JobKind.RESUME.value, member_id)
+            # Feedback stays only anonymised: its free-text comment could identify the author.
+            await conn.execute("UPDATE feedback SET comment = NULL WHERE author_id = ?", member_id)
+            await conn.execute("DELETE FROM members WHERE id = ?", member_id)
+        return ForgetResult(tuple(ended), tuple(requeued))

@@ -1,0 +1,223 @@
+"""Reports for admins: programme statistics, table exports, and everything stored about one member."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mentorbot.models import OPEN_REQUEST_STATUSES
+from mentorbot.storage import rows
+from mentorbot.storage.database import Database, Row
+from mentorbot.storage.members import read_profile
+from mentorbot.storage.requests import read_requests
+from mentorbot.storage.sql import in_list
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Programme health, counted from the tables."""
+
+    members: int
+    mentors_active: int
+    mentors_paused: int
+    requests_open: int
+    requests_waiting: int
+    mentorships_active: int
+    median_time_to_match: timedelta | None
+    acceptance_rate: float | None
+    skill_demand: dict[str, int]
+    skill_supply: dict[str, int]
+    ratings: int = 0
+    average_rating: float | None = None
+    comments: int = 0
+
+
+EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
+    "members": (
+        [
+            "id",
+            "platform_user_id",
+            "display_name",
+            "language",
+            "timezone",
+            "created_at",
+            "mentor_status",
+            "capacity",
+            "active_mentorships",
+            "skills",
+        ],
+        "SELECT t.id, t.platform_user_id, t.display_name, t.language, t.timezone, t.created_at, "
+        "p.status AS mentor_status, p.capacity, p.active_count AS active_mentorships "
+        "FROM members t LEFT JOIN mentor_profiles p ON p.member_id = t.id{where} ORDER BY t.id",
+    ),
+    "requests": (
+        ["id", "member_id", "skills", "note", "status", "wait_reason", "created_at", "matched_at"],
+        "SELECT t.id, t.member_id, t.note, t.status, t.wait_reason, t.created_at, t.matched_at "
+        "FROM requests t{where} ORDER BY t.id",
+    ),
+    "mentorships": (
+        ["id", "request_id", "mentor_id", "mentee_id", "skills", "status", "started_at", "ended_at", "checkin_sent_at"],
+        "SELECT t.id, t.request_id, t.mentor_id, t.mentee_id, t.skills, t.status, t.started_at, t.ended_at, "
+        "t.checkin_sent_at FROM mentorships t{where} ORDER BY t.id",
+    ),
+    # Feedback is exported without its author: admins see ratings and comments, not who wrote them.
+    "feedback": (
+        ["id", "mentorship_id", "skills", "rating", "comment", "created_at"],
+        "SELECT t.id, t.mentorship_id, t.skills, t.rating, t.comment, t.created_at "
+        "FROM feedback t{where} ORDER BY t.id",
+    ),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return rows.ts(value).isoformat()
+    return value
+
+
+def _plain_obj(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in vars(obj).items():
+        if isinstance(value, datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, dict):
+            out[key] = {k: str(v) for k, v in value.items()}
+        elif isinstance(value, tuple):
+            out[key] = list(value)
+        elif hasattr(value, "value"):
+            out[key] = value.value
+        else:
+            out[key] = value
+    plain: dict[str, Any] = json.loads(json.dumps(out, default=str))
+    return plain
+
+
+class ReportStore:
+    """Statistics and exports."""
+
+    db: Database
+
+    async def stats(self, community: str) -> Stats:
+        """Programme health for a community, counted in one consistent snapshot."""
+        async with self.db.read() as conn:
+            members = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
+            mentors = await conn.fetch_all(
+                "SELECT p.status, COUNT(*) AS n FROM mentor_profiles p JOIN members m ON m.id = p.member_id "
+                "WHERE m.community = ? GROUP BY p.status",
+                community,
+            )
+            requests = await conn.fetch_all(
+                "SELECT status, COUNT(*) AS n FROM requests WHERE community = ? GROUP BY status", community
+            )
+            active = await conn.fetch_one(
+                "SELECT COUNT(*) AS n FROM mentorships WHERE community = ? AND status = 'active'", community
+            )
+            matched = await conn.fetch_all(
+                "SELECT created_at, matched_at FROM requests WHERE community = ? AND matched_at IS NOT NULL",
+                community,
+            )
+            decisions = await conn.fetch_all(
+                "SELECT o.status, COUNT(*) AS n FROM offers o JOIN requests r ON r.id = o.request_id "
+                "WHERE r.community = ? AND o.status IN ('accepted', 'declined', 'expired') GROUP BY o.status",
+                community,
+            )
+            demand = await conn.fetch_all(
+                "SELECT s.skill, COUNT(*) AS n FROM request_skills s JOIN requests r ON r.id = s.request_id "
+                f"WHERE r.community = ? AND r.status IN ({in_list(OPEN_REQUEST_STATUSES)}) GROUP BY s.skill",
+                community,
+                *OPEN_REQUEST_STATUSES,
+            )
+            supply = await conn.fetch_all(
+                "SELECT s.skill, COUNT(*) AS n FROM mentor_skills s JOIN mentor_profiles p "
+                "ON p.member_id = s.member_id JOIN members m ON m.id = p.member_id "
+                "WHERE m.community = ? AND p.status = 'active' GROUP BY s.skill",
+                community,
+            )
+            feedback = await conn.fetch_one(
+                "SELECT COUNT(rating) AS ratings, AVG(rating) AS average, COUNT(comment) AS comments "
+                "FROM feedback WHERE community = ?",
+                community,
+            )
+        by_status = {r["status"]: int(r["n"]) for r in requests}
+        waits = sorted(rows.ts(r["matched_at"]) - rows.ts(r["created_at"]) for r in matched)
+        median: timedelta | None = None
+        if waits:
+            mid = len(waits) // 2
+            median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+        decided = {r["status"]: int(r["n"]) for r in decisions}
+        total = sum(decided.values())
+        mentor_counts = {r["status"]: int(r["n"]) for r in mentors}
+        return Stats(
+            members=int(members["n"]) if members else 0,
+            mentors_active=mentor_counts.get("active", 0),
+            mentors_paused=mentor_counts.get("paused", 0),
+            requests_open=sum(by_status.get(s, 0) for s in OPEN_REQUEST_STATUSES),
+            requests_waiting=by_status.get("waiting", 0),
+            mentorships_active=int(active["n"]) if active else 0,
+            median_time_to_match=median,
+            acceptance_rate=(decided.get("accepted", 0) / total) if total else None,
+            skill_demand={r["skill"]: int(r["n"]) for r in demand},
+            skill_supply={r["skill"]: int(r["n"]) for r in supply},
+            ratings=int(feedback["ratings"]) if feedback else 0,
+            average_rating=float(feedback["average"]) if feedback and feedback["average"] is not None else None,
+            comments=int(feedback["comments"]) if feedback else 0,
+        )
+
+    async def export_table(self, table: str, community: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+        """One exportable table (members, requests, mentorships, feedback): its columns and rows as plain values.
+
+        Columns are fixed (see `EXPORT_QUERIES`), so an empty table still has a header and a schema change never
+        leaks a new column into admins' files unnoticed. Skills come joined with commas.
+        """
+        if table not in EXPORT_QUERIES:
+            raise ValueError(f"not an exportable table: {table}")
+        columns, sql = EXPORT_QUERIES[table]
+        where = " WHERE t.community = ?" if community is not None else ""
+        args = [community] if community is not None else []
+        async with self.db.read() as conn:
+            found = await conn.fetch_all(sql.format(where=where), *args)
+            skills: list[Row] = []
+            if table == "requests":
+                skills = await conn.fetch_all(
+                    "SELECT request_id AS owner, skill FROM request_skills "
+                    f"WHERE request_id IN (SELECT t.id FROM requests t{where}) ORDER BY request_id, position",
+                    *args,
+                )
+            elif table == "members":
+                skills = await conn.fetch_all(
+                    "SELECT member_id AS owner, skill FROM mentor_skills "
+                    f"WHERE member_id IN (SELECT t.id FROM members t{where}) ORDER BY skill",
+                    *args,
+                )
+        joined: dict[int, list[str]] = {}
+        for row in skills:
+            joined.setdefault(int(row["owner"]), []).append(row["skill"])
+        out = []
+        for row in found:
+            plain = {k: _plain(v) for k, v in row.items()}
+            if table in ("requests", "members"):
+                plain["skills"] = ",".join(joined.get(int(row["id"]), []))
+            out.append({c: plain.get(c) for c in columns})
+        return columns, out
+
+    async def export_member(self, member_id: int) -> dict[str, Any]:
+        """Everything stored about one member, as a JSON-ready document."""
+        async with self.db.read() as conn:
+            member_row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
+            profile = await read_profile(conn, member_id)
+            requests = await read_requests(conn, "member_id = ?", member_id)
+            offers = await conn.fetch_all("SELECT * FROM offers WHERE mentor_id = ? ORDER BY id", member_id)
+            mentorships = await conn.fetch_all(
+                "SELECT * FROM mentorships WHERE mentor_id = ? OR mentee_id = ? ORDER BY id", member_id, member_id
+            )
+            feedback = await conn.fetch_all("SELECT * FROM feedback WHERE author_id = ? ORDER BY id", member_id)
+        return {
+            "member": {k: _plain(v) for k, v in member_row.items()} if member_row else None,
+            "mentor_profile": _plain_obj(profile) if profile else None,
+            "requests": [_plain_obj(r) for r in requests],
+            "offers_received": [{k: _plain(v) for k, v in r.items()} for r in offers],
+            "mentorships": [{k: _plain(v) for k, v in r.items()} for r in mentorships],
+            "feedback_given": [{k: _plain(v) for k, v in r.items()} for r in feedback],
+        }

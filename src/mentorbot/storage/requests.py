@@ -1,0 +1,210 @@
+"""Mentorship requests: asking, listing, cancelling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, MentorshipRequest, Offer, RequestStatus
+from mentorbot.storage import jobs, rows
+from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.locks import lock_member
+from mentorbot.storage.sql import in_list
+
+
+class LimitReached(Exception):
+    """A member already has the maximum number of open requests."""
+
+
+class DuplicateRequest(Exception):
+    """A member already has an open request for exactly these skills (`request_id`)."""
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(request_id)
+        self.request_id = request_id
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What cancelling a request changed: the pending offer it withdrew, if any."""
+
+    withdrawn_offer: Offer | None
+
+
+async def read_request(conn: Connection, request_id: int) -> MentorshipRequest | None:
+    """A request with its skills, or None, inside the caller's transaction."""
+    row = await conn.fetch_one("SELECT * FROM requests WHERE id = ?", request_id)
+    if row is None:
+        return None
+    skills = await conn.fetch_all(
+        "SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", request_id
+    )
+    return rows.request(row, tuple(r["skill"] for r in skills))
+
+
+async def read_requests(
+    conn: Connection,
+    where: str,
+    *args: Any,
+    skills_where: str | None = None,
+    skills_args: Sequence[Any] = (),
+) -> list[MentorshipRequest]:
+    """Requests matching `where`, oldest first, with their skills. `skills_where` selects the same requests'
+    skills by a subquery (for thousands of requests) instead of an IN list of their ids."""
+    found = await conn.fetch_all(f"SELECT * FROM requests WHERE {where} ORDER BY created_at, id", *args)
+    if not found:
+        return []
+    if skills_where is not None:
+        skill_rows = await conn.fetch_all(
+            f"SELECT request_id, skill FROM request_skills WHERE {skills_where} ORDER BY request_id, position",
+            *skills_args,
+        )
+    else:
+        ids = [int(r["id"]) for r in found]
+        skill_rows = await conn.fetch_all(
+            f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({in_list(ids)}) "
+            "ORDER BY request_id, position",
+            *ids,
+        )
+    skills: dict[int, list[str]] = {}
+    for r in skill_rows:
+        skills.setdefault(int(r["request_id"]), []).append(r["skill"])
+    return [rows.request(r, tuple(skills.get(int(r["id"]), []))) for r in found]
+
+
+async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: datetime) -> list[Offer]:
+    """Withdraw the pending offers of these requests and give the mentors their held places back."""
+    if not request_ids:
+        return []
+    found = await conn.fetch_all(
+        "UPDATE offers SET status = 'withdrawn', decided_at = ? "
+        f"WHERE status = 'pending' AND request_id IN ({in_list(request_ids)}) RETURNING *",
+        now,
+        *request_ids,
+    )
+    offers = [rows.offer(r) for r in found]
+    for offer in offers:
+        await conn.execute(
+            "UPDATE mentor_profiles SET pending_offers = pending_offers - 1 WHERE member_id = ? "
+            "AND pending_offers > 0",
+            offer.mentor_id,
+        )
+        await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
+    return offers
+
+
+class RequestStore:
+    """Creating, reading and cancelling requests."""
+
+    db: Database
+
+    async def create_request(
+        self,
+        member_id: int,
+        community: str,
+        skills: Sequence[str],
+        note: str,
+        now: datetime,
+        *,
+        max_open: int,
+        reject_duplicate: bool = False,
+    ) -> MentorshipRequest:
+        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones and
+        (with `reject_duplicate`) `DuplicateRequest` when one of them asks for exactly these skills, checked
+        under the member's lock so simultaneous duplicates cannot both pass."""
+        async with self.db.transaction() as conn:
+            # Locking the member's row means two simultaneous requests cannot both pass the limit check.
+            await lock_member(conn, member_id)
+            if reject_duplicate:
+                open_ones = await read_requests(
+                    conn,
+                    f"member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                    member_id,
+                    *OPEN_REQUEST_STATUSES,
+                )
+                for existing in open_ones:
+                    if set(existing.skills) == set(skills):
+                        raise DuplicateRequest(existing.id)
+            row = await conn.fetch_one(
+                "SELECT COUNT(*) AS n FROM requests WHERE member_id = ? "
+                f"AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                member_id,
+                *OPEN_REQUEST_STATUSES,
+            )
+            if row is not None and int(row["n"]) >= max_open:
+                raise LimitReached
+            created = await conn.fetch_one(
+                "INSERT INTO requests (member_id, community, note, status, created_at, updated_at) "
+                "VALUES (?, ?, ?, 'waiting', ?, ?) RETURNING id",
+                member_id,
+                community,
+                note,
+                now,
+                now,
+            )
+            assert created is not None
+            request_id = int(created["id"])
+            await conn.executemany(
+                "INSERT INTO request_skills (request_id, skill, position) VALUES (?, ?, ?)",
+                [(request_id, slug, i) for i, slug in enumerate(skills)],
+            )
+            made = await read_request(conn, request_id)
+        assert made is not None
+        return made
+
+    async def get_request(self, request_id: int) -> MentorshipRequest | None:
+        """A request by id."""
+        async with self.db.read() as conn:
+            return await read_request(conn, request_id)
+
+    async def list_member_requests(self, member_id: int, *, open_only: bool = False) -> list[MentorshipRequest]:
+        """A member's requests, oldest first."""
+        async with self.db.read() as conn:
+            if open_only:
+                return await read_requests(
+                    conn,
+                    f"member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                    member_id,
+                    *OPEN_REQUEST_STATUSES,
+                )
+            return await read_requests(conn, "member_id = ?", member_id)
+
+    async def list_requests(self, community: str | None, statuses: Sequence[RequestStatus]) -> list[MentorshipRequest]:
+        """Requests in the given states (of one community or all), oldest first."""
+        values = [s.value for s in statuses]
+        async with self.db.read() as conn:
+            if community is None:
+                return await read_requests(conn, f"status IN ({in_list(values)})", *values)
+            return await read_requests(conn, f"community = ? AND status IN ({in_list(values)})", community, *values)
+
+    async def set_wait_reason(self, request_id: int, reason: str, now: datetime) -> bool:
+        """Record why a waiting request waits (a JSON message reference); True when it was still waiting."""
+        async with self.db.transaction() as conn:
+            return (
+                await conn.execute(
+                    "UPDATE requests SET wait_reason = ?, updated_at = ? WHERE id = ? AND status = 'waiting'",
+                    reason,
+                    now,
+                    request_id,
+                )
+                == 1
+            )
+
+    async def cancel_request(self, request_id: int, member_id: int, now: datetime) -> CancelResult | None:
+        """Cancel an open request of `member_id`; None when it was not open (or not theirs)."""
+        async with self.db.transaction() as conn:
+            await lock_member(conn, member_id)
+            changed = await conn.execute(
+                "UPDATE requests SET status = 'cancelled', updated_at = ? "
+                f"WHERE id = ? AND member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                now,
+                request_id,
+                member_id,
+                *OPEN_REQUEST_STATUSES,
+            )
+            if changed != 1:
+                return None
+            withdrawn = await withdraw_pending(conn, [request_id], now)
+        return CancelResult(withdrawn[0] if withdrawn else None)

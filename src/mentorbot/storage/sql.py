@@ -1,0 +1,32 @@
+"""SQL pieces every store module shares: IN-list placeholders, an id list bound as one parameter, and the
+signal that undoes a transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mentorbot.storage.database import Connection
+
+
+class Rollback(Exception):
+    """Raised inside a transaction to undo it when a later compare-and-set fails."""
+
+
+def in_list(values: Sequence[Any]) -> str:
+    """Placeholders for an IN list; an empty list matches nothing (``IN (NULL)``) instead of a syntax error."""
+    return ", ".join("?" for _ in values) or "NULL"
+
+
+def id_list(dialect: str, ids: Sequence[int]) -> tuple[str, Any]:
+    """A subquery yielding `ids`, bound as ONE parameter (thousands of ids exceed placeholder limits)."""
+    if dialect == "postgresql":
+        return "SELECT unnest(CAST(? AS BIGINT[]))", list(ids)
+    return "SELECT value FROM json_each(?)", json.dumps(list(ids))
+
+
+async def change_one(conn: Connection, sql: str, *args: Any) -> None:
+    """Run a compare-and-set that must change exactly one row; raise `Rollback` when it changes none."""
+    if await conn.execute(sql, *args) != 1:
+        raise Rollback
