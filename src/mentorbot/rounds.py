@@ -4,7 +4,7 @@ The objective is unchanged: maximise, first, how many requests get a mentor (eve
 large constant), and second, the total match score (as `matching` computes it). The plan is compared with
 first-come greedy matching (oldest request first, best free mentor) so admins see what it gains.
 
-How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; measured by `mentorbot bench`):
+How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; measured by `python -m benchmarks`):
 
 * One snapshot read (`Store.round_pool`): a handful of queries instead of two per request.
 * Scores for every eligible (request, mentor) pair computed with numpy, term by term in exactly the

@@ -11,10 +11,11 @@ from datetime import timedelta
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id, parse_until
+from mentorbot.matching.score import RoundPool
 from mentorbot.models import Member, MentorProfile, MentorshipRequest, MentorshipStatus, MentorStatus, RequestStatus
 from mentorbot.replies import Attachment, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
-from mentorbot.storage.store import NewOffer, RoundPool, Store
+from mentorbot.storage.store import NewOffer, Store
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason
