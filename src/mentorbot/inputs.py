@@ -158,9 +158,24 @@ def parse_rating(value: str | int | None) -> int | None:
     return number
 
 
+def is_blank(value: str | int | None) -> bool:
+    """Whether an optional value was left out (None, or only spaces)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def only_id(ids: Sequence[int], *, none: str, several: str) -> int:
+    """The id a member meant by giving none: the only one of `ids`. A `UserError` with message key `none` when
+    there is none, `several` (listing them as ``#1, #2``) when there are more."""
+    if not ids:
+        raise UserError(none)
+    if len(ids) > 1:
+        raise UserError(several, ids=", ".join(f"#{i}" for i in ids))
+    return ids[0]
+
+
 def parse_id(value: str | int | None, what: str) -> int:
     """A positive object id as typed (``12`` or ``#12``); `what` names the object for the message."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         raise UserError("input.missing_id", what=what)
     text = str(value).strip().lstrip("#")
     if not text.isdigit() or not 0 < int(text) <= MAX_ID:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
-from mentorbot.inputs import MAX_COMMENT, parse_id, parse_rating
+from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
 from mentorbot.models import Mentorship
 from mentorbot.replies import Notification, Reply
 from mentorbot.text_safety import check_text
@@ -23,13 +23,9 @@ async def end(
     core = ctx.core
     stars = parse_rating(rating)
     text = check_text(comment, field="comment", max_length=MAX_COMMENT)
-    if mentorship_id is None or (isinstance(mentorship_id, str) and not mentorship_id.strip()):
+    if is_blank(mentorship_id):
         active = await core.store.list_mentorships(member_id=ctx.member.id, active_only=True)
-        if not active:
-            raise UserError("end.nothing_active")
-        if len(active) > 1:
-            raise UserError("end.which", ids=", ".join(f"#{m.id}" for m in active))
-        target = active[0].id
+        target = only_id([m.id for m in active], none="end.nothing_active", several="end.which")
     else:
         target = parse_id(mentorship_id, "mentorship")
     ended = await core.store.end_mentorship(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
-from mentorbot.inputs import MAX_NOTE, MAX_REQUEST_SKILLS, parse_id
+from mentorbot.inputs import MAX_NOTE, MAX_REQUEST_SKILLS, is_blank, only_id, parse_id
 from mentorbot.replies import Reply
 from mentorbot.storage.store import DuplicateRequest, LimitReached
 from mentorbot.text_safety import check_text
@@ -47,13 +47,9 @@ async def cancel(ctx: Context, *, request_id: str | int | None = None) -> Reply:
     offered other waiting requests."""
     core = ctx.core
     store = core.store
-    if request_id is None or (isinstance(request_id, str) and not request_id.strip()):
+    if is_blank(request_id):
         open_requests = await store.list_member_requests(ctx.member.id, open_only=True)
-        if not open_requests:
-            raise UserError("cancel.nothing_open")
-        if len(open_requests) > 1:
-            raise UserError("cancel.which", ids=", ".join(f"#{r.id}" for r in open_requests))
-        target = open_requests[0].id
+        target = only_id([r.id for r in open_requests], none="cancel.nothing_open", several="cancel.which")
     else:
         target = parse_id(request_id, "request")
     result = await store.cancel_request(target, ctx.member.id, core.clock.now())
