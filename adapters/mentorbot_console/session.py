@@ -281,6 +281,7 @@ class ConsoleSession:
         for note in outcome.notifications:
             body = self._render(note.reply, note.platform_user_id, t, names)
             parts.append(render_notification(names.get(note.platform_user_id, note.platform_user_id), body, t))
+        await self.bot.delivered(outcome.notifications)  # shown on this screen: delivered, as far as the outbox knows
         return "\n".join(parts)
 
     def _render(self, reply: Reply, user_id: str, t: Translator, names: dict[str, str]) -> str:

@@ -342,12 +342,18 @@ class MentorBotClient(discord.AutoShardedClient):
     # ------------------------------------------------------------------------------------- delivery
 
     async def deliver(self, notifications: Sequence[Notification]) -> None:
-        """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command."""
+        """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command.
+        Those sent or held are reported delivered to the outbox; one that failed both ways stays pending there
+        and is tried again once its lease runs out."""
+        done: list[Notification] = []
         for note in notifications:
             try:
                 await self._deliver_one(note)
             except Exception:
                 log.exception("could not deliver or hold a notification for member %s", note.member_id)
+            else:
+                done.append(note)
+        await self.bot.delivered(done)
 
     async def _deliver_one(self, note: Notification) -> None:
         guild_id = guild_of(note.community)

@@ -104,9 +104,13 @@ class Delivery:
     # ---------------------------------------------------------------- notifications
 
     async def notify(self, notes: Iterable[Notification]) -> None:
-        """Deliver notifications in order, each by direct message (see the module's docstring)."""
+        """Deliver notifications in order, each by direct message (see the module's docstring), then report them
+        delivered to the outbox."""
+        done: list[Notification] = []
         for note in notes:
             await self._notify_one(note)
+            done.append(note)
+        await self.bot.delivered(done)
 
     async def _notify_one(self, note: Notification) -> None:
         user_id = note.platform_user_id

@@ -45,7 +45,8 @@ async def open_bot(
 async def run_timers(
     bot: MentorBot, deliver: Deliver, *, interval: float = 15.0, communities: Sequence[str] | None = None
 ) -> None:
-    """Run due timers forever: every `interval` seconds, deliver what they produce. Survives errors.
+    """Run due timers forever: every `interval` seconds, deliver what they produce, and the notifications a dead
+    process left undelivered in the outbox; then mark them delivered. Survives errors.
 
     `communities` (prefixes such as ``"discord:"``) are the communities this process delivers for: it claims
     only their timers, so processes serving different platforms over one database never take each other's.
@@ -53,8 +54,10 @@ async def run_timers(
     while True:
         try:
             notes = await bot.run_due_jobs(communities=communities)
+            notes += await bot.undelivered(communities=communities)
             if notes:
                 await deliver(notes)
+                await bot.delivered(notes)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -43,8 +43,8 @@ class MentorBot:
         *,
         worker_id: str | None = None,
     ) -> None:
-        self.core = Core(store, library, settings, clock)
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self.core = Core(store, library, settings, clock, self.worker_id)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, clock)
         self._timers = Timers(self.core, self.worker_id)
 
@@ -254,3 +254,12 @@ class MentorBot:
     ) -> list[Notification]:
         """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
         return await self._timers.run_due(lease=lease, communities=communities)
+
+    async def undelivered(self, *, communities: Sequence[str] | None = None) -> list[Notification]:
+        """Notifications another process (or this one, before a crash) wrote to the outbox and never delivered,
+        now claimed for this process: deliver them, then report them with `delivered`."""
+        return await self._timers.undelivered(communities=communities)
+
+    async def delivered(self, notes: Sequence[Notification]) -> None:
+        """An adapter delivered `notes` (sent, or held for the member's next command): the outbox marks them."""
+        await self.store.mark_delivered(notes, self.clock.now())

@@ -92,6 +92,8 @@ class Notification:
     key: str | None = None
     community: str = field(kw_only=True)
     language: str = field(kw_only=True)
+    outbox_id: int | None = field(default=None, kw_only=True)
+    """The notification's row in the outbox (None before it is written): adapters report it delivered."""
 
 
 def reply_to_json(reply: Reply) -> str:

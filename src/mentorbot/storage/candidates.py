@@ -10,9 +10,10 @@ from typing import Any
 from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level
 from mentorbot.storage import rows
-from mentorbot.storage.database import Connection, Database, Row
+from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.requests import read_requests
 from mentorbot.storage.sql import in_list
+from mentorbot.storage.units import Transactions
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,8 @@ async def top_rows(
     return await conn.fetch_all(sql, exclude_member, repeat_since, *score_args, *where_args, limit)
 
 
-class CandidateStore:
+class CandidateStore(Transactions):
     """Eligible mentors for a request or a whole round."""
-
-    db: Database
     _timezones: tuple[str, ...] | None
 
     async def find_candidates(
@@ -94,7 +93,7 @@ class CandidateStore:
         in the same community, and not already offered this request."""
         if not skills:
             return []
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             args: list[Any] = [*skills, community, exclude_member]
             not_offered = ""
             if request_id is not None:
@@ -143,7 +142,7 @@ class CandidateStore:
     ) -> WaitFacts:
         """Why a request may have no eligible mentor, counted in one query: the mentors of the community who
         share one of `skills` (not the requester), the active ones, and the active ones not yet asked."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one(
                 "SELECT COUNT(DISTINCT p.member_id) AS mentors, "
                 "COUNT(DISTINCT CASE WHEN p.status = 'active' THEN p.member_id END) AS active, "
@@ -164,7 +163,7 @@ class CandidateStore:
     async def mentor_timezones(self, *, refresh: bool = False) -> tuple[str, ...]:
         """The distinct time zones of mentor profiles, most common first (cached; `refresh` re-reads them)."""
         if self._timezones is None or refresh:
-            async with self.db.read() as conn:
+            async with self.read() as conn:
                 found = await conn.fetch_all(
                     "SELECT timezone, COUNT(*) AS n FROM mentor_profiles GROUP BY timezone ORDER BY n DESC, timezone"
                 )
@@ -198,7 +197,7 @@ class CandidateStore:
         # usually serves one community. The best of everyone, if all in `community`, are its best; otherwise
         # the query runs again with the condition.
         query = (community, skills, exclude_member, request_id, repeat_since, mentee_language, params, limit)
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             found = await top_rows(conn, self.db.dialect, *query, by_community=False)
             if any(r["community"] != community for r in found):
                 found = await top_rows(conn, self.db.dialect, *query, by_community=True)
@@ -224,7 +223,7 @@ class CandidateStore:
         the waiting requests (oldest first) with their mentees, the active mentors with a free place,
         the pairs already offered and the recent mentorships between them. A fixed number of queries,
         whatever the size of the community (reading per request was thousands of queries)."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             waiting = await read_requests(
                 conn,
                 "community = ? AND status = 'waiting'",

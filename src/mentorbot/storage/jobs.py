@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from mentorbot.models import Job, JobKind
 from mentorbot.storage import rows
-from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.database import Connection
+from mentorbot.storage.sql import community_scope
+from mentorbot.storage.units import Transactions
 
 # The community of a timer's object, looked up when the timer is scheduled (one "?" each: the ref id).
 _JOB_COMMUNITY: dict[JobKind, str] = {
@@ -47,19 +48,17 @@ async def cancel(conn: Connection, kind: JobKind, ref_id: int) -> None:
     )
 
 
-class JobStore:
+class JobStore(Transactions):
     """Scheduling, claiming and finishing timers."""
-
-    db: Database
 
     async def schedule_job(self, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
         """Schedule (or move) the one timer of `kind` for `ref_id`."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await schedule(conn, kind, ref_id, due, now)
 
     async def cancel_job(self, kind: JobKind, ref_id: int) -> None:
         """Cancel a timer that has not run yet."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await cancel(conn, kind, ref_id)
 
     async def claim_due_jobs(
@@ -74,13 +73,8 @@ class JobStore:
         """Claim due timers for `worker`: pending ones, and running ones whose lease ran out (a crashed
         worker's). Each job is claimed by exactly one worker at a time. With `communities` (prefixes such as
         ``"slack:"``), only the timers of those communities: a process claims what it can deliver."""
-        scope = ""
-        scope_args: list[Any] = []
-        if communities is not None:
-            scope = " AND (" + (" OR ".join("substr(community, 1, ?) = ?" for _ in communities) or "1 = 0") + ")"
-            for prefix in communities:
-                scope_args += [len(prefix), prefix]
-        async with self.db.transaction() as conn:
+        scope, scope_args = community_scope(communities)
+        async with self.transaction() as conn:
             found = await conn.fetch_all(
                 "UPDATE jobs SET status = 'running', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
                 "WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (status = 'pending' OR "
@@ -97,7 +91,7 @@ class JobStore:
 
     async def finish_job(self, job_id: int, worker: str) -> bool:
         """Mark a claimed job done; False when another worker has taken it over since."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             return (
                 await conn.execute(
                     "UPDATE jobs SET status = 'done' WHERE id = ? AND claimed_by = ? AND status = 'running'",
@@ -109,6 +103,6 @@ class JobStore:
 
     async def next_job_due(self) -> datetime | None:
         """When the next pending timer is due (for the scheduler's sleep)."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one("SELECT MIN(due_at) AS due FROM jobs WHERE status = 'pending'")
         return rows.opt_ts(row["due"]) if row else None

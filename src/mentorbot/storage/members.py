@@ -8,7 +8,8 @@ from typing import Any
 
 from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.database import Connection
+from mentorbot.storage.units import Transactions
 
 
 async def read_profile(conn: Connection, member_id: int) -> MentorProfile | None:
@@ -47,15 +48,13 @@ async def upsert_profile(conn: Connection, member_id: int, profile: NewMentorPro
     return existing is None
 
 
-class MemberStore:
+class MemberStore(Transactions):
     """Members, and the mentor profiles (with skills) some of them have."""
-
-    db: Database
     _timezones: tuple[str, ...] | None
 
     async def ensure_member(self, community: str, platform_user_id: str, display_name: str, now: datetime) -> Member:
         """The member with this platform id, created on first sight; the display name is kept fresh."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?",
                 community,
@@ -80,13 +79,13 @@ class MemberStore:
 
     async def get_member(self, member_id: int) -> Member | None:
         """A member by id."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
         return rows.member(row) if row else None
 
     async def find_member(self, community: str, platform_user_id: str) -> Member | None:
         """A member by community and platform user id."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?",
                 community,
@@ -96,7 +95,7 @@ class MemberStore:
 
     async def find_member_by_name(self, community: str, name: str) -> Member | None:
         """A member by display name or platform id, case-insensitively (admin commands, console)."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND "
                 "(LOWER(display_name) = LOWER(?) OR platform_user_id = ?) ORDER BY id LIMIT 1",
@@ -108,22 +107,22 @@ class MemberStore:
 
     async def set_language(self, member_id: int, language: str) -> None:
         """Remember the language a member chose."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await conn.execute("UPDATE members SET language = ? WHERE id = ?", language, member_id)
 
     async def set_last_channel(self, member_id: int, channel: str) -> None:
         """Remember where a member last used the bot (fallback when their DMs are closed)."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await conn.execute("UPDATE members SET last_channel = ? WHERE id = ?", channel, member_id)
 
     async def set_member_timezone(self, member_id: int, timezone: str) -> None:
         """Remember a member's time zone (when the platform tells it), for ranking mentors by closeness."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await conn.execute("UPDATE members SET timezone = ? WHERE id = ?", timezone, member_id)
 
     async def count_members(self, community: str | None = None) -> int:
         """How many members (in one community, or everywhere)."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             if community is None:
                 row = await conn.fetch_one("SELECT COUNT(*) AS n FROM members")
             else:
@@ -132,14 +131,14 @@ class MemberStore:
 
     async def get_mentor_profile(self, member_id: int) -> MentorProfile | None:
         """A mentor's profile, or None when the member is not a mentor."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             return await read_profile(conn, member_id)
 
     async def save_mentor_profile(
         self, member_id: int, profile: NewMentorProfile, now: datetime
     ) -> tuple[MentorProfile, bool]:
         """Create or update a mentor profile and its skills in one transaction; True when created."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             created = await upsert_profile(conn, member_id, profile, now)
             saved = await read_profile(conn, member_id)
         self._timezones = None
@@ -151,7 +150,7 @@ class MemberStore:
     ) -> int:
         """Create or update many mentors (platform user id, display name, profile) in ONE transaction:
         all of them are saved, or none is. Returns how many were saved."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             for user_id, name, profile in entries:
                 row = await conn.fetch_one(
                     "INSERT INTO members (community, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
@@ -181,7 +180,7 @@ class MemberStore:
 
         Pausing with `paused_until` schedules a resume job; resuming cancels it and resets the expiry streak.
         """
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             sql = (
                 "UPDATE mentor_profiles SET status = ?, paused_until = ?, pause_reason = ?, updated_at = ?"
                 + (", expired_streak = 0" if status is MentorStatus.ACTIVE else "")
@@ -201,7 +200,7 @@ class MemberStore:
 
     async def count_mentors(self, community: str) -> dict[str, int]:
         """Mentors by status in a community."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             found = await conn.fetch_all(
                 "SELECT p.status, COUNT(*) AS n FROM mentor_profiles p JOIN members m ON m.id = p.member_id "
                 "WHERE m.community = ? GROUP BY p.status",
@@ -211,7 +210,7 @@ class MemberStore:
 
     async def list_mentors(self, community: str) -> list[tuple[Member, MentorProfile]]:
         """Every mentor of a community with their member record."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             members = await conn.fetch_all(
                 "SELECT m.* FROM members m JOIN mentor_profiles p ON p.member_id = m.id "
                 "WHERE m.community = ? ORDER BY m.id",

@@ -8,10 +8,11 @@ from typing import Any
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
+from mentorbot.storage.units import Transactions
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,8 @@ async def start_mentorship(
     return mentorship, closed, withdrawn
 
 
-class MentorshipStore:
+class MentorshipStore(Transactions):
     """Manual matches, mentorships, check-ins and feedback."""
-
-    db: Database
 
     async def manual_match(
         self, request_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
@@ -94,7 +93,7 @@ class MentorshipStore:
         A pending offer of the request to someone else is withdrawn. None when the request is not open,
         the mentor has no free place, or the mentor is the requester."""
         try:
-            async with self.db.transaction() as conn:
+            async with self.transaction() as conn:
                 await lock_mentee_of_request(conn, request_id)
                 request = await read_request(conn, request_id)
                 if request is None or not request.status.is_open or request.member_id == mentor_id:
@@ -125,7 +124,7 @@ class MentorshipStore:
 
     async def get_mentorship(self, mentorship_id: int) -> Mentorship | None:
         """A mentorship by id."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one("SELECT * FROM mentorships WHERE id = ?", mentorship_id)
         return rows.mentorship(row) if row else None
 
@@ -144,7 +143,7 @@ class MentorshipStore:
         if active_only:
             clauses.append("status = 'active'")
         where = " AND ".join(clauses) or "1 = 1"
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             found = await conn.fetch_all(f"SELECT * FROM mentorships WHERE {where} ORDER BY started_at, id", *args)
         return [rows.mentorship(r) for r in found]
 
@@ -159,7 +158,7 @@ class MentorshipStore:
     ) -> Mentorship | None:
         """End an active mentorship (by one of its parties, or by an admin when `by_member` is None), free the
         mentor's place and keep the feedback. None when it was not active or `by_member` is not a party."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             sql = "UPDATE mentorships SET status = 'ended', ended_at = ? WHERE id = ? AND status = 'active'"
             args: list[Any] = [now, mentorship_id]
             if by_member is not None:
@@ -194,7 +193,7 @@ class MentorshipStore:
         self, mentorship_id: int, author_id: int, rating: int | None, comment: str | None, now: datetime
     ) -> bool:
         """Feedback from the other party of an ended mentorship; True when recorded."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM mentorships WHERE id = ? AND (mentor_id = ? OR mentee_id = ?)",
                 mentorship_id,
@@ -218,7 +217,7 @@ class MentorshipStore:
 
     async def mark_checkin_sent(self, mentorship_id: int, now: datetime) -> bool:
         """Record the check-in of an active mentorship, once; True when this call recorded it."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             return (
                 await conn.execute(
                     "UPDATE mentorships SET checkin_sent_at = ? WHERE id = ? AND status = 'active' "
@@ -231,7 +230,7 @@ class MentorshipStore:
 
     async def list_feedback(self, community: str | None = None) -> list[Feedback]:
         """All feedback (admins see it in aggregate)."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             if community is None:
                 found = await conn.fetch_all("SELECT * FROM feedback ORDER BY id")
             else:

@@ -9,11 +9,12 @@ from typing import Any
 
 from mentorbot.models import JobKind, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_mentee_of_offer, lock_mentee_of_request, lock_mentees_of_requests
 from mentorbot.storage.mentorships import AcceptResult, start_mentorship
 from mentorbot.storage.requests import read_request
 from mentorbot.storage.sql import Rollback, change_one, id_list
+from mentorbot.storage.units import Transactions
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,8 @@ async def release_offer(conn: Connection, offer: Offer, now: datetime, *, expire
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
 
 
-class OfferStore:
+class OfferStore(Transactions):
     """Making offers (one or a round's batch) and deciding them."""
-
-    db: Database
 
     async def create_offer(
         self,
@@ -70,7 +69,7 @@ class OfferStore:
         None when the request is no longer waiting or the mentor is no longer active with a free place.
         """
         try:
-            async with self.db.transaction() as conn:
+            async with self.transaction() as conn:
                 await lock_mentee_of_request(conn, request_id)
                 if (
                     await conn.execute(
@@ -118,7 +117,7 @@ class OfferStore:
             todo.setdefault(item.request_id, item)
         if not todo:
             return []
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             ids_sql, ids_arg = id_list(self.db.dialect, list(todo))
             # Lock order as everywhere: the mentees' member rows first. Every change to a request's status
             # takes that lock, so the states read below stay true until this transaction ends.
@@ -203,7 +202,7 @@ class OfferStore:
 
     async def get_offer(self, offer_id: int) -> Offer | None:
         """An offer by id."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             row = await conn.fetch_one("SELECT * FROM offers WHERE id = ?", offer_id)
         return rows.offer(row) if row else None
 
@@ -223,7 +222,7 @@ class OfferStore:
             clauses.append("status = ?")
             args.append(status.value)
         where = " AND ".join(clauses) or "1 = 1"
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             found = await conn.fetch_all(f"SELECT * FROM offers WHERE {where} ORDER BY created_at, id", *args)
         return [rows.offer(r) for r in found]
 
@@ -235,7 +234,7 @@ class OfferStore:
         and schedules the check-in at `checkin_at` (if given). None when any step's expected state no longer
         holds."""
         try:
-            async with self.db.transaction() as conn:
+            async with self.transaction() as conn:
                 await lock_mentee_of_offer(conn, offer_id)
                 offer_row = await conn.fetch_one(
                     "UPDATE offers SET status = 'accepted', decided_at = ? "
@@ -274,7 +273,7 @@ class OfferStore:
 
     async def decline_offer(self, offer_id: int, mentor_id: int, reason: str | None, now: datetime) -> Offer | None:
         """Decline a pending offer made to `mentor_id`; the request waits again. None when not pending."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ? "
@@ -293,7 +292,7 @@ class OfferStore:
     async def expire_offer(self, offer_id: int, now: datetime, *, max_expired: int) -> ExpireResult | None:
         """Expire a pending offer whose time is up; the request waits again. A mentor whose `max_expired`-th
         offer in a row expires is paused. None when the offer was no longer pending or not yet due."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'expired', decided_at = ? "

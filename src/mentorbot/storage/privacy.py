@@ -7,10 +7,10 @@ from datetime import datetime
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Database
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import withdraw_pending
 from mentorbot.storage.sql import in_list
+from mentorbot.storage.units import Transactions
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,8 @@ class ForgetResult:
     requeued_requests: tuple[int, ...]
 
 
-class PrivacyStore:
+class PrivacyStore(Transactions):
     """Forgetting a member."""
-
-    db: Database
 
     async def forget_member(self, member_id: int, now: datetime) -> ForgetResult:
         """Delete a member and everything personal of theirs in one transaction.
@@ -32,7 +30,7 @@ class PrivacyStore:
         Their open requests and pending offers go; requests offered to them wait again; their active
         mentorships end (freeing the mentor's place); mentorships and feedback keep no link to them.
         """
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             own_requests = await conn.fetch_all(
                 f"SELECT id FROM requests WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
                 member_id,

@@ -9,10 +9,11 @@ from typing import Any
 
 from mentorbot.models import OPEN_REQUEST_STATUSES
 from mentorbot.storage import rows
-from mentorbot.storage.database import Database, Row
+from mentorbot.storage.database import Row
 from mentorbot.storage.members import read_profile
 from mentorbot.storage.requests import read_requests
 from mentorbot.storage.sql import in_list
+from mentorbot.storage.units import Transactions
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,12 @@ def _plain_obj(obj: Any) -> dict[str, Any]:
     return plain
 
 
-class ReportStore:
+class ReportStore(Transactions):
     """Statistics and exports."""
-
-    db: Database
 
     async def stats(self, community: str) -> Stats:
         """Programme health for a community, counted in one consistent snapshot."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             members = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
             mentors = await conn.fetch_all(
                 "SELECT p.status, COUNT(*) AS n FROM mentor_profiles p JOIN members m ON m.id = p.member_id "
@@ -176,7 +175,7 @@ class ReportStore:
         columns, sql = EXPORT_QUERIES[table]
         where = " WHERE t.community = ?" if community is not None else ""
         args = [community] if community is not None else []
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             found = await conn.fetch_all(sql.format(where=where), *args)
             skills: list[Row] = []
             if table == "requests":
@@ -204,7 +203,7 @@ class ReportStore:
 
     async def export_member(self, member_id: int) -> dict[str, Any]:
         """Everything stored about one member, as a JSON-ready document."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             member_row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
             profile = await read_profile(conn, member_id)
             requests = await read_requests(conn, "member_id = ?", member_id)

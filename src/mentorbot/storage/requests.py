@@ -9,9 +9,10 @@ from typing import Any
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, MentorshipRequest, Offer, RequestStatus
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member
 from mentorbot.storage.sql import in_list
+from mentorbot.storage.units import Transactions
 
 
 class LimitReached(Exception):
@@ -95,10 +96,8 @@ async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: da
     return offers
 
 
-class RequestStore:
+class RequestStore(Transactions):
     """Creating, reading and cancelling requests."""
-
-    db: Database
 
     async def create_request(
         self,
@@ -114,7 +113,7 @@ class RequestStore:
         """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones and
         (with `reject_duplicate`) `DuplicateRequest` when one of them asks for exactly these skills, checked
         under the member's lock so simultaneous duplicates cannot both pass."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             # Locking the member's row means two simultaneous requests cannot both pass the limit check.
             await lock_member(conn, member_id)
             if reject_duplicate:
@@ -156,12 +155,12 @@ class RequestStore:
 
     async def get_request(self, request_id: int) -> MentorshipRequest | None:
         """A request by id."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             return await read_request(conn, request_id)
 
     async def list_member_requests(self, member_id: int, *, open_only: bool = False) -> list[MentorshipRequest]:
         """A member's requests, oldest first."""
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             if open_only:
                 return await read_requests(
                     conn,
@@ -174,14 +173,14 @@ class RequestStore:
     async def list_requests(self, community: str | None, statuses: Sequence[RequestStatus]) -> list[MentorshipRequest]:
         """Requests in the given states (of one community or all), oldest first."""
         values = [s.value for s in statuses]
-        async with self.db.read() as conn:
+        async with self.read() as conn:
             if community is None:
                 return await read_requests(conn, f"status IN ({in_list(values)})", *values)
             return await read_requests(conn, f"community = ? AND status IN ({in_list(values)})", community, *values)
 
     async def set_wait_reason(self, request_id: int, reason: str, now: datetime) -> bool:
         """Record why a waiting request waits (a JSON message reference); True when it was still waiting."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             return (
                 await conn.execute(
                     "UPDATE requests SET wait_reason = ?, updated_at = ? WHERE id = ? AND status = 'waiting'",
@@ -194,7 +193,7 @@ class RequestStore:
 
     async def cancel_request(self, request_id: int, member_id: int, now: datetime) -> CancelResult | None:
         """Cancel an open request of `member_id`; None when it was not open (or not theirs)."""
-        async with self.db.transaction() as conn:
+        async with self.transaction() as conn:
             await lock_member(conn, member_id)
             changed = await conn.execute(
                 "UPDATE requests SET status = 'cancelled', updated_at = ? "

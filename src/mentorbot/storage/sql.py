@@ -26,6 +26,15 @@ def id_list(dialect: str, ids: Sequence[int]) -> tuple[str, Any]:
     return "SELECT value FROM json_each(?)", json.dumps(list(ids))
 
 
+def community_scope(communities: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """An ``AND (…)`` condition keeping the rows whose ``community`` starts with one of `communities` (prefixes
+    such as ``"slack:"``), and its arguments; none for None (every community)."""
+    if communities is None:
+        return "", []
+    condition = " OR ".join("substr(community, 1, ?) = ?" for _ in communities) or "1 = 0"
+    return f" AND ({condition})", [arg for prefix in communities for arg in (len(prefix), prefix)]
+
+
 async def change_one(conn: Connection, sql: str, *args: Any) -> None:
     """Run a compare-and-set that must change exactly one row; raise `Rollback` when it changes none."""
     if await conn.execute(sql, *args) != 1:

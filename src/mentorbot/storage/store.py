@@ -12,7 +12,7 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `candidates`: eligible mentors for a request (ranked inside the database) and a matching round's pool;
 - `requests`, `offers`, `mentorships`: the lifecycle of a request, an offer and a mentorship;
 - `privacy`: forgetting a member;
-- `jobs`: timers; `delivery`: processed platform events and held notices;
+- `jobs`: timers; `delivery`: processed platform events and held notices; `outbox`: notifications to deliver;
 - `reports`: statistics and exports.
 
 Everything callers use is importable from here.
@@ -31,6 +31,7 @@ from mentorbot.storage.members import MemberStore
 from mentorbot.storage.mentorships import AcceptResult, MentorshipStore
 from mentorbot.storage.migrations import migrate
 from mentorbot.storage.offers import ExpireResult, NewOffer, OfferStore
+from mentorbot.storage.outbox import OutboxStore
 from mentorbot.storage.privacy import ForgetResult, PrivacyStore
 from mentorbot.storage.reports import EXPORT_QUERIES, ReportStore, Stats
 from mentorbot.storage.requests import CancelResult, DuplicateRequest, LimitReached, RequestStore
@@ -79,6 +80,7 @@ class Store(
     PrivacyStore,
     JobStore,
     DeliveryStore,
+    OutboxStore,
     ReportStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""

@@ -44,6 +44,8 @@ class Core:
     library: Library
     settings: Settings
     clock: Clock
+    worker_id: str = "worker"
+    """Names this process in the leases it takes (timers, outbox rows)."""
 
     def is_admin(self, caller: Caller) -> bool:
         """Whether `caller` may use admin commands: the platform says so, or the settings list their id."""

@@ -1,9 +1,10 @@
 """The one error handler every use-case runs under (`handle`).
 
-It recognises a platform event delivered twice (handled once), makes sure the caller is a member, applies
-the rate limit and admin rule, and turns what the use-case raised into the reply: bad input becomes a
-localized message and changes nothing; an unexpected error is logged with a correlation id and the user
-gets a short apology carrying that id.
+It recognises a platform event delivered twice (handled once), makes sure the caller is a member, applies the
+rate limit and admin rule, runs the use-case as one unit of work (one transaction: what it changes and the
+notifications it writes to the outbox commit together, or not at all; run again if a concurrent one aborted
+it), and turns what the use-case raised into the reply: bad input becomes a localized message and changes
+nothing; an unexpected error is logged with a correlation id and the user gets a short apology with that id.
 """
 
 from __future__ import annotations
@@ -11,14 +12,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import timedelta
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.ratelimit import RateLimiter
-from mentorbot.replies import Outcome, Reply, reply_from_json
+from mentorbot.replies import Notification, Outcome, Reply, reply_from_json
 from mentorbot.usecases.context import Caller, Context, Core
 
 log = logging.getLogger("mentorbot")
+
+OUTBOX_LEASE = timedelta(minutes=2)
+"""How long the process that wrote a notification has to deliver it before any process may."""
+UNIT_ATTEMPTS = 3
+"""How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
 
 UseCase = Callable[[Context], Awaitable[Reply]]
 """One use-case bound to its arguments: it gets the call's `Context` and returns the caller's reply."""
@@ -32,6 +39,17 @@ def render_error(exc: UserError, t: Translator) -> str:
     if "what" in params:
         params["what"] = t(f"field.{params['what']}")
     return t(exc.key, **params)
+
+
+async def _unit(ctx: Context, action: UseCase) -> tuple[Reply, tuple[Reply, ...], tuple[Notification, ...]]:
+    """The use-case as one unit of work: its changes, the held notices it shows and the notifications it writes
+    to the outbox commit together, or none of them does."""
+    core = ctx.core
+    async with core.store.unit_of_work():
+        reply = await action(ctx)
+        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id))
+        notes = await core.store.enqueue(ctx.notifications, core.clock.now(), core.worker_id, lease=OUTBOX_LEASE)
+    return reply, held, tuple(notes)
 
 
 async def handle(
@@ -57,11 +75,17 @@ async def handle(
         wait = limiter.check(f"{caller.community}:{caller.user_id}")
         if wait is not None:
             raise UserError("common.rate_limited", seconds=wait)
-        ctx = Context(core, caller, member, t, is_admin)
-        reply = await action(ctx)
-        held = tuple(reply_from_json(p) for p in await store.take_held_notices(member.id))
+        for attempt in range(1, UNIT_ATTEMPTS + 1):
+            ctx = Context(core, caller, member, t, is_admin)
+            try:
+                reply, held, notes = await _unit(ctx, action)
+                break
+            except Exception as exc:
+                if attempt == UNIT_ATTEMPTS or not store.is_transient_conflict(exc):
+                    raise
+                log.info("use-case for %s met a concurrent one (%s); running it again", caller.user_id, exc)
         # ctx.t, not t: a use-case that changes the caller's language (set_language) answers in the new one.
-        return Outcome(reply, tuple(ctx.notifications), held=held, language=ctx.lang)
+        return Outcome(reply, notes, held=held, language=ctx.lang)
     except UserError as exc:
         if caller.event_id:
             await store.release_event(caller.event_id)

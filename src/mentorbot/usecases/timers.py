@@ -16,6 +16,7 @@ from mentorbot.models import JobKind, MentorStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
+from mentorbot.usecases.handler import OUTBOX_LEASE
 from mentorbot.usecases.matchmaking import pass_on, rematch
 
 log = logging.getLogger("mentorbot")
@@ -45,17 +46,32 @@ class Timers:
         if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
             # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
             await store.prune_events(now - EVENT_ID_RETENTION)
+            await store.prune_outbox(now - EVENT_ID_RETENTION)
             self._pruned_at = now
         notes: list[Notification] = []
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
             try:
-                notes.extend(await run_job(self.core, job.kind, job.ref_id))
+                # One unit of work per timer: its changes, its notifications in the outbox and the job marked
+                # done commit together (an expiry never cancels its timer without passing the request on).
+                async with store.unit_of_work():
+                    produced = await run_job(self.core, job.kind, job.ref_id)
+                    await store.finish_job(job.id, self.worker_id)
+                    produced = await store.enqueue(produced, self.core.clock.now(), self.worker_id, lease=OUTBOX_LEASE)
             except Exception:
                 correlation_id = uuid.uuid4().hex[:10]
                 log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
                 continue
-            await store.finish_job(job.id, self.worker_id)
+            notes.extend(produced)
         return notes
+
+    async def undelivered(
+        self, *, lease: timedelta = OUTBOX_LEASE, communities: Sequence[str] | None = None
+    ) -> list[Notification]:
+        """Notifications whose process died before delivering them (their lease ran out), claimed for this
+        process to deliver now."""
+        return await self.core.store.claim_undelivered(
+            self.core.clock.now(), self.worker_id, lease=lease, communities=communities
+        )
 
 
 async def run_job(core: Core, kind: JobKind, ref_id: int) -> list[Notification]:

@@ -1,0 +1,113 @@
+"""The outbox: notifications written in the transaction of the change they announce, delivered from there.
+
+A row is created claimed by the process that made it (`enqueue`), which delivers it at once and marks it
+(`mark_delivered`). A process that dies in between leaves the row pending with a lease that runs out; then
+any process serving that community claims it (`claim_undelivered`, one process per row) and delivers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from mentorbot.replies import Notification, reply_from_json, reply_to_json
+from mentorbot.storage.database import Row
+from mentorbot.storage.sql import community_scope, id_list
+from mentorbot.storage.units import Transactions
+
+
+def _notification(row: Row) -> Notification:
+    return Notification(
+        int(row["member_id"]),
+        str(row["platform_user_id"]),
+        reply_from_json(str(row["payload"])),
+        row["message_key"],
+        community=str(row["community"]),
+        language=str(row["language"]),
+        outbox_id=int(row["id"]),
+    )
+
+
+class OutboxStore(Transactions):
+    """Notifications waiting to be delivered, and which were."""
+
+    async def enqueue(
+        self, notes: Sequence[Notification], now: datetime, worker: str, *, lease: timedelta
+    ) -> list[Notification]:
+        """Write `notes` to the outbox, claimed by `worker` for `lease`; the same notifications, numbered."""
+        if not notes:
+            return []
+        out: list[Notification] = []
+        async with self.transaction() as conn:
+            for note in notes:
+                row = await conn.fetch_one(
+                    "INSERT INTO outbox (member_id, platform_user_id, community, language, message_key, payload, "
+                    "status, claimed_by, claimed_until, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
+                    "RETURNING id",
+                    note.member_id,
+                    note.platform_user_id,
+                    note.community,
+                    note.language,
+                    note.key,
+                    reply_to_json(note.reply),
+                    worker,
+                    now + lease,
+                    now,
+                )
+                assert row is not None
+                out.append(replace(note, outbox_id=int(row["id"])))
+        return out
+
+    async def mark_delivered(self, notes: Sequence[Notification], now: datetime) -> int:
+        """Record that `notes` were delivered (sent, or held for the member's next command); how many rows
+        changed (a row delivered already is left as it is)."""
+        ids = [n.outbox_id for n in notes if n.outbox_id is not None]
+        if not ids:
+            return 0
+        ids_sql, ids_arg = id_list(self.db.dialect, ids)
+        async with self.transaction() as conn:
+            return await conn.execute(
+                f"UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id IN ({ids_sql}) "
+                "AND status = 'pending'",
+                now,
+                ids_arg,
+            )
+
+    async def claim_undelivered(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        lease: timedelta,
+        limit: int = 100,
+        communities: Sequence[str] | None = None,
+    ) -> list[Notification]:
+        """Claim for `worker` the pending notifications whose lease ran out (their process died before
+        delivering them), oldest first; each row is claimed by one worker at a time."""
+        scope, scope_args = community_scope(communities)
+        async with self.transaction() as conn:
+            found = await conn.fetch_all(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+                "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND claimed_until < ?"
+                f"{scope} ORDER BY id LIMIT ?{self.db.skip_locked}) RETURNING *",
+                worker,
+                now + lease,
+                now,
+                *scope_args,
+                limit,
+            )
+        return [_notification(r) for r in sorted(found, key=lambda r: int(r["id"]))]
+
+    async def count_undelivered(self) -> int:
+        """How many notifications are not delivered yet (health checks, tests)."""
+        async with self.read() as conn:
+            row = await conn.fetch_one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+        return int(row["n"]) if row else 0
+
+    async def prune_outbox(self, before: datetime) -> int:
+        """Drop delivered notifications older than `before`."""
+        async with self.transaction() as conn:
+            return await conn.execute("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", before)
+
+
