@@ -43,9 +43,11 @@ correlation id that is logged with the traceback. The exception's text is never 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -212,22 +214,26 @@ class SlackAdapter:
 
     @asynccontextmanager
     async def running(self, *, timers: bool = True, interval: float = 15.0) -> AsyncIterator[SlackAdapter]:
-        """Run the timer loop (delivering through this adapter) while inside; on exit, stop it and let the
-        interactions in flight finish (up to ten seconds)."""
+        """Run the timer loop (delivering through this adapter) and the recovery of commands a dead process
+        recorded (`recover`) while inside; on exit, stop them and let the interactions in flight finish (up to
+        ten seconds)."""
         # Only Slack communities' timers: a Discord process on the same database delivers its own.
-        task = (
-            asyncio.create_task(
-                run_timers(self.bot, self.deliver, interval=interval, communities=(COMMUNITY_PREFIX,))
-            )
+        tasks = (
+            [
+                asyncio.create_task(
+                    run_timers(self.bot, self.deliver, interval=interval, communities=(COMMUNITY_PREFIX,))
+                ),
+                asyncio.create_task(self._recover_forever(interval)),
+            ]
             if timers
-            else None
+            else []
         )
         try:
             yield self
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             try:
                 async with asyncio.timeout(10.0):
                     await self.idle()
@@ -270,7 +276,14 @@ class SlackAdapter:
         return facts
 
     async def caller(
-        self, team_id: str, user_id: str, name: str | None, *, channel: str | None, event_id: str | None
+        self,
+        team_id: str,
+        user_id: str,
+        name: str | None,
+        *,
+        channel: str | None,
+        event_id: str | None,
+        inbox_id: int | None = None,
     ) -> Caller:
         """The core's `Caller` for a Slack member. `is_admin` is Slack's own fact (workspace admin or owner,
         from users.info); the core adds the settings' admin ids itself."""
@@ -283,6 +296,7 @@ class SlackAdapter:
             event_id=event_id,
             channel=None if is_dm(channel) else channel,
             timezone=facts.timezone,
+            inbox_id=inbox_id,
         )
 
     # ---------------------------------------------------------------- outcomes
@@ -352,17 +366,79 @@ class SlackAdapter:
     # ---------------------------------------------------------------- slash commands
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        if self._in_flight >= self.settings.max_inflight:
+            # Never queue without limit: refused at once, in the acknowledgement, before anything is recorded.
+            log.warning("%s commands in flight: refusing one from %s", self._in_flight, body.get("user_id"))
+            await ack(ephemeral(Reply(translator(self.settings.default_language)("slack.ack.busy"))))
+            return
+        inbox_id = await self.record(body)
+        if inbox_id is None:
+            await ack("")  # Slack delivered it before: it is (being) answered
+            return
         slot = AckSlot()
         parsed = parse_command(body)
         slow = isinstance(parsed, ParsedCommand) and parsed.command.pace is Pace.SLOW
         budget = self.ack_budget if slow else self.answer_budget
-        await self._acknowledge(ack, self.command(body, slot, parsed), Apology.for_command(body), slot, budget)
+        work = self.command(body, slot, parsed, inbox_id=inbox_id)
+        await self._acknowledge(ack, work, Apology.for_command(body), slot, budget)
+
+    async def record(self, body: Mapping[str, Any]) -> int | None:
+        """Record a slash command in the core's inbox before it is acknowledged (so a crash loses nothing
+        Slack got a 200 for); its inbox id, or None when Slack delivered it before."""
+        team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
+        event_id = stable_event_id("command", body.get("trigger_id")) or f"slack:command:{team_id}:{uuid.uuid4().hex}"
+        payload = json.dumps({k: v for k, v in body.items() if isinstance(v, str)}, ensure_ascii=False)
+        return await self.bot.record_event(event_id, community_of(team_id), user_id, payload)
+
+    async def recover(self) -> int:
+        """Process the slash commands a dead process recorded and never processed (their lease ran out),
+        answering through their response_url (valid 30 minutes), else ephemerally in their channel. No
+        form is opened for them (a form needs a fresh trigger): missing input is said instead. How many."""
+        events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
+        for event in events:
+            body = json.loads(event.payload)
+            log.info("processing command %s recorded before a restart (attempt %s)", event.event_id, event.attempts)
+            self._start(self.command(body, inbox_id=event.id, forms=False), Apology.for_command(body))
+        return len(events)
+
+    async def _recover_forever(self, interval: float) -> None:
+        while True:
+            try:
+                await self.recover()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("recovering recorded commands failed; retrying in %s s", interval)
+            await asyncio.sleep(interval)
 
     async def command(
-        self, body: Mapping[str, Any], slot: AckSlot | None = None, parsed: ParsedCommand | UserError | None = None
+        self,
+        body: Mapping[str, Any],
+        slot: AckSlot | None = None,
+        parsed: ParsedCommand | UserError | None = None,
+        *,
+        inbox_id: int | None = None,
+        forms: bool = True,
     ) -> None:
         """One slash command (`parsed` already, else parsed here): open a modal or run it, answer ephemerally:
-        through the response_url, or in the acknowledgement while `slot` takes it (see the module's docstring)."""
+        through the response_url, or in the acknowledgement while `slot` takes it (see the module's docstring).
+        With `inbox_id` (recorded by `record`), the command is marked processed exactly once, whatever path
+        answers it."""
+        try:
+            await self._command(body, slot, parsed, inbox_id=inbox_id, forms=forms)
+        finally:
+            if inbox_id is not None:
+                await self.bot.finish_event(inbox_id)  # a form or a parse error answered it: done all the same
+
+    async def _command(
+        self,
+        body: Mapping[str, Any],
+        slot: AckSlot | None,
+        parsed: ParsedCommand | UserError | None,
+        *,
+        inbox_id: int | None,
+        forms: bool,
+    ) -> None:
         slot = slot or AckSlot.gone()
         if parsed is None:
             parsed = parse_command(body)
@@ -375,11 +451,12 @@ class SlackAdapter:
             body.get("user_name"),
             channel=channel,
             event_id=stable_event_id("command", body.get("trigger_id")),
+            inbox_id=inbox_id,
         )
         try:
             if isinstance(parsed, UserError):
                 raise parsed
-            if await needs_form(self.bot, caller, parsed):
+            if forms and await needs_form(self.bot, caller, parsed):
                 slot.release()  # the modal is the answer
                 await self._open_modal(caller, parsed, body)
                 return

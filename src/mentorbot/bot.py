@@ -20,10 +20,10 @@ from mentorbot.models import Member, MentorProfile
 from mentorbot.ratelimit import RateLimiter
 from mentorbot.replies import Notification, Outcome, Reply, reply_to_json
 from mentorbot.settings import Settings
-from mentorbot.storage.store import Store
+from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import admin, catalog, mentorships, offers, privacy, profiles, requests, status
 from mentorbot.usecases.context import Caller, Core
-from mentorbot.usecases.handler import UseCase, handle, render_error
+from mentorbot.usecases.handler import INBOX_LEASE, UseCase, handle, render_error
 from mentorbot.usecases.timers import Timers
 
 __all__ = ["Caller", "MentorBot"]
@@ -254,6 +254,23 @@ class MentorBot:
     ) -> list[Notification]:
         """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
         return await self._timers.run_due(lease=lease, communities=communities)
+
+    async def record_event(self, event_id: str, community: str, user_id: str, payload: str) -> int | None:
+        """Record a platform event in the inbox before acknowledging it (`payload`: what the adapter needs to
+        process it again after a crash); its inbox id for `Caller.inbox_id`, or None for a redelivery."""
+        return await self.store.record_event(
+            event_id, community, user_id, payload, self.clock.now(), self.worker_id, lease=INBOX_LEASE
+        )
+
+    async def finish_event(self, inbox_id: int) -> None:
+        """An inbox event was answered without a use-case (a form opened, a parse error): it is done."""
+        await self.store.finish_event(inbox_id, self.clock.now())
+
+    async def unprocessed_events(self, *, communities: Sequence[str] | None = None) -> list[InboxEvent]:
+        """Inbox events a dead process recorded and never processed, now claimed for this one to process."""
+        return await self.store.claim_unprocessed(
+            self.clock.now(), self.worker_id, lease=INBOX_LEASE, communities=communities
+        )
 
     async def undelivered(self, *, communities: Sequence[str] | None = None) -> list[Notification]:
         """Notifications another process (or this one, before a crash) wrote to the outbox and never delivered,

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     checkin_days: float = Field(default=14.0, gt=0, le=365)
     repeat_pair_days: int = Field(default=180, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
+    max_inflight: int = Field(default=200, ge=1, le=100_000)
+    sweep_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     skills_file: Path = Field(default_factory=defaults.skills_path)
     courses_file: Path = Field(default_factory=defaults.courses_path)

@@ -137,6 +137,17 @@ class CandidateStore(Transactions):
             out.append(Candidate(member, profile, shared, past.get(member_id, 0)))
         return out
 
+    async def skills_with_room(self, community: str) -> set[str]:
+        """The skills of `community`'s active mentors who have a free place (one query)."""
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT DISTINCT s.skill FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
+                "JOIN members m ON m.id = p.member_id WHERE m.community = ? AND p.status = 'active' "
+                "AND p.active_count + p.pending_offers < p.capacity",
+                community,
+            )
+        return {str(r["skill"]) for r in found}
+
     async def wait_facts(
         self, community: str, skills: Sequence[str], *, exclude_member: int, request_id: int
     ) -> WaitFacts:

@@ -11,7 +11,7 @@ from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, MentorshipRequest, 
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member
-from mentorbot.storage.sql import in_list
+from mentorbot.storage.sql import community_scope, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -177,6 +177,16 @@ class RequestStore(Transactions):
             if community is None:
                 return await read_requests(conn, f"status IN ({in_list(values)})", *values)
             return await read_requests(conn, f"community = ? AND status IN ({in_list(values)})", community, *values)
+
+    async def communities_waiting(self, communities: Sequence[str] | None = None) -> list[str]:
+        """The communities (of those starting with one of `communities`, or all) with a waiting request."""
+        scope, scope_args = community_scope(communities)
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                f"SELECT DISTINCT community FROM requests WHERE status = 'waiting'{scope} ORDER BY community",
+                *scope_args,
+            )
+        return [str(r["community"]) for r in found]
 
     async def set_wait_reason(self, request_id: int, reason: str, now: datetime) -> bool:
         """Record why a waiting request waits (a JSON message reference); True when it was still waiting."""

@@ -12,7 +12,8 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `candidates`: eligible mentors for a request (ranked inside the database) and a matching round's pool;
 - `requests`, `offers`, `mentorships`: the lifecycle of a request, an offer and a mentorship;
 - `privacy`: forgetting a member;
-- `jobs`: timers; `delivery`: processed platform events and held notices; `outbox`: notifications to deliver;
+- `jobs`: timers; `delivery`: processed platform events and held notices;
+- `inbox`: platform events recorded before their acknowledgement; `outbox`: notifications to deliver;
 - `reports`: statistics and exports.
 
 Everything callers use is importable from here.
@@ -26,6 +27,7 @@ from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPo
 from mentorbot.storage.candidates import CandidateStore, WaitFacts
 from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.delivery import DeliveryStore
+from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.jobs import JobStore
 from mentorbot.storage.members import MemberStore
 from mentorbot.storage.mentorships import AcceptResult, MentorshipStore
@@ -44,6 +46,7 @@ __all__ = [
     "DuplicateRequest",
     "ExpireResult",
     "ForgetResult",
+    "InboxEvent",
     "LimitReached",
     "NewOffer",
     "PoolMentor",
@@ -80,6 +83,7 @@ class Store(
     PrivacyStore,
     JobStore,
     DeliveryStore,
+    InboxStore,
     OutboxStore,
     ReportStore,
 ):

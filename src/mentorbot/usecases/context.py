@@ -33,6 +33,10 @@ class Caller:
     event_id: str | None = None
     channel: str | None = None
     timezone: str | None = None
+    inbox_id: int | None = None
+    """The event's row in the inbox, when the adapter recorded it before acknowledging it: the use-case then
+    marks it processed in its own transaction (exactly once), and the inbox, not `event_id`, recognises a
+    redelivery."""
 
 
 @dataclass

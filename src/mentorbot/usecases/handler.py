@@ -24,6 +24,8 @@ log = logging.getLogger("mentorbot")
 
 OUTBOX_LEASE = timedelta(minutes=2)
 """How long the process that wrote a notification has to deliver it before any process may."""
+INBOX_LEASE = timedelta(minutes=2)
+"""How long the process that recorded a platform event has to process it before any process may."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
 
@@ -41,11 +43,27 @@ def render_error(exc: UserError, t: Translator) -> str:
     return t(exc.key, **params)
 
 
+class AlreadyProcessed(Exception):
+    """The inbox event was processed by another process meanwhile: this unit of work must not commit."""
+
+
+async def _settle(core: Core, caller: Caller) -> None:
+    """After a refusal or a failure (nothing changed): an inbox event is answered, so it is done (never
+    processed again); a platform event id is released, so the platform's retry may be handled."""
+    if caller.inbox_id is not None:
+        await core.store.finish_event(caller.inbox_id, core.clock.now())
+    elif caller.event_id:
+        await core.store.release_event(caller.event_id)
+
+
 async def _unit(ctx: Context, action: UseCase) -> tuple[Reply, tuple[Reply, ...], tuple[Notification, ...]]:
     """The use-case as one unit of work: its changes, the held notices it shows and the notifications it writes
     to the outbox commit together, or none of them does."""
     core = ctx.core
     async with core.store.unit_of_work():
+        inbox_id = ctx.caller.inbox_id
+        if inbox_id is not None and not await core.store.finish_event(inbox_id, core.clock.now()):
+            raise AlreadyProcessed
         reply = await action(ctx)
         held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id))
         notes = await core.store.enqueue(ctx.notifications, core.clock.now(), core.worker_id, lease=OUTBOX_LEASE)
@@ -58,7 +76,8 @@ async def handle(
     """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors."""
     store = core.store
     now = core.clock.now()
-    if caller.event_id and not await store.claim_event(caller.event_id, now):
+    dedupe = caller.event_id if caller.inbox_id is None else None  # an inbox event was deduplicated on arrival
+    if dedupe and not await store.claim_event(dedupe, now):
         return Outcome(Reply(""), (), duplicate=True, language=core.settings.default_language)
     t = translator(core.settings.default_language)
     try:
@@ -80,6 +99,8 @@ async def handle(
             try:
                 reply, held, notes = await _unit(ctx, action)
                 break
+            except AlreadyProcessed:
+                return Outcome(Reply(""), (), duplicate=True, language=t.lang)
             except Exception as exc:
                 if attempt == UNIT_ATTEMPTS or not store.is_transient_conflict(exc):
                     raise
@@ -87,11 +108,9 @@ async def handle(
         # ctx.t, not t: a use-case that changes the caller's language (set_language) answers in the new one.
         return Outcome(reply, notes, held=held, language=ctx.lang)
     except UserError as exc:
-        if caller.event_id:
-            await store.release_event(caller.event_id)
+        await _settle(core, caller)
         return Outcome(Reply(render_error(exc, t)), error=exc, language=t.lang)
     except Exception:
         apology = unexpected(log, "for %s in %s", caller.user_id, caller.community)
-        if caller.event_id:
-            await store.release_event(caller.event_id)
+        await _settle(core, caller)
         return Outcome(Reply(render_error(apology, t)), error=apology, language=t.lang)

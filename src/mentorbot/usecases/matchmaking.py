@@ -83,7 +83,8 @@ async def match_request(
             if offer is not None:
                 return MatchOutcome(mentor.id, None, (offer_notification(core, offer, request, mentee, mentor),))
     reason = await wait_reason(core, request, mentee)
-    await store.set_wait_reason(request.id, reason, now)
+    if reason != request.wait_reason:  # a request re-tried for nothing writes nothing
+        await store.set_wait_reason(request.id, reason, now)
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
@@ -123,6 +124,18 @@ async def wait_reason(core: Core, request: MentorshipRequest, mentee: Member) ->
     return json.dumps({"key": key, "skills": list(request.skills)})
 
 
+async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
+    """Try a waiting request again; only when it is offered is anyone told (the mentor, and the mentee that it
+    is now offered)."""
+    mentee = await core.store.get_member(request.member_id)
+    if mentee is None:
+        return []
+    outcome = await match_request(core, request, mentee, notify_waiting=False)
+    if outcome.offered_to is None:
+        return []
+    return [*outcome.notifications, now_offered(core, mentee, request)]
+
+
 async def rematch(
     core: Core, community: str, skills: Iterable[str] | None, *, mentor_id: int | None = None
 ) -> list[Notification]:
@@ -137,13 +150,7 @@ async def rematch(
     for request in await store.list_requests(community, [RequestStatus.WAITING]):
         if wanted is not None and not set(request.skills) & wanted:
             continue
-        mentee = await store.get_member(request.member_id)
-        if mentee is None:
-            continue
-        outcome = await match_request(core, request, mentee, notify_waiting=False)
-        if outcome.offered_to is not None:
-            notes.extend(outcome.notifications)
-            notes.append(now_offered(core, mentee, request))
+        notes.extend(await requeue_quietly(core, request))
     return notes
 
 

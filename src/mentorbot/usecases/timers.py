@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mentorbot.i18n import translator
-from mentorbot.models import JobKind, MentorStatus
+from mentorbot.models import JobKind, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import OUTBOX_LEASE
-from mentorbot.usecases.matchmaking import pass_on, rematch
+from mentorbot.usecases.matchmaking import pass_on, rematch, requeue_quietly
 
 log = logging.getLogger("mentorbot")
 
@@ -32,6 +32,7 @@ class Timers:
         self.core = core
         self.worker_id = worker_id
         self._pruned_at: datetime | None = None
+        self._swept_at: datetime | None = None
 
     async def run_due(
         self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
@@ -47,8 +48,12 @@ class Timers:
             # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
             await store.prune_events(now - EVENT_ID_RETENTION)
             await store.prune_outbox(now - EVENT_ID_RETENTION)
+            await store.prune_inbox(now - EVENT_ID_RETENTION)
             self._pruned_at = now
         notes: list[Notification] = []
+        if self._swept_at is None or now - self._swept_at >= timedelta(minutes=self.core.settings.sweep_minutes):
+            self._swept_at = now
+            notes.extend(await self.sweep(communities))
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
             try:
                 # One unit of work per timer: its changes, its notifications in the outbox and the job marked
@@ -62,6 +67,30 @@ class Timers:
                 log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
                 continue
             notes.extend(produced)
+        return notes
+
+    async def sweep(self, communities: Sequence[str] | None = None) -> list[Notification]:
+        """Offer again every waiting request of the communities served (`communities` prefixes, or all) that an
+        eligible mentor with room could take: a safety net behind the live matching, which offers a request
+        the moment a place frees up. One unit of work per community; what it says goes to the outbox."""
+        store = self.core.store
+        notes: list[Notification] = []
+        for community in await store.communities_waiting(communities):
+            with_room = await store.skills_with_room(community)
+            for request in await store.list_requests(community, [RequestStatus.WAITING]):
+                if not with_room.intersection(request.skills):
+                    continue  # nobody with these skills has a free place: nothing to try
+                try:
+                    # One short unit per request, so the sweep never holds the database for long.
+                    async with store.unit_of_work():
+                        found = await requeue_quietly(self.core, request)
+                        found = await store.enqueue(found, self.core.clock.now(), self.worker_id, lease=OUTBOX_LEASE)
+                except Exception:
+                    log.exception("the sweep could not offer request %s; it tries again later", request.id)
+                    continue
+                if found:
+                    log.info("the sweep offered waiting request %s of %s", request.id, community)
+                notes.extend(found)
         return notes
 
     async def undelivered(
