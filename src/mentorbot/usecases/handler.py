@@ -3,11 +3,13 @@
 It recognises a platform event delivered twice (handled once), makes sure the caller is a member, applies
 the rate limit and admin rule, and turns what the use-case raised into the reply: bad input becomes a
 localized message and changes nothing; an unexpected error is logged with a correlation id and the user
-gets a short apology carrying that id.
+gets a short apology carrying that id; a failure of the database (unreachable, busy, full, read-only: its
+transaction was rolled back) gets a short "try again in a minute" with the id instead (`errors.unexpected`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -16,6 +18,7 @@ from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.ratelimit import RateLimiter
 from mentorbot.replies import Outcome, Reply, reply_from_json
+from mentorbot.storage.database import DatabaseError
 from mentorbot.usecases.context import Caller, Context, Core
 
 log = logging.getLogger("mentorbot")
@@ -69,5 +72,6 @@ async def handle(
     except Exception:
         apology = unexpected(log, "for %s in %s", caller.user_id, caller.community)
         if caller.event_id:
-            await store.release_event(caller.event_id)
+            with contextlib.suppress(DatabaseError):  # the database that just failed may refuse this too
+                await store.release_event(caller.event_id)
         return Outcome(Reply(render_error(apology, t)), error=apology, language=t.lang)
