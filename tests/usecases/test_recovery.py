@@ -215,9 +215,9 @@ async def test_a_sqlite_file_that_cannot_be_opened(tmp_path: Path, clock: Manual
     (tmp_path / "blocker").write_text("a file, not a folder", encoding="utf-8")
     with pytest.raises(DatabaseUnavailable):
         await Store(SqliteDatabase(str(tmp_path / "blocker" / "bot.sqlite3"))).open(clock.now())
-    (tmp_path / "garbage.sqlite3").write_bytes(b"not a database at all" * 100)
-    with pytest.raises(sqlite3.DatabaseError):  # a corrupt file is not "try again later": a bug to look at
-        await Store(SqliteDatabase(str(tmp_path / "garbage.sqlite3"))).open(clock.now())
+    (tmp_path / "other.txt").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(DatabaseUnavailable, match="file is not a database"):
+        await Store(SqliteDatabase(str(tmp_path / "other.txt"))).open(clock.now())
 
 
 # --------------------------------------------------------------------------------------- PostgreSQL

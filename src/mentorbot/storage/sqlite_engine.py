@@ -42,6 +42,7 @@ _BY_CODE: dict[int, type[DatabaseError]] = {
     sqlite3.SQLITE_CANTOPEN: DatabaseUnavailable,
     sqlite3.SQLITE_IOERR: DatabaseUnavailable,
     sqlite3.SQLITE_PERM: DatabaseUnavailable,
+    sqlite3.SQLITE_NOTADB: DatabaseUnavailable,  # the URL names some other file
 }
 _EXPLAINED: dict[type[DatabaseError], str] = {
     DatabaseBusy: "is locked by another writer beyond the busy timeout",
@@ -55,7 +56,8 @@ def sqlite_failure(exc: BaseException, path: str) -> DatabaseError | None:
     """The `DatabaseError` an aiosqlite/sqlite3 failure of the file at `path` is, or None for a bug in our SQL.
 
     Classified by SQLite's primary result code (busy, locked, full, read-only, cannot open, I/O error,
-    permission); an `OSError` (its folder cannot be made) or a closed connection means unavailable.
+    permission, not a database; a corrupt database is left as it is); an `OSError` (its folder cannot be
+    made) or a closed connection means unavailable.
     """
     kind: type[DatabaseError] | None = None
     if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
