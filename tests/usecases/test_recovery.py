@@ -13,7 +13,6 @@ import asyncio
 import logging
 import sqlite3
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -32,7 +31,7 @@ from mentorbot.storage.database import DatabaseReadOnly, DatabaseUnavailable
 from mentorbot.storage.postgres_engine import PostgresConnection, PostgresDatabase
 from mentorbot.storage.sqlite_engine import SqliteConnection, SqliteDatabase
 from mentorbot.storage.store import Store
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _postgres_unavailable
+from tests.conftest import POSTGRES_URL, require_postgres
 from tests.usecases.conftest import COMMUNITY, make_settings
 
 DB_KEYS = ("common.db_unavailable", "common.db_busy", "common.db_full", "common.db_read_only")
@@ -226,12 +225,7 @@ async def test_a_sqlite_file_that_cannot_be_opened(tmp_path: Path, clock: Manual
 @pytest.fixture
 async def pg_schema() -> AsyncIterator[str]:
     """A fresh schema on the test server (dropped afterwards)."""
-    reason = await _postgres_unavailable()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    schema = f"mentorbot_test_{uuid.uuid4().hex[:12]}"
+    schema = await require_postgres()
     await admin_execute(f'CREATE SCHEMA "{schema}"')  # no connection stays open: a test may terminate them
     try:
         yield schema
