@@ -47,6 +47,16 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+async def require_postgres() -> str:
+    """A fresh schema name on the test server; skip the test (fail it in CI) when the server is unreachable."""
+    reason = await _postgres_unavailable()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return f"mentorbot_test_{uuid.uuid4().hex[:12]}"
+
+
 async def make_store(engine: str, tmp_path: Path) -> AsyncIterator[Store]:
     """Yield an opened, migrated store on `engine`, cleaned up afterwards."""
     if engine == "sqlite":
@@ -54,12 +64,7 @@ async def make_store(engine: str, tmp_path: Path) -> AsyncIterator[Store]:
         yield store
         await store.close()
         return
-    reason = await _postgres_unavailable()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    schema = f"mentorbot_test_{uuid.uuid4().hex[:12]}"
+    schema = await require_postgres()
     admin = await asyncpg.connect(POSTGRES_URL)
     try:
         await admin.execute(f'CREATE SCHEMA "{schema}"')

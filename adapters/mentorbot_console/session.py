@@ -9,6 +9,7 @@ Console commands of its own: ``/as NAME``, ``/admin on|off``, ``/click N``, ``/c
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ from typing import Final
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language, error_outcome, execute, execute_button, help_reply, parse
-from mentorbot.errors import UserError
+from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
 from mentorbot_console.clock import OffsetClock, format_delta, parse_advance
 from mentorbot_console.render import NumberedAction, mention_ids, render_notification, render_reply
+
+log = logging.getLogger("mentorbot.console")
 
 COMMUNITY: Final = "console"
 """The community id of everything done in the console."""
@@ -118,7 +121,19 @@ class ConsoleSession:
         return results
 
     async def run_line(self, line: str) -> LineResult:
-        """Run one line: a console command, a shared command, or nothing (blank line, ``# comment``)."""
+        """Run one line: a console command, a shared command, or nothing (blank line, ``# comment``).
+
+        A failure outside the core's error handler (the database unreachable, busy, full or read-only while
+        the console reads a name or runs timers, or a bug) is the short localized line a member would see,
+        logged with its reference (`errors.unexpected`): the terminal never shows a traceback.
+        """
+        try:
+            return await self._run_line(line)
+        except Exception:
+            error = unexpected(log, "in a console line of %s", self.user_id)
+            return LineResult(self.bot.render_error(error, translator(self.bot.settings.default_language)), False)
+
+    async def _run_line(self, line: str) -> LineResult:
         text = line.strip()
         if not text or text.startswith("#"):
             return LineResult("")

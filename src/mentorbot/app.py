@@ -11,7 +11,8 @@ from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
 from mentorbot.library import Library
 from mentorbot.replies import Notification
-from mentorbot.settings import Settings
+from mentorbot.settings import Settings, mask_url_password
+from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.store import Store
 
 log = logging.getLogger("mentorbot")
@@ -31,11 +32,20 @@ def configure_logging(settings: Settings) -> None:
 async def open_bot(
     settings: Settings, *, clock: Clock | None = None, store: Store | None = None
 ) -> AsyncIterator[MentorBot]:
-    """Open the store (migrating it), load skills and courses, and yield the bot; close the store after."""
+    """Open the store (migrating it), load skills and courses, and yield the bot; close the store after.
+
+    A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
+    and its `DatabaseError` raised: the caller refuses to start.
+    """
     clock = clock or SystemClock()
     library = Library(settings.skills_file, settings.courses_file)
     store = store or Store.from_url(settings.database_url)
-    await store.open(clock.now())
+    try:
+        await store.open(clock.now())
+    except DatabaseError as exc:
+        log.error("cannot open the database %s (%s): %s", mask_url_password(settings.database_url), exc.kind, exc)
+        await store.close()
+        raise
     try:
         yield MentorBot(store, library, settings, clock)
     finally:
@@ -60,6 +70,8 @@ async def run_timers(
                 await bot.delivered(notes)
         except asyncio.CancelledError:
             raise
+        except DatabaseError as exc:  # not a bug: one line, and the next round tries again
+            log.warning("timer loop: the database is %s (%s); retrying in %s s", exc.kind, exc, interval)
         except Exception:
             log.exception("timer loop iteration failed; retrying in %s s", interval)
         await asyncio.sleep(interval)

@@ -72,8 +72,10 @@ class MentorBot:
     def library(self, library: Library) -> None:
         self.core.library = library
 
-    async def _run(self, caller: Caller, action: UseCase, *, admin_only: bool = False) -> Outcome:
-        return await handle(self.core, self.rate_limiter, caller, action, admin_only=admin_only)
+    async def _run(
+        self, caller: Caller, action: UseCase, *, admin_only: bool = False, read_only: bool = False
+    ) -> Outcome:
+        return await handle(self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only)
 
     # ----------------------------------------------------------------------------- shared questions
 
@@ -161,7 +163,7 @@ class MentorBot:
 
     async def status(self, caller: Caller) -> Outcome:
         """The caller's profile, open requests (where each stands and why), offers and mentorships."""
-        return await self._run(caller, status.status)
+        return await self._run(caller, status.status, read_only=True)
 
     async def status_reply(self, member: Member) -> Reply:
         """The status view of one member (also used for Slack's App Home)."""
@@ -177,7 +179,7 @@ class MentorBot:
 
     async def export(self, caller: Caller) -> Outcome:
         """The caller's own data as a JSON document."""
-        return await self._run(caller, privacy.export)
+        return await self._run(caller, privacy.export, read_only=True)
 
     async def forget(self, caller: Caller, *, confirm: bool = False) -> Outcome:
         """Delete the caller's data; without `confirm`, asks for confirmation with a button."""
@@ -185,7 +187,7 @@ class MentorBot:
 
     async def skills(self, caller: Caller, *, query: str | None = None) -> Outcome:
         """The skill taxonomy, or the skills matching a query."""
-        return await self._run(caller, lambda ctx: catalog.skills(ctx, query=query))
+        return await self._run(caller, lambda ctx: catalog.skills(ctx, query=query), read_only=True)
 
     async def courses(
         self,
@@ -198,14 +200,16 @@ class MentorBot:
     ) -> Outcome:
         """Top courses for the skills (or the caller's open requests), with filters."""
         return await self._run(
-            caller, lambda ctx: catalog.courses(ctx, skills=skills, level=level, free=free, format=format)
+            caller,
+            lambda ctx: catalog.courses(ctx, skills=skills, level=level, free=free, format=format),
+            read_only=True,
         )
 
     # --------------------------------------------------------------------------------- admins
 
     async def admin_stats(self, caller: Caller) -> Outcome:
         """Programme health: members, mentors, requests, mentorships, time to match, acceptance, skill gaps."""
-        return await self._run(caller, admin.stats, admin_only=True)
+        return await self._run(caller, admin.stats, admin_only=True, read_only=True)
 
     async def stats_reply(self, community: str, lang: str) -> Reply:
         """The programme-health view of a community in `lang` (also used by ``mentorbot admin stats``)."""
@@ -213,7 +217,7 @@ class MentorBot:
 
     async def admin_waitlist(self, caller: Caller) -> Outcome:
         """Waiting requests with the reason each waits."""
-        return await self._run(caller, admin.waitlist, admin_only=True)
+        return await self._run(caller, admin.waitlist, admin_only=True, read_only=True)
 
     async def admin_match(self, caller: Caller, *, request_id: str | int, mentor: str) -> Outcome:
         """Match a request to a mentor by hand (within the mentor's capacity)."""
@@ -239,7 +243,7 @@ class MentorBot:
 
     async def admin_export(self, caller: Caller) -> Outcome:
         """CSV files of members, requests, mentorships and feedback."""
-        return await self._run(caller, admin.export, admin_only=True)
+        return await self._run(caller, admin.export, admin_only=True, read_only=True)
 
     # ------------------------------------------------------------------------ delivery and timers
 

@@ -161,6 +161,15 @@ def run(timer_interval: float) -> None:
         if wrong is not None:  # an adapter refused a setting (e.g. socket mode without an app token)
             click.echo(f"error: {wrong}", err=True)
             sys.exit(2)
+        from mentorbot.errors import database_failure
+        from mentorbot.settings import mask_url_password
+
+        failure = database_failure(exc)
+        if failure is not None:  # already logged in one line: exit, so a service manager restarts us
+            problem = t(f"cli.run.problem_{failure.kind.replace('-', '_')}")
+            database = mask_url_password(settings.database_url)
+            click.echo(t("cli.run.no_database", database=database, problem=problem), err=True)
+            sys.exit(1)
         log.exception("mentorbot run stopped with an error")
         click.echo(t("cli.run.failed"), err=True)
         sys.exit(1)

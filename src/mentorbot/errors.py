@@ -2,16 +2,21 @@
 
 `UserError` carries a message-catalog key, never exception text, so adapters can show it to users
 in their language. `ConfigFileError` names the file, the entry and the field of a broken config file.
-`unexpected` turns a bug into the apology a member sees, with a correlation id that is logged with it.
+`unexpected` turns a bug into the apology a member sees, with a correlation id that is logged with it, and a
+failure of the database itself (`mentorbot.storage.database.DatabaseError`) into its short "try again in a
+minute" message, logged once in one line with the id.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from mentorbot.storage.database import DatabaseError
 
 
 class MentorBotError(Exception):
@@ -61,7 +66,29 @@ def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseExce
     traceback (of the exception being handled, or of `exc_info` when given) and returns the `UserError`
     that carries the id, so the member can quote it and an operator can find the traceback. The exception's
     own text is never shown to anyone but the log.
+
+    When the failure is the database's (a `DatabaseError`, or one that caused it), it is not a bug: the log gets
+    one line, ``database <kind> [<id>] <what % args>: <reason>``, without a traceback, and the `UserError` is the
+    database's own message (``common.db_unavailable``, ``db_busy``, ``db_full``, ``db_read_only``) with the id.
     """
     correlation_id = uuid.uuid4().hex[:10]
+    failure = database_failure(exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1])
+    if failure is not None:
+        log.error("database %s [%s] " + what + ": %s", failure.kind, correlation_id, *args, failure)
+        return UserError(failure.message_key, correlation_id=correlation_id)
     log.error("unexpected error [%s] " + what, correlation_id, *args, exc_info=exc_info)
     return UserError("common.apology", correlation_id=correlation_id)
+
+
+def database_failure(exc: BaseException | None) -> DatabaseError | None:
+    """The `DatabaseError` that `exc` is, or that caused it (its ``__cause__``/``__context__`` chain, or one of
+    an exception group's), or None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DatabaseError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            return next((f for f in map(database_failure, exc.exceptions) if f is not None), None)
+        exc = exc.__cause__ or exc.__context__
+    return None

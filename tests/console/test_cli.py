@@ -188,6 +188,54 @@ def test_run_a_lone_adapter_that_takes_no_dispatcher(
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("sqlite:///{tmp}/blocker/run.sqlite3", "cannot be reached or opened"),
+        ("sqlite:///{tmp}/run.sqlite3?mode=ro", "is read-only, and the bot must write to it"),
+    ],
+)
+def test_run_exits_1_when_the_database_cannot_be_opened(
+    fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    folder = Path.cwd()  # the fixture's empty folder
+    (folder / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    asyncio.run(_migrated(folder / "run.sqlite3"))
+    database = url.format(tmp=folder)
+    monkeypatch.setenv("MENTORBOT_DATABASE_URL", database)
+    monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["shared"],))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.splitlines()[-1] == (
+        f"The database {database} {problem}, so MentorBot cannot run. Details are in the log above."
+    )
+
+
+async def _migrated(path: Path) -> None:
+    async with open_bot(console_settings(path.parent, database_url=f"sqlite:///{path}")):
+        pass
+
+
+def test_run_as_a_process_exits_when_the_database_is_some_other_file(tmp_path: Path) -> None:
+    """The real command with a real adapter configured: it stops at once (before the platform) with one line,
+    and the process ends (an SQLite connection left open used to keep it alive)."""
+    (tmp_path / "notes.txt").write_bytes(b"not a database at all" * 100)
+    env = {**clean_env(), "MENTORBOT_DISCORD__TOKEN": "x", "MENTORBOT_DATABASE_URL": f"sqlite:///{tmp_path}/notes.txt"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mentorbot.cli", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "cannot be reached or opened, so MentorBot cannot run" in done.stderr.splitlines()[-1]
+
+
 def test_run_refuses_two_adapters_that_cannot_share(
     fake_adapters: dict[str, AdapterSpec], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mentorbot.i18n import LANGUAGES, translator
+from mentorbot.storage.database import DatabaseFull, DatabaseUnavailable
+from mentorbot.storage.sqlite_engine import SqliteDatabase
+from mentorbot_console.repl import run_console
 from mentorbot_console.session import ConsoleSession
-from tests.console.conftest import ok, refused
+from tests.console.conftest import console_settings, ok, refused
 
 
 def label(session: ConsoleSession, slug: str, lang: str) -> str:
@@ -253,3 +259,56 @@ async def test_held_notices_are_shown_with_the_next_reply(session: ConsoleSessio
     out = await ok(session, "/skills seo")
     assert "a notice that missed you" in out
     assert "[1] Accept" in out
+
+
+# ------------------------------------------------------------------------------------- database failures
+
+
+async def test_a_database_failure_mid_session_is_the_localized_line(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database goes away mid-session: reads outside the core's handler (names, the language, timers) and
+    use-cases alike give the short "try again in a minute", never a traceback; then the session goes on."""
+    await ok(session, "/mentor request skills:seo")
+    store = session.bot.store
+
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable("connection refused")
+
+    for method in ("find_member", "next_job_due", "ensure_member"):
+        monkeypatch.setattr(store, method, unreachable)
+    for line in ("/mentor status", "/as amina", "/clock +1h"):
+        result = await session.run_line(line)
+        output = result.output
+        assert output.startswith("The database cannot be reached right now"), output
+        assert "Traceback" not in output
+        assert "connection refused" not in output
+    monkeypatch.undo()
+    assert "seo" in (await ok(session, "/mentor status")).lower()
+
+
+def test_the_console_prints_no_traceback_when_the_database_fails(tmp_path: Path) -> None:
+    """The whole REPL on a script: a database that fails mid-session is a line per command, never a traceback,
+    and the exit status says lines were not run."""
+    settings = console_settings(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    script = io.StringIO("/mentor status\n/mentor request skills:seo\n/mentor status\n")
+    original = SqliteDatabase.transaction
+    started = {"done": False}
+
+    def failing(self: SqliteDatabase) -> AbstractAsyncContextManager[Any]:
+        if started["done"]:
+            raise DatabaseFull("database or disk is full")
+        return original(self)
+
+    async def welcome(self: ConsoleSession, **kwargs: Any) -> str:
+        started["done"] = True  # the database was opened and migrated; from now on the disk is full
+        return "welcome"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SqliteDatabase, "transaction", failing)
+        patch.setattr(ConsoleSession, "start", welcome)
+        status = run_console(settings, stdin=script, stdout=out, stderr=err, interactive=False)
+    assert status == 1  # the lines were not run, and a script says so
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    assert out.getvalue().count("The database is full, so nothing was saved") == 3

@@ -2,6 +2,10 @@
 
 SQL is written once with ``?`` placeholders; the PostgreSQL engine rewrites them to ``$1, $2…``.
 Timestamps go in and come out as aware UTC datetimes whichever engine stores them.
+
+When the database itself fails (not the bot's SQL), the engines raise a `DatabaseError` that says what kind of
+failure it is: `DatabaseUnavailable`, `DatabaseBusy`, `DatabaseFull` or `DatabaseReadOnly`. The transaction
+was rolled back before it is raised, so nothing half-done is kept; the driver's exception is its ``__cause__``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,45 @@ from datetime import datetime
 from typing import Any, Protocol
 
 Row = Mapping[str, Any]
+
+
+class DatabaseError(Exception):
+    """The database failed for a reason outside the bot (connection, disk, locks, permissions).
+
+    `kind` names the failure for logs and `message_key` is the catalog key of what the member is told (a short
+    "try again in a minute"). The text of the exception is for the log only.
+    """
+
+    kind = "failed"
+    message_key = "common.db_unavailable"
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database cannot be reached: connection refused, lost or timed out, or the file cannot be opened."""
+
+    kind = "unavailable"
+    message_key = "common.db_unavailable"
+
+
+class DatabaseBusy(DatabaseError):
+    """The database stayed locked by another writer beyond the busy timeout, or has no free connection."""
+
+    kind = "busy"
+    message_key = "common.db_busy"
+
+
+class DatabaseFull(DatabaseError):
+    """The disk (or the database's size limit) is full: nothing more can be written."""
+
+    kind = "full"
+    message_key = "common.db_full"
+
+
+class DatabaseReadOnly(DatabaseError):
+    """The database can be read but not written (a read-only file, folder or mount, or a standby server)."""
+
+    kind = "read-only"
+    message_key = "common.db_read_only"
 
 
 class Connection(Protocol):

@@ -54,6 +54,14 @@ class MemberStore(Transactions):
 
     async def ensure_member(self, community: str, platform_user_id: str, display_name: str, now: datetime) -> Member:
         """The member with this platform id, created on first sight; the display name is kept fresh."""
+        # Every command asks; almost always the member is known with this name, and a read avoids taking the
+        # write lock for it (so reads are still served while the database cannot be written).
+        async with self.read() as conn:
+            known = await conn.fetch_one(
+                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, platform_user_id
+            )
+        if known is not None and (not display_name or known["display_name"] == display_name):
+            return rows.member(known)
         async with self.transaction() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?",

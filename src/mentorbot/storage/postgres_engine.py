@@ -2,13 +2,21 @@
 
 Conditional updates rely on row locks at READ COMMITTED: a second writer waits for the first and then
 re-checks its WHERE clause against the committed row, so exactly one compare-and-set wins.
+
+A restart of the server or a lost connection costs no process restart: a transaction whose ``BEGIN`` finds its
+pooled connection dead (nothing was done on it yet) drops that connection, has the pool replace the others,
+and begins once more on a new one. Connecting gives up after `CONNECT_TIMEOUT` seconds rather than hang.
+What still fails (the server is down, the disk is full, a standby is read-only) is rolled back and raised as
+the `DatabaseError` that names it (`postgres_failure`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -16,7 +24,70 @@ from typing import Any
 import asyncpg
 
 from mentorbot.clock import as_utc
-from mentorbot.storage.database import Row
+from mentorbot.storage.database import (
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseFull,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    Row,
+)
+
+log = logging.getLogger("mentorbot.storage")
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to open one connection (asyncpg's default is 60: a command would hang that long)."""
+ACQUIRE_TIMEOUT = 15.0
+"""Seconds to wait for a pooled connection (connecting included) before the command is told to try again."""
+
+_BY_TYPE: tuple[tuple[type[BaseException], type[DatabaseError]], ...] = (
+    (asyncpg.exceptions.QueryCanceledError, DatabaseBusy),
+    (asyncpg.exceptions.LockNotAvailableError, DatabaseBusy),
+    (asyncpg.exceptions.TooManyConnectionsError, DatabaseBusy),
+    (asyncpg.exceptions.DiskFullError, DatabaseFull),
+    (asyncpg.exceptions.ReadOnlySQLTransactionError, DatabaseReadOnly),
+    (asyncpg.exceptions.PostgresConnectionError, DatabaseUnavailable),
+    (asyncpg.exceptions.OperatorInterventionError, DatabaseUnavailable),  # shut down, restarting, terminated
+    (OSError, DatabaseUnavailable),  # refused, reset, unreachable
+    (TimeoutError, DatabaseUnavailable),  # connecting took longer than CONNECT_TIMEOUT
+)
+
+
+def _lost(exc: BaseException) -> bool:
+    """Whether `exc` says the connection is gone (so another one may work)."""
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "closed" in str(exc) or "closing" in str(exc)
+    return isinstance(
+        exc,
+        asyncpg.exceptions.PostgresConnectionError
+        | asyncpg.exceptions.AdminShutdownError
+        | asyncpg.exceptions.CrashShutdownError
+        | OSError,
+    )
+
+
+def _dead_on_begin(exc: BaseException) -> bool:
+    """Whether ``BEGIN`` failed because its connection is dead or its protocol state broken (the server ended
+    it while it sat idle in the pool): a client-side error, a lost connection or the server shutting down."""
+    return isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions._base.InternalClientError) or _lost(exc)
+
+
+def _close(conn: Any) -> None:
+    """Close a pooled connection for good, so the pool opens a new one in its place (a connection already
+    lost is detached from its proxy: nothing to do)."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
+
+
+def postgres_failure(exc: BaseException) -> DatabaseError | None:
+    """The `DatabaseError` an asyncpg failure is, or None for a bug in our SQL (left as it is)."""
+    kind = next((kind for driver, kind in _BY_TYPE if isinstance(exc, driver)), None)
+    if kind is None and _lost(exc):
+        kind = DatabaseUnavailable
+    if kind is None:
+        return None
+    return kind(f"PostgreSQL: {type(exc).__name__}: {exc}")
+
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -67,22 +138,60 @@ class PostgresDatabase:
     dialect = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, schema: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        schema: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        acquire_timeout: float = ACQUIRE_TIMEOUT,
+    ) -> None:
         self.url = url
         self.schema = schema
         self._min_size = min_size
         self._max_size = max_size
+        self.connect_timeout = connect_timeout
+        self.acquire_timeout = acquire_timeout
         self._pool: Any = None
 
+    @property
+    def application_name(self) -> str:
+        """How this engine's connections are named on the server: ``mentorbot``, or ``mentorbot/<schema>``."""
+        return f"mentorbot/{self.schema}" if self.schema else "mentorbot"
+
     async def open(self) -> None:
-        """Create the pool (UTC session time zone)."""
-        if self._pool is None:
-            self._pool = await asyncpg.create_pool(
+        """Create the pool (UTC session time zone) and check that the server accepts writes; a server that
+        cannot be reached (within `connect_timeout`) or is read-only raises a `DatabaseError`."""
+        if self._pool is not None:
+            return
+        async with _classified():
+            pool = await asyncpg.create_pool(
                 self.url,
                 min_size=self._min_size,
                 max_size=self._max_size,
-                server_settings={"timezone": "UTC", **({"search_path": self.schema} if self.schema else {})},
+                timeout=self.connect_timeout,
+                server_settings={
+                    "timezone": "UTC",
+                    # Names MentorBot's connections in pg_stat_activity (operators, and tests that end them).
+                    "application_name": self.application_name,
+                    **({"search_path": self.schema} if self.schema else {}),
+                },
             )
+            try:
+                async with pool.acquire(timeout=self.acquire_timeout) as conn:
+                    read_only = await conn.fetchval("SHOW transaction_read_only")
+            except BaseException:
+                await pool.close()
+                raise
+        if read_only == "on":
+            await pool.close()
+            raise DatabaseReadOnly(
+                "the PostgreSQL database is read-only (a standby, or default_transaction_read_only): "
+                "the bot must write to it"
+            )
+        self._pool = pool
 
     async def close(self) -> None:
         """Close the pool."""
@@ -90,22 +199,86 @@ class PostgresDatabase:
             await self._pool.close()
             self._pool = None
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PostgresConnection]:
+    def transaction(self) -> AbstractAsyncContextManager[PostgresConnection]:
         """A READ COMMITTED transaction on one pooled connection."""
-        if self._pool is None:
-            raise RuntimeError("database is not open")
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresConnection(conn)
+        return self._unit()
+
+    def read(self) -> AbstractAsyncContextManager[PostgresConnection]:
+        """A REPEATABLE READ, read-only transaction: one snapshot for several reads."""
+        return self._unit(isolation="repeatable_read", readonly=True)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[PostgresConnection]:
-        """A REPEATABLE READ, read-only transaction: one snapshot for several reads."""
-        if self._pool is None:
-            raise RuntimeError("database is not open")
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            yield PostgresConnection(conn)
+    async def _unit(self, **options: Any) -> AsyncIterator[PostgresConnection]:
+        """A transaction with `options`: committed on exit, rolled back on an exception; the connection goes
+        back to the pool either way (closed, so it is replaced, when it was lost)."""
+        pool = self._pool
+        if pool is None:
+            raise DatabaseUnavailable("the PostgreSQL database is not open")
+        async with _classified():
+            conn, tx = await self._begin(pool, options)
+            try:
+                yield PostgresConnection(conn)
+                await tx.commit()
+            except BaseException as exc:
+                await self._rollback(tx, conn, exc)
+                raise
+            finally:
+                await self._release(pool, conn)
+
+    async def _begin(self, pool: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+        """A pooled connection with its transaction begun. When ``BEGIN`` finds the connection lost (the server
+        restarted, or closed it), nothing was done on it: it is closed, every other pooled connection is
+        replaced on its next acquire (they were opened before the same loss), and a new one is tried, once."""
+        for attempt in (1, 2):
+            conn = await pool.acquire(timeout=self.acquire_timeout)
+            tx = conn.transaction(**options)
+            try:
+                await tx.start()
+            except Exception as exc:
+                dead = _dead_on_begin(exc)
+                if dead:  # the server restarted or ended its connections: the others in the pool are dead too
+                    _close(conn)
+                    await pool.expire_connections()
+                await self._release(pool, conn)
+                if attempt == 2 or not dead:
+                    raise
+                log.info("a pooled PostgreSQL connection was lost (%s); beginning on a new one", exc)
+                continue
+            return conn, tx
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    async def _rollback(tx: Any, conn: Any, cause: BaseException) -> None:
+        """Roll back (a lost connection needs none: the server dropped the transaction with it)."""
+        if _dead_on_begin(cause):
+            _close(conn)
+            return
+        try:
+            await tx.rollback()
+        except Exception:
+            log.warning("rolling back a PostgreSQL transaction failed; closing its connection", exc_info=True)
+            _close(conn)
+
+    @staticmethod
+    async def _release(pool: Any, conn: Any) -> None:
+        """Give the connection back; one that cannot be reset is closed by the pool (logged, not raised)."""
+        try:
+            await pool.release(conn)
+        except Exception:
+            log.warning("releasing a PostgreSQL connection failed", exc_info=True)
 
     def to_db_time(self, value: datetime) -> Any:
         """Aware UTC datetime (timestamptz)."""
         return as_utc(value)
+
+
+@asynccontextmanager
+async def _classified() -> AsyncIterator[None]:
+    """Raise a failure of the server or the connection as its `DatabaseError` (the driver's as its cause)."""
+    try:
+        yield
+    except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        failure = postgres_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc

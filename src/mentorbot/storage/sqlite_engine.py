@@ -1,12 +1,16 @@
 """SQLite engine through aiosqlite: WAL, foreign keys on, one connection serialised by a lock.
 
 Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up
-(with a busy timeout) instead of failing half-way through.
+(with a busy timeout) instead of failing half-way through. A failure of the file itself (locked beyond the
+busy timeout, read-only, disk full, cannot be opened) rolls the transaction back and is raised as the
+`DatabaseError` that names it (`sqlite_failure`). A URL's query (``sqlite:////data/bot.sqlite3?mode=ro``) is
+passed to SQLite as a URI; a database that cannot be written is refused at `SqliteDatabase.open`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -17,9 +21,55 @@ from typing import Any
 import aiosqlite
 
 from mentorbot.clock import as_utc
-from mentorbot.storage.database import Row
+from mentorbot.storage.database import (
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseFull,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    Row,
+)
+
+log = logging.getLogger("mentorbot.storage")
 
 BUSY_TIMEOUT_MS = 10_000
+
+_BY_CODE: dict[int, type[DatabaseError]] = {
+    sqlite3.SQLITE_BUSY: DatabaseBusy,
+    sqlite3.SQLITE_LOCKED: DatabaseBusy,
+    sqlite3.SQLITE_FULL: DatabaseFull,
+    sqlite3.SQLITE_READONLY: DatabaseReadOnly,
+    sqlite3.SQLITE_CANTOPEN: DatabaseUnavailable,
+    sqlite3.SQLITE_IOERR: DatabaseUnavailable,
+    sqlite3.SQLITE_PERM: DatabaseUnavailable,
+    sqlite3.SQLITE_NOTADB: DatabaseUnavailable,  # the URL names some other file
+}
+_EXPLAINED: dict[type[DatabaseError], str] = {
+    DatabaseBusy: "is locked by another writer beyond the busy timeout",
+    DatabaseFull: "is full (the disk, or the database's size limit)",
+    DatabaseReadOnly: "is read-only (the file, its folder or its mount): the bot must write to it",
+    DatabaseUnavailable: "cannot be opened or read",
+}
+
+
+def sqlite_failure(exc: BaseException, path: str) -> DatabaseError | None:
+    """The `DatabaseError` an aiosqlite/sqlite3 failure of the file at `path` is, or None for a bug in our SQL.
+
+    Classified by SQLite's primary result code (busy, locked, full, read-only, cannot open, I/O error,
+    permission, not a database; a corrupt database is left as it is); an `OSError` (its folder cannot be
+    made) or a closed connection means unavailable.
+    """
+    kind: type[DatabaseError] | None = None
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError
+    ):
+        code = getattr(exc, "sqlite_errorcode", None)
+        kind = _BY_CODE.get(code & 0xFF) if isinstance(code, int) else None
+    elif isinstance(exc, OSError) or (isinstance(exc, ValueError) and "closed" in str(exc).lower()):
+        kind = DatabaseUnavailable
+    if kind is None:
+        return None
+    return kind(f"the SQLite database {path} {_EXPLAINED[kind]}: {exc}")
 
 
 def _adapt(value: Any) -> Any:
@@ -66,24 +116,56 @@ class SqliteDatabase:
     dialect = "sqlite"
     skip_locked = ""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.path, _, self.query = path.partition("?")
+        self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        """Open the file (creating its folder), set WAL, foreign keys and a busy timeout."""
+        """Open the file (creating its folder), set WAL, foreign keys and a busy timeout, and check that it
+        can be written. A file that cannot be opened or written raises a `DatabaseError` (nothing stays open)."""
         if self._conn is not None:
             return
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
+        conn: aiosqlite.Connection | None = None
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if self.query:
+                conn = await aiosqlite.connect(f"file:{self.path}?{self.query}", isolation_level=None, uri=True)
+            else:
+                conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await self._check_writable(conn)
+        except Exception as exc:
+            if conn is not None:  # a connection left open keeps its thread, and the process, alive
+                await conn.close()
+            failure = exc if isinstance(exc, DatabaseError) else sqlite_failure(exc, self.path)
+            if failure is None:
+                raise
+            raise failure from exc
         self._conn = conn
+
+    async def _check_writable(self, conn: aiosqlite.Connection) -> None:
+        """Rewrite the header's user version in a transaction rolled back: SQLite refuses it when the file,
+        its folder or its mount is read-only. A writer holding the lock beyond the busy timeout passes."""
+        async with conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute(f"PRAGMA user_version = {version}")
+        except sqlite3.OperationalError as exc:
+            if not isinstance(sqlite_failure(exc, self.path), DatabaseBusy):
+                raise
+            log.warning("could not check that %s is writable: it is locked by another writer", self.path)
+        finally:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
 
     async def close(self) -> None:
         """Close the connection."""
@@ -93,32 +175,53 @@ class SqliteDatabase:
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:
-            raise RuntimeError("database is not open")
+            raise DatabaseUnavailable(f"the SQLite database {self.path} is not open")
         return self._conn
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception."""
-        async with self._lock:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception (a failed ``COMMIT`` included);
+        a failure of the file is raised as its `DatabaseError` after the rollback."""
+        async with self._lock, self._classified():
             conn = self._connection()
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield SqliteConnection(conn)
+                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await self._end(conn, "ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
         """A deferred transaction: a consistent snapshot for several reads."""
-        async with self._lock:
+        async with self._lock, self._classified():
             conn = self._connection()
             await conn.execute("BEGIN")
             try:
                 yield SqliteConnection(conn)
             finally:
-                await conn.execute("COMMIT")
+                await self._end(conn, "COMMIT")
+
+    @asynccontextmanager
+    async def _classified(self) -> AsyncIterator[None]:
+        """Raise a failure of the file as its `DatabaseError` (with the driver's error as its cause)."""
+        try:
+            yield
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            failure = sqlite_failure(exc, self.path)
+            if failure is None:
+                raise
+            raise failure from exc
+
+    async def _end(self, conn: aiosqlite.Connection, statement: str) -> None:
+        """End the transaction (``COMMIT`` or ``ROLLBACK``) unless SQLite already rolled it back (it does on a
+        full disk); a failure here is logged, the exception being handled is the one that matters."""
+        try:
+            if conn.in_transaction:
+                await conn.execute(statement)
+        except (sqlite3.Error, ValueError):
+            log.warning("%s of a transaction on %s failed", statement, self.path, exc_info=True)
 
     def to_db_time(self, value: datetime) -> Any:
         """ISO-8601 text with microseconds and ``+00:00``: sorts like the instant it names."""

@@ -4,11 +4,14 @@ It recognises a platform event delivered twice (handled once), makes sure the ca
 rate limit and admin rule, runs the use-case as one unit of work (one transaction: what it changes and the
 notifications it writes to the outbox commit together, or not at all; run again if a concurrent one aborted
 it), and turns what the use-case raised into the reply: bad input becomes a localized message and changes
-nothing; an unexpected error is logged with a correlation id and the user gets a short apology with that id.
+nothing; an unexpected error is logged with a correlation id and the user gets a short apology with that id; a
+failure of the database (unreachable, busy, full, read-only: its transaction was rolled back) gets a short
+"try again in a minute" with the id instead (`errors.unexpected`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -18,6 +21,7 @@ from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.ratelimit import RateLimiter
 from mentorbot.replies import Notification, Outcome, Reply, reply_from_json
+from mentorbot.storage.database import DatabaseError
 from mentorbot.usecases.context import Caller, Context, Core
 
 log = logging.getLogger("mentorbot")
@@ -50,16 +54,27 @@ class AlreadyProcessed(Exception):
 async def _settle(core: Core, caller: Caller) -> None:
     """After a refusal or a failure (nothing changed): an inbox event is answered, so it is done (never
     processed again); a platform event id is released, so the platform's retry may be handled."""
-    if caller.inbox_id is not None:
-        await core.store.finish_event(caller.inbox_id, core.clock.now())
-    elif caller.event_id:
-        await core.store.release_event(caller.event_id)
+    with contextlib.suppress(DatabaseError):  # the database that just failed may refuse this too
+        if caller.inbox_id is not None:
+            await core.store.finish_event(caller.inbox_id, core.clock.now())
+        elif caller.event_id:
+            await core.store.release_event(caller.event_id)
 
 
-async def _unit(ctx: Context, action: UseCase) -> tuple[Reply, tuple[Reply, ...], tuple[Notification, ...]]:
+async def _unit(
+    ctx: Context, action: UseCase, *, read_only: bool
+) -> tuple[Reply, tuple[Reply, ...], tuple[Notification, ...]]:
     """The use-case as one unit of work: its changes, the held notices it shows and the notifications it writes
-    to the outbox commit together, or none of them does."""
+    to the outbox commit together, or none of them does. A `read_only` use-case (it changes nothing and tells
+    nobody) opens no write transaction, so reads are served while the database cannot be written."""
     core = ctx.core
+    if read_only:
+        reply = await action(ctx)
+        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id))
+        if ctx.caller.inbox_id is not None:
+            with contextlib.suppress(DatabaseError):  # at worst a read is answered twice
+                await core.store.finish_event(ctx.caller.inbox_id, core.clock.now())
+        return reply, held, ()
     async with core.store.unit_of_work():
         inbox_id = ctx.caller.inbox_id
         if inbox_id is not None and not await core.store.finish_event(inbox_id, core.clock.now()):
@@ -71,9 +86,16 @@ async def _unit(ctx: Context, action: UseCase) -> tuple[Reply, tuple[Reply, ...]
 
 
 async def handle(
-    core: Core, limiter: RateLimiter, caller: Caller, action: UseCase, *, admin_only: bool = False
+    core: Core,
+    limiter: RateLimiter,
+    caller: Caller,
+    action: UseCase,
+    *,
+    admin_only: bool = False,
+    read_only: bool = False,
 ) -> Outcome:
-    """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors."""
+    """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors.
+    `read_only`: the use-case changes nothing and tells nobody (see `_unit`)."""
     store = core.store
     now = core.clock.now()
     dedupe = caller.event_id if caller.inbox_id is None else None  # an inbox event was deduplicated on arrival
@@ -97,7 +119,7 @@ async def handle(
         for attempt in range(1, UNIT_ATTEMPTS + 1):
             ctx = Context(core, caller, member, t, is_admin)
             try:
-                reply, held, notes = await _unit(ctx, action)
+                reply, held, notes = await _unit(ctx, action, read_only=read_only)
                 break
             except AlreadyProcessed:
                 return Outcome(Reply(""), (), duplicate=True, language=t.lang)
