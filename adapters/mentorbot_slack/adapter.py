@@ -532,8 +532,12 @@ class SlackAdapter:
         if event.get("tab") != "home" or not event.get("user"):
             return
         team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
+        community = community_of(team_id)
+        if not self.bot.home_allowed(community, str(event["user"])):
+            log.info("App Home of %s not refreshed: over the rate limit", event["user"])
+            return
         home = self.delivery.publish_home(
-            community_of(team_id), str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
+            community, str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
         )
         self._start(home)
 

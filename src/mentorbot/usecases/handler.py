@@ -1,9 +1,9 @@
 """The one error handler every use-case runs under (`handle`).
 
-It recognises a platform event delivered twice (handled once), makes sure the caller is a member, applies
-the rate limit and admin rule, and turns what the use-case raised into the reply: bad input becomes a
-localized message and changes nothing; an unexpected error is logged with a correlation id and the user
-gets a short apology carrying that id.
+It applies the rate limit first (a refused command touches no table), recognises a platform event delivered
+twice (handled once), makes sure the caller is a member, applies the admin rule, and turns what the use-case
+raised into the reply: bad input becomes a localized message and changes nothing; an unexpected error is
+logged with a correlation id and the user gets a short apology carrying that id.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.ratelimit import RateLimiter
+from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Outcome, Reply, reply_from_json
 from mentorbot.usecases.context import Caller, Context, Core
 
@@ -34,12 +34,31 @@ def render_error(exc: UserError, t: Translator) -> str:
     return t(exc.key, **params)
 
 
+async def rate_limited(core: Core, limiter: RateLimiter, caller: Caller) -> Outcome | None:
+    """Take one of `caller`'s tokens (`ratelimit.member_key`); when none is left, the refusal in their language.
+    It only reads: a refused command writes nothing, not even its member's row or its event's claim."""
+    wait = limiter.check(member_key(caller.community, caller.user_id))
+    if wait is None:
+        return None
+    refused = UserError("common.rate_limited", seconds=wait)
+    try:
+        lang = core.lang_of(await core.store.find_member(caller.community, caller.user_id))
+    except Exception:
+        log.warning("could not read the language of %s in %s", caller.user_id, caller.community, exc_info=True)
+        lang = core.settings.default_language
+    t = translator(lang)
+    return Outcome(Reply(render_error(refused, t)), error=refused, language=t.lang)
+
+
 async def handle(
     core: Core, limiter: RateLimiter, caller: Caller, action: UseCase, *, admin_only: bool = False
 ) -> Outcome:
     """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors."""
     store = core.store
     now = core.clock.now()
+    refused = await rate_limited(core, limiter, caller)
+    if refused is not None:
+        return refused
     if caller.event_id and not await store.claim_event(caller.event_id, now):
         return Outcome(Reply(""), (), duplicate=True, language=core.settings.default_language)
     t = translator(core.settings.default_language)
@@ -54,9 +73,6 @@ async def handle(
         is_admin = core.is_admin(caller)
         if admin_only and not is_admin:
             raise UserError("common.not_admin")
-        wait = limiter.check(f"{caller.community}:{caller.user_id}")
-        if wait is not None:
-            raise UserError("common.rate_limited", seconds=wait)
         ctx = Context(core, caller, member, t, is_admin)
         reply = await action(ctx)
         held = tuple(reply_from_json(p) for p in await store.take_held_notices(member.id))
