@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     offer_ttl_hours: float = Field(default=48.0, gt=0, le=24 * 30)
     max_open_requests: int = Field(default=3, ge=1, le=20)
     max_expired_offers: int = Field(default=3, ge=1, le=50)
+    late_expiry_grace_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    """An offer expired more than this long after its time (the bot was down) does not count towards the
+    mentor's streak of `max_expired_offers`: they may have answered while nothing could hear them."""
     checkin_days: float = Field(default=14.0, gt=0, le=365)
     repeat_pair_days: int = Field(default=180, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
