@@ -128,32 +128,3 @@ async def test_help_parse_errors_and_home_opens_count_against_the_rate_limit(
     clock.advance(timedelta(seconds=20))
     assert (await run_command(bot, amina, "/mentor help")).error is None
 
-
-# --------------------------------------------------------------------------------- expiries while down
-
-
-async def test_offers_that_expire_while_the_bot_is_down_do_not_count_towards_the_auto_pause(
-    bot: MentorBot, who: Who, clock: ManualClock
-) -> None:
-    await bot.signup(who("sleepy"), skills="copywriting", levels="expert", capacity=5)
-    for name in ("a", "b", "c"):
-        await bot.request(who(name), skills="copywriting")
-    clock.advance(timedelta(hours=48, minutes=11))  # the bot was down when they expired: run 11 minutes late
-    notes = await bot.run_due_jobs()
-    assert len([n for n in to(notes, "sleepy") if "expired" in n.reply.text]) == 3, "the mentor is still told"
-    assert not any("paused your mentor profile" in n.reply.text for n in to(notes, "sleepy"))
-    member = await bot.store.find_member(COMMUNITY, "U-sleepy")
-    assert member is not None
-    profile = await bot.store.get_mentor_profile(member.id)
-    assert profile is not None and profile.status.value == "active" and profile.expired_streak == 0
-
-
-async def test_an_expiry_within_the_grace_counts(bot: MentorBot, who: Who, clock: ManualClock) -> None:
-    await bot.signup(who("sleepy"), skills="copywriting", levels="expert", capacity=5)
-    await bot.request(who("a"), skills="copywriting")
-    clock.advance(timedelta(hours=48, minutes=9))
-    await bot.run_due_jobs()
-    member = await bot.store.find_member(COMMUNITY, "U-sleepy")
-    assert member is not None
-    profile = await bot.store.get_mentor_profile(member.id)
-    assert profile is not None and profile.expired_streak == 1
