@@ -424,3 +424,31 @@ def test_documented_default_is_the_real_default(monkeypatch: pytest.MonkeyPatch,
         pytest.fail(f"{name} is a secret: its example must stay empty")
     else:
         assert value == default, f"{name}: documented {documented!r}, real default {default!r}"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://bot:s3cret@db/mb", "postgresql://bot:********@db/mb"),
+        ("postgresql://bot@db/mb?password=s3cret", "postgresql://bot@db/mb?password=********"),
+        ("postgresql://db/mb?sslmode=require&PASSWORD=s3cret&x=1", "postgresql://db/mb?sslmode=require&PASSWORD=********&x=1"),
+        ("postgresql://db/mb?sslpassword=s3cret", "postgresql://db/mb?sslpassword=********"),
+        ("postgresql://u:a@db/mb?password=b", "postgresql://u:********@db/mb?password=********"),
+        ("sqlite:///data/mentorbot.sqlite3", "sqlite:///data/mentorbot.sqlite3"),
+    ],
+)
+def test_mask_url_password_masks_the_userinfo_and_the_query(url: str, expected: str) -> None:
+    from mentorbot.settings import mask_url_password
+
+    assert mask_url_password(url) == expected
+
+
+def test_config_check_masks_a_password_given_as_a_query_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mentorbot.cli import main
+
+    monkeypatch.setenv("MENTORBOT_DATABASE_URL", "postgresql://bot@db.example.org/mb?password=s3cret-value")
+    result = CliRunner().invoke(main, ["config", "check"])
+    assert "s3cret-value" not in result.output
+    assert "password=********" in result.output

@@ -21,6 +21,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language, error_outcome, execute, execute_button, help_reply, parse
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
+from mentorbot.inputs import whole_number
 from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
 from mentorbot_console.clock import OffsetClock, format_delta, parse_advance
 from mentorbot_console.render import NumberedAction, mention_ids, render_notification, render_reply
@@ -236,9 +237,9 @@ class ConsoleSession:
 
     async def _click(self, arg: str) -> LineResult:
         actions = self._actions.get(self.user_id, [])
-        if not arg.isdigit():
+        number = whole_number(arg)
+        if number is None:
             return await self._refused("console.click_usage")
-        number = int(arg)
         if not 1 <= number <= len(actions):
             if not actions:
                 return await self._refused("console.no_actions", name=self.display_name)

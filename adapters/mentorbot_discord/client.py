@@ -45,6 +45,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Outcome
 from mentorbot.sent_messages import SentMessages
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
+from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
 from mentorbot_discord.ports import Interaction
 from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
@@ -149,6 +150,7 @@ class MentorBotClient(discord.AutoShardedClient):
         for command in command_list():
             self.tree.add_command(command)
         self.add_dynamic_items(ActionButton)
+        guard_interactions(self, lambda: translator(settings.default_language))
 
     async def login(self, token: str) -> None:
         """Apply the endpoint settings, then log in (REST only; `connect` opens the gateway)."""
@@ -323,6 +325,13 @@ class MentorBotClient(discord.AutoShardedClient):
             await _quietly(interaction.response.send_message(t("discord.guild_only"), ephemeral=True))
         self.dispatch("mentorbot_refused", interaction)
 
+    async def refuse_mistyped(self, interaction: Interaction, option: str) -> None:
+        """A slash command whose `option` carries a value of another kind than declared (see `guard`)."""
+        log.info("interaction %s: option %r has a value of the wrong type; refused", interaction.id, option)
+        t = await self._translator(interaction)
+        await _quietly(interaction.response.send_message(t("discord.mistyped_option", option=option), ephemeral=True))
+        self.dispatch("mentorbot_refused", interaction)
+
     async def report_error(self, interaction: Interaction, error: BaseException) -> None:
         """An unexpected error: logged with a correlation id; the member sees an apology carrying it."""
         t = await self._translator(interaction)
@@ -416,10 +425,18 @@ class MentorTree(app_commands.CommandTree[MentorBotClient]):
     """The command tree: refuses DMs (no community there) and turns unexpected errors into an apology."""
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
-        if interaction.guild_id is not None:
-            return True
-        await self.client.refuse_outside_guild(interaction)
-        return False
+        if interaction.guild_id is None:
+            await self.client.refuse_outside_guild(interaction)
+            return False
+        command = interaction.command
+        if interaction.type is discord.InteractionType.application_command and isinstance(
+            command, app_commands.Command
+        ):
+            option = mistyped_option(command, interaction.data)
+            if option is not None:
+                await self.client.refuse_mistyped(interaction, option)
+                return False
+        return True
 
     async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError, /) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error

@@ -76,6 +76,7 @@ from mentorbot.settings import Settings
 from mentorbot_slack.acks import ACK_BUDGET, ANSWER_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
+from mentorbot_slack.gate import is_slack_payload, verify_signature
 from mentorbot_slack.payloads import (
     Apology,
     UserFacts,
@@ -121,6 +122,7 @@ class SlackAdapter:
         self._session = pooled_session() if client is None else None
         self.client = client or make_client(settings, self._session)
         secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
+        self.signing_secret = secret
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
@@ -243,7 +245,15 @@ class SlackAdapter:
     # ---------------------------------------------------------------- HTTP mode
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """Slack's commands, interactivity and events (one Request URL); Bolt verifies the signature."""
+        """Slack's commands, interactivity and events (one Request URL). The gate refuses what Slack did not sign
+        (401) or a body that is not a Slack payload (400); Bolt then verifies the signature again and dispatches."""
+        body = await request.read()
+        if not verify_signature(self.signing_secret, body, request.headers):
+            log.info("refused an HTTP request without a valid Slack signature from %s", request.remote)
+            return web.Response(status=401)
+        if not is_slack_payload(body, request.content_type):
+            log.info("refused a signed HTTP request whose body is not a Slack payload from %s", request.remote)
+            return web.Response(status=400)
         bolt_request = await to_bolt_request(request)
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
@@ -599,8 +609,12 @@ class SlackAdapter:
         if event.get("tab") != "home" or not event.get("user"):
             return
         team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
+        community = community_of(team_id)
+        if not self.bot.home_allowed(community, str(event["user"])):
+            log.info("App Home of %s not refreshed: over the rate limit", event["user"])
+            return
         home = self.delivery.publish_home(
-            community_of(team_id), str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
+            community, str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
         )
         self._start(home)
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
-from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS
+from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS, whole_number
 from mentorbot.models import MentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import Skill, category_name
@@ -173,8 +173,9 @@ def signup_modal(
         "min_value": "1",
         "max_value": "10",
     }
-    if capacity and capacity.isdigit():
-        capacity_element["initial_value"] = capacity
+    number = whole_number(capacity) if capacity else None
+    if number is not None:
+        capacity_element["initial_value"] = str(number)  # Slack reads ASCII digits only
     blocks: list[Block] = [
         context(t("slack.modal.signup_intro")),
         {

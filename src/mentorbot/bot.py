@@ -17,13 +17,13 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.library import Library
 from mentorbot.models import Member, MentorProfile
-from mentorbot.ratelimit import RateLimiter
+from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, reply_to_json
 from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import admin, catalog, mentorships, offers, privacy, profiles, requests, status
 from mentorbot.usecases.context import Caller, Core
-from mentorbot.usecases.handler import INBOX_LEASE, UseCase, handle, render_error
+from mentorbot.usecases.handler import INBOX_LEASE, UseCase, handle, rate_limited, render_error
 from mentorbot.usecases.timers import Timers
 
 __all__ = ["Caller", "MentorBot"]
@@ -78,6 +78,15 @@ class MentorBot:
         return await handle(self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only)
 
     # ----------------------------------------------------------------------------- shared questions
+
+    async def rate_limited(self, caller: Caller) -> Outcome | None:
+        """Count one action of `caller` (help, a parse error: what runs no use-case) against their rate limit;
+        the localized refusal when they are over it, else None. Use-cases count themselves."""
+        return await rate_limited(self.core, self.rate_limiter, caller)
+
+    def home_allowed(self, community: str, user_id: str) -> bool:
+        """Count an App Home open against the member's rate limit: whether it may be published."""
+        return self.rate_limiter.check(member_key(community, user_id)) is None
 
     def is_admin(self, caller: Caller) -> bool:
         """Whether `caller` may use admin commands: the platform says so, or the settings list their id."""

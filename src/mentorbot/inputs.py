@@ -33,6 +33,11 @@ _DURATION_PART = re.compile(r"(\d{1,5})\s*(w|d|h|min|m)", re.IGNORECASE)
 _DURATION = re.compile(r"^\+?\s*(?:\d{1,5}\s*(?:w|d|h|min|m)\s*)+$", re.IGNORECASE)
 MAX_ID = 2**63 - 1
 """The largest id either engine stores (a signed 64-bit integer)."""
+_NUMBER = re.compile(r"\d{1,19}")
+"""A whole number as typed: decimal digits of any script (``12``, ``١٢``: Unicode category Nd, which `int` reads);
+no sign, point, underscore, superscript or circled digit, at most 19 digits (an id's 63 bits)."""
+MAX_UNTIL = timedelta(days=5 * 366)
+"""How far ahead a pause may end: five years (a later date, or one past the calendar's end, is refused)."""
 _UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 # How much a member may type, checked by the use-cases and announced by the adapters' forms.
@@ -85,16 +90,22 @@ def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level
     return {slug: parse_mentor_level(word) for slug, word in zip(skills, parts, strict=True)}
 
 
+def whole_number(value: object) -> int | None:
+    """`value` as a whole number (see `_NUMBER`: ``12``, `` ١٢ ``, or an int), else None: a fraction (``2.5``
+    or the float 2.5), a sign, an underscore, a superscript, a bool or anything else is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return int(text) if _NUMBER.fullmatch(text) else None
+
+
 def parse_capacity(value: str | int | None, default: int) -> int:
-    """A capacity from 1 to 10."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """A capacity from 1 to 10 (a whole number: ``2.5`` is refused, not rounded)."""
+    if is_blank(value):
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise UserError("input.bad_capacity", value=str(value).strip()) from None
-    if not 1 <= number <= 10:
-        raise UserError("input.bad_capacity", value=str(number))
+    number = whole_number(value)
+    if number is None or not 1 <= number <= 10:
+        raise UserError("input.bad_capacity", value=str(value).strip())
     return number
 
 
@@ -116,21 +127,27 @@ def parse_duration(text: str) -> timedelta | None:
     if not _DURATION.match(value):
         return None
     delta = timedelta(0)
-    for amount, unit in _DURATION_PART.findall(value):
-        delta += timedelta(**{_UNIT[unit.lower()]: int(amount)})
+    try:
+        for amount, unit in _DURATION_PART.findall(value):
+            delta += timedelta(**{_UNIT[unit.lower()]: int(amount)})
+    except OverflowError:  # thousands of parts: longer than any calendar
+        return timedelta.max
     return delta
 
 
 def parse_until(text: str | None, now: datetime, timezone: str | None = None) -> datetime | None:
     """A pause end: a date (``2026-12-24``), a date and time, or a duration (``3d``, ``2w``, ``+12h``).
 
-    Must be in the future. A date or time without a zone is read in `timezone` (the member's own).
+    Must be in the future, and at most `MAX_UNTIL` ahead. A date or time without a zone is read in `timezone`
+    (the member's own).
     """
     value = (text or "").strip()
     if not value:
         return None
     duration = parse_duration(value)
     if duration is not None:
+        if duration > MAX_UNTIL:
+            raise UserError("input.until_too_far", value=value, years=MAX_UNTIL.days // 366)
         until = now + duration
     else:
         try:
@@ -139,22 +156,24 @@ def parse_until(text: str | None, now: datetime, timezone: str | None = None) ->
             raise UserError("input.bad_until", value=value) from None
         # A date or time typed without a zone means the member's own local time.
         local = parsed.replace(tzinfo=to_tzinfo(timezone or "UTC")) if parsed.tzinfo is None else parsed
-        until = local.astimezone(UTC)
+        try:
+            until = local.astimezone(UTC)
+        except OverflowError:  # the first or last day of the calendar, moved across a day boundary
+            until = datetime.max.replace(tzinfo=UTC) if local.year > 1 else datetime.min.replace(tzinfo=UTC)
+    if until - now > MAX_UNTIL:
+        raise UserError("input.until_too_far", value=value, years=MAX_UNTIL.days // 366)
     if until <= now:
         raise UserError("input.until_in_past", value=value)
     return until
 
 
 def parse_rating(value: str | int | None) -> int | None:
-    """An optional rating from 1 to 5."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """An optional rating from 1 to 5 (a whole number, as `parse_capacity`)."""
+    if is_blank(value):
         return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise UserError("input.bad_rating", value=str(value).strip()) from None
-    if not 1 <= number <= 5:
-        raise UserError("input.bad_rating", value=str(number))
+    number = whole_number(value)
+    if number is None or not 1 <= number <= 5:
+        raise UserError("input.bad_rating", value=str(value).strip())
     return number
 
 
@@ -177,7 +196,7 @@ def parse_id(value: str | int | None, what: str) -> int:
     """A positive object id as typed (``12`` or ``#12``); `what` names the object for the message."""
     if is_blank(value):
         raise UserError("input.missing_id", what=what)
-    text = str(value).strip().lstrip("#")
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    number = whole_number(value.strip().removeprefix("#") if isinstance(value, str) else value)
+    if number is None or not 0 < number <= MAX_ID:
         raise UserError("input.bad_id", what=what, value=str(value).strip())
-    return int(text)
+    return number

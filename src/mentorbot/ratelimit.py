@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from mentorbot.clock import Clock
 
 
+def member_key(community: str, user_id: str) -> str:
+    """The bucket of one member: every command, help, parse error and App Home open of theirs draws from it."""
+    return f"{community}:{user_id}"
+
+
 @dataclass
 class _Bucket:
     tokens: float

@@ -6,6 +6,7 @@ Nothing is read at import time: `load_settings()` is called once by the composit
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     offer_ttl_hours: float = Field(default=48.0, gt=0, le=24 * 30)
     max_open_requests: int = Field(default=3, ge=1, le=20)
     max_expired_offers: int = Field(default=3, ge=1, le=50)
+    late_expiry_grace_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    """An offer expired more than this long after its time (the bot was down) does not count towards the
+    mentor's streak of `max_expired_offers`: they may have answered while nothing could hear them."""
     checkin_days: float = Field(default=14.0, gt=0, le=365)
     repeat_pair_days: int = Field(default=180, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
@@ -124,13 +128,19 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
         ) from None
 
 
+_PASSWORD_PARAM = re.compile(r"(^|&)([^=&]*password[^=&]*)=([^&]*)", re.IGNORECASE)
+
+
 def mask_url_password(url: str) -> str:
-    """`url` with any password replaced by asterisks."""
+    """`url` with any password replaced by asterisks: ``user:pw@`` and a ``?password=`` query parameter (or any
+    parameter whose name holds "password", such as ``sslpassword``), which libpq and asyncpg accept too."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    masked = parts
+    if parts.password is not None:
+        masked = masked._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":********@", 1))
+    if "password" in parts.query.lower():
+        masked = masked._replace(query=_PASSWORD_PARAM.sub(r"\1\2=********", parts.query))
+    return url if masked == parts else urlunsplit(masked)
 
 
 def masked_settings(settings: Settings) -> dict[str, str]:

@@ -24,9 +24,19 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text)
 
 
+def has_broken_characters(text: str) -> bool:
+    """Whether `text` holds a lone surrogate (half of an emoji, say): not text any database can store."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def storable(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (a pair of surrogates becomes the character it encodes)."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def check_text(text: str | None, *, field: str, max_length: int, required: bool = False) -> str:
-    """`text` trimmed, or a localized `UserError` when it is empty (if required), too long or has control
-    characters. `field` is a message key suffix naming the field for the user (``note``, ``bio``…)."""
+    """`text` trimmed, or a localized `UserError` when it is empty (if required), too long, has control
+    characters or a lone surrogate. `field` is a message key suffix naming the field for the user (``note``…)."""
     value = (text or "").strip()
     if not value:
         if required:
@@ -34,6 +44,8 @@ def check_text(text: str | None, *, field: str, max_length: int, required: bool 
         return ""
     if has_control_characters(value):
         raise UserError("input.control_characters", field=field)
+    if has_broken_characters(value):
+        raise UserError("input.broken_characters", field=field)
     if len(value) > max_length:
         raise UserError("input.too_long", field=field, max=max_length, length=len(value))
     return value

@@ -25,12 +25,25 @@ def parse_timezone(text: str) -> str:
     if "/" in value:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            lowered = {name.lower(): name for name in available_timezones()}
-            if value.lower() in lowered:
-                return lowered[value.lower()]
-            raise UserError("input.bad_timezone", value=value) from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region's folder (America/Argentina)
+            return _known_name(value)
         return value
+    return _known_name(value)
+
+
+def _known_name(value: str) -> str:
+    """`value` as one of the IANA names, whatever its case; a region that holds several names (``America``,
+    ``America/Argentina``) is refused with ``input.timezone_region`` naming a few, anything else with
+    ``input.bad_timezone``."""
+    names = available_timezones()
+    lowered = {name.lower(): name for name in names}
+    key = value.lower().strip("/")
+    if key in lowered and "/" in key:
+        return lowered[key]
+    inside = sorted(name for name in names if name.lower().startswith(key + "/")) if key else []
+    if inside:
+        region = inside[0][: len(key)]
+        raise UserError("input.timezone_region", value=region, examples=", ".join(inside[:3]))
     raise UserError("input.bad_timezone", value=value)
 
 
@@ -42,7 +55,7 @@ def to_tzinfo(name: str) -> tzinfo:
         return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return UTC
 
 

@@ -169,6 +169,7 @@ async def test_click_errors(session: ConsoleSession) -> None:
     t = translator("en")
     assert await refused(session, "/click") == t("console.click_usage")
     assert await refused(session, "/click 1") == t("console.no_actions", name="guest")
+    assert await refused(session, "/click ²") == t("console.click_usage"), "a superscript is not a number"
     await ok(session, "/mentor forget")
     out = await refused(session, "/click 7")
     assert out == t("console.no_such_action", number=7, name="guest", actions=f"[1] {t('forget.confirm_button')}")

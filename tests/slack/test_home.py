@@ -86,3 +86,14 @@ async def test_the_home_follows_the_members_language_and_timers(workspace: Works
     await ws.adapter.deliver(notes)
     assert "#1 SEO: waiting." in ws.home_text(ALICE), "the expired offer put the request back on the waitlist"
     assert SW("offer.expired_notice", id=1) == ws.texts(BOB, kind="update")[-1]
+
+
+async def test_app_home_opens_count_against_the_rate_limit(workspace: Workspace) -> None:
+    ws = workspace
+    ws.bot.rate_limiter.per_minute = 2
+    for _ in range(3):
+        assert (await ws.slack.app_home_opened(user_id=ALICE)).status == 200
+        await ws.settle()
+    assert len(ws.calls("views.publish")) == 2, "the third open is over the limit: nothing published"
+    await ws.mentor(ALICE, "help")
+    assert EN("common.rate_limited", seconds=30) in ws.texts(ALICE)[-1], "help counts too"

@@ -89,7 +89,7 @@ async def test_only_the_offered_mentor_can_act_and_expired_offers_cannot_be_acce
     for action in (bot.accept(who("chao"), offer_id=oid), bot.decline(who("chao"), offer_id=oid)):
         assert "made to someone else" in (await action).reply.text
     assert "There is no offer #999" in (await bot.accept(who("baraka"), offer_id=999)).reply.text
-    assert "not a offer number" in (await bot.accept(who("baraka"), offer_id="abc")).reply.text
+    assert "is not a valid offer number" in (await bot.accept(who("baraka"), offer_id="abc")).reply.text
     clock.advance(timedelta(hours=49))
     late = await bot.accept(who("baraka"), offer_id=oid)
     assert "has expired" in late.reply.text

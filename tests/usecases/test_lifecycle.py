@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.models import MentorshipStatus, MentorStatus, OfferStatus, RequestStatus
@@ -96,21 +98,24 @@ async def test_wait_reasons_say_why(bot: MentorBot, who: Who) -> None:
     assert "paused" in paused.reply.text
 
 
+@pytest.mark.parametrize(("late", "counted"), [(0, True), (9, True), (11, False)], ids=["on-time", "9-min", "down"])
 async def test_offer_expiry_passes_on_and_repeated_expiry_pauses_the_mentor(
-    bot: MentorBot, who: Who, clock: ManualClock
+    bot: MentorBot, who: Who, clock: ManualClock, late: int, counted: bool
 ) -> None:
+    """An expiry run more than MENTORBOT_LATE_EXPIRY_GRACE_MINUTES (10) late (the bot was down) is not counted."""
     await bot.signup(who("sleepy"), skills="copywriting", levels="expert", capacity=5)
     for name in ("a", "b", "c"):
         await bot.request(who(name), skills="copywriting")
-    clock.advance(timedelta(hours=48))
+    clock.advance(timedelta(hours=48, minutes=late))
     notes = await bot.run_due_jobs()
     expired = [n for n in to(notes, "sleepy") if "expired" in n.reply.text]
     assert len(expired) == 3
-    assert any("paused your mentor profile" in n.reply.text for n in to(notes, "sleepy"))
+    assert any("paused your mentor profile" in n.reply.text for n in to(notes, "sleepy")) is counted
     member = await bot.store.find_member("test:guild", "U-sleepy")
     assert member is not None
     profile = await bot.store.get_mentor_profile(member.id)
-    assert profile is not None and profile.status is MentorStatus.PAUSED
+    assert profile is not None and (profile.status is MentorStatus.PAUSED) is counted
+    assert profile.expired_streak == (3 if counted else 0)
     assert any("waiting again" in n.reply.text for n in to(notes, "a"))
     assert await bot.run_due_jobs() == [], "each timer runs once"
 

@@ -22,7 +22,11 @@ async def caller_language(bot: MentorBot, caller: Caller) -> str:
 
 
 async def error_outcome(bot: MentorBot, caller: Caller, error: UserError) -> Outcome:
-    """A parsing error (or any `UserError` raised outside the core) as the reply the caller sees."""
+    """A parsing error (or any `UserError` raised outside the core) as the reply the caller sees. It counts
+    against the caller's rate limit: over it, the answer is the rate limit's refusal."""
+    refused = await bot.rate_limited(caller)
+    if refused is not None:
+        return refused
     lang = await caller_language(bot, caller)
     return Outcome(Reply(bot.render_error(error, translator(lang))), error=error, language=lang)
 
@@ -31,6 +35,9 @@ async def execute(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> Outc
     """Run a parsed command: call its use-case with the typed values, or answer with the help."""
     command = parsed.command
     if command.handler is None:
+        refused = await bot.rate_limited(caller)  # help runs no use-case: it counts here
+        if refused is not None:
+            return refused
         lang = await caller_language(bot, caller)
         return Outcome(help_reply(lang, admin=command.admin or bot.is_admin(caller)), language=lang)
     return await command.handler(bot, caller, parsed.args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mentorbot.models import JobKind, Offer, OfferStatus
@@ -35,10 +35,13 @@ class ExpireResult:
     mentor_paused: bool
 
 
-async def release_offer(conn: Connection, offer: Offer, now: datetime, *, expired: bool) -> None:
-    """Give a decided offer's held place back (counting an expiry in the mentor's streak), let its request wait
-    again and cancel its expiry timer, inside the caller's transaction."""
-    streak = "expired_streak + 1" if expired else "0"
+async def release_offer(
+    conn: Connection, offer: Offer, now: datetime, *, expired: bool, counted: bool = True
+) -> None:
+    """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
+    a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
+    the caller's transaction. An answer (accept, decline, withdrawal) resets the streak."""
+    streak = ("expired_streak + 1" if counted else "expired_streak") if expired else "0"
     await conn.execute(
         f"UPDATE mentor_profiles SET pending_offers = pending_offers - 1, expired_streak = {streak} "
         "WHERE member_id = ? AND pending_offers > 0",
@@ -289,9 +292,13 @@ class OfferStore(Transactions):
             await release_offer(conn, offer, now, expired=False)
             return offer
 
-    async def expire_offer(self, offer_id: int, now: datetime, *, max_expired: int) -> ExpireResult | None:
+    async def expire_offer(
+        self, offer_id: int, now: datetime, *, max_expired: int, late_after: timedelta | None = None
+    ) -> ExpireResult | None:
         """Expire a pending offer whose time is up; the request waits again. A mentor whose `max_expired`-th
-        offer in a row expires is paused. None when the offer was no longer pending or not yet due."""
+        offer in a row expires is paused. An expiry run more than `late_after` after the offer's time (the bot
+        was down: the mentor's answer could not arrive) is not counted in that streak and pauses no one. None
+        when the offer was no longer pending or not yet due."""
         async with self.transaction() as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
@@ -304,8 +311,9 @@ class OfferStore(Transactions):
             if row is None:
                 return None
             offer = rows.offer(row)
-            await release_offer(conn, offer, now, expired=True)
-            paused = (
+            counted = late_after is None or now - offer.expires_at <= late_after
+            await release_offer(conn, offer, now, expired=True, counted=counted)
+            paused = counted and (
                 await conn.execute(
                     "UPDATE mentor_profiles SET status = 'paused', pause_reason = 'expired_offers', "
                     "paused_until = NULL, updated_at = ? "

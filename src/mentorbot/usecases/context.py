@@ -13,6 +13,7 @@ from mentorbot.models import Member
 from mentorbot.replies import Notification, Reply
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
+from mentorbot.text_safety import has_broken_characters, storable
 from mentorbot.usecases import views
 
 
@@ -23,7 +24,8 @@ class Caller:
     `community` names the Discord guild / Slack workspace (``discord:123``, ``slack:T1``, ``console``);
     `is_admin` is the platform's own fact (Manage Server, workspace admin), to which the settings' admin ids
     are added; `event_id` lets duplicate deliveries be recognised; `channel` is where the member used the bot;
-    `timezone` is the member's zone when the platform knows it (Slack does).
+    `timezone` is the member's zone when the platform knows it (Slack does). What the platform sent is made
+    storable (`text_safety.storable`): a lone surrogate in a display name cannot reach the database.
     """
 
     community: str
@@ -37,6 +39,12 @@ class Caller:
     """The event's row in the inbox, when the adapter recorded it before acknowledging it: the use-case then
     marks it processed in its own transaction (exactly once), and the inbox, not `event_id`, recognises a
     redelivery."""
+
+    def __post_init__(self) -> None:
+        for name in ("community", "user_id", "display_name", "event_id", "channel", "timezone"):
+            value = getattr(self, name)
+            if isinstance(value, str) and has_broken_characters(value):
+                object.__setattr__(self, name, storable(value))
 
 
 @dataclass

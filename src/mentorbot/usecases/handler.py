@@ -1,12 +1,12 @@
 """The one error handler every use-case runs under (`handle`).
 
-It recognises a platform event delivered twice (handled once), makes sure the caller is a member, applies the
-rate limit and admin rule, runs the use-case as one unit of work (one transaction: what it changes and the
-notifications it writes to the outbox commit together, or not at all; run again if a concurrent one aborted
-it), and turns what the use-case raised into the reply: bad input becomes a localized message and changes
-nothing; an unexpected error is logged with a correlation id and the user gets a short apology with that id; a
-failure of the database (unreachable, busy, full, read-only: its transaction was rolled back) gets a short
-"try again in a minute" with the id instead (`errors.unexpected`).
+It applies the rate limit first (a refused command touches no table), recognises a platform event delivered
+twice (handled once), makes sure the caller is a member, applies the admin rule, runs the use-case as one unit
+of work (one transaction: what it changes and the notifications it writes to the outbox commit together, or
+not at all; run again if a concurrent one aborted it), and turns what the use-case raised into the reply: bad
+input becomes a localized message and changes nothing; an unexpected error is logged with a correlation id and
+the user gets a short apology with that id; a failure of the database (unreachable, busy, full, read-only: its
+transaction was rolled back) gets a short "try again in a minute" with the id instead (`errors.unexpected`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.ratelimit import RateLimiter
+from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, reply_from_json
 from mentorbot.storage.database import DatabaseError
 from mentorbot.usecases.context import Caller, Context, Core
@@ -45,6 +45,22 @@ def render_error(exc: UserError, t: Translator) -> str:
     if "what" in params:
         params["what"] = t(f"field.{params['what']}")
     return t(exc.key, **params)
+
+
+async def rate_limited(core: Core, limiter: RateLimiter, caller: Caller) -> Outcome | None:
+    """Take one of `caller`'s tokens (`ratelimit.member_key`); when none is left, the refusal in their language.
+    It only reads: a refused command writes nothing, not even its member's row or its event's claim."""
+    wait = limiter.check(member_key(caller.community, caller.user_id))
+    if wait is None:
+        return None
+    refused = UserError("common.rate_limited", seconds=wait)
+    try:
+        lang = core.lang_of(await core.store.find_member(caller.community, caller.user_id))
+    except Exception:
+        log.warning("could not read the language of %s in %s", caller.user_id, caller.community, exc_info=True)
+        lang = core.settings.default_language
+    t = translator(lang)
+    return Outcome(Reply(render_error(refused, t)), error=refused, language=t.lang)
 
 
 class AlreadyProcessed(Exception):
@@ -98,6 +114,12 @@ async def handle(
     `read_only`: the use-case changes nothing and tells nobody (see `_unit`)."""
     store = core.store
     now = core.clock.now()
+    refused = await rate_limited(core, limiter, caller)
+    if refused is not None:
+        if caller.inbox_id is not None:  # answered (by the refusal): never processed again
+            with contextlib.suppress(DatabaseError):
+                await store.finish_event(caller.inbox_id, now)
+        return refused
     dedupe = caller.event_id if caller.inbox_id is None else None  # an inbox event was deduplicated on arrival
     if dedupe and not await store.claim_event(dedupe, now):
         return Outcome(Reply(""), (), duplicate=True, language=core.settings.default_language)
@@ -113,9 +135,6 @@ async def handle(
         is_admin = core.is_admin(caller)
         if admin_only and not is_admin:
             raise UserError("common.not_admin")
-        wait = limiter.check(f"{caller.community}:{caller.user_id}")
-        if wait is not None:
-            raise UserError("common.rate_limited", seconds=wait)
         for attempt in range(1, UNIT_ATTEMPTS + 1):
             ctx = Context(core, caller, member, t, is_admin)
             try:

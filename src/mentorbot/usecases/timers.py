@@ -115,8 +115,16 @@ async def run_job(core: Core, kind: JobKind, ref_id: int) -> list[Notification]:
 
 
 async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
-    """An offer's time is up: the mentor is told (and paused after too many in a row), the request goes on."""
-    result = await core.store.expire_offer(offer_id, core.clock.now(), max_expired=core.settings.max_expired_offers)
+    """An offer's time is up: the mentor is told (and paused after too many in a row), the request goes on.
+    An expiry that runs late (`Settings.late_expiry_grace_minutes` after the offer's time: the bot was down) does
+    not count towards the mentor's streak."""
+    settings = core.settings
+    result = await core.store.expire_offer(
+        offer_id,
+        core.clock.now(),
+        max_expired=settings.max_expired_offers,
+        late_after=timedelta(minutes=settings.late_expiry_grace_minutes),
+    )
     if result is None:
         return []
     notes: list[Notification] = []
