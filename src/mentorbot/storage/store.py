@@ -13,6 +13,7 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `requests`, `offers`, `mentorships`: the lifecycle of a request, an offer and a mentorship;
 - `privacy`: forgetting a member;
 - `jobs`: timers; `delivery`: processed platform events and held notices; `outbox`: notifications to deliver;
+- `message_refs`: where each keyed direct message was posted, so any process edits it in place;
 - `reports`: statistics and exports.
 
 Everything callers use is importable from here.
@@ -29,6 +30,7 @@ from mentorbot.storage.delivery import DeliveryStore
 from mentorbot.storage.jobs import JobStore
 from mentorbot.storage.members import MemberStore
 from mentorbot.storage.mentorships import AcceptResult, MentorshipStore
+from mentorbot.storage.message_refs import MessageRefStore
 from mentorbot.storage.migrations import migrate
 from mentorbot.storage.offers import ExpireResult, NewOffer, OfferStore
 from mentorbot.storage.outbox import OutboxStore
@@ -81,6 +83,7 @@ class Store(
     JobStore,
     DeliveryStore,
     OutboxStore,
+    MessageRefStore,
     ReportStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""

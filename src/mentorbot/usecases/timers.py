@@ -23,6 +23,8 @@ log = logging.getLogger("mentorbot")
 
 EVENT_ID_RETENTION = timedelta(days=1)
 EVENT_PRUNE_EVERY = timedelta(hours=1)
+MESSAGE_REF_RETENTION = timedelta(days=90)
+"""How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 
 
 class Timers:
@@ -47,6 +49,7 @@ class Timers:
             # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
             await store.prune_events(now - EVENT_ID_RETENTION)
             await store.prune_outbox(now - EVENT_ID_RETENTION)
+            await store.prune_message_refs(now - MESSAGE_REF_RETENTION)
             self._pruned_at = now
         notes: list[Notification] = []
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
