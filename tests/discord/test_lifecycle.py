@@ -315,16 +315,8 @@ async def _expire_in_another_process(
         await other_store.close()
 
 
-def _assert_the_offer_dm_was_edited(world: FakeDiscord, offer: dict[str, object]) -> None:
-    [expired] = world.dms[MENTOR_USER_ID]  # the same DM, edited in place: no new one
-    assert expired["id"] == offer["id"] and expired.get("edited_timestamp")
-    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
-    assert buttons(expired) == []
-    [edit] = world.calls("PATCH", r"/channels/\d+/messages/\d+")
-    assert edit.status == 200
-
-
-async def test_a_restarted_process_edits_the_offer_dm_it_did_not_send(
+@pytest.mark.parametrize("first_stops", [False, True], ids=["second-process", "restart"])
+async def test_another_process_edits_the_offer_dm_the_first_one_sent(
     world: FakeDiscord,
     store: Store,
     library: Library,
@@ -332,31 +324,22 @@ async def test_a_restarted_process_edits_the_offer_dm_it_did_not_send(
     members: Members,
     client: MentorBotClient,
     clock: ManualClock,
+    first_stops: bool,
 ) -> None:
     await sign_up_mentor(members)
     offer = await request_crisis_comms(members)
-    await client.close()
+    if first_stops:
+        await client.close()  # a restart: only the database knows the DM
 
-    await _expire_in_another_process(world, store, library, settings, clock)  # the DM's id is in the database
+    await _expire_in_another_process(world, store, library, settings, clock)
 
-    _assert_the_offer_dm_was_edited(world, offer)
-
-
-async def test_a_second_process_edits_the_offer_dm_the_first_one_sent(
-    world: FakeDiscord,
-    store: Store,
-    library: Library,
-    settings: Settings,
-    members: Members,
-    clock: ManualClock,
-) -> None:
-    await sign_up_mentor(members)
-    offer = await request_crisis_comms(members)
-
-    await _expire_in_another_process(world, store, library, settings, clock)  # while the first one runs
-
-    _assert_the_offer_dm_was_edited(world, offer)
-    [waiting] = await members.dms(MENTEE_USER_ID)
+    [expired] = world.dms[MENTOR_USER_ID]  # the same DM, edited in place: no new one
+    assert expired["id"] == offer["id"] and expired.get("edited_timestamp")
+    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert buttons(expired) == []
+    [edit] = world.calls("PATCH", r"/channels/\d+/messages/\d+")
+    assert edit.status == 200
+    [waiting] = world.dms[MENTEE_USER_ID]
     assert message_text(waiting).startswith("Request #1 is waiting again.\n")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 from mentorbot.bot import MentorBot
 from mentorbot.library import Library
@@ -19,7 +18,7 @@ from tests.conftest import store_on_same_database
 from tests.fakes.slack_http_app import SlackClient
 from tests.fakes.slack_ids import SIGNING_SECRET
 from tests.fakes.slack_web_api import start_loopback_site
-from tests.slack.conftest import ALICE, BOB, EN, Workspace, home_click, record_acks, unescape
+from tests.slack.conftest import BOB, EN, Workspace, home_click, offered, record_acks, unescape
 
 
 @asynccontextmanager
@@ -43,15 +42,6 @@ async def another_worker(ws: Workspace, library: Library, name: str) -> AsyncIte
         await store.close()
 
 
-async def offer_from(ws: Workspace) -> dict[str, Any]:
-    """Bob mentors SEO; Alice asks; `ws`'s worker posts Bob the offer DM, which it returns."""
-    await ws.mentor(BOB, "signup skills:seo levels:expert")
-    await ws.mentor(ALICE, "request skills:seo")
-    [offer] = ws.dms(BOB)
-    assert unescape(str(offer["text"])).startswith(EN("offer.title", id=1))
-    return offer
-
-
 async def expire_through(worker: Workspace) -> None:
     """The offer's timer runs in `worker`, which delivers what it produces."""
     worker.clock.advance(timedelta(hours=48, minutes=1))
@@ -63,7 +53,7 @@ def posted_to(ws: Workspace, user: str) -> int:
     return sum(1 for call in ws.calls("chat.postMessage") if call.params.get("channel") == user)
 
 
-def assert_edited_in_place(ws: Workspace, offer: dict[str, Any], text: str, *, then: int = 0) -> None:
+def assert_edited_in_place(ws: Workspace, offer: dict[str, object], text: str, *, then: int = 0) -> None:
     """Bob's offer DM (the first message in his DM) was edited to start with `text` by chat.update, not posted
     again; `then` more DMs followed it (an introduction)."""
     [update] = ws.calls("chat.update")
@@ -75,7 +65,7 @@ def assert_edited_in_place(ws: Workspace, offer: dict[str, Any], text: str, *, t
 
 
 async def test_an_expiry_run_by_another_worker_edits_the_offer_dm(workspace: Workspace, library: Library) -> None:
-    offer = await offer_from(workspace)
+    offer = await offered(workspace)
     async with another_worker(workspace, library, "slack-worker-b") as worker_b:
         await expire_through(worker_b)
     assert_edited_in_place(workspace, offer, EN("offer.expired_notice", id=1))
@@ -84,7 +74,7 @@ async def test_an_expiry_run_by_another_worker_edits_the_offer_dm(workspace: Wor
 async def test_an_accept_typed_through_another_worker_edits_the_offer_dm(
     workspace: Workspace, library: Library
 ) -> None:
-    offer = await offer_from(workspace)
+    offer = await offered(workspace)
     async with another_worker(workspace, library, "slack-worker-b") as worker_b:
         await worker_b.mentor(BOB, "accept 1")
     assert_edited_in_place(workspace, offer, EN("offer.title", id=1) + "\n" + EN("offer.accepted", id=1), then=1)
@@ -94,14 +84,14 @@ async def test_an_accept_typed_through_another_worker_edits_the_offer_dm(
 async def test_an_app_home_click_through_another_worker_edits_the_offer_dm(
     workspace: Workspace, library: Library
 ) -> None:
-    offer = await offer_from(workspace)
+    offer = await offered(workspace)
     async with another_worker(workspace, library, "slack-worker-b") as worker_b:
         await worker_b.send(home_click(BOB, "bob", "mentorbot:offer.decline:1", "1", "T-HOME-1"))
     assert_edited_in_place(workspace, offer, EN("offer.declined", id=1))
 
 
 async def test_a_restarted_worker_edits_the_offer_dm_it_posted_before(workspace: Workspace, library: Library) -> None:
-    offer = await offer_from(workspace)
+    offer = await offered(workspace)
     await workspace.adapter.aclose()  # the first process is gone; only the database remembers its DM
     async with another_worker(workspace, library, "slack-restarted") as restarted:
         await expire_through(restarted)
