@@ -15,9 +15,9 @@ What happens to each gateway event (INTERACTION_CREATE):
 
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
 (`MentorBot.hold_undelivered`) and shows it with the member's next reply. A notification with a `key`
-(``offer:12``) is remembered (its DM channel and message id, in a bounded in-memory map), and a later one with
-the same key for the same member edits that DM in place: the offer's buttons go when it expires or is withdrawn.
-A process that did not send the first DM (a restart, another shard's process) sends a new DM instead.
+(``offer:12``) is recorded (its DM channel and message id, in the database: `SentMessages`), and a later one with
+the same key for the same member edits that DM in place, whichever process delivers it (a restart, another
+shard's process): the offer's buttons go when it expires or is withdrawn.
 
 When a command or click has been answered and its DMs sent, the client dispatches the event
 ``mentorbot_interaction`` (listeners: ``on_mentorbot_interaction(interaction, outcome)``), for metrics and tests;
@@ -43,7 +43,7 @@ from mentorbot.commands import caller_language, execute_button
 from mentorbot.errors import unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Outcome
-from mentorbot.sent_messages import SentMessages
+from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
@@ -54,8 +54,6 @@ from mentorbot_discord.slash import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, command_li
 log = logging.getLogger("mentorbot.discord")
 
 API_VERSION_PATH: Final = "/api/v10"
-REMEMBERED_MESSAGES: Final = 10_000
-"""How many keyed DMs (``offer:12`` → DM channel and message id) a process remembers, to edit them later."""
 
 
 def intents() -> discord.Intents:
@@ -144,8 +142,8 @@ class MentorBotClient(discord.AutoShardedClient):
         self.bot = bot
         self.settings = settings
         self.defer_after = defer_after
-        self.sent: SentMessages[tuple[int, int]] = SentMessages(REMEMBERED_MESSAGES)
-        """Where each keyed DM is: (DM channel id, message id)."""
+        self.sent: SentMessages[tuple[int, int]] = SentMessages(bot.store, bot.clock, pair_codec(int, int))
+        """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
         self.tree = MentorTree(self)
         for command in command_list():
             self.tree.add_command(command)
@@ -383,14 +381,14 @@ class MentorBotClient(discord.AutoShardedClient):
             await self.bot.hold_undelivered(note)
             return
         if note.key and sent is not None:  # the last message carries the buttons
-            self.sent.remember(note.platform_user_id, note.key, (channel.id, sent.id))
+            await self.sent.remember(note.community, note.platform_user_id, note.key, (channel.id, sent.id))
 
     # ------------------------------------------------------------------------------------- keyed DMs
 
     async def _edit_keyed(self, note: Notification, messages: Sequence[DiscordMessage]) -> bool:
-        """Turn the remembered DM of `note.key` into `note` (its buttons replaced by the new ones, usually
-        none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited."""
-        if not note.key or (where := self.sent.get(note.platform_user_id, note.key)) is None:
+        """Turn the DM of `note.key` (sent by any process) into `note` (its buttons replaced by the new ones,
+        usually none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited."""
+        if not note.key or (where := await self.sent.get(note.community, note.platform_user_id, note.key)) is None:
             return False
         channel_id, message_id = where
         channel = self.get_partial_messageable(channel_id, type=discord.ChannelType.private)
@@ -405,7 +403,7 @@ class MentorBotClient(discord.AutoShardedClient):
                 exc.status,
                 exc.code,
             )
-            self.sent.forget(note.platform_user_id, note.key)
+            await self.sent.forget(note.community, note.platform_user_id, note.key, where)
             return False
         try:
             for message in rest:

@@ -483,13 +483,13 @@ class SlackAdapter:
             return
         await self.answer(caller, route, outcome, slot)
         if outcome.error is None and method in ("accept", "decline"):
-            # The offer's direct message (if this process sent it) loses its buttons, as after a click.
+            # The offer's direct message (wherever it was sent from) loses its buttons, as after a click.
             try:
                 offer_id = parse_id(parsed.args.get("offer"), "offer")
             except UserError:
                 pass  # the core read the id its own way; without one of ours, there is no message to update
             else:
-                await self.delivery.update_keyed(user_id, f"offer:{offer_id}", outcome.reply)
+                await self.delivery.update_keyed(caller.community, user_id, f"offer:{offer_id}", outcome.reply)
         await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
@@ -593,7 +593,9 @@ class SlackAdapter:
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
             updated = await self.delivery.update(*clicked, outcome.reply)
-        offer_dm = self.delivery.sent.get(user_id, f"offer:{ref}") if action.startswith("offer.") else None
+        offer_dm = None
+        if action.startswith("offer."):
+            offer_dm = await self.delivery.sent.get(caller.community, user_id, f"offer:{ref}")
         if offer_dm is not None and offer_dm != clicked:
             await self.delivery.update(*offer_dm, outcome.reply)
         if not updated:

@@ -3,11 +3,12 @@
 - A reply to the member who acted goes where they are: ephemerally through the interaction's
   ``response_url``, else as an ephemeral message in the channel, else (App Home clicks) in a small modal,
   else by direct message.
-- A notification goes by direct message. One with a `key` (``offer:12``) is remembered, and a later
-  notification with the same key for the same member updates that message in place (an offer turns into
-  "expired"). When a direct message fails (the member turned off messages from the app, an account
-  restriction…), the failure is logged and the notice is shown ephemerally in the channel where the member
-  last used the bot; with no such channel it is held by the core and shown with their next command.
+- A notification goes by direct message. Where one with a `key` (``offer:12``) was posted is recorded in the
+  database (`SentMessages`), and a later notification with the same key for the same member updates that
+  message in place (an offer turns into "expired"), whichever worker or process delivers it. When a direct
+  message fails (the member turned off messages from the app, an account restriction…), the failure is logged
+  and the notice is shown ephemerally in the channel where the member last used the bot; with no such channel
+  it is held by the core and shown with their next command.
 - After a change, the App Home tab of everyone concerned is published again.
 
 Rate limits (HTTP 429) are retried after ``Retry-After`` by the Web API client's retry handler.
@@ -31,14 +32,14 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
-from mentorbot.sent_messages import SentMessages
+from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message
 from mentorbot_slack.views import home_view, notice_modal, welcome_reply
 
 log = logging.getLogger("mentorbot.slack")
 
-REMEMBERED_MESSAGES: Final = 10_000
-"""How many keyed direct messages (``offer:12`` → channel and ts) a process remembers for later updates."""
+HOME_LOCKS_KEPT: Final = 10_000
+"""Past how many members' App Home locks the idle ones are dropped."""
 
 SEND_ERRORS: Final = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
 """What a failed Slack call raises (API errors, exhausted retries, network trouble)."""
@@ -76,8 +77,8 @@ class Delivery:
         self.bot = bot
         self.client = client
         self._webhook_retry_handlers = list(retry_handlers)
-        self.sent: SentMessages[tuple[str, str]] = SentMessages(REMEMBERED_MESSAGES)
-        """Where each keyed direct message is: (channel, ts)."""
+        self.sent: SentMessages[tuple[str, str]] = SentMessages(bot.store, bot.clock, pair_codec(str, str))
+        """Where each keyed direct message is: (channel, ts), as ``channel:ts`` in the database."""
         self._home_locks: dict[str, asyncio.Lock] = {}
 
     async def translator_for(self, caller: Caller) -> Translator:
@@ -96,9 +97,9 @@ class Delivery:
             return False
         return True
 
-    async def update_keyed(self, user_id: str, key: str, reply: Reply) -> bool:
-        """Update `user_id`'s message `key` to `reply`, if this process knows where it is."""
-        where = self.sent.get(user_id, key)
+    async def update_keyed(self, community: str, user_id: str, key: str, reply: Reply) -> bool:
+        """Update `user_id`'s message `key` in `community` to `reply`, if any process recorded where it is."""
+        where = await self.sent.get(community, user_id, key)
         return where is not None and await self.update(*where, reply)
 
     # ---------------------------------------------------------------- notifications
@@ -114,7 +115,7 @@ class Delivery:
 
     async def _notify_one(self, note: Notification) -> None:
         user_id = note.platform_user_id
-        if note.key and await self.update_keyed(user_id, note.key, note.reply):
+        if note.key and await self.update_keyed(note.community, user_id, note.key, note.reply):
             return
         try:
             sent = await self.client.chat_postMessage(channel=user_id, **message(note.reply))
@@ -124,7 +125,7 @@ class Delivery:
             return
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
-            self.sent.remember(user_id, note.key, (channel, ts))
+            await self.sent.remember(note.community, user_id, note.key, (channel, ts))
 
     async def _fall_back(self, note: Notification) -> None:
         """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core."""
@@ -242,7 +243,7 @@ class Delivery:
                 await self.client.views_publish(user_id=user_id, view=view)
             except SEND_ERRORS as exc:
                 log.warning("could not publish the App Home of %s: %s", user_id, failure_reason(exc))
-        if len(self._home_locks) > REMEMBERED_MESSAGES:
+        if len(self._home_locks) > HOME_LOCKS_KEPT:
             for idle in [uid for uid, held in self._home_locks.items() if not held.locked()]:
                 del self._home_locks[idle]
 

@@ -11,8 +11,11 @@ import pytest
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.library import Library
 from mentorbot.settings import Settings
+from mentorbot.storage.store import Store
 from mentorbot_discord.client import MentorBotClient
+from tests.conftest import store_on_same_database
 from tests.discord.helpers import (
     EN,
     GUILD_ID,
@@ -297,26 +300,47 @@ async def test_an_unanswered_offer_expires_by_timer_its_dm_loses_its_buttons_and
     assert late.texts == ["Offer #1 has expired."]
 
 
-async def test_a_process_that_did_not_send_the_offer_tells_of_its_expiry_in_a_new_dm(
+async def _expire_in_another_process(
+    world: FakeDiscord, store: Store, library: Library, settings: Settings, clock: ManualClock
+) -> None:
+    """Another process (its own store over the same database, its own client) runs the offer's expiry."""
+    other_store = store_on_same_database(store)
+    await other_store.open(clock.now())
+    try:
+        other_bot = MentorBot(other_store, library, settings, clock, worker_id="discord-other")
+        async with world.run_client(new_client(other_bot, settings)) as other:
+            clock.advance(timedelta(hours=48, minutes=1))
+            assert await other.run_due_jobs() == 2  # the mentor's expiry notice, the mentee's "waiting again"
+    finally:
+        await other_store.close()
+
+
+@pytest.mark.parametrize("first_stops", [False, True], ids=["second-process", "restart"])
+async def test_another_process_edits_the_offer_dm_the_first_one_sent(
     world: FakeDiscord,
-    bot: MentorBot,
+    store: Store,
+    library: Library,
     settings: Settings,
     members: Members,
     client: MentorBotClient,
     clock: ManualClock,
+    first_stops: bool,
 ) -> None:
     await sign_up_mentor(members)
     offer = await request_crisis_comms(members)
-    await client.close()
+    if first_stops:
+        await client.close()  # a restart: only the database knows the DM
 
-    async with world.run_client(new_client(bot, settings)) as restarted:  # it knows no message id
-        clock.advance(timedelta(hours=48, minutes=1))
-        await restarted.run_due_jobs()
+    await _expire_in_another_process(world, store, library, settings, clock)
 
-    first, expired = world.dms[MENTOR_USER_ID]
-    assert first["id"] == offer["id"] and [b["custom_id"] for b in buttons(first)] == [ACCEPT_1, DECLINE_1]
+    [expired] = world.dms[MENTOR_USER_ID]  # the same DM, edited in place: no new one
+    assert expired["id"] == offer["id"] and expired.get("edited_timestamp")
     assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
-    assert world.calls("PATCH", r"/channels/\d+/messages/\d+") == []
+    assert buttons(expired) == []
+    [edit] = world.calls("PATCH", r"/channels/\d+/messages/\d+")
+    assert edit.status == 200
+    [waiting] = world.dms[MENTEE_USER_ID]
+    assert message_text(waiting).startswith("Request #1 is waiting again.\n")
 
 
 async def test_a_deleted_offer_dm_is_followed_by_a_new_dm(

@@ -215,6 +215,16 @@ class Workspace:
         return found
 
 
+async def offered(ws: Workspace) -> dict[str, object]:
+    """Bob and Dave mentor SEO; Alice asks; Bob (the better fit) gets offer #1. Returns Bob's offer DM."""
+    await ws.mentor(BOB, "signup skills:seo levels:expert")
+    await ws.mentor(DAVE, "signup skills:seo levels:learning")
+    await ws.mentor(ALICE, "request skills:seo")
+    [offer] = ws.dms(BOB)
+    assert unescape(str(offer["text"])).startswith(EN("offer.title", id=1))
+    return offer
+
+
 def unescape(text: str) -> str:
     """Slack's mrkdwn escapes undone: what a member reads."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

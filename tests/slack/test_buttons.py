@@ -14,18 +14,9 @@ from tests.slack.conftest import (
     Workspace,
     find_button,
     home_click,
+    offered,
     unescape,
 )
-
-
-async def offered(ws: Workspace) -> dict[str, object]:
-    """Bob and Dave mentor SEO; Alice asks; Bob (the better fit) gets offer #1. Returns Bob's offer DM."""
-    await ws.mentor(BOB, "signup skills:seo levels:expert")
-    await ws.mentor(DAVE, "signup skills:seo levels:learning")
-    await ws.mentor(ALICE, "request skills:seo")
-    [offer] = ws.dms(BOB)
-    assert unescape(str(offer["text"])).startswith(EN("offer.title", id=1))
-    return offer
 
 
 async def test_offer_buttons_carry_the_offer_id(workspace: Workspace) -> None:

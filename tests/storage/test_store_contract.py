@@ -443,3 +443,55 @@ async def test_accepting_schedules_the_checkin_in_the_same_transaction(store: St
     clock.advance(15 * 24 * HOUR)
     jobs = await store.claim_due_jobs(clock.now(), "w", lease=timedelta(minutes=5), communities=["test:"])
     assert [(j.kind, j.ref_id) for j in jobs] == [(JobKind.CHECKIN, result.mentorship.id)]
+
+
+async def test_message_refs_are_kept_per_member_and_key_and_replaced(store: Store, clock: ManualClock) -> None:
+    await member(store, clock, "Mentor")
+    assert await store.message_location(C, "u-Mentor", "offer:1") is None
+    assert await store.remember_message(C, "u-Mentor", "offer:1", "D1:100.1", clock.now())
+    assert await store.remember_message(C, "u-Mentor", "request:1", "D1:100.2", clock.now())
+    assert await store.message_location(C, "u-Mentor", "offer:1") == "D1:100.1"
+    assert await store.message_location("other", "u-Mentor", "offer:1") is None
+    clock.advance(HOUR)
+    assert await store.remember_message(C, "u-Mentor", "offer:1", "D1:200.1", clock.now())  # an upsert
+    assert await store.message_location(C, "u-Mentor", "offer:1") == "D1:200.1"
+    # Nobody of that id in the community: nothing is recorded.
+    assert not await store.remember_message(C, "u-Nobody", "offer:1", "D9:1.1", clock.now())
+    assert await store.message_location(C, "u-Nobody", "offer:1") is None
+
+
+async def test_a_message_ref_is_forgotten_only_where_it_still_points(store: Store, clock: ManualClock) -> None:
+    await member(store, clock, "Mentor")
+    await store.remember_message(C, "u-Mentor", "offer:1", "D1:200.1", clock.now())
+    assert not await store.forget_message(C, "u-Mentor", "offer:1", "D1:100.1")  # an older location
+    assert await store.message_location(C, "u-Mentor", "offer:1") == "D1:200.1"
+    assert await store.forget_message(C, "u-Mentor", "offer:1", "D1:200.1")
+    assert await store.message_location(C, "u-Mentor", "offer:1") is None
+    await store.remember_message(C, "u-Mentor", "offer:1", "D1:300.1", clock.now())
+    assert await store.forget_message(C, "u-Mentor", "offer:1")
+    assert not await store.forget_message(C, "u-Mentor", "offer:1")
+
+
+async def test_message_refs_are_pruned_by_age_and_go_with_a_forgotten_member(store: Store, clock: ManualClock) -> None:
+    leaver = await member(store, clock, "Leaver")
+    await member(store, clock, "Stayer")
+    await store.remember_message(C, "u-Leaver", "offer:1", "D1:1.1", clock.now())
+    await store.remember_message(C, "u-Stayer", "request:2", "D2:1.1", clock.now())
+    await store.forget_member(leaver, clock.now())
+    assert await store.message_location(C, "u-Leaver", "offer:1") is None
+    assert await store.message_location(C, "u-Stayer", "request:2") == "D2:1.1"
+    clock.advance(HOUR)
+    await store.remember_message(C, "u-Stayer", "offer:3", "D2:2.1", clock.now())
+    assert await store.prune_message_refs(clock.now() - HOUR / 2) == 1
+    assert await store.message_location(C, "u-Stayer", "request:2") is None
+    assert await store.message_location(C, "u-Stayer", "offer:3") == "D2:2.1"
+
+
+async def test_concurrent_remembers_of_one_message_leave_one_ref(store: Store, clock: ManualClock) -> None:
+    await member(store, clock, "Mentor")
+    locations = [f"D1:{i}.1" for i in range(10)]
+    await asyncio.gather(*(store.remember_message(C, "u-Mentor", "offer:1", loc, clock.now()) for loc in locations))
+    assert await store.message_location(C, "u-Mentor", "offer:1") in locations
+    async with store.read() as conn:
+        row = await conn.fetch_one("SELECT COUNT(*) AS n FROM message_refs")
+    assert row is not None and int(row["n"]) == 1

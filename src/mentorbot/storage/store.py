@@ -14,6 +14,7 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `privacy`: forgetting a member;
 - `jobs`: timers; `delivery`: processed platform events and held notices;
 - `inbox`: platform events recorded before their acknowledgement; `outbox`: notifications to deliver;
+- `message_refs`: where each keyed direct message was posted, so any process edits it in place;
 - `reports`: statistics and exports.
 
 Everything callers use is importable from here.
@@ -31,6 +32,7 @@ from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.jobs import JobStore
 from mentorbot.storage.members import MemberStore
 from mentorbot.storage.mentorships import AcceptResult, MentorshipStore
+from mentorbot.storage.message_refs import MessageRefStore
 from mentorbot.storage.migrations import migrate
 from mentorbot.storage.offers import ExpireResult, NewOffer, OfferStore
 from mentorbot.storage.outbox import OutboxStore
@@ -85,6 +87,7 @@ class Store(
     DeliveryStore,
     InboxStore,
     OutboxStore,
+    MessageRefStore,
     ReportStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""

@@ -23,6 +23,8 @@ log = logging.getLogger("mentorbot")
 
 EVENT_ID_RETENTION = timedelta(days=1)
 EVENT_PRUNE_EVERY = timedelta(hours=1)
+MESSAGE_REF_RETENTION = timedelta(days=90)
+"""How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 
 
 class Timers:
@@ -49,6 +51,7 @@ class Timers:
             await store.prune_events(now - EVENT_ID_RETENTION)
             await store.prune_outbox(now - EVENT_ID_RETENTION)
             await store.prune_inbox(now - EVENT_ID_RETENTION)
+            await store.prune_message_refs(now - MESSAGE_REF_RETENTION)
             self._pruned_at = now
         notes: list[Notification] = []
         if self._swept_at is None or now - self._swept_at >= timedelta(minutes=self.core.settings.sweep_minutes):
