@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mentorbot.storage.sql import community_scope
+from mentorbot.storage.sql import claim_expired
 from mentorbot.storage.units import Transactions
 
 
@@ -80,17 +80,16 @@ class InboxStore(Transactions):
     ) -> list[InboxEvent]:
         """Claim for `worker` the recorded events whose process died before processing them (lease run out),
         oldest first; each is claimed by one worker at a time."""
-        scope, scope_args = community_scope(communities)
         async with self.transaction() as conn:
-            found = await conn.fetch_all(
-                "UPDATE inbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
-                "WHERE id IN (SELECT id FROM inbox WHERE status = 'pending' AND claimed_until < ?"
-                f"{scope} ORDER BY id LIMIT ?{self.db.skip_locked}) RETURNING *",
-                worker,
-                now + lease,
-                now,
-                *scope_args,
-                limit,
+            found = await claim_expired(
+                conn,
+                "inbox",
+                now=now,
+                worker=worker,
+                lease=lease,
+                limit=limit,
+                communities=communities,
+                skip_locked=self.db.skip_locked,
             )
         return [
             InboxEvent(
@@ -101,7 +100,7 @@ class InboxStore(Transactions):
                 str(r["payload"]),
                 int(r["attempts"]),
             )
-            for r in sorted(found, key=lambda r: int(r["id"]))
+            for r in found
         ]
 
     async def count_unprocessed(self) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from mentorbot.replies import Notification, reply_from_json, reply_to_json
 from mentorbot.storage.database import Row
-from mentorbot.storage.sql import community_scope, id_list
+from mentorbot.storage.sql import claim_expired, id_list
 from mentorbot.storage.units import Transactions
 
 
@@ -85,19 +85,18 @@ class OutboxStore(Transactions):
     ) -> list[Notification]:
         """Claim for `worker` the pending notifications whose lease ran out (their process died before
         delivering them), oldest first; each row is claimed by one worker at a time."""
-        scope, scope_args = community_scope(communities)
         async with self.transaction() as conn:
-            found = await conn.fetch_all(
-                "UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
-                "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND claimed_until < ?"
-                f"{scope} ORDER BY id LIMIT ?{self.db.skip_locked}) RETURNING *",
-                worker,
-                now + lease,
-                now,
-                *scope_args,
-                limit,
+            found = await claim_expired(
+                conn,
+                "outbox",
+                now=now,
+                worker=worker,
+                lease=lease,
+                limit=limit,
+                communities=communities,
+                skip_locked=self.db.skip_locked,
             )
-        return [_notification(r) for r in sorted(found, key=lambda r: int(r["id"]))]
+        return [_notification(r) for r in found]
 
     async def count_undelivered(self) -> int:
         """How many notifications are not delivered yet (health checks, tests)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from mentorbot.storage.database import Connection
+from mentorbot.storage.database import Connection, Row
 
 
 class Rollback(Exception):
@@ -33,6 +34,34 @@ def community_scope(communities: Sequence[str] | None) -> tuple[str, list[Any]]:
         return "", []
     condition = " OR ".join("substr(community, 1, ?) = ?" for _ in communities) or "1 = 0"
     return f" AND ({condition})", [arg for prefix in communities for arg in (len(prefix), prefix)]
+
+
+async def claim_expired(
+    conn: Connection,
+    table: str,
+    *,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    limit: int,
+    communities: Sequence[str] | None,
+    skip_locked: str,
+) -> list[Row]:
+    """Claim for `worker` the pending rows of `table` (the outbox or the inbox: ``status``, ``claimed_by``,
+    ``claimed_until``, ``attempts``, ``community``) whose lease ran out, oldest first, up to `limit`; each row
+    is claimed by one worker at a time (`skip_locked` lets PostgreSQL workers pass over each other's)."""
+    scope, scope_args = community_scope(communities)
+    found = await conn.fetch_all(
+        f"UPDATE {table} SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+        f"WHERE id IN (SELECT id FROM {table} WHERE status = 'pending' AND claimed_until < ?"
+        f"{scope} ORDER BY id LIMIT ?{skip_locked}) RETURNING *",
+        worker,
+        now + lease,
+        now,
+        *scope_args,
+        limit,
+    )
+    return sorted(found, key=lambda r: int(r["id"]))
 
 
 async def change_one(conn: Connection, sql: str, *args: Any) -> None:
