@@ -260,7 +260,12 @@ class MentorBot:
         """An adapter could not deliver `notification` by direct message (the member closed their DMs):
         keep it, and show it with the reply to the member's next command."""
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
-        await self.store.hold_notice(notification.member_id, reply_to_json(notification.reply), self.clock.now())
+        await self.store.hold_notice(
+            notification.member_id,
+            reply_to_json(notification.reply),
+            self.clock.now(),
+            outbox_id=notification.outbox_id,
+        )
 
     async def run_due_jobs(
         self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None

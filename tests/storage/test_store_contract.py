@@ -378,8 +378,8 @@ async def test_held_notices_are_taken_once_in_order(store: Store, clock: ManualC
     a = await member(store, clock, "A")
     await store.hold_notice(a, "first", clock.now())
     await store.hold_notice(a, "second", clock.now())
-    assert await store.take_held_notices(a) == ["first", "second"]
-    assert await store.take_held_notices(a) == []
+    assert await store.take_held_notices(a, clock.now()) == ["first", "second"]
+    assert await store.take_held_notices(a, clock.now()) == []
 
 
 async def test_export_tables_have_fixed_columns_and_joined_skills(store: Store, clock: ManualClock) -> None:

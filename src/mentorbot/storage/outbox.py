@@ -98,6 +98,41 @@ class OutboxStore(Transactions):
             )
         return [_notification(r) for r in found]
 
+    async def hold_notice(self, member_id: int, payload: str, now: datetime, *, outbox_id: int | None = None) -> None:
+        """Keep a notice that could not be delivered (DMs closed) for the member's next command: its outbox row
+        (`outbox_id`) goes to the 'held' state, or, for a notice that has none, a held row is written."""
+        async with self.transaction() as conn:
+            if outbox_id is not None and await conn.execute(
+                "UPDATE outbox SET status = 'held' WHERE id = ? AND status = 'pending'", outbox_id
+            ):
+                return
+            await conn.execute(
+                "INSERT INTO outbox (member_id, platform_user_id, community, language, payload, status, created_at) "
+                "SELECT m.id, m.platform_user_id, m.community, COALESCE(m.language, ''), ?, 'held', ? "
+                "FROM members m WHERE m.id = ?",
+                payload,
+                now,
+                member_id,
+            )
+
+    async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
+        """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once)."""
+        # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
+        async with self.read() as conn:
+            held = await conn.fetch_one(
+                "SELECT 1 AS held FROM outbox WHERE member_id = ? AND status = 'held' LIMIT 1", member_id
+            )
+        if held is None:
+            return []
+        async with self.transaction() as conn:
+            found = await conn.fetch_all(
+                "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE member_id = ? AND status = 'held' "
+                "RETURNING id, payload",
+                now,
+                member_id,
+            )
+        return [r["payload"] for r in sorted(found, key=lambda r: int(r["id"]))]
+
     async def count_undelivered(self) -> int:
         """How many notifications are not delivered yet (health checks, tests)."""
         async with self.read() as conn:

@@ -12,8 +12,8 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `candidates`: eligible mentors for a request (ranked inside the database) and a matching round's pool;
 - `requests`, `offers`, `mentorships`: the lifecycle of a request, an offer and a mentorship;
 - `privacy`: forgetting a member;
-- `jobs`: timers; `delivery`: processed platform events and held notices;
-- `inbox`: platform events recorded before their acknowledgement; `outbox`: notifications to deliver;
+- `jobs`: timers; `events`: processed platform events (clicks, forms, home opens);
+- `inbox`: platform events recorded before their acknowledgement; `outbox`: notifications to deliver, and held ones;
 - `message_refs`: where each keyed direct message was posted, so any process edits it in place;
 - `reports`: statistics and exports.
 
@@ -27,7 +27,7 @@ from datetime import datetime
 from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams
 from mentorbot.storage.candidates import CandidateStore, WaitFacts
 from mentorbot.storage.database import Database, sqlite_path
-from mentorbot.storage.delivery import DeliveryStore
+from mentorbot.storage.events import EventStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.jobs import JobStore
 from mentorbot.storage.members import MemberStore
@@ -84,7 +84,7 @@ class Store(
     MentorshipStore,
     PrivacyStore,
     JobStore,
-    DeliveryStore,
+    EventStore,
     InboxStore,
     OutboxStore,
     MessageRefStore,

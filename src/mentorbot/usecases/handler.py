@@ -86,7 +86,7 @@ async def _unit(
     core = ctx.core
     if read_only:
         reply = await action(ctx)
-        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id))
+        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
         if ctx.caller.inbox_id is not None:
             with contextlib.suppress(DatabaseError):  # at worst a read is answered twice
                 await core.store.finish_event(ctx.caller.inbox_id, core.clock.now())
@@ -96,7 +96,7 @@ async def _unit(
         if inbox_id is not None and not await core.store.finish_event(inbox_id, core.clock.now()):
             raise AlreadyProcessed
         reply = await action(ctx)
-        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id))
+        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
         notes = await core.store.enqueue(ctx.notifications, core.clock.now(), core.worker_id, lease=OUTBOX_LEASE)
     return reply, held, tuple(notes)
 
