@@ -36,10 +36,20 @@ def stable_event_id(kind: str, stable_id: object) -> str | None:
     return f"slack:{kind}:{stable_id}" if isinstance(stable_id, str) and stable_id else None
 
 
+def _object(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """`body[key]` when it is an object, else an empty one (a payload is read defensively, never trusted)."""
+    value = body.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _string(value: Any) -> str | None:
+    """`value` when it is a non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
+
+
 def team_of(body: Mapping[str, Any]) -> str:
     """The workspace of an interaction payload (``team.id``, else the user's ``team_id``)."""
-    user: Mapping[str, Any] = body.get("user") or {}
-    return str((body.get("team") or {}).get("id") or user.get("team_id", ""))
+    return _string(_object(body, "team").get("id")) or _string(_object(body, "user").get("team_id")) or ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,9 @@ class Apology:
     def for_command(cls, body: Mapping[str, Any]) -> Apology:
         """To the member who ran a slash command: through its response_url, else ephemerally in its channel."""
         route = ReplyRoute(
-            str(body.get("user_id", "")), response_url=body.get("response_url"), channel_id=body.get("channel_id")
+            str(body.get("user_id", "")),
+            response_url=_string(body.get("response_url")),
+            channel_id=_string(body.get("channel_id")),
         )
         return cls(community_of(str(body.get("team_id", ""))), route)
 
@@ -65,7 +77,7 @@ class Apology:
     @classmethod
     def for_view(cls, body: Mapping[str, Any], view: Mapping[str, Any]) -> Apology:
         """To the member who submitted a modal: where it was opened from (its ``private_metadata``)."""
-        user: Mapping[str, Any] = body.get("user") or {}
+        user = _object(body, "user")
         meta = ModalContext.load(view.get("private_metadata"))
         route = ReplyRoute(str(user.get("id", "")), response_url=meta.response_url, channel_id=meta.channel_id)
         return cls(community_of(team_of(body)), route)
@@ -84,15 +96,14 @@ def parse_command(body: Mapping[str, Any]) -> ParsedCommand | UserError:
 
 def button_route(body: Mapping[str, Any]) -> ReplyRoute:
     """Where the reply to a click goes: its message's response_url and channel, else (App Home) a modal."""
-    user: Mapping[str, Any] = body.get("user") or {}
-    container: Mapping[str, Any] = body.get("container") or {}
+    user, container = _object(body, "user"), _object(body, "container")
     on_message = container.get("type") == "message"
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    channel = _string(_object(body, "channel").get("id")) or _string(container.get("channel_id"))
     return ReplyRoute(
         str(user.get("id", "")),
-        response_url=body.get("response_url") if on_message else None,
+        response_url=_string(body.get("response_url")) if on_message else None,
         channel_id=channel if on_message else None,
-        trigger_id=None if on_message else body.get("trigger_id"),
+        trigger_id=None if on_message else _string(body.get("trigger_id")),
     )
 
 

@@ -62,8 +62,10 @@ class ModalContext:
         return json.dumps({"channel": self.channel_id, "response_url": self.response_url})
 
     @classmethod
-    def load(cls, text: str | None) -> ModalContext:
-        """From ``private_metadata`` (anything unreadable means no context)."""
+    def load(cls, text: object) -> ModalContext:
+        """From ``private_metadata`` (anything unreadable, or not text at all, means no context)."""
+        if not isinstance(text, str):
+            return cls()
         try:
             data = json.loads(text or "{}")
         except ValueError:
