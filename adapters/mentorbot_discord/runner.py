@@ -60,9 +60,7 @@ async def run(
                 )
             )
         if timers:  # the interactions a dead process recorded: this adapter's own, whoever runs the timers
-            tasks.append(
-                asyncio.create_task(client.recover_forever(timer_interval), name="mentorbot-discord-recovery")
-            )
+            tasks.append(asyncio.create_task(client.recover_forever(timer_interval), name="mentorbot-discord-recovery"))
         # Returns only when the gateway connection ends for good (the timer loop never ends by itself).
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
