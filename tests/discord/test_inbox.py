@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -33,23 +34,67 @@ from tests.discord.helpers import (
     sign_up_mentor,
 )
 from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_models import InteractionRecord
 
 OFFERED = EN("request.offered", id=1, skills="Crisis communications")
 
 
-def _die_after_recording(client: MentorBotClient, monkeypatch: pytest.MonkeyPatch, *, defer: bool) -> asyncio.Event:
-    """The process dies the moment it has recorded an interaction (after deferring it, with `defer`): the work
-    never runs. The event is set when it died."""
-    died = asyncio.Event()
+@dataclass
+class Crash:
+    """A process that dies the moment it has recorded an interaction, and the process that comes back."""
 
-    async def dropped(interaction: Interaction, caller: Caller, work: Awaitable[None]) -> None:
-        if defer:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        work.close()  # type: ignore[attr-defined]
-        died.set()
+    world: FakeDiscord
+    bot: MentorBot
+    settings: Settings
+    client: MentorBotClient
+    clock: ManualClock
+    monkeypatch: pytest.MonkeyPatch
 
-    monkeypatch.setattr(client, "_process", dropped)
-    return died
+    async def lose(self, payload: dict[str, Any], *, defer: bool) -> InteractionRecord:
+        """Push the interaction; the client records it (and defers it, with `defer`), then dies: the work never
+        runs and the client is gone."""
+        died = asyncio.Event()
+
+        async def dropped(interaction: Interaction, caller: Caller, work: Awaitable[None]) -> None:
+            if defer:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            work.close()  # type: ignore[attr-defined]
+            died.set()
+
+        self.monkeypatch.setattr(self.client, "_process", dropped)
+        record = await self.world.push_interaction(payload)
+        await asyncio.wait_for(died.wait(), 5.0)
+        assert await self.bot.store.count_unprocessed() == 1
+        await self.client.close()
+        self.monkeypatch.undo()
+        return record
+
+    async def recover(self, after: timedelta = INBOX_LEASE + timedelta(seconds=1)) -> None:
+        """A restarted client recovers what was lost, once the lease (or `after`) has run out, exactly once."""
+        async with self.world.run_client(new_client(self.bot, self.settings)) as restarted:
+            assert await restarted.recover() == 0, "the dead process's lease still holds"
+            self.clock.advance(after)
+            assert await restarted.recover() == 1
+            assert await restarted.recover() == 0, "processed once"
+        assert await self.bot.store.count_unprocessed() == 0
+
+    async def mentee_request(self) -> RequestStatus:
+        mentee = await self.bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID))
+        assert mentee is not None
+        [request] = await self.bot.store.list_member_requests(mentee.id)
+        return request.status
+
+
+@pytest.fixture
+def crash(
+    world: FakeDiscord,
+    bot: MentorBot,
+    settings: Settings,
+    client: MentorBotClient,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Crash:
+    return Crash(world, bot, settings, client, clock, monkeypatch)
 
 
 @pytest.mark.parametrize(
@@ -58,35 +103,16 @@ def _die_after_recording(client: MentorBotClient, monkeypatch: pytest.MonkeyPatc
     ids=["died-before-the-defer", "died-after-the-defer", "token-expired"],
 )
 async def test_an_interaction_recorded_by_a_process_that_died_is_applied_and_answered_once(
-    world: FakeDiscord,
-    bot: MentorBot,
-    settings: Settings,
-    members: Members,
-    client: MentorBotClient,
-    clock: ManualClock,
-    monkeypatch: pytest.MonkeyPatch,
-    defer: bool,
-    late: bool,
+    world: FakeDiscord, bot: MentorBot, members: Members, crash: Crash, defer: bool, late: bool
 ) -> None:
     await sign_up_mentor(members)
-    died = _die_after_recording(client, monkeypatch, defer=defer)
-    record = await members.push_slash("mentor request", {"skills": "crisis comms", "note": "Launch next month"})
-    await asyncio.wait_for(died.wait(), 5.0)
+    payload = world.build.slash("mentor request", {"skills": "crisis comms", "note": "Launch next month"})
+    record = await crash.lose(payload, defer=defer)
     assert await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID)) is None, "died before the work"
-    assert await bot.store.count_unprocessed() == 1
-    await client.close()
-    monkeypatch.undo()
 
-    async with world.run_client(new_client(bot, settings)) as restarted:  # the process that comes back
-        assert await restarted.recover() == 0, "the dead process's lease still holds"
-        clock.advance(timedelta(minutes=16) if late else INBOX_LEASE + timedelta(seconds=1))
-        assert await restarted.recover() == 1
-        assert await restarted.recover() == 0, "processed once"
+    await crash.recover(timedelta(minutes=16) if late else INBOX_LEASE + timedelta(seconds=1))
 
-    mentee = await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID))
-    assert mentee is not None
-    [request] = await bot.store.list_member_requests(mentee.id)
-    assert request.status is RequestStatus.OFFERED
+    assert await crash.mentee_request() is RequestStatus.OFFERED
     assert len(world.dms[MENTOR_USER_ID]) == 1, "the mentor got the offer once"
     dms = [message_text(m) for m in world.dms.get(MENTEE_USER_ID, [])]
     if defer and not late:  # the follow-up fills the deferred "thinking…" answer
@@ -94,37 +120,20 @@ async def test_an_interaction_recorded_by_a_process_that_died_is_applied_and_ans
         assert dms == []
     else:  # never acknowledged (no follow-up is accepted), or the token ran out: by DM
         assert dms == [f"{EN('discord.late_answer')}\n{OFFERED}"]
-    assert await bot.store.count_unprocessed() == 0
 
 
 async def test_a_click_recorded_by_a_process_that_died_is_applied_once(
-    world: FakeDiscord,
-    bot: MentorBot,
-    settings: Settings,
-    members: Members,
-    client: MentorBotClient,
-    clock: ManualClock,
-    monkeypatch: pytest.MonkeyPatch,
+    world: FakeDiscord, members: Members, crash: Crash
 ) -> None:
     await sign_up_mentor(members)
     await members.slash("mentor request", {"skills": "crisis comms"})
     [offer] = await members.dms(MENTOR_USER_ID)
-    died = _die_after_recording(client, monkeypatch, defer=False)
-    button = offer["components"][0]["components"][0]["custom_id"]
-    await world.push_interaction(world.build.button(button, message=offer, user_id=MENTOR_USER_ID, dm=True))
-    await asyncio.wait_for(died.wait(), 5.0)
-    await client.close()
-    monkeypatch.undo()
+    accept = offer["components"][0]["components"][0]["custom_id"]
+    await crash.lose(world.build.button(accept, message=offer, user_id=MENTOR_USER_ID, dm=True), defer=False)
 
-    async with world.run_client(new_client(bot, settings)) as restarted:
-        clock.advance(INBOX_LEASE + timedelta(seconds=1))
-        assert await restarted.recover() == 1
-        assert await restarted.recover() == 0
+    await crash.recover()
 
-    mentee = await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID))
-    assert mentee is not None
-    [request] = await bot.store.list_member_requests(mentee.id)
-    assert request.status is RequestStatus.MATCHED
+    assert await crash.mentee_request() is RequestStatus.MATCHED
     late = [message_text(m) for m in world.dms[MENTOR_USER_ID] if EN("discord.late_answer") in message_text(m)]
     assert len(late) == 1, world.dms[MENTOR_USER_ID]
 
