@@ -13,6 +13,10 @@ What happens to each gateway event (INTERACTION_CREATE):
 - anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
   buttons of DMs the bot sent, which carry their guild in their custom id.
 
+Each command and click is first recorded in the core's inbox (`record`, before it is deferred or answered; see
+`inbox`): a redelivery does nothing, and what a process that died left undone is run and answered by
+`recover` (through the interaction's follow-up webhook while its token is valid, else by DM).
+
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
 (`MentorBot.hold_undelivered`) and shows it with the member's next reply. A notification with a `key`
 (``offer:12``) is recorded (its DM channel and message id, in the database: `SentMessages`), and a later one with
@@ -178,7 +182,7 @@ class MentorBotClient(discord.AutoShardedClient):
         loses nothing. `caller` with the inbox id, or None when the interaction was delivered before."""
         recorded = Recorded.of(interaction, caller, guild_id, self.bot.clock.now(), **what)
         inbox_id = await self.bot.record_event(
-            caller.event_id or "", caller.community, caller.user_id, recorded.to_json()
+            event_id(interaction), caller.community, caller.user_id, recorded.to_json()
         )
         if inbox_id is None:
             log.info("interaction %s was delivered before; it is (being) answered", interaction.id)
