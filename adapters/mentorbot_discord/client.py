@@ -13,6 +13,10 @@ What happens to each gateway event (INTERACTION_CREATE):
 - anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
   buttons of DMs the bot sent, which carry their guild in their custom id.
 
+Each command and click is first recorded in the core's inbox (`record`, before it is deferred or answered; see
+`inbox`): a redelivery does nothing, and what a process that died left undone is run and answered by
+`recover` (through the interaction's follow-up webhook while its token is valid, else by DM).
+
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
 (`MentorBot.hold_undelivered`) and shows it with the member's next reply. A notification with a `key`
 (``offer:12``) is recorded (its DM channel and message id, in the database: `SentMessages`), and a later one with
@@ -30,6 +34,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, Final
 
 import discord
@@ -40,12 +45,13 @@ from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language, execute_button
-from mentorbot.errors import unexpected
+from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.replies import Notification, Outcome
+from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
 from mentorbot_discord.guard import guard_interactions, mistyped_option
+from mentorbot_discord.inbox import Recorded, command_args, event_id
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
 from mentorbot_discord.ports import Interaction
 from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
@@ -166,9 +172,25 @@ class MentorBotClient(discord.AutoShardedClient):
             user_id=str(interaction.user.id),
             display_name=interaction.user.display_name,
             is_admin=in_guild and interaction.permissions.manage_guild,
-            event_id=f"discord:{interaction.id}",
+            event_id=event_id(interaction),
             channel=str(interaction.channel_id) if in_guild and interaction.channel_id else None,
         )
+
+    async def record(self, interaction: Interaction, caller: Caller, guild_id: int, **what: Any) -> Caller | None:
+        """Record `interaction` in the core's inbox before it is deferred or answered (`what`: the command and
+        its options, or the button's action and ref; see `inbox`), so a process that dies before answering it
+        loses nothing. `caller` with the inbox id, or None when the interaction was delivered before."""
+        recorded = Recorded.of(interaction, caller, guild_id, self.bot.clock.now(), **what)
+        inbox_id = await self.bot.record_event(
+            event_id(interaction), caller.community, caller.user_id, recorded.to_json()
+        )
+        if inbox_id is None:
+            log.info("interaction %s was delivered before; it is (being) answered", interaction.id)
+            await self._finish(
+                interaction, Outcome(Reply(""), (), duplicate=True, language=self.settings.default_language)
+            )
+            return None
+        return replace(caller, inbox_id=inbox_id)
 
     async def _translator(self, interaction: Interaction) -> Translator:
         """The member's translator where no `Outcome` tells the language (autocomplete, an apology): the
@@ -195,7 +217,21 @@ class MentorBotClient(discord.AutoShardedClient):
         if interaction.guild_id is None:
             await self.refuse_outside_guild(interaction)
             return
-        caller = self.caller(interaction, interaction.guild_id)
+        name, args = command_args(interaction)
+        caller = await self.record(
+            interaction, self.caller(interaction, interaction.guild_id), interaction.guild_id, command=name, args=args
+        )
+        if caller is not None:
+            await self._process(interaction, caller, self._command(interaction, caller, call, slow=slow))
+
+    async def _command(
+        self,
+        interaction: Interaction,
+        caller: Caller,
+        call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
+        *,
+        slow: bool,
+    ) -> None:
         outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow)
         try:
             await self._reply(interaction, caller, outcome)
@@ -204,14 +240,22 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def press_button(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
         """A MentorBot button was clicked: run its use-case, then update the message or refuse the clicker."""
+        gid = interaction.guild_id or guild_id
+        if gid is None:
+            await self.refuse_outside_guild(interaction)
+            return
         try:
-            gid = interaction.guild_id or guild_id
-            if gid is None:
-                await self.refuse_outside_guild(interaction)
-                return
-            caller = self.caller(interaction, gid)
-            outcome = await self._in_time(interaction, execute_button(self.bot, caller, action, ref), update=True)
+            caller = await self.record(interaction, self.caller(interaction, gid), gid, action=action, ref=ref)
         except Exception as exc:  # discord.py would only log it: the member gets an apology instead
+            await self.report_error(interaction, exc)
+            return
+        if caller is not None:
+            await self._process(interaction, caller, self._click(interaction, caller, action, ref))
+
+    async def _click(self, interaction: Interaction, caller: Caller, action: str, ref: str) -> None:
+        try:
+            outcome = await self._in_time(interaction, execute_button(self.bot, caller, action, ref), update=True)
+        except Exception as exc:
             await self.report_error(interaction, exc)
             return
         try:
@@ -220,6 +264,22 @@ class MentorBotClient(discord.AutoShardedClient):
             await self.report_error(interaction, exc)
         finally:
             await self._finish(interaction, outcome)
+
+    async def _process(self, interaction: Interaction, caller: Caller, work: Awaitable[None]) -> None:
+        """The work of a recorded interaction. Its use-case marks the inbox row done in its own unit of work; a
+        path that answers without one (a refusal, an error) is marked done here. Stopped half-way (the process
+        ends), the row stays pending for `recover`."""
+        try:
+            await work
+        finally:
+            if caller.inbox_id is not None and not _cancelling():
+                await self._finish_event(caller.inbox_id)
+
+    async def _finish_event(self, inbox_id: int) -> None:
+        try:
+            await self.bot.finish_event(inbox_id)
+        except Exception as exc:  # it stays pending: answered again (harmlessly) after the lease
+            log.warning("could not mark inbox event %s done: %s", inbox_id, exc, exc_info=database_failure(exc) is None)
 
     async def _reply(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
         """The outcome of a slash command as ephemeral messages to the caller, then their held notices."""
@@ -307,12 +367,8 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def _send_held(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
         """Notices that could not reach the caller by DM earlier, as extra ephemeral follow-ups."""
-        if not outcome.held:
-            return
-        t = translator(outcome.language)
-        for held in outcome.held:
-            for message in render(held, preface=t("discord.held_notice")):
-                await self._send(interaction, message)
+        for message in held_messages(outcome):
+            await self._send(interaction, message)
 
     async def refuse_outside_guild(self, interaction: Interaction) -> None:
         """MentorBot's commands belong to a server's programme: in a DM there is no community to act in."""
@@ -412,6 +468,80 @@ class MentorBotClient(discord.AutoShardedClient):
             log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, exc.status, exc.code)
         return True
 
+    # ------------------------------------------------------------------------------------- recovery
+
+    async def recover(self) -> int:
+        """Process the interactions a dead process recorded and never processed (their lease ran out): run the
+        core call again from the inbox, answer the member through the interaction's follow-up webhook while its
+        token is valid (15 minutes), else by DM, and deliver the notifications. How many were claimed."""
+        events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
+        for event in events:
+            log.info("processing interaction %s recorded before a restart (attempt %s)", event.event_id, event.attempts)
+            recorded = Recorded.from_json(event.payload)
+            caller = recorded.caller(event.community, event.platform_user_id, event.event_id, event.id)
+            try:
+                await self._process_recorded(recorded, caller)
+            except Exception:
+                log.exception("could not process recorded interaction %s", event.event_id)
+            finally:
+                await self._finish_event(event.id)
+        return len(events)
+
+    async def recover_forever(self, interval: float) -> None:
+        """`recover` now and every `interval` seconds, until cancelled; a failed round is logged and retried."""
+        while True:
+            try:
+                await self.recover()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "recovering recorded interactions failed (%s); retrying in %s s",
+                    exc,
+                    interval,
+                    exc_info=database_failure(exc) is None,
+                )
+            await asyncio.sleep(interval)
+
+    async def _process_recorded(self, recorded: Recorded, caller: Caller) -> None:
+        outcome = await recorded.run(self.bot, caller)
+        if outcome.duplicate:
+            return
+        try:
+            await self._answer_late(recorded, caller, outcome)
+        finally:
+            await self.deliver(outcome.notifications)
+
+    async def _answer_late(self, recorded: Recorded, caller: Caller, outcome: Outcome) -> None:
+        """The answer to a recovered interaction: as ephemeral follow-ups while its token is valid (Discord
+        accepts them once the interaction was deferred), else, or when Discord refuses, by DM."""
+        if recorded.token_valid(self.bot.clock.now()):
+            webhook = discord.Webhook.from_state(
+                {"id": recorded.application_id, "type": 3, "token": recorded.token}, state=self._connection
+            )
+            try:
+                for message in [*render(outcome.reply), *held_messages(outcome)]:
+                    if message.content or message.embeds or message.files:
+                        await webhook.send(ephemeral=True, **message.send_kwargs())
+                return
+            except discord.HTTPException as exc:
+                log.info(
+                    "no follow-up for recovered interaction of %s (%s, code %s); by DM",
+                    caller.user_id,
+                    exc.status,
+                    exc.code,
+                )
+        preface = translator(outcome.language)("discord.late_answer")
+        try:
+            channel = await self.create_dm(discord.Object(int(caller.user_id)))
+            for message in [
+                *render(outcome.reply, guild_id=recorded.guild_id, preface=preface),
+                *held_messages(outcome),
+            ]:
+                await channel.send(**message.send_kwargs())
+        except discord.HTTPException as exc:
+            log.info("could not answer member %s by DM either (%s, code %s)", caller.user_id, exc.status, exc.code)
+
     async def run_due_jobs(self) -> int:
         """Run due timers once and deliver what they produce; the number of notifications."""
         notes = await self.bot.run_due_jobs()
@@ -439,6 +569,18 @@ class MentorTree(app_commands.CommandTree[MentorBotClient]):
     async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError, /) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await self.client.report_error(interaction, cause)
+
+
+def held_messages(outcome: Outcome) -> list[DiscordMessage]:
+    """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply."""
+    t = translator(outcome.language)
+    return [message for held in outcome.held for message in render(held, preface=t("discord.held_notice"))]
+
+
+def _cancelling() -> bool:
+    """Whether the running task is being cancelled (the process is stopping)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

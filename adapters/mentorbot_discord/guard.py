@@ -74,11 +74,12 @@ async def refuse(client: discord.Client, data: Any, t: Translator) -> None:
         log.info("could not refuse interaction %s: %s %s", data["id"], exc.status, exc.code)
 
 
-def _leaves(options: Any) -> Iterator[Mapping[str, Any]]:
+def option_leaves(options: Any) -> Iterator[Mapping[str, Any]]:
+    """The options given in a slash command payload's ``options`` (inside its subcommand and group)."""
     for option in options if isinstance(options, list) else []:
         if isinstance(option, Mapping):
             if option.get("type") in _GROUPS:
-                yield from _leaves(option.get("options"))
+                yield from option_leaves(option.get("options"))
             else:
                 yield option
 
@@ -87,7 +88,7 @@ def mistyped_option(command: app_commands.Command[Any, ..., Any], data: Mapping[
     """The name of the first option of a slash command's payload `data` whose type is not the one `command`
     declares (None when every option is as declared)."""
     declared = {p.display_name: p.type.value for p in command.parameters}
-    for option in _leaves((data or {}).get("options")):
+    for option in option_leaves((data or {}).get("options")):
         expected = declared.get(str(option.get("name")))
         if expected is not None and option.get("type") != expected:
             return str(option.get("name"))

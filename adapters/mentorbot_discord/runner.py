@@ -37,8 +37,9 @@ async def run(
     Logs in (REST) and connects the gateway, with endpoints and shards from the settings. Alone in its
     process it also runs the timer loop that delivers offer expiries, check-ins and pause ends as DMs; with a
     `dispatcher` (``mentorbot run`` owns the one timer loop of the process) it registers its DM delivery for
-    ``discord:`` communities instead. `timers=False` runs no timer loop either way. Slash commands are not
-    synced here: that is ``mentorbot discord sync``.
+    ``discord:`` communities instead. Either way it recovers, at start and every `timer_interval`, the
+    interactions a dead process recorded and never answered (`MentorBotClient.recover`). `timers=False` runs
+    no timer loop and no recovery. Slash commands are not synced here: that is ``mentorbot discord sync``.
     """
     token = settings.discord.token.get_secret_value() if settings.discord.token else ""
     if not token:
@@ -58,6 +59,8 @@ async def run(
                     name="mentorbot-discord-timers",
                 )
             )
+        if timers:  # the interactions a dead process recorded: this adapter's own, whoever runs the timers
+            tasks.append(asyncio.create_task(client.recover_forever(timer_interval), name="mentorbot-discord-recovery"))
         # Returns only when the gateway connection ends for good (the timer loop never ends by itself).
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:

@@ -216,20 +216,18 @@ class SlackAdapter:
 
     @asynccontextmanager
     async def running(self, *, timers: bool = True, interval: float = 15.0) -> AsyncIterator[SlackAdapter]:
-        """Run the timer loop (delivering through this adapter) and the recovery of commands a dead process
-        recorded (`recover`) while inside; on exit, stop them and let the interactions in flight finish (up to
-        ten seconds)."""
+        """Run the recovery of commands a dead process recorded (`recover`) and, with `timers`, the timer loop
+        (delivering through this adapter) while inside; on exit, stop them and let the interactions in flight
+        finish (up to ten seconds)."""
         # Only Slack communities' timers: a Discord process on the same database delivers its own.
-        tasks = (
-            [
+        # Recovering recorded commands is this adapter's own work: it runs whoever owns the timer loop.
+        tasks = [asyncio.create_task(self._recover_forever(interval))]
+        if timers:
+            tasks.append(
                 asyncio.create_task(
                     run_timers(self.bot, self.deliver, interval=interval, communities=(COMMUNITY_PREFIX,))
-                ),
-                asyncio.create_task(self._recover_forever(interval)),
-            ]
-            if timers
-            else []
-        )
+                )
+            )
         try:
             yield self
         finally:

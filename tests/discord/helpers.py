@@ -185,6 +185,16 @@ class Members:
         return [message_text(m) for m in self.fake.dms.get(user, [])]
 
 
+async def sign_up_mentor(members: Members, user: int = MENTOR_USER_ID) -> None:
+    """`user` becomes a mentor in crisis communications and brand strategy."""
+    shown = await members.slash(
+        "mentor signup",
+        {"skills": "crisis-communications, brand strategy", "levels": "expert", "timezone": "Africa/Nairobi"},
+        user=user,
+    )
+    assert shown.first["embeds"][0]["description"] == EN("signup.created")
+
+
 def make_settings(fake: FakeDiscord, **overrides: Any) -> Settings:
     """Settings pointing at the fake, isolated from the machine's environment and .env."""
     values: dict[str, Any] = {

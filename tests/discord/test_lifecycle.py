@@ -26,6 +26,7 @@ from tests.discord.helpers import (
     buttons,
     message_text,
     new_client,
+    sign_up_mentor,
 )
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_models import (
@@ -39,15 +40,6 @@ MENTOR = f"<@{MENTOR_USER_ID}>"
 MENTEE = f"<@{MENTEE_USER_ID}>"
 ACCEPT_1 = f"mentorbot:offer.accept:1:{GUILD_ID}"
 DECLINE_1 = f"mentorbot:offer.decline:1:{GUILD_ID}"
-
-
-async def sign_up_mentor(members: Members, user: int = MENTOR_USER_ID) -> None:
-    shown = await members.slash(
-        "mentor signup",
-        {"skills": "crisis-communications, brand strategy", "levels": "expert", "timezone": "Africa/Nairobi"},
-        user=user,
-    )
-    assert shown.first["embeds"][0]["description"] == EN("signup.created")
 
 
 async def request_crisis_comms(members: Members) -> dict[str, object]:
