@@ -95,7 +95,9 @@ class RoundResult:
 # --------------------------------------------------------------------------- solvers on score dicts
 
 
-def solve_dense(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple[list[tuple[int, int]], float]:
+def solve_dense(
+    scores: Sequence[dict[int, float]], capacity: dict[int, int]
+) -> tuple[list[tuple[int, int]], float]:
     """The reference solver: a dense requests × free-places matrix and `linear_sum_assignment`.
 
     `scores[i]` maps mentor id → score for row i (eligible mentors only). Returns the (row, mentor) pairs
@@ -104,7 +106,6 @@ def solve_dense(scores: Sequence[dict[int, float]], capacity: dict[int, int]) ->
     """
     import numpy as np
     from scipy.optimize import linear_sum_assignment
-
     slots: list[int] = []
     for mentor_id in sorted(capacity):
         slots.extend([mentor_id] * capacity[mentor_id])
@@ -131,7 +132,6 @@ def solve(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple
     is as large as possible, then the score is (the same optimum as `solve_dense`).
     """
     import numpy as np
-
     mentor_ids = sorted(m for m, c in capacity.items() if c > 0)
     if not scores or not mentor_ids:
         return [], 0.0
@@ -176,7 +176,6 @@ def greedy(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tupl
 def _best_per_group(group: IntArray, key: IntArray, keep: IntArray | int) -> IntArray:
     """Positions of the `keep` largest `key` values within each `group` value (ties: first position)."""
     import numpy as np
-
     order = np.lexsort((-key, group))
     ordered = group[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
@@ -212,7 +211,6 @@ class _Graph:
         """The starting pairs when none were given: best `_ROW_KEEP` per row, `_COL_KEEP` per free place of
         each column (ties by position: deterministic)."""
         import numpy as np
-
         if self.keep is not None:
             return self.keep
         per_col = _COL_KEEP * self.capacity[self.cols]
@@ -224,7 +222,6 @@ class _Graph:
 
         `seed` names pairs to start from as well (a greedy assignment's)."""
         import numpy as np
-
         if self.n_rows == 0 or self.n_cols == 0 or len(self.rows) == 0:
             return np.full(self.n_rows, -1, dtype=np.int64)
         in_subset = np.zeros(len(self.rows), dtype=bool)
@@ -249,7 +246,6 @@ class _Graph:
         import numpy as np
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
         rows, cols, gain = self.rows[subset], self.cols[subset], self.gain[subset]
         cap = self.capacity
         n_slots = int(cap.sum())
@@ -279,7 +275,6 @@ class _Graph:
         above what the potentials allow (a positive reduced gain would close an improving cycle).
         """
         import numpy as np
-
         n, m = self.n_rows, self.n_cols
         z = n + m
         rows, cols, gain = self.rows[subset], self.cols[subset], self.gain[subset]
@@ -322,7 +317,6 @@ class _Graph:
     def greedy(self) -> IntArray:
         """First come, first served over the rows in order (best gain, then lowest column)."""
         import numpy as np
-
         left = self.capacity.copy()
         match = np.full(self.n_rows, -1, dtype=np.int64)
         bounds = np.searchsorted(self.rows, np.arange(self.n_rows + 1))
@@ -349,7 +343,6 @@ def _pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime)
     the floating-point operations of `score_candidate`, in its order, for all pairs at once), and the best
     pairs per request and per mentor to start the solver from."""
     import numpy as np
-
     n, m = len(pool.requests), len(pool.mentors)
     capacity = np.array([x.profile.free_places for x in pool.mentors], dtype=np.int64)
     if n == 0 or m == 0:
@@ -392,7 +385,6 @@ def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) ->
     """The optimal plan for a pool (and the greedy comparison). Each assignment carries `score_candidate`'s
     own score and explanation for its pair."""
     import numpy as np
-
     graph = _pool_scores(pool, mentee_languages, at)
     greedy_match = graph.greedy()
     # Starting from greedy's pairs, the first sparse solution already matches as many requests as it does.

@@ -47,7 +47,9 @@ def parse_tags(text: str) -> list[str]:
 
 def _check_slug(value: str) -> str:
     if not _SLUG_RE.fullmatch(value):
-        raise ValueError(f"must be lowercase letters, digits and single hyphens, like 'paid-social' (got {value!r})")
+        raise ValueError(
+            f"must be lowercase letters, digits and single hyphens, like 'paid-social' (got {value!r})"
+        )
     return value
 
 
@@ -315,7 +317,8 @@ def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None) -> 
             line += " — " + ", ".join(skill.aliases)
         groups.setdefault(skill.category, []).append(line)
     fields = tuple(
-        ReplyField(name=category_name(category, t), value="\n".join(lines)) for category, lines in groups.items()
+        ReplyField(name=category_name(category, t), value="\n".join(lines))
+        for category, lines in groups.items()
     )
     return Reply(text=t("skills.list.hint"), title=title, fields=fields)
 

@@ -70,6 +70,7 @@ def tokenize(line: str) -> list[Token]:
     return tokens
 
 
+
 # ----------------------------------------------------------------------------------------------- parse
 
 
@@ -219,3 +220,5 @@ def _unknown_option(command: Command, key: str) -> UserError:
             "commands.unknown_option", option=key, command=command.name, suggestion=suggestion, allowed=allowed
         )
     return UserError("commands.unknown_option_no_suggestion", option=key, command=command.name, allowed=allowed)
+
+

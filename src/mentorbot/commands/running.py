@@ -138,3 +138,4 @@ def help_reply(lang: str, *, admin: bool = False) -> Reply:
         ]
         fields.append(Field(t(f"commands.help.{section}"), "\n".join(lines)))
     return Reply(t("commands.help.intro"), title=t("commands.help.title"), fields=tuple(fields))
+

@@ -409,3 +409,5 @@ def find_command(path: str | Sequence[str]) -> Command | None:
     """The command at `path` (``"mentor request"``, ``"/courses"`` or ``("mentor", "request")``)."""
     parts = path.lstrip("/").split() if isinstance(path, str) else [p.lstrip("/") for p in path]
     return BY_PATH.get(tuple(p.lower() for p in parts))
+
+

@@ -272,8 +272,7 @@ def pool_pair_scores(
             tz_rows[zone] = np.array([timezone_bonus(name, zone, at) for name in mentor_zones])[zone_index]
     spare = np.array(
         [
-            CAPACITY_BONUS
-            * max(0, x.profile.capacity - (x.profile.active_count + x.profile.pending_offers))
+            CAPACITY_BONUS * max(0, x.profile.capacity - (x.profile.active_count + x.profile.pending_offers))
             / x.profile.capacity
             for x in mentors
         ]

@@ -78,7 +78,6 @@ async def top_rows(
 
 class CandidateStore(Transactions):
     """Eligible mentors for a request or a whole round."""
-
     _timezones: tuple[str, ...] | None
 
     async def find_candidates(

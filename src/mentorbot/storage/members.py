@@ -50,7 +50,6 @@ async def upsert_profile(conn: Connection, member_id: int, profile: NewMentorPro
 
 class MemberStore(Transactions):
     """Members, and the mentor profiles (with skills) some of them have."""
-
     _timezones: tuple[str, ...] | None
 
     async def ensure_member(self, community: str, platform_user_id: str, display_name: str, now: datetime) -> Member:

@@ -35,7 +35,9 @@ class ExpireResult:
     mentor_paused: bool
 
 
-async def release_offer(conn: Connection, offer: Offer, now: datetime, *, expired: bool, counted: bool = True) -> None:
+async def release_offer(
+    conn: Connection, offer: Offer, now: datetime, *, expired: bool, counted: bool = True
+) -> None:
     """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
     a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
     the caller's transaction. An answer (accept, decline, withdrawal) resets the streak."""

@@ -109,3 +109,5 @@ class OutboxStore(Transactions):
         """Drop delivered notifications older than `before`."""
         async with self.transaction() as conn:
             return await conn.execute("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", before)
+
+

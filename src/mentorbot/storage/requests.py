@@ -39,7 +39,9 @@ async def read_request(conn: Connection, request_id: int) -> MentorshipRequest |
     row = await conn.fetch_one("SELECT * FROM requests WHERE id = ?", request_id)
     if row is None:
         return None
-    skills = await conn.fetch_all("SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", request_id)
+    skills = await conn.fetch_all(
+        "SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", request_id
+    )
     return rows.request(row, tuple(r["skill"] for r in skills))
 
 
@@ -86,7 +88,8 @@ async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: da
     offers = [rows.offer(r) for r in found]
     for offer in offers:
         await conn.execute(
-            "UPDATE mentor_profiles SET pending_offers = pending_offers - 1 WHERE member_id = ? AND pending_offers > 0",
+            "UPDATE mentor_profiles SET pending_offers = pending_offers - 1 WHERE member_id = ? "
+            "AND pending_offers > 0",
             offer.mentor_id,
         )
         await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
