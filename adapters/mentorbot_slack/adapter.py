@@ -109,8 +109,6 @@ USER_FACTS_TTL: Final = 300.0
 """Seconds a member's users.info facts (admin, time zone) are reused before asking Slack again."""
 
 
-
-
 class SlackAdapter:
     """MentorBot on Slack: a Bolt `AsyncApp` (`app`) for Socket Mode or HTTP, and the delivery of messages."""
 
@@ -216,13 +214,14 @@ class SlackAdapter:
 
     @asynccontextmanager
     async def running(self, *, timers: bool = True, interval: float = 15.0) -> AsyncIterator[SlackAdapter]:
-        """Run the recovery of commands a dead process recorded (`recover`) and, with `timers`, the timer loop
-        (delivering through this adapter) while inside; on exit, stop them and let the interactions in flight
-        finish (up to ten seconds)."""
-        # Only Slack communities' timers: a Discord process on the same database delivers its own.
-        # Recovering recorded commands is this adapter's own work: it runs whoever owns the timer loop.
+        """While inside, run the recovery of commands a dead process recorded (`recover`, every `interval`
+        seconds) and, with `timers`, the timer loop delivering through this adapter (without it, the process's
+        shared loop delivers: `mentorbot run`'s `Dispatcher`); on exit, stop them and let the interactions in
+        flight finish (up to ten seconds). The recovery runs either way: every process serving Slack answers
+        what a dead one acknowledged (each command claimed by one process)."""
         tasks = [asyncio.create_task(self._recover_forever(interval))]
         if timers:
+            # Only Slack communities' timers: a Discord process on the same database delivers its own.
             tasks.append(
                 asyncio.create_task(
                     run_timers(self.bot, self.deliver, interval=interval, communities=(COMMUNITY_PREFIX,))

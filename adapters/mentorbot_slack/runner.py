@@ -23,6 +23,8 @@ from mentorbot_slack.plugin import COMMUNITY_PREFIX
 
 log = logging.getLogger("mentorbot.slack")
 
+TIMER_INTERVAL = 15.0
+"""Seconds between the adapter's own timer and recovery rounds when it runs alone (no `Dispatcher`)."""
 
 
 def check_settings(slack: SlackSettings) -> None:
@@ -52,7 +54,8 @@ async def run(bot: MentorBot, settings: Settings, dispatcher: Dispatcher | None 
     try:
         if dispatcher is not None:
             await dispatcher.register(COMMUNITY_PREFIX, adapter.deliver)
-        async with adapter.running(timers=timers and dispatcher is None):
+        interval = dispatcher.interval if dispatcher is not None else TIMER_INTERVAL
+        async with adapter.running(timers=timers and dispatcher is None, interval=interval):
             if settings.slack.mode == "socket":
                 await _socket_mode(adapter, settings)
             else:

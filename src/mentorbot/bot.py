@@ -23,7 +23,7 @@ from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import admin, catalog, mentorships, offers, privacy, profiles, requests, status
 from mentorbot.usecases.context import Caller, Core
-from mentorbot.usecases.handler import INBOX_LEASE, UseCase, handle, rate_limited, render_error
+from mentorbot.usecases.handler import UseCase, handle, lease, rate_limited, render_error
 from mentorbot.usecases.timers import Timers
 
 __all__ = ["Caller", "MentorBot"]
@@ -277,7 +277,7 @@ class MentorBot:
         """Record a platform event in the inbox before acknowledging it (`payload`: what the adapter needs to
         process it again after a crash); its inbox id for `Caller.inbox_id`, or None for a redelivery."""
         return await self.store.record_event(
-            event_id, community, user_id, payload, self.clock.now(), self.worker_id, lease=INBOX_LEASE
+            event_id, community, user_id, payload, self.clock.now(), self.worker_id, lease=lease(self.core)
         )
 
     async def finish_event(self, inbox_id: int) -> None:
@@ -287,7 +287,7 @@ class MentorBot:
     async def unprocessed_events(self, *, communities: Sequence[str] | None = None) -> list[InboxEvent]:
         """Inbox events a dead process recorded and never processed, now claimed for this one to process."""
         return await self.store.claim_unprocessed(
-            self.clock.now(), self.worker_id, lease=INBOX_LEASE, communities=communities
+            self.clock.now(), self.worker_id, lease=lease(self.core), communities=communities
         )
 
     async def undelivered(self, *, communities: Sequence[str] | None = None) -> list[Notification]:

@@ -119,8 +119,11 @@ class Dispatcher:
     registers; those for a community no adapter serves are logged and dropped.
     """
 
-    def __init__(self, bot: MentorBot, expected: Sequence[str] = ()) -> None:
+    def __init__(self, bot: MentorBot, expected: Sequence[str] = (), *, interval: float = 15.0) -> None:
         self.bot = bot
+        self.interval = interval
+        """Seconds between the process's timer rounds: adapters run their own periodic work (recovering
+        commands a dead process recorded) at the same pace."""
         self._routes: dict[str, Deliver] = {}
         self._pending: dict[str, list[Notification]] = {prefix: [] for prefix in expected}
 
@@ -185,7 +188,7 @@ async def run_adapters(
         log.info("starting the %s adapter (it runs its own timers)", spec.name)
         await run(bot, settings)
         return
-    dispatcher = Dispatcher(bot, [spec.community_prefix for spec, _ in runners])
+    dispatcher = Dispatcher(bot, [spec.community_prefix for spec, _ in runners], interval=timer_interval)
     async with asyncio.TaskGroup() as group:
         for spec, run in runners:
             log.info("starting the %s adapter", spec.name)

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=20, ge=1)
     max_inflight: int = Field(default=200, ge=1, le=100_000)
     sweep_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    lease_seconds: float = Field(default=120.0, gt=0, le=24 * 3600)
+    """How long the process that recorded a command (inbox) or wrote a notification (outbox) has to finish it
+    before any other process may (after a crash, the wait before recovery)."""
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     skills_file: Path = Field(default_factory=defaults.skills_path)
     courses_file: Path = Field(default_factory=defaults.courses_path)

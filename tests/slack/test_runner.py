@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from datetime import timedelta
 from pathlib import Path
@@ -14,10 +15,11 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.runners import Dispatcher, configured_adapters, load_runner, run_adapters
 from mentorbot.settings import SettingsError
+from mentorbot.usecases.handler import INBOX_LEASE
 from mentorbot_slack.runner import check_settings, run
 from mentorbot_slack.server import create_app
 from tests.fakes.slack_http_app import SlackClient
-from tests.fakes.slack_ids import APP_TOKEN, DEFAULT_CHANNEL_ID, SIGNING_SECRET
+from tests.fakes.slack_ids import APP_TOKEN, DEFAULT_CHANNEL_ID, SIGNING_SECRET, TEAM_ID
 from tests.fakes.slack_signing import slash_command
 from tests.fakes.slack_web_api import FakeSlack, start_loopback_site
 from tests.slack.conftest import ALICE, BOB, COMMUNITY, EN, make_settings
@@ -139,6 +141,27 @@ async def test_sharing_a_process_through_the_dispatcher(
         await dispatcher.deliver(await bot.run_due_jobs())  # the process's one timer loop does this
         dm = await slack_fake.wait_for_call("chat.postMessage")
         assert dm.params["channel"] == BOB and dm.params["text"] == EN("offer.expired_notice", id=1)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def test_with_the_process_dispatcher_the_runner_still_recovers_recorded_commands(
+    slack_fake: FakeSlack, bot: MentorBot, members: None, clock: ManualClock
+) -> None:
+    """`mentorbot run` always hands the runner its `Dispatcher` (the process's timer loop runs elsewhere): what a
+    dead process acknowledged is answered all the same (found by tests/faults/test_kill.py)."""
+    response_url = slack_fake.new_response_url(ALICE, DEFAULT_CHANNEL_ID)
+    fields = {"command": "/mentor", "text": "status", "user_id": ALICE, "user_name": "alice", "team_id": TEAM_ID}
+    fields |= {"channel_id": DEFAULT_CHANNEL_ID, "response_url": response_url, "trigger_id": "1.2.dead"}
+    assert await bot.record_event("slack:command:1.2.dead", COMMUNITY, ALICE, json.dumps(fields)) is not None
+    clock.advance(INBOX_LEASE + timedelta(seconds=1))  # the process that recorded it is gone
+    settings = make_settings(slack_fake, slack={"mode": "socket", "app_token": APP_TOKEN})
+    task = asyncio.create_task(run(bot, settings, Dispatcher(bot, ["slack:"], interval=0.05)))
+    try:
+        post = await slack_fake.wait_for_response_post()
+        assert (post.text or "").startswith(EN("status.title", name="alice"))
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

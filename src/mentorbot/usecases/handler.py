@@ -27,14 +27,21 @@ from mentorbot.usecases.context import Caller, Context, Core
 log = logging.getLogger("mentorbot")
 
 OUTBOX_LEASE = timedelta(minutes=2)
-"""How long the process that wrote a notification has to deliver it before any process may."""
+"""How long the process that wrote a notification has to deliver it before any process may (the default of
+`Settings.lease_seconds`, MENTORBOT_LEASE_SECONDS: see `lease`)."""
 INBOX_LEASE = timedelta(minutes=2)
-"""How long the process that recorded a platform event has to process it before any process may."""
+"""How long the process that recorded a platform event has to process it before any process may (the default
+of `Settings.lease_seconds`: see `lease`)."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
 
 UseCase = Callable[[Context], Awaitable[Reply]]
 """One use-case bound to its arguments: it gets the call's `Context` and returns the caller's reply."""
+
+
+def lease(core: Core) -> timedelta:
+    """The inbox's and the outbox's lease (`INBOX_LEASE`, `OUTBOX_LEASE` unless MENTORBOT_LEASE_SECONDS says)."""
+    return timedelta(seconds=core.settings.lease_seconds)
 
 
 def render_error(exc: UserError, t: Translator) -> str:
@@ -97,7 +104,7 @@ async def _unit(
             raise AlreadyProcessed
         reply = await action(ctx)
         held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
-        notes = await core.store.enqueue(ctx.notifications, core.clock.now(), core.worker_id, lease=OUTBOX_LEASE)
+        notes = await core.store.enqueue(ctx.notifications, core.clock.now(), core.worker_id, lease=lease(core))
     return reply, held, tuple(notes)
 
 

@@ -16,7 +16,7 @@ from mentorbot.models import JobKind, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
-from mentorbot.usecases.handler import OUTBOX_LEASE
+from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.matchmaking import pass_on, rematch, requeue_quietly
 
 log = logging.getLogger("mentorbot")
@@ -64,7 +64,9 @@ class Timers:
                 async with store.unit_of_work():
                     produced = await run_job(self.core, job.kind, job.ref_id)
                     await store.finish_job(job.id, self.worker_id)
-                    produced = await store.enqueue(produced, self.core.clock.now(), self.worker_id, lease=OUTBOX_LEASE)
+                    produced = await store.enqueue(
+                        produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
+                    )
             except Exception:
                 correlation_id = uuid.uuid4().hex[:10]
                 log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
@@ -87,7 +89,9 @@ class Timers:
                     # One short unit per request, so the sweep never holds the database for long.
                     async with store.unit_of_work():
                         found = await requeue_quietly(self.core, request)
-                        found = await store.enqueue(found, self.core.clock.now(), self.worker_id, lease=OUTBOX_LEASE)
+                        found = await store.enqueue(
+                            found, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
+                        )
                 except Exception:
                     log.exception("the sweep could not offer request %s; it tries again later", request.id)
                     continue
@@ -97,12 +101,12 @@ class Timers:
         return notes
 
     async def undelivered(
-        self, *, lease: timedelta = OUTBOX_LEASE, communities: Sequence[str] | None = None
+        self, *, lease: timedelta | None = None, communities: Sequence[str] | None = None
     ) -> list[Notification]:
         """Notifications whose process died before delivering them (their lease ran out), claimed for this
         process to deliver now."""
         return await self.core.store.claim_undelivered(
-            self.core.clock.now(), self.worker_id, lease=lease, communities=communities
+            self.core.clock.now(), self.worker_id, lease=lease or outbox_lease(self.core), communities=communities
         )
 
 
