@@ -487,22 +487,6 @@ class MentorBotClient(discord.AutoShardedClient):
                 await self._finish_event(event.id)
         return len(events)
 
-    async def recover_forever(self, interval: float) -> None:
-        """`recover` now and every `interval` seconds, until cancelled; a failed round is logged and retried."""
-        while True:
-            try:
-                await self.recover()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "recovering recorded interactions failed (%s); retrying in %s s",
-                    exc,
-                    interval,
-                    exc_info=database_failure(exc) is None,
-                )
-            await asyncio.sleep(interval)
-
     async def _process_recorded(self, recorded: Recorded, caller: Caller) -> None:
         outcome = await recorded.run(self.bot, caller)
         if outcome.duplicate:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from typing import Any
 
-from mentorbot.app import run_timers
+from mentorbot.app import every, run_timers
 from mentorbot.bot import MentorBot
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError
@@ -60,7 +60,12 @@ async def run(
                 )
             )
         if timers:  # the interactions a dead process recorded: this adapter's own, whoever runs the timers
-            tasks.append(asyncio.create_task(client.recover_forever(timer_interval), name="mentorbot-discord-recovery"))
+            tasks.append(
+                asyncio.create_task(
+                    every(timer_interval, client.recover, "recovering recorded Discord interactions"),
+                    name="mentorbot-discord-recovery",
+                )
+            )
         # Returns only when the gateway connection ends for good (the timer loop never ends by itself).
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:

@@ -57,7 +57,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mentorbot.app import run_timers
+from mentorbot.app import every, run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
     Pace,
@@ -219,7 +219,7 @@ class SlackAdapter:
         shared loop delivers: `mentorbot run`'s `Dispatcher`); on exit, stop them and let the interactions in
         flight finish (up to ten seconds). The recovery runs either way: every process serving Slack answers
         what a dead one acknowledged (each command claimed by one process)."""
-        tasks = [asyncio.create_task(self._recover_forever(interval))]
+        tasks = [asyncio.create_task(every(interval, self.recover, "recovering recorded Slack commands"))]
         if timers:
             # Only Slack communities' timers: a Discord process on the same database delivers its own.
             tasks.append(
@@ -407,16 +407,6 @@ class SlackAdapter:
             log.info("processing command %s recorded before a restart (attempt %s)", event.event_id, event.attempts)
             self._start(self.command(body, inbox_id=event.id, forms=False), Apology.for_command(body))
         return len(events)
-
-    async def _recover_forever(self, interval: float) -> None:
-        while True:
-            try:
-                await self.recover()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("recovering recorded commands failed; retrying in %s s", interval)
-            await asyncio.sleep(interval)
 
     async def command(
         self,

@@ -52,6 +52,22 @@ async def open_bot(
         await store.close()
 
 
+async def every(interval: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run `work` now and every `interval` seconds, forever (until cancelled), surviving its failures: a failing
+    database is one warning line (not a bug: the next round tries again), anything else is logged with its
+    traceback. `what` names the loop in the log."""
+    while True:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except DatabaseError as exc:
+            log.warning("%s: the database is %s (%s); retrying in %s s", what, exc.kind, exc, interval)
+        except Exception:
+            log.exception("%s failed; retrying in %s s", what, interval)
+        await asyncio.sleep(interval)
+
+
 async def run_timers(
     bot: MentorBot, deliver: Deliver, *, interval: float = 15.0, communities: Sequence[str] | None = None
 ) -> None:
@@ -61,17 +77,12 @@ async def run_timers(
     `communities` (prefixes such as ``"discord:"``) are the communities this process delivers for: it claims
     only their timers, so processes serving different platforms over one database never take each other's.
     """
-    while True:
-        try:
-            notes = await bot.run_due_jobs(communities=communities)
-            notes += await bot.undelivered(communities=communities)
-            if notes:
-                await deliver(notes)
-                await bot.delivered(notes)
-        except asyncio.CancelledError:
-            raise
-        except DatabaseError as exc:  # not a bug: one line, and the next round tries again
-            log.warning("timer loop: the database is %s (%s); retrying in %s s", exc.kind, exc, interval)
-        except Exception:
-            log.exception("timer loop iteration failed; retrying in %s s", interval)
-        await asyncio.sleep(interval)
+
+    async def round_() -> None:
+        notes = await bot.run_due_jobs(communities=communities)
+        notes += await bot.undelivered(communities=communities)
+        if notes:
+            await deliver(notes)
+            await bot.delivered(notes)
+
+    await every(interval, round_, "timer loop")
