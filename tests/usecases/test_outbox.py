@@ -144,3 +144,17 @@ async def test_a_failed_compare_and_set_inside_a_unit_of_work_undoes_only_itself
     assert after.status is RequestStatus.WAITING, "the offer's half-done update was undone by its savepoint"
     changed = await store.get_member(dan_member.id)
     assert changed is not None and changed.language == "sw", "the rest of the unit committed"
+
+
+async def test_a_newer_version_of_a_keyed_message_replaces_an_undelivered_older_one(
+    bot: MentorBot, who: Who, clock: ManualClock, settings: Settings
+) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    outcome = await bot.request(who("amina"), skills="seo")  # the offer DM is never marked delivered (a crash)
+    [offer] = to(outcome, "baraka")
+    clock.advance(timedelta(hours=settings.offer_ttl_hours, minutes=1))
+    expiry = [n for n in await bot.run_due_jobs() if n.key == offer.key]
+    assert len(expiry) == 1, "the expiry notice edits the offer's message"
+    clock.advance(OUTBOX_LEASE * 2)
+    again = [n for n in await bot.undelivered() if n.key == offer.key]
+    assert [n.outbox_id for n in again] == [expiry[0].outbox_id], "the old offer never goes out over its expiry"

@@ -35,12 +35,23 @@ class OutboxStore(Transactions):
     async def enqueue(
         self, notes: Sequence[Notification], now: datetime, worker: str, *, lease: timedelta
     ) -> list[Notification]:
-        """Write `notes` to the outbox, claimed by `worker` for `lease`; the same notifications, numbered."""
+        """Write `notes` to the outbox, claimed by `worker` for `lease`; the same notifications, numbered.
+
+        A keyed notification (``offer:42``) supersedes the member's earlier ones with that key that are still
+        pending: they are never delivered again, so a recovery can never put an old version of a message (the
+        offer) back over a newer one (its expiry)."""
         if not notes:
             return []
         out: list[Notification] = []
         async with self.transaction() as conn:
             for note in notes:
+                if note.key is not None:
+                    await conn.execute(
+                        "UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key = ? "
+                        "AND status = 'pending'",
+                        note.member_id,
+                        note.key,
+                    )
                 row = await conn.fetch_one(
                     "INSERT INTO outbox (member_id, platform_user_id, community, language, message_key, payload, "
                     "status, claimed_by, claimed_until, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
