@@ -5,6 +5,7 @@ interaction (`Shown`) and their DMs, as text."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,6 +194,16 @@ async def sign_up_mentor(members: Members, user: int = MENTOR_USER_ID) -> None:
         user=user,
     )
     assert shown.first["embeds"][0]["description"] == EN("signup.created")
+
+
+async def all_delivered(bot: MentorBot, timeout: float = 5.0) -> None:
+    """Wait until the client has reported every notification delivered to the outbox (it posts, then marks):
+    only then may a test jump the clock past the outbox lease without the recovery sending one again."""
+    for _ in range(int(timeout / 0.01)):
+        if not await bot.store.count_undelivered():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"notifications still undelivered after {timeout} s")
 
 
 def make_settings(fake: FakeDiscord, **overrides: Any) -> Settings:

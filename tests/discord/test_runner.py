@@ -22,7 +22,7 @@ from mentorbot_discord.cli import discord_group
 from mentorbot_discord.client import api_base, apply_endpoints, community_id, guild_of, shard_options
 from mentorbot_discord.runner import run
 from mentorbot_discord.sync import sync_commands, sync_targets
-from tests.discord.helpers import MENTEE_USER_ID, MENTOR_USER_ID, make_settings, message_text
+from tests.discord.helpers import MENTEE_USER_ID, MENTOR_USER_ID, all_delivered, make_settings, message_text
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_models import GUILD_ID
 
@@ -44,6 +44,7 @@ async def test_run_serves_commands_and_timers_until_cancelled(
     original = await record.wait_original()
     assert original["content"].startswith("Request #1 (SEO) is in!")
     await world.wait_for_dm(MENTOR_USER_ID)
+    await all_delivered(bot)
 
     clock.advance(timedelta(hours=49))  # the timer loop expires the offer and tells both by DM
     await world.wait_for_call("PATCH", r"/channels/\d+/messages/\d+")  # the offer's DM, edited
@@ -71,6 +72,7 @@ async def test_run_shares_the_process_through_the_dispatcher_of_mentorbot_run(
         record = await world.push_interaction(world.build.slash(path, options, user_id=user))
         await record.wait_original()
     await world.wait_for_dm(MENTOR_USER_ID)
+    await all_delivered(bot)
 
     clock.advance(timedelta(hours=49))  # mentorbot run's timer loop; the dispatcher hands the DMs to Discord
     await world.wait_for_call("PATCH", r"/channels/\d+/messages/\d+")  # the offer's DM, edited
