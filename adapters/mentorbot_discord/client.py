@@ -148,6 +148,8 @@ class MentorBotClient(discord.AutoShardedClient):
         self.bot = bot
         self.settings = settings
         self.defer_after = defer_after
+        self._in_flight = 0
+        """Interactions being worked on (`_process`): past `Settings.max_inflight`, new ones are refused."""
         self.sent: SentMessages[tuple[int, int]] = SentMessages(bot.store, bot.clock, pair_codec(int, int))
         """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
         self.tree = MentorTree(self)
@@ -217,6 +219,8 @@ class MentorBotClient(discord.AutoShardedClient):
         if interaction.guild_id is None:
             await self.refuse_outside_guild(interaction)
             return
+        if await self.refuse_when_busy(interaction):
+            return
         name, args = command_args(interaction)
         caller = await self.record(
             interaction, self.caller(interaction, interaction.guild_id), interaction.guild_id, command=name, args=args
@@ -231,18 +235,21 @@ class MentorBotClient(discord.AutoShardedClient):
         call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
         *,
         slow: bool,
-    ) -> None:
+    ) -> Outcome:
         outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow)
         try:
             await self._reply(interaction, caller, outcome)
         finally:
             await self._finish(interaction, outcome)
+        return outcome
 
     async def press_button(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
         """A MentorBot button was clicked: run its use-case, then update the message or refuse the clicker."""
         gid = interaction.guild_id or guild_id
         if gid is None:
             await self.refuse_outside_guild(interaction)
+            return
+        if await self.refuse_when_busy(interaction):
             return
         try:
             caller = await self.record(interaction, self.caller(interaction, gid), gid, action=action, ref=ref)
@@ -252,33 +259,49 @@ class MentorBotClient(discord.AutoShardedClient):
         if caller is not None:
             await self._process(interaction, caller, self._click(interaction, caller, action, ref))
 
-    async def _click(self, interaction: Interaction, caller: Caller, action: str, ref: str) -> None:
+    async def _click(self, interaction: Interaction, caller: Caller, action: str, ref: str) -> Outcome | None:
         try:
             outcome = await self._in_time(interaction, execute_button(self.bot, caller, action, ref), update=True)
         except Exception as exc:
             await self.report_error(interaction, exc)
-            return
+            return None
         try:
             await self._update(interaction, caller, outcome)
         except Exception as exc:
             await self.report_error(interaction, exc)
+            return None  # not shown: `recover` shows the stored answer (or runs the click again) after the lease
         finally:
             await self._finish(interaction, outcome)
+        return outcome
 
-    async def _process(self, interaction: Interaction, caller: Caller, work: Awaitable[None]) -> None:
-        """The work of a recorded interaction. Its use-case marks the inbox row done in its own unit of work; a
-        path that answers without one (a refusal, an error) is marked done here. Stopped half-way (the process
-        ends), the row stays pending for `recover`."""
+    async def refuse_when_busy(self, interaction: Interaction) -> bool:
+        """Past `MENTORBOT_MAX_INFLIGHT` interactions being worked on, refuse a new one at once, politely and
+        before anything is recorded (never queue without limit); True when refused."""
+        if self._in_flight < self.settings.max_inflight:
+            return False
+        log.warning("%s Discord interactions in flight: refusing one from %s", self._in_flight, interaction.user.id)
+        t = await self._translator(interaction)
+        await _quietly(interaction.response.send_message(t("discord.busy"), ephemeral=True))
+        self.dispatch("mentorbot_refused", interaction)
+        return True
+
+    async def _process(self, interaction: Interaction, caller: Caller, work: Awaitable[Outcome | None]) -> None:
+        """The work of a recorded interaction, counted in flight. Its inbox row is marked done once the member was
+        shown the answer (`MentorBot.finish_event`). Stopped half-way (the process ends, the answer could not be
+        shown), the row stays for `recover`: processed again, or only its stored answer shown; a duplicate
+        (another process took it meanwhile) is that process's to answer."""
+        self._in_flight += 1
         try:
-            await work
+            outcome = await work
         finally:
-            if caller.inbox_id is not None and not _cancelling():
-                await self._finish_event(caller.inbox_id)
+            self._in_flight -= 1
+        if caller.inbox_id is not None and outcome is not None and not outcome.duplicate:
+            await self._finish_event(caller.inbox_id)
 
     async def _finish_event(self, inbox_id: int) -> None:
         try:
             await self.bot.finish_event(inbox_id)
-        except Exception as exc:  # it stays pending: answered again (harmlessly) after the lease
+        except Exception as exc:  # it stays as it is: answered again after the lease
             log.warning("could not mark inbox event %s done: %s", inbox_id, exc, exc_info=database_failure(exc) is None)
 
     async def _reply(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
@@ -476,25 +499,35 @@ class MentorBotClient(discord.AutoShardedClient):
         token is valid (15 minutes), else by DM, and deliver the notifications. How many were claimed."""
         events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
         for event in events:
-            log.info("processing interaction %s recorded before a restart (attempt %s)", event.event_id, event.attempts)
+            answer = self.bot.recorded_answer(event)
+            log.info(
+                "interaction %s recorded before a restart (attempt %s): %s",
+                event.event_id,
+                event.attempts,
+                "answering it" if answer else "processing it",
+            )
             recorded = Recorded.from_json(event.payload)
             caller = recorded.caller(event.community, event.platform_user_id, event.event_id, event.id)
             try:
-                await self._process_recorded(recorded, caller)
+                done = await self._process_recorded(recorded, caller, answer)
             except Exception:
                 log.exception("could not process recorded interaction %s", event.event_id)
-            finally:
-                await self._finish_event(event.id)
+            else:
+                if done:
+                    await self._finish_event(event.id)
         return len(events)
 
-    async def _process_recorded(self, recorded: Recorded, caller: Caller) -> None:
-        outcome = await recorded.run(self.bot, caller)
+    async def _process_recorded(self, recorded: Recorded, caller: Caller, answer: Outcome | None) -> bool:
+        """Run a recovered interaction again (or take its stored `answer`) and answer it; False when another
+        process turned out to have it."""
+        outcome = answer or await recorded.run(self.bot, caller)
         if outcome.duplicate:
-            return
+            return False
         try:
             await self._answer_late(recorded, caller, outcome)
         finally:
             await self.deliver(outcome.notifications)
+        return True
 
     async def _answer_late(self, recorded: Recorded, caller: Caller, outcome: Outcome) -> None:
         """The answer to a recovered interaction: as ephemeral follow-ups while its token is valid (Discord
@@ -559,12 +592,6 @@ def held_messages(outcome: Outcome) -> list[DiscordMessage]:
     """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply."""
     t = translator(outcome.language)
     return [message for held in outcome.held for message in render(held, preface=t("discord.held_notice"))]
-
-
-def _cancelling() -> bool:
-    """Whether the running task is being cancelled (the process is stopping)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

@@ -81,11 +81,14 @@ from mentorbot_slack.payloads import (
     Apology,
     UserFacts,
     button_route,
+    click_record,
     community_of,
     ephemeral,
     parse_command,
     stable_event_id,
+    submission_record,
     team_of,
+    user_of,
 )
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import (
@@ -372,11 +375,20 @@ class SlackAdapter:
 
     # ---------------------------------------------------------------- slash commands
 
+    def _busy(self) -> bool:
+        """Whether `MENTORBOT_MAX_INFLIGHT` interactions are being worked on already: a new one is refused."""
+        if self._in_flight < self.settings.max_inflight:
+            return False
+        log.warning("%s Slack interactions in flight: refusing a new one", self._in_flight)
+        return True
+
+    def _busy_reply(self) -> Reply:
+        return Reply(translator(self.settings.default_language)("slack.ack.busy"))
+
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        if self._in_flight >= self.settings.max_inflight:
+        if self._busy():
             # Never queue without limit: refused at once, in the acknowledgement, before anything is recorded.
-            log.warning("%s commands in flight: refusing one from %s", self._in_flight, body.get("user_id"))
-            await ack(ephemeral(Reply(translator(self.settings.default_language)("slack.ack.busy"))))
+            await ack(ephemeral(self._busy_reply()))
             return
         inbox_id = await self.record(body)
         if inbox_id is None:
@@ -392,20 +404,54 @@ class SlackAdapter:
     async def record(self, body: Mapping[str, Any]) -> int | None:
         """Record a slash command in the core's inbox before it is acknowledged (so a crash loses nothing
         Slack got a 200 for); its inbox id, or None when Slack delivered it before."""
+        payload = {k: v for k, v in body.items() if isinstance(v, str)}
         team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
-        event_id = stable_event_id("command", body.get("trigger_id")) or f"slack:command:{team_id}:{uuid.uuid4().hex}"
-        payload = json.dumps({k: v for k, v in body.items() if isinstance(v, str)}, ensure_ascii=False)
-        return await self.bot.record_event(event_id, community_of(team_id), user_id, payload)
+        return await self._record("command", body.get("trigger_id"), team_id, user_id, payload)
+
+    async def _record(
+        self, kind: str, stable_id: object, team_id: str, user_id: str, payload: Mapping[str, Any]
+    ) -> int | None:
+        """Record one interaction of `user_id` (`payload`: what `recover` needs to process it again) in the inbox,
+        under the event id its `Caller.event_id` carries."""
+        event_id = stable_event_id(kind, stable_id) or f"slack:{kind}:{team_id}:{uuid.uuid4().hex}"
+        return await self.bot.record_event(
+            event_id, community_of(team_id), user_id, json.dumps(payload, ensure_ascii=False)
+        )
+
+    async def _finish_event(self, inbox_id: int | None) -> None:
+        """The member was shown the answer to a recorded interaction: it is done (never processed again)."""
+        if inbox_id is not None:
+            await self.bot.finish_event(inbox_id)
 
     async def recover(self) -> int:
-        """Process the slash commands a dead process recorded and never processed (their lease ran out),
-        answering through their response_url (valid 30 minutes), else ephemerally in their channel. No
-        form is opened for them (a form needs a fresh trigger): missing input is said instead. How many."""
+        """Process the interactions (commands, clicks, form submissions) a dead process recorded and never
+        processed, or processed and never answered (their lease ran out). A processed one only gets its stored
+        answer (`MentorBot.recorded_answer`); one still to process runs again. Either is answered through its
+        response_url (valid 30 minutes), else ephemerally in its channel, else by DM; no form is opened (a form
+        needs a fresh trigger): missing input is said instead. How many."""
         events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
         for event in events:
-            body = json.loads(event.payload)
-            log.info("processing command %s recorded before a restart (attempt %s)", event.event_id, event.attempts)
-            self._start(self.command(body, inbox_id=event.id, forms=False), Apology.for_command(body))
+            payload = json.loads(event.payload)
+            kind = str(payload.get("kind", "command"))  # commands are recorded as Slack sent them
+            answer = self.bot.recorded_answer(event)
+            log.info(
+                "%s %s recorded before a restart (attempt %s): %s",
+                kind,
+                event.event_id,
+                event.attempts,
+                "answering it" if answer else "processing it",
+            )
+            if kind == "button":
+                work = self.button(payload, inbox_id=event.id, answer=answer)
+                apology = Apology.for_button(payload)
+            elif kind == "view":
+                body, view = payload["body"], payload["view"]
+                work = self._submitted(body, view, str(payload["method"]), AckSlot.gone(), event.id, answer)
+                apology = Apology.for_view(body, view)
+            else:
+                work = self.command(payload, inbox_id=event.id, forms=False, answer=answer)
+                apology = Apology.for_command(payload)
+            self._start(work, apology)
         return len(events)
 
     async def command(
@@ -416,16 +462,29 @@ class SlackAdapter:
         *,
         inbox_id: int | None = None,
         forms: bool = True,
+        answer: Outcome | None = None,
     ) -> None:
         """One slash command (`parsed` already, else parsed here): open a modal or run it, answer ephemerally:
         through the response_url, or in the acknowledgement while `slot` takes it (see the module's docstring).
-        With `inbox_id` (recorded by `record`), the command is marked processed exactly once, whatever path
-        answers it."""
-        try:
-            await self._command(body, slot, parsed, inbox_id=inbox_id, forms=forms)
-        finally:
-            if inbox_id is not None:
-                await self.bot.finish_event(inbox_id)  # a form or a parse error answered it: done all the same
+        With `inbox_id` (recorded by `record`), the event is marked done once the member was shown the answer
+        (whatever path answers it); with `answer`, the command was processed before a restart: only its stored
+        answer is shown."""
+        if answer is not None:
+            route = ReplyRoute(
+                str(body["user_id"]), response_url=body.get("response_url"), channel_id=body.get("channel_id")
+            )
+            await self.show_answer(route, answer)
+        elif not await self._command(body, slot, parsed, inbox_id=inbox_id, forms=forms):
+            return  # processed by another process meanwhile: it answers
+        await self._finish_event(inbox_id)
+
+    async def show_answer(self, route: ReplyRoute, answer: Outcome) -> None:
+        """Show a stored answer (`MentorBot.recorded_answer`) and the notices held with it. Its notifications
+        are outbox rows of their own, delivered by the outbox's recovery."""
+        t = translator(answer.language)
+        await self.delivery.reply(route, answer.reply, t=t)
+        for held in answer.held:
+            await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
 
     async def _command(
         self,
@@ -435,7 +494,8 @@ class SlackAdapter:
         *,
         inbox_id: int | None,
         forms: bool,
-    ) -> None:
+    ) -> bool:
+        """Run and answer one command; False when it turned out to be processed by another process already."""
         slot = slot or AckSlot.gone()
         if parsed is None:
             parsed = parse_command(body)
@@ -456,18 +516,18 @@ class SlackAdapter:
             if forms and await needs_form(self.bot, caller, parsed):
                 slot.release()  # the modal is the answer
                 await self._open_modal(caller, parsed, body)
-                return
+                return True
             parsed.complete()  # a required option left out is an error now
         except UserError as error:
             await self.finish(caller, route, await error_outcome(self.bot, caller, error), slot=slot)
-            return
+            return True
         method = parsed.command.method
         if parsed.command.pace is Pace.SLOW:
             t = await self.delivery.translator_for(caller)
             slot.offer(ephemeral(Reply(t("slack.ack.working"))))
         outcome = await execute(self.bot, caller, parsed)
         if outcome.duplicate:
-            return
+            return False
         await self.answer(caller, route, outcome, slot)
         if outcome.error is None and method in ("accept", "decline"):
             # The offer's direct message (wherever it was sent from) loses its buttons, as after a click.
@@ -478,6 +538,7 @@ class SlackAdapter:
             else:
                 await self.delivery.update_keyed(caller.community, user_id, f"offer:{offer_id}", outcome.reply)
         await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
+        return True
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
         t = await self.delivery.translator_for(caller)
@@ -501,21 +562,49 @@ class SlackAdapter:
     # ---------------------------------------------------------------- modals
 
     async def _on_signup_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        slot = AckSlot()
-        work = self._submitted(body, view, "signup", slot)
-        await self._acknowledge(ack, work, Apology.for_view(body, view), slot, self.ack_budget)
+        await self._on_submitted(ack, body, view, "signup")
 
     async def _on_request_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await self._on_submitted(ack, body, view, "request")
+
+    async def _on_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], method: str) -> None:
+        """A signup or request modal submitted: refused when too much is in flight (the modal stays open with
+        the notice on its first field), else recorded in the inbox, then run within the acknowledgement's
+        budget (`_submitted`)."""
+        if self._busy():
+            block = error_block(None, input_blocks(view))
+            await ack({"response_action": "errors", "errors": {block: self._busy_reply().text}})
+            return
+        record = submission_record(body, view, method)
+        user_id = str(user_of(body).get("id", ""))
+        inbox_id = await self._record("view", body.get("trigger_id"), team_of(body), user_id, record)
+        if inbox_id is None:
+            await ack("")
+            return
         slot = AckSlot()
-        work = self._submitted(body, view, "request", slot)
+        work = self._submitted(body, view, method, slot, inbox_id)
         await self._acknowledge(ack, work, Apology.for_view(body, view), slot, self.ack_budget)
 
-    async def _submitted(self, body: Mapping[str, Any], view: Mapping[str, Any], method: str, slot: AckSlot) -> None:
+    async def _submitted(
+        self,
+        body: Mapping[str, Any],
+        view: Mapping[str, Any],
+        method: str,
+        slot: AckSlot,
+        inbox_id: int | None = None,
+        answer: Outcome | None = None,
+    ) -> None:
         """A modal submitted: the use-case runs before the acknowledgement, so that a refusal can be shown on its
-        field; an empty acknowledgement closes the modal (so does a failure: the apology follows, see `_run`)."""
+        field; an empty acknowledgement closes the modal (so does a failure: the apology follows, see `_run`).
+        With `answer`, it was processed before a restart: only the stored answer is shown."""
         user: Mapping[str, Any] = body.get("user") or {}
         user_id = str(user.get("id", ""))
         meta = ModalContext.load(view.get("private_metadata"))
+        route = ReplyRoute(user_id, response_url=meta.response_url, channel_id=meta.channel_id)
+        if answer is not None:
+            await self.show_answer(route, answer)
+            await self._finish_event(inbox_id)
+            return
         values = read_submission(view)
         caller = await self.caller(
             team_of(body),
@@ -523,6 +612,7 @@ class SlackAdapter:
             user.get("name") or user.get("username"),
             channel=meta.channel_id,
             event_id=stable_event_id("view", body.get("trigger_id")),
+            inbox_id=inbox_id,
         )
         if method == "signup":
             outcome = await self.bot.signup(
@@ -530,49 +620,80 @@ class SlackAdapter:
             )
         else:
             outcome = await self.bot.request(caller, skills=values.skills, note=values.note)
-        route = ReplyRoute(user_id, response_url=meta.response_url, channel_id=meta.channel_id)
+        if outcome.duplicate:
+            slot.release()
+            return
         if outcome.error is not None:
             block = error_block(outcome.error, input_blocks(view))
             if slot.offer({"response_action": "errors", "errors": {block: outcome.reply.plain_text}}):
+                await self._finish_event(inbox_id)
                 return
             # Past the budget the modal has closed already: the refusal comes as a message where it was opened.
         slot.release()
         await self.finish(caller, route, outcome)
+        await self._finish_event(inbox_id)
 
     # ---------------------------------------------------------------- buttons
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._acknowledge(ack, self.button(body), Apology.for_button(body))
+        if self._busy():
+            await ack()
+            # Slack shows nothing from a click's acknowledgement: the refusal goes where the click's reply would.
+            self._start(
+                self.delivery.reply(
+                    button_route(body), self._busy_reply(), t=translator(self.settings.default_language)
+                )
+            )
+            return
+        user_id = str(user_of(body).get("id", ""))
+        inbox_id = await self._record("action", body.get("trigger_id"), team_of(body), user_id, click_record(body))
+        if inbox_id is None:
+            await ack()
+            return
+        await self._acknowledge(ack, self.button(body, inbox_id=inbox_id), Apology.for_button(body))
 
-    async def button(self, body: Mapping[str, Any]) -> None:
-        """A click on one of the core's buttons (offer accept / decline, forget confirm)."""
+    async def button(
+        self, body: Mapping[str, Any], *, inbox_id: int | None = None, answer: Outcome | None = None
+    ) -> None:
+        """A click on one of the core's buttons (offer accept / decline, forget confirm). With `inbox_id`, the
+        click is marked done once answered; with `answer`, it was processed before a restart: only the stored
+        answer is shown (the clicked message and the offer's DM updated with it)."""
         actions: Sequence[Mapping[str, Any]] = body.get("actions") or []
         ids = parse_custom_id(str(actions[0].get("action_id", ""))) if actions else None
         if ids is None:
+            await self._finish_event(inbox_id)
             return
         action, ref = ids
         user: Mapping[str, Any] = body.get("user") or {}
         user_id = str(user.get("id", ""))
         container: Mapping[str, Any] = body.get("container") or {}
-        on_message = container.get("type") == "message"
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        route = button_route(body)
         caller = await self.caller(
             team_of(body),
             user_id,
             user.get("name") or user.get("username"),
             channel=channel,
             event_id=stable_event_id("action", body.get("trigger_id")),
+            inbox_id=inbox_id,
         )
-        outcome = await execute_button(self.bot, caller, action, ref)
+        outcome = answer or await execute_button(self.bot, caller, action, ref)
         if outcome.duplicate:
             return
-        t = translator(outcome.language)
+        await self._show_click(body, caller, action, ref, outcome)
+        await self._finish_event(inbox_id)
+
+    async def _show_click(
+        self, body: Mapping[str, Any], caller: Caller, action: str, ref: str, outcome: Outcome
+    ) -> None:
+        route = button_route(body)
         if outcome.error is not None:
             await self.finish(caller, route, outcome)  # refused: only the clicker sees why
             return
         # The clicked message turns into the outcome (its buttons gone); so does the offer's DM when the click
         # came from elsewhere (the App Home tab, a /mentor status reply).
+        container: Mapping[str, Any] = body.get("container") or {}
+        on_message = container.get("type") == "message"
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         updated = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
         if on_message and container.get("is_ephemeral") and route.response_url:
@@ -582,11 +703,11 @@ class SlackAdapter:
             updated = await self.delivery.update(*clicked, outcome.reply)
         offer_dm = None
         if action.startswith("offer."):
-            offer_dm = await self.delivery.sent.get(caller.community, user_id, f"offer:{ref}")
+            offer_dm = await self.delivery.sent.get(caller.community, caller.user_id, f"offer:{ref}")
         if offer_dm is not None and offer_dm != clicked:
             await self.delivery.update(*offer_dm, outcome.reply)
         if not updated:
-            await self.delivery.reply(route, outcome.reply, t=t)
+            await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
         await self.finish(caller, route, outcome, reply=False)
 
     # ---------------------------------------------------------------- App Home

@@ -83,6 +83,34 @@ class Apology:
         return cls(community_of(team_of(body)), route)
 
 
+def user_of(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The member of an interaction payload (``user``), an empty object when there is none."""
+    return _object(body, "user")
+
+
+def click_record(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What the inbox keeps of a click (``block_actions``) to process it again after a crash: who clicked
+    which of our buttons, where (its message and response_url), and its trigger. Not the clicked message's
+    blocks, which can be large and are not needed."""
+    kept = {
+        k: body[k] for k in ("type", "trigger_id", "response_url", "user", "team", "container", "channel") if k in body
+    }
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], Mapping) else {}
+    return {"kind": "button", **kept, "actions": [{"action_id": str(first.get("action_id", ""))}]}
+
+
+def submission_record(body: Mapping[str, Any], view: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """What the inbox keeps of a submitted signup or request modal (`method`): who submitted it, and the
+    submitted values with the modal's private metadata (where it was opened from)."""
+    return {
+        "kind": "view",
+        "method": method,
+        "body": {k: body[k] for k in ("type", "trigger_id", "user", "team") if k in body},
+        "view": {k: view[k] for k in ("callback_id", "private_metadata", "state") if k in view},
+    }
+
+
 def parse_command(body: Mapping[str, Any]) -> ParsedCommand | UserError:
     """A slash command's body parsed (once per request) with the shared parser, required options allowed to be
     missing (a form may ask for them); the parsing error instead when it is not a valid command."""

@@ -18,12 +18,12 @@ from mentorbot.i18n import Translator
 from mentorbot.library import Library
 from mentorbot.models import Member, MentorProfile
 from mentorbot.ratelimit import RateLimiter, member_key
-from mentorbot.replies import Notification, Outcome, Reply, reply_to_json
+from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
 from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import admin, catalog, mentorships, offers, privacy, profiles, requests, status
 from mentorbot.usecases.context import Caller, Core
-from mentorbot.usecases.handler import UseCase, handle, lease, rate_limited, render_error
+from mentorbot.usecases.handler import INBOX_ATTEMPTS, UseCase, handle, lease, rate_limited, render_error
 from mentorbot.usecases.timers import Timers
 
 __all__ = ["Caller", "MentorBot"]
@@ -281,14 +281,31 @@ class MentorBot:
         )
 
     async def finish_event(self, inbox_id: int) -> None:
-        """An inbox event was answered without a use-case (a form opened, a parse error): it is done."""
+        """The member was shown the answer to an inbox event (or it needed none: a form opened): it is done, never
+        processed or answered again. Not for a `Outcome.duplicate`: another process answers that one."""
         await self.store.finish_event(inbox_id, self.clock.now())
 
     async def unprocessed_events(self, *, communities: Sequence[str] | None = None) -> list[InboxEvent]:
-        """Inbox events a dead process recorded and never processed, now claimed for this one to process."""
-        return await self.store.claim_unprocessed(
-            self.clock.now(), self.worker_id, lease=lease(self.core), communities=communities
+        """Inbox events a dead process recorded and never processed or never answered, now claimed for this one:
+        process each again, or, when `recorded_answer` has its answer, only show that."""
+        now = self.clock.now()
+        events = await self.store.claim_unprocessed(
+            now, self.worker_id, lease=lease(self.core), communities=communities
         )
+        kept: list[InboxEvent] = []
+        for event in events:
+            if event.attempts <= INBOX_ATTEMPTS:
+                kept.append(event)
+                continue
+            log.error("giving up on recorded event %s after %s attempts", event.event_id, event.attempts - 1)
+            await self.store.finish_event(event.id, now)
+        return kept
+
+    @staticmethod
+    def recorded_answer(event: InboxEvent) -> Outcome | None:
+        """The answer of an inbox event whose use-case committed before its process died (show it, then
+        `finish_event`; do not run the event again), or None when the event is still to process."""
+        return answer_from_json(event.answer) if event.answer is not None else None
 
     async def undelivered(self, *, communities: Sequence[str] | None = None) -> list[Notification]:
         """Notifications another process (or this one, before a crash) wrote to the outbox and never delivered,

@@ -7,8 +7,10 @@ plain-text form (`Reply.plain_text`) so any adapter can fall back to it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from mentorbot.errors import UserError
 
@@ -96,28 +98,32 @@ class Notification:
     """The notification's row in the outbox (None before it is written): adapters report it delivered."""
 
 
-def reply_to_json(reply: Reply) -> str:
-    """A reply as JSON (attachments are not kept: held notices never carry files)."""
-    return json.dumps(
-        {
-            "text": reply.text,
-            "title": reply.title,
-            "fields": [[f.name, f.value, f.inline] for f in reply.fields],
-            "buttons": [[b.action, b.ref, b.label, b.style.value] for b in reply.buttons],
-        },
-        ensure_ascii=False,
-    )
+def _reply_data(reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "title": reply.title,
+        "fields": [[f.name, f.value, f.inline] for f in reply.fields],
+        "buttons": [[b.action, b.ref, b.label, b.style.value] for b in reply.buttons],
+    }
 
 
-def reply_from_json(payload: str) -> Reply:
-    """A reply stored by `reply_to_json`."""
-    data = json.loads(payload)
+def _reply_of(data: Mapping[str, Any]) -> Reply:
     return Reply(
         text=data["text"],
         title=data["title"],
         fields=tuple(Field(n, v, bool(i)) for n, v, i in data["fields"]),
         buttons=tuple(Button(a, r, label, ButtonStyle(st)) for a, r, label, st in data["buttons"]),
     )
+
+
+def reply_to_json(reply: Reply) -> str:
+    """A reply as JSON (attachments are not kept: held notices never carry files)."""
+    return json.dumps(_reply_data(reply), ensure_ascii=False)
+
+
+def reply_from_json(payload: str) -> Reply:
+    """A reply stored by `reply_to_json`."""
+    return _reply_of(json.loads(payload))
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,29 @@ class Outcome:
     """Set when the use-case refused or failed (nothing changed): its message key and parameters, so an
     adapter can tell a refusal from a success (e.g. point a form's error at the right field). `reply` already
     carries the localized text."""
+
+
+def answer_to_json(outcome: Outcome) -> str:
+    """The answer of a use-case as the inbox keeps it until it is shown (`storage.inbox`): the reply, the held
+    notices shown with it and the caller's language. Not its notifications: those are outbox rows already."""
+    return json.dumps(
+        {
+            "reply": _reply_data(outcome.reply),
+            "held": [_reply_data(h) for h in outcome.held],
+            "language": outcome.language,
+        },
+        ensure_ascii=False,
+    )
+
+
+def answer_from_json(payload: str) -> Outcome:
+    """An answer stored by `answer_to_json`, as the `Outcome` to show again (without notifications)."""
+    data = json.loads(payload)
+    return Outcome(
+        _reply_of(data["reply"]),
+        held=tuple(_reply_of(h) for h in data["held"]),
+        language=str(data["language"]),
+    )
 
 
 def clip(text: str, limit: int) -> str:

@@ -1,7 +1,9 @@
 """Nothing Discord delivered is lost (issue 12, point 0): an interaction is recorded in the inbox before it is
 deferred; a process that dies right after recording leaves it to be applied and answered, once, by the process
-that comes back (through the follow-up webhook while the token is valid, else by DM); a redelivery is applied
-once; every Discord option is named as the core's command table names it, so a recorded command replays."""
+that comes back (through the follow-up webhook while the token is valid, else by DM); one that dies after the
+change committed but before answering leaves its stored answer to be shown (the change is not made again); a
+redelivery is applied once; past `max_inflight` a new interaction is refused at once and nothing is recorded;
+every Discord option is named as the core's command table names it, so a recorded command replays."""
 
 from __future__ import annotations
 
@@ -152,6 +154,47 @@ async def test_a_redelivered_interaction_is_applied_once(world: FakeDiscord, bot
     assert len(world.dms[MENTOR_USER_ID]) == 1
     assert len(record.callbacks) == 1, "answered once"
     assert await bot.store.count_unprocessed() == 0
+
+
+async def test_a_command_whose_process_died_before_answering_gets_its_stored_answer_once(
+    world: FakeDiscord, bot: MentorBot, members: Members, crash: Crash, client: MentorBotClient
+) -> None:
+    await sign_up_mentor(members)
+    died = asyncio.Event()
+
+    async def killed(*_args: object) -> None:
+        died.set()
+        raise asyncio.CancelledError  # the process ends after the commit, before the member saw the answer
+
+    crash.monkeypatch.setattr(client, "_reply", killed)
+    record = await world.push_interaction(world.build.slash("mentor request", {"skills": "crisis comms"}))
+    await asyncio.wait_for(died.wait(), 5.0)
+    await client.close()
+    crash.monkeypatch.undo()
+
+    await crash.recover()
+
+    mentee = await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID))
+    assert mentee is not None
+    assert len(await bot.store.list_member_requests(mentee.id)) == 1, "applied once"
+    assert await crash.mentee_request() is RequestStatus.OFFERED
+    # The command had been deferred ("thinking…"): the stored answer fills it, once, through the follow-up.
+    assert message_text(await record.wait_original()) == OFFERED
+    assert len(record.followups) == 1
+    assert world.dms.get(MENTEE_USER_ID, []) == []
+
+
+async def test_past_max_inflight_an_interaction_is_refused_at_once_and_nothing_is_recorded(
+    bot: MentorBot, members: Members, client: MentorBotClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "_in_flight", bot.settings.max_inflight)
+    record = await members.push_slash("mentor status")
+    shown = await members.shown(record, handled=False)
+    assert shown.text == EN("discord.busy")
+    async with bot.store.read() as conn:
+        row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox")
+    assert row is not None and row["n"] == 0
+    assert await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID)) is None, "no table was touched"
 
 
 def _slash_commands() -> list[app_commands.Command[Any, ..., Any]]:

@@ -1,19 +1,34 @@
-"""Nothing Slack got a 200 for is lost (issue 12, point 0): a slash command is recorded in the inbox before it
-is acknowledged; a process that dies right after the acknowledgement leaves it to be processed, once, by the
-process that comes back; a redelivery is recognised; past `max_inflight` a command is refused at once."""
+"""Nothing Slack got a 200 for is lost (issue 12, point 0): a slash command, a click and a form submission are
+recorded in the inbox before they are acknowledged; a process that dies right after the acknowledgement leaves
+each to be processed, once, by the process that comes back; one that dies after the change committed but before
+the member saw the answer leaves the stored answer to be shown (the change is not made again); a redelivery is
+recognised; past `max_inflight` a new interaction is refused at once, politely, and nothing is recorded."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from mentorbot.models import RequestStatus
+from mentorbot.models import MentorshipStatus, RequestStatus
 from mentorbot.usecases.handler import INBOX_LEASE
 from mentorbot_slack.adapter import SlackAdapter
-from tests.slack.conftest import ALICE, BOB, COMMUNITY, EN, Workspace, unescape
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    COMMUNITY,
+    DAVE,
+    EN,
+    Workspace,
+    find_button,
+    offered,
+    skills_state,
+    text_state,
+    unescape,
+)
 
 
 def _die_after_ack(adapter: SlackAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,6 +38,29 @@ def _die_after_ack(adapter: SlackAdapter, monkeypatch: pytest.MonkeyPatch) -> No
         work.close()
 
     monkeypatch.setattr(adapter, "_start", dropped)
+
+
+def _die_before_answering(adapter: SlackAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process dies after a command's change committed, before the member was shown the answer."""
+
+    async def killed(*_args: object, **_kwargs: object) -> None:
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(adapter, "answer", killed)
+
+
+async def _recover_after_lease(ws: Workspace) -> int:
+    """The process that comes back recovers what the dead one left, once its lease ran out; how many."""
+    restarted = SlackAdapter(ws.bot, ws.bot.settings)
+    try:
+        ws.clock.advance(INBOX_LEASE + timedelta(seconds=1))
+        found = await restarted.recover()
+        await restarted.idle()
+        assert await restarted.recover() == 0, "recovered once"
+        await restarted.deliver(await ws.bot.undelivered())  # what the dead process did not say (the outbox)
+        return found
+    finally:
+        await restarted.aclose()
 
 
 async def test_a_command_acknowledged_by_a_process_that_died_is_applied_and_answered_once(
@@ -77,3 +115,109 @@ async def test_past_max_inflight_a_command_is_refused_at_once_and_nothing_is_rec
     assert EN("slack.ack.busy") in unescape(response.text)
     assert await ws.bot.store.count_unprocessed() == 0
     assert await ws.bot.store.find_member(COMMUNITY, ALICE) is None, "no table was touched"
+
+
+async def test_a_command_whose_process_died_before_answering_gets_its_stored_answer_and_is_not_run_again(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo")
+    _die_before_answering(ws.adapter, monkeypatch)
+    await ws.mentor(ALICE, "request skills:seo")
+    assert ws.seen(ALICE, kind="response_url") == [], "the process died before answering"
+    monkeypatch.undo()
+    assert await _recover_after_lease(ws) == 1
+    [answer] = ws.seen(ALICE, kind="response_url")
+    assert unescape(answer.text or "") == EN("request.offered", id=1, skills="SEO")
+    alice = await ws.member(ALICE)
+    assert len(await ws.bot.store.list_member_requests(alice.id)) == 1, "the request was made once"
+    assert await ws.bot.store.count_unprocessed() == 0
+
+
+async def test_a_click_acknowledged_by_a_process_that_died_is_applied_once_and_updates_the_offer(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    offer = await offered(ws)
+    _die_after_ack(ws.adapter, monkeypatch)
+    await ws.click(BOB, offer, "offer.accept")
+    assert await ws.bot.store.list_mentorships() == [], "the process died before the work"
+    monkeypatch.undo()
+    assert await _recover_after_lease(ws) == 1
+    [mentorship] = await ws.bot.store.list_mentorships()
+    assert mentorship.status is MentorshipStatus.ACTIVE
+    [update] = ws.calls("chat.update")
+    assert update.params["ts"] == offer["ts"], "the clicked offer lost its buttons"
+    assert all(block.get("type") != "actions" for block in ws.dms(BOB)[0].get("blocks", []))
+    assert await ws.bot.store.count_unprocessed() == 0
+
+
+async def test_a_click_whose_process_died_before_answering_updates_the_offer_from_the_stored_answer(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    offer = await offered(ws)
+
+    async def killed(*_args: object, **_kwargs: object) -> None:
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(ws.adapter, "_show_click", killed)
+    await ws.click(BOB, offer, "offer.decline")
+    assert ws.calls("chat.update") == []
+    monkeypatch.undo()
+    assert await _recover_after_lease(ws) == 1
+    [update] = ws.calls("chat.update")
+    assert update.params["ts"] == offer["ts"]
+    assert unescape(ws.dms(BOB)[0]["text"]) == EN("offer.declined", id=1)
+    assert len(ws.dms(DAVE)) == 1, "declined once: the next mentor got one offer"
+
+
+async def test_a_form_submitted_to_a_process_that_died_is_applied_once_and_answered(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo levels:expert")
+    await ws.mentor(ALICE, "request")
+    [modal] = ws.fake.modals_of(ALICE)
+    _die_after_ack(ws.adapter, monkeypatch)
+    monkeypatch.setattr(ws.adapter, "ack_budget", 0.0)
+    response = await ws.submit(ALICE, modal.view, {"skills": skills_state("seo"), "note": text_state("launch")})
+    assert (response.status, response.text) == (200, ""), "the modal closed"
+    assert await ws.bot.store.find_member(COMMUNITY, ALICE) is None, "the process died before the work"
+    monkeypatch.undo()
+    assert await _recover_after_lease(ws) == 1
+    alice = await ws.member(ALICE)
+    [request] = await ws.bot.store.list_member_requests(alice.id)
+    assert request.status is RequestStatus.OFFERED
+    assert ws.texts(ALICE)[-1] == EN("request.offered", id=1, skills="SEO")
+    [offer_dm] = ws.dms(BOB)
+    assert "launch" in offer_dm["text"]
+
+
+async def test_past_max_inflight_a_click_is_refused_politely_and_nothing_is_recorded(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    offer = await offered(ws)
+    recorded_before = await _inbox_rows(ws)
+    monkeypatch.setattr(ws.adapter, "_busy", lambda: True)  # `max_inflight` interactions being worked on
+    response = await ws.slack.block_actions(
+        action_id=find_button(offer, "offer.accept")["action_id"],
+        value="1",
+        button_text="Accept",
+        user_id=BOB,
+        user_name="bob",
+        message=offer,
+    )
+    assert response.status == 200
+    await ws.settle()
+    assert ws.texts(BOB)[-1] == EN("slack.ack.busy")
+    assert await _inbox_rows(ws) == recorded_before
+    assert await ws.bot.store.list_mentorships() == []
+
+
+async def _inbox_rows(ws: Workspace) -> int:
+    async with ws.bot.store.read() as conn:
+        row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox")
+    assert row is not None
+    return int(row["n"])

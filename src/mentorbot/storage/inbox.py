@@ -1,10 +1,21 @@
 """The inbox: platform events recorded before they are acknowledged, processed exactly once.
 
-`record_event` writes the event (claimed by the receiving process) before the platform gets its
-acknowledgement; a redelivery of the same event id is recognised there. Processing marks it done with
-`finish_event`, a compare-and-set made inside the use-case's own unit of work, so the event's changes commit
-exactly once. A process that dies before that leaves the event pending; once its lease runs out,
-`claim_unprocessed` hands it to a process serving its community.
+An event goes through three states:
+
+``pending``
+    `record_event` wrote it (claimed by the receiving process) before the platform got its acknowledgement; a
+    redelivery of the same event id is recognised there.
+``answering``
+    A use-case that changes something claimed the row (`begin_processing`, a compare-and-set) and stored its
+    answer on it (`store_answer`) inside its own unit of work, so the event's changes commit exactly once and
+    its answer survives the process. A use-case that changes nothing (a read, a refusal) skips this state:
+    running it again is harmless.
+``done``
+    The adapter showed the answer to the member (`finish_event`).
+
+A process that dies before ``done`` leaves the row ``pending`` or ``answering``; once its lease runs out,
+`claim_unprocessed` hands it to a process serving its community, which processes it again (``pending``) or
+delivers the stored answer (``answering``).
 """
 
 from __future__ import annotations
@@ -27,6 +38,9 @@ class InboxEvent:
     platform_user_id: str
     payload: str
     attempts: int
+    answer: str | None = None
+    """The stored answer (``replies.answer_to_json``) of an event whose use-case committed but whose answer was
+    not shown yet: deliver it, do not process the event again. None for an event still to process."""
 
 
 class InboxStore(Transactions):
@@ -59,11 +73,35 @@ class InboxStore(Transactions):
             )
         return int(row["id"]) if row is not None else None
 
-    async def finish_event(self, inbox_id: int, now: datetime) -> bool:
-        """Mark a recorded event processed; False when it was already (another process got to it first)."""
+    async def begin_processing(self, inbox_id: int) -> bool:
+        """First step of a use-case's unit of work on a recorded event: claim it as processed (a compare-and-set
+        that also makes a concurrent process running the same event wait, on PostgreSQL, for this transaction).
+        False when it was processed already: the caller must roll back and report a duplicate."""
         async with self.transaction() as conn:
             changed = await conn.execute(
-                "UPDATE inbox SET status = 'done', done_at = ?, payload = '' WHERE id = ? AND status = 'pending'",
+                "UPDATE inbox SET status = 'answering' WHERE id = ? AND status = 'pending'", inbox_id
+            )
+        return changed == 1
+
+    async def store_answer(self, inbox_id: int, answer: str, now: datetime, worker: str, *, lease: timedelta) -> None:
+        """Last step of the same unit of work: keep the event's `answer` for the adapter (or, after a crash, any
+        process) to show, claimed by `worker` for `lease` from `now`."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE inbox SET answer = ?, claimed_by = ?, claimed_until = ? WHERE id = ?",
+                answer,
+                worker,
+                now + lease,
+                inbox_id,
+            )
+
+    async def finish_event(self, inbox_id: int, now: datetime) -> bool:
+        """The member was shown the answer to a recorded event (or it needed none): it is done, never processed
+        or answered again. False when it was done already."""
+        async with self.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE inbox SET status = 'done', done_at = ?, payload = '', answer = NULL "
+                "WHERE id = ? AND status IN ('pending', 'answering')",
                 now,
                 inbox_id,
             )
@@ -78,8 +116,9 @@ class InboxStore(Transactions):
         limit: int = 50,
         communities: Sequence[str] | None = None,
     ) -> list[InboxEvent]:
-        """Claim for `worker` the recorded events whose process died before processing them (lease run out),
-        oldest first; each is claimed by one worker at a time."""
+        """Claim for `worker` the recorded events whose process died before processing or answering them (lease
+        run out), oldest first; each is claimed by one worker at a time. An event with an `InboxEvent.answer` was
+        processed: only its answer is to be shown."""
         async with self.transaction() as conn:
             found = await claim_expired(
                 conn,
@@ -90,6 +129,7 @@ class InboxStore(Transactions):
                 limit=limit,
                 communities=communities,
                 skip_locked=self.db.skip_locked,
+                statuses=("pending", "answering"),
             )
         return [
             InboxEvent(
@@ -99,14 +139,15 @@ class InboxStore(Transactions):
                 str(r["platform_user_id"]),
                 str(r["payload"]),
                 int(r["attempts"]),
+                r["answer"] if r["status"] == "answering" else None,
             )
             for r in found
         ]
 
     async def count_unprocessed(self) -> int:
-        """How many recorded events are not processed yet (health checks, tests)."""
+        """How many recorded events are not done yet: not processed, or not answered (health checks, tests)."""
         async with self.read() as conn:
-            row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox WHERE status = 'pending'")
+            row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox WHERE status IN ('pending', 'answering')")
         return int(row["n"]) if row else 0
 
     async def prune_inbox(self, before: datetime) -> int:

@@ -46,14 +46,17 @@ async def claim_expired(
     limit: int,
     communities: Sequence[str] | None,
     skip_locked: str,
+    statuses: Sequence[str] = ("pending",),
 ) -> list[Row]:
-    """Claim for `worker` the pending rows of `table` (the outbox or the inbox: ``status``, ``claimed_by``,
-    ``claimed_until``, ``attempts``, ``community``) whose lease ran out, oldest first, up to `limit`; each row
-    is claimed by one worker at a time (`skip_locked` lets PostgreSQL workers pass over each other's)."""
+    """Claim for `worker` the rows of `table` (the outbox or the inbox: ``status``, ``claimed_by``,
+    ``claimed_until``, ``attempts``, ``community``) in one of `statuses` whose lease ran out, oldest first, up
+    to `limit`; each row is claimed by one worker at a time (`skip_locked` lets PostgreSQL workers pass over each
+    other's)."""
     scope, scope_args = community_scope(communities)
+    states = ", ".join(f"'{s}'" for s in statuses)  # constants of the storage modules, never user input
     found = await conn.fetch_all(
         f"UPDATE {table} SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
-        f"WHERE id IN (SELECT id FROM {table} WHERE status = 'pending' AND claimed_until < ?"
+        f"WHERE id IN (SELECT id FROM {table} WHERE status IN ({states}) AND claimed_until < ?"
         f"{scope} ORDER BY id LIMIT ?{skip_locked}) RETURNING *",
         worker,
         now + lease,

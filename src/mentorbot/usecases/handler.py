@@ -20,7 +20,7 @@ from datetime import timedelta
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.ratelimit import RateLimiter, member_key
-from mentorbot.replies import Notification, Outcome, Reply, reply_from_json
+from mentorbot.replies import Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.database import DatabaseError
 from mentorbot.usecases.context import Caller, Context, Core
 
@@ -32,6 +32,10 @@ OUTBOX_LEASE = timedelta(minutes=2)
 INBOX_LEASE = timedelta(minutes=2)
 """How long the process that recorded a platform event has to process it before any process may (the default
 of `Settings.lease_seconds`: see `lease`)."""
+INBOX_ATTEMPTS = 5
+"""How many times a recorded event is tried (by its process, then by the recovery after each lease) before it
+is given up, with an error in the log: an event that makes its process fail every time must not be retried
+forever."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
 
@@ -75,37 +79,39 @@ class AlreadyProcessed(Exception):
 
 
 async def _settle(core: Core, caller: Caller) -> None:
-    """After a refusal or a failure (nothing changed): an inbox event is answered, so it is done (never
-    processed again); a platform event id is released, so the platform's retry may be handled."""
-    with contextlib.suppress(DatabaseError):  # the database that just failed may refuse this too
-        if caller.inbox_id is not None:
-            await core.store.finish_event(caller.inbox_id, core.clock.now())
-        elif caller.event_id:
+    """After a refusal or a failure (nothing changed): a platform event id is released, so the platform's retry
+    may be handled. An inbox event stays as it is: the adapter marks it done once the refusal was shown (run
+    again after a crash, it changes nothing either)."""
+    if caller.inbox_id is None and caller.event_id:
+        with contextlib.suppress(DatabaseError):  # the database that just failed may refuse this too
             await core.store.release_event(caller.event_id)
 
 
-async def _unit(
-    ctx: Context, action: UseCase, *, read_only: bool
-) -> tuple[Reply, tuple[Reply, ...], tuple[Notification, ...]]:
-    """The use-case as one unit of work: its changes, the held notices it shows and the notifications it writes
-    to the outbox commit together, or none of them does. A `read_only` use-case (it changes nothing and tells
-    nobody) opens no write transaction, so reads are served while the database cannot be written."""
+async def _unit(ctx: Context, action: UseCase, *, read_only: bool) -> Outcome:
+    """The use-case as one unit of work: its changes, the held notices it shows, the notifications it writes
+    to the outbox and, for an inbox event, its claim and its answer (`InboxStore.begin_processing`,
+    `InboxStore.store_answer`) commit together, or none of
+    them does. A `read_only` use-case (it changes nothing and tells nobody) opens no write transaction, so reads
+    are served while the database cannot be written; its inbox event stays pending until the adapter showed
+    the answer (after a crash it is simply run again)."""
     core = ctx.core
     if read_only:
         reply = await action(ctx)
         held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
-        if ctx.caller.inbox_id is not None:
-            with contextlib.suppress(DatabaseError):  # at worst a read is answered twice
-                await core.store.finish_event(ctx.caller.inbox_id, core.clock.now())
-        return reply, held, ()
+        return Outcome(reply, held=held, language=ctx.lang)
     async with core.store.unit_of_work():
         inbox_id = ctx.caller.inbox_id
-        if inbox_id is not None and not await core.store.finish_event(inbox_id, core.clock.now()):
-            raise AlreadyProcessed
+        if inbox_id is not None and not await core.store.begin_processing(inbox_id):
+            raise AlreadyProcessed  # another process did it (this one's lease had run out)
         reply = await action(ctx)
-        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
-        notes = await core.store.enqueue(ctx.notifications, core.clock.now(), core.worker_id, lease=lease(core))
-    return reply, held, tuple(notes)
+        now = core.clock.now()
+        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, now))
+        notes = await core.store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
+        # ctx.lang, not the caller's language before: a use-case that changes it (set_language) answers in the new.
+        outcome = Outcome(reply, tuple(notes), held=held, language=ctx.lang)
+        if inbox_id is not None:
+            await core.store.store_answer(inbox_id, answer_to_json(outcome), now, core.worker_id, lease=lease(core))
+    return outcome
 
 
 async def handle(
@@ -123,9 +129,6 @@ async def handle(
     now = core.clock.now()
     refused = await rate_limited(core, limiter, caller)
     if refused is not None:
-        if caller.inbox_id is not None:  # answered (by the refusal): never processed again
-            with contextlib.suppress(DatabaseError):
-                await store.finish_event(caller.inbox_id, now)
         return refused
     dedupe = caller.event_id if caller.inbox_id is None else None  # an inbox event was deduplicated on arrival
     if dedupe and not await store.claim_event(dedupe, now):
@@ -145,7 +148,7 @@ async def handle(
         for attempt in range(1, UNIT_ATTEMPTS + 1):
             ctx = Context(core, caller, member, t, is_admin)
             try:
-                reply, held, notes = await _unit(ctx, action, read_only=read_only)
+                outcome = await _unit(ctx, action, read_only=read_only)
                 break
             except AlreadyProcessed:
                 return Outcome(Reply(""), (), duplicate=True, language=t.lang)
@@ -153,8 +156,7 @@ async def handle(
                 if attempt == UNIT_ATTEMPTS or not store.is_transient_conflict(exc):
                     raise
                 log.info("use-case for %s met a concurrent one (%s); running it again", caller.user_id, exc)
-        # ctx.t, not t: a use-case that changes the caller's language (set_language) answers in the new one.
-        return Outcome(reply, notes, held=held, language=ctx.lang)
+        return outcome
     except UserError as exc:
         await _settle(core, caller)
         return Outcome(Reply(render_error(exc, t)), error=exc, language=t.lang)
