@@ -76,7 +76,7 @@ async def test_no_notification_is_lost_and_none_is_held_twice(
             crashed_after_send.update(proc.held)
             proc.held.clear()
             return
-        await store.mark_delivered(notes, now)
+        await store.mark_delivered(notes, now, name)
         proc.held.clear()
 
     for kind, name, amount in program:
