@@ -42,7 +42,7 @@ def retry_delay(attempt: int, *, retry_after: float | None = None, jitter: float
     base: timedelta = min(RETRY_BASE * (2**doublings), RETRY_CAP)
     delay: timedelta = base * (1 + JITTER * min(max(jitter, 0.0), 1.0))
     if retry_after is not None and math.isfinite(retry_after) and retry_after > 0:
-        delay = max(delay, min(timedelta(seconds=retry_after), RETRY_AFTER_CAP))
+        delay = max(delay, timedelta(seconds=min(retry_after, RETRY_AFTER_CAP.total_seconds())))
     return delay
 
 
