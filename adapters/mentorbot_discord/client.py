@@ -18,7 +18,10 @@ Each command and click is first recorded in the core's inbox (`record`, before i
 `recover` (through the interaction's follow-up webhook while its token is valid, else by DM).
 
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
-(`MentorBot.hold_undelivered`) and shows it with the member's next reply. A notification with a `key`
+(`MentorBot.hold_undelivered`) and shows it with the member's next reply. When it fails for a transient reason
+(`transient`: HTTP 5xx or 429, a network error or timeout; discord.py itself retries 500/502/504/524 a few times
+and waits out rate limits up to `RATE_LIMIT_WAIT_MAX` seconds first), the core tries it again later from the
+outbox (`MentorBot.retry_later`), after at least the ``Retry-After`` Discord gave. A notification with a `key`
 (``offer:12``) is recorded (its DM channel and message id, in the database: `SentMessages`), and a later one with
 the same key for the same member edits that DM in place, whichever process delivers it (a restart, another
 shard's process): the offer's buttons go when it expires or is withdrawn.
@@ -37,6 +40,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -48,6 +52,7 @@ from mentorbot.commands import caller_language, execute_button
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Outcome, Reply
+from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
 from mentorbot_discord.guard import guard_interactions, mistyped_option
@@ -58,6 +63,33 @@ from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMess
 from mentorbot_discord.slash import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, command_list
 
 log = logging.getLogger("mentorbot.discord")
+
+RATE_LIMIT_WAIT_MAX: Final = 30.0
+"""The longest rate limit (seconds) discord.py waits out in-process (its `max_ratelimit_timeout`, which may not be
+lower); past it the call raises `discord.RateLimited` and a notification is retried from the outbox instead."""
+
+DELIVERY_ERRORS: Final = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, asyncio.TimeoutError)
+"""What a failed DM raises: Discord's answer, a rate limit too long to wait, the network, a timeout."""
+
+
+def transient(exc: BaseException) -> TransientFailure | None:
+    """Whether a failed Discord call may succeed if tried later (HTTP 5xx or 429, a rate limit, the network, a
+    timeout), with the wait Discord asked for; None for a refusal that will not go away (DMs closed, unknown
+    user, missing access…)."""
+    if isinstance(exc, discord.RateLimited):
+        return TransientFailure(exc.retry_after, "rate limited")
+    if isinstance(exc, discord.HTTPException):
+        if exc.status >= 500 or exc.status == 429:
+            header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+            try:
+                retry_after = float(header) if header is not None else None
+            except ValueError:
+                retry_after = None
+            return TransientFailure(retry_after, f"HTTP {exc.status}")
+        return None
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
+        return TransientFailure(None, type(exc).__name__)
+    return None
 
 API_VERSION_PATH: Final = "/api/v10"
 
@@ -137,6 +169,7 @@ class MentorBotClient(discord.AutoShardedClient):
     ) -> None:
         if settings.discord.application_id is not None:
             options.setdefault("application_id", settings.discord.application_id)
+        options.setdefault("max_ratelimit_timeout", RATE_LIMIT_WAIT_MAX)
         quiet_voice_warnings()
         super().__init__(
             intents=intents(),
@@ -428,45 +461,56 @@ class MentorBotClient(discord.AutoShardedClient):
     # ------------------------------------------------------------------------------------- delivery
 
     async def deliver(self, notifications: Sequence[Notification]) -> None:
-        """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command.
-        Those sent or held are reported delivered to the outbox; one that failed both ways stays pending there
-        and is tried again once its lease runs out."""
+        """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command, one
+        that failed for a transient reason (5xx, 429, the network) goes back to the outbox to be tried again
+        later (`MentorBot.retry_later`). Those sent or held are reported delivered to the outbox; one that failed
+        in any other way stays pending there and is tried again once its lease runs out."""
         done: list[Notification] = []
         for note in notifications:
             try:
-                await self._deliver_one(note)
+                failure = await self._deliver_one(note)
+                if failure is not None:
+                    await self.bot.retry_later(note, retry_after=failure.retry_after)
             except Exception:
                 log.exception("could not deliver or hold a notification for member %s", note.member_id)
             else:
-                done.append(note)
+                if failure is None:
+                    done.append(note)
         await self.bot.delivered(done)
 
-    async def _deliver_one(self, note: Notification) -> None:
+    async def _deliver_one(self, note: Notification) -> TransientFailure | None:
+        """Send one notification (or have it held); the transient failure that stopped it."""
         guild_id = guild_of(note.community)
         if guild_id is None or not note.platform_user_id.isdigit():
             log.warning("member %s is not a Discord member; holding the notification", note.member_id)
             await self.bot.hold_undelivered(note)
-            return
+            return None
         messages = render(note.reply, guild_id=guild_id)
-        if note.key and await self._edit_keyed(note, messages):
-            return
         try:
+            if note.key and await self._edit_keyed(note, messages):
+                return None
             channel = await self.create_dm(discord.Object(int(note.platform_user_id)))
             sent: discord.Message | None = None
             for message in messages:
                 sent = await channel.send(**message.send_kwargs())
-        except discord.HTTPException as exc:
-            log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, exc.status, exc.code)
+        except DELIVERY_ERRORS as exc:
+            if (failure := transient(exc)) is not None:
+                log.info("DM to member %s failed for now (%s)", note.member_id, failure.reason)
+                return failure
+            status, code = getattr(exc, "status", None), getattr(exc, "code", None)
+            log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, status, code)
             await self.bot.hold_undelivered(note)
-            return
+            return None
         if note.key and sent is not None:  # the last message carries the buttons
             await self.sent.remember(note.community, note.platform_user_id, note.key, (channel.id, sent.id))
+        return None
 
     # ------------------------------------------------------------------------------------- keyed DMs
 
     async def _edit_keyed(self, note: Notification, messages: Sequence[DiscordMessage]) -> bool:
         """Turn the DM of `note.key` (sent by any process) into `note` (its buttons replaced by the new ones,
-        usually none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited."""
+        usually none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited;
+        a transient failure of the edit (`transient`) is raised, so the DM is edited later, not posted again."""
         if not note.key or (where := await self.sent.get(note.community, note.platform_user_id, note.key)) is None:
             return False
         channel_id, message_id = where
@@ -475,6 +519,8 @@ class MentorBotClient(discord.AutoShardedClient):
         try:
             await channel.get_partial_message(message_id).edit(**first.edit_kwargs())
         except discord.HTTPException as exc:
+            if transient(exc) is not None:
+                raise
             log.info(
                 "could not edit DM %s of member %s (%s, code %s); sending a new one",
                 message_id,

@@ -8,17 +8,22 @@
   message in place (an offer turns into "expired"), whichever worker or process delivers it. When a direct
   message fails (the member turned off messages from the app, an account restriction…), the failure is logged
   and the notice is shown ephemerally in the channel where the member last used the bot; with no such channel
-  it is held by the core and shown with their next command.
+  it is held by the core and shown with their next command. When it fails for a transient reason (`transient`:
+  an HTTP 5xx or 429, Slack's ``internal_error``/``service_unavailable``, a network error or timeout), nothing
+  falls back: the core tries it again later from the outbox (`MentorBot.retry_later`), after at least the
+  ``Retry-After`` Slack gave.
 - After a change, the App Home tab of everyone concerned is published again.
 
-Rate limits (HTTP 429) are retried after ``Retry-After`` by the Web API client's retry handler.
+Short rate limits (HTTP 429 with a ``Retry-After`` of a few seconds) are waited out and retried by the Web API
+client's retry handler (`web_api.retry_handlers`); a longer one fails the call at once (a notification is then
+retried from the outbox), so one member's rate limit never stalls the delivery of every later notification.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -32,6 +37,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
+from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message
 from mentorbot_slack.views import home_view, notice_modal, welcome_reply
@@ -50,6 +56,38 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or exc.response.status_code)
     return type(exc).__name__
+
+
+TRANSIENT_API_ERRORS: Final = frozenset({"internal_error", "service_unavailable", "ratelimited"})
+"""Slack error codes that say "not now" rather than "never" (Slack's own words: a transient issue on our end)."""
+
+
+def transient(exc: BaseException) -> TransientFailure | None:
+    """Whether a failed Slack call may succeed if tried later (HTTP 5xx or 429, a transient error code, the
+    network, a timeout), with the ``Retry-After`` Slack gave; None for a failure that will not go away (DMs off,
+    user not found, a missing scope…)."""
+    if isinstance(exc, SlackApiError):
+        status = int(exc.response.status_code or 0)
+        if status >= 500 or status == 429 or exc.response.get("error") in TRANSIENT_API_ERRORS:
+            return TransientFailure(retry_after_of(exc.response.headers), failure_reason(exc))
+        return None
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
+        return TransientFailure(None, type(exc).__name__)
+    return None
+
+
+def retry_after_of(headers: Any) -> float | None:
+    """The seconds of a ``Retry-After`` header (any case), or None when there is none or it is not a number."""
+    if not isinstance(headers, Mapping):
+        return None
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return float(first)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def is_dm(channel_id: str | None) -> bool:
@@ -106,26 +144,43 @@ class Delivery:
 
     async def notify(self, notes: Iterable[Notification]) -> None:
         """Deliver notifications in order, each by direct message (see the module's docstring), then report them
-        delivered to the outbox."""
+        delivered to the outbox; one Slack failed to take for a transient reason goes back to the outbox, to be
+        tried again later (`MentorBot.retry_later`), and is not reported."""
         done: list[Notification] = []
         for note in notes:
-            await self._notify_one(note)
-            done.append(note)
+            failure = await self._notify_one(note)
+            if failure is None:
+                done.append(note)
+            else:
+                await self.bot.retry_later(note, retry_after=failure.retry_after)
         await self.bot.delivered(done)
 
-    async def _notify_one(self, note: Notification) -> None:
+    async def _notify_one(self, note: Notification) -> TransientFailure | None:
+        """Deliver one notification (or fall back, or have it held); the transient failure that stopped it."""
         user_id = note.platform_user_id
-        if note.key and await self.update_keyed(note.community, user_id, note.key, note.reply):
-            return
+        if note.key and (where := await self.sent.get(note.community, user_id, note.key)) is not None:
+            try:
+                await self.client.chat_update(channel=where[0], ts=where[1], **message(note.reply))
+            except SEND_ERRORS as exc:
+                if (failure := transient(exc)) is not None:
+                    log.warning("update of %s's message %s failed for now (%s)", user_id, note.key, failure.reason)
+                    return failure  # the message is still there: edit it later rather than post a second one
+                log.warning("could not update message %s in %s: %s", where[1], where[0], failure_reason(exc))
+            else:
+                return None
         try:
             sent = await self.client.chat_postMessage(channel=user_id, **message(note.reply))
         except SEND_ERRORS as exc:
+            if (failure := transient(exc)) is not None:
+                log.warning("direct message to %s failed for now (%s)", user_id, failure.reason)
+                return failure
             log.warning("direct message to %s failed (%s); trying their last channel", user_id, failure_reason(exc))
             await self._fall_back(note)
-            return
+            return None
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
             await self.sent.remember(note.community, user_id, note.key, (channel, ts))
+        return None
 
     async def _fall_back(self, note: Notification) -> None:
         """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core."""

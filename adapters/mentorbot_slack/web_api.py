@@ -11,18 +11,50 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot.settings import Settings
 
 RATE_LIMIT_RETRIES: Final = 3
+RATE_LIMIT_WAIT_MAX: Final = 5.0
+"""The longest ``Retry-After`` (seconds) a call waits out in-process; past it the call fails at once (a
+notification is then retried from the outbox after the wait), rather than stalling everything behind it."""
 HTTP_TIMEOUT: Final = 30
 """Seconds a call to Slack (Web API, response_url) may take, as slack_sdk's own default."""
 
 
+class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's retry of HTTP 429s after ``Retry-After``, only when that wait is at most `RATE_LIMIT_WAIT_MAX`
+    seconds (or not given: slack_sdk then waits one or two)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not await super()._can_retry_async(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None  # a 429 was seen
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after" and values:
+                first = values[0] if isinstance(values, list) else values
+                try:
+                    return float(first) <= RATE_LIMIT_WAIT_MAX
+                except ValueError:
+                    return True
+        return True
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
-    """Retry connection errors once and HTTP 429s (after ``Retry-After``) up to three times."""
-    return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+    """Retry connection errors once and short HTTP 429s (after ``Retry-After``, up to `RATE_LIMIT_WAIT_MAX`)
+    up to three times."""
+    return [AsyncConnectionErrorRetryHandler(), ShortRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
 
 
 def api_base_url(url: str | None) -> str:

@@ -8,6 +8,7 @@ Every method runs its use-case under `usecases.handler.handle`, the one error ha
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -19,6 +20,7 @@ from mentorbot.library import Library
 from mentorbot.models import Member, MentorProfile
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
+from mentorbot.retries import next_try
 from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import admin, catalog, mentorships, offers, privacy, profiles, requests, status
@@ -265,7 +267,36 @@ class MentorBot:
             reply_to_json(notification.reply),
             self.clock.now(),
             outbox_id=notification.outbox_id,
+            worker=self.worker_id,
         )
+
+    async def retry_later(self, notification: Notification, retry_after: float | None = None) -> bool:
+        """The platform failed to take `notification` for a transient reason (5xx, 429, the network): its outbox
+        row is released to be tried again later by any process (`mentorbot.retries`: 30 s, then doubling up to
+        30 minutes, with jitter, at least `retry_after` seconds), and the adapter must not report it delivered.
+        After `Settings.delivery_attempts` tries, or for a notification with no outbox row, it is held for the
+        member's next command instead (and a warning logged). True when a retry is scheduled (or the row is no
+        longer this process's to retry: a newer version of its key replaced it, or another process took it
+        over), False when it was held."""
+        wait = next_try(
+            notification.attempts, self.settings.delivery_attempts, retry_after=retry_after, jitter=random.random()
+        )
+        if wait is None or notification.outbox_id is None:
+            log.warning(
+                "a direct message to member %s failed for a transient reason %s time(s); holding it",
+                notification.member_id,
+                notification.attempts,
+            )
+            await self.hold_undelivered(notification)
+            return False
+        if await self.store.release_for_retry(notification, self.worker_id, self.clock.now() + wait):
+            log.info(
+                "a direct message to member %s failed for a transient reason (try %s); trying again in %.0f s",
+                notification.member_id,
+                notification.attempts,
+                wait.total_seconds(),
+            )
+        return True
 
     async def run_due_jobs(
         self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
@@ -313,5 +344,6 @@ class MentorBot:
         return await self._timers.undelivered(communities=communities)
 
     async def delivered(self, notes: Sequence[Notification]) -> None:
-        """An adapter delivered `notes` (sent, or held for the member's next command): the outbox marks them."""
-        await self.store.mark_delivered(notes, self.clock.now())
+        """An adapter delivered `notes` (sent, or held for the member's next command): the outbox marks those this
+        process holds (not one released for a retry, nor one another process took over)."""
+        await self.store.mark_delivered(notes, self.clock.now(), self.worker_id)

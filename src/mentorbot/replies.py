@@ -96,6 +96,9 @@ class Notification:
     language: str = field(kw_only=True)
     outbox_id: int | None = field(default=None, kw_only=True)
     """The notification's row in the outbox (None before it is written): adapters report it delivered."""
+    attempts: int = field(default=1, kw_only=True, compare=False)
+    """How many times its outbox row has been claimed for delivery, this try included (`MentorBot.retry_later`
+    reads it to space the tries and to stop after `Settings.delivery_attempts`)."""
 
 
 def _reply_data(reply: Reply) -> dict[str, Any]:

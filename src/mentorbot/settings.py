@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=120.0, gt=0, le=24 * 3600)
     """How long the process that recorded a command (inbox) or wrote a notification (outbox) has to finish it
     before any other process may (after a crash, the wait before recovery)."""
+    delivery_attempts: int = Field(default=8, ge=1, le=50)
+    """How many times a notification is tried when the platform fails for a transient reason (5xx, 429, the
+    network) before it is held for the member's next command (`mentorbot.retries`: about an hour with 8)."""
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     skills_file: Path = Field(default_factory=defaults.skills_path)
     courses_file: Path = Field(default_factory=defaults.courses_path)

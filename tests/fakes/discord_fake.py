@@ -150,6 +150,14 @@ class FakeDiscord:
         else:
             self.world.closed_dm_user_ids.discard(user_id)
 
+    def fail_next(
+        self, method: str, path: str, *, status: int = 500, times: int = 1, retry_after: float = 1.0
+    ) -> None:
+        """Make the next `times` REST calls of `method` on a path fully matching the regex `path` (below /api/v10,
+        e.g. ``r"/channels/\\d+/messages"``) answer `status`: a 5xx in Discord's error shape, or a 429 rate limit
+        of `retry_after` seconds (body, ``Retry-After`` and ``Via`` headers, as discord.py expects them)."""
+        self.rest.fail_next(method, path, status=status, times=times, retry_after=retry_after)
+
     # ---------------------------------------------------------------------------------------- records
 
     @property

@@ -6,6 +6,9 @@ Discord's deadlines, interaction webhooks (follow-ups, ``@original``), DM channe
 (closed DMs answer 403/50007), guilds and guild members. JSON and ``multipart/form-data`` bodies
 (``payload_json`` plus files) are parsed. Anything else is recorded as an unknown route and answered
 404 in Discord's error shape (``{"message": "404: Not Found", "code": 0}``).
+
+`DiscordRestApi.fail_next` makes the next calls of a route fail with a status (a 5xx, or a 429 rate limit with
+its ``retry_after``), as Discord does when it is down or limiting.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, hdrs, web
 
@@ -129,6 +132,28 @@ def form_error(field_path: list[str | int], code: str, message: str) -> Result:
     return error(400, INVALID_FORM_BODY, errors=errors)
 
 
+@dataclass
+class ScriptedFailure:
+    """The next `times` calls of `method` on a path fully matching `path` answer `status` (see `fail_next`)."""
+
+    method: str
+    path: re.Pattern[str]
+    status: int
+    times: int
+    retry_after: float
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def answer(self) -> tuple[int, JSON, dict[str, str]]:
+        """Discord's answer: a 429 with ``retry_after`` (body and header) as Discord's edge sends it, else the
+        status in Discord's error shape."""
+        if self.status == 429:
+            body: JSON = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+            # discord.py reads a 429 without a Via header as a Cloudflare ban (it then does not wait).
+            headers = {"Retry-After": f"{self.retry_after:g}", "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+            return 429, body, {**headers, **self.headers}
+        return self.status, error_payload(GENERAL_ERROR, f"{self.status}: Server Error"), dict(self.headers)
+
+
 @dataclass(frozen=True)
 class Route:
     """One REST route: method, path pattern below /api/v10, handler, and whether it needs the bot token."""
@@ -163,7 +188,34 @@ class DiscordRestApi:
         self.global_commands: list[dict[str, JSON]] = []
         self.guild_commands: dict[int, list[dict[str, JSON]]] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
+        self.failures: list[ScriptedFailure] = []
+        """Failures still to answer (`fail_next`), oldest first."""
         self.routes = self._build_routes()
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float = 1.0,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` on a path (below /api/v10) fully matching the regex `path`
+        with `status` (a 429 carries `retry_after` seconds), before any routing or authentication."""
+        self.failures.append(
+            ScriptedFailure(method, re.compile(path), status, times, retry_after, dict(headers or {}))
+        )
+
+    def _scripted_failure(self, call: RestCall) -> tuple[int, JSON, dict[str, str]] | None:
+        for failure in self.failures:
+            if failure.method == call.method and failure.path.fullmatch(call.path):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return failure.answer()
+        return None
 
     # ---------------------------------------------------------------------------------------- routing
 
@@ -238,14 +290,18 @@ class DiscordRestApi:
             at=self.clock(),
         )
         self.calls.append(call)
-        status, response = await self._route(call, under_api=full_path.startswith(API_PREFIX + "/"))
+        headers: dict[str, str] = {}
+        if (scripted := self._scripted_failure(call)) is not None:
+            status, response, headers = scripted
+        else:
+            status, response = await self._route(call, under_api=full_path.startswith(API_PREFIX + "/"))
         call.status, call.response = status, response
         self.signal.notify()
         if status == 204 or response is None:
-            return web.Response(status=status)
+            return web.Response(status=status, headers=headers)
         # Exactly "application/json" (no charset), as Discord sends it: discord.py compares it verbatim.
         body = json.dumps(response).encode("utf-8")
-        return web.Response(status=status, body=body, headers={hdrs.CONTENT_TYPE: "application/json"})
+        return web.Response(status=status, body=body, headers={**headers, hdrs.CONTENT_TYPE: "application/json"})
 
     async def _route(self, call: RestCall, *, under_api: bool) -> Result:
         path_matched = False

@@ -436,6 +436,32 @@ async def test_slash_command_with_user_option_meets_closed_dms(
     assert isinstance(bot.errors[0], discord.Forbidden) and bot.errors[0].code == 50007
 
 
+async def test_scripted_failures_answer_the_next_calls_of_a_route(
+    discord_fake: FakeDiscord, bot: MentorTestBot
+) -> None:
+    mentee = await bot.fetch_user(MENTEE_USER_ID)
+    discord_fake.fail_next("POST", r"/channels/\d+/messages", status=503, times=2)
+    for _ in range(2):
+        with pytest.raises(discord.DiscordServerError) as down:
+            await mentee.send("hello")
+        assert down.value.status == 503
+    await mentee.send("hello")  # only the next two failed
+    assert [m["content"] for m in discord_fake.dms[MENTEE_USER_ID]] == ["hello"]
+
+    discord_fake.fail_next("POST", r"/channels/\d+/messages", status=429, retry_after=0.05)
+    await mentee.send("after a short wait")  # discord.py waits out a short rate limit and tries again
+    limited, sent = discord_fake.calls("POST", r"/channels/\d+/messages")[-2:]
+    assert (limited.status, sent.status) == (429, 200)
+    assert limited.response == {"message": "You are being rate limited.", "retry_after": 0.05, "global": False}
+
+    bot.http.max_ratelimit_timeout = 30.0
+    discord_fake.fail_next("POST", r"/channels/\d+/messages", status=429, retry_after=120)
+    with pytest.raises(discord.RateLimited) as long_limit:
+        await mentee.send("too long to wait")
+    assert long_limit.value.retry_after == 120
+    assert discord_fake.rest.failures == []
+
+
 # --------------------------------------------------------------------------- Discord's deadlines
 
 

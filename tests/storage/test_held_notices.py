@@ -26,7 +26,7 @@ async def test_a_held_notification_is_not_redelivered_and_is_shown_once(store: S
     async with store.unit_of_work():
         [written] = await store.enqueue([note], clock.now(), "w1", lease=LEASE)
     await store.hold_notice(member.id, '{"x": 1}', clock.now(), outbox_id=written.outbox_id)
-    await store.mark_delivered([written], clock.now())  # the adapter reports it handled: it stays held
+    await store.mark_delivered([written], clock.now(), "w1")  # the adapter reports it handled: it stays held
     clock.advance(LEASE * 3)
     assert await store.claim_undelivered(clock.now(), "w2", lease=LEASE, communities=["held:"]) == []
     assert await store.count_undelivered() == 0

@@ -3,6 +3,8 @@
 A row is created claimed by the process that made it (`enqueue`), which delivers it at once and marks it
 (`mark_delivered`). A process that dies in between leaves the row pending with a lease that runs out; then
 any process serving that community claims it (`claim_undelivered`, one process per row) and delivers it.
+A row the platform failed to take for a transient reason is released for a later claim (`release_for_retry`:
+no holder, claimable once its wait is over); ``attempts`` counts the claims.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def _notification(row: Row) -> Notification:
         community=str(row["community"]),
         language=str(row["language"]),
         outbox_id=int(row["id"]),
+        attempts=int(row["attempts"]),
     )
 
 
@@ -70,9 +73,10 @@ class OutboxStore(Transactions):
                 out.append(replace(note, outbox_id=int(row["id"])))
         return out
 
-    async def mark_delivered(self, notes: Sequence[Notification], now: datetime) -> int:
-        """Record that `notes` were delivered (sent, or held for the member's next command); how many rows
-        changed (a row delivered already is left as it is)."""
+    async def mark_delivered(self, notes: Sequence[Notification], now: datetime, worker: str) -> int:
+        """Record that `notes`, held by `worker`, were delivered (sent, or held for the member's next command);
+        how many rows changed. A row delivered or held already, superseded, released for a retry (it has no
+        holder) or claimed by another worker since is left as it is."""
         ids = [n.outbox_id for n in notes if n.outbox_id is not None]
         if not ids:
             return 0
@@ -80,10 +84,29 @@ class OutboxStore(Transactions):
         async with self.transaction() as conn:
             return await conn.execute(
                 f"UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id IN ({ids_sql}) "
-                "AND status = 'pending'",
+                "AND status = 'pending' AND claimed_by = ?",
                 now,
                 ids_arg,
+                worker,
             )
+
+    async def release_for_retry(self, note: Notification, worker: str, until: datetime) -> bool:
+        """Give up `worker`'s claim on `note`'s row after a transient failure: no process holds it, and any may
+        claim it once `until` has passed (`claim_undelivered`, which counts the attempt). False, and nothing
+        changed, when the row is not this claim's any more: superseded by a newer version of its key (it is then
+        never delivered), delivered, held, or claimed again since (its ``attempts`` moved on)."""
+        if note.outbox_id is None:
+            return False
+        async with self.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = ? WHERE id = ? AND status = 'pending' "
+                "AND claimed_by = ? AND attempts = ?",
+                until,
+                note.outbox_id,
+                worker,
+                note.attempts,
+            )
+        return changed == 1
 
     async def claim_undelivered(
         self,
@@ -109,14 +132,25 @@ class OutboxStore(Transactions):
             )
         return [_notification(r) for r in found]
 
-    async def hold_notice(self, member_id: int, payload: str, now: datetime, *, outbox_id: int | None = None) -> None:
+    async def hold_notice(
+        self, member_id: int, payload: str, now: datetime, *, outbox_id: int | None = None, worker: str | None = None
+    ) -> bool:
         """Keep a notice that could not be delivered (DMs closed) for the member's next command: its outbox row
-        (`outbox_id`) goes to the 'held' state, or, for a notice that has none, a held row is written."""
+        (`outbox_id`, still pending and, with a `worker`, held by it) goes to the 'held' state, or, for a notice
+        that has none, a held row is written. False when its row was not pending (superseded by a newer
+        version, delivered, held already) or is another worker's: nothing is held, so nothing is shown twice
+        and a replaced version never comes back."""
         async with self.transaction() as conn:
-            if outbox_id is not None and await conn.execute(
-                "UPDATE outbox SET status = 'held' WHERE id = ? AND status = 'pending'", outbox_id
-            ):
-                return
+            if outbox_id is not None:
+                holder = "" if worker is None else " AND claimed_by = ?"
+                return (
+                    await conn.execute(
+                        f"UPDATE outbox SET status = 'held' WHERE id = ? AND status = 'pending'{holder}",
+                        outbox_id,
+                        *([] if worker is None else [worker]),
+                    )
+                    == 1
+                )
             await conn.execute(
                 "INSERT INTO outbox (member_id, platform_user_id, community, language, payload, status, created_at) "
                 "SELECT m.id, m.platform_user_id, m.community, COALESCE(m.language, ''), ?, 'held', ? "
@@ -125,6 +159,7 @@ class OutboxStore(Transactions):
                 now,
                 member_id,
             )
+        return True
 
     async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
         """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once)."""
