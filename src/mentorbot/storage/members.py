@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile
+from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile, Places
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.units import Transactions
@@ -55,15 +55,15 @@ class InUse:
     using a skill being removed (mentorship id → those skills), pending offers that no remaining skill covers."""
 
     capacity: int
-    taken: int
-    held: int
+    places: Places
+    """The mentor's places now (with the current capacity)."""
     mentorship_skills: dict[int, tuple[str, ...]] = field(default_factory=dict)
     offers_uncovered: tuple[int, ...] = ()
 
     @property
     def over_capacity(self) -> bool:
         """Whether the new capacity is below the places taken and held."""
-        return self.taken + self.held > self.capacity
+        return self.places.taken + self.places.held > self.capacity
 
     @property
     def blocking(self) -> bool:
@@ -83,7 +83,7 @@ async def profile_in_use(conn: Connection, member_id: int, new: NewMentorProfile
     """What of the mentor's current commitments the profile `new` would drop, inside the caller's transaction."""
     current = await read_profile(conn, member_id)
     if current is None:
-        return InUse(new.capacity, 0, 0)
+        return InUse(new.capacity, Places(new.capacity, 0, 0))
     removed = set(current.skills) - set(new.skills)
     using: dict[int, tuple[str, ...]] = {}
     uncovered: list[int] = []
@@ -102,7 +102,7 @@ async def profile_in_use(conn: Connection, member_id: int, new: NewMentorProfile
         ):
             offered.setdefault(int(row["id"]), set()).add(str(row["skill"]))
         uncovered = sorted(o for o, skills in offered.items() if skills & removed and not skills & set(new.skills))
-    return InUse(new.capacity, current.active_count, current.pending_offers, using, tuple(uncovered))
+    return InUse(new.capacity, current.places, using, tuple(uncovered))
 
 
 class MemberStore(Transactions):

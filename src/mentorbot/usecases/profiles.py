@@ -8,7 +8,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import places_text, zone_of
 from mentorbot.i18n import LANGUAGES, translator
 from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels, parse_until
-from mentorbot.models import MentorProfile, MentorStatus, NewMentorProfile, Places
+from mentorbot.models import MentorProfile, MentorStatus, NewMentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import parse_tags
 from mentorbot.storage.store import InUse, ProfileInUse
@@ -80,7 +80,10 @@ async def signup(
     try:
         saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
     except ProfileInUse as refused:
-        raise UserError("profile.in_use", what=in_use_text(refused.in_use, ctx)) from None
+        raise UserError("profile.in_use", details=in_use_text(refused.in_use, ctx)) from None
+    if zone and zone != ctx.member.timezone:
+        # The zone typed is where the mentor lives: every date shown to them uses it (`formatting.zone_of`).
+        await core.store.set_member_timezone(ctx.member.id, zone)
     gained = set(saved.skills) - set(existing.skills if existing else {})
     more_room = existing is None or saved.capacity > existing.capacity
     if saved.status is MentorStatus.ACTIVE and (gained or more_room):
@@ -93,8 +96,7 @@ def in_use_text(in_use: InUse, ctx: Context) -> str:
     t = ctx.t
     parts: list[str] = []
     if in_use.over_capacity:
-        places = Places(in_use.capacity, in_use.taken, in_use.held)
-        parts.append(t("profile.capacity_in_use", capacity=in_use.capacity, places=places_text(places, t)))
+        parts.append(t("profile.capacity_in_use", capacity=in_use.capacity, places=places_text(in_use.places, t)))
     for mentorship_id, skills in in_use.mentorship_skills.items():
         parts.append(t("profile.skill_in_use", id=mentorship_id, skills=ctx.core.labels(skills, t.lang)))
     parts.extend(t("profile.offer_in_use", id=offer_id) for offer_id in in_use.offers_uncovered)

@@ -10,3 +10,8 @@ CREATE UNIQUE INDEX feedback_once_per_author ON feedback (mentorship_id, author_
 -- admin overrode the live matcher's checks (force:yes), which ones (comma-separated check names).
 ALTER TABLE mentorships ADD COLUMN matched_by_admin BIGINT REFERENCES members(id) ON DELETE SET NULL;
 ALTER TABLE mentorships ADD COLUMN forced TEXT;
+-- Times are shown where people live: a mentor's profile zone becomes their member zone when none is known.
+UPDATE members SET timezone = (SELECT p.timezone FROM mentor_profiles p WHERE p.member_id = members.id)
+WHERE timezone IS NULL AND EXISTS (
+    SELECT 1 FROM mentor_profiles p WHERE p.member_id = members.id AND p.timezone <> 'UTC'
+);
