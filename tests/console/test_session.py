@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,8 @@ async def test_whole_lifecycle(session: ConsoleSession, lang: str, tmp_path: Pat
     out = await ok(session, "/mentor forget")
     assert t("forget.confirm") in out
     assert "/mentor forget confirm:yes" in out
-    assert t("forget.done") in await ok(session, "/click 1")
+    [number] = re.findall(r"\[(\d+)\][^\n]*/mentor forget confirm:yes", out)  # after the check-in's buttons
+    assert t("forget.done") in await ok(session, f"/click {number}")
     assert await session.bot.store.find_member(session.community, "amina") is None
 
 
@@ -161,8 +163,8 @@ async def test_admin_export_saves_four_csv_files(session: ConsoleSession, tmp_pa
     await ok(session, "/mentor signup seo")
     out = await ok(session, "/mentor-admin export")
     names = sorted(p.name for p in (tmp_path / "files" / "guest").iterdir())
-    assert names == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
-    assert out.count("📎") == 4
+    assert names == ["feedback.csv", "members.csv", "mentorships.csv", "offers.csv", "requests.csv"]
+    assert out.count("📎") == 5
 
 
 async def test_click_errors(session: ConsoleSession) -> None:
