@@ -9,6 +9,9 @@ What happens to each gateway event (INTERACTION_CREATE):
   ("MentorBot is thinking…") and the reply follows, so Discord's 3-second rule is never missed;
 - a button click → `press_button`: `mentorbot.commands.execute_button`, then the clicked message is updated to
   the outcome, or the clicker alone is told why not (someone else's offer, a second click…);
+- a feedback button (`FORM_ACTIONS`: "give feedback", the check-in's "end and give feedback") → `open_form`
+  answers with the feedback modal (`forms.FeedbackModal`); its submission → `submit_form`, recorded and run like
+  ``/mentor feedback`` (or ``/mentor end``);
 - an autocomplete → `skill_choices` (taxonomy search), answered directly;
 - anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
   buttons of DMs the bot sent, which carry their guild in their custom id.
@@ -48,13 +51,14 @@ import yarl
 from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.commands import caller_language, execute_button
+from mentorbot.commands import FORM_ACTIONS, caller_language, execute_button, submit_feedback_form
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
+from mentorbot_discord.forms import FeedbackModal
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
@@ -282,6 +286,9 @@ class MentorBotClient(discord.AutoShardedClient):
         if gid is None:
             await self.refuse_outside_guild(interaction)
             return
+        if action in FORM_ACTIONS:
+            await self.open_form(interaction, action, ref, gid)
+            return
         if await self.refuse_when_busy(interaction):
             return
         try:
@@ -291,6 +298,44 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         if caller is not None:
             await self._process(interaction, caller, self._click(interaction, caller, action, ref))
+
+    async def open_form(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
+        """A button that opens the feedback form (`FORM_ACTIONS`): the modal is the answer. Nothing is recorded
+        yet: the submission is (`submit_form`)."""
+        t = await self._translator(interaction)
+        try:
+            await interaction.response.send_modal(FeedbackModal(action, ref, guild_id, t))
+        except discord.HTTPException as exc:
+            log.warning("could not open the feedback form for %s: %s %s", interaction.user.id, exc.status, exc.code)
+
+    async def submit_form(
+        self,
+        interaction: Interaction,
+        action: str,
+        ref: str,
+        guild_id: int | None,
+        rating: str | None,
+        comment: str | None,
+    ) -> None:
+        """A submitted feedback form: recorded in the inbox as the command it stands for (``mentor end`` for a
+        check-in's "end and give feedback", else ``mentor feedback``), then run and answered like one."""
+        gid = interaction.guild_id or guild_id
+        if gid is None:
+            await self.refuse_outside_guild(interaction)
+            return
+        if await self.refuse_when_busy(interaction):
+            return
+        command = "mentor end" if action == "checkin.end" else "mentor feedback"
+        given = {"mentorship": ref, "rating": rating, "comment": comment}
+        args = {name: value for name, value in given.items() if value}
+        caller = await self.record(interaction, self.caller(interaction, gid), gid, command=command, args=args)
+        if caller is None:
+            return
+
+        def call(bot: MentorBot, who: Caller) -> Awaitable[Outcome]:
+            return submit_feedback_form(bot, who, action, ref, rating, comment)
+
+        await self._process(interaction, caller, self._command(interaction, caller, call, slow=True))
 
     async def _click(self, interaction: Interaction, caller: Caller, action: str, ref: str) -> Outcome | None:
         try:

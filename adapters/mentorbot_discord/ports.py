@@ -36,6 +36,17 @@ class BotClient(Protocol):
     async def press_button(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
         """Run the use-case behind a clicked MentorBot button."""
 
+    async def submit_form(
+        self,
+        interaction: Interaction,
+        action: str,
+        ref: str,
+        guild_id: int | None,
+        rating: str | None,
+        comment: str | None,
+    ) -> None:
+        """Run the use-case behind a submitted feedback form (opened by the button `action` for `ref`)."""
+
 
 def client_of(interaction: Interaction) -> BotClient:
     """The MentorBot client serving `interaction`."""

@@ -39,6 +39,7 @@ LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
 LANGUAGE_CHOICES: Final = [Choice(name=LANGUAGE_NAMES.get(code, code), value=code) for code in LANGUAGES]
 LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in CourseLevel]
 FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.value) for fmt in Format]
+CHECKIN_CHOICES: Final = [Choice(name="Going well", value="ok"), Choice(name="Need help from an admin", value="help")]
 
 SKILLS_HELP: Final = "Skills, comma-separated (e.g. crisis-communications, paid social)"
 
@@ -169,6 +170,30 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
             lambda bot, caller: bot.end(caller, mentorship_id=mentorship, rating=rating, comment=comment),
         )
 
+    @app_commands.command(name="feedback", description="Rate a mentorship that has ended (once per mentorship)")
+    @app_commands.describe(
+        mentorship="The mentorship number",
+        rating="How it went, 1 to 5",
+        comment="A comment admins read without your name",
+    )
+    async def feedback(
+        self,
+        interaction: Interaction,
+        mentorship: app_commands.Range[int, 1],
+        rating: app_commands.Range[int, 1, 5],
+        comment: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await _run(
+            interaction,
+            lambda bot, caller: bot.feedback(caller, mentorship_id=mentorship, rating=rating, comment=comment),
+        )
+
+    @app_commands.command(name="checkin", description="Answer a check-in: going well, or ask an admin for help")
+    @app_commands.describe(mentorship="The mentorship number", answer="Going well, or ask an admin for help")
+    @app_commands.choices(answer=CHECKIN_CHOICES)
+    async def checkin(self, interaction: Interaction, mentorship: app_commands.Range[int, 1], answer: str) -> None:
+        await _run(interaction, lambda bot, caller: bot.checkin(caller, mentorship_id=mentorship, answer=answer))
+
     @app_commands.command(name="pause", description="Stop receiving offers for now")
     @app_commands.describe(until="A date (2026-12-24) or a duration (3d, 2w); empty until you resume")
     async def pause(self, interaction: Interaction, until: str | None = None) -> None:
@@ -216,10 +241,23 @@ class AdminGroup(
         await _run(interaction, lambda bot, caller: bot.admin_waitlist(caller))
 
     @app_commands.command(name="match", description="Match a request to a mentor by hand")
-    @app_commands.describe(request="The request number", mentor="The mentor")
-    async def match(self, interaction: Interaction, request: app_commands.Range[int, 1], mentor: discord.User) -> None:
+    @app_commands.describe(
+        request="The request number",
+        mentor="The mentor",
+        force="Match even without a shared skill or while the mentor is paused (recorded)",
+    )
+    async def match(
+        self,
+        interaction: Interaction,
+        request: app_commands.Range[int, 1],
+        mentor: discord.User,
+        force: bool | None = None,
+    ) -> None:
         who = str(mentor.id)
-        await _run(interaction, lambda bot, caller: bot.admin_match(caller, request_id=request, mentor=who))
+        await _run(
+            interaction,
+            lambda bot, caller: bot.admin_match(caller, request_id=request, mentor=who, force=bool(force)),
+        )
 
     @app_commands.command(name="end", description="End a mentorship")
     @app_commands.describe(mentorship="The mentorship number")

@@ -60,6 +60,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mentorbot.app import every, run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
+    FORM_ACTIONS,
     Pace,
     ParsedCommand,
     error_outcome,
@@ -67,6 +68,7 @@ from mentorbot.commands import (
     execute_button,
     needs_form,
     parse_custom_id,
+    submit_feedback_form,
 )
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import translator
@@ -92,10 +94,12 @@ from mentorbot_slack.payloads import (
 )
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import (
+    FEEDBACK_CALLBACK,
     REQUEST_CALLBACK,
     SIGNUP_CALLBACK,
     ModalContext,
     error_block,
+    feedback_modal,
     input_blocks,
     read_submission,
     request_modal,
@@ -145,6 +149,7 @@ class SlackAdapter:
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_button)
         self.app.view(SIGNUP_CALLBACK)(self._on_signup_submitted)
         self.app.view(REQUEST_CALLBACK)(self._on_request_submitted)
+        self.app.view(FEEDBACK_CALLBACK)(self._on_feedback_submitted)
         self.app.event("app_home_opened")(self._on_home_opened)
 
     # ---------------------------------------------------------------- lifecycle
@@ -585,6 +590,9 @@ class SlackAdapter:
         work = self._submitted(body, view, method, slot, inbox_id)
         await self._acknowledge(ack, work, Apology.for_view(body, view), slot, self.ack_budget)
 
+    async def _on_feedback_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await self._on_submitted(ack, body, view, "feedback")
+
     async def _submitted(
         self,
         body: Mapping[str, Any],
@@ -617,6 +625,10 @@ class SlackAdapter:
         if method == "signup":
             outcome = await self.bot.signup(
                 caller, skills=values.skills, levels=values.levels, capacity=values.capacity, bio=values.bio or ""
+            )
+        elif method == "feedback":
+            outcome = await submit_feedback_form(
+                self.bot, caller, meta.action or "feedback.open", meta.ref or "", values.rating, values.comment
             )
         else:
             outcome = await self.bot.request(caller, skills=values.skills, note=values.note)
@@ -668,6 +680,10 @@ class SlackAdapter:
         user_id = str(user.get("id", ""))
         container: Mapping[str, Any] = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        if action in FORM_ACTIONS:  # the form is the answer; its submission is an interaction of its own
+            await self._open_feedback_form(body, action, ref, user_id, channel, button_route(body))
+            await self._finish_event(inbox_id)
+            return
         caller = await self.caller(
             team_of(body),
             user_id,
@@ -709,6 +725,19 @@ class SlackAdapter:
         if not updated:
             await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
         await self.finish(caller, route, outcome, reply=False)
+
+    async def _open_feedback_form(
+        self, body: Mapping[str, Any], action: str, ref: str, user_id: str, channel: Any, route: ReplyRoute
+    ) -> None:
+        """A feedback button: the feedback modal opens (its submission is `_on_feedback_submitted`)."""
+        caller = await self.caller(team_of(body), user_id, None, channel=channel, event_id=None)
+        t = await self.delivery.translator_for(caller)
+        meta = ModalContext(str(channel) if channel else None, route.response_url, action, ref)
+        try:
+            await self.client.views_open(trigger_id=str(body.get("trigger_id", "")), view=feedback_modal(t, meta))
+        except SEND_ERRORS as exc:
+            log.warning("could not open the feedback form for %s: %s", user_id, failure_reason(exc))
+            await self.delivery.reply(route, Reply(t("feedback.form", id=ref)), t=t)
 
     # ---------------------------------------------------------------- App Home
 

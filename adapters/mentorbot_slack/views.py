@@ -1,4 +1,4 @@
-"""Slack views: the signup and request modals, a notice modal, and the App Home tab.
+"""Slack views: the signup, request and feedback modals, a notice modal, and the App Home tab.
 
 The modals collect what `/mentor signup` and `/mentor request` need when it was not typed. What a member
 submits goes to the same use-cases as the typed commands; the core validates it, and a refusal comes back as
@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
-from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS, whole_number
+from mentorbot.inputs import MAX_BIO, MAX_COMMENT, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS, whole_number
 from mentorbot.models import MentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import Skill, category_name
@@ -23,6 +23,7 @@ from mentorbot_slack.blocks import HOME_BLOCKS_MAX, Block, context, plain, reply
 SIGNUP_CALLBACK: Final = "mentorbot:signup"
 REQUEST_CALLBACK: Final = "mentorbot:request"
 NOTICE_CALLBACK: Final = "mentorbot:notice"
+FEEDBACK_CALLBACK: Final = "mentorbot:feedback"
 
 VALUE: Final = "value"
 """The `action_id` of every modal input (each input sits in a block named after its field)."""
@@ -31,6 +32,8 @@ LEVELS: Final = "levels"
 CAPACITY: Final = "capacity"
 BIO: Final = "bio"
 NOTE: Final = "note"
+RATING: Final = "rating"
+COMMENT: Final = "comment"
 
 MODAL_TITLE_MAX: Final = 24
 OPTION_TEXT_MAX: Final = 75
@@ -46,8 +49,10 @@ _ERROR_BLOCKS: Final[Mapping[str, str]] = {
     "input.level_for_unknown_skill": LEVELS,
     "input.levels_count": LEVELS,
     "input.bad_capacity": CAPACITY,
+    "input.bad_rating": RATING,
+    "feedback.rating_required": RATING,
 }
-_FIELD_BLOCKS: Final[Mapping[str, str]] = {"bio": BIO, "note": NOTE}
+_FIELD_BLOCKS: Final[Mapping[str, str]] = {"bio": BIO, "note": NOTE, "comment": COMMENT}
 
 
 @dataclass(frozen=True)
@@ -56,10 +61,16 @@ class ModalContext:
 
     channel_id: str | None = None
     response_url: str | None = None
+    action: str | None = None
+    """The button that opened a feedback form (``feedback.open`` or ``checkin.end``), and its `ref`."""
+    ref: str | None = None
 
     def dump(self) -> str:
         """As ``private_metadata`` (Slack allows 3000 characters; a response_url is about 100)."""
-        return json.dumps({"channel": self.channel_id, "response_url": self.response_url})
+        data = {"channel": self.channel_id, "response_url": self.response_url}
+        if self.action is not None:
+            data |= {"action": self.action, "ref": self.ref}
+        return json.dumps(data)
 
     @classmethod
     def load(cls, text: object) -> ModalContext:
@@ -73,7 +84,13 @@ class ModalContext:
         if not isinstance(data, dict):
             return cls()
         channel, url = data.get("channel"), data.get("response_url")
-        return cls(channel if isinstance(channel, str) else None, url if isinstance(url, str) else None)
+        action, ref = data.get("action"), data.get("ref")
+        return cls(
+            channel if isinstance(channel, str) else None,
+            url if isinstance(url, str) else None,
+            action if isinstance(action, str) else None,
+            ref if isinstance(ref, str) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,8 @@ class Submission:
     capacity: str | None
     bio: str | None
     note: str | None
+    rating: str | None = None
+    comment: str | None = None
 
 
 def _option(skill: Skill, lang: str) -> dict[str, Any]:
@@ -248,6 +267,32 @@ def request_modal(
     return _modal(REQUEST_CALLBACK, t("slack.modal.request_title"), t("slack.modal.submit_request"), t, blocks, meta)
 
 
+def feedback_modal(t: Translator, meta: ModalContext) -> Block:
+    """The feedback form for mentorship `meta.ref`: a rating (1–5) and an optional comment. Opened by the
+    feedback button, or by the check-in's "end and give feedback" (`meta.action` ``checkin.end``: the rating
+    is then optional, as when ending)."""
+    ending = meta.action == "checkin.end"
+    rating: Block = {
+        "type": "input",
+        "block_id": RATING,
+        "optional": ending,
+        "label": plain(t("feedback.rating_label")),
+        "element": {
+            "type": "number_input",
+            "action_id": VALUE,
+            "is_decimal_allowed": False,
+            "min_value": "1",
+            "max_value": "5",
+        },
+    }
+    blocks = [
+        rating,
+        _text_input(COMMENT, t("feedback.comment_label"), multiline=True, max_length=MAX_COMMENT),
+    ]
+    title = t("feedback.end_title") if ending else t("feedback.form_title")
+    return _modal(FEEDBACK_CALLBACK, f"{title} #{meta.ref}", t("feedback.submit"), t, blocks, meta)
+
+
 def notice_modal(reply: Reply, t: Translator) -> Block:
     """A modal that only shows `reply` (the answer to a click on the App Home tab, which has no channel)."""
     return {
@@ -274,7 +319,7 @@ def read_submission(view: Mapping[str, Any]) -> Submission:
 
     chosen = state(SKILLS).get("selected_options") or []
     skills = tuple(str(o["value"]) for o in chosen if isinstance(o, Mapping) and o.get("value"))
-    return Submission(skills, text(LEVELS), text(CAPACITY), text(BIO), text(NOTE))
+    return Submission(skills, text(LEVELS), text(CAPACITY), text(BIO), text(NOTE), text(RATING), text(COMMENT))
 
 
 def error_block(error: UserError | None, input_blocks: Iterable[str]) -> str:

@@ -23,7 +23,7 @@ from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, re
 from mentorbot.retries import next_try
 from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
-from mentorbot.usecases import admin, catalog, mentorships, offers, privacy, profiles, requests, status
+from mentorbot.usecases import admin, catalog, feedback, mentorships, offers, privacy, profiles, requests, status
 from mentorbot.usecases.context import Caller, Core
 from mentorbot.usecases.handler import INBOX_ATTEMPTS, UseCase, handle, lease, rate_limited, render_error
 from mentorbot.usecases.timers import Timers
@@ -172,6 +172,26 @@ class MentorBot:
             caller, lambda ctx: mentorships.end(ctx, mentorship_id=mentorship_id, rating=rating, comment=comment)
         )
 
+    async def feedback(
+        self, caller: Caller, *, mentorship_id: str | int, rating: str | int | None, comment: str | None = None
+    ) -> Outcome:
+        """Rate a mentorship that has ended (1–5, optional comment), once per person per mentorship."""
+        return await self._run(
+            caller, lambda ctx: feedback.feedback(ctx, mentorship_id=mentorship_id, rating=rating, comment=comment)
+        )
+
+    async def feedback_form(self, caller: Caller, *, mentorship_id: str | int) -> Outcome:
+        """The feedback button where no form can open (the console): the command to type."""
+        return await self._run(
+            caller, lambda ctx: feedback.feedback_form(ctx, mentorship_id=mentorship_id), read_only=True
+        )
+
+    async def checkin(self, caller: Caller, *, mentorship_id: str | int, answer: str | None) -> Outcome:
+        """Answer a check-in: ``ok`` (going well) or ``help`` (the community's admins are told)."""
+        return await self._run(
+            caller, lambda ctx: feedback.checkin(ctx, mentorship_id=mentorship_id, answer=answer)
+        )
+
     async def status(self, caller: Caller) -> Outcome:
         """The caller's profile, open requests (where each stands and why), offers and mentorships."""
         return await self._run(caller, status.status, read_only=True)
@@ -230,10 +250,12 @@ class MentorBot:
         """Waiting requests with the reason each waits."""
         return await self._run(caller, admin.waitlist, admin_only=True, read_only=True)
 
-    async def admin_match(self, caller: Caller, *, request_id: str | int, mentor: str) -> Outcome:
-        """Match a request to a mentor by hand (within the mentor's capacity)."""
+    async def admin_match(
+        self, caller: Caller, *, request_id: str | int, mentor: str, force: bool = False
+    ) -> Outcome:
+        """Match a request to a mentor by hand: the live matcher's checks, unless `force` (recorded)."""
         return await self._run(
-            caller, lambda ctx: admin.match(ctx, request_id=request_id, mentor=mentor), admin_only=True
+            caller, lambda ctx: admin.match(ctx, request_id=request_id, mentor=mentor, force=force), admin_only=True
         )
 
     async def admin_end(self, caller: Caller, *, mentorship_id: str | int) -> Outcome:

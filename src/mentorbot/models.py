@@ -83,6 +83,24 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Places:
+    """A mentor's places, counted one way everywhere (offer text, status, App Home, stats): `taken` by active
+    mentorships, `held` by pending offers, of `capacity`. Summed over mentors for the programme's stats."""
+
+    capacity: int
+    taken: int
+    held: int
+
+    @property
+    def free(self) -> int:
+        """Places neither taken nor held (never below zero)."""
+        return max(0, self.capacity - self.taken - self.held)
+
+    def __add__(self, other: Places) -> Places:
+        return Places(self.capacity + other.capacity, self.taken + other.taken, self.held + other.held)
+
+
+@dataclass(frozen=True)
 class MentorProfile:
     """A member who mentors: skills with levels, capacity and availability."""
 
@@ -105,7 +123,12 @@ class MentorProfile:
     @property
     def free_places(self) -> int:
         """Places neither taken by a mentorship nor held by a pending offer."""
-        return max(0, self.capacity - self.active_count - self.pending_offers)
+        return self.places.free
+
+    @property
+    def places(self) -> Places:
+        """The mentor's places, counted the one way every view shows them."""
+        return Places(self.capacity, self.active_count, self.pending_offers)
 
 
 @dataclass(frozen=True)
@@ -154,6 +177,15 @@ class Mentorship:
     ended_at: datetime | None
     checkin_sent_at: datetime | None
     community: str = ""
+    matched_by_admin: int | None = None
+    """The admin who matched the pair by hand (None: the mentor accepted an offer)."""
+    forced: tuple[str, ...] = ()
+    """The live matcher's checks the admin overrode with ``force:yes`` (``skill``, ``paused``)."""
+
+    @property
+    def by_admin(self) -> bool:
+        """Whether an admin matched the pair (rather than the mentor accepting an offer)."""
+        return self.matched_by_admin is not None
 
 
 @dataclass(frozen=True)

@@ -344,7 +344,7 @@ def test_admin_export_writes_four_csv_files(cli_env: Path) -> None:
     result = CliRunner().invoke(main, ["admin", "export", "out", "--db", str(db)])
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (cli_env / "out").iterdir())
-    assert files == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
+    assert files == ["feedback.csv", "members.csv", "mentorships.csv", "offers.csv", "requests.csv"]
     with (cli_env / "out" / "members.csv").open(encoding="utf-8", newline="") as handle:
         members = list(csv.DictReader(handle))
     assert sorted(m["platform_user_id"] for m in members) == ["baraka", "priya", "wanjiru"]

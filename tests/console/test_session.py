@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,8 @@ async def test_whole_lifecycle(session: ConsoleSession, lang: str, tmp_path: Pat
     out = await ok(session, "/mentor forget")
     assert t("forget.confirm") in out
     assert "/mentor forget confirm:yes" in out
-    assert t("forget.done") in await ok(session, "/click 1")
+    [number] = re.findall(r"\[(\d+)\][^\n]*/mentor forget confirm:yes", out)  # after the check-in's buttons
+    assert t("forget.done") in await ok(session, f"/click {number}")
     assert await session.bot.store.find_member(session.community, "amina") is None
 
 
@@ -161,8 +163,8 @@ async def test_admin_export_saves_four_csv_files(session: ConsoleSession, tmp_pa
     await ok(session, "/mentor signup seo")
     out = await ok(session, "/mentor-admin export")
     names = sorted(p.name for p in (tmp_path / "files" / "guest").iterdir())
-    assert names == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
-    assert out.count("📎") == 4
+    assert names == ["feedback.csv", "members.csv", "mentorships.csv", "offers.csv", "requests.csv"]
+    assert out.count("📎") == 5
 
 
 async def test_click_errors(session: ConsoleSession) -> None:
@@ -313,3 +315,25 @@ def test_the_console_prints_no_traceback_when_the_database_fails(tmp_path: Path)
     assert status == 1  # the lines were not run, and a script says so
     assert "Traceback" not in out.getvalue() + err.getvalue()
     assert out.getvalue().count("The database is full, so nothing was saved") == 3
+
+
+async def test_feedback_and_checkins_in_the_console(session: ConsoleSession) -> None:
+    """Issue 13 rule 4 in the console: the other side is asked, its button says what to type, `/mentor feedback`
+    records it once; the check-in's buttons show the commands that do the same."""
+    t = translator("en")
+    await ok(session, "/as baraka")
+    await ok(session, "/mentor signup seo")
+    await ok(session, "/as amina")
+    await ok(session, "/mentor request seo")
+    await ok(session, "/as baraka")
+    await ok(session, "/mentor accept 1")
+    out = await ok(session, "/clock +15d")
+    assert "/mentor checkin 1 ok" in out and "/mentor checkin 1 help" in out and "/mentor end 1" in out
+    await ok(session, "/as amina")
+    out = await ok(session, "/mentor end 1 rating:5")
+    assert t("end.done", id=1) in out and "How did it go?" in out
+    [number] = re.findall(r"\[(\d+)\][^\n]*/mentor feedback 1", out)
+    await ok(session, "/as baraka")
+    assert t("feedback.form", id=1) in await ok(session, f"/click {number}")
+    assert t("feedback.thanks", id=1) in await ok(session, '/mentor feedback 1 rating:4 comment:"good work"')
+    assert t("feedback.already", id=1) in await ok(session, "/mentor feedback 1 rating:3")

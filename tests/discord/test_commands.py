@@ -366,21 +366,25 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
     waitlist = await members.slash("mentor-admin waitlist", user=MODERATOR_USER_ID)
     assert waitlist.texts == [
         "Waitlist (1)\n#1 Men Tee: Crisis communications, since 2026-01-05. "
-        "The mentors for Crisis communications are paused right now. You'll get an offer as soon as one is back."
-    ]
+        "Every mentor for Crisis communications is paused.\n"
+        "Match one by hand: `/mentor-admin match <request> <mentor>`."
+    ], "worded for the admin, pointing to the admin's command"
 
-    matched = await members.slash(
-        "mentor-admin match",
-        [{"name": "request", "type": 4, "value": 1}, user_option("mentor", MENTOR_USER_ID)],
-        user=MODERATOR_USER_ID,
-    )
-    assert matched.texts == ["Request #1 is matched with Men Tor (mentorship #1); both have been introduced."]
+    options = [{"name": "request", "type": 4, "value": 1}, user_option("mentor", MENTOR_USER_ID)]
+    refused = await members.slash("mentor-admin match", options, user=MODERATOR_USER_ID)
+    assert refused.text.startswith("Request #1 can't go to Men Tor: Men Tor is paused."), refused.text
+    forced = [*options, {"name": "force", "type": 5, "value": True}]
+    matched = await members.slash("mentor-admin match", forced, user=MODERATOR_USER_ID)
+    assert matched.texts == [
+        "Request #1 is matched with Men Tor (mentorship #1), overriding: mentor paused. This is recorded; "
+        "both have been introduced as matched by an admin."
+    ]
     [intro] = await members.dms(MENTEE_USER_ID)
-    assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has accepted to mentor you")
+    assert message_text(intro).startswith(f"Meet your mentorship partner\nAn admin has matched you with {MENTOR}")
 
     ended = await members.slash("mentor-admin end", {"mentorship": 1}, user=MODERATOR_USER_ID)
     assert ended.texts == ["Mentorship #1 has ended. Thank you!"]
-    assert members.dm_texts(MENTEE_USER_ID)[-1] == "Mentorship #1 has been ended by an admin."
+    assert members.dm_texts(MENTEE_USER_ID)[-1].startswith("Mentorship #1 has been ended by an admin.\n")
 
     mentee = await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID))
     mentor = await bot.store.find_member(COMMUNITY, str(MENTOR_USER_ID))
@@ -400,9 +404,17 @@ async def test_admin_reload_and_export(world: FakeDiscord, members: Members) -> 
     await members.slash("mentor request", {"skills": "seo"})
     exported = await members.slash("mentor-admin export", user=MODERATOR_USER_ID)
 
-    assert exported.texts == ["Here are 4 CSV files: members, requests, mentorships and feedback."]
+    assert exported.texts == [
+        "Here are 5 CSV files: members, requests, offers (with decline reasons), mentorships and feedback."
+    ]
     upload = world.calls("POST", r"/webhooks/\d+/.+")[-1]
-    assert [f.filename for f in upload.files] == ["members.csv", "requests.csv", "mentorships.csv", "feedback.csv"]
+    assert [f.filename for f in upload.files] == [
+        "members.csv",
+        "requests.csv",
+        "offers.csv",
+        "mentorships.csv",
+        "feedback.csv",
+    ]
     rows = list(csv.DictReader(io.StringIO(upload.files[1].data.decode())))
     assert [r["status"] for r in rows] == ["waiting"]
     denied = await members.slash("mentor-admin export")
@@ -422,6 +434,8 @@ async def test_synced_commands_are_guild_only_and_admin_ones_hidden(
     assert all(c["contexts"] == [0] for c in commands.values())
     subcommands = {o["name"] for o in commands["mentor"]["options"]}
     assert subcommands == {
+        "feedback",
+        "checkin",
         "signup",
         "request",
         "status",

@@ -96,8 +96,8 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
             f"{MENTEE} is looking for a mentor and you look like a great fit. Will you mentor them?",
             "Skills: Crisis communications",
             "Their note: Launch next month",
-            "Why you: shares Crisis communications (expert); speaks your language; 0 of 2 places taken",
-            "Answer by: 2026-01-07 09:00 UTC",
+            "Why you: shares Crisis communications (expert); speaks your language; places 0 of 2 taken",
+            "Answer by: 2026-01-07 12:00 (Africa/Nairobi)",
         ]
     ), message_text(offer)
     assert [(b["label"], b["custom_id"], b["style"]) for b in buttons(offer)] == [
@@ -143,7 +143,11 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     ended = await members.slash("mentor end", {"rating": 5, "comment": "Great help"})
     assert ended.texts == ["Mentorship #1 has ended. Thank you!"]
     notice = (await members.dms(MENTOR_USER_ID, count=4))[-1]
-    assert message_text(notice) == "Mentorship #1 has been ended by your partner. Thank you for taking part!"
+    assert message_text(notice).startswith(
+        "Mentorship #1 has been ended by your partner. Thank you for taking part!\n"
+        f"Mentorship #1 with {MENTEE} has ended. How did it go?"
+    )
+    assert [b["custom_id"] for b in buttons(notice)] == [f"mentorbot:feedback.open:1:{GUILD_ID}"]
 
     # Every reply to a member was ephemeral; no message could mention anything but users.
     for record in world.interactions.values():

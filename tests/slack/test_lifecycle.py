@@ -69,7 +69,7 @@ async def test_a_mentorship_from_signup_to_end_over_signed_http(workspace: Works
               since="2026-01-05") in status
     await ws.mentor(ALICE, "end rating:5 comment:Really helpful")
     assert ws.texts(ALICE)[-1] == EN("end.done", id=1)
-    assert unescape(ws.dms(BOB)[-1]["text"]) == EN("end.notice", id=1)
+    assert unescape(ws.dms(BOB)[-1]["text"]).startswith(EN("end.notice", id=1) + "\n")
     mentorship = await ws.bot.store.get_mentorship(1)
     assert mentorship is not None and mentorship.status is MentorshipStatus.ENDED
 

@@ -48,8 +48,10 @@ async def test_waitlist_lists_reasons(bot: MentorBot, who: Who) -> None:
 async def test_manual_match_end_and_pause(bot: MentorBot, who: Who) -> None:
     await bot.signup(who("baraka"), skills="copywriting", capacity=1)
     await bot.request(who("amina"), skills="seo")
-    matched = await bot.admin_match(who("admin"), request_id="#1", mentor="@baraka")
-    assert "matched with Baraka" in matched.reply.text
+    refused = await bot.admin_match(who("admin"), request_id="#1", mentor="@baraka")
+    assert "Baraka offers none of SEO" in refused.reply.text and "force:yes" in refused.reply.text
+    matched = await bot.admin_match(who("admin"), request_id="#1", mentor="@baraka", force=True)
+    assert "matched with Baraka" in matched.reply.text and "overriding: no shared skill" in matched.reply.text
     assert to(matched, "amina") and to(matched, "baraka"), "both are introduced"
     full = await bot.request(who("chao"), skills="copywriting")
     assert "at capacity" in full.reply.text
@@ -62,7 +64,9 @@ async def test_manual_match_end_and_pause(bot: MentorBot, who: Who) -> None:
     ended = await bot.admin_end(who("admin"), mentorship_id=ms.id)
     assert "has ended" in ended.reply.text
     assert any("ended by an admin" in n.reply.text for n in to(ended, "amina"))
-    assert any(n.reply.buttons for n in to(ended, "baraka")), "the freed place goes to chao's waiting request"
+    assert any(b.action == "offer.accept" for n in to(ended, "baraka") for b in n.reply.buttons), (
+        "the freed place goes to chao's waiting request"
+    )
     paused = await bot.admin_pause(who("admin"), mentor="baraka")
     assert "is paused" in paused.reply.text and to(paused, "baraka")
     member = await bot.store.find_member("test:guild", "U-baraka")
@@ -138,7 +142,7 @@ async def test_admin_export_is_csv(bot: MentorBot, who: Who) -> None:
     await bot.request(who("amina"), skills="seo", note='comma, and "quotes"')
     outcome = await bot.admin_export(who("admin"))
     files = {a.filename: a.content.decode() for a in outcome.reply.attachments}
-    assert sorted(files) == ["feedback.csv", "members.csv", "mentorships.csv", "requests.csv"]
+    assert sorted(files) == ["feedback.csv", "members.csv", "mentorships.csv", "offers.csv", "requests.csv"]
     [request] = list(csv.DictReader(io.StringIO(files["requests.csv"])))
     assert request["skills"] == "seo"
     assert request["note"] == 'comma, and "quotes"' and request["status"] == "waiting"
@@ -175,7 +179,8 @@ async def test_admins_act_only_in_their_own_community(bot: MentorBot, who: Who) 
     [ms] = await bot.store.list_mentorships(community="test:guild")
     outsider = Caller("other:guild", "U-admin", "Admin")
     assert "not an active mentorship" in (await bot.admin_end(outsider, mentorship_id=ms.id)).reply.text
-    assert "no request #1 here" in (await bot.admin_match(outsider, request_id=1, mentor="baraka")).reply.text
+    elsewhere = await bot.admin_match(outsider, request_id=1, mentor="baraka")
+    assert "no request #1 in this community" in elsewhere.reply.text
     assert "no mentor called 'baraka'" in (await bot.admin_pause(outsider, mentor="baraka")).reply.text
     [still] = await bot.store.list_mentorships(community="test:guild")
     assert still.status is MentorshipStatus.ACTIVE

@@ -24,6 +24,7 @@ The package: `table` (every command and its metadata), `parsing` (a line to a `P
 from mentorbot.commands.parsing import ParsedCommand, Token, parse, parse_slash, tokenize
 from mentorbot.commands.running import (
     BUTTON_ACTIONS,
+    FORM_ACTIONS,
     button_command,
     caller_language,
     error_outcome,
@@ -34,12 +35,14 @@ from mentorbot.commands.running import (
     parse_custom_id,
     run_command,
     run_slash,
+    submit_feedback_form,
 )
 from mentorbot.commands.table import COMMANDS, GROUPS, Command, Option, Pace, find_command
 
 __all__ = [
     "BUTTON_ACTIONS",
     "COMMANDS",
+    "FORM_ACTIONS",
     "GROUPS",
     "Command",
     "Option",
@@ -59,5 +62,6 @@ __all__ = [
     "parse_slash",
     "run_command",
     "run_slash",
+    "submit_feedback_form",
     "tokenize",
 ]

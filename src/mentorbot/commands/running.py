@@ -81,13 +81,30 @@ async def needs_form(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> b
 
 # --------------------------------------------------------------------------------------------- buttons
 
-BUTTON_ACTIONS: Final = ("offer.accept", "offer.decline", "forget.confirm")
+BUTTON_ACTIONS: Final = (
+    "offer.accept",
+    "offer.decline",
+    "forget.confirm",
+    "feedback.open",
+    "checkin.ok",
+    "checkin.end",
+    "checkin.help",
+)
 """Every `Button.action` the core emits; `execute_button` handles each."""
+
+FORM_ACTIONS: Final = frozenset({"feedback.open", "checkin.end"})
+"""Buttons that open the feedback form on platforms with forms (Slack and Discord modals): the form's
+submission goes to `submit_feedback_form`. Elsewhere `execute_button` runs them (the command to type, or the
+end without a rating followed by the feedback button)."""
 
 _BUTTON_COMMANDS: Final[Mapping[str, str]] = {
     "offer.accept": "/mentor accept {ref}",
     "offer.decline": "/mentor decline {ref}",
     "forget.confirm": "/mentor forget confirm:yes",
+    "checkin.end": "/mentor end {ref}",
+    "checkin.ok": "/mentor checkin {ref} ok",
+    "checkin.help": "/mentor checkin {ref} help",
+    "feedback.open": "/mentor feedback {ref}",
 }
 
 
@@ -116,7 +133,25 @@ async def execute_button(bot: MentorBot, caller: Caller, action: str, ref: str) 
         if ref != caller.user_id:
             return await error_outcome(bot, caller, UserError("commands.not_your_button"))
         return await bot.forget(caller, confirm=True)
+    if action == "feedback.open":
+        return await bot.feedback_form(caller, mentorship_id=ref)
+    if action == "checkin.ok":
+        return await bot.checkin(caller, mentorship_id=ref, answer="ok")
+    if action == "checkin.end":
+        return await bot.end(caller, mentorship_id=ref)
+    if action == "checkin.help":
+        return await bot.checkin(caller, mentorship_id=ref, answer="help")
     return await error_outcome(bot, caller, UserError("commands.unknown_action"))
+
+
+async def submit_feedback_form(
+    bot: MentorBot, caller: Caller, action: str, ref: str, rating: str | None, comment: str | None
+) -> Outcome:
+    """A submitted feedback form (opened by a `FORM_ACTIONS` button): ``checkin.end`` ends the mentorship
+    with the rating and comment; ``feedback.open`` gives feedback on one that has ended."""
+    if action == "checkin.end":
+        return await bot.end(caller, mentorship_id=ref, rating=rating, comment=comment)
+    return await bot.feedback(caller, mentorship_id=ref, rating=rating, comment=comment)
 
 
 # ------------------------------------------------------------------------------------------------ help

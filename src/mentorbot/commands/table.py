@@ -234,6 +234,30 @@ COMMANDS: Final[tuple[Command, ...]] = (
         pace=Pace.BUSY,
     ),
     _cmd(
+        "mentor feedback",
+        "/mentor feedback <mentorship> rating:<1-5> [comment:<text>]",
+        "mentor_feedback",
+        "members",
+        "feedback",
+        lambda bot, c, a: bot.feedback(
+            c, mentorship_id=a["mentorship"], rating=a.get("rating"), comment=a.get("comment")
+        ),
+        (Option("mentorship", required=True, aliases=("id",)), Option("rating"), Option("comment")),
+        ("mentorship", "rating", "comment"),
+        greedy=True,
+    ),
+    _cmd(
+        "mentor checkin",
+        "/mentor checkin <mentorship> <ok|help>",
+        "mentor_checkin",
+        "members",
+        "checkin",
+        lambda bot, c, a: bot.checkin(c, mentorship_id=a["mentorship"], answer=a.get("answer")),
+        (Option("mentorship", required=True, aliases=("id",)), Option("answer", required=True)),
+        ("mentorship", "answer"),
+        pace=Pace.BUSY,
+    ),
+    _cmd(
         "mentor pause",
         "/mentor pause [until:<date|3d|2w>]",
         "mentor_pause",
@@ -332,12 +356,14 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     _cmd(
         "mentor-admin match",
-        "/mentor-admin match <request> <mentor>",
+        "/mentor-admin match <request> <mentor> [force:yes]",
         "admin_match",
         "admins",
         "admin_match",
-        lambda bot, c, a: bot.admin_match(c, request_id=a["request"], mentor=a["mentor"]),
-        (Option("request", required=True), Option("mentor", required=True)),
+        lambda bot, c, a: bot.admin_match(
+            c, request_id=a["request"], mentor=a["mentor"], force=_yes(a.get("force"))
+        ),
+        (Option("request", required=True), Option("mentor", required=True), Option("force")),
         ("request", "mentor"),
         pace=Pace.BUSY,
     ),

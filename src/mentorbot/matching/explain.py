@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from mentorbot.formatting import places_text
 from mentorbot.i18n import Translator
+from mentorbot.models import Places
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,9 @@ class Explanation:
     capacity: int
     same_language: bool
     past_pairs: int
+    places_held: int = 0
+    """Places held by pending offers (`places_taken` counts mentorships only; explanations stored before
+    this field counted both in `places_taken`)."""
 
     def to_json(self) -> str:
         """Compact JSON for storing with the offer."""
@@ -30,6 +35,7 @@ class Explanation:
                 "capacity": self.capacity,
                 "lang": self.same_language,
                 "past": self.past_pairs,
+                "held": self.places_held,
             },
             separators=(",", ":"),
         )
@@ -48,6 +54,7 @@ class Explanation:
                 capacity=int(data["capacity"]),
                 same_language=bool(data["lang"]),
                 past_pairs=int(data["past"]),
+                places_held=int(data.get("held") or 0),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -68,7 +75,8 @@ def render_explanation(explanation: Explanation, t: Translator, skill_label: Any
         parts.append(t("match.same_time") if hours == 0 else t("match.hours_apart", hours=f"{hours:g}"))
     if explanation.same_language:
         parts.append(t("match.speaks_language"))
-    parts.append(t("match.places_taken", taken=explanation.places_taken, capacity=explanation.capacity))
+    places = Places(explanation.capacity, explanation.places_taken, explanation.places_held)
+    parts.append(t("match.places", places=places_text(places, t)))
     if explanation.past_pairs:
         parts.append(t("match.past_pairs", count=explanation.past_pairs))
     return "; ".join(parts)

@@ -148,10 +148,11 @@ def score_candidate(
     explanation = Explanation(
         shared=tuple((slug, level.value) for slug, level in shared),
         hours_apart=apart,
-        places_taken=taken,
+        places_taken=profile.places.taken,
         capacity=profile.capacity,
         same_language=same_language,
         past_pairs=candidate.past_pairs,
+        places_held=profile.places.held,
     )
     return RankedMentor(candidate, round(score, 6), explanation)
 

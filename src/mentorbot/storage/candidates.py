@@ -67,7 +67,7 @@ async def top_rows(
         f"WHERE s.skill IN ({in_list(skills)}) AND p.status = 'active' "
         f"AND p.active_count + p.pending_offers < p.capacity AND s.member_id <> ?{extra} "
         f"GROUP BY p.member_id ORDER BY {order} LIMIT ?) "
-        "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, "
+        "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, m.timezone AS member_timezone, "
         "m.created_at AS member_created_at, COALESCE(past.n, 0) AS past_pairs, top.score AS score_micro "
         "FROM top JOIN mentor_profiles p ON p.member_id = top.member_id JOIN members m ON m.id = top.member_id "
         "LEFT JOIN past ON past.mentor_id = top.member_id "
@@ -103,7 +103,8 @@ class CandidateStore(Transactions):
                 args.append(request_id)
             found = await conn.fetch_all(
                 "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, "
-                "m.created_at AS member_created_at, s.skill AS shared_skill, s.level AS shared_level "
+                "m.timezone AS member_timezone, m.created_at AS member_created_at, "
+                "s.skill AS shared_skill, s.level AS shared_level "
                 "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
                 "JOIN members m ON m.id = p.member_id "
                 f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ? "

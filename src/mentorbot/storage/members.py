@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile
+from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile, Places
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.units import Transactions
@@ -46,6 +47,62 @@ async def upsert_profile(conn: Connection, member_id: int, profile: NewMentorPro
         [(member_id, slug, level.value) for slug, level in profile.skills.items()],
     )
     return existing is None
+
+
+@dataclass(frozen=True)
+class InUse:
+    """What stands in the way of a profile update: places in use beyond the new capacity, active mentorships
+    using a skill being removed (mentorship id → those skills), pending offers that no remaining skill covers."""
+
+    capacity: int
+    places: Places
+    """The mentor's places now (with the current capacity)."""
+    mentorship_skills: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    offers_uncovered: tuple[int, ...] = ()
+
+    @property
+    def over_capacity(self) -> bool:
+        """Whether the new capacity is below the places taken and held."""
+        return self.places.taken + self.places.held > self.capacity
+
+    @property
+    def blocking(self) -> bool:
+        """Whether anything stands in the way."""
+        return self.over_capacity or bool(self.mentorship_skills) or bool(self.offers_uncovered)
+
+
+class ProfileInUse(Exception):
+    """A profile update would drop something in use (see `InUse`); nothing was written."""
+
+    def __init__(self, in_use: InUse) -> None:
+        super().__init__("profile in use")
+        self.in_use = in_use
+
+
+async def profile_in_use(conn: Connection, member_id: int, new: NewMentorProfile) -> InUse:
+    """What of the mentor's current commitments the profile `new` would drop, inside the caller's transaction."""
+    current = await read_profile(conn, member_id)
+    if current is None:
+        return InUse(new.capacity, Places(new.capacity, 0, 0))
+    removed = set(current.skills) - set(new.skills)
+    using: dict[int, tuple[str, ...]] = {}
+    uncovered: list[int] = []
+    if removed:
+        for row in await conn.fetch_all(
+            "SELECT id, skills FROM mentorships WHERE mentor_id = ? AND status = 'active' ORDER BY id", member_id
+        ):
+            dropped = tuple(s for s in rows.split_list(row["skills"]) if s in removed)
+            if dropped:
+                using[int(row["id"])] = dropped
+        offered: dict[int, set[str]] = {}
+        for row in await conn.fetch_all(
+            "SELECT o.id, s.skill FROM offers o JOIN request_skills s ON s.request_id = o.request_id "
+            "WHERE o.mentor_id = ? AND o.status = 'pending'",
+            member_id,
+        ):
+            offered.setdefault(int(row["id"]), set()).add(str(row["skill"]))
+        uncovered = sorted(o for o, skills in offered.items() if skills & removed and not skills & set(new.skills))
+    return InUse(new.capacity, current.places, using, tuple(uncovered))
 
 
 class MemberStore(Transactions):
@@ -145,8 +202,18 @@ class MemberStore(Transactions):
     async def save_mentor_profile(
         self, member_id: int, profile: NewMentorProfile, now: datetime
     ) -> tuple[MentorProfile, bool]:
-        """Create or update a mentor profile and its skills in one transaction; True when created."""
+        """Create or update a mentor profile and its skills in one transaction; True when created.
+
+        An update never drops what is in use: a capacity below the places taken and held, or the removal of a
+        skill an active mentorship or a pending offer relies on, raises `ProfileInUse` (nothing is written)."""
         async with self.transaction() as conn:
+            # Touch the row first: its lock keeps accepts and offers for this mentor out until we commit.
+            if await conn.execute(
+                "UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id
+            ):
+                in_use = await profile_in_use(conn, member_id, profile)
+                if in_use.blocking:
+                    raise ProfileInUse(in_use)
             created = await upsert_profile(conn, member_id, profile, now)
             saved = await read_profile(conn, member_id)
         self._timezones = None
@@ -183,8 +250,10 @@ class MemberStore(Transactions):
         paused_until: datetime | None = None,
         reason: str | None = None,
         expect: MentorStatus | None = None,
+        unless_same: bool = False,
     ) -> bool:
-        """Pause or resume a mentor (compare-and-set on `expect` when given); True when changed.
+        """Pause or resume a mentor (compare-and-set on `expect` when given); True when changed. With
+        `unless_same`, a mentor already in exactly this state (status, end, reason) is left alone: False.
 
         Pausing with `paused_until` schedules a resume job; resuming cancels it and resets the expiry streak.
         """
@@ -198,6 +267,12 @@ class MemberStore(Transactions):
             if expect is not None:
                 sql += " AND status = ?"
                 args.append(expect.value)
+            if unless_same:
+                sql += (
+                    " AND NOT (status = ? AND paused_until IS NOT DISTINCT FROM ? "
+                    "AND pause_reason IS NOT DISTINCT FROM ?)"
+                )
+                args += [status.value, paused_until, reason]
             changed = await conn.execute(sql, *args) == 1
             if changed:
                 if status is MentorStatus.PAUSED and paused_until is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
@@ -13,6 +15,15 @@ from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
 from mentorbot.storage.units import Transactions
+
+
+class FeedbackResult(StrEnum):
+    """What became of a piece of feedback."""
+
+    RECORDED = "recorded"
+    ALREADY_GIVEN = "already_given"
+    NOT_A_PARTY = "not_a_party"
+    STILL_ACTIVE = "still_active"
 
 
 @dataclass(frozen=True)
@@ -87,11 +98,19 @@ class MentorshipStore(Transactions):
     """Manual matches, mentorships, check-ins and feedback."""
 
     async def manual_match(
-        self, request_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
+        self,
+        request_id: int,
+        mentor_id: int,
+        now: datetime,
+        *,
+        checkin_at: datetime | None = None,
+        admin_id: int | None = None,
+        forced: Sequence[str] = (),
     ) -> AcceptResult | None:
-        """An admin's match: the open request goes to this mentor directly, within their capacity.
-        A pending offer of the request to someone else is withdrawn. None when the request is not open,
-        the mentor has no free place, or the mentor is the requester."""
+        """An admin's match: the open request goes to this mentor directly, within their capacity (never
+        overridden) and, unless ``"paused"`` is in `forced`, only while the mentor is active. A pending offer
+        of the request is withdrawn first. The mentorship records `admin_id` and the checks `forced`. None
+        when the request is not open, the mentor is the requester, paused or has no free place."""
         try:
             async with self.transaction() as conn:
                 await lock_mentee_of_request(conn, request_id)
@@ -99,10 +118,11 @@ class MentorshipStore(Transactions):
                 if request is None or not request.status.is_open or request.member_id == mentor_id:
                     return None
                 withdrawn = await withdraw_pending(conn, [request_id], now)
+                active_only = "" if "paused" in forced else " AND status = 'active'"
                 await change_one(
                     conn,
                     "UPDATE mentor_profiles SET active_count = active_count + 1, updated_at = ? "
-                    "WHERE member_id = ? AND active_count + pending_offers < capacity",
+                    "WHERE member_id = ? AND active_count + pending_offers < capacity" + active_only,
                     now,
                     mentor_id,
                 )
@@ -118,6 +138,14 @@ class MentorshipStore(Transactions):
                 matched = await read_request(conn, request_id)
                 assert matched is not None
                 mentorship, closed, more_withdrawn = await start_mentorship(conn, matched, mentor_id, now, checkin_at)
+                row = await conn.fetch_one(
+                    "UPDATE mentorships SET matched_by_admin = ?, forced = ? WHERE id = ? RETURNING *",
+                    admin_id,
+                    rows.join_list(list(forced)) or None,
+                    mentorship.id,
+                )
+                assert row is not None
+                mentorship = rows.mentorship(row)
                 return AcceptResult(None, mentorship, matched, tuple(closed), tuple(withdrawn + more_withdrawn))
         except Rollback:
             return None
@@ -177,7 +205,7 @@ class MentorshipStore(Transactions):
             if rating is not None or comment:
                 await conn.execute(
                     "INSERT INTO feedback (mentorship_id, author_id, community, skills, rating, comment, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     ended.id,
                     by_member,
                     row["community"],
@@ -192,7 +220,22 @@ class MentorshipStore(Transactions):
     async def add_feedback(
         self, mentorship_id: int, author_id: int, rating: int | None, comment: str | None, now: datetime
     ) -> bool:
-        """Feedback from the other party of an ended mentorship; True when recorded."""
+        """Feedback from a party of a mentorship, at most once per person per mentorship (a unique index: two
+        submissions at once record one); True when this call recorded it."""
+        return await self.give_feedback(mentorship_id, author_id, rating, comment, now) is FeedbackResult.RECORDED
+
+    async def give_feedback(
+        self,
+        mentorship_id: int,
+        author_id: int,
+        rating: int | None,
+        comment: str | None,
+        now: datetime,
+        *,
+        ended_only: bool = False,
+    ) -> FeedbackResult:
+        """Record `author_id`'s feedback on a mentorship they are part of (with `ended_only`, once it has ended),
+        at most once per person per mentorship."""
         async with self.transaction() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM mentorships WHERE id = ? AND (mentor_id = ? OR mentee_id = ?)",
@@ -201,10 +244,12 @@ class MentorshipStore(Transactions):
                 author_id,
             )
             if row is None:
-                return False
-            await conn.execute(
+                return FeedbackResult.NOT_A_PARTY
+            if ended_only and row["status"] != "ended":
+                return FeedbackResult.STILL_ACTIVE
+            inserted = await conn.fetch_one(
                 "INSERT INTO feedback (mentorship_id, author_id, community, skills, rating, comment, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mentorship_id, author_id) DO NOTHING RETURNING id",
                 mentorship_id,
                 author_id,
                 row["community"],
@@ -213,7 +258,15 @@ class MentorshipStore(Transactions):
                 comment,
                 now,
             )
-            return True
+            return FeedbackResult.RECORDED if inserted is not None else FeedbackResult.ALREADY_GIVEN
+
+    async def has_given_feedback(self, mentorship_id: int, author_id: int) -> bool:
+        """Whether `author_id` left feedback on the mentorship already."""
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT id FROM feedback WHERE mentorship_id = ? AND author_id = ?", mentorship_id, author_id
+            )
+        return row is not None
 
     async def mark_checkin_sent(self, mentorship_id: int, now: datetime) -> bool:
         """Record the check-in of an active mentorship, once; True when this call recorded it."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mentorbot.models import OPEN_REQUEST_STATUSES
+from mentorbot.models import OPEN_REQUEST_STATUSES, Places
 from mentorbot.storage import rows
 from mentorbot.storage.database import Row
 from mentorbot.storage.members import read_profile
@@ -33,6 +33,10 @@ class Stats:
     ratings: int = 0
     average_rating: float | None = None
     comments: int = 0
+    places: Places = field(default_factory=lambda: Places(0, 0, 0))
+    """The places of the community's active mentors, summed (`MentorProfile.places`, counted the same way)."""
+    decline_reasons: dict[str, int] = field(default_factory=dict)
+    """Declined offers by reason as typed (trimmed, lower-cased; "" for none): for admins, never requesters."""
 
 
 EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
@@ -59,9 +63,27 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
         "FROM requests t{where} ORDER BY t.id",
     ),
     "mentorships": (
-        ["id", "request_id", "mentor_id", "mentee_id", "skills", "status", "started_at", "ended_at", "checkin_sent_at"],
+        [
+            "id",
+            "request_id",
+            "mentor_id",
+            "mentee_id",
+            "skills",
+            "status",
+            "started_at",
+            "ended_at",
+            "checkin_sent_at",
+            "matched_by_admin",
+            "forced",
+        ],
         "SELECT t.id, t.request_id, t.mentor_id, t.mentee_id, t.skills, t.status, t.started_at, t.ended_at, "
-        "t.checkin_sent_at FROM mentorships t{where} ORDER BY t.id",
+        "t.checkin_sent_at, t.matched_by_admin, t.forced FROM mentorships t{where} ORDER BY t.id",
+    ),
+    # Offers with their outcome and the mentor's decline reason: for admins only (requesters never see it).
+    "offers": (
+        ["id", "request_id", "mentor_id", "status", "created_at", "expires_at", "decided_at", "decline_reason"],
+        "SELECT o.id, o.request_id, o.mentor_id, o.status, o.created_at, o.expires_at, o.decided_at, "
+        "o.decline_reason FROM offers o JOIN requests t ON t.id = o.request_id{where} ORDER BY o.id",
     ),
     # Feedback is exported without its author: admins see ratings and comments, not who wrote them.
     "feedback": (
@@ -139,6 +161,21 @@ class ReportStore(Transactions):
                 "FROM feedback WHERE community = ?",
                 community,
             )
+            places = await conn.fetch_one(
+                "SELECT COALESCE(SUM(p.capacity), 0) AS capacity, COALESCE(SUM(p.active_count), 0) AS taken, "
+                "COALESCE(SUM(p.pending_offers), 0) AS held FROM mentor_profiles p "
+                "JOIN members m ON m.id = p.member_id WHERE m.community = ? AND p.status = 'active'",
+                community,
+            )
+            declines = await conn.fetch_all(
+                "SELECT o.decline_reason FROM offers o JOIN requests r ON r.id = o.request_id "
+                "WHERE r.community = ? AND o.status = 'declined'",
+                community,
+            )
+        reasons: dict[str, int] = {}
+        for row in declines:
+            reason = " ".join(str(row["decline_reason"] or "").split()).lower()
+            reasons[reason] = reasons.get(reason, 0) + 1
         by_status = {r["status"]: int(r["n"]) for r in requests}
         waits = sorted(rows.ts(r["matched_at"]) - rows.ts(r["created_at"]) for r in matched)
         median: timedelta | None = None
@@ -162,6 +199,10 @@ class ReportStore(Transactions):
             ratings=int(feedback["ratings"]) if feedback else 0,
             average_rating=float(feedback["average"]) if feedback and feedback["average"] is not None else None,
             comments=int(feedback["comments"]) if feedback else 0,
+            places=Places(int(places["capacity"]), int(places["taken"]), int(places["held"]))
+            if places
+            else Places(0, 0, 0),
+            decline_reasons=reasons,
         )
 
     async def export_table(self, table: str, community: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:

@@ -155,6 +155,8 @@ def mentorship(row: Row) -> Mentorship:
         ended_at=opt_ts(row["ended_at"]),
         checkin_sent_at=opt_ts(row["checkin_sent_at"]),
         community=row.get("community") or "",
+        matched_by_admin=int(row["matched_by_admin"]) if row.get("matched_by_admin") is not None else None,
+        forced=split_list(row.get("forced") or ""),
     )
 
 

@@ -30,8 +30,8 @@ from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.events import EventStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.jobs import JobStore
-from mentorbot.storage.members import MemberStore
-from mentorbot.storage.mentorships import AcceptResult, MentorshipStore
+from mentorbot.storage.members import InUse, MemberStore, ProfileInUse
+from mentorbot.storage.mentorships import AcceptResult, FeedbackResult, MentorshipStore
 from mentorbot.storage.message_refs import MessageRefStore
 from mentorbot.storage.migrations import migrate
 from mentorbot.storage.offers import ExpireResult, NewOffer, OfferStore
@@ -47,12 +47,15 @@ __all__ = [
     "Candidate",
     "DuplicateRequest",
     "ExpireResult",
+    "FeedbackResult",
     "ForgetResult",
+    "InUse",
     "InboxEvent",
     "LimitReached",
     "NewOffer",
     "PoolMentor",
     "PoolRequest",
+    "ProfileInUse",
     "RoundPool",
     "ScoreParams",
     "Stats",

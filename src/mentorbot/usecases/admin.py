@@ -9,10 +9,19 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from mentorbot.errors import ConfigFileError, UserError
+from mentorbot.formatting import places_text, when, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id, parse_until
 from mentorbot.matching.score import RoundPool
-from mentorbot.models import Member, MentorProfile, MentorshipRequest, MentorshipStatus, MentorStatus, RequestStatus
+from mentorbot.models import (
+    Member,
+    MentorProfile,
+    MentorshipRequest,
+    MentorshipStatus,
+    MentorStatus,
+    OfferStatus,
+    RequestStatus,
+)
 from mentorbot.replies import Attachment, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.storage.store import NewOffer, Store
@@ -22,7 +31,7 @@ from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait
 from mentorbot.usecases.mentorships import after_end
 from mentorbot.usecases.offers import introduce
 
-EXPORT_TABLES = ("members", "requests", "mentorships", "feedback")
+EXPORT_TABLES = ("members", "requests", "offers", "mentorships", "feedback")
 
 
 async def stats(ctx: Context) -> Reply:
@@ -40,7 +49,7 @@ async def waitlist(ctx: Context) -> Reply:
     store = ctx.core.store
     waiting = await store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
     entries = [(request, await store.get_member(request.member_id)) for request in waiting]
-    return views.waitlist(entries, ctx.t, ctx.core.library.taxonomy)
+    return views.waitlist(entries, ctx.t, ctx.core.library.taxonomy, zone_of(ctx.member))
 
 
 async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
@@ -58,50 +67,102 @@ async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
     return member, profile
 
 
-async def match(ctx: Context, *, request_id: str | int, mentor: str) -> Reply:
-    """Match a request to a mentor by hand (within the mentor's capacity)."""
+FORCEABLE = ("skill", "paused")
+"""The live matcher's checks `force:yes` may override. A capacity, the requester themself and the community
+never are: those keep the store's invariants (no mentor over capacity, no self-mentoring)."""
+
+
+async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool = False) -> Reply:
+    """Match a request to a mentor by hand. The live matcher's checks apply (a requested skill shared, the
+    mentor not paused, a free place, not the requester, this community); a failed one is refused with its
+    reason unless `force` overrides it (skill and pause only, see `FORCEABLE`), which the mentorship records.
+    The pair is introduced as matched by an admin."""
     core = ctx.core
+    taxonomy = core.library.taxonomy
     wanted = parse_id(request_id, "request")
     request = await core.store.get_request(wanted)
     if request is None or request.community != ctx.caller.community:
         raise UserError("admin.no_such_request", id=wanted)
     if not request.status.is_open:
         raise UserError("admin.request_not_open", id=wanted)
-    member, _ = await _find_mentor(ctx, mentor)
+    member, profile = await _find_mentor(ctx, mentor)
     if member.id == request.member_id:
         raise UserError("admin.self_match")
+    name = member.display_name
+    # A pending offer of this very request to this mentor holds a place the match will use.
+    pending = await core.store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING)
+    own_offer = 1 if any(o.request_id == wanted for o in pending) else 0
+    places = profile.places
+    if places.taken + places.held - own_offer >= places.capacity:
+        raise UserError("admin.mentor_full", name=name, places=places_text(places, ctx.t))
+    failed: list[str] = []
+    reasons: list[str] = []
+    if not set(profile.skills) & set(request.skills):
+        failed.append("skill")
+        skills = views.skill_labels(taxonomy, request.skills, ctx.lang)
+        reasons.append(ctx.t("admin.reason_skill", name=name, skills=skills))
+    if profile.status is MentorStatus.PAUSED:
+        failed.append("paused")
+        reasons.append(ctx.t("admin.reason_paused", name=name))
+    if failed and not force:
+        raise UserError("admin.refused", id=wanted, name=name, reasons="; ".join(reasons))
     now = core.clock.now()
-    result = await core.store.manual_match(wanted, member.id, now, checkin_at=core.checkin_at(now))
+    result = await core.store.manual_match(
+        wanted, member.id, now, checkin_at=core.checkin_at(now), admin_id=ctx.member.id, forced=failed
+    )
     if result is None:
-        raise UserError("admin.mentor_full", name=member.display_name)
+        # Something changed between the checks and the match (an accept, a pause, a cancel): say what now.
+        fresh = await core.store.get_request(wanted)
+        if fresh is None or not fresh.status.is_open:
+            raise UserError("admin.request_not_open", id=wanted)
+        now_profile = await core.store.get_mentor_profile(member.id)
+        if now_profile is not None and now_profile.status is MentorStatus.PAUSED and "paused" not in failed:
+            raise UserError("admin.refused", id=wanted, name=name, reasons=ctx.t("admin.reason_paused", name=name))
+        shown = now_profile.places if now_profile else places
+        raise UserError("admin.mentor_full", name=name, places=places_text(shown, ctx.t))
     ctx.tell(await introduce(core, result))
-    return Reply(ctx.t("admin.matched", id=wanted, mentor=member.display_name, mentorship=result.mentorship.id))
+    mentorship = result.mentorship.id
+    if failed:
+        forced = ", ".join(ctx.t(f"admin.forced_{check}") for check in failed)
+        return Reply(ctx.t("admin.matched_forced", id=wanted, mentor=name, mentorship=mentorship, forced=forced))
+    return Reply(ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship))
 
 
 async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
-    """End any mentorship of the community; both parties are told."""
+    """End any active mentorship of the community; both parties are told and asked for their feedback."""
     core = ctx.core
     wanted = parse_id(mentorship_id, "mentorship")
     existing = await core.store.get_mentorship(wanted)
     if existing is None or existing.community != ctx.caller.community or existing.status is not MentorshipStatus.ACTIVE:
-        raise UserError("end.not_active", id=wanted)
+        raise UserError("admin.not_active", id=wanted)
     ended = await core.store.end_mentorship(wanted, core.clock.now(), by_member=None)
     if ended is None:
-        raise UserError("end.not_active", id=wanted)
+        raise UserError("admin.not_active", id=wanted)
     ctx.tell(await after_end(core, ended, ended_by=None))
     return Reply(ctx.t("end.done", id=wanted))
 
 
 async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply:
-    """Pause a mentor (they are told)."""
+    """Pause a mentor. The end date, when given, is stated to the admin and the mentor (each in their own time
+    zone); the same pause again (same end, already by an admin) changes nothing and tells nobody twice."""
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
     now = core.clock.now()
     end_at = parse_until(until, now, profile.timezone)
-    await core.store.set_mentor_status(member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin")
+    changed = await core.store.set_mentor_status(
+        member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True
+    )
+    if not changed:
+        return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
-    ctx.tell([core.notify(member, Reply(t("pause.by_admin")))])
-    return Reply(ctx.t("admin.paused", name=member.display_name))
+    if end_at is not None:
+        notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
+        reply = ctx.t("admin.paused_until", name=member.display_name, until=when(end_at, ctx.t, zone_of(ctx.member)))
+    else:
+        notice = t("pause.by_admin")
+        reply = ctx.t("admin.paused", name=member.display_name)
+    ctx.tell([core.notify(member, Reply(notice))])
+    return Reply(reply)
 
 
 async def round_(ctx: Context) -> Reply:
@@ -195,7 +256,7 @@ async def reload(ctx: Context) -> Reply:
 
 
 async def export(ctx: Context) -> Reply:
-    """CSV files of members, requests, mentorships and feedback."""
+    """CSV files of members, requests, offers (with decline reasons), mentorships and feedback."""
     files = await export_csv(ctx.core.store, ctx.caller.community)
     return Reply(
         ctx.t("admin.exported", count=len(files)),

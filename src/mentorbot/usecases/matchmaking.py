@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import translator
 from mentorbot.matching import rank_candidates, top_ranked
 from mentorbot.models import Member, MentorshipRequest, Offer, RequestStatus
@@ -98,7 +99,7 @@ def offer_notification(
 ) -> Notification:
     """The offer DM to `mentor`, in their language (keyed ``offer:<id>`` so adapters can edit it later)."""
     t = translator(core.lang_of(mentor))
-    reply = views.offer_message(offer, request, mentee, t, core.library.taxonomy)
+    reply = views.offer_message(offer, request, mentee, t, core.library.taxonomy, zone=zone_of(mentor))
     return core.notify(mentor, reply, key=f"offer:{offer.id}")
 
 

@@ -8,6 +8,7 @@ from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rat
 from mentorbot.models import Mentorship
 from mentorbot.replies import Notification, Reply
 from mentorbot.text_safety import check_text
+from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import rematch
 
@@ -34,20 +35,25 @@ async def end(
     if ended is None:
         raise UserError("end.not_active", id=target)
     ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
+    if stars is None:
+        # No rating given: the one who ended it may still give it, once, like the other party.
+        return Reply(ctx.t("feedback.ended_ask", id=target), buttons=(views.feedback_button(target, ctx.t),))
     return Reply(ctx.t("end.done", id=target))
 
 
 async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> list[Notification]:
-    """Tell the other party (both, when an admin ended it: `ended_by` None) and offer the mentor's freed
-    place to waiting requests."""
+    """Tell the other party (both, when an admin ended it: `ended_by` None) and ask them for their feedback
+    (a button opens the form), then offer the mentor's freed place to waiting requests."""
     notes: list[Notification] = []
-    for member_id in (ended.mentor_id, ended.mentee_id):
+    for member_id, partner_id in ((ended.mentor_id, ended.mentee_id), (ended.mentee_id, ended.mentor_id)):
         if member_id == ended_by or not member_id:
             continue
         other = await core.store.get_member(member_id)
         if other:
             t = translator(core.lang_of(other))
+            partner = await core.store.get_member(partner_id) if partner_id else None
             key = "end.notice_admin" if ended_by is None else "end.notice"
-            notes.append(core.notify(other, Reply(t(key, id=ended.id))))
+            asked = views.feedback_asked(ended, partner, t)
+            notes.append(core.notify(other, Reply(t(key, id=ended.id) + "\n" + asked.text, buttons=asked.buttons)))
     notes.extend(await rematch(core, ended.community, None, mentor_id=ended.mentor_id))
     return notes

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mentorbot.errors import UserError
+from mentorbot.formatting import places_text, zone_of
 from mentorbot.i18n import LANGUAGES, translator
 from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels, parse_until
 from mentorbot.models import MentorProfile, MentorStatus, NewMentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import parse_tags
+from mentorbot.storage.store import InUse, ProfileInUse
 from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 from mentorbot.usecases import views
@@ -49,7 +51,9 @@ async def signup(
     languages: str | None = None,
 ) -> Reply:
     """Become a mentor, or update the mentor profile (fields left out keep their value). A mentor who gains
-    a skill or a place is offered waiting requests at once."""
+    a skill or a place is offered waiting requests at once. An update that would drop something in use (a
+    capacity below the places taken and held, a skill an active mentorship or a pending offer relies on) is
+    refused with what is in the way; nothing active is ever dropped silently."""
     core = ctx.core
     existing = await core.store.get_mentor_profile(ctx.member.id)
     if skills is None or (isinstance(skills, str) and not skills.strip()):
@@ -73,12 +77,30 @@ async def signup(
         timezone=zone or (existing.timezone if existing else (ctx.caller.timezone or "UTC")),
         languages=langs or (existing.languages if existing else (ctx.lang,)),
     )
-    saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
+    try:
+        saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
+    except ProfileInUse as refused:
+        raise UserError("profile.in_use", details=in_use_text(refused.in_use, ctx)) from None
+    if zone and zone != ctx.member.timezone:
+        # The zone typed is where the mentor lives: every date shown to them uses it (`formatting.zone_of`).
+        await core.store.set_member_timezone(ctx.member.id, zone)
     gained = set(saved.skills) - set(existing.skills if existing else {})
     more_room = existing is None or saved.capacity > existing.capacity
     if saved.status is MentorStatus.ACTIVE and (gained or more_room):
         ctx.tell(await rematch(core, ctx.caller.community, saved.skills))
     return views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
+
+
+def in_use_text(in_use: InUse, ctx: Context) -> str:
+    """What stands in the way of a profile update, in the caller's words."""
+    t = ctx.t
+    parts: list[str] = []
+    if in_use.over_capacity:
+        parts.append(t("profile.capacity_in_use", capacity=in_use.capacity, places=places_text(in_use.places, t)))
+    for mentorship_id, skills in in_use.mentorship_skills.items():
+        parts.append(t("profile.skill_in_use", id=mentorship_id, skills=ctx.core.labels(skills, t.lang)))
+    parts.extend(t("profile.offer_in_use", id=offer_id) for offer_id in in_use.offers_uncovered)
+    return "; ".join(parts)
 
 
 async def pause(ctx: Context, *, until: str | None = None) -> Reply:
@@ -91,7 +113,7 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
     if profile.pending_offers:
         return Reply(ctx.t("pause.done_with_pending", count=profile.pending_offers))
     if end:
-        return Reply(ctx.t("pause.done_until", until=views.when(end)))
+        return Reply(ctx.t("pause.done_until", until=views.when(end, ctx.t, zone_of(ctx.member, profile))))
     return Reply(ctx.t("pause.done"))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mentorbot import formatting
 from mentorbot.courses import Course
 from mentorbot.i18n import Translator
 from mentorbot.matching import Explanation, render_explanation
@@ -30,11 +31,13 @@ from mentorbot.text_safety import defuse_mentions
 
 GAPS_SHOWN = 5
 """How many skill gaps (demand over supply) the stats view lists."""
+DECLINES_SHOWN = 8
+"""How many decline reasons (the most frequent) the stats view lists; the CSV export has every one."""
 
 
-def when(value: datetime) -> str:
-    """An instant as members read it: ``2026-12-24 09:00 UTC``."""
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def when(value: datetime, t: Translator | None = None, zone: str | None = None) -> str:
+    """An instant as its reader reads it, in their zone when known (see `formatting.when`)."""
+    return formatting.when(value, t, zone)
 
 
 def mention(member: Member | None) -> str:
@@ -66,8 +69,11 @@ def explanation_line(text: str, t: Translator, taxonomy: Taxonomy) -> str:
 # ------------------------------------------------------------------------------------------ profiles
 
 
-def profile_fields(profile: MentorProfile, t: Translator, taxonomy: Taxonomy) -> tuple[Field, ...]:
-    """A mentor profile as fields: skills with levels, places, zone, languages, availability, bio."""
+def profile_fields(
+    profile: MentorProfile, t: Translator, taxonomy: Taxonomy, zone: str | None = None
+) -> tuple[Field, ...]:
+    """A mentor profile as fields: skills with levels, places, zone, languages, availability, bio (dates in
+    `zone`, the reader's, when known)."""
     skills = ", ".join(
         t("match.skill_with_level", skill=skill_label(taxonomy, slug, t.lang), level=t(f"level.{level.value}"))
         for slug, level in profile.skills.items()
@@ -76,14 +82,14 @@ def profile_fields(profile: MentorProfile, t: Translator, taxonomy: Taxonomy) ->
     if profile.status is MentorStatus.PAUSED:
         status = t("status.mentor_paused")
         if profile.paused_until:
-            status = t("status.mentor_paused_until", until=when(profile.paused_until))
+            status = t("status.mentor_paused_until", until=when(profile.paused_until, t, zone))
         if profile.pause_reason == "expired_offers":
             status += " — " + t("status.paused_for_expiry")
     fields = [
         Field(t("status.skills"), skills or "—"),
         Field(
             t("status.capacity"),
-            t("status.capacity_value", taken=profile.active_count, capacity=profile.capacity),
+            formatting.places_text(profile.places, t),
             inline=True,
         ),
         Field(t("status.timezone"), profile.timezone, inline=True),
@@ -100,22 +106,28 @@ def profile_saved(profile: MentorProfile, created: bool, t: Translator, taxonomy
     return Reply(
         t("signup.created" if created else "signup.updated"),
         title=t("signup.title"),
-        fields=profile_fields(profile, t, taxonomy),
+        fields=profile_fields(profile, t, taxonomy, formatting.zone_of(None, profile)),
     )
 
 
 # ------------------------------------------------------------------------------------- wait reasons
 
 
-def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy) -> str:
-    """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language."""
+def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy, *, admin: bool = False) -> str:
+    """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language.
+    With `admin`, the admin's wording of it (``wait_admin.*``: no promise of an offer to the reader) when the
+    catalog has one."""
+    unknown = "wait_admin.unknown" if admin else "wait.unknown"
     if not reason:
-        return t("wait.unknown")
+        return t(unknown)
     try:
         data = json.loads(reason)
-        return t(str(data["key"]), skills=skill_labels(taxonomy, data.get("skills", []), t.lang))
+        key = str(data["key"])
+        if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
+            key = "wait_admin." + key.removeprefix("wait.")
+        return t(key, skills=skill_labels(taxonomy, data.get("skills", []), t.lang))
     except (ValueError, KeyError):
-        return t("wait.unknown")
+        return t(unknown)
 
 
 def request_waiting(request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy) -> Reply:
@@ -135,12 +147,21 @@ def still_waiting(request: MentorshipRequest, reason: str | None, t: Translator,
 # ------------------------------------------------------------------------- offers and introductions
 
 
-def offer_message(offer: Offer, request: MentorshipRequest, mentee: Member, t: Translator, taxonomy: Taxonomy) -> Reply:
-    """The offer a mentor receives: who asks, for what, why them, until when, with Accept and Decline."""
+def offer_message(
+    offer: Offer,
+    request: MentorshipRequest,
+    mentee: Member,
+    t: Translator,
+    taxonomy: Taxonomy,
+    *,
+    zone: str | None = None,
+) -> Reply:
+    """The offer a mentor receives: who asks, for what, why them, until when (in the mentor's `zone` when
+    known), with Accept and Decline."""
     fields = [
         Field(t("offer.skills"), skill_labels(taxonomy, request.skills, t.lang)),
         Field(t("offer.why"), explanation_line(offer.explanation, t, taxonomy) or "—"),
-        Field(t("offer.expires"), when(offer.expires_at), inline=True),
+        Field(t("offer.expires"), when(offer.expires_at, t, zone), inline=True),
     ]
     if request.note:
         fields.insert(1, Field(t("offer.note"), defuse_mentions(request.note)))
@@ -168,25 +189,48 @@ def introduction(
 ) -> Reply:
     """The introduction one party of a new mentorship receives (`role`: ``"mentee"`` or ``"mentor"``): the
     other party, the shared skills, the mentor's bio (to the mentee), the request's note (to the mentor) and a
-    few courses to start with."""
+    few courses to start with. A pair matched by an admin is told so (never that the mentor accepted)."""
     fields = [Field(t("intro.skills"), skill_labels(taxonomy, mentorship.skills, t.lang))]
     if role == "mentee" and mentor_bio:
         fields.append(Field(t("intro.mentor_bio"), defuse_mentions(mentor_bio)))
     if role == "mentor" and note:
         fields.append(Field(t("offer.note"), defuse_mentions(note)))
+    text_key = f"intro.text_{role}_admin" if mentorship.by_admin else f"intro.text_{role}"
     course_field = render_introduction_courses(courses, t.lang)
     if course_field is not None:
         fields.append(course_field)
     return Reply(
-        t(f"intro.text_{role}", other=mention(other), id=mentorship.id),
+        t(text_key, other=mention(other), id=mentorship.id),
         title=t("intro.title"),
         fields=tuple(fields),
     )
 
 
 def checkin(mentorship: Mentorship, other: Member | None, t: Translator) -> Reply:
-    """The check-in message each party of a mentorship receives after a while."""
-    return Reply(t("checkin.text", other=mention(other), id=mentorship.id), title=t("checkin.title"))
+    """The check-in message each party of a mentorship receives after a while, with three buttons: going
+    well, end and give feedback, need help from an admin."""
+    ref = str(mentorship.id)
+    return Reply(
+        t("checkin.text", other=mention(other), id=mentorship.id),
+        title=t("checkin.title"),
+        buttons=(
+            Button("checkin.ok", ref, t("checkin.going_well"), ButtonStyle.PRIMARY),
+            Button("checkin.end", ref, t("checkin.end_feedback")),
+            Button("checkin.help", ref, t("checkin.need_help"), ButtonStyle.DANGER),
+        ),
+    )
+
+
+def feedback_button(mentorship_id: int, t: Translator) -> Button:
+    """The button that opens the feedback form (on platforms with forms; others get the command to type)."""
+    return Button("feedback.open", str(mentorship_id), t("feedback.button"), ButtonStyle.PRIMARY)
+
+
+def feedback_asked(mentorship: Mentorship, other: Member | None, t: Translator) -> Reply:
+    """The notice to the party who did not end a mentorship: it ended, and how to give feedback."""
+    return Reply(
+        t("feedback.asked", id=mentorship.id, other=mention(other)), buttons=(feedback_button(mentorship.id, t),)
+    )
 
 
 # -------------------------------------------------------------------------------------------- status
@@ -229,8 +273,9 @@ class StatusData:
     mentorships: Sequence[MentorshipView]
 
 
-def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy) -> str:
-    """One open request: offered to whom until when and why, or waiting and why."""
+def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
+    """One open request: offered to whom until when (in the reader's `zone` when known) and why, or waiting
+    and why."""
     request = item.request
     skills = skill_labels(taxonomy, request.skills, t.lang)
     if item.offer is not None:
@@ -239,7 +284,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy) -> str:
             id=request.id,
             skills=skills,
             mentor=item.mentor.display_name if item.mentor else "—",
-            expires=when(item.offer.expires_at),
+            expires=when(item.offer.expires_at, t, zone),
             why=explanation_line(item.offer.explanation, t, taxonomy),
         )
     return t(
@@ -253,11 +298,12 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy) -> str:
 def status(data: StatusData, t: Translator, taxonomy: Taxonomy) -> Reply:
     """The status view of one member: profile, open requests, pending offers (with buttons), mentorships."""
     member = data.member
+    zone = formatting.zone_of(member, data.profile)
     fields: list[Field] = []
     buttons: list[Button] = []
     if data.profile:
-        fields.extend(profile_fields(data.profile, t, taxonomy))
-    lines = [request_line(item, t, taxonomy) for item in data.requests]
+        fields.extend(profile_fields(data.profile, t, taxonomy, zone))
+    lines = [request_line(item, t, taxonomy, zone) for item in data.requests]
     fields.append(Field(t("status.requests"), "\n".join(lines) or t("status.none")))
     if data.profile:
         offer_lines = []
@@ -269,7 +315,7 @@ def status(data: StatusData, t: Translator, taxonomy: Taxonomy) -> Reply:
                     id=offer.id,
                     mentee=mention(item.mentee),
                     skills=skill_labels(taxonomy, item.request.skills if item.request else (), t.lang),
-                    expires=when(offer.expires_at),
+                    expires=when(offer.expires_at, t, zone),
                 )
             )
             buttons.append(
@@ -290,7 +336,7 @@ def status(data: StatusData, t: Translator, taxonomy: Taxonomy) -> Reply:
                 role=t(role),
                 other=mention(entry.other),
                 skills=skill_labels(taxonomy, mentorship.skills, t.lang),
-                since=mentorship.started_at.strftime("%Y-%m-%d"),
+                since=formatting.day(mentorship.started_at, zone),
             )
         )
     fields.append(Field(t("status.mentorships"), "\n".join(mentorship_lines) or t("status.none")))
@@ -330,6 +376,11 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
         t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, supply=supply)
         for slug, demand, supply in gaps
     ]
+    # Decline reasons in aggregate, most frequent first: admins see them, requesters never do.
+    decline_lines = [
+        t("stats.decline_line", reason=defuse_mentions(reason) or t("stats.no_reason"), count=count)
+        for reason, count in sorted(data.decline_reasons.items(), key=lambda r: (-r[1], r[0]))[:DECLINES_SHOWN]
+    ]
     fields = (
         Field(t("stats.members"), str(data.members), inline=True),
         Field(
@@ -346,22 +397,31 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
         Field(t("stats.median_match"), median, inline=True),
         Field(t("stats.acceptance"), rate, inline=True),
         Field(t("stats.feedback"), feedback, inline=True),
+        Field(t("stats.places"), formatting.places_text(data.places, t), inline=True),
         Field(t("stats.gaps"), "\n".join(gap_lines) or t("stats.none")),
+        Field(t("stats.declines"), "\n".join(decline_lines) or t("stats.none")),
     )
     return Reply(t("stats.text"), title=t("stats.title"), fields=fields)
 
 
-def waitlist(entries: Sequence[tuple[MentorshipRequest, Member | None]], t: Translator, taxonomy: Taxonomy) -> Reply:
-    """The waiting requests, oldest first, each with its mentee, skills, age and why it waits."""
+def waitlist(
+    entries: Sequence[tuple[MentorshipRequest, Member | None]],
+    t: Translator,
+    taxonomy: Taxonomy,
+    zone: str | None = None,
+) -> Reply:
+    """The waiting requests, oldest first, each with its mentee, skills, age (a date in the admin's `zone`) and
+    why it waits, worded for the admin; and how to match one by hand."""
     lines = [
         t(
             "waitlist.line",
             id=request.id,
             member=mentee.display_name if mentee else "—",
             skills=skill_labels(taxonomy, request.skills, t.lang),
-            since=request.created_at.strftime("%Y-%m-%d"),
-            reason=wait_reason_text(request.wait_reason, t, taxonomy),
+            since=formatting.day(request.created_at, zone),
+            reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True),
         )
         for request, mentee in entries
     ]
-    return Reply("\n".join(lines) or t("waitlist.empty"), title=t("waitlist.title", count=len(lines)))
+    text = "\n".join([*lines, t("admin.match_hint")]) if lines else t("waitlist.empty")
+    return Reply(text, title=t("waitlist.title", count=len(lines)))

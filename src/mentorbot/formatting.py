@@ -1,0 +1,51 @@
+"""The few facts every view words the same way: a mentor's places, and an instant in its reader's time zone.
+
+Pure functions of data and a `Translator`: the offer text, the status view (and Slack's App Home), the stats
+and the notices all call these, so a place or a deadline is never counted or shown two ways.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mentorbot.i18n import Translator
+from mentorbot.models import Member, MentorProfile, Places
+from mentorbot.timezones import to_tzinfo
+
+UTC_NAMES = frozenset({"UTC", "GMT", "Etc/UTC", "UTC+00:00", "UTC-00:00"})
+
+
+def places_text(places: Places, t: Translator) -> str:
+    """``2 of 3 taken, 1 held by a pending offer`` (the held part only when something is held)."""
+    text = t("places.taken", taken=places.taken, capacity=places.capacity)
+    if places.held:
+        text += t("places.held_one" if places.held == 1 else "places.held_many", count=places.held)
+    return text
+
+
+def zone_of(member: Member | None, profile: MentorProfile | None = None) -> str | None:
+    """The time zone a member lives in, when known: the one their platform reports or they typed, else their
+    mentor profile's unless that is the UTC default. None when unknown (times are then shown in UTC)."""
+    if member is not None and member.timezone and member.timezone not in UTC_NAMES:
+        return member.timezone
+    if profile is not None and profile.timezone and profile.timezone not in UTC_NAMES:
+        return profile.timezone
+    return None
+
+
+def when(value: datetime, t: Translator | None = None, zone: str | None = None) -> str:
+    """An instant as its reader reads it: ``2026-12-24 12:00 (Africa/Nairobi)`` in their zone when known (the
+    zone named), ``2026-12-24 09:00 UTC`` otherwise; worded in `t`'s language."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if zone and zone not in UTC_NAMES:
+        local = aware.astimezone(to_tzinfo(zone))
+        text = local.strftime("%Y-%m-%d %H:%M")
+        return t("time.in_zone", at=text, zone=zone) if t else f"{text} ({zone})"
+    text = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return t("time.utc", at=text) if t else f"{text} UTC"
+
+
+def day(value: datetime, zone: str | None = None) -> str:
+    """The date of an instant in the reader's zone (UTC when unknown): ``2026-12-24``."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(to_tzinfo(zone) if zone and zone not in UTC_NAMES else UTC).strftime("%Y-%m-%d")

@@ -1,0 +1,107 @@
+"""Both voices heard: feedback on a mentorship that has ended (once per person), and the check-in's buttons
+(going well, end and give feedback, ask an admin for help)."""
+
+from __future__ import annotations
+
+from mentorbot.errors import UserError
+from mentorbot.formatting import day, zone_of
+from mentorbot.i18n import translator
+from mentorbot.inputs import MAX_COMMENT, parse_id, parse_rating
+from mentorbot.models import Member, Mentorship, MentorshipStatus
+from mentorbot.replies import Reply
+from mentorbot.storage.store import FeedbackResult
+from mentorbot.text_safety import check_text
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context
+
+
+async def feedback(
+    ctx: Context, *, mentorship_id: str | int, rating: str | int | None, comment: str | None = None
+) -> Reply:
+    """Rate a mentorship the caller was part of, once it has ended (1–5, with an optional comment); at most
+    once per person per mentorship: a second time is refused politely."""
+    core = ctx.core
+    wanted = parse_id(mentorship_id, "mentorship")
+    stars = parse_rating(rating)
+    if stars is None:
+        raise UserError("feedback.rating_required", id=wanted)
+    text = check_text(comment, field="comment", max_length=MAX_COMMENT)
+    result = await core.store.give_feedback(
+        wanted, ctx.member.id, stars, text or None, core.clock.now(), ended_only=True
+    )
+    if result is FeedbackResult.NOT_A_PARTY:
+        raise UserError("feedback.not_yours", id=wanted)
+    if result is FeedbackResult.STILL_ACTIVE:
+        raise UserError("feedback.still_active", id=wanted)
+    if result is FeedbackResult.ALREADY_GIVEN:
+        return Reply(ctx.t("feedback.already", id=wanted))
+    return Reply(ctx.t("feedback.thanks", id=wanted))
+
+
+async def feedback_form(ctx: Context, *, mentorship_id: str | int) -> Reply:
+    """The feedback button on a platform without forms (the console): the command to type. Adapters with forms
+    (Slack, Discord) open one instead and submit it to `feedback`."""
+    wanted = parse_id(mentorship_id, "mentorship")
+    mentorship = await _own(ctx, wanted)
+    if await ctx.core.store.has_given_feedback(mentorship.id, ctx.member.id):
+        return Reply(ctx.t("feedback.already", id=wanted))
+    return Reply(ctx.t("feedback.form", id=wanted))
+
+
+CHECKIN_ANSWERS = {"ok": "ok", "going-well": "ok", "well": "ok", "sawa": "ok", "help": "help", "msaada": "help"}
+"""What `/mentor checkin` takes as an answer (English and Swahili words), and what each means."""
+
+
+async def checkin(ctx: Context, *, mentorship_id: str | int, answer: str | None) -> Reply:
+    """Answer a check-in (its buttons, or ``/mentor checkin <mentorship> ok|help``)."""
+    meant = CHECKIN_ANSWERS.get((answer or "").strip().lower())
+    if meant is None:
+        raise UserError("checkin.bad_answer", value=(answer or "").strip())
+    if meant == "help":
+        return await checkin_help(ctx, mentorship_id=mentorship_id)
+    return await checkin_ok(ctx, mentorship_id=mentorship_id)
+
+
+async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
+    """The check-in's "going well": acknowledged; nothing changes."""
+    mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
+    return Reply(ctx.t("checkin.noted", id=mentorship.id))
+
+
+async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
+    """The check-in's "need help from an admin": the community's admins known to the bot (the settings'
+    ``MENTORBOT_ADMIN_IDS`` who are members here) are told through the outbox; the member is told whether
+    anyone could be reached."""
+    core = ctx.core
+    mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
+    if mentorship.status is not MentorshipStatus.ACTIVE:
+        raise UserError("checkin.not_active", id=mentorship.id)
+    admins: list[Member] = []
+    for user_id in core.settings.admin_ids:
+        admin = await core.store.find_member(ctx.caller.community, user_id)
+        if admin is not None and admin.id != ctx.member.id:
+            admins.append(admin)
+    if not admins:
+        return Reply(ctx.t("checkin.help_no_admin", id=mentorship.id))
+    mentor = await core.store.get_member(mentorship.mentor_id) if mentorship.mentor_id else None
+    mentee = await core.store.get_member(mentorship.mentee_id) if mentorship.mentee_id else None
+    for admin in admins:
+        t = translator(core.lang_of(admin))
+        text = t(
+            "checkin.help_notice",
+            member=views.mention(ctx.member),
+            id=mentorship.id,
+            mentor=views.mention(mentor),
+            mentee=views.mention(mentee),
+            since=day(mentorship.started_at, zone_of(admin)),
+        )
+        ctx.tell([core.notify(admin, Reply(text, title=t("checkin.help_title")))])
+    return Reply(ctx.t("checkin.help_sent", id=mentorship.id))
+
+
+async def _own(ctx: Context, mentorship_id: int) -> Mentorship:
+    """A mentorship the caller is (or was) a party of, or a `UserError`."""
+    mentorship = await ctx.core.store.get_mentorship(mentorship_id)
+    if mentorship is None or ctx.member.id not in (mentorship.mentor_id, mentorship.mentee_id):
+        raise UserError("feedback.not_yours", id=mentorship_id)
+    return mentorship

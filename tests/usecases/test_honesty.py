@@ -1,0 +1,360 @@
+"""Issue 13, rules 3, 4, 5 and 7 on the core (both engines): admins act honestly, both voices are heard, one
+truth about places, times where people live. A scenario per rule, and properties where a rule is an invariant:
+feedback at most once per person per mentorship under concurrent submissions, and a mentor's places as every
+view shows them equal to the rows in the store, for random programmes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.clock import ManualClock
+from mentorbot.formatting import places_text, when
+from mentorbot.i18n import translator
+from mentorbot.library import Library
+from mentorbot.models import Level, MentorshipStatus, NewMentorProfile, OfferStatus, Places, RequestStatus
+from mentorbot.storage.store import FeedbackResult, Store
+from tests.conftest import store_on_same_database
+from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
+
+Who = Callable[..., Caller]
+EN = translator("en")
+
+
+async def member_id(bot: MentorBot, name: str, community: str = COMMUNITY) -> int:
+    member = await bot.store.find_member(community, f"U-{name}")
+    assert member is not None
+    return member.id
+
+
+# ------------------------------------------------------------------------------- rule 3: admins act honestly
+
+
+async def test_admin_match_checks_what_the_live_matcher_checks(bot: MentorBot, who: Who) -> None:
+    admin = who("admin")
+    await bot.admin_stats(admin)  # the admin is a member here
+    await bot.signup(who("baraka"), skills="copywriting", capacity=1)
+    await bot.signup(who("dina"), skills="seo", capacity=1)
+    await bot.pause(who("dina"))
+    await bot.request(who("amina"), skills="seo")
+
+    no_skill = await bot.admin_match(admin, request_id=1, mentor="baraka")
+    assert no_skill.error is not None and "Baraka offers none of SEO" in no_skill.reply.text
+    assert "force:yes" in no_skill.reply.text and "/mentor-admin waitlist" in no_skill.reply.text
+    paused = await bot.admin_match(admin, request_id=1, mentor="dina")
+    assert "Dina is paused" in paused.reply.text
+    own = await bot.admin_match(admin, request_id=1, mentor="amina")
+    assert own.error is not None  # amina is no mentor: never matched with herself either way
+    assert not await bot.store.list_mentorships(community=COMMUNITY), "a refusal changes nothing"
+
+    # Another community's request is not found here, whatever the id.
+    elsewhere = await bot.admin_match(Caller("other:guild", "U-admin", "Admin"), request_id=1, mentor="baraka")
+    assert "no request #1 in this community" in elsewhere.reply.text
+
+    forced = await bot.admin_match(admin, request_id=1, mentor="dina", force=True)
+    assert "overriding: mentor paused" in forced.reply.text
+    [mentorship] = await bot.store.list_mentorships(community=COMMUNITY)
+    assert mentorship.matched_by_admin == await member_id(bot, "admin") and mentorship.forced == ("paused",)
+    for name in ("amina", "dina"):
+        [intro] = [n for n in to(forced, name) if n.key == f"mentorship:{mentorship.id}"]
+        assert "An admin has matched you" in intro.reply.text and "accepted" not in intro.reply.text
+    [row] = [r for r in csv.DictReader(io.StringIO((await export(bot, admin))["mentorships.csv"]))]
+    assert row["forced"] == "paused" and row["matched_by_admin"] == str(mentorship.matched_by_admin)
+
+    # A capacity is never forced past.
+    await bot.request(who("chao"), skills="seo")
+    full = await bot.admin_match(admin, request_id=2, mentor="dina", force=True)
+    assert "has no free place (1 of 1 taken)" in full.reply.text and "Not even `force:yes`" in full.reply.text
+
+
+async def test_an_ordinary_admin_match_is_recorded_and_not_called_an_acceptance(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    await bot.pause(who("baraka"))
+    await bot.resume(who("baraka"))
+    await bot.request(who("amina"), skills="seo")  # offered to baraka: the admin's match uses that held place
+    matched = await bot.admin_match(who("admin"), request_id=1, mentor="baraka")
+    assert matched.error is None and "overriding" not in matched.reply.text
+    [mentorship] = await bot.store.list_mentorships(community=COMMUNITY)
+    assert mentorship.forced == () and mentorship.by_admin
+    [intro] = [n for n in to(matched, "amina") if n.key == f"mentorship:{mentorship.id}"]
+    assert "An admin has matched you" in intro.reply.text
+
+
+async def test_admin_end_and_pause_speak_to_the_admin(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    admin = who("admin", timezone="Europe/London")
+    missing = await bot.admin_end(admin, mentorship_id=999)
+    assert missing.reply.text == "#999 is not an active mentorship."
+    await bot.signup(who("baraka"), skills="seo", timezone="Africa/Nairobi")
+    paused = await bot.admin_pause(admin, mentor="baraka", until="2026-12-24")
+    end_at = await bot.store.get_mentor_profile(await member_id(bot, "baraka"))
+    assert end_at is not None and end_at.paused_until is not None
+    until = when(end_at.paused_until, EN, "Europe/London")
+    assert paused.reply.text == f"Baraka is paused until {until} and has been told."
+    [notice] = to(paused, "baraka")
+    assert "until 2026-12-24 00:00 (Africa/Nairobi)" in notice.reply.text
+    again = await bot.admin_pause(admin, mentor="baraka", until="2026-12-24")
+    assert again.notifications == () and "already paused like this" in again.reply.text
+    longer = await bot.admin_pause(admin, mentor="baraka", until="2026-12-31")
+    assert to(longer, "baraka"), "a different pause is a change: the mentor is told"
+
+
+# --------------------------------------------------------------------------- rule 4: both voices are heard
+
+
+async def test_the_other_side_is_asked_and_gives_feedback_once(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    early = await bot.feedback(who("baraka"), mentorship_id=1, rating=5)
+    assert "still active" in early.reply.text
+    ended = await bot.end(who("amina"), rating=4, comment="kind and clear")
+    [asked] = [n for n in to(ended, "baraka") if any(b.action == "feedback.open" for b in n.reply.buttons)]
+    assert "/mentor feedback 1 rating:<1-5>" in asked.reply.text
+    assert "rating required" not in asked.reply.text
+    given = await bot.feedback(who("baraka"), mentorship_id=1, rating="5", comment="a pleasure")
+    assert "recorded" in given.reply.text
+    twice = await bot.feedback(who("baraka"), mentorship_id=1, rating="3")
+    assert twice.error is None and "already given feedback on mentorship #1" in twice.reply.text
+    mentee_again = await bot.feedback(who("amina"), mentorship_id=1, rating="1")
+    assert "already given" in mentee_again.reply.text, "the rating given when ending counts as her once"
+    stranger = await bot.feedback(who("chao"), mentorship_id=1, rating="2")
+    assert "not one of yours" in stranger.reply.text
+    no_rating = await bot.feedback(who("baraka"), mentorship_id=1, rating=None)
+    assert "rating from 1 to 5" in no_rating.reply.text
+    ratings = sorted((f.author_id, f.rating) for f in await bot.store.list_feedback(COMMUNITY))
+    assert ratings == sorted([(await member_id(bot, "amina"), 4), (await member_id(bot, "baraka"), 5)])
+
+
+async def test_ending_without_a_rating_offers_the_form_and_an_admin_end_asks_both(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo", capacity=2)
+    for name in ("amina", "chao"):
+        offered = await bot.request(who(name), skills="seo")
+        await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    ended = await bot.end(who("amina"), mentorship_id=1)
+    assert [b.action for b in ended.reply.buttons] == ["feedback.open"]
+    by_admin = await bot.admin_end(who("admin"), mentorship_id=2)
+    for name in ("baraka", "chao"):
+        [note] = to(by_admin, name)
+        assert "ended by an admin" in note.reply.text and note.reply.buttons[0].action == "feedback.open"
+
+
+async def test_checkins_carry_buttons_and_help_reaches_the_admins(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.admin_stats(who("admin"))
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    clock.advance(timedelta(days=15))
+    notes = await bot.run_due_jobs()
+    [checkin] = [n for n in notes if n.platform_user_id == "U-amina"]
+    assert [b.action for b in checkin.reply.buttons] == ["checkin.ok", "checkin.end", "checkin.help"]
+    assert "rating:5" not in checkin.reply.plain_text, "no suggested rating"
+    well = await bot.checkin(who("amina"), mentorship_id=1, answer="ok")
+    assert "going well" in well.reply.text and well.notifications == ()
+    helped = await bot.checkin(who("amina"), mentorship_id=1, answer="help")
+    [alert] = to(helped, "admin")
+    assert alert.outbox_id is not None, "written to the outbox"
+    assert "<@U-amina> asks for help with mentorship #1" in alert.reply.text
+    assert "admins have been told" in helped.reply.text
+    intruder = await bot.checkin(who("chao"), mentorship_id=1, answer="help")
+    assert intruder.error is not None and intruder.notifications == ()
+    bad = await bot.checkin(who("amina"), mentorship_id=1, answer="maybe")
+    assert "not 'maybe'" in bad.reply.text
+
+
+async def test_help_without_a_known_admin_says_so(store: Store, library: Library, clock: ManualClock) -> None:
+    bot = MentorBot(store, library, make_settings(admin_ids=[]), clock)
+    who = lambda name: Caller(COMMUNITY, f"U-{name}", name)  # noqa: E731
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    helped = await bot.checkin(who("amina"), mentorship_id=1, answer="help")
+    assert "contact your community's admins directly" in helped.reply.text and helped.notifications == ()
+
+
+async def test_decline_reasons_reach_admins_never_the_requester(bot: MentorBot, who: Who) -> None:
+    admin = who("admin")
+    await bot.signup(who("baraka"), skills="seo")
+    await bot.signup(who("dina"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    first = next(n for n in offered.notifications if any(b.action == "offer.accept" for b in n.reply.buttons))
+    declined = await bot.decline(
+        Caller(COMMUNITY, first.platform_user_id, "x"), offer_id=offer_id(first), reason="Too busy  this month"
+    )
+    assert all("busy" not in n.reply.plain_text.lower() for n in to(declined, "amina"))
+    second = next(n for n in declined.notifications if any(b.action == "offer.accept" for b in n.reply.buttons))
+    await bot.decline(Caller(COMMUNITY, second.platform_user_id, "x"), offer_id=offer_id(second))
+    stats = await bot.admin_stats(admin)
+    fields = {f.name: f.value for f in stats.reply.fields}
+    assert fields["Decline reasons"].splitlines() == ["(no reason given): 1", "too busy this month: 1"]
+    offers = list(csv.DictReader(io.StringIO((await export(bot, admin))["offers.csv"])))
+    assert sorted(o["decline_reason"] for o in offers) == ["", "Too busy  this month"]
+    status = await bot.status(who("amina"))
+    assert "busy" not in status.reply.plain_text.lower()
+
+
+async def export(bot: MentorBot, admin: Caller) -> dict[str, str]:
+    outcome = await bot.admin_export(admin)
+    return {a.filename: a.content.decode() for a in outcome.reply.attachments}
+
+
+@given(submitters=st.lists(st.sampled_from(["mentor", "mentee", "stranger"]), min_size=1, max_size=8))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_feedback_is_recorded_at_most_once_per_person_under_concurrent_submissions(
+    store: Store, clock: ManualClock, submitters: list[str]
+) -> None:
+    community = f"fb:{uuid.uuid4().hex[:8]}"
+    ids = {}
+    for name in ("mentor", "mentee", "stranger"):
+        ids[name] = (await store.ensure_member(community, name, name, clock.now())).id
+    request = await store.create_request(ids["mentee"], community, ["seo"], "", clock.now(), max_open=3)
+    await store.save_mentor_profile(ids["mentor"], NewMentorProfile({"seo": Level.EXPERT}, 2, "", "UTC"), clock.now())
+    match = await store.manual_match(request.id, ids["mentor"], clock.now())
+    assert match is not None
+    await store.end_mentorship(match.mentorship.id, clock.now(), by_member=None)
+    others = [store_on_same_database(store) for _ in submitters]
+    for other in others:
+        await other.open(clock.now())
+    try:
+        results = await asyncio.gather(
+            *(
+                other.give_feedback(match.mentorship.id, ids[name], 4, None, clock.now(), ended_only=True)
+                for other, name in zip(others, submitters, strict=True)
+            )
+        )
+    finally:
+        for other in others:
+            await other.close()
+    for name in set(submitters):
+        mine = [r for r, who in zip(results, submitters, strict=True) if who == name]
+        if name == "stranger":
+            assert set(mine) == {FeedbackResult.NOT_A_PARTY}
+        else:
+            assert mine.count(FeedbackResult.RECORDED) == 1 and set(mine) <= {
+                FeedbackResult.RECORDED,
+                FeedbackResult.ALREADY_GIVEN,
+            }
+    authors = [f.author_id for f in await store.list_feedback(community)]
+    assert sorted(authors) == sorted(ids[n] for n in set(submitters) - {"stranger"})
+
+
+# -------------------------------------------------------------------------- rule 5: one truth about places
+
+
+async def test_places_read_the_same_everywhere_and_nothing_in_use_is_dropped(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo, copywriting", capacity=3)
+    for name in ("amina", "chao"):
+        offered = await bot.request(who(name), skills="seo")
+        await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    pending = await bot.request(who("dudu"), skills="copywriting")
+    truth = "2 of 3 taken, 1 held by a pending offer"
+    status = await bot.status(who("baraka"))
+    assert {f.name: f.value for f in status.reply.fields}["Places"] == truth
+    stats = await bot.admin_stats(who("admin"))
+    assert {f.name: f.value for f in stats.reply.fields}["Places (active mentors)"] == truth
+    assert "places 2 of 3 taken" in to(pending, "baraka")[0].reply.plain_text, "the offer, before its own hold"
+
+    lower = await bot.signup(who("baraka"), skills=None, capacity=2)
+    assert lower.error is not None and f"below the places in use ({truth})" in lower.reply.text
+    drop_seo = await bot.signup(who("baraka"), skills="copywriting")
+    assert "mentorship #1 uses SEO" in drop_seo.reply.text and "mentorship #2 uses SEO" in drop_seo.reply.text
+    drop_copy = await bot.signup(who("baraka"), skills="seo")
+    assert "pending offer #3 needs a skill you would remove" in drop_copy.reply.text
+    profile = await bot.store.get_mentor_profile(await member_id(bot, "baraka"))
+    assert profile is not None and profile.capacity == 3 and set(profile.skills) == {"seo", "copywriting"}
+    more = await bot.signup(who("baraka"), skills="seo, copywriting, paid social", capacity=4)
+    assert more.error is None, "adding is never in the way"
+
+
+step = st.one_of(
+    st.tuples(st.just("request"), st.integers(0, 3), st.sampled_from(["seo", "copywriting"])),
+    st.tuples(st.just("accept"), st.integers(0, 1), st.just("")),
+    st.tuples(st.just("decline"), st.integers(0, 1), st.just("")),
+    st.tuples(st.just("end"), st.integers(0, 3), st.just("")),
+    st.tuples(st.just("admin_match"), st.integers(0, 1), st.just("")),
+    st.tuples(st.just("capacity"), st.integers(0, 1), st.sampled_from(["1", "2", "3"])),
+    st.tuples(st.just("expire"), st.just(0), st.just("")),
+)
+
+
+@given(program=st.lists(step, max_size=14))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_places_equal_the_store_truth_for_random_programmes(
+    store: Store, library: Library, program: list[tuple[str, int, str]]
+) -> None:
+    clock = ManualClock()
+    community = f"places:{uuid.uuid4().hex[:8]}"
+    bot = MentorBot(store, library, make_settings(offer_ttl_hours=1.0), clock)
+
+    def who(name: str) -> Caller:
+        return Caller(community, f"U-{name}", name)
+
+    admin = who("admin")
+    mentors = ["m0", "m1"]
+    mentees = ["a0", "a1", "a2", "a3"]
+    for name in mentors:
+        await bot.signup(who(name), skills="seo, copywriting", capacity="2")
+    for kind, index, value in program:
+        if kind == "request":
+            await bot.request(who(mentees[index]), skills=value)
+        elif kind in ("accept", "decline"):
+            me = await store.find_member(community, f"U-{mentors[index]}")
+            assert me is not None
+            for offer in (await store.list_offers(mentor_id=me.id, status=OfferStatus.PENDING))[:1]:
+                call = bot.accept if kind == "accept" else bot.decline
+                await call(who(mentors[index]), offer_id=offer.id)
+        elif kind == "end":
+            await bot.end(who(mentees[index]))
+        elif kind == "admin_match":
+            waiting = await store.list_requests(community, [RequestStatus.WAITING, RequestStatus.OFFERED])
+            if waiting:
+                await bot.admin_match(admin, request_id=waiting[0].id, mentor=mentors[index], force=True)
+        elif kind == "capacity":
+            await bot.signup(who(mentors[index]), skills=None, capacity=value)
+        else:
+            clock.advance(timedelta(hours=2))
+            await bot.run_due_jobs(communities=[community])
+        for name in mentors:
+            me = await store.find_member(community, f"U-{name}")
+            assert me is not None
+            profile = await store.get_mentor_profile(me.id)
+            assert profile is not None
+            active = [
+                m
+                for m in await store.list_mentorships(member_id=me.id, active_only=True)
+                if m.mentor_id == me.id and m.status is MentorshipStatus.ACTIVE
+            ]
+            pending = await store.list_offers(mentor_id=me.id, status=OfferStatus.PENDING)
+            assert profile.places == Places(profile.capacity, len(active), len(pending))
+            assert profile.places.taken + profile.places.held <= profile.capacity, "never over capacity"
+            status = await bot.status(who(name))
+            shown = {f.name: f.value for f in status.reply.fields}["Places"]
+            assert shown == places_text(Places(profile.capacity, len(active), len(pending)), EN)
+
+
+# ------------------------------------------------------------------------ rule 7: times where people live
+
+
+async def test_deadlines_are_shown_in_the_recipients_zone_or_utc(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.signup(who("baraka"), skills="seo", timezone="Africa/Nairobi")
+    await bot.signup(who("dina"), skills="copywriting")
+    await bot.set_language(who("dina"), language="sw")
+    to_baraka = await bot.request(who("amina"), skills="seo")
+    to_dina = await bot.request(who("chao"), skills="copywriting")
+    expires = clock.now() + timedelta(hours=bot.settings.offer_ttl_hours)
+    local = when(expires, EN, "Africa/Nairobi")
+    assert local.endswith("(Africa/Nairobi)") and local in to(to_baraka, "baraka")[0].reply.plain_text
+    sw = translator("sw")
+    assert when(expires, sw) in to(to_dina, "dina")[0].reply.plain_text
+    assert when(expires, sw).endswith("(saa za UTC)")
+    status = await bot.status(who("baraka"))
+    assert local in status.reply.plain_text
+    mentee_view = await bot.status(who("amina", timezone="America/New_York"))
+    assert when(expires, EN, "America/New_York") in mentee_view.reply.plain_text
