@@ -30,6 +30,8 @@ class Profile:
     scale_samples: int
     slack_requests: int
     discord_samples: int
+    simulation: tuple[int, int, int]
+    """The programme simulation's days, members and mentors."""
 
     @property
     def mentors(self) -> int:
@@ -71,6 +73,7 @@ PROFILES: dict[str, Profile] = {
         scale_samples=100,
         slack_requests=400,
         discord_samples=100,
+        simulation=(10, 150, 20),
     ),
     "10k": Profile(
         name="10k",
@@ -89,6 +92,7 @@ PROFILES: dict[str, Profile] = {
         scale_samples=200,
         slack_requests=2_000,
         discord_samples=300,
+        simulation=(30, 300, 40),
     ),
     "100k": Profile(
         name="100k",
@@ -107,5 +111,6 @@ PROFILES: dict[str, Profile] = {
         scale_samples=200,
         slack_requests=3_000,
         discord_samples=500,
+        simulation=(90, 300, 40),
     ),
 }

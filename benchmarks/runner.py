@@ -13,6 +13,7 @@ from benchmarks.bench_courses import bench_courses
 from benchmarks.bench_discord import bench_discord
 from benchmarks.bench_match import bench_match, scaling_median, synthetic_queries
 from benchmarks.bench_round import bench_round
+from benchmarks.bench_simulation import bench_simulation
 from benchmarks.bench_slack import bench_slack, bench_slack_ready
 from benchmarks.bench_startup import bench_console, bench_rss
 from benchmarks.engines import Workspace, bench_store, postgres_unavailable
@@ -22,7 +23,18 @@ from benchmarks.report import Row, skipped, write_json
 
 ENGINES = ("sqlite", "postgresql")
 LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-SECTIONS = ("Match", "Accept", "Round", "Courses", "Slack", "Discord", "Start-up", "Memory", "Scaling")
+SECTIONS = (
+    "Match",
+    "Accept",
+    "Round",
+    "Simulation",
+    "Courses",
+    "Slack",
+    "Discord",
+    "Start-up",
+    "Memory",
+    "Scaling",
+)
 
 Echo = Callable[[str], None]
 
@@ -98,7 +110,8 @@ async def run_async(
             if engine == "postgresql":
                 reason = await postgres_unavailable()
                 if reason:
-                    rows.extend(skipped(s, f"{s} ({label})", reason) for s in ("Match", "Accept", "Round", "Scaling"))
+                    engine_sections = ("Match", "Accept", "Round", "Simulation", "Scaling")
+                    rows.extend(skipped(s, f"{s} ({label})", reason) for s in engine_sections)
                     continue
             if {"Match", "Accept", "Memory"} & set(sections):
                 async with bench_store(engine, workspace, "main") as bench:
@@ -121,6 +134,10 @@ async def run_async(
                     echo(f"{label}: round ({spec.waiting:,} requests, {spec.mentors:,} mentors)")
                     await load(bench.store, generate(spec))
                     rows.extend(await bench_round(bench, ROUND, profile.round_repeats, label))
+            if "Simulation" in sections:
+                days, members, mentors = profile.simulation
+                echo(f"{label}: simulation ({days} days, {members} members, {mentors} mentors)")
+                rows.extend(await bench_simulation(engine, workspace, days, members, mentors, label))
             if "Scaling" in sections:
                 echo(f"{label}: scaling")
                 rows.extend(await _scaling(engine, profile, workspace, echo))

@@ -31,6 +31,8 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
         "Accept an offer, per second (SQLite)",
         "Round median",
         "Round total = optimum (SQLite)",
+        "Simulation, simulated days per second (SQLite)",
+        "Simulation, mentors over capacity (SQLite)",
         "Courses median",
         "Console ready",
         "RSS after serving",
@@ -40,6 +42,8 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
         assert any(f.startswith(expected) for f in figures), expected
     correctness = [row for row in rows if row.figure.startswith("Round total = optimum") and not row.skipped]
     assert correctness and all(row.passed for row in correctness), "the round must reach the optimum"
+    capacity = [row for row in rows if row.figure.startswith("Simulation, mentors over capacity") and not row.skipped]
+    assert capacity and all(row.passed for row in capacity), "no simulated mentor may exceed their capacity"
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["size"] == "1k" and len(data["rows"]) == len(rows)
 

@@ -14,13 +14,17 @@ import sys
 from collections.abc import Callable, Coroutine
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
+
+if TYPE_CHECKING:
+    from mentorbot.i18n import Translator
+    from mentorbot.simulation import SimulationError, SimulationResult
 
 log = logging.getLogger("mentorbot.cli")
 
@@ -318,6 +322,101 @@ async def _stats(settings: Settings, community: str) -> str:
         else:
             lines.append(f"{item.name}: {item.value}")
     return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------------------------------------- simulate
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True, help="Days to simulate.")
+@click.option("--members", type=click.IntRange(1), default=300, show_default=True, help="Members who ask for help.")
+@click.option("--mentors", type=click.IntRange(1), default=40, show_default=True, help="Mentors.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed gives the same run.")
+@click.option(
+    "--database",
+    metavar="URL",
+    help="sqlite:///FILE or postgresql://… without a simulation yet (default: a temporary SQLite file).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def simulate(days: int, members: int, mentors: int, seed: int, database: str | None, as_json: bool) -> None:
+    """Play a seeded community for DAYS through the real core and print how well it was served."""
+    import json
+    import tempfile
+    import time
+
+    from mentorbot.i18n import translator
+    from mentorbot.simulation import SimulationError, SimulationSpec, run_simulation
+
+    spec = SimulationSpec(days=days, members=members, mentors=mentors, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="mentorbot-simulate-") as folder:
+        url = database or f"sqlite:///{Path(folder) / 'simulation.sqlite3'}"
+        settings = settings_or_exit(database_url=url)
+        t = translator(settings.default_language)
+        started = time.perf_counter()
+        with click.progressbar(length=days, label=t("cli.simulate.progress"), file=sys.stderr) as bar:
+            result = _run_or_exit(_simulate(run_simulation(settings, spec, progress=bar.update)), settings)
+        seconds = time.perf_counter() - started
+    if isinstance(result, SimulationError):
+        click.echo(t(f"cli.simulate.{result.key}", **result.params), err=True)
+        sys.exit(2)
+    speed = {"seconds": round(seconds, 2), "days_per_second": round(days / seconds, 2)}
+    if as_json:
+        click.echo(json.dumps({"figures": result.as_json(), "speed": speed}, indent=2, ensure_ascii=False))
+        return
+    click.echo(_simulation_report(result, speed, t))
+
+
+async def _simulate(running: Coroutine[Any, Any, SimulationResult]) -> SimulationResult | SimulationError:
+    """The simulation's figures, or the `SimulationError` that stopped it (said in words, not as a failure)."""
+    from mentorbot.simulation import SimulationError
+
+    try:
+        return await running
+    except SimulationError as exc:
+        return exc
+
+
+def _simulation_report(result: SimulationResult, speed: dict[str, float], t: Translator) -> str:
+    """The figures of a `SimulationResult` as lines in the admin's language."""
+    none = t("cli.simulate.none")
+
+    def days(value: float | None) -> str:
+        return none if value is None else f"{value:g}"
+
+    r = result
+    lines = [
+        t("cli.simulate.title", days=r.days, members=r.members, mentors=r.mentors, seed=r.seed),
+        t("cli.simulate.requests", made=r.requests_made, matched=r.matched, cancelled=r.cancelled),
+        t("cli.simulate.time_to_match", median=days(r.days_to_match_median), p90=days(r.days_to_match_p90)),
+        t(
+            "cli.simulate.longest_wait",
+            hours=r.longest_wait_with_room_hours,
+            requests=r.requests_waited_with_room,
+            total=r.wait_with_room_hours,
+        ),
+        t("cli.simulate.stranded", count=r.stranded, with_room=r.stranded_with_room),
+        t("cli.simulate.over_capacity", count=r.mentors_over_capacity),
+        t(
+            "cli.simulate.offers",
+            offers=r.offers,
+            accepted=r.offers_accepted,
+            declined=r.offers_declined,
+            expired=r.offers_expired,
+            withdrawn=r.offers_withdrawn,
+            ratio=none if r.offers_per_accept is None else f"{r.offers_per_accept:g}",
+        ),
+        t(
+            "cli.simulate.feedback",
+            mentees=r.feedback_from_mentees,
+            mentors=r.feedback_from_mentors,
+            ended=r.mentorships_ended,
+            started=r.mentorships,
+        ),
+        t("cli.simulate.pauses", auto=r.auto_pauses, pauses=r.pauses, resumes=r.resumes),
+        t("cli.simulate.scarce", skills=", ".join(r.scarce_skills) or none),
+        t("cli.simulate.speed", seconds=f"{speed['seconds']:g}", rate=f"{speed['days_per_second']:g}"),
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover
