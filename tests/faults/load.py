@@ -425,7 +425,17 @@ class Run:
             f.posts += seen
             if seen < expected:
                 f.lost += expected - seen
-                problems.append(f"{user} {key}: posted {seen} time(s), expected {expected}")
+                other = [  # how else it reached the member, if it did
+                    f"{call.method} ok={call.ok} {call.params.get('channel')}"
+                    for call in self.fake.calls
+                    if any(str(call.params.get("text")) == text for text in texts)
+                ]
+                row_key = None if key.startswith("unkeyed:") else key
+                statuses = [row[3:] for row in rows if row[0] == user and row[1] == row_key]
+                problems.append(
+                    f"{user} {key}: posted {seen} time(s), expected {expected}; "
+                    f"rows (status, attempts) {statuses}; other calls with its text {other}; texts {texts}"
+                )
             elif seen > expected:
                 f.duplicated += seen - expected
                 if not any(times[0] < fault < times[-1] for fault in self.fault_times):
