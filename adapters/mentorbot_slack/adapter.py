@@ -70,7 +70,7 @@ from mentorbot.commands import (
     parse_custom_id,
     submit_feedback_form,
 )
-from mentorbot.errors import UserError, unexpected
+from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
 from mentorbot.replies import Notification, Outcome, Reply
@@ -395,7 +395,17 @@ class SlackAdapter:
             # Never queue without limit: refused at once, in the acknowledgement, before anything is recorded.
             await ack(ephemeral(self._busy_reply()))
             return
-        inbox_id = await self.record(body)
+        try:
+            inbox_id = await self.record(body)
+        except Exception as exc:
+            if database_failure(exc) is None:
+                raise
+            # Nothing was recorded, so nothing will be done: said at once, in the acknowledgement (Slack would
+            # show its own error for a 500), in the default language (the member's cannot be read).
+            error = unexpected(log, "recording a command of %s", body.get("user_id"))
+            t = translator(self.settings.default_language)
+            await ack(ephemeral(Reply(self.bot.render_error(error, t))))
+            return
         if inbox_id is None:
             await ack("")  # Slack delivered it before: it is (being) answered
             return

@@ -135,7 +135,9 @@ class Dispatcher:
             await self._send(prefix, deliver, waiting)
 
     async def deliver(self, notes: Sequence[Notification]) -> None:
-        """Hand each notification to its adapter (one call per adapter)."""
+        """Hand each notification to its adapter (one call per adapter). An adapter that fails does not stop the
+        others, and its failure is raised after them: the timer loop then does not mark the batch delivered, so
+        what was not delivered stays in the outbox and is claimed again once its lease runs out."""
         grouped: dict[str, list[Notification]] = {}
         for note in notes:
             prefix = next((p for p in [*self._routes, *self._pending] if note.community.startswith(p)), None)
@@ -143,12 +145,20 @@ class Dispatcher:
                 log.warning("no adapter serves community %r; a notification is dropped", note.community)
                 continue
             grouped.setdefault(prefix, []).append(note)
+        failures: list[Exception] = []
         for prefix, batch in grouped.items():
             route = self._routes.get(prefix)
             if route is None:
                 self._pending[prefix].extend(batch)
-            else:
-                await self._send(prefix, route, batch)
+                continue
+            try:
+                await route(batch)
+            except Exception as exc:
+                failures.append(exc)
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise ExceptionGroup("delivering notifications failed", failures)
 
     @staticmethod
     async def _send(prefix: str, deliver: Deliver, notes: Sequence[Notification]) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from mentorbot.app import Deliver, open_bot
+from mentorbot.app import Deliver, open_bot, run_timers
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.replies import Notification, Reply
@@ -103,8 +105,30 @@ async def test_a_failing_delivery_does_not_stop_the_others(bot: MentorBot) -> No
     dispatcher = Dispatcher(bot)
     await dispatcher.register("discord:", broken)
     await dispatcher.register("slack:", working)
-    await dispatcher.deliver([await note_for(bot, "discord:1", "d1"), await note_for(bot, "slack:T1", "s1")])
+    with pytest.raises(RuntimeError, match="platform down"):  # raised after the others were delivered
+        await dispatcher.deliver([await note_for(bot, "discord:1", "d1"), await note_for(bot, "slack:T1", "s1")])
     assert delivered == ["s1"]
+
+
+async def test_what_the_timer_loop_failed_to_deliver_stays_in_the_outbox(bot: MentorBot) -> None:
+    """Found by the PostgreSQL restart test (tests/faults/test_pg_restart.py): the adapter's delivery failed
+    (the database went away while it recorded where the message went), the dispatcher logged it and returned,
+    and the timer loop marked the whole batch delivered: a notification of a committed change was lost."""
+    member = await bot.store.ensure_member("slack:T1", "U1", "U1", bot.clock.now())
+    note = Notification(member.id, "U1", Reply("hello"), community="slack:T1", language="en", key="offer:1")
+    await bot.store.enqueue([note], bot.clock.now(), "dead-worker", lease=timedelta(seconds=-1))
+
+    async def broken(notes: Sequence[Notification]) -> None:
+        raise RuntimeError("the database went away mid-delivery")
+
+    dispatcher = Dispatcher(bot)
+    await dispatcher.register("slack:", broken)
+    loop = asyncio.create_task(run_timers(bot, dispatcher.deliver, interval=0.01, communities=("slack:",)))
+    await asyncio.sleep(0.1)
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+    assert await bot.store.count_undelivered() == 1, "still in the outbox, to be claimed again"
 
 
 async def test_run_adapters_gives_runners_the_dispatcher(bot: MentorBot) -> None:

@@ -24,330 +24,31 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import sqlite3
-import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import aiohttp
-import asyncpg
 import pytest
-import pytest_asyncio
 
-from mentorbot.i18n import translator
-from mentorbot.replies import reply_from_json
-from mentorbot_slack.blocks import message
-from tests.conftest import ENGINES, POSTGRES_URL, require_postgres
-from tests.fakes.slack_http_app import SlackClient
-from tests.fakes.slack_ids import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import ENGINES
 from tests.fakes.slack_web_api import FakeSlack
-from tests.slack.conftest import find_button
+from tests.faults.load import BotProcess, Database, Figures, Load, Run, bot_env, violations
 from tests.slack.test_runner import free_port
 
-LEASE_SECONDS = 1.5
-"""The inbox and outbox lease in the process (MENTORBOT_LEASE_SECONDS): what a dead process left waits this long."""
-TIMER_INTERVAL = 0.3
-"""Seconds between the process's timer rounds (recovery of the inbox and the outbox)."""
-WORKING = translator("en")("slack.ack.working")
-"""A slow command's acknowledgement: not its answer (that follows through the response_url)."""
-SETTLE_WITHIN = 45.0
-"""Seconds the process has, after the last restart, to answer and deliver everything."""
+CI_LOAD = Load(members=45, faults=3)
+HEAVY_LOAD = Load(members=240, faults=5, concurrency=8)
 
 
-@dataclass(frozen=True)
-class Load:
-    """How hard one run pushes: members (a third sign up as mentors), kills, commands in flight at once."""
-
-    members: int
-    kills: int
-    concurrency: int = 6
-
-
-CI_LOAD = Load(members=45, kills=3)
-HEAVY_LOAD = Load(members=240, kills=5, concurrency=8)
-
-
-@dataclass
-class Command:
-    """One slash command a member sent (one attempt: a new trigger id each time)."""
-
-    user: str
-    text: str
-    trigger_id: str
-    hook_id: str
-    acked: bool = False
-    ack_text: str = ""
-    acked_at: float = 0.0
-
-
-@dataclass
-class Figures:
-    """What one run measured (printed, and recorded in docs/reliability.md)."""
-
-    kills: int = 0
-    restarts: int = 0
-    attempts: int = 0
-    acked: int = 0
-    applied: int = 0
-    answered: int = 0
-    clicks: int = 0
-    clicks_acked: int = 0
-    outbox_rows: int = 0
-    delivered: int = 0
-    posts: int = 0
-    duplicated: int = 0
-    duplicated_live: int = 0
-    lost: int = 0
-    checks: list[str] = field(default_factory=list)
-
-
-class Database:
-    """Read access to the bot's database from the test (the bot may be down or running)."""
-
-    def __init__(self, engine: str, url: str, path: Path | None) -> None:
-        self.engine, self.url, self.path = engine, url, path
-
-    async def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.path is not None:
-            with sqlite3.connect(self.path) as connection:
-                return [tuple(row) for row in connection.execute(sql).fetchall()]
-        connection = await asyncpg.connect(self.url)
-        try:
-            return [tuple(row) for row in await connection.fetch(sql)]
-        finally:
-            await connection.close()
-
-    async def integrity(self) -> str:
-        """SQLite's ``PRAGMA integrity_check`` (``ok``), or ``ok`` on PostgreSQL (the server checks its own)."""
-        if self.path is None:
-            return "ok"
-        return str((await self.rows("PRAGMA integrity_check"))[0][0])
-
-
-INVARIANTS = {
-    "a mentor over capacity": ("SELECT member_id FROM mentor_profiles WHERE active_count + pending_offers > capacity"),
-    "a mentor's active_count is not their active mentorships": (
-        "SELECT p.member_id FROM mentor_profiles p WHERE p.active_count <> "
-        "(SELECT COUNT(*) FROM mentorships m WHERE m.mentor_id = p.member_id AND m.status = 'active')"
-    ),
-    "a mentor's pending_offers is not their pending offers": (
-        "SELECT p.member_id FROM mentor_profiles p WHERE p.pending_offers <> "
-        "(SELECT COUNT(*) FROM offers o WHERE o.mentor_id = p.member_id AND o.status = 'pending')"
-    ),
-    "a request with two mentorships": "SELECT request_id FROM mentorships GROUP BY request_id HAVING COUNT(*) > 1",
-    "a request with two accepted offers": (
-        "SELECT request_id FROM offers WHERE status = 'accepted' GROUP BY request_id HAVING COUNT(*) > 1"
-    ),
-    "an accepted offer without its mentorship": (
-        "SELECT o.id FROM offers o WHERE o.status = 'accepted' AND NOT EXISTS "
-        "(SELECT 1 FROM mentorships m WHERE m.request_id = o.request_id AND m.mentor_id = o.mentor_id)"
-    ),
-    "an expired offer whose mentor mentors the request": (
-        "SELECT o.id FROM offers o WHERE o.status = 'expired' AND EXISTS "
-        "(SELECT 1 FROM mentorships m WHERE m.request_id = o.request_id AND m.mentor_id = o.mentor_id)"
-    ),
-    "an offered request without exactly one pending offer": (
-        "SELECT r.id FROM requests r WHERE r.status = 'offered' AND "
-        "(SELECT COUNT(*) FROM offers o WHERE o.request_id = r.id AND o.status = 'pending') <> 1"
-    ),
-    "a pending offer of a request that is not offered": (
-        "SELECT o.id FROM offers o JOIN requests r ON r.id = o.request_id "
-        "WHERE o.status = 'pending' AND r.status <> 'offered'"
-    ),
-    "a matched request without its mentorship": (
-        "SELECT r.id FROM requests r WHERE r.status = 'matched' AND NOT EXISTS "
-        "(SELECT 1 FROM mentorships m WHERE m.request_id = r.id)"
-    ),
-}
-
-
-async def violations(db: Database) -> dict[str, list[Any]]:
-    """Each invariant broken, with the ids that break it (empty: all hold)."""
-    found: dict[str, list[Any]] = {}
-    for name, sql in INVARIANTS.items():
-        rows = await db.rows(sql)
-        if rows:
-            found[name] = [row[0] for row in rows]
-    return found
-
-
-class BotProcess:
-    """``mentorbot run`` as a subprocess, started and SIGKILLed by the test."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, base_url: str) -> None:
-        self.env, self.cwd, self.base_url = env, cwd, base_url
-        self.log = cwd / "bot.log"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *[sys.executable, "-m", "mentorbot.cli", "run", "--timer-interval", str(TIMER_INTERVAL)],
-                cwd=self.cwd,
-                env=self.env,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        async with aiohttp.ClientSession() as session, asyncio.timeout(30):
-            while True:
-                assert self.process.returncode is None, f"mentorbot run exited:\n{self.tail()}"
-                try:
-                    async with session.get(self.base_url + "/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.05)
-
-    async def kill(self) -> None:
-        assert self.process is not None and self.process.returncode is None, f"the bot died:\n{self.tail()}"
-        os.kill(self.process.pid, signal.SIGKILL)
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
-
-
-@pytest_asyncio.fixture
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh SQLite file, or a fresh PostgreSQL database (created and dropped here)."""
-    engine = request.param
-    if engine == "sqlite":
-        path = tmp_path / "mentorbot.sqlite3"
-        yield Database(engine, f"sqlite:///{path}", path)
-        return
-    name = (await require_postgres()).replace("mentorbot_test_", "mentorbot_kill_")
-    admin = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield Database(engine, POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}", None)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-def bot_env(fake: FakeSlack, database_url: str, port: int) -> dict[str, str]:
-    """The subprocess's environment: the machine's, without any MENTORBOT_* of the developer's, plus ours."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORBOT_")}
-    env.update(
-        MENTORBOT_DATABASE_URL=database_url,
-        MENTORBOT_SLACK__BOT_TOKEN=BOT_TOKEN,
-        MENTORBOT_SLACK__SIGNING_SECRET=SIGNING_SECRET,
-        MENTORBOT_SLACK__MODE="http",
-        MENTORBOT_SLACK__HOST="127.0.0.1",
-        MENTORBOT_SLACK__PORT=str(port),
-        MENTORBOT_SLACK__API_URL=fake.api_url,
-        MENTORBOT_RATE_LIMIT_PER_MINUTE="100000",
-        MENTORBOT_LEASE_SECONDS=str(LEASE_SECONDS),
-        MENTORBOT_SWEEP_MINUTES="0.05",
-        MENTORBOT_LOG_LEVEL="INFO",
-    )
-    return env
-
-
-class Run:
-    """One crash run: the fake Slack, the bot process, the members, what they sent and what was measured."""
-
-    def __init__(self, fake: FakeSlack, bot: BotProcess, db: Database, load: Load, seed: int) -> None:
-        self.fake, self.bot, self.db, self.load = fake, bot, db, load
-        self.random = random.Random(seed)
-        self.slack = SlackClient(bot.base_url + "/slack/events", signing_secret=SIGNING_SECRET, fake=fake)
-        self.users = [f"U0KILL{i:04d}" for i in range(load.members)]
-        self.mentors = set(self.users[: load.members // 3])
-        self.commands: list[Command] = []
-        self.figures = Figures()
-        self.clicked: set[tuple[str, str]] = set()
-        self.kill_times: list[float] = []
-        for user in self.users:
-            fake.add_user(user, name=user.lower(), real_name=f"Member {user[-4:]}", tz="Africa/Nairobi")
-
-    async def send(self, user: str, text: str) -> None:
-        """Send `text` as ``/mentor`` until Slack gets a 200 (a member types it again when nothing answers)."""
-        for _ in range(60):
-            response_url = self.fake.new_response_url(user, "C0KILL")
-            command = Command(user, text, self.fake.new_trigger_id(user), response_url.rsplit("/", 1)[1])
-            self.commands.append(command)
-            try:
-                response = await self.slack.slash_command(
-                    command="/mentor",
-                    text=text,
-                    user_id=user,
-                    user_name=user.lower(),
-                    channel_id="C0KILL",
-                    response_url=response_url,
-                    trigger_id=command.trigger_id,
-                )
-            except (aiohttp.ClientError, TimeoutError):
-                await asyncio.sleep(0.1)
-                continue
-            if response.status == 200:
-                command.acked = True
-                command.acked_at = time.monotonic()
-                command.ack_text = str(response.json().get("text") or "") if response.text else ""
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{user} {text!r} never got a 200:\n{self.bot.tail()}")
-
-    async def click_accepts(self) -> None:
-        """Each mentor clicks Accept on the offer DMs still showing the button (at most once each)."""
-        for (channel, ts), posted in list(self.fake.messages.items()):
-            user = "U" + channel[1:]
-            if user not in self.mentors or (channel, ts) in self.clicked:
-                continue
-            try:
-                button = find_button(posted, "offer.accept")
-            except AssertionError:
-                continue
-            self.clicked.add((channel, ts))
-            try:
-                response = await self.slack.block_actions(
-                    action_id=button["action_id"],
-                    value=button.get("value", ""),
-                    button_text=button["text"]["text"],
-                    user_id=user,
-                    user_name=user.lower(),
-                    message=posted,
-                )
-            except (aiohttp.ClientError, TimeoutError):
-                continue
-            finally:
-                self.figures.clicks += 1
-            self.figures.clicks_acked += response.status == 200
-
-    async def traffic(self) -> None:
-        """Every member's signup or request, a few at a time, spread over the kills in random order; meanwhile
-        the mentors click Accept on the offers they got."""
-        gate = asyncio.Semaphore(self.load.concurrency)
-        spread = self.load.kills * 2.0  # seconds: a restart takes about one
-
-        async def one(user: str) -> None:
-            await asyncio.sleep(self.random.uniform(0, spread))
-            async with gate:
-                text = "signup skills:seo capacity:2" if user in self.mentors else "request skills:seo"
-                await self.send(user, text)
-
-        sending = asyncio.gather(*(one(user) for user in self.users))
-        while not sending.done():
-            await asyncio.wait([sending], timeout=0.5)
-            await self.click_accepts()
-        await sending
+class KillRun(Run):
+    """A crash run: the bot is SIGKILLed `load.faults` times while the traffic runs, and restarted."""
 
     async def killer(self) -> None:
         """SIGKILL the bot `load.kills` times at random moments (during the traffic, and the last ones maybe
         while it recovers); check the database while it is down; restart it on the same database."""
-        for _ in range(self.load.kills):
+        for _ in range(self.load.faults):
             await asyncio.sleep(self.random.uniform(0.2, 1.5))
             await self.bot.kill()
             self.kill_times.append(time.monotonic())
+            self.fault_times.append(self.kill_times[-1])
             self.figures.kills += 1
             await self.check_down()
             await self.bot.start()
@@ -360,95 +61,12 @@ class Run:
         assert not broken, f"after kill {self.figures.kills}: {broken}"
         self.figures.checks.append(f"kill {self.figures.kills}: integrity {integrity}, invariants hold")
 
-    # ------------------------------------------------------------------ the end
-
-    def answered(self, command: Command) -> bool:
-        if command.ack_text and command.ack_text != WORKING:
-            return True
-        return any(post.hook_id == command.hook_id for post in self.fake.response_posts)
-
-    async def settled(self) -> bool:
-        pending_inbox = await self.db.rows("SELECT COUNT(*) FROM inbox WHERE status <> 'done'")
-        pending_outbox = await self.db.rows("SELECT COUNT(*) FROM outbox WHERE status <> 'delivered'")
-        acked = [c for c in self.commands if c.acked]
-        return pending_inbox[0][0] == 0 and pending_outbox[0][0] == 0 and all(self.answered(c) for c in acked)
-
-    async def wait_settled(self) -> None:
-        try:
-            async with asyncio.timeout(SETTLE_WITHIN):
-                while not await self.settled():  # noqa: ASYNC110 (polling another process's database)
-                    await asyncio.sleep(0.25)
-        except TimeoutError:
-            pass  # the checks below say what is missing
-
-    async def check_commands(self) -> None:
-        done = {row[0] for row in await self.db.rows("SELECT event_id FROM inbox WHERE status = 'done'")}
-        mentors = {
-            row[0]
-            for row in await self.db.rows(
-                "SELECT m.platform_user_id FROM mentor_profiles p JOIN members m ON m.id = p.member_id"
-            )
-        }
-        asking = {
-            row[0]
-            for row in await self.db.rows(
-                "SELECT m.platform_user_id FROM requests r JOIN members m ON m.id = r.member_id"
-            )
-        }
-        acked = [c for c in self.commands if c.acked]
-        f = self.figures
-        f.attempts, f.acked = len(self.commands), len(acked)
-        unapplied = [
-            c
-            for c in acked
-            if f"slack:command:{c.trigger_id}" not in done or c.user not in (mentors if "signup" in c.text else asking)
-        ]
-        unanswered = [c for c in acked if not self.answered(c)]
-        f.applied, f.answered = len(acked) - len(unapplied), len(acked) - len(unanswered)
-        assert not unapplied, f"acknowledged but not applied: {unapplied[:5]}\n{self.bot.tail()}"
-        # A command applied before a kill whose answer was not yet posted is answered after the restart: its
-        # answer was stored with its changes (docs/reliability.md, "Answers").
-        assert not unanswered, f"acknowledged but not answered: {unanswered[:5]}\n{self.bot.tail()}"
-
-    async def check_notifications(self) -> None:
-        """Each outbox row delivered and posted once per member and key (see the module's docstring)."""
-        rows = await self.db.rows("SELECT platform_user_id, message_key, payload, status, attempts FROM outbox")
-        posts: dict[tuple[str, str], list[float]] = {}
-        for call in self.fake.calls_to("chat.postMessage"):
-            if call.ok and str(call.params.get("channel", "")).startswith("U"):
-                posts.setdefault((str(call.params["channel"]), str(call.params.get("text"))), []).append(call.time)
-        groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        for user, key, payload, _status, attempts in rows:
-            text = message(reply_from_json(payload))["text"]
-            groups.setdefault((user, key or f"unkeyed:{text}"), []).append((text, attempts))
-        f = self.figures
-        f.outbox_rows = len(rows)
-        f.delivered = sum(1 for row in rows if row[3] == "delivered")
-        problems: list[str] = []
-        for (user, key), versions in groups.items():
-            texts = {text for text, _ in versions}
-            times = sorted(t for text in texts for t in posts.get((user, text), []))
-            seen = len(times)
-            expected = len(versions) if key.startswith("unkeyed:") else 1
-            f.posts += seen
-            if seen < expected:
-                f.lost += expected - seen
-                problems.append(f"{user} {key}: posted {seen} time(s), expected {expected}")
-            elif seen > expected:
-                f.duplicated += seen - expected
-                if not any(times[0] < killed < times[-1] for killed in self.kill_times):
-                    f.duplicated_live += seen - expected  # no kill between the posts: a live process sent it again
-                if all(attempts == 1 for _, attempts in versions):  # nobody claimed it again: no crash excuses it
-                    problems.append(f"{user} {key}: posted {seen} time(s) by one process")
-        assert f.delivered == f.outbox_rows, f"{f.outbox_rows - f.delivered} outbox row(s) not delivered"
-        assert not problems, "\n".join(problems[:10])
-
 
 async def crash_run(fake: FakeSlack, db: Database, tmp_path: Path, load: Load) -> Figures:
     port = free_port()
     bot = BotProcess(bot_env(fake, db.url, port), tmp_path, f"http://127.0.0.1:{port}")
     seed = int(os.environ.get("MENTORBOT_FAULTS_SEED") or random.randrange(1 << 30))
-    run = Run(fake, bot, db, load, seed)
+    run = KillRun(fake, bot, db, load, seed)
     try:
         await bot.start()
         await asyncio.gather(run.traffic(), run.killer())
@@ -483,4 +101,4 @@ async def test_kill_9_under_load_loses_nothing_acknowledged(
 @pytest.mark.parametrize("database", ENGINES, indirect=True)
 async def test_kill_9_under_heavy_load(slack_fake: FakeSlack, database: Database, tmp_path: Path) -> None:
     figures = await crash_run(slack_fake, database, tmp_path, HEAVY_LOAD)
-    assert figures.kills == HEAVY_LOAD.kills
+    assert figures.kills == HEAVY_LOAD.faults

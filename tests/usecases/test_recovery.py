@@ -15,7 +15,6 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -32,6 +31,7 @@ from mentorbot.storage.postgres_engine import PostgresConnection, PostgresDataba
 from mentorbot.storage.sqlite_engine import SqliteConnection, SqliteDatabase
 from mentorbot.storage.store import Store
 from tests.conftest import POSTGRES_URL, require_postgres
+from tests.faults.pgproxy import Proxy
 from tests.usecases.conftest import COMMUNITY, make_settings
 
 DB_KEYS = ("common.db_unavailable", "common.db_busy", "common.db_full", "common.db_read_only")
@@ -242,51 +242,6 @@ async def admin_execute(sql: str) -> object:
         await admin.close()
 
 
-class Proxy:
-    """A TCP proxy in front of the PostgreSQL server: `stop` drops every connection and closes the port (the
-    server is unreachable), `start` opens it again on the same port (the server is back)."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        await self._server.wait_closed()
-
-    def url(self) -> str:
-        parts = urlsplit(POSTGRES_URL)
-        host = parts.netloc.rsplit("@", 1)
-        netloc = (host[0] + "@" if len(host) == 2 else "") + f"127.0.0.1:{self.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
-        self._writers |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.transport.abort()
-                self._writers.discard(dst)
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-
 def pg_bot(store: Store, library: Library, clock: ManualClock) -> MentorBot:
     return MentorBot(store, library, make_settings(), clock)
 
@@ -317,10 +272,9 @@ async def test_postgres_backends_terminated_the_pool_reconnects(
 
 @pytest.mark.postgres
 async def test_postgres_unreachable_then_back(pg_schema: str, library: Library, clock: ManualClock) -> None:
-    upstream = urlsplit(POSTGRES_URL)
-    proxy = Proxy((upstream.hostname or "127.0.0.1", upstream.port or 5432))
+    proxy = Proxy.in_front_of(POSTGRES_URL)
     await proxy.start()
-    store = Store(PostgresDatabase(proxy.url(), schema=pg_schema, max_size=3, connect_timeout=2))
+    store = Store(PostgresDatabase(proxy.url(POSTGRES_URL), schema=pg_schema, max_size=3, connect_timeout=2))
     await store.open(clock.now())
     try:
         bot = pg_bot(store, library, clock)

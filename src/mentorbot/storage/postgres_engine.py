@@ -35,6 +35,9 @@ from mentorbot.storage.database import (
 
 log = logging.getLogger("mentorbot.storage")
 
+_InternalClientError = asyncpg.exceptions._base.InternalClientError
+"""asyncpg's protocol in a state it cannot leave (neither a `PostgresError` nor an `InterfaceError`)."""
+
 CONNECT_TIMEOUT = 5.0
 """Seconds to open one connection (asyncpg's default is 60: a command would hang that long)."""
 ACQUIRE_TIMEOUT = 15.0
@@ -54,9 +57,15 @@ _BY_TYPE: tuple[tuple[type[BaseException], type[DatabaseError]], ...] = (
 
 
 def _lost(exc: BaseException) -> bool:
-    """Whether `exc` says the connection is gone (so another one may work)."""
+    """Whether `exc` says the connection is gone (so another one may work). asyncpg's pool takes back a
+    connection that closed while in use (the server ended it), so the next statement on it, such as the rollback
+    of a savepoint after the failure, says "released back to the pool": that is the same loss. A connection ended
+    in the middle of an exchange can also leave asyncpg's protocol in a state it refuses to leave
+    (``InternalClientError``: "cannot switch to state 11; another operation (2) is in progress"): lost too."""
+    if isinstance(exc, _InternalClientError):
+        return True
     if isinstance(exc, asyncpg.InterfaceError):
-        return "closed" in str(exc) or "closing" in str(exc)
+        return any(sign in str(exc) for sign in ("closed", "closing", "released back to the pool"))
     return isinstance(
         exc,
         asyncpg.exceptions.PostgresConnectionError
@@ -69,7 +78,7 @@ def _lost(exc: BaseException) -> bool:
 def _dead_on_begin(exc: BaseException) -> bool:
     """Whether ``BEGIN`` failed because its connection is dead or its protocol state broken (the server ended
     it while it sat idle in the pool): a client-side error, a lost connection or the server shutting down."""
-    return isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions._base.InternalClientError) or _lost(exc)
+    return isinstance(exc, asyncpg.InterfaceError) or _lost(exc)
 
 
 def _close(conn: Any) -> None:
@@ -264,8 +273,9 @@ class PostgresDatabase:
         """Give the connection back; one that cannot be reset is closed by the pool (logged, not raised)."""
         try:
             await pool.release(conn)
-        except Exception:
-            log.warning("releasing a PostgreSQL connection failed", exc_info=True)
+        except Exception as exc:
+            # A connection the server ended cannot be reset: expected after a restart, so no traceback then.
+            log.warning("releasing a PostgreSQL connection failed: %s", exc, exc_info=not _dead_on_begin(exc))
 
     def to_db_time(self, value: datetime) -> Any:
         """Aware UTC datetime (timestamptz)."""
@@ -277,7 +287,7 @@ async def _classified() -> AsyncIterator[None]:
     """Raise a failure of the server or the connection as its `DatabaseError` (the driver's as its cause)."""
     try:
         yield
-    except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+    except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, _InternalClientError, OSError) as exc:
         failure = postgres_failure(exc)
         if failure is None:
             raise
