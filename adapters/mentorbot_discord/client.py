@@ -95,6 +95,7 @@ def transient(exc: BaseException) -> TransientFailure | None:
         return TransientFailure(None, type(exc).__name__)
     return None
 
+
 API_VERSION_PATH: Final = "/api/v10"
 
 
@@ -373,7 +374,7 @@ class MentorBotClient(discord.AutoShardedClient):
             outcome = await work
         finally:
             self._in_flight -= 1
-        if caller.inbox_id is not None and outcome is not None and not outcome.duplicate:
+        if caller.inbox_id is not None and outcome is not None and not outcome.duplicate and outcome.settled:
             await self._finish_event(caller.inbox_id)
 
     async def _finish_event(self, inbox_id: int) -> None:
@@ -415,9 +416,18 @@ class MentorBotClient(discord.AutoShardedClient):
         await self._send_held(interaction, caller, outcome)
 
     async def _finish(self, interaction: Interaction, outcome: Outcome) -> None:
-        """Whatever happened to the reply, the core has acted: deliver its notifications, then announce it."""
+        """Whatever happened to the reply, the core has acted: deliver its notifications, then announce it. A
+        failure to deliver (the database went away) is logged, not shown: the notifications wait in the outbox."""
         if not outcome.duplicate:
-            await self.deliver(outcome.notifications)
+            try:
+                await self.deliver(outcome.notifications)
+            except Exception as exc:
+                log.warning(
+                    "could not deliver the notifications of interaction %s now (%s): the outbox delivers them later",
+                    interaction.id,
+                    type(exc).__name__,
+                    exc_info=database_failure(exc) is None,
+                )
         self.dispatch("mentorbot_interaction", interaction, outcome)
 
     async def skill_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -612,8 +622,8 @@ class MentorBotClient(discord.AutoShardedClient):
         """Run a recovered interaction again (or take its stored `answer`) and answer it; False when another
         process turned out to have it."""
         outcome = answer or await recorded.run(self.bot, caller)
-        if outcome.duplicate:
-            return False
+        if outcome.duplicate or not outcome.settled:
+            return False  # another process has it, or the database went away again: after the next lease
         try:
             await self._answer_late(recorded, caller, outcome)
         finally:

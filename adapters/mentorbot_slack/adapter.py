@@ -352,7 +352,20 @@ class SlackAdapter:
     async def follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool = False) -> None:
         """After the answer: the notices held for the caller, the outcome's notifications, and the App Homes
         concerned refreshed. After a `read_only` command (`Command.read_only`) that told nobody, the Home tab
-        is not published again (app_home_opened publishes it afresh whenever it is opened)."""
+        is not published again (app_home_opened publishes it afresh whenever it is opened). It comes after the
+        answer, so a failure here (the database went away) is logged, not shown: the change is made and the
+        notifications wait in the outbox for its recovery."""
+        try:
+            await self._follow_up(caller, route, outcome, read_only=read_only)
+        except Exception as exc:
+            log.warning(
+                "after answering %s: %s; the outbox delivers the rest later",
+                caller.user_id,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
+
+    async def _follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool) -> None:
         if outcome.held:
             t = translator(outcome.language)
             for held in outcome.held:
@@ -434,9 +447,20 @@ class SlackAdapter:
         )
 
     async def _finish_event(self, inbox_id: int | None) -> None:
-        """The member was shown the answer to a recorded interaction: it is done (never processed again)."""
-        if inbox_id is not None:
+        """The member was shown the answer to a recorded interaction: it is done (never processed again). When
+        that cannot be written (the database went away meanwhile), it is logged, not shown: the member has their
+        answer, and the recovery shows it again after the lease (at least once, never lost)."""
+        if inbox_id is None:
+            return
+        try:
             await self.bot.finish_event(inbox_id)
+        except Exception as exc:
+            log.warning(
+                "could not mark recorded event %s done (%s): it is answered again after its lease",
+                inbox_id,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
 
     async def recover(self) -> int:
         """Process the interactions (commands, clicks, form submissions) a dead process recorded and never
@@ -510,7 +534,8 @@ class SlackAdapter:
         inbox_id: int | None,
         forms: bool,
     ) -> bool:
-        """Run and answer one command; False when it turned out to be processed by another process already."""
+        """Run and answer one command; False when it is not done: processed by another process already, or kept to
+        be processed again once the database is back (`Outcome.settled`)."""
         slot = slot or AckSlot.gone()
         if parsed is None:
             parsed = parse_command(body)
@@ -553,7 +578,7 @@ class SlackAdapter:
             else:
                 await self.delivery.update_keyed(caller.community, user_id, f"offer:{offer_id}", outcome.reply)
         await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
-        return True
+        return outcome.settled
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
         t = await self.delivery.translator_for(caller)
@@ -648,12 +673,14 @@ class SlackAdapter:
         if outcome.error is not None:
             block = error_block(outcome.error, input_blocks(view))
             if slot.offer({"response_action": "errors", "errors": {block: outcome.reply.plain_text}}):
-                await self._finish_event(inbox_id)
+                if outcome.settled:
+                    await self._finish_event(inbox_id)
                 return
             # Past the budget the modal has closed already: the refusal comes as a message where it was opened.
         slot.release()
         await self.finish(caller, route, outcome)
-        await self._finish_event(inbox_id)
+        if outcome.settled:
+            await self._finish_event(inbox_id)
 
     # ---------------------------------------------------------------- buttons
 
@@ -706,7 +733,8 @@ class SlackAdapter:
         if outcome.duplicate:
             return
         await self._show_click(body, caller, action, ref, outcome)
-        await self._finish_event(inbox_id)
+        if outcome.settled:
+            await self._finish_event(inbox_id)
 
     async def _show_click(
         self, body: Mapping[str, Any], caller: Caller, action: str, ref: str, outcome: Outcome

@@ -145,6 +145,9 @@ class Outcome:
     """Set when the use-case refused or failed (nothing changed): its message key and parameters, so an
     adapter can tell a refusal from a success (e.g. point a form's error at the right field). `reply` already
     carries the localized text."""
+    settled: bool = True
+    """False when the platform event stays recorded to be processed again (the database was unreachable or busy:
+    the member is told it will be done once it is back): the adapter must not mark its inbox row done."""
 
 
 def answer_to_json(outcome: Outcome) -> str:

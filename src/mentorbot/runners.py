@@ -115,8 +115,10 @@ def load_runner(spec: AdapterSpec) -> Runner:
 class Dispatcher:
     """Routes notifications to the adapter that serves the recipient's community.
 
-    Notifications for an adapter that is expected but has not registered yet are kept and delivered when it
-    registers; those for a community no adapter serves are logged and dropped.
+    Notifications for an adapter that is expected but has not registered yet stay in the outbox, released for a
+    later try (`MentorBot.retry_later`), so they are never reported delivered before they are: a process that dies
+    before the adapter registers loses none of them. Those for a community no adapter serves are logged and
+    dropped.
     """
 
     def __init__(self, bot: MentorBot, expected: Sequence[str] = (), *, interval: float = 15.0) -> None:
@@ -125,14 +127,11 @@ class Dispatcher:
         """Seconds between the process's timer rounds: adapters run their own periodic work (recovering
         commands a dead process recorded) at the same pace."""
         self._routes: dict[str, Deliver] = {}
-        self._pending: dict[str, list[Notification]] = {prefix: [] for prefix in expected}
+        self._expected = tuple(expected)
 
     async def register(self, prefix: str, deliver: Deliver) -> None:
         """Deliver notifications for communities starting with `prefix` through `deliver` from now on."""
         self._routes[prefix] = deliver
-        waiting = self._pending.pop(prefix, [])
-        if waiting:
-            await self._send(prefix, deliver, waiting)
 
     async def deliver(self, notes: Sequence[Notification]) -> None:
         """Hand each notification to its adapter (one call per adapter). An adapter that fails does not stop the
@@ -140,7 +139,7 @@ class Dispatcher:
         what was not delivered stays in the outbox and is claimed again once its lease runs out."""
         grouped: dict[str, list[Notification]] = {}
         for note in notes:
-            prefix = next((p for p in [*self._routes, *self._pending] if note.community.startswith(p)), None)
+            prefix = next((p for p in [*self._routes, *self._expected] if note.community.startswith(p)), None)
             if prefix is None:
                 log.warning("no adapter serves community %r; a notification is dropped", note.community)
                 continue
@@ -149,7 +148,11 @@ class Dispatcher:
         for prefix, batch in grouped.items():
             route = self._routes.get(prefix)
             if route is None:
-                self._pending[prefix].extend(batch)
+                log.info(
+                    "%d notification(s) for %s wait in the outbox: its adapter is not ready yet", len(batch), prefix
+                )
+                for note in batch:
+                    await self.bot.retry_later(note)
                 continue
             try:
                 await route(batch)
@@ -159,13 +162,6 @@ class Dispatcher:
             raise failures[0]
         if failures:
             raise ExceptionGroup("delivering notifications failed", failures)
-
-    @staticmethod
-    async def _send(prefix: str, deliver: Deliver, notes: Sequence[Notification]) -> None:
-        try:
-            await deliver(notes)
-        except Exception:
-            log.exception("delivering %d notification(s) for %s failed", len(notes), prefix)
 
 
 def check_runners(runners: Sequence[tuple[AdapterSpec, Runner]]) -> None:

@@ -65,6 +65,8 @@ TRY_AGAIN = (
     _EN("slack.ack.busy"),
 )
 """How the answers that ask the member to try again begin (the database's, and the bound on work in flight)."""
+SAVED = _EN("common.db_saved", correlation_id="@").split("@")[0]
+"""How the answer begins that tells the member their recorded command will be done once the database is back."""
 APOLOGY = _EN("common.apology", correlation_id="@").split("@")[0]
 """How the apology for a bug begins: never shown in this test (a database failure is not a bug)."""
 
@@ -82,10 +84,14 @@ class RestartFigures(Figures):
     try_again: int = 0
     """Acknowledged commands first answered "try again in a minute" (the member typed them again)."""
     applied_after_try_again: int = 0
-    """Of those, the ones later answered for real (the recovery ran them after all)."""
+    """Of those, the ones later answered for real (the recovery ran them after all): must be 0."""
+    saved: int = 0
+    """Acknowledged commands first answered "saved, it will be done once the database is back" (not typed again)."""
+    saved_then_answered: int = 0
+    """Of those, the ones later answered for real: must be all of them."""
     try_again_after_answer: int = 0
     """Accepted commands answered, then told "try again" (what followed the answer failed: notifying, the App
-    Home), although the command was applied."""
+    Home), although the command was applied: must be 0."""
     apologies: int = 0
     tracebacks: int = 0
     process_exits: int = 0
@@ -93,6 +99,10 @@ class RestartFigures(Figures):
 
 def is_try_again(text: str) -> bool:
     return text.startswith(TRY_AGAIN)
+
+
+def is_saved(text: str) -> bool:
+    return text.startswith(SAVED)
 
 
 class RestartRun(Run):
@@ -113,6 +123,9 @@ class RestartRun(Run):
         with contextlib.suppress(AssertionError):  # no answer yet: the end checks it
             await self.fake.wait_until(lambda: bool(self.answers(command)), within=ANSWER_WITHIN)
         answers = self.answers(command)
+        if answers and is_saved(answers[0]):
+            self.figures.saved += 1  # recorded: done once the database is back, so not typed again
+            return False
         if answers and is_try_again(answers[0]):
             self.figures.try_again += 1
             command.refused = True
@@ -169,6 +182,13 @@ class RestartRun(Run):
         f.try_again_after_answer = sum(
             1 for c in acked if not c.refused and any(is_try_again(text) for text in self.answers(c)[1:])
         )
+        told_saved = [c for c in acked if (answers := self.answers(c)) and is_saved(answers[0])]
+        f.saved_then_answered = sum(
+            1 for c in told_saved if any(not is_saved(t) and not is_try_again(t) for t in self.answers(c)[1:])
+        )
+        assert f.applied_after_try_again == 0, "told nothing was changed, then changed"
+        assert f.try_again_after_answer == 0, "told to try again after the answer"
+        assert f.saved_then_answered == len(told_saved), "told it will be done, and not answered for real"
         texts = [text for c in acked for text in self.answers(c)]
         texts += [seen.text or "" for user in self.users for seen in self.fake.messages_seen_by(user)]
         f.apologies = sum(1 for text in texts if text.startswith(APOLOGY))

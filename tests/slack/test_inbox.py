@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mentorbot.models import MentorshipStatus, RequestStatus
+from mentorbot.storage.database import DatabaseUnavailable
 from mentorbot.usecases.handler import INBOX_LEASE
 from mentorbot_slack.adapter import SlackAdapter
 from tests.slack.conftest import (
@@ -221,3 +222,23 @@ async def _inbox_rows(ws: Workspace) -> int:
         row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox")
     assert row is not None
     return int(row["n"])
+
+
+async def test_a_failure_after_the_answer_is_logged_and_never_shown(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo")
+
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseUnavailable("the server went away")  # while delivering the offer, after the answer
+
+    monkeypatch.setattr(ws.adapter.delivery, "notify", down)
+    await ws.mentor(ALICE, "request skills:seo")
+    assert ws.texts(ALICE) == [EN("request.offered", id=1, skills="SEO")], "the answer, and nothing after it"
+    monkeypatch.undo()
+    assert ws.dms(BOB) == []
+    ws.clock.advance(INBOX_LEASE + timedelta(seconds=1))
+    await ws.adapter.deliver(await ws.bot.undelivered())  # the outbox's recovery
+    assert len(ws.dms(BOB)) == 1
+    assert await ws.bot.store.count_unprocessed() == 0

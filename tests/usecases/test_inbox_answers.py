@@ -15,6 +15,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.models import RequestStatus
 from mentorbot.replies import Button, Field, Outcome, Reply, answer_from_json, answer_to_json
+from mentorbot.storage.database import DatabaseBusy, DatabaseError, DatabaseUnavailable
 from mentorbot.storage.store import Store
 from mentorbot.usecases.handler import INBOX_ATTEMPTS, INBOX_LEASE
 from tests.usecases.conftest import COMMUNITY
@@ -118,3 +119,51 @@ async def test_an_event_that_fails_every_time_is_given_up_after_its_attempts(
     assert await inbox_status(bot.store, call.inbox_id) == "done"
     clock.advance(PAST_LEASE)
     assert await bot.unprocessed_events() == []
+
+
+@pytest.mark.parametrize("failure", [DatabaseUnavailable, DatabaseBusy], ids=["unavailable", "busy"])
+async def test_a_recorded_event_that_meets_a_passing_database_failure_stays_to_be_done_and_the_member_is_told_so(
+    bot: MentorBot,
+    who: Callable[..., Caller],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: type[DatabaseError],
+) -> None:
+    await bot.signup(who("bob"), skills="seo")
+    amina = await recorded(bot, who("amina"), f"request-{failure.kind}")
+    real = bot.store.create_request
+
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise failure("the server went away")
+
+    monkeypatch.setattr(bot.store, "create_request", down)
+    outcome = await bot.request(amina, skills="seo")
+    assert outcome.error is not None and outcome.error.key == "common.db_saved"
+    assert not outcome.settled, "the adapter must not mark it done"
+    assert "no need to type it again" in outcome.reply.text
+    assert await inbox_status(bot.store, amina.inbox_id) == "pending"
+
+    monkeypatch.setattr(bot.store, "create_request", real)  # the database is back
+    clock.advance(PAST_LEASE)
+    [event] = await bot.unprocessed_events()
+    assert bot.recorded_answer(event) is None, "to be run again"
+    again = await bot.request(
+        Caller(COMMUNITY, "U-amina", "Amina", event_id=event.event_id, inbox_id=event.id), skills="seo"
+    )
+    assert again.error is None and again.settled
+    member = await bot.store.find_member(COMMUNITY, "U-amina")
+    assert member is not None
+    [request] = await bot.store.list_member_requests(member.id)
+    assert request.status is RequestStatus.OFFERED
+
+
+async def test_without_a_recorded_event_a_database_failure_says_nothing_was_changed(
+    bot: MentorBot, who: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseUnavailable("the server went away")
+
+    monkeypatch.setattr(bot.store, "create_request", down)
+    outcome = await bot.request(who("amina"), skills="seo")
+    assert outcome.error is not None and outcome.error.key == "common.db_unavailable"
+    assert outcome.settled

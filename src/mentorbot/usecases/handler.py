@@ -36,6 +36,9 @@ INBOX_ATTEMPTS = 5
 """How many times a recorded event is tried (by its process, then by the recovery after each lease) before it
 is given up, with an error in the log: an event that makes its process fail every time must not be retried
 forever."""
+PASSING_FAILURES = frozenset({"common.db_unavailable", "common.db_busy"})
+"""Failures of the database that pass by themselves (`errors.unexpected`'s keys): a recorded event that met one
+stays pending, and the member is told it will be done once the database is back (``common.db_saved``)."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
 
@@ -162,5 +165,9 @@ async def handle(
         return Outcome(Reply(render_error(exc, t)), error=exc, language=t.lang)
     except Exception:
         apology = unexpected(log, "for %s in %s", caller.user_id, caller.community)
+        if caller.inbox_id is not None and apology.key in PASSING_FAILURES:
+            # The event is recorded: it stays pending and is processed once the database is back (the recovery).
+            saved = UserError("common.db_saved", correlation_id=apology.params["correlation_id"])
+            return Outcome(Reply(render_error(saved, t)), error=saved, language=t.lang, settled=False)
         await _settle(core, caller)
         return Outcome(Reply(render_error(apology, t)), error=apology, language=t.lang)
