@@ -48,6 +48,8 @@ TIMER_INTERVAL = 0.3
 """Seconds between the process's timer rounds (recovery of the inbox and the outbox)."""
 WORKING = translator("en")("slack.ack.working")
 """A slow command's acknowledgement: not its answer (that follows through the response_url)."""
+QUIET_FOR = 3.5
+"""Seconds everything must stay settled before the end checks: longer than the process's sweep round (3 s)."""
 SETTLE_WITHIN = 45.0
 """Seconds the process has, after the last restart, to answer and deliver everything."""
 
@@ -358,9 +360,19 @@ class Run:
         return pending_inbox[0][0] == 0 and pending_outbox[0][0] == 0 and all(self.answered(c) for c in acked)
 
     async def wait_settled(self) -> None:
+        """Wait until everything is done and stays so for longer than a sweep round (`QUIET_FOR`): a sweep that
+        offers a waiting request just after an apparent settle writes new outbox rows the checks would catch
+        half-delivered."""
+        quiet_since: float | None = None
         try:
             async with asyncio.timeout(SETTLE_WITHIN):
-                while not await self.settled():  # noqa: ASYNC110 (polling another process's database)
+                while True:
+                    if not await self.settled():
+                        quiet_since = None
+                    elif quiet_since is None:
+                        quiet_since = time.monotonic()
+                    elif time.monotonic() - quiet_since >= QUIET_FOR:
+                        return
                     await asyncio.sleep(0.25)
         except TimeoutError:
             pass  # the checks below say what is missing

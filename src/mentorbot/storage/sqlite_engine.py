@@ -184,7 +184,7 @@ class SqliteDatabase:
         a failure of the file is raised as its `DatabaseError` after the rollback."""
         async with self._lock, self._classified():
             conn = self._connection()
-            await conn.execute("BEGIN IMMEDIATE")
+            await self._begin(conn, "BEGIN IMMEDIATE")
             try:
                 yield SqliteConnection(conn)
                 await conn.execute("COMMIT")
@@ -197,7 +197,7 @@ class SqliteDatabase:
         """A deferred transaction: a consistent snapshot for several reads."""
         async with self._lock, self._classified():
             conn = self._connection()
-            await conn.execute("BEGIN")
+            await self._begin(conn, "BEGIN")
             try:
                 yield SqliteConnection(conn)
             finally:
@@ -213,6 +213,17 @@ class SqliteDatabase:
             if failure is None:
                 raise
             raise failure from exc
+
+    async def _begin(self, conn: aiosqlite.Connection, statement: str) -> None:
+        """Start a transaction. aiosqlite runs a statement in its own thread even when the task awaiting it is
+        cancelled: a ``BEGIN`` cancelled while queued still begins, and would leave the connection inside a
+        transaction that the next one trips over ("cannot start a transaction within a transaction"). So a
+        cancelled ``BEGIN`` is followed by a rollback, queued after it on the same thread."""
+        try:
+            await conn.execute(statement)
+        except asyncio.CancelledError:
+            await conn.rollback()  # a no-op if the BEGIN did not run
+            raise
 
     async def _end(self, conn: aiosqlite.Connection, statement: str) -> None:
         """End the transaction (``COMMIT`` or ``ROLLBACK``) unless SQLite already rolled it back (it does on a
