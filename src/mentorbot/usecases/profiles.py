@@ -14,7 +14,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import rematch
+from mentorbot.usecases.matchmaking import rematch, withdraw_for_pause
 
 
 def resolve_skills(core: Core, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
@@ -82,17 +82,19 @@ async def signup(
 
 
 async def pause(ctx: Context, *, until: str | None = None) -> Reply:
-    """Stop receiving offers, optionally until a date or for a duration."""
+    """Stop receiving offers, optionally until a date or for a duration. Pending offers are withdrawn at once
+    and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work."""
     core = ctx.core
     profile = await require_mentor(ctx)
     now = core.clock.now()
     end = parse_until(until, now, profile.timezone)
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
-    if profile.pending_offers:
-        return Reply(ctx.t("pause.done_with_pending", count=profile.pending_offers))
-    if end:
-        return Reply(ctx.t("pause.done_until", until=views.when(end)))
-    return Reply(ctx.t("pause.done"))
+    notes, lines = await withdraw_for_pause(core, ctx.member)
+    ctx.tell(notes)
+    text = ctx.t("pause.done_until", until=views.when(end)) if end else ctx.t("pause.done")
+    if lines:
+        text += "\n" + ctx.t("pause.withdrawn", count=len(lines)) + "\n" + "\n".join(f"• {line}" for line in lines)
+    return Reply(text)
 
 
 async def resume(ctx: Context) -> Reply:
