@@ -132,12 +132,8 @@ class Model(RuleBasedStateMachine):
         return self.run(go())
 
     def offers(self) -> list[OfferRow]:
-        has_kind = (
-            any(c == "reason_kind" for c in self.fetch("SELECT * FROM offers LIMIT 1")[0].keys())
-            if self.fetch("SELECT 1 FROM offers LIMIT 1")
-            else False
-        )
         rows = self.fetch("SELECT * FROM offers ORDER BY id")
+        has_kind = bool(rows) and "reason_kind" in rows[0]
         out = []
         for r in rows:
             kind = r["reason_kind"] if has_kind else _kind_of_text(r["decline_reason"])
@@ -352,7 +348,8 @@ class Model(RuleBasedStateMachine):
     @invariant()
     def one_active_mentorship_per_request(self) -> None:
         rows = self.fetch(
-            "SELECT request_id, COUNT(*) AS n FROM mentorships WHERE status = 'active' GROUP BY request_id HAVING COUNT(*) > 1"
+            "SELECT request_id, COUNT(*) AS n FROM mentorships WHERE status = 'active' "
+            "GROUP BY request_id HAVING COUNT(*) > 1"
         )
         assert not rows, f"requests with two active mentorships: {[dict(r) for r in rows]}"
 

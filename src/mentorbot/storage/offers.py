@@ -145,8 +145,9 @@ class OfferStore(Transactions):
     async def create_offers(self, items: Sequence[NewOffer], now: datetime, expires_at: datetime) -> list[Offer]:
         """Many offers in ONE transaction (a matching round): each is created exactly when `create_offer`
         would create it on its own (request still waiting, mentor active with a free place; which pairs may
-        be offered at all is the caller's, `matching.eligibility`), the others are skipped and change nothing. Set-based: a fixed number of statements for
-        the whole batch instead of a transaction per offer. Returns the offers created."""
+        be offered at all is the caller's, `matching.eligibility`), the others are skipped and change
+        nothing. Set-based: a fixed number of statements for the whole batch instead of a transaction per
+        offer. Returns the offers created."""
         todo: dict[int, NewOffer] = {}
         for item in items:
             todo.setdefault(item.request_id, item)
@@ -327,9 +328,9 @@ class OfferStore(Transactions):
     ) -> ExpireResult | None:
         """Expire a pending offer whose time is up; the request waits again. A mentor whose `max_expired`-th
         lapse in a row comes is paused (offers expiring within `LAPSE_WINDOW` of the last counted one are the
-        same lapse) and their other pending offers are withdrawn in the same transaction. An expiry run more than `late_after` after the offer's time (the bot
-        was down: the mentor's answer could not arrive) is not counted in that streak and pauses no one. None
-        when the offer was no longer pending or not yet due."""
+        same lapse) and their other pending offers are withdrawn in the same transaction. An expiry run more
+        than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
+        not counted in that streak and pauses no one. None when the offer was no longer pending or not yet due."""
         async with self.transaction() as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(

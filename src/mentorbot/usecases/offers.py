@@ -44,11 +44,7 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     ctx.tell(await pass_on(core, declined))
     if kind.value in EXCLUDING:
         return Reply(ctx.t("offer.declined_for_good", id=wanted))
-    return Reply(ctx.t("offer.declined_cooldown", id=wanted, days=_days(core.settings.reoffer_after_days)))
-
-
-def _days(days: float) -> str:
-    return str(int(days)) if days == int(days) else f"{days:g}"
+    return Reply(ctx.t("offer.declined", id=wanted))
 
 
 def refusal(core: Core, offer: Offer | None) -> str:
