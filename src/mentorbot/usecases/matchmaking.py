@@ -14,7 +14,7 @@ from datetime import timedelta
 from mentorbot.i18n import Translator, translator
 from mentorbot.matching import rank_candidates, top_ranked
 from mentorbot.matching.eligibility import Block, blocks_for, strict, when_alone
-from mentorbot.models import Member, MentorshipRequest, Offer, RequestStatus
+from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -187,9 +187,13 @@ async def rematch(
     core: Core, community: str, skills: Iterable[str] | None, *, mentor_id: int | None = None
 ) -> list[Notification]:
     """Try again every waiting request of `community` (those sharing `skills`, if given, or the skills of
-    `mentor_id`), oldest first; the mentees whose request was offered are told."""
+    `mentor_id`), oldest first; the mentees whose request was offered are told.
+
+    With `mentor_id` and no `skills` (a place of that mentor freed: nothing else changed), it stops as soon as
+    the mentor is paused or has no free place left."""
     store = core.store
     wanted = set(skills) if skills is not None else None
+    freed = wanted is None and mentor_id is not None
     if wanted is None and mentor_id is not None:
         profile = await store.get_mentor_profile(mentor_id)
         wanted = set(profile.skills) if profile else set()
@@ -197,6 +201,10 @@ async def rematch(
     for request in await store.list_requests(community, [RequestStatus.WAITING]):
         if wanted is not None and not set(request.skills) & wanted:
             continue
+        if freed and mentor_id is not None:
+            profile = await store.get_mentor_profile(mentor_id)
+            if profile is None or profile.status is not MentorStatus.ACTIVE or profile.free_places <= 0:
+                break
         notes.extend(await requeue_quietly(core, request))
     return notes
 
