@@ -18,14 +18,18 @@ async def test_the_issue_reproduction(session: ConsoleSession) -> None:
         await ok(session, f"/as {name}")
         await ok(session, "/mentor request skills:seo")
     out = await ok(session, "/clock +49h")
-    # The three offers expired together (one lapse, no pause); m1 is the only SEO mentor, so m1 is asked again.
+    # The three offers expired together: one lapse, no pause; the requests wait (m1 is on cooldown for them).
     for offer in (1, 2, 3):
         assert t("offer.expired_notice", id=offer) in out
     assert t("pause.for_expiry", count=3) not in out
+    await ok(session, "/as a1")
+    assert "can be asked again after" in await ok(session, "/mentor status")
+    # m1 is back, the only SEO mentor: a1–a3, oldest first, are offered to m1 at once.
+    await ok(session, "/as m1")
+    out = await ok(session, "/mentor resume")
+    assert t("resume.already") in out
     for offer in (4, 5, 6):
         assert t("offer.title", id=offer) in out
-    await ok(session, "/as m1")
-    assert t("resume.already") in await ok(session, "/mentor resume")
     await ok(session, "/as a4")
     out = await ok(session, "/mentor request skills:seo")
     assert t("request.waiting", id=4, skills="SEO") in out

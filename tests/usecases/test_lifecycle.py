@@ -123,8 +123,10 @@ async def test_offer_expiry_passes_on_and_repeated_expiry_pauses_the_mentor(
         assert profile is not None
         assert profile.expired_streak == (lapse if counted else 0), "three offers expiring together: one lapse"
         if lapse < 3 or not counted:
-            # Nobody else teaches copywriting: the lapse's cooldown lifts, sleepy is asked again at once.
-            assert profile.status is MentorStatus.ACTIVE and profile.pending_offers == 3
+            assert profile.status is MentorStatus.ACTIVE and profile.pending_offers == 0
+            # Sleepy says they are around (without answering): nobody else teaches copywriting, so the lapse's
+            # cooldown lifts and they are asked again at once; the streak is not reset by that.
+            assert len(to(await bot.resume(who("sleepy")), "sleepy")) == 3
     [notice] = [n for n in to(notes, "sleepy") if "paused your mentor profile" in n.reply.text] or [None]
     assert (notice is not None) is counted
     profile = await bot.store.get_mentor_profile(member.id)

@@ -50,8 +50,9 @@ def text_of(reply: Reply) -> str:
 
 
 async def test_the_issue_reproduction_nobody_is_stranded(bot: MentorBot, who: Who, clock: ManualClock) -> None:
-    """m1 lets three offers expire at once: one lapse; m1 is the only SEO mentor, so the lapse's cooldown lifts
-    and a1–a3 are offered to m1 again at once, oldest first; a4, who came last, waits for a place."""
+    """m1 lets three offers expire at once: one lapse, no pause; a1–a3 wait (m1 is on cooldown for them). m1
+    comes back (`/mentor resume`): the only SEO mentor, so the lapse's cooldown lifts and a1–a3 are offered to
+    m1 again at once, oldest first; a4, who came last, waits for a place."""
     await bot.signup(who("m1"), skills="seo", capacity="3")
     for name in ("a1", "a2", "a3"):
         await bot.request(who(name), skills="seo")
@@ -59,8 +60,10 @@ async def test_the_issue_reproduction_nobody_is_stranded(bot: MentorBot, who: Wh
     await bot.run_due_jobs()
     profile = await bot.mentor_profile("test:guild", "U-m1")
     assert profile is not None and profile.status is MentorStatus.ACTIVE, "three offers expiring together: one lapse"
-    assert sorted(await offered_to(bot, "m1")) == [1, 2, 3]
+    assert await offered_to(bot, "m1") == [], "not bounced back to a mentor who just ignored them"
+    assert await status_of(bot, "a1") == [RequestStatus.WAITING]
     await bot.resume(who("m1"))
+    assert sorted(await offered_to(bot, "m1")) == [1, 2, 3]
     late = await bot.request(who("a4"), skills="seo")
     assert "at capacity" in late.reply.text
     assert await status_of(bot, "a1") == [RequestStatus.OFFERED]
@@ -101,7 +104,7 @@ async def test_a_decline_is_a_cooldown_not_a_ban(bot: MentorBot, who: Who, clock
     await bot.signup(who("m1"), skills="seo", capacity="2")
     offered = await bot.request(who("a1"), skills="seo")
     declined = await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="busy this week")
-    assert "won't come back to you for a few days" in declined.reply.text
+    assert "goes to the next mentor" in declined.reply.text
     assert await status_of(bot, "a1") == [RequestStatus.WAITING]
     status = await bot.status(who("a1"))
     assert "can be asked again after" in text_of(status.reply)
@@ -153,10 +156,11 @@ async def test_a_lapse_cooldown_lifts_when_no_one_else_is_eligible_but_not_while
     notes = await bot.run_due_jobs()
     assert len(to(notes, "m2")) == 1, "after m1's lapse, m2 (not on cooldown) is asked"
     clock.advance(timedelta(hours=48, minutes=1))
-    notes = await bot.run_due_jobs()
-    assert len(to(notes, "m1")) == 1 and await offered_to(bot, "m1") == [1], (
-        "both lapsed: nobody else is eligible, so the lapse cooldown lifts"
-    )
+    await bot.run_due_jobs()
+    assert await offered_to(bot, "m1") == [] and await offered_to(bot, "m2") == [], "both lapsed: it waits"
+    other = await bot.request(who("a2"), skills="seo")
+    await bot.decline(who("m1"), offer_id=offer_id(to(other, "m1")[0]), reason="not this person")
+    assert await offered_to(bot, "m1") == [1], "m1 answered something: back, and nobody else is eligible"
 
 
 async def test_the_round_says_who_is_on_cooldown_until_when(bot: MentorBot, who: Who, clock: ManualClock) -> None:
@@ -219,6 +223,7 @@ async def test_a_pause_withdrawal_is_a_lapse_lifted_when_no_one_else_is_there(bo
     await bot.signup(who("m1"), skills="seo", capacity="2")
     await bot.request(who("a1"), skills="seo")
     await bot.pause(who("m1"))
+    assert await status_of(bot, "a1") == [RequestStatus.WAITING]
     await bot.resume(who("m1"))
     assert await offered_to(bot, "m1") == [1]
 
@@ -249,13 +254,15 @@ facts = st.builds(
     status=st.sampled_from(["pending", "accepted", "declined", "expired", "withdrawn"]),
     reason_kind=st.sampled_from([None, "not_now", "not_my_skill", "not_this_person", "paused"]),
     decided_at=st.one_of(st.none(), st.integers(0, 10 * 24).map(lambda h: NOW - timedelta(hours=h))),
+    mentor_back_at=st.one_of(st.none(), st.integers(0, 10 * 24).map(lambda h: NOW - timedelta(hours=h))),
 )
 
 
 @given(history=st.lists(facts, max_size=12), days=st.integers(0, 7))
 def test_blocks_follow_the_rules(history: list[PairFact], days: int) -> None:
     """Every block has its reason in the history; a cooldown never outlasts `reoffer_after` from its event;
-    exclusions and decline cooldowns are never lifted when the mentor is alone; only lapses are."""
+    exclusions and decline cooldowns are never lifted when the mentor is alone; only lapses of a mentor who
+    showed they are back since are."""
     after = timedelta(days=days)
     blocks = blocks_for(1, 1, ("seo",), history, now=NOW, reoffer_after=after)
     for mentor, block in blocks.items():
@@ -266,7 +273,13 @@ def test_blocks_follow_the_rules(history: list[PairFact], days: int) -> None:
             declined = any(
                 f.status == "declined" and f.decided_at and f.decided_at + after > NOW for f in mine
             )
-            assert block.lifts_when_alone is not declined
+            back = all(
+                f.mentor_back_at and f.decided_at and f.mentor_back_at >= f.decided_at
+                for f in mine
+                if f.decided_at and f.decided_at + after > NOW and f.status in ("expired", "withdrawn")
+            )
+            if block.lifts_when_alone:
+                assert not declined and back, "only a lapse of a mentor back since lifts"
         if block.kind is BlockKind.EXCLUDED:
             assert any(f.status == "declined" and f.reason_kind in ("not_my_skill", "not_this_person") for f in mine)
         if block.kind is BlockKind.PENDING:

@@ -10,8 +10,9 @@ A mentor's past offers of a mentee's requests (`PairFact`) block the pair:
 - a pending offer blocks its own request (it is offered to them right now).
 
 When no mentor is eligible otherwise, a cooldown that came from a *lapse* (an expiry or a pause withdrawal) is
-lifted: the mentor may be offered the request at once (`Block.lifts_when_alone`). A decline's cooldown is not: the
-mentor answered, and asking again within days would ignore that answer.
+lifted once the mentor has shown they are back since (resumed, updated their profile, answered an offer:
+`mentor_profiles.back_at`): they may be offered the request at once (`Block.lifts_when_alone`). A decline's
+cooldown is not: the mentor answered, and asking again within days would ignore that answer.
 
 Pure: no store, no I/O.
 """
@@ -93,6 +94,7 @@ class PairFact:
     status: str
     reason_kind: str | None
     decided_at: datetime | None
+    mentor_back_at: datetime | None = None
 
 
 class BlockKind(StrEnum):
@@ -154,7 +156,8 @@ def blocks_for(
             if (lapse or fact.status == "declined") and fact.decided_at is not None:
                 until = fact.decided_at + reoffer_after
                 if now < until:
-                    block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse)
+                    back = fact.mentor_back_at is not None and fact.mentor_back_at >= fact.decided_at
+                    block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse and back)
         if block is not None:
             out[fact.mentor_id] = _stronger(out.get(fact.mentor_id), block)
     return out

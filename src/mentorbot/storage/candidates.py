@@ -198,8 +198,10 @@ class CandidateStore(Transactions):
         ids = sorted(mentee_ids)
         async with self.read() as conn:
             found = await conn.fetch_all(
-                "SELECT r.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at "
-                f"FROM offers o JOIN requests r ON r.id = o.request_id WHERE r.member_id IN ({in_list(ids)}) "
+                "SELECT r.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at, "
+                "p.back_at FROM offers o JOIN requests r ON r.id = o.request_id "
+                "LEFT JOIN mentor_profiles p ON p.member_id = o.mentor_id "
+                f"WHERE r.member_id IN ({in_list(ids)}) "
                 "ORDER BY o.id",
                 *ids,
             )
@@ -224,9 +226,16 @@ class CandidateStore(Transactions):
                 status=str(r["status"]),
                 reason_kind=r["reason_kind"],
                 decided_at=rows.opt_ts(r["decided_at"]),
+                mentor_back_at=rows.opt_ts(r["back_at"]),
             )
             for r in found
         ]
+
+    async def mark_back(self, member_id: int, now: datetime) -> None:
+        """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a
+        lapse before this may be lifted when no one else is eligible (`matching.eligibility`)."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE mentor_profiles SET back_at = ? WHERE member_id = ?", now, member_id)
 
     async def skill_mentors(
         self, community: str, skills: Sequence[str], *, exclude_member: int

@@ -25,6 +25,7 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
     if result is None:
         raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+    await core.store.mark_back(ctx.member.id, now)
     ctx.tell(await introduce(core, result))
     return Reply(ctx.t("offer.accepted", id=offer.id), title=ctx.t("offer.title", id=offer.id))
 
@@ -41,6 +42,7 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     declined = await core.store.decline_offer(wanted, ctx.member.id, text or None, core.clock.now(), kind=kind.value)
     if declined is None:
         raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+    await core.store.mark_back(ctx.member.id, core.clock.now())
     ctx.tell(await pass_on(core, declined))
     if kind.value in EXCLUDING:
         return Reply(ctx.t("offer.declined_for_good", id=wanted))

@@ -74,6 +74,7 @@ async def signup(
         languages=langs or (existing.languages if existing else (ctx.lang,)),
     )
     saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
+    await core.store.mark_back(ctx.member.id, core.clock.now())
     gained = set(saved.skills) - set(existing.skills if existing else {})
     more_room = existing is None or saved.capacity > existing.capacity
     if saved.status is MentorStatus.ACTIVE and (gained or more_room):
@@ -101,7 +102,10 @@ async def resume(ctx: Context) -> Reply:
     """Receive offers again; waiting requests are matched at once."""
     core = ctx.core
     profile = await require_mentor(ctx)
+    await core.store.mark_back(ctx.member.id, core.clock.now())
     if profile.status is MentorStatus.ACTIVE:
+        # Already active: still a sign they are around, so requests they let lapse may come back to them.
+        ctx.tell(await rematch(core, ctx.caller.community, profile.skills))
         return Reply(ctx.t("resume.already"))
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.ACTIVE, core.clock.now())
     ctx.tell(await rematch(core, ctx.caller.community, profile.skills))

@@ -179,6 +179,7 @@ async def end_pause(core: Core, member_id: int) -> list[Notification]:
         return []
     if not await store.set_mentor_status(member_id, MentorStatus.ACTIVE, now, expect=MentorStatus.PAUSED):
         return []
+    await store.mark_back(member_id, now)  # the pause they chose is over: they are back
     member = await store.get_member(member_id)
     if member is None:
         return []
