@@ -53,8 +53,8 @@ async def match_request(
     """Offer a waiting request to the best eligible mentor; else record why it waits.
 
     Mentors blocked for the request (`blocks_of`) are left out; when no one else could be offered it, the
-    mentors whose block lifts when they are alone (a lapse's cooldown, the mentor back since) are tried too. With `notify_waiting`, a
-    request left waiting tells its mentee why.
+    mentors whose block lifts when they are alone (a lapse's cooldown, the mentor back since) are tried too.
+    With `notify_waiting`, a request left waiting tells its mentee why.
     """
     blocks = await blocks_of(core, request)
     passes = [strict(blocks)]
