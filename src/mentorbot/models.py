@@ -161,6 +161,7 @@ class Offer:
     expires_at: datetime
     decided_at: datetime | None
     decline_reason: str | None
+    reason_kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     late_expiry_grace_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     """An offer expired more than this long after its time (the bot was down) does not count towards the
     mentor's streak of `max_expired_offers`: they may have answered while nothing could hear them."""
+    reoffer_after_days: float = Field(default=3.0, ge=0, le=365)
+    """How long a mentor who declined a member's request, let it expire or paused over it is not offered that
+    member's requests again (unless, for an expiry or a pause, the mentor is back and no one else is eligible):
+    docs/matching.md."""
     checkin_days: float = Field(default=14.0, gt=0, le=365)
     repeat_pair_days: int = Field(default=180, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)

@@ -155,8 +155,10 @@ async def test_check_ins_and_waitlist_notices_arrive_by_dm(workspace: Workspace)
     await ws.mentor(ALICE, "request skills:seo")
     await ws.click(BOB, ws.dms(BOB)[0], "offer.decline")
     [waiting] = ws.dms(ALICE)
+    # Bob declined: on cooldown for Alice's requests (docs/matching.md) until 3 days from now.
+    until = (ws.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M UTC")
     assert unescape(waiting["text"]) == (
-        EN("request.still_waiting", id=1) + "\n" + EN("wait.all_asked", skills="SEO")
+        EN("request.still_waiting", id=1) + "\n" + EN("wait.all_cooldown", skills="SEO", until=until)
     )
     await ws.mentor(DAVE, "signup skills:seo")
     [offer] = ws.dms(DAVE)

@@ -245,9 +245,26 @@ async def test_expiry_streak_pauses_the_mentor(store: Store, clock: ManualClock)
         result = await store.expire_offer(o.id, clock.now(), max_expired=3)
         assert result is not None
         paused_flags.append(result.mentor_paused)
+        clock.advance(24 * HOUR)  # one lapse per day: offers that expire together are one lapse
     assert paused_flags == [False, False, True]
     profile = await store.get_mentor_profile(m)
     assert profile is not None and profile.status is MentorStatus.PAUSED and profile.pause_reason == "expired_offers"
+
+
+async def test_offers_expiring_together_are_one_lapse(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Sleepy", {"seo": Level.EXPERT}, capacity=5)
+    offers = []
+    for i in range(3):
+        a = await member(store, clock, f"Mentee{i}")
+        r = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+        o = await store.create_offer(r.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+        assert o is not None
+        offers.append(o)
+    clock.advance(HOUR)
+    results = [await store.expire_offer(o.id, clock.now(), max_expired=2) for o in offers]
+    assert [r.mentor_paused for r in results if r is not None] == [False, False, False]
+    profile = await store.get_mentor_profile(m)
+    assert profile is not None and profile.expired_streak == 1 and profile.status is MentorStatus.ACTIVE
 
 
 async def test_end_mentorship_frees_the_place_and_keeps_feedback(store: Store, clock: ManualClock) -> None:

@@ -102,21 +102,39 @@ async def test_wait_reasons_say_why(bot: MentorBot, who: Who) -> None:
 async def test_offer_expiry_passes_on_and_repeated_expiry_pauses_the_mentor(
     bot: MentorBot, who: Who, clock: ManualClock, late: int, counted: bool
 ) -> None:
-    """An expiry run more than MENTORBOT_LATE_EXPIRY_GRACE_MINUTES (10) late (the bot was down) is not counted."""
+    """Offers that expire together are one lapse; lapses on three different days pause the mentor, whose held
+    requests are passed on (here: back on the waitlist) and the notice says so. An expiry run more than
+    MENTORBOT_LATE_EXPIRY_GRACE_MINUTES (10) late (the bot was down) is not counted."""
     await bot.signup(who("sleepy"), skills="copywriting", levels="expert", capacity=5)
     for name in ("a", "b", "c"):
         await bot.request(who(name), skills="copywriting")
-    clock.advance(timedelta(hours=48, minutes=late))
-    notes = await bot.run_due_jobs()
-    expired = [n for n in to(notes, "sleepy") if "expired" in n.reply.text]
-    assert len(expired) == 3
-    assert any("paused your mentor profile" in n.reply.text for n in to(notes, "sleepy")) is counted
     member = await bot.store.find_member("test:guild", "U-sleepy")
     assert member is not None
+    for lapse in (1, 2, 3):
+        clock.advance(timedelta(hours=48, minutes=late))
+        notes = await bot.run_due_jobs()
+        expired = [n for n in to(notes, "sleepy") if "expired" in n.reply.text]
+        pausing = counted and lapse == 3
+        # The lapse that pauses withdraws the other two offers at once, in the same transaction.
+        assert len(expired) == (1 if pausing else 3)
+        withdrawn = [n for n in to(notes, "sleepy") if "withdrawn because you paused" in n.reply.text]
+        assert len(withdrawn) == (2 if pausing else 0)
+        profile = await bot.store.get_mentor_profile(member.id)
+        assert profile is not None
+        assert profile.expired_streak == (lapse if counted else 0), "three offers expiring together: one lapse"
+        if lapse < 3 or not counted:
+            assert profile.status is MentorStatus.ACTIVE and profile.pending_offers == 0
+            # Sleepy says they are around (without answering): nobody else teaches copywriting, so the lapse's
+            # cooldown lifts and they are asked again at once; the streak is not reset by that.
+            assert len(to(await bot.resume(who("sleepy")), "sleepy")) == 3
+    [notice] = [n for n in to(notes, "sleepy") if "paused your mentor profile" in n.reply.text] or [None]
+    assert (notice is not None) is counted
     profile = await bot.store.get_mentor_profile(member.id)
     assert profile is not None and (profile.status is MentorStatus.PAUSED) is counted
-    assert profile.expired_streak == (3 if counted else 0)
-    assert any("waiting again" in n.reply.text for n in to(notes, "a"))
+    if counted:
+        assert notice is not None and notice.reply.text.count("back on the waitlist") == 3
+        assert profile.pending_offers == 0
+        assert any("waiting again" in n.reply.text for n in to(notes, "a"))
     assert await bot.run_due_jobs() == [], "each timer runs once"
 
 

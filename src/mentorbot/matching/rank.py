@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -24,6 +24,7 @@ class CandidateSource(Protocol):
         exclude_member: int,
         request_id: int | None,
         repeat_since: datetime,
+        blocked: Collection[int] = (),
     ) -> list[Candidate]:
         """Every eligible mentor for a request."""
         ...
@@ -39,6 +40,7 @@ class CandidateSource(Protocol):
         mentee_language: str,
         params: ScoreParams,
         limit: int,
+        blocked: Collection[int] = (),
     ) -> tuple[list[Candidate], bool]:
         """The `limit` best eligible mentors ranked inside the database, and whether a zone was unknown."""
         ...
@@ -80,6 +82,7 @@ async def top_ranked(
     mentee_timezone: str | None,
     at: datetime,
     limit: int = 5,
+    blocked: Collection[int] = (),
 ) -> list[RankedMentor]:
     """The `limit` best eligible mentors, best first: the same list as
     ``rank_candidates(await store.find_candidates(...), ...)[:limit]``, but ranked inside the database, so
@@ -95,6 +98,7 @@ async def top_ranked(
             mentee_language=mentee_language,
             params=score_params(zones, mentee_timezone, at),
             limit=limit,
+            blocked=blocked,
         )
         if not unknown_zone or not mentee_timezone:
             return rank_candidates(
@@ -102,7 +106,12 @@ async def top_ranked(
             )
     # A mentor's zone appeared between the refresh and the query (another process): rank the slow, sure way.
     everyone = await store.find_candidates(
-        community, request_skills, exclude_member=exclude_member, request_id=request_id, repeat_since=repeat_since
+        community,
+        request_skills,
+        exclude_member=exclude_member,
+        request_id=request_id,
+        repeat_since=repeat_since,
+        blocked=blocked,
     )
     ranked = rank_candidates(
         everyone, request_skills, mentee_language=mentee_language, mentee_timezone=mentee_timezone, at=at

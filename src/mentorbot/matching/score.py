@@ -101,7 +101,8 @@ class PoolRequest:
 class RoundPool:
     """Everything one matching round needs, read in one snapshot with a handful of queries.
 
-    `offered` holds the (request id, mentor id) pairs already offered (never offered again); `past_pairs`
+    `offered` holds the (request id, mentor id) pairs the round may not offer (`Store.round_pool` fills it with
+    the pairs already offered; `usecases.admin` replaces it with `matching.eligibility`'s blocks); `past_pairs`
     counts recent mentorships per (mentee id, mentor id).
     """
 
@@ -238,8 +239,8 @@ def pool_pair_scores(
 ) -> Iterator[tuple[int, BoolArray, IntArray]]:
     """Every (request, mentor) pair of the pool scored at once, `chunk` requests at a time (bounding the
     memory of the dense blocks): yields ``(first row, eligible, micro)`` per block, where ``eligible[i, j]``
-    says whether mentor j may be offered request ``first row + i`` (shares a skill, is not the mentee, was
-    never offered it) and ``micro[i, j]`` is the score in millionths (`INELIGIBLE` where not eligible).
+    says whether mentor j may be offered request ``first row + i`` (shares a skill, is not the mentee, the
+    pair is not in `pool.offered`) and ``micro[i, j]`` is the score in millionths (`INELIGIBLE` where not eligible).
     `mentee_languages[i]` is request i's mentee's language. Nothing is yielded for an empty pool."""
     import numpy as np
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mentorbot.matching.eligibility import PairFact
 from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level
 from mentorbot.storage import rows
@@ -14,6 +15,15 @@ from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.requests import read_requests
 from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
+
+
+@dataclass(frozen=True)
+class SkillMentor:
+    """A mentor sharing a requested skill, as a wait reason needs it."""
+
+    member_id: int
+    active: bool
+    free_places: int
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,7 @@ async def top_rows(
     limit: int,
     *,
     by_community: bool,
+    blocked: Collection[int] = (),
 ) -> list[Row]:
     """The SQL of `find_top_candidates`: score every eligible mentor (`score_sql`), keep the best `limit`, then
     read the profile and member rows of those only, best first; each row also carries its score in millionths
@@ -49,6 +60,9 @@ async def top_rows(
         # NOT IN over a subquery is evaluated once (a hashed/ephemeral set), not probed per candidate.
         extra += " AND s.member_id NOT IN (SELECT o.mentor_id FROM offers o WHERE o.request_id = ?)"
         where_args.append(request_id)
+    if blocked:
+        extra += f" AND s.member_id NOT IN ({in_list(list(blocked))})"
+        where_args.extend(sorted(blocked))
     if by_community:
         extra += " AND s.member_id IN (SELECT c.id FROM members c WHERE c.id = s.member_id AND c.community = ?)"
         where_args.append(community)
@@ -88,9 +102,11 @@ class CandidateStore(Transactions):
         exclude_member: int,
         request_id: int | None,
         repeat_since: datetime,
+        blocked: Collection[int] = (),
     ) -> list[Candidate]:
         """Eligible mentors for a request: active, with a free place, sharing a skill, not the requester,
-        in the same community, and not already offered this request."""
+        in the same community, not already offered this request (when `request_id` is given) and not in
+        `blocked` (the mentors `matching.eligibility` blocks: cooldowns, exclusions)."""
         if not skills:
             return []
         async with self.read() as conn:
@@ -101,6 +117,9 @@ class CandidateStore(Transactions):
                     " AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.request_id = ? AND o.mentor_id = p.member_id)"
                 )
                 args.append(request_id)
+            if blocked:
+                not_offered += f" AND p.member_id NOT IN ({in_list(list(blocked))})"
+                args.extend(sorted(blocked))
             found = await conn.fetch_all(
                 "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, "
                 "m.timezone AS member_timezone, m.created_at AS member_created_at, "
@@ -172,6 +191,72 @@ class CandidateStore(Transactions):
             return WaitFacts(0, 0, 0)
         return WaitFacts(int(row["mentors"]), int(row["active"]), int(row["not_asked"]))
 
+    async def pair_history(self, mentee_ids: Collection[int]) -> list[PairFact]:
+        """Every offer of the requests of `mentee_ids`, as `matching.eligibility` reads them (cooldowns and
+        exclusions are decided there, in one place)."""
+        if not mentee_ids:
+            return []
+        ids = sorted(mentee_ids)
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT r.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at, "
+                "p.back_at FROM offers o JOIN requests r ON r.id = o.request_id "
+                "LEFT JOIN mentor_profiles p ON p.member_id = o.mentor_id "
+                f"WHERE r.member_id IN ({in_list(ids)}) "
+                "ORDER BY o.id",
+                *ids,
+            )
+            request_ids = sorted({int(r["request_id"]) for r in found})
+            skill_rows = (
+                await conn.fetch_all(
+                    f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({in_list(request_ids)})",
+                    *request_ids,
+                )
+                if request_ids
+                else []
+            )
+        skills: dict[int, list[str]] = {}
+        for row in skill_rows:
+            skills.setdefault(int(row["request_id"]), []).append(str(row["skill"]))
+        return [
+            PairFact(
+                mentee_id=int(r["mentee_id"]),
+                request_id=int(r["request_id"]),
+                request_skills=tuple(sorted(skills.get(int(r["request_id"]), []))),
+                mentor_id=int(r["mentor_id"]),
+                status=str(r["status"]),
+                reason_kind=r["reason_kind"],
+                decided_at=rows.opt_ts(r["decided_at"]),
+                mentor_back_at=rows.opt_ts(r["back_at"]),
+            )
+            for r in found
+        ]
+
+    async def mark_back(self, member_id: int, now: datetime) -> None:
+        """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a
+        lapse before this may be lifted when no one else is eligible (`matching.eligibility`)."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE mentor_profiles SET back_at = ? WHERE member_id = ?", now, member_id)
+
+    async def skill_mentors(
+        self, community: str, skills: Sequence[str], *, exclude_member: int
+    ) -> list[SkillMentor]:
+        """Every mentor of `community` sharing one of `skills` (not `exclude_member`): whether active and how many
+        places are free (what a wait reason is told from, with `matching.eligibility`'s blocks)."""
+        if not skills:
+            return []
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT DISTINCT p.member_id, p.status, p.capacity - p.active_count - p.pending_offers AS free "
+                "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
+                "JOIN members m ON m.id = p.member_id "
+                f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ? ORDER BY p.member_id",
+                *skills,
+                community,
+                exclude_member,
+            )
+        return [SkillMentor(int(r["member_id"]), r["status"] == "active", max(0, int(r["free"]))) for r in found]
+
     async def mentor_timezones(self, *, refresh: bool = False) -> tuple[str, ...]:
         """The distinct time zones of mentor profiles, most common first (cached; `refresh` re-reads them)."""
         if self._timezones is None or refresh:
@@ -193,6 +278,7 @@ class CandidateStore(Transactions):
         mentee_language: str,
         params: ScoreParams,
         limit: int,
+        blocked: Collection[int] = (),
     ) -> tuple[list[Candidate], bool]:
         """The `limit` best eligible mentors for a request, ranked inside the database.
 
@@ -210,9 +296,9 @@ class CandidateStore(Transactions):
         # the query runs again with the condition.
         query = (community, skills, exclude_member, request_id, repeat_since, mentee_language, params, limit)
         async with self.read() as conn:
-            found = await top_rows(conn, self.db.dialect, *query, by_community=False)
+            found = await top_rows(conn, self.db.dialect, *query, by_community=False, blocked=blocked)
             if any(r["community"] != community for r in found):
-                found = await top_rows(conn, self.db.dialect, *query, by_community=True)
+                found = await top_rows(conn, self.db.dialect, *query, by_community=True, blocked=blocked)
             if not found:
                 return [], False
             ids = [int(r["member_id"]) for r in found]

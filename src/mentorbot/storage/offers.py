@@ -27,21 +27,53 @@ class NewOffer:
     explanation: str
 
 
+LAPSE_WINDOW = timedelta(hours=24)
+"""Offers of one mentor that expire within this long of the last counted one are the same lapse (three offers
+sent in one minute expire together: one lapse, not three)."""
+
+
 @dataclass(frozen=True)
 class ExpireResult:
-    """What expiring an offer changed: the offer, and whether the mentor was paused for it."""
+    """What expiring an offer changed: the offer, whether the mentor was paused for it, and the mentor's other
+    pending offers withdrawn because of that pause."""
 
     offer: Offer
     mentor_paused: bool
+    withdrawn: tuple[Offer, ...] = ()
+
+
+async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime) -> list[Offer]:
+    """Withdraw every pending offer of a mentor who paused (their kind is ``paused``: a lapse for the cooldown),
+    giving the places back and letting the requests wait again, inside the caller's transaction; the offers
+    withdrawn, oldest request first."""
+    await conn.execute(
+        "UPDATE members SET display_name = display_name WHERE id IN (SELECT r.member_id FROM offers o "
+        "JOIN requests r ON r.id = o.request_id WHERE o.mentor_id = ? AND o.status = 'pending')",
+        mentor_id,
+    )
+    found = await conn.fetch_all(
+        "UPDATE offers SET status = 'withdrawn', decided_at = ?, reason_kind = 'paused' "
+        "WHERE mentor_id = ? AND status = 'pending' RETURNING *",
+        now,
+        mentor_id,
+    )
+    withdrawn = sorted((rows.offer(r) for r in found), key=lambda o: o.request_id)
+    for offer in withdrawn:
+        await release_offer(conn, offer, now, expired=False, answered=False)
+    return withdrawn
 
 
 async def release_offer(
-    conn: Connection, offer: Offer, now: datetime, *, expired: bool, counted: bool = True
+    conn: Connection, offer: Offer, now: datetime, *, expired: bool, counted: bool = True, answered: bool = True
 ) -> None:
     """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
     a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
-    the caller's transaction. An answer (accept, decline, withdrawal) resets the streak."""
-    streak = ("expired_streak + 1" if counted else "expired_streak") if expired else "0"
+    the caller's transaction. An answer (accept, decline) resets the streak; a withdrawal (not `answered`) keeps
+    it."""
+    if expired:
+        streak = "expired_streak + 1" if counted else "expired_streak"
+    else:
+        streak = "0" if answered else "expired_streak"
     await conn.execute(
         f"UPDATE mentor_profiles SET pending_offers = pending_offers - 1, expired_streak = {streak} "
         "WHERE member_id = ? AND pending_offers > 0",
@@ -112,9 +144,10 @@ class OfferStore(Transactions):
 
     async def create_offers(self, items: Sequence[NewOffer], now: datetime, expires_at: datetime) -> list[Offer]:
         """Many offers in ONE transaction (a matching round): each is created exactly when `create_offer`
-        would create it on its own (request still waiting, mentor active with a free place, pair never
-        offered), the others are skipped and change nothing. Set-based: a fixed number of statements for
-        the whole batch instead of a transaction per offer. Returns the offers created."""
+        would create it on its own (request still waiting, mentor active with a free place; which pairs may
+        be offered at all is the caller's, `matching.eligibility`), the others are skipped and change
+        nothing. Set-based: a fixed number of statements for the whole batch instead of a transaction per
+        offer. Returns the offers created."""
         todo: dict[int, NewOffer] = {}
         for item in items:
             todo.setdefault(item.request_id, item)
@@ -131,15 +164,9 @@ class OfferStore(Transactions):
                     f"SELECT id FROM requests WHERE id IN ({ids_sql}) AND status = 'waiting'", ids_arg
                 )
             }
-            offered = {
-                (int(r["request_id"]), int(r["mentor_id"]))
-                for r in await conn.fetch_all(
-                    f"SELECT request_id, mentor_id FROM offers WHERE request_id IN ({ids_sql})", ids_arg
-                )
-            }
             by_mentor: dict[int, list[NewOffer]] = {}
             for item in todo.values():
-                if item.request_id in waiting and (item.request_id, item.mentor_id) not in offered:
+                if item.request_id in waiting:
                     by_mentor.setdefault(item.mentor_id, []).append(item)
             # Hold the places: one conditional UPDATE per distinct number of places taken from a mentor.
             held: list[NewOffer] = []
@@ -274,15 +301,19 @@ class OfferStore(Transactions):
         except Rollback:
             return None
 
-    async def decline_offer(self, offer_id: int, mentor_id: int, reason: str | None, now: datetime) -> Offer | None:
-        """Decline a pending offer made to `mentor_id`; the request waits again. None when not pending."""
+    async def decline_offer(
+        self, offer_id: int, mentor_id: int, reason: str | None, now: datetime, *, kind: str | None = None
+    ) -> Offer | None:
+        """Decline a pending offer made to `mentor_id` (`kind`: the `DeclineReason` its text gives); the request
+        waits again. None when not pending."""
         async with self.transaction() as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
-                "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ? "
+                "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'pending' RETURNING *",
                 now,
                 reason,
+                kind,
                 offer_id,
                 mentor_id,
             )
@@ -296,9 +327,10 @@ class OfferStore(Transactions):
         self, offer_id: int, now: datetime, *, max_expired: int, late_after: timedelta | None = None
     ) -> ExpireResult | None:
         """Expire a pending offer whose time is up; the request waits again. A mentor whose `max_expired`-th
-        offer in a row expires is paused. An expiry run more than `late_after` after the offer's time (the bot
-        was down: the mentor's answer could not arrive) is not counted in that streak and pauses no one. None
-        when the offer was no longer pending or not yet due."""
+        lapse in a row comes is paused (offers expiring within `LAPSE_WINDOW` of the last counted one are the
+        same lapse) and their other pending offers are withdrawn in the same transaction. An expiry run more
+        than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
+        not counted in that streak and pauses no one. None when the offer was no longer pending or not yet due."""
         async with self.transaction() as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
@@ -312,6 +344,18 @@ class OfferStore(Transactions):
                 return None
             offer = rows.offer(row)
             counted = late_after is None or now - offer.expires_at <= late_after
+            if counted:
+                # One lapse per LAPSE_WINDOW: offers that expire together were ignored together.
+                counted = (
+                    await conn.execute(
+                        "UPDATE mentor_profiles SET last_lapse_at = ? WHERE member_id = ? "
+                        "AND (last_lapse_at IS NULL OR last_lapse_at <= ?)",
+                        offer.expires_at,
+                        offer.mentor_id,
+                        offer.expires_at - LAPSE_WINDOW,
+                    )
+                    == 1
+                )
             await release_offer(conn, offer, now, expired=True, counted=counted)
             paused = counted and (
                 await conn.execute(
@@ -324,4 +368,10 @@ class OfferStore(Transactions):
                 )
                 == 1
             )
-            return ExpireResult(offer, paused)
+            withdrawn = await withdraw_pending(conn, offer.mentor_id, now) if paused else []
+            return ExpireResult(offer, paused, tuple(withdrawn))
+
+    async def withdraw_for_pause(self, mentor_id: int, now: datetime) -> list[Offer]:
+        """Withdraw a paused mentor's pending offers in one transaction (see `withdraw_pending`)."""
+        async with self.transaction() as conn:
+            return await withdraw_pending(conn, mentor_id, now)

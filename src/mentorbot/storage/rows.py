@@ -139,6 +139,7 @@ def offer(row: Row) -> Offer:
         expires_at=ts(row["expires_at"]),
         decided_at=opt_ts(row["decided_at"]),
         decline_reason=row["decline_reason"],
+        reason_kind=row.get("reason_kind"),
     )
 
 

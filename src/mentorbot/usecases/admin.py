@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.formatting import places_text, when, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id, parse_until
-from mentorbot.matching.score import RoundPool
+from mentorbot.matching.eligibility import PairFact, blocks_for, strict, when_alone
+from mentorbot.matching.score import PoolMentor, RoundPool
 from mentorbot.models import (
     Member,
     MentorProfile,
@@ -27,7 +29,7 @@ from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.storage.store import NewOffer, Store
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason
+from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason, withdraw_for_pause
 from mentorbot.usecases.mentorships import after_end
 from mentorbot.usecases.offers import introduce
 
@@ -155,18 +157,23 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     if not changed:
         return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
+    withdrawn_notes, lines = await withdraw_for_pause(core, member)
     if end_at is not None:
         notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
         reply = ctx.t("admin.paused_until", name=member.display_name, until=when(end_at, ctx.t, zone_of(ctx.member)))
     else:
         notice = t("pause.by_admin")
         reply = ctx.t("admin.paused", name=member.display_name)
-    ctx.tell([core.notify(member, Reply(notice))])
+    if lines:
+        notice += "\n" + t("pause.withdrawn", count=len(lines)) + "\n" + "\n".join(f"• {line}" for line in lines)
+        reply += "\n" + ctx.t("admin.paused_withdrawn", count=len(lines))
+    ctx.tell([core.notify(member, Reply(notice)), *withdrawn_notes])
     return Reply(reply)
 
 
 async def round_(ctx: Context) -> Reply:
-    """One optimal assignment of every waiting request to mentors with free places, then the offers."""
+    """One optimal assignment of every waiting request to mentors with free places, then the offers; when it
+    sends nothing, why, in words an admin can act on."""
     core = ctx.core
     now = core.clock.now()
     result = await run_round(core, ctx.caller.community)
@@ -178,23 +185,35 @@ async def round_(ctx: Context) -> Reply:
                 now_offered(core, assignment.mentee, assignment.request),
             ]
         )
-    # A round only uses up free places: the requests it leaves waiting keep their reason (who exists, who is
-    # paused, who was asked has not changed); one that has none yet gets it now.
+    # A round only uses up free places: the requests it leaves waiting keep their reason; one that has none
+    # yet gets it now. When it sent nothing, every reason is told afresh (cooldowns end, mentors come back).
     still_waiting = await core.store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
-    for request in still_waiting:
-        if not request.wait_reason:
+    why: dict[str, int] = {}
+    for n, request in enumerate(still_waiting):
+        reason = request.wait_reason
+        if not reason or (not result.offers and n < ROUND_REASONS_READ):
             mentee = await core.store.get_member(request.member_id)
             if mentee:
-                await core.store.set_wait_reason(request.id, await wait_reason(core, request, mentee), now)
-    return Reply(
-        ctx.t(
-            "round.done",
-            offered=len(result.offers),
-            waiting=len(still_waiting),
-            score=f"{result.plan.total_score:.2f}",
-            greedy=f"{result.plan.greedy_score:.2f}",
-        )
+                reason = await wait_reason(core, request, mentee)
+                if reason != request.wait_reason:
+                    await core.store.set_wait_reason(request.id, reason, now)
+        if reason:
+            why[reason] = why.get(reason, 0) + 1
+    text = ctx.t(
+        "round.done",
+        offered=len(result.offers),
+        waiting=len(still_waiting),
+        score=f"{result.plan.total_score:.2f}",
+        greedy=f"{result.plan.greedy_score:.2f}",
     )
+    if not result.offers and still_waiting:
+        lines = [views.round_why(reason, count, ctx.t, core.library.taxonomy) for reason, count in why.items()]
+        text += "\n" + ctx.t("round.why") + "\n" + "\n".join(f"• {line}" for line in lines)
+    return Reply(text)
+
+
+ROUND_REASONS_READ = 500
+"""How many waiting requests' reasons a round that sent nothing recomputes (beyond that, the stored ones)."""
 
 
 async def _pool(core: Core, community: str) -> RoundPool:
@@ -202,11 +221,69 @@ async def _pool(core: Core, community: str) -> RoundPool:
     return await core.store.round_pool(community, repeat_since=now - timedelta(days=core.settings.repeat_pair_days))
 
 
+async def _round_blocks(core: Core, pool: RoundPool) -> tuple[frozenset[tuple[int, int]], frozenset[tuple[int, int]]]:
+    """The (request, mentor) pairs a round may not offer: all blocked ones, and those still blocked when no one
+    else is eligible (`matching.eligibility`, the live matcher's own definition)."""
+    history = await core.store.pair_history({item.mentee.id for item in pool.requests})
+    by_mentee: dict[int, list[PairFact]] = {}
+    for fact in history:
+        by_mentee.setdefault(fact.mentee_id, []).append(fact)
+    reoffer_after = timedelta(days=core.settings.reoffer_after_days)
+    now = core.clock.now()
+    first: set[tuple[int, int]] = set()
+    alone: set[tuple[int, int]] = set()
+    for item in pool.requests:
+        facts = by_mentee.get(item.mentee.id)
+        if not facts:
+            continue
+        blocks = blocks_for(
+            item.request.id, item.mentee.id, item.request.skills, facts, now=now, reoffer_after=reoffer_after
+        )
+        first.update((item.request.id, m) for m in strict(blocks))
+        alone.update((item.request.id, m) for m in when_alone(blocks))
+    return frozenset(first), frozenset(alone)
+
+
+async def _plan(core: Core, pool: RoundPool) -> RoundPlan:
+    """The round's plan for one pool: the optimal assignment over the pairs live matching may offer; then, for
+    the requests it left without a mentor, the same over the places left with the pairs whose block lifts when no
+    one else is eligible (as `matchmaking.match_request` does for one request)."""
+    now = core.clock.now()
+    first, alone = await _round_blocks(core, pool)
+    languages = [core.lang_of(item.mentee) for item in pool.requests]
+    plan = plan_pool(RoundPool(pool.requests, pool.mentors, first, pool.past_pairs), languages, now)
+    if alone == first:
+        return plan
+    done = {a.request.id for a in plan.assignments}
+    used: dict[int, int] = {}
+    for a in plan.assignments:
+        used[a.ranked.candidate.member.id] = used.get(a.ranked.candidate.member.id, 0) + 1
+    left = [(item, lang) for item, lang in zip(pool.requests, languages, strict=True) if item.request.id not in done]
+    mentors = tuple(
+        PoolMentor(
+            m.member,
+            replace(m.profile, pending_offers=m.profile.pending_offers + used.get(m.member.id, 0)),
+        )
+        for m in pool.mentors
+        if m.profile.free_places > used.get(m.member.id, 0)
+    )
+    if not left or not mentors:
+        return plan
+    second = plan_pool(
+        RoundPool(tuple(item for item, _ in left), mentors, alone, pool.past_pairs), [lang for _, lang in left], now
+    )
+    return RoundPlan(
+        plan.assignments + second.assignments,
+        plan.total_score + second.total_score,
+        plan.greedy_score + second.greedy_score,
+        plan.greedy_matched + second.greedy_matched,
+    )
+
+
 async def plan_round(core: Core, waiting: Sequence[MentorshipRequest]) -> RoundPlan:
     """Plan one round over `waiting` (oldest first) with the mentors' current free places; writes nothing."""
     if not waiting:
         return RoundPlan((), 0.0, 0.0, 0)
-    now = core.clock.now()
     wanted = {r.id for r in waiting}
     plans: list[RoundPlan] = []
     for community in sorted({r.community for r in waiting}):
@@ -217,7 +294,7 @@ async def plan_round(core: Core, waiting: Sequence[MentorshipRequest]) -> RoundP
             pool.offered,
             pool.past_pairs,
         )
-        plans.append(plan_pool(pool, [core.lang_of(item.mentee) for item in pool.requests], now))
+        plans.append(await _plan(core, pool))
     if len(plans) == 1:
         return plans[0]
     return RoundPlan(
@@ -229,11 +306,10 @@ async def plan_round(core: Core, waiting: Sequence[MentorshipRequest]) -> RoundP
 
 
 async def run_round(core: Core, community: str) -> RoundResult:
-    """Plan a round over every waiting request of `community` (`rounds.plan_pool`, pure) and write its offers
-    in one transaction (`Store.create_offers`)."""
+    """Plan a round over every waiting request of `community` (`_plan`, over `rounds.plan_pool`, pure) and write
+    its offers in one transaction (`Store.create_offers`)."""
     now = core.clock.now()
-    pool = await _pool(core, community)
-    plan = plan_pool(pool, [core.lang_of(item.mentee) for item in pool.requests], now)
+    plan = await _plan(core, await _pool(core, community))
     created = await core.store.create_offers(
         [
             NewOffer(a.request.id, a.ranked.candidate.member.id, a.ranked.score, a.ranked.explanation.to_json())

@@ -7,14 +7,15 @@ Used by every use-case that can free a place or add a request: a new request, a 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from mentorbot.formatting import zone_of
-from mentorbot.i18n import translator
+from mentorbot.i18n import Translator, translator
 from mentorbot.matching import rank_candidates, top_ranked
-from mentorbot.models import Member, MentorshipRequest, Offer, RequestStatus
+from mentorbot.matching.eligibility import Block, blocks_for, strict, when_alone
+from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -33,14 +34,55 @@ class MatchOutcome:
     notifications: tuple[Notification, ...]
 
 
+async def blocks_of(core: Core, request: MentorshipRequest) -> dict[int, Block]:
+    """The mentors blocked for `request` now (cooldowns, exclusions: `matching.eligibility`, the one definition
+    live matching, the sweep and rounds share)."""
+    history = await core.store.pair_history([request.member_id])
+    return blocks_for(
+        request.id,
+        request.member_id,
+        request.skills,
+        history,
+        now=core.clock.now(),
+        reoffer_after=timedelta(days=core.settings.reoffer_after_days),
+    )
+
+
 async def match_request(
     core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
 ) -> MatchOutcome:
     """Offer a waiting request to the best eligible mentor; else record why it waits.
 
+    Mentors blocked for the request (`blocks_of`) are left out; when no one else could be offered it, the
+    mentors whose block lifts when they are alone (a lapse's cooldown, the mentor back since) are tried too.
+    With `notify_waiting`, a request left waiting tells its mentee why.
+    """
+    blocks = await blocks_of(core, request)
+    passes = [strict(blocks)]
+    if when_alone(blocks) != passes[0]:
+        passes.append(when_alone(blocks))
+    for blocked in passes:
+        offered = await _offer_best(core, request, mentee, blocked)
+        if offered is not None:
+            return offered
+    reason = await wait_reason(core, request, mentee, blocks)
+    if reason != request.wait_reason:  # a request re-tried for nothing writes nothing
+        await core.store.set_wait_reason(request.id, reason, core.clock.now())
+    notes: tuple[Notification, ...] = ()
+    if notify_waiting:
+        t = translator(core.lang_of(mentee))
+        reply = views.still_waiting(request, reason, t, core.library.taxonomy)
+        notes = (core.notify(mentee, reply, key=f"request:{request.id}"),)
+    return MatchOutcome(None, reason, notes)
+
+
+async def _offer_best(
+    core: Core, request: MentorshipRequest, mentee: Member, blocked: set[int]
+) -> MatchOutcome | None:
+    """Offer the request to the best mentor not in `blocked`; None when none could be offered it.
+
     The shortlist is ranked inside the database (`top_ranked`); only when every mentor on it was taken
     meanwhile (another request, another process) is the whole pool ranked, skipping those already tried.
-    With `notify_waiting`, a request left waiting tells its mentee why.
     """
     store, settings = core.store, core.settings
     now = core.clock.now()
@@ -52,12 +94,13 @@ async def match_request(
         request.community,
         request.skills,
         exclude_member=mentee.id,
-        request_id=request.id,
+        request_id=None,
         repeat_since=repeat_since,
         mentee_language=language,
         mentee_timezone=mentee.timezone,
         at=now,
         limit=MATCH_SHORTLIST,
+        blocked=blocked,
     )
     tried: set[int] = set()
     for attempt in (shortlist, None):
@@ -68,8 +111,9 @@ async def match_request(
                 request.community,
                 request.skills,
                 exclude_member=mentee.id,
-                request_id=request.id,
+                request_id=None,
                 repeat_since=repeat_since,
+                blocked=blocked,
             )
             ranked = rank_candidates(
                 everyone, request.skills, mentee_language=language, mentee_timezone=mentee.timezone, at=now
@@ -83,15 +127,7 @@ async def match_request(
             )
             if offer is not None:
                 return MatchOutcome(mentor.id, None, (offer_notification(core, offer, request, mentee, mentor),))
-    reason = await wait_reason(core, request, mentee)
-    if reason != request.wait_reason:  # a request re-tried for nothing writes nothing
-        await store.set_wait_reason(request.id, reason, now)
-    notes: tuple[Notification, ...] = ()
-    if notify_waiting:
-        t = translator(core.lang_of(mentee))
-        reply = views.still_waiting(request, reason, t, core.library.taxonomy)
-        notes = (core.notify(mentee, reply, key=f"request:{request.id}"),)
-    return MatchOutcome(None, reason, notes)
+    return None
 
 
 def offer_notification(
@@ -109,20 +145,31 @@ def now_offered(core: Core, mentee: Member, request: MentorshipRequest) -> Notif
     return core.notify(mentee, Reply(t("request.now_offered", id=request.id)), key=f"request:{request.id}")
 
 
-async def wait_reason(core: Core, request: MentorshipRequest, mentee: Member) -> str:
-    """Why no mentor could be offered the request, as a stored message reference (JSON: key and skills)."""
-    facts = await core.store.wait_facts(
-        request.community, request.skills, exclude_member=mentee.id, request_id=request.id
-    )
-    if facts.mentors == 0:
-        key = "wait.no_mentor"
-    elif facts.active == 0:
-        key = "wait.all_paused"
-    elif facts.not_asked == 0:
-        key = "wait.all_asked"
+async def wait_reason(
+    core: Core, request: MentorshipRequest, mentee: Member, blocks: Mapping[int, Block] | None = None
+) -> str:
+    """Why no mentor could be offered the request, as a stored message reference (JSON: key, skills and, for a
+    cooldown, the time the first mentor may be asked again)."""
+    if blocks is None:
+        blocks = await blocks_of(core, request)
+    mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
+    active = [m for m in mentors if m.active]
+    open_ = [m for m in active if m.member_id not in blocks]
+    cooling = [blocks[m.member_id].until for m in active if m.member_id in blocks]
+    until = min((u for u in cooling if u is not None), default=None)
+    data: dict[str, object] = {"skills": list(request.skills)}
+    if not mentors:
+        data["key"] = "wait.no_mentor"
+    elif not active:
+        data["key"] = "wait.all_paused"
+    elif open_:
+        data["key"] = "wait.all_busy"
+    elif until is not None:
+        data["key"] = "wait.all_cooldown"
+        data["until"] = until.isoformat()
     else:
-        key = "wait.all_busy"
-    return json.dumps({"key": key, "skills": list(request.skills)})
+        data["key"] = "wait.all_excluded"
+    return json.dumps({"key": data.pop("key"), **data})
 
 
 async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
@@ -141,9 +188,13 @@ async def rematch(
     core: Core, community: str, skills: Iterable[str] | None, *, mentor_id: int | None = None
 ) -> list[Notification]:
     """Try again every waiting request of `community` (those sharing `skills`, if given, or the skills of
-    `mentor_id`), oldest first; the mentees whose request was offered are told."""
+    `mentor_id`), oldest first; the mentees whose request was offered are told.
+
+    With `mentor_id` and no `skills` (a place of that mentor freed: nothing else changed), it stops as soon as
+    the mentor is paused or has no free place left."""
     store = core.store
     wanted = set(skills) if skills is not None else None
+    freed = wanted is None and mentor_id is not None
     if wanted is None and mentor_id is not None:
         profile = await store.get_mentor_profile(mentor_id)
         wanted = set(profile.skills) if profile else set()
@@ -151,17 +202,40 @@ async def rematch(
     for request in await store.list_requests(community, [RequestStatus.WAITING]):
         if wanted is not None and not set(request.skills) & wanted:
             continue
+        if freed and mentor_id is not None:
+            profile = await store.get_mentor_profile(mentor_id)
+            if profile is None or profile.status is not MentorStatus.ACTIVE or profile.free_places <= 0:
+                break
         notes.extend(await requeue_quietly(core, request))
     return notes
 
 
 async def pass_on(core: Core, offer: Offer) -> list[Notification]:
     """After a decline, an expiry or a withdrawal: offer the request to the next mentor, or tell the mentee
-    it waits and why."""
+    it waits and why; then the place the offer held, if its mentor is still active, goes to the waiting
+    requests, oldest first."""
+    notes, _ = await hand_on(core, offer)
+    notes.extend(await rematch(core, await _community_of(core, offer), None, mentor_id=offer.mentor_id))
+    return notes
+
+
+async def hand_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:
+    """Offer an ended offer's request to the next mentor (or tell its mentee it waits and why): the
+    notifications, and whether it was passed on (True), is back on the waitlist (False) or no longer waits
+    (None: cancelled, matched…)."""
     request = await core.store.get_request(offer.request_id)
     if request is None or request.status is not RequestStatus.WAITING:
-        return []
-    return list(await requeue(core, request))
+        return [], None
+    mentee = await core.store.get_member(request.member_id)
+    if mentee is None:
+        return [], None
+    outcome = await match_request(core, request, mentee, notify_waiting=True)
+    return list(outcome.notifications), outcome.offered_to is not None
+
+
+async def _community_of(core: Core, offer: Offer) -> str:
+    request = await core.store.get_request(offer.request_id)
+    return request.community if request else ""
 
 
 async def requeue(core: Core, request: MentorshipRequest) -> tuple[Notification, ...]:
@@ -170,3 +244,33 @@ async def requeue(core: Core, request: MentorshipRequest) -> tuple[Notification,
     if mentee is None:
         return ()
     return (await match_request(core, request, mentee, notify_waiting=True)).notifications
+
+
+async def withdraw_for_pause(core: Core, mentor: Member) -> tuple[list[Notification], list[str]]:
+    """A mentor was just paused (by themselves, an admin or for lapses): withdraw their pending offers in the
+    same unit of work, update each offer's message (a new version under its key ``offer:<id>``) and pass each
+    request on, oldest first. Returns the notifications and, in the mentor's language, one line per request
+    saying truthfully what became of it (passed on to someone else, or back on the waitlist)."""
+    withdrawn = await core.store.withdraw_for_pause(mentor.id, core.clock.now())
+    return await hand_on_withdrawn(core, mentor, withdrawn)
+
+
+async def hand_on_withdrawn(
+    core: Core, mentor: Member, withdrawn: Iterable[Offer]
+) -> tuple[list[Notification], list[str]]:
+    """Pass on the requests of a paused mentor's withdrawn offers (see `withdraw_for_pause`)."""
+    t = translator(core.lang_of(mentor))
+    notes: list[Notification] = []
+    lines: list[str] = []
+    for offer in withdrawn:
+        notes.append(core.notify(mentor, Reply(t("offer.withdrawn_paused", id=offer.id)), key=f"offer:{offer.id}"))
+        handed, passed = await hand_on(core, offer)
+        notes.extend(handed)
+        lines.append(line_for(t, offer, passed))
+    return notes, lines
+
+
+def line_for(t: Translator, offer: Offer, passed: bool | None) -> str:
+    """What became of an ended offer's request, for its mentor: passed on, back on the waitlist, or closed."""
+    key = {True: "pause.request_passed", False: "pause.request_waiting", None: "pause.request_closed"}[passed]
+    return t(key, id=offer.request_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_REASON, parse_id
+from mentorbot.matching.eligibility import EXCLUDING, decline_reason
 from mentorbot.models import Offer, OfferStatus
 from mentorbot.recommendations import courses_for_introduction
 from mentorbot.replies import Notification, Reply
@@ -24,20 +25,27 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
     if result is None:
         raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+    await core.store.mark_back(ctx.member.id, now)
     ctx.tell(await introduce(core, result))
     return Reply(ctx.t("offer.accepted", id=offer.id), title=ctx.t("offer.title", id=offer.id))
 
 
 async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = None) -> Reply:
-    """Decline an offer made to the caller; the request goes to the next mentor."""
+    """Decline an offer made to the caller; the request goes to the next mentor. A reason meaning "not my
+    skill" or "not this person" (`matching.eligibility.decline_reason`) leaves the mentor out of this member's
+    requests for good; any other puts the pair on cooldown for `Settings.reoffer_after_days`."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     await _own_offer(ctx, wanted)
     text = check_text(reason, field="reason", max_length=MAX_REASON)
-    declined = await core.store.decline_offer(wanted, ctx.member.id, text or None, core.clock.now())
+    kind = decline_reason(text)
+    declined = await core.store.decline_offer(wanted, ctx.member.id, text or None, core.clock.now(), kind=kind.value)
     if declined is None:
         raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+    await core.store.mark_back(ctx.member.id, core.clock.now())
     ctx.tell(await pass_on(core, declined))
+    if kind.value in EXCLUDING:
+        return Reply(ctx.t("offer.declined_for_good", id=wanted))
     return Reply(ctx.t("offer.declined", id=wanted))
 
 

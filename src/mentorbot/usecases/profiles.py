@@ -16,7 +16,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import rematch
+from mentorbot.usecases.matchmaking import rematch, withdraw_for_pause
 
 
 def resolve_skills(core: Core, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
@@ -81,6 +81,7 @@ async def signup(
         saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
     except ProfileInUse as refused:
         raise UserError("profile.in_use", details=in_use_text(refused.in_use, ctx)) from None
+    await core.store.mark_back(ctx.member.id, core.clock.now())
     if zone and zone != ctx.member.timezone:
         # The zone typed is where the mentor lives: every date shown to them uses it (`formatting.zone_of`).
         await core.store.set_member_timezone(ctx.member.id, zone)
@@ -104,24 +105,32 @@ def in_use_text(in_use: InUse, ctx: Context) -> str:
 
 
 async def pause(ctx: Context, *, until: str | None = None) -> Reply:
-    """Stop receiving offers, optionally until a date or for a duration."""
+    """Stop receiving offers, optionally until a date or for a duration. Pending offers are withdrawn at once
+    and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work."""
     core = ctx.core
     profile = await require_mentor(ctx)
     now = core.clock.now()
     end = parse_until(until, now, profile.timezone)
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
-    if profile.pending_offers:
-        return Reply(ctx.t("pause.done_with_pending", count=profile.pending_offers))
+    notes, lines = await withdraw_for_pause(core, ctx.member)
+    ctx.tell(notes)
     if end:
-        return Reply(ctx.t("pause.done_until", until=views.when(end, ctx.t, zone_of(ctx.member, profile))))
-    return Reply(ctx.t("pause.done"))
+        text = ctx.t("pause.done_until", until=views.when(end, ctx.t, zone_of(ctx.member, profile)))
+    else:
+        text = ctx.t("pause.done")
+    if lines:
+        text += "\n" + ctx.t("pause.withdrawn", count=len(lines)) + "\n" + "\n".join(f"• {line}" for line in lines)
+    return Reply(text)
 
 
 async def resume(ctx: Context) -> Reply:
     """Receive offers again; waiting requests are matched at once."""
     core = ctx.core
     profile = await require_mentor(ctx)
+    await core.store.mark_back(ctx.member.id, core.clock.now())
     if profile.status is MentorStatus.ACTIVE:
+        # Already active: still a sign they are around, so requests they let lapse may come back to them.
+        ctx.tell(await rematch(core, ctx.caller.community, profile.skills))
         return Reply(ctx.t("resume.already"))
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.ACTIVE, core.clock.now())
     ctx.tell(await rematch(core, ctx.caller.community, profile.skills))

@@ -17,7 +17,7 @@ from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease as outbox_lease
-from mentorbot.usecases.matchmaking import pass_on, rematch, requeue_quietly
+from mentorbot.usecases.matchmaking import hand_on, hand_on_withdrawn, line_for, pass_on, rematch, requeue_quietly
 
 log = logging.getLogger("mentorbot")
 
@@ -136,13 +136,21 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
         return []
     notes: list[Notification] = []
     mentor = await core.store.get_member(result.offer.mentor_id)
-    if mentor:
-        t = translator(core.lang_of(mentor))
-        notes.append(core.notify(mentor, Reply(t("offer.expired_notice", id=offer_id)), key=f"offer:{offer_id}"))
-        if result.mentor_paused:
-            notes.append(core.notify(mentor, Reply(t("pause.for_expiry", count=core.settings.max_expired_offers))))
-    notes.extend(await pass_on(core, result.offer))
-    return notes
+    if mentor is None:
+        return await pass_on(core, result.offer)
+    t = translator(core.lang_of(mentor))
+    notes.append(core.notify(mentor, Reply(t("offer.expired_notice", id=offer_id)), key=f"offer:{offer_id}"))
+    if not result.mentor_paused:
+        notes.extend(await pass_on(core, result.offer))
+        return notes
+    # Auto-paused: this request and every other one the mentor held are passed on now, and the notice says
+    # what became of each.
+    handed, passed = await hand_on(core, result.offer)
+    withdrawn_notes, lines = await hand_on_withdrawn(core, mentor, result.withdrawn)
+    text = t("pause.for_expiry", count=core.settings.max_expired_offers)
+    text += "\n" + "\n".join(f"• {line}" for line in [line_for(t, result.offer, passed), *lines])
+    notes.append(core.notify(mentor, Reply(text)))
+    return [*notes, *handed, *withdrawn_notes]
 
 
 async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
@@ -171,6 +179,7 @@ async def end_pause(core: Core, member_id: int) -> list[Notification]:
         return []
     if not await store.set_mentor_status(member_id, MentorStatus.ACTIVE, now, expect=MentorStatus.PAUSED):
         return []
+    await store.mark_back(member_id, now)  # the pause they chose is over: they are back
     member = await store.get_member(member_id)
     if member is None:
         return []

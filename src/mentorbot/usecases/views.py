@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mentorbot import formatting
 from mentorbot.courses import Course
@@ -125,9 +126,27 @@ def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy, *, a
         key = str(data["key"])
         if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
             key = "wait_admin." + key.removeprefix("wait.")
-        return t(key, skills=skill_labels(taxonomy, data.get("skills", []), t.lang))
+        return t(key, **_reason_args(data, t, taxonomy))
     except (ValueError, KeyError):
         return t(unknown)
+
+
+def _reason_args(data: dict[str, Any], t: Translator, taxonomy: Taxonomy) -> dict[str, str]:
+    args = {"skills": skill_labels(taxonomy, data.get("skills", []), t.lang)}
+    if data.get("until"):
+        args["until"] = when(datetime.fromisoformat(str(data["until"])), t)
+    return args
+
+
+def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy) -> str:
+    """Why `count` requests a round left waiting wait (a stored wait reason), said to the admin: what they can
+    act on (recruit, free places, wait until a cooldown ends)."""
+    try:
+        data = json.loads(reason)
+        key = str(data["key"]).replace("wait.", "round_why.", 1)
+        return t(key, count=count, **_reason_args(data, t, taxonomy))
+    except (ValueError, KeyError):
+        return t("round_why.unknown", count=count)
 
 
 def request_waiting(request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy) -> Reply:

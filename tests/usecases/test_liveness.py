@@ -1,0 +1,308 @@
+"""Issue 13, rules 1, 2 and 6 as scenarios on the core (docs/matching.md): cooldowns instead of "offered
+before" bans, exclusions by reason, oldest first, pause means pause, auto-pause by days, rounds that agree with
+live matching and say why they sent nothing, and a decline remembered across a cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.clock import ManualClock
+from mentorbot.matching.eligibility import (
+    BlockKind,
+    DeclineReason,
+    PairFact,
+    blocks_for,
+    decline_reason,
+    strict,
+    when_alone,
+)
+from mentorbot.models import MentorStatus, RequestStatus
+from mentorbot.replies import Reply
+from tests.usecases.conftest import offer_id, to
+
+Who = Callable[..., Caller]
+ADMIN = {"is_admin": True}
+
+
+async def status_of(bot: MentorBot, name: str) -> list[RequestStatus]:
+    member = await bot.store.find_member("test:guild", f"U-{name}")
+    assert member is not None
+    return [r.status for r in await bot.store.list_member_requests(member.id)]
+
+
+async def offered_to(bot: MentorBot, name: str) -> list[int]:
+    """The request ids of `name`'s pending offers."""
+    member = await bot.store.find_member("test:guild", f"U-{name}")
+    assert member is not None
+    return [o.request_id for o in await bot.store.list_offers(mentor_id=member.id) if o.status.value == "pending"]
+
+
+def text_of(reply: Reply) -> str:
+    return "\n".join([reply.text, *(f"{f.name}: {f.value}" for f in reply.fields)])
+
+
+# ----------------------------------------------------------------------------------- the issue's reproduction
+
+
+async def test_the_issue_reproduction_nobody_is_stranded(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    """m1 lets three offers expire at once: one lapse, no pause; a1–a3 wait (m1 is on cooldown for them). m1
+    comes back (`/mentor resume`): the only SEO mentor, so the lapse's cooldown lifts and a1–a3 are offered to
+    m1 again at once, oldest first; a4, who came last, waits for a place."""
+    await bot.signup(who("m1"), skills="seo", capacity="3")
+    for name in ("a1", "a2", "a3"):
+        await bot.request(who(name), skills="seo")
+    clock.advance(timedelta(hours=49))
+    await bot.run_due_jobs()
+    profile = await bot.mentor_profile("test:guild", "U-m1")
+    assert profile is not None and profile.status is MentorStatus.ACTIVE, "three offers expiring together: one lapse"
+    assert await offered_to(bot, "m1") == [], "not bounced back to a mentor who just ignored them"
+    assert await status_of(bot, "a1") == [RequestStatus.WAITING]
+    await bot.resume(who("m1"))
+    assert sorted(await offered_to(bot, "m1")) == [1, 2, 3]
+    late = await bot.request(who("a4"), skills="seo")
+    assert "at capacity" in late.reply.text
+    assert await status_of(bot, "a1") == [RequestStatus.OFFERED]
+    done = await bot.admin_round(who("admin", **ADMIN))
+    assert "0 offer(s) sent, 1 request(s) still waiting" in done.reply.text
+    assert "no free places" in done.reply.text
+
+
+async def test_a_paused_mentor_who_resumes_is_offered_the_oldest_requests_first(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    await bot.pause(who("m1"))
+    for name in ("a1", "a2", "a3"):
+        await bot.request(who(name), skills="seo")
+        clock.advance(timedelta(minutes=5))
+    await bot.resume(who("m1"))
+    assert sorted(await offered_to(bot, "m1")) == [1, 2], "the two oldest requests get the two places"
+    assert await status_of(bot, "a3") == [RequestStatus.WAITING]
+
+
+async def test_a_freed_place_goes_to_the_oldest_waiting_request(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.signup(who("m1"), skills="seo", capacity="1")
+    first = await bot.request(who("a1"), skills="seo")
+    await bot.accept(who("m1"), offer_id=offer_id(to(first, "m1")[0]))
+    for name in ("a2", "a3"):
+        clock.advance(timedelta(minutes=5))
+        await bot.request(who(name), skills="seo")
+    [mentorship] = await bot.store.list_mentorships(active_only=True)
+    await bot.end(who("a1"), mentorship_id=mentorship.id)
+    assert await offered_to(bot, "m1") == [2]
+
+
+# ---------------------------------------------------------------------------------------- rule 1: cooldowns
+
+
+async def test_a_decline_is_a_cooldown_not_a_ban(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    offered = await bot.request(who("a1"), skills="seo")
+    declined = await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="busy this week")
+    assert "goes to the next mentor" in declined.reply.text
+    assert await status_of(bot, "a1") == [RequestStatus.WAITING]
+    status = await bot.status(who("a1"))
+    assert "can be asked again after" in text_of(status.reply)
+    waitlist = await bot.admin_waitlist(who("admin", **ADMIN))
+    assert "can be asked again after" in waitlist.reply.text
+    clock.advance(timedelta(days=2))
+    assert to(await bot.run_due_jobs(), "m1") == [], "still on cooldown: a decline is an answer"
+    clock.advance(timedelta(days=1, minutes=1))
+    notes = await bot.run_due_jobs()
+    assert len(to(notes, "m1")) == 1, "the cooldown is over: the sweep offers the request again"
+    assert await offered_to(bot, "m1") == [1]
+
+
+async def test_a_decline_for_good_excludes_the_mentor_from_that_members_requests(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    await bot.signup(who("m1"), skills="seo,copywriting", capacity="3")
+    offered = await bot.request(who("a1"), skills="seo")
+    declined = await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="Not my skill, sorry")
+    assert "won't be offered this member's requests for it again" in declined.reply.text
+    status = await bot.status(who("a1"))
+    assert "said it is not for them" in text_of(status.reply)
+    clock.advance(timedelta(days=30))
+    assert to(await bot.run_due_jobs(), "m1") == []
+    # Another skill of the same member is another question: m1 may be asked.
+    other = await bot.request(who("a1"), skills="copywriting")
+    assert len(to(other, "m1")) == 1
+    done = await bot.admin_round(who("admin", **ADMIN))
+    assert "every mentor declined it as not for them" in done.reply.text
+
+
+async def test_not_this_person_excludes_every_request_of_that_member(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("m1"), skills="seo,copywriting", capacity="3")
+    offered = await bot.request(who("a1"), skills="seo")
+    await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="not this person")
+    other = await bot.request(who("a1"), skills="copywriting")
+    assert to(other, "m1") == []
+    assert len(to(await bot.request(who("a2"), skills="seo"), "m1")) == 1, "other members still get m1"
+
+
+async def test_a_lapse_cooldown_lifts_when_no_one_else_is_eligible_but_not_while_someone_is(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    await bot.signup(who("m1"), skills="seo", levels="expert", capacity="2")
+    await bot.signup(who("m2"), skills="seo", levels="learning", capacity="1")
+    offered = await bot.request(who("a1"), skills="seo")
+    assert len(to(offered, "m1")) == 1, "the expert first"
+    clock.advance(timedelta(hours=48, minutes=1))
+    notes = await bot.run_due_jobs()
+    assert len(to(notes, "m2")) == 1, "after m1's lapse, m2 (not on cooldown) is asked"
+    clock.advance(timedelta(hours=48, minutes=1))
+    await bot.run_due_jobs()
+    assert await offered_to(bot, "m1") == [] and await offered_to(bot, "m2") == [], "both lapsed: it waits"
+    other = await bot.request(who("a2"), skills="seo")
+    await bot.decline(who("m1"), offer_id=offer_id(to(other, "m1")[0]), reason="not this person")
+    assert await offered_to(bot, "m1") == [1], "m1 answered something: back, and nobody else is eligible"
+
+
+async def test_the_round_says_who_is_on_cooldown_until_when(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    offered = await bot.request(who("a1"), skills="seo")
+    await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]))
+    await bot.request(who("a2"), skills="paid social")
+    done = await bot.admin_round(who("admin", **ADMIN))
+    until = (clock.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M UTC")
+    assert "0 offer(s) sent, 2 request(s) still waiting" in done.reply.text
+    assert f"on cooldown until {until}" in done.reply.text
+    assert "which no mentor offers: recruit a mentor for it" in done.reply.text
+
+
+async def test_the_round_offers_exactly_what_live_matching_would(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """A request waiting beside a mentor on decline cooldown is not offered by the round either; once the
+    cooldown is over, the round offers it (the live matcher would: the sweep does the same)."""
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    offered = await bot.request(who("a1"), skills="seo")
+    await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]))
+    assert "0 offer(s) sent" in (await bot.admin_round(who("admin", **ADMIN))).reply.text
+    clock.advance(timedelta(days=3, minutes=1))
+    assert "1 offer(s) sent" in (await bot.admin_round(who("admin", **ADMIN))).reply.text
+    assert await offered_to(bot, "m1") == [1]
+
+
+# ----------------------------------------------------------------------------------- rule 2: pause means pause
+
+
+async def test_pausing_withdraws_pending_offers_and_passes_them_on(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("m1"), skills="seo", levels="expert", capacity="2")
+    await bot.signup(who("m2"), skills="seo", levels="learning", capacity="1")
+    first = await bot.request(who("a1"), skills="seo")
+    [offer] = to(first, "m1")
+    second = await bot.request(who("a2"), skills="seo")
+    assert len(to(second, "m1")) == 1
+    paused = await bot.pause(who("m1"))
+    assert "request #1: passed on to another mentor" in paused.reply.text
+    assert "request #2: back on the waitlist" in paused.reply.text
+    updated = [n for n in to(paused, "m1") if n.key == offer.key]
+    assert updated and "withdrawn because you paused" in updated[0].reply.text, "the offer DM gets a new version"
+    assert await offered_to(bot, "m1") == []
+    assert await offered_to(bot, "m2") == [1]
+    assert any("waiting again" in n.reply.text for n in to(paused, "a2"))
+
+
+async def test_an_admin_pause_withdraws_too(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    await bot.request(who("a1"), skills="seo")
+    done = await bot.admin_pause(who("admin", **ADMIN), mentor="M1")
+    assert "1 pending offer(s) were withdrawn" in done.reply.text
+    [notice] = [n for n in to(done, "m1") if "paused your mentor profile" in n.reply.text]
+    assert "request #1: back on the waitlist" in notice.reply.text
+    assert await offered_to(bot, "m1") == []
+
+
+async def test_a_pause_withdrawal_is_a_lapse_lifted_when_no_one_else_is_there(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    await bot.request(who("a1"), skills="seo")
+    await bot.pause(who("m1"))
+    assert await status_of(bot, "a1") == [RequestStatus.WAITING]
+    await bot.resume(who("m1"))
+    assert await offered_to(bot, "m1") == [1]
+
+
+# ---------------------------------------------------------------------------------- rule 6: remember a decline
+
+
+async def test_a_cancel_and_ask_again_does_not_go_first_to_the_mentor_who_declined(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("m1"), skills="seo", levels="expert", capacity="2")
+    await bot.signup(who("m2"), skills="seo", levels="learning", capacity="2")
+    first = await bot.request(who("a1"), skills="seo")
+    await bot.decline(who("m1"), offer_id=offer_id(to(first, "m1")[0]))
+    assert await offered_to(bot, "m2") == [1]
+    await bot.cancel(who("a1"), request_id=1)
+    again = await bot.request(who("a1"), skills="seo")
+    assert to(again, "m1") == [] and len(to(again, "m2")) == 1, "the expert declined them: m2 first"
+
+
+# --------------------------------------------------------------------------------------- the rules as properties
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+facts = st.builds(
+    PairFact,
+    mentee_id=st.just(1),
+    request_id=st.integers(1, 4),
+    request_skills=st.sampled_from([("seo",), ("copywriting",), ("copywriting", "seo")]),
+    mentor_id=st.integers(10, 13),
+    status=st.sampled_from(["pending", "accepted", "declined", "expired", "withdrawn"]),
+    reason_kind=st.sampled_from([None, "not_now", "not_my_skill", "not_this_person", "paused"]),
+    decided_at=st.one_of(st.none(), st.integers(0, 10 * 24).map(lambda h: NOW - timedelta(hours=h))),
+    mentor_back_at=st.one_of(st.none(), st.integers(0, 10 * 24).map(lambda h: NOW - timedelta(hours=h))),
+)
+
+
+@given(history=st.lists(facts, max_size=12), days=st.integers(0, 7))
+def test_blocks_follow_the_rules(history: list[PairFact], days: int) -> None:
+    """Every block has its reason in the history; a cooldown never outlasts `reoffer_after` from its event;
+    exclusions and decline cooldowns are never lifted when the mentor is alone; only lapses of a mentor who
+    showed they are back since are."""
+    after = timedelta(days=days)
+    blocks = blocks_for(1, 1, ("seo",), history, now=NOW, reoffer_after=after)
+    for mentor, block in blocks.items():
+        mine = [f for f in history if f.mentor_id == mentor]
+        if block.kind is BlockKind.COOLDOWN:
+            assert block.until is not None and block.until > NOW
+            assert any(f.decided_at and f.decided_at + after == block.until for f in mine)
+            declined = any(
+                f.status == "declined" and f.decided_at and f.decided_at + after > NOW for f in mine
+            )
+            back = all(
+                f.mentor_back_at and f.decided_at and f.mentor_back_at >= f.decided_at
+                for f in mine
+                if f.decided_at and f.decided_at + after > NOW and f.status in ("expired", "withdrawn")
+            )
+            if block.lifts_when_alone:
+                assert not declined and back, "only a lapse of a mentor back since lifts"
+        if block.kind is BlockKind.EXCLUDED:
+            assert any(f.status == "declined" and f.reason_kind in ("not_my_skill", "not_this_person") for f in mine)
+        if block.kind is BlockKind.PENDING:
+            assert any(f.status == "pending" and f.request_id == 1 for f in mine)
+    assert when_alone(blocks) <= strict(blocks)
+    unblocked = {f.mentor_id for f in history} - set(blocks)
+    for mentor in unblocked:
+        for f in (f for f in history if f.mentor_id == mentor):
+            assert not (f.status == "declined" and f.reason_kind == "not_this_person")
+            if f.decided_at and f.status in ("declined", "expired"):
+                assert f.decided_at + after <= NOW
+
+
+@given(st.text(max_size=40))
+def test_any_decline_text_has_one_reason(text: str) -> None:
+    assert decline_reason(text) in DeclineReason
+
+
+def test_decline_reasons_in_both_languages() -> None:
+    assert decline_reason(None) is DeclineReason.NOT_NOW
+    assert decline_reason("Not my skill!") is DeclineReason.NOT_MY_SKILL
+    assert decline_reason("not_this_person") is DeclineReason.NOT_THIS_PERSON
+    assert decline_reason("si ujuzi wangu") is DeclineReason.NOT_MY_SKILL
+    assert decline_reason("Si mtu huyu, samahani") is DeclineReason.NOT_THIS_PERSON
+    assert decline_reason("busy until March") is DeclineReason.NOT_NOW
+    assert decline_reason("nothing for me here") is DeclineReason.NOT_NOW
