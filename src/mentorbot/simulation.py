@@ -85,7 +85,7 @@ class Style(StrEnum):
 
 @dataclass(frozen=True)
 class Behaviour:
-    """The community's habits; the defaults are the recorded runs' (docs/matching-simulation.md)."""
+    """The community's habits; the defaults are the recorded runs' (docs/matching.md, "The programme simulation")."""
 
     requests_per_member_day: float = 0.0067
     """How often a member with no open request and no mentor asks for one (about one in five months)."""
