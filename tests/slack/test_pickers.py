@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_sdk.models.blocks import Option, OptionGroup
 from slack_sdk.models.views import View
 
@@ -260,3 +262,74 @@ async def test_an_org_wide_install_is_one_community_across_the_organisations_wor
     await ws.settle()
     assert response.status == 200
     assert "accepted" in ws.texts(BOB)[-1].lower() or "mentorship" in ws.texts(BOB)[-1].lower()
+
+
+# ------------------------------------------------------------------------------------------ invariants
+
+_BIG: dict[str, Library] = {}
+
+
+def _big(factory: pytest.TempPathFactory) -> Library:
+    if "library" not in _BIG:
+        _BIG["library"] = big_library(factory.mktemp("big"))
+    return _BIG["library"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    chosen=st.lists(st.integers(min_value=0, max_value=149), max_size=15, unique=True),
+    query=st.text(alphabet="abcdegilnoprstu 0123456789-", max_size=10),
+    lang=st.sampled_from(["en", "sw"]),
+)
+def test_the_picker_keeps_every_chosen_skill_and_offers_only_matches(
+    tmp_path_factory: pytest.TempPathFactory, chosen: list[int], query: str, lang: str
+) -> None:
+    """Whatever a mentor's skills and their places in the taxonomy, the form preselects exactly them (so saving
+    it unchanged keeps them); whatever is typed, the options are at most 100 skills, each matching the query,
+    labelled in the member's language, and valid Block Kit."""
+    taxonomy = _big(tmp_path_factory).taxonomy
+    t = translator(lang)
+    slugs = [taxonomy.skills[i].slug for i in chosen]
+    view = signup_modal(taxonomy, t, ModalContext(lang=lang), profile=None, typed=None)
+    select = inputs(view)["skills"]["element"]
+    select_with = signup_modal(taxonomy, t, ModalContext(lang=lang), profile=_profile(slugs))
+    initial = inputs(select_with)["skills"]["element"].get("initial_options", [])
+    assert [o["value"] for o in initial] == slugs and "initial_options" not in select
+    View(**select_with).validate_json()
+    answer = skill_options(taxonomy, query, t)
+    values = option_values(answer)
+    assert len(values) <= 100 and len(set(values)) == len(values)
+    assert sorted(values) == sorted(s.slug for s in taxonomy.search(query, limit=100))  # grouped by category
+    labels = {o["value"]: o["text"]["text"] for o in answer.get("options", [])}
+    labels |= {o["value"]: o["text"]["text"] for g in answer.get("option_groups", []) for o in g["options"]}
+    assert all(labels[v] == taxonomy.get(v).label(lang)[:75] for v in values)  # type: ignore[union-attr]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    home=st.sampled_from(["T0MENTOR01", GUEST_TEAM, "T0THIRD001"]),
+    org=st.sampled_from([None, ORG, GUEST_ORG]),
+    kind=st.sampled_from(["click", "submit", "options", "home"]),
+)
+def test_a_member_of_any_home_team_acts_in_the_hosts_installation(home: str, org: str | None, kind: str) -> None:
+    """The invariant of Slack Connect: whatever the member's home team and organisation, an event of the host
+    workspace's installation belongs to the host's community (and its inbox record too)."""
+    if kind == "click":
+        data = block_actions(action_id="x", user_team_id=home, enterprise_id=None).data
+        assert installation_of(click_record(data)) == TEAM_ID
+    elif kind == "submit":
+        data = view_submission(callback_id="x", user_team_id=home, enterprise_id=org).data
+        record = submission_record(data, data["view"], "request")
+        assert installation_of({**record["body"], "view": record["view"]}) == TEAM_ID
+    elif kind == "options":
+        data = block_suggestion(user_team_id=home, enterprise_id=org).data
+    else:
+        data = app_home_opened(user_id=GUEST, is_ext_shared_channel=home != TEAM_ID).data
+    assert installation_of(data) == TEAM_ID
+
+
+def _profile(slugs: list[str]) -> Any:
+    """A mentor profile with these skills (only what the form reads)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(skills={slug: None for slug in slugs}, capacity=2, bio="")
