@@ -61,10 +61,11 @@ from mentorbot.settings import DiscordSettings, Settings, SettingsError
 from mentorbot_discord.forms import FeedbackModal
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
+from mentorbot_discord.picks import complete
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
 from mentorbot_discord.ports import Interaction
 from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
-from mentorbot_discord.slash import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, command_list
+from mentorbot_discord.slash import command_list
 
 log = logging.getLogger("mentorbot.discord")
 
@@ -432,22 +433,10 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def skill_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for skills: completes the last tag of a comma-separated list from the taxonomy
-        (labels, slugs and aliases match), at most 25 choices, each filling in the whole list."""
-        *before, last = current.split(",")
-        kept = [part.strip() for part in before if part.strip()]
+        (labels, slugs and aliases match), at most 25 choices, each the whole list within Discord's 100
+        characters however many skills are typed (`picks.complete`: earlier skills as short codes)."""
         t = await self._translator(interaction)
-        choices: list[app_commands.Choice[str]] = []
-        for skill in self.bot.library.taxonomy.search(last.strip(), limit=AUTOCOMPLETE_LIMIT):
-            if skill.slug in kept:
-                continue
-            value = ", ".join([*kept, skill.slug])
-            if len(value) > CHOICE_LIMIT:
-                continue
-            name = ", ".join([*kept, skill.label(t.lang)])
-            if len(name) > CHOICE_LIMIT:
-                name = "…" + name[-(CHOICE_LIMIT - 1) :]
-            choices.append(app_commands.Choice(name=name, value=value))
-        return choices[:AUTOCOMPLETE_LIMIT]
+        return complete(self.bot.library.taxonomy, current, t.lang)
 
     async def _in_time(
         self, interaction: Interaction, work: Awaitable[Outcome], *, slow: bool = False, update: bool = False

@@ -20,6 +20,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import ParsedCommand, execute, execute_button, find_command
 from mentorbot.replies import Outcome
 from mentorbot_discord.guard import option_leaves
+from mentorbot_discord.picks import expand
 from mentorbot_discord.ports import Interaction
 
 TOKEN_LIFETIME: Final = timedelta(minutes=15)
@@ -120,4 +121,7 @@ class Recorded:
         command = find_command(self.command or "")
         if command is None:
             raise LookupError(f"the core has no command {self.command!r}")
-        return await execute(bot, caller, ParsedCommand(command, dict(self.args)))
+        args = dict(self.args)
+        if "skills" in args:  # as the slash command does: short codes a skills autocomplete chose become slugs
+            args["skills"] = expand(args["skills"], bot.library.taxonomy) or ""
+        return await execute(bot, caller, ParsedCommand(command, args))

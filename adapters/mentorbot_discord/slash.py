@@ -24,12 +24,11 @@ from mentorbot.commands import Command, Pace, find_command
 from mentorbot.courses import CourseLevel, Format
 from mentorbot.i18n import LANGUAGES
 from mentorbot.replies import Outcome
+from mentorbot_discord.picks import AUTOCOMPLETE_LIMIT, expand
 from mentorbot_discord.ports import Interaction, client_of
 
 Choice = app_commands.Choice
 
-AUTOCOMPLETE_LIMIT: Final = 25
-CHOICE_LIMIT: Final = 100
 MANAGE_SERVER: Final = discord.Permissions(manage_guild=True)
 GUILDS_ONLY: Final = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
 """Every command acts in a server's programme: none is offered in DMs (a DM has no community)."""
@@ -111,7 +110,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
             interaction,
             lambda bot, caller: bot.signup(
                 caller,
-                skills=skills,
+                skills=expand(skills, bot.library.taxonomy),
                 levels=levels,
                 capacity=capacity,
                 bio=bio,
@@ -126,7 +125,10 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     async def request(
         self, interaction: Interaction, skills: str, note: app_commands.Range[str, 1, 500] | None = None
     ) -> None:
-        await _run(interaction, lambda bot, caller: bot.request(caller, skills=skills, note=note))
+        await _run(
+            interaction,
+            lambda bot, caller: bot.request(caller, skills=expand(skills, bot.library.taxonomy) or "", note=note),
+        )
 
     @app_commands.command(name="status", description="Your profile, open requests, offers and mentorships")
     async def status(self, interaction: Interaction) -> None:
@@ -307,7 +309,9 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
     ) -> None:
         await _run(
             interaction,
-            lambda bot, caller: bot.courses(caller, skills=skills, level=level, free=free, format=format),
+            lambda bot, caller: bot.courses(
+                caller, skills=expand(skills, bot.library.taxonomy), level=level, free=free, format=format
+            ),
         )
 
     return courses

@@ -73,6 +73,7 @@ from mentorbot.commands import (
 from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
+from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot_slack.acks import ACK_BUDGET, ANSWER_BUDGET, AckSlot
@@ -86,10 +87,10 @@ from mentorbot_slack.payloads import (
     click_record,
     community_of,
     ephemeral,
+    installation_of,
     parse_command,
     stable_event_id,
     submission_record,
-    team_of,
     user_of,
 )
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
@@ -97,6 +98,8 @@ from mentorbot_slack.views import (
     FEEDBACK_CALLBACK,
     REQUEST_CALLBACK,
     SIGNUP_CALLBACK,
+    SKILLS,
+    VALUE,
     ModalContext,
     error_block,
     feedback_modal,
@@ -104,6 +107,7 @@ from mentorbot_slack.views import (
     read_submission,
     request_modal,
     signup_modal,
+    skill_options,
 )
 from mentorbot_slack.web_api import make_client, pooled_session, retry_handlers
 
@@ -114,6 +118,9 @@ EVENTS_PATH: Final = "/slack/events"
 HEALTH_PATH: Final = "/healthz"
 USER_FACTS_TTL: Final = 300.0
 """Seconds a member's users.info facts (admin, time zone) are reused before asking Slack again."""
+OPTIONS_PER_COMMAND: Final = 6
+"""The skills picker's options loads a member may make per command of their rate limit (one per pause in
+typing, so a few per skill picked)."""
 
 
 class SlackAdapter:
@@ -140,6 +147,9 @@ class SlackAdapter:
         self.ack_budget = ACK_BUDGET
         self.answer_budget = ANSWER_BUDGET
         self._facts: dict[str, tuple[float, UserFacts]] = {}
+        # Slack loads the picker's options as the member types: a bucket of its own, so typing in a form
+        # never uses up the member's commands.
+        self.options_limiter = RateLimiter(settings.rate_limit_per_minute * OPTIONS_PER_COMMAND, bot.clock)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -151,6 +161,8 @@ class SlackAdapter:
         self.app.view(REQUEST_CALLBACK)(self._on_request_submitted)
         self.app.view(FEEDBACK_CALLBACK)(self._on_feedback_submitted)
         self.app.event("app_home_opened")(self._on_home_opened)
+        # Every modal input's action id is VALUE; the skills picker is the only one whose options load.
+        self.app.options(VALUE)(self._on_skill_options)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -433,7 +445,7 @@ class SlackAdapter:
         """Record a slash command in the core's inbox before it is acknowledged (so a crash loses nothing
         Slack got a 200 for); its inbox id, or None when Slack delivered it before."""
         payload = {k: v for k, v in body.items() if isinstance(v, str)}
-        team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
+        team_id, user_id = installation_of(body), str(body.get("user_id", ""))
         return await self._record("command", body.get("trigger_id"), team_id, user_id, payload)
 
     async def _record(
@@ -543,7 +555,7 @@ class SlackAdapter:
         channel = body.get("channel_id")
         route = ReplyRoute(user_id, response_url=body.get("response_url"), channel_id=channel)
         caller = await self.caller(
-            str(body["team_id"]),
+            installation_of(body),
             user_id,
             body.get("user_name"),
             channel=channel,
@@ -582,8 +594,8 @@ class SlackAdapter:
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
         t = await self.delivery.translator_for(caller)
-        meta = ModalContext(caller.channel or body.get("channel_id"), body.get("response_url"))
-        skills = self.bot.library.taxonomy.skills
+        meta = ModalContext(caller.channel or body.get("channel_id"), body.get("response_url"), lang=t.lang)
+        skills = self.bot.library.taxonomy
         if parsed.command.method == "signup":
             profile = await self.bot.mentor_profile(caller.community, caller.user_id)
             view = signup_modal(skills, t, meta, profile=profile, typed=parsed.args)
@@ -617,7 +629,7 @@ class SlackAdapter:
             return
         record = submission_record(body, view, method)
         user_id = str(user_of(body).get("id", ""))
-        inbox_id = await self._record("view", body.get("trigger_id"), team_of(body), user_id, record)
+        inbox_id = await self._record("view", body.get("trigger_id"), installation_of(body), user_id, record)
         if inbox_id is None:
             await ack("")
             return
@@ -650,7 +662,7 @@ class SlackAdapter:
             return
         values = read_submission(view)
         caller = await self.caller(
-            team_of(body),
+            installation_of({**body, "view": view}),
             user_id,
             user.get("name") or user.get("username"),
             channel=meta.channel_id,
@@ -695,7 +707,8 @@ class SlackAdapter:
             )
             return
         user_id = str(user_of(body).get("id", ""))
-        inbox_id = await self._record("action", body.get("trigger_id"), team_of(body), user_id, click_record(body))
+        installation = installation_of(body)
+        inbox_id = await self._record("action", body.get("trigger_id"), installation, user_id, click_record(body))
         if inbox_id is None:
             await ack()
             return
@@ -722,7 +735,7 @@ class SlackAdapter:
             await self._finish_event(inbox_id)
             return
         caller = await self.caller(
-            team_of(body),
+            installation_of(body),
             user_id,
             user.get("name") or user.get("username"),
             channel=channel,
@@ -768,7 +781,7 @@ class SlackAdapter:
         self, body: Mapping[str, Any], action: str, ref: str, user_id: str, channel: Any, route: ReplyRoute
     ) -> None:
         """A feedback button: the feedback modal opens (its submission is `_on_feedback_submitted`)."""
-        caller = await self.caller(team_of(body), user_id, None, channel=channel, event_id=None)
+        caller = await self.caller(installation_of(body), user_id, None, channel=channel, event_id=None)
         t = await self.delivery.translator_for(caller)
         meta = ModalContext(str(channel) if channel else None, route.response_url, action, ref)
         try:
@@ -776,6 +789,26 @@ class SlackAdapter:
         except SEND_ERRORS as exc:
             log.warning("could not open the feedback form for %s: %s", user_id, failure_reason(exc))
             await self.delivery.reply(route, Reply(t("feedback.form", id=ref)), t=t)
+
+    async def _on_skill_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The skills picker of a signup or request form loads its options: the skills matching what the
+        member typed, in the language the form was opened in (`views.skill_options`). Answered from memory in
+        the acknowledgement itself, well within Slack's three seconds; nothing is recorded (it changes
+        nothing). Over the member's options budget, or for another input, no options."""
+        if body.get("block_id") != SKILLS:
+            await ack(options=[])
+            return
+        user_id = str(user_of(body).get("id", ""))
+        community = community_of(installation_of(body))
+        if self.options_limiter.check(member_key(community, user_id)) is not None:
+            log.info("skill options for %s not loaded: over the rate limit", user_id)
+            await ack(options=[])
+            return
+        meta = ModalContext.load((body.get("view") or {}).get("private_metadata"))
+        t = translator(meta.lang or self.settings.default_language)
+        query = body.get("value")
+        answer = skill_options(self.bot.library.taxonomy, query if isinstance(query, str) else "", t)
+        await ack(**answer)
 
     # ---------------------------------------------------------------- App Home
 
@@ -785,8 +818,7 @@ class SlackAdapter:
         acknowledges the event when this returns; the view is published after."""
         if event.get("tab") != "home" or not event.get("user"):
             return
-        team_id = str(body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", ""))
-        community = community_of(team_id)
+        community = community_of(installation_of(body))
         if not self.bot.home_allowed(community, str(event["user"])):
             log.info("App Home of %s not refreshed: over the rate limit", event["user"])
             return

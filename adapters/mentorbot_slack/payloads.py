@@ -16,6 +16,11 @@ from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import ModalContext
 
 _ESCAPED_MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
+_INSTALLATION_KEPT: Final = ("team", "enterprise", "is_enterprise_install", "authorizations")
+"""What an inbox record keeps to find its installation again (`installation_of`)."""
+_CLICK_KEPT: Final = ("type", "trigger_id", "response_url", "user", "container", "channel", *_INSTALLATION_KEPT)
+_SUBMISSION_KEPT: Final = ("type", "trigger_id", "user", *_INSTALLATION_KEPT)
+_VIEW_KEPT: Final = ("callback_id", "private_metadata", "state", "app_installed_team_id")
 
 
 def community_of(team_id: str) -> str:
@@ -48,8 +53,67 @@ def _string(value: Any) -> str | None:
 
 
 def team_of(body: Mapping[str, Any]) -> str:
-    """The workspace of an interaction payload (``team.id``, else the user's ``team_id``)."""
+    """The workspace an interaction payload names first (``team.id``, else the user's ``team_id``). For the
+    community of the payload use `installation_of`: in a Slack Connect channel this can be the user's own team."""
     return _string(_object(body, "team").get("id")) or _string(_object(body, "user").get("team_id")) or ""
+
+
+def _truthy(value: Any) -> bool:
+    """A Slack flag: ``true`` in JSON payloads, the string ``"true"`` in a slash command's form."""
+    return value is True or value == "true"
+
+
+def _enterprise_of(body: Mapping[str, Any]) -> str | None:
+    """The Enterprise Grid organisation a payload names (``enterprise.id``, ``enterprise_id``, or
+    ``team.enterprise_id`` in view submissions)."""
+    enterprise = body.get("enterprise")
+    if isinstance(enterprise, str) and enterprise:
+        return enterprise
+    return (
+        _string(_object(body, "enterprise").get("id"))
+        or _string(body.get("enterprise_id"))
+        or _string(_object(body, "team").get("enterprise_id"))
+    )
+
+
+def installation_of(body: Mapping[str, Any]) -> str:
+    """The Slack installation a payload belongs to: the workspace where MentorBot is installed, or the
+    Enterprise Grid organisation for an org-wide install. It is the member's community, whatever their home team.
+
+    In order (the fields Bolt reads, the installation's before the actor's):
+
+    1. ``authorizations[0]`` (Events API): its ``enterprise_id`` for an org-wide install, else its ``team_id``;
+    2. ``is_enterprise_install`` (``"true"`` in a slash command's form): the organisation's id
+       (``enterprise_id``, ``enterprise.id`` or ``team.enterprise_id``), so every workspace of the
+       organisation is one community;
+    3. ``view.app_installed_team_id``: a modal (submission, options load, click) opened in a Slack Connect
+       channel carries the member's own ``team``, and the host workspace here;
+    4. the payload's own workspace: ``team.id`` of an interaction (a click on the bot's message in a shared
+       channel names the host there, the clicker's team in ``user.team_id``), ``team_id`` of a command or an
+       event, and last the user's ``team_id``.
+    """
+    authorizations = body.get("authorizations")
+    if isinstance(authorizations, list) and authorizations and isinstance(authorizations[0], Mapping):
+        first = authorizations[0]
+        if _truthy(first.get("is_enterprise_install")) and _string(first.get("enterprise_id")):
+            return str(first["enterprise_id"])
+        if _string(first.get("team_id")):
+            return str(first["team_id"])
+    if _truthy(body.get("is_enterprise_install")):
+        enterprise = _enterprise_of(body)
+        if enterprise:
+            return enterprise
+    view = _object(body, "view")
+    installed = _string(view.get("app_installed_team_id"))
+    if installed:
+        return installed
+    return (
+        _string(_object(body, "team").get("id"))
+        or _string(body.get("team_id"))
+        or _string(_object(body, "user").get("team_id"))
+        or _string(view.get("team_id"))
+        or ""
+    )
 
 
 @dataclass(frozen=True)
@@ -67,12 +131,12 @@ class Apology:
             response_url=_string(body.get("response_url")),
             channel_id=_string(body.get("channel_id")),
         )
-        return cls(community_of(str(body.get("team_id", ""))), route)
+        return cls(community_of(installation_of(body)), route)
 
     @classmethod
     def for_button(cls, body: Mapping[str, Any]) -> Apology:
         """To the member who clicked: where the click's own reply would go (`button_route`)."""
-        return cls(community_of(team_of(body)), button_route(body))
+        return cls(community_of(installation_of(body)), button_route(body))
 
     @classmethod
     def for_view(cls, body: Mapping[str, Any], view: Mapping[str, Any]) -> Apology:
@@ -80,7 +144,7 @@ class Apology:
         user = _object(body, "user")
         meta = ModalContext.load(view.get("private_metadata"))
         route = ReplyRoute(str(user.get("id", "")), response_url=meta.response_url, channel_id=meta.channel_id)
-        return cls(community_of(team_of(body)), route)
+        return cls(community_of(installation_of({**body, "view": view})), route)
 
 
 def user_of(body: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -92,11 +156,12 @@ def click_record(body: Mapping[str, Any]) -> dict[str, Any]:
     """What the inbox keeps of a click (``block_actions``) to process it again after a crash: who clicked
     which of our buttons, where (its message and response_url), and its trigger. Not the clicked message's
     blocks, which can be large and are not needed."""
-    kept = {
-        k: body[k] for k in ("type", "trigger_id", "response_url", "user", "team", "container", "channel") if k in body
-    }
+    kept = {k: body[k] for k in _CLICK_KEPT if k in body}
     actions = body.get("actions")
     first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], Mapping) else {}
+    installed = _object(body, "view").get("app_installed_team_id")
+    if installed:  # a click in a modal opened from a Slack Connect channel: the installation is there
+        kept["view"] = {"app_installed_team_id": installed}
     return {"kind": "button", **kept, "actions": [{"action_id": str(first.get("action_id", ""))}]}
 
 
@@ -106,8 +171,8 @@ def submission_record(body: Mapping[str, Any], view: Mapping[str, Any], method: 
     return {
         "kind": "view",
         "method": method,
-        "body": {k: body[k] for k in ("type", "trigger_id", "user", "team") if k in body},
-        "view": {k: view[k] for k in ("callback_id", "private_metadata", "state") if k in view},
+        "body": {k: body[k] for k in _SUBMISSION_KEPT if k in body},
+        "view": {k: view[k] for k in _VIEW_KEPT if k in view},
     }
 
 

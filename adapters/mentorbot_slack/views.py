@@ -8,7 +8,7 @@ a Slack field error on the input it concerns (`error_block`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -17,7 +17,7 @@ from mentorbot.i18n import Translator
 from mentorbot.inputs import MAX_BIO, MAX_COMMENT, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS, whole_number
 from mentorbot.models import MentorProfile
 from mentorbot.replies import Reply
-from mentorbot.skills import Skill, category_name
+from mentorbot.skills import Skill, Taxonomy, category_name
 from mentorbot_slack.blocks import HOME_BLOCKS_MAX, Block, context, plain, reply_blocks
 
 SIGNUP_CALLBACK: Final = "mentorbot:signup"
@@ -38,6 +38,7 @@ COMMENT: Final = "comment"
 MODAL_TITLE_MAX: Final = 24
 OPTION_TEXT_MAX: Final = 75
 OPTIONS_MAX: Final = 100
+"""Slack shows at most 100 options in one answer to an options load (all groups together)."""
 
 # Which input a refusal from the core is about (by message key; `field` parameters name text inputs).
 _ERROR_BLOCKS: Final[Mapping[str, str]] = {
@@ -64,12 +65,17 @@ class ModalContext:
     action: str | None = None
     """The button that opened a feedback form (``feedback.open`` or ``checkin.end``), and its `ref`."""
     ref: str | None = None
+    lang: str | None = None
+    """The member's language when the modal opened: the skills picker's options are searched and labelled in
+    it without reading the database (an options load must be answered within Slack's three seconds)."""
 
     def dump(self) -> str:
         """As ``private_metadata`` (Slack allows 3000 characters; a response_url is about 100)."""
         data = {"channel": self.channel_id, "response_url": self.response_url}
         if self.action is not None:
             data |= {"action": self.action, "ref": self.ref}
+        if self.lang is not None:
+            data["lang"] = self.lang
         return json.dumps(data)
 
     @classmethod
@@ -84,12 +90,13 @@ class ModalContext:
         if not isinstance(data, dict):
             return cls()
         channel, url = data.get("channel"), data.get("response_url")
-        action, ref = data.get("action"), data.get("ref")
+        action, ref, lang = data.get("action"), data.get("ref"), data.get("lang")
         return cls(
             channel if isinstance(channel, str) else None,
             url if isinstance(url, str) else None,
             action if isinstance(action, str) else None,
             ref if isinstance(ref, str) else None,
+            lang if isinstance(lang, str) else None,
         )
 
 
@@ -111,33 +118,45 @@ def _option(skill: Skill, lang: str) -> dict[str, Any]:
 
 
 def skill_select(
-    skills: Sequence[Skill],
+    taxonomy: Taxonomy,
     t: Translator,
     *,
     initial: Iterable[str] = (),
     max_selected: int,
     placeholder: str,
 ) -> dict[str, Any]:
-    """A multi-select of the taxonomy, grouped by category (Slack shows at most 100 options)."""
-    lang = t.lang
-    groups: dict[str, list[Skill]] = {}
-    for skill in skills[:OPTIONS_MAX]:
-        groups.setdefault(skill.category, []).append(skill)
+    """The skills picker: a multi-select whose options Slack loads from the app as the member types
+    (`skill_options`), so every skill of a taxonomy of any size can be picked. `initial` (a mentor's skills)
+    is preselected whatever their place in the taxonomy, so reopening the form and saving loses none."""
     element: dict[str, Any] = {
-        "type": "multi_static_select",
+        "type": "multi_external_select",
         "action_id": VALUE,
         "placeholder": plain(placeholder, 150),
+        "min_query_length": 0,
         "max_selected_items": max_selected,
-        "option_groups": [
-            {"label": plain(category_name(category, t), OPTION_TEXT_MAX), "options": [_option(s, lang) for s in group]}
-            for category, group in groups.items()
-        ],
     }
-    chosen = set(initial)
-    selected = [_option(s, lang) for s in skills[:OPTIONS_MAX] if s.slug in chosen]
+    selected = [_option(skill, t.lang) for slug in dict.fromkeys(initial) if (skill := taxonomy.get(slug))]
     if selected:
         element["initial_options"] = selected
     return element
+
+
+def skill_options(taxonomy: Taxonomy, query: str, t: Translator) -> dict[str, Any]:
+    """The answer to the skills picker's options load: the skills whose slug, labels (English or Swahili) or
+    aliases match the typed `query` (`Taxonomy.search`: exact, then prefix, then substring; everything when
+    empty), at most `OPTIONS_MAX`, labelled in the member's language and grouped by category (categories in
+    the order of their first skill). Pure and in memory: a few milliseconds for a taxonomy of thousands."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for skill in taxonomy.search(query, limit=OPTIONS_MAX):
+        groups.setdefault(skill.category, []).append(_option(skill, t.lang))
+    if len(groups) <= 1:
+        return {"options": [option for options in groups.values() for option in options]}
+    return {
+        "option_groups": [
+            {"label": plain(category_name(category, t), OPTION_TEXT_MAX), "options": options}
+            for category, options in groups.items()
+        ]
+    }
 
 
 def _text_input(
@@ -177,7 +196,7 @@ def _modal(callback_id: str, title: str, submit: str, t: Translator, blocks: lis
 
 
 def signup_modal(
-    skills: Sequence[Skill],
+    skills: Taxonomy,
     t: Translator,
     meta: ModalContext,
     *,
@@ -240,7 +259,7 @@ def signup_modal(
 
 
 def request_modal(
-    skills: Sequence[Skill], t: Translator, meta: ModalContext, *, typed: Mapping[str, str] | None = None
+    skills: Taxonomy, t: Translator, meta: ModalContext, *, typed: Mapping[str, str] | None = None
 ) -> Block:
     """The request modal: 1–5 skills and an optional note (prefilled with a typed note)."""
     typed = typed or {}

@@ -225,7 +225,7 @@ async def test_skill_autocomplete_matches_labels_slugs_and_aliases(members: Memb
     }
     assert (await members.complete("mentor signup", "skills", "tiktok"))[0]["value"] == "short-form-video"
     listed = await members.complete("courses", "skills", "seo, crisis")
-    assert listed[0] == {"name": "seo, Crisis communications", "value": "seo, crisis-communications"}
+    assert listed[0] == {"name": "SEO, Crisis communications", "value": "seo, crisis-communications"}
     assert (await members.complete("skills", "query", "brand"))[0]["value"] == "brand-strategy"
     everything = await members.complete("mentor request", "skills", "")
     assert 1 < len(everything) <= 25

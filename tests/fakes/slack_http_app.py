@@ -23,6 +23,7 @@ from tests.fakes.slack_signing import (
     SlackPayload,
     app_home_opened,
     block_actions,
+    block_suggestion,
     event_callback,
     signed_headers,
     slash_command,
@@ -185,6 +186,10 @@ class SlackClient:
         if self.fake is not None:
             fields.setdefault("trigger_id", self.fake.new_trigger_id(fields.get("user_id", DEFAULT_USER_ID)))
         return await self.send(view_submission(**fields))
+
+    async def block_suggestion(self, **fields: Any) -> SlackHttpResponse:
+        """Send :func:`~tests.fakes.slack_signing.block_suggestion` (an options load) built from ``fields``."""
+        return await self.send(block_suggestion(**fields))
 
     async def event(self, event: Mapping[str, Any], **fields: Any) -> SlackHttpResponse:
         """Send an Events API ``event_callback`` wrapping ``event``."""

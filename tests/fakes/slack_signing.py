@@ -14,6 +14,17 @@ Slack's documentation) with the fields a test cares about overridden:
   value is the JSON interaction payload;
 * Events API: a JSON body (``event_callback`` envelope, or ``url_verification``).
 
+Slack Connect and Enterprise Grid (shaped like the payloads in slack_bolt's own tests and Slack's docs):
+
+* a *Slack Connect* member (``user_team_id``: their home workspace, not the one MentorBot is installed in)
+  clicks with ``team.id`` = the host and ``user.team_id`` = their own; submits a modal (or loads its
+  options) with ``team`` = their own workspace (and organisation) and ``view.app_installed_team_id`` = the
+  host;
+* an *org-wide* (Enterprise Grid) install (``enterprise_id`` with ``is_enterprise_install=True``): slash
+  commands carry ``enterprise_id`` and ``is_enterprise_install=true`` besides the workspace's ``team_id``;
+  interactions ``enterprise`` / ``team.enterprise_id`` and ``is_enterprise_install: true``; events the
+  organisation in ``authorizations[0]``.
+
 Each builder returns a :class:`SlackPayload` that knows both its HTTP body and its Socket Mode
 envelope type and payload, so the same payload can be sent over HTTP or pushed over the fake
 websocket.
@@ -202,9 +213,12 @@ def slash_command(
     response_url: str = UNSET_RESPONSE_URL,
     trigger_id: str = UNSET_TRIGGER_ID,
     token: str = VERIFICATION_TOKEN,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
     extra: Mapping[str, str] | None = None,
 ) -> SlackPayload:
-    """A slash command invocation (form-encoded, as Slack posts it)."""
+    """A slash command invocation (form-encoded, as Slack posts it); `enterprise_id` for a workspace of an
+    Enterprise Grid organisation, with `is_enterprise_install` when the app is installed org-wide."""
     fields: dict[str, str] = {str(k): str(v) for k, v in load_fixture("slash_command.json").items()}
     fields.update(
         token=token,
@@ -220,6 +234,9 @@ def slash_command(
         response_url=response_url,
         trigger_id=trigger_id,
     )
+    if enterprise_id is not None:
+        fields.update(enterprise_id=enterprise_id, enterprise_name="MentorBot Test Org")
+    fields["is_enterprise_install"] = "true" if is_enterprise_install else "false"
     if extra:
         fields.update(extra)
     return _form_payload("slash_commands", fields)
@@ -244,8 +261,14 @@ def block_actions(
     response_url: str = UNSET_RESPONSE_URL,
     trigger_id: str = UNSET_TRIGGER_ID,
     token: str = VERIFICATION_TOKEN,
+    user_team_id: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> SlackPayload:
     """A ``block_actions`` interaction: a user clicked a button in a message.
+
+    ``user_team_id``: the clicker's home workspace when it is not ``team_id`` (a Slack Connect member clicking
+    in the host's shared channel or DM); ``enterprise_id`` / ``is_enterprise_install``: see the module doc.
 
     ``channel_id`` defaults to the app's DM with the user. ``message`` replaces the template's
     message (pass the message the fake recorded to click a button the app really posted); its
@@ -257,8 +280,9 @@ def block_actions(
         payload["message"] = copy.deepcopy(dict(message))
         message_ts = str(payload["message"].get("ts", message_ts))
     payload["message"]["ts"] = message_ts
-    payload["user"] = {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id}
+    payload["user"] = {"id": user_id, "username": user_name, "name": user_name, "team_id": user_team_id or team_id}
     payload["team"] = {"id": team_id, "domain": team_domain}
+    _grid(payload, enterprise_id, is_enterprise_install)
     payload["api_app_id"] = api_app_id
     payload["token"] = token
     payload["container"] = {
@@ -326,8 +350,15 @@ def view_submission(
     api_app_id: str = APP_ID,
     trigger_id: str = UNSET_TRIGGER_ID,
     token: str = VERIFICATION_TOKEN,
+    user_team_id: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> SlackPayload:
     """A ``view_submission`` interaction: a user pressed a modal's submit button.
+
+    ``user_team_id``: a Slack Connect member's home workspace (then ``team`` and ``view.team_id`` are theirs
+    and ``view.app_installed_team_id`` is ``team_id``, the host); ``enterprise_id`` / ``is_enterprise_install``:
+    see the module doc.
 
     ``state_values`` maps ``block_id → action_id → state`` (build states with
     :func:`plain_text_input_state`, :func:`static_select_state`, :func:`multi_static_select_state`);
@@ -335,10 +366,11 @@ def view_submission(
     """
     payload = load_fixture("view_submission.json")
     view = payload["view"]
+    home_team = user_team_id or team_id
     view.update(
         id=view_id,
         root_view_id=view_id,
-        team_id=team_id,
+        team_id=home_team,
         callback_id=callback_id,
         private_metadata=private_metadata,
         hash=view_hash,
@@ -352,12 +384,63 @@ def view_submission(
         view["blocks"] = copy.deepcopy(blocks)
     if title is not None:
         view["title"] = {"type": "plain_text", "text": title, "emoji": True}
-    payload["user"] = {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id}
-    payload["team"] = {"id": team_id, "domain": team_domain}
+    payload["user"] = {"id": user_id, "username": user_name, "name": user_name, "team_id": home_team}
+    payload["team"] = {"id": home_team, "domain": team_domain if home_team == team_id else "connect-guest"}
+    _grid(payload, enterprise_id, is_enterprise_install)
     payload["api_app_id"] = api_app_id
     payload["trigger_id"] = trigger_id
     payload["token"] = token
     return _interaction_payload(payload)
+
+
+def block_suggestion(
+    *,
+    value: str = "",
+    action_id: str = "value",
+    block_id: str = "skills",
+    callback_id: str = "mentorbot:signup",
+    private_metadata: str = "",
+    view_id: str = "V0PROFILE01",
+    user_id: str = DEFAULT_USER_ID,
+    user_name: str = DEFAULT_USER_NAME,
+    team_id: str = TEAM_ID,
+    api_app_id: str = APP_ID,
+    token: str = VERIFICATION_TOKEN,
+    user_team_id: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
+) -> SlackPayload:
+    """A ``block_suggestion`` interaction: Slack loads the options of an external select in an open modal
+    while the member types `value` (answered in the HTTP response: ``{"options": [...]}`` or
+    ``{"option_groups": [...]}``). ``user_team_id`` etc. as in :func:`view_submission`."""
+    payload = load_fixture("block_suggestion.json")
+    home_team = user_team_id or team_id
+    view = payload["view"]
+    view.update(
+        id=view_id,
+        root_view_id=view_id,
+        team_id=home_team,
+        callback_id=callback_id,
+        private_metadata=private_metadata,
+        app_id=api_app_id,
+        app_installed_team_id=team_id,
+    )
+    payload.update(value=value, action_id=action_id, block_id=block_id, api_app_id=api_app_id, token=token)
+    payload["container"] = {"type": "view", "view_id": view_id}
+    payload["user"] = {"id": user_id, "username": user_name, "name": user_name, "team_id": home_team}
+    payload["team"] = {"id": home_team, "domain": "mentorbot-test" if home_team == team_id else "connect-guest"}
+    _grid(payload, enterprise_id, is_enterprise_install)
+    return _interaction_payload(payload)
+
+
+def _grid(payload: dict[str, Any], enterprise_id: str | None, is_enterprise_install: bool) -> None:
+    """An interaction payload of a workspace in Enterprise Grid organisation `enterprise_id` (installed
+    org-wide with `is_enterprise_install`): ``enterprise``, ``team.enterprise_id``, ``is_enterprise_install``."""
+    if enterprise_id is not None:
+        payload["enterprise"] = {"id": enterprise_id, "name": "MentorBot Test Org"}
+        payload["team"]["enterprise_id"] = enterprise_id
+        payload["team"]["enterprise_name"] = "MentorBot Test Org"
+    payload["is_enterprise_install"] = is_enterprise_install
 
 
 def event_callback(
@@ -369,8 +452,13 @@ def event_callback(
     api_app_id: str = APP_ID,
     bot_user_id: str = BOT_USER_ID,
     token: str = VERIFICATION_TOKEN,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
+    is_ext_shared_channel: bool = False,
 ) -> SlackPayload:
-    """An Events API ``event_callback`` envelope around ``event`` (JSON body)."""
+    """An Events API ``event_callback`` envelope around ``event`` (JSON body). With `enterprise_id`, from a
+    workspace of that organisation (installed org-wide with `is_enterprise_install`: ``authorizations[0]``
+    then names the organisation, and no workspace)."""
     payload = load_fixture("event_app_home_opened.json")
     payload["event"] = copy.deepcopy(dict(event))
     payload.update(
@@ -383,13 +471,16 @@ def event_callback(
     )
     payload["authorizations"] = [
         {
-            "enterprise_id": None,
-            "team_id": team_id,
+            "enterprise_id": enterprise_id,
+            "team_id": None if is_enterprise_install else team_id,
             "user_id": bot_user_id,
             "is_bot": True,
-            "is_enterprise_install": False,
+            "is_enterprise_install": is_enterprise_install,
         }
     ]
+    payload["enterprise_id"] = enterprise_id
+    payload["context_enterprise_id"] = enterprise_id
+    payload["is_ext_shared_channel"] = is_ext_shared_channel
     return _json_payload(payload)
 
 
@@ -401,8 +492,10 @@ def app_home_opened(
     view: Mapping[str, Any] | None = None,
     event_id: str | None = None,
     event_time: int | None = None,
+    **envelope: Any,
 ) -> SlackPayload:
-    """An ``app_home_opened`` event callback (``view`` is the currently published Home, if any)."""
+    """An ``app_home_opened`` event callback (``view`` is the currently published Home, if any); `envelope`
+    goes to :func:`event_callback` (``team_id``, ``enterprise_id``, ``is_enterprise_install``)."""
     event: dict[str, Any] = {
         "type": "app_home_opened",
         "user": user_id,
@@ -412,7 +505,7 @@ def app_home_opened(
     }
     if view is not None:
         event["view"] = copy.deepcopy(dict(view))
-    return event_callback(event, event_id=event_id, event_time=event_time)
+    return event_callback(event, event_id=event_id, event_time=event_time, **envelope)
 
 
 def url_verification(challenge: str | None = None, *, token: str = VERIFICATION_TOKEN) -> SlackPayload:

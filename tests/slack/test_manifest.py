@@ -47,6 +47,15 @@ def test_scopes_events_home_interactivity_and_socket_mode() -> None:
 
 
 def test_http_mode_urls_point_at_the_events_path() -> None:
-    commented = re.findall(r"#\s*(?:url|request_url):\s*(\S+)", TEXT)
-    assert len(commented) == len(SLASH_COMMANDS) + 2
+    commented = re.findall(r"#\s*(?:url|request_url|message_menu_options_url):\s*(\S+)", TEXT)
+    assert len(commented) == len(SLASH_COMMANDS) + 3
     assert all(url.endswith(EVENTS_PATH) for url in commented)
+
+
+def test_the_skills_pickers_options_load_url_is_the_request_url() -> None:
+    """The signup and request forms' skills picker is an external select: Slack asks the interactivity
+    section's options load URL for its options, which must be the one Request URL the adapter serves."""
+    [options_url] = re.findall(r"#\s*message_menu_options_url:\s*(\S+)", TEXT)
+    [interactivity_url] = re.findall(r"interactivity:.*?#\s*request_url:\s*(\S+)", TEXT, re.S)
+    assert options_url == interactivity_url and options_url.endswith(EVENTS_PATH)
+    assert "seven of them" in TEXT
