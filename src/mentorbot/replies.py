@@ -82,7 +82,7 @@ class Listing:
     def plain_text(self) -> str:
         """The page as plain text: its name, then one entry a line (or the empty text)."""
         body = "\n".join(self.entries) if self.entries else self.empty
-        return f"{self.name}:\n{body}" if self.name else body
+        return f"{self.name}\n{body}" if self.name else body
 
 
 @dataclass(frozen=True)
