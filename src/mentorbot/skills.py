@@ -322,7 +322,7 @@ def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None, *, 
         else:
             lines.append(t("lists.skill_line", **names))
     page = paging.listing(
-        t("lists.skills"),
+        "",  # the reply's title names the list already
         lines,
         start=start,
         page_size=paging.PAGE_SIZE,
