@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mentorbot import paging
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import LANGUAGES, load_catalog, placeholders
 from mentorbot.skills import (
@@ -245,22 +246,22 @@ def test_search_caps_at_25_and_honours_limit() -> None:
 def test_render_full_list_in_english(taxonomy: Taxonomy) -> None:
     reply = render_skill_list(taxonomy.skills, "en", None)
     assert reply.title == "Skills"
-    names = [field.name for field in reply.fields]
-    assert names == [
-        "Strategy", "Content", "Community", "Communication", "Growth and advertising", "Data and insight",
-        "Leadership and management",
-    ]  # fmt: skip
-    growth = reply.fields[names.index("Growth and advertising")].value.splitlines()
-    assert growth[0].startswith("Paid social (`paid-social`) — ppc, paid ads")
-    assert sum(len(field.value.splitlines()) for field in reply.fields) == len(taxonomy)
-    assert "Crisis communications (`crisis-communications`)" in reply.plain_text
+    (listing,) = reply.listings
+    assert listing.total == len(taxonomy) and listing.entries == listing.entries[: paging.PAGE_SIZE]
+    categories = [entry.split(" · ")[1].split(" — ")[0] for entry in listing.entries]
+    assert list(dict.fromkeys(categories))[:2] == ["Strategy", "Content"], "grouped by category, in file order"
+    everything = [e for start in range(0, len(taxonomy), 25) for e in render_skill_list(
+        taxonomy.skills, "en", None, start=start).listings[0].entries]  # fmt: skip
+    assert len(everything) == len(taxonomy)
+    growth = [e for e in everything if "· Growth and advertising" in e]
+    assert growth[0].startswith("Paid social (`paid-social`) · Growth and advertising — ppc, paid ads")
+    assert any(e.startswith("Crisis communications (`crisis-communications`)") for e in everything)
 
 
 def test_render_query_in_swahili(taxonomy: Taxonomy) -> None:
     reply = render_skill_list(taxonomy.search("chapa"), "sw", "chapa")
     assert reply.title == "Ujuzi unaolingana na “chapa”"
-    assert [field.name for field in reply.fields][:1] == ["Mkakati"]
-    assert reply.fields[0].value.startswith("Mkakati wa chapa (`brand-strategy`) — ")
+    assert reply.listings[0].entries[0].startswith("Mkakati wa chapa (`brand-strategy`) · Mkakati — ")
     assert "/mentor request" in reply.text
 
 
@@ -279,8 +280,7 @@ def test_render_no_match(lang: str, text: str) -> None:
 
 def test_render_unknown_category_and_no_aliases() -> None:
     reply = render_skill_list([make_skill("ux-writing", category="user-experience")], "en", None)
-    assert reply.fields[0].name == "User experience"
-    assert reply.fields[0].value == "Ux writing (`ux-writing`)"
+    assert reply.listings[0].entries == ("Ux writing (`ux-writing`) · User experience",)
 
 
 def test_skills_catalog_has_same_keys_and_placeholders_in_every_language() -> None:

@@ -1,4 +1,5 @@
-"""Replies as terminal text: title, text, fields, numbered actions, saved attachments; mentions as @name."""
+"""Replies as terminal text: title, text, fields, listings (one entry a line, then which of how many: a terminal
+has no size limit, so a page is shown whole), numbered actions, saved attachments; mentions as @name."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from mentorbot import paging
 from mentorbot.commands import button_command
 from mentorbot.i18n import Translator
 from mentorbot.replies import Button, Reply
@@ -26,7 +28,9 @@ def mention_ids(replies: Iterable[Reply]) -> set[str]:
     """The platform user ids mentioned (``<@id>``) anywhere in `replies`."""
     found: set[str] = set()
     for reply in replies:
-        for text in (reply.title or "", reply.text, *(f.value for f in reply.fields), *(f.name for f in reply.fields)):
+        listed = [text for listing in reply.listings for text in (listing.name, *listing.entries)]
+        fields = [text for f in reply.fields for text in (f.name, f.value)]
+        for text in (reply.title or "", reply.text, *fields, *listed):
             found.update(MENTION.findall(text))
     return found
 
@@ -63,6 +67,12 @@ def render_reply(
             lines.extend(f"    {line}" for line in value.splitlines())
         else:
             lines.append(f"  {name}: {value}")
+    for listing in reply.listings:
+        lines.append(f"  {render_mentions(listing.name, names)}:")
+        for entry in listing.entries or (listing.empty,):
+            lines.extend(f"    {line}" for line in render_mentions(entry, names).splitlines())
+        if summary := paging.summary(listing):
+            lines.append(f"    {render_mentions(summary, names)}")
     for action in actions:
         line = f"  [{action.number}] {action.button.label}"
         command = button_command(action.button)

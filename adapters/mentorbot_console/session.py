@@ -22,6 +22,7 @@ from mentorbot.commands import caller_language, error_outcome, execute, execute_
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import whole_number
+from mentorbot.paging import reply_buttons
 from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
 from mentorbot_console.clock import OffsetClock, format_delta, parse_advance
 from mentorbot_console.render import NumberedAction, mention_ids, render_notification, render_reply
@@ -290,7 +291,7 @@ class ConsoleSession:
         names = await self._names_for(ids)
         parts: list[str] = []
         reply = outcome.reply
-        if reply.text or reply.title or reply.fields or reply.buttons or reply.attachments:
+        if reply.text or reply.title or reply.fields or reply.listings or reply.buttons or reply.attachments:
             parts.append(self._render(reply, self.user_id, t, names))
         for held in outcome.held:  # notices that could not reach the caller earlier
             parts.append(self._render(held, self.user_id, t, names))
@@ -301,7 +302,7 @@ class ConsoleSession:
         return "\n".join(parts)
 
     def _render(self, reply: Reply, user_id: str, t: Translator, names: dict[str, str]) -> str:
-        actions = [NumberedAction(self._register(user_id, button), button) for button in reply.buttons]
+        actions = [NumberedAction(self._register(user_id, button), button) for button in reply_buttons(reply)]
         saved = [self._save(user_id, attachment, t) for attachment in reply.attachments]
         return render_reply(reply, t, names=names, actions=actions, saved=saved)
 

@@ -1,20 +1,27 @@
 """The core's neutral replies as Discord messages: embeds, persistent buttons and files.
 
-No text is made here: every word comes from the `Reply` (already localized by the core) or from the
-adapter's own catalog (``locales/<lang>/discord.toml``). Discord's size limits are enforced by clipping, so
-a long list never makes a send fail.
+No text is made here: every word comes from the `Reply` (already localized by the core), from the core's
+paging helpers (`mentorbot.paging`) or from the adapter's own catalog (``locales/<lang>/discord.toml``).
+
+A reply's listings are embeds of their own: the list's name as title, one entry a line in the description
+and the "showing 1–25 of 200" line as footer, with Next / Previous buttons. An entry is never cut: a page
+shows the entries that fit in what Discord allows (4,096 characters of description, 6,000 in all the embeds
+of a message, 10 embeds) and says how many more there are. Other text is clipped to Discord's limits, so a
+long reply never makes a send fail.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
 
 import discord
 
-from mentorbot.replies import Button, ButtonStyle, Reply, clip
+from mentorbot import paging
+from mentorbot.replies import Button, ButtonStyle, Listing, Reply, clip
 from mentorbot_discord.ports import client_of
 
 ALLOWED_MENTIONS: Final = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False)
@@ -30,6 +37,11 @@ FIELDS_LIMIT: Final = 25
 EMBED_TOTAL_LIMIT: Final = 6000
 BUTTON_LABEL_LIMIT: Final = 80
 BUTTONS_LIMIT: Final = 25
+EMBEDS_LIMIT: Final = 10
+FOOTER_LIMIT: Final = 2048
+LISTING_ROOM: Final = paging.ENTRY_MAX + FIELD_NAME_LIMIT + 600
+"""What a listing's embed needs at least (one whole entry, its title, its footer): with less room left in a
+message, the listing starts the next one."""
 CONTINUED: Final = "\u200b"
 """The name of a field that continues the previous one (a zero-width space: Discord needs a name)."""
 
@@ -147,38 +159,69 @@ def embeds_for(reply: Reply) -> list[discord.Embed]:
     return embeds
 
 
-def view_for(reply: Reply, guild_id: int | None = None) -> discord.ui.View | None:
-    """The reply's buttons as a view of persistent buttons (None when it has none)."""
-    if not reply.buttons:
+def view_for(reply: Reply, guild_id: int | None = None, extra: Sequence[Button] = ()) -> discord.ui.View | None:
+    """The reply's buttons (and `extra`, the listings' paging buttons) as a view of persistent buttons (None
+    when there are none)."""
+    buttons = [*reply.buttons, *extra]
+    if not buttons:
         return None
     view = discord.ui.View(timeout=None)
-    for button in reply.buttons[:BUTTONS_LIMIT]:
+    for button in buttons[:BUTTONS_LIMIT]:
         view.add_item(ActionButton.of(button, guild_id))
     return view
+
+
+def listing_embed(listing: Listing, room: int) -> tuple[discord.Embed, int]:
+    """A listing as an embed using at most `room` characters: the entries that fit, one a line, and the
+    summary as footer; and how many entries it shows."""
+    title = clip(listing.name, TITLE_LIMIT) if listing.name else None
+    footer_room = min(FOOTER_LIMIT, 600)
+    fitted = paging.fit(
+        listing.entries,
+        piece_max=DESCRIPTION_LIMIT,
+        pieces_max=max(len(listing.entries), 1),
+        chars_max=min(DESCRIPTION_LIMIT + 1, room - len(title or "") - footer_room),
+        separator=1,  # the line break between entries
+    )
+    lines = ["".join(pieces) for pieces in fitted.entries]
+    description = "\n".join(lines) if lines else clip(listing.empty or "—", DESCRIPTION_LIMIT)
+    embed = discord.Embed(title=title, description=description, colour=EMBED_COLOUR)
+    if summary := paging.summary(listing, fitted.shown):
+        embed.set_footer(text=clip(summary, footer_room))
+    return embed, fitted.shown
 
 
 def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = None) -> list[DiscordMessage]:
     """One reply as Discord messages (usually one; more when its embeds exceed one message's total size).
 
-    A reply with only text is sent as plain content; one with a title or fields as an embed. `guild_id` is
-    appended to button ids (buttons sent by DM); `preface` is a line shown above the reply.
+    A reply with only text is sent as plain content; one with a title, fields or listings as embeds. `guild_id`
+    is appended to button ids (buttons sent by DM); `preface` is a line shown above the reply.
     """
     files = [discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments]
-    view = view_for(reply, guild_id)
-    if not reply.title and not reply.fields and len(reply.text) + len(preface or "") < CONTENT_LIMIT - 1:
+    plain = not reply.title and not reply.fields and not reply.listings
+    if plain and len(reply.text) + len(preface or "") < CONTENT_LIMIT - 1:
         text = f"{preface}\n{reply.text}" if preface else reply.text
-        return [DiscordMessage(content=text or None, view=view, files=files)]
-    embeds = embeds_for(reply)
+        return [DiscordMessage(content=text or None, view=view_for(reply, guild_id), files=files)]
+    embeds = embeds_for(reply) if reply.title or reply.text or reply.fields or not reply.listings else []
     messages: list[DiscordMessage] = []
     used = 0
     for embed in embeds:
         length = len(embed)
-        if not messages or used + length > EMBED_TOTAL_LIMIT or len(messages[-1].embeds) >= 10:
+        if not messages or used + length > EMBED_TOTAL_LIMIT or len(messages[-1].embeds) >= EMBEDS_LIMIT:
             messages.append(DiscordMessage())
             used = 0
         messages[-1].embeds.append(embed)
         used += length
+    paging_buttons: list[Button] = []
+    for listing in reply.listings:
+        if not messages or EMBED_TOTAL_LIMIT - used < LISTING_ROOM or len(messages[-1].embeds) >= EMBEDS_LIMIT:
+            messages.append(DiscordMessage())
+            used = 0
+        embed, shown = listing_embed(listing, EMBED_TOTAL_LIMIT - used)
+        messages[-1].embeds.append(embed)
+        used += len(embed)
+        paging_buttons.extend(paging.buttons(listing, shown))
     messages[0].content = clip(preface, CONTENT_LIMIT) if preface else None
-    messages[-1].view = view
+    messages[-1].view = view_for(reply, guild_id, paging_buttons)
     messages[-1].files = files
     return messages

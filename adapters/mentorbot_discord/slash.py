@@ -40,6 +40,7 @@ LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in
 FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.value) for fmt in Format]
 CHECKIN_CHOICES: Final = [Choice(name="Going well", value="ok"), Choice(name="Need help from an admin", value="help")]
 
+PAGE_HELP: Final = "Which page of a long list (1 is the first)"
 SKILLS_HELP: Final = "Skills, comma-separated (e.g. crisis-communications, paid social)"
 
 
@@ -239,8 +240,9 @@ class AdminGroup(
         await _run(interaction, lambda bot, caller: bot.admin_stats(caller))
 
     @app_commands.command(name="waitlist", description="Waiting requests and why each waits")
-    async def waitlist(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_waitlist(caller))
+    @app_commands.describe(page=PAGE_HELP)
+    async def waitlist(self, interaction: Interaction, page: app_commands.Range[int, 1, 10_000] | None = None) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_waitlist(caller, page=page))
 
     @app_commands.command(name="match", description="Match a request to a mentor by hand")
     @app_commands.describe(
@@ -319,12 +321,14 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
 
 def _skills_command() -> app_commands.Command[Any, ..., None]:
     @app_commands.command(name="skills", description="The skills MentorBot knows, or those matching a query")
-    @app_commands.describe(query="A word to look for (a name, a tag or an alias)")
+    @app_commands.describe(query="A word to look for (a name, a tag or an alias)", page=PAGE_HELP)
     @app_commands.autocomplete(query=complete_skills)
     @app_commands.guild_only()
     @app_commands.allowed_installs(guilds=True, users=False)
-    async def skills(interaction: Interaction, query: str | None = None) -> None:
-        await _run(interaction, lambda bot, caller: bot.skills(caller, query=query))
+    async def skills(
+        interaction: Interaction, query: str | None = None, page: app_commands.Range[int, 1, 10_000] | None = None
+    ) -> None:
+        await _run(interaction, lambda bot, caller: bot.skills(caller, query=query, page=page))
 
     return skills
 

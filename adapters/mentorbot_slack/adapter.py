@@ -73,6 +73,7 @@ from mentorbot.commands import (
 from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
+from mentorbot.paging import PAGE_ACTION
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
@@ -103,6 +104,7 @@ from mentorbot_slack.views import (
     ModalContext,
     error_block,
     feedback_modal,
+    home_view,
     input_blocks,
     read_submission,
     request_modal,
@@ -763,7 +765,9 @@ class SlackAdapter:
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         updated = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
-        if on_message and container.get("is_ephemeral") and route.response_url:
+        if action == PAGE_ACTION and (body.get("view") or {}).get("type") == "home":
+            updated = await self._page_home(caller.user_id, outcome)  # the Home tab shows the page asked for
+        elif on_message and container.get("is_ephemeral") and route.response_url:
             replaced = {**ephemeral(outcome.reply), "replace_original": True}
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
@@ -776,6 +780,16 @@ class SlackAdapter:
         if not updated:
             await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
         await self.finish(caller, route, outcome, reply=False)
+
+    async def _page_home(self, user_id: str, outcome: Outcome) -> bool:
+        """A paging button of the App Home: the Home tab is published again with the page asked for."""
+        try:
+            view = home_view(outcome.reply, translator(outcome.language))
+            await self.client.views_publish(user_id=user_id, view=view)
+        except SEND_ERRORS as exc:
+            log.warning("could not page the App Home of %s: %s", user_id, failure_reason(exc))
+            return False
+        return True
 
     async def _open_feedback_form(
         self, body: Mapping[str, Any], action: str, ref: str, user_id: str, channel: Any, route: ReplyRoute

@@ -1,21 +1,28 @@
 """The core's neutral `Reply` as Slack Block Kit, within Slack's size limits.
 
 A reply becomes: a header (its title), a section (its text), sections for its fields (inline fields side by
-side, up to ten per section), and actions blocks for its buttons. Every message also carries `text`, the plain
-fallback Slack shows in notifications and screen readers.
+side, up to ten per section), its listings (a bold name, one section per entry, a context line saying which
+entries of how many, see `mentorbot.paging`), and actions blocks for its buttons and the listings' Next /
+Previous. Every message also carries `text`, the plain fallback Slack shows in notifications and screen readers
+(up to Slack's 40,000 characters).
 
 Text from the core is written for every platform: backticks, plain URLs and ``<@U…>`` member mentions. Only
 ``&``, ``<`` and ``>`` mean something else to Slack, so they are escaped, except in member mentions, so that
-nothing typed by a member can become a link, a channel mention or a broadcast.
+nothing typed by a member can become a link, a channel mention or a broadcast. What is shown is decided on the
+core's text first and escaped afterwards (`clip_escaped`, `paging.split`), so a cut never leaves half an
+escape (``&am…``). A listing's entries are never cut: a page shows the entries that fit in the blocks left
+(`paging.fit`) and says how many more there are.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
-from mentorbot.replies import Button, ButtonStyle, Field, Reply, clip
+from mentorbot import paging
+from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply, clip
 
 Block = dict[str, Any]
 
@@ -25,9 +32,13 @@ FIELD_TEXT_MAX: Final = 2000
 FIELDS_PER_SECTION: Final = 10
 BUTTONS_PER_ACTIONS: Final = 25
 BUTTON_TEXT_MAX: Final = 75
-FALLBACK_TEXT_MAX: Final = 3000
+FALLBACK_TEXT_MAX: Final = 40000
 MESSAGE_BLOCKS_MAX: Final = 50
 HOME_BLOCKS_MAX: Final = 100
+FIELD_NAME_MAX: Final = 200
+"""The most of a field's name shown (its value gets the rest of the section's text)."""
+ENTRY_BLOCKS_MAX: Final = 3
+"""Sections one entry of `paging.ENTRY_MAX` characters may need once escaped (room kept for each listing)."""
 
 ACTION_PREFIX: Final = "mentorbot:"
 """Every button's `action_id` is its `Button.custom_id` (``mentorbot:offer.accept:42``)."""
@@ -44,14 +55,47 @@ def escape(text: str) -> str:
     )
 
 
+def tokens(text: str) -> list[str]:
+    """`text` as the units a cut never splits: each member mention whole, every other character alone."""
+    out: list[str] = []
+    for i, part in enumerate(_MENTION.split(text)):
+        if i % 2:
+            out.append(part)
+        else:
+            out.extend(part)
+    return out
+
+
+def cost(token: str) -> int:
+    """How many characters a token of `tokens` takes once escaped."""
+    return len(escape(token))
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """`text` escaped, at most `limit` characters: when it is longer, the most of `text` whose escaped form
+    fits with an ellipsis, so that no escape sequence or mention is cut."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = 0
+    for token in tokens(text):
+        size = cost(token)
+        if used + size > limit - 1:
+            break
+        kept.append(token)
+        used += size
+    return escape("".join(kept)) + "…"
+
+
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     """A ``plain_text`` text object."""
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
-    """An ``mrkdwn`` text object of core text (escaped, then cut to `limit`)."""
-    return {"type": "mrkdwn", "text": clip(escape(text), limit)}
+    """An ``mrkdwn`` text object of core text (cut to what fits in `limit` once escaped, then escaped)."""
+    return {"type": "mrkdwn", "text": clip_escaped(text, limit)}
 
 
 def section(text: str) -> Block:
@@ -64,8 +108,9 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(text)]}
 
 
-def _field_text(field: Field) -> str:
-    return f"*{escape(field.name)}*\n" + escape(field.value)
+def _field_text(field: Field, limit: int) -> str:
+    name = f"*{clip_escaped(field.name, FIELD_NAME_MAX)}*\n"
+    return name + clip_escaped(field.value, limit - len(name))
 
 
 def field_blocks(fields: Sequence[Field]) -> list[Block]:
@@ -76,12 +121,8 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
     def flush() -> None:
         for start in range(0, len(inline), FIELDS_PER_SECTION):
             chunk = inline[start : start + FIELDS_PER_SECTION]
-            blocks.append(
-                {
-                    "type": "section",
-                    "fields": [{"type": "mrkdwn", "text": clip(_field_text(f), FIELD_TEXT_MAX)} for f in chunk],
-                }
-            )
+            texts = [{"type": "mrkdwn", "text": _field_text(f, FIELD_TEXT_MAX)} for f in chunk]
+            blocks.append({"type": "section", "fields": texts})
         inline.clear()
 
     for field in fields:
@@ -89,9 +130,7 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
             inline.append(field)
             continue
         flush()
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(_field_text(field), SECTION_TEXT_MAX)}}
-        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _field_text(field, SECTION_TEXT_MAX)}})
     flush()
     return blocks
 
@@ -121,24 +160,107 @@ def button_blocks(buttons: Sequence[Button], *, block_prefix: str = "mentorbot-a
     ]
 
 
-def reply_blocks(reply: Reply, *, buttons: bool = True, max_blocks: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
-    """The blocks of `reply` (its buttons too, unless `buttons` is false)."""
+@dataclass(frozen=True)
+class Shown:
+    """One listing as a message shows it: the entries that fit, each as its sections' texts (core text)."""
+
+    listing: Listing
+    fitted: paging.Fitted
+
+    @property
+    def count(self) -> int:
+        """How many of the page's entries are shown."""
+        return self.fitted.shown
+
+
+def fit_listings(listings: Sequence[Listing], room: int) -> list[Shown]:
+    """The entries of each listing that fit in `room` sections, in order (each listing shows at least one)."""
+    shown: list[Shown] = []
+    for listing in listings:
+        fitted = paging.fit(
+            listing.entries,
+            piece_max=SECTION_TEXT_MAX,
+            pieces_max=max(room, 1),
+            cost=cost,
+            tokens=tokens,
+        )
+        room -= sum(len(pieces) for pieces in fitted.entries)
+        shown.append(Shown(listing, fitted))
+    return shown
+
+
+def listing_blocks(item: Shown) -> list[Block]:
+    """A listing's blocks: its name, one section per entry (or per piece of a very long one), the summary."""
+    listing = item.listing
+    blocks: list[Block] = []
+    if listing.name:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{clip_escaped(listing.name, 200)}*"}})
+    if not listing.entries:
+        blocks.append(section(listing.empty or "—"))
+    for pieces in item.fitted.entries:
+        blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": escape(piece)}} for piece in pieces)
+    if line := paging.summary(listing, item.count):
+        blocks.append(context(line))
+    return blocks
+
+
+def layout(
+    reply: Reply, *, buttons: bool = True, max_blocks: int = MESSAGE_BLOCKS_MAX
+) -> tuple[list[Block], list[Shown]]:
+    """The blocks of `reply` (its buttons and the listings' paging buttons too, unless `buttons` is false) and
+    what each listing shows. The listings' entries get the blocks the rest leaves; the rest is shortened first
+    so that each listing has room for one whole entry."""
     blocks: list[Block] = []
     if reply.title:
         blocks.append({"type": "header", "text": plain(reply.title, HEADER_MAX)})
     if reply.text:
         blocks.append(section(reply.text))
     blocks.extend(field_blocks(reply.fields))
-    actions = button_blocks(reply.buttons) if buttons else []
-    room = max_blocks - len(actions)
+    listings = reply.listings
+    most_buttons = len(reply.buttons) + 2 * len(listings) if buttons else 0
+    actions_max = -(-most_buttons // BUTTONS_PER_ACTIONS)
+    # Each listing: a name, a summary and room for one entry of paging.ENTRY_MAX characters (or its empty text).
+    kept = sum(2 + ENTRY_BLOCKS_MAX for _ in listings)
+    room = max_blocks - actions_max - kept
     if len(blocks) > room:
-        blocks = [*blocks[: room - 1], section("…")]
-    return blocks + actions
+        blocks = [*blocks[: max(room - 1, 0)], section("…")]
+    entry_room = max_blocks - actions_max - len(blocks) - 2 * len(listings)
+    shown = fit_listings(listings, entry_room)
+    for item in shown:
+        blocks.extend(listing_blocks(item))
+    if buttons:
+        paging_buttons = [b for item in shown for b in paging.buttons(item.listing, item.count)]
+        blocks.extend(button_blocks([*reply.buttons, *paging_buttons]))
+    return blocks, shown
 
 
-def fallback_text(reply: Reply) -> str:
-    """The plain text Slack shows in notifications (and where blocks cannot be shown)."""
-    return clip(escape(reply.plain_text or reply.title or ""), FALLBACK_TEXT_MAX) or "…"
+def reply_blocks(reply: Reply, *, buttons: bool = True, max_blocks: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
+    """The blocks of `reply` (its buttons too, unless `buttons` is false): see `layout`."""
+    return layout(reply, buttons=buttons, max_blocks=max_blocks)[0]
+
+
+def fallback_text(reply: Reply, shown: Sequence[Shown] | None = None) -> str:
+    """The plain text Slack shows in notifications (and where blocks cannot be shown): the title, text and
+    fields, then each listing's entries as `shown` (all of the page by default) and its summary, whole lines
+    only, within Slack's 40,000 characters."""
+    lines = [part for part in (reply.title, reply.text) if part]
+    lines.extend(f"{f.name}: {f.value}" for f in reply.fields)
+    if shown is None:
+        shown = [Shown(x, paging.Fitted(tuple((e,) for e in x.entries))) for x in reply.listings]
+    for item in shown:
+        listing = item.listing
+        lines.append(f"{listing.name}:" if listing.name else "")
+        lines.extend(["".join(p) for p in item.fitted.entries] or [listing.empty])
+        lines.append(paging.summary(listing, item.count))
+    text = ""
+    for line in (line for line in lines if line):
+        escaped = escape(line)
+        if len(text) + 1 + len(escaped) > FALLBACK_TEXT_MAX:
+            if not text:
+                text = clip_escaped(line, FALLBACK_TEXT_MAX)
+            break
+        text = f"{text}\n{escaped}" if text else escaped
+    return text or "…"
 
 
 def message(reply: Reply, *, buttons: bool = True, note: str | None = None) -> dict[str, Any]:
@@ -146,7 +268,7 @@ def message(reply: Reply, *, buttons: bool = True, note: str | None = None) -> d
 
     `note` adds a small-print line first (for example why a message arrives here and not by DM).
     """
-    blocks = reply_blocks(reply, buttons=buttons, max_blocks=MESSAGE_BLOCKS_MAX - (1 if note else 0))
+    blocks, shown = layout(reply, buttons=buttons, max_blocks=MESSAGE_BLOCKS_MAX - (1 if note else 0))
     if note:
         blocks.insert(0, context(note))
-    return {"text": fallback_text(reply), "blocks": blocks}
+    return {"text": fallback_text(reply, shown), "blocks": blocks}

@@ -192,9 +192,10 @@ class MentorBot:
             caller, lambda ctx: feedback.checkin(ctx, mentorship_id=mentorship_id, answer=answer)
         )
 
-    async def status(self, caller: Caller) -> Outcome:
-        """The caller's profile, open requests (where each stands and why), offers and mentorships."""
-        return await self._run(caller, status.status, read_only=True)
+    async def status(self, caller: Caller, *, section: str | None = None, start: str | int | None = None) -> Outcome:
+        """The caller's profile, open requests (where each stands and why), offers and mentorships; list
+        `section` (``requests``, ``offers``, ``mentorships``) from entry `start` (a paging button)."""
+        return await self._run(caller, lambda ctx: status.status(ctx, section=section, start=start), read_only=True)
 
     async def status_reply(self, member: Member) -> Reply:
         """The status view of one member (also used for Slack's App Home)."""
@@ -216,9 +217,19 @@ class MentorBot:
         """Delete the caller's data; without `confirm`, asks for confirmation with a button."""
         return await self._run(caller, lambda ctx: privacy.forget(ctx, confirm=confirm))
 
-    async def skills(self, caller: Caller, *, query: str | None = None) -> Outcome:
-        """The skill taxonomy, or the skills matching a query."""
-        return await self._run(caller, lambda ctx: catalog.skills(ctx, query=query), read_only=True)
+    async def skills(
+        self,
+        caller: Caller,
+        *,
+        query: str | None = None,
+        page: str | int | None = None,
+        start: str | int | None = None,
+    ) -> Outcome:
+        """The skill taxonomy, or the skills matching a query: typed `page` (from 1) or, from a paging button,
+        entry `start`."""
+        return await self._run(
+            caller, lambda ctx: catalog.skills(ctx, query=query, page=page, start=start), read_only=True
+        )
 
     async def courses(
         self,
@@ -246,9 +257,14 @@ class MentorBot:
         """The programme-health view of a community in `lang` (also used by ``mentorbot admin stats``)."""
         return await admin.stats_reply(self.core, community, lang)
 
-    async def admin_waitlist(self, caller: Caller) -> Outcome:
-        """Waiting requests with the reason each waits."""
-        return await self._run(caller, admin.waitlist, admin_only=True, read_only=True)
+    async def admin_waitlist(
+        self, caller: Caller, *, page: str | int | None = None, start: str | int | None = None
+    ) -> Outcome:
+        """Waiting requests with the reason each waits: typed `page` (from 1) or, from a paging button, entry
+        `start`; a typed command longer than a page also gets the whole waitlist as a CSV file."""
+        return await self._run(
+            caller, lambda ctx: admin.waitlist(ctx, page=page, start=start), admin_only=True, read_only=True
+        )
 
     async def admin_match(
         self, caller: Caller, *, request_id: str | int, mentor: str, force: bool = False

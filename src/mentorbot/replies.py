@@ -57,14 +57,45 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """One page of a list that may be longer than a message (the waitlist, a member's open requests, the
+    skills): shown as a list, one entry per block / field / line, never cut inside an entry.
+
+    `entries` are this page's entries (each at most `paging.ENTRY_MAX` characters), the first being entry
+    number `start` (0-based) of `total`. `source` names the list for its paging buttons and commands
+    (`paging.PAGE_ACTION`; ``"waitlist"``, ``"skills"``, ``"requests"``…), `query` what it was filtered by.
+    An adapter shows as many entries as its platform's limits allow (all of them, usually), then the line
+    `paging.summary` writes ("showing 1–25 of 200") and the buttons of `paging.buttons`, in `lang`.
+    """
+
+    name: str
+    entries: tuple[str, ...]
+    total: int
+    start: int = 0
+    source: str = ""
+    query: str = ""
+    page_size: int = 25
+    empty: str = ""
+    lang: str = "en"
+
+    @property
+    def plain_text(self) -> str:
+        """The page as plain text: its name, then one entry a line (or the empty text)."""
+        body = "\n".join(self.entries) if self.entries else self.empty
+        return f"{self.name}\n{body}" if self.name else body
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message: text, optional title, fields, buttons and attachments."""
+    """One message: text, optional title, fields, listings, buttons and attachments."""
 
     text: str
     title: str | None = None
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    """Lists shown after the fields, each a page of its own (see `Listing`)."""
 
     @property
     def plain_text(self) -> str:
@@ -75,6 +106,7 @@ class Reply:
         if self.text:
             parts.append(self.text)
         parts.extend(f"{f.name}: {f.value}" for f in self.fields)
+        parts.extend(listing.plain_text for listing in self.listings)
         return "\n".join(parts)
 
 
@@ -107,6 +139,10 @@ def _reply_data(reply: Reply) -> dict[str, Any]:
         "title": reply.title,
         "fields": [[f.name, f.value, f.inline] for f in reply.fields],
         "buttons": [[b.action, b.ref, b.label, b.style.value] for b in reply.buttons],
+        "listings": [
+            [x.name, list(x.entries), x.total, x.start, x.source, x.query, x.page_size, x.empty, x.lang]
+            for x in reply.listings
+        ],
     }
 
 
@@ -116,6 +152,11 @@ def _reply_of(data: Mapping[str, Any]) -> Reply:
         title=data["title"],
         fields=tuple(Field(n, v, bool(i)) for n, v, i in data["fields"]),
         buttons=tuple(Button(a, r, label, ButtonStyle(st)) for a, r, label, st in data["buttons"]),
+        # Answers stored before listings existed have none.
+        listings=tuple(
+            Listing(name, tuple(entries), total, start, source, query, size, empty, lang)
+            for name, entries, total, start, source, query, size, empty, lang in data.get("listings", [])
+        ),
     )
 
 

@@ -19,11 +19,10 @@ from typing import Annotated, Final
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
-from mentorbot import defaults
+from mentorbot import defaults, paging
 from mentorbot.config_errors import first_validation_problem
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import Translator, translator
-from mentorbot.replies import Field as ReplyField
 from mentorbot.replies import Reply
 
 SEARCH_LIMIT: Final = 25
@@ -303,24 +302,36 @@ def default_skills_path() -> Path:
     return defaults.skills_path()
 
 
-def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None) -> Reply:
-    """The ``/skills [query]`` reply: one field per category, one line per skill with its aliases."""
+def render_skill_list(skills: Sequence[Skill], lang: str, query: str | None, *, start: int = 0) -> Reply:
+    """The ``/skills [query]`` reply: every skill found as a list (by category when nothing was asked, best
+    match first otherwise), one entry per skill with its category and aliases, a page from `start`."""
     t = translator(lang)
     title = t("skills.list.title_query", query=query) if query else t("skills.list.title")
     if not skills:
         text = t("skills.no_match", query=query) if query else t("skills.list.empty")
         return Reply(text=text, title=title)
-    groups: dict[str, list[str]] = {}
-    for skill in skills:
-        line = f"{skill.label(lang)} (`{skill.slug}`)"
+    ordered = list(skills)
+    if not query:
+        categories = list(dict.fromkeys(skill.category for skill in ordered))
+        ordered.sort(key=lambda skill: categories.index(skill.category))
+    lines = []
+    for skill in ordered:
+        names = {"label": skill.label(lang), "slug": skill.slug, "category": category_name(skill.category, t)}
         if skill.aliases:
-            line += " — " + ", ".join(skill.aliases)
-        groups.setdefault(skill.category, []).append(line)
-    fields = tuple(
-        ReplyField(name=category_name(category, t), value="\n".join(lines))
-        for category, lines in groups.items()
+            lines.append(t("lists.skill_line_aliases", aliases=", ".join(skill.aliases), **names))
+        else:
+            lines.append(t("lists.skill_line", **names))
+    page = paging.listing(
+        "",  # the reply's title names the list already
+        lines,
+        start=start,
+        page_size=paging.PAGE_SIZE,
+        source="skills",
+        query=query or "",
+        empty=t("skills.list.empty"),
+        lang=lang,
     )
-    return Reply(text=t("skills.list.hint"), title=title, fields=fields)
+    return Reply(text=t("skills.list.hint"), title=title, listings=(page,))
 
 
 def category_name(category: str, t: Translator) -> str:

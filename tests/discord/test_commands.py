@@ -59,7 +59,7 @@ async def test_status_of_a_newcomer(members: Members) -> None:
     assert shown.callback_type == CALLBACK_CHANNEL_MESSAGE, "answered at once: no need to defer"
     assert shown.all_ephemeral
     assert shown.texts == [
-        "Men Tee's MentorBot status\nReplies in: en\nYour open requests: none\nActive mentorships: none"
+        "Men Tee's MentorBot status\nReplies in: en\nYour open requests\nnone\nActive mentorships\nnone"
     ]
 
 
@@ -105,7 +105,7 @@ async def test_status_buttons_answer_offers_from_the_ephemeral_status(members: M
     await members.slash("mentor request", {"skills": "crisis-communications"})
 
     status = await members.slash("mentor status", user=MENTOR_USER_ID)
-    assert f"Offers waiting for your answer: #1 from {MENTEE}: Crisis communications" in status.text
+    assert f"Offers waiting for your answer\n#1 from {MENTEE}: Crisis communications" in status.text
     assert [(b["label"], b["custom_id"]) for b in buttons(status.first)] == [
         ("Accept #1", "mentorbot:offer.accept:1"),
         ("Decline #1", "mentorbot:offer.decline:1"),
@@ -272,7 +272,7 @@ async def test_a_slow_core_call_is_deferred_then_followed_up(
 
     assert shown.callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
     assert shown.texts == [
-        "Men Tee's MentorBot status\nReplies in: en\nYour open requests: none\nActive mentorships: none"
+        "Men Tee's MentorBot status\nReplies in: en\nYour open requests\nnone\nActive mentorships\nnone"
     ]
 
 
@@ -365,9 +365,9 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
 
     waitlist = await members.slash("mentor-admin waitlist", user=MODERATOR_USER_ID)
     assert waitlist.texts == [
-        "Waitlist (1)\n#1 Men Tee: Crisis communications, since 2026-01-05. "
-        "Every mentor for Crisis communications is paused.\n"
-        "Match one by hand: `/mentor-admin match <request> <mentor>`."
+        "Waitlist (1)\nMatch one by hand: `/mentor-admin match <request> <mentor>`.\n"
+        "Waiting requests\n#1 Men Tee: Crisis communications, since 2026-01-05. "
+        "Every mentor for Crisis communications is paused."
     ], "worded for the admin, pointing to the admin's command"
 
     options = [{"name": "request", "type": 4, "value": 1}, user_option("mentor", MENTOR_USER_ID)]

@@ -127,8 +127,8 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     # 5. The mentee's status shows the mentorship.
     status = await members.slash("mentor status")
     assert status.texts == [
-        "Men Tee's MentorBot status\nReplies in: en\nYour open requests: none\n"
-        f"Active mentorships: #1 mentored by {MENTOR}: Crisis communications, since 2026-01-05"
+        "Men Tee's MentorBot status\nReplies in: en\nYour open requests\nnone\n"
+        f"Active mentorships\n#1 mentored by {MENTOR}: Crisis communications, since 2026-01-05"
     ]
 
     # 6. Two weeks on, both are asked how it goes (the timer loop's work, delivered by DM).

@@ -61,6 +61,6 @@ def test_slack_limits_are_respected() -> None:
             assert len(block["elements"]) <= 25
             assert all(len(e["text"]["text"]) <= 75 for e in block["elements"])
     assert [b["type"] for b in blocks[-2:]] == ["actions", "actions"], "buttons are never cut"
-    assert len(body["text"]) <= 3000
+    assert len(body["text"]) <= 40000
     home = home_view(reply, translator("en"))
     assert home["type"] == "home" and len(home["blocks"]) <= 100

@@ -42,7 +42,9 @@ async def test_waitlist_lists_reasons(bot: MentorBot, who: Who) -> None:
     await bot.request(who("amina"), skills="seo")
     listing = await bot.admin_waitlist(who("admin"))
     assert listing.reply.title == "Waitlist (1)"
-    assert "Amina: SEO" in listing.reply.text and "No mentor offers SEO yet" in listing.reply.text
+    (entry,) = listing.reply.listings[0].entries
+    assert "Amina: SEO" in entry and "No mentor offers SEO yet" in entry
+    assert not listing.reply.attachments, "a waitlist that fits on one page comes without a CSV file"
 
 
 async def test_manual_match_end_and_pause(bot: MentorBot, who: Who) -> None:

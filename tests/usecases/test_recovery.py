@@ -145,7 +145,7 @@ async def test_sqlite_locked_beyond_the_busy_timeout(sqlite_bot: MentorBot, tmp_
         assert_told(outcome, "common.db_busy")
         status = await sqlite_bot.status(amina)  # reads are still served
         assert error_key(status) is None
-        assert "seo" in status.reply.text.lower() or status.reply.fields
+        assert "seo" in status.reply.plain_text.lower()
     finally:
         other.execute("ROLLBACK")
         other.close()

@@ -10,6 +10,7 @@ from mentorbot.commands.parsing import ParsedCommand, parse, parse_slash
 from mentorbot.commands.table import COMMANDS
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
+from mentorbot.paging import PAGE_ACTION, STATUS_SOURCES, decode, page_command
 from mentorbot.replies import Button, Field, Outcome, Reply
 
 # --------------------------------------------------------------------------------------------- execute
@@ -89,6 +90,7 @@ BUTTON_ACTIONS: Final = (
     "checkin.ok",
     "checkin.end",
     "checkin.help",
+    PAGE_ACTION,
 )
 """Every `Button.action` the core emits; `execute_button` handles each."""
 
@@ -119,6 +121,8 @@ def parse_custom_id(custom_id: str) -> tuple[str, str] | None:
 
 def button_command(button: Button) -> str | None:
     """The command that does the same as `button` (``/mentor accept 42``), for text-only adapters."""
+    if button.action == PAGE_ACTION:
+        return page_command(button.ref)
     template = _BUTTON_COMMANDS.get(button.action)
     return template.format(ref=button.ref) if template else None
 
@@ -141,7 +145,23 @@ async def execute_button(bot: MentorBot, caller: Caller, action: str, ref: str) 
         return await bot.end(caller, mentorship_id=ref)
     if action == "checkin.help":
         return await bot.checkin(caller, mentorship_id=ref, answer="help")
+    if action == PAGE_ACTION:
+        return await _page(bot, caller, ref)
     return await error_outcome(bot, caller, UserError("commands.unknown_action"))
+
+
+async def _page(bot: MentorBot, caller: Caller, ref: str) -> Outcome:
+    """A paging button: the page it names, of the list it names (`paging.PageRef`), read afresh."""
+    page = decode(ref)
+    if page is None:
+        return await error_outcome(bot, caller, UserError("paging.unknown_list"))
+    if page.source == "waitlist":
+        return await bot.admin_waitlist(caller, start=page.start)
+    if page.source == "skills":
+        return await bot.skills(caller, query=page.query or None, start=page.start)
+    if page.source in STATUS_SOURCES:
+        return await bot.status(caller, section=page.source, start=page.start)
+    return await error_outcome(bot, caller, UserError("paging.unknown_list"))
 
 
 async def submit_feedback_form(

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
+from mentorbot import paging
 from mentorbot.errors import ConfigFileError, UserError
-from mentorbot.formatting import places_text, when, zone_of
-from mentorbot.i18n import translator
+from mentorbot.formatting import day, places_text, when, zone_of
+from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import parse_id, parse_until
 from mentorbot.matching.eligibility import PairFact, blocks_for, strict, when_alone
 from mentorbot.matching.score import PoolMentor, RoundPool
@@ -26,6 +27,7 @@ from mentorbot.models import (
 )
 from mentorbot.replies import Attachment, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
+from mentorbot.skills import Taxonomy
 from mentorbot.storage.store import NewOffer, Store
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
@@ -46,12 +48,47 @@ async def stats_reply(core: Core, community: str, lang: str) -> Reply:
     return views.stats(await core.store.stats(community), translator(lang), core.library.taxonomy)
 
 
-async def waitlist(ctx: Context) -> Reply:
-    """Waiting requests with the reason each waits."""
+async def waitlist(ctx: Context, *, page: str | int | None = None, start: str | int | None = None) -> Reply:
+    """Waiting requests with the reason each waits, a page at a time (typed `page` from 1, or entry `start`
+    from a paging button). A typed command whose waitlist is longer than a page also gets all of it as a CSV
+    file (a click on a page does not send the file again)."""
+    first = paging.start_of(page, start, paging.PAGE_SIZE)
     store = ctx.core.store
     waiting = await store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
     entries = [(request, await store.get_member(request.member_id)) for request in waiting]
-    return views.waitlist(entries, ctx.t, ctx.core.library.taxonomy, zone_of(ctx.member))
+    taxonomy, zone = ctx.core.library.taxonomy, zone_of(ctx.member)
+    reply = views.waitlist(entries, ctx.t, taxonomy, zone, start=first)
+    if start is not None or len(entries) <= paging.PAGE_SIZE:
+        return reply
+    csv_file = Attachment("waitlist.csv", waitlist_csv(entries, ctx.t, taxonomy, zone), "text/csv")
+    text = reply.text + "\n" + ctx.t("lists.waitlist_csv", count=len(entries))
+    return replace(reply, text=text, attachments=(csv_file,))
+
+
+def _cell(value: str) -> str:
+    # A cell a spreadsheet would read as a formula is written as text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def waitlist_csv(
+    entries: Sequence[tuple[MentorshipRequest, Member | None]], t: Translator, taxonomy: Taxonomy, zone: str | None
+) -> bytes:
+    """The whole waitlist as CSV (UTF-8): request id, member, skills, waiting since (a date in `zone`), why it
+    waits (the admin's wording), with column names in the admin's language."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([t(f"lists.csv_{column}") for column in ("id", "member", "skills", "since", "reason")])
+    for request, mentee in entries:
+        writer.writerow(
+            [
+                str(request.id),
+                _cell(mentee.display_name if mentee else ""),
+                _cell(views.skill_labels(taxonomy, request.skills, t.lang)),
+                day(request.created_at, zone),
+                _cell(views.wait_reason_text(request.wait_reason, t, taxonomy, admin=True)),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
 
 
 async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:

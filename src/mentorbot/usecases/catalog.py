@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from mentorbot import paging
 from mentorbot.recommendations import courses_command
 from mentorbot.replies import Reply
 from mentorbot.skills import render_skill_list
 from mentorbot.usecases.context import Context
 
 
-async def skills(ctx: Context, *, query: str | None = None) -> Reply:
-    """The skill taxonomy, or the skills matching a query."""
-    found = ctx.core.library.taxonomy.search(query or "")
-    return render_skill_list(found, ctx.lang, query or None)
+async def skills(
+    ctx: Context, *, query: str | None = None, page: str | int | None = None, start: str | int | None = None
+) -> Reply:
+    """The skill taxonomy, or every skill matching a query, a page at a time (typed `page` from 1, or entry
+    `start` from a paging button)."""
+    taxonomy = ctx.core.library.taxonomy
+    first = paging.start_of(page, start, paging.PAGE_SIZE)
+    found = taxonomy.search(query or "", limit=len(taxonomy))
+    return render_skill_list(found, ctx.lang, query or None, start=first)
 
 
 async def courses(

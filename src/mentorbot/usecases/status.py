@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mentorbot import paging
 from mentorbot.i18n import translator
 from mentorbot.models import Member, MentorProfile, OfferStatus, RequestStatus
 from mentorbot.replies import Reply
@@ -9,13 +10,16 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 
 
-async def status(ctx: Context) -> Reply:
-    """The caller's status view."""
-    return await status_reply(ctx.core, ctx.member)
+async def status(ctx: Context, *, section: str | None = None, start: str | int | None = None) -> Reply:
+    """The caller's status view; list `section` from entry `start` (a paging button)."""
+    return await status_reply(ctx.core, ctx.member, section=section, start=start)
 
 
-async def status_reply(core: Core, member: Member) -> Reply:
-    """The status view of one member, in their language (also Slack's App Home)."""
+async def status_reply(
+    core: Core, member: Member, *, section: str | None = None, start: str | int | None = None
+) -> Reply:
+    """The status view of one member, in their language (also Slack's App Home); list `section` (one of
+    `paging.STATUS_SOURCES`) from entry `start`, the others from their first."""
     store = core.store
     profile = await store.get_mentor_profile(member.id)
     requests: list[views.RequestView] = []
@@ -37,7 +41,8 @@ async def status_reply(core: Core, member: Member) -> Reply:
         other_id = mentorship.mentee_id if mentorship.mentor_id == member.id else mentorship.mentor_id
         mentorships.append(views.MentorshipView(mentorship, await store.get_member(other_id)))
     data = views.StatusData(member, profile, requests, offers, mentorships)
-    return views.status(data, translator(core.lang_of(member)), core.library.taxonomy)
+    first = paging.start_of(None, start, paging.STATUS_PAGE_SIZE)
+    return views.status(data, translator(core.lang_of(member)), core.library.taxonomy, section=section, start=first)
 
 
 async def home_view(core: Core, community: str, user_id: str, *, event_id: str | None = None) -> Reply | None:

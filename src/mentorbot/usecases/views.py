@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mentorbot import formatting
+from mentorbot import formatting, paging
 from mentorbot.courses import Course
 from mentorbot.i18n import Translator
 from mentorbot.matching import Explanation, render_explanation
@@ -25,7 +25,7 @@ from mentorbot.models import (
     Offer,
 )
 from mentorbot.recommendations import render_introduction_courses
-from mentorbot.replies import Button, ButtonStyle, Field, Reply
+from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.store import Stats
 from mentorbot.text_safety import defuse_mentions
@@ -314,56 +314,71 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
     )
 
 
-def status(data: StatusData, t: Translator, taxonomy: Taxonomy) -> Reply:
-    """The status view of one member: profile, open requests, pending offers (with buttons), mentorships."""
+def offer_line(item: OfferView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
+    """One pending offer made to the member: its id, mentee, skills and deadline (in the reader's `zone`)."""
+    offer = item.offer
+    return t(
+        "status.offer_line",
+        id=offer.id,
+        mentee=mention(item.mentee),
+        skills=skill_labels(taxonomy, item.request.skills if item.request else (), t.lang),
+        expires=when(offer.expires_at, t, zone),
+    )
+
+
+def mentorship_line(
+    entry: MentorshipView, member: Member, t: Translator, taxonomy: Taxonomy, zone: str | None = None
+) -> str:
+    """One active mentorship of `member`: its id, their role, the other party, the skills, since when."""
+    mentorship = entry.mentorship
+    role = "status.role_mentor" if mentorship.mentor_id == member.id else "status.role_mentee"
+    return t(
+        "status.mentorship_line",
+        id=mentorship.id,
+        role=t(role),
+        other=mention(entry.other),
+        skills=skill_labels(taxonomy, mentorship.skills, t.lang),
+        since=formatting.day(mentorship.started_at, zone),
+    )
+
+
+def status(data: StatusData, t: Translator, taxonomy: Taxonomy, *, section: str | None = None, start: int = 0) -> Reply:
+    """The status view of one member: profile, then open requests, pending offers (with buttons) and
+    mentorships as lists of `paging.STATUS_PAGE_SIZE` entries; list `section` shows the page from `start`."""
     member = data.member
     zone = formatting.zone_of(member, data.profile)
     fields: list[Field] = []
     buttons: list[Button] = []
     if data.profile:
         fields.extend(profile_fields(data.profile, t, taxonomy, zone))
-    lines = [request_line(item, t, taxonomy, zone) for item in data.requests]
-    fields.append(Field(t("status.requests"), "\n".join(lines) or t("status.none")))
-    if data.profile:
-        offer_lines = []
-        for item in data.offers:
-            offer = item.offer
-            offer_lines.append(
-                t(
-                    "status.offer_line",
-                    id=offer.id,
-                    mentee=mention(item.mentee),
-                    skills=skill_labels(taxonomy, item.request.skills if item.request else (), t.lang),
-                    expires=when(offer.expires_at, t, zone),
-                )
-            )
-            buttons.append(
-                Button("offer.accept", str(offer.id), t("offer.accept_id", id=offer.id), ButtonStyle.PRIMARY)
-            )
-            buttons.append(
-                Button("offer.decline", str(offer.id), t("offer.decline_id", id=offer.id), ButtonStyle.DANGER)
-            )
-        fields.append(Field(t("status.offers"), "\n".join(offer_lines) or t("status.none")))
-    mentorship_lines = []
-    for entry in data.mentorships:
-        mentorship = entry.mentorship
-        role = "status.role_mentor" if mentorship.mentor_id == member.id else "status.role_mentee"
-        mentorship_lines.append(
-            t(
-                "status.mentorship_line",
-                id=mentorship.id,
-                role=t(role),
-                other=mention(entry.other),
-                skills=skill_labels(taxonomy, mentorship.skills, t.lang),
-                since=formatting.day(mentorship.started_at, zone),
-            )
+
+    def page(source: str, name_key: str, lines: Sequence[str]) -> Listing:
+        return paging.listing(
+            t(name_key),
+            lines,
+            start=start if source == section else 0,
+            page_size=paging.STATUS_PAGE_SIZE,
+            source=source,
+            empty=t("status.none"),
+            lang=t.lang,
         )
-    fields.append(Field(t("status.mentorships"), "\n".join(mentorship_lines) or t("status.none")))
+
+    listings = [page("requests", "status.requests", [request_line(item, t, taxonomy, zone) for item in data.requests])]
+    if data.profile:
+        offers = page("offers", "status.offers", [offer_line(item, t, taxonomy, zone) for item in data.offers])
+        listings.append(offers)
+        for item in data.offers[offers.start : offers.start + len(offers.entries)]:
+            ref, number = str(item.offer.id), item.offer.id
+            buttons.append(Button("offer.accept", ref, t("offer.accept_id", id=number), ButtonStyle.PRIMARY))
+            buttons.append(Button("offer.decline", ref, t("offer.decline_id", id=number), ButtonStyle.DANGER))
+    mentorship_lines = [mentorship_line(entry, member, t, taxonomy, zone) for entry in data.mentorships]
+    listings.append(page("mentorships", "status.mentorships", mentorship_lines))
     return Reply(
         t("status.text", language=t.lang),
         title=t("status.title", name=member.display_name),
         fields=tuple(fields),
         buttons=tuple(buttons),
+        listings=tuple(listings),
     )
 
 
@@ -423,24 +438,41 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
     return Reply(t("stats.text"), title=t("stats.title"), fields=fields)
 
 
+def waitlist_line(
+    request: MentorshipRequest, mentee: Member | None, t: Translator, taxonomy: Taxonomy, zone: str | None = None
+) -> str:
+    """One waiting request as the admin reads it: id, mentee, skills, since when (in `zone`), why it waits."""
+    return t(
+        "waitlist.line",
+        id=request.id,
+        member=mentee.display_name if mentee else "—",
+        skills=skill_labels(taxonomy, request.skills, t.lang),
+        since=formatting.day(request.created_at, zone),
+        reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True),
+    )
+
+
 def waitlist(
     entries: Sequence[tuple[MentorshipRequest, Member | None]],
     t: Translator,
     taxonomy: Taxonomy,
     zone: str | None = None,
+    *,
+    start: int = 0,
 ) -> Reply:
     """The waiting requests, oldest first, each with its mentee, skills, age (a date in the admin's `zone`) and
-    why it waits, worded for the admin; and how to match one by hand."""
-    lines = [
-        t(
-            "waitlist.line",
-            id=request.id,
-            member=mentee.display_name if mentee else "—",
-            skills=skill_labels(taxonomy, request.skills, t.lang),
-            since=formatting.day(request.created_at, zone),
-            reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True),
-        )
-        for request, mentee in entries
-    ]
-    text = "\n".join([*lines, t("admin.match_hint")]) if lines else t("waitlist.empty")
-    return Reply(text, title=t("waitlist.title", count=len(lines)))
+    why it waits, worded for the admin, as pages of `paging.PAGE_SIZE` (the one from `start`); and how to match
+    one by hand."""
+    if not entries:
+        return Reply(t("waitlist.empty"), title=t("waitlist.title", count=0))
+    lines = [waitlist_line(request, mentee, t, taxonomy, zone) for request, mentee in entries]
+    page = paging.listing(
+        t("lists.waitlist"),
+        lines,
+        start=start,
+        page_size=paging.PAGE_SIZE,
+        source="waitlist",
+        empty=t("waitlist.empty"),
+        lang=t.lang,
+    )
+    return Reply(t("admin.match_hint"), title=t("waitlist.title", count=len(lines)), listings=(page,))
