@@ -43,7 +43,8 @@ async def offered_to(bot: MentorBot, name: str) -> list[int]:
 
 
 def text_of(reply: Reply) -> str:
-    return "\n".join([reply.text, *(f"{f.name}: {f.value}" for f in reply.fields)])
+    """Everything a member reads of a reply: its text, fields and lists."""
+    return reply.plain_text
 
 
 # ----------------------------------------------------------------------------------- the issue's reproduction
@@ -109,7 +110,7 @@ async def test_a_decline_is_a_cooldown_not_a_ban(bot: MentorBot, who: Who, clock
     status = await bot.status(who("a1"))
     assert "can be asked again after" in text_of(status.reply)
     waitlist = await bot.admin_waitlist(who("admin", **ADMIN))
-    assert "can be asked again after" in waitlist.reply.text
+    assert "can be asked again after" in text_of(waitlist.reply)
     clock.advance(timedelta(days=2))
     assert to(await bot.run_due_jobs(), "m1") == [], "still on cooldown: a decline is an answer"
     clock.advance(timedelta(days=1, minutes=1))
