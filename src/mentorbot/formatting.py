@@ -19,7 +19,7 @@ def places_text(places: Places, t: Translator) -> str:
     """``2 of 3 taken, 1 held by a pending offer`` (the held part only when something is held)."""
     text = t("places.taken", taken=places.taken, capacity=places.capacity)
     if places.held:
-        text += t("places.held_one" if places.held == 1 else "places.held_many", count=places.held)
+        text += t("places.held", count=places.held)
     return text
 
 

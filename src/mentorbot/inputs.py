@@ -86,7 +86,7 @@ def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level
     if len(parts) == 1:
         return dict.fromkeys(skills, parse_mentor_level(parts[0]))
     if len(parts) != len(skills):
-        raise UserError("input.levels_count", count=len(parts), skills=len(skills))
+        raise UserError("input.levels_count", levels=len(parts), count=len(skills))
     return {slug: parse_mentor_level(word) for slug, word in zip(skills, parts, strict=True)}
 
 
@@ -188,7 +188,8 @@ def only_id(ids: Sequence[int], *, none: str, several: str) -> int:
     if not ids:
         raise UserError(none)
     if len(ids) > 1:
-        raise UserError(several, ids=", ".join(f"#{i}" for i in ids))
+        # The hint names one of the reader's own ids, never an invented one.
+        raise UserError(several, ids=", ".join(f"#{i}" for i in ids), example=ids[-1])
     return ids[0]
 
 

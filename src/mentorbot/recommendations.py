@@ -393,8 +393,9 @@ def render_duration(duration: Duration, lang: str) -> str:
     if duration.kind is not None or duration.unit is None:
         return t(f"courses.duration.{duration.kind or 'varies'}")
     amount = f"{duration.low}–{duration.high}" if duration.high is not None else str(duration.low)
-    number = "one" if duration.high is None and duration.low == 1 else "other"
-    return t(f"courses.duration.{duration.unit.value}_{number}", n=amount)
+    # A range agrees with its upper end ("1–2 hours", "miezi 3–6"), as CLDR's plural ranges do in en and sw.
+    count = duration.high if duration.high is not None else duration.low
+    return t(f"courses.duration.{duration.unit.value}", count=count, n=amount)
 
 
 def render_language(code: str, lang: str) -> str:

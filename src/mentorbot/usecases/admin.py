@@ -189,8 +189,8 @@ async def round_(ctx: Context) -> Reply:
     return Reply(
         ctx.t(
             "round.done",
-            offered=len(result.offers),
-            waiting=len(still_waiting),
+            offered=ctx.t("round.offers_sent", count=len(result.offers)),
+            waiting=ctx.t("round.still_waiting", count=len(still_waiting)),
             score=f"{result.plan.total_score:.2f}",
             greedy=f"{result.plan.greedy_score:.2f}",
         )
@@ -252,7 +252,11 @@ async def reload(ctx: Context) -> Reply:
         snapshot = ctx.core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
-    return Reply(ctx.t("reload.done", skills=len(snapshot.taxonomy), courses=len(snapshot.catalog)))
+    return Reply(ctx.t(
+            "reload.done",
+            skills=ctx.t("reload.skills_count", count=len(snapshot.taxonomy)),
+            courses=ctx.t("reload.courses_count", count=len(snapshot.catalog)),
+        ))
 
 
 async def export(ctx: Context) -> Reply:

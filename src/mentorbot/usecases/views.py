@@ -364,16 +364,16 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
     if data.average_rating is not None:
         feedback = t(
             "stats.feedback_value",
-            ratings=data.ratings,
+            ratings=t("stats.ratings_count", count=data.ratings),
             average=f"{data.average_rating:.1f}",
-            comments=data.comments,
+            comments=t("stats.comments_count", count=data.comments),
         )
     gaps = sorted(
         ((slug, demand, data.skill_supply.get(slug, 0)) for slug, demand in data.skill_demand.items()),
         key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
     )[:GAPS_SHOWN]
     gap_lines = [
-        t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, supply=supply)
+        t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, count=supply)
         for slug, demand, supply in gaps
     ]
     # Decline reasons in aggregate, most frequent first: admins see them, requesters never do.
