@@ -93,7 +93,7 @@ def profile_fields(
             inline=True,
         ),
         Field(t("status.timezone"), profile.timezone, inline=True),
-        Field(t("status.languages"), ", ".join(profile.languages), inline=True),
+        Field(t("status.languages"), ", ".join(t.language(code) for code in profile.languages), inline=True),
         Field(t("status.availability"), status, inline=True),
     ]
     if profile.bio:
@@ -341,7 +341,7 @@ def status(data: StatusData, t: Translator, taxonomy: Taxonomy) -> Reply:
         )
     fields.append(Field(t("status.mentorships"), "\n".join(mentorship_lines) or t("status.none")))
     return Reply(
-        t("status.text", language=t.lang),
+        t("status.text", language=t.language(t.lang)),
         title=t("status.title", name=member.display_name),
         fields=tuple(fields),
         buttons=tuple(buttons),
