@@ -160,7 +160,8 @@ class Translator:
 
     def has(self, key: str) -> bool:
         """Whether the catalog (of this language or English) has `key` (a plain or a plural message)."""
-        return any(key in load_catalog(lang) or f"{key}.other" in load_catalog(lang) for lang in {self.lang, DEFAULT_LANGUAGE})
+        langs = {self.lang, DEFAULT_LANGUAGE}
+        return any(key in load_catalog(lang) or f"{key}.other" in load_catalog(lang) for lang in langs)
 
     def language(self, code: str) -> str:
         """The name of the language `code` for this reader (``English``, ``Kiswahili``, ``French``)."""

@@ -10,8 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mentorbot.commands import parse
-from mentorbot.commands.table import BY_PATH
 from mentorbot.commands.parsing import _QUOTES
+from mentorbot.commands.table import BY_PATH
 from mentorbot.errors import UserError
 
 
@@ -26,10 +26,16 @@ from mentorbot.errors import UserError
             "/mentor request note: time: 9am, budget: small skills:seo",
             {"skills": "seo", "note": "time: 9am, budget: small"},
         ),
-        ("/mentor signup skills:seo bio:Ex-agency: 10 years tz:UTC+3", {"skills": "seo", "bio": "Ex-agency: 10 years", "timezone": "UTC+3"}),
+        (
+            "/mentor signup skills:seo bio:Ex-agency: 10 years tz:UTC+3",
+            {"skills": "seo", "bio": "Ex-agency: 10 years", "timezone": "UTC+3"},
+        ),
         ("/mentor decline 12 reason:busy until: March", {"offer": "12", "reason": "busy until: March"}),
         ("/mentor decline 12 too busy: sorry", {"offer": "12", "reason": "too busy: sorry"}),
-        ("/mentor end 3 rating:5 comment:great: really=great", {"mentorship": "3", "rating": "5", "comment": "great: really=great"}),
+        (
+            "/mentor end 3 rating:5 comment:great: really=great",
+            {"mentorship": "3", "rating": "5", "comment": "great: really=great"},
+        ),
         ('/mentor request skills:seo note:he said "hi and left', {"skills": "seo", "note": 'he said "hi and left'}),
         ("/mentor request skills:seo note:two  spaces\tand a tab", {"skills": "seo", "note": "two  spaces\tand a tab"}),
     ],
@@ -59,8 +65,18 @@ def _known_option_at_a_word_boundary(command_path: tuple[str, ...]) -> re.Patter
     return re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, names))})[:=]", re.IGNORECASE)
 
 
-FREE_TEXT_OPTIONS = [(("mentor", "request"), "note"), (("mentor", "signup"), "bio"), (("mentor", "decline"), "reason"), (("mentor", "end"), "comment")]
-PREFIX = {("mentor", "request"): "skills:seo", ("mentor", "signup"): "skills:seo", ("mentor", "decline"): "12", ("mentor", "end"): "3"}
+FREE_TEXT_OPTIONS = [
+    (("mentor", "request"), "note"),
+    (("mentor", "signup"), "bio"),
+    (("mentor", "decline"), "reason"),
+    (("mentor", "end"), "comment"),
+]
+PREFIX = {
+    ("mentor", "request"): "skills:seo",
+    ("mentor", "signup"): "skills:seo",
+    ("mentor", "decline"): "12",
+    ("mentor", "end"): "3",
+}
 
 free_text = st.lists(
     st.one_of(

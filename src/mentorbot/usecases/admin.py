@@ -25,6 +25,7 @@ from mentorbot.models import (
 from mentorbot.replies import Attachment, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.storage.store import NewOffer, Store
+from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason
@@ -269,13 +270,14 @@ async def export(ctx: Context) -> Reply:
 
 
 async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
-    """CSV files (name → bytes) of members, requests, mentorships and feedback."""
+    """CSV files (name → bytes) of members, requests, offers, mentorships and feedback; every cell that a
+    spreadsheet would run as a formula is neutralised (`text_safety.spreadsheet_safe`)."""
     files: dict[str, bytes] = {}
     for table in EXPORT_TABLES:
         columns, table_rows = await store.export_table(table, community)
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(table_rows)
+        writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in table_rows)
         files[f"{table}.csv"] = buffer.getvalue().encode("utf-8")
     return files
