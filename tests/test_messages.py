@@ -165,6 +165,10 @@ def test_plurals_read_right_in_both_languages() -> None:
     assert sw("stats.gap_line", skill="SEO", demand=3, count=2) == "SEO: 3 wanaomba, washauri 2"
     assert sw("console.script_failed", count=1, lines="3").startswith("Mstari 1 haukuweza")
     assert sw("console.script_failed", count=2, lines="3, 5").startswith("Mistari 2 haikuweza")
+    # A language decides its own forms: Swahili's verb agrees with the places taken, English needs no form.
+    assert en("places.taken", taken=1, capacity=3, count=1) == "1 of 3 taken"
+    assert sw("places.taken", taken=1, capacity=3, count=1) == "1 kati ya 3 imechukuliwa"
+    assert sw("places.taken", taken=2, capacity=3, count=2) == "2 kati ya 3 zimechukuliwa"
 
 
 def test_a_plural_message_needs_its_count() -> None:

@@ -192,8 +192,11 @@ def run_console(
             summary = None
             if demo:
                 seeded = runner.run(seed_demo(bot, COMMUNITY))
-                summary = translator(settings.default_language)(
-                    "console.demo_ready", mentors=seeded.mentors, requests=seeded.open_requests
+                t = translator(settings.default_language)
+                summary = t(
+                    "console.demo_ready",
+                    mentors=t("console.mentor_count", count=seeded.mentors),
+                    requests=t("console.open_request_count", count=seeded.open_requests),
                 )
             echo(runner.run(session.start(database=describe_database(settings.database_url), demo_summary=summary)))
             if clock.offset > timedelta(0):

@@ -229,5 +229,5 @@ async def test_replies_agree_with_their_numbers(bot: MentorBot, who: Who, lang: 
         else "ofa 1 inayosubiri: tafadhali ikubali au uikatae."
     )
     status = await bot.status(baraka)
-    places = t("places.taken", taken=0, capacity=3) + t("places.held", count=1)
+    places = t("places.taken", taken=0, capacity=3, count=0) + t("places.held", count=1)
     assert places in status.reply.plain_text
