@@ -1,5 +1,6 @@
 """Message catalogs: English and Swahili have the same keys, the same placeholders, no empty message, and
-Swahili messages are translations, not English copies.
+Swahili messages are translations, not English copies. Plural messages give exactly the forms their language's
+CLDR rules need (Babel), no "(s)" is left anywhere, and the translator picks the form by the count.
 
 Every ``locales/<lang>/*.toml`` namespace is picked up on its own, the core's and those the adapters bring
 (entry points ``mentorbot.locales``: ``discord``, ``slack``, ``console``); tests are parametrized per key so a
@@ -8,11 +9,14 @@ failure names the key (``test_same_placeholders[request.offer_sent]``).
 
 from __future__ import annotations
 
+import re
 import string
 from collections import Counter
 from collections.abc import Mapping
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mentorbot import i18n
 from mentorbot.i18n import (
@@ -22,6 +26,9 @@ from mentorbot.i18n import (
     catalog_files,
     load_catalog,
     placeholders,
+    plural_form,
+    plural_forms_needed,
+    plural_keys,
     translator,
 )
 
@@ -40,8 +47,27 @@ def _load_all() -> tuple[dict[str, Mapping[str, str]], str | None]:
 CATALOGS, LOAD_ERROR = _load_all()
 EN = CATALOGS["en"]
 SW = CATALOGS["sw"]
-ALL_KEYS = sorted(set(EN) | set(SW))
+PLURALS = {lang: plural_keys(CATALOGS[lang]) for lang in LANGUAGES}
+
+
+def _messages(lang: str) -> dict[str, frozenset[str]]:
+    """Each message of `lang` (a plural one once, under its own key) -> its placeholders (a plural message's
+    forms together, its count included: a form may leave the number out, "worked together once")."""
+    catalog, plurals = CATALOGS[lang], PLURALS[lang]
+    out: dict[str, frozenset[str]] = {}
+    for key, template in catalog.items():
+        base, _, form = key.rpartition(".")
+        if base in plurals and form in plurals[base]:
+            out[base] = out.get(base, frozenset({"count"})) | placeholders(template)
+        else:
+            out[key] = placeholders(template)
+    return out
+
+
+MESSAGE_PLACEHOLDERS = {lang: _messages(lang) for lang in LANGUAGES}
+ALL_KEYS = sorted(set(MESSAGE_PLACEHOLDERS["en"]) | set(MESSAGE_PLACEHOLDERS["sw"]))
 SHARED_KEYS = sorted(set(EN) & set(SW))
+SHARED_MESSAGES = sorted(set(MESSAGE_PLACEHOLDERS["en"]) & set(MESSAGE_PLACEHOLDERS["sw"]))
 MESSAGES = [(lang, key) for lang in LANGUAGES for key in sorted(CATALOGS[lang])]
 
 
@@ -75,15 +101,79 @@ def test_same_namespaces() -> None:
 
 @pytest.mark.parametrize("key", ALL_KEYS)
 def test_key_in_every_language(key: str) -> None:
-    missing = [lang for lang in LANGUAGES if key not in CATALOGS[lang]]
+    missing = [lang for lang in LANGUAGES if key not in MESSAGE_PLACEHOLDERS[lang]]
     assert not missing, f"{key} is missing in: {', '.join(missing)}"
 
 
-@pytest.mark.parametrize("key", SHARED_KEYS)
+@pytest.mark.parametrize("key", SHARED_MESSAGES)
 def test_same_placeholders(key: str) -> None:
-    expected = placeholders(EN[key])
+    def expected(lang: str) -> frozenset[str]:
+        found = MESSAGE_PLACEHOLDERS[lang][key]
+        # A language whose grammar needs no form for this number may give one plain message with {count}.
+        return found | {"count"} if key in PLURALS["en"] or key in PLURALS["sw"] else found
+
     for lang in LANGUAGES:
-        assert placeholders(CATALOGS[lang][key]) == expected, f"{lang}:{key} vs en:{key}"
+        assert expected(lang) == expected("en"), f"{lang}:{key} vs en:{key}"
+
+
+@pytest.mark.parametrize(("lang", "key"), MESSAGES, ids=[f"{lang}:{key}" for lang, key in MESSAGES])
+def test_no_optional_plural_left(lang: str, key: str) -> None:
+    """"offer(s)" reads like a form: a number-agreeing phrase is a plural message with its forms instead."""
+    assert not re.search(r"\w\((s|es)\)", CATALOGS[lang][key]), f"{lang}:{key} still says (s): make it a plural"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_messages_give_exactly_the_forms_their_language_needs(lang: str) -> None:
+    assert PLURALS[lang], "the catalogs have plural messages"
+    needed = plural_forms_needed(lang)
+    assert needed == {"one", "other"}, "English and Swahili (CLDR) both tell one from other"
+    wrong = {key: sorted(forms) for key, forms in PLURALS[lang].items() if forms != needed}
+    assert not wrong, f"{lang}: these plural messages need exactly {sorted(needed)}: {wrong}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_plural_table_is_never_half_a_message(lang: str) -> None:
+    """A plural message has no plain message of the same key beside it (the translator would not know which)."""
+    assert not [key for key in PLURALS[lang] if key in CATALOGS[lang]]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@given(count=st.integers(min_value=0, max_value=10**9))
+def test_translator_picks_the_plural_form_of_the_count(lang: str, count: int) -> None:
+    t = Translator(lang)
+    form = plural_form(lang, count)
+    assert form == ("one" if count == 1 else "other"), "CLDR: one is exactly 1 in en and sw"
+    for key in PLURALS[lang]:
+        params = dict.fromkeys(MESSAGE_PLACEHOLDERS[lang][key], "x") | {"count": count}
+        assert t(key, **params) == CATALOGS[lang][f"{key}.{form}"].format(**params)
+
+
+def test_plurals_read_right_in_both_languages() -> None:
+    en, sw = Translator("en"), Translator("sw")
+    assert en("pause.done_with_pending", count=1).endswith("1 pending offer: please accept or decline it.")
+    assert en("pause.done_with_pending", count=2).endswith("2 pending offers: please accept or decline them.")
+    assert en("match.past_pairs", count=1) == "worked together once recently"
+    assert en("stats.ratings_count", count=1) == "1 rating"
+    assert en("stats.gap_line", skill="SEO", demand=3, count=1) == "SEO: 3 asking, 1 mentor"
+    # Swahili agreement follows the noun class: ofa (N) inayosubiri/zinazosubiri, ombi/maombi (JI-MA),
+    # mshauri/washauri (M-WA), mstari/mistari (M-MI).
+    assert "ofa 1 inayosubiri" in sw("pause.done_with_pending", count=1)
+    assert "ofa 4 zinazosubiri" in sw("pause.done_with_pending", count=4)
+    assert sw("round.still_waiting", count=1) == "ombi 1 bado linasubiri"
+    assert sw("round.still_waiting", count=3) == "maombi 3 bado yanasubiri"
+    assert sw("stats.gap_line", skill="SEO", demand=3, count=1) == "SEO: 3 wanaomba, mshauri 1"
+    assert sw("stats.gap_line", skill="SEO", demand=3, count=2) == "SEO: 3 wanaomba, washauri 2"
+    assert sw("console.script_failed", count=1, lines="3").startswith("Mstari 1 haukuweza")
+    assert sw("console.script_failed", count=2, lines="3, 5").startswith("Mistari 2 haikuweza")
+    # A language decides its own forms: Swahili's verb agrees with the places taken, English needs no form.
+    assert en("places.taken", taken=1, capacity=3, count=1) == "1 of 3 taken"
+    assert sw("places.taken", taken=1, capacity=3, count=1) == "1 kati ya 3 imechukuliwa"
+    assert sw("places.taken", taken=2, capacity=3, count=2) == "2 kati ya 3 zimechukuliwa"
+
+
+def test_a_plural_message_needs_its_count() -> None:
+    with pytest.raises(KeyError):
+        Translator("en")("places.held")
 
 
 @pytest.mark.parametrize(("lang", "key"), MESSAGES, ids=[f"{lang}:{key}" for lang, key in MESSAGES])

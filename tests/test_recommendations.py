@@ -225,11 +225,11 @@ def test_nothing_found_reply_in_both_languages(taxonomy: Taxonomy) -> None:
     english = render_recommendations(result, "en")
     assert english.title == "Courses for SEO"
     assert "I found no courses for SEO with these filters: free only." in english.text
-    assert "Without the filters, 1 would match." in english.text
+    assert "Without the filters, 1 course would match." in english.text
     assert "`/courses skills:email-marketing`" in english.text
     swahili = render_recommendations(result, "sw")
     assert "Sikupata kozi za Uboreshaji wa injini za utafutaji kwa vichujio hivi: za bure pekee." in swahili.text
-    assert "Bila vichujio, kozi 1 zingefaa." in swahili.text
+    assert "Bila vichujio, kozi 1 ingefaa." in swahili.text
     assert "Masoko kwa barua pepe (`email-marketing`)" in swahili.text
     assert english.fields == swahili.fields == ()
 
@@ -253,7 +253,7 @@ def test_courses_command_from_typed_text(taxonomy: Taxonomy) -> None:
             course("reporting", "analytics-reporting", level="beginner"),
         ]
     )
-    reply = courses_command(catalog, taxonomy, skills="paid social; KPIs", level="Intermediate", free="no")
+    reply = courses_command(catalog, taxonomy, skills="paid social; KPIs", level="Intermediate", free="any")
     assert reply.title == "Courses for Paid social, Analytics and reporting"
     assert [field.name for field in reply.fields] == ["1. Both — Example", "2. Reporting — Example"]
     assert reply.fields[0].value.splitlines() == [
@@ -283,7 +283,8 @@ def test_courses_command_without_skills_uses_open_requests(taxonomy: Taxonomy) -
     catalog = Catalog([course("lead", "leadership")])
     reply = courses_command(catalog, taxonomy, open_request_skills=["leadership", "retired-skill", "leadership"])
     assert reply.text == (
-        "You didn't name a skill, so these are for the skills in your open requests: People management and leadership."
+        "You didn't name a skill, so these are for the skills of your open requests and active mentorships: "
+        "People management and leadership."
     )
     assert [field.name for field in reply.fields] == ["1. Lead — Example"]
     typed = courses_command(catalog, taxonomy, skills="leadership", open_request_skills=["seo"])
@@ -327,7 +328,7 @@ def test_allowed_values_are_shown_with_swahili_labels() -> None:
     )
     with pytest.raises(UserError) as info:
         parse_free("labda", "sw")
-    assert info.value.params["allowed"] == "ndiyo, hapana"
+    assert info.value.params["allowed"] == "ndiyo, hapana, zote"
 
 
 def test_unknown_skill_in_the_command_uses_the_taxonomy_error(taxonomy: Taxonomy) -> None:
@@ -469,7 +470,7 @@ def test_every_format_level_and_duration_has_a_label() -> None:
         t = translator(lang)
         keys = [f"courses.format.{f.value}" for f in Format] + [f"courses.level.{v.value}" for v in CourseLevel]
         keys += [f"courses.duration.{k.value}" for k in DurationKind]
-        keys += [f"courses.duration.{u.value}_{n}" for u in DurationUnit for n in ("one", "other")]
+        keys += [f"courses.duration.{u.value}.{n}" for u in DurationUnit for n in ("one", "other")]
         assert all(key in load_messages(lang) for key in keys)
         assert t("courses.format.reading-list")
 

@@ -16,19 +16,22 @@ from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from mentorbot.app import open_bot
 from mentorbot.clock import Clock
 from mentorbot.demo import seed_demo
 from mentorbot.i18n import translator
-from mentorbot.settings import Settings, mask_url_password
+from mentorbot.settings import Settings
+from mentorbot.storage.database import sqlite_path
 from mentorbot_console.clock import OffsetClock
-from mentorbot_console.session import COMMUNITY, ConsoleSession
+from mentorbot_console.session import COMMUNITY, ConsoleSession, plain_text
 
 HISTORY_FILE = Path("~/.mentorbot_history")
 HISTORY_LENGTH = 1000
 OFFSET_FILE = "clock-offset"
-"""Kept next to the saved files: how far `/clock` moved time, so the next session goes on from there."""
+"""Kept in the database's own console folder (`state_dir`): how far `/clock` moved time, so the next session
+on the same database goes on from there (and a session on another database does not)."""
 
 
 def _read_offset(path: Path) -> timedelta:
@@ -47,16 +50,51 @@ def _write_offset(path: Path, offset: timedelta) -> None:
         path.write_text(f"{offset.total_seconds():.0f}\n", encoding="utf-8")
 
 
-def default_files_dir(settings: Settings) -> Path:
-    """Where attachments (exports) are saved: ``console-files`` next to a SQLite file, else ``data/``."""
-    url = settings.database_url
-    if url.startswith("sqlite"):
-        from mentorbot.storage.database import sqlite_path
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = sqlite_path(url)
+    return None if path == ":memory:" else Path(path)
 
-        path = sqlite_path(url)
-        if path != ":memory:":
-            return Path(path).parent / "console-files"
-    return Path("data") / "console-files"
+
+def _server(url: str) -> tuple[str, str, str]:
+    """A server database's scheme, ``host:port`` and database name, without user, password or parameters."""
+    parts = urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is not a number: name the host alone
+        port = ""
+    return parts.scheme, f"{parts.hostname or 'localhost'}{port}", parts.path.lstrip("/")
+
+
+def describe_database(url: str) -> str:
+    """The database as the console's header names it: a SQLite file's path, or a server's
+    ``postgresql://host:port/name``; never a user, a password or a query parameter."""
+    file = _sqlite_file(url)
+    if file is not None:
+        return str(file)
+    if url.startswith("sqlite"):
+        return ":memory:"
+    scheme, where, name = _server(url)
+    return f"{scheme}://{where}/{name}"
+
+
+def state_dir(settings: Settings) -> Path:
+    """The console's folder for one database: its clock offset, its log and (without ``--files``) the files
+    it saved. ``try.sqlite3.console/`` next to a SQLite file; ``data/console/<host>-<port>-<name>/`` for a
+    server. Each database has its own, so a fresh one never inherits another's clock."""
+    file = _sqlite_file(settings.database_url)
+    if file is not None:
+        return file.with_name(file.name + ".console")
+    if settings.database_url.startswith("sqlite"):
+        return Path("data") / "console" / "memory"
+    _, where, name = _server(settings.database_url)
+    return Path("data") / "console" / "-".join(part for part in (where.replace(":", "-"), name) if part)
+
+
+def default_files_dir(settings: Settings) -> Path:
+    """Where attachments (exports) are saved: the database's console folder (`state_dir`)."""
+    return state_dir(settings)
 
 
 @contextlib.contextmanager
@@ -122,8 +160,14 @@ def run_console(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     tty = source.isatty() if interactive is None else interactive
-    folder = files_dir or default_files_dir(settings)
-    offset_file = folder / OFFSET_FILE
+    state = state_dir(settings)
+    folder = files_dir or state
+    offset_file = state / OFFSET_FILE
+    file = _sqlite_file(settings.database_url)
+    if file is not None and not file.exists():
+        # A new database starts at the real time, whatever a deleted one of the same name had moved to.
+        with contextlib.suppress(OSError):
+            offset_file.unlink(missing_ok=True)
     offset = _read_offset(offset_file)
     clock = OffsetClock(base_clock, offset) if base_clock is not None else OffsetClock(offset=offset)
 
@@ -132,13 +176,13 @@ def run_console(
             print(text, file=out, flush=True)
 
     failed: list[int] = []
-    with _log_to_file(folder / "console.log", settings.log_level), asyncio.Runner() as runner:
+    with _log_to_file(state / "console.log", settings.log_level), asyncio.Runner() as runner:
         stack = AsyncExitStack()
         try:
             bot = runner.run(stack.enter_async_context(open_bot(settings, clock=clock)))
         except Exception as exc:
             logging.getLogger("mentorbot").exception("cannot open the database")
-            database = mask_url_password(settings.database_url)
+            database = describe_database(settings.database_url)
             reason = str(exc) or type(exc).__name__
             t = translator(settings.default_language)
             print(t("console.cannot_open", database=database, reason=reason), file=err, flush=True)
@@ -148,10 +192,13 @@ def run_console(
             summary = None
             if demo:
                 seeded = runner.run(seed_demo(bot, COMMUNITY))
-                summary = translator(settings.default_language)(
-                    "console.demo_ready", mentors=seeded.mentors, requests=seeded.open_requests
+                t = translator(settings.default_language)
+                summary = t(
+                    "console.demo_ready",
+                    mentors=t("console.mentor_count", count=seeded.mentors),
+                    requests=t("console.open_request_count", count=seeded.open_requests),
                 )
-            echo(runner.run(session.start(database=mask_url_password(settings.database_url), demo_summary=summary)))
+            echo(runner.run(session.start(database=describe_database(settings.database_url), demo_summary=summary)))
             if clock.offset > timedelta(0):
                 echo(runner.run(session.run_line("/clock")).output)
             with _history(tty):
@@ -188,6 +235,6 @@ def run_console(
     if failed:
         t = translator(settings.default_language)
         lines = ", ".join(str(n) for n in failed)
-        print(t("console.script_failed", count=len(failed), lines=lines), file=err, flush=True)
+        print(plain_text(t("console.script_failed", count=len(failed), lines=lines)), file=err, flush=True)
         return 1
     return 0

@@ -35,6 +35,13 @@ COMMUNITY: Final = "console"
 MAX_CLOCK_STEPS: Final = 500
 _NAME: Final = re.compile(r"^\w[\w.-]{0,31}$")
 CONSOLE_COMMANDS: Final = ("/as", "/admin", "/click", "/clock", "/help", "/quit", "/exit")
+_CODE: Final = re.compile(r"`([^`\n]+)`")
+
+
+def plain_text(text: str) -> str:
+    """`text` as a terminal shows it: Markdown's inline code (`` `/mentor status` ``) without its backticks,
+    which chat apps hide and a terminal would print."""
+    return _CODE.sub(r"\1", text)
 
 
 def valid_name(name: str) -> bool:
@@ -111,7 +118,7 @@ class ConsoleSession:
         """The welcome text."""
         t = await self._t()
         text = t("console.welcome", community=self.community, database=database or "—", name=self.display_name)
-        return text + (f"\n{demo_summary}" if demo_summary else "")
+        return plain_text(text + (f"\n{demo_summary}" if demo_summary else ""))
 
     async def run_lines(self, lines: Iterable[str]) -> list[LineResult]:
         """Run lines in order (stops after ``/quit``)."""
@@ -130,10 +137,11 @@ class ConsoleSession:
         logged with its reference (`errors.unexpected`): the terminal never shows a traceback.
         """
         try:
-            return await self._run_line(line)
+            result = await self._run_line(line)
         except Exception:
             error = unexpected(log, "in a console line of %s", self.user_id)
             return LineResult(self.bot.render_error(error, translator(self.bot.settings.default_language)), False)
+        return LineResult(plain_text(result.output), result.ok)
 
     async def _run_line(self, line: str) -> LineResult:
         text = line.strip()
@@ -167,6 +175,9 @@ class ConsoleSession:
         try:
             parsed = parse(text)
         except UserError as error:
+            if not text.startswith("/") and error.key.startswith("commands.unknown_command"):
+                # "hello" is not a command at all: say how commands look, not "I don't know /hello".
+                return await self._refused("console.no_slash")
             return LineResult(await self.show(await error_outcome(self.bot, caller, self._with_console(error))), False)
         return LineResult(await self.show(await execute(self.bot, caller, parsed)))
 
@@ -285,7 +296,7 @@ class ConsoleSession:
         recipient, with buttons numbered per recipient and attachments saved under `files_dir`."""
         if outcome.duplicate:
             return ""
-        t = translator(outcome.language)
+        t = translator(outcome.language)  # the acting member's; each notification is framed in its recipient's
         replies = [outcome.reply, *outcome.held, *(n.reply for n in outcome.notifications)]
         ids = mention_ids(replies) | {n.platform_user_id for n in outcome.notifications}
         names = await self._names_for(ids)
@@ -296,8 +307,10 @@ class ConsoleSession:
         for held in outcome.held:  # notices that could not reach the caller earlier
             parts.append(self._render(held, self.user_id, t, names))
         for note in outcome.notifications:
-            body = self._render(note.reply, note.platform_user_id, t, names)
-            parts.append(render_notification(names.get(note.platform_user_id, note.platform_user_id), body, t))
+            # Its button hints and instructions in the recipient's language, like the message itself.
+            theirs = translator(note.language)
+            body = self._render(note.reply, note.platform_user_id, theirs, names)
+            parts.append(render_notification(names.get(note.platform_user_id, note.platform_user_id), body, theirs))
         await self.bot.delivered(outcome.notifications)  # shown on this screen: delivered, as far as the outbox knows
         return "\n".join(parts)
 

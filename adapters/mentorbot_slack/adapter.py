@@ -360,7 +360,8 @@ class SlackAdapter:
         note = None
         if outcome.reply.attachments:
             sent = await self.delivery.send_files(caller.user_id, outcome.reply)
-            note = t("slack.files.sent") if sent else t("slack.files.failed")
+            files = len(outcome.reply.attachments)
+            note = t("slack.files.sent", count=files) if sent else t("slack.files.failed", count=files)
         await self.delivery.reply(route, outcome.reply, t=t, note=note)
 
     async def follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool = False) -> None:

@@ -391,7 +391,7 @@ def _simulation_report(result: SimulationResult, speed: dict[str, float], t: Tra
         t(
             "cli.simulate.longest_wait",
             hours=r.longest_wait_with_room_hours,
-            requests=r.requests_waited_with_room,
+            requests=t("cli.simulate.requests_waited", count=r.requests_waited_with_room),
             total=r.wait_with_room_hours,
         ),
         t("cli.simulate.stranded", count=r.stranded, with_room=r.stranded_with_room),

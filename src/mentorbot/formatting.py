@@ -17,9 +17,10 @@ UTC_NAMES = frozenset({"UTC", "GMT", "Etc/UTC", "UTC+00:00", "UTC-00:00"})
 
 def places_text(places: Places, t: Translator) -> str:
     """``2 of 3 taken, 1 held by a pending offer`` (the held part only when something is held)."""
-    text = t("places.taken", taken=places.taken, capacity=places.capacity)
+    # Swahili's verb agrees with the places taken (nafasi 1 imechukuliwa, 2 zimechukuliwa); English needs no form.
+    text = t("places.taken", taken=places.taken, capacity=places.capacity, count=places.taken)
     if places.held:
-        text += t("places.held_one" if places.held == 1 else "places.held_many", count=places.held)
+        text += t("places.held", count=places.held)
     return text
 
 

@@ -7,6 +7,18 @@ adapter's own texts: ``discord``, ``slack``, ``console``); a key is
 namespace: its top-level tables are namespaces of their own (the core's many small ones live in
 ``_core.toml``). Placeholders use ``str.format`` syntax
 (``{skill}``). A test checks that every language has the same keys and the same placeholders.
+
+Plurals: a message whose words agree with a number is a table of CLDR plural forms, chosen by its ``count``
+parameter with Babel's plural rules for the catalog's language (English and Swahili both have ``one`` and
+``other``)::
+
+    [pause.done_with_pending]
+    one = "You still have {count} pending offer: please accept or decline it."
+    other = "You still have {count} pending offers: please accept or decline them."
+
+Each language's catalog decides its own forms (Swahili agreement follows the noun's class: *ofa 1
+inayosubiri*, *ofa 2 zinazosubiri*; *mshauri 1*, *washauri 3*); a language may also give a plain string where
+the number changes nothing. In the flat catalog the forms are keys of their own (``pause.done_with_pending.one``).
 """
 
 from __future__ import annotations
@@ -21,10 +33,14 @@ from importlib.metadata import entry_points
 from importlib.resources.abc import Traversable
 from typing import Any, Final
 
+from babel import Locale
+
 LANGUAGES: Final = ("en", "sw")
 DEFAULT_LANGUAGE: Final = "en"
 LOCALES_GROUP: Final = "mentorbot.locales"
 """The entry-point group of packages that bring message catalogs of their own (``locales/<lang>/*.toml``)."""
+PLURAL_FORMS: Final = ("zero", "one", "two", "few", "many", "other")
+"""CLDR's plural categories: a catalog table whose keys are only these (with ``other``) is one plural message."""
 
 
 def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
@@ -76,6 +92,46 @@ def placeholders(template: str) -> frozenset[str]:
     return frozenset(name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
+def is_plural_table(table: Mapping[str, Any]) -> bool:
+    """Whether a catalog table is one message's plural forms (only CLDR categories, ``other`` among them)."""
+    return "other" in table and all(key in PLURAL_FORMS and isinstance(v, str) for key, v in table.items())
+
+
+@cache
+def plural_forms_needed(lang: str) -> frozenset[str]:
+    """The plural forms `lang`'s grammar distinguishes (CLDR, through Babel): ``{"one", "other"}`` for en and sw."""
+    return frozenset(Locale.parse(lang).plural_form.tags | {"other"})
+
+
+def plural_form(lang: str, count: Any) -> str:
+    """The CLDR plural category of `count` in `lang` (``"one"`` for 1 in English and Swahili)."""
+    return str(Locale.parse(lang).plural_form(count))
+
+
+def plural_keys(catalog: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """The plural messages of a flat catalog: message key -> the forms it gives (``{"one", "other"}``)."""
+    out: dict[str, set[str]] = {}
+    for key in catalog:
+        base, _, form = key.rpartition(".")
+        if form in PLURAL_FORMS and f"{base}.other" in catalog:
+            out.setdefault(base, set()).add(form)
+    return {key: frozenset(forms) for key, forms in out.items()}
+
+
+@cache
+def language_names(lang: str) -> Mapping[str, str]:
+    """ISO 639-1 language codes -> their names in `lang` (CLDR through Babel: ``sw`` is "Swahili" in English,
+    "Kiswahili" in Swahili)."""
+    names = Locale.parse(lang).languages
+    return {code: name for code, name in names.items() if len(code) == 2 and code.isalpha()}
+
+
+def language_name(code: str, lang: str) -> str:
+    """How a reader of `lang` names the language `code` (``sw``: "Swahili" in English, "Kiswahili" in
+    Swahili); the code itself when CLDR has no name for it."""
+    return language_names(lang).get(code) or language_names(DEFAULT_LANGUAGE).get(code) or code
+
+
 @dataclass(frozen=True)
 class Translator:
     """Looks up and fills messages for one language, falling back to English for safety."""
@@ -83,15 +139,33 @@ class Translator:
     lang: str = DEFAULT_LANGUAGE
 
     def __call__(self, key: str, /, **params: Any) -> str:
-        """The message `key` in this language, with `params` filled in."""
-        template = load_catalog(self.lang).get(key)
+        """The message `key` in this language, with `params` filled in; a plural message in the form its
+        ``count`` parameter needs."""
+        template = self._template(self.lang, key, params)
         if template is None:
-            template = load_catalog(DEFAULT_LANGUAGE)[key]
+            template = self._template(DEFAULT_LANGUAGE, key, params)
+        if template is None:
+            raise KeyError(key)
         return template.format(**params) if params else template
 
+    @staticmethod
+    def _template(lang: str, key: str, params: Mapping[str, Any]) -> str | None:
+        catalog = load_catalog(lang)
+        template = catalog.get(key)
+        if template is not None or f"{key}.other" not in catalog:
+            return template
+        if "count" not in params:
+            raise KeyError(f"{key} is a plural message: give its count")
+        return catalog.get(f"{key}.{plural_form(lang, params['count'])}") or catalog[f"{key}.other"]
+
     def has(self, key: str) -> bool:
-        """Whether the catalog (of this language or English) has `key`."""
-        return key in load_catalog(self.lang) or key in load_catalog(DEFAULT_LANGUAGE)
+        """Whether the catalog (of this language or English) has `key` (a plain or a plural message)."""
+        langs = {self.lang, DEFAULT_LANGUAGE}
+        return any(key in load_catalog(lang) or f"{key}.other" in load_catalog(lang) for lang in langs)
+
+    def language(self, code: str) -> str:
+        """The name of the language `code` for this reader (``English``, ``Kiswahili``, ``French``)."""
+        return language_name(code, self.lang)
 
 
 def translator(lang: str | None) -> Translator:

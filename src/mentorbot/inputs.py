@@ -6,11 +6,14 @@ Every function raises a localized `UserError` that says what was wrong and what 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from mentorbot.errors import UserError
+from mentorbot.i18n import LANGUAGES, language_names, load_catalog
 from mentorbot.models import Level
+from mentorbot.skills import normalize
 from mentorbot.timezones import to_tzinfo
 
 LEVEL_WORDS: dict[str, Level] = {
@@ -28,7 +31,10 @@ LEVEL_WORDS: dict[str, Level] = {
     "senior": Level.EXPERT,
     "mtaalamu": Level.EXPERT,
 }
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+LEVEL_ORDER: tuple[Level, ...] = (Level.LEARNING, Level.PRACTITIONER, Level.EXPERT)
+"""Mentor levels from the first steps to the most experienced: a level's rank is its place here."""
+COURSE_LEVEL_NAMES: tuple[str, ...] = ("beginner", "intermediate", "advanced")
+"""The course levels (`courses.CourseLevel` values) of the same ranks: one vocabulary serves both."""
 _DURATION_PART = re.compile(r"(\d{1,5})\s*(w|d|h|min|m)", re.IGNORECASE)
 _DURATION = re.compile(r"^\+?\s*(?:\d{1,5}\s*(?:w|d|h|min|m)\s*)+$", re.IGNORECASE)
 MAX_ID = 2**63 - 1
@@ -55,13 +61,48 @@ MAX_COMMENT = 1000
 """Characters of a mentorship's closing comment."""
 
 
+@cache
+def level_vocabulary() -> Mapping[str, int]:
+    """Every word a member may type for a level -> its rank (0 learning/beginner, 1 practitioner/intermediate,
+    2 expert/advanced), normalized (`skills.normalize`). One vocabulary for mentor levels and ``/courses
+    level:``: the mentor and course level names, `LEVEL_WORDS`, and the catalogs' labels and extra words
+    (``level.*``, ``courses.level.*``, ``courses.level_input.*``) in English and Swahili. A word given two
+    ranks is a mistake in the catalogs (ValueError)."""
+    words: dict[str, int] = {}
+
+    def add(word: str, rank: int) -> None:
+        key = normalize(word)
+        if key and words.setdefault(key, rank) != rank:
+            raise ValueError(f"the level word {word!r} means two levels")
+
+    for rank, level in enumerate(LEVEL_ORDER):
+        add(level.value, rank)
+        add(COURSE_LEVEL_NAMES[rank], rank)
+    for word, level in LEVEL_WORDS.items():
+        add(word, LEVEL_ORDER.index(level))
+    for lang in LANGUAGES:
+        messages = load_catalog(lang)
+        for rank, level in enumerate(LEVEL_ORDER):
+            course = COURSE_LEVEL_NAMES[rank]
+            add(messages[f"level.{level.value}"], rank)
+            add(messages[f"courses.level.{course}"], rank)
+            for word in messages[f"courses.level_input.{course}"].split(","):
+                add(word, rank)
+    return words
+
+
+def level_rank(text: str) -> int | None:
+    """The rank of a level typed in any of its words (`level_vocabulary`), None when it is not one."""
+    return level_vocabulary().get(normalize(text))
+
+
 def parse_mentor_level(text: str) -> Level:
-    """A mentor's level in a skill (`models.Level`) from a word: English or Swahili, or a synonym such as
-    beginner/advanced. (A course's level is read by `recommendations.parse_course_level`.)"""
-    level = LEVEL_WORDS.get(text.strip().lower())
-    if level is None:
+    """A mentor's level in a skill (`models.Level`) from any level word, English or Swahili (``learning``,
+    ``beginner``, ``mwanafunzi``, ``advanced``): the same words as ``/courses level:``."""
+    rank = level_rank(text)
+    if rank is None:
         raise UserError("input.bad_level", value=text.strip(), allowed="learning, practitioner, expert")
-    return level
+    return LEVEL_ORDER[rank]
 
 
 def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level.PRACTITIONER) -> dict[str, Level]:
@@ -86,7 +127,7 @@ def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level
     if len(parts) == 1:
         return dict.fromkeys(skills, parse_mentor_level(parts[0]))
     if len(parts) != len(skills):
-        raise UserError("input.levels_count", count=len(parts), skills=len(skills))
+        raise UserError("input.levels_count", levels=len(parts), count=len(skills))
     return {slug: parse_mentor_level(word) for slug, word in zip(skills, parts, strict=True)}
 
 
@@ -109,15 +150,41 @@ def parse_capacity(value: str | int | None, default: int) -> int:
     return number
 
 
+@cache
+def language_words() -> dict[str, str]:
+    """What a member may type for a language -> its ISO 639-1 code: the code itself, or the language's name in
+    English or Swahili (``fr``, ``French``, ``Kifaransa``), in any case."""
+    words: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for code, name in language_names(lang).items():
+            words.setdefault(code, code)
+            words.setdefault(name.casefold(), code)
+    return words
+
+
+def parse_language(word: str) -> str | None:
+    """The ISO 639-1 code of a language typed as its code or name, None when it is not one."""
+    return language_words().get(" ".join(word.split()).casefold())
+
+
 def parse_languages(text: str | None, default: str) -> tuple[str, ...]:
-    """Language codes (``en, sw``), lower-cased, deduplicated."""
+    """ISO 639-1 codes from codes or names typed (``en, sw``, ``English Kiswahili``, ``Norwegian Bokmål``),
+    deduplicated; anything else is refused with the codes known (`input.bad_language`)."""
     value = (text or "").strip()
     if not value:
         return (default,)
-    codes = [c.strip().lower() for c in re.split(r"[,;\s]+", value) if c.strip()]
-    for code in codes:
-        if not _LANGUAGE.match(code):
-            raise UserError("input.bad_language_code", value=code)
+    codes: list[str] = []
+    for part in (p.strip() for p in re.split(r"[,;]+", value) if p.strip()):
+        whole = parse_language(part)
+        if whole is not None:
+            codes.append(whole)
+            continue
+        for word in part.split():
+            code = parse_language(word)
+            if code is None:
+                known = sorted(set(language_words().values()))
+                raise UserError("input.bad_language", value=word, allowed=", ".join(known))
+            codes.append(code)
     return tuple(dict.fromkeys(codes))
 
 
@@ -188,7 +255,8 @@ def only_id(ids: Sequence[int], *, none: str, several: str) -> int:
     if not ids:
         raise UserError(none)
     if len(ids) > 1:
-        raise UserError(several, ids=", ".join(f"#{i}" for i in ids))
+        # The hint names one of the reader's own ids, never an invented one.
+        raise UserError(several, ids=", ".join(f"#{i}" for i in ids), example=ids[-1])
     return ids[0]
 
 

@@ -19,6 +19,7 @@ from mentorbot.courses import Catalog, Course, CourseLevel, Duration, Format
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.i18n import load_catalog as load_messages
+from mentorbot.inputs import COURSE_LEVEL_NAMES, level_rank
 from mentorbot.replies import Field, Reply
 from mentorbot.skills import Skill, Taxonomy, normalize, parse_tags
 
@@ -82,6 +83,7 @@ class Recommendations:
     items: tuple[RecommendedCourse, ...] = ()
     nearest_skills: tuple[Skill, ...] = ()
     without_filters: int = 0
+    paid_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class CourseQuery:
     level: CourseLevel | None = None
     free_only: bool = False
     format: Format | None = None
+    paid_only: bool = False
+    """``free:no``: only courses that are not free (the member asked for paid ones, certificates and the like)."""
 
 
 # --- ranking -------------------------------------------------------------------------------------
@@ -112,8 +116,12 @@ _LEVEL_POINTS: Final[Mapping[LevelFit, float]] = {
 }
 
 
-def _passes(course: Course, free_only: bool, format: Format | None) -> bool:
-    return (course.free or not free_only) and (format is None or course.format is format)
+def _passes(course: Course, free_only: bool, format: Format | None, paid_only: bool = False) -> bool:
+    return (
+        (course.free or not free_only)
+        and (not course.free or not paid_only)
+        and (format is None or course.format is format)
+    )
 
 
 def _rank(course: Course, requested: Sequence[str], asked: CourseLevel | None) -> RecommendedCourse | None:
@@ -142,15 +150,17 @@ def recommend(
     format: Format | str | None = None,
     limit: int = DEFAULT_LIMIT,
     lang: str = "en",
+    paid_only: bool = False,
 ) -> Recommendations:
     """The top `limit` courses for `skills` (any names the taxonomy resolves; unknown ones raise a
-    localized `UserError` in `lang`), preferring `level`, keeping only free courses when `free_only`
-    and only `format` when given. With no skills, returns an empty result meaning "how to ask"."""
+    localized `UserError` in `lang`), preferring `level`, keeping only free courses when `free_only`, only
+    paid ones when `paid_only`, and only `format` when given. With no skills, returns an empty result
+    meaning "how to ask"."""
     resolved = tuple(taxonomy.require_skills(skills, lang)) if skills else ()
     asked = CourseLevel(level) if level is not None else None
     wanted_format = Format(format) if format is not None else None
     if not resolved:
-        return Recommendations((), asked, free_only, wanted_format)
+        return Recommendations((), asked, free_only, wanted_format, paid_only=paid_only)
     requested = [skill.slug for skill in resolved]
     ranked: list[RecommendedCourse] = []
     excluded = 0
@@ -158,16 +168,18 @@ def recommend(
         item = _rank(course, requested, asked)
         if item is None:
             continue
-        if _passes(course, free_only, wanted_format):
+        if _passes(course, free_only, wanted_format, paid_only):
             ranked.append(item)
         else:
             excluded += 1
     ranked.sort(key=_order)
     items = tuple(ranked[: max(limit, 0)])
     if items:
-        return Recommendations(resolved, asked, free_only, wanted_format, items)
-    nearest = nearest_skills(catalog, taxonomy, resolved, free_only=free_only, format=wanted_format)
-    return Recommendations(resolved, asked, free_only, wanted_format, (), tuple(nearest), excluded)
+        return Recommendations(resolved, asked, free_only, wanted_format, items, paid_only=paid_only)
+    nearest = nearest_skills(
+        catalog, taxonomy, resolved, free_only=free_only, format=wanted_format, paid_only=paid_only
+    )
+    return Recommendations(resolved, asked, free_only, wanted_format, (), tuple(nearest), excluded, paid_only)
 
 
 def nearest_skills(
@@ -178,6 +190,7 @@ def nearest_skills(
     free_only: bool = False,
     format: Format | None = None,
     limit: int = NEAREST_LIMIT,
+    paid_only: bool = False,
 ) -> list[Skill]:
     """Other skills that have courses passing the filters: those in the same category as one of
     `skills` first, then any other; more matching courses first, then taxonomy order."""
@@ -187,7 +200,7 @@ def nearest_skills(
     for position, skill in enumerate(taxonomy.skills):
         if skill.slug in asked:
             continue
-        count = sum(1 for c in catalog.for_skill(skill.slug) if _passes(c, free_only, format))
+        count = sum(1 for c in catalog.for_skill(skill.slug) if _passes(c, free_only, format, paid_only))
         if count:
             candidates.append((skill.category not in categories, -count, position, skill))
     candidates.sort(key=lambda entry: entry[:3])
@@ -263,11 +276,11 @@ def parse_course_level(text: str | None, lang: str = "en") -> CourseLevel | None
     (``courses.bad_level``, listing the allowed values) otherwise."""
     if text is None or not normalize(text):
         return None
-    value = _vocabulary("level").get(normalize(text))
-    if value is None:
+    rank = level_rank(text)  # the one vocabulary of levels, shared with mentor levels
+    if rank is None:
         allowed = _allowed("level", [v.value for v in CourseLevel], translator(lang))
         raise UserError("courses.bad_level", value=text.strip(), allowed=allowed)
-    return CourseLevel(value)
+    return CourseLevel(COURSE_LEVEL_NAMES[rank])
 
 
 def parse_format(text: str | None, lang: str = "en") -> Format | None:
@@ -283,29 +296,35 @@ def parse_format(text: str | None, lang: str = "en") -> Format | None:
 
 
 @cache
-def _free_words() -> Mapping[str, bool]:
-    out: dict[str, bool] = {}
+def _free_words() -> Mapping[str, bool | None]:
+    out: dict[str, bool | None] = {}
     for lang in LANGUAGES:
         messages = load_messages(lang)
-        for answer, flag in (("yes", True), ("no", False)):
+        for answer, flag in (("yes", True), ("no", False), ("any", None)):
             for word in _words(messages[f"courses.free_input.{answer}"]):
                 out.setdefault(word, flag)
     return out
 
 
-def parse_free(text: str | bool | None, lang: str = "en") -> bool:
-    """Whether the member asked for free courses only (``yes``/``no`` in English or Swahili; blank is
-    no); a localized `UserError` (``courses.bad_free``) for anything else."""
+def parse_cost(text: str | bool | None, lang: str = "en") -> bool | None:
+    """What the member asked of a course's cost: True free only (``free:yes``), False paid only
+    (``free:no``), None either (blank, ``free:any``); English or Swahili words. A localized `UserError`
+    (``courses.bad_free``) for anything else."""
     if text is None or isinstance(text, bool):
-        return bool(text)
+        return True if text else None
     if not normalize(text):
-        return False
-    flag = _free_words().get(normalize(text))
-    if flag is None:
+        return None
+    if normalize(text) not in _free_words():
         t = translator(lang)
-        allowed = ", ".join(_words(t("courses.free_input.yes"))[:1] + _words(t("courses.free_input.no"))[:1])
+        answers = ("yes", "no", "any")
+        allowed = ", ".join(word for a in answers for word in _words(t(f"courses.free_input.{a}"))[:1])
         raise UserError("courses.bad_free", value=text.strip(), allowed=allowed)
-    return flag
+    return _free_words()[normalize(text)]
+
+
+def parse_free(text: str | bool | None, lang: str = "en") -> bool:
+    """Whether the member asked for free courses only (see `parse_cost`; ``free:no`` is not free-only)."""
+    return parse_cost(text, lang) is True
 
 
 def parse_skills(taxonomy: Taxonomy, text: str | None, lang: str = "en") -> list[Skill]:
@@ -333,11 +352,13 @@ def parse_course_query(
 ) -> CourseQuery:
     """Parse the raw option strings of ``/courses`` as members type them; bad values raise a localized
     `UserError` (unknown skill with suggestions, or a bad level/free/format listing the allowed values)."""
+    cost = parse_cost(free, lang)
     return CourseQuery(
         skills=tuple(parse_skills(taxonomy, skills, lang)),
         level=parse_course_level(level, lang),
-        free_only=parse_free(free, lang),
+        free_only=cost is True,
         format=parse_format(format, lang),
+        paid_only=cost is False,
     )
 
 
@@ -374,6 +395,7 @@ def courses_command(
         format=query.format,
         limit=limit,
         lang=lang,
+        paid_only=query.paid_only,
     )
     return render_recommendations(result, lang, from_requests=from_requests)
 
@@ -393,8 +415,9 @@ def render_duration(duration: Duration, lang: str) -> str:
     if duration.kind is not None or duration.unit is None:
         return t(f"courses.duration.{duration.kind or 'varies'}")
     amount = f"{duration.low}–{duration.high}" if duration.high is not None else str(duration.low)
-    number = "one" if duration.high is None and duration.low == 1 else "other"
-    return t(f"courses.duration.{duration.unit.value}_{number}", n=amount)
+    # A range agrees with its upper end ("1–2 hours", "miezi 3–6"), as CLDR's plural ranges do in en and sw.
+    count = duration.high if duration.high is not None else duration.low
+    return t(f"courses.duration.{duration.unit.value}", count=count, n=amount)
 
 
 def render_language(code: str, lang: str) -> str:
@@ -456,6 +479,10 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
     title = t("courses.title", skills=labels)
     if result.items:
         text = t("courses.from_requests", skills=labels) if from_requests else t("courses.intro")
+        if result.level is not None and all(item.reason.level_fit is not LevelFit.EXACT for item in result.items):
+            # Nothing at the level asked: say so, rather than call other levels the best matches.
+            missing = t("courses.level_missing", skills=labels, level=t(f"courses.level.{result.level.value}"))
+            text = f"{t('courses.from_requests', skills=labels)}\n{missing}" if from_requests else missing
         fields = tuple(
             Field(
                 name=t("courses.item_name", rank=rank, title=item.course.title, provider=item.course.provider),
@@ -470,6 +497,8 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
     filters: list[str] = []
     if result.free_only:
         filters.append(t("courses.filter_free"))
+    if result.paid_only:
+        filters.append(t("courses.filter_paid"))
     if result.format is not None:
         filters.append(t("courses.filter_format", format=t(f"courses.format.{result.format.value}")))
     lines: list[str] = []

@@ -56,3 +56,16 @@ def defuse_mentions(text: str) -> str:
     text = _BROADCAST.sub(lambda m: "@" + _ZWSP + m.group(1), text)
     text = _SLACK_SPECIAL.sub(lambda m: "<" + _ZWSP + "!" + m.group(1) + ">", text)
     return _DISCORD_ROLE.sub(lambda m: "<@" + _ZWSP + "&" + m.group(1) + ">", text)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as typed: text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading ``'`` (which spreadsheets hide), so a member's note can never run as a
+    formula in an admin's export. Anything that is not text is left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -9,9 +9,22 @@ import pytest
 
 from mentorbot.app import open_bot
 from mentorbot.clock import ManualClock
+from mentorbot.i18n import Translator
 from mentorbot.settings import Settings
 from mentorbot_console.clock import OffsetClock
-from mentorbot_console.session import ConsoleSession, LineResult
+from mentorbot_console.session import ConsoleSession, LineResult, plain_text
+
+
+class ConsoleTranslator(Translator):
+    """A message as the console prints it (inline code without its backticks: `session.plain_text`)."""
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        return plain_text(super().__call__(key, **params))
+
+
+def console_translator(lang: str | None) -> Translator:
+    """What the console prints for a catalog message in `lang` (English when unknown)."""
+    return ConsoleTranslator(lang if lang in ("en", "sw") else "en")
 
 
 def console_settings(tmp_path: Path, lang: str = "en", **overrides: object) -> Settings:

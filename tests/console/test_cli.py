@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from mentorbot import runners
 from mentorbot.app import open_bot
 from mentorbot.cli import main
-from mentorbot.i18n import translator
+from mentorbot.i18n import Translator
 from mentorbot.runners import AdapterSpec
 from tests.console.conftest import console_settings
+from tests.console.conftest import console_translator as translator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -280,7 +281,7 @@ def test_import_mentors(cli_env: Path) -> None:
     args = ["admin", "import-mentors", "mentors.csv", "--db", str(db), "--community", "slack:T1"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert translator("en")("cli.import.done", count=3, community="slack:T1") in result.output
+    assert Translator("en")("cli.import.done", count=3, community="slack:T1") in result.output
     assert mentors_in(db, "slack:T1") == {"wanjiru": 3, "baraka": 2, "priya": 2}
     assert mentors_in(db, "console") == {}
 

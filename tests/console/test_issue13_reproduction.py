@@ -40,5 +40,5 @@ async def test_the_issue_reproduction(session: ConsoleSession) -> None:
     await ok(session, "/as admin")
     await ok(session, "/admin on")
     out = await ok(session, "/mentor-admin round")
-    assert "0 offer(s) sent, 1 request(s) still waiting" in out
+    assert "0 offers sent, 1 request still waiting" in out
     assert "whose mentors have no free places" in out

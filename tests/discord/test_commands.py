@@ -59,7 +59,7 @@ async def test_status_of_a_newcomer(members: Members) -> None:
     assert shown.callback_type == CALLBACK_CHANNEL_MESSAGE, "answered at once: no need to defer"
     assert shown.all_ephemeral
     assert shown.texts == [
-        "Men Tee's MentorBot status\nReplies in: en\nYour open requests\nnone\nActive mentorships\nnone"
+        "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\nActive mentorships\nnone"
     ]
 
 
@@ -145,7 +145,7 @@ async def test_language_switches_every_later_reply_to_swahili(members: Members) 
     shown = await members.slash("mentor language", {"language": "sw"})
     assert shown.texts == [SW("language.set")]
     status = await members.slash("mentor status")
-    assert status.text.startswith(SW("status.title", name="Men Tee") + "\n" + SW("status.text", language="sw"))
+    assert status.text.startswith(SW("status.title", name="Men Tee") + "\n" + SW("status.text", language="Kiswahili"))
     choices = await members.complete("mentor request", "skills", "video")
     assert choices[0] == {"name": "Video fupi", "value": "short-form-video"}
 
@@ -272,7 +272,7 @@ async def test_a_slow_core_call_is_deferred_then_followed_up(
 
     assert shown.callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
     assert shown.texts == [
-        "Men Tee's MentorBot status\nReplies in: en\nYour open requests\nnone\nActive mentorships\nnone"
+        "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\nActive mentorships\nnone"
     ]
 
 
@@ -281,7 +281,7 @@ async def test_commands_marked_slow_defer_first(members: Members, client: Mentor
     shown = await members.slash("mentor-admin round", user=MODERATOR_USER_ID)
     assert shown.callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
     assert shown.texts == [
-        "Matching round done: 0 offer(s) sent, 0 request(s) still waiting. "
+        "Matching round done: 0 offers sent, 0 requests still waiting. "
         "Total match score 0.00 (first-come greedy would score 0.00)."
     ]
 
@@ -392,7 +392,7 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
     await members.slash("mentor request", {"skills": "crisis-communications"})  # waits: the mentor is paused
     await bot.store.set_mentor_status(mentor.id, MentorStatus.ACTIVE, bot.clock.now())
     round_done = await members.slash("mentor-admin round", user=MODERATOR_USER_ID)
-    assert round_done.text.startswith("Matching round done: 1 offer(s) sent, 0 request(s) still waiting.")
+    assert round_done.text.startswith("Matching round done: 1 offer sent, 0 requests still waiting.")
     offer = (await members.dms(MENTOR_USER_ID, count=3))[-1]
     assert message_text(offer).startswith("Mentorship offer #1\n"), "a manual match makes no offer"
 

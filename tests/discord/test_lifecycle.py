@@ -76,7 +76,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
             "Skills you mentor: Brand strategy (expert), Crisis communications (expert)",
             "Places: 0 of 2 taken",
             "Time zone: Africa/Nairobi",
-            "Languages: en, sw",
+            "Languages: English, Swahili",
             "Availability: active",
             "Bio: Ten years in PR",
         ]
@@ -127,7 +127,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     # 5. The mentee's status shows the mentorship.
     status = await members.slash("mentor status")
     assert status.texts == [
-        "Men Tee's MentorBot status\nReplies in: en\nYour open requests\nnone\n"
+        "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\n"
         f"Active mentorships\n#1 mentored by {MENTOR}: Crisis communications, since 2026-01-05"
     ]
 

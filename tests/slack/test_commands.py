@@ -169,7 +169,7 @@ async def test_signup_request_cancel_and_status_typed(workspace: Workspace) -> N
     assert "#1 Copywriting: offered to bob" in status and "#2 Paid social, SEO: offered to" in status
 
     await ws.mentor(ALICE, "cancel")
-    assert ws.texts(ALICE)[-1] == EN("cancel.which", ids="#1, #2")
+    assert ws.texts(ALICE)[-1] == EN("cancel.which", ids="#1, #2", example=2)
     await ws.mentor(ALICE, "cancel 1")
     assert ws.texts(ALICE)[-1] == EN("cancel.done", id=1)
     # Bob's offer for the cancelled request turns into "withdrawn" in place.
@@ -241,7 +241,7 @@ async def test_export_sends_the_file_by_dm(workspace: Workspace, uploads: Upload
     reply = ws.last(ALICE)
     assert reply.kind == "response_url"
     assert unescape(reply.text or "") == EN("export.done")
-    assert EN("slack.files.sent") in json.dumps(reply.blocks, ensure_ascii=False)
+    assert EN("slack.files.sent", count=1) in json.dumps(reply.blocks, ensure_ascii=False)
     [completed] = uploads.completed
     assert completed["channel_id"] == ws.fake.dm_channel_of(ALICE)
     assert completed["initial_comment"] == EN("export.done")
@@ -252,7 +252,7 @@ async def test_export_sends_the_file_by_dm(workspace: Workspace, uploads: Upload
 async def test_export_failure_is_said_without_details(workspace: Workspace) -> None:
     ws = workspace
     await ws.mentor(ALICE, "export")  # the fake has no file upload: the upload fails
-    assert EN("slack.files.failed") in json.dumps(ws.last(ALICE).blocks, ensure_ascii=False)
+    assert EN("slack.files.failed", count=1) in json.dumps(ws.last(ALICE).blocks, ensure_ascii=False)
 
 
 async def test_forget_asks_then_the_button_deletes(workspace: Workspace) -> None:
@@ -300,7 +300,13 @@ async def test_admin_commands(workspace: Workspace, uploads: Uploads) -> None:
     await ws.command(CAROL, "/mentor-admin", "waitlist")
     assert ws.texts(CAROL)[-1].startswith(EN("waitlist.title", count=1))
     await ws.command(CAROL, "/mentor-admin", "round")
-    assert ws.texts(CAROL)[-1].startswith(EN("round.done", offered=0, waiting=1, score="0.00", greedy="0.00"))
+    assert ws.texts(CAROL)[-1].startswith(EN(
+            "round.done",
+            offered=EN("round.offers_sent", count=0),
+            waiting=EN("round.still_waiting", count=1),
+            score="0.00",
+            greedy="0.00",
+        ))
 
     await ws.command(CAROL, "/mentor-admin", "match 1 @dave")
     assert ws.texts(CAROL)[-1].startswith("Request #1 can't go to dave: dave is paused.")

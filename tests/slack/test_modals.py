@@ -108,7 +108,7 @@ async def test_signup_refusals_come_back_as_field_errors(workspace: Workspace) -
             "levels",
             EN("input.bad_level", value="guru", allowed="learning, practitioner, expert"),
         ),
-        ({"levels": text_state("expert, learning, expert")}, "levels", EN("input.levels_count", count=3, skills=1)),
+        ({"levels": text_state("expert, learning, expert")}, "levels", EN("input.levels_count", levels=3, count=1)),
         ({"capacity": number_state("11")}, "capacity", EN("input.bad_capacity", value="11")),
         ({"bio": text_state("x" * 501)}, "bio", EN("input.too_long", field="bio", max=500, length=501)),
         ({"skills": skills_state()}, "skills", EN("input.no_skills")),

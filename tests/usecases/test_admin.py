@@ -91,7 +91,7 @@ async def test_round_beats_first_come_greedy(bot: MentorBot, who: Who, clock: Ma
         assert member is not None
         await bot.store.set_mentor_status(member.id, MentorStatus.ACTIVE, clock.now())
     outcome = await bot.admin_round(who("admin"))
-    assert "2 offer(s) sent, 0 request(s) still waiting" in outcome.reply.text
+    assert "2 offers sent, 0 requests still waiting" in outcome.reply.text
     [to_ace] = [n for n in to(outcome, "ace") if n.reply.buttons]
     [to_bea] = [n for n in to(outcome, "bea") if n.reply.buttons]
     assert "Copywriting" in to_ace.reply.plain_text and "SEO" in to_bea.reply.plain_text
@@ -196,5 +196,5 @@ async def test_stats_show_feedback_only_in_aggregate(bot: MentorBot, who: Who) -
         await bot.end(who(mentee), rating=rating, comment="secret words" if mentee == "amina" else None)
     stats = await bot.admin_stats(who("admin"))
     fields = {f.name: f.value for f in stats.reply.fields}
-    assert fields["Feedback"] == "2 ratings, average 4.5 / 5; 1 comments"
+    assert fields["Feedback"] == "2 ratings, average 4.5 / 5; 1 comment"
     assert "secret words" not in stats.reply.plain_text and "Amina" not in stats.reply.plain_text

@@ -57,7 +57,7 @@ async def test_bad_requests_change_nothing(bot: MentorBot, who: Who, kwargs: dic
         ({"skills": "seo", "levels": "guru"}, "'guru' is not a level"),
         ({"skills": "seo", "timezone": "Mars/Olympus"}, "not a time zone I know"),
         ({"skills": "seo", "bio": "b" * 501}, "The bio is too long"),
-        ({"skills": "seo", "languages": "english!"}, "not a language code"),
+        ({"skills": "seo", "languages": "english!"}, "not a language I know"),
         ({"skills": "seo, copywriting", "levels": "expert, learning, expert"}, "3 levels for 2 skills"),
         ({"skills": None}, "Name at least one skill"),
     ],

@@ -26,11 +26,18 @@ _QUOTES: Final[Mapping[str, str]] = {
 
 @dataclass(frozen=True)
 class Token:
-    """One word of a command line: `key` is set for ``key:value`` words (then `text` is the value)."""
+    """One word of a command line: `key` is set for ``key:value`` words (then `text` is the value).
+
+    `raw` is the word exactly as typed (key, quotes and all) and `gap` the whitespace before it, so free text
+    can be given back as typed; `unclosed` marks a word that opens a quote nobody closes (its `text` is then
+    the word as typed)."""
 
     text: str
     key: str | None = None
     quoted: bool = False
+    raw: str = ""
+    gap: str = ""
+    unclosed: bool = False
 
 
 def tokenize(line: str) -> list[Token]:
@@ -38,19 +45,31 @@ def tokenize(line: str) -> list[Token]:
 
     Raises `UserError` ``commands.unbalanced_quotes`` when a quote is never closed.
     """
+    tokens = _scan(line)
+    for token in tokens:
+        if token.unclosed:
+            raise UserError("commands.unbalanced_quotes", quote=token.text.removeprefix(f"{token.key}:")[:1])
+    return tokens
+
+
+def _scan(line: str) -> list[Token]:
+    """`tokenize` without its verdict on quotes: a word opening a quote nobody closes is kept as typed, marked
+    `Token.unclosed` (inside free text it is just text; elsewhere `parse` refuses it)."""
     tokens: list[Token] = []
     i, n = 0, len(line)
+    previous_end = 0
     while i < n:
         if line[i].isspace():
             i += 1
             continue
+        start = i
         key: str | None = None
         match = _KEY.match(line, i)
         if match and not line.startswith("//", match.end()):  # a URL (https://…) is not an option
             key = match.group(1).lower()
             i = match.end()
         parts: list[str] = []
-        quoted = False
+        quoted = unclosed = False
         at_start = True
         while i < n and not line[i].isspace():
             char = line[i]
@@ -58,7 +77,10 @@ def tokenize(line: str) -> list[Token]:
                 closers = _QUOTES[char]
                 end = next((j for j in range(i + 1, n) if line[j] in closers), -1)
                 if end < 0:
-                    raise UserError("commands.unbalanced_quotes", quote=char)
+                    unclosed = True
+                    parts.append(char)
+                    i += 1
+                    continue
                 parts.append(line[i + 1 : end])
                 quoted = True
                 i = end + 1
@@ -66,7 +88,8 @@ def tokenize(line: str) -> list[Token]:
                 parts.append(char)
                 i += 1
             at_start = False
-        tokens.append(Token("".join(parts), key, quoted))
+        tokens.append(Token("".join(parts), key, quoted, line[start:i], line[previous_end:start], unclosed))
+        previous_end = i
     return tokens
 
 
@@ -136,15 +159,16 @@ def parse(line: str, *, allow_missing: bool = False) -> ParsedCommand:
     `allow_missing`, required options left out are listed in `ParsedCommand.missing` instead (Slack opens
     a modal for them).
     """
-    tokens = tokenize(line)
+    tokens = _scan(line)
     if not tokens:
         raise UserError("commands.empty")
     words: list[str] = []
     for token in tokens[:2]:
-        if token.key is not None or token.quoted:
+        if token.key is not None or token.quoted or token.unclosed:
             break
         words.append(token.text.lstrip("/").lower() if not words else token.text.lower())
     if not words:
+        _refuse_unclosed(tokens[0])
         raise _unknown_command([tokens[0].text.lower()])
     head = words[0]
     if head in GROUPS:
@@ -172,23 +196,43 @@ def parse_slash(command: str, text: str, *, allow_missing: bool = False) -> Pars
     return parse(f"/{command.strip().lstrip('/')} {text}", allow_missing=allow_missing)
 
 
+def _refuse_unclosed(token: Token) -> None:
+    if token.unclosed:
+        quote = next(char for char in token.raw.removeprefix(f"{token.key}:") if char in _QUOTES)
+        raise UserError("commands.unbalanced_quotes", quote=quote)
+
+
 def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> ParsedCommand:
+    """Bind the words after the command to its options. Inside free text (a note, bio, comment or reason,
+    `Option.free_text`) only a known option name at a word boundary starts a new option: ``help:`` or an
+    unclosed quote is part of the text, which is kept as typed (spaces included)."""
     args: dict[str, str] = {}
     bare: list[str] = []
     current: str | None = None
+    free_tail = bool(command.positional) and command.greedy and command.is_free_text(command.positional[-1])
     for token in tokens:
-        if token.key is not None:
-            name = command.option(token.key)
+        in_free_text = command.is_free_text(current) if current is not None else (
+            free_tail and len(bare) >= len(command.positional) - 1
+        )
+        name = command.option(token.key) if token.key is not None else None
+        if token.key is not None and (name is not None or not in_free_text):
+            _refuse_unclosed(token)
             if name is None:
                 raise _unknown_option(command, token.key)
             if name in args:
                 raise UserError("commands.duplicate_option", option=name, usage=command.usage)
             args[name] = token.text.strip() if not token.quoted else token.text
             current = name
+            continue
+        if not in_free_text:
+            _refuse_unclosed(token)
+        text = token.raw if in_free_text else token.text
+        if current is not None and in_free_text:
+            args[current] = args[current] + token.gap + text if args[current] else text
         elif current is not None:
-            args[current] = f"{args[current]} {token.text}" if args[current] else token.text
+            args[current] = f"{args[current]} {text}" if args[current] else text
         else:
-            bare.append(token.text)
+            bare.append(text)
     if bare:
         if not command.positional:
             raise UserError("commands.too_many_arguments", extra=" ".join(bare), usage=command.usage)

@@ -20,11 +20,15 @@ Handler = Callable[[MentorBot, Caller, Args], Awaitable[Outcome]]
 
 @dataclass(frozen=True)
 class Option:
-    """One option of a command: its name as typed, other accepted names, and whether it must be given."""
+    """One option of a command: its name as typed, other accepted names, and whether it must be given.
+
+    A `free_text` option (a note, bio, comment, reason) takes whatever is typed, colons included: only another
+    known option name of the command ends it (`commands.parsing`)."""
 
     name: str
     required: bool = False
     aliases: tuple[str, ...] = ()
+    free_text: bool = False
 
 
 class Pace(StrEnum):
@@ -84,6 +88,10 @@ class Command:
     def option(self, name: str) -> str | None:
         """The canonical option name for `name` (or one of its aliases), if the command has it."""
         return self._by_name.get(name.lower())
+
+    def is_free_text(self, name: str) -> bool:
+        """Whether the option `name` (canonical) takes free text (see `Option.free_text`)."""
+        return any(o.name == name and o.free_text for o in self.options)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -154,7 +162,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
             Option("skills", aliases=("skill",)),
             Option("levels", aliases=("level",)),
             Option("capacity"),
-            Option("bio"),
+            Option("bio", free_text=True),
             Option("timezone", aliases=("tz",)),
             Option("languages", aliases=("language", "langs")),
         ),
@@ -170,7 +178,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "members",
         "request",
         lambda bot, c, a: bot.request(c, skills=a.get("skills"), note=a.get("note")),
-        (Option("skills", required=True, aliases=("skill",)), Option("note")),
+        (Option("skills", required=True, aliases=("skill",)), Option("note", free_text=True)),
         ("skills",),
         greedy=True,
         pace=Pace.BUSY,
@@ -214,7 +222,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "mentors",
         "decline",
         lambda bot, c, a: bot.decline(c, offer_id=a["offer"], reason=a.get("reason")),
-        (Option("offer", required=True, aliases=("id",)), Option("reason")),
+        (Option("offer", required=True, aliases=("id",)), Option("reason", free_text=True)),
         ("offer", "reason"),
         greedy=True,
         pace=Pace.BUSY,
@@ -228,7 +236,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.end(
             c, mentorship_id=a.get("mentorship"), rating=a.get("rating"), comment=a.get("comment")
         ),
-        (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment")),
+        (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment", free_text=True)),
         ("mentorship", "rating", "comment"),
         greedy=True,
         pace=Pace.BUSY,
@@ -242,7 +250,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.feedback(
             c, mentorship_id=a["mentorship"], rating=a.get("rating"), comment=a.get("comment")
         ),
-        (Option("mentorship", required=True, aliases=("id",)), Option("rating"), Option("comment")),
+        (Option("mentorship", required=True, aliases=("id",)), Option("rating"), Option("comment", free_text=True)),
         ("mentorship", "rating", "comment"),
         greedy=True,
     ),

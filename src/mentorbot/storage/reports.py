@@ -53,7 +53,9 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
             "active_mentorships",
             "skills",
         ],
-        "SELECT t.id, t.platform_user_id, t.display_name, t.language, t.timezone, t.created_at, "
+        # The zone the member lives in: the platform's, else their mentor profile's (unless the UTC default).
+        "SELECT t.id, t.platform_user_id, t.display_name, t.language, "
+        "COALESCE(t.timezone, NULLIF(p.timezone, 'UTC')) AS timezone, t.created_at, "
         "p.status AS mentor_status, p.capacity, p.active_count AS active_mentorships "
         "FROM members t LEFT JOIN mentor_profiles p ON p.member_id = t.id{where} ORDER BY t.id",
     ),
@@ -92,6 +94,33 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
         "FROM feedback t{where} ORDER BY t.id",
     ),
 }
+
+
+def wait_reason_code(stored: str | None) -> str:
+    """A request's stored wait reason (a message reference, JSON ``{"key": "wait.all_busy", …}``) as the data
+    value exports carry: ``all_busy``, ``no_mentor``, ``all_paused``, ``all_asked``; "" when none."""
+    if not stored:
+        return ""
+    try:
+        key = str(json.loads(stored)["key"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return key.rpartition(".")[2]
+
+
+def _json_or_none(text: Any) -> Any:
+    """A JSON text stored in a column as the value it holds (never a JSON string inside a JSON document)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _listed(text: Any) -> list[str]:
+    """A comma-separated column (a forced match's checks) as a list."""
+    return [part for part in str(text or "").split(",") if part]
 
 
 def _plain(value: Any) -> Any:
@@ -239,6 +268,8 @@ class ReportStore(Transactions):
             plain = {k: _plain(v) for k, v in row.items()}
             if table in ("requests", "members"):
                 plain["skills"] = ",".join(joined.get(int(row["id"]), []))
+            if table == "requests":
+                plain["wait_reason"] = wait_reason_code(plain.get("wait_reason"))
             out.append({c: plain.get(c) for c in columns})
         return columns, out
 
@@ -253,11 +284,31 @@ class ReportStore(Transactions):
                 "SELECT * FROM mentorships WHERE mentor_id = ? OR mentee_id = ? ORDER BY id", member_id, member_id
             )
             feedback = await conn.fetch_all("SELECT * FROM feedback WHERE author_id = ? ORDER BY id", member_id)
+        member = {k: _plain(v) for k, v in member_row.items()} if member_row else None
+        if member is not None and not member.get("timezone") and profile and profile.timezone != "UTC":
+            member["timezone"] = profile.timezone  # the zone they gave as a mentor: where they live
+        plain_requests = []
+        for request in requests:
+            plain = _plain_obj(request)
+            plain["wait_reason"] = wait_reason_code(request.wait_reason) or None
+            plain_requests.append(plain)
+        plain_offers = []
+        for row in offers:
+            plain = {k: _plain(v) for k, v in row.items()}
+            if "explanation" in plain:  # why the mentor was chosen: stored as JSON, exported as its value
+                plain["explanation"] = _json_or_none(plain["explanation"])
+            plain_offers.append(plain)
+        plain_mentorships = []
+        for row in mentorships:
+            plain = {k: _plain(v) for k, v in row.items()}
+            if "forced" in plain:
+                plain["forced"] = _listed(plain["forced"])
+            plain_mentorships.append(plain)
         return {
-            "member": {k: _plain(v) for k, v in member_row.items()} if member_row else None,
+            "member": member,
             "mentor_profile": _plain_obj(profile) if profile else None,
-            "requests": [_plain_obj(r) for r in requests],
-            "offers_received": [{k: _plain(v) for k, v in r.items()} for r in offers],
-            "mentorships": [{k: _plain(v) for k, v in r.items()} for r in mentorships],
+            "requests": plain_requests,
+            "offers_received": plain_offers,
+            "mentorships": plain_mentorships,
             "feedback_given": [{k: _plain(v) for k, v in r.items()} for r in feedback],
         }

@@ -29,6 +29,7 @@ from mentorbot.replies import Attachment, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.store import NewOffer, Store
+from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason, withdraw_for_pause
@@ -238,8 +239,8 @@ async def round_(ctx: Context) -> Reply:
             why[reason] = why.get(reason, 0) + 1
     text = ctx.t(
         "round.done",
-        offered=len(result.offers),
-        waiting=len(still_waiting),
+        offered=ctx.t("round.offers_sent", count=len(result.offers)),
+        waiting=ctx.t("round.still_waiting", count=len(still_waiting)),
         score=f"{result.plan.total_score:.2f}",
         greedy=f"{result.plan.greedy_score:.2f}",
     )
@@ -365,7 +366,11 @@ async def reload(ctx: Context) -> Reply:
         snapshot = ctx.core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
-    return Reply(ctx.t("reload.done", skills=len(snapshot.taxonomy), courses=len(snapshot.catalog)))
+    return Reply(ctx.t(
+            "reload.done",
+            skills=ctx.t("reload.skills_count", count=len(snapshot.taxonomy)),
+            courses=ctx.t("reload.courses_count", count=len(snapshot.catalog)),
+        ))
 
 
 async def export(ctx: Context) -> Reply:
@@ -378,13 +383,14 @@ async def export(ctx: Context) -> Reply:
 
 
 async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
-    """CSV files (name → bytes) of members, requests, mentorships and feedback."""
+    """CSV files (name → bytes) of members, requests, offers, mentorships and feedback; every cell that a
+    spreadsheet would run as a formula is neutralised (`text_safety.spreadsheet_safe`)."""
     files: dict[str, bytes] = {}
     for table in EXPORT_TABLES:
         columns, table_rows = await store.export_table(table, community)
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(table_rows)
+        writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in table_rows)
         files[f"{table}.csv"] = buffer.getvalue().encode("utf-8")
     return files

@@ -28,12 +28,15 @@ async def courses(
     free: str | bool | None = None,
     format: str | None = None,
 ) -> Reply:
-    """Top courses for the skills (or, when none are given, the skills of the caller's open requests)."""
+    """Top courses for the skills (or, when none are given, the skills of the caller's open requests and of
+    their active mentorships, as mentee or mentor)."""
     library = ctx.core.library
     gaps: list[str] = []
     if not (skills or "").strip():
         for request in await ctx.core.store.list_member_requests(ctx.member.id, open_only=True):
             gaps.extend(request.skills)
+        for mentorship in await ctx.core.store.list_mentorships(member_id=ctx.member.id, active_only=True):
+            gaps.extend(mentorship.skills)
     return courses_command(
         library.catalog,
         library.taxonomy,

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from mentorbot.errors import UserError
 from mentorbot.formatting import places_text, zone_of
 from mentorbot.i18n import LANGUAGES, translator
-from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels, parse_until
+from mentorbot.inputs import (
+    MAX_BIO,
+    MAX_MENTOR_SKILLS,
+    parse_capacity,
+    parse_language,
+    parse_languages,
+    parse_levels,
+    parse_until,
+)
 from mentorbot.models import MentorProfile, MentorStatus, NewMentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import parse_tags
@@ -138,10 +146,11 @@ async def resume(ctx: Context) -> Reply:
 
 
 async def set_language(ctx: Context, *, language: str) -> Reply:
-    """Choose the language of the bot's replies to this member."""
-    code = (language or "").strip().lower()
+    """Choose the language of the bot's replies to this member (its code, or its name: ``Kiswahili``)."""
+    code = parse_language(language or "") or (language or "").strip().lower()
     if code not in LANGUAGES:
-        raise UserError("language.unknown", value=code, allowed=", ".join(LANGUAGES))
+        allowed = ", ".join(f"{c} ({ctx.t.language(c)})" for c in LANGUAGES)
+        raise UserError("language.unknown", value=(language or "").strip(), allowed=allowed)
     await ctx.core.store.set_language(ctx.member.id, code)
     ctx.t = translator(code)
     return Reply(ctx.t("language.set"))

@@ -94,7 +94,7 @@ def profile_fields(
             inline=True,
         ),
         Field(t("status.timezone"), profile.timezone, inline=True),
-        Field(t("status.languages"), ", ".join(profile.languages), inline=True),
+        Field(t("status.languages"), ", ".join(t.language(code) for code in profile.languages), inline=True),
         Field(t("status.availability"), status, inline=True),
     ]
     if profile.bio:
@@ -374,7 +374,7 @@ def status(data: StatusData, t: Translator, taxonomy: Taxonomy, *, section: str 
     mentorship_lines = [mentorship_line(entry, member, t, taxonomy, zone) for entry in data.mentorships]
     listings.append(page("mentorships", "status.mentorships", mentorship_lines))
     return Reply(
-        t("status.text", language=t.lang),
+        t("status.text", language=t.language(t.lang)),
         title=t("status.title", name=member.display_name),
         fields=tuple(fields),
         buttons=tuple(buttons),
@@ -398,16 +398,16 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
     if data.average_rating is not None:
         feedback = t(
             "stats.feedback_value",
-            ratings=data.ratings,
+            ratings=t("stats.ratings_count", count=data.ratings),
             average=f"{data.average_rating:.1f}",
-            comments=data.comments,
+            comments=t("stats.comments_count", count=data.comments),
         )
     gaps = sorted(
         ((slug, demand, data.skill_supply.get(slug, 0)) for slug, demand in data.skill_demand.items()),
         key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
     )[:GAPS_SHOWN]
     gap_lines = [
-        t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, supply=supply)
+        t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, count=supply)
         for slug, demand, supply in gaps
     ]
     # Decline reasons in aggregate, most frequent first: admins see them, requesters never do.
