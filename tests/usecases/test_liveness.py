@@ -214,7 +214,7 @@ async def test_an_admin_pause_withdraws_too(bot: MentorBot, who: Who) -> None:
     await bot.signup(who("m1"), skills="seo", capacity="2")
     await bot.request(who("a1"), skills="seo")
     done = await bot.admin_pause(who("admin", **ADMIN), mentor="M1")
-    assert "Your pending offer was withdrawn" in done.reply.text
+    assert "Their pending offer was withdrawn" in done.reply.text
     [notice] = [n for n in to(done, "m1") if "paused your mentor profile" in n.reply.text]
     assert "request #1: back on the waitlist" in notice.reply.text
     assert await offered_to(bot, "m1") == []
