@@ -22,11 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import Row, median, skipped
+from benchmarks.engines import Workspace, bench_store
+from benchmarks.report import Row, median, percentile, skipped
 
 CONNECTIONS = 50
 ROOT = Path(__file__).resolve().parent.parent
 MAX_SECONDS = 60
+LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SINGLE = 200
 USERS = 200
 
@@ -76,11 +78,12 @@ def _load(url: str, secret: str, bodies: list[str], single: int) -> dict[str, An
     return result
 
 
-async def bench_slack(requests: int) -> list[Row]:
-    """The Slack rows."""
+async def bench_slack(requests: int, engine: str = "sqlite", workspace: Workspace | None = None) -> list[Row]:
+    """The Slack rows on `engine` (the core's store: a SQLite file, or a fresh PostgreSQL schema)."""
+    label = LABEL[engine]
     missing = _adapter_missing()
     if missing:
-        return [skipped("Slack", "Slack end to end", missing)]
+        return [skipped("Slack", f"Slack end to end ({label})", missing)]
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from tests.fakes.slack_ids import BOT_TOKEN, SIGNING_SECRET
     from tests.fakes.slack_signing import slash_command
@@ -91,89 +94,95 @@ async def bench_slack(requests: int) -> list[Row]:
     from mentorbot.clock import ManualClock
     from mentorbot.library import Library
     from mentorbot.settings import Settings
-    from mentorbot.storage.sqlite_engine import SqliteDatabase
-    from mentorbot.storage.store import Store
     from mentorbot_slack.adapter import SlackAdapter
 
-    with tempfile.TemporaryDirectory(prefix="mentorbot-bench-slack-") as tmp:
-        fake = FakeSlack()
-        await fake.start()
-        store = Store(SqliteDatabase(str(Path(tmp) / "slack.sqlite3")))
-        await store.open(NOW)
-        runners = []
-        adapter: SlackAdapter | None = None
-        try:
-            users = [f"U{i:08d}" for i in range(USERS)]
-            for i, user in enumerate(users):
-                fake.add_user(user, name=f"user{i}", real_name=f"User {i}", tz="Africa/Nairobi")
-            overrides: dict[str, Any] = {
-                "rate_limit_per_minute": 1_000_000,
-                "slack": {
-                    "bot_token": BOT_TOKEN,
-                    "signing_secret": SIGNING_SECRET,
-                    "mode": "http",
-                    "api_url": fake.api_url,
-                },
-            }
-            settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-            bot = MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, ManualClock(NOW))
-            adapter = SlackAdapter(bot, settings)
-            runner, base = await start_loopback_site(adapter.web_app())
-            runners.append(runner)
+    own = workspace is None
+    space = workspace or Workspace()
+    try:
+        async with bench_store(engine, space, "slack") as bench:
+            store = bench.store
+            fake = FakeSlack()
+            await fake.start()
+            runners = []
+            adapter: SlackAdapter | None = None
+            try:
+                users = [f"U{i:08d}" for i in range(USERS)]
+                for i, user in enumerate(users):
+                    fake.add_user(user, name=f"user{i}", real_name=f"User {i}", tz="Africa/Nairobi")
+                overrides: dict[str, Any] = {
+                    "rate_limit_per_minute": 1_000_000,
+                    "slack": {
+                        "bot_token": BOT_TOKEN,
+                        "signing_secret": SIGNING_SECRET,
+                        "mode": "http",
+                        "api_url": fake.api_url,
+                    },
+                }
+                settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+                library = Library(settings.skills_file, settings.courses_file)
+                bot = MentorBot(store, library, settings, ManualClock(NOW))
+                adapter = SlackAdapter(bot, settings)
+                runner, base = await start_loopback_site(adapter.web_app())
+                runners.append(runner)
 
-            bare = AsyncApp(signing_secret=SIGNING_SECRET, client=fake.web_client(), process_before_response=True)
+                bare = AsyncApp(signing_secret=SIGNING_SECRET, client=fake.web_client(), process_before_response=True)
 
-            async def only_ack(ack: AsyncAck) -> None:
-                await ack()
+                async def only_ack(ack: AsyncAck) -> None:
+                    await ack()
 
-            bare.command("/courses")(only_ack)
-            bare.command("/mentor")(only_ack)
-            floor_runner, floor_base = await start_loopback_site(bare.web_app(path="/slack/events"))
-            runners.append(floor_runner)
+                bare.command("/courses")(only_ack)
+                bare.command("/mentor")(only_ack)
+                floor_runner, floor_base = await start_loopback_site(bare.web_app(path="/slack/events"))
+                runners.append(floor_runner)
 
-            def body(i: int) -> str:
-                user = users[i % len(users)]
-                command, text = ("/courses", "crisis communications, seo") if i % 2 else ("/mentor", "status")
-                payload = slash_command(
-                    command=command,
-                    text=text,
-                    user_id=user,
-                    response_url=fake.new_response_url(user),
-                    trigger_id=fake.new_trigger_id(user),  # its own, as Slack gives: not a redelivery
+                def body(i: int) -> str:
+                    user = users[i % len(users)]
+                    command, text = ("/courses", "crisis communications, seo") if i % 2 else ("/mentor", "status")
+                    payload = slash_command(
+                        command=command,
+                        text=text,
+                        user_id=user,
+                        response_url=fake.new_response_url(user),
+                        trigger_id=fake.new_trigger_id(user),  # its own, as Slack gives: not a redelivery
+                    )
+                    return payload.body
+
+                single = min(SINGLE, requests // 4)
+
+                def bodies() -> list[str]:
+                    """First contacts one at a time, the same members again, then the load."""
+                    order = [*range(single), *range(single), *range(single, requests)]
+                    return [body(i) for i in order]
+
+                loop = asyncio.get_running_loop()
+                floor = await loop.run_in_executor(
+                    None, _load, floor_base + "/slack/events", SIGNING_SECRET, bodies(), single
                 )
-                return payload.body
-
-            single = min(SINGLE, requests // 4)
-
-            def bodies() -> list[str]:
-                """First contacts one at a time, the same members again, then the load."""
-                order = [*range(single), *range(single), *range(single, requests)]
-                return [body(i) for i in order]
-
-            loop = asyncio.get_running_loop()
-            floor = await loop.run_in_executor(
-                None, _load, floor_base + "/slack/events", SIGNING_SECRET, bodies(), single
-            )
-            started = time.perf_counter()
-            real = await loop.run_in_executor(None, _load, base + "/slack/events", SIGNING_SECRET, bodies(), single)
-            await asyncio.wait_for(adapter.idle(), timeout=MAX_SECONDS)
-            settled = time.perf_counter() - started
-            posted = len(fake.response_posts)
-        finally:
-            if adapter is not None:
-                await adapter.aclose()
-            for runner in runners:
-                await runner.cleanup()
-            await store.close()
-            await fake.close()
+                started = time.perf_counter()
+                real = await loop.run_in_executor(None, _load, base + "/slack/events", SIGNING_SECRET, bodies(), single)
+                await asyncio.wait_for(adapter.idle(), timeout=MAX_SECONDS)
+                settled = time.perf_counter() - started
+                posted = len(fake.response_posts)
+            finally:
+                if adapter is not None:
+                    await adapter.aclose()
+                for runner in runners:
+                    await runner.cleanup()
+                await fake.close()
+    finally:
+        if own:
+            space.close()
     rate = real["done"] / real["elapsed"] if real["elapsed"] else 0.0
     floor_rate = floor["done"] / floor["elapsed"] if floor["elapsed"] else 0.0
     p50, floor_p50 = median(real["single"]) * 1000, median(floor["single"]) * 1000
+    p99, floor_p99 = percentile(real["single"], 99) * 1000, percentile(floor["single"], 99) * 1000
     again_p50, floor_again_p50 = median(real["again"]) * 1000, median(floor["again"]) * 1000
+    load_p50, floor_load_p50 = median(real["latencies"]) * 1000, median(floor["latencies"]) * 1000
+    load_p99, floor_load_p99 = percentile(real["latencies"], 99) * 1000, percentile(floor["latencies"], 99) * 1000
     return [
         Row(
             "Slack",
-            f"Slack HTTP, requests per second ({CONNECTIONS} connections)",
+            f"Slack HTTP, requests per second ({CONNECTIONS} connections) ({label})",
             rate,
             "/s",
             floor_rate,
@@ -183,11 +192,12 @@ async def bench_slack(requests: int) -> list[Row]:
             better="higher",
             note=f"{real['done']} acked ({real['answered']} with the answer in the acknowledgement), "
             f"{real['errors']} errors; all work done {settled:.1f} s after the load started "
-            f"({posted} replies through a response_url); floor {floor['done']} acked",
+            f"({posted} replies through a response_url); floor {floor['done']} acked; acknowledgement under load "
+            f"p50 {load_p50:.2f} ms, p99 {load_p99:.2f} ms (floor {floor_load_p50:.2f} / {floor_load_p99:.2f} ms)",
         ),
         Row(
             "Slack",
-            "Slack HTTP, single-request latency p50",
+            f"Slack HTTP, single-request latency p50 ({label})",
             p50,
             "ms",
             floor_p50,
@@ -199,7 +209,15 @@ async def bench_slack(requests: int) -> list[Row]:
         ),
         Row(
             "Slack",
-            "Slack HTTP, single-request latency p50, members seen before",
+            f"Slack HTTP, single-request latency p99 ({label})",
+            p99,
+            "ms",
+            floor_p99,
+            "bare bolt app p99",
+        ),
+        Row(
+            "Slack",
+            f"Slack HTTP, single-request latency p50, members seen before ({label})",
             again_p50,
             "ms",
             floor_again_p50,

@@ -145,8 +145,12 @@ async def run_async(
             echo("courses")
             rows.extend(bench_courses(profile.course_samples))
         if "Slack" in sections:
-            echo("slack end to end")
-            rows.extend(await bench_slack(profile.slack_requests))
+            for engine in engines:
+                if engine == "postgresql" and await postgres_unavailable():
+                    rows.append(skipped("Slack", "Slack end to end (PostgreSQL)", "PostgreSQL unreachable"))
+                    continue
+                echo(f"slack end to end ({LABEL[engine]})")
+                rows.extend(await bench_slack(profile.slack_requests, engine, workspace))
         if "Discord" in sections:
             echo("discord end to end")
             rows.extend(await bench_discord(profile.discord_samples))

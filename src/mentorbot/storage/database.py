@@ -99,6 +99,12 @@ class Database(Protocol):
         """A read-only unit of work with a consistent view."""
         ...
 
+    def express(self) -> AbstractAsyncContextManager[Connection]:
+        """A short write transaction that an acknowledgement waits for (recording an event in the inbox): it does
+        not queue behind the units of work in progress (SQLite: ahead of them, on a connection of its own;
+        PostgreSQL: on a pool of its own). Committed on exit, rolled back on an exception."""
+        ...
+
     def to_db_time(self, value: datetime) -> Any:
         """A UTC datetime in this engine's storage form."""
         ...

@@ -13,6 +13,10 @@ An event goes through three states:
 ``done``
     The adapter showed the answer to the member (`finish_event`).
 
+Recording is on the acknowledgement's path, so it is kept short: the records waiting at the same moment are one
+multi-row ``INSERT`` in one transaction (`group_commit.GroupCommit`), on the engine's express lane
+(`Database.express`), which does not queue behind the units of work in progress.
+
 A process that dies before ``done`` leaves the row ``pending`` or ``answering``; once its lease runs out,
 `claim_unprocessed` hands it to a process serving its community, which processes it again (``pending``) or
 delivers the stored answer (``answering``).
@@ -24,8 +28,36 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mentorbot.storage.group_commit import GroupCommit
 from mentorbot.storage.sql import claim_expired
 from mentorbot.storage.units import Transactions
+
+_COLUMNS = "(event_id, community, platform_user_id, payload, claimed_by, claimed_until, created_at)"
+_RECORD = f"INSERT INTO inbox {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING id"
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One event to record (`InboxStore.record_event`'s arguments)."""
+
+    event_id: str
+    community: str
+    platform_user_id: str
+    payload: str
+    worker: str
+    claimed_until: datetime
+    now: datetime
+
+    def values(self) -> tuple[object, ...]:
+        return (
+            self.event_id,
+            self.community,
+            self.platform_user_id,
+            self.payload,
+            self.worker,
+            self.claimed_until,
+            self.now,
+        )
 
 
 @dataclass(frozen=True)
@@ -58,20 +90,32 @@ class InboxStore(Transactions):
         lease: timedelta,
     ) -> int | None:
         """Record an event before acknowledging it, claimed by `worker` for `lease`; its inbox id, or None when
-        the same event id was recorded before (a redelivery: acknowledge it and do nothing)."""
-        async with self.transaction() as conn:
-            row = await conn.fetch_one(
-                "INSERT INTO inbox (event_id, community, platform_user_id, payload, claimed_by, claimed_until, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING id",
-                event_id,
-                community,
-                platform_user_id,
-                payload,
-                worker,
-                now + lease,
-                now,
-            )
-        return int(row["id"]) if row is not None else None
+        the same event id was recorded before (a redelivery: acknowledge it and do nothing). Committed when this
+        returns: with the other records waiting at the same moment, on the express lane; inside a unit of work,
+        with the unit."""
+        record = _Record(event_id, community, platform_user_id, payload, worker, now + lease, now)
+        if self.in_unit_of_work():
+            async with self.transaction() as conn:
+                row = await conn.fetch_one(_RECORD, *record.values())
+            return int(row["id"]) if row is not None else None
+        recorder: GroupCommit[_Record, int | None] | None = getattr(self, "_inbox_recorder", None)
+        if recorder is None:
+            recorder = self._inbox_recorder = GroupCommit(self._record_batch)
+        return await recorder.submit(record)
+
+    async def _record_batch(self, records: Sequence[_Record]) -> list[int | None]:
+        """One ``INSERT`` of every record in one express transaction; the inbox id of each (None for an event id
+        recorded before, or earlier in the same batch)."""
+        first: dict[str, _Record] = {}
+        for record in records:
+            first.setdefault(record.event_id, record)
+        rows = [r.values() for r in first.values()]
+        sql = f"INSERT INTO inbox {_COLUMNS} VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        sql += " ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
+        async with self.db.express() as conn:
+            found = await conn.fetch_all(sql, *[value for row in rows for value in row])
+        ids = {str(r["event_id"]): int(r["id"]) for r in found}
+        return [ids.get(r.event_id) if first[r.event_id] is r else None for r in records]
 
     async def begin_processing(self, inbox_id: int) -> bool:
         """First step of a use-case's unit of work on a recorded event: claim it as processed (a compare-and-set

@@ -141,6 +141,11 @@ class PostgresConnection:
         return dict(row) if row is not None else None
 
 
+EXPRESS_CONNECTIONS = 1
+"""Connections of `PostgresDatabase.express`'s own pool, beside the main pool's `max_size`: the inbox's group commit
+(`storage.group_commit`) keeps one batch in flight at a time."""
+
+
 class PostgresDatabase:
     """The engine for communities that run several processes."""
 
@@ -164,6 +169,7 @@ class PostgresDatabase:
         self.connect_timeout = connect_timeout
         self.acquire_timeout = acquire_timeout
         self._pool: Any = None
+        self._express_pool: Any = None
 
     @property
     def application_name(self) -> str:
@@ -171,26 +177,16 @@ class PostgresDatabase:
         return f"mentorbot/{self.schema}" if self.schema else "mentorbot"
 
     async def open(self) -> None:
-        """Create the pool (UTC session time zone) and check that the server accepts writes; a server that
+        """Create the pools (UTC session time zone) and check that the server accepts writes; a server that
         cannot be reached (within `connect_timeout`) or is read-only raises a `DatabaseError`."""
         if self._pool is not None:
             return
         async with _classified():
-            pool = await asyncpg.create_pool(
-                self.url,
-                min_size=self._min_size,
-                max_size=self._max_size,
-                timeout=self.connect_timeout,
-                server_settings={
-                    "timezone": "UTC",
-                    # Names MentorBot's connections in pg_stat_activity (operators, and tests that end them).
-                    "application_name": self.application_name,
-                    **({"search_path": self.schema} if self.schema else {}),
-                },
-            )
+            pool = await self._create_pool(self._min_size, self._max_size)
             try:
                 async with pool.acquire(timeout=self.acquire_timeout) as conn:
                     read_only = await conn.fetchval("SHOW transaction_read_only")
+                express = None if read_only == "on" else await self._create_pool(1, EXPRESS_CONNECTIONS)
             except BaseException:
                 await pool.close()
                 raise
@@ -201,9 +197,27 @@ class PostgresDatabase:
                 "the bot must write to it"
             )
         self._pool = pool
+        self._express_pool = express
+
+    async def _create_pool(self, min_size: int, max_size: int) -> Any:
+        return await asyncpg.create_pool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=self.connect_timeout,
+            server_settings={
+                "timezone": "UTC",
+                # Names MentorBot's connections in pg_stat_activity (operators, and tests that end them).
+                "application_name": self.application_name,
+                **({"search_path": self.schema} if self.schema else {}),
+            },
+        )
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Close the pools."""
+        if self._express_pool is not None:
+            await self._express_pool.close()
+            self._express_pool = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -216,11 +230,16 @@ class PostgresDatabase:
         """A REPEATABLE READ, read-only transaction: one snapshot for several reads."""
         return self._unit(isolation="repeatable_read", readonly=True)
 
+    def express(self) -> AbstractAsyncContextManager[PostgresConnection]:
+        """A short write transaction for an acknowledgement path (recording an event in the inbox), on a pool of
+        its own (`EXPRESS_CONNECTIONS`): it never waits for a connection held by a use-case's unit of work."""
+        return self._unit(express=True)
+
     @asynccontextmanager
-    async def _unit(self, **options: Any) -> AsyncIterator[PostgresConnection]:
+    async def _unit(self, *, express: bool = False, **options: Any) -> AsyncIterator[PostgresConnection]:
         """A transaction with `options`: committed on exit, rolled back on an exception; the connection goes
         back to the pool either way (closed, so it is replaced, when it was lost)."""
-        pool = self._pool
+        pool = self._express_pool if express else self._pool
         if pool is None:
             raise DatabaseUnavailable("the PostgreSQL database is not open")
         async with _classified():

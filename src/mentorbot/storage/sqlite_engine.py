@@ -1,5 +1,14 @@
 """SQLite engine through aiosqlite: WAL, foreign keys on, one connection serialised by a lock.
 
+Beside it, a second, synchronous connection serves `SqliteDatabase.express`: the short write an acknowledgement
+waits for (recording an event in the inbox). It takes the same lock as an urgent waiter, ahead of every queued
+transaction, and runs its statements in the event loop's own thread, with no hop to aiosqlite's thread and no
+step of the event loop in between (tens of microseconds in WAL): so the acknowledgement waits at most for the
+transaction in progress, not for the queue behind it nor for the work the event loop is doing meanwhile. It
+never waits inside SQLite (its busy timeout is 0, so the event loop is never blocked by another process's lock):
+a lock held by another process is waited for with asyncio sleeps, up to the same busy timeout, then
+`DatabaseBusy`. It leaves the WAL checkpoints to the main connection.
+
 Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up
 (with a busy timeout) instead of failing half-way through. A failure of the file itself (locked beyond the
 busy timeout, read-only, disk full, cannot be opened) rolls the transaction back and is raised as the
@@ -12,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -22,6 +32,7 @@ import aiosqlite
 
 from mentorbot.clock import as_utc
 from mentorbot.storage.database import (
+    Connection,
     DatabaseBusy,
     DatabaseError,
     DatabaseFull,
@@ -29,6 +40,7 @@ from mentorbot.storage.database import (
     DatabaseUnavailable,
     Row,
 )
+from mentorbot.storage.priority_lock import PriorityLock
 
 log = logging.getLogger("mentorbot.storage")
 
@@ -110,6 +122,31 @@ class SqliteConnection:
         return dict(row) if row is not None else None
 
 
+class SyncSqliteConnection:
+    """`Database.express`'s connection: a plain `sqlite3` connection used in the event loop's thread. Its methods
+    never yield to the event loop."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run a statement; return the number of rows it changed."""
+        return self._conn.execute(sql, _args(args)).rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per parameter row."""
+        self._conn.executemany(sql, [_args(r) for r in rows])
+
+    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
+        """All rows of a query."""
+        return [dict(r) for r in self._conn.execute(sql, _args(args)).fetchall()]
+
+    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
+        """The first row of a query, or None."""
+        row = self._conn.execute(sql, _args(args)).fetchone()
+        return dict(row) if row is not None else None
+
+
 class SqliteDatabase:
     """The embedded default engine."""
 
@@ -120,7 +157,8 @@ class SqliteDatabase:
         self.path, _, self.query = path.partition("?")
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._express: sqlite3.Connection | None = None
+        self._lock = PriorityLock()
 
     async def open(self) -> None:
         """Open the file (creating its folder), set WAL, foreign keys and a busy timeout, and check that it
@@ -141,6 +179,7 @@ class SqliteDatabase:
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await self._check_writable(conn)
+            express = self._open_express()
         except Exception as exc:
             if conn is not None:  # a connection left open keeps its thread, and the process, alive
                 await conn.close()
@@ -149,6 +188,27 @@ class SqliteDatabase:
                 raise
             raise failure from exc
         self._conn = conn
+        self._express = express
+
+    def _open_express(self) -> sqlite3.Connection | None:
+        """`express`'s own connection (None for an in-memory database: a second connection would open another
+        one; `express` then goes through the main connection)."""
+        if self.path == ":memory:":
+            return None
+        if self.query:
+            conn = sqlite3.connect(f"file:{self.path}?{self.query}", isolation_level=None, uri=True)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: `express` waits itself
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints stay in aiosqlite's thread
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     async def _check_writable(self, conn: aiosqlite.Connection) -> None:
         """Rewrite the header's user version in a transaction rolled back: SQLite refuses it when the file,
@@ -168,7 +228,10 @@ class SqliteDatabase:
                 await conn.execute("ROLLBACK")
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
+        if self._express is not None:
+            self._express.close()
+            self._express = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -202,6 +265,47 @@ class SqliteDatabase:
                 yield SqliteConnection(conn)
             finally:
                 await self._end(conn, "COMMIT")
+
+    @asynccontextmanager
+    async def express(self) -> AsyncIterator[Connection]:
+        """A short write transaction for an acknowledgement path (see the module's docstring): ahead of every
+        transaction waiting for the connection, on a connection of its own, with no step of the event loop
+        between its statements. Committed on exit, rolled back on an exception."""
+        express = self._express
+        if express is None:
+            async with self._lock.urgent(), self._classified():
+                conn = self._connection()
+                await self._begin(conn, "BEGIN IMMEDIATE")
+                try:
+                    yield SqliteConnection(conn)
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    await self._end(conn, "ROLLBACK")
+                    raise
+            return
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        pause = 0.001
+        while True:
+            async with self._lock.urgent(), self._classified():
+                try:
+                    express.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if not isinstance(sqlite_failure(exc, self.path), DatabaseBusy) or time.monotonic() > deadline:
+                        raise
+                else:
+                    try:
+                        yield SyncSqliteConnection(express)
+                        express.execute("COMMIT")
+                    except BaseException:
+                        try:
+                            if express.in_transaction:
+                                express.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            log.warning("ROLLBACK of an express transaction on %s failed", self.path, exc_info=True)
+                        raise
+                    return
+            await asyncio.sleep(pause)  # another process holds the write lock: wait without holding ours
+            pause = min(pause * 2, 0.05)
 
     @asynccontextmanager
     async def _classified(self) -> AsyncIterator[None]:
