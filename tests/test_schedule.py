@@ -56,3 +56,16 @@ def test_a_week_missed_is_not_counted_twice() -> None:
     down_since = datetime(2026, 1, 5, 8, tzinfo=UTC)
     back = down_since + timedelta(weeks=3)
     assert next_after(spec, back, "UTC") == datetime(2026, 1, 26, 9, tzinfo=UTC)
+
+
+def test_start_up_does_not_import_matplotlib() -> None:
+    """matplotlib is imported when a chart is drawn, not when the bot, its adapters or its use-cases load."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mentorbot.app, mentorbot.cli, mentorbot.charts, mentorbot.usecases.insight, "
+        "mentorbot_console.session, mentorbot_slack.adapter, mentorbot_discord.client; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported at start-up'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
