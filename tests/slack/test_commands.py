@@ -353,3 +353,21 @@ async def test_admin_recruit_drafts_the_message(workspace: Workspace) -> None:
     assert EN("recruit.draft", skills="Paid social", waiting=1, command=command) in ws.texts(CAROL)[-1]
     await ws.command(ALICE, "/mentor-admin", "recruit")
     assert ws.texts(ALICE)[-1] == EN("common.not_admin")
+
+
+async def test_a_notification_with_a_chart_is_posted_then_uploaded_into_the_dm(
+    workspace: Workspace, uploads: Uploads
+) -> None:
+    from mentorbot.replies import Attachment, Reply
+
+    ws = workspace
+    await ws.mentor(EVE, "status")  # Eve becomes a member
+    eve = await ws.member(EVE)
+    chart = Attachment("mentorbot-supply.png", b"\x89PNG\r\n\x1a\n-chart", "image/png", description="Bar chart. x")
+    note = ws.bot.core.notify(eve, Reply("Your week", title="Digest", attachments=(chart,)))
+    await ws.adapter.delivery.notify([note])
+    assert "Your week" in unescape(ws.dms(EVE)[-1]["text"])
+    assert uploads.files["mentorbot-supply.png"] == chart.content
+    [asked] = uploads.requested
+    assert asked["alt_txt"] == "Bar chart. x"
+    assert uploads.completed[-1]["channel_id"] == ws.fake.dm_channel_of(EVE)
