@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_accept import bench_accept
+from benchmarks.bench_charts import bench_charts
 from benchmarks.bench_courses import bench_courses
 from benchmarks.bench_discord import bench_discord
 from benchmarks.bench_match import bench_match, scaling_median, synthetic_queries
@@ -27,6 +28,7 @@ SECTIONS = (
     "Match",
     "Accept",
     "Round",
+    "Charts",
     "Simulation",
     "Courses",
     "Slack",
@@ -110,10 +112,10 @@ async def run_async(
             if engine == "postgresql":
                 reason = await postgres_unavailable()
                 if reason:
-                    engine_sections = ("Match", "Accept", "Round", "Simulation", "Scaling")
+                    engine_sections = ("Match", "Accept", "Round", "Charts", "Simulation", "Scaling")
                     rows.extend(skipped(s, f"{s} ({label})", reason) for s in engine_sections)
                     continue
-            if {"Match", "Accept", "Memory"} & set(sections):
+            if {"Match", "Accept", "Charts", "Memory"} & set(sections):
                 async with bench_store(engine, workspace, "main") as bench:
                     spec = profile.main_spec()
                     echo(
@@ -128,6 +130,9 @@ async def run_async(
                     if "Accept" in sections:
                         echo(f"{label}: accept ({profile.accept_samples} offers)")
                         rows.extend(await bench_accept(bench, MAIN, profile.accept_samples, label))
+                    if "Charts" in sections:
+                        echo(f"{label}: charts")
+                        rows.extend(await bench_charts(bench, MAIN, label))
             if "Round" in sections:
                 async with bench_store(engine, workspace, "round") as bench:
                     spec = profile.round_spec()

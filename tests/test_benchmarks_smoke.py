@@ -31,6 +31,7 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
         "Accept an offer, per second (SQLite)",
         "Round median",
         "Round total = optimum (SQLite)",
+        "Chart supply, data and PNG (SQLite)",
         "Simulation, simulated days per second (SQLite)",
         "Simulation, mentors over capacity (SQLite)",
         "Courses median",

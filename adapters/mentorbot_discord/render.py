@@ -197,7 +197,9 @@ def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = N
     A reply with only text is sent as plain content; one with a title, fields or listings as embeds. `guild_id`
     is appended to button ids (buttons sent by DM); `preface` is a line shown above the reply.
     """
-    files = [discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments]
+    files = [
+        discord.File(io.BytesIO(a.content), filename=a.filename, description=a.description) for a in reply.attachments
+    ]
     plain = not reply.title and not reply.fields and not reply.listings
     if plain and len(reply.text) + len(preface or "") < CONTENT_LIMIT - 1:
         text = f"{preface}\n{reply.text}" if preface else reply.text

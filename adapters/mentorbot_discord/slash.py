@@ -36,6 +36,11 @@ GUILD_INSTALL: Final = app_commands.AppInstallationType(guild=True, user=False)
 
 LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
 LANGUAGE_CHOICES: Final = [Choice(name=LANGUAGE_NAMES.get(code, code), value=code) for code in LANGUAGES]
+CHART_CHOICES: Final = [
+    Choice(name="supply against demand per skill", value="supply"),
+    Choice(name="requests and matches per week", value="weekly"),
+    Choice(name="days to match", value="days"),
+]
 LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in CourseLevel]
 FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.value) for fmt in Format]
 CHECKIN_CHOICES: Final = [Choice(name="Going well", value="ok"), Choice(name="Need help from an admin", value="help")]
@@ -235,9 +240,17 @@ class AdminGroup(
     def __init__(self) -> None:
         super().__init__(guild_only=True, allowed_contexts=GUILDS_ONLY, allowed_installs=GUILD_INSTALL)
 
-    @app_commands.command(name="stats", description="Programme health: members, mentors, requests, skill gaps")
-    async def stats(self, interaction: Interaction) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_stats(caller))
+    @app_commands.command(name="stats", description="Programme health, with a chart")
+    @app_commands.describe(chart="Which chart to draw (supply against demand by default)")
+    @app_commands.choices(chart=CHART_CHOICES)
+    async def stats(self, interaction: Interaction, chart: str | None = None) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_stats(caller, chart=chart))
+
+    @app_commands.command(name="recruit", description="Draft a message recruiting mentors for the scarcest skills")
+    @app_commands.describe(skill="One skill to recruit for (the scarcest ones by default)")
+    @app_commands.autocomplete(skill=complete_skills)
+    async def recruit(self, interaction: Interaction, skill: str | None = None) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_recruit(caller, skill=skill))
 
     @app_commands.command(name="waitlist", description="Waiting requests and why each waits")
     @app_commands.describe(page=PAGE_HELP)

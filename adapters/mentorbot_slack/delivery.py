@@ -180,6 +180,8 @@ class Delivery:
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
             await self.sent.remember(note.community, user_id, note.key, (channel, ts))
+        if note.reply.attachments:  # the digest's chart: uploaded after its text, into the same DM
+            await self.send_files(user_id, Reply("", attachments=note.reply.attachments))
         return None
 
     async def _fall_back(self, note: Notification) -> None:
@@ -264,7 +266,10 @@ class Delivery:
                 channel=channel,
                 initial_comment=escape(reply.text),
                 file_uploads=[
-                    {"content": a.content, "filename": a.filename, "title": a.filename} for a in reply.attachments
+                    # A chart's alt text is read out to members who cannot see it.
+                    {"content": a.content, "filename": a.filename, "title": a.filename}
+                    | ({"alt_txt": a.description} if a.description else {})
+                    for a in reply.attachments
                 ],
             )
         except SEND_ERRORS as exc:

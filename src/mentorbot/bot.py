@@ -23,7 +23,18 @@ from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, re
 from mentorbot.retries import next_try
 from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
-from mentorbot.usecases import admin, catalog, feedback, mentorships, offers, privacy, profiles, requests, status
+from mentorbot.usecases import (
+    admin,
+    catalog,
+    feedback,
+    insight,
+    mentorships,
+    offers,
+    privacy,
+    profiles,
+    requests,
+    status,
+)
 from mentorbot.usecases.context import Caller, Core
 from mentorbot.usecases.handler import INBOX_ATTEMPTS, UseCase, handle, lease, rate_limited, render_error
 from mentorbot.usecases.timers import Timers
@@ -249,13 +260,21 @@ class MentorBot:
 
     # --------------------------------------------------------------------------------- admins
 
-    async def admin_stats(self, caller: Caller) -> Outcome:
-        """Programme health: members, mentors, requests, mentorships, time to match, acceptance, skill gaps."""
-        return await self._run(caller, admin.stats, admin_only=True, read_only=True)
+    async def admin_stats(self, caller: Caller, *, chart: str | None = None) -> Outcome:
+        """Programme health: members, mentors, requests, mentorships, time to match, acceptance, skill gaps,
+        and a chart (`chart`: supply, weekly or days; supply against demand by default)."""
+        return await self._run(caller, lambda ctx: insight.stats(ctx, chart=chart), admin_only=True, read_only=True)
 
-    async def stats_reply(self, community: str, lang: str) -> Reply:
-        """The programme-health view of a community in `lang` (also used by ``mentorbot admin stats``)."""
-        return await admin.stats_reply(self.core, community, lang)
+    async def stats_reply(
+        self, community: str, lang: str, *, chart: str | None = None, picture: bool = False
+    ) -> Reply:
+        """The programme-health view of a community in `lang` (``mentorbot admin stats``), with one chart's
+        numbers and, with `picture`, its PNG."""
+        return await insight.stats_reply(self.core, community, lang, chart=chart, picture=picture)
+
+    async def admin_recruit(self, caller: Caller, *, skill: str | None = None) -> Outcome:
+        """A recruitment message to post: the scarcest skills (or `skill`) and the sign-up command to type."""
+        return await self._run(caller, lambda ctx: insight.recruit(ctx, skill=skill), admin_only=True, read_only=True)
 
     async def admin_waitlist(
         self, caller: Caller, *, page: str | int | None = None, start: str | int | None = None

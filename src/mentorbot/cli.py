@@ -303,17 +303,38 @@ async def _export(settings: Settings, community: str) -> dict[str, bytes]:
 
 @admin.command("stats")
 @_admin_options
-def stats(community: str, db: Path | None) -> None:
-    """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps."""
+@click.option(
+    "--chart",
+    "chart_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also draw a chart and save it as this PNG file.",
+)
+@click.option(
+    "--chart-name",
+    type=click.Choice(["supply", "weekly", "days"]),
+    default="supply",
+    show_default=True,
+    help="Which chart: supply against demand per skill, requests and matches per week, or days to match.",
+)
+def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: str) -> None:
+    """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps, and
+    the numbers of one chart (with --chart, the chart itself as a PNG file)."""
     settings = settings_or_exit(**db_override(db))
-    click.echo(_run_or_exit(_stats(settings, community), settings))
+    text, picture = _run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
+    click.echo(text)
+    if chart_file is not None and picture is not None:
+        try:
+            chart_file.write_bytes(picture)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {chart_file}: {exc.strerror or exc}") from None
+        click.echo(f"chart: {chart_file}")
 
 
-async def _stats(settings: Settings, community: str) -> str:
+async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) -> tuple[str, bytes | None]:
     from mentorbot.app import open_bot
 
     async with open_bot(settings) as bot:
-        reply = await bot.stats_reply(community, settings.default_language)
+        reply = await bot.stats_reply(community, settings.default_language, chart=chart, picture=draw)
     lines = [reply.title or "", reply.text]
     for item in reply.fields:
         if "\n" in item.value:
@@ -321,7 +342,8 @@ async def _stats(settings: Settings, community: str) -> str:
             lines.extend(f"  {line}" for line in item.value.splitlines())
         else:
             lines.append(f"{item.name}: {item.value}")
-    return "\n".join(line for line in lines if line)
+    picture = reply.attachments[0].content if reply.attachments else None
+    return "\n".join(line for line in lines if line), picture
 
 
 # ---------------------------------------------------------------------------------------------- simulate

@@ -66,6 +66,10 @@ class JobKind(StrEnum):
     OFFER_EXPIRY = "offer_expiry"
     CHECKIN = "checkin"
     RESUME = "resume"
+    ROUND = "round"
+    """The scheduled optimal round of one community (`Settings.round_schedule`)."""
+    DIGEST = "digest"
+    """The admins' weekly digest of one community (`Settings.digest`)."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ plain-text form (`Reply.plain_text`) so any adapter can fall back to it.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,11 +50,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file to send along (a JSON export, a CSV)."""
+    """A file to send along (a JSON export, a CSV, a chart). `description` is its alt text: what a picture
+    shows, for readers who cannot see it (Slack's alt text, Discord's attachment description)."""
 
     filename: str
     content: bytes
     mime_type: str
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,11 @@ def _reply_data(reply: Reply) -> dict[str, Any]:
             [x.name, list(x.entries), x.total, x.start, x.source, x.query, x.page_size, x.empty, x.lang]
             for x in reply.listings
         ],
+        # Files travel with a notification through the outbox (the digest's chart), base64 in the JSON.
+        "files": [
+            [a.filename, a.mime_type, base64.b64encode(a.content).decode("ascii"), a.description]
+            for a in reply.attachments
+        ],
     }
 
 
@@ -157,11 +165,15 @@ def _reply_of(data: Mapping[str, Any]) -> Reply:
             Listing(name, tuple(entries), total, start, source, query, size, empty, lang)
             for name, entries, total, start, source, query, size, empty, lang in data.get("listings", [])
         ),
+        attachments=tuple(
+            Attachment(name, base64.b64decode(content), mime, description)
+            for name, mime, content, description in data.get("files", [])
+        ),
     )
 
 
 def reply_to_json(reply: Reply) -> str:
-    """A reply as JSON (attachments are not kept: held notices never carry files)."""
+    """A reply as JSON, its attachments included (a notification's files wait in the outbox with it)."""
     return json.dumps(_reply_data(reply), ensure_ascii=False)
 
 

@@ -10,13 +10,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from mentorbot import defaults
 from mentorbot.errors import MentorBotError
+from mentorbot.schedule import parse_weekly
 
 ENV_PREFIX = "MENTORBOT_"
 
@@ -93,10 +95,44 @@ class Settings(BaseSettings):
     skills_file: Path = Field(default_factory=defaults.skills_path)
     courses_file: Path = Field(default_factory=defaults.courses_path)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    round_schedule: str | None = None
+    """When the optimal round runs by itself each week (``mon 09:00``, in `programme_timezone`); None: never."""
+    programme_timezone: str = "UTC"
+    """The IANA time zone the schedules (`round_schedule`, `digest`) are read in."""
+    matching: Literal["live", "rounds"] = "live"
+    """``live`` offers each request the moment it comes; ``rounds`` lets requests wait for the next scheduled
+    round (a cohort programme: needs `round_schedule`)."""
+    digest: str | None = None
+    """When each admin gets the week's digest by direct message (``mon 08:00``); None: no digest."""
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
     _csv = field_validator("admin_ids", mode="before")(_split_csv)
+
+    @field_validator("round_schedule", "digest", mode="before")
+    @classmethod
+    def _weekly(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            return str(parse_weekly(value))
+        return value
+
+    @field_validator("programme_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError("expected an IANA time zone such as 'UTC' or 'Africa/Nairobi'") from None
+        return value
+
+    @field_validator("matching")
+    @classmethod
+    def _rounds_need_a_schedule(cls, value: str, info: ValidationInfo) -> str:
+        if value == "rounds" and info.data.get("round_schedule") is None:
+            raise ValueError("'rounds' needs MENTORBOT_ROUND_SCHEDULE (such as 'mon 09:00')")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -324,11 +324,21 @@ async def test_error_outcome_in_callers_language(bot: MentorBot) -> None:
 
 def test_pace_read_only_and_forms_are_declared_on_the_table() -> None:
     slow = {c.method for c in COMMANDS if c.pace is Pace.SLOW}
-    assert slow == {"export", "admin_export", "admin_round"}
+    assert slow == {"export", "admin_export", "admin_round", "admin_stats"}  # stats sends a chart file
     quick = {c.method for c in COMMANDS if c.pace is Pace.QUICK}
     assert quick == {"status", "pause", "set_language", "forget", "skills", "courses", "feedback", None}
     read_only = {c.method for c in COMMANDS if c.read_only}
-    assert read_only == {None, "status", "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export"}
+    assert read_only == {
+        None,
+        "status",
+        "skills",
+        "courses",
+        "export",
+        "admin_stats",
+        "admin_waitlist",
+        "admin_export",
+        "admin_recruit",
+    }
     assert {c.method for c in COMMANDS if c.form} == {"signup", "request"}
 
 

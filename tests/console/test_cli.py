@@ -360,6 +360,20 @@ def test_admin_stats(cli_env: Path) -> None:
     t = translator("en")
     assert t("stats.title") in result.output
     assert f"{t('stats.mentors')}: {t('stats.mentors_value', active=3, paused=0)}" in result.output
+    assert t("insight.supply_title") in result.output
+    assert not list(cli_env.glob("*.png"))  # no chart asked: none drawn
+
+
+def test_admin_stats_saves_a_chart(cli_env: Path) -> None:
+    db = cli_env / "admin.sqlite3"
+    (cli_env / "mentors.csv").write_text(GOOD_CSV, encoding="utf-8")
+    CliRunner().invoke(main, ["admin", "import-mentors", "mentors.csv", "--db", str(db)])
+    out = cli_env / "out.png"
+    result = CliRunner().invoke(main, ["admin", "stats", "--db", str(db), "--chart", str(out), "--chart-name", "days"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"chart: {out}" in result.output
+    assert translator("en")("insight.days_title") in result.output
 
 
 def test_help_lists_the_commands(cli_env: Path) -> None:

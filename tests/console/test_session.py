@@ -168,6 +168,18 @@ async def test_admin_export_saves_four_csv_files(session: ConsoleSession, tmp_pa
     assert out.count("📎") == 5
 
 
+async def test_admin_stats_saves_the_chart_and_recruit_drafts(session: ConsoleSession, tmp_path: Path) -> None:
+    t = translator("en")
+    await ok(session, "/admin on")
+    await ok(session, "/mentor request seo")
+    out = await ok(session, "/mentor-admin stats chart:weekly")
+    saved = tmp_path / "files" / "guest" / "mentorbot-weekly.png"
+    assert saved.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert str(saved) in out and t("insight.weekly_title", weeks=12) in out
+    out = await ok(session, "/mentor-admin recruit")
+    assert t("recruit.draft", skills="SEO", waiting=1, command="/mentor signup skills:seo") in out
+
+
 async def test_click_errors(session: ConsoleSession) -> None:
     t = translator("en")
     assert await refused(session, "/click") == t("console.click_usage")

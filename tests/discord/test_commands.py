@@ -450,7 +450,7 @@ async def test_synced_commands_are_guild_only_and_admin_ones_hidden(
         "forget",
     }
     admin = {o["name"] for o in commands["mentor-admin"]["options"]}
-    assert admin == {"stats", "waitlist", "match", "end", "pause", "round", "reload", "export"}
+    assert admin == {"stats", "recruit", "waitlist", "match", "end", "pause", "round", "reload", "export"}
     options = {o["name"]: o for o in commands["courses"]["options"]}
     assert [c["value"] for c in options["level"]["choices"]] == ["beginner", "intermediate", "advanced"]
     assert options["skills"]["autocomplete"] is True and options["free"]["type"] == 5
@@ -486,3 +486,24 @@ def test_every_slash_command_is_in_the_core_table() -> None:
         else:
             names.append(item.qualified_name)
     assert names and all(find_command(name) is not None for name in names), names
+
+
+async def test_admin_stats_sends_the_chart_with_its_description(world: FakeDiscord, members: Members) -> None:
+    await members.slash("mentor request", {"skills": "seo"})
+    shown = await members.slash("mentor-admin stats", {"chart": "supply"}, user=MODERATOR_USER_ID)
+    assert shown.text.startswith("Programme health\n")
+    [attachment] = shown.first["attachments"]
+    assert attachment["filename"] == "mentorbot-supply.png"
+    assert attachment["description"].startswith("Bar chart. " + EN("insight.supply_title"))
+    upload = world.calls("POST", r"/webhooks/\d+/.+")[-1]
+    [file] = upload.files
+    assert file.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_admin_recruit_drafts_the_message(members: Members) -> None:
+    await members.slash("mentor request", {"skills": "seo"})
+    shown = await members.slash("mentor-admin recruit", user=MODERATOR_USER_ID)
+    command = "/mentor signup skills:seo"
+    assert EN("recruit.draft", skills="SEO", waiting=1, command=command) in shown.text
+    refused = await members.slash("mentor-admin recruit")
+    assert refused.texts == ["Only admins can do that."]

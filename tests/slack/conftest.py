@@ -17,7 +17,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -342,6 +342,8 @@ class Uploads:
     """Uploaded content by file name."""
     completed: list[dict[str, Any]]
     """The parameters of each files.completeUploadExternal call (``files`` decoded)."""
+    requested: list[dict[str, Any]] = field(default_factory=list)
+    """The parameters of each files.getUploadURLExternal call (file name, length, alt text)."""
 
 
 @pytest_asyncio.fixture
@@ -361,6 +363,7 @@ async def uploads(slack_fake: FakeSlack) -> AsyncIterator[Uploads]:
 
     def get_upload_url(request: ApiRequest) -> ApiResult:
         file_id = f"F{next(ids):08d}"
+        received.requested.append(dict(request.params))
         names[file_id] = str(request.params["filename"])
         return ApiResult({"ok": True, "upload_url": f"{url}/upload/{file_id}", "file_id": file_id})
 

@@ -328,10 +328,52 @@ async def test_admin_commands(workspace: Workspace, uploads: Uploads) -> None:
 
     await ws.command(CAROL, "/mentor-admin", "export")
     assert unescape(ws.last(CAROL).text or "") == EN("admin.exported", count=5)
-    [completed] = uploads.completed
+    completed = uploads.completed[-1]
     assert completed["channel_id"] == ws.fake.dm_channel_of(CAROL)
     rows = list(csv.DictReader(io.StringIO(uploads.files["members.csv"].decode())))
     assert {r["display_name"] for r in rows} == {"alice", "bob", "carol", "dave", "eve"}
     bob = await ws.member(BOB)
     profile = await ws.bot.store.get_mentor_profile(bob.id)
     assert profile is not None and profile.status is MentorStatus.PAUSED
+
+
+async def test_admin_stats_uploads_the_chart_with_its_alt_text(workspace: Workspace, uploads: Uploads) -> None:
+    ws = workspace
+    await mentors(ws)
+    await ws.mentor(ALICE, "request skills:paid-social")
+    await ws.command(CAROL, "/mentor-admin", "stats chart:supply")
+    assert ws.texts(CAROL)[-1].startswith(EN("stats.title"))
+    picture = uploads.files["mentorbot-supply.png"]
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 5_000
+    [asked] = [r for r in uploads.requested if r["filename"] == "mentorbot-supply.png"]
+    assert str(asked["alt_txt"]).startswith("Bar chart. " + EN("insight.supply_title"))
+    assert "Paid social: free places 0, waiting requests 1" in str(asked["alt_txt"])
+
+
+async def test_admin_recruit_drafts_the_message(workspace: Workspace) -> None:
+    ws = workspace
+    await mentors(ws)
+    await ws.mentor(ALICE, "request skills:paid-social")
+    await ws.command(CAROL, "/mentor-admin", "recruit")
+    command = "/mentor signup skills:paid-social"
+    assert EN("recruit.draft", skills="Paid social", waiting=1, command=command) in ws.texts(CAROL)[-1]
+    await ws.command(ALICE, "/mentor-admin", "recruit")
+    assert ws.texts(ALICE)[-1] == EN("common.not_admin")
+
+
+async def test_a_notification_with_a_chart_is_posted_then_uploaded_into_the_dm(
+    workspace: Workspace, uploads: Uploads
+) -> None:
+    from mentorbot.replies import Attachment, Reply
+
+    ws = workspace
+    await ws.mentor(EVE, "status")  # Eve becomes a member
+    eve = await ws.member(EVE)
+    chart = Attachment("mentorbot-supply.png", b"\x89PNG\r\n\x1a\n-chart", "image/png", description="Bar chart. x")
+    note = ws.bot.core.notify(eve, Reply("Your week", title="Digest", attachments=(chart,)))
+    await ws.adapter.delivery.notify([note])
+    assert "Your week" in unescape(ws.dms(EVE)[-1]["text"])
+    assert uploads.files["mentorbot-supply.png"] == chart.content
+    [asked] = uploads.requested
+    assert asked["alt_txt"] == "Bar chart. x"
+    assert uploads.completed[-1]["channel_id"] == ws.fake.dm_channel_of(EVE)

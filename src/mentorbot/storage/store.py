@@ -29,6 +29,7 @@ from mentorbot.storage.candidates import CandidateStore, WaitFacts
 from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.events import EventStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
+from mentorbot.storage.insight import InsightStore
 from mentorbot.storage.jobs import JobStore
 from mentorbot.storage.members import InUse, MemberStore, ProfileInUse
 from mentorbot.storage.mentorships import AcceptResult, FeedbackResult, MentorshipStore
@@ -39,6 +40,7 @@ from mentorbot.storage.outbox import OutboxStore
 from mentorbot.storage.privacy import ForgetResult, PrivacyStore
 from mentorbot.storage.reports import EXPORT_QUERIES, ReportStore, Stats
 from mentorbot.storage.requests import CancelResult, DuplicateRequest, LimitReached, RequestStore
+from mentorbot.storage.schedules import ScheduleStore
 
 __all__ = [
     "EXPORT_QUERIES",
@@ -92,6 +94,8 @@ class Store(
     OutboxStore,
     MessageRefStore,
     ReportStore,
+    InsightStore,
+    ScheduleStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from mentorbot import paging
@@ -25,7 +25,7 @@ from mentorbot.models import (
     OfferStatus,
     RequestStatus,
 )
-from mentorbot.replies import Attachment, Reply
+from mentorbot.replies import Attachment, Notification, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.store import NewOffer, Store
@@ -212,24 +212,44 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
 async def round_(ctx: Context) -> Reply:
     """One optimal assignment of every waiting request to mentors with free places, then the offers; when it
     sends nothing, why, in words an admin can act on."""
-    core = ctx.core
+    report = await round_report(ctx.core, ctx.caller.community)
+    ctx.tell(report.notes)
+    return Reply(round_text(report, ctx.t, ctx.core.library.taxonomy))
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """What a round did: its result, what to tell (offers, and their requesters), how many still wait and why
+    (stored wait reason → how many), and whether every reason was told afresh."""
+
+    result: RoundResult
+    notes: tuple[Notification, ...]
+    waiting: int
+    why: dict[str, int]
+    fresh: bool
+
+
+async def round_report(core: Core, community: str, *, fresh_reasons: bool = False) -> RoundReport:
+    """Run a round in `community` (`run_round`) and say what it did (`RoundReport`). With `fresh_reasons` (the
+    scheduled round, whose requests waited "for the next round"), every waiting request's reason is recomputed
+    (up to `ROUND_REASONS_READ`), as when a round sends nothing."""
     now = core.clock.now()
-    result = await run_round(core, ctx.caller.community)
+    result = await run_round(core, community)
+    notes: list[Notification] = []
     for assignment, offer in result.offers:
         mentor = assignment.ranked.candidate.member
-        ctx.tell(
-            [
-                offer_notification(core, offer, assignment.request, assignment.mentee, mentor),
-                now_offered(core, assignment.mentee, assignment.request),
-            ]
-        )
+        notes += [
+            offer_notification(core, offer, assignment.request, assignment.mentee, mentor),
+            now_offered(core, assignment.mentee, assignment.request),
+        ]
     # A round only uses up free places: the requests it leaves waiting keep their reason; one that has none
     # yet gets it now. When it sent nothing, every reason is told afresh (cooldowns end, mentors come back).
-    still_waiting = await core.store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
+    fresh = fresh_reasons or not result.offers
+    still_waiting = await core.store.list_requests(community, [RequestStatus.WAITING])
     why: dict[str, int] = {}
     for n, request in enumerate(still_waiting):
         reason = request.wait_reason
-        if not reason or (not result.offers and n < ROUND_REASONS_READ):
+        if not reason or (fresh and n < ROUND_REASONS_READ):
             mentee = await core.store.get_member(request.member_id)
             if mentee:
                 reason = await wait_reason(core, request, mentee)
@@ -237,17 +257,23 @@ async def round_(ctx: Context) -> Reply:
                     await core.store.set_wait_reason(request.id, reason, now)
         if reason:
             why[reason] = why.get(reason, 0) + 1
-    text = ctx.t(
+    return RoundReport(result, tuple(notes), len(still_waiting), why, fresh)
+
+
+def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy) -> str:
+    """What a round did, for an admin: offers sent, requests still waiting, its score against first-come greedy
+    matching, and why the rest wait when their reasons were told afresh."""
+    text = t(
         "round.done",
-        offered=ctx.t("round.offers_sent", count=len(result.offers)),
-        waiting=ctx.t("round.still_waiting", count=len(still_waiting)),
-        score=f"{result.plan.total_score:.2f}",
-        greedy=f"{result.plan.greedy_score:.2f}",
+        offered=t("round.offers_sent", count=len(report.result.offers)),
+        waiting=t("round.still_waiting", count=report.waiting),
+        score=f"{report.result.plan.total_score:.2f}",
+        greedy=f"{report.result.plan.greedy_score:.2f}",
     )
-    if not result.offers and still_waiting:
-        lines = [views.round_why(reason, count, ctx.t, core.library.taxonomy) for reason, count in why.items()]
-        text += "\n" + ctx.t("round.why") + "\n" + "\n".join(f"• {line}" for line in lines)
-    return Reply(text)
+    if report.fresh and report.waiting:
+        lines = [views.round_why(reason, count, t, taxonomy) for reason, count in report.why.items()]
+        text += "\n" + t("round.why") + "\n" + "\n".join(f"• {line}" for line in lines)
+    return text
 
 
 ROUND_REASONS_READ = 500

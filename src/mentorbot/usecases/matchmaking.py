@@ -17,6 +17,7 @@ from mentorbot.matching import rank_candidates, top_ranked
 from mentorbot.matching.eligibility import Block, blocks_for, strict, when_alone
 from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
+from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 
@@ -56,7 +57,12 @@ async def match_request(
     Mentors blocked for the request (`blocks_of`) are left out; when no one else could be offered it, the
     mentors whose block lifts when they are alone (a lapse's cooldown, the mentor back since) are tried too.
     With `notify_waiting`, a request left waiting tells its mentee why.
+
+    In a cohort programme (``MENTORBOT_MATCHING=rounds``) nothing is offered here: the request waits for the next
+    scheduled round, and the reason says when it runs.
     """
+    if core.settings.matching == "rounds" and core.settings.round_schedule is not None:
+        return await _wait_for_round(core, request, mentee, notify_waiting=notify_waiting)
     blocks = await blocks_of(core, request)
     passes = [strict(blocks)]
     if when_alone(blocks) != passes[0]:
@@ -73,6 +79,24 @@ async def match_request(
         t = translator(core.lang_of(mentee))
         reply = views.still_waiting(request, reason, t, core.library.taxonomy)
         notes = (core.notify(mentee, reply, key=f"request:{request.id}"),)
+    return MatchOutcome(None, reason, notes)
+
+
+async def _wait_for_round(
+    core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
+) -> MatchOutcome:
+    """A request of a cohort programme waits for the next scheduled round; its reason says when."""
+    assert core.settings.round_schedule is not None
+    upcoming = next_after(
+        parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
+    )
+    reason = json.dumps({"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()})
+    if reason != request.wait_reason:
+        await core.store.set_wait_reason(request.id, reason, core.clock.now())
+    notes: tuple[Notification, ...] = ()
+    if notify_waiting:
+        t = translator(core.lang_of(mentee))
+        notes = (core.notify(mentee, views.still_waiting(request, reason, t, core.library.taxonomy)),)
     return MatchOutcome(None, reason, notes)
 
 

@@ -1,4 +1,5 @@
-"""The timers kept in the database: offer expiry, mentorship check-ins and the end of a dated pause.
+"""The timers kept in the database: offer expiry, mentorship check-ins, the end of a dated pause, and the weekly
+scheduled round and digest (`usecases.insight`).
 
 `Timers.run_due` claims the due ones (each by exactly one process, under a lease) and runs them; what they
 produce is returned as notifications for the caller to deliver.
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from mentorbot.i18n import translator
 from mentorbot.models import JobKind, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
-from mentorbot.usecases import views
+from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.matchmaking import hand_on, hand_on_withdrawn, line_for, pass_on, rematch, requeue_quietly
@@ -23,6 +24,8 @@ log = logging.getLogger("mentorbot")
 
 EVENT_ID_RETENTION = timedelta(days=1)
 EVENT_PRUNE_EVERY = timedelta(hours=1)
+WEEKLY_CHECK_EVERY = timedelta(minutes=1)
+"""How often a process makes sure every community has its weekly timers (the scheduled round, the digest)."""
 MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 
@@ -35,6 +38,7 @@ class Timers:
         self.worker_id = worker_id
         self._pruned_at: datetime | None = None
         self._swept_at: datetime | None = None
+        self._weekly_at: datetime | None = None
 
     async def run_due(
         self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
@@ -54,7 +58,12 @@ class Timers:
             await store.prune_message_refs(now - MESSAGE_REF_RETENTION)
             self._pruned_at = now
         notes: list[Notification] = []
-        if self._swept_at is None or now - self._swept_at >= timedelta(minutes=self.core.settings.sweep_minutes):
+        if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
+            self._weekly_at = now
+            await insight.ensure_weekly_jobs(self.core, communities)
+        sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
+        # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
+        if self.core.settings.matching == "live" and (self._swept_at is None or now - self._swept_at >= sweep_every):
             self._swept_at = now
             notes.extend(await self.sweep(communities))
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
@@ -62,7 +71,10 @@ class Timers:
                 # One unit of work per timer: its changes, its notifications in the outbox and the job marked
                 # done commit together (an expiry never cancels its timer without passing the request on).
                 async with store.unit_of_work():
-                    produced = await run_job(self.core, job.kind, job.ref_id)
+                    if job.kind in insight.WEEKLY:
+                        produced = await insight.run_weekly(self.core, job, self.worker_id)
+                    else:
+                        produced = await run_job(self.core, job.kind, job.ref_id)
                     await store.finish_job(job.id, self.worker_id)
                     produced = await store.enqueue(
                         produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)

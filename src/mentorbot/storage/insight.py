@@ -1,0 +1,201 @@
+"""What admins' charts and the weekly digest are drawn from: supply against demand per skill, requests and matches
+per week, how long matches took, and one week of the programme in a few figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mentorbot.storage import rows
+from mentorbot.storage.units import Transactions
+
+DAY_BUCKETS: tuple[float, ...] = (1, 2, 3, 7, 14, 30)
+"""Upper bounds (in days, exclusive) of the days-to-match buckets; the last bucket is everything from 30 days."""
+
+
+@dataclass(frozen=True)
+class SkillBalance:
+    """One skill: the free places of the active mentors who offer it, and the waiting requests that ask for it."""
+
+    skill: str
+    free_places: int
+    waiting: int
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """One week (from `start`, inclusive, for seven days): requests made and requests matched in it."""
+
+    start: datetime
+    requests: int
+    matches: int
+
+
+@dataclass(frozen=True)
+class Insight:
+    """The data behind the admins' charts (`mentorbot.charts`), read in one snapshot."""
+
+    balance: tuple[SkillBalance, ...]
+    """Skills with a waiting request or a free place, scarcest first (most waiting per free place)."""
+    weeks: tuple[WeekCount, ...]
+    """The last weeks, oldest first."""
+    days_to_match: tuple[int, ...]
+    """Matched requests per bucket of `DAY_BUCKETS` (one more bucket than bounds: 30 days and more)."""
+
+
+def scarcity_order(balance: list[SkillBalance]) -> list[SkillBalance]:
+    """Scarce skills first: most waiting requests beyond the free places, then most waiting, then the slug."""
+    return sorted(balance, key=lambda b: (-(b.waiting - b.free_places), -b.waiting, b.skill))
+
+
+def bucket_of(days: float) -> int:
+    """The `DAY_BUCKETS` bucket (index) of a wait of `days`."""
+    for index, bound in enumerate(DAY_BUCKETS):
+        if days < bound:
+            return index
+    return len(DAY_BUCKETS)
+
+
+@dataclass(frozen=True)
+class WeekDigest:
+    """One week of a community for its admins' digest."""
+
+    new_requests: int
+    matches: int
+    median_days_to_match: float | None
+    waiting_reasons: dict[str, int]
+    """Waiting requests by stored wait reason (a JSON message reference, `matchmaking.wait_reason`)."""
+    lapses: dict[str, int]
+    """Mentors (display name) who let offers expire this week, with how many."""
+    average_rating: float | None
+    ratings: int
+    decline_reasons: dict[str, int] = field(default_factory=dict)
+    """Offers declined this week by reason as typed (trimmed, lower-cased; "" for none)."""
+
+
+class InsightStore(Transactions):
+    """The queries behind charts and digests (read only)."""
+
+    async def insight(self, community: str, week_starts: list[datetime]) -> Insight:
+        """Supply and demand per skill, requests and matches in each week from `week_starts` (oldest first, a
+        week each) and the days-to-match distribution of every matched request, in one snapshot."""
+        weekly_sql = ", ".join(
+            f"SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS r{n}, "
+            f"SUM(CASE WHEN matched_at >= ? AND matched_at < ? THEN 1 ELSE 0 END) AS m{n}"
+            for n in range(len(week_starts))
+        )
+        weekly_args: list[datetime] = []
+        for start in week_starts:
+            weekly_args += [start, start + timedelta(days=7), start, start + timedelta(days=7)]
+        async with self.read() as conn:
+            supply = await conn.fetch_all(
+                "SELECT s.skill, SUM(CASE WHEN p.capacity - p.active_count - p.pending_offers > 0 "
+                "THEN p.capacity - p.active_count - p.pending_offers ELSE 0 END) AS free "
+                "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
+                "JOIN members m ON m.id = p.member_id WHERE m.community = ? AND p.status = 'active' GROUP BY s.skill",
+                community,
+            )
+            demand = await conn.fetch_all(
+                "SELECT s.skill, COUNT(*) AS n FROM request_skills s JOIN requests r ON r.id = s.request_id "
+                "WHERE r.community = ? AND r.status = 'waiting' GROUP BY s.skill",
+                community,
+            )
+            weekly = None
+            if week_starts:
+                weekly = await conn.fetch_one(
+                    f"SELECT {weekly_sql} FROM requests WHERE community = ? AND (created_at >= ? OR matched_at >= ?)",
+                    *weekly_args,
+                    community,
+                    week_starts[0],
+                    week_starts[0],
+                )
+            matched = await conn.fetch_all(
+                "SELECT created_at, matched_at FROM requests WHERE community = ? AND matched_at IS NOT NULL",
+                community,
+            )
+        free = {r["skill"]: int(r["free"] or 0) for r in supply}
+        waiting = {r["skill"]: int(r["n"]) for r in demand}
+        balance = [
+            SkillBalance(skill, free.get(skill, 0), waiting.get(skill, 0))
+            for skill in set(free) | set(waiting)
+            if free.get(skill, 0) or waiting.get(skill, 0)
+        ]
+        weeks = tuple(
+            WeekCount(
+                start,
+                int((weekly or {}).get(f"r{n}") or 0),
+                int((weekly or {}).get(f"m{n}") or 0),
+            )
+            for n, start in enumerate(week_starts)
+        )
+        buckets = [0] * (len(DAY_BUCKETS) + 1)
+        for row in matched:
+            days = (rows.ts(row["matched_at"]) - rows.ts(row["created_at"])).total_seconds() / 86400
+            buckets[bucket_of(days)] += 1
+        return Insight(tuple(scarcity_order(balance)), weeks, tuple(buckets))
+
+    async def week_digest(self, community: str, since: datetime, until: datetime) -> WeekDigest:
+        """The figures of the digest for [`since`, `until`): requests made, matches, their median days to match,
+        the requests waiting now by reason, lapsed offers per mentor, ratings, and decline reasons."""
+        async with self.read() as conn:
+            made = await conn.fetch_one(
+                "SELECT COUNT(*) AS n FROM requests WHERE community = ? AND created_at >= ? AND created_at < ?",
+                community,
+                since,
+                until,
+            )
+            matched = await conn.fetch_all(
+                "SELECT created_at, matched_at FROM requests WHERE community = ? AND matched_at >= ? "
+                "AND matched_at < ?",
+                community,
+                since,
+                until,
+            )
+            waiting = await conn.fetch_all(
+                "SELECT wait_reason, COUNT(*) AS n FROM requests WHERE community = ? AND status = 'waiting' "
+                "GROUP BY wait_reason",
+                community,
+            )
+            lapses = await conn.fetch_all(
+                "SELECT m.display_name, COUNT(*) AS n FROM offers o JOIN requests r ON r.id = o.request_id "
+                "JOIN members m ON m.id = o.mentor_id WHERE r.community = ? AND o.status = 'expired' "
+                "AND o.decided_at >= ? AND o.decided_at < ? GROUP BY m.display_name",
+                community,
+                since,
+                until,
+            )
+            ratings = await conn.fetch_one(
+                "SELECT COUNT(rating) AS n, AVG(rating) AS average FROM feedback WHERE community = ? "
+                "AND created_at >= ? AND created_at < ?",
+                community,
+                since,
+                until,
+            )
+            declines = await conn.fetch_all(
+                "SELECT o.decline_reason FROM offers o JOIN requests r ON r.id = o.request_id "
+                "WHERE r.community = ? AND o.status = 'declined' AND o.decided_at >= ? AND o.decided_at < ?",
+                community,
+                since,
+                until,
+            )
+        waits = sorted(
+            (rows.ts(r["matched_at"]) - rows.ts(r["created_at"])).total_seconds() / 86400 for r in matched
+        )
+        median: float | None = None
+        if waits:
+            mid = len(waits) // 2
+            median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+        reasons: dict[str, int] = {}
+        for row in declines:
+            reason = " ".join(str(row["decline_reason"] or "").split()).lower()
+            reasons[reason] = reasons.get(reason, 0) + 1
+        return WeekDigest(
+            new_requests=int(made["n"]) if made else 0,
+            matches=len(waits),
+            median_days_to_match=median,
+            waiting_reasons={str(r["wait_reason"] or ""): int(r["n"]) for r in waiting},
+            lapses={str(r["display_name"]): int(r["n"]) for r in lapses},
+            average_rating=float(ratings["average"]) if ratings and ratings["average"] is not None else None,
+            ratings=int(ratings["n"]) if ratings else 0,
+            decline_reasons=reasons,
+        )

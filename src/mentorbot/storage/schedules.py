@@ -1,0 +1,84 @@
+"""Weekly work kept as timers in `jobs` (the scheduled round, the digest): one row per (kind, community), claimed
+like any timer (`JobStore.claim_due_jobs`: once, under a lease, whatever the number of processes), then moved to
+its next time in the unit of work that ran it, so a week missed while the bot was down runs once, not once per
+missed week."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from mentorbot.models import JobKind
+from mentorbot.storage import rows
+from mentorbot.storage.sql import community_scope
+from mentorbot.storage.units import Transactions
+
+
+def community_ref(community: str) -> int:
+    """The `jobs.ref_id` of a community's weekly timers: a stable 62-bit number from its id (the jobs table is
+    keyed by (kind, ref_id); the community itself is kept in the row's `community`)."""
+    return int.from_bytes(hashlib.sha256(community.encode("utf-8")).digest()[:8], "big") >> 2
+
+
+class ScheduleStore(Transactions):
+    """Weekly timers per community."""
+
+    async def ensure_weekly(
+        self,
+        kind: JobKind,
+        due: datetime,
+        now: datetime,
+        *,
+        keeps: Callable[[datetime], bool],
+        communities: Sequence[str] | None = None,
+    ) -> int:
+        """Make sure every community with members (of `communities` prefixes, or all) has its timer of `kind`:
+        a new one, or one that is done, gets `due`; a pending one whose time the schedule no longer names
+        (`keeps` says False: the setting changed) is moved to `due`. A pending one that `keeps` accepts stays,
+        even when past (it fell due while the bot was down: it runs once). Returns how many were (re)set."""
+        scope, scope_args = community_scope(communities)
+        async with self.transaction() as conn:
+            found = await conn.fetch_all(f"SELECT DISTINCT community FROM members WHERE 1 = 1{scope}", *scope_args)
+            existing = {
+                r["community"]: r
+                for r in await conn.fetch_all("SELECT community, due_at, status FROM jobs WHERE kind = ?", kind.value)
+            }
+            wanted = []
+            for row in found:
+                community = str(row["community"])
+                have = existing.get(community)
+                if have is not None and have["status"] == "running":
+                    continue
+                if have is not None and have["status"] == "pending" and keeps(rows.ts(have["due_at"])):
+                    continue
+                wanted.append((kind.value, community_ref(community), due, now, community))
+            if wanted:
+                await conn.executemany(
+                    "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+                    "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (kind, ref_id) DO UPDATE SET "
+                    "due_at = excluded.due_at, status = 'pending', claimed_by = NULL, claimed_until = NULL "
+                    "WHERE jobs.status <> 'running'",
+                    wanted,
+                )
+        return len(wanted)
+
+    async def job_community(self, job_id: int) -> str | None:
+        """The community a timer belongs to."""
+        async with self.read() as conn:
+            row = await conn.fetch_one("SELECT community FROM jobs WHERE id = ?", job_id)
+        return str(row["community"]) if row and row["community"] is not None else None
+
+    async def reschedule_job(self, job_id: int, worker: str, due: datetime) -> bool:
+        """Move a timer `worker` has claimed to its next time (pending again); False when it is no longer theirs."""
+        async with self.transaction() as conn:
+            return (
+                await conn.execute(
+                    "UPDATE jobs SET due_at = ?, status = 'pending', claimed_by = NULL, claimed_until = NULL "
+                    "WHERE id = ? AND claimed_by = ? AND status = 'running'",
+                    due,
+                    job_id,
+                    worker,
+                )
+                == 1
+            )

@@ -1,0 +1,257 @@
+"""Programme insight for admins: the stats' charts, the scheduled cohort round, the weekly digest and the
+recruitment helper. The scheduled work runs as weekly timers in the database (`storage.schedules`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from mentorbot import charts
+from mentorbot.errors import UserError
+from mentorbot.formatting import day, when, zone_of
+from mentorbot.i18n import Translator, translator
+from mentorbot.models import Job, JobKind, Member
+from mentorbot.replies import Field, Notification, Reply
+from mentorbot.schedule import Weekly, next_after, parse_weekly
+from mentorbot.storage.insight import Insight
+from mentorbot.text_safety import defuse_mentions
+from mentorbot.usecases import admin, views
+from mentorbot.usecases.admin import round_report, round_text
+from mentorbot.usecases.context import Context, Core
+
+log = logging.getLogger("mentorbot")
+
+RECRUIT_SKILLS = 3
+"""How many of the scarcest skills a recruitment message names."""
+DIGEST_LINES = 5
+"""How many mentors who let offers lapse, and decline reasons, a digest names."""
+
+
+def week_starts(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> list[datetime]:
+    """The starts (Monday 00:00 in `zone`, as UTC) of the last `weeks` weeks, this one last."""
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - timedelta(days=local.weekday())
+    return [
+        datetime.combine(monday - timedelta(weeks=n), time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        for n in reversed(range(weeks))
+    ]
+
+
+async def insight_of(core: Core, community: str) -> Insight:
+    """The data behind a community's charts, now."""
+    starts = week_starts(core.clock.now(), core.settings.programme_timezone)
+    return await core.store.insight(community, starts)
+
+
+def chart_name(chart: str | None) -> str:
+    """A chart's name as typed (any case; None for the default, supply against demand); `UserError` if unknown."""
+    name = (chart or charts.CHARTS[0]).strip().lower()
+    if name not in charts.CHARTS:
+        raise UserError("insight.unknown_chart", chart=chart or "", charts=", ".join(charts.CHARTS))
+    return name
+
+
+async def stats(ctx: Context, *, chart: str | None = None) -> Reply:
+    """Programme health of the caller's community with a chart (`chart`, default supply against demand)."""
+    return await stats_reply(ctx.core, ctx.caller.community, ctx.lang, chart=chart)
+
+
+async def stats_reply(
+    core: Core, community: str, lang: str, *, chart: str | None = None, picture: bool = True
+) -> Reply:
+    """The programme-health view of a community in `lang` (`admin.stats_reply`) with one chart's numbers and,
+    with `picture`, the chart itself (also used by ``mentorbot admin stats``)."""
+    reply = await admin.stats_reply(core, community, lang)
+    return await with_chart(core, community, reply, translator(lang), chart, picture=picture)
+
+
+async def with_chart(
+    core: Core, community: str, reply: Reply, t: Translator, chart: str | None, *, picture: bool = True
+) -> Reply:
+    """The stats `reply` with one chart (`chart`, default supply against demand): its numbers as a field (the
+    very numbers the bars show) and, with `picture`, the PNG with its alt text."""
+    data = charts.chart_data(chart_name(chart), await insight_of(core, community), t, core.library.taxonomy)
+    field = Field(data.title, "\n".join(charts.chart_lines(data, t)))
+    attachments = (charts.attachment(data, t),) if picture else ()
+    return Reply(reply.text, title=reply.title, fields=(*reply.fields, field), attachments=attachments)
+
+
+# ------------------------------------------------------------------------------------------ admins, schedule
+
+
+async def community_admins(core: Core, community: str) -> list[Member]:
+    """The community's admins known to the bot: the settings' ``MENTORBOT_ADMIN_IDS`` who are members here."""
+    admins: list[Member] = []
+    for user_id in core.settings.admin_ids:
+        admin = await core.store.find_member(community, user_id)
+        if admin is not None:
+            admins.append(admin)
+    return admins
+
+
+def next_round(core: Core, now: datetime | None = None) -> datetime | None:
+    """When the next scheduled round runs (None without `Settings.round_schedule`)."""
+    spec = core.settings.round_schedule
+    if spec is None:
+        return None
+    return next_after(parse_weekly(spec), now or core.clock.now(), core.settings.programme_timezone)
+
+
+WEEKLY: dict[JobKind, str] = {JobKind.ROUND: "round_schedule", JobKind.DIGEST: "digest"}
+"""The weekly timers and the setting that schedules each."""
+
+
+async def ensure_weekly_jobs(core: Core, communities: Sequence[str] | None = None) -> None:
+    """Give every community its weekly timers that the settings ask for (`ScheduleStore.ensure_weekly`)."""
+    now = core.clock.now()
+    zone = core.settings.programme_timezone
+    for kind, setting in WEEKLY.items():
+        text = getattr(core.settings, setting)
+        if text is None:
+            continue
+        spec = parse_weekly(text)
+        await core.store.ensure_weekly(
+            kind, next_after(spec, now, zone), now, keeps=_named_by(spec, zone), communities=communities
+        )
+
+
+def _named_by(spec: Weekly, zone: str) -> Callable[[datetime], bool]:
+    """Whether a pending timer's time is one `spec` names: it stays, even past (it runs once on return)."""
+
+    def keeps(due: datetime) -> bool:
+        return next_after(spec, due - timedelta(seconds=1), zone) == due
+
+    return keeps
+
+
+async def run_weekly(core: Core, job: Job, worker: str) -> list[Notification]:
+    """Run one weekly timer (the scheduled round or the digest) and move it to its next time, in the caller's
+    unit of work. A timer whose setting was switched off since runs nothing (and is marked done)."""
+    setting = getattr(core.settings, WEEKLY[job.kind])
+    community = await core.store.job_community(job.id)
+    if setting is None or community is None:
+        return []
+    now = core.clock.now()
+    await core.store.reschedule_job(
+        job.id, worker, next_after(parse_weekly(setting), now, core.settings.programme_timezone)
+    )
+    if job.kind is JobKind.ROUND:
+        return await scheduled_round(core, community, late=now - job.due_at)
+    return await digest(core, community)
+
+
+async def scheduled_round(core: Core, community: str, *, late: timedelta = timedelta(0)) -> list[Notification]:
+    """The scheduled optimal round of `community`: its offers, and each admin told what it did (offers sent,
+    still waiting and why) and when the next one runs."""
+    report = await round_report(core, community, fresh_reasons=True)
+    log.info(
+        "scheduled round in %s: %s offer(s), %s waiting (%s late)",
+        community,
+        len(report.result.offers),
+        report.waiting,
+        late,
+    )
+    notes = list(report.notes)
+    upcoming = next_round(core)
+    for person in await community_admins(core, community):
+        t = translator(core.lang_of(person))
+        text = round_text(report, t, core.library.taxonomy)
+        if upcoming is not None:
+            text += "\n" + t("schedule.next_round", at=when(upcoming, t, zone_of(person)))
+        notes.append(core.notify(person, Reply(text, title=t("schedule.round_title"))))
+    return notes
+
+
+async def digest(core: Core, community: str) -> list[Notification]:
+    """The week's digest for each admin of `community`, in their language, with the supply/demand chart."""
+    admins = await community_admins(core, community)
+    if not admins:
+        return []
+    now = core.clock.now()
+    since = now - timedelta(days=7)
+    week = await core.store.week_digest(community, since, now)
+    insight = await insight_of(core, community)
+    notes: list[Notification] = []
+    for person in admins:
+        t = translator(core.lang_of(person))
+        zone = zone_of(person)
+        median = (
+            t("stats.none")
+            if week.median_days_to_match is None
+            else t("digest.days", days=f"{week.median_days_to_match:.1f}")
+        )
+        lines = [
+            t("digest.activity", requests=week.new_requests, matches=week.matches, median=median),
+            t("digest.waiting", count=sum(week.waiting_reasons.values())),
+        ]
+        lines += [
+            "• " + views.round_why(reason, count, t, core.library.taxonomy)
+            for reason, count in sorted(week.waiting_reasons.items(), key=lambda r: (-r[1], r[0]))
+        ]
+        lapsed = sorted(week.lapses.items(), key=lambda r: (-r[1], r[0]))[:DIGEST_LINES]
+        lines.append(
+            t(
+                "digest.lapses",
+                mentors=", ".join(t("digest.count_of", name=defuse_mentions(n), count=c) for n, c in lapsed)
+                or t("stats.none"),
+            )
+        )
+        rating = (
+            t("stats.none")
+            if week.average_rating is None
+            else t(
+                "digest.rating_value", average=f"{week.average_rating:.1f}", ratings=week.ratings, count=week.ratings
+            )
+        )
+        lines.append(t("digest.rating", rating=rating))
+        declines = sorted(week.decline_reasons.items(), key=lambda r: (-r[1], r[0]))[:DIGEST_LINES]
+        lines.append(
+            t(
+                "digest.declines",
+                reasons=", ".join(
+                    t("digest.count_of", name=defuse_mentions(r) or t("stats.no_reason"), count=c) for r, c in declines
+                )
+                or t("stats.none"),
+            )
+        )
+        data = charts.chart_data("supply", insight, t, core.library.taxonomy)
+        reply = Reply(
+            "\n".join(lines),
+            title=t("digest.title", since=day(since, zone), until=day(now, zone)),
+            attachments=(charts.attachment(data, t),),
+        )
+        notes.append(core.notify(person, reply, key=None))
+    return notes
+
+
+# ------------------------------------------------------------------------------------------------- recruit
+
+
+async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
+    """A message an admin can post in a channel to recruit mentors: the scarcest skills (or `skill`), how many
+    members wait for them, and the exact sign-up command to type."""
+    core = ctx.core
+    taxonomy = core.library.taxonomy
+    insight = await insight_of(core, ctx.caller.community)
+    if skill:
+        wanted = [s.slug for s in taxonomy.require_skills([skill], ctx.lang)]
+        balance = [b for b in insight.balance if b.skill in wanted]
+        waiting = sum(b.waiting for b in balance)
+        slugs = wanted
+    else:
+        scarce = [b for b in insight.balance if b.waiting > b.free_places][:RECRUIT_SKILLS]
+        if not scarce:
+            return Reply(ctx.t("recruit.none_scarce"))
+        slugs = [b.skill for b in scarce]
+        waiting = sum(b.waiting for b in scarce)
+    labels = views.skill_labels(taxonomy, slugs, ctx.lang)
+    draft = ctx.t(
+        "recruit.draft",
+        skills=labels,
+        waiting=waiting,
+        count=waiting,
+        command=f"/mentor signup skills:{','.join(slugs)}",
+    )
+    return Reply(ctx.t("recruit.intro") + "\n\n" + draft, title=ctx.t("recruit.title"))
