@@ -23,7 +23,18 @@ from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, re
 from mentorbot.retries import next_try
 from mentorbot.settings import Settings
 from mentorbot.storage.store import InboxEvent, Store
-from mentorbot.usecases import admin, catalog, feedback, mentorships, offers, privacy, profiles, requests, status
+from mentorbot.usecases import (
+    admin,
+    catalog,
+    curation,
+    feedback,
+    mentorships,
+    offers,
+    privacy,
+    profiles,
+    requests,
+    status,
+)
 from mentorbot.usecases.context import Caller, Core
 from mentorbot.usecases.handler import INBOX_ATTEMPTS, UseCase, handle, lease, rate_limited, render_error
 from mentorbot.usecases.timers import Timers
@@ -236,6 +247,29 @@ class MentorBot:
             read_only=True,
         )
 
+    async def suggest_course(
+        self,
+        caller: Caller,
+        *,
+        url: str | None,
+        skills: str | None,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """Suggest a resource for the community's catalog (queued for the admins' review)."""
+        return await self._run(
+            caller, lambda ctx: curation.suggest(ctx, url=url, skills=skills, title=title, note=note)
+        )
+
+    async def vote_course(self, caller: Caller, *, resource: str, helpful: str | bool | None) -> Outcome:
+        """Mark a resource helpful or not (one vote per member per resource; a new vote replaces the old)."""
+        return await self._run(
+            caller,
+            lambda ctx: curation.vote(
+                ctx, resource=resource, helpful=helpful if isinstance(helpful, bool) else curation.parse_vote(helpful)
+            ),
+        )
+
     # --------------------------------------------------------------------------------- admins
 
     async def admin_stats(self, caller: Caller) -> Outcome:
@@ -273,6 +307,20 @@ class MentorBot:
     async def admin_reload(self, caller: Caller) -> Outcome:
         """Re-read the skills and courses files; a broken file is refused and the old ones stay."""
         return await self._run(caller, admin.reload, admin_only=True)
+
+    async def admin_courses(self, caller: Caller) -> Outcome:
+        """The review queue of suggested resources, and the most and least helpful resources per skill."""
+        return await self._run(caller, curation.review_queue, admin_only=True, read_only=True)
+
+    async def admin_decide_suggestion(
+        self, caller: Caller, *, suggestion_id: str | int, approve: bool, reason: str | None = None
+    ) -> Outcome:
+        """Approve or reject a suggested resource (the member who suggested it is told)."""
+        return await self._run(
+            caller,
+            lambda ctx: curation.decide(ctx, suggestion_id=suggestion_id, approve=approve, reason=reason),
+            admin_only=True,
+        )
 
     async def admin_export(self, caller: Caller) -> Outcome:
         """CSV files of members, requests, mentorships and feedback."""

@@ -147,6 +147,8 @@ def parse(line: str, *, allow_missing: bool = False) -> ParsedCommand:
     if not words:
         raise _unknown_command([tokens[0].text.lower()])
     head = words[0]
+    if (head,) in BY_PATH and len(words) > 1 and (head, words[1]) in BY_PATH:  # /courses suggest, /courses vote
+        return _bind(BY_PATH[(head, words[1])], tokens[2:], allow_missing=allow_missing)
     if head in GROUPS:
         if len(tokens) == 1:
             return ParsedCommand(BY_PATH[(head, "help")])

@@ -89,6 +89,10 @@ BUTTON_ACTIONS: Final = (
     "checkin.ok",
     "checkin.end",
     "checkin.help",
+    "vote.up",
+    "vote.down",
+    "suggestion.approve",
+    "suggestion.reject",
 )
 """Every `Button.action` the core emits; `execute_button` handles each."""
 
@@ -105,6 +109,10 @@ _BUTTON_COMMANDS: Final[Mapping[str, str]] = {
     "checkin.ok": "/mentor checkin {ref} ok",
     "checkin.help": "/mentor checkin {ref} help",
     "feedback.open": "/mentor feedback {ref}",
+    "vote.up": "/courses vote {ref} helpful",
+    "vote.down": "/courses vote {ref} not",
+    "suggestion.approve": "/mentor-admin approve {ref}",
+    "suggestion.reject": "/mentor-admin reject {ref}",
 }
 
 
@@ -141,6 +149,10 @@ async def execute_button(bot: MentorBot, caller: Caller, action: str, ref: str) 
         return await bot.end(caller, mentorship_id=ref)
     if action == "checkin.help":
         return await bot.checkin(caller, mentorship_id=ref, answer="help")
+    if action in ("vote.up", "vote.down"):
+        return await bot.vote_course(caller, resource=ref, helpful=action == "vote.up")
+    if action in ("suggestion.approve", "suggestion.reject"):
+        return await bot.admin_decide_suggestion(caller, suggestion_id=ref, approve=action == "suggestion.approve")
     return await error_outcome(bot, caller, UserError("commands.unknown_action"))
 
 

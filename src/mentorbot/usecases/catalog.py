@@ -6,6 +6,7 @@ from mentorbot.recommendations import courses_command
 from mentorbot.replies import Reply
 from mentorbot.skills import render_skill_list
 from mentorbot.usecases.context import Context
+from mentorbot.usecases.curation import community_catalog
 
 
 async def skills(ctx: Context, *, query: str | None = None) -> Reply:
@@ -22,14 +23,16 @@ async def courses(
     free: str | bool | None = None,
     format: str | None = None,
 ) -> Reply:
-    """Top courses for the skills (or, when none are given, the skills of the caller's open requests)."""
+    """Top courses for the skills (or, when none are given, the skills of the caller's open requests), from the
+    file catalog and the community's approved suggestions, ranked with the community's helpful votes."""
     library = ctx.core.library
+    community = ctx.caller.community
     gaps: list[str] = []
     if not (skills or "").strip():
         for request in await ctx.core.store.list_member_requests(ctx.member.id, open_only=True):
             gaps.extend(request.skills)
     return courses_command(
-        library.catalog,
+        await community_catalog(ctx.core, community),
         library.taxonomy,
         skills=skills,
         level=level,
@@ -37,4 +40,5 @@ async def courses(
         format=format,
         open_request_skills=gaps,
         lang=ctx.lang,
+        votes=await ctx.core.store.vote_tallies(community),
     )
