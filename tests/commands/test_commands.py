@@ -322,9 +322,14 @@ def test_pace_read_only_and_forms_are_declared_on_the_table() -> None:
     slow = {c.method for c in COMMANDS if c.pace is Pace.SLOW}
     assert slow == {"export", "admin_export", "admin_round"}
     quick = {c.method for c in COMMANDS if c.pace is Pace.QUICK}
-    assert quick == {"status", "pause", "set_language", "forget", "skills", "courses", "feedback", None}
+    assert quick == {
+        "status", "pause", "set_language", "forget", "skills", "courses", "feedback", None,
+        "suggest_course", "vote_course", "admin_decide_suggestion",
+    }  # fmt: skip
     read_only = {c.method for c in COMMANDS if c.read_only}
-    assert read_only == {None, "status", "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export"}
+    assert read_only == {
+        None, "status", "skills", "courses", "export", "admin_stats", "admin_waitlist", "admin_export", "admin_courses",
+    }  # fmt: skip
     assert {c.method for c in COMMANDS if c.form} == {"signup", "request"}
 
 

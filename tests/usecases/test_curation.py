@@ -144,7 +144,7 @@ async def test_votes_are_one_per_member_and_changeable(bot: MentorBot, who: Who)
 
 async def test_courses_say_how_many_found_it_helpful_and_rank_with_votes(bot: MentorBot, who: Who) -> None:
     reply = (await bot.courses(who("amina"), skills="seo")).reply
-    last = [b for b in reply.buttons if b.action == "vote.up"][-1]
+    last = [b for b in reply.buttons if b.action == "vote.up"][-2]  # as focused as those before it
     for n in range(12):
         await bot.vote_course(who(f"m{n}"), resource=last.ref, helpful=True)
     voted = (await bot.courses(who("amina"), skills="seo")).reply

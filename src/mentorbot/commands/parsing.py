@@ -112,7 +112,7 @@ def _unknown_command(words: Sequence[str]) -> UserError:
         found = [subs[s] for s in _suggest(sub, list(subs))]
     else:
         if sub:  # "/mentr status": compare both words with the two-word commands first
-            pairs = {" ".join(c.path): c.name for c in COMMANDS if len(c.path) > 1}
+            pairs = {" ".join(c.path): c.name for c in COMMANDS if len(c.path) > 1 and c.path[0] in GROUPS}
             found = [pairs[s] for s in _suggest(f"{head} {sub}", list(pairs))]
             if found:
                 typed = f"/{head} {sub}"

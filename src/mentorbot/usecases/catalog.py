@@ -11,7 +11,8 @@ from mentorbot.usecases.curation import community_catalog
 
 async def skills(ctx: Context, *, query: str | None = None) -> Reply:
     """The skill taxonomy, or the skills matching a query."""
-    found = ctx.core.library.taxonomy.search(query or "")
+    taxonomy = ctx.core.library.taxonomy
+    found = taxonomy.search(query or "", limit=len(taxonomy))  # /skills lists them all (autocomplete stops at 25)
     return render_skill_list(found, ctx.lang, query or None)
 
 
