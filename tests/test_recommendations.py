@@ -423,7 +423,7 @@ def test_typed_vocabulary_is_unambiguous() -> None:
         ("1 month", "1 month", "mwezi 1"),
         ("3-6 months", "3–6 months", "miezi 3–6"),
         ("1-2 years", "1–2 years", "miaka 1–2"),
-        ("ongoing", "ongoing", "endelevu"),
+        ("ongoing", "ongoing", "inaendelea"),
         ("self-paced", "self-paced", "kwa kasi yako mwenyewe"),
         ("varies", "duration varies", "muda unatofautiana"),
     ],
