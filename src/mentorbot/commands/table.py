@@ -326,10 +326,24 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "courses",
         "members",
         "courses",
-        lambda bot, c, a: bot.courses(
-            c, skills=a.get("skills"), level=a.get("level"), free=a.get("free"), format=a.get("format")
+        lambda bot, c, a: (
+            bot.suggest_course(c, url=a["suggest"], skills=a.get("skills"), title=a.get("title"), note=a.get("note"))
+            if a.get("suggest", "").strip()
+            else bot.courses(
+                c, skills=a.get("skills"), level=a.get("level"), free=a.get("free"), format=a.get("format")
+            )
         ),
-        (Option("skills", aliases=("skill",)), Option("level"), Option("free"), Option("format")),
+        (
+            Option("skills", aliases=("skill",)),
+            Option("level"),
+            Option("free"),
+            Option("format"),
+            # `/courses suggest:<url>` is `/courses suggest url:<url>` (Discord cannot have both `/courses` and
+            # `/courses suggest`, so it offers this option; the inbox replays it through this table)
+            Option("suggest"),
+            Option("title"),
+            Option("note"),
+        ),
         ("skills",),
         greedy=True,
         read_only=True,
@@ -389,9 +403,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admin_match",
         "admins",
         "admin_match",
-        lambda bot, c, a: bot.admin_match(
-            c, request_id=a["request"], mentor=a["mentor"], force=_yes(a.get("force"))
-        ),
+        lambda bot, c, a: bot.admin_match(c, request_id=a["request"], mentor=a["mentor"], force=_yes(a.get("force"))),
         (Option("request", required=True), Option("mentor", required=True), Option("force")),
         ("request", "mentor"),
         pace=Pace.BUSY,
@@ -500,5 +512,3 @@ def find_command(path: str | Sequence[str]) -> Command | None:
     """The command at `path` (``"mentor request"``, ``"/courses"`` or ``("mentor", "request")``)."""
     parts = path.lstrip("/").split() if isinstance(path, str) else [p.lstrip("/") for p in path]
     return BY_PATH.get(tuple(p.lower() for p in parts))
-
-
