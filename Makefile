@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint typecheck catalog unit clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MentorBot needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -17,15 +17,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mentorbot console --demo
 
-## test: lint, type checks and the whole test suite (PostgreSQL tests skip with a reason if it is down;
+## test: lint, type checks, the catalog's content targets and the whole test suite (PostgreSQL tests skip with a reason if it is down;
 ## the wheel test builds the package and installs it into a fresh venv, from PyPI or pip's cache)
-test: lint typecheck unit
+test: lint typecheck catalog unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src adapters tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## catalog: the shipped skills and courses meet the content targets, with no search, homepage or shared address
+catalog: $(STAMP)
+	$(BIN)/mentorbot catalog check --strict
 
 unit: $(STAMP)
 	$(BIN)/pytest

@@ -27,22 +27,26 @@ def test_check_the_shipped_catalog_by_default() -> None:
     lines = out.splitlines()
     assert lines[0].startswith(f"{default_courses_path()}: ")
     assert f"{len(taxonomy)} of {len(taxonomy)} skills covered" in lines[0]
-    assert lines[1].split() == ["skill", "courses", "free", "paid"]
-    rows = {line.split()[0]: [int(n) for n in line.split()[1:]] for line in lines[2:]}
+    assert lines[1].split() == ["skill", "courses", "free", "paid", "target"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2 : 2 + len(taxonomy)]}
     assert set(rows) == set(taxonomy.slugs)
-    for total, free, paid in rows.values():
-        assert total >= 1 and free + paid == total
+    for total, free, paid, target in rows.values():
+        assert int(total) >= 3 and int(free) >= 1 and int(free) + int(paid) == int(total) and target == "ok"
+    assert lines[-1].startswith("targets: ")
 
 
 def test_check_a_given_file_prints_counts_per_skill() -> None:
     code, out, err = run(str(DATA / "valid.toml"))
     assert code == 0
-    assert out.splitlines()[0] == f"{DATA / 'valid.toml'}: 3 courses (2 free, 1 paid); 4 of 20 skills covered"
-    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:]}
-    assert rows["crisis-communications"] == ["2", "2", "0"]
-    assert rows["paid-social"] == ["1", "0", "1"]
-    assert rows["seo"] == ["0", "0", "0"]
-    assert err.startswith("warning: no course teaches ")
+    taxonomy = Taxonomy.load(default_skills_path())
+    assert out.splitlines()[0] == (
+        f"{DATA / 'valid.toml'}: 3 courses (2 free, 1 paid); 4 of {len(taxonomy)} skills covered"
+    )
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:-1]}
+    assert rows["crisis-communications"] == ["2", "2", "0", "MISSED"]
+    assert rows["paid-social"] == ["1", "0", "1", "MISSED"]
+    assert rows["seo"] == ["0", "0", "0", "MISSED"]
+    assert "warning: no course teaches " in err and "warning: target missed: " in err
     assert "seo" in err
 
 

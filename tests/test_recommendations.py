@@ -228,7 +228,8 @@ def test_nothing_found_reply_in_both_languages(taxonomy: Taxonomy) -> None:
     assert "Without the filters, 1 course would match." in english.text
     assert "`/courses skills:email-marketing`" in english.text
     swahili = render_recommendations(result, "sw")
-    assert "Sikupata kozi za Uboreshaji wa injini za utafutaji kwa vichujio hivi: za bure pekee." in swahili.text
+    seo = "SEO (kuboresha tovuti kwenye injini za utafutaji)"
+    assert f"Sikupata kozi za {seo} kwa vichujio hivi: za bure pekee." in swahili.text
     assert "Bila vichujio, kozi 1 ingefaa." in swahili.text
     assert "Masoko kwa barua pepe (`email-marketing`)" in swahili.text
     assert english.fields == swahili.fields == ()
@@ -271,10 +272,11 @@ def test_courses_command_in_swahili(taxonomy: Taxonomy) -> None:
     reply = courses_command(
         catalog, taxonomy, skills="paid-social analytics-reporting", level="kati", free="ndiyo", lang="sw"
     )
-    assert reply.title == "Kozi za Matangazo ya kulipia, Uchambuzi wa takwimu na ripoti"
+    assert reply.title == "Kozi za Matangazo ya kulipia mitandaoni, Uchambuzi wa takwimu na ripoti"
     assert reply.text == translator("sw")("courses.intro")
     assert reply.fields[0].value.splitlines()[:2] == [
-        "inahusu Matangazo ya kulipia na Uchambuzi wa takwimu na ripoti; ngazi ya kati, kama ulivyoomba; bure",
+        "inahusu Matangazo ya kulipia mitandaoni na Uchambuzi wa takwimu na ripoti; ngazi ya kati, kama ulivyoomba;"
+        " bure",
         "orodha ya kusoma · wiki 4 · Kiingereza",
     ]
 
@@ -422,7 +424,7 @@ def test_typed_vocabulary_is_unambiguous() -> None:
         ("1 month", "1 month", "mwezi 1"),
         ("3-6 months", "3–6 months", "miezi 3–6"),
         ("1-2 years", "1–2 years", "miaka 1–2"),
-        ("ongoing", "ongoing", "endelevu"),
+        ("ongoing", "ongoing", "inaendelea"),
         ("self-paced", "self-paced", "kwa kasi yako mwenyewe"),
         ("varies", "duration varies", "muda unatofautiana"),
     ],
@@ -517,11 +519,11 @@ def test_render_introduction_courses_in_both_languages() -> None:
     assert english is not None
     assert english.name == "Courses for your shared skills"
     assert english.value.splitlines() == [
-        "• Seo 1 — Example (free): https://example.org/seo-1",
-        "• Crisis 1 — Example (paid): https://example.org/crisis-1",
+        "1. Seo 1 — Example (free): https://example.org/seo-1",
+        "2. Crisis 1 — Example (paid): https://example.org/crisis-1",
     ]
     swahili = render_introduction_courses(courses, "sw")
     assert swahili is not None
     assert swahili.name == "Kozi za ujuzi mnaoshiriki"
-    assert swahili.value.splitlines()[1] == "• Crisis 1 — Example (ya kulipia): https://example.org/crisis-1"
+    assert swahili.value.splitlines()[1] == "2. Crisis 1 — Example (ya kulipia): https://example.org/crisis-1"
     assert render_introduction_courses([], "en") is None

@@ -299,6 +299,33 @@ class AdminGroup(
     async def export(self, interaction: Interaction) -> None:
         await _run(interaction, lambda bot, caller: bot.admin_export(caller))
 
+    @app_commands.command(name="courses", description="Suggested resources to review, and the most helpful ones")
+    async def courses(self, interaction: Interaction) -> None:
+        await _run(interaction, lambda bot, caller: bot.admin_courses(caller))
+
+    @app_commands.command(name="approve", description="Add a suggested resource to the community's catalog")
+    @app_commands.describe(suggestion="The suggestion number")
+    async def approve(self, interaction: Interaction, suggestion: app_commands.Range[int, 1]) -> None:
+        await _run(
+            interaction,
+            lambda bot, caller: bot.admin_decide_suggestion(caller, suggestion_id=suggestion, approve=True),
+        )
+
+    @app_commands.command(name="reject", description="Turn a suggested resource down")
+    @app_commands.describe(suggestion="The suggestion number", reason="Why (the member is told)")
+    async def reject(
+        self,
+        interaction: Interaction,
+        suggestion: app_commands.Range[int, 1],
+        reason: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        await _run(
+            interaction,
+            lambda bot, caller: bot.admin_decide_suggestion(
+                caller, suggestion_id=suggestion, approve=False, reason=reason
+            ),
+        )
+
 
 # --------------------------------------------------------------------------------- /courses and /skills
 
@@ -310,6 +337,9 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
         level="Your level",
         free="Only free resources",
         format="Only this kind of resource",
+        suggest="Suggest a resource instead: its web address (with skills, and a title and note if you like)",
+        title="With suggest: the resource's title",
+        note="With suggest: why it helps (the admins see it)",
     )
     @app_commands.choices(level=LEVEL_CHOICES, format=FORMAT_CHOICES)
     @app_commands.autocomplete(skills=complete_skills)
@@ -321,7 +351,16 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
         level: str | None = None,
         free: bool | None = None,
         format: str | None = None,
+        suggest: app_commands.Range[str, 1, 500] | None = None,
+        title: app_commands.Range[str, 1, 150] | None = None,
+        note: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
+        if suggest is not None:  # Discord has no `/courses suggest` next to `/courses`: an option stands for it
+            await _run(
+                interaction,
+                lambda bot, caller: bot.suggest_course(caller, url=suggest, skills=skills, title=title, note=note),
+            )
+            return
         await _run(
             interaction,
             lambda bot, caller: bot.courses(

@@ -26,6 +26,7 @@ from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import (
     admin,
     catalog,
+    curation,
     feedback,
     insight,
     mentorships,
@@ -258,6 +259,29 @@ class MentorBot:
             read_only=True,
         )
 
+    async def suggest_course(
+        self,
+        caller: Caller,
+        *,
+        url: str | None,
+        skills: str | None,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """Suggest a resource for the community's catalog (queued for the admins' review)."""
+        return await self._run(
+            caller, lambda ctx: curation.suggest(ctx, url=url, skills=skills, title=title, note=note)
+        )
+
+    async def vote_course(self, caller: Caller, *, resource: str, helpful: str | bool | None) -> Outcome:
+        """Mark a resource helpful or not (one vote per member per resource; a new vote replaces the old)."""
+        return await self._run(
+            caller,
+            lambda ctx: curation.vote(
+                ctx, resource=resource, helpful=helpful if isinstance(helpful, bool) else curation.parse_vote(helpful)
+            ),
+        )
+
     # --------------------------------------------------------------------------------- admins
 
     async def admin_stats(self, caller: Caller, *, chart: str | None = None) -> Outcome:
@@ -308,6 +332,20 @@ class MentorBot:
     async def admin_reload(self, caller: Caller) -> Outcome:
         """Re-read the skills and courses files; a broken file is refused and the old ones stay."""
         return await self._run(caller, admin.reload, admin_only=True)
+
+    async def admin_courses(self, caller: Caller) -> Outcome:
+        """The review queue of suggested resources, and the most and least helpful resources per skill."""
+        return await self._run(caller, curation.review_queue, admin_only=True, read_only=True)
+
+    async def admin_decide_suggestion(
+        self, caller: Caller, *, suggestion_id: str | int, approve: bool, reason: str | None = None
+    ) -> Outcome:
+        """Approve or reject a suggested resource (the member who suggested it is told)."""
+        return await self._run(
+            caller,
+            lambda ctx: curation.decide(ctx, suggestion_id=suggestion_id, approve=approve, reason=reason),
+            admin_only=True,
+        )
 
     async def admin_export(self, caller: Caller) -> Outcome:
         """CSV files of members, requests, mentorships and feedback."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import click
 
-from mentorbot.courses import default_courses_path, load_catalog
+from mentorbot.courses import Catalog, default_courses_path, load_catalog, url_problems
 from mentorbot.errors import ConfigFileError
 from mentorbot.skills import Taxonomy, default_skills_path
 
@@ -27,9 +29,14 @@ def catalog() -> None:
     default=None,
     help="Skills taxonomy to check the skill slugs against (default: the packaged copy of config/skills.toml).",
 )
-@click.option("--strict", is_flag=True, help="Also fail when a skill of the taxonomy has no course.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (status 1) when a content target is missed or an address is flagged (CI runs this).",
+)
 def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
-    """Validate a courses FILE (default: the packaged copy of config/courses.toml) and summarise it per skill.
+    """Validate a courses FILE (default: the packaged copy of config/courses.toml) and summarise it per skill,
+    against the content targets (TARGETS), flagging search-result, homepage and shared addresses.
 
     Exits with status 1 and prints the problem (file, entry, field) on one line when the file is invalid.
     """
@@ -49,11 +56,67 @@ def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
         f"{path}: {len(catalog)} courses ({free} free, {len(catalog) - free} paid);"
         f" {covered} of {len(rows)} skills covered"
     )
-    click.echo(f"{'skill':<{width}}  {'courses':>7}  {'free':>4}  {'paid':>4}")
+    click.echo(f"{'skill':<{width}}  {'courses':>7}  {'free':>4}  {'paid':>4}  target")
     for row in rows:
-        click.echo(f"{row.slug:<{width}}  {row.total:>7}  {row.free:>4}  {row.paid:>4}")
+        met = row.total >= TARGETS.per_skill and row.free >= TARGETS.free_per_skill
+        click.echo(f"{row.slug:<{width}}  {row.total:>7}  {row.free:>4}  {row.paid:>4}  {'ok' if met else 'MISSED'}")
+    missed = missed_targets(catalog, taxonomy)
+    regional = sum(1 for course in catalog if course.region == "east-africa")
+    swahili = sum(1 for course in catalog if course.language == "sw")
+    click.echo(
+        f"targets: {len(taxonomy)} skills (>= {TARGETS.skills}), {len(catalog)} resources (>= {TARGETS.resources}),"
+        f" {regional} from or for East Africa (>= {TARGETS.east_africa}), {swahili} in Swahili;"
+        f" every skill >= {TARGETS.per_skill} resources, >= {TARGETS.free_per_skill} free"
+    )
+    for problem in url_problems(catalog):
+        click.echo(
+            f"warning: {problem.course_id}: {_FLAGS[problem.kind]}: {problem.url}"
+            + (f" (also {', '.join(problem.others)})" if problem.others else ""),
+            err=True,
+        )
+    for line in missed:
+        click.echo(f"warning: target missed: {line}", err=True)
     missing = [row.slug for row in rows if not row.total]
     if missing:
         click.echo(f"warning: no course teaches {', '.join(missing)}", err=True)
-        if strict:
-            raise SystemExit(1)
+    if strict and (missed or missing or url_problems(catalog)):
+        raise SystemExit(1)
+
+
+_FLAGS: Final = {
+    "search": "a search-results address, not the resource's page",
+    "homepage": "a homepage, not the programme's own page",
+    "shared": "the same address as another entry",
+}
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the shipped catalog must hold (issue 15); `catalog check --strict` fails below any of them."""
+
+    skills: int = 28
+    resources: int = 100
+    east_africa: int = 10
+    per_skill: int = 3
+    free_per_skill: int = 1
+
+
+TARGETS: Final = Targets()
+
+
+def missed_targets(catalog: Catalog, taxonomy: Taxonomy, targets: Targets = TARGETS) -> list[str]:
+    """Each content target the catalog and taxonomy miss, in words (empty when all hold)."""
+    missed: list[str] = []
+    if len(taxonomy) < targets.skills:
+        missed.append(f"{len(taxonomy)} skills, fewer than {targets.skills}")
+    if len(catalog) < targets.resources:
+        missed.append(f"{len(catalog)} resources, fewer than {targets.resources}")
+    regional = sum(1 for course in catalog if course.region == "east-africa")
+    if regional < targets.east_africa:
+        missed.append(f"{regional} resources from or for East Africa, fewer than {targets.east_africa}")
+    for row in catalog.coverage(taxonomy):
+        if row.total < targets.per_skill:
+            missed.append(f"{row.slug} has {row.total} resources, fewer than {targets.per_skill}")
+        if row.free < targets.free_per_skill:
+            missed.append(f"{row.slug} has {row.free} free resources, fewer than {targets.free_per_skill}")
+    return missed

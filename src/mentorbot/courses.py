@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -66,6 +66,8 @@ class Format(StrEnum):
     COACHING = "coaching"
     COMMUNITY = "community"
     READING_LIST = "reading-list"
+    PEOPLE = "people"
+    """Curated lists of practitioners to follow (on X, LinkedIn, Threads…)."""
 
 
 class Cost(StrEnum):
@@ -186,6 +188,10 @@ class Course(BaseModel):
     price: Text | None = None
     duration: DurationText
     language: LanguageCode
+    paid_certificate: bool = False
+    """Free to learn (audit), with a certificate that costs money: only with ``cost = "free"``."""
+    region: Literal["east-africa"] | None = None
+    """Set for a resource from or for East Africa (`mentorbot catalog check` counts them)."""
 
     @field_validator("skills")
     @classmethod
@@ -206,6 +212,8 @@ class Course(BaseModel):
     def _check_price(self) -> Course:
         if self.cost is Cost.FREE and self.price is not None:
             raise ValueError('price: a free resource has no price; remove it or set cost = "paid"')
+        if self.paid_certificate and self.cost is not Cost.FREE:
+            raise ValueError('paid_certificate: only for a resource that is free to learn (cost = "free")')
         return self
 
     @property
@@ -217,6 +225,26 @@ class Course(BaseModel):
     def parsed_duration(self) -> Duration:
         """The duration, parsed."""
         return parse_duration(self.duration)
+
+
+class CommunityCourse(Course):
+    """A resource a member suggested and an admin approved: part of one community's catalog only, shown
+    "suggested by the community". Its level, format, cost and language are not vouched for."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A community's helpful / not helpful votes on one resource."""
+
+    helpful: int = 0
+    not_helpful: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every vote cast on the resource."""
+        return self.helpful + self.not_helpful
 
 
 def _unknown_skill_reason(slug: str, taxonomy: Taxonomy) -> str:
@@ -339,3 +367,70 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
 def default_courses_path() -> Path:
     """The packaged default catalog (a copy of the repository's ``config/courses.toml``)."""
     return defaults.courses_path()
+
+
+# --- addresses: how two URLs are compared, and which ones are not a resource's own page -------------------
+
+_TRACKING_PARAMS: Final = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid", "ref", "si"})
+_SEARCH_PARAMS: Final = frozenset({"q", "query", "keywords", "search", "s", "k", "term"})
+_SEARCH_PATH: Final = re.compile(r"(^|/)(search|results)(/results)?/?$", re.IGNORECASE)
+_OWN_PAGE_FORMATS: Final = frozenset({Format.CERTIFICATE, Format.DEGREE})
+"""Formats whose entry must point at the programme's own page, not at a school's or academy's homepage (a
+course collection, a community or a coaching service may be a whole site)."""
+
+
+def url_key(url: str) -> str:
+    """The form two addresses are compared in: no scheme, no ``www.``, lowercase host, no trailing slash,
+    no fragment, no tracking parameters (``utm_*``, ``fbclid``…), the other parameters sorted."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").casefold().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    params = sorted(
+        p
+        for p in parts.query.split("&")
+        if p and not p.casefold().startswith("utm_") and p.split("=", 1)[0].casefold() not in _TRACKING_PARAMS
+    )
+    return host + path + ("?" + "&".join(params) if params else "")
+
+
+def is_search_url(url: str) -> bool:
+    """Whether `url` is a search-results page (``/search?keywords=…``) rather than a resource."""
+    parts = urlsplit(url)
+    keys = {p.split("=", 1)[0].casefold() for p in parts.query.split("&") if p}
+    return bool(_SEARCH_PATH.search(parts.path)) or bool(keys & _SEARCH_PARAMS)
+
+
+def is_homepage(url: str) -> bool:
+    """Whether `url` is a site's front page (no path, or only ``/``)."""
+    parts = urlsplit(url)
+    return parts.path.strip("/") == "" and not parts.query
+
+
+@dataclass(frozen=True)
+class UrlProblem:
+    """A catalog entry whose address is not the resource's own page: `kind` is ``search``, ``homepage`` or
+    ``shared`` (with `others`, the ids of the entries with the same address)."""
+
+    course_id: str
+    kind: str
+    url: str
+    others: tuple[str, ...] = ()
+
+
+def url_problems(catalog: Catalog) -> list[UrlProblem]:
+    """Entries pointing at search results, at a homepage (for a certificate or a degree, which have a page of
+    their own), or at the same address as another entry."""
+    problems: list[UrlProblem] = []
+    by_key: dict[str, list[str]] = {}
+    for course in catalog:
+        by_key.setdefault(url_key(course.url), []).append(course.id)
+        if is_search_url(course.url):
+            problems.append(UrlProblem(course.id, "search", course.url))
+        elif course.format in _OWN_PAGE_FORMATS and is_homepage(course.url):
+            problems.append(UrlProblem(course.id, "homepage", course.url))
+    for course in catalog:
+        sharing = by_key[url_key(course.url)]
+        if len(sharing) > 1:
+            others = tuple(other for other in sharing if other != course.id)
+            problems.append(UrlProblem(course.id, "shared", course.url, others))
+    return problems

@@ -43,8 +43,9 @@ class DemoRequest:
 MENTORS: Final[tuple[DemoMentor, ...]] = (
     DemoMentor(
         "Wanjiru",
-        "crisis-communications, stakeholder-communication, brand-strategy",
-        "crisis-communications:expert, stakeholder-communication:expert, brand-strategy:practitioner",
+        "crisis-communications, stakeholder-communication, brand-strategy, pr-media-relations, social-media-law",
+        "crisis-communications:expert, stakeholder-communication:expert, brand-strategy:practitioner,"
+        " pr-media-relations:expert, social-media-law:practitioner",
         2,
         "Africa/Nairobi",
         "en, sw",
@@ -52,8 +53,8 @@ MENTORS: Final[tuple[DemoMentor, ...]] = (
     ),
     DemoMentor(
         "Baraka",
-        "paid-social, analytics-reporting, budgeting-roi",
-        "paid-social:expert, analytics-reporting:practitioner, budgeting-roi:practitioner",
+        "paid-social, analytics-reporting, budgeting-roi, whatsapp-marketing",
+        "paid-social:expert, analytics-reporting:practitioner, budgeting-roi:practitioner, whatsapp-marketing:expert",
         3,
         "Africa/Dar_es_Salaam",
         "sw, en",
@@ -62,8 +63,9 @@ MENTORS: Final[tuple[DemoMentor, ...]] = (
     ),
     DemoMentor(
         "Amani",
-        "content-creation, short-form-video, copywriting",
-        "content-creation:expert, short-form-video:expert, copywriting:practitioner",
+        "content-creation, short-form-video, copywriting, creators-ugc, visual-design, ai-tools",
+        "content-creation:expert, short-form-video:expert, copywriting:practitioner, creators-ugc:expert,"
+        " visual-design:practitioner, ai-tools:practitioner",
         2,
         "Africa/Kampala",
         "en, sw",
@@ -71,8 +73,10 @@ MENTORS: Final[tuple[DemoMentor, ...]] = (
     ),
     DemoMentor(
         "Chioma",
-        "community-management, social-customer-care, employee-advocacy",
-        "community-management:expert, social-customer-care:expert, employee-advocacy:practitioner",
+        "community-management, social-customer-care, employee-advocacy, employer-branding, accessibility,"
+        " personal-branding",
+        "community-management:expert, social-customer-care:expert, employee-advocacy:practitioner,"
+        " employer-branding:practitioner, accessibility:practitioner, personal-branding:practitioner",
         2,
         "Africa/Lagos",
         "en",

@@ -22,6 +22,7 @@ LEVEL_WORDS: dict[str, Level] = {
     "beginner": Level.LEARNING,
     "junior": Level.LEARNING,
     "mwanafunzi": Level.LEARNING,
+    "anajifunza": Level.LEARNING,
     "practitioner": Level.PRACTITIONER,
     "intermediate": Level.PRACTITIONER,
     "mid": Level.PRACTITIONER,

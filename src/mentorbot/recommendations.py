@@ -1,26 +1,29 @@
 """Course recommendations: ranking the catalog for a member's skills, and rendering the answer.
 
 Ranking (`recommend`): a course must teach at least one requested skill and pass the hard filters
-(free only, format). Courses that teach more of the requested skills always come first; among those, a
-focused course (few skills besides the requested ones) and a good level fit (exact level best, adjacent
-next) add to the score; ties go to free courses, then to the course id, so the order is deterministic.
-Each result carries the facts of its one-line reason, rendered in the member's language.
+(free only, format). Courses that teach more of the requested skills always come first; among those,
+resources in the reader's language come first when it is not English (Swahili resources for Swahili
+readers); then a focused course (few skills besides the requested ones), a good level fit (exact level best,
+adjacent next) and the community's helpful votes add to the score. Votes count through a prior
+(`helpful_share`: PRIOR_VOTES imaginary votes, half of them helpful), so one vote does not dominate and more
+helpful votes never rank a resource lower. Ties go to free courses, then to the course id, so the order is
+deterministic. Each result carries the facts of its one-line reason, rendered in the member's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Final
 
-from mentorbot.courses import Catalog, Course, CourseLevel, Duration, Format
+from mentorbot.courses import Catalog, CommunityCourse, Course, CourseLevel, Duration, Format, Tally
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.i18n import load_catalog as load_messages
 from mentorbot.inputs import COURSE_LEVEL_NAMES, level_rank
-from mentorbot.replies import Field, Reply
+from mentorbot.replies import Button, Field, Reply
 from mentorbot.skills import Skill, Taxonomy, normalize, parse_tags
 
 DEFAULT_LIMIT: Final = 5
@@ -28,10 +31,20 @@ INTRODUCTION_LIMIT: Final = 3
 NEAREST_LIMIT: Final = 3
 
 # Score weights. Coverage dominates: one more requested skill (COVERAGE_WEIGHT) outweighs the most that
-# focus and level fit together can add (FOCUS_WEIGHT + LEVEL_WEIGHT * 2 < COVERAGE_WEIGHT).
+# focus, level fit and votes together can add (FOCUS_WEIGHT + LEVEL_WEIGHT * 2 + VOTE_WEIGHT < COVERAGE_WEIGHT).
 COVERAGE_WEIGHT: Final = 10.0
 FOCUS_WEIGHT: Final = 2.0
 LEVEL_WEIGHT: Final = 1.0
+VOTE_WEIGHT: Final = 2.0
+PRIOR_VOTES: Final = 4
+"""Imaginary votes (half helpful) every resource starts with: one member's vote moves it a little, many a lot."""
+NO_VOTES: Final = Tally()
+
+
+def helpful_share(tally: Tally) -> float:
+    """The share of helpful votes, with PRIOR_VOTES imaginary ones half helpful: 0.5 with no votes, strictly
+    rising with each helpful vote and falling with each not-helpful one, always between 0 and 1."""
+    return (tally.helpful + PRIOR_VOTES / 2) / (tally.total + PRIOR_VOTES)
 
 
 class LevelFit(StrEnum):
@@ -55,6 +68,11 @@ class Reason:
     asked_level: CourseLevel | None
     free: bool
     price: str | None
+    helpful: int = 0
+    """How many members of the community found it helpful."""
+    paid_certificate: bool = False
+    community: bool = False
+    """Suggested by a member and approved by an admin (not from the catalog file)."""
 
 
 @dataclass(frozen=True)
@@ -124,20 +142,44 @@ def _passes(course: Course, free_only: bool, format: Format | None, paid_only: b
     )
 
 
-def _rank(course: Course, requested: Sequence[str], asked: CourseLevel | None) -> RecommendedCourse | None:
+def _rank(
+    course: Course, requested: Sequence[str], asked: CourseLevel | None, tally: Tally = NO_VOTES
+) -> RecommendedCourse | None:
     """Score `course` for the requested slugs, or None when it teaches none of them."""
     covered = tuple(slug for slug in requested if slug in course.skills)
     if not covered:
         return None
     fit = _level_fit(course.level, asked)
     focus = len(covered) / len(course.skills)
-    score = COVERAGE_WEIGHT * len(covered) + FOCUS_WEIGHT * focus + LEVEL_WEIGHT * _LEVEL_POINTS[fit]
-    reason = Reason(covered, course.level, fit, asked, course.free, course.price)
+    score = (
+        COVERAGE_WEIGHT * len(covered)
+        + FOCUS_WEIGHT * focus
+        + LEVEL_WEIGHT * _LEVEL_POINTS[fit]
+        + VOTE_WEIGHT * helpful_share(tally)
+    )
+    reason = Reason(
+        covered,
+        course.level,
+        fit,
+        asked,
+        course.free,
+        course.price,
+        tally.helpful,
+        course.paid_certificate,
+        isinstance(course, CommunityCourse),
+    )
     return RecommendedCourse(course, round(score, 6), reason)
 
 
-def _order(item: RecommendedCourse) -> tuple[float, bool, str]:
-    return (-item.score, not item.course.free, item.course.id)
+def _order(lang: str) -> Callable[[RecommendedCourse], tuple[int, bool, float, bool, str]]:
+    """Most requested skills covered first; then, for a reader of another language than English, the
+    resources in their language; then the score, free ones, the id."""
+
+    def key(item: RecommendedCourse) -> tuple[int, bool, float, bool, str]:
+        foreign = lang != "en" and item.course.language != lang
+        return (-len(item.reason.covered), foreign, -item.score, not item.course.free, item.course.id)
+
+    return key
 
 
 def recommend(
@@ -151,11 +193,12 @@ def recommend(
     limit: int = DEFAULT_LIMIT,
     lang: str = "en",
     paid_only: bool = False,
+    votes: Mapping[str, Tally] | None = None,
 ) -> Recommendations:
     """The top `limit` courses for `skills` (any names the taxonomy resolves; unknown ones raise a
     localized `UserError` in `lang`), preferring `level`, keeping only free courses when `free_only`, only
-    paid ones when `paid_only`, and only `format` when given. With no skills, returns an empty result
-    meaning "how to ask"."""
+    paid ones when `paid_only`, and only `format` when given, using the community's `votes` by resource id.
+    With no skills, returns an empty result meaning "how to ask"."""
     resolved = tuple(taxonomy.require_skills(skills, lang)) if skills else ()
     asked = CourseLevel(level) if level is not None else None
     wanted_format = Format(format) if format is not None else None
@@ -165,14 +208,14 @@ def recommend(
     ranked: list[RecommendedCourse] = []
     excluded = 0
     for course in catalog:
-        item = _rank(course, requested, asked)
+        item = _rank(course, requested, asked, (votes or {}).get(course.id, NO_VOTES))
         if item is None:
             continue
         if _passes(course, free_only, wanted_format, paid_only):
             ranked.append(item)
         else:
             excluded += 1
-    ranked.sort(key=_order)
+    ranked.sort(key=_order(lang))
     items = tuple(ranked[: max(limit, 0)])
     if items:
         return Recommendations(resolved, asked, free_only, wanted_format, items, paid_only=paid_only)
@@ -373,6 +416,7 @@ def courses_command(
     open_request_skills: Sequence[str] = (),
     lang: str = "en",
     limit: int = DEFAULT_LIMIT,
+    votes: Mapping[str, Tally] | None = None,
 ) -> Reply:
     """The whole ``/courses [skills] [level] [free] [format]`` command, from raw typed strings to a reply.
 
@@ -396,6 +440,7 @@ def courses_command(
         limit=limit,
         lang=lang,
         paid_only=query.paid_only,
+        votes=votes,
     )
     return render_recommendations(result, lang, from_requests=from_requests)
 
@@ -443,17 +488,25 @@ def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = 
     else:
         asked = t(f"courses.level.{reason.asked_level.value}")
         parts.append(t("courses.reason_level_other", level=level, asked=asked))
-    if reason.free:
+    if reason.community:
+        parts.append(t("curation.suggested_by_community"))
+    elif reason.free and reason.paid_certificate:
+        parts.append(t("curation.free_paid_certificate"))
+    elif reason.free:
         parts.append(t("courses.reason_free"))
     elif reason.price:
         parts.append(t("courses.reason_paid_price", price=reason.price))
     else:
         parts.append(t("courses.reason_paid"))
+    if reason.helpful:
+        parts.append(t("curation.found_helpful", count=reason.helpful))
     return "; ".join(parts)
 
 
 def _meta(course: Course, lang: str) -> str:
     t = translator(lang)
+    if isinstance(course, CommunityCourse):
+        return t("curation.suggested_by_community")
     return t(
         "courses.meta",
         format=t(f"courses.format.{course.format.value}"),
@@ -492,7 +545,8 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
             )
             for rank, item in enumerate(result.items, start=1)
         )
-        return Reply(text=text, title=title, fields=fields)
+        buttons = vote_buttons([(rank, item.course) for rank, item in enumerate(result.items, start=1)], lang)
+        return Reply(text=text, title=title, fields=fields, buttons=buttons)
 
     filters: list[str] = []
     if result.free_only:
@@ -518,6 +572,20 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
     return Reply(text="\n".join(lines), title=title)
 
 
+def vote_buttons(numbered: Sequence[tuple[int, Course]], lang: str) -> tuple[Button, ...]:
+    """Helpful / not helpful buttons for each numbered resource of a list (``vote.up`` / ``vote.down``, the
+    resource id as ref)."""
+    t = translator(lang)
+    return tuple(
+        button
+        for rank, course in numbered
+        for button in (
+            Button("vote.up", course.id, t("curation.button_helpful", rank=rank)),
+            Button("vote.down", course.id, t("curation.button_not_helpful", rank=rank)),
+        )
+    )
+
+
 def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field | None:
     """A short field for a mentorship introduction: one line per course (title, provider, cost, URL);
     None when there are no courses to suggest."""
@@ -525,7 +593,7 @@ def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field |
         return None
     t = translator(lang)
     lines = [
-        "• "
+        f"{rank}. "
         + t(
             "courses.introduction_item",
             title=course.title,
@@ -533,6 +601,6 @@ def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field |
             cost=t("courses.reason_free") if course.free else t("courses.reason_paid"),
             url=course.url,
         )
-        for course in courses
+        for rank, course in enumerate(courses, start=1)
     ]
     return Field(name=t("courses.introduction_title"), value="\n".join(lines))

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     checkin_days: float = Field(default=14.0, gt=0, le=365)
     repeat_pair_days: int = Field(default=180, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
+    suggestions_per_day: int = Field(default=5, ge=1, le=100)
     max_inflight: int = Field(default=200, ge=1, le=100_000)
     sweep_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     lease_seconds: float = Field(default=120.0, gt=0, le=24 * 3600)

@@ -450,7 +450,10 @@ async def test_synced_commands_are_guild_only_and_admin_ones_hidden(
         "forget",
     }
     admin = {o["name"] for o in commands["mentor-admin"]["options"]}
-    assert admin == {"stats", "recruit", "waitlist", "match", "end", "pause", "round", "reload", "export"}
+    assert admin == {
+        "stats", "recruit", "waitlist", "match", "end", "pause", "round", "reload", "export", "courses", "approve",
+        "reject",
+    }  # fmt: skip
     options = {o["name"]: o for o in commands["courses"]["options"]}
     assert [c["value"] for c in options["level"]["choices"]] == ["beginner", "intermediate", "advanced"]
     assert options["skills"]["autocomplete"] is True and options["free"]["type"] == 5

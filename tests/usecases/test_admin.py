@@ -132,7 +132,7 @@ async def test_reload_keeps_the_old_files_when_one_is_broken(
     shutil.copy(library.courses_file, courses)
     bot.library = Library(skills, courses)
     ok = await bot.admin_reload(who("admin"))
-    assert "20 skills" in ok.reply.text
+    assert f"{len(bot.library.taxonomy)} skills" in ok.reply.text
     courses.write_text(courses.read_text(encoding="utf-8") + '\n[[course]]\nid = "broken"\n', encoding="utf-8")
     failed = await bot.admin_reload(who("admin"))
     assert "not reloaded" in failed.reply.text and "courses.toml" in failed.reply.text

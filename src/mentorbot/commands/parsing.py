@@ -135,7 +135,7 @@ def _unknown_command(words: Sequence[str]) -> UserError:
         found = [subs[s] for s in _suggest(sub, list(subs))]
     else:
         if sub:  # "/mentr status": compare both words with the two-word commands first
-            pairs = {" ".join(c.path): c.name for c in COMMANDS if len(c.path) > 1}
+            pairs = {" ".join(c.path): c.name for c in COMMANDS if len(c.path) > 1 and c.path[0] in GROUPS}
             found = [pairs[s] for s in _suggest(f"{head} {sub}", list(pairs))]
             if found:
                 typed = f"/{head} {sub}"
@@ -171,6 +171,8 @@ def parse(line: str, *, allow_missing: bool = False) -> ParsedCommand:
         _refuse_unclosed(tokens[0])
         raise _unknown_command([tokens[0].text.lower()])
     head = words[0]
+    if (head,) in BY_PATH and len(words) > 1 and (head, words[1]) in BY_PATH:  # /courses suggest, /courses vote
+        return _bind(BY_PATH[(head, words[1])], tokens[2:], allow_missing=allow_missing)
     if head in GROUPS:
         if len(tokens) == 1:
             return ParsedCommand(BY_PATH[(head, "help")])

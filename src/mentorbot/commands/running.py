@@ -91,6 +91,10 @@ BUTTON_ACTIONS: Final = (
     "checkin.end",
     "checkin.help",
     PAGE_ACTION,
+    "vote.up",
+    "vote.down",
+    "suggestion.approve",
+    "suggestion.reject",
 )
 """Every `Button.action` the core emits; `execute_button` handles each."""
 
@@ -107,6 +111,10 @@ _BUTTON_COMMANDS: Final[Mapping[str, str]] = {
     "checkin.ok": "/mentor checkin {ref} ok",
     "checkin.help": "/mentor checkin {ref} help",
     "feedback.open": "/mentor feedback {ref}",
+    "vote.up": "/courses vote {ref} helpful",
+    "vote.down": "/courses vote {ref} not",
+    "suggestion.approve": "/mentor-admin approve {ref}",
+    "suggestion.reject": "/mentor-admin reject {ref}",
 }
 
 
@@ -147,6 +155,10 @@ async def execute_button(bot: MentorBot, caller: Caller, action: str, ref: str) 
         return await bot.checkin(caller, mentorship_id=ref, answer="help")
     if action == PAGE_ACTION:
         return await _page(bot, caller, ref)
+    if action in ("vote.up", "vote.down"):
+        return await bot.vote_course(caller, resource=ref, helpful=action == "vote.up")
+    if action in ("suggestion.approve", "suggestion.reject"):
+        return await bot.admin_decide_suggestion(caller, suggestion_id=ref, approve=action == "suggestion.approve")
     return await error_outcome(bot, caller, UserError("commands.unknown_action"))
 
 

@@ -334,13 +334,56 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "courses",
         "members",
         "courses",
-        lambda bot, c, a: bot.courses(
-            c, skills=a.get("skills"), level=a.get("level"), free=a.get("free"), format=a.get("format")
+        lambda bot, c, a: (
+            bot.suggest_course(c, url=a["suggest"], skills=a.get("skills"), title=a.get("title"), note=a.get("note"))
+            if a.get("suggest", "").strip()
+            else bot.courses(
+                c, skills=a.get("skills"), level=a.get("level"), free=a.get("free"), format=a.get("format")
+            )
         ),
-        (Option("skills", aliases=("skill",)), Option("level"), Option("free"), Option("format")),
+        (
+            Option("skills", aliases=("skill",)),
+            Option("level"),
+            Option("free"),
+            Option("format"),
+            # `/courses suggest:<url>` is `/courses suggest url:<url>` (Discord cannot have both `/courses` and
+            # `/courses suggest`, so it offers this option; the inbox replays it through this table)
+            Option("suggest"),
+            Option("title"),
+            Option("note"),
+        ),
         ("skills",),
         greedy=True,
         read_only=True,
+    ),
+    _cmd(
+        "courses suggest",
+        "/courses suggest url:<url> skills:<tags> [title:<text>] [note:<text>]",
+        "courses_suggest",
+        "members",
+        "suggest_course",
+        lambda bot, c, a: bot.suggest_course(
+            c, url=a.get("url"), skills=a.get("skills"), title=a.get("title"), note=a.get("note")
+        ),
+        (
+            Option("url", required=True, aliases=("link",)),
+            Option("skills", required=True, aliases=("skill",)),
+            Option("title"),
+            Option("note"),
+        ),
+        ("url", "skills"),
+        greedy=True,
+    ),
+    _cmd(
+        "courses vote",
+        "/courses vote <resource> <helpful|not>",
+        "courses_vote",
+        "members",
+        "vote_course",
+        lambda bot, c, a: bot.vote_course(c, resource=a["resource"], helpful=a.get("answer")),
+        (Option("resource", required=True, aliases=("id", "course")), Option("answer", required=True)),
+        ("resource", "answer"),
+        greedy=True,
     ),
     _cmd(
         "mentor-admin stats",
@@ -385,9 +428,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admin_match",
         "admins",
         "admin_match",
-        lambda bot, c, a: bot.admin_match(
-            c, request_id=a["request"], mentor=a["mentor"], force=_yes(a.get("force"))
-        ),
+        lambda bot, c, a: bot.admin_match(c, request_id=a["request"], mentor=a["mentor"], force=_yes(a.get("force"))),
         (Option("request", required=True), Option("mentor", required=True), Option("force")),
         ("request", "mentor"),
         pace=Pace.BUSY,
@@ -442,11 +483,47 @@ COMMANDS: Final[tuple[Command, ...]] = (
         pace=Pace.SLOW,
         read_only=True,
     ),
+    _cmd(
+        "mentor-admin courses",
+        "/mentor-admin courses",
+        "admin_courses",
+        "admins",
+        "admin_courses",
+        lambda bot, c, a: bot.admin_courses(c),
+        pace=Pace.BUSY,
+        read_only=True,
+    ),
+    _cmd(
+        "mentor-admin approve",
+        "/mentor-admin approve <suggestion>",
+        "admin_approve",
+        "admins",
+        "admin_decide_suggestion",
+        lambda bot, c, a: bot.admin_decide_suggestion(c, suggestion_id=a["suggestion"], approve=True),
+        (Option("suggestion", required=True, aliases=("id",)),),
+        ("suggestion",),
+    ),
+    _cmd(
+        "mentor-admin reject",
+        "/mentor-admin reject <suggestion> [reason:<text>]",
+        "admin_reject",
+        "admins",
+        "admin_decide_suggestion",
+        lambda bot, c, a: bot.admin_decide_suggestion(
+            c, suggestion_id=a["suggestion"], approve=False, reason=a.get("reason")
+        ),
+        (Option("suggestion", required=True, aliases=("id",)), Option("reason")),
+        ("suggestion", "reason"),
+        greedy=True,
+    ),
     _cmd("mentor-admin help", "/mentor-admin help", "admin_help", "admins", None, None, read_only=True),
 )
 
-GROUPS: Final = frozenset(c.path[0] for c in COMMANDS if len(c.path) > 1)
-"""Top-level commands that take a subcommand (``mentor``, ``mentor-admin``)."""
+GROUPS: Final = frozenset(c.path[0] for c in COMMANDS if len(c.path) > 1) - {
+    c.path[0] for c in COMMANDS if len(c.path) == 1
+}
+"""Top-level commands that need a subcommand (``mentor``, ``mentor-admin``). A command that is also a command
+of its own (``/courses``) takes subcommands too (``/courses suggest``) without needing one."""
 
 BY_PATH: Final[dict[tuple[str, ...], Command]] = {}
 """Every command by its path, and by each alias of its last word."""
@@ -460,5 +537,3 @@ def find_command(path: str | Sequence[str]) -> Command | None:
     """The command at `path` (``"mentor request"``, ``"/courses"`` or ``("mentor", "request")``)."""
     parts = path.lstrip("/").split() if isinstance(path, str) else [p.lstrip("/") for p in path]
     return BY_PATH.get(tuple(p.lower() for p in parts))
-
-

@@ -15,7 +15,8 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `jobs`: timers; `events`: processed platform events (clicks, forms, home opens);
 - `inbox`: platform events recorded before their acknowledgement; `outbox`: notifications to deliver, and held ones;
 - `message_refs`: where each keyed direct message was posted, so any process edits it in place;
-- `reports`: statistics and exports.
+- `reports`: statistics and exports;
+- `curation`: resources members suggest for the community's catalog, and their helpful votes.
 
 Everything callers use is importable from here.
 """
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mentorbot.courses import Tally
 from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams
 from mentorbot.storage.candidates import CandidateStore, WaitFacts
+from mentorbot.storage.curation import CurationStore, Suggestion, SuggestionStatus
 from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.events import EventStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
@@ -62,6 +65,9 @@ __all__ = [
     "ScoreParams",
     "Stats",
     "Store",
+    "Suggestion",
+    "SuggestionStatus",
+    "Tally",
     "WaitFacts",
     "create_database",
 ]
@@ -94,6 +100,7 @@ class Store(
     OutboxStore,
     MessageRefStore,
     ReportStore,
+    CurationStore,
     InsightStore,
     ScheduleStore,
 ):

@@ -7,6 +7,7 @@ from mentorbot.recommendations import courses_command
 from mentorbot.replies import Reply
 from mentorbot.skills import render_skill_list
 from mentorbot.usecases.context import Context
+from mentorbot.usecases.curation import community_catalog
 
 
 async def skills(
@@ -29,8 +30,10 @@ async def courses(
     format: str | None = None,
 ) -> Reply:
     """Top courses for the skills (or, when none are given, the skills of the caller's open requests and of
-    their active mentorships, as mentee or mentor)."""
+    their active mentorships, as mentee or mentor), from the file catalog and the community's approved
+    suggestions, ranked with the community's helpful votes."""
     library = ctx.core.library
+    community = ctx.caller.community
     gaps: list[str] = []
     if not (skills or "").strip():
         for request in await ctx.core.store.list_member_requests(ctx.member.id, open_only=True):
@@ -38,7 +41,7 @@ async def courses(
         for mentorship in await ctx.core.store.list_mentorships(member_id=ctx.member.id, active_only=True):
             gaps.extend(mentorship.skills)
     return courses_command(
-        library.catalog,
+        await community_catalog(ctx.core, community),
         library.taxonomy,
         skills=skills,
         level=level,
@@ -46,4 +49,5 @@ async def courses(
         format=format,
         open_request_skills=gaps,
         lang=ctx.lang,
+        votes=await ctx.core.store.vote_tallies(community),
     )

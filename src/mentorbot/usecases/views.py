@@ -24,7 +24,7 @@ from mentorbot.models import (
     MentorStatus,
     Offer,
 )
-from mentorbot.recommendations import render_introduction_courses
+from mentorbot.recommendations import render_introduction_courses, vote_buttons
 from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.store import Stats
@@ -222,6 +222,7 @@ def introduction(
         t(text_key, other=mention(other), id=mentorship.id),
         title=t("intro.title"),
         fields=tuple(fields),
+        buttons=vote_buttons(list(enumerate(courses, start=1)), t.lang),
     )
 
 

@@ -1,0 +1,280 @@
+"""The community curates its catalog: members suggest resources, admins approve or reject them, and everyone
+marks resources helpful or not.
+
+- ``/courses suggest url:<url> skills:<tags> [title] [note]`` checks the address (a web page of its own: not a
+  search, not a link shortener, not already in the catalog or suggested), the skills and the texts, limits
+  each member to `Settings.suggestions_per_day`, and queues it for the admins.
+- ``/mentor-admin courses`` is the review queue (Approve / Reject buttons on each suggestion) and the
+  community's most and least helpful resources per skill.
+- Approved suggestions join the community's catalog on top of the file (`community_catalog`), shown "suggested
+  by the community".
+- The Helpful / Not helpful buttons under ``/courses`` and introductions cast one vote per member per resource,
+  changeable (`CurationStore.vote`); the ranking reads the community's tallies (`recommendations.helpful_share`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Final
+from urllib.parse import urlsplit
+
+from mentorbot.courses import Catalog, CommunityCourse, Cost, Course, CourseLevel, Format, Tally, is_search_url, url_key
+from mentorbot.errors import UserError
+from mentorbot.i18n import translator
+from mentorbot.inputs import MAX_NOTE, parse_id
+from mentorbot.recommendations import helpful_share
+from mentorbot.replies import Button, ButtonStyle, Field, Reply
+from mentorbot.storage.store import Suggestion, SuggestionStatus
+from mentorbot.text_safety import check_text, defuse_mentions
+from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.profiles import resolve_skills
+
+MAX_URL: Final = 500
+MAX_TITLE: Final = 150
+MAX_SUGGESTION_SKILLS: Final = 5
+QUEUE_LIMIT: Final = 10
+"""Suggestions shown at once in the review queue (with two buttons each: Discord allows 25 buttons)."""
+RATE_WINDOW: Final = timedelta(hours=24)
+MIN_VOTES_FOR_RANKING: Final = 3
+"""A resource needs this many votes before the admins' most / least helpful lists show it."""
+
+SHORTENERS: Final = frozenset(
+    {"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rebrand.ly", "shorturl.at"}
+)
+"""Link shorteners hide where a link goes: a suggestion names the resource's own address."""
+_LINK: Final = re.compile(r"https?://|www\.", re.IGNORECASE)
+_REPEATS: Final = re.compile(r"(.)\1{7,}")
+_SPAM_WORDS: Final = re.compile(
+    r"\b(casino|betting|bet now|crypto giveaway|earn \$|make money fast|buy followers|free followers|viagra)\b",
+    re.IGNORECASE,
+)
+
+
+# ------------------------------------------------------------------------------------------- the catalog
+
+
+async def community_catalog(core: Core, community: str) -> Catalog:
+    """The file catalog with the community's approved suggestions after it."""
+    approved = await core.store.list_suggestions(community, SuggestionStatus.APPROVED)
+    catalog = core.library.catalog
+    if not approved:
+        return catalog
+    known = {url_key(course.url) for course in catalog}
+    extra = [_as_course(s) for s in approved if url_key(s.url) not in known and _taught(core, s)]
+    return Catalog([*catalog.courses, *extra], source=catalog.source)
+
+
+def _taught(core: Core, suggestion: Suggestion) -> bool:
+    return all(core.library.taxonomy.get(slug) is not None for slug in suggestion.skills) and bool(suggestion.skills)
+
+
+def _as_course(suggestion: Suggestion) -> CommunityCourse:
+    return CommunityCourse(
+        id=suggestion.resource,
+        title=suggestion.title,
+        provider=urlsplit(suggestion.url).hostname or suggestion.url,
+        url=suggestion.url,
+        skills=suggestion.skills,
+        level=CourseLevel.INTERMEDIATE,
+        format=Format.READING_LIST,
+        cost=Cost.PAID,
+        duration="varies",
+        language="en",
+        suggestion_id=suggestion.id,
+    )
+
+
+# ------------------------------------------------------------------------------------------- suggesting
+
+
+def check_url(text: str | None) -> str:
+    """The suggested address, trimmed; a `UserError` saying why when it cannot be a resource's page."""
+    url = (text or "").strip().strip("<>")
+    if not url:
+        raise UserError("curation.url_missing")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").casefold()
+    if (
+        len(url) > MAX_URL
+        or parts.scheme not in ("http", "https")
+        or "." not in host
+        or any(ch.isspace() for ch in url)
+        or parts.username
+        or host.replace(".", "").isdigit()
+    ):
+        raise UserError("curation.bad_url", url=url[:80])
+    if host.removeprefix("www.") in SHORTENERS:
+        raise UserError("curation.shortened_url", url=url)
+    if is_search_url(url):
+        raise UserError("curation.search_url", url=url)
+    return url
+
+
+def _check_spam(*texts: str) -> None:
+    for text in texts:
+        if _LINK.search(text) or _REPEATS.search(text) or _SPAM_WORDS.search(text):
+            raise UserError("curation.spam")
+
+
+async def suggest(
+    ctx: Context, *, url: str | None, skills: str | None, title: str | None = None, note: str | None = None
+) -> Reply:
+    """Queue a resource for the admins' review; refused with a reason when the address is no resource's page,
+    already in the catalog or suggested, when a text looks like spam, or past the member's daily limit."""
+    core = ctx.core
+    address = check_url(url)
+    slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_SUGGESTION_SKILLS)
+    if not slugs:
+        raise UserError("curation.skills_missing")
+    name = check_text(title, field="title", max_length=MAX_TITLE) or address
+    text = check_text(note, field="note", max_length=MAX_NOTE)
+    _check_spam(name if title else "", text)
+    key = url_key(address)
+    for course in core.library.catalog:
+        if url_key(course.url) == key:
+            raise UserError("curation.in_catalog", title=course.title, provider=course.provider)
+    community = ctx.caller.community
+    existing = await core.store.find_suggestion_by_url(community, key)
+    if existing is not None:
+        raise UserError(f"curation.already_{existing.status.value}", id=existing.id)
+    now = core.clock.now()
+    if await core.store.suggestions_since(ctx.member.id, now - RATE_WINDOW) >= core.settings.suggestions_per_day:
+        raise UserError("curation.rate_limited", limit=core.settings.suggestions_per_day)
+    made = await core.store.suggest_course(
+        community, ctx.member.id, url=address, url_key=key, title=name, skills=slugs, note=text, now=now
+    )
+    if made is None:  # another member suggested it a moment ago
+        raise UserError("curation.already_pending", id="?")
+    return Reply(ctx.t("curation.suggested", id=made.id, title=made.title, skills=core.labels(slugs, ctx.lang)))
+
+
+# ------------------------------------------------------------------------------------------- reviewing
+
+
+def _suggestion_field(core: Core, suggestion: Suggestion, lang: str) -> Field:
+    t = translator(lang)
+    lines = [suggestion.url, t("curation.queue_skills", skills=core.labels(suggestion.skills, lang))]
+    if suggestion.note:
+        lines.append(t("curation.queue_note", note=defuse_mentions(suggestion.note)))
+    return Field(t("curation.queue_item", id=suggestion.id, title=defuse_mentions(suggestion.title)), "\n".join(lines))
+
+
+async def review_queue(ctx: Context) -> Reply:
+    """``/mentor-admin courses``: the pending suggestions (oldest first) with Approve / Reject buttons, then the
+    most and least helpful resources per skill by the community's votes."""
+    core = ctx.core
+    community = ctx.caller.community
+    pending = await core.store.list_suggestions(community, SuggestionStatus.PENDING)
+    shown = pending[:QUEUE_LIMIT]
+    fields = [_suggestion_field(core, s, ctx.lang) for s in shown]
+    buttons = tuple(
+        button
+        for s in shown
+        for button in (
+            Button("suggestion.approve", str(s.id), ctx.t("curation.approve", id=s.id), ButtonStyle.PRIMARY),
+            Button("suggestion.reject", str(s.id), ctx.t("curation.reject", id=s.id), ButtonStyle.DANGER),
+        )
+    )
+    catalog = await community_catalog(core, community)
+    helpful = helpful_lines(core, catalog, await core.store.vote_tallies(community), ctx.lang)
+    if helpful:
+        fields.append(Field(ctx.t("curation.helpful_title"), "\n".join(helpful)))
+    if pending:
+        text = ctx.t("curation.queue_text", count=len(pending), shown=len(shown))
+    else:
+        text = ctx.t("curation.queue_empty")
+    return Reply(text, title=ctx.t("curation.queue_title"), fields=tuple(fields), buttons=buttons)
+
+
+def helpful_lines(core: Core, catalog: Catalog, tallies: dict[str, Tally], lang: str) -> list[str]:
+    """Per skill (taxonomy order) with at least one resource voted on MIN_VOTES_FOR_RANKING times: the most
+    helpful resource and, when another one qualifies, the least helpful one."""
+    t = translator(lang)
+    lines: list[str] = []
+    for skill in core.library.taxonomy.skills:
+        voted = [
+            (helpful_share(tallies[c.id]), c, tallies[c.id])
+            for c in catalog.for_skill(skill.slug)
+            if c.id in tallies and tallies[c.id].total >= MIN_VOTES_FOR_RANKING
+        ]
+        if not voted:
+            continue
+        voted.sort(key=lambda entry: (-entry[0], entry[1].id))
+        best = voted[0]
+        line = t("curation.most_helpful", skill=skill.label(lang), **_shown(best[1], best[2]))
+        if len(voted) > 1:
+            worst = voted[-1]
+            line += " · " + t("curation.least_helpful", **_shown(worst[1], worst[2]))
+        lines.append(line)
+    return lines
+
+
+def _shown(course: Course, tally: Tally) -> dict[str, object]:
+    return {"title": course.title, "helpful": tally.helpful, "total": tally.total}
+
+
+async def decide(ctx: Context, *, suggestion_id: str | int, approve: bool, reason: str | None = None) -> Reply:
+    """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); a second
+    decision, by anyone, is told who decided first. The member who suggested it is told."""
+    core = ctx.core
+    wanted = parse_id(suggestion_id, "suggestion")
+    why = check_text(reason, field="reason", max_length=300) or None
+    community = ctx.caller.community
+    decided = await core.store.decide_suggestion(
+        community, wanted, approve=approve, admin=ctx.caller.user_id, reason=why, now=core.clock.now()
+    )
+    if decided is None:
+        found = await core.store.get_suggestion(community, wanted)
+        if found is None:
+            raise UserError("curation.no_suggestion", id=wanted)
+        return Reply(ctx.t(f"curation.already_{found.status.value}", id=wanted))
+    if decided.member_id is not None:
+        member = await core.store.get_member(decided.member_id)
+        if member is not None:
+            t = translator(core.lang_of(member))
+            key = "curation.told_approved" if approve else "curation.told_rejected"
+            text = t(key, title=decided.title, id=decided.id)
+            if why and not approve:
+                text += "\n" + t("curation.told_reason", reason=why)
+            ctx.tell([core.notify(member, Reply(text), key=f"suggestion:{decided.id}")])
+    done = "curation.approved" if approve else "curation.rejected"
+    return Reply(ctx.t(done, id=decided.id, title=decided.title))
+
+
+# ------------------------------------------------------------------------------------------- voting
+
+
+async def vote(ctx: Context, *, resource: str, helpful: bool) -> Reply:
+    """Mark a resource helpful or not: one vote per member per resource; voting again changes it."""
+    core = ctx.core
+    community = ctx.caller.community
+    catalog = await community_catalog(core, community)
+    course = catalog.get(resource.strip())
+    if course is None:
+        raise UserError("curation.no_resource", resource=resource.strip()[:80])
+    before = await core.store.member_vote(community, course.id, ctx.member.id)
+    await core.store.vote(community, course.id, ctx.member.id, helpful=helpful, now=core.clock.now())
+    if before is None:
+        key = "curation.voted_helpful" if helpful else "curation.voted_not_helpful"
+    elif before == helpful:
+        key = "curation.vote_unchanged"
+    else:
+        key = "curation.vote_changed_helpful" if helpful else "curation.vote_changed_not_helpful"
+    return Reply(ctx.t(key, title=course.title))
+
+
+def parse_vote(answer: str | None) -> bool:
+    """``helpful`` / ``yes`` / ``up`` (or Swahili ``inasaidia`` / ``ndiyo``) is True; ``not`` / ``no`` / ``down``
+    (``haisaidii`` / ``hapana``) is False; a `UserError` otherwise."""
+    word = " ".join((answer or "").strip().casefold().replace("-", " ").split())
+    if word in _HELPFUL:
+        return True
+    if word in _NOT_HELPFUL:
+        return False
+    raise UserError("curation.bad_vote", value=(answer or "").strip())
+
+
+_HELPFUL: Final = frozenset({"helpful", "yes", "y", "up", "+1", "inasaidia", "ndiyo", "ndio"})
+_NOT_HELPFUL: Final = frozenset({"not helpful", "not", "no", "n", "down", "-1", "haisaidii", "hapana"})
+
