@@ -20,6 +20,8 @@ import click
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
+from mentorbot.ops_cli import backup as ops_backup
+from mentorbot.ops_cli import db as ops_db
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
 
 if TYPE_CHECKING:
@@ -118,6 +120,7 @@ def config_check() -> None:
 
 
 main.add_command(catalog)
+main.add_command(ops_db)
 
 
 # --------------------------------------------------------------------------------------------------- run
@@ -223,6 +226,9 @@ def _admin_options(command: F) -> F:
         help="Community id: console, discord:<guild id> or slack:<team id>.",
     )(command)
     return click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL.")(command)
+
+
+admin.add_command(ops_backup)
 
 
 @admin.command("import-mentors")
