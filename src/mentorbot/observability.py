@@ -279,9 +279,9 @@ async def database_ready(bot: MentorBot) -> bool:
     return True
 
 
-def add_ops_routes(app: web.Application, get_bot: Callable[[], MentorBot | None], *, metrics: bool = True) -> None:
-    """``/healthz`` (alive), ``/readyz`` (database and platforms) and, with `metrics`, ``/metrics`` on `app`.
-    `get_bot` returns the bot, or None while the process is starting."""
+def add_ops_routes(app: web.Application, get_bot: Callable[[], MentorBot | None], *, health: bool = True) -> None:
+    """``/healthz`` (alive; unless `health` is False: the app has its own), ``/readyz`` (database and platforms)
+    and ``/metrics`` on `app`. `get_bot` returns the bot, or None while the process is starting."""
 
     async def healthz(_request: web.Request) -> web.StreamResponse:
         return web.json_response({"ok": True, "started": get_bot() is not None})
@@ -303,10 +303,10 @@ def add_ops_routes(app: web.Application, get_bot: Callable[[], MentorBot | None]
         response.charset = "utf-8"
         return response
 
-    app.router.add_get("/healthz", healthz)
+    if health:
+        app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    if metrics:
-        app.router.add_get("/metrics", metrics_page)
+    app.router.add_get("/metrics", metrics_page)
 
 
 @asynccontextmanager
