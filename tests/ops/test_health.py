@@ -18,6 +18,8 @@ from tests.slack.test_runner import free_port
 
 
 async def test_readiness_follows_the_database_and_the_platforms(tmp_path: Path) -> None:
+    saved = READINESS.platforms()
+    READINESS._platforms.clear()  # adapters run in-process by other tests leave their state in the process's one
     settings = load_settings(env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -49,7 +51,8 @@ async def test_readiness_follows_the_database_and_the_platforms(tmp_path: Path) 
                 text = await response.text()
             assert "mentorbot_database_up 0.0" in text
         finally:
-            READINESS._platforms.pop("discord-test", None)
+            READINESS._platforms.clear()
+            READINESS._platforms.update(saved)
 
 
 def test_json_logs_carry_the_context_and_mask_secrets() -> None:
