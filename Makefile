@@ -23,6 +23,7 @@ test: lint typecheck catalog unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src adapters tests benchmarks
+	$(BIN)/hadolint deploy/Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -15,6 +15,7 @@ from typing import Any
 
 from mentorbot.app import every, run_timers
 from mentorbot.bot import MentorBot
+from mentorbot.observability import READINESS
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError
 from mentorbot_discord.client import MentorBotClient
@@ -52,6 +53,7 @@ async def run(
         if dispatcher is not None:
             await dispatcher.register(COMMUNITY_PREFIX, client.deliver)
         tasks.append(asyncio.create_task(client.connect(reconnect=True), name="mentorbot-discord-gateway"))
+        tasks.append(asyncio.create_task(_report_readiness(client), name="mentorbot-discord-readiness"))
         if timers and dispatcher is None:
             tasks.append(
                 asyncio.create_task(
@@ -77,4 +79,12 @@ async def run(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        READINESS.connected("discord", False)
         log.info("Discord: closed")
+
+
+async def _report_readiness(client: MentorBotClient) -> None:
+    """Tell /readyz, every second, whether the gateway is connected and ready."""
+    while True:
+        READINESS.connected("discord", client.is_ready() and not client.is_closed())
+        await asyncio.sleep(1.0)

@@ -73,6 +73,7 @@ from mentorbot.commands import (
 from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
+from mentorbot.observability import add_ops_routes
 from mentorbot.paging import PAGE_ACTION
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
@@ -256,7 +257,7 @@ class SlackAdapter:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             try:
-                async with asyncio.timeout(10.0):
+                async with asyncio.timeout(self.settings.shutdown_grace_seconds):
                     await self.idle()
             except TimeoutError:
                 log.warning("stopping with %s Slack interaction(s) still running", self._in_flight)
@@ -860,7 +861,13 @@ def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Applica
         ready = get_adapter() is not None
         return web.json_response({"ok": ready}, status=200 if ready else 503)
 
+    def get_bot() -> MentorBot | None:
+        adapter = get_adapter()
+        return adapter.bot if adapter is not None else None
+
     app = web.Application()
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get(HEALTH_PATH, healthz)
+    # /readyz (database reachable, Slack connected) and /metrics; /healthz stays the one above (503 while starting).
+    add_ops_routes(app, get_bot, health=False)
     return app

@@ -16,6 +16,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from mentorbot.bot import MentorBot
+from mentorbot.observability import READINESS
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError, SlackSettings
 from mentorbot_slack.adapter import SlackAdapter
@@ -70,8 +71,10 @@ async def _socket_mode(adapter: SlackAdapter, settings: Settings) -> None:
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Slack adapter connected in socket mode")
+        READINESS.connected("slack")
         await asyncio.Event().wait()
     finally:
+        READINESS.connected("slack", False)
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
@@ -82,6 +85,8 @@ async def _http_mode(adapter: SlackAdapter, settings: Settings) -> None:
         site = web.TCPSite(runner, settings.slack.host, settings.slack.port)
         await site.start()
         log.info("Slack adapter serving http://%s:%s/slack/events", settings.slack.host, settings.slack.port)
+        READINESS.connected("slack")
         await asyncio.Event().wait()
     finally:
+        READINESS.connected("slack", False)
         await runner.cleanup()

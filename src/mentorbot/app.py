@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
 from mentorbot.library import Library
+from mentorbot.observability import DATABASE_ERRORS, logging_handler
 from mentorbot.replies import Notification
 from mentorbot.settings import Settings, mask_url_password
 from mentorbot.storage.database import DatabaseError
@@ -21,11 +22,9 @@ Deliver = Callable[[Sequence[Notification]], Awaitable[None]]
 
 
 def configure_logging(settings: Settings) -> None:
-    """One log format for every process; tokens never reach it (settings hold them as secrets)."""
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """One log format for every process (``MENTORBOT_LOG_FORMAT``: plain text, or one JSON object per line);
+    tokens never reach it (settings hold them as secrets, and the handler masks anything that looks like one)."""
+    logging.basicConfig(level=getattr(logging, settings.log_level), handlers=[logging_handler(settings.log_format)])
 
 
 @asynccontextmanager
@@ -62,6 +61,7 @@ async def every(interval: float, work: Callable[[], Awaitable[object]], what: st
         except asyncio.CancelledError:
             raise
         except DatabaseError as exc:
+            DATABASE_ERRORS.labels(exc.kind).inc()
             log.warning("%s: the database is %s (%s); retrying in %s s", what, exc.kind, exc, interval)
         except Exception:
             log.exception("%s failed; retrying in %s s", what, interval)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -18,6 +19,7 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.library import Library
 from mentorbot.models import Member, MentorProfile
+from mentorbot.observability import NOTIFICATIONS, log_context, observe_command
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
 from mentorbot.retries import next_try
@@ -89,7 +91,14 @@ class MentorBot:
     async def _run(
         self, caller: Caller, action: UseCase, *, admin_only: bool = False, read_only: bool = False
     ) -> Outcome:
-        return await handle(self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only)
+        # The metric's and the log's command is the MentorBot method that called (request, accept…): a fixed set.
+        name = sys._getframe(1).f_code.co_name
+        with log_context(community=caller.community), observe_command(name) as done:
+            outcome = await handle(
+                self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only
+            )
+            done(outcome)
+        return outcome
 
     # ----------------------------------------------------------------------------- shared questions
 
@@ -357,6 +366,7 @@ class MentorBot:
         """An adapter could not deliver `notification` by direct message (the member closed their DMs):
         keep it, and show it with the reply to the member's next command."""
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
+        NOTIFICATIONS.labels("held").inc()
         await self.store.hold_notice(
             notification.member_id,
             reply_to_json(notification.reply),
@@ -373,6 +383,7 @@ class MentorBot:
         member's next command instead (and a warning logged). True when a retry is scheduled (or the row is no
         longer this process's to retry: a newer version of its key replaced it, or another process took it
         over), False when it was held."""
+        NOTIFICATIONS.labels("failed").inc()
         wait = next_try(
             notification.attempts, self.settings.delivery_attempts, retry_after=retry_after, jitter=random.random()
         )
@@ -441,4 +452,5 @@ class MentorBot:
     async def delivered(self, notes: Sequence[Notification]) -> None:
         """An adapter delivered `notes` (sent, or held for the member's next command): the outbox marks those this
         process holds (not one released for a retry, nor one another process took over)."""
-        await self.store.mark_delivered(notes, self.clock.now(), self.worker_id)
+        marked = await self.store.mark_delivered(notes, self.clock.now(), self.worker_id)
+        NOTIFICATIONS.labels("delivered").inc(marked)

@@ -11,7 +11,8 @@ import csv
 import io
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +21,8 @@ import click
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
+from mentorbot.ops_cli import backup as ops_backup
+from mentorbot.ops_cli import db as ops_db
 from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
 
 if TYPE_CHECKING:
@@ -118,6 +121,7 @@ def config_check() -> None:
 
 
 main.add_command(catalog)
+main.add_command(ops_db)
 
 
 # --------------------------------------------------------------------------------------------------- run
@@ -193,10 +197,13 @@ def _settings_error(exc: BaseException) -> SettingsError | None:
 
 async def _serve(settings: Settings, runners: list[tuple[Any, Any]], timer_interval: float) -> None:
     from mentorbot.app import open_bot
+    from mentorbot.observability import READINESS, serve_ops
     from mentorbot.runners import run_adapters
     from mentorbot.settings import mask_url_password
 
-    async with open_bot(settings) as bot:
+    for spec, _ in runners:
+        READINESS.expect(spec.name)
+    async with open_bot(settings) as bot, serve_ops(bot, settings.metrics_host, settings.metrics_port):
         log.info(
             "database %s; %d skills, %d courses; adapters: %s",
             mask_url_password(settings.database_url),
@@ -204,7 +211,58 @@ async def _serve(settings: Settings, runners: list[tuple[Any, Any]], timer_inter
             len(bot.library.catalog),
             ", ".join(f"{spec.name} ({spec.module})" for spec, _ in runners),
         )
-        await run_adapters(bot, settings, runners, timer_interval=timer_interval)
+        with _stop_on_sigterm(settings) as stopping:
+            try:
+                await run_adapters(bot, settings, runners, timer_interval=timer_interval)
+            except asyncio.CancelledError:
+                if not stopping.is_set():
+                    raise
+                current = asyncio.current_task()
+                if current is not None:
+                    current.uncancel()
+        if stopping.is_set():
+            await _release(bot)
+
+
+async def _release(bot: Any) -> None:
+    """After SIGTERM: give back this process's claimed timers and undelivered notifications."""
+    from mentorbot.storage.claims import release_claims
+
+    try:
+        jobs, notes = await release_claims(bot.store, bot.worker_id, bot.clock.now())
+    except Exception as exc:  # their leases run out anyway
+        log.warning("could not release this process's claims on stopping: %s", exc)
+        return
+    log.info("stopped: released %d timer(s) and %d notification(s) for other processes", jobs, notes)
+
+
+@contextmanager
+def _stop_on_sigterm(settings: Settings) -> Iterator[asyncio.Event]:
+    """While inside, SIGTERM stops the adapters (they stop taking events and let those in flight finish, up to
+    MENTORBOT_SHUTDOWN_GRACE_SECONDS): the running task is cancelled and the yielded event set. A second
+    SIGTERM, or the grace plus five seconds, ends the process at once."""
+    import os
+    import signal
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    stopping = asyncio.Event()
+
+    def on_sigterm() -> None:
+        if stopping.is_set():
+            log.warning("second SIGTERM: exiting now")
+            os._exit(1)
+        log.info("SIGTERM: stopping (up to %s s for the events in flight)", settings.shutdown_grace_seconds)
+        stopping.set()
+        loop.call_later(settings.shutdown_grace_seconds + 5.0, os._exit, 1)
+        if task is not None:
+            task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    try:
+        yield stopping
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 # ------------------------------------------------------------------------------------------------- admin
@@ -223,6 +281,9 @@ def _admin_options(command: F) -> F:
         help="Community id: console, discord:<guild id> or slack:<team id>.",
     )(command)
     return click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL.")(command)
+
+
+admin.add_command(ops_backup)
 
 
 @admin.command("import-mentors")

@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     round (a cohort programme: needs `round_schedule`)."""
     digest: str | None = None
     """When each admin gets the week's digest by direct message (``mon 08:00``); None: no digest."""
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per log line (level, logger, event, correlation id, community, command)."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``/metrics``, ``/healthz`` and ``/readyz`` on this port (off by default; Slack's HTTP mode serves
+    them on its own port anyway)."""
+    metrics_host: str = "127.0.0.1"
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=600)
+    """On SIGTERM: how long the events in flight have to finish before the process stops anyway."""
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
@@ -139,6 +147,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
 
 class SettingsError(MentorBotError):

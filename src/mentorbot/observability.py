@@ -1,0 +1,328 @@
+"""What an operator sees of a running bot: Prometheus metrics, structured logs, health and readiness.
+
+- **Metrics** (prometheus-client, one `REGISTRY` per process, served at ``/metrics``): commands by use-case and
+  outcome, their latency, notifications delivered / held / failed, database errors (all counted in this
+  process), and figures read from the database at scrape time (`refresh`): offers by outcome, requests waiting
+  by reason, the timer lag. Labels hold use-case names, outcomes, reasons and kinds only: never a member id or
+  name.
+- **Logs**: plain text by default; ``MENTORBOT_LOG_FORMAT=json`` writes one JSON object per line with the level,
+  the logger, the event, and the correlation id, community and command of the use-case being run
+  (`log_context`). Anything that looks like a token or a password is masked (`redact`).
+- **Health**: ``/healthz`` answers 200 while the process is alive; ``/readyz`` 200 only when the database
+  answers and every platform adapter of the process is connected (`Readiness`). Slack's HTTP mode serves them
+  on its own server; other modes on ``MENTORBOT_METRICS_PORT`` (`serve_ops`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from mentorbot.clock import as_utc
+
+if TYPE_CHECKING:
+    from mentorbot.bot import MentorBot
+    from mentorbot.replies import Outcome
+
+log = logging.getLogger("mentorbot.ops")
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+REGISTRY: Final = CollectorRegistry(auto_describe=True)
+"""The process's metrics (not prometheus-client's global registry: nothing else registers here)."""
+
+COMMANDS: Final = Counter(
+    "mentorbot_commands", "Use-cases run, by use-case and outcome", ["command", "outcome"], registry=REGISTRY
+)
+COMMAND_SECONDS: Final = Histogram(
+    "mentorbot_command_seconds",
+    "Time to run a use-case (its transaction included), by use-case",
+    ["command"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+NOTIFICATIONS: Final = Counter(
+    "mentorbot_notifications",
+    "Notifications this process delivered, held for the member's next command, or failed for now (retried)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+DATABASE_ERRORS: Final = Counter(
+    "mentorbot_database_errors", "Failures of the database met by this process, by kind", ["kind"], registry=REGISTRY
+)
+OFFERS: Final = Gauge(
+    "mentorbot_offers",
+    "Offers in the database by outcome (sent counts every offer ever made), read at scrape time",
+    ["outcome"],
+    registry=REGISTRY,
+)
+REQUESTS_WAITING: Final = Gauge(
+    "mentorbot_requests_waiting",
+    "Requests waiting for a mentor, by the reason they wait",
+    ["reason"],
+    registry=REGISTRY,
+)
+TIMER_LAG: Final = Gauge(
+    "mentorbot_timer_lag_seconds", "How long the oldest due timer has been waiting (0: none is late)", registry=REGISTRY
+)
+DATABASE_UP: Final = Gauge(
+    "mentorbot_database_up", "1 when the last scrape could read the database, else 0", registry=REGISTRY
+)
+
+COMMAND_OUTCOMES: Final = ("ok", "refused", "duplicate", "rate_limited", "database_error", "error")
+OFFER_OUTCOMES: Final = ("sent", "accepted", "declined", "expired", "withdrawn", "pending")
+
+
+def usecase_name(action: Any) -> str:
+    """The name of a bound use-case (a function, or a `functools.partial` of one): a fixed, small set."""
+    while isinstance(action, partial):
+        action = action.func
+    name = getattr(action, "__name__", None) or type(action).__name__
+    return "usecase" if name == "<lambda>" else str(name)
+
+
+def outcome_label(outcome: Outcome) -> str:
+    """How a use-case ended, for the ``outcome`` label."""
+    if outcome.duplicate:
+        return "duplicate"
+    error = outcome.error
+    if error is None:
+        return "ok"
+    if error.key == "common.rate_limited":
+        return "rate_limited"
+    if error.key.startswith("common.db_"):
+        return "database_error"
+    if error.key == "common.apology":
+        return "error"
+    return "refused"
+
+
+@contextmanager
+def observe_command(name: str) -> Iterator[Callable[[Outcome], None]]:
+    """Time a use-case and count it; call the yielded function with its `Outcome` (an exception counts as an
+    error). Sets the log context's command and a fresh correlation id for the use-case's log lines."""
+    started = time.perf_counter()
+    label = ["error"]
+    token = _CONTEXT.set({**_CONTEXT.get(), "command": name, "correlation_id": uuid.uuid4().hex[:10]})
+    try:
+        yield lambda outcome: label.__setitem__(0, outcome_label(outcome))
+    finally:
+        _CONTEXT.reset(token)
+        COMMAND_SECONDS.labels(name).observe(time.perf_counter() - started)
+        COMMANDS.labels(name, label[0]).inc()
+        if label[0] == "database_error":
+            DATABASE_ERRORS.labels("command").inc()
+
+
+_WAITING_SQL: Final = (
+    "SELECT COALESCE(wait_reason, 'none') AS reason, COUNT(*) AS n FROM requests "
+    "WHERE status = 'waiting' GROUP BY COALESCE(wait_reason, 'none')"
+)
+
+
+async def refresh(bot: MentorBot) -> bool:
+    """Read the database's figures into the gauges (one read transaction); False (and ``database_up`` 0) when
+    the database cannot be read."""
+    now = bot.clock.now()
+    try:
+        async with bot.store.db.read() as conn:
+            offers = await conn.fetch_all("SELECT status, COUNT(*) AS n FROM offers GROUP BY status")
+            waiting = await conn.fetch_all(_WAITING_SQL)
+            due = await conn.fetch_one(
+                "SELECT MIN(due_at) AS due FROM jobs WHERE status IN ('pending', 'running') AND due_at <= ?",
+                bot.store.db.to_db_time(now),
+            )
+    except Exception as exc:
+        DATABASE_UP.set(0)
+        DATABASE_ERRORS.labels(getattr(exc, "kind", "failed")).inc()
+        log.warning("metrics: cannot read the database: %s", exc)
+        return False
+    DATABASE_UP.set(1)
+    counts = {str(row["status"]): int(row["n"]) for row in offers}
+    OFFERS.labels("sent").set(sum(counts.values()))
+    for outcome in OFFER_OUTCOMES[1:]:
+        OFFERS.labels(outcome).set(counts.get(outcome, 0))
+    REQUESTS_WAITING.clear()
+    for row in waiting:
+        REQUESTS_WAITING.labels(str(row["reason"])).set(int(row["n"]))
+    oldest = due["due"] if due else None
+    if isinstance(oldest, str):
+        oldest = datetime.fromisoformat(oldest)
+    TIMER_LAG.set(max((now - as_utc(oldest)).total_seconds(), 0.0) if oldest is not None else 0.0)
+    return True
+
+
+# --------------------------------------------------------------------------------------------------- logs
+
+_CONTEXT: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("mentorbot_log_context", default={})  # noqa: B039
+
+
+@contextmanager
+def log_context(**values: str | None) -> Iterator[None]:
+    """Add `values` (``community``, ``command``, ``correlation_id``) to every log line written inside."""
+    token = _CONTEXT.set({**_CONTEXT.get(), **{k: v for k, v in values.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def correlation_id() -> str | None:
+    """The correlation id of the use-case being run, if any (`errors.unexpected` reuses it)."""
+    return _CONTEXT.get().get("correlation_id")
+
+
+_SECRETS: Final = (
+    re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+"),  # Slack tokens
+    re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"),  # Discord bot tokens
+    re.compile(r"(?<=://)([^:/@\s]+):[^@\s]+(?=@)"),  # user:password@ in URLs
+    re.compile(r"(?i)(password|secret|token)=[^&\s]+"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with tokens and passwords masked."""
+    text = _SECRETS[0].sub("********", text)
+    text = _SECRETS[1].sub("********", text)
+    text = _SECRETS[2].sub(r"\1:********", text)
+    return _SECRETS[3].sub(r"\1=********", text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, event, the use-case's context, and the exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON, secrets masked."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": redact(record.getMessage()),
+        }
+        entry.update(_CONTEXT.get())
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class ContextFilter(logging.Filter):
+    """Adds the use-case's context to plain-text records (``%(context)s``) and masks secrets in them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always True: it only decorates."""
+        context = _CONTEXT.get()
+        record.context = "".join(f" [{k}={v}]" for k, v in context.items() if k != "community")
+        return True
+
+
+def logging_handler(log_format: str) -> logging.Handler:
+    """The stderr handler for ``MENTORBOT_LOG_FORMAT`` (``text`` or ``json``)."""
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"))
+    handler.addFilter(ContextFilter())
+    return handler
+
+
+# ------------------------------------------------------------------------------------------------- health
+
+
+class Readiness:
+    """Which platform adapters of this process are connected (adapters report it: `connected`)."""
+
+    def __init__(self) -> None:
+        self._platforms: dict[str, bool] = {}
+
+    def expect(self, name: str) -> None:
+        """`name` runs in this process: not ready until it says it is connected."""
+        self._platforms.setdefault(name, False)
+
+    def connected(self, name: str, up: bool = True) -> None:
+        """The adapter `name` connected to its platform (or lost it)."""
+        self._platforms[name] = up
+
+    def platforms(self) -> dict[str, bool]:
+        """Each platform of this process and whether it is connected."""
+        return dict(self._platforms)
+
+
+READINESS: Final = Readiness()
+"""The process's readiness (one bot per process)."""
+
+READY_TIMEOUT: Final = 2.0
+"""Seconds the database has to answer a readiness probe."""
+
+
+async def database_ready(bot: MentorBot) -> bool:
+    """Whether the database answers a trivial read within `READY_TIMEOUT`."""
+    try:
+        async with asyncio.timeout(READY_TIMEOUT), bot.store.db.read() as conn:
+            await conn.fetch_one("SELECT 1 AS one")
+    except Exception as exc:
+        DATABASE_ERRORS.labels(getattr(exc, "kind", "timeout" if isinstance(exc, TimeoutError) else "failed")).inc()
+        return False
+    return True
+
+
+def add_ops_routes(app: web.Application, get_bot: Callable[[], MentorBot | None], *, health: bool = True) -> None:
+    """``/healthz`` (alive; unless `health` is False: the app has its own), ``/readyz`` (database and platforms)
+    and ``/metrics`` on `app`. `get_bot` returns the bot, or None while the process is starting."""
+
+    async def healthz(_request: web.Request) -> web.StreamResponse:
+        return web.json_response({"ok": True, "started": get_bot() is not None})
+
+    async def readyz(_request: web.Request) -> web.StreamResponse:
+        bot = get_bot()
+        database = bot is not None and await database_ready(bot)
+        platforms = READINESS.platforms()
+        ready = database and all(platforms.values())
+        body = {"ok": ready, "database": database, "platforms": platforms}
+        return web.json_response(body, status=200 if ready else 503)
+
+    async def metrics_page(_request: web.Request) -> web.StreamResponse:
+        bot = get_bot()
+        if bot is not None:
+            await refresh(bot)
+        response = web.Response(body=generate_latest(REGISTRY))
+        response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+        response.charset = "utf-8"
+        return response
+
+    if health:
+        app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
+
+
+@asynccontextmanager
+async def serve_ops(bot: MentorBot, host: str, port: int | None) -> AsyncIterator[None]:
+    """While inside, serve ``/healthz``, ``/readyz`` and ``/metrics`` on `host`:`port` (nothing when `port` is
+    None: ``MENTORBOT_METRICS_PORT`` unset)."""
+    if port is None:
+        yield
+        return
+    app = web.Application()
+    add_ops_routes(app, lambda: bot)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("metrics and health on http://%s:%s/metrics", host, port)
+        yield
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,224 @@
+"""``mentorbot db copy|status|upgrade`` and ``mentorbot admin backup``: running a community's database.
+
+The work is in `mentorbot.storage.copying`; this module turns it into lines in the admin's language.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mentorbot.settings import Settings, mask_url_password
+
+_DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
+
+
+def _settings(database: str | None) -> Settings:
+    from mentorbot.cli import settings_or_exit
+
+    return settings_or_exit(**({"database_url": database} if database else {}))
+
+
+def _refused(settings: Settings, exc: Exception) -> None:
+    """Say why a copy or backup was refused, in the admin's language, and exit 1."""
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import CopyRefused
+
+    t = translator(settings.default_language)
+    if isinstance(exc, CopyRefused):
+        click.echo(t("cli.error", reason=t(f"ops.refused.{exc.key}", **exc.params)), err=True)
+        sys.exit(1)
+    raise exc
+
+
+@click.group()
+def db() -> None:
+    """The database: its schema (status, upgrade) and moving it to another engine (copy)."""
+
+
+@db.command("status")
+@click.option("--database", metavar="URL", help=_DATABASE_HELP)
+def db_status(database: str | None) -> None:
+    """Engine, schema version, pending migrations and rows per table (changes nothing)."""
+    from mentorbot.cli import _run_or_exit
+
+    settings = _settings(database)
+    click.echo(_run_or_exit(_status(settings), settings))
+
+
+async def _status(settings: Settings) -> str:
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import row_counts, schema_state
+    from mentorbot.storage.store import create_database
+
+    t = translator(settings.default_language)
+    engine = create_database(settings.database_url)
+    await engine.open()
+    try:
+        state = await schema_state(engine)
+        counts = await row_counts(engine) if state.version else {}
+    finally:
+        await engine.close()
+    lines = [
+        t("ops.status.engine", engine=state.dialect, database=mask_url_password(settings.database_url)),
+        t("ops.status.version", version=state.version, known=state.known),
+        t("ops.status.pending", names=", ".join(state.pending)) if state.pending else t("ops.status.none_pending"),
+    ]
+    if not state.version:
+        lines.append(t("ops.status.uninitialised"))
+    else:
+        lines.append(t("ops.status.rows"))
+        lines.extend(t("ops.status.row", table=name, rows=rows) for name, rows in counts.items())
+    return "\n".join(lines)
+
+
+@db.command("upgrade")
+@click.option("--database", metavar="URL", help=_DATABASE_HELP)
+def db_upgrade(database: str | None) -> None:
+    """Apply the pending migrations now (the bot also applies them when it starts)."""
+    from mentorbot.cli import _run_or_exit
+
+    settings = _settings(database)
+    click.echo(_run_or_exit(_upgrade(settings), settings))
+
+
+async def _upgrade(settings: Settings) -> str:
+    from mentorbot.clock import SystemClock
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import schema_state
+    from mentorbot.storage.migrations import migrate
+    from mentorbot.storage.store import create_database
+
+    t = translator(settings.default_language)
+    engine = create_database(settings.database_url)
+    await engine.open()
+    try:
+        before = await schema_state(engine)
+        version = await migrate(engine, SystemClock().now())
+    finally:
+        await engine.close()
+    if not before.pending:
+        return t("ops.upgrade.nothing", version=version)
+    return t("ops.upgrade.done", version=version, names=", ".join(before.pending))
+
+
+@db.command("copy")
+@click.option("--from", "source", required=True, metavar="URL", help="The database to copy: sqlite:///FILE or …")
+@click.option("--to", "target", required=True, metavar="URL", help="The database to fill: postgresql://… or …")
+@click.option("--replace", is_flag=True, help="Delete the rows the target holds first (in the same transaction).")
+def db_copy(source: str, target: str, replace: bool) -> None:
+    """Copy every table of one database into another in one transaction, and check rows and checksums.
+
+    Stop the bot first (a copy is a snapshot of the source). The target's schema is created or upgraded; a
+    target that already holds rows is refused unless --replace. Nothing is committed unless every table's row
+    count and checksum match the source's.
+    """
+    settings = _settings(None)
+    from mentorbot.cli import _run_or_exit
+    from mentorbot.storage.copying import CopyRefused
+    from mentorbot.storage.database import sqlite_path
+
+    if source == target:
+        _refused(settings, CopyRefused("same"))
+    if source.startswith("sqlite") and not Path(sqlite_path(source).partition("?")[0]).exists():
+        _refused(settings, CopyRefused("no_source", database=mask_url_password(source)))
+    click.echo(_run_or_exit(_copy(settings, source, target, replace), settings))
+
+
+async def _copy(settings: Settings, source_url: str, target_url: str, replace: bool) -> str:
+    from mentorbot.clock import SystemClock
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import CopyRefused, copy_database
+    from mentorbot.storage.store import create_database
+
+    t = translator(settings.default_language)
+    source, target = create_database(source_url), create_database(target_url)
+    started = time.perf_counter()
+    bar: Any = None
+    try:
+        await source.open()
+        await target.open()
+
+        def start(total: int) -> None:
+            nonlocal bar
+            bar = click.progressbar(length=total, label=t("ops.copy.progress"), file=sys.stderr)
+            bar.__enter__()
+
+        try:
+            checks = await copy_database(
+                source, target, SystemClock().now(), replace=replace, progress=lambda n: bar.update(n), on_start=start
+            )
+        except CopyRefused as exc:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+            _refused(settings, exc)
+            raise
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    finally:
+        await target.close()
+        await source.close()
+    lines = [t("ops.copy.table", table=c.table, rows=c.target_rows, checksum=c.target_checksum) for c in checks]
+    lines.append(
+        t(
+            "ops.copy.done",
+            rows=sum(c.target_rows for c in checks),
+            tables=len(checks),
+            source=mask_url_password(source_url),
+            target=mask_url_password(target_url),
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
+    )
+    return "\n".join(lines)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "db_file", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file to back up.")
+def backup(file: Path, db_file: Path | None) -> None:
+    """Back up the database to FILE: SQLite with its online backup API (safe while the bot runs), checked;
+    for PostgreSQL, print the pg_dump command to run (without the password)."""
+    from mentorbot.cli import _run_or_exit, db_override, settings_or_exit
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import CopyRefused, pg_dump_command, sqlite_backup
+    from mentorbot.storage.database import sqlite_path
+
+    settings = settings_or_exit(**db_override(db_file))
+    t = translator(settings.default_language)
+    url = settings.database_url
+    if not url.startswith("sqlite"):
+        click.echo(t("ops.backup.postgres"))
+        click.echo(pg_dump_command(url, file))
+        click.echo(t("ops.backup.restore", file=file))
+        return
+    source = sqlite_path(url).partition("?")[0]
+    result = _run_or_exit(_backup(sqlite_backup(source, file)), settings)
+    if isinstance(result, CopyRefused):
+        _refused(settings, result)
+        return
+    if result.integrity != "ok":
+        click.echo(t("ops.backup.bad", file=file, integrity=result.integrity), err=True)
+        sys.exit(1)
+    click.echo(
+        t(
+            "ops.backup.done",
+            database=source,
+            file=file,
+            integrity=result.integrity,
+            rows=sum(result.rows.values()),
+            tables=len(result.rows),
+        )
+    )
+
+
+async def _backup(running: Any) -> Any:
+    from mentorbot.storage.copying import CopyRefused
+
+    try:
+        return await running
+    except CopyRefused as exc:
+        return exc

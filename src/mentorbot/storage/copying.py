@@ -1,0 +1,373 @@
+"""Moving a community between databases (``mentorbot db copy``), the schema's state (``db status``) and
+online backups of SQLite files (``mentorbot admin backup``).
+
+`copy_database` reads every table of the source in one snapshot and writes them into the target in ONE
+transaction (on PostgreSQL with ``COPY``), parents before children; before it commits, it reads each table back
+inside that transaction and compares its row count and a checksum with the source's, so a copy that differs
+commits nothing. Values are converted between the engines' forms (SQLite's ISO text timestamps and 0/1
+booleans, PostgreSQL's ``timestamptz`` and ``boolean``); the checksum is taken over a canonical form of each
+row (an aware UTC timestamp, a boolean as 0/1, JSON with sorted keys), independent of row order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shlex
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from mentorbot.clock import as_utc
+from mentorbot.errors import MentorBotError
+from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.migrations import available_migrations, migrate
+
+Progress = Callable[[int], object]
+
+
+class CopyRefused(MentorBotError):
+    """The copy (or backup) cannot start or did not check out; nothing was committed. `key` is the message's
+    key in the ``ops`` catalog (``ops.refused.<key>``) and `params` its placeholders."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(f"{key}: {params}")
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """One table after a copy: rows and checksum on each side."""
+
+    table: str
+    source_rows: int
+    target_rows: int
+    source_checksum: str
+    target_checksum: str
+
+    @property
+    def ok(self) -> bool:
+        """Same rows, same content."""
+        return self.source_rows == self.target_rows and self.source_checksum == self.target_checksum
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """A database's schema: its version, the newest this MentorBot knows, and the migrations not applied."""
+
+    dialect: str
+    version: int
+    known: int
+    pending: tuple[str, ...]
+
+
+# ------------------------------------------------------------------------------------------------ schema
+
+
+async def schema_version(conn: Connection, dialect: str) -> int:
+    """The applied schema version (0 for an empty database)."""
+    if dialect == "sqlite":
+        exists = await conn.fetch_one(
+            "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?", "schema_version"
+        )
+    else:
+        exists = await conn.fetch_one("SELECT to_regclass('schema_version') IS NOT NULL AS one")
+        exists = exists if exists and exists["one"] else None
+    if not exists:
+        return 0
+    row = await conn.fetch_one("SELECT MAX(version) AS version FROM schema_version")
+    return int(row["version"]) if row and row["version"] is not None else 0
+
+
+async def schema_state(db: Database) -> SchemaState:
+    """Where `db`'s schema stands (it is read, not changed)."""
+    migrations = available_migrations(db.dialect)
+    async with db.read() as conn:
+        version = await schema_version(conn, db.dialect)
+    pending = tuple(f"{m.version:04d}_{m.name}" for m in migrations if m.version > version)
+    return SchemaState(db.dialect, version, migrations[-1].version if migrations else 0, pending)
+
+
+async def tables(conn: Connection, dialect: str) -> list[str]:
+    """The data tables (not ``schema_version``), parents before the tables whose foreign keys name them."""
+    if dialect == "sqlite":
+        rows = await conn.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        names = [str(r["name"]) for r in rows]
+        parents = {
+            name: {str(fk["table"]) for fk in await conn.fetch_all(f"PRAGMA foreign_key_list('{name}')")}
+            for name in names
+        }
+    else:
+        rows = await conn.fetch_all(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name"
+        )
+        names = [str(r["name"]) for r in rows]
+        links = await conn.fetch_all(
+            "SELECT child.relname AS child, parent.relname AS parent FROM pg_constraint c "
+            "JOIN pg_class child ON child.oid = c.conrelid JOIN pg_class parent ON parent.oid = c.confrelid "
+            "WHERE c.contype = 'f' AND child.relnamespace = current_schema()::regnamespace"
+        )
+        parents = {name: set() for name in names}
+        for link in links:
+            parents.setdefault(str(link["child"]), set()).add(str(link["parent"]))
+    ordered: list[str] = []
+    remaining = [n for n in names if n != "schema_version"]
+    while remaining:
+        ready = [n for n in remaining if not (parents.get(n, set()) - {n}) - set(ordered)]
+        if not ready:  # a cycle: keep the rest in name order (our schema has none)
+            ready = remaining[:1]
+        ordered.extend(ready)
+        remaining = [n for n in remaining if n not in ready]
+    return ordered
+
+
+async def columns(conn: Connection, dialect: str, table: str) -> dict[str, str]:
+    """Column name → declared type (lower case), in table order."""
+    if dialect == "sqlite":
+        rows = await conn.fetch_all(f"PRAGMA table_info('{table}')")
+        return {str(r["name"]): str(r["type"]).lower() for r in rows}
+    rows = await conn.fetch_all(
+        "SELECT column_name AS name, data_type AS type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+        table,
+    )
+    return {str(r["name"]): str(r["type"]).lower() for r in rows}
+
+
+async def row_counts(db: Database) -> dict[str, int]:
+    """Rows per data table (empty for a database never migrated)."""
+    async with db.read() as conn:
+        names = await tables(conn, db.dialect)
+        out: dict[str, int] = {}
+        for name in names:
+            row = await conn.fetch_one(f'SELECT COUNT(*) AS n FROM "{name}"')
+            out[name] = int(row["n"]) if row else 0
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def kind_of(declared: str) -> str:
+    """The canonical kind of a column's declared type: time, bool, json, int, float or text."""
+    if "timestamp" in declared:
+        return "time"
+    if declared == "boolean":
+        return "bool"
+    if declared in ("json", "jsonb"):
+        return "json"
+    if declared in ("integer", "bigint", "smallint"):
+        return "int"
+    if declared in ("double precision", "real", "numeric"):
+        return "float"
+    return "text"
+
+
+def _time(value: Any) -> datetime:
+    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def canonical(value: Any, kind: str) -> str:
+    """`value` in the one form both engines' values of `kind` take for the checksum."""
+    if value is None:
+        return "\x00"
+    if kind == "time":
+        return _time(value).isoformat(timespec="microseconds")
+    if kind == "bool":
+        return "1" if value else "0"
+    if kind == "json":
+        return json.dumps(json.loads(value) if isinstance(value, str) else value, sort_keys=True)
+    if kind == "int" and not isinstance(value, str):
+        return str(int(value))
+    if kind == "float" and not isinstance(value, str):
+        return repr(float(value))
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def to_target(value: Any, kind: str, dialect: str) -> Any:
+    """`value` as the target engine stores a column of `kind`."""
+    if value is None:
+        return None
+    if dialect == "postgresql":
+        if kind == "time":
+            return _time(value)
+        if kind == "bool":
+            return bool(value)
+        if kind == "json" and not isinstance(value, str):
+            return json.dumps(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        return value
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat(timespec="microseconds")
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def checksum(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> str:
+    """A digest of `rows` (their columns in `kinds`), independent of their order."""
+    names = sorted(kinds)
+    digests = sorted(
+        hashlib.sha256("\x1f".join(canonical(row[n], kinds[n]) for n in names).encode()).digest() for row in rows
+    )
+    total = hashlib.sha256()
+    for digest in digests:
+        total.update(digest)
+    return total.hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------------- copy
+
+
+async def copy_database(
+    source: Database,
+    target: Database,
+    now: datetime,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+    on_start: Callable[[int], object] | None = None,
+) -> list[TableCheck]:
+    """Copy every table of `source` into `target` (both open), in one transaction on the target, and check each
+    table's rows and checksum before committing. `source` must be at the newest schema this MentorBot knows;
+    `target` is migrated to it. A target with rows is refused unless `replace` (its rows are deleted in the same
+    transaction). `on_start` gets the number of rows to copy; `progress` each batch's count. Raises `CopyRefused`.
+    """
+    state = await schema_state(source)
+    if state.pending:
+        raise CopyRefused("source_old", version=state.version, known=state.known)
+    await migrate(target, now)
+    async with source.read() as src:
+        names = await tables(src, source.dialect)
+        counts = {}
+        for name in names:
+            row = await src.fetch_one(f'SELECT COUNT(*) AS n FROM "{name}"')
+            counts[name] = int(row["n"]) if row else 0
+        if on_start is not None:
+            on_start(sum(counts.values()))
+        async with target.transaction() as dst:
+            target_names = await tables(dst, target.dialect)
+            if set(target_names) != set(names):
+                raise CopyRefused("tables_differ", source=", ".join(names), target=", ".join(target_names))
+            filled = []
+            for name in names:
+                if await dst.fetch_one(f'SELECT 1 AS one FROM "{name}" LIMIT 1'):
+                    filled.append(name)
+            if filled and not replace:
+                raise CopyRefused("target_not_empty", tables=", ".join(filled))
+            if filled:
+                if target.dialect == "postgresql":
+                    await dst.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY")
+                else:
+                    for name in reversed(names):
+                        await dst.execute(f'DELETE FROM "{name}"')
+            checks = []
+            for name in names:
+                checks.append(await _copy_table(src, source.dialect, dst, target.dialect, name, progress))
+            bad = [c for c in checks if not c.ok]
+            if bad:
+                raise CopyRefused("mismatch", tables=", ".join(c.table for c in bad))
+    return checks
+
+
+async def _copy_table(
+    src: Connection, src_dialect: str, dst: Connection, dst_dialect: str, table: str, progress: Progress | None
+) -> TableCheck:
+    source_columns = await columns(src, src_dialect, table)
+    target_columns = await columns(dst, dst_dialect, table)
+    if set(source_columns) != set(target_columns):
+        raise CopyRefused("columns_differ", table=table)
+    # The PostgreSQL side's types say what each column holds (SQLite declares timestamps and JSON as TEXT).
+    declared = target_columns if dst_dialect == "postgresql" else source_columns
+    kinds = {name: kind_of(declared[name]) for name in target_columns}
+    names = list(target_columns)
+    select = "SELECT " + ", ".join(f'"{n}"' for n in names) + f' FROM "{table}"'
+    rows = await src.fetch_all(select)
+    records = [tuple(to_target(row[n], kinds[n], dst_dialect) for n in names) for row in rows]
+    batch = 5000
+    for start in range(0, len(records), batch):
+        chunk = records[start : start + batch]
+        if dst_dialect == "postgresql":
+            raw = dst._conn  # type: ignore[attr-defined]  # COPY: the fast path asyncpg offers
+            await raw.copy_records_to_table(table, records=chunk, columns=names)
+        else:
+            marks = ", ".join("?" for _ in names)
+            await dst.executemany(f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})', chunk)
+        if progress is not None:
+            progress(len(chunk))
+    if dst_dialect == "postgresql" and "id" in names and records:
+        await dst.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+        )
+    copied = await dst.fetch_all(select)
+    return TableCheck(table, len(rows), len(copied), checksum(rows, kinds), checksum(copied, kinds))
+
+
+# ----------------------------------------------------------------------------------------------- backup
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """A finished SQLite backup: its file, its integrity check and its rows per table."""
+
+    path: Path
+    integrity: str
+    rows: dict[str, int]
+
+
+def _backup(source: str, target: Path, pages: int) -> BackupResult:
+    if not Path(source).exists():
+        raise CopyRefused("no_source", database=source)
+    if target.exists():
+        raise CopyRefused("target_exists", file=target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        # In one step (pages=-1): one read transaction, so the copy is one consistent state of the database; in
+        # WAL mode the bot's writers go on meanwhile. (In several steps, each write by the bot would restart it.)
+        src.backup(dst, pages=pages)
+        integrity = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+        names = [
+            str(r[0])
+            for r in dst.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+    finally:
+        dst.close()
+        src.close()
+    return BackupResult(target, integrity, rows)
+
+
+async def sqlite_backup(source: str, target: Path, *, pages: int = -1) -> BackupResult:
+    """Back up the SQLite file `source` to `target` with SQLite's online backup API (consistent while the bot
+    writes to it), then check the copy's integrity and count its rows. Refuses an existing `target`."""
+    return await asyncio.to_thread(_backup, source, target, pages)
+
+
+def pg_dump_command(url: str, file: Path) -> str:
+    """The ``pg_dump`` command that backs up the database at `url` into `file` (custom format, for
+    ``pg_restore``), with the URL's password left out (pg_dump reads it from PGPASSWORD or ~/.pgpass)."""
+    parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", "@", 1)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if "password" not in k.lower()])
+    clean = urlunsplit(parts._replace(netloc=netloc, query=query))
+    return f"pg_dump --format=custom --no-owner --file={shlex.quote(str(file))} {shlex.quote(clean)}"

@@ -1,0 +1,67 @@
+"""``/healthz``, ``/readyz`` and ``/metrics`` of the ops server (``MENTORBOT_METRICS_PORT``), in process:
+readiness fails while the database is unreachable and while a platform is not connected; the metrics parse."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from mentorbot.app import open_bot
+from mentorbot.observability import READINESS, JsonFormatter, log_context, redact, serve_ops
+from mentorbot.settings import load_settings
+from mentorbot.usecases.context import Caller
+from tests.slack.test_runner import free_port
+
+
+async def test_readiness_follows_the_database_and_the_platforms(tmp_path: Path) -> None:
+    saved = READINESS.platforms()
+    READINESS._platforms.clear()  # adapters run in-process by other tests leave their state in the process's one
+    settings = load_settings(env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with open_bot(settings) as bot, serve_ops(bot, "127.0.0.1", port), aiohttp.ClientSession() as http:
+        await bot.request(Caller("console", "U1", "One"), skills="seo")
+        async with http.get(base + "/readyz") as response:
+            assert response.status == 200
+        READINESS.expect("discord-test")
+        try:
+            async with http.get(base + "/readyz") as response:
+                assert response.status == 503 and (await response.json())["platforms"]["discord-test"] is False
+            READINESS.connected("discord-test")
+            async with http.get(base + "/readyz") as response:
+                assert response.status == 200
+            async with http.get(base + "/metrics") as response:
+                families = {f.name: f for f in text_string_to_metric_families(await response.text())}
+            assert families["mentorbot_commands"].type == "counter"
+            samples = families["mentorbot_commands"].samples
+            assert any(s.labels == {"command": "request", "outcome": "ok"} for s in samples)
+            waiting = {s.labels["reason"]: s.value for s in families["mentorbot_requests_waiting"].samples}
+            assert sum(waiting.values()) >= 1
+            await bot.store.close()  # the database goes away
+            async with http.get(base + "/readyz") as response:
+                body = await response.json()
+                assert response.status == 503 and body["database"] is False
+            async with http.get(base + "/healthz") as response:
+                assert response.status == 200  # alive all the same
+            async with http.get(base + "/metrics") as response:
+                text = await response.text()
+            assert "mentorbot_database_up 0.0" in text
+        finally:
+            READINESS._platforms.clear()
+            READINESS._platforms.update(saved)
+
+
+def test_json_logs_carry_the_context_and_mask_secrets() -> None:
+    record = logging.LogRecord("mentorbot.x", logging.INFO, __file__, 1, "token %s url %s", ("xoxb-123-abc",
+                               "postgresql://bob:pw@db/x"), None)
+    with log_context(community="slack:T1", command="request", correlation_id="abc123"):
+        line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert entry["level"] == "INFO" and entry["logger"] == "mentorbot.x"
+    assert entry["community"] == "slack:T1" and entry["command"] == "request" and entry["correlation_id"] == "abc123"
+    assert "xoxb-123" not in line and ":pw@" not in line
+    assert redact("MENTORBOT_X password=hunter2&a=1") == "MENTORBOT_X password=********&a=1"
