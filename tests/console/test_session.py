@@ -177,7 +177,7 @@ async def test_admin_stats_saves_the_chart_and_recruit_drafts(session: ConsoleSe
     assert saved.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert str(saved) in out and t("insight.weekly_title", weeks=12) in out
     out = await ok(session, "/mentor-admin recruit")
-    assert t("recruit.draft", skills="SEO", waiting=1, command="/mentor signup skills:seo") in out
+    assert t("recruit.draft", skills="SEO", waiting=1, count=1, command="/mentor signup skills:seo") in out
 
 
 async def test_click_errors(session: ConsoleSession) -> None:

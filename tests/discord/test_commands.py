@@ -507,6 +507,6 @@ async def test_admin_recruit_drafts_the_message(members: Members) -> None:
     await members.slash("mentor request", {"skills": "seo"})
     shown = await members.slash("mentor-admin recruit", user=MODERATOR_USER_ID)
     command = "/mentor signup skills:seo"
-    assert EN("recruit.draft", skills="SEO", waiting=1, command=command) in shown.text
+    assert EN("recruit.draft", skills="SEO", waiting=1, count=1, command=command) in shown.text
     refused = await members.slash("mentor-admin recruit")
     assert refused.texts == ["Only admins can do that."]

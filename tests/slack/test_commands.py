@@ -356,7 +356,7 @@ async def test_admin_recruit_drafts_the_message(workspace: Workspace) -> None:
     await ws.mentor(ALICE, "request skills:paid-social")
     await ws.command(CAROL, "/mentor-admin", "recruit")
     command = "/mentor signup skills:paid-social"
-    assert EN("recruit.draft", skills="Paid social", waiting=1, command=command) in ws.texts(CAROL)[-1]
+    assert EN("recruit.draft", skills="Paid social", waiting=1, count=1, command=command) in ws.texts(CAROL)[-1]
     await ws.command(ALICE, "/mentor-admin", "recruit")
     assert ws.texts(ALICE)[-1] == EN("common.not_admin")
 

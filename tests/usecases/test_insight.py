@@ -162,7 +162,7 @@ async def test_the_scheduled_round_runs_when_due_and_tells_the_admins(
     clock.advance(timedelta(minutes=1))
     notes = await bot.run_due_jobs()
     [notice] = round_notices(notes)
-    assert "1 offer(s) sent, 0 request(s) still waiting" in notice.reply.text
+    assert "1 offer sent, 0 requests still waiting" in notice.reply.text
     assert EN("schedule.next_round", at="2026-01-12 10:00 UTC") in notice.reply.text
     assert to(notes, "baraka") and to(notes, "amina")  # the offer, and its requester told
     assert round_notices(await bot.run_due_jobs()) == []  # once
@@ -258,7 +258,7 @@ async def test_recruit_names_the_scarcest_skills_and_the_command(bot: MentorBot,
     reply = (await bot.admin_recruit(who("admin"))).reply
     assert reply.title == EN("recruit.title")
     command = "/mentor signup skills:seo,paid-social"
-    assert EN("recruit.draft", skills="SEO, Paid social", waiting=3, command=command) in reply.text
+    assert EN("recruit.draft", skills="SEO, Paid social", waiting=3, count=3, command=command) in reply.text
     one = (await bot.admin_recruit(who("admin"), skill="copy writing")).reply
     assert "`/mentor signup skills:copywriting`" in one.text
     assert (await bot.admin_recruit(who("amina"))).reply.text == "Only admins can do that."
