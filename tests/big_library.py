@@ -11,6 +11,12 @@ from mentorbot.settings import Settings
 SKILLS = 150
 
 
+def shipped_count() -> int:
+    """How many skills the shipped taxonomy has."""
+    shipped = Settings(_env_file=None).skills_file.read_text(encoding="utf-8")  # type: ignore[call-arg]
+    return len(re.findall(r"^\[\[skill\]\]", shipped, flags=re.MULTILINE))
+
+
 def big_library(folder: Path, size: int = SKILLS) -> Library:
     """The shipped courses over the shipped skills plus made-up ones up to `size` skills, written in `folder`."""
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
