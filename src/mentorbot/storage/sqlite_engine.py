@@ -23,7 +23,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -245,7 +245,13 @@ class SqliteDatabase:
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception (a failed ``COMMIT`` included);
         a failure of the file is raised as its `DatabaseError` after the rollback."""
-        async with self._lock, self._classified():
+        async with self._write(self._lock) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self, lock: AbstractAsyncContextManager[object]) -> AsyncIterator[SqliteConnection]:
+        """One write transaction on the main connection, once `lock` is held."""
+        async with lock, self._classified():
             conn = self._connection()
             await self._begin(conn, "BEGIN IMMEDIATE")
             try:
@@ -273,15 +279,8 @@ class SqliteDatabase:
         between its statements. Committed on exit, rolled back on an exception."""
         express = self._express
         if express is None:
-            async with self._lock.urgent(), self._classified():
-                conn = self._connection()
-                await self._begin(conn, "BEGIN IMMEDIATE")
-                try:
-                    yield SqliteConnection(conn)
-                    await conn.execute("COMMIT")
-                except BaseException:
-                    await self._end(conn, "ROLLBACK")
-                    raise
+            async with self._write(self._lock.urgent()) as conn:
+                yield conn
             return
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
         pause = 0.001
