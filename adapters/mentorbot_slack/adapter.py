@@ -497,14 +497,14 @@ class SlackAdapter:
                 "answering it" if answer else "processing it",
             )
             if kind == "button":
-                work = self.button(payload, inbox_id=event.id, answer=answer)
+                work = self.button(payload, inbox_id=event.id, answer=answer, retry=True)
                 apology = Apology.for_button(payload)
             elif kind == "view":
                 body, view = payload["body"], payload["view"]
-                work = self._submitted(body, view, str(payload["method"]), AckSlot.gone(), event.id, answer)
+                work = self._submitted(body, view, str(payload["method"]), AckSlot.gone(), event.id, answer, retry=True)
                 apology = Apology.for_view(body, view)
             else:
-                work = self.command(payload, inbox_id=event.id, forms=False, answer=answer)
+                work = self.command(payload, inbox_id=event.id, forms=False, answer=answer, retry=True)
                 apology = Apology.for_command(payload)
             self._start(work, apology)
         return len(events)
@@ -518,6 +518,7 @@ class SlackAdapter:
         inbox_id: int | None = None,
         forms: bool = True,
         answer: Outcome | None = None,
+        retry: bool = False,
     ) -> None:
         """One slash command (`parsed` already, else parsed here): open a modal or run it, answer ephemerally:
         through the response_url, or in the acknowledgement while `slot` takes it (see the module's docstring).
@@ -529,7 +530,7 @@ class SlackAdapter:
                 str(body["user_id"]), response_url=body.get("response_url"), channel_id=body.get("channel_id")
             )
             await self.show_answer(route, answer)
-        elif not await self._command(body, slot, parsed, inbox_id=inbox_id, forms=forms):
+        elif not await self._command(body, slot, parsed, inbox_id=inbox_id, forms=forms, retry=retry):
             return  # processed by another process meanwhile: it answers
         await self._finish_event(inbox_id)
 
@@ -549,6 +550,7 @@ class SlackAdapter:
         *,
         inbox_id: int | None,
         forms: bool,
+        retry: bool = False,
     ) -> bool:
         """Run and answer one command; False when it is not done: processed by another process already, or kept to
         be processed again once the database is back (`Outcome.settled`)."""
@@ -582,7 +584,9 @@ class SlackAdapter:
             t = await self.delivery.translator_for(caller)
             slot.offer(ephemeral(Reply(t("slack.ack.working"))))
         outcome = await execute(self.bot, caller, parsed)
-        if outcome.duplicate:
+        if outcome.duplicate or (retry and not outcome.settled):
+            # Another process has it; or a recovered command met the database's failure again: the member was told
+            # it is saved the first time, and it stays recorded for the next try.
             return False
         await self.answer(caller, route, outcome, slot)
         if outcome.error is None and method in ("accept", "decline"):
@@ -652,6 +656,7 @@ class SlackAdapter:
         slot: AckSlot,
         inbox_id: int | None = None,
         answer: Outcome | None = None,
+        retry: bool = False,
     ) -> None:
         """A modal submitted: the use-case runs before the acknowledgement, so that a refusal can be shown on its
         field; an empty acknowledgement closes the modal (so does a failure: the apology follows, see `_run`).
@@ -683,7 +688,7 @@ class SlackAdapter:
             )
         else:
             outcome = await self.bot.request(caller, skills=values.skills, note=values.note)
-        if outcome.duplicate:
+        if outcome.duplicate or (retry and not outcome.settled):
             slot.release()
             return
         if outcome.error is not None:
@@ -719,7 +724,12 @@ class SlackAdapter:
         await self._acknowledge(ack, self.button(body, inbox_id=inbox_id), Apology.for_button(body))
 
     async def button(
-        self, body: Mapping[str, Any], *, inbox_id: int | None = None, answer: Outcome | None = None
+        self,
+        body: Mapping[str, Any],
+        *,
+        inbox_id: int | None = None,
+        answer: Outcome | None = None,
+        retry: bool = False,
     ) -> None:
         """A click on one of the core's buttons (offer accept / decline, forget confirm). With `inbox_id`, the
         click is marked done once answered; with `answer`, it was processed before a restart: only the stored
@@ -747,8 +757,8 @@ class SlackAdapter:
             inbox_id=inbox_id,
         )
         outcome = answer or await execute_button(self.bot, caller, action, ref)
-        if outcome.duplicate:
-            return
+        if outcome.duplicate or (retry and not outcome.settled):
+            return  # another process has it, or the database failed again (the member was told the first time)
         await self._show_click(body, caller, action, ref, outcome)
         if outcome.settled:
             await self._finish_event(inbox_id)

@@ -39,7 +39,15 @@ from mentorbot.usecases import (
     status,
 )
 from mentorbot.usecases.context import Caller, Core
-from mentorbot.usecases.handler import INBOX_ATTEMPTS, UseCase, handle, lease, rate_limited, render_error
+from mentorbot.usecases.handler import (
+    INBOX_ATTEMPTS,
+    INBOX_GIVE_UP_AFTER,
+    UseCase,
+    handle,
+    lease,
+    rate_limited,
+    render_error,
+)
 from mentorbot.usecases.timers import Timers
 
 __all__ = ["Caller", "MentorBot"]
@@ -431,7 +439,8 @@ class MentorBot:
         )
         kept: list[InboxEvent] = []
         for event in events:
-            if event.attempts <= INBOX_ATTEMPTS:
+            fresh = event.created_at is None or now - event.created_at < INBOX_GIVE_UP_AFTER
+            if event.attempts <= INBOX_ATTEMPTS or fresh:
                 kept.append(event)
                 continue
             log.error("giving up on recorded event %s after %s attempts", event.event_id, event.attempts - 1)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mentorbot.storage.group_commit import GroupCommit
+from mentorbot.storage.rows import ts
 from mentorbot.storage.sql import claim_expired
 from mentorbot.storage.units import Transactions
 
@@ -70,6 +71,8 @@ class InboxEvent:
     platform_user_id: str
     payload: str
     attempts: int
+    created_at: datetime | None = None
+    """When the event was recorded (the recovery gives up on one only when it is both old and tried often)."""
     answer: str | None = None
     """The stored answer (``replies.answer_to_json``) of an event whose use-case committed but whose answer was
     not shown yet: deliver it, do not process the event again. None for an event still to process."""
@@ -183,6 +186,7 @@ class InboxStore(Transactions):
                 str(r["platform_user_id"]),
                 str(r["payload"]),
                 int(r["attempts"]),
+                ts(r["created_at"]),
                 r["answer"] if r["status"] == "answering" else None,
             )
             for r in found

@@ -34,8 +34,12 @@ INBOX_LEASE = timedelta(minutes=2)
 of `Settings.lease_seconds`: see `lease`)."""
 INBOX_ATTEMPTS = 5
 """How many times a recorded event is tried (by its process, then by the recovery after each lease) before it
-is given up, with an error in the log: an event that makes its process fail every time must not be retried
-forever."""
+may be given up, with an error in the log: an event that makes its process fail every time must not be retried
+forever. It is given up only once it is also older than `INBOX_GIVE_UP_AFTER`."""
+INBOX_GIVE_UP_AFTER = timedelta(hours=6)
+"""How old a recorded event must also be before it is given up: a database that keeps failing (a long outage, a
+storm of dropped connections) fails every try of a command the member was told is saved (``common.db_saved``);
+that is not the command's fault, and it is done once the database is back, however many tries it took."""
 PASSING_FAILURES = frozenset({"common.db_unavailable", "common.db_busy"})
 """Failures of the database that pass by themselves (`errors.unexpected`'s keys): a recorded event that met one
 stays pending, and the member is told it will be done once the database is back (``common.db_saved``)."""
