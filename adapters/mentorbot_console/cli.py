@@ -32,7 +32,7 @@ def console(db: Path | None, as_name: str, demo: bool, lang: str | None, files_d
     plus /as NAME, /admin on|off, /click N, /clock +48h, /help and /quit. With a script on stdin
     (mentorbot console < script.txt) every line is run; the exit status is 1 if a line could not be run.
     """
-    from mentorbot.cli import db_override, settings_or_exit
+    from mentorbot.cli_support import db_override, settings_or_exit
     from mentorbot_console.session import valid_name
 
     if not valid_name(as_name):

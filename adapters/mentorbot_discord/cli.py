@@ -27,7 +27,7 @@ def sync(guild_ids: tuple[int, ...], global_: bool, clear: bool) -> None:
     """
     import discord  # imported here: `mentorbot --help` need not load discord.py
 
-    from mentorbot.cli import settings_or_exit
+    from mentorbot.cli_support import settings_or_exit
     from mentorbot_discord.sync import sync_commands
 
     settings = settings_or_exit()

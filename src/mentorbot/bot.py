@@ -18,8 +18,9 @@ from mentorbot.clock import Clock
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.library import Library
+from mentorbot.logcontext import log_context
 from mentorbot.models import Member, MentorProfile
-from mentorbot.observability import NOTIFICATIONS, log_context, observe_command
+from mentorbot.observability import NOTIFICATIONS, observe_command
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
 from mentorbot.retries import next_try

@@ -21,9 +21,10 @@ import click
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
+from mentorbot.cli_support import db_override, run_or_exit, settings_or_exit
 from mentorbot.ops_cli import backup as ops_backup
 from mentorbot.ops_cli import db as ops_db
-from mentorbot.settings import Settings, SettingsError, load_settings, masked_settings
+from mentorbot.settings import Settings, SettingsError, masked_settings
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
@@ -41,32 +42,6 @@ CLI_GROUP = "mentorbot.cli"
 """The entry-point group where adapter packages register their commands (``mentorbot discord``, ``console``)."""
 
 _DB = click.Path(dir_okay=False, path_type=Path)
-
-
-def settings_or_exit(**overrides: Any) -> Settings:
-    """The settings (with `overrides`), or exit with status 2 and one line naming the wrong setting."""
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-
-
-def _run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
-    """Run an admin command's async part; a failure (database unreachable, broken config file) is one line."""
-    try:
-        return asyncio.run(coroutine)
-    except Exception as exc:
-        from mentorbot.i18n import translator
-
-        log.debug("admin command failed", exc_info=True)
-        click.echo(translator(settings.default_language)("cli.error", reason=str(exc) or type(exc).__name__), err=True)
-        sys.exit(2)
-
-
-def db_override(db: Path | None) -> dict[str, Any]:
-    """``--db PATH``: a SQLite file instead of the configured database."""
-    return {"database_url": f"sqlite:///{db}"} if db is not None else {}
 
 
 class AdapterCommands(click.Group):
@@ -307,7 +282,7 @@ def import_mentors(file: Path, community: str, db: Path | None) -> None:
     except OSError as exc:
         click.echo(t("cli.import.cannot_read", file=file, reason=exc.strerror or exc), err=True)
         sys.exit(1)
-    sys.exit(_run_or_exit(_import_mentors(settings, text, file, community), settings))
+    sys.exit(run_or_exit(_import_mentors(settings, text, file, community), settings))
 
 
 async def _import_mentors(settings: Settings, text: str, file: Path, community: str) -> int:
@@ -342,7 +317,7 @@ def export(folder: Path, community: str, db: Path | None) -> None:
 
     settings = settings_or_exit(**db_override(db))
     t = translator(settings.default_language)
-    files = _run_or_exit(_export(settings, community), settings)
+    files = run_or_exit(_export(settings, community), settings)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with click.progressbar(list(files.items()), label=t("cli.export.progress"), file=sys.stderr) as items:
@@ -381,7 +356,7 @@ def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: 
     """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps, and
     the numbers of one chart (with --chart, the chart itself as a PNG file)."""
     settings = settings_or_exit(**db_override(db))
-    text, picture = _run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
+    text, picture = run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
     click.echo(text)
     if chart_file is not None and picture is not None:
         try:
@@ -437,7 +412,7 @@ def simulate(days: int, members: int, mentors: int, seed: int, database: str | N
         t = translator(settings.default_language)
         started = time.perf_counter()
         with click.progressbar(length=days, label=t("cli.simulate.progress"), file=sys.stderr) as bar:
-            result = _run_or_exit(_simulate(run_simulation(settings, spec, progress=bar.update)), settings)
+            result = run_or_exit(_simulate(run_simulation(settings, spec, progress=bar.update)), settings)
         seconds = time.perf_counter() - started
     if isinstance(result, SimulationError):
         click.echo(t(f"cli.simulate.{result.key}", **result.params), err=True)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mentorbot.logcontext import correlation_id as current_correlation_id
 from mentorbot.storage.database import DatabaseError
 
 
@@ -71,8 +72,6 @@ def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseExce
     one line, ``database <kind> [<id>] <what % args>: <reason>``, without a traceback, and the `UserError` is the
     database's own message (``common.db_unavailable``, ``db_busy``, ``db_full``, ``db_read_only``) with the id.
     """
-    from mentorbot.observability import correlation_id as current_correlation_id
-
     # The use-case's own id when one is running, so every log line of the command carries the one quoted.
     correlation_id = current_correlation_id() or uuid.uuid4().hex[:10]
     failure = database_failure(exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1])

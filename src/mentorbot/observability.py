@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import re
@@ -26,16 +25,29 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from mentorbot.clock import as_utc
+from mentorbot.logcontext import CONTEXT as _CONTEXT
 
 if TYPE_CHECKING:
-    from mentorbot.bot import MentorBot
+    from mentorbot.clock import Clock
     from mentorbot.replies import Outcome
+    from mentorbot.storage.store import Store
+
+
+class Served(Protocol):
+    """What the metrics and the readiness check read of the running bot (`mentorbot.bot.MentorBot` is one)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
 
 log = logging.getLogger("mentorbot.ops")
 
@@ -133,7 +145,7 @@ _WAITING_SQL: Final = (
 )
 
 
-async def refresh(bot: MentorBot) -> bool:
+async def refresh(bot: Served) -> bool:
     """Read the database's figures into the gauges (one read transaction); False (and ``database_up`` 0) when
     the database cannot be read."""
     now = bot.clock.now()
@@ -166,23 +178,6 @@ async def refresh(bot: MentorBot) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------- logs
-
-_CONTEXT: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("mentorbot_log_context", default={})  # noqa: B039
-
-
-@contextmanager
-def log_context(**values: str | None) -> Iterator[None]:
-    """Add `values` (``community``, ``command``, ``correlation_id``) to every log line written inside."""
-    token = _CONTEXT.set({**_CONTEXT.get(), **{k: v for k, v in values.items() if v is not None}})
-    try:
-        yield
-    finally:
-        _CONTEXT.reset(token)
-
-
-def correlation_id() -> str | None:
-    """The correlation id of the use-case being run, if any (`errors.unexpected` reuses it)."""
-    return _CONTEXT.get().get("correlation_id")
 
 
 _SECRETS: Final = (
@@ -268,7 +263,7 @@ READY_TIMEOUT: Final = 2.0
 """Seconds the database has to answer a readiness probe."""
 
 
-async def database_ready(bot: MentorBot) -> bool:
+async def database_ready(bot: Served) -> bool:
     """Whether the database answers a trivial read within `READY_TIMEOUT`."""
     try:
         async with asyncio.timeout(READY_TIMEOUT), bot.store.db.read() as conn:
@@ -279,7 +274,7 @@ async def database_ready(bot: MentorBot) -> bool:
     return True
 
 
-def add_ops_routes(app: web.Application, get_bot: Callable[[], MentorBot | None], *, health: bool = True) -> None:
+def add_ops_routes(app: web.Application, get_bot: Callable[[], Served | None], *, health: bool = True) -> None:
     """``/healthz`` (alive; unless `health` is False: the app has its own), ``/readyz`` (database and platforms)
     and ``/metrics`` on `app`. `get_bot` returns the bot, or None while the process is starting."""
 
@@ -310,7 +305,7 @@ def add_ops_routes(app: web.Application, get_bot: Callable[[], MentorBot | None]
 
 
 @asynccontextmanager
-async def serve_ops(bot: MentorBot, host: str, port: int | None) -> AsyncIterator[None]:
+async def serve_ops(bot: Served, host: str, port: int | None) -> AsyncIterator[None]:
     """While inside, serve ``/healthz``, ``/readyz`` and ``/metrics`` on `host`:`port` (nothing when `port` is
     None: ``MENTORBOT_METRICS_PORT`` unset)."""
     if port is None:

@@ -12,13 +12,13 @@ from typing import Any
 
 import click
 
+from mentorbot.cli_support import db_override, run_or_exit, settings_or_exit
 from mentorbot.settings import Settings, mask_url_password
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
 
 def _settings(database: str | None) -> Settings:
-    from mentorbot.cli import settings_or_exit
 
     return settings_or_exit(**({"database_url": database} if database else {}))
 
@@ -44,10 +44,9 @@ def db() -> None:
 @click.option("--database", metavar="URL", help=_DATABASE_HELP)
 def db_status(database: str | None) -> None:
     """Engine, schema version, pending migrations and rows per table (changes nothing)."""
-    from mentorbot.cli import _run_or_exit
 
     settings = _settings(database)
-    click.echo(_run_or_exit(_status(settings), settings))
+    click.echo(run_or_exit(_status(settings), settings))
 
 
 async def _status(settings: Settings) -> str:
@@ -80,10 +79,9 @@ async def _status(settings: Settings) -> str:
 @click.option("--database", metavar="URL", help=_DATABASE_HELP)
 def db_upgrade(database: str | None) -> None:
     """Apply the pending migrations now (the bot also applies them when it starts)."""
-    from mentorbot.cli import _run_or_exit
 
     settings = _settings(database)
-    click.echo(_run_or_exit(_upgrade(settings), settings))
+    click.echo(run_or_exit(_upgrade(settings), settings))
 
 
 async def _upgrade(settings: Settings) -> str:
@@ -118,7 +116,6 @@ def db_copy(source: str, target: str, replace: bool) -> None:
     count and checksum match the source's.
     """
     settings = _settings(None)
-    from mentorbot.cli import _run_or_exit
     from mentorbot.storage.copying import CopyRefused
     from mentorbot.storage.database import sqlite_path
 
@@ -126,7 +123,7 @@ def db_copy(source: str, target: str, replace: bool) -> None:
         _refused(settings, CopyRefused("same"))
     if source.startswith("sqlite") and not Path(sqlite_path(source).partition("?")[0]).exists():
         _refused(settings, CopyRefused("no_source", database=mask_url_password(source)))
-    click.echo(_run_or_exit(_copy(settings, source, target, replace), settings))
+    click.echo(run_or_exit(_copy(settings, source, target, replace), settings))
 
 
 async def _copy(settings: Settings, source_url: str, target_url: str, replace: bool) -> str:
@@ -182,7 +179,6 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
 def backup(file: Path, db_file: Path | None) -> None:
     """Back up the database to FILE: SQLite with its online backup API (safe while the bot runs), checked;
     for PostgreSQL, print the pg_dump command to run (without the password)."""
-    from mentorbot.cli import _run_or_exit, db_override, settings_or_exit
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import CopyRefused, pg_dump_command, sqlite_backup
     from mentorbot.storage.database import sqlite_path
@@ -196,7 +192,7 @@ def backup(file: Path, db_file: Path | None) -> None:
         click.echo(t("ops.backup.restore", file=file))
         return
     source = sqlite_path(url).partition("?")[0]
-    result = _run_or_exit(_backup(sqlite_backup(source, file)), settings)
+    result = run_or_exit(_backup(sqlite_backup(source, file)), settings)
     if isinstance(result, CopyRefused):
         _refused(settings, result)
         return

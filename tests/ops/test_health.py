@@ -11,7 +11,8 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from mentorbot.app import open_bot
-from mentorbot.observability import READINESS, JsonFormatter, log_context, redact, serve_ops
+from mentorbot.logcontext import log_context
+from mentorbot.observability import READINESS, JsonFormatter, redact, serve_ops
 from mentorbot.settings import load_settings
 from mentorbot.usecases.context import Caller
 from tests.slack.test_runner import free_port

@@ -1,0 +1,47 @@
+"""What every ``mentorbot`` subcommand module shares: loading the settings, running an async part, ``--db``.
+
+Its own module so that the subcommand modules (`mentorbot.cli`, `mentorbot.ops_cli`) need not import each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mentorbot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("mentorbot.cli")
+
+T = TypeVar("T")
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    """The settings (with `overrides`), or exit with status 2 and one line naming the wrong setting."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
+    """Run an admin command's async part; a failure (database unreachable, broken config file) is one line."""
+    try:
+        return asyncio.run(coroutine)
+    except Exception as exc:
+        from mentorbot.i18n import translator
+
+        log.debug("admin command failed", exc_info=True)
+        click.echo(translator(settings.default_language)("cli.error", reason=str(exc) or type(exc).__name__), err=True)
+        sys.exit(2)
+
+
+def db_override(db: Path | None) -> dict[str, Any]:
+    """``--db PATH``: a SQLite file instead of the configured database."""
+    return {"database_url": f"sqlite:///{db}"} if db is not None else {}
