@@ -274,11 +274,16 @@ def test_blocks_follow_the_rules(history: list[PairFact], days: int) -> None:
             declined = any(
                 f.status == "declined" and f.decided_at and f.decided_at + after > NOW for f in mine
             )
-            back = all(
-                f.mentor_back_at and f.decided_at and f.mentor_back_at >= f.decided_at
+            # A lapse: an offer that expired, or one withdrawn because the mentor paused (an offer withdrawn for
+            # another reason, its request cancelled, is nobody's lapse and blocks nothing).
+            lapses = [
+                f
                 for f in mine
-                if f.decided_at and f.decided_at + after > NOW and f.status in ("expired", "withdrawn")
-            )
+                if f.decided_at
+                and f.decided_at + after > NOW
+                and (f.status == "expired" or (f.status == "withdrawn" and f.reason_kind == "paused"))
+            ]
+            back = all(f.mentor_back_at and f.decided_at and f.mentor_back_at >= f.decided_at for f in lapses)
             if block.lifts_when_alone:
                 assert not declined and back, "only a lapse of a mentor back since lifts"
         if block.kind is BlockKind.EXCLUDED:
