@@ -17,7 +17,7 @@ from mentorbot.replies import Field, Notification, Reply
 from mentorbot.schedule import Weekly, next_after, parse_weekly
 from mentorbot.storage.insight import Insight
 from mentorbot.text_safety import defuse_mentions
-from mentorbot.usecases import admin, views
+from mentorbot.usecases import admin, curation, views
 from mentorbot.usecases.admin import round_report, round_text
 from mentorbot.usecases.context import Context, Core
 
@@ -61,10 +61,22 @@ async def stats(ctx: Context, *, chart: str | None = None) -> Reply:
 async def stats_reply(
     core: Core, community: str, lang: str, *, chart: str | None = None, picture: bool = True
 ) -> Reply:
-    """The programme-health view of a community in `lang` (`admin.stats_reply`) with one chart's numbers and,
-    with `picture`, the chart itself (also used by ``mentorbot admin stats``)."""
-    reply = await admin.stats_reply(core, community, lang)
-    return await with_chart(core, community, reply, translator(lang), chart, picture=picture)
+    """The programme-health view of a community in `lang` (`admin.stats_reply`), the most and least helpful
+    resources per skill (`with_helpful`), and one chart's numbers and, with `picture`, the chart itself (also used
+    by ``mentorbot admin stats``)."""
+    t = translator(lang)
+    reply = await with_helpful(core, community, await admin.stats_reply(core, community, lang), t)
+    return await with_chart(core, community, reply, t, chart, picture=picture)
+
+
+async def with_helpful(core: Core, community: str, reply: Reply, t: Translator) -> Reply:
+    """The stats `reply` with the community's most and least helpful resources per skill by its members' votes
+    (`curation.helpful_lines`: the file catalog and the approved suggestions, a resource counted from
+    `curation.MIN_VOTES_FOR_RANKING` votes), or a line saying no resource has that many votes yet."""
+    catalog = await curation.community_catalog(core, community)
+    lines = curation.helpful_lines(core, catalog, await core.store.vote_tallies(community), t.lang)
+    value = "\n".join(lines) or t("insight.helpful_none", count=curation.MIN_VOTES_FOR_RANKING)
+    return Reply(reply.text, title=reply.title, fields=(*reply.fields, Field(t("insight.helpful_title"), value)))
 
 
 async def with_chart(
