@@ -4,6 +4,8 @@ property over every skill of the shipped taxonomy; English readers keep the plai
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,7 +51,7 @@ def test_a_swahili_reader_of_a_skill_with_swahili_resources_gets_one_in_the_firs
 )
 def test_no_resource_in_another_language_precedes_a_swahili_one_covering_as_much(skills: list[str], limit: int) -> None:
     items = recommend(CATALOG, TAXONOMY, skills, lang="sw", limit=limit).items
-    for before, after in zip(items, items[1:], strict=False):
+    for before, after in pairwise(items):
         if after.course.language == "sw" and before.course.language != "sw":
             assert len(before.reason.covered) > len(after.reason.covered)
     everything = recommend(CATALOG, TAXONOMY, skills, lang="sw", limit=len(CATALOG)).items
