@@ -24,12 +24,21 @@ def _check_loopback(url: str) -> None:
 
 async def _post(session: aiohttp.ClientSession, url: str, body: str, secret: str) -> tuple[float, bool]:
     """POST one signed body: its latency, and whether the acknowledgement carried an answer (a message)."""
+    return await _post_at(session, url, body, secret, [])
+
+
+async def _post_at(
+    session: aiohttp.ClientSession, url: str, body: str, secret: str, starts: list[float]
+) -> tuple[float, bool]:
+    """`_post`, appending the moment it was sent (``time.monotonic``: one clock for every process of the
+    machine, so the benchmark can compare it with when the fake Slack received the answer) to `starts`."""
     ts = int(time.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": str(ts),
         "X-Slack-Signature": compute_signature(secret, ts, body),
     }
+    starts.append(time.monotonic())
     start = time.perf_counter()
     async with session.post(url, data=body.encode(), headers=headers) as response:
         answer = await response.read()
@@ -48,17 +57,22 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         again = int(plan.get("again", 0))
         for name, part in (("single", bodies[:one_by_one]), ("again", bodies[one_by_one : one_by_one + again])):
             latencies_one: list[float] = []
-            answered_one = 0
+            starts_one: list[float] = []
+            flags_one: list[bool] = []
             for body in part:
                 if time.perf_counter() > deadline:
                     break
-                latency, with_answer = await _post(session, url, body, secret)
+                latency, with_answer = await _post_at(session, url, body, secret, starts_one)
                 latencies_one.append(latency)
-                answered_one += with_answer
+                flags_one.append(with_answer)
             out[name] = latencies_one
-            out[f"{name}_answered"] = answered_one
+            out[f"{name}_starts"] = starts_one
+            out[f"{name}_in_ack"] = flags_one
+            out[f"{name}_answered"] = sum(flags_one)
     connections = int(plan["connections"])
-    queue = list(bodies[one_by_one + again :])
+    queue = list(enumerate(bodies[one_by_one + again :]))
+    queue.reverse()  # popped from the end: sent in order
+    sent: dict[int, tuple[float, float, bool]] = {}
     done = 0
     answered = 0
     errors = 0
@@ -69,9 +83,11 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         async def worker() -> None:
             nonlocal done, answered, errors
             while queue and time.perf_counter() < deadline:
-                body = queue.pop()
+                index, body = queue.pop()
                 try:
-                    latency, with_answer = await _post(session, url, body, secret)
+                    starts: list[float] = []
+                    latency, with_answer = await _post_at(session, url, body, secret, starts)
+                    sent[index] = (starts[0], latency, with_answer)
                     latencies.append(latency)
                     done += 1
                     answered += with_answer
@@ -82,6 +98,8 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(worker() for _ in range(connections)))
         out["elapsed"] = time.perf_counter() - start
     out.update(done=done, answered=answered, errors=errors, latencies=latencies)
+    # Per load body, in order (None for one not sent): when it was sent, its latency, whether the ack answered.
+    out["load"] = [sent.get(i) for i in range(len(bodies) - one_by_one - again)]
     return out
 
 

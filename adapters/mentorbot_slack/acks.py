@@ -10,14 +10,9 @@ log = logging.getLogger("mentorbot.slack")
 
 ACK_BUDGET: Final = 1.0
 """The longest an acknowledgement waits for what it carries (a form's field errors, a slow command's "working on
-it" line, an answer within `ANSWER_BUDGET`). Slack allows three seconds in all, network and proxies included;
-past the budget the acknowledgement goes as it is and the rest follows through the response_url, so a slow
-moment (a busy database, a rate-limited users.info) never shows an error in Slack."""
-ANSWER_BUDGET: Final = 0.0
-"""Seconds a command's acknowledgement waits for the command's answer, to carry it (at most `ACK_BUDGET`). 0:
-acknowledge at once, as fast as a bare Bolt app, and answer through the response_url. Above 0 the member's
-answer needs one request to Slack less, but the acknowledgement then includes the core's use-case (3–5 ms for a
-status; see docs/performance.md)."""
+it" line, an answer within ``MENTORBOT_SLACK__ANSWER_IN_ACK_SECONDS``). Slack allows three seconds in all,
+network and proxies included; past the budget the acknowledgement goes as it is and the rest follows through
+the response_url, so a slow moment (a busy database, a rate-limited users.info) never shows an error in Slack."""
 
 
 class AckSlot:

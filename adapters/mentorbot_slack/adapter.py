@@ -21,11 +21,11 @@ as soon as the listener returns, with no polling. Each listener starts the work 
 so that shutdown and `SlackAdapter.idle` wait for it) and returns as soon as it knows what the acknowledgement
 carries (an `AckSlot`, decided by the work or by a budget):
 
-- a slash command is parsed once, acknowledged at once, empty, and answered through its ``response_url``
-  (ephemeral); a command the table declares slow (`Command.pace` is `Pace.SLOW`) is acknowledged with a
-  "working on it" line in the member's language. With `SlackAdapter.answer_budget` above 0, a command whose
-  plain answer is ready within that budget is answered in the acknowledgement itself (Slack's immediate
-  response) instead;
+- a slash command is parsed once and answered in its acknowledgement (Slack's immediate response, ephemeral)
+  when its plain answer is ready within `SlackAdapter.answer_budget` (``MENTORBOT_SLACK__ANSWER_IN_ACK_SECONDS``,
+  1 s by default); past it, or with 0, it is acknowledged empty and answered through its ``response_url``. A
+  command the table declares slow (`Command.pace` is `Pace.SLOW`) is acknowledged with a "working on it" line in
+  the member's language and answered through its ``response_url``;
 - a modal submission waits (up to `ACK_BUDGET`) for the core's verdict, so that a refusal is shown on its field
   (``response_action: errors``); past the budget the modal closes and the verdict comes as a message;
 - clicks and events are acknowledged at once, empty (Slack shows nothing from those acknowledgements).
@@ -78,7 +78,7 @@ from mentorbot.paging import PAGE_ACTION
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
-from mentorbot_slack.acks import ACK_BUDGET, ANSWER_BUDGET, AckSlot
+from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
 from mentorbot_slack.gate import is_slack_payload, verify_signature
@@ -148,7 +148,7 @@ class SlackAdapter:
         )
         self.delivery = Delivery(bot, self.client, retry_handlers=retry_handlers())
         self.ack_budget = ACK_BUDGET
-        self.answer_budget = ANSWER_BUDGET
+        self.answer_budget = settings.slack.answer_in_ack_seconds
         self._facts: dict[str, tuple[float, UserFacts]] = {}
         # Slack loads the picker's options as the member types: a bucket of its own, so typing in a form
         # never uses up the member's commands.

@@ -53,6 +53,10 @@ class SlackSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
     api_url: str | None = Field(default=None, pattern=r"^https?://")
+    answer_in_ack_seconds: float = Field(default=1.0, ge=0, le=1.0)
+    """How long a slash command's acknowledgement waits for the command's answer, to carry it (the member then
+    sees the answer in one round trip); past it, the acknowledgement goes as it is and the answer follows
+    through the response_url. 0: acknowledge at once. At most 1 s: Slack allows 3 s, network included."""
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,8 @@ timers run (`MentorBot.run_due_jobs`) before every event and at every simulated 
 
 The figures are read from the store's plain records (requests, offers, mentorships, profiles, feedback), never
 from the matcher's own candidate queries: at every simulated hour the simulation looks for requests that wait
-while an active mentor sharing a requested skill has a free place (the liveness the programme promises), and
+while an active mentor sharing a requested skill has a free place and may be offered it (not on cooldown or
+excluded for that mentee by `matching.eligibility`: the liveness the programme promises), and
 for mentors holding more than their capacity (the invariant that must never break).
 
 All randomness comes from one `random.Random(seed)`, and the core is deterministic for a given sequence of
@@ -23,7 +24,7 @@ import math
 import random
 import statistics
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -31,9 +32,11 @@ from typing import Any, Final
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
-from mentorbot.models import MentorshipStatus, MentorStatus, OfferStatus, RequestStatus
+from mentorbot.matching.eligibility import when_alone
+from mentorbot.models import MentorshipRequest, MentorshipStatus, MentorStatus, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Outcome
 from mentorbot.settings import Settings
+from mentorbot.usecases.matchmaking import blocks_of
 
 START: Final = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
 """When every simulation starts (a Monday): a fixed instant, so a seed always gives the same run."""
@@ -141,7 +144,7 @@ class SimulationResult:
     days_to_match_p90: float | None = None
     longest_wait_with_room_hours: int = 0
     """The longest run of simulated hours a request waited while an active mentor sharing a requested skill
-    had a free place (after the timers ran)."""
+    had a free place and was not blocked for it (`matching.eligibility`; after the timers ran)."""
     requests_waited_with_room: int = 0
     wait_with_room_hours: int = 0
     """Request-hours spent waiting while an eligible mentor had room, summed over every request."""
@@ -548,7 +551,7 @@ class Simulation:
             self._plan_end(mentorship.id, mentorship.mentor_id, mentorship.mentee_id, mentorship.started_at)
         still: dict[int, int] = {}
         for request in waiting:
-            if _has_room(room, request.skills, request.member_id):
+            if await self._eligible_room(room, request):
                 hours = self._streak.get(request.id, 0) + 1
                 still[request.id] = hours
                 self._with_room.add(request.id)
@@ -562,6 +565,15 @@ class Simulation:
                         "until_day": round((self.clock.now() - self.start) / timedelta(days=1), 2),
                     }
         self._streak = still
+
+    async def _eligible_room(self, room: dict[str, list[int]], request: MentorshipRequest) -> bool:
+        """Whether a mentor with a free place in one of the request's skills may be offered it now: not its
+        mentee, and not blocked for it even when alone (`matching.eligibility`, the rules the matcher follows: a
+        mentor who declined it is on cooldown, not "eligible with room")."""
+        if not _has_room(room, request.skills, request.member_id):
+            return False
+        blocked = when_alone(await blocks_of(self.bot.core, request))
+        return _has_room(room, request.skills, request.member_id, blocked)
 
     def _auto_paused(self, mentor: _Mentor) -> None:
         self.result.auto_pauses += 1
@@ -592,9 +604,9 @@ class Simulation:
                     room.setdefault(slug, []).append(member.id)
         stranded = [r for r in requests if r.status.is_open]
         result.stranded = len(stranded)
-        result.stranded_with_room = sum(
-            1 for r in stranded if r.status is RequestStatus.WAITING and _has_room(room, r.skills, r.member_id)
-        )
+        for request in stranded:
+            if request.status is RequestStatus.WAITING and await self._eligible_room(room, request):
+                result.stranded_with_room += 1
         result.stranded_skills = dict(sorted(Counter(s for r in stranded for s in r.skills).items()))
         result.requests_waited_with_room = len(self._with_room)
         result.mentors_over_capacity = len(self._over_capacity)
@@ -625,9 +637,9 @@ class Simulation:
         result.refusals = dict(sorted(result.refusals.items()))
 
 
-def _has_room(room: dict[str, list[int]], skills: Iterable[str], requester: int) -> bool:
-    """Whether a mentor other than `requester` has a free place in one of `skills`."""
-    return any(mentor != requester for slug in skills for mentor in room.get(slug, ()))
+def _has_room(room: dict[str, list[int]], skills: Iterable[str], requester: int, blocked: Collection[int] = ()) -> bool:
+    """Whether a mentor other than `requester` (and not `blocked`) has a free place in one of `skills`."""
+    return any(mentor != requester and mentor not in blocked for slug in skills for mentor in room.get(slug, ()))
 
 
 async def simulate(

@@ -265,8 +265,10 @@ class Run:
             fake.add_user(user, name=user.lower(), real_name=f"Member {user[-4:]}", tz="Africa/Nairobi")
 
     async def send(self, user: str, text: str) -> None:
-        """Send `text` as ``/mentor`` until Slack gets a 200 (a member types it again when nothing answers)."""
-        for _ in range(60):
+        """Send `text` as ``/mentor`` until Slack gets a 200 (a member types it again when nothing answers), for up
+        to a minute: a restart on a busy machine takes seconds (60 tries 0.1 s apart were sometimes too few)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             response_url = self.fake.new_response_url(user, self.CHANNEL)
             command = Command(user, text, self.fake.new_trigger_id(user), response_url.rsplit("/", 1)[1])
             self.commands.append(command)

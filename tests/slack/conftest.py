@@ -66,12 +66,16 @@ SW = translator("sw")
 
 
 def make_settings(fake: FakeSlack, **overrides: Any) -> Settings:
-    """Settings for the adapter under test, isolated from the machine's environment and .env."""
-    slack = {
+    """Settings for the adapter under test, isolated from the machine's environment and .env. Commands are
+    acknowledged at once and answered through their response_url (``answer_in_ack_seconds=0``), so a scenario
+    sees every answer arrive the same way; the default (the answer in the acknowledgement) has tests of its
+    own, and the whole mentorship lifecycle runs in both modes (test_lifecycle.py)."""
+    slack: dict[str, Any] = {
         "bot_token": BOT_TOKEN,
         "signing_secret": SIGNING_SECRET,
         "mode": "http",
         "api_url": fake.api_url,
+        "answer_in_ack_seconds": 0.0,
     }
     slack.update(overrides.pop("slack", {}))
     values: dict[str, Any] = {"admin_ids": [EVE], "rate_limit_per_minute": 10_000, "slack": slack}

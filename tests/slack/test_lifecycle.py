@@ -3,6 +3,8 @@ and every message the fake Web API received is what a member would see."""
 
 from __future__ import annotations
 
+import pytest
+
 from mentorbot.models import MentorshipStatus
 from tests.slack.conftest import (
     ALICE,
@@ -16,8 +18,12 @@ from tests.slack.conftest import (
 )
 
 
-async def test_a_mentorship_from_signup_to_end_over_signed_http(workspace: Workspace) -> None:
+@pytest.mark.parametrize("answer_in_ack", [1.0, 0.0], ids=["answer-in-ack", "answer-after-ack"])
+async def test_a_mentorship_from_signup_to_end_over_signed_http(workspace: Workspace, answer_in_ack: float) -> None:
+    """In both modes: commands answered in their acknowledgement (the default) or through their response_url."""
     ws = workspace
+    ws.adapter.answer_budget = answer_in_ack
+    answered = "ack" if answer_in_ack else "response_url"
 
     # Bob types /mentor signup: the command is acknowledged with an empty 200 and a modal opens.
     ack = await ws.mentor(BOB, "signup")
@@ -83,7 +89,7 @@ async def test_a_mentorship_from_signup_to_end_over_signed_http(workspace: Works
         EN("end.notice", id=1),
     ]
     assert ws.texts(BOB)[2] == EN("offer.title", id=1) + "\n" + EN("offer.accepted", id=1)
-    assert ws.kinds(ALICE) == ["response_url", "dm", "response_url", "response_url"]
+    assert ws.kinds(ALICE) == [answered, "dm", answered, answered]
     assert [t.splitlines()[0] for t in ws.texts(ALICE)] == [
         EN("request.offered", id=1, skills="SEO"),
         EN("intro.title"),

@@ -15,6 +15,7 @@ from tests.fakes.slack_signing import view_submission
 from tests.slack.conftest import (
     ALICE,
     BOB,
+    COMMUNITY,
     EN,
     Workspace,
     number_state,
@@ -118,8 +119,8 @@ async def test_signup_refusals_come_back_as_field_errors(workspace: Workspace) -
         response = await ws.submit(ALICE, modal.view, state)
         assert response.status == 200
         assert response.json() == {"response_action": "errors", "errors": {block: message}}, block
-    member = await ws.member(ALICE)
-    assert await ws.bot.store.get_mentor_profile(member.id) is None
+    # Each refusal rolled its whole command back: not even her member row (this was her first command) is kept.
+    assert await ws.bot.store.find_member(COMMUNITY, ALICE) is None
     assert ws.seen(ALICE) == [], "errors are shown in the modal only"
 
 

@@ -107,6 +107,7 @@ async def profile_in_use(conn: Connection, member_id: int, new: NewMentorProfile
 
 class MemberStore(Transactions):
     """Members, and the mentor profiles (with skills) some of them have."""
+
     _timezones: tuple[str, ...] | None
 
     async def ensure_member(self, community: str, platform_user_id: str, display_name: str, now: datetime) -> Member:
@@ -138,6 +139,51 @@ class MemberStore(Transactions):
             elif display_name and row["display_name"] != display_name:
                 row = await conn.fetch_one(
                     "UPDATE members SET display_name = ? WHERE id = ? RETURNING *", display_name, row["id"]
+                )
+            assert row is not None
+            return rows.member(row)
+
+    async def member_as_seen(
+        self,
+        community: str,
+        platform_user_id: str,
+        display_name: str,
+        now: datetime,
+        *,
+        channel: str | None = None,
+        timezone: str | None = None,
+    ) -> Member:
+        """The member with this platform id as the platform shows them now: created on first sight, with the
+        display name, the channel they used the bot in and their time zone (each when given) kept fresh. At most
+        two statements, and a write only when something changed (`member_is_current` says when none is needed)."""
+        async with self.read() as conn:
+            known = await conn.fetch_one(
+                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, platform_user_id
+            )
+        if known is not None and member_is_current(rows.member(known), display_name, channel, timezone):
+            return rows.member(known)
+        async with self.transaction() as conn:
+            if known is None:
+                row = await conn.fetch_one(
+                    "INSERT INTO members (community, platform_user_id, display_name, created_at, last_channel, "
+                    "timezone) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform_user_id) DO UPDATE SET "
+                    "display_name = excluded.display_name, "
+                    "last_channel = COALESCE(excluded.last_channel, members.last_channel), "
+                    "timezone = COALESCE(excluded.timezone, members.timezone) RETURNING *",
+                    community,
+                    platform_user_id,
+                    display_name,
+                    now,
+                    channel or None,
+                    timezone or None,
+                )
+            else:
+                row = await conn.fetch_one(
+                    "UPDATE members SET display_name = ?, last_channel = ?, timezone = ? WHERE id = ? RETURNING *",
+                    display_name or known["display_name"],
+                    channel or known["last_channel"],
+                    timezone or known["timezone"],
+                    known["id"],
                 )
             assert row is not None
             return rows.member(row)
@@ -208,9 +254,7 @@ class MemberStore(Transactions):
         skill an active mentorship or a pending offer relies on, raises `ProfileInUse` (nothing is written)."""
         async with self.transaction() as conn:
             # Touch the row first: its lock keeps accepts and offers for this mentor out until we commit.
-            if await conn.execute(
-                "UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id
-            ):
+            if await conn.execute("UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id):
                 in_use = await profile_in_use(conn, member_id, profile)
                 if in_use.blocking:
                     raise ProfileInUse(in_use)
@@ -317,3 +361,13 @@ class MemberStore(Transactions):
             if member_id in profile_of:
                 out.append((rows.member(row), rows.mentor_profile(profile_of[member_id], skills_of.get(member_id, {}))))
         return out
+
+
+def member_is_current(member: Member, display_name: str, channel: str | None, timezone: str | None) -> bool:
+    """Whether `member`'s row already says what the platform shows now (an empty value says nothing), so a
+    command needs no write to keep it fresh."""
+    return (
+        (not display_name or member.display_name == display_name)
+        and (not channel or member.last_channel == channel)
+        and (not timezone or member.timezone == timezone)
+    )

@@ -161,6 +161,14 @@ class OutboxStore(Transactions):
             )
         return True
 
+    async def has_held_notices(self, member_id: int) -> bool:
+        """Whether notices are held for the member (shown with their next command: `take_held_notices`)."""
+        async with self.read() as conn:
+            held = await conn.fetch_one(
+                "SELECT 1 AS held FROM outbox WHERE member_id = ? AND status = 'held' LIMIT 1", member_id
+            )
+        return held is not None
+
     async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
         """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once)."""
         # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
@@ -189,5 +197,3 @@ class OutboxStore(Transactions):
         """Drop delivered notifications older than `before`."""
         async with self.transaction() as conn:
             return await conn.execute("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", before)
-
-

@@ -18,9 +18,14 @@ from contextvars import ContextVar
 from mentorbot.storage.database import Connection, Database
 
 _ambient: ContextVar[Connection | None] = ContextVar("mentorbot_unit_of_work", default=None)
+_reading: ContextVar[bool] = ContextVar("mentorbot_snapshot", default=False)
 _savepoints = itertools.count(1)
 # PostgreSQL: deadlock_detected, serialization_failure.
 _RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+class WriteInSnapshot(RuntimeError):
+    """A write was asked inside `Transactions.snapshot`: a use-case declared read-only changes something."""
 
 
 class Transactions:
@@ -37,6 +42,8 @@ class Transactions:
             async with self.db.transaction() as own:
                 yield own
             return
+        if _reading.get():
+            raise WriteInSnapshot("a write was asked inside a read-only snapshot (`Transactions.snapshot`)")
         name = f"mentorbot_{next(_savepoints)}"
         await conn.execute(f"SAVEPOINT {name}")
         try:
@@ -70,6 +77,22 @@ class Transactions:
             try:
                 yield
             finally:
+                _ambient.reset(token)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """One consistent read for everything the store is asked inside the block: a read-only use-case's whole
+        work in one (read) transaction. Asking a write inside it raises `WriteInSnapshot`. Inside a unit of
+        work, the unit's own transaction serves (it sees the unit's writes)."""
+        if _ambient.get() is not None:
+            yield
+            return
+        async with self.db.read() as conn:
+            token, reading = _ambient.set(conn), _reading.set(True)
+            try:
+                yield
+            finally:
+                _reading.reset(reading)
                 _ambient.reset(token)
 
     @staticmethod

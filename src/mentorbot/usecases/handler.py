@@ -14,14 +14,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
+from mentorbot.models import Member
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.database import DatabaseError
+from mentorbot.storage.members import member_is_current
 from mentorbot.usecases.context import Caller, Context, Core
 
 log = logging.getLogger("mentorbot")
@@ -82,42 +84,91 @@ async def rate_limited(core: Core, limiter: RateLimiter, caller: Caller) -> Outc
 
 
 class AlreadyProcessed(Exception):
-    """The inbox event was processed by another process meanwhile: this unit of work must not commit."""
+    """The event was handled already (a redelivery, or another process whose lease ran out before this one's
+    claim): this unit of work must not commit."""
 
 
 async def _settle(core: Core, caller: Caller) -> None:
     """After a refusal or a failure (nothing changed): a platform event id is released, so the platform's retry
     may be handled. An inbox event stays as it is: the adapter marks it done once the refusal was shown (run
-    again after a crash, it changes nothing either)."""
+    again after a crash, it changes nothing either). The claim of a command that ran as one unit of work was
+    rolled back with it; this also covers a claim taken outside one."""
     if caller.inbox_id is None and caller.event_id:
         with contextlib.suppress(DatabaseError):  # the database that just failed may refuse this too
             await core.store.release_event(caller.event_id)
 
 
-async def _unit(ctx: Context, action: UseCase, *, read_only: bool) -> Outcome:
-    """The use-case as one unit of work: its changes, the held notices it shows, the notifications it writes
-    to the outbox and, for an inbox event, its claim and its answer (`InboxStore.begin_processing`,
-    `InboxStore.store_answer`) commit together, or none of
-    them does. A `read_only` use-case (it changes nothing and tells nobody) opens no write transaction, so reads
-    are served while the database cannot be written; its inbox event stays pending until the adapter showed
-    the answer (after a crash it is simply run again)."""
-    core = ctx.core
-    if read_only:
+@dataclass
+class _Call:
+    """What one command learned on its way, kept for its refusal when the unit of work rolls back."""
+
+    t: Translator
+
+
+async def _seen(core: Core, caller: Caller) -> Member:
+    """The caller's member row as the platform shows them now (created, renamed, channel, time zone)."""
+    return await core.store.member_as_seen(
+        caller.community,
+        caller.user_id,
+        caller.display_name,
+        core.clock.now(),
+        channel=caller.channel,
+        timezone=caller.timezone,
+    )
+
+
+def _context(core: Core, caller: Caller, member: Member, call: _Call, admin_only: bool) -> Context:
+    """The use-case's context; the admin rule applied."""
+    call.t = translator(core.lang_of(member))
+    is_admin = core.is_admin(caller)
+    if admin_only and not is_admin:
+        raise UserError("common.not_admin")
+    return Context(core, caller, member, call.t, is_admin)
+
+
+async def _read_only(core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool) -> Outcome | None:
+    """A read-only use-case (it changes nothing and tells nobody) in one read transaction, when nothing has to be
+    written on its way: the member is known as the platform shows them and has no held notice. It opens no
+    write transaction, so reads are served while the database cannot be written. None when a write is needed
+    (first sight, a new channel, held notices): the command then runs as a unit of work (`_unit`)."""
+    store = core.store
+    async with store.snapshot():
+        member = await store.find_member(caller.community, caller.user_id)
+        if member is None or not member_is_current(member, caller.display_name, caller.channel, caller.timezone):
+            return None
+        if await store.has_held_notices(member.id):
+            return None
+        ctx = _context(core, caller, member, call, admin_only)
         reply = await action(ctx)
-        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
-        return Outcome(reply, held=held, language=ctx.lang)
-    async with core.store.unit_of_work():
-        inbox_id = ctx.caller.inbox_id
-        if inbox_id is not None and not await core.store.begin_processing(inbox_id):
+    return Outcome(reply, language=ctx.lang)
+
+
+async def _unit(
+    core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool, *, read_only: bool = False
+) -> Outcome:
+    """The whole command as one unit of work, one transaction: the event's claim (`claim_event`, or for an inbox
+    event `InboxStore.begin_processing`), the caller's member row, the use-case's changes, the held notices it
+    shows, the notifications it writes to the outbox and, for an inbox event, its answer
+    (`InboxStore.store_answer`) commit together, or none of them does (a refusal rolls back everything,
+    the claim included, so a retry of the event is handled). A `read_only` use-case's inbox event is neither
+    claimed nor answered here (it is run again after a crash, harmlessly)."""
+    store = core.store
+    inbox_id = None if read_only else caller.inbox_id
+    async with store.unit_of_work():
+        now = core.clock.now()
+        if inbox_id is None and caller.event_id and not await store.claim_event(caller.event_id, now):
+            raise AlreadyProcessed  # the platform delivered it before
+        if inbox_id is not None and not await store.begin_processing(inbox_id):
             raise AlreadyProcessed  # another process did it (this one's lease had run out)
+        ctx = _context(core, caller, await _seen(core, caller), call, admin_only)
         reply = await action(ctx)
         now = core.clock.now()
-        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, now))
-        notes = await core.store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
+        held = tuple(reply_from_json(p) for p in await store.take_held_notices(ctx.member.id, now))
+        notes = await store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
         # ctx.lang, not the caller's language before: a use-case that changes it (set_language) answers in the new.
         outcome = Outcome(reply, tuple(notes), held=held, language=ctx.lang)
         if inbox_id is not None:
-            await core.store.store_answer(inbox_id, answer_to_json(outcome), now, core.worker_id, lease=lease(core))
+            await store.store_answer(inbox_id, answer_to_json(outcome), now, core.worker_id, lease=lease(core))
     return outcome
 
 
@@ -130,45 +181,36 @@ async def handle(
     admin_only: bool = False,
     read_only: bool = False,
 ) -> Outcome:
-    """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors.
-    `read_only`: the use-case changes nothing and tells nobody (see `_unit`)."""
+    """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors, as
+    one transaction (`_read_only` for a read-only use-case when it needs no write, else `_unit`).
+    `read_only`: the use-case changes nothing and tells nobody (an inbox event it answers stays pending until
+    the adapter showed the answer; after a crash it is simply run again)."""
     store = core.store
-    now = core.clock.now()
     refused = await rate_limited(core, limiter, caller)
     if refused is not None:
         return refused
-    dedupe = caller.event_id if caller.inbox_id is None else None  # an inbox event was deduplicated on arrival
-    if dedupe and not await store.claim_event(dedupe, now):
-        return Outcome(Reply(""), (), duplicate=True, language=core.settings.default_language)
-    t = translator(core.settings.default_language)
+    call = _Call(translator(core.settings.default_language))
     try:
-        member = await store.ensure_member(caller.community, caller.user_id, caller.display_name, now)
-        t = translator(core.lang_of(member))
-        if caller.channel and caller.channel != member.last_channel:
-            await store.set_last_channel(member.id, caller.channel)
-        if caller.timezone and caller.timezone != member.timezone:
-            await store.set_member_timezone(member.id, caller.timezone)
-            member = replace(member, timezone=caller.timezone)
-        is_admin = core.is_admin(caller)
-        if admin_only and not is_admin:
-            raise UserError("common.not_admin")
         for attempt in range(1, UNIT_ATTEMPTS + 1):
-            ctx = Context(core, caller, member, t, is_admin)
             try:
-                outcome = await _unit(ctx, action, read_only=read_only)
-                break
+                if read_only and not (caller.inbox_id is None and caller.event_id):
+                    done = await _read_only(core, caller, action, call, admin_only)
+                    if done is not None:
+                        return done
+                return await _unit(core, caller, action, call, admin_only, read_only=read_only)
             except AlreadyProcessed:
-                return Outcome(Reply(""), (), duplicate=True, language=t.lang)
+                return Outcome(Reply(""), (), duplicate=True, language=call.t.lang)
             except Exception as exc:
                 if attempt == UNIT_ATTEMPTS or not store.is_transient_conflict(exc):
                     raise
                 log.info("use-case for %s met a concurrent one (%s); running it again", caller.user_id, exc)
-        return outcome
+        raise AssertionError("unreachable")  # pragma: no cover
     except UserError as exc:
         await _settle(core, caller)
-        return Outcome(Reply(render_error(exc, t)), error=exc, language=t.lang)
+        return Outcome(Reply(render_error(exc, call.t)), error=exc, language=call.t.lang)
     except Exception:
         apology = unexpected(log, "for %s in %s", caller.user_id, caller.community)
+        t = call.t
         if caller.inbox_id is not None and apology.key in PASSING_FAILURES:
             # The event is recorded: it stays pending and is processed once the database is back (the recovery).
             saved = UserError("common.db_saved", correlation_id=apology.params["correlation_id"])
