@@ -441,12 +441,33 @@ class MentorBotClient(discord.AutoShardedClient):
     async def _in_time(
         self, interaction: Interaction, work: Awaitable[Outcome], *, slow: bool = False, update: bool = False
     ) -> Outcome:
-        """Await the core, acknowledging the interaction first when it is slow or takes over `defer_after`."""
-        task = asyncio.ensure_future(work)
-        if not slow and self.defer_after > 0:
-            done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-            if done:
-                return task.result()
+        """Await the core, acknowledging the interaction first when it is slow or takes over `defer_after`.
+
+        A slow command is deferred at once while the core already works. Otherwise the core is awaited in this
+        task, with a timer that defers the interaction only if the core is still busy after `defer_after`: the
+        common quick answer costs no task and no wait set (it is the first callback, so every step of the event
+        loop saved here is saved on the member's wait). A deferral that was started is finished before the
+        answer goes, so the answer follows it."""
+        if slow or self.defer_after <= 0:
+            task = asyncio.ensure_future(work)
+            await self._defer(interaction, update=update)
+            return await task
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task[None]] = []
+        timer = loop.call_later(
+            self.defer_after, lambda: deferral.append(loop.create_task(self._defer(interaction, update=update)))
+        )
+        try:
+            outcome = await work
+        finally:
+            timer.cancel()
+            for late in deferral:
+                await late
+        return outcome
+
+    async def _defer(self, interaction: Interaction, *, update: bool) -> None:
+        """Acknowledge `interaction` without an answer yet: a click keeps its message, a command shows
+        "MentorBot is thinking…" to the caller only. A refusal is logged (the answer then tries anyway)."""
         try:
             if update:
                 await interaction.response.defer()
@@ -454,7 +475,6 @@ class MentorBotClient(discord.AutoShardedClient):
                 await interaction.response.defer(ephemeral=True, thinking=True)
         except discord.HTTPException as exc:
             log.warning("could not defer interaction %s: %s %s", interaction.id, exc.status, exc.code)
-        return await task
 
     async def _send(self, interaction: Interaction, message: DiscordMessage) -> None:
         kwargs = message.send_kwargs()
