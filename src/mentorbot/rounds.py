@@ -7,18 +7,18 @@ first-come greedy matching (oldest request first, best free mentor) so admins se
 How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; measured by `python -m benchmarks`):
 
 * One snapshot read (`Store.round_pool`): a handful of queries instead of two per request.
-* Scores for every eligible (request, mentor) pair computed with numpy, term by term in exactly the
-  floating-point order of `matching.score_candidate`, in integer millionths (scores are rounded to 6
-  decimals, so millionths are exact and comparisons need no tolerance).
-* The assignment is solved on a sparse graph: each request's best few mentors, each mentor's best requests
-  and the greedy pairs (`_Graph.optimal`: scipy's sparse Jonker–Volgenant solver,
+* Every (request, mentor) pair scored at once into one dense int32 matrix of millionths
+  (`matching.pool.pool_scores`: per request class, a small table computed with `score_candidate`'s
+  floating-point operations, looked up by each pair's exact skill sum; 40 MB at 5,000 × 2,000).
+* The assignment is solved on a subset of the pairs: each request's best few mentors, each mentor's best
+  requests and the greedy pairs (`_Problem.optimal`: scipy's sparse Jonker–Volgenant solver,
   `min_weight_full_bipartite_matching`, with mentors' free places as rows, each with an "unfilled" column).
-  Optimality for the WHOLE graph is then proved, not assumed: node potentials from a Bellman–Ford pass
-  over the residual graph must leave no eligible pair with a positive reduced gain; any pair that has one
-  is added and the sparse problem is solved again. The old dense solver (one
-  column per free place, every request a row: 5,000 × 4,000 floats) is kept as `solve_dense`; tests check
-  that both find the same optimum.
-* Offers are written in one transaction (`Store.create_offers`), not one transaction each.
+  Optimality for the WHOLE matrix is then proved, not assumed: node potentials from a Bellman–Ford pass over
+  the residual graph must leave no eligible pair with a positive reduced gain, checked over every pair of the
+  dense matrix in int32; any pair that has one is added and the subset is solved again (3–4 solves of ~50,000
+  pairs at 5,000 × 2,000). The old dense solver (one column per free place, every request a row) is kept as
+  `solve_dense`; tests check that the round finds its optimum on random pools, whatever the starting subset.
+* Offers are written in one transaction of a few statements (`Store.create_offers`).
 
 This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round` reads the pool, calls
 `plan_pool` and writes the offers.
@@ -49,17 +49,16 @@ _FEASIBLE = 1000.0
 _MICRO = MICRO
 # The cardinality constant in millionths: the same objective as the dense solver's `_FEASIBLE + score`.
 _FEASIBLE_MICRO = int(_FEASIBLE) * _MICRO
-# Sparse graph: each request's best K mentors, each mentor's best-scoring requests (ties included), and the
-# greedy assignment (so the first sparse solution already matches as many as greedy does). Pairs whose
-# reduced gain proves them useful are then added, the best `_REPAIR_KEEP` per request and per mentor.
-# (Measured at 5,000 × 2,000: 3–4 sparse solves of ~150,000 pairs instead of one of 5,000,000.)
+# The starting subset: each request's best `_ROW_KEEP` mentors, each mentor's best-scoring requests (at most
+# `_COL_KEEP` per free place) and the greedy assignment (so the first solution already matches as many as greedy
+# does). Pairs whose reduced gain proves them useful are then added, the best `_REPAIR_KEEP` per request and per
+# mentor. (Measured at 5,000 × 2,000: ~50,000 starting pairs, 3–4 sparse solves, instead of one of 4,000,000.)
 _ROW_KEEP = 8
 _COL_KEEP = 4
 _REPAIR_KEEP = 100
 _MAX_ROUNDS_OF_REPAIR = 25
-# Rows (and columns) of the score matrix handled at once: bounds the memory of the temporaries.
+# Rows of the score matrix handled at once: bounds the memory of the temporaries.
 _CHUNK = 512
-_COLUMNS_AT_ONCE = 256
 # A large odd step: row i's ties are taken from column i × _SPREAD on (modulo the number of columns).
 _SPREAD = 7919
 # Potentials and scores below this in absolute value: the proof's sums fit in int32 (see `_violations`).
@@ -268,22 +267,23 @@ class _Problem:
         return _solve_pairs(self.n_rows, self.capacity, rows, cols, gain)
 
     def _initial(self, seed: IntArray | None) -> tuple[IntArray, IntArray]:
-        """The starting pairs, without repeats: each row's `_ROW_KEEP` best and each column's `_COL_KEEP` ×
-        free places best (ties at the threshold taken in a column order rotated per row, so that rows with
-        equal values spread over the tied columns instead of all asking the first), and the seed's pairs."""
+        """The starting pairs, without repeats: each row's `_ROW_KEEP` best, each column's best-scoring rows (at
+        most `_COL_KEEP` × its free places of them), and the seed's pairs. Ties at a row's threshold (and among
+        a column's best) are taken in an order rotated per row (per column), so that rows with equal values
+        spread over the tied columns instead of all asking the first."""
         import numpy as np
 
         n, m = self.n_rows, self.n_cols
         rows, cols, _, tie = self._row_lists()
         rows, cols = _cap_ties(rows, cols, tie, _ROW_KEEP, n, m)
         parts_rows, parts_cols = [rows], [cols]
-        for lo in range(0, m if _COL_KEEP else 0, _COLUMNS_AT_ONCE):
-            block = np.ascontiguousarray(self.micro[:, lo : lo + _COLUMNS_AT_ONCE].T)
-            keep = min(n, _COL_KEEP * int(self.capacity[lo : lo + _COLUMNS_AT_ONCE].max(initial=1)))
-            c, r, _, t = _at_least_kth(block, keep)
-            c, r = _cap_ties(c, r, t, keep, len(block), n)
-            parts_rows.append(r)
-            parts_cols.append(c + lo)
+        if _COL_KEEP:
+            best = self.micro.max(axis=0)
+            best_rows, best_cols = np.nonzero((self.micro == best[None, :]) & (best[None, :] != INELIGIBLE32))
+            at_best = np.ones(len(best_rows), dtype=bool)
+            best_cols, best_rows = _cap_ties(best_cols, best_rows, at_best, 0, m, n, keep_per=_COL_KEEP * self.capacity)
+            parts_rows.append(best_rows)
+            parts_cols.append(best_cols)
         if seed is not None:
             chosen = np.flatnonzero(seed >= 0)
             parts_rows.append(chosen)
@@ -348,18 +348,28 @@ def _at_least_kth(matrix: Int32Array, keep: int) -> tuple[IntArray, IntArray, In
     return rows, cols, values, values == threshold[rows]
 
 
-def _cap_ties(rows: IntArray, cols: IntArray, tie: BoolArray, keep: int, n: int, m: int) -> tuple[IntArray, IntArray]:
-    """Of `_at_least_kth`'s entries, each row's above its threshold and as many at the threshold as make `keep`,
-    taken in a column order rotated per row (row i starts at column i × a large odd step, modulo m)."""
+def _cap_ties(
+    rows: IntArray,
+    cols: IntArray,
+    tie: BoolArray,
+    keep: int,
+    n: int,
+    m: int,
+    keep_per: IntArray | None = None,
+) -> tuple[IntArray, IntArray]:
+    """Of `_at_least_kth`'s entries, each row's above its threshold and as many at the threshold as make `keep`
+    (or ``keep_per[row]``), taken in a column order rotated per row (row i starts at column i × a large odd
+    step, modulo m)."""
     import numpy as np
 
     above = np.bincount(rows[~tie], minlength=n)
+    limit = (keep_per if keep_per is not None else np.full(n, keep, dtype=np.int64)) - above
     tie_rows, tie_cols = rows[tie], cols[tie]
     rotated = (tie_cols - tie_rows * _SPREAD) % m
     order = np.lexsort((rotated, tie_rows))
     ordered = tie_rows[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
-    chosen = order[rank < keep - above[ordered]]
+    chosen = order[rank < limit[ordered]]
     return np.concatenate([rows[~tie], tie_rows[chosen]]), np.concatenate([cols[~tie], tie_cols[chosen]])
 
 
