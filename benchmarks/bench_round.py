@@ -23,7 +23,7 @@ from mentorbot import rounds
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
-from mentorbot.matching import score_candidate
+from mentorbot.matching import INELIGIBLE32, score_candidate
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer
 from mentorbot.usecases.admin import run_round
@@ -55,8 +55,8 @@ async def greedy_round(bot: MentorBot, community: str) -> int:
     now = bot.clock.now()
     pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
     # Private helpers on purpose: the floor must share every step with the figure except the solver.
-    graph = rounds._pool_scores(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
-    match = graph.greedy()
+    problem = rounds._problem(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
+    match = problem.greedy()
     items = []
     for i in np.nonzero(match >= 0)[0]:
         item = pool.requests[int(i)]
@@ -77,18 +77,19 @@ async def reference_total(bot: MentorBot, community: str) -> tuple[float, int, s
     """(optimal total, matches, how it was computed), without the pruning of `rounds`."""
     now = bot.clock.now()
     pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
-    graph = rounds._pool_scores(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
-    if graph.n_rows * int(graph.capacity.sum()) <= DENSE_LIMIT:
+    problem = rounds._problem(pool, [bot.lang_of(item.mentee) for item in pool.requests], now)
+    rows, cols = np.nonzero(problem.micro != INELIGIBLE32)
+    if problem.n_rows * int(problem.capacity.sum()) <= DENSE_LIMIT:
         mentor_ids = [m.member.id for m in pool.mentors]
-        scores: list[dict[int, float]] = [{} for _ in range(graph.n_rows)]
-        for r, c, g in zip(graph.rows, graph.cols, graph.gain, strict=True):
-            scores[int(r)][mentor_ids[int(c)]] = (int(g) - rounds._FEASIBLE_MICRO) / rounds._MICRO
-        capacity = {mentor_ids[j]: int(c) for j, c in enumerate(graph.capacity)}
+        scores: list[dict[int, float]] = [{} for _ in range(problem.n_rows)]
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            scores[r][mentor_ids[c]] = int(problem.micro[r, c]) / rounds._MICRO
+        capacity = {mentor_ids[j]: int(c) for j, c in enumerate(problem.capacity)}
         pairs, total = rounds.solve_dense(scores, capacity)
         return total, len(pairs), "dense solver"
-    match = graph._solve_subset(np.arange(len(graph.rows)))
-    chosen = np.nonzero(match[graph.rows] == graph.cols)[0]
-    total = float(sum((int(g) - rounds._FEASIBLE_MICRO) / rounds._MICRO for g in graph.gain[chosen]))
+    match = problem.solve_whole()
+    chosen = np.flatnonzero(match >= 0)
+    total = float(sum(int(v) / rounds._MICRO for v in problem.micro[chosen, match[chosen]]))
     return total, len(chosen), "sparse solver on the whole graph"
 
 

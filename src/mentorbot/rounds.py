@@ -7,18 +7,18 @@ first-come greedy matching (oldest request first, best free mentor) so admins se
 How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; measured by `python -m benchmarks`):
 
 * One snapshot read (`Store.round_pool`): a handful of queries instead of two per request.
-* Scores for every eligible (request, mentor) pair computed with numpy, term by term in exactly the
-  floating-point order of `matching.score_candidate`, in integer millionths (scores are rounded to 6
-  decimals, so millionths are exact and comparisons need no tolerance).
-* The assignment is solved on a sparse graph: each request's best few mentors, each mentor's best requests
-  and the greedy pairs (`_Graph.optimal`: scipy's sparse Jonker–Volgenant solver,
+* Every (request, mentor) pair scored at once into one dense int32 matrix of millionths
+  (`matching.pool.pool_scores`: per request class, a small table computed with `score_candidate`'s
+  floating-point operations, looked up by each pair's exact skill sum; 40 MB at 5,000 × 2,000).
+* The assignment is solved on a subset of the pairs: each request's best few mentors, each mentor's best
+  requests and the greedy pairs (`_Problem.optimal`: scipy's sparse Jonker–Volgenant solver,
   `min_weight_full_bipartite_matching`, with mentors' free places as rows, each with an "unfilled" column).
-  Optimality for the WHOLE graph is then proved, not assumed: node potentials from a Bellman–Ford pass
-  over the residual graph must leave no eligible pair with a positive reduced gain; any pair that has one
-  is added and the sparse problem is solved again. The old dense solver (one
-  column per free place, every request a row: 5,000 × 4,000 floats) is kept as `solve_dense`; tests check
-  that both find the same optimum.
-* Offers are written in one transaction (`Store.create_offers`), not one transaction each.
+  Optimality for the WHOLE matrix is then proved, not assumed: node potentials from a Bellman–Ford pass over
+  the residual graph must leave no eligible pair with a positive reduced gain, checked over every pair of the
+  dense matrix in int32; any pair that has one is added and the subset is solved again (3–4 solves of ~50,000
+  pairs at 5,000 × 2,000). The old dense solver (one column per free place, every request a row) is kept as
+  `solve_dense`; tests check that the round finds its optimum on random pools, whatever the starting subset.
+* Offers are written in one transaction of a few statements (`Store.create_offers`).
 
 This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round` reads the pool, calls
 `plan_pool` and writes the offers.
@@ -31,20 +31,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mentorbot.matching.score import (
-    INELIGIBLE,
-    MICRO,
-    RankedMentor,
-    RoundPool,
-    pool_pair_scores,
-    score_candidate,
-)
+from mentorbot.matching.pool import INELIGIBLE32, pool_scores
+from mentorbot.matching.score import MICRO, RankedMentor, RoundPool, score_candidate
 from mentorbot.models import Member, MentorshipRequest, Offer
 
 if TYPE_CHECKING:
     import numpy as np
 
     IntArray = np.ndarray[Any, np.dtype[np.int64]]
+    Int32Array = np.ndarray[Any, np.dtype[np.int32]]
+    BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 # numpy and scipy are imported inside the functions that run a round, not with this module: the bot (and
 # the console, whose start-up is measured) must not pay ~0.3 s of scipy imports before its first command.
@@ -53,16 +49,20 @@ _FEASIBLE = 1000.0
 _MICRO = MICRO
 # The cardinality constant in millionths: the same objective as the dense solver's `_FEASIBLE + score`.
 _FEASIBLE_MICRO = int(_FEASIBLE) * _MICRO
-# Sparse graph: each request's best K mentors, each mentor's best-scoring requests (ties included), and the
-# greedy assignment (so the first sparse solution already matches as many as greedy does). Pairs whose
-# reduced gain proves them useful are then added, the best `_REPAIR_KEEP` per request and per mentor.
-# (Measured at 5,000 × 2,000: 3–4 sparse solves of ~150,000 pairs instead of one of 5,000,000.)
-_ROW_KEEP = 16
+# The starting subset: each request's best `_ROW_KEEP` mentors, each mentor's best-scoring requests (at most
+# `_COL_KEEP` per free place) and the greedy assignment (so the first solution already matches as many as greedy
+# does). Pairs whose reduced gain proves them useful are then added, the best `_REPAIR_KEEP` per request and per
+# mentor. (Measured at 5,000 × 2,000: ~50,000 starting pairs, 3–4 sparse solves, instead of one of 4,000,000.)
+_ROW_KEEP = 8
 _COL_KEEP = 4
 _REPAIR_KEEP = 100
 _MAX_ROUNDS_OF_REPAIR = 25
-# Rows of the score matrix computed at once (bounds the memory of the dense intermediate).
+# Rows of the score matrix handled at once: bounds the memory of the temporaries.
 _CHUNK = 512
+# A large odd step: row i's ties are taken from column i × _SPREAD on (modulo the number of columns).
+_SPREAD = 7919
+# Potentials and scores below this in absolute value: the proof's sums fit in int32 (see `_violations`).
+_SMALL = 2**28
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,7 @@ class RoundResult:
 # --------------------------------------------------------------------------- solvers on score dicts
 
 
-def solve_dense(
-    scores: Sequence[dict[int, float]], capacity: dict[int, int]
-) -> tuple[list[tuple[int, int]], float]:
+def solve_dense(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple[list[tuple[int, int]], float]:
     """The reference solver: a dense requests × free-places matrix and `linear_sum_assignment`.
 
     `scores[i]` maps mentor id → score for row i (eligible mentors only). Returns the (row, mentor) pairs
@@ -106,6 +104,7 @@ def solve_dense(
     """
     import numpy as np
     from scipy.optimize import linear_sum_assignment
+
     slots: list[int] = []
     for mentor_id in sorted(capacity):
         slots.extend([mentor_id] * capacity[mentor_id])
@@ -132,26 +131,17 @@ def solve(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple
     is as large as possible, then the score is (the same optimum as `solve_dense`).
     """
     import numpy as np
+
     mentor_ids = sorted(m for m, c in capacity.items() if c > 0)
     if not scores or not mentor_ids:
         return [], 0.0
     col_of = {m: j for j, m in enumerate(mentor_ids)}
-    rows: list[int] = []
-    cols: list[int] = []
-    micro: list[int] = []
+    micro = np.full((len(scores), len(mentor_ids)), INELIGIBLE32, dtype=np.int32)
     for i, row_scores in enumerate(scores):
-        for mentor_id, score in sorted(row_scores.items()):
+        for mentor_id, score in row_scores.items():
             if mentor_id in col_of:
-                rows.append(i)
-                cols.append(col_of[mentor_id])
-                micro.append(round(score * _MICRO))
-    graph = _Graph(
-        len(scores),
-        np.array([capacity[m] for m in mentor_ids], dtype=np.int64),
-        np.array(rows, dtype=np.int64),
-        np.array(cols, dtype=np.int64),
-        np.array(micro, dtype=np.int64),
-    )
+                micro[i, col_of[mentor_id]] = round(score * _MICRO)
+    graph = _Problem(micro, np.array([capacity[m] for m in mentor_ids], dtype=np.int64))
     match = graph.optimal()
     pairs = [(i, mentor_ids[int(j)]) for i, j in enumerate(match) if j >= 0]
     return pairs, float(sum(scores[r][m] for r, m in pairs))
@@ -170,238 +160,360 @@ def greedy(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tupl
     return pairs, float(sum(scores[r][m] for r, m in pairs))
 
 
-# --------------------------------------------------------------------------- the sparse engine
+# --------------------------------------------------------------------------- the engine
 
 
-def _best_per_group(group: IntArray, key: IntArray, keep: IntArray | int) -> IntArray:
+class _Problem:
+    """A round as numbers: `micro[i, j]` the score in millionths of request i with mentor j (`INELIGIBLE32`
+    where not eligible) and `capacity[j]` mentor j's free places. The objective of every solver here is the
+    same: maximise the sum over chosen pairs of `_FEASIBLE_MICRO + micro` (as many requests as possible,
+    then the best total score)."""
+
+    def __init__(self, micro: Int32Array, capacity: IntArray) -> None:
+        self.micro = micro
+        self.capacity = capacity
+        self.n_rows, self.n_cols = micro.shape
+        self._rows_best: tuple[IntArray, IntArray, Int32Array, BoolArray] | None = None
+
+    def _row_lists(self) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
+        """Each row's pairs scoring at least its `_ROW_KEEP`-th best (ties included): rows, columns, values
+        and whether the value is that threshold (computed once: greedy and the solver both start from it)."""
+        if self._rows_best is None:
+            self._rows_best = _at_least_kth(self.micro, _ROW_KEEP)
+        return self._rows_best
+
+    # ----------------------------------------------------------------------- first come, first served
+
+    def greedy(self) -> IntArray:
+        """First come, first served over the rows in order: each takes its best mentor with a place left
+        (ties: the lowest column). For each row, the column it took (-1: none)."""
+        import numpy as np
+
+        n = self.n_rows
+        match = np.full(n, -1, dtype=np.int64)
+        if n == 0 or self.n_cols == 0:
+            return match
+        # A row takes the first open column of its list (value down, then column up): the list holds every
+        # pair at least as good as its last one, so that is the row's best open column. Only a row whose list
+        # is all full looks at its whole row.
+        rows, cols, values, _ = self._row_lists()
+        order = np.lexsort((cols, -values.astype(np.int64), rows))
+        bounds = np.searchsorted(rows[order], np.arange(n + 1)).tolist()
+        cols_list = cols[order].tolist()
+        left = self.capacity.tolist()
+        # Added to a row when its list is all full: -2^30 on a full column puts it below every open one (and
+        # cannot overflow: an ineligible -2^30 plus -2^30 is int32's lowest).
+        closed = np.where(self.capacity > 0, 0, INELIGIBLE32).astype(np.int32)
+        micro = self.micro
+        for i in range(n):
+            taken = -1
+            for j in cols_list[bounds[i] : bounds[i + 1]]:
+                if left[j] > 0:
+                    taken = j
+                    break
+            else:
+                row = micro[i] + closed
+                best = int(row.argmax())
+                if row[best] > INELIGIBLE32 // 2:
+                    taken = best
+            if taken >= 0:
+                match[i] = taken
+                left[taken] -= 1
+                if left[taken] == 0:
+                    closed[taken] = INELIGIBLE32
+        return match
+
+    # ----------------------------------------------------------------------- the optimum
+
+    def optimal(self, seed: IntArray | None = None) -> IntArray:
+        """For each row, the column it is assigned (-1: none), maximising matches then total score over the
+        WHOLE problem; `seed` (row → column, -1: none; a greedy assignment) names pairs to start from too.
+
+        The assignment is solved on a subset of the pairs (each request's best few mentors, each mentor's
+        best requests, the seed), then proved optimal for every pair: potentials (shortest distances in the
+        residual graph of the subset's solution, `_potentials`) must leave no eligible pair of the whole
+        matrix with a positive reduced gain (`_violations`). Pairs that have one could improve the solution:
+        the best of them are added and the subset is solved again.
+        """
+        import numpy as np
+
+        n = self.n_rows
+        if n == 0 or self.n_cols == 0 or not (self.capacity > 0).any():
+            return np.full(n, -1, dtype=np.int64)
+        rows, cols = self._initial(seed)
+        if len(rows) == 0:
+            return np.full(n, -1, dtype=np.int64)
+        # When the seed fills every free place, so can every subset (each holds the seed's pairs): the solver
+        # then needs no "unfilled" placeholders (a smaller problem, ~40 % faster), and every solution fills
+        # every place, so the most matches is given and the best score is what is left to maximise.
+        fills = seed is not None and bool((np.bincount(seed[seed >= 0], minlength=self.n_cols) >= self.capacity).all())
+        dist: IntArray | None = None
+        for _ in range(_MAX_ROUNDS_OF_REPAIR):
+            gain = self.micro[rows, cols].astype(np.int64) + _FEASIBLE_MICRO
+            match = _solve_pairs(n, self.capacity, rows, cols, gain, fills=fills)
+            dist = _potentials(n, self.capacity, rows, cols, gain, match, start=dist)
+            more_rows, more_cols = self._violations(dist, match)
+            if len(more_rows) == 0:
+                return match
+            rows = np.concatenate([rows, more_rows])
+            cols = np.concatenate([cols, more_cols])
+        return self.solve_whole()  # pragma: no cover - never expected: every pair at once (slower, still exact)
+
+    def solve_whole(self) -> IntArray:
+        """The optimum by the sparse solver on every eligible pair at once, no subset and no proof: the
+        reference for tests and benchmarks (memory and time grow with the number of pairs)."""
+        import numpy as np
+
+        rows, cols = np.nonzero(self.micro != INELIGIBLE32)
+        if len(rows) == 0 or not (self.capacity > 0).any():
+            return np.full(self.n_rows, -1, dtype=np.int64)
+        gain = self.micro[rows, cols].astype(np.int64) + _FEASIBLE_MICRO
+        return _solve_pairs(self.n_rows, self.capacity, rows, cols, gain)
+
+    def _initial(self, seed: IntArray | None) -> tuple[IntArray, IntArray]:
+        """The starting pairs, without repeats: each row's `_ROW_KEEP` best, each column's best-scoring rows (at
+        most `_COL_KEEP` × its free places of them), and the seed's pairs. Ties at a row's threshold (and among
+        a column's best) are taken in an order rotated per row (per column), so that rows with equal values
+        spread over the tied columns instead of all asking the first."""
+        import numpy as np
+
+        n, m = self.n_rows, self.n_cols
+        rows, cols, _, tie = self._row_lists()
+        rows, cols = _cap_ties(rows, cols, tie, _ROW_KEEP, n, m)
+        parts_rows, parts_cols = [rows], [cols]
+        if _COL_KEEP:
+            best = self.micro.max(axis=0)
+            best_rows, best_cols = np.nonzero((self.micro == best[None, :]) & (best[None, :] != INELIGIBLE32))
+            at_best = np.ones(len(best_rows), dtype=bool)
+            best_cols, best_rows = _cap_ties(best_cols, best_rows, at_best, 0, m, n, keep_per=_COL_KEEP * self.capacity)
+            parts_rows.append(best_rows)
+            parts_cols.append(best_cols)
+        if seed is not None:
+            chosen = np.flatnonzero(seed >= 0)
+            parts_rows.append(chosen)
+            parts_cols.append(seed[chosen])
+        key = np.unique(np.concatenate(parts_rows).astype(np.int64) * m + np.concatenate(parts_cols))
+        return key // m, key % m
+
+    def _violations(self, dist: IntArray, match: IntArray) -> tuple[IntArray, IntArray]:
+        """Pairs of the whole matrix with a positive reduced gain under the potentials `dist` (rows, then
+        columns, then the merged source/sink), other than `match`'s own: the best `_REPAIR_KEEP` per row and
+        per column. None: `match` is optimal for every pair."""
+        import numpy as np
+
+        n, m = self.n_rows, self.n_cols
+        # Reduced gain of (i, j): F + micro - dist[i] + dist[n + j] > 0  ⇔  micro + (dist[n + j] + F) > dist[i].
+        row_part = dist[:n]
+        col_part = dist[n : n + m] + _FEASIBLE_MICRO
+        # In int32 when it cannot overflow (scores and potentials are a few million): half the memory traffic.
+        # An ineligible pair's -2^30 plus a column part stays below every row part, so it never shows up.
+        small = max(int(np.abs(row_part).max()), int(np.abs(col_part).max())) < _SMALL
+        dtype = np.int32 if small else np.int64
+        row_t = row_part.astype(dtype)[:, None]
+        col_t = col_part.astype(dtype)[None, :]
+        found_rows: list[IntArray] = []
+        found_cols: list[IntArray] = []
+        for lo in range(0, n, _CHUNK):
+            block = self.micro[lo : lo + _CHUNK]
+            over = np.add(block, col_t, dtype=dtype) > row_t[lo : lo + _CHUNK]
+            if not small:
+                over &= block != INELIGIBLE32
+            if not over.any():
+                continue
+            r, c = np.nonzero(over)
+            found_rows.append(r + lo)
+            found_cols.append(c)
+        if not found_rows:
+            nothing = np.zeros(0, dtype=np.int64)
+            return nothing, nothing
+        r, c = np.concatenate(found_rows), np.concatenate(found_cols)
+        other = match[r] != c  # a matched pair's reduced gain is never positive; kept out all the same
+        r, c = r[other], c[other]
+        if len(r) == 0:
+            return r, c
+        reduced = self.micro[r, c].astype(np.int64) + col_part[c] - row_part[r]
+        pick = np.union1d(_best_per_group(r, reduced, _REPAIR_KEEP), _best_per_group(c, reduced, _REPAIR_KEEP))
+        return r[pick], c[pick]
+
+
+def _at_least_kth(matrix: Int32Array, keep: int) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
+    """For each row of `matrix`, its eligible entries at least as large as its `keep`-th largest (all of
+    them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column."""
+    import numpy as np
+
+    n, m = matrix.shape
+    threshold = np.full(n, INELIGIBLE32 + 1, dtype=np.int32)
+    if keep < m:
+        for lo in range(0, n, _CHUNK):
+            part = np.partition(matrix[lo : lo + _CHUNK], m - keep, axis=1)[:, m - keep]
+            threshold[lo : lo + _CHUNK] = np.maximum(part, INELIGIBLE32 + 1)
+    rows, cols = np.nonzero(matrix >= threshold[:, None])
+    values = matrix[rows, cols]
+    return rows, cols, values, values == threshold[rows]
+
+
+def _cap_ties(
+    rows: IntArray,
+    cols: IntArray,
+    tie: BoolArray,
+    keep: int,
+    n: int,
+    m: int,
+    keep_per: IntArray | None = None,
+) -> tuple[IntArray, IntArray]:
+    """Of `_at_least_kth`'s entries, each row's above its threshold and as many at the threshold as make `keep`
+    (or ``keep_per[row]``), taken in a column order rotated per row (row i starts at column i × a large odd
+    step, modulo m)."""
+    import numpy as np
+
+    above = np.bincount(rows[~tie], minlength=n)
+    limit = (keep_per if keep_per is not None else np.full(n, keep, dtype=np.int64)) - above
+    tie_rows, tie_cols = rows[tie], cols[tie]
+    rotated = (tie_cols - tie_rows * _SPREAD) % m
+    order = np.lexsort((rotated, tie_rows))
+    ordered = tie_rows[order]
+    rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
+    chosen = order[rank < limit[ordered]]
+    return np.concatenate([rows[~tie], tie_rows[chosen]]), np.concatenate([cols[~tie], tie_cols[chosen]])
+
+
+def _best_per_group(group: IntArray, key: IntArray, keep: int) -> IntArray:
     """Positions of the `keep` largest `key` values within each `group` value (ties: first position)."""
     import numpy as np
+
     order = np.lexsort((-key, group))
     ordered = group[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
-    limit = keep[order] if isinstance(keep, np.ndarray) else keep
-    return np.sort(order[rank < limit])
+    return np.sort(order[rank < keep])
 
 
-class _Graph:
-    """Eligible (row, column) pairs with integer scores in millionths; columns have capacities.
-
-    `rows`, `cols`, `micro` are parallel arrays sorted by row then column. `keep` optionally names a
-    starting subset of pairs (the best few per row and per column) for `optimal`.
-    """
-
-    def __init__(
-        self,
-        n_rows: int,
-        capacity: IntArray,
-        rows: IntArray,
-        cols: IntArray,
-        micro: IntArray,
-        keep: IntArray | None = None,
-    ) -> None:
-        self.n_rows = n_rows
-        self.n_cols = len(capacity)
-        self.capacity = capacity
-        self.rows = rows
-        self.cols = cols
-        self.gain = micro + _FEASIBLE_MICRO
-        self.keep = keep
-
-    def _initial(self) -> IntArray:
-        """The starting pairs when none were given: best `_ROW_KEEP` per row, `_COL_KEEP` per free place of
-        each column (ties by position: deterministic)."""
-        import numpy as np
-        if self.keep is not None:
-            return self.keep
-        per_col = _COL_KEEP * self.capacity[self.cols]
-        by_row = _best_per_group(self.rows, self.gain, _ROW_KEEP)
-        return np.union1d(by_row, _best_per_group(self.cols, self.gain, per_col))
-
-    def optimal(self, seed: IntArray | None = None) -> IntArray:
-        """For each row, the column it is assigned (-1: none), maximising matches then total score.
-
-        `seed` names pairs to start from as well (a greedy assignment's)."""
-        import numpy as np
-        if self.n_rows == 0 or self.n_cols == 0 or len(self.rows) == 0:
-            return np.full(self.n_rows, -1, dtype=np.int64)
-        in_subset = np.zeros(len(self.rows), dtype=bool)
-        in_subset[self._initial()] = True
-        if seed is not None:
-            in_subset[seed] = True
-        for _ in range(_MAX_ROUNDS_OF_REPAIR):
-            subset = np.flatnonzero(in_subset)
-            match = self._solve_subset(subset)
-            violating, reduced = self._violations(subset, match)
-            if len(violating) == 0:
-                return match
-            gain = reduced[violating]
-            in_subset[violating[_best_per_group(self.rows[violating], gain, _REPAIR_KEEP)]] = True
-            in_subset[violating[_best_per_group(self.cols[violating], gain, _REPAIR_KEEP)]] = True
-        # Never expected: solve the whole graph (slower, still exact).
-        return self._solve_subset(np.arange(len(self.rows)))
-
-    def _solve_subset(self, subset: IntArray) -> IntArray:
-        """Optimal on the pairs in `subset`: rows of the sparse problem are the columns' free places (each with
-        its own "unfilled" column), columns are the rows plus those placeholders."""
-        import numpy as np
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-        rows, cols, gain = self.rows[subset], self.cols[subset], self.gain[subset]
-        cap = self.capacity
-        n_slots = int(cap.sum())
-        slot_start = np.concatenate([[0], np.cumsum(cap)[:-1]])
-        per_pair = cap[cols]
-        pair_index = np.repeat(np.arange(len(rows)), per_pair)
-        offset = np.arange(len(pair_index)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-        slot = slot_start[cols[pair_index]] + offset
-        # Costs are positive integers (exact in float64): `top - gain` for a pair, `top` to leave a place unfilled.
-        top = float(2 * _FEASIBLE_MICRO + int(gain.max()))
-        cost = np.concatenate([top - gain[pair_index].astype(np.float64), np.full(n_slots, top)])
-        graph_rows = np.concatenate([slot, np.arange(n_slots)])
-        graph_cols = np.concatenate([rows[pair_index], self.n_rows + np.arange(n_slots)])
-        graph = csr_matrix((cost, (graph_rows, graph_cols)), shape=(n_slots, self.n_rows + n_slots))
-        slot_rows, assigned = min_weight_full_bipartite_matching(graph)
-        real = assigned < self.n_rows
-        owner = np.repeat(np.arange(self.n_cols), cap)
-        match = np.full(self.n_rows, -1, dtype=np.int64)
-        match[assigned[real]] = owner[slot_rows[real]]
-        return match
-
-    def _violations(self, subset: IntArray, match: IntArray) -> tuple[IntArray, IntArray]:
-        """Pairs (of the whole graph) that could improve `match`, which is optimal on `subset`.
-
-        Potentials are shortest distances in the residual graph of the subset (rows, columns and one merged
-        source/sink node); `match` is optimal for the whole graph exactly when no unmatched pair has a gain
-        above what the potentials allow (a positive reduced gain would close an improving cycle).
-        """
-        import numpy as np
-        n, m = self.n_rows, self.n_cols
-        z = n + m
-        rows, cols, gain = self.rows[subset], self.cols[subset], self.gain[subset]
-        matched_pair = match[rows] == cols
-        matched_row = match >= 0
-        load = np.bincount(match[matched_row], minlength=m)
-        tails = [
-            np.where(matched_pair, n + cols, rows),
-            np.full(int((~matched_row).sum()), z),
-            np.nonzero(matched_row)[0],
-            n + np.nonzero(load < self.capacity)[0],
-            np.full(int((load > 0).sum()), z),
-        ]
-        heads = [
-            np.where(matched_pair, rows, n + cols),
-            np.nonzero(~matched_row)[0],
-            np.full(int(matched_row.sum()), z),
-            np.full(int((load < self.capacity).sum()), z),
-            n + np.nonzero(load > 0)[0],
-        ]
-        costs = [np.where(matched_pair, gain, -gain)] + [np.zeros(len(t), dtype=np.int64) for t in tails[1:]]
-        tail = np.concatenate(tails)
-        head = np.concatenate(heads)
-        cost = np.concatenate(costs)
-        order = np.argsort(head, kind="stable")
-        tail, head, cost = tail[order], head[order], cost[order]
-        targets, starts = np.unique(head, return_index=True)
-        dist = np.zeros(z + 1, dtype=np.int64)
-        for _ in range(z + 2):
-            best = np.minimum.reduceat(dist[tail] + cost, starts)
-            improved = best < dist[targets]
-            if not improved.any():
-                break
-            dist[targets[improved]] = best[improved]
-        else:  # pragma: no cover - an optimal matching has no negative cycle
-            raise RuntimeError("residual graph has a negative cycle: the sparse solution is not optimal")
-        reduced = self.gain - dist[self.rows] + dist[n + self.cols]
-        return np.flatnonzero((reduced > 0) & (match[self.rows] != self.cols)), reduced
-
-    def greedy(self) -> IntArray:
-        """First come, first served over the rows in order (best gain, then lowest column)."""
-        import numpy as np
-        left = self.capacity.copy()
-        match = np.full(self.n_rows, -1, dtype=np.int64)
-        bounds = np.searchsorted(self.rows, np.arange(self.n_rows + 1))
-        for i in range(self.n_rows):
-            lo, hi = bounds[i], bounds[i + 1]
-            if lo == hi:
-                continue
-            cols = self.cols[lo:hi]
-            open_ = left[cols] > 0
-            if not open_.any():
-                continue
-            gains = np.where(open_, self.gain[lo:hi], -1)
-            best = cols[int(np.argmax(gains))]
-            left[best] -= 1
-            match[i] = best
-        return match
-
-
-# --------------------------------------------------------------------------- scores for a whole pool
-
-
-def _pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> _Graph:
-    """Every eligible (request, mentor) pair of the pool with its score in millionths (`pool_pair_scores`:
-    the floating-point operations of `score_candidate`, in its order, for all pairs at once), and the best
-    pairs per request and per mentor to start the solver from."""
+def _solve_pairs(
+    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, *, fills: bool = False
+) -> IntArray:
+    """Optimal on the given pairs (scipy's sparse Jonker–Volgenant solver): rows of the sparse problem are
+    the columns' free places (each with its own "unfilled" column), columns are the rows plus those
+    placeholders. With `fills` (the pairs are known to admit an assignment filling every place), no
+    placeholders. For each row, its column (-1: none)."""
     import numpy as np
-    n, m = len(pool.requests), len(pool.mentors)
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n_cols = len(capacity)
+    cap = capacity
+    n_slots = int(cap.sum())
+    slot_start = np.concatenate([[0], np.cumsum(cap)[:-1]])
+    per_pair = cap[cols]
+    pair_index = np.repeat(np.arange(len(rows)), per_pair)
+    offset = np.arange(len(pair_index)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    slot = slot_start[cols[pair_index]] + offset
+    # Costs are positive integers (exact in float64): `top - gain` for a pair, `top` to leave a place unfilled.
+    top = float(2 * _FEASIBLE_MICRO + int(gain.max()))
+    cost = top - gain[pair_index].astype(np.float64)
+    if fills:
+        graph = csr_matrix((cost, (slot, rows[pair_index])), shape=(n_slots, n_rows))
+    else:
+        cost = np.concatenate([cost, np.full(n_slots, top)])
+        graph_rows = np.concatenate([slot, np.arange(n_slots)])
+        graph_cols = np.concatenate([rows[pair_index], n_rows + np.arange(n_slots)])
+        graph = csr_matrix((cost, (graph_rows, graph_cols)), shape=(n_slots, n_rows + n_slots))
+    slot_rows, assigned = min_weight_full_bipartite_matching(graph)
+    real = assigned < n_rows
+    owner = np.repeat(np.arange(n_cols), cap)
+    match = np.full(n_rows, -1, dtype=np.int64)
+    match[assigned[real]] = owner[slot_rows[real]]
+    return match
+
+
+def _potentials(
+    n_rows: int,
+    capacity: IntArray,
+    rows: IntArray,
+    cols: IntArray,
+    gain: IntArray,
+    match: IntArray,
+    start: IntArray | None = None,
+) -> IntArray:
+    """Potentials of the residual graph of `match` over the given pairs: nodes are the rows, the columns and
+    one merged source/sink z; a matched pair is an arc column → row of cost +gain, any other pair an arc
+    row → column of cost −gain; an unmatched row has an arc z → row, a matched row row → z, a column with a
+    free place column → z, a column with a matched row z → column, all of cost 0. Returns `dist` with
+    ``dist[head] <= dist[tail] + cost`` on every arc (Bellman–Ford from `start`, default all 0: label-correcting
+    from any finite start ends at such a fixpoint, and it exists exactly when `match` is optimal on the pairs,
+    i.e. the graph has no negative cycle)."""
+    import numpy as np
+
+    n, m = n_rows, len(capacity)
+    z = n + m
+    matched_pair = match[rows] == cols
+    matched_row = match >= 0
+    load = np.bincount(match[matched_row], minlength=m)
+    free_cols = np.flatnonzero(load < capacity)
+    used_cols = np.flatnonzero(load > 0)
+    unmatched = np.flatnonzero(~matched_row)
+    matched = np.flatnonzero(matched_row)
+    tail = np.concatenate(
+        [
+            np.where(matched_pair, n + cols, rows),
+            np.full(len(unmatched), z),
+            matched,
+            n + free_cols,
+            np.full(len(used_cols), z),
+        ]
+    )
+    head = np.concatenate(
+        [
+            np.where(matched_pair, rows, n + cols),
+            unmatched,
+            np.full(len(matched), z),
+            np.full(len(free_cols), z),
+            n + used_cols,
+        ]
+    )
+    cost = np.concatenate([np.where(matched_pair, gain, -gain), np.zeros(len(tail) - len(rows), dtype=np.int64)])
+    order = np.argsort(head, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order]
+    targets, starts = np.unique(head, return_index=True)
+    dist = np.zeros(z + 1, dtype=np.int64) if start is None else np.minimum(start, 0)
+    for _ in range(z + 2):
+        best = np.minimum.reduceat(dist[tail] + cost, starts)
+        improved = best < dist[targets]
+        if not improved.any():
+            return dist
+        dist[targets[improved]] = best[improved]
+    raise RuntimeError("residual graph has a negative cycle: the subset's solution is not optimal")
+
+
+def _problem(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> _Problem:
+    """The pool as numbers: every pair's score in millionths (`matching.pool.pool_scores`: the floating-point
+    operations of `score_candidate`, in its order) and every mentor's free places."""
+    import numpy as np
+
     capacity = np.array([x.profile.free_places for x in pool.mentors], dtype=np.int64)
-    if n == 0 or m == 0:
-        nothing = np.zeros(0, dtype=np.int64)
-        return _Graph(n, capacity, nothing, nothing, nothing)
-    parts_rows: list[IntArray] = []
-    parts_cols: list[IntArray] = []
-    parts_micro: list[IntArray] = []
-    keep_rows: list[IntArray] = []
-    col_best = np.full(m, INELIGIBLE, dtype=np.int64)
-    row_keep = min(m, _ROW_KEEP)
-    offset = 0
-    for lo, eligible, micro in pool_pair_scores(pool, mentee_languages, at, chunk=_CHUNK):
-        flat = np.flatnonzero(eligible)
-        r, c = np.divmod(flat, m)
-        parts_rows.append(r + lo)
-        parts_cols.append(c)
-        parts_micro.append(micro.ravel()[flat])
-        # The chunk's best pairs per row, named by where they land in the edge arrays.
-        if row_keep < m:
-            best_cols = np.argpartition(-micro, row_keep - 1, axis=1)[:, :row_keep]
-            pick = np.take_along_axis(eligible, best_cols, axis=1)
-            position = (np.cumsum(eligible.ravel()) - 1 + offset).reshape(eligible.shape)
-            keep_rows.append(np.take_along_axis(position, best_cols, axis=1)[pick])
-        else:
-            keep_rows.append(offset + np.arange(len(flat)))
-        np.maximum(col_best, micro.max(axis=0), out=col_best)
-        offset += len(flat)
-    rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate(parts_cols) if parts_cols else np.zeros(0, dtype=np.int64)
-    micro_all = np.concatenate(parts_micro) if parts_micro else np.zeros(0, dtype=np.int64)
-    keep: IntArray | None = None
-    if len(rows):
-        # Plus, for each mentor, every request it scores best with (ties included).
-        keep = np.union1d(np.concatenate(keep_rows), np.flatnonzero(micro_all >= col_best[cols]))
-    return _Graph(n, capacity, rows, cols, micro_all, keep)
+    return _Problem(pool_scores(pool, mentee_languages, at).micro, capacity)
 
 
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:
     """The optimal plan for a pool (and the greedy comparison). Each assignment carries `score_candidate`'s
     own score and explanation for its pair."""
     import numpy as np
-    graph = _pool_scores(pool, mentee_languages, at)
-    greedy_match = graph.greedy()
+
+    problem = _problem(pool, mentee_languages, at)
+    greedy_match = problem.greedy()
     # Starting from greedy's pairs, the first sparse solution already matches as many requests as it does.
-    match = graph.optimal(seed=np.flatnonzero(greedy_match[graph.rows] == graph.cols))
+    match = problem.optimal(seed=greedy_match)
     assignments: list[Assignment] = []
-    for i in np.nonzero(match >= 0)[0]:
-        item = pool.requests[int(i)]
+    for i in np.flatnonzero(match >= 0).tolist():
+        item = pool.requests[i]
         ranked = score_candidate(
-            pool.candidate(int(i), int(match[i])),
+            pool.candidate(i, int(match[i])),
             item.request.skills,
-            mentee_language=mentee_languages[int(i)],
+            mentee_language=mentee_languages[i],
             mentee_timezone=item.mentee.timezone,
             at=at,
         )
         assignments.append(Assignment(item.request, item.mentee, ranked))
-    greedy_rows = np.nonzero(greedy_match[graph.rows] == graph.cols)[0]
-    greedy_micro = [int(g) - _FEASIBLE_MICRO for g in graph.gain[greedy_rows]]
+    greedy_rows = np.flatnonzero(greedy_match >= 0)
+    greedy_micro = problem.micro[greedy_rows, greedy_match[greedy_rows]].tolist()
     return RoundPlan(
         tuple(assignments),
         float(sum(a.ranked.score for a in assignments)),

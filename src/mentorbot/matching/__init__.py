@@ -1,15 +1,16 @@
 """Matching: rank the eligible mentors for a request, and say why each ranks where it does.
 
-- `score`: the match score in its three forms (Python, SQL, numpy) and the types ranking reads;
+- `score`: the match score in Python and SQL, and the types ranking reads;
+- `pool`: the same score for every pair of a matching round's pool at once (numpy);
 - `rank`: ranking candidates, in Python or (the best few) inside the database;
 - `explain`: the explanation stored with an offer and its rendering.
 """
 
 from mentorbot.matching.explain import Explanation, render_explanation
+from mentorbot.matching.pool import INELIGIBLE32, PoolScores, pool_pair_scores, pool_scores
 from mentorbot.matching.rank import CandidateSource, rank_candidates, top_ranked
 from mentorbot.matching.score import (
     CAPACITY_BONUS,
-    INELIGIBLE,
     LANGUAGE_BONUS,
     LEVEL_WEIGHT,
     MICRO,
@@ -21,7 +22,6 @@ from mentorbot.matching.score import (
     RankedMentor,
     RoundPool,
     ScoreParams,
-    pool_pair_scores,
     score_candidate,
     score_params,
     score_sql,
@@ -30,7 +30,7 @@ from mentorbot.matching.score import (
 
 __all__ = [
     "CAPACITY_BONUS",
-    "INELIGIBLE",
+    "INELIGIBLE32",
     "LANGUAGE_BONUS",
     "LEVEL_WEIGHT",
     "MICRO",
@@ -41,10 +41,12 @@ __all__ = [
     "Explanation",
     "PoolMentor",
     "PoolRequest",
+    "PoolScores",
     "RankedMentor",
     "RoundPool",
     "ScoreParams",
     "pool_pair_scores",
+    "pool_scores",
     "rank_candidates",
     "render_explanation",
     "score_candidate",

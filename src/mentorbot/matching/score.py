@@ -14,26 +14,20 @@ It is computed in three places, each with the same floating-point operations in 
 millionth (scores are rounded to 6 decimals; ``tests/matching/test_score_forms_agree.py`` proves it):
 - `score_candidate`: Python, one pair, with its explanation;
 - `score_sql`: the SQL expression that the store's ranking query embeds (`Store.find_top_candidates`);
-- `pool_pair_scores`: numpy, every pair of a matching round's pool at once (`mentorbot.rounds`).
+- `matching.pool.pool_scores`: numpy, every pair of a matching round's pool at once (`mentorbot.rounds`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mentorbot.matching.explain import Explanation
 from mentorbot.models import Level, Member, MentorProfile, MentorshipRequest
 from mentorbot.timezones import hours_apart, to_tzinfo
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    IntArray = np.ndarray[Any, np.dtype[np.int64]]
-    BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 LEVEL_WEIGHT: dict[Level, float] = {Level.LEARNING: 0.5, Level.PRACTITIONER: 1.0, Level.EXPERT: 1.5}
 LANGUAGE_BONUS = 0.3
@@ -42,8 +36,6 @@ CAPACITY_BONUS = 0.2
 REPEAT_PENALTY = 0.5
 # Scores in millionths: rounded to 6 decimals, they are exact integers (comparisons need no tolerance).
 MICRO = 1_000_000
-# Marks an ineligible pair in `pool_pair_scores` (far below any score; safe to negate).
-INELIGIBLE = -(2**62)
 
 
 @dataclass(frozen=True)
@@ -229,87 +221,3 @@ def score_sql(params: ScoreParams, dialect: str, *, skills_asked: int, mentee_la
         params.repeat_penalty,
     ]
     return score, score_args
-
-
-# --------------------------------------------------------------------------- numpy: every pair of a pool
-
-
-def pool_pair_scores(
-    pool: RoundPool, mentee_languages: Sequence[str], at: datetime, *, chunk: int
-) -> Iterator[tuple[int, BoolArray, IntArray]]:
-    """Every (request, mentor) pair of the pool scored at once, `chunk` requests at a time (bounding the
-    memory of the dense blocks): yields ``(first row, eligible, micro)`` per block, where ``eligible[i, j]``
-    says whether mentor j may be offered request ``first row + i`` (shares a skill, is not the mentee, the
-    pair is not in `pool.offered`) and ``micro[i, j]`` is the score in millionths (`INELIGIBLE` where not eligible).
-    `mentee_languages[i]` is request i's mentee's language. Nothing is yielded for an empty pool."""
-    import numpy as np
-
-    requests, mentors = pool.requests, pool.mentors
-    n, m = len(requests), len(mentors)
-    if n == 0 or m == 0:
-        return
-    slugs = sorted({s for r in requests for s in r.request.skills} | {s for x in mentors for s in x.profile.skills})
-    skill_index = {s: k for k, s in enumerate(slugs)}
-    weight = np.zeros((m, len(slugs)))
-    for j, mentor in enumerate(mentors):
-        for slug, level in mentor.profile.skills.items():
-            weight[j, skill_index[slug]] = LEVEL_WEIGHT[level]
-    has_skill = (weight > 0).astype(np.float64)
-    asked = np.zeros((n, len(slugs)))
-    for i, item in enumerate(requests):
-        for slug in item.request.skills:
-            asked[i, skill_index[slug]] = 1.0
-    divisor = np.array([max(1, len(r.request.skills)) for r in requests], dtype=np.float64)
-    mentor_ids = np.array([x.member.id for x in mentors], dtype=np.int64)
-    mentee_ids = np.array([r.mentee.id for r in requests], dtype=np.int64)
-    # Language: does mentor j speak request i's language?
-    speaks = {lang: np.array([lang in x.profile.languages for x in mentors]) for lang in set(mentee_languages)}
-    # Time zone term per (mentee zone, mentor zone), computed once per distinct pair by `timezone_bonus`.
-    mentor_zones = sorted({x.profile.timezone for x in mentors})
-    zone_index = np.array([mentor_zones.index(x.profile.timezone) for x in mentors], dtype=np.int64)
-    tz_rows: dict[str | None, np.ndarray[Any, np.dtype[np.float64]]] = {}
-    for item in requests:
-        zone = item.mentee.timezone
-        if zone not in tz_rows:
-            tz_rows[zone] = np.array([timezone_bonus(name, zone, at) for name in mentor_zones])[zone_index]
-    spare = np.array(
-        [
-            CAPACITY_BONUS * max(0, x.profile.capacity - (x.profile.active_count + x.profile.pending_offers))
-            / x.profile.capacity
-            for x in mentors
-        ]
-    )
-    mentor_col = {int(mid): j for j, mid in enumerate(mentor_ids)}
-    request_row = {r.request.id: i for i, r in enumerate(requests)}
-    offered = [(request_row[r], mentor_col[mid]) for r, mid in pool.offered if r in request_row and mid in mentor_col]
-    past: dict[tuple[int, int], int] = {}
-    row_of_mentee: dict[int, list[int]] = {}
-    for i, item in enumerate(requests):
-        row_of_mentee.setdefault(item.mentee.id, []).append(i)
-    for (mentee_id, mentor_id), count in pool.past_pairs.items():
-        if mentor_id in mentor_col:
-            for i in row_of_mentee.get(mentee_id, ()):
-                past[(i, mentor_col[mentor_id])] = count
-    speaks_by_row = np.stack([speaks[lang] for lang in sorted(speaks)]) if speaks else np.zeros((0, m), bool)
-    lang_row = {lang: k for k, lang in enumerate(sorted(speaks))}
-    zones = list(tz_rows)
-    tz_matrix = np.stack([tz_rows[z] for z in zones]) if zones else np.zeros((0, m))
-    zone_row = {z: k for k, z in enumerate(zones)}
-    lang_of_row = np.array([lang_row[lang] for lang in mentee_languages], dtype=np.int64)
-    zone_of_row = np.array([zone_row[r.mentee.timezone] for r in requests], dtype=np.int64)
-    for lo in range(0, n, chunk):
-        hi = min(n, lo + chunk)
-        shared = asked[lo:hi] @ has_skill.T
-        # score_candidate's order: ((((skills + language) + time zone) + spare places) - repeat penalty).
-        skill = (asked[lo:hi] @ weight.T) / divisor[lo:hi, None]
-        lang = np.where(speaks_by_row[lang_of_row[lo:hi]], LANGUAGE_BONUS, 0.0)
-        score = ((skill + lang) + tz_matrix[zone_of_row[lo:hi]]) + spare[None, :]
-        eligible = (shared > 0) & (mentee_ids[lo:hi, None] != mentor_ids[None, :])
-        for i, j in offered:
-            if lo <= i < hi:
-                eligible[i - lo, j] = False
-        for (i, j), count in past.items():
-            if lo <= i < hi:
-                score[i - lo, j] = score[i - lo, j] - REPEAT_PENALTY * count
-        micro = np.where(eligible, np.rint(score * MICRO).astype(np.int64), INELIGIBLE)
-        yield lo, eligible, micro

@@ -27,6 +27,9 @@ class NewOffer:
     explanation: str
 
 
+_OFFERS_PER_STATEMENT = 5000
+"""Rows of one multi-row `INSERT` of `create_offers` on SQLite: 4 parameters each, under SQLite's 32,766."""
+
 LAPSE_WINDOW = timedelta(hours=24)
 """Offers of one mentor that expire within this long of the last counted one are the same lapse (three offers
 sent in one minute expire together: one lapse, not three)."""
@@ -215,19 +218,56 @@ class OfferStore(Transactions):
                 now,
                 h_arg,
             )
-            await conn.executemany(
-                "INSERT INTO offers (request_id, mentor_id, status, score, explanation, created_at, expires_at) "
-                "VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                [(item.request_id, item.mentor_id, item.score, item.explanation, now, expires_at) for item in held],
-            )
-            created = [
-                rows.offer(r)
-                for r in await conn.fetch_all(
-                    f"SELECT * FROM offers WHERE request_id IN ({h_sql}) AND status = 'pending' ORDER BY id", h_arg
+            # The offers in a few multi-row statements that return them (no read back), then their expiry
+            # timers in one statement: `jobs.schedule`'s upsert, for every offer at once, each at its expiry.
+            created: list[Offer] = []
+            if self.db.dialect == "postgresql":
+                created.extend(
+                    rows.offer(r)
+                    for r in await conn.fetch_all(
+                        "INSERT INTO offers (request_id, mentor_id, status, score, explanation, created_at, "
+                        "expires_at) SELECT t.r, t.m, 'pending', t.s, t.e, ?, ? FROM unnest(CAST(? AS BIGINT[]), "
+                        "CAST(? AS BIGINT[]), CAST(? AS DOUBLE PRECISION[]), CAST(? AS TEXT[])) AS t(r, m, s, e) "
+                        "RETURNING *",
+                        now,
+                        expires_at,
+                        [item.request_id for item in held],
+                        [item.mentor_id for item in held],
+                        [item.score for item in held],
+                        [item.explanation for item in held],
+                    )
                 )
-            ]
-            expiries = [(offer.id, offer.expires_at) for offer in created]
-            await jobs.schedule_many(conn, JobKind.OFFER_EXPIRY, expiries, now)
+            else:
+                for lo in range(0, len(held), _OFFERS_PER_STATEMENT):
+                    part = held[lo : lo + _OFFERS_PER_STATEMENT]
+                    created.extend(
+                        rows.offer(r)
+                        for r in await conn.fetch_all(
+                            "INSERT INTO offers (request_id, mentor_id, status, score, explanation, created_at, "
+                            "expires_at) SELECT column1, column2, 'pending', column3, column4, ?, ? FROM (VALUES "
+                            + ", ".join(["(?, ?, ?, ?)"] * len(part))
+                            + ") RETURNING *",
+                            now,
+                            expires_at,
+                            *[
+                                value
+                                for item in part
+                                for value in (item.request_id, item.mentor_id, item.score, item.explanation)
+                            ],
+                        )
+                    )
+            created.sort(key=lambda offer: offer.id)
+            o_sql, o_arg = id_list(self.db.dialect, [offer.id for offer in created])
+            await conn.execute(
+                "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+                "SELECT ?, o.id, o.expires_at, 'pending', ?, r.community FROM offers o "
+                f"JOIN requests r ON r.id = o.request_id WHERE o.id IN ({o_sql}) "
+                "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
+                "claimed_by = NULL, claimed_until = NULL, community = excluded.community",
+                JobKind.OFFER_EXPIRY.value,
+                now,
+                o_arg,
+            )
         return created
 
     async def get_offer(self, offer_id: int) -> Offer | None:
