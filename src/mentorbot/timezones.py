@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -47,6 +48,7 @@ def _known_name(value: str) -> str:
     raise UserError("input.bad_timezone", value=value)
 
 
+@lru_cache(maxsize=1024)
 def to_tzinfo(name: str) -> tzinfo:
     """The tzinfo for a canonical time zone string (unknown names fall back to UTC)."""
     match = _OFFSET.match(name)
@@ -59,8 +61,10 @@ def to_tzinfo(name: str) -> tzinfo:
         return UTC
 
 
+@lru_cache(maxsize=4096)
 def hours_apart(a: str, b: str, at: datetime) -> float:
-    """How many hours apart two time zones are at instant `at` (0–12, the short way round)."""
+    """How many hours apart two time zones are at instant `at` (0–12, the short way round). Cached: a matching
+    round asks it for thousands of pairs at one instant, among a dozen zones."""
     offset_a = at.astimezone(to_tzinfo(a)).utcoffset() or timedelta(0)
     offset_b = at.astimezone(to_tzinfo(b)).utcoffset() or timedelta(0)
     diff = abs((offset_a - offset_b).total_seconds()) / 3600
