@@ -105,6 +105,11 @@ class Database(Protocol):
         PostgreSQL: on a pool of its own). Committed on exit, rolled back on an exception."""
         ...
 
+    async def express_one(self, sql: str, *args: Any) -> list[Row]:
+        """One statement on the express lane (see `express`), committed by itself; the rows it returns. PostgreSQL:
+        one round trip (autocommit). Raises like a transaction's statement, nothing kept."""
+        ...
+
     def to_db_time(self, value: datetime) -> Any:
         """A UTC datetime in this engine's storage form."""
         ...

@@ -205,6 +205,7 @@ class PostgresDatabase:
             min_size=min_size,
             max_size=max_size,
             timeout=self.connect_timeout,
+            reset=_keep_session,
             server_settings={
                 "timezone": "UTC",
                 # Names MentorBot's connections in pg_stat_activity (operators, and tests that end them).
@@ -234,6 +235,28 @@ class PostgresDatabase:
         """A short write transaction for an acknowledgement path (recording an event in the inbox), on a pool of
         its own (`EXPRESS_CONNECTIONS`): it never waits for a connection held by a use-case's unit of work."""
         return self._unit(express=True)
+
+    async def express_one(self, sql: str, *args: Any) -> list[Row]:
+        """One statement on the express lane's pool, committed by itself (autocommit): one round trip, with no
+        ``BEGIN``, ``COMMIT`` nor reset query. A pooled connection already known closed is replaced by the pool
+        before the statement is sent; one lost during the statement is closed (and the pool's others replaced on
+        their next acquire) and the failure raised as `DatabaseUnavailable`: whether the statement committed is
+        then unknown, as when a ``COMMIT`` is lost."""
+        pool = self._express_pool
+        if pool is None:
+            raise DatabaseUnavailable("the PostgreSQL database is not open")
+        async with _classified():
+            conn = await pool.acquire(timeout=self.acquire_timeout)
+            try:
+                rows = await conn.fetch(to_numbered(sql), *[_adapt(a) for a in args])
+            except BaseException as exc:
+                if _dead_on_begin(exc):
+                    _close(conn)
+                    await pool.expire_connections()
+                raise
+            finally:
+                await self._release(pool, conn)
+        return [dict(r) for r in rows]
 
     @asynccontextmanager
     async def _unit(self, *, express: bool = False, **options: Any) -> AsyncIterator[PostgresConnection]:
@@ -299,6 +322,13 @@ class PostgresDatabase:
     def to_db_time(self, value: datetime) -> Any:
         """Aware UTC datetime (timestamptz)."""
         return as_utc(value)
+
+
+async def _keep_session(conn: Any) -> None:
+    """The pool's reset of a connection given back: nothing beyond what asyncpg always does (roll back a transaction
+    left open). Its default reset query (``RESET ALL``, ``UNLISTEN *``, ``CLOSE ALL``, advisory unlocks) is a round
+    trip per transaction, and the bot leaves none of that session state behind: its settings are the connection's
+    start-up ones, and its advisory lock is a transaction's (`migrations`)."""
 
 
 @asynccontextmanager
