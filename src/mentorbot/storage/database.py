@@ -106,8 +106,8 @@ class Database(Protocol):
         ...
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:
-        """One statement on the express lane (see `express`), committed by itself; the rows it returns. PostgreSQL:
-        one round trip (autocommit). Raises like a transaction's statement, nothing kept."""
+        """One statement in an `express` transaction; the rows it returns. Raises like a transaction's statement,
+        nothing kept."""
         ...
 
     def to_db_time(self, value: datetime) -> Any:

@@ -107,9 +107,8 @@ class InboxStore(Transactions):
         return await recorder.submit(record)
 
     async def _record_batch(self, records: Sequence[_Record]) -> list[int | None]:
-        """One ``INSERT`` of every record, committed by itself on the express lane (PostgreSQL: one round trip);
-        the inbox id of each (None for an event id
-        recorded before, or earlier in the same batch)."""
+        """One ``INSERT`` of every record in one express transaction (`Database.express_one`); the inbox id of
+        each (None for an event id recorded before, or earlier in the same batch)."""
         first: dict[str, _Record] = {}
         for record in records:
             first.setdefault(record.event_id, record)
