@@ -123,7 +123,7 @@ class InboxStore(Transactions):
         """First step of a use-case's unit of work on a recorded event: claim it as processed (a compare-and-set
         that also makes a concurrent process running the same event wait, on PostgreSQL, for this transaction).
         False when it was processed already: the caller must roll back and report a duplicate."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             changed = await conn.execute(
                 "UPDATE inbox SET status = 'answering' WHERE id = ? AND status = 'pending'", inbox_id
             )
@@ -132,7 +132,7 @@ class InboxStore(Transactions):
     async def store_answer(self, inbox_id: int, answer: str, now: datetime, worker: str, *, lease: timedelta) -> None:
         """Last step of the same unit of work: keep the event's `answer` for the adapter (or, after a crash, any
         process) to show, claimed by `worker` for `lease` from `now`."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             await conn.execute(
                 "UPDATE inbox SET answer = ?, claimed_by = ?, claimed_until = ? WHERE id = ?",
                 answer,
@@ -144,7 +144,7 @@ class InboxStore(Transactions):
     async def finish_event(self, inbox_id: int, now: datetime) -> bool:
         """The member was shown the answer to a recorded event (or it needed none): it is done, never processed
         or answered again. False when it was done already."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             changed = await conn.execute(
                 "UPDATE inbox SET status = 'done', done_at = ?, payload = '', answer = NULL "
                 "WHERE id = ? AND status IN ('pending', 'answering')",

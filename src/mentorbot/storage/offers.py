@@ -269,7 +269,7 @@ class OfferStore(Transactions):
         (`_ACCEPT_PG`: one round trip instead of eight); on SQLite, where statements cost no round trip, one
         statement each."""
         try:
-            async with self.transaction() as conn:
+            async with self.transaction(quick=True) as conn:
                 if self.db.dialect == "postgresql":
                     accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now)
                 else:
@@ -289,7 +289,7 @@ class OfferStore(Transactions):
     ) -> Offer | None:
         """Decline a pending offer made to `mentor_id` (`kind`: the `DeclineReason` its text gives); the request
         waits again. None when not pending."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
@@ -314,7 +314,7 @@ class OfferStore(Transactions):
         same lapse) and their other pending offers are withdrawn in the same transaction. An expiry run more
         than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
         not counted in that streak and pauses no one. None when the offer was no longer pending or not yet due."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             await lock_mentee_of_offer(conn, offer_id)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'expired', decided_at = ? "

@@ -140,6 +140,10 @@ class PostgresConnection:
         row = await self._conn.fetchrow(to_numbered(sql), *[_adapt(a) for a in args])
         return dict(row) if row is not None else None
 
+    def quick(self) -> PostgresConnection:
+        """Itself (a statement is a round trip whichever way it is run)."""
+        return self
+
 
 EXPRESS_CONNECTIONS = 1
 """Connections of `PostgresDatabase.express`'s own pool, beside the main pool's `max_size`: the inbox's group commit
@@ -223,8 +227,8 @@ class PostgresDatabase:
             await self._pool.close()
             self._pool = None
 
-    def transaction(self) -> AbstractAsyncContextManager[PostgresConnection]:
-        """A READ COMMITTED transaction on one pooled connection."""
+    def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[PostgresConnection]:
+        """A READ COMMITTED transaction on one pooled connection (`quick` changes nothing here)."""
         return self._unit()
 
     def read(self) -> AbstractAsyncContextManager[PostgresConnection]:

@@ -9,10 +9,11 @@ never waits inside SQLite (its busy timeout is 0, so the event loop is never blo
 a lock held by another process is waited for with asyncio sleeps, up to the same busy timeout, then
 `DatabaseBusy`. It leaves the WAL checkpoints to the main connection.
 
-Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up
-(with a busy timeout) instead of failing half-way through. A failure of the file itself (locked beyond the
-busy timeout, read-only, disk full, cannot be opened) rolls the transaction back and is raised as the
-`DatabaseError` that names it (`sqlite_failure`). A URL's query (``sqlite:////data/bot.sqlite3?mode=ro``) is
+Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up (each
+waiting, with asyncio sleeps, up to the busy timeout) instead of failing half-way through. Short compare-and-set
+transactions run their statements in the event loop's thread (`SqliteDatabase`). A failure of the file itself
+(locked beyond the busy timeout, read-only, disk full, cannot be opened) rolls the transaction back and is raised
+as the `DatabaseError` that names it (`sqlite_failure`). A URL's query (``sqlite:////data/bot.sqlite3?mode=ro``) is
 passed to SQLite as a URI; a database that cannot be written is refused at `SqliteDatabase.open`.
 """
 
@@ -124,6 +125,9 @@ thread from then on."""
 INLINE_STRIKES = 3
 """How often a statement must exceed `INLINE_LIMIT` before it leaves the event loop's thread (one slow run may be
 the machine, not the statement)."""
+INLINE_SLICE = 0.0005
+"""Seconds of statements a transaction runs in the event loop's thread before it lets the other tasks run (one step
+of the event loop), so that a transaction of many quick statements does not hold the loop for long either."""
 INLINE_MANY = 64
 """An ``executemany`` of more parameter rows than this runs in aiosqlite's thread."""
 CHECKPOINT_CHANGES = 2_000
@@ -132,31 +136,36 @@ the event loop's thread: SQLite's automatic checkpoint is turned off on that con
 
 
 class SqliteConnection:
-    """A connection inside a transaction (or read) on the shared connection (see `SqliteDatabase`): each
-    statement runs in the event loop's thread, unless it is known to be slow or aiosqlite's thread still has
-    work queued, then in aiosqlite's thread."""
+    """A connection inside a transaction (or read) on the shared connection (see `SqliteDatabase`). In a quick
+    transaction (`inline`) each statement runs in the event loop's thread, unless it is known to be slow or
+    aiosqlite's thread still has work queued; otherwise each statement is one hop to aiosqlite's thread."""
 
-    def __init__(self, db: SqliteDatabase) -> None:
+    def __init__(self, db: SqliteDatabase, *, inline: bool = False) -> None:
         self._db = db
+        self._inline = inline
+
+    def quick(self) -> SqliteConnection:
+        """The same transaction, its statements run in the event loop's thread (`Database.transaction`)."""
+        return self if self._inline else SqliteConnection(self._db, inline=True)
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run a statement; return the number of rows it changed."""
-        result: int = await self._db._run(_rowcount, sql, _args(args))
+        result: int = await self._db._run(_rowcount, sql, _args(args), inline=self._inline)
         return result
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run a statement once per parameter row."""
         params = [_args(r) for r in rows]
-        await self._db._run(_many, sql, params, inline=len(params) <= INLINE_MANY)
+        await self._db._run(_many, sql, params, inline=self._inline and len(params) <= INLINE_MANY)
 
     async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
         """All rows of a query."""
-        result: list[Row] = await self._db._run(_all, sql, _args(args))
+        result: list[Row] = await self._db._run(_all, sql, _args(args), inline=self._inline)
         return result
 
     async def fetch_one(self, sql: str, *args: Any) -> Row | None:
         """The first row of a query, or None."""
-        result: Row | None = await self._db._run(_one, sql, _args(args))
+        result: Row | None = await self._db._run(_one, sql, _args(args), inline=self._inline)
         return result
 
 
@@ -166,6 +175,10 @@ class SyncSqliteConnection:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+
+    def quick(self) -> SyncSqliteConnection:
+        """Itself: its statements run in the event loop's thread already."""
+        return self
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run a statement; return the number of rows it changed."""
@@ -185,13 +198,6 @@ class SyncSqliteConnection:
         return dict(row) if row is not None else None
 
 
-async def _yield_first() -> None:
-    """One step of the event loop before a transaction: its statements then run without one (see
-    `SqliteDatabase`), so the tasks that were ready go first (a Slack acknowledgement whose command's work was just
-    started must not wait for that work's transactions)."""
-    await asyncio.sleep(0)
-
-
 def _finish(conn: sqlite3.Connection, sql: str, params: Any) -> None:
     """``COMMIT`` or ``ROLLBACK`` unless SQLite ended the transaction already (it does on a full disk)."""
     if conn.in_transaction:
@@ -201,17 +207,20 @@ def _finish(conn: sqlite3.Connection, sql: str, params: Any) -> None:
 class SqliteDatabase:
     """The embedded default engine.
 
-    One connection, serialised by a `PriorityLock`, opened by aiosqlite (so that a slow statement can run in its
-    thread) but used in the event loop's own thread for every statement that is quick: a transaction of short
-    statements (accepting an offer: a dozen) then costs no hop between threads at all, and no step of the event
-    loop between its statements. A statement that held the event loop longer than `INLINE_LIMIT` a few times, a
-    large ``executemany``, and anything while aiosqlite's thread still has work queued (a statement whose task was
-    cancelled runs to its end there) go through aiosqlite's thread, in order.
+    One connection, serialised by a `PriorityLock`, opened by aiosqlite. A statement normally runs in aiosqlite's
+    thread (one hop each: the event loop keeps serving other tasks meanwhile). A quick transaction
+    (``transaction(quick=True)``: a short compare-and-set body such as accepting an offer, or a savepoint of a unit
+    of work opened so) runs its statements and its ``COMMIT`` on the same connection in the event loop's own
+    thread instead: no hop at all, and no step of the event loop between statements for up to `INLINE_SLICE`
+    (then one step, so that the other tasks run). Even there, a statement that held the event loop longer than
+    `INLINE_LIMIT` a few times, a large ``executemany``, and anything while aiosqlite's thread still has work
+    (a statement whose task was cancelled runs to its end there) go through aiosqlite's thread, in order.
 
-    The connection's busy timeout is 0 once it is open, so that a ``BEGIN IMMEDIATE`` never blocks the event loop
-    while another process writes: it is retried with asyncio sleeps up to `busy_timeout_ms`, then `DatabaseBusy`.
-    SQLite's automatic WAL checkpoint is off on it (it would run inside a ``COMMIT``, with an fsync, in the event
-    loop's thread); a passive checkpoint runs in aiosqlite's thread every `CHECKPOINT_CHANGES` changed rows.
+    The connection's busy timeout is 0 once it is open, so that a ``BEGIN IMMEDIATE`` (always run in the event
+    loop's thread: it cannot wait) never blocks the event loop while another process writes: it is retried with
+    asyncio sleeps up to `busy_timeout_ms`, then `DatabaseBusy`. SQLite's automatic WAL checkpoint is off on it (it
+    would run inside a ``COMMIT``, with an fsync, possibly in the event loop's thread); a passive checkpoint runs
+    in aiosqlite's thread every `CHECKPOINT_CHANGES` changed rows.
     """
 
     dialect = "sqlite"
@@ -231,6 +240,7 @@ class SqliteDatabase:
         self._strikes: dict[str, int] = {}
         self._checkpointed = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
+        self._slice_started = 0.0
 
     async def open(self) -> None:
         """Open the file (creating its folder), set WAL, foreign keys and a busy timeout, and check that it
@@ -331,19 +341,27 @@ class SqliteDatabase:
             raise DatabaseUnavailable(f"the SQLite database {self.path} is not open")
         return self._raw
 
-    async def _run(
-        self, fn: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Any, *, inline: bool = True
-    ) -> T:
+    async def _run(self, fn: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Any, *, inline: bool) -> T:
         """`fn` on the connection: in the event loop's thread when the statement is quick (see the class), else
         in aiosqlite's thread. Call only while holding the engine's lock."""
         raw = self._raw_connection()
         if not inline or sql in self._slow or self._submitted != self._finished:
             return await self._in_thread(fn, sql, params)
         start = time.perf_counter()
+        if start - self._slice_started > INLINE_SLICE:
+            await asyncio.sleep(0)  # a long transaction of quick statements: let the other tasks run meanwhile
+            start = self._slice_started = time.perf_counter()
         result = fn(raw, sql, params)
         if time.perf_counter() - start > INLINE_LIMIT:
             self._strike(sql)
         return result
+
+    async def _yield_first(self) -> None:
+        """One step of the event loop before a transaction, whose statements then run without one for up to
+        `INLINE_SLICE`: the tasks that were ready go first (a Slack acknowledgement whose command's work was just
+        started must not wait for that work's transactions)."""
+        await asyncio.sleep(0)
+        self._slice_started = time.perf_counter()
 
     def _strike(self, sql: str) -> None:
         """`sql` held the event loop too long: after `INLINE_STRIKES` times it runs in aiosqlite's thread."""
@@ -376,36 +394,39 @@ class SqliteDatabase:
         return result
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteConnection]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[SqliteConnection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception (a failed ``COMMIT`` included);
-        a failure of the file is raised as its `DatabaseError` after the rollback."""
-        async with self._write(self._lock) as conn:
+        a failure of the file is raised as its `DatabaseError` after the rollback. `quick`: its statements (and its
+        ``COMMIT``) run in the event loop's thread (see the class)."""
+        async with self._write(self._lock, quick=quick) as conn:
             yield conn
 
     @asynccontextmanager
-    async def _write(self, lock: AbstractAsyncContextManager[object]) -> AsyncIterator[SqliteConnection]:
+    async def _write(
+        self, lock: AbstractAsyncContextManager[object], *, quick: bool
+    ) -> AsyncIterator[SqliteConnection]:
         """One write transaction on the main connection, once `lock` is held."""
-        await _yield_first()
+        if quick:
+            await self._yield_first()
         async with lock, self._classified():
             await self._begin("BEGIN IMMEDIATE")
             try:
-                yield SqliteConnection(self)
-                await self._run(_rowcount, "COMMIT", ())
+                yield SqliteConnection(self, inline=quick)
+                await self._run(_rowcount, "COMMIT", (), inline=quick)
             except BaseException:
-                await self._end("ROLLBACK")
+                await self._end("ROLLBACK", inline=quick)
                 raise
             self._maybe_checkpoint()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
         """A deferred transaction: a consistent snapshot for several reads."""
-        await _yield_first()
         async with self._lock, self._classified():
             await self._begin("BEGIN")
             try:
                 yield SqliteConnection(self)
             finally:
-                await self._end("COMMIT")
+                await self._end("COMMIT", inline=True)  # ends a read: instant
 
     @asynccontextmanager
     async def express(self) -> AsyncIterator[Connection]:
@@ -414,7 +435,7 @@ class SqliteDatabase:
         between its statements. Committed on exit, rolled back on an exception."""
         express = self._express
         if express is None:
-            async with self._write(self._lock.urgent()) as conn:
+            async with self._write(self._lock.urgent(), quick=True) as conn:
                 yield conn
             return
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
@@ -468,7 +489,7 @@ class SqliteDatabase:
         pause = 0.001
         while True:
             try:
-                await self._run(_rowcount, statement, ())
+                await self._run(_rowcount, statement, (), inline=True)  # never waits: busy timeout 0
                 return
             except asyncio.CancelledError:
                 await self._in_thread(_finish, "ROLLBACK", ())  # a no-op if the BEGIN did not run
@@ -483,11 +504,11 @@ class SqliteDatabase:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
-    async def _end(self, statement: str) -> None:
+    async def _end(self, statement: str, *, inline: bool) -> None:
         """End the transaction (``COMMIT`` or ``ROLLBACK``) unless SQLite already rolled it back (it does on a
         full disk); a failure here is logged, the exception being handled is the one that matters."""
         try:
-            await self._run(_finish, statement, ())
+            await self._run(_finish, statement, (), inline=inline)
         except (sqlite3.Error, ValueError, DatabaseError):
             log.warning("%s of a transaction on %s failed", statement, self.path, exc_info=True)
 
