@@ -35,7 +35,7 @@ class Transactions:
         `Database.transaction`), also as a savepoint of a unit of work."""
         conn = _ambient.get()
         if conn is None:
-            async with self.db.transaction(quick=quick) as own:
+            async with self.db.transaction(quick=True) if quick else self.db.transaction() as own:
                 yield own
             return
         if quick:
