@@ -248,6 +248,7 @@ async def test_on_sqlite_a_record_overtakes_the_transactions_queued_behind_the_o
     store = Store(SqliteDatabase(str(tmp_path / "bot.sqlite3")))
     await store.open(ManualClock().now())
     order: list[str] = []
+    recorded: list[int] = []
     release = asyncio.Event()
     try:
 
@@ -259,7 +260,9 @@ async def test_on_sqlite_a_record_overtakes_the_transactions_queued_behind_the_o
 
         async def queued(n: int) -> None:
             async with store.db.transaction() as conn:
-                await conn.execute("SELECT 1")
+                row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox")
+                assert row is not None
+                recorded.append(int(row["n"]))  # the record committed before this one began?
             order.append(f"queued {n}")
 
         async def record() -> None:
@@ -275,7 +278,10 @@ async def test_on_sqlite_a_record_overtakes_the_transactions_queued_behind_the_o
         assert order == []  # the record waits for the transaction in progress...
         release.set()
         await asyncio.gather(first, urgent, *others)
-        assert order[:2] == ["in progress", "record"]  # ...and for nothing queued behind it
+        # ...and for nothing queued behind it. (A queued transaction of quick statements runs in one step of the
+        # event loop, so it may finish before the record's task wakes up: what counts is what it saw.)
+        assert order[0] == "in progress"
+        assert recorded == [1, 1, 1]
     finally:
         await store.close()
 

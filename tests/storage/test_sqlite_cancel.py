@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mentorbot.storage.sqlite_engine import SqliteDatabase
+from mentorbot.storage.sqlite_engine import SqliteDatabase, _all
 
 SLOW_QUERY = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT COUNT(*) FROM n"
 """Keeps aiosqlite's thread busy for a while, so a statement queued behind it is still waiting when cancelled."""
@@ -25,8 +25,9 @@ async def test_a_transaction_cancelled_while_its_begin_waits_leaves_the_connecti
     try:
         async with db.transaction() as conn:
             await conn.execute("CREATE TABLE t (x INTEGER)")
-        raw = db._connection()
-        busy = asyncio.create_task(raw.execute(SLOW_QUERY))
+        # A statement of the engine's that runs in aiosqlite's thread (one known to be slow, or one whose task was
+        # cancelled): while it runs, the engine sends the next statements there too, in order.
+        busy = asyncio.create_task(db._in_thread(_all, SLOW_QUERY, ()))
         await asyncio.sleep(0)  # the slow query is queued first
 
         async def work() -> None:

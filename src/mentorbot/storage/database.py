@@ -76,6 +76,10 @@ class Connection(Protocol):
         """The first row of a query, or None."""
         ...
 
+    def quick(self) -> Connection:
+        """The same transaction, for a short run of quick statements (see `Database.transaction`'s `quick`)."""
+        ...
+
 
 class Database(Protocol):
     """An engine: opens transactions and knows its dialect's few differences."""
@@ -91,8 +95,10 @@ class Database(Protocol):
         """Release every connection."""
         ...
 
-    def transaction(self) -> AbstractAsyncContextManager[Connection]:
-        """A write transaction: committed on exit, rolled back on an exception."""
+    def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: committed on exit, rolled back on an exception. `quick`: a short compare-and-set
+        body of quick statements (accepting an offer): SQLite runs them in the event loop's thread, with no hop to
+        its driver's thread; PostgreSQL ignores it."""
         ...
 
     def read(self) -> AbstractAsyncContextManager[Connection]:
@@ -103,6 +109,11 @@ class Database(Protocol):
         """A short write transaction that an acknowledgement waits for (recording an event in the inbox): it does
         not queue behind the units of work in progress (SQLite: ahead of them, on a connection of its own;
         PostgreSQL: on a pool of its own). Committed on exit, rolled back on an exception."""
+        ...
+
+    async def express_one(self, sql: str, *args: Any) -> list[Row]:
+        """One statement in an `express` transaction; the rows it returns. Raises like a transaction's statement,
+        nothing kept."""
         ...
 
     def to_db_time(self, value: datetime) -> Any:

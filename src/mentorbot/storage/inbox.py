@@ -107,16 +107,15 @@ class InboxStore(Transactions):
         return await recorder.submit(record)
 
     async def _record_batch(self, records: Sequence[_Record]) -> list[int | None]:
-        """One ``INSERT`` of every record in one express transaction; the inbox id of each (None for an event id
-        recorded before, or earlier in the same batch)."""
+        """One ``INSERT`` of every record in one express transaction (`Database.express_one`); the inbox id of
+        each (None for an event id recorded before, or earlier in the same batch)."""
         first: dict[str, _Record] = {}
         for record in records:
             first.setdefault(record.event_id, record)
         rows = [r.values() for r in first.values()]
         sql = f"INSERT INTO inbox {_COLUMNS} VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         sql += " ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
-        async with self.db.express() as conn:
-            found = await conn.fetch_all(sql, *[value for row in rows for value in row])
+        found = await self.db.express_one(sql, *[value for row in rows for value in row])
         ids = {str(r["event_id"]): int(r["id"]) for r in found}
         return [ids.get(r.event_id) if first[r.event_id] is r else None for r in records]
 
@@ -124,7 +123,7 @@ class InboxStore(Transactions):
         """First step of a use-case's unit of work on a recorded event: claim it as processed (a compare-and-set
         that also makes a concurrent process running the same event wait, on PostgreSQL, for this transaction).
         False when it was processed already: the caller must roll back and report a duplicate."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             changed = await conn.execute(
                 "UPDATE inbox SET status = 'answering' WHERE id = ? AND status = 'pending'", inbox_id
             )
@@ -133,7 +132,7 @@ class InboxStore(Transactions):
     async def store_answer(self, inbox_id: int, answer: str, now: datetime, worker: str, *, lease: timedelta) -> None:
         """Last step of the same unit of work: keep the event's `answer` for the adapter (or, after a crash, any
         process) to show, claimed by `worker` for `lease` from `now`."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             await conn.execute(
                 "UPDATE inbox SET answer = ?, claimed_by = ?, claimed_until = ? WHERE id = ?",
                 answer,
@@ -145,7 +144,7 @@ class InboxStore(Transactions):
     async def finish_event(self, inbox_id: int, now: datetime) -> bool:
         """The member was shown the answer to a recorded event (or it needed none): it is done, never processed
         or answered again. False when it was done already."""
-        async with self.transaction() as conn:
+        async with self.transaction(quick=True) as conn:
             changed = await conn.execute(
                 "UPDATE inbox SET status = 'done', done_at = ?, payload = '', answer = NULL "
                 "WHERE id = ? AND status IN ('pending', 'answering')",

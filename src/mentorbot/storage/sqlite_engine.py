@@ -9,24 +9,26 @@ never waits inside SQLite (its busy timeout is 0, so the event loop is never blo
 a lock held by another process is waited for with asyncio sleeps, up to the same busy timeout, then
 `DatabaseBusy`. It leaves the WAL checkpoints to the main connection.
 
-Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up
-(with a busy timeout) instead of failing half-way through. A failure of the file itself (locked beyond the
-busy timeout, read-only, disk full, cannot be opened) rolls the transaction back and is raised as the
-`DatabaseError` that names it (`sqlite_failure`). A URL's query (``sqlite:////data/bot.sqlite3?mode=ro``) is
+Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up (each
+waiting, with asyncio sleeps, up to the busy timeout) instead of failing half-way through. Short compare-and-set
+transactions run their statements in the event loop's thread (`SqliteDatabase`). A failure of the file itself
+(locked beyond the busy timeout, read-only, disk full, cannot be opened) rolls the transaction back and is raised
+as the `DatabaseError` that names it (`sqlite_failure`). A URL's query (``sqlite:////data/bot.sqlite3?mode=ro``) is
 passed to SQLite as a URI; a database that cannot be written is refused at `SqliteDatabase.open`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -43,6 +45,8 @@ from mentorbot.storage.database import (
 from mentorbot.storage.priority_lock import PriorityLock
 
 log = logging.getLogger("mentorbot.storage")
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -94,32 +98,75 @@ def _args(args: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(_adapt(a) for a in args)
 
 
-class SqliteConnection:
-    """A connection inside a transaction (or read) on the shared aiosqlite connection."""
+def _rowcount(conn: sqlite3.Connection, sql: str, params: Any) -> int:
+    return conn.execute(sql, params).rowcount
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+
+def _many(conn: sqlite3.Connection, sql: str, params: Any) -> None:
+    conn.executemany(sql, params)
+
+
+def _all(conn: sqlite3.Connection, sql: str, params: Any) -> list[Row]:
+    return [dict(r) for r in conn.execute(sql, params).fetchall()]
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: Any) -> Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        row = cursor.fetchone()
+    finally:
+        cursor.close()  # ends the statement now, not when the cursor is collected
+    return dict(row) if row is not None else None
+
+
+INLINE_LIMIT = 0.002
+"""Seconds a statement may hold the event loop: one that takes longer `INLINE_STRIKES` times runs in aiosqlite's
+thread from then on."""
+INLINE_STRIKES = 3
+"""How often a statement must exceed `INLINE_LIMIT` before it leaves the event loop's thread (one slow run may be
+the machine, not the statement)."""
+INLINE_SLICE = 0.0005
+"""Seconds of statements a transaction runs in the event loop's thread before it lets the other tasks run (one step
+of the event loop), so that a transaction of many quick statements does not hold the loop for long either."""
+INLINE_MANY = 64
+"""An ``executemany`` of more parameter rows than this runs in aiosqlite's thread."""
+CHECKPOINT_CHANGES = 2_000
+"""Rows changed on the main connection between two WAL checkpoints (run in aiosqlite's thread, not at a commit in
+the event loop's thread: SQLite's automatic checkpoint is turned off on that connection)."""
+
+
+class SqliteConnection:
+    """A connection inside a transaction (or read) on the shared connection (see `SqliteDatabase`). In a quick
+    transaction (`inline`) each statement runs in the event loop's thread, unless it is known to be slow or
+    aiosqlite's thread still has work queued; otherwise each statement is one hop to aiosqlite's thread."""
+
+    def __init__(self, db: SqliteDatabase, *, inline: bool = False) -> None:
+        self._db = db
+        self._inline = inline
+
+    def quick(self) -> SqliteConnection:
+        """The same transaction, its statements run in the event loop's thread (`Database.transaction`)."""
+        return self if self._inline else SqliteConnection(self._db, inline=True)
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run a statement; return the number of rows it changed."""
-        async with self._conn.execute(sql, _args(args)) as cursor:
-            return cursor.rowcount
+        result: int = await self._db._run(_rowcount, sql, _args(args), inline=self._inline)
+        return result
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run a statement once per parameter row."""
-        await self._conn.executemany(sql, [_args(r) for r in rows])
+        params = [_args(r) for r in rows]
+        await self._db._run(_many, sql, params, inline=self._inline and len(params) <= INLINE_MANY)
 
     async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
         """All rows of a query."""
-        async with self._conn.execute(sql, _args(args)) as cursor:
-            rows = await cursor.fetchall()
-        return [dict(r) for r in rows]
+        result: list[Row] = await self._db._run(_all, sql, _args(args), inline=self._inline)
+        return result
 
     async def fetch_one(self, sql: str, *args: Any) -> Row | None:
         """The first row of a query, or None."""
-        async with self._conn.execute(sql, _args(args)) as cursor:
-            row = await cursor.fetchone()
-        return dict(row) if row is not None else None
+        result: Row | None = await self._db._run(_one, sql, _args(args), inline=self._inline)
+        return result
 
 
 class SyncSqliteConnection:
@@ -128,6 +175,10 @@ class SyncSqliteConnection:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+
+    def quick(self) -> SyncSqliteConnection:
+        """Itself: its statements run in the event loop's thread already."""
+        return self
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run a statement; return the number of rows it changed."""
@@ -147,8 +198,30 @@ class SyncSqliteConnection:
         return dict(row) if row is not None else None
 
 
+def _finish(conn: sqlite3.Connection, sql: str, params: Any) -> None:
+    """``COMMIT`` or ``ROLLBACK`` unless SQLite ended the transaction already (it does on a full disk)."""
+    if conn.in_transaction:
+        conn.execute(sql, params)
+
+
 class SqliteDatabase:
-    """The embedded default engine."""
+    """The embedded default engine.
+
+    One connection, serialised by a `PriorityLock`, opened by aiosqlite. A statement normally runs in aiosqlite's
+    thread (one hop each: the event loop keeps serving other tasks meanwhile). A quick transaction
+    (``transaction(quick=True)``: a short compare-and-set body such as accepting an offer, or a savepoint of a unit
+    of work opened so) runs its statements and its ``COMMIT`` on the same connection in the event loop's own
+    thread instead: no hop at all, and no step of the event loop between statements for up to `INLINE_SLICE`
+    (then one step, so that the other tasks run). Even there, a statement that held the event loop longer than
+    `INLINE_LIMIT` a few times, a large ``executemany``, and anything while aiosqlite's thread still has work
+    (a statement whose task was cancelled runs to its end there) go through aiosqlite's thread, in order.
+
+    The connection's busy timeout is 0 once it is open, so that a ``BEGIN IMMEDIATE`` (always run in the event
+    loop's thread: it cannot wait) never blocks the event loop while another process writes: it is retried with
+    asyncio sleeps up to `busy_timeout_ms`, then `DatabaseBusy`. SQLite's automatic WAL checkpoint is off on it (it
+    would run inside a ``COMMIT``, with an fsync, possibly in the event loop's thread); a passive checkpoint runs
+    in aiosqlite's thread every `CHECKPOINT_CHANGES` changed rows.
+    """
 
     dialect = "sqlite"
     skip_locked = ""
@@ -157,8 +230,17 @@ class SqliteDatabase:
         self.path, _, self.query = path.partition("?")
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
+        self._raw: sqlite3.Connection | None = None
         self._express: sqlite3.Connection | None = None
         self._lock = PriorityLock()
+        # Calls handed to aiosqlite's thread, and those it finished (each counter written by one thread only).
+        self._submitted = 0
+        self._finished = 0
+        self._slow: set[str] = set()
+        self._strikes: dict[str, int] = {}
+        self._checkpointed = 0
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._slice_started = 0.0
 
     async def open(self) -> None:
         """Open the file (creating its folder), set WAL, foreign keys and a busy timeout, and check that it
@@ -169,16 +251,21 @@ class SqliteDatabase:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # check_same_thread off: quick statements run in the event loop's thread, under the engine's lock.
             if self.query:
-                conn = await aiosqlite.connect(f"file:{self.path}?{self.query}", isolation_level=None, uri=True)
+                conn = await aiosqlite.connect(
+                    f"file:{self.path}?{self.query}", isolation_level=None, uri=True, check_same_thread=False
+                )
             else:
-                conn = await aiosqlite.connect(self.path, isolation_level=None)
+                conn = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await self._check_writable(conn)
+            await conn.execute("PRAGMA busy_timeout = 0")  # `_begin` waits for other writers itself
+            await conn.execute("PRAGMA wal_autocheckpoint = 0")  # `_checkpoint` runs them, in aiosqlite's thread
             express = self._open_express()
         except Exception as exc:
             if conn is not None:  # a connection left open keeps its thread, and the process, alive
@@ -188,6 +275,8 @@ class SqliteDatabase:
                 raise
             raise failure from exc
         self._conn = conn
+        self._raw = conn._conn
+        self._checkpointed = self._raw.total_changes
         self._express = express
 
     def _open_express(self) -> sqlite3.Connection | None:
@@ -229,48 +318,115 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         """Close the connections."""
+        if self._checkpoint_task is not None:
+            self._checkpoint_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoint_task
         if self._express is not None:
             self._express.close()
             self._express = None
         if self._conn is not None:
+            self._raw = None
             await self._conn.close()
             self._conn = None
+            self._submitted = self._finished = 0
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:
             raise DatabaseUnavailable(f"the SQLite database {self.path} is not open")
         return self._conn
 
+    def _raw_connection(self) -> sqlite3.Connection:
+        if self._raw is None:
+            raise DatabaseUnavailable(f"the SQLite database {self.path} is not open")
+        return self._raw
+
+    async def _run(self, fn: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Any, *, inline: bool) -> T:
+        """`fn` on the connection: in the event loop's thread when the statement is quick (see the class), else
+        in aiosqlite's thread. Call only while holding the engine's lock."""
+        raw = self._raw_connection()
+        if not inline or sql in self._slow or self._submitted != self._finished:
+            return await self._in_thread(fn, sql, params)
+        start = time.perf_counter()
+        if start - self._slice_started > INLINE_SLICE:
+            await asyncio.sleep(0)  # a long transaction of quick statements: let the other tasks run meanwhile
+            start = self._slice_started = time.perf_counter()
+        result = fn(raw, sql, params)
+        if time.perf_counter() - start > INLINE_LIMIT:
+            self._strike(sql)
+        return result
+
+    async def _yield_first(self) -> None:
+        """One step of the event loop before a transaction, whose statements then run without one for up to
+        `INLINE_SLICE`: the tasks that were ready go first (a Slack acknowledgement whose command's work was just
+        started must not wait for that work's transactions)."""
+        await asyncio.sleep(0)
+        self._slice_started = time.perf_counter()
+
+    def _strike(self, sql: str) -> None:
+        """`sql` held the event loop too long: after `INLINE_STRIKES` times it runs in aiosqlite's thread."""
+        if len(self._strikes) > 10_000:  # unique statements (savepoint names) slowed by a busy machine
+            self._strikes.clear()
+        strikes = self._strikes[sql] = self._strikes.get(sql, 0) + 1
+        if strikes >= INLINE_STRIKES:
+            log.debug("SQLite statement runs in aiosqlite's thread from now on: %.200s", sql)
+            self._slow.add(sql)
+
+    async def _in_thread(self, fn: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Any) -> T:
+        """`fn` in aiosqlite's thread, after whatever is queued there. It runs to its end even when the awaiting
+        task is cancelled; the counters keep the next statements off the event loop's thread until it has."""
+        raw = self._raw_connection()
+        aio = self._connection()
+
+        def work() -> T:
+            try:
+                return fn(raw, sql, params)
+            finally:
+                self._finished += 1
+
+        self._submitted += 1
+        try:
+            result: T = await aio._execute(work)  # type: ignore[no-untyped-call]
+        except ValueError:  # closed: `work` was not queued
+            if not aio._running:
+                self._finished += 1
+            raise
+        return result
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteConnection]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[SqliteConnection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception (a failed ``COMMIT`` included);
-        a failure of the file is raised as its `DatabaseError` after the rollback."""
-        async with self._write(self._lock) as conn:
+        a failure of the file is raised as its `DatabaseError` after the rollback. `quick`: its statements (and its
+        ``COMMIT``) run in the event loop's thread (see the class)."""
+        async with self._write(self._lock, quick=quick) as conn:
             yield conn
 
     @asynccontextmanager
-    async def _write(self, lock: AbstractAsyncContextManager[object]) -> AsyncIterator[SqliteConnection]:
+    async def _write(
+        self, lock: AbstractAsyncContextManager[object], *, quick: bool
+    ) -> AsyncIterator[SqliteConnection]:
         """One write transaction on the main connection, once `lock` is held."""
+        if quick:
+            await self._yield_first()
         async with lock, self._classified():
-            conn = self._connection()
-            await self._begin(conn, "BEGIN IMMEDIATE")
+            await self._begin("BEGIN IMMEDIATE")
             try:
-                yield SqliteConnection(conn)
-                await conn.execute("COMMIT")
+                yield SqliteConnection(self, inline=quick)
+                await self._run(_rowcount, "COMMIT", (), inline=quick)
             except BaseException:
-                await self._end(conn, "ROLLBACK")
+                await self._end("ROLLBACK", inline=quick)
                 raise
+            self._maybe_checkpoint()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
         """A deferred transaction: a consistent snapshot for several reads."""
         async with self._lock, self._classified():
-            conn = self._connection()
-            await self._begin(conn, "BEGIN")
+            await self._begin("BEGIN")
             try:
-                yield SqliteConnection(conn)
+                yield SqliteConnection(self)
             finally:
-                await self._end(conn, "COMMIT")
+                await self._end("COMMIT", inline=True)  # ends a read: instant
 
     @asynccontextmanager
     async def express(self) -> AsyncIterator[Connection]:
@@ -279,7 +435,7 @@ class SqliteDatabase:
         between its statements. Committed on exit, rolled back on an exception."""
         express = self._express
         if express is None:
-            async with self._write(self._lock.urgent()) as conn:
+            async with self._write(self._lock.urgent(), quick=True) as conn:
                 yield conn
             return
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
@@ -306,6 +462,11 @@ class SqliteDatabase:
             await asyncio.sleep(pause)  # another process holds the write lock: wait without holding ours
             pause = min(pause * 2, 0.05)
 
+    async def express_one(self, sql: str, *args: Any) -> list[Row]:
+        """One statement in an `express` transaction; the rows it returns."""
+        async with self.express() as conn:
+            return await conn.fetch_all(sql, *args)
+
     @asynccontextmanager
     async def _classified(self) -> AsyncIterator[None]:
         """Raise a failure of the file as its `DatabaseError` (with the driver's error as its cause)."""
@@ -317,25 +478,58 @@ class SqliteDatabase:
                 raise
             raise failure from exc
 
-    async def _begin(self, conn: aiosqlite.Connection, statement: str) -> None:
-        """Start a transaction. aiosqlite runs a statement in its own thread even when the task awaiting it is
-        cancelled: a ``BEGIN`` cancelled while queued still begins, and would leave the connection inside a
-        transaction that the next one trips over ("cannot start a transaction within a transaction"). So a
-        cancelled ``BEGIN`` is followed by a rollback, queued after it on the same thread."""
-        try:
-            await conn.execute(statement)
-        except asyncio.CancelledError:
-            await conn.rollback()  # a no-op if the BEGIN did not run
-            raise
+    async def _begin(self, statement: str) -> None:
+        """Start a transaction. Another process holding the write lock is waited for with asyncio sleeps (the
+        connection's own busy timeout is 0), up to `busy_timeout_ms`. aiosqlite runs a statement in its own
+        thread even when the task awaiting it is cancelled: a ``BEGIN`` cancelled while queued there still
+        begins, and would leave the connection inside a transaction that the next one trips over ("cannot start
+        a transaction within a transaction"). So a cancelled ``BEGIN`` is followed by a rollback, queued after it
+        on the same thread."""
+        deadline: float | None = None
+        pause = 0.001
+        while True:
+            try:
+                await self._run(_rowcount, statement, (), inline=True)  # never waits: busy timeout 0
+                return
+            except asyncio.CancelledError:
+                await self._in_thread(_finish, "ROLLBACK", ())  # a no-op if the BEGIN did not run
+                raise
+            except sqlite3.OperationalError as exc:
+                if not isinstance(sqlite_failure(exc, self.path), DatabaseBusy):
+                    raise
+                now = time.monotonic()
+                deadline = now + self.busy_timeout_ms / 1000 if deadline is None else deadline
+                if now >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
-    async def _end(self, conn: aiosqlite.Connection, statement: str) -> None:
+    async def _end(self, statement: str, *, inline: bool) -> None:
         """End the transaction (``COMMIT`` or ``ROLLBACK``) unless SQLite already rolled it back (it does on a
         full disk); a failure here is logged, the exception being handled is the one that matters."""
         try:
-            if conn.in_transaction:
-                await conn.execute(statement)
-        except (sqlite3.Error, ValueError):
+            await self._run(_finish, statement, (), inline=inline)
+        except (sqlite3.Error, ValueError, DatabaseError):
             log.warning("%s of a transaction on %s failed", statement, self.path, exc_info=True)
+
+    def _maybe_checkpoint(self) -> None:
+        """Start a passive WAL checkpoint (in aiosqlite's thread, under the lock) once enough rows changed."""
+        raw = self._raw
+        if raw is None or self._checkpoint_task is not None:
+            return
+        if raw.total_changes - self._checkpointed < CHECKPOINT_CHANGES:
+            return
+        self._checkpointed = raw.total_changes
+        self._checkpoint_task = asyncio.create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            async with self._lock:
+                await self._in_thread(_all, "PRAGMA wal_checkpoint(PASSIVE)", ())
+        except (sqlite3.Error, ValueError, DatabaseError) as exc:
+            log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+        finally:
+            self._checkpoint_task = None
 
     def to_db_time(self, value: datetime) -> Any:
         """ISO-8601 text with microseconds and ``+00:00``: sorts like the instant it names."""

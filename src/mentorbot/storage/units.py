@@ -34,16 +34,19 @@ class Transactions:
     db: Database
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[Connection]:
         """A write transaction of its own, or, inside a unit of work, a savepoint of the unit's transaction
-        (rolled back alone when the block raises)."""
+        (rolled back alone when the block raises). `quick`: a short compare-and-set body (see
+        `Database.transaction`), also as a savepoint of a unit of work."""
         conn = _ambient.get()
         if conn is None:
-            async with self.db.transaction() as own:
+            async with self.db.transaction(quick=True) if quick else self.db.transaction() as own:
                 yield own
             return
         if _reading.get():
             raise WriteInSnapshot("a write was asked inside a read-only snapshot (`Transactions.snapshot`)")
+        if quick:
+            conn = conn.quick()
         name = f"mentorbot_{next(_savepoints)}"
         await conn.execute(f"SAVEPOINT {name}")
         try:
