@@ -38,6 +38,9 @@ class _Conn:
         if self.owner.statements == self.owner.fail_at:
             raise Injected(f"statement {self.owner.statements} fails")
 
+    def quick(self) -> _Conn:
+        return _Conn(self.inner.quick(), self.owner)
+
     async def execute(self, sql: str, *args: Any) -> int:
         self._tick()
         return await self.inner.execute(sql, *args)
@@ -76,8 +79,8 @@ class Faulty:
         async with opened as conn:
             yield _Conn(conn, self)
 
-    def transaction(self) -> AbstractAsyncContextManager[_Conn]:
-        return self._counted("write", self.inner.transaction())
+    def transaction(self, **options: Any) -> AbstractAsyncContextManager[_Conn]:
+        return self._counted("write", self.inner.transaction(**options))
 
     def read(self) -> AbstractAsyncContextManager[_Conn]:
         return self._counted("read", self.inner.read())
