@@ -12,6 +12,7 @@ the `DatabaseError` that names it (`postgres_failure`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -34,6 +35,8 @@ from mentorbot.storage.database import (
 )
 
 log = logging.getLogger("mentorbot.storage")
+CLOSE_TIMEOUT = 5.0
+"""Seconds `PostgresDatabase.close` waits for the pools' connections to be released before terminating them."""
 
 _InternalClientError = asyncpg.exceptions._base.InternalClientError
 """asyncpg's protocol in a state it cannot leave (neither a `PostgresError` nor an `InterfaceError`)."""
@@ -219,13 +222,19 @@ class PostgresDatabase:
         )
 
     async def close(self) -> None:
-        """Close the pools."""
-        if self._express_pool is not None:
-            await self._express_pool.close()
-            self._express_pool = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        """Close the pools: gracefully (each connection once it is released), or, past `CLOSE_TIMEOUT` (a
+        connection held by work that never gives it back), by terminating them, so a stopping process never
+        hangs here."""
+        for name in ("_express_pool", "_pool"):
+            pool = getattr(self, name)
+            if pool is None:
+                continue
+            setattr(self, name, None)
+            try:
+                await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+            except TimeoutError:
+                log.warning("PostgreSQL connections still in use after %s s: terminating them", CLOSE_TIMEOUT)
+                pool.terminate()
 
     def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[PostgresConnection]:
         """A READ COMMITTED transaction on one pooled connection (`quick` changes nothing here)."""
