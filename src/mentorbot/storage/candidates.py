@@ -134,6 +134,15 @@ async def top_rows(
             f"GROUP BY k.member_id HAVING (SUM(k.match_key) + {real} * ({real} - COUNT(*))) / {real} >= {floor}"
         )
     order = "score DESC, last_offered_at NULLS FIRST, created_at, member_id"
+    # The pool is small, but the planners cannot know it: SQLite is held to the written join order (CROSS JOIN);
+    # PostgreSQL, which reorders joins and estimated a large pool (a hash join over every profile), is given the
+    # pool as an array, read once, so the profiles are looked up by primary key.
+    if pg:
+        scored = "mentor_profiles p CROSS JOIN mentor_skills s"
+        scored_where = "p.member_id = ANY(ARRAY(SELECT member_id FROM pool))"
+    else:
+        scored = "pool CROSS JOIN mentor_profiles p CROSS JOIN mentor_skills s"
+        scored_where = "p.member_id = pool.member_id"
     skills_json = (
         "(SELECT CAST(json_agg(json_build_array(x.skill, x.level)) AS TEXT) FROM mentor_skills x "
         "WHERE x.member_id = top.member_id)"
@@ -156,9 +165,8 @@ async def top_rows(
         f"pool (member_id) AS ({pool}), "
         f"top AS (SELECT p.member_id AS member_id, ROUND(({score}) * 1000000) AS score, "
         "p.last_offered_at AS last_offered_at, p.created_at AS created_at "
-        "FROM pool CROSS JOIN mentor_profiles p CROSS JOIN mentor_skills s "
-        "LEFT JOIN past ON past.mentor_id = p.member_id "
-        f"WHERE p.member_id = pool.member_id AND s.member_id = p.member_id AND s.skill IN ({asked}) AND {eligible} "
+        f"FROM {scored} LEFT JOIN past ON past.mentor_id = p.member_id "
+        f"WHERE {scored_where} AND s.member_id = p.member_id AND s.skill IN ({asked}) AND {eligible} "
         f"GROUP BY p.member_id ORDER BY {order} LIMIT ?) "
         "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, m.timezone AS member_timezone, "
         "m.created_at AS member_created_at, COALESCE(past.n, 0) AS past_pairs, top.score AS score_micro, "
