@@ -79,13 +79,14 @@ async def top_rows(
     profile and member rows, their score in millionths (``score_micro``) and all their skills (``skills_json``,
     a JSON array of [skill, level]).
 
-    It scores exactly (`score_sql`) only the mentors that may make the top. A bar first: the 'limit'-th best
-    exact score among a few mentors of each skill asked, read best `match_key` first from the index (the
-    best keys; for several skills, also the best keys of mentors sharing another skill asked). Then every
-    open row of the skills asked whose key is at least the bar minus `prune_bound` is read from the same
-    index, and those mentors are scored and ranked. A mentor with no such row scores below the bar by more
-    than the rounding, so below the `limit` mentors already found at or above it: it cannot make the top,
-    whatever the tie-breaks. With fewer than `limit` mentors for the bar, nothing is pruned."""
+    It scores exactly (`score_sql`) only the mentors that may make the top. A bar first: the `limit`-th best
+    exact score among a few mentors of each skill asked, read best `match_key` first from the index (for
+    several skills, also the best keys among mentors sharing another skill asked). Then the pool: for one
+    skill, the open rows whose key is at least the bar minus `prune_bound` (an index range); for several, the
+    mentors whose keys summed over the skills asked (spare places counted once) reach it, from the index alone.
+    The pool is scored and ranked. A mentor outside it scores below the bar by more than the rounding, so
+    below the `limit` mentors already at or above it: it cannot make the top, whatever the tie-breaks. With
+    fewer than `limit` mentors for the bar, nothing is pruned."""
     pg = dialect == "postgresql"
     score, score_args = score_sql(params, dialect, skills_asked=len(skills), mentee_language=mentee_language)
     bound = prune_bound(params)
