@@ -5,7 +5,10 @@ ranked, with their explanations), from an awaited call on the engine to ranked P
 Floor, same run, interleaved request by request: the plain query that selects mentors having any of the
 skills with free capacity, grouped by overlap, top 5, on the same indexes, through the engine's plain
 driver (`sqlite3`; for PostgreSQL a bare `asyncpg` connection).
-Also shown (info): the full ranking the bot used before (`find_candidates` + `rank_candidates`).
+Also shown (info): the ranking query alone (`storage.candidates.top_rows`, the statement `top_ranked` runs)
+through the same bare driver, which separates the query's cost from the engine's (a transaction begun and
+committed, aiosqlite's thread hops, building the rows); and the full ranking the bot used before
+(`find_candidates` + `rank_candidates`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from benchmarks.engines import BenchStore
 from benchmarks.generate import MEMBER_LANGUAGES, NOW, TIMEZONES, taxonomy_slugs
 from benchmarks.report import Row, median, percentile
 from mentorbot.i18n import LANGUAGES
-from mentorbot.matching import rank_candidates, top_ranked
+from mentorbot.matching import rank_candidates, score_params, top_ranked
 from mentorbot.models import RequestStatus
+from mentorbot.storage.candidates import top_rows
+from mentorbot.storage.postgres_engine import PostgresConnection
+from mentorbot.storage.sqlite_engine import SyncSqliteConnection
 from mentorbot.storage.store import Store
 
 FLOOR_SQL = (
@@ -55,12 +61,15 @@ class Floor:
     def __init__(self, bench: BenchStore) -> None:
         self.bench = bench
         self._sqlite: sqlite3.Connection | None = None
+        self._rows: sqlite3.Connection | None = None
         self._pg: Any = None
 
     async def open(self) -> None:
         """Connect the bare driver."""
         if self.bench.engine == "sqlite":
             self._sqlite = sqlite3.connect(str(self.bench.path))
+            self._rows = sqlite3.connect(str(self.bench.path))
+            self._rows.row_factory = sqlite3.Row
         else:
             self._pg = await asyncpg.connect(self.bench.url, server_settings={"search_path": str(self.bench.schema)})
 
@@ -68,6 +77,8 @@ class Floor:
         """Disconnect."""
         if self._sqlite is not None:
             self._sqlite.close()
+        if self._rows is not None:
+            self._rows.close()
         if self._pg is not None:
             await self._pg.close()
 
@@ -81,6 +92,30 @@ class Floor:
         sql = FLOOR_SQL.format(", ".join(f"${i}" for i in range(1, len(skills) + 1)))
         start = time.perf_counter()
         await self._pg.fetch(sql, *skills)
+        return time.perf_counter() - start
+
+    async def query_alone(self, q: Query) -> float:
+        """The ranking statement of `top_ranked` for `q` (`top_rows`) once through the bare driver, outside any
+        transaction; its wall time in seconds."""
+        zones = await self.bench.store.mentor_timezones()
+        params = score_params(zones, q.timezone, NOW)
+        conn: Any = SyncSqliteConnection(self._rows) if self._rows is not None else PostgresConnection(self._pg)
+        dialect = self.bench.store.db.dialect
+        repeat_since = NOW - timedelta(days=REPEAT_DAYS)
+        start = time.perf_counter()
+        await top_rows(
+            conn,
+            dialect,
+            q.community,
+            q.skills,
+            q.mentee_id,
+            q.request_id,
+            repeat_since,
+            q.language,
+            params,
+            LIMIT,
+            by_community=False,
+        )
         return time.perf_counter() - start
 
 
@@ -154,13 +189,16 @@ async def measure(bench: BenchStore, queries: Sequence[Query], *, full_samples: 
             await ranked_time(bench.store, q)
         figure: list[float] = []
         floor_times: list[float] = []
+        alone: list[float] = []
         for q in queries:
             floor_times.append(await floor.top5(q.skills))
             figure.append(await ranked_time(bench.store, q))
+            if full_samples:
+                alone.append(await floor.query_alone(q))
         full = [await full_ranking_time(bench.store, q) for q in queries[:full_samples]]
     finally:
         await floor.close()
-    return {"figure": figure, "floor": floor_times, "full": full}
+    return {"figure": figure, "floor": floor_times, "alone": alone, "full": full}
 
 
 async def bench_match(bench: BenchStore, community: str, samples: int, *, judge: bool, label: str) -> list[Row]:
@@ -191,6 +229,15 @@ async def bench_match(bench: BenchStore, community: str, samples: int, *, judge:
             "ms",
             percentile(t["floor"], 99) * ms,
             "plain query p99",
+        ),
+        Row(
+            "Match",
+            f"Match, the ranking query alone ({label})",
+            median(t["alone"]) * ms,
+            "ms",
+            floor_med,
+            "plain query",
+            note="top_rows through the floor's bare driver: the figure minus the engine's transaction and hops",
         ),
         Row(
             "Match",

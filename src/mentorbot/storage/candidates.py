@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mentorbot.matching.eligibility import PairFact
-from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
+from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level
 from mentorbot.storage import rows
 from mentorbot.storage.database import Connection, Row
@@ -35,6 +36,30 @@ class WaitFacts:
     not_asked: int
 
 
+# The weights `match_key` is computed with by migration 0013's triggers (level weight + spare-places bonus); the
+# pruning below is only sound for scores made with these (`score_params` makes them; a test compares them).
+MATCH_KEY_LEVEL_WEIGHTS = {"expert": 1.5, "practitioner": 1.0, "learning": 0.5}
+MATCH_KEY_CAPACITY_BONUS = 0.2
+# Mentors read per skill for the bar (twice per skill for a request of several skills).
+SEED_PER_SKILL = 8
+# Millionths the bound keeps below the bar: the scores are rounded to millionths (half of one) and the key is
+# a sum of floats (far less than one).
+BOUND_MARGIN = 2e-6
+
+
+def prune_bound(params: ScoreParams) -> float | None:
+    """What a mentor's score may exceed the best `match_key` of their skills asked by: the language bonus plus
+    the best time zone bonus (the skill part is at most the best level weight: it averages the asked skills'
+    weights, a skill not shared counting 0; spare places are in the key; the repeat penalty only lowers a
+    score). None when `params` are not the weights the stored keys were made with (then nothing is pruned)."""
+    if dict(params.level_weights) != MATCH_KEY_LEVEL_WEIGHTS or params.capacity_bonus != MATCH_KEY_CAPACITY_BONUS:
+        return None
+    if params.repeat_penalty < 0:
+        return None
+    best_zone = max([*params.tz_bonus.values(), params.tz_default])
+    return max(0.0, params.language_bonus) + max(0.0, best_zone) + BOUND_MARGIN
+
+
 async def top_rows(
     conn: Connection,
     dialect: str,
@@ -50,48 +75,134 @@ async def top_rows(
     by_community: bool,
     blocked: Collection[int] = (),
 ) -> list[Row]:
-    """The SQL of `find_top_candidates`: score every eligible mentor (`score_sql`), keep the best `limit`, then
-    read the profile and member rows of those only, best first; each row also carries its score in millionths
-    (``score_micro``)."""
+    """The SQL of `find_top_candidates`, one statement: the best `limit` eligible mentors, best first, with their
+    profile and member rows, their score in millionths (``score_micro``) and all their skills (``skills_json``,
+    a JSON array of [skill, level]).
+
+    It scores exactly (`score_sql`) only the mentors that may make the top. A bar first: the `limit`-th best
+    exact score among a few mentors of each skill asked, read best `match_key` first from the index (for
+    several skills, also the best keys among mentors sharing another skill asked). Then the pool: for one
+    skill, the open rows whose key is at least the bar minus `prune_bound` (an index range); for several, the
+    mentors whose keys summed over the skills asked (spare places counted once) reach it, from the index alone.
+    The pool is scored and ranked. A mentor outside it scores below the bar by more than the rounding, so
+    below the `limit` mentors already at or above it: it cannot make the top, whatever the tie-breaks. With
+    fewer than `limit` mentors for the bar, nothing is pruned."""
+    pg = dialect == "postgresql"
     score, score_args = score_sql(params, dialect, skills_asked=len(skills), mentee_language=mentee_language)
-    where_args: list[Any] = [*skills, exclude_member]
-    extra = ""
+    bound = prune_bound(params)
+    excl = "k.member_id <> ?"
+    excl_args: list[Any] = [exclude_member]
     if request_id is not None:
-        # NOT IN over a subquery is evaluated once (a hashed/ephemeral set), not probed per candidate.
-        extra += " AND s.member_id NOT IN (SELECT o.mentor_id FROM offers o WHERE o.request_id = ?)"
-        where_args.append(request_id)
+        # NOT IN over a subquery is evaluated once (a hashed/ephemeral set), not probed per row.
+        excl += " AND k.member_id NOT IN (SELECT o.mentor_id FROM offers o WHERE o.request_id = ?)"
+        excl_args.append(request_id)
     if blocked:
-        extra += f" AND s.member_id NOT IN ({in_list(list(blocked))})"
-        where_args.extend(sorted(blocked))
+        excl += f" AND k.member_id NOT IN ({in_list(list(blocked))})"
+        excl_args.extend(sorted(blocked))
     if by_community:
-        extra += " AND s.member_id IN (SELECT c.id FROM members c WHERE c.id = s.member_id AND c.community = ?)"
-        where_args.append(community)
+        excl += " AND k.member_id IN (SELECT c.id FROM members c WHERE c.id = k.member_id AND c.community = ?)"
+        excl_args.append(community)
+    asked = in_list(skills)
+    eligible = "p.status = 'active' AND p.active_count + p.pending_offers < p.capacity"
+    per_skill = "k.skill = ? AND k.match_open = 1 AND {} ORDER BY k.match_key DESC, k.member_id LIMIT ?"
+    seeds: list[str] = []
+    seed_args: list[Any] = []
+    for slug in skills:
+        seeds.append(f"SELECT k.member_id FROM mentor_skills k WHERE {per_skill.format(excl)}")
+        seed_args += [slug, *excl_args, SEED_PER_SKILL]
+        if len(skills) > 1:
+            others = [s for s in skills if s != slug]
+            also = (
+                f"{excl} AND EXISTS (SELECT 1 FROM mentor_skills o WHERE o.member_id = k.member_id "
+                f"AND o.skill IN ({in_list(others)}))"
+            )
+            seeds.append(f"SELECT k.member_id FROM mentor_skills k WHERE {per_skill.format(also)}")
+            seed_args += [slug, *excl_args, *others, SEED_PER_SKILL]
+    seed_sql = " UNION ".join(f"SELECT member_id FROM ({s}) AS seed_{i}" for i, s in enumerate(seeds))
+    real = "CAST(? AS DOUBLE PRECISION)"
+    floor = f"COALESCE((SELECT score FROM bar) / {real} - {real}, {real})"
+    if len(skills) == 1:
+        # One skill: the key bounds the score itself, so the range of the index above the floor is the pool.
+        pool = (
+            f"SELECT k.member_id FROM mentor_skills k WHERE k.skill IN ({asked}) AND k.match_open = 1 "
+            f"AND k.match_key >= {floor} AND {excl}"
+        )
+    else:
+        # Several: a mentor's keys summed over the skills asked bound its skill and spare-places parts
+        # (spare places counted once), read from the index alone.
+        pool = (
+            f"SELECT k.member_id FROM mentor_skills k WHERE k.skill IN ({asked}) AND k.match_open = 1 AND {excl} "
+            f"GROUP BY k.member_id HAVING (SUM(k.match_key) + {real} * ({real} - COUNT(*))) / {real} >= {floor}"
+        )
+    order = "score DESC, last_offered_at NULLS FIRST, created_at, member_id"
+    # The pool is small, but the planners cannot know it: SQLite is held to the written join order (CROSS JOIN);
+    # PostgreSQL, which reorders joins and estimated a large pool (a hash join over every profile), is given the
+    # pool as an array, read once, so the profiles are looked up by primary key.
+    if pg:
+        scored = "mentor_profiles p CROSS JOIN mentor_skills s"
+        scored_where = "p.member_id = ANY(ARRAY(SELECT member_id FROM pool))"
+    else:
+        scored = "pool CROSS JOIN mentor_profiles p CROSS JOIN mentor_skills s"
+        scored_where = "p.member_id = pool.member_id"
+    skills_json = (
+        "(SELECT CAST(json_agg(json_build_array(x.skill, x.level)) AS TEXT) FROM mentor_skills x "
+        "WHERE x.member_id = top.member_id)"
+        if pg
+        else "(SELECT json_group_array(json_array(x.skill, x.level)) FROM mentor_skills x "
+        "WHERE x.member_id = top.member_id)"
+    )
     # Ranked by the score in millionths, rounded to the nearest integer: the order of Python's
     # round(score, 6). (The two roundings could only differ on an exact half, and no score is one: every
     # term is a multiple of 1/2400, of 0.2/capacity or of a level weight over at most 5 skills.)
-    # ROUND without digits is exact and cheap on both engines.
-    order = "score DESC, last_offered_at NULLS FIRST, created_at, member_id"
     sql = (
         "WITH past (mentor_id, n) AS (SELECT mentor_id, COUNT(*) FROM mentorships "
         "WHERE mentee_id = ? AND started_at >= ? GROUP BY mentor_id), "
+        f"seed (member_id) AS ({seed_sql}), "
+        f"seed_score (score) AS (SELECT ROUND(({score}) * 1000000) FROM seed "
+        "CROSS JOIN mentor_profiles p CROSS JOIN mentor_skills s LEFT JOIN past ON past.mentor_id = p.member_id "
+        f"WHERE p.member_id = seed.member_id AND s.member_id = p.member_id AND s.skill IN ({asked}) AND {eligible} "
+        "GROUP BY p.member_id), "
+        "bar (score) AS (SELECT score FROM seed_score ORDER BY score DESC LIMIT 1 OFFSET ?), "
+        f"pool (member_id) AS ({pool}), "
         f"top AS (SELECT p.member_id AS member_id, ROUND(({score}) * 1000000) AS score, "
         "p.last_offered_at AS last_offered_at, p.created_at AS created_at "
-        "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
-        "LEFT JOIN past ON past.mentor_id = s.member_id "
-        f"WHERE s.skill IN ({in_list(skills)}) AND p.status = 'active' "
-        f"AND p.active_count + p.pending_offers < p.capacity AND s.member_id <> ?{extra} "
+        f"FROM {scored} LEFT JOIN past ON past.mentor_id = p.member_id "
+        f"WHERE {scored_where} AND s.member_id = p.member_id AND s.skill IN ({asked}) AND {eligible} "
         f"GROUP BY p.member_id ORDER BY {order} LIMIT ?) "
         "SELECT p.*, m.community, m.platform_user_id, m.display_name, m.language, m.timezone AS member_timezone, "
-        "m.created_at AS member_created_at, COALESCE(past.n, 0) AS past_pairs, top.score AS score_micro "
+        "m.created_at AS member_created_at, COALESCE(past.n, 0) AS past_pairs, top.score AS score_micro, "
+        f"{skills_json} AS skills_json "
         "FROM top JOIN mentor_profiles p ON p.member_id = top.member_id JOIN members m ON m.id = top.member_id "
         "LEFT JOIN past ON past.mentor_id = top.member_id "
         "ORDER BY top.score DESC, top.last_offered_at NULLS FIRST, top.created_at, top.member_id"
     )
-    return await conn.fetch_all(sql, exclude_member, repeat_since, *score_args, *where_args, limit)
+    # No bar (fewer mentors than `limit`) or no bound (other weights): the range starts below every key.
+    no_bar = -1.0e300
+    floor_args = [float(MICRO), -no_bar if bound is None else bound, no_bar]
+    n = float(len(skills))
+    pool_args = (
+        [*skills, *floor_args, *excl_args]
+        if len(skills) == 1
+        else [*skills, *excl_args, MATCH_KEY_CAPACITY_BONUS, n, n, *floor_args]
+    )
+    args: list[Any] = [
+        exclude_member,
+        repeat_since,
+        *seed_args,
+        *score_args,
+        *skills,
+        max(0, limit - 1),
+        *pool_args,
+        *score_args,
+        *skills,
+        limit,
+    ]
+    return await conn.fetch_all(sql, *args)
 
 
 class CandidateStore(Transactions):
     """Eligible mentors for a request or a whole round."""
+
     _timezones: tuple[str, ...] | None
 
     async def find_candidates(
@@ -238,9 +349,7 @@ class CandidateStore(Transactions):
         async with self.transaction() as conn:
             await conn.execute("UPDATE mentor_profiles SET back_at = ? WHERE member_id = ?", now, member_id)
 
-    async def skill_mentors(
-        self, community: str, skills: Sequence[str], *, exclude_member: int
-    ) -> list[SkillMentor]:
+    async def skill_mentors(self, community: str, skills: Sequence[str], *, exclude_member: int) -> list[SkillMentor]:
         """Every mentor of `community` sharing one of `skills` (not `exclude_member`): whether active and how many
         places are free (what a wait reason is told from, with `matching.eligibility`'s blocks)."""
         if not skills:
@@ -299,19 +408,11 @@ class CandidateStore(Transactions):
             found = await top_rows(conn, self.db.dialect, *query, by_community=False, blocked=blocked)
             if any(r["community"] != community for r in found):
                 found = await top_rows(conn, self.db.dialect, *query, by_community=True, blocked=blocked)
-            if not found:
-                return [], False
-            ids = [int(r["member_id"]) for r in found]
-            skill_rows = await conn.fetch_all(
-                f"SELECT member_id, skill, level FROM mentor_skills WHERE member_id IN ({in_list(ids)})", *ids
-            )
-        skills_of = rows.skills_by_member(sorted(skill_rows, key=lambda r: (int(r["member_id"]), r["skill"])))
         wanted = set(skills)
         out: list[Candidate] = []
         for row in found:
-            member_id = int(row["member_id"])
             member = rows.joined_member(row)
-            own = skills_of.get(member_id, {})
+            own = {str(slug): Level(level) for slug, level in sorted(json.loads(row["skills_json"]))}
             shared = {slug: level for slug, level in own.items() if slug in wanted}
             out.append(Candidate(member, rows.mentor_profile(row, own), shared, int(row["past_pairs"])))
         return out, any(c.profile.timezone not in params.tz_bonus for c in out)
