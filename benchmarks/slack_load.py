@@ -54,6 +54,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
         one_by_one = int(plan["single"])
+        gap = float(plan.get("gap", 0))
         again = int(plan.get("again", 0))
         for name, part in (("single", bodies[:one_by_one]), ("again", bodies[one_by_one : one_by_one + again])):
             latencies_one: list[float] = []
@@ -62,6 +63,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
             for body in part:
                 if time.perf_counter() > deadline:
                     break
+                await asyncio.sleep(gap)  # the previous request's work done: one request at a time, alone
                 latency, with_answer = await _post_at(session, url, body, secret, starts_one)
                 latencies_one.append(latency)
                 flags_one.append(with_answer)
