@@ -27,13 +27,14 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from mentorbot.clock import as_utc
 from mentorbot.logcontext import CONTEXT as _CONTEXT
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from mentorbot.clock import Clock
     from mentorbot.replies import Outcome
     from mentorbot.storage.store import Store
@@ -277,6 +278,7 @@ async def database_ready(bot: Served) -> bool:
 def add_ops_routes(app: web.Application, get_bot: Callable[[], Served | None], *, health: bool = True) -> None:
     """``/healthz`` (alive; unless `health` is False: the app has its own), ``/readyz`` (database and platforms)
     and ``/metrics`` on `app`. `get_bot` returns the bot, or None while the process is starting."""
+    from aiohttp import web  # here, not at import: the console never serves HTTP (0.1 s of its start-up)
 
     async def healthz(_request: web.Request) -> web.StreamResponse:
         return web.json_response({"ok": True, "started": get_bot() is not None})
@@ -311,6 +313,8 @@ async def serve_ops(bot: Served, host: str, port: int | None) -> AsyncIterator[N
     if port is None:
         yield
         return
+    from aiohttp import web
+
     app = web.Application()
     add_ops_routes(app, lambda: bot)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
