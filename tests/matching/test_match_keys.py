@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorbot.matching import CAPACITY_BONUS, LEVEL_WEIGHT, rank_candidates, score_params, top_ranked
-from mentorbot.models import Level, MentorStatus, NewMentorProfile, RequestStatus
+from mentorbot.matching import CAPACITY_BONUS, LEVEL_WEIGHT, score_params
+from mentorbot.models import Level, MentorStatus, NewMentorProfile
 from mentorbot.storage import candidates
 from mentorbot.storage.store import Store
 from tests.matching.test_score_forms_agree import AT, REPEAT_SINCE, SKILLS, ZONES, Scenario, _load, scenarios
+from tests.matching.test_top_ranked import compare_rankings
 
 PROPERTY = settings(
     max_examples=30,
@@ -127,30 +128,7 @@ async def test_pruned_ranking_is_the_head_of_the_full_one(
     community = f"prune:{uuid.uuid4().hex[:12]}"
     await _load(store, community, scenario)
     await store.mentor_timezones(refresh=True)
-    for request in await store.list_requests(community, [RequestStatus.WAITING]):
-        mentee = await store.get_member(request.member_id)
-        assert mentee is not None
-        for language in ("en", "sw"):
-            found = await store.find_candidates(
-                community, request.skills, exclude_member=mentee.id, request_id=request.id, repeat_since=REPEAT_SINCE
-            )
-            full = rank_candidates(
-                found, request.skills, mentee_language=language, mentee_timezone=mentee.timezone, at=AT
-            )
-            top = await top_ranked(
-                store,
-                community,
-                request.skills,
-                exclude_member=mentee.id,
-                request_id=request.id,
-                repeat_since=REPEAT_SINCE,
-                mentee_language=language,
-                mentee_timezone=mentee.timezone,
-                at=AT,
-                limit=limit,
-            )
-            expected = [(r.candidate.member.id, r.score, r.explanation) for r in full[:limit]]
-            assert [(r.candidate.member.id, r.score, r.explanation) for r in top] == expected
+    await compare_rankings(store, community, limit, repeat_since=REPEAT_SINCE, at=AT)
 
 
 def test_the_bound_covers_every_term() -> None:

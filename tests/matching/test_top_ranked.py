@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from benchmarks.generate import NOW, CommunitySpec, generate, load
 
@@ -13,17 +13,22 @@ from mentorbot.storage.store import Store
 REPEAT = NOW - timedelta(days=180)
 
 
-async def _compare(store: Store, community: str, limit: int) -> int:
+async def compare_rankings(
+    store: Store, community: str, limit: int, *, repeat_since: datetime = REPEAT, at: datetime = NOW
+) -> int:
+    """`top_ranked` against the full Python ranking (`rank_candidates` over `find_candidates`), for every waiting
+    request of `community` in both languages: the same mentors, order, scores and explanations. How many
+    rankings were compared."""
     compared = 0
     for request in await store.list_requests(community, [RequestStatus.WAITING]):
         mentee = await store.get_member(request.member_id)
         assert mentee is not None
         for language in ("en", "sw"):
             found = await store.find_candidates(
-                community, request.skills, exclude_member=mentee.id, request_id=request.id, repeat_since=REPEAT
+                community, request.skills, exclude_member=mentee.id, request_id=request.id, repeat_since=repeat_since
             )
             full = rank_candidates(
-                found, request.skills, mentee_language=language, mentee_timezone=mentee.timezone, at=NOW
+                found, request.skills, mentee_language=language, mentee_timezone=mentee.timezone, at=at
             )
             top = await top_ranked(
                 store,
@@ -31,10 +36,10 @@ async def _compare(store: Store, community: str, limit: int) -> int:
                 request.skills,
                 exclude_member=mentee.id,
                 request_id=request.id,
-                repeat_since=REPEAT,
+                repeat_since=repeat_since,
                 mentee_language=language,
                 mentee_timezone=mentee.timezone,
-                at=NOW,
+                at=at,
                 limit=limit,
             )
             expected = [(r.candidate.member.id, r.score, r.explanation) for r in full[:limit]]
@@ -49,14 +54,14 @@ async def test_top_ranked_is_the_head_of_the_full_ranking(store: Store) -> None:
     await load(store, generate(spec))
     # Another community in the same database: its mentors must never be ranked for this one.
     await load(store, generate(CommunitySpec("rank:other", 200, 60, 0, seed=12)))
-    assert await _compare(store, spec.name, 5) == 120
-    assert await _compare(store, spec.name, 40) == 120
+    assert await compare_rankings(store, spec.name, 5) == 120
+    assert await compare_rankings(store, spec.name, 40) == 120
 
 
 async def test_top_ranked_sees_changes_made_since(store: Store) -> None:
     spec = CommunitySpec("rank:changes", 120, 30, 20, seed=13)
     await load(store, generate(spec))
-    assert await _compare(store, spec.name, 3)
+    assert await compare_rankings(store, spec.name, 3)
     # A mentor in a time zone nobody had (the cached zone list is stale), offers made, a mentor paused.
     mentors = await store.list_mentors(spec.name)
     member, profile = mentors[0]
@@ -81,4 +86,4 @@ async def test_top_ranked_sees_changes_made_since(store: Store) -> None:
     )
     if ranked:
         await store.create_offer(waiting[0].id, ranked[0].candidate.member.id, 1.0, "", NOW, NOW + timedelta(hours=1))
-    assert await _compare(store, spec.name, 3)
+    assert await compare_rankings(store, spec.name, 3)
