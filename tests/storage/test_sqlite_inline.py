@@ -16,6 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -168,3 +169,17 @@ async def test_the_wal_is_checkpointed_without_sqlites_automatic_checkpoint(
 
 def _size(path: Path) -> int:
     return path.stat().st_size
+
+
+async def test_the_private_parts_of_aiosqlite_the_engine_uses_are_there(tmp_path: Path) -> None:
+    """The engine queues work on aiosqlite's connection thread (`_execute`), reads its sqlite3 connection
+    (`_conn`) and whether its thread runs (`_running`): none is public, so an upgrade of aiosqlite that renames
+    them must fail here, not in production (pyproject pins the tested minor version)."""
+    conn = await aiosqlite.connect(str(tmp_path / "probe.sqlite3"))
+    try:
+        assert isinstance(conn._conn, sqlite3.Connection)
+        assert callable(conn._execute)
+        assert conn._running is True
+        assert await conn._execute(lambda: 41 + 1) == 42  # type: ignore[no-untyped-call]
+    finally:
+        await conn.close()
