@@ -22,16 +22,12 @@ def _check_loopback(url: str) -> None:
         raise SystemExit(f"refusing to load a non-loopback address: {host}")
 
 
-async def _post(session: aiohttp.ClientSession, url: str, body: str, secret: str) -> tuple[float, bool]:
-    """POST one signed body: its latency, and whether the acknowledgement carried an answer (a message)."""
-    return await _post_at(session, url, body, secret, [])
-
-
-async def _post_at(
+async def _post(
     session: aiohttp.ClientSession, url: str, body: str, secret: str, starts: list[float]
 ) -> tuple[float, bool]:
-    """`_post`, appending the moment it was sent (``time.monotonic``: one clock for every process of the
-    machine, so the benchmark can compare it with when the fake Slack received the answer) to `starts`."""
+    """POST one signed body: its latency, and whether the acknowledgement carried an answer (a message). The
+    moment it was sent is appended to `starts` (``time.monotonic``: one clock for every process of the machine,
+    so the benchmark can compare it with when the fake Slack received the answer)."""
     ts = int(time.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -64,7 +60,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
                 if time.perf_counter() > deadline:
                     break
                 await asyncio.sleep(gap)  # the previous request's work done: one request at a time, alone
-                latency, with_answer = await _post_at(session, url, body, secret, starts_one)
+                latency, with_answer = await _post(session, url, body, secret, starts_one)
                 latencies_one.append(latency)
                 flags_one.append(with_answer)
             out[name] = latencies_one
@@ -88,7 +84,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
                 index, body = queue.pop()
                 try:
                     starts: list[float] = []
-                    latency, with_answer = await _post_at(session, url, body, secret, starts)
+                    latency, with_answer = await _post(session, url, body, secret, starts)
                     sent[index] = (starts[0], latency, with_answer)
                     latencies.append(latency)
                     done += 1
