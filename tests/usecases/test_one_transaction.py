@@ -186,7 +186,7 @@ async def test_a_read_only_use_case_that_writes_is_caught(bot: MentorBot) -> Non
     store = bot.store
     async with store.snapshot():
         try:
-            await store.set_last_channel(1, "C1")
+            await store.set_language(1, "sw")
         except WriteInSnapshot:
             pass
         else:

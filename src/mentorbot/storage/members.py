@@ -111,37 +111,9 @@ class MemberStore(Transactions):
     _timezones: tuple[str, ...] | None
 
     async def ensure_member(self, community: str, platform_user_id: str, display_name: str, now: datetime) -> Member:
-        """The member with this platform id, created on first sight; the display name is kept fresh."""
-        # Every command asks; almost always the member is known with this name, and a read avoids taking the
-        # write lock for it (so reads are still served while the database cannot be written).
-        async with self.read() as conn:
-            known = await conn.fetch_one(
-                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, platform_user_id
-            )
-        if known is not None and (not display_name or known["display_name"] == display_name):
-            return rows.member(known)
-        async with self.transaction() as conn:
-            row = await conn.fetch_one(
-                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?",
-                community,
-                platform_user_id,
-            )
-            if row is None:
-                row = await conn.fetch_one(
-                    "INSERT INTO members (community, platform_user_id, display_name, created_at) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (community, platform_user_id) "
-                    "DO UPDATE SET display_name = excluded.display_name RETURNING *",
-                    community,
-                    platform_user_id,
-                    display_name,
-                    now,
-                )
-            elif display_name and row["display_name"] != display_name:
-                row = await conn.fetch_one(
-                    "UPDATE members SET display_name = ? WHERE id = ? RETURNING *", display_name, row["id"]
-                )
-            assert row is not None
-            return rows.member(row)
+        """The member with this platform id, created on first sight; the display name is kept fresh
+        (`member_as_seen` without a channel or time zone)."""
+        return await self.member_as_seen(community, platform_user_id, display_name, now)
 
     async def member_as_seen(
         self,
@@ -155,36 +127,31 @@ class MemberStore(Transactions):
     ) -> Member:
         """The member with this platform id as the platform shows them now: created on first sight, with the
         display name, the channel they used the bot in and their time zone (each when given) kept fresh. At most
-        two statements, and a write only when something changed (`member_is_current` says when none is needed)."""
+        two statements: a read, and one upsert only when something changed (`member_is_current` says when none is
+        needed)."""
         async with self.read() as conn:
             known = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, platform_user_id
             )
         if known is not None and member_is_current(rows.member(known), display_name, channel, timezone):
             return rows.member(known)
+        # One upsert for both cases; what the platform did not say (an empty name, no channel or zone) keeps the
+        # row's value as it is when written, not as it was read above (a concurrent change is not undone).
         async with self.transaction() as conn:
-            if known is None:
-                row = await conn.fetch_one(
-                    "INSERT INTO members (community, platform_user_id, display_name, created_at, last_channel, "
-                    "timezone) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform_user_id) DO UPDATE SET "
-                    "display_name = excluded.display_name, "
-                    "last_channel = COALESCE(excluded.last_channel, members.last_channel), "
-                    "timezone = COALESCE(excluded.timezone, members.timezone) RETURNING *",
-                    community,
-                    platform_user_id,
-                    display_name,
-                    now,
-                    channel or None,
-                    timezone or None,
-                )
-            else:
-                row = await conn.fetch_one(
-                    "UPDATE members SET display_name = ?, last_channel = ?, timezone = ? WHERE id = ? RETURNING *",
-                    display_name or known["display_name"],
-                    channel or known["last_channel"],
-                    timezone or known["timezone"],
-                    known["id"],
-                )
+            row = await conn.fetch_one(
+                "INSERT INTO members (community, platform_user_id, display_name, created_at, last_channel, timezone) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform_user_id) DO UPDATE SET "
+                "display_name = CASE WHEN excluded.display_name = '' THEN members.display_name "
+                "ELSE excluded.display_name END, "
+                "last_channel = COALESCE(excluded.last_channel, members.last_channel), "
+                "timezone = COALESCE(excluded.timezone, members.timezone) RETURNING *",
+                community,
+                platform_user_id,
+                display_name,
+                now,
+                channel or None,
+                timezone or None,
+            )
             assert row is not None
             return rows.member(row)
 
@@ -220,11 +187,6 @@ class MemberStore(Transactions):
         """Remember the language a member chose."""
         async with self.transaction() as conn:
             await conn.execute("UPDATE members SET language = ? WHERE id = ?", language, member_id)
-
-    async def set_last_channel(self, member_id: int, channel: str) -> None:
-        """Remember where a member last used the bot (fallback when their DMs are closed)."""
-        async with self.transaction() as conn:
-            await conn.execute("UPDATE members SET last_channel = ? WHERE id = ?", channel, member_id)
 
     async def set_member_timezone(self, member_id: int, timezone: str) -> None:
         """Remember a member's time zone (when the platform tells it), for ranking mentors by closeness."""

@@ -172,11 +172,7 @@ class OutboxStore(Transactions):
     async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
         """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once)."""
         # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
-        async with self.read() as conn:
-            held = await conn.fetch_one(
-                "SELECT 1 AS held FROM outbox WHERE member_id = ? AND status = 'held' LIMIT 1", member_id
-            )
-        if held is None:
+        if not await self.has_held_notices(member_id):
             return []
         async with self.transaction() as conn:
             found = await conn.fetch_all(
