@@ -11,7 +11,6 @@ transaction was rolled back) gets a short "try again in a minute" with the id in
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Outcome, Reply, answer_to_json, reply_from_json
-from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.members import member_is_current
 from mentorbot.usecases.context import Caller, Context, Core
 
@@ -86,16 +84,6 @@ async def rate_limited(core: Core, limiter: RateLimiter, caller: Caller) -> Outc
 class AlreadyProcessed(Exception):
     """The event was handled already (a redelivery, or another process whose lease ran out before this one's
     claim): this unit of work must not commit."""
-
-
-async def _settle(core: Core, caller: Caller) -> None:
-    """After a refusal or a failure (nothing changed): a platform event id is released, so the platform's retry
-    may be handled. An inbox event stays as it is: the adapter marks it done once the refusal was shown (run
-    again after a crash, it changes nothing either). The claim of a command that ran as one unit of work was
-    rolled back with it; this also covers a claim taken outside one."""
-    if caller.inbox_id is None and caller.event_id:
-        with contextlib.suppress(DatabaseError):  # the database that just failed may refuse this too
-            await core.store.release_event(caller.event_id)
 
 
 @dataclass
@@ -205,8 +193,9 @@ async def handle(
                     raise
                 log.info("use-case for %s met a concurrent one (%s); running it again", caller.user_id, exc)
         raise AssertionError("unreachable")  # pragma: no cover
+    # A refusal or a failure changed nothing: the unit of work rolled back the event's claim with everything else,
+    # so the platform's retry is handled; an inbox event stays pending until the adapter showed the refusal.
     except UserError as exc:
-        await _settle(core, caller)
         return Outcome(Reply(render_error(exc, call.t)), error=exc, language=call.t.lang)
     except Exception:
         apology = unexpected(log, "for %s in %s", caller.user_id, caller.community)
@@ -215,5 +204,4 @@ async def handle(
             # The event is recorded: it stays pending and is processed once the database is back (the recovery).
             saved = UserError("common.db_saved", correlation_id=apology.params["correlation_id"])
             return Outcome(Reply(render_error(saved, t)), error=saved, language=t.lang, settled=False)
-        await _settle(core, caller)
         return Outcome(Reply(render_error(apology, t)), error=apology, language=t.lang)
