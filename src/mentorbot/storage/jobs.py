@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from mentorbot.models import Job, JobKind
 from mentorbot.storage import rows
@@ -19,14 +20,17 @@ _JOB_COMMUNITY: dict[JobKind, str] = {
 }
 
 
+_INSERT = "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+_RESCHEDULE = (
+    "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
+    "claimed_by = NULL, claimed_until = NULL, community = excluded.community"
+)
+"""A timer already there (one per kind and ref id) is moved to the new time and made pending again, unclaimed."""
+
+
 def _schedule_sql(kind: JobKind) -> str:
     """The upsert of one timer of `kind`; its arguments: kind, ref id, due, now, ref id (for its community)."""
-    return (
-        "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
-        f"VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[kind]})) "
-        "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
-        "claimed_by = NULL, claimed_until = NULL, community = excluded.community"
-    )
+    return f"{_INSERT}VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[kind]})) {_RESCHEDULE}"
 
 
 async def schedule(conn: Connection, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
@@ -37,6 +41,18 @@ async def schedule(conn: Connection, kind: JobKind, ref_id: int, due: datetime, 
 async def schedule_many(conn: Connection, kind: JobKind, due: Sequence[tuple[int, datetime]], now: datetime) -> None:
     """`schedule` for many (ref id, due) pairs in one statement."""
     await conn.executemany(_schedule_sql(kind), [(kind.value, ref_id, at, now, ref_id) for ref_id, at in due])
+
+
+async def schedule_selected(conn: Connection, kind: JobKind, now: datetime, select: str, *args: Any) -> None:
+    """`schedule` for every row of the query `select` (with its `args`) in one statement: each row is a timer's
+    ``ref_id, due_at, community``, in that order."""
+    await conn.execute(
+        "INSERT INTO jobs (ref_id, due_at, community, kind, status, created_at) "
+        f"SELECT s.*, ?, 'pending', ? FROM ({select}) AS s WHERE true {_RESCHEDULE}",  # WHERE: SQLite's upsert rule
+        kind.value,
+        now,
+        *args,
+    )
 
 
 async def cancel(conn: Connection, kind: JobKind, ref_id: int) -> None:

@@ -219,7 +219,7 @@ class OfferStore(Transactions):
                 h_arg,
             )
             # The offers in a few multi-row statements that return them (no read back), then their expiry
-            # timers in one statement: `jobs.schedule`'s upsert, for every offer at once, each at its expiry.
+            # timers in one statement (`jobs.schedule_selected`), each at its offer's expiry.
             created: list[Offer] = []
             if self.db.dialect == "postgresql":
                 created.extend(
@@ -258,14 +258,12 @@ class OfferStore(Transactions):
                     )
             created.sort(key=lambda offer: offer.id)
             o_sql, o_arg = id_list(self.db.dialect, [offer.id for offer in created])
-            await conn.execute(
-                "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
-                "SELECT ?, o.id, o.expires_at, 'pending', ?, r.community FROM offers o "
-                f"JOIN requests r ON r.id = o.request_id WHERE o.id IN ({o_sql}) "
-                "ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = excluded.due_at, status = 'pending', "
-                "claimed_by = NULL, claimed_until = NULL, community = excluded.community",
-                JobKind.OFFER_EXPIRY.value,
+            await jobs.schedule_selected(
+                conn,
+                JobKind.OFFER_EXPIRY,
                 now,
+                "SELECT o.id, o.expires_at, r.community FROM offers o JOIN requests r ON r.id = o.request_id "
+                f"WHERE o.id IN ({o_sql})",
                 o_arg,
             )
         return created
