@@ -38,7 +38,7 @@ async def open_bot(
     """
     clock = clock or SystemClock()
     library = Library(settings.skills_file, settings.courses_file)
-    store = store or Store.from_url(settings.database_url)
+    store = store or Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     try:
         await store.open(clock.now())
     except DatabaseError as exc:

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default="sqlite:///data/mentorbot.sqlite3", pattern=r"^(sqlite|postgres(ql)?)://")
+    postgres_flush_before_ack: bool = False
+    """PostgreSQL only: whether recording a platform event before its acknowledgement waits for the server to
+    flush the commit to disk. Off (the default), the record is as durable as SQLite's WAL with ``synchronous =
+    NORMAL``: it survives a crash of the bot and a restart of the database, but a power loss or crash of the
+    database server may lose its last fraction of a second. On: that too, for about a millisecond per command."""
     default_language: Literal["en", "sw"] = "en"
     default_capacity: int = Field(default=2, ge=1, le=10)
     offer_ttl_hours: float = Field(default=48.0, gt=0, le=24 * 30)

@@ -67,6 +67,12 @@ TRY_AGAIN = (
 """How the answers that ask the member to try again begin (the database's, and the bound on work in flight)."""
 SAVED = _EN("common.db_saved", correlation_id="@").split("@")[0]
 """How the answer begins that tells the member their recorded command will be done once the database is back."""
+UNSURE = _EN("common.db_unsure", correlation_id="@").split("@")[0]
+"""How the answer begins that says the connection was lost while the command was being recorded and the database
+stayed away: whether it was recorded is not known (if it was, its answer follows once the database is back)."""
+UNSURE_WAIT = 45.0
+"""Seconds a member told "not known" waits for the answer before typing the command again (the recovery runs it
+once the database is back and the recording process's lease has run out)."""
 APOLOGY = _EN("common.apology", correlation_id="@").split("@")[0]
 """How the apology for a bug begins: never shown in this test (a database failure is not a bug)."""
 
@@ -89,6 +95,13 @@ class RestartFigures(Figures):
     """Acknowledged commands first answered "saved, it will be done once the database is back" (not typed again)."""
     saved_then_answered: int = 0
     """Of those, the ones later answered for real: must be all of them."""
+    unsure: int = 0
+    """Acknowledged commands first answered "not known whether it was saved" (recording lost with the connection,
+    and the database away for longer than the recording waits)."""
+    unsure_answered: int = 0
+    """Of those, the ones answered for real later (they had been recorded): the member did not type them again."""
+    unsure_applied_after_retyping: int = 0
+    """Of those not answered within `UNSURE_WAIT` (typed again), the ones answered for real afterwards: must be 0."""
     try_again_after_answer: int = 0
     """Accepted commands answered, then told "try again" (what followed the answer failed: notifying, the App
     Home), although the command was applied: must be 0."""
@@ -103,6 +116,15 @@ def is_try_again(text: str) -> bool:
 
 def is_saved(text: str) -> bool:
     return text.startswith(SAVED)
+
+
+def is_unsure(text: str) -> bool:
+    return text.startswith(UNSURE)
+
+
+def is_real(text: str) -> bool:
+    """Whether `text` is the command's own answer (not one about the database)."""
+    return not (is_saved(text) or is_try_again(text) or is_unsure(text))
 
 
 class RestartRun(Run):
@@ -126,6 +148,15 @@ class RestartRun(Run):
         if answers and is_saved(answers[0]):
             self.figures.saved += 1  # recorded: done once the database is back, so not typed again
             return False
+        if answers and is_unsure(answers[0]):
+            self.figures.unsure += 1
+            with contextlib.suppress(AssertionError):  # not answered in time: typed again below
+                await self.fake.wait_until(lambda: any(map(is_real, self.answers(command))), within=UNSURE_WAIT)
+            if any(map(is_real, self.answers(command))):
+                self.figures.unsure_answered += 1
+                return False
+            command.refused = True
+            return True
         if answers and is_try_again(answers[0]):
             self.figures.try_again += 1
             command.refused = True
@@ -186,7 +217,13 @@ class RestartRun(Run):
         f.saved_then_answered = sum(
             1 for c in told_saved if any(not is_saved(t) and not is_try_again(t) for t in self.answers(c)[1:])
         )
+        f.unsure_applied_after_retyping = sum(
+            1
+            for c in acked
+            if c.refused and (answers := self.answers(c)) and is_unsure(answers[0]) and any(map(is_real, answers))
+        )
         assert f.applied_after_try_again == 0, "told nothing was changed, then changed"
+        assert f.unsure_applied_after_retyping == 0, "told to send it again if no answer came, then answered"
         assert f.try_again_after_answer == 0, "told to try again after the answer"
         assert f.saved_then_answered == len(told_saved), "told it will be done, and not answered for real"
         texts = [text for c in acked for text in self.answers(c)]

@@ -4,7 +4,8 @@ SQL is written once with ``?`` placeholders; the PostgreSQL engine rewrites them
 Timestamps go in and come out as aware UTC datetimes whichever engine stores them.
 
 When the database itself fails (not the bot's SQL), the engines raise a `DatabaseError` that says what kind of
-failure it is: `DatabaseUnavailable`, `DatabaseBusy`, `DatabaseFull` or `DatabaseReadOnly`. The transaction
+failure it is: `DatabaseUnavailable`, `DatabaseBusy`, `DatabaseFull` or `DatabaseReadOnly` (and, for a statement
+committed on its own whose connection was lost, `DatabaseOutcomeUnknown`). The transaction
 was rolled back before it is raised, so nothing half-done is kept; the driver's exception is its ``__cause__``.
 """
 
@@ -34,6 +35,16 @@ class DatabaseUnavailable(DatabaseError):
 
     kind = "unavailable"
     message_key = "common.db_unavailable"
+
+
+class DatabaseOutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost while a statement committed on its own (`Database.express_one`) was running, and
+    the database could not be asked since: the statement may or may not have taken effect. Only the caller can
+    resolve it (by running an idempotent statement again); the member is told it is not known
+    (``common.db_unsure``), never that nothing was changed."""
+
+    kind = "outcome unknown"
+    message_key = "common.db_unsure"
 
 
 class DatabaseBusy(DatabaseError):
@@ -112,8 +123,10 @@ class Database(Protocol):
         ...
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:
-        """One statement in an `express` transaction; the rows it returns. Raises like a transaction's statement,
-        nothing kept."""
+        """One statement committed on its own, on the `express` lane; the rows it returns. A failure raises like a
+        transaction's statement, nothing kept, except `DatabaseOutcomeUnknown`: the connection was lost while the
+        statement ran (PostgreSQL), so it may have committed. The statement must then be idempotent, so that the
+        caller can run it again to learn the outcome (`InboxStore.record_event`)."""
         ...
 
     def to_db_time(self, value: datetime) -> Any:

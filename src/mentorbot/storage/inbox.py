@@ -14,8 +14,10 @@ An event goes through three states:
     The adapter showed the answer to the member (`finish_event`).
 
 Recording is on the acknowledgement's path, so it is kept short: the records waiting at the same moment are one
-multi-row ``INSERT`` in one transaction (`group_commit.GroupCommit`), on the engine's express lane
-(`Database.express`), which does not queue behind the units of work in progress.
+multi-row ``INSERT`` committed on its own (`group_commit.GroupCommit`), on the engine's express lane
+(`Database.express_one`: one round trip on PostgreSQL), which does not queue behind the units of work in
+progress. A connection lost during that statement leaves its outcome unknown; the same statement, made
+idempotent, is sent again to learn it (`InboxStore._record_batch`).
 
 A process that dies before ``done`` leaves the row ``pending`` or ``answering``; once its lease runs out,
 `claim_unprocessed` hands it to a process serving its community, which processes it again (``pending``) or
@@ -24,10 +26,15 @@ delivers the stored answer (``answering``).
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mentorbot.storage.database import DatabaseError, DatabaseOutcomeUnknown, Row
 from mentorbot.storage.group_commit import GroupCommit
 from mentorbot.storage.rows import ts
 from mentorbot.storage.sql import claim_expired
@@ -35,6 +42,19 @@ from mentorbot.storage.units import Transactions
 
 _COLUMNS = "(event_id, community, platform_user_id, payload, claimed_by, claimed_until, created_at)"
 _RECORD = f"INSERT INTO inbox {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING id"
+_RETURNING = " RETURNING id, event_id"
+_OURS_AGAIN = (
+    " ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id"
+    " WHERE inbox.created_at = excluded.created_at AND inbox.claimed_by = excluded.claimed_by"
+)
+"""A record sent again after its outcome was lost: a row the lost attempt wrote (same time, same process) is
+returned as if inserted now; one of an earlier delivery (another time) is left alone and not returned."""
+RESOLVE_SECONDS = 1.5
+"""How long recording keeps trying to learn whether a record whose connection was lost got in, before the
+acknowledgement says it is not known (Slack waits 3 s for it)."""
+_PAUSES = (0.0, 0.05, 0.1, 0.2, 0.4)
+"""Pauses before each attempt to send a lost record again (the last one repeats)."""
+log = logging.getLogger("mentorbot.storage")
 
 
 @dataclass(frozen=True)
@@ -107,17 +127,41 @@ class InboxStore(Transactions):
         return await recorder.submit(record)
 
     async def _record_batch(self, records: Sequence[_Record]) -> list[int | None]:
-        """One ``INSERT`` of every record in one express transaction (`Database.express_one`); the inbox id of
-        each (None for an event id recorded before, or earlier in the same batch)."""
+        """One ``INSERT`` of every record, committed on its own on the express lane (`Database.express_one`); the
+        inbox id of each (None for an event id recorded before, or earlier in the same batch).
+
+        When the connection was lost during it (`DatabaseOutcomeUnknown`), the records may or may not be there:
+        the statement is sent again, as an upsert that also returns a row this very attempt wrote (same
+        ``created_at`` and ``claimed_by``), until it gets through or `RESOLVE_SECONDS` have passed (then the
+        doubt is raised, and the member told so). Nothing is ever recorded twice: the event id is unique."""
         first: dict[str, _Record] = {}
         for record in records:
             first.setdefault(record.event_id, record)
         rows = [r.values() for r in first.values()]
-        sql = f"INSERT INTO inbox {_COLUMNS} VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
-        sql += " ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
-        found = await self.db.express_one(sql, *[value for row in rows for value in row])
+        head = f"INSERT INTO inbox {_COLUMNS} VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        params = [value for row in rows for value in row]
+        try:
+            found = await self.db.express_one(head + " ON CONFLICT (event_id) DO NOTHING" + _RETURNING, *params)
+        except DatabaseOutcomeUnknown as doubt:
+            found = await self._resolve(head + _OURS_AGAIN + _RETURNING, params, doubt)
         ids = {str(r["event_id"]): int(r["id"]) for r in found}
         return [ids.get(r.event_id) if first[r.event_id] is r else None for r in records]
+
+    async def _resolve(self, sql: str, params: Sequence[object], doubt: DatabaseOutcomeUnknown) -> list[Row]:
+        """Send the records again (`sql`: the upsert that returns the rows of the lost attempt too) until the
+        database answers, for at most `RESOLVE_SECONDS`; past that, raise `doubt`."""
+        deadline = time.monotonic() + RESOLVE_SECONDS
+        log.warning("recording events: the connection was lost during the insert (%s); sending it again", doubt)
+        for attempt in itertools.count():
+            await asyncio.sleep(_PAUSES[min(attempt, len(_PAUSES) - 1)])
+            try:
+                async with asyncio.timeout(max(deadline - time.monotonic(), 0.01)):
+                    return await self.db.express_one(sql, *params)
+            except (DatabaseError, TimeoutError) as exc:
+                if time.monotonic() >= deadline:
+                    log.error("recording events: not known whether they were recorded (%s)", exc)
+                    raise doubt from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def begin_processing(self, inbox_id: int) -> bool:
         """First step of a use-case's unit of work on a recorded event: claim it as processed (a compare-and-set

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -29,6 +29,7 @@ from mentorbot.storage.database import (
     DatabaseBusy,
     DatabaseError,
     DatabaseFull,
+    DatabaseOutcomeUnknown,
     DatabaseReadOnly,
     DatabaseUnavailable,
     Row,
@@ -76,6 +77,12 @@ def _lost(exc: BaseException) -> bool:
         | asyncpg.exceptions.CrashShutdownError
         | OSError,
     )
+
+
+def _not_sent(exc: BaseException) -> bool:
+    """Whether asyncpg refused to send a statement because its connection was already closed (nothing reached
+    the server), as opposed to a connection lost while the statement ran."""
+    return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
 
 
 def _dead_on_begin(exc: BaseException) -> bool:
@@ -148,9 +155,105 @@ class PostgresConnection:
         return self
 
 
-EXPRESS_CONNECTIONS = 1
-"""Connections of `PostgresDatabase.express`'s own pool, beside the main pool's `max_size`: the inbox's group commit
-(`storage.group_commit`) keeps one batch in flight at a time."""
+class ExpressLane:
+    """The connection of its own, beside the pool, that records platform events before their acknowledgement.
+
+    One connection, one statement or transaction at a time (the inbox's group commit keeps one batch in flight
+    anyway): no pool to acquire from nor give back to, a round trip's worth of work less per record. A closed
+    connection is replaced on the next use; connecting gives up after the engine's connect timeout.
+    """
+
+    def __init__(self, connect: Callable[[], Awaitable[Any]]) -> None:
+        """A lane whose connections `connect` opens (not opened yet: `open`)."""
+        self._connect = connect
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Connect now (a server that cannot be reached is said at start-up, not at the first record)."""
+        async with self._lock:
+            await self._connection()
+
+    async def close(self) -> None:
+        """Close the connection (terminated, if it does not close within `CLOSE_TIMEOUT`)."""
+        conn, self._conn = self._conn, None
+        if conn is None or conn.is_closed():
+            return
+        try:
+            await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT)
+        except (TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+            conn.terminate()
+
+    async def _connection(self) -> Any:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = None
+            self._conn = await self._connect()
+        return self._conn
+
+    def _drop(self) -> None:
+        """Forget the connection for good (lost, or left mid-exchange): the next use opens a new one."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            _close(conn)
+
+    async def one(self, sql: str, args: Sequence[Any]) -> list[Row]:
+        """Run `sql` (numbered placeholders) committed on its own; its rows.
+
+        A connection found closed before the statement went out is replaced and the statement sent once more. A
+        connection lost while the statement ran (reset, the backend terminated, the server shutting down) leaves
+        it committed or not, unknown: that raises `DatabaseOutcomeUnknown`, and the caller runs its idempotent
+        statement again to learn which (`InboxStore.record_event`). Inside a transaction the same doubt exists,
+        during its ``COMMIT``; this makes it explicit, and resolved, instead of reported as "nothing was saved"."""
+        async with self._lock:
+            for attempt in (1, 2):
+                conn = await self._connection()
+                try:
+                    rows = await conn.fetch(sql, *args)
+                except Exception as exc:
+                    if not _lost(exc):
+                        raise  # the statement failed: it took no effect, and the connection is fine
+                    self._drop()
+                    if _not_sent(exc) and attempt == 1:
+                        log.info("the express PostgreSQL connection was closed (%s); sending on a new one", exc)
+                        continue
+                    raise DatabaseOutcomeUnknown(
+                        "PostgreSQL: the connection was lost during a statement committed on its own: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                except BaseException:
+                    self._drop()  # cancelled mid-exchange: the connection's state is not known
+                    raise
+                return [dict(r) for r in rows]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresConnection]:
+        """A READ COMMITTED transaction on the lane's connection: committed on exit, rolled back on an exception
+        (a connection found dead at ``BEGIN`` is replaced, once)."""
+        async with self._lock, _classified():
+            for attempt in (1, 2):
+                conn = await self._connection()
+                tx = conn.transaction()
+                try:
+                    await tx.start()
+                except Exception as exc:
+                    if not _dead_on_begin(exc) or attempt == 2:
+                        raise
+                    self._drop()
+                    continue
+                break
+            try:
+                yield PostgresConnection(conn)
+                await tx.commit()
+            except BaseException as exc:
+                if _dead_on_begin(exc) or not isinstance(exc, Exception):
+                    self._drop()
+                else:
+                    try:
+                        await tx.rollback()
+                    except Exception:
+                        self._drop()
+                raise
 
 
 class PostgresDatabase:
@@ -168,15 +271,19 @@ class PostgresDatabase:
         schema: str | None = None,
         connect_timeout: float = CONNECT_TIMEOUT,
         acquire_timeout: float = ACQUIRE_TIMEOUT,
+        flush_before_ack: bool = False,
     ) -> None:
+        """`flush_before_ack`: whether `express_one` (recording an event before its acknowledgement) waits for the
+        server to flush its commit to disk (``synchronous_commit``; see `_create_pool`)."""
         self.url = url
+        self.flush_before_ack = flush_before_ack
         self.schema = schema
         self._min_size = min_size
         self._max_size = max_size
         self.connect_timeout = connect_timeout
         self.acquire_timeout = acquire_timeout
         self._pool: Any = None
-        self._express_pool: Any = None
+        self._express: ExpressLane | None = None
 
     @property
     def application_name(self) -> str:
@@ -193,7 +300,10 @@ class PostgresDatabase:
             try:
                 async with pool.acquire(timeout=self.acquire_timeout) as conn:
                     read_only = await conn.fetchval("SHOW transaction_read_only")
-                express = None if read_only == "on" else await self._create_pool(1, EXPRESS_CONNECTIONS)
+                express = None
+                if read_only != "on":
+                    express = ExpressLane(self._connect_express)
+                    await express.open()
             except BaseException:
                 await pool.close()
                 raise
@@ -204,7 +314,15 @@ class PostgresDatabase:
                 "the bot must write to it"
             )
         self._pool = pool
-        self._express_pool = express
+        self._express = express
+
+    def _server_settings(self) -> dict[str, str]:
+        return {
+            "timezone": "UTC",
+            # Names MentorBot's connections in pg_stat_activity (operators, and tests that end them).
+            "application_name": self.application_name,
+            **({"search_path": self.schema} if self.schema else {}),
+        }
 
     async def _create_pool(self, min_size: int, max_size: int) -> Any:
         return await asyncpg.create_pool(
@@ -213,28 +331,35 @@ class PostgresDatabase:
             max_size=max_size,
             timeout=self.connect_timeout,
             reset=_keep_session,
-            server_settings={
-                "timezone": "UTC",
-                # Names MentorBot's connections in pg_stat_activity (operators, and tests that end them).
-                "application_name": self.application_name,
-                **({"search_path": self.schema} if self.schema else {}),
-            },
+            server_settings=self._server_settings(),
+        )
+
+    async def _connect_express(self) -> Any:
+        """The express lane's connection. Unless `flush_before_ack`, its commits do not wait for the disk flush
+        (``synchronous_commit = off``): the record is as durable as SQLite's in WAL mode with ``synchronous =
+        NORMAL`` (it survives the bot's crash and the server's restart; a power loss or crash of the server may
+        lose its last fraction of a second, ``3 × wal_writer_delay``), and the acknowledgement does not wait
+        about a millisecond for the disk. docs/reliability.md."""
+        unflushed = {} if self.flush_before_ack else {"synchronous_commit": "off"}
+        return await asyncpg.connect(
+            self.url, timeout=self.connect_timeout, server_settings={**self._server_settings(), **unflushed}
         )
 
     async def close(self) -> None:
         """Close the pools: gracefully (each connection once it is released), or, past `CLOSE_TIMEOUT` (a
         connection held by work that never gives it back), by terminating them, so a stopping process never
         hangs here."""
-        for name in ("_express_pool", "_pool"):
-            pool = getattr(self, name)
-            if pool is None:
-                continue
-            setattr(self, name, None)
-            try:
-                await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
-            except TimeoutError:
-                log.warning("PostgreSQL connections still in use after %s s: terminating them", CLOSE_TIMEOUT)
-                pool.terminate()
+        express, self._express = self._express, None
+        if express is not None:
+            await express.close()
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("PostgreSQL connections still in use after %s s: terminating them", CLOSE_TIMEOUT)
+            pool.terminate()
 
     def transaction(self, *, quick: bool = False) -> AbstractAsyncContextManager[PostgresConnection]:
         """A READ COMMITTED transaction on one pooled connection (`quick` changes nothing here)."""
@@ -245,28 +370,25 @@ class PostgresDatabase:
         return self._unit(isolation="repeatable_read", readonly=True)
 
     def express(self) -> AbstractAsyncContextManager[PostgresConnection]:
-        """A short write transaction for an acknowledgement path (recording an event in the inbox), on a pool of
-        its own (`EXPRESS_CONNECTIONS`): it never waits for a connection held by a use-case's unit of work."""
-        return self._unit(express=True)
+        """A short write transaction for an acknowledgement path, on the express lane's own connection
+        (`ExpressLane`): it never waits for a connection held by a use-case's unit of work."""
+        if self._express is None:
+            raise DatabaseUnavailable("the PostgreSQL database is not open")
+        return self._express.transaction()
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:
-        """One statement in an `express` transaction: ``BEGIN``, it, ``COMMIT`` (three round trips; the pool's
-        reset query is gone, see `_keep_session`).
-
-        Not an autocommit statement (one round trip), on purpose: a connection lost while an autocommit statement
-        runs leaves it committed or not, unknown to the bot, for the whole statement; inside a transaction only a
-        loss during the ``COMMIT`` is. The inbox answers a failed record with "nothing was saved, try again", and
-        the fault suite's connection storms caught the autocommit version saying so of an event it had recorded
-        (then processed by the recovery): ``tests/faults/test_pg_restart.py``, "told nothing was changed, then
-        changed", about one run in four."""
-        async with self.express() as conn:
-            return await conn.fetch_all(sql, *args)
+        """One statement committed on its own (no ``BEGIN``/``COMMIT``: one round trip) on the express lane; the
+        rows it returns (`ExpressLane.one`: a lost connection raises `DatabaseOutcomeUnknown`)."""
+        if self._express is None:
+            raise DatabaseUnavailable("the PostgreSQL database is not open")
+        async with _classified():
+            return await self._express.one(to_numbered(sql), [_adapt(a) for a in args])
 
     @asynccontextmanager
-    async def _unit(self, *, express: bool = False, **options: Any) -> AsyncIterator[PostgresConnection]:
+    async def _unit(self, **options: Any) -> AsyncIterator[PostgresConnection]:
         """A transaction with `options`: committed on exit, rolled back on an exception; the connection goes
         back to the pool either way (closed, so it is replaced, when it was lost)."""
-        pool = self._express_pool if express else self._pool
+        pool = self._pool
         if pool is None:
             raise DatabaseUnavailable("the PostgreSQL database is not open")
         async with _classified():

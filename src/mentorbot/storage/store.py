@@ -73,8 +73,9 @@ __all__ = [
 ]
 
 
-def create_database(url: str) -> Database:
-    """The engine for a database URL: ``sqlite:///…`` or ``postgresql://…``."""
+def create_database(url: str, *, flush_before_ack: bool = False) -> Database:
+    """The engine for a database URL: ``sqlite:///…`` or ``postgresql://…`` (`flush_before_ack`: see
+    `PostgresDatabase`; SQLite's records are always as durable as its WAL with ``synchronous = NORMAL``)."""
     scheme = url.split(":", 1)[0].lower()
     if scheme in ("sqlite", "sqlite3"):
         from mentorbot.storage.sqlite_engine import SqliteDatabase
@@ -83,7 +84,7 @@ def create_database(url: str) -> Database:
     if scheme in ("postgresql", "postgres"):
         from mentorbot.storage.postgres_engine import PostgresDatabase
 
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, flush_before_ack=flush_before_ack)
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
@@ -113,9 +114,9 @@ class Store(
         self._timezones: tuple[str, ...] | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> Store:
+    def from_url(cls, url: str, *, flush_before_ack: bool = False) -> Store:
         """A store over the engine that `url` names (not yet opened)."""
-        return cls(create_database(url))
+        return cls(create_database(url, flush_before_ack=flush_before_ack))
 
     async def open(self, now: datetime) -> int:
         """Connect and apply pending migrations; return the schema version."""
