@@ -463,9 +463,24 @@ class SqliteDatabase:
             pause = min(pause * 2, 0.05)
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:
-        """One statement in an `express` transaction; the rows it returns."""
-        async with self.express() as conn:
-            return await conn.fetch_all(sql, *args)
+        """One statement committed on its own on the express connection (SQLite's autocommit: the statement is
+        its own transaction, without a ``BEGIN`` and a ``COMMIT`` to send); the rows it returns. Waits for another
+        process's write lock as `express` does, without holding the engine's."""
+        express = self._express
+        if express is None:
+            async with self.express() as conn:
+                return await conn.fetch_all(sql, *args)
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        pause = 0.001
+        while True:
+            async with self._lock.urgent(), self._classified():
+                try:
+                    return [dict(r) for r in express.execute(sql, _args(args)).fetchall()]
+                except sqlite3.OperationalError as exc:
+                    if not isinstance(sqlite_failure(exc, self.path), DatabaseBusy) or time.monotonic() > deadline:
+                        raise
+            await asyncio.sleep(pause)  # another process holds the write lock: wait without holding ours
+            pause = min(pause * 2, 0.05)
 
     @asynccontextmanager
     async def _classified(self) -> AsyncIterator[None]:
