@@ -47,6 +47,9 @@ LEASE_SECONDS = 1.5
 TIMER_INTERVAL = 0.3
 """Seconds between the process's timer rounds (recovery of the inbox and the outbox)."""
 WORKING = translator("en")("slack.ack.working")
+BUSY = translator("en")("slack.ack.busy")
+"""The refusal past `MENTORBOT_MAX_INFLIGHT`, in the acknowledgement: nothing was recorded, so the member types the
+command again (a loaded machine makes the work slower, so more commands are in flight at once)."""
 """A slow command's acknowledgement: not its answer (that follows through the response_url)."""
 QUIET_FOR = 3.5
 """Seconds everything must stay settled before the end checks: longer than the process's sweep round (3 s)."""
@@ -85,6 +88,8 @@ class Figures:
 
     kills: int = 0
     restarts: int = 0
+    busy: int = 0
+    """Commands refused in the acknowledgement as busy (`MENTORBOT_MAX_INFLIGHT`): nothing recorded, typed again."""
     attempts: int = 0
     acked: int = 0
     applied: int = 0
@@ -295,8 +300,12 @@ class Run:
         raise AssertionError(f"{user} {text!r} never got a 200:\n{self.bot.tail()}")
 
     async def must_retry(self, command: Command) -> bool:
-        """Whether the member types `command` again although Slack got a 200 for it (never, here: a run that
-        refuses commands with a 200, such as "try again in a minute", says so)."""
+        """Whether the member types `command` again although Slack got a 200 for it: only when the acknowledgement
+        refused it as busy (a run whose other answers ask to try again, such as the database's, says so)."""
+        if command.ack_text == BUSY:
+            command.refused = True
+            await asyncio.sleep(0.4)
+            return True
         return False
 
     async def click_accepts(self) -> None:
@@ -402,6 +411,10 @@ class Run:
             for c in acked
             if f"slack:command:{c.trigger_id}" not in done or c.user not in (mentors if "signup" in c.text else asking)
         ]
+        refused_busy = [c for c in self.commands if c.acked and c.ack_text == BUSY]
+        recorded_busy = [c for c in refused_busy if f"slack:command:{c.trigger_id}" in inbox]
+        assert not recorded_busy, f"refused as busy, yet recorded: {recorded_busy[:5]}"
+        f.busy = len(refused_busy)
         unanswered = [c for c in acked if not self.answered(c)]
         f.applied, f.answered = len(acked) - len(unapplied), len(acked) - len(unanswered)
         said = [(c, inbox.get(f"slack:command:{c.trigger_id}"), self.answers(c)) for c in unapplied[:5]]
