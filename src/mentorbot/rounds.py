@@ -15,9 +15,12 @@ How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; mea
   `min_weight_full_bipartite_matching`, with mentors' free places as rows, each with an "unfilled" column).
   Optimality for the WHOLE matrix is then proved, not assumed: node potentials from a Bellman–Ford pass over
   the residual graph must leave no eligible pair with a positive reduced gain, checked over every pair of the
-  dense matrix in int32; any pair that has one is added and the subset is solved again (3–4 solves of ~50,000
-  pairs at 5,000 × 2,000). The old dense solver (one column per free place, every request a row) is kept as
-  `solve_dense`; tests check that the round finds its optimum on random pools, whatever the starting subset.
+  dense matrix in int32; any pair that has one is added and the subset is solved again (3 solves of ~50,000
+  pairs at 5,000 × 2,000). When only a few pairs violate (the last round of repair), they are added in place
+  instead (`_Repair`: per pair, a bounded shortest-path search from the current potentials that proves it
+  useless or applies the improving exchange through it), and the result is proved the same way. The old dense
+  solver (one column per free place, every request a row) is kept as `solve_dense`; tests check that the round
+  finds its optimum on random pools, whatever the starting subset.
 * Offers are written in one transaction of a few statements (`Store.create_offers`).
 
 This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round` reads the pool, calls
@@ -56,6 +59,11 @@ _FEASIBLE_MICRO = int(_FEASIBLE) * _MICRO
 _ROW_KEEP = 8
 _COL_KEEP = 4
 _REPAIR_KEEP = 100
+# Up to this many violating pairs, the optimum is repaired in place from the current potentials (`_Repair`:
+# one bounded shortest-path search per pair, in Python) instead of solving the enlarged subset again with scipy;
+# above it, one more sparse solve is cheaper (each search can visit thousands of nodes: the scores have many
+# ties, so many arcs have a reduced cost of 0). At 5,000 × 2,000 the last solve of four had ~6 such pairs.
+_REPAIR_LIMIT = 48
 _MAX_ROUNDS_OF_REPAIR = 25
 # Rows of the score matrix handled at once: bounds the memory of the temporaries.
 _CHUNK = 512
@@ -255,9 +263,51 @@ class _Problem:
             more_rows, more_cols = self._violations(dist, match)
             if len(more_rows) == 0:
                 return match
+            if len(more_rows) <= _REPAIR_LIMIT:
+                repaired = self._repair(rows, cols, gain, match, dist, more_rows, more_cols)
+                if repaired is not None:
+                    return repaired
             rows = np.concatenate([rows, more_rows])
             cols = np.concatenate([cols, more_cols])
         return self.solve_whole()  # pragma: no cover - never expected: every pair at once (slower, still exact)
+
+    def _repair(
+        self,
+        rows: IntArray,
+        cols: IntArray,
+        gain: IntArray,
+        match: IntArray,
+        dist: IntArray,
+        more_rows: IntArray,
+        more_cols: IntArray,
+    ) -> IntArray | None:
+        """`match` made optimal for the WHOLE problem from its potentials `dist` (feasible on the pairs `rows`,
+        `cols`), without solving again: the violating pairs `more_rows`, `more_cols` are added one at a time
+        (`_Repair.add`: a shortest path in reduced costs either proves the pair useless or closes an improving
+        cycle through it, and the potentials stay feasible), then the whole matrix is checked again, until no
+        pair violates. Every answer is proved as in `optimal`: the potentials are checked on every arc of the
+        final residual graph (`_feasible`, independent of the repair's own bookkeeping) and on every other pair
+        (`_violations`). None when more than `_REPAIR_LIMIT` pairs violate at some point, or after
+        `_MAX_ROUNDS_OF_REPAIR` checks: the caller then solves again with the pairs added."""
+        import numpy as np
+
+        repair = _Repair(self.n_rows, self.capacity, rows, cols, gain, match, dist)
+        for _ in range(_MAX_ROUNDS_OF_REPAIR):
+            more_gain = self.micro[more_rows, more_cols].astype(np.int64) + _FEASIBLE_MICRO
+            for r, c, g in zip(more_rows.tolist(), more_cols.tolist(), more_gain.tolist(), strict=True):
+                repair.add(r, c, g)
+            rows = np.concatenate([rows, more_rows])
+            cols = np.concatenate([cols, more_cols])
+            gain = np.concatenate([gain, more_gain])
+            match, dist = repair.result()
+            if not _feasible(self.n_rows, self.capacity, rows, cols, gain, match, dist):  # pragma: no cover
+                return None  # never expected: the repair's potentials must be feasible (proved in tests)
+            more_rows, more_cols = self._violations(dist, match)
+            if len(more_rows) == 0:
+                return match
+            if len(more_rows) > _REPAIR_LIMIT:
+                return None
+        return None  # pragma: no cover - never expected
 
     def solve_whole(self) -> IntArray:
         """The optimum by the sparse solver on every eligible pair at once, no subset and no proof: the
@@ -424,22 +474,13 @@ def _solve_pairs(
     return match
 
 
-def _potentials(
-    n_rows: int,
-    capacity: IntArray,
-    rows: IntArray,
-    cols: IntArray,
-    gain: IntArray,
-    match: IntArray,
-    start: IntArray | None = None,
-) -> IntArray:
-    """Potentials of the residual graph of `match` over the given pairs: nodes are the rows, the columns and
-    one merged source/sink z; a matched pair is an arc column → row of cost +gain, any other pair an arc
-    row → column of cost −gain; an unmatched row has an arc z → row, a matched row row → z, a column with a
-    free place column → z, a column with a matched row z → column, all of cost 0. Returns `dist` with
-    ``dist[head] <= dist[tail] + cost`` on every arc (Bellman–Ford from `start`, default all 0: label-correcting
-    from any finite start ends at such a fixpoint, and it exists exactly when `match` is optimal on the pairs,
-    i.e. the graph has no negative cycle)."""
+def _residual_arcs(
+    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, match: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The residual graph of `match` over the given pairs, as arrays (tail, head, cost): nodes are the rows, the
+    columns (``n_rows + j``) and one merged source/sink z (the last node); a matched pair is an arc column → row of
+    cost +gain, any other pair an arc row → column of cost −gain; an unmatched row has an arc z → row, a matched
+    row row → z, a column with a free place column → z, a column with a matched row z → column, all of cost 0."""
     import numpy as np
 
     n, m = n_rows, len(capacity)
@@ -470,6 +511,38 @@ def _potentials(
         ]
     )
     cost = np.concatenate([np.where(matched_pair, gain, -gain), np.zeros(len(tail) - len(rows), dtype=np.int64)])
+    return tail, head, cost
+
+
+def _feasible(
+    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, match: IntArray, dist: IntArray
+) -> bool:
+    """Whether `dist` is a feasible potential of `match`'s residual graph over the given pairs
+    (``dist[head] <= dist[tail] + cost`` on every arc, `_residual_arcs`): then no cycle of that graph is negative,
+    i.e. no exchange among these pairs improves `match`."""
+    import numpy as np
+
+    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match)
+    return bool(np.all(dist[head] <= dist[tail] + cost))
+
+
+def _potentials(
+    n_rows: int,
+    capacity: IntArray,
+    rows: IntArray,
+    cols: IntArray,
+    gain: IntArray,
+    match: IntArray,
+    start: IntArray | None = None,
+) -> IntArray:
+    """Potentials of the residual graph of `match` over the given pairs (`_residual_arcs`). Returns `dist` with
+    ``dist[head] <= dist[tail] + cost`` on every arc (Bellman–Ford from `start`, default all 0: label-correcting
+    from any finite start ends at such a fixpoint, and it exists exactly when `match` is optimal on the pairs,
+    i.e. the graph has no negative cycle)."""
+    import numpy as np
+
+    z = n_rows + len(capacity)
+    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match)
     order = np.argsort(head, kind="stable")
     tail, head, cost = tail[order], head[order], cost[order]
     targets, starts = np.unique(head, return_index=True)
@@ -481,6 +554,149 @@ def _potentials(
             return dist
         dist[targets[improved]] = best[improved]
     raise RuntimeError("residual graph has a negative cycle: the subset's solution is not optimal")
+
+
+class _Repair:
+    """An optimal assignment over a set of pairs, kept optimal while pairs are added one at a time.
+
+    The state is the assignment and potentials `pot` of its residual graph (`_residual_arcs`: rows, columns
+    ``n + j`` and the merged source/sink ``z = n + m``) with every reduced cost ``cost + pot[tail] - pot[head]``
+    non-negative. Adding a pair (i, j) adds the arc i → j of cost −gain; when its reduced cost is negative, a
+    shortest path from j back to i in reduced costs (Dijkstra, stopped at distance −reduced) either does not
+    exist (the pair cannot improve anything: potentials are raised along the search so that the arc becomes
+    feasible) or closes a negative cycle, which is applied to the assignment (an exchange along the cycle)
+    while the potentials keep every arc, old and reversed, feasible: the textbook successive-shortest-path step.
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        capacity: IntArray,
+        rows: IntArray,
+        cols: IntArray,
+        gain: IntArray,
+        match: IntArray,
+        dist: IntArray,
+    ) -> None:
+        self.n = n_rows
+        self.z = n_rows + len(capacity)
+        self.capacity = capacity.tolist()
+        self.pot: list[int] = dist.tolist()
+        self.match: list[int] = match.tolist()
+        # Each row's pairs (column → gain), made into a dict only when the row is first reached: a search visits
+        # a few thousand rows at most, and building them all costs more than the searches at 5,000 × 2,000.
+        import numpy as np
+
+        order = np.argsort(rows, kind="stable")
+        self._cols: list[int] = cols[order].tolist()
+        self._gains: list[int] = gain[order].tolist()
+        self._bounds: list[int] = np.searchsorted(rows[order], np.arange(n_rows + 1)).tolist()
+        self._pairs: dict[int, dict[int, int]] = {}
+        self.assigned: list[set[int]] = [set() for _ in capacity]
+        for i, j in enumerate(self.match):
+            if j >= 0:
+                self.assigned[j].add(i)
+        self.unmatched = {i for i, j in enumerate(self.match) if j < 0}
+
+    def result(self) -> tuple[IntArray, IntArray]:
+        """The assignment (row → column, -1: none) and its potentials, as arrays."""
+        import numpy as np
+
+        return np.array(self.match, dtype=np.int64), np.array(self.pot, dtype=np.int64)
+
+    def _row(self, i: int) -> dict[int, int]:
+        """Row i's pairs: column → gain."""
+        pairs = self._pairs.get(i)
+        if pairs is None:
+            lo, hi = self._bounds[i], self._bounds[i + 1]
+            pairs = self._pairs[i] = dict(zip(self._cols[lo:hi], self._gains[lo:hi], strict=True))
+        return pairs
+
+    def _arcs(self, u: int) -> list[tuple[int, int]]:
+        """The residual arcs leaving node `u`: (head, cost)."""
+        n, z = self.n, self.z
+        if u < n:
+            own = self.match[u]
+            out = [(n + c, -g) for c, g in self._row(u).items() if c != own]
+            if own >= 0:
+                out.append((z, 0))
+            return out
+        if u < z:
+            j = u - n
+            out = [(i, self._row(i)[j]) for i in self.assigned[j]]
+            if len(self.assigned[j]) < self.capacity[j]:
+                out.append((z, 0))
+            return out
+        out = [(i, 0) for i in self.unmatched]
+        out.extend((n + j, 0) for j, rows in enumerate(self.assigned) if rows)
+        return out
+
+    def add(self, row: int, col: int, gain: int) -> None:
+        """Add the pair (row, col) with its gain, keeping the assignment optimal and the potentials feasible."""
+        import heapq
+
+        n, z, pot = self.n, self.z, self.pot
+        self._row(row)[col] = gain
+        if self.match[row] == col:  # pragma: no cover - the check never reports a matched pair
+            return
+        reduced = -gain + pot[row] - pot[n + col]
+        if reduced >= 0:
+            return
+        bound = -reduced
+        source = n + col
+        dist = {source: 0}
+        before: dict[int, int] = {}
+        done: dict[int, int] = {}
+        heap = [(0, source)]
+        found = False
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            if d >= bound:
+                break
+            done[u] = d
+            if u == row:
+                found = True
+                break
+            base = d + pot[u]
+            for v, cost in self._arcs(u):
+                if v in done:
+                    continue
+                nd = base + cost - pot[v]
+                if nd < dist.get(v, bound):
+                    dist[v] = nd
+                    before[v] = u
+                    heapq.heappush(heap, (nd, v))
+        # New potentials pot + min(d, D) - D (D: the distance of `row` when found, else the bound): every arc
+        # keeps a non-negative reduced cost, and those of the path found become 0.
+        top = done[row] if found else bound
+        for u, d in done.items():
+            pot[u] += d - top
+        if not found:
+            return
+        # The cycle row → col ⇝ row: its arcs are reversed (applied to the assignment).
+        cycle = [(row, source)]
+        v = row
+        while v != source:
+            u = before[v]
+            cycle.append((u, v))
+            v = u
+        for u, v in cycle:
+            if n <= u < z and v < n:  # matched arc column → row: the row leaves the column
+                self.assigned[u - n].discard(v)
+                if self.match[v] == u - n:
+                    self.match[v] = -1
+        for u, v in cycle:
+            if u < n and v == z:  # the row leaves the matching
+                self.unmatched.add(u)
+        for u, v in cycle:
+            if u < n and n <= v < z:  # the row takes the column
+                self.match[u] = v - n
+                self.assigned[v - n].add(u)
+                self.unmatched.discard(u)
+            elif u == z and v < n:
+                self.unmatched.discard(v)
 
 
 def _problem(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> _Problem:
