@@ -227,3 +227,40 @@ def test_repair_adds_pairs_one_by_one_and_stays_optimal(problem: tuple[np.ndarra
     best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
     assert len(chosen) == len(best_pairs), "as many matches as the optimum"
     assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(case=cases())
+def test_rows_of_a_pool_group_are_equal(case: Case) -> None:
+    # `PoolScores.groups` names equal rows (one class, the same skills, no corrected pair): a hint the solver uses
+    # to compute per distinct row.
+    scores = pool_scores(case.pool, case.languages, AT)
+    assert scores.groups is not None
+    for group in np.unique(scores.groups):
+        rows = scores.micro[scores.groups == group]
+        assert (rows == rows[0]).all()
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(problem=problems(), wrong=st.integers(0, 3))
+def test_a_wrong_grouping_cannot_make_a_wrong_optimum(
+    problem: tuple[np.ndarray, np.ndarray, np.ndarray], wrong: int
+) -> None:
+    # The solver checks the grouping against the matrix before relying on it: rows put in one group although
+    # they differ (here: all of them, or a few) still get the dense optimum.
+    micro, capacity, _ = problem
+    n, m = micro.shape
+    groups = np.zeros(n, dtype=np.int64) if wrong == 0 else np.arange(n, dtype=np.int64) // (wrong + 1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounds, "_ROW_KEEP", 1)
+        patch.setattr(rounds, "_COL_KEEP", 0)
+        match = rounds._Problem(micro, capacity, groups).optimal()
+    eligible = micro != INELIGIBLE32
+    chosen = np.flatnonzero(match >= 0)
+    assert eligible[chosen, match[chosen]].all()
+    assert (np.bincount(match[chosen], minlength=m) <= capacity).all()
+    mentor_ids = list(range(100, 100 + m))
+    scores = [{mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if eligible[i, j]} for i in range(n)]
+    best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    assert len(chosen) == len(best_pairs)
+    assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)

@@ -175,19 +175,45 @@ class _Problem:
     """A round as numbers: `micro[i, j]` the score in millionths of request i with mentor j (`INELIGIBLE32`
     where not eligible) and `capacity[j]` mentor j's free places. The objective of every solver here is the
     same: maximise the sum over chosen pairs of `_FEASIBLE_MICRO + micro` (as many requests as possible,
-    then the best total score)."""
+    then the best total score). `groups` (optional, `PoolScores.groups`) names rows that are equal: what is
+    computed per row (each row's best pairs, the proof's check) is then computed once per distinct row; the
+    grouping is checked against the matrix first, and a row that differs from its group's is its own group."""
 
-    def __init__(self, micro: Int32Array, capacity: IntArray) -> None:
+    def __init__(self, micro: Int32Array, capacity: IntArray, groups: IntArray | None = None) -> None:
         self.micro = micro
         self.capacity = capacity
         self.n_rows, self.n_cols = micro.shape
+        self.groups = groups
         self._rows_best: tuple[IntArray, IntArray, Int32Array, BoolArray] | None = None
+        self._grouped: tuple[IntArray, IntArray] | None = None
+
+    def _grouping(self) -> tuple[IntArray, IntArray]:
+        """(each row's group, each group's first row), with every row of a group equal to that first row: checked
+        here over the whole matrix, so that nothing proved with the groups depends on how they were made."""
+        import numpy as np
+
+        if self._grouped is None:
+            n = self.n_rows
+            if self.groups is None:
+                self._grouped = np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)
+                return self._grouped
+            _, first, of_row = np.unique(self.groups, return_index=True, return_inverse=True)
+            of_row = of_row.astype(np.int64).reshape(n)
+            first = first.astype(np.int64)
+            same = np.empty(n, dtype=bool)
+            for lo in range(0, n, _CHUNK):
+                hi = min(n, lo + _CHUNK)
+                same[lo:hi] = (self.micro[lo:hi] == self.micro[first[of_row[lo:hi]]]).all(axis=1)
+            differ = np.flatnonzero(~same)
+            of_row[differ] = len(first) + np.arange(len(differ))
+            self._grouped = of_row, np.concatenate([first, differ])
+        return self._grouped
 
     def _row_lists(self) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
         """Each row's pairs scoring at least its `_ROW_KEEP`-th best (ties included): rows, columns, values
         and whether the value is that threshold (computed once: greedy and the solver both start from it)."""
         if self._rows_best is None:
-            self._rows_best = _at_least_kth(self.micro, _ROW_KEEP)
+            self._rows_best = _at_least_kth(self.micro, _ROW_KEEP, self._grouping())
         return self._rows_best
 
     # ----------------------------------------------------------------------- first come, first served
@@ -361,17 +387,29 @@ class _Problem:
         dtype = np.int32 if small else np.int64
         row_t = row_part.astype(dtype)[:, None]
         col_t = col_part.astype(dtype)[None, :]
+        # First once per group of equal rows: the most `micro + column part` reaches in the group's row (over
+        # eligible pairs). Only a row whose own part is below it can have a violating pair.
+        of_row, first = self._grouping()
+        suspects = np.arange(n)
+        if len(first) < n:
+            reach = np.empty(len(first), dtype=dtype)
+            for lo in range(0, len(first), _CHUNK):
+                block = self.micro[first[lo : lo + _CHUNK]]
+                sums = np.add(block, col_t, dtype=dtype)
+                if not small:
+                    sums[block == INELIGIBLE32] = np.iinfo(dtype).min
+                reach[lo : lo + _CHUNK] = sums.max(axis=1)
+            suspects = np.flatnonzero(np.greater(reach[of_row], row_t[:, 0]))
         found_rows: list[IntArray] = []
         found_cols: list[IntArray] = []
-        for lo in range(0, n, _CHUNK):
-            block = self.micro[lo : lo + _CHUNK]
-            over = np.add(block, col_t, dtype=dtype) > row_t[lo : lo + _CHUNK]
+        for lo in range(0, len(suspects), _CHUNK):
+            rows = suspects[lo : lo + _CHUNK]
+            block = self.micro[rows]
+            over = np.add(block, col_t, dtype=dtype) > row_t[rows]
             if not small:
                 over &= block != INELIGIBLE32
-            if not over.any():
-                continue
             r, c = np.nonzero(over)
-            found_rows.append(r + lo)
+            found_rows.append(rows[r])
             found_cols.append(c)
         if not found_rows:
             nothing = np.zeros(0, dtype=np.int64)
@@ -386,17 +424,22 @@ class _Problem:
         return r[pick], c[pick]
 
 
-def _at_least_kth(matrix: Int32Array, keep: int) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
+def _at_least_kth(
+    matrix: Int32Array, keep: int, grouping: tuple[IntArray, IntArray]
+) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
     """For each row of `matrix`, its eligible entries at least as large as its `keep`-th largest (all of
-    them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column."""
+    them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column.
+    `grouping` (`_Problem._grouping`: equal rows share a group): the thresholds are found once per group."""
     import numpy as np
 
-    n, m = matrix.shape
-    threshold = np.full(n, INELIGIBLE32 + 1, dtype=np.int32)
+    m = matrix.shape[1]
+    of_row, first = grouping
+    per_group = np.full(len(first), INELIGIBLE32 + 1, dtype=np.int32)
     if keep < m:
-        for lo in range(0, n, _CHUNK):
-            part = np.partition(matrix[lo : lo + _CHUNK], m - keep, axis=1)[:, m - keep]
-            threshold[lo : lo + _CHUNK] = np.maximum(part, INELIGIBLE32 + 1)
+        for lo in range(0, len(first), _CHUNK):
+            part = np.partition(matrix[first[lo : lo + _CHUNK]], m - keep, axis=1)[:, m - keep]
+            per_group[lo : lo + _CHUNK] = np.maximum(part, INELIGIBLE32 + 1)
+    threshold = per_group[of_row]
     rows, cols = np.nonzero(matrix >= threshold[:, None])
     values = matrix[rows, cols]
     return rows, cols, values, values == threshold[rows]
@@ -705,7 +748,8 @@ def _problem(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> 
     import numpy as np
 
     capacity = np.array([x.profile.free_places for x in pool.mentors], dtype=np.int64)
-    return _Problem(pool_scores(pool, mentee_languages, at).micro, capacity)
+    scores = pool_scores(pool, mentee_languages, at)
+    return _Problem(scores.micro, capacity, scores.groups)
 
 
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:
