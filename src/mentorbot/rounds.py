@@ -358,8 +358,14 @@ class _Problem:
         rows, cols = _cap_ties(rows, cols, tie, _ROW_KEEP, n, m)
         parts_rows, parts_cols = [rows], [cols]
         if _COL_KEEP:
-            best = self.micro.max(axis=0)
-            best_rows, best_cols = np.nonzero((self.micro == best[None, :]) & (best[None, :] != INELIGIBLE32))
+            # Over each group's first row only: every row equals it (`_grouping`).
+            first = self._grouping()[1]
+            best = np.full(m, INELIGIBLE32, dtype=np.int32)
+            for lo in range(0, len(first), _CHUNK):
+                np.maximum(best, self.micro[first[lo : lo + _CHUNK]].max(axis=0), out=best)
+            # A column with no eligible pair looks for INELIGIBLE32 + 1, which no pair has.
+            best[best == INELIGIBLE32] = INELIGIBLE32 + 1
+            best_rows, best_cols = np.nonzero(self.micro == best[None, :])
             at_best = np.ones(len(best_rows), dtype=bool)
             best_cols, best_rows = _cap_ties(best_cols, best_rows, at_best, 0, m, n, keep_per=_COL_KEEP * self.capacity)
             parts_rows.append(best_rows)

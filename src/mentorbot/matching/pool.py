@@ -118,14 +118,19 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
     columns = np.arange(m, dtype=np.int32)
 
     # Requests by class: (skills asked, mentee's time zone, mentee's language); within a class, the requests
-    # asking the same set of skills get the same row (until a pair of theirs is corrected below).
+    # asking the same set of skills get the same row (until a pair of theirs is corrected below): it is computed
+    # for the first of them and copied to the others.
     classes: dict[tuple[int, str | None, str], list[int]] = {}
     same_row: dict[tuple[int, str | None, str, frozenset[str]], int] = {}
     groups = np.empty(n, dtype=np.int64)
+    first_row: list[int] = []  # per group, its first row: the only one computed, the others are copies of it
     for i, (item, language) in enumerate(zip(requests, mentee_languages, strict=True)):
         key = (len(item.request.skills), item.mentee.timezone, language)
-        classes.setdefault(key, []).append(i)
-        groups[i] = same_row.setdefault((*key, frozenset(item.request.skills)), len(same_row))
+        group = same_row.setdefault((*key, frozenset(item.request.skills)), len(same_row))
+        groups[i] = group
+        if group == len(first_row):
+            first_row.append(i)
+            classes.setdefault(key, []).append(i)
     speaks: dict[str, BoolArray] = {}
     tz_terms: dict[str | None, FloatArray] = {}
     for (count, zone, language), members in classes.items():
@@ -144,6 +149,11 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
             units *= m
             units += columns
             micro[rows] = flat[units]
+    source = np.array(first_row, dtype=np.int64)[groups]
+    copies = np.flatnonzero(source != np.arange(n))
+    for lo in range(0, len(copies), _ROWS_AT_ONCE):
+        rows = copies[lo : lo + _ROWS_AT_ONCE]
+        micro[rows] = micro[source[rows]]
 
     corrected = _correct_pairs(pool, micro, speaks, mentee_languages, tz_terms, spare)
     groups[corrected] = len(same_row) + np.arange(len(corrected))
