@@ -264,3 +264,22 @@ def test_a_wrong_grouping_cannot_make_a_wrong_optimum(
     best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
     assert len(chosen) == len(best_pairs)
     assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(problem=problems())
+def test_first_come_greedy_is_the_reference_greedy(problem: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    # `_Problem.greedy` (each row's best list, the whole row only when the list is full, and no row looked at
+    # once every place is taken) is `rounds.greedy` over score dicts: each row in order takes its best mentor
+    # with a place left, ties to the lowest mentor id (the lowest column).
+    micro, capacity, _ = problem
+    n, m = micro.shape
+    mentor_ids = list(range(100, 100 + m))
+    scores = [
+        {mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if micro[i, j] != INELIGIBLE32} for i in range(n)
+    ]
+    pairs, _ = rounds.greedy(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounds, "_ROW_KEEP", 1)
+        match = rounds._Problem(micro, capacity).greedy()
+    assert [(i, mentor_ids[j]) for i, j in enumerate(match.tolist()) if j >= 0] == pairs

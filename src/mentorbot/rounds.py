@@ -224,9 +224,8 @@ class _Problem:
         import numpy as np
 
         n = self.n_rows
-        match = np.full(n, -1, dtype=np.int64)
         if n == 0 or self.n_cols == 0:
-            return match
+            return np.full(n, -1, dtype=np.int64)
         # A row takes the first open column of its list (value down, then column up): the list holds every
         # pair at least as good as its last one, so that is the row's best open column. Only a row whose list
         # is all full looks at its whole row.
@@ -239,7 +238,11 @@ class _Problem:
         # cannot overflow: an ineligible -2^30 plus -2^30 is int32's lowest).
         closed = np.where(self.capacity > 0, 0, INELIGIBLE32).astype(np.int32)
         micro = self.micro
+        match = [-1] * n
+        places = sum(c for c in left if c > 0)
         for i in range(n):
+            if places == 0:
+                break  # every place is taken: no later row can take one
             taken = -1
             for j in cols_list[bounds[i] : bounds[i + 1]]:
                 if left[j] > 0:
@@ -252,10 +255,11 @@ class _Problem:
                     taken = best
             if taken >= 0:
                 match[i] = taken
+                places -= 1
                 left[taken] -= 1
                 if left[taken] == 0:
                     closed[taken] = INELIGIBLE32
-        return match
+        return np.array(match, dtype=np.int64)
 
     # ----------------------------------------------------------------------- the optimum
 
