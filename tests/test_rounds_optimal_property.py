@@ -160,3 +160,126 @@ def test_the_proof_adds_what_the_starting_pairs_miss() -> None:
         patch.setattr(rounds, "_COL_KEEP", 0)
         match = problem.optimal()
     assert match.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("repair_limit", [0, 10**9])
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_the_optimum_whether_repaired_in_place_or_solved_again(repair_limit: int, case: Case) -> None:
+    # With the smallest starting subset, every violating pair goes through the in-place repair (`_Repair`), or
+    # none does (every repair is a new sparse solve): both must reach the dense optimum.
+    scores, capacity = _reference(case)
+    best_pairs, best_total = rounds.solve_dense(scores, capacity)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounds, "_ROW_KEEP", 1)
+        patch.setattr(rounds, "_COL_KEEP", 0)
+        patch.setattr(rounds, "_REPAIR_LIMIT", repair_limit)
+        plan = rounds.plan_pool(case.pool, case.languages, AT)
+    assert len(plan.assignments) == len(best_pairs)
+    assert plan.total_score == pytest.approx(best_total, abs=1e-6)
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A small round as numbers (scores in millionths with many ties, ineligible pairs, capacities) and a random
+    starting subset of its eligible pairs (a mask)."""
+    n = draw(st.integers(1, 12))
+    m = draw(st.integers(1, 6))
+    values = st.one_of(st.sampled_from([500_000, 1_000_000, 1_150_000, 2_300_000]), st.integers(-500_000, 2_300_000))
+    micro = np.array(
+        [[draw(values) if draw(st.integers(0, 3)) else INELIGIBLE32 for _ in range(m)] for _ in range(n)],
+        dtype=np.int32,
+    )
+    capacity = np.array([draw(st.integers(0, 3)) for _ in range(m)], dtype=np.int64)
+    start = np.array([[draw(st.booleans()) for _ in range(m)] for _ in range(n)], dtype=bool)
+    return micro, capacity, start
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(problem=problems())
+def test_repair_adds_pairs_one_by_one_and_stays_optimal(problem: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    # The subset's optimum and its potentials, then every other eligible pair added by `_Repair.add`: the result
+    # must be the dense optimum over all pairs, and its potentials feasible on every arc of the final residual
+    # graph (which is what the round's proof relies on).
+    micro, capacity, start = problem
+    n, m = micro.shape
+    eligible = micro != INELIGIBLE32
+    rows, cols = np.nonzero(eligible & start)
+    gain = micro[rows, cols].astype(np.int64) + rounds._FEASIBLE_MICRO
+    none = np.full(n, -1, dtype=np.int64)
+    match = rounds._solve_pairs(n, capacity, rows, cols, gain) if len(rows) else none
+    dist = rounds._potentials(n, capacity, rows, cols, gain, match)
+    repair = rounds._Repair(n, capacity, rows, cols, gain, match, dist)
+    more_rows, more_cols = np.nonzero(eligible & ~start)
+    more_gain = micro[more_rows, more_cols].astype(np.int64) + rounds._FEASIBLE_MICRO
+    for r, c, g in zip(more_rows.tolist(), more_cols.tolist(), more_gain.tolist(), strict=True):
+        repair.add(r, c, g)
+    match, dist = repair.result()
+
+    all_rows, all_cols = np.nonzero(eligible)
+    all_gain = micro[all_rows, all_cols].astype(np.int64) + rounds._FEASIBLE_MICRO
+    assert rounds._feasible(n, capacity, all_rows, all_cols, all_gain, match, dist), "feasible potentials"
+    chosen = np.flatnonzero(match >= 0)
+    assert eligible[chosen, match[chosen]].all(), "only eligible pairs"
+    assert (np.bincount(match[chosen], minlength=m) <= capacity).all(), "no more than the free places"
+    mentor_ids = list(range(100, 100 + m))
+    scores = [{mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if eligible[i, j]} for i in range(n)]
+    best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    assert len(chosen) == len(best_pairs), "as many matches as the optimum"
+    assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(case=cases())
+def test_rows_of_a_pool_group_are_equal(case: Case) -> None:
+    # `PoolScores.groups` names equal rows (one class, the same skills, no corrected pair): a hint the solver uses
+    # to compute per distinct row.
+    scores = pool_scores(case.pool, case.languages, AT)
+    assert scores.groups is not None
+    for group in np.unique(scores.groups):
+        rows = scores.micro[scores.groups == group]
+        assert (rows == rows[0]).all()
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(problem=problems(), wrong=st.integers(0, 3))
+def test_a_wrong_grouping_cannot_make_a_wrong_optimum(
+    problem: tuple[np.ndarray, np.ndarray, np.ndarray], wrong: int
+) -> None:
+    # The solver checks the grouping against the matrix before relying on it: rows put in one group although
+    # they differ (here: all of them, or a few) still get the dense optimum.
+    micro, capacity, _ = problem
+    n, m = micro.shape
+    groups = np.zeros(n, dtype=np.int64) if wrong == 0 else np.arange(n, dtype=np.int64) // (wrong + 1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounds, "_ROW_KEEP", 1)
+        patch.setattr(rounds, "_COL_KEEP", 0)
+        match = rounds._Problem(micro, capacity, groups).optimal()
+    eligible = micro != INELIGIBLE32
+    chosen = np.flatnonzero(match >= 0)
+    assert eligible[chosen, match[chosen]].all()
+    assert (np.bincount(match[chosen], minlength=m) <= capacity).all()
+    mentor_ids = list(range(100, 100 + m))
+    scores = [{mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if eligible[i, j]} for i in range(n)]
+    best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    assert len(chosen) == len(best_pairs)
+    assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(problem=problems())
+def test_first_come_greedy_is_the_reference_greedy(problem: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    # `_Problem.greedy` (each row's best list, the whole row only when the list is full, and no row looked at
+    # once every place is taken) is `rounds.greedy` over score dicts: each row in order takes its best mentor
+    # with a place left, ties to the lowest mentor id (the lowest column).
+    micro, capacity, _ = problem
+    n, m = micro.shape
+    mentor_ids = list(range(100, 100 + m))
+    scores = [
+        {mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if micro[i, j] != INELIGIBLE32} for i in range(n)
+    ]
+    pairs, _ = rounds.greedy(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounds, "_ROW_KEEP", 1)
+        match = rounds._Problem(micro, capacity).greedy()
+    assert [(i, mentor_ids[j]) for i, j in enumerate(match.tolist()) if j >= 0] == pairs

@@ -141,3 +141,17 @@ async def test_a_round_with_no_free_mentor_or_no_request_plans_nothing(store: St
     assert (plan.assignments, plan.total_score, plan.greedy_score, plan.greedy_matched) == ((), 0.0, 0.0, 0)
     assert (await run_round(bot.core, spec.name)).offers == ()
     assert (await run_round(bot.core, "nobody:here")).offers == ()
+
+
+async def test_round_pool_reads_requests_and_mentees_as_the_store_does(store: Store) -> None:
+    # The pool reads requests and their mentees in one joined statement with its own row parsing: each must be
+    # the very record `get_request` / `get_member` return, in the waiting list's order (oldest first).
+    spec = CommunitySpec("pool:test", 120, 30, 60, round_ready=True, seed=11)
+    await load(store, generate(spec))
+    waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
+    pool = await store.round_pool(spec.name, repeat_since=NOW - timedelta(days=180))
+    assert [item.request for item in pool.requests] == waiting
+    for item in pool.requests:
+        assert item.request == await store.get_request(item.request.id)
+        assert item.mentee == await store.get_member(item.request.member_id)
+        assert item.request.created_at.tzinfo is not None and item.mentee.created_at.tzinfo is not None

@@ -15,9 +15,12 @@ How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; mea
   `min_weight_full_bipartite_matching`, with mentors' free places as rows, each with an "unfilled" column).
   Optimality for the WHOLE matrix is then proved, not assumed: node potentials from a Bellman–Ford pass over
   the residual graph must leave no eligible pair with a positive reduced gain, checked over every pair of the
-  dense matrix in int32; any pair that has one is added and the subset is solved again (3–4 solves of ~50,000
-  pairs at 5,000 × 2,000). The old dense solver (one column per free place, every request a row) is kept as
-  `solve_dense`; tests check that the round finds its optimum on random pools, whatever the starting subset.
+  dense matrix in int32; any pair that has one is added and the subset is solved again (3 solves of ~50,000
+  pairs at 5,000 × 2,000). When only a few pairs violate (the last round of repair), they are added in place
+  instead (`_Repair`: per pair, a bounded shortest-path search from the current potentials that proves it
+  useless or applies the improving exchange through it), and the result is proved the same way. The old dense
+  solver (one column per free place, every request a row) is kept as `solve_dense`; tests check that the round
+  finds its optimum on random pools, whatever the starting subset.
 * Offers are written in one transaction of a few statements (`Store.create_offers`).
 
 This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round` reads the pool, calls
@@ -56,6 +59,11 @@ _FEASIBLE_MICRO = int(_FEASIBLE) * _MICRO
 _ROW_KEEP = 8
 _COL_KEEP = 4
 _REPAIR_KEEP = 100
+# Up to this many violating pairs, the optimum is repaired in place from the current potentials (`_Repair`:
+# one bounded shortest-path search per pair, in Python) instead of solving the enlarged subset again with scipy;
+# above it, one more sparse solve is cheaper (each search can visit thousands of nodes: the scores have many
+# ties, so many arcs have a reduced cost of 0). At 5,000 × 2,000 the last solve of four had ~6 such pairs.
+_REPAIR_LIMIT = 48
 _MAX_ROUNDS_OF_REPAIR = 25
 # Rows of the score matrix handled at once: bounds the memory of the temporaries.
 _CHUNK = 512
@@ -167,19 +175,45 @@ class _Problem:
     """A round as numbers: `micro[i, j]` the score in millionths of request i with mentor j (`INELIGIBLE32`
     where not eligible) and `capacity[j]` mentor j's free places. The objective of every solver here is the
     same: maximise the sum over chosen pairs of `_FEASIBLE_MICRO + micro` (as many requests as possible,
-    then the best total score)."""
+    then the best total score). `groups` (optional, `PoolScores.groups`) names rows that are equal: what is
+    computed per row (each row's best pairs, the proof's check) is then computed once per distinct row; the
+    grouping is checked against the matrix first, and a row that differs from its group's is its own group."""
 
-    def __init__(self, micro: Int32Array, capacity: IntArray) -> None:
+    def __init__(self, micro: Int32Array, capacity: IntArray, groups: IntArray | None = None) -> None:
         self.micro = micro
         self.capacity = capacity
         self.n_rows, self.n_cols = micro.shape
+        self.groups = groups
         self._rows_best: tuple[IntArray, IntArray, Int32Array, BoolArray] | None = None
+        self._grouped: tuple[IntArray, IntArray] | None = None
+
+    def _grouping(self) -> tuple[IntArray, IntArray]:
+        """(each row's group, each group's first row), with every row of a group equal to that first row: checked
+        here over the whole matrix, so that nothing proved with the groups depends on how they were made."""
+        import numpy as np
+
+        if self._grouped is None:
+            n = self.n_rows
+            if self.groups is None:
+                self._grouped = np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)
+                return self._grouped
+            _, first, of_row = np.unique(self.groups, return_index=True, return_inverse=True)
+            of_row = of_row.astype(np.int64).reshape(n)
+            first = first.astype(np.int64)
+            same = np.empty(n, dtype=bool)
+            for lo in range(0, n, _CHUNK):
+                hi = min(n, lo + _CHUNK)
+                same[lo:hi] = (self.micro[lo:hi] == self.micro[first[of_row[lo:hi]]]).all(axis=1)
+            differ = np.flatnonzero(~same)
+            of_row[differ] = len(first) + np.arange(len(differ))
+            self._grouped = of_row, np.concatenate([first, differ])
+        return self._grouped
 
     def _row_lists(self) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
         """Each row's pairs scoring at least its `_ROW_KEEP`-th best (ties included): rows, columns, values
         and whether the value is that threshold (computed once: greedy and the solver both start from it)."""
         if self._rows_best is None:
-            self._rows_best = _at_least_kth(self.micro, _ROW_KEEP)
+            self._rows_best = _at_least_kth(self.micro, _ROW_KEEP, self._grouping())
         return self._rows_best
 
     # ----------------------------------------------------------------------- first come, first served
@@ -190,9 +224,8 @@ class _Problem:
         import numpy as np
 
         n = self.n_rows
-        match = np.full(n, -1, dtype=np.int64)
         if n == 0 or self.n_cols == 0:
-            return match
+            return np.full(n, -1, dtype=np.int64)
         # A row takes the first open column of its list (value down, then column up): the list holds every
         # pair at least as good as its last one, so that is the row's best open column. Only a row whose list
         # is all full looks at its whole row.
@@ -205,7 +238,11 @@ class _Problem:
         # cannot overflow: an ineligible -2^30 plus -2^30 is int32's lowest).
         closed = np.where(self.capacity > 0, 0, INELIGIBLE32).astype(np.int32)
         micro = self.micro
+        match = [-1] * n
+        places = sum(c for c in left if c > 0)
         for i in range(n):
+            if places == 0:
+                break  # every place is taken: no later row can take one
             taken = -1
             for j in cols_list[bounds[i] : bounds[i + 1]]:
                 if left[j] > 0:
@@ -218,10 +255,11 @@ class _Problem:
                     taken = best
             if taken >= 0:
                 match[i] = taken
+                places -= 1
                 left[taken] -= 1
                 if left[taken] == 0:
                     closed[taken] = INELIGIBLE32
-        return match
+        return np.array(match, dtype=np.int64)
 
     # ----------------------------------------------------------------------- the optimum
 
@@ -255,9 +293,51 @@ class _Problem:
             more_rows, more_cols = self._violations(dist, match)
             if len(more_rows) == 0:
                 return match
+            if len(more_rows) <= _REPAIR_LIMIT:
+                repaired = self._repair(rows, cols, gain, match, dist, more_rows, more_cols)
+                if repaired is not None:
+                    return repaired
             rows = np.concatenate([rows, more_rows])
             cols = np.concatenate([cols, more_cols])
         return self.solve_whole()  # pragma: no cover - never expected: every pair at once (slower, still exact)
+
+    def _repair(
+        self,
+        rows: IntArray,
+        cols: IntArray,
+        gain: IntArray,
+        match: IntArray,
+        dist: IntArray,
+        more_rows: IntArray,
+        more_cols: IntArray,
+    ) -> IntArray | None:
+        """`match` made optimal for the WHOLE problem from its potentials `dist` (feasible on the pairs `rows`,
+        `cols`), without solving again: the violating pairs `more_rows`, `more_cols` are added one at a time
+        (`_Repair.add`: a shortest path in reduced costs either proves the pair useless or closes an improving
+        cycle through it, and the potentials stay feasible), then the whole matrix is checked again, until no
+        pair violates. Every answer is proved as in `optimal`: the potentials are checked on every arc of the
+        final residual graph (`_feasible`, independent of the repair's own bookkeeping) and on every other pair
+        (`_violations`). None when more than `_REPAIR_LIMIT` pairs violate at some point, or after
+        `_MAX_ROUNDS_OF_REPAIR` checks: the caller then solves again with the pairs added."""
+        import numpy as np
+
+        repair = _Repair(self.n_rows, self.capacity, rows, cols, gain, match, dist)
+        for _ in range(_MAX_ROUNDS_OF_REPAIR):
+            more_gain = self.micro[more_rows, more_cols].astype(np.int64) + _FEASIBLE_MICRO
+            for r, c, g in zip(more_rows.tolist(), more_cols.tolist(), more_gain.tolist(), strict=True):
+                repair.add(r, c, g)
+            rows = np.concatenate([rows, more_rows])
+            cols = np.concatenate([cols, more_cols])
+            gain = np.concatenate([gain, more_gain])
+            match, dist = repair.result()
+            if not _feasible(self.n_rows, self.capacity, rows, cols, gain, match, dist):  # pragma: no cover
+                return None  # never expected: the repair's potentials must be feasible (proved in tests)
+            more_rows, more_cols = self._violations(dist, match)
+            if len(more_rows) == 0:
+                return match
+            if len(more_rows) > _REPAIR_LIMIT:
+                return None
+        return None  # pragma: no cover - never expected
 
     def solve_whole(self) -> IntArray:
         """The optimum by the sparse solver on every eligible pair at once, no subset and no proof: the
@@ -282,8 +362,14 @@ class _Problem:
         rows, cols = _cap_ties(rows, cols, tie, _ROW_KEEP, n, m)
         parts_rows, parts_cols = [rows], [cols]
         if _COL_KEEP:
-            best = self.micro.max(axis=0)
-            best_rows, best_cols = np.nonzero((self.micro == best[None, :]) & (best[None, :] != INELIGIBLE32))
+            # Over each group's first row only: every row equals it (`_grouping`).
+            first = self._grouping()[1]
+            best = np.full(m, INELIGIBLE32, dtype=np.int32)
+            for lo in range(0, len(first), _CHUNK):
+                np.maximum(best, self.micro[first[lo : lo + _CHUNK]].max(axis=0), out=best)
+            # A column with no eligible pair looks for INELIGIBLE32 + 1, which no pair has.
+            best[best == INELIGIBLE32] = INELIGIBLE32 + 1
+            best_rows, best_cols = np.nonzero(self.micro == best[None, :])
             at_best = np.ones(len(best_rows), dtype=bool)
             best_cols, best_rows = _cap_ties(best_cols, best_rows, at_best, 0, m, n, keep_per=_COL_KEEP * self.capacity)
             parts_rows.append(best_rows)
@@ -311,17 +397,29 @@ class _Problem:
         dtype = np.int32 if small else np.int64
         row_t = row_part.astype(dtype)[:, None]
         col_t = col_part.astype(dtype)[None, :]
+        # First once per group of equal rows: the most `micro + column part` reaches in the group's row (over
+        # eligible pairs). Only a row whose own part is below it can have a violating pair.
+        of_row, first = self._grouping()
+        suspects = np.arange(n)
+        if len(first) < n:
+            reach = np.empty(len(first), dtype=dtype)
+            for lo in range(0, len(first), _CHUNK):
+                block = self.micro[first[lo : lo + _CHUNK]]
+                sums = np.add(block, col_t, dtype=dtype)
+                if not small:
+                    sums[block == INELIGIBLE32] = np.iinfo(dtype).min
+                reach[lo : lo + _CHUNK] = sums.max(axis=1)
+            suspects = np.flatnonzero(np.greater(reach[of_row], row_t[:, 0]))
         found_rows: list[IntArray] = []
         found_cols: list[IntArray] = []
-        for lo in range(0, n, _CHUNK):
-            block = self.micro[lo : lo + _CHUNK]
-            over = np.add(block, col_t, dtype=dtype) > row_t[lo : lo + _CHUNK]
+        for lo in range(0, len(suspects), _CHUNK):
+            rows = suspects[lo : lo + _CHUNK]
+            block = self.micro[rows]
+            over = np.add(block, col_t, dtype=dtype) > row_t[rows]
             if not small:
                 over &= block != INELIGIBLE32
-            if not over.any():
-                continue
             r, c = np.nonzero(over)
-            found_rows.append(r + lo)
+            found_rows.append(rows[r])
             found_cols.append(c)
         if not found_rows:
             nothing = np.zeros(0, dtype=np.int64)
@@ -336,17 +434,22 @@ class _Problem:
         return r[pick], c[pick]
 
 
-def _at_least_kth(matrix: Int32Array, keep: int) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
+def _at_least_kth(
+    matrix: Int32Array, keep: int, grouping: tuple[IntArray, IntArray]
+) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
     """For each row of `matrix`, its eligible entries at least as large as its `keep`-th largest (all of
-    them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column."""
+    them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column.
+    `grouping` (`_Problem._grouping`: equal rows share a group): the thresholds are found once per group."""
     import numpy as np
 
-    n, m = matrix.shape
-    threshold = np.full(n, INELIGIBLE32 + 1, dtype=np.int32)
+    m = matrix.shape[1]
+    of_row, first = grouping
+    per_group = np.full(len(first), INELIGIBLE32 + 1, dtype=np.int32)
     if keep < m:
-        for lo in range(0, n, _CHUNK):
-            part = np.partition(matrix[lo : lo + _CHUNK], m - keep, axis=1)[:, m - keep]
-            threshold[lo : lo + _CHUNK] = np.maximum(part, INELIGIBLE32 + 1)
+        for lo in range(0, len(first), _CHUNK):
+            part = np.partition(matrix[first[lo : lo + _CHUNK]], m - keep, axis=1)[:, m - keep]
+            per_group[lo : lo + _CHUNK] = np.maximum(part, INELIGIBLE32 + 1)
+    threshold = per_group[of_row]
     rows, cols = np.nonzero(matrix >= threshold[:, None])
     values = matrix[rows, cols]
     return rows, cols, values, values == threshold[rows]
@@ -424,22 +527,13 @@ def _solve_pairs(
     return match
 
 
-def _potentials(
-    n_rows: int,
-    capacity: IntArray,
-    rows: IntArray,
-    cols: IntArray,
-    gain: IntArray,
-    match: IntArray,
-    start: IntArray | None = None,
-) -> IntArray:
-    """Potentials of the residual graph of `match` over the given pairs: nodes are the rows, the columns and
-    one merged source/sink z; a matched pair is an arc column → row of cost +gain, any other pair an arc
-    row → column of cost −gain; an unmatched row has an arc z → row, a matched row row → z, a column with a
-    free place column → z, a column with a matched row z → column, all of cost 0. Returns `dist` with
-    ``dist[head] <= dist[tail] + cost`` on every arc (Bellman–Ford from `start`, default all 0: label-correcting
-    from any finite start ends at such a fixpoint, and it exists exactly when `match` is optimal on the pairs,
-    i.e. the graph has no negative cycle)."""
+def _residual_arcs(
+    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, match: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The residual graph of `match` over the given pairs, as arrays (tail, head, cost): nodes are the rows, the
+    columns (``n_rows + j``) and one merged source/sink z (the last node); a matched pair is an arc column → row of
+    cost +gain, any other pair an arc row → column of cost −gain; an unmatched row has an arc z → row, a matched
+    row row → z, a column with a free place column → z, a column with a matched row z → column, all of cost 0."""
     import numpy as np
 
     n, m = n_rows, len(capacity)
@@ -470,6 +564,38 @@ def _potentials(
         ]
     )
     cost = np.concatenate([np.where(matched_pair, gain, -gain), np.zeros(len(tail) - len(rows), dtype=np.int64)])
+    return tail, head, cost
+
+
+def _feasible(
+    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, match: IntArray, dist: IntArray
+) -> bool:
+    """Whether `dist` is a feasible potential of `match`'s residual graph over the given pairs
+    (``dist[head] <= dist[tail] + cost`` on every arc, `_residual_arcs`): then no cycle of that graph is negative,
+    i.e. no exchange among these pairs improves `match`."""
+    import numpy as np
+
+    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match)
+    return bool(np.all(dist[head] <= dist[tail] + cost))
+
+
+def _potentials(
+    n_rows: int,
+    capacity: IntArray,
+    rows: IntArray,
+    cols: IntArray,
+    gain: IntArray,
+    match: IntArray,
+    start: IntArray | None = None,
+) -> IntArray:
+    """Potentials of the residual graph of `match` over the given pairs (`_residual_arcs`). Returns `dist` with
+    ``dist[head] <= dist[tail] + cost`` on every arc (Bellman–Ford from `start`, default all 0: label-correcting
+    from any finite start ends at such a fixpoint, and it exists exactly when `match` is optimal on the pairs,
+    i.e. the graph has no negative cycle)."""
+    import numpy as np
+
+    z = n_rows + len(capacity)
+    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match)
     order = np.argsort(head, kind="stable")
     tail, head, cost = tail[order], head[order], cost[order]
     targets, starts = np.unique(head, return_index=True)
@@ -483,13 +609,157 @@ def _potentials(
     raise RuntimeError("residual graph has a negative cycle: the subset's solution is not optimal")
 
 
+class _Repair:
+    """An optimal assignment over a set of pairs, kept optimal while pairs are added one at a time.
+
+    The state is the assignment and potentials `pot` of its residual graph (`_residual_arcs`: rows, columns
+    ``n + j`` and the merged source/sink ``z = n + m``) with every reduced cost ``cost + pot[tail] - pot[head]``
+    non-negative. Adding a pair (i, j) adds the arc i → j of cost −gain; when its reduced cost is negative, a
+    shortest path from j back to i in reduced costs (Dijkstra, stopped at distance −reduced) either does not
+    exist (the pair cannot improve anything: potentials are raised along the search so that the arc becomes
+    feasible) or closes a negative cycle, which is applied to the assignment (an exchange along the cycle)
+    while the potentials keep every arc, old and reversed, feasible: the textbook successive-shortest-path step.
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        capacity: IntArray,
+        rows: IntArray,
+        cols: IntArray,
+        gain: IntArray,
+        match: IntArray,
+        dist: IntArray,
+    ) -> None:
+        self.n = n_rows
+        self.z = n_rows + len(capacity)
+        self.capacity = capacity.tolist()
+        self.pot: list[int] = dist.tolist()
+        self.match: list[int] = match.tolist()
+        # Each row's pairs (column → gain), made into a dict only when the row is first reached: a search visits
+        # a few thousand rows at most, and building them all costs more than the searches at 5,000 × 2,000.
+        import numpy as np
+
+        order = np.argsort(rows, kind="stable")
+        self._cols: list[int] = cols[order].tolist()
+        self._gains: list[int] = gain[order].tolist()
+        self._bounds: list[int] = np.searchsorted(rows[order], np.arange(n_rows + 1)).tolist()
+        self._pairs: dict[int, dict[int, int]] = {}
+        self.assigned: list[set[int]] = [set() for _ in capacity]
+        for i, j in enumerate(self.match):
+            if j >= 0:
+                self.assigned[j].add(i)
+        self.unmatched = {i for i, j in enumerate(self.match) if j < 0}
+
+    def result(self) -> tuple[IntArray, IntArray]:
+        """The assignment (row → column, -1: none) and its potentials, as arrays."""
+        import numpy as np
+
+        return np.array(self.match, dtype=np.int64), np.array(self.pot, dtype=np.int64)
+
+    def _row(self, i: int) -> dict[int, int]:
+        """Row i's pairs: column → gain."""
+        pairs = self._pairs.get(i)
+        if pairs is None:
+            lo, hi = self._bounds[i], self._bounds[i + 1]
+            pairs = self._pairs[i] = dict(zip(self._cols[lo:hi], self._gains[lo:hi], strict=True))
+        return pairs
+
+    def _arcs(self, u: int) -> list[tuple[int, int]]:
+        """The residual arcs leaving node `u`: (head, cost)."""
+        n, z = self.n, self.z
+        if u < n:
+            own = self.match[u]
+            out = [(n + c, -g) for c, g in self._row(u).items() if c != own]
+            if own >= 0:
+                out.append((z, 0))
+            return out
+        if u < z:
+            j = u - n
+            out = [(i, self._row(i)[j]) for i in self.assigned[j]]
+            if len(self.assigned[j]) < self.capacity[j]:
+                out.append((z, 0))
+            return out
+        out = [(i, 0) for i in self.unmatched]
+        out.extend((n + j, 0) for j, rows in enumerate(self.assigned) if rows)
+        return out
+
+    def add(self, row: int, col: int, gain: int) -> None:
+        """Add the pair (row, col) with its gain, keeping the assignment optimal and the potentials feasible."""
+        import heapq
+
+        n, z, pot = self.n, self.z, self.pot
+        self._row(row)[col] = gain
+        if self.match[row] == col:  # pragma: no cover - the check never reports a matched pair
+            return
+        reduced = -gain + pot[row] - pot[n + col]
+        if reduced >= 0:
+            return
+        bound = -reduced
+        source = n + col
+        dist = {source: 0}
+        before: dict[int, int] = {}
+        done: dict[int, int] = {}
+        heap = [(0, source)]
+        found = False
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            if d >= bound:
+                break
+            done[u] = d
+            if u == row:
+                found = True
+                break
+            base = d + pot[u]
+            for v, cost in self._arcs(u):
+                if v in done:
+                    continue
+                nd = base + cost - pot[v]
+                if nd < dist.get(v, bound):
+                    dist[v] = nd
+                    before[v] = u
+                    heapq.heappush(heap, (nd, v))
+        # New potentials pot + min(d, D) - D (D: the distance of `row` when found, else the bound): every arc
+        # keeps a non-negative reduced cost, and those of the path found become 0.
+        top = done[row] if found else bound
+        for u, d in done.items():
+            pot[u] += d - top
+        if not found:
+            return
+        # The cycle row → col ⇝ row: its arcs are reversed (applied to the assignment).
+        cycle = [(row, source)]
+        v = row
+        while v != source:
+            u = before[v]
+            cycle.append((u, v))
+            v = u
+        for u, v in cycle:
+            if n <= u < z and v < n:  # matched arc column → row: the row leaves the column
+                self.assigned[u - n].discard(v)
+                if self.match[v] == u - n:
+                    self.match[v] = -1
+        for u, v in cycle:
+            if u < n and v == z:  # the row leaves the matching
+                self.unmatched.add(u)
+        for u, v in cycle:
+            if u < n and n <= v < z:  # the row takes the column
+                self.match[u] = v - n
+                self.assigned[v - n].add(u)
+                self.unmatched.discard(u)
+            elif u == z and v < n:
+                self.unmatched.discard(v)
+
+
 def _problem(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> _Problem:
     """The pool as numbers: every pair's score in millionths (`matching.pool.pool_scores`: the floating-point
     operations of `score_candidate`, in its order) and every mentor's free places."""
     import numpy as np
 
     capacity = np.array([x.profile.free_places for x in pool.mentors], dtype=np.int64)
-    return _Problem(pool_scores(pool, mentee_languages, at).micro, capacity)
+    scores = pool_scores(pool, mentee_languages, at)
+    return _Problem(scores.micro, capacity, scores.groups)
 
 
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     Int32Array = np.ndarray[Any, np.dtype[np.int32]]
+    Int64Array = np.ndarray[Any, np.dtype[np.int64]]
     BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
     FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -66,6 +67,9 @@ class PoolScores:
     """
 
     micro: Int32Array
+    groups: Int64Array | None = None
+    """Rows with the same value here are the same row of `micro` (requests of one class asking the same skills,
+    with no pair corrected); None: no grouping known. A hint for the solver, which checks it (`rounds`)."""
 
     @property
     def eligible(self) -> BoolArray:
@@ -113,10 +117,20 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
     )
     columns = np.arange(m, dtype=np.int32)
 
-    # Requests by class: (skills asked, mentee's time zone, mentee's language).
+    # Requests by class: (skills asked, mentee's time zone, mentee's language); within a class, the requests
+    # asking the same set of skills get the same row (until a pair of theirs is corrected below): it is computed
+    # for the first of them and copied to the others.
     classes: dict[tuple[int, str | None, str], list[int]] = {}
+    same_row: dict[tuple[int, str | None, str, frozenset[str]], int] = {}
+    groups = np.empty(n, dtype=np.int64)
+    first_row: list[int] = []  # per group, its first row: the only one computed, the others are copies of it
     for i, (item, language) in enumerate(zip(requests, mentee_languages, strict=True)):
-        classes.setdefault((len(item.request.skills), item.mentee.timezone, language), []).append(i)
+        key = (len(item.request.skills), item.mentee.timezone, language)
+        group = same_row.setdefault((*key, frozenset(item.request.skills)), len(same_row))
+        groups[i] = group
+        if group == len(first_row):
+            first_row.append(i)
+            classes.setdefault(key, []).append(i)
     speaks: dict[str, BoolArray] = {}
     tz_terms: dict[str | None, FloatArray] = {}
     for (count, zone, language), members in classes.items():
@@ -135,9 +149,15 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
             units *= m
             units += columns
             micro[rows] = flat[units]
+    source = np.array(first_row, dtype=np.int64)[groups]
+    copies = np.flatnonzero(source != np.arange(n))
+    for lo in range(0, len(copies), _ROWS_AT_ONCE):
+        rows = copies[lo : lo + _ROWS_AT_ONCE]
+        micro[rows] = micro[source[rows]]
 
-    _correct_pairs(pool, micro, speaks, mentee_languages, tz_terms, spare)
-    return PoolScores(micro)
+    corrected = _correct_pairs(pool, micro, speaks, mentee_languages, tz_terms, spare)
+    groups[corrected] = len(same_row) + np.arange(len(corrected))
+    return PoolScores(micro, groups)
 
 
 def _class_table(count: int, speaks: BoolArray, tz_term: FloatArray, spare: FloatArray) -> Int32Array:
@@ -161,13 +181,14 @@ def _correct_pairs(
     mentee_languages: Sequence[str],
     tz_terms: dict[str | None, FloatArray],
     spare: FloatArray,
-) -> None:
+) -> Int64Array:
     """The pairs that differ from their class's table: a mentee who is a mentor of the pool (never their own),
     the pairs the round may not offer, and the recent mentorships (the score minus the repeat penalty, from the
-    same unrounded sum)."""
+    same unrounded sum). Returns the rows it may have changed (sorted, without repeats)."""
     import numpy as np
 
     requests, mentors = pool.requests, pool.mentors
+    changed: list[int] = []
     mentor_col = {x.member.id: j for j, x in enumerate(mentors)} if pool.past_pairs or pool.offered else {}
     rows_of_mentee: dict[int, list[int]] = {}
     if pool.past_pairs:
@@ -189,18 +210,21 @@ def _correct_pairs(
                 REPEAT_PENALTY * count
             )
             micro[i, j] = np.int32(np.rint(score * MICRO))
+            changed.append(i)
     if pool.offered:
         request_row = {r.request.id: i for i, r in enumerate(requests)}
         for request_id, mentor_id in pool.offered:
             row, col = request_row.get(request_id), mentor_col.get(mentor_id)
             if row is not None and col is not None:
                 micro[row, col] = INELIGIBLE32
+                changed.append(row)
     mentor_ids = np.array([x.member.id for x in mentors], dtype=np.int64)
     mentee_ids = np.array([r.mentee.id for r in requests], dtype=np.int64)
     by_id = np.argsort(mentor_ids)
     found = np.minimum(np.searchsorted(mentor_ids, mentee_ids, sorter=by_id), len(mentor_ids) - 1)
     own = mentor_ids[by_id[found]] == mentee_ids
     micro[np.flatnonzero(own), by_id[found[own]]] = INELIGIBLE32
+    return np.union1d(np.array(changed, dtype=np.int64), np.flatnonzero(own))
 
 
 def pool_pair_scores(

@@ -10,10 +10,9 @@ from typing import Any
 
 from mentorbot.matching.eligibility import PairFact
 from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
-from mentorbot.models import Level
+from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Connection, Row
-from mentorbot.storage.requests import read_requests
 from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
 
@@ -423,16 +422,18 @@ class CandidateStore(Transactions):
         the pairs already offered and the recent mentorships between them. A fixed number of queries,
         whatever the size of the community (reading per request was thousands of queries)."""
         async with self.read() as conn:
-            waiting = await read_requests(
-                conn,
-                "community = ? AND status = 'waiting'",
+            # The waiting requests and their mentees in one statement (a join, not a second read by id).
+            waiting_rows = await conn.fetch_all(
+                "SELECT r.id, r.member_id, r.community, r.note, r.status, r.wait_reason, r.created_at, "
+                "r.updated_at, r.matched_at, m.community AS member_community, m.platform_user_id, m.display_name, "
+                "m.language, m.created_at AS member_created_at, m.timezone AS member_timezone, m.last_channel "
+                "FROM requests r JOIN members m ON m.id = r.member_id "
+                "WHERE r.community = ? AND r.status = 'waiting' ORDER BY r.created_at, r.id",
                 community,
-                skills_where="request_id IN (SELECT id FROM requests WHERE community = ? AND status = 'waiting')",
-                skills_args=(community,),
             )
-            mentees = await conn.fetch_all(
-                "SELECT * FROM members WHERE id IN "
-                "(SELECT member_id FROM requests WHERE community = ? AND status = 'waiting')",
+            request_skill_rows = await conn.fetch_all(
+                "SELECT request_id, skill FROM request_skills WHERE request_id IN "
+                "(SELECT id FROM requests WHERE community = ? AND status = 'waiting') ORDER BY request_id, position",
                 community,
             )
             free = (
@@ -463,19 +464,63 @@ class CandidateStore(Transactions):
                 repeat_since,
                 community,
             )
-        skills_of = rows.skills_by_member(skill_rows)
-        mentee_of = {int(r["id"]): rows.member(r) for r in mentees}
+        levels = {level.value: level for level in Level}
+        skills_of: dict[int, dict[str, Level]] = {}
+        for r in skill_rows:
+            skills_of.setdefault(int(r["member_id"]), {})[r["skill"]] = levels[r["level"]]
         mentors = tuple(
             PoolMentor(rows.joined_member(r), rows.mentor_profile(r, skills_of.get(int(r["member_id"]), {})))
             for r in mentor_rows
         )
         return RoundPool(
-            requests=tuple(
-                PoolRequest(request, mentee_of[request.member_id])
-                for request in waiting
-                if request.member_id in mentee_of
-            ),
+            requests=_pool_requests(waiting_rows, request_skill_rows),
             mentors=mentors,
             offered=frozenset((int(r["request_id"]), int(r["mentor_id"])) for r in offered_rows),
             past_pairs={(int(r["mentee_id"]), int(r["mentor_id"])): int(r["n"]) for r in past_rows},
         )
+
+
+def _pool_requests(waiting_rows: Sequence[Row], skill_rows: Sequence[Row]) -> tuple[PoolRequest, ...]:
+    """The round's waiting requests with their mentees, from the joined rows of `round_pool` (the same records
+    as `rows.request` and `rows.member` make). A timestamp repeated across rows (a request's created and updated
+    times, members created together) is parsed once."""
+    skills: dict[int, list[str]] = {}
+    for r in skill_rows:
+        skills.setdefault(int(r["request_id"]), []).append(r["skill"])
+    parsed: dict[Any, datetime] = {}
+
+    def stamp(value: Any) -> datetime:
+        found = parsed.get(value)
+        if found is None:
+            found = parsed[value] = rows.ts(value)
+        return found
+
+    waiting = RequestStatus.WAITING
+    out: list[PoolRequest] = []
+    for r in waiting_rows:
+        request_id, member_id = int(r["id"]), int(r["member_id"])
+        matched_at = r["matched_at"]
+        request = MentorshipRequest(
+            id=request_id,
+            member_id=member_id,
+            community=r["community"],
+            skills=tuple(skills.get(request_id, ())),
+            note=r["note"],
+            status=waiting if r["status"] == waiting.value else RequestStatus(r["status"]),
+            wait_reason=r["wait_reason"],
+            created_at=stamp(r["created_at"]),
+            updated_at=stamp(r["updated_at"]),
+            matched_at=None if matched_at is None else stamp(matched_at),
+        )
+        mentee = Member(
+            id=member_id,
+            community=r["member_community"],
+            platform_user_id=r["platform_user_id"],
+            display_name=r["display_name"],
+            language=r["language"],
+            created_at=stamp(r["member_created_at"]),
+            timezone=r["member_timezone"],
+            last_channel=r["last_channel"],
+        )
+        out.append(PoolRequest(request, mentee))
+    return tuple(out)
