@@ -11,10 +11,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection
+from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.locks import lock_mentee_of_offer, lock_mentee_of_request, lock_mentees_of_requests
 from mentorbot.storage.mentorships import AcceptResult, close_overlapping, insert_mentorship
-from mentorbot.storage.sql import Rollback, change_one, id_list
+from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -484,7 +484,7 @@ class _Accepted:
     request: MentorshipRequest
     mentorship: Mentorship
     overlapping: tuple[MentorshipRequest, ...] | None = None
-    """The mentee's open requests sharing a skill, read after the lock (None: not read yet)."""
+    """The mentee's other open requests (at least those sharing a skill), read after the lock (None: not read yet)."""
     checkin_scheduled: bool = False
 
 
@@ -543,8 +543,18 @@ async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, 
     if request_row is None:
         raise Rollback
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
-    skills = await conn.fetch_all(
-        "SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", offer.request_id
+    # One read for the matched request's skills and the mentee's other open requests with theirs (`close_overlapping`).
+    found = await conn.fetch_all(
+        "SELECT r.*, s.skill AS skill_ FROM requests r JOIN request_skills s ON s.request_id = r.id "
+        f"WHERE r.member_id = ? AND (r.id = ? OR r.status IN ({in_list(OPEN_REQUEST_STATUSES)})) "
+        "ORDER BY r.created_at, r.id, s.position",
+        request_row["member_id"],
+        offer.request_id,
+        *OPEN_REQUEST_STATUSES,
     )
-    request = rows.request(request_row, tuple(r["skill"] for r in skills))
-    return _Accepted(offer, request, await insert_mentorship(conn, request, mentor_id, now))
+    by_id: dict[int, tuple[Row, list[str]]] = {}
+    for r in found:
+        by_id.setdefault(int(r["id"]), (r, []))[1].append(r["skill_"])
+    request = rows.request(request_row, tuple(by_id.pop(offer.request_id, (request_row, []))[1]))
+    others = tuple(rows.request(r, tuple(skills)) for r, skills in by_id.values())
+    return _Accepted(offer, request, await insert_mentorship(conn, request, mentor_id, now), others)
