@@ -304,9 +304,11 @@ class OfferStore(Transactions):
         expected state no longer holds (nothing is changed then).
 
         The rules, each a compare-and-set: the offer is pending, the mentor's and unexpired; the mentor holds a
-        place for it and is under capacity; the request is still offered. On PostgreSQL they are one statement
-        (`_ACCEPT_PG`: one round trip instead of eight); on SQLite, where statements cost no round trip, one
-        statement each."""
+        place for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many
+        as a one-row insert's transaction: ``BEGIN`` with the mentee's lock, one statement for the rest
+        (`_ACCEPT_PG`: the compare-and-sets, the timers, the mentorship and the read of the overlapping requests),
+        ``COMMIT``; on SQLite, where statements cost no round trip, one statement each (`_accept_step_by_step`).
+        Closing overlapping requests, which is rare, adds statements."""
         try:
             async with self._accept_transaction(offer_id) as conn:
                 if self.db.dialect == "postgresql":
