@@ -54,16 +54,22 @@ async def insert_mentorship(conn: Connection, request: MentorshipRequest, mentor
 
 
 async def close_overlapping(
-    conn: Connection, request: MentorshipRequest, now: datetime
+    conn: Connection,
+    request: MentorshipRequest,
+    now: datetime,
+    others: Sequence[MentorshipRequest] | None = None,
 ) -> tuple[list[MentorshipRequest], list[Offer]]:
-    """Close the mentee's other open requests that ask for any of the matched request's skills."""
-    others = await read_requests(
-        conn,
-        f"member_id = ? AND id <> ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
-        request.member_id,
-        request.id,
-        *OPEN_REQUEST_STATUSES,
-    )
+    """Close the mentee's other open requests that ask for any of the matched request's skills. `others`: those
+    requests (or more of the mentee's open ones) when the caller read them already, in the same transaction after
+    the mentee's lock (oldest first); None reads them here."""
+    if others is None:
+        others = await read_requests(
+            conn,
+            f"member_id = ? AND id <> ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+            request.member_id,
+            request.id,
+            *OPEN_REQUEST_STATUSES,
+        )
     overlapping = [r for r in others if set(r.skills) & set(request.skills)]
     closed: list[MentorshipRequest] = []
     for other in overlapping:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from mentorbot.models import JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
+from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection
+from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.locks import lock_mentee_of_offer, lock_mentee_of_request, lock_mentees_of_requests
 from mentorbot.storage.mentorships import AcceptResult, close_overlapping, insert_mentorship
-from mentorbot.storage.sql import Rollback, change_one, id_list
+from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -303,24 +304,45 @@ class OfferStore(Transactions):
         expected state no longer holds (nothing is changed then).
 
         The rules, each a compare-and-set: the offer is pending, the mentor's and unexpired; the mentor holds a
-        place for it and is under capacity; the request is still offered. On PostgreSQL they are one statement
-        (`_ACCEPT_PG`: one round trip instead of eight); on SQLite, where statements cost no round trip, one
-        statement each."""
+        place for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many
+        as a one-row insert's transaction: ``BEGIN`` with the mentee's lock, one statement for the rest
+        (`_ACCEPT_PG`: the compare-and-sets, the timers, the mentorship and the read of the overlapping requests),
+        ``COMMIT``; on SQLite, where statements cost no round trip, one statement each (`_accept_step_by_step`).
+        Closing overlapping requests, which is rare, adds statements."""
         try:
-            async with self.transaction(quick=True) as conn:
+            async with self._accept_transaction(offer_id) as conn:
                 if self.db.dialect == "postgresql":
-                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now)
+                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at)
                 else:
                     accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
                 if accepted is None:
                     return None
-                offer, request, mentorship = accepted
-                if checkin_at is not None:
-                    await jobs.schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
-                closed, withdrawn = await close_overlapping(conn, request, now)
-                return AcceptResult(offer, mentorship, request, tuple(closed), tuple(withdrawn))
+                if checkin_at is not None and not accepted.checkin_scheduled:
+                    await jobs.schedule(conn, JobKind.CHECKIN, accepted.mentorship.id, checkin_at, now)
+                closed, withdrawn = await close_overlapping(conn, accepted.request, now, accepted.overlapping)
+                return AcceptResult(
+                    accepted.offer, accepted.mentorship, accepted.request, tuple(closed), tuple(withdrawn)
+                )
         except Rollback:
             return None
+
+    @asynccontextmanager
+    async def _accept_transaction(self, offer_id: int) -> AsyncIterator[Connection]:
+        """`accept_offer`'s transaction (quick), the mentee of the offer locked first on PostgreSQL: in the same
+        round trip as ``BEGIN`` when the transaction is its own (`PostgresDatabase.transaction_from`), else as the
+        first statement of the unit of work's savepoint. No lock on SQLite: its write transaction
+        (``BEGIN IMMEDIATE``) already excludes every other writer."""
+        if self.db.dialect != "postgresql":
+            async with self.transaction(quick=True) as conn:
+                yield conn
+            return
+        if not self.in_unit_of_work() and isinstance(self.db, _BeginsWith):
+            async with self.db.transaction_from(_LOCK_MENTEE_PG.format(int(offer_id))) as conn:
+                yield conn
+            return
+        async with self.transaction(quick=True) as conn:
+            await conn.execute(_LOCK_MENTEE_PG.format("?"), offer_id)  # a prepared statement: planned once
+            yield conn
 
     async def decline_offer(
         self, offer_id: int, mentor_id: int, reason: str | None, now: datetime, *, kind: str | None = None
@@ -398,14 +420,21 @@ class OfferStore(Transactions):
             return await withdraw_pending(conn, mentor_id, now)
 
 
+_LOCK_MENTEE_PG = (
+    "SELECT 1 FROM members WHERE id = (SELECT member_id FROM requests WHERE id = "
+    "(SELECT request_id FROM offers WHERE id = {})) FOR NO KEY UPDATE"
+)
+"""`accept_offer`'s first statement on PostgreSQL: the mentee's member row locked as `locks.lock_mentee_of_offer`
+locks it (the same row lock as its no-op ``UPDATE``, without writing a new version of the row). Sent with ``BEGIN``
+(`PostgresDatabase.transaction_from`) the offer's id is formatted in and the server plans it each time: nested
+scalar subqueries, not a join, keep that planning short (a join of the three tables cost ~0.3 ms more)."""
+
 _ACCEPT_PG = (
-    # Lock order as everywhere (`locks`): the mentee's member row first. Each later step runs only when the one
-    # before it changed its row (`EXISTS`), and reads the rows the one before returned.
-    "WITH lk AS (UPDATE members SET display_name = display_name WHERE id = "
-    "(SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id WHERE o.id = ?) RETURNING id), "
-    "o AS (UPDATE offers SET status = 'accepted', decided_at = ? "
-    "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? "
-    "AND (SELECT count(*) FROM lk) >= 0 RETURNING *), "
+    # Runs after the mentee's lock (`_LOCK_MENTEE_PG`, an earlier statement): its snapshot, taken when it starts,
+    # holds every committed change to the mentee's requests, so `ov` reads them as a statement after the lock would.
+    # Each step runs only when the one before it changed its row (`EXISTS`), and reads the rows it returned.
+    "WITH o AS (UPDATE offers SET status = 'accepted', decided_at = ? "
+    "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? RETURNING *), "
     "p AS (UPDATE mentor_profiles SET pending_offers = pending_offers - 1, active_count = active_count + 1, "
     "expired_streak = 0, updated_at = (SELECT decided_at FROM o) "
     "WHERE member_id = (SELECT mentor_id FROM o) AND pending_offers > 0 AND active_count < capacity "
@@ -419,33 +448,72 @@ _ACCEPT_PG = (
     "ms AS (INSERT INTO mentorships (request_id, mentor_id, mentee_id, community, skills, status, started_at) "
     "SELECT rq.id, o.mentor_id, rq.member_id, rq.community, "
     "coalesce((SELECT string_agg(skill, ',' ORDER BY position) FROM sk), ''), 'active', o.decided_at "
-    "FROM rq, o RETURNING *) "
+    "FROM rq, o RETURNING *), "
+    # The check-in timer (`jobs.schedule`'s upsert), when a time is given.
+    "ck AS (INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
+    "SELECT 'checkin', ms.id, CAST(? AS TIMESTAMPTZ), 'pending', ms.started_at, ms.community FROM ms "
+    f"WHERE CAST(? AS TIMESTAMPTZ) IS NOT NULL {jobs._RESCHEDULE} RETURNING id), "
+    # The mentee's other open requests sharing a skill with this one (`close_overlapping` closes them).
+    "ov AS (SELECT r.*, (SELECT array_agg(s.skill ORDER BY s.position) FROM request_skills s "
+    "WHERE s.request_id = r.id) AS skills FROM requests r WHERE r.member_id = (SELECT member_id FROM rq) "
+    f"AND r.id <> (SELECT id FROM rq) AND r.status IN ({', '.join(repr(str(x)) for x in OPEN_REQUEST_STATUSES)}) "
+    "AND EXISTS (SELECT 1 FROM request_skills a WHERE a.request_id = r.id AND a.skill IN (SELECT skill FROM sk))) "
     "SELECT (SELECT row_to_json(o) FROM o) AS offer, (SELECT row_to_json(rq) FROM rq) AS request, "
     "(SELECT array_agg(skill ORDER BY position) FROM sk) AS skills, "
-    "(SELECT row_to_json(ms) FROM ms) AS mentorship, (SELECT count(*) FROM j) AS timers"
+    "(SELECT row_to_json(ms) FROM ms) AS mentorship, (SELECT count(*) FROM j) AS timers, "
+    "(SELECT count(*) FROM ck) AS checkins, (SELECT json_agg(ov ORDER BY ov.created_at, ov.id) FROM ov) AS overlapping"
 )
-"""`accept_offer` on PostgreSQL, one statement: lock the mentee, then the compare-and-sets on the offer, the
-mentor's places and the request, cancel the expiry timer, insert the mentorship. Its one row says how far it went:
-no offer (not pending, not the mentor's, expired: nothing changed), or no mentorship (a later step's expected state
-no longer held: the caller rolls back)."""
+"""`accept_offer` on PostgreSQL after the mentee's lock, one statement: the compare-and-sets on the offer, the
+mentor's places and the request, cancel the expiry timer, insert the mentorship, schedule its check-in, and read the
+mentee's overlapping open requests. Its one row says how far it went: no offer (not pending, not the mentor's,
+expired: nothing changed), or no mentorship (a later step's expected state no longer held: the caller rolls back)."""
+
+
+@runtime_checkable
+class _BeginsWith(Protocol):
+    """An engine that sends a transaction's first statement with its ``BEGIN`` (`PostgresDatabase`)."""
+
+    def transaction_from(self, first: str) -> AbstractAsyncContextManager[Connection]:
+        """A transaction begun together with `first`."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """What `_ACCEPT_PG` or `_accept_step_by_step` changed and read."""
+
+    offer: Offer
+    request: MentorshipRequest
+    mentorship: Mentorship
+    overlapping: tuple[MentorshipRequest, ...] | None = None
+    """The mentee's other open requests (at least those sharing a skill), read after the lock (None: not read yet)."""
+    checkin_scheduled: bool = False
 
 
 async def _accept_in_one_statement(
-    conn: Connection, offer_id: int, mentor_id: int, now: datetime
-) -> tuple[Offer, MentorshipRequest, Mentorship] | None:
-    """`_ACCEPT_PG`; None when the offer's compare-and-set failed, `Rollback` when a later one did."""
-    row = await conn.fetch_one(_ACCEPT_PG, offer_id, now, offer_id, mentor_id, now)
+    conn: Connection, offer_id: int, mentor_id: int, now: datetime, checkin_at: datetime | None
+) -> _Accepted | None:
+    """`_ACCEPT_PG` (the mentee locked already); None when the offer's compare-and-set failed, `Rollback` when a
+    later one did."""
+    row = await conn.fetch_one(_ACCEPT_PG, now, offer_id, mentor_id, now, checkin_at, checkin_at)
     if row is None or row["offer"] is None:
         return None
     if row["mentorship"] is None:
         raise Rollback
     request = rows.request(json.loads(row["request"]), tuple(row["skills"] or ()))
-    return rows.offer(json.loads(row["offer"])), request, rows.mentorship(json.loads(row["mentorship"]))
+    overlapping = tuple(
+        rows.request(other, tuple(other.pop("skills") or ())) for other in json.loads(row["overlapping"] or "[]")
+    )
+    return _Accepted(
+        rows.offer(json.loads(row["offer"])),
+        request,
+        rows.mentorship(json.loads(row["mentorship"])),
+        overlapping,
+        checkin_scheduled=checkin_at is not None,
+    )
 
 
-async def _accept_step_by_step(
-    conn: Connection, offer_id: int, mentor_id: int, now: datetime
-) -> tuple[Offer, MentorshipRequest, Mentorship] | None:
+async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, now: datetime) -> _Accepted | None:
     """The same steps as `_ACCEPT_PG`, one statement each (SQLite). No mentee lock: SQLite's write transaction
     (``BEGIN IMMEDIATE``) already excludes every other writer, and the lock's no-op update would cost a page."""
     offer_row = await conn.fetch_one(
@@ -477,8 +545,18 @@ async def _accept_step_by_step(
     if request_row is None:
         raise Rollback
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
-    skills = await conn.fetch_all(
-        "SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", offer.request_id
+    # One read for the matched request's skills and the mentee's other open requests with theirs (`close_overlapping`).
+    found = await conn.fetch_all(
+        "SELECT r.*, s.skill AS skill_ FROM requests r JOIN request_skills s ON s.request_id = r.id "
+        f"WHERE r.member_id = ? AND (r.id = ? OR r.status IN ({in_list(OPEN_REQUEST_STATUSES)})) "
+        "ORDER BY r.created_at, r.id, s.position",
+        request_row["member_id"],
+        offer.request_id,
+        *OPEN_REQUEST_STATUSES,
     )
-    request = rows.request(request_row, tuple(r["skill"] for r in skills))
-    return offer, request, await insert_mentorship(conn, request, mentor_id, now)
+    by_id: dict[int, tuple[Row, list[str]]] = {}
+    for r in found:
+        by_id.setdefault(int(r["id"]), (r, []))[1].append(r["skill_"])
+    request = rows.request(request_row, tuple(by_id.pop(offer.request_id, (request_row, []))[1]))
+    others = tuple(rows.request(r, tuple(skills)) for r, skills in by_id.values())
+    return _Accepted(offer, request, await insert_mentorship(conn, request, mentor_id, now), others)

@@ -365,6 +365,13 @@ class PostgresDatabase:
         """A READ COMMITTED transaction on one pooled connection (`quick` changes nothing here)."""
         return self._unit()
 
+    def transaction_from(self, first: str) -> AbstractAsyncContextManager[PostgresConnection]:
+        """A READ COMMITTED transaction like `transaction`, whose first statement `first` goes to the server in
+        the same round trip as its ``BEGIN`` (one round trip less). `first` is literal SQL without parameters
+        (it is sent as text, in one simple-protocol message with the ``BEGIN``) and its rows are not returned:
+        a statement run for its effect, such as taking a row lock before the transaction's reads."""
+        return self._unit(first=first)
+
     def read(self) -> AbstractAsyncContextManager[PostgresConnection]:
         """A REPEATABLE READ, read-only transaction: one snapshot for several reads."""
         return self._unit(isolation="repeatable_read", readonly=True)
@@ -385,14 +392,14 @@ class PostgresDatabase:
             return await self._express.one(to_numbered(sql), [_adapt(a) for a in args])
 
     @asynccontextmanager
-    async def _unit(self, **options: Any) -> AsyncIterator[PostgresConnection]:
+    async def _unit(self, *, first: str | None = None, **options: Any) -> AsyncIterator[PostgresConnection]:
         """A transaction with `options`: committed on exit, rolled back on an exception; the connection goes
         back to the pool either way (closed, so it is replaced, when it was lost)."""
         pool = self._pool
         if pool is None:
             raise DatabaseUnavailable("the PostgreSQL database is not open")
         async with _classified():
-            conn, tx = await self._begin(pool, options)
+            conn, tx = await self._begin(pool, options, first)
             try:
                 yield PostgresConnection(conn)
                 await tx.commit()
@@ -402,13 +409,13 @@ class PostgresDatabase:
             finally:
                 await self._release(pool, conn)
 
-    async def _begin(self, pool: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+    async def _begin(self, pool: Any, options: dict[str, Any], first: str | None = None) -> tuple[Any, Any]:
         """A pooled connection with its transaction begun. When ``BEGIN`` finds the connection lost (the server
         restarted, or closed it), nothing was done on it: it is closed, every other pooled connection is
         replaced on its next acquire (they were opened before the same loss), and a new one is tried, once."""
         for attempt in (1, 2):
             conn = await pool.acquire(timeout=self.acquire_timeout)
-            tx = conn.transaction(**options)
+            tx = conn.transaction(**options) if first is None else _BegunWith(conn, first)
             try:
                 await tx.start()
             except Exception as exc:
@@ -448,6 +455,35 @@ class PostgresDatabase:
     def to_db_time(self, value: datetime) -> Any:
         """Aware UTC datetime (timestamptz)."""
         return as_utc(value)
+
+
+class _BegunWith:
+    """`PostgresDatabase.transaction_from`'s transaction: ``BEGIN`` and a first statement in one message (the simple
+    query protocol runs both, in order, in one round trip), committed or rolled back like asyncpg's own."""
+
+    def __init__(self, conn: Any, first: str) -> None:
+        self._conn = conn
+        self._first = first
+
+    async def start(self) -> None:
+        """Begin and run the first statement; on its failure, nothing stays begun."""
+        try:
+            await self._conn.execute(f"BEGIN ISOLATION LEVEL READ COMMITTED; {self._first}")
+        except BaseException:
+            if not self._conn.is_closed() and self._conn.is_in_transaction():
+                with contextlib.suppress(Exception):
+                    await self._conn.execute("ROLLBACK")
+            raise
+
+    async def commit(self) -> None:
+        """``COMMIT``; a transaction the server had aborted (it answers ``ROLLBACK``) raises instead of passing."""
+        status = await self._conn.execute("COMMIT")
+        if status != "COMMIT":
+            raise asyncpg.InterfaceError(f"COMMIT answered {status}: the transaction had failed")
+
+    async def rollback(self) -> None:
+        """``ROLLBACK``."""
+        await self._conn.execute("ROLLBACK")
 
 
 async def _keep_session(conn: Any) -> None:
