@@ -53,9 +53,7 @@ class GroupCommit(Generic[T, R]):
                 if self._pending:
                     self._task = asyncio.create_task(self._drain())
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future))
-        if self._task is None and not self._direct:
-            self._task = asyncio.create_task(self._drain())
+        self._pending.append((item, future))  # a batch is being written: the drain after it takes this one
         return await future
 
     async def _drain(self) -> None:
