@@ -115,6 +115,20 @@ async def test_follow_ups_never_hold_the_acknowledgement(workspace: Workspace) -
     assert unescape(offer["text"]).startswith(EN("offer.title", id=1))
 
 
+async def test_a_command_whose_form_holds_the_word_payload_is_answered(workspace: Workspace) -> None:
+    """Bolt's HTTP parser reads any form containing "payload" as an interaction and, finding no ``payload=`` field,
+    as an empty body: such a command reached no listener (Slack's "dispatch_failed"). The gate hands Bolt the
+    form it parsed, so the text, the channel's name or the member's name may hold the word."""
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo")
+    await ws.mentor(ALICE, "request skills:seo note:our payload of ads is late", channel_name="payload-team")
+    assert ws.texts(ALICE)[-1] == EN("request.offered", id=1, skills="SEO")
+    [offer] = ws.dms(BOB)
+    assert "our payload of ads is late" in unescape(offer["text"])
+    await ws.command(ALICE, "/courses", "skills:seo", channel_name="payload-team")
+    assert ws.texts(ALICE)[-1].startswith(EN("courses.title", skills="SEO"))
+
+
 async def test_skills_courses_and_help(workspace: Workspace) -> None:
     ws = workspace
     await ws.command(ALICE, "/skills", "crisis")
@@ -300,13 +314,15 @@ async def test_admin_commands(workspace: Workspace, uploads: Uploads) -> None:
     await ws.command(CAROL, "/mentor-admin", "waitlist")
     assert ws.texts(CAROL)[-1].startswith(EN("waitlist.title", count=1))
     await ws.command(CAROL, "/mentor-admin", "round")
-    assert ws.texts(CAROL)[-1].startswith(EN(
+    assert ws.texts(CAROL)[-1].startswith(
+        EN(
             "round.done",
             offered=EN("round.offers_sent", count=0),
             waiting=EN("round.still_waiting", count=1),
             score="0.00",
             greedy="0.00",
-        ))
+        )
+    )
 
     await ws.command(CAROL, "/mentor-admin", "match 1 @dave")
     assert ws.texts(CAROL)[-1].startswith("Request #1 can't go to dave: dave is paused.")

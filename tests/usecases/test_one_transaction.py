@@ -85,9 +85,6 @@ class Faulty:
     def read(self) -> AbstractAsyncContextManager[_Conn]:
         return self._counted("read", self.inner.read())
 
-    def express(self) -> AbstractAsyncContextManager[_Conn]:
-        return self._counted("express", self.inner.express())
-
 
 async def _dump(bot: MentorBot) -> dict[str, list[str]]:
     """Every row of every table (but the migrations' own), as sorted text."""

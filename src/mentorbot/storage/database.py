@@ -116,14 +116,10 @@ class Database(Protocol):
         """A read-only unit of work with a consistent view."""
         ...
 
-    def express(self) -> AbstractAsyncContextManager[Connection]:
-        """A short write transaction that an acknowledgement waits for (recording an event in the inbox): it does
-        not queue behind the units of work in progress (SQLite: ahead of them, on a connection of its own;
-        PostgreSQL: on a pool of its own). Committed on exit, rolled back on an exception."""
-        ...
-
     async def express_one(self, sql: str, *args: Any) -> list[Row]:
-        """One statement committed on its own, on the `express` lane; the rows it returns. A failure raises like a
+        """One statement committed on its own, for an acknowledgement path (recording an event in the inbox): it
+        does not queue behind the units of work in progress (SQLite: ahead of them, on a connection of its own;
+        PostgreSQL: on a connection of its own, beside the pool). The rows it returns. A failure raises like a
         transaction's statement, nothing kept, except `DatabaseOutcomeUnknown`: the connection was lost while the
         statement ran (PostgreSQL), so it may have committed. The statement must then be idempotent, so that the
         caller can run it again to learn the outcome (`InboxStore.record_event`)."""

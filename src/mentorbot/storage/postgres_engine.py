@@ -158,7 +158,7 @@ class PostgresConnection:
 class ExpressLane:
     """The connection of its own, beside the pool, that records platform events before their acknowledgement.
 
-    One connection, one statement or transaction at a time (the inbox's group commit keeps one batch in flight
+    One connection, one statement at a time (the inbox's group commit keeps one batch in flight
     anyway): no pool to acquire from nor give back to, a round trip's worth of work less per record. A closed
     connection is replaced on the next use; connecting gives up after the engine's connect timeout.
     """
@@ -225,35 +225,6 @@ class ExpressLane:
                     raise
                 return [dict(r) for r in rows]
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PostgresConnection]:
-        """A READ COMMITTED transaction on the lane's connection: committed on exit, rolled back on an exception
-        (a connection found dead at ``BEGIN`` is replaced, once)."""
-        async with self._lock, _classified():
-            for attempt in (1, 2):
-                conn = await self._connection()
-                tx = conn.transaction()
-                try:
-                    await tx.start()
-                except Exception as exc:
-                    if not _dead_on_begin(exc) or attempt == 2:
-                        raise
-                    self._drop()
-                    continue
-                break
-            try:
-                yield PostgresConnection(conn)
-                await tx.commit()
-            except BaseException as exc:
-                if _dead_on_begin(exc) or not isinstance(exc, Exception):
-                    self._drop()
-                else:
-                    try:
-                        await tx.rollback()
-                    except Exception:
-                        self._drop()
-                raise
 
 
 class PostgresDatabase:
@@ -375,13 +346,6 @@ class PostgresDatabase:
     def read(self) -> AbstractAsyncContextManager[PostgresConnection]:
         """A REPEATABLE READ, read-only transaction: one snapshot for several reads."""
         return self._unit(isolation="repeatable_read", readonly=True)
-
-    def express(self) -> AbstractAsyncContextManager[PostgresConnection]:
-        """A short write transaction for an acknowledgement path, on the express lane's own connection
-        (`ExpressLane`): it never waits for a connection held by a use-case's unit of work."""
-        if self._express is None:
-            raise DatabaseUnavailable("the PostgreSQL database is not open")
-        return self._express.transaction()
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:
         """One statement committed on its own (no ``BEGIN``/``COMMIT``: one round trip) on the express lane; the

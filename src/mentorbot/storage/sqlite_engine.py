@@ -1,13 +1,13 @@
 """SQLite engine through aiosqlite: WAL, foreign keys on, one connection serialised by a lock.
 
-Beside it, a second, synchronous connection serves `SqliteDatabase.express`: the short write an acknowledgement
-waits for (recording an event in the inbox). It takes the same lock as an urgent waiter, ahead of every queued
-transaction, and runs its statements in the event loop's own thread, with no hop to aiosqlite's thread and no
-step of the event loop in between (tens of microseconds in WAL): so the acknowledgement waits at most for the
-transaction in progress, not for the queue behind it nor for the work the event loop is doing meanwhile. It
-never waits inside SQLite (its busy timeout is 0, so the event loop is never blocked by another process's lock):
-a lock held by another process is waited for with asyncio sleeps, up to the same busy timeout, then
-`DatabaseBusy`. It leaves the WAL checkpoints to the main connection.
+Beside it, a second, synchronous connection serves `SqliteDatabase.express_one`: the short write an
+acknowledgement waits for (recording an event in the inbox). It takes the same lock as an urgent waiter, ahead
+of every queued transaction, and runs its statement in the event loop's own thread, with no hop to aiosqlite's
+thread and no step of the event loop in between (tens of microseconds in WAL): so the acknowledgement waits at
+most for the transaction in progress, not for the queue behind it nor for the work the event loop is doing
+meanwhile. It never waits inside SQLite (its busy timeout is 0, so the event loop is never blocked by another
+process's lock): a lock held by another process is waited for with asyncio sleeps, up to the same busy timeout,
+then `DatabaseBusy`. It leaves the WAL checkpoints to the main connection.
 
 Write transactions start with ``BEGIN IMMEDIATE`` so that several processes on one file queue up (each
 waiting, with asyncio sleeps, up to the busy timeout) instead of failing half-way through. Short compare-and-set
@@ -34,7 +34,6 @@ import aiosqlite
 
 from mentorbot.clock import as_utc
 from mentorbot.storage.database import (
-    Connection,
     DatabaseBusy,
     DatabaseError,
     DatabaseFull,
@@ -169,35 +168,6 @@ class SqliteConnection:
         return result
 
 
-class SyncSqliteConnection:
-    """`Database.express`'s connection: a plain `sqlite3` connection used in the event loop's thread. Its methods
-    never yield to the event loop."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def quick(self) -> SyncSqliteConnection:
-        """Itself: its statements run in the event loop's thread already."""
-        return self
-
-    async def execute(self, sql: str, *args: Any) -> int:
-        """Run a statement; return the number of rows it changed."""
-        return self._conn.execute(sql, _args(args)).rowcount
-
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run a statement once per parameter row."""
-        self._conn.executemany(sql, [_args(r) for r in rows])
-
-    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
-        """All rows of a query."""
-        return [dict(r) for r in self._conn.execute(sql, _args(args)).fetchall()]
-
-    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
-        """The first row of a query, or None."""
-        row = self._conn.execute(sql, _args(args)).fetchone()
-        return dict(row) if row is not None else None
-
-
 def _finish(conn: sqlite3.Connection, sql: str, params: Any) -> None:
     """``COMMIT`` or ``ROLLBACK`` unless SQLite ended the transaction already (it does on a full disk)."""
     if conn.in_transaction:
@@ -280,8 +250,8 @@ class SqliteDatabase:
         self._express = express
 
     def _open_express(self) -> sqlite3.Connection | None:
-        """`express`'s own connection (None for an in-memory database: a second connection would open another
-        one; `express` then goes through the main connection)."""
+        """`express_one`'s own connection (None for an in-memory database: a second connection would open another
+        one; `express_one` then goes through the main connection)."""
         if self.path == ":memory:":
             return None
         if self.query:
@@ -290,7 +260,7 @@ class SqliteDatabase:
             conn = sqlite3.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: `express` waits itself
+            conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: `express_one` waits itself
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints stay in aiosqlite's thread
@@ -428,47 +398,15 @@ class SqliteDatabase:
             finally:
                 await self._end("COMMIT", inline=True)  # ends a read: instant
 
-    @asynccontextmanager
-    async def express(self) -> AsyncIterator[Connection]:
-        """A short write transaction for an acknowledgement path (see the module's docstring): ahead of every
-        transaction waiting for the connection, on a connection of its own, with no step of the event loop
-        between its statements. Committed on exit, rolled back on an exception."""
+    async def express_one(self, sql: str, *args: Any) -> list[Row]:
+        """One statement committed on its own on the express connection (SQLite's autocommit: the statement is
+        its own transaction, without a ``BEGIN`` and a ``COMMIT`` to send), ahead of every transaction waiting for
+        the engine's lock; the rows it returns. Another process's write lock is waited for with asyncio sleeps,
+        without holding the engine's lock, up to the busy timeout. An in-memory database has no second connection:
+        there the statement is a quick transaction of the main one, still ahead of the queue."""
         express = self._express
         if express is None:
             async with self._write(self._lock.urgent(), quick=True) as conn:
-                yield conn
-            return
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        pause = 0.001
-        while True:
-            async with self._lock.urgent(), self._classified():
-                try:
-                    express.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    if not isinstance(sqlite_failure(exc, self.path), DatabaseBusy) or time.monotonic() > deadline:
-                        raise
-                else:
-                    try:
-                        yield SyncSqliteConnection(express)
-                        express.execute("COMMIT")
-                    except BaseException:
-                        try:
-                            if express.in_transaction:
-                                express.execute("ROLLBACK")
-                        except sqlite3.Error:
-                            log.warning("ROLLBACK of an express transaction on %s failed", self.path, exc_info=True)
-                        raise
-                    return
-            await asyncio.sleep(pause)  # another process holds the write lock: wait without holding ours
-            pause = min(pause * 2, 0.05)
-
-    async def express_one(self, sql: str, *args: Any) -> list[Row]:
-        """One statement committed on its own on the express connection (SQLite's autocommit: the statement is
-        its own transaction, without a ``BEGIN`` and a ``COMMIT`` to send); the rows it returns. Waits for another
-        process's write lock as `express` does, without holding the engine's."""
-        express = self._express
-        if express is None:
-            async with self.express() as conn:
                 return await conn.fetch_all(sql, *args)
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
         pause = 0.001
