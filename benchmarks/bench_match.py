@@ -18,7 +18,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -26,12 +26,12 @@ import asyncpg
 from benchmarks.engines import BenchStore
 from benchmarks.generate import MEMBER_LANGUAGES, NOW, TIMEZONES, taxonomy_slugs
 from benchmarks.report import Row, median, percentile
+from mentorbot.clock import as_utc
 from mentorbot.i18n import LANGUAGES
 from mentorbot.matching import rank_candidates, score_params, top_ranked
 from mentorbot.models import RequestStatus
 from mentorbot.storage.candidates import top_rows
 from mentorbot.storage.postgres_engine import PostgresConnection
-from mentorbot.storage.sqlite_engine import SyncSqliteConnection
 from mentorbot.storage.store import Store
 
 FLOOR_SQL = (
@@ -53,6 +53,40 @@ class Query:
     request_id: int | None
     language: str
     timezone: str | None
+
+
+def _bound(args: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(as_utc(a).isoformat(timespec="microseconds") if isinstance(a, datetime) else a for a in args)
+
+
+class PlainSqlite:
+    """The `Connection` protocol over a bare `sqlite3` connection, in the calling thread (no engine, no lock, no
+    hop): the floor's way of running the store's own ranking statement. A datetime argument is bound as the SQLite
+    engine stores it (`SqliteDatabase.to_db_time`'s text)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def quick(self) -> PlainSqlite:
+        """Itself: its statements run in the calling thread already."""
+        return self
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run a statement; the number of rows it changed."""
+        return self._conn.execute(sql, _bound(args)).rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per parameter row."""
+        self._conn.executemany(sql, [_bound(r) for r in rows])
+
+    async def fetch_all(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """All rows of a query."""
+        return [dict(r) for r in self._conn.execute(sql, _bound(args)).fetchall()]
+
+    async def fetch_one(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+        row = self._conn.execute(sql, _bound(args)).fetchone()
+        return dict(row) if row is not None else None
 
 
 class Floor:
@@ -99,7 +133,7 @@ class Floor:
         transaction; its wall time in seconds."""
         zones = await self.bench.store.mentor_timezones()
         params = score_params(zones, q.timezone, NOW)
-        conn: Any = SyncSqliteConnection(self._rows) if self._rows is not None else PostgresConnection(self._pg)
+        conn: Any = PlainSqlite(self._rows) if self._rows is not None else PostgresConnection(self._pg)
         dialect = self.bench.store.db.dialect
         repeat_since = NOW - timedelta(days=REPEAT_DAYS)
         start = time.perf_counter()
