@@ -18,7 +18,10 @@ What happens to each gateway event (INTERACTION_CREATE):
 
 Each command and click is first recorded in the core's inbox (`record`, before it is deferred or answered; see
 `inbox`): a redelivery does nothing, and what a process that died left undone is run and answered by
-`recover` (through the interaction's follow-up webhook while its token is valid, else by DM).
+`recover` (through the interaction's follow-up webhook while its token is valid, else by DM). The exception is
+a quick read (`Command.read_only`, `Pace.QUICK`: ``/mentor status``, ``/courses``…), answered in its first
+callback: it changes nothing and, unanswered, acknowledges nothing (Discord tells the member the bot did not
+respond), so nothing is written for it; it is recorded only if it must be deferred (`_answer_read`).
 
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
 (`MentorBot.hold_undelivered`) and shows it with the member's next reply. When it fails for a transient reason
@@ -253,19 +256,58 @@ class MentorBotClient(discord.AutoShardedClient):
         call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
         *,
         slow: bool = False,
+        read_only: bool = False,
     ) -> None:
-        """Run one slash command: the core call, the ephemeral reply (deferred when needed), held notices, DMs."""
+        """Run one slash command: the core call, the ephemeral reply (deferred when needed), held notices, DMs.
+        `read_only` and not `slow`: a quick read, answered without being recorded first (`_answer_read`)."""
         if interaction.guild_id is None:
             await self.refuse_outside_guild(interaction)
             return
         if await self.refuse_when_busy(interaction):
             return
         name, args = command_args(interaction)
-        caller = await self.record(
-            interaction, self.caller(interaction, interaction.guild_id), interaction.guild_id, command=name, args=args
-        )
-        if caller is not None:
-            await self._process(interaction, caller, self._command(interaction, caller, call, slow=slow))
+        caller = self.caller(interaction, interaction.guild_id)
+        if read_only and not slow:
+            await self._answer_read(interaction, caller, call, command=name, args=args)
+            return
+        recorded = await self.record(interaction, caller, interaction.guild_id, command=name, args=args)
+        if recorded is not None:
+            await self._process(interaction, recorded, self._command(interaction, recorded, call, slow=slow))
+
+    async def _answer_read(
+        self,
+        interaction: Interaction,
+        caller: Caller,
+        call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
+        **what: Any,
+    ) -> None:
+        """A quick read, answered in its first callback with nothing written before: the core runs it without an
+        event to claim (it changes nothing; a redelivery is answered again, and Discord refuses a second
+        callback). When the core takes over `defer_after`, the interaction is recorded, then deferred, as every
+        deferred one is (the deferral promises an answer, which `recover` gives after a crash), and its inbox
+        row is finished once the answer is shown."""
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # run_command refused the others
+        late: list[int] = []
+
+        async def record_then_defer() -> None:
+            recorded = await self.record(interaction, caller, guild_id, **what)
+            if recorded is not None and recorded.inbox_id is not None:
+                late.append(recorded.inbox_id)
+            await self._defer(interaction, update=False)
+
+        unclaimed = replace(caller, event_id=None)
+        self._in_flight += 1
+        try:
+            outcome = await self._in_time(interaction, call(self.bot, unclaimed), deferral=record_then_defer)
+            try:
+                await self._reply(interaction, unclaimed, outcome)
+                for inbox_id in late if outcome.settled else ():
+                    await self._finish_event(inbox_id)
+            finally:
+                await self._finish(interaction, outcome)
+        finally:
+            self._in_flight -= 1
 
     async def _command(
         self,
@@ -439,7 +481,13 @@ class MentorBotClient(discord.AutoShardedClient):
         return complete(self.bot.library.taxonomy, current, t.lang)
 
     async def _in_time(
-        self, interaction: Interaction, work: Awaitable[Outcome], *, slow: bool = False, update: bool = False
+        self,
+        interaction: Interaction,
+        work: Awaitable[Outcome],
+        *,
+        slow: bool = False,
+        update: bool = False,
+        deferral: Callable[[], Awaitable[None]] | None = None,
     ) -> Outcome:
         """Await the core, acknowledging the interaction first when it is slow or takes over `defer_after`.
 
@@ -447,21 +495,23 @@ class MentorBotClient(discord.AutoShardedClient):
         task, with a timer that defers the interaction only if the core is still busy after `defer_after`: the
         common quick answer costs no task and no wait set (it is the first callback, so every step of the event
         loop saved here is saved on the member's wait). A deferral that was started is finished before the
-        answer goes, so the answer follows it."""
+        answer goes, so the answer follows it. `deferral`: what defers instead of `_defer` (recording first)."""
+
+        def defer() -> Awaitable[None]:
+            return deferral() if deferral is not None else self._defer(interaction, update=update)
+
         if slow or self.defer_after <= 0:
             task = asyncio.ensure_future(work)
-            await self._defer(interaction, update=update)
+            await defer()
             return await task
         loop = asyncio.get_running_loop()
-        deferral: list[asyncio.Task[None]] = []
-        timer = loop.call_later(
-            self.defer_after, lambda: deferral.append(loop.create_task(self._defer(interaction, update=update)))
-        )
+        started: list[asyncio.Task[None]] = []
+        timer = loop.call_later(self.defer_after, lambda: started.append(loop.create_task(_awaited(defer()))))
         try:
             outcome = await work
         finally:
             timer.cancel()
-            for late in deferral:
+            for late in started:
                 await late
         return outcome
 
@@ -702,6 +752,11 @@ def held_messages(outcome: Outcome) -> list[DiscordMessage]:
     """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply."""
     t = translator(outcome.language)
     return [message for held in outcome.held for message in render(held, preface=t("discord.held_notice"))]
+
+
+async def _awaited(call: Awaitable[None]) -> None:
+    """`call` as a coroutine (for a task)."""
+    await call
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

@@ -27,8 +27,9 @@ class BotClient(Protocol):
         call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
         *,
         slow: bool = False,
+        read_only: bool = False,
     ) -> None:
-        """Run one slash command's core call and answer it."""
+        """Run one slash command's core call and answer it (`read_only`: it changes nothing)."""
 
     async def skill_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete choices for a comma-separated skills option."""

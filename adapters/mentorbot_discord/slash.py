@@ -56,10 +56,12 @@ def core_command(interaction: Interaction) -> Command | None:
 
 
 async def _run(interaction: Interaction, call: Callable[[MentorBot, Caller], Awaitable[Outcome]]) -> None:
-    """Run `call` for the slash command; deferred at once unless the table says it is quick (`Command.pace`)."""
+    """Run `call` for the slash command; deferred at once unless the table says it is quick (`Command.pace`), and
+    not recorded first when it is a quick read (`Command.read_only`)."""
     command = core_command(interaction)
     slow = command is not None and command.pace is not Pace.QUICK
-    await client_of(interaction).run_command(interaction, call, slow=slow)
+    read_only = command is not None and command.read_only
+    await client_of(interaction).run_command(interaction, call, slow=slow, read_only=read_only)
 
 
 # ------------------------------------------------------------------------------------------ autocomplete

@@ -98,13 +98,19 @@ class MentorBot:
         self.core.library = library
 
     async def _run(
-        self, caller: Caller, action: UseCase, *, admin_only: bool = False, read_only: bool = False
+        self,
+        caller: Caller,
+        action: UseCase,
+        *,
+        admin_only: bool = False,
+        read_only: bool = False,
+        quick: bool = False,
     ) -> Outcome:
         # The metric's and the log's command is the MentorBot method that called (request, accept…): a fixed set.
         name = sys._getframe(1).f_code.co_name
         with log_context(community=caller.community), observe_command(name) as done:
             outcome = await handle(
-                self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only
+                self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only, quick=quick
             )
             done(outcome)
         return outcome
@@ -213,19 +219,19 @@ class MentorBot:
     async def feedback_form(self, caller: Caller, *, mentorship_id: str | int) -> Outcome:
         """The feedback button where no form can open (the console): the command to type."""
         return await self._run(
-            caller, lambda ctx: feedback.feedback_form(ctx, mentorship_id=mentorship_id), read_only=True
+            caller, lambda ctx: feedback.feedback_form(ctx, mentorship_id=mentorship_id), read_only=True, quick=True
         )
 
     async def checkin(self, caller: Caller, *, mentorship_id: str | int, answer: str | None) -> Outcome:
         """Answer a check-in: ``ok`` (going well) or ``help`` (the community's admins are told)."""
-        return await self._run(
-            caller, lambda ctx: feedback.checkin(ctx, mentorship_id=mentorship_id, answer=answer)
-        )
+        return await self._run(caller, lambda ctx: feedback.checkin(ctx, mentorship_id=mentorship_id, answer=answer))
 
     async def status(self, caller: Caller, *, section: str | None = None, start: str | int | None = None) -> Outcome:
         """The caller's profile, open requests (where each stands and why), offers and mentorships; list
         `section` (``requests``, ``offers``, ``mentorships``) from entry `start` (a paging button)."""
-        return await self._run(caller, lambda ctx: status.status(ctx, section=section, start=start), read_only=True)
+        return await self._run(
+            caller, lambda ctx: status.status(ctx, section=section, start=start), read_only=True, quick=True
+        )
 
     async def status_reply(self, member: Member) -> Reply:
         """The status view of one member (also used for Slack's App Home)."""
@@ -258,7 +264,7 @@ class MentorBot:
         """The skill taxonomy, or the skills matching a query: typed `page` (from 1) or, from a paging button,
         entry `start`."""
         return await self._run(
-            caller, lambda ctx: catalog.skills(ctx, query=query, page=page, start=start), read_only=True
+            caller, lambda ctx: catalog.skills(ctx, query=query, page=page, start=start), read_only=True, quick=True
         )
 
     async def courses(
@@ -275,6 +281,7 @@ class MentorBot:
             caller,
             lambda ctx: catalog.courses(ctx, skills=skills, level=level, free=free, format=format),
             read_only=True,
+            quick=True,
         )
 
     async def suggest_course(
@@ -307,9 +314,7 @@ class MentorBot:
         and a chart (`chart`: supply, weekly or days; supply against demand by default)."""
         return await self._run(caller, lambda ctx: insight.stats(ctx, chart=chart), admin_only=True, read_only=True)
 
-    async def stats_reply(
-        self, community: str, lang: str, *, chart: str | None = None, picture: bool = False
-    ) -> Reply:
+    async def stats_reply(self, community: str, lang: str, *, chart: str | None = None, picture: bool = False) -> Reply:
         """The programme-health view of a community in `lang` (``mentorbot admin stats``), with one chart's
         numbers and, with `picture`, its PNG."""
         return await insight.stats_reply(self.core, community, lang, chart=chart, picture=picture)
@@ -327,9 +332,7 @@ class MentorBot:
             caller, lambda ctx: admin.waitlist(ctx, page=page, start=start), admin_only=True, read_only=True
         )
 
-    async def admin_match(
-        self, caller: Caller, *, request_id: str | int, mentor: str, force: bool = False
-    ) -> Outcome:
+    async def admin_match(self, caller: Caller, *, request_id: str | int, mentor: str, force: bool = False) -> Outcome:
         """Match a request to a mentor by hand: the live matcher's checks, unless `force` (recorded)."""
         return await self._run(
             caller, lambda ctx: admin.match(ctx, request_id=request_id, mentor=mentor, force=force), admin_only=True

@@ -8,8 +8,11 @@ What the member sees first depends on the kind of interaction and on how long th
 * a click updates its message or answers the clicker (type 7 or 4) in time, else is deferred (type 6);
 * past ``MENTORBOT_MAX_INFLIGHT`` an interaction is refused at once (type 4) and nothing is recorded.
 
-Whatever the first callback is, the interaction was committed to the inbox before it was sent: the row is
-visible to another connection (another process) at the moment the client posts its first callback.
+Whatever the first callback is, the interaction was committed to the inbox before it was sent (the row is
+visible to another connection, another process, at the moment the client posts its first callback), except a
+quick read answered in that callback (``/mentor status``, ``/courses``: `Command.read_only`): it changes nothing and
+acknowledges nothing before its answer, so nothing is written for it, then or later. Deferred, a quick read is
+recorded before its deferral like any other, and its row is done once the answer is shown.
 """
 
 from __future__ import annotations
@@ -61,10 +64,12 @@ class FirstCallbacks:
     other: Store
     committed: dict[int, bool]
 
-    async def inbox_has(self, interaction_id: int) -> bool:
+    async def inbox_has(self, interaction_id: int, status: str | None = None) -> bool:
         async with self.other.read() as conn:
             row = await conn.fetch_one(
-                "SELECT COUNT(*) AS n FROM inbox WHERE event_id = ?", f"discord:interaction:{interaction_id}"
+                "SELECT COUNT(*) AS n FROM inbox WHERE event_id = ? AND status = COALESCE(?, status)",
+                f"discord:interaction:{interaction_id}",
+                status,
             )
         return row is not None and int(row["n"]) == 1
 
@@ -127,6 +132,9 @@ async def _click(members: Members) -> InteractionRecord:
     )
 
 
+READS = {"quick: mentor status", "quick: courses"}
+"""The quick reads among `KINDS` (`Command.read_only`): answered in their first callback, they are not recorded."""
+
 KINDS: dict[str, tuple[Push, str]] = {
     "quick: mentor status": (_slash("mentor status"), "quick"),
     "quick: courses": (_slash("courses", {"skills": "seo"}), "quick"),
@@ -169,9 +177,16 @@ async def _check_one(
         assert watch.committed[record.id] is False, "a refused interaction is not recorded"
         assert not await watch.inbox_has(record.id), "nor afterwards"
         return
-    assert watch.committed[record.id] is True, f"{name}: first callback {first.type} before the inbox commit"
     assert first.type in expected_first(kind, slow_core), (name, slow_core, first.type)
+    if name in READS and first.type == CALLBACK_CHANNEL_MESSAGE:
+        assert watch.committed[record.id] is False, f"{name}: a quick read answered at once is not recorded"
+        await members._handled(record)
+        assert not await watch.inbox_has(record.id), f"{name}: nor afterwards"
+        return
+    assert watch.committed[record.id] is True, f"{name}: first callback {first.type} before the inbox commit"
     await members._handled(record)
+    if name in READS:
+        assert await watch.inbox_has(record.id, "done"), f"{name}: deferred, recorded, and done once answered"
 
 
 @pytest.mark.parametrize("slow_core", [False, True], ids=["core-in-time", "core-late"])
@@ -203,7 +218,8 @@ async def test_any_sequence_of_interactions_is_recorded_before_its_first_callbac
     steps: list[tuple[str, bool, bool]],
 ) -> None:
     """Property: whatever the kinds, the core's speed and whether the client is full, each interaction's first
-    callback is the one its kind allows, and it follows the inbox commit (or, refused, nothing is recorded)."""
+    callback is the one its kind allows, and it follows the inbox commit (or, refused or a quick read answered
+    at once, nothing is recorded)."""
     try:
         for name, slow_core, busy in steps:
             await _check_one(members, client, first_callbacks, core_delay, name, slow_core, busy)

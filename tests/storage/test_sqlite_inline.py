@@ -5,6 +5,7 @@ on one connection (`SqliteDatabase`). What that must keep:
   half-way (the cancelled statement still runs in aiosqlite's thread), commit exactly the transactions that
   finished, each entirely, and leave the connection usable (a property test);
 - a statement that keeps holding the event loop too long leaves it for aiosqlite's thread;
+- a quick read (a quick command's view) runs in the event loop's thread too, still one snapshot;
 - another process's write lock is waited for without blocking the event loop, then `DatabaseBusy`;
 - the WAL is checkpointed although SQLite's automatic checkpoint is off (it stays small under many commits).
 """
@@ -113,6 +114,33 @@ async def test_a_statement_that_keeps_holding_the_event_loop_moves_to_aiosqlites
             await conn.fetch_all("SELECT 1")  # with INLINE_LIMIT 0 it strikes once: still inline
         assert threads[0] != "MainThread" and threads[1] == "MainThread"
     finally:
+        await db.close()
+
+
+async def test_a_quick_read_runs_in_the_event_loops_thread_and_sees_one_snapshot(tmp_path: Path) -> None:
+    """A quick command's view (`Database.read(quick=True)`) runs its statements in the event loop's thread, a plain
+    read in aiosqlite's; either is one snapshot: a write committed by another connection meanwhile is not seen."""
+    import threading
+
+    db = SqliteDatabase(str(tmp_path / "reads.sqlite3"))
+    await db.open()
+    other = sqlite3.connect(str(tmp_path / "reads.sqlite3"), isolation_level=None)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("CREATE TABLE t (n INTEGER NOT NULL)")
+            await conn.execute("INSERT INTO t (n) VALUES (1)")
+        assert db._raw is not None
+        db._raw.create_function("thread_name", 0, lambda: threading.current_thread().name)
+        for quick, expected_main in ((True, True), (False, False)):
+            async with db.read(quick=quick) as conn:
+                first = await conn.fetch_one("SELECT thread_name() AS name, COUNT(*) AS n FROM t")
+                other.execute("INSERT INTO t (n) VALUES (2)")  # committed by another connection meanwhile
+                again = await conn.fetch_one("SELECT COUNT(*) AS n FROM t")
+            assert first is not None and again is not None
+            assert (first["name"] == "MainThread") is expected_main, (quick, first["name"])
+            assert again["n"] == first["n"], "one snapshot for the whole read"
+    finally:
+        other.close()
         await db.close()
 
 

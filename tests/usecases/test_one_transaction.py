@@ -82,8 +82,8 @@ class Faulty:
     def transaction(self, **options: Any) -> AbstractAsyncContextManager[_Conn]:
         return self._counted("write", self.inner.transaction(**options))
 
-    def read(self) -> AbstractAsyncContextManager[_Conn]:
-        return self._counted("read", self.inner.read())
+    def read(self, **options: Any) -> AbstractAsyncContextManager[_Conn]:
+        return self._counted("read", self.inner.read(**options))
 
 
 async def _dump(bot: MentorBot) -> dict[str, list[str]]:

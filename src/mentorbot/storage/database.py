@@ -112,8 +112,9 @@ class Database(Protocol):
         its driver's thread; PostgreSQL ignores it."""
         ...
 
-    def read(self) -> AbstractAsyncContextManager[Connection]:
-        """A read-only unit of work with a consistent view."""
+    def read(self, *, quick: bool = False) -> AbstractAsyncContextManager[Connection]:
+        """A read-only unit of work with a consistent view. `quick`: a few short reads (a quick command's view):
+        SQLite runs them in the event loop's thread, with no hop to its driver's thread; PostgreSQL ignores it."""
         ...
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:

@@ -343,8 +343,9 @@ class PostgresDatabase:
         a statement run for its effect, such as taking a row lock before the transaction's reads."""
         return self._unit(first=first)
 
-    def read(self) -> AbstractAsyncContextManager[PostgresConnection]:
-        """A REPEATABLE READ, read-only transaction: one snapshot for several reads."""
+    def read(self, *, quick: bool = False) -> AbstractAsyncContextManager[PostgresConnection]:
+        """A REPEATABLE READ, read-only transaction: one snapshot for several reads (`quick` changes nothing here:
+        a statement is a round trip whichever way it is run)."""
         return self._unit(isolation="repeatable_read", readonly=True)
 
     async def express_one(self, sql: str, *args: Any) -> list[Row]:

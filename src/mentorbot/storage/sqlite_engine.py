@@ -389,12 +389,15 @@ class SqliteDatabase:
             self._maybe_checkpoint()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[SqliteConnection]:
-        """A deferred transaction: a consistent snapshot for several reads."""
+    async def read(self, *, quick: bool = False) -> AsyncIterator[SqliteConnection]:
+        """A deferred transaction: a consistent snapshot for several reads. `quick`: its statements run in the event
+        loop's thread, as a quick transaction's do (see the class; a statement found slow leaves it)."""
+        if quick:
+            await self._yield_first()
         async with self._lock, self._classified():
             await self._begin("BEGIN")
             try:
-                yield SqliteConnection(self)
+                yield SqliteConnection(self, inline=quick)
             finally:
                 await self._end("COMMIT", inline=True)  # ends a read: instant
 

@@ -83,14 +83,15 @@ class Transactions:
                 _ambient.reset(token)
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[None]:
+    async def snapshot(self, *, quick: bool = False) -> AsyncIterator[None]:
         """One consistent read for everything the store is asked inside the block: a read-only use-case's whole
         work in one (read) transaction. Asking a write inside it raises `WriteInSnapshot`. Inside a unit of
-        work, the unit's own transaction serves (it sees the unit's writes)."""
+        work, the unit's own transaction serves (it sees the unit's writes). `quick`: a few short reads
+        (`Database.read`)."""
         if _ambient.get() is not None:
             yield
             return
-        async with self.db.read() as conn:
+        async with self.db.read(quick=quick) as conn:
             token, reading = _ambient.set(conn), _reading.set(True)
             try:
                 yield

@@ -114,13 +114,16 @@ def _context(core: Core, caller: Caller, member: Member, call: _Call, admin_only
     return Context(core, caller, member, call.t, is_admin)
 
 
-async def _read_only(core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool) -> Outcome | None:
+async def _read_only(
+    core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool, *, quick: bool
+) -> Outcome | None:
     """A read-only use-case (it changes nothing and tells nobody) in one read transaction, when nothing has to be
     written on its way: the member is known as the platform shows them and has no held notice. It opens no
     write transaction, so reads are served while the database cannot be written. None when a write is needed
-    (first sight, a new channel, held notices): the command then runs as a unit of work (`_unit`)."""
+    (first sight, a new channel, held notices): the command then runs as a unit of work (`_unit`). `quick`: its
+    reads are a few short ones (`Database.read`)."""
     store = core.store
-    async with store.snapshot():
+    async with store.snapshot(quick=quick):
         member = await store.find_member(caller.community, caller.user_id)
         if member is None or not member_is_current(member, caller.display_name, caller.channel, caller.timezone):
             return None
@@ -168,11 +171,14 @@ async def handle(
     *,
     admin_only: bool = False,
     read_only: bool = False,
+    quick: bool = False,
 ) -> Outcome:
     """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors, as
     one transaction (`_read_only` for a read-only use-case when it needs no write, else `_unit`).
     `read_only`: the use-case changes nothing and tells nobody (an inbox event it answers stays pending until
-    the adapter showed the answer; after a crash it is simply run again)."""
+    the adapter showed the answer; after a crash it is simply run again). `quick`: a read-only use-case whose
+    reads are a few short ones (a quick command's view: no whole-programme report, no export), which SQLite then
+    runs without a hop to its driver's thread (`Database.read`)."""
     store = core.store
     refused = await rate_limited(core, limiter, caller)
     if refused is not None:
@@ -182,7 +188,7 @@ async def handle(
         for attempt in range(1, UNIT_ATTEMPTS + 1):
             try:
                 if read_only and not (caller.inbox_id is None and caller.event_id):
-                    done = await _read_only(core, caller, action, call, admin_only)
+                    done = await _read_only(core, caller, action, call, admin_only, quick=quick)
                     if done is not None:
                         return done
                 return await _unit(core, caller, action, call, admin_only, read_only=read_only)
