@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import random
+from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mentorbot.courses import Catalog, Course, CourseLevel, Format, default_courses_path, load_catalog, parse_duration
+from mentorbot.courses import (
+    Catalog,
+    Course,
+    CourseLevel,
+    Format,
+    Tally,
+    default_courses_path,
+    load_catalog,
+    parse_duration,
+)
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES, placeholders, translator
 from mentorbot.i18n import load_catalog as load_messages
 from mentorbot.recommendations import (
+    DEFAULT_LIMIT,
+    NO_VOTES,
     LevelFit,
     Reason,
     Recommendations,
+    _order,
+    _passes,
+    _rank,
     courses_command,
     courses_for_introduction,
     nearest_skills,
@@ -527,3 +544,59 @@ def test_render_introduction_courses_in_both_languages() -> None:
     assert swahili.name == "Kozi za ujuzi mnaoshiriki"
     assert swahili.value.splitlines()[1] == "2. Crisis 1 — Example (ya kulipia): https://example.org/crisis-1"
     assert render_introduction_courses([], "en") is None
+
+
+# --- the index read against the whole catalog ---------------------------------------------------------------
+
+
+@cache
+def _shipped() -> tuple[Taxonomy, Catalog]:
+    taxonomy = Taxonomy.load(default_skills_path())
+    return taxonomy, load_catalog(default_courses_path(), taxonomy)
+
+
+@given(
+    picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=3),
+    level=st.none() | st.sampled_from(list(CourseLevel)),
+    free_only=st.booleans(),
+    paid_only=st.booleans(),
+    fmt=st.none() | st.sampled_from(list(Format)),
+    lang=st.sampled_from(LANGUAGES),
+    voted=st.dictionaries(st.integers(0, 10_000), st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=8),
+)
+@settings(max_examples=150, deadline=None)
+def test_recommend_reads_the_skill_index_and_equals_a_scan_of_the_whole_catalog(
+    picks: list[int],
+    level: CourseLevel | None,
+    free_only: bool,
+    paid_only: bool,
+    fmt: Format | None,
+    lang: str,
+    voted: dict[int, tuple[int, int]],
+) -> None:
+    """`recommend` ranks only the courses its skills' index names; the answer is the one every course of the
+    shipped catalog, scored and filtered one by one, gives (the same items in the same order, the same count
+    of courses the filters left out, the same nearest skills)."""
+    taxonomy, catalog = _shipped()
+    every = list(catalog)
+    slugs = [taxonomy.skills[i % len(taxonomy.skills)].slug for i in picks]
+    votes = {every[i % len(every)].id: Tally(h, n) for i, (h, n) in voted.items()}
+    got = recommend(
+        catalog,
+        taxonomy,
+        slugs,
+        level=level,
+        free_only=free_only,
+        format=fmt,
+        lang=lang,
+        paid_only=paid_only,
+        votes=votes,
+    )
+    requested = list(dict.fromkeys(slugs))
+    scanned = [(c, _rank(c, requested, level, votes.get(c.id, NO_VOTES))) for c in every]
+    kept = [item for c, item in scanned if item is not None and _passes(c, free_only, fmt, paid_only)]
+    left_out = sum(1 for c, item in scanned if item is not None and not _passes(c, free_only, fmt, paid_only))
+    kept.sort(key=_order(lang))
+    assert [(i.course.id, i.score) for i in got.items] == [(i.course.id, i.score) for i in kept[:DEFAULT_LIMIT]]
+    if not got.items:
+        assert got.without_filters == left_out

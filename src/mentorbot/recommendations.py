@@ -207,7 +207,10 @@ def recommend(
     requested = [skill.slug for skill in resolved]
     ranked: list[RecommendedCourse] = []
     excluded = 0
-    for course in catalog:
+    # Only the courses teaching a requested skill can rank (the catalog's index, not the whole catalog); each
+    # once, however many of the skills it teaches. The sort below is total, so the order read does not matter.
+    teaching = {course.id: course for slug in requested for course in catalog.for_skill(slug)}
+    for course in teaching.values():
         item = _rank(course, requested, asked, (votes or {}).get(course.id, NO_VOTES))
         if item is None:
             continue
