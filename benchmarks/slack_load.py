@@ -1,6 +1,8 @@
 """The load process of the Slack benchmark: signed slash commands over HTTP, bounded in count and time.
 
-Run as ``python -m benchmarks.slack_load PLAN.json``; prints one JSON line. Only loopback URLs are used.
+Run as ``python -m benchmarks.slack_load PLAN.json``; prints one JSON line. Only loopback URLs are used. With a
+``pair`` in the plan (another server's URL and its bodies per phase), the one-at-a-time phases alternate between
+the two servers request by request, so that a figure and its floor are measured side by side.
 """
 
 from __future__ import annotations
@@ -48,7 +50,13 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     _check_loopback(url)
     deadline = time.perf_counter() + float(plan["max_seconds"])
     out: dict[str, Any] = {}
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+    pair: dict[str, Any] | None = plan.get("pair")
+    if pair is not None:
+        _check_loopback(pair["url"])
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as pair_session,
+    ):
         one_by_one = int(plan["single"])
         gap = float(plan.get("gap", 0))
         again = int(plan.get("again", 0))
@@ -56,17 +64,31 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
             latencies_one: list[float] = []
             starts_one: list[float] = []
             flags_one: list[bool] = []
-            for body in part:
+            paired: list[float] = []
+            pair_bodies = pair["bodies"][name] if pair is not None else []
+            for i, body in enumerate(part):
                 if time.perf_counter() > deadline:
                     break
-                await asyncio.sleep(gap)  # the previous request's work done: one request at a time, alone
-                latency, with_answer = await _post(session, url, body, secret, starts_one)
-                latencies_one.append(latency)
-                flags_one.append(with_answer)
+                # With a pair (the floor's server), each step sends one request to each, alone, the previous
+                # request's work done, which goes first alternating: both meet the machine in the same state.
+                order = ("ours", "pair") if i % 2 == 0 else ("pair", "ours")
+                for who in order:
+                    if who == "pair" and i >= len(pair_bodies):
+                        continue
+                    await asyncio.sleep(gap)  # the previous request's work done: one request at a time, alone
+                    if who == "ours":
+                        latency, with_answer = await _post(session, url, body, secret, starts_one)
+                        latencies_one.append(latency)
+                        flags_one.append(with_answer)
+                    else:
+                        assert pair is not None
+                        latency, _ = await _post(pair_session, pair["url"], pair_bodies[i], secret, [])
+                        paired.append(latency)
             out[name] = latencies_one
             out[f"{name}_starts"] = starts_one
             out[f"{name}_in_ack"] = flags_one
             out[f"{name}_answered"] = sum(flags_one)
+            out[f"{name}_pair"] = paired
     connections = int(plan["connections"])
     queue = list(enumerate(bodies[one_by_one + again :]))
     queue.reverse()  # popped from the end: sent in order
