@@ -441,13 +441,9 @@ class SlackAdapter:
         try:
             inbox_id = await self.record(body)
         except Exception as exc:
-            if database_failure(exc) is None:
-                raise
             # Nothing was recorded, so nothing will be done: said at once, in the acknowledgement (Slack would
-            # show its own error for a 500), in the default language (the member's cannot be read).
-            error = unexpected(log, "recording a command of %s", body.get("user_id"))
-            t = translator(self.settings.default_language)
-            await ack(ephemeral(Reply(self.bot.render_error(error, t))))
+            # show its own error for a 500).
+            await ack(ephemeral(self._unrecorded(exc, "a command", str(body.get("user_id", "")))))
             return
         if inbox_id is None:
             await ack("")  # Slack delivered it before: it is (being) answered
@@ -458,6 +454,15 @@ class SlackAdapter:
         budget = self.ack_budget if slow else self.answer_budget
         work = self.command(body, slot, parsed, inbox_id=inbox_id)
         await self._acknowledge(ack, work, Apology.for_command(body), slot, budget)
+
+    def _unrecorded(self, exc: Exception, what: str, user_id: str) -> Reply:
+        """What to tell a member whose interaction (`what`: a command, a click, a form) could not be recorded
+        because the database failed (`exc`, logged in one line with a correlation id): the database's short "try
+        again in a minute", in the default language (the member's cannot be read). Anything else is re-raised."""
+        if database_failure(exc) is None:
+            raise exc
+        error = unexpected(log, "recording %s of %s", what, user_id)
+        return Reply(self.bot.render_error(error, translator(self.settings.default_language)))
 
     async def record(self, body: Mapping[str, Any]) -> int | None:
         """Record a slash command in the core's inbox before it is acknowledged (so a crash loses nothing
@@ -651,7 +656,14 @@ class SlackAdapter:
             return
         record = submission_record(body, view, method)
         user_id = str(user_of(body).get("id", ""))
-        inbox_id = await self._record("view", body.get("trigger_id"), installation_of(body), user_id, record)
+        try:
+            inbox_id = await self._record("view", body.get("trigger_id"), installation_of(body), user_id, record)
+        except Exception as exc:
+            refusal = self._unrecorded(exc, "a form", user_id)
+            # Nothing recorded: the form stays open, the notice on its first field, to be sent again.
+            block = error_block(None, input_blocks(view))
+            await ack({"response_action": "errors", "errors": {block: refusal.text}})
+            return
         if inbox_id is None:
             await ack("")
             return
@@ -731,7 +743,15 @@ class SlackAdapter:
             return
         user_id = str(user_of(body).get("id", ""))
         installation = installation_of(body)
-        inbox_id = await self._record("action", body.get("trigger_id"), installation, user_id, click_record(body))
+        try:
+            inbox_id = await self._record("action", body.get("trigger_id"), installation, user_id, click_record(body))
+        except Exception as exc:
+            refusal = self._unrecorded(exc, "a click", user_id)
+            # Nothing recorded, nothing done: acknowledged (a 500 would only mark the button failed) and the
+            # clicker told where the click's reply would go.
+            await ack()
+            self._start(self.delivery.reply(button_route(body), refusal, t=translator(self.settings.default_language)))
+            return
         if inbox_id is None:
             await ack()
             return

@@ -224,6 +224,27 @@ class ContextFilter(logging.Filter):
         return True
 
 
+RETRYING_LOGGERS: Final = frozenset({"asyncpg.pool"})
+"""Loggers whose warnings with a traceback are a library's own retry loop during an outage (asyncpg's pool
+restoring its minimum size while PostgreSQL is away, once a second or so): one line each is enough."""
+
+
+class OutageFilter(logging.Filter):
+    """Folds the traceback of a `RETRYING_LOGGERS` warning into its one line (``…; retrying: ConnectionRefusedError:
+    [Errno 111] …``): during an outage the log keeps one readable line per retry, not a traceback each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always True: it only shortens."""
+        if record.name in RETRYING_LOGGERS and record.levelno < logging.ERROR and record.exc_info:
+            error = record.exc_info[1]
+            if error is not None:
+                record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+                record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def logging_handler(log_format: str) -> logging.Handler:
     """The stderr handler for ``MENTORBOT_LOG_FORMAT`` (``text`` or ``json``)."""
     handler = logging.StreamHandler()
@@ -231,6 +252,7 @@ def logging_handler(log_format: str) -> logging.Handler:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"))
+    handler.addFilter(OutageFilter())
     handler.addFilter(ContextFilter())
     return handler
 

@@ -3,16 +3,18 @@ readiness fails while the database is unreachable and while a platform is not co
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mentorbot.app import open_bot
 from mentorbot.logcontext import log_context
-from mentorbot.observability import READINESS, JsonFormatter, redact, serve_ops
+from mentorbot.observability import READINESS, JsonFormatter, logging_handler, redact, serve_ops
 from mentorbot.settings import load_settings
 from mentorbot.usecases.context import Caller
 from tests.slack.test_runner import free_port
@@ -57,8 +59,9 @@ async def test_readiness_follows_the_database_and_the_platforms(tmp_path: Path) 
 
 
 def test_json_logs_carry_the_context_and_mask_secrets() -> None:
-    record = logging.LogRecord("mentorbot.x", logging.INFO, __file__, 1, "token %s url %s", ("xoxb-123-abc",
-                               "postgresql://bob:pw@db/x"), None)
+    record = logging.LogRecord(
+        "mentorbot.x", logging.INFO, __file__, 1, "token %s url %s", ("xoxb-123-abc", "postgresql://bob:pw@db/x"), None
+    )
     with log_context(community="slack:T1", command="request", correlation_id="abc123"):
         line = JsonFormatter().format(record)
     entry = json.loads(line)
@@ -66,3 +69,33 @@ def test_json_logs_carry_the_context_and_mask_secrets() -> None:
     assert entry["community"] == "slack:T1" and entry["command"] == "request" and entry["correlation_id"] == "abc123"
     assert "xoxb-123" not in line and ":pw@" not in line
     assert redact("MENTORBOT_X password=hunter2&a=1") == "MENTORBOT_X password=********&a=1"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_retry_loops_warning_during_an_outage_is_one_line_without_a_traceback(log_format: str) -> None:
+    """asyncpg's pool logs a warning with a traceback each time it fails to restore its minimum size while
+    PostgreSQL is away: the log keeps its one line, the error folded in. Other warnings keep their tracebacks."""
+    stream = io.StringIO()
+    handler = logging_handler(log_format)
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    pool, ours = logging.getLogger("asyncpg.pool"), logging.getLogger("mentorbot.test")
+    for logger in (pool, ours):
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        except ConnectionRefusedError:
+            pool.warning("Failed to restore the pool connection floor; retrying", exc_info=True)
+        shown = stream.getvalue()
+        assert shown.count("\n") == 1 and "Traceback" not in shown, shown
+        assert "retrying: ConnectionRefusedError: [Errno 111] Connect call failed" in shown
+        try:
+            raise RuntimeError("a bug")
+        except RuntimeError:
+            ours.warning("something else", exc_info=True)
+        assert "Traceback" in stream.getvalue(), "other warnings keep their traceback"
+    finally:
+        for logger in (pool, ours):
+            logger.removeHandler(handler)
+            logger.propagate = True
