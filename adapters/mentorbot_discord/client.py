@@ -291,9 +291,17 @@ class MentorBotClient(discord.AutoShardedClient):
         late: list[int] = []
 
         async def record_then_defer() -> None:
-            recorded = await self.record(interaction, caller, guild_id, **what)
-            if recorded is not None and recorded.inbox_id is not None:
-                late.append(recorded.inbox_id)
+            try:
+                recorded = await self.record(interaction, caller, guild_id, **what)
+            except Exception as exc:
+                if database_failure(exc) is None:
+                    raise
+                # Deferred all the same: the read's answer (or its own "try again") follows; only a crash before
+                # it would now leave "thinking…" unanswered.
+                log.warning("could not record interaction %s before deferring it: %s", interaction.id, exc)
+            else:
+                if recorded is not None and recorded.inbox_id is not None:
+                    late.append(recorded.inbox_id)
             await self._defer(interaction, update=False)
 
         unclaimed = replace(caller, event_id=None)

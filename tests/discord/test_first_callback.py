@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 import mentorbot.bot
 import mentorbot.usecases.handler
 from mentorbot.clock import ManualClock
+from mentorbot.storage.database import DatabaseUnavailable
 from mentorbot.storage.store import Store
 from mentorbot_discord.client import MentorBotClient
 from tests.conftest import ENGINES, make_store, store_on_same_database
@@ -226,3 +227,26 @@ async def test_any_sequence_of_interactions_is_recorded_before_its_first_callbac
     finally:
         client._in_flight = 0
         core_delay[0] = 0.0
+
+
+async def test_a_quick_read_that_cannot_be_recorded_before_its_deferral_is_deferred_and_answered_all_the_same(
+    members: Members,
+    client: MentorBotClient,
+    first_callbacks: FirstCallbacks,
+    core_delay: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database fails just when a slow quick read must be deferred: it is deferred anyway, then answered (a
+    failure there would otherwise lose the read's answer, and Discord would show "did not respond")."""
+
+    async def down(*_args: Any, **_kwargs: Any) -> None:
+        raise DatabaseUnavailable("PostgreSQL: ConnectionRefusedError: [Errno 111] Connect call failed")
+
+    monkeypatch.setattr(client, "record", down)
+    core_delay[0], client.defer_after = SLOW_CORE, IMPATIENT
+    record = await members.push_slash("mentor status")
+    first = await record.wait_callback()
+    assert first.accepted and first.type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
+    shown = await members.shown(record)
+    assert shown.text, "the read's answer followed the deferral"
+    assert not await first_callbacks.inbox_has(record.id)
