@@ -21,7 +21,7 @@ Each command and click is first recorded in the core's inbox (`record`, before i
 `recover` (through the interaction's follow-up webhook while its token is valid, else by DM). The exception is
 a quick read (`Command.read_only`, `Pace.QUICK`: ``/mentor status``, ``/courses``…), answered in its first
 callback: it changes nothing and, unanswered, acknowledges nothing (Discord tells the member the bot did not
-respond), so nothing is written for it; it is recorded only if it must be deferred (`_answer_read`).
+respond), so it is not recorded in the inbox; it is recorded only if it must be deferred (`_answer_read`).
 
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
 (`MentorBot.hold_undelivered`) and shows it with the member's next reply. When it fails for a transient reason
@@ -224,10 +224,7 @@ class MentorBotClient(discord.AutoShardedClient):
         """Record `interaction` in the core's inbox before it is deferred or answered (`what`: the command and
         its options, or the button's action and ref; see `inbox`), so a process that dies before answering it
         loses nothing. `caller` with the inbox id, or None when the interaction was delivered before."""
-        recorded = Recorded.of(interaction, caller, guild_id, self.bot.clock.now(), **what)
-        inbox_id = await self.bot.record_event(
-            event_id(interaction), caller.community, caller.user_id, recorded.to_json()
-        )
+        inbox_id = await self._record(interaction, caller, guild_id, **what)
         if inbox_id is None:
             log.info("interaction %s was delivered before; it is (being) answered", interaction.id)
             await self._finish(
@@ -235,6 +232,11 @@ class MentorBotClient(discord.AutoShardedClient):
             )
             return None
         return replace(caller, inbox_id=inbox_id)
+
+    async def _record(self, interaction: Interaction, caller: Caller, guild_id: int, **what: Any) -> int | None:
+        """The inbox row of `interaction` just recorded (see `record`), or None when it was there already."""
+        recorded = Recorded.of(interaction, caller, guild_id, self.bot.clock.now(), **what)
+        return await self.bot.record_event(event_id(interaction), caller.community, caller.user_id, recorded.to_json())
 
     async def _translator(self, interaction: Interaction) -> Translator:
         """The member's translator where no `Outcome` tells the language (autocomplete, an apology): the
@@ -292,7 +294,7 @@ class MentorBotClient(discord.AutoShardedClient):
 
         async def record_then_defer() -> None:
             try:
-                recorded = await self.record(interaction, caller, guild_id, **what)
+                inbox_id = await self._record(interaction, caller, guild_id, **what)
             except Exception as exc:
                 if database_failure(exc) is None:
                     raise
@@ -300,8 +302,8 @@ class MentorBotClient(discord.AutoShardedClient):
                 # it would now leave "thinking…" unanswered.
                 log.warning("could not record interaction %s before deferring it: %s", interaction.id, exc)
             else:
-                if recorded is not None and recorded.inbox_id is not None:
-                    late.append(recorded.inbox_id)
+                if inbox_id is not None:  # None: recorded already (a redelivery); its process finishes it
+                    late.append(inbox_id)
             await self._defer(interaction, update=False)
 
         unclaimed = replace(caller, event_id=None)

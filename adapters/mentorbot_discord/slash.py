@@ -55,10 +55,13 @@ def core_command(interaction: Interaction) -> Command | None:
     return find_command(command.qualified_name) if command is not None else None
 
 
-async def _run(interaction: Interaction, call: Callable[[MentorBot, Caller], Awaitable[Outcome]]) -> None:
+async def _run(
+    interaction: Interaction, call: Callable[[MentorBot, Caller], Awaitable[Outcome]], *, path: str | None = None
+) -> None:
     """Run `call` for the slash command; deferred at once unless the table says it is quick (`Command.pace`), and
-    not recorded first when it is a quick read (`Command.read_only`)."""
-    command = core_command(interaction)
+    not recorded first when it is a quick read (`Command.read_only`). `path`: the core command `call` stands for,
+    when it is not the slash command's own (an option standing for another command)."""
+    command = find_command(path) if path is not None else core_command(interaction)
     slow = command is not None and command.pace is not Pace.QUICK
     read_only = command is not None and command.read_only
     await client_of(interaction).run_command(interaction, call, slow=slow, read_only=read_only)
@@ -361,6 +364,7 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
             await _run(
                 interaction,
                 lambda bot, caller: bot.suggest_course(caller, url=suggest, skills=skills, title=title, note=note),
+                path="courses suggest",  # a write, recorded first: not the quick read `/courses` is
             )
             return
         await _run(

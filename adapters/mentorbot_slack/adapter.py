@@ -206,18 +206,11 @@ class SlackAdapter:
         slot: AckSlot | None = None,
         budget: float = 0.0,
     ) -> None:
-        """Start `work`, then acknowledge: with what it puts in `slot` within `budget` seconds, else empty. When
-        the acknowledgement waits for nothing (no slot, or no budget), it goes first and the work starts after it:
-        a task started before would run its first steps (a users.info call, the use-case's first statements)
-        before the acknowledgement leaves, on the member's wait."""
-        if slot is None or min(budget, self.ack_budget) <= 0:
-            if slot is not None:
-                slot.release()  # decided: empty; the work answers through the response_url
-            await ack("")
-            self._start(work, apology, slot)
-            return
+        """Start `work`, then acknowledge: with what it puts in `slot` within `budget` seconds, else empty. With no
+        budget, nothing yields to the event loop between the task's creation and the HTTP response (Bolt acks
+        before its listener's task first runs): the work never runs ahead of the acknowledgement."""
         self._start(work, apology, slot)
-        body = await slot.wait(min(budget, self.ack_budget))
+        body = await slot.wait(min(budget, self.ack_budget)) if slot is not None else None
         await ack(body or "")
 
     async def apologise(self, apology: Apology, error: UserError) -> None:

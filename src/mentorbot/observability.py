@@ -197,11 +197,41 @@ def redact(text: str) -> str:
     return _SECRETS[3].sub(r"\1=********", text)
 
 
+RETRYING_LOGGERS: Final = frozenset({"asyncpg.pool"})
+"""Loggers whose warnings with a traceback are a library's own retry loop during an outage (asyncpg's pool
+restoring its minimum size while PostgreSQL is away, once a second or so): one line each is enough."""
+
+
+def folded(record: logging.LogRecord) -> logging.LogRecord:
+    """`record` as this process's log shows it: a `RETRYING_LOGGERS` warning with a traceback becomes one line, the
+    error folded in (``…; retrying: ConnectionRefusedError: [Errno 111] …``), on a copy (another handler still
+    gets the traceback); any other record as it is."""
+    if record.name not in RETRYING_LOGGERS or record.levelno >= logging.ERROR or not record.exc_info:
+        return record
+    try:
+        error = record.exc_info[1]
+        line = record.getMessage() + (f": {type(error).__name__}: {error}" if error is not None else "")
+    except Exception:  # a message or an error that cannot be rendered: shown as logged
+        return record
+    copy = logging.makeLogRecord(record.__dict__)
+    copy.msg, copy.args, copy.exc_info, copy.exc_text = line, None, None, None
+    return copy
+
+
+class TextFormatter(logging.Formatter):
+    """The plain-text line (``MENTORBOT_LOG_FORMAT=text``), a retry loop's traceback folded (`folded`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as text."""
+        return super().format(folded(record))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, event, the use-case's context, and the exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON, secrets masked."""
+        record = folded(record)
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -224,35 +254,13 @@ class ContextFilter(logging.Filter):
         return True
 
 
-RETRYING_LOGGERS: Final = frozenset({"asyncpg.pool"})
-"""Loggers whose warnings with a traceback are a library's own retry loop during an outage (asyncpg's pool
-restoring its minimum size while PostgreSQL is away, once a second or so): one line each is enough."""
-
-
-class OutageFilter(logging.Filter):
-    """Folds the traceback of a `RETRYING_LOGGERS` warning into its one line (``…; retrying: ConnectionRefusedError:
-    [Errno 111] …``): during an outage the log keeps one readable line per retry, not a traceback each."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Always True: it only shortens."""
-        if record.name in RETRYING_LOGGERS and record.levelno < logging.ERROR and record.exc_info:
-            error = record.exc_info[1]
-            if error is not None:
-                record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
-                record.args = None
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
 def logging_handler(log_format: str) -> logging.Handler:
     """The stderr handler for ``MENTORBOT_LOG_FORMAT`` (``text`` or ``json``)."""
     handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"))
-    handler.addFilter(OutageFilter())
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"))
     handler.addFilter(ContextFilter())
     return handler
 

@@ -11,7 +11,8 @@ What the member sees first depends on the kind of interaction and on how long th
 Whatever the first callback is, the interaction was committed to the inbox before it was sent (the row is
 visible to another connection, another process, at the moment the client posts its first callback), except a
 quick read answered in that callback (``/mentor status``, ``/courses``: `Command.read_only`): it changes nothing and
-acknowledges nothing before its answer, so nothing is written for it, then or later. Deferred, a quick read is
+acknowledges nothing before its answer, so it is not recorded in the inbox, then or later (``/courses`` with
+``suggest`` stands for ``courses suggest``, a write: recorded). Deferred, a quick read is
 recorded before its deferral like any other, and its row is done once the answer is shown.
 """
 
@@ -139,6 +140,8 @@ READS = {"quick: mentor status", "quick: courses"}
 KINDS: dict[str, tuple[Push, str]] = {
     "quick: mentor status": (_slash("mentor status"), "quick"),
     "quick: courses": (_slash("courses", {"skills": "seo"}), "quick"),
+    # `/courses` with `suggest` stands for `courses suggest`, a write: recorded first, unlike the read.
+    "quick: courses suggest": (_slash("courses", {"suggest": "https://example.org/a-guide", "skills": "seo"}), "quick"),
     "quick: mentor language": (_slash("mentor language", {"language": "en"}), "quick"),
     "busy: mentor request": (_slash("mentor request", {"skills": "crisis-communications"}), "busy"),
     "busy: mentor cancel": (_slash("mentor cancel"), "busy"),
@@ -242,7 +245,7 @@ async def test_a_quick_read_that_cannot_be_recorded_before_its_deferral_is_defer
     async def down(*_args: Any, **_kwargs: Any) -> None:
         raise DatabaseUnavailable("PostgreSQL: ConnectionRefusedError: [Errno 111] Connect call failed")
 
-    monkeypatch.setattr(client, "record", down)
+    monkeypatch.setattr(client.bot, "record_event", down)
     core_delay[0], client.defer_after = SLOW_CORE, IMPATIENT
     record = await members.push_slash("mentor status")
     first = await record.wait_callback()

@@ -79,8 +79,12 @@ def test_a_retry_loops_warning_during_an_outage_is_one_line_without_a_traceback(
     handler = logging_handler(log_format)
     handler.setStream(stream)  # type: ignore[attr-defined]
     pool, ours = logging.getLogger("asyncpg.pool"), logging.getLogger("mentorbot.test")
+    kept: list[logging.LogRecord] = []
+    other = logging.Handler()
+    other.emit = kept.append  # type: ignore[method-assign]
     for logger in (pool, ours):
         logger.addHandler(handler)
+        logger.addHandler(other)
         logger.propagate = False
     try:
         try:
@@ -90,6 +94,7 @@ def test_a_retry_loops_warning_during_an_outage_is_one_line_without_a_traceback(
         shown = stream.getvalue()
         assert shown.count("\n") == 1 and "Traceback" not in shown, shown
         assert "retrying: ConnectionRefusedError: [Errno 111] Connect call failed" in shown
+        assert kept[-1].exc_info is not None, "another handler still gets the traceback"
         try:
             raise RuntimeError("a bug")
         except RuntimeError:
@@ -98,4 +103,5 @@ def test_a_retry_loops_warning_during_an_outage_is_one_line_without_a_traceback(
     finally:
         for logger in (pool, ours):
             logger.removeHandler(handler)
+            logger.removeHandler(other)
             logger.propagate = True

@@ -1,6 +1,6 @@
 """An asyncio lock whose urgent waiters go first: the SQLite engine's one connection, shared by every transaction
-of the process, lets the write that an acknowledgement waits for (`Database.express`) overtake the units of work
-queued before it.
+of the process, lets the write that an acknowledgement waits for (`Database.express_one`) overtake the units of
+work queued before it.
 
 On release the lock is handed to the next waiter directly (the oldest urgent one, else the oldest other one), so a
 newcomer never overtakes a waiter; a waiter cancelled after it was handed the lock hands it on.
