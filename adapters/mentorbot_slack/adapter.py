@@ -78,6 +78,7 @@ from mentorbot.paging import PAGE_ACTION
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
+from mentorbot.storage.database import DatabaseOutcomeUnknown
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
@@ -653,6 +654,13 @@ class SlackAdapter:
             inbox_id = await self._record("view", body.get("trigger_id"), installation_of(body), user_id, record)
         except Exception as exc:
             refusal = self._unrecorded(exc, "a form", user_id)
+            if isinstance(database_failure(exc), DatabaseOutcomeUnknown):
+                # Perhaps recorded (then answered once the database is back): the form closes, so that it is not
+                # sent a second time at once, and the notice goes where the form was opened from.
+                await ack("")
+                t = translator(self.settings.default_language)
+                self._start(self.delivery.reply(Apology.for_view(body, view).route, refusal, t=t))
+                return
             # Nothing recorded: the form stays open, the notice on its first field, to be sent again.
             block = error_block(None, input_blocks(view))
             await ack({"response_action": "errors", "errors": {block: refusal.text}})

@@ -11,7 +11,7 @@ import logging
 import pytest
 
 from mentorbot.models import RequestStatus
-from mentorbot.storage.database import DatabaseUnavailable
+from mentorbot.storage.database import DatabaseOutcomeUnknown, DatabaseUnavailable
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -102,3 +102,23 @@ async def test_a_form_that_cannot_be_recorded_stays_open_with_the_try_again_noti
     member = await ws.bot.store.find_member(COMMUNITY, ALICE)
     assert member is None or not await ws.bot.store.list_member_requests(member.id), "nothing was done"
     assert await ws.bot.store.count_unprocessed() == 0
+
+
+async def test_a_form_whose_record_is_not_known_closes_and_the_member_is_told_where_it_was_opened(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection lost while the record ran (`DatabaseOutcomeUnknown`): it may have been recorded, and then it
+    is answered once the database is back, so the form closes rather than invite sending it again at once; the
+    notice says so where the form was opened from."""
+    ws = workspace
+    await ws.mentor(ALICE, "request")
+    [modal] = ws.fake.modals_of(ALICE)
+
+    async def unsure(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseOutcomeUnknown("PostgreSQL: the connection was lost during a statement committed on its own")
+
+    monkeypatch.setattr(ws.bot.store, "record_event", unsure)
+    response = await ws.submit(ALICE, modal.view, {"skills": skills_state("seo"), "note": text_state("")})
+    assert (response.status, response.text) == (200, ""), "the form closes"
+    said = unescape(ws.texts(ALICE)[-1])
+    assert EN("common.db_unsure", correlation_id="@").split("@")[0] in said, said
