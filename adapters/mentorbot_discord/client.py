@@ -42,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
@@ -307,8 +307,8 @@ class MentorBotClient(discord.AutoShardedClient):
             await self._defer(interaction, update=False)
 
         unclaimed = replace(caller, event_id=None)
-        self._in_flight += 1
-        try:
+
+        async def answer() -> Outcome:
             outcome = await self._in_time(interaction, call(self.bot, unclaimed), deferral=record_then_defer)
             try:
                 await self._reply(interaction, unclaimed, outcome)
@@ -316,8 +316,9 @@ class MentorBotClient(discord.AutoShardedClient):
                     await self._finish_event(inbox_id)
             finally:
                 await self._finish(interaction, outcome)
-        finally:
-            self._in_flight -= 1
+            return outcome
+
+        await self._process(interaction, unclaimed, answer())  # counted in flight; no inbox row of its own
 
     async def _command(
         self,
@@ -497,7 +498,7 @@ class MentorBotClient(discord.AutoShardedClient):
         *,
         slow: bool = False,
         update: bool = False,
-        deferral: Callable[[], Awaitable[None]] | None = None,
+        deferral: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> Outcome:
         """Await the core, acknowledging the interaction first when it is slow or takes over `defer_after`.
 
@@ -507,7 +508,7 @@ class MentorBotClient(discord.AutoShardedClient):
         loop saved here is saved on the member's wait). A deferral that was started is finished before the
         answer goes, so the answer follows it. `deferral`: what defers instead of `_defer` (recording first)."""
 
-        def defer() -> Awaitable[None]:
+        def defer() -> Coroutine[Any, Any, None]:
             return deferral() if deferral is not None else self._defer(interaction, update=update)
 
         if slow or self.defer_after <= 0:
@@ -516,7 +517,7 @@ class MentorBotClient(discord.AutoShardedClient):
             return await task
         loop = asyncio.get_running_loop()
         started: list[asyncio.Task[None]] = []
-        timer = loop.call_later(self.defer_after, lambda: started.append(loop.create_task(_awaited(defer()))))
+        timer = loop.call_later(self.defer_after, lambda: started.append(loop.create_task(defer())))
         try:
             outcome = await work
         finally:
@@ -762,11 +763,6 @@ def held_messages(outcome: Outcome) -> list[DiscordMessage]:
     """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply."""
     t = translator(outcome.language)
     return [message for held in outcome.held for message in render(held, preface=t("discord.held_notice"))]
-
-
-async def _awaited(call: Awaitable[None]) -> None:
-    """`call` as a coroutine (for a task)."""
-    await call
 
 
 async def _quietly(call: Awaitable[Any]) -> None:
