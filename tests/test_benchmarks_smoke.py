@@ -41,6 +41,23 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
         "Match median, mentors",
     ):
         assert any(f.startswith(expected) for f in figures), expected
+    # The profile of the accept figure (issue 18: an unmet target's reason, measured in the same run).
+    accept = {row.figure: row for row in rows if row.section == "Accept" and not row.skipped}
+    pages = accept["Accept: pages written to the write-ahead log per accept (SQLite)"]
+    assert pages.floor is not None and pages.value is not None and pages.value > pages.floor >= 1
+    inside = accept["Accept: time inside SQLite's own calls per accept, profiled (SQLite)"]
+    assert inside.value and inside.floor and "%" in inside.note
+    if "Accept an offer, per second (PostgreSQL)" in accept:
+        for figure in (
+            "Accept: waiting for the server per accept (PostgreSQL)",
+            "Accept: this process's CPU per accept (PostgreSQL)",
+            "Accept: the server's execution of the accept's statement, EXPLAIN ANALYZE (PostgreSQL)",
+        ):
+            assert accept[figure].value, figure
+        assert (
+            "fkey"
+            in accept["Accept: the server's execution of the accept's statement, EXPLAIN ANALYZE (PostgreSQL)"].note
+        ), "the mentorship's foreign keys are named among the triggers"
     slack = {row.figure: row for row in rows if row.section == "Slack" and not row.skipped}
     for engine in ("SQLite", "PostgreSQL"):
         p50 = slack.get(f"Slack HTTP, single-request acknowledgement p50, acknowledged at once ({engine})")
