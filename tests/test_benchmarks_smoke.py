@@ -79,6 +79,12 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
             f"Slack HTTP, acknowledgement p99 under 50 connections, answer in the acknowledgement ({engine})"
         ]
         assert under_load.passed is not None and "answers per second" in under_load.note
+        # The profile of the two Slack targets not met everywhere: the record's share of the single-request gap,
+        # and the serving process's CPU per command against the bare app's per acknowledgement.
+        record = slack[f"Slack HTTP, the inbox record inside a single-request acknowledgement, p50 ({engine})"]
+        assert record.value and record.value > 0
+        cpu = slack[f"Slack HTTP, the serving process's CPU per command, answer in the acknowledgement ({engine})"]
+        assert cpu.value and cpu.floor and cpu.value > cpu.floor
     correctness = [row for row in rows if row.figure.startswith("Round total = optimum") and not row.skipped]
     assert correctness and all(row.passed for row in correctness), "the round must reach the optimum"
     capacity = [row for row in rows if row.figure.startswith("Simulation, mentors over capacity") and not row.skipped]
