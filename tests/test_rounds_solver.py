@@ -6,15 +6,18 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from benchmarks.generate import NOW, CommunitySpec, generate, load
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
-from mentorbot.matching import rank_candidates
+from mentorbot.matching import INELIGIBLE32, rank_candidates
 from mentorbot.models import MentorStatus, OfferStatus, RequestStatus
-from mentorbot.rounds import greedy, solve, solve_dense
+from mentorbot.rounds import _at_least_kth, _Problem, greedy, solve, solve_dense
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer, Store
 from mentorbot.usecases.admin import plan_round, run_round
@@ -155,3 +158,54 @@ async def test_round_pool_reads_requests_and_mentees_as_the_store_does(store: St
         assert item.request == await store.get_request(item.request.id)
         assert item.mentee == await store.get_member(item.request.member_id)
         assert item.request.created_at.tzinfo is not None and item.mentee.created_at.tzinfo is not None
+
+
+def _kth_by_sorting(matrix: np.ndarray, keep: int) -> tuple[list[int], list[int], list[int], list[bool]]:
+    """`rounds._at_least_kth`'s answer the slow, obvious way: each row sorted, its `keep`-th largest entry (counting
+    ineligible ones) raised to the lowest eligible value is the threshold (a row of no more than `keep` entries: the
+    lowest eligible value); every eligible entry at least that large is kept, by row then column."""
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[int] = []
+    ties: list[bool] = []
+    floor = INELIGIBLE32 + 1
+    for i, row in enumerate(matrix.tolist()):
+        ordered = sorted(row, reverse=True)
+        threshold = max(ordered[keep - 1], floor) if keep < len(row) else floor
+        for j, value in enumerate(row):
+            if value >= threshold:
+                rows.append(i)
+                cols.append(j)
+                values.append(value)
+                ties.append(value == threshold)
+    return rows, cols, values, ties
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 30), st.integers(1, 40)),
+    levels=st.integers(1, 6),
+    ineligible=st.floats(0, 1),
+    keep=st.sampled_from([1, 2, 3, 8]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_each_rows_best_entries_are_those_a_sort_of_the_row_gives(
+    shape: tuple[int, int], levels: int, ineligible: float, keep: int, seed: int
+) -> None:
+    """The rows' best entries (greedy's lists and the solver's first pairs) without sorting whole rows: the same
+    entries, values and ties as sorting each row, with many ties, ineligible pairs, and rows that are equal (found
+    once per group, `_Problem._grouping`) or only grouped as equal (checked, then split)."""
+    rng = np.random.default_rng(seed)
+    n, m = shape
+    matrix = (rng.integers(0, levels, size=(n, m)) * 1000).astype(np.int32)
+    matrix[rng.random((n, m)) < ineligible] = INELIGIBLE32
+    groups = rng.integers(0, max(1, n // 2), size=n)
+    seen: dict[int, int] = {}
+    for i, group in enumerate(groups.tolist()):
+        if group in seen and rng.random() < 0.8:
+            matrix[i] = matrix[seen[group]]  # most rows of a group equal; the others must be split off
+        seen.setdefault(group, i)
+    problem = _Problem(matrix, np.ones(m, dtype=np.int64), groups)
+    found = _at_least_kth(matrix, keep, problem._grouping())
+    expected = _kth_by_sorting(matrix, keep)
+    assert [part.tolist() for part in found] == list(expected)

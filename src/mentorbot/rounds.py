@@ -439,20 +439,50 @@ def _at_least_kth(
 ) -> tuple[IntArray, IntArray, Int32Array, BoolArray]:
     """For each row of `matrix`, its eligible entries at least as large as its `keep`-th largest (all of
     them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column.
-    `grouping` (`_Problem._grouping`: equal rows share a group): the thresholds are found once per group."""
+    `grouping` (`_Problem._grouping`: equal rows share a group): the entries are found once per group.
+
+    Without sorting or partitioning whole rows: split a row's columns into `keep` blocks; each block's largest
+    entry is a different entry, so the smallest of those `keep` maxima is at most the row's `keep`-th largest.
+    Only the few entries at least that large can matter, and the threshold is exact among them."""
     import numpy as np
 
-    m = matrix.shape[1]
+    n, m = matrix.shape
     of_row, first = grouping
-    per_group = np.full(len(first), INELIGIBLE32 + 1, dtype=np.int32)
-    if keep < m:
-        for lo in range(0, len(first), _CHUNK):
-            part = np.partition(matrix[first[lo : lo + _CHUNK]], m - keep, axis=1)[:, m - keep]
-            per_group[lo : lo + _CHUNK] = np.maximum(part, INELIGIBLE32 + 1)
+    floor = INELIGIBLE32 + 1  # eligible entries only
+    starts = (np.arange(keep, dtype=np.int64) * m) // keep if keep < m else None
+    parts: list[tuple[IntArray, IntArray, Int32Array]] = []
+    for lo in range(0, len(first), _CHUNK):
+        block = matrix[first[lo : lo + _CHUNK]]
+        if starts is None:
+            bound = np.full(len(block), floor, dtype=np.int32)
+        else:
+            bound = np.maximum(np.maximum.reduceat(block, starts, axis=1).min(axis=1), floor)
+        r, c = np.nonzero(block >= bound[:, None])
+        parts.append((r + lo, c, block[r, c]))
+    group = np.concatenate([part[0] for part in parts]).astype(np.int64)
+    cols = np.concatenate([part[1] for part in parts]).astype(np.int64)
+    values = np.concatenate([part[2] for part in parts]).astype(np.int32)
+    # Each group's threshold: its keep-th largest candidate (the floor when it has fewer than keep).
+    groups = len(first)
+    count = np.bincount(group, minlength=groups)
+    per_group = np.full(groups, floor, dtype=np.int32)
+    if starts is not None and len(group):
+        order = np.lexsort((-values.astype(np.int64), group))
+        begin = np.concatenate([[0], np.cumsum(count)[:-1]])
+        full = count >= keep
+        per_group[full] = values[order][begin[full] + keep - 1]
+    chosen = values >= per_group[group]  # still by group, then column (`nonzero`'s order)
+    group, cols, values = group[chosen], cols[chosen], values[chosen]
+    # Every row gets its group's entries, in row order.
+    count = np.bincount(group, minlength=groups)
+    begin = np.concatenate([[0], np.cumsum(count)[:-1]])
+    per_row = count[of_row]
+    rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
+    offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    at = begin[of_row[rows]] + offset
     threshold = per_group[of_row]
-    rows, cols = np.nonzero(matrix >= threshold[:, None])
-    values = matrix[rows, cols]
-    return rows, cols, values, values == threshold[rows]
+    out_values = values[at]
+    return rows, cols[at], out_values, out_values == threshold[rows]
 
 
 def _cap_ties(
