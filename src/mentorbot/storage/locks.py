@@ -4,6 +4,12 @@ Lock order, everywhere: the mentee's member row, then offers, mentor profiles, r
 mentee's row first serialises every change to one mentee's requests, which keeps PostgreSQL free of
 deadlocks between, say, two mentors accepting two offers of the same mentee at once. Every transaction
 that changes a request's status starts with one of these.
+
+On PostgreSQL the lock is ``SELECT … FOR NO KEY UPDATE``: the row lock an ``UPDATE`` of non-key columns takes,
+without writing a new version of the row (a no-op ``UPDATE`` did, for every mentee of a round's thousands of
+offers). On SQLite nothing is sent: every write transaction starts with ``BEGIN IMMEDIATE``, which already
+excludes every other writer, process or connection, until it ends, and a no-op ``UPDATE`` would only add a page
+to the write-ahead log.
 """
 
 from __future__ import annotations
@@ -12,33 +18,34 @@ from typing import Any
 
 from mentorbot.storage.database import Connection
 
+_LOCK = "SELECT 1 FROM members WHERE id {} FOR NO KEY UPDATE"
 
-async def lock_member(conn: Connection, member_id: int) -> None:
+
+async def _lock(conn: Connection, dialect: str, which: str, *args: Any) -> None:
+    if dialect == "postgresql":
+        await conn.fetch_all(_LOCK.format(which), *args)
+
+
+async def lock_member(conn: Connection, member_id: int, *, dialect: str) -> None:
     """Lock a member's row (the mentee's, before their requests change)."""
-    await conn.execute("UPDATE members SET display_name = display_name WHERE id = ?", member_id)
+    await _lock(conn, dialect, "= ?", member_id)
 
 
-async def lock_mentee_of_offer(conn: Connection, offer_id: int) -> None:
+async def lock_mentee_of_offer(conn: Connection, offer_id: int, *, dialect: str) -> None:
     """Lock the row of the mentee whose request an offer is for."""
-    await conn.execute(
-        "UPDATE members SET display_name = display_name WHERE id = "
-        "(SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id WHERE o.id = ?)",
+    await _lock(
+        conn,
+        dialect,
+        "= (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id WHERE o.id = ?)",
         offer_id,
     )
 
 
-async def lock_mentee_of_request(conn: Connection, request_id: int) -> None:
+async def lock_mentee_of_request(conn: Connection, request_id: int, *, dialect: str) -> None:
     """Lock the row of the mentee who made a request."""
-    await conn.execute(
-        "UPDATE members SET display_name = display_name WHERE id = (SELECT member_id FROM requests WHERE id = ?)",
-        request_id,
-    )
+    await _lock(conn, dialect, "= (SELECT member_id FROM requests WHERE id = ?)", request_id)
 
 
-async def lock_mentees_of_requests(conn: Connection, ids_sql: str, ids_arg: Any) -> None:
+async def lock_mentees_of_requests(conn: Connection, ids_sql: str, ids_arg: Any, *, dialect: str) -> None:
     """Lock the rows of the mentees of many requests, named by an `id_list` subquery and its one argument."""
-    await conn.execute(
-        "UPDATE members SET display_name = display_name WHERE id IN "
-        f"(SELECT member_id FROM requests WHERE id IN ({ids_sql}))",
-        ids_arg,
-    )
+    await _lock(conn, dialect, f"IN (SELECT member_id FROM requests WHERE id IN ({ids_sql}))", ids_arg)

@@ -119,7 +119,7 @@ class MentorshipStore(Transactions):
         when the request is not open, the mentor is the requester, paused or has no free place."""
         try:
             async with self.transaction() as conn:
-                await lock_mentee_of_request(conn, request_id)
+                await lock_mentee_of_request(conn, request_id, dialect=self.db.dialect)
                 request = await read_request(conn, request_id)
                 if request is None or not request.status.is_open or request.member_id == mentor_id:
                     return None

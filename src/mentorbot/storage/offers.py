@@ -109,7 +109,7 @@ class OfferStore(Transactions):
         """
         try:
             async with self.transaction() as conn:
-                await lock_mentee_of_request(conn, request_id)
+                await lock_mentee_of_request(conn, request_id, dialect=self.db.dialect)
                 if (
                     await conn.execute(
                         "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
@@ -161,7 +161,7 @@ class OfferStore(Transactions):
             ids_sql, ids_arg = id_list(self.db.dialect, list(todo))
             # Lock order as everywhere: the mentees' member rows first. Every change to a request's status
             # takes that lock, so the states read below stay true until this transaction ends.
-            await lock_mentees_of_requests(conn, ids_sql, ids_arg)
+            await lock_mentees_of_requests(conn, ids_sql, ids_arg, dialect=self.db.dialect)
             waiting = {
                 int(r["id"])
                 for r in await conn.fetch_all(
@@ -350,7 +350,7 @@ class OfferStore(Transactions):
         """Decline a pending offer made to `mentor_id` (`kind`: the `DeclineReason` its text gives); the request
         waits again. None when not pending."""
         async with self.transaction(quick=True) as conn:
-            await lock_mentee_of_offer(conn, offer_id)
+            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'pending' RETURNING *",
@@ -375,7 +375,7 @@ class OfferStore(Transactions):
         than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
         not counted in that streak and pauses no one. None when the offer was no longer pending or not yet due."""
         async with self.transaction(quick=True) as conn:
-            await lock_mentee_of_offer(conn, offer_id)
+            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'expired', decided_at = ? "
                 "WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *",
@@ -425,7 +425,7 @@ _LOCK_MENTEE_PG = (
     "(SELECT request_id FROM offers WHERE id = {})) FOR NO KEY UPDATE"
 )
 """`accept_offer`'s first statement on PostgreSQL: the mentee's member row locked as `locks.lock_mentee_of_offer`
-locks it (the same row lock as its no-op ``UPDATE``, without writing a new version of the row). Sent with ``BEGIN``
+locks it (``SELECT … FOR NO KEY UPDATE``: no new version of the row). Sent with ``BEGIN``
 (`PostgresDatabase.transaction_from`) the offer's id is formatted in and the server plans it each time: nested
 scalar subqueries, not a join, keep that planning short (a join of the three tables cost ~0.3 ms more)."""
 

@@ -39,9 +39,7 @@ async def read_request(conn: Connection, request_id: int) -> MentorshipRequest |
     row = await conn.fetch_one("SELECT * FROM requests WHERE id = ?", request_id)
     if row is None:
         return None
-    skills = await conn.fetch_all(
-        "SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", request_id
-    )
+    skills = await conn.fetch_all("SELECT skill FROM request_skills WHERE request_id = ? ORDER BY position", request_id)
     return rows.request(row, tuple(r["skill"] for r in skills))
 
 
@@ -88,8 +86,7 @@ async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: da
     offers = [rows.offer(r) for r in found]
     for offer in offers:
         await conn.execute(
-            "UPDATE mentor_profiles SET pending_offers = pending_offers - 1 WHERE member_id = ? "
-            "AND pending_offers > 0",
+            "UPDATE mentor_profiles SET pending_offers = pending_offers - 1 WHERE member_id = ? AND pending_offers > 0",
             offer.mentor_id,
         )
         await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
@@ -115,7 +112,7 @@ class RequestStore(Transactions):
         under the member's lock so simultaneous duplicates cannot both pass."""
         async with self.transaction() as conn:
             # Locking the member's row means two simultaneous requests cannot both pass the limit check.
-            await lock_member(conn, member_id)
+            await lock_member(conn, member_id, dialect=self.db.dialect)
             if reject_duplicate:
                 open_ones = await read_requests(
                     conn,
@@ -204,7 +201,7 @@ class RequestStore(Transactions):
     async def cancel_request(self, request_id: int, member_id: int, now: datetime) -> CancelResult | None:
         """Cancel an open request of `member_id`; None when it was not open (or not theirs)."""
         async with self.transaction() as conn:
-            await lock_member(conn, member_id)
+            await lock_member(conn, member_id, dialect=self.db.dialect)
             changed = await conn.execute(
                 "UPDATE requests SET status = 'cancelled', updated_at = ? "
                 f"WHERE id = ? AND member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
