@@ -443,14 +443,16 @@ def _at_least_kth(
 
     Without sorting or partitioning whole rows: split a row's columns into `keep` blocks; each block's largest
     entry is a different entry, so the smallest of those `keep` maxima is at most the row's `keep`-th largest.
-    Only the few entries at least that large can matter, and the threshold is exact among them."""
+    Only the entries at least that large can matter, and the threshold is exact among them."""
     import numpy as np
 
     n, m = matrix.shape
     of_row, first = grouping
     floor = INELIGIBLE32 + 1  # eligible entries only
     starts = (np.arange(keep, dtype=np.int64) * m) // keep if keep < m else None
+    per_group = np.full(len(first), floor, dtype=np.int32)
     parts: list[tuple[IntArray, IntArray, Int32Array]] = []
+    # A chunk of groups at a time (each chunk holds whole groups), so what is looked at stays one chunk's size.
     for lo in range(0, len(first), _CHUNK):
         block = matrix[first[lo : lo + _CHUNK]]
         if starts is None:
@@ -458,31 +460,28 @@ def _at_least_kth(
         else:
             bound = np.maximum(np.maximum.reduceat(block, starts, axis=1).min(axis=1), floor)
         r, c = np.nonzero(block >= bound[:, None])
-        parts.append((r + lo, c, block[r, c]))
-    group = np.concatenate([part[0] for part in parts]).astype(np.int64)
-    cols = np.concatenate([part[1] for part in parts]).astype(np.int64)
-    values = np.concatenate([part[2] for part in parts]).astype(np.int32)
-    # Each group's threshold: its keep-th largest candidate (the floor when it has fewer than keep).
-    groups = len(first)
-    count = np.bincount(group, minlength=groups)
-    per_group = np.full(groups, floor, dtype=np.int32)
-    if starts is not None and len(group):
-        order = np.lexsort((-values.astype(np.int64), group))
-        begin = np.concatenate([[0], np.cumsum(count)[:-1]])
-        full = count >= keep
-        per_group[full] = values[order][begin[full] + keep - 1]
-    chosen = values >= per_group[group]  # still by group, then column (`nonzero`'s order)
-    group, cols, values = group[chosen], cols[chosen], values[chosen]
+        v = block[r, c]
+        if starts is not None and len(r):
+            # Each group's threshold: its keep-th largest candidate (the floor when it has fewer than keep).
+            count = np.bincount(r, minlength=len(block))
+            begin = np.cumsum(count) - count
+            full = count >= keep
+            ordered = v[np.lexsort((-v.astype(np.int64), r))]
+            per_group[lo : lo + len(block)][full] = ordered[begin[full] + keep - 1]
+        chosen = v >= per_group[lo + r]  # still by group, then column (`nonzero`'s order)
+        parts.append((r[chosen].astype(np.int64) + lo, c[chosen].astype(np.int64), v[chosen]))
+    group = np.concatenate([part[0] for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([part[1] for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+    values = np.concatenate([part[2] for part in parts]) if parts else np.zeros(0, dtype=np.int32)
     # Every row gets its group's entries, in row order.
-    count = np.bincount(group, minlength=groups)
-    begin = np.concatenate([[0], np.cumsum(count)[:-1]])
+    count = np.bincount(group, minlength=len(first))
+    begin = np.cumsum(count) - count
     per_row = count[of_row]
     rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
     offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     at = begin[of_row[rows]] + offset
-    threshold = per_group[of_row]
     out_values = values[at]
-    return rows, cols[at], out_values, out_values == threshold[rows]
+    return rows, cols[at], out_values, out_values == per_group[of_row][rows]
 
 
 def _cap_ties(
