@@ -22,7 +22,6 @@ from benchmarks.report import Row, median
 from mentorbot import rounds
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
-from mentorbot.collection import collection_paused
 from mentorbot.library import Library
 from mentorbot.matching import INELIGIBLE32, score_candidate
 from mentorbot.settings import Settings
@@ -52,13 +51,7 @@ async def reset(bench: BenchStore, community: str) -> None:
 
 
 async def greedy_round(bot: MentorBot, community: str) -> int:
-    """The floor: the same round with first-come greedy instead of the optimal solver (the garbage collector paused
-    as `run_round` pauses it)."""
-    with collection_paused():
-        return await _greedy_round(bot, community)
-
-
-async def _greedy_round(bot: MentorBot, community: str) -> int:
+    """The floor: the same round with first-come greedy instead of the optimal solver."""
     now = bot.clock.now()
     pool = await bot.store.round_pool(community, repeat_since=now - timedelta(days=bot.settings.repeat_pair_days))
     # Private helpers on purpose: the floor must share every step with the figure except the solver.

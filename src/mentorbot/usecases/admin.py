@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from mentorbot import paging
-from mentorbot.collection import collection_paused
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.formatting import day, places_text, when, zone_of
 from mentorbot.i18n import Translator, translator
@@ -352,15 +351,14 @@ async def plan_round(core: Core, waiting: Sequence[MentorshipRequest]) -> RoundP
     wanted = {r.id for r in waiting}
     plans: list[RoundPlan] = []
     for community in sorted({r.community for r in waiting}):
-        with collection_paused():
-            pool = await _pool(core, community)
-            pool = RoundPool(
-                tuple(item for item in pool.requests if item.request.id in wanted),
-                pool.mentors,
-                pool.offered,
-                pool.past_pairs,
-            )
-            plans.append(await _plan(core, pool))
+        pool = await _pool(core, community)
+        pool = RoundPool(
+            tuple(item for item in pool.requests if item.request.id in wanted),
+            pool.mentors,
+            pool.offered,
+            pool.past_pairs,
+        )
+        plans.append(await _plan(core, pool))
     if len(plans) == 1:
         return plans[0]
     return RoundPlan(
@@ -373,19 +371,17 @@ async def plan_round(core: Core, waiting: Sequence[MentorshipRequest]) -> RoundP
 
 async def run_round(core: Core, community: str) -> RoundResult:
     """Plan a round over every waiting request of `community` (`_plan`, over `rounds.plan_pool`, pure) and write
-    its offers in one transaction (`Store.create_offers`), the cyclic garbage collector paused meanwhile (its full
-    collections cost a quarter of a large round: `collection.collection_paused`)."""
+    its offers in one transaction (`Store.create_offers`)."""
     now = core.clock.now()
-    with collection_paused():
-        plan = await _plan(core, await _pool(core, community))
-        created = await core.store.create_offers(
-            [
-                NewOffer(a.request.id, a.ranked.candidate.member.id, a.ranked.score, a.ranked.explanation.to_json())
-                for a in plan.assignments
-            ],
-            now,
-            now + timedelta(hours=core.settings.offer_ttl_hours),
-        )
+    plan = await _plan(core, await _pool(core, community))
+    created = await core.store.create_offers(
+        [
+            NewOffer(a.request.id, a.ranked.candidate.member.id, a.ranked.score, a.ranked.explanation.to_json())
+            for a in plan.assignments
+        ],
+        now,
+        now + timedelta(hours=core.settings.offer_ttl_hours),
+    )
     by_request = {a.request.id: a for a in plan.assignments}
     return RoundResult(plan, tuple((by_request[o.request_id], o) for o in created))
 
@@ -396,13 +392,11 @@ async def reload(ctx: Context) -> Reply:
         snapshot = ctx.core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
-    return Reply(
-        ctx.t(
+    return Reply(ctx.t(
             "reload.done",
             skills=ctx.t("reload.skills_count", count=len(snapshot.taxonomy)),
             courses=ctx.t("reload.courses_count", count=len(snapshot.catalog)),
-        )
-    )
+        ))
 
 
 async def export(ctx: Context) -> Reply:
