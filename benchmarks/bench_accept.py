@@ -37,6 +37,8 @@ from mentorbot.storage.store import Store
 
 PROFILE_SAMPLES = 100
 """Offers accepted for the profile rows, after (and apart from) the figure's."""
+PROFILE_LEAST = 4
+"""Fewer offers to spare than this and no profile is measured (each of its passes needs two at least)."""
 
 
 class InsertFloor:
@@ -131,8 +133,10 @@ async def bench_accept(bench: BenchStore, community: str, samples: int, label: s
     """The accept row for one engine."""
     made = await make_offers(bench.store, community, samples + PROFILE_SAMPLES)
     # The profile's offers come after the figure's; a small community makes too few for both: a quarter then.
-    spare = min(PROFILE_SAMPLES, len(made) // 4, max(0, len(made) - 1))
-    offers, extra = made[: len(made) - spare], made[len(made) - spare :]
+    spare = min(PROFILE_SAMPLES, len(made) // 4)
+    if spare < PROFILE_LEAST:
+        spare = 0  # too few offers for a profile: the figure alone
+    offers, extra = made[: min(samples, len(made) - spare)], made[len(made) - spare :]
     if not offers:
         return [Row("Accept", f"Accept ({label})", None, "/s", skipped="no offer could be made")]
     floor = InsertFloor(bench)

@@ -183,7 +183,7 @@ def _kth_by_sorting(matrix: np.ndarray, keep: int) -> tuple[list[int], list[int]
 
 @settings(max_examples=300, deadline=None)
 @given(
-    shape=st.tuples(st.integers(1, 30), st.integers(1, 40)),
+    shape=st.tuples(st.integers(0, 30), st.integers(0, 40)),
     levels=st.integers(1, 6),
     ineligible=st.floats(0, 1),
     keep=st.sampled_from([1, 2, 3, 8]),

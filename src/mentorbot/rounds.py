@@ -67,6 +67,9 @@ _REPAIR_LIMIT = 48
 _MAX_ROUNDS_OF_REPAIR = 25
 # Rows of the score matrix handled at once: bounds the memory of the temporaries.
 _CHUNK = 512
+# `_at_least_kth` cuts a row into this many blocks per entry it keeps: its bound stays close to the threshold when
+# some blocks hold nothing eligible (one block per kept entry made every eligible entry a candidate then).
+_BLOCKS_PER_KEPT = 4
 # A large odd step: row i's ties are taken from column i × _SPREAD on (modulo the number of columns).
 _SPREAD = 7919
 # Potentials and scores below this in absolute value: the proof's sums fit in int32 (see `_violations`).
@@ -441,15 +444,17 @@ def _at_least_kth(
     them when the row has no more than `keep`): (rows, columns, values, at threshold), by row then column.
     `grouping` (`_Problem._grouping`: equal rows share a group): the entries are found once per group.
 
-    Without sorting or partitioning whole rows: split a row's columns into `keep` blocks; each block's largest
-    entry is a different entry, so the smallest of those `keep` maxima is at most the row's `keep`-th largest.
-    Only the entries at least that large can matter, and the threshold is exact among them."""
+    Without sorting or partitioning whole rows: split a row's columns into `_BLOCKS_PER_KEPT` × `keep` blocks; the
+    `keep` largest block maxima are different entries, so the `keep`-th largest of the maxima is at most the row's
+    `keep`-th largest entry. Only the entries at least that large can matter, and the threshold is exact among
+    them. Several blocks per kept entry keep that bound close even when some blocks hold nothing eligible."""
     import numpy as np
 
     n, m = matrix.shape
     of_row, first = grouping
     floor = INELIGIBLE32 + 1  # eligible entries only
-    starts = (np.arange(keep, dtype=np.int64) * m) // keep if keep < m else None
+    blocks = min(m, _BLOCKS_PER_KEPT * keep)
+    starts = (np.arange(blocks, dtype=np.int64) * m) // blocks if keep < m else None
     per_group = np.full(len(first), floor, dtype=np.int32)
     parts: list[tuple[IntArray, IntArray, Int32Array]] = []
     # A chunk of groups at a time (each chunk holds whole groups), so what is looked at stays one chunk's size.
@@ -458,7 +463,8 @@ def _at_least_kth(
         if starts is None:
             bound = np.full(len(block), floor, dtype=np.int32)
         else:
-            bound = np.maximum(np.maximum.reduceat(block, starts, axis=1).min(axis=1), floor)
+            maxima = np.maximum.reduceat(block, starts, axis=1)
+            bound = np.maximum(np.partition(maxima, blocks - keep, axis=1)[:, blocks - keep], floor)
         r, c = np.nonzero(block >= bound[:, None])
         v = block[r, c]
         if starts is not None and len(r):
@@ -473,15 +479,18 @@ def _at_least_kth(
     group = np.concatenate([part[0] for part in parts]) if parts else np.zeros(0, dtype=np.int64)
     cols = np.concatenate([part[1] for part in parts]) if parts else np.zeros(0, dtype=np.int64)
     values = np.concatenate([part[2] for part in parts]) if parts else np.zeros(0, dtype=np.int32)
-    # Every row gets its group's entries, in row order.
-    count = np.bincount(group, minlength=len(first))
-    begin = np.cumsum(count) - count
-    per_row = count[of_row]
-    rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
-    offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    at = begin[of_row[rows]] + offset
-    out_values = values[at]
-    return rows, cols[at], out_values, out_values == per_group[of_row][rows]
+    # Every row gets its group's entries, in row order (with as few arrays of the result's length as can be).
+    if len(first) == n and np.array_equal(of_row, np.arange(n)):
+        rows = group  # every row its own group: already by row, then column
+    else:
+        count = np.bincount(group, minlength=len(first))
+        per_row = count[of_row]
+        rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
+        at = np.arange(len(rows), dtype=np.int64)
+        at += np.repeat((np.cumsum(count) - count)[of_row] - (np.cumsum(per_row) - per_row), per_row)
+        cols, values = cols[at], values[at]
+        del at
+    return rows, cols, values, values == per_group[of_row][rows]
 
 
 def _cap_ties(

@@ -49,3 +49,14 @@ async def lock_mentee_of_request(conn: Connection, request_id: int, *, dialect: 
 async def lock_mentees_of_requests(conn: Connection, ids_sql: str, ids_arg: Any, *, dialect: str) -> None:
     """Lock the rows of the mentees of many requests, named by an `id_list` subquery and its one argument."""
     await _lock(conn, dialect, f"IN (SELECT member_id FROM requests WHERE id IN ({ids_sql}))", ids_arg)
+
+
+async def lock_mentees_of_pending_offers(conn: Connection, mentor_id: int, *, dialect: str) -> None:
+    """Lock the rows of the mentees of a mentor's pending offers."""
+    await _lock(
+        conn,
+        dialect,
+        "IN (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id "
+        "WHERE o.mentor_id = ? AND o.status = 'pending')",
+        mentor_id,
+    )

@@ -12,7 +12,12 @@ from typing import Any, Protocol, runtime_checkable
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
-from mentorbot.storage.locks import lock_mentee_of_offer, lock_mentee_of_request, lock_mentees_of_requests
+from mentorbot.storage.locks import (
+    lock_mentee_of_offer,
+    lock_mentee_of_request,
+    lock_mentees_of_pending_offers,
+    lock_mentees_of_requests,
+)
 from mentorbot.storage.mentorships import AcceptResult, close_overlapping, insert_mentorship
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
@@ -46,15 +51,11 @@ class ExpireResult:
     withdrawn: tuple[Offer, ...] = ()
 
 
-async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime) -> list[Offer]:
+async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, dialect: str) -> list[Offer]:
     """Withdraw every pending offer of a mentor who paused (their kind is ``paused``: a lapse for the cooldown),
     giving the places back and letting the requests wait again, inside the caller's transaction; the offers
     withdrawn, oldest request first."""
-    await conn.execute(
-        "UPDATE members SET display_name = display_name WHERE id IN (SELECT r.member_id FROM offers o "
-        "JOIN requests r ON r.id = o.request_id WHERE o.mentor_id = ? AND o.status = 'pending')",
-        mentor_id,
-    )
+    await lock_mentees_of_pending_offers(conn, mentor_id, dialect=dialect)
     found = await conn.fetch_all(
         "UPDATE offers SET status = 'withdrawn', decided_at = ?, reason_kind = 'paused' "
         "WHERE mentor_id = ? AND status = 'pending' RETURNING *",
@@ -411,13 +412,13 @@ class OfferStore(Transactions):
                 )
                 == 1
             )
-            withdrawn = await withdraw_pending(conn, offer.mentor_id, now) if paused else []
+            withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
             return ExpireResult(offer, paused, tuple(withdrawn))
 
     async def withdraw_for_pause(self, mentor_id: int, now: datetime) -> list[Offer]:
         """Withdraw a paused mentor's pending offers in one transaction (see `withdraw_pending`)."""
         async with self.transaction() as conn:
-            return await withdraw_pending(conn, mentor_id, now)
+            return await withdraw_pending(conn, mentor_id, now, dialect=self.db.dialect)
 
 
 _LOCK_MENTEE_PG = (
