@@ -10,9 +10,12 @@ with no pruning.
 
 from __future__ import annotations
 
+import cProfile
+import pstats
 import time
 import tracemalloc
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
@@ -93,6 +96,37 @@ async def reference_total(bot: MentorBot, community: str) -> tuple[float, int, s
     return total, len(chosen), "sparse solver on the whole graph"
 
 
+_PHASES = {
+    "read (round_pool)": ("candidates.py", "round_pool"),
+    "pair history": ("candidates.py", "pair_history"),
+    "scores (_problem)": ("rounds.py", "_problem"),
+    "greedy": ("rounds.py", "greedy"),
+    "optimal and its proof": ("rounds.py", "optimal"),
+    "explanations (score_candidate)": ("score.py", "score_candidate"),
+    "write (create_offers)": ("offers.py", "create_offers"),
+}
+"""The round's phases the profile reports: a name, and the file and function whose cumulative time it is."""
+
+
+async def round_phases(bot: MentorBot, community: str) -> dict[str, float]:
+    """One more round under cProfile: its whole wall time and the cumulative seconds of each of `_PHASES` (their
+    shares are the profile of the figure; the profiler slows the Python-heavy parts most)."""
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    await run_round(bot.core, community)
+    profiler.disable()
+    out = {"whole": time.perf_counter() - start}
+    entries: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for name, (file, function) in _PHASES.items():
+        out[name] = sum(
+            cumulative
+            for (path, _line, func), (_cc, _nc, _tt, cumulative, _callers) in entries.items()
+            if func == function and path.endswith(file)
+        )
+    return out
+
+
 async def bench_round(bench: BenchStore, community: str, repeats: int, label: str) -> list[Row]:
     """The round rows for one engine."""
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
@@ -116,6 +150,8 @@ async def bench_round(bench: BenchStore, community: str, repeats: int, label: st
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     await reset(bench, community)
+    phases = await round_phases(bot, community)
+    await reset(bench, community)
     best, best_matched, how = await reference_total(bot, community)
     plan = result.plan
     same = len(plan.assignments) == best_matched and abs(plan.total_score - best) < 1e-6
@@ -132,6 +168,16 @@ async def bench_round(bench: BenchStore, community: str, repeats: int, label: st
             note=f"{repeats} rounds; reads, solve and {len(result.offers)} offers written in one transaction",
         ),
         Row("Round", f"Round peak memory, traced ({label})", peak / 1e6, "MB"),
+        Row(
+            "Round",
+            f"Round: its phases, profiled ({label})",
+            phases["whole"],
+            "s",
+            note="one more round under cProfile (slower than the figure; the shares are what it shows): "
+            + ", ".join(
+                f"{name} {seconds / phases['whole']:.0%}" for name, seconds in phases.items() if name != "whole"
+            ),
+        ),
         Row(
             "Round",
             f"Round total = optimum ({label})",

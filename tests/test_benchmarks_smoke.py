@@ -85,6 +85,8 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
         assert record.value and record.value > 0
         cpu = slack[f"Slack HTTP, the serving process's CPU per command, answer in the acknowledgement ({engine})"]
         assert cpu.value and cpu.floor and cpu.value > cpu.floor
+    phases = [row for row in rows if row.figure.startswith("Round: its phases, profiled") and not row.skipped]
+    assert phases and all("optimal and its proof" in row.note and "%" in row.note for row in phases)
     correctness = [row for row in rows if row.figure.startswith("Round total = optimum") and not row.skipped]
     assert correctness and all(row.passed for row in correctness), "the round must reach the optimum"
     capacity = [row for row in rows if row.figure.startswith("Simulation, mentors over capacity") and not row.skipped]
