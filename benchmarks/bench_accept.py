@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import cProfile
 import json
-import pstats
 import sqlite3
 import time
 from datetime import datetime, timedelta
@@ -28,10 +27,11 @@ import asyncpg
 from benchmarks.bench_match import waiting_queries
 from benchmarks.engines import BenchStore
 from benchmarks.generate import NOW
-from benchmarks.report import Row, median
+from benchmarks.report import Row, median, profiled
 from mentorbot.matching import top_ranked
 from mentorbot.models import Offer
-from mentorbot.storage.offers import _ACCEPT_PG, _LOCK_MENTEE_PG
+from mentorbot.storage.locks import MENTEE_OF_OFFER_PG
+from mentorbot.storage.offers import _ACCEPT_PG
 from mentorbot.storage.postgres_engine import to_numbered
 from mentorbot.storage.store import Store
 
@@ -184,26 +184,24 @@ async def _profile(
     return await _profile_postgres(bench, floor, offers, at, label, floor_median)
 
 
-def _wal_frames(path: Path) -> int:
-    """Frames (pages) in the write-ahead log of the database at `path`: a log holds a 32-byte header, then per
-    frame a 24-byte header and one page."""
+def _wal_pages(path: Path) -> list[int]:
+    """The page number of each frame in the write-ahead log of the database at `path` (a log holds a 32-byte header,
+    the page size at bytes 8–11, then per frame a 24-byte header, the page number first, and one page)."""
     wal = path.with_name(path.name + "-wal")
-    size = wal.stat().st_size if wal.exists() else 0
-    with sqlite3.connect(str(path)) as conn:
-        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
-    return max(0, size - 32) // (24 + page)
+    data = wal.read_bytes() if wal.exists() else b""
+    if len(data) < 32:
+        return []
+    step = 24 + int.from_bytes(data[8:12], "big")
+    return [int.from_bytes(data[at : at + 4], "big") for at in range(32, len(data) - step + 1, step)]
 
 
 def _pages_by_btree(path: Path) -> dict[str, int]:
-    """The pages in the write-ahead log of the database at `path`, counted by the table or index each belongs
-    to (SQLite's ``dbstat``; a page no b-tree holds, such as the free list's, counts as "other")."""
-    wal = path.with_name(path.name + "-wal").read_bytes()
-    page_size = int.from_bytes(wal[8:12], "big")
-    numbers = {int.from_bytes(wal[at : at + 4], "big") for at in range(32, len(wal) - 23, 24 + page_size)}
+    """The distinct pages in the write-ahead log of the database at `path`, counted by the table or index each
+    belongs to (SQLite's ``dbstat``; a page no b-tree holds, such as the free list's, counts as "other")."""
     with sqlite3.connect(str(path)) as conn:
         found = dict(conn.execute("SELECT pageno, name FROM dbstat").fetchall())
     counts: dict[str, int] = {}
-    for number in numbers:
+    for number in set(_wal_pages(path)):
         name = str(found.get(number, "other"))
         counts[name] = counts.get(name, 0) + 1
     return counts
@@ -231,20 +229,19 @@ async def _profile_sqlite(
         profiler.enable()
         await bench.store.accept_offer(offer.id, offer.mentor_id, at)
         profiler.disable()
-    stats = pstats.Stats(profiler)
-    entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    inside = sum(tt for (_file, _line, name), (_cc, _nc, tt, _ct, _callers) in entries.items() if "sqlite3." in name)
-    whole = float(stats.total_tt)  # type: ignore[attr-defined]
+    entries = profiled(profiler)
+    inside = sum(own for _path, name, own, _cumulative in entries if "sqlite3." in name)
+    whole = sum(own for _path, _name, own, _cumulative in entries)
     # Second pass: the pages each accept and each floor transaction add to an emptied log.
     pages: list[int] = []
     floor_pages: list[int] = []
     for offer in offers[half:]:
         _truncate_wal(floor.path)
         await floor.once()
-        floor_pages.append(_wal_frames(floor.path))
+        floor_pages.append(len(_wal_pages(floor.path)))
         _truncate_wal(bench.path)
         await bench.store.accept_offer(offer.id, offer.mentor_id, at)
-        pages.append(_wal_frames(bench.path))
+        pages.append(len(_wal_pages(bench.path)))
     written = _pages_by_btree(bench.path) if offers[half:] else {}
     return [
         Row(
@@ -333,7 +330,7 @@ async def _server_plan(floor: InsertFloor, offer: Offer, at: datetime, repeats: 
         tx = conn.transaction()
         await tx.start()
         try:
-            await conn.execute(_LOCK_MENTEE_PG.format("$1"), offer.id)
+            await conn.execute(MENTEE_OF_OFFER_PG.format("$1"), offer.id)
             found = await conn.fetchval(statement, at, offer.id, offer.mentor_id, at, None, None)
         finally:
             await tx.rollback()

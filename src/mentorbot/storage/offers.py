@@ -13,6 +13,7 @@ from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Mentors
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.locks import (
+    MENTEE_OF_OFFER_PG,
     lock_mentee_of_offer,
     lock_mentee_of_request,
     lock_mentees_of_pending_offers,
@@ -338,11 +339,11 @@ class OfferStore(Transactions):
                 yield conn
             return
         if not self.in_unit_of_work() and isinstance(self.db, _BeginsWith):
-            async with self.db.transaction_from(_LOCK_MENTEE_PG.format(int(offer_id))) as conn:
+            async with self.db.transaction_from(MENTEE_OF_OFFER_PG.format(int(offer_id))) as conn:
                 yield conn
             return
         async with self.transaction(quick=True) as conn:
-            await conn.execute(_LOCK_MENTEE_PG.format("?"), offer_id)  # a prepared statement: planned once
+            await conn.execute(MENTEE_OF_OFFER_PG.format("?"), offer_id)  # a prepared statement: planned once
             yield conn
 
     async def decline_offer(
@@ -421,18 +422,10 @@ class OfferStore(Transactions):
             return await withdraw_pending(conn, mentor_id, now, dialect=self.db.dialect)
 
 
-_LOCK_MENTEE_PG = (
-    "SELECT 1 FROM members WHERE id = (SELECT member_id FROM requests WHERE id = "
-    "(SELECT request_id FROM offers WHERE id = {})) FOR NO KEY UPDATE"
-)
-"""`accept_offer`'s first statement on PostgreSQL: the mentee's member row locked as `locks.lock_mentee_of_offer`
-locks it (``SELECT … FOR NO KEY UPDATE``: no new version of the row). Sent with ``BEGIN``
-(`PostgresDatabase.transaction_from`) the offer's id is formatted in and the server plans it each time: nested
-scalar subqueries, not a join, keep that planning short (a join of the three tables cost ~0.3 ms more)."""
-
 _ACCEPT_PG = (
-    # Runs after the mentee's lock (`_LOCK_MENTEE_PG`, an earlier statement): its snapshot, taken when it starts,
-    # holds every committed change to the mentee's requests, so `ov` reads them as a statement after the lock would.
+    # Runs after the mentee's lock (`locks.MENTEE_OF_OFFER_PG`, an earlier statement): its snapshot, taken when it
+    # starts, holds every committed change to the mentee's requests, so `ov` reads them as a statement after the
+    # lock would.
     # Each step runs only when the one before it changed its row (`EXISTS`), and reads the rows it returned.
     "WITH o AS (UPDATE offers SET status = 'accepted', decided_at = ? "
     "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? RETURNING *), "
