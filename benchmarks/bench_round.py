@@ -11,17 +11,15 @@ with no pruning.
 from __future__ import annotations
 
 import cProfile
-import pstats
 import time
 import tracemalloc
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 
 from benchmarks.engines import BenchStore
 from benchmarks.generate import NOW
-from benchmarks.report import Row, median
+from benchmarks.report import Row, median, profiled
 from mentorbot import rounds
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
@@ -117,12 +115,10 @@ async def round_phases(bot: MentorBot, community: str) -> dict[str, float]:
     await run_round(bot.core, community)
     profiler.disable()
     out = {"whole": time.perf_counter() - start}
-    entries: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    entries = profiled(profiler)
     for name, (file, function) in _PHASES.items():
         out[name] = sum(
-            cumulative
-            for (path, _line, func), (_cc, _nc, _tt, cumulative, _callers) in entries.items()
-            if func == function and path.endswith(file)
+            cumulative for path, func, _own, cumulative in entries if func == function and path.endswith(file)
         )
     return out
 

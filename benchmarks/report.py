@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import cProfile
 import json
 import math
 import platform
+import pstats
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,6 +17,13 @@ from typing import Any
 def median(values: Sequence[float]) -> float:
     """The median (NaN for no values)."""
     return statistics.median(values) if values else math.nan
+
+
+def profiled(profiler: cProfile.Profile) -> list[tuple[str, str, float, float]]:
+    """What `profiler` saw, one entry per function: (its file, its name, seconds in it alone, seconds in it and what
+    it called). A built-in's file is ``~`` and its name says its type (``<method 'execute' of 'sqlite3.Cursor'…>``)."""
+    entries: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    return [(path, name, own, cumulative) for (path, _line, name), (_cc, _nc, own, cumulative, _) in entries.items()]
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
