@@ -57,6 +57,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import FORM_ACTIONS, caller_language, execute_button, submit_feedback_form
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
+from mentorbot.observability import BusyRefusals
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
@@ -192,6 +193,7 @@ class MentorBotClient(discord.AutoShardedClient):
         self.defer_after = defer_after
         self._in_flight = 0
         """Interactions being worked on (`_process`): past `Settings.max_inflight`, new ones are refused."""
+        self._refusals = BusyRefusals("discord", log)
         self.sent: SentMessages[tuple[int, int]] = SentMessages(bot.store, bot.clock, pair_codec(int, int))
         """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
         self.tree = MentorTree(self)
@@ -411,8 +413,9 @@ class MentorBotClient(discord.AutoShardedClient):
         """Past `MENTORBOT_MAX_INFLIGHT` interactions being worked on, refuse a new one at once, politely and
         before anything is recorded (never queue without limit); True when refused."""
         if self._in_flight < self.settings.max_inflight:
+            self._refusals.accepting(self._in_flight)
             return False
-        log.warning("%s Discord interactions in flight: refusing one from %s", self._in_flight, interaction.user.id)
+        self._refusals.refused(self._in_flight, self.settings.max_inflight)
         t = await self._translator(interaction)
         await _quietly(interaction.response.send_message(t("discord.busy"), ephemeral=True))
         self.dispatch("mentorbot_refused", interaction)

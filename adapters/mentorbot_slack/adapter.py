@@ -73,7 +73,7 @@ from mentorbot.commands import (
 from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import parse_id
-from mentorbot.observability import add_ops_routes
+from mentorbot.observability import BusyRefusals, add_ops_routes
 from mentorbot.paging import PAGE_ACTION
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
@@ -155,6 +155,7 @@ class SlackAdapter:
         # never uses up the member's commands.
         self.options_limiter = RateLimiter(settings.rate_limit_per_minute * OPTIONS_PER_COMMAND, bot.clock)
         self._in_flight = 0
+        self._refusals = BusyRefusals("slack", log)
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -420,8 +421,9 @@ class SlackAdapter:
     def _busy(self) -> bool:
         """Whether `MENTORBOT_MAX_INFLIGHT` interactions are being worked on already: a new one is refused."""
         if self._in_flight < self.settings.max_inflight:
+            self._refusals.accepting(self._in_flight)
             return False
-        log.warning("%s Slack interactions in flight: refusing a new one", self._in_flight)
+        self._refusals.refused(self._in_flight, self.settings.max_inflight)
         return True
 
     def _busy_reply(self) -> Reply:

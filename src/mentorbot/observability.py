@@ -1,10 +1,10 @@
 """What an operator sees of a running bot: Prometheus metrics, structured logs, health and readiness.
 
 - **Metrics** (prometheus-client, one `REGISTRY` per process, served at ``/metrics``): commands by use-case and
-  outcome, their latency, notifications delivered / held / failed, database errors (all counted in this
-  process), and figures read from the database at scrape time (`refresh`): offers by outcome, requests waiting
-  by reason, the timer lag. Labels hold use-case names, outcomes, reasons and kinds only: never a member id or
-  name.
+  outcome, their latency, notifications delivered / held / failed, database errors, interactions refused as busy
+  (`BusyRefusals`; all counted in this process), and figures read from the database at scrape time
+  (`refresh`): offers by outcome, requests waiting by reason, the timer lag. Labels hold use-case names,
+  outcomes, reasons, kinds and platforms only: never a member id or name.
 - **Logs**: plain text by default; ``MENTORBOT_LOG_FORMAT=json`` writes one JSON object per line with the level,
   the logger, the event, and the correlation id, community and command of the use-case being run
   (`log_context`). Anything that looks like a token or a password is masked (`redact`).
@@ -91,9 +91,86 @@ REQUESTS_WAITING: Final = Gauge(
 TIMER_LAG: Final = Gauge(
     "mentorbot_timer_lag_seconds", "How long the oldest due timer has been waiting (0: none is late)", registry=REGISTRY
 )
+BUSY_REFUSALS: Final = Counter(
+    "mentorbot_busy_refusals",
+    "Interactions refused as busy (MENTORBOT_MAX_INFLIGHT being worked on already), by platform",
+    ["platform"],
+    registry=REGISTRY,
+)
 DATABASE_UP: Final = Gauge(
     "mentorbot_database_up", "1 when the last scrape could read the database, else 0", registry=REGISTRY
 )
+
+
+class BusyRefusals:
+    """The interactions one platform adapter refuses as busy (past ``MENTORBOT_MAX_INFLIGHT``), told to an operator.
+
+    Every refusal is counted in ``mentorbot_busy_refusals_total``. The log is told at most once per `every` seconds,
+    since a burst refused by the thousand would otherwise write a line each: once when refusals begin, then with
+    how many were refused since its last line, and, once `every` seconds have passed and an interaction is accepted
+    again, that the busy spell is over (so the next refusal begins a new one).
+    """
+
+    def __init__(
+        self, platform: str, logger: logging.Logger, *, every: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Refusals of `platform` (the metric's label: "slack", "discord"), told on `logger`."""
+        self.platform = platform
+        self.logger = logger
+        self.every = every
+        self._clock = clock
+        self._last: float | None = None
+        """When the log was last told of this busy spell (None: not busy)."""
+        self._unlogged = 0
+        self._counter = BUSY_REFUSALS.labels(platform)  # the series exists, at 0, before the first refusal
+
+    def refused(self, in_flight: int, limit: int) -> None:
+        """One interaction was refused with `in_flight` being worked on (`limit`: the setting)."""
+        self._counter.inc()
+        self._unlogged += 1
+        now = self._clock()
+        name = self.platform.capitalize()
+        if self._last is None:
+            self.logger.warning(
+                "%s %s interactions in flight (MENTORBOT_MAX_INFLIGHT=%s): refusing new ones until there are fewer",
+                in_flight,
+                name,
+                limit,
+            )
+        elif now - self._last >= self.every:
+            self.logger.warning(
+                "%s %s interactions in flight (MENTORBOT_MAX_INFLIGHT=%s): %s refused since the last of these lines "
+                "(%.0f s ago)",
+                in_flight,
+                name,
+                limit,
+                self._unlogged,
+                now - self._last,
+            )
+        else:
+            return
+        self._last, self._unlogged = now, 0
+
+    def accepting(self, in_flight: int) -> None:
+        """An interaction was accepted (`in_flight` being worked on). During a busy spell, once `every` seconds have
+        passed since the log was last told, the spell is over: the log is told how many were refused since."""
+        if self._last is None:
+            return
+        now = self._clock()
+        if now - self._last < self.every:
+            return  # still in the spell: refusing and accepting in turns near the limit writes no line each
+        if self._unlogged:
+            self.logger.warning(
+                "%s %s interactions in flight: accepting again; %s refused since the last of these lines (%.0f s ago)",
+                in_flight,
+                self.platform.capitalize(),
+                self._unlogged,
+                now - self._last,
+            )
+        else:
+            self.logger.info("%s %s interactions in flight: accepting again", in_flight, self.platform.capitalize())
+        self._last, self._unlogged = None, 0
+
 
 COMMAND_OUTCOMES: Final = ("ok", "refused", "duplicate", "rate_limited", "database_error", "error")
 OFFER_OUTCOMES: Final = ("sent", "accepted", "declined", "expired", "withdrawn", "pending")

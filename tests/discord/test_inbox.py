@@ -20,6 +20,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.commands import find_command
 from mentorbot.models import RequestStatus
+from mentorbot.observability import REGISTRY
 from mentorbot.settings import Settings
 from mentorbot.usecases.handler import INBOX_LEASE
 from mentorbot_discord.client import MentorBotClient
@@ -188,9 +189,11 @@ async def test_past_max_inflight_an_interaction_is_refused_at_once_and_nothing_i
     bot: MentorBot, members: Members, client: MentorBotClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(client, "_in_flight", bot.settings.max_inflight)
+    refused_before = REGISTRY.get_sample_value("mentorbot_busy_refusals_total", {"platform": "discord"}) or 0.0
     record = await members.push_slash("mentor status")
     shown = await members.shown(record, handled=False)
     assert shown.text == EN("discord.busy")
+    assert REGISTRY.get_sample_value("mentorbot_busy_refusals_total", {"platform": "discord"}) == refused_before + 1
     async with bot.store.read() as conn:
         row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox")
     assert row is not None and row["n"] == 0

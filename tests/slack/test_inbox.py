@@ -7,6 +7,7 @@ recognised; past `max_inflight` a new interaction is refused at once, politely, 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from mentorbot.models import MentorshipStatus, RequestStatus
+from mentorbot.observability import REGISTRY
 from mentorbot.storage.database import DatabaseUnavailable
 from mentorbot.usecases.handler import INBOX_LEASE
 from mentorbot_slack.adapter import SlackAdapter
@@ -116,6 +118,24 @@ async def test_past_max_inflight_a_command_is_refused_at_once_and_nothing_is_rec
     assert EN("slack.ack.busy") in unescape(response.text)
     assert await ws.bot.store.count_unprocessed() == 0
     assert await ws.bot.store.find_member(COMMUNITY, ALICE) is None, "no table was touched"
+
+
+REFUSALS = "mentorbot_busy_refusals_total"
+
+
+async def test_a_burst_refused_as_busy_is_counted_in_full_and_written_to_the_log_once(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = workspace
+    monkeypatch.setattr(ws.adapter, "_in_flight", ws.bot.settings.max_inflight)
+    before = REGISTRY.get_sample_value(REFUSALS, {"platform": "slack"}) or 0.0
+    caplog.set_level(logging.WARNING, "mentorbot.slack")
+    for _ in range(20):
+        response = await ws.slack.slash_command(command="/mentor", text="status", user_id=ALICE, user_name="alice")
+        assert EN("slack.ack.busy") in unescape(response.text)
+    assert REGISTRY.get_sample_value(REFUSALS, {"platform": "slack"}) == before + 20
+    busy_lines = [m for m in caplog.messages if "MENTORBOT_MAX_INFLIGHT" in m]
+    assert len(busy_lines) == 1 and busy_lines[0].startswith(f"{ws.bot.settings.max_inflight} Slack interactions")
 
 
 async def test_a_command_whose_process_died_before_answering_gets_its_stored_answer_and_is_not_run_again(
