@@ -85,6 +85,19 @@ async def test_the_smallest_size_runs_and_produces_every_row(tmp_path: Path) -> 
         assert record.value and record.value > 0
         cpu = slack[f"Slack HTTP, the serving process's CPU per command, answer in the acknowledgement ({engine})"]
         assert cpu.value and cpu.floor and cpu.value > cpu.floor
+        # Where the rest of the gap is: the serving process's own handling against the bare app's, and the
+        # acknowledgement end to end with the command's work held back (its share: the work begun after the response).
+        handling = slack[
+            f"Slack HTTP, the serving process's handling of a single-request acknowledgement, p50 ({engine})"
+        ]
+        assert handling.value and handling.floor and handling.value > record.value
+        held = slack[
+            f"Slack HTTP, single-request acknowledgement p50, the command's work held back 5 ms (a measurement only) "
+            f"({engine})"
+        ]
+        # As many first contacts one at a time as the load acknowledged at once sent: all of them sent.
+        sent_one_at_a_time = p50.note.split()[0]
+        assert int(sent_one_at_a_time) > 0 and held.note.startswith(f"{sent_one_at_a_time} more first contacts")
     phases = [row for row in rows if row.figure.startswith("Round: its phases, profiled") and not row.skipped]
     assert phases and all("optimal and its proof" in row.note and "%" in row.note for row in phases)
     correctness = [row for row in rows if row.figure.startswith("Round total = optimum") and not row.skipped]
