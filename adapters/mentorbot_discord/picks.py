@@ -128,6 +128,3 @@ def complete(taxonomy: Taxonomy, current: str, lang: str) -> list[app_commands.C
         if len(choices) == AUTOCOMPLETE_LIMIT:
             break
     return choices
-
-
-

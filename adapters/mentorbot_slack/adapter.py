@@ -605,13 +605,12 @@ class SlackAdapter:
             return False
         await self.answer(caller, route, outcome, slot)
         if outcome.error is None and method in ("accept", "decline"):
-            # The offer's direct message (wherever it was sent from) loses its buttons, as after a click.
             try:
                 offer_id = parse_id(parsed.args.get("offer"), "offer")
             except UserError:
                 pass  # the core read the id its own way; without one of ours, there is no message to update
             else:
-                await self.delivery.update_keyed(caller.community, user_id, f"offer:{offer_id}", outcome.reply)
+                await self._update_offer_dm(caller, str(offer_id), outcome.reply)
         await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
         return outcome.settled
 
@@ -720,13 +719,14 @@ class SlackAdapter:
         if outcome.duplicate or (retry and not outcome.settled):
             slot.release()
             return
-        if outcome.error is not None:
+        if outcome.error is not None and outcome.settled:
             block = error_block(outcome.error, input_blocks(view))
             if slot.offer({"response_action": "errors", "errors": {block: outcome.reply.plain_text}}):
-                if outcome.settled:
-                    await self._finish_event(inbox_id)
+                await self._finish_event(inbox_id)
                 return
             # Past the budget the modal has closed already: the refusal comes as a message where it was opened.
+        # Not settled (saved, to be run again once the database is back): the form closes, so that it is not sent a
+        # second time, and the notice goes where it was opened from.
         slot.release()
         await self.finish(caller, route, outcome)
         if outcome.settled:
@@ -821,14 +821,31 @@ class SlackAdapter:
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
             updated = await self.delivery.update(*clicked, outcome.reply)
-        offer_dm = None
         if action.startswith("offer."):
-            offer_dm = await self.delivery.sent.get(caller.community, caller.user_id, f"offer:{ref}")
-        if offer_dm is not None and offer_dm != clicked:
-            await self.delivery.update(*offer_dm, outcome.reply)
+            await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
         if not updated:
             await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
         await self.finish(caller, route, outcome, reply=False)
+
+    async def _update_offer_dm(
+        self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: tuple[str, str] | None = None
+    ) -> None:
+        """The offer's direct message (wherever it was sent from; unless it is the `clicked` one, updated already)
+        turns into `reply`, its buttons gone. The accept or decline is committed by now, so a failure here (the
+        database went away before the message could be found) is logged, never shown: telling the member that
+        nothing was changed would be untrue."""
+        try:
+            where = await self.delivery.sent.get(caller.community, caller.user_id, f"offer:{offer_ref}")
+            if where is not None and where != clicked:
+                await self.delivery.update(*where, reply)
+        except Exception as exc:
+            log.warning(
+                "could not update the message of offer %s for %s: %s",
+                offer_ref,
+                caller.user_id,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
 
     async def _page_home(self, user_id: str, outcome: Outcome) -> bool:
         """A paging button of the App Home: the Home tab is published again with the page asked for."""

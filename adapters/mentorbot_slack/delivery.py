@@ -135,11 +135,6 @@ class Delivery:
             return False
         return True
 
-    async def update_keyed(self, community: str, user_id: str, key: str, reply: Reply) -> bool:
-        """Update `user_id`'s message `key` in `community` to `reply`, if any process recorded where it is."""
-        where = await self.sent.get(community, user_id, key)
-        return where is not None and await self.update(*where, reply)
-
     # ---------------------------------------------------------------- notifications
 
     async def notify(self, notes: Iterable[Notification]) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -262,3 +262,46 @@ async def test_a_failure_after_the_answer_is_logged_and_never_shown(
     await ws.adapter.deliver(await ws.bot.undelivered())  # the outbox's recovery
     assert len(ws.dms(BOB)) == 1
     assert await ws.bot.store.count_unprocessed() == 0
+
+
+async def _database_down(*_args: object, **_kwargs: object) -> NoReturn:
+    raise DatabaseUnavailable("the server went away")
+
+
+@pytest.mark.parametrize("how", ["click", "typed"])
+async def test_an_accept_whose_offer_message_cannot_be_found_afterwards_is_shown_as_accepted_and_nothing_else(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    ws = workspace
+    offer = await offered(ws)
+    seen_before = len(ws.seen(BOB))
+    # The database goes away once the accept is committed, before the offer's message could be looked up.
+    monkeypatch.setattr(ws.adapter.delivery.sent, "get", _database_down)
+    if how == "click":
+        await ws.click(BOB, offer, "offer.accept")
+    else:
+        await ws.mentor(BOB, "accept 1")
+    shown = [unescape(m.text or "") for m in ws.seen(BOB)[seen_before:]]
+    [accepted] = shown  # accepted, and never followed by "nothing was changed"
+    assert EN("offer.accepted", id=1) in accepted
+    assert [m.status for m in await ws.bot.store.list_mentorships()] == [MentorshipStatus.ACTIVE]
+    assert await ws.bot.store.count_unprocessed() == 0, "answered: not run or shown again"
+
+
+async def test_a_form_saved_while_the_database_is_away_closes_and_is_answered_once_when_it_is_back(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo levels:expert")
+    await ws.mentor(ALICE, "request")  # no skills typed: the form opens
+    [form] = ws.fake.modals_of(ALICE)
+    monkeypatch.setattr(ws.bot.store, "begin_processing", _database_down)  # recorded, then the database goes away
+    response = await ws.submit(ALICE, form.view, {"skills": skills_state("seo")})
+    assert (response.status, response.text) == (200, ""), "the form closes: it is not to be sent a second time"
+    [saved] = ws.texts(ALICE)
+    assert saved.startswith(EN("common.db_saved", correlation_id="\x00").split("\x00")[0])
+    monkeypatch.undo()
+    assert await _recover_after_lease(ws) == 1
+    assert ws.texts(ALICE)[1:] == [EN("request.offered", id=1, skills="SEO")], "answered once, where it was opened"
+    alice = await ws.member(ALICE)
+    assert len(await ws.bot.store.list_member_requests(alice.id)) == 1
