@@ -10,8 +10,9 @@ What happens to each gateway event (INTERACTION_CREATE):
 - a button click → `press_button`: `mentorbot.commands.execute_button`, then the clicked message is updated to
   the outcome, or the clicker alone is told why not (someone else's offer, a second click…);
 - a feedback button (`FORM_ACTIONS`: "give feedback", the check-in's "end and give feedback") → `open_form`
-  answers with the feedback modal (`forms.FeedbackModal`); its submission → `submit_form`, recorded and run like
-  ``/mentor feedback`` (or ``/mentor end``);
+  answers with the feedback modal (`forms.FeedbackModal`); its submission, read from its payload by
+  `on_interaction` (no form is kept in memory), → `submit_form`, recorded and run like ``/mentor feedback`` (or
+  ``/mentor end``);
 - an autocomplete → `skill_choices` (taxonomy search), answered directly;
 - anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
   buttons of DMs the bot sent, which carry their guild in their custom id.
@@ -62,7 +63,7 @@ from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
-from mentorbot_discord.forms import FeedbackModal
+from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
 from mentorbot_discord.picks import complete
@@ -240,13 +241,15 @@ class MentorBotClient(discord.AutoShardedClient):
         recorded = Recorded.of(interaction, caller, guild_id, self.bot.clock.now(), **what)
         return await self.bot.record_event(event_id(interaction), caller.community, caller.user_id, recorded.to_json())
 
-    async def _translator(self, interaction: Interaction) -> Translator:
-        """The member's translator where no `Outcome` tells the language (autocomplete, an apology): the
-        client's one way to the core's `caller_language`."""
-        if interaction.guild_id is None:
+    async def _translator(self, interaction: Interaction, guild_id: int | None = None) -> Translator:
+        """The member's translator where no `Outcome` tells the language (autocomplete, a form, an apology): the
+        client's one way to the core's `caller_language`. `guild_id`: the community of an interaction in a DM (a
+        button of a DM the bot sent carries it in its custom id)."""
+        gid = interaction.guild_id or guild_id
+        if gid is None:
             return translator(self.settings.default_language)
         try:
-            caller = self.caller(interaction, interaction.guild_id)
+            caller = self.caller(interaction, gid)
             return translator(await caller_language(self.bot, caller))
         except Exception:
             log.exception("could not look up the language of user %s", interaction.user.id)
@@ -351,7 +354,7 @@ class MentorBotClient(discord.AutoShardedClient):
         try:
             caller = await self.record(interaction, self.caller(interaction, gid), gid, action=action, ref=ref)
         except Exception as exc:  # discord.py would only log it: the member gets an apology instead
-            await self.report_error(interaction, exc)
+            await self.report_error(interaction, exc, guild_id=gid)
             return
         if caller is not None:
             await self._process(interaction, caller, self._click(interaction, caller, action, ref))
@@ -359,11 +362,20 @@ class MentorBotClient(discord.AutoShardedClient):
     async def open_form(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
         """A button that opens the feedback form (`FORM_ACTIONS`): the modal is the answer. Nothing is recorded
         yet: the submission is (`submit_form`)."""
-        t = await self._translator(interaction)
+        t = await self._translator(interaction, guild_id)
         try:
             await interaction.response.send_modal(FeedbackModal(action, ref, guild_id, t))
         except discord.HTTPException as exc:
             log.warning("could not open the feedback form for %s: %s %s", interaction.user.id, exc.status, exc.code)
+
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """Every interaction, once discord.py has dispatched it: a feedback form's submission is taken here, read
+        from its payload (`forms.submission`), since no form is kept in memory (see `forms`)."""
+        if interaction.type is not discord.InteractionType.modal_submit or not interaction.data:
+            return
+        form = submission(interaction.data)
+        if form is not None:
+            await self.submit_form(interaction, form.action, form.ref, form.guild_id, form.rating, form.comment)
 
     async def submit_form(
         self,
@@ -385,7 +397,11 @@ class MentorBotClient(discord.AutoShardedClient):
         command = "mentor end" if action == "checkin.end" else "mentor feedback"
         given = {"mentorship": ref, "rating": rating, "comment": comment}
         args = {name: value for name, value in given.items() if value}
-        caller = await self.record(interaction, self.caller(interaction, gid), gid, command=command, args=args)
+        try:
+            caller = await self.record(interaction, self.caller(interaction, gid), gid, command=command, args=args)
+        except Exception as exc:  # not recorded: the database's "try again in a minute", not discord.py's log only
+            await self.report_error(interaction, exc, guild_id=gid)
+            return
         if caller is None:
             return
 
@@ -395,15 +411,16 @@ class MentorBotClient(discord.AutoShardedClient):
         await self._process(interaction, caller, self._command(interaction, caller, call, slow=True))
 
     async def _click(self, interaction: Interaction, caller: Caller, action: str, ref: str) -> Outcome | None:
+        gid = guild_of(caller.community)
         try:
             outcome = await self._in_time(interaction, execute_button(self.bot, caller, action, ref), update=True)
         except Exception as exc:
-            await self.report_error(interaction, exc)
+            await self.report_error(interaction, exc, guild_id=gid)
             return None
         try:
             await self._update(interaction, caller, outcome)
         except Exception as exc:
-            await self.report_error(interaction, exc)
+            await self.report_error(interaction, exc, guild_id=gid)
             return None  # not shown: `recover` shows the stored answer (or runs the click again) after the lease
         finally:
             await self._finish(interaction, outcome)
@@ -416,7 +433,9 @@ class MentorBotClient(discord.AutoShardedClient):
             self._refusals.accepting(self._in_flight)
             return False
         self._refusals.refused(self._in_flight, self.settings.max_inflight)
-        t = await self._translator(interaction)
+        # In the default language: reading the member's would be a database read, and the limit is mostly reached
+        # when the database is slow or away (Discord allows three seconds for this answer).
+        t = translator(self.settings.default_language)
         await _quietly(interaction.response.send_message(t("discord.busy"), ephemeral=True))
         self.dispatch("mentorbot_refused", interaction)
         return True
@@ -570,9 +589,12 @@ class MentorBotClient(discord.AutoShardedClient):
         await _quietly(interaction.response.send_message(t("discord.mistyped_option", option=option), ephemeral=True))
         self.dispatch("mentorbot_refused", interaction)
 
-    async def report_error(self, interaction: Interaction, error: BaseException) -> None:
-        """An unexpected error: logged with a correlation id; the member sees an apology carrying it."""
-        t = await self._translator(interaction)
+    async def report_error(
+        self, interaction: Interaction, error: BaseException, *, guild_id: int | None = None
+    ) -> None:
+        """An unexpected error: logged with a correlation id; the member sees an apology carrying it, in their
+        language (`guild_id`: the community of an interaction in a DM, see `_translator`)."""
+        t = await self._translator(interaction, guild_id)
         if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
             log.warning("interaction %s names a command this version does not have: %s", interaction.id, error)
             text = t("discord.unknown_command")

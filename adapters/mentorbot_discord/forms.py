@@ -1,27 +1,38 @@
 """The feedback form: a Discord modal opened by the feedback button (``feedback.open``) and by the check-in's
 "end and give feedback" (``checkin.end``). Its labels come from the core's catalogs in the member's language;
 its submission goes to the core through `MentorBotClient.submit_form` (recorded in the inbox like a command,
-as ``/mentor feedback`` or ``/mentor end``, so a crash after the submit loses nothing)."""
+as ``/mentor feedback`` or ``/mentor end``, so a crash after the submit loses nothing).
+
+No form is kept in memory (discord.py would keep each opened modal, keyed by its custom id alone, for its timeout,
+and drop any submission it does not hold): a submission is read from its payload (`submission`: what the form is
+for in its custom id, the answers in its fields). So a form is taken when it is submitted after a restart, to
+another process, after any time, and when both people of a mentorship have the same form open.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import discord
 
+from mentorbot.commands import FORM_ACTIONS
 from mentorbot.i18n import Translator
 from mentorbot.inputs import MAX_COMMENT
 from mentorbot.replies import clip
-from mentorbot_discord.ports import client_of
 
 TITLE_LIMIT: Final = 45
 LABEL_LIMIT: Final = 45
 RATING: Final = "rating"
 COMMENT: Final = "comment"
+CUSTOM_ID: Final = re.compile(r"mentorbot-form:(?P<action>[a-z_.]+):(?P<ref>[^:]+)(?::(?P<guild>[0-9]+))?")
 
 
 class FeedbackModal(discord.ui.Modal):
-    """A rating (1–5) and an optional comment for one mentorship; `action` says what the submission does."""
+    """A rating (1–5) and an optional comment for one mentorship; `action` says what the submission does. Opened
+    stopped: it is never kept in memory (see the module), and its submission is read by `submission`."""
 
     def __init__(self, action: str, ref: str, guild_id: int | None, t: Translator) -> None:
         title = t("feedback.end_title") if action == "checkin.end" else t("feedback.form_title")
@@ -50,8 +61,39 @@ class FeedbackModal(discord.ui.Modal):
         )
         self.add_item(self.rating)
         self.add_item(self.comment)
+        self.stop()  # sent, never stored: discord.py keeps only the modals not yet finished
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        rating = self.rating.value.strip() or None
-        comment = self.comment.value.strip() or None
-        await client_of(interaction).submit_form(interaction, self.action, self.ref, self.guild_id, rating, comment)
+
+@dataclass(frozen=True)
+class FormSubmission:
+    """A submitted feedback form, as its payload says: what it is for, and the answers (None when left empty)."""
+
+    action: str
+    ref: str
+    guild_id: int | None
+    rating: str | None
+    comment: str | None
+
+
+def submission(data: Mapping[str, Any]) -> FormSubmission | None:
+    """The feedback form a modal submission's `data` carries (its ``custom_id`` and its text inputs, inside Label
+    components as Discord sends them now, or inside action rows as before), or None for another modal."""
+    match = CUSTOM_ID.fullmatch(str(data.get("custom_id", "")))
+    if match is None or match["action"] not in FORM_ACTIONS:
+        return None
+    values: dict[str, str] = {}
+    for component in data.get("components") or []:
+        if not isinstance(component, Mapping):
+            continue
+        inner = component.get("components") if "components" in component else [component.get("component")]
+        for item in inner or []:
+            if isinstance(item, Mapping) and isinstance(item.get("value"), str):
+                values[str(item.get("custom_id"))] = item["value"]
+    guild = match["guild"]
+    return FormSubmission(
+        match["action"],
+        match["ref"],
+        int(guild) if guild else None,
+        values.get(RATING, "").strip() or None,
+        values.get(COMMENT, "").strip() or None,
+    )

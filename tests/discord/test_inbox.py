@@ -22,6 +22,7 @@ from mentorbot.commands import find_command
 from mentorbot.models import RequestStatus
 from mentorbot.observability import REGISTRY
 from mentorbot.settings import Settings
+from mentorbot.storage.database import DatabaseUnavailable
 from mentorbot.usecases.handler import INBOX_LEASE
 from mentorbot_discord.client import MentorBotClient
 from mentorbot_discord.ports import Interaction
@@ -198,6 +199,23 @@ async def test_past_max_inflight_an_interaction_is_refused_at_once_and_nothing_i
         row = await conn.fetch_one("SELECT COUNT(*) AS n FROM inbox")
     assert row is not None and row["n"] == 0
     assert await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID)) is None, "no table was touched"
+
+
+async def test_a_refusal_as_busy_reads_nothing_from_the_database(
+    bot: MentorBot, members: Members, client: MentorBotClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "_in_flight", bot.settings.max_inflight)
+    reads: list[object] = []
+
+    async def unreachable(*args: object, **_kwargs: object) -> None:
+        reads.append(args)  # the limit is mostly reached when the database is slow or away
+        raise DatabaseUnavailable("the server went away")
+
+    monkeypatch.setattr(bot.store, "find_member", unreachable)
+    record = await members.push_slash("mentor status")
+    shown = await members.shown(record, handled=False)
+    assert shown.text == EN("discord.busy")
+    assert reads == [], "refused at once, in the default language, without a database read"
 
 
 def _slash_commands() -> list[app_commands.Command[Any, ..., Any]]:
