@@ -512,3 +512,20 @@ async def test_concurrent_remembers_of_one_message_leave_one_ref(store: Store, c
     async with store.read() as conn:
         row = await conn.fetch_one("SELECT COUNT(*) AS n FROM message_refs")
     assert row is not None and int(row["n"]) == 1
+
+
+async def test_a_status_unless_the_same_compares_an_empty_end_and_reason_as_equal(
+    store: Store, clock: ManualClock
+) -> None:
+    # Equal NULL to NULL on both engines (SQLite's IS; PostgreSQL's IS NOT DISTINCT FROM), without SQL that needs
+    # SQLite 3.39 or later.
+    dina = await mentor(store, clock, "Dina", {"seo": Level.EXPERT})
+    now = clock.now()
+    until = now + timedelta(days=3)
+    assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, unless_same=True) is True
+    assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, unless_same=True) is False, "no end, no reason"
+    assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, paused_until=until, unless_same=True) is True
+    assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, paused_until=until, unless_same=True) is False
+    again = dict(paused_until=until, reason="admin", unless_same=True)
+    assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, **again) is True, "another reason"
+    assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, **again) is False

@@ -274,10 +274,10 @@ class MemberStore(Transactions):
                 sql += " AND status = ?"
                 args.append(expect.value)
             if unless_same:
-                sql += (
-                    " AND NOT (status = ? AND paused_until IS NOT DISTINCT FROM ? "
-                    "AND pause_reason IS NOT DISTINCT FROM ?)"
-                )
+                # Equal, NULL to NULL included: SQLite's IS (its IS NOT DISTINCT FROM needs SQLite 3.39, newer than
+                # the system library of some distributions Python links to), PostgreSQL's IS NOT DISTINCT FROM.
+                same = "IS" if self.db.dialect == "sqlite" else "IS NOT DISTINCT FROM"
+                sql += f" AND NOT (status = ? AND paused_until {same} ? AND pause_reason {same} ?)"
                 args += [status.value, paused_until, reason]
             changed = await conn.execute(sql, *args) == 1
             if changed:
