@@ -184,7 +184,9 @@ async def test_both_people_may_have_the_same_form_open_and_each_is_taken(
     second = await world.push_interaction(
         world.build.modal_submit(mentor_form, {"rating": "4", "comment": "Well done"}, user_id=MENTOR_USER_ID, dm=True)
     )
-    assert (await members.shown(second)).texts, "the second person's form was taken and answered too"
+    assert (await members.shown(second)).texts == ["Thank you! Your feedback on mentorship #1 is recorded."]
+    given = sorted((f.rating, f.comment) for f in await bot.store.list_feedback(f"discord:{GUILD_ID}"))
+    assert given == [(4, "Well done"), (5, None)], "the second person's form was taken too"
 
 
 async def test_the_form_opens_in_the_language_the_member_chose(world: FakeDiscord, members: Members) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.i18n import translator
 from mentorbot.library import Library
 from mentorbot.models import MentorshipStatus, MentorStatus, RequestStatus
 from mentorbot.rounds import greedy, solve
@@ -172,6 +173,33 @@ async def test_export_and_forget_own_data(bot: MentorBot, who: Who) -> None:
     assert feedback.author_id is None and feedback.comment is None and feedback.rating == 4
     [ms] = await bot.store.list_mentorships(community="test:guild")
     assert ms.status is MentorshipStatus.ENDED and ms.mentee_id == 0
+
+
+async def test_forget_withdraws_a_held_offer_with_notice_and_hands_the_place_on(bot: MentorBot, who: Who) -> None:
+    """Forgetting a mentee whose request a mentor holds an offer of: in the forget's own outcome, the offer's
+    message becomes the withdrawn notice and the freed place goes to the oldest waiting request, as an offer of
+    a new id (so a message of its own, not an edit of the withdrawn one)."""
+    await bot.signup(who("chao"), skills="seo", capacity=1)
+    first = await bot.request(who("dan"), skills="seo")
+    old = offer_id(to(first, "chao")[0])
+    waiting = await bot.request(who("eve"), skills="seo")
+    assert "at capacity" in waiting.reply.text
+    gone = await bot.forget(who("dan"), confirm=True)
+    assert "deleted" in gone.reply.text
+    withdrawn, offered = to(gone, "chao")
+    assert withdrawn.key == f"offer:{old}" and withdrawn.reply.buttons == ()
+    assert withdrawn.reply.text == translator("en")("offer.withdrawn", id=old)
+    new = offer_id(offered)
+    assert new != old and offered.key == f"offer:{new}"
+    assert [n.key for n in to(gone, "eve")] == ["request:2"]
+    chao = await bot.store.find_member("test:guild", "U-chao")
+    assert chao is not None
+    [pending] = [o for o in await bot.store.list_offers(mentor_id=chao.id) if o.status.value == "pending"]
+    assert pending.id == new and await bot.store.list_requests("test:guild", [RequestStatus.WAITING]) == []
+    stale = await bot.accept(who("chao"), offer_id=old)
+    assert stale.error is not None and not await bot.store.list_mentorships(community="test:guild")
+    accepted = await bot.accept(who("chao"), offer_id=new)
+    assert accepted.error is None and "eve" in to(accepted, "chao")[0].reply.text.lower()
 
 
 async def test_admins_act_only_in_their_own_community(bot: MentorBot, who: Who) -> None:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.commands import submit_feedback_form
 from mentorbot.formatting import places_text, when
 from mentorbot.i18n import translator
 from mentorbot.library import Library
@@ -88,6 +89,38 @@ async def test_an_ordinary_admin_match_is_recorded_and_not_called_an_acceptance(
     assert "An admin has matched you" in intro.reply.text
 
 
+async def test_an_admin_match_to_the_mentor_holding_the_offer_replaces_the_offer_message(
+    bot: MentorBot, who: Who
+) -> None:
+    """Matched directly with the request offered to them, the mentor is not told the offer was withdrawn
+    ("matched elsewhere"): the offer's message (same key) says the admin matched them, with no buttons left."""
+    await bot.signup(who("chao"), skills="seo", capacity=2)
+    await bot.signup(who("dina"), skills="seo", capacity=2)
+    offered = await bot.request(who("dan"), skills="seo")
+    [offer_note] = [n for n in offered.notifications if any(b.action == "offer.accept" for b in n.reply.buttons)]
+    holder = offer_note.platform_user_id.removeprefix("U-")
+    oid = offer_id(offer_note)
+    matched = await bot.admin_match(who("admin"), request_id=1, mentor=holder)
+    assert matched.error is None
+    [mentorship] = await bot.store.list_mentorships(community=COMMUNITY)
+    notes = to(matched, holder)
+    assert [n.key for n in notes] == [f"mentorship:{mentorship.id}", f"offer:{oid}"]
+    replaced = notes[1].reply
+    assert replaced.text == EN("offer.matched_directly", id=oid, mentorship=mentorship.id)
+    assert replaced.buttons == () and "withdrawn" not in replaced.text
+    profile = await bot.store.get_mentor_profile(await member_id(bot, holder))
+    assert profile is not None and (profile.active_count, profile.pending_offers) == (1, 0)
+
+    # Matched with another mentor instead, the holder of the offer is told it was withdrawn, as before.
+    offered = await bot.request(who("eve"), skills="seo")
+    [offer_note] = [n for n in offered.notifications if any(b.action == "offer.accept" for b in n.reply.buttons)]
+    holder = offer_note.platform_user_id.removeprefix("U-")
+    other = "dina" if holder == "chao" else "chao"
+    elsewhere = await bot.admin_match(who("admin"), request_id=2, mentor=other)
+    [withdrawn] = [n for n in to(elsewhere, holder) if n.key == f"offer:{offer_id(offer_note)}"]
+    assert withdrawn.reply.text == EN("offer.withdrawn", id=offer_id(offer_note))
+
+
 async def test_admin_end_and_pause_speak_to_the_admin(bot: MentorBot, who: Who, clock: ManualClock) -> None:
     admin = who("admin", timezone="Europe/London")
     missing = await bot.admin_end(admin, mentorship_id=999)
@@ -146,6 +179,32 @@ async def test_ending_without_a_rating_offers_the_form_and_an_admin_end_asks_bot
         assert "ended by an admin" in note.reply.text and note.reply.buttons[0].action == "feedback.open"
 
 
+async def test_a_comment_left_on_ending_does_not_use_up_the_rating(bot: MentorBot, who: Who) -> None:
+    await bot.signup(who("baraka"), skills="seo", capacity=2)
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    ended = await bot.end(who("amina"), mentorship_id=1, comment="Thanks a lot")
+    assert "Would you rate it?" in ended.reply.text and [b.action for b in ended.reply.buttons] == ["feedback.open"]
+    form = await bot.feedback_form(who("amina"), mentorship_id=1)
+    assert "already" not in form.reply.text and "/mentor feedback 1 rating:<1-5>" in form.reply.text
+    rated = await bot.feedback(who("amina"), mentorship_id=1, rating="5")
+    assert rated.error is None and "recorded" in rated.reply.text
+    [kept] = await bot.store.list_feedback(COMMUNITY)
+    assert (kept.author_id, kept.rating, kept.comment) == (await member_id(bot, "amina"), 5, "Thanks a lot")
+    again = await bot.feedback(who("amina"), mentorship_id=1, rating="1", comment="changed my mind")
+    assert "already given feedback on mentorship #1" in again.reply.text
+    assert "already" in (await bot.feedback_form(who("amina"), mentorship_id=1)).reply.text
+
+    # A new comment given with the rating replaces the one left on ending.
+    offered = await bot.request(who("chao"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    await bot.end(who("chao"), mentorship_id=2, comment="first thoughts")
+    await bot.feedback(who("chao"), mentorship_id=2, rating="4", comment="on reflection, very good")
+    rows = {f.author_id: (f.rating, f.comment) for f in await bot.store.list_feedback(COMMUNITY)}
+    assert rows[await member_id(bot, "chao")] == (4, "on reflection, very good")
+    assert rows[await member_id(bot, "amina")] == (5, "Thanks a lot")
+
+
 async def test_checkins_carry_buttons_and_help_reaches_the_admins(bot: MentorBot, who: Who, clock: ManualClock) -> None:
     await bot.admin_stats(who("admin"))
     await bot.signup(who("baraka"), skills="seo")
@@ -167,6 +226,26 @@ async def test_checkins_carry_buttons_and_help_reaches_the_admins(bot: MentorBot
     assert intruder.error is not None and intruder.notifications == ()
     bad = await bot.checkin(who("amina"), mentorship_id=1, answer="maybe")
     assert "not 'maybe'" in bad.reply.text
+
+
+async def test_the_checkins_end_and_give_feedback_sent_after_the_other_party_ended_it_gives_the_feedback(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    # Both had the check-in and opened its "end and give feedback" form; the mentee sent theirs first.
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    clock.advance(timedelta(days=15))
+    await bot.run_due_jobs()
+    ended = await submit_feedback_form(bot, who("amina"), "checkin.end", "1", "5", None)
+    assert ended.error is None and "has ended" in ended.reply.text
+    given = await submit_feedback_form(bot, who("baraka"), "checkin.end", "1", "4", "A pleasure")
+    assert given.error is None and "feedback on mentorship #1 is recorded" in given.reply.text
+    rows = sorted((f.rating, f.comment) for f in await bot.store.list_feedback(COMMUNITY))
+    assert rows == [(4, "A pleasure"), (5, None)]
+    outsider = await submit_feedback_form(bot, who("chao"), "checkin.end", "1", "1", None)
+    assert outsider.error is not None, "not a party: refused as before"
+    assert len(await bot.store.list_feedback(COMMUNITY)) == 2
 
 
 async def test_help_without_a_known_admin_says_so(store: Store, library: Library, clock: ManualClock) -> None:
@@ -205,11 +284,15 @@ async def export(bot: MentorBot, admin: Caller) -> dict[str, str]:
     return {a.filename: a.content.decode() for a in outcome.reply.attachments}
 
 
-@given(submitters=st.lists(st.sampled_from(["mentor", "mentee", "stranger"]), min_size=1, max_size=8))
+@given(
+    submitters=st.lists(st.sampled_from(["mentor", "mentee", "stranger"]), min_size=1, max_size=8),
+    commented=st.booleans(),
+)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 async def test_feedback_is_recorded_at_most_once_per_person_under_concurrent_submissions(
-    store: Store, clock: ManualClock, submitters: list[str]
+    store: Store, clock: ManualClock, submitters: list[str], commented: bool
 ) -> None:
+    """`commented`: the mentee ended it with a comment and no rating, so their rating fills in that row."""
     community = f"fb:{uuid.uuid4().hex[:8]}"
     ids = {}
     for name in ("mentor", "mentee", "stranger"):
@@ -218,7 +301,10 @@ async def test_feedback_is_recorded_at_most_once_per_person_under_concurrent_sub
     await store.save_mentor_profile(ids["mentor"], NewMentorProfile({"seo": Level.EXPERT}, 2, "", "UTC"), clock.now())
     match = await store.manual_match(request.id, ids["mentor"], clock.now())
     assert match is not None
-    await store.end_mentorship(match.mentorship.id, clock.now(), by_member=None)
+    if commented:
+        await store.end_mentorship(match.mentorship.id, clock.now(), by_member=ids["mentee"], comment="thanks")
+    else:
+        await store.end_mentorship(match.mentorship.id, clock.now(), by_member=None)
     others = [store_on_same_database(store) for _ in submitters]
     for other in others:
         await other.open(clock.now())
@@ -241,8 +327,14 @@ async def test_feedback_is_recorded_at_most_once_per_person_under_concurrent_sub
                 FeedbackResult.RECORDED,
                 FeedbackResult.ALREADY_GIVEN,
             }
-    authors = [f.author_id for f in await store.list_feedback(community)]
-    assert sorted(authors) == sorted(ids[n] for n in set(submitters) - {"stranger"})
+    given_by = {f.author_id: f for f in await store.list_feedback(community)}
+    rated = {ids[n] for n in set(submitters) - {"stranger"}}
+    assert {a for a, f in given_by.items() if f.rating is not None} == rated
+    assert all(f.rating == 4 for a, f in given_by.items() if a in rated)
+    if commented:
+        assert set(given_by) == rated | {ids["mentee"]} and given_by[ids["mentee"]].comment == "thanks"
+    else:
+        assert set(given_by) == rated
 
 
 # -------------------------------------------------------------------------- rule 5: one truth about places

@@ -4,6 +4,7 @@ live matching and say why they sent nothing, and a decline remembered across a c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.formatting import when
+from mentorbot.i18n import translator
 from mentorbot.matching.eligibility import (
     BlockKind,
     DeclineReason,
@@ -23,9 +26,11 @@ from mentorbot.matching.eligibility import (
 )
 from mentorbot.models import MentorStatus, RequestStatus
 from mentorbot.replies import Reply
+from mentorbot.usecases.matchmaking import wait_reason
 from tests.usecases.conftest import offer_id, to
 
 Who = Callable[..., Caller]
+EN = translator("en")
 ADMIN = {"is_admin": True}
 
 
@@ -117,6 +122,35 @@ async def test_a_decline_is_a_cooldown_not_a_ban(bot: MentorBot, who: Who, clock
     notes = await bot.run_due_jobs()
     assert len(to(notes, "m1")) == 1, "the cooldown is over: the sweep offers the request again"
     assert await offered_to(bot, "m1") == [1]
+
+
+async def test_a_free_place_out_of_reach_for_a_cooldown_is_the_reason_not_capacity(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """m1 is full; m2 has a place but declined a2's request: a2 waits for m2's cooldown (the date of it), not
+    for a place; the admin's waitlist says the same. Once m2's place is taken too, every mentor is at capacity
+    (the reason a2's request would be given if tried again now)."""
+    await bot.signup(who("m1"), skills="seo", capacity="1")
+    first = await bot.request(who("a1"), skills="seo")
+    await bot.accept(who("m1"), offer_id=offer_id(to(first, "m1")[0]))
+    await bot.signup(who("m2"), skills="seo", capacity="1")
+    second = await bot.request(who("a2"), skills="seo")
+    declined = await bot.decline(who("m2"), offer_id=offer_id(to(second, "m2")[0]), reason="busy this week")
+    until = when(clock.now() + timedelta(days=bot.core.settings.reoffer_after_days), EN)
+    [told] = to(declined, "a2")
+    assert EN("wait.all_cooldown", skills="SEO", until=until) in told.reply.text
+    assert "at capacity" not in told.reply.text
+    [waiting] = await bot.store.list_requests("test:guild", [RequestStatus.WAITING])
+    assert json.loads(waiting.wait_reason or "{}")["key"] == "wait.all_cooldown"
+    waitlist = await bot.admin_waitlist(who("admin", **ADMIN))
+    assert f"can be asked again after {until}" in text_of(waitlist.reply)
+    assert "at capacity" not in text_of(waitlist.reply)
+
+    third = await bot.request(who("a3"), skills="seo")
+    assert len(to(third, "m2")) == 1, "m2 is on cooldown for a2 only"
+    a2 = await bot.store.find_member("test:guild", "U-a2")
+    assert a2 is not None
+    assert json.loads(await wait_reason(bot.core, waiting, a2))["key"] == "wait.all_busy"
 
 
 async def test_a_decline_for_good_excludes_the_mentor_from_that_members_requests(

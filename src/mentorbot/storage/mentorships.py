@@ -241,7 +241,9 @@ class MentorshipStore(Transactions):
         ended_only: bool = False,
     ) -> FeedbackResult:
         """Record `author_id`'s feedback on a mentorship they are part of (with `ended_only`, once it has ended),
-        at most once per person per mentorship."""
+        at most once per person per mentorship. A comment left on ending it without a rating is not that once:
+        a rating given later fills in that row (its comment kept unless a new one is given), in the same single
+        statement, so two submissions at once still record one."""
         async with self.transaction() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM mentorships WHERE id = ? AND (mentor_id = ? OR mentee_id = ?)",
@@ -253,9 +255,11 @@ class MentorshipStore(Transactions):
                 return FeedbackResult.NOT_A_PARTY
             if ended_only and row["status"] != "ended":
                 return FeedbackResult.STILL_ACTIVE
-            inserted = await conn.fetch_one(
+            saved = await conn.fetch_one(
                 "INSERT INTO feedback (mentorship_id, author_id, community, skills, rating, comment, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mentorship_id, author_id) DO NOTHING RETURNING id",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mentorship_id, author_id) DO UPDATE "
+                "SET rating = excluded.rating, comment = COALESCE(excluded.comment, feedback.comment) "
+                "WHERE feedback.rating IS NULL AND excluded.rating IS NOT NULL RETURNING id",
                 mentorship_id,
                 author_id,
                 row["community"],
@@ -264,13 +268,16 @@ class MentorshipStore(Transactions):
                 comment,
                 now,
             )
-            return FeedbackResult.RECORDED if inserted is not None else FeedbackResult.ALREADY_GIVEN
+            return FeedbackResult.RECORDED if saved is not None else FeedbackResult.ALREADY_GIVEN
 
     async def has_given_feedback(self, mentorship_id: int, author_id: int) -> bool:
-        """Whether `author_id` left feedback on the mentorship already."""
+        """Whether `author_id` rated the mentorship already (a comment left on ending it without a rating does
+        not count: the rating may still follow, see `give_feedback`)."""
         async with self.read() as conn:
             row = await conn.fetch_one(
-                "SELECT id FROM feedback WHERE mentorship_id = ? AND author_id = ?", mentorship_id, author_id
+                "SELECT id FROM feedback WHERE mentorship_id = ? AND author_id = ? AND rating IS NOT NULL",
+                mentorship_id,
+                author_id,
             )
         return row is not None
 

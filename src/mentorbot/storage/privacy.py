@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship
+from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer
 from mentorbot.storage import jobs, rows
+from mentorbot.storage.locks import lock_member
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import withdraw_pending
 from mentorbot.storage.sql import in_list
@@ -23,6 +24,30 @@ class ForgetResult:
 
 class PrivacyStore(Transactions):
     """Forgetting a member."""
+
+    async def prepare_forget(self, member_id: int, now: datetime) -> list[Offer]:
+        """The first step of forgetting a member, in the unit of work that then calls `forget_member`: their open
+        requests are closed and the pending offers of them withdrawn (each mentor's held place given back), and
+        their mentor profile is paused, so that those places can be handed on before the rows go (neither a
+        request of theirs nor an offer to them comes of it). The withdrawn offers.
+
+        Handing the places on before `forget_member` deletes the offers keeps a new offer from taking a deleted
+        one's id on SQLite (it gives the highest id again once that row is gone), and with it the message key
+        ``offer:<id>`` of the notice that the offer was withdrawn."""
+        async with self.transaction() as conn:
+            await lock_member(conn, member_id, dialect=self.db.dialect)
+            closed = await conn.fetch_all(
+                "UPDATE requests SET status = 'closed', updated_at = ? "
+                f"WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)}) RETURNING id",
+                now,
+                member_id,
+                *OPEN_REQUEST_STATUSES,
+            )
+            withdrawn = await withdraw_pending(conn, [int(r["id"]) for r in closed], now)
+            await conn.execute(
+                "UPDATE mentor_profiles SET status = 'paused', updated_at = ? WHERE member_id = ?", now, member_id
+            )
+        return withdrawn
 
     async def forget_member(self, member_id: int, now: datetime) -> ForgetResult:
         """Delete a member and everything personal of theirs in one transaction.

@@ -173,20 +173,25 @@ async def wait_reason(
     core: Core, request: MentorshipRequest, mentee: Member, blocks: Mapping[int, Block] | None = None
 ) -> str:
     """Why no mentor could be offered the request, as a stored message reference (JSON: key, skills and, for a
-    cooldown, the time the first mentor may be asked again)."""
+    cooldown, the time the first mentor may be asked again).
+
+    While some active mentor is not blocked for it, those are all at capacity (or they would have been offered
+    it): the reason is a cooldown when a blocked mentor has a free place (the first time one may be asked
+    again), else that every mentor is at capacity. When every active mentor is blocked, it is the cooldowns
+    (or, with none, the exclusions)."""
     if blocks is None:
         blocks = await blocks_of(core, request)
     mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
     active = [m for m in mentors if m.active]
     open_ = [m for m in active if m.member_id not in blocks]
-    cooling = [blocks[m.member_id].until for m in active if m.member_id in blocks]
-    until = min((u for u in cooling if u is not None), default=None)
+    holding = [m for m in active if m.member_id in blocks and (m.free_places > 0 or not open_)]
+    until = min((u for m in holding if (u := blocks[m.member_id].until) is not None), default=None)
     data: dict[str, object] = {"skills": list(request.skills)}
     if not mentors:
         data["key"] = "wait.no_mentor"
     elif not active:
         data["key"] = "wait.all_paused"
-    elif open_:
+    elif open_ and until is None:
         data["key"] = "wait.all_busy"
     elif until is not None:
         data["key"] = "wait.all_cooldown"

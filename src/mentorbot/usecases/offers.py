@@ -72,7 +72,9 @@ async def _own_offer(ctx: Context, offer_id: int) -> Offer:
 async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     """After a match (an accepted offer or an admin's): introduce the pair, tell the mentee which of their
     other requests closed, and tell mentors whose offers were withdrawn (then offer them other requests).
-    The store scheduled the check-in in the match's own transaction."""
+    An admin's match to the very mentor who held the request's offer replaces that offer's message (its
+    buttons go) with a note that the admin matched them directly: nothing was withdrawn from them, and their
+    place was not freed. The store scheduled the check-in in the match's own transaction."""
     store = core.store
     mentorship = result.mentorship
     mentor = await store.get_member(mentorship.mentor_id)
@@ -98,6 +100,11 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
         t = translator(core.lang_of(mentee))
         notes.append(core.notify(mentee, Reply(t("request.closed_overlap", id=closed.id, mentorship=mentorship.id))))
     for withdrawn in result.withdrawn_offers:
+        if withdrawn.request_id == result.request.id and withdrawn.mentor_id == mentor.id:
+            t = translator(core.lang_of(mentor))
+            text = t("offer.matched_directly", id=withdrawn.id, mentorship=mentorship.id)
+            notes.append(core.notify(mentor, Reply(text), key=f"offer:{withdrawn.id}"))
+            continue
         other_mentor = await store.get_member(withdrawn.mentor_id)
         if other_mentor:
             t = translator(core.lang_of(other_mentor))

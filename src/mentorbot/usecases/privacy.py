@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+from mentorbot.i18n import translator
 from mentorbot.models import RequestStatus
 from mentorbot.replies import Attachment, Button, ButtonStyle, Reply
 from mentorbot.usecases.context import Context
-from mentorbot.usecases.matchmaking import requeue
+from mentorbot.usecases.matchmaking import rematch, requeue
 from mentorbot.usecases.mentorships import after_end
 
 
@@ -25,14 +26,23 @@ async def export(ctx: Context) -> Reply:
 
 async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     """Delete the caller's data; without `confirm`, asks for confirmation with a button. Their mentorships
-    end (the other party is told) and requests offered to them go to other mentors."""
+    end (the other party is told), requests offered to them go to other mentors, and a mentor who held an offer
+    of one of their requests is told it was withdrawn (the offer's message is replaced) and offered other
+    waiting requests: all in the one transaction of the forget."""
     core = ctx.core
     if not confirm:
         return Reply(
             ctx.t("forget.confirm"),
             buttons=(Button("forget.confirm", ctx.caller.user_id, ctx.t("forget.confirm_button"), ButtonStyle.DANGER),),
         )
-    result = await core.store.forget_member(ctx.member.id, core.clock.now())
+    store, now = core.store, core.clock.now()
+    for withdrawn in await store.prepare_forget(ctx.member.id, now):
+        mentor = await store.get_member(withdrawn.mentor_id)
+        if mentor:
+            t = translator(core.lang_of(mentor))
+            ctx.tell([core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")])
+            ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=withdrawn.mentor_id))
+    result = await store.forget_member(ctx.member.id, now)
     for ended in result.ended_mentorships:
         ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
     for request_id in result.requeued_requests:
