@@ -529,3 +529,31 @@ async def test_a_status_unless_the_same_compares_an_empty_end_and_reason_as_equa
     again = dict(paused_until=until, reason="admin", unless_same=True)
     assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, **again) is True, "another reason"
     assert await store.set_mentor_status(dina, MentorStatus.PAUSED, now, **again) is False
+
+
+@pytest.mark.parametrize("engine_store", ["sqlite", "postgresql"], indirect=True)
+async def test_the_offer_ids_migration_keeps_every_offer_and_never_gives_an_id_again(
+    engine_store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mentorbot.storage import migrations
+
+    store = engine_store
+    everything = available_migrations(store.db.dialect)
+    monkeypatch.setattr(migrations, "available_migrations", lambda dialect: [m for m in everything if m.version < 15])
+    assert await store.open(clock.now()) == 14
+    m = await mentor(store, clock, "Chao", {"seo": Level.EXPERT}, capacity=3)
+    requester = await store.ensure_member(C, "u-dan", "Dan", clock.now())
+    offers = []
+    for _ in range(2):
+        request = await store.create_request(requester.id, C, ["seo"], "", clock.now(), max_open=3)
+        offer = await store.create_offer(request.id, m, 1.0, "why", clock.now(), clock.now() + HOUR)
+        assert offer is not None
+        offers.append(offer)
+    monkeypatch.undo()
+    assert await migrations.migrate(store.db, clock.now()) == everything[-1].version
+    assert [o.id for o in await store.list_offers(mentor_id=m)] == [o.id for o in offers], "every offer kept"
+    async with store.transaction() as conn:  # the newest offer goes (as when its requester is forgotten)
+        await conn.execute("DELETE FROM offers WHERE id = ?", offers[-1].id)
+    request = await store.create_request(requester.id, C, ["seo"], "", clock.now(), max_open=3)
+    again = await store.create_offer(request.id, m, 1.0, "why", clock.now(), clock.now() + HOUR)
+    assert again is not None and again.id > offers[-1].id

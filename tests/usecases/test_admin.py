@@ -226,3 +226,15 @@ async def test_stats_show_feedback_only_in_aggregate(bot: MentorBot, who: Who) -
     fields = {f.name: f.value for f in stats.reply.fields}
     assert fields["Feedback"] == "2 ratings, average 4.5 / 5; 1 comment"
     assert "secret words" not in stats.reply.plain_text and "Amina" not in stats.reply.plain_text
+
+
+async def test_an_offer_id_is_never_given_again_once_its_offer_is_forgotten(bot: MentorBot, who: Who) -> None:
+    # Forgetting Dan deletes the newest offer. SQLite gave the next offer that id again (and with it the message
+    # key offer:<id>, so Chao's old message would have been edited into the new offer instead of a new one).
+    await bot.signup(who("chao"), skills="seo", capacity=1)
+    first = await bot.request(who("dan"), skills="seo")
+    old = offer_id(to(first, "chao")[0])
+    await bot.forget(who("dan"), confirm=True)
+    second = await bot.request(who("eve"), skills="seo")
+    [offer] = to(second, "chao")
+    assert offer_id(offer) > old and offer.key == f"offer:{offer_id(offer)}"
