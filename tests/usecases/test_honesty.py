@@ -248,6 +248,27 @@ async def test_the_checkins_end_and_give_feedback_sent_after_the_other_party_end
     assert len(await bot.store.list_feedback(COMMUNITY)) == 2
 
 
+async def test_ending_what_the_other_party_ended_first_gives_feedback_or_asks_for_it(bot: MentorBot, who: Who) -> None:
+    # Typed, or a check-in form run again after a restart (recorded as `/mentor end`): the same use-case.
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    await bot.end(who("amina"), mentorship_id=1, rating="5")
+    asked = await bot.end(who("baraka"), mentorship_id=1)
+    assert asked.reply.text == EN("feedback.ended_ask", id=1) and [b.action for b in asked.reply.buttons] == [
+        "feedback.open"
+    ]
+    commented = await bot.end(who("baraka"), mentorship_id=1, comment="A pleasure")
+    assert commented.reply.text == EN("feedback.ended_ask", id=1), "a comment kept, the rating still asked for"
+    rated = await bot.end(who("baraka"), mentorship_id=1, rating="4")
+    assert rated.reply.text == EN("feedback.thanks", id=1)
+    again = await bot.end(who("baraka"), mentorship_id=1, rating="2")
+    assert again.reply.text == EN("feedback.already", id=1)
+    rows = sorted((f.rating, f.comment) for f in await bot.store.list_feedback(COMMUNITY))
+    assert rows == [(4, "A pleasure"), (5, None)]
+    assert (await bot.end(who("chao"), mentorship_id=1, rating="1")).error is not None, "not a party: refused"
+
+
 async def test_help_without_a_known_admin_says_so(store: Store, library: Library, clock: ManualClock) -> None:
     bot = MentorBot(store, library, make_settings(admin_ids=[]), clock)
     who = lambda name: Caller(COMMUNITY, f"U-{name}", name)  # noqa: E731

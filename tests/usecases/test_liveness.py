@@ -153,6 +153,32 @@ async def test_a_free_place_out_of_reach_for_a_cooldown_is_the_reason_not_capaci
     assert json.loads(await wait_reason(bot.core, waiting, a2))["key"] == "wait.all_busy"
 
 
+async def test_when_every_mentor_is_on_cooldown_the_date_told_is_that_of_one_with_a_free_place(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """m1 declines a2's request first, then fills up; m2 declines it a day later and keeps a free place. a2 may be
+    offered again only when m2's cooldown ends: the date told is m2's, not m1's earlier one."""
+    await bot.signup(who("m1"), skills="seo", capacity="1")
+    await bot.signup(who("m2"), skills="seo", capacity="1")
+    asked = await bot.request(who("a2"), skills="seo")
+    [(first_mentor, first_offer)] = [(name, n) for name in ("m1", "m2") for n in to(asked, name)]
+    assert first_mentor == "m1", "equal mentors: the first to sign up is asked first"
+    declined = await bot.decline(who("m1"), offer_id=offer_id(first_offer), reason="busy this week")
+    clock.advance(timedelta(days=1))
+    [second_offer] = to(declined, "m2")
+    declined = await bot.decline(who("m2"), offer_id=offer_id(second_offer), reason="busy this week")
+    filled = await bot.request(who("a1"), skills="seo")
+    await bot.accept(who("m1"), offer_id=offer_id(to(filled, "m1")[0]))
+    a2 = await bot.store.find_member("test:guild", "U-a2")
+    [waiting] = [
+        r for r in await bot.store.list_requests("test:guild", [RequestStatus.WAITING]) if r.member_id == a2.id
+    ]
+    reason = json.loads(await wait_reason(bot.core, waiting, a2))
+    assert reason["key"] == "wait.all_cooldown"
+    m2_back = clock.now() + timedelta(days=bot.core.settings.reoffer_after_days)
+    assert datetime.fromisoformat(reason["until"]) == m2_back, "m2's date: m1 has no place then"
+
+
 async def test_a_decline_for_good_excludes_the_mentor_from_that_members_requests(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:
@@ -210,9 +236,7 @@ async def test_the_round_says_who_is_on_cooldown_until_when(bot: MentorBot, who:
     assert "which no mentor offers: recruit a mentor for it" in done.reply.text
 
 
-async def test_the_round_offers_exactly_what_live_matching_would(
-    bot: MentorBot, who: Who, clock: ManualClock
-) -> None:
+async def test_the_round_offers_exactly_what_live_matching_would(bot: MentorBot, who: Who, clock: ManualClock) -> None:
     """A request waiting beside a mentor on decline cooldown is not offered by the round either; once the
     cooldown is over, the round offers it (the live matcher would: the sweep does the same)."""
     await bot.signup(who("m1"), skills="seo", capacity="2")
@@ -305,9 +329,7 @@ def test_blocks_follow_the_rules(history: list[PairFact], days: int) -> None:
         if block.kind is BlockKind.COOLDOWN:
             assert block.until is not None and block.until > NOW
             assert any(f.decided_at and f.decided_at + after == block.until for f in mine)
-            declined = any(
-                f.status == "declined" and f.decided_at and f.decided_at + after > NOW for f in mine
-            )
+            declined = any(f.status == "declined" and f.decided_at and f.decided_at + after > NOW for f in mine)
             # A lapse: an offer that expired, or one withdrawn because the mentor paused (an offer withdrawn for
             # another reason, its request cancelled, is nobody's lapse and blocks nothing).
             lapses = [

@@ -10,7 +10,6 @@ from mentorbot.commands.parsing import ParsedCommand, parse, parse_slash
 from mentorbot.commands.table import COMMANDS
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
-from mentorbot.models import MentorshipStatus
 from mentorbot.paging import PAGE_ACTION, STATUS_SOURCES, decode, page_command
 from mentorbot.replies import Button, Field, Outcome, Reply
 
@@ -181,22 +180,11 @@ async def submit_feedback_form(
     bot: MentorBot, caller: Caller, action: str, ref: str, rating: str | None, comment: str | None
 ) -> Outcome:
     """A submitted feedback form (opened by a `FORM_ACTIONS` button): ``checkin.end`` ends the mentorship
-    with the rating and comment; ``feedback.open`` gives feedback on one that has ended. A check-in's "end and
-    give feedback" sent once the other party has ended it (both had the check-in) gives that feedback."""
-    if action == "checkin.end" and not await _ended_with(bot, caller, ref):
+    with the rating and comment (or, once the other party has ended it, gives them as feedback: see the `end`
+    use-case); ``feedback.open`` gives feedback on one that has ended."""
+    if action == "checkin.end":
         return await bot.end(caller, mentorship_id=ref, rating=rating, comment=comment)
     return await bot.feedback(caller, mentorship_id=ref, rating=rating, comment=comment)
-
-
-async def _ended_with(bot: MentorBot, caller: Caller, ref: str) -> bool:
-    """Whether mentorship `ref` has ended and the caller was part of it."""
-    if not ref.isascii() or not ref.isdigit():
-        return False  # not an id: the use-case says so in its own words
-    mentorship = await bot.store.get_mentorship(int(ref))
-    if mentorship is None or mentorship.status is not MentorshipStatus.ENDED:
-        return False
-    member = await bot.store.find_member(caller.community, caller.user_id)
-    return member is not None and member.id in (mentorship.mentor_id, mentorship.mentee_id)
 
 
 # ------------------------------------------------------------------------------------------------ help

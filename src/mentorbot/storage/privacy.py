@@ -31,9 +31,8 @@ class PrivacyStore(Transactions):
         their mentor profile is paused, so that those places can be handed on before the rows go (neither a
         request of theirs nor an offer to them comes of it). The withdrawn offers.
 
-        Handing the places on before `forget_member` deletes the offers keeps a new offer from taking a deleted
-        one's id on SQLite (it gives the highest id again once that row is gone), and with it the message key
-        ``offer:<id>`` of the notice that the offer was withdrawn."""
+        Done first, so that the use-case can tell each mentor and hand their freed place on in the same unit of
+        work as the forget, while the offers and requests concerned still exist to be read."""
         async with self.transaction() as conn:
             await lock_member(conn, member_id, dialect=self.db.dialect)
             closed = await conn.fetch_all(

@@ -176,15 +176,18 @@ async def wait_reason(
     cooldown, the time the first mentor may be asked again).
 
     While some active mentor is not blocked for it, those are all at capacity (or they would have been offered
-    it): the reason is a cooldown when a blocked mentor has a free place (the first time one may be asked
-    again), else that every mentor is at capacity. When every active mentor is blocked, it is the cooldowns
-    (or, with none, the exclusions)."""
+    it): the reason is a cooldown when a blocked mentor has a free place (the first time one of those may be
+    asked again), else that every mentor is at capacity. When every active mentor is blocked, it is the
+    cooldowns, dated by the blocked mentors with a free place when there are any (or, with no date, the
+    exclusions)."""
     if blocks is None:
         blocks = await blocks_of(core, request)
     mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
     active = [m for m in mentors if m.active]
     open_ = [m for m in active if m.member_id not in blocks]
-    holding = [m for m in active if m.member_id in blocks and (m.free_places > 0 or not open_)]
+    blocked = [m for m in active if m.member_id in blocks]
+    # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
+    holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
     until = min((u for m in holding if (u := blocks[m.member_id].until) is not None), default=None)
     data: dict[str, object] = {"skills": list(request.skills)}
     if not mentors:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
-from mentorbot.models import Mentorship
+from mentorbot.models import Mentorship, MentorshipStatus
 from mentorbot.replies import Notification, Reply
+from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
@@ -20,7 +21,9 @@ async def end(
     rating: str | int | None = None,
     comment: str | None = None,
 ) -> Reply:
-    """End a mentorship the caller is part of, with an optional rating (1–5) and comment."""
+    """End a mentorship the caller is part of, with an optional rating (1–5) and comment. One the other party
+    ended meanwhile (both had the check-in's "end and give feedback") takes what was given as the caller's
+    feedback (`_ended_already`)."""
     core = ctx.core
     stars = parse_rating(rating)
     text = check_text(comment, field="comment", max_length=MAX_COMMENT)
@@ -33,12 +36,35 @@ async def end(
         target, core.clock.now(), by_member=ctx.member.id, rating=stars, comment=text or None
     )
     if ended is None:
+        prior = await core.store.get_mentorship(target)
+        if (
+            prior is not None
+            and prior.status is MentorshipStatus.ENDED
+            and ctx.member.id in (prior.mentor_id, prior.mentee_id)
+        ):
+            return await _ended_already(ctx, target, stars, text or None)
         raise UserError("end.not_active", id=target)
     ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
     if stars is None:
         # No rating given: the one who ended it may still give it, once, like the other party.
         return Reply(ctx.t("feedback.ended_ask", id=target), buttons=(views.feedback_button(target, ctx.t),))
     return Reply(ctx.t("end.done", id=target))
+
+
+async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, comment: str | None) -> Reply:
+    """Ending a mentorship of the caller's that the other party ended first: the rating and comment given are the
+    caller's feedback (once per person, as always); with no rating, they are asked for it, with the button."""
+    core = ctx.core
+    if stars is not None or comment:
+        result = await core.store.give_feedback(
+            mentorship_id, ctx.member.id, stars, comment, core.clock.now(), ended_only=True
+        )
+        if stars is not None:
+            key = "feedback.already" if result is FeedbackResult.ALREADY_GIVEN else "feedback.thanks"
+            return Reply(ctx.t(key, id=mentorship_id))
+    if await core.store.has_given_feedback(mentorship_id, ctx.member.id):
+        return Reply(ctx.t("feedback.already", id=mentorship_id))
+    return Reply(ctx.t("feedback.ended_ask", id=mentorship_id), buttons=(views.feedback_button(mentorship_id, ctx.t),))
 
 
 async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> list[Notification]:
