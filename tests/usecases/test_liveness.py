@@ -195,6 +195,9 @@ async def test_a_decline_for_good_excludes_the_mentor_from_that_members_requests
     assert len(to(other, "m1")) == 1
     done = await bot.admin_round(who("admin", **ADMIN))
     assert "every mentor declined it as not for them" in done.reply.text
+    waitlist = text_of((await bot.admin_waitlist(who("admin", **ADMIN))).reply)
+    assert "Every mentor for SEO has said it is not for them: recruit another mentor." in waitlist
+    assert "You'll get an offer" not in waitlist, "the admin's words, not the promise made to the member"
 
 
 async def test_not_this_person_excludes_every_request_of_that_member(bot: MentorBot, who: Who) -> None:
