@@ -82,11 +82,11 @@ def submission(data: Mapping[str, Any]) -> FormSubmission | None:
     if match is None or match["action"] not in FORM_ACTIONS:
         return None
     values: dict[str, str] = {}
-    for component in data.get("components") or []:
+    for component in _list(data.get("components")):
         if not isinstance(component, Mapping):
             continue
-        inner = component.get("components") if "components" in component else [component.get("component")]
-        for item in inner or []:
+        inner = _list(component.get("components")) if "components" in component else [component.get("component")]
+        for item in inner:
             if isinstance(item, Mapping) and isinstance(item.get("value"), str):
                 values[str(item.get("custom_id"))] = item["value"]
     guild = match["guild"]
@@ -97,3 +97,8 @@ def submission(data: Mapping[str, Any]) -> FormSubmission | None:
         values.get(RATING, "").strip() or None,
         values.get(COMMENT, "").strip() or None,
     )
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` when it is a list, else empty (a payload of another shape is read as holding no answers)."""
+    return value if isinstance(value, list) else []
