@@ -242,3 +242,17 @@ async def test_pause_until_a_date_means_midnight_in_the_mentors_zone(bot: Mentor
     await bot.signup(who("baraka"), skills="seo", timezone="Africa/Nairobi")
     paused = await bot.pause(who("baraka"), until="2026-01-10")
     assert "2026-01-10 00:00 (Africa/Nairobi)" in paused.reply.text, "shown where the mentor lives"
+
+
+async def test_a_pause_date_is_read_in_the_zone_the_mentor_is_shown_it_in(bot: MentorBot, who: Who) -> None:
+    # Signed up in London; their platform now reports Nairobi, the zone every date shown to them uses.
+    await bot.signup(who("baraka", timezone="Europe/London"), skills="seo", capacity="2")
+    paused = await bot.pause(who("baraka", timezone="Africa/Nairobi"), until="2026-12-24")
+    assert "2026-12-24 00:00 (Africa/Nairobi)" in paused.reply.text, paused.reply.text
+    admin_paused = await bot.admin_pause(who("admin", is_admin=True), mentor="baraka", until="2026-12-31")
+    baraka = await bot.store.find_member("test:guild", "U-baraka")
+    assert baraka is not None
+    profile = await bot.store.get_mentor_profile(baraka.id)
+    assert profile is not None and profile.paused_until is not None
+    assert profile.paused_until.isoformat() == "2026-12-30T21:00:00+00:00", "31 December 00:00 in Nairobi"
+    assert admin_paused.error is None

@@ -32,7 +32,14 @@ from mentorbot.storage.store import NewOffer, Store
 from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import now_offered, offer_notification, wait_reason, withdraw_for_pause
+from mentorbot.usecases.matchmaking import (
+    cohort,
+    next_round_reason,
+    now_offered,
+    offer_notification,
+    wait_reason,
+    withdraw_for_pause,
+)
 from mentorbot.usecases.mentorships import after_end
 from mentorbot.usecases.offers import introduce
 
@@ -188,7 +195,7 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
     now = core.clock.now()
-    end_at = parse_until(until, now, profile.timezone)
+    end_at = parse_until(until, now, zone_of(member, profile))  # the mentor's day, as they are told it
     changed = await core.store.set_mentor_status(
         member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True
     )
@@ -243,8 +250,11 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
             now_offered(core, assignment.mentee, assignment.request),
         ]
     # A round only uses up free places: the requests it leaves waiting keep their reason; one that has none
-    # yet gets it now. When it sent nothing, every reason is told afresh (cooldowns end, mentors come back).
+    # yet gets it now. When it sent nothing, every reason is told afresh (cooldowns end, mentors come back). In a
+    # cohort programme the reason kept is the next round (nothing is offered before it); the live one is only
+    # counted for the admin, as why this round could not place them.
     fresh = fresh_reasons or not result.offers
+    rounds_only = cohort(core)
     still_waiting = await core.store.list_requests(community, [RequestStatus.WAITING])
     why: dict[str, int] = {}
     for n, request in enumerate(still_waiting):
@@ -253,8 +263,14 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
             mentee = await core.store.get_member(request.member_id)
             if mentee:
                 reason = await wait_reason(core, request, mentee)
-                if reason != request.wait_reason:
-                    await core.store.set_wait_reason(request.id, reason, now)
+                kept = next_round_reason(core, request) if rounds_only else reason
+                if kept != request.wait_reason:
+                    await core.store.set_wait_reason(request.id, kept, now)
+        elif rounds_only:
+            kept = next_round_reason(core, request)
+            if kept != reason:
+                await core.store.set_wait_reason(request.id, kept, now)  # the round it waited for has run
+            reason = kept
         if reason:
             why[reason] = why.get(reason, 0) + 1
     return RoundReport(result, tuple(notes), len(still_waiting), why, fresh)
@@ -392,11 +408,13 @@ async def reload(ctx: Context) -> Reply:
         snapshot = ctx.core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
-    return Reply(ctx.t(
+    return Reply(
+        ctx.t(
             "reload.done",
             skills=ctx.t("reload.skills_count", count=len(snapshot.taxonomy)),
             courses=ctx.t("reload.courses_count", count=len(snapshot.catalog)),
-        ))
+        )
+    )
 
 
 async def export(ctx: Context) -> Reply:

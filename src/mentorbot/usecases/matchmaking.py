@@ -61,7 +61,7 @@ async def match_request(
     In a cohort programme (``MENTORBOT_MATCHING=rounds``) nothing is offered here: the request waits for the next
     scheduled round, and the reason says when it runs.
     """
-    if core.settings.matching == "rounds" and core.settings.round_schedule is not None:
+    if cohort(core):
         return await _wait_for_round(core, request, mentee, notify_waiting=notify_waiting)
     blocks = await blocks_of(core, request)
     passes = [strict(blocks)]
@@ -82,15 +82,26 @@ async def match_request(
     return MatchOutcome(None, reason, notes)
 
 
-async def _wait_for_round(
-    core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
-) -> MatchOutcome:
-    """A request of a cohort programme waits for the next scheduled round; its reason says when."""
+def cohort(core: Core) -> bool:
+    """Whether this is a cohort programme (``MENTORBOT_MATCHING=rounds`` with a schedule): offers are made by the
+    scheduled rounds only, and a request waits for the next one."""
+    return core.settings.matching == "rounds" and core.settings.round_schedule is not None
+
+
+def next_round_reason(core: Core, request: MentorshipRequest) -> str:
+    """The stored wait reason of a request in a cohort programme: the next scheduled round, and when it is."""
     assert core.settings.round_schedule is not None
     upcoming = next_after(
         parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
     )
-    reason = json.dumps({"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()})
+    return json.dumps({"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()})
+
+
+async def _wait_for_round(
+    core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
+) -> MatchOutcome:
+    """A request of a cohort programme waits for the next scheduled round; its reason says when."""
+    reason = next_round_reason(core, request)
     if reason != request.wait_reason:
         await core.store.set_wait_reason(request.id, reason, core.clock.now())
     notes: tuple[Notification, ...] = ()
@@ -100,9 +111,7 @@ async def _wait_for_round(
     return MatchOutcome(None, reason, notes)
 
 
-async def _offer_best(
-    core: Core, request: MentorshipRequest, mentee: Member, blocked: set[int]
-) -> MatchOutcome | None:
+async def _offer_best(core: Core, request: MentorshipRequest, mentee: Member, blocked: set[int]) -> MatchOutcome | None:
     """Offer the request to the best mentor not in `blocked`; None when none could be offered it.
 
     The shortlist is ranked inside the database (`top_ranked`); only when every mentor on it was taken

@@ -118,7 +118,7 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
     core = ctx.core
     profile = await require_mentor(ctx)
     now = core.clock.now()
-    end = parse_until(until, now, profile.timezone)
+    end = parse_until(until, now, zone_of(ctx.member, profile))  # read in the zone it is shown in
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
     notes, lines = await withdraw_for_pause(core, ctx.member)
     ctx.tell(notes)
