@@ -530,6 +530,13 @@ def test_courses_for_introduction_cover_each_shared_skill_first() -> None:
     assert [c.id for c in courses_for_introduction(both, ["seo", "crisis-communications"], limit=1)] == ["both"]
 
 
+def test_courses_for_introduction_put_the_readers_language_first_unless_english() -> None:
+    catalog = Catalog([course("seo-en", "seo"), course("seo-sw", "seo", cost="paid", language="sw")])
+    assert [c.id for c in courses_for_introduction(catalog, ["seo"], lang="sw")] == ["seo-sw", "seo-en"]
+    assert [c.id for c in courses_for_introduction(catalog, ["seo"], lang="en")] == ["seo-en", "seo-sw"]
+    assert [c.id for c in courses_for_introduction(catalog, ["seo"])] == ["seo-en", "seo-sw"]
+
+
 def test_render_introduction_courses_in_both_languages() -> None:
     courses = [course("seo-1", "seo"), course("crisis-1", "crisis-communications", cost="paid")]
     english = render_introduction_courses(courses, "en")

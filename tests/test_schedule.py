@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorbot.schedule import WEEKDAYS, Weekly, next_after, parse_weekly
+from mentorbot.schedule import WEEKDAYS, Weekly, last_before, next_after, parse_weekly
 
 START = datetime(2020, 1, 1, tzinfo=UTC).replace(tzinfo=None)  # hypothesis takes naive bounds, adds the zone
 END = datetime(2035, 1, 1, tzinfo=UTC).replace(tzinfo=None)
@@ -49,6 +49,31 @@ def test_next_after_is_the_next_weekly_time(weekday: int, hour: int, minute: int
     assert (local.hour, local.minute) == (hour, minute) or ZoneInfo(zone).dst(local) is not None
     assert next_after(spec, due - timedelta(seconds=1), zone) == due  # stable: a missed one is recognised
     assert next_after(spec, due, zone) > due  # and the one after it comes later
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    weekday=st.integers(0, 6),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    now=st.datetimes(min_value=START, max_value=END, timezones=st.just(UTC)),
+    zone=st.sampled_from(ZONES),
+)
+def test_last_before_is_the_previous_weekly_time(
+    weekday: int, hour: int, minute: int, now: datetime, zone: str
+) -> None:
+    spec = parse_weekly(f"{WEEKDAYS[weekday]} {hour:02d}:{minute:02d}")
+    due = next_after(spec, now, zone)
+    previous = last_before(spec, due, zone)
+    assert previous <= now < due  # the digest's weeks tile time: each instant is in exactly one
+    assert next_after(spec, previous, zone) == due
+    assert previous.astimezone(ZoneInfo(zone)).weekday() == weekday
+
+
+def test_the_previous_time_is_a_local_week_before_across_a_dst_change() -> None:
+    spec = Weekly(0, time(8, 0))  # Monday 08:00 in Berlin: CET until 29 March 2026, CEST after
+    due = datetime(2026, 3, 30, 6, tzinfo=UTC)
+    assert last_before(spec, due, "Europe/Berlin") == datetime(2026, 3, 23, 7, tzinfo=UTC)
 
 
 def test_a_week_missed_is_not_counted_twice() -> None:

@@ -14,6 +14,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from mentorbot.i18n import Translator
 from mentorbot.replies import Attachment, clip
@@ -57,9 +58,10 @@ class ChartData:
         return f"mentorbot-{self.name}.png"
 
 
-def week_label(start: datetime) -> str:
-    """A week by the date it starts on (``2026-11-30``)."""
-    return f"{start:%Y-%m-%d}"
+def week_label(start: datetime, zone: str = "UTC") -> str:
+    """A week by the date it starts on in `zone`, the programme's zone its weeks are counted in (``2026-11-30``):
+    a Monday 00:00 in Nairobi is Sunday 21:00 in UTC, and is labelled with the Monday."""
+    return f"{start.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
 
 
 def day_bucket_labels() -> tuple[str, ...]:
@@ -75,8 +77,9 @@ def _label(taxonomy: Taxonomy, slug: str, lang: str) -> str:
     return skill.label(lang) if skill else slug
 
 
-def chart_data(name: str, insight: Insight, t: Translator, taxonomy: Taxonomy) -> ChartData:
-    """The chart `name` (one of `CHARTS`) of `insight`, worded in `t`'s language."""
+def chart_data(name: str, insight: Insight, t: Translator, taxonomy: Taxonomy, zone: str = "UTC") -> ChartData:
+    """The chart `name` (one of `CHARTS`) of `insight`, worded in `t`'s language, its weeks labelled by their
+    first day in `zone` (the programme's zone, `Settings.programme_timezone`, that `insight`'s weeks start in)."""
     if name == "supply":
         shown = insight.balance[:SKILLS_SHOWN]
         return ChartData(
@@ -98,7 +101,7 @@ def chart_data(name: str, insight: Insight, t: Translator, taxonomy: Taxonomy) -
             t("insight.weekly_title", weeks=len(weeks)),
             t("insight.weekly_x"),
             t("insight.weekly_y"),
-            tuple(week_label(w.start) for w in weeks),
+            tuple(week_label(w.start, zone) for w in weeks),
             (
                 (t("insight.requests"), tuple(w.requests for w in weeks)),
                 (t("insight.matches"), tuple(w.matches for w in weeks)),

@@ -253,20 +253,24 @@ def nearest_skills(
     return [skill for *_, skill in candidates[: max(limit, 0)]]
 
 
-def courses_for_introduction(catalog: Catalog, skills: Sequence[str], limit: int = INTRODUCTION_LIMIT) -> list[Course]:
-    """Up to `limit` courses for a new mentorship's shared skill slugs.
+def courses_for_introduction(
+    catalog: Catalog, skills: Sequence[str], limit: int = INTRODUCTION_LIMIT, lang: str = "en"
+) -> list[Course]:
+    """Up to `limit` courses for a new mentorship's shared skill slugs, for a reader of `lang`.
 
     Each shared skill gets a course before any skill gets a second; within that, courses teaching more
-    of the shared skills, then focused ones, then free ones come first (degrees last: an introduction
-    suggests something to start together).
+    of the shared skills, then (as ``/courses`` does, `_order`) for a reader of another language than
+    English the resources in their language, then focused ones, then free ones come first (degrees last:
+    an introduction suggests something to start together).
     """
     shared = list(dict.fromkeys(skills))
-    ranked: list[tuple[tuple[int, bool, float, bool, str], Course]] = []
+    ranked: list[tuple[tuple[int, bool, bool, float, bool, str], Course]] = []
     for course in catalog:
         covered = [slug for slug in shared if slug in course.skills]
         if covered:
             focus = len(covered) / len(course.skills)
-            key = (-len(covered), course.format is Format.DEGREE, -focus, not course.free, course.id)
+            foreign = lang != "en" and course.language != lang
+            key = (-len(covered), foreign, course.format is Format.DEGREE, -focus, not course.free, course.id)
             ranked.append((key, course))
     ranked.sort(key=lambda entry: entry[0])
     ordered = [course for _, course in ranked]

@@ -53,3 +53,17 @@ def next_after(spec: Weekly, now: datetime, zone: str = "UTC") -> datetime:
         if candidate > now:
             return candidate
     raise AssertionError("unreachable: a weekly time falls within two weeks")  # pragma: no cover
+
+
+def last_before(spec: Weekly, moment: datetime, zone: str = "UTC") -> datetime:
+    """The last time strictly before `moment` that `spec` names in `zone`, in UTC: the previous occurrence, read
+    as `next_after` reads it (so ``next_after(spec, last_before(spec, t, zone), zone) == t`` for a time `t` that
+    `spec` names), a local week before across a daylight saving change, not 168 hours."""
+    tz = ZoneInfo(zone)
+    local = moment.astimezone(tz)
+    day = local.date() + timedelta(days=(spec.weekday - local.weekday()) % 7)
+    for weeks in range(3):
+        candidate = datetime.combine(day - timedelta(weeks=weeks), spec.at, tzinfo=tz).astimezone(UTC)
+        if candidate < moment:
+            return candidate
+    raise AssertionError("unreachable: a weekly time falls within two weeks")  # pragma: no cover

@@ -7,7 +7,7 @@ import asyncio
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from matplotlib.image import imread
@@ -127,6 +127,35 @@ async def test_chart_labels_are_in_the_admins_language(bot: MentorBot, who: Who)
     assert axes.get_title(loc="left") == SW("insight.supply_title")
     assert [t.get_text() for t in axes.get_legend().get_texts()] == [SW("insight.free_places"), SW("insight.waiting")]
     assert outcome.reply.attachments[0].description.startswith("Chati ya nguzo.")  # type: ignore[union-attr]
+
+
+async def test_weekly_chart_labels_each_week_by_its_monday_in_the_programme_zone(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    # Monday 00:00 in Nairobi is Sunday 21:00 UTC: the week is still labelled with its Monday.
+    bot = bot_with(store, library, clock, programme_timezone="Africa/Nairobi")
+    await bot.signup(who("baraka"), skills="seo", capacity="2")
+    await bot.request(who("amina"), skills="seo")  # Monday 2026-01-05, 12:00 in Nairobi
+    outcome = await bot.admin_stats(who("admin"), chart="weekly")
+    said = numbers_of(outcome.reply, EN("insight.weekly_title", weeks=charts.WEEKS_SHOWN))
+    assert list(said)[-1] == "2026-01-05" and said["2026-01-05"] == [1, 0]
+    assert next(iter(said)) == "2025-10-20"
+
+
+async def test_weekly_chart_counts_a_request_in_one_week_across_a_dst_change(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    # Berlin's week of 23 March 2026 is 167 hours (clocks go forward on the 29th): it ends at Monday 30 March
+    # 00:00 CEST (22:00 UTC), not 168 hours after it began.
+    bot = bot_with(store, library, clock, programme_timezone="Europe/Berlin")
+    clock.advance(datetime(2026, 3, 29, 22, 30, tzinfo=UTC) - clock.now())  # Monday 30 March 00:30 CEST
+    await bot.signup(who("baraka"), skills="seo", capacity="2")
+    await bot.request(who("amina"), skills="seo")
+    clock.advance(timedelta(days=1))
+    outcome = await bot.admin_stats(who("admin"), chart="weekly")
+    said = numbers_of(outcome.reply, EN("insight.weekly_title", weeks=charts.WEEKS_SHOWN))
+    assert said["2026-03-30"] == [1, 0] and said["2026-03-23"] == [0, 0]
+    assert sum(v[0] for v in said.values()) == 1
 
 
 async def test_an_unknown_chart_is_named_and_the_choices_given(bot: MentorBot, who: Who) -> None:
@@ -251,6 +280,45 @@ async def test_the_weekly_digest_says_the_week_in_a_few_lines_with_the_chart(
     assert offer.id  # the digest's file survives the outbox: it is read back from there
     again = await bot.store.claim_undelivered(clock.now() + timedelta(hours=1), "w9", lease=timedelta(minutes=1))
     assert any(n.reply.attachments and n.reply.attachments[0].content == picture.content for n in again)
+
+
+async def test_the_digest_names_two_mentors_who_share_a_name_apart(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    bot = bot_with(store, library, clock, digest="mon 08:00", offer_ttl_hours=24.0)
+    await bot.set_language(who("admin"), language="en")
+    await bot.signup(Caller(COMMUNITY, "U-john1", "John"), skills="seo", capacity="1")
+    await bot.signup(Caller(COMMUNITY, "U-john2", "John"), skills="copywriting", capacity="1")
+    await bot.request(who("amina"), skills="seo")
+    await bot.request(who("daudi"), skills="copywriting")
+    clock.advance(timedelta(hours=25))
+    await bot.run_due_jobs()  # each John lets his one offer lapse
+    clock.advance(timedelta(days=5, hours=22, minutes=30))  # Monday 2026-01-12 08:30: the digest is due
+    [digest] = [n for n in to(await bot.run_due_jobs(), "admin") if n.reply.attachments]
+    johns = ", ".join(EN("digest.count_of", name=f"John <@{user}>", count=1) for user in ("U-john1", "U-john2"))
+    assert EN("digest.lapses", mentors=johns) in digest.reply.text
+
+
+async def test_a_request_is_in_one_digest_across_a_dst_change(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    # Monday 08:00 in Berlin: 07:00 UTC on 23 March 2026, 06:00 UTC on 30 March (CEST). The second digest's week
+    # starts at the first one's time, not 168 hours before its own.
+    clock.advance(datetime(2026, 3, 22, 12, tzinfo=UTC) - clock.now())
+    bot = bot_with(store, library, clock, digest="mon 08:00", programme_timezone="Europe/Berlin")
+    await bot.set_language(who("admin"), language="en")
+    await bot.run_due_jobs()
+    clock.advance(datetime(2026, 3, 23, 6, 30, tzinfo=UTC) - clock.now())  # Monday 07:30 CET, before the digest
+    await bot.request(who("amina"), skills="seo")
+    digests = []
+    for due in (datetime(2026, 3, 23, 7, tzinfo=UTC), datetime(2026, 3, 30, 6, tzinfo=UTC)):
+        clock.advance(due + timedelta(minutes=5) - clock.now())
+        digests += [n.reply for n in to(await bot.run_due_jobs(), "admin") if n.reply.attachments]
+    first, second = digests
+    none = EN("stats.none")
+    assert EN("digest.activity", requests=1, matches=0, median=none) in first.text
+    assert EN("digest.activity", requests=0, matches=0, median=none) in second.text
+    assert second.title == EN("digest.title", since="2026-03-23", until="2026-03-30")
 
 
 async def test_recruit_names_the_scarcest_skills_and_the_command(bot: MentorBot, who: Who) -> None:

@@ -24,7 +24,7 @@ class SkillBalance:
 
 @dataclass(frozen=True)
 class WeekCount:
-    """One week (from `start`, inclusive, for seven days): requests made and requests matched in it."""
+    """One week (from `start`, inclusive, to the next week's start): requests made and requests matched in it."""
 
     start: datetime
     requests: int
@@ -57,6 +57,15 @@ def bucket_of(days: float) -> int:
 
 
 @dataclass(frozen=True)
+class Lapse:
+    """A mentor who let offers expire in a digest's week: their display name, platform user id, and how many."""
+
+    name: str
+    platform_user_id: str
+    count: int
+
+
+@dataclass(frozen=True)
 class WeekDigest:
     """One week of a community for its admins' digest."""
 
@@ -65,8 +74,8 @@ class WeekDigest:
     median_days_to_match: float | None
     waiting_reasons: dict[str, int]
     """Waiting requests by stored wait reason (a JSON message reference, `matchmaking.wait_reason`)."""
-    lapses: dict[str, int]
-    """Mentors (display name) who let offers expire this week, with how many."""
+    lapses: tuple[Lapse, ...]
+    """Mentors who let offers expire this week, one entry per mentor (two may share a display name), most first."""
     average_rating: float | None
     ratings: int
     decline_reasons: dict[str, int] = field(default_factory=dict)
@@ -76,17 +85,20 @@ class WeekDigest:
 class InsightStore(Transactions):
     """The queries behind charts and digests (read only)."""
 
-    async def insight(self, community: str, week_starts: list[datetime]) -> Insight:
-        """Supply and demand per skill, requests and matches in each week from `week_starts` (oldest first, a
-        week each) and the days-to-match distribution of every matched request, in one snapshot."""
+    async def insight(self, community: str, week_starts: list[datetime], end: datetime | None = None) -> Insight:
+        """Supply and demand per skill, requests and matches in each week from `week_starts` (oldest first; each
+        week ends where the next starts, the last at `end`, by default seven days after its start) and the
+        days-to-match distribution of every matched request, in one snapshot. Weeks of local calendar days
+        are 167 or 169 hours across a daylight saving change: given their bounds, each instant is in one week."""
+        ends = [*week_starts[1:], end or week_starts[-1] + timedelta(days=7)] if week_starts else []
         weekly_sql = ", ".join(
             f"SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS r{n}, "
             f"SUM(CASE WHEN matched_at >= ? AND matched_at < ? THEN 1 ELSE 0 END) AS m{n}"
             for n in range(len(week_starts))
         )
         weekly_args: list[datetime] = []
-        for start in week_starts:
-            weekly_args += [start, start + timedelta(days=7), start, start + timedelta(days=7)]
+        for start, until in zip(week_starts, ends, strict=True):
+            weekly_args += [start, until, start, until]
         async with self.read() as conn:
             supply = await conn.fetch_all(
                 "SELECT s.skill, SUM(CASE WHEN p.capacity - p.active_count - p.pending_offers > 0 "
@@ -157,9 +169,10 @@ class InsightStore(Transactions):
                 community,
             )
             lapses = await conn.fetch_all(
-                "SELECT m.display_name, COUNT(*) AS n FROM offers o JOIN requests r ON r.id = o.request_id "
-                "JOIN members m ON m.id = o.mentor_id WHERE r.community = ? AND o.status = 'expired' "
-                "AND o.decided_at >= ? AND o.decided_at < ? GROUP BY m.display_name",
+                "SELECT m.id, m.display_name, m.platform_user_id, COUNT(*) AS n FROM offers o "
+                "JOIN requests r ON r.id = o.request_id JOIN members m ON m.id = o.mentor_id "
+                "WHERE r.community = ? AND o.status = 'expired' AND o.decided_at >= ? AND o.decided_at < ? "
+                "GROUP BY m.id, m.display_name, m.platform_user_id",
                 community,
                 since,
                 until,
@@ -178,9 +191,7 @@ class InsightStore(Transactions):
                 since,
                 until,
             )
-        waits = sorted(
-            (rows.ts(r["matched_at"]) - rows.ts(r["created_at"])).total_seconds() / 86400 for r in matched
-        )
+        waits = sorted((rows.ts(r["matched_at"]) - rows.ts(r["created_at"])).total_seconds() / 86400 for r in matched)
         median: float | None = None
         if waits:
             mid = len(waits) // 2
@@ -194,7 +205,12 @@ class InsightStore(Transactions):
             matches=len(waits),
             median_days_to_match=median,
             waiting_reasons={str(r["wait_reason"] or ""): int(r["n"]) for r in waiting},
-            lapses={str(r["display_name"]): int(r["n"]) for r in lapses},
+            lapses=tuple(
+                sorted(
+                    (Lapse(str(r["display_name"]), str(r["platform_user_id"]), int(r["n"])) for r in lapses),
+                    key=lambda lapse: (-lapse.count, lapse.name, lapse.platform_user_id),
+                )
+            ),
             average_rating=float(ratings["average"]) if ratings and ratings["average"] is not None else None,
             ratings=int(ratings["n"]) if ratings else 0,
             decline_reasons=reasons,

@@ -4,6 +4,7 @@ recruitment helper. The scheduled work runs as weekly timers in the database (`s
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,8 +15,8 @@ from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Job, JobKind, Member
 from mentorbot.replies import Field, Notification, Reply
-from mentorbot.schedule import Weekly, next_after, parse_weekly
-from mentorbot.storage.insight import Insight
+from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
+from mentorbot.storage.insight import Insight, Lapse
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.usecases import admin, curation, views
 from mentorbot.usecases.admin import round_report, round_text
@@ -29,20 +30,26 @@ DIGEST_LINES = 5
 """How many mentors who let offers lapse, and decline reasons, a digest names."""
 
 
-def week_starts(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> list[datetime]:
-    """The starts (Monday 00:00 in `zone`, as UTC) of the last `weeks` weeks, this one last."""
+def week_bounds(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> list[datetime]:
+    """The starts (Monday 00:00 in `zone`, as UTC) of the last `weeks` weeks, this one last, then next week's
+    start (where this one ends): `weeks` + 1 instants, each week from one to the next."""
     local = now.astimezone(ZoneInfo(zone))
     monday = local.date() - timedelta(days=local.weekday())
     return [
         datetime.combine(monday - timedelta(weeks=n), time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
-        for n in reversed(range(weeks))
+        for n in reversed(range(-1, weeks))
     ]
 
 
+def week_starts(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> list[datetime]:
+    """The starts (Monday 00:00 in `zone`, as UTC) of the last `weeks` weeks, this one last."""
+    return week_bounds(now, zone, weeks)[:-1]
+
+
 async def insight_of(core: Core, community: str) -> Insight:
-    """The data behind a community's charts, now."""
-    starts = week_starts(core.clock.now(), core.settings.programme_timezone)
-    return await core.store.insight(community, starts)
+    """The data behind a community's charts, now: its weeks are the programme zone's calendar weeks."""
+    *starts, end = week_bounds(core.clock.now(), core.settings.programme_timezone)
+    return await core.store.insight(community, starts, end)
 
 
 def chart_name(chart: str | None) -> str:
@@ -84,7 +91,8 @@ async def with_chart(
 ) -> Reply:
     """The stats `reply` with one chart (`chart`, default supply against demand): its numbers as a field (the
     very numbers the bars show) and, with `picture`, the PNG with its alt text."""
-    data = charts.chart_data(chart_name(chart), await insight_of(core, community), t, core.library.taxonomy)
+    zone = core.settings.programme_timezone
+    data = charts.chart_data(chart_name(chart), await insight_of(core, community), t, core.library.taxonomy, zone)
     field = Field(data.title, "\n".join(charts.chart_lines(data, t)))
     attachments = (charts.attachment(data, t),) if picture else ()
     return Reply(reply.text, title=reply.title, fields=(*reply.fields, field), attachments=attachments)
@@ -146,12 +154,11 @@ async def run_weekly(core: Core, job: Job, worker: str) -> list[Notification]:
     if setting is None or community is None:
         return []
     now = core.clock.now()
-    await core.store.reschedule_job(
-        job.id, worker, next_after(parse_weekly(setting), now, core.settings.programme_timezone)
-    )
+    zone = core.settings.programme_timezone
+    await core.store.reschedule_job(job.id, worker, next_after(parse_weekly(setting), now, zone))
     if job.kind is JobKind.ROUND:
         return await scheduled_round(core, community, late=now - job.due_at)
-    return await digest(core, community)
+    return await digest(core, community, since=last_before(parse_weekly(setting), job.due_at, zone), until=job.due_at)
 
 
 async def scheduled_round(core: Core, community: str, *, late: timedelta = timedelta(0)) -> list[Notification]:
@@ -176,14 +183,14 @@ async def scheduled_round(core: Core, community: str, *, late: timedelta = timed
     return notes
 
 
-async def digest(core: Core, community: str) -> list[Notification]:
-    """The week's digest for each admin of `community`, in their language, with the supply/demand chart."""
+async def digest(core: Core, community: str, *, since: datetime, until: datetime) -> list[Notification]:
+    """The digest of [`since`, `until`) for each admin of `community`, in their language, with the supply/demand
+    chart. The timer's week runs from the digest's previous scheduled time to this one's (`run_weekly`), a
+    local week: across a daylight saving change each instant is still in one digest."""
     admins = await community_admins(core, community)
     if not admins:
         return []
-    now = core.clock.now()
-    since = now - timedelta(days=7)
-    week = await core.store.week_digest(community, since, now)
+    week = await core.store.week_digest(community, since, until)
     insight = await insight_of(core, community)
     notes: list[Notification] = []
     for person in admins:
@@ -202,14 +209,7 @@ async def digest(core: Core, community: str) -> list[Notification]:
             "• " + views.round_why(reason, count, t, core.library.taxonomy)
             for reason, count in sorted(week.waiting_reasons.items(), key=lambda r: (-r[1], r[0]))
         ]
-        lapsed = sorted(week.lapses.items(), key=lambda r: (-r[1], r[0]))[:DIGEST_LINES]
-        lines.append(
-            t(
-                "digest.lapses",
-                mentors=", ".join(t("digest.count_of", name=defuse_mentions(n), count=c) for n, c in lapsed)
-                or t("stats.none"),
-            )
-        )
+        lines.append(t("digest.lapses", mentors=lapse_names(week.lapses[:DIGEST_LINES], t) or t("stats.none")))
         rating = (
             t("stats.none")
             if week.average_rating is None
@@ -228,14 +228,27 @@ async def digest(core: Core, community: str) -> list[Notification]:
                 or t("stats.none"),
             )
         )
-        data = charts.chart_data("supply", insight, t, core.library.taxonomy)
+        data = charts.chart_data("supply", insight, t, core.library.taxonomy, core.settings.programme_timezone)
         reply = Reply(
             "\n".join(lines),
-            title=t("digest.title", since=day(since, zone), until=day(now, zone)),
+            title=t("digest.title", since=day(since, zone), until=day(until, zone)),
             attachments=(charts.attachment(data, t),),
         )
         notes.append(core.notify(person, reply, key=None))
     return notes
+
+
+def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:
+    """The mentors who let offers lapse, each with how many: by display name, and where two of them share one,
+    with the platform mention too (`views.mention`), so that two Johns stay two."""
+    names = Counter(lapse.name for lapse in lapses)
+    parts = []
+    for lapse in lapses:
+        name = defuse_mentions(lapse.name)
+        if names[lapse.name] > 1:
+            name += f" {views.mention_of(lapse.platform_user_id)}"
+        parts.append(t("digest.count_of", name=name, count=lapse.count))
+    return ", ".join(parts)
 
 
 # ------------------------------------------------------------------------------------------------- recruit

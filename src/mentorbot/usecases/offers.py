@@ -82,9 +82,10 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     if mentor is None or mentee is None:
         return []
     mentor_profile = await store.get_mentor_profile(mentor.id)
-    courses = courses_for_introduction(core.library.catalog, list(mentorship.skills))
     notes: list[Notification] = []
     for me, other, role in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
+        lang = core.lang_of(me)
+        courses = courses_for_introduction(core.library.catalog, list(mentorship.skills), lang=lang)
         reply = views.introduction(
             mentorship,
             role=role,
@@ -92,7 +93,7 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
             mentor_bio=mentor_profile.bio if mentor_profile else "",
             note=result.request.note,
             courses=courses,
-            t=translator(core.lang_of(me)),
+            t=translator(lang),
             taxonomy=core.library.taxonomy,
         )
         notes.append(core.notify(me, reply, key=f"mentorship:{mentorship.id}"))

@@ -45,7 +45,12 @@ def mention(member: Member | None) -> str:
     """How a member is named to another member: a platform mention adapters understand."""
     if member is None:
         return "—"
-    return f"<@{member.platform_user_id}>"
+    return mention_of(member.platform_user_id)
+
+
+def mention_of(platform_user_id: str) -> str:
+    """The platform mention of a member by their platform user id (``<@U123>``)."""
+    return f"<@{platform_user_id}>"
 
 
 def skill_label(taxonomy: Taxonomy, slug: str, lang: str) -> str:
