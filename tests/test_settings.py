@@ -336,7 +336,7 @@ def test_masked_settings_masks_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     masked = masked_settings(load_settings(env_file=None))
     assert masked["MENTORBOT_DISCORD__TOKEN"] == "********"
     assert masked["MENTORBOT_SLACK__BOT_TOKEN"] == "********"
-    assert masked["MENTORBOT_SLACK__APP_TOKEN"] == "(empty)"
+    assert masked["MENTORBOT_SLACK__APP_TOKEN"] == "(not set)", "NAME= means not set (env_ignore_empty)"
     assert masked["MENTORBOT_SLACK__SIGNING_SECRET"] == "(not set)"
     assert masked["MENTORBOT_ADMIN_IDS"] == "U0123ABC,U0456DEF"
     assert masked["MENTORBOT_DISCORD__DEV_GUILD_IDS"] == "(none)"
@@ -431,7 +431,10 @@ def test_documented_default_is_the_real_default(monkeypatch: pytest.MonkeyPatch,
     [
         ("postgresql://bot:s3cret@db/mb", "postgresql://bot:********@db/mb"),
         ("postgresql://bot@db/mb?password=s3cret", "postgresql://bot@db/mb?password=********"),
-        ("postgresql://db/mb?sslmode=require&PASSWORD=s3cret&x=1", "postgresql://db/mb?sslmode=require&PASSWORD=********&x=1"),
+        (
+            "postgresql://db/mb?sslmode=require&PASSWORD=s3cret&x=1",
+            "postgresql://db/mb?sslmode=require&PASSWORD=********&x=1",
+        ),
         ("postgresql://db/mb?sslpassword=s3cret", "postgresql://db/mb?sslpassword=********"),
         ("postgresql://u:a@db/mb?password=b", "postgresql://u:********@db/mb?password=********"),
         ("sqlite:///data/mentorbot.sqlite3", "sqlite:///data/mentorbot.sqlite3"),
@@ -452,3 +455,34 @@ def test_config_check_masks_a_password_given_as_a_query_parameter(monkeypatch: p
     result = CliRunner().invoke(main, ["config", "check"])
     assert "s3cret-value" not in result.output
     assert "password=********" in result.output
+
+
+def test_a_setting_left_empty_as_the_example_writes_it_is_not_set(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(
+        "MENTORBOT_METRICS_PORT=\nMENTORBOT_DISCORD__APPLICATION_ID=\nMENTORBOT_SLACK__API_URL=\n", encoding="utf-8"
+    )
+    settings = load_settings(env_file=env)
+    assert settings.metrics_port is None and settings.discord.application_id is None
+    assert settings.slack.api_url == load_settings(env_file=None).slack.api_url
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite://"])
+def test_a_sqlite_url_without_a_file_is_refused(url: str) -> None:
+    # It would have been a database in memory: everything lost at each restart.
+    with pytest.raises(SettingsError, match=r"MENTORBOT_DATABASE_URL: expected sqlite:///path/to/file.sqlite3"):
+        load_settings(env_file=None, database_url=url)
+    assert load_settings(env_file=None, database_url="sqlite:///:memory:").database_url == "sqlite:///:memory:"
+    assert load_settings(env_file=None, database_url="sqlite:////var/lib/x.sqlite3").database_url.endswith("x.sqlite3")
+
+
+def test_a_repeat_pair_window_past_a_century_is_refused() -> None:
+    with pytest.raises(SettingsError, match="MENTORBOT_REPEAT_PAIR_DAYS"):
+        load_settings(env_file=None, repeat_pair_days=1_000_000)
+
+
+def test_an_env_file_that_is_not_utf8_is_named_not_a_traceback(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(b"MENTORBOT_ADMIN_IDS=caf\xe9\n")
+    with pytest.raises(SettingsError, match="not UTF-8"):
+        load_settings(env_file=env)

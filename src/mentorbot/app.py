@@ -34,15 +34,19 @@ async def open_bot(
     """Open the store (migrating it), load skills and courses, and yield the bot; close the store after.
 
     A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
-    and its `DatabaseError` raised: the caller refuses to start.
+    and its `DatabaseError` raised: the caller refuses to start. Whatever stops the opening (a schema newer than
+    this code, a migration that fails on a file of another program), the store is closed before it is raised:
+    an open SQLite connection's thread would otherwise keep the process alive after it means to exit.
     """
     clock = clock or SystemClock()
     library = Library(settings.skills_file, settings.courses_file)
     store = store or Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     try:
         await store.open(clock.now())
-    except DatabaseError as exc:
-        log.error("cannot open the database %s (%s): %s", mask_url_password(settings.database_url), exc.kind, exc)
+    except BaseException as exc:
+        if isinstance(exc, DatabaseError):
+            url = mask_url_password(settings.database_url)
+            log.error("cannot open the database %s (%s): %s", url, exc.kind, exc)
         await store.close()
         raise
     try:

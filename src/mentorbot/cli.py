@@ -103,7 +103,13 @@ main.add_command(ops_db)
 
 
 @main.command()
-@click.option("--timer-interval", default=15.0, show_default=True, help="Seconds between timer checks.")
+@click.option(
+    "--timer-interval",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),  # 0 or less would spin against the database
+    help="Seconds between timer checks (more than 0).",
+)
 def run(timer_interval: float) -> None:
     """Start the Discord and/or Slack adapters, whichever has its token configured, in this process."""
     from mentorbot.i18n import translator

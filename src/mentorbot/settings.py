@@ -69,9 +69,15 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        env_ignore_empty=True,  # `NAME=` as config/.env.example writes it means "not set": the default
     )
 
-    database_url: str = Field(default="sqlite:///data/mentorbot.sqlite3", pattern=r"^(sqlite|postgres(ql)?)://")
+    database_url: str = Field(
+        default="sqlite:///data/mentorbot.sqlite3",
+        # A SQLite URL names a file (an empty path would quietly be a database in memory, lost at every restart);
+        # ``sqlite:///:memory:`` says so on purpose.
+        pattern=r"^(sqlite:///?[^/]|sqlite:////.|postgres(ql)?://)",
+    )
     postgres_flush_before_ack: bool = False
     """PostgreSQL only: whether recording a platform event before its acknowledgement waits for the server to
     flush the commit to disk. Off (the default), the record is as durable as SQLite's WAL with ``synchronous =
@@ -90,7 +96,7 @@ class Settings(BaseSettings):
     member's requests again (unless, for an expiry or a pause, the mentor is back and no one else is eligible):
     docs/matching.md."""
     checkin_days: float = Field(default=14.0, gt=0, le=365)
-    repeat_pair_days: int = Field(default=180, ge=0)
+    repeat_pair_days: int = Field(default=180, ge=0, le=36_500)
     rate_limit_per_minute: int = Field(default=20, ge=1)
     suggestions_per_day: int = Field(default=5, ge=1, le=100)
     max_inflight: int = Field(default=200, ge=1, le=100_000)
@@ -177,7 +183,10 @@ def describe_validation_error(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         name = _env_name(tuple(item["loc"]))
-        parts.append(f"{name}: {item['msg']}")
+        message = item["msg"]
+        if name == f"{ENV_PREFIX}DATABASE_URL" and item["type"] == "string_pattern_mismatch":
+            message = "expected sqlite:///path/to/file.sqlite3 (a file) or postgresql://user@host/database"
+        parts.append(f"{name}: {message}")
     return "; ".join(parts)
 
 
@@ -187,6 +196,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as exc:
         raise SettingsError(describe_validation_error(exc)) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{env_file}: not UTF-8 text; save it as UTF-8") from None
     except PydanticSettingsError as exc:
         # A whole section given as one variable (MENTORBOT_SLACK=...) must be a JSON object; the library's
         # message quotes the value, which may hold a token, so only the section's name is kept.

@@ -415,3 +415,28 @@ def test_a_database_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path: 
     result = CliRunner().invoke(main, ["admin", "stats", "--db", str(db)])
     assert result.exit_code == 2
     assert result.output.startswith("error: ")
+
+
+@pytest.mark.parametrize("what", ["newer schema", "another program's file"])
+def test_a_database_that_cannot_be_opened_ends_the_command_instead_of_hanging(tmp_path: Path, what: str) -> None:
+    # The SQLite connection's thread once kept the process alive after the error (a service manager never
+    # restarted it; a script never returned).
+    import sqlite3
+
+    db = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(db) as conn:
+        if what == "newer schema":
+            conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+            conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+        else:
+            conn.execute("CREATE TABLE members (x)")  # the first migration cannot create its own
+    done = subprocess.run(
+        [sys.executable, "-m", "mentorbot.cli", "admin", "stats", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "error" in (done.stdout + done.stderr).lower()
