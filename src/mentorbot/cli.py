@@ -21,7 +21,7 @@ import click
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
-from mentorbot.cli_support import db_override, run_or_exit, settings_or_exit
+from mentorbot.cli_support import db_override, require_existing_database, run_or_exit, settings_or_exit
 from mentorbot.ops_cli import backup as ops_backup
 from mentorbot.ops_cli import db as ops_db
 from mentorbot.settings import Settings, SettingsError, masked_settings
@@ -149,6 +149,11 @@ def run(timer_interval: float) -> None:
         wrong = _settings_error(exc)
         if wrong is not None:  # an adapter refused a setting (e.g. socket mode without an app token)
             click.echo(f"error: {wrong}", err=True)
+            sys.exit(2)
+        from mentorbot.errors import ConfigFileError
+
+        if isinstance(exc, ConfigFileError):  # the skills or courses file: named as `config check` names it
+            click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         from mentorbot.errors import database_failure
         from mentorbot.settings import mask_url_password
@@ -322,6 +327,7 @@ def export(folder: Path, community: str, db: Path | None) -> None:
     from mentorbot.i18n import translator
 
     settings = settings_or_exit(**db_override(db))
+    require_existing_database(settings)
     t = translator(settings.default_language)
     files = run_or_exit(_export(settings, community), settings)
     try:
@@ -362,6 +368,7 @@ def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: 
     """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps, and
     the numbers of one chart (with --chart, the chart itself as a PNG file)."""
     settings = settings_or_exit(**db_override(db))
+    require_existing_database(settings)
     text, picture = run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
     click.echo(text)
     if chart_file is not None and picture is not None:

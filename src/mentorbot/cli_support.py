@@ -45,3 +45,27 @@ def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
 def db_override(db: Path | None) -> dict[str, Any]:
     """``--db PATH``: a SQLite file instead of the configured database."""
     return {"database_url": f"sqlite:///{db}"} if db is not None else {}
+
+
+def missing_sqlite_file(settings: Settings) -> bool:
+    """Whether the database is a SQLite file that does not exist (yet)."""
+    from mentorbot.storage.database import sqlite_path
+
+    url = settings.database_url
+    if not url.startswith("sqlite"):
+        return False
+    path = sqlite_path(url).partition("?")[0]
+    return path != ":memory:" and not Path(path).exists()
+
+
+def require_existing_database(settings: Settings) -> None:
+    """For a command that only reads (`admin export`, `admin stats`): a SQLite file that does not exist is
+    refused, exit 2 (a mistyped path would otherwise create an empty database and report on it)."""
+    from mentorbot.i18n import translator
+    from mentorbot.settings import mask_url_password
+
+    if missing_sqlite_file(settings):
+        t = translator(settings.default_language)
+        reason = t("ops.refused.no_source", database=mask_url_password(settings.database_url))
+        click.echo(t("cli.error", reason=reason), err=True)
+        sys.exit(2)

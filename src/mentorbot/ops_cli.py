@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from mentorbot.cli_support import db_override, run_or_exit, settings_or_exit
+from mentorbot.cli_support import db_override, missing_sqlite_file, run_or_exit, settings_or_exit
 from mentorbot.settings import Settings, mask_url_password
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
@@ -51,17 +51,24 @@ def db_status(database: str | None) -> None:
 
 async def _status(settings: Settings) -> str:
     from mentorbot.i18n import translator
-    from mentorbot.storage.copying import row_counts, schema_state
+    from mentorbot.storage.copying import SchemaState, row_counts, schema_state
+    from mentorbot.storage.migrations import available_migrations
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
-    engine = create_database(settings.database_url)
-    await engine.open()
-    try:
-        state = await schema_state(engine)
-        counts = await row_counts(engine) if state.version else {}
-    finally:
-        await engine.close()
+    if missing_sqlite_file(settings):  # "changes nothing": reported as it stands, not created to be read
+        migrations = available_migrations("sqlite")
+        pending = tuple(f"{m.version:04d}_{m.name}" for m in migrations)
+        state = SchemaState("sqlite", 0, migrations[-1].version if migrations else 0, pending)
+        counts: dict[str, int] = {}
+    else:
+        engine = create_database(settings.database_url)
+        await engine.open()
+        try:
+            state = await schema_state(engine)
+            counts = await row_counts(engine) if state.version else {}
+        finally:
+            await engine.close()
     lines = [
         t("ops.status.engine", engine=state.dialect, database=mask_url_password(settings.database_url)),
         t("ops.status.version", version=state.version, known=state.known),

@@ -440,3 +440,32 @@ def test_a_database_that_cannot_be_opened_ends_the_command_instead_of_hanging(tm
     )
     assert done.returncode != 0
     assert "error" in (done.stdout + done.stderr).lower()
+
+
+def test_run_with_a_broken_courses_file_names_it_not_an_adapter(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, fake_adapters: dict[str, AdapterSpec]
+) -> None:
+    broken = cli_env / "courses.toml"
+    broken.write_text("[[course]\nid = ", encoding="utf-8")
+    monkeypatch.setenv("MENTORBOT_COURSES_FILE", str(broken))
+    monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["alone"],))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {broken}" in result.output and "TOML" in result.output
+    assert "adapter" not in result.output.lower() and "Traceback" not in result.output
+
+
+def test_a_mistyped_database_file_is_refused_by_what_only_reads_and_never_created(
+    tmp_path: Path, cli_env: Path
+) -> None:
+    typo = tmp_path / "typo" / "bot.sqlite3"
+    for command in (
+        ["admin", "export", str(tmp_path / "out"), "--db", str(typo)],
+        ["admin", "stats", "--db", str(typo)],
+    ):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2 and "does not exist" in result.output, result.output
+    status = CliRunner().invoke(main, ["db", "status", "--database", f"sqlite:///{typo}"])
+    assert status.exit_code == 0 and "schema version: 0" in status.output and "0001_initial" in status.output
+    assert not typo.exists() and not typo.parent.exists(), "reading changes nothing"
+    assert not (tmp_path / "out").exists()
