@@ -486,3 +486,11 @@ def test_an_env_file_that_is_not_utf8_is_named_not_a_traceback(tmp_path: Path) -
     env.write_bytes(b"MENTORBOT_ADMIN_IDS=caf\xe9\n")
     with pytest.raises(SettingsError, match="not UTF-8"):
         load_settings(env_file=env)
+
+
+def test_a_password_in_an_api_url_is_masked_like_the_database_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MENTORBOT_SLACK__API_URL", "https://bob:PROXYPASS@proxy.example.org/api/")
+    monkeypatch.setenv("MENTORBOT_DISCORD__GATEWAY_URL", "wss://bob:PROXYPASS@gw.example.org")
+    masked = masked_settings(load_settings(env_file=None))
+    assert masked["MENTORBOT_SLACK__API_URL"] == "https://bob:********@proxy.example.org/api/"
+    assert not any("PROXYPASS" in value for value in masked.values())

@@ -305,7 +305,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     rows = max(sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1, 0)
     async with open_bot(settings) as bot:
         with click.progressbar(length=rows, label=t("cli.import.checking"), file=sys.stderr) as bar:
-            plan = plan_import(text, bot, t, progress=bar.update)
+            plan = plan_import(text, bot, t, progress=bar.update, community=community)
         if plan.errors:
             for error in plan.errors:
                 click.echo(t("cli.import.line", line=error.line, message=error.message), err=True)

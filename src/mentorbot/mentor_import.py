@@ -2,7 +2,8 @@
 
 Columns (header row required, any order, names case-insensitive):
 
-- ``user_id`` (required): the platform user id (Discord user id, Slack ``U…`` id, the name in the console);
+- ``user_id`` (required): the platform user id (Discord user id, Slack ``U…`` id, the name in the console, in
+  any case: the console's ids are lower-cased, as ``/as`` does);
 - ``name``: display name (default: the user id);
 - ``skills`` (required): skills, comma- or semicolon-separated, as members type them;
 - ``levels``: as in ``/mentor signup`` (``expert``; ``expert, learning``; ``seo:expert, copywriting:learning``);
@@ -26,7 +27,7 @@ from mentorbot.bot import MentorBot
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels
-from mentorbot.models import NewMentorProfile
+from mentorbot.models import NewMentorProfile, user_key
 from mentorbot.text_safety import check_text, has_control_characters
 from mentorbot.timezones import parse_timezone
 
@@ -56,8 +57,12 @@ def plan_import(
     t: Translator,
     *,
     progress: Callable[[int], None] | None = None,
+    community: str | None = None,
 ) -> ImportPlan:
-    """Check every row of a mentors CSV; nothing is written. `progress(1)` is called after each row."""
+    """Check every row of a mentors CSV; nothing is written. `progress(1)` is called after each row.
+
+    With `community`, the user ids are those it stores (`models.user_key`: the console's in lower case), so
+    ``Wanjiru`` and ``wanjiru`` are one member there; `Store.import_mentors` applies the same rule anyway."""
     plan = ImportPlan()
     header = next(csv.reader(io.StringIO(text, newline="")), None)
     if not header or not any(cell.strip() for cell in header):
@@ -90,6 +95,8 @@ def plan_import(
         except UserError as error:
             plan.errors.append(RowError(line, bot.render_error(error, t)))
             continue
+        if community is not None:
+            entry = (user_key(community, entry[0]), *entry[1:])
         user_id = entry[0]
         if user_id in seen:
             plan.errors.append(RowError(line, t("cli.import.duplicate", user=user_id, line=seen[user_id])))

@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
+
+CONSOLE_COMMUNITY: Final = "console"
+"""The console's community: its user ids are names, kept in one case (lower)."""
+
+
+def user_key(community: str, user_id: str) -> str:
+    """`user_id` as stored and compared in `community`: the console's names in lower case (``/as Wanjiru`` is
+    ``wanjiru``); a platform's ids (Discord, Slack) exactly as given, as they are case-sensitive."""
+    return user_id.lower() if community == CONSOLE_COMMUNITY else user_id
 
 
 class Level(StrEnum):

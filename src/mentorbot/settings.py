@@ -238,7 +238,7 @@ def masked_settings(settings: Settings) -> dict[str, str]:
                 walk(loc, value)
             elif isinstance(value, SecretStr):
                 out[_env_name(loc)] = "********" if value.get_secret_value() else "(empty)"
-            elif name == "database_url":
+            elif name == "database_url" or name.endswith("_url"):  # a proxy's user:password@ too
                 out[_env_name(loc)] = mask_url_password(str(value))
             elif value is None:
                 out[_env_name(loc)] = "(not set)"

@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mentorbot.models import JobKind, Level, Member, MentorProfile, MentorStatus, NewMentorProfile, Places
+from mentorbot.models import (
+    JobKind,
+    Level,
+    Member,
+    MentorProfile,
+    MentorStatus,
+    NewMentorProfile,
+    Places,
+    user_key,
+)
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.units import Transactions
@@ -230,7 +239,8 @@ class MemberStore(Transactions):
         self, community: str, entries: Sequence[tuple[str, str, NewMentorProfile]], now: datetime
     ) -> int:
         """Create or update many mentors (platform user id, display name, profile) in ONE transaction:
-        all of them are saved, or none is. Returns how many were saved."""
+        all of them are saved, or none is. Returns how many were saved. The console's ids are stored in lower
+        case, as the console uses them (`models.user_key`); a platform's exactly."""
         async with self.transaction() as conn:
             for user_id, name, profile in entries:
                 row = await conn.fetch_one(
@@ -238,7 +248,7 @@ class MemberStore(Transactions):
                     "ON CONFLICT (community, platform_user_id) DO UPDATE SET display_name = excluded.display_name "
                     "RETURNING id",
                     community,
-                    user_id,
+                    user_key(community, user_id),
                     name,
                     now,
                 )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from mentorbot.clock import Clock
 from mentorbot.i18n import LANGUAGES, Translator
 from mentorbot.library import Library
-from mentorbot.models import Member
+from mentorbot.models import Member, user_key
 from mentorbot.replies import Notification, Reply
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
@@ -60,8 +60,12 @@ class Core:
     """Names this process in the leases it takes (timers, outbox rows)."""
 
     def is_admin(self, caller: Caller) -> bool:
-        """Whether `caller` may use admin commands: the platform says so, or the settings list their id."""
-        return caller.is_admin or caller.user_id in self.settings.admin_ids
+        """Whether `caller` may use admin commands: the platform says so, or the settings list their id (in the
+        console, in any case: its ids are names, see `models.user_key`)."""
+        if caller.is_admin:
+            return True
+        me = user_key(caller.community, caller.user_id)
+        return any(user_key(caller.community, user_id) == me for user_id in self.settings.admin_ids)
 
     def lang_of(self, member: Member | None) -> str:
         """The language to address `member` in: their choice, else the community default."""

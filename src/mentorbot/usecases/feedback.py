@@ -7,7 +7,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_COMMENT, parse_id, parse_rating
-from mentorbot.models import Member, Mentorship, MentorshipStatus
+from mentorbot.models import Member, Mentorship, MentorshipStatus, user_key
 from mentorbot.replies import Reply
 from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
@@ -78,7 +78,7 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
         raise UserError("checkin.not_active", id=mentorship.id)
     admins: list[Member] = []
     for user_id in core.settings.admin_ids:
-        admin = await core.store.find_member(ctx.caller.community, user_id)
+        admin = await core.store.find_member(ctx.caller.community, user_key(ctx.caller.community, user_id))
         if admin is not None and admin.id != ctx.member.id:
             admins.append(admin)
     if not admins:

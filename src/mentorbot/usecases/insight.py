@@ -13,7 +13,7 @@ from mentorbot import charts
 from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import Job, JobKind, Member
+from mentorbot.models import Job, JobKind, Member, user_key
 from mentorbot.replies import Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.storage.insight import Insight, Lapse
@@ -105,7 +105,7 @@ async def community_admins(core: Core, community: str) -> list[Member]:
     """The community's admins known to the bot: the settings' ``MENTORBOT_ADMIN_IDS`` who are members here."""
     admins: list[Member] = []
     for user_id in core.settings.admin_ids:
-        admin = await core.store.find_member(community, user_id)
+        admin = await core.store.find_member(community, user_key(community, user_id))
         if admin is not None:
             admins.append(admin)
     return admins
