@@ -494,3 +494,9 @@ def test_a_password_in_an_api_url_is_masked_like_the_database_urls(monkeypatch: 
     masked = masked_settings(load_settings(env_file=None))
     assert masked["MENTORBOT_SLACK__API_URL"] == "https://bob:********@proxy.example.org/api/"
     assert not any("PROXYPASS" in value for value in masked.values())
+
+
+def test_the_metrics_port_may_not_be_the_port_slacks_http_mode_listens_on() -> None:
+    with pytest.raises(SettingsError, match=r"MENTORBOT_SLACK: .*port 3000.*MENTORBOT_METRICS_PORT"):
+        load_settings(env_file=None, metrics_port=3000, slack={"mode": "http", "port": 3000})
+    assert load_settings(env_file=None, metrics_port=3000, slack={"mode": "socket"}).metrics_port == 3000

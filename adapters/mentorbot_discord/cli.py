@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import aiohttp
 import click
 
 from mentorbot.settings import SettingsError
@@ -41,6 +42,10 @@ def sync(guild_ids: tuple[int, ...], global_: bool, clear: bool) -> None:
         sys.exit(1)
     except discord.HTTPException as exc:
         click.echo(f"error: Discord answered {exc.status} (code {exc.code}): {exc.text}", err=True)
+        sys.exit(1)
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        # Discord (or MENTORBOT_DISCORD__API_URL) could not be reached: one line, not a traceback.
+        click.echo(f"error: could not reach Discord ({type(exc).__name__}); check the network and try again", err=True)
         sys.exit(1)
     for item in done:
         where = "globally" if item.guild_id is None else f"in guild {item.guild_id}"

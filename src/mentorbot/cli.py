@@ -10,6 +10,7 @@ import asyncio
 import csv
 import io
 import logging
+import re
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -259,11 +260,22 @@ def admin() -> None:
     """Admin tools: import mentors, export data, programme stats."""
 
 
+_COMMUNITY = re.compile(r"console|discord:[0-9]+|slack:[A-Z0-9]+")
+
+
+def _community(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """`--community` as the platforms name it (a typo would read or write a community no adapter serves)."""
+    if not _COMMUNITY.fullmatch(value):
+        raise click.BadParameter("expected console, discord:<guild id> (digits) or slack:<team id> (T0123ABC)")
+    return value
+
+
 def _admin_options(command: F) -> F:
     command = click.option(
         "--community",
         default=CONSOLE_COMMUNITY,
         show_default=True,
+        callback=_community,
         help="Community id: console, discord:<guild id> or slack:<team id>.",
     )(command)
     return click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL.")(command)

@@ -158,6 +158,16 @@ class Settings(BaseSettings):
             raise ValueError("'rounds' needs MENTORBOT_ROUND_SCHEDULE (such as 'mon 09:00')")
         return value
 
+    @field_validator("slack")
+    @classmethod
+    def _one_port_each(cls, value: SlackSettings, info: ValidationInfo) -> SlackSettings:
+        if value.mode == "http" and info.data.get("metrics_port") == value.port:
+            raise ValueError(
+                f"Slack's HTTP mode listens on port {value.port}, which MENTORBOT_METRICS_PORT takes too: leave "
+                "MENTORBOT_METRICS_PORT unset (HTTP mode serves /metrics on its own port) or choose another"
+            )
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:

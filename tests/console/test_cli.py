@@ -469,3 +469,16 @@ def test_a_mistyped_database_file_is_refused_by_what_only_reads_and_never_create
     assert status.exit_code == 0 and "schema version: 0" in status.output and "0001_initial" in status.output
     assert not typo.exists() and not typo.parent.exists(), "reading changes nothing"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("community", ["T0123ABC", "slack:t1", "discord:abc", "Console"])
+def test_a_community_not_named_as_the_platforms_name_it_is_refused(
+    tmp_path: Path, cli_env: Path, community: str
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    (tmp_path / "mentors.csv").write_text("user_id,name,skills\nU1,One,seo\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["admin", "import-mentors", str(tmp_path / "mentors.csv"), "--db", str(db), "--community", community]
+    )
+    assert result.exit_code == 2 and "--community" in result.output and "slack:<team id>" in result.output
+    assert not db.exists(), "nothing imported into a community no adapter serves"

@@ -200,3 +200,8 @@ async def test_the_sync_cli(world: FakeDiscord, no_env: None, monkeypatch: pytes
     monkeypatch.delenv("MENTORBOT_DISCORD__TOKEN")
     missing = await asyncio.to_thread(runner.invoke, discord_group, ["sync"])
     assert missing.exit_code == 2 and "MENTORBOT_DISCORD__TOKEN" in missing.output
+    monkeypatch.setenv("MENTORBOT_DISCORD__TOKEN", world.token)
+    monkeypatch.setenv("MENTORBOT_DISCORD__API_URL", "http://127.0.0.1:9")  # nothing listens there
+    unreachable = await asyncio.to_thread(runner.invoke, discord_group, ["sync"])
+    assert unreachable.exit_code == 1 and unreachable.output.startswith("error: could not reach Discord")
+    assert "Traceback" not in unreachable.output
