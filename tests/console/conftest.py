@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -70,3 +71,13 @@ async def refused(session: ConsoleSession, line: str) -> str:
     assert "Traceback" not in result.output
     assert not result.ok, result.output
     return result.output
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Run CLI commands in an empty folder, with no MENTORBOT_* variable and no .env."""
+    for name in list(os.environ):
+        if name.startswith("MENTORBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

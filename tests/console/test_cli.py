@@ -28,16 +28,6 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("MENTORBOT_")}
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Run CLI commands in an empty folder, with no MENTORBOT_* variable and no .env."""
-    for name in list(os.environ):
-        if name.startswith("MENTORBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mentorbot.cli", "console", "--db", str(tmp_path / "db.sqlite3"), *args],

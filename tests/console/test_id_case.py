@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,16 +23,6 @@ from tests.console.conftest import console_settings, ok
 from tests.console.conftest import console_translator as translator
 
 CSV = "user_id,name,skills\nWanjiru,Wanjiru,seo\n"
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Run CLI commands in an empty folder, with no MENTORBOT_* variable and no .env."""
-    for name in list(os.environ):
-        if name.startswith("MENTORBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def import_csv(folder: Path, *args: str) -> None:
