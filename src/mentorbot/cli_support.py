@@ -47,11 +47,10 @@ def db_override(db: Path | None) -> dict[str, Any]:
     return {"database_url": f"sqlite:///{db}"} if db is not None else {}
 
 
-def missing_sqlite_file(settings: Settings) -> bool:
-    """Whether the database is a SQLite file that does not exist (yet)."""
+def missing_sqlite_file(url: str) -> bool:
+    """Whether the database `url` names is a SQLite file that does not exist (yet)."""
     from mentorbot.storage.database import sqlite_path
 
-    url = settings.database_url
     if not url.startswith("sqlite"):
         return False
     path = sqlite_path(url).partition("?")[0]
@@ -64,7 +63,7 @@ def require_existing_database(settings: Settings) -> None:
     from mentorbot.i18n import translator
     from mentorbot.settings import mask_url_password
 
-    if missing_sqlite_file(settings):
+    if missing_sqlite_file(settings.database_url):
         t = translator(settings.default_language)
         reason = t("ops.refused.no_source", database=mask_url_password(settings.database_url))
         click.echo(t("cli.error", reason=reason), err=True)

@@ -51,15 +51,12 @@ def db_status(database: str | None) -> None:
 
 async def _status(settings: Settings) -> str:
     from mentorbot.i18n import translator
-    from mentorbot.storage.copying import SchemaState, row_counts, schema_state
-    from mentorbot.storage.migrations import available_migrations
+    from mentorbot.storage.copying import row_counts, schema_at, schema_state
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
-    if missing_sqlite_file(settings):  # "changes nothing": reported as it stands, not created to be read
-        migrations = available_migrations("sqlite")
-        pending = tuple(f"{m.version:04d}_{m.name}" for m in migrations)
-        state = SchemaState("sqlite", 0, migrations[-1].version if migrations else 0, pending)
+    if missing_sqlite_file(settings.database_url):  # "changes nothing": reported as it stands, not created
+        state = schema_at("sqlite", 0)
         counts: dict[str, int] = {}
     else:
         engine = create_database(settings.database_url)
@@ -124,11 +121,10 @@ def db_copy(source: str, target: str, replace: bool) -> None:
     """
     settings = _settings(None)
     from mentorbot.storage.copying import CopyRefused
-    from mentorbot.storage.database import sqlite_path
 
     if source == target:
         _refused(settings, CopyRefused("same"))
-    if source.startswith("sqlite") and not Path(sqlite_path(source).partition("?")[0]).exists():
+    if missing_sqlite_file(source):
         _refused(settings, CopyRefused("no_source", database=mask_url_password(source)))
     click.echo(run_or_exit(_copy(settings, source, target, replace), settings))
 

@@ -87,11 +87,16 @@ async def schema_version(conn: Connection, dialect: str) -> int:
 
 async def schema_state(db: Database) -> SchemaState:
     """Where `db`'s schema stands (it is read, not changed)."""
-    migrations = available_migrations(db.dialect)
     async with db.read() as conn:
         version = await schema_version(conn, db.dialect)
+    return schema_at(db.dialect, version)
+
+
+def schema_at(dialect: str, version: int) -> SchemaState:
+    """The state of a `dialect` schema at `version` (0: none yet): the newest known, and what is pending."""
+    migrations = available_migrations(dialect)
     pending = tuple(f"{m.version:04d}_{m.name}" for m in migrations if m.version > version)
-    return SchemaState(db.dialect, version, migrations[-1].version if migrations else 0, pending)
+    return SchemaState(dialect, version, migrations[-1].version if migrations else 0, pending)
 
 
 async def tables(conn: Connection, dialect: str) -> list[str]:
@@ -310,9 +315,7 @@ async def _copy_table(
         if progress is not None:
             progress(len(chunk))
     if dst_dialect == "postgresql" and "id" in names and records:
-        await dst.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
-        )
+        await dst.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))")
     copied = await dst.fetch_all(select)
     return TableCheck(table, len(rows), len(copied), checksum(rows, kinds), checksum(copied, kinds))
 
