@@ -39,11 +39,8 @@ class FeedbackModal(discord.ui.Modal):
         super().__init__(
             title=clip(f"{title} #{ref}", TITLE_LIMIT),
             custom_id=f"mentorbot-form:{action}:{ref}" + (f":{guild_id}" if guild_id is not None else ""),
-            timeout=15 * 60,
+            timeout=None,  # never waited for in memory: the submission is read from its payload
         )
-        self.action = action
-        self.ref = ref
-        self.guild_id = guild_id
         self.rating: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
             label=clip(t("feedback.rating_label"), LABEL_LIMIT),
             custom_id=RATING,
