@@ -41,11 +41,6 @@ def week_bounds(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> li
     ]
 
 
-def week_starts(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> list[datetime]:
-    """The starts (Monday 00:00 in `zone`, as UTC) of the last `weeks` weeks, this one last."""
-    return week_bounds(now, zone, weeks)[:-1]
-
-
 async def insight_of(core: Core, community: str) -> Insight:
     """The data behind a community's charts, now: its weeks are the programme zone's calendar weeks."""
     *starts, end = week_bounds(core.clock.now(), core.settings.programme_timezone)
