@@ -16,13 +16,14 @@ from mentorbot import charts
 from mentorbot.i18n import translator
 from mentorbot.library import Library
 from mentorbot.settings import Settings
-from mentorbot.usecases.insight import week_starts
+from mentorbot.usecases.insight import week_bounds
 
 REPEATS = 5
 
 
 async def _chart(bench: BenchStore, community: str, name: str, library: Library) -> bytes:
-    insight = await bench.store.insight(community, week_starts(NOW, "UTC"))
+    *starts, end = week_bounds(NOW, "UTC")
+    insight = await bench.store.insight(community, starts, end)
     t = translator("en")
     return charts.render_png(charts.chart_data(name, insight, t, library.taxonomy))
 
