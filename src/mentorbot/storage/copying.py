@@ -7,6 +7,8 @@ inside that transaction and compares its row count and a checksum with the sourc
 commits nothing. Values are converted between the engines' forms (SQLite's ISO text timestamps and 0/1
 booleans, PostgreSQL's ``timestamptz`` and ``boolean``); the checksum is taken over a canonical form of each
 row (an aware UTC timestamp, a boolean as 0/1, JSON with sorted keys), independent of row order.
+Each table's highest id ever given goes with it (`ids_given`, `keep_ids_rising`), so that the target never gives
+an id of a row deleted on the source (an offer's id names its direct message).
 """
 
 from __future__ import annotations
@@ -258,6 +260,7 @@ async def copy_database(
     await migrate(target, now)
     async with source.read() as src:
         names = await tables(src, source.dialect)
+        given = await ids_given(src, source.dialect, names)
         counts = {}
         for name in names:
             row = await src.fetch_one(f'SELECT COUNT(*) AS n FROM "{name}"')
@@ -274,6 +277,9 @@ async def copy_database(
                     filled.append(name)
             if filled and not replace:
                 raise CopyRefused("target_not_empty", tables=", ".join(filled))
+            # An id the target gave before it is replaced is not given again either.
+            for name, highest in (await ids_given(dst, target.dialect, names)).items():
+                given[name] = max(given.get(name, 0), highest)
             if filled:
                 if target.dialect == "postgresql":
                     await dst.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY")
@@ -286,6 +292,7 @@ async def copy_database(
             bad = [c for c in checks if not c.ok]
             if bad:
                 raise CopyRefused("mismatch", tables=", ".join(c.table for c in bad))
+            await keep_ids_rising(dst, target.dialect, names, given)
     return checks
 
 
@@ -314,10 +321,74 @@ async def _copy_table(
             await dst.executemany(f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})', chunk)
         if progress is not None:
             progress(len(chunk))
-    if dst_dialect == "postgresql" and "id" in names and records:
-        await dst.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))")
     copied = await dst.fetch_all(select)
     return TableCheck(table, len(rows), len(copied), checksum(rows, kinds), checksum(copied, kinds))
+
+
+async def _sequence(conn: Connection, table: str) -> str | None:
+    """The PostgreSQL sequence that gives `table`'s ids (its identity or serial ``id``), quoted; None for none."""
+    if "id" not in await columns(conn, "postgresql", table):
+        return None
+    row = await conn.fetch_one("SELECT pg_get_serial_sequence(?, 'id') AS seq", f'"{table}"')
+    return str(row["seq"]) if row and row["seq"] else None
+
+
+async def _autoincrement(conn: Connection) -> set[str]:
+    """The SQLite tables whose ids are ``AUTOINCREMENT`` (never given twice: their counter in ``sqlite_sequence``)."""
+    found = await conn.fetch_all("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL")
+    return {str(r["name"]) for r in found if "AUTOINCREMENT" in str(r["sql"]).upper()}
+
+
+async def ids_given(conn: Connection, dialect: str, names: Sequence[str]) -> dict[str, int]:
+    """The highest id each of the tables `names` has ever given, where the database keeps it (table → id): its
+    ``sqlite_sequence`` counter on SQLite (``AUTOINCREMENT`` tables only), its sequence on PostgreSQL. An id above
+    every row's is one deleted since, which must not be given again (an offer's id names its direct message)."""
+    out: dict[str, int] = {}
+    if dialect == "sqlite":
+        if not await conn.fetch_one(
+            "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
+        ):
+            return out
+        for counter in await conn.fetch_all("SELECT name, seq FROM sqlite_sequence"):
+            name = str(counter["name"])
+            if name in names and counter["seq"] is not None:
+                out[name] = max(out.get(name, 0), int(counter["seq"]))
+        return out
+    for name in names:
+        sequence = await _sequence(conn, name)
+        if sequence is None:
+            continue
+        row = await conn.fetch_one(f"SELECT last_value, is_called FROM {sequence}")
+        if row is not None:
+            # Not yet called: `last_value` is the id it gives next (1 for a new sequence, or as `setval` left it).
+            out[name] = int(row["last_value"]) if row["is_called"] else int(row["last_value"]) - 1
+    return out
+
+
+async def keep_ids_rising(conn: Connection, dialect: str, names: Sequence[str], given: Mapping[str, int]) -> None:
+    """After a copy, make each table of `names` give ids above both its highest row and the highest id `given`
+    (`ids_given` on the source), also when it is empty: PostgreSQL's sequences are set, and on SQLite the
+    ``sqlite_sequence`` counter of each ``AUTOINCREMENT`` table (the only tables SQLite never reuses an id of)."""
+    if dialect == "sqlite":
+        autoincrement = await _autoincrement(conn)
+        for name in names:
+            if name not in autoincrement:
+                continue
+            row = await conn.fetch_one(f'SELECT COALESCE(MAX(id), 0) AS id FROM "{name}"')
+            highest = max(int(row["id"]) if row else 0, given.get(name, 0))
+            if not await conn.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", highest, name):
+                await conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", name, highest)
+        return
+    for name in names:
+        sequence = await _sequence(conn, name)
+        if sequence is None:
+            continue
+        row = await conn.fetch_one(f'SELECT COALESCE(MAX(id), 0) AS id FROM "{name}"')
+        highest = max(int(row["id"]) if row else 0, given.get(name, 0))
+        if highest > 0:
+            await conn.execute("SELECT setval(CAST(? AS regclass), ?, true)", sequence, highest)
+        else:  # nothing given yet: the first id is 1
+            await conn.execute("SELECT setval(CAST(? AS regclass), 1, false)", sequence)
 
 
 # ----------------------------------------------------------------------------------------------- backup

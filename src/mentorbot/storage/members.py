@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,13 @@ from mentorbot.models import (
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.units import Transactions
+
+
+def name_key(name: str) -> str:
+    """A display name as `MemberStore.find_member_by_name` compares it, the same on every engine: Unicode case
+    folding (``ß`` as ``ss``, ``Σ`` and ``ς`` as ``σ``) of its NFC form (an ``ũ`` typed as ``u`` plus a combining
+    tilde equals the precomposed one)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 async def read_profile(conn: Connection, member_id: int) -> MentorProfile | None:
@@ -181,15 +189,28 @@ class MemberStore(Transactions):
         return rows.member(row) if row else None
 
     async def find_member_by_name(self, community: str, name: str) -> Member | None:
-        """A member by display name or platform id, case-insensitively (admin commands, console)."""
+        """A member by display name or platform id (admin commands, console): one named exactly so (or with that
+        id) first, else the first member whose display name equals `name` case-insensitively (`name_key`).
+
+        The case is folded here, not with SQL's ``LOWER``, so that both engines compare alike: SQLite's folds
+        only ASCII letters, PostgreSQL's follows the database's collation (all of Unicode under most locales,
+        ASCII only under "C"), and either way "ÓLAFUR" must find "Ólafur" everywhere."""
         async with self.read() as conn:
             row = await conn.fetch_one(
-                "SELECT * FROM members WHERE community = ? AND "
-                "(LOWER(display_name) = LOWER(?) OR platform_user_id = ?) ORDER BY id LIMIT 1",
+                "SELECT * FROM members WHERE community = ? AND (display_name = ? OR platform_user_id = ?) "
+                "ORDER BY id LIMIT 1",
                 community,
                 name,
                 name,
             )
+            if row is None:
+                wanted = name_key(name)
+                names = await conn.fetch_all(
+                    "SELECT id, display_name FROM members WHERE community = ? ORDER BY id", community
+                )
+                found = next((int(r["id"]) for r in names if name_key(str(r["display_name"])) == wanted), None)
+                if found is not None:
+                    row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", found)
         return rows.member(row) if row else None
 
     async def set_language(self, member_id: int, language: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.locks import lock_member
+from mentorbot.storage.locks import lock_member, lock_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import withdraw_pending
 from mentorbot.storage.sql import in_list
@@ -34,17 +34,26 @@ class PrivacyStore(Transactions):
         Done first, so that the use-case can tell each mentor and hand their freed place on in the same unit of
         work as the forget, while the offers and requests concerned still exist to be read."""
         async with self.transaction() as conn:
+            # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
+            # then the mentees of the offers they hold as a mentor, whose decisions change the mentor profile paused
+            # here), then offers, mentor profiles, requests.
             await lock_member(conn, member_id, dialect=self.db.dialect)
-            closed = await conn.fetch_all(
-                "UPDATE requests SET status = 'closed', updated_at = ? "
-                f"WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)}) RETURNING id",
-                now,
+            await lock_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
+            open_requests = await conn.fetch_all(
+                f"SELECT id FROM requests WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
                 member_id,
                 *OPEN_REQUEST_STATUSES,
             )
-            withdrawn = await withdraw_pending(conn, [int(r["id"]) for r in closed], now)
+            withdrawn = await withdraw_pending(conn, [int(r["id"]) for r in open_requests], now)
             await conn.execute(
                 "UPDATE mentor_profiles SET status = 'paused', updated_at = ? WHERE member_id = ?", now, member_id
+            )
+            await conn.execute(
+                "UPDATE requests SET status = 'closed', updated_at = ? "
+                f"WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                now,
+                member_id,
+                *OPEN_REQUEST_STATUSES,
             )
         return withdrawn
 
@@ -55,17 +64,27 @@ class PrivacyStore(Transactions):
         mentorships end (freeing the mentor's place); mentorships and feedback keep no link to them.
         """
         async with self.transaction() as conn:
+            # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
+            # then the mentees of the offers they hold), then offers, mentor profiles, requests.
+            await lock_member(conn, member_id, dialect=self.db.dialect)
+            await lock_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
             own_requests = await conn.fetch_all(
                 f"SELECT id FROM requests WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
                 member_id,
                 *OPEN_REQUEST_STATUSES,
             )
             await withdraw_pending(conn, [int(r["id"]) for r in own_requests], now)
-            offered = await conn.fetch_all("SELECT * FROM offers WHERE mentor_id = ? AND status = 'pending'", member_id)
+            # The offers they hold, withdrawn only if still pending, in one statement that says which were: one that
+            # expired meanwhile (its request perhaps offered to another mentor since) is left alone, and so is its
+            # request.
+            offered = await conn.fetch_all(
+                "UPDATE offers SET status = 'withdrawn', decided_at = ? "
+                "WHERE mentor_id = ? AND status = 'pending' RETURNING *",
+                now,
+                member_id,
+            )
             requeued: list[int] = []
-            for row in offered:
-                offer = rows.offer(row)
-                await conn.execute("UPDATE offers SET status = 'withdrawn', decided_at = ? WHERE id = ?", now, offer.id)
+            for offer in sorted((rows.offer(r) for r in offered), key=lambda o: o.request_id):
                 await release_offer(conn, offer, now, expired=False)
                 requeued.append(offer.request_id)
             ended_rows = await conn.fetch_all(

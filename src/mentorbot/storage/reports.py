@@ -123,9 +123,26 @@ def _listed(text: Any) -> list[str]:
     return [part for part in str(text or "").split(",") if part]
 
 
-def _plain(value: Any) -> Any:
+def export_time(value: Any) -> str:
+    """A stored timestamp (a `datetime` from PostgreSQL, ISO text from SQLite) as exports write it, the same on
+    both engines: aware UTC with microseconds, always (``2026-01-05T09:00:00.000000+00:00``), so that a column's
+    values have one width and sort as text."""
+    return rows.ts(value).isoformat(timespec="microseconds")
+
+
+def _is_time_column(name: str) -> bool:
+    """Whether a column holds a timestamp: every one of the schema's ends in ``_at`` or ``_until``."""
+    return name.endswith(("_at", "_until"))
+
+
+def _plain(value: Any, column: str = "") -> Any:
     if isinstance(value, datetime):
-        return rows.ts(value).isoformat()
+        return export_time(value)
+    if isinstance(value, str) and _is_time_column(column):
+        try:  # SQLite's stored text, in `export_time`'s form whatever form it was stored in
+            return export_time(value)
+        except ValueError:
+            return value
     return value
 
 
@@ -133,7 +150,7 @@ def _plain_obj(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in vars(obj).items():
         if isinstance(value, datetime):
-            out[key] = value.isoformat()
+            out[key] = export_time(value)
         elif isinstance(value, dict):
             out[key] = {k: str(v) for k, v in value.items()}
         elif isinstance(value, tuple):
@@ -265,7 +282,7 @@ class ReportStore(Transactions):
             joined.setdefault(int(row["owner"]), []).append(row["skill"])
         out = []
         for row in found:
-            plain = {k: _plain(v) for k, v in row.items()}
+            plain = {k: _plain(v, k) for k, v in row.items()}
             if table in ("requests", "members"):
                 plain["skills"] = ",".join(joined.get(int(row["id"]), []))
             if table == "requests":
@@ -284,7 +301,7 @@ class ReportStore(Transactions):
                 "SELECT * FROM mentorships WHERE mentor_id = ? OR mentee_id = ? ORDER BY id", member_id, member_id
             )
             feedback = await conn.fetch_all("SELECT * FROM feedback WHERE author_id = ? ORDER BY id", member_id)
-        member = {k: _plain(v) for k, v in member_row.items()} if member_row else None
+        member = {k: _plain(v, k) for k, v in member_row.items()} if member_row else None
         if member is not None and not member.get("timezone") and profile and profile.timezone != "UTC":
             member["timezone"] = profile.timezone  # the zone they gave as a mentor: where they live
         plain_requests = []
@@ -294,13 +311,13 @@ class ReportStore(Transactions):
             plain_requests.append(plain)
         plain_offers = []
         for row in offers:
-            plain = {k: _plain(v) for k, v in row.items()}
+            plain = {k: _plain(v, k) for k, v in row.items()}
             if "explanation" in plain:  # why the mentor was chosen: stored as JSON, exported as its value
                 plain["explanation"] = _json_or_none(plain["explanation"])
             plain_offers.append(plain)
         plain_mentorships = []
         for row in mentorships:
-            plain = {k: _plain(v) for k, v in row.items()}
+            plain = {k: _plain(v, k) for k, v in row.items()}
             if "forced" in plain:
                 plain["forced"] = _listed(plain["forced"])
             plain_mentorships.append(plain)
@@ -310,5 +327,5 @@ class ReportStore(Transactions):
             "requests": plain_requests,
             "offers_received": plain_offers,
             "mentorships": plain_mentorships,
-            "feedback_given": [{k: _plain(v) for k, v in r.items()} for r in feedback],
+            "feedback_given": [{k: _plain(v, k) for k, v in r.items()} for r in feedback],
         }

@@ -16,7 +16,7 @@ async def export(ctx: Context) -> Reply:
     """The caller's own data as a JSON document."""
     core = ctx.core
     data = await core.store.export_member(ctx.member.id)
-    data["exported_at"] = core.clock.now().isoformat()
+    data["exported_at"] = core.clock.now().isoformat(timespec="microseconds")
     content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
     return Reply(
         ctx.t("export.done"),
