@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -428,3 +429,17 @@ def test_a_discord_page_holds_fewer_entries_when_6000_characters_would_pass() ->
     assert 1 <= shown < 25
     assert translator("sw")("paging.cut", count=25 - shown) in (embed.footer.text or "")
     assert isinstance(msg.view, discord.ui.View)
+
+
+def test_a_query_too_long_for_a_button_gets_no_paging_buttons_but_the_command() -> None:
+    """Before: the query was cut to 40 characters with an ellipsis in the Next button, which then searched for
+    that cut text (the "…" included) and found nothing."""
+    query = "social media marketing for small businesses in nairobi"
+    page = paging.listing(
+        "", [f"skill {n}" for n in range(25)], start=0, page_size=25, source="skills", query=query, empty="", lang="en"
+    )
+    page = replace(page, total=40)
+    assert paging.buttons(page) == ()
+    assert f"/skills {query} page:2" in paging.summary(page)
+    short = replace(page, query="social media")
+    assert [b.ref for b in paging.buttons(short)] == ["skills.25.social media"]

@@ -118,7 +118,7 @@ def test_same_placeholders(key: str) -> None:
 
 @pytest.mark.parametrize(("lang", "key"), MESSAGES, ids=[f"{lang}:{key}" for lang, key in MESSAGES])
 def test_no_optional_plural_left(lang: str, key: str) -> None:
-    """"offer(s)" reads like a form: a number-agreeing phrase is a plural message with its forms instead."""
+    """ "offer(s)" reads like a form: a number-agreeing phrase is a plural message with its forms instead."""
     assert not re.search(r"\w\((s|es)\)", CATALOGS[lang][key]), f"{lang}:{key} still says (s): make it a plural"
 
 
@@ -154,15 +154,23 @@ def test_plurals_read_right_in_both_languages() -> None:
     assert en("pause.done_with_pending", count=2).endswith("2 pending offers: please accept or decline them.")
     assert en("match.past_pairs", count=1) == "worked together once recently"
     assert en("stats.ratings_count", count=1) == "1 rating"
-    assert en("stats.gap_line", skill="SEO", demand=3, count=1) == "SEO: 3 asking, 1 mentor"
+    assert en("stats.gap_line", skill="SEO", demand=en("stats.asking", count=3), count=1) == "SEO: 3 asking, 1 mentor"
     # Swahili agreement follows the noun class: ofa (N) inayosubiri/zinazosubiri, ombi/maombi (JI-MA),
     # mshauri/washauri (M-WA), mstari/mistari (M-MI).
     assert "ofa 1 inayosubiri" in sw("pause.done_with_pending", count=1)
     assert "ofa 4 zinazosubiri" in sw("pause.done_with_pending", count=4)
     assert sw("round.still_waiting", count=1) == "ombi 1 bado linasubiri"
     assert sw("round.still_waiting", count=3) == "maombi 3 bado yanasubiri"
-    assert sw("stats.gap_line", skill="SEO", demand=3, count=1) == "SEO: 3 wanaomba, mshauri 1"
-    assert sw("stats.gap_line", skill="SEO", demand=3, count=2) == "SEO: 3 wanaomba, washauri 2"
+    assert (
+        sw("stats.gap_line", skill="SEO", demand=sw("stats.asking", count=3), count=1) == "SEO: 3 wanaomba, mshauri 1"
+    )
+    assert (
+        sw("stats.gap_line", skill="SEO", demand=sw("stats.asking", count=1), count=2) == "SEO: 1 anaomba, washauri 2"
+    )
+    # Each count agrees on its own (before, "1 wamesitisha", "1 yanasubiri": the counts had no forms).
+    assert sw("stats.paused", count=1) == "1 amesitisha" and sw("stats.paused", count=2) == "2 wamesitisha"
+    assert sw("stats.active", count=1) == "1 anapatikana" and sw("stats.waiting", count=1) == "1 linasubiri"
+    assert sw("stats.waiting", count=4) == "4 yanasubiri"
     assert sw("console.script_failed", count=1, lines="3").startswith("Mstari 1 haukuweza")
     assert sw("console.script_failed", count=2, lines="3, 5").startswith("Mistari 2 haikuweza")
     # A language decides its own forms: Swahili's verb agrees with the places taken, English needs no form.
@@ -218,3 +226,13 @@ def test_missing_key_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> N
     t = Translator("sw")
     assert t.has("demo.only_english")
     assert t("demo.only_english", name="Amina") == "Hello Amina"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_field_an_error_can_name_has_its_word(lang: str) -> None:
+    """A `UserError`'s ``field`` / ``what`` is looked up under ``[field]`` while the error is shown: a name with
+    no word there turned the member's bad input into the generic apology (``suggestion`` and ``title`` did)."""
+    from mentorbot.errors import FIELD_NAMES
+
+    messages = load_catalog(lang)
+    assert [name for name in FIELD_NAMES if f"field.{name}" not in messages] == []

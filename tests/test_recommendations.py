@@ -32,6 +32,7 @@ from mentorbot.recommendations import (
     _order,
     _passes,
     _rank,
+    _spread,
     courses_command,
     courses_for_introduction,
     nearest_skills,
@@ -604,6 +605,6 @@ def test_recommend_reads_the_skill_index_and_equals_a_scan_of_the_whole_catalog(
     kept = [item for c, item in scanned if item is not None and _passes(c, free_only, fmt, paid_only)]
     left_out = sum(1 for c, item in scanned if item is not None and not _passes(c, free_only, fmt, paid_only))
     kept.sort(key=_order(lang))
-    assert [(i.course.id, i.score) for i in got.items] == [(i.course.id, i.score) for i in kept[:DEFAULT_LIMIT]]
+    assert [(i.course.id, i.score) for i in got.items] == [(i.course.id, i.score) for i in _spread(kept, DEFAULT_LIMIT)]
     if not got.items:
         assert got.without_filters == left_out

@@ -20,6 +20,7 @@ from mentorbot.skills import (
     normalize,
     parse_tags,
     render_skill_list,
+    word_starts,
 )
 
 REQUIRED_SLUGS = {
@@ -110,9 +111,7 @@ def test_get_and_contains(taxonomy: Taxonomy) -> None:
         ("Uongozi na usimamizi wa watu", "leadership"),
     ],
 )
-def test_resolve_any_name_ignoring_case_spacing_and_punctuation(
-    taxonomy: Taxonomy, tag: str, slug: str
-) -> None:
+def test_resolve_any_name_ignoring_case_spacing_and_punctuation(taxonomy: Taxonomy, tag: str, slug: str) -> None:
     skill = taxonomy.resolve(tag)
     assert skill is not None, tag
     assert skill.slug == slug
@@ -288,13 +287,9 @@ def test_render_unknown_category_and_no_aliases() -> None:
 
 
 def test_skills_catalog_has_same_keys_and_placeholders_in_every_language() -> None:
-    catalogs = {
-        lang: {k: v for k, v in load_catalog(lang).items() if k.startswith("skills.")} for lang in LANGUAGES
-    }
+    catalogs = {lang: {k: v for k, v in load_catalog(lang).items() if k.startswith("skills.")} for lang in LANGUAGES}
     english = catalogs["en"]
-    assert {"skills.unknown", "skills.unknown_no_suggestion", "skills.no_match", "skills.list.title"} <= set(
-        english
-    )
+    assert {"skills.unknown", "skills.unknown_no_suggestion", "skills.no_match", "skills.list.title"} <= set(english)
     for catalog in catalogs.values():
         assert set(catalog) == set(english)
         for key, template in catalog.items():
@@ -412,3 +407,51 @@ def test_load_refuses_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError, match="cannot read the file") as caught:
         Taxonomy.load(path)
     assert caught.value.path == str(path)
+
+
+# --- names matched from a word's beginning ------------------------------------------------------------
+
+
+def test_did_you_mean_does_not_match_inside_a_word(taxonomy: Taxonomy) -> None:
+    """Before: names were compared with their spaces taken out, so a tag matched across and inside words:
+    "google ads" suggested lead generation ("googl-eads" ends with "leads"), "wordpress" PR ("press"),
+    "pr strategy" brand strategy only."""
+    assert "pr-media-relations" not in slugs(taxonomy.suggest("wordpress"))
+    assert "lead-generation" not in slugs(taxonomy.suggest("google adz"))
+    assert "lead-generation" not in slugs(taxonomy.suggest("youtube ads"))
+
+
+def test_did_you_mean_still_finds_prefixes_words_and_typos(taxonomy: Taxonomy) -> None:
+    assert slugs(taxonomy.suggest("crisis comm"))[:1] == ["crisis-communications"]
+    assert slugs(taxonomy.suggest("crisiscom"))[:1] == ["crisis-communications"]
+    assert slugs(taxonomy.suggest("seo audit"))[:1] == ["seo"]
+    assert slugs(taxonomy.suggest("copywritng"))[:1] == ["copywriting"]
+    assert slugs(taxonomy.suggest("ecommerce"))[:1] == ["social-commerce"]
+    assert "analytics-reporting" in slugs(taxonomy.suggest("data"))
+    for alias in ("google ads", "instagram ads", "media buying"):
+        resolved = taxonomy.resolve(alias)
+        assert resolved is not None and resolved.slug == "paid-social"
+
+
+def test_search_matches_from_the_beginning_of_a_word(taxonomy: Taxonomy) -> None:
+    """Before: `/skills ai` also listed paid social ("paid"), email marketing ("email") and others, and
+    `/skills ads` lead generation ("leads")."""
+    assert slugs(taxonomy.search("ai")) == ["ai-tools"]
+    assert slugs(taxonomy.search("ads")) == ["paid-social"]
+    assert "community-management" in slugs(taxonomy.search("comm"))
+
+
+def test_word_starts_keep_accented_words_whole() -> None:
+    assert word_starts("Ushauri wa kazí, pay-per-click") == (
+        "ushauriwakazipayperclick",
+        frozenset({0, 7, 9, 13, 16, 19}),
+    )
+
+
+def test_the_skill_list_has_no_empty_heading_on_the_console(taxonomy: Taxonomy) -> None:
+    """Before: every `/skills` reply printed a line "  :" (its listing has no name: the title names it)."""
+    from mentorbot.i18n import translator
+    from mentorbot_console.render import render_reply
+
+    text = render_reply(render_skill_list(taxonomy.search("crisis"), "en", "crisis"), translator("en"), names={})
+    assert "  :" not in text.splitlines()

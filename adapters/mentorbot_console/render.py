@@ -68,7 +68,8 @@ def render_reply(
         else:
             lines.append(f"  {name}: {value}")
     for listing in reply.listings:
-        lines.append(f"  {render_mentions(listing.name, names)}:")
+        if listing.name:  # a listing the reply's title already names has none
+            lines.append(f"  {render_mentions(listing.name, names)}:")
         for entry in listing.entries or (listing.empty,):
             lines.extend(f"    {line}" for line in render_mentions(entry, names).splitlines())
         if summary := paging.summary(listing):

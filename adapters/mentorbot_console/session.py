@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Final
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.commands import caller_language, error_outcome, execute, execute_button, help_reply, parse
+from mentorbot.commands import (
+    GROUPS,
+    caller_language,
+    error_outcome,
+    execute,
+    execute_button,
+    help_reply,
+    parse,
+)
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import whole_number
@@ -187,6 +195,8 @@ class ConsoleSession:
         if not error.key.startswith("commands.unknown_command"):
             return error
         typed = str(error.params.get("command", ""))
+        if typed.split(" ")[0].removeprefix("/") in GROUPS:
+            return error  # "/mentor-admin foo" meant a bot command, not the console's "/admin"
         close = difflib.get_close_matches(typed.split(" ")[0].lower(), CONSOLE_COMMANDS, n=2, cutoff=0.6)
         if not close:
             return error
@@ -271,9 +281,10 @@ class ConsoleSession:
             return await self._refused("console.clock_usage")
         target = self.clock.now() + delta
         parts: list[str] = []
-        # Step from one due timer to the next, so an expiry that creates a new offer lets that one expire too.
+        # Step from one due timer (or cooldown's end) to the next, so an expiry that creates a new offer lets that
+        # one expire too, and a request whose cooldown ends on the way is offered then, as the sweep would.
         for _ in range(MAX_CLOCK_STEPS):
-            due = await self.bot.store.next_job_due()
+            due = await self.bot.next_wake()
             if due is None or due > target:
                 break
             self.clock.move_to(due)

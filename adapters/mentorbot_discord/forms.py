@@ -25,6 +25,7 @@ from mentorbot.replies import clip
 
 TITLE_LIMIT: Final = 45
 LABEL_LIMIT: Final = 45
+PLACEHOLDER_LIMIT: Final = 100
 RATING: Final = "rating"
 COMMENT: Final = "comment"
 CUSTOM_ID: Final = re.compile(r"mentorbot-form:(?P<action>[a-z_.]+):(?P<ref>[^:]+)(?::(?P<guild>[0-9]+))?")
@@ -50,7 +51,9 @@ class FeedbackModal(discord.ui.Modal):
             placeholder="1-5",
         )
         self.comment: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
-            label=clip(t("feedback.comment_label"), LABEL_LIMIT),
+            # The whole label is past Discord's 45 characters: the privacy promise goes in the placeholder.
+            label=clip(t("feedback.comment_label_short"), LABEL_LIMIT),
+            placeholder=clip(t("feedback.comment_hint"), PLACEHOLDER_LIMIT),
             custom_id=COMMENT,
             style=discord.TextStyle.paragraph,
             required=False,

@@ -130,9 +130,25 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
             inline.append(field)
             continue
         flush()
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _field_text(field, SECTION_TEXT_MAX)}})
+        blocks.extend(_long_field(field))
     flush()
     return blocks
+
+
+def _long_field(field: Field) -> list[Block]:
+    """A field of its own: one section, or, when its value is past a section's 3,000 characters (a line per
+    skill of a large taxonomy), several, cut at line ends, the name on the first."""
+    name = f"*{clip_escaped(field.name, FIELD_NAME_MAX)}*\n"
+    room = SECTION_TEXT_MAX - len(name)
+    pieces: list[str] = []
+    for line in field.value.split("\n"):
+        size = len(escape(line))
+        if pieces and len(escape(pieces[-1])) + 1 + size <= room:
+            pieces[-1] += "\n" + line
+        else:
+            pieces.extend(paging.split(line, room, cost=cost, tokens=tokens) if size > room else [line])
+    texts = [name + escape(pieces[0]), *(escape(piece) or "…" for piece in pieces[1:])]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts]
 
 
 def button_element(button: Button) -> dict[str, Any]:
@@ -174,13 +190,15 @@ class Shown:
 
 
 def fit_listings(listings: Sequence[Listing], room: int) -> list[Shown]:
-    """The entries of each listing that fit in `room` sections, in order (each listing shows at least one)."""
+    """The entries of each listing that fit in `room` sections, in order (each listing shows at least one: the
+    room of one whole entry is kept for each listing still to come)."""
     shown: list[Shown] = []
-    for listing in listings:
+    for index, listing in enumerate(listings):
+        later = ENTRY_BLOCKS_MAX * (len(listings) - index - 1)
         fitted = paging.fit(
             listing.entries,
             piece_max=SECTION_TEXT_MAX,
-            pieces_max=max(room, 1),
+            pieces_max=max(room - later, 1),
             cost=cost,
             tokens=tokens,
         )
@@ -211,8 +229,10 @@ def layout(
     what each listing shows. The listings' entries get the blocks the rest leaves; the rest is shortened first
     so that each listing has room for one whole entry."""
     blocks: list[Block] = []
-    if reply.title:
+    if reply.title and len(reply.title) <= HEADER_MAX:
         blocks.append({"type": "header", "text": plain(reply.title, HEADER_MAX)})
+    elif reply.title:  # a header would cut it (five long skill names): a bold section shows it whole
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{clip_escaped(reply.title, 2000)}*"}})
     if reply.text:
         blocks.append(section(reply.text))
     blocks.extend(field_blocks(reply.fields))

@@ -173,7 +173,8 @@ def _text_input(
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
     if initial:
-        element["initial_value"] = initial
+        # Slack refuses a view whose initial value is longer than its input allows (a typed bio over 500).
+        element["initial_value"] = initial[:max_length] if max_length else initial
     if max_length:
         element["max_length"] = max_length
     block: Block = {"type": "input", "block_id": block_id, "optional": True, "label": plain(label, 2000)}
@@ -214,7 +215,7 @@ def signup_modal(
         "max_value": "10",
     }
     number = whole_number(capacity) if capacity else None
-    if number is not None:
+    if number is not None and 1 <= number <= 10:  # outside its bounds Slack refuses the whole view
         capacity_element["initial_value"] = str(number)  # Slack reads ASCII digits only
     blocks: list[Block] = [
         context(t("slack.modal.signup_intro")),
@@ -309,7 +310,13 @@ def feedback_modal(t: Translator, meta: ModalContext) -> Block:
         _text_input(COMMENT, t("feedback.comment_label"), multiline=True, max_length=MAX_COMMENT),
     ]
     title = t("feedback.end_title") if ending else t("feedback.form_title")
-    return _modal(FEEDBACK_CALLBACK, f"{title} #{meta.ref}", t("feedback.submit"), t, blocks, meta)
+    heading = f"{title} #{meta.ref}"
+    if len(heading) > MODAL_TITLE_MAX:
+        # Slack clips a modal's title at 24 characters, which would cut the mentorship's number: the whole
+        # heading goes first in the form, and the title is the short one.
+        blocks.insert(0, {"type": "section", "text": plain(heading)})
+        heading = f"{t('feedback.form_title')} #{meta.ref}"
+    return _modal(FEEDBACK_CALLBACK, heading, t("feedback.submit"), t, blocks, meta)
 
 
 def notice_modal(reply: Reply, t: Translator) -> Block:

@@ -12,7 +12,7 @@ import random
 import sys
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mentorbot.clock import Clock
 from mentorbot.errors import UserError
@@ -49,7 +49,7 @@ from mentorbot.usecases.handler import (
     rate_limited,
     render_error,
 )
-from mentorbot.usecases.timers import Timers
+from mentorbot.usecases.timers import Timers, next_wake
 
 __all__ = ["Caller", "MentorBot"]
 
@@ -421,6 +421,10 @@ class MentorBot:
     ) -> list[Notification]:
         """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
         return await self._timers.run_due(lease=lease, communities=communities)
+
+    async def next_wake(self) -> datetime | None:
+        """The next moment a timer falls due or a waiting request's cooldown ends (`timers.next_wake`)."""
+        return await next_wake(self.core)
 
     async def record_event(self, event_id: str, community: str, user_id: str, payload: str) -> int | None:
         """Record a platform event in the inbox before acknowledging it (`payload`: what the adapter needs to

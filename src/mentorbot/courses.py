@@ -137,12 +137,30 @@ def _check_id(value: str) -> str:
     return value
 
 
+COMMUNITY_ID_PREFIX: Final = "community-"
+"""The ids of the community's approved suggestions (``community-12``): no catalog file entry may use it."""
+
+
+def port_problem(url: str) -> bool:
+    """Whether `url` names a port that cannot exist (``https://e.org:99999/x``)."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        return True
+    return port == 0
+
+
 def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         shown = f"'{parts.scheme}:'" if parts.scheme else "none"
         raise ValueError(f"must be an http:// or https:// address (scheme is {shown}, in {value!r})")
-    if not parts.hostname or "." not in parts.hostname or any(ch.isspace() for ch in value):
+    if (
+        not parts.hostname
+        or "." not in parts.hostname.strip(".")
+        or any(ch.isspace() for ch in value)
+        or port_problem(value)
+    ):
         raise ValueError(f"must be a full web address like 'https://example.org/course' (got {value!r})")
     return value
 
@@ -356,6 +374,9 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
         except PydanticValidationError as exc:
             field, reason = first_validation_problem(exc)
             raise ConfigFileError(path, _entry(index, course_id), field, reason) from None
+        if course.id.startswith(COMMUNITY_ID_PREFIX):
+            reason = f"ids starting with {COMMUNITY_ID_PREFIX!r} are kept for the community's approved suggestions"
+            raise ConfigFileError(path, _entry(index, course.id), "id", reason + "; rename this entry")
         first = first_index.setdefault(course.id, index)
         if first != index:
             reason = f"duplicate id {course.id!r}, already used by {_entry(first, course.id)}"

@@ -14,10 +14,16 @@ import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from mentorbot.logcontext import correlation_id as current_correlation_id
 from mentorbot.storage.database import DatabaseError
+
+FieldName = Literal[
+    "note", "bio", "comment", "reason", "title", "request", "offer", "mentorship", "mentor", "suggestion"
+]
+"""What a `UserError`'s ``field`` or ``what`` names: each has its word under ``[field]`` in every catalog."""
+FIELD_NAMES: tuple[str, ...] = get_args(FieldName)
 
 
 class MentorBotError(Exception):

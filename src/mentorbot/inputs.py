@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from mentorbot.errors import UserError
+from mentorbot.errors import FieldName, UserError
 from mentorbot.i18n import LANGUAGES, language_names, load_catalog
 from mentorbot.models import Level
 from mentorbot.skills import normalize
@@ -261,11 +261,13 @@ def only_id(ids: Sequence[int], *, none: str, several: str) -> int:
     return ids[0]
 
 
-def parse_id(value: str | int | None, what: str) -> int:
-    """A positive object id as typed (``12`` or ``#12``); `what` names the object for the message."""
+def parse_id(value: str | int | None, what: FieldName, *, listed_by: str | None = None) -> int:
+    """A positive object id as typed (``12`` or ``#12``); `what` names the object for the message, and
+    `listed_by` the admin command that lists such ids (a member's own are in ``/mentor status``)."""
+    admin = {"listed_by": listed_by} if listed_by else {}
     if is_blank(value):
-        raise UserError("input.missing_id", what=what)
+        raise UserError("input.missing_admin_id" if admin else "input.missing_id", what=what, **admin)
     number = whole_number(value.strip().removeprefix("#") if isinstance(value, str) else value)
     if number is None or not 0 < number <= MAX_ID:
-        raise UserError("input.bad_id", what=what, value=str(value).strip())
+        raise UserError("input.bad_admin_id" if admin else "input.bad_id", what=what, value=str(value).strip(), **admin)
     return number

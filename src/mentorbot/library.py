@@ -7,6 +7,7 @@ field) and the previous pair stays in service untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from mentorbot.courses import Catalog, load_catalog
@@ -28,6 +29,9 @@ class Library:
         self.skills_file = skills_file
         self.courses_file = courses_file
         self.current = self._read()
+        self.followed: datetime | None = None
+        """The admin reload (its time, as the store has it) this snapshot includes, once one was followed or made
+        here (`usecases.timers.Timers.follow_library`); None: the files as read at start."""
 
     def _read(self) -> LibrarySnapshot:
         taxonomy = Taxonomy.load(self.skills_file)

@@ -140,10 +140,14 @@ def summary(page: Listing, shown: int | None = None) -> str:
 
 
 def buttons(page: Listing, shown: int | None = None) -> tuple[Button, ...]:
-    """Previous and Next for `page` when `shown` of its entries were shown (each only where there is one)."""
+    """Previous and Next for `page` when `shown` of its entries were shown (each only where there is one). None
+    for a list filtered by a query too long for a button to carry (`QUERY_MAX`): a shortened query would page
+    through another search; its summary says the command to type instead."""
     shown = len(page.entries) if shown is None else shown
     t = translator(page.lang)
     out: list[Button] = []
+    if len(page.query.replace(":", " ").strip()) > QUERY_MAX:
+        return ()
     if (before := previous_start(page)) is not None:
         ref = encode(PageRef(page.source, before, page.query))
         out.append(Button(PAGE_ACTION, ref, t("paging.previous")))

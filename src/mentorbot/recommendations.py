@@ -1,13 +1,21 @@
 """Course recommendations: ranking the catalog for a member's skills, and rendering the answer.
 
 Ranking (`recommend`): a course must teach at least one requested skill and pass the hard filters
-(free only, format). Courses that teach more of the requested skills always come first; among those,
-resources in the reader's language come first when it is not English (Swahili resources for Swahili
-readers); then a focused course (few skills besides the requested ones), a good level fit (exact level best,
-adjacent next) and the community's helpful votes add to the score. Votes count through a prior
+(free only, paid only, format; a certificate asked for free must be free to earn). A resource in another
+language than the reader's and than English (a Swahili help page for an English reader) comes after every other;
+then courses that teach more of the requested skills come first; among those, resources in the reader's
+language come first (Swahili resources for Swahili readers); then a good level fit (exact level best,
+adjacent next: an exact level outweighs any difference in focus), a focused course (few skills besides the
+requested ones) and the community's helpful votes add to the score. Votes count through a prior
 (`helpful_share`: PRIOR_VOTES imaginary votes, half of them helpful), so one vote does not dominate and more
 helpful votes never rank a resource lower. Ties go to free courses, then to the course id, so the order is
-deterministic. Each result carries the facts of its one-line reason, rendered in the member's language.
+deterministic. The top places keep one for each requested skill some course teaches (`_spread`), so a query for
+three skills never answers for two of them only. Each result carries the facts of its one-line reason, rendered
+in the member's language.
+
+A resource suggested by a member and approved by an admin (`CommunityCourse`) has no level, format, cost or
+language anyone vouched for: it earns no level points, is never foreign, and a cost or format filter leaves
+it out (it may not be what was asked for); its reason says nothing of its level or cost.
 """
 
 from __future__ import annotations
@@ -32,9 +40,11 @@ NEAREST_LIMIT: Final = 3
 
 # Score weights. Coverage dominates: one more requested skill (COVERAGE_WEIGHT) outweighs the most that
 # focus, level fit and votes together can add (FOCUS_WEIGHT + LEVEL_WEIGHT * 2 + VOTE_WEIGHT < COVERAGE_WEIGHT).
+# A step of level fit (LEVEL_WEIGHT: exact over adjacent, adjacent over far) outweighs the largest difference
+# in focus (under FOCUS_WEIGHT, focus being in (0, 1]): a member who asks for a level gets it first.
 COVERAGE_WEIGHT: Final = 10.0
 FOCUS_WEIGHT: Final = 2.0
-LEVEL_WEIGHT: Final = 1.0
+LEVEL_WEIGHT: Final = 2.5
 VOTE_WEIGHT: Final = 2.0
 PRIOR_VOTES: Final = 4
 """Imaginary votes (half helpful) every resource starts with: one member's vote moves it a little, many a lot."""
@@ -55,6 +65,8 @@ class LevelFit(StrEnum):
     EXACT = "exact"
     ADJACENT = "adjacent"
     FAR = "far"
+    UNKNOWN = "unknown"
+    """The resource's level is not known (a community suggestion)."""
 
 
 @dataclass(frozen=True)
@@ -119,10 +131,18 @@ class CourseQuery:
 # --- ranking -------------------------------------------------------------------------------------
 
 
-def _level_fit(course_level: CourseLevel, asked: CourseLevel | None) -> LevelFit:
+def vouched(course: Course) -> bool:
+    """Whether the course's level, format, cost and language come from the catalog file (not a member's
+    suggestion, which says nothing of them)."""
+    return not isinstance(course, CommunityCourse)
+
+
+def _level_fit(course: Course, asked: CourseLevel | None) -> LevelFit:
+    if not vouched(course):
+        return LevelFit.UNKNOWN
     if asked is None:
         return LevelFit.ANY
-    distance = abs(course_level.rank - asked.rank)
+    distance = abs(course.level.rank - asked.rank)
     return LevelFit.EXACT if distance == 0 else LevelFit.ADJACENT if distance == 1 else LevelFit.FAR
 
 
@@ -131,15 +151,31 @@ _LEVEL_POINTS: Final[Mapping[LevelFit, float]] = {
     LevelFit.EXACT: 2.0,
     LevelFit.ADJACENT: 1.0,
     LevelFit.FAR: 0.0,
+    LevelFit.UNKNOWN: 0.0,
 }
 
 
 def _passes(course: Course, free_only: bool, format: Format | None, paid_only: bool = False) -> bool:
+    if not vouched(course):
+        return not (free_only or paid_only or format is not None)
+    free_certificate = not (format is Format.CERTIFICATE and free_only and course.paid_certificate)
     return (
         (course.free or not free_only)
         and (not course.free or not paid_only)
         and (format is None or course.format is format)
+        and free_certificate
     )
+
+
+def _foreign(course: Course, lang: str) -> bool:
+    """Whether the course is in another language than the reader's (a suggestion's language is unknown)."""
+    return vouched(course) and course.language != lang
+
+
+def _unreadable(course: Course, lang: str) -> bool:
+    """Whether the course is in neither the reader's language nor English, which the catalog's readers share
+    (a Swahili reader is offered English resources; an English reader may not read Swahili)."""
+    return _foreign(course, lang) and course.language != "en"
 
 
 def _rank(
@@ -149,7 +185,7 @@ def _rank(
     covered = tuple(slug for slug in requested if slug in course.skills)
     if not covered:
         return None
-    fit = _level_fit(course.level, asked)
+    fit = _level_fit(course, asked)
     focus = len(covered) / len(course.skills)
     score = (
         COVERAGE_WEIGHT * len(covered)
@@ -171,15 +207,38 @@ def _rank(
     return RecommendedCourse(course, round(score, 6), reason)
 
 
-def _order(lang: str) -> Callable[[RecommendedCourse], tuple[int, bool, float, bool, str]]:
-    """Most requested skills covered first; then, for a reader of another language than English, the
-    resources in their language; then the score, free ones, the id."""
+def _order(lang: str) -> Callable[[RecommendedCourse], tuple[bool, int, bool, float, bool, str]]:
+    """The resources in a language the reader may not read last (`_unreadable`); then most requested skills
+    covered first; then the resources in the reader's language; then the score, free ones, the id."""
 
-    def key(item: RecommendedCourse) -> tuple[int, bool, float, bool, str]:
-        foreign = lang != "en" and item.course.language != lang
-        return (-len(item.reason.covered), foreign, -item.score, not item.course.free, item.course.id)
+    def key(item: RecommendedCourse) -> tuple[bool, int, bool, float, bool, str]:
+        course = item.course
+        covered = -len(item.reason.covered)
+        return (_unreadable(course, lang), covered, _foreign(course, lang), -item.score, not course.free, course.id)
 
     return key
+
+
+def _spread(ranked: Sequence[RecommendedCourse], limit: int) -> tuple[RecommendedCourse, ...]:
+    """The top `limit` of `ranked` (in its order), keeping a place for each requested skill a ranked course
+    teaches: first, in rank order, each course that teaches a skill none picked before it teaches; then the best
+    of the rest."""
+    picked: list[RecommendedCourse] = []
+    taught: set[str] = set()
+    for item in ranked:
+        if len(picked) >= limit:
+            break
+        if not taught.issuperset(item.reason.covered):
+            picked.append(item)
+            taught.update(item.reason.covered)
+    chosen = {id(item) for item in picked}
+    for item in ranked:
+        if len(picked) >= limit:
+            break
+        if id(item) not in chosen:
+            picked.append(item)
+    place = {id(item): position for position, item in enumerate(ranked)}
+    return tuple(sorted(picked, key=lambda item: place[id(item)]))
 
 
 def recommend(
@@ -219,7 +278,7 @@ def recommend(
         else:
             excluded += 1
     ranked.sort(key=_order(lang))
-    items = tuple(ranked[: max(limit, 0)])
+    items = _spread(ranked, max(limit, 0))
     if items:
         return Recommendations(resolved, asked, free_only, wanted_format, items, paid_only=paid_only)
     nearest = nearest_skills(
@@ -259,18 +318,27 @@ def courses_for_introduction(
     """Up to `limit` courses for a new mentorship's shared skill slugs, for a reader of `lang`.
 
     Each shared skill gets a course before any skill gets a second; within that, courses teaching more
-    of the shared skills, then (as ``/courses`` does, `_order`) for a reader of another language than
-    English the resources in their language, then focused ones, then free ones come first (degrees last:
-    an introduction suggests something to start together).
+    of the shared skills (as ``/courses`` does, `_order`: after those in a language the reader may not read),
+    then the resources in the reader's language, then
+    focused ones, then free ones come first (degrees last: an introduction suggests something to start
+    together).
     """
     shared = list(dict.fromkeys(skills))
-    ranked: list[tuple[tuple[int, bool, bool, float, bool, str], Course]] = []
+    ranked: list[tuple[tuple[bool, int, bool, bool, float, bool, str], Course]] = []
     for course in catalog:
         covered = [slug for slug in shared if slug in course.skills]
         if covered:
             focus = len(covered) / len(course.skills)
-            foreign = lang != "en" and course.language != lang
-            key = (-len(covered), foreign, course.format is Format.DEGREE, -focus, not course.free, course.id)
+            foreign = _foreign(course, lang)
+            key = (
+                _unreadable(course, lang),
+                -len(covered),
+                foreign,
+                course.format is Format.DEGREE,
+                -focus,
+                not course.free,
+                course.id,
+            )
             ranked.append((key, course))
     ranked.sort(key=lambda entry: entry[0])
     ordered = [course for _, course in ranked]
@@ -488,7 +556,9 @@ def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = 
     level = t(f"courses.level.{reason.level.value}")
     covered = [(labels or {}).get(slug, slug) for slug in reason.covered]
     parts = [t("courses.reason_covers", skills=_join(covered, t))]
-    if reason.level_fit is LevelFit.ANY or reason.asked_level is None:
+    if reason.level_fit is LevelFit.UNKNOWN:
+        pass  # a community suggestion: its level and cost are not known (its meta line says whose it is)
+    elif reason.level_fit is LevelFit.ANY or reason.asked_level is None:
         parts.append(t("courses.reason_level", level=level))
     elif reason.level_fit is LevelFit.EXACT:
         parts.append(t("courses.reason_level_exact", level=level))
@@ -496,7 +566,7 @@ def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = 
         asked = t(f"courses.level.{reason.asked_level.value}")
         parts.append(t("courses.reason_level_other", level=level, asked=asked))
     if reason.community:
-        parts.append(t("curation.suggested_by_community"))
+        pass
     elif reason.free and reason.paid_certificate:
         parts.append(t("curation.free_paid_certificate"))
     elif reason.free:
@@ -541,7 +611,9 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
         text = t("courses.from_requests", skills=labels) if from_requests else t("courses.intro")
         if result.level is not None and all(item.reason.level_fit is not LevelFit.EXACT for item in result.items):
             # Nothing at the level asked: say so, rather than call other levels the best matches.
-            missing = t("courses.level_missing", skills=labels, level=t(f"courses.level.{result.level.value}"))
+            filtered = result.free_only or result.paid_only or result.format is not None
+            key = "courses.level_missing_filtered" if filtered else "courses.level_missing"
+            missing = t(key, skills=labels, level=t(f"courses.level.{result.level.value}"))
             text = f"{t('courses.from_requests', skills=labels)}\n{missing}" if from_requests else missing
         fields = tuple(
             Field(
@@ -605,9 +677,15 @@ def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field |
             "courses.introduction_item",
             title=course.title,
             provider=course.provider,
-            cost=t("courses.reason_free") if course.free else t("courses.reason_paid"),
+            cost=_introduction_cost(course, t),
             url=course.url,
         )
         for rank, course in enumerate(courses, start=1)
     ]
     return Field(name=t("courses.introduction_title"), value="\n".join(lines))
+
+
+def _introduction_cost(course: Course, t: Translator) -> str:
+    if not vouched(course):
+        return t("curation.suggested_by_community")
+    return t("courses.reason_free") if course.free else t("courses.reason_paid")

@@ -39,6 +39,24 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum())
 
 
+def word_starts(text: str) -> tuple[str, frozenset[int]]:
+    """`text` normalized (as `normalize`) with the offsets in it at which its words begin: where ``"paid
+    social"`` becomes ``"paidsocial"``, ``{0, 4}``. An accent stripped does not split a word."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept: list[str] = []
+    starts: set[int] = set()
+    between = True
+    for ch in decomposed:
+        if ch.isalnum():
+            if between:
+                starts.add(len(kept))
+            kept.append(ch)
+            between = False
+        elif not unicodedata.combining(ch):
+            between = True
+    return "".join(kept), frozenset(starts)
+
+
 def parse_tags(text: str) -> list[str]:
     """Split a typed list of skills (``"crisis comms, paid social;SEO"``) into trimmed, non-empty tags."""
     return [tag for part in _TAG_SEPARATORS.split(text) if (tag := part.strip())]
@@ -46,9 +64,7 @@ def parse_tags(text: str) -> list[str]:
 
 def _check_slug(value: str) -> str:
     if not _SLUG_RE.fullmatch(value):
-        raise ValueError(
-            f"must be lowercase letters, digits and single hyphens, like 'paid-social' (got {value!r})"
-        )
+        raise ValueError(f"must be lowercase letters, digits and single hyphens, like 'paid-social' (got {value!r})")
     return value
 
 
@@ -127,17 +143,27 @@ def _entry(index: int, slug: object) -> str:
     return f"skill #{index + 1} ({slug})" if isinstance(slug, str) and slug else f"skill #{index + 1}"
 
 
-def _similarity(query: str, name: str) -> float:
-    """How close a normalized unknown tag is to a normalized skill name, from 0 to 1."""
-    if query == name:
+def _inside(part: str, whole: str, starts: frozenset[int]) -> bool:
+    """Whether `part` is in `whole` beginning at one of its word `starts` (``"ads"`` in ``"paidads"`` at 4,
+    not in ``"leads"``)."""
+    return any(whole.startswith(part, start) for start in starts)
+
+
+def _similarity(query: tuple[str, frozenset[int]], name: tuple[str, frozenset[int]]) -> float:
+    """How close an unknown tag is to a skill name (both as `word_starts` gives them), from 0 to 1. A part of
+    one counts only from a word's beginning: ``"google ads"`` is not close to ``"leads"``, nor ``"wordpress"``
+    to ``"press"``."""
+    (typed, typed_starts), (known, known_starts) = query, name
+    if typed == known:
         return 1.0
-    if name.startswith(query) and len(query) >= 3:
+    if known.startswith(typed) and len(typed) >= 3:
         return 0.9
-    if query in name and len(query) >= 3:
+    if len(typed) >= 3 and _inside(typed, known, known_starts):
         return 0.8
-    if len(name) >= 3 and (query.startswith(name) or query.endswith(name)):
+    ends = frozenset(start for start in typed_starts if start) | {len(typed)}
+    if len(known) >= 3 and any(typed.startswith(known, start) and start + len(known) in ends for start in typed_starts):
         return 0.8
-    return difflib.SequenceMatcher(None, query, name).ratio()
+    return difflib.SequenceMatcher(None, typed, known).ratio()
 
 
 class Taxonomy:
@@ -149,6 +175,7 @@ class Taxonomy:
         self._by_slug: dict[str, Skill] = {}
         self._by_name: dict[str, Skill] = {}
         self._names: dict[str, tuple[str, ...]] = {}
+        self._worded: dict[str, tuple[tuple[str, frozenset[int]], ...]] = {}
         slug_index: dict[str, int] = {}
         owners: dict[str, tuple[int, str, str]] = {}  # normalized name -> (skill index, field, text)
         for index, skill in enumerate(self.skills):
@@ -157,9 +184,11 @@ class Taxonomy:
                 reason = f"duplicate slug {skill.slug!r}, already used by {_entry(first, skill.slug)}"
                 raise TaxonomyError(index, skill, "slug", reason)
             keys: dict[str, None] = {}
+            worded: dict[str, frozenset[int]] = {}
             for field, text in skill.names():
                 key = normalize(text)
                 keys[key] = None
+                worded[key] = worded.get(key, frozenset()) | word_starts(text)[1]
                 owner, owner_field, owner_text = owners.setdefault(key, (index, field, text))
                 if owner != index:
                     reason = (
@@ -170,6 +199,7 @@ class Taxonomy:
                 self._by_name[key] = skill
             self._by_slug[skill.slug] = skill
             self._names[skill.slug] = tuple(keys)
+            self._worded[skill.slug] = tuple(worded.items())
         self.slugs: frozenset[str] = frozenset(self._by_slug)
 
     @classmethod
@@ -239,12 +269,12 @@ class Taxonomy:
 
     def suggest(self, tag: str, limit: int = 3) -> list[Skill]:
         """Up to `limit` skills whose names are close to `tag`, best first; none when nothing is close."""
-        query = normalize(tag)
-        if not query or limit <= 0:
+        query = word_starts(tag)
+        if not query[0] or limit <= 0:
             return []
         scored: list[tuple[float, int, Skill]] = []
         for position, skill in enumerate(self.skills):
-            score = max(_similarity(query, name) for name in self._names[skill.slug])
+            score = max(_similarity(query, name) for name in self._worded[skill.slug])
             if score >= _SUGGEST_CUTOFF:
                 scored.append((-score, position, skill))
         scored.sort(key=lambda item: item[:2])
@@ -280,19 +310,20 @@ class Taxonomy:
         return resolved.skills
 
     def search(self, query: str, limit: int = SEARCH_LIMIT) -> list[Skill]:
-        """Skills for ``/skills [query]`` and autocomplete: exact, then prefix, then substring matches on
-        any name, each group in file order; an empty query lists every skill."""
+        """Skills for ``/skills [query]`` and autocomplete: exact, then prefix, then matches beginning at a later
+        word of any name (``"ads"`` finds "paid ads", not "leads"), each group in file order; an empty query
+        lists every skill."""
         wanted = normalize(query)
         if not wanted:
             return list(self.skills[: max(limit, 0)])
         tiers: tuple[list[Skill], list[Skill], list[Skill]] = ([], [], [])
         for skill in self.skills:
-            names = self._names[skill.slug]
-            if wanted in names:
+            names = self._worded[skill.slug]
+            if any(name == wanted for name, _ in names):
                 tiers[0].append(skill)
-            elif any(name.startswith(wanted) for name in names):
+            elif any(name.startswith(wanted) for name, _ in names):
                 tiers[1].append(skill)
-            elif any(wanted in name for name in names):
+            elif any(_inside(wanted, name, starts) for name, starts in names):
                 tiers[2].append(skill)
         return [*tiers[0], *tiers[1], *tiers[2]][: max(limit, 0)]
 

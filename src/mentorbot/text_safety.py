@@ -2,7 +2,9 @@
 
 Members' text is stored as typed. When it is shown to someone else it is rendered so that it cannot
 mention everyone or a role on Discord (``@everyone``, ``@here``, ``<@&role>``) or Slack (``<!channel>``,
-``<!here>``, ``<!everyone>``, ``<!subteam^…>``).
+``<!here>``, ``<!everyone>``, ``<!subteam^…>``), nor disguise a link as other words (Discord's masked link
+``[Accept your offer](https://…)``, in a note an offer shows a mentor): the address is shown as typed, the link's
+words beside it. Slack's own link form (``<url|words>``) is escaped by the Slack adapter with every ``<``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from mentorbot.errors import UserError
+from mentorbot.errors import FieldName, UserError
 
 _ZWSP = "\u200b"
 _BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
 _SLACK_SPECIAL = re.compile(r"<!([^>]*)>")
 _DISCORD_ROLE = re.compile(r"<@&(\d+)>")
+_MASKED_LINK = re.compile(r"\]\s*\(")
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
 
@@ -34,7 +37,7 @@ def storable(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def check_text(text: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+def check_text(text: str | None, *, field: FieldName, max_length: int, required: bool = False) -> str:
     """`text` trimmed, or a localized `UserError` when it is empty (if required), too long, has control
     characters or a lone surrogate. `field` is a message key suffix naming the field for the user (``note``…)."""
     value = (text or "").strip()
@@ -52,9 +55,10 @@ def check_text(text: str | None, *, field: str, max_length: int, required: bool 
 
 
 def defuse_mentions(text: str) -> str:
-    """`text` with mass mentions and role mentions made inert for Discord and Slack."""
+    """`text` with mass mentions, role mentions and masked links made inert for Discord and Slack."""
     text = _BROADCAST.sub(lambda m: "@" + _ZWSP + m.group(1), text)
     text = _SLACK_SPECIAL.sub(lambda m: "<" + _ZWSP + "!" + m.group(1) + ">", text)
+    text = _MASKED_LINK.sub(lambda m: "]" + _ZWSP + m.group(0)[1:], text)
     return _DISCORD_ROLE.sub(lambda m: "<@" + _ZWSP + "&" + m.group(1) + ">", text)
 
 

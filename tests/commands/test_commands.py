@@ -143,6 +143,12 @@ def test_parse_slash_is_parse_of_the_whole_line() -> None:
         ("/mentor reqest seo", "commands.unknown_command", {"command": "/mentor reqest"}),
         ("/course seo", "commands.unknown_command", {"suggestions": "`/courses`"}),
         ("/frobnicate", "commands.unknown_command_no_suggestion", {"command": "/frobnicate"}),
+        # A group's word, then nothing near one of its commands: the group's commands are named.
+        (
+            "/mentor-admin foo",
+            "commands.unknown_subcommand",
+            {"command": "/mentor-admin foo", "group": "/mentor-admin"},
+        ),
         ("/mentor skills:seo", "commands.missing_subcommand", {"command": "/mentor"}),
         (
             "/mentor request sklls:seo",

@@ -349,7 +349,8 @@ def test_admin_stats(cli_env: Path) -> None:
     assert result.exit_code == 0, result.output
     t = translator("en")
     assert t("stats.title") in result.output
-    assert f"{t('stats.mentors')}: {t('stats.mentors_value', active=3, paused=0)}" in result.output
+    value = t("stats.mentors_value", active=t("stats.active", count=3), paused=t("stats.paused", count=0))
+    assert f"{t('stats.mentors')}: {value}" in result.output
     assert t("insight.supply_title") in result.output
     assert not list(cli_env.glob("*.png"))  # no chart asked: none drawn
 

@@ -209,7 +209,13 @@ async def test_courses_without_skills_uses_open_requests(members: Members) -> No
 async def test_skills_lists_the_taxonomy_or_matches(members: Members, bot: MentorBot) -> None:
     everything = await members.slash("skills")
     expected = (await bot.skills(caller(MENTEE_USER_ID, "Men Tee"))).reply
-    assert "\n".join(everything.texts) == expected.plain_text
+    # The entries that fit Discord's 4,096-character description, in order; the footer counts the others.
+    shown = "\n".join(everything.texts)
+    assert expected.plain_text.startswith(shown)
+    [listing] = expected.listings
+    missing = len(listing.entries) - sum(1 for entry in listing.entries if entry in shown)
+    footer = (everything.messages[-1]["embeds"][-1].get("footer") or {}).get("text", "")  # type: ignore[index,union-attr,call-overload]
+    assert missing == 0 or EN("paging.cut", count=missing) in footer
     crisis = await members.slash("skills", {"query": "crisis"})
     assert crisis.text.startswith("Skills matching “crisis”\n")
     assert "Crisis communications (`crisis-communications`)" in crisis.text
@@ -399,7 +405,7 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
 
 async def test_admin_reload_and_export(world: FakeDiscord, members: Members) -> None:
     reloaded = await members.slash("mentor-admin reload", user=MODERATOR_USER_ID)
-    assert reloaded.text.startswith("Reloaded: ") and reloaded.text.endswith(" courses are in service.")
+    assert reloaded.text.startswith("Reloaded: ") and " courses are in service." in reloaded.text
 
     await members.slash("mentor request", {"skills": "seo"})
     exported = await members.slash("mentor-admin export", user=MODERATOR_USER_ID)

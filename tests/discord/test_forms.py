@@ -44,3 +44,36 @@ def test_both_shapes_are_read_and_empty_answers_are_none() -> None:
     )
     assert submission({"custom_id": "mentorbot-form:offer.accept:3", "components": rows}) is None, "not a form"
     assert submission({"custom_id": "other-bot:form", "components": rows}) is None
+
+
+def test_the_form_fits_discords_limits_and_keeps_the_privacy_promise() -> None:
+    """Before: the comment's label, 52 characters in English and 53 in Swahili, was cut at Discord's 45, cutting
+    off the promise that admins read it without the member's name. It is now in the placeholder."""
+    from mentorbot.i18n import translator
+    from mentorbot_discord.forms import FeedbackModal
+
+    for lang in ("en", "sw"):
+        t = translator(lang)
+        for action in ("feedback.open", "checkin.end"):
+            sent = FeedbackModal(action, "123", 42, t).to_dict()  # what Discord is sent
+            assert len(sent["title"]) <= 45 and sent["title"].endswith("#123")
+            inputs = [c for row in sent["components"] for c in row["components"]]
+            for item in inputs:
+                assert len(item["label"]) <= 45 and not item["label"].endswith("…")
+            assert inputs[-1]["placeholder"] == t("feedback.comment_hint")
+
+
+def test_the_slack_form_title_keeps_the_mentorship_number() -> None:
+    """Before: "End and give feedback #12" was cut at Slack's 24 characters to "End and give feedback #…"."""
+    from mentorbot.i18n import translator
+    from mentorbot_slack.views import ModalContext, feedback_modal
+
+    for lang in ("en", "sw"):
+        t = translator(lang)
+        for ref in ("7", "12", "12345"):
+            view = feedback_modal(t, ModalContext(action="checkin.end", ref=ref))
+            title = view["title"]["text"]
+            assert len(title) <= 24 and title.endswith(f"#{ref}"), title
+            assert any(t("feedback.end_title") in b.get("text", {}).get("text", "") for b in view["blocks"]) or (
+                title == f"{t('feedback.end_title')} #{ref}"
+            )

@@ -333,3 +333,16 @@ def _profile(slugs: list[str]) -> Any:
     from types import SimpleNamespace
 
     return SimpleNamespace(skills={slug: None for slug in slugs}, capacity=2, bio="")
+
+
+def test_a_form_opened_with_values_past_its_bounds_is_still_a_view_slack_takes(library: Library) -> None:
+    """`/mentor signup capacity:15 bio:<600 characters>` opens the form with what was typed; Slack refuses a view
+    whose initial value is past its input's bounds (capacity 1–10, a bio of 500). The capacity is left empty for
+    the member to give, the bio is cut to its 500 characters, in view to edit before sending."""
+    t = translator("en")
+    view = signup_modal(library.taxonomy, t, ModalContext(lang="en"), typed={"capacity": "15", "bio": "b" * 600})
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    capacity = next(e for e in inputs.values() if e["type"] == "number_input")
+    assert "initial_value" not in capacity
+    bio = next(e for e in inputs.values() if e.get("multiline") and e.get("max_length") == 500)
+    assert len(bio["initial_value"]) <= 500

@@ -70,8 +70,12 @@ async def test_manual_match_end_and_pause(bot: MentorBot, who: Who) -> None:
     assert any(b.action == "offer.accept" for n in to(ended, "baraka") for b in n.reply.buttons), (
         "the freed place goes to chao's waiting request"
     )
+    [held] = [n for n in to(ended, "baraka") if any(b.action == "offer.accept" for b in n.reply.buttons)]
     paused = await bot.admin_pause(who("admin"), mentor="baraka")
     assert "is paused" in paused.reply.text and to(paused, "baraka")
+    # The held offer's message says who paused them (before: "withdrawn because you paused").
+    [withdrawn] = [n for n in to(paused, "baraka") if n.key == held.key]
+    assert withdrawn.reply.text == translator("en")("offer.withdrawn_paused_admin", id=offer_id(held))
     member = await bot.store.find_member("test:guild", "U-baraka")
     assert member is not None
     profile = await bot.store.get_mentor_profile(member.id)
@@ -238,3 +242,33 @@ async def test_an_offer_id_is_never_given_again_once_its_offer_is_forgotten(bot:
     second = await bot.request(who("eve"), skills="seo")
     [offer] = to(second, "chao")
     assert offer_id(offer) > old and offer.key == f"offer:{offer_id(offer)}"
+
+
+async def test_a_partner_who_deleted_their_data_is_named_as_one_who_left(bot: MentorBot, who: Who) -> None:
+    """Before: the other party was told "Mentorship #1 with — has ended" when their mentor deleted their data."""
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    await bot.set_language(who("amina"), language="sw")
+    gone = await bot.forget(who("baraka"), confirm=True)
+    [asked] = to(gone, "amina")
+    sw = translator("sw")
+    assert sw("feedback.asked", id=1, other=sw("common.member_left")) in asked.reply.text.splitlines()
+    assert "—" not in asked.reply.text
+
+
+async def test_a_pause_tells_afresh_why_the_other_requests_wait(bot: MentorBot, who: Who) -> None:
+    """Before: a request told "every mentor for SEO is at capacity" kept saying so in the waitlist and the
+    member's status after the only SEO mentor paused (the reason was stored once, when it began to wait)."""
+    await bot.signup(who("baraka"), skills="seo", capacity=1)
+    await bot.request(who("amina"), skills="seo")  # offered to Baraka: his place is held
+    waiting = await bot.request(who("chao"), skills="seo")
+    assert "at capacity" in waiting.reply.text
+    await bot.pause(who("baraka"))
+    requests = await bot.store.list_requests("test:guild", [RequestStatus.WAITING])
+    assert len(requests) == 2
+    assert all(json.loads(r.wait_reason or "{}")["key"] == "wait.all_paused" for r in requests)
+    shown = (await bot.admin_waitlist(who("admin"))).reply.plain_text
+    assert "at capacity" not in shown and shown.count("paused") >= 2
+    status = (await bot.status(who("chao"))).reply.plain_text
+    assert "at capacity" not in status

@@ -186,3 +186,27 @@ async def test_model_one_vote_per_member_and_the_last_one_counts(
     tally = (await bot.store.vote_tallies(community))[resource]
     assert tally.total == len(model)
     assert tally.helpful == sum(model.values())
+
+
+async def test_a_bad_suggestion_number_or_title_gets_its_message_not_the_apology(bot: MentorBot, who: Who) -> None:
+    """Before: `approve abc` and a title over 150 characters raised KeyError ('field.suggestion', 'field.title')
+    inside the error's own rendering, and the member got the generic apology."""
+    admin = who("admin")
+    bad = await run_command(bot, admin, "/mentor-admin approve abc")
+    assert bad.reply.text == en("input.bad_admin_id", value="abc", what="suggestion", listed_by="/mentor-admin courses")
+    missing = await bot.admin_decide_suggestion(admin, suggestion_id="", approve=True)
+    assert missing.reply.text == en("input.missing_admin_id", what="suggestion", listed_by="/mentor-admin courses")
+    sw = translator("sw")
+    await bot.set_language(admin, language="sw")
+    assert (await run_command(bot, admin, "/mentor-admin reject abc")).reply.text == sw(
+        "input.bad_admin_id", value="abc", what="pendekezo", listed_by="/mentor-admin courses"
+    )
+    long = await bot.suggest_course(who("amina"), url=URL, skills="seo", title="t" * 151)
+    assert long.reply.text == en("input.too_long", field="title", length=151, max=150)
+
+
+async def test_addresses_of_no_public_site_or_with_an_impossible_port_are_refused(bot: MentorBot, who: Who) -> None:
+    """Before: `http://localhost./x` and `https://e.org:99999/x` were queued for the admins."""
+    for url in ("http://localhost./x", "https://intranet.local/x", "https://example.org:99999/x"):
+        assert (await suggest(bot, who, url=url)) == en("curation.bad_url", url=url)
+    assert (await suggest(bot, who, url="https://example.org:8443/guide")).startswith("Thank you!")

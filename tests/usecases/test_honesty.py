@@ -255,15 +255,19 @@ async def test_ending_what_the_other_party_ended_first_gives_feedback_or_asks_fo
     await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
     await bot.end(who("amina"), mentorship_id=1, rating="5")
     asked = await bot.end(who("baraka"), mentorship_id=1)
-    assert asked.reply.text == EN("feedback.ended_ask", id=1) and [b.action for b in asked.reply.buttons] == [
+    assert asked.reply.text == EN("end.already_ended_ask", id=1) and [b.action for b in asked.reply.buttons] == [
         "feedback.open"
     ]
     commented = await bot.end(who("baraka"), mentorship_id=1, comment="A pleasure")
-    assert commented.reply.text == EN("feedback.ended_ask", id=1), "a comment kept, the rating still asked for"
+    assert commented.reply.text == EN("end.already_ended_ask", id=1), "a comment kept, the rating still asked for"
     rated = await bot.end(who("baraka"), mentorship_id=1, rating="4")
     assert rated.reply.text == EN("feedback.thanks", id=1)
     again = await bot.end(who("baraka"), mentorship_id=1, rating="2")
     assert again.reply.text == EN("feedback.already", id=1)
+    # Ending it again, with nothing to give: it has ended, and the feedback is in (before: "You have already given
+    # feedback", to the one who had ended it; "has ended. Thank you!" again, to the other).
+    assert (await bot.end(who("amina"), mentorship_id=1)).reply.text == EN("end.already_ended", id=1)
+    assert (await bot.end(who("baraka"), mentorship_id=1)).reply.text == EN("end.already_ended", id=1)
     rows = sorted((f.rating, f.comment) for f in await bot.store.list_feedback(COMMUNITY))
     assert rows == [(4, "A pleasure"), (5, None)]
     assert (await bot.end(who("chao"), mentorship_id=1, rating="1")).error is not None, "not a party: refused"

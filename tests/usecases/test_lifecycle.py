@@ -117,7 +117,8 @@ async def test_offer_expiry_passes_on_and_repeated_expiry_pauses_the_mentor(
         pausing = counted and lapse == 3
         # The lapse that pauses withdraws the other two offers at once, in the same transaction.
         assert len(expired) == (1 if pausing else 3)
-        withdrawn = [n for n in to(notes, "sleepy") if "withdrawn because you paused" in n.reply.text]
+        # Said as it happened: the lapses paused them (before: "withdrawn because you paused").
+        withdrawn = [n for n in to(notes, "sleepy") if "paused after offers lapsed" in n.reply.text]
         assert len(withdrawn) == (2 if pausing else 0)
         profile = await bot.store.get_mentor_profile(member.id)
         assert profile is not None

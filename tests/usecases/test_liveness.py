@@ -276,8 +276,10 @@ async def test_an_admin_pause_withdraws_too(bot: MentorBot, who: Who) -> None:
     await bot.request(who("a1"), skills="seo")
     done = await bot.admin_pause(who("admin", **ADMIN), mentor="M1")
     assert "Their pending offer was withdrawn" in done.reply.text
-    [notice] = [n for n in to(done, "m1") if "paused your mentor profile" in n.reply.text]
+    [notice] = [n for n in to(done, "m1") if "paused your mentor profile" in n.reply.text and n.key is None]
     assert "request #1: back on the waitlist" in notice.reply.text
+    [offer] = [n for n in to(done, "m1") if n.key == "offer:1"]
+    assert "because an admin paused your mentor profile" in offer.reply.text, "not: because you paused"
     assert await offered_to(bot, "m1") == []
 
 

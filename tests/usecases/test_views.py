@@ -147,7 +147,7 @@ def test_stats_list_the_widest_gaps_first(taxonomy: Taxonomy) -> None:
     )
     fields = {f.name: f.value for f in views.stats(stats, EN, taxonomy).fields}
     gaps = fields[EN("stats.gaps")].splitlines()
-    assert gaps[0] == EN("stats.gap_line", skill="Paid social", demand=4, count=1)
+    assert gaps[0] == EN("stats.gap_line", skill="Paid social", demand=EN("stats.asking", count=4), count=1)
     assert gaps[1].startswith(views.skill_label(taxonomy, "crisis-communications", "en"))
     assert fields[EN("stats.median_match")] == EN("stats.hours", hours="5.0")
     assert fields[EN("stats.feedback")] == EN("stats.none")

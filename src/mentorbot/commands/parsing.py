@@ -93,7 +93,6 @@ def _scan(line: str) -> list[Token]:
     return tokens
 
 
-
 # ----------------------------------------------------------------------------------------------- parse
 
 
@@ -133,6 +132,9 @@ def _unknown_command(words: Sequence[str]) -> UserError:
         typed = f"/{head} {sub}"
         subs = {c.path[1]: c.name for c in COMMANDS if c.path[0] == head and len(c.path) > 1}
         found = [subs[s] for s in _suggest(sub, list(subs))]
+        if not found:  # a group's own word, then nothing near: name the group's commands
+            listed = ", ".join(f"`{name}`" for name in sorted(subs))
+            return UserError("commands.unknown_subcommand", command=typed, group=f"/{head}", subcommands=listed)
     else:
         if sub:  # "/mentr status": compare both words with the two-word commands first
             pairs = {" ".join(c.path): c.name for c in COMMANDS if len(c.path) > 1 and c.path[0] in GROUPS}
@@ -213,8 +215,10 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
     current: str | None = None
     free_tail = bool(command.positional) and command.greedy and command.is_free_text(command.positional[-1])
     for token in tokens:
-        in_free_text = command.is_free_text(current) if current is not None else (
-            free_tail and len(bare) >= len(command.positional) - 1
+        in_free_text = (
+            command.is_free_text(current)
+            if current is not None
+            else (free_tail and len(bare) >= len(command.positional) - 1)
         )
         name = command.option(token.key) if token.key is not None else None
         if token.key is not None and (name is not None or not in_free_text):
@@ -266,5 +270,3 @@ def _unknown_option(command: Command, key: str) -> UserError:
             "commands.unknown_option", option=key, command=command.name, suggestion=suggestion, allowed=allowed
         )
     return UserError("commands.unknown_option_no_suggestion", option=key, command=command.name, allowed=allowed)
-
-

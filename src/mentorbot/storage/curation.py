@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from mentorbot.courses import Tally
+from mentorbot.courses import COMMUNITY_ID_PREFIX, Tally
 from mentorbot.storage.database import Row
 from mentorbot.storage.rows import ts
 from mentorbot.storage.units import Transactions
@@ -55,7 +55,7 @@ class Suggestion:
 
 def resource_id(suggestion_id: int) -> str:
     """The resource id of an approved suggestion (``community-12``)."""
-    return f"community-{suggestion_id}"
+    return f"{COMMUNITY_ID_PREFIX}{suggestion_id}"
 
 
 def _suggestion(row: Row) -> Suggestion:

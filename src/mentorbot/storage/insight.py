@@ -3,6 +3,7 @@ per week, how long matches took, and one week of the programme in a few figures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -84,6 +85,21 @@ class WeekDigest:
 
 class InsightStore(Transactions):
     """The queries behind charts and digests (read only)."""
+
+    async def waiting_for_skills(self, community: str, skills: Sequence[str]) -> int:
+        """How many requests of `community` wait now asking for at least one of `skills` (each counted once,
+        however many of them it names)."""
+        if not skills:
+            return 0
+        marks = ", ".join("?" for _ in skills)
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT COUNT(DISTINCT r.id) AS n FROM requests r JOIN request_skills s ON s.request_id = r.id "
+                f"WHERE r.community = ? AND r.status = 'waiting' AND s.skill IN ({marks})",
+                community,
+                *skills,
+            )
+        return int(row["n"]) if row is not None else 0
 
     async def insight(self, community: str, week_starts: list[datetime], end: datetime | None = None) -> Insight:
         """Supply and demand per skill, requests and matches in each week from `week_starts` (oldest first; each

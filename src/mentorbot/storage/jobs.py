@@ -105,6 +105,21 @@ class JobStore(Transactions):
             )
         return sorted((rows.job(r) for r in found), key=lambda j: (j.due_at, j.id))
 
+    async def hold_job(self, job_id: int, worker: str, until: datetime) -> bool:
+        """Renew `worker`'s claim on a running job to `until`; False when the job is no longer theirs (its lease
+        ran out and another worker claimed it, or it is done). Inside a unit of work, the job's row stays locked
+        until the unit ends: nobody claims it meanwhile."""
+        async with self.transaction() as conn:
+            return (
+                await conn.execute(
+                    "UPDATE jobs SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'",
+                    until,
+                    job_id,
+                    worker,
+                )
+                == 1
+            )
+
     async def finish_job(self, job_id: int, worker: str) -> bool:
         """Mark a claimed job done; False when another worker has taken it over since."""
         async with self.transaction() as conn:

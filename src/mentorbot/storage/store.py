@@ -34,6 +34,7 @@ from mentorbot.storage.events import EventStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.insight import InsightStore
 from mentorbot.storage.jobs import JobStore
+from mentorbot.storage.library_state import LibraryStateStore
 from mentorbot.storage.members import InUse, MemberStore, ProfileInUse
 from mentorbot.storage.mentorships import AcceptResult, FeedbackResult, MentorshipStore
 from mentorbot.storage.message_refs import MessageRefStore
@@ -104,6 +105,7 @@ class Store(
     CurationStore,
     InsightStore,
     ScheduleStore,
+    LibraryStateStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""
 

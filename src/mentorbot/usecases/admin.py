@@ -126,7 +126,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     The pair is introduced as matched by an admin."""
     core = ctx.core
     taxonomy = core.library.taxonomy
-    wanted = parse_id(request_id, "request")
+    wanted = parse_id(request_id, "request", listed_by="/mentor-admin waitlist")
     request = await core.store.get_request(wanted)
     if request is None or request.community != ctx.caller.community:
         raise UserError("admin.no_such_request", id=wanted)
@@ -178,7 +178,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
 async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
     """End any active mentorship of the community; both parties are told and asked for their feedback."""
     core = ctx.core
-    wanted = parse_id(mentorship_id, "mentorship")
+    wanted = parse_id(mentorship_id, "mentorship", listed_by="/mentor-admin export")
     existing = await core.store.get_mentorship(wanted)
     if existing is None or existing.community != ctx.caller.community or existing.status is not MentorshipStatus.ACTIVE:
         raise UserError("admin.not_active", id=wanted)
@@ -202,7 +202,7 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     if not changed:
         return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
-    withdrawn_notes, lines = await withdraw_for_pause(core, member)
+    withdrawn_notes, lines = await withdraw_for_pause(core, member, by="admin")
     if end_at is not None:
         notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
         reply = ctx.t("admin.paused_until", name=member.display_name, until=when(end_at, ctx.t, zone_of(ctx.member)))
@@ -403,11 +403,16 @@ async def run_round(core: Core, community: str) -> RoundResult:
 
 
 async def reload(ctx: Context) -> Reply:
-    """Re-read the skills and courses files; a broken file is refused and the old ones stay."""
+    """Re-read the skills and courses files; a broken file is refused and the old ones stay. The time is recorded,
+    so that every other process serving the community reloads them too, within a minute (`Timers`)."""
+    core = ctx.core
     try:
-        snapshot = ctx.core.library.reload()
+        snapshot = core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
+    now = core.clock.now()
+    await core.store.note_library_reload(now)
+    core.library.followed = now
     return Reply(
         ctx.t(
             "reload.done",

@@ -19,7 +19,18 @@ from datetime import timedelta
 from typing import Final
 from urllib.parse import urlsplit
 
-from mentorbot.courses import Catalog, CommunityCourse, Cost, Course, CourseLevel, Format, Tally, is_search_url, url_key
+from mentorbot.courses import (
+    Catalog,
+    CommunityCourse,
+    Cost,
+    Course,
+    CourseLevel,
+    Format,
+    Tally,
+    is_search_url,
+    port_problem,
+    url_key,
+)
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
@@ -94,7 +105,7 @@ def check_url(text: str | None) -> str:
     if not url:
         raise UserError("curation.url_missing")
     parts = urlsplit(url)
-    host = (parts.hostname or "").casefold()
+    host = (parts.hostname or "").casefold().rstrip(".")
     if (
         len(url) > MAX_URL
         or parts.scheme not in ("http", "https")
@@ -102,6 +113,9 @@ def check_url(text: str | None) -> str:
         or any(ch.isspace() for ch in url)
         or parts.username
         or host.replace(".", "").isdigit()
+        or host == "localhost"
+        or host.endswith((".localhost", ".local", ".internal"))
+        or port_problem(url)
     ):
         raise UserError("curation.bad_url", url=url[:80])
     if host.removeprefix("www.") in SHORTENERS:
@@ -218,7 +232,7 @@ async def decide(ctx: Context, *, suggestion_id: str | int, approve: bool, reaso
     """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); a second
     decision, by anyone, is told who decided first. The member who suggested it is told."""
     core = ctx.core
-    wanted = parse_id(suggestion_id, "suggestion")
+    wanted = parse_id(suggestion_id, "suggestion", listed_by="/mentor-admin courses")
     why = check_text(reason, field="reason", max_length=300) or None
     community = ctx.caller.community
     decided = await core.store.decide_suggestion(
@@ -277,4 +291,3 @@ def parse_vote(answer: str | None) -> bool:
 
 _HELPFUL: Final = frozenset({"helpful", "yes", "y", "up", "+1", "inasaidia", "ndiyo", "ndio"})
 _NOT_HELPFUL: Final = frozenset({"not helpful", "not", "no", "n", "down", "-1", "haisaidii", "hapana"})
-

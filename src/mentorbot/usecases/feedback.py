@@ -89,10 +89,10 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
         t = translator(core.lang_of(admin))
         text = t(
             "checkin.help_notice",
-            member=views.mention(ctx.member),
+            member=views.mention(ctx.member, t),
             id=mentorship.id,
-            mentor=views.mention(mentor),
-            mentee=views.mention(mentee),
+            mentor=views.mention(mentor, t),
+            mentee=views.mention(mentee, t),
             since=day(mentorship.started_at, zone_of(admin)),
         )
         ctx.tell([core.notify(admin, Reply(text, title=t("checkin.help_title")))])

@@ -16,6 +16,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.models import Job, JobKind, Member, user_key
 from mentorbot.replies import Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
+from mentorbot.skills import parse_tags
 from mentorbot.storage.insight import Insight, Lapse
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.usecases import admin, curation, views
@@ -150,7 +151,8 @@ async def run_weekly(core: Core, job: Job, worker: str) -> list[Notification]:
         return []
     now = core.clock.now()
     zone = core.settings.programme_timezone
-    await core.store.reschedule_job(job.id, worker, next_after(parse_weekly(setting), now, zone))
+    if not await core.store.reschedule_job(job.id, worker, next_after(parse_weekly(setting), now, zone)):
+        return []  # another process has taken this timer over: it runs it
     if job.kind is JobKind.ROUND:
         return await scheduled_round(core, community, late=now - job.due_at)
     return await digest(core, community, since=last_before(parse_weekly(setting), job.due_at, zone), until=job.due_at)
@@ -250,28 +252,25 @@ def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:
 
 
 async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
-    """A message an admin can post in a channel to recruit mentors: the scarcest skills (or `skill`), how many
-    members wait for them, and the exact sign-up command to type."""
+    """A message an admin can post in a channel to recruit mentors: the scarcest skills (or the `skill` tags
+    given), how many requests wait for them (each once, however many of the skills it names; not said when none
+    does), and the exact sign-up command to type."""
     core = ctx.core
     taxonomy = core.library.taxonomy
-    insight = await insight_of(core, ctx.caller.community)
+    community = ctx.caller.community
     if skill:
-        wanted = [s.slug for s in taxonomy.require_skills([skill], ctx.lang)]
-        balance = [b for b in insight.balance if b.skill in wanted]
-        waiting = sum(b.waiting for b in balance)
-        slugs = wanted
+        slugs = [s.slug for s in taxonomy.require_skills(parse_tags(skill), ctx.lang)][:RECRUIT_SKILLS]
     else:
+        insight = await insight_of(core, community)
         scarce = [b for b in insight.balance if b.waiting > b.free_places][:RECRUIT_SKILLS]
         if not scarce:
             return Reply(ctx.t("recruit.none_scarce"))
         slugs = [b.skill for b in scarce]
-        waiting = sum(b.waiting for b in scarce)
+    waiting = await core.store.waiting_for_skills(community, slugs)
     labels = views.skill_labels(taxonomy, slugs, ctx.lang)
-    draft = ctx.t(
-        "recruit.draft",
-        skills=labels,
-        waiting=waiting,
-        count=waiting,
-        command=f"/mentor signup skills:{','.join(slugs)}",
-    )
+    command = f"/mentor signup skills:{','.join(slugs)}"
+    if waiting:
+        draft = ctx.t("recruit.draft", skills=labels, waiting=waiting, count=waiting, command=command)
+    else:
+        draft = ctx.t("recruit.draft_no_wait", skills=labels, command=command)
     return Reply(ctx.t("recruit.intro") + "\n\n" + draft, title=ctx.t("recruit.title"))

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Final, Literal
 
 from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
@@ -287,28 +288,64 @@ async def requeue(core: Core, request: MentorshipRequest) -> tuple[Notification,
     return (await match_request(core, request, mentee, notify_waiting=True)).notifications
 
 
-async def withdraw_for_pause(core: Core, mentor: Member) -> tuple[list[Notification], list[str]]:
-    """A mentor was just paused (by themselves, an admin or for lapses): withdraw their pending offers in the
-    same unit of work, update each offer's message (a new version under its key ``offer:<id>``) and pass each
-    request on, oldest first. Returns the notifications and, in the mentor's language, one line per request
-    saying truthfully what became of it (passed on to someone else, or back on the waitlist)."""
+PausedBy = Literal["self", "admin", "lapses"]
+"""Who paused a mentor whose offers are withdrawn: themselves, an admin, or the lapse rule."""
+
+
+async def withdraw_for_pause(
+    core: Core, mentor: Member, *, by: PausedBy = "self"
+) -> tuple[list[Notification], list[str]]:
+    """A mentor was just paused (`by` themselves, an admin or for lapses): withdraw their pending offers in the
+    same unit of work, update each offer's message (a new version under its key ``offer:<id>``, saying who
+    paused them) and pass each request on, oldest first. Returns the notifications and, in the mentor's
+    language, one line per request saying truthfully what became of it (passed on to someone else, or back on
+    the waitlist)."""
     withdrawn = await core.store.withdraw_for_pause(mentor.id, core.clock.now())
-    return await hand_on_withdrawn(core, mentor, withdrawn)
+    return await hand_on_withdrawn(core, mentor, withdrawn, by=by)
+
+
+_WITHDRAWN_KEY: Final[Mapping[str, str]] = {
+    "self": "offer.withdrawn_paused",
+    "admin": "offer.withdrawn_paused_admin",
+    "lapses": "offer.withdrawn_paused_lapses",
+}
 
 
 async def hand_on_withdrawn(
-    core: Core, mentor: Member, withdrawn: Iterable[Offer]
+    core: Core, mentor: Member, withdrawn: Iterable[Offer], *, by: PausedBy = "self"
 ) -> tuple[list[Notification], list[str]]:
     """Pass on the requests of a paused mentor's withdrawn offers (see `withdraw_for_pause`)."""
     t = translator(core.lang_of(mentor))
     notes: list[Notification] = []
     lines: list[str] = []
     for offer in withdrawn:
-        notes.append(core.notify(mentor, Reply(t("offer.withdrawn_paused", id=offer.id)), key=f"offer:{offer.id}"))
+        notice = Reply(t(_WITHDRAWN_KEY[by], id=offer.id))
+        notes.append(core.notify(mentor, notice, key=f"offer:{offer.id}"))
         handed, passed = await hand_on(core, offer)
         notes.extend(handed)
         lines.append(line_for(t, offer, passed))
+    await refresh_wait_reasons(core, mentor)
     return notes, lines
+
+
+async def refresh_wait_reasons(core: Core, mentor: Member) -> None:
+    """Work out afresh why each waiting request that asks for one of a just paused `mentor`'s skills waits,
+    and store it where it changed (the waitlist and the member's status show it): with that mentor gone,
+    "every mentor is at capacity" or a cooldown may no longer be why. Nothing is offered: a pause frees no
+    place. In a cohort programme the reason is the next round, which a pause does not change."""
+    profile = await core.store.get_mentor_profile(mentor.id)
+    if profile is None or cohort(core):
+        return
+    skills = set(profile.skills)
+    for request in await core.store.list_requests(mentor.community, [RequestStatus.WAITING]):
+        if not skills.intersection(request.skills):
+            continue
+        mentee = await core.store.get_member(request.member_id)
+        if mentee is None:
+            continue
+        reason = await wait_reason(core, request, mentee)
+        if reason != request.wait_reason:
+            await core.store.set_wait_reason(request.id, reason, core.clock.now())
 
 
 def line_for(t: Translator, offer: Offer, passed: bool | None) -> str:

@@ -63,8 +63,10 @@ async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, co
             key = "feedback.already" if result is FeedbackResult.ALREADY_GIVEN else "feedback.thanks"
             return Reply(ctx.t(key, id=mentorship_id))
     if await core.store.has_given_feedback(mentorship_id, ctx.member.id):
-        return Reply(ctx.t("feedback.already", id=mentorship_id))
-    return Reply(ctx.t("feedback.ended_ask", id=mentorship_id), buttons=(views.feedback_button(mentorship_id, ctx.t),))
+        return Reply(ctx.t("end.already_ended", id=mentorship_id))
+    return Reply(
+        ctx.t("end.already_ended_ask", id=mentorship_id), buttons=(views.feedback_button(mentorship_id, ctx.t),)
+    )
 
 
 async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> list[Notification]:

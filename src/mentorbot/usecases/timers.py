@@ -11,9 +11,11 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Final
 
+from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import translator
-from mentorbot.models import JobKind, MentorStatus, RequestStatus
+from mentorbot.models import Job, JobKind, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
@@ -30,6 +32,23 @@ MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 
 
+LIBRARY_CHECK_EVERY: Final = timedelta(minutes=1)
+"""How often a process looks whether an admin reloaded the skills and courses files in another one."""
+
+
+async def next_wake(core: Core) -> datetime | None:
+    """The next moment the bot may act unasked: a timer falling due, or the end of a waiting request's cooldown
+    (the sweep offers it then). A clock that jumps ahead (the console's ``/clock``) stops at each, in order."""
+    now = core.clock.now()
+    times = [due] if (due := await core.store.next_job_due()) is not None else []
+    for community in await core.store.communities_waiting():
+        for request in await core.store.list_requests(community, [RequestStatus.WAITING]):
+            until = views.wait_until(request.wait_reason)
+            if until is not None and until > now:
+                times.append(until)
+    return min(times, default=None)
+
+
 class Timers:
     """Runs due timers for one process (`worker_id` names it in the jobs' leases)."""
 
@@ -39,6 +58,8 @@ class Timers:
         self._pruned_at: datetime | None = None
         self._swept_at: datetime | None = None
         self._weekly_at: datetime | None = None
+        self._started = core.clock.now()
+        self._library_checked_at: datetime | None = None
 
     async def run_due(
         self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
@@ -57,6 +78,9 @@ class Timers:
             await store.prune_inbox(now - EVENT_ID_RETENTION)
             await store.prune_message_refs(now - MESSAGE_REF_RETENTION)
             self._pruned_at = now
+        if self._library_checked_at is None or now - self._library_checked_at >= LIBRARY_CHECK_EVERY:
+            self._library_checked_at = now
+            await self.follow_library()
         notes: list[Notification] = []
         if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
             self._weekly_at = now
@@ -68,23 +92,55 @@ class Timers:
             notes.extend(await self.sweep(communities))
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
             try:
-                # One unit of work per timer: its changes, its notifications in the outbox and the job marked
-                # done commit together (an expiry never cancels its timer without passing the request on).
-                async with store.unit_of_work():
-                    if job.kind in insight.WEEKLY:
-                        produced = await insight.run_weekly(self.core, job, self.worker_id)
-                    else:
-                        produced = await run_job(self.core, job.kind, job.ref_id)
-                    await store.finish_job(job.id, self.worker_id)
-                    produced = await store.enqueue(
-                        produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
-                    )
+                produced = await self.run_claimed(job, lease=lease)
             except Exception:
                 correlation_id = uuid.uuid4().hex[:10]
                 log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
                 continue
             notes.extend(produced)
         return notes
+
+    async def follow_library(self) -> bool:
+        """Reload the skills and courses files when an admin reloaded them since this process read them, in
+        another process (``/mentor-admin reload`` is answered by one; the others follow within
+        `LIBRARY_CHECK_EVERY`); whether it did. Files this process cannot read are logged, and its snapshot
+        stays (the reload is not tried again until the next one)."""
+        library = self.core.library
+        stamp = await self.core.store.library_reloaded_at()
+        seen = max(library.followed or self._started, self._started)
+        if stamp is None or stamp <= seen:
+            return False
+        library.followed = stamp
+        try:
+            snapshot = library.reload()
+        except ConfigFileError as exc:
+            log.error("an admin reloaded the skills and courses files, but this process cannot read them: %s", exc)
+            return False
+        log.info(
+            "skills and courses files reloaded, as an admin did elsewhere: %s skills, %s courses",
+            len(snapshot.taxonomy),
+            len(snapshot.catalog),
+        )
+        return True
+
+    async def run_claimed(self, job: Job, *, lease: timedelta) -> list[Notification]:
+        """Run one timer this process claimed, in one unit of work: its changes, its notifications in the outbox
+        and the job marked done (or moved to its next time) commit together, so an expiry never cancels its
+        timer without passing the request on. The unit begins by renewing the claim, conditionally: a timer
+        whose lease ran out while this process was busy with the ones claimed before it, and that another
+        process has taken over since, is left to that process (a weekly digest or round is never run twice);
+        one still ours is held, so nobody takes it over before this unit commits."""
+        store = self.core.store
+        async with store.unit_of_work():
+            if not await store.hold_job(job.id, self.worker_id, self.core.clock.now() + lease):
+                log.info("timer %s for %s was taken over by another process; not run here", job.kind.value, job.ref_id)
+                return []
+            if job.kind in insight.WEEKLY:
+                produced = await insight.run_weekly(self.core, job, self.worker_id)
+            else:
+                produced = await run_job(self.core, job.kind, job.ref_id)
+            await store.finish_job(job.id, self.worker_id)  # a weekly timer moved to its next time stays pending
+            return await store.enqueue(produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core))
 
     async def sweep(self, communities: Sequence[str] | None = None) -> list[Notification]:
         """Offer again every waiting request of the communities served (`communities` prefixes, or all) that an
@@ -158,7 +214,7 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
     # Auto-paused: this request and every other one the mentor held are passed on now, and the notice says
     # what became of each.
     handed, passed = await hand_on(core, result.offer)
-    withdrawn_notes, lines = await hand_on_withdrawn(core, mentor, result.withdrawn)
+    withdrawn_notes, lines = await hand_on_withdrawn(core, mentor, result.withdrawn, by="lapses")
     text = t("pause.for_expiry", count=core.settings.max_expired_offers)
     text += "\n" + "\n".join(f"• {line}" for line in [line_for(t, result.offer, passed), *lines])
     notes.append(core.notify(mentor, Reply(text)))

@@ -41,10 +41,11 @@ def when(value: datetime, t: Translator | None = None, zone: str | None = None) 
     return formatting.when(value, t, zone)
 
 
-def mention(member: Member | None) -> str:
-    """How a member is named to another member: a platform mention adapters understand."""
+def mention(member: Member | None, t: Translator | None = None) -> str:
+    """How a member is named to another member: a platform mention adapters understand; for a member who has
+    deleted their data, "a member who has left" in `t`'s language (a dash without `t`)."""
     if member is None:
-        return "—"
+        return t("common.member_left") if t is not None else "—"
     return mention_of(member.platform_user_id)
 
 
@@ -136,6 +137,15 @@ def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy, *, a
         return t(unknown)
 
 
+def wait_until(reason: str | None) -> datetime | None:
+    """When a stored wait reason with a date ends (a cooldown lifting, the next round), else None."""
+    try:
+        data = json.loads(reason or "")
+        return datetime.fromisoformat(str(data["until"])) if isinstance(data, dict) and data.get("until") else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _reason_args(data: dict[str, Any], t: Translator, taxonomy: Taxonomy) -> dict[str, str]:
     args = {"skills": skill_labels(taxonomy, data.get("skills", []), t.lang)}
     if data.get("until"):
@@ -190,7 +200,7 @@ def offer_message(
     if request.note:
         fields.insert(1, Field(t("offer.note"), defuse_mentions(request.note)))
     return Reply(
-        t("offer.text", mentee=mention(mentee), id=offer.id),
+        t("offer.text", mentee=mention(mentee, t), id=offer.id),
         title=t("offer.title", id=offer.id),
         fields=tuple(fields),
         buttons=(
@@ -224,7 +234,7 @@ def introduction(
     if course_field is not None:
         fields.append(course_field)
     return Reply(
-        t(text_key, other=mention(other), id=mentorship.id),
+        t(text_key, other=mention(other, t), id=mentorship.id),
         title=t("intro.title"),
         fields=tuple(fields),
         buttons=vote_buttons(list(enumerate(courses, start=1)), t.lang),
@@ -236,7 +246,7 @@ def checkin(mentorship: Mentorship, other: Member | None, t: Translator) -> Repl
     well, end and give feedback, need help from an admin."""
     ref = str(mentorship.id)
     return Reply(
-        t("checkin.text", other=mention(other), id=mentorship.id),
+        t("checkin.text", other=mention(other, t), id=mentorship.id),
         title=t("checkin.title"),
         buttons=(
             Button("checkin.ok", ref, t("checkin.going_well"), ButtonStyle.PRIMARY),
@@ -254,7 +264,7 @@ def feedback_button(mentorship_id: int, t: Translator) -> Button:
 def feedback_asked(mentorship: Mentorship, other: Member | None, t: Translator) -> Reply:
     """The notice to the party who did not end a mentorship: it ended, and how to give feedback."""
     return Reply(
-        t("feedback.asked", id=mentorship.id, other=mention(other)), buttons=(feedback_button(mentorship.id, t),)
+        t("feedback.asked", id=mentorship.id, other=mention(other, t)), buttons=(feedback_button(mentorship.id, t),)
     )
 
 
@@ -308,7 +318,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             "status.request_offered",
             id=request.id,
             skills=skills,
-            mentor=item.mentor.display_name if item.mentor else "—",
+            mentor=defuse_mentions(item.mentor.display_name) if item.mentor else "—",
             expires=when(item.offer.expires_at, t, zone),
             why=explanation_line(item.offer.explanation, t, taxonomy),
         )
@@ -326,7 +336,7 @@ def offer_line(item: OfferView, t: Translator, taxonomy: Taxonomy, zone: str | N
     return t(
         "status.offer_line",
         id=offer.id,
-        mentee=mention(item.mentee),
+        mentee=mention(item.mentee, t),
         skills=skill_labels(taxonomy, item.request.skills if item.request else (), t.lang),
         expires=when(offer.expires_at, t, zone),
     )
@@ -342,7 +352,7 @@ def mentorship_line(
         "status.mentorship_line",
         id=mentorship.id,
         role=t(role),
-        other=mention(entry.other),
+        other=mention(entry.other, t),
         skills=skill_labels(taxonomy, mentorship.skills, t.lang),
         since=formatting.day(mentorship.started_at, zone),
     )
@@ -413,7 +423,12 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
         key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
     )[:GAPS_SHOWN]
     gap_lines = [
-        t("stats.gap_line", skill=skill_label(taxonomy, slug, t.lang), demand=demand, count=supply)
+        t(
+            "stats.gap_line",
+            skill=skill_label(taxonomy, slug, t.lang),
+            demand=t("stats.asking", count=demand),
+            count=supply,
+        )
         for slug, demand, supply in gaps
     ]
     # Decline reasons in aggregate, most frequent first: admins see them, requesters never do.
@@ -425,12 +440,20 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
         Field(t("stats.members"), str(data.members), inline=True),
         Field(
             t("stats.mentors"),
-            t("stats.mentors_value", active=data.mentors_active, paused=data.mentors_paused),
+            t(
+                "stats.mentors_value",
+                active=t("stats.active", count=data.mentors_active),
+                paused=t("stats.paused", count=data.mentors_paused),
+            ),
             inline=True,
         ),
         Field(
             t("stats.requests"),
-            t("stats.requests_value", open=data.requests_open, waiting=data.requests_waiting),
+            t(
+                "stats.requests_value",
+                open=t("stats.open", count=data.requests_open),
+                waiting=t("stats.waiting", count=data.requests_waiting),
+            ),
             inline=True,
         ),
         Field(t("stats.mentorships"), str(data.mentorships_active), inline=True),
@@ -451,7 +474,7 @@ def waitlist_line(
     return t(
         "waitlist.line",
         id=request.id,
-        member=mentee.display_name if mentee else "—",
+        member=defuse_mentions(mentee.display_name) if mentee else "—",
         skills=skill_labels(taxonomy, request.skills, t.lang),
         since=formatting.day(request.created_at, zone),
         reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True),
