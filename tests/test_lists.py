@@ -443,3 +443,6 @@ def test_a_query_too_long_for_a_button_gets_no_paging_buttons_but_the_command() 
     assert f"/skills {query} page:2" in paging.summary(page)
     short = replace(page, query="social media")
     assert [b.ref for b in paging.buttons(short)] == ["skills.25.social media"]
+    # Entries of the page that did not fit are not promised to a Next button that is not there.
+    assert "a shorter search shows them" in paging.summary(page, shown=20)
+    assert "Next shows them" in paging.summary(short, shown=20)

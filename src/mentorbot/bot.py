@@ -108,6 +108,8 @@ class MentorBot:
     ) -> Outcome:
         # The metric's and the log's command is the MentorBot method that called (request, accept…): a fixed set.
         name = sys._getframe(1).f_code.co_name
+        if not quick:  # at most once a minute: an admin's reload made in another process (never on the ack path)
+            await self._timers.library.check()
         with log_context(community=caller.community), observe_command(name) as done:
             outcome = await handle(
                 self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only, quick=quick

@@ -7,7 +7,6 @@ field) and the previous pair stays in service untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from mentorbot.courses import Catalog, load_catalog
@@ -29,9 +28,9 @@ class Library:
         self.skills_file = skills_file
         self.courses_file = courses_file
         self.current = self._read()
-        self.followed: datetime | None = None
-        """The admin reload (its time, as the store has it) this snapshot includes, once one was followed or made
-        here (`usecases.timers.Timers.follow_library`); None: the files as read at start."""
+        self.followed: int | None = None
+        """How many of the admins' reloads (counted in the database) these files include, once this process has
+        looked (`usecases.library_follow`) or reloaded them itself; None before."""
 
     def _read(self) -> LibrarySnapshot:
         taxonomy = Taxonomy.load(self.skills_file)

@@ -133,10 +133,15 @@ def summary(page: Listing, shown: int | None = None) -> str:
         else t("paging.showing", first=first, last=last, total=page.total)
     ]
     if shown < len(page.entries):
-        parts.append(t("paging.cut", count=len(page.entries) - shown))
+        parts.append(t("paging.cut" if carried(page) else "paging.cut_narrow", count=len(page.entries) - shown))
     elif (after := next_start(page, shown)) is not None and (command := typed_command(page, after)):
         parts.append(t("paging.next_command", command=command))
     return " ".join(parts)
+
+
+def carried(page: Listing) -> bool:
+    """Whether a paging button can carry the page's query whole (`QUERY_MAX`)."""
+    return len(page.query.replace(":", " ").strip()) <= QUERY_MAX
 
 
 def buttons(page: Listing, shown: int | None = None) -> tuple[Button, ...]:
@@ -146,7 +151,7 @@ def buttons(page: Listing, shown: int | None = None) -> tuple[Button, ...]:
     shown = len(page.entries) if shown is None else shown
     t = translator(page.lang)
     out: list[Button] = []
-    if len(page.query.replace(":", " ").strip()) > QUERY_MAX:
+    if not carried(page):
         return ()
     if (before := previous_start(page)) is not None:
         ref = encode(PageRef(page.source, before, page.query))

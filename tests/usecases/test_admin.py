@@ -272,3 +272,18 @@ async def test_a_pause_tells_afresh_why_the_other_requests_wait(bot: MentorBot, 
     assert "at capacity" not in shown and shown.count("paused") >= 2
     status = (await bot.status(who("chao"))).reply.plain_text
     assert "at capacity" not in status
+
+
+async def test_a_pause_tells_afresh_only_the_oldest_requests_within_its_unit(bot: MentorBot, who: Who) -> None:
+    """The pause's unit of work is kept short: it looks at most at the `REFRESH_AFTER_PAUSE` oldest waiting
+    requests whose reason it can have made untrue; the newer ones are told afresh when next tried."""
+    from mentorbot.usecases.matchmaking import REFRESH_AFTER_PAUSE
+
+    await bot.signup(who("baraka"), skills="seo", capacity=1)
+    await bot.request(who("amina"), skills="seo")  # holds Baraka's place
+    for n in range(REFRESH_AFTER_PAUSE + 3):
+        await bot.request(who(f"m{n}"), skills="seo")
+    await bot.pause(who("baraka"))
+    waiting = await bot.store.list_requests("test:guild", [RequestStatus.WAITING])
+    keys = [json.loads(r.wait_reason or "{}")["key"] for r in waiting]
+    assert keys.count("wait.all_busy") == 3 and keys[-3:] == ["wait.all_busy"] * 3

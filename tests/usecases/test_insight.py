@@ -333,6 +333,9 @@ async def test_recruit_names_the_scarcest_skills_and_the_command(bot: MentorBot,
     assert EN("recruit.draft_no_wait", skills="Copywriting", command="/mentor signup skills:copywriting") in one.text
     several = (await bot.admin_recruit(who("admin"), skill="seo, paid social")).reply
     assert EN("recruit.draft", skills="SEO, Paid social", waiting=2, count=2, command=command) in several.text
+    # More skills than a draft names are refused, not silently dropped.
+    four = await bot.admin_recruit(who("admin"), skill="seo, paid social, copywriting, crisis comms")
+    assert four.reply.text == EN("recruit.too_many", count=4, max=3)
     assert (await bot.admin_recruit(who("amina"))).reply.text == "Only admins can do that."
 
 

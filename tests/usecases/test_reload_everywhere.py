@@ -16,7 +16,7 @@ from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
-from mentorbot.usecases.timers import LIBRARY_CHECK_EVERY
+from mentorbot.usecases.library_follow import CHECK_EVERY as LIBRARY_CHECK_EVERY
 from tests.usecases.conftest import COMMUNITY, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +85,30 @@ async def test_a_process_started_after_a_reload_does_not_read_the_files_again(
     before = later.library.current
     await later.run_due_jobs()
     assert later.library.current is before
+
+
+async def test_a_process_running_no_timers_follows_before_a_command(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A Slack HTTP worker started without timers (`timers=False`) never runs the timer loop: it looks before a
+    command that changes something (not on a quick view, which Slack may answer within its acknowledgement), at
+    most once a minute."""
+    skills, courses = files(tmp_path / "shared")
+    first = process(store, clock, skills, courses, "A")
+    worker = process(store, clock, skills, courses, "W")
+    await worker.request(Caller(COMMUNITY, "U-juma", "Juma"), skills="seo")  # its first look
+    with skills.open("a", encoding="utf-8") as fh:
+        fh.write(NEW_SKILL)
+    clock.advance(timedelta(seconds=1))
+    await first.admin_reload(ADMIN)
+    clock.advance(LIBRARY_CHECK_EVERY)
+    asked = await worker.request(Caller(COMMUNITY, "U-amina", "Amina"), skills="podcasting")
+    assert asked.error is None and "Podcasting" in asked.reply.plain_text
+
+
+async def test_the_count_of_reloads_is_the_databases_not_a_clocks(store: Store, clock: ManualClock) -> None:
+    """Two processes whose clocks disagree: the second reload is counted after the first whatever the times."""
+    assert await store.note_library_reload(clock.now()) == 1
+    assert await store.note_library_reload(clock.now() - timedelta(hours=1)) == 2
+    state = await store.library_reloads()
+    assert state is not None and state.generation == 2

@@ -1,17 +1,26 @@
 """A timer whose lease ran out while its process was busy with the timers claimed before it, and that another
 process took over, is run by that process only: the first leaves it (`Timers.run_claimed` renews its claim
 conditionally as the unit's first statement). Before, the first process ran it anyway when it got to it: the
-admins had the weekly digest, or a scheduled round's report, twice."""
+admins had the weekly digest, or a scheduled round's report, twice. The check takes no lock: the unit writes
+the job's row last, as every transaction does."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
-from mentorbot.models import JobKind
+from mentorbot.models import JobKind, OfferStatus
+from mentorbot.replies import Notification, Outcome
+from mentorbot.storage.postgres_engine import PostgresConnection
+from mentorbot.storage.sqlite_engine import SqliteConnection
 from mentorbot.storage.store import Store
-from tests.usecases.conftest import to
+from tests.usecases.conftest import COMMUNITY, offer_id, to
 from tests.usecases.test_insight import Who, bot_with
 
 LEASE = timedelta(minutes=5)
@@ -56,3 +65,46 @@ async def test_a_timer_still_ours_is_held_and_run_once(
     assert len([n for n in notes if n.reply.attachments]) == 1
     clock.advance(timedelta(minutes=2))  # the first lease would have run out: the timer is pending for next week
     assert [j for j in await store.claim_due_jobs(clock.now(), "B", lease=LEASE) if j.kind is JobKind.DIGEST] == []
+
+
+async def test_an_accept_while_the_offers_expiry_runs_is_not_deadlocked(
+    store: Store, library: Library, clock: ManualClock, who: Who, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timer's unit writes the job's row last, as every other transaction does (`storage.locks`). A first
+    version of the takeover check renewed the claim as the unit's first statement: a mentor's accept, which locks
+    the mentee and then cancels the expiry's job, and the expiry, holding the job and waiting for the mentee,
+    deadlocked on PostgreSQL, and the accept was the one undone. Here the accept comes from another process just
+    after the timer's first statement: it goes through, or (SQLite, where the timer's unit excludes every other
+    writer) finds the offer expired; nothing fails either way."""
+    first = bot_with(store, library, clock, worker="A", offer_ttl_hours=1.0)
+    await first.signup(who("baraka"), skills="seo", capacity="2")
+    offered = await first.request(who("amina"), skills="seo")
+    offer = offer_id(to(offered, "baraka")[0])
+    clock.advance(timedelta(hours=1, seconds=1))
+    # The click, a second before the deadline, reaches the other process as the expiry's timer runs.
+    second = bot_with(store, library, ManualClock(clock.now() - timedelta(seconds=2)), worker="B")
+    [job] = [j for j in await store.claim_due_jobs(clock.now(), "A", lease=LEASE) if j.kind is JobKind.OFFER_EXPIRY]
+    connection = SqliteConnection if store.db.dialect == "sqlite" else PostgresConnection
+    timer: asyncio.Task[list[Notification]] | None = None
+    accept: asyncio.Task[Outcome] | None = None
+    original = connection.fetch_one
+
+    async def hooked(self: Any, sql: str, *args: Any) -> Any:
+        nonlocal accept
+        result = await original(self, sql, *args)
+        if asyncio.current_task() is timer and accept is None:  # the unit's first statement
+            accept = asyncio.create_task(second.accept(who("baraka"), offer_id=offer), context=contextvars.Context())
+            await asyncio.wait({accept}, timeout=0.3)
+        return result
+
+    monkeypatch.setattr(connection, "fetch_one", hooked)
+    timer = asyncio.create_task(first._timers.run_claimed(job, lease=LEASE))
+    await timer
+    assert accept is not None
+    answered = await accept
+    assert answered.error is None or answered.error.key.startswith("offer."), answered
+    mentorships = await store.list_mentorships(community=COMMUNITY)
+    [state] = [o.status for o in await store.list_offers(request_id=1)]
+    assert (len(mentorships), state) in ((1, OfferStatus.ACCEPTED), (0, OfferStatus.EXPIRED))
+    if store.db.dialect == "postgresql":
+        assert len(mentorships) == 1, "the mentor's click, made before the timer locked anything, goes through"

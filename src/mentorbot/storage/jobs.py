@@ -64,6 +64,11 @@ async def cancel(conn: Connection, kind: JobKind, ref_id: int) -> None:
     )
 
 
+class JobTakenOver(Exception):
+    """A timer's lease ran out while its worker was busy, and another worker claimed it: the unit of work that
+    ran it here is rolled back (its work is the other worker's to do)."""
+
+
 class JobStore(Transactions):
     """Scheduling, claiming and finishing timers."""
 
@@ -105,20 +110,15 @@ class JobStore(Transactions):
             )
         return sorted((rows.job(r) for r in found), key=lambda j: (j.due_at, j.id))
 
-    async def hold_job(self, job_id: int, worker: str, until: datetime) -> bool:
-        """Renew `worker`'s claim on a running job to `until`; False when the job is no longer theirs (its lease
-        ran out and another worker claimed it, or it is done). Inside a unit of work, the job's row stays locked
-        until the unit ends: nobody claims it meanwhile."""
-        async with self.transaction() as conn:
-            return (
-                await conn.execute(
-                    "UPDATE jobs SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'",
-                    until,
-                    job_id,
-                    worker,
-                )
-                == 1
+    async def job_is_ours(self, job_id: int, worker: str) -> bool:
+        """Whether `worker` still holds its claim on a running job (a read: no lock is taken; the unit that runs
+        the job ends with a conditional `finish_job` or `reschedule_job`, and is rolled back, `JobTakenOver`,
+        when that finds the job taken over since)."""
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT 1 AS one FROM jobs WHERE id = ? AND claimed_by = ? AND status = 'running'", job_id, worker
             )
+        return row is not None
 
     async def finish_job(self, job_id: int, worker: str) -> bool:
         """Mark a claimed job done; False when another worker has taken it over since."""

@@ -19,6 +19,10 @@ from typing import Any
 from mentorbot.storage.database import Connection
 
 _LOCK = "SELECT 1 FROM members WHERE id {} FOR NO KEY UPDATE"
+_LOCK_MANY = "SELECT 1 FROM members WHERE id {} ORDER BY id FOR NO KEY UPDATE"
+"""Several members' rows are locked in the order of their ids, in one statement: two transactions that lock
+overlapping sets (a forget and a round) take their common rows in the same order, so neither waits for the
+other while holding a row it wants."""
 
 MENTEE_OF_OFFER_PG = _LOCK.format(
     "= (SELECT member_id FROM requests WHERE id = (SELECT request_id FROM offers WHERE id = {}))"
@@ -31,6 +35,11 @@ the server plans it each time, and a join of the three tables cost ~0.3 ms more 
 async def _lock(conn: Connection, dialect: str, which: str, *args: Any) -> None:
     if dialect == "postgresql":
         await conn.fetch_all(_LOCK.format(which), *args)
+
+
+async def _lock_many(conn: Connection, dialect: str, which: str, *args: Any) -> None:
+    if dialect == "postgresql":
+        await conn.fetch_all(_LOCK_MANY.format(which), *args)
 
 
 async def lock_member(conn: Connection, member_id: int, *, dialect: str) -> None:
@@ -51,15 +60,28 @@ async def lock_mentee_of_request(conn: Connection, request_id: int, *, dialect: 
 
 async def lock_mentees_of_requests(conn: Connection, ids_sql: str, ids_arg: Any, *, dialect: str) -> None:
     """Lock the rows of the mentees of many requests, named by an `id_list` subquery and its one argument."""
-    await _lock(conn, dialect, f"IN (SELECT member_id FROM requests WHERE id IN ({ids_sql}))", ids_arg)
+    await _lock_many(conn, dialect, f"IN (SELECT member_id FROM requests WHERE id IN ({ids_sql}))", ids_arg)
 
 
 async def lock_mentees_of_pending_offers(conn: Connection, mentor_id: int, *, dialect: str) -> None:
     """Lock the rows of the mentees of a mentor's pending offers."""
-    await _lock(
+    await _lock_many(
         conn,
         dialect,
         "IN (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id "
         "WHERE o.mentor_id = ? AND o.status = 'pending')",
         mentor_id,
+    )
+
+
+async def lock_member_and_mentees_of_pending_offers(conn: Connection, member_id: int, *, dialect: str) -> None:
+    """Lock a member's row and the rows of the mentees of their pending offers as a mentor, in one statement
+    (in the order of the ids: a forget, with a round or another forget)."""
+    await _lock_many(
+        conn,
+        dialect,
+        "= ? OR id IN (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id "
+        "WHERE o.mentor_id = ? AND o.status = 'pending')",
+        member_id,
+        member_id,
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.locks import lock_member, lock_mentees_of_pending_offers
+from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import withdraw_pending
 from mentorbot.storage.sql import in_list
@@ -37,8 +37,7 @@ class PrivacyStore(Transactions):
             # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
             # then the mentees of the offers they hold as a mentor, whose decisions change the mentor profile paused
             # here), then offers, mentor profiles, requests.
-            await lock_member(conn, member_id, dialect=self.db.dialect)
-            await lock_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
+            await lock_member_and_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
             open_requests = await conn.fetch_all(
                 f"SELECT id FROM requests WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
                 member_id,
@@ -66,8 +65,7 @@ class PrivacyStore(Transactions):
         async with self.transaction() as conn:
             # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
             # then the mentees of the offers they hold), then offers, mentor profiles, requests.
-            await lock_member(conn, member_id, dialect=self.db.dialect)
-            await lock_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
+            await lock_member_and_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
             own_requests = await conn.fetch_all(
                 f"SELECT id FROM requests WHERE member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
                 member_id,

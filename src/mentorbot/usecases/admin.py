@@ -410,9 +410,7 @@ async def reload(ctx: Context) -> Reply:
         snapshot = core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
-    now = core.clock.now()
-    await core.store.note_library_reload(now)
-    core.library.followed = now
+    core.library.followed = await core.store.note_library_reload(core.clock.now())
     return Reply(
         ctx.t(
             "reload.done",

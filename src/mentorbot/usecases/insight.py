@@ -18,6 +18,7 @@ from mentorbot.replies import Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
 from mentorbot.storage.insight import Insight, Lapse
+from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.usecases import admin, curation, views
 from mentorbot.usecases.admin import round_report, round_text
@@ -144,18 +145,25 @@ def _named_by(spec: Weekly, zone: str) -> Callable[[datetime], bool]:
 
 async def run_weekly(core: Core, job: Job, worker: str) -> list[Notification]:
     """Run one weekly timer (the scheduled round or the digest) and move it to its next time, in the caller's
-    unit of work. A timer whose setting was switched off since runs nothing (and is marked done)."""
+    unit of work. A timer whose setting was switched off since runs nothing (and is marked done). Raises
+    `JobTakenOver` when another worker took the timer over meanwhile (the caller's unit is then rolled back)."""
     setting = getattr(core.settings, WEEKLY[job.kind])
     community = await core.store.job_community(job.id)
     if setting is None or community is None:
+        if not await core.store.finish_job(job.id, worker):
+            raise JobTakenOver(job.id)
         return []
     now = core.clock.now()
     zone = core.settings.programme_timezone
-    if not await core.store.reschedule_job(job.id, worker, next_after(parse_weekly(setting), now, zone)):
-        return []  # another process has taken this timer over: it runs it
     if job.kind is JobKind.ROUND:
-        return await scheduled_round(core, community, late=now - job.due_at)
-    return await digest(core, community, since=last_before(parse_weekly(setting), job.due_at, zone), until=job.due_at)
+        notes = await scheduled_round(core, community, late=now - job.due_at)
+    else:
+        since = last_before(parse_weekly(setting), job.due_at, zone)
+        notes = await digest(core, community, since=since, until=job.due_at)
+    # Last, as every transaction writes the jobs row (`storage.locks`); taken over since: the unit is undone.
+    if not await core.store.reschedule_job(job.id, worker, next_after(parse_weekly(setting), now, zone)):
+        raise JobTakenOver(job.id)
+    return notes
 
 
 async def scheduled_round(core: Core, community: str, *, late: timedelta = timedelta(0)) -> list[Notification]:
@@ -259,7 +267,9 @@ async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
     taxonomy = core.library.taxonomy
     community = ctx.caller.community
     if skill:
-        slugs = [s.slug for s in taxonomy.require_skills(parse_tags(skill), ctx.lang)][:RECRUIT_SKILLS]
+        slugs = [s.slug for s in taxonomy.require_skills(parse_tags(skill), ctx.lang)]
+        if len(slugs) > RECRUIT_SKILLS:
+            raise UserError("recruit.too_many", count=len(slugs), max=RECRUIT_SKILLS)
     else:
         insight = await insight_of(core, community)
         scarce = [b for b in insight.balance if b.waiting > b.free_places][:RECRUIT_SKILLS]

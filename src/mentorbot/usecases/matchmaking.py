@@ -328,18 +328,31 @@ async def hand_on_withdrawn(
     return notes, lines
 
 
+PAUSE_STALES: Final = frozenset({None, "wait.all_busy", "wait.all_cooldown", "wait.all_excluded"})
+"""Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
+paused" stay true."""
+REFRESH_AFTER_PAUSE: Final = 50
+"""The most waiting requests a pause tells afresh why they wait, oldest first (the first pages of the waitlist)."""
+
+
 async def refresh_wait_reasons(core: Core, mentor: Member) -> None:
-    """Work out afresh why each waiting request that asks for one of a just paused `mentor`'s skills waits,
-    and store it where it changed (the waitlist and the member's status show it): with that mentor gone,
-    "every mentor is at capacity" or a cooldown may no longer be why. Nothing is offered: a pause frees no
-    place. In a cohort programme the reason is the next round, which a pause does not change."""
+    """Work out afresh why the waiting requests that ask for one of a just paused `mentor`'s skills wait, and
+    store it where it changed (the waitlist and the member's status show it): with that mentor gone, "every
+    mentor is at capacity" or a cooldown may no longer be why. Only reasons a pause can make untrue are looked at
+    (`PAUSE_STALES`), the oldest `REFRESH_AFTER_PAUSE` of them: it runs inside the pause's unit of work (the
+    others are told afresh when next tried: the sweep, a round, a freed place). Nothing is offered: a pause
+    frees no place. In a cohort programme the reason is the next round, which a pause does not change."""
     profile = await core.store.get_mentor_profile(mentor.id)
     if profile is None or cohort(core):
         return
     skills = set(profile.skills)
+    looked = 0
     for request in await core.store.list_requests(mentor.community, [RequestStatus.WAITING]):
-        if not skills.intersection(request.skills):
+        if looked >= REFRESH_AFTER_PAUSE:
+            break
+        if not skills.intersection(request.skills) or views.wait_key(request.wait_reason) not in PAUSE_STALES:
             continue
+        looked += 1
         mentee = await core.store.get_member(request.member_id)
         if mentee is None:
             continue

@@ -11,15 +11,15 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Final
 
-from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import translator
 from mentorbot.models import Job, JobKind, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
+from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease as outbox_lease
+from mentorbot.usecases.library_follow import LibraryFollower
 from mentorbot.usecases.matchmaking import hand_on, hand_on_withdrawn, line_for, pass_on, rematch, requeue_quietly
 
 log = logging.getLogger("mentorbot")
@@ -30,10 +30,6 @@ WEEKLY_CHECK_EVERY = timedelta(minutes=1)
 """How often a process makes sure every community has its weekly timers (the scheduled round, the digest)."""
 MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
-
-
-LIBRARY_CHECK_EVERY: Final = timedelta(minutes=1)
-"""How often a process looks whether an admin reloaded the skills and courses files in another one."""
 
 
 async def next_wake(core: Core) -> datetime | None:
@@ -58,8 +54,8 @@ class Timers:
         self._pruned_at: datetime | None = None
         self._swept_at: datetime | None = None
         self._weekly_at: datetime | None = None
-        self._started = core.clock.now()
-        self._library_checked_at: datetime | None = None
+        self.library = LibraryFollower(core)
+        """Follows an admin's reload of the skills and courses files made in another process."""
 
     async def run_due(
         self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
@@ -78,9 +74,7 @@ class Timers:
             await store.prune_inbox(now - EVENT_ID_RETENTION)
             await store.prune_message_refs(now - MESSAGE_REF_RETENTION)
             self._pruned_at = now
-        if self._library_checked_at is None or now - self._library_checked_at >= LIBRARY_CHECK_EVERY:
-            self._library_checked_at = now
-            await self.follow_library()
+        await self.library.check()
         notes: list[Notification] = []
         if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
             self._weekly_at = now
@@ -100,47 +94,33 @@ class Timers:
             notes.extend(produced)
         return notes
 
-    async def follow_library(self) -> bool:
-        """Reload the skills and courses files when an admin reloaded them since this process read them, in
-        another process (``/mentor-admin reload`` is answered by one; the others follow within
-        `LIBRARY_CHECK_EVERY`); whether it did. Files this process cannot read are logged, and its snapshot
-        stays (the reload is not tried again until the next one)."""
-        library = self.core.library
-        stamp = await self.core.store.library_reloaded_at()
-        seen = max(library.followed or self._started, self._started)
-        if stamp is None or stamp <= seen:
-            return False
-        library.followed = stamp
-        try:
-            snapshot = library.reload()
-        except ConfigFileError as exc:
-            log.error("an admin reloaded the skills and courses files, but this process cannot read them: %s", exc)
-            return False
-        log.info(
-            "skills and courses files reloaded, as an admin did elsewhere: %s skills, %s courses",
-            len(snapshot.taxonomy),
-            len(snapshot.catalog),
-        )
-        return True
-
     async def run_claimed(self, job: Job, *, lease: timedelta) -> list[Notification]:
         """Run one timer this process claimed, in one unit of work: its changes, its notifications in the outbox
         and the job marked done (or moved to its next time) commit together, so an expiry never cancels its
-        timer without passing the request on. The unit begins by renewing the claim, conditionally: a timer
-        whose lease ran out while this process was busy with the ones claimed before it, and that another
-        process has taken over since, is left to that process (a weekly digest or round is never run twice);
-        one still ours is held, so nobody takes it over before this unit commits."""
+        timer without passing the request on. A timer whose lease ran out while this process was busy with the
+        ones claimed before it, and that another process has taken over since, is that process's: it is left
+        when seen so at the start; a weekly timer's unit is rolled back when its last statement, the conditional
+        move to its next time, finds it so (a digest or a round's report is never sent twice; the other timers'
+        changes are conditional, so a second run changes nothing). The job's row is written last, as in every
+        other transaction (`storage.locks`): locking it first deadlocked a mentor's accept with the expiry."""
         store = self.core.store
-        async with store.unit_of_work():
-            if not await store.hold_job(job.id, self.worker_id, self.core.clock.now() + lease):
-                log.info("timer %s for %s was taken over by another process; not run here", job.kind.value, job.ref_id)
-                return []
-            if job.kind in insight.WEEKLY:
-                produced = await insight.run_weekly(self.core, job, self.worker_id)
-            else:
-                produced = await run_job(self.core, job.kind, job.ref_id)
-            await store.finish_job(job.id, self.worker_id)  # a weekly timer moved to its next time stays pending
-            return await store.enqueue(produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core))
+        try:
+            async with store.unit_of_work():
+                if not await store.job_is_ours(job.id, self.worker_id):
+                    raise JobTakenOver(job.id)
+                if job.kind in insight.WEEKLY:
+                    produced = await insight.run_weekly(self.core, job, self.worker_id)
+                else:
+                    produced = await run_job(self.core, job.kind, job.ref_id)
+                    # False when the job's own work ended its row (an expiry cancels its timer); a second run by a
+                    # process that took it over changes nothing: its changes are conditional (`storage.offers`).
+                    await store.finish_job(job.id, self.worker_id)
+                return await store.enqueue(
+                    produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
+                )
+        except JobTakenOver:
+            log.info("timer %s for %s was taken over by another process; left to it", job.kind.value, job.ref_id)
+            return []
 
     async def sweep(self, communities: Sequence[str] | None = None) -> list[Notification]:
         """Offer again every waiting request of the communities served (`communities` prefixes, or all) that an
