@@ -500,3 +500,10 @@ def test_the_metrics_port_may_not_be_the_port_slacks_http_mode_listens_on() -> N
     with pytest.raises(SettingsError, match=r"MENTORBOT_SLACK: .*port 3000.*MENTORBOT_METRICS_PORT"):
         load_settings(env_file=None, metrics_port=3000, slack={"mode": "http", "port": 3000})
     assert load_settings(env_file=None, metrics_port=3000, slack={"mode": "socket"}).metrics_port == 3000
+
+
+def test_an_unset_address_shows_as_not_set_in_config_check() -> None:
+    """Before: the API and gateway addresses left unset showed as `None` (the URL masking ran first)."""
+    shown = masked_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    for name in ("MENTORBOT_SLACK__API_URL", "MENTORBOT_DISCORD__API_URL", "MENTORBOT_DISCORD__GATEWAY_URL"):
+        assert shown[name] == "(not set)", name

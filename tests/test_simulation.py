@@ -92,6 +92,19 @@ async def test_a_database_that_holds_a_simulation_is_refused(tmp_path: Path) -> 
     assert refused.value.key == "not_empty"
 
 
+async def test_a_database_that_holds_a_community_is_refused(tmp_path: Path) -> None:
+    """Before: `simulate --database` on a real community's database added its members, timers and messages
+    beside the community's own (a bot running on it would then run them)."""
+    from mentorbot.app import open_bot
+    from mentorbot.demo import seed_demo
+
+    async with open_bot(_settings(tmp_path, "real.sqlite3")) as bot:
+        await seed_demo(bot, "console")
+    with pytest.raises(SimulationError) as refused:
+        await run_simulation(_settings(tmp_path, "real.sqlite3"), SimulationSpec(days=1, members=5, mentors=2))
+    assert refused.value.key == "not_empty_other"
+
+
 def _invoke(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.chdir(tmp_path)  # no .env of the machine
     return CliRunner().invoke(main, ["simulate", *args])

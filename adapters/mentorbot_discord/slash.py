@@ -43,6 +43,13 @@ CHART_CHOICES: Final = [
 ]
 LEVEL_CHOICES: Final = [Choice(name=level.value, value=level.value) for level in CourseLevel]
 FORMAT_CHOICES: Final = [Choice(name=fmt.value.replace("-", " "), value=fmt.value) for fmt in Format]
+COST_CHOICES: Final = [
+    Choice(name="free only", value="yes"),
+    Choice(name="paid only", value="no"),
+    Choice(name="either", value="any"),
+]
+"""`/courses free`, as `free:yes`, `free:no` and `free:any` are typed on Slack (a true/false option could not ask
+for paid ones only)."""
 CHECKIN_CHOICES: Final = [Choice(name="Going well", value="ok"), Choice(name="Need help from an admin", value="help")]
 
 PAGE_HELP: Final = "Which page of a long list (1 is the first)"
@@ -300,7 +307,7 @@ class AdminGroup(
     async def reload(self, interaction: Interaction) -> None:
         await _run(interaction, lambda bot, caller: bot.admin_reload(caller))
 
-    @app_commands.command(name="export", description="CSV files of members, requests, mentorships, feedback")
+    @app_commands.command(name="export", description="CSV files of members, requests, offers, mentorships, feedback")
     async def export(self, interaction: Interaction) -> None:
         await _run(interaction, lambda bot, caller: bot.admin_export(caller))
 
@@ -340,13 +347,13 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
     @app_commands.describe(
         skills=SKILLS_HELP + "; empty: your open requests",
         level="Your level",
-        free="Only free resources",
+        free="Free only, paid only, or either",
         format="Only this kind of resource",
         suggest="Suggest a resource instead: its web address (with skills, and a title and note if you like)",
         title="With suggest: the resource's title",
         note="With suggest: why it helps (the admins see it)",
     )
-    @app_commands.choices(level=LEVEL_CHOICES, format=FORMAT_CHOICES)
+    @app_commands.choices(level=LEVEL_CHOICES, format=FORMAT_CHOICES, free=COST_CHOICES)
     @app_commands.autocomplete(skills=complete_skills)
     @app_commands.guild_only()
     @app_commands.allowed_installs(guilds=True, users=False)
@@ -354,7 +361,7 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
         interaction: Interaction,
         skills: str | None = None,
         level: str | None = None,
-        free: bool | None = None,
+        free: str | None = None,
         format: str | None = None,
         suggest: app_commands.Range[str, 1, 500] | None = None,
         title: app_commands.Range[str, 1, 150] | None = None,

@@ -335,7 +335,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @_admin_options
 def export(folder: Path, community: str, db: Path | None) -> None:
-    """Write members.csv, requests.csv, mentorships.csv and feedback.csv of a community to DIR."""
+    """Write members.csv, requests.csv, offers.csv, mentorships.csv and feedback.csv of a community to DIR."""
     from mentorbot.i18n import translator
 
     settings = settings_or_exit(**db_override(db))

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -28,7 +30,7 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels
 from mentorbot.models import NewMentorProfile, user_key
-from mentorbot.text_safety import check_text, has_control_characters
+from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 
 COLUMNS: Final = ("user_id", "name", "skills", "levels", "capacity", "bio", "timezone", "languages")
@@ -64,24 +66,41 @@ def plan_import(
     With `community`, the user ids are those it stores (`models.user_key`: the console's in lower case), so
     ``Wanjiru`` and ``wanjiru`` are one member there; `Store.import_mentors` applies the same rule anyway."""
     plan = ImportPlan()
-    header = next(csv.reader(io.StringIO(text, newline="")), None)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
+    except csv.Error as exc:
+        plan.errors.append(RowError(1, t("cli.import.bad_csv", reason=str(exc))))
+        return plan
     if not header or not any(cell.strip() for cell in header):
         plan.errors.append(RowError(1, t("cli.import.no_header", columns=", ".join(COLUMNS))))
         return plan
     names = [cell.strip().lower() for cell in header]
-    for name in names:
-        if name not in COLUMNS:
+    if len(names) == 1 and ";" in names[0]:
+        plan.errors.append(RowError(1, t("cli.import.semicolons", columns=", ".join(COLUMNS))))
+        return plan
+    for index, name in enumerate(names):
+        if name and name not in COLUMNS:
             plan.errors.append(RowError(1, t("cli.import.unknown_column", column=name, columns=", ".join(COLUMNS))))
+        elif name and name in names[:index]:
+            plan.errors.append(RowError(1, t("cli.import.duplicate_column", column=name)))
     for name in REQUIRED:
         if name not in names:
             plan.errors.append(RowError(1, t("cli.import.missing_column", column=name, columns=", ".join(COLUMNS))))
     if plan.errors:
         return plan
     seen: dict[str, int] = {}
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open is an error, not a field that swallows every later row.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     next(reader)
-    for cells in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # the record's first line (a quoted field may run over several)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            plan.errors.append(RowError(line, t("cli.import.bad_csv", reason=str(exc))))
+            break
         if progress:
             progress(1)
         if not any(cell.strip() for cell in cells):
@@ -89,9 +108,12 @@ def plan_import(
         if len(cells) > len(names):
             plan.errors.append(RowError(line, t("cli.import.too_many_fields", count=len(cells), columns=len(names))))
             continue
-        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
+        if any(cells[i].strip() for i, name in enumerate(names) if not name and i < len(cells)):
+            plan.errors.append(RowError(line, t("cli.import.unnamed_value")))
+            continue
+        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names) if name}
         try:
-            entry = _entry(row, bot, t)
+            entry = _entry(row, bot, t, community)
         except UserError as error:
             plan.errors.append(RowError(line, bot.render_error(error, t)))
             continue
@@ -106,14 +128,29 @@ def plan_import(
     return plan
 
 
-def _entry(row: dict[str, str], bot: MentorBot, t: Translator) -> tuple[str, str, NewMentorProfile]:
+_PLATFORM_IDS: Final = {"discord:": re.compile(r"[0-9]{15,22}"), "slack:": re.compile(r"[UW][A-Z0-9]{2,}")}
+"""The user ids each platform gives (Discord's snowflakes; Slack's ``U…``/``W…``): a spreadsheet's ``1.23E+17``
+for a Discord id, or a Slack display name, would make a mentor nobody can reach."""
+
+
+def _plain(value: str) -> bool:
+    """No control character (newline, tab included) and no invisible format character (a zero-width space)."""
+    return not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
+def _entry(
+    row: dict[str, str], bot: MentorBot, t: Translator, community: str | None
+) -> tuple[str, str, NewMentorProfile]:
     user_id = row.get("user_id", "")
     if not user_id:
         raise UserError("cli.import.missing_value", column="user_id")
-    if any(ch.isspace() for ch in user_id) or has_control_characters(user_id) or len(user_id) > 100:
+    if any(ch.isspace() for ch in user_id) or not _plain(user_id) or len(user_id) > 100:
         raise UserError("cli.import.bad_user_id", value=user_id)
+    for prefix, pattern in _PLATFORM_IDS.items():
+        if community is not None and community.startswith(prefix) and not pattern.fullmatch(user_id):
+            raise UserError(f"cli.import.bad_{prefix[:-1]}_id", value=user_id)
     name = row.get("name") or user_id
-    if has_control_characters(name) or len(name) > 100:
+    if not _plain(name) or len(name) > 100:
         raise UserError("cli.import.bad_name", value=name)
     if not row.get("skills"):
         raise UserError("cli.import.missing_value", column="skills")

@@ -21,7 +21,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from functools import partial
@@ -223,6 +223,19 @@ _WAITING_SQL: Final = (
 )
 
 
+def waiting_by_reason(rows: Iterable[Any]) -> dict[str, int]:
+    """Waiting requests by the kind of their reason (``all_busy``, ``all_cooldown``, ``none``…): a fixed set of
+    label values, not the stored reason, whose skills and cooldown date would make a new series each."""
+    out: dict[str, int] = {}
+    for row in rows:
+        try:
+            key = str(json.loads(str(row["reason"]))["key"]).rpartition(".")[2]
+        except (ValueError, KeyError, TypeError):
+            key = "none"
+        out[key] = out.get(key, 0) + int(row["n"])
+    return out
+
+
 async def refresh(bot: Served) -> bool:
     """Read the database's figures into the gauges (one read transaction); False (and ``database_up`` 0) when
     the database cannot be read."""
@@ -246,8 +259,8 @@ async def refresh(bot: Served) -> bool:
     for outcome in OFFER_OUTCOMES[1:]:
         OFFERS.labels(outcome).set(counts.get(outcome, 0))
     REQUESTS_WAITING.clear()
-    for row in waiting:
-        REQUESTS_WAITING.labels(str(row["reason"])).set(int(row["n"]))
+    for reason, n in waiting_by_reason(waiting).items():
+        REQUESTS_WAITING.labels(reason).set(n)
     oldest = due["due"] if due else None
     if isinstance(oldest, str):
         oldest = datetime.fromisoformat(oldest)
@@ -296,11 +309,12 @@ def folded(record: logging.LogRecord) -> logging.LogRecord:
 
 
 class TextFormatter(logging.Formatter):
-    """The plain-text line (``MENTORBOT_LOG_FORMAT=text``), a retry loop's traceback folded (`folded`)."""
+    """The plain-text line (``MENTORBOT_LOG_FORMAT=text``, the default), a retry loop's traceback folded
+    (`folded`), secrets masked as in the JSON lines (`redact`: tokens, a URL's password, also in a traceback)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """The record as text."""
-        return super().format(folded(record))
+        """The record as text, secrets masked."""
+        return redact(super().format(folded(record)))
 
 
 class JsonFormatter(logging.Formatter):

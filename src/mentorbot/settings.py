@@ -248,10 +248,10 @@ def masked_settings(settings: Settings) -> dict[str, str]:
                 walk(loc, value)
             elif isinstance(value, SecretStr):
                 out[_env_name(loc)] = "********" if value.get_secret_value() else "(empty)"
-            elif name == "database_url" or name.endswith("_url"):  # a proxy's user:password@ too
-                out[_env_name(loc)] = mask_url_password(str(value))
             elif value is None:
                 out[_env_name(loc)] = "(not set)"
+            elif name == "database_url" or name.endswith("_url"):  # a proxy's user:password@ too
+                out[_env_name(loc)] = mask_url_password(str(value))
             elif isinstance(value, list):
                 out[_env_name(loc)] = ",".join(str(v) for v in value) or "(none)"
             elif isinstance(value, Path) and defaults.is_packaged(value):

@@ -645,10 +645,13 @@ def _has_room(room: dict[str, list[int]], skills: Iterable[str], requester: int,
 async def simulate(
     bot: MentorBot, clock: ManualClock, spec: SimulationSpec, *, progress: Progress | None = None
 ) -> SimulationResult:
-    """Play `spec` through `bot` (whose clock is `clock`, on a database without the simulation's community);
-    `progress` is called with 1 after each simulated day."""
+    """Play `spec` through `bot` (whose clock is `clock`, on a database without any member: a real community's
+    database would get the simulation's members, timers and messages beside its own, which a bot running on it
+    would then run and try to deliver); `progress` is called with 1 after each simulated day."""
     if await bot.store.count_members(COMMUNITY):
         raise SimulationError("not_empty", community=COMMUNITY)
+    if await bot.store.count_members():
+        raise SimulationError("not_empty_other")
     return await Simulation(bot, clock, spec).run(progress)
 
 

@@ -266,13 +266,14 @@ def mentors_in(db: Path, community: str) -> dict[str, int]:
 
 
 def test_import_mentors(cli_env: Path) -> None:
-    (cli_env / "mentors.csv").write_text(GOOD_CSV, encoding="utf-8")
+    slack_ids = GOOD_CSV.replace("wanjiru,", "U0WANJIRU,").replace("baraka,", "U0BARAKA,").replace("priya,", "W0PRIYA,")
+    (cli_env / "mentors.csv").write_text(slack_ids, encoding="utf-8")
     db = cli_env / "admin.sqlite3"
     args = ["admin", "import-mentors", "mentors.csv", "--db", str(db), "--community", "slack:T1"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert Translator("en")("cli.import.done", count=3, community="slack:T1") in result.output
-    assert mentors_in(db, "slack:T1") == {"wanjiru": 3, "baraka": 2, "priya": 2}
+    assert mentors_in(db, "slack:T1") == {"U0WANJIRU": 3, "U0BARAKA": 2, "W0PRIYA": 2}
     assert mentors_in(db, "console") == {}
 
 
@@ -306,6 +307,22 @@ EN = translator("en")
         ("user_id,skills\n,seo\n", "line 2: " + EN("cli.import.missing_value", column="user_id")),
         ("user_id,skills\nu,seo\nsome one,seo\n", "line 3: " + EN("cli.import.bad_user_id", value="some one")),
         ("", "line 1: "),
+        # Session 26: an open quote swallowed every later row ("Imported 1 mentor"); it is now an error.
+        ('user_id,skills,bio\na,seo,"Loves SEO\nb,seo,x\nc,seo,y\n', "line 2: the file is not readable CSV here"),
+        # A column given twice: the last one won, the first was dropped without a word.
+        (
+            "user_id,skills,name,skills\na,seo,A,copywriting\n",
+            "line 1: " + EN("cli.import.duplicate_column", column="skills"),
+        ),
+        # A name over two lines, or with an invisible character in an id.
+        (
+            'user_id,name,skills\nm,"Mallory\n@everyone",seo\n',
+            "line 2: " + EN("cli.import.bad_name", value="Mallory\n@everyone"),
+        ),
+        ("user_id,skills\nalice\u200b,seo\n", "line 2: " + EN("cli.import.bad_user_id", value="alice\u200b")),
+        # A value under a column with no name; a file separated by semicolons.
+        ("user_id,skills,\na,seo,x\n", "line 2: " + EN("cli.import.unnamed_value")),
+        ("user_id;skills\na;seo\n", "line 1: " + EN("cli.import.semicolons", columns="").split(" (")[0]),
     ],
 )
 def test_import_mentors_header_and_row_problems(cli_env: Path, content: str, expected: str) -> None:
@@ -313,6 +330,24 @@ def test_import_mentors_header_and_row_problems(cli_env: Path, content: str, exp
     result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(cli_env / "x.sqlite3")])
     assert result.exit_code == 1
     assert expected.split("; the columns")[0] in result.output
+
+
+def test_import_mentors_ignores_the_empty_columns_a_spreadsheet_adds(cli_env: Path) -> None:
+    (cli_env / "m.csv").write_text("user_id,skills,,\nneema,copywriting,,\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(cli_env / "x.sqlite3")])
+    assert result.exit_code == 0, result.output
+
+
+def test_import_mentors_checks_ids_against_the_platform(cli_env: Path) -> None:
+    """Before: `1.23457E+17` (an 18-digit Discord id as a spreadsheet shows it) was imported: a mentor no offer
+    could ever reach, holding each request offered to them until it expired."""
+    (cli_env / "m.csv").write_text("user_id,skills\n1.23457E+17,seo\n", encoding="utf-8")
+    db = str(cli_env / "x.sqlite3")
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", db, "--community", "discord:42"])
+    assert result.exit_code == 1 and "line 2: " + EN("cli.import.bad_discord_id", value="1.23457E+17") in result.output
+    (cli_env / "m.csv").write_text("user_id,skills\n123456789012345678,seo\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", db, "--community", "discord:42"])
+    assert result.exit_code == 0, result.output
 
 
 def test_import_mentors_reads_excel_csv_with_bom(cli_env: Path) -> None:

@@ -57,13 +57,16 @@ async def as_wanjiru_accept(folder: Path) -> None:
 
 
 def test_import_into_slack_keeps_the_id_as_written(cli_env: Path) -> None:
-    import_csv(cli_env, "--community", "slack:T1")
+    (cli_env / "mentors.csv").write_text("user_id,name,skills\nU0WANJIRU1,Wanjiru,seo\n", encoding="utf-8")
+    db = cli_env / "console.sqlite3"
+    args = ["admin", "import-mentors", "mentors.csv", "--db", str(db), "--community", "slack:T1"]
+    assert CliRunner().invoke(main, args).exit_code == 0
 
     async def ids() -> list[str]:
         async with open_bot(console_settings(cli_env)) as bot:
             return [m.platform_user_id for m, _ in await bot.store.list_mentors("slack:T1")]
 
-    assert asyncio.run(ids()) == ["Wanjiru"]
+    assert asyncio.run(ids()) == ["U0WANJIRU1"]
 
 
 @pytest.fixture
@@ -76,9 +79,11 @@ async def test_the_plan_folds_console_ids_and_finds_their_duplicates(bot: Mentor
     t = translator("en")
     text = CSV + "wanjiru,W,seo\n"
     assert plan_import(CSV, bot, t, community="console").entries[0][0] == "wanjiru"
-    assert plan_import(CSV, bot, t, community="slack:T1").entries[0][0] == "Wanjiru"
     assert [e.line for e in plan_import(text, bot, t, community="console").errors] == [3]
-    assert [e[0] for e in plan_import(text, bot, t, community="slack:T1").entries] == ["Wanjiru", "wanjiru"]
+    # On Slack an id is exact, and must be one: a name is refused (before: imported, a mentor nobody could reach).
+    slack = "user_id,name,skills\nU0ABC,A,seo\nW0ABC,B,seo\nWanjiru,W,seo\n"
+    planned = plan_import(slack, bot, t, community="slack:T1")
+    assert [e[0] for e in planned.entries] == ["U0ABC", "W0ABC"] and [e.line for e in planned.errors] == [4]
 
 
 async def test_an_admin_id_in_capitals_counts_in_the_console(tmp_path: Path) -> None:

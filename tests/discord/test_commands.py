@@ -190,12 +190,15 @@ async def test_forget_asks_then_the_button_deletes(world: FakeDiscord, members: 
 
 
 async def test_courses_with_typed_options(members: Members, bot: MentorBot) -> None:
-    shown = await members.slash("courses", {"skills": "seo", "level": "beginner", "free": True, "format": "course"})
+    shown = await members.slash("courses", {"skills": "seo", "level": "beginner", "free": "yes", "format": "course"})
     expected = await bot.courses(
-        caller(MENTEE_USER_ID, "Men Tee"), skills="seo", level="beginner", free=True, format="course"
+        caller(MENTEE_USER_ID, "Men Tee"), skills="seo", level="beginner", free="yes", format="course"
     )
     assert shown.texts == [expected.reply.plain_text]
     assert shown.text.startswith(expected.reply.title or "")
+    paid = await members.slash("courses", {"skills": "seo", "free": "no"})
+    expected_paid = await bot.courses(caller(MENTEE_USER_ID, "Men Tee"), skills="seo", free="no")
+    assert paid.texts == [expected_paid.reply.plain_text] and "paid" in paid.text
 
 
 async def test_courses_without_skills_uses_open_requests(members: Members) -> None:
@@ -462,7 +465,9 @@ async def test_synced_commands_are_guild_only_and_admin_ones_hidden(
     }  # fmt: skip
     options = {o["name"]: o for o in commands["courses"]["options"]}
     assert [c["value"] for c in options["level"]["choices"]] == ["beginner", "intermediate", "advanced"]
-    assert options["skills"]["autocomplete"] is True and options["free"]["type"] == 5
+    assert options["skills"]["autocomplete"] is True
+    # free: yes / no / any, as typed on Slack (a true/false option could not ask for paid ones only)
+    assert [c["value"] for c in options["free"]["choices"]] == ["yes", "no", "any"]
     end = next(o for o in commands["mentor"]["options"] if o["name"] == "end")
     rating = next(o for o in end["options"] if o["name"] == "rating")
     assert (rating["type"], rating["min_value"], rating["max_value"]) == (4, 1, 5)

@@ -34,6 +34,7 @@ from mentorbot.storage.copying import (
     to_target,
 )
 from mentorbot.storage.database import Database
+from mentorbot.storage.postgres_engine import PostgresDatabase
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.usecases.context import Caller
 from tests.conftest import ENGINES, make_store
@@ -101,6 +102,33 @@ async def test_a_target_with_rows_is_refused_unless_replace(tmp_path: Path, targ
         assert all(check.ok for check in checks) and await row_counts(target) == before
     finally:
         await source.close()
+
+
+async def test_a_database_copied_into_itself_under_another_address_is_refused(tmp_path: Path, target: Database) -> None:
+    """Before: `db copy --from postgresql://127.0.0.1/D --to postgresql://localhost/D --replace` hung forever (the
+    target's TRUNCATE waited for the copy's own read of the source); only identical URLs were refused."""
+    source = SqliteDatabase(str(await demo_file(tmp_path / "demo.sqlite3")))
+    await source.open()
+    try:
+        await copy_database(source, target, NOW)
+    finally:
+        await source.close()
+    if isinstance(target, PostgresDatabase):
+        url = target.url.replace("127.0.0.1", "localhost") if "127.0.0.1" in target.url else target.url + "?"
+        same: Database = PostgresDatabase(url, schema=target.schema)
+    else:
+        assert isinstance(target, SqliteDatabase)
+        path = Path(target.path)
+        same = SqliteDatabase(str(path.parent / "." / path.name))
+    await same.open()
+    try:
+        before = await row_counts(target)
+        with pytest.raises(CopyRefused) as refused:
+            await asyncio.wait_for(copy_database(target, same, NOW, replace=True), timeout=30)
+        assert refused.value.key == "same"
+        assert await row_counts(target) == before
+    finally:
+        await same.close()
 
 
 KINDS = {

@@ -71,6 +71,40 @@ def test_json_logs_carry_the_context_and_mask_secrets() -> None:
     assert redact("MENTORBOT_X password=hunter2&a=1") == "MENTORBOT_X password=********&a=1"
 
 
+def test_text_logs_mask_secrets_too() -> None:
+    """Before: only the JSON lines were masked, and `text` is the default format: a Slack token or a database
+    password in a message, or in a traceback, was written as it was."""
+    stream = io.StringIO()
+    handler = logging_handler("text")
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    logger = logging.getLogger("mentorbot.secret-test")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("token %s url %s", "xoxb-123-abc", "postgresql://bob:hunter2@db/x")
+        try:
+            raise RuntimeError("cannot connect to postgresql://bob:hunter2@db/x")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    shown = stream.getvalue()
+    assert "xoxb-123" not in shown and "hunter2" not in shown, shown
+    assert "Traceback" in shown and "********" in shown
+
+
+def test_the_waiting_gauge_has_one_series_per_kind_of_reason() -> None:
+    """Before: its label was the stored reason, with the skills and a cooldown's date: a new series for every
+    cooldown, without bound."""
+    from mentorbot.observability import waiting_by_reason
+
+    cooldown = '{"key": "wait.all_cooldown", "skills": ["seo"], "until": "2026-12-0%dT09:00:00+00:00"}'
+    rows = [{"reason": cooldown % day, "n": 1} for day in range(1, 8)]
+    rows += [{"reason": '{"key": "wait.all_busy", "skills": ["seo", "copywriting"]}', "n": 2}]
+    rows += [{"reason": "none", "n": 3}]
+    assert waiting_by_reason(rows) == {"all_cooldown": 7, "all_busy": 2, "none": 3}
+
+
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_a_retry_loops_warning_during_an_outage_is_one_line_without_a_traceback(log_format: str) -> None:
     """asyncpg's pool logs a warning with a traceback each time it fails to restore its minimum size while

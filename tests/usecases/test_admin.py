@@ -148,9 +148,12 @@ async def test_reload_keeps_the_old_files_when_one_is_broken(
 async def test_admin_export_is_csv(bot: MentorBot, who: Who) -> None:
     await bot.request(who("amina"), skills="seo", note='comma, and "quotes"')
     outcome = await bot.admin_export(who("admin"))
-    files = {a.filename: a.content.decode() for a in outcome.reply.attachments}
+    # With a BOM, so that a spreadsheet reads the names as UTF-8 (before: "CafÃ©" for "Café" in Excel).
+    assert all(a.content.startswith("\ufeff".encode()) for a in outcome.reply.attachments)
+    files = {a.filename: a.content.decode("utf-8-sig") for a in outcome.reply.attachments}
     assert sorted(files) == ["feedback.csv", "members.csv", "mentorships.csv", "offers.csv", "requests.csv"]
     [request] = list(csv.DictReader(io.StringIO(files["requests.csv"])))
+    assert request["id"] == "1", "the first column's name is read without the BOM"
     assert request["skills"] == "seo"
     assert request["note"] == 'comma, and "quotes"' and request["status"] == "waiting"
 

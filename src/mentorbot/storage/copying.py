@@ -268,6 +268,10 @@ async def copy_database(
         if on_start is not None:
             on_start(sum(counts.values()))
         async with target.transaction() as dst:
+            if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
+                # Two URLs for one database (localhost and 127.0.0.1, a relative and an absolute path): emptying
+                # the target would wait forever for this very copy's read of the source, or empty the source.
+                raise CopyRefused("same")
             target_names = await tables(dst, target.dialect)
             if set(target_names) != set(names):
                 raise CopyRefused("tables_differ", source=", ".join(names), target=", ".join(target_names))
@@ -282,6 +286,8 @@ async def copy_database(
                 given[name] = max(given.get(name, 0), highest)
             if filled:
                 if target.dialect == "postgresql":
+                    # A bot still running on the target holds locks: fail after a while rather than wait forever.
+                    await dst.execute("SET LOCAL lock_timeout = '15s'")
                     await dst.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY")
                 else:
                     for name in reversed(names):
@@ -294,6 +300,21 @@ async def copy_database(
                 raise CopyRefused("mismatch", tables=", ".join(c.table for c in bad))
             await keep_ids_rising(dst, target.dialect, names, given)
     return checks
+
+
+async def _identity(conn: Connection, dialect: str) -> tuple[str, ...]:
+    """What tells one database from another, whatever URL reached it: a SQLite file's real path; a PostgreSQL
+    server's start time and port, with the database and the schema."""
+    if dialect == "sqlite":
+        rows = await conn.fetch_all("PRAGMA database_list")
+        path = next((str(r["file"]) for r in rows if r["name"] == "main" and r["file"]), "")
+        return ("sqlite", path) if path else ("sqlite", f"memory:{id(conn)}")  # SQLite gives the full path
+    row = await conn.fetch_one(
+        "SELECT CAST(pg_postmaster_start_time() AS TEXT) AS started, current_database() AS db, "
+        "current_schema() AS schema, inet_server_port() AS port"
+    )
+    assert row is not None
+    return ("postgresql", str(row["started"]), str(row["db"]), str(row["schema"]), str(row["port"]))
 
 
 async def _copy_table(

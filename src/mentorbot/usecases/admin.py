@@ -96,7 +96,7 @@ def waitlist_csv(
                 _cell(views.wait_reason_text(request.wait_reason, t, taxonomy, admin=True)),
             ]
         )
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")  # with its BOM: a spreadsheet then reads it as UTF-8
 
 
 async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
@@ -439,5 +439,5 @@ async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
         writer = csv.DictWriter(buffer, fieldnames=columns)
         writer.writeheader()
         writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in table_rows)
-        files[f"{table}.csv"] = buffer.getvalue().encode("utf-8")
+        files[f"{table}.csv"] = buffer.getvalue().encode("utf-8-sig")  # BOM: Excel reads it as UTF-8, not cp1252
     return files
