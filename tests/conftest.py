@@ -16,6 +16,8 @@ import asyncpg
 import pytest
 
 from mentorbot.clock import ManualClock
+from mentorbot.courses import Catalog, default_courses_path, load_catalog
+from mentorbot.skills import Taxonomy, default_skills_path
 from mentorbot.storage.postgres_engine import PostgresDatabase
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
@@ -115,3 +117,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _postgres_outcomes:
         parts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(_postgres_outcomes.items()))
         terminalreporter.write_line(f"PostgreSQL engine tests ({POSTGRES_URL}): {parts}")
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    """The shipped skills taxonomy (`config/skills.toml`)."""
+    return Taxonomy.load(default_skills_path())
+
+
+@pytest.fixture(scope="session")
+def shipped(taxonomy: Taxonomy) -> Catalog:
+    """The shipped course catalog (`config/courses.toml`)."""
+    return load_catalog(default_courses_path(), taxonomy)

@@ -23,7 +23,7 @@ from mentorbot.courses import (
 )
 from mentorbot.errors import ConfigFileError
 from mentorbot.recommendations import recommend
-from mentorbot.skills import Taxonomy, default_skills_path
+from mentorbot.skills import Taxonomy
 
 DATA = Path(__file__).parent / "data" / "courses"
 
@@ -40,16 +40,6 @@ cost = "free"
 duration = "2 hours"
 language = "en"
 """
-
-
-@pytest.fixture(scope="module")
-def taxonomy() -> Taxonomy:
-    return Taxonomy.load(default_skills_path())
-
-
-@pytest.fixture(scope="module")
-def shipped(taxonomy: Taxonomy) -> Catalog:
-    return load_catalog(default_courses_path(), taxonomy)
 
 
 def entry(**changes: str | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorbot.courses import Catalog, CommunityCourse, Course, CourseLevel, Format, default_courses_path, load_catalog
+from mentorbot.courses import Catalog, CommunityCourse, Course, CourseLevel, Format, load_catalog
 from mentorbot.recommendations import (
     LevelFit,
     RecommendedCourse,
@@ -20,18 +20,8 @@ from mentorbot.recommendations import (
     render_introduction_courses,
     render_recommendations,
 )
-from mentorbot.skills import Taxonomy, default_skills_path
+from mentorbot.skills import Taxonomy
 from tests.test_recommendations import course
-
-
-@pytest.fixture(scope="module")
-def taxonomy() -> Taxonomy:
-    return Taxonomy.load(default_skills_path())
-
-
-@pytest.fixture(scope="module")
-def shipped(taxonomy: Taxonomy) -> Catalog:
-    return load_catalog(default_courses_path(), taxonomy)
 
 
 def suggestion(number: int, *skills: str) -> CommunityCourse:

@@ -51,11 +51,6 @@ from mentorbot.recommendations import (
 from mentorbot.skills import Taxonomy, default_skills_path
 
 
-@pytest.fixture(scope="module")
-def taxonomy() -> Taxonomy:
-    return Taxonomy.load(default_skills_path())
-
-
 def course(course_id: str, *skills: str, **fields: Any) -> Course:
     data: dict[str, Any] = {
         "id": course_id,

@@ -34,11 +34,6 @@ REQUIRED_SLUGS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def taxonomy() -> Taxonomy:
-    return Taxonomy.load(default_skills_path())
-
-
 def slugs(skills: list[Skill]) -> list[str]:
     return [skill.slug for skill in skills]
 
