@@ -111,3 +111,16 @@ def test_no_message_puts_an_article_before_a_placeholder(lang: str) -> None:
 
     bad = {k: v for k, v in load_catalog(lang).items() if re.search(r"\b(a|an)\s+\{", v)}
     assert bad == {}
+
+
+def test_zones_across_the_date_line_are_hours_apart_the_short_way() -> None:
+    """Before: UTC+14 and UTC-12 were -2 h apart, and their score's bonus was above its most (0.35 > 0.3)."""
+    from mentorbot.matching.score import TIMEZONE_BONUS, timezone_bonus
+    from mentorbot.timezones import hours_apart
+
+    assert hours_apart("UTC+14", "UTC-12", NOW) == 2
+    assert hours_apart("Pacific/Kiritimati", "Pacific/Pago_Pago", NOW) == 1
+    for a in ("UTC+14", "Pacific/Kiritimati", "Pacific/Chatham", "Etc/GMT+12", "UTC-14", "UTC"):
+        for b in ("UTC-12", "Pacific/Pago_Pago", "UTC+14", "Asia/Kathmandu"):
+            assert 0 <= hours_apart(a, b, NOW) <= 12
+            assert 0 <= timezone_bonus(a, b, NOW) <= TIMEZONE_BONUS

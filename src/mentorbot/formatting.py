@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 
 from mentorbot.i18n import Translator
 from mentorbot.models import Member, MentorProfile, Places
-from mentorbot.timezones import to_tzinfo
-
-UTC_NAMES = frozenset({"UTC", "GMT", "Etc/UTC", "UTC+00:00", "UTC-00:00"})
+from mentorbot.timezones import UTC_NAMES, to_tzinfo
 
 
 def places_text(places: Places, t: Translator) -> str:

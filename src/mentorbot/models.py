@@ -17,6 +17,12 @@ def user_key(community: str, user_id: str) -> str:
     return user_id.lower() if community == CONSOLE_COMMUNITY else user_id
 
 
+def mention_of(platform_user_id: str) -> str:
+    """The platform mention of a member by their platform user id (``<@U123>``), as the core writes it in the
+    texts it sends (adapters render it)."""
+    return f"<@{platform_user_id}>"
+
+
 class Level(StrEnum):
     """How well a mentor knows a skill (learning, practitioner, expert); weights the match score.
 

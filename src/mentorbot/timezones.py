@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from mentorbot.errors import UserError
@@ -61,11 +62,18 @@ def to_tzinfo(name: str) -> tzinfo:
         return UTC
 
 
+UTC_NAMES: Final = frozenset({"UTC", "GMT", "Etc/UTC", "UTC+00:00", "UTC-00:00"})
+"""A profile's zone that says nothing: what a mentor who gave none is stored with (Discord reports none). Shown
+as UTC, matched as unknown: a mentor in Nairobi who typed no zone is not "3 h apart" from a mentee there."""
+
+
 @lru_cache(maxsize=4096)
 def hours_apart(a: str, b: str, at: datetime) -> float:
     """How many hours apart two time zones are at instant `at` (0–12, the short way round). Cached: a matching
     round asks it for thousands of pairs at one instant, among a dozen zones."""
     offset_a = at.astimezone(to_tzinfo(a)).utcoffset() or timedelta(0)
     offset_b = at.astimezone(to_tzinfo(b)).utcoffset() or timedelta(0)
-    diff = abs((offset_a - offset_b).total_seconds()) / 3600
+    # Offsets run from UTC-12 to UTC+14: two can be more than a day apart (Kiritimati and Pago Pago, 25 h), the
+    # same hours of the day one day apart.
+    diff = abs((offset_a - offset_b).total_seconds()) / 3600 % 24
     return min(diff, 24 - diff)

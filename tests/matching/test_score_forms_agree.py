@@ -21,7 +21,19 @@ REPEAT_SINCE = AT - timedelta(days=180)
 SKILLS = ["python", "sql", "design", "go", "rust"]
 LANGUAGES = ["en", "fr", "sw"]
 # Whole, half and three-quarter hour offsets, both hemispheres, with and without daylight saving time.
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Auckland"]
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Pacific/Auckland",
+    # across the date line: offsets more than a day apart (session 26: a negative distance, a bonus past its most)
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Pacific/Chatham",
+    "Etc/GMT+12",
+]
 
 skill_sets = st.lists(st.sampled_from(SKILLS), min_size=1, max_size=3, unique=True)
 

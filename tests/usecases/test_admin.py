@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from mentorbot.bot import Caller, MentorBot
@@ -101,6 +102,10 @@ async def test_round_beats_first_come_greedy(bot: MentorBot, who: Who, clock: Ma
     [to_bea] = [n for n in to(outcome, "bea") if n.reply.buttons]
     assert "Copywriting" in to_ace.reply.plain_text and "SEO" in to_bea.reply.plain_text
     assert len(to(outcome, "amina")) == 1 and len(to(outcome, "chao")) == 1
+    # First-come greedy gives Ace to Amina (SEO, expert), leaving Chao's copywriting nobody: its total may be
+    # higher, over fewer matches. The reply says both counts (before: only the totals, which misled).
+    assert "over 2 matches (first-come greedy: " in outcome.reply.text
+    assert outcome.reply.text.rstrip(".").endswith("over 1 match)")
 
 
 def test_solver_maximises_matches_then_score() -> None:
@@ -290,3 +295,44 @@ async def test_a_pause_tells_afresh_only_the_oldest_requests_within_its_unit(bot
     waiting = await bot.store.list_requests("test:guild", [RequestStatus.WAITING])
     keys = [json.loads(r.wait_reason or "{}")["key"] for r in waiting]
     assert keys.count("wait.all_busy") == 3 and keys[-3:] == ["wait.all_busy"] * 3
+
+
+async def test_forgetting_leaves_nothing_of_the_member_elsewhere(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    """Before: a command recorded and not yet processed came back after the forget and made the member again,
+    with their note; their course suggestion kept its note; a mentor's offer quoting their note waited in the
+    outbox. And the export left out their suggestions and votes."""
+    await bot.signup(who("baraka"), skills="seo")
+    await bot.request(who("zawadi"), skills="seo", note="NOTE-private-struggle")
+    await bot.suggest_course(who("zawadi"), url="https://example.org/zawadi-notes", skills="seo", note="SUGG-NOTE")
+    await bot.vote_course(who("zawadi"), resource=bot.library.catalog.courses[0].id, helpful="yes")
+    exported = json.loads((await bot.export(who("zawadi"))).reply.attachments[0].content)
+    assert [s["note"] for s in exported["course_suggestions"]] == ["SUGG-NOTE"]
+    assert [v["helpful"] for v in exported["resource_votes"]] == [True]
+    # A command another process recorded and never processed (it died), with what she typed.
+    payload = json.dumps({"text": "/mentor request skills:seo note:NOTE-private-again", "user_name": "Zawadi"})
+    await bot.record_event("evt-zawadi-1", "test:guild", "U-zawadi", payload)
+    await bot.forget(who("zawadi"), confirm=True)
+    clock.advance(timedelta(minutes=10))  # past the lease of the recorded event
+    assert [e.event_id for e in await bot.unprocessed_events()] == []
+    dump = []
+    for table in ("inbox", "outbox", "course_suggestions", "requests", "members"):
+        async with bot.store.db.read() as conn:
+            dump += [
+                json.dumps({k: str(v) for k, v in r.items()}) for r in await conn.fetch_all(f"SELECT * FROM {table}")
+            ]
+    everything = "\n".join(dump)
+    for trace in ("U-zawadi", "NOTE-private", "SUGG-NOTE", "zawadi-notes"):
+        assert trace not in everything, trace
+
+
+async def test_a_mentor_who_gave_no_zone_is_not_said_to_be_hours_away(bot: MentorBot, who: Who) -> None:
+    """A mentor who typed no zone is stored with UTC. Before, matching read that as their zone: a mentee in
+    Auckland was told the mentor was "11 h apart", and the mentor ranked near the bottom. Now it is unknown:
+    half the time zone bonus, and no distance claimed."""
+    from mentorbot.matching.score import TIMEZONE_BONUS, timezone_bonus
+
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(Caller("test:guild", "U-aroha", "Aroha", timezone="Pacific/Auckland"), skills="seo")
+    [offer] = to(offered, "baraka")
+    assert " h apart" not in offer.reply.plain_text
+    assert timezone_bonus("UTC", "Pacific/Auckland", bot.clock.now()) == TIMEZONE_BONUS / 2

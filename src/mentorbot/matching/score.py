@@ -27,7 +27,7 @@ from typing import Any
 
 from mentorbot.matching.explain import Explanation
 from mentorbot.models import Level, Member, MentorProfile, MentorshipRequest
-from mentorbot.timezones import hours_apart, to_tzinfo
+from mentorbot.timezones import UTC_NAMES, hours_apart, to_tzinfo
 
 LEVEL_WEIGHT: dict[Level, float] = {Level.LEARNING: 0.5, Level.PRACTITIONER: 1.0, Level.EXPERT: 1.5}
 LANGUAGE_BONUS = 0.3
@@ -127,7 +127,8 @@ def score_candidate(
     shared = [(slug, candidate.shared[slug]) for slug in request_skills if slug in candidate.shared]
     skill_score = sum(LEVEL_WEIGHT[level] for _, level in shared) / max(1, len(request_skills))
     same_language = mentee_language in profile.languages
-    apart = hours_apart(profile.timezone, mentee_timezone, at) if mentee_timezone else None
+    known = mentee_timezone and profile.timezone not in UTC_NAMES  # a profile's UTC: no zone was given
+    apart = hours_apart(profile.timezone, mentee_timezone, at) if known and mentee_timezone else None
     tz_score = TIMEZONE_BONUS / 2 if apart is None else TIMEZONE_BONUS * (1 - apart / 12)
     taken = profile.active_count + profile.pending_offers
     spare = CAPACITY_BONUS * max(0, profile.capacity - taken) / profile.capacity
@@ -158,11 +159,11 @@ def _utc_offset_zone(name: str) -> tzinfo:
 
 def timezone_bonus(mentor_timezone: str, mentee_timezone: str | None, at: datetime) -> float:
     """The time zone term of the score: `score_candidate`'s, with the same arithmetic as `hours_apart`."""
-    if not mentee_timezone:
+    if not mentee_timezone or mentor_timezone in UTC_NAMES:
         return TIMEZONE_BONUS / 2
     offset_a = at.astimezone(_utc_offset_zone(mentor_timezone)).utcoffset() or timedelta(0)
     offset_b = at.astimezone(_utc_offset_zone(mentee_timezone)).utcoffset() or timedelta(0)
-    diff = abs((offset_a - offset_b).total_seconds()) / 3600
+    diff = abs((offset_a - offset_b).total_seconds()) / 3600 % 24  # more than a day apart across the date line
     apart = min(diff, 24 - diff)
     return TIMEZONE_BONUS * (1 - apart / 12)
 

@@ -190,6 +190,9 @@ class OutboxStore(Transactions):
         return int(row["n"]) if row else 0
 
     async def prune_outbox(self, before: datetime) -> int:
-        """Drop delivered notifications older than `before`."""
+        """Drop delivered notifications older than `before`, and those a newer version of their key replaced
+        (superseded: never sent) written before it."""
         async with self.transaction() as conn:
-            return await conn.execute("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", before)
+            delivered = await conn.execute("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", before)
+            superseded = await conn.execute("DELETE FROM outbox WHERE status = 'superseded' AND created_at < ?", before)
+        return delivered + superseded

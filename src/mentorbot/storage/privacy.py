@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer
+from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer, mention_of
 from mentorbot.storage import jobs, rows
+from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import withdraw_pending
@@ -56,11 +57,15 @@ class PrivacyStore(Transactions):
             )
         return withdrawn
 
-    async def forget_member(self, member_id: int, now: datetime) -> ForgetResult:
+    async def forget_member(self, member_id: int, now: datetime, *, keep_event: int | None = None) -> ForgetResult:
         """Delete a member and everything personal of theirs in one transaction.
 
         Their open requests and pending offers go; requests offered to them wait again; their active
-        mentorships end (freeing the mentor's place); mentorships and feedback keep no link to them.
+        mentorships end (freeing the mentor's place); mentorships and feedback keep no link to them. Their
+        recorded events are done and emptied (one recorded before the forget and not yet processed would bring
+        them back), except `keep_event`, the forget's own, which its unit of work finishes; their course
+        suggestions go, or, approved into the catalog, lose their note; notices still waiting for other members
+        that name them go (a mentor's offer that quoted their note, held until the mentor's next command).
         """
         async with self.transaction() as conn:
             # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
@@ -102,7 +107,37 @@ class PrivacyStore(Transactions):
                         mentorship.mentor_id,
                     )
             await conn.execute("DELETE FROM jobs WHERE kind = ? AND ref_id = ?", JobKind.RESUME.value, member_id)
+            await _forget_traces(conn, self.db.dialect, member_id, now, keep_event)
             # Feedback stays only anonymised: its free-text comment could identify the author.
             await conn.execute("UPDATE feedback SET comment = NULL WHERE author_id = ?", member_id)
             await conn.execute("DELETE FROM members WHERE id = ?", member_id)
         return ForgetResult(tuple(ended), tuple(requeued))
+
+
+async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: datetime, keep_event: int | None) -> None:
+    """What names a member outside their own rows (see `PrivacyStore.forget_member`), in its transaction."""
+    row = await conn.fetch_one("SELECT community, platform_user_id FROM members WHERE id = ?", member_id)
+    if row is None:
+        return
+    community, user_id = str(row["community"]), str(row["platform_user_id"])
+    await conn.execute(
+        "UPDATE inbox SET status = 'done', done_at = COALESCE(done_at, ?), payload = '', answer = NULL, "
+        "platform_user_id = '' WHERE community = ? AND platform_user_id = ? AND id <> ?",
+        now,
+        community,
+        user_id,
+        keep_event if keep_event is not None else -1,
+    )
+    await conn.execute("DELETE FROM course_suggestions WHERE member_id = ? AND status <> 'approved'", member_id)
+    await conn.execute("UPDATE course_suggestions SET note = '' WHERE member_id = ?", member_id)
+    await conn.execute(
+        "UPDATE course_suggestions SET decided_by = NULL WHERE community = ? AND decided_by = ?", community, user_id
+    )
+    contains = "instr(payload, ?) > 0" if dialect == "sqlite" else "strpos(payload, ?) > 0"
+    await conn.execute(
+        "DELETE FROM outbox WHERE community = ? AND member_id <> ? AND status IN ('pending', 'held', 'superseded') "
+        f"AND {contains}",
+        community,
+        member_id,
+        mention_of(user_id),
+    )

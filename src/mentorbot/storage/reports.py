@@ -301,6 +301,16 @@ class ReportStore(Transactions):
                 "SELECT * FROM mentorships WHERE mentor_id = ? OR mentee_id = ? ORDER BY id", member_id, member_id
             )
             feedback = await conn.fetch_all("SELECT * FROM feedback WHERE author_id = ? ORDER BY id", member_id)
+            suggestions = await conn.fetch_all(
+                "SELECT id, url, title, skills, note, status, created_at, decided_at, reason "
+                "FROM course_suggestions WHERE member_id = ? ORDER BY id",
+                member_id,
+            )
+            votes = await conn.fetch_all(
+                "SELECT resource, helpful, voted_at FROM resource_votes WHERE member_id = ? "
+                "ORDER BY voted_at, resource",
+                member_id,
+            )
         member = {k: _plain(v, k) for k, v in member_row.items()} if member_row else None
         if member is not None and not member.get("timezone") and profile and profile.timezone != "UTC":
             member["timezone"] = profile.timezone  # the zone they gave as a mentor: where they live
@@ -328,4 +338,13 @@ class ReportStore(Transactions):
             "offers_received": plain_offers,
             "mentorships": plain_mentorships,
             "feedback_given": [{k: _plain(v, k) for k, v in r.items()} for r in feedback],
+            "course_suggestions": [{k: _plain(v, k) for k, v in r.items()} for r in suggestions],
+            "resource_votes": [
+                {
+                    "resource": str(r["resource"]),
+                    "helpful": bool(r["helpful"]),
+                    "voted_at": _plain(r["voted_at"], "voted_at"),
+                }
+                for r in votes
+            ],
         }

@@ -285,6 +285,9 @@ def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy) -> str:
         waiting=t("round.still_waiting", count=report.waiting),
         score=f"{report.result.plan.total_score:.2f}",
         greedy=f"{report.result.plan.greedy_score:.2f}",
+        # Totals over different numbers of matches do not compare: the round matches as many as it can first.
+        matched=t("round.matches", count=len(report.result.plan.assignments)),
+        greedy_matched=t("round.matches", count=report.result.plan.greedy_matched),
     )
     if report.fresh and report.waiting:
         lines = [views.round_why(reason, count, t, taxonomy) for reason, count in report.why.items()]

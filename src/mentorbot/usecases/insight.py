@@ -13,7 +13,7 @@ from mentorbot import charts
 from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import Job, JobKind, Member, user_key
+from mentorbot.models import Job, JobKind, Member, mention_of, user_key
 from mentorbot.replies import Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
@@ -251,7 +251,7 @@ def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:
     for lapse in lapses:
         name = defuse_mentions(lapse.name)
         if names[lapse.name] > 1:
-            name += f" {views.mention_of(lapse.platform_user_id)}"
+            name += f" {mention_of(lapse.platform_user_id)}"
         parts.append(t("digest.count_of", name=name, count=lapse.count))
     return ", ".join(parts)
 

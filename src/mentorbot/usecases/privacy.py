@@ -42,7 +42,7 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
             t = translator(core.lang_of(mentor))
             ctx.tell([core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")])
             ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=withdrawn.mentor_id))
-    result = await store.forget_member(ctx.member.id, now)
+    result = await store.forget_member(ctx.member.id, now, keep_event=ctx.caller.inbox_id)
     for ended in result.ended_mentorships:
         ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
     for request_id in result.requeued_requests:

@@ -23,6 +23,7 @@ from mentorbot.models import (
     MentorshipRequest,
     MentorStatus,
     Offer,
+    mention_of,
 )
 from mentorbot.recommendations import render_introduction_courses, vote_buttons
 from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply
@@ -47,11 +48,6 @@ def mention(member: Member | None, t: Translator | None = None) -> str:
     if member is None:
         return t("common.member_left") if t is not None else "—"
     return mention_of(member.platform_user_id)
-
-
-def mention_of(platform_user_id: str) -> str:
-    """The platform mention of a member by their platform user id (``<@U123>``)."""
-    return f"<@{platform_user_id}>"
 
 
 def skill_label(taxonomy: Taxonomy, slug: str, lang: str) -> str:
