@@ -209,3 +209,46 @@ def test_each_rows_best_entries_are_those_a_sort_of_the_row_gives(
     found = _at_least_kth(matrix, keep, problem._grouping())
     expected = _kth_by_sorting(matrix, keep)
     assert [part.tolist() for part in found] == list(expected)
+
+
+def test_a_tie_in_a_round_goes_to_the_mentor_offered_least_recently() -> None:
+    """Rule 2's tie-break, in rounds as in live matching: before, the mentor with the lower id won every tie (the
+    solvers prefer the first column, and columns were in id order)."""
+    from datetime import UTC, datetime, timedelta
+
+    from mentorbot.matching import PoolMentor, PoolRequest, RoundPool
+    from mentorbot.models import Level, Member, MentorProfile, MentorshipRequest, MentorStatus, RequestStatus
+    from mentorbot.rounds import plan_pool
+
+    at = datetime(2026, 3, 29, 12, tzinfo=UTC)
+
+    def mentor(member_id: int, last: datetime | None) -> PoolMentor:
+        profile = MentorProfile(
+            member_id,
+            {"seo": Level.EXPERT},
+            2,
+            "",
+            "UTC",
+            ("en",),
+            MentorStatus.ACTIVE,
+            None,
+            None,
+            0,
+            0,
+            0,
+            last,
+            at,
+            at,
+        )
+        return PoolMentor(Member(member_id, "c", f"m{member_id}", f"M{member_id}", "en", at), profile)
+
+    request = PoolRequest(
+        MentorshipRequest(10, 50, "c", ("seo",), "", RequestStatus.WAITING, None, at, at, None),
+        Member(50, "c", "u", "U", "en", at, "UTC"),
+    )
+    recent, earlier, never = mentor(1, at - timedelta(hours=1)), mentor(2, at - timedelta(days=3)), mentor(3, None)
+    for order in ((recent, earlier, never), (never, earlier, recent), (earlier, recent, never)):
+        plan = plan_pool(RoundPool((request,), order, frozenset(), {}), ["en"], at)
+        assert [a.ranked.candidate.member.id for a in plan.assignments] == [3]
+    plan = plan_pool(RoundPool((request,), (recent, earlier), frozenset(), {}), ["en"], at)
+    assert [a.ranked.candidate.member.id for a in plan.assignments] == [2]

@@ -30,12 +30,12 @@ This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mentorbot.matching.pool import INELIGIBLE32, pool_scores
-from mentorbot.matching.score import MICRO, RankedMentor, RoundPool, score_candidate
+from mentorbot.matching.score import MICRO, PoolMentor, RankedMentor, RoundPool, score_candidate
 from mentorbot.models import Member, MentorshipRequest, Offer
 
 if TYPE_CHECKING:
@@ -800,11 +800,20 @@ def _problem(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> 
     return _Problem(scores.micro, capacity, scores.groups)
 
 
+def _rotation(mentor: PoolMentor) -> tuple[bool, datetime, int]:
+    """Fair rotation's order of mentors: never offered anything first, then the least recently offered."""
+    last = mentor.profile.last_offered_at
+    return (last is not None, last or datetime.min.replace(tzinfo=UTC), mentor.member.id)
+
+
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:
     """The optimal plan for a pool (and the greedy comparison). Each assignment carries `score_candidate`'s
-    own score and explanation for its pair."""
+    own score and explanation for its pair. The mentors are columns in the order of fair rotation (the one
+    offered something least recently first, never offered before all), which both solvers prefer among equal
+    pairs: a tie goes where live matching sends it (rule 2)."""
     import numpy as np
 
+    pool = replace(pool, mentors=tuple(sorted(pool.mentors, key=_rotation)))
     problem = _problem(pool, mentee_languages, at)
     greedy_match = problem.greedy()
     # Starting from greedy's pairs, the first sparse solution already matches as many requests as it does.
