@@ -108,8 +108,12 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(text)]}
 
 
+def _field_name(field: Field) -> str:
+    return f"*{clip_escaped(field.name, FIELD_NAME_MAX)}*\n"
+
+
 def _field_text(field: Field, limit: int) -> str:
-    name = f"*{clip_escaped(field.name, FIELD_NAME_MAX)}*\n"
+    name = _field_name(field)
     return name + clip_escaped(field.value, limit - len(name))
 
 
@@ -138,7 +142,7 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
 def _long_field(field: Field) -> list[Block]:
     """A field of its own: one section, or, when its value is past a section's 3,000 characters (a line per
     skill of a large taxonomy), several, cut at line ends, the name on the first."""
-    name = f"*{clip_escaped(field.name, FIELD_NAME_MAX)}*\n"
+    name = _field_name(field)
     room = SECTION_TEXT_MAX - len(name)
     pieces: list[str] = []
     for line in field.value.split("\n"):

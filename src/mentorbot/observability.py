@@ -31,6 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 
 from mentorbot.clock import as_utc
 from mentorbot.logcontext import CONTEXT as _CONTEXT
+from mentorbot.storage.reports import wait_reason_code
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -228,11 +229,8 @@ def waiting_by_reason(rows: Iterable[Any]) -> dict[str, int]:
     label values, not the stored reason, whose skills and cooldown date would make a new series each."""
     out: dict[str, int] = {}
     for row in rows:
-        try:
-            key = str(json.loads(str(row["reason"]))["key"]).rpartition(".")[2]
-        except (ValueError, KeyError, TypeError):
-            key = "none"
-        out[key] = out.get(key, 0) + int(row["n"])
+        kind = wait_reason_code(str(row["reason"])) or "none"
+        out[kind] = out.get(kind, 0) + int(row["n"])
     return out
 
 

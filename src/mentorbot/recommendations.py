@@ -556,28 +556,29 @@ def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = 
     level = t(f"courses.level.{reason.level.value}")
     covered = [(labels or {}).get(slug, slug) for slug in reason.covered]
     parts = [t("courses.reason_covers", skills=_join(covered, t))]
-    if reason.level_fit is LevelFit.UNKNOWN:
-        pass  # a community suggestion: its level and cost are not known (its meta line says whose it is)
-    elif reason.level_fit is LevelFit.ANY or reason.asked_level is None:
-        parts.append(t("courses.reason_level", level=level))
-    elif reason.level_fit is LevelFit.EXACT:
-        parts.append(t("courses.reason_level_exact", level=level))
-    else:
-        asked = t(f"courses.level.{reason.asked_level.value}")
-        parts.append(t("courses.reason_level_other", level=level, asked=asked))
-    if reason.community:
-        pass
-    elif reason.free and reason.paid_certificate:
-        parts.append(t("curation.free_paid_certificate"))
-    elif reason.free:
-        parts.append(t("courses.reason_free"))
-    elif reason.price:
-        parts.append(t("courses.reason_paid_price", price=reason.price))
-    else:
-        parts.append(t("courses.reason_paid"))
+    if not reason.community:  # a community suggestion's level and cost are not known (its meta line says whose)
+        parts += [_level_part(reason, level, t), _cost_part(reason, t)]
     if reason.helpful:
         parts.append(t("curation.found_helpful", count=reason.helpful))
     return "; ".join(parts)
+
+
+def _level_part(reason: Reason, level: str, t: Translator) -> str:
+    if reason.level_fit is LevelFit.ANY or reason.asked_level is None:
+        return t("courses.reason_level", level=level)
+    if reason.level_fit is LevelFit.EXACT:
+        return t("courses.reason_level_exact", level=level)
+    return t("courses.reason_level_other", level=level, asked=t(f"courses.level.{reason.asked_level.value}"))
+
+
+def _cost_part(reason: Reason, t: Translator) -> str:
+    if reason.free and reason.paid_certificate:
+        return t("curation.free_paid_certificate")
+    if reason.free:
+        return t("courses.reason_free")
+    if reason.price:
+        return t("courses.reason_paid_price", price=reason.price)
+    return t("courses.reason_paid")
 
 
 def _meta(course: Course, lang: str) -> str:

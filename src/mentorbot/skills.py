@@ -174,7 +174,6 @@ class Taxonomy:
         self.skills: tuple[Skill, ...] = tuple(skills)
         self._by_slug: dict[str, Skill] = {}
         self._by_name: dict[str, Skill] = {}
-        self._names: dict[str, tuple[str, ...]] = {}
         self._worded: dict[str, tuple[tuple[str, frozenset[int]], ...]] = {}
         slug_index: dict[str, int] = {}
         owners: dict[str, tuple[int, str, str]] = {}  # normalized name -> (skill index, field, text)
@@ -183,12 +182,10 @@ class Taxonomy:
             if first != index:
                 reason = f"duplicate slug {skill.slug!r}, already used by {_entry(first, skill.slug)}"
                 raise TaxonomyError(index, skill, "slug", reason)
-            keys: dict[str, None] = {}
             worded: dict[str, frozenset[int]] = {}
             for field, text in skill.names():
-                key = normalize(text)
-                keys[key] = None
-                worded[key] = worded.get(key, frozenset()) | word_starts(text)[1]
+                key, starts = word_starts(text)  # the key is `normalize(text)`
+                worded[key] = worded.get(key, frozenset()) | starts
                 owner, owner_field, owner_text = owners.setdefault(key, (index, field, text))
                 if owner != index:
                     reason = (
@@ -198,7 +195,6 @@ class Taxonomy:
                     raise TaxonomyError(index, skill, field, reason)
                 self._by_name[key] = skill
             self._by_slug[skill.slug] = skill
-            self._names[skill.slug] = tuple(keys)
             self._worded[skill.slug] = tuple(worded.items())
         self.slugs: frozenset[str] = frozenset(self._by_slug)
 

@@ -53,12 +53,11 @@ class LibraryFollower:
         if state is None:
             return False
         seen = library.followed
+        if seen is not None and state.generation <= seen:
+            return False
         library.followed = state.generation
-        if seen is None:  # the first look: the files as read at start include every reload counted before then
-            if state.reloaded_at <= self._started:
-                return False
-        elif state.generation <= seen:
-            library.followed = seen
+        # The first look: the files as read at start include every reload counted before then.
+        if seen is None and state.reloaded_at <= self._started:
             return False
         try:
             snapshot = library.reload()

@@ -19,6 +19,7 @@ from mentorbot.matching.eligibility import Block, blocks_for, strict, when_alone
 from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
+from mentorbot.storage.reports import wait_reason_code
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 
@@ -328,7 +329,7 @@ async def hand_on_withdrawn(
     return notes, lines
 
 
-PAUSE_STALES: Final = frozenset({None, "wait.all_busy", "wait.all_cooldown", "wait.all_excluded"})
+PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded"})  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
 paused" stay true."""
 REFRESH_AFTER_PAUSE: Final = 50
@@ -350,7 +351,7 @@ async def refresh_wait_reasons(core: Core, mentor: Member) -> None:
     for request in await core.store.list_requests(mentor.community, [RequestStatus.WAITING]):
         if looked >= REFRESH_AFTER_PAUSE:
             break
-        if not skills.intersection(request.skills) or views.wait_key(request.wait_reason) not in PAUSE_STALES:
+        if not skills.intersection(request.skills) or wait_reason_code(request.wait_reason) not in PAUSE_STALES:
             continue
         looked += 1
         mentee = await core.store.get_member(request.member_id)

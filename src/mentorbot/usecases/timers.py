@@ -37,11 +37,10 @@ async def next_wake(core: Core) -> datetime | None:
     (the sweep offers it then). A clock that jumps ahead (the console's ``/clock``) stops at each, in order."""
     now = core.clock.now()
     times = [due] if (due := await core.store.next_job_due()) is not None else []
-    for community in await core.store.communities_waiting():
-        for request in await core.store.list_requests(community, [RequestStatus.WAITING]):
-            until = views.wait_until(request.wait_reason)
-            if until is not None and until > now:
-                times.append(until)
+    for request in await core.store.list_requests(None, [RequestStatus.WAITING]):
+        until = views.wait_until(request.wait_reason)
+        if until is not None and until > now:
+            times.append(until)
     return min(times, default=None)
 
 

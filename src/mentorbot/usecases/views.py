@@ -133,15 +133,6 @@ def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy, *, a
         return t(unknown)
 
 
-def wait_key(reason: str | None) -> str | None:
-    """The message key of a stored wait reason (``wait.all_busy``…), None when it has none."""
-    try:
-        data = json.loads(reason or "")
-        return str(data["key"]) if isinstance(data, dict) and data.get("key") else None
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def wait_until(reason: str | None) -> datetime | None:
     """When a stored wait reason with a date ends (a cooldown lifting, the next round), else None."""
     try:
