@@ -16,6 +16,7 @@ from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.matching import INELIGIBLE32, rank_candidates
+from mentorbot.matching.explain import Explanation
 from mentorbot.models import MentorStatus, OfferStatus, RequestStatus
 from mentorbot.rounds import _at_least_kth, _Problem, greedy, solve, solve_dense
 from mentorbot.settings import Settings
@@ -109,6 +110,16 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
     assert len(pending) == len(plan.assignments)
     for _, profile in await store.list_mentors(spec.name):
         assert profile.active_count + profile.pending_offers <= profile.capacity
+    # Each offer tells its mentor's places as they stand when it is made: the round's earlier offers hold some.
+    told: dict[int, list[int]] = {}
+    for _, offer in result.offers:
+        explanation = Explanation.from_json(offer.explanation)
+        assert explanation is not None
+        assert explanation.places_taken + explanation.places_held < explanation.capacity, "no free place told"
+        told.setdefault(offer.mentor_id, []).append(explanation.places_held)
+    for held in told.values():
+        assert held == list(range(held[0], held[0] + len(held)))
+    assert any(len(held) > 1 for held in told.values()), "the round gives some mentor two offers"
 
 
 async def test_bulk_offers_skip_what_a_single_offer_would_refuse(store: Store) -> None:

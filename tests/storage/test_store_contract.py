@@ -105,6 +105,27 @@ async def test_concurrent_requests_never_pass_the_limit(store: Store, clock: Man
     assert len(await store.list_member_requests(mid, open_only=True)) == 3
 
 
+async def test_waiting_asking_chooses_by_skill_in_the_database(store: Store, clock: ManualClock) -> None:
+    """`waiting_asking`: the waiting requests of one community asking for any of the skills, each once, oldest
+    first; a request that asks for none of them, no longer waits, or is of another community is not read."""
+    a, b = await member(store, clock, "Ama"), await member(store, clock, "Ben")
+    other = (await store.ensure_member("other", "u-o", "Oto", clock.now())).id
+    both = await store.create_request(a, C, ["copywriting", "seo"], "", clock.now(), max_open=3)
+    clock.advance(HOUR)
+    unasked = await store.create_request(a, C, ["paid-social"], "", clock.now(), max_open=3)
+    clock.advance(HOUR)
+    cancelled = await store.create_request(b, C, ["seo"], "", clock.now(), max_open=3)
+    assert await store.cancel_request(cancelled.id, b, clock.now()) is not None
+    await store.create_request(other, "other", ["seo"], "", clock.now(), max_open=3)
+    clock.advance(HOUR)
+    seo = await store.create_request(b, C, ["seo"], "", clock.now(), max_open=3)
+    found = await store.waiting_asking(C, ["seo", "copywriting"])
+    assert [r.id for r in found] == [both.id, seo.id]
+    assert found[0].skills == ("copywriting", "seo")
+    assert [r.id for r in await store.waiting_asking(C, ["paid-social"])] == [unasked.id]
+    assert await store.waiting_asking(C, []) == []
+
+
 async def test_candidates_are_eligible_mentors_only(store: Store, clock: ManualClock) -> None:
     good = await mentor(store, clock, "Good", {"seo": Level.EXPERT, "copywriting": Level.PRACTITIONER})
     paused = await mentor(store, clock, "Paused", {"seo": Level.EXPERT})

@@ -153,6 +153,28 @@ async def test_a_free_place_out_of_reach_for_a_cooldown_is_the_reason_not_capaci
     assert json.loads(await wait_reason(bot.core, waiting, a2))["key"] == "wait.all_busy"
 
 
+async def test_a_cooldown_date_that_has_passed_is_not_told_when_no_place_is_left(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """a2 waits for m2's cooldown; meanwhile a3 takes m2's place, so when the cooldown lifts no one has room and
+    nothing is offered. The sweep still works out why a2 waits: every mentor is at capacity, not "can be asked
+    again after" a date now past (the waitlist, the member's status and the metrics read the stored reason)."""
+    await bot.signup(who("m1"), skills="seo", capacity="1")
+    first = await bot.request(who("a1"), skills="seo")
+    await bot.accept(who("m1"), offer_id=offer_id(to(first, "m1")[0]))
+    await bot.signup(who("m2"), skills="seo", capacity="1")
+    second = await bot.request(who("a2"), skills="seo")
+    await bot.decline(who("m2"), offer_id=offer_id(to(second, "m2")[0]), reason="busy this week")
+    third = await bot.request(who("a3"), skills="seo")
+    await bot.accept(who("m2"), offer_id=offer_id(to(third, "m2")[0]))
+    clock.advance(timedelta(days=bot.core.settings.reoffer_after_days, hours=1))
+    assert await bot.run_due_jobs() == [], "no place anywhere: nothing to offer, nobody to tell"
+    [waiting] = await bot.store.list_requests("test:guild", [RequestStatus.WAITING])
+    assert json.loads(waiting.wait_reason or "{}")["key"] == "wait.all_busy"
+    status = text_of((await bot.status(who("a2"))).reply)
+    assert "can be asked again after" not in status and "at capacity" in status
+
+
 async def test_when_every_mentor_is_on_cooldown_the_date_told_is_that_of_one_with_a_free_place(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:

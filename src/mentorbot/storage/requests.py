@@ -175,6 +175,20 @@ class RequestStore(Transactions):
                 return await read_requests(conn, f"status IN ({in_list(values)})", *values)
             return await read_requests(conn, f"community = ? AND status IN ({in_list(values)})", community, *values)
 
+    async def waiting_asking(self, community: str, skills: Sequence[str]) -> list[MentorshipRequest]:
+        """The waiting requests of `community` that ask for at least one of `skills`, oldest first: the
+        database chooses them, so a freed place or a pause does not read the whole waitlist to use some of it."""
+        if not skills:
+            return []
+        async with self.read() as conn:
+            return await read_requests(
+                conn,
+                "community = ? AND status = 'waiting' "
+                f"AND id IN (SELECT request_id FROM request_skills WHERE skill IN ({in_list(skills)}))",
+                community,
+                *skills,
+            )
+
     async def communities_waiting(self, communities: Sequence[str] | None = None) -> list[str]:
         """The communities (of those starting with one of `communities`, or all) with a waiting request."""
         scope, scope_args = community_scope(communities)

@@ -393,11 +393,18 @@ async def run_round(core: Core, community: str) -> RoundResult:
     its offers in one transaction (`Store.create_offers`)."""
     now = core.clock.now()
     plan = await _plan(core, await _pool(core, community))
+    # Each offer's explanation tells its mentor's places as they stand when it is made, as live matching's do:
+    # the round's earlier offers to the same mentor hold places too.
+    earlier: dict[int, int] = {}
+    offers: list[NewOffer] = []
+    for a in plan.assignments:
+        mentor_id = a.ranked.candidate.member.id
+        explanation = a.ranked.explanation
+        explanation = replace(explanation, places_held=explanation.places_held + earlier.get(mentor_id, 0))
+        earlier[mentor_id] = earlier.get(mentor_id, 0) + 1
+        offers.append(NewOffer(a.request.id, mentor_id, a.ranked.score, explanation.to_json()))
     created = await core.store.create_offers(
-        [
-            NewOffer(a.request.id, a.ranked.candidate.member.id, a.ranked.score, a.ranked.explanation.to_json())
-            for a in plan.assignments
-        ],
+        offers,
         now,
         now + timedelta(hours=core.settings.offer_ttl_hours),
     )

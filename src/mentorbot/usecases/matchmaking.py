@@ -242,9 +242,12 @@ async def rematch(
         profile = await store.get_mentor_profile(mentor_id)
         wanted = set(profile.skills) if profile else set()
     notes: list[Notification] = []
-    for request in await store.list_requests(community, [RequestStatus.WAITING]):
-        if wanted is not None and not set(request.skills) & wanted:
-            continue
+    waiting = (
+        await store.list_requests(community, [RequestStatus.WAITING])
+        if wanted is None
+        else await store.waiting_asking(community, sorted(wanted))
+    )
+    for request in waiting:
         if freed and mentor_id is not None:
             profile = await store.get_mentor_profile(mentor_id)
             if profile is None or profile.status is not MentorStatus.ACTIVE or profile.free_places <= 0:
@@ -346,12 +349,11 @@ async def refresh_wait_reasons(core: Core, mentor: Member) -> None:
     profile = await core.store.get_mentor_profile(mentor.id)
     if profile is None or cohort(core):
         return
-    skills = set(profile.skills)
     looked = 0
-    for request in await core.store.list_requests(mentor.community, [RequestStatus.WAITING]):
+    for request in await core.store.waiting_asking(mentor.community, sorted(profile.skills)):
         if looked >= REFRESH_AFTER_PAUSE:
             break
-        if not skills.intersection(request.skills) or wait_reason_code(request.wait_reason) not in PAUSE_STALES:
+        if wait_reason_code(request.wait_reason) not in PAUSE_STALES:
             continue
         looked += 1
         mentee = await core.store.get_member(request.member_id)

@@ -124,14 +124,18 @@ class Timers:
     async def sweep(self, communities: Sequence[str] | None = None) -> list[Notification]:
         """Offer again every waiting request of the communities served (`communities` prefixes, or all) that an
         eligible mentor with room could take: a safety net behind the live matching, which offers a request
-        the moment a place frees up. One unit of work per community; what it says goes to the outbox."""
+        the moment a place frees up. A request whose stored reason names a date now past is tried too, so its
+        reason is worked out afresh. One unit of work per request; what it says goes to the outbox."""
         store = self.core.store
         notes: list[Notification] = []
         for community in await store.communities_waiting(communities):
             with_room = await store.skills_with_room(community)
             for request in await store.list_requests(community, [RequestStatus.WAITING]):
-                if not with_room.intersection(request.skills):
-                    continue  # nobody with these skills has a free place: nothing to try
+                until = views.wait_until(request.wait_reason)
+                if not with_room.intersection(request.skills) and (until is None or until > self.core.clock.now()):
+                    # Nobody with these skills has a free place: nothing to try. A reason whose date has passed
+                    # (a cooldown that has lifted) is worked out afresh, so no one is told a date in the past.
+                    continue
                 try:
                     # One short unit per request, so the sweep never holds the database for long.
                     async with store.unit_of_work():
