@@ -196,6 +196,13 @@ def test_duplicate_id_is_refused(taxonomy: Taxonomy) -> None:
     assert "already used by course #1 (same)" in error.reason
 
 
+def test_an_id_longer_than_a_button_can_carry_is_refused(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    long_id = "-".join(["meta-social-media-marketing"] * 2)
+    assert len(long_id) == 55
+    error = load_error(write(tmp_path, entry(id=f'"{long_id}"')), taxonomy)
+    assert error.field == "id" and "at most 50 characters" in error.reason
+
+
 @pytest.mark.parametrize(
     "url", ['"ftp://example.org/x"', '"javascript:alert(1)"', '"www.example.org/course"', '"https://"']
 )

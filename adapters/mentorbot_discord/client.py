@@ -55,7 +55,7 @@ import yarl
 from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.commands import FORM_ACTIONS, caller_language, execute_button, submit_feedback_form
+from mentorbot.commands import FORM_ACTIONS, ITEM_ACTIONS, caller_language, execute_button, submit_feedback_form
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.observability import BusyRefusals
@@ -212,12 +212,13 @@ class MentorBotClient(discord.AutoShardedClient):
 
     def caller(self, interaction: Interaction, guild_id: int) -> Caller:
         """The core's view of who is acting. Admin: Manage Server here (the settings' admin ids are added
-        by the core); the channel is remembered only when it is a guild channel."""
+        by the core); the channel is remembered only when it is a guild channel. In a DM, Discord shows the user's
+        global name, not their nickname in the server: no name is given then, so the one the server shows stays."""
         in_guild = interaction.guild_id is not None
         return Caller(
             community=community_id(guild_id),
             user_id=str(interaction.user.id),
-            display_name=interaction.user.display_name,
+            display_name=interaction.user.display_name if in_guild else "",
             is_admin=in_guild and interaction.permissions.manage_guild,
             event_id=event_id(interaction),
             channel=str(interaction.channel_id) if in_guild and interaction.channel_id else None,
@@ -332,10 +333,17 @@ class MentorBotClient(discord.AutoShardedClient):
         call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
         *,
         slow: bool,
-    ) -> Outcome:
+    ) -> Outcome | None:
         outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow)
         try:
             await self._reply(interaction, caller, outcome)
+            name, args = command_args(interaction)
+            if name in ("mentor accept", "mentor decline") and outcome.error is None and not outcome.duplicate:
+                await self._update_offer_dm(caller, args.get("offer", ""), outcome.reply)
+        except Exception as exc:
+            if transient(exc) is None:  # a transient failure was logged: Discord would refuse the apology too
+                await self.report_error(interaction, exc, guild_id=guild_of(caller.community))
+            return None  # not shown: `recover` shows the stored answer after the lease
         finally:
             await self._finish(interaction, outcome)
         return outcome
@@ -418,13 +426,38 @@ class MentorBotClient(discord.AutoShardedClient):
             await self.report_error(interaction, exc, guild_id=gid)
             return None
         try:
-            await self._update(interaction, caller, outcome)
+            await self._update(interaction, caller, outcome, beside=action in ITEM_ACTIONS)
+            if action.startswith("offer.") and outcome.error is None and not outcome.duplicate:
+                clicked = interaction.message.id if interaction.message is not None else None
+                await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
         except Exception as exc:
             await self.report_error(interaction, exc, guild_id=gid)
             return None  # not shown: `recover` shows the stored answer (or runs the click again) after the lease
         finally:
             await self._finish(interaction, outcome)
         return outcome
+
+    async def _update_offer_dm(
+        self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: int | None = None
+    ) -> None:
+        """The offer's DM (sent by any process; unless it is the `clicked` message, updated already) turns into
+        `reply`, its buttons gone, after the offer was accepted or declined elsewhere (`/mentor status`, the
+        command). The answer is committed by now, so a failure here is logged, never shown."""
+        try:
+            where = await self.sent.get(caller.community, caller.user_id, f"offer:{offer_ref}")
+            if where is None or where[1] == clicked:
+                return
+            channel = self.get_partial_messageable(where[0], type=discord.ChannelType.private)
+            first = render(reply, guild_id=guild_of(caller.community))[0]
+            await channel.get_partial_message(where[1]).edit(**first.edit_kwargs())
+        except Exception as exc:
+            log.warning(
+                "could not update the DM of offer %s for %s: %s",
+                offer_ref,
+                caller.user_id,
+                type(exc).__name__,
+                exc_info=database_failure(exc) is None and not isinstance(exc, discord.HTTPException),
+            )
 
     async def refuse_when_busy(self, interaction: Interaction) -> bool:
         """Past `MENTORBOT_MAX_INFLIGHT` interactions being worked on, refuse a new one at once, politely and
@@ -460,27 +493,38 @@ class MentorBotClient(discord.AutoShardedClient):
             log.warning("could not mark inbox event %s done: %s", inbox_id, exc, exc_info=database_failure(exc) is None)
 
     async def _reply(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
-        """The outcome of a slash command as ephemeral messages to the caller, then their held notices."""
+        """The outcome of a slash command as ephemeral messages to the caller, then their held notices. A
+        transient failure to show it (5xx, 429, the network) is raised: the inbox row stays, and `recover` shows
+        the stored answer (by follow-up while the token lives, else by DM) instead of leaving "thinking…"."""
         if outcome.duplicate:
             log.info("interaction %s was delivered before; nothing sent", interaction.id)
             if interaction.response.is_done():
                 await _quietly(interaction.delete_original_response())
             return
         try:
-            for message in render(outcome.reply):
+            for message in render(outcome.reply, guild_id=dm_guild(interaction, caller)):
                 await self._send(interaction, message)
             await self._send_held(interaction, caller, outcome)
         except discord.HTTPException as exc:
             log.warning("could not reply to interaction %s: %s %s", interaction.id, exc.status, exc.code)
+            if transient(exc) is not None:
+                raise
 
-    async def _update(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
+    async def _update(self, interaction: Interaction, caller: Caller, outcome: Outcome, *, beside: bool) -> None:
         """The outcome of a click: the clicked message becomes the outcome; a refusal goes to the clicker only
-        (not the offered mentor, already answered, expired…), and the message keeps its buttons."""
+        (not the offered mentor, already answered, expired…), and the message keeps its buttons. With `beside`
+        (an item's button, `ITEM_ACTIONS`: a vote, an approval), the answer goes to the clicker and the
+        message stays whole, so its other items can still be acted on."""
         if outcome.duplicate:
             return
-        messages = render(outcome.reply)
+        messages = render(outcome.reply, guild_id=dm_guild(interaction, caller))
         if outcome.error is not None:
             await self._send(interaction, messages[0])
+            return
+        if beside:
+            for message in messages:
+                await self._send(interaction, message)
+            await self._send_held(interaction, caller, outcome)
             return
         first, *rest = messages
         if not interaction.response.is_done():
@@ -570,7 +614,7 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def _send_held(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
         """Notices that could not reach the caller by DM earlier, as extra ephemeral follow-ups."""
-        for message in held_messages(outcome):
+        for message in held_messages(outcome, dm_guild(interaction, caller)):
             await self._send(interaction, message)
 
     async def refuse_outside_guild(self, interaction: Interaction) -> None:
@@ -733,7 +777,10 @@ class MentorBotClient(discord.AutoShardedClient):
                 {"id": recorded.application_id, "type": 3, "token": recorded.token}, state=self._connection
             )
             try:
-                for message in [*render(outcome.reply), *held_messages(outcome)]:
+                for message in [
+                    *render(outcome.reply, guild_id=recorded.guild_id),
+                    *held_messages(outcome, recorded.guild_id),
+                ]:
                     if message.content or message.embeds or message.files:
                         await webhook.send(ephemeral=True, **message.send_kwargs())
                 return
@@ -749,7 +796,7 @@ class MentorBotClient(discord.AutoShardedClient):
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
             for message in [
                 *render(outcome.reply, guild_id=recorded.guild_id, preface=preface),
-                *held_messages(outcome),
+                *held_messages(outcome, recorded.guild_id),
             ]:
                 await channel.send(**message.send_kwargs())
         except discord.HTTPException as exc:
@@ -784,10 +831,21 @@ class MentorTree(app_commands.CommandTree[MentorBotClient]):
         await self.client.report_error(interaction, cause)
 
 
-def held_messages(outcome: Outcome) -> list[DiscordMessage]:
-    """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply."""
+def held_messages(outcome: Outcome, guild_id: int | None = None) -> list[DiscordMessage]:
+    """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply
+    (`guild_id`: appended to their buttons when shown in a DM)."""
     t = translator(outcome.language)
-    return [message for held in outcome.held for message in render(held, preface=t("discord.held_notice"))]
+    return [
+        message
+        for held in outcome.held
+        for message in render(held, guild_id=guild_id, preface=t("discord.held_notice"))
+    ]
+
+
+def dm_guild(interaction: Interaction, caller: Caller) -> int | None:
+    """The guild to append to the buttons of an answer shown in a DM (where a click carries no guild, so the
+    button must name its community); None in a guild channel."""
+    return guild_of(caller.community) if interaction.guild_id is None else None
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

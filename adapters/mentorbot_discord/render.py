@@ -13,6 +13,7 @@ long reply never makes a send fail.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ FIELDS_LIMIT: Final = 25
 EMBED_TOTAL_LIMIT: Final = 6000
 BUTTON_LABEL_LIMIT: Final = 80
 BUTTONS_LIMIT: Final = 25
+CUSTOM_ID_LIMIT: Final = 100
 EMBEDS_LIMIT: Final = 10
 FOOTER_LIMIT: Final = 2048
 LISTING_ROOM: Final = paging.ENTRY_MAX + FIELD_NAME_LIMIT + 600
@@ -44,6 +46,8 @@ LISTING_ROOM: Final = paging.ENTRY_MAX + FIELD_NAME_LIMIT + 600
 message, the listing starts the next one."""
 CONTINUED: Final = "\u200b"
 """The name of a field that continues the previous one (a zero-width space: Discord needs a name)."""
+
+log = logging.getLogger("mentorbot.discord")
 
 CUSTOM_ID: Final = r"mentorbot:(?P<action>[a-z][a-z0-9_.-]*):(?P<ref>[^:]+)(?::(?P<guild>[0-9]+))?"
 """A button's custom id: the core's ``mentorbot:<action>:<ref>``, plus ``:<guild id>`` on buttons sent by DM
@@ -166,9 +170,15 @@ def view_for(reply: Reply, guild_id: int | None = None, extra: Sequence[Button] 
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
-    for button in buttons[:BUTTONS_LIMIT]:
+    for button in buttons:
+        if len(button_custom_id(button, guild_id)) > CUSTOM_ID_LIMIT:
+            # Discord refuses the whole message for one such button: the message goes without it.
+            log.warning("button %s left out: its custom id is over %s characters", button.action, CUSTOM_ID_LIMIT)
+            continue
+        if len(view.children) >= BUTTONS_LIMIT:
+            break
         view.add_item(ActionButton.of(button, guild_id))
-    return view
+    return view if view.children else None
 
 
 def listing_embed(listing: Listing, room: int) -> tuple[discord.Embed, int]:

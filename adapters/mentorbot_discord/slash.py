@@ -22,8 +22,10 @@ from discord import app_commands
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import Command, Pace, find_command
 from mentorbot.courses import CourseLevel, Format
+from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES
 from mentorbot.replies import Outcome
+from mentorbot.timezones import OFFSET_TYPED, parse_timezone
 from mentorbot_discord.picks import AUTOCOMPLETE_LIMIT, expand
 from mentorbot_discord.ports import Interaction, client_of
 
@@ -88,11 +90,27 @@ def _zones() -> tuple[str, ...]:
 
 
 async def complete_timezone(interaction: Interaction, current: str) -> list[Choice[str]]:
-    """IANA time zones containing what was typed (``nairobi`` → ``Africa/Nairobi``)."""
+    """IANA time zones containing what was typed (``nairobi`` → ``Africa/Nairobi``); an offset (``GMT+3``,
+    ``+3``) first as the core reads it (``UTC+03:00``). The ``Etc/GMT±N`` names are never offered: their sign is
+    the reverse of what they seem to say (``Etc/GMT+3`` is three hours *behind* UTC)."""
     wanted = current.strip().lower().replace(" ", "_")
     zones = [z for z in _zones() if wanted in z.lower()] if wanted else ["UTC", "Africa/Nairobi", "Europe/London"]
+    zones = [z for z in zones if not z.startswith("Etc/GMT") or z == "Etc/GMT"]
     zones.sort(key=lambda z: (not z.lower().startswith(wanted), not z.lower().split("/")[-1].startswith(wanted)))
+    offset = _offset(current)
+    if offset is not None:
+        zones = [offset, *(z for z in zones if z != offset)]
     return [Choice(name=z, value=z) for z in zones[:AUTOCOMPLETE_LIMIT]]
+
+
+def _offset(typed: str) -> str | None:
+    """What was typed as a UTC offset the core accepts (``UTC+03:00``), or None when it is not one."""
+    if not OFFSET_TYPED.match(typed.strip()):
+        return None
+    try:
+        return parse_timezone(typed)
+    except UserError:
+        return None
 
 
 # ----------------------------------------------------------------------------------------------- /mentor

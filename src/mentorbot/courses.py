@@ -131,9 +131,16 @@ def _normalize_choice(value: Any) -> Any:
     return value
 
 
+ID_MAX: Final = 50
+"""The longest resource id: its vote buttons carry it, and Discord refuses a message whose button ids pass 100
+characters (``mentorbot:vote.down:<id>:<server id>``)."""
+
+
 def _check_id(value: str) -> str:
     if not _ID_RE.fullmatch(value):
         raise ValueError(f"must be lowercase letters, digits and single hyphens, like 'hubspot-seo' (got {value!r})")
+    if len(value) > ID_MAX:
+        raise ValueError(f"must be at most {ID_MAX} characters (got {len(value)}): vote buttons carry it")
     return value
 
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from mentorbot.errors import UserError
 
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+OFFSET_TYPED: Final = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+"""A UTC offset as members type it (``UTC+3``, ``GMT-05:30``, ``+3``), read by `parse_timezone`."""
 
 
 def parse_timezone(text: str) -> str:
@@ -18,7 +19,7 @@ def parse_timezone(text: str) -> str:
     value = text.strip()
     if value.upper() in ("UTC", "GMT", "Z"):
         return "UTC"
-    match = _OFFSET.match(value)
+    match = OFFSET_TYPED.match(value)
     if match:
         sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
         if hours > 14 or minutes >= 60:
@@ -52,7 +53,7 @@ def _known_name(value: str) -> str:
 @lru_cache(maxsize=1024)
 def to_tzinfo(name: str) -> tzinfo:
     """The tzinfo for a canonical time zone string (unknown names fall back to UTC)."""
-    match = _OFFSET.match(name)
+    match = OFFSET_TYPED.match(name)
     if match:
         sign = 1 if match.group(1) == "+" else -1
         return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))

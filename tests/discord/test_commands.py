@@ -247,6 +247,15 @@ async def test_timezone_autocomplete(members: Members) -> None:
     assert len(await members.complete("mentor signup", "timezone", "a", user=MENTOR_USER_ID)) == 25
 
 
+@pytest.mark.parametrize("typed", ["GMT+3", "+3", "utc+03:00"])
+async def test_timezone_autocomplete_offers_an_offset_as_read_never_etc_gmt(members: Members, typed: str) -> None:
+    """An offset typed is offered first as the core reads it; ``Etc/GMT+3`` (three hours *behind* UTC, IANA's
+    reversed sign) is never offered for "GMT+3"."""
+    choices = await members.complete("mentor signup", "timezone", typed, user=MENTOR_USER_ID)
+    assert choices[0] == {"name": "UTC+03:00", "value": "UTC+03:00"}
+    assert not [c for c in choices if str(c["value"]).startswith("Etc/GMT+") or str(c["value"]).startswith("Etc/GMT-")]
+
+
 async def test_autocomplete_with_many_skills_typed_keeps_within_discords_limits(members: Members) -> None:
     typed = ", ".join(["crisis-communications"] * 4) + ", soc"
     for choice in await members.complete("mentor request", "skills", typed):

@@ -81,3 +81,19 @@ def test_attachments_become_files_and_a_preface_comes_first() -> None:
     assert [f.filename for f in message.files] == ["data.json"]
     [plain] = render(Reply("A notice"), preface="Held for you:")
     assert plain.content == "Held for you:\nA notice"
+
+
+def test_a_button_whose_id_is_over_discords_limit_is_left_out_not_the_message() -> None:
+    """Discord refuses a whole message for one custom id over 100 characters: that button goes, the rest stay."""
+    long_ref = "x" * 80
+    reply = Reply(
+        "Courses",
+        buttons=(Button("vote.up", "short", "👍"), Button("vote.up", long_ref, "👍")),
+    )
+    [message] = render(reply, guild_id=1200000000000000100)
+    assert message.view is not None
+    custom_ids = [getattr(item, "custom_id", None) for item in message.view.children]
+    assert custom_ids == ["mentorbot:vote.up:short:1200000000000000100"]
+    assert (
+        render(Reply("x", buttons=(Button("vote.up", long_ref, "👍"),)), guild_id=1200000000000000100)[0].view is None
+    )

@@ -103,6 +103,11 @@ FORM_ACTIONS: Final = frozenset({"feedback.open", "checkin.end"})
 submission goes to `submit_feedback_form`. Elsewhere `execute_button` runs them (the command to type, or the
 end without a rating followed by the feedback button)."""
 
+ITEM_ACTIONS: Final = frozenset({"vote.up", "vote.down", "suggestion.approve", "suggestion.reject"})
+"""Buttons that act on one item of a list (a course's vote, a suggestion's approval): their answer is shown
+beside the clicked message, which stays as it is, so the list's other items can still be acted on. Every other
+action's answer replaces the clicked message (an offer accepted, a check-in answered, a page turned)."""
+
 _BUTTON_COMMANDS: Final[Mapping[str, str]] = {
     "offer.accept": "/mentor accept {ref}",
     "offer.decline": "/mentor decline {ref}",
