@@ -26,6 +26,14 @@ def test_broadcasts_and_roles_stay_defused() -> None:
     assert "@everyone" not in shown and "<!channel>" not in shown and "<@&123>" not in shown and "@here" not in shown
 
 
+def test_a_member_mention_typed_by_a_member_is_shown_not_rendered() -> None:
+    """Before: `<@U0CAROL01>` in a note showed in the mentor's offer as a live mention of Carol (Slack), and
+    `<@123>` / `<@!123>` could ping on Discord; only the bot's own mentions (not defused) render."""
+    shown = defuse_mentions("ask <@U0CAROL01>, <@W0ORG01>, <@123456789012345678> or <@!123>")
+    assert not re.search(r"<@!?[0-9A-Za-z]+>", shown)
+    assert "U0CAROL01" in shown and "123456789012345678" in shown
+
+
 @given(st.text(alphabet=st.sampled_from(list("[]() hxtps:/<>ab.\u200b")), max_size=60))
 def test_no_text_renders_a_masked_link_once_defused(text: str) -> None:
     assert not _RENDERED_MASKED_LINK.search(defuse_mentions(text))

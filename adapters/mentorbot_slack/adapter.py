@@ -61,6 +61,7 @@ from mentorbot.app import every, run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
     FORM_ACTIONS,
+    ITEM_ACTIONS,
     Pace,
     ParsedCommand,
     error_outcome,
@@ -106,7 +107,6 @@ from mentorbot_slack.views import (
     ModalContext,
     error_block,
     feedback_modal,
-    home_view,
     input_blocks,
     read_submission,
     request_modal,
@@ -814,7 +814,9 @@ class SlackAdapter:
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         updated = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
-        if action == PAGE_ACTION and (body.get("view") or {}).get("type") == "home":
+        if action in ITEM_ACTIONS:
+            pass  # one item of a list acted on (a vote, an approval): the answer goes beside it, the list stays
+        elif action == PAGE_ACTION and (body.get("view") or {}).get("type") == "home":
             updated = await self._page_home(caller.user_id, outcome)  # the Home tab shows the page asked for
         elif on_message and container.get("is_ephemeral") and route.response_url:
             replaced = {**ephemeral(outcome.reply), "replace_original": True}
@@ -825,7 +827,8 @@ class SlackAdapter:
             await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
         if not updated:
             await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
-        await self.finish(caller, route, outcome, reply=False)
+        # A page turned is a read: the Home tab it was turned on is not published again (at page 1).
+        await self.finish(caller, route, outcome, reply=False, read_only=action == PAGE_ACTION)
 
     async def _update_offer_dm(
         self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: tuple[str, str] | None = None
@@ -849,13 +852,7 @@ class SlackAdapter:
 
     async def _page_home(self, user_id: str, outcome: Outcome) -> bool:
         """A paging button of the App Home: the Home tab is published again with the page asked for."""
-        try:
-            view = home_view(outcome.reply, translator(outcome.language))
-            await self.client.views_publish(user_id=user_id, view=view)
-        except SEND_ERRORS as exc:
-            log.warning("could not page the App Home of %s: %s", user_id, failure_reason(exc))
-            return False
-        return True
+        return await self.delivery.publish_home_page(user_id, outcome.reply, translator(outcome.language))
 
     async def _open_feedback_form(
         self, body: Mapping[str, Any], action: str, ref: str, user_id: str, channel: Any, route: ReplyRoute

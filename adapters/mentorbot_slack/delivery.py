@@ -302,6 +302,17 @@ class Delivery:
             for idle in [uid for uid, held in self._home_locks.items() if not held.locked()]:
                 del self._home_locks[idle]
 
+    async def publish_home_page(self, user_id: str, reply: Reply, t: Translator) -> bool:
+        """Publish `reply` (a page of the member's status a paging button asked for) as their App Home, under the
+        same lock as `publish_home`; False when Slack refused it."""
+        async with self._home_locks.setdefault(user_id, asyncio.Lock()):
+            try:
+                await self.client.views_publish(user_id=user_id, view=home_view(reply, t))
+            except SEND_ERRORS as exc:
+                log.warning("could not page the App Home of %s: %s", user_id, failure_reason(exc))
+                return False
+        return True
+
     async def refresh_homes_of(self, notes: Iterable[Notification]) -> None:
         """Publish the App Home of every member a notification went to (once each), in their language."""
         seen: set[int] = set()

@@ -1,10 +1,11 @@
 """Text typed by members and shown to others: checked on the way in, defused on the way out.
 
 Members' text is stored as typed. When it is shown to someone else it is rendered so that it cannot
-mention everyone or a role on Discord (``@everyone``, ``@here``, ``<@&role>``) or Slack (``<!channel>``,
-``<!here>``, ``<!everyone>``, ``<!subteam^…>``), nor disguise a link as other words (Discord's masked link
-``[Accept your offer](https://…)``, in a note an offer shows a mentor): the address is shown as typed, the link's
-words beside it. Slack's own link form (``<url|words>``) is escaped by the Slack adapter with every ``<``.
+mention everyone, a role or another member on Discord (``@everyone``, ``@here``, ``<@&role>``, ``<@id>``) or
+Slack (``<!channel>``, ``<!here>``, ``<!everyone>``, ``<!subteam^…>``, ``<@U…>``), nor disguise a link as other
+words (Discord's masked link ``[Accept your offer](https://…)``, in a note an offer shows a mentor): the address
+is shown as typed, the link's words beside it. Slack's own link form (``<url|words>``) is escaped by the Slack
+adapter with every ``<``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ _ZWSP = "\u200b"
 _BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
 _SLACK_SPECIAL = re.compile(r"<!([^>]*)>")
 _DISCORD_ROLE = re.compile(r"<@&(\d+)>")
+_USER_MENTION = re.compile(r"<@(!?[0-9A-Za-z]+)>")
 _MASKED_LINK = re.compile(r"\]\s*\(")
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
@@ -55,11 +57,13 @@ def check_text(text: str | None, *, field: FieldName, max_length: int, required:
 
 
 def defuse_mentions(text: str) -> str:
-    """`text` with mass mentions, role mentions and masked links made inert for Discord and Slack."""
+    """`text` with mass mentions, role mentions, member mentions and masked links made inert for Discord and
+    Slack (a member's typed ``<@U…>`` would show as the bot quoting that member, and may ping them)."""
     text = _BROADCAST.sub(lambda m: "@" + _ZWSP + m.group(1), text)
     text = _SLACK_SPECIAL.sub(lambda m: "<" + _ZWSP + "!" + m.group(1) + ">", text)
     text = _MASKED_LINK.sub(lambda m: "]" + _ZWSP + m.group(0)[1:], text)
-    return _DISCORD_ROLE.sub(lambda m: "<@" + _ZWSP + "&" + m.group(1) + ">", text)
+    text = _DISCORD_ROLE.sub(lambda m: "<@" + _ZWSP + "&" + m.group(1) + ">", text)
+    return _USER_MENTION.sub(lambda m: "<" + _ZWSP + "@" + m.group(1) + ">", text)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

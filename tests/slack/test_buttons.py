@@ -58,9 +58,7 @@ async def test_a_double_click_makes_one_mentorship(workspace: Workspace) -> None
     offer = await offered(ws)
     button = find_button(offer, "offer.accept")
     clicks = [
-        ws.slack.block_actions(
-            action_id=button["action_id"], value="1", user_id=BOB, user_name="bob", message=offer
-        )
+        ws.slack.block_actions(action_id=button["action_id"], value="1", user_id=BOB, user_name="bob", message=offer)
         for _ in range(2)
     ]
     responses = await asyncio.gather(*clicks)
@@ -119,3 +117,28 @@ async def test_accept_from_a_status_reply_updates_it_and_the_offer_dm(workspace:
     accepted = EN("offer.title", id=1) + "\n" + EN("offer.accepted", id=1)
     assert replaced.replace_original and unescape(replaced.text or "") == accepted
     assert ws.dms(BOB)[0]["ts"] == offer["ts"] and unescape(ws.dms(BOB)[0]["text"]) == accepted
+
+
+async def test_next_on_the_app_home_shows_the_next_page_and_stays_there(workspace: Workspace) -> None:
+    """Bob mentors 11 members: his Home tab shows 10, with Next. Clicking it publishes page 2, and nothing
+    publishes page 1 over it afterwards (the click is a read: before, the refresh after every click did)."""
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo levels:expert capacity:10")
+    await ws.mentor(DAVE, "signup skills:copywriting levels:expert capacity:10")
+    for i in range(10):
+        mentee = f"U0MENT{i:04d}"
+        ws.fake.add_user(mentee, name=f"mentee{i}", real_name=f"Mentee {i}", tz="Africa/Nairobi")
+        await ws.mentor(mentee, "request skills:seo")
+        await ws.mentor(BOB, f"accept {i + 1}")
+    await ws.mentor(BOB, "request skills:copywriting")
+    await ws.mentor(DAVE, "accept 11")
+    await ws.slack.app_home_opened(user_id=BOB)
+    await ws.settle()
+    assert "Showing 1–10 of 11" in ws.home_text(BOB)
+    home = ws.fake.home_view_of(BOB)
+    assert home is not None
+    button = find_button(home, "list.page")
+    trigger = ws.fake.new_trigger_id(BOB)
+    await ws.send(home_click(BOB, "bob", button["action_id"], button["value"], trigger))
+    await ws.settle()
+    assert "Showing 11–11 of 11" in ws.home_text(BOB)
