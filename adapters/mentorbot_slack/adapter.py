@@ -393,8 +393,7 @@ class SlackAdapter:
     async def _follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool) -> None:
         if outcome.held:
             t = translator(outcome.language)
-            for held in outcome.held:
-                await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
+            await self.delivery.reply_held(route, outcome.held, t=t, note=t("slack.dm.held"))
         await self.delivery.notify(outcome.notifications)
         if outcome.error is None and (outcome.notifications or not read_only):
             # outcome.language is the caller's language after the command (set_language answers in the new one).
@@ -554,8 +553,8 @@ class SlackAdapter:
         are outbox rows of their own, delivered by the outbox's recovery."""
         t = translator(answer.language)
         await self.delivery.reply(route, answer.reply, t=t)
-        for held in answer.held:
-            await self.delivery.reply(route, held, t=t, note=t("slack.dm.held"))
+        if answer.held:
+            await self.delivery.reply_held(route, answer.held, t=t, note=t("slack.dm.held"))
 
     async def _command(
         self,

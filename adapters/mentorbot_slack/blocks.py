@@ -287,6 +287,33 @@ def fallback_text(reply: Reply, shown: Sequence[Shown] | None = None) -> str:
     return text or "…"
 
 
+def packed(replies: Sequence[Reply], *, note: str | None = None) -> list[tuple[dict[str, Any], list[Reply]]]:
+    """Several replies (the notices held for a member) in as few messages as Slack takes (50 blocks each), each
+    with the replies it holds: an interaction's response_url takes five posts only, so one post per notice
+    could leave some unshown. `note` is the small print above each message. Block ids are made unique in each."""
+    groups: list[tuple[list[Block], list[str], list[Reply]]] = []
+    room = MESSAGE_BLOCKS_MAX - (1 if note else 0)
+    for reply in replies:
+        body = message(reply)
+        blocks: list[Block] = body["blocks"]
+        if not groups or len(groups[-1][0]) + len(blocks) > room:
+            groups.append(([], [], []))
+        number = len(groups[-1][2])
+        groups[-1][0].extend({**b, "block_id": f"{b['block_id']}-{number}"} if "block_id" in b else b for b in blocks)
+        groups[-1][1].append(body["text"])
+        groups[-1][2].append(reply)
+    return [
+        (
+            {
+                "text": clip_escaped("\n\n".join(texts), FALLBACK_TEXT_MAX),
+                "blocks": [context(note), *blocks] if note else blocks,
+            },
+            held,
+        )
+        for blocks, texts, held in groups
+    ]
+
+
 def message(reply: Reply, *, buttons: bool = True, note: str | None = None) -> dict[str, Any]:
     """``text`` and ``blocks`` arguments for chat.postMessage / chat.update / chat.postEphemeral / respond.
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -39,7 +40,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
-from mentorbot_slack.blocks import escape, message
+from mentorbot_slack.blocks import escape, message, packed
 from mentorbot_slack.views import home_view, notice_modal, welcome_reply
 
 log = logging.getLogger("mentorbot.slack")
@@ -62,18 +63,47 @@ TRANSIENT_API_ERRORS: Final = frozenset({"internal_error", "service_unavailable"
 """Slack error codes that say "not now" rather than "never" (Slack's own words: a transient issue on our end)."""
 
 
+APP_AUTH_ERRORS: Final = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "team_disabled"}
+)
+"""Slack error codes that say the bot's own token is refused: every call fails, not this member's DM. What the
+bot says waits in the outbox (retried with backoff) until the token works again, instead of being held as if
+each member had closed their DMs."""
+AUTH_RETRY_SECONDS: Final = 300.0
+AUTH_ALARM_EVERY: Final = 600.0
+"""At most one ERROR line per this many seconds while the token is refused (not one per notification)."""
+_auth_alarm_at: list[float] = []
+
+
 def transient(exc: BaseException) -> TransientFailure | None:
     """Whether a failed Slack call may succeed if tried later (HTTP 5xx or 429, a transient error code, the
-    network, a timeout), with the ``Retry-After`` Slack gave; None for a failure that will not go away (DMs off,
-    user not found, a missing scope…)."""
+    network, a timeout, the bot's token refused: `APP_AUTH_ERRORS`), with the ``Retry-After`` Slack gave; None
+    for a failure that will not go away for this member (DMs off, user not found…)."""
     if isinstance(exc, SlackApiError):
         status = int(exc.response.status_code or 0)
         if status >= 500 or status == 429 or exc.response.get("error") in TRANSIENT_API_ERRORS:
             return TransientFailure(retry_after_of(exc.response.headers), failure_reason(exc))
+        if exc.response.get("error") in APP_AUTH_ERRORS:
+            _alarm_token_refused(str(exc.response.get("error")))
+            return TransientFailure(AUTH_RETRY_SECONDS, failure_reason(exc))
         return None
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
         return TransientFailure(None, type(exc).__name__)
     return None
+
+
+def _alarm_token_refused(error: str) -> None:
+    """One clear ERROR line (never the token) while Slack refuses the bot's token, at most every
+    `AUTH_ALARM_EVERY` seconds."""
+    now = time.monotonic()
+    if _auth_alarm_at and now - _auth_alarm_at[0] < AUTH_ALARM_EVERY:
+        return
+    _auth_alarm_at[:] = [now]
+    log.error(
+        "Slack refused MentorBot's bot token (%s): nothing can be sent until it works again; notifications wait in "
+        "the outbox and are retried. Reinstall the app or set MENTORBOT_SLACK__BOT_TOKEN to a valid token",
+        error,
+    )
 
 
 def retry_after_of(headers: Any) -> float | None:
@@ -226,7 +256,20 @@ class Delivery:
         replace_original: bool = False,
     ) -> None:
         """Show `reply` to the member who acted, only to them (see the module's docstring for where)."""
-        body = message(reply, note=note)
+        await self._show(route, message(reply, note=note), reply, t=t, replace_original=replace_original)
+
+    async def reply_held(self, route: ReplyRoute, held: Sequence[Reply], *, t: Translator, note: str) -> None:
+        """Show the notices held for the member who acted, packed into as few messages as Slack takes
+        (`blocks.packed`): a response_url takes five posts, and the answer has used one already."""
+        for body, replies in packed(held, note=note):
+            notice = Reply("\n\n".join(r.plain_text for r in replies))  # a notice modal's words, if it comes to that
+            await self._show(route, body, notice, t=t)
+
+    async def _show(
+        self, route: ReplyRoute, body: dict[str, Any], reply: Reply, *, t: Translator, replace_original: bool = False
+    ) -> None:
+        """Post `body` (`reply` as Block Kit) where the member who acted sees it, only them: the response_url,
+        an ephemeral in the channel, a notice modal, or their DMs, the first that takes it."""
         if route.response_url:
             payload = {**body, "response_type": "ephemeral", "replace_original": replace_original}
             if await self.respond(route.response_url, payload):

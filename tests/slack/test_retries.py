@@ -160,6 +160,31 @@ async def test_a_permanent_refusal_is_held_at_once(workspace: Workspace) -> None
     assert await retry_round(ws) == [] and len(ws.calls("chat.postMessage")) == 1
 
 
+async def test_a_refused_bot_token_keeps_notifications_waiting_not_held(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While Slack refuses the bot's token (revoked, rotated), every call fails: Bob's offer is not held as if
+    his DMs were closed (held, it would never be sent, and expire unseen). It waits in the outbox, one ERROR line
+    says what to do, and it reaches Bob once the token works again."""
+    monkeypatch.setattr("mentorbot_slack.delivery._auth_alarm_at", [], raising=False)
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo")
+    await ws.mentor(BOB, "status", channel_id="C0GENERAL1")  # a channel to fall back to, were it a DM problem
+    for method in ("chat.postMessage", "chat.postEphemeral", "conversations.open", "views.publish"):
+        ws.fake.fail_next(method, "token_revoked", status=200, times=2)
+    with caplog.at_level(logging.WARNING, logger="mentorbot"):
+        await ws.mentor(ALICE, "request skills:seo")
+        row = await outbox_row(ws, "offer:1")
+        assert row is not None and row["status"] == "pending"
+        for _ in range(6):
+            ws.clock.advance(timedelta(minutes=10))
+            await retry_round(ws)
+    assert (await outbox_row(ws, "offer:1") or {})["status"] == "delivered"
+    assert len(ws.dms(BOB)) == 1
+    alarms = [r for r in caplog.records if r.levelno == logging.ERROR and "bot token" in r.getMessage()]
+    assert len(alarms) == 1 and "xoxb" not in alarms[0].getMessage()
+
+
 async def test_a_retried_offer_withdrawn_meanwhile_is_never_sent(workspace: Workspace) -> None:
     ws = workspace
     await ws.mentor(BOB, "signup skills:seo")

@@ -111,6 +111,30 @@ async def test_with_no_channel_known_the_notice_is_held_for_the_next_command(wor
     find_button({"blocks": held.blocks}, "offer.accept")  # still actionable
 
 
+async def test_many_held_notices_are_shown_in_as_few_posts_as_slack_takes(workspace: Workspace) -> None:
+    """Seven offers held for Bob (DMs closed, no channel) are shown with his next answer packed together, not
+    in a post each: a response_url takes five posts only, and before, the sixth and seventh offers were marked
+    shown and never seen. Every offer keeps its Accept button, and block ids stay unique in each message."""
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo capacity:10", channel_id=ws.fake.dm_channel_of(BOB))
+    ws.fake.close_dms(BOB, error="user_disabled", at="open")
+    for i in range(7):
+        mentee = f"U0MENT{i:04d}"
+        ws.fake.add_user(mentee, name=f"mentee{i}", real_name=f"Mentee {i}", tz="Africa/Nairobi")
+        await ws.mentor(mentee, "request skills:seo")
+    before = len(ws.seen(BOB))
+    await ws.mentor(BOB, "status", channel_id="C0MENTORS1")
+    shown = ws.seen(BOB)[before:]
+    assert len(shown) <= 5 and all(m.kind == "response_url" for m in shown)
+    accepts = set()
+    for m in shown[1:]:
+        assert m.blocks is not None and len(m.blocks) <= 50
+        ids = [b["block_id"] for b in m.blocks if "block_id" in b]
+        assert len(ids) == len(set(ids))
+        accepts |= {e["action_id"] for b in m.blocks if b["type"] == "actions" for e in b["elements"]}
+    assert {f"mentorbot:offer.accept:{n}" for n in range(1, 8)} <= accepts
+
+
 async def test_the_timer_loop_delivers_expiries_and_the_next_offer(workspace: Workspace) -> None:
     ws = workspace
     await ws.mentor(BOB, "signup skills:seo levels:expert")
