@@ -312,6 +312,8 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     from mentorbot.app import open_bot
     from mentorbot.i18n import translator
     from mentorbot.mentor_import import plan_import
+    from mentorbot.storage.members import ProfileInUse
+    from mentorbot.usecases.profiles import in_use_words
 
     t = translator(settings.default_language)
     rows = max(sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1, 0)
@@ -326,7 +328,15 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
         if not plan.entries:
             click.echo(t("cli.import.empty", file=file), err=True)
             return 1
-        count = await bot.store.import_mentors(community, plan.entries, bot.clock.now())
+        try:
+            count = await bot.store.import_mentors(community, plan.entries, bot.clock.now())
+        except ProfileInUse as refused:
+            line = plan.lines[refused.index or 0]
+            click.echo(
+                t("cli.import.line", line=line, message=in_use_words(refused.in_use, t, bot.core.labels)), err=True
+            )
+            click.echo(t("cli.import.failed", count=1, file=file), err=True)
+            return 1
     click.echo(t("cli.import.done", count=count, community=community))
     return 0
 

@@ -51,6 +51,8 @@ class ImportPlan:
 
     entries: list[tuple[str, str, NewMentorProfile]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    """The line of the file each entry was read from (the same order as `entries`)."""
 
 
 def plan_import(
@@ -125,6 +127,7 @@ def plan_import(
             continue
         seen[user_id] = line
         plan.entries.append(entry)
+        plan.lines.append(line)
     return plan
 
 

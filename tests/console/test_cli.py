@@ -508,3 +508,31 @@ def test_a_community_not_named_as_the_platforms_name_it_is_refused(
     )
     assert result.exit_code == 2 and "--community" in result.output and "slack:<team id>" in result.output
     assert not db.exists(), "nothing imported into a community no adapter serves"
+
+
+def test_import_mentors_refuses_what_signup_refuses_and_applies_nothing(cli_env: Path) -> None:
+    """Ana mentors two members (SEO, crisis communications; capacity 2). A file giving her capacity 1 and paid
+    social only is refused as `/mentor signup` refuses it, on its line, and nothing of the file is applied (the
+    other mentor in it included). Before: imported, and her places read "2 of 1 taken"."""
+    db = cli_env / "admin.sqlite3"
+    script = "\n".join(
+        [
+            "/as Ana",
+            "/mentor signup skills:seo, crisis comms capacity:2",
+            "/as Zed",
+            "/mentor request skills:seo",
+            "/as Mo",
+            "/mentor request skills:crisis comms",
+            "/as ana",
+            "/mentor accept 1",
+            "/mentor accept 2",
+            "",
+        ]
+    )
+    assert CliRunner().invoke(main, ["console", "--db", str(db)], input=script).exit_code == 0
+    (cli_env / "m.csv").write_text("user_id,name,skills,capacity\nneema,Neema,seo,2\nana,Ana,paid social,1\n")
+    result = CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    [line3] = [line for line in result.output.splitlines() if line.startswith("line 3: ")]
+    assert "capacity of 1" in line3 and "#1" in line3 and "#2" in line3
+    assert mentors_in(db, "console") == {"ana": 2}

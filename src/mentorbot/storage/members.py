@@ -89,11 +89,13 @@ class InUse:
 
 
 class ProfileInUse(Exception):
-    """A profile update would drop something in use (see `InUse`); nothing was written."""
+    """A profile update would drop something in use (see `InUse`); nothing was written. `index`: which entry of
+    an import it was (`MemberStore.import_mentors`)."""
 
-    def __init__(self, in_use: InUse) -> None:
+    def __init__(self, in_use: InUse, index: int | None = None) -> None:
         super().__init__("profile in use")
         self.in_use = in_use
+        self.index = index
 
 
 async def profile_in_use(conn: Connection, member_id: int, new: NewMentorProfile) -> InUse:
@@ -270,9 +272,12 @@ class MemberStore(Transactions):
     ) -> int:
         """Create or update many mentors (platform user id, display name, profile) in ONE transaction:
         all of them are saved, or none is. Returns how many were saved. The console's ids are stored in lower
-        case, as the console uses them (`models.user_key`); a platform's exactly."""
+        case, as the console uses them (`models.user_key`); a platform's exactly. An update is held to the rules
+        of `save_mentor_profile`: one that would drop what is in use (a capacity below the places taken, a skill
+        an active mentorship or a pending offer relies on) raises `ProfileInUse` with its entry's index, and
+        nothing of the file is written."""
         async with self.transaction() as conn:
-            for user_id, name, profile in entries:
+            for index, (user_id, name, profile) in enumerate(entries):
                 row = await conn.fetch_one(
                     "INSERT INTO members (community, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (community, platform_user_id) DO UPDATE SET display_name = excluded.display_name "
@@ -283,7 +288,15 @@ class MemberStore(Transactions):
                     now,
                 )
                 assert row is not None
-                await upsert_profile(conn, int(row["id"]), profile, now)
+                member_id = int(row["id"])
+                # Touch the row first, as `save_mentor_profile` does: accepts and offers wait until we commit.
+                if await conn.execute(
+                    "UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id
+                ):
+                    in_use = await profile_in_use(conn, member_id, profile)
+                    if in_use.blocking:
+                        raise ProfileInUse(in_use, index)
+                await upsert_profile(conn, member_id, profile, now)
         self._timezones = None
         return len(entries)
 

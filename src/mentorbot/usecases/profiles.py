@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mentorbot.errors import UserError
 from mentorbot.formatting import places_text, zone_of
-from mentorbot.i18n import LANGUAGES, translator
+from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.inputs import (
     MAX_BIO,
     MAX_MENTOR_SKILLS,
@@ -102,12 +102,16 @@ async def signup(
 
 def in_use_text(in_use: InUse, ctx: Context) -> str:
     """What stands in the way of a profile update, in the caller's words."""
-    t = ctx.t
+    return in_use_words(in_use, ctx.t, ctx.core.labels)
+
+
+def in_use_words(in_use: InUse, t: Translator, labels: Callable[[Sequence[str], str], str]) -> str:
+    """What stands in the way of a profile update in `t`'s language (`labels`: skill slugs as words)."""
     parts: list[str] = []
     if in_use.over_capacity:
         parts.append(t("profile.capacity_in_use", capacity=in_use.capacity, places=places_text(in_use.places, t)))
     for mentorship_id, skills in in_use.mentorship_skills.items():
-        parts.append(t("profile.skill_in_use", id=mentorship_id, skills=ctx.core.labels(skills, t.lang)))
+        parts.append(t("profile.skill_in_use", id=mentorship_id, skills=labels(skills, t.lang)))
     parts.extend(t("profile.offer_in_use", id=offer_id) for offer_id in in_use.offers_uncovered)
     return "; ".join(parts)
 
