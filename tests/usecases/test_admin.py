@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.i18n import translator
@@ -278,6 +280,26 @@ async def test_a_pause_tells_afresh_why_the_other_requests_wait(bot: MentorBot, 
     assert all(json.loads(r.wait_reason or "{}")["key"] == "wait.all_paused" for r in requests)
     shown = (await bot.admin_waitlist(who("admin"))).reply.plain_text
     assert "at capacity" not in shown and shown.count("paused") >= 2
+    status = (await bot.status(who("chao"))).reply.plain_text
+    assert "at capacity" not in status
+
+
+@pytest.mark.parametrize("how", ["forget", "drop the skill"])
+async def test_a_mentor_leaving_a_skill_tells_afresh_why_its_requests_wait(bot: MentorBot, who: Who, how: str) -> None:
+    """Before: after the only SEO mentor deleted their data (or signed up again without SEO), Chao's request
+    still said "every mentor for SEO is at capacity… as soon as a place frees up" in the waitlist and his status,
+    sweep after sweep: no mentor offers SEO any more."""
+    await bot.signup(who("baraka"), skills="seo, copywriting", capacity=1)
+    await bot.request(who("amina"), skills="copywriting")  # offered to Baraka: his one place is held
+    waiting = await bot.request(who("chao"), skills="seo")
+    assert "at capacity" in waiting.reply.text
+    if how == "forget":
+        await bot.forget(who("baraka"), confirm=True)
+    else:
+        await bot.signup(who("baraka"), skills="copywriting")
+    await bot.run_due_jobs()
+    [chao] = [r for r in await bot.store.list_requests("test:guild", [RequestStatus.WAITING]) if r.skills == ("seo",)]
+    assert json.loads(chao.wait_reason or "{}")["key"] == "wait.no_mentor"
     status = (await bot.status(who("chao"))).reply.plain_text
     assert "at capacity" not in status
 

@@ -7,7 +7,7 @@ Used by every use-case that can free a place or add a request: a new request, a 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Literal
@@ -328,32 +328,39 @@ async def hand_on_withdrawn(
         handed, passed = await hand_on(core, offer)
         notes.extend(handed)
         lines.append(line_for(t, offer, passed))
-    await refresh_wait_reasons(core, mentor)
+    profile = await core.store.get_mentor_profile(mentor.id)
+    if profile is not None:
+        await refresh_wait_reasons(core, mentor.community, sorted(profile.skills))
     return notes, lines
 
 
 PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded"})  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
 paused" stay true."""
+DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused"}
+"""Wait reasons a mentor's departure from a skill (their data forgotten, the skill dropped) can make untrue: "they
+are all paused" too, when the paused one leaves; "no mentor offers it" stays true."""
 REFRESH_AFTER_PAUSE: Final = 50
 """The most waiting requests a pause tells afresh why they wait, oldest first (the first pages of the waitlist)."""
 
 
-async def refresh_wait_reasons(core: Core, mentor: Member) -> None:
-    """Work out afresh why the waiting requests that ask for one of a just paused `mentor`'s skills wait, and
-    store it where it changed (the waitlist and the member's status show it): with that mentor gone, "every
-    mentor is at capacity" or a cooldown may no longer be why. Only reasons a pause can make untrue are looked at
-    (`PAUSE_STALES`), the oldest `REFRESH_AFTER_PAUSE` of them: it runs inside the pause's unit of work (the
-    others are told afresh when next tried: the sweep, a round, a freed place). Nothing is offered: a pause
-    frees no place. In a cohort programme the reason is the next round, which a pause does not change."""
-    profile = await core.store.get_mentor_profile(mentor.id)
-    if profile is None or cohort(core):
+async def refresh_wait_reasons(
+    core: Core, community: str, skills: Sequence[str], stales: frozenset[str] = PAUSE_STALES
+) -> None:
+    """Work out afresh why the waiting requests of `community` that ask for one of `skills` wait, after a mentor
+    of those skills paused (or left them: `DEPARTURE_STALES`), and store it where it changed (the waitlist and
+    the member's status show it): with that mentor gone, "every mentor is at capacity" or a cooldown may no
+    longer be why. Only reasons that can have become untrue are looked at (`stales`), the oldest
+    `REFRESH_AFTER_PAUSE` of them: it runs inside the change's unit of work (the others are told afresh when
+    next tried: the sweep, a round, a freed place). Nothing is offered: no place was freed. In a cohort programme
+    the reason is the next round, which this does not change."""
+    if not skills or cohort(core):
         return
     looked = 0
-    for request in await core.store.waiting_asking(mentor.community, sorted(profile.skills)):
+    for request in await core.store.waiting_asking(community, skills):
         if looked >= REFRESH_AFTER_PAUSE:
             break
-        if wait_reason_code(request.wait_reason) not in PAUSE_STALES:
+        if wait_reason_code(request.wait_reason) not in stales:
             continue
         looked += 1
         mentee = await core.store.get_member(request.member_id)

@@ -8,7 +8,7 @@ from mentorbot.i18n import translator
 from mentorbot.models import RequestStatus
 from mentorbot.replies import Attachment, Button, ButtonStyle, Reply
 from mentorbot.usecases.context import Context
-from mentorbot.usecases.matchmaking import rematch, requeue
+from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons, rematch, requeue
 from mentorbot.usecases.mentorships import after_end
 
 
@@ -36,6 +36,7 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
             buttons=(Button("forget.confirm", ctx.caller.user_id, ctx.t("forget.confirm_button"), ButtonStyle.DANGER),),
         )
     store, now = core.store, core.clock.now()
+    profile = await store.get_mentor_profile(ctx.member.id)  # read before it goes: the reasons it may falsify
     for withdrawn in await store.prepare_forget(ctx.member.id, now):
         mentor = await store.get_member(withdrawn.mentor_id)
         if mentor:
@@ -49,4 +50,6 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
         request = await core.store.get_request(request_id)
         if request is not None and request.status is RequestStatus.WAITING:
             ctx.tell(await requeue(core, request))
+    if profile is not None:
+        await refresh_wait_reasons(core, ctx.caller.community, sorted(profile.skills), DEPARTURE_STALES)
     return Reply(ctx.t("forget.done"))

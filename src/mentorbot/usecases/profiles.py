@@ -24,7 +24,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import rematch, withdraw_for_pause
+from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons, rematch, withdraw_for_pause
 
 
 def resolve_skills(core: Core, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
@@ -97,6 +97,8 @@ async def signup(
     more_room = existing is None or saved.capacity > existing.capacity
     if saved.status is MentorStatus.ACTIVE and (gained or more_room):
         ctx.tell(await rematch(core, ctx.caller.community, saved.skills))
+    dropped = sorted(set(existing.skills if existing else {}) - set(saved.skills))
+    await refresh_wait_reasons(core, ctx.caller.community, dropped, DEPARTURE_STALES)
     return views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
 
 
