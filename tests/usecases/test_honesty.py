@@ -228,6 +228,25 @@ async def test_checkins_carry_buttons_and_help_reaches_the_admins(bot: MentorBot
     assert "not 'maybe'" in bad.reply.text
 
 
+async def test_going_well_on_a_mentorship_that_has_ended_says_so_and_asks_for_the_rating(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """Before: "Going well" on an old check-in after the mentorship ended answered "Glad mentorship #1 is going
+    well. Keep it up!". Now it says it has ended, with the feedback button until the member has rated it."""
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    clock.advance(timedelta(days=15))
+    await bot.run_due_jobs()
+    await bot.end(who("baraka"), mentorship_id=1, rating="5")
+    late = await bot.checkin(who("amina"), mentorship_id=1, answer="ok")
+    assert late.reply.text == EN("end.already_ended_ask", id=1)
+    assert [b.action for b in late.reply.buttons] == ["feedback.open"]
+    await bot.feedback(who("amina"), mentorship_id=1, rating="4")
+    again = await bot.checkin(who("amina"), mentorship_id=1, answer="ok")
+    assert again.reply.text == EN("end.already_ended", id=1) and again.reply.buttons == ()
+
+
 async def test_the_checkins_end_and_give_feedback_sent_after_the_other_party_ended_it_gives_the_feedback(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:

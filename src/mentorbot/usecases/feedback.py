@@ -13,6 +13,7 @@ from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context
+from mentorbot.usecases.mentorships import ended_reply
 
 
 async def feedback(
@@ -63,8 +64,11 @@ async def checkin(ctx: Context, *, mentorship_id: str | int, answer: str | None)
 
 
 async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
-    """The check-in's "going well": acknowledged; nothing changes."""
+    """The check-in's "going well": acknowledged; nothing changes. For a mentorship that has ended meanwhile (an
+    old check-in's button), the member is told so, and asked for their rating if they have not given it."""
     mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
+    if mentorship.status is not MentorshipStatus.ACTIVE:
+        return await ended_reply(ctx, mentorship.id)
     return Reply(ctx.t("checkin.noted", id=mentorship.id))
 
 

@@ -62,7 +62,13 @@ async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, co
         if stars is not None:
             key = "feedback.already" if result is FeedbackResult.ALREADY_GIVEN else "feedback.thanks"
             return Reply(ctx.t(key, id=mentorship_id))
-    if await core.store.has_given_feedback(mentorship_id, ctx.member.id):
+    return await ended_reply(ctx, mentorship_id)
+
+
+async def ended_reply(ctx: Context, mentorship_id: int) -> Reply:
+    """What a member is told who acts on a mentorship of theirs that has ended (ends it again, says a check-in is
+    going well): that it has ended, asking for their rating (with the button) when they have not given it."""
+    if await ctx.core.store.has_given_feedback(mentorship_id, ctx.member.id):
         return Reply(ctx.t("end.already_ended", id=mentorship_id))
     return Reply(
         ctx.t("end.already_ended_ask", id=mentorship_id), buttons=(views.feedback_button(mentorship_id, ctx.t),)
