@@ -21,6 +21,7 @@ from mentorbot.rounds import greedy, solve
 from tests.usecases.conftest import offer_id, to
 
 Who = Callable[..., Caller]
+EN = translator("en")
 
 
 async def test_admin_commands_are_refused_to_members(bot: MentorBot, who: Who) -> None:
@@ -240,6 +241,18 @@ async def test_stats_show_feedback_only_in_aggregate(bot: MentorBot, who: Who) -
     fields = {f.name: f.value for f in stats.reply.fields}
     assert fields["Feedback"] == "2 ratings, average 4.5 / 5; 1 comment"
     assert "secret words" not in stats.reply.plain_text and "Amina" not in stats.reply.plain_text
+
+
+async def test_stats_count_a_comment_given_before_any_rating(bot: MentorBot, who: Who) -> None:
+    """Before: a comment left on ending, with no rating yet, showed as "Feedback: —"."""
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    await bot.end(who("amina"), mentorship_id=1, comment="great help")
+    stats = (await bot.admin_stats(who("admin"))).reply
+    [feedback] = [f.value for f in stats.fields if f.name == EN("stats.feedback")]
+    assert feedback == EN("stats.feedback_unrated", comments=EN("stats.comments_count", count=1))
+    assert "great help" not in stats.plain_text
 
 
 async def test_an_offer_id_is_never_given_again_once_its_offer_is_forgotten(bot: MentorBot, who: Who) -> None:

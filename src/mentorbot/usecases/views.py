@@ -414,6 +414,8 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
             average=f"{data.average_rating:.1f}",
             comments=t("stats.comments_count", count=data.comments),
         )
+    elif data.comments:  # comments given on ending, before any rating: counted, not hidden behind "—"
+        feedback = t("stats.feedback_unrated", comments=t("stats.comments_count", count=data.comments))
     gaps = sorted(
         ((slug, demand, data.skill_supply.get(slug, 0)) for slug, demand in data.skill_demand.items()),
         key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
