@@ -153,6 +153,23 @@ async def test_a_free_place_out_of_reach_for_a_cooldown_is_the_reason_not_capaci
     assert json.loads(await wait_reason(bot.core, waiting, a2))["key"] == "wait.all_busy"
 
 
+async def test_a_cooldown_date_is_told_in_the_readers_time_zone(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    """Before: the date in a wait reason was always in UTC ("after 2026-01-08 09:00 UTC"), while the offer's
+    deadline and a pause's end were shown in the member's zone. Now the mentee and the admin each read it in
+    their own."""
+    nairobi, lima = {"timezone": "Africa/Nairobi"}, {"timezone": "America/Lima"}
+    await bot.signup(who("m1"), skills="seo", capacity="1")
+    offered = await bot.request(who("a2", **nairobi), skills="seo")
+    declined = await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="busy this week")
+    until = clock.now() + timedelta(days=bot.core.settings.reoffer_after_days)
+    [told] = to(declined, "a2")
+    assert when(until, EN, "Africa/Nairobi") in told.reply.text and "UTC" not in told.reply.text
+    status = text_of((await bot.status(who("a2", **nairobi))).reply)
+    assert when(until, EN, "Africa/Nairobi") in status
+    waitlist = text_of((await bot.admin_waitlist(who("admin", **ADMIN, **lima))).reply)
+    assert when(until, EN, "America/Lima") in waitlist
+
+
 async def test_a_cooldown_date_that_has_passed_is_not_told_when_no_place_is_left(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:

@@ -93,7 +93,7 @@ def waitlist_csv(
                 _cell(mentee.display_name if mentee else ""),
                 _cell(views.skill_labels(taxonomy, request.skills, t.lang)),
                 day(request.created_at, zone),
-                _cell(views.wait_reason_text(request.wait_reason, t, taxonomy, admin=True)),
+                _cell(views.wait_reason_text(request.wait_reason, t, taxonomy, admin=True, zone=zone)),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")  # with its BOM: a spreadsheet then reads it as UTF-8
@@ -221,7 +221,7 @@ async def round_(ctx: Context) -> Reply:
     sends nothing, why, in words an admin can act on."""
     report = await round_report(ctx.core, ctx.caller.community)
     ctx.tell(report.notes)
-    return Reply(round_text(report, ctx.t, ctx.core.library.taxonomy))
+    return Reply(round_text(report, ctx.t, ctx.core.library.taxonomy, zone_of(ctx.member)))
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
     return RoundReport(result, tuple(notes), len(still_waiting), why, fresh)
 
 
-def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy) -> str:
+def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """What a round did, for an admin: offers sent, requests still waiting, its score against first-come greedy
     matching, and why the rest wait when their reasons were told afresh."""
     text = t(
@@ -290,7 +290,7 @@ def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy) -> str:
         greedy_matched=t("round.matches", count=report.result.plan.greedy_matched),
     )
     if report.fresh and report.waiting:
-        lines = [views.round_why(reason, count, t, taxonomy) for reason, count in report.why.items()]
+        lines = [views.round_why(reason, count, t, taxonomy, zone) for reason, count in report.why.items()]
         text += "\n" + t("round.why") + "\n" + "\n".join(f"• {line}" for line in lines)
     return text
 

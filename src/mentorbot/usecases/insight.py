@@ -181,7 +181,7 @@ async def scheduled_round(core: Core, community: str, *, late: timedelta = timed
     upcoming = next_round(core)
     for person in await community_admins(core, community):
         t = translator(core.lang_of(person))
-        text = round_text(report, t, core.library.taxonomy)
+        text = round_text(report, t, core.library.taxonomy, zone_of(person))
         if upcoming is not None:
             text += "\n" + t("schedule.next_round", at=when(upcoming, t, zone_of(person)))
         notes.append(core.notify(person, Reply(text, title=t("schedule.round_title"))))
@@ -211,7 +211,7 @@ async def digest(core: Core, community: str, *, since: datetime, until: datetime
             t("digest.waiting", count=sum(week.waiting_reasons.values())),
         ]
         lines += [
-            "• " + views.round_why(reason, count, t, core.library.taxonomy)
+            "• " + views.round_why(reason, count, t, core.library.taxonomy, zone)
             for reason, count in sorted(week.waiting_reasons.items(), key=lambda r: (-r[1], r[0]))
         ]
         lines.append(t("digest.lapses", mentors=lapse_names(week.lapses[:DIGEST_LINES], t) or t("stats.none")))

@@ -79,7 +79,7 @@ async def match_request(
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
-        reply = views.still_waiting(request, reason, t, core.library.taxonomy)
+        reply = views.still_waiting(request, reason, t, core.library.taxonomy, zone_of(mentee))
         notes = (core.notify(mentee, reply, key=f"request:{request.id}"),)
     return MatchOutcome(None, reason, notes)
 
@@ -109,7 +109,7 @@ async def _wait_for_round(
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
-        notes = (core.notify(mentee, views.still_waiting(request, reason, t, core.library.taxonomy)),)
+        notes = (core.notify(mentee, views.still_waiting(request, reason, t, core.library.taxonomy, zone_of(mentee))),)
     return MatchOutcome(None, reason, notes)
 
 

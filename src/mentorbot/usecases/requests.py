@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mentorbot.errors import UserError
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, MAX_REQUEST_SKILLS, is_blank, only_id, parse_id
 from mentorbot.replies import Reply
@@ -39,7 +40,7 @@ async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str
     ctx.tell(outcome.notifications)
     if outcome.offered_to is not None:
         return Reply(ctx.t("request.offered", id=created.id, skills=core.labels(slugs, ctx.lang)))
-    return views.request_waiting(created, outcome.wait_reason, ctx.t, core.library.taxonomy)
+    return views.request_waiting(created, outcome.wait_reason, ctx.t, core.library.taxonomy, zone_of(ctx.member))
 
 
 async def cancel(ctx: Context, *, request_id: str | int | None = None) -> Reply:

@@ -116,10 +116,12 @@ def profile_saved(profile: MentorProfile, created: bool, t: Translator, taxonomy
 # ------------------------------------------------------------------------------------- wait reasons
 
 
-def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy, *, admin: bool = False) -> str:
-    """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language.
-    With `admin`, the admin's wording of it (``wait_admin.*``: no promise of an offer to the reader) when the
-    catalog has one."""
+def wait_reason_text(
+    reason: str | None, t: Translator, taxonomy: Taxonomy, *, admin: bool = False, zone: str | None = None
+) -> str:
+    """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language,
+    its date (a cooldown's end, the next round) in the reader's `zone` when known. With `admin`, the admin's
+    wording of it (``wait_admin.*``: no promise of an offer to the reader) when the catalog has one."""
     unknown = "wait_admin.unknown" if admin else "wait.unknown"
     if not reason:
         return t(unknown)
@@ -128,7 +130,7 @@ def wait_reason_text(reason: str | None, t: Translator, taxonomy: Taxonomy, *, a
         key = str(data["key"])
         if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
             key = "wait_admin." + key.removeprefix("wait.")
-        return t(key, **_reason_args(data, t, taxonomy))
+        return t(key, **_reason_args(data, t, taxonomy, zone))
     except (ValueError, KeyError):
         return t(unknown)
 
@@ -142,36 +144,42 @@ def wait_until(reason: str | None) -> datetime | None:
         return None
 
 
-def _reason_args(data: dict[str, Any], t: Translator, taxonomy: Taxonomy) -> dict[str, str]:
+def _reason_args(data: dict[str, Any], t: Translator, taxonomy: Taxonomy, zone: str | None) -> dict[str, str]:
     args = {"skills": skill_labels(taxonomy, data.get("skills", []), t.lang)}
     if data.get("until"):
-        args["until"] = when(datetime.fromisoformat(str(data["until"])), t)
+        args["until"] = when(datetime.fromisoformat(str(data["until"])), t, zone)
     return args
 
 
-def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy) -> str:
+def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """Why `count` requests a round left waiting wait (a stored wait reason), said to the admin: what they can
     act on (recruit, free places, wait until a cooldown ends)."""
     try:
         data = json.loads(reason)
         key = str(data["key"]).replace("wait.", "round_why.", 1)
-        return t(key, count=count, **_reason_args(data, t, taxonomy))
+        return t(key, count=count, **_reason_args(data, t, taxonomy, zone))
     except (ValueError, KeyError):
         return t("round_why.unknown", count=count)
 
 
-def request_waiting(request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy) -> Reply:
-    """The answer to a new request that found no mentor yet: its id, skills and why it waits."""
+def request_waiting(
+    request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy, zone: str | None = None
+) -> Reply:
+    """The answer to a new request that found no mentor yet: its id, skills and why it waits (a date in the
+    mentee's `zone`)."""
     return Reply(
         t("request.waiting", id=request.id, skills=skill_labels(taxonomy, request.skills, t.lang))
         + "\n"
-        + wait_reason_text(reason, t, taxonomy)
+        + wait_reason_text(reason, t, taxonomy, zone=zone)
     )
 
 
-def still_waiting(request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy) -> Reply:
+def still_waiting(
+    request: MentorshipRequest, reason: str | None, t: Translator, taxonomy: Taxonomy, zone: str | None = None
+) -> Reply:
     """The notice to a mentee whose request went back to waiting (an offer declined or expired)."""
-    return Reply(t("request.still_waiting", id=request.id) + "\n" + wait_reason_text(reason, t, taxonomy))
+    text = t("request.still_waiting", id=request.id) + "\n" + wait_reason_text(reason, t, taxonomy, zone=zone)
+    return Reply(text)
 
 
 # ------------------------------------------------------------------------- offers and introductions
@@ -322,7 +330,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
         "status.request_waiting",
         id=request.id,
         skills=skills,
-        reason=wait_reason_text(request.wait_reason, t, taxonomy),
+        reason=wait_reason_text(request.wait_reason, t, taxonomy, zone=zone),
     )
 
 
@@ -475,7 +483,7 @@ def waitlist_line(
         member=defuse_mentions(mentee.display_name) if mentee else "—",
         skills=skill_labels(taxonomy, request.skills, t.lang),
         since=formatting.day(request.created_at, zone),
-        reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True),
+        reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True, zone=zone),
     )
 
 
