@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +12,7 @@ from mentorbot.inputs import parse_duration, parse_until
 from mentorbot_console.clock import parse_advance
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.mark.parametrize(
@@ -47,3 +49,22 @@ def test_a_zero_duration_is_no_pause_end_and_no_clock_move() -> None:
         parse_until("0h", NOW)
     assert caught.value.key == "input.until_in_past"
     assert parse_advance("0h") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "local_end"),
+    [
+        ("2w", datetime(2027, 3, 22, 9, 0, tzinfo=NEW_YORK)),  # across the change to daylight saving time (14 March)
+        ("1w", datetime(2027, 3, 15, 9, 0, tzinfo=NEW_YORK)),
+        ("7d", datetime(2027, 3, 15, 9, 0, tzinfo=NEW_YORK)),
+        ("36h", datetime(2027, 3, 9, 21, 0, tzinfo=NEW_YORK)),  # hours are time elapsed: no change that night
+        ("1w2h", datetime(2027, 3, 15, 11, 0, tzinfo=NEW_YORK)),
+    ],
+)
+def test_days_and_weeks_of_a_pause_are_calendar_days_where_the_member_lives(text: str, local_end: datetime) -> None:
+    """Before: `2w` from Monday 09:00 in New York ended on Monday 10:00 (14 × 24 h across the change); a week is
+    a local week, as the weekly timers count it."""
+    now = datetime(2027, 3, 8, 9, 0, tzinfo=NEW_YORK).astimezone(UTC)
+    until = parse_until(text, now, "America/New_York")
+    assert until is not None and until.tzinfo is UTC
+    assert until == local_end

@@ -203,6 +203,26 @@ def parse_duration(text: str) -> timedelta | None:
     return delta
 
 
+def _after(now: datetime, duration: str, timezone: str | None) -> datetime:
+    """`now` moved on by a duration as typed: its days and weeks as calendar days where the member lives (``2w``
+    from Monday 09:00 ends on a Monday 09:00 there, across a daylight saving change too, as the weekly timers
+    count), its hours and minutes as time elapsed."""
+    days = sum(
+        int(n) * (7 if u.lower() == "w" else 1) for n, u in _DURATION_PART.findall(duration) if u.lower() in ("w", "d")
+    )
+    elapsed = sum(
+        (
+            timedelta(**{_UNIT[u.lower()]: int(n)})
+            for n, u in _DURATION_PART.findall(duration)
+            if u.lower() not in ("w", "d")
+        ),
+        timedelta(0),
+    )
+    zone = to_tzinfo(timezone or "UTC")
+    local = now.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=zone).astimezone(UTC) + elapsed
+
+
 def parse_until(text: str | None, now: datetime, timezone: str | None = None) -> datetime | None:
     """A pause end: a date (``2026-12-24``), a date and time, or a duration (``3d``, ``2w``, ``+12h``).
 
@@ -216,7 +236,7 @@ def parse_until(text: str | None, now: datetime, timezone: str | None = None) ->
     if duration is not None:
         if duration > MAX_UNTIL:
             raise UserError("input.until_too_far", value=value, years=MAX_UNTIL.days // 366)
-        until = now + duration
+        until = _after(now, value, timezone)
     else:
         try:
             parsed = datetime.fromisoformat(value)
