@@ -9,6 +9,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from mentorbot.formatting import when
 from mentorbot.replies import Notification, Reply
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
 from tests.fakes.slack_signing import slash_command
@@ -180,8 +181,8 @@ async def test_check_ins_and_waitlist_notices_arrive_by_dm(workspace: Workspace)
     await ws.mentor(ALICE, "request skills:seo")
     await ws.click(BOB, ws.dms(BOB)[0], "offer.decline")
     [waiting] = ws.dms(ALICE)
-    # Bob declined: on cooldown for Alice's requests (docs/matching.md) until 3 days from now.
-    until = (ws.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M UTC")
+    # Bob declined: on cooldown for Alice's requests (docs/matching.md) until 3 days from now, told in her zone.
+    until = when(ws.clock.now() + timedelta(days=3), EN, "Africa/Nairobi")
     assert unescape(waiting["text"]) == (
         EN("request.still_waiting", id=1) + "\n" + EN("wait.all_cooldown", skills="SEO", until=until)
     )
