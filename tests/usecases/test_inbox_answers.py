@@ -169,3 +169,30 @@ async def test_without_a_recorded_event_a_database_failure_says_nothing_was_chan
     outcome = await bot.request(who("amina"), skills="seo")
     assert outcome.error is not None and outcome.error.key == "common.db_unavailable"
     assert outcome.settled
+
+
+async def test_a_failure_while_storing_the_answer_undoes_the_change_with_it(
+    bot: MentorBot, who: Callable[..., Caller], clock: ManualClock
+) -> None:
+    """The answer is stored in the use-case's own transaction: if storing it fails (the process dies there), the
+    request is not made either, so the recovery runs the command afresh and answers it. Found by mutation testing:
+    with the answer stored after the commit, the request stayed made with no answer to show."""
+    await bot.signup(who("bob"), skills="seo")
+    amina = await recorded(bot, who("amina"), "request-dies")
+    real = bot.store.store_answer
+
+    async def dies(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process dies while storing the answer")
+
+    bot.store.store_answer = dies  # type: ignore[method-assign]
+    try:
+        outcome = await bot.request(amina, skills="seo")
+    finally:
+        bot.store.store_answer = real  # type: ignore[method-assign]
+    assert outcome.error is not None, "an unexpected error: the member gets the apology"
+    member = await bot.store.find_member(COMMUNITY, "U-amina")
+    assert member is None or await bot.store.list_member_requests(member.id) == []
+    clock.advance(PAST_LEASE)
+    other = MentorBot(bot.store, bot.library, bot.settings, clock, worker_id="other")
+    [event] = await other.unprocessed_events()
+    assert other.recorded_answer(event) is None, "nothing was answered: the recovery runs the command"

@@ -103,6 +103,23 @@ async def test_a_freed_place_goes_to_the_oldest_waiting_request(bot: MentorBot, 
     assert await offered_to(bot, "m1") == [2]
 
 
+async def test_a_tie_in_live_matching_goes_to_the_mentor_never_offered(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """Fair rotation (rule 2): between equal mentors, the one never offered anything, then the one offered least
+    recently. m1's offer is withdrawn (a1 cancels), so both have a free place and equal scores; a2's request goes
+    to m2. Found by mutation testing: removing the rotation broke no test of its own."""
+    await bot.signup(who("m1"), skills="seo", capacity="2")
+    clock.advance(timedelta(minutes=1))
+    await bot.signup(who("m2"), skills="seo", capacity="2")
+    first = await bot.request(who("a1"), skills="seo")
+    assert to(first, "m1"), "neither offered anything yet: the older profile first"
+    await bot.cancel(who("a1"))
+    clock.advance(timedelta(minutes=1))
+    second = await bot.request(who("a2"), skills="seo")
+    assert to(second, "m2") and not to(second, "m1")
+
+
 # ---------------------------------------------------------------------------------------- rule 1: cooldowns
 
 

@@ -361,6 +361,21 @@ class Model(RuleBasedStateMachine):
             )
 
     @invariant()
+    def counters_match_rows(self) -> None:
+        """The stored counters eligibility reads (`active_count`, `pending_offers`) agree with the rows: a place
+        not given back would leave the mentor looking full for ever (found by mutation testing: the model counted
+        from the rows only, so a withdrawal or an end that kept its place went unseen)."""
+        counted = {
+            int(p["member_id"]): (int(p["active_count"]), int(p["pending_offers"]))
+            for p in self.fetch("SELECT member_id, active_count, pending_offers FROM mentor_profiles")
+        }
+        for mid, (_, _, active, pending) in self.mentor_places().items():
+            self.require(
+                counted[mid] == (active, pending),
+                f"mentor {mid}: counters {counted[mid]} against rows (mentorships, offers) {(active, pending)}",
+            )
+
+    @invariant()
     def one_active_mentorship_per_request(self) -> None:
         rows = self.fetch(
             "SELECT request_id, COUNT(*) AS n FROM mentorships WHERE status = 'active' "

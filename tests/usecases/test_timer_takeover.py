@@ -20,6 +20,7 @@ from mentorbot.replies import Notification, Outcome
 from mentorbot.storage.postgres_engine import PostgresConnection
 from mentorbot.storage.sqlite_engine import SqliteConnection
 from mentorbot.storage.store import Store
+from mentorbot.usecases import insight, timers
 from tests.usecases.conftest import COMMUNITY, offer_id, to
 from tests.usecases.test_insight import Who, bot_with
 
@@ -108,3 +109,53 @@ async def test_an_accept_while_the_offers_expiry_runs_is_not_deadlocked(
     assert (len(mentorships), state) in ((1, OfferStatus.ACCEPTED), (0, OfferStatus.EXPIRED))
     if store.db.dialect == "postgresql":
         assert len(mentorships) == 1, "the mentor's click, made before the timer locked anything, goes through"
+
+
+async def test_a_checkin_run_twice_is_sent_once(store: Store, library: Library, clock: ManualClock, who: Who) -> None:
+    """A process that took a check-in's timer over runs it again: the check-in is marked sent in the same
+    conditional statement, so the second run sends nothing (found by mutation testing: nothing ran one twice)."""
+    bot = bot_with(store, library, clock)
+    await bot.signup(who("bob"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("bob"), offer_id=offer_id(to(offered, "bob")[0]))
+    [mentorship] = await store.list_mentorships(active_only=True)
+    clock.advance(timedelta(days=30))
+    first = await timers.send_checkin(bot.core, mentorship.id)
+    assert len(first) == 2 and await timers.send_checkin(bot.core, mentorship.id) == []
+
+
+async def test_a_digest_taken_over_during_its_unit_is_sent_once(
+    store: Store, library: Library, clock: ManualClock, who: Who, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Process A is past its check that the digest's timer is still its own, then stalls past the lease inside
+    the unit; B takes the timer over and sends the digest. A's unit ends with the weekly timer's conditional move
+    to next week, which fails, so A's digest is rolled back: one digest (found by mutation testing with that
+    move made unconditional: two). On SQLite the unit's write lock keeps B out for its whole length."""
+    if store.db.dialect != "postgresql":
+        pytest.skip("SQLite's write lock keeps the other process out of A's unit for its whole length")
+    first = bot_with(store, library, clock, worker="A", digest="mon 08:00")
+    second = bot_with(store, library, clock, worker="B", digest="mon 08:00")
+    await first.set_language(who("admin"), language="en")
+    await first.signup(who("baraka"), skills="seo", capacity="1")
+    await first.run_due_jobs()
+    clock.advance(timedelta(days=7))
+    [job] = [j for j in await store.claim_due_jobs(clock.now(), "A", lease=LEASE) if j.kind is JobKind.DIGEST]
+    real = insight.digest
+    by_second: list[Notification] = []
+    stalled: list[bool] = []
+
+    async def stalls_then_digest(*args: Any, **kwargs: Any) -> list[Notification]:
+        if not stalled:  # A's call (B's own call, made meanwhile, goes straight on)
+            stalled.append(True)
+            clock.advance(LEASE + timedelta(minutes=1))
+            # B is another process: its own context, outside A's unit of work.
+            task = asyncio.get_running_loop().create_task(
+                second.run_due_jobs(lease=LEASE), context=contextvars.Context()
+            )
+            by_second.extend(n for n in await asyncio.wait_for(task, 20) if n.reply.attachments)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(insight, "digest", stalls_then_digest)
+    await first._timers.run_claimed(job, lease=LEASE)
+    assert len(by_second) == 1, "B sent the digest"
+    assert await _digests(store, clock) == 1, "A's was rolled back"
