@@ -53,7 +53,7 @@ decision = st.tuples(
     offers_to=st.lists(st.integers(0, 2), min_size=1, max_size=6),
     decisions=st.lists(decision, min_size=1, max_size=12),
 )
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 async def test_racing_accepts_declines_and_expiries_settle_each_offer_by_the_rules(
     store: Store,
     mentors: list[int],

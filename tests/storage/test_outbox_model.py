@@ -15,7 +15,9 @@ shown once with the member's next command, and reached the platform only if a se
 one reaches the platform twice only when a sender crashed between sending and marking, or sent it after its own
 lease had run out (a process stalled longer than the lease: delivery is at-least-once); a row superseded by a
 newer version of its key is never claimed again (so never retried over the newer one), and that newer one is
-delivered or held; no row is tried more than the maximum; and a row is never held by two processes whose leases
+delivered or held; the rows superseded are exactly those the model expects (each row of a key still pending when
+a newer version of that key is written: without this oracle, superseding removed went unseen, as nothing was
+ever superseded); no row is tried more than the maximum; and a row is never held by two processes whose leases
 both run. With the platform down for good, everything ends held within the maximum of tries: never retried
 forever.
 """
@@ -73,6 +75,7 @@ async def test_each_notification_is_delivered_or_held_once_and_none_is_held_twic
     procs = {name: Process() for name in WORKERS}
     written: set[int] = set()
     superseded: set[int] = set()
+    must_supersede: set[int] = set()  # the model's own oracle: pending rows a newer version of their key replaces
     sent: dict[int, int] = {}
     crashed_after_send: set[int] = set()
     sent_late: set[int] = set()  # sent by a process whose lease on the row had run out (it stalled)
@@ -124,6 +127,11 @@ async def test_each_notification_is_delivered_or_held_once_and_none_is_held_twic
             return
         await store.mark_delivered(notes, now, name)
 
+    async def keys() -> dict[int, str]:
+        async with store.read() as conn:
+            rows = await conn.fetch_all("SELECT id, message_key FROM outbox WHERE member_id = ?", member.id)
+        return {int(r["id"]): str(r["message_key"]) for r in rows}
+
     async def statuses() -> dict[int, str]:
         async with store.read() as conn:
             rows = await conn.fetch_all("SELECT id, status FROM outbox WHERE member_id = ?", member.id)
@@ -135,6 +143,12 @@ async def test_each_notification_is_delivered_or_held_once_and_none_is_held_twic
                 Notification(member.id, "U1", Reply(f"n{k}"), f"k{k}", community=community, language="en")
                 for k in range(int(amount))
             ]
+            keys_now = await keys()
+            must_supersede |= {
+                i
+                for i, status in (await statuses()).items()
+                if status == "pending" and keys_now[i] in {n.key for n in notes}
+            }
             async with store.unit_of_work():
                 made = await store.enqueue(notes, now, name, lease=LEASE)
             for note in made:
@@ -165,6 +179,7 @@ async def test_each_notification_is_delivered_or_held_once_and_none_is_held_twic
     final = await statuses()
     assert set(final) == written
     assert superseded == {i for i, s in final.items() if s == "superseded"}
+    assert superseded == must_supersede, "exactly the pending older versions of a key written again are superseded"
     assert all(s in ("delivered", "held", "superseded") for s in final.values()), f"left pending: {final}"
     async with store.read() as conn:
         keys = {
