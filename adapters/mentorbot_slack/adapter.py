@@ -166,6 +166,8 @@ class SlackAdapter:
         self.app.view(REQUEST_CALLBACK)(self._on_request_submitted)
         self.app.view(FEEDBACK_CALLBACK)(self._on_feedback_submitted)
         self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.event("app_uninstalled")(self._on_removed)
+        self.app.event("tokens_revoked")(self._on_removed)
         # Every modal input's action id is VALUE; the skills picker is the only one whose options load.
         self.app.options(VALUE)(self._on_skill_options)
 
@@ -902,6 +904,18 @@ class SlackAdapter:
             community, str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
         )
         self._start(home)
+
+
+    async def _on_removed(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The app was uninstalled from a workspace, or its tokens revoked: one clear ERROR line for the
+        operator (never a token). Nothing is deleted: the community's data stays, and what the bot would say
+        there waits in the outbox (retried while the token is refused, then held) until it is installed again."""
+        log.error(
+            "Slack says MentorBot was %s in %s: nothing can be sent there until it is installed again (its data is "
+            "kept; notifications wait in the outbox, then are held for the members' next commands)",
+            "uninstalled" if event.get("type") == "app_uninstalled" else "disconnected (its tokens were revoked)",
+            community_of(installation_of(body)),
+        )
 
 
 def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Application:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from typing import Any
 
-from tests.fakes.slack_signing import app_home_opened
+import pytest
+
+from tests.fakes.slack_signing import app_home_opened, event_callback
 from tests.slack.conftest import ALICE, BOB, COMMUNITY, EN, SW, Workspace
 
 
@@ -97,3 +101,23 @@ async def test_app_home_opens_count_against_the_rate_limit(workspace: Workspace)
     assert len(ws.calls("views.publish")) == 2, "the third open is over the limit: nothing published"
     await ws.mentor(ALICE, "help")
     assert EN("common.rate_limited", seconds=30) in ws.texts(ALICE)[-1], "help counts too"
+
+
+@pytest.mark.parametrize("kind", ["app_uninstalled", "tokens_revoked"])
+async def test_the_app_removed_from_a_workspace_is_one_clear_error_line(
+    workspace: Workspace, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack tells the app it was uninstalled, or its tokens revoked: the operator reads one ERROR line naming the
+    workspace (not a token); nothing is deleted."""
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo")
+    event: dict[str, Any] = {"type": kind, "event_ts": "1700000000.000100"}
+    if kind == "tokens_revoked":
+        event["tokens"] = {"bot": ["U0BOT00001"]}
+    with caplog.at_level(logging.ERROR, logger="mentorbot"):
+        response = await ws.send(event_callback(event))
+        await ws.settle()
+    assert response.status == 200
+    [line] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert COMMUNITY in line.getMessage() and "xox" not in line.getMessage()
+    assert await ws.bot.store.find_member(COMMUNITY, BOB) is not None
