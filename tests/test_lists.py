@@ -414,9 +414,10 @@ def test_a_page_past_the_end_is_the_last_and_a_bad_page_is_refused() -> None:
     assert (page.start, page.entries[0]) == (25, "25")
     assert paging.start_of("2", None, 25) == 25
     assert paging.start_of(None, "17", 25) == 17, "a button's start wins"
-    for bad in ("0", "-1", "two", "1.5"):
+    for bad in ("0", "-1", "two", "1.5", "²", "①", "٣", "9" * 5000):  # before: ² ① and 5,000 digits crashed
         with pytest.raises(Exception, match=r"paging\.bad_page"):
             paging.start_of(bad, None, 25)
+    assert paging.decode("waitlist.²") is None and paging.decode("waitlist.25") == paging.PageRef("waitlist", 25)
 
 
 def test_a_discord_page_holds_fewer_entries_when_6000_characters_would_pass() -> None:

@@ -588,6 +588,10 @@ class SlackAdapter:
             if isinstance(parsed, UserError):
                 raise parsed
             if forms and await needs_form(self.bot, caller, parsed):
+                # Opening a form reads the database and calls Slack: it counts against the member's rate limit.
+                if (refused := await self.bot.rate_limited(caller)) is not None:
+                    await self.finish(caller, route, refused, slot=slot)
+                    return True
                 slot.release()  # the modal is the answer
                 await self._open_modal(caller, parsed, body)
                 return True
@@ -860,6 +864,9 @@ class SlackAdapter:
     ) -> None:
         """A feedback button: the feedback modal opens (its submission is `_on_feedback_submitted`)."""
         caller = await self.caller(installation_of(body), user_id, None, channel=channel, event_id=None)
+        if (refused := await self.bot.rate_limited(caller)) is not None:
+            await self.delivery.reply(route, refused.reply, t=translator(refused.language))
+            return
         t = await self.delivery.translator_for(caller)
         meta = ModalContext(str(channel) if channel else None, route.response_url, action, ref)
         try:
@@ -904,7 +911,6 @@ class SlackAdapter:
             community, str(event["user"]), event_id=stable_event_id("event", body.get("event_id"))
         )
         self._start(home)
-
 
     async def _on_removed(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """The app was uninstalled from a workspace, or its tokens revoked: one clear ERROR line for the

@@ -59,22 +59,30 @@ def decode(ref: str) -> PageRef | None:
     """The `PageRef` of a paging button's ref; None when it is not one."""
     source, _, rest = ref.partition(".")
     start, _, query = rest.partition(".")
-    if not source or not start.isdigit():
+    number = _whole(start)
+    if not source or number is None:
         return None
-    return PageRef(source, int(start), query)
+    return PageRef(source, number, query)
+
+
+def _whole(text: str) -> int | None:
+    """`text` as a whole number of ASCII digits, at most nine of them (no list is longer); else None. (``²``
+    and ``٣`` are digits to `str.isdigit` that `int` refuses or reads, and a 5,000-digit page is no page.)"""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def start_of(page: str | int | None, start: str | int | None, page_size: int) -> int:
     """The first entry to show: from a button's `start`, else from a typed `page` (1 is the first), else 0.
     A typed page that is not a whole number from 1 is refused (``paging.bad_page``)."""
-    if start is not None and str(start).strip().isdigit():
-        return int(str(start).strip())
+    if start is not None and (number := _whole(str(start))) is not None:
+        return number
     if page is None or not str(page).strip():
         return 0
     text = str(page).strip()
-    if not text.isdigit() or int(text) < 1:
+    if (number := _whole(text)) is None or number < 1:
         raise UserError("paging.bad_page", page=clip(text, 20))
-    return (int(text) - 1) * page_size
+    return (number - 1) * page_size
 
 
 def listing(

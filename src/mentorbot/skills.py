@@ -33,6 +33,10 @@ _SUGGEST_CUTOFF: Final = 0.75
 _TAG_SEPARATORS: Final = re.compile(r"[,;\n]")
 
 
+SUGGEST_MAX: Final = 80
+"""The longest tag "did you mean" compares with the skills' names (the longest name is under 50 characters)."""
+
+
 def normalize(text: str) -> str:
     """The form tags are compared in: casefolded, accents stripped, only letters and digits kept."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -264,9 +268,11 @@ class Taxonomy:
         return self._by_name.get(normalize(tag))
 
     def suggest(self, tag: str, limit: int = 3) -> list[Skill]:
-        """Up to `limit` skills whose names are close to `tag`, best first; none when nothing is close."""
+        """Up to `limit` skills whose names are close to `tag`, best first; none when nothing is close, or when
+        `tag` is longer than `SUGGEST_MAX` characters (no name is near it, and comparing it with every name
+        would hold the event loop: a 6,000-character tag took 1.3 s)."""
         query = word_starts(tag)
-        if not query[0] or limit <= 0:
+        if not query[0] or limit <= 0 or len(query[0]) > SUGGEST_MAX:
             return []
         scored: list[tuple[float, int, Skill]] = []
         for position, skill in enumerate(self.skills):
@@ -277,7 +283,9 @@ class Taxonomy:
         return [skill for _, _, skill in scored[:limit]]
 
     def resolve_many(self, tags: Iterable[str]) -> ResolvedTags:
-        """Resolve every tag: known skills once each in input order, unknown tags with suggestions."""
+        """Resolve every tag: known skills once each in input order, unknown tags once each. Only the first
+        unknown tag, the one a member is told about, gets suggestions: working them out for every tag of a long
+        list of unknown ones held the event loop for seconds."""
         skills: dict[str, Skill] = {}
         unknown: dict[str, UnknownTag] = {}
         for tag in tags:
@@ -286,8 +294,8 @@ class Taxonomy:
             skill = self.resolve(tag)
             if skill is not None:
                 skills.setdefault(skill.slug, skill)
-            else:
-                unknown.setdefault(normalize(tag) or tag, UnknownTag(tag.strip(), self.suggest(tag)))
+            elif (key := normalize(tag) or tag) not in unknown:
+                unknown[key] = UnknownTag(tag.strip(), [] if unknown else self.suggest(tag))
         return ResolvedTags(list(skills.values()), list(unknown.values()))
 
     def require_skills(self, tags: Iterable[str], lang: str) -> list[Skill]:

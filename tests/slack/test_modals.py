@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mentorbot.models import RequestStatus
+from mentorbot.ratelimit import RateLimiter
 from mentorbot.replies import Outcome
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
 from tests.fakes.slack_signing import view_submission
@@ -202,3 +203,16 @@ async def test_a_redelivered_submission_is_handled_once(workspace: Workspace) ->
     requests = await ws.bot.store.list_requests(None, list(RequestStatus))
     assert len(requests) == 1
     assert len(ws.texts(ALICE)) == 1
+
+
+async def test_opening_a_form_counts_against_the_rate_limit(workspace: Workspace) -> None:
+    """Before: `/mentor request` with nothing typed opened the form (a database read and a views.open call) 40
+    times a minute under a limit of 3, since only a use-case counted. Now each opening counts, and past the limit
+    the member gets the refusal instead of a form."""
+    ws = workspace
+    ws.bot.rate_limiter = RateLimiter(3, ws.clock)
+    before = len(ws.calls("views.open"))
+    for _ in range(6):
+        await ws.mentor(ALICE, "request")
+    assert len(ws.calls("views.open")) - before == 3
+    assert any("going a bit fast" in text for text in ws.texts(ALICE))

@@ -100,3 +100,14 @@ async def test_an_export_of_the_same_data_is_the_same_on_both_engines(tmp_path: 
     _, members = on_sqlite["members"]
     assert members[0]["created_at"] == "2026-01-05T09:00:00.000000+00:00", "microseconds, even when zero"
     assert on_sqlite["mentee"]["requests"][0]["created_at"] == "2026-01-05T09:00:00.000000+00:00"
+
+
+async def test_a_platform_id_wins_over_a_display_name_set_to_it(store: Store, clock: ManualClock) -> None:
+    """An admin picks @Bob: the adapter passes Bob's id. Mallory, an older member, named herself with Bob's id:
+    before, she was found (display name OR id, oldest first) and got the mentorship and the mentee's note."""
+    now = clock.now()
+    mallory = await store.ensure_member(C, "333333333333333333", "222222222222222222", now)
+    bob = await store.ensure_member(C, "222222222222222222", "Bob", now)
+    found = await store.find_member_by_name(C, "222222222222222222")
+    assert found is not None and found.id == bob.id
+    assert mallory.id < bob.id

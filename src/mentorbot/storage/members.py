@@ -191,8 +191,10 @@ class MemberStore(Transactions):
         return rows.member(row) if row else None
 
     async def find_member_by_name(self, community: str, name: str) -> Member | None:
-        """A member by display name or platform id (admin commands, console): one named exactly so (or with that
-        id) first, else the first member whose display name equals `name` case-insensitively (`name_key`).
+        """A member by platform id or display name (admin commands, console): the member with that platform id
+        first (an adapter passes the id of the member an admin picked; a display name is the member's to choose,
+        and one set to another member's id must not win over them), then one named exactly so, else the first
+        member whose display name equals `name` case-insensitively (`name_key`).
 
         A name with other letters than ASCII is case-folded here, not with SQL's ``LOWER``, so that both engines
         compare alike: SQLite's folds only ASCII letters, PostgreSQL's follows the database's collation (all of
@@ -201,11 +203,9 @@ class MemberStore(Transactions):
         PostgreSQL); an ASCII name is looked up with ``LOWER``, which folds it alike on both."""
         async with self.read() as conn:
             row = await conn.fetch_one(
-                "SELECT * FROM members WHERE community = ? AND (display_name = ? OR platform_user_id = ?) "
-                "ORDER BY id LIMIT 1",
-                community,
-                name,
-                name,
+                "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, name
+            ) or await conn.fetch_one(
+                "SELECT * FROM members WHERE community = ? AND display_name = ? ORDER BY id LIMIT 1", community, name
             )
             if row is None and name.isascii():
                 # An ASCII name: SQL's LOWER folds it alike on both engines (ASCII letters), in the database.
