@@ -228,6 +228,26 @@ async def test_checkins_carry_buttons_and_help_reaches_the_admins(bot: MentorBot
     assert "not 'maybe'" in bad.reply.text
 
 
+async def test_asking_the_admins_for_help_again_the_same_day_tells_nobody_again(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """Before: every `/mentor checkin <id> help` DMed every admin: 1,199 DMs to an admin in an hour within the rate
+    limit. Now one notice a day per mentorship and member; the member is told the admins know already."""
+    await bot.admin_stats(who("admin"))
+    await bot.signup(who("baraka"), skills="seo")
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.accept(who("baraka"), offer_id=offer_id(to(offered, "baraka")[0]))
+    first = await bot.checkin(who("amina"), mentorship_id=1, answer="help")
+    assert len(to(first, "admin")) == 1
+    again = await bot.checkin(who("amina"), mentorship_id=1, answer="help")
+    assert again.notifications == () and again.reply.text == EN("checkin.help_already", id=1)
+    other_side = await bot.checkin(who("baraka"), mentorship_id=1, answer="help")
+    assert len(to(other_side, "admin")) == 1, "the other member's own request for help is heard"
+    clock.advance(timedelta(days=1))
+    next_day = await bot.checkin(who("amina"), mentorship_id=1, answer="help")
+    assert len(to(next_day, "admin")) == 1 and "admins have been told" in next_day.reply.text
+
+
 async def test_going_well_on_a_mentorship_that_has_ended_says_so_and_asks_for_the_rating(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from mentorbot.replies import Notification, reply_from_json, reply_to_json
 from mentorbot.storage.database import Row
-from mentorbot.storage.sql import claim_expired, id_list
+from mentorbot.storage.sql import claim_expired, id_list, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -160,6 +160,19 @@ class OutboxStore(Transactions):
                 member_id,
             )
         return True
+
+    async def has_keyed(self, member_ids: Sequence[int], key: str) -> bool:
+        """Whether a notification keyed `key` was written for any of `member_ids` (and not pruned yet: delivered
+        ones are kept a day), whatever became of it."""
+        if not member_ids:
+            return False
+        async with self.read() as conn:
+            found = await conn.fetch_one(
+                f"SELECT 1 AS found FROM outbox WHERE message_key = ? AND member_id IN ({in_list(member_ids)}) LIMIT 1",
+                key,
+                *member_ids,
+            )
+        return found is not None
 
     async def has_held_notices(self, member_id: int) -> bool:
         """Whether notices are held for the member (shown with their next command: `take_held_notices`)."""

@@ -87,6 +87,11 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
             admins.append(admin)
     if not admins:
         return Reply(ctx.t("checkin.help_no_admin", id=mentorship.id))
+    # One notice a day per mentorship and member: asking again the same day edits nothing and tells nobody again
+    # (a member could otherwise send the admins a DM with every command the rate limit allows).
+    key = f"checkin-help:{mentorship.id}:{ctx.member.id}:{core.clock.now().date().isoformat()}"
+    if await core.store.has_keyed([a.id for a in admins], key):
+        return Reply(ctx.t("checkin.help_already", id=mentorship.id))
     mentor = await core.store.get_member(mentorship.mentor_id) if mentorship.mentor_id else None
     mentee = await core.store.get_member(mentorship.mentee_id) if mentorship.mentee_id else None
     for admin in admins:
@@ -99,7 +104,7 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
             mentee=views.mention(mentee, t),
             since=day(mentorship.started_at, zone_of(admin)),
         )
-        ctx.tell([core.notify(admin, Reply(text, title=t("checkin.help_title")))])
+        ctx.tell([core.notify(admin, Reply(text, title=t("checkin.help_title")), key=key)])
     return Reply(ctx.t("checkin.help_sent", id=mentorship.id))
 
 
