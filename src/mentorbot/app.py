@@ -29,9 +29,10 @@ def configure_logging(settings: Settings) -> None:
 
 @asynccontextmanager
 async def open_bot(
-    settings: Settings, *, clock: Clock | None = None, store: Store | None = None
+    settings: Settings, *, clock: Clock | None = None, store: Store | None = None, upgrade: bool = True
 ) -> AsyncIterator[MentorBot]:
-    """Open the store (migrating it), load skills and courses, and yield the bot; close the store after.
+    """Open the store (migrating it; without `upgrade`, for a command that only reads, refusing a schema that is
+    not this code's: `Store.open`), load skills and courses, and yield the bot; close the store after.
 
     A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
     and its `DatabaseError` raised: the caller refuses to start. Whatever stops the opening (a schema newer than
@@ -42,7 +43,7 @@ async def open_bot(
     library = Library(settings.skills_file, settings.courses_file)
     store = store or Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     try:
-        await store.open(clock.now())
+        await store.open(clock.now(), upgrade=upgrade)
     except BaseException as exc:
         if isinstance(exc, DatabaseError):
             url = mask_url_password(settings.database_url)

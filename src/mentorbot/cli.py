@@ -152,8 +152,11 @@ def run(timer_interval: float) -> None:
             click.echo(f"error: {wrong}", err=True)
             sys.exit(2)
         from mentorbot.errors import ConfigFileError
+        from mentorbot.storage.migrations import SchemaTooNewError
 
-        if isinstance(exc, ConfigFileError):  # the skills or courses file: named as `config check` names it
+        # The skills or courses file (named as `config check` names it), or a database a newer MentorBot
+        # migrated: one line, no traceback, as the console and the `db` commands say it.
+        if isinstance(exc, ConfigFileError | SchemaTooNewError):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         from mentorbot.errors import database_failure
@@ -367,7 +370,7 @@ async def _export(settings: Settings, community: str) -> dict[str, bytes]:
     from mentorbot.app import open_bot
     from mentorbot.usecases.admin import export_csv
 
-    async with open_bot(settings) as bot:
+    async with open_bot(settings, upgrade=False) as bot:
         return await export_csv(bot.store, community)
 
 
@@ -404,7 +407,7 @@ def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: 
 async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) -> tuple[str, bytes | None]:
     from mentorbot.app import open_bot
 
-    async with open_bot(settings) as bot:
+    async with open_bot(settings, upgrade=False) as bot:
         reply = await bot.stats_reply(community, settings.default_language, chart=chart, picture=draw)
     lines = [reply.title or "", reply.text]
     for item in reply.fields:

@@ -536,3 +536,40 @@ def test_import_mentors_refuses_what_signup_refuses_and_applies_nothing(cli_env:
     [line3] = [line for line in result.output.splitlines() if line.startswith("line 3: ")]
     assert "capacity of 1" in line3 and "#1" in line3 and "#2" in line3
     assert mentors_in(db, "console") == {"ana": 2}
+
+
+def test_run_on_a_database_a_newer_mentorbot_migrated_is_one_line(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, fake_adapters: dict[str, AdapterSpec]
+) -> None:
+    """Before: a traceback, then "An adapter stopped with an error"; the console and the db commands said it in
+    one line."""
+    import sqlite3
+
+    with sqlite3.connect(cli_env / "run.sqlite3") as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+        conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["alone"],))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2, result.output
+    assert "schema is version 999" in result.output
+    assert "Traceback" not in result.output and "adapter" not in result.output.lower()
+
+
+@pytest.mark.parametrize("command", ["stats", "export"])
+def test_what_only_reads_does_not_upgrade_an_older_database(tmp_path: Path, cli_env: Path, command: str) -> None:
+    """`admin stats` and `admin export` read: on a database an older release still serves, they used to migrate it
+    (that release then refused to start); they refuse in one line and change nothing."""
+    import sqlite3
+
+    db = tmp_path / "old.sqlite3"
+    assert CliRunner().invoke(main, ["console", "--db", str(db)], input="/as Ana\n/mentor status\n").exit_code == 0
+    with sqlite3.connect(db) as conn:
+        newest = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        conn.execute("DELETE FROM schema_version WHERE version = ?", (newest,))  # as an older release left it
+    args = ["admin", "stats", "--db", str(db)]
+    if command == "export":
+        args = ["admin", "export", str(tmp_path / "out"), "--db", str(db)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "mentorbot db upgrade" in result.output, result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == newest - 1

@@ -34,6 +34,7 @@ from mentorbot.storage.copying import (
     to_target,
 )
 from mentorbot.storage.database import Database
+from mentorbot.storage.migrations import available_migrations, split_statements
 from mentorbot.storage.postgres_engine import PostgresDatabase
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.usecases.context import Caller
@@ -241,3 +242,57 @@ async def test_a_backup_under_load_restores_whole(tmp_path: Path) -> None:
         assert outcome.error is None
     with pytest.raises(CopyRefused):
         await sqlite_backup(str(live), tmp_path / "backup.sqlite3")
+
+
+async def test_a_source_newer_than_this_code_is_refused(tmp_path: Path, target: Database) -> None:
+    """Before: copied, and the target recorded at this code's version over data a newer MentorBot had changed (a
+    newer release would then run its own migration again on it)."""
+    path = await demo_file(tmp_path / "demo.sqlite3")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'future', '2027-01-01')")
+    source = SqliteDatabase(str(path))
+    await source.open()
+    try:
+        with pytest.raises(CopyRefused) as refused:
+            await copy_database(source, target, NOW)
+        assert refused.value.key == "source_new" and refused.value.params["version"] == 999
+        assert await row_counts(target) == {}
+    finally:
+        await source.close()
+
+
+async def test_a_target_with_rows_at_an_older_schema_is_refused_untouched(tmp_path: Path, target: Database) -> None:
+    """Before: the target was migrated to the newest schema first, and only then refused for holding rows (an
+    old release still serving it then refused to start)."""
+    old = 10
+    async with target.transaction() as conn:
+        await conn.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        for migration in available_migrations(target.dialect)[:old]:
+            for statement in split_statements(migration.sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                migration.version,
+                migration.name,
+                "2026-01-01",
+            )
+        await conn.execute(
+            "INSERT INTO members (community, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?)",
+            "console",
+            "kept",
+            "Kept",
+            NOW,
+        )
+    source = SqliteDatabase(str(await demo_file(tmp_path / "demo.sqlite3")))
+    await source.open()
+    try:
+        with pytest.raises(CopyRefused) as refused:
+            await copy_database(source, target, NOW)
+        assert refused.value.key == "target_not_empty"
+    finally:
+        await source.close()
+    async with target.read() as conn:
+        row = await conn.fetch_one("SELECT MAX(version) AS v FROM schema_version")
+    assert row is not None and int(row["v"]) == old, "left at its schema"

@@ -17,7 +17,7 @@ from mentorbot.models import (
     OfferStatus,
     RequestStatus,
 )
-from mentorbot.storage.migrations import SchemaTooNewError, available_migrations
+from mentorbot.storage.migrations import MigrationChangedError, SchemaTooNewError, available_migrations
 from mentorbot.storage.store import LimitReached, Store
 
 C = "test:community"
@@ -40,6 +40,40 @@ async def test_migrations_are_recorded_and_idempotent(store: Store, clock: Manua
     async with store.db.read() as conn:
         row = await conn.fetch_one("SELECT MAX(version) AS v, COUNT(*) AS n FROM schema_version")
     assert row is not None and int(row["v"]) == known and int(row["n"]) == known
+
+
+async def test_a_migration_changed_after_it_was_applied_is_refused(store: Store, clock: ManualClock) -> None:
+    """Each applied migration's checksum is recorded; a script changed since (0017 was, after it first reached
+    main) is refused at the next start instead of trusted by its number. One recorded before checksums were
+    (none stored) has it recorded from the script as it is."""
+    await store.open(clock.now())
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE schema_version SET checksum = NULL WHERE version = 3")
+        await conn.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 5")
+    with pytest.raises(MigrationChangedError, match="0005_"):
+        await store.open(clock.now())
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE schema_version SET checksum = NULL WHERE version = 5")
+    await store.open(clock.now())
+    async with store.db.read() as conn:
+        rows = await conn.fetch_all("SELECT version, checksum FROM schema_version ORDER BY version")
+    scripts = {m.version: m.checksum for m in available_migrations(store.db.dialect)}
+    assert {int(r["version"]): r["checksum"] for r in rows} == scripts
+
+
+async def test_a_database_migrated_by_the_first_0017_gets_its_reload_count_back(
+    store: Store, clock: ManualClock
+) -> None:
+    """A database migrated by 0017 as it first reached main had library_reloads without `generation`: every
+    `/mentor-admin reload` failed there. 0018 makes the table again in its current shape."""
+    await store.open(clock.now())
+    async with store.db.transaction() as conn:
+        await conn.execute("DROP TABLE library_reloads")
+        await conn.execute("CREATE TABLE library_reloads (name TEXT PRIMARY KEY, reloaded_at TEXT NOT NULL)")
+        await conn.execute("DELETE FROM schema_version WHERE version >= 18")
+        await conn.execute("UPDATE schema_version SET checksum = NULL WHERE version = 17")
+    await store.open(clock.now())
+    assert await store.note_library_reload(clock.now()) == 1
 
 
 async def test_a_database_newer_than_the_code_is_refused(store: Store, clock: ManualClock) -> None:

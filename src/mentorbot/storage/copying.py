@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from mentorbot.clock import as_utc
 from mentorbot.errors import MentorBotError
 from mentorbot.storage.database import Connection, Database
-from mentorbot.storage.migrations import available_migrations, migrate
+from mentorbot.storage.migrations import available_migrations, migrate, schema_version
 
 Progress = Callable[[int], object]
 
@@ -70,21 +70,6 @@ class SchemaState:
 
 
 # ------------------------------------------------------------------------------------------------ schema
-
-
-async def schema_version(conn: Connection, dialect: str) -> int:
-    """The applied schema version (0 for an empty database)."""
-    if dialect == "sqlite":
-        exists = await conn.fetch_one(
-            "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?", "schema_version"
-        )
-    else:
-        exists = await conn.fetch_one("SELECT to_regclass('schema_version') IS NOT NULL AS one")
-        exists = exists if exists and exists["one"] else None
-    if not exists:
-        return 0
-    row = await conn.fetch_one("SELECT MAX(version) AS version FROM schema_version")
-    return int(row["version"]) if row and row["version"] is not None else 0
 
 
 async def schema_state(db: Database) -> SchemaState:
@@ -255,8 +240,21 @@ async def copy_database(
     transaction). `on_start` gets the number of rows to copy; `progress` each batch's count. Raises `CopyRefused`.
     """
     state = await schema_state(source)
+    if state.version > state.known:
+        # Copied, the target would be recorded at this code's version over data a newer one changed.
+        raise CopyRefused("source_new", version=state.version, known=state.known)
     if state.pending:
         raise CopyRefused("source_old", version=state.version, known=state.known)
+    if not replace:
+        # A target with rows is refused untouched: not migrated first, then refused.
+        async with target.read() as dst:
+            filled = [
+                name
+                for name in await tables(dst, target.dialect)
+                if name != "schema_version" and await dst.fetch_one(f'SELECT 1 AS one FROM "{name}" LIMIT 1')
+            ]
+        if filled:
+            raise CopyRefused("target_not_empty", tables=", ".join(filled))
     await migrate(target, now)
     async with source.read() as src:
         names = await tables(src, source.dialect)

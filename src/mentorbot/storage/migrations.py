@@ -6,6 +6,7 @@ newest file is refused: an older MentorBot must not write to a schema it does no
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,31 @@ class SchemaTooNewError(MentorBotError):
         self.known = known
 
 
+class SchemaPendingError(MentorBotError):
+    """A command that only reads met a database older than this MentorBot: it does not upgrade it (an older
+    release still serving it would then refuse to start)."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(
+            f"the database schema is version {found}, and this MentorBot's is {known}: this command only reads and "
+            "does not upgrade it; run `mentorbot db upgrade` first (the running bot must be this version too)"
+        )
+        self.found = found
+        self.known = known
+
+
+class MigrationChangedError(MentorBotError):
+    """A migration this database applied has changed since: its statements are not the ones that ran."""
+
+    def __init__(self, version: int, name: str) -> None:
+        super().__init__(
+            f"migration {version:04d}_{name} has changed since this database applied it; a released migration "
+            "must never change: put the change in a new migration (and restore the old script)"
+        )
+        self.version = version
+        self.name = name
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered SQL script."""
@@ -38,6 +64,13 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    @property
+    def checksum(self) -> str:
+        """The SHA-256 of its statements (comments, blank lines and line endings left out: only a change to what
+        runs counts), recorded with it in ``schema_version`` and checked at every start."""
+        statements = split_statements(self.sql.replace("\r\n", "\n"))
+        return hashlib.sha256("\n;\n".join(statements).encode("utf-8")).hexdigest()
 
 
 def available_migrations(dialect: str) -> list[Migration]:
@@ -66,6 +99,35 @@ async def _current_version(conn: Connection) -> int:
     return int(row["version"]) if row and row["version"] is not None else 0
 
 
+async def schema_version(conn: Connection, dialect: str) -> int:
+    """The applied schema version (0 for an empty database)."""
+    if dialect == "sqlite":
+        exists = await conn.fetch_one(
+            "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?", "schema_version"
+        )
+    else:
+        exists = await conn.fetch_one("SELECT to_regclass('schema_version') IS NOT NULL AS one")
+        exists = exists if exists and exists["one"] else None
+    if not exists:
+        return 0
+    row = await conn.fetch_one("SELECT MAX(version) AS version FROM schema_version")
+    return int(row["version"]) if row and row["version"] is not None else 0
+
+
+async def check_schema(db: Database) -> int:
+    """The schema version of `db`, which must be exactly this MentorBot's: `SchemaTooNewError` when newer,
+    `SchemaPendingError` when older. Nothing is changed (for commands that only read)."""
+    migrations = available_migrations(db.dialect)
+    known = migrations[-1].version if migrations else 0
+    async with db.read() as conn:
+        found = await schema_version(conn, db.dialect)
+    if found > known:
+        raise SchemaTooNewError(found, known)
+    if found < known:
+        raise SchemaPendingError(found, known)
+    return found
+
+
 async def migrate(db: Database, now: datetime) -> int:
     """Bring the schema up to date; return the version it is at. Raises `SchemaTooNewError`."""
     migrations = available_migrations(db.dialect)
@@ -83,16 +145,47 @@ async def migrate(db: Database, now: datetime) -> int:
         current = await _current_version(conn)
         if current > known:
             raise SchemaTooNewError(current, known)
+        await _check_applied(conn, db.dialect, migrations, current)
         for migration in migrations:
             if migration.version <= current:
                 continue
             for statement in split_statements(migration.sql):
                 await conn.execute(statement)
             await conn.execute(
-                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                "INSERT INTO schema_version (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)",
                 migration.version,
                 migration.name,
                 now,
+                migration.checksum,
             )
             current = migration.version
     return current
+
+
+async def _check_applied(conn: Connection, dialect: str, migrations: list[Migration], current: int) -> None:
+    """Each applied migration's recorded checksum against its script: `MigrationChangedError` when they differ.
+    One applied before checksums were recorded (version 18) has it recorded now, from the script as it is."""
+    if dialect == "sqlite":
+        columns = {str(r["name"]) for r in await conn.fetch_all("PRAGMA table_info(schema_version)")}
+    else:
+        columns = {
+            str(r["column_name"])
+            for r in await conn.fetch_all(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'schema_version'"
+            )
+        }
+    if "checksum" not in columns:
+        await conn.execute("ALTER TABLE schema_version ADD COLUMN checksum TEXT")
+    recorded = {
+        int(r["version"]): r["checksum"] for r in await conn.fetch_all("SELECT version, checksum FROM schema_version")
+    }
+    for migration in migrations:
+        if migration.version > current or migration.version not in recorded:
+            continue
+        if recorded[migration.version] is None:
+            await conn.execute(
+                "UPDATE schema_version SET checksum = ? WHERE version = ?", migration.checksum, migration.version
+            )
+        elif recorded[migration.version] != migration.checksum:
+            raise MigrationChangedError(migration.version, migration.name)

@@ -38,7 +38,7 @@ from mentorbot.storage.library_state import LibraryStateStore
 from mentorbot.storage.members import InUse, MemberStore, ProfileInUse
 from mentorbot.storage.mentorships import AcceptResult, FeedbackResult, MentorshipStore
 from mentorbot.storage.message_refs import MessageRefStore
-from mentorbot.storage.migrations import migrate
+from mentorbot.storage.migrations import check_schema, migrate
 from mentorbot.storage.offers import ExpireResult, NewOffer, OfferStore
 from mentorbot.storage.outbox import OutboxStore
 from mentorbot.storage.privacy import ForgetResult, PrivacyStore
@@ -120,10 +120,11 @@ class Store(
         """A store over the engine that `url` names (not yet opened)."""
         return cls(create_database(url, flush_before_ack=flush_before_ack))
 
-    async def open(self, now: datetime) -> int:
-        """Connect and apply pending migrations; return the schema version."""
+    async def open(self, now: datetime, *, upgrade: bool = True) -> int:
+        """Connect and apply pending migrations; return the schema version. Without `upgrade` (a command that
+        only reads), the schema must be this code's already (`check_schema`): nothing is changed."""
         await self.db.open()
-        return await migrate(self.db, now)
+        return await migrate(self.db, now) if upgrade else await check_schema(self.db)
 
     async def close(self) -> None:
         """Release the engine's connections."""
