@@ -45,7 +45,7 @@ async def test_an_overlapping_request_committed_while_the_accept_waits_for_the_m
 
     async def another_command_of_the_mentee() -> None:
         async with other.unit_of_work():  # holds the mentee's lock (SQLite: the write lock) until it commits
-            later = await other.create_request(mentee.id, community, ["seo", "copywriting"], "", START, max_open=5)
+            later = await other.create_request(mentee.id, community, ["seo"], "", START, max_open=5)
             made.append(later.id)
             holding.set()
             await release.wait()

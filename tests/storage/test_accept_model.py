@@ -10,7 +10,8 @@ process, inside a unit of work or not. Checked afterwards, against what the call
   only once due), and stored as that call's decision; an undecided offer is pending, or withdrawn because an accepted
   offer of its mentee closed its request;
 - an accepted offer has exactly one mentorship, for its request and mentor, and its request is matched; no request
-  has two mentorships; a matched request's mentee has no other open request sharing one of its skills;
+  has two mentorships; a mentorship is for the skills its request and mentor share, and its mentee has no other open
+  request for only those skills (one asking for a skill the mentor does not offer stays open);
 - every mentor's active count is their active mentorships, their held places their pending offers, and together
   never above capacity;
 - a pending offer's expiry timer is pending, a decided one's is not; every open request is offered exactly when it
@@ -159,9 +160,14 @@ async def test_racing_accepts_declines_and_expiries_settle_each_offer_by_the_rul
         pending = [o for o in stored.values() if o.request_id == request_id and o.status is OfferStatus.PENDING]
         if request.status is RequestStatus.MATCHED:
             assert per_request.get(request_id) == 1
+            [ms] = [m for m in mentorships if m.request_id == request_id]
+            mentor_profile = await store.get_mentor_profile(ms.mentor_id)
+            assert mentor_profile is not None
+            shared = tuple(s for s in request.skills if s in mentor_profile.skills) or request.skills
+            assert ms.skills == shared, "a mentorship is for the skills its request and mentor share"
             for sibling in now_requests.values():
                 if sibling.member_id == request.member_id and sibling.id != request_id and sibling.status.is_open:
-                    assert not set(sibling.skills) & set(request.skills), "an overlapping request left open"
+                    assert not set(sibling.skills) <= set(ms.skills), "a request for the same skills left open"
         else:
             assert request_id not in per_request
         if request.status.is_open:

@@ -183,6 +183,29 @@ async def test_accept_closes_overlapping_requests_and_withdraws_their_offers(bot
     assert offer is not None and offer.status is OfferStatus.WITHDRAWN
 
 
+async def test_a_mentorship_is_for_the_shared_skills_and_closes_only_requests_for_them(
+    bot: MentorBot, who: Who
+) -> None:
+    """The spec: both get an introduction with "the shared skills" and courses for them; "the member's other open
+    requests for the same skills are closed". Before: Wanjiru, who mentors SEO only, accepted Amina's request for
+    SEO and paid social; both introductions said "Shared skills: SEO, Paid social", and Amina's second request,
+    for paid social alone, was closed as covered."""
+    await bot.signup(who("wanjiru"), skills="seo")
+    first = await bot.request(who("amina"), skills="seo, paid social")
+    second = await bot.request(who("amina"), skills="paid social")
+    assert "waitlist" in second.reply.text
+    accepted = await bot.accept(who("wanjiru"), offer_id=offer_id(to(first, "wanjiru")[0]))
+    [mentorship] = await bot.store.list_mentorships(active_only=True)
+    assert mentorship.skills == ("seo",)
+    for name in ("amina", "wanjiru"):
+        [intro] = [n for n in to(accepted, name) if n.key == f"mentorship:{mentorship.id}"]
+        [shared] = [f.value for f in intro.reply.fields if f.name == "Shared skills"]
+        assert shared == "SEO"
+    assert not any("was closed because mentorship" in n.reply.text for n in to(accepted, "amina"))
+    still = await bot.store.get_request(2)
+    assert still is not None and still.status is RequestStatus.WAITING
+
+
 async def test_cancel_withdraws_the_pending_offer(bot: MentorBot, who: Who) -> None:
     await bot.signup(who("baraka"), skills="seo")
     offered = await bot.request(who("amina"), skills="seo")

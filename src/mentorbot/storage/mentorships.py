@@ -38,7 +38,13 @@ class AcceptResult:
 
 
 async def insert_mentorship(conn: Connection, request: MentorshipRequest, mentor_id: int, now: datetime) -> Mentorship:
-    """A new active mentorship for a matched request, inside the caller's transaction."""
+    """A new active mentorship for a matched request, inside the caller's transaction. Its skills are the ones
+    the request and the mentor share (what the introduction names and the courses are for); all the request's
+    when they share none (an admin's forced match)."""
+    offered = {
+        str(r["skill"]) for r in await conn.fetch_all("SELECT skill FROM mentor_skills WHERE member_id = ?", mentor_id)
+    }
+    shared = tuple(s for s in request.skills if s in offered) or request.skills
     row = await conn.fetch_one(
         "INSERT INTO mentorships (request_id, mentor_id, mentee_id, community, skills, status, started_at) "
         "VALUES (?, ?, ?, ?, ?, 'active', ?) RETURNING *",
@@ -46,7 +52,7 @@ async def insert_mentorship(conn: Connection, request: MentorshipRequest, mentor
         mentor_id,
         request.member_id,
         request.community,
-        rows.join_list(request.skills),
+        rows.join_list(shared),
         now,
     )
     assert row is not None
@@ -58,10 +64,13 @@ async def close_overlapping(
     request: MentorshipRequest,
     now: datetime,
     others: Sequence[MentorshipRequest] | None = None,
+    *,
+    covered: Sequence[str],
 ) -> tuple[list[MentorshipRequest], list[Offer]]:
-    """Close the mentee's other open requests that ask for any of the matched request's skills. `others`: those
-    requests (or more of the mentee's open ones) when the caller read them already, in the same transaction after
-    the mentee's lock (oldest first); None reads them here."""
+    """Close the mentee's other open requests for the same skills: those whose every skill the new mentorship
+    `covered` (the skills the request and the mentor share). One asking for a skill the mentor does not offer
+    stays open. `others`: the mentee's open requests sharing a skill (or more of them) when the caller read them
+    already, in the same transaction after the mentee's lock (oldest first); None reads them here."""
     if others is None:
         others = await read_requests(
             conn,
@@ -70,7 +79,7 @@ async def close_overlapping(
             request.id,
             *OPEN_REQUEST_STATUSES,
         )
-    overlapping = [r for r in others if set(r.skills) & set(request.skills)]
+    overlapping = [r for r in others if r.skills and set(r.skills) <= set(covered)]
     closed: list[MentorshipRequest] = []
     for other in overlapping:
         if (
@@ -96,7 +105,7 @@ async def start_mentorship(
     mentorship = await insert_mentorship(conn, request, mentor_id, now)
     if checkin_at is not None:
         await jobs.schedule(conn, JobKind.CHECKIN, mentorship.id, checkin_at, now)
-    closed, withdrawn = await close_overlapping(conn, request, now)
+    closed, withdrawn = await close_overlapping(conn, request, now, covered=mentorship.skills)
     return mentorship, closed, withdrawn
 
 

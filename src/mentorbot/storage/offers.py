@@ -321,7 +321,9 @@ class OfferStore(Transactions):
                     return None
                 if checkin_at is not None and not accepted.checkin_scheduled:
                     await jobs.schedule(conn, JobKind.CHECKIN, accepted.mentorship.id, checkin_at, now)
-                closed, withdrawn = await close_overlapping(conn, accepted.request, now, accepted.overlapping)
+                closed, withdrawn = await close_overlapping(
+                    conn, accepted.request, now, accepted.overlapping, covered=accepted.mentorship.skills
+                )
                 return AcceptResult(
                     accepted.offer, accepted.mentorship, accepted.request, tuple(closed), tuple(withdrawn)
                 )
@@ -439,9 +441,13 @@ _ACCEPT_PG = (
     "j AS (UPDATE jobs SET status = 'cancelled' WHERE kind = 'offer_expiry' AND ref_id = (SELECT id FROM o) "
     "AND status IN ('pending', 'running') AND EXISTS (SELECT 1 FROM rq) RETURNING id), "
     "sk AS (SELECT s.skill, s.position FROM request_skills s WHERE s.request_id = (SELECT id FROM rq)), "
+    # The mentorship's skills: those the request and the mentor share (all the request's when none).
+    "sh AS (SELECT skill, position FROM sk WHERE skill IN "
+    "(SELECT skill FROM mentor_skills WHERE member_id = (SELECT mentor_id FROM o))), "
     "ms AS (INSERT INTO mentorships (request_id, mentor_id, mentee_id, community, skills, status, started_at) "
     "SELECT rq.id, o.mentor_id, rq.member_id, rq.community, "
-    "coalesce((SELECT string_agg(skill, ',' ORDER BY position) FROM sk), ''), 'active', o.decided_at "
+    "coalesce((SELECT string_agg(skill, ',' ORDER BY position) FROM sh), "
+    "(SELECT string_agg(skill, ',' ORDER BY position) FROM sk), ''), 'active', o.decided_at "
     "FROM rq, o RETURNING *), "
     # The check-in timer (`jobs.schedule`'s upsert), when a time is given.
     "ck AS (INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
