@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,6 +75,29 @@ async def test_admin_match_checks_what_the_live_matcher_checks(bot: MentorBot, w
     await bot.request(who("chao"), skills="seo")
     full = await bot.admin_match(admin, request_id=2, mentor="dina", force=True)
     assert "has no free place (1 of 1 taken)" in full.reply.text and "Not even `force:yes`" in full.reply.text
+
+
+@pytest.mark.parametrize("reason", ["not this person", "busy this week"])
+async def test_admin_match_respects_a_decline_unless_forced_and_records_it(
+    bot: MentorBot, who: Who, reason: str
+) -> None:
+    """The spec: an admin matches "only within the same rules, or with an explicit, recorded override". Before:
+    a mentor who had declined the member ("not this person", or "not now" and still on cooldown) was matched by
+    hand with no override asked for and none recorded."""
+    admin = who("admin")
+    await bot.admin_stats(admin)
+    await bot.signup(who("wanjiru"), skills="seo", capacity=2)
+    offered = await bot.request(who("amina"), skills="seo")
+    await bot.decline(who("wanjiru"), offer_id=offer_id(to(offered, "wanjiru")[0]), reason=reason)
+    refused = await bot.admin_match(admin, request_id=1, mentor="wanjiru")
+    assert refused.error is not None and "force:yes" in refused.reply.text
+    expected = "declined this member's request" if reason == "not this person" else "on cooldown until"
+    assert expected in refused.reply.text
+    assert not await bot.store.list_mentorships(community=COMMUNITY)
+    forced = await bot.admin_match(admin, request_id=1, mentor="wanjiru", force=True)
+    assert forced.error is None and "overriding" in forced.reply.text
+    [mentorship] = await bot.store.list_mentorships(community=COMMUNITY)
+    assert mentorship.forced == (("excluded",) if reason == "not this person" else ("cooldown",))
 
 
 async def test_an_ordinary_admin_match_is_recorded_and_not_called_an_acceptance(bot: MentorBot, who: Who) -> None:

@@ -14,7 +14,7 @@ from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.formatting import day, places_text, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import parse_id, parse_until
-from mentorbot.matching.eligibility import PairFact, blocks_for, strict, when_alone
+from mentorbot.matching.eligibility import BlockKind, PairFact, blocks_for, strict, when_alone
 from mentorbot.matching.score import PoolMentor, RoundPool
 from mentorbot.models import (
     Member,
@@ -33,6 +33,7 @@ from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import (
+    blocks_of,
     cohort,
     next_round_reason,
     now_offered,
@@ -114,15 +115,17 @@ async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
     return member, profile
 
 
-FORCEABLE = ("skill", "paused")
-"""The live matcher's checks `force:yes` may override. A capacity, the requester themself and the community
-never are: those keep the store's invariants (no mentor over capacity, no self-mentoring)."""
+FORCEABLE = ("skill", "paused", "cooldown", "excluded")
+"""The live matcher's checks `force:yes` may override: a shared skill, a pause, a cooldown and an exclusion (the
+mentor declined this member: `matching.eligibility`). A capacity, the requester themself and the community never
+are: those keep the store's invariants (no mentor over capacity, no self-mentoring)."""
 
 
 async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool = False) -> Reply:
     """Match a request to a mentor by hand. The live matcher's checks apply (a requested skill shared, the
-    mentor not paused, a free place, not the requester, this community); a failed one is refused with its
-    reason unless `force` overrides it (skill and pause only, see `FORCEABLE`), which the mentorship records.
+    mentor not paused, not on cooldown for this member nor excluded by their decline, a free place, not the
+    requester, this community); a failed one is refused with its reason unless `force` overrides it (all but the
+    place, the requester and the community: `FORCEABLE`), which the mentorship records.
     The pair is introduced as matched by an admin."""
     core = ctx.core
     taxonomy = core.library.taxonomy
@@ -151,6 +154,17 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     if profile.status is MentorStatus.PAUSED:
         failed.append("paused")
         reasons.append(ctx.t("admin.reason_paused", name=name))
+    # The pair's history, as live matching reads it: a decline or a lapse puts the pair on cooldown, a decline
+    # "not this person" (or "not my skill") excludes it. A lapse's cooldown that lifts when the mentor is back
+    # does not stand in an admin's way, nor this request's own pending offer to them.
+    block = (await blocks_of(core, request)).get(member.id)
+    if block is not None and block.kind is BlockKind.EXCLUDED:
+        failed.append("excluded")
+        reasons.append(ctx.t("admin.reason_excluded", name=name))
+    elif block is not None and block.kind is BlockKind.COOLDOWN and not block.lifts_when_alone:
+        failed.append("cooldown")
+        until = when(block.until, ctx.t, zone_of(ctx.member)) if block.until else "—"
+        reasons.append(ctx.t("admin.reason_cooldown", name=name, until=until))
     if failed and not force:
         raise UserError("admin.refused", id=wanted, name=name, reasons="; ".join(reasons))
     now = core.clock.now()
