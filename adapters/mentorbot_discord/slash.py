@@ -247,6 +247,12 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     async def language(self, interaction: Interaction, language: str) -> None:
         await _run(interaction, lambda bot, caller: bot.set_language(caller, language=language))
 
+    @app_commands.command(name="timezone", description="Your time zone: times in it, mentors near your hours first")
+    @app_commands.describe(timezone="Your time zone, e.g. Africa/Nairobi or UTC+3")
+    @app_commands.autocomplete(timezone=complete_timezone)
+    async def timezone(self, interaction: Interaction, timezone: str) -> None:
+        await _run(interaction, lambda bot, caller: bot.set_timezone(caller, timezone=timezone))
+
     @app_commands.command(name="export", description="Everything MentorBot stores about you, as a JSON file")
     async def export(self, interaction: Interaction) -> None:
         await _run(interaction, lambda bot, caller: bot.export(caller))

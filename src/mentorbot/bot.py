@@ -181,6 +181,10 @@ class MentorBot:
         """Choose the language of the bot's replies to this member."""
         return await self._run(caller, lambda ctx: profiles.set_language(ctx, language=language))
 
+    async def set_timezone(self, caller: Caller, *, timezone: str) -> Outcome:
+        """Tell MentorBot the member's time zone (where the platform does not: Discord, the console)."""
+        return await self._run(caller, lambda ctx: profiles.set_timezone(ctx, timezone=timezone))
+
     async def request(self, caller: Caller, *, skills: str | Sequence[str] | None, note: str | None = None) -> Outcome:
         """Ask for a mentor in 1–5 skills (see `requests.request`)."""
         return await self._run(caller, lambda ctx: requests.request(ctx, skills=skills, note=note))

@@ -333,7 +333,7 @@ def test_pace_read_only_and_forms_are_declared_on_the_table() -> None:
     assert slow == {"export", "admin_export", "admin_round", "admin_stats"}  # stats sends a chart file
     quick = {c.method for c in COMMANDS if c.pace is Pace.QUICK}
     assert quick == {
-        "status", "pause", "set_language", "forget", "skills", "courses", "feedback", None,
+        "status", "pause", "set_language", "set_timezone", "forget", "skills", "courses", "feedback", None,
         "suggest_course", "vote_course", "admin_decide_suggestion",
     }  # fmt: skip
     read_only = {c.method for c in COMMANDS if c.read_only}

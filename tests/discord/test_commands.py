@@ -464,6 +464,7 @@ async def test_synced_commands_are_guild_only_and_admin_ones_hidden(
         "pause",
         "resume",
         "language",
+        "timezone",
         "export",
         "forget",
     }

@@ -296,6 +296,16 @@ COMMANDS: Final[tuple[Command, ...]] = (
         aliases=("lang",),
     ),
     _cmd(
+        "mentor timezone",
+        "/mentor timezone <zone>",
+        "mentor_timezone",
+        "members",
+        "set_timezone",
+        lambda bot, c, a: bot.set_timezone(c, timezone=a["timezone"]),
+        (Option("timezone", required=True, aliases=("tz", "zone")),),
+        ("timezone",),
+    ),
+    _cmd(
         "mentor export",
         "/mentor export",
         "mentor_export",

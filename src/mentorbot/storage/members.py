@@ -229,6 +229,14 @@ class MemberStore(Transactions):
         async with self.transaction() as conn:
             await conn.execute("UPDATE members SET language = ? WHERE id = ?", language, member_id)
 
+    async def set_timezone(self, member_id: int, timezone: str) -> None:
+        """A member's own time zone, as they gave it: on the member and on their mentor profile (if any), in one
+        transaction."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE members SET timezone = ? WHERE id = ?", timezone, member_id)
+            await conn.execute("UPDATE mentor_profiles SET timezone = ? WHERE member_id = ?", timezone, member_id)
+        self._timezones = None
+
     async def set_member_timezone(self, member_id: int, timezone: str) -> None:
         """Remember a member's time zone (when the platform tells it), for ranking mentors by closeness."""
         async with self.transaction() as conn:

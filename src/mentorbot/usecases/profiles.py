@@ -151,6 +151,17 @@ async def resume(ctx: Context) -> Reply:
     return Reply(ctx.t("resume.done"))
 
 
+async def set_timezone(ctx: Context, *, timezone: str) -> Reply:
+    """The member's time zone (``Africa/Nairobi``, ``UTC+3``): times are shown to them in it, and mentors close
+    to their hours rank first for their requests; a mentor's profile takes it too. Where the platform reports the
+    member's zone (Slack's profile), that one is kept: the member is told to change it there."""
+    zone = parse_timezone(timezone or "")
+    if ctx.caller.timezone:
+        return Reply(ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
+    await ctx.core.store.set_timezone(ctx.member.id, zone)
+    return Reply(ctx.t("timezone.set", zone=zone))
+
+
 async def set_language(ctx: Context, *, language: str) -> Reply:
     """Choose the language of the bot's replies to this member (its code, or its name: ``Kiswahili``)."""
     code = parse_language(language or "") or (language or "").strip().lower()
