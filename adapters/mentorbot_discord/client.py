@@ -314,12 +314,19 @@ class MentorBotClient(discord.AutoShardedClient):
 
         unclaimed = replace(caller, event_id=None)
 
-        async def answer() -> Outcome:
+        async def answer() -> Outcome | None:
             outcome = await self._in_time(interaction, call(self.bot, unclaimed), deferral=record_then_defer)
             try:
                 await self._reply(interaction, unclaimed, outcome)
                 for inbox_id in late if outcome.settled else ():
                     await self._finish_event(inbox_id)
+            except Exception as exc:
+                # Discord could not take the answer for now (logged by `_reply`): a deferred read's inbox row stays
+                # for `recover`; one answered in its first callback is typed again. No apology: Discord would
+                # refuse it too, and it is no error of ours.
+                if transient(exc) is None:
+                    raise
+                return None
             finally:
                 await self._finish(interaction, outcome)
             return outcome

@@ -294,13 +294,12 @@ def packed(replies: Sequence[Reply], *, note: str | None = None) -> list[tuple[d
     groups: list[tuple[list[Block], list[str], list[Reply]]] = []
     room = MESSAGE_BLOCKS_MAX - (1 if note else 0)
     for reply in replies:
-        body = message(reply)
-        blocks: list[Block] = body["blocks"]
+        blocks, shown = layout(reply, buttons=True, max_blocks=room)  # a reply alone never passes the room
         if not groups or len(groups[-1][0]) + len(blocks) > room:
             groups.append(([], [], []))
         number = len(groups[-1][2])
         groups[-1][0].extend({**b, "block_id": f"{b['block_id']}-{number}"} if "block_id" in b else b for b in blocks)
-        groups[-1][1].append(body["text"])
+        groups[-1][1].append(fallback_text(reply, shown))
         groups[-1][2].append(reply)
     return [
         (

@@ -8,7 +8,7 @@ from typing import Final
 
 import click
 
-from mentorbot.courses import Catalog, default_courses_path, load_catalog, url_problems
+from mentorbot.courses import ID_MAX, Catalog, default_courses_path, load_catalog, url_problems
 from mentorbot.errors import ConfigFileError
 from mentorbot.skills import Taxonomy, default_skills_path
 
@@ -79,7 +79,12 @@ def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
     missing = [row.slug for row in rows if not row.total]
     if missing:
         click.echo(f"warning: no course teaches {', '.join(missing)}", err=True)
-    if strict and (missed or missing or url_problems(catalog)):
+    long_ids = [course.id for course in catalog if len(course.id) > ID_MAX]
+    for course_id in long_ids:
+        click.echo(
+            f"warning: {course_id}: an id over {ID_MAX} characters: its vote buttons are left out on Discord", err=True
+        )
+    if strict and (missed or missing or url_problems(catalog) or long_ids):
         raise SystemExit(1)
 
 

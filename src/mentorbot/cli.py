@@ -152,11 +152,11 @@ def run(timer_interval: float) -> None:
             click.echo(f"error: {wrong}", err=True)
             sys.exit(2)
         from mentorbot.errors import ConfigFileError
-        from mentorbot.storage.migrations import SchemaTooNewError
+        from mentorbot.storage.migrations import MigrationChangedError, SchemaTooNewError
 
-        # The skills or courses file (named as `config check` names it), or a database a newer MentorBot
-        # migrated: one line, no traceback, as the console and the `db` commands say it.
-        if isinstance(exc, ConfigFileError | SchemaTooNewError):
+        # The skills or courses file (named as `config check` names it), a database a newer MentorBot migrated,
+        # or a migration changed since it was applied: one line, no traceback, as the `db` commands say it.
+        if isinstance(exc, ConfigFileError | SchemaTooNewError | MigrationChangedError):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         from mentorbot.errors import database_failure
@@ -315,7 +315,9 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     from mentorbot.app import open_bot
     from mentorbot.i18n import translator
     from mentorbot.mentor_import import plan_import
+    from mentorbot.models import user_key
     from mentorbot.storage.members import ProfileInUse
+    from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons
     from mentorbot.usecases.profiles import in_use_words
 
     t = translator(settings.default_language)
@@ -331,6 +333,12 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
         if not plan.entries:
             click.echo(t("cli.import.empty", file=file), err=True)
             return 1
+        dropped: set[str] = set()  # skills an imported mentor no longer offers: the waiting reasons they falsify
+        for user_id, _, profile in plan.entries:
+            member = await bot.store.find_member(community, user_key(community, user_id))
+            before = await bot.store.get_mentor_profile(member.id) if member else None
+            if before is not None:
+                dropped |= set(before.skills) - set(profile.skills)
         try:
             count = await bot.store.import_mentors(community, plan.entries, bot.clock.now())
         except ProfileInUse as refused:
@@ -340,6 +348,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
             )
             click.echo(t("cli.import.failed", count=1, file=file), err=True)
             return 1
+        await refresh_wait_reasons(bot.core, community, sorted(dropped), DEPARTURE_STALES)
     click.echo(t("cli.import.done", count=count, community=community))
     return 0
 

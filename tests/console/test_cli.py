@@ -538,20 +538,27 @@ def test_import_mentors_refuses_what_signup_refuses_and_applies_nothing(cli_env:
     assert mentors_in(db, "console") == {"ana": 2}
 
 
-def test_run_on_a_database_a_newer_mentorbot_migrated_is_one_line(
-    cli_env: Path, monkeypatch: pytest.MonkeyPatch, fake_adapters: dict[str, AdapterSpec]
+@pytest.mark.parametrize("state", ["newer schema", "changed migration"])
+def test_run_on_a_database_it_cannot_use_is_one_line(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, fake_adapters: dict[str, AdapterSpec], state: str
 ) -> None:
     """Before: a traceback, then "An adapter stopped with an error"; the console and the db commands said it in
     one line."""
     import sqlite3
 
-    with sqlite3.connect(cli_env / "run.sqlite3") as conn:
-        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
-        conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    db = cli_env / "run.sqlite3"
+    if state == "newer schema":
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+            conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    else:
+        assert CliRunner().invoke(main, ["console", "--db", str(db)], input="/as Ana\n").exit_code == 0
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 5")
     monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["alone"],))
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 2, result.output
-    assert "schema is version 999" in result.output
+    assert ("schema is version 999" if state == "newer schema" else "has changed since") in result.output
     assert "Traceback" not in result.output and "adapter" not in result.output.lower()
 
 
@@ -573,3 +580,27 @@ def test_what_only_reads_does_not_upgrade_an_older_database(tmp_path: Path, cli_
     assert result.exit_code == 2 and "mentorbot db upgrade" in result.output, result.output
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == newest - 1
+
+
+def test_import_mentors_dropping_a_skill_tells_afresh_why_its_requests_wait(cli_env: Path) -> None:
+    """Found by review: a mentor re-imported without crisis communications left Mo's request saying "every mentor
+    for Crisis communications is at capacity" for good (signup and forget already told it afresh)."""
+    db = cli_env / "admin.sqlite3"
+    script = "\n".join(
+        [
+            "/as Ana",
+            "/mentor signup skills:seo, crisis comms capacity:1",
+            "/as Zed",
+            "/mentor request skills:seo",
+            "/as ana",
+            "/mentor accept 1",
+            "/as Mo",
+            "/mentor request skills:crisis comms",
+            "",
+        ]
+    )
+    assert CliRunner().invoke(main, ["console", "--db", str(db)], input=script).exit_code == 0
+    (cli_env / "m.csv").write_text("user_id,name,skills,capacity\nana,Ana,seo,1\n")
+    assert CliRunner().invoke(main, ["admin", "import-mentors", "m.csv", "--db", str(db)]).exit_code == 0
+    status = CliRunner().invoke(main, ["console", "--db", str(db)], input="/as Mo\n/mentor status\n").output
+    assert "No mentor offers Crisis communications yet" in status and "at capacity" not in status

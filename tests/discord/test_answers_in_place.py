@@ -5,6 +5,8 @@ is shown later, not lost behind "thinking…"."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -147,3 +149,23 @@ async def test_an_answer_discord_cannot_take_for_now_is_shown_later(
     assert await bot.store.count_unprocessed() == 0
     answered = [*members.dm_texts(MENTEE_USER_ID), *(message_text(m) for m in record.followups)]
     assert sum(EN("request.offered", id=1, skills="Crisis communications") in text for text in answered) == 1
+
+
+async def test_a_quick_read_discord_cannot_take_for_now_is_no_error_of_ours(
+    members: Members, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`/mentor status` answered in its first callback, and Discord answers 503: a warning, not an ERROR with a
+    traceback and an apology sent instead of the answer (found by review: the quick read's path re-raised)."""
+    await sign_up_mentor(members)
+
+    async def send(interaction: Any, message: Any) -> None:
+        response = type("Response", (), {"status": 503, "reason": "Service Unavailable", "headers": {}})()
+        raise discord.HTTPException(response, {"message": "unavailable", "code": 0})
+
+    monkeypatch.setattr(members.client, "_send", send)
+    record = await members.push_slash("mentor status", {})
+    with caplog.at_level(logging.INFO):
+        await members._handled(record)
+        await asyncio.sleep(0.3)  # an error raised after the outcome was announced would be logged by now
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert all("Sorry" not in str(getattr(c, "data", "")) for c in record.callbacks)

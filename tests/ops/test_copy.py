@@ -127,6 +127,9 @@ async def test_a_database_copied_into_itself_under_another_address_is_refused(tm
         with pytest.raises(CopyRefused) as refused:
             await asyncio.wait_for(copy_database(target, same, NOW, replace=True), timeout=30)
         assert refused.value.key == "same"
+        with pytest.raises(CopyRefused) as refused:  # said first, not "pass --replace" (found by review)
+            await asyncio.wait_for(copy_database(target, same, NOW), timeout=30)
+        assert refused.value.key == "same"
         assert await row_counts(target) == before
     finally:
         await same.close()

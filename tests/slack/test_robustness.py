@@ -195,3 +195,13 @@ async def test_check_ins_and_waitlist_notices_arrive_by_dm(workspace: Workspace)
     for user, other in ((ALICE, DAVE), (DAVE, ALICE)):
         checkin = unescape(ws.dms(user)[-1]["text"])
         assert checkin == EN("checkin.title") + "\n" + EN("checkin.text", other=f"<@{other}>", id=1)
+
+
+def test_a_held_notice_as_large_as_a_message_still_fits_under_its_note() -> None:
+    """Found by review: a held reply of 50 blocks got the note on top: 51, which Slack refuses."""
+    from mentorbot.replies import Field
+    from mentorbot_slack.blocks import packed
+
+    huge = Reply("x", fields=tuple(Field(f"f{n}", "v" * 40) for n in range(200)))
+    for body, _ in packed([huge, Reply("small")], note="kept for you"):
+        assert len(body["blocks"]) <= 50

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, timedelta
+from typing import Any
 
 import pytest
 
@@ -59,6 +60,36 @@ async def test_a_migration_changed_after_it_was_applied_is_refused(store: Store,
         rows = await conn.fetch_all("SELECT version, checksum FROM schema_version ORDER BY version")
     scripts = {m.version: m.checksum for m in available_migrations(store.db.dialect)}
     assert {int(r["version"]): r["checksum"] for r in rows} == scripts
+
+
+@pytest.mark.parametrize(
+    ("change", "same"),
+    [
+        (lambda sql: sql + "\n\n", True),
+        (lambda sql: sql.replace("\n", "\r\n"), True),
+        (lambda sql: sql.replace("NOT NULL,", "NOT NULL, -- why\n", 1), True),
+        (lambda sql: "-- a new first line\n" + sql.replace("    ", "        "), True),
+        (lambda sql: sql.replace("INTEGER", "BIGINT", 1), False),
+    ],
+)
+def test_a_migrations_checksum_sees_what_runs_and_nothing_else(change: Any, same: bool) -> None:
+    """Found by review: a blank line added at the end of a script changed its checksum, and every process then
+    refused to start. Only a change to what runs counts."""
+    from mentorbot.storage.migrations import Migration
+
+    script = available_migrations("sqlite")[17]
+    assert (Migration(18, script.name, change(script.sql)).checksum == script.checksum) is same
+
+
+async def test_a_checksum_in_its_first_form_is_taken_and_rewritten(store: Store, clock: ManualClock) -> None:
+    await store.open(clock.now())
+    first = available_migrations(store.db.dialect)[17]
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE schema_version SET checksum = ? WHERE version = 18", first.first_checksum)
+    await store.open(clock.now())
+    async with store.db.read() as conn:
+        row = await conn.fetch_one("SELECT checksum FROM schema_version WHERE version = 18")
+    assert row is not None and row["checksum"] == first.checksum
 
 
 async def test_a_database_migrated_by_the_first_0017_gets_its_reload_count_back(

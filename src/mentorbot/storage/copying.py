@@ -245,16 +245,18 @@ async def copy_database(
         raise CopyRefused("source_new", version=state.version, known=state.known)
     if state.pending:
         raise CopyRefused("source_old", version=state.version, known=state.known)
-    if not replace:
-        # A target with rows is refused untouched: not migrated first, then refused.
-        async with target.read() as dst:
+    async with source.read() as src, target.read() as dst:
+        if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
+            raise CopyRefused("same")  # said first: "pass --replace" would be the wrong advice
+        if not replace:
+            # A target with rows is refused untouched: not migrated first, then refused.
             filled = [
                 name
                 for name in await tables(dst, target.dialect)
-                if name != "schema_version" and await dst.fetch_one(f'SELECT 1 AS one FROM "{name}" LIMIT 1')
+                if await dst.fetch_one(f'SELECT 1 AS one FROM "{name}" LIMIT 1')
             ]
-        if filled:
-            raise CopyRefused("target_not_empty", tables=", ".join(filled))
+            if filled:
+                raise CopyRefused("target_not_empty", tables=", ".join(filled))
     await migrate(target, now)
     async with source.read() as src:
         names = await tables(src, source.dialect)

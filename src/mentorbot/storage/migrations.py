@@ -16,6 +16,8 @@ from mentorbot.errors import MentorBotError
 from mentorbot.storage.database import Connection, Database
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_COMMENT = re.compile(r"--.*$")
+"""A comment to the end of a line (no migration has ``--`` inside a string)."""
 # One constant key for PostgreSQL's advisory lock, so two processes never migrate at once.
 _ADVISORY_LOCK_KEY = 7_301_117_004
 
@@ -67,8 +69,19 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        """The SHA-256 of its statements (comments, blank lines and line endings left out: only a change to what
-        runs counts), recorded with it in ``schema_version`` and checked at every start."""
+        """The SHA-256 of its statements in a canonical form (comments, blank lines, runs of spaces, line endings
+        and the final semicolon left out: only a change to what runs counts), recorded with it in
+        ``schema_version`` and checked at every start."""
+        canonical = []
+        for statement in split_statements(self.sql.replace("\r\n", "\n")):
+            code = " ".join(_COMMENT.sub("", line) for line in statement.splitlines())
+            canonical.append(" ".join(code.split()).rstrip(";").strip())
+        return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()
+
+    @property
+    def first_checksum(self) -> str:
+        """The checksum as the first version of this code computed it (one commit, on main only): a database it
+        migrated recorded that form, which is taken and rewritten to `checksum`."""
         statements = split_statements(self.sql.replace("\r\n", "\n"))
         return hashlib.sha256("\n;\n".join(statements).encode("utf-8")).hexdigest()
 
@@ -164,7 +177,8 @@ async def migrate(db: Database, now: datetime) -> int:
 
 async def _check_applied(conn: Connection, dialect: str, migrations: list[Migration], current: int) -> None:
     """Each applied migration's recorded checksum against its script: `MigrationChangedError` when they differ.
-    One applied before checksums were recorded (version 18) has it recorded now, from the script as it is."""
+    One applied before checksums were recorded (version 18) has it recorded now, from the script as it is; one
+    recorded in `Migration.first_checksum`'s form is rewritten in the current one."""
     if dialect == "sqlite":
         columns = {str(r["name"]) for r in await conn.fetch_all("PRAGMA table_info(schema_version)")}
     else:
@@ -183,9 +197,11 @@ async def _check_applied(conn: Connection, dialect: str, migrations: list[Migrat
     for migration in migrations:
         if migration.version > current or migration.version not in recorded:
             continue
-        if recorded[migration.version] is None:
-            await conn.execute(
-                "UPDATE schema_version SET checksum = ? WHERE version = ?", migration.checksum, migration.version
-            )
-        elif recorded[migration.version] != migration.checksum:
+        found = recorded[migration.version]
+        if found == migration.checksum:
+            continue
+        if found is not None and found != migration.first_checksum:
             raise MigrationChangedError(migration.version, migration.name)
+        await conn.execute(
+            "UPDATE schema_version SET checksum = ? WHERE version = ?", migration.checksum, migration.version
+        )
