@@ -52,18 +52,21 @@ def db_status(database: str | None) -> None:
 async def _status(settings: Settings) -> str:
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import row_counts, schema_at, schema_state
+    from mentorbot.storage.migrations import changed_migrations
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
     if missing_sqlite_file(settings.database_url):  # "changes nothing": reported as it stands, not created
         state = schema_at("sqlite", 0)
         counts: dict[str, int] = {}
+        changed: list[str] = []
     else:
         engine = create_database(settings.database_url)
         await engine.open()
         try:
             state = await schema_state(engine)
             counts = await row_counts(engine) if state.version else {}
+            changed = await changed_migrations(engine)
         finally:
             await engine.close()
     lines = [
@@ -71,6 +74,8 @@ async def _status(settings: Settings) -> str:
         t("ops.status.version", version=state.version, known=state.known),
         t("ops.status.pending", names=", ".join(state.pending)) if state.pending else t("ops.status.none_pending"),
     ]
+    if changed:
+        lines.append(t("ops.status.changed", names=", ".join(changed)))
     if not state.version:
         lines.append(t("ops.status.uninitialised"))
     else:

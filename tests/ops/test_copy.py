@@ -189,6 +189,13 @@ def test_db_status_upgrade_and_copy_from_the_command_line(tmp_path: Path, monkey
     assert refused.exit_code == 1 and "--replace" in refused.output
     status = runner.invoke(main, ["db", "status", "--database", f"sqlite:///{tmp_path / 'c.db'}"])
     assert "members: 14" in status.output and "pending migrations: none" in status.output
+    assert "changed since" not in status.output
+    # A migration changed since it was applied: status says which (the bot and `db upgrade` refuse it).
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        conn.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 5")
+    status = runner.invoke(main, ["db", "status", "--database", f"sqlite:///{tmp_path / 'c.db'}"])
+    assert status.exit_code == 0 and "changed since this database applied them" in status.output
+    assert "0005_" in status.output
 
 
 def test_the_pg_dump_command_leaves_the_password_out() -> None:

@@ -175,10 +175,25 @@ async def migrate(db: Database, now: datetime) -> int:
     return current
 
 
-async def _check_applied(conn: Connection, dialect: str, migrations: list[Migration], current: int) -> None:
-    """Each applied migration's recorded checksum against its script: `MigrationChangedError` when they differ.
-    One applied before checksums were recorded (version 18) has it recorded now, from the script as it is; one
-    recorded in `Migration.first_checksum`'s form is rewritten in the current one."""
+async def changed_migrations(db: Database) -> list[str]:
+    """The applied migrations whose script changed since (``0005_name``), read only: what `migrate` would refuse
+    (`mentorbot db status` says it)."""
+    migrations = {m.version: m for m in available_migrations(db.dialect)}
+    async with db.read() as conn:
+        if await schema_version(conn, db.dialect) == 0 or not await _has_checksums(conn, db.dialect):
+            return []  # no schema, or one from before version 18: nothing recorded to compare
+        rows = await conn.fetch_all("SELECT version, checksum FROM schema_version ORDER BY version")
+    changed = []
+    for row in rows:
+        migration = migrations.get(int(row["version"]))
+        found = row["checksum"]
+        if migration is not None and found is not None and found not in (migration.checksum, migration.first_checksum):
+            changed.append(f"{migration.version:04d}_{migration.name}")
+    return changed
+
+
+async def _has_checksums(conn: Connection, dialect: str) -> bool:
+    """Whether ``schema_version`` has its checksum column (added by this code's first start)."""
     if dialect == "sqlite":
         columns = {str(r["name"]) for r in await conn.fetch_all("PRAGMA table_info(schema_version)")}
     else:
@@ -189,7 +204,14 @@ async def _check_applied(conn: Connection, dialect: str, migrations: list[Migrat
                 "WHERE table_schema = current_schema() AND table_name = 'schema_version'"
             )
         }
-    if "checksum" not in columns:
+    return "checksum" in columns
+
+
+async def _check_applied(conn: Connection, dialect: str, migrations: list[Migration], current: int) -> None:
+    """Each applied migration's recorded checksum against its script: `MigrationChangedError` when they differ.
+    One applied before checksums were recorded (version 18) has it recorded now, from the script as it is; one
+    recorded in `Migration.first_checksum`'s form is rewritten in the current one."""
+    if not await _has_checksums(conn, dialect):
         await conn.execute("ALTER TABLE schema_version ADD COLUMN checksum TEXT")
     recorded = {
         int(r["version"]): r["checksum"] for r in await conn.fetch_all("SELECT version, checksum FROM schema_version")
