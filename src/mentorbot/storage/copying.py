@@ -247,7 +247,10 @@ async def copy_database(
         raise CopyRefused("source_old", version=state.version, known=state.known)
     async with source.read() as src, target.read() as dst:
         if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
-            raise CopyRefused("same")  # said first: "pass --replace" would be the wrong advice
+            # Two URLs for one database (localhost and 127.0.0.1, a relative and an absolute path): emptying the
+            # target would wait forever for this very copy's read of the source, or empty the source. Said first:
+            # "pass --replace" would be the wrong advice.
+            raise CopyRefused("same")
         if not replace:
             # A target with rows is refused untouched: not migrated first, then refused.
             filled = [
@@ -268,10 +271,6 @@ async def copy_database(
         if on_start is not None:
             on_start(sum(counts.values()))
         async with target.transaction() as dst:
-            if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
-                # Two URLs for one database (localhost and 127.0.0.1, a relative and an absolute path): emptying
-                # the target would wait forever for this very copy's read of the source, or empty the source.
-                raise CopyRefused("same")
             target_names = await tables(dst, target.dialect)
             if set(target_names) != set(names):
                 raise CopyRefused("tables_differ", source=", ".join(names), target=", ".join(target_names))

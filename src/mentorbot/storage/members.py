@@ -98,6 +98,16 @@ class ProfileInUse(Exception):
         self.index = index
 
 
+async def refuse_in_use(conn: Connection, member_id: int, new: NewMentorProfile, *, index: int | None = None) -> None:
+    """Before a mentor's profile is replaced by `new`, inside the caller's transaction: `ProfileInUse` (with an
+    import's entry `index`) when it would drop what is in use. The row is touched first: its lock keeps accepts and
+    offers for this mentor out until the caller commits. A new mentor has nothing in use."""
+    if await conn.execute("UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id):
+        in_use = await profile_in_use(conn, member_id, new)
+        if in_use.blocking:
+            raise ProfileInUse(in_use, index)
+
+
 async def profile_in_use(conn: Connection, member_id: int, new: NewMentorProfile) -> InUse:
     """What of the mentor's current commitments the profile `new` would drop, inside the caller's transaction."""
     current = await read_profile(conn, member_id)
@@ -264,11 +274,7 @@ class MemberStore(Transactions):
         An update never drops what is in use: a capacity below the places taken and held, or the removal of a
         skill an active mentorship or a pending offer relies on, raises `ProfileInUse` (nothing is written)."""
         async with self.transaction() as conn:
-            # Touch the row first: its lock keeps accepts and offers for this mentor out until we commit.
-            if await conn.execute("UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id):
-                in_use = await profile_in_use(conn, member_id, profile)
-                if in_use.blocking:
-                    raise ProfileInUse(in_use)
+            await refuse_in_use(conn, member_id, profile)
             created = await upsert_profile(conn, member_id, profile, now)
             saved = await read_profile(conn, member_id)
         self._timezones = None
@@ -297,13 +303,7 @@ class MemberStore(Transactions):
                 )
                 assert row is not None
                 member_id = int(row["id"])
-                # Touch the row first, as `save_mentor_profile` does: accepts and offers wait until we commit.
-                if await conn.execute(
-                    "UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id
-                ):
-                    in_use = await profile_in_use(conn, member_id, profile)
-                    if in_use.blocking:
-                        raise ProfileInUse(in_use, index)
+                await refuse_in_use(conn, member_id, profile, index=index)
                 await upsert_profile(conn, member_id, profile, now)
         self._timezones = None
         return len(entries)

@@ -85,6 +85,11 @@ class Migration:
         statements = split_statements(self.sql.replace("\r\n", "\n"))
         return hashlib.sha256("\n;\n".join(statements).encode("utf-8")).hexdigest()
 
+    def changed_since(self, recorded: str | None) -> bool:
+        """Whether the checksum `recorded` when it was applied shows the script changed since: None (applied
+        before checksums were recorded) and the first form (`first_checksum`) do not."""
+        return recorded is not None and recorded not in (self.checksum, self.first_checksum)
+
 
 def available_migrations(dialect: str) -> list[Migration]:
     """The dialect's migration scripts in version order."""
@@ -186,8 +191,7 @@ async def changed_migrations(db: Database) -> list[str]:
     changed = []
     for row in rows:
         migration = migrations.get(int(row["version"]))
-        found = row["checksum"]
-        if migration is not None and found is not None and found not in (migration.checksum, migration.first_checksum):
+        if migration is not None and migration.changed_since(row["checksum"]):
             changed.append(f"{migration.version:04d}_{migration.name}")
     return changed
 
@@ -222,7 +226,7 @@ async def _check_applied(conn: Connection, dialect: str, migrations: list[Migrat
         found = recorded[migration.version]
         if found == migration.checksum:
             continue
-        if found is not None and found != migration.first_checksum:
+        if migration.changed_since(found):
             raise MigrationChangedError(migration.version, migration.name)
         await conn.execute(
             "UPDATE schema_version SET checksum = ? WHERE version = ?", migration.checksum, migration.version
