@@ -191,33 +191,35 @@ def parse_languages(text: str | None, default: str) -> tuple[str, ...]:
 
 def parse_duration(text: str) -> timedelta | None:
     """A duration as typed: ``3d``, ``2w``, ``+12h``, ``30m``, ``+1d12h``; None when `text` is not one."""
+    try:
+        parts = _duration_parts(text)
+        return None if parts is None else timedelta(days=parts[0]) + parts[1]
+    except OverflowError:  # thousands of parts: longer than any calendar
+        return timedelta.max
+
+
+def _duration_parts(text: str) -> tuple[int, timedelta] | None:
+    """A duration as typed, in two parts: its days and weeks as a number of days, and its hours and minutes as
+    time; None when `text` is not one."""
     value = text.strip()
     if not _DURATION.match(value):
         return None
-    delta = timedelta(0)
-    try:
-        for amount, unit in _DURATION_PART.findall(value):
-            delta += timedelta(**{_UNIT[unit.lower()]: int(amount)})
-    except OverflowError:  # thousands of parts: longer than any calendar
-        return timedelta.max
-    return delta
+    days, elapsed = 0, timedelta(0)
+    for amount, unit in _DURATION_PART.findall(value):
+        if unit.lower() in ("w", "d"):
+            days += int(amount) * (7 if unit.lower() == "w" else 1)
+        else:
+            elapsed += timedelta(**{_UNIT[unit.lower()]: int(amount)})
+    return days, elapsed
 
 
 def _after(now: datetime, duration: str, timezone: str | None) -> datetime:
-    """`now` moved on by a duration as typed: its days and weeks as calendar days where the member lives (``2w``
-    from Monday 09:00 ends on a Monday 09:00 there, across a daylight saving change too, as the weekly timers
-    count), its hours and minutes as time elapsed."""
-    days = sum(
-        int(n) * (7 if u.lower() == "w" else 1) for n, u in _DURATION_PART.findall(duration) if u.lower() in ("w", "d")
-    )
-    elapsed = sum(
-        (
-            timedelta(**{_UNIT[u.lower()]: int(n)})
-            for n, u in _DURATION_PART.findall(duration)
-            if u.lower() not in ("w", "d")
-        ),
-        timedelta(0),
-    )
+    """`now` moved on by a duration as typed (one `parse_duration` took, within `MAX_UNTIL`): its days and weeks as
+    calendar days where the member lives (``2w`` from Monday 09:00 ends on a Monday 09:00 there, across a daylight
+    saving change too, as the weekly timers count), its hours and minutes as time elapsed."""
+    parts = _duration_parts(duration)
+    assert parts is not None
+    days, elapsed = parts
     zone = to_tzinfo(timezone or "UTC")
     local = now.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
     return local.replace(tzinfo=zone).astimezone(UTC) + elapsed
