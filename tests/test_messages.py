@@ -208,7 +208,7 @@ def test_translator_in_swahili() -> None:
     t = Translator("sw")
     assert t("common.not_admin") == SW["common.not_admin"]
     assert t("common.not_admin") != EN["common.not_admin"]
-    filled = t("common.rate_limited", seconds=30)
+    filled = t("common.rate_limited", count=30)
     assert "30" in filled
     assert "{" not in filled
 
@@ -236,3 +236,20 @@ def test_every_field_an_error_can_name_has_its_word(lang: str) -> None:
 
     messages = load_catalog(lang)
     assert [name for name in FIELD_NAMES if f"field.{name}" not in messages] == []
+
+
+@pytest.mark.parametrize(
+    ("key", "params", "one", "many"),
+    [
+        ("request.limit", {}, "1 open request,", "2 open requests,"),
+        ("common.rate_limited", {}, "wait 1 second ", "wait 2 seconds "),
+        ("curation.rate_limited", {}, "made 1 suggestion ", "made 2 suggestions "),
+        ("round_why.next_round", {"until": "Monday"}, "1 waits for", "2 wait for"),
+    ],
+)
+def test_counts_agree_with_their_words(key: str, params: dict[str, str], one: str, many: str) -> None:
+    """A number a member or admin is told (a limit of 1 is allowed; a wait is often 1 second) agrees with its noun
+    and verb: "1 open request", "wait 1 second", "1 waits"."""
+    en = Translator("en")
+    assert one in en(key, count=1, **params)
+    assert many in en(key, count=2, **params)

@@ -6,7 +6,7 @@ Every function raises a localized `UserError` that says what was wrong and what 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -106,11 +106,18 @@ def parse_mentor_level(text: str) -> Level:
     return LEVEL_ORDER[rank]
 
 
-def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level.PRACTITIONER) -> dict[str, Level]:
+def parse_levels(
+    text: str | None,
+    skills: Sequence[str],
+    default: Level = Level.PRACTITIONER,
+    *,
+    resolve: Callable[[str], str | None] | None = None,
+) -> dict[str, Level]:
     """Levels for `skills` (slugs, in order) from what was typed.
 
     Accepted: nothing (all `default`); one level for every skill (``expert``); one level per skill in
-    order (``expert, learning``); or ``skill:level`` pairs whose skills are slugs from `skills`.
+    order (``expert, learning``); or ``skill:level`` pairs whose skills are among `skills`, named as the
+    skills were (a slug, a label or an alias: `resolve` gives the slug a name stands for).
     """
     levels = dict.fromkeys(skills, default)
     value = (text or "").strip()
@@ -120,9 +127,10 @@ def parse_levels(text: str | None, skills: Sequence[str], default: Level = Level
     if all(":" in p or "=" in p for p in parts):
         for part in parts:
             slug, _, word = re.split(r"([:=])", part, maxsplit=1)
-            slug = slug.strip().lower()
+            typed = slug.strip()
+            slug = (resolve(typed) if resolve is not None else None) or typed.lower()
             if slug not in levels:
-                raise UserError("input.level_for_unknown_skill", skill=slug)
+                raise UserError("input.level_for_unknown_skill", skill=typed)
             levels[slug] = parse_mentor_level(word)
         return levels
     if len(parts) == 1:

@@ -160,7 +160,7 @@ def _entry(
     # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), levels, etc.
     slugs = bot.resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS)
     profile = NewMentorProfile(
-        skills=parse_levels(row.get("levels"), slugs),
+        skills=parse_levels(row.get("levels"), slugs, resolve=bot.library.taxonomy.slug_for),
         capacity=parse_capacity(row.get("capacity"), bot.settings.default_capacity),
         bio=check_text(row.get("bio"), field="bio", max_length=MAX_BIO),
         timezone=parse_timezone(row["timezone"]) if row.get("timezone") else "UTC",

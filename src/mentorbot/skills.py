@@ -267,6 +267,11 @@ class Taxonomy:
         """The skill `tag` names (slug, either label or an alias, ignoring case, spacing and punctuation)."""
         return self._by_name.get(normalize(tag))
 
+    def slug_for(self, tag: str) -> str | None:
+        """The slug of the skill `tag` names (see `resolve`), or None."""
+        skill = self.resolve(tag)
+        return skill.slug if skill is not None else None
+
     def suggest(self, tag: str, limit: int = 3) -> list[Skill]:
         """Up to `limit` skills whose names are close to `tag`, best first; none when nothing is close, or when
         `tag` is longer than `SUGGEST_MAX` characters (no name is near it, and comparing it with every name

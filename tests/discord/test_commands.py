@@ -96,7 +96,7 @@ async def test_accept_and_decline_by_command(members: Members) -> None:
     declined = await members.slash("mentor decline", {"offer": 2, "reason": "Fully booked"}, user=SECOND_MENTOR_USER_ID)
     assert declined.texts == ["You declined offer #2. Thanks for letting us know; it goes to the next mentor."]
     intro, waiting = await members.dms(MENTEE_USER_ID, count=2)
-    assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has accepted to mentor you")
+    assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has agreed to mentor you")
     assert message_text(waiting).startswith("Request #2 is waiting again.\n")
 
 

@@ -116,7 +116,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     [intro_mentee] = await members.dms(MENTEE_USER_ID)
     _, intro_mentor = await members.dms(MENTOR_USER_ID, count=2)
     assert message_text(intro_mentee).startswith(
-        f"Meet your mentorship partner\n{MENTOR} has accepted to mentor you (mentorship #1). "
+        f"Meet your mentorship partner\n{MENTOR} has agreed to mentor you (mentorship #1). "
         "Say hello and agree on your first session!\nShared skills: Crisis communications\n"
         "About your mentor: Ten years in PR"
     )
@@ -209,7 +209,7 @@ async def test_the_buttons_still_work_after_a_restart(
         assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
         assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
         [intro] = await members.dms(MENTEE_USER_ID)
-        assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has accepted to mentor you")
+        assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has agreed to mentor you")
     assert len(world.gateway.ops_received(2)) == 2, "the restarted client identified afresh"
 
 

@@ -100,7 +100,7 @@ async def test_app_home_opens_count_against_the_rate_limit(workspace: Workspace)
         await ws.settle()
     assert len(ws.calls("views.publish")) == 2, "the third open is over the limit: nothing published"
     await ws.mentor(ALICE, "help")
-    assert EN("common.rate_limited", seconds=30) in ws.texts(ALICE)[-1], "help counts too"
+    assert EN("common.rate_limited", count=30) in ws.texts(ALICE)[-1], "help counts too"
 
 
 @pytest.mark.parametrize("kind", ["app_uninstalled", "tokens_revoked"])

@@ -159,7 +159,7 @@ async def test_request_refusals_come_back_as_field_errors(workspace: Workspace) 
     duplicate = await ws.submit(ALICE, modal.view, {"skills": skills_state("seo")})
     assert duplicate.json()["errors"] == {"skills": EN("request.duplicate", id=1)}
     limit = await ws.submit(ALICE, modal.view, {"skills": skills_state("leadership")})
-    assert limit.json()["errors"] == {"skills": EN("request.limit", max=3)}
+    assert limit.json()["errors"] == {"skills": EN("request.limit", count=3)}
 
 
 async def test_a_verdict_later_than_the_budget_closes_the_modal_and_comes_as_a_message(

@@ -41,3 +41,15 @@ async def test_a_zone_the_platform_reports_is_kept_and_a_bad_one_refused(bot: Me
     assert chao is not None and chao.timezone == "Europe/London"
     bad = await bot.set_timezone(who("dina"), timezone="Mars/Olympus")
     assert bad.error is not None and "Mars/Olympus" in bad.reply.text
+
+
+async def test_a_mentor_who_gave_no_zone_is_shown_none_given_not_utc(bot: MentorBot, who: Who) -> None:
+    """Signup stores UTC when no zone is given and the matcher reads it as unknown: the profile says "not given"
+    and how to set it, rather than a UTC the mentor never chose."""
+    signed = await bot.signup(who("baraka"), skills="seo")
+    shown = {field.name: field.value for field in signed.reply.fields}
+    assert shown[EN("status.timezone")] == EN("status.timezone_not_given")
+    await bot.set_timezone(who("baraka"), timezone="Africa/Nairobi")
+    status = await bot.status(who("baraka"))
+    assert "Africa/Nairobi" in status.reply.plain_text
+    assert EN("status.timezone_not_given") not in status.reply.plain_text

@@ -128,6 +128,22 @@ async def test_one_vocabulary_of_levels_for_mentors_and_courses(bot: MentorBot, 
     assert courses.error is None, courses.reply.text
 
 
+async def test_a_level_pair_names_its_skill_as_the_skills_were_named(bot: MentorBot, who: Who) -> None:
+    """A `skill:level` pair takes the skill's label or alias too, as `skills:` does; a skill not listed is
+    named as it was typed."""
+    signed = await bot.signup(who("baraka"), skills="ppc, crisis comms", levels="ppc:expert, Crisis comms:learning")
+    assert signed.error is None, signed.reply.text
+    profile = await bot.store.get_mentor_profile((await bot.store.find_member("test:guild", "U-baraka")).id)  # type: ignore[union-attr]
+    assert profile is not None
+    assert {slug: level.value for slug, level in profile.skills.items()} == {
+        "paid-social": "expert",
+        "crisis-communications": "learning",
+    }
+    refused = await bot.signup(who("baraka"), skills="ppc", levels="SEO:expert")
+    assert refused.error is not None and refused.error.key == "input.level_for_unknown_skill"
+    assert refused.error.params["skill"] == "SEO"
+
+
 # ------------------------------------------------------------------------------------------- courses
 
 

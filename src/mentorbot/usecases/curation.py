@@ -154,7 +154,7 @@ async def suggest(
         raise UserError(f"curation.already_{existing.status.value}", id=existing.id)
     now = core.clock.now()
     if await core.store.suggestions_since(ctx.member.id, now - RATE_WINDOW) >= core.settings.suggestions_per_day:
-        raise UserError("curation.rate_limited", limit=core.settings.suggestions_per_day)
+        raise UserError("curation.rate_limited", count=core.settings.suggestions_per_day)
     made = await core.store.suggest_course(
         community, ctx.member.id, url=address, url_key=key, title=name, skills=slugs, note=text, now=now
     )

@@ -71,7 +71,7 @@ async def rate_limited(core: Core, limiter: RateLimiter, caller: Caller) -> Outc
     wait = limiter.check(member_key(caller.community, caller.user_id))
     if wait is None:
         return None
-    refused = UserError("common.rate_limited", seconds=wait)
+    refused = UserError("common.rate_limited", count=wait)
     try:
         lang = core.lang_of(await core.store.find_member(caller.community, caller.user_id))
     except Exception:

@@ -64,14 +64,15 @@ async def signup(
     refused with what is in the way; nothing active is ever dropped silently."""
     core = ctx.core
     existing = await core.store.get_mentor_profile(ctx.member.id)
+    taxonomy = core.library.taxonomy
     if skills is None or (isinstance(skills, str) and not skills.strip()):
         if existing is None:
             raise UserError("input.no_skills")
         slugs = list(existing.skills)
-        level_map = parse_levels(levels, slugs) if levels else dict(existing.skills)
+        level_map = parse_levels(levels, slugs, resolve=taxonomy.slug_for) if levels else dict(existing.skills)
     else:
         slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_MENTOR_SKILLS)
-        level_map = parse_levels(levels, slugs)
+        level_map = parse_levels(levels, slugs, resolve=taxonomy.slug_for)
         if existing and not levels:
             level_map = {s: existing.skills.get(s, level_map[s]) for s in slugs}
     new_capacity = parse_capacity(capacity, existing.capacity if existing else core.settings.default_capacity)

@@ -33,7 +33,7 @@ async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str
             reject_duplicate=True,
         )
     except LimitReached:
-        raise UserError("request.limit", max=core.settings.max_open_requests) from None
+        raise UserError("request.limit", count=core.settings.max_open_requests) from None
     except DuplicateRequest as exc:
         raise UserError("request.duplicate", id=exc.request_id) from None
     outcome = await match_request(core, created, ctx.member, notify_waiting=False)

@@ -30,6 +30,7 @@ from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.store import Stats
 from mentorbot.text_safety import defuse_mentions
+from mentorbot.timezones import UTC_NAMES
 
 GAPS_SHOWN = 5
 """How many skill gaps (demand over supply) the stats view lists."""
@@ -95,7 +96,12 @@ def profile_fields(
             formatting.places_text(profile.places, t),
             inline=True,
         ),
-        Field(t("status.timezone"), profile.timezone, inline=True),
+        # A profile's UTC is what signup stores when no zone was given; the matcher reads it as unknown too.
+        Field(
+            t("status.timezone"),
+            t("status.timezone_not_given") if profile.timezone in UTC_NAMES else profile.timezone,
+            inline=True,
+        ),
         Field(t("status.languages"), ", ".join(t.language(code) for code in profile.languages), inline=True),
         Field(t("status.availability"), status, inline=True),
     ]
