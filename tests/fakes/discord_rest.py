@@ -7,6 +7,12 @@ Discord's deadlines, interaction webhooks (follow-ups, ``@original``), DM channe
 (``payload_json`` plus files) are parsed. Anything else is recorded as an unknown route and answered
 404 in Discord's error shape (``{"message": "404: Not Found", "code": 0}``).
 
+What the bot sends is held to Discord's documented limits (:mod:`tests.fakes.discord_limits`): a message
+create or edit, an interaction callback (message, update, autocomplete result, modal), a follow-up or its
+edit that breaks one is refused as Discord refuses it, ``400`` Invalid Form Body (50035) with the
+``errors`` object naming each field, and nothing is stored. A message whose content is only blank is
+empty to Discord (``400``/50006).
+
 `DiscordRestApi.fail_next` makes the next calls of a route fail with a status (a 5xx, or a 429 rate limit with
 its ``retry_after``), as Discord does when it is down or limiting.
 """
@@ -22,6 +28,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, hdrs, web
 
+from tests.fakes.discord_limits import FormErrors, check_choices, check_message, check_modal
 from tests.fakes.discord_models import (
     CALLBACK_AUTOCOMPLETE_RESULT,
     CALLBACK_CHANNEL_MESSAGE,
@@ -130,6 +137,18 @@ def form_error(field_path: list[str | int], code: str, message: str) -> Result:
     for part in reversed(field_path):
         errors = {str(part): errors}
     return error(400, INVALID_FORM_BODY, errors=errors)
+
+
+def invalid_form(errors: FormErrors) -> Result:
+    """400 Invalid Form Body (50035) with the nested ``errors`` object of every field that broke a limit."""
+    return error(400, INVALID_FORM_BODY, errors=errors.as_json())
+
+
+def message_limits(body: JSON, files: list[RecordedFile]) -> Result | None:
+    """Discord's answer to a message body (create or edit) that breaks a limit, else ``None``."""
+    errors = FormErrors()
+    check_message(errors, body, files=len(files))
+    return invalid_form(errors) if errors else None
 
 
 @dataclass
@@ -388,7 +407,10 @@ class DiscordRestApi:
     @staticmethod
     def _is_empty(body: JSON, files: list[RecordedFile]) -> bool:
         body = body or {}
-        return not files and not any(body.get(key) for key in MESSAGE_FIELDS)
+        content = body.get("content")
+        # Discord trims the content: a blank one sends nothing.
+        fields = {**body, "content": content.strip() if isinstance(content, str) else content}
+        return not files and not any(fields.get(key) for key in MESSAGE_FIELDS)
 
     # --------------------------------------------------------------------------------- users/gateway
 
@@ -678,21 +700,17 @@ class DiscordRestApi:
     def _validate_callback_data(
         self, record: InteractionRecord, cb_type: int, data: dict[str, JSON], files: list[RecordedFile]
     ) -> Result | None:
+        errors = FormErrors()
+        if cb_type in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_UPDATE_MESSAGE):
+            check_message(errors, data, files=len(files), at=["data"])
+        elif cb_type == CALLBACK_AUTOCOMPLETE_RESULT:
+            check_choices(errors, data)
+        elif cb_type == CALLBACK_MODAL:
+            check_modal(errors, data)
+        if errors:
+            return invalid_form(errors)
         if cb_type == CALLBACK_CHANNEL_MESSAGE and self._is_empty(data, files):
             return error(400, CANNOT_SEND_EMPTY_MESSAGE)
-        if cb_type == CALLBACK_AUTOCOMPLETE_RESULT:
-            choices = data.get("choices")
-            if not isinstance(choices, list) or len(choices) > 25:
-                return form_error(
-                    ["data", "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
-                )
-        if cb_type == CALLBACK_MODAL:
-            if not data.get("custom_id") or not data.get("title"):
-                return form_error(["data", "title"], "BASE_TYPE_REQUIRED", "This field is required")
-            if not 1 <= len(data.get("components") or []) <= 5:
-                return form_error(
-                    ["data", "components"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
-                )
         if (
             cb_type in (CALLBACK_DEFERRED_UPDATE_MESSAGE, CALLBACK_UPDATE_MESSAGE)
             and "message" not in record.payload
@@ -722,6 +740,9 @@ class DiscordRestApi:
         if record is None:
             return problem or error(404, UNKNOWN_WEBHOOK)
         body = call.json if isinstance(call.json, dict) else {}
+        refused = message_limits(body, call.files)
+        if refused is not None:
+            return refused
         if self._is_empty(body, call.files):
             return error(400, CANNOT_SEND_EMPTY_MESSAGE)
         original = record.original
@@ -770,6 +791,9 @@ class DiscordRestApi:
         message = self._webhook_message(record, message_id)
         if message is None:
             return error(404, UNKNOWN_MESSAGE)
+        refused = message_limits(call.json, call.files)
+        if refused is not None:
+            return refused
         return 200, self._apply_edit(message, call)
 
     async def _delete_webhook_message(
@@ -826,6 +850,9 @@ class DiscordRestApi:
         if kind == "dm" and owner in self.world.closed_dm_user_ids:
             return error(403, CANNOT_SEND_MESSAGES_TO_USER)
         body = call.json if isinstance(call.json, dict) else {}
+        refused = message_limits(body, call.files)
+        if refused is not None:
+            return refused
         if self._is_empty(body, call.files):
             return error(400, CANNOT_SEND_EMPTY_MESSAGE)
         message = self._new_message(
@@ -856,6 +883,9 @@ class DiscordRestApi:
         message = self._channel_message(channel_id, message_id)
         if message is None:
             return error(404, UNKNOWN_MESSAGE)
+        refused = message_limits(call.json, call.files)
+        if refused is not None:
+            return refused
         return 200, self._apply_edit(message, call)
 
     async def _delete_message(self, call: RestCall, channel_id: str, message_id: str) -> Result:

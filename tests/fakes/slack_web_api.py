@@ -15,8 +15,15 @@ Point slack_sdk / slack_bolt at it with ``AsyncWebClient(token=…, base_url=fak
 (``fake.web_client()`` builds one); Bolt copies the client's ``base_url`` into every per-request
 client and Socket Mode's ``apps.connections.open`` uses the same client.
 
-Answers follow Slack's documented response shapes. What is *not* modelled: channel membership,
-scopes (every bot-token call is allowed), pagination, trigger-id expiry, response_url use limits.
+Answers follow Slack's documented response shapes. What the app sends is held to Slack's documented
+limits (:mod:`tests.fakes.slack_limits`): blocks that break one are refused with ``invalid_blocks``
+(``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``; a ``response_url`` answers HTTP 400
+``invalid_blocks``), a view that breaks one with ``invalid_arguments`` (``views.open``, ``views.update``,
+``views.publish``), each problem listed in ``response_metadata.messages`` with its JSON pointer; a ``text``
+over 40,000 characters is cut to 40,000 and posted with the ``message_truncated`` warning. A trigger_id works
+for ``views.open`` for 3 seconds after it was issued (then ``expired_trigger_id``); a response_url takes 5 posts
+within 30 minutes (then HTTP 404 ``used_url`` / ``expired_url``: Slack documents the limits, not these
+answers). What is *not* modelled: channel membership, scopes (every bot-token call is allowed), pagination.
 """
 
 from __future__ import annotations
@@ -50,6 +57,13 @@ from tests.fakes.slack_ids import (
     TEAM_ID,
     TEAM_NAME,
     dm_channel_id_for,
+)
+from tests.fakes.slack_limits import (
+    TRUNCATED_MESSAGE,
+    TRUNCATED_WARNING,
+    message_problems,
+    truncated,
+    view_problems,
 )
 from tests.fakes.slack_signing import load_fixture
 from tests.fakes.slack_socket_mode import FakeSocketMode
@@ -105,13 +119,19 @@ class RecordedCall:
 
 @dataclass(frozen=True)
 class ResponseUrlPost:
-    """One post the app made to a ``response_url`` issued by the fake."""
+    """One post the app made to a ``response_url`` issued by the fake.
+
+    ``body`` is the message as Slack posts it (a ``text`` over 40,000 characters cut to 40,000). A refused
+    post (in :attr:`FakeSlack.refused_response_posts`) has the HTTP ``status`` and the ``error`` answered.
+    """
 
     hook_id: str
     user_id: str | None
     channel_id: str | None
     body: dict[str, Any]
     time: float
+    status: int = 200
+    error: str | None = None
 
     @property
     def response_type(self) -> str:
@@ -254,12 +274,54 @@ class _DmBlock:
     at: Literal["open", "post"]
 
 
+@dataclass
+class _Hook:
+    """A response_url the fake issued: whom it answers, when it was issued, how many posts it took."""
+
+    user_id: str | None
+    channel_id: str | None
+    message_ts: str | None
+    issued_at: float
+    posts: int = 0
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    user_id: str
+    issued_at: float
+
+
 def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("1", "true")) or value == 1
 
 
 def _error(code: str, **extra: Any) -> ApiResult:
     return ApiResult({"ok": False, "error": code, **extra})
+
+
+def _invalid_blocks(params: Mapping[str, Any]) -> ApiResult | None:
+    """Slack's ``invalid_blocks`` answer to a message whose blocks break a limit, else ``None``."""
+    problems = message_problems(dict(params))
+    if not problems:
+        return None
+    return _error("invalid_blocks", errors=problems, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
+
+
+def _invalid_view(view: Mapping[str, Any]) -> ApiResult | None:
+    """Slack's ``invalid_arguments`` answer to a view that breaks a limit, else ``None``."""
+    problems = view_problems(dict(view))
+    if not problems:
+        return None
+    return _error("invalid_arguments", response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
+
+
+def _warn_truncated(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with the warning Slack adds to an answer when it cut a message's text."""
+    return {
+        **body,
+        "warning": TRUNCATED_WARNING,
+        "response_metadata": {"warnings": [TRUNCATED_WARNING], "messages": [TRUNCATED_MESSAGE]},
+    }
 
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
@@ -319,6 +381,14 @@ class FakeSlack:
         """Workspace members ``users.info`` knows (the bot user is added automatically)."""
         self.seen: list[SeenMessage] = []
         """What each user saw from the app, in order (see :meth:`messages_seen_by`)."""
+        self.refused_response_posts: list[ResponseUrlPost] = []
+        """Posts to an issued response_url that Slack refuses (used up, expired, invalid blocks), in order."""
+        self.trigger_id_lifetime = 3.0
+        """Seconds after :meth:`new_trigger_id` during which ``views.open`` takes the trigger_id."""
+        self.response_url_lifetime = 30 * 60.0
+        """Seconds after :meth:`new_response_url` during which the response_url takes posts."""
+        self.response_url_posts = 5
+        """How many posts a response_url takes."""
 
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
@@ -330,8 +400,8 @@ class FakeSlack:
         self._stubs: dict[str, ApiHandler] = {}
         self._dm_blocks: dict[str, _DmBlock] = {}
         self._opened_dms: set[str] = set()
-        self._hooks: dict[str, tuple[str | None, str | None, str | None]] = {}
-        self._triggers: dict[str, str] = {}
+        self._hooks: dict[str, _Hook] = {}
+        self._triggers: dict[str, _Trigger] = {}
         self._handlers: dict[str, Callable[[ApiRequest], ApiResult]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._apps_connections_open,
@@ -480,13 +550,17 @@ class FakeSlack:
         message ``(channel_id, message_ts)``.
         """
         hook_id = uuid.uuid4().hex
-        self._hooks[hook_id] = (user_id, channel_id, message_ts)
+        self._hooks[hook_id] = _Hook(user_id, channel_id, message_ts, time.monotonic())
         return f"{self.url}/response/{hook_id}"
 
     def new_trigger_id(self, user_id: str) -> str:
-        """Issue a ``trigger_id`` so that views opened with it are attributed to ``user_id``."""
+        """Issue a ``trigger_id`` so that views opened with it are attributed to ``user_id``.
+
+        Like Slack's, it expires :attr:`trigger_id_lifetime` (3) seconds after it was issued: issue it when the
+        request that carries it is sent.
+        """
         trigger_id = f"{next(self._id_counter)}.{int(time.time())}.{uuid.uuid4().hex[:20]}"
-        self._triggers[trigger_id] = user_id
+        self._triggers[trigger_id] = _Trigger(user_id, time.monotonic())
         return trigger_id
 
     # ------------------------------------------------------------------------------------------
@@ -645,7 +719,7 @@ class FakeSlack:
         hook = self._hooks.get(hook_id)
         if hook is None:
             return web.Response(status=404, text="no_service")
-        user_id, channel_id, message_ts = hook
+        user_id, channel_id, message_ts = hook.user_id, hook.channel_id, hook.message_ts
         try:
             body = (
                 await request.json()
@@ -656,6 +730,22 @@ class FakeSlack:
             return web.Response(status=400, text="invalid_payload")
         if not isinstance(body, dict):
             return web.Response(status=400, text="invalid_payload")
+        refusal: tuple[int, str] | None = None
+        if time.monotonic() - hook.issued_at > self.response_url_lifetime:
+            refusal = 404, "expired_url"
+        elif hook.posts >= self.response_url_posts:
+            refusal = 404, "used_url"
+        elif message_problems(body):
+            refusal = 400, "invalid_blocks"
+        if refusal is not None:
+            status, error = refusal
+            self.refused_response_posts.append(
+                ResponseUrlPost(hook_id, user_id, channel_id, body, time.monotonic(), status, error)
+            )
+            await self._notify()
+            return web.Response(status=status, text=error)
+        hook.posts += 1
+        body = truncated(body) or body
         post = ResponseUrlPost(hook_id, user_id, channel_id, body, time.monotonic())
         self.response_posts.append(post)
         if channel_id is not None and message_ts is not None and (channel_id, message_ts) in self.messages:
@@ -760,12 +850,18 @@ class FakeSlack:
             block = self._dm_blocks.get(dm_user)
             if block is not None:
                 return _error(block.error)
+        refused = _invalid_blocks(params)
+        if refused is not None:
+            return refused
+        cut = truncated(params)
+        params = cut or params
         ts = self._next_ts()
         message = self._bot_message(ts, params)
         self.messages[(channel, ts)] = message
         if dm_user is not None:
             self._see(dm_user, "dm", channel, ts, params)
-        return ApiResult({"ok": True, "channel": channel, "ts": ts, "message": message})
+        body = {"ok": True, "channel": channel, "ts": ts, "message": message}
+        return ApiResult(_warn_truncated(body) if cut else body)
 
     def _chat_post_ephemeral(self, request: ApiRequest) -> ApiResult:
         params = request.params
@@ -777,9 +873,14 @@ class FakeSlack:
             return _error("user_not_found")
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return _error("no_text")
+        refused = _invalid_blocks(params)
+        if refused is not None:
+            return refused
+        cut = truncated(params)
         ts = self._next_ts()
-        self._see(user_id, "ephemeral", self._resolve_channel(channel)[0], ts, params)
-        return ApiResult({"ok": True, "message_ts": ts})
+        self._see(user_id, "ephemeral", self._resolve_channel(channel)[0], ts, cut or params)
+        body = {"ok": True, "message_ts": ts}
+        return ApiResult(_warn_truncated(body) if cut else body)
 
     def _chat_update(self, request: ApiRequest) -> ApiResult:
         params = request.params
@@ -790,6 +891,11 @@ class FakeSlack:
             return _error("message_not_found")
         if message.get("bot_id") != self.bot_id:
             return _error("cant_update_message")
+        refused = _invalid_blocks(params)
+        if refused is not None:
+            return refused
+        cut = truncated(params)
+        params = cut or params
         if "text" in params:
             message["text"] = str(params["text"] or "")
         for key in ("blocks", "attachments", "metadata"):
@@ -798,9 +904,8 @@ class FakeSlack:
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
         if dm_user is not None:
             self._see(dm_user, "update", channel, ts, params)
-        return ApiResult(
-            {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
-        )
+        body = {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
+        return ApiResult(_warn_truncated(body) if cut else body)
 
     def _conversations_open(self, request: ApiRequest) -> ApiResult:
         params = request.params
@@ -896,13 +1001,19 @@ class FakeSlack:
             return _error(
                 "invalid_arguments", response_metadata={"messages": ["[ERROR] view must be a modal"]}
             )
+        trigger = self._triggers.get(trigger_id)
+        if trigger is not None and time.monotonic() - trigger.issued_at > self.trigger_id_lifetime:
+            return _error("expired_trigger_id")
+        refused = _invalid_view(view)
+        if refused is not None:
+            return refused
         view_id = self._next_id("V")
         view_hash = self._new_hash()
         body = self._view_body(view_id, view, view_hash)
         self.views[view_id] = FakeView(
             view_id,
             "modal",
-            self._triggers.get(trigger_id),
+            trigger.user_id if trigger is not None else None,
             body,
             view_hash,
             str(view.get("external_id", "")),
@@ -925,6 +1036,9 @@ class FakeSlack:
             return _error("not_found")
         if params.get("hash") and params["hash"] != target.hash:
             return _error("hash_conflict")
+        refused = _invalid_view(view)
+        if refused is not None:
+            return refused
         target.hash = self._new_hash()
         target.view = self._view_body(target.id, view, target.hash)
         target.external_id = str(view.get("external_id", target.external_id))
@@ -941,6 +1055,9 @@ class FakeSlack:
         current = next((v for v in self.views.values() if v.type == "home" and v.user_id == user_id), None)
         if current is not None and params.get("hash") and params["hash"] != current.hash:
             return _error("hash_conflict")
+        refused = _invalid_view(view)
+        if refused is not None:
+            return refused
         view_id = current.id if current is not None else self._next_id("V")
         view_hash = self._new_hash()
         body = self._view_body(view_id, view, view_hash)

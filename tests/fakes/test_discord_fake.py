@@ -799,3 +799,167 @@ async def test_gateway_protocol_with_a_raw_websocket(discord_fake: FakeDiscord) 
         async with http.ws_connect(f"{discord_fake.gateway_url}?v=9&encoding=etf") as ws:
             assert (await ws.receive()).data == 4002
     assert [f.op for f in discord_fake.gateway_received][:2] == [1, 3]
+
+
+# ------------------------------------------------------------------------------------ Discord's limits
+
+
+def _error_paths(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """The fields of a 50035 ``errors`` object, as dotted paths, with the code of their first error."""
+    found: dict[str, str] = {}
+    for key, value in errors.items():
+        if key == "_errors":
+            found[prefix.rstrip(".")] = value[0]["code"]
+        else:
+            found.update(_error_paths(value, f"{prefix}{key}."))
+    return found
+
+
+async def test_rest_refuses_messages_over_discords_limits(discord_fake: FakeDiscord) -> None:
+    auth = {"Authorization": f"Bot {discord_fake.token}"}
+    dm = discord_fake.world.dm_channel_id(MENTEE_USER_ID)
+    url = f"{discord_fake.api_url}/channels/{dm}/messages"
+
+    def button(custom_id: str, label: str = "ok") -> dict[str, Any]:
+        return {"type": 2, "style": 1, "label": label, "custom_id": custom_id}
+
+    def row(*buttons: dict[str, Any]) -> dict[str, Any]:
+        return {"type": 1, "components": list(buttons)}
+
+    refused: list[tuple[dict[str, Any], dict[str, str]]] = [
+        ({"content": "x" * 2001}, {"content": "BASE_TYPE_MAX_LENGTH"}),
+        ({"embeds": [{"description": "d"}] * 11}, {"embeds": "BASE_TYPE_MAX_LENGTH"}),
+        (
+            {"embeds": [{"title": "t" * 257, "description": "d" * 4097}]},
+            {"embeds.0.title": "BASE_TYPE_MAX_LENGTH", "embeds.0.description": "BASE_TYPE_MAX_LENGTH"},
+        ),
+        ({"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]}, {"embeds.0.fields": "BASE_TYPE_MAX_LENGTH"}),
+        (
+            {"embeds": [{"fields": [{"name": "n" * 257, "value": "v" * 1025}, {"name": "", "value": " "}]}]},
+            {
+                "embeds.0.fields.0.name": "BASE_TYPE_MAX_LENGTH",
+                "embeds.0.fields.0.value": "BASE_TYPE_MAX_LENGTH",
+                "embeds.0.fields.1.name": "BASE_TYPE_REQUIRED",
+                "embeds.0.fields.1.value": "BASE_TYPE_REQUIRED",
+            },
+        ),
+        (
+            {"embeds": [{"description": "d" * 4000}, {"title": "t", "description": "d" * 2000}]},
+            {"embeds": "MAX_EMBED_SIZE_EXCEEDED"},
+        ),
+        (
+            {"content": "x", "components": [row(button(f"b{i}")) for i in range(6)]},
+            {"components": "BASE_TYPE_MAX_LENGTH"},
+        ),
+        (
+            {"content": "x", "components": [row(*(button(f"b{i}") for i in range(6)))]},
+            {"components.0.components": "BASE_TYPE_MAX_LENGTH"},
+        ),
+        (
+            {"content": "x", "components": [row(button("a" * 101), button("", "y"), button("c", "l" * 81))]},
+            {
+                "components.0.components.0.custom_id": "BASE_TYPE_BAD_LENGTH",
+                "components.0.components.1.custom_id": "BASE_TYPE_BAD_LENGTH",
+                "components.0.components.2.label": "BASE_TYPE_MAX_LENGTH",
+            },
+        ),
+        (
+            {"content": "x", "components": [row(button("same")), row(button("other"), button("same"))]},
+            {"components.1.components.1.custom_id": "COMPONENT_CUSTOM_ID_DUPLICATED"},
+        ),
+    ]
+    at_the_limits = {
+        "content": "x" * 2000,
+        "embeds": [{"title": "t" * 256, "description": "d" * 4096, "fields": [{"name": "\u200b", "value": "v"}] * 25}],
+        "components": [row(*(button(f"{r}-{i}" + "c" * 90, "l" * 80) for i in range(5))) for r in range(5)],
+    }
+    async with aiohttp.ClientSession() as http:
+        for body, expected in refused:
+            async with http.post(url, json=body, headers=auth) as resp:
+                answer = await resp.json()
+            assert (resp.status, answer["code"], answer["message"]) == (400, 50035, "Invalid Form Body"), body
+            assert _error_paths(answer["errors"]) == expected
+        async with http.post(url, json={"content": " \n "}, headers=auth) as resp:
+            assert (resp.status, (await resp.json())["code"]) == (400, 50006)
+        form = aiohttp.FormData(quote_fields=False)
+        form.add_field("payload_json", json.dumps({"content": "files"}), content_type="application/json")
+        for i in range(11):
+            form.add_field(f"files[{i}]", b"x", filename=f"f{i}.txt", content_type="text/plain")
+        async with http.post(url, data=form, headers=auth) as resp:
+            assert resp.status == 400 and _error_paths((await resp.json())["errors"]) == {
+                "attachments": "BASE_TYPE_MAX_LENGTH"
+            }
+        assert discord_fake.messages == {} and discord_fake.dms == {}
+
+        async with http.post(url, json=at_the_limits, headers=auth) as resp:
+            assert resp.status == 200
+            sent = await resp.json()
+        async with http.patch(f"{url}/{sent['id']}", json={"content": "y" * 2001}, headers=auth) as resp:
+            assert resp.status == 400 and _error_paths((await resp.json())["errors"]) == {
+                "content": "BASE_TYPE_MAX_LENGTH"
+            }
+    assert discord_fake.messages[int(sent["id"])]["content"] == "x" * 2000
+
+
+async def test_rest_refuses_interaction_answers_over_discords_limits(discord_fake: FakeDiscord) -> None:
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    async with running_client(client, token=discord_fake.token), aiohttp.ClientSession() as http:
+
+        async def call(method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str] | None]:
+            async with http.request(method, discord_fake.api_url + path, json=body) as resp:
+                answer = await resp.json() if resp.status != 204 else None
+                return resp.status, _error_paths(answer["errors"]) if resp.status == 400 else None
+
+        command = await discord_fake.push_interaction(discord_fake.build.slash("mentor match"))
+        callback = f"/interactions/{command.id}/{command.token}/callback"
+        assert await call("POST", callback, {"type": 4, "data": {"content": "x" * 2001}}) == (
+            400,
+            {"data.content": "BASE_TYPE_MAX_LENGTH"},
+        )
+        text_input = {"type": 4, "custom_id": "t", "style": 1, "label": "l" * 46, "placeholder": "p" * 101}
+        modal = {"title": "m" * 46, "custom_id": "modal", "components": [{"type": 1, "components": [text_input]}]}
+        assert await call("POST", callback, {"type": 9, "data": modal}) == (
+            400,
+            {
+                "data.title": "BASE_TYPE_MAX_LENGTH",
+                "data.components.0.components.0.label": "BASE_TYPE_MAX_LENGTH",
+                "data.components.0.components.0.placeholder": "BASE_TYPE_MAX_LENGTH",
+            },
+        )
+        labelled = {"type": 4, "custom_id": "t", "style": 2, "value": "v" * 4001, "max_length": 4001}
+        label = {"type": 18, "label": "l" * 46, "component": labelled}
+        modal = {"title": "ok", "custom_id": "modal", "components": [label]}
+        assert await call("POST", callback, {"type": 9, "data": modal}) == (
+            400,
+            {
+                "data.components.0.label": "BASE_TYPE_MAX_LENGTH",
+                "data.components.0.component.value": "BASE_TYPE_MAX_LENGTH",
+                "data.components.0.component.max_length": "NUMBER_TYPE_MAX",
+            },
+        )
+        assert command.callback is None, "a refused callback does not acknowledge the interaction"
+        assert await call("POST", callback, {"type": 4, "data": {"content": "ok"}}) == (204, None)
+
+        followups = f"/webhooks/{APPLICATION_ID}/{command.token}"
+        assert await call("POST", followups, {"embeds": [{"description": "d"}] * 11}) == (
+            400,
+            {"embeds": "BASE_TYPE_MAX_LENGTH"},
+        )
+        assert await call("PATCH", f"{followups}/messages/@original", {"content": "x" * 2001}) == (
+            400,
+            {"content": "BASE_TYPE_MAX_LENGTH"},
+        )
+        assert command.followups == [] and command.original is not None and command.original["content"] == "ok"
+
+        click = await discord_fake.push_interaction(discord_fake.build.button("offer"))
+        row = {"type": 1, "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "a" * 101}]}
+        assert await call(
+            "POST", f"/interactions/{click.id}/{click.token}/callback", {"type": 7, "data": {"components": [row]}}
+        ) == (400, {"data.components.0.components.0.custom_id": "BASE_TYPE_BAD_LENGTH"})
+
+        typing = await discord_fake.push_interaction(discord_fake.build.autocomplete("mentor find", "skill", "s"))
+        choices = [{"name": "n" * 101, "value": "v"}, {"name": "ok", "value": ""}]
+        assert await call(
+            "POST", f"/interactions/{typing.id}/{typing.token}/callback", {"type": 8, "data": {"choices": choices}}
+        ) == (400, {"data.choices.0.name": "BASE_TYPE_BAD_LENGTH", "data.choices.1.value": "BASE_TYPE_BAD_LENGTH"})
+        assert typing.choices is None

@@ -5,6 +5,7 @@ Every test runs on 127.0.0.1 only: the fake Web API / Socket Mode server and the
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -21,7 +22,14 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 # tests/conftest.py registers; only their types are imported here.
 from tests.fakes.slack_fixtures import ConnectSocketMode, ServeSlackApp
 from tests.fakes.slack_http_app import make_bolt_app
-from tests.fakes.slack_ids import APP_TOKEN, BOT_USER_ID, DEFAULT_USER_ID, SIGNING_SECRET, TEAM_ID
+from tests.fakes.slack_ids import (
+    APP_TOKEN,
+    BOT_USER_ID,
+    DEFAULT_CHANNEL_ID,
+    DEFAULT_USER_ID,
+    SIGNING_SECRET,
+    TEAM_ID,
+)
 from tests.fakes.slack_signing import (
     app_home_opened,
     block_actions,
@@ -582,3 +590,144 @@ async def test_socket_mode_events_api_envelope_via_fixture(
     await slack_fake.wait_for_call("views.publish")
     assert slack_fake.home_view_of(BOB) is not None
     assert retry_nums == [["2"]]
+
+
+# --------------------------------------------------------------------------------------------------
+# Slack's limits
+
+
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+async def test_web_api_refuses_blocks_over_slacks_limits(slack_fake: FakeSlack) -> None:
+    client = slack_fake.web_client()
+    button = {"type": "button", "text": {"type": "plain_text", "text": "b" * 76}, "action_id": "a" * 256}
+    refused: list[tuple[list[dict[str, Any]], list[str]]] = [
+        ([_section("x")] * 51, ["no more than 50 items allowed [json-pointer:/blocks]"]),
+        ([_section("x" * 3001)], ["must be less than 3001 characters [json-pointer:/blocks/0/text/text]"]),
+        (
+            [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}],
+            ["must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]"],
+        ),
+        (
+            [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}],
+            ["must be less than 151 characters [json-pointer:/blocks/0/text/text]"],
+        ),
+        (
+            [{"type": "actions", "block_id": "i" * 256, "elements": [button]}],
+            [
+                "must be less than 256 characters [json-pointer:/blocks/0/block_id]",
+                "must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]",
+                "must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]",
+            ],
+        ),
+        (
+            [{"type": "divider", "block_id": "same"}, _section("x", block_id="same")],
+            ["Block ID needs to be unique [json-pointer:/blocks/1/block_id]"],
+        ),
+    ]
+    for blocks, problems in refused:
+        for method, args in (("chat.postMessage", {}), ("chat.postEphemeral", {"user": ALICE})):
+            with pytest.raises(SlackApiError) as error:
+                await client.api_call(method, json={"channel": ALICE, "text": "t", "blocks": blocks, **args})
+            answer = error.value.response
+            assert (answer["error"], answer["errors"]) == ("invalid_blocks", problems)
+            assert answer["response_metadata"]["messages"] == [f"[ERROR] {p}" for p in problems]
+    assert slack_fake.messages == {} and slack_fake.seen == []
+
+    at_the_limits = [_section("x" * 3000, block_id="b" * 255)] + [{"type": "divider"}] * 49
+    posted = await client.chat_postMessage(channel=ALICE, text="t", blocks=at_the_limits)
+    with pytest.raises(SlackApiError) as update:
+        await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="t", blocks=[_section("")])
+    assert update.value.response["errors"] == ["must be more than 0 characters [json-pointer:/blocks/0/text/text]"]
+    assert slack_fake.messages[(posted["channel"], posted["ts"])]["blocks"] == at_the_limits
+
+
+async def test_text_over_40000_characters_is_truncated_with_a_warning(slack_fake: FakeSlack) -> None:
+    client = slack_fake.web_client()
+    posted = await client.chat_postMessage(channel=ALICE, text="x" * 40_001)
+    assert posted["ok"] and posted["response_metadata"]["warnings"] == ["message_truncated"]
+    assert posted["message"]["text"] == "x" * 40_000
+    ephemeral = await client.chat_postEphemeral(channel=ALICE, user=ALICE, text="y" * 40_001)
+    assert ephemeral["warning"] == "message_truncated"
+    updated = await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="z" * 40_001)
+    assert updated["text"] == "z" * 40_000
+    assert [len(m.text or "") for m in slack_fake.messages_seen_by(ALICE)] == [40_000] * 3
+    assert len(slack_fake.calls_to("chat.postMessage")[0].params["text"]) == 40_001  # as the app sent it
+    exact = await client.chat_postMessage(channel=ALICE, text="x" * 40_000)
+    assert "warning" not in exact.data and "response_metadata" not in exact.data
+
+
+async def test_views_over_slacks_limits_are_invalid_arguments(slack_fake: FakeSlack) -> None:
+    client = slack_fake.web_client()
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "t" * 25},
+        "submit": {"type": "plain_text", "text": "s" * 25},
+        "close": {"type": "plain_text", "text": "c" * 25},
+        "private_metadata": "m" * 3001,
+        "blocks": [{"type": "divider"}] * 101,
+    }
+    with pytest.raises(SlackApiError) as opened:
+        await client.views_open(trigger_id=slack_fake.new_trigger_id(ALICE), view=modal)
+    assert opened.value.response["error"] == "invalid_arguments"
+    assert opened.value.response["response_metadata"]["messages"] == [
+        "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]",
+        "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]",
+        "[ERROR] must be less than 25 characters [json-pointer:/view/submit/text]",
+        "[ERROR] must be less than 25 characters [json-pointer:/view/close/text]",
+        "[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]",
+    ]
+    fits = {**modal, "title": {"type": "plain_text", "text": "t" * 24}, "blocks": [{"type": "divider"}] * 100}
+    fits |= {"submit": {"type": "plain_text", "text": "s" * 24}, "close": None, "private_metadata": "m" * 3000}
+    view = (await client.views_open(trigger_id=slack_fake.new_trigger_id(ALICE), view=fits))["view"]
+    with pytest.raises(SlackApiError) as updated:
+        await client.views_update(view_id=view["id"], view={**fits, "blocks": [_section("x" * 3001)]})
+    assert updated.value.response["response_metadata"]["messages"] == [
+        "[ERROR] must be less than 3001 characters [json-pointer:/view/blocks/0/text/text]"
+    ]
+    home = {"type": "home", "blocks": [{"type": "header", "text": {"type": "mrkdwn", "text": "h"}}]}
+    with pytest.raises(SlackApiError) as published:
+        await client.views_publish(user_id=ALICE, view=home)
+    assert published.value.response["response_metadata"]["messages"] == [
+        "[ERROR] failed to match all allowed schemas [json-pointer:/view/blocks/0/text]"
+    ]
+    assert [v.view["blocks"] for v in slack_fake.views.values()] == [fits["blocks"]]
+
+
+async def test_trigger_id_expires_three_seconds_after_it_was_issued(slack_fake: FakeSlack) -> None:
+    client = slack_fake.web_client()
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Profile"}, "blocks": []}
+    slack_fake.trigger_id_lifetime = 0.2
+    late = slack_fake.new_trigger_id(ALICE)
+    on_time = slack_fake.new_trigger_id(ALICE)
+    assert (await client.views_open(trigger_id=on_time, view=modal))["ok"]
+    await asyncio.sleep(0.25)
+    with pytest.raises(SlackApiError) as expired:
+        await client.views_open(trigger_id=late, view=modal)
+    assert expired.value.response["error"] == "expired_trigger_id"
+    assert len(slack_fake.modals_of(ALICE)) == 1
+    assert FakeSlack().trigger_id_lifetime == 3.0
+
+
+async def test_response_url_takes_five_posts_within_thirty_minutes(slack_fake: FakeSlack) -> None:
+    hook = AsyncWebhookClient(slack_fake.new_response_url(ALICE, DEFAULT_CHANNEL_ID))
+    for n in range(5):
+        assert (await hook.send(text=f"post {n}")).status_code == 200
+    used = await hook.send(text="sixth")
+    assert (used.status_code, used.body) == (404, "used_url")
+    invalid = await AsyncWebhookClient(slack_fake.new_response_url(ALICE)).send(text="t", blocks=[_section("")])
+    assert (invalid.status_code, invalid.body) == (400, "invalid_blocks")
+    long = await AsyncWebhookClient(slack_fake.new_response_url(ALICE)).send(text="x" * 40_001)
+    assert long.status_code == 200
+    slack_fake.response_url_lifetime = 0.0
+    expired = await AsyncWebhookClient(slack_fake.new_response_url(ALICE)).send(text="late")
+    assert (expired.status_code, expired.body) == (404, "expired_url")
+    assert [p.text for p in slack_fake.response_posts] == [f"post {n}" for n in range(5)] + ["x" * 40_000]
+    assert [(p.status, p.error) for p in slack_fake.refused_response_posts] == [
+        (404, "used_url"),
+        (400, "invalid_blocks"),
+        (404, "expired_url"),
+    ]
+    assert len(slack_fake.messages_seen_by(ALICE)) == 6
