@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,9 @@ SKILLS_SHOWN = 12
 WEEKS_SHOWN = 12
 ALT_LIMIT = 1000
 """Alt text is cut here: Slack takes up to 1,000 characters, Discord's attachment description 1,024."""
+
+TITLE_CHARS = 70
+"""A chart's title is wrapped at this many characters: at 13 points, well within the 800-pixel-wide figure."""
 
 BACKGROUND = "#f6f7f9"
 INK = "#1f2328"
@@ -153,7 +157,9 @@ def draw(data: ChartData) -> Figure:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.set_facecolor(BACKGROUND)
-    axes.set_title(data.title, color=INK, fontsize=13, loc="left")
+    # The figure's title, not the axes': long skill labels (Swahili's) push the axes right, and a title aligned
+    # with them ran off the picture. Wrapped, so that a long title stays within the figure's width too.
+    figure.suptitle(textwrap.fill(data.title, TITLE_CHARS), x=0.01, ha="left", color=INK, fontsize=13)
     for spine in axes.spines.values():
         spine.set_color(GRID)
     axes.tick_params(colors=INK, labelsize=9)

@@ -123,8 +123,9 @@ async def test_chart_labels_are_in_the_admins_language(bot: MentorBot, who: Who)
     outcome = await bot.admin_stats(who("admin"), chart="supply")
     assert [f for f in outcome.reply.fields if f.name == SW("insight.supply_title")]
     data = charts.chart_data("supply", await bot.store.insight(COMMUNITY, []), SW, bot.core.library.taxonomy)
-    [axes] = charts.draw(data).axes
-    assert axes.get_title(loc="left") == SW("insight.supply_title")
+    figure = charts.draw(data)
+    [axes] = figure.axes
+    assert figure.get_suptitle() == SW("insight.supply_title")
     assert [t.get_text() for t in axes.get_legend().get_texts()] == [SW("insight.free_places"), SW("insight.waiting")]
     assert outcome.reply.attachments[0].description.startswith("Chati ya nguzo.")  # type: ignore[union-attr]
 

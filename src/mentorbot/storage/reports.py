@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mentorbot.models import OPEN_REQUEST_STATUSES, Places
+from mentorbot.models import OPEN_REQUEST_STATUSES, Places, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Row
 from mentorbot.storage.members import read_profile
@@ -107,6 +107,13 @@ def wait_reason_code(stored: str | None) -> str:
     except (ValueError, KeyError, TypeError):
         return ""
     return key.rpartition(".")[2]
+
+
+def export_wait_reason(stored: str | None, status: str) -> str:
+    """The wait reason an export gives a request: its code (`wait_reason_code`) while it waits, "" otherwise. A
+    request that stopped waiting (cancelled, closed, matched by an admin) keeps its last reason stored, which no
+    longer says anything about it."""
+    return wait_reason_code(stored) if status == RequestStatus.WAITING else ""
 
 
 def _json_or_none(text: Any) -> Any:
@@ -287,7 +294,7 @@ class ReportStore(Transactions):
             if table in ("requests", "members"):
                 plain["skills"] = ",".join(joined.get(int(row["id"]), []))
             if table == "requests":
-                plain["wait_reason"] = wait_reason_code(plain.get("wait_reason"))
+                plain["wait_reason"] = export_wait_reason(plain.get("wait_reason"), str(plain.get("status")))
             out.append({c: plain.get(c) for c in columns})
         return columns, out
 
@@ -318,7 +325,7 @@ class ReportStore(Transactions):
         plain_requests = []
         for request in requests:
             plain = _plain_obj(request)
-            plain["wait_reason"] = wait_reason_code(request.wait_reason) or None
+            plain["wait_reason"] = export_wait_reason(request.wait_reason, request.status) or None
             plain_requests.append(plain)
         plain_offers = []
         for row in offers:

@@ -158,12 +158,25 @@ async def run_weekly(core: Core, job: Job, worker: str) -> list[Notification]:
     if job.kind is JobKind.ROUND:
         notes = await scheduled_round(core, community, late=now - job.due_at)
     else:
-        since = last_before(parse_weekly(setting), job.due_at, zone)
-        notes = await digest(core, community, since=since, until=job.due_at)
+        since, until, weeks = digest_span(parse_weekly(setting), job.due_at, now, zone)
+        notes = await digest(core, community, since=since, until=until, weeks=weeks)
     # Last, as every transaction writes the jobs row (`storage.locks`); taken over since: the unit is undone.
     if not await core.store.reschedule_job(job.id, worker, next_after(parse_weekly(setting), now, zone)):
         raise JobTakenOver(job.id)
     return notes
+
+
+def digest_span(spec: Weekly, due: datetime, now: datetime, zone: str) -> tuple[datetime, datetime, int]:
+    """What a digest timer due at `due` and run at `now` covers: from the scheduled time before `due` to the
+    latest scheduled time at or before `now` (`due` itself when run on time), and how many scheduled weeks that
+    is. A run late by more than a week covers every week it missed: the timer moves to the next time after
+    `now`, whose digest starts where this one ends, so each moment is in one digest."""
+    since = last_before(spec, due, zone)
+    until = max(due, last_before(spec, next_after(spec, now, zone), zone))
+    weeks, moment = 0, since
+    while (moment := next_after(spec, moment, zone)) <= until:
+        weeks += 1
+    return since, until, max(weeks, 1)
 
 
 async def scheduled_round(core: Core, community: str, *, late: timedelta = timedelta(0)) -> list[Notification]:
@@ -188,10 +201,11 @@ async def scheduled_round(core: Core, community: str, *, late: timedelta = timed
     return notes
 
 
-async def digest(core: Core, community: str, *, since: datetime, until: datetime) -> list[Notification]:
+async def digest(core: Core, community: str, *, since: datetime, until: datetime, weeks: int = 1) -> list[Notification]:
     """The digest of [`since`, `until`) for each admin of `community`, in their language, with the supply/demand
     chart. The timer's week runs from the digest's previous scheduled time to this one's (`run_weekly`), a
-    local week: across a daylight saving change each instant is still in one digest."""
+    local week: across a daylight saving change each instant is still in one digest. A late timer's digest
+    spans the `weeks` it missed (`digest_span`), and its title says how many."""
     admins = await community_admins(core, community)
     if not admins:
         return []
@@ -236,7 +250,11 @@ async def digest(core: Core, community: str, *, since: datetime, until: datetime
         data = charts.chart_data("supply", insight, t, core.library.taxonomy, core.settings.programme_timezone)
         reply = Reply(
             "\n".join(lines),
-            title=t("digest.title", since=day(since, zone), until=day(until, zone)),
+            title=(
+                t("digest.title", since=day(since, zone), until=day(until, zone))
+                if weeks == 1
+                else t("digest.title_weeks", since=day(since, zone), until=day(until, zone), count=weeks)
+            ),
             attachments=(charts.attachment(data, t),),
         )
         notes.append(core.notify(person, reply, key=None))
@@ -266,8 +284,10 @@ async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
     core = ctx.core
     taxonomy = core.library.taxonomy
     community = ctx.caller.community
-    if skill:
-        slugs = [s.slug for s in taxonomy.require_skills(parse_tags(skill), ctx.lang)]
+    # A `skill` with no tag in it ("," or ";") is no skill given: the draft names the scarcest ones.
+    tags = parse_tags(skill or "")
+    if tags:
+        slugs = [s.slug for s in taxonomy.require_skills(tags, ctx.lang)]
         if len(slugs) > RECRUIT_SKILLS:
             raise UserError("recruit.too_many", count=len(slugs), max=RECRUIT_SKILLS)
     else:
