@@ -345,3 +345,33 @@ def test_parse_duration(text: str, expected: Duration) -> None:
 def test_parse_duration_refuses_nonsense(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        '"https://.org/guide"',
+        '"https://example..org/guide"',
+        '"https://[example.org/guide"',
+        '"https://example.org]/guide"',
+        '"https://example.org/a\\u0000b"',
+        '"https://example.org/a\\u0007b"',
+        '"https://example.org/a\\u200bb"',
+    ],
+)
+def test_url_needs_a_name_on_each_side_of_a_dot_and_no_hidden_characters(
+    tmp_path: Path, taxonomy: Taxonomy, url: str
+) -> None:
+    """Before: `https://.org/guide` and the hidden characters loaded, and a bracket failed inside urlsplit. The
+    same rule refuses a member's suggestion (tests/usecases/test_curation_hunt.py)."""
+    error = load_error(write(tmp_path, entry(url=url)), taxonomy)
+    assert (error.entry, error.field) == ("course #1 (ok)", "url")
+    assert "full web address" in error.reason
+
+
+def test_catalog_sources_has_a_row_for_every_shipped_entry(shipped: Catalog) -> None:
+    """docs/catalog-sources.md says every entry is listed: each id is its row's whole first cell. Before: the three
+    Swahili entries' cells read "`id` (sw)"."""
+    page = (Path(__file__).parents[1] / "docs" / "catalog-sources.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip() for line in page.splitlines() if line.startswith("| `")}
+    assert [course.id for course in shipped if f"`{course.id}`" not in rows] == []

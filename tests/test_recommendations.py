@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -603,3 +604,76 @@ def test_recommend_reads_the_skill_index_and_equals_a_scan_of_the_whole_catalog(
     assert [(i.course.id, i.score) for i in got.items] == [(i.course.id, i.score) for i in _spread(kept, DEFAULT_LIMIT)]
     if not got.items:
         assert got.without_filters == left_out
+
+
+# --- the level asked for: before the votes, and said missing only when it is ----------------------------
+
+
+def test_votes_never_put_an_adjacent_level_before_an_exact_one(taxonomy: Taxonomy) -> None:
+    """README: "an exact level always before an adjacent one". Before: twelve helpful votes on the focused
+    intermediate course and twelve not-helpful ones on the broader advanced one ranked the intermediate first."""
+    catalog = Catalog(
+        [
+            course("exact-broad", "seo", "copywriting", "content-creation", level="advanced"),
+            course("adjacent-focused", "seo", level="intermediate"),
+        ]
+    )
+    votes = {"exact-broad": Tally(0, 12), "adjacent-focused": Tally(12, 0)}
+    result = recommend(catalog, taxonomy, ["seo"], level="advanced", votes=votes)
+    assert ids(result) == ["exact-broad", "adjacent-focused"]
+    assert [item.reason.level_fit for item in result.items] == [LevelFit.EXACT, LevelFit.ADJACENT]
+    unasked = recommend(catalog, taxonomy, ["seo"], votes=votes)  # no level asked: the votes and focus decide
+    assert ids(unasked) == ["adjacent-focused", "exact-broad"]
+
+
+def _both_and_one_beginner() -> Catalog:
+    """Six intermediate courses for SEO and copywriting, and one beginner course for SEO only (it covers fewer of
+    the skills, so it ranks after all six)."""
+    both = [course(f"both-{n}", "seo", "copywriting") for n in range(6)]
+    return Catalog([*both, course("seo-beginner", "seo", level="beginner")])
+
+
+def test_the_best_course_at_the_level_asked_gets_a_place(taxonomy: Taxonomy) -> None:
+    """Before: the six two-skill courses filled the five places and the answer said no course for SEO and
+    copywriting is at the beginner level, though one is."""
+    en = translator("en")
+    result = recommend(_both_and_one_beginner(), taxonomy, ["seo", "copywriting"], level="beginner")
+    assert ids(result) == ["both-0", "both-1", "both-2", "both-3", "seo-beginner"]
+    assert result.at_level == 1
+    assert render_recommendations(result, "en").text == en("courses.intro")
+
+
+def test_nothing_at_the_level_is_said_from_every_course_passing_the_filters(taxonomy: Taxonomy) -> None:
+    """With one place only (taken by the best two-skill course) the answer does not show the beginner course,
+    and still does not say there is none; with no beginner course at all it does."""
+    en = translator("en")
+    one = recommend(_both_and_one_beginner(), taxonomy, ["seo", "copywriting"], level="beginner", limit=1)
+    assert ids(one) == ["both-0"]
+    assert render_recommendations(one, "en").text == en("courses.intro")
+    missing = en("courses.level_missing", skills="SEO, Copywriting", level=en("courses.level.beginner"))
+    without = Catalog([c for c in _both_and_one_beginner() if c.id != "seo-beginner"])
+    none = recommend(without, taxonomy, ["seo", "copywriting"], level="beginner")
+    assert (none.at_level, render_recommendations(none, "en").text) == (0, missing)
+    free_only = recommend(_both_and_one_beginner(), taxonomy, ["seo", "copywriting"], level="beginner", free_only=True)
+    assert free_only.at_level == 1  # the filters passed it
+
+
+def test_courses_command_reads_a_renamed_slug_of_an_open_request(tmp_path: Path) -> None:
+    """An open request keeps the slug it was made with; the skill renamed since keeps it as an alias. Before:
+    `/courses` with no skills looked the old slug up as a slug only, found nothing and said how to ask."""
+    text = default_skills_path().read_text(encoding="utf-8")
+    renamed = text.replace('slug = "seo"', 'slug = "search-engine-optimisation"').replace(
+        'aliases = ["search engine optimisation"', 'aliases = ["seo", "search engine optimisation"'
+    )
+    assert renamed != text
+    path = tmp_path / "skills.toml"
+    path.write_text(renamed, encoding="utf-8")
+    taxonomy = Taxonomy.load(path)
+    assert taxonomy.get("seo") is None
+    catalog = Catalog([course("guide", "search-engine-optimisation")])
+    reply = courses_command(catalog, taxonomy, open_request_skills=["seo"])
+    assert reply.text == translator("en")("courses.from_requests", skills="SEO")
+    assert [field.name for field in reply.fields] == ["1. Guide — Example"]
+    # An old request and a new one for the same skill: the skill once.
+    both = courses_command(catalog, taxonomy, open_request_skills=["seo", "search-engine-optimisation"])
+    assert both.text == reply.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -157,18 +158,41 @@ def port_problem(url: str) -> bool:
     return port == 0
 
 
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
+def url_problem(value: str) -> str | None:
+    """Why `value` cannot be a resource's address, None when it can: the one rule for a catalog file's entry
+    and a member's suggestion (which adds its own checks on top, `usecases.curation.check_url`). An address is
+    an http:// or https:// one, with a host of at least two dot-separated names, none of them empty
+    (``https://.org/x`` has none before its dot), and a possible port; it holds no space, no control or
+    invisible formatting character and no lone surrogate, and Python can take it apart (``https://[example.org``
+    cannot)."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        return f"must be a full web address like 'https://example.org/course' (got {value!r})"
     if parts.scheme not in ("http", "https"):
         shown = f"'{parts.scheme}:'" if parts.scheme else "none"
-        raise ValueError(f"must be an http:// or https:// address (scheme is {shown}, in {value!r})")
+        return f"must be an http:// or https:// address (scheme is {shown}, in {value!r})"
+    names = host.removesuffix(".").split(".")
     if (
-        not parts.hostname
-        or "." not in parts.hostname.strip(".")
-        or any(ch.isspace() for ch in value)
+        len(names) < 2
+        or not all(names)
+        or any(ch.isspace() or unicodedata.category(ch) in _UNSEEN for ch in value)
         or port_problem(value)
     ):
-        raise ValueError(f"must be a full web address like 'https://example.org/course' (got {value!r})")
+        return f"must be a full web address like 'https://example.org/course' (got {value!r})"
+    return None
+
+
+_UNSEEN: Final = frozenset({"Cc", "Cf", "Cs"})
+"""Control characters (NUL, bell…), invisible formatting ones (zero-width space, right-to-left override…) and
+lone surrogates: no address holds them as typed, and a database may refuse them."""
+
+
+def _check_url(value: str) -> str:
+    problem = url_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -4,14 +4,15 @@ Ranking (`recommend`): a course must teach at least one requested skill and pass
 (free only, paid only, format; a certificate asked for free must be free to earn). A resource in another
 language than the reader's and than English (a Swahili help page for an English reader) comes after every other;
 then courses that teach more of the requested skills come first; among those, resources in the reader's
-language come first (Swahili resources for Swahili readers); then a good level fit (exact level best,
-adjacent next: an exact level outweighs any difference in focus), a focused course (few skills besides the
-requested ones) and the community's helpful votes add to the score. Votes count through a prior
-(`helpful_share`: PRIOR_VOTES imaginary votes, half of them helpful), so one vote does not dominate and more
-helpful votes never rank a resource lower. Ties go to free courses, then to the course id, so the order is
-deterministic. The top places keep one for each requested skill some course teaches (`_spread`), so a query for
-three skills never answers for two of them only. Each result carries the facts of its one-line reason, rendered
-in the member's language.
+language come first (Swahili resources for Swahili readers); then the level fit (exact level first, adjacent
+next, then the others: part of the order, so neither focus nor votes ever put an adjacent level before an exact
+one); then a focused course (few skills besides the requested ones) and the community's helpful votes add to
+the score. Votes count through a prior (`helpful_share`: PRIOR_VOTES imaginary votes, half of them helpful), so
+one vote does not dominate and more helpful votes never rank a resource lower. Ties go to free courses, then to
+the course id, so the order is deterministic. The top places keep one for each requested skill some course
+teaches, so a query for three skills never answers for two of them only, and, when a level was asked, one for
+the best course at that level (`_spread`): "none is at that level" is said only when no course passing the
+filters is. Each result carries the facts of its one-line reason, rendered in the member's language.
 
 A resource suggested by a member and approved by an admin (`CommunityCourse`) has no level, format, cost or
 language anyone vouched for: it earns no level points, is never foreign, and a cost or format filter leaves
@@ -41,7 +42,8 @@ NEAREST_LIMIT: Final = 3
 # Score weights. Coverage dominates: one more requested skill (COVERAGE_WEIGHT) outweighs the most that
 # focus, level fit and votes together can add (FOCUS_WEIGHT + LEVEL_WEIGHT * 2 + VOTE_WEIGHT < COVERAGE_WEIGHT).
 # A step of level fit (LEVEL_WEIGHT: exact over adjacent, adjacent over far) outweighs the largest difference
-# in focus (under FOCUS_WEIGHT, focus being in (0, 1]): a member who asks for a level gets it first.
+# in focus (under FOCUS_WEIGHT, focus being in (0, 1]); the order (`_order`) also puts the level fit before the
+# score, so votes cannot overturn it either: a member who asks for a level gets it first.
 COVERAGE_WEIGHT: Final = 10.0
 FOCUS_WEIGHT: Final = 2.0
 LEVEL_WEIGHT: Final = 2.5
@@ -114,6 +116,8 @@ class Recommendations:
     nearest_skills: tuple[Skill, ...] = ()
     without_filters: int = 0
     paid_only: bool = False
+    at_level: int = 0
+    """How many of the courses passing the filters (shown or not) are at the level asked for."""
 
 
 @dataclass(frozen=True)
@@ -207,22 +211,43 @@ def _rank(
     return RecommendedCourse(course, round(score, 6), reason)
 
 
-def _order(lang: str) -> Callable[[RecommendedCourse], tuple[bool, int, bool, float, bool, str]]:
-    """The resources in a language the reader may not read last (`_unreadable`); then most requested skills
-    covered first; then the resources in the reader's language; then the score, free ones, the id."""
+def _fit_place(reason: Reason) -> int:
+    """Where a level fit sorts: exact (or no level asked) first, adjacent next, then far and unknown (a
+    suggestion's level nobody vouched for)."""
+    if reason.asked_level is None:
+        return 0
+    return _FIT_PLACES.get(reason.level_fit, 2)
 
-    def key(item: RecommendedCourse) -> tuple[bool, int, bool, float, bool, str]:
+
+_FIT_PLACES: Final[Mapping[LevelFit, int]] = {LevelFit.ANY: 0, LevelFit.EXACT: 0, LevelFit.ADJACENT: 1}
+
+
+def _order(lang: str) -> Callable[[RecommendedCourse], tuple[bool, int, bool, int, float, bool, str]]:
+    """The resources in a language the reader may not read last (`_unreadable`); then most requested skills
+    covered first; then the resources in the reader's language; then the level fit (`_fit_place`); then the
+    score, free ones, the id."""
+
+    def key(item: RecommendedCourse) -> tuple[bool, int, bool, int, float, bool, str]:
         course = item.course
         covered = -len(item.reason.covered)
-        return (_unreadable(course, lang), covered, _foreign(course, lang), -item.score, not course.free, course.id)
+        return (
+            _unreadable(course, lang),
+            covered,
+            _foreign(course, lang),
+            _fit_place(item.reason),
+            -item.score,
+            not course.free,
+            course.id,
+        )
 
     return key
 
 
 def _spread(ranked: Sequence[RecommendedCourse], limit: int) -> tuple[RecommendedCourse, ...]:
     """The top `limit` of `ranked` (in its order), keeping a place for each requested skill a ranked course
-    teaches: first, in rank order, each course that teaches a skill none picked before it teaches; then the best
-    of the rest."""
+    teaches: first, in rank order, each course that teaches a skill none picked before it teaches; then, when a
+    level was asked and none of those is at it, the best course at that level (more skills covered may rank
+    courses at other levels above it); then the best of the rest."""
     picked: list[RecommendedCourse] = []
     taught: set[str] = set()
     for item in ranked:
@@ -231,6 +256,13 @@ def _spread(ranked: Sequence[RecommendedCourse], limit: int) -> tuple[Recommende
         if not taught.issuperset(item.reason.covered):
             picked.append(item)
             taught.update(item.reason.covered)
+    exact = next((item for item in ranked if item.reason.level_fit is LevelFit.EXACT), None)
+    if (
+        exact is not None
+        and len(picked) < limit
+        and all(item.reason.level_fit is not LevelFit.EXACT for item in picked)
+    ):
+        picked.append(exact)
     chosen = {id(item) for item in picked}
     for item in ranked:
         if len(picked) >= limit:
@@ -280,7 +312,8 @@ def recommend(
     ranked.sort(key=_order(lang))
     items = _spread(ranked, max(limit, 0))
     if items:
-        return Recommendations(resolved, asked, free_only, wanted_format, items, paid_only=paid_only)
+        at_level = sum(1 for item in ranked if item.reason.level_fit is LevelFit.EXACT)
+        return Recommendations(resolved, asked, free_only, wanted_format, items, paid_only=paid_only, at_level=at_level)
     nearest = nearest_skills(
         catalog, taxonomy, resolved, free_only=free_only, format=wanted_format, paid_only=paid_only
     )
@@ -496,14 +529,16 @@ def courses_command(
     """The whole ``/courses [skills] [level] [free] [format]`` command, from raw typed strings to a reply.
 
     With no skills typed, recommends for `open_request_skills` (the slugs of the member's open requests:
-    their skill gaps; slugs no longer in the taxonomy are skipped); with none of those either, the reply
-    explains how to ask. Bad input raises a localized `UserError`.
+    their skill gaps; a slug renamed since, kept as an alias, is read as its skill's slug, and slugs the taxonomy
+    no longer names are skipped); with none of those either, the reply explains how to ask. Bad input raises a
+    localized `UserError`.
     """
     query = parse_course_query(taxonomy, skills=skills, level=level, free=free, format=format, lang=lang)
     slugs = [skill.slug for skill in query.skills]
     from_requests = False
     if not slugs:
-        slugs = [slug for slug in dict.fromkeys(open_request_skills) if taxonomy.get(slug) is not None]
+        found = (taxonomy.get(slug) or taxonomy.resolve(slug) for slug in open_request_skills)
+        slugs = list(dict.fromkeys(skill.slug for skill in found if skill is not None))
         from_requests = bool(slugs)
     result = recommend(
         catalog,
@@ -610,8 +645,10 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
     title = t("courses.title", skills=labels)
     if result.items:
         text = t("courses.from_requests", skills=labels) if from_requests else t("courses.intro")
-        if result.level is not None and all(item.reason.level_fit is not LevelFit.EXACT for item in result.items):
-            # Nothing at the level asked: say so, rather than call other levels the best matches.
+        shown_at_level = any(item.reason.level_fit is LevelFit.EXACT for item in result.items)
+        if result.level is not None and not result.at_level and not shown_at_level:
+            # Nothing at the level asked passed the filters: say so, rather than call other levels the best
+            # matches.
             filtered = result.free_only or result.paid_only or result.format is not None
             key = "courses.level_missing_filtered" if filtered else "courses.level_missing"
             missing = t(key, skills=labels, level=t(f"courses.level.{result.level.value}"))

@@ -13,6 +13,7 @@ from mentorbot.storage.store import AcceptResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.curation import community_catalog
 from mentorbot.usecases.matchmaking import pass_on, rematch
 
 
@@ -74,7 +75,8 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     other requests closed, and tell mentors whose offers were withdrawn (then offer them other requests).
     An admin's match to the very mentor who held the request's offer replaces that offer's message (its
     buttons go) with a note that the admin matched them directly: nothing was withdrawn from them, and their
-    place was not freed. The store scheduled the check-in in the match's own transaction."""
+    place was not freed. The store scheduled the check-in in the match's own transaction. The courses suggested
+    come from the community's catalog (the file's and its approved suggestions), as ``/courses`` reads it."""
     store = core.store
     mentorship = result.mentorship
     mentor = await store.get_member(mentorship.mentor_id)
@@ -82,10 +84,11 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     if mentor is None or mentee is None:
         return []
     mentor_profile = await store.get_mentor_profile(mentor.id)
+    catalog = await community_catalog(core, mentorship.community)
     notes: list[Notification] = []
     for me, other, role in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
         lang = core.lang_of(me)
-        courses = courses_for_introduction(core.library.catalog, list(mentorship.skills), lang=lang)
+        courses = courses_for_introduction(catalog, list(mentorship.skills), lang=lang)
         reply = views.introduction(
             mentorship,
             role=role,
