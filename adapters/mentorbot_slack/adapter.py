@@ -37,7 +37,10 @@ Slack's redeliveries are handled once.
 
 When the adapter itself fails (a bug, a dependency down), the member is not left without an answer: the
 acknowledgement goes at once and they get the core's apology (``common.apology``) ephemerally, carrying a
-correlation id that is logged with the traceback. The exception's text is never shown.
+correlation id that is logged with the traceback. The exception's text is never shown. An interaction that could
+not be recorded is acknowledged all the same, with that apology (or the database's "try again in a minute");
+one recorded that meets a database failure that passes by itself is told it is saved (``common.db_saved``): it
+stays recorded, and `SlackAdapter.recover` does it once the database is back.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot.storage.database import DatabaseOutcomeUnknown
+from mentorbot.usecases.handler import PASSING_FAILURES
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
@@ -178,7 +182,9 @@ class SlackAdapter:
     ) -> None:
         """Run `work` in a task of its own, counted in flight from now on (so shutdown and tests can wait for it:
         `idle`). An unexpected failure releases the `slot` (the acknowledgement goes at once), is logged with a
-        correlation id and its traceback, and with an `apology` the member is told (see `apologise`)."""
+        correlation id and its traceback, and with an `apology` the member is told (see `apologise`): for a
+        recorded interaction (`Apology.recorded`) that met a database failure that passes, that it is saved and
+        done once the database is back (``common.db_saved``; nothing on a recovery's run)."""
         self._in_flight += 1
         self._idle.clear()
         task = asyncio.create_task(self._run(work, apology, slot))
@@ -193,6 +199,12 @@ class SlackAdapter:
                 slot.release()
             who = apology.route.user_id if apology else "-"
             error = unexpected(log, "in a Slack interaction of %s", who)
+            if apology is not None and apology.recorded and error.key in PASSING_FAILURES:
+                # The database failed before the core ran (a read of the adapter's own) or after: the interaction
+                # is still recorded, and the recovery processes it once the database is back.
+                if apology.retry:
+                    return
+                error = UserError("common.db_saved", correlation_id=error.params["correlation_id"])
             if apology is not None:
                 await self.apologise(apology, error)
         finally:
@@ -316,6 +328,12 @@ class SlackAdapter:
         self._facts[user_id] = (now + USER_FACTS_TTL, facts)
         return facts
 
+    def known_facts(self, user_id: str) -> UserFacts:
+        """What users.info said about `user_id` a short while ago (`user_facts`'s cache), without asking Slack:
+        nothing known when it is not cached."""
+        cached = self._facts.get(user_id)
+        return cached[1] if cached and cached[0] > time.monotonic() else UserFacts()
+
     async def caller(
         self,
         team_id: str,
@@ -325,10 +343,11 @@ class SlackAdapter:
         channel: str | None,
         event_id: str | None,
         inbox_id: int | None = None,
+        facts: UserFacts | None = None,
     ) -> Caller:
         """The core's `Caller` for a Slack member. `is_admin` is Slack's own fact (workspace admin or owner,
-        from users.info); the core adds the settings' admin ids itself."""
-        facts = await self.user_facts(user_id)
+        from users.info, unless `facts` are given); the core adds the settings' admin ids itself."""
+        facts = facts if facts is not None else await self.user_facts(user_id)
         return Caller(
             community=community_of(team_id),
             user_id=user_id,
@@ -395,7 +414,7 @@ class SlackAdapter:
     async def _follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool) -> None:
         if outcome.held:
             t = translator(outcome.language)
-            await self.delivery.reply_held(route, outcome.held, t=t, note=t("slack.dm.held"))
+            await self.delivery.reply_held(caller.community, route, outcome.held, t=t, note=t("slack.dm.held"))
         await self.delivery.notify(outcome.notifications)
         if outcome.error is None and (outcome.notifications or not read_only):
             # outcome.language is the caller's language after the command (set_language answers in the new one).
@@ -450,15 +469,15 @@ class SlackAdapter:
         slow = isinstance(parsed, ParsedCommand) and parsed.command.pace is Pace.SLOW
         budget = self.ack_budget if slow else self.answer_budget
         work = self.command(body, slot, parsed, inbox_id=inbox_id)
-        await self._acknowledge(ack, work, Apology.for_command(body), slot, budget)
+        await self._acknowledge(ack, work, Apology.for_command(body).pending(), slot, budget)
 
     def _unrecorded(self, exc: Exception, what: str, user_id: str) -> Reply:
         """What to tell a member whose interaction (`what`: a command, a click, a form) could not be recorded
-        because the database failed (`exc`, logged in one line with a correlation id): the database's short "try
-        again in a minute", in the default language (the member's cannot be read). Anything else is re-raised."""
-        if database_failure(exc) is None:
-            raise exc
-        error = unexpected(log, "recording %s of %s", what, user_id)
+        (`exc`, logged by `unexpected` with a correlation id): when the database failed, its short "try again in
+        a minute" (one log line); any other failure (a bug, a driver error the engine does not classify) is logged
+        with its traceback and gets the apology (``common.apology``). Either carries the id, in the default
+        language (the member's cannot be read), and is said instead of Slack's error for a 500."""
+        error = unexpected(log, "recording %s of %s", what, user_id, exc_info=exc)
         return Reply(self.bot.render_error(error, translator(self.settings.default_language)))
 
     async def record(self, body: Mapping[str, Any]) -> int | None:
@@ -514,14 +533,14 @@ class SlackAdapter:
             )
             if kind == "button":
                 work = self.button(payload, inbox_id=event.id, answer=answer, retry=True)
-                apology = Apology.for_button(payload)
+                apology = Apology.for_button(payload).pending(retry=True)
             elif kind == "view":
                 body, view = payload["body"], payload["view"]
                 work = self._submitted(body, view, str(payload["method"]), AckSlot.gone(), event.id, answer, retry=True)
-                apology = Apology.for_view(body, view)
+                apology = Apology.for_view(body, view).pending(retry=True)
             else:
                 work = self.command(payload, inbox_id=event.id, forms=False, answer=answer, retry=True)
-                apology = Apology.for_command(payload)
+                apology = Apology.for_command(payload).pending(retry=True)
             self._start(work, apology)
         return len(events)
 
@@ -545,18 +564,18 @@ class SlackAdapter:
             route = ReplyRoute(
                 str(body["user_id"]), response_url=body.get("response_url"), channel_id=body.get("channel_id")
             )
-            await self.show_answer(route, answer)
+            await self.show_answer(community_of(installation_of(body)), route, answer)
         elif not await self._command(body, slot, parsed, inbox_id=inbox_id, forms=forms, retry=retry):
             return  # processed by another process meanwhile: it answers
         await self._finish_event(inbox_id)
 
-    async def show_answer(self, route: ReplyRoute, answer: Outcome) -> None:
-        """Show a stored answer (`MentorBot.recorded_answer`) and the notices held with it. Its notifications
-        are outbox rows of their own, delivered by the outbox's recovery."""
+    async def show_answer(self, community: str, route: ReplyRoute, answer: Outcome) -> None:
+        """Show a stored answer (`MentorBot.recorded_answer`) to a member of `community`, and the notices held
+        with it. Its notifications are outbox rows of their own, delivered by the outbox's recovery."""
         t = translator(answer.language)
         await self.delivery.reply(route, answer.reply, t=t)
         if answer.held:
-            await self.delivery.reply_held(route, answer.held, t=t, note=t("slack.dm.held"))
+            await self.delivery.reply_held(community, route, answer.held, t=t, note=t("slack.dm.held"))
 
     async def _command(
         self,
@@ -576,25 +595,34 @@ class SlackAdapter:
         user_id = str(body["user_id"])
         channel = body.get("channel_id")
         route = ReplyRoute(user_id, response_url=body.get("response_url"), channel_id=channel)
-        caller = await self.caller(
-            installation_of(body),
-            user_id,
-            body.get("user_name"),
-            channel=channel,
-            event_id=stable_event_id("command", body.get("trigger_id")),
-            inbox_id=inbox_id,
-        )
+
+        async def caller_of(facts: UserFacts | None = None) -> Caller:
+            return await self.caller(
+                installation_of(body),
+                user_id,
+                body.get("user_name"),
+                channel=channel,
+                event_id=stable_event_id("command", body.get("trigger_id")),
+                inbox_id=inbox_id,
+                facts=facts,
+            )
+
+        if forms and isinstance(parsed, ParsedCommand) and parsed.command.form:
+            # A form opens with the command's trigger_id, valid three seconds: users.info (whose rate limits are
+            # waited out) is not waited for first; what it tells (admin, time zone) is not needed to show a form.
+            asker = await caller_of(self.known_facts(user_id))
+            if await needs_form(self.bot, asker, parsed):
+                # Opening a form reads the database and calls Slack: it counts against the member's rate limit.
+                if (refused := await self.bot.rate_limited(asker)) is not None:
+                    await self.finish(asker, route, refused, slot=slot)
+                    return True
+                slot.release()  # the modal is the answer
+                await self._open_modal(asker, parsed, body)
+                return True
+        caller = await caller_of()
         try:
             if isinstance(parsed, UserError):
                 raise parsed
-            if forms and await needs_form(self.bot, caller, parsed):
-                # Opening a form reads the database and calls Slack: it counts against the member's rate limit.
-                if (refused := await self.bot.rate_limited(caller)) is not None:
-                    await self.finish(caller, route, refused, slot=slot)
-                    return True
-                slot.release()  # the modal is the answer
-                await self._open_modal(caller, parsed, body)
-                return True
             parsed.complete()  # a required option left out is an error now
         except UserError as error:
             await self.finish(caller, route, await error_outcome(self.bot, caller, error), slot=slot)
@@ -676,7 +704,7 @@ class SlackAdapter:
             return
         slot = AckSlot()
         work = self._submitted(body, view, method, slot, inbox_id)
-        await self._acknowledge(ack, work, Apology.for_view(body, view), slot, self.ack_budget)
+        await self._acknowledge(ack, work, Apology.for_view(body, view).pending(), slot, self.ack_budget)
 
     async def _on_feedback_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await self._on_submitted(ack, body, view, "feedback")
@@ -699,7 +727,7 @@ class SlackAdapter:
         meta = ModalContext.load(view.get("private_metadata"))
         route = ReplyRoute(user_id, response_url=meta.response_url, channel_id=meta.channel_id)
         if answer is not None:
-            await self.show_answer(route, answer)
+            await self.show_answer(community_of(installation_of({**body, "view": view})), route, answer)
             await self._finish_event(inbox_id)
             return
         values = read_submission(view)
@@ -763,7 +791,7 @@ class SlackAdapter:
         if inbox_id is None:
             await ack()
             return
-        await self._acknowledge(ack, self.button(body, inbox_id=inbox_id), Apology.for_button(body))
+        await self._acknowledge(ack, self.button(body, inbox_id=inbox_id), Apology.for_button(body).pending())
 
     async def button(
         self,
@@ -862,8 +890,11 @@ class SlackAdapter:
     async def _open_feedback_form(
         self, body: Mapping[str, Any], action: str, ref: str, user_id: str, channel: Any, route: ReplyRoute
     ) -> None:
-        """A feedback button: the feedback modal opens (its submission is `_on_feedback_submitted`)."""
-        caller = await self.caller(installation_of(body), user_id, None, channel=channel, event_id=None)
+        """A feedback button: the feedback modal opens (its submission is `_on_feedback_submitted`), with the click's
+        trigger_id, valid three seconds: without waiting on users.info (see `_command`)."""
+        caller = await self.caller(
+            installation_of(body), user_id, None, channel=channel, event_id=None, facts=self.known_facts(user_id)
+        )
         if (refused := await self.bot.rate_limited(caller)) is not None:
             await self.delivery.reply(route, refused.reply, t=translator(refused.language))
             return

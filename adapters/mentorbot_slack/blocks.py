@@ -302,15 +302,20 @@ def packed(replies: Sequence[Reply], *, note: str | None = None) -> list[tuple[d
         groups[-1][1].append(fallback_text(reply, shown))
         groups[-1][2].append(reply)
     return [
-        (
-            {
-                "text": clip_escaped("\n\n".join(texts), FALLBACK_TEXT_MAX),
-                "blocks": [context(note), *blocks] if note else blocks,
-            },
-            held,
-        )
+        ({"text": _joined(texts), "blocks": [context(note), *blocks] if note else blocks}, held)
         for blocks, texts, held in groups
     ]
+
+
+def _joined(texts: Sequence[str]) -> str:
+    """Fallback texts (`fallback_text`: escaped already) one after the other, the whole ones that fit in Slack's
+    40,000 characters (an escaped text is never escaped again, nor cut inside an escape)."""
+    joined = ""
+    for text in texts:
+        if joined and len(joined) + 2 + len(text) > FALLBACK_TEXT_MAX:
+            break
+        joined = f"{joined}\n\n{text}" if joined else text
+    return joined or "…"
 
 
 def message(reply: Reply, *, buttons: bool = True, note: str | None = None) -> dict[str, Any]:

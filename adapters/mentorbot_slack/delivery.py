@@ -1,8 +1,9 @@
 """Getting the core's messages to members on Slack: replies, direct messages, updates, files, App Home.
 
 - A reply to the member who acted goes where they are: ephemerally through the interaction's
-  ``response_url``, else as an ephemeral message in the channel, else (App Home clicks) in a small modal,
-  else by direct message.
+  ``response_url`` (Slack takes five posts to one: past those, it is not used), else as an ephemeral message in
+  the channel, else (App Home clicks) in a small modal, else by direct message. Notices held for the member,
+  shown after the answer to their next command, that can be shown nowhere are held again for the one after.
 - A notification goes by direct message. Where one with a `key` (``offer:12``) was posted is recorded in the
   database (`SentMessages`), and a later notification with the same key for the same member updates that
   message in place (an offer turns into "expired"), whichever worker or process delivers it. When a direct
@@ -37,7 +38,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
-from mentorbot.replies import Notification, Reply
+from mentorbot.replies import Notification, Reply, reply_to_json
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message, packed
@@ -47,6 +48,10 @@ log = logging.getLogger("mentorbot.slack")
 
 HOME_LOCKS_KEPT: Final = 10_000
 """Past how many members' App Home locks the idle ones are dropped."""
+RESPONSE_URL_POSTS: Final = 5
+"""How many posts Slack takes to one interaction's response_url (within its 30 minutes); later ones are refused."""
+RESPONSE_URLS_KEPT: Final = 10_000
+"""Past how many response_urls' post counts the oldest are forgotten (a response_url lasts 30 minutes)."""
 
 SEND_ERRORS: Final = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
 """What a failed Slack call raises (API errors, exhausted retries, network trouble)."""
@@ -148,6 +153,8 @@ class Delivery:
         self.sent: SentMessages[tuple[str, str]] = SentMessages(bot.store, bot.clock, pair_codec(str, str))
         """Where each keyed direct message is: (channel, ts), as ``channel:ts`` in the database."""
         self._home_locks: dict[str, asyncio.Lock] = {}
+        self._url_posts: dict[str, int] = {}
+        """Posts made to each recent response_url (`RESPONSE_URL_POSTS`), oldest response_url first."""
 
     async def translator_for(self, caller: Caller) -> Translator:
         """The translator for a member before any use-case answered them (no `Outcome` to tell the language):
@@ -230,9 +237,21 @@ class Delivery:
 
     # ---------------------------------------------------------------- replies to the caller
 
+    def posts_left(self, response_url: str) -> int:
+        """How many more posts Slack takes to `response_url` (`RESPONSE_URL_POSTS`, less this process's)."""
+        return max(RESPONSE_URL_POSTS - self._url_posts.get(response_url, 0), 0)
+
     async def respond(self, response_url: str, body: dict[str, Any]) -> bool:
         """Post `body` to an interaction's response_url (over the Web API client's connections); False (logged)
-        if that failed or it expired."""
+        if that failed or it expired, or when Slack would refuse it (its `RESPONSE_URL_POSTS` are used: nothing is
+        posted)."""
+        if not self.posts_left(response_url):
+            log.info("response_url not used: Slack takes %s posts to one", RESPONSE_URL_POSTS)
+            return False
+        # Every try counts: one that failed on its way back may have been taken.
+        self._url_posts[response_url] = self._url_posts.pop(response_url, 0) + 1
+        if len(self._url_posts) > RESPONSE_URLS_KEPT:
+            del self._url_posts[next(iter(self._url_posts))]
         webhook = AsyncWebhookClient(
             response_url, session=self.client.session, retry_handlers=list(self._webhook_retry_handlers)
         )
@@ -258,22 +277,52 @@ class Delivery:
         """Show `reply` to the member who acted, only to them (see the module's docstring for where)."""
         await self._show(route, message(reply, note=note), reply, t=t, replace_original=replace_original)
 
-    async def reply_held(self, route: ReplyRoute, held: Sequence[Reply], *, t: Translator, note: str) -> None:
-        """Show the notices held for the member who acted, packed into as few messages as Slack takes
-        (`blocks.packed`): a response_url takes five posts, and the answer has used one already."""
+    async def reply_held(
+        self, community: str, route: ReplyRoute, held: Sequence[Reply], *, t: Translator, note: str
+    ) -> None:
+        """Show the notices held for the member who acted (of `community`), packed into as few messages as Slack
+        takes (`blocks.packed`). A response_url takes `RESPONSE_URL_POSTS` posts (the answer has used one): the
+        packs past those go where `_show` tries next. The notices that could be shown nowhere are held again
+        for the member's next command (they were taken from the outbox already)."""
+        unshown: list[Reply] = []
         for body, replies in packed(held, note=note):
             notice = Reply("\n\n".join(r.plain_text for r in replies))  # a notice modal's words, if it comes to that
-            await self._show(route, body, notice, t=t)
+            if not await self._show(route, body, notice, t=t):
+                unshown.extend(replies)
+        if unshown:
+            await self._hold_again(community, route.user_id, unshown)
+
+    async def _hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> None:
+        """Hold `notices` again for `user_id`'s next command; when even that fails, they are lost: logged."""
+        try:
+            member = await self.bot.store.find_member(community, user_id)
+            held = 0
+            if member is not None:
+                payloads = [reply_to_json(n) for n in notices]
+                held = await self.bot.store.hold_notices_again(member.id, payloads, self.bot.clock.now())
+        except Exception as exc:
+            log.error(
+                "%s held notice(s) for %s could not be shown nor held again (%s): they are lost",
+                len(notices),
+                user_id,
+                failure_reason(exc),
+            )
+            return
+        if held < len(notices):
+            log.error("%s held notice(s) for %s could not be shown nor held again", len(notices) - held, user_id)
+        else:
+            log.warning("%s held notice(s) for %s could not be shown: held again for their next command", held, user_id)
 
     async def _show(
         self, route: ReplyRoute, body: dict[str, Any], reply: Reply, *, t: Translator, replace_original: bool = False
-    ) -> None:
+    ) -> bool:
         """Post `body` (`reply` as Block Kit) where the member who acted sees it, only them: the response_url,
-        an ephemeral in the channel, a notice modal, or their DMs, the first that takes it."""
+        an ephemeral in the channel, a notice modal, or their DMs, the first that takes it; False when none
+        did."""
         if route.response_url:
             payload = {**body, "response_type": "ephemeral", "replace_original": replace_original}
             if await self.respond(route.response_url, payload):
-                return
+                return True
         if route.channel_id:
             try:
                 await self.client.chat_postEphemeral(channel=route.channel_id, user=route.user_id, **body)
@@ -282,18 +331,20 @@ class Delivery:
                     "ephemeral reply to %s in %s failed: %s", route.user_id, route.channel_id, failure_reason(exc)
                 )
             else:
-                return
+                return True
         if route.trigger_id:
             try:
                 await self.client.views_open(trigger_id=route.trigger_id, view=notice_modal(reply, t))
             except SEND_ERRORS as exc:
                 log.warning("notice modal for %s failed: %s", route.user_id, failure_reason(exc))
             else:
-                return
+                return True
         try:
             await self.client.chat_postMessage(channel=route.user_id, **body)
         except SEND_ERRORS as exc:
             log.warning("could not reply to %s anywhere: %s", route.user_id, failure_reason(exc))
+            return False
+        return True
 
     async def send_files(self, user_id: str, reply: Reply) -> bool:
         """Upload `reply`'s attachments into the member's direct messages (exports are private)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from mentorbot.commands import ParsedCommand, parse_slash
@@ -122,6 +122,17 @@ class Apology:
 
     community: str
     route: ReplyRoute
+    recorded: bool = False
+    """The interaction is recorded in the inbox, pending until it is answered: after a failure of the database that
+    passes by itself it is processed again once the database is back (`SlackAdapter.recover`), so the member is
+    told it is saved (``common.db_saved``), not that nothing was changed."""
+    retry: bool = False
+    """A recovery's run of a recorded interaction: such a failure is only logged (the member was told the first
+    time; it stays recorded for the next try), as the core does for a retried command."""
+
+    def pending(self, *, retry: bool = False) -> Apology:
+        """This apology for a recorded interaction (see `recorded`); `retry` for a recovery's run of it."""
+        return replace(self, recorded=True, retry=retry)
 
     @classmethod
     def for_command(cls, body: Mapping[str, Any]) -> Apology:

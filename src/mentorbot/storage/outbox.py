@@ -183,7 +183,8 @@ class OutboxStore(Transactions):
         return held is not None
 
     async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
-        """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once)."""
+        """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once; an
+        adapter that cannot show some of them holds those again: `hold_notices_again`)."""
         # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
         if not await self.has_held_notices(member_id):
             return []
@@ -195,6 +196,24 @@ class OutboxStore(Transactions):
                 member_id,
             )
         return [r["payload"] for r in sorted(found, key=lambda r: int(r["id"]))]
+
+    async def hold_notices_again(self, member_id: int, payloads: Sequence[str], now: datetime) -> int:
+        """Hold again, for the member's next command, notices `take_held_notices` took but the adapter could not
+        show anywhere (`payloads`, in the order they are to be shown); how many are held."""
+        if not payloads:
+            return 0
+        async with self.transaction() as conn:
+            held = 0
+            for payload in payloads:
+                held += await conn.execute(
+                    "INSERT INTO outbox (member_id, platform_user_id, community, language, payload, status, "
+                    "created_at) SELECT m.id, m.platform_user_id, m.community, COALESCE(m.language, ''), ?, 'held', ? "
+                    "FROM members m WHERE m.id = ?",
+                    payload,
+                    now,
+                    member_id,
+                )
+        return held
 
     async def count_undelivered(self) -> int:
         """How many notifications are not delivered yet (health checks, tests)."""
