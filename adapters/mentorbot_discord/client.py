@@ -5,8 +5,9 @@ What happens to each gateway event (INTERACTION_CREATE):
 - a slash command → `MentorBotClient.run_command`: a `Caller` for the member in that guild
   (community ``discord:<guild id>``), the core use-case, then the ephemeral reply, the held notices as extra
   ephemeral follow-ups, and the notifications as DMs. The reply is sent at once when the core answers within
-  `defer_after` seconds; otherwise, and always for commands marked slow, the interaction is deferred first
-  ("MentorBot is thinking…") and the reply follows, so Discord's 3-second rule is never missed;
+  `defer_after` seconds of the interaction's creation (recording it counts); otherwise, and always for commands
+  marked slow, the interaction is deferred first ("MentorBot is thinking…") and the reply follows, so Discord's
+  3-second rule is met; a reply Discord refuses as too late (10062) goes by DM (`_answer_expired`);
 - a button click → `press_button`: `mentorbot.commands.execute_button`, then the clicked message is updated to
   the outcome, or the clicker alone is told why not (someone else's offer, a second click…);
 - a feedback button (`FORM_ACTIONS`: "give feedback", the check-in's "end and give feedback") → `open_form`
@@ -58,11 +59,12 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import FORM_ACTIONS, ITEM_ACTIONS, caller_language, execute_button, submit_feedback_form
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.observability import BusyRefusals
+from mentorbot.observability import DATABASE_ERRORS, BusyRefusals
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings, SettingsError
+from mentorbot.storage.database import DatabaseError
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
@@ -101,6 +103,13 @@ def transient(exc: BaseException) -> TransientFailure | None:
         return TransientFailure(None, type(exc).__name__)
     return None
 
+
+UNKNOWN_INTERACTION: Final = 10062
+"""Discord's error code for an interaction it no longer takes a first answer for (past its 3 seconds)."""
+
+RECORD_WAIT_MAX: Final = 0.4
+"""How long (seconds) the deferral of a slow quick read waits for its inbox write (`_answer_read`): with
+`defer_after` at 2, it still reaches Discord within its 3 seconds when the database is slow."""
 
 API_VERSION_PATH: Final = "/api/v10"
 
@@ -195,6 +204,8 @@ class MentorBotClient(discord.AutoShardedClient):
         self._in_flight = 0
         """Interactions being worked on (`_process`): past `Settings.max_inflight`, new ones are refused."""
         self._refusals = BusyRefusals("discord", log)
+        self._shards_down: set[int] = set()
+        """Shards whose gateway connection dropped and has not had READY or RESUMED since (`gateway_connected`)."""
         self.sent: SentMessages[tuple[int, int]] = SentMessages(bot.store, bot.clock, pair_codec(int, int))
         """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
         self.tree = MentorTree(self)
@@ -207,6 +218,31 @@ class MentorBotClient(discord.AutoShardedClient):
         """Apply the endpoint settings, then log in (REST only; `connect` opens the gateway)."""
         apply_endpoints(self.settings.discord)
         await super().login(token)
+
+    # --------------------------------------------------------------------------------------- gateway
+
+    def gateway_connected(self) -> bool:
+        """Whether every shard of this process is connected to the gateway now (what /readyz reports):
+        discord.py's `is_ready` stays true while a dropped connection is being re-established, so each shard's
+        socket must be open and have had READY or RESUMED since it last disconnected."""
+        if not self.is_ready() or self.is_closed():
+            return False
+        shards = self.shards
+        return bool(shards) and all(
+            shard_id not in self._shards_down and not shard.is_closed() for shard_id, shard in shards.items()
+        )
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """The gateway connection of `shard_id` dropped (discord.py reconnects it)."""
+        self._shards_down.add(shard_id)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """`shard_id` started a new gateway session (READY)."""
+        self._shards_down.discard(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """`shard_id` resumed its gateway session (RESUMED)."""
+        self._shards_down.discard(shard_id)
 
     # --------------------------------------------------------------------------------------- callers
 
@@ -252,8 +288,11 @@ class MentorBotClient(discord.AutoShardedClient):
         try:
             caller = self.caller(interaction, gid)
             return translator(await caller_language(self.bot, caller))
-        except Exception:
-            log.exception("could not look up the language of user %s", interaction.user.id)
+        except Exception as exc:
+            if (failure := database_failure(exc)) is None:
+                log.exception("could not look up the language of user %s", interaction.user.id)
+            else:
+                database_down(failure, "could not look up the language of user %s", interaction.user.id)
             return translator(self.settings.default_language)
 
     # ------------------------------------------------------------------------------------ interactions
@@ -273,32 +312,37 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         if await self.refuse_when_busy(interaction):
             return
+        deadline = self._defer_deadline(interaction)
         name, args = command_args(interaction)
         caller = self.caller(interaction, interaction.guild_id)
         if read_only and not slow:
-            await self._answer_read(interaction, caller, call, command=name, args=args)
+            await self._answer_read(interaction, caller, call, deadline, command=name, args=args)
             return
         recorded = await self.record(interaction, caller, interaction.guild_id, command=name, args=args)
         if recorded is not None:
-            await self._process(interaction, recorded, self._command(interaction, recorded, call, slow=slow))
+            work = self._command(interaction, recorded, call, slow=slow, deadline=deadline)
+            await self._process(interaction, recorded, work)
 
     async def _answer_read(
         self,
         interaction: Interaction,
         caller: Caller,
         call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
+        deadline: float,
         **what: Any,
     ) -> None:
         """A quick read, answered in its first callback with nothing written before: the core runs it without an
         event to claim (it changes nothing; a redelivery is answered again, and Discord refuses a second
-        callback). When the core takes over `defer_after`, the interaction is recorded, then deferred, as every
-        deferred one is (the deferral promises an answer, which `recover` gives after a crash), and its inbox
-        row is finished once the answer is shown."""
+        callback). When the core is still busy at `deadline` (see `_defer_deadline`), the interaction is
+        recorded, then deferred, as every deferred one is (the deferral promises an answer, which `recover` gives
+        after a crash), and its inbox row is finished once the answer is shown. The deferral waits for the inbox
+        write `RECORD_WAIT_MAX` seconds at most, then goes while it finishes: the read is slow mostly because the
+        database is, and the write would then push the deferral past Discord's 3 seconds."""
         guild_id = interaction.guild_id
         assert guild_id is not None  # run_command refused the others
         late: list[int] = []
 
-        async def record_then_defer() -> None:
+        async def record() -> None:
             try:
                 inbox_id = await self._record(interaction, caller, guild_id, **what)
             except Exception as exc:
@@ -306,16 +350,26 @@ class MentorBotClient(discord.AutoShardedClient):
                     raise
                 # Deferred all the same: the read's answer (or its own "try again") follows; only a crash before
                 # it would now leave "thinking…" unanswered.
-                log.warning("could not record interaction %s before deferring it: %s", interaction.id, exc)
+                log.warning("could not record deferred interaction %s: %s", interaction.id, exc)
             else:
                 if inbox_id is not None:  # None: recorded already (a redelivery); its process finishes it
                     late.append(inbox_id)
-            await self._defer(interaction, update=False)
+
+        async def record_then_defer() -> None:
+            recording = asyncio.ensure_future(record())
+            await asyncio.wait({recording}, timeout=RECORD_WAIT_MAX)
+            if recording.done():
+                recording.result()  # a failure that is no database's stops here, before any deferral
+            try:
+                await self._defer(interaction, update=False)
+            finally:
+                await recording
 
         unclaimed = replace(caller, event_id=None)
 
         async def answer() -> Outcome | None:
-            outcome = await self._in_time(interaction, call(self.bot, unclaimed), deferral=record_then_defer)
+            work = call(self.bot, unclaimed)
+            outcome = await self._in_time(interaction, work, deadline=deadline, deferral=record_then_defer)
             try:
                 await self._reply(interaction, unclaimed, outcome)
                 for inbox_id in late if outcome.settled else ():
@@ -340,8 +394,9 @@ class MentorBotClient(discord.AutoShardedClient):
         call: Callable[[MentorBot, Caller], Awaitable[Outcome]],
         *,
         slow: bool,
+        deadline: float,
     ) -> Outcome | None:
-        outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow)
+        outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow, deadline=deadline)
         try:
             await self._reply(interaction, caller, outcome)
             name, args = command_args(interaction)
@@ -366,13 +421,14 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         if await self.refuse_when_busy(interaction):
             return
+        deadline = self._defer_deadline(interaction)
         try:
             caller = await self.record(interaction, self.caller(interaction, gid), gid, action=action, ref=ref)
         except Exception as exc:  # discord.py would only log it: the member gets an apology instead
             await self.report_error(interaction, exc, guild_id=gid)
             return
         if caller is not None:
-            await self._process(interaction, caller, self._click(interaction, caller, action, ref))
+            await self._process(interaction, caller, self._click(interaction, caller, action, ref, deadline))
 
     async def open_form(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
         """A button that opens the feedback form (`FORM_ACTIONS`): the modal is the answer. Nothing is recorded
@@ -409,6 +465,7 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         if await self.refuse_when_busy(interaction):
             return
+        deadline = self._defer_deadline(interaction)
         command = "mentor end" if action == "checkin.end" else "mentor feedback"
         given = {"mentorship": ref, "rating": rating, "comment": comment}
         args = {name: value for name, value in given.items() if value}
@@ -423,19 +480,29 @@ class MentorBotClient(discord.AutoShardedClient):
         def call(bot: MentorBot, who: Caller) -> Awaitable[Outcome]:
             return submit_feedback_form(bot, who, action, ref, rating, comment)
 
-        await self._process(interaction, caller, self._command(interaction, caller, call, slow=True))
+        work = self._command(interaction, caller, call, slow=True, deadline=deadline)
+        await self._process(interaction, caller, work)
 
-    async def _click(self, interaction: Interaction, caller: Caller, action: str, ref: str) -> Outcome | None:
+    async def _click(
+        self, interaction: Interaction, caller: Caller, action: str, ref: str, deadline: float
+    ) -> Outcome | None:
         gid = guild_of(caller.community)
         try:
-            outcome = await self._in_time(interaction, execute_button(self.bot, caller, action, ref), update=True)
+            work = execute_button(self.bot, caller, action, ref)
+            outcome = await self._in_time(interaction, work, update=True, deadline=deadline)
         except Exception as exc:
             await self.report_error(interaction, exc, guild_id=gid)
             return None
         try:
-            await self._update(interaction, caller, outcome, beside=action in ITEM_ACTIONS)
+            clicked = interaction.message.id if interaction.message is not None else None
+            try:
+                await self._update(interaction, caller, outcome, beside=action in ITEM_ACTIONS)
+            except discord.HTTPException as exc:
+                if exc.code != UNKNOWN_INTERACTION:
+                    raise
+                await self._answer_expired(interaction, caller, outcome)
+                clicked = None  # not updated: the offer's DM (the clicked message, if clicked there) is, below
             if action.startswith("offer.") and outcome.error is None and not outcome.duplicate:
-                clicked = interaction.message.id if interaction.message is not None else None
                 await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
         except Exception as exc:
             await self.report_error(interaction, exc, guild_id=gid)
@@ -514,8 +581,17 @@ class MentorBotClient(discord.AutoShardedClient):
             await self._send_held(interaction, caller, outcome)
         except discord.HTTPException as exc:
             log.warning("could not reply to interaction %s: %s %s", interaction.id, exc.status, exc.code)
-            if transient(exc) is not None:
+            if exc.code == UNKNOWN_INTERACTION:
+                await self._answer_expired(interaction, caller, outcome)
+            elif transient(exc) is not None:
                 raise
+
+    async def _answer_expired(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
+        """The answer to an interaction Discord no longer takes (code 10062: its first answer came too late, so
+        the member was told the bot did not respond): by DM, under ``discord.slow_answer``, as `_answer_late`
+        does."""
+        log.info("interaction %s expired before its answer; answering %s by DM", interaction.id, caller.user_id)
+        await self._answer_by_dm(caller, outcome, guild_of(caller.community), "discord.slow_answer")
 
     async def _update(self, interaction: Interaction, caller: Caller, outcome: Outcome, *, beside: bool) -> None:
         """The outcome of a click: the clicked message becomes the outcome; a refusal goes to the clicker only
@@ -547,13 +623,13 @@ class MentorBotClient(discord.AutoShardedClient):
         failure to deliver (the database went away) is logged, not shown: the notifications wait in the outbox."""
         if not outcome.duplicate:
             try:
-                await self.deliver(outcome.notifications)
+                await self._deliver_or_leave(outcome.notifications, "interaction", interaction.id)
             except Exception as exc:
                 log.warning(
                     "could not deliver the notifications of interaction %s now (%s): the outbox delivers them later",
                     interaction.id,
                     type(exc).__name__,
-                    exc_info=database_failure(exc) is None,
+                    exc_info=True,
                 )
         self.dispatch("mentorbot_interaction", interaction, outcome)
 
@@ -564,33 +640,43 @@ class MentorBotClient(discord.AutoShardedClient):
         t = await self._translator(interaction)
         return complete(self.bot.library.taxonomy, current, t.lang)
 
+    def _defer_deadline(self, interaction: Interaction) -> float:
+        """When (event loop time) `interaction` must be deferred if not answered yet: `defer_after` after Discord
+        created it (the time in its id), so the time spent recording it in a slow database, or waiting for the
+        event loop, counts against Discord's 3 seconds; never later than `defer_after` from now (a clock behind
+        Discord's). Taken when the interaction arrives, before anything is written."""
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        return asyncio.get_running_loop().time() + self.defer_after - max(0.0, age)
+
     async def _in_time(
         self,
         interaction: Interaction,
         work: Awaitable[Outcome],
         *,
+        deadline: float,
         slow: bool = False,
         update: bool = False,
         deferral: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> Outcome:
-        """Await the core, acknowledging the interaction first when it is slow or takes over `defer_after`.
+        """Await the core, acknowledging the interaction first when it is slow or still busy at `deadline`.
 
-        A slow command is deferred at once while the core already works. Otherwise the core is awaited in this
-        task, with a timer that defers the interaction only if the core is still busy after `defer_after`: the
-        common quick answer costs no task and no wait set (it is the first callback, so every step of the event
-        loop saved here is saved on the member's wait). A deferral that was started is finished before the
-        answer goes, so the answer follows it. `deferral`: what defers instead of `_defer` (recording first)."""
+        A slow command, or one whose `deadline` (`_defer_deadline`) has passed already (recording it took that
+        long), is deferred at once while the core already works. Otherwise the core is awaited in this task,
+        with a timer that defers the interaction only if the core is still busy at `deadline`: the common quick
+        answer costs no task and no wait set (it is the first callback, so every step of the event loop saved
+        here is saved on the member's wait). A deferral that was started is finished before the answer goes, so
+        the answer follows it. `deferral`: what defers instead of `_defer` (recording too)."""
 
         def defer() -> Coroutine[Any, Any, None]:
             return deferral() if deferral is not None else self._defer(interaction, update=update)
 
-        if slow or self.defer_after <= 0:
+        loop = asyncio.get_running_loop()
+        if slow or deadline <= loop.time():
             task = asyncio.ensure_future(work)
             await defer()
             return await task
-        loop = asyncio.get_running_loop()
         started: list[asyncio.Task[None]] = []
-        timer = loop.call_later(self.defer_after, lambda: started.append(loop.create_task(defer())))
+        timer = loop.call_at(deadline, lambda: started.append(loop.create_task(defer())))
         try:
             outcome = await work
         finally:
@@ -665,19 +751,41 @@ class MentorBotClient(discord.AutoShardedClient):
         """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command, one
         that failed for a transient reason (5xx, 429, the network) goes back to the outbox to be tried again
         later (`MentorBot.retry_later`). Those sent or held are reported delivered to the outbox; one that failed
-        in any other way stays pending there and is tried again once its lease runs out."""
+        in any other way stays pending there and is tried again once its lease runs out.
+
+        When the database fails (it holds where keyed DMs are, the held notices, the outbox), the rest are not
+        tried (each would fail the same way, and a DM sent now could not be marked delivered, so it would be sent
+        again): those done are reported, then the failure is raised, so the caller logs it in one line and does
+        not report the batch delivered; the rest stay pending in the outbox."""
         done: list[Notification] = []
+        stopped: Exception | None = None
         for note in notifications:
             try:
                 failure = await self._deliver_one(note)
                 if failure is not None:
                     await self.bot.retry_later(note, retry_after=failure.retry_after)
-            except Exception:
+            except Exception as exc:
+                if database_failure(exc) is not None:
+                    stopped = exc
+                    break
                 log.exception("could not deliver or hold a notification for member %s", note.member_id)
             else:
                 if failure is None:
                     done.append(note)
-        await self.bot.delivered(done)
+        if done or stopped is None:
+            await self.bot.delivered(done)
+        if stopped is not None:
+            raise stopped
+
+    async def _deliver_or_leave(self, notifications: Sequence[Notification], what: str, ref: object) -> None:
+        """`deliver` once the answer was shown: when the database fails, the notifications of `what` `ref`
+        (``interaction 123``) wait in the outbox, logged in one warning line; any other failure is raised."""
+        try:
+            await self.deliver(notifications)
+        except Exception as exc:
+            if (down := database_failure(exc)) is None:
+                raise
+            database_down(down, f"the notifications of {what} %s wait in the outbox", ref)
 
     async def _deliver_one(self, note: Notification) -> TransientFailure | None:
         """Send one notification (or have it held); the transient failure that stopped it."""
@@ -757,8 +865,11 @@ class MentorBotClient(discord.AutoShardedClient):
             caller = recorded.caller(event.community, event.platform_user_id, event.event_id, event.id)
             try:
                 done = await self._process_recorded(recorded, caller, answer)
-            except Exception:
-                log.exception("could not process recorded interaction %s", event.event_id)
+            except Exception as exc:
+                if (down := database_failure(exc)) is None:
+                    log.exception("could not process recorded interaction %s", event.event_id)
+                else:
+                    database_down(down, "recorded interaction %s left for later", event.event_id)
             else:
                 if done:
                     await self._finish_event(event.id)
@@ -773,7 +884,7 @@ class MentorBotClient(discord.AutoShardedClient):
         try:
             await self._answer_late(recorded, caller, outcome)
         finally:
-            await self.deliver(outcome.notifications)
+            await self._deliver_or_leave(outcome.notifications, "recorded interaction", caller.event_id)
         return True
 
     async def _answer_late(self, recorded: Recorded, caller: Caller, outcome: Outcome) -> None:
@@ -798,12 +909,17 @@ class MentorBotClient(discord.AutoShardedClient):
                     exc.status,
                     exc.code,
                 )
-        preface = translator(outcome.language)("discord.late_answer")
+        await self._answer_by_dm(caller, outcome, recorded.guild_id, "discord.late_answer")
+
+    async def _answer_by_dm(self, caller: Caller, outcome: Outcome, guild_id: int | None, preface_key: str) -> None:
+        """The answer (and held notices) by DM, under the catalog line `preface_key` saying why; a refusal is
+        logged."""
+        preface = translator(outcome.language)(preface_key)
         try:
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
             for message in [
-                *render(outcome.reply, guild_id=recorded.guild_id, preface=preface),
-                *held_messages(outcome, recorded.guild_id),
+                *render(outcome.reply, guild_id=guild_id, preface=preface),
+                *held_messages(outcome, guild_id),
             ]:
                 await channel.send(**message.send_kwargs())
         except discord.HTTPException as exc:
@@ -853,6 +969,14 @@ def dm_guild(interaction: Interaction, caller: Caller) -> int | None:
     """The guild to append to the buttons of an answer shown in a DM (where a click carries no guild, so the
     button must name its community); None in a guild channel."""
     return guild_of(caller.community) if interaction.guild_id is None else None
+
+
+def database_down(failure: DatabaseError, what: str, *args: object) -> None:
+    """A database failure met outside a use-case (`failure`, as `database_failure` found it): not a bug, so one
+    warning line, ``<what % args>: the database is <kind> (<reason>)``, without a traceback, counted in
+    ``mentorbot_database_errors``."""
+    DATABASE_ERRORS.labels(failure.kind).inc()
+    log.warning(what + ": the database is %s (%s)", *args, failure.kind, failure)
 
 
 async def _quietly(call: Awaitable[Any]) -> None:
