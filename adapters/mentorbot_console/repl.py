@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 from mentorbot.app import open_bot
 from mentorbot.clock import Clock
 from mentorbot.demo import seed_demo
+from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import translator
+from mentorbot.observability import TextFormatter, redact
 from mentorbot.settings import Settings
 from mentorbot.storage.database import sqlite_path
 from mentorbot_console.clock import OffsetClock
@@ -107,7 +109,7 @@ def _log_to_file(path: Path, level: str) -> Iterator[None]:
         handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:  # an unwritable folder: no log, but still no traceback in the terminal
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # secrets masked
     previous = (logger.level, logger.propagate)
     logger.addHandler(handler)
     logger.setLevel(level)
@@ -180,10 +182,17 @@ def run_console(
         stack = AsyncExitStack()
         try:
             bot = runner.run(stack.enter_async_context(open_bot(settings, clock=clock)))
+        except ConfigFileError as exc:  # the skills or courses file, read before the database is touched
+            logging.getLogger("mentorbot").error("cannot load %s: %s", exc.path, exc)
+            t = translator(settings.default_language)
+            courses = Path(exc.path) == Path(settings.courses_file)
+            key = "console.bad_courses_file" if courses else "console.bad_skills_file"
+            print(t(key, reason=redact(str(exc))), file=err, flush=True)
+            return 2
         except Exception as exc:
             logging.getLogger("mentorbot").exception("cannot open the database")
             database = describe_database(settings.database_url)
-            reason = str(exc) or type(exc).__name__
+            reason = redact(str(exc)) or type(exc).__name__
             t = translator(settings.default_language)
             print(t("console.cannot_open", database=database, reason=reason), file=err, flush=True)
             return 2

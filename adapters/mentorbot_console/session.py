@@ -284,7 +284,7 @@ class ConsoleSession:
         # Step from one due timer (or cooldown's end) to the next, so an expiry that creates a new offer lets that
         # one expire too, and a request whose cooldown ends on the way is offered then, as the sweep would.
         for _ in range(MAX_CLOCK_STEPS):
-            due = await self.bot.next_wake()
+            due = await self.bot.next_wake(communities=[self.community])
             if due is None or due > target:
                 break
             self.clock.move_to(due)
@@ -295,7 +295,9 @@ class ConsoleSession:
         return LineResult("\n".join([head, *(p for p in parts if p)]))
 
     async def _run_due(self) -> str:
-        notes = await self.bot.run_due_jobs()
+        # Only the console's own community: the database may be one a Slack or Discord bot serves too, whose timers
+        # (and the notices they write) are that bot's to run and deliver, never this terminal's.
+        notes = await self.bot.run_due_jobs(communities=[self.community])
         if not notes:
             return ""
         return await self.show(Outcome(Reply(""), tuple(notes), language=(await self._t()).lang))

@@ -84,7 +84,7 @@ async def run(
 
 
 async def _report_readiness(client: MentorBotClient) -> None:
-    """Tell /readyz, every second, whether the gateway is connected and ready."""
+    """Tell /readyz, every second, whether the gateway is connected and ready (`gateway_connected`)."""
     while True:
-        READINESS.connected("discord", client.is_ready() and not client.is_closed())
+        READINESS.connected("discord", client.gateway_connected())
         await asyncio.sleep(1.0)

@@ -14,18 +14,26 @@ import logging
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot.bot import MentorBot
+from mentorbot.i18n import translator
 from mentorbot.observability import READINESS
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError, SlackSettings
 from mentorbot_slack.adapter import SlackAdapter
+from mentorbot_slack.delivery import APP_AUTH_ERRORS, SEND_ERRORS, failure_reason
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
 
 log = logging.getLogger("mentorbot.slack")
 
 TIMER_INTERVAL = 15.0
 """Seconds between the adapter's own timer and recovery rounds when it runs alone (no `Dispatcher`)."""
+SOCKET_CHECK_SECONDS = 1.0
+"""Seconds between two looks at the Socket Mode connection (`/readyz` says whether it is up)."""
+TOKEN_CHECK_SECONDS = 10.0
+"""How long the start waits for Slack's answer to ``auth.test`` (`check_token`) before going on without it."""
 
 
 def check_settings(slack: SlackSettings) -> None:
@@ -43,6 +51,25 @@ def check_settings(slack: SlackSettings) -> None:
         )
 
 
+async def check_token(client: AsyncWebClient, settings: Settings) -> None:
+    """Ask Slack once (``auth.test``) whether it takes the bot token: a token it refuses (`APP_AUTH_ERRORS`) stops
+    the start with a `SettingsError` naming MENTORBOT_SLACK__BOT_TOKEN (else the bot would report ready and fail
+    every call, or retry Socket Mode forever). Slack out of reach, or failing otherwise, is a warning: the start
+    goes on, and the calls retry as usual."""
+    try:
+        async with asyncio.timeout(TOKEN_CHECK_SECONDS):
+            await client.auth_test()
+    except SlackApiError as exc:
+        code = failure_reason(exc)
+        if code in APP_AUTH_ERRORS:
+            raise SettingsError(
+                translator(settings.default_language)("slack.start.token_refused", error=code)
+            ) from None
+        log.warning("Slack's auth.test failed at start (%s); starting anyway", code)
+    except SEND_ERRORS as exc:
+        log.warning("Slack could not be reached to check the bot token (%s); starting anyway", failure_reason(exc))
+
+
 async def run(bot: MentorBot, settings: Settings, dispatcher: Dispatcher | None = None, *, timers: bool = True) -> None:
     """Serve Slack in the configured mode and run the timer loop until cancelled; then shut down cleanly.
 
@@ -53,6 +80,7 @@ async def run(bot: MentorBot, settings: Settings, dispatcher: Dispatcher | None 
     check_settings(settings.slack)
     adapter = SlackAdapter(bot, settings)
     try:
+        await check_token(adapter.client, settings)
         if dispatcher is not None:
             await dispatcher.register(COMMUNITY_PREFIX, adapter.deliver)
         interval = dispatcher.interval if dispatcher is not None else TIMER_INTERVAL
@@ -71,11 +99,28 @@ async def _socket_mode(adapter: SlackAdapter, settings: Settings) -> None:
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Slack adapter connected in socket mode")
-        READINESS.connected("slack")
-        await asyncio.Event().wait()
+        await _track_connection(handler)
     finally:
         READINESS.connected("slack", False)
         await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def _track_connection(handler: AsyncSocketModeHandler) -> None:
+    """Keep the process's readiness (`/readyz`) true only while the websocket is up, until cancelled. The Socket
+    Mode client reconnects by itself when Slack drops the connection; meanwhile, or when it cannot, nothing
+    reaches the bot, and a probe must say so. Each change is logged once."""
+    up: bool | None = None
+    while True:
+        now_up = bool(await handler.client.is_connected())
+        if now_up != up:
+            READINESS.connected("slack", now_up)
+            if up is not None:
+                if now_up:
+                    log.info("Slack Socket Mode connection is back")
+                else:
+                    log.warning("Slack Socket Mode connection lost: waiting for it to reconnect (/readyz says 503)")
+            up = now_up
+        await asyncio.sleep(SOCKET_CHECK_SECONDS)
 
 
 async def _http_mode(adapter: SlackAdapter, settings: Settings) -> None:

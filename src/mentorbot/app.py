@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
+from mentorbot.errors import database_failure
 from mentorbot.library import Library
 from mentorbot.observability import DATABASE_ERRORS, logging_handler
 from mentorbot.replies import Notification
@@ -65,11 +66,14 @@ async def every(interval: float, work: Callable[[], Awaitable[object]], what: st
             await work()
         except asyncio.CancelledError:
             raise
-        except DatabaseError as exc:
-            DATABASE_ERRORS.labels(exc.kind).inc()
-            log.warning("%s: the database is %s (%s); retrying in %s s", what, exc.kind, exc, interval)
-        except Exception:
-            log.exception("%s failed; retrying in %s s", what, interval)
+        except Exception as exc:
+            # The failure itself, or one of a group's (the dispatcher raises one when several adapters fail).
+            failure = database_failure(exc)
+            if failure is None:
+                log.exception("%s failed; retrying in %s s", what, interval)
+            else:
+                DATABASE_ERRORS.labels(failure.kind).inc()
+                log.warning("%s: the database is %s (%s); retrying in %s s", what, failure.kind, failure, interval)
         await asyncio.sleep(interval)
 
 

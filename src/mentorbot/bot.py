@@ -428,9 +428,10 @@ class MentorBot:
         """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
         return await self._timers.run_due(lease=lease, communities=communities)
 
-    async def next_wake(self) -> datetime | None:
-        """The next moment a timer falls due or a waiting request's cooldown ends (`timers.next_wake`)."""
-        return await next_wake(self.core)
+    async def next_wake(self, *, communities: Sequence[str] | None = None) -> datetime | None:
+        """The next moment a timer falls due or a waiting request's cooldown ends (`timers.next_wake`), in
+        `communities` (prefixes) when given."""
+        return await next_wake(self.core, communities)
 
     async def record_event(self, event_id: str, community: str, user_id: str, payload: str) -> int | None:
         """Record a platform event in the inbox before acknowledging it (`payload`: what the adapter needs to

@@ -12,7 +12,7 @@ import io
 import logging
 import re
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -22,13 +22,20 @@ import click
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
-from mentorbot.cli_support import db_override, require_existing_database, run_or_exit, settings_or_exit
+from mentorbot.cli_support import (
+    db_override,
+    missing_sqlite_file,
+    require_existing_database,
+    run_or_exit,
+    settings_or_exit,
+)
 from mentorbot.ops_cli import backup as ops_backup
 from mentorbot.ops_cli import db as ops_db
 from mentorbot.settings import Settings, SettingsError, masked_settings
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
+    from mentorbot.runners import AdapterSpec, Runner
     from mentorbot.simulation import SimulationError, SimulationResult
 
 log = logging.getLogger("mentorbot.cli")
@@ -93,6 +100,11 @@ def config_check() -> None:
     except ConfigFileError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    from mentorbot.i18n import translator
+    from mentorbot.runners import configured_adapters
+
+    # What `mentorbot run` would refuse at start, refused here in the same line with the same status.
+    _adapter_runners(settings, translator(settings.default_language), configured_adapters(settings))
     click.echo(f"ok: {len(library.taxonomy)} skills, {len(library.catalog)} courses")
 
 
@@ -114,14 +126,7 @@ main.add_command(ops_db)
 def run(timer_interval: float) -> None:
     """Start the Discord and/or Slack adapters, whichever has its token configured, in this process."""
     from mentorbot.i18n import translator
-    from mentorbot.runners import (
-        AdapterUnavailable,
-        Runner,
-        adapters,
-        check_runners,
-        configured_adapters,
-        load_runner,
-    )
+    from mentorbot.runners import adapters, configured_adapters
 
     settings = settings_or_exit()
     t = translator(settings.default_language)
@@ -129,15 +134,7 @@ def run(timer_interval: float) -> None:
     if not specs:
         click.echo(t("cli.run.no_token", settings=" / ".join(spec.token_setting for spec in adapters())), err=True)
         sys.exit(2)
-    runners: list[tuple[Any, Runner]] = []
-    try:
-        for spec in specs:
-            runners.append((spec, load_runner(spec)))
-        check_runners(runners)
-    except AdapterUnavailable as exc:
-        name, setting = exc.spec.name, exc.spec.token_setting
-        click.echo(t("cli.run.unavailable", name=name, setting=setting, reason=exc.reason), err=True)
-        sys.exit(1)
+    runners = _adapter_runners(settings, t, specs)
     from mentorbot.app import configure_logging
 
     configure_logging(settings)
@@ -150,6 +147,12 @@ def run(timer_interval: float) -> None:
         wrong = _settings_error(exc)
         if wrong is not None:  # an adapter refused a setting (e.g. socket mode without an app token)
             click.echo(f"error: {wrong}", err=True)
+            sys.exit(2)
+        from mentorbot.observability import MetricsPortError
+
+        if isinstance(exc, MetricsPortError):  # a setting to change, not an adapter's failure: no traceback
+            problem = t("cli.run.metrics_port", host=exc.host, port=exc.port, reason=exc.reason)
+            click.echo(t("cli.error", reason=problem), err=True)
             sys.exit(2)
         from mentorbot.errors import ConfigFileError
         from mentorbot.storage.migrations import MigrationChangedError, SchemaTooNewError
@@ -171,6 +174,28 @@ def run(timer_interval: float) -> None:
         log.exception("mentorbot run stopped with an error")
         click.echo(t("cli.run.failed"), err=True)
         sys.exit(1)
+
+
+def _adapter_runners(settings: Settings, t: Translator, specs: Sequence[AdapterSpec]) -> list[tuple[Any, Runner]]:
+    """The runners of the configured adapters `specs`, once nothing they would refuse at start is left: a runner
+    that cannot be used exits 1, a setting an adapter refuses (`AdapterSpec.check`) exits 2, each in one line."""
+    from mentorbot.runners import AdapterUnavailable, check_adapter_settings, check_runners, load_runner
+
+    runners: list[tuple[Any, Runner]] = []
+    try:
+        for spec in specs:
+            runners.append((spec, load_runner(spec)))
+        check_runners(runners)
+    except AdapterUnavailable as exc:
+        name, setting = exc.spec.name, exc.spec.token_setting
+        click.echo(t("cli.run.unavailable", name=name, setting=setting, reason=exc.reason), err=True)
+        sys.exit(1)
+    try:
+        check_adapter_settings(specs, settings)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    return runners
 
 
 def _settings_error(exc: BaseException) -> SettingsError | None:
@@ -313,26 +338,36 @@ def import_mentors(file: Path, community: str, db: Path | None) -> None:
 
 async def _import_mentors(settings: Settings, text: str, file: Path, community: str) -> int:
     from mentorbot.app import open_bot
+    from mentorbot.bot import MentorBot
+    from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
+    from mentorbot.library import Library
     from mentorbot.mentor_import import plan_import
     from mentorbot.models import user_key
+    from mentorbot.settings import mask_url_password
     from mentorbot.storage.members import ProfileInUse
+    from mentorbot.storage.store import Store
     from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons
     from mentorbot.usecases.profiles import in_use_words
 
     t = translator(settings.default_language)
     rows = max(sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1, 0)
-    async with open_bot(settings) as bot:
-        with click.progressbar(length=rows, label=t("cli.import.checking"), file=sys.stderr) as bar:
-            plan = plan_import(text, bot, t, progress=bar.update, community=community)
-        if plan.errors:
-            for error in plan.errors:
-                click.echo(t("cli.import.line", line=error.line, message=error.message), err=True)
-            click.echo(t("cli.import.failed", count=len(plan.errors), file=file), err=True)
-            return 1
-        if not plan.entries:
-            click.echo(t("cli.import.empty", file=file), err=True)
-            return 1
+    # The file is checked before the database is opened: a file that imports nothing leaves no database behind
+    # (opening one creates and migrates it). Checking rows reads only the skills and the settings, not the store.
+    store = Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
+    checker = MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, SystemClock())
+    with click.progressbar(length=rows, label=t("cli.import.checking"), file=sys.stderr) as bar:
+        plan = plan_import(text, checker, t, progress=bar.update, community=community)
+    if plan.errors:
+        for error in plan.errors:
+            click.echo(t("cli.import.line", line=error.line, message=error.message), err=True)
+        click.echo(t("cli.import.failed", count=len(plan.errors), file=file), err=True)
+        return 1
+    if not plan.entries:
+        click.echo(t("cli.import.empty", file=file), err=True)
+        return 1
+    new = missing_sqlite_file(settings.database_url)
+    async with open_bot(settings, store=store) as bot:
         dropped: set[str] = set()  # skills an imported mentor no longer offers: the waiting reasons they falsify
         for user_id, _, profile in plan.entries:
             member = await bot.store.find_member(community, user_key(community, user_id))
@@ -349,7 +384,9 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
             click.echo(t("cli.import.failed", count=1, file=file), err=True)
             return 1
         await refresh_wait_reasons(bot.core, community, sorted(dropped), DEPARTURE_STALES)
-    click.echo(t("cli.import.done", count=count, community=community))
+    database = mask_url_password(settings.database_url)
+    written = t("cli.import.new_database" if new else "cli.import.database", database=database)
+    click.echo(f"{t('cli.import.done', count=count, community=community)} {written}")
     return 0
 
 
@@ -455,7 +492,7 @@ def simulate(days: int, members: int, mentors: int, seed: int, database: str | N
     spec = SimulationSpec(days=days, members=members, mentors=mentors, seed=seed)
     with tempfile.TemporaryDirectory(prefix="mentorbot-simulate-") as folder:
         url = database or f"sqlite:///{Path(folder) / 'simulation.sqlite3'}"
-        settings = settings_or_exit(database_url=url)
+        settings = settings_or_exit(option="--database" if database else None, database_url=url)
         t = translator(settings.default_language)
         started = time.perf_counter()
         with click.progressbar(length=days, label=t("cli.simulate.progress"), file=sys.stderr) as bar:

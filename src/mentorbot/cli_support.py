@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -14,20 +15,33 @@ from typing import Any, TypeVar
 
 import click
 
-from mentorbot.settings import Settings, SettingsError, load_settings
+from mentorbot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 
 log = logging.getLogger("mentorbot.cli")
 
 T = TypeVar("T")
 
 
-def settings_or_exit(**overrides: Any) -> Settings:
-    """The settings (with `overrides`), or exit with status 2 and one line naming the wrong setting."""
+def settings_or_exit(*, option: str | None = None, **overrides: Any) -> Settings:
+    """The settings (with `overrides`), or exit with status 2 and one line naming the wrong setting.
+
+    `option` is the command-line option (``--database``) that gave ``database_url``: a URL it gave that is
+    refused is named after the option, not after ``MENTORBOT_DATABASE_URL`` (which it overrides)."""
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
+        message = str(exc)
+        if option is not None and "database_url" in overrides:
+            message = re.sub(rf"(^|; ){ENV_PREFIX}DATABASE_URL: ", rf"\g<1>{option}: ", message)
+        click.echo(f"error: {message}", err=True)
         sys.exit(2)
+
+
+def database_option_or_exit(url: str, option: str) -> Settings:
+    """The settings with the database `url` a command-line `option` gave (``db copy --from``): the same check as
+    ``MENTORBOT_DATABASE_URL``, a malformed URL refused in one line naming `option` (its value, which may hold a
+    password, is never echoed), exit 2."""
+    return settings_or_exit(option=option, database_url=url)
 
 
 def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:

@@ -75,13 +75,18 @@ def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseExce
     own text is never shown to anyone but the log.
 
     When the failure is the database's (a `DatabaseError`, or one that caused it), it is not a bug: the log gets
-    one line, ``database <kind> [<id>] <what % args>: <reason>``, without a traceback, and the `UserError` is the
-    database's own message (``common.db_unavailable``, ``db_busy``, ``db_full``, ``db_read_only``) with the id.
+    one line, ``database <kind> [<id>] <what % args>: <reason>``, without a traceback, the failure is counted in
+    ``mentorbot_database_errors_total`` under its kind, and the `UserError` is the database's own message
+    (``common.db_unavailable``, ``db_busy``, ``db_full``, ``db_read_only``) with the id.
     """
     # The use-case's own id when one is running, so every log line of the command carries the one quoted.
     correlation_id = current_correlation_id() or uuid.uuid4().hex[:10]
     failure = database_failure(exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1])
     if failure is not None:
+        # Here, not at import: the settings and every use-case import this module, the metrics only this path.
+        from mentorbot.observability import DATABASE_ERRORS
+
+        DATABASE_ERRORS.labels(failure.kind).inc()
         log.error("database %s [%s] " + what + ": %s", failure.kind, correlation_id, *args, failure)
         return UserError(failure.message_key, correlation_id=correlation_id)
     log.error("unexpected error [%s] " + what, correlation_id, *args, exc_info=exc_info)

@@ -214,8 +214,6 @@ def observe_command(name: str) -> Iterator[Callable[[Outcome], None]]:
         _CONTEXT.reset(token)
         COMMAND_SECONDS.labels(name).observe(time.perf_counter() - started)
         COMMANDS.labels(name, label[0]).inc()
-        if label[0] == "database_error":
-            DATABASE_ERRORS.labels("command").inc()
 
 
 _WAITING_SQL: Final = (
@@ -272,7 +270,7 @@ async def refresh(bot: Served) -> bool:
 _SECRETS: Final = (
     re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+"),  # Slack tokens
     re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"),  # Discord bot tokens
-    re.compile(r"(?<=://)([^:/@\s]+):[^@\s]+(?=@)"),  # user:password@ in URLs
+    re.compile(r"(?<=://)([^:/@\s]*):\S*(?=@)"),  # user:password@ in URLs, up to the last "@" (as mask_url_password)
     re.compile(r"(?i)(password|secret|token)=[^&\s]+"),
 )
 
@@ -425,13 +423,26 @@ def add_ops_routes(app: web.Application, get_bot: Callable[[], Served | None], *
     app.router.add_get("/metrics", metrics_page)
 
 
+class MetricsPortError(Exception):
+    """The ops server cannot listen on ``MENTORBOT_METRICS_HOST``:``MENTORBOT_METRICS_PORT`` (the port is taken,
+    or the address is not this machine's): a setting to change, not a failure of an adapter."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host = host
+        self.port = port
+        self.reason = reason
+
+
 @asynccontextmanager
 async def serve_ops(bot: Served, host: str, port: int | None) -> AsyncIterator[None]:
     """While inside, serve ``/healthz``, ``/readyz`` and ``/metrics`` on `host`:`port` (nothing when `port` is
-    None: ``MENTORBOT_METRICS_PORT`` unset)."""
+    None: ``MENTORBOT_METRICS_PORT`` unset). `MetricsPortError` when it cannot listen there."""
     if port is None:
         yield
         return
+    import os
+
     from aiohttp import web
 
     app = web.Application()
@@ -439,7 +450,11 @@ async def serve_ops(bot: Served, host: str, port: int | None) -> AsyncIterator[N
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if isinstance(exc.errno, int) and exc.errno > 0 else str(exc)
+            raise MetricsPortError(host, port, reason or type(exc).__name__) from None
         log.info("metrics and health on http://%s:%s/metrics", host, port)
         yield
     finally:

@@ -5,6 +5,7 @@ The work is in `mentorbot.storage.copying`; this module turns it into lines in t
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -12,15 +13,21 @@ from typing import Any
 
 import click
 
-from mentorbot.cli_support import db_override, missing_sqlite_file, run_or_exit, settings_or_exit
+from mentorbot.cli_support import (
+    database_option_or_exit,
+    db_override,
+    missing_sqlite_file,
+    run_or_exit,
+    settings_or_exit,
+)
 from mentorbot.settings import Settings, mask_url_password
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
 
 def _settings(database: str | None) -> Settings:
-
-    return settings_or_exit(**({"database_url": database} if database else {}))
+    """The settings, with ``--database`` (checked as MENTORBOT_DATABASE_URL is, and named when refused)."""
+    return database_option_or_exit(database, "--database") if database else settings_or_exit()
 
 
 def _refused(settings: Settings, exc: Exception) -> None:
@@ -76,6 +83,8 @@ async def _status(settings: Settings) -> str:
     ]
     if changed:
         lines.append(t("ops.status.changed", names=", ".join(changed)))
+    if state.version > state.known:
+        lines.append(t("ops.status.too_new", version=state.version, known=state.known))
     if not state.version:
         lines.append(t("ops.status.uninitialised"))
     else:
@@ -127,11 +136,23 @@ def db_copy(source: str, target: str, replace: bool) -> None:
     settings = _settings(None)
     from mentorbot.storage.copying import CopyRefused
 
+    database_option_or_exit(source, "--from")
+    database_option_or_exit(target, "--to")
     if source == target:
         _refused(settings, CopyRefused("same"))
     if missing_sqlite_file(source):
         _refused(settings, CopyRefused("no_source", database=mask_url_password(source)))
     click.echo(run_or_exit(_copy(settings, source, target, replace), settings))
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite `url` that does not exist yet (opening the database will create it), else None."""
+    from mentorbot.storage.database import sqlite_path
+
+    if not url.startswith("sqlite:"):
+        return None
+    path = sqlite_path(url)
+    return None if path == ":memory:" or Path(path).exists() else Path(path)
 
 
 async def _copy(settings: Settings, source_url: str, target_url: str, replace: bool) -> str:
@@ -142,8 +163,11 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
 
     t = translator(settings.default_language)
     source, target = create_database(source_url), create_database(target_url)
+    # A SQLite target this command creates (opening it makes the file) is removed again when nothing was copied.
+    made = _new_sqlite_file(target_url)
     started = time.perf_counter()
     bar: Any = None
+    copied = False
     try:
         await source.open()
         await target.open()
@@ -164,9 +188,13 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
             raise
         if bar is not None:
             bar.__exit__(None, None, None)
+        copied = True
     finally:
         await target.close()
         await source.close()
+        if made is not None and not copied:
+            for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
+                leftover.unlink(missing_ok=True)
     lines = [t("ops.copy.table", table=c.table, rows=c.target_rows, checksum=c.target_checksum) for c in checks]
     lines.append(
         t(
@@ -197,7 +225,7 @@ def backup(file: Path, db_file: Path | None) -> None:
     if not url.startswith("sqlite"):
         click.echo(t("ops.backup.postgres"))
         click.echo(pg_dump_command(url, file))
-        click.echo(t("ops.backup.restore", file=file))
+        click.echo(t("ops.backup.restore", file=shlex.quote(str(file))))
         return
     source = sqlite_path(url).partition("?")[0]
     result = run_or_exit(_backup(sqlite_backup(source, file)), settings)

@@ -60,13 +60,19 @@ ADAPTER_GROUP: Final = "mentorbot.adapters"
 @dataclass(frozen=True)
 class AdapterSpec:
     """A platform adapter `mentorbot run` can start: its name, the module of its runner, the prefix of the
-    communities it serves (``"<platform>:"``), the setting that configures it and the test that it is set."""
+    communities it serves (``"<platform>:"``), the setting that configures it and the test that it is set.
+
+    `check`, when given, is the adapter's own check of its settings (what its runner would refuse at start,
+    such as a mode without the token it needs): it raises `SettingsError` naming the setting. ``mentorbot run``
+    calls it before opening the database and ``mentorbot config check`` calls it too, so both refuse the same
+    settings with the same line."""
 
     name: str
     module: str
     community_prefix: str
     token_setting: str
     configured: Callable[[Settings], bool]
+    check: Callable[[Settings], None] | None = None
 
 
 def adapters() -> tuple[AdapterSpec, ...]:
@@ -162,6 +168,14 @@ class Dispatcher:
             raise failures[0]
         if failures:
             raise ExceptionGroup("delivering notifications failed", failures)
+
+
+def check_adapter_settings(specs: Sequence[AdapterSpec], settings: Settings) -> None:
+    """Run each adapter's own check of its settings (`AdapterSpec.check`); the first refusal's `SettingsError`
+    is raised."""
+    for spec in specs:
+        if spec.check is not None:
+            spec.check(settings)
 
 
 def check_runners(runners: Sequence[tuple[AdapterSpec, Runner]]) -> None:

@@ -7,9 +7,10 @@ Nothing is read at import time: `load_settings()` is called once by the composit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -29,6 +30,12 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
+def _masked_repr(args: Iterable[tuple[str | None, Any]]) -> Iterable[tuple[str | None, Any]]:
+    """A model's repr arguments with the password of each URL setting masked (`mask_url_password`)."""
+    for name, value in args:
+        yield name, mask_url_password(value) if name and name.endswith("_url") and isinstance(value, str) else value
+
+
 class DiscordSettings(BaseModel):
     """``MENTORBOT_DISCORD__*``: the Discord adapter (started when TOKEN is set)."""
 
@@ -41,6 +48,9 @@ class DiscordSettings(BaseModel):
     shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     _csv = field_validator("dev_guild_ids", "shard_ids", mode="before")(_split_csv)
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        return _masked_repr(super().__repr_args__())
 
 
 class SlackSettings(BaseModel):
@@ -57,6 +67,9 @@ class SlackSettings(BaseModel):
     """How long a slash command's acknowledgement waits for the command's answer, to carry it (the member then
     sees the answer in one round trip); past it, the acknowledgement goes as it is and the answer follows
     through the response_url. 0: acknowledge at once. At most 1 s: Slack allows 3 s, network included."""
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        return _masked_repr(super().__repr_args__())
 
 
 class Settings(BaseSettings):
@@ -133,6 +146,16 @@ class Settings(BaseSettings):
 
     _csv = field_validator("admin_ids", mode="before")(_split_csv)
 
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        return _masked_repr(super().__repr_args__())
+
+    @field_validator("database_url")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        if value.startswith("postgres"):
+            check_server_url(value)
+        return value
+
     @field_validator("round_schedule", "digest", mode="before")
     @classmethod
     def _weekly(cls, value: Any) -> Any:
@@ -194,6 +217,8 @@ def describe_validation_error(error: ValidationError) -> str:
     for item in error.errors():
         name = _env_name(tuple(item["loc"]))
         message = item["msg"]
+        if item["type"] == "value_error":  # our validators' own text, without pydantic's "Value error, "
+            message = str((item.get("ctx") or {}).get("error", message))
         if name == f"{ENV_PREFIX}DATABASE_URL" and item["type"] == "string_pattern_mismatch":
             message = "expected sqlite:///path/to/file.sqlite3 (a file) or postgresql://user@host/database"
         parts.append(f"{name}: {message}")
@@ -220,17 +245,51 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
 
 _PASSWORD_PARAM = re.compile(r"(^|&)([^=&]*password[^=&]*)=([^&]*)", re.IGNORECASE)
 
+UNESCAPED_PASSWORD = (
+    "not a valid PostgreSQL URL (postgresql://user:password@host:port/database); if the password holds "
+    "special characters, percent-encode them (# as %23, / as %2F, ? as %3F, @ as %40, : as %3A, % as %25)"
+)
+"""Why a server URL is refused: the value itself is never echoed, it may hold the password."""
+
+
+def check_server_url(url: str) -> None:
+    """Raise ValueError (`UNESCAPED_PASSWORD`) unless `url` reads as one server URL: a password holding an
+    unescaped ``#``, ``/``, ``?``, ``@`` or ``[`` otherwise ends the user part early, and the driver then reads
+    the rest as a port, a host, a database name or a fragment, and repeats it in its error (password included)."""
+    rest = url.partition("://")[2]
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:  # an unmatched "[" or "]"
+        raise ValueError(UNESCAPED_PASSWORD) from None
+    # A fragment means nothing to PostgreSQL, and "@" ends the user part once, before the host: more is the
+    # rest of a password. A URL without a host (``postgresql:///db``: a local socket, or PGHOST) is allowed.
+    if "#" in url or rest.count("@") > netloc.count("@") or netloc.count("@") > 1:
+        raise ValueError(UNESCAPED_PASSWORD)
+    # The port of each host (asyncpg takes a list, ``h1:5432,h2:5433``), as asyncpg reads it: a number.
+    for host in netloc.partition("@")[2 if "@" in netloc else 0].split(","):
+        if host.startswith("["):
+            port = host.partition("]")[2].removeprefix(":")
+        else:
+            port = "" if host.startswith(("/", "%2F", "%2f")) else host.partition(":")[2]
+        if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+            raise ValueError(UNESCAPED_PASSWORD)
+
 
 def mask_url_password(url: str) -> str:
-    """`url` with any password replaced by asterisks: ``user:pw@`` and a ``?password=`` query parameter (or any
-    parameter whose name holds "password", such as ``sslpassword``), which libpq and asyncpg accept too."""
-    parts = urlsplit(url)
-    masked = parts
-    if parts.password is not None:
-        masked = masked._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":********@", 1))
-    if "password" in parts.query.lower():
-        masked = masked._replace(query=_PASSWORD_PARAM.sub(r"\1\2=********", parts.query))
-    return url if masked == parts else urlunsplit(masked)
+    """`url` with any password replaced by asterisks: everything between ``user:`` (after ``://``) and the last
+    ``@``, whatever it holds (an unescaped ``#``, ``/`` or ``?`` too), and a ``?password=`` query parameter (or
+    any parameter whose name holds "password", such as ``sslpassword``), which libpq and asyncpg accept too."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    userinfo, at, place = rest.rpartition("@")
+    if at and ":" in userinfo:
+        prefix = userinfo.partition(":")[0] + ":********@"
+    else:
+        prefix, place = "", rest
+    path, question, query = place.partition("?")
+    query = _PASSWORD_PARAM.sub(r"\1\2=********", query)
+    return f"{scheme}://{prefix}{path}{question}{query}"
 
 
 def masked_settings(settings: Settings) -> dict[str, str]:

@@ -254,6 +254,23 @@ async def test_a_backup_under_load_restores_whole(tmp_path: Path) -> None:
         await sqlite_backup(str(live), tmp_path / "backup.sqlite3")
 
 
+async def test_a_backup_that_fails_leaves_no_file_and_the_retry_works(tmp_path: Path) -> None:
+    """Found by a CLI hunt: a source that is not a database left an empty backup file behind, and the retry from the
+    right source was then refused as "exists already"; the error named no file."""
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"not a database, only some bytes" * 200)
+    target = tmp_path / "backup.sqlite3"
+    with pytest.raises(CopyRefused) as refused:
+        await sqlite_backup(str(broken), target)
+    assert refused.value.key == "source_unreadable" and refused.value.params["database"] == str(broken)
+    assert not target.exists() and not target.with_name(target.name + ".partial").exists(), "nothing written"
+    live = tmp_path / "live.sqlite3"
+    async with open_bot(load_settings(env_file=None, database_url=f"sqlite:///{live}")) as bot:
+        await seed_demo(bot, "console")
+    result = await sqlite_backup(str(live), target)
+    assert result.integrity == "ok" and target.exists()
+
+
 async def test_a_source_newer_than_this_code_is_refused(tmp_path: Path, target: Database) -> None:
     """Before: copied, and the target recorded at this code's version over data a newer MentorBot had changed (a
     newer release would then run its own migration again on it)."""
@@ -306,3 +323,30 @@ async def test_a_target_with_rows_at_an_older_schema_is_refused_untouched(tmp_pa
     async with target.read() as conn:
         row = await conn.fetch_one("SELECT MAX(version) AS v FROM schema_version")
     assert row is not None and int(row["v"]) == old, "left at its schema"
+
+
+def test_a_refused_copy_leaves_no_target_file_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a CLI hunt: a source newer than the code was refused, and an empty target file was left behind
+    (docs/deploy.md: the target is refused "before anything is done to it")."""
+    monkeypatch.chdir(tmp_path)
+    demo = asyncio.run(demo_file(tmp_path / "demo.sqlite3"))
+    with sqlite3.connect(demo) as conn:
+        conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'future', '2027-01-01')")
+    target = tmp_path / "copy.sqlite3"
+    refused = CliRunner().invoke(main, ["db", "copy", "--from", f"sqlite:///{demo}", "--to", f"sqlite:///{target}"])
+    assert refused.exit_code == 1, refused.output
+    assert not target.exists() and not list(tmp_path.glob("copy.sqlite3*"))
+    existing = tmp_path / "existing.sqlite3"
+    sqlite3.connect(existing).close()
+    again = CliRunner().invoke(main, ["db", "copy", "--from", f"sqlite:///{demo}", "--to", f"sqlite:///{existing}"])
+    assert again.exit_code == 1 and existing.exists(), "a file that was there before is left alone"
+
+
+def test_db_status_says_when_a_newer_mentorbot_upgraded_the_database(tmp_path: Path) -> None:
+    """Found by a CLI hunt: `db status` on a newer schema listed "pending migrations: none" and the rows, with no word
+    that this MentorBot cannot use the database."""
+    demo = asyncio.run(demo_file(tmp_path / "demo.sqlite3"))
+    with sqlite3.connect(demo) as conn:
+        conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'future', '2027-01-01')")
+    status = CliRunner().invoke(main, ["db", "status", "--database", f"sqlite:///{demo}"])
+    assert status.exit_code == 0 and "a newer MentorBot upgraded this database (schema 999)" in status.output

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import shlex
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -429,23 +430,35 @@ def _backup(source: str, target: Path, pages: int) -> BackupResult:
     if target.exists():
         raise CopyRefused("target_exists", file=target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source, timeout=30)
-    dst = sqlite3.connect(target)
+    # Written beside the target and renamed only once checked: a copy that fails leaves no file behind (an empty
+    # one named like the backup would then refuse the retry as "exists already").
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     try:
-        # In one step (pages=-1): one read transaction, so the copy is one consistent state of the database; in
-        # WAL mode the bot's writers go on meanwhile. (In several steps, each write by the bot would restart it.)
-        src.backup(dst, pages=pages)
-        integrity = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
-        names = [
-            str(r[0])
-            for r in dst.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
-    finally:
-        dst.close()
-        src.close()
+        src = sqlite3.connect(source, timeout=30)
+        dst = sqlite3.connect(partial)
+        try:
+            # In one step (pages=-1): one read transaction, so the copy is one consistent state of the database; in
+            # WAL mode the bot's writers go on meanwhile. (In several steps, each write would restart it.)
+            src.backup(dst, pages=pages)
+            integrity = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+            names = [
+                str(r[0])
+                for r in dst.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+        finally:
+            dst.close()
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        partial.unlink(missing_ok=True)
+        raise CopyRefused("source_unreadable", database=source, error=str(exc)) from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
     return BackupResult(target, integrity, rows)
 
 

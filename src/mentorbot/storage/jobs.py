@@ -132,8 +132,12 @@ class JobStore(Transactions):
                 == 1
             )
 
-    async def next_job_due(self) -> datetime | None:
-        """When the next pending timer is due (for the scheduler's sleep)."""
+    async def next_job_due(self, communities: Sequence[str] | None = None) -> datetime | None:
+        """When the next pending timer is due (for the scheduler's sleep); with `communities` (prefixes), of those
+        communities only."""
+        scope, scope_args = community_scope(communities)
         async with self.read() as conn:
-            row = await conn.fetch_one("SELECT MIN(due_at) AS due FROM jobs WHERE status = 'pending'")
+            row = await conn.fetch_one(
+                f"SELECT MIN(due_at) AS due FROM jobs WHERE status = 'pending'{scope}", *scope_args
+            )
         return rows.opt_ts(row["due"]) if row else None

@@ -55,6 +55,9 @@ _BY_TYPE: tuple[tuple[type[BaseException], type[DatabaseError]], ...] = (
     (asyncpg.exceptions.ReadOnlySQLTransactionError, DatabaseReadOnly),
     (asyncpg.exceptions.PostgresConnectionError, DatabaseUnavailable),
     (asyncpg.exceptions.OperatorInterventionError, DatabaseUnavailable),  # shut down, restarting, terminated
+    # The server refuses the credentials (a wrong password, a role that does not exist) or has no such database.
+    (asyncpg.exceptions.InvalidAuthorizationSpecificationError, DatabaseUnavailable),
+    (asyncpg.exceptions.InvalidCatalogNameError, DatabaseUnavailable),
     (OSError, DatabaseUnavailable),  # refused, reset, unreachable
     (TimeoutError, DatabaseUnavailable),  # connecting took longer than CONNECT_TIMEOUT
 )
