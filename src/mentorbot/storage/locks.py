@@ -74,9 +74,29 @@ async def lock_mentees_of_pending_offers(conn: Connection, mentor_id: int, *, di
     )
 
 
+async def lock_profiles(conn: Connection, ids_sql: str, ids_arg: Any, *, dialect: str) -> None:
+    """Lock mentors' profile rows, named by an `id_list` subquery and its one argument, in the order of their ids
+    (after the mentees'), before what they offer is read again: a profile update (`members.refuse_in_use`) holds
+    the same row while it replaces the mentor's skills, so a statement after this one sees its skills committed."""
+    if dialect == "postgresql":
+        await conn.fetch_all(
+            f"SELECT 1 FROM mentor_profiles WHERE member_id IN ({ids_sql}) ORDER BY member_id FOR NO KEY UPDATE",
+            ids_arg,
+        )
+
+
+async def lock_profile(conn: Connection, mentor_id: int, *, dialect: str) -> None:
+    """Lock one mentor's profile row (see `lock_profiles`)."""
+    if dialect == "postgresql":
+        await conn.fetch_all("SELECT 1 FROM mentor_profiles WHERE member_id = ? FOR NO KEY UPDATE", mentor_id)
+
+
 async def lock_member_and_mentees_of_pending_offers(conn: Connection, member_id: int, *, dialect: str) -> None:
     """Lock a member's row and the rows of the mentees of their pending offers as a mentor, in one statement
-    (in the order of the ids: a forget, with a round or another forget)."""
+    (in the order of the ids: a forget, with a round or another forget), then the member's own row as a delete
+    does (``FOR UPDATE``): a forget waits for the units that are saving a row naming them (a suggestion, a
+    feedback comment: an insert's foreign key takes ``FOR KEY SHARE``, which ``FOR NO KEY UPDATE`` lets through),
+    and sees those rows; one that starts after it waits for the forget's end, and finds no member to name."""
     await _lock_many(
         conn,
         dialect,
@@ -85,3 +105,5 @@ async def lock_member_and_mentees_of_pending_offers(conn: Connection, member_id:
         member_id,
         member_id,
     )
+    if dialect == "postgresql":
+        await conn.fetch_all("SELECT 1 FROM members WHERE id = ? FOR UPDATE", member_id)

@@ -18,7 +18,7 @@ from mentorbot.models import (
     Places,
     user_key,
 )
-from mentorbot.storage import jobs, rows
+from mentorbot.storage import jobs, locks, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.units import Transactions
 
@@ -261,6 +261,15 @@ class MemberStore(Transactions):
                 row = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
         return int(row["n"]) if row else 0
 
+    async def lock_member(self, member_id: int) -> None:
+        """Hold a member's row until the unit of work ends (`locks.lock_member`), so that a check of theirs and
+        the write it allows (a daily limit, a notice sent once a day) run one unit at a time. Only inside a unit
+        of work; nothing on SQLite, whose write transaction already excludes every other writer."""
+        if self.db.dialect != "postgresql":
+            return
+        async with self.transaction() as conn:
+            await locks.lock_member(conn, member_id, dialect=self.db.dialect)
+
     async def get_mentor_profile(self, member_id: int) -> MentorProfile | None:
         """A mentor's profile, or None when the member is not a mentor."""
         async with self.read() as conn:
@@ -317,10 +326,13 @@ class MemberStore(Transactions):
         paused_until: datetime | None = None,
         reason: str | None = None,
         expect: MentorStatus | None = None,
+        ended_by: datetime | None = None,
         unless_same: bool = False,
     ) -> bool:
         """Pause or resume a mentor (compare-and-set on `expect` when given); True when changed. With
-        `unless_same`, a mentor already in exactly this state (status, end, reason) is left alone: False.
+        `ended_by`, only a pause whose end is set and at or before that moment is changed (a dated pause's end:
+        a pause made meanwhile, with no end or a later one, is left alone). With `unless_same`, a mentor already
+        in exactly this state (status, end, reason) is left alone: False.
 
         Pausing with `paused_until` schedules a resume job; resuming cancels it and resets the expiry streak.
         """
@@ -334,6 +346,9 @@ class MemberStore(Transactions):
             if expect is not None:
                 sql += " AND status = ?"
                 args.append(expect.value)
+            if ended_by is not None:
+                sql += " AND paused_until IS NOT NULL AND paused_until <= ?"
+                args.append(ended_by)
             if unless_same:
                 # Equal, NULL to NULL included: SQLite's IS (its IS NOT DISTINCT FROM needs SQLite 3.39, newer than
                 # the system library of some distributions Python links to), PostgreSQL's IS NOT DISTINCT FROM.

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from mentorbot.matching.eligibility import Block, BlockKind, PairFact, blocks_for
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
 from mentorbot.storage import jobs, rows
-from mentorbot.storage.database import Connection
+from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
@@ -35,6 +37,128 @@ class AcceptResult:
     request: MentorshipRequest
     closed_requests: tuple[MentorshipRequest, ...]
     withdrawn_offers: tuple[Offer, ...]
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """A (request, mentor) pair as read again under the locks, before an offer or an admin's match is written:
+    whether the mentor offers one of the request's skills, and the pair's block (`matching.eligibility`)."""
+
+    shares_skill: bool
+    block: Block | None
+
+    def refused(self, forced: Collection[str] = ()) -> list[str]:
+        """The checks the pair fails, as `usecases.admin.FORCEABLE` names them (``skill``, ``excluded``,
+        ``cooldown``), but those in `forced`. A lapse's cooldown that lifts when the mentor is back fails none:
+        live matching offers it when no one else is eligible, and an admin's match is not refused for it."""
+        failed: list[str] = []
+        if not self.shares_skill:
+            failed.append("skill")
+        if self.block is not None and self.block.kind is BlockKind.EXCLUDED:
+            failed.append("excluded")
+        elif self.block is not None and self.block.kind is BlockKind.COOLDOWN and not self.block.lifts_when_alone:
+            failed.append("cooldown")
+        return [check for check in failed if check not in forced]
+
+
+def _pairs_sql(dialect: str, pairs: Sequence[tuple[int, int]]) -> tuple[str, list[Any]]:
+    """A subquery yielding `pairs` as rows ``(r, m)``: request, mentor; its arguments (one or two, however many
+    pairs)."""
+    if dialect == "postgresql":
+        return (
+            "SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS p(r, m)",
+            [[r for r, _ in pairs], [m for _, m in pairs]],
+        )
+    return (
+        "SELECT json_extract(value, '$[0]') AS r, json_extract(value, '$[1]') AS m FROM json_each(?)",
+        [json.dumps([[r, m] for r, m in pairs])],
+    )
+
+
+async def check_pairs(
+    conn: Connection,
+    dialect: str,
+    pairs: Collection[tuple[int, int]],
+    now: datetime,
+    reoffer_after: timedelta | None,
+) -> dict[tuple[int, int], PairCheck]:
+    """Each (request, mentor) pair of `pairs` checked again inside the caller's transaction, in two statements
+    however many pairs: whether the mentor offers one of the request's skills, and the pair's block from the
+    offers of the request's mentee to that mentor (`eligibility.blocks_for`, the one definition of cooldowns and
+    exclusions; `reoffer_after` None: exclusions only). A pair whose request does not exist is left out.
+
+    Run after the locks that keep what it reads from changing (`locks`): the mentee's row (a decline, an expiry
+    takes it) and the mentor's profile row (a profile update takes it), each read by a statement of its own after
+    them: under PostgreSQL's READ COMMITTED a statement sees what was committed when it started, so a check folded
+    into the statement that takes the lock could miss what the lock waited for."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    sub, args = _pairs_sql(dialect, wanted)
+    found = await conn.fetch_all(
+        "SELECT t.r, t.m, q.member_id AS mentee_id, s.skill, EXISTS (SELECT 1 FROM mentor_skills k "
+        "WHERE k.member_id = t.m AND k.skill = s.skill) AS offered "
+        f"FROM ({sub}) t JOIN requests q ON q.id = t.r LEFT JOIN request_skills s ON s.request_id = t.r",
+        *args,
+    )
+    mentee_of: dict[int, int] = {}
+    skills_of: dict[int, set[str]] = {}
+    shared: set[tuple[int, int]] = set()
+    for row in found:
+        request_id = int(row["r"])
+        mentee_of[request_id] = int(row["mentee_id"])
+        if row["skill"] is not None:
+            skills_of.setdefault(request_id, set()).add(str(row["skill"]))
+        if row["offered"]:
+            shared.add((request_id, int(row["m"])))
+    history = await conn.fetch_all(
+        "SELECT o.id, q.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at, "
+        f"p.back_at, s.skill FROM ({sub}) t JOIN requests q ON q.id = t.r "
+        "JOIN requests r ON r.member_id = q.member_id JOIN offers o ON o.request_id = r.id AND o.mentor_id = t.m "
+        "LEFT JOIN mentor_profiles p ON p.member_id = o.mentor_id "
+        "LEFT JOIN request_skills s ON s.request_id = o.request_id "
+        "WHERE o.status IN ('declined', 'expired', 'withdrawn')",
+        *args,
+    )
+    offers: dict[int, Row] = {}
+    offer_skills: dict[int, set[str]] = {}
+    for row in history:
+        offers.setdefault(int(row["id"]), row)
+        if row["skill"] is not None:
+            offer_skills.setdefault(int(row["id"]), set()).add(str(row["skill"]))
+    facts: dict[tuple[int, int], list[PairFact]] = {}
+    for offer_id, row in sorted(offers.items()):
+        facts.setdefault((int(row["mentee_id"]), int(row["mentor_id"])), []).append(
+            PairFact(
+                mentee_id=int(row["mentee_id"]),
+                request_id=int(row["request_id"]),
+                request_skills=tuple(sorted(offer_skills.get(offer_id, ()))),
+                mentor_id=int(row["mentor_id"]),
+                status=str(row["status"]),
+                reason_kind=row["reason_kind"],
+                decided_at=rows.opt_ts(row["decided_at"]),
+                mentor_back_at=rows.opt_ts(row["back_at"]),
+            )
+        )
+    checked: dict[tuple[int, int], PairCheck] = {}
+    for request_id, mentor_id in wanted:
+        if request_id not in mentee_of:
+            continue
+        mentee_id = mentee_of[request_id]
+        pair_facts = facts.get((mentee_id, mentor_id), [])
+        blocks = blocks_for(
+            request_id,
+            mentee_id,
+            skills_of.get(request_id, set()),
+            pair_facts,
+            now=now,
+            reoffer_after=reoffer_after or timedelta(0),
+        )
+        block = blocks.get(mentor_id)
+        if block is not None and reoffer_after is None and block.kind is not BlockKind.EXCLUDED:
+            block = None
+        checked[(request_id, mentor_id)] = PairCheck((request_id, mentor_id) in shared, block)
+    return checked
 
 
 async def insert_mentorship(conn: Connection, request: MentorshipRequest, mentor_id: int, now: datetime) -> Mentorship:
@@ -121,11 +245,14 @@ class MentorshipStore(Transactions):
         checkin_at: datetime | None = None,
         admin_id: int | None = None,
         forced: Sequence[str] = (),
+        reoffer_after: timedelta | None = None,
     ) -> AcceptResult | None:
         """An admin's match: the open request goes to this mentor directly, within their capacity (never
         overridden) and, unless ``"paused"`` is in `forced`, only while the mentor is active. A pending offer
         of the request is withdrawn first. The mentorship records `admin_id` and the checks `forced`. None
-        when the request is not open, the mentor is the requester, paused or has no free place."""
+        when the request is not open, the mentor is the requester, paused or has no free place, or when a check
+        not `forced` fails, read again under the locks (`PairCheck.refused`: the mentor offers none of the
+        request's skills, or the pair is excluded or on cooldown; `reoffer_after` None: no cooldown is checked)."""
         try:
             async with self.transaction() as conn:
                 await lock_mentee_of_request(conn, request_id, dialect=self.db.dialect)
@@ -141,6 +268,11 @@ class MentorshipStore(Transactions):
                     now,
                     mentor_id,
                 )
+                # The update above holds the mentor's row (after the mentee's): what the admin's checks read is
+                # read again, as it stands now.
+                checked = await check_pairs(conn, self.db.dialect, [(request_id, mentor_id)], now, reoffer_after)
+                if checked[(request_id, mentor_id)].refused(forced):
+                    raise Rollback
                 await change_one(
                     conn,
                     "UPDATE requests SET status = 'matched', matched_at = ?, updated_at = ? "
@@ -252,7 +384,8 @@ class MentorshipStore(Transactions):
         """Record `author_id`'s feedback on a mentorship they are part of (with `ended_only`, once it has ended),
         at most once per person per mentorship. A comment left on ending it without a rating is not that once:
         a rating given later fills in that row (its comment kept unless a new one is given), in the same single
-        statement, so two submissions at once still record one."""
+        statement, so two submissions at once still record one. The row's `created_at` becomes the rating's time
+        then: the weekly digest counts a rating in the week it was given (`InsightStore.week_digest`)."""
         async with self.transaction() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM mentorships WHERE id = ? AND (mentor_id = ? OR mentee_id = ?)",
@@ -267,7 +400,8 @@ class MentorshipStore(Transactions):
             saved = await conn.fetch_one(
                 "INSERT INTO feedback (mentorship_id, author_id, community, skills, rating, comment, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mentorship_id, author_id) DO UPDATE "
-                "SET rating = excluded.rating, comment = COALESCE(excluded.comment, feedback.comment) "
+                "SET rating = excluded.rating, comment = COALESCE(excluded.comment, feedback.comment), "
+                "created_at = excluded.created_at "
                 "WHERE feedback.rating IS NULL AND excluded.rating IS NOT NULL RETURNING id",
                 mentorship_id,
                 author_id,

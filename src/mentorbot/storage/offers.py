@@ -18,8 +18,10 @@ from mentorbot.storage.locks import (
     lock_mentee_of_request,
     lock_mentees_of_pending_offers,
     lock_mentees_of_requests,
+    lock_profile,
+    lock_profiles,
 )
-from mentorbot.storage.mentorships import AcceptResult, close_overlapping, insert_mentorship
+from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -104,14 +106,24 @@ class OfferStore(Transactions):
         explanation: str,
         now: datetime,
         expires_at: datetime,
+        *,
+        reoffer_after: timedelta | None = None,
     ) -> Offer | None:
         """Offer a waiting request to a mentor, holding one of their places, and schedule its expiry.
 
-        None when the request is no longer waiting or the mentor is no longer active with a free place.
+        None when the request is no longer waiting, the mentor is no longer active with a free place, or the pair
+        is no longer eligible, read again under the locks (`mentorships.check_pairs`): the mentor offers none of
+        the request's skills, or the pair is excluded or on cooldown (`reoffer_after` None: exclusions only).
         """
         try:
             async with self.transaction() as conn:
+                # Lock order (`locks`): the mentee's row, then the mentor's profile; then the pair read again.
                 await lock_mentee_of_request(conn, request_id, dialect=self.db.dialect)
+                await lock_profile(conn, mentor_id, dialect=self.db.dialect)
+                checked = await check_pairs(conn, self.db.dialect, [(request_id, mentor_id)], now, reoffer_after)
+                pair = checked.get((request_id, mentor_id))
+                if pair is None or pair.refused():
+                    return None
                 if (
                     await conn.execute(
                         "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
@@ -148,12 +160,19 @@ class OfferStore(Transactions):
         except Rollback:
             return None
 
-    async def create_offers(self, items: Sequence[NewOffer], now: datetime, expires_at: datetime) -> list[Offer]:
+    async def create_offers(
+        self,
+        items: Sequence[NewOffer],
+        now: datetime,
+        expires_at: datetime,
+        *,
+        reoffer_after: timedelta | None = None,
+    ) -> list[Offer]:
         """Many offers in ONE transaction (a matching round): each is created exactly when `create_offer`
-        would create it on its own (request still waiting, mentor active with a free place; which pairs may
-        be offered at all is the caller's, `matching.eligibility`), the others are skipped and change
-        nothing. Set-based: a fixed number of statements for the whole batch instead of a transaction per
-        offer. Returns the offers created."""
+        would create it on its own (request still waiting, mentor active with a free place, the pair still
+        eligible, read again under the locks; which pairs to offer is the caller's, `matching.eligibility`), the
+        others are skipped and change nothing. Set-based: a fixed number of statements for the whole batch
+        instead of a transaction per offer. Returns the offers created."""
         todo: dict[int, NewOffer] = {}
         for item in items:
             todo.setdefault(item.request_id, item)
@@ -170,9 +189,23 @@ class OfferStore(Transactions):
                     f"SELECT id FROM requests WHERE id IN ({ids_sql}) AND status = 'waiting'", ids_arg
                 )
             }
+            # Then the mentors' profile rows, in the order of their ids, and each pair read again after them.
+            mentors = sorted({item.mentor_id for item in todo.values() if item.request_id in waiting})
+            if not mentors:
+                return []
+            m_sql, m_arg = id_list(self.db.dialect, mentors)
+            await lock_profiles(conn, m_sql, m_arg, dialect=self.db.dialect)
+            checked = await check_pairs(
+                conn,
+                self.db.dialect,
+                [(item.request_id, item.mentor_id) for item in todo.values() if item.request_id in waiting],
+                now,
+                reoffer_after,
+            )
             by_mentor: dict[int, list[NewOffer]] = {}
             for item in todo.values():
-                if item.request_id in waiting:
+                pair = checked.get((item.request_id, item.mentor_id))
+                if item.request_id in waiting and pair is not None and not pair.refused():
                     by_mentor.setdefault(item.mentor_id, []).append(item)
             # Hold the places: one conditional UPDATE per distinct number of places taken from a mentor.
             held: list[NewOffer] = []

@@ -6,14 +6,15 @@ marks resources helpful or not.
   each member to `Settings.suggestions_per_day`, and queues it for the admins.
 - ``/mentor-admin courses`` is the review queue (Approve / Reject buttons on each suggestion) and the
   community's most and least helpful resources per skill.
-- Approved suggestions join the community's catalog on top of the file (`community_catalog`), shown "suggested
-  by the community".
+- Approved suggestions join the community's catalog on top of the file (`community_catalog`, which ``/courses``,
+  votes, introductions and the admins' lists read), shown "suggested by the community".
 - The Helpful / Not helpful buttons under ``/courses`` and introductions cast one vote per member per resource,
   changeable (`CurationStore.vote`); the ranking reads the community's tallies (`recommendations.helpful_share`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from typing import Final
@@ -28,8 +29,8 @@ from mentorbot.courses import (
     Format,
     Tally,
     is_search_url,
-    port_problem,
     url_key,
+    url_problem,
 )
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
@@ -40,6 +41,8 @@ from mentorbot.storage.store import Suggestion, SuggestionStatus
 from mentorbot.text_safety import check_text, defuse_mentions
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.profiles import resolve_skills
+
+log = logging.getLogger("mentorbot")
 
 MAX_URL: Final = 500
 MAX_TITLE: Final = 150
@@ -66,27 +69,51 @@ _SPAM_WORDS: Final = re.compile(
 
 
 async def community_catalog(core: Core, community: str) -> Catalog:
-    """The file catalog with the community's approved suggestions after it."""
+    """The file catalog with the community's approved suggestions after it, each for the skills the taxonomy
+    still has (a suggestion none of whose skills is left is not shown). A stored suggestion that cannot be a
+    catalog entry (an address the rule refuses, stored before the rule) is left out with a warning in the log:
+    one bad row never takes down the community's catalog."""
     approved = await core.store.list_suggestions(community, SuggestionStatus.APPROVED)
     catalog = core.library.catalog
     if not approved:
         return catalog
     known = {url_key(course.url) for course in catalog}
-    extra = [_as_course(s) for s in approved if url_key(s.url) not in known and _taught(core, s)]
+    extra: list[Course] = []
+    for suggestion in approved:
+        skills = _taught(core, suggestion)
+        if not skills:
+            continue
+        try:
+            course = _as_course(suggestion, skills)
+            if url_key(course.url) in known:
+                continue
+        except ValueError as exc:  # pydantic's ValidationError is one, as is urlsplit's
+            log.warning(
+                "approved suggestion #%s of %s left out of the catalog: %s",
+                suggestion.id,
+                community,
+                " ".join(str(exc).split()),
+            )
+            continue
+        extra.append(course)
     return Catalog([*catalog.courses, *extra], source=catalog.source)
 
 
-def _taught(core: Core, suggestion: Suggestion) -> bool:
-    return all(core.library.taxonomy.get(slug) is not None for slug in suggestion.skills) and bool(suggestion.skills)
+def _taught(core: Core, suggestion: Suggestion) -> tuple[str, ...]:
+    """The suggestion's skills as the taxonomy has them now: a slug renamed since (kept as an alias of its
+    skill) is read as its skill's slug; a skill removed since is left out."""
+    taxonomy = core.library.taxonomy
+    found = (taxonomy.get(slug) or taxonomy.resolve(slug) for slug in suggestion.skills)
+    return tuple(dict.fromkeys(skill.slug for skill in found if skill is not None))
 
 
-def _as_course(suggestion: Suggestion) -> CommunityCourse:
+def _as_course(suggestion: Suggestion, skills: tuple[str, ...]) -> CommunityCourse:
     return CommunityCourse(
         id=suggestion.resource,
         title=suggestion.title,
         provider=urlsplit(suggestion.url).hostname or suggestion.url,
         url=suggestion.url,
-        skills=suggestion.skills,
+        skills=skills,
         level=CourseLevel.INTERMEDIATE,
         format=Format.READING_LIST,
         cost=Cost.PAID,
@@ -100,29 +127,35 @@ def _as_course(suggestion: Suggestion) -> CommunityCourse:
 
 
 def check_url(text: str | None) -> str:
-    """The suggested address, trimmed; a `UserError` saying why when it cannot be a resource's page."""
+    """The suggested address, trimmed; a `UserError` saying why when it cannot be a resource's page: the
+    catalog file's rule (`courses.url_problem`), and, for a member's suggestion, a public site's page (no user
+    name, no IP address, no local host), no longer than MAX_URL, not shortened, not a search."""
     url = (text or "").strip().strip("<>")
     if not url:
         raise UserError("curation.url_missing")
+    if url_problem(url) is not None:
+        raise UserError("curation.bad_url", url=_shown_url(url))
     parts = urlsplit(url)
     host = (parts.hostname or "").casefold().rstrip(".")
     if (
         len(url) > MAX_URL
-        or parts.scheme not in ("http", "https")
-        or "." not in host
-        or any(ch.isspace() for ch in url)
         or parts.username
         or host.replace(".", "").isdigit()
         or host == "localhost"
         or host.endswith((".localhost", ".local", ".internal"))
-        or port_problem(url)
     ):
-        raise UserError("curation.bad_url", url=url[:80])
+        raise UserError("curation.bad_url", url=_shown_url(url))
     if host.removeprefix("www.") in SHORTENERS:
         raise UserError("curation.shortened_url", url=url)
     if is_search_url(url):
         raise UserError("curation.search_url", url=url)
     return url
+
+
+def _shown_url(url: str) -> str:
+    """A refused address as its refusal quotes it: its start, each character that cannot be shown (a control
+    character, a lone surrogate) as U+FFFD."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in url[:80])
 
 
 def _check_spam(*texts: str) -> None:
@@ -153,6 +186,8 @@ async def suggest(
     if existing is not None:
         raise UserError(f"curation.already_{existing.status.value}", id=existing.id)
     now = core.clock.now()
+    # Two suggestions at once (two processes): the second counts after the first is saved, as a request does.
+    await core.store.lock_member(ctx.member.id)
     if await core.store.suggestions_since(ctx.member.id, now - RATE_WINDOW) >= core.settings.suggestions_per_day:
         raise UserError("curation.rate_limited", count=core.settings.suggestions_per_day)
     made = await core.store.suggest_course(
@@ -260,13 +295,18 @@ async def decide(ctx: Context, *, suggestion_id: str | int, approve: bool, reaso
 
 
 async def vote(ctx: Context, *, resource: str, helpful: bool) -> Reply:
-    """Mark a resource helpful or not: one vote per member per resource; voting again changes it."""
+    """Mark a resource helpful or not: one vote per member per resource; voting again changes it. A member
+    does not vote on the resource they suggested themselves."""
     core = ctx.core
     community = ctx.caller.community
     catalog = await community_catalog(core, community)
     course = catalog.get(resource.strip())
     if course is None:
         raise UserError("curation.no_resource", resource=resource.strip()[:80])
+    if isinstance(course, CommunityCourse):
+        suggested = await core.store.get_suggestion(community, course.suggestion_id)
+        if suggested is not None and suggested.member_id == ctx.member.id:
+            raise UserError("curation.own_suggestion", title=course.title)
     before = await core.store.member_vote(community, course.id, ctx.member.id)
     await core.store.vote(community, course.id, ctx.member.id, helpful=helpful, now=core.clock.now())
     if before is None:

@@ -90,6 +90,8 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     # One notice a day per mentorship and member: asking again the same day edits nothing and tells nobody again
     # (a member could otherwise send the admins a DM with every command the rate limit allows).
     key = f"checkin-help:{mentorship.id}:{ctx.member.id}:{core.clock.now().date().isoformat()}"
+    # Two clicks at once (two processes): the second waits for the first's notices, then sees them.
+    await core.store.lock_member(ctx.member.id)
     if await core.store.has_keyed([a.id for a in admins], key):
         return Reply(ctx.t("checkin.help_already", id=mentorship.id))
     mentor = await core.store.get_member(mentorship.mentor_id) if mentorship.mentor_id else None

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from mentorbot.errors import database_failure
 from mentorbot.i18n import translator
 from mentorbot.models import Job, JobKind, MentorStatus, RequestStatus
+from mentorbot.observability import DATABASE_ERRORS
 from mentorbot.replies import Notification, Reply
+from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
@@ -32,12 +36,45 @@ MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 
 
-async def next_wake(core: Core) -> datetime | None:
+class _Outage:
+    """The database failures one round of timers met: one warning line for the round (a failing database is no
+    bug, and fails every item alike), instead of a traceback per timer or waiting request."""
+
+    def __init__(self) -> None:
+        self.first: DatabaseError | None = None
+        self.left: Counter[str] = Counter()
+
+    def met(self, exc: BaseException, what: str) -> bool:
+        """Whether `exc` is a failure of the database (kept, one more `what` left for later), not a bug."""
+        failure = database_failure(exc)
+        if failure is None:
+            return False
+        DATABASE_ERRORS.labels(failure.kind).inc()
+        self.first = self.first or failure
+        self.left[what] += 1
+        return True
+
+    def tell(self) -> None:
+        """Log the round's line, if the database failed in it."""
+        if self.first is not None:
+            log.warning(
+                "timers: the database is %s (%s); %d timer(s) and %d waiting request(s) left for a later round",
+                self.first.kind,
+                self.first,
+                self.left["timer"],
+                self.left["request"],
+            )
+
+
+async def next_wake(core: Core, communities: Sequence[str] | None = None) -> datetime | None:
     """The next moment the bot may act unasked: a timer falling due, or the end of a waiting request's cooldown
-    (the sweep offers it then). A clock that jumps ahead (the console's ``/clock``) stops at each, in order."""
+    (the sweep offers it then); with `communities` (prefixes), in those communities only. A clock that jumps ahead
+    (the console's ``/clock``) stops at each, in order."""
     now = core.clock.now()
-    times = [due] if (due := await core.store.next_job_due()) is not None else []
+    times = [due] if (due := await core.store.next_job_due(communities)) is not None else []
     for request in await core.store.list_requests(None, [RequestStatus.WAITING]):
+        if communities is not None and not request.community.startswith(tuple(communities)):
+            continue
         until = views.wait_until(request.wait_reason)
         if until is not None and until > now:
             times.append(until)
@@ -75,6 +112,7 @@ class Timers:
             self._pruned_at = now
         await self.library.check()
         notes: list[Notification] = []
+        outage = _Outage()
         if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
             self._weekly_at = now
             await insight.ensure_weekly_jobs(self.core, communities)
@@ -82,15 +120,17 @@ class Timers:
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
         if self.core.settings.matching == "live" and (self._swept_at is None or now - self._swept_at >= sweep_every):
             self._swept_at = now
-            notes.extend(await self.sweep(communities))
+            notes.extend(await self.sweep(communities, outage=outage))
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
             try:
                 produced = await self.run_claimed(job, lease=lease)
-            except Exception:
-                correlation_id = uuid.uuid4().hex[:10]
-                log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
+            except Exception as exc:
+                if not outage.met(exc, "timer"):  # its lease runs out, and a later round runs it again
+                    correlation_id = uuid.uuid4().hex[:10]
+                    log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
                 continue
             notes.extend(produced)
+        outage.tell()
         return notes
 
     async def run_claimed(self, job: Job, *, lease: timedelta) -> list[Notification]:
@@ -121,12 +161,17 @@ class Timers:
             log.info("timer %s for %s was taken over by another process; left to it", job.kind.value, job.ref_id)
             return []
 
-    async def sweep(self, communities: Sequence[str] | None = None) -> list[Notification]:
+    async def sweep(
+        self, communities: Sequence[str] | None = None, *, outage: _Outage | None = None
+    ) -> list[Notification]:
         """Offer again every waiting request of the communities served (`communities` prefixes, or all) that an
         eligible mentor with room could take: a safety net behind the live matching, which offers a request
         the moment a place frees up. A request whose stored reason names a date now past is tried too, so its
-        reason is worked out afresh. One unit of work per request; what it says goes to the outbox."""
+        reason is worked out afresh. One unit of work per request; what it says goes to the outbox. A failing
+        database is told in one line, `outage`'s (the round's) or, without it, the sweep's own."""
         store = self.core.store
+        own = outage is None
+        outage = outage or _Outage()
         notes: list[Notification] = []
         for community in await store.communities_waiting(communities):
             with_room = await store.skills_with_room(community)
@@ -143,12 +188,15 @@ class Timers:
                         found = await store.enqueue(
                             found, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
                         )
-                except Exception:
-                    log.exception("the sweep could not offer request %s; it tries again later", request.id)
+                except Exception as exc:
+                    if not outage.met(exc, "request"):
+                        log.exception("the sweep could not offer request %s; it tries again later", request.id)
                     continue
                 if found:
                     log.info("the sweep offered waiting request %s of %s", request.id, community)
                 notes.extend(found)
+        if own:
+            outage.tell()
         return notes
 
     async def undelivered(
@@ -228,7 +276,8 @@ async def end_pause(core: Core, member_id: int) -> list[Notification]:
         return []
     if profile.paused_until is None or profile.paused_until > now:
         return []
-    if not await store.set_mentor_status(member_id, MentorStatus.ACTIVE, now, expect=MentorStatus.PAUSED):
+    # The pause read above, its end past: one made meanwhile (no end, a later one) is not this timer's to end.
+    if not await store.set_mentor_status(member_id, MentorStatus.ACTIVE, now, expect=MentorStatus.PAUSED, ended_by=now):
         return []
     await store.mark_back(member_id, now)  # the pause they chose is over: they are back
     member = await store.get_member(member_id)
