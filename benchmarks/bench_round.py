@@ -29,7 +29,8 @@ from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer
 from mentorbot.usecases.admin import run_round
 
-DENSE_LIMIT = 4_000_000  # rows × free places up to which the reference is the old dense solver
+# Rows × free places up to which the reference is the dense solver (once per request: the oldest-first reference).
+DENSE_LIMIT = 200_000
 
 
 async def reset(bench: BenchStore, community: str) -> None:
@@ -86,12 +87,16 @@ async def reference_total(bot: MentorBot, community: str) -> tuple[float, int, s
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             scores[r][mentor_ids[c]] = int(problem.micro[r, c]) / rounds._MICRO
         capacity = {mentor_ids[j]: int(c) for j, c in enumerate(problem.capacity)}
-        pairs, total = rounds.solve_dense(scores, capacity)
-        return total, len(pairs), "dense solver"
-    match = problem.solve_whole()
+        _, pairs, total = rounds.solve_dense_oldest_first(scores, capacity)
+        return total, len(pairs), "dense solver, oldest requests first"
+    # The requests the round matches (the most that can be, the oldest first: checked against the slow reference
+    # `solve_dense_oldest_first` by the property tests); their optimum is computed on every pair at once.
+    rows_chosen = np.flatnonzero(problem.oldest_first() >= 0)
+    sub = rounds._Problem(problem.micro[rows_chosen], problem.capacity)
+    match = sub.solve_whole()
     chosen = np.flatnonzero(match >= 0)
-    total = float(sum(int(v) / rounds._MICRO for v in problem.micro[chosen, match[chosen]]))
-    return total, len(chosen), "sparse solver on the whole graph"
+    total = float(sum(int(v) / rounds._MICRO for v in sub.micro[chosen, match[chosen]]))
+    return total, len(chosen), "sparse solver on the whole graph, over the oldest requests the round can match"
 
 
 _PHASES = {
@@ -99,6 +104,7 @@ _PHASES = {
     "pair history": ("candidates.py", "pair_history"),
     "scores (_problem)": ("rounds.py", "_problem"),
     "greedy": ("rounds.py", "greedy"),
+    "oldest requests first": ("rounds.py", "oldest_first"),
     "optimal and its proof": ("rounds.py", "optimal"),
     "explanations (score_candidate)": ("score.py", "score_candidate"),
     "write (create_offers)": ("offers.py", "create_offers"),

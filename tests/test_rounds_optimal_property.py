@@ -28,6 +28,7 @@ from mentorbot.matching import (
     pool_scores,
     score_candidate,
 )
+from mentorbot.matching.score import LIFTED_PENALTY
 from mentorbot.models import Level, Member, MentorProfile, MentorshipRequest, MentorStatus, RequestStatus
 
 AT = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -43,9 +44,9 @@ class Case:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> Case:
-    n_mentors = draw(st.integers(1, 14))
-    n_requests = draw(st.integers(1, 24))
+def cases(draw: st.DrawFn, max_mentors: int = 14, max_requests: int = 24) -> Case:
+    n_mentors = draw(st.integers(1, max_mentors))
+    n_requests = draw(st.integers(1, max_requests))
     mentors = []
     for j in range(n_mentors):
         skills = draw(st.dictionaries(st.sampled_from(SKILLS), st.sampled_from(list(Level)), min_size=1, max_size=4))
@@ -120,14 +121,17 @@ def _reference(case: Case) -> tuple[list[dict[int, float]], dict[int, int]]:
 @given(case=cases())
 def test_a_round_is_the_optimum_of_its_whole_pool(keeps: tuple[int, int], case: Case) -> None:
     scores, capacity = _reference(case)
-    best_pairs, best_total = rounds.solve_dense(scores, capacity)
+    best_pairs, _ = rounds.solve_dense(scores, capacity)
+    oldest, _, oldest_total = rounds.solve_dense_oldest_first(scores, capacity)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", keeps[0])
         patch.setattr(rounds, "_COL_KEEP", keeps[1])
         plan = rounds.plan_pool(case.pool, case.languages, AT)
 
     assert len(plan.assignments) == len(best_pairs), "as many requests matched as the optimum"
-    assert plan.total_score == pytest.approx(best_total, abs=1e-6), "the optimum's total score"
+    ids = [item.request.id for item in case.pool.requests]
+    assert {ids.index(a.request.id) for a in plan.assignments} == oldest, "the oldest requests that can be matched"
+    assert plan.total_score == pytest.approx(oldest_total, abs=1e-6), "the optimum's total score for them"
     given_to: dict[int, int] = {}
     for a in plan.assignments:
         mentor_id = a.ranked.candidate.member.id
@@ -137,6 +141,37 @@ def test_a_round_is_the_optimum_of_its_whole_pool(keeps: tuple[int, int], case: 
     assert len({a.request.id for a in plan.assignments}) == len(plan.assignments), "a request is given once"
     for mentor_id, count in given_to.items():
         assert count <= capacity[mentor_id], "no mentor gets more than its free places"
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=st.one_of(cases(), cases(max_mentors=3, max_requests=4)), data=st.data())
+def test_a_lifted_cooldown_is_a_last_resort_that_never_costs_a_match(case: Case, data: st.DataObject) -> None:
+    """Pairs a round may offer only as a last resort (a lapse's cooldown, lifted when no one else is eligible):
+    the plan matches as many requests as any assignment over every allowed pair can, and among those it uses as
+    few lifted pairs as the best one does. (Planning the lifted pairs in a second pass, over what the first left,
+    matched fewer: the first pass gave an older request's only mentor to a newer one that had a lifted pair.)"""
+    pool = case.pool
+    pairs = sorted((r.request.id, m.member.id) for r in pool.requests for m in pool.mentors)
+    lifted = frozenset(data.draw(st.sets(st.sampled_from(pairs), max_size=len(pairs) // 2))) - pool.offered
+    lifted_case = Case(RoundPool(pool.requests, pool.mentors, pool.offered, pool.past_pairs, lifted), case.languages)
+    scores, capacity = _reference(case)
+    ids = [item.request.id for item in pool.requests]
+    penalised = [
+        {m: s - LIFTED_PENALTY if (ids[i], m) in lifted else s for m, s in row.items()} for i, row in enumerate(scores)
+    ]
+    _, best_pairs, _ = rounds.solve_dense_oldest_first(penalised, capacity)
+    fewest_lifted = sum((ids[i], m) in lifted for i, m in best_pairs)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounds, "_ROW_KEEP", 1)
+        patch.setattr(rounds, "_COL_KEEP", 0)
+        plan = rounds.plan_pool(lifted_case.pool, case.languages, AT)
+    assert len(plan.assignments) == len(best_pairs), "as many requests matched as over every allowed pair"
+    used = sum((a.request.id, a.ranked.candidate.member.id) in lifted for a in plan.assignments)
+    assert used == fewest_lifted, "no more lifted cooldowns than the fewest a best assignment needs"
+    assert plan.greedy_matched <= len(plan.assignments)
+    for a in plan.assignments:
+        row = ids.index(a.request.id)
+        assert scores[row].get(a.ranked.candidate.member.id) == a.ranked.score, "score_candidate's own score"
 
 
 @settings(max_examples=100, deadline=None, database=None)
@@ -169,7 +204,7 @@ def test_the_optimum_whether_repaired_in_place_or_solved_again(repair_limit: int
     # With the smallest starting subset, every violating pair goes through the in-place repair (`_Repair`), or
     # none does (every repair is a new sparse solve): both must reach the dense optimum.
     scores, capacity = _reference(case)
-    best_pairs, best_total = rounds.solve_dense(scores, capacity)
+    _, best_pairs, best_total = rounds.solve_dense_oldest_first(scores, capacity)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", 1)
         patch.setattr(rounds, "_COL_KEEP", 0)

@@ -17,8 +17,8 @@ from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.matching import INELIGIBLE32, rank_candidates
 from mentorbot.matching.explain import Explanation
-from mentorbot.models import MentorStatus, OfferStatus, RequestStatus
-from mentorbot.rounds import _at_least_kth, _Problem, greedy, solve, solve_dense
+from mentorbot.models import MentorProfile, MentorshipRequest, MentorStatus, OfferStatus, RequestStatus
+from mentorbot.rounds import _at_least_kth, _Problem, greedy, solve, solve_dense, solve_dense_oldest_first
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer, Store
 from mentorbot.usecases.admin import plan_round, run_round
@@ -92,14 +92,16 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
             capacity[r.candidate.member.id] = r.candidate.profile.free_places
         rows.append({r.candidate.member.id: r for r in ranked})
     scores = [{m: r.score for m, r in row.items()} for row in rows]
-    dense_pairs, dense_total = solve_dense(scores, capacity)
+    dense_pairs, _ = solve_dense(scores, capacity)
+    oldest, _, oldest_total = solve_dense_oldest_first(scores, capacity)
     _, greedy_total = greedy(scores, capacity)
 
     plan = await plan_round(bot.core, waiting)
-    assert len(plan.assignments) == len(dense_pairs)
-    assert plan.total_score == pytest.approx(dense_total, abs=1e-9)
-    assert plan.greedy_score == pytest.approx(greedy_total, abs=1e-9)
     by_request = {r.id: i for i, r in enumerate(waiting)}
+    assert len(plan.assignments) == len(dense_pairs)
+    assert {by_request[a.request.id] for a in plan.assignments} == oldest, "the oldest requests that can be matched"
+    assert plan.total_score == pytest.approx(oldest_total, abs=1e-9)
+    assert plan.greedy_score == pytest.approx(greedy_total, abs=1e-9)
     for a in plan.assignments:
         expected = rows[by_request[a.request.id]][a.ranked.candidate.member.id]
         assert (a.ranked.score, a.ranked.explanation) == (expected.score, expected.explanation)
@@ -123,12 +125,19 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
 
 
 async def test_bulk_offers_skip_what_a_single_offer_would_refuse(store: Store) -> None:
-    spec = CommunitySpec("bulk:test", 30, 5, 10, round_ready=True, seed=5)
+    spec = CommunitySpec("bulk:test", 80, 5, 60, round_ready=True, seed=5)
     await load(store, generate(spec))
-    waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
     mentors = await store.list_mentors(spec.name)
-    member, profile = mentors[0]
+    all_waiting = await store.list_requests(spec.name, [RequestStatus.WAITING])
+
+    def sharing(profile: MentorProfile) -> list[MentorshipRequest]:
+        # The store refuses an offer of a request for none of the mentor's skills.
+        return [r for r in all_waiting if set(r.skills) & set(profile.skills)]
+
+    member, profile = max(mentors, key=lambda m: len(sharing(m[1])) - m[1].free_places)
+    waiting = sharing(profile)
     places = profile.free_places
+    assert len(waiting) >= places + 2
     items = [NewOffer(r.id, member.id, 1.0, "") for r in waiting[: places + 2]]
     items.append(NewOffer(waiting[0].id, mentors[1][0].id, 1.0, ""))  # the same request twice: first wins
     created = await store.create_offers(items, NOW, NOW + timedelta(hours=48))

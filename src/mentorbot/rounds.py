@@ -1,7 +1,9 @@
 """Matching rounds: one optimal assignment of every waiting request to mentors with free places.
 
-The objective is unchanged: maximise, first, how many requests get a mentor (every eligible pair carries a
-large constant), and second, the total match score (as `matching` computes it). The plan is compared with
+The objective: first, as many requests matched as can be, the oldest first (a newer request takes a place an older
+one could use only when that matches more requests: `_Problem.oldest_first`); then, among the assignments of those
+requests, the fewest cooldowns lifted and the highest total match score (as `matching` computes it; every eligible
+pair carries a large constant, and a lifted pair a penalty: `_Problem.optimal`). The plan is compared with
 first-come greedy matching (oldest request first, best free mentor) so admins see what it gains.
 
 How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; measured by `python -m benchmarks`):
@@ -35,7 +37,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mentorbot.matching.pool import INELIGIBLE32, pool_scores
-from mentorbot.matching.score import MICRO, PoolMentor, RankedMentor, RoundPool, score_candidate
+from mentorbot.matching.score import LIFTED_PENALTY, MICRO, PoolMentor, RankedMentor, RoundPool, score_candidate
 from mentorbot.models import Member, MentorshipRequest, Offer
 
 if TYPE_CHECKING:
@@ -52,11 +54,15 @@ _FEASIBLE = 1000.0
 _MICRO = MICRO
 # The cardinality constant in millionths: the same objective as the dense solver's `_FEASIBLE + score`.
 _FEASIBLE_MICRO = int(_FEASIBLE) * _MICRO
+_LIFTED_MICRO = round(LIFTED_PENALTY * _MICRO)
 # The starting subset: each request's best `_ROW_KEEP` mentors, each mentor's best-scoring requests (at most
-# `_COL_KEEP` per free place) and the greedy assignment (so the first solution already matches as many as greedy
-# does). Pairs whose reduced gain proves them useful are then added, the best `_REPAIR_KEEP` per request and per
-# mentor. (Measured at 5,000 × 2,000: ~50,000 starting pairs, 3–4 sparse solves, instead of one of 4,000,000.)
-_ROW_KEEP = 8
+# `_COL_KEEP` per free place) and the seed (`oldest_first`'s assignment: so the first solution already matches
+# every request it chose). Pairs whose reduced gain proves them useful are then added, the best `_REPAIR_KEEP` per
+# request and per mentor. (Measured at 5,000 × 2,000: ~50,000 starting pairs, 3–4 sparse solves, instead of one
+# of 4,000,000.)
+# 12, not 8: when the places are fewer than the requests, the oldest requests that can be placed fill every place,
+# a tight assignment whose sparse solves are slower; fewer of them with more pairs each took 0.39 s instead of 0.55.
+_ROW_KEEP = 12
 _COL_KEEP = 4
 _REPAIR_KEEP = 100
 # Up to this many violating pairs, the optimum is repaired in place from the current potentials (`_Repair`:
@@ -132,6 +138,22 @@ def solve_dense(scores: Sequence[dict[int, float]], capacity: dict[int, int]) ->
     rows, cols = linear_sum_assignment(weights, maximize=True)
     pairs = [(int(r), slots[int(c)]) for r, c in zip(rows, cols, strict=True) if weights[r, c] > 0]
     return pairs, float(sum(scores[r][m] for r, m in pairs))
+
+
+def solve_dense_oldest_first(
+    scores: Sequence[dict[int, float]], capacity: dict[int, int]
+) -> tuple[set[int], list[tuple[int, int]], float]:
+    """The reference for the round's objective, the slow way (`solve_dense` once per row): rows are added in order
+    (oldest first) while every row added so far can still be matched together; then `solve_dense` over those
+    rows alone. Returns the rows, the (row, mentor id) pairs and their total score: kept to check `plan_pool`."""
+    chosen: list[int] = []
+    for row in range(len(scores)):
+        trial = [*chosen, row]
+        pairs, _ = solve_dense([scores[i] for i in trial], capacity)
+        if len(pairs) == len(trial):
+            chosen = trial
+    pairs, total = solve_dense([scores[i] for i in chosen], capacity)
+    return set(chosen), [(chosen[r], m) for r, m in pairs], total
 
 
 def solve(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple[list[tuple[int, int]], float]:
@@ -263,6 +285,80 @@ class _Problem:
                 if left[taken] == 0:
                     closed[taken] = INELIGIBLE32
         return np.array(match, dtype=np.int64)
+
+    # ----------------------------------------------------------------------- the oldest requests first
+
+    def oldest_first(self) -> IntArray:
+        """An assignment of the most requests that can be matched together, the oldest first: row after row in
+        order (oldest first), a row is added when it can be matched together with those added before, moving
+        them among their mentors if need be (an augmenting path), else never. The rows that can be matched
+        together form a matroid, so this greedy choice is exact: as many rows as any assignment matches, and no
+        row left out for a younger one. For each row, the column it is assigned (-1: none); which of a row's
+        mentors it got is for `optimal` to decide.
+
+        A row with an eligible mentor who has a place takes it. Otherwise a search goes, a layer at a time (whole
+        rows of the matrix at once), from the row to its mentors, from those (all full) to the rows they hold,
+        from those to their other mentors, until a mentor with a place is found. The mentors a search that fails
+        has reached can never reach a place later (they stay full, and their rows have no mentor outside them),
+        so no later search enters them again.
+        """
+        import numpy as np
+
+        n, m = self.n_rows, self.n_cols
+        match = np.full(n, -1, dtype=np.int64)
+        if n == 0 or m == 0:
+            return match
+        threshold = INELIGIBLE32 // 2
+        left = np.maximum(self.capacity.astype(np.int64), 0)
+        places = int(left.sum())
+        held: list[list[int]] = [[] for _ in range(m)]
+        closed = np.zeros(m, dtype=bool)  # reached by a search that failed: never worth entering again
+        for start in range(n):
+            if places == 0:
+                break  # every place is taken: no later row can be added
+            row = self.micro[start]
+            open_now = np.flatnonzero((row > threshold) & (left > 0))
+            if len(open_now):
+                # The best of them, as first come first served would: `optimal` then starts near its answer.
+                j = int(open_now[row[open_now].argmax()])
+                match[start] = j
+                held[j].append(start)
+                left[j] -= 1
+                places -= 1
+                continue
+            reached = closed.copy()
+            came = np.full(m, -1, dtype=np.int64)  # the row through which each mentor was reached
+            frontier = np.array([start], dtype=np.int64)
+            found = -1
+            while len(frontier) and found < 0:
+                rows_ok = self.micro[frontier] > threshold
+                new = np.flatnonzero(rows_ok.any(axis=0) & ~reached)
+                if len(new) == 0:
+                    break
+                came[new] = frontier[rows_ok[:, new].argmax(axis=0)]
+                reached[new] = True
+                open_new = new[left[new] > 0]
+                if len(open_new):
+                    found = int(open_new[0])
+                    break
+                frontier = np.array([i for j in new.tolist() for i in held[j]], dtype=np.int64)
+            if found < 0:
+                closed |= reached
+                continue
+            # Along the path back to `start`: each row takes the mentor it reached, leaving its previous one.
+            j = found
+            left[j] -= 1
+            places -= 1
+            while True:
+                i = int(came[j])
+                previous = int(match[i])
+                match[i] = j
+                held[j].append(i)
+                if previous < 0:
+                    break
+                held[previous].remove(i)
+                j = previous
+        return match
 
     # ----------------------------------------------------------------------- the optimum
 
@@ -806,18 +902,35 @@ def _rotation(mentor: PoolMentor) -> tuple[bool, datetime, int]:
     return (last is not None, last or datetime.min.replace(tzinfo=UTC), mentor.member.id)
 
 
+def _optimal_oldest_first(problem: _Problem) -> IntArray:
+    """The requests the round matches are the most that can be matched together, the oldest first
+    (`_Problem.oldest_first`: a newer request takes a place an older one could use only when that matches more
+    requests); among the assignments of those, the best (`_Problem.optimal`: the fewest lifted cooldowns, then
+    the highest total score)."""
+    import numpy as np
+
+    chosen = problem.oldest_first()
+    rows = np.flatnonzero(chosen >= 0)
+    if len(rows) == problem.n_rows:
+        return problem.optimal(seed=chosen)
+    groups = problem.groups[rows] if problem.groups is not None else None
+    sub = _Problem(problem.micro[rows], problem.capacity, groups)
+    match = np.full(problem.n_rows, -1, dtype=np.int64)
+    match[rows] = sub.optimal(seed=chosen[rows])
+    return match
+
+
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:
-    """The optimal plan for a pool (and the greedy comparison). Each assignment carries `score_candidate`'s
-    own score and explanation for its pair. The mentors are columns in the order of fair rotation (the one
-    offered something least recently first, never offered before all), which both solvers prefer among equal
-    pairs: a tie goes where live matching sends it (rule 2)."""
+    """The optimal plan for a pool (`_optimal_oldest_first`) and the greedy comparison. Each assignment carries
+    `score_candidate`'s own score and explanation for its pair. The mentors are columns in the order of fair
+    rotation (the one offered something least recently first, never offered before all), which both solvers
+    prefer among equal pairs: a tie goes where live matching sends it (rule 2)."""
     import numpy as np
 
     pool = replace(pool, mentors=tuple(sorted(pool.mentors, key=_rotation)))
     problem = _problem(pool, mentee_languages, at)
     greedy_match = problem.greedy()
-    # Starting from greedy's pairs, the first sparse solution already matches as many requests as it does.
-    match = problem.optimal(seed=greedy_match)
+    match = _optimal_oldest_first(problem)
     assignments: list[Assignment] = []
     for i in np.flatnonzero(match >= 0).tolist():
         item = pool.requests[i]
@@ -829,8 +942,13 @@ def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) ->
             at=at,
         )
         assignments.append(Assignment(item.request, item.mentee, ranked))
-    greedy_rows = np.flatnonzero(greedy_match >= 0)
+    greedy_rows = np.flatnonzero(greedy_match >= 0).tolist()
     greedy_micro = problem.micro[greedy_rows, greedy_match[greedy_rows]].tolist()
+    # A lifted pair's score, as the plan's, without the penalty that made it a last resort.
+    greedy_micro = [
+        micro + (_LIFTED_MICRO if (pool.requests[i].request.id, pool.mentors[j].member.id) in pool.lifted else 0)
+        for i, j, micro in zip(greedy_rows, greedy_match[greedy_rows].tolist(), greedy_micro, strict=True)
+    ]
     return RoundPlan(
         tuple(assignments),
         float(sum(a.ranked.score for a in assignments)),

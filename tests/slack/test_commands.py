@@ -319,10 +319,6 @@ async def test_admin_commands(workspace: Workspace, uploads: Uploads) -> None:
             "round.done",
             offered=EN("round.offers_sent", count=0),
             waiting=EN("round.still_waiting", count=1),
-            score="0.00",
-            greedy="0.00",
-            matched=EN("round.matches", count=0),
-            greedy_matched=EN("round.matches", count=0),
         )
     )
 

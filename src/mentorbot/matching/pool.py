@@ -31,6 +31,7 @@ from mentorbot.matching.score import (
     CAPACITY_BONUS,
     LANGUAGE_BONUS,
     LEVEL_WEIGHT,
+    LIFTED_PENALTY,
     MICRO,
     REPEAT_PENALTY,
     RoundPool,
@@ -54,6 +55,7 @@ INELIGIBLE32 = -(2**30)
 _HALVES = {level: int(weight * 2) for level, weight in LEVEL_WEIGHT.items()}
 if any(_HALVES[level] / 2 != weight for level, weight in LEVEL_WEIGHT.items()):  # pragma: no cover
     raise RuntimeError("LEVEL_WEIGHT values must be whole multiples of 0.5 for the pool scores")
+_LIFTED_MICRO = round(LIFTED_PENALTY * MICRO)
 # Rows handled at once when gathering a class's scores (bounds the temporaries to a few MB).
 _ROWS_AT_ONCE = 1024
 
@@ -82,7 +84,8 @@ class PoolScores:
 
 def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> PoolScores:
     """Every pair of `pool` scored (see the module docstring); `mentee_languages[i]` is request i's mentee's
-    language. Each eligible pair's value equals ``round(score_candidate(...).score * MICRO)``."""
+    language. Each eligible pair's value equals ``round(score_candidate(...).score * MICRO)``, less
+    ``LIFTED_PENALTY`` in millionths for a pair of `RoundPool.lifted`."""
     import numpy as np
 
     requests, mentors = pool.requests, pool.mentors
@@ -183,13 +186,16 @@ def _correct_pairs(
     spare: FloatArray,
 ) -> Int64Array:
     """The pairs that differ from their class's table: a mentee who is a mentor of the pool (never their own),
-    the pairs the round may not offer, and the recent mentorships (the score minus the repeat penalty, from the
-    same unrounded sum). Returns the rows it may have changed (sorted, without repeats)."""
+    the pairs the round may not offer, those it may offer only as a last resort (`RoundPool.lifted`: less
+    `LIFTED_PENALTY`), and the recent mentorships (the score minus the repeat penalty, from the same unrounded sum).
+    Returns the rows it may have changed (sorted, without repeats)."""
     import numpy as np
 
     requests, mentors = pool.requests, pool.mentors
     changed: list[int] = []
-    mentor_col = {x.member.id: j for j, x in enumerate(mentors)} if pool.past_pairs or pool.offered else {}
+    mentor_col = (
+        {x.member.id: j for j, x in enumerate(mentors)} if pool.past_pairs or pool.offered or pool.lifted else {}
+    )
     rows_of_mentee: dict[int, list[int]] = {}
     if pool.past_pairs:
         for i, item in enumerate(requests):
@@ -211,8 +217,13 @@ def _correct_pairs(
             )
             micro[i, j] = np.int32(np.rint(score * MICRO))
             changed.append(i)
-    if pool.offered:
+    if pool.offered or pool.lifted:
         request_row = {r.request.id: i for i, r in enumerate(requests)}
+        for request_id, mentor_id in pool.lifted - pool.offered:
+            row, col = request_row.get(request_id), mentor_col.get(mentor_id)
+            if row is not None and col is not None and micro[row, col] != INELIGIBLE32:
+                micro[row, col] -= _LIFTED_MICRO
+                changed.append(row)
         for request_id, mentor_id in pool.offered:
             row, col = request_row.get(request_id), mentor_col.get(mentor_id)
             if row is not None and col is not None:

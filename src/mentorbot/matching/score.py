@@ -34,6 +34,9 @@ LANGUAGE_BONUS = 0.3
 TIMEZONE_BONUS = 0.3
 CAPACITY_BONUS = 0.2
 REPEAT_PENALTY = 0.5
+# What a round's pair costs when it lifts a lapse's cooldown (`RoundPool.lifted`): far more than a pair's score can
+# differ from another's (a few units), far less than a match is worth (`rounds._FEASIBLE`).
+LIFTED_PENALTY = 50.0
 # Scores in millionths: rounded to 6 decimals, they are exact integers (comparisons need no tolerance).
 MICRO = 1_000_000
 
@@ -95,13 +98,16 @@ class RoundPool:
 
     `offered` holds the (request id, mentor id) pairs the round may not offer (`Store.round_pool` fills it with
     the pairs already offered; `usecases.admin` replaces it with `matching.eligibility`'s blocks); `past_pairs`
-    counts recent mentorships per (mentee id, mentor id).
+    counts recent mentorships per (mentee id, mentor id); `lifted` holds the pairs the round may offer only as a
+    last resort (a lapse's cooldown, lifted when no one else is eligible): each scores `LIFTED_PENALTY` less, more
+    than any other difference between pairs, so the round uses as few as it can.
     """
 
     requests: tuple[PoolRequest, ...]
     mentors: tuple[PoolMentor, ...]
     offered: frozenset[tuple[int, int]]
     past_pairs: Mapping[tuple[int, int], int]
+    lifted: frozenset[tuple[int, int]] = frozenset()
 
     def candidate(self, i: int, j: int) -> Candidate:
         """Mentor `j` as a `Candidate` for request `i` of the pool (what `score_candidate` scores)."""

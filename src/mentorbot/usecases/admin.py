@@ -15,7 +15,7 @@ from mentorbot.formatting import day, places_text, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import parse_id, parse_until
 from mentorbot.matching.eligibility import BlockKind, PairFact, blocks_for, strict, when_alone
-from mentorbot.matching.score import PoolMentor, RoundPool
+from mentorbot.matching.score import RoundPool
 from mentorbot.models import (
     Member,
     MentorProfile,
@@ -145,42 +145,70 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     places = profile.places
     if places.taken + places.held - own_offer >= places.capacity:
         raise UserError("admin.mentor_full", name=name, places=places_text(places, ctx.t))
-    failed: list[str] = []
-    reasons: list[str] = []
-    if not set(profile.skills) & set(request.skills):
-        failed.append("skill")
-        skills = views.skill_labels(taxonomy, request.skills, ctx.lang)
-        reasons.append(ctx.t("admin.reason_skill", name=name, skills=skills))
-    if profile.status is MentorStatus.PAUSED:
-        failed.append("paused")
-        reasons.append(ctx.t("admin.reason_paused", name=name))
-    # The pair's history, as live matching reads it: a decline or a lapse puts the pair on cooldown, a decline
-    # "not this person" (or "not my skill") excludes it. A lapse's cooldown that lifts when the mentor is back
-    # does not stand in an admin's way, nor this request's own pending offer to them.
-    block = (await blocks_of(core, request)).get(member.id)
-    if block is not None and block.kind is BlockKind.EXCLUDED:
-        failed.append("excluded")
-        reasons.append(ctx.t("admin.reason_excluded", name=name))
-    elif block is not None and block.kind is BlockKind.COOLDOWN and not block.lifts_when_alone:
-        failed.append("cooldown")
-        until = when(block.until, ctx.t, zone_of(ctx.member)) if block.until else "—"
-        reasons.append(ctx.t("admin.reason_cooldown", name=name, until=until))
+
+    async def checks(current: MentorProfile) -> tuple[list[str], list[str]]:
+        """The checks the pair fails with the mentor's `current` profile (`FORCEABLE` names), and why, in the
+        admin's words."""
+        failed: list[str] = []
+        reasons: list[str] = []
+        if not set(current.skills) & set(request.skills):
+            failed.append("skill")
+            skills = views.skill_labels(taxonomy, request.skills, ctx.lang)
+            reasons.append(ctx.t("admin.reason_skill", name=name, skills=skills))
+        if current.status is MentorStatus.PAUSED:
+            failed.append("paused")
+            reasons.append(ctx.t("admin.reason_paused", name=name))
+        # The pair's history, as live matching reads it: a decline or a lapse puts the pair on cooldown, a decline
+        # "not this person" (or "not my skill") excludes it. A lapse's cooldown that lifts when the mentor is back
+        # does not stand in an admin's way, nor this request's own pending offer to them.
+        block = (await blocks_of(core, request)).get(member.id)
+        if block is not None and block.kind is BlockKind.EXCLUDED:
+            failed.append("excluded")
+            reasons.append(ctx.t("admin.reason_excluded", name=name))
+        elif block is not None and block.kind is BlockKind.COOLDOWN and not block.lifts_when_alone:
+            failed.append("cooldown")
+            until = when(block.until, ctx.t, zone_of(ctx.member)) if block.until else "—"
+            reasons.append(ctx.t("admin.reason_cooldown", name=name, until=until))
+        return failed, reasons
+
+    failed, reasons = await checks(profile)
     if failed and not force:
         raise UserError("admin.refused", id=wanted, name=name, reasons="; ".join(reasons))
     now = core.clock.now()
+    # The store checks again, under its locks, what is not forced (a decline, a dropped skill a moment ago).
+    reoffer_after = timedelta(days=core.settings.reoffer_after_days)
     result = await core.store.manual_match(
-        wanted, member.id, now, checkin_at=core.checkin_at(now), admin_id=ctx.member.id, forced=failed
+        wanted,
+        member.id,
+        now,
+        checkin_at=core.checkin_at(now),
+        admin_id=ctx.member.id,
+        forced=failed,
+        reoffer_after=reoffer_after,
     )
     if result is None:
-        # Something changed between the checks and the match (an accept, a pause, a cancel): say what now.
+        # Something changed between the checks and the match (an accept, a pause, a cancel, a decline): say what now.
         fresh = await core.store.get_request(wanted)
         if fresh is None or not fresh.status.is_open:
             raise UserError("admin.request_not_open", id=wanted)
         now_profile = await core.store.get_mentor_profile(member.id)
-        if now_profile is not None and now_profile.status is MentorStatus.PAUSED and "paused" not in failed:
-            raise UserError("admin.refused", id=wanted, name=name, reasons=ctx.t("admin.reason_paused", name=name))
-        shown = now_profile.places if now_profile else places
-        raise UserError("admin.mentor_full", name=name, places=places_text(shown, ctx.t))
+        again, reasons = await checks(now_profile) if now_profile is not None else (failed, reasons)
+        if set(again) - set(failed):
+            if not force:
+                raise UserError("admin.refused", id=wanted, name=name, reasons="; ".join(reasons))
+            failed = again  # forced: what failed meanwhile is overridden too, and recorded
+            result = await core.store.manual_match(
+                wanted,
+                member.id,
+                now,
+                checkin_at=core.checkin_at(now),
+                admin_id=ctx.member.id,
+                forced=failed,
+                reoffer_after=reoffer_after,
+            )
+        if result is None:
+            shown = now_profile.places if now_profile else places
+            raise UserError("admin.mentor_full", name=name, places=places_text(shown, ctx.t))
     ctx.tell(await introduce(core, result))
     mentorship = result.mentorship.id
     if failed:
@@ -277,34 +305,51 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
             mentee = await core.store.get_member(request.member_id)
             if mentee:
                 reason = await wait_reason(core, request, mentee)
-                kept = next_round_reason(core, request) if rounds_only else reason
+                kept = next_round_reason(core, request, reason) if rounds_only else reason
                 if kept != request.wait_reason:
                     await core.store.set_wait_reason(request.id, kept, now)
         elif rounds_only:
-            kept = next_round_reason(core, request)
+            kept = next_round_reason(core, request, reason)
             if kept != reason:
                 await core.store.set_wait_reason(request.id, kept, now)  # the round it waited for has run
             reason = kept
         if reason:
-            why[reason] = why.get(reason, 0) + 1
+            why_key = views.reason_group(reason)
+            why[why_key] = why.get(why_key, 0) + 1
     return RoundReport(result, tuple(notes), len(still_waiting), why, fresh)
 
 
+ROUND_WHY_LINES = 12
+"""How many reasons a round's report lists (the most common first); the rest are counted in one line."""
+
+
 def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
-    """What a round did, for an admin: offers sent, requests still waiting, its score against first-come greedy
-    matching, and why the rest wait when their reasons were told afresh."""
-    text = t(
-        "round.done",
-        offered=t("round.offers_sent", count=len(report.result.offers)),
-        waiting=t("round.still_waiting", count=report.waiting),
-        score=f"{report.result.plan.total_score:.2f}",
-        greedy=f"{report.result.plan.greedy_score:.2f}",
-        # Totals over different numbers of matches do not compare: the round matches as many as it can first.
-        matched=t("round.matches", count=len(report.result.plan.assignments)),
-        greedy_matched=t("round.matches", count=report.result.plan.greedy_matched),
-    )
+    """What a round did, for an admin, in plain words: the offers it sent and the requests still waiting, what
+    taking requests first come, first served would have done instead when it differs, planned offers that could no
+    longer be made, and why the rest wait when their reasons were told afresh (the most common first)."""
+    result, plan = report.result, report.result.plan
+    sent = len(result.offers)
+    parts = [
+        t(
+            "round.done",
+            offered=t("round.offers_sent", count=sent),
+            waiting=t("round.still_waiting", count=report.waiting),
+        )
+    ]
+    if sent and len(result.offers) == len(plan.assignments):
+        if plan.greedy_matched < sent:
+            parts.append(t("round.first_come", count=plan.greedy_matched))
+        elif plan.total_score > plan.greedy_score + 1e-6:
+            parts.append(t("round.better_fit"))
+    if len(plan.assignments) > sent:
+        parts.append(t("round.gone", count=len(plan.assignments) - sent))
+    text = " ".join(parts)
     if report.fresh and report.waiting:
-        lines = [views.round_why(reason, count, t, taxonomy, zone) for reason, count in report.why.items()]
+        ranked = sorted(report.why.items(), key=lambda item: -item[1])
+        lines = [views.round_why(reason, count, t, taxonomy, zone) for reason, count in ranked[:ROUND_WHY_LINES]]
+        rest = sum(count for _, count in ranked[ROUND_WHY_LINES:])
+        if rest:
+            lines.append(t("round.why_more", count=rest))
         text += "\n" + t("round.why") + "\n" + "\n".join(f"• {line}" for line in lines)
     return text
 
@@ -342,38 +387,16 @@ async def _round_blocks(core: Core, pool: RoundPool) -> tuple[frozenset[tuple[in
 
 
 async def _plan(core: Core, pool: RoundPool) -> RoundPlan:
-    """The round's plan for one pool: the optimal assignment over the pairs live matching may offer; then, for
-    the requests it left without a mentor, the same over the places left with the pairs whose block lifts when no
-    one else is eligible (as `matchmaking.match_request` does for one request)."""
-    now = core.clock.now()
+    """The round's plan for one pool: the optimal assignment over the pairs live matching may offer, a pair whose
+    block lifts when no one else is eligible (as `matchmaking.match_request` does for one request) only as a last
+    resort (`RoundPool.lifted`). One assignment over both: planning the lifted pairs after the others could give
+    an older request's only mentor to a newer one that had a lifted pair to fall back on, and strand the older."""
     first, alone = await _round_blocks(core, pool)
     languages = [core.lang_of(item.mentee) for item in pool.requests]
-    plan = plan_pool(RoundPool(pool.requests, pool.mentors, first, pool.past_pairs), languages, now)
-    if alone == first:
-        return plan
-    done = {a.request.id for a in plan.assignments}
-    used: dict[int, int] = {}
-    for a in plan.assignments:
-        used[a.ranked.candidate.member.id] = used.get(a.ranked.candidate.member.id, 0) + 1
-    left = [(item, lang) for item, lang in zip(pool.requests, languages, strict=True) if item.request.id not in done]
-    mentors = tuple(
-        PoolMentor(
-            m.member,
-            replace(m.profile, pending_offers=m.profile.pending_offers + used.get(m.member.id, 0)),
-        )
-        for m in pool.mentors
-        if m.profile.free_places > used.get(m.member.id, 0)
-    )
-    if not left or not mentors:
-        return plan
-    second = plan_pool(
-        RoundPool(tuple(item for item, _ in left), mentors, alone, pool.past_pairs), [lang for _, lang in left], now
-    )
-    return RoundPlan(
-        plan.assignments + second.assignments,
-        plan.total_score + second.total_score,
-        plan.greedy_score + second.greedy_score,
-        plan.greedy_matched + second.greedy_matched,
+    return plan_pool(
+        RoundPool(pool.requests, pool.mentors, alone, pool.past_pairs, lifted=first - alone),
+        languages,
+        core.clock.now(),
     )
 
 
@@ -421,6 +444,7 @@ async def run_round(core: Core, community: str) -> RoundResult:
         offers,
         now,
         now + timedelta(hours=core.settings.offer_ttl_hours),
+        reoffer_after=timedelta(days=core.settings.reoffer_after_days),
     )
     by_request = {a.request.id: a for a in plan.assignments}
     return RoundResult(plan, tuple((by_request[o.request_id], o) for o in created))

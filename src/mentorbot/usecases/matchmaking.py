@@ -90,20 +90,38 @@ def cohort(core: Core) -> bool:
     return core.settings.matching == "rounds" and core.settings.round_schedule is not None
 
 
-def next_round_reason(core: Core, request: MentorshipRequest) -> str:
-    """The stored wait reason of a request in a cohort programme: the next scheduled round, and when it is."""
+def next_round_reason(core: Core, request: MentorshipRequest, now: str | None = None) -> str:
+    """The stored wait reason of a request in a cohort programme: the next scheduled round, when it is, and what
+    stands in its way `now` (a live wait reason, `wait_reason`: no mentor for the skill, all at capacity…), which
+    the member and the admins are told beside the date."""
     assert core.settings.round_schedule is not None
     upcoming = next_after(
         parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
     )
-    return json.dumps({"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()})
+    data: dict[str, object] = {"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()}
+    because = _live_reason(now)
+    if because is not None:
+        data["now"] = because
+    return json.dumps(data)
+
+
+def _live_reason(reason: str | None) -> dict[str, object] | None:
+    """A stored wait reason as data, when it is a live one (not the next round: that is never its own cause)."""
+    try:
+        data = json.loads(reason or "")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("key") == "wait.next_round":
+        return data.get("now") if isinstance(data, dict) and isinstance(data.get("now"), dict) else None
+    return data
 
 
 async def _wait_for_round(
     core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
 ) -> MatchOutcome:
-    """A request of a cohort programme waits for the next scheduled round; its reason says when."""
-    reason = next_round_reason(core, request)
+    """A request of a cohort programme waits for the next scheduled round; its reason says when, and what stands
+    in its way now."""
+    reason = next_round_reason(core, request, await wait_reason(core, request, mentee))
     if reason != request.wait_reason:
         await core.store.set_wait_reason(request.id, reason, core.clock.now())
     notes: tuple[Notification, ...] = ()
@@ -158,7 +176,13 @@ async def _offer_best(core: Core, request: MentorshipRequest, mentee: Member, bl
             mentor = choice.candidate.member
             tried.add(mentor.id)
             offer = await store.create_offer(
-                request.id, mentor.id, choice.score, choice.explanation.to_json(), now, expires
+                request.id,
+                mentor.id,
+                choice.score,
+                choice.explanation.to_json(),
+                now,
+                expires,
+                reoffer_after=timedelta(days=core.settings.reoffer_after_days),
             )
             if offer is not None:
                 return MatchOutcome(mentor.id, None, (offer_notification(core, offer, request, mentee, mentor),))

@@ -136,9 +136,35 @@ def wait_reason_text(
         key = str(data["key"])
         if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
             key = "wait_admin." + key.removeprefix("wait.")
-        return t(key, **_reason_args(data, t, taxonomy, zone))
-    except (ValueError, KeyError):
+        text = t(key, **_reason_args(data, t, taxonomy, zone))
+        now = data.get("now")  # a cohort programme's next round: what stands in the request's way meanwhile
+        if isinstance(now, dict) and t.has(now_key := "wait_now." + str(now.get("key", "")).removeprefix("wait.")):
+            text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone))
+        return text
+    except (ValueError, KeyError, TypeError):
         return t(unknown)
+
+
+def reason_group(reason: str) -> str:
+    """The stored wait reason `reason` as the admin's round report groups it: a cohort programme's next round by
+    what stands in the way meanwhile, the skills in a fixed order and a date to the minute, so that requests
+    waiting for the same reason make one line (not one per order the skills were asked in, or per second)."""
+    try:
+        data = json.loads(reason)
+    except ValueError:
+        return reason
+    if not isinstance(data, dict):
+        return reason
+    now = data.get("now")
+    if data.get("key") == "wait.next_round" and isinstance(now, dict):
+        data = now
+    group: dict[str, Any] = {"key": data.get("key"), "skills": sorted(str(s) for s in data.get("skills", []))}
+    if data.get("until"):
+        try:
+            group["until"] = datetime.fromisoformat(str(data["until"])).replace(second=0, microsecond=0).isoformat()
+        except ValueError:
+            return reason
+    return json.dumps(group)
 
 
 def wait_until(reason: str | None) -> datetime | None:
