@@ -63,13 +63,13 @@ from mentorbot.observability import DATABASE_ERRORS, BusyRefusals
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
-from mentorbot.settings import DiscordSettings, Settings, SettingsError
+from mentorbot.settings import DiscordSettings, Settings
 from mentorbot.storage.database import DatabaseError
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
 from mentorbot_discord.picks import complete
-from mentorbot_discord.plugin import COMMUNITY_PREFIX
+from mentorbot_discord.plugin import COMMUNITY_PREFIX, shard_options
 from mentorbot_discord.ports import Interaction
 from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
 from mentorbot_discord.slash import command_list
@@ -148,27 +148,6 @@ def apply_endpoints(settings: DiscordSettings) -> None:
         discord.http.Route.BASE = api_base(settings.api_url)
     if settings.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-
-
-def shard_options(settings: DiscordSettings) -> dict[str, Any]:
-    """``shard_count``/``shard_ids`` for the client, checked; a wrong combination names the setting.
-
-    Without SHARD_COUNT, Discord recommends the count (``GET /gateway/bot``), unless the gateway is
-    overridden: then that gateway is used with one shard.
-    """
-    count = settings.shard_count
-    ids = list(settings.shard_ids)
-    if ids and count is None:
-        raise SettingsError(
-            "MENTORBOT_DISCORD__SHARD_IDS: needs MENTORBOT_DISCORD__SHARD_COUNT (the total number of shards)"
-        )
-    if count is not None and any(not 0 <= i < count for i in ids):
-        raise SettingsError(f"MENTORBOT_DISCORD__SHARD_IDS: each shard id must be from 0 to {count - 1}")
-    if len(set(ids)) != len(ids):
-        raise SettingsError("MENTORBOT_DISCORD__SHARD_IDS: a shard id is listed twice")
-    if count is None and settings.gateway_url:
-        count = 1
-    return {"shard_count": count, "shard_ids": ids or None}
 
 
 class MentorBotClient(discord.AutoShardedClient):

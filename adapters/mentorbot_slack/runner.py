@@ -21,10 +21,10 @@ from mentorbot.bot import MentorBot
 from mentorbot.i18n import translator
 from mentorbot.observability import READINESS
 from mentorbot.runners import Dispatcher
-from mentorbot.settings import Settings, SettingsError, SlackSettings
+from mentorbot.settings import Settings, SettingsError
 from mentorbot_slack.adapter import SlackAdapter
 from mentorbot_slack.delivery import APP_AUTH_ERRORS, SEND_ERRORS, failure_reason
-from mentorbot_slack.plugin import COMMUNITY_PREFIX
+from mentorbot_slack.plugin import COMMUNITY_PREFIX, check_settings
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -34,21 +34,6 @@ SOCKET_CHECK_SECONDS = 1.0
 """Seconds between two looks at the Socket Mode connection (`/readyz` says whether it is up)."""
 TOKEN_CHECK_SECONDS = 10.0
 """How long the start waits for Slack's answer to ``auth.test`` (`check_token`) before going on without it."""
-
-
-def check_settings(slack: SlackSettings) -> None:
-    """Refuse to start without what the chosen mode needs (the message names the setting, never a value)."""
-    if not slack.bot_token or not slack.bot_token.get_secret_value():
-        raise SettingsError("MENTORBOT_SLACK__BOT_TOKEN: required to run on Slack (the bot token, xoxb-…)")
-    if slack.mode == "socket" and not (slack.app_token and slack.app_token.get_secret_value()):
-        raise SettingsError(
-            "MENTORBOT_SLACK__APP_TOKEN: required in socket mode (an app-level token, xapp-…, with the "
-            "connections:write scope); or set MENTORBOT_SLACK__MODE=http"
-        )
-    if slack.mode == "http" and not (slack.signing_secret and slack.signing_secret.get_secret_value()):
-        raise SettingsError(
-            "MENTORBOT_SLACK__SIGNING_SECRET: required in http mode (Basic Information → App Credentials)"
-        )
 
 
 async def check_token(client: AsyncWebClient, settings: Settings) -> None:

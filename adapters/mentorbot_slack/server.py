@@ -21,7 +21,7 @@ from aiohttp import web
 from mentorbot.app import configure_logging, open_bot
 from mentorbot.settings import Settings, load_settings
 from mentorbot_slack.adapter import SlackAdapter, build_web_app
-from mentorbot_slack.runner import check_settings
+from mentorbot_slack.plugin import check_settings
 
 
 async def create_app(settings: Settings | None = None, *, timers: bool = True) -> web.Application:

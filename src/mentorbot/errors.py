@@ -84,7 +84,7 @@ def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseExce
     failure = database_failure(exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1])
     if failure is not None:
         # Here, not at import: the settings and every use-case import this module, the metrics only this path.
-        from mentorbot.observability import DATABASE_ERRORS
+        from mentorbot.metrics import DATABASE_ERRORS
 
         DATABASE_ERRORS.labels(failure.kind).inc()
         log.error("database %s [%s] " + what + ": %s", failure.kind, correlation_id, *args, failure)

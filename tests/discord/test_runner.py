@@ -19,7 +19,8 @@ from mentorbot.clock import ManualClock
 from mentorbot.runners import adapters, load_runner, run_adapters, takes_dispatcher
 from mentorbot.settings import Settings, SettingsError
 from mentorbot_discord.cli import discord_group
-from mentorbot_discord.client import api_base, apply_endpoints, community_id, guild_of, shard_options
+from mentorbot_discord.client import api_base, apply_endpoints, community_id, guild_of
+from mentorbot_discord.plugin import shard_options
 from mentorbot_discord.runner import run
 from mentorbot_discord.sync import sync_commands, sync_targets
 from tests.discord.helpers import MENTEE_USER_ID, MENTOR_USER_ID, all_delivered, make_settings, message_text

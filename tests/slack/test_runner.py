@@ -16,7 +16,8 @@ from mentorbot.clock import ManualClock
 from mentorbot.runners import Dispatcher, configured_adapters, load_runner, run_adapters
 from mentorbot.settings import SettingsError
 from mentorbot.usecases.handler import INBOX_LEASE
-from mentorbot_slack.runner import check_settings, run
+from mentorbot_slack.plugin import check_settings
+from mentorbot_slack.runner import run
 from mentorbot_slack.server import create_app
 from tests.fakes.slack_http_app import SlackClient
 from tests.fakes.slack_ids import APP_TOKEN, DEFAULT_CHANNEL_ID, SIGNING_SECRET, TEAM_ID

@@ -328,19 +328,7 @@ class CandidateStore(Transactions):
         skills: dict[int, list[str]] = {}
         for row in skill_rows:
             skills.setdefault(int(row["request_id"]), []).append(str(row["skill"]))
-        return [
-            PairFact(
-                mentee_id=int(r["mentee_id"]),
-                request_id=int(r["request_id"]),
-                request_skills=tuple(sorted(skills.get(int(r["request_id"]), []))),
-                mentor_id=int(r["mentor_id"]),
-                status=str(r["status"]),
-                reason_kind=r["reason_kind"],
-                decided_at=rows.opt_ts(r["decided_at"]),
-                mentor_back_at=rows.opt_ts(r["back_at"]),
-            )
-            for r in found
-        ]
+        return [rows.pair_fact(r, skills.get(int(r["request_id"]), [])) for r in found]
 
     async def mark_back(self, member_id: int, now: datetime) -> None:
         """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a

@@ -129,16 +129,7 @@ async def check_pairs(
     facts: dict[tuple[int, int], list[PairFact]] = {}
     for offer_id, row in sorted(offers.items()):
         facts.setdefault((int(row["mentee_id"]), int(row["mentor_id"])), []).append(
-            PairFact(
-                mentee_id=int(row["mentee_id"]),
-                request_id=int(row["request_id"]),
-                request_skills=tuple(sorted(offer_skills.get(offer_id, ()))),
-                mentor_id=int(row["mentor_id"]),
-                status=str(row["status"]),
-                reason_kind=row["reason_kind"],
-                decided_at=rows.opt_ts(row["decided_at"]),
-                mentor_back_at=rows.opt_ts(row["back_at"]),
-            )
+            rows.pair_fact(row, offer_skills.get(offer_id, ()))
         )
     checked: dict[tuple[int, int], PairCheck] = {}
     for request_id, mentor_id in wanted:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from mentorbot.matching.eligibility import PairFact
 from mentorbot.models import (
     Feedback,
     Job,
@@ -171,6 +172,21 @@ def feedback(row: Row) -> Feedback:
         rating=int(row["rating"]) if row["rating"] is not None else None,
         comment=row["comment"],
         created_at=ts(row["created_at"]),
+    )
+
+
+def pair_fact(row: Row, request_skills: Iterable[str]) -> PairFact:
+    """An offer as `matching.eligibility` reads it (columns ``mentee_id``, ``request_id``, ``mentor_id``,
+    ``status``, ``reason_kind``, ``decided_at``, ``back_at``: the mentor's), with its request's skills."""
+    return PairFact(
+        mentee_id=int(row["mentee_id"]),
+        request_id=int(row["request_id"]),
+        request_skills=tuple(sorted(request_skills)),
+        mentor_id=int(row["mentor_id"]),
+        status=str(row["status"]),
+        reason_kind=row["reason_kind"],
+        decided_at=opt_ts(row["decided_at"]),
+        mentor_back_at=opt_ts(row["back_at"]),
     )
 
 

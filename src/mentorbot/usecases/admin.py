@@ -28,7 +28,7 @@ from mentorbot.models import (
 from mentorbot.replies import Attachment, Notification, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
-from mentorbot.storage.store import NewOffer, Store
+from mentorbot.storage.store import AcceptResult, NewOffer, Store
 from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
@@ -175,17 +175,20 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     if failed and not force:
         raise UserError("admin.refused", id=wanted, name=name, reasons="; ".join(reasons))
     now = core.clock.now()
-    # The store checks again, under its locks, what is not forced (a decline, a dropped skill a moment ago).
-    reoffer_after = timedelta(days=core.settings.reoffer_after_days)
-    result = await core.store.manual_match(
-        wanted,
-        member.id,
-        now,
-        checkin_at=core.checkin_at(now),
-        admin_id=ctx.member.id,
-        forced=failed,
-        reoffer_after=reoffer_after,
-    )
+
+    async def attempt(forced: list[str]) -> AcceptResult | None:
+        # The store checks again, under its locks, what is not forced (a decline, a dropped skill a moment ago).
+        return await core.store.manual_match(
+            wanted,
+            member.id,
+            now,
+            checkin_at=core.checkin_at(now),
+            admin_id=ctx.member.id,
+            forced=forced,
+            reoffer_after=timedelta(days=core.settings.reoffer_after_days),
+        )
+
+    result = await attempt(failed)
     if result is None:
         # Something changed between the checks and the match (an accept, a pause, a cancel, a decline): say what now.
         fresh = await core.store.get_request(wanted)
@@ -197,15 +200,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             if not force:
                 raise UserError("admin.refused", id=wanted, name=name, reasons="; ".join(reasons))
             failed = again  # forced: what failed meanwhile is overridden too, and recorded
-            result = await core.store.manual_match(
-                wanted,
-                member.id,
-                now,
-                checkin_at=core.checkin_at(now),
-                admin_id=ctx.member.id,
-                forced=failed,
-                reoffer_after=reoffer_after,
-            )
+            result = await attempt(failed)
         if result is None:
             shown = now_profile.places if now_profile else places
             raise UserError("admin.mentor_full", name=name, places=places_text(shown, ctx.t))
