@@ -18,10 +18,11 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.matching.eligibility import DeclineReason
-from mentorbot.models import Level, MentorStatus, NewMentorProfile, RequestStatus
+from mentorbot.models import Level, MentorStatus, NewMentorProfile, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Outcome
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer, Store, SuggestionStatus
+from mentorbot.usecases import handler
 from tests.storage.interleave import Interleave, second_bot
 from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
 
@@ -306,3 +307,32 @@ async def test_a_forget_while_feedback_is_saved_leaves_no_comment(bot: MentorBot
     assert forgot.error is None
     assert await bot.store.find_member(COMMUNITY, "U-amina") is None
     assert [f.comment for f in await bot.store.list_feedback(COMMUNITY) if f.comment] == [], "her comment stayed"
+
+
+# ------------------------------------------------------------------------------------------ the lock order
+
+
+async def test_a_pause_and_a_cancel_of_one_of_its_offers_do_not_deadlock(
+    bot: MentorBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pause locked the mentor's profile (its status update), then the mentees of their pending offers (to withdraw
+    them); a mentee cancelling meanwhile locks their own row, then the profile (the offer's place): each held what the
+    other wanted, and PostgreSQL aborted one (a retry hid it; `mentorbot admin import-mentors` has none). The pause now
+    locks the mentees first, in the store's one order (found by a race hunt)."""
+    monkeypatch.setattr(handler, "UNIT_ATTEMPTS", 1)  # a deadlock shows as the failure it is, not retried away
+    await bot.signup(who("baraka"), skills="seo", capacity="2")
+    await bot.request(who("amina"), skills="seo")
+    await bot.request(who("daudi"), skills="seo")
+    other = await second_bot(bot)
+    try:
+        hook = Interleave(bot.store, "set_mentor_status", lambda: other.cancel(who("daudi")), grace=2.0)
+        paused = await bot.pause(who("baraka"))
+        hook.undo()
+        cancelled = await hook.result()
+    finally:
+        await other.store.close()
+    assert paused.error is None, paused.reply.text
+    assert cancelled.error is None, cancelled.reply.text
+    assert not hook.finished_inside, "the cancel waits for the pause's lock of its mentee"
+    offers = await bot.store.list_offers(status=OfferStatus.PENDING)
+    assert offers == []

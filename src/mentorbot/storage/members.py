@@ -337,6 +337,10 @@ class MemberStore(Transactions):
         Pausing with `paused_until` schedules a resume job; resuming cancels it and resets the expiry streak.
         """
         async with self.transaction() as conn:
+            if status is MentorStatus.PAUSED:
+                # A pause withdraws the mentor's pending offers next (`withdraw_pending`, which locks their mentees):
+                # their rows are locked before the profile's, in the store's one lock order (`locks`).
+                await locks.lock_mentees_of_pending_offers(conn, member_id, dialect=self.db.dialect)
             sql = (
                 "UPDATE mentor_profiles SET status = ?, paused_until = ?, pause_reason = ?, updated_at = ?"
                 + (", expired_streak = 0" if status is MentorStatus.ACTIVE else "")
