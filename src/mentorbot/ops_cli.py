@@ -151,7 +151,7 @@ def _new_sqlite_file(url: str) -> Path | None:
 
     if not url.startswith("sqlite:"):
         return None
-    path = sqlite_path(url)
+    path = sqlite_path(url).partition("?")[0]  # sqlite:///file?timeout=5: the engine takes options after the path
     return None if path == ":memory:" or Path(path).exists() else Path(path)
 
 

@@ -261,9 +261,13 @@ def check_server_url(url: str) -> None:
         netloc = urlsplit(url).netloc
     except ValueError:  # an unmatched "[" or "]"
         raise ValueError(UNESCAPED_PASSWORD) from None
-    # A fragment means nothing to PostgreSQL, and "@" ends the user part once, before the host: more is the
-    # rest of a password. A URL without a host (``postgresql:///db``: a local socket, or PGHOST) is allowed.
-    if "#" in url or rest.count("@") > netloc.count("@") or netloc.count("@") > 1:
+    # A fragment means nothing to PostgreSQL, and "@" ends the user part once, before the host: more, in the path
+    # or in a query part that is no ``key=value`` (``?ss@host/db``), is the rest of a password. An "@" in a query
+    # value (``?application_name=bot@prod``) is the value's. A URL without a host (``postgresql:///db``: a local
+    # socket, or PGHOST) is allowed.
+    before_query, _, query = rest.partition("?")
+    stray = "@" in before_query.partition("/")[2] or any("@" in part and "=" not in part for part in query.split("&"))
+    if "#" in url or stray or netloc.count("@") > 1:
         raise ValueError(UNESCAPED_PASSWORD)
     # The port of each host (asyncpg takes a list, ``h1:5432,h2:5433``), as asyncpg reads it: a number.
     for host in netloc.partition("@")[2 if "@" in netloc else 0].split(","):

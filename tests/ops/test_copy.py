@@ -350,3 +350,31 @@ def test_db_status_says_when_a_newer_mentorbot_upgraded_the_database(tmp_path: P
         conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'future', '2027-01-01')")
     status = CliRunner().invoke(main, ["db", "status", "--database", f"sqlite:///{demo}"])
     assert status.exit_code == 0 and "a newer MentorBot upgraded this database (schema 999)" in status.output
+
+
+async def test_a_backup_that_cannot_be_written_blames_the_target_not_the_database(tmp_path: Path) -> None:
+    """Found by a review: writing the copy failing (a folder that cannot be made or written, a full disk) was
+    reported as the source database being unreadable."""
+    live = tmp_path / "live.sqlite3"
+    async with open_bot(load_settings(env_file=None, database_url=f"sqlite:///{live}")) as bot:
+        await seed_demo(bot, "console")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backup's folder should be")
+    with pytest.raises(CopyRefused) as refused:
+        await sqlite_backup(str(live), blocker / "backup.sqlite3")
+    assert refused.value.key == "target_unwritable", refused.value.key
+    assert refused.value.params["file"] == blocker / "backup.sqlite3"
+
+
+def test_a_refused_copy_to_a_url_with_options_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a review: `--to sqlite:///new.sqlite3?timeout=5` left the file it made when the copy was refused."""
+    monkeypatch.chdir(tmp_path)
+    demo = asyncio.run(demo_file(tmp_path / "demo.sqlite3"))
+    with sqlite3.connect(demo) as conn:
+        conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'future', '2027-01-01')")
+    target = tmp_path / "new.sqlite3"
+    refused = CliRunner().invoke(
+        main, ["db", "copy", "--from", f"sqlite:///{demo}", "--to", f"sqlite:///{target}?timeout=5"]
+    )
+    assert refused.exit_code == 1, refused.output
+    assert not target.exists()

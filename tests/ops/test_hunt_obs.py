@@ -82,6 +82,8 @@ def test_a_password_with_an_unescaped_special_character_is_refused_without_its_v
         "postgresql://bob:pw@[::1]:5432/mentorbot",
         "postgresql://bob:pw@db1:5432,db2:5433/mentorbot",  # asyncpg's list of hosts
         "postgres://mentorbot@db.example.org/mentorbot?sslmode=require&password=pw",
+        "postgresql://bob@db/mentorbot?application_name=bot@prod",  # an "@" in a query value (found by a review)
+        "postgresql://bob@db/mentorbot?sslrootcert=/home/a@b/ca.pem",
     ],
 )
 def test_a_server_url_that_reads_as_one_is_accepted(url: str) -> None:

@@ -370,3 +370,22 @@ async def test_a_mentor_who_gave_no_zone_is_not_said_to_be_hours_away(bot: Mento
     [offer] = to(offered, "baraka")
     assert " h apart" not in offer.reply.plain_text
     assert timezone_bonus("UTC", "Pacific/Auckland", bot.clock.now()) == TIMEZONE_BONUS / 2
+
+
+async def test_an_admin_match_to_the_mentor_holding_the_offer_names_what_else_blocks_the_pair(
+    bot: MentorBot, who: Who
+) -> None:
+    """Found by a review: Mosi holds the offer of Eli's request #1 and declined Eli's request #2 "not now". The
+    admin's check saw only the pending offer (it outranks a cooldown), the store's check (the offer withdrawn) the
+    cooldown: the match was refused as "no free place", even with force. Now the cooldown is named, and force
+    overrides it and records it."""
+    await bot.signup(who("mosi"), skills="seo, paid-social", capacity="3")
+    assert to(await bot.request(who("eli"), skills="seo"), "mosi")
+    [note] = to(await bot.request(who("eli"), skills="paid-social"), "mosi")
+    assert (await bot.decline(who("mosi"), offer_id=offer_id(note), reason="not now")).error is None
+    refused = await bot.admin_match(who("admin", is_admin=True), request_id=1, mentor="Mosi")
+    assert refused.error is not None and refused.error.key == "admin.refused", refused.reply.text
+    assert "cooldown" in refused.reply.text or "asked" in refused.reply.text, refused.reply.text
+    forced = await bot.admin_match(who("admin", is_admin=True), request_id=1, mentor="Mosi", force=True)
+    assert forced.error is None, forced.reply.text
+    assert EN("admin.forced_cooldown") in forced.reply.text

@@ -109,3 +109,19 @@ async def test_a_cohort_request_is_told_the_next_round_and_what_stands_in_its_wa
     waitlist = await bot.admin_waitlist(who("admin", is_admin=True))
     shown = waitlist.reply.plain_text + "".join(str(e) for listing in waitlist.reply.listings for e in listing.entries)
     assert now in shown and EN("wait_now.all_busy", skills="SEO") in shown
+
+
+async def test_a_cohort_request_with_a_free_mentor_is_told_nothing_stands_in_its_way(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    """Found by a review: the live wait reason assumes nobody could be offered the request, so in a cohort programme
+    a member was told "every mentor for SEO is at capacity" beside a mentor with three free places. Nothing stands in
+    the way then; and when that mentor pauses, what stands in the way is told afresh."""
+    bot = MentorBot(store, library, make_settings(matching="rounds", round_schedule="mon 10:00"), clock, worker_id="w")
+    await bot.signup(who("baraka"), skills="seo", capacity="3")
+    told = await bot.request(who("amina"), skills="seo")
+    assert "2026-01-05 10:00 UTC" in told.reply.text
+    assert "For now" not in told.reply.text, told.reply.text
+    await bot.pause(who("baraka"))
+    status = (await bot.status(who("amina"))).reply.plain_text
+    assert EN("wait_now.all_paused", skills="SEO") in status, status

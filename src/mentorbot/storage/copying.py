@@ -14,6 +14,7 @@ an id of a row deleted on the source (an offer's id names its direct message).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -424,41 +425,53 @@ class BackupResult:
     rows: dict[str, int]
 
 
+def _remove(path: Path) -> None:
+    """Remove a file that may not be there (nor its folder)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 def _backup(source: str, target: Path, pages: int) -> BackupResult:
     if not Path(source).exists():
         raise CopyRefused("no_source", database=source)
     if target.exists():
         raise CopyRefused("target_exists", file=target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed only once checked: a copy that fails leaves no file behind (an empty
     # one named like the backup would then refuse the retry as "exists already").
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(source, timeout=30)
     try:
-        src = sqlite3.connect(source, timeout=30)
-        dst = sqlite3.connect(partial)
         try:
-            # In one step (pages=-1): one read transaction, so the copy is one consistent state of the database; in
-            # WAL mode the bot's writers go on meanwhile. (In several steps, each write would restart it.)
-            src.backup(dst, pages=pages)
-            integrity = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
-            names = [
-                str(r[0])
-                for r in dst.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                )
-            ]
-            rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
-        finally:
-            dst.close()
-            src.close()
-    except sqlite3.DatabaseError as exc:
-        partial.unlink(missing_ok=True)
-        raise CopyRefused("source_unreadable", database=source, error=str(exc)) from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, target)
+            src.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one: the source is to blame
+            raise CopyRefused("source_unreadable", database=source, error=str(exc)) from exc
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.unlink(missing_ok=True)
+            dst = sqlite3.connect(partial)
+            try:
+                # In one step (pages=-1): one read transaction, so the copy is one consistent state of the database;
+                # in WAL mode the bot's writers go on meanwhile. (In several steps, each write would restart it.)
+                src.backup(dst, pages=pages)
+                integrity = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+                names = [
+                    str(r[0])
+                    for r in dst.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                    )
+                ]
+                rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+            finally:
+                dst.close()
+            os.replace(partial, target)
+        except (sqlite3.DatabaseError, OSError) as exc:  # the source read fine: writing the copy failed (place, disk)
+            _remove(partial)
+            raise CopyRefused("target_unwritable", file=target, error=str(exc)) from exc
+        except BaseException:
+            _remove(partial)
+            raise
+    finally:
+        src.close()
     return BackupResult(target, integrity, rows)
 
 

@@ -38,6 +38,7 @@ from mentorbot.usecases.matchmaking import (
     next_round_reason,
     now_offered,
     offer_notification,
+    round_obstacle,
     wait_reason,
     withdraw_for_pause,
 )
@@ -160,8 +161,9 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             reasons.append(ctx.t("admin.reason_paused", name=name))
         # The pair's history, as live matching reads it: a decline or a lapse puts the pair on cooldown, a decline
         # "not this person" (or "not my skill") excludes it. A lapse's cooldown that lifts when the mentor is back
-        # does not stand in an admin's way, nor this request's own pending offer to them.
-        block = (await blocks_of(core, request)).get(member.id)
+        # does not stand in an admin's way, nor this request's own pending offer to them (left out, so that what
+        # else blocks the pair is seen: the store checks it again once the offer is withdrawn).
+        block = (await blocks_of(core, request, past_only=True)).get(member.id)
         if block is not None and block.kind is BlockKind.EXCLUDED:
             failed.append("excluded")
             reasons.append(ctx.t("admin.reason_excluded", name=name))
@@ -299,8 +301,12 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
         if not reason or (fresh and n < ROUND_REASONS_READ):
             mentee = await core.store.get_member(request.member_id)
             if mentee:
-                reason = await wait_reason(core, request, mentee)
-                kept = next_round_reason(core, request, reason) if rounds_only else reason
+                if rounds_only:
+                    obstacle = await round_obstacle(core, request, mentee)
+                    kept = next_round_reason(core, request, obstacle)
+                    reason = obstacle or kept
+                else:
+                    reason = kept = await wait_reason(core, request, mentee)
                 if kept != request.wait_reason:
                     await core.store.set_wait_reason(request.id, kept, now)
         elif rounds_only:

@@ -37,10 +37,14 @@ class MatchOutcome:
     notifications: tuple[Notification, ...]
 
 
-async def blocks_of(core: Core, request: MentorshipRequest) -> dict[int, Block]:
+async def blocks_of(core: Core, request: MentorshipRequest, *, past_only: bool = False) -> dict[int, Block]:
     """The mentors blocked for `request` now (cooldowns, exclusions: `matching.eligibility`, the one definition
-    live matching, the sweep and rounds share)."""
+    live matching, the sweep and rounds share). With `past_only`, the request's own pending offer is left out: what
+    stands between it and that offer's mentor besides the offer (an admin's match withdraws the offer, and the
+    store checks the pair again without it)."""
     history = await core.store.pair_history([request.member_id])
+    if past_only:
+        history = [f for f in history if not (f.status == "pending" and f.request_id == request.id)]
     return blocks_for(
         request.id,
         request.member_id,
@@ -121,7 +125,7 @@ async def _wait_for_round(
 ) -> MatchOutcome:
     """A request of a cohort programme waits for the next scheduled round; its reason says when, and what stands
     in its way now."""
-    reason = next_round_reason(core, request, await wait_reason(core, request, mentee))
+    reason = next_round_reason(core, request, await round_obstacle(core, request, mentee))
     if reason != request.wait_reason:
         await core.store.set_wait_reason(request.id, reason, core.clock.now())
     notes: tuple[Notification, ...] = ()
@@ -237,6 +241,19 @@ async def wait_reason(
     else:
         data["key"] = "wait.all_excluded"
     return json.dumps({"key": data.pop("key"), **data})
+
+
+async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member) -> str | None:
+    """In a cohort programme, what stands between a waiting request and a mentor at the next round (a live wait
+    reason, `wait_reason`), or None when an active mentor of a requested skill has a free place and is not blocked
+    for it (a lapse's cooldown lifts for a round's last resort): the round will offer it, nothing stands in the way.
+    (`wait_reason` alone would call that "every mentor is at capacity": live matching would have offered it.)"""
+    blocks = await blocks_of(core, request)
+    still_blocked = when_alone(blocks)
+    mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
+    if any(m.active and m.free_places > 0 and m.member_id not in still_blocked for m in mentors):
+        return None
+    return await wait_reason(core, request, mentee, blocks)
 
 
 async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
@@ -377,20 +394,26 @@ async def refresh_wait_reasons(
     longer be why. Only reasons that can have become untrue are looked at (`stales`), the oldest
     `REFRESH_AFTER_PAUSE` of them: it runs inside the change's unit of work (the others are told afresh when
     next tried: the sweep, a round, a freed place). Nothing is offered: no place was freed. In a cohort programme
-    the reason is the next round, which this does not change."""
-    if not skills or cohort(core):
+    the next round stays, and what stands in the way meanwhile (`round_obstacle`) is what is worked out afresh."""
+    if not skills:
         return
+    rounds_only = cohort(core)
     looked = 0
     for request in await core.store.waiting_asking(community, skills):
         if looked >= REFRESH_AFTER_PAUSE:
             break
-        if wait_reason_code(request.wait_reason) not in stales:
+        now_part = _live_reason(request.wait_reason) if rounds_only else None
+        code = str(now_part.get("key", "")).rpartition(".")[2] if now_part else wait_reason_code(request.wait_reason)
+        if code not in stales and not (rounds_only and now_part is None):
             continue
         looked += 1
         mentee = await core.store.get_member(request.member_id)
         if mentee is None:
             continue
-        reason = await wait_reason(core, request, mentee)
+        if rounds_only:
+            reason = next_round_reason(core, request, await round_obstacle(core, request, mentee))
+        else:
+            reason = await wait_reason(core, request, mentee)
         if reason != request.wait_reason:
             await core.store.set_wait_reason(request.id, reason, core.clock.now())
 
