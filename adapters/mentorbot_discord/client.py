@@ -60,7 +60,7 @@ from mentorbot.commands import FORM_ACTIONS, ITEM_ACTIONS, caller_language, exec
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.observability import DATABASE_ERRORS, BusyRefusals
-from mentorbot.replies import Notification, Outcome, Reply
+from mentorbot.replies import Notification, Outcome, Reply, reply_to_json
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
@@ -892,17 +892,47 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def _answer_by_dm(self, caller: Caller, outcome: Outcome, guild_id: int | None, preface_key: str) -> None:
         """The answer (and held notices) by DM, under the catalog line `preface_key` saying why; a refusal is
-        logged."""
-        preface = translator(outcome.language)(preface_key)
+        logged, and the held notices it left unshown are held again (their command took them from the outbox)."""
+        t = translator(outcome.language)
+        shown = 0
         try:
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
-            for message in [
-                *render(outcome.reply, guild_id=guild_id, preface=preface),
-                *held_messages(outcome, guild_id),
-            ]:
+            for message in render(outcome.reply, guild_id=guild_id, preface=t(preface_key)):
                 await channel.send(**message.send_kwargs())
+            for notice in outcome.held:
+                for message in held_notice(notice, guild_id, t):
+                    await channel.send(**message.send_kwargs())
+                shown += 1
         except discord.HTTPException as exc:
             log.info("could not answer member %s by DM either (%s, code %s)", caller.user_id, exc.status, exc.code)
+            await self._hold_again(caller, outcome.held[shown:])
+
+    async def _hold_again(self, caller: Caller, notices: Sequence[Reply]) -> None:
+        """Hold `notices` again for the caller's next command: they were held for them, taken by this command and
+        shown nowhere. When even that fails, they are lost: logged."""
+        if not notices:
+            return
+        try:
+            member = await self.bot.store.find_member(caller.community, caller.user_id)
+            held = 0
+            if member is not None:
+                payloads = [reply_to_json(n) for n in notices]
+                held = await self.bot.store.hold_notices_again(member.id, payloads, self.bot.clock.now())
+        except Exception as exc:
+            log.error(
+                "%s held notice(s) for %s could not be shown nor held again (%s): they are lost",
+                len(notices),
+                caller.user_id,
+                type(exc).__name__,
+                exc_info=database_failure(exc) is None,
+            )
+            return
+        if held < len(notices):
+            log.error("%s held notice(s) for %s could not be shown nor held again", len(notices) - held, caller.user_id)
+        else:
+            log.warning(
+                "%s held notice(s) for %s could not be shown: held again for their next command", held, caller.user_id
+            )
 
     async def run_due_jobs(self) -> int:
         """Run due timers once and deliver what they produce; the number of notifications."""
@@ -937,11 +967,12 @@ def held_messages(outcome: Outcome, guild_id: int | None = None) -> list[Discord
     """The notices that could not reach the caller by DM earlier, prefaced with why, shown with a reply
     (`guild_id`: appended to their buttons when shown in a DM)."""
     t = translator(outcome.language)
-    return [
-        message
-        for held in outcome.held
-        for message in render(held, guild_id=guild_id, preface=t("discord.held_notice"))
-    ]
+    return [message for held in outcome.held for message in held_notice(held, guild_id, t)]
+
+
+def held_notice(notice: Reply, guild_id: int | None, t: Translator) -> list[DiscordMessage]:
+    """One held notice as the messages that show it, prefaced with why (see `held_messages`)."""
+    return render(notice, guild_id=guild_id, preface=t("discord.held_notice"))
 
 
 def dm_guild(interaction: Interaction, caller: Caller) -> int | None:

@@ -40,7 +40,8 @@ acknowledgement goes at once and they get the core's apology (``common.apology``
 correlation id that is logged with the traceback. The exception's text is never shown. An interaction that could
 not be recorded is acknowledged all the same, with that apology (or the database's "try again in a minute");
 one recorded that meets a database failure that passes by itself is told it is saved (``common.db_saved``): it
-stays recorded, and `SlackAdapter.recover` does it once the database is back.
+stays recorded, and `SlackAdapter.recover` does it once the database is back. Not a form that could not open
+(the recovery cannot open one): the member is told nothing was changed, and it is done (`_form_not_opened`).
 """
 
 from __future__ import annotations
@@ -611,13 +612,12 @@ class SlackAdapter:
             # A form opens with the command's trigger_id, valid three seconds: users.info (whose rate limits are
             # waited out) is not waited for first; what it tells (admin, time zone) is not needed to show a form.
             asker = await caller_of(self.known_facts(user_id))
-            if await needs_form(self.bot, asker, parsed):
-                # Opening a form reads the database and calls Slack: it counts against the member's rate limit.
-                if (refused := await self.bot.rate_limited(asker)) is not None:
-                    await self.finish(asker, route, refused, slot=slot)
-                    return True
-                slot.release()  # the modal is the answer
-                await self._open_modal(asker, parsed, body)
+            try:
+                answered = await self._form(asker, parsed, body, route, slot)
+            except Exception as exc:
+                await self._form_not_opened(exc, Apology.for_command(body), slot)
+                return True
+            if answered:
                 return True
         caller = await caller_of()
         try:
@@ -646,6 +646,32 @@ class SlackAdapter:
                 await self._update_offer_dm(caller, str(offer_id), outcome.reply)
         await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
         return outcome.settled
+
+    async def _form(
+        self, asker: Caller, parsed: ParsedCommand, body: Mapping[str, Any], route: ReplyRoute, slot: AckSlot
+    ) -> bool:
+        """Open the command's form when it needs one (`needs_form`); whether that answered the command (the form
+        opened, or the member is over their rate limit)."""
+        if not await needs_form(self.bot, asker, parsed):
+            return False
+        # Opening a form reads the database and calls Slack: it counts against the member's rate limit.
+        if (refused := await self.bot.rate_limited(asker)) is not None:
+            await self.finish(asker, route, refused, slot=slot)
+            return True
+        slot.release()  # the modal is the answer
+        await self._open_modal(asker, parsed, body)
+        return True
+
+    async def _form_not_opened(self, exc: Exception, apology: Apology, slot: AckSlot | None = None) -> None:
+        """A form that could not open because of `exc` (the database failed on a read before it, or a bug): nothing
+        was done, and the recovery could not open it either (a form needs a fresh trigger; without one the command
+        is only missing its input). So it is not "saved": the member is told what `errors.unexpected` makes of it
+        (the database's "nothing was changed: try again in a minute", or the apology), and the caller marks the
+        interaction done."""
+        if slot is not None:
+            slot.release()
+        error = unexpected(log, "opening a form for %s", apology.route.user_id, exc_info=exc)
+        await self.apologise(apology, error)
 
     async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
         t = await self.delivery.translator_for(caller)
@@ -815,7 +841,10 @@ class SlackAdapter:
         container: Mapping[str, Any] = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         if action in FORM_ACTIONS:  # the form is the answer; its submission is an interaction of its own
-            await self._open_feedback_form(body, action, ref, user_id, channel, button_route(body))
+            try:
+                await self._open_feedback_form(body, action, ref, user_id, channel, button_route(body))
+            except Exception as exc:
+                await self._form_not_opened(exc, Apology.for_button(body))
             await self._finish_event(inbox_id)
             return
         caller = await self.caller(

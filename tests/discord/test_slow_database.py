@@ -258,3 +258,28 @@ async def test_notifications_of_a_command_that_cannot_be_delivered_for_the_datab
         "(PostgreSQL: ConnectionRefusedError: [Errno 111] Connect call failed)"
     ]
     assert database_errors("unavailable") == before + 1
+
+
+async def test_held_notices_whose_late_dm_is_refused_are_held_again(
+    scaled: MentorBotClient, members: Members, world: FakeDiscord, bot: MentorBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mentor whose DMs are closed has an offer held; their next command takes it, and its answer comes too late
+    for Discord (10062): the answer and the held notice go by DM, which is refused too. The notice was shown
+    nowhere, so it is held again and shown with the command after."""
+    await sign_up_mentor(members)
+    world.close_dms(MENTOR_USER_ID)
+    await members.slash("mentor request", {"skills": "crisis comms"})
+    mentor = await bot.store.find_member(COMMUNITY, str(MENTOR_USER_ID))
+    assert mentor is not None and await bot.store.has_held_notices(mentor.id), "the offer is held for the mentor"
+
+    with monkeypatch.context() as patched:
+        slow(patched, "record_event", DEADLINE + 0.2)
+        record = await members.push_slash("mentor language", {"language": "en"}, user=MENTOR_USER_ID)
+        await members._handled(record)
+    assert record.callbacks and all(cb.error_code == 10062 for cb in record.callbacks), record.callbacks
+    assert MENTOR_USER_ID not in world.dms, "the late answer's DM was refused"
+    assert await bot.store.has_held_notices(mentor.id), "the notice shown nowhere is held again"
+
+    shown = await members.slash("mentor status", user=MENTOR_USER_ID)
+    assert [t for t in shown.texts[1:] if "Mentorship offer #1" in t], shown.texts
+    assert not await bot.store.has_held_notices(mentor.id), "shown once"

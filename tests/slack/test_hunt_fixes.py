@@ -23,6 +23,7 @@ from tests.fakes.slack_web_api import FakeSlack, ResponseUrlPost
 from tests.slack.conftest import (
     ALICE,
     BOB,
+    COMMUNITY,
     EN,
     EVE,
     Workspace,
@@ -207,15 +208,85 @@ async def test_a_parse_error_whose_language_read_fails_is_told_saved_then_answer
     assert len(ws.texts(ALICE)) == 2 and await ws.bot.store.count_unprocessed() == 0
 
 
-async def test_a_signup_form_whose_profile_read_fails_is_told_saved(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+async def test_a_form_command_with_all_its_input_typed_is_still_told_saved_then_done(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    """/mentor request with its skills typed needs no form: the recovery can run it as typed, so it stays
+    recorded and is done later."""
+    ws = workspace
+    outage = Outage(monkeypatch, ws.bot.store, "create_request")
+    await ws.mentor(ALICE, "request skills:seo")
+    outage.down = False
+    [told] = ws.texts(ALICE)
+    assert SAVED in told and NOTHING_CHANGED not in told, told
+    assert await ws.bot.store.count_unprocessed() == 1, "still recorded"
+    clock.advance(timedelta(minutes=3))
+    assert await ws.adapter.recover() == 1
+    await ws.settle()
+    assert len(ws.texts(ALICE)) == 2 and SAVED not in ws.texts(ALICE)[1], "then done, once, with its answer"
+    assert await ws.bot.store.count_unprocessed() == 0
+
+
+async def _form_not_opened(ws: Workspace, user: str, clock: ManualClock) -> str:
+    """What `user` was told about a form that could not open, checking that nothing more comes of it: it is not
+    left recorded for the recovery (which could only refuse it as incomplete: a form needs a fresh trigger)."""
+    [told] = ws.texts(user)
+    assert NOTHING_CHANGED in told and SAVED not in told, told
+    assert await ws.bot.store.count_unprocessed() == 0, "nothing left for the recovery"
+    clock.advance(timedelta(minutes=3))
+    assert await ws.adapter.recover() == 0
+    await ws.settle()
+    assert ws.texts(user) == [told], "not refused later as incomplete"
+    return told
+
+
+async def test_a_request_form_whose_language_read_fails_is_told_nothing_was_changed(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    """Not "saved, no need to type it again": the recovery runs a command without its form, so a request without
+    its skills could only be refused as incomplete. Once the database is back, the form opens again."""
+    ws = workspace
+    outage = Outage(monkeypatch, ws.adapter.delivery, "translator_for")
+    await ws.mentor(ALICE, "request")
+    outage.down = False
+    assert not ws.fake.modals_of(ALICE)
+    await _form_not_opened(ws, ALICE, clock)
+    await ws.mentor(ALICE, "request")
+    assert ws.fake.modals_of(ALICE), "typed again, the form opens"
+
+
+async def test_a_signup_form_whose_profile_read_fails_is_told_nothing_was_changed(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
 ) -> None:
     ws = workspace
-    Outage(monkeypatch, ws.bot, "mentor_profile")
+    outage = Outage(monkeypatch, ws.bot, "mentor_profile")
     await ws.mentor(BOB, "signup")
+    outage.down = False
     assert not ws.fake.modals_of(BOB)
-    [told] = ws.texts(BOB)
-    assert SAVED in told and NOTHING_CHANGED not in told, told
+    await _form_not_opened(ws, BOB, clock)
+    assert await ws.bot.mentor_profile(COMMUNITY, BOB) is None, "nothing was done"
+
+
+async def test_a_feedback_button_whose_form_cannot_open_is_told_nothing_was_changed(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    ws = workspace
+    offer = await offered(ws)
+    await ws.click(BOB, offer, "offer.accept")
+    await ws.mentor(ALICE, "end 1 rating:4")
+    notice = ws.dms(BOB)[-1]
+    before = len(ws.texts(BOB))
+    outage = Outage(monkeypatch, ws.adapter.delivery, "translator_for")
+    await ws.click(BOB, notice, "feedback.open")
+    outage.down = False
+    assert not ws.fake.modals_of(BOB)
+    told = ws.texts(BOB)[before:]
+    assert len(told) == 1 and NOTHING_CHANGED in told[0] and SAVED not in told[0], told
+    assert await ws.bot.store.count_unprocessed() == 0, "nothing left for the recovery"
+    clock.advance(timedelta(minutes=3))
+    assert await ws.adapter.recover() == 0
+    await ws.settle()
+    assert ws.texts(BOB)[before:] == told
 
 
 # ---------------------------------------------------------------- a form opens within its trigger's three seconds
