@@ -60,7 +60,7 @@ from mentorbot.commands import FORM_ACTIONS, ITEM_ACTIONS, caller_language, exec
 from mentorbot.errors import database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.observability import DATABASE_ERRORS, BusyRefusals
-from mentorbot.replies import Notification, Outcome, Reply, reply_to_json
+from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
@@ -913,11 +913,7 @@ class MentorBotClient(discord.AutoShardedClient):
         if not notices:
             return
         try:
-            member = await self.bot.store.find_member(caller.community, caller.user_id)
-            held = 0
-            if member is not None:
-                payloads = [reply_to_json(n) for n in notices]
-                held = await self.bot.store.hold_notices_again(member.id, payloads, self.bot.clock.now())
+            held = await self.bot.hold_again(caller.community, caller.user_id, notices)
         except Exception as exc:
             log.error(
                 "%s held notice(s) for %s could not be shown nor held again (%s): they are lost",

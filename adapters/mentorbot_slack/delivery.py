@@ -38,7 +38,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
-from mentorbot.replies import Notification, Reply, reply_to_json
+from mentorbot.replies import Notification, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message, packed
@@ -295,11 +295,7 @@ class Delivery:
     async def _hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> None:
         """Hold `notices` again for `user_id`'s next command; when even that fails, they are lost: logged."""
         try:
-            member = await self.bot.store.find_member(community, user_id)
-            held = 0
-            if member is not None:
-                payloads = [reply_to_json(n) for n in notices]
-                held = await self.bot.store.hold_notices_again(member.id, payloads, self.bot.clock.now())
+            held = await self.bot.hold_again(community, user_id, notices)
         except Exception as exc:
             log.error(
                 "%s held notice(s) for %s could not be shown nor held again (%s): they are lost",

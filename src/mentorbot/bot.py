@@ -473,6 +473,16 @@ class MentorBot:
         now claimed for this process: deliver them, then report them with `delivered`."""
         return await self._timers.undelivered(communities=communities)
 
+    async def hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> int:
+        """Hold `notices` again for a member's next command: notices held for them, which a command of theirs took
+        and an adapter could show nowhere (a late answer's DM refused, a response_url used up). How many were held
+        (none when the member is gone); a database failure is raised, for the adapter to log."""
+        member = await self.store.find_member(community, user_id)
+        if member is None:
+            return 0
+        payloads = [reply_to_json(n) for n in notices]
+        return await self.store.hold_notices_again(member.id, payloads, self.clock.now())
+
     async def delivered(self, notes: Sequence[Notification]) -> None:
         """An adapter delivered `notes` (sent, or held for the member's next command): the outbox marks those this
         process holds (not one released for a retry, nor one another process took over)."""
