@@ -97,6 +97,22 @@ def test_check_with_another_skills_file(tmp_path: Path) -> None:
     assert "1 of 1 skills covered" in out
 
 
+def test_check_warns_of_a_skill_slug_too_long_for_the_platforms_menus(tmp_path: Path) -> None:
+    """Found by a hunt of the fakes: a slug is a menu option's value (Discord 100 characters, Slack 150)."""
+    slug = "strategy-" * 6 + "planning"
+    skills = tmp_path / "skills.toml"
+    skills.write_text(
+        f'[[skill]]\nslug = "{slug}"\ncategory = "growth"\nlabel = {{ en = "Strategy", sw = "Mkakati" }}\n',
+        encoding="utf-8",
+    )
+    courses = tmp_path / "courses.toml"
+    courses.write_text((DATA / "missing_field.toml").read_text().replace('id = "no-title"', 'title = "T"\nid = "t"'))
+    courses.write_text(courses.read_text().replace('"seo"', f'"{slug}"'))
+    code, _, err = run("--skills", str(skills), str(courses))
+    assert code == 0 and f"warning: skill {slug}: a slug over 50 characters" in err, err
+    assert run("--strict", "--skills", str(skills), str(courses))[0] == 1
+
+
 def test_check_reports_a_broken_skills_file(tmp_path: Path) -> None:
     skills = tmp_path / "skills.toml"
     skills.write_text("[[skill]\n", encoding="utf-8")

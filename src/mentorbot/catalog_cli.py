@@ -84,7 +84,16 @@ def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
         click.echo(
             f"warning: {course_id}: an id over {ID_MAX} characters: its vote buttons are left out on Discord", err=True
         )
-    if strict and (missed or missing or url_problems(catalog) or long_ids):
+    # A skill's slug is the value of its choice in Discord's autocomplete (100 characters at most) and in Slack's
+    # skill menus (150): a longer one makes those menus fail.
+    long_slugs = [skill.slug for skill in taxonomy if len(skill.slug) > ID_MAX]
+    for slug in long_slugs:
+        click.echo(
+            f"warning: skill {slug}: a slug over {ID_MAX} characters: Discord's and Slack's skill menus refuse long "
+            "values; shorten it (and the data that names it: see the note at the top of skills.toml)",
+            err=True,
+        )
+    if strict and (missed or missing or url_problems(catalog) or long_ids or long_slugs):
         raise SystemExit(1)
 
 
