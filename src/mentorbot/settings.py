@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -279,6 +279,10 @@ def check_server_url(url: str) -> None:
             raise ValueError(UNESCAPED_PASSWORD)
 
 
+_QUERY_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+"""A query parameter's name and its "=", as libpq and asyncpg name them (``sslmode=``, ``application_name=``)."""
+
+
 def mask_url_password(url: str) -> str:
     """`url` with any password replaced by asterisks: everything between ``user:`` (after ``://``) and the last
     ``@``, whatever it holds (an unescaped ``#``, ``/`` or ``?`` too), and a ``?password=`` query parameter (or
@@ -286,11 +290,15 @@ def mask_url_password(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    userinfo, at, place = rest.rpartition("@")
+    # The query begins at the first "?" followed by a key=value (an "@" in a value is the value's, not the end of
+    # a password: ``?application_name=bot@prod``); a "?" before that is part of an unescaped password.
+    start = next((m.start() for m in re.finditer(r"\?", rest) if _QUERY_KEY.match(rest, m.end())), len(rest))
+    userinfo, at, place = rest[:start].rpartition("@")
     if at and ":" in userinfo:
         prefix = userinfo.partition(":")[0] + ":********@"
     else:
-        prefix, place = "", rest
+        prefix, place = "", rest[:start]
+    place += rest[start:]
     path, question, query = place.partition("?")
     query = _PASSWORD_PARAM.sub(r"\1\2=********", query)
     return f"{scheme}://{prefix}{path}{question}{query}"

@@ -284,6 +284,18 @@ async def test_run_command_and_run_slash_localize_parse_errors(bot: MentorBot) -
     assert (await run_command(bot, who("amina"), "/mentor status")).reply.title
 
 
+async def test_a_member_mistyping_is_not_offered_admin_commands(bot: MentorBot) -> None:
+    """Found by a docs review: "/stats" suggested `/mentor-admin stats` to members, who may not run it. An admin is
+    still offered it; a member is offered what they may run, or no suggestion."""
+    en = translator("en")
+    member = await run_command(bot, who("amina"), "/stats")
+    assert member.reply.text == en("commands.unknown_command", command="/stats", suggestions="`/mentor status`")
+    nothing = await run_command(bot, who("amina"), "/waitlist")
+    assert nothing.reply.text == en("commands.unknown_command_no_suggestion", command="/waitlist")
+    admin = await run_command(bot, Caller(COMMUNITY, "boss", "Boss", is_admin=True), "/stats")
+    assert "`/mentor-admin stats`" in admin.reply.text
+
+
 async def test_help_command_answers_in_the_members_language(bot: MentorBot) -> None:
     await run_command(bot, who("juma"), "/mentor language sw")
     outcome = await run_command(bot, who("juma"), "/mentor help")

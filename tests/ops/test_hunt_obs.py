@@ -107,6 +107,11 @@ def test_config_check_refuses_the_url_in_one_line_without_the_password(monkeypat
         ("postgresql://bob:hunter2/x@127.0.0.1:5432/test", "postgresql://bob:********@127.0.0.1:5432/test"),
         ("postgresql://bob:hunter2?x@127.0.0.1:5432/test", "postgresql://bob:********@127.0.0.1:5432/test"),
         ("postgresql://bob:hun@ter2@db/x", "postgresql://bob:********@db/x"),
+        # An "@" in a query value is the value's (found by a review: the host was masked with the password).
+        (
+            "postgresql://bot:pw@db.internal:5432/mentorbot?application_name=bot@prod",
+            "postgresql://bot:********@db.internal:5432/mentorbot?application_name=bot@prod",
+        ),
         ("postgresql://:hunter2@db/x", "postgresql://:********@db/x"),
         ("postgresql://bob:hun[ter2@db/x", "postgresql://bob:********@db/x"),  # urlsplit raises on this one
         ("postgresql://bob@db/x", "postgresql://bob@db/x"),

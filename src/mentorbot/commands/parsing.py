@@ -149,9 +149,24 @@ def _unknown_command(words: Sequence[str]) -> UserError:
                 if len(command.path) > 1:
                     singles.setdefault(command.path[1], command.name)
             found = list(dict.fromkeys(singles[s] for s in _suggest(head, list(singles))))
+    return suggesting(typed, found)
+
+
+def suggesting(typed: str, found: Sequence[str]) -> UserError:
+    """"I don't know `typed`": with the commands in `found` (``suggested``, for `for_member`), or with none."""
     if found:
-        return UserError("commands.unknown_command", command=typed, suggestions=", ".join(f"`{s}`" for s in found))
+        suggestions = ", ".join(f"`{s}`" for s in found)
+        return UserError("commands.unknown_command", command=typed, suggestions=suggestions, suggested=tuple(found))
     return UserError("commands.unknown_command_no_suggestion", command=typed)
+
+
+def for_member(error: UserError) -> UserError:
+    """`error` as a member who is no admin is told it: an unknown command's suggestions without the
+    ``/mentor-admin`` commands, which they may not run (none left: no suggestion)."""
+    suggested = error.params.get("suggested")
+    if error.key != "commands.unknown_command" or not isinstance(suggested, tuple):
+        return error
+    return suggesting(str(error.params["command"]), [s for s in suggested if not str(s).startswith("/mentor-admin")])
 
 
 def parse(line: str, *, allow_missing: bool = False) -> ParsedCommand:

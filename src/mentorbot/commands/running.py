@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.commands.parsing import ParsedCommand, parse, parse_slash
+from mentorbot.commands.parsing import ParsedCommand, for_member, parse, parse_slash
 from mentorbot.commands.table import COMMANDS
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
@@ -29,6 +29,8 @@ async def error_outcome(bot: MentorBot, caller: Caller, error: UserError) -> Out
     if refused is not None:
         return refused
     lang = await caller_language(bot, caller)
+    if not bot.is_admin(caller):
+        error = for_member(error)
     return Outcome(Reply(bot.render_error(error, translator(lang))), error=error, language=lang)
 
 
