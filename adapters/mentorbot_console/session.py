@@ -26,6 +26,7 @@ from mentorbot.commands import (
     execute_button,
     help_reply,
     parse,
+    suggesting,
 )
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
@@ -200,9 +201,9 @@ class ConsoleSession:
         close = difflib.get_close_matches(typed.split(" ")[0].lower(), CONSOLE_COMMANDS, n=2, cutoff=0.6)
         if not close:
             return error
-        found = [s for s in str(error.params.get("suggestions", "")).split(", ") if s]
-        found.extend(f"`{c}`" for c in close)
-        return UserError("commands.unknown_command", command=typed, suggestions=", ".join(found))
+        # The bot's suggestions (as names, so that a guest who is no admin is then offered none of /mentor-admin's:
+        # `commands.for_member`) and the console's own.
+        return suggesting(typed, [*error.params.get("suggested", ()), *close])
 
     async def _refused(self, key: str, **params: object) -> LineResult:
         return LineResult((await self._t())(key, **params), False)

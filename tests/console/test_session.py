@@ -133,6 +133,15 @@ async def test_console_commands_are_suggested(session: ConsoleSession) -> None:
     assert "/click" in out
 
 
+async def test_a_guest_who_is_no_admin_is_not_offered_admin_commands(session: ConsoleSession) -> None:
+    """The console adds its own commands to the bot's suggestions; a guest who is no admin is offered neither the
+    bot's `/mentor-admin` commands, nor them through the console's list; an admin is."""
+    out = await refused(session, "/stats")
+    assert "/mentor status" in out and "/as" in out and "/mentor-admin" not in out
+    await ok(session, "/admin on")
+    assert "/mentor-admin stats" in await refused(session, "/stats")
+
+
 async def test_switching_members_keeps_display_names(session: ConsoleSession) -> None:
     await ok(session, "/as Wanjiru")
     await ok(session, "/mentor status")

@@ -21,7 +21,7 @@ The package: `table` (every command and its metadata), `parsing` (a line to a `P
 (a parsed command or a clicked button to its use-case; help). Adapters import from here.
 """
 
-from mentorbot.commands.parsing import ParsedCommand, Token, parse, parse_slash, tokenize
+from mentorbot.commands.parsing import ParsedCommand, Token, parse, parse_slash, suggesting, tokenize
 from mentorbot.commands.running import (
     BUTTON_ACTIONS,
     FORM_ACTIONS,
@@ -65,5 +65,6 @@ __all__ = [
     "run_command",
     "run_slash",
     "submit_feedback_form",
+    "suggesting",
     "tokenize",
 ]
