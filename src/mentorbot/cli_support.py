@@ -61,14 +61,20 @@ def db_override(db: Path | None) -> dict[str, Any]:
     return {"database_url": f"sqlite:///{db}"} if db is not None else {}
 
 
-def missing_sqlite_file(url: str) -> bool:
-    """Whether the database `url` names is a SQLite file that does not exist (yet)."""
+def new_sqlite_file(url: str) -> Path | None:
+    """The file of the database `url` names when it is a SQLite file that does not exist (yet: opening the
+    database would create it), else None. Options after the path (``?timeout=5``) are not the file's."""
     from mentorbot.storage.database import sqlite_path
 
     if not url.startswith("sqlite"):
-        return False
+        return None
     path = sqlite_path(url).partition("?")[0]
-    return path != ":memory:" and not Path(path).exists()
+    return None if path == ":memory:" or Path(path).exists() else Path(path)
+
+
+def missing_sqlite_file(url: str) -> bool:
+    """Whether the database `url` names is a SQLite file that does not exist (yet)."""
+    return new_sqlite_file(url) is not None
 
 
 def require_existing_database(settings: Settings) -> None:

@@ -17,6 +17,7 @@ from mentorbot.cli_support import (
     database_option_or_exit,
     db_override,
     missing_sqlite_file,
+    new_sqlite_file,
     run_or_exit,
     settings_or_exit,
 )
@@ -145,16 +146,6 @@ def db_copy(source: str, target: str, replace: bool) -> None:
     click.echo(run_or_exit(_copy(settings, source, target, replace), settings))
 
 
-def _new_sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite `url` that does not exist yet (opening the database will create it), else None."""
-    from mentorbot.storage.database import sqlite_path
-
-    if not url.startswith("sqlite:"):
-        return None
-    path = sqlite_path(url).partition("?")[0]  # sqlite:///file?timeout=5: the engine takes options after the path
-    return None if path == ":memory:" or Path(path).exists() else Path(path)
-
-
 async def _copy(settings: Settings, source_url: str, target_url: str, replace: bool) -> str:
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
@@ -164,7 +155,7 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
     t = translator(settings.default_language)
     source, target = create_database(source_url), create_database(target_url)
     # A SQLite target this command creates (opening it makes the file) is removed again when nothing was copied.
-    made = _new_sqlite_file(target_url)
+    made = new_sqlite_file(target_url)
     started = time.perf_counter()
     bar: Any = None
     copied = False

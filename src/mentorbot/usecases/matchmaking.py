@@ -19,6 +19,7 @@ from mentorbot.matching.eligibility import Block, blocks_for, strict, when_alone
 from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
+from mentorbot.storage.candidates import SkillMentor
 from mentorbot.storage.reports import wait_reason_code
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -222,6 +223,11 @@ async def wait_reason(
     if blocks is None:
         blocks = await blocks_of(core, request)
     mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
+    return _reason(request, mentors, blocks)
+
+
+def _reason(request: MentorshipRequest, mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> str:
+    """`wait_reason` from the request's skills' `mentors` and `blocks`, as read."""
     active = [m for m in mentors if m.active]
     open_ = [m for m in active if m.member_id not in blocks]
     blocked = [m for m in active if m.member_id in blocks]
@@ -253,7 +259,7 @@ async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member)
     mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
     if any(m.active and m.free_places > 0 and m.member_id not in still_blocked for m in mentors):
         return None
-    return await wait_reason(core, request, mentee, blocks)
+    return _reason(request, mentors, blocks)
 
 
 async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
