@@ -104,21 +104,10 @@ def next_round_reason(core: Core, request: MentorshipRequest, now: str | None = 
         parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
     )
     data: dict[str, object] = {"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()}
-    because = _live_reason(now)
+    because = views.live_reason(now)
     if because is not None:
         data["now"] = because
     return json.dumps(data)
-
-
-def _live_reason(reason: str | None) -> dict[str, object] | None:
-    """A stored wait reason as data, when it is a live one (not the next round: that is never its own cause)."""
-    try:
-        data = json.loads(reason or "")
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("key") == "wait.next_round":
-        return data.get("now") if isinstance(data, dict) and isinstance(data.get("now"), dict) else None
-    return data
 
 
 async def _wait_for_round(
@@ -408,7 +397,7 @@ async def refresh_wait_reasons(
     for request in await core.store.waiting_asking(community, skills):
         if looked >= REFRESH_AFTER_PAUSE:
             break
-        now_part = _live_reason(request.wait_reason) if rounds_only else None
+        now_part = views.live_reason(request.wait_reason) if rounds_only else None
         code = str(now_part.get("key", "")).rpartition(".")[2] if now_part else wait_reason_code(request.wait_reason)
         if code not in stales and not (rounds_only and now_part is None):
             continue

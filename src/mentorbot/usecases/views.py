@@ -145,6 +145,18 @@ def wait_reason_text(
         return t(unknown)
 
 
+def live_reason(reason: str | None) -> dict[str, Any] | None:
+    """A stored wait reason as data when it is a live one: itself, or what a cohort programme's next round stores as
+    standing in the way meanwhile (``now``); None for a next round with nothing in the way, or no reason."""
+    try:
+        data = json.loads(reason or "")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("key") == "wait.next_round":
+        return data.get("now") if isinstance(data, dict) and isinstance(data.get("now"), dict) else None
+    return data
+
+
 def reason_group(reason: str) -> str:
     """The stored wait reason `reason` as the admin's round report groups it: a cohort programme's next round by
     what stands in the way meanwhile, the skills in a fixed order and a date to the minute, so that requests
@@ -155,9 +167,7 @@ def reason_group(reason: str) -> str:
         return reason
     if not isinstance(data, dict):
         return reason
-    now = data.get("now")
-    if data.get("key") == "wait.next_round" and isinstance(now, dict):
-        data = now
+    data = live_reason(reason) or data
     group: dict[str, Any] = {"key": data.get("key"), "skills": sorted(str(s) for s in data.get("skills", []))}
     if data.get("until"):
         try:
