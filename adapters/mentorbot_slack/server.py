@@ -14,18 +14,26 @@ several workers; SQLite serialises writers and suits one process.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from mentorbot.app import configure_logging, open_bot
-from mentorbot.settings import Settings, load_settings
+from mentorbot.settings import Settings, SettingsError, load_settings
 from mentorbot_slack.adapter import SlackAdapter, build_web_app
 from mentorbot_slack.plugin import check_settings
+from mentorbot_slack.runner import check_token
+
+log = logging.getLogger("mentorbot.slack")
+
+WORKER_BOOT_ERROR = 3
+"""The exit code gunicorn reads as a worker that cannot boot (its arbiter then stops, not restarting it forever)."""
 
 
 async def create_app(settings: Settings | None = None, *, timers: bool = True) -> web.Application:
-    """The HTTP-mode application of one worker: the store opens on startup and closes on shutdown."""
+    """The HTTP-mode application of one worker: the store opens on startup and closes on shutdown. A bot token
+    Slack refuses (`check_token`) ends the worker's start with one line in the log and `WORKER_BOOT_ERROR`."""
     the_settings = settings or load_settings()
     if settings is None:
         configure_logging(the_settings)
@@ -36,6 +44,12 @@ async def create_app(settings: Settings | None = None, *, timers: bool = True) -
         async with open_bot(the_settings) as bot:
             adapter = SlackAdapter(bot, the_settings)
             try:
+                try:
+                    await check_token(adapter.client, the_settings)
+                except SettingsError as refused:
+                    log.error("%s", refused)
+                    # gunicorn's "worker failed to boot": the arbiter stops instead of starting workers forever.
+                    raise SystemExit(WORKER_BOOT_ERROR) from None
                 async with adapter.running(timers=timers):
                     holder.append(adapter)
                     try:

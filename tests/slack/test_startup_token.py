@@ -12,11 +12,13 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import aiohttp.web
 import pytest
 
 from mentorbot.bot import MentorBot
 from mentorbot.settings import SettingsError
 from mentorbot_slack.runner import run
+from mentorbot_slack.server import WORKER_BOOT_ERROR, create_app
 from tests.fakes.slack_ids import APP_TOKEN
 from tests.fakes.slack_web_api import FakeSlack
 from tests.slack.conftest import EN, make_settings
@@ -130,3 +132,22 @@ async def test_mentorbot_run_says_the_refused_token_in_one_line(slack_fake: Fake
     assert "Traceback" not in output
     assert WRONG_TOKEN not in output
     assert slack_fake.socket_mode.open_connections == 0
+
+
+async def test_the_worker_factory_refuses_a_wrong_bot_token_before_serving(
+    slack_fake: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gunicorn factory checked nothing: a worker with a refused token reported healthy and failed every call."""
+    settings = make_settings(
+        slack_fake,
+        database_url=f"sqlite:///{tmp_path}/worker.sqlite3",
+        slack={"mode": "http", "bot_token": WRONG_TOKEN},
+    )
+    app = await create_app(settings)
+    runner = aiohttp.web.AppRunner(app)
+    with caplog.at_level(logging.ERROR, logger="mentorbot.slack"), pytest.raises(SystemExit) as stopped:
+        await runner.setup()
+    assert stopped.value.code == WORKER_BOOT_ERROR
+    assert caplog.messages == [EN("slack.start.token_refused", error="invalid_auth")]
+    assert WRONG_TOKEN not in caplog.text
+    assert [call.method for call in slack_fake.calls] == ["auth.test"]

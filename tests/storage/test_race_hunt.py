@@ -9,8 +9,11 @@ from its start (``BEGIN IMMEDIATE``), so the other command runs after it: every 
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -21,6 +24,7 @@ from mentorbot.matching.eligibility import DeclineReason
 from mentorbot.models import Level, MentorStatus, NewMentorProfile, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Outcome
 from mentorbot.settings import Settings
+from mentorbot.storage import offers as offers_module
 from mentorbot.storage.store import NewOffer, Store, SuggestionStatus
 from mentorbot.usecases import handler
 from tests.storage.interleave import Interleave, second_bot
@@ -336,3 +340,48 @@ async def test_a_pause_and_a_cancel_of_one_of_its_offers_do_not_deadlock(
     assert not hook.finished_inside, "the cancel waits for the pause's lock of its mentee"
     offers = await bot.store.list_offers(status=OfferStatus.PENDING)
     assert offers == []
+
+
+async def test_an_expiry_that_pauses_its_mentor_and_a_cancel_do_not_deadlock(
+    bot: MentorBot, store: Store, library: Library, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An expiry that pauses its mentor for lapses locked the expiring offer's mentee, then the profile (its place
+    given back), then the mentees of the mentor's other pending offers (to withdraw them); one of those mentees
+    cancelling meanwhile locks their own row, then wants the profile: each held what the other wanted. The expiry
+    now locks every mentee of the mentor's pending offers first, in the store's one order."""
+    monkeypatch.setattr(handler, "UNIT_ATTEMPTS", 1)  # a deadlock shows as the failure it is, not retried away
+    bot = bot_with(store, library, clock, max_expired_offers=1)
+    await bot.signup(who("baraka"), skills="seo", capacity="2")
+    await bot.request(who("amina"), skills="seo")
+    clock.advance(HOUR)
+    await bot.request(who("daudi"), skills="seo")
+    clock.advance(timedelta(hours=bot.settings.offer_ttl_hours, minutes=1) - HOUR)  # amina's offer is due, daudi's not
+    other = await second_bot(bot)
+    original = offers_module.withdraw_pending
+    cancelled: list[Outcome] = []
+
+    async def cancel_first(*args: Any, **kwargs: Any) -> Any:
+        # Inside the expiry's unit, its pause made: daudi cancels in another process, and waits (with the fix) for
+        # the expiry's lock of his row.
+        task = asyncio.get_running_loop().create_task(other.cancel(who("daudi")), context=contextvars.Context())
+        await asyncio.wait({task}, timeout=2.0)
+        monkeypatch.setattr(offers_module, "withdraw_pending", original)
+        result = await original(*args, **kwargs)
+        tasks.append(task)
+        return result
+
+    tasks: list[asyncio.Task[Outcome]] = []
+    monkeypatch.setattr(offers_module, "withdraw_pending", cancel_first)
+    try:
+        notes = await bot.run_due_jobs()
+        assert tasks, [n.reply.text for n in notes]
+        cancelled.append(await tasks[0])
+    finally:
+        await other.store.close()
+    assert cancelled[0].error is None, cancelled[0].reply.text
+    assert any("paused" in n.reply.text.lower() for n in to(notes, "baraka")), [n.reply.text for n in notes]
+    assert await bot.store.list_offers(status=OfferStatus.PENDING) == []
+    mentor = await bot.store.find_member(COMMUNITY, "U-baraka")
+    assert mentor is not None
+    profile = await bot.store.get_mentor_profile(mentor.id)
+    assert profile is not None and profile.status is MentorStatus.PAUSED and profile.pending_offers == 0

@@ -74,6 +74,19 @@ async def lock_mentees_of_pending_offers(conn: Connection, mentor_id: int, *, di
     )
 
 
+async def lock_mentees_of_mentor_of_offer(conn: Connection, offer_id: int, *, dialect: str) -> None:
+    """Lock the rows of the mentees of every pending offer of an offer's mentor, that offer's mentee included: an
+    expiry may pause the mentor and withdraw the others, and takes them all before the profile."""
+    await _lock_many(
+        conn,
+        dialect,
+        "IN (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id "
+        "WHERE o.mentor_id = (SELECT mentor_id FROM offers WHERE id = ?) AND (o.status = 'pending' OR o.id = ?))",
+        offer_id,
+        offer_id,
+    )
+
+
 async def lock_profiles(conn: Connection, ids_sql: str, ids_arg: Any, *, dialect: str) -> None:
     """Lock mentors' profile rows, named by an `id_list` subquery and its one argument, in the order of their ids
     (after the mentees'), before what they offer is read again: a profile update (`members.refuse_in_use`) holds

@@ -16,6 +16,7 @@ from mentorbot.storage.locks import (
     MENTEE_OF_OFFER_PG,
     lock_mentee_of_offer,
     lock_mentee_of_request,
+    lock_mentees_of_mentor_of_offer,
     lock_mentees_of_pending_offers,
     lock_mentees_of_requests,
     lock_profile,
@@ -412,7 +413,8 @@ class OfferStore(Transactions):
         than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
         not counted in that streak and pauses no one. None when the offer was no longer pending or not yet due."""
         async with self.transaction(quick=True) as conn:
-            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
+            # Every mentee the mentor holds an offer for, not only this one's: a pause withdraws the others.
+            await lock_mentees_of_mentor_of_offer(conn, offer_id, dialect=self.db.dialect)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'expired', decided_at = ? "
                 "WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *",
