@@ -57,14 +57,13 @@ from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import FORM_ACTIONS, ITEM_ACTIONS, caller_language, execute_button, submit_feedback_form
-from mentorbot.errors import database_failure, unexpected
+from mentorbot.errors import database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.observability import DATABASE_ERRORS, BusyRefusals
+from mentorbot.observability import BusyRefusals
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
-from mentorbot.storage.database import DatabaseError
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
@@ -271,7 +270,7 @@ class MentorBotClient(discord.AutoShardedClient):
             if (failure := database_failure(exc)) is None:
                 log.exception("could not look up the language of user %s", interaction.user.id)
             else:
-                database_down(failure, "could not look up the language of user %s", interaction.user.id)
+                database_down(log, failure, "could not look up the language of user %s", interaction.user.id)
             return translator(self.settings.default_language)
 
     # ------------------------------------------------------------------------------------ interactions
@@ -764,7 +763,7 @@ class MentorBotClient(discord.AutoShardedClient):
         except Exception as exc:
             if (down := database_failure(exc)) is None:
                 raise
-            database_down(down, f"the notifications of {what} %s wait in the outbox", ref)
+            database_down(log, down, f"the notifications of {what} %s wait in the outbox", ref)
 
     async def _deliver_one(self, note: Notification) -> TransientFailure | None:
         """Send one notification (or have it held); the transient failure that stopped it."""
@@ -848,7 +847,7 @@ class MentorBotClient(discord.AutoShardedClient):
                 if (down := database_failure(exc)) is None:
                     log.exception("could not process recorded interaction %s", event.event_id)
                 else:
-                    database_down(down, "recorded interaction %s left for later", event.event_id)
+                    database_down(log, down, "recorded interaction %s left for later", event.event_id)
             else:
                 if done:
                     await self._finish_event(event.id)
@@ -975,14 +974,6 @@ def dm_guild(interaction: Interaction, caller: Caller) -> int | None:
     """The guild to append to the buttons of an answer shown in a DM (where a click carries no guild, so the
     button must name its community); None in a guild channel."""
     return guild_of(caller.community) if interaction.guild_id is None else None
-
-
-def database_down(failure: DatabaseError, what: str, *args: object) -> None:
-    """A database failure met outside a use-case (`failure`, as `database_failure` found it): not a bug, so one
-    warning line, ``<what % args>: the database is <kind> (<reason>)``, without a traceback, counted in
-    ``mentorbot_database_errors``."""
-    DATABASE_ERRORS.labels(failure.kind).inc()
-    log.warning(what + ": the database is %s (%s)", *args, failure.kind, failure)
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

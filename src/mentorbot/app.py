@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
-from mentorbot.errors import database_failure
+from mentorbot.errors import database_down, database_failure
 from mentorbot.library import Library
-from mentorbot.observability import DATABASE_ERRORS, logging_handler
+from mentorbot.observability import logging_handler
 from mentorbot.replies import Notification
 from mentorbot.settings import Settings, mask_url_password
 from mentorbot.storage.database import DatabaseError
@@ -72,8 +72,7 @@ async def every(interval: float, work: Callable[[], Awaitable[object]], what: st
             if failure is None:
                 log.exception("%s failed; retrying in %s s", what, interval)
             else:
-                DATABASE_ERRORS.labels(failure.kind).inc()
-                log.warning("%s: the database is %s (%s); retrying in %s s", what, failure.kind, failure, interval)
+                database_down(log, failure, "%s", what, then=f"; retrying in {interval} s")
         await asyncio.sleep(interval)
 
 

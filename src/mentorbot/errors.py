@@ -93,6 +93,19 @@ def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseExce
     return UserError("common.apology", correlation_id=correlation_id)
 
 
+def database_down(
+    log: logging.Logger, failure: DatabaseError, what: str, *args: object, then: str = "", failures: int = 1
+) -> None:
+    """A database failure met outside a use-case, where nobody waits for an answer (a timer round, a loop, a
+    lookup): not a bug, so one warning line, ``<what % args>: the database is <kind> (<reason>)<then>``, without a
+    traceback, and `failures` (those the line stands for) counted in ``mentorbot_database_errors_total`` under the
+    kind. `then` says what happens next."""
+    from mentorbot.metrics import DATABASE_ERRORS  # here, not at import: see `unexpected`
+
+    DATABASE_ERRORS.labels(failure.kind).inc(failures)
+    log.warning(what + ": the database is %s (%s)" + then.replace("%", "%%"), *args, failure.kind, failure)
+
+
 def database_failure(exc: BaseException | None) -> DatabaseError | None:
     """The `DatabaseError` that `exc` is, or that caused it (its ``__cause__``/``__context__`` chain, or one of
     an exception group's), or None."""

@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from mentorbot.errors import database_failure
+from mentorbot.errors import database_down, database_failure
 from mentorbot.i18n import translator
 from mentorbot.models import Job, JobKind, MentorStatus, RequestStatus
-from mentorbot.observability import DATABASE_ERRORS
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.jobs import JobTakenOver
@@ -49,7 +48,6 @@ class _Outage:
         failure = database_failure(exc)
         if failure is None:
             return False
-        DATABASE_ERRORS.labels(failure.kind).inc()
         self.first = self.first or failure
         self.left[what] += 1
         return True
@@ -57,13 +55,10 @@ class _Outage:
     def tell(self) -> None:
         """Log the round's line, if the database failed in it."""
         if self.first is not None:
-            log.warning(
-                "timers: the database is %s (%s); %d timer(s) and %d waiting request(s) left for a later round",
-                self.first.kind,
-                self.first,
-                self.left["timer"],
-                self.left["request"],
+            left = (
+                f"; {self.left['timer']} timer(s) and {self.left['request']} waiting request(s) left for a later round"
             )
+            database_down(log, self.first, "timers", then=left, failures=self.left.total())
 
 
 async def next_wake(core: Core, communities: Sequence[str] | None = None) -> datetime | None:
