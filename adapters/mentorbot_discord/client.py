@@ -56,7 +56,14 @@ import yarl
 from discord import app_commands
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.commands import FORM_ACTIONS, ITEM_ACTIONS, caller_language, execute_button, submit_feedback_form
+from mentorbot.commands import (
+    FORM_ACTIONS,
+    ITEM_ACTIONS,
+    caller_language,
+    execute_button,
+    needs_admin,
+    submit_feedback_form,
+)
 from mentorbot.errors import database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.observability import BusyRefusals
@@ -251,6 +258,20 @@ class MentorBotClient(discord.AutoShardedClient):
             return None
         return replace(caller, inbox_id=inbox_id)
 
+    async def manages_server(self, user_id: int, guild_id: int) -> bool:
+        """Whether a member has Manage Server in a guild, asked of Discord: a click in a DM carries no server
+        permissions, and an admin's answer can reach them by DM (a late answer, `_answer_by_dm`) with its buttons.
+        Not an admin when the guild or the member cannot be found."""
+        guild = self.get_guild(guild_id)
+        if guild is None:
+            return False
+        try:
+            member = guild.get_member(user_id) or await guild.fetch_member(user_id)
+        except discord.HTTPException as exc:
+            log.info("could not look up member %s of guild %s: %s %s", user_id, guild_id, exc.status, exc.code)
+            return False
+        return member.guild_permissions.manage_guild
+
     async def _record(self, interaction: Interaction, caller: Caller, guild_id: int, **what: Any) -> int | None:
         """The inbox row of `interaction` just recorded (see `record`), or None when it was there already."""
         recorded = Recorded.of(interaction, caller, guild_id, self.bot.clock.now(), **what)
@@ -400,8 +421,11 @@ class MentorBotClient(discord.AutoShardedClient):
         if await self.refuse_when_busy(interaction):
             return
         deadline = self._defer_deadline(interaction)
+        clicker = self.caller(interaction, gid)
+        if interaction.guild_id is None and needs_admin(action, ref):
+            clicker = replace(clicker, is_admin=await self.manages_server(interaction.user.id, gid))
         try:
-            caller = await self.record(interaction, self.caller(interaction, gid), gid, action=action, ref=ref)
+            caller = await self.record(interaction, clicker, gid, action=action, ref=ref)
         except Exception as exc:  # discord.py would only log it: the member gets an apology instead
             await self.report_error(interaction, exc, guild_id=gid)
             return

@@ -395,3 +395,15 @@ def test_complete_raises_the_missing_argument_error() -> None:
     with pytest.raises(UserError) as direct:
         parse("/mentor request")
     assert dict(direct.value.params) == dict(caught.value.params)
+
+
+def test_the_buttons_that_need_an_admin_are_named_by_the_core() -> None:
+    """An adapter that cannot see the clicker's rights (a Discord DM) asks the platform for these only."""
+    from mentorbot.commands import needs_admin
+    from mentorbot.paging import PAGE_ACTION, PageRef, encode
+
+    assert needs_admin("suggestion.approve", "3") and needs_admin("suggestion.reject", "3")
+    assert needs_admin(PAGE_ACTION, encode(PageRef("waitlist", 10)))
+    assert not needs_admin(PAGE_ACTION, encode(PageRef("skills", 10)))
+    assert not needs_admin(PAGE_ACTION, "garbage")
+    assert not any(needs_admin(action, "1") for action in ("offer.accept", "vote.up", "checkin.help", "forget.confirm"))

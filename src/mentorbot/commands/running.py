@@ -110,6 +110,17 @@ ITEM_ACTIONS: Final = frozenset({"vote.up", "vote.down", "suggestion.approve", "
 beside the clicked message, which stays as it is, so the list's other items can still be acted on. Every other
 action's answer replaces the clicked message (an offer accepted, a check-in answered, a page turned)."""
 
+
+def needs_admin(action: str, ref: str) -> bool:
+    """Whether a button's use-case is an admin's (a suggestion's approval, the waitlist's pages): an adapter that
+    cannot see the clicker's rights where it was clicked (Discord's DMs carry no server permissions) must ask the
+    platform for them first."""
+    if action in ("suggestion.approve", "suggestion.reject"):
+        return True
+    page = decode(ref) if action == PAGE_ACTION else None
+    return page is not None and page.source == "waitlist"
+
+
 _BUTTON_COMMANDS: Final[Mapping[str, str]] = {
     "offer.accept": "/mentor accept {ref}",
     "offer.decline": "/mentor decline {ref}",
