@@ -263,9 +263,9 @@ async def test_the_weekly_digest_says_the_week_in_a_few_lines_with_the_chart(
     assert chiku is not None
     [offer] = await bot.store.list_offers(mentor_id=chiku.id)
     await bot.set_language(who("admin"), language="sw")
-    clock.advance(timedelta(hours=25))
+    clock.advance(timedelta(hours=24, minutes=5))
     await bot.run_due_jobs()  # Chiku's offer lapses
-    clock.advance(timedelta(days=5, hours=22, minutes=30))  # Monday 2026-01-12 08:30: the digest is due
+    clock.advance(timedelta(days=5, hours=23, minutes=25))  # Monday 2026-01-12 08:30: the digest is due
     notes = [n for n in to(await bot.run_due_jobs(), "admin") if n.reply.attachments]
     [digest] = notes
     assert digest.language == "sw"
@@ -292,9 +292,9 @@ async def test_the_digest_names_two_mentors_who_share_a_name_apart(
     await bot.signup(Caller(COMMUNITY, "U-john2", "John"), skills="copywriting", capacity="1")
     await bot.request(who("amina"), skills="seo")
     await bot.request(who("daudi"), skills="copywriting")
-    clock.advance(timedelta(hours=25))
+    clock.advance(timedelta(hours=24, minutes=5))
     await bot.run_due_jobs()  # each John lets his one offer lapse
-    clock.advance(timedelta(days=5, hours=22, minutes=30))  # Monday 2026-01-12 08:30: the digest is due
+    clock.advance(timedelta(days=5, hours=23, minutes=25))  # Monday 2026-01-12 08:30: the digest is due
     [digest] = [n for n in to(await bot.run_due_jobs(), "admin") if n.reply.attachments]
     johns = ", ".join(EN("digest.count_of", name=f"John <@{user}>", count=1) for user in ("U-john1", "U-john2"))
     assert EN("digest.lapses", mentors=johns) in digest.reply.text

@@ -12,7 +12,7 @@ from mentorbot.i18n import translator
 from mentorbot.library import Library
 from mentorbot.models import MentorStatus, OfferStatus
 from mentorbot.storage.store import Store
-from mentorbot.usecases.admin import ROUND_WHY_LINES
+from mentorbot.usecases.views import WHY_LINES
 from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
 
 EN = translator("en")
@@ -76,13 +76,13 @@ async def test_a_round_tells_each_reason_once_with_its_count(bot: MentorBot, who
 
 
 async def test_a_rounds_report_lists_the_commonest_reasons_and_counts_the_rest(bot: MentorBot, who: Who) -> None:
-    skills = [skill.slug for skill in bot.library.taxonomy][: ROUND_WHY_LINES + 3]
+    skills = [skill.slug for skill in bot.library.taxonomy][: WHY_LINES + 3]
     for n, skill in enumerate(skills):
         for k in range(2 if n == len(skills) - 1 else 1):
             await bot.request(who(f"m{n}-{k}"), skills=skill)
     done = await bot.admin_round(who("admin", is_admin=True))
     lines = [line for line in done.reply.text.splitlines() if line.startswith("•")]
-    assert len(lines) == ROUND_WHY_LINES + 1
+    assert len(lines) == WHY_LINES + 1
     assert lines[0].startswith("• 2 ask for"), "the commonest first"
     assert lines[-1] == "• " + EN("round.why_more", count=3)
 

@@ -76,7 +76,8 @@ class WeekDigest:
     waiting_reasons: dict[str, int]
     """Waiting requests by stored wait reason (a JSON message reference, `matchmaking.wait_reason`)."""
     lapses: tuple[Lapse, ...]
-    """Mentors who let offers expire this week, one entry per mentor (two may share a display name), most first."""
+    """Mentors who let offers expire this week, one entry per mentor (two may share a display name), most first;
+    expiries run late (the bot was down) are left out."""
     average_rating: float | None
     ratings: int
     decline_reasons: dict[str, int] = field(default_factory=dict)
@@ -162,9 +163,13 @@ class InsightStore(Transactions):
             buckets[bucket_of(days)] += 1
         return Insight(tuple(scarcity_order(balance)), weeks, tuple(buckets))
 
-    async def week_digest(self, community: str, since: datetime, until: datetime) -> WeekDigest:
+    async def week_digest(
+        self, community: str, since: datetime, until: datetime, *, late_after: timedelta | None = None
+    ) -> WeekDigest:
         """The figures of the digest for [`since`, `until`): requests made, matches, their median days to match,
-        the requests waiting now by reason, lapsed offers per mentor, ratings, and decline reasons."""
+        the requests waiting now by reason, lapsed offers per mentor, ratings, and decline reasons. An expiry run
+        more than `late_after` after the offer's time (the bot was down: `OfferStore.expire_offer` does not count
+        it against the mentor) is no lapse here either."""
         async with self.read() as conn:
             made = await conn.fetch_one(
                 "SELECT COUNT(*) AS n FROM requests WHERE community = ? AND created_at >= ? AND created_at < ?",
@@ -184,11 +189,12 @@ class InsightStore(Transactions):
                 "GROUP BY wait_reason",
                 community,
             )
-            lapses = await conn.fetch_all(
-                "SELECT m.id, m.display_name, m.platform_user_id, COUNT(*) AS n FROM offers o "
+            # One row per expired offer, its lateness judged here: the engines share no interval arithmetic on the
+            # stored times (ISO text in SQLite, timestamptz in PostgreSQL), and a week holds few expiries.
+            expired = await conn.fetch_all(
+                "SELECT m.id, m.display_name, m.platform_user_id, o.expires_at, o.decided_at FROM offers o "
                 "JOIN requests r ON r.id = o.request_id JOIN members m ON m.id = o.mentor_id "
-                "WHERE r.community = ? AND o.status = 'expired' AND o.decided_at >= ? AND o.decided_at < ? "
-                "GROUP BY m.id, m.display_name, m.platform_user_id",
+                "WHERE r.community = ? AND o.status = 'expired' AND o.decided_at >= ? AND o.decided_at < ?",
                 community,
                 since,
                 until,
@@ -212,6 +218,15 @@ class InsightStore(Transactions):
         if waits:
             mid = len(waits) // 2
             median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+        lapsed: dict[int, Lapse] = {}
+        for row in expired:
+            if late_after is not None and rows.ts(row["decided_at"]) - rows.ts(row["expires_at"]) > late_after:
+                continue
+            member_id = int(row["id"])
+            before = lapsed.get(member_id)
+            lapsed[member_id] = Lapse(
+                str(row["display_name"]), str(row["platform_user_id"]), (before.count if before else 0) + 1
+            )
         reasons: dict[str, int] = {}
         for row in declines:
             reason = " ".join(str(row["decline_reason"] or "").split()).lower()
@@ -221,12 +236,7 @@ class InsightStore(Transactions):
             matches=len(waits),
             median_days_to_match=median,
             waiting_reasons={str(r["wait_reason"] or ""): int(r["n"]) for r in waiting},
-            lapses=tuple(
-                sorted(
-                    (Lapse(str(r["display_name"]), str(r["platform_user_id"]), int(r["n"])) for r in lapses),
-                    key=lambda lapse: (-lapse.count, lapse.name, lapse.platform_user_id),
-                )
-            ),
+            lapses=tuple(sorted(lapsed.values(), key=lambda lapse: (-lapse.count, lapse.name, lapse.platform_user_id))),
             average_rating=float(ratings["average"]) if ratings and ratings["average"] is not None else None,
             ratings=int(ratings["n"]) if ratings else 0,
             decline_reasons=reasons,

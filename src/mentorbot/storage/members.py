@@ -157,13 +157,16 @@ class MemberStore(Transactions):
         """The member with this platform id as the platform shows them now: created on first sight, with the
         display name, the channel they used the bot in and their time zone (each when given) kept fresh. At most
         two statements: a read, and one upsert only when something changed (`member_is_current` says when none is
-        needed)."""
+        needed); a third when the platform reports a zone other than the stored one (Slack's profile was changed):
+        a mentor's profile takes it too, in the same transaction, as matching reads the zone from there. A platform
+        that reports none (Discord, the console) leaves both zones as the member set them."""
         async with self.read() as conn:
             known = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, platform_user_id
             )
         if known is not None and member_is_current(rows.member(known), display_name, channel, timezone):
             return rows.member(known)
+        moved = bool(timezone) and (known is None or known["timezone"] != timezone)
         # One upsert for both cases; what the platform did not say (an empty name, no channel or zone) keeps the
         # row's value as it is when written, not as it was read above (a concurrent change is not undone).
         async with self.transaction() as conn:
@@ -182,7 +185,18 @@ class MemberStore(Transactions):
                 timezone or None,
             )
             assert row is not None
-            return rows.member(row)
+            # After the member's row, as in the store's lock order (`storage.locks`): the member, then the profile.
+            followed = moved and bool(
+                await conn.execute(
+                    "UPDATE mentor_profiles SET timezone = ? WHERE member_id = ? AND timezone <> ?",
+                    timezone,
+                    row["id"],
+                    timezone,
+                )
+            )
+        if followed:
+            self._timezones = None
+        return rows.member(row)
 
     async def get_member(self, member_id: int) -> Member | None:
         """A member by id."""

@@ -320,10 +320,6 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
     return RoundReport(result, tuple(notes), len(still_waiting), why, fresh)
 
 
-ROUND_WHY_LINES = 12
-"""How many reasons a round's report lists (the most common first); the rest are counted in one line."""
-
-
 def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """What a round did, for an admin, in plain words: the offers it sent and the requests still waiting, what
     taking requests first come, first served would have done instead when it differs, planned offers that could no
@@ -346,11 +342,7 @@ def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy, zone: str
         parts.append(t("round.gone", count=len(plan.assignments) - sent))
     text = " ".join(parts)
     if report.fresh and report.waiting:
-        ranked = sorted(report.why.items(), key=lambda item: -item[1])
-        lines = [views.round_why(reason, count, t, taxonomy, zone) for reason, count in ranked[:ROUND_WHY_LINES]]
-        rest = sum(count for _, count in ranked[ROUND_WHY_LINES:])
-        if rest:
-            lines.append(t("round.why_more", count=rest))
+        lines = views.why_lines(report.why, t, taxonomy, zone)
         text += "\n" + t("round.why") + "\n" + "\n".join(f"• {line}" for line in lines)
     return text
 

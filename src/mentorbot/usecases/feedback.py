@@ -88,8 +88,9 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     if not admins:
         return Reply(ctx.t("checkin.help_no_admin", id=mentorship.id))
     # One notice a day per mentorship and member: asking again the same day edits nothing and tells nobody again
-    # (a member could otherwise send the admins a DM with every command the rate limit allows).
-    key = f"checkin-help:{mentorship.id}:{ctx.member.id}:{core.clock.now().date().isoformat()}"
+    # (a member could otherwise send the admins a DM with every command the rate limit allows). The day is the
+    # member's own, in their zone (UTC when unknown), not UTC's: noon and 14:00 in Chatham are one day.
+    key = f"checkin-help:{mentorship.id}:{ctx.member.id}:{day(core.clock.now(), zone_of(ctx.member))}"
     # Two clicks at once (two processes): the second waits for the first's notices, then sees them.
     await core.store.lock_member(ctx.member.id)
     if await core.store.has_keyed([a.id for a in admins], key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -209,7 +209,10 @@ async def digest(core: Core, community: str, *, since: datetime, until: datetime
     admins = await community_admins(core, community)
     if not admins:
         return []
-    week = await core.store.week_digest(community, since, until)
+    week = await core.store.week_digest(
+        community, since, until, late_after=timedelta(minutes=core.settings.late_expiry_grace_minutes)
+    )
+    waiting = waiting_groups(week.waiting_reasons)
     insight = await insight_of(core, community)
     notes: list[Notification] = []
     for person in admins:
@@ -224,10 +227,7 @@ async def digest(core: Core, community: str, *, since: datetime, until: datetime
             t("digest.activity", requests=week.new_requests, matches=week.matches, median=median),
             t("digest.waiting", count=sum(week.waiting_reasons.values())),
         ]
-        lines += [
-            "• " + views.round_why(reason, count, t, core.library.taxonomy, zone)
-            for reason, count in sorted(week.waiting_reasons.items(), key=lambda r: (-r[1], r[0]))
-        ]
+        lines += [f"• {line}" for line in views.why_lines(waiting, t, core.library.taxonomy, zone)]
         lines.append(t("digest.lapses", mentors=lapse_names(week.lapses[:DIGEST_LINES], t) or t("stats.none")))
         rating = (
             t("stats.none")
@@ -259,6 +259,15 @@ async def digest(core: Core, community: str, *, since: datetime, until: datetime
         )
         notes.append(core.notify(person, reply, key=None))
     return notes
+
+
+def waiting_groups(reasons: Mapping[str, int]) -> dict[str, int]:
+    """Waiting requests by stored wait reason, grouped as the round report groups them (`views.reason_group`): a
+    cooldown's end to the minute, the skills in one order, a next round by what stands in its way meanwhile."""
+    groups: Counter[str] = Counter()
+    for reason, count in reasons.items():
+        groups[views.reason_group(reason)] += count
+    return dict(groups)
 
 
 def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:

@@ -83,7 +83,9 @@ async def signup(
         skills=level_map,
         capacity=new_capacity,
         bio=new_bio if new_bio is not None else (existing.bio if existing else ""),
-        timezone=zone or (existing.timezone if existing else (ctx.caller.timezone or "UTC")),
+        # A new mentor's zone: typed here, else the platform's, else the one given with `/mentor timezone`; else
+        # "UTC", which the profile shows as not given and the matcher reads as unknown.
+        timezone=zone or (existing.timezone if existing else (ctx.caller.timezone or ctx.member.timezone or "UTC")),
         languages=langs or (existing.languages if existing else (ctx.lang,)),
     )
     try:

@@ -7,10 +7,10 @@ what a member sees can be read, and tested, apart from how it was found.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from mentorbot import formatting, paging
 from mentorbot.courses import Course
@@ -191,6 +191,21 @@ def _reason_args(data: dict[str, Any], t: Translator, taxonomy: Taxonomy, zone: 
     if data.get("until"):
         args["until"] = when(datetime.fromisoformat(str(data["until"])), t, zone)
     return args
+
+
+WHY_LINES: Final = 12
+"""The most reasons an admin is told requests wait for, in a round's report or a digest (the rest in one line)."""
+
+
+def why_lines(groups: Mapping[str, int], t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> list[str]:
+    """Why requests wait, for an admin (a round's report, the weekly digest): `groups` counts the waiting requests
+    by grouped reason (`reason_group`); the most common first, at most `WHY_LINES`, the rest counted in one line."""
+    ranked = sorted(groups.items(), key=lambda r: (-r[1], r[0]))
+    lines = [round_why(reason, count, t, taxonomy, zone) for reason, count in ranked[:WHY_LINES]]
+    rest = sum(count for _, count in ranked[WHY_LINES:])
+    if rest:
+        lines.append(t("round.why_more", count=rest))
+    return lines
 
 
 def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
