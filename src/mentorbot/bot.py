@@ -382,13 +382,15 @@ class MentorBot:
 
     async def hold_undelivered(self, notification: Notification) -> None:
         """An adapter could not deliver `notification` by direct message (the member closed their DMs):
-        keep it, and show it with the reply to the member's next command."""
+        keep it, and show it with the reply to the member's next command. Held with its key, it replaces the
+        older versions of that key still waiting, and a newer version replaces it: only the newest is shown."""
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
         NOTIFICATIONS.labels("held").inc()
         await self.store.hold_notice(
             notification.member_id,
             reply_to_json(notification.reply),
             self.clock.now(),
+            key=notification.key,
             outbox_id=notification.outbox_id,
             worker=self.worker_id,
         )
@@ -476,7 +478,8 @@ class MentorBot:
     async def hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> int:
         """Hold `notices` again for a member's next command: notices held for them, which a command of theirs took
         and an adapter could show nowhere (a late answer's DM refused, a response_url used up). How many were held
-        (none when the member is gone); a database failure is raised, for the adapter to log."""
+        (none when the member is gone); each keeps its key (`Store.hold_notices_again`), and one a newer version
+        of its key replaced meanwhile is not held again. A database failure is raised, for the adapter to log."""
         member = await self.store.find_member(community, user_id)
         if member is None:
             return 0

@@ -5,6 +5,10 @@ A row is created claimed by the process that made it (`enqueue`), which delivers
 any process serving that community claims it (`claim_undelivered`, one process per row) and delivers it.
 A row the platform failed to take for a transient reason is released for a later claim (`release_for_retry`:
 no holder, claimable once its wait is over); ``attempts`` counts the claims.
+
+A keyed row (``offer:42``) is one version of a message: writing a newer version of its key for the member, pending
+or held, supersedes the older ones still pending or held, in the same transaction, so an old version is never
+delivered nor shown again over a newer one (the offer over its expiry notice). Rows without a key are independent.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from mentorbot.replies import Notification, reply_from_json, reply_to_json
-from mentorbot.storage.database import Row
+from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.sql import claim_expired, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -32,6 +36,19 @@ def _notification(row: Row) -> Notification:
     )
 
 
+async def _supersede_older(conn: Connection, member_id: int, key: str, below: int | None = None) -> None:
+    """Supersede the member's rows keyed `key` still pending or held (those with an id below `below`, when given):
+    a newer version of the message is being written or held."""
+    bound = "" if below is None else " AND id < ?"
+    await conn.execute(
+        "UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key = ? "
+        f"AND status IN ('pending', 'held'){bound}",
+        member_id,
+        key,
+        *([] if below is None else [below]),
+    )
+
+
 class OutboxStore(Transactions):
     """Notifications waiting to be delivered, and which were."""
 
@@ -41,20 +58,15 @@ class OutboxStore(Transactions):
         """Write `notes` to the outbox, claimed by `worker` for `lease`; the same notifications, numbered.
 
         A keyed notification (``offer:42``) supersedes the member's earlier ones with that key that are still
-        pending: they are never delivered again, so a recovery can never put an old version of a message (the
-        offer) back over a newer one (its expiry)."""
+        pending or held: they are never delivered nor shown again, so neither a recovery nor the member's next
+        command can put an old version of a message (the offer) back over a newer one (its expiry)."""
         if not notes:
             return []
         out: list[Notification] = []
         async with self.transaction() as conn:
             for note in notes:
                 if note.key is not None:
-                    await conn.execute(
-                        "UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key = ? "
-                        "AND status = 'pending'",
-                        note.member_id,
-                        note.key,
-                    )
+                    await _supersede_older(conn, note.member_id, note.key)
                 row = await conn.fetch_one(
                     "INSERT INTO outbox (member_id, platform_user_id, community, language, message_key, payload, "
                     "status, claimed_by, claimed_until, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
@@ -133,32 +145,55 @@ class OutboxStore(Transactions):
         return [_notification(r) for r in found]
 
     async def hold_notice(
-        self, member_id: int, payload: str, now: datetime, *, outbox_id: int | None = None, worker: str | None = None
+        self,
+        member_id: int,
+        payload: str,
+        now: datetime,
+        *,
+        key: str | None = None,
+        outbox_id: int | None = None,
+        worker: str | None = None,
     ) -> bool:
         """Keep a notice that could not be delivered (DMs closed) for the member's next command: its outbox row
         (`outbox_id`, still pending and, with a `worker`, held by it) goes to the 'held' state, or, for a notice
-        that has none, a held row is written. False when its row was not pending (superseded by a newer
-        version, delivered, held already) or is another worker's: nothing is held, so nothing is shown twice
-        and a replaced version never comes back."""
+        that has none, a held row is written with its `key`. False when its row was not pending (superseded by a
+        newer version, delivered, held already) or is another worker's: nothing is held, so nothing is shown twice
+        and a replaced version never comes back. A keyed notice held supersedes the older versions of its key
+        still pending or held for the member."""
         async with self.transaction() as conn:
             if outbox_id is not None:
                 holder = "" if worker is None else " AND claimed_by = ?"
-                return (
-                    await conn.execute(
-                        f"UPDATE outbox SET status = 'held' WHERE id = ? AND status = 'pending'{holder}",
-                        outbox_id,
-                        *([] if worker is None else [worker]),
-                    )
-                    == 1
+                row = await conn.fetch_one(
+                    f"UPDATE outbox SET status = 'held' WHERE id = ? AND status = 'pending'{holder} "
+                    "RETURNING message_key",
+                    outbox_id,
+                    *([] if worker is None else [worker]),
                 )
-            await conn.execute(
-                "INSERT INTO outbox (member_id, platform_user_id, community, language, payload, status, created_at) "
-                "SELECT m.id, m.platform_user_id, m.community, COALESCE(m.language, ''), ?, 'held', ? "
-                "FROM members m WHERE m.id = ?",
-                payload,
-                now,
-                member_id,
-            )
+                if row is None:
+                    return False
+                if row["message_key"] is not None:
+                    await _supersede_older(conn, member_id, str(row["message_key"]), below=outbox_id)
+                return True
+            await self._insert_held(conn, member_id, payload, key, now)
+        return True
+
+    @staticmethod
+    async def _insert_held(conn: Connection, member_id: int, payload: str, key: str | None, now: datetime) -> bool:
+        """Write a held row for the member (False when the member is gone); keyed, it supersedes the older
+        versions of its key still pending or held."""
+        row = await conn.fetch_one(
+            "INSERT INTO outbox (member_id, platform_user_id, community, language, message_key, payload, status, "
+            "created_at) SELECT m.id, m.platform_user_id, m.community, COALESCE(m.language, ''), ?, ?, 'held', ? "
+            "FROM members m WHERE m.id = ? RETURNING id",
+            key,
+            payload,
+            now,
+            member_id,
+        )
+        if row is None:
+            return False
+        if key is not None:
+            await _supersede_older(conn, member_id, key, below=int(row["id"]))
         return True
 
     async def has_keyed(self, member_ids: Sequence[int], key: str) -> bool:
@@ -184,11 +219,19 @@ class OutboxStore(Transactions):
 
     async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
         """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once; an
-        adapter that cannot show some of them holds those again: `hold_notices_again`)."""
+        adapter that cannot show some of them holds those again: `hold_notices_again`). Of a key, only the newest
+        version is shown: a held row with a newer row of its key (left by a version that superseded only pending
+        rows) is superseded instead."""
         # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
         if not await self.has_held_notices(member_id):
             return []
         async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND status = 'held' "
+                "AND message_key IS NOT NULL AND EXISTS (SELECT 1 FROM outbox newer WHERE newer.member_id = "
+                "outbox.member_id AND newer.message_key = outbox.message_key AND newer.id > outbox.id)",
+                member_id,
+            )
             found = await conn.fetch_all(
                 "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE member_id = ? AND status = 'held' "
                 "RETURNING id, payload",
@@ -199,20 +242,32 @@ class OutboxStore(Transactions):
 
     async def hold_notices_again(self, member_id: int, payloads: Sequence[str], now: datetime) -> int:
         """Hold again, for the member's next command, notices `take_held_notices` took but the adapter could not
-        show anywhere (`payloads`, in the order they are to be shown); how many are held."""
+        show anywhere (`payloads`, in the order they are to be shown); how many are held. Each keeps the key of the
+        row it was taken from (the member's newest delivered row with that content); one whose key has had a newer
+        version written since is not held again: that version replaced it."""
         if not payloads:
             return 0
         async with self.transaction() as conn:
             held = 0
             for payload in payloads:
-                held += await conn.execute(
-                    "INSERT INTO outbox (member_id, platform_user_id, community, language, payload, status, "
-                    "created_at) SELECT m.id, m.platform_user_id, m.community, COALESCE(m.language, ''), ?, 'held', ? "
-                    "FROM members m WHERE m.id = ?",
-                    payload,
-                    now,
+                taken = await conn.fetch_one(
+                    "SELECT id, message_key FROM outbox WHERE member_id = ? AND status = 'delivered' AND payload = ? "
+                    "ORDER BY id DESC LIMIT 1",
                     member_id,
+                    payload,
                 )
+                key = None if taken is None or taken["message_key"] is None else str(taken["message_key"])
+                if taken is not None and key is not None:
+                    newer = await conn.fetch_one(
+                        "SELECT 1 AS found FROM outbox WHERE member_id = ? AND message_key = ? AND id > ? LIMIT 1",
+                        member_id,
+                        key,
+                        int(taken["id"]),
+                    )
+                    if newer is not None:
+                        continue
+                if await self._insert_held(conn, member_id, payload, key, now):
+                    held += 1
         return held
 
     async def count_undelivered(self) -> int:
