@@ -933,7 +933,10 @@ class SlackAdapter:
             await self.client.views_open(trigger_id=str(body.get("trigger_id", "")), view=feedback_modal(t, meta))
         except SEND_ERRORS as exc:
             log.warning("could not open the feedback form for %s: %s", user_id, failure_reason(exc))
-            await self.delivery.reply(route, Reply(t("feedback.form", id=ref)), t=t)
+            # The command that does what the form would have: the check-in's "End and give feedback" ends the
+            # mentorship (`/mentor feedback` refuses an active one), the feedback button gives feedback.
+            hint = t("slack.modal.end_form_failed", id=ref) if action == "checkin.end" else t("feedback.form", id=ref)
+            await self.delivery.reply(route, Reply(hint), t=t)
 
     async def _on_skill_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The skills picker of a signup or request form loads its options: the skills matching what the

@@ -385,3 +385,32 @@ async def test_an_expiry_that_pauses_its_mentor_and_a_cancel_do_not_deadlock(
     assert mentor is not None
     profile = await bot.store.get_mentor_profile(mentor.id)
     assert profile is not None and profile.status is MentorStatus.PAUSED and profile.pending_offers == 0
+
+
+async def test_a_mentors_forget_locks_the_mentees_it_puts_back_to_waiting(bot: MentorBot) -> None:
+    """A mentor's forget puts the request of each mentorship they mentor back to waiting (no mentee stranded):
+    its mentee's row is locked with the others the forget locks first, so a request of theirs made meanwhile in
+    another process waits for the forget, and is then refused as the duplicate it is, instead of passing the
+    forget's duplicate check or the open-request limit."""
+    await bot.signup(who("baraka"), skills="seo")
+    await bot.signup(who("chiku"), skills="seo")
+    await bot.request(who("amina"), skills="seo")
+    [offer] = await bot.store.list_offers(status=OfferStatus.PENDING)
+    mentor = await bot.store.get_member(offer.mentor_id)
+    assert mentor is not None
+    await bot.accept(who(mentor.platform_user_id.removeprefix("U-")), offer_id=str(offer.id))
+    other = await second_bot(bot)
+    try:
+        hook = Interleave(bot.store, "prepare_forget", lambda: other.request(who("amina"), skills="seo"))
+        forgot = await bot.forget(who(mentor.platform_user_id.removeprefix("U-")), confirm=True)
+        hook.undo()
+        asked = await hook.result()
+    finally:
+        await other.store.close()
+    assert forgot.error is None, forgot.reply.text
+    assert not hook.finished_inside, "the mentee's request waits for the forget's lock of their row"
+    amina = await bot.store.find_member(COMMUNITY, "U-amina")
+    assert amina is not None
+    requests = await bot.store.list_member_requests(amina.id)
+    open_ones = [r for r in requests if r.status in (RequestStatus.WAITING, RequestStatus.OFFERED)]
+    assert len(open_ones) == 1, (requests, asked.reply.text)

@@ -105,8 +105,9 @@ async def lock_profile(conn: Connection, mentor_id: int, *, dialect: str) -> Non
 
 
 async def lock_member_and_mentees_of_pending_offers(conn: Connection, member_id: int, *, dialect: str) -> None:
-    """Lock a member's row and the rows of the mentees of their pending offers as a mentor, in one statement
-    (in the order of the ids: a forget, with a round or another forget), then the member's own row as a delete
+    """Lock a member's row and the rows of the mentees of their pending offers and active mentorships as a mentor
+    (a forget puts those mentorships' requests back to waiting), in one statement (in the order of the ids: a
+    forget, with a round or another forget), then the member's own row as a delete
     does (``FOR UPDATE``): a forget waits for the units that are saving a row naming them (a suggestion, a
     feedback comment: an insert's foreign key takes ``FOR KEY SHARE``, which ``FOR NO KEY UPDATE`` lets through),
     and sees those rows; one that starts after it waits for the forget's end, and finds no member to name."""
@@ -114,7 +115,9 @@ async def lock_member_and_mentees_of_pending_offers(conn: Connection, member_id:
         conn,
         dialect,
         "= ? OR id IN (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id "
-        "WHERE o.mentor_id = ? AND o.status = 'pending')",
+        "WHERE o.mentor_id = ? AND o.status = 'pending') "
+        "OR id IN (SELECT mentee_id FROM mentorships WHERE mentor_id = ? AND status = 'active')",
+        member_id,
         member_id,
         member_id,
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer, mention_of
+from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer, RequestStatus, mention_of
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
-from mentorbot.storage.requests import withdraw_pending
+from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
 
@@ -21,6 +21,9 @@ class ForgetResult:
 
     ended_mentorships: tuple[Mentorship, ...]
     requeued_requests: tuple[int, ...]
+    reopened_requests: tuple[int, ...] = ()
+    """The requests of the mentorships the member ended as the mentor, waiting again (see `forget_member`; each
+    `ended_mentorships` entry still names its request, as it was when it ended)."""
 
 
 class PrivacyStore(Transactions):
@@ -61,7 +64,9 @@ class PrivacyStore(Transactions):
         """Delete a member and everything personal of theirs in one transaction.
 
         Their open requests and pending offers go; requests offered to them wait again; their active
-        mentorships end (freeing the mentor's place); mentorships and feedback keep no link to them. Their
+        mentorships end (freeing the mentor's place), and the request of each one they were the mentor of waits
+        again (`reopened_requests`: not when its mentee has meanwhile asked again for the same skills; requests
+        closed as overlapping at the accept stay closed); mentorships and feedback keep no link to them. Their
         recorded events are done and emptied (one recorded before the forget and not yet processed would bring
         them back), except `keep_event`, the forget's own, which its unit of work finishes; their course
         suggestions go, or, approved into the catalog, lose their note; notices still waiting for other members
@@ -97,7 +102,8 @@ class PrivacyStore(Transactions):
                 member_id,
                 member_id,
             )
-            ended = [rows.mentorship(r) for r in ended_rows]
+            ended = sorted((rows.mentorship(r) for r in ended_rows), key=lambda m: m.id)
+            reopened: list[int] = []
             for mentorship in ended:
                 await jobs.cancel(conn, JobKind.CHECKIN, mentorship.id)
                 if mentorship.mentor_id != member_id:
@@ -106,12 +112,44 @@ class PrivacyStore(Transactions):
                         "WHERE member_id = ? AND active_count > 0",
                         mentorship.mentor_id,
                     )
+                elif await _reopen(conn, mentorship, now):
+                    reopened.append(mentorship.request_id)
             await conn.execute("DELETE FROM jobs WHERE kind = ? AND ref_id = ?", JobKind.RESUME.value, member_id)
             await _forget_traces(conn, self.db.dialect, member_id, now, keep_event)
             # Feedback stays only anonymised: its free-text comment could identify the author.
             await conn.execute("UPDATE feedback SET comment = NULL WHERE author_id = ?", member_id)
             await conn.execute("DELETE FROM members WHERE id = ?", member_id)
-        return ForgetResult(tuple(ended), tuple(requeued))
+        return ForgetResult(tuple(ended), tuple(requeued), tuple(reopened))
+
+
+async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bool:
+    """Let the matched request of a mentorship whose mentor is being forgotten wait again (no longer matched: no
+    `matched_at`), inside the caller's transaction; not when the mentee has an open request for the same skills
+    (asked again meanwhile: it would be a duplicate). Whether it waits. The ended mentorship then keeps no link to
+    the request (as one whose mentee was forgotten): a request has at most one mentorship, and this one may get
+    another. The mentee's row is locked by the forget's first statement
+    (`locks.lock_member_and_mentees_of_pending_offers`), so a request they make meanwhile waits for the forget."""
+    request = await read_request(conn, mentorship.request_id) if mentorship.request_id else None
+    if request is None or request.status is not RequestStatus.MATCHED:
+        return False
+    open_ones = await read_requests(
+        conn,
+        f"member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+        request.member_id,
+        *OPEN_REQUEST_STATUSES,
+    )
+    if any(set(other.skills) == set(request.skills) for other in open_ones):
+        return False
+    changed = await conn.execute(
+        "UPDATE requests SET status = 'waiting', wait_reason = NULL, matched_at = NULL, updated_at = ? "
+        "WHERE id = ? AND status = 'matched'",
+        now,
+        request.id,
+    )
+    if changed != 1:
+        return False
+    await conn.execute("UPDATE mentorships SET request_id = NULL WHERE id = ?", mentorship.id)
+    return True
 
 
 async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: datetime, keep_event: int | None) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import translator
-from mentorbot.models import RequestStatus
-from mentorbot.replies import Attachment, Button, ButtonStyle, Reply
-from mentorbot.usecases.context import Context
-from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons, rematch, requeue
+from mentorbot.models import Mentorship, RequestStatus
+from mentorbot.replies import Attachment, Button, ButtonStyle, Notification, Reply
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.matchmaking import DEPARTURE_STALES, match_request, refresh_wait_reasons, rematch, requeue
 from mentorbot.usecases.mentorships import after_end
 
 
@@ -26,9 +28,10 @@ async def export(ctx: Context) -> Reply:
 
 async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     """Delete the caller's data; without `confirm`, asks for confirmation with a button. Their mentorships
-    end (the other party is told), requests offered to them go to other mentors, and a mentor who held an offer
-    of one of their requests is told it was withdrawn (the offer's message is replaced) and offered other
-    waiting requests: all in the one transaction of the forget."""
+    end (the other party is told), requests offered to them go to other mentors, the request of a mentee they were
+    mentoring waits again and is matched again (`mentor_left`), and a mentor who held an offer of one of their
+    requests is told it was withdrawn (the offer's message is replaced) and offered other waiting requests: all in
+    the one transaction of the forget."""
     core = ctx.core
     if not confirm:
         return Reply(
@@ -45,7 +48,10 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
             ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=withdrawn.mentor_id))
     result = await store.forget_member(ctx.member.id, now, keep_event=ctx.caller.inbox_id)
     for ended in result.ended_mentorships:
-        ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
+        if ended.mentor_id == ctx.member.id:
+            ctx.tell(await mentor_left(core, ended, requeued=ended.request_id in result.reopened_requests))
+        else:
+            ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
     for request_id in result.requeued_requests:
         request = await core.store.get_request(request_id)
         if request is not None and request.status is RequestStatus.WAITING:
@@ -53,3 +59,27 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     if profile is not None:
         await refresh_wait_reasons(core, ctx.caller.community, sorted(profile.skills), DEPARTURE_STALES)
     return Reply(ctx.t("forget.done"))
+
+
+async def mentor_left(core: Core, ended: Mentorship, *, requeued: bool) -> list[Notification]:
+    """A mentorship ended because its mentor's data was forgotten: its request, `requeued` (waiting again), is
+    matched again (the mentor is gone), and the mentee is told, in one message, that their mentor left, where the
+    request stands (offered to another mentor, or back on the waitlist and why) and how to give feedback."""
+    mentee = await core.store.get_member(ended.mentee_id) if ended.mentee_id else None
+    if mentee is None:
+        return []
+    t = translator(core.lang_of(mentee))
+    lines = [t("end.mentor_left", id=ended.id)]
+    notes: list[Notification] = []
+    request = await core.store.get_request(ended.request_id) if requeued else None
+    if request is not None and request.status is RequestStatus.WAITING:
+        outcome = await match_request(core, request, mentee, notify_waiting=False)
+        notes.extend(outcome.notifications)
+        if outcome.offered_to is not None:
+            lines.append(t("end.requeued_offered", request=request.id))
+        else:
+            lines.append(t("end.requeued_waiting", request=request.id))
+            lines.append(views.wait_reason_text(outcome.wait_reason, t, core.library.taxonomy, zone=zone_of(mentee)))
+    asked = views.feedback_asked(ended, None, t)
+    lines.append(asked.text)
+    return [core.notify(mentee, Reply("\n".join(lines), buttons=asked.buttons)), *notes]
