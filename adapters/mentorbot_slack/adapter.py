@@ -127,6 +127,9 @@ EVENTS_PATH: Final = "/slack/events"
 HEALTH_PATH: Final = "/healthz"
 USER_FACTS_TTL: Final = 300.0
 """Seconds a member's users.info facts (admin, time zone) are reused before asking Slack again."""
+_NOT_A_FULL_MEMBER: Final = ("is_restricted", "is_ultra_restricted", "is_stranger", "deleted", "is_bot")
+"""users.info flags of an account whose admin flags give no rights here: guests (single- and multi-channel), a
+member of another organisation met in a Slack Connect channel, a deactivated account, a bot."""
 OPTIONS_PER_COMMAND: Final = 6
 """The skills picker's options loads a member may make per command of their rate limit (one per pause in
 typing, so a few per skill picked)."""
@@ -320,8 +323,11 @@ class SlackAdapter:
             log.warning("users.info for %s failed: %s", user_id, failure_reason(exc))
             return UserFacts()
         user: Mapping[str, Any] = answer.get("user") or {}
+        # A guest's, a deactivated account's or another organisation's member's flags (Slack Connect) are never
+        # this workspace's admin rights: only a full member's are.
+        full_member = not any(user.get(flag) for flag in _NOT_A_FULL_MEMBER)
         facts = UserFacts(
-            is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+            is_admin=full_member and bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
             timezone=user.get("tz") or None,
         )
         if len(self._facts) > 10_000:

@@ -191,6 +191,8 @@ class FakeUser:
     is_owner: bool = False
     is_primary_owner: bool = False
     is_restricted: bool = False
+    is_stranger: bool = False
+    """A member of another organisation met in a Slack Connect channel (their flags are their own organisation's)."""
     is_bot: bool = False
     deleted: bool = False
     tz: str = "UTC"
@@ -219,6 +221,8 @@ class FakeUser:
             is_bot=self.is_bot,
             locale=self.locale,
         )
+        if self.is_stranger:
+            user["is_stranger"] = True
         profile = user["profile"]
         profile.update(
             real_name=self.real_name,
@@ -465,9 +469,7 @@ class FakeSlack:
         """
         if retry_handlers is None:
             return AsyncWebClient(token=token or self.bot_token, base_url=self.api_url)
-        return AsyncWebClient(
-            token=token or self.bot_token, base_url=self.api_url, retry_handlers=retry_handlers
-        )
+        return AsyncWebClient(token=token or self.bot_token, base_url=self.api_url, retry_handlers=retry_handlers)
 
     # ------------------------------------------------------------------------------------------
     # test controls
@@ -482,6 +484,7 @@ class FakeSlack:
         is_owner: bool = False,
         is_primary_owner: bool = False,
         is_restricted: bool = False,
+        is_stranger: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
         tz: str = "UTC",
@@ -499,6 +502,7 @@ class FakeSlack:
             is_owner=is_owner,
             is_primary_owner=is_primary_owner,
             is_restricted=is_restricted,
+            is_stranger=is_stranger,
             is_bot=is_bot,
             deleted=deleted,
             tz=tz,
@@ -517,9 +521,7 @@ class FakeSlack:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         self._failures.setdefault(method, []).extend([(status, error)] * times)
 
-    def close_dms(
-        self, user_id: str, *, error: str = DM_CLOSED_ERROR, at: Literal["open", "post"] = "post"
-    ) -> None:
+    def close_dms(self, user_id: str, *, error: str = DM_CLOSED_ERROR, at: Literal["open", "post"] = "post") -> None:
         """Make DMs to ``user_id`` fail.
 
         With ``at="post"`` (default) ``conversations.open`` still succeeds and ``chat.postMessage``
@@ -721,11 +723,7 @@ class FakeSlack:
             return web.Response(status=404, text="no_service")
         user_id, channel_id, message_ts = hook.user_id, hook.channel_id, hook.message_ts
         try:
-            body = (
-                await request.json()
-                if request.content_type == "application/json"
-                else dict(await request.post())
-            )
+            body = await request.json() if request.content_type == "application/json" else dict(await request.post())
         except json.JSONDecodeError:
             return web.Response(status=400, text="invalid_payload")
         if not isinstance(body, dict):
@@ -764,9 +762,7 @@ class FakeSlack:
     # ------------------------------------------------------------------------------------------
     # method implementations
 
-    def _see(
-        self, user_id: str, kind: SeenKind, channel: str | None, ts: str | None, raw: dict[str, Any]
-    ) -> None:
+    def _see(self, user_id: str, kind: SeenKind, channel: str | None, ts: str | None, raw: dict[str, Any]) -> None:
         text = raw.get("text")
         blocks = raw.get("blocks")
         self.seen.append(
@@ -958,13 +954,9 @@ class FakeSlack:
         if user is None:
             return _error("user_not_found")
         include_locale = _truthy(request.params.get("include_locale"))
-        return ApiResult(
-            {"ok": True, "user": user.to_api(team_id=self.team_id, include_locale=include_locale)}
-        )
+        return ApiResult({"ok": True, "user": user.to_api(team_id=self.team_id, include_locale=include_locale)})
 
-    def _view_body(
-        self, view_id: str, view: Mapping[str, Any], view_hash: str, **extra: Any
-    ) -> dict[str, Any]:
+    def _view_body(self, view_id: str, view: Mapping[str, Any], view_hash: str, **extra: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": view_id,
             "team_id": self.team_id,
@@ -998,9 +990,7 @@ class FakeSlack:
         if not trigger_id:
             return _error("invalid_arguments", response_metadata={"messages": ["[ERROR] missing trigger_id"]})
         if not isinstance(view, dict) or view.get("type") != "modal":
-            return _error(
-                "invalid_arguments", response_metadata={"messages": ["[ERROR] view must be a modal"]}
-            )
+            return _error("invalid_arguments", response_metadata={"messages": ["[ERROR] view must be a modal"]})
         trigger = self._triggers.get(trigger_id)
         if trigger is not None and time.monotonic() - trigger.issued_at > self.trigger_id_lifetime:
             return _error("expired_trigger_id")

@@ -14,6 +14,7 @@ import pytest
 from mentorbot.models import MentorStatus, RequestStatus
 from mentorbot.replies import Outcome
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID, TEAM_ID
+from tests.fakes.slack_web_api import FakeSlack
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -391,3 +392,15 @@ async def test_a_notification_with_a_chart_is_posted_then_uploaded_into_the_dm(
     [asked] = uploads.requested
     assert asked["alt_txt"] == "Bar chart. x"
     assert uploads.completed[-1]["channel_id"] == ws.fake.dm_channel_of(EVE)
+
+
+@pytest.mark.parametrize("flag", ["is_restricted", "is_stranger", "deleted"])
+async def test_a_guest_or_another_organisations_admin_is_no_admin_here(
+    workspace: Workspace, slack_fake: FakeSlack, flag: str
+) -> None:
+    """An admin flag counts only on a full member of the workspace: a guest's, a deactivated account's, or that of
+    a member of another organisation met in a Slack Connect channel (whose flags are their own organisation's)
+    gives no /mentor-admin rights over this community."""
+    slack_fake.add_user("U0GUEST", name="guest", is_admin=True, is_owner=True, **{flag: True})
+    guest = await workspace.adapter.caller(TEAM_ID, "U0GUEST", "guest", channel=None, event_id=None)
+    assert not guest.is_admin
