@@ -243,14 +243,15 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     _cmd(
         "mentor feedback",
-        "/mentor feedback <mentorship> rating:<1-5> [comment:<text>]",
+        "/mentor feedback [mentorship:<number>] rating:<1-5> [comment:<text>]",
         "mentor_feedback",
         "members",
         "feedback",
+        # Left out, the mentorship is the caller's only one waiting for their rating ("" is none given).
         lambda bot, c, a: bot.feedback(
-            c, mentorship_id=a["mentorship"], rating=a.get("rating"), comment=a.get("comment")
+            c, mentorship_id=a.get("mentorship") or "", rating=a.get("rating"), comment=a.get("comment")
         ),
-        (Option("mentorship", required=True, aliases=("id",)), Option("rating"), Option("comment", free_text=True)),
+        (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment", free_text=True)),
         ("mentorship", "rating", "comment"),
         greedy=True,
     ),

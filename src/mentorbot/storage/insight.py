@@ -3,7 +3,7 @@ per week, how long matches took, and one week of the programme in a few figures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -84,8 +84,24 @@ class WeekDigest:
     """Offers declined this week by reason as typed (trimmed, lower-cased; "" for none)."""
 
 
+@dataclass(frozen=True)
+class SkillUse:
+    """What uses one skill slug in the store: mentors who offer it, open requests (waiting or offered) that ask
+    for it, active mentorships about it."""
+
+    mentors: int = 0
+    requests: int = 0
+    mentorships: int = 0
+
+    def __add__(self, other: SkillUse) -> SkillUse:
+        return SkillUse(
+            self.mentors + other.mentors, self.requests + other.requests, self.mentorships + other.mentorships
+        )
+
+
 class InsightStore(Transactions):
-    """The queries behind charts and digests (read only)."""
+    """The queries behind charts and digests (read only), and the skill slugs stored rows use, which a reload of
+    the skills file checks (and renames, `rename_skills`)."""
 
     async def waiting_for_skills(self, community: str, skills: Sequence[str]) -> int:
         """How many requests of `community` wait now asking for at least one of `skills` (each counted once,
@@ -101,6 +117,91 @@ class InsightStore(Transactions):
                 *skills,
             )
         return int(row["n"]) if row is not None else 0
+
+    async def waiting_by_reason(self, community: str) -> list[tuple[str, str | None, int]]:
+        """The waiting requests of `community` per skill they ask for and stored wait reason (a JSON message
+        reference, `matchmaking.wait_reason`): (skill, reason, how many). A request is counted once per skill."""
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT s.skill, r.wait_reason, COUNT(*) AS n FROM requests r JOIN request_skills s "
+                "ON s.request_id = r.id WHERE r.community = ? AND r.status = 'waiting' GROUP BY s.skill, r.wait_reason",
+                community,
+            )
+        return [
+            (str(r["skill"]), str(r["wait_reason"]) if r["wait_reason"] is not None else None, int(r["n"]))
+            for r in found
+        ]
+
+    async def skills_in_use(self) -> dict[tuple[str, str], SkillUse]:
+        """Every skill slug stored rows use now, per community: (community, slug) → `SkillUse` (mentors of any
+        status, open requests, active mentorships). Past rows (closed requests, ended mentorships, feedback) are
+        history and not counted."""
+        uses: dict[tuple[str, str], SkillUse] = {}
+
+        def add(key: tuple[str, str], use: SkillUse) -> None:
+            uses[key] = uses.get(key, SkillUse()) + use
+
+        async with self.read() as conn:
+            mentors = await conn.fetch_all(
+                "SELECT m.community, s.skill, COUNT(*) AS n FROM mentor_skills s JOIN members m ON m.id = s.member_id "
+                "GROUP BY m.community, s.skill"
+            )
+            requests = await conn.fetch_all(
+                "SELECT r.community, s.skill, COUNT(*) AS n FROM request_skills s JOIN requests r "
+                "ON r.id = s.request_id WHERE r.status IN ('waiting', 'offered') GROUP BY r.community, s.skill"
+            )
+            mentorships = await conn.fetch_all(
+                "SELECT community, skills, COUNT(*) AS n FROM mentorships WHERE status = 'active' "
+                "GROUP BY community, skills"
+            )
+        for row in mentors:
+            add((str(row["community"]), str(row["skill"])), SkillUse(mentors=int(row["n"])))
+        for row in requests:
+            add((str(row["community"]), str(row["skill"])), SkillUse(requests=int(row["n"])))
+        for row in mentorships:
+            for slug in set(rows.split_list(row["skills"])):
+                add((str(row["community"]), slug), SkillUse(mentorships=int(row["n"])))
+        return uses
+
+    async def rename_skills(self, renames: Mapping[str, str]) -> int:
+        """Store every `renames` old slug as its new one (a skill renamed in the skills file, the old slug kept as
+        an alias), in one transaction: mentors' skills, open requests' skills and active mentorships' skills
+        (history, closed requests and feedback, keeps the slug it was given). A mentor or request that has both
+        keeps the new slug's row only. How many rows changed."""
+        if not renames:
+            return 0
+        changed = 0
+        async with self.transaction() as conn:
+            for old, new in sorted(renames.items()):
+                changed += await conn.execute(
+                    "DELETE FROM mentor_skills WHERE skill = ? AND EXISTS (SELECT 1 FROM mentor_skills d "
+                    "WHERE d.member_id = mentor_skills.member_id AND d.skill = ?)",
+                    old,
+                    new,
+                )
+                changed += await conn.execute("UPDATE mentor_skills SET skill = ? WHERE skill = ?", new, old)
+                open_request = (
+                    "EXISTS (SELECT 1 FROM requests r WHERE r.id = request_skills.request_id "
+                    "AND r.status IN ('waiting', 'offered'))"
+                )
+                changed += await conn.execute(
+                    f"DELETE FROM request_skills WHERE skill = ? AND {open_request} AND EXISTS (SELECT 1 FROM "
+                    "request_skills d WHERE d.request_id = request_skills.request_id AND d.skill = ?)",
+                    old,
+                    new,
+                )
+                changed += await conn.execute(
+                    f"UPDATE request_skills SET skill = ? WHERE skill = ? AND {open_request}", new, old
+                )
+            active = await conn.fetch_all("SELECT id, skills FROM mentorships WHERE status = 'active'")
+            for row in active:
+                skills = rows.split_list(row["skills"])
+                renamed = tuple(dict.fromkeys(renames.get(slug, slug) for slug in skills))
+                if renamed != skills:
+                    changed += await conn.execute(
+                        "UPDATE mentorships SET skills = ? WHERE id = ?", rows.join_list(renamed), row["id"]
+                    )
+        return changed
 
     async def insight(self, community: str, week_starts: list[datetime], end: datetime | None = None) -> Insight:
         """Supply and demand per skill, requests and matches in each week from `week_starts` (oldest first; each

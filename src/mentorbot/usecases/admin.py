@@ -28,10 +28,12 @@ from mentorbot.models import (
 from mentorbot.replies import Attachment, Notification, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
+from mentorbot.storage.insight import SkillUse
 from mentorbot.storage.store import AcceptResult, NewOffer, Store
 from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_skills
 from mentorbot.usecases.matchmaking import (
     blocks_of,
     cohort,
@@ -445,20 +447,50 @@ async def run_round(core: Core, community: str) -> RoundResult:
 
 async def reload(ctx: Context) -> Reply:
     """Re-read the skills and courses files; a broken file is refused and the old ones stay. The time is recorded,
-    so that every other process serving the community reloads them too, within a minute (`Timers`)."""
+    so that every other process serving the community reloads them too, within a minute (`Timers`).
+
+    The slugs stored rows use are then checked against the new skills file (`settle_stored_skills`): one the file
+    now has as another skill's alias (a rename) moves to that skill; one no skill answers to any more is reported
+    to the admin (with how many mentors, open requests and active mentorships of the community use it, and what
+    to do) and logged for every community."""
     core = ctx.core
     try:
         snapshot = core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=str(exc)))
     core.library.followed = await core.store.note_library_reload(core.clock.now())
-    return Reply(
+    found = await settle_stored_skills(core)
+    log_stored_skills(found)
+    lines = [
         ctx.t(
             "reload.done",
             skills=ctx.t("reload.skills_count", count=len(snapshot.taxonomy)),
             courses=ctx.t("reload.courses_count", count=len(snapshot.catalog)),
         )
-    )
+    ]
+    community = ctx.caller.community
+    lines += [
+        ctx.t("reload.renamed", slug=old, new=new, uses=_uses(use, ctx.t))
+        for old, new, use in found.renamed_in(community)
+    ]
+    lines += [
+        ctx.t("reload.removed_in_use", slug=slug, uses=_uses(use, ctx.t)) for slug, use in found.removed_in(community)
+    ]
+    return Reply("\n".join(lines))
+
+
+def _uses(use: SkillUse, t: Translator) -> str:
+    """What uses a skill, in words: "2 mentors, 3 open requests, 1 active mentorship" (the parts that are not 0)."""
+    parts = [
+        t(key, count=count)
+        for key, count in (
+            ("reload.use_mentors", use.mentors),
+            ("reload.use_requests", use.requests),
+            ("reload.use_mentorships", use.mentorships),
+        )
+        if count
+    ]
+    return ", ".join(parts)
 
 
 async def export(ctx: Context) -> Reply:

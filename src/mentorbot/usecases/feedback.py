@@ -6,7 +6,7 @@ from __future__ import annotations
 from mentorbot.errors import UserError
 from mentorbot.formatting import day, zone_of
 from mentorbot.i18n import translator
-from mentorbot.inputs import MAX_COMMENT, parse_id, parse_rating
+from mentorbot.inputs import MAX_COMMENT, is_blank, parse_id, parse_rating
 from mentorbot.models import Member, Mentorship, MentorshipStatus, user_key
 from mentorbot.replies import Reply
 from mentorbot.storage.store import FeedbackResult
@@ -17,12 +17,13 @@ from mentorbot.usecases.mentorships import ended_reply
 
 
 async def feedback(
-    ctx: Context, *, mentorship_id: str | int, rating: str | int | None, comment: str | None = None
+    ctx: Context, *, mentorship_id: str | int | None, rating: str | int | None, comment: str | None = None
 ) -> Reply:
     """Rate a mentorship the caller was part of, once it has ended (1–5, with an optional comment); at most
-    once per person per mentorship: a second time is refused politely."""
+    once per person per mentorship: a second time is refused politely. Without a number, the caller's only ended
+    mentorship still waiting for their rating (`_to_rate`)."""
     core = ctx.core
-    wanted = parse_id(mentorship_id, "mentorship")
+    wanted = await _to_rate(ctx, mentorship_id)
     stars = parse_rating(rating)
     if stars is None:
         raise UserError("feedback.rating_required", id=wanted)
@@ -37,6 +38,50 @@ async def feedback(
     if result is FeedbackResult.ALREADY_GIVEN:
         return Reply(ctx.t("feedback.already", id=wanted))
     return Reply(ctx.t("feedback.thanks", id=wanted))
+
+
+async def _to_rate(ctx: Context, mentorship_id: str | int | None) -> int:
+    """The mentorship `/mentor feedback` is about: the number given, or, with none, the caller's only mentorship
+    that has ended and waits for their rating. Several are listed (number and the other party) for the caller to
+    choose; none is said. A number that is not one lists the same (`/mentor status` shows only active ones)."""
+    if not is_blank(mentorship_id):
+        try:
+            return parse_id(mentorship_id, "mentorship")
+        except UserError as error:
+            if error.key != "input.bad_id":
+                raise
+            waiting = await _waiting_for_rating(ctx)
+            value = str(mentorship_id).strip()
+            if not waiting:
+                raise UserError("feedback.bad_id_none", value=value) from None
+            raise UserError("feedback.bad_id", value=value, choices=_choices(ctx, waiting)) from None
+    waiting = await _waiting_for_rating(ctx)
+    if not waiting:
+        raise UserError("feedback.nothing_to_rate")
+    if len(waiting) > 1:
+        raise UserError("feedback.which", choices=_choices(ctx, waiting), example=waiting[-1][0].id)
+    return waiting[0][0].id
+
+
+async def _waiting_for_rating(ctx: Context) -> list[tuple[Mentorship, Member | None]]:
+    """The caller's mentorships that have ended and that they have not rated, oldest first, each with the other
+    party (None when they deleted their data)."""
+    store = ctx.core.store
+    found: list[tuple[Mentorship, Member | None]] = []
+    for mentorship in await store.list_mentorships(member_id=ctx.member.id):
+        if mentorship.status is not MentorshipStatus.ENDED:
+            continue
+        if await store.has_given_feedback(mentorship.id, ctx.member.id):
+            continue
+        other_id = mentorship.mentee_id if mentorship.mentor_id == ctx.member.id else mentorship.mentor_id
+        found.append((mentorship, await store.get_member(other_id) if other_id else None))
+    return found
+
+
+def _choices(ctx: Context, waiting: list[tuple[Mentorship, Member | None]]) -> str:
+    return ", ".join(
+        ctx.t("feedback.choice", id=mentorship.id, other=views.mention(other, ctx.t)) for mentorship, other in waiting
+    )
 
 
 async def feedback_form(ctx: Context, *, mentorship_id: str | int) -> Reply:
@@ -74,16 +119,19 @@ async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
 
 async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     """The check-in's "need help from an admin": the community's admins known to the bot (the settings'
-    ``MENTORBOT_ADMIN_IDS`` who are members here) are told through the outbox; the member is told whether
-    anyone could be reached."""
+    ``MENTORBOT_ADMIN_IDS`` who are members here), but not the mentorship's own mentor or mentee, are told through
+    the outbox; the member is told whether anyone could be reached."""
     core = ctx.core
     mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
     if mentorship.status is not MentorshipStatus.ACTIVE:
         raise UserError("checkin.not_active", id=mentorship.id)
+    # Neither party is told as an admin: help with a mentorship is asked of someone outside it (the mentor who is
+    # an admin is the one the mentee may need help with).
+    parties = {ctx.member.id, mentorship.mentor_id, mentorship.mentee_id}
     admins: list[Member] = []
     for user_id in core.settings.admin_ids:
         admin = await core.store.find_member(ctx.caller.community, user_key(ctx.caller.community, user_id))
-        if admin is not None and admin.id != ctx.member.id:
+        if admin is not None and admin.id not in parties:
             admins.append(admin)
     if not admins:
         return Reply(ctx.t("checkin.help_no_admin", id=mentorship.id))

@@ -286,13 +286,29 @@ def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:
 # ------------------------------------------------------------------------------------------------- recruit
 
 
+async def short_skills(core: Core, community: str) -> list[str]:
+    """The skills of `community` short of mentors, scarcest first: those asked for by waiting requests that no
+    mentor can take now, as their stored wait reasons say (`matchmaking.wait_reason`: no mentor, all paused, at
+    capacity, on cooldown or excluded; in a cohort programme, what stands in the way of the next round). The wait
+    reason is the matcher's own verdict, so the requester's own free places and a mentor who declined the
+    requester are no supply here, as they are none for the matcher; a request a cohort's next round will place
+    (nothing in its way) is not short. Most such requests first, then the slug."""
+    unserved: Counter[str] = Counter()
+    for slug, reason, count in await core.store.waiting_by_reason(community):
+        if reason is None or views.live_reason(reason) is not None:
+            unserved[slug] += count
+    return [slug for slug, _ in sorted(unserved.items(), key=lambda item: (-item[1], item[0]))]
+
+
 async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
-    """A message an admin can post in a channel to recruit mentors: the scarcest skills (or the `skill` tags
-    given), how many requests wait for them (each once, however many of the skills it names; not said when none
-    does), and the exact sign-up command to type."""
+    """A message an admin can post in a channel to recruit mentors: the scarcest skills (`short_skills`, or the
+    `skill` tags given), how many requests wait for them (each once, however many of the skills it names; not said
+    when none does), and the exact sign-up command to type. A skill the skills file no longer has (removed by a
+    reload while requests still asked for it) is left out, and the admin told so: nobody could sign up for it."""
     core = ctx.core
     taxonomy = core.library.taxonomy
     community = ctx.caller.community
+    left_out: list[str] = []
     # A `skill` with no tag in it ("," or ";") is no skill given: the draft names the scarcest ones.
     tags = parse_tags(skill or "")
     if tags:
@@ -300,11 +316,16 @@ async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
         if len(slugs) > RECRUIT_SKILLS:
             raise UserError("recruit.too_many", count=len(slugs), max=RECRUIT_SKILLS)
     else:
-        insight = await insight_of(core, community)
-        scarce = [b for b in insight.balance if b.waiting > b.free_places][:RECRUIT_SKILLS]
-        if not scarce:
+        short = await short_skills(core, community)
+        if not short:
             return Reply(ctx.t("recruit.none_scarce"))
-        slugs = [b.skill for b in scarce]
+        slugs = []
+        for slug in short:  # the scarcest ones the file still has; those it no longer has, passed over, are said
+            if len(slugs) == RECRUIT_SKILLS:
+                break
+            (slugs if slug in taxonomy else left_out).append(slug)
+        if not slugs:
+            return Reply(ctx.t("recruit.none_known", slugs=", ".join(left_out)))
     waiting = await core.store.waiting_for_skills(community, slugs)
     labels = views.skill_labels(taxonomy, slugs, ctx.lang)
     command = f"/mentor signup skills:{','.join(slugs)}"
@@ -312,4 +333,7 @@ async def recruit(ctx: Context, *, skill: str | None = None) -> Reply:
         draft = ctx.t("recruit.draft", skills=labels, waiting=waiting, count=waiting, command=command)
     else:
         draft = ctx.t("recruit.draft_no_wait", skills=labels, command=command)
-    return Reply(ctx.t("recruit.intro") + "\n\n" + draft, title=ctx.t("recruit.title"))
+    text = ctx.t("recruit.intro") + "\n\n" + draft
+    if left_out:
+        text += "\n\n" + ctx.t("recruit.left_out", slugs=", ".join(left_out))
+    return Reply(text, title=ctx.t("recruit.title"))

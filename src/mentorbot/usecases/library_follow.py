@@ -5,21 +5,92 @@ One process answers the command and reloads the files at once; it counts the rel
 Every process looks at that count at most once a `CHECK_EVERY`: from its timer loop, and before a command it runs
 (a process that runs no timers, such as a Slack HTTP worker started with ``timers=False``, follows too). A process
 that cannot read the files keeps the ones it has and logs why, once per reload.
+
+After a reload, the skill slugs stored rows use are checked against the new skills file (`settle_stored_skills`):
+a slug it now has as another skill's alias (a rename) is stored as that skill's slug, in the admin's process and
+again in each process that follows (which may have stored the old slug meanwhile); a slug no skill answers to is
+told to the admin who reloaded and logged (`admin.reload`). A file changed and the bot restarted, with no reload,
+is checked at the next reload.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
 from mentorbot.errors import ConfigFileError
+from mentorbot.storage.insight import SkillUse
 from mentorbot.usecases.context import Core
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY: Final = timedelta(minutes=1)
 """How often a process looks whether an admin reloaded the skills and courses files in another one."""
+
+
+@dataclass
+class StoredSkills:
+    """What stored rows use that the skills file in service no longer has as a slug, per (community, slug):
+    `removed`, the slugs no skill answers to any more (matching still pairs the rows stored with one, as it
+    compares slugs, but nobody can sign up for it or ask for it, nor is it shown by its name), and `renamed`, the
+    slugs a skill now has as an alias or a label (moved to that skill's slug, `renames`: old → new)."""
+
+    removed: dict[tuple[str, str], SkillUse] = field(default_factory=dict)
+    renamed: dict[tuple[str, str], SkillUse] = field(default_factory=dict)
+    renames: dict[str, str] = field(default_factory=dict)
+
+    def removed_in(self, community: str) -> list[tuple[str, SkillUse]]:
+        """The removed slugs `community` still uses, with how many rows use them, by slug."""
+        return sorted((slug, use) for (where, slug), use in self.removed.items() if where == community)
+
+    def renamed_in(self, community: str) -> list[tuple[str, str, SkillUse]]:
+        """The renamed slugs `community` used: (old, new, how many rows moved), by old slug."""
+        return sorted(
+            (slug, self.renames[slug], use) for (where, slug), use in self.renamed.items() if where == community
+        )
+
+
+async def settle_stored_skills(core: Core) -> StoredSkills:
+    """Check the slugs stored rows use against the skills file in service (after a reload): a slug the file now
+    has only as another skill's alias (a rename) is stored as that skill's slug (`Store.rename_skills`, one
+    transaction), so that the mentors and requests that used it still meet the ones stored with the new slug;
+    a slug no skill answers to is reported. Cheap when nothing changed: three grouped reads."""
+    taxonomy = core.library.taxonomy
+    found = StoredSkills()
+    for key, use in (await core.store.skills_in_use()).items():
+        slug = key[1]
+        if slug in taxonomy:
+            continue
+        skill = taxonomy.resolve(slug)
+        if skill is None:
+            found.removed[key] = use
+        else:
+            found.renames[slug] = skill.slug
+            found.renamed[key] = use
+    await core.store.rename_skills(found.renames)
+    return found
+
+
+def log_stored_skills(found: StoredSkills) -> None:
+    """Log, for the operator, what `settle_stored_skills` found, summed over every community."""
+    totals: dict[str, SkillUse] = {}
+    for (_, slug), use in found.removed.items():
+        totals[slug] = totals.get(slug, SkillUse()) + use
+    for slug, use in sorted(totals.items()):
+        log.warning(
+            "skill %r is no longer in the skills file but stored rows use it: %s mentor(s), %s open request(s), "
+            "%s active mentorship(s); nobody can sign up for it or ask for it any more, its open requests can go "
+            "only to the mentors who already offer it. Put it back, or add it to the aliases of the skill that takes "
+            "its place and reload (the rows then move to that skill)",
+            slug,
+            use.mentors,
+            use.requests,
+            use.mentorships,
+        )
+    for old, new in sorted(found.renames.items()):
+        log.info("skill %r is now an alias of %r: stored rows moved to %r", old, new, new)
 
 
 class LibraryFollower:
@@ -69,4 +140,13 @@ class LibraryFollower:
             len(snapshot.taxonomy),
             len(snapshot.catalog),
         )
+        # What this process stored with its old files since the admin's reload (renamed slugs) moves too; the
+        # admin's process has reported what is left over, to the admin and in its log.
+        try:
+            found = await settle_stored_skills(self.core)
+        except Exception as exc:  # the files are in service all the same; the next reload checks again
+            log.warning("could not check the skills stored rows use against the reloaded file: %s", exc)
+        else:
+            for old, new in sorted(found.renames.items()):
+                log.info("skill %r is now an alias of %r: stored rows moved to %r", old, new, new)
         return True
