@@ -210,15 +210,15 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
 
     @app_commands.command(name="feedback", description="Rate a mentorship that has ended (once per mentorship)")
     @app_commands.describe(
-        mentorship="The mentorship number",
+        mentorship="The mentorship number (none: the one waiting for your rating)",
         rating="How it went, 1 to 5",
         comment="A comment admins read without your name",
     )
     async def feedback(
         self,
         interaction: Interaction,
-        mentorship: app_commands.Range[int, 1],
         rating: app_commands.Range[int, 1, 5],
+        mentorship: app_commands.Range[int, 1] | None = None,
         comment: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
         await _run(

@@ -215,9 +215,10 @@ class MentorBot:
         )
 
     async def feedback(
-        self, caller: Caller, *, mentorship_id: str | int, rating: str | int | None, comment: str | None = None
+        self, caller: Caller, *, mentorship_id: str | int | None, rating: str | int | None, comment: str | None = None
     ) -> Outcome:
-        """Rate a mentorship that has ended (1–5, optional comment), once per person per mentorship."""
+        """Rate a mentorship that has ended (1–5, optional comment), once per person per mentorship; with no
+        `mentorship_id`, the caller's only ended mentorship still waiting for their rating."""
         return await self._run(
             caller, lambda ctx: feedback.feedback(ctx, mentorship_id=mentorship_id, rating=rating, comment=comment)
         )

@@ -75,6 +75,19 @@ async def test_the_feedback_button_opens_a_modal_and_feedback_is_taken_once(
     assert given == [(4, None), (5, "A pleasure")]
 
 
+async def test_feedback_typed_without_a_number_rates_the_one_waiting(
+    world: FakeDiscord, members: Members, bot: MentorBot
+) -> None:
+    """The mentorship option is optional, as the core's command is: the only ended mentorship still waiting for
+    the member's rating is the one rated."""
+    await matched(members)
+    await members.slash("mentor end", {"rating": 4})
+    rated = await members.slash("mentor feedback", {"rating": 5}, user=MENTOR_USER_ID)
+    assert rated.texts == ["Thank you! Your feedback on mentorship #1 is recorded."]
+    given = sorted(f.rating for f in await bot.store.list_feedback(f"discord:{GUILD_ID}"))
+    assert given == [4, 5]
+
+
 async def test_checkin_buttons_from_the_dm(
     world: FakeDiscord, members: Members, bot: MentorBot, clock: ManualClock
 ) -> None:
