@@ -5,7 +5,8 @@ and their mentors, on both engines.
 Found by a review: an admin's check and the store's disagreed about a pair whose request held a pending offer (the
 pending offer outranked a cooldown from the mentee's other request on one side only), and the match was refused as
 "no free place". Here the two reads are compared over random histories: requests with overlapping skills, offers of
-every status and reason, decided days apart, mentors back or not since."""
+every status and reason, decided days apart, mentors back or not since, and mentorships with them, active (the
+mentor is not offered the mentee's requests meanwhile) or ended."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from mentorbot.matching.eligibility import blocks_for
 from mentorbot.models import Level, NewMentorProfile
 from mentorbot.storage.mentorships import check_pairs
+from mentorbot.storage.rows import join_list
 from mentorbot.storage.store import Store
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -40,6 +42,7 @@ skill_sets = st.frozensets(st.sampled_from(SKILLS), min_size=1, max_size=2)
     request_skills=st.lists(skill_sets, min_size=3, max_size=3),
     mentor_skills=st.lists(skill_sets, min_size=3, max_size=3),
     back=st.lists(st.none() | st.integers(0, 6), min_size=3, max_size=3),
+    mentoring=st.lists(st.tuples(st.integers(0, 2), st.booleans()), max_size=2),
 )
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 async def test_the_locked_check_of_a_pair_reads_what_live_matching_reads(
@@ -48,6 +51,7 @@ async def test_the_locked_check_of_a_pair_reads_what_live_matching_reads(
     request_skills: list[frozenset[str]],
     mentor_skills: list[frozenset[str]],
     back: list[int | None],
+    mentoring: list[tuple[int, bool]],
 ) -> None:
     community = f"pairs:{uuid.uuid4().hex[:8]}"
     mentee = await store.ensure_member(community, "U-mentee", "Mentee", NOW)
@@ -89,6 +93,17 @@ async def test_the_locked_check_of_a_pair_reads_what_live_matching_reads(
                 NOW + timedelta(days=1),
                 decided,
                 reason,
+            )
+        for j, active in mentoring:  # a mentorship with a mentor, active (a block) or ended (none)
+            await conn.execute(
+                "INSERT INTO mentorships (request_id, mentor_id, mentee_id, community, skills, status, started_at) "
+                "VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                mentors[j],
+                mentee.id,
+                community,
+                join_list(sorted(mentor_skills[j])),
+                "active" if active else "ended",
+                NOW - timedelta(days=2),
             )
     pairs = [(request.id, mentor_id) for request in requests for mentor_id in mentors]
     async with store.db.transaction() as conn:

@@ -187,7 +187,8 @@ class Model(RuleBasedStateMachine):
 
     def strictly_eligible(self) -> dict[int, set[int]]:
         """Waiting request id -> the mentors strictly eligible for it, ignoring free places (the model's own
-        definition: active, shares a skill, not the requester, not excluded, not on cooldown)."""
+        definition: active, shares a skill, not the requester, not already their mentor, not excluded, not on
+        cooldown)."""
         now = self.clock.now()
         requests = {
             int(r["id"]): (int(r["member_id"]), _dt(r["created_at"]))
@@ -204,12 +205,17 @@ class Model(RuleBasedStateMachine):
             int(r["member_id"]) for r in self.fetch("SELECT member_id FROM mentor_profiles WHERE status = 'active'")
         }
         offers = self.offers()
+        mentoring = {
+            (int(r["mentee_id"]), int(r["mentor_id"]))
+            for r in self.fetch("SELECT mentee_id, mentor_id FROM mentorships WHERE status = 'active'")
+            if r["mentee_id"] is not None and r["mentor_id"] is not None
+        }
         out: dict[int, set[int]] = {}
         for rid, (mentee, _) in requests.items():
             wanted = skills_of.get(rid, set())
             ok = set()
             for mid in active:
-                if mid == mentee or not (mentor_skills.get(mid, set()) & wanted):
+                if mid == mentee or not (mentor_skills.get(mid, set()) & wanted) or (mentee, mid) in mentoring:
                     continue
                 blocked = False
                 for o in offers:

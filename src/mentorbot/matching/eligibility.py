@@ -7,7 +7,10 @@ A mentor's past offers of a mentee's requests (`PairFact`) block the pair:
 - any other decline, an expiry and a withdrawal because the mentor paused put the pair on cooldown for
   `reoffer_after` from when it happened, for every request of that mentee (per (mentee, mentor): asking again,
   even for other skills, does not bring the same mentor back first);
-- a pending offer blocks its own request (it is offered to them right now).
+- a pending offer blocks its own request (it is offered to them right now);
+- a mentor who mentors the mentee now (an active mentorship, `MENTORING`) is blocked for every request of theirs,
+  for as long as that mentorship lasts: a member asks for a new mentor, never for a second mentorship with the same
+  one.
 
 When no mentor is eligible otherwise, a cooldown that came from a *lapse* (an expiry or a pause withdrawal) is
 lifted once the mentor has shown they are back since (resumed, updated their profile, answered an offer:
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -36,6 +39,9 @@ class DeclineReason(StrEnum):
 
 PAUSED = "paused"
 """The `reason_kind` of an offer withdrawn because its mentor paused."""
+
+MENTORING = "mentoring"
+"""The `status` of a `PairFact` that is not an offer but an active mentorship between the mentee and the mentor."""
 
 EXCLUDING: frozenset[str] = frozenset({DeclineReason.NOT_MY_SKILL.value, DeclineReason.NOT_THIS_PERSON.value})
 
@@ -85,7 +91,8 @@ def decline_reason(text: str | None) -> DeclineReason:
 
 @dataclass(frozen=True)
 class PairFact:
-    """One offer of a mentee's request to a mentor, as eligibility reads it (`Store.pair_history`)."""
+    """One offer of a mentee's request to a mentor, as eligibility reads it (`Store.pair_history`); or, with the
+    status `MENTORING`, an active mentorship between them (its request, skills and start)."""
 
     mentee_id: int
     request_id: int
@@ -103,28 +110,37 @@ class BlockKind(StrEnum):
     PENDING = "pending"
     EXCLUDED = "excluded"
     COOLDOWN = "cooldown"
+    MENTORING = "mentoring"
 
 
 @dataclass(frozen=True)
 class Block:
-    """A mentor blocked for a request: why, until when (cooldowns), and whether the block lifts when no one else
-    is eligible (a lapse's cooldown)."""
+    """A mentor blocked for a request: why, until when (cooldowns), whether the block lifts when no one else is
+    eligible (a lapse's cooldown, the mentor back since), whether a cooldown came from a lapse only (it lifts once
+    the mentor is back, `lapse`), and whether the mentor mentors the mentee now (`mentoring`: never lifted while
+    the mentorship lasts, whatever else the pair's history says; the kind is `MENTORING` when nothing else blocks
+    them)."""
 
     kind: BlockKind
     until: datetime | None = None
     lifts_when_alone: bool = False
+    lapse: bool = False
+    mentoring: bool = False
 
 
 def _stronger(a: Block | None, b: Block) -> Block:
     if a is None:
         return b
-    rank = {BlockKind.PENDING: 3, BlockKind.EXCLUDED: 2, BlockKind.COOLDOWN: 1}
+    mentoring = a.mentoring or b.mentoring
+    rank = {BlockKind.PENDING: 3, BlockKind.EXCLUDED: 2, BlockKind.COOLDOWN: 1, BlockKind.MENTORING: 0}
     if rank[a.kind] != rank[b.kind]:
-        return a if rank[a.kind] > rank[b.kind] else b
-    if a.kind is BlockKind.COOLDOWN:
+        winner = a if rank[a.kind] > rank[b.kind] else b
+    elif a.kind is BlockKind.COOLDOWN:
         until = max(a.until or b.until, b.until or a.until)  # type: ignore[type-var]
-        return Block(BlockKind.COOLDOWN, until, a.lifts_when_alone and b.lifts_when_alone)
-    return a
+        winner = Block(BlockKind.COOLDOWN, until, a.lifts_when_alone and b.lifts_when_alone, a.lapse and b.lapse)
+    else:
+        winner = a
+    return winner if winner.mentoring == mentoring else replace(winner, mentoring=mentoring)
 
 
 def blocks_for(
@@ -143,7 +159,9 @@ def blocks_for(
         if fact.mentee_id != mentee_id:
             continue
         block: Block | None = None
-        if fact.status == "pending" and fact.request_id == request_id:
+        if fact.status == MENTORING:
+            block = Block(BlockKind.MENTORING, mentoring=True)
+        elif fact.status == "pending" and fact.request_id == request_id:
             block = Block(BlockKind.PENDING)
         elif (fact.status == "declined" and fact.reason_kind == DeclineReason.NOT_THIS_PERSON.value) or (
             fact.status == "declined"
@@ -157,7 +175,7 @@ def blocks_for(
                 until = fact.decided_at + reoffer_after
                 if now < until:
                     back = fact.mentor_back_at is not None and fact.mentor_back_at >= fact.decided_at
-                    block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse and back)
+                    block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse and back, lapse=lapse)
         if block is not None:
             out[fact.mentor_id] = _stronger(out.get(fact.mentor_id), block)
     return out
@@ -169,5 +187,5 @@ def strict(blocks: Mapping[int, Block]) -> set[int]:
 
 
 def when_alone(blocks: Mapping[int, Block]) -> set[int]:
-    """The mentors still blocked when no one else is eligible (a lapse's cooldown is lifted)."""
-    return {m for m, b in blocks.items() if not b.lifts_when_alone}
+    """The mentors still blocked when no one else is eligible (a lapse's cooldown is lifted, not a mentorship)."""
+    return {m for m, b in blocks.items() if not b.lifts_when_alone or b.mentoring}

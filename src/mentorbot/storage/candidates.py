@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mentorbot.matching.eligibility import PairFact
+from mentorbot.matching.eligibility import MENTORING, PAUSED, PairFact
 from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
@@ -302,21 +302,28 @@ class CandidateStore(Transactions):
         return WaitFacts(int(row["mentors"]), int(row["active"]), int(row["not_asked"]))
 
     async def pair_history(self, mentee_ids: Collection[int]) -> list[PairFact]:
-        """Every offer of the requests of `mentee_ids`, as `matching.eligibility` reads them (cooldowns and
-        exclusions are decided there, in one place)."""
+        """Every offer of the requests of `mentee_ids`, and every active mentorship of theirs (status `MENTORING`:
+        their mentor is not offered their requests meanwhile), as `matching.eligibility` reads them (cooldowns and
+        exclusions are decided there, in one place). One statement for both, and one for the offers' skills."""
         if not mentee_ids:
             return []
         ids = sorted(mentee_ids)
         async with self.read() as conn:
             found = await conn.fetch_all(
                 "SELECT r.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at, "
-                "p.back_at FROM offers o JOIN requests r ON r.id = o.request_id "
+                "p.back_at, NULL AS skills, 0 AS part, o.id AS ord "
+                "FROM offers o JOIN requests r ON r.id = o.request_id "
                 "LEFT JOIN mentor_profiles p ON p.member_id = o.mentor_id "
                 f"WHERE r.member_id IN ({in_list(ids)}) "
-                "ORDER BY o.id",
+                "UNION ALL "
+                f"SELECT s.mentee_id, COALESCE(s.request_id, 0), s.mentor_id, '{MENTORING}', NULL, s.started_at, "
+                "NULL, s.skills, 1, s.id FROM mentorships s "
+                f"WHERE s.mentee_id IN ({in_list(ids)}) AND s.status = 'active' AND s.mentor_id IS NOT NULL "
+                "ORDER BY part, ord",
+                *ids,
                 *ids,
             )
-            request_ids = sorted({int(r["request_id"]) for r in found})
+            request_ids = sorted({int(r["request_id"]) for r in found if int(r["part"]) == 0})
             skill_rows = (
                 await conn.fetch_all(
                     f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({in_list(request_ids)})",
@@ -328,13 +335,33 @@ class CandidateStore(Transactions):
         skills: dict[int, list[str]] = {}
         for row in skill_rows:
             skills.setdefault(int(row["request_id"]), []).append(str(row["skill"]))
-        return [rows.pair_fact(r, skills.get(int(r["request_id"]), [])) for r in found]
+        return [
+            rows.pair_fact(
+                r, skills.get(int(r["request_id"]), []) if int(r["part"]) == 0 else rows.split_list(r["skills"])
+            )
+            for r in found
+        ]
 
-    async def mark_back(self, member_id: int, now: datetime) -> None:
+    async def mark_back(self, member_id: int, now: datetime, *, lapsed_since: datetime | None = None) -> bool:
         """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a
-        lapse before this may be lifted when no one else is eligible (`matching.eligibility`)."""
+        lapse before this may be lifted when no one else is eligible (`matching.eligibility`). With `lapsed_since`
+        (now less the cooldown), whether that can change anything: a lapse of theirs (an expiry, a pause
+        withdrawal) decided since then whose request still waits, read in the same statement. False without it."""
         async with self.transaction() as conn:
-            await conn.execute("UPDATE mentor_profiles SET back_at = ? WHERE member_id = ?", now, member_id)
+            if lapsed_since is None:
+                await conn.execute("UPDATE mentor_profiles SET back_at = ? WHERE member_id = ?", now, member_id)
+                return False
+            row = await conn.fetch_one(
+                "UPDATE mentor_profiles SET back_at = ? WHERE member_id = ? RETURNING EXISTS (SELECT 1 FROM offers o "
+                "JOIN requests r ON r.id = o.request_id WHERE o.mentor_id = mentor_profiles.member_id "
+                "AND (o.status = 'expired' OR (o.status = 'withdrawn' AND o.reason_kind = ?)) AND o.decided_at > ? "
+                "AND r.status = 'waiting') AS lifted",
+                now,
+                member_id,
+                PAUSED,
+                lapsed_since,
+            )
+        return row is not None and bool(row["lifted"])
 
     async def skill_mentors(self, community: str, skills: Sequence[str], *, exclude_member: int) -> list[SkillMentor]:
         """Every mentor of `community` sharing one of `skills` (not `exclude_member`): whether active and how many

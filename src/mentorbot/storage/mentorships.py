@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from mentorbot.matching.eligibility import Block, BlockKind, PairFact, blocks_for
+from mentorbot.matching.eligibility import MENTORING, Block, BlockKind, PairFact, blocks_for
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
@@ -84,8 +84,9 @@ async def check_pairs(
 ) -> dict[tuple[int, int], PairCheck]:
     """Each (request, mentor) pair of `pairs` checked again inside the caller's transaction, in two statements
     however many pairs: whether the mentor offers one of the request's skills, and the pair's block from the
-    offers of the request's mentee to that mentor (`eligibility.blocks_for`, the one definition of cooldowns and
-    exclusions; `reoffer_after` None: exclusions only). A pair whose request does not exist is left out.
+    offers of the request's mentee to that mentor and an active mentorship between them (`eligibility.blocks_for`,
+    the one definition of cooldowns, exclusions and a mentor already mentoring the mentee; `reoffer_after` None:
+    exclusions only). A pair whose request does not exist is left out.
 
     Run after the locks that keep what it reads from changing (`locks`): the mentee's row (a decline, an expiry
     takes it) and the mentor's profile row (a profile update takes it), each read by a statement of its own after
@@ -111,26 +112,32 @@ async def check_pairs(
             skills_of.setdefault(request_id, set()).add(str(row["skill"]))
         if row["offered"]:
             shared.add((request_id, int(row["m"])))
+    # The pair's decided offers, one row per skill of their request, and (part 1) the pair's active mentorships,
+    # whose mentor is not offered the mentee's requests meanwhile (`MENTORING`), as `pair_history` reads them.
     history = await conn.fetch_all(
-        "SELECT o.id, q.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at, "
-        f"p.back_at, s.skill FROM ({sub}) t JOIN requests q ON q.id = t.r "
+        "SELECT 0 AS part, o.id, q.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, "
+        f"o.decided_at, p.back_at, s.skill, NULL AS skills FROM ({sub}) t JOIN requests q ON q.id = t.r "
         "JOIN requests r ON r.member_id = q.member_id JOIN offers o ON o.request_id = r.id AND o.mentor_id = t.m "
         "LEFT JOIN mentor_profiles p ON p.member_id = o.mentor_id "
         "LEFT JOIN request_skills s ON s.request_id = o.request_id "
-        "WHERE o.status IN ('declined', 'expired', 'withdrawn')",
+        "WHERE o.status IN ('declined', 'expired', 'withdrawn') "
+        f"UNION ALL SELECT 1, m.id, q.member_id, COALESCE(m.request_id, 0), m.mentor_id, '{MENTORING}', NULL, "
+        f"m.started_at, NULL, NULL, m.skills FROM ({sub}) t JOIN requests q ON q.id = t.r "
+        "JOIN mentorships m ON m.mentee_id = q.member_id AND m.mentor_id = t.m WHERE m.status = 'active'",
+        *args,
         *args,
     )
-    offers: dict[int, Row] = {}
-    offer_skills: dict[int, set[str]] = {}
+    offers: dict[tuple[int, int], Row] = {}
+    offer_skills: dict[tuple[int, int], set[str]] = {}
     for row in history:
-        offers.setdefault(int(row["id"]), row)
+        key = (int(row["part"]), int(row["id"]))
+        offers.setdefault(key, row)
         if row["skill"] is not None:
-            offer_skills.setdefault(int(row["id"]), set()).add(str(row["skill"]))
+            offer_skills.setdefault(key, set()).add(str(row["skill"]))
     facts: dict[tuple[int, int], list[PairFact]] = {}
-    for offer_id, row in sorted(offers.items()):
-        facts.setdefault((int(row["mentee_id"]), int(row["mentor_id"])), []).append(
-            rows.pair_fact(row, offer_skills.get(offer_id, ()))
-        )
+    for key, row in sorted(offers.items()):
+        skills = offer_skills.get(key, set()) if key[0] == 0 else rows.split_list(row["skills"])
+        facts.setdefault((int(row["mentee_id"]), int(row["mentor_id"])), []).append(rows.pair_fact(row, skills))
     checked: dict[tuple[int, int], PairCheck] = {}
     for request_id, mentor_id in wanted:
         if request_id not in mentee_of:

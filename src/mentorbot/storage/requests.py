@@ -27,6 +27,16 @@ class DuplicateRequest(Exception):
         self.request_id = request_id
 
 
+class CoveredByMentorship(Exception):
+    """A member asked for skills that one of their active mentorships already covers (every one of them)."""
+
+    def __init__(self, mentorship_id: int, mentor_id: int | None, skills: tuple[str, ...]) -> None:
+        super().__init__(mentorship_id)
+        self.mentorship_id = mentorship_id
+        self.mentor_id = mentor_id
+        self.skills = skills
+
+
 @dataclass(frozen=True)
 class CancelResult:
     """What cancelling a request changed: the pending offer it withdrew, if any."""
@@ -106,13 +116,26 @@ class RequestStore(Transactions):
         *,
         max_open: int,
         reject_duplicate: bool = False,
+        reject_covered: bool = False,
     ) -> MentorshipRequest:
-        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones and
-        (with `reject_duplicate`) `DuplicateRequest` when one of them asks for exactly these skills, checked
-        under the member's lock so simultaneous duplicates cannot both pass."""
+        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones,
+        (with `reject_duplicate`) `DuplicateRequest` when one of them asks for exactly these skills and (with
+        `reject_covered`) `CoveredByMentorship` when an active mentorship of theirs covers every one of these skills
+        (what an accept closes an open request for, `mentorships.close_overlapping`), checked under the member's
+        lock so simultaneous duplicates cannot both pass, nor a request race the accept that covers it."""
         async with self.transaction() as conn:
             # Locking the member's row means two simultaneous requests cannot both pass the limit check.
             await lock_member(conn, member_id, dialect=self.db.dialect)
+            if reject_covered:
+                for active in await conn.fetch_all(
+                    "SELECT id, mentor_id, skills FROM mentorships "
+                    "WHERE mentee_id = ? AND status = 'active' ORDER BY id",
+                    member_id,
+                ):
+                    covered = rows.split_list(active["skills"])
+                    if set(skills) <= set(covered):
+                        mentor = int(active["mentor_id"]) if active["mentor_id"] is not None else None
+                        raise CoveredByMentorship(int(active["id"]), mentor, covered)
             if reject_duplicate:
                 open_ones = await read_requests(
                     conn,

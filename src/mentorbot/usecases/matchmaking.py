@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.matching import rank_candidates, top_ranked
-from mentorbot.matching.eligibility import Block, blocks_for, strict, when_alone
+from mentorbot.matching.eligibility import Block, BlockKind, blocks_for, strict, when_alone
 from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
@@ -207,8 +207,10 @@ async def wait_reason(
     While some active mentor is not blocked for it, those are all at capacity (or they would have been offered
     it): the reason is a cooldown when a blocked mentor has a free place (the first time one of those may be
     asked again), else that every mentor is at capacity. When every active mentor is blocked, it is the
-    cooldowns, dated by the blocked mentors with a free place when there are any (or, with no date, the
-    exclusions)."""
+    cooldowns, dated by the blocked mentors with a free place when there are any (or, with no date, the mentee's
+    own mentor among them, else the exclusions). When every mentor is paused, it is that they are paused only
+    while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their return
+    lifts); else the paused mentors' blocks, read as the active ones' are."""
     if blocks is None:
         blocks = await blocks_of(core, request)
     mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
@@ -218,24 +220,52 @@ async def wait_reason(
 def _reason(request: MentorshipRequest, mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> str:
     """`wait_reason` from the request's skills' `mentors` and `blocks`, as read."""
     active = [m for m in mentors if m.active]
-    open_ = [m for m in active if m.member_id not in blocks]
-    blocked = [m for m in active if m.member_id in blocks]
-    # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
-    holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
-    until = min((u for m in holding if (u := blocks[m.member_id].until) is not None), default=None)
     data: dict[str, object] = {"skills": list(request.skills)}
     if not mentors:
         data["key"] = "wait.no_mentor"
     elif not active:
-        data["key"] = "wait.all_paused"
-    elif open_ and until is None:
-        data["key"] = "wait.all_busy"
-    elif until is not None:
+        # Every mentor is paused: "as soon as one is back" only of one who may be offered it once back (not blocked,
+        # or on a lapse's cooldown, which their return lifts). Else the blocks of the paused ones are why.
+        if any(_back_for_it(blocks.get(m.member_id)) for m in mentors):
+            data["key"] = "wait.all_paused"
+        else:
+            until = min((u for m in mentors if (u := _until(blocks[m.member_id])) is not None), default=None)
+            _blocked_reason(data, until, [blocks[m.member_id] for m in mentors])
+    else:
+        open_ = [m for m in active if m.member_id not in blocks]
+        blocked = [m for m in active if m.member_id in blocks]
+        # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked
+        # one.
+        holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
+        until = min((u for m in holding if (u := _until(blocks[m.member_id])) is not None), default=None)
+        if open_ and until is None:
+            data["key"] = "wait.all_busy"
+        else:
+            _blocked_reason(data, until, [blocks[m.member_id] for m in holding])
+    return json.dumps({"key": data.pop("key"), **data})
+
+
+def _until(block: Block) -> datetime | None:
+    """When a blocked mentor may be asked again: a cooldown's end; never while they mentor the mentee (None)."""
+    return None if block.mentoring else block.until
+
+
+def _back_for_it(block: Block | None) -> bool:
+    """Whether a paused mentor with this `block` for a request may be offered it once back: not blocked, or only by
+    a lapse's cooldown (their return lifts it when no one else is eligible)."""
+    return block is None or (block.kind is BlockKind.COOLDOWN and block.lapse and not block.mentoring)
+
+
+def _blocked_reason(data: dict[str, object], until: datetime | None, holding: Sequence[Block]) -> None:
+    """The reason of a request whose mentors who could take it are all blocked: a cooldown with its end (`until`),
+    else the mentee's own mentor among them (a request goes to someone else), else exclusions."""
+    if until is not None:
         data["key"] = "wait.all_cooldown"
         data["until"] = until.isoformat()
+    elif any(b.mentoring for b in holding):
+        data["key"] = "wait.own_mentor"
     else:
         data["key"] = "wait.all_excluded"
-    return json.dumps({"key": data.pop("key"), **data})
 
 
 async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member) -> str | None:
@@ -370,7 +400,7 @@ async def hand_on_withdrawn(
     return notes, lines
 
 
-PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded"})  # `wait_reason_code`s
+PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded", "own_mentor"})  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
 paused" stay true."""
 DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused"}

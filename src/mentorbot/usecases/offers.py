@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_REASON, parse_id
@@ -18,7 +20,8 @@ from mentorbot.usecases.matchmaking import pass_on, rematch
 
 
 async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
-    """Accept an offer made to the caller: both parties are introduced."""
+    """Accept an offer made to the caller: both parties are introduced. Answering shows the mentor is back: a
+    request they let lapse that still waits is offered to them at once when no one else can take it (rule 4)."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     offer = await _own_offer(ctx, wanted)
@@ -26,8 +29,15 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
     if result is None:
         raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
-    await core.store.mark_back(ctx.member.id, now)
+    lifted = await core.store.mark_back(
+        ctx.member.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)
+    )
     ctx.tell(await introduce(core, result))
+    if lifted:
+        # Back (docs/matching.md, rule 4): a request they let lapse, still waiting, may now go to them at once; the
+        # waiting requests are tried oldest first while they have a place (rule 8). Only then: an accept by a
+        # mentor with no such lapse reads nothing more.
+        ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=ctx.member.id))
     return Reply(ctx.t("offer.accepted", id=offer.id), title=ctx.t("offer.title", id=offer.id))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from mentorbot.errors import UserError
 from mentorbot.formatting import places_text, zone_of
@@ -24,7 +25,13 @@ from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons, rematch, withdraw_for_pause
+from mentorbot.usecases.matchmaking import (
+    DEPARTURE_STALES,
+    PAUSE_STALES,
+    refresh_wait_reasons,
+    rematch,
+    withdraw_for_pause,
+)
 
 
 def resolve_skills(core: Core, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
@@ -59,9 +66,11 @@ async def signup(
     languages: str | None = None,
 ) -> Reply:
     """Become a mentor, or update the mentor profile (fields left out keep their value). A mentor who gains
-    a skill or a place is offered waiting requests at once. An update that would drop something in use (a
-    capacity below the places taken and held, a skill an active mentorship or a pending offer relies on) is
-    refused with what is in the way; nothing active is ever dropped silently."""
+    a skill or a place, or who let a request lapse that still waits (an update shows they are back), is offered
+    waiting requests at once; the wait reasons of a paused one's new skills are told afresh ("all paused", not
+    "no mentor"). An update that would drop something in use (a capacity below the places taken and held, a
+    skill an active mentorship or a pending offer relies on) is refused with what is in the way; nothing active
+    is ever dropped silently."""
     core = ctx.core
     existing = await core.store.get_mentor_profile(ctx.member.id)
     taxonomy = core.library.taxonomy
@@ -92,14 +101,22 @@ async def signup(
         saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
     except ProfileInUse as refused:
         raise UserError("profile.in_use", details=in_use_text(refused.in_use, ctx)) from None
-    await core.store.mark_back(ctx.member.id, core.clock.now())
+    now = core.clock.now()
+    # An update shows the mentor is back (docs/matching.md, rule 4): `lifted` when a request they let lapse still
+    # waits, which may now go to them at once.
+    lifted = await core.store.mark_back(
+        ctx.member.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)
+    )
     if zone and zone != ctx.member.timezone:
         # The zone typed is where the mentor lives: every date shown to them uses it (`formatting.zone_of`).
         await core.store.set_member_timezone(ctx.member.id, zone)
     gained = set(saved.skills) - set(existing.skills if existing else {})
     more_room = existing is None or saved.capacity > existing.capacity
-    if saved.status is MentorStatus.ACTIVE and (gained or more_room):
+    if saved.status is MentorStatus.ACTIVE and (gained or more_room or lifted):
         ctx.tell(await rematch(core, ctx.caller.community, saved.skills))
+    elif saved.status is not MentorStatus.ACTIVE and gained:
+        # A paused mentor of a skill nobody offered: its requests wait for them now ("paused", not "no mentor").
+        await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), PAUSE_STALES | {"no_mentor"})
     dropped = sorted(set(existing.skills if existing else {}) - set(saved.skills))
     await refresh_wait_reasons(core, ctx.caller.community, dropped, DEPARTURE_STALES)
     return views.profile_saved(saved, created, ctx.t, core.library.taxonomy)

@@ -9,6 +9,7 @@ from mentorbot.formatting import zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, MAX_REQUEST_SKILLS, is_blank, only_id, parse_id
 from mentorbot.replies import Reply
+from mentorbot.storage.requests import CoveredByMentorship
 from mentorbot.storage.store import DuplicateRequest, LimitReached
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
@@ -18,7 +19,8 @@ from mentorbot.usecases.profiles import resolve_skills
 
 
 async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str | None = None) -> Reply:
-    """Ask for a mentor in 1–5 skills; the best mentor gets an offer, or the request waits with a reason."""
+    """Ask for a mentor in 1–5 skills; the best mentor gets an offer, or the request waits with a reason. Refused
+    when one of the member's active mentorships already covers every skill asked for."""
     core = ctx.core
     slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_REQUEST_SKILLS)
     text = check_text(note, field="note", max_length=MAX_NOTE)
@@ -31,11 +33,22 @@ async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str
             core.clock.now(),
             max_open=core.settings.max_open_requests,
             reject_duplicate=True,
+            reject_covered=True,
         )
     except LimitReached:
         raise UserError("request.limit", count=core.settings.max_open_requests) from None
     except DuplicateRequest as exc:
         raise UserError("request.duplicate", id=exc.request_id) from None
+    except CoveredByMentorship as exc:
+        # A second mentorship with the same mentor for the same skills helps nobody (and the matcher never offers a
+        # request to the member's own mentor): say which mentorship covers it, and what to do instead.
+        mentor = await core.store.get_member(exc.mentor_id) if exc.mentor_id is not None else None
+        raise UserError(
+            "request.covered",
+            id=exc.mentorship_id,
+            mentor=views.mention(mentor, ctx.t),
+            skills=core.labels(slugs, ctx.lang),
+        ) from None
     outcome = await match_request(core, created, ctx.member, notify_waiting=False)
     ctx.tell(outcome.notifications)
     if outcome.offered_to is not None:
