@@ -163,44 +163,42 @@ class InsightStore(Transactions):
                 add((str(row["community"]), slug), SkillUse(mentorships=int(row["n"])))
         return uses
 
+    async def stored_slugs(self) -> set[str]:
+        """Every skill slug any stored row holds, past rows included (a closed request, an ended mentorship, a
+        rating): what a rename must reach."""
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT DISTINCT skill AS s FROM mentor_skills UNION SELECT DISTINCT skill FROM request_skills "
+                "UNION SELECT DISTINCT skills FROM mentorships UNION SELECT DISTINCT skills FROM feedback"
+            )
+        return {slug for row in found for slug in rows.split_list(row["s"])}
+
     async def rename_skills(self, renames: Mapping[str, str]) -> int:
         """Store every `renames` old slug as its new one (a skill renamed in the skills file, the old slug kept as
-        an alias), in one transaction: mentors' skills, open requests' skills and active mentorships' skills
-        (history, closed requests and feedback, keeps the slug it was given). A mentor or request that has both
-        keeps the new slug's row only. How many rows changed."""
+        an alias), in one transaction: mentors' skills, every request's skills (a past one's too: matching reads
+        history, a decline "not my skill" and a request put back to waiting, by slug), every mentorship's and every
+        rating's. A mentor or request that has both keeps the new slug's row only. How many rows changed."""
         if not renames:
             return 0
         changed = 0
         async with self.transaction() as conn:
             for old, new in sorted(renames.items()):
-                changed += await conn.execute(
-                    "DELETE FROM mentor_skills WHERE skill = ? AND EXISTS (SELECT 1 FROM mentor_skills d "
-                    "WHERE d.member_id = mentor_skills.member_id AND d.skill = ?)",
-                    old,
-                    new,
-                )
-                changed += await conn.execute("UPDATE mentor_skills SET skill = ? WHERE skill = ?", new, old)
-                open_request = (
-                    "EXISTS (SELECT 1 FROM requests r WHERE r.id = request_skills.request_id "
-                    "AND r.status IN ('waiting', 'offered'))"
-                )
-                changed += await conn.execute(
-                    f"DELETE FROM request_skills WHERE skill = ? AND {open_request} AND EXISTS (SELECT 1 FROM "
-                    "request_skills d WHERE d.request_id = request_skills.request_id AND d.skill = ?)",
-                    old,
-                    new,
-                )
-                changed += await conn.execute(
-                    f"UPDATE request_skills SET skill = ? WHERE skill = ? AND {open_request}", new, old
-                )
-            active = await conn.fetch_all("SELECT id, skills FROM mentorships WHERE status = 'active'")
-            for row in active:
-                skills = rows.split_list(row["skills"])
-                renamed = tuple(dict.fromkeys(renames.get(slug, slug) for slug in skills))
-                if renamed != skills:
+                for table, owner in (("mentor_skills", "member_id"), ("request_skills", "request_id")):
                     changed += await conn.execute(
-                        "UPDATE mentorships SET skills = ? WHERE id = ?", rows.join_list(renamed), row["id"]
+                        f"DELETE FROM {table} WHERE skill = ? AND EXISTS (SELECT 1 FROM {table} d "
+                        f"WHERE d.{owner} = {table}.{owner} AND d.skill = ?)",
+                        old,
+                        new,
                     )
+                    changed += await conn.execute(f"UPDATE {table} SET skill = ? WHERE skill = ?", new, old)
+            for table in ("mentorships", "feedback"):
+                for row in await conn.fetch_all(f"SELECT id, skills FROM {table}"):
+                    skills = rows.split_list(row["skills"])
+                    renamed = tuple(dict.fromkeys(renames.get(slug, slug) for slug in skills))
+                    if renamed != skills:
+                        changed += await conn.execute(
+                            f"UPDATE {table} SET skills = ? WHERE id = ?", rows.join_list(renamed), row["id"]
+                        )
         return changed
 
     async def insight(self, community: str, week_starts: list[datetime], end: datetime | None = None) -> Insight:

@@ -49,8 +49,9 @@ class PairCheck:
 
     def refused(self, forced: Collection[str] = ()) -> list[str]:
         """The checks the pair fails, as `usecases.admin.FORCEABLE` names them (``skill``, ``excluded``,
-        ``cooldown``), but those in `forced`. A lapse's cooldown that lifts when the mentor is back fails none:
-        live matching offers it when no one else is eligible, and an admin's match is not refused for it."""
+        ``cooldown``, ``mentoring``: the mentor mentors the mentee now), but those in `forced`. A lapse's cooldown
+        that lifts when the mentor is back fails none: live matching offers it when no one else is eligible, and an
+        admin's match is not refused for it."""
         failed: list[str] = []
         if not self.shares_skill:
             failed.append("skill")
@@ -58,6 +59,8 @@ class PairCheck:
             failed.append("excluded")
         elif self.block is not None and self.block.kind is BlockKind.COOLDOWN and not self.block.lifts_when_alone:
             failed.append("cooldown")
+        if self.block is not None and self.block.mentoring:
+            failed.append("mentoring")
         return [check for check in failed if check not in forced]
 
 

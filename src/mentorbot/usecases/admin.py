@@ -118,10 +118,11 @@ async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
     return member, profile
 
 
-FORCEABLE = ("skill", "paused", "cooldown", "excluded")
-"""The live matcher's checks `force:yes` may override: a shared skill, a pause, a cooldown and an exclusion (the
-mentor declined this member: `matching.eligibility`). A capacity, the requester themself and the community never
-are: those keep the store's invariants (no mentor over capacity, no self-mentoring)."""
+FORCEABLE = ("skill", "paused", "cooldown", "excluded", "mentoring")
+"""The live matcher's checks `force:yes` may override: a shared skill, a pause, a cooldown, an exclusion (the
+mentor declined this member: `matching.eligibility`) and a mentorship the pair has already (a second one). A
+capacity, the requester themself and the community never are: those keep the store's invariants (no mentor over
+capacity, no self-mentoring)."""
 
 
 async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool = False) -> Reply:
@@ -173,6 +174,9 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             failed.append("cooldown")
             until = when(block.until, ctx.t, zone_of(ctx.member)) if block.until else "—"
             reasons.append(ctx.t("admin.reason_cooldown", name=name, until=until))
+        if block is not None and block.mentoring:
+            failed.append("mentoring")
+            reasons.append(ctx.t("admin.reason_mentoring", name=name))
         return failed, reasons
 
     failed, reasons = await checks(profile)

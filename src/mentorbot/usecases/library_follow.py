@@ -55,8 +55,8 @@ class StoredSkills:
 async def settle_stored_skills(core: Core) -> StoredSkills:
     """Check the slugs stored rows use against the skills file in service (after a reload): a slug the file now
     has only as another skill's alias (a rename) is stored as that skill's slug (`Store.rename_skills`, one
-    transaction), so that the mentors and requests that used it still meet the ones stored with the new slug;
-    a slug no skill answers to is reported. Cheap when nothing changed: three grouped reads."""
+    transaction, past rows included), so that the mentors and requests that used it still meet the ones stored with
+    the new slug; a slug no skill answers to is reported. Cheap when nothing changed: four grouped reads."""
     taxonomy = core.library.taxonomy
     found = StoredSkills()
     for key, use in (await core.store.skills_in_use()).items():
@@ -69,6 +69,11 @@ async def settle_stored_skills(core: Core) -> StoredSkills:
         else:
             found.renames[slug] = skill.slug
             found.renamed[key] = use
+    # Past rows too (a request declined "not my skill", then closed): matching reads history by slug.
+    for slug in await core.store.stored_slugs():
+        skill = taxonomy.resolve(slug) if slug not in taxonomy else None
+        if skill is not None:
+            found.renames[slug] = skill.slug
     await core.store.rename_skills(found.renames)
     return found
 

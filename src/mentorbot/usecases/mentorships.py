@@ -11,7 +11,7 @@ from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import rematch
+from mentorbot.usecases.matchmaking import refresh_wait_reasons, rematch
 
 
 async def end(
@@ -90,4 +90,9 @@ async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> l
             asked = views.feedback_asked(ended, partner, t)
             notes.append(core.notify(other, Reply(t(key, id=ended.id) + "\n" + asked.text, buttons=asked.buttons)))
     notes.extend(await rematch(core, ended.community, None, mentor_id=ended.mentor_id))
+    # A request of the mentee's that waited because its only mentor was this one ("own_mentor") no longer waits
+    # for that reason (a freed place above may have taken it already): say why it waits now.
+    profile = await core.store.get_mentor_profile(ended.mentor_id) if ended.mentor_id else None
+    if profile is not None:
+        await refresh_wait_reasons(core, ended.community, sorted(profile.skills), frozenset({"own_mentor"}))
     return notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from mentorbot.errors import UserError
@@ -87,6 +88,11 @@ async def signup(
     new_capacity = parse_capacity(capacity, existing.capacity if existing else core.settings.default_capacity)
     new_bio = check_text(bio, field="bio", max_length=MAX_BIO) if bio is not None else None
     zone = parse_timezone(timezone) if timezone else None
+    # A platform that reports the member's zone (Slack) is followed at every command (`Store.member_as_seen`): a
+    # zone typed here would be undone at the next one, so the platform's is kept, and the mentor told so.
+    zone_ignored = zone is not None and bool(ctx.caller.timezone) and zone != ctx.caller.timezone
+    if ctx.caller.timezone and zone is not None:
+        zone = None
     langs = parse_languages(languages, ctx.lang) if languages else None
     profile = NewMentorProfile(
         skills=level_map,
@@ -119,7 +125,10 @@ async def signup(
         await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), PAUSE_STALES | {"no_mentor"})
     dropped = sorted(set(existing.skills if existing else {}) - set(saved.skills))
     await refresh_wait_reasons(core, ctx.caller.community, dropped, DEPARTURE_STALES)
-    return views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
+    reply = views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
+    if zone_ignored:
+        reply = replace(reply, text=reply.text + "\n" + ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
+    return reply
 
 
 def in_use_text(in_use: InUse, ctx: Context) -> str:
