@@ -27,6 +27,7 @@ from mentorbot.cli_support import (
     missing_sqlite_file,
     require_existing_database,
     run_or_exit,
+    schema_change_denied,
     settings_or_exit,
 )
 from mentorbot.ops_cli import backup as ops_backup
@@ -155,8 +156,11 @@ def run(timer_interval: float) -> None:
             click.echo(t("cli.error", reason=problem), err=True)
             sys.exit(2)
         from mentorbot.errors import ConfigFileError
-        from mentorbot.storage.migrations import MigrationChangedError, SchemaTooNewError
+        from mentorbot.storage.migrations import MigrationChangedError, SchemaChangeDenied, SchemaTooNewError
 
+        if isinstance(exc, SchemaChangeDenied):  # a pending migration this database user may not apply
+            click.echo(schema_change_denied(settings, exc), err=True)
+            sys.exit(2)
         # The skills or courses file (named as `config check` names it), a database a newer MentorBot migrated,
         # or a migration changed since it was applied: one line, no traceback, as the `db` commands say it.
         if isinstance(exc, ConfigFileError | SchemaTooNewError | MigrationChangedError):

@@ -11,11 +11,14 @@ import re
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from mentorbot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from mentorbot.storage.migrations import SchemaChangeDenied
 
 log = logging.getLogger("mentorbot.cli")
 
@@ -88,3 +91,15 @@ def require_existing_database(settings: Settings) -> None:
         reason = t("ops.refused.no_source", database=mask_url_password(settings.database_url))
         click.echo(t("cli.error", reason=reason), err=True)
         sys.exit(2)
+
+
+def schema_change_denied(settings: Settings, exc: SchemaChangeDenied) -> str:
+    """The one line of `mentorbot run` and ``db upgrade`` when the schema must change and the database user may
+    not change it (a role without CREATE): what is pending, the server's reason, and to upgrade as the owner."""
+    from mentorbot.i18n import translator
+    from mentorbot.settings import mask_url_password
+
+    t = translator(settings.default_language)
+    change = t("cli.schema.apply", names=", ".join(exc.pending)) if exc.pending else t("cli.schema.checksums")
+    database = mask_url_password(settings.database_url)
+    return t("cli.error", reason=t("cli.schema.denied", database=database, change=change, reason=exc.reason))

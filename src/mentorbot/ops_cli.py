@@ -1,4 +1,4 @@
-"""``mentorbot db copy|status|upgrade`` and ``mentorbot admin backup``: running a community's database.
+"""``mentorbot db copy|status|upgrade|restore`` and ``mentorbot admin backup``: running a community's database.
 
 The work is in `mentorbot.storage.copying`; this module turns it into lines in the admin's language.
 """
@@ -19,6 +19,7 @@ from mentorbot.cli_support import (
     missing_sqlite_file,
     new_sqlite_file,
     run_or_exit,
+    schema_change_denied,
     settings_or_exit,
 )
 from mentorbot.settings import Settings, mask_url_password
@@ -45,7 +46,7 @@ def _refused(settings: Settings, exc: Exception) -> None:
 
 @click.group()
 def db() -> None:
-    """The database: its schema (status, upgrade) and moving it to another engine (copy)."""
+    """The database: its schema (status, upgrade), moving it to another engine (copy), restoring a backup."""
 
 
 @db.command("status")
@@ -99,15 +100,21 @@ async def _status(settings: Settings) -> str:
 def db_upgrade(database: str | None) -> None:
     """Apply the pending migrations now (the bot also applies them when it starts)."""
 
+    from mentorbot.storage.migrations import SchemaChangeDenied
+
     settings = _settings(database)
-    click.echo(run_or_exit(_upgrade(settings), settings))
+    result = run_or_exit(_upgrade(settings), settings)
+    if isinstance(result, SchemaChangeDenied):  # this database user may not change the schema
+        click.echo(schema_change_denied(settings, result), err=True)
+        sys.exit(2)
+    click.echo(result)
 
 
-async def _upgrade(settings: Settings) -> str:
+async def _upgrade(settings: Settings) -> str | Exception:
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import schema_state
-    from mentorbot.storage.migrations import migrate
+    from mentorbot.storage.migrations import SchemaChangeDenied, migrate
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
@@ -116,6 +123,8 @@ async def _upgrade(settings: Settings) -> str:
     try:
         before = await schema_state(engine)
         version = await migrate(engine, SystemClock().now())
+    except SchemaChangeDenied as exc:
+        return exc
     finally:
         await engine.close()
     if not before.pending:
@@ -175,6 +184,8 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
         except CopyRefused as exc:
             if bar is not None:
                 bar.__exit__(None, None, None)
+            if exc.key == "target_new":  # named as the admin gave it
+                _refused(settings, CopyRefused(exc.key, target=mask_url_password(target_url), **exc.params))
             _refused(settings, exc)
             raise
         if bar is not None:
@@ -198,6 +209,70 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
         )
     )
     return "\n".join(lines)
+
+
+@db.command("restore")
+@click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--database", metavar="URL", help=_DATABASE_HELP)
+def db_restore(backup: Path, database: str | None) -> None:
+    """Put BACKUP (made by `mentorbot admin backup`) in place of the SQLite database. Stop the bot first.
+
+    The backup must pass its integrity check, be a MentorBot database and be no newer than this MentorBot; it is
+    refused while the database is in use. The database that was there is never deleted: it moves aside, with its
+    -wal and -shm, as FILE.before-restore-TIME. The backup is copied in with SQLite's backup API, and checked.
+    For PostgreSQL, print the pg_restore command to run.
+    """
+    from mentorbot.clock import SystemClock
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import CopyRefused, pg_restore_command, schema_at, sqlite_restore
+    from mentorbot.storage.database import sqlite_path
+
+    settings = _settings(database)
+    t = translator(settings.default_language)
+    url = settings.database_url
+    if not url.startswith("sqlite"):
+        click.echo(t("ops.restore.postgres"))
+        click.echo(pg_restore_command(url, backup))
+        return
+    target = sqlite_path(url).partition("?")[0]
+    if target == ":memory:":
+        _refused(settings, CopyRefused("not_a_file", database=mask_url_password(url)))
+    bar: Any = None
+
+    def progress(copied: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=t("ops.restore.progress"), file=sys.stderr)
+            bar.__enter__()
+        bar.update(copied - bar.pos)
+
+    try:
+        result = run_or_exit(_backup(sqlite_restore(target, backup, SystemClock().now(), progress=progress)), settings)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if isinstance(result, CopyRefused):
+        _refused(settings, result)
+        return
+    kept = ", ".join(str(path) for path in result.kept)
+    if result.integrity != "ok":
+        click.echo(t("ops.restore.bad", database=result.database, integrity=result.integrity, files=kept), err=True)
+        sys.exit(1)
+    lines = [
+        t(
+            "ops.restore.done",
+            backup=result.backup,
+            database=result.database,
+            integrity=result.integrity,
+            rows=sum(result.rows.values()),
+            tables=len(result.rows),
+        ),
+        t("ops.restore.kept", files=kept) if result.kept else t("ops.restore.nothing_before"),
+    ]
+    known = schema_at("sqlite", result.version).known
+    if result.version < known:
+        lines.append(t("ops.restore.older", version=result.version, known=known))
+    click.echo("\n".join(lines))
 
 
 @click.command("backup")

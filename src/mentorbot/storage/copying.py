@@ -1,5 +1,5 @@
-"""Moving a community between databases (``mentorbot db copy``), the schema's state (``db status``) and
-online backups of SQLite files (``mentorbot admin backup``).
+"""Moving a community between databases (``mentorbot db copy``), the schema's state (``db status``),
+online backups of SQLite files (``mentorbot admin backup``) and their restore (``mentorbot db restore``).
 
 `copy_database` reads every table of the source in one snapshot and writes them into the target in ONE
 transaction (on PostgreSQL with ``COPY``), parents before children; before it commits, it reads each table back
@@ -253,6 +253,11 @@ async def copy_database(
             # target would wait forever for this very copy's read of the source, or empty the source. Said first:
             # "pass --replace" would be the wrong advice.
             raise CopyRefused("same")
+        found = await schema_version(dst, target.dialect)
+        if found > state.known:
+            # A newer MentorBot's schema: migrating it would be refused (SchemaTooNewError), in words that do not
+            # fit this command (`db copy` names the --to database). Refused here, untouched.
+            raise CopyRefused("target_new", version=found, known=state.known)
         if not replace:
             # A target with rows is refused untouched: not migrated first, then refused.
             filled = [
@@ -481,13 +486,185 @@ async def sqlite_backup(source: str, target: Path, *, pages: int = -1) -> Backup
     return await asyncio.to_thread(_backup, source, target, pages)
 
 
-def pg_dump_command(url: str, file: Path) -> str:
-    """The ``pg_dump`` command that backs up the database at `url` into `file` (custom format, for
-    ``pg_restore``), with the URL's password left out (pg_dump reads it from PGPASSWORD or ~/.pgpass)."""
+def _without_password(url: str) -> str:
+    """`url` with its password left out (of the address and of the query), for pg_dump and pg_restore, which take
+    it from PGPASSWORD or ~/.pgpass."""
     parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
     netloc = parts.netloc
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", "@", 1)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if "password" not in k.lower()])
-    clean = urlunsplit(parts._replace(netloc=netloc, query=query))
-    return f"pg_dump --format=custom --no-owner --file={shlex.quote(str(file))} {shlex.quote(clean)}"
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def pg_dump_command(url: str, file: Path) -> str:
+    """The ``pg_dump`` command that backs up the database at `url` into `file` (custom format, for
+    ``pg_restore``), with the URL's password left out (pg_dump reads it from PGPASSWORD or ~/.pgpass)."""
+    return f"pg_dump --format=custom --no-owner --file={shlex.quote(str(file))} {shlex.quote(_without_password(url))}"
+
+
+def pg_restore_command(url: str, file: Path) -> str:
+    """The ``pg_restore`` command that restores `file` (made by `pg_dump_command`) into the database at `url`,
+    with the URL's password left out."""
+    return f"pg_restore --no-owner --dbname={shlex.quote(_without_password(url))} {shlex.quote(str(file))}"
+
+
+# ---------------------------------------------------------------------------------------------- restore
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """A finished SQLite restore: the database restored, the backup it came from, the files of the database that
+    was there (moved aside, never deleted; none when there was none), the schema version, the integrity check of
+    the result and its rows per table."""
+
+    database: Path
+    backup: Path
+    kept: tuple[Path, ...]
+    version: int
+    integrity: str
+    rows: dict[str, int]
+
+
+def _companions(path: Path) -> list[Path]:
+    """A SQLite file and its ``-wal`` and ``-shm``, those that exist."""
+    return [p for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()]
+
+
+def _checked_backup(conn: sqlite3.Connection, backup: Path, known: int) -> int:
+    """The schema version of the backup open on `conn`, once it passed its integrity check and is a MentorBot
+    database no newer than this code (`known`); else `CopyRefused`."""
+    try:
+        problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(5)").fetchall()]
+        names = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CORRUPT:  # a database, damaged
+            raise CopyRefused("backup_damaged", file=backup, integrity=str(exc)) from exc
+        raise CopyRefused("backup_unreadable", file=backup, error=str(exc)) from exc
+    if problems != ["ok"]:
+        raise CopyRefused("backup_damaged", file=backup, integrity="; ".join(problems))
+    if not {"schema_version", "members"} <= names:
+        raise CopyRefused("not_mentorbot", file=backup)
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    version = int(row[0]) if row and row[0] is not None else 0
+    if version > known:
+        raise CopyRefused("backup_new", file=backup, version=version, known=known)
+    return version
+
+
+def _in_use(database: Path) -> bool:
+    """Whether another connection (the bot, another program) has the SQLite file `database` open: an exclusive
+    lock is refused then (in WAL mode every open connection holds a shared lock on the file). Closing this one
+    checkpoints a ``-wal`` left by a process that did not stop cleanly into the file it belongs to, and removes it.
+    A file SQLite cannot read is no database anything serves: not in use."""
+    conn = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return True
+    except sqlite3.DatabaseError:
+        pass
+    finally:
+        conn.close()
+    return False
+
+
+def _aside(database: Path, now: datetime) -> Path:
+    """The name the database that was at `database` is moved to: ``<name>.before-restore-<UTC time>``, numbered
+    when taken (its ``-wal`` and ``-shm`` keep SQLite's names beside it, so the three still open as one)."""
+    stamp = as_utc(now).strftime("%Y%m%dT%H%M%SZ")
+    aside = database.with_name(f"{database.name}.before-restore-{stamp}")
+    number = 1
+    while _companions(aside):
+        number += 1
+        aside = database.with_name(f"{database.name}.before-restore-{stamp}.{number}")
+    return aside
+
+
+def _restore(
+    database: Path, backup: Path, known: int, now: datetime, progress: Callable[[int, int], object] | None
+) -> RestoreResult:
+    if not backup.is_file():
+        raise CopyRefused("no_source", database=backup)
+    if database.exists() and database.samefile(backup):
+        raise CopyRefused("same")
+    # Copied first beside the database, under a name of its own, and moved in place only once it checked out: a
+    # refused or failed restore leaves the database as it was.
+    partial = database.with_name(database.name + ".restoring")
+    try:
+        source = sqlite3.connect(backup, timeout=30)
+    except sqlite3.Error as exc:
+        raise CopyRefused("backup_unreadable", file=backup, error=str(exc)) from exc
+    try:
+        version = _checked_backup(source, backup, known)
+        if database.exists() and _in_use(database):  # said before the copy; asked again before the move
+            raise CopyRefused("in_use", database=database)
+        database.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in _companions(partial):
+            leftover.unlink()
+        copy = sqlite3.connect(partial)
+        try:
+
+            def step(status: int, remaining: int, total: int) -> None:
+                if progress is not None:
+                    progress(total - remaining, total)
+
+            source.backup(copy, pages=1024, progress=step)
+        finally:
+            copy.close()
+    except BaseException:
+        for leftover in _companions(partial):
+            _remove(leftover)
+        raise
+    finally:
+        source.close()
+    moves: list[tuple[Path, Path]] = []
+    try:
+        if database.exists() and _in_use(database):
+            raise CopyRefused("in_use", database=database)
+        aside = _aside(database, now)
+        for path in _companions(database):
+            moved = aside.with_name(aside.name + path.name[len(database.name) :])
+            path.rename(moved)
+            moves.append((path, moved))
+        os.replace(partial, database)
+    except BaseException:
+        for path, moved in reversed(moves):  # the database as it was, under its own name again
+            with contextlib.suppress(OSError):
+                moved.rename(path)
+        for leftover in _companions(partial):
+            _remove(leftover)
+        raise
+    kept = [moved for _, moved in moves]
+    result = sqlite3.connect(database)
+    try:
+        integrity = "; ".join(str(r[0]) for r in result.execute("PRAGMA integrity_check(5)").fetchall())
+        names = [
+            str(r[0])
+            for r in result.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        rows = {name: int(result.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+    finally:
+        result.close()
+    return RestoreResult(database, backup, tuple(kept), version, integrity, rows)
+
+
+async def sqlite_restore(
+    database: str, backup: Path, now: datetime, *, progress: Callable[[int, int], object] | None = None
+) -> RestoreResult:
+    """Put the SQLite backup `backup` in place of the database file `database`, with the bot stopped.
+
+    Refused (`CopyRefused`, nothing changed) when the backup fails its integrity check, is not a MentorBot
+    database or is newer than this code, and while the database is in use (another connection has it open). The
+    backup is copied with SQLite's backup API beside the database and checked; the database that was there moves
+    aside with its ``-wal`` and ``-shm`` (`RestoreResult.kept`: never deleted, and no stale ``-wal`` is left to be
+    replayed onto the backup), the copy takes its place, and its integrity is checked again. `progress` gets the
+    pages copied so far and the backup's pages."""
+    known = available_migrations("sqlite")[-1].version
+    return await asyncio.to_thread(_restore, Path(database), backup, known, now, progress)

@@ -2,12 +2,25 @@
 
 Files live in ``mentorbot/migrations/<dialect>/NNNN_name.sql``. A database whose version is newer than the
 newest file is refused: an older MentorBot must not write to a schema it does not know.
+
+A start first only reads the schema's version (and the recorded checksums): a database with nothing to apply
+is not written to, so a role that may read and write the tables but not create objects (the schema left to an
+owner running ``mentorbot db upgrade``) runs the bot. Only when something is pending does `migrate` take the
+lock (PostgreSQL's advisory lock; SQLite's write lock), look again and apply it; a role that may not is
+refused with `SchemaChangeDenied`, which says to run ``mentorbot db upgrade`` as the owner.
+
+A SQLite script whose lines include `FOREIGN_KEYS_OFF` rebuilds a table that others refer to: dropping it with
+foreign keys on would delete (or set null) every row that refers to it. Its run has foreign keys off (SQLite
+ignores the pragma inside a transaction, so it is set between transactions) and checks them all with
+``PRAGMA foreign_key_check`` before it commits; they are on again afterwards, whatever happened.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -20,6 +33,10 @@ _COMMENT = re.compile(r"--.*$")
 """A comment to the end of a line (no migration has ``--`` inside a string)."""
 # One constant key for PostgreSQL's advisory lock, so two processes never migrate at once.
 _ADVISORY_LOCK_KEY = 7_301_117_004
+FOREIGN_KEYS_OFF = "-- mentorbot: foreign keys off"
+"""The line of a SQLite script that rebuilds a table others refer to: its run has foreign keys off (see above)."""
+_INSUFFICIENT_PRIVILEGE = "42501"
+"""The SQLSTATE of a statement the role may not run (PostgreSQL: no CREATE on the schema, not the table's owner)."""
 
 
 class SchemaTooNewError(MentorBotError):
@@ -45,6 +62,23 @@ class SchemaPendingError(MentorBotError):
         )
         self.found = found
         self.known = known
+
+
+class SchemaChangeDenied(MentorBotError):
+    """The schema must change (`pending` migrations, or the checksums of those applied to record) and the database
+    role may not change it: the owner must run ``mentorbot db upgrade``. Nothing was changed."""
+
+    def __init__(self, found: int, known: int, pending: tuple[str, ...], reason: str) -> None:
+        change = f"apply {', '.join(pending)}" if pending else "record the applied migrations' checksums"
+        super().__init__(
+            f"MentorBot must change the schema of this database ({change}; it is at version {found}, this "
+            f"MentorBot's is {known}), but its user may not ({reason}): run `mentorbot db upgrade` as the "
+            "database's owner, then start MentorBot again"
+        )
+        self.found = found
+        self.known = known
+        self.pending = pending
+        self.reason = reason
 
 
 class MigrationChangedError(MentorBotError):
@@ -112,11 +146,6 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]
 
 
-async def _current_version(conn: Connection) -> int:
-    row = await conn.fetch_one("SELECT MAX(version) AS version FROM schema_version")
-    return int(row["version"]) if row and row["version"] is not None else 0
-
-
 async def schema_version(conn: Connection, dialect: str) -> int:
     """The applied schema version (0 for an empty database)."""
     if dialect == "sqlite":
@@ -147,22 +176,51 @@ async def check_schema(db: Database) -> int:
 
 
 async def migrate(db: Database, now: datetime) -> int:
-    """Bring the schema up to date; return the version it is at. Raises `SchemaTooNewError`."""
+    """Bring the schema up to date; return the version it is at. Raises `SchemaTooNewError`,
+    `MigrationChangedError`, and `SchemaChangeDenied` when something is pending that the role may not apply.
+
+    It first reads (no lock, no write): nothing pending and every checksum recorded is the usual start, and it
+    ends there. Otherwise it applies the pending migrations in one transaction, after looking again under the
+    lock (another process may have applied them meanwhile)."""
     migrations = available_migrations(db.dialect)
     known = migrations[-1].version if migrations else 0
+    async with db.read() as conn:
+        current = await schema_version(conn, db.dialect)
+        if current > known:
+            raise SchemaTooNewError(current, known)
+        if current == known and not await _checksums_to_record(conn, db.dialect, migrations, current):
+            return current
+    foreign_keys_off = db.dialect == "sqlite" and any(
+        FOREIGN_KEYS_OFF in m.sql.splitlines() for m in migrations if m.version > current
+    )
+    try:
+        async with _foreign_keys_off(db) if foreign_keys_off else _nothing():
+            return await _apply(db, migrations, known, now, check_foreign_keys=foreign_keys_off)
+    except Exception as exc:
+        if getattr(exc, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+            raise
+        pending = tuple(f"{m.version:04d}_{m.name}" for m in migrations if m.version > current)
+        raise SchemaChangeDenied(current, known, pending, str(exc)) from exc
+
+
+async def _apply(
+    db: Database, migrations: list[Migration], known: int, now: datetime, *, check_foreign_keys: bool
+) -> int:
+    """Apply the migrations `db` has not, in one transaction under the migration lock; the version reached."""
     async with db.transaction() as conn:
         if db.dialect == "postgresql":
             await conn.execute("SELECT pg_advisory_xact_lock(?)", _ADVISORY_LOCK_KEY)
             ts_type = "TIMESTAMPTZ"
         else:
             ts_type = "TEXT"
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            f"version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts_type} NOT NULL)"
-        )
-        current = await _current_version(conn)
+        current = await schema_version(conn, db.dialect)
         if current > known:
             raise SchemaTooNewError(current, known)
+        if current == 0:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                f"version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts_type} NOT NULL)"
+            )
         await _check_applied(conn, db.dialect, migrations, current)
         for migration in migrations:
             if migration.version <= current:
@@ -177,7 +235,38 @@ async def migrate(db: Database, now: datetime) -> int:
                 migration.checksum,
             )
             current = migration.version
+        if check_foreign_keys:
+            broken = await conn.fetch_all("PRAGMA foreign_key_check")
+            if broken:
+                tables = sorted({str(row["table"]) for row in broken})
+                raise RuntimeError(f"the migration left rows whose foreign key names no row, in {', '.join(tables)}")
     return current
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
+
+
+@asynccontextmanager
+async def _foreign_keys_off(db: Database) -> AsyncIterator[None]:
+    """SQLite's foreign keys off on the engine's connection while inside, on again after (checked). The pragma is a
+    no-op inside a transaction: it is set in a read whose deferred transaction, holding nothing yet, is ended first
+    (the engine ends a read only when SQLite has not), under the engine's lock."""
+    try:
+        await _set_foreign_keys(db, on=False)
+        yield
+    finally:
+        await _set_foreign_keys(db, on=True)
+
+
+async def _set_foreign_keys(db: Database, *, on: bool) -> None:
+    async with db.read() as conn:
+        await conn.execute("COMMIT")
+        await conn.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+        row = await conn.fetch_one("PRAGMA foreign_keys")
+    if row is None or bool(row["foreign_keys"]) != on:
+        raise RuntimeError(f"could not turn SQLite's foreign keys {'on' if on else 'off'}")
 
 
 async def changed_migrations(db: Database) -> list[str]:
@@ -209,6 +298,26 @@ async def _has_checksums(conn: Connection, dialect: str) -> bool:
             )
         }
     return "checksum" in columns
+
+
+async def _checksums_to_record(conn: Connection, dialect: str, migrations: list[Migration], current: int) -> bool:
+    """Read only: whether `_check_applied` has checksums to record or rewrite (the column missing, one recorded
+    before checksums were, one in the first form). A changed migration raises `MigrationChangedError` here."""
+    if current == 0:
+        return False
+    if not await _has_checksums(conn, dialect):
+        return True
+    recorded = {
+        int(r["version"]): r["checksum"] for r in await conn.fetch_all("SELECT version, checksum FROM schema_version")
+    }
+    stale = False
+    for migration in migrations:
+        if migration.version > current or migration.version not in recorded:
+            continue
+        if migration.changed_since(recorded[migration.version]):
+            raise MigrationChangedError(migration.version, migration.name)
+        stale = stale or recorded[migration.version] != migration.checksum
+    return stale
 
 
 async def _check_applied(conn: Connection, dialect: str, migrations: list[Migration], current: int) -> None:

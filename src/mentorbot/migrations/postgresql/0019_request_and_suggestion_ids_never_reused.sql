@@ -1,0 +1,3 @@
+-- A request's and a course suggestion's id is never given again: on SQLite this needed AUTOINCREMENT (0019 there).
+-- PostgreSQL's sequences never give an id twice, so there is nothing to change here; the version keeps both
+-- engines' schemas in step.
