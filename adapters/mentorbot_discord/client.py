@@ -810,7 +810,8 @@ class MentorBotClient(discord.AutoShardedClient):
                 return failure
             status, code = getattr(exc, "status", None), getattr(exc, "code", None)
             log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, status, code)
-            await self.bot.hold_undelivered(note)
+            # A 400 refuses the message MentorBot made, not the member: no sign that they cannot be reached.
+            await self.bot.hold_undelivered(note, refused=status != 400)
             return None
         if note.key and sent is not None:  # the last message carries the buttons
             await self.sent.remember(note.community, note.platform_user_id, note.key, (channel.id, sent.id))

@@ -68,6 +68,11 @@ TRANSIENT_API_ERRORS: Final = frozenset({"internal_error", "service_unavailable"
 """Slack error codes that say "not now" rather than "never" (Slack's own words: a transient issue on our end)."""
 
 
+OUR_MESSAGE_REFUSED: Final = frozenset(
+    {"invalid_blocks", "invalid_arguments", "msg_too_long", "no_text", "invalid_attachments", "too_many_attachments"}
+)
+"""Slack errors that refuse the message MentorBot made, not the member's DM: held, but no sign that the member
+cannot be reached (a mentor is paused for `MentorBot.hold_undelivered`'s ``refused`` only)."""
 APP_AUTH_ERRORS: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "team_disabled"}
 )
@@ -206,8 +211,9 @@ class Delivery:
             if (failure := transient(exc)) is not None:
                 log.warning("direct message to %s failed for now (%s)", user_id, failure.reason)
                 return failure
-            log.warning("direct message to %s failed (%s); trying their last channel", user_id, failure_reason(exc))
-            await self._fall_back(note)
+            reason = failure_reason(exc)
+            log.warning("direct message to %s failed (%s); trying their last channel", user_id, reason)
+            await self._fall_back(note, refused=reason not in OUR_MESSAGE_REFUSED)
             return None
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
@@ -216,8 +222,9 @@ class Delivery:
             await self.send_files(user_id, Reply("", attachments=note.reply.attachments))
         return None
 
-    async def _fall_back(self, note: Notification) -> None:
-        """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core."""
+    async def _fall_back(self, note: Notification, *, refused: bool) -> None:
+        """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core
+        (`refused`: Slack refused the member's DM, not the message's content: see `OUR_MESSAGE_REFUSED`)."""
         member = await self.bot.store.get_member(note.member_id)  # not routing: where they last used the bot
         channel = member.last_channel if member else None
         if channel:
@@ -233,7 +240,7 @@ class Delivery:
                 )
             else:
                 return
-        await self.bot.hold_undelivered(note)
+        await self.bot.hold_undelivered(note, refused=refused)
 
     # ---------------------------------------------------------------- replies to the caller
 

@@ -38,6 +38,7 @@ from mentorbot.usecases import (
     profiles,
     requests,
     status,
+    unreachable,
 )
 from mentorbot.usecases.context import Caller, Core
 from mentorbot.usecases.handler import (
@@ -381,20 +382,20 @@ class MentorBot:
 
     # ------------------------------------------------------------------------ delivery and timers
 
-    async def hold_undelivered(self, notification: Notification) -> None:
+    async def hold_undelivered(self, notification: Notification, *, refused: bool = False) -> None:
         """An adapter could not deliver `notification` by direct message (the member closed their DMs):
         keep it, and show it with the reply to the member's next command. Held with its key, it replaces the
-        older versions of that key still waiting, and a newer version replaces it: only the newest is shown."""
+        older versions of that key still waiting, and a newer version replaces it: only the newest is shown.
+
+        `refused`: the platform refused it for good (DMs closed, left the server, blocked the bot, deactivated),
+        not a transient failure after its last try (`retry_later`). A pending offer's notice (``offer:<id>``) to its
+        own mentor then pauses them as unreachable instead, their offers handed on at once
+        (`usecases.unreachable`); what that says goes to the outbox, for the timer loop's next round."""
+        if refused and await unreachable.refused(self.core, notification) is not None:
+            return  # its mentor was paused: the offer's new version (its withdrawal) replaced it
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
         NOTIFICATIONS.labels("held").inc()
-        await self.store.hold_notice(
-            notification.member_id,
-            reply_to_json(notification.reply),
-            self.clock.now(),
-            key=notification.key,
-            outbox_id=notification.outbox_id,
-            worker=self.worker_id,
-        )
+        await unreachable.hold(self.core, notification)
 
     async def retry_later(self, notification: Notification, retry_after: float | None = None) -> bool:
         """The platform failed to take `notification` for a transient reason (5xx, 429, the network): its outbox

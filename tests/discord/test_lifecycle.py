@@ -239,35 +239,38 @@ async def test_decline_passes_the_request_on_and_updates_the_message(world: Fake
 
 
 async def test_closed_dms_fall_back_to_an_ephemeral_notice_at_the_next_command(
-    world: FakeDiscord, members: Members, caplog: pytest.LogCaptureFixture
+    world: FakeDiscord, members: Members, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     await sign_up_mentor(members)
     world.close_dms(MENTOR_USER_ID)
     with caplog.at_level(logging.INFO):
         await members.slash("mentor request", {"skills": "crisis comms"})
+        # The refused offer paused its mentor as unreachable (tests/discord/test_unreachable_mentor.py); what that
+        # says goes out with the timer loop's next round, is refused too, and is held.
+        clock.advance(timedelta(seconds=1))
+        await members.client.deliver(await members.client.bot.undelivered(communities=["discord:"]))
     assert MENTOR_USER_ID not in world.dms
     assert any("could not deliver a direct message" in r.getMessage() for r in caplog.records)
     assert any("DM to member" in r.getMessage() and "403" in r.getMessage() for r in caplog.records)
 
     status = await members.slash("mentor status", user=MENTOR_USER_ID)
 
-    assert len(status.messages) == 2 and status.all_ephemeral
+    assert len(status.messages) == 3 and status.all_ephemeral
     assert status.texts[0].startswith("Men Tor's MentorBot status")
-    held = status.messages[1]
-    assert message_text(held).startswith(
-        EN("discord.held_notice") + "\nMentorship offer #1\n"
-        f"{MENTEE} is looking for a mentor and you look like a great fit."
-    )
-    # Shown in the guild, the buttons need no guild in their id; they work like the DM's.
-    assert [b["custom_id"] for b in buttons(held)] == ["mentorbot:offer.accept:1", "mentorbot:offer.decline:1"]
+    assert status.texts[1].startswith(EN("discord.held_notice") + "\n" + EN("pause.unreachable"))
+    assert status.texts[2] == EN("discord.held_notice") + "\n" + EN("offer.withdrawn_paused_unreachable", id=1)
     again = await members.slash("mentor status", user=MENTOR_USER_ID)
     assert len(again.messages) == 1, "a held notice is shown once"
 
-    accepted = await members.click(held, "mentorbot:offer.accept:1", user=MENTOR_USER_ID)
-    assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
-    assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
-    # The mentor's introduction could not be DM'd either: it waits for their next command.
-    [intro_mentee] = await members.dms(MENTEE_USER_ID)
+    # DMs open again, back: the waiting request is offered to them by DM; then their DMs close again.
+    world.close_dms(MENTOR_USER_ID, closed=False)
+    await members.slash("mentor resume", user=MENTOR_USER_ID)
+    [offer] = await members.dms(MENTOR_USER_ID)
+    world.close_dms(MENTOR_USER_ID)
+    accepted = await members.click(offer, f"mentorbot:offer.accept:2:{GUILD_ID}", user=MENTOR_USER_ID, dm=True)
+    assert accepted.text == "Mentorship offer #2\nYou accepted offer #2. Check your messages for the introduction."
+    # The mentor's introduction could not be DM'd: it waits for their next command.
+    intro_mentee = (await members.dms(MENTEE_USER_ID, count=2))[-1]
     assert message_text(intro_mentee).startswith("Meet your mentorship partner")
     next_command = await members.slash("skills", {"query": "seo"}, user=MENTOR_USER_ID)
     assert [t.split("\n")[1] for t in next_command.texts[1:]] == ["Meet your mentorship partner"]

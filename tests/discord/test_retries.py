@@ -146,21 +146,33 @@ async def test_repeated_failures_hold_the_notice_after_the_last_try(
     status = await members.slash("mentor status", user=MENTOR_USER_ID)
     assert len(status.messages) == 2
     assert status.texts[1].startswith(EN("discord.held_notice") + "\nMentorship offer #1\n")
+    # Shown in the guild, the buttons need no guild in their id; they work like the DM's.
+    held = status.messages[1]
+    assert [b["custom_id"] for b in buttons(held)] == ["mentorbot:offer.accept:1", "mentorbot:offer.decline:1"]
     again = await members.slash("mentor status", user=MENTOR_USER_ID)
     assert len(again.messages) == 1, "shown once"
+    accepted = await members.click(held, "mentorbot:offer.accept:1", user=MENTOR_USER_ID)
+    assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
 
 
 async def test_closed_dms_are_held_at_once(
     world: FakeDiscord, members: Members, bot: MentorBot, clock: ManualClock
 ) -> None:
+    """A refused offer is not retried: its mentor is paused as unreachable and its new version (the withdrawal)
+    replaces it, for the timer loop's next round; refused too, that one is held at once, never tried again."""
     await sign_up_mentor(members)
     world.close_dms(MENTOR_USER_ID)
 
     await request(members)
 
-    assert await outbox_row(bot, "offer:1") == {"status": "held", "attempts": 1, "claimed_by": "discord-test"}
+    assert await outbox_row(bot, "offer:1") == {"status": "pending", "attempts": 1, "claimed_by": "discord-test"}
+    clock.advance(timedelta(seconds=1))
+    assert {n.key for n in await retry_round(members.client)} == {None, "offer:1", "request:1"}
+    assert await outbox_row(bot, "offer:1") == {"status": "held", "attempts": 2, "claimed_by": "discord-test"}
     clock.advance(timedelta(days=1))
-    assert await retry_round(members.client) == [] and len(world.calls("POST", DM_POSTS)) == 1
+    assert await retry_round(members.client) == []
+    # The offer, the pause notice and the withdrawal (refused), the mentee's notice.
+    assert len(world.calls("POST", DM_POSTS)) == 4
 
 
 async def test_a_retried_offer_withdrawn_meanwhile_is_never_sent(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 import mentorbot_discord.client as discord_client
 from mentorbot.bot import MentorBot
+from mentorbot.clock import ManualClock
 from mentorbot.observability import DATABASE_ERRORS
 from mentorbot.replies import Notification
 from mentorbot.sent_messages import SentMessages
@@ -261,16 +263,24 @@ async def test_notifications_of_a_command_that_cannot_be_delivered_for_the_datab
 
 
 async def test_held_notices_whose_late_dm_is_refused_are_held_again(
-    scaled: MentorBotClient, members: Members, world: FakeDiscord, bot: MentorBot, monkeypatch: pytest.MonkeyPatch
+    scaled: MentorBotClient,
+    members: Members,
+    world: FakeDiscord,
+    bot: MentorBot,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A mentor whose DMs are closed has an offer held; their next command takes it, and its answer comes too late
-    for Discord (10062): the answer and the held notice go by DM, which is refused too. The notice was shown
-    nowhere, so it is held again and shown with the command after."""
+    """A mentor whose DMs are closed has notices held (their offer refused, they were paused as unreachable); their
+    next command takes them, and its answer comes too late for Discord (10062): the answer and the held notices go
+    by DM, which is refused too. The notices were shown nowhere, so they are held again and shown with the command
+    after."""
     await sign_up_mentor(members)
     world.close_dms(MENTOR_USER_ID)
     await members.slash("mentor request", {"skills": "crisis comms"})
+    clock.advance(timedelta(seconds=1))  # the timer loop's next round: what the pause says is refused too, and held
+    await scaled.deliver(await bot.undelivered(communities=["discord:"]))
     mentor = await bot.store.find_member(COMMUNITY, str(MENTOR_USER_ID))
-    assert mentor is not None and await bot.store.has_held_notices(mentor.id), "the offer is held for the mentor"
+    assert mentor is not None and await bot.store.has_held_notices(mentor.id), "notices are held for the mentor"
 
     with monkeypatch.context() as patched:
         slow(patched, "record_event", DEADLINE + 0.2)
@@ -281,5 +291,5 @@ async def test_held_notices_whose_late_dm_is_refused_are_held_again(
     assert await bot.store.has_held_notices(mentor.id), "the notice shown nowhere is held again"
 
     shown = await members.slash("mentor status", user=MENTOR_USER_ID)
-    assert [t for t in shown.texts[1:] if "Mentorship offer #1" in t], shown.texts
+    assert [t for t in shown.texts[1:] if EN("pause.unreachable") in t], shown.texts
     assert not await bot.store.has_held_notices(mentor.id), "shown once"

@@ -19,6 +19,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
+from mentorbot.models import MentorStatus
 from mentorbot.replies import Notification
 from mentorbot.retries import JITTER, RETRY_BASE, TransientFailure
 from mentorbot.storage.sqlite_engine import SqliteDatabase
@@ -149,15 +150,20 @@ async def test_repeated_failures_hold_the_notice_after_the_last_try(
 
 
 async def test_a_permanent_refusal_is_held_at_once(workspace: Workspace) -> None:
+    """A refused offer is not retried: its mentor is paused as unreachable and its new version (the withdrawal)
+    replaces it, for the timer loop's next round; a refused notice that is not a pending offer is held at once."""
     ws = workspace
     await ws.mentor(BOB, "signup skills:seo", channel_id=ws.fake.dm_channel_of(BOB))  # no channel to fall back to
-    ws.fake.fail_next("chat.postMessage", "user_not_found", status=200)
+    ws.fake.fail_next("chat.postMessage", "user_not_found", status=200, times=3)
 
     await ws.mentor(ALICE, "request skills:seo")
 
-    assert await outbox_row(ws, "offer:1") == {"status": "held", "attempts": 1, "claimed_by": "slack-test"}
+    assert await outbox_row(ws, "offer:1") == {"status": "pending", "attempts": 1, "claimed_by": "slack-test"}
+    ws.clock.advance(timedelta(seconds=1))
+    assert {n.key for n in await retry_round(ws)} == {None, "offer:1", "request:1"}
+    assert await outbox_row(ws, "offer:1") == {"status": "held", "attempts": 2, "claimed_by": "slack-test"}
     ws.clock.advance(timedelta(days=1))
-    assert await retry_round(ws) == [] and len(ws.calls("chat.postMessage")) == 1
+    assert await retry_round(ws) == [] and len(ws.calls("chat.postMessage")) == 4
 
 
 async def test_a_refused_bot_token_keeps_notifications_waiting_not_held(
@@ -251,3 +257,16 @@ def slack_error(status: int, error: str, headers: dict[str, str] | None = None) 
 )
 def test_what_is_transient_on_slack(exc: BaseException, expected: TransientFailure | None) -> None:
     assert transient(exc) == expected
+
+
+async def test_a_message_slack_refuses_as_malformed_pauses_nobody(workspace: Workspace) -> None:
+    """`invalid_blocks` refuses the message MentorBot made (a rendering bug), not Bob's DM: the notice is held,
+    and Bob stays an active mentor (only a refusal of the member's DM says they cannot be reached)."""
+    ws = workspace
+    await ws.mentor(BOB, "signup skills:seo", channel_id=ws.fake.dm_channel_of(BOB))  # no channel to fall back to
+    ws.fake.fail_next("chat.postMessage", "invalid_blocks", status=200)
+    await ws.mentor(ALICE, "request skills:seo")
+    bob = await ws.bot.store.find_member(COMMUNITY, BOB)
+    assert bob is not None
+    profile = await ws.bot.store.get_mentor_profile(bob.id)
+    assert profile is not None and profile.status is MentorStatus.ACTIVE

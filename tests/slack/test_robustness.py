@@ -13,7 +13,7 @@ from mentorbot.formatting import when
 from mentorbot.replies import Notification, Reply
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
 from tests.fakes.slack_signing import slash_command
-from tests.slack.conftest import ALICE, BOB, DAVE, EN, Workspace, find_button, unescape
+from tests.slack.conftest import ALICE, BOB, DAVE, EN, Workspace, unescape
 
 
 @pytest.mark.parametrize(
@@ -98,27 +98,33 @@ async def test_closed_dms_fall_back_to_the_last_channel_and_are_logged(
 
 
 async def test_with_no_channel_known_the_notice_is_held_for_the_next_command(workspace: Workspace) -> None:
+    """Bob's offer is refused and no channel is known to fall back to: he is paused as unreachable, and what that
+    says (refused too, at the timer loop's next round) is held and shown with his next command."""
     ws = workspace
     await ws.mentor(BOB, "signup skills:seo", channel_id=ws.fake.dm_channel_of(BOB))  # used only in the DM
     ws.fake.close_dms(BOB, error="user_disabled", at="open")
     await ws.mentor(ALICE, "request skills:seo")
+    ws.clock.advance(timedelta(seconds=1))
+    await ws.adapter.deliver(await ws.bot.undelivered(communities=["slack:"]))
     assert ws.seen(BOB, kind="dm") == [] and ws.seen(BOB, kind="ephemeral") == []
     await ws.mentor(BOB, "status", channel_id="C0MENTORS1")
     status, held = ws.seen(BOB)[-2:]
     assert unescape(status.text or "").startswith(EN("status.title", name="bob"))
     assert held.kind == "response_url"
-    assert unescape(held.text or "").startswith(EN("offer.title", id=1))
+    assert unescape(held.text or "").startswith(EN("pause.unreachable"))
+    assert EN("offer.withdrawn_paused_unreachable", id=1) in unescape(held.text or "")
     assert held.blocks is not None and held.blocks[0]["elements"][0]["text"] == EN("slack.dm.held")
-    find_button({"blocks": held.blocks}, "offer.accept")  # still actionable
+    assert not [b for b in held.blocks if b["type"] == "actions"], "no Accept button for a withdrawn offer"
 
 
 async def test_many_held_notices_are_shown_in_as_few_posts_as_slack_takes(workspace: Workspace) -> None:
-    """Seven offers held for Bob (DMs closed, no channel) are shown with his next answer packed together, not
-    in a post each: a response_url takes five posts only, and before, the sixth and seventh offers were marked
+    """Seven offers held for Bob (Slack failing on their last try) are shown with his next answer packed together,
+    not in a post each: a response_url takes five posts only, and before, the sixth and seventh offers were marked
     shown and never seen. Every offer keeps its Accept button, and block ids stay unique in each message."""
     ws = workspace
     await ws.mentor(BOB, "signup skills:seo capacity:10", channel_id=ws.fake.dm_channel_of(BOB))
-    ws.fake.close_dms(BOB, error="user_disabled", at="open")
+    ws.bot.core.settings = ws.bot.settings.model_copy(update={"delivery_attempts": 1})  # the first try is the last
+    ws.fake.fail_next("chat.postMessage", "internal_error", status=500, times=7)
     for i in range(7):
         mentee = f"U0MENT{i:04d}"
         ws.fake.add_user(mentee, name=f"mentee{i}", real_name=f"Mentee {i}", tz="Africa/Nairobi")

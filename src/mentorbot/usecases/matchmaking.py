@@ -358,16 +358,17 @@ async def requeue(core: Core, request: MentorshipRequest) -> tuple[Notification,
     return (await match_request(core, request, mentee, notify_waiting=True)).notifications
 
 
-PausedBy = Literal["self", "admin", "lapses"]
-"""Who paused a mentor whose offers are withdrawn: themselves, an admin, or the lapse rule."""
+PausedBy = Literal["self", "admin", "lapses", "unreachable"]
+"""Who paused a mentor whose offers are withdrawn: themselves, an admin, the lapse rule, or the platform's refusal of
+their direct messages (`usecases.unreachable`)."""
 
 
 async def withdraw_for_pause(
     core: Core, mentor: Member, *, by: PausedBy = "self"
 ) -> tuple[list[Notification], list[str]]:
-    """A mentor was just paused (`by` themselves, an admin or for lapses): withdraw their pending offers in the
-    same unit of work, update each offer's message (a new version under its key ``offer:<id>``, saying who
-    paused them) and pass each request on, oldest first. Returns the notifications and, in the mentor's
+    """A mentor was just paused (`by` themselves, an admin, for lapses or as unreachable): withdraw their pending
+    offers in the same unit of work, update each offer's message (a new version under its key ``offer:<id>``, saying
+    who paused them) and pass each request on, oldest first. Returns the notifications and, in the mentor's
     language, one line per request saying truthfully what became of it (passed on to someone else, or back on
     the waitlist)."""
     withdrawn = await core.store.withdraw_for_pause(mentor.id, core.clock.now())
@@ -378,6 +379,7 @@ _WITHDRAWN_KEY: Final[Mapping[str, str]] = {
     "self": "offer.withdrawn_paused",
     "admin": "offer.withdrawn_paused_admin",
     "lapses": "offer.withdrawn_paused_lapses",
+    "unreachable": "offer.withdrawn_paused_unreachable",
 }
 
 

@@ -89,6 +89,8 @@ def profile_fields(
             status = t("status.mentor_paused_until", until=when(profile.paused_until, t, zone))
         if profile.pause_reason == "expired_offers":
             status += " — " + t("status.paused_for_expiry")
+        elif profile.pause_reason == "unreachable":  # `usecases.unreachable`: their offers' DMs were refused
+            status += " — " + t("status.paused_unreachable")
     fields = [
         Field(t("status.skills"), skills or "—"),
         Field(
