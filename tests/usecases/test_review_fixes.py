@@ -118,3 +118,24 @@ async def test_an_admin_match_with_the_members_own_mentor_needs_force(bot: Mento
     forced = await bot.admin_match(who("admin"), request_id="2", mentor="baraka", force=True)
     assert forced.error is None, forced.reply.text
     assert EN("admin.forced_mentoring") in forced.reply.text
+
+
+async def test_an_accept_withdraws_the_mentors_offers_of_the_members_other_requests(bot: MentorBot, who: Who) -> None:
+    """Two requests of one member offered to one mentor: accepting the first makes them the member's mentor, so
+    the second offer is withdrawn and its request goes to another mentor, instead of a second mentorship of the
+    pair (the MENTORING block, docs/matching.md rule 1)."""
+    await bot.signup(who("baraka"), skills="seo, paid-social", levels="seo:expert, paid-social:expert", capacity="3")
+    first = await bot.request(who("amina"), skills="seo")
+    second = await bot.request(who("amina"), skills="paid-social")
+    [offer1], [offer2] = to(first, "baraka"), to(second, "baraka")
+    await bot.signup(who("dina"), skills="paid-social")
+    accepted = await bot.accept(who("baraka"), offer_id=offer_id(offer1))
+    assert accepted.error is None
+    withdrawn = await bot.store.get_offer(int(offer_id(offer2)))
+    assert withdrawn is not None and withdrawn.status.value == "withdrawn"
+    assert EN("offer.withdrawn_mentoring", id=withdrawn.id, mentorship=1) in [
+        n.reply.text for n in to(accepted, "baraka")
+    ]
+    assert [n.reply.text for n in to(accepted, "dina")], "the paid-social request went to Dina"
+    again = await bot.accept(who("baraka"), offer_id=offer_id(offer2))
+    assert again.error is not None

@@ -14,6 +14,7 @@ from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.locks import (
     MENTEE_OF_OFFER_PG,
+    lock_member,
     lock_mentee_of_offer,
     lock_mentee_of_request,
     lock_mentees_of_mentor_of_offer,
@@ -452,6 +453,24 @@ class OfferStore(Transactions):
             )
             withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
             return ExpireResult(offer, paused, tuple(withdrawn))
+
+    async def withdraw_for_mentee(self, mentor_id: int, mentee_id: int, now: datetime) -> list[Offer]:
+        """Withdraw the mentor's pending offers of a member's other requests, once the mentor mentors that member
+        (an accept: `matching.eligibility`'s ``MENTORING`` block), giving the places back; the offers withdrawn,
+        oldest request first. One statement when there are none (the common case)."""
+        async with self.transaction() as conn:
+            await lock_member(conn, mentee_id, dialect=self.db.dialect)
+            found = await conn.fetch_all(
+                "UPDATE offers SET status = 'withdrawn', decided_at = ? WHERE mentor_id = ? AND status = 'pending' "
+                "AND request_id IN (SELECT id FROM requests WHERE member_id = ?) RETURNING *",
+                now,
+                mentor_id,
+                mentee_id,
+            )
+            withdrawn = sorted((rows.offer(r) for r in found), key=lambda o: o.request_id)
+            for offer in withdrawn:
+                await release_offer(conn, offer, now, expired=False, answered=False)
+            return withdrawn
 
     async def withdraw_for_pause(self, mentor_id: int, now: datetime) -> list[Offer]:
         """Withdraw a paused mentor's pending offers in one transaction (see `withdraw_pending`)."""

@@ -16,7 +16,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
-from mentorbot.usecases.matchmaking import pass_on, rematch
+from mentorbot.usecases.matchmaking import hand_on, pass_on, rematch
 
 
 async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
@@ -33,6 +33,12 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
         ctx.member.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)
     )
     ctx.tell(await introduce(core, result))
+    # The mentor mentors this member now: their offers of the member's other requests go to other mentors (a second
+    # mentorship of the pair is not what those requests are for: the MENTORING block, docs/matching.md rule 1).
+    for other in await core.store.withdraw_for_mentee(ctx.member.id, result.request.member_id, now):
+        notice = Reply(ctx.t("offer.withdrawn_mentoring", id=other.id, mentorship=result.mentorship.id))
+        ctx.tell([core.notify(ctx.member, notice, key=f"offer:{other.id}")])
+        ctx.tell((await hand_on(core, other))[0])
     if lifted:
         # Back (docs/matching.md, rule 4): a request they let lapse, still waiting, may now go to them at once; the
         # waiting requests are tried oldest first while they have a place (rule 8). Only then: an accept by a
