@@ -61,11 +61,17 @@ async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, d
     giving the places back and letting the requests wait again, inside the caller's transaction; the offers
     withdrawn, oldest request first."""
     await lock_mentees_of_pending_offers(conn, mentor_id, dialect=dialect)
+    return await _withdraw(conn, now, "reason_kind = 'paused'", "mentor_id = ?", mentor_id)
+
+
+async def _withdraw(conn: Connection, now: datetime, kind: str, where: str, *args: object) -> list[Offer]:
+    """Withdraw the pending offers `where` names (the withdrawal's `kind` set as given), giving each place back
+    without touching the mentor's streak; the offers withdrawn, oldest request first."""
     found = await conn.fetch_all(
-        "UPDATE offers SET status = 'withdrawn', decided_at = ?, reason_kind = 'paused' "
-        "WHERE mentor_id = ? AND status = 'pending' RETURNING *",
+        f"UPDATE offers SET status = 'withdrawn', decided_at = ?, {kind} WHERE status = 'pending' AND {where} "
+        "RETURNING *",
         now,
-        mentor_id,
+        *args,
     )
     withdrawn = sorted((rows.offer(r) for r in found), key=lambda o: o.request_id)
     for offer in withdrawn:
@@ -460,17 +466,8 @@ class OfferStore(Transactions):
         oldest request first. One statement when there are none (the common case)."""
         async with self.transaction() as conn:
             await lock_member(conn, mentee_id, dialect=self.db.dialect)
-            found = await conn.fetch_all(
-                "UPDATE offers SET status = 'withdrawn', decided_at = ? WHERE mentor_id = ? AND status = 'pending' "
-                "AND request_id IN (SELECT id FROM requests WHERE member_id = ?) RETURNING *",
-                now,
-                mentor_id,
-                mentee_id,
-            )
-            withdrawn = sorted((rows.offer(r) for r in found), key=lambda o: o.request_id)
-            for offer in withdrawn:
-                await release_offer(conn, offer, now, expired=False, answered=False)
-            return withdrawn
+            where = "mentor_id = ? AND request_id IN (SELECT id FROM requests WHERE member_id = ?)"
+            return await _withdraw(conn, now, "reason_kind = NULL", where, mentor_id, mentee_id)
 
     async def withdraw_for_pause(self, mentor_id: int, now: datetime) -> list[Offer]:
         """Withdraw a paused mentor's pending offers in one transaction (see `withdraw_pending`)."""
