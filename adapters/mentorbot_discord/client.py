@@ -120,6 +120,11 @@ RECORD_WAIT_MAX: Final = 0.4
 API_VERSION_PATH: Final = "/api/v10"
 
 
+MEMBER_UNREACHABLE: Final = frozenset({50007, 10013})
+"""Discord's error codes that refuse this member's DM: "Cannot send messages to this user" (DMs closed, no server
+shared, the bot blocked) and "Unknown user". The only ones a mentor is paused for as unreachable."""
+
+
 def intents() -> discord.Intents:
     """The gateway intents MentorBot needs: guilds only (interactions need no intent; none is privileged)."""
     return discord.Intents(guilds=True)
@@ -810,8 +815,9 @@ class MentorBotClient(discord.AutoShardedClient):
                 return failure
             status, code = getattr(exc, "status", None), getattr(exc, "code", None)
             log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, status, code)
-            # A 400 refuses the message MentorBot made, not the member: no sign that they cannot be reached.
-            await self.bot.hold_undelivered(note, refused=status != 400)
+            # Only "cannot send messages to this user" and "unknown user" say the member cannot be reached; a 400
+            # refuses the message MentorBot made, a 401 or 403 otherwise the bot itself: held, nobody paused.
+            await self.bot.hold_undelivered(note, refused=code in MEMBER_UNREACHABLE)
             return None
         if note.key and sent is not None:  # the last message carries the buttons
             await self.sent.remember(note.community, note.platform_user_id, note.key, (channel.id, sent.id))

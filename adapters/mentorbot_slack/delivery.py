@@ -64,15 +64,19 @@ def failure_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-TRANSIENT_API_ERRORS: Final = frozenset({"internal_error", "service_unavailable", "ratelimited"})
-"""Slack error codes that say "not now" rather than "never" (Slack's own words: a transient issue on our end)."""
-
-
-OUR_MESSAGE_REFUSED: Final = frozenset(
-    {"invalid_blocks", "invalid_arguments", "msg_too_long", "no_text", "invalid_attachments", "too_many_attachments"}
+TRANSIENT_API_ERRORS: Final = frozenset(
+    {"internal_error", "service_unavailable", "ratelimited", "fatal_error", "request_timeout"}
 )
-"""Slack errors that refuse the message MentorBot made, not the member's DM: held, but no sign that the member
-cannot be reached (a mentor is paused for `MentorBot.hold_undelivered`'s ``refused`` only)."""
+"""Slack error codes that say "not now" rather than "never" (Slack's own words: a transient issue on our end;
+``fatal_error`` and ``request_timeout`` are failures on Slack's side or of the request, tried again: at least once)."""
+
+
+MEMBER_UNREACHABLE: Final = frozenset(
+    {"user_not_found", "channel_not_found", "cannot_dm_bot", "user_disabled", "messages_tab_disabled"}
+)
+"""Slack errors that refuse this member's DM (gone, deactivated, DMs with apps off): the only ones a mentor is
+paused for as unreachable (`MentorBot.hold_undelivered`'s ``refused``). Any other refusal (a message MentorBot
+made wrong, a scope the app lacks) is held and pauses nobody."""
 APP_AUTH_ERRORS: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "team_disabled"}
 )
@@ -213,7 +217,7 @@ class Delivery:
                 return failure
             reason = failure_reason(exc)
             log.warning("direct message to %s failed (%s); trying their last channel", user_id, reason)
-            await self._fall_back(note, refused=reason not in OUR_MESSAGE_REFUSED)
+            await self._fall_back(note, refused=reason in MEMBER_UNREACHABLE)
             return None
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
@@ -224,7 +228,7 @@ class Delivery:
 
     async def _fall_back(self, note: Notification, *, refused: bool) -> None:
         """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core
-        (`refused`: Slack refused the member's DM, not the message's content: see `OUR_MESSAGE_REFUSED`)."""
+        (`refused`: Slack refused the member's DM, not the message or the app: see `MEMBER_UNREACHABLE`)."""
         member = await self.bot.store.get_member(note.member_id)  # not routing: where they last used the bot
         channel = member.last_channel if member else None
         if channel:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.models import MentorStatus
@@ -95,13 +97,14 @@ async def test_a_mentor_who_left_is_paused_and_their_offer_goes_to_the_next_ment
     assert profile is not None and profile.status is MentorStatus.ACTIVE and profile.pause_reason is None
 
 
-async def test_a_message_discord_refuses_as_malformed_pauses_nobody(
-    world: FakeDiscord, members: Members, bot: MentorBot
+@pytest.mark.parametrize("status", [400, 403])
+async def test_a_refusal_that_is_not_the_members_pauses_nobody(
+    world: FakeDiscord, members: Members, bot: MentorBot, status: int
 ) -> None:
-    """A 400 refuses the message MentorBot made (a rendering bug), not the member: the notice is held, and the
-    mentor stays active (only a refusal of the member's DM says they cannot be reached)."""
+    """A 400 refuses the message MentorBot made (a rendering bug), a 403 without code 50007 the bot itself: the
+    notice is held, and the mentor stays active (only codes 50007 and 10013 say the member cannot be reached)."""
     await sign_up_mentor(members)
-    world.fail_next("POST", DM_POSTS, status=400)
+    world.fail_next("POST", DM_POSTS, status=status)
     await members.slash("mentor request", {"skills": "crisis comms"})
     mentor = await bot.store.find_member(COMMUNITY, str(MENTOR_USER_ID))
     assert mentor is not None
