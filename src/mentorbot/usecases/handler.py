@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
@@ -45,6 +46,23 @@ PASSING_FAILURES = frozenset({"common.db_unavailable", "common.db_busy"})
 stays pending, and the member is told it will be done once the database is back (``common.db_saved``)."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
+
+T = TypeVar("T")
+
+
+async def retrying(core: Core, work: Callable[[], Awaitable[T]], what: str) -> T:
+    """Run `work` (one unit of work) again when a concurrent one aborted it (PostgreSQL's serialization failures and
+    deadlocks, `Store.is_transient_conflict`), up to `UNIT_ATTEMPTS` times; any other failure is raised at once.
+    `what` names it in the log line of a retry."""
+    for attempt in range(1, UNIT_ATTEMPTS + 1):
+        try:
+            return await work()
+        except Exception as exc:
+            if attempt == UNIT_ATTEMPTS or not core.store.is_transient_conflict(exc):
+                raise
+            log.info("%s met a concurrent unit of work (%s); running it again", what, exc)
+    raise AssertionError("unreachable")  # pragma: no cover
+
 
 UseCase = Callable[[Context], Awaitable[Reply]]
 """One use-case bound to its arguments: it gets the call's `Context` and returns the caller's reply."""
@@ -179,26 +197,23 @@ async def handle(
     the adapter showed the answer; after a crash it is simply run again). `quick`: a read-only use-case whose
     reads are a few short ones (a quick command's view: no whole-programme report, no export), which SQLite then
     runs without a hop to its driver's thread (`Database.read`)."""
-    store = core.store
     refused = await rate_limited(core, limiter, caller)
     if refused is not None:
         return refused
     call = _Call(translator(core.settings.default_language))
+
+    async def attempt() -> Outcome:
+        try:
+            if read_only and not (caller.inbox_id is None and caller.event_id):
+                done = await _read_only(core, caller, action, call, admin_only, quick=quick)
+                if done is not None:
+                    return done
+            return await _unit(core, caller, action, call, admin_only, read_only=read_only)
+        except AlreadyProcessed:
+            return Outcome(Reply(""), (), duplicate=True, language=call.t.lang)
+
     try:
-        for attempt in range(1, UNIT_ATTEMPTS + 1):
-            try:
-                if read_only and not (caller.inbox_id is None and caller.event_id):
-                    done = await _read_only(core, caller, action, call, admin_only, quick=quick)
-                    if done is not None:
-                        return done
-                return await _unit(core, caller, action, call, admin_only, read_only=read_only)
-            except AlreadyProcessed:
-                return Outcome(Reply(""), (), duplicate=True, language=call.t.lang)
-            except Exception as exc:
-                if attempt == UNIT_ATTEMPTS or not store.is_transient_conflict(exc):
-                    raise
-                log.info("use-case for %s met a concurrent one (%s); running it again", caller.user_id, exc)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await retrying(core, attempt, f"use-case for {caller.user_id}")
     # A refusal or a failure changed nothing: the unit of work rolled back the event's claim with everything else,
     # so the platform's retry is handled; an inbox event stays pending until the adapter showed the refusal.
     except UserError as exc:

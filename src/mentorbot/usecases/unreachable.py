@@ -23,7 +23,7 @@ from mentorbot.i18n import translator
 from mentorbot.models import MentorStatus, OfferStatus
 from mentorbot.replies import Notification, Reply, reply_to_json
 from mentorbot.usecases.context import Core
-from mentorbot.usecases.handler import UNIT_ATTEMPTS
+from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.matchmaking import withdraw_for_pause
 
 log = logging.getLogger("mentorbot")
@@ -67,18 +67,15 @@ async def refused(core: Core, notification: Notification) -> list[Notification] 
     if offer_of(notification.key) is None:
         return None
     store = core.store
-    for attempt in range(1, UNIT_ATTEMPTS + 1):
-        try:
-            async with store.unit_of_work():
-                notes = await pause_unreachable(core, notification.member_id, notification.key)
-                if notes is None:
-                    return None
-                return await store.enqueue(notes, core.clock.now(), core.worker_id, lease=IMMEDIATELY)
-        except Exception as exc:
-            if attempt == UNIT_ATTEMPTS or not store.is_transient_conflict(exc):
-                raise
-            log.info("the refusal of %s met a concurrent unit of work (%s); running it again", notification.key, exc)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    async def unit() -> list[Notification] | None:
+        async with store.unit_of_work():
+            notes = await pause_unreachable(core, notification.member_id, notification.key)
+            if notes is None:
+                return None
+            return await store.enqueue(notes, core.clock.now(), core.worker_id, lease=IMMEDIATELY)
+
+    return await retrying(core, unit, f"the refusal of {notification.key}")
 
 
 async def pause_unreachable(core: Core, mentor_id: int, key: str | None) -> list[Notification] | None:
