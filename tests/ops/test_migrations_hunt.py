@@ -451,7 +451,7 @@ async def test_0019_rebuilds_requests_and_suggestions_keeping_every_row_referenc
     from mentorbot.models import Level, NewMentorProfile
 
     old = tmp_path / "old.sqlite3"
-    store = await _at(old, KNOWN - 1, monkeypatch)
+    store = await _at(old, 18, monkeypatch)  # the version before 0019
     schema_before = _schema(old)
     try:
         mentor = await store.ensure_member(C, "u-mentor", "Mentor", NOW)

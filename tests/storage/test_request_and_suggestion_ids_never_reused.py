@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from mentorbot.clock import ManualClock
+from mentorbot.storage import migrations
 from mentorbot.storage.copying import copy_database, ids_given
+from mentorbot.storage.migrations import available_migrations
 from mentorbot.storage.store import Store, Suggestion
 from tests.conftest import make_store
 
@@ -112,3 +114,78 @@ async def test_after_a_copy_no_request_or_suggestion_id_of_the_source_is_given_a
         async with target.db.read() as conn:
             given = await ids_given(conn, target.db.dialect, ["requests", "course_suggestions"])
         assert given == {"requests": again.id, "course_suggestions": newer.id}, "carried on to the next copy"
+
+
+def _up_to(monkeypatch: pytest.MonkeyPatch, dialect: str, version: int) -> None:
+    everything = available_migrations(dialect)
+    monkeypatch.setattr(migrations, "available_migrations", lambda d: [m for m in everything if m.version <= version])
+
+
+async def _lower_the_counters_to_the_highest_rows(store: Store) -> None:
+    """The state the old `db copy` left on PostgreSQL: each sequence at the highest id present."""
+    async with store.transaction() as conn:
+        for table in ("requests", "course_suggestions"):
+            await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+
+
+@pytest.mark.postgres
+async def test_0020_raises_the_counters_above_every_id_still_known(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async for store in make_store("postgresql", tmp_path):
+        await _raised_above_every_trace(store, clock, monkeypatch)
+
+
+async def _raised_above_every_trace(store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    _up_to(monkeypatch, "postgresql", 19)
+    assert await store.open(clock.now()) == 19
+    author = await store.ensure_member(C, "u-author", "Author", clock.now())
+    requests = [await store.create_request(author.id, C, [skill], "", clock.now(), max_open=3) for skill in "ab"]
+    suggestions = [await suggestion(store, clock, author.id, name) for name in ("one", "two")]
+    async with store.transaction() as conn:
+        await conn.execute("DELETE FROM requests WHERE id = ?", requests[-1].id)
+        await conn.execute("DELETE FROM course_suggestions WHERE id = ?", suggestions[-1].id)
+    await _lower_the_counters_to_the_highest_rows(store)
+    now = clock.now()
+    # Where the deleted rows' ids outlive them: the message refs and the outbox. Only a key that is exactly the
+    # prefix and digits counts (one of 20 digits would not fit the counter).
+    for key in ("request:7", "suggestion:9", "request:7x", "Request:80", "suggestion:99999999999999999999"):
+        await store.remember_message(C, "u-author", key, "D1:1.1", now)
+    async with store.transaction() as conn:
+        for key in ("request:12", "suggestion:15", "offer:90"):
+            await conn.execute(
+                "INSERT INTO outbox (member_id, platform_user_id, community, language, message_key, payload, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                author.id,
+                "u-author",
+                C,
+                "en",
+                key,
+                "{}",
+                now,
+            )
+    monkeypatch.undo()
+    assert await migrations.migrate(store.db, now) == available_migrations("postgresql")[-1].version
+    again = await store.create_request(author.id, C, ["c"], "", clock.now(), max_open=3)
+    newer = await suggestion(store, clock, author.id, "three")
+    assert (again.id, newer.id) == (13, 16), "above request:12 / suggestion:15 (the outbox) and the message refs"
+
+
+async def test_0020_leaves_counters_above_every_trace_as_they_are(
+    engine_store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = engine_store
+    _up_to(monkeypatch, store.db.dialect, 19)
+    assert await store.open(clock.now()) == 19
+    author = await store.ensure_member(C, "u-author", "Author", clock.now())
+    first = await store.create_request(author.id, C, ["a"], "", clock.now(), max_open=3)
+    second = await store.create_request(author.id, C, ["b"], "", clock.now(), max_open=3)
+    made = await suggestion(store, clock, author.id, "one")
+    async with store.transaction() as conn:
+        await conn.execute("DELETE FROM requests WHERE id = ?", second.id)
+    monkeypatch.undo()
+    await migrations.migrate(store.db, clock.now())
+    again = await store.create_request(author.id, C, ["c"], "", clock.now(), max_open=3)
+    newer = await suggestion(store, clock, author.id, "two")
+    assert (again.id, newer.id) == (second.id + 1, made.id + 1), "never lowered, and no id used up"
+    assert first.id < second.id

@@ -1,0 +1,4 @@
+-- A request's and a course suggestion's id is never given again on databases the old `db copy` filled: on
+-- PostgreSQL this raises the two sequences above every trace (0020 there). On SQLite, 0019 already started both
+-- AUTOINCREMENT counters above every trace when it rebuilt the tables, so there is nothing to change here; the
+-- version keeps both engines' schemas in step.
