@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
@@ -57,11 +57,16 @@ async def open_bot(
         await store.close()
 
 
-async def every(interval: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+async def every(
+    interval: float, work: Callable[[], Awaitable[object]], what: str, *, wake: asyncio.Event | None = None
+) -> None:
     """Run `work` now and every `interval` seconds, forever (until cancelled), surviving its failures: a failing
     database is one warning line (not a bug: the next round tries again), anything else is logged with its
-    traceback. `what` names the loop in the log."""
+    traceback. `what` names the loop in the log. `wake`, when set, starts the next round before the interval is
+    up (set during a round, it starts another one right after it)."""
     while True:
+        if wake is not None:
+            wake.clear()
         try:
             await work()
         except asyncio.CancelledError:
@@ -73,7 +78,11 @@ async def every(interval: float, work: Callable[[], Awaitable[object]], what: st
                 log.exception("%s failed; retrying in %s s", what, interval)
             else:
                 database_down(log, failure, "%s", what, then=f"; retrying in {interval} s")
-        await asyncio.sleep(interval)
+        if wake is None:
+            await asyncio.sleep(interval)
+        else:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), interval)
 
 
 async def run_timers(
@@ -83,7 +92,8 @@ async def run_timers(
     process left undelivered in the outbox; then mark them delivered. Survives errors.
 
     `communities` (prefixes such as ``"discord:"``) are the communities this process delivers for: it claims
-    only their timers, so processes serving different platforms over one database never take each other's.
+    only their timers, so processes serving different platforms over one database never take each other's. A
+    round also starts at once when the bot asks for one (`MentorBot.wake_timers`).
     """
 
     async def round_() -> None:
@@ -93,4 +103,4 @@ async def run_timers(
             await deliver(notes)
             await bot.delivered(notes)
 
-    await every(interval, round_, "timer loop")
+    await every(interval, round_, "timer loop", wake=bot.timers_due())

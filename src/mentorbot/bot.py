@@ -7,6 +7,7 @@ Every method runs its use-case under `usecases.handler.handle`, the one error ha
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import sys
@@ -73,6 +74,7 @@ class MentorBot:
         self.core = Core(store, library, settings, clock, self.worker_id)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, clock)
         self._timers = Timers(self.core, self.worker_id)
+        self._timers_due: asyncio.Event | None = None
 
     @property
     def store(self) -> Store:
@@ -390,12 +392,27 @@ class MentorBot:
         `refused`: the platform refused it for good (DMs closed, left the server, blocked the bot, deactivated),
         not a transient failure after its last try (`retry_later`). A pending offer's notice (``offer:<id>``) to its
         own mentor then pauses them as unreachable instead, their offers handed on at once
-        (`usecases.unreachable`); what that says goes to the outbox, for the timer loop's next round."""
+        (`usecases.unreachable`); what that says goes to the outbox, and this process's timer loop runs its next
+        round at once (`wake_timers`)."""
         if refused and await unreachable.refused(self.core, notification) is not None:
+            self.wake_timers()  # what the pause says, and the requests' new offers, go out now, not in 15 s
             return  # its mentor was paused: the offer's new version (its withdrawal) replaced it
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
         NOTIFICATIONS.labels("held").inc()
         await unreachable.hold(self.core, notification)
+
+    def timers_due(self) -> asyncio.Event:
+        """The event this process's timer loop waits on between its rounds (`app.run_timers`), besides its interval:
+        set by `wake_timers`. Made on first use, in the running event loop."""
+        if self._timers_due is None:
+            self._timers_due = asyncio.Event()
+        return self._timers_due
+
+    def wake_timers(self) -> None:
+        """Have this process's timer loop run its next round now (when one runs): something written to the outbox
+        outside a command's own delivery should not wait for the loop's interval."""
+        if self._timers_due is not None:
+            self._timers_due.set()
 
     async def retry_later(self, notification: Notification, retry_after: float | None = None) -> bool:
         """The platform failed to take `notification` for a transient reason (5xx, 429, the network): its outbox

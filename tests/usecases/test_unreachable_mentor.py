@@ -5,10 +5,13 @@ three days auto-pause them. A transient failure, even after its last try, pauses
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 
+from mentorbot.app import run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.i18n import translator
@@ -283,3 +286,36 @@ async def test_an_accept_made_while_the_refusal_is_handled_is_never_followed_by_
         assert profile.status is MentorStatus.ACTIVE and profile.active_count == 1
     else:  # SQLite: the refusal's unit went first, and the accept finds the offer withdrawn
         assert profile.status is MentorStatus.PAUSED and profile.active_count == 0
+
+
+async def test_what_the_pause_says_goes_out_at_once_not_at_the_timer_loops_next_interval(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """The refused offer's request is offered to the next mentor by this process's timer loop at once: before, the
+    loop slept its interval (15 s in production) first, and the next mentor waited for nothing."""
+    await bot.signup(who("gone"), skills="seo", capacity="3", levels="expert")
+    await bot.signup(who("here"), skills="seo", capacity="3", levels="practitioner")
+    first = await bot.request(who("a1"), skills="seo")
+    await bot.delivered(first.notifications)
+    sent: list[Notification] = []
+    delivered = asyncio.Event()
+
+    async def deliver(notes: Sequence[Notification]) -> None:
+        sent.extend(notes)
+        if notes:
+            delivered.set()
+
+    loop = asyncio.create_task(run_timers(bot, deliver, interval=3600))
+    try:
+        await asyncio.sleep(0.05)  # its first round: nothing to send; it now waits an hour
+        assert sent == []
+        [refused] = to(first.notifications, "gone")
+        await bot.hold_undelivered(refused, refused=True)
+        clock.advance(timedelta(seconds=1))
+        await asyncio.wait_for(delivered.wait(), 5)
+    finally:
+        loop.cancel()
+        with suppress(asyncio.CancelledError):
+            await loop
+    [offer_to_here] = to(sent, "here")
+    assert is_offer(offer_to_here), "the request was handed on and its offer sent, without waiting an hour"

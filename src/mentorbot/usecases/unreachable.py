@@ -34,7 +34,7 @@ for good (beside ``admin`` and ``expired_offers``; none for a mentor's own pause
 IMMEDIATELY: Final = timedelta(0)
 """The outbox lease of what a pause as unreachable writes: the adapter that reported the refusal is in the middle
 of delivering something else, so the next round of the timer loop of any process serving the community claims it
-(`MentorBot.undelivered`), within its interval (15 s)."""
+(`MentorBot.undelivered`): this process's at once (`MentorBot.wake_timers`), not after its interval (15 s)."""
 
 
 def offer_of(key: str | None) -> int | None:
