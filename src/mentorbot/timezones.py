@@ -1,8 +1,10 @@
-"""Time zones as members type them: an IANA name (``Africa/Nairobi``) or a UTC offset (``UTC+3``, ``+05:30``)."""
+"""Time zones as members type them: an IANA name (``Africa/Nairobi``), a UTC offset (``UTC+3``, ``+05:30``), or
+the city of exactly one IANA name (``Nairobi``, ``São Paulo``)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
@@ -47,7 +49,53 @@ def _known_name(value: str) -> str:
     if inside:
         region = inside[0][: len(key)]
         raise UserError("input.timezone_region", value=region, examples=", ".join(inside[:3]))
+    if (city := city_zone(value)) is not None:
+        return city
     raise UserError("input.bad_timezone", value=value)
+
+
+def zone_key(text: str) -> str:
+    """`text` in the form time zone names are compared in: casefolded, accents stripped, spaces and hyphens as
+    the names' underscores (``São Paulo`` → ``sao_paulo``, as in ``America/Sao_Paulo``)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[\s_-]+", "_", plain)
+
+
+def city_zone(text: str) -> str | None:
+    """The one IANA name whose city is `text` (``Nairobi``, ``dar es salaam``, ``Bogotá``), or None when no name or
+    several do. A city is a name's last part; the ``Etc/`` names are not cities."""
+    key = zone_key(text)
+    if not key or "/" in key:
+        return None
+    found = [name for name in _cities().get(key, ()) if not name.startswith("Etc/")]
+    if len(found) > 1 and len({_clock_of(name) for name in found}) == 1:
+        # Old and new names of one zone (America/Buenos_Aires, America/Argentina/Buenos_Aires): the newer one,
+        # which names its country's region too.
+        found = [max(found, key=lambda name: (name.count("/"), name))]
+    return found[0] if len(found) == 1 else None
+
+
+@lru_cache(maxsize=64)
+def _clock_of(name: str) -> tuple[timedelta | None, ...]:
+    """The UTC offsets of zone `name` at the start of each month of 2020–2029: two names with the same are one
+    zone as far as members are concerned."""
+    zone = ZoneInfo(name)
+    return tuple(
+        datetime(year, month, 1, tzinfo=UTC).astimezone(zone).utcoffset()
+        for year in range(2020, 2030)
+        for month in range(1, 13)
+    )
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, tuple[str, ...]]:
+    """Each IANA name by its city's `zone_key` (``sao_paulo`` → ``America/Sao_Paulo``)."""
+    cities: dict[str, list[str]] = {}
+    for name in sorted(available_timezones()):
+        if "/" in name:
+            cities.setdefault(zone_key(name.rsplit("/", 1)[1]), []).append(name)
+    return {key: tuple(names) for key, names in cities.items()}
 
 
 @lru_cache(maxsize=1024)
