@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager, suppress
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
-from mentorbot.errors import database_down, database_failure
+from mentorbot.config_errors import config_file_problem
+from mentorbot.errors import ConfigFileError, database_down, database_failure
 from mentorbot.library import Library
 from mentorbot.observability import logging_handler
 from mentorbot.replies import Notification
@@ -35,13 +36,19 @@ async def open_bot(
     """Open the store (migrating it; without `upgrade`, for a command that only reads, refusing a schema that is
     not this code's: `Store.open`), load skills and courses, and yield the bot; close the store after.
 
+    A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
+    (``MENTORBOT_SKILLS_FILE: …``) and its `ConfigFileError` raised, before the database is touched.
     A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
     and its `DatabaseError` raised: the caller refuses to start. Whatever stops the opening (a schema newer than
     this code, a migration that fails on a file of another program), the store is closed before it is raised:
     an open SQLite connection's thread would otherwise keep the process alive after it means to exit.
     """
     clock = clock or SystemClock()
-    library = Library(settings.skills_file, settings.courses_file)
+    try:
+        library = Library(settings.skills_file, settings.courses_file)
+    except ConfigFileError as exc:  # logged led by its setting, as `mentorbot config check` and `run` say it
+        log.error("cannot load %s", config_file_problem(exc, settings))
+        raise
     store = store or Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     try:
         await store.open(clock.now(), upgrade=upgrade)

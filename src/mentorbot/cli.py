@@ -88,6 +88,7 @@ def config() -> None:
 @config.command("check")
 def config_check() -> None:
     """Print the effective settings (secrets masked) and check the skills and courses files."""
+    from mentorbot.config_errors import config_file_problem
     from mentorbot.errors import ConfigFileError
     from mentorbot.library import Library
 
@@ -99,7 +100,7 @@ def config_check() -> None:
     try:
         library = Library(settings.skills_file, settings.courses_file)
     except ConfigFileError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {config_file_problem(exc, settings)}", err=True)
         sys.exit(1)
     from mentorbot.i18n import translator
     from mentorbot.runners import configured_adapters
@@ -161,9 +162,14 @@ def run(timer_interval: float) -> None:
         if isinstance(exc, SchemaChangeDenied):  # a pending migration this database user may not apply
             click.echo(schema_change_denied(settings, exc), err=True)
             sys.exit(2)
-        # The skills or courses file (named as `config check` names it), a database a newer MentorBot migrated,
-        # or a migration changed since it was applied: one line, no traceback, as the `db` commands say it.
-        if isinstance(exc, ConfigFileError | SchemaTooNewError | MigrationChangedError):
+        # The skills or courses file (led by its setting, as `config check` says it), a database a newer MentorBot
+        # migrated, or a migration changed since it was applied: one line, no traceback, as the `db` commands say it.
+        if isinstance(exc, ConfigFileError):
+            from mentorbot.config_errors import config_file_problem
+
+            click.echo(f"error: {config_file_problem(exc, settings)}", err=True)
+            sys.exit(2)
+        if isinstance(exc, SchemaTooNewError | MigrationChangedError):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         from mentorbot.errors import database_failure

@@ -52,10 +52,13 @@ def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
     try:
         return asyncio.run(coroutine)
     except Exception as exc:
+        from mentorbot.config_errors import config_file_problem
+        from mentorbot.errors import ConfigFileError
         from mentorbot.i18n import translator
 
         log.debug("admin command failed", exc_info=True)
-        click.echo(translator(settings.default_language)("cli.error", reason=str(exc) or type(exc).__name__), err=True)
+        reason = config_file_problem(exc, settings) if isinstance(exc, ConfigFileError) else str(exc)
+        click.echo(translator(settings.default_language)("cli.error", reason=reason or type(exc).__name__), err=True)
         sys.exit(2)
 
 

@@ -1,11 +1,17 @@
-"""Turning pydantic's validation errors on config files (skills, courses) into a field and a readable reason."""
+"""Turning pydantic's validation errors on config files (skills, courses) into a field and a readable reason, and
+a broken file's error into a line that names the setting pointing at it."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from mentorbot.errors import ConfigFileError
+    from mentorbot.settings import Settings
 
 _FIELD_PREFIX_RE: Final = re.compile(r"[a-z_]+(?:\[\d+\])?")
 
@@ -33,3 +39,20 @@ def first_validation_problem(exc: ValidationError) -> tuple[str | None, str]:
     if sep and _FIELD_PREFIX_RE.fullmatch(prefix) and (not field or prefix.startswith(field)):
         field, reason = prefix, rest
     return field or None, " ".join(reason.split())
+
+
+def file_setting(path: str | Path, settings: Settings) -> str | None:
+    """The setting that names the skills or courses file `path` (``MENTORBOT_SKILLS_FILE``), or None."""
+    if Path(path) == Path(settings.skills_file):  # read first: a file named by both is the skills file's problem
+        return "MENTORBOT_SKILLS_FILE"
+    if Path(path) == Path(settings.courses_file):
+        return "MENTORBOT_COURSES_FILE"
+    return None
+
+
+def config_file_problem(exc: ConfigFileError, settings: Settings) -> str:
+    """A broken skills or courses file's line, led by the setting that names it, as a wrong setting's line is
+    (``MENTORBOT_SKILLS_FILE: /srv/skills.toml: cannot read the file (No such file or directory)``): the operator
+    sees which variable to fix, as the console's "the skills file (MENTORBOT_SKILLS_FILE) is invalid" says."""
+    setting = file_setting(exc.path, settings)
+    return f"{setting}: {exc}" if setting else str(exc)

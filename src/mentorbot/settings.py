@@ -6,15 +6,17 @@ Nothing is read at import time: `load_settings()` is called once by the composit
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from mentorbot import defaults
@@ -22,6 +24,9 @@ from mentorbot.errors import MentorBotError
 from mentorbot.schedule import parse_weekly
 
 ENV_PREFIX = "MENTORBOT_"
+
+
+_NOT_IN_AN_ID: Final = re.compile(r"[\s;]")
 
 
 def _split_csv(value: Any) -> Any:
@@ -144,10 +149,20 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
-    _csv = field_validator("admin_ids", mode="before")(_split_csv)
-
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         return _masked_repr(super().__repr_args__())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        # Commas only: "alice bob" or "U1;U2" would otherwise be one id nobody has, and nobody an admin. No
+        # platform's id (Discord's digits, Slack's U0123ABC, a console name) holds a space or a semicolon.
+        value = _split_csv(value)
+        if isinstance(value, list) and any(isinstance(item, str) and _NOT_IN_AN_ID.search(item) for item in value):
+            raise ValueError(
+                "expected user ids separated by commas (123456789012345678,U0123ABC); an id holds no space or ';'"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -225,12 +240,102 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+NOT_SETTINGS: Final = frozenset(
+    {
+        # The test suite's PostgreSQL server, and whether it must answer (tests/conftest.py; .ci/run sets it).
+        "MENTORBOT_TEST_POSTGRES_URL",
+        "MENTORBOT_TEST_REQUIRE_POSTGRES",
+        # The opt-in heavy test runs and their seed (tests/faults, tests/usecases/test_programme_model.py).
+        "MENTORBOT_FUZZ_EXAMPLES",
+        "MENTORBOT_FAULTS_HEAVY",
+        "MENTORBOT_FAULTS_SEED",
+        "MENTORBOT_MODEL_SKIP_PAUSE",
+        # The benchmarks' PostgreSQL server (benchmarks/engines.py).
+        "MENTORBOT_BENCH_POSTGRES_URL",
+    }
+)
+"""``MENTORBOT_*`` variables the project reads outside `Settings` (tests, benchmarks): not settings, and not
+refused as misspelled ones (`unknown_settings`). A new such variable must be added here."""
+
+
+def setting_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Every setting's variable name (``MENTORBOT_SLACK__BOT_TOKEN``), and the sections given whole as a JSON
+    object (``MENTORBOT_SLACK``)."""
+    names: set[str] = set()
+    sections: set[str] = set()
+
+    def walk(prefix: tuple[str, ...], model: type[BaseModel]) -> None:
+        for name, field in model.model_fields.items():
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                sections.add(_env_name((*prefix, name)))
+                walk((*prefix, name), annotation)
+            else:
+                names.add(_env_name((*prefix, name)))
+
+    walk((), Settings)
+    return frozenset(names), frozenset(sections)
+
+
+def _adapter_names(sections: frozenset[str]) -> tuple[set[str], set[str]]:
+    """The variables installed adapters name as theirs (`AdapterSpec.token_setting`) outside `Settings`: the name
+    itself, and its section (``MENTORBOT_TEAMS__``) when `Settings` has none of that name (the adapter reads it)."""
+    from mentorbot.runners import adapters  # only when a name is not a setting: it loads the adapters' specs
+
+    names: set[str] = set()
+    prefixes: set[str] = set()
+    for spec in adapters():
+        token = spec.token_setting.upper()
+        names.add(token)
+        section, nested, _ = token.partition("__")
+        if nested and section not in sections:
+            prefixes.add(section + "__")
+    return names, prefixes
+
+
+def unknown_settings(env_file: str | Path | None, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line for each ``MENTORBOT_*`` variable of `environ` (default: the process's environment) and
+    `env_file` that is no setting (a misspelled one would otherwise be silently ignored): its name, where it is set,
+    and the nearest setting's name when one is close (``MENTORBOT_SLACK_BOT_TOKEN``: did you mean
+    ``MENTORBOT_SLACK__BOT_TOKEN``?). Empty ones are left out (``NAME=`` means "not set"), and so are `NOT_SETTINGS`
+    and the adapters' own variables. Names are read in upper case, as pydantic-settings reads them in any case; the
+    file is read by pydantic-settings' own reader, as `Settings` reads it."""
+    found: dict[str, list[str]] = {}  # name -> where it is set
+    sources: list[tuple[str, Mapping[str, str | None]]] = [
+        ("the environment", os.environ if environ is None else environ)
+    ]
+    if env_file is not None:
+        read = DotEnvSettingsSource(Settings, env_file=env_file, env_file_encoding="utf-8")
+        sources.append((str(env_file), read.env_vars))
+    names, sections = setting_names()
+    for where, variables in sources:
+        for written, value in variables.items():
+            name = written.upper()
+            if name.startswith(ENV_PREFIX) and value and name not in names | sections | NOT_SETTINGS:
+                found.setdefault(name, []).append(where)
+    if found:
+        adapter_names, adapter_sections = _adapter_names(sections)
+        for name in list(found):
+            if name in adapter_names or name.startswith(tuple(adapter_sections)):
+                del found[name]
+    problems = []
+    suffixes = {name.removeprefix(ENV_PREFIX): name for name in names}
+    for name, places in found.items():
+        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), suffixes, n=1, cutoff=0.6)
+        expected = f"did you mean {suffixes[close[0]]}?" if close else "config/.env.example lists every setting"
+        problems.append(f"{name}: not a MentorBot setting (set in {' and '.join(places)}); {expected}")
+    return problems
+
+
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-    """Read settings from the environment and `env_file`; raises `SettingsError` with a readable line."""
+    """Read settings from the environment and `env_file`; raises `SettingsError` with a readable line, for a wrong
+    value and for a ``MENTORBOT_*`` name that is no setting (`unknown_settings`)."""
+    unknown: list[str] = []
     try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        unknown = unknown_settings(env_file)
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as exc:
-        raise SettingsError(describe_validation_error(exc)) from None
+        raise SettingsError("; ".join([*unknown, describe_validation_error(exc)])) from None
     except UnicodeDecodeError:
         raise SettingsError(f"{env_file}: not UTF-8 text; save it as UTF-8") from None
     except PydanticSettingsError as exc:
@@ -241,6 +346,9 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
             f"{ENV_PREFIX}{section.upper()}: expected a JSON object, or use {ENV_PREFIX}{section.upper()}__<NAME> "
             "variables for each setting"
         ) from None
+    if unknown:
+        raise SettingsError("; ".join(unknown))
+    return settings
 
 
 _PASSWORD_PARAM = re.compile(r"(^|&)([^=&]*password[^=&]*)=([^&]*)", re.IGNORECASE)

@@ -477,7 +477,7 @@ def test_run_with_a_broken_courses_file_names_it_not_an_adapter(
     monkeypatch.setattr(runners, "adapters", lambda: (fake_adapters["alone"],))
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 2, result.output
-    assert f"error: {broken}" in result.output and "TOML" in result.output
+    assert f"error: MENTORBOT_COURSES_FILE: {broken}" in result.output and "TOML" in result.output
     assert "adapter" not in result.output.lower() and "Traceback" not in result.output
 
 

@@ -92,7 +92,11 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     An admin's match to the very mentor who held the request's offer replaces that offer's message (its
     buttons go) with a note that the admin matched them directly: nothing was withdrawn from them, and their
     place was not freed. The store scheduled the check-in in the match's own transaction. The courses suggested
-    come from the community's catalog (the file's and its approved suggestions), as ``/courses`` reads it."""
+    come from the community's catalog (the file's and its approved suggestions), as ``/courses`` reads it.
+    A pair an admin matched with ``force:yes`` over a missing shared skill shares none: the mentorship's skills
+    (the request's) are then shown as plain "Skills", and its courses as "Courses for <those skills>"."""
+    from dataclasses import replace
+
     store = core.store
     mentorship = result.mentorship
     mentor = await store.get_member(mentorship.mentor_id)
@@ -105,6 +109,7 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     for me, other, role in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
         lang = core.lang_of(me)
         courses = courses_for_introduction(catalog, list(mentorship.skills), lang=lang)
+        t = translator(lang)
         reply = views.introduction(
             mentorship,
             role=role,
@@ -112,9 +117,17 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
             mentor_bio=mentor_profile.bio if mentor_profile else "",
             note=result.request.note,
             courses=courses,
-            t=translator(lang),
+            t=t,
             taxonomy=core.library.taxonomy,
         )
+        if "skill" in mentorship.forced:  # no skill in common: the skills are the request's, not "shared"
+            skills = views.skill_labels(core.library.taxonomy, mentorship.skills, lang)
+            relabel = {
+                t("intro.skills"): t("offer.skills"),
+                t("courses.introduction_title"): t("courses.title", skills=skills),
+            }
+            fields = tuple(replace(item, name=relabel.get(item.name, item.name)) for item in reply.fields)
+            reply = replace(reply, fields=fields)
         notes.append(core.notify(me, reply, key=f"mentorship:{mentorship.id}"))
     for closed in result.closed_requests:
         t = translator(core.lang_of(mentee))
