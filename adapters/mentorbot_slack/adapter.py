@@ -76,7 +76,7 @@ from mentorbot.commands import (
     submit_feedback_form,
 )
 from mentorbot.errors import UserError, database_failure, unexpected
-from mentorbot.i18n import translator
+from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import parse_id
 from mentorbot.observability import BusyRefusals, add_ops_routes
 from mentorbot.paging import PAGE_ACTION
@@ -86,7 +86,7 @@ from mentorbot.settings import Settings
 from mentorbot.storage.database import DatabaseOutcomeUnknown
 from mentorbot.usecases.handler import PASSING_FAILURES
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
-from mentorbot_slack.blocks import ACTION_PREFIX
+from mentorbot_slack.blocks import ACTION_PREFIX, swap_notice
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
 from mentorbot_slack.gate import slack_payload, verify_signature
 from mentorbot_slack.payloads import (
@@ -94,6 +94,7 @@ from mentorbot_slack.payloads import (
     UserFacts,
     button_route,
     click_record,
+    clicked_notice_of,
     community_of,
     ephemeral,
     installation_of,
@@ -117,6 +118,8 @@ from mentorbot_slack.views import (
     request_modal,
     signup_modal,
     skill_options,
+    submitted_levels,
+    typed_for_form,
 )
 from mentorbot_slack.web_api import make_client, pooled_session, retry_handlers
 
@@ -660,12 +663,20 @@ class SlackAdapter:
         opened, or the member is over their rate limit)."""
         if not await needs_form(self.bot, asker, parsed):
             return False
+        t = await self.delivery.translator_for(asker)
+        try:
+            # What was typed is refused as the command typed in full would refuse it, not left out of the form or
+            # cut to fit it; what the form does not show (languages, time zone) goes with its submission.
+            carried = typed_for_form(parsed.command.method, parsed.args, t.lang)
+        except UserError as error:
+            await self.finish(asker, route, await error_outcome(self.bot, asker, error), slot=slot)
+            return True
         # Opening a form reads the database and calls Slack: it counts against the member's rate limit.
         if (refused := await self.bot.rate_limited(asker)) is not None:
             await self.finish(asker, route, refused, slot=slot)
             return True
         slot.release()  # the modal is the answer
-        await self._open_modal(asker, parsed, body)
+        await self._open_modal(asker, parsed, body, t, carried)
         return True
 
     async def _form_not_opened(self, exc: Exception, apology: Apology, slot: AckSlot | None = None) -> None:
@@ -679,9 +690,16 @@ class SlackAdapter:
         error = unexpected(log, "opening a form for %s", apology.route.user_id, exc_info=exc)
         await self.apologise(apology, error)
 
-    async def _open_modal(self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any]) -> None:
-        t = await self.delivery.translator_for(caller)
-        meta = ModalContext(caller.channel or body.get("channel_id"), body.get("response_url"), lang=t.lang)
+    async def _open_modal(
+        self, caller: Caller, parsed: ParsedCommand, body: Mapping[str, Any], t: Translator, carried: Mapping[str, str]
+    ) -> None:
+        meta = ModalContext(
+            caller.channel or body.get("channel_id"),
+            body.get("response_url"),
+            lang=t.lang,
+            timezone=carried.get("timezone"),
+            languages=carried.get("languages"),
+        )
         skills = self.bot.library.taxonomy
         if parsed.command.method == "signup":
             profile = await self.bot.mentor_profile(caller.community, caller.user_id)
@@ -773,7 +791,13 @@ class SlackAdapter:
         )
         if method == "signup":
             outcome = await self.bot.signup(
-                caller, skills=values.skills, levels=values.levels, capacity=values.capacity, bio=values.bio or ""
+                caller,
+                skills=values.skills,
+                levels=submitted_levels(meta, values),
+                capacity=values.capacity,
+                bio=values.bio or "",
+                timezone=meta.timezone,
+                languages=meta.languages,
             )
         elif method == "feedback":
             outcome = await submit_feedback_form(
@@ -793,9 +817,24 @@ class SlackAdapter:
         # Not settled (saved, to be run again once the database is back): the form closes, so that it is not sent a
         # second time, and the notice goes where it was opened from.
         slot.release()
-        await self.finish(caller, route, outcome)
+        # A feedback form's answer replaces the message whose button opened it (a check-in, the request for
+        # feedback), its buttons gone, as a click's answer does.
+        replaced = outcome.error is None and outcome.settled and await self._replace_form_origin(meta, outcome.reply)
+        await self.finish(caller, route, outcome, reply=not replaced)
         if outcome.settled:
             await self._finish_event(inbox_id)
+
+    async def _replace_form_origin(self, meta: ModalContext, reply: Reply) -> bool:
+        """Turn the message whose button opened a form (`ModalContext.message_ts`) into `reply`: an ephemeral one
+        through the click's response_url, one in a channel or the DMs with chat.update. False when there is none
+        or it could not."""
+        if meta.message_ts is None:
+            return False
+        if meta.ephemeral:
+            if not meta.response_url:
+                return False
+            return await self.delivery.respond(meta.response_url, {**ephemeral(reply), "replace_original": True})
+        return meta.channel_id is not None and await self.delivery.update(meta.channel_id, meta.message_ts, reply)
 
     # ---------------------------------------------------------------- buttons
 
@@ -869,7 +908,14 @@ class SlackAdapter:
             await self._finish_event(inbox_id)
 
     async def _show_click(
-        self, body: Mapping[str, Any], caller: Caller, action: str, ref: str, outcome: Outcome
+        self,
+        body: Mapping[str, Any],
+        caller: Caller,
+        action: str,
+        ref: str,
+        outcome: Outcome,
+        *,
+        read_only: bool = False,
     ) -> None:
         route = button_route(body)
         if outcome.error is not None:
@@ -882,10 +928,16 @@ class SlackAdapter:
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         updated = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
+        notice = clicked_notice_of(body) if on_message else None
         if action in ITEM_ACTIONS:
             pass  # one item of a list acted on (a vote, an approval): the answer goes beside it, the list stays
         elif action == PAGE_ACTION and (body.get("view") or {}).get("type") == "home":
             updated = await self._page_home(caller.user_id, outcome)  # the Home tab shows the page asked for
+        elif notice is not None:
+            # One of several held notices shown together (`blocks.packed`): that notice alone turns into the
+            # answer; the others (an introduction shown once) stay. Without the message's blocks, or with no room
+            # for the answer in it, the answer goes beside the message, which stays whole.
+            updated = await self._swap_notice(body, notice, outcome.reply, route, clicked)
         elif on_message and container.get("is_ephemeral") and route.response_url:
             replaced = {**ephemeral(outcome.reply), "replace_original": True}
             updated = await self.delivery.respond(route.response_url, replaced)
@@ -896,7 +948,31 @@ class SlackAdapter:
         if not updated:
             await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
         # A page turned is a read: the Home tab it was turned on is not published again (at page 1).
-        await self.finish(caller, route, outcome, reply=False, read_only=action == PAGE_ACTION)
+        await self.finish(caller, route, outcome, reply=False, read_only=read_only or action == PAGE_ACTION)
+
+    async def _swap_notice(
+        self,
+        body: Mapping[str, Any],
+        notice: int,
+        reply: Reply,
+        route: ReplyRoute,
+        clicked: tuple[str, str] | None,
+    ) -> bool:
+        """Turn notice `notice` of the pack of held notices a click came from into `reply` (`blocks.swap_notice`),
+        the message's other notices kept: an ephemeral pack through the click's response_url, one in a channel or
+        the DMs with chat.update. False when it could not (the answer is then shown beside the message)."""
+        container: Mapping[str, Any] = body.get("container") or {}
+        blocks = (body.get("message") or {}).get("blocks")
+        swapped = swap_notice(blocks, notice, reply) if isinstance(blocks, list) else None
+        if swapped is None:
+            return False
+        if container.get("is_ephemeral"):
+            if not route.response_url:
+                return False
+            return await self.delivery.respond(
+                route.response_url, {**swapped, "response_type": "ephemeral", "replace_original": True}
+            )
+        return clicked is not None and await self.delivery.edit(*clicked, swapped)
 
     async def _update_offer_dm(
         self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: tuple[str, str] | None = None
@@ -926,15 +1002,34 @@ class SlackAdapter:
         self, body: Mapping[str, Any], action: str, ref: str, user_id: str, channel: Any, route: ReplyRoute
     ) -> None:
         """A feedback button: the feedback modal opens (its submission is `_on_feedback_submitted`), with the click's
-        trigger_id, valid three seconds: without waiting on users.info (see `_command`)."""
+        trigger_id, valid three seconds: without waiting on users.info (see `_command`). The core is asked first
+        (`MentorBot.feedback_form`, counted against the member's rate limit): a mentorship that is not theirs, or
+        whose feedback they gave already, gets its answer instead, as a click's (so an old button's message turns
+        into "already given"), and no form whose input would be discarded."""
+        user: Mapping[str, Any] = body.get("user") or {}
+        name = user.get("name") or user.get("username")
         caller = await self.caller(
-            installation_of(body), user_id, None, channel=channel, event_id=None, facts=self.known_facts(user_id)
+            installation_of(body), user_id, name, channel=channel, event_id=None, facts=self.known_facts(user_id)
         )
-        if (refused := await self.bot.rate_limited(caller)) is not None:
-            await self.delivery.reply(route, refused.reply, t=translator(refused.language))
+        asked = await self.bot.feedback_form(caller, mentorship_id=ref)
+        if not _form_may_open(asked, ref):
+            await self._show_click(body, caller, action, ref, asked, read_only=True)
             return
-        t = await self.delivery.translator_for(caller)
-        meta = ModalContext(str(channel) if channel else None, route.response_url, action, ref)
+        t = translator(asked.language)
+        container: Mapping[str, Any] = body.get("container") or {}
+        # The message the button is on, for the submission's answer to replace: not one of several held notices
+        # (the form's answer cannot rebuild the others), nor the App Home (no message).
+        origin = container.get("message_ts") if container.get("type") == "message" else None
+        if origin is not None and clicked_notice_of(body) is not None:
+            origin = None
+        meta = ModalContext(
+            str(channel) if channel else None,
+            route.response_url,
+            action,
+            ref,
+            message_ts=str(origin) if origin else None,
+            ephemeral=bool(container.get("is_ephemeral")),
+        )
         try:
             await self.client.views_open(trigger_id=str(body.get("trigger_id", "")), view=feedback_modal(t, meta))
         except SEND_ERRORS as exc:
@@ -943,6 +1038,8 @@ class SlackAdapter:
             # mentorship (`/mentor feedback` refuses an active one), the feedback button gives feedback.
             hint = t("slack.modal.end_form_failed", id=ref) if action == "checkin.end" else t("feedback.form", id=ref)
             await self.delivery.reply(route, Reply(hint), t=t)
+        # The notices held for the member, which the core handed over with its answer.
+        await self.follow_up(caller, route, asked, read_only=True)
 
     async def _on_skill_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The skills picker of a signup or request form loads its options: the skills matching what the
@@ -991,6 +1088,19 @@ class SlackAdapter:
             "uninstalled" if event.get("type") == "app_uninstalled" else "disconnected (its tokens were revoked)",
             community_of(installation_of(body)),
         )
+
+
+def _form_may_open(asked: Outcome, ref: str) -> bool:
+    """Whether the core's answer to a feedback button (`MentorBot.feedback_form`) lets the form open: it gives the
+    command to type (``feedback.form``) only when the mentorship is the member's and their feedback is still to
+    give; otherwise (not theirs, given already, over the rate limit) it says why, and that is the click's answer."""
+    if asked.error is not None or asked.duplicate:
+        return False
+    try:
+        wanted = parse_id(ref, "mentorship")
+    except UserError:
+        return False
+    return asked.reply.text == translator(asked.language)("feedback.form", id=wanted)
 
 
 def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Application:

@@ -43,7 +43,11 @@ ENTRY_BLOCKS_MAX: Final = 3
 ACTION_PREFIX: Final = "mentorbot:"
 """Every button's `action_id` is its `Button.custom_id` (``mentorbot:offer.accept:42``)."""
 
+HELD_BLOCK_PREFIX: Final = "mentorbot-held-"
+"""The start of the block ids of a pack of held notices (`packed`)."""
+
 _MENTION: Final = re.compile(r"(<@[UW][A-Z0-9]+>)")
+_HELD_BLOCK: Final = re.compile(re.escape(HELD_BLOCK_PREFIX) + r"(\d+)-\d+")
 
 
 def escape(text: str) -> str:
@@ -142,17 +146,26 @@ def field_blocks(fields: Sequence[Field]) -> list[Block]:
 def _long_field(field: Field) -> list[Block]:
     """A field of its own: one section, or, when its value is past a section's 3,000 characters (a line per
     skill of a large taxonomy), several, cut at line ends, the name on the first."""
-    name = _field_name(field)
-    room = SECTION_TEXT_MAX - len(name)
+    return text_sections(field.value, head=_field_name(field))
+
+
+def text_sections(text: str, *, head: str = "") -> list[Block]:
+    """Sections showing all of `text` (core text, escaped here): one, or, past a section's 3,000 characters once
+    escaped (an admin's reload report naming many skills), several, cut at line ends (a line longer than a
+    section at word ends, see `paging.split`). `head` (mrkdwn, escaped already: a field's bold name) starts the
+    first. How many sections a message keeps is `layout`'s to decide."""
+    room = SECTION_TEXT_MAX - len(head)
     pieces: list[str] = []
-    for line in field.value.split("\n"):
+    for line in text.split("\n"):
         size = len(escape(line))
         if pieces and len(escape(pieces[-1])) + 1 + size <= room:
             pieces[-1] += "\n" + line
         else:
             pieces.extend(paging.split(line, room, cost=cost, tokens=tokens) if size > room else [line])
-    texts = [name + escape(pieces[0]), *(escape(piece) or "…" for piece in pieces[1:])]
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts]
+    # A blank piece (an empty line where one section ends) would be a section Slack refuses: it is left out.
+    kept = [piece for piece in pieces if piece.strip()] or [""]
+    texts = [head + escape(kept[0]), *(escape(piece) for piece in kept[1:])]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text or "…"}} for text in texts]
 
 
 def button_element(button: Button) -> dict[str, Any]:
@@ -238,7 +251,7 @@ def layout(
     elif reply.title:  # a header would cut it (five long skill names): a bold section shows it whole
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{clip_escaped(reply.title, 2000)}*"}})
     if reply.text:
-        blocks.append(section(reply.text))
+        blocks.extend(text_sections(reply.text))  # never cut: past 3,000 characters, several sections
     blocks.extend(field_blocks(reply.fields))
     listings = reply.listings
     most_buttons = len(reply.buttons) + 2 * len(listings) if buttons else 0
@@ -290,21 +303,67 @@ def fallback_text(reply: Reply, shown: Sequence[Shown] | None = None) -> str:
 def packed(replies: Sequence[Reply], *, note: str | None = None) -> list[tuple[dict[str, Any], list[Reply]]]:
     """Several replies (the notices held for a member) in as few messages as Slack takes (50 blocks each), each
     with the replies it holds: an interaction's response_url takes five posts only, so one post per notice
-    could leave some unshown. `note` is the small print above each message. Block ids are made unique in each."""
+    could leave some unshown. `note` is the small print above each message. Every block's id names the notice
+    it shows (`held_blocks`), so that a click in one notice changes that notice alone (`swap_notice`)."""
     groups: list[tuple[list[Block], list[str], list[Reply]]] = []
     room = MESSAGE_BLOCKS_MAX - (1 if note else 0)
     for reply in replies:
         blocks, shown = layout(reply, buttons=True, max_blocks=room)  # a reply alone never passes the room
         if not groups or len(groups[-1][0]) + len(blocks) > room:
             groups.append(([], [], []))
-        number = len(groups[-1][2])
-        groups[-1][0].extend({**b, "block_id": f"{b['block_id']}-{number}"} if "block_id" in b else b for b in blocks)
+        groups[-1][0].extend(held_blocks(blocks, len(groups[-1][2])))
         groups[-1][1].append(fallback_text(reply, shown))
         groups[-1][2].append(reply)
-    return [
-        ({"text": _joined(texts), "blocks": [context(note), *blocks] if note else blocks}, held)
-        for blocks, texts, held in groups
-    ]
+    top = [{**context(note), "block_id": f"{HELD_BLOCK_PREFIX}note"}] if note else []
+    return [({"text": _joined(texts), "blocks": [*top, *blocks]}, held) for blocks, texts, held in groups]
+
+
+def held_blocks(blocks: Sequence[Block], number: int) -> list[Block]:
+    """The blocks of notice `number` of a pack (`packed`), each with a block id that names the notice
+    (``mentorbot-held-<notice>-<block>``, unique in the message)."""
+    return [{**block, "block_id": f"{HELD_BLOCK_PREFIX}{number}-{index}"} for index, block in enumerate(blocks)]
+
+
+def held_notice(block_id: object) -> int | None:
+    """The notice of a pack a block shows (see `held_blocks`), or None for a block of another message."""
+    found = _HELD_BLOCK.fullmatch(block_id) if isinstance(block_id, str) else None
+    return int(found.group(1)) if found else None
+
+
+def clicked_notice(blocks: Sequence[Any], block_id: object, action_id: object) -> int | None:
+    """The notice of a pack a button was clicked in: its block's id (`block_id`, as Slack names it in the click),
+    else the block of the message's `blocks` holding a button `action_id`; None outside a pack."""
+    if (number := held_notice(block_id)) is not None:
+        return number
+    for block in blocks:
+        elements = block.get("elements") if isinstance(block, dict) else None
+        if isinstance(elements, list) and any(
+            isinstance(e, dict) and e.get("action_id") == action_id for e in elements
+        ):
+            return held_notice(block.get("block_id"))
+    return None
+
+
+def swap_notice(blocks: Sequence[Any], number: int, reply: Reply) -> dict[str, Any] | None:
+    """The ``text`` and ``blocks`` of a pack's message (`blocks`, as the click carried them) with notice
+    `number` turned into `reply` (a click's answer in it), the note and the other notices as they were: for
+    chat.update or a response_url's ``replace_original``. None when no block shows that notice, or when the
+    answer would not fit whole beside the others in Slack's 50 blocks (it is then shown beside the message)."""
+    if not all(isinstance(block, dict) for block in blocks):
+        return None
+    mine = [index for index, block in enumerate(blocks) if held_notice(block.get("block_id")) == number]
+    if not mine:
+        return None
+    room = MESSAGE_BLOCKS_MAX - (len(blocks) - len(mine))
+    answer, shown = layout(reply)
+    if len(answer) > room:
+        return None
+    others = [block for index, block in enumerate(blocks) if index not in mine]
+    at = mine[0]
+    return {
+        "text": fallback_text(reply, shown),
+        "blocks": [*others[:at], *held_blocks(answer, number), *others[at:]],
+    }
 
 
 def _joined(texts: Sequence[str]) -> str:

@@ -60,7 +60,9 @@ SEND_ERRORS: Final = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutErro
 def failure_reason(exc: BaseException) -> str:
     """A failure as a short, secret-free reason for the log (the API error code, or the exception type)."""
     if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
+        # A body that is not JSON (an HTML page with a 500) leaves the response's data a string: its status then.
+        data = exc.response.data
+        return str((data.get("error") if isinstance(data, dict) else None) or exc.response.status_code)
     return type(exc).__name__
 
 
@@ -174,8 +176,13 @@ class Delivery:
 
     async def update(self, channel: str, ts: str, reply: Reply) -> bool:
         """Replace the message (`channel`, `ts`) with `reply`; False (logged) if Slack refused."""
+        return await self.edit(channel, ts, message(reply))
+
+    async def edit(self, channel: str, ts: str, body: dict[str, Any]) -> bool:
+        """Replace the message (`channel`, `ts`) with `body` (its ``text`` and ``blocks``); False (logged) if Slack
+        refused."""
         try:
-            await self.client.chat_update(channel=channel, ts=ts, **message(reply))
+            await self.client.chat_update(channel=channel, ts=ts, **body)
         except SEND_ERRORS as exc:
             log.warning("could not update message %s in %s: %s", ts, channel, failure_reason(exc))
             return False

@@ -10,7 +10,7 @@ from typing import Any, Final
 from mentorbot.commands import ParsedCommand, parse_slash
 from mentorbot.errors import UserError
 from mentorbot.replies import Reply
-from mentorbot_slack.blocks import message
+from mentorbot_slack.blocks import clicked_notice, message
 from mentorbot_slack.delivery import ReplyRoute
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import ModalContext
@@ -209,6 +209,15 @@ def button_route(body: Mapping[str, Any]) -> ReplyRoute:
         channel_id=channel if on_message else None,
         trigger_id=None if on_message else _string(body.get("trigger_id")),
     )
+
+
+def clicked_notice_of(body: Mapping[str, Any]) -> int | None:
+    """The notice a click came from when its message packs several held notices (`blocks.packed`), else None:
+    read from the clicked block's id, or from the message's blocks when the click names another block."""
+    actions = body.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], Mapping) else {}
+    blocks = _object(body, "message").get("blocks")
+    return clicked_notice(blocks if isinstance(blocks, list) else [], action.get("block_id"), action.get("action_id"))
 
 
 def ephemeral(reply: Reply) -> dict[str, Any]:

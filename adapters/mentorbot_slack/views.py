@@ -8,16 +8,28 @@ a Slack field error on the input it concerns (`error_block`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
-from mentorbot.inputs import MAX_BIO, MAX_COMMENT, MAX_MENTOR_SKILLS, MAX_NOTE, MAX_REQUEST_SKILLS, whole_number
-from mentorbot.models import MentorProfile
+from mentorbot.inputs import (
+    MAX_BIO,
+    MAX_COMMENT,
+    MAX_MENTOR_SKILLS,
+    MAX_NOTE,
+    MAX_REQUEST_SKILLS,
+    parse_capacity,
+    parse_languages,
+    whole_number,
+)
+from mentorbot.models import Level, MentorProfile
 from mentorbot.replies import Reply
 from mentorbot.skills import Skill, Taxonomy, category_name
+from mentorbot.text_safety import check_text
+from mentorbot.timezones import parse_timezone
 from mentorbot_slack.blocks import HOME_BLOCKS_MAX, Block, context, plain, reply_blocks
 
 SIGNUP_CALLBACK: Final = "mentorbot:signup"
@@ -38,6 +50,8 @@ COMMENT: Final = "comment"
 MODAL_TITLE_MAX: Final = 24
 OPTION_TEXT_MAX: Final = 75
 OPTIONS_MAX: Final = 100
+METADATA_MAX: Final = 3000
+"""Characters of a view's ``private_metadata``."""
 """Slack shows at most 100 options in one answer to an options load (all groups together)."""
 
 # Which input a refusal from the core is about (by message key; `field` parameters name text inputs).
@@ -58,7 +72,8 @@ _FIELD_BLOCKS: Final[Mapping[str, str]] = {"bio": BIO, "note": NOTE, "comment": 
 
 @dataclass(frozen=True)
 class ModalContext:
-    """Where the modal was opened from, carried in its ``private_metadata`` to answer there afterwards."""
+    """Where the modal was opened from, carried in its ``private_metadata`` to answer there afterwards, and what
+    the submission needs besides the form's inputs."""
 
     channel_id: str | None = None
     response_url: str | None = None
@@ -68,15 +83,35 @@ class ModalContext:
     lang: str | None = None
     """The member's language when the modal opened: the skills picker's options are searched and labelled in
     it without reading the database (an options load must be answered within Slack's three seconds)."""
+    message_ts: str | None = None
+    """The message whose button opened a feedback form (in `channel_id`; `ephemeral` when only the member sees
+    it): the form's answer replaces it, as a click's answer replaces the message it was on."""
+    ephemeral: bool = False
+    timezone: str | None = None
+    """The time zone typed after ``/mentor signup`` when the form opened instead (checked and normalized): the
+    form does not show it, its submission gives it (`typed_for_form`). So are `languages` (codes)."""
+    languages: str | None = None
+    levels: str | None = None
+    """The signup form's levels as prefilled with the mentor's current ``slug:level`` pairs (`submitted_levels`)."""
 
     def dump(self) -> str:
-        """As ``private_metadata`` (Slack allows 3000 characters; a response_url is about 100)."""
-        data = {"channel": self.channel_id, "response_url": self.response_url}
+        """As ``private_metadata`` (Slack allows 3000 characters; a response_url is about 100). The prefilled
+        levels are left out when the whole would be longer (the submission then takes the levels as sent)."""
+        data: dict[str, Any] = {"channel": self.channel_id, "response_url": self.response_url}
         if self.action is not None:
             data |= {"action": self.action, "ref": self.ref}
         if self.lang is not None:
             data["lang"] = self.lang
-        return json.dumps(data)
+        if self.message_ts is not None:
+            data |= {"ts": self.message_ts, "ephemeral": self.ephemeral}
+        for key in ("timezone", "languages", "levels"):
+            if (value := getattr(self, key)) is not None:
+                data[key] = value
+        text = json.dumps(data)
+        if len(text) > METADATA_MAX and "levels" in data:
+            del data["levels"]
+            text = json.dumps(data)
+        return text
 
     @classmethod
     def load(cls, text: object) -> ModalContext:
@@ -89,14 +124,22 @@ class ModalContext:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        channel, url = data.get("channel"), data.get("response_url")
-        action, ref, lang = data.get("action"), data.get("ref"), data.get("lang")
+
+        def string(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
         return cls(
-            channel if isinstance(channel, str) else None,
-            url if isinstance(url, str) else None,
-            action if isinstance(action, str) else None,
-            ref if isinstance(ref, str) else None,
-            lang if isinstance(lang, str) else None,
+            string("channel"),
+            string("response_url"),
+            string("action"),
+            string("ref"),
+            string("lang"),
+            message_ts=string("ts"),
+            ephemeral=data.get("ephemeral") is True,
+            timezone=string("timezone"),
+            languages=string("languages"),
+            levels=string("levels"),
         )
 
 
@@ -127,7 +170,8 @@ def skill_select(
 ) -> dict[str, Any]:
     """The skills picker: a multi-select whose options Slack loads from the app as the member types
     (`skill_options`), so every skill of a taxonomy of any size can be picked. `initial` (a mentor's skills)
-    is preselected whatever their place in the taxonomy, so reopening the form and saving loses none."""
+    is preselected whatever their place in the taxonomy (or when it is no longer in it), so reopening the form and
+    saving loses none."""
     element: dict[str, Any] = {
         "type": "multi_external_select",
         "action_id": VALUE,
@@ -135,7 +179,14 @@ def skill_select(
         "min_query_length": 0,
         "max_selected_items": max_selected,
     }
-    selected = [_option(skill, t.lang) for slug in dict.fromkeys(initial) if (skill := taxonomy.get(slug))]
+    # A skill an admin's reload took out of the taxonomy that the mentor still holds stays selected, labelled with
+    # its slug: saving the form keeps it (the core takes a slug the mentor holds), unpicking it drops it.
+    selected = [
+        _option(skill, t.lang)
+        if (skill := taxonomy.get(slug))
+        else {"text": plain(slug, OPTION_TEXT_MAX), "value": slug}
+        for slug in dict.fromkeys(initial)
+    ]
     if selected:
         element["initial_options"] = selected
     return element
@@ -204,8 +255,12 @@ def signup_modal(
     profile: MentorProfile | None = None,
     typed: Mapping[str, str] | None = None,
 ) -> Block:
-    """The mentor-profile modal, filled with the current profile and anything typed after the command."""
+    """The mentor-profile modal, filled with the current profile (its levels as ``slug:level`` pairs, carried in
+    `meta` too: see `submitted_levels`) and anything typed after the command."""
     typed = typed or {}
+    current = level_pairs(profile.skills, t) if profile and profile.skills else None
+    if current and not typed.get("levels"):
+        meta = replace(meta, levels=current)
     capacity = typed.get("capacity") or (str(profile.capacity) if profile else None)
     capacity_element: dict[str, Any] = {
         "type": "number_input",
@@ -237,7 +292,7 @@ def signup_modal(
             t("slack.modal.levels"),
             hint=t("slack.modal.levels_hint"),
             placeholder=t("slack.modal.levels_placeholder"),
-            initial=typed.get("levels"),
+            initial=typed.get("levels") or current,
         ),
         {
             "type": "input",
@@ -257,6 +312,53 @@ def signup_modal(
         ),
     ]
     return _modal(SIGNUP_CALLBACK, t("slack.modal.signup_title"), t("slack.modal.submit_signup"), t, blocks, meta)
+
+
+def level_pairs(levels: Mapping[str, Level], t: Translator) -> str:
+    """A mentor's levels as the signup form's levels field shows them: ``seo:expert, copywriting:learning``, each
+    level in the reader's language (``seo:mtaalamu``; either language's word may be typed)."""
+    return ", ".join(f"{slug}:{t(f'level.{level.value}')}" for slug, level in levels.items())
+
+
+def submitted_levels(meta: ModalContext, submission: Submission) -> str | None:
+    """The levels of a submitted signup form, less the pairs it was prefilled with (`ModalContext.levels`) of the
+    skills the member unpicked: dropping a skill from the picker needs no edit of the levels too (the core refuses
+    a level for a skill not given). A pair the member typed is kept whatever it names, for the core to judge."""
+    if not submission.levels or not meta.levels:
+        return submission.levels
+    prefilled = set(_level_parts(meta.levels))
+    picked = set(submission.skills)
+    kept = [
+        part
+        for part in _level_parts(submission.levels)
+        if part not in prefilled or part.partition(":")[0].strip() in picked
+    ]
+    return ", ".join(kept) or None
+
+
+def _level_parts(text: str) -> list[str]:
+    """The comma- (or semicolon-) separated parts of a levels text, trimmed (as `inputs.parse_levels` reads it)."""
+    return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+
+
+def typed_for_form(method: str | None, typed: Mapping[str, str], lang: str) -> dict[str, str]:
+    """What was typed after ``/mentor signup`` or ``request`` whose form opens instead, checked as the use-case
+    checks it: a value the core would refuse raises the core's own `UserError` (the refusal the command typed in
+    full gets), rather than the form opening without it or with it cut (a number input takes 1–10 only, a text
+    input its maximum). What the signup form does not show and its submission must give is returned, normalized:
+    the time zone and the languages (for `ModalContext`)."""
+    if method != "signup":
+        check_text(typed.get("note"), field="note", max_length=MAX_NOTE)
+        return {}
+    parse_capacity(typed.get("capacity"), 1)
+    if (bio := typed.get("bio")) is not None:
+        check_text(bio, field="bio", max_length=MAX_BIO)
+    carried: dict[str, str] = {}
+    if zone := (typed.get("timezone") or "").strip():
+        carried["timezone"] = parse_timezone(zone)
+    if languages := (typed.get("languages") or "").strip():
+        carried["languages"] = ", ".join(parse_languages(languages, lang))
+    return carried
 
 
 def request_modal(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import places_text, zone_of
 from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.inputs import (
+    LEVEL_ORDER,
     MAX_BIO,
     MAX_MENTOR_SKILLS,
     parse_capacity,
@@ -18,9 +19,9 @@ from mentorbot.inputs import (
     parse_levels,
     parse_until,
 )
-from mentorbot.models import MentorProfile, MentorStatus, NewMentorProfile
+from mentorbot.models import Level, MentorProfile, MentorStatus, NewMentorProfile
 from mentorbot.replies import Reply
-from mentorbot.skills import parse_tags
+from mentorbot.skills import normalize, parse_tags
 from mentorbot.storage.store import InUse, ProfileInUse
 from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
@@ -35,14 +36,26 @@ from mentorbot.usecases.matchmaking import (
 )
 
 
-def resolve_skills(core: Core, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
-    """Skill slugs from what a member typed (a comma list or a list of tags), deduplicated; a localized
-    `UserError` for no skills, an unknown tag (with suggestions) or more than `limit` skills."""
+def resolve_skills(
+    core: Core,
+    text: str | Sequence[str] | None,
+    lang: str,
+    *,
+    limit: int | None = None,
+    held: Iterable[str] = (),
+) -> list[str]:
+    """Skill slugs from what a member typed (a comma list or a list of tags), deduplicated, in the order typed; a
+    localized `UserError` for no skills, an unknown tag (with suggestions) or more than `limit` skills. A slug of
+    `held` (the skills a mentor has now) that the taxonomy no longer has (an admin's reload removed it) is taken
+    as it is: a mentor keeps a skill they hold, in a form that shows it or typed again, until they drop it."""
     tags = parse_tags(text or "") if isinstance(text, str) or text is None else [t for t in text if t.strip()]
     if not tags:
         raise UserError("input.no_skills")
-    skills = core.library.taxonomy.require_skills(tags, lang)
-    slugs = list(dict.fromkeys(s.slug for s in skills))
+    taxonomy = core.library.taxonomy
+    gone = {normalize(slug): slug for slug in held if taxonomy.get(slug) is None}
+    kept = {tag: gone[key] for tag in tags if (key := normalize(tag)) in gone and taxonomy.resolve(tag) is None}
+    taxonomy.require_skills([tag for tag in tags if tag not in kept], lang)  # the first unknown tag is refused
+    slugs = list(dict.fromkeys(kept.get(tag) or taxonomy.slug_for(tag) or tag for tag in tags))
     if limit is not None and len(slugs) > limit:
         raise UserError("input.too_many_skills", max=limit, count=len(slugs))
     return slugs
@@ -66,25 +79,23 @@ async def signup(
     timezone: str | None = None,
     languages: str | None = None,
 ) -> Reply:
-    """Become a mentor, or update the mentor profile (fields left out keep their value). A mentor who gains
-    a skill or a place, or who let a request lapse that still waits (an update shows they are back), is offered
-    waiting requests at once; the wait reasons of a paused one's new skills are told afresh ("all paused", not
-    "no mentor"). An update that would drop something in use (a capacity below the places taken and held, a
-    skill an active mentorship or a pending offer relies on) is refused with what is in the way; nothing active
-    is ever dropped silently."""
+    """Become a mentor, or update the mentor profile (fields left out keep their value, and so does the level of
+    a skill kept that `levels` does not name: `new_levels`; a skill the mentor holds that an admin's reload took
+    out of the taxonomy may be named again: `resolve_skills`). A mentor who gains a skill or a place, or who let
+    a request lapse that still waits (an update shows they are back), is offered waiting requests at once; the
+    wait reasons of a paused one's new skills are told afresh ("all paused", not "no mentor"). An update that
+    would drop something in use (a capacity below the places taken and held, a skill an active mentorship or a
+    pending offer relies on) is refused with what is in the way; nothing active is ever dropped silently."""
     core = ctx.core
     existing = await core.store.get_mentor_profile(ctx.member.id)
-    taxonomy = core.library.taxonomy
     if skills is None or (isinstance(skills, str) and not skills.strip()):
         if existing is None:
             raise UserError("input.no_skills")
         slugs = list(existing.skills)
-        level_map = parse_levels(levels, slugs, resolve=taxonomy.slug_for) if levels else dict(existing.skills)
     else:
-        slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_MENTOR_SKILLS)
-        level_map = parse_levels(levels, slugs, resolve=taxonomy.slug_for)
-        if existing and not levels:
-            level_map = {s: existing.skills.get(s, level_map[s]) for s in slugs}
+        held = existing.skills if existing else ()
+        slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_MENTOR_SKILLS, held=held)
+    level_map = new_levels(levels, slugs, existing.skills if existing else {}, core.library.taxonomy.slug_for)
     new_capacity = parse_capacity(capacity, existing.capacity if existing else core.settings.default_capacity)
     new_bio = check_text(bio, field="bio", max_length=MAX_BIO) if bio is not None else None
     zone = parse_timezone(timezone) if timezone else None
@@ -129,6 +140,23 @@ async def signup(
     if zone_ignored:
         reply = replace(reply, text=reply.text + "\n" + ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
     return reply
+
+
+def new_levels(
+    levels: str | None, slugs: Sequence[str], current: Mapping[str, Level], resolve: Callable[[str], str | None]
+) -> dict[str, Level]:
+    """The levels of a profile of skills `slugs` after `levels` was given (`inputs.parse_levels`): a level
+    given for a skill is its level; a skill given none keeps its `current` level, a new one gets the default.
+    So one level for all, or one per skill in order, sets every skill, and ``seo:learning`` changes SEO alone
+    (a profile update changes only what it names). Which skills `levels` names is read by parsing it with the
+    lowest and the highest level as the default: a skill named has the same level either way."""
+    defaults = parse_levels(None, slugs)
+    result = {slug: current.get(slug, defaults[slug]) for slug in slugs}
+    if levels and levels.strip():
+        low = parse_levels(levels, slugs, LEVEL_ORDER[0], resolve=resolve)
+        high = parse_levels(levels, slugs, LEVEL_ORDER[-1], resolve=resolve)
+        result |= {slug: low[slug] for slug in slugs if low[slug] is high[slug]}
+    return result
 
 
 def in_use_text(in_use: InUse, ctx: Context) -> str:
