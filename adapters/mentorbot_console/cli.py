@@ -30,7 +30,8 @@ def console(db: Path | None, as_name: str, demo: bool, lang: str | None, files_d
 
     Type the same commands as on Slack (/mentor request skills:seo, /courses, /skills, /mentor-admin stats)
     plus /as NAME, /admin on|off, /click N, /clock +48h, /help and /quit. With a script on stdin
-    (mentorbot console < script.txt) every line is run; the exit status is 1 if a line could not be run.
+    (mentorbot console < script.txt) every line is run; the exit status is 1 if a line could not be run or
+    the files it gave (an export) could not be saved.
     """
     from mentorbot.cli_support import db_override, settings_or_exit
     from mentorbot_console.session import valid_name

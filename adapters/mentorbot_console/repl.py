@@ -2,7 +2,8 @@
 
 ``mentorbot console`` calls `run_console`. Interactive when stdin is a terminal: a ``name> `` prompt with
 readline editing and history in ``~/.mentorbot_history``. Otherwise every line of stdin is run in turn and
-echoed after the prompt, and the exit status is 1 when a line could not be run (0 otherwise).
+echoed after the prompt, and the exit status is 1 when a line could not be run or the files a line gave (an
+export) could not be saved (0 otherwise).
 """
 
 from __future__ import annotations
@@ -178,6 +179,7 @@ def run_console(
             print(text, file=out, flush=True)
 
     failed: list[int] = []
+    unsaved: list[int] = []  # lines whose attachments could not be saved: the script did not do what it asked
     with _log_to_file(state / "console.log", settings.log_level), asyncio.Runner() as runner:
         stack = AsyncExitStack()
         try:
@@ -238,12 +240,14 @@ def run_console(
                     echo(result.output)
                     if not result.ok and not tty:
                         failed.append(number)
+                    if result.unsaved and not tty:
+                        unsaved.append(number)
         finally:
             runner.run(stack.aclose())
             _write_offset(offset_file, clock.offset)
-    if failed:
-        t = translator(settings.default_language)
-        lines = ", ".join(str(n) for n in failed)
-        print(plain_text(t("console.script_failed", count=len(failed), lines=lines)), file=err, flush=True)
-        return 1
-    return 0
+    t = translator(settings.default_language)
+    for key, numbers in (("console.script_failed", failed), ("console.script_unsaved", unsaved)):
+        if numbers:
+            lines = ", ".join(str(n) for n in numbers)
+            print(plain_text(t(key, count=len(numbers), lines=lines)), file=err, flush=True)
+    return 1 if failed or unsaved else 0

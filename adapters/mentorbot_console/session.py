@@ -69,6 +69,8 @@ class LineResult:
 
     output: str
     ok: bool = True
+    unsaved: int = 0
+    """How many of the line's attachments (an export's files) could not be saved (`files_dir` unwritable)."""
 
 
 class ConsoleSession:
@@ -93,6 +95,7 @@ class ConsoleSession:
         self.files_dir = files_dir or Path("data") / "console-files"
         self.admins: set[str] = set()
         self.finished = False
+        self._unsaved = 0  # attachments of the current line that could not be saved
         self._actions: dict[str, list[Button]] = {}
         self._names: dict[str, str] = {}
 
@@ -145,12 +148,14 @@ class ConsoleSession:
         the console reads a name or runs timers, or a bug) is the short localized line a member would see,
         logged with its reference (`errors.unexpected`): the terminal never shows a traceback.
         """
+        self._unsaved = 0
         try:
             result = await self._run_line(line)
         except Exception:
             error = unexpected(log, "in a console line of %s", self.user_id)
-            return LineResult(self.bot.render_error(error, translator(self.bot.settings.default_language)), False)
-        return LineResult(plain_text(result.output), result.ok)
+            text = self.bot.render_error(error, translator(self.bot.settings.default_language))
+            return LineResult(text, False, self._unsaved)
+        return LineResult(plain_text(result.output), result.ok, self._unsaved)
 
     async def _run_line(self, line: str) -> LineResult:
         text = line.strip()
@@ -349,6 +354,7 @@ class ConsoleSession:
             folder.mkdir(parents=True, exist_ok=True)
             path.write_bytes(attachment.content)
         except OSError as exc:
+            self._unsaved += 1
             return t("console.cannot_save", file=attachment.filename, path=str(path), reason=exc.strerror or str(exc))
         return t("console.saved", file=attachment.filename, path=str(path), size=len(attachment.content))
 

@@ -99,9 +99,9 @@ def config_check() -> None:
         click.echo(f"{name:<{width}}  {value}")
     try:
         library = Library(settings.skills_file, settings.courses_file)
-    except ConfigFileError as exc:
+    except ConfigFileError as exc:  # exit 2, as `run`, the console and the admin commands refuse it
         click.echo(f"error: {config_file_problem(exc, settings)}", err=True)
-        sys.exit(1)
+        sys.exit(2)
     from mentorbot.i18n import translator
     from mentorbot.runners import configured_adapters
 
@@ -361,7 +361,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     from mentorbot.usecases.profiles import in_use_words
 
     t = translator(settings.default_language)
-    rows = max(sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1, 0)
+    rows = _data_rows(text)
     # The file is checked before the database is opened: a file that imports nothing leaves no database behind
     # (opening one creates and migrates it). Checking rows reads only the skills and the settings, not the store.
     store = Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
@@ -379,11 +379,16 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     new = missing_sqlite_file(settings.database_url)
     async with open_bot(settings, store=store) as bot:
         dropped: set[str] = set()  # skills an imported mentor no longer offers: the waiting reasons they falsify
-        for user_id, _, profile in plan.entries:
-            member = await bot.store.find_member(community, user_key(community, user_id))
-            before = await bot.store.get_mentor_profile(member.id) if member else None
-            if before is not None:
-                dropped |= set(before.skills) - set(profile.skills)
+        # Each phase has its line on stderr (a bar on a terminal, its label alone otherwise), so a long import is
+        # never a full bar with nothing said about what is still running.
+        with click.progressbar(plan.entries, label=t("cli.import.comparing"), file=sys.stderr) as entries:
+            for user_id, _, profile in entries:
+                member = await bot.store.find_member(community, user_key(community, user_id))
+                before = await bot.store.get_mentor_profile(member.id) if member else None
+                if before is not None:
+                    dropped |= set(before.skills) - set(profile.skills)
+        # One transaction, with no progress of its own to report: said before it starts.
+        click.echo(t("cli.import.writing", count=len(plan.entries)), err=True)
         try:
             count = await bot.store.import_mentors(community, plan.entries, bot.clock.now())
         except ProfileInUse as refused:
@@ -398,6 +403,18 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     written = t("cli.import.new_database" if new else "cli.import.database", database=database)
     click.echo(f"{t('cli.import.done', count=count, community=community)} {written}")
     return 0
+
+
+def _data_rows(text: str) -> int:
+    """How many CSV records follow the header, for the progress bar: those read before any the csv module cannot
+    read (a field over its size limit, say), which `plan_import` then reports with its line."""
+    rows = 0
+    try:
+        for _ in csv.reader(io.StringIO(text, newline="")):
+            rows += 1
+    except csv.Error:
+        pass
+    return max(rows - 1, 0)
 
 
 @admin.command("export")

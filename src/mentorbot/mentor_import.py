@@ -11,6 +11,10 @@ Columns (header row required, any order, names case-insensitive):
 - ``bio``, ``timezone`` (``Africa/Nairobi``, ``UTC+3``; default UTC), ``languages`` (``en, sw``; default: the
   community default).
 
+The defaults are a new mentor's. An existing one is updated under the rule of ``/mentor signup``: a column
+left out, or a cell left empty, keeps what they have (their display name included), and a skill they keep
+with no level given keeps its level (`storage.members.ImportedProfile`); the skills listed replace theirs.
+
 Every row is checked with the same rules as ``/mentor signup`` before anything is written; one bad row (or
 a bad header) is reported with its line number and nothing of the file is applied.
 """
@@ -28,8 +32,16 @@ from typing import Final
 from mentorbot.bot import MentorBot
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
-from mentorbot.inputs import MAX_BIO, MAX_MENTOR_SKILLS, parse_capacity, parse_languages, parse_levels
-from mentorbot.models import NewMentorProfile, user_key
+from mentorbot.inputs import (
+    LEVEL_ORDER,
+    MAX_BIO,
+    MAX_MENTOR_SKILLS,
+    parse_capacity,
+    parse_languages,
+    parse_levels,
+)
+from mentorbot.models import user_key
+from mentorbot.storage.members import ImportedProfile
 from mentorbot.text_safety import check_text
 from mentorbot.timezones import parse_timezone
 
@@ -47,9 +59,10 @@ class RowError:
 
 @dataclass
 class ImportPlan:
-    """The validated entries (platform user id, display name, profile) and the problems found."""
+    """The validated entries (platform user id, display name or "" when the row gives none, profile) and the
+    problems found."""
 
-    entries: list[tuple[str, str, NewMentorProfile]] = field(default_factory=list)
+    entries: list[tuple[str, str, ImportedProfile]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     """The line of the file each entry was read from (the same order as `entries`)."""
@@ -141,9 +154,12 @@ def _plain(value: str) -> bool:
     return not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 
+_PROFILE_FIELDS: Final = ("capacity", "bio", "timezone", "languages")
+
+
 def _entry(
     row: dict[str, str], bot: MentorBot, t: Translator, community: str | None
-) -> tuple[str, str, NewMentorProfile]:
+) -> tuple[str, str, ImportedProfile]:
     user_id = row.get("user_id", "")
     if not user_id:
         raise UserError("cli.import.missing_value", column="user_id")
@@ -152,18 +168,26 @@ def _entry(
     for prefix, pattern in _PLATFORM_IDS.items():
         if community is not None and community.startswith(prefix) and not pattern.fullmatch(user_id):
             raise UserError(f"cli.import.bad_{prefix[:-1]}_id", value=user_id)
-    name = row.get("name") or user_id
+    name = row.get("name", "")  # none: a new member is named by the user id, an existing one keeps their name
     if not _plain(name) or len(name) > 100:
         raise UserError("cli.import.bad_name", value=name)
     if not row.get("skills"):
         raise UserError("cli.import.missing_value", column="skills")
     # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), levels, etc.
     slugs = bot.resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS)
-    profile = NewMentorProfile(
-        skills=parse_levels(row.get("levels"), slugs, resolve=bot.library.taxonomy.slug_for),
+    levels, resolve = row.get("levels"), bot.library.taxonomy.slug_for
+    # Which skills the levels name (as /mentor signup reads them): a skill named has the same level whether the
+    # others default to the lowest or the highest; a skill an existing mentor keeps and the levels do not name
+    # keeps its level.
+    low = parse_levels(levels, slugs, LEVEL_ORDER[0], resolve=resolve)
+    high = parse_levels(levels, slugs, LEVEL_ORDER[-1], resolve=resolve)
+    profile = ImportedProfile(
+        skills=parse_levels(levels, slugs, resolve=resolve),
         capacity=parse_capacity(row.get("capacity"), bot.settings.default_capacity),
         bio=check_text(row.get("bio"), field="bio", max_length=MAX_BIO),
         timezone=parse_timezone(row["timezone"]) if row.get("timezone") else "UTC",
         languages=parse_languages(row.get("languages"), bot.settings.default_language),
+        given=frozenset(column for column in _PROFILE_FIELDS if row.get(column)),
+        levels_given=frozenset(slug for slug in slugs if low[slug] is high[slug]),
     )
     return user_id, name, profile

@@ -7,6 +7,7 @@ Nothing is read at import time: `load_settings()` is called once by the composit
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -26,13 +27,39 @@ from mentorbot.schedule import parse_weekly
 ENV_PREFIX = "MENTORBOT_"
 
 
-_NOT_IN_AN_ID: Final = re.compile(r"[\s;]")
+_NOT_IN_AN_ID: Final = re.compile(r"[\s;\[\]\"']")
+"""What no user id holds (Discord's digits, Slack's U0123ABC, a console name): a space or ';' between two ids,
+or the brackets and quotes of a list written in some other way than the two a list setting reads."""
+
+ADMIN_IDS_EXPECTED: Final = (
+    "expected user ids separated by commas (123456789012345678,U0123ABC) or a JSON list of strings "
+    '(["123456789012345678","U0123ABC"]); an id holds no space, \';\', quote or bracket'
+)
+NUMBERS_EXPECTED: Final = "expected whole numbers separated by commas (0,1) or a JSON list ([0, 1])"
 
 
-def _split_csv(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+def _split_list(value: Any, expected: str) -> Any:
+    """A list setting's text as a list: comma-separated (``U0123ABC,U0456DEF``) or a JSON list
+    (``["U0123ABC","U0456DEF"]``, pydantic-settings' own form for a list). Text that starts with ``[`` and is no
+    JSON list raises ValueError(`expected`), so it is never read as comma-separated junk. Other values (a list
+    from a section given as a JSON object, or from the code) are returned as they are."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text.startswith("["):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    try:
+        items = json.loads(text)
+    except ValueError:
+        raise ValueError(expected) from None
+    if not isinstance(items, list):  # for the type checker: JSON text that starts with "[" is a list
+        raise ValueError(expected)
+    items = [item.strip() if isinstance(item, str) else item for item in items]
+    return [item for item in items if item != ""]
+
+
+def _numbers(value: Any) -> Any:
+    return _split_list(value, NUMBERS_EXPECTED)
 
 
 def _masked_repr(args: Iterable[tuple[str | None, Any]]) -> Iterable[tuple[str | None, Any]]:
@@ -52,7 +79,7 @@ class DiscordSettings(BaseModel):
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
-    _csv = field_validator("dev_guild_ids", "shard_ids", mode="before")(_split_csv)
+    _lists = field_validator("dev_guild_ids", "shard_ids", mode="before")(_numbers)
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         return _masked_repr(super().__repr_args__())
@@ -155,14 +182,15 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: Any) -> Any:
-        # Commas only: "alice bob" or "U1;U2" would otherwise be one id nobody has, and nobody an admin. No
-        # platform's id (Discord's digits, Slack's U0123ABC, a console name) holds a space or a semicolon.
-        value = _split_csv(value)
-        if isinstance(value, list) and any(isinstance(item, str) and _NOT_IN_AN_ID.search(item) for item in value):
-            raise ValueError(
-                "expected user ids separated by commas (123456789012345678,U0123ABC); an id holds no space or ';'"
-            )
-        return value
+        # Commas or a JSON list only: "alice bob", "U1;U2" or '"U1","U2"' would otherwise be ids nobody has, and
+        # nobody an admin. A Discord id written as a JSON number is its digits.
+        value = _split_list(value, ADMIN_IDS_EXPECTED)
+        if not isinstance(value, list):
+            return value
+        ids = [str(item) if isinstance(item, int) and not isinstance(item, bool) else item for item in value]
+        if any(not isinstance(item, str) or _NOT_IN_AN_ID.search(item) for item in ids):
+            raise ValueError(ADMIN_IDS_EXPECTED)
+        return ids
 
     @field_validator("database_url")
     @classmethod

@@ -444,7 +444,10 @@ def _backup(source: str, target: Path, pages: int) -> BackupResult:
     # Written beside the target and renamed only once checked: a copy that fails leaves no file behind (an empty
     # one named like the backup would then refuse the retry as "exists already").
     partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(source, timeout=30)
+    try:
+        src = sqlite3.connect(source, timeout=30)
+    except sqlite3.DatabaseError as exc:  # a folder, or a file this user may not read: named, with SQLite's reason
+        raise CopyRefused("source_unreadable", database=source, error=str(exc)) from exc
     try:
         try:
             src.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()

@@ -67,6 +67,35 @@ async def upsert_profile(conn: Connection, member_id: int, profile: NewMentorPro
 
 
 @dataclass(frozen=True)
+class ImportedProfile(NewMentorProfile):
+    """A mentor profile as a row of ``admin import-mentors`` gives it (`MemberStore.import_mentors`), under the rule of
+    ``/mentor signup``: fields left out keep their value. A new mentor gets the profile as it is (the defaults
+    where the row said nothing); an existing one keeps the fields not in `given` (``capacity``, ``bio``,
+    ``timezone``, ``languages``), and each skill it already has whose level is not in `levels_given` keeps that
+    level (a skill it gains without a level gets the profile's, the default). The skills themselves are always
+    given."""
+
+    given: frozenset[str] = frozenset()
+    levels_given: frozenset[str] = frozenset()
+
+    def over(self, current: MentorProfile | None) -> NewMentorProfile:
+        """The profile to save when the mentor's is `current` (None: not a mentor yet)."""
+        if current is None:
+            return NewMentorProfile(dict(self.skills), self.capacity, self.bio, self.timezone, self.languages)
+        given = self.given
+        return NewMentorProfile(
+            skills={
+                slug: current.skills[slug] if slug in current.skills and slug not in self.levels_given else level
+                for slug, level in self.skills.items()
+            },
+            capacity=self.capacity if "capacity" in given else current.capacity,
+            bio=self.bio if "bio" in given else current.bio,
+            timezone=self.timezone if "timezone" in given else current.timezone,
+            languages=self.languages if "languages" in given else current.languages,
+        )
+
+
+@dataclass(frozen=True)
 class InUse:
     """What stands in the way of a profile update: places in use beyond the new capacity, active mentorships
     using a skill being removed (mentorship id → those skills), pending offers that no remaining skill covers."""
@@ -309,23 +338,34 @@ class MemberStore(Transactions):
     ) -> int:
         """Create or update many mentors (platform user id, display name, profile) in ONE transaction:
         all of them are saved, or none is. Returns how many were saved. The console's ids are stored in lower
-        case, as the console uses them (`models.user_key`); a platform's exactly. An update is held to the rules
-        of `save_mentor_profile`: one that would drop what is in use (a capacity below the places taken, a skill
-        an active mentorship or a pending offer relies on) raises `ProfileInUse` with its entry's index, and
-        nothing of the file is written."""
+        case, as the console uses them (`models.user_key`); a platform's exactly. An empty display name keeps an
+        existing member's (a new one is named by the user id); an `ImportedProfile` keeps what its row left out of
+        an existing mentor's profile (read here, inside the transaction, after its row is locked). An update is
+        held to the rules of `save_mentor_profile`: one that would drop what is in use (a capacity below the places
+        taken, a skill an active mentorship or a pending offer relies on) raises `ProfileInUse` with its entry's
+        index, and nothing of the file is written."""
         async with self.transaction() as conn:
-            for index, (user_id, name, profile) in enumerate(entries):
+            for index, (user_id, name, given) in enumerate(entries):
+                # The no-op update when no name was given: a conflict must still return the member's id.
+                named = "excluded.display_name" if name else "members.display_name"
                 row = await conn.fetch_one(
                     "INSERT INTO members (community, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (community, platform_user_id) DO UPDATE SET display_name = excluded.display_name "
-                    "RETURNING id",
+                    f"ON CONFLICT (community, platform_user_id) DO UPDATE SET display_name = {named} RETURNING id",
                     community,
                     user_key(community, user_id),
-                    name,
+                    name or user_id,
                     now,
                 )
                 assert row is not None
                 member_id = int(row["id"])
+                profile: NewMentorProfile = given
+                if isinstance(given, ImportedProfile):
+                    # The profile's row locked before it is read (as `refuse_in_use` does): what is kept is what
+                    # the profile says when the import commits, not what a concurrent update just replaced.
+                    await conn.execute(
+                        "UPDATE mentor_profiles SET updated_at = updated_at WHERE member_id = ?", member_id
+                    )
+                    profile = given.over(await read_profile(conn, member_id))
                 await refuse_in_use(conn, member_id, profile, index=index)
                 await upsert_profile(conn, member_id, profile, now)
         self._timezones = None

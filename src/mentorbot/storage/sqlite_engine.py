@@ -87,6 +87,16 @@ def sqlite_failure(exc: BaseException, path: str) -> DatabaseError | None:
     return kind(f"the SQLite database {path} {_EXPLAINED[kind]}: {exc}")
 
 
+async def _thread_ended(connecting: aiosqlite.Connection) -> None:
+    """Wait for the thread of an aiosqlite connection whose opening failed to end. aiosqlite stops it then (its
+    ``stop``), but does not wait: the thread then posts the stop's result to the event loop, and when the loop was
+    closed meanwhile (a one-shot command exiting with the error) prints "Exception in thread ... RuntimeError:
+    Event loop is closed" on stderr. Its last step is that post, so once the thread ended the loop has it."""
+    thread = connecting._thread
+    if thread.ident is not None:  # started (`await` starts it first)
+        await asyncio.to_thread(thread.join)
+
+
 def _adapt(value: Any) -> Any:
     if isinstance(value, datetime):
         return as_utc(value).isoformat(timespec="microseconds")
@@ -218,16 +228,18 @@ class SqliteDatabase:
         if self._conn is not None:
             return
         conn: aiosqlite.Connection | None = None
+        connecting: aiosqlite.Connection | None = None
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             # check_same_thread off: quick statements run in the event loop's thread, under the engine's lock.
             if self.query:
-                conn = await aiosqlite.connect(
+                connecting = aiosqlite.connect(
                     f"file:{self.path}?{self.query}", isolation_level=None, uri=True, check_same_thread=False
                 )
             else:
-                conn = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
+                connecting = aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn = await connecting
             conn.row_factory = sqlite3.Row
             await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             await conn.execute("PRAGMA journal_mode = WAL")
@@ -240,6 +252,8 @@ class SqliteDatabase:
         except Exception as exc:
             if conn is not None:  # a connection left open keeps its thread, and the process, alive
                 await conn.close()
+            elif connecting is not None:
+                await _thread_ended(connecting)
             failure = exc if isinstance(exc, DatabaseError) else sqlite_failure(exc, self.path)
             if failure is None:
                 raise
