@@ -452,7 +452,9 @@ def test_render_duration(text: str, english: str, swahili: str) -> None:
 def test_render_language() -> None:
     assert (render_language("en", "en"), render_language("en", "sw")) == ("English", "Kiingereza")
     assert (render_language("sw", "en"), render_language("sw", "sw")) == ("Swahili", "Kiswahili")
-    assert render_language("fr", "sw") == "FR"
+    # Another language: its CLDR name in the reader's language; a code CLDR does not name stays a code.
+    assert (render_language("fr", "en"), render_language("fr", "sw")) == ("French", "Kifaransa")
+    assert render_language("qq", "sw") == "QQ"
 
 
 def test_render_reason_every_variant() -> None:

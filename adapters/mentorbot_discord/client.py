@@ -11,9 +11,11 @@ What happens to each gateway event (INTERACTION_CREATE):
 - a button click → `press_button`: `mentorbot.commands.execute_button`, then the clicked message is updated to
   the outcome, or the clicker alone is told why not (someone else's offer, a second click…);
 - a feedback button (`FORM_ACTIONS`: "give feedback", the check-in's "end and give feedback") → `open_form`
-  answers with the feedback modal (`forms.FeedbackModal`); its submission, read from its payload by
-  `on_interaction` (no form is kept in memory), → `submit_form`, recorded and run like ``/mentor feedback`` (or
-  ``/mentor end``);
+  asks the core whether feedback is still to give (`MentorBot.feedback_form`) and answers with the feedback
+  modal (`forms.FeedbackModal`), or else as a click with the core's answer ("already given": the message turns
+  into it); the submission, read from its payload by `on_interaction` (no form is kept in memory), →
+  `submit_form`, recorded and run like ``/mentor feedback`` (or ``/mentor end``), and answered by turning the
+  message the form came from into the outcome, as a click is;
 - an autocomplete → `skill_choices` (taxonomy search), answered directly;
 - anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
   buttons of DMs the bot sent, which carry their guild in their custom id.
@@ -64,8 +66,9 @@ from mentorbot.commands import (
     needs_admin,
     submit_feedback_form,
 )
-from mentorbot.errors import database_down, database_failure, unexpected
+from mentorbot.errors import UserError, database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
+from mentorbot.inputs import parse_id
 from mentorbot.observability import BusyRefusals
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
@@ -399,10 +402,17 @@ class MentorBotClient(discord.AutoShardedClient):
         *,
         slow: bool,
         deadline: float,
+        in_place: bool = False,
     ) -> Outcome | None:
-        outcome = await self._in_time(interaction, call(self.bot, caller), slow=slow, deadline=deadline)
+        """Run a recorded command and answer it: ephemeral messages, or with `in_place` (a form opened from a
+        message's button) that message turned into the outcome (`_show_in_place`)."""
+        work = call(self.bot, caller)
+        outcome = await self._in_time(interaction, work, slow=slow, update=in_place, deadline=deadline)
         try:
-            await self._reply(interaction, caller, outcome)
+            if in_place:
+                await self._show_in_place(interaction, caller, outcome)
+            else:
+                await self._reply(interaction, caller, outcome)
             name, args = command_args(interaction)
             if name in ("mentor accept", "mentor decline") and outcome.error is None and not outcome.duplicate:
                 await self._update_offer_dm(caller, args.get("offer", ""), outcome.reply)
@@ -437,14 +447,49 @@ class MentorBotClient(discord.AutoShardedClient):
         if caller is not None:
             await self._process(interaction, caller, self._click(interaction, caller, action, ref, deadline))
 
-    async def open_form(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
-        """A button that opens the feedback form (`FORM_ACTIONS`): the modal is the answer. Nothing is recorded
-        yet: the submission is (`submit_form`)."""
-        t = await self._translator(interaction, guild_id)
+    async def open_form(self, interaction: Interaction, action: str, ref: str, guild_id: int) -> None:
+        """A button that opens the feedback form (`FORM_ACTIONS`). The core is asked first, as a quick read
+        (`MentorBot.feedback_form`, counted against the member's rate limit, as the Slack adapter does): when the
+        mentorship is not the member's, or their feedback is given already, its answer is the click's (an old
+        button's message turns into "already given", buttons gone; a refusal goes to the clicker only) and no form
+        opens whose input would be thrown away. Otherwise the modal is the answer. Nothing is recorded: the
+        submission is (`submit_form`). A modal must be the interaction's first answer, so a core still busy at
+        the deadline (`_defer_deadline`) does not hold it up: the form opens then (in the default language), and
+        its submission says why not if it cannot be taken."""
+        if await self.refuse_when_busy(interaction):
+            return
+        deadline = self._defer_deadline(interaction)
+        caller = replace(self.caller(interaction, guild_id), event_id=None)  # a read: no event to claim
+        await self._process(interaction, caller, self._form_or_answer(interaction, caller, action, ref, deadline))
+
+    async def _form_or_answer(
+        self, interaction: Interaction, caller: Caller, action: str, ref: str, deadline: float
+    ) -> Outcome | None:
+        """`open_form`'s work: the core's answer, then the form or that answer."""
+        gid = guild_of(caller.community)
+        loop = asyncio.get_running_loop()
+        asking = asyncio.ensure_future(self.bot.feedback_form(caller, mentorship_id=ref))
         try:
-            await interaction.response.send_modal(FeedbackModal(action, ref, guild_id, t))
-        except discord.HTTPException as exc:
-            log.warning("could not open the feedback form for %s: %s %s", interaction.user.id, exc.status, exc.code)
+            await asyncio.wait({asking}, timeout=max(0.0, deadline - loop.time()))
+            asked = asking.result() if asking.done() else None
+            if asked is not None and not form_may_open(asked, ref):
+                await self._show_in_place(interaction, caller, asked)
+            else:
+                # Late, the core's database is slow: the form opens in the default language rather than wait on it.
+                t = translator(asked.language if asked is not None else self.settings.default_language)
+                try:
+                    await interaction.response.send_modal(FeedbackModal(action, ref, gid, t))
+                except discord.HTTPException as exc:
+                    log.warning("could not open the feedback form for %s: %s %s", caller.user_id, exc.status, exc.code)
+                asked = asked or await asking
+                # The notices held for the member, which the core handed over with its answer: a form shows none.
+                await self._hold_again(caller, asked.held)
+        except Exception as exc:
+            asking.cancel()
+            await self.report_error(interaction, exc, guild_id=gid)
+            return None
+        await self._finish(interaction, asked)
+        return asked
 
     async def on_interaction(self, interaction: Interaction) -> None:
         """Every interaction, once discord.py has dispatched it: a feedback form's submission is taken here, read
@@ -465,7 +510,10 @@ class MentorBotClient(discord.AutoShardedClient):
         comment: str | None,
     ) -> None:
         """A submitted feedback form: recorded in the inbox as the command it stands for (``mentor end`` for a
-        check-in's "end and give feedback", else ``mentor feedback``), then run and answered like one."""
+        check-in's "end and give feedback", else ``mentor feedback``), then run and answered like one. A form
+        opened from a message's button (Discord then sends that message with the submission) is answered as the
+        click was: the message turns into the outcome, its buttons gone (a refusal goes to the member only, and
+        the message keeps its buttons); otherwise with ephemeral messages."""
         gid = interaction.guild_id or guild_id
         if gid is None:
             await self.refuse_outside_guild(interaction)
@@ -487,7 +535,8 @@ class MentorBotClient(discord.AutoShardedClient):
         def call(bot: MentorBot, who: Caller) -> Awaitable[Outcome]:
             return submit_feedback_form(bot, who, action, ref, rating, comment)
 
-        work = self._command(interaction, caller, call, slow=True, deadline=deadline)
+        in_place = interaction.message is not None
+        work = self._command(interaction, caller, call, slow=True, deadline=deadline, in_place=in_place)
         await self._process(interaction, caller, work)
 
     async def _click(
@@ -599,6 +648,16 @@ class MentorBotClient(discord.AutoShardedClient):
         does."""
         log.info("interaction %s expired before its answer; answering %s by DM", interaction.id, caller.user_id)
         await self._answer_by_dm(caller, outcome, guild_of(caller.community), "discord.slow_answer")
+
+    async def _show_in_place(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
+        """`_update` of the message the interaction came from (a click, or a form opened from its button); when
+        Discord no longer takes the answer (10062), by DM (`_answer_expired`)."""
+        try:
+            await self._update(interaction, caller, outcome, beside=False)
+        except discord.HTTPException as exc:
+            if exc.code != UNKNOWN_INTERACTION:
+                raise
+            await self._answer_expired(interaction, caller, outcome)
 
     async def _update(self, interaction: Interaction, caller: Caller, outcome: Outcome, *, beside: bool) -> None:
         """The outcome of a click: the clicked message becomes the outcome; a refusal goes to the clicker only
@@ -999,6 +1058,19 @@ def held_messages(outcome: Outcome, guild_id: int | None = None) -> list[Discord
 def held_notice(notice: Reply, guild_id: int | None, t: Translator) -> list[DiscordMessage]:
     """One held notice as the messages that show it, prefaced with why (see `held_messages`)."""
     return render(notice, guild_id=guild_id, preface=t("discord.held_notice"))
+
+
+def form_may_open(asked: Outcome, ref: str) -> bool:
+    """Whether the core's answer to a feedback button (`MentorBot.feedback_form`) lets the form open: it gives the
+    command to type (``feedback.form``) only when the mentorship is the member's and their feedback is still to
+    give; otherwise (not theirs, given already, over the rate limit) it says why, and that is the click's answer."""
+    if asked.error is not None or asked.duplicate:
+        return False
+    try:
+        wanted = parse_id(ref, "mentorship")
+    except UserError:
+        return False
+    return asked.reply.text == translator(asked.language)("feedback.form", id=wanted)
 
 
 def dm_guild(interaction: Interaction, caller: Caller) -> int | None:

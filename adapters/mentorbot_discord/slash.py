@@ -25,7 +25,7 @@ from mentorbot.courses import CourseLevel, Format
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES
 from mentorbot.replies import Outcome
-from mentorbot.timezones import OFFSET_TYPED, parse_timezone
+from mentorbot.timezones import OFFSET_TYPED, city_zone, parse_timezone, zone_key
 from mentorbot_discord.picks import AUTOCOMPLETE_LIMIT, expand
 from mentorbot_discord.ports import Interaction, client_of
 
@@ -84,22 +84,37 @@ async def complete_skills(interaction: Interaction, current: str) -> list[Choice
     return await client_of(interaction).skill_choices(interaction, current)
 
 
+async def complete_skill(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """Skills from the taxonomy for an option that takes one skill (`/skills query`, `/mentor-admin recruit`):
+    what was typed is completed as one item (a comma is no separator here), so each choice is that one skill,
+    never a list nor a short code (``~k3f``) the command could not read."""
+    return await client_of(interaction).skill_choices(interaction, current.replace(",", " "))
+
+
 @cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+def _zones() -> tuple[tuple[str, str], ...]:
+    """Every IANA name with its `zone_key` (``America/Sao_Paulo`` → ``america/sao_paulo``), the ``Etc/GMT±N``
+    names left out (their sign is the reverse of what they seem to say: ``Etc/GMT+3`` is three hours *behind*
+    UTC)."""
+    names = sorted(zoneinfo.available_timezones())
+    return tuple((zone_key(z), z) for z in names if not z.startswith("Etc/GMT") or z == "Etc/GMT")
 
 
 async def complete_timezone(interaction: Interaction, current: str) -> list[Choice[str]]:
-    """IANA time zones containing what was typed (``nairobi`` → ``Africa/Nairobi``); an offset (``GMT+3``,
-    ``+3``) first as the core reads it (``UTC+03:00``). The ``Etc/GMT±N`` names are never offered: their sign is
-    the reverse of what they seem to say (``Etc/GMT+3`` is three hours *behind* UTC)."""
-    wanted = current.strip().lower().replace(" ", "_")
-    zones = [z for z in _zones() if wanted in z.lower()] if wanted else ["UTC", "Africa/Nairobi", "Europe/London"]
-    zones = [z for z in zones if not z.startswith("Etc/GMT") or z == "Etc/GMT"]
-    zones.sort(key=lambda z: (not z.lower().startswith(wanted), not z.lower().split("/")[-1].startswith(wanted)))
-    offset = _offset(current)
-    if offset is not None:
-        zones = [offset, *(z for z in zones if z != offset)]
+    """IANA time zones containing what was typed, compared as `timezones.zone_key` reads both (case, accents,
+    and spaces or hyphens for the names' underscores aside: ``são paulo`` → ``America/Sao_Paulo``), those whose
+    name or city starts with it first; the one zone of a typed city (`timezones.city_zone`, as the core reads
+    it) before them, and an offset (``GMT+3``, ``+3``) first of all as the core reads it (``UTC+03:00``)."""
+    wanted = zone_key(current)
+    if wanted:
+        found = [(key, z) for key, z in _zones() if wanted in key]
+        found.sort(key=lambda kz: (not kz[0].startswith(wanted), not kz[0].rsplit("/", 1)[-1].startswith(wanted)))
+        zones = [z for _, z in found]
+    else:
+        zones = ["UTC", "Africa/Nairobi", "Europe/London"]
+    for first in (city_zone(current), _offset(current)):
+        if first is not None:
+            zones = [first, *(z for z in zones if z != first)]
     return [Choice(name=z, value=z) for z in zones[:AUTOCOMPLETE_LIMIT]]
 
 
@@ -284,9 +299,12 @@ class AdminGroup(
 
     @app_commands.command(name="recruit", description="Draft a message recruiting mentors for the scarcest skills")
     @app_commands.describe(skill="One skill to recruit for (the scarcest ones by default)")
-    @app_commands.autocomplete(skill=complete_skills)
+    @app_commands.autocomplete(skill=complete_skill)
     async def recruit(self, interaction: Interaction, skill: str | None = None) -> None:
-        await _run(interaction, lambda bot, caller: bot.admin_recruit(caller, skill=skill))
+        await _run(
+            interaction,
+            lambda bot, caller: bot.admin_recruit(caller, skill=expand(skill, bot.library.taxonomy)),
+        )
 
     @app_commands.command(name="waitlist", description="Waiting requests and why each waits")
     @app_commands.describe(page=PAGE_HELP)
@@ -394,7 +412,9 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
         if suggest is not None:  # Discord has no `/courses suggest` next to `/courses`: an option stands for it
             await _run(
                 interaction,
-                lambda bot, caller: bot.suggest_course(caller, url=suggest, skills=skills, title=title, note=note),
+                lambda bot, caller: bot.suggest_course(
+                    caller, url=suggest, skills=expand(skills, bot.library.taxonomy), title=title, note=note
+                ),
                 path="courses suggest",  # a write, recorded first: not the quick read `/courses` is
             )
             return
@@ -411,7 +431,7 @@ def _courses_command() -> app_commands.Command[Any, ..., None]:
 def _skills_command() -> app_commands.Command[Any, ..., None]:
     @app_commands.command(name="skills", description="The skills MentorBot knows, or those matching a query")
     @app_commands.describe(query="A word to look for (a name, a tag or an alias)", page=PAGE_HELP)
-    @app_commands.autocomplete(query=complete_skills)
+    @app_commands.autocomplete(query=complete_skill)
     @app_commands.guild_only()
     @app_commands.allowed_installs(guilds=True, users=False)
     async def skills(

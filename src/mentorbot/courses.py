@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
+from babel.core import get_global
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -37,6 +39,7 @@ from mentorbot.skills import Taxonomy
 
 _ID_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANGUAGE_RE: Final = re.compile(r"[a-z]{2,3}")
+_TWO_LETTERS_RE: Final = re.compile(r"[a-z]{2}")
 _DURATION_RE: Final = re.compile(
     r"(?P<low>\d+)(?:\s*[-–]\s*(?P<high>\d+))?\s+(?P<unit>hour|day|week|month|year)s?", re.IGNORECASE
 )
@@ -201,10 +204,27 @@ def _check_duration(value: str) -> str:
     return value
 
 
+@cache
+def two_letter_codes() -> Mapping[str, str]:
+    """The ISO 639 codes that have a two-letter (ISO 639-1) equivalent, each to it: CLDR's language aliases (read
+    through Babel) whose replacement is a bare two-letter code. ISO 639-2/T and 639-3 codes (``swa``, ``eng``,
+    ``fra``), 639-2/B ones (``fre``, ``ger``), the main individual language of a macrolanguage (``swh`` → ``sw``)
+    and retired two-letter codes (``iw`` → ``he``)."""
+    aliases: Mapping[str, str] = get_global("language_aliases")
+    return {
+        code: alias
+        for code, alias in aliases.items()
+        if _LANGUAGE_RE.fullmatch(code) and _TWO_LETTERS_RE.fullmatch(alias)
+    }
+
+
 def _check_language(value: str) -> str:
+    """The language code as the catalog keeps it: an ISO 639 code with a two-letter equivalent becomes that code
+    (``swa`` → ``sw``), since ranking, `catalog check` and the reader's language all compare two-letter codes; a
+    code without one (``luo``) stays as written."""
     if not _LANGUAGE_RE.fullmatch(value):
         raise ValueError(f"must be a lowercase ISO 639 language code like 'en' or 'sw' (got {value!r})")
-    return value
+    return two_letter_codes().get(value, value)
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -132,6 +132,23 @@ def language_name(code: str, lang: str) -> str:
     return language_names(lang).get(code) or language_names(DEFAULT_LANGUAGE).get(code) or code
 
 
+class Localized(str):
+    """A message parameter that reads differently in each language: the string itself is its English text (what
+    tests compare, logs show and what a reader gets when no translator fills it in), and `Translator` fills it in
+    with ``render(translator)``, in the reader's language. So an error raised before the reader's language is
+    known (a command's usage, the level words a refusal lists) still reaches them in it."""
+
+    render: Callable[[Translator], str]
+
+    def __new__(cls, english: str, render: Callable[[Translator], str]) -> Localized:
+        text = super().__new__(cls, english)
+        text.render = render
+        return text
+
+    def __reduce__(self) -> tuple[type[Localized], tuple[str, Callable[[Translator], str]]]:
+        return (Localized, (str(self), self.render))  # copied or pickled with its rendering
+
+
 @dataclass(frozen=True)
 class Translator:
     """Looks up and fills messages for one language, falling back to English for safety."""
@@ -146,7 +163,10 @@ class Translator:
             template = self._template(DEFAULT_LANGUAGE, key, params)
         if template is None:
             raise KeyError(key)
-        return template.format(**params) if params else template
+        if not params:
+            return template
+        filled = {name: value.render(self) if isinstance(value, Localized) else value for name, value in params.items()}
+        return template.format(**filled)
 
     @staticmethod
     def _template(lang: str, key: str, params: Mapping[str, Any]) -> str | None:
@@ -166,6 +186,13 @@ class Translator:
     def language(self, code: str) -> str:
         """The name of the language `code` for this reader (``English``, ``Kiswahili``, ``French``)."""
         return language_name(code, self.lang)
+
+    def join(self, items: Sequence[str]) -> str:
+        """Items listed as a sentence lists them, for this reader: ``a``, ``a and b``, ``a, b and c`` (Swahili
+        ``a, b na c``; the words are ``common.list_and``)."""
+        if len(items) <= 1:
+            return "".join(items)
+        return self("common.list_and", first=", ".join(items[:-1]), last=items[-1])
 
 
 def translator(lang: str | None) -> Translator:

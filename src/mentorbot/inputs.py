@@ -9,9 +9,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Final
 
 from mentorbot.errors import FieldName, UserError
-from mentorbot.i18n import LANGUAGES, language_names, load_catalog
+from mentorbot.i18n import LANGUAGES, Localized, Translator, language_names, load_catalog
 from mentorbot.models import Level
 from mentorbot.skills import normalize
 from mentorbot.timezones import to_tzinfo
@@ -102,8 +103,23 @@ def parse_mentor_level(text: str) -> Level:
     ``beginner``, ``mwanafunzi``, ``advanced``): the same words as ``/courses level:``."""
     rank = level_rank(text)
     if rank is None:
-        raise UserError("input.bad_level", value=text.strip(), allowed="learning, practitioner, expert")
+        raise UserError("input.bad_level", value=text.strip(), allowed=LEVEL_CHOICES)
     return LEVEL_ORDER[rank]
+
+
+def level_choices(t: Translator) -> str:
+    """The mentor levels as a refusal lists them for `t`'s reader: their words in the reader's language, each
+    with the English word it stands for when that differs ("mwanafunzi (learning), mtendaji (practitioner),
+    mtaalamu (expert)"; in English "learning, practitioner, expert"): either may be typed."""
+    shown = []
+    for level in LEVEL_ORDER:
+        word = t(f"level.{level.value}")
+        shown.append(word if normalize(word) == level.value else f"{word} ({level.value})")
+    return ", ".join(shown)
+
+
+LEVEL_CHOICES: Final = Localized(", ".join(level.value for level in LEVEL_ORDER), level_choices)
+"""The ``allowed`` of ``input.bad_level``: `level_choices` in the reader's language."""
 
 
 def parse_levels(

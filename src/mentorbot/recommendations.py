@@ -558,12 +558,6 @@ def courses_command(
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def _join(items: Sequence[str], t: Translator) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {t('courses.and')} {items[-1]}"
-
-
 def render_duration(duration: Duration, lang: str) -> str:
     """A duration in words (``"6 hours"``, ``"miezi 3–6"``, ``"self-paced"``)."""
     t = translator(lang)
@@ -576,10 +570,14 @@ def render_duration(duration: Duration, lang: str) -> str:
 
 
 def render_language(code: str, lang: str) -> str:
-    """The name of a course language (``"Kiingereza"``), or its code when the catalogs don't name it."""
+    """The name of a course language (``"Kiingereza"``): the catalogs' own name, else CLDR's in `lang`
+    (``fr``: "French", "Kifaransa"), else its code (``XX``)."""
     t = translator(lang)
     key = f"courses.language.{code}"
-    return t(key) if t.has(key) else code.upper()
+    if t.has(key):
+        return t(key)
+    name = t.language(code)
+    return name if name != code else code.upper()
 
 
 def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = None) -> str:
@@ -590,7 +588,7 @@ def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = 
     t = translator(lang)
     level = t(f"courses.level.{reason.level.value}")
     covered = [(labels or {}).get(slug, slug) for slug in reason.covered]
-    parts = [t("courses.reason_covers", skills=_join(covered, t))]
+    parts = [t("courses.reason_covers", skills=t.join(covered))]
     if not reason.community:  # a community suggestion's level and cost are not known (its meta line says whose)
         parts += [_level_part(reason, level, t), _cost_part(reason, t)]
     if reason.helpful:

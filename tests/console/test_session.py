@@ -115,8 +115,11 @@ async def test_parsing_errors_are_localized(session: ConsoleSession, lang: str) 
     out = await refused(session, '/mentor request skills:seo note:"never closed')
     assert out == t("commands.unbalanced_quotes", quote='"')
     out = await refused(session, "/mentor accept")
-    assert out == t(
-        "commands.missing_argument", command="/mentor accept", option="offer", usage="/mentor accept <offer>"
+    assert out == t(  # the option left out and the slot a member fills in, in the reader's words
+        "commands.missing_argument",
+        command="/mentor accept",
+        option=t("commands.option.offer"),
+        usage="/mentor accept <offer>" if lang == "en" else "/mentor accept <ofa>",
     )
     # An unknown skill is the core's refusal (the line ran): "did you mean" suggestions, in the language.
     out = await ok(session, "/mentor request skills:crisis comunications")

@@ -181,7 +181,7 @@ async def test_signup_request_cancel_and_status_typed(workspace: Workspace) -> N
     await ws.mentor(ALICE, "status")
     status = ws.texts(ALICE)[-1]
     assert status.startswith(EN("status.title", name="alice"))
-    assert "#1 Copywriting: offered to bob" in status and "#2 Paid social, SEO: offered to" in status
+    assert "#1 Copywriting: offered to bob" in status and "#2 Paid social and SEO: offered to" in status
 
     await ws.mentor(ALICE, "cancel")
     assert ws.texts(ALICE)[-1] == EN("cancel.which", ids="#1, #2", example=2)

@@ -32,11 +32,11 @@ async def test_the_home_shows_profile_requests_offers_and_mentorships(workspace:
     # Both were refreshed after the change: Alice's requests with where each stands and why, Bob's offer.
     alice = ws.home_text(ALICE)
     assert EN("status.title", name="alice") in alice
-    assert "#1 SEO, Paid social: offered to bob until 2026-01-07 12:00 (Africa/Nairobi)" in alice, "her Slack zone"
+    assert "#1 SEO and Paid social: offered to bob until 2026-01-07 12:00 (Africa/Nairobi)" in alice, "her Slack zone"
     assert "#2 Paid social: waiting. " + EN("wait.no_mentor", skills="Paid social") in alice
     bob = ws.home_text(BOB)
     assert "Skills you mentor" in bob and "SEO (expert)" in bob and "SEO lead" in bob
-    assert f"#1 from <@{ALICE}>: SEO, Paid social (answer by 2026-01-07 12:00 (Africa/Nairobi))" in bob
+    assert f"#1 from <@{ALICE}>: SEO and Paid social (answer by 2026-01-07 12:00 (Africa/Nairobi))" in bob
     assert EN("offer.accept_id", id=1) in bob and EN("offer.decline_id", id=1) in bob
 
     publishes = len(ws.calls("views.publish"))

@@ -328,12 +328,12 @@ async def test_recruit_names_the_scarcest_skills_and_the_command(bot: MentorBot,
     assert reply.title == EN("recruit.title")
     command = "/mentor signup skills:seo,paid-social"
     # Daudi's and Eshe's requests wait: two, though Eshe's names both skills (each request is counted once).
-    assert EN("recruit.draft", skills="SEO, Paid social", waiting=2, count=2, command=command) in reply.text
+    assert EN("recruit.draft", skills="SEO and Paid social", waiting=2, count=2, command=command) in reply.text
     # Faraji's copywriting request holds an offer: none waits, and the draft does not announce "0 requests".
     one = (await bot.admin_recruit(who("admin"), skill="copy writing")).reply
     assert EN("recruit.draft_no_wait", skills="Copywriting", command="/mentor signup skills:copywriting") in one.text
     several = (await bot.admin_recruit(who("admin"), skill="seo, paid social")).reply
-    assert EN("recruit.draft", skills="SEO, Paid social", waiting=2, count=2, command=command) in several.text
+    assert EN("recruit.draft", skills="SEO and Paid social", waiting=2, count=2, command=command) in several.text
     # More skills than a draft names are refused, not silently dropped.
     four = await bot.admin_recruit(who("admin"), skill="seo, paid social, copywriting, crisis comms")
     assert four.reply.text == EN("recruit.too_many", count=4, max=3)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from mentorbot.commands.table import BY_PATH, COMMANDS, GROUPS, Command
+from mentorbot.commands.table import BY_PATH, COMMANDS, GROUPS, Command, option_word
 from mentorbot.errors import UserError
 
 # ----------------------------------------------------------------------------------------------- tokens
@@ -114,7 +114,10 @@ class ParsedCommand:
         if self.missing:
             command = self.command
             raise UserError(
-                "commands.missing_argument", command=command.name, option=self.missing[0], usage=command.usage
+                "commands.missing_argument",
+                command=command.name,
+                option=option_word(self.missing[0]),
+                usage=command.usage,
             )
         return self
 
@@ -153,7 +156,7 @@ def _unknown_command(words: Sequence[str]) -> UserError:
 
 
 def suggesting(typed: str, found: Sequence[str]) -> UserError:
-    """"I don't know `typed`": with the commands in `found` (``suggested``, for `for_member`), or with none."""
+    """ "I don't know `typed`": with the commands in `found` (``suggested``, for `for_member`), or with none."""
     if found:
         suggestions = ", ".join(f"`{s}`" for s in found)
         return UserError("commands.unknown_command", command=typed, suggestions=suggestions, suggested=tuple(found))

@@ -218,7 +218,7 @@ def help_reply(lang: str, *, admin: bool = False) -> Reply:
         if section == "admins" and not admin:
             continue
         lines = [
-            f"`{c.usage}` — {t(f'commands.help.{c.help_key}')}"
+            f"`{c.usage_for(t)}` — {t(f'commands.help.{c.help_key}')}"
             for c in COMMANDS
             if c.section == section and c.handler is not None
         ]

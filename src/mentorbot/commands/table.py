@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Final
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.i18n import LANGUAGES, load_catalog
+from mentorbot.i18n import LANGUAGES, Localized, Translator, load_catalog
 from mentorbot.replies import Outcome
 
 # ----------------------------------------------------------------------------------------------- table
@@ -57,6 +59,8 @@ class Command:
 
     path: tuple[str, ...]
     usage: str
+    """How it is typed, in English (``/mentor request skills:<tags> [note:<text>]``): a `Localized` text, which a
+    message fills in with the slots in its reader's language (`localized_usage`)."""
     help_key: str
     section: str
     handler: Handler | None
@@ -80,6 +84,10 @@ class Command:
         """How the command is written: ``/mentor request``."""
         return "/" + " ".join(self.path)
 
+    def usage_for(self, t: Translator) -> str:
+        """How it is typed, for `t`'s reader (``/mentor request skills:<ujuzi> [note:<maelezo>]`` in Swahili)."""
+        return localized_usage(self.usage, t)
+
     @property
     def admin(self) -> bool:
         """Whether only admins may run it (the core checks; this only groups the help)."""
@@ -97,6 +105,42 @@ class Command:
     def required(self) -> tuple[str, ...]:
         """The names of the options that must be given."""
         return tuple(o.name for o in self.options if o.required)
+
+
+_SLOT: Final = re.compile(r"(?:([a-z]+):)?<([^<>]+)>|\[([a-z]+)\]")
+"""A slot of a usage line that a member fills in: ``<offer>``, ``skills:<tags>`` (with its option), ``[query]``."""
+
+
+def localized_usage(usage: str, t: Translator) -> str:
+    """A command's usage line (English) for `t`'s reader: command and option names stay as they are typed, each
+    slot a member fills in is in the reader's words (``[comment:<maoni>]``, ``<ombi> <mshauri>``). A slot's word
+    is ``commands.slot.<option>:<word>`` (the slot of that option), else ``commands.slot.<word>``; a slot
+    without either (``<1-5>``, the values ``<ok|help>``, ``<en|sw>``) stays as it is. Each ``|`` alternative
+    (``<date|3d|2w>``) is a slot word of its own."""
+
+    def word(text: str, option: str | None) -> str:
+        keys = ([f"commands.slot.{option}:{text}"] if option else []) + [f"commands.slot.{text}"]
+        return next((t(key) for key in keys if t.has(key)), text)
+
+    def slot(match: re.Match[str]) -> str:
+        option, inner, bare = match.groups()
+        if bare is not None:
+            return f"[{word(bare, None)}]"
+        words = "|".join(word(part, option) for part in inner.split("|"))
+        return f"{option}:<{words}>" if option else f"<{words}>"
+
+    return _SLOT.sub(slot, usage)
+
+
+def _option_word(name: str, t: Translator) -> str:
+    key = f"commands.option.{name}"
+    return t(key) if t.has(key) else name
+
+
+def option_word(name: str) -> Localized:
+    """How a message names the option `name` that was left out (``commands.missing_argument``): the option
+    itself in English (``skills``), the thing it gives in the reader's words elsewhere (``ujuzi``)."""
+    return Localized(name, partial(_option_word, name))
 
 
 def _yes(value: str | None) -> bool:
@@ -126,7 +170,7 @@ def _cmd(
 ) -> Command:
     return Command(
         tuple(path.split()),
-        usage,
+        Localized(usage, partial(localized_usage, usage)),
         help_key,
         section,
         handler,

@@ -69,7 +69,7 @@ def render_explanation(explanation: Explanation, t: Translator, skill_label: Any
         t("match.skill_with_level", skill=skill_label(slug), level=t(f"level.{level}"))
         for slug, level in explanation.shared
     ]
-    parts = [t("match.shares", skills=t("match.and").join(skills) if len(skills) <= 2 else ", ".join(skills))]
+    parts = [t("match.shares", skills=t.join(skills))]
     if explanation.hours_apart is not None:
         hours = round(explanation.hours_apart, 1)
         parts.append(t("match.same_time") if hours == 0 else t("match.hours_apart", hours=f"{hours:g}"))

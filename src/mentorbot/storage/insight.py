@@ -87,15 +87,20 @@ class WeekDigest:
 @dataclass(frozen=True)
 class SkillUse:
     """What uses one skill slug in the store: mentors who offer it, open requests (waiting or offered) that ask
-    for it, active mentorships about it."""
+    for it, active mentorships about it, and the community's course suggestions (pending or approved) that name
+    it."""
 
     mentors: int = 0
     requests: int = 0
     mentorships: int = 0
+    suggestions: int = 0
 
     def __add__(self, other: SkillUse) -> SkillUse:
         return SkillUse(
-            self.mentors + other.mentors, self.requests + other.requests, self.mentorships + other.mentorships
+            self.mentors + other.mentors,
+            self.requests + other.requests,
+            self.mentorships + other.mentorships,
+            self.suggestions + other.suggestions,
         )
 
 
@@ -134,8 +139,8 @@ class InsightStore(Transactions):
 
     async def skills_in_use(self) -> dict[tuple[str, str], SkillUse]:
         """Every skill slug stored rows use now, per community: (community, slug) → `SkillUse` (mentors of any
-        status, open requests, active mentorships). Past rows (closed requests, ended mentorships, feedback) are
-        history and not counted."""
+        status, open requests, active mentorships, pending or approved course suggestions). Past rows (closed
+        requests, ended mentorships, feedback, rejected suggestions) are history and not counted."""
         uses: dict[tuple[str, str], SkillUse] = {}
 
         def add(key: tuple[str, str], use: SkillUse) -> None:
@@ -154,6 +159,10 @@ class InsightStore(Transactions):
                 "SELECT community, skills, COUNT(*) AS n FROM mentorships WHERE status = 'active' "
                 "GROUP BY community, skills"
             )
+            suggestions = await conn.fetch_all(
+                "SELECT community, skills, COUNT(*) AS n FROM course_suggestions "
+                "WHERE status IN ('pending', 'approved') GROUP BY community, skills"
+            )
         for row in mentors:
             add((str(row["community"]), str(row["skill"])), SkillUse(mentors=int(row["n"])))
         for row in requests:
@@ -161,23 +170,29 @@ class InsightStore(Transactions):
         for row in mentorships:
             for slug in set(rows.split_list(row["skills"])):
                 add((str(row["community"]), slug), SkillUse(mentorships=int(row["n"])))
+        for row in suggestions:
+            for slug in set(rows.split_list(row["skills"])):
+                add((str(row["community"]), slug), SkillUse(suggestions=int(row["n"])))
         return uses
 
     async def stored_slugs(self) -> set[str]:
         """Every skill slug any stored row holds, past rows included (a closed request, an ended mentorship, a
-        rating): what a rename must reach."""
+        rating, a course suggestion of any status): what a rename must reach."""
         async with self.read() as conn:
             found = await conn.fetch_all(
                 "SELECT DISTINCT skill AS s FROM mentor_skills UNION SELECT DISTINCT skill FROM request_skills "
-                "UNION SELECT DISTINCT skills FROM mentorships UNION SELECT DISTINCT skills FROM feedback"
+                "UNION SELECT DISTINCT skills FROM mentorships UNION SELECT DISTINCT skills FROM feedback "
+                "UNION SELECT DISTINCT skills FROM course_suggestions"
             )
         return {slug for row in found for slug in rows.split_list(row["s"])}
 
     async def rename_skills(self, renames: Mapping[str, str]) -> int:
         """Store every `renames` old slug as its new one (a skill renamed in the skills file, the old slug kept as
         an alias), in one transaction: mentors' skills, every request's skills (a past one's too: matching reads
-        history, a decline "not my skill" and a request put back to waiting, by slug), every mentorship's and every
-        rating's. A mentor or request that has both keeps the new slug's row only. How many rows changed."""
+        history, a decline "not my skill" and a request put back to waiting, by slug), every mentorship's, every
+        rating's and every course suggestion's (pending and approved ones are the community's catalog and its
+        queue; a rejected one is renamed too, as history). A mentor or request that has both keeps the new slug's
+        row only, a list that has both keeps one. How many rows changed."""
         if not renames:
             return 0
         changed = 0
@@ -191,7 +206,7 @@ class InsightStore(Transactions):
                         new,
                     )
                     changed += await conn.execute(f"UPDATE {table} SET skill = ? WHERE skill = ?", new, old)
-            for table in ("mentorships", "feedback"):
+            for table in ("mentorships", "feedback", "course_suggestions"):
                 for row in await conn.fetch_all(f"SELECT id, skills FROM {table}"):
                     skills = rows.split_list(row["skills"])
                     renamed = tuple(dict.fromkeys(renames.get(slug, slug) for slug in skills))

@@ -95,7 +95,9 @@ def waitlist_csv(
             [
                 str(request.id),
                 _cell(mentee.display_name if mentee else ""),
-                _cell(views.skill_labels(taxonomy, request.skills, t.lang)),
+                _cell(
+                    ", ".join(views.skill_label(taxonomy, slug, t.lang) for slug in request.skills)
+                ),  # a list, no "and"
                 day(request.created_at, zone),
                 _cell(views.wait_reason_text(request.wait_reason, t, taxonomy, admin=True, zone=zone)),
             ]
@@ -484,13 +486,15 @@ async def reload(ctx: Context) -> Reply:
 
 
 def _uses(use: SkillUse, t: Translator) -> str:
-    """What uses a skill, in words: "2 mentors, 3 open requests, 1 active mentorship" (the parts that are not 0)."""
+    """What uses a skill, in words: "2 mentors, 3 open requests, 1 active mentorship, 1 course suggestion" (the parts
+    that are not 0)."""
     parts = [
         t(key, count=count)
         for key, count in (
             ("reload.use_mentors", use.mentors),
             ("reload.use_requests", use.requests),
             ("reload.use_mentorships", use.mentorships),
+            ("reload.use_suggestions", use.suggestions),
         )
         if count
     ]

@@ -32,7 +32,7 @@ from mentorbot.courses import (
     url_key,
     url_problem,
 )
-from mentorbot.errors import UserError
+from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
 from mentorbot.recommendations import helpful_share
@@ -51,6 +51,8 @@ QUEUE_LIMIT: Final = 10
 """Suggestions shown at once in the review queue (with two buttons each: Discord allows 25 buttons)."""
 RATE_WINDOW: Final = timedelta(hours=24)
 MIN_VOTES_FOR_RANKING: Final = 3
+SUGGEST_ATTEMPTS: Final = 3
+"""How often a suggestion is tried when its address meets another suggestion that is gone when read again."""
 """A resource needs this many votes before the admins' most / least helpful lists show it."""
 
 SHORTENERS: Final = frozenset(
@@ -190,11 +192,23 @@ async def suggest(
     await core.store.lock_member(ctx.member.id)
     if await core.store.suggestions_since(ctx.member.id, now - RATE_WINDOW) >= core.settings.suggestions_per_day:
         raise UserError("curation.rate_limited", count=core.settings.suggestions_per_day)
-    made = await core.store.suggest_course(
-        community, ctx.member.id, url=address, url_key=key, title=name, skills=slugs, note=text, now=now
-    )
-    if made is None:  # another member suggested it a moment ago
-        raise UserError("curation.already_pending", id="?")
+    made: Suggestion | None = None
+    for _ in range(SUGGEST_ATTEMPTS):
+        made = await core.store.suggest_course(
+            community, ctx.member.id, url=address, url_key=key, title=name, skills=slugs, note=text, now=now
+        )
+        if made is not None:
+            break
+        # Another member suggested it a moment ago (between the check above and this insert): theirs, read again,
+        # is the one to name, with its id and state. Gone again (rejected meanwhile: a rejected address may be
+        # suggested again), this one is tried once more.
+        existing = await core.store.find_suggestion_by_url(community, key)
+        if existing is not None:
+            raise UserError(f"curation.already_{existing.status.value}", id=existing.id)
+    if made is None:
+        raise unexpected(
+            log, "suggesting %s in %s kept meeting a suggestion that was gone", key, community, exc_info=False
+        )
     return Reply(ctx.t("curation.suggested", id=made.id, title=made.title, skills=core.labels(slugs, ctx.lang)))
 
 

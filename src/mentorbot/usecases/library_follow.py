@@ -56,7 +56,9 @@ async def settle_stored_skills(core: Core) -> StoredSkills:
     """Check the slugs stored rows use against the skills file in service (after a reload): a slug the file now
     has only as another skill's alias (a rename) is stored as that skill's slug (`Store.rename_skills`, one
     transaction, past rows included), so that the mentors and requests that used it still meet the ones stored with
-    the new slug; a slug no skill answers to is reported. Cheap when nothing changed: four grouped reads."""
+    the new slug; a slug no skill answers to is reported. Mentors, open requests, active mentorships and the
+    community's pending or approved course suggestions count as uses; past rows are renamed too but not reported.
+    Cheap when nothing changed: five grouped reads."""
     taxonomy = core.library.taxonomy
     found = StoredSkills()
     for key, use in (await core.store.skills_in_use()).items():
@@ -86,13 +88,15 @@ def log_stored_skills(found: StoredSkills) -> None:
     for slug, use in sorted(totals.items()):
         log.warning(
             "skill %r is no longer in the skills file but stored rows use it: %s mentor(s), %s open request(s), "
-            "%s active mentorship(s); nobody can sign up for it or ask for it any more, its open requests can go "
-            "only to the mentors who already offer it. Put it back, or add it to the aliases of the skill that takes "
-            "its place and reload (the rows then move to that skill)",
+            "%s active mentorship(s), %s course suggestion(s) (pending or approved); nobody can sign up for it or "
+            "ask for it any more, its open requests can go only to the mentors who already offer it. Put it back, "
+            "or add it to the aliases of the skill that takes its place and reload (the rows then move to that "
+            "skill)",
             slug,
             use.mentors,
             use.requests,
             use.mentorships,
+            use.suggestions,
         )
     for old, new in sorted(found.renames.items()):
         log.info("skill %r is now an alias of %r: stored rows moved to %r", old, new, new)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from mentorbot import formatting, paging
 from mentorbot.courses import Course
-from mentorbot.i18n import Translator
+from mentorbot.i18n import Translator, translator
 from mentorbot.matching import Explanation, render_explanation
 from mentorbot.models import (
     Member,
@@ -58,8 +58,9 @@ def skill_label(taxonomy: Taxonomy, slug: str, lang: str) -> str:
 
 
 def skill_labels(taxonomy: Taxonomy, slugs: Sequence[str], lang: str) -> str:
-    """Skill labels joined for a sentence."""
-    return ", ".join(skill_label(taxonomy, s, lang) for s in slugs)
+    """Skill labels joined for a sentence, as the reader's language lists them ("SEO, Copywriting and Paid
+    social": `Translator.join`)."""
+    return translator(lang).join([skill_label(taxonomy, s, lang) for s in slugs])
 
 
 def explanation_line(text: str, t: Translator, taxonomy: Taxonomy) -> str:
