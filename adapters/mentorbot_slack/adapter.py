@@ -118,6 +118,7 @@ from mentorbot_slack.views import (
     request_modal,
     signup_modal,
     skill_options,
+    submitted_languages,
     submitted_levels,
     typed_for_form,
 )
@@ -666,7 +667,8 @@ class SlackAdapter:
         t = await self.delivery.translator_for(asker)
         try:
             # What was typed is refused as the command typed in full would refuse it, not left out of the form or
-            # cut to fit it; what the form does not show (languages, time zone) goes with its submission.
+            # cut to fit it; the time zone, which the form does not show, goes with its submission, and the languages
+            # prefill the form's languages input.
             carried = typed_for_form(parsed.command.method, parsed.args, t.lang)
         except UserError as error:
             await self.finish(asker, route, await error_outcome(self.bot, asker, error), slot=slot)
@@ -797,7 +799,7 @@ class SlackAdapter:
                 capacity=values.capacity,
                 bio=values.bio or "",
                 timezone=meta.timezone,
-                languages=meta.languages,
+                languages=submitted_languages(meta, values),
             )
         elif method == "feedback":
             outcome = await submit_feedback_form(

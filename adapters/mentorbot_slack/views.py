@@ -42,6 +42,7 @@ VALUE: Final = "value"
 SKILLS: Final = "skills"
 LEVELS: Final = "levels"
 CAPACITY: Final = "capacity"
+LANGUAGES: Final = "languages"
 BIO: Final = "bio"
 NOTE: Final = "note"
 RATING: Final = "rating"
@@ -64,6 +65,7 @@ _ERROR_BLOCKS: Final[Mapping[str, str]] = {
     "input.level_for_unknown_skill": LEVELS,
     "input.levels_count": LEVELS,
     "input.bad_capacity": CAPACITY,
+    "input.bad_language": LANGUAGES,
     "input.bad_rating": RATING,
     "feedback.rating_required": RATING,
 }
@@ -89,7 +91,8 @@ class ModalContext:
     ephemeral: bool = False
     timezone: str | None = None
     """The time zone typed after ``/mentor signup`` when the form opened instead (checked and normalized): the
-    form does not show it, its submission gives it (`typed_for_form`). So are `languages` (codes)."""
+    form does not show it, its submission gives it (`typed_for_form`). So are `languages` (codes), which prefill
+    the form's languages input too (a form opened before it had one gives them: `submitted_languages`)."""
     languages: str | None = None
     levels: str | None = None
     """The signup form's levels as prefilled with the mentor's current ``slug:level`` pairs (`submitted_levels`)."""
@@ -154,6 +157,10 @@ class Submission:
     note: str | None
     rating: str | None = None
     comment: str | None = None
+    languages: str | None = None
+    languages_sent: bool = False
+    """Whether the form had a languages input (a signup form opened before it had one has not): with it, the
+    languages are what it holds, else those typed with the command (`submitted_languages`)."""
 
 
 def _option(skill: Skill, lang: str) -> dict[str, Any]:
@@ -256,7 +263,8 @@ def signup_modal(
     typed: Mapping[str, str] | None = None,
 ) -> Block:
     """The mentor-profile modal, filled with the current profile (its levels as ``slug:level`` pairs, carried in
-    `meta` too: see `submitted_levels`) and anything typed after the command."""
+    `meta` too: see `submitted_levels`; its languages as codes, ``en, sw``) and anything typed after the command
+    (the languages typed come checked and normalized in `meta`)."""
     typed = typed or {}
     current = level_pairs(profile.skills, t) if profile and profile.skills else None
     if current and not typed.get("levels"):
@@ -303,6 +311,14 @@ def signup_modal(
             "element": capacity_element,
         },
         _text_input(
+            LANGUAGES,
+            t("status.languages"),
+            hint=t("slack.modal.languages_hint"),
+            placeholder=t("slack.modal.languages_placeholder"),
+            # Typed with the command (checked and normalized: `typed_for_form`), else the profile's.
+            initial=meta.languages or (", ".join(profile.languages) if profile else None),
+        ),
+        _text_input(
             BIO,
             t("slack.modal.bio"),
             placeholder=t("slack.modal.bio_placeholder"),
@@ -345,8 +361,8 @@ def typed_for_form(method: str | None, typed: Mapping[str, str], lang: str) -> d
     """What was typed after ``/mentor signup`` or ``request`` whose form opens instead, checked as the use-case
     checks it: a value the core would refuse raises the core's own `UserError` (the refusal the command typed in
     full gets), rather than the form opening without it or with it cut (a number input takes 1–10 only, a text
-    input its maximum). What the signup form does not show and its submission must give is returned, normalized:
-    the time zone and the languages (for `ModalContext`)."""
+    input its maximum). What goes in the signup form's `ModalContext` is returned, normalized: the time zone,
+    which the form does not show and its submission gives, and the languages, which prefill its languages input."""
     if method != "signup":
         check_text(typed.get("note"), field="note", max_length=MAX_NOTE)
         return {}
@@ -447,7 +463,25 @@ def read_submission(view: Mapping[str, Any]) -> Submission:
 
     chosen = state(SKILLS).get("selected_options") or []
     skills = tuple(str(o["value"]) for o in chosen if isinstance(o, Mapping) and o.get("value"))
-    return Submission(skills, text(LEVELS), text(CAPACITY), text(BIO), text(NOTE), text(RATING), text(COMMENT))
+    return Submission(
+        skills,
+        text(LEVELS),
+        text(CAPACITY),
+        text(BIO),
+        text(NOTE),
+        text(RATING),
+        text(COMMENT),
+        languages=text(LANGUAGES),
+        languages_sent=LANGUAGES in values,
+    )
+
+
+def submitted_languages(meta: ModalContext, submission: Submission) -> str | None:
+    """The languages of a submitted signup form, for the core to read (`inputs.parse_languages`): what its
+    languages input holds (empty: the mentor's current languages are kept, a new mentor's are the language of the
+    bot's replies to them). A form without that input (opened before it had one) gives those typed with the
+    command that opened it (`ModalContext.languages`), as before."""
+    return submission.languages if submission.languages_sent else meta.languages
 
 
 def error_block(error: UserError | None, input_blocks: Iterable[str]) -> str:

@@ -38,7 +38,7 @@ async def test_signup_modal_lists_the_taxonomy_and_remembers_where_it_was_opened
     assert view["title"]["text"] == EN("slack.modal.signup_title")
     assert view["submit"]["text"] == EN("slack.modal.submit_signup")
     blocks = inputs(view)
-    assert list(blocks) == ["skills", "levels", "capacity", "bio"]
+    assert list(blocks) == ["skills", "levels", "capacity", "languages", "bio"]
     select = blocks["skills"]["element"]
     assert select["type"] == "multi_external_select" and select["min_query_length"] == 0
     # The picker loads its options from the app: with nothing typed, the whole (small) taxonomy, by category.

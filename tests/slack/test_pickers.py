@@ -330,12 +330,12 @@ def test_a_member_of_any_home_team_acts_in_the_hosts_installation(home: str, org
 
 def _profile(slugs: list[str]) -> Any:
     """A mentor profile with these skills (only what the form reads: since session 30 their levels too, shown in
-    the form as ``slug:level`` pairs)."""
+    the form as ``slug:level`` pairs, and the languages, which prefill its languages input)."""
     from types import SimpleNamespace
 
     from mentorbot.models import Level
 
-    return SimpleNamespace(skills=dict.fromkeys(slugs, Level.PRACTITIONER), capacity=2, bio="")
+    return SimpleNamespace(skills=dict.fromkeys(slugs, Level.PRACTITIONER), capacity=2, bio="", languages=("en",))
 
 
 def test_a_form_opened_with_values_past_its_bounds_is_still_a_view_slack_takes(library: Library) -> None:
