@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from mentorbot import runners
+from mentorbot import settings as settings_module
 from mentorbot.cli import main
 from mentorbot.runners import AdapterSpec
 from mentorbot.settings import ENV_PREFIX, NOT_SETTINGS, SettingsError, load_settings, setting_names
@@ -58,6 +59,7 @@ def idle_adapter(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> AdapterSpe
     token = "MENTORBOT_FAKE__TOKEN"
     spec = AdapterSpec("fake", "s30_idle_adapter.runner", "fake:", token, lambda s: bool(os.environ.get(token)))
     monkeypatch.setattr(runners, "adapters", lambda: (spec,))
+    monkeypatch.setattr(settings_module, "adapter_token_settings", lambda: [token])
     return spec
 
 
@@ -259,3 +261,10 @@ async def test_open_bot_logs_the_setting_of_a_missing_file(clean_env: Path, capl
         async with open_bot(settings):
             pass
     assert f"cannot load MENTORBOT_COURSES_FILE: {missing}: cannot read the file" in caplog.text
+
+
+def test_the_adapters_variables_are_read_from_their_entry_points_as_the_runners_read_them() -> None:
+    """`settings` reads the installed adapters' variables without importing the runners (which import the bot,
+    which imports the settings): the same names as `runners.adapters()` gives."""
+    assert sorted(settings_module.adapter_token_settings()) == sorted(s.token_setting for s in runners.adapters())
+    assert settings_module.adapter_token_settings(), "the installed Discord and Slack adapters at least"

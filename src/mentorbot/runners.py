@@ -24,12 +24,12 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Final, cast
+from typing import Any, cast
 
 from mentorbot.app import Deliver, run_timers
 from mentorbot.bot import MentorBot
 from mentorbot.replies import Notification
-from mentorbot.settings import Settings
+from mentorbot.settings import ADAPTER_GROUP, Settings
 
 log = logging.getLogger("mentorbot.run")
 
@@ -51,10 +51,6 @@ def secret_set(value: object) -> bool:
     """Whether a secret setting (a pydantic ``SecretStr``, or None) holds a non-empty value."""
     getter = getattr(value, "get_secret_value", None)
     return callable(getter) and bool(getter())
-
-
-ADAPTER_GROUP: Final = "mentorbot.adapters"
-"""The entry-point group where adapter packages register their `AdapterSpec`."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
@@ -23,6 +24,10 @@ from pydantic_settings import SettingsError as PydanticSettingsError
 from mentorbot import defaults
 from mentorbot.errors import MentorBotError
 from mentorbot.schedule import parse_weekly
+
+ADAPTER_GROUP: Final = "mentorbot.adapters"
+"""The entry-point group adapters register their `runners.AdapterSpec` under (read here for their variables'
+names, and by `runners.adapters()`)."""
 
 ENV_PREFIX = "MENTORBOT_"
 
@@ -305,15 +310,28 @@ def setting_names() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(names), frozenset(sections)
 
 
+def adapter_token_settings() -> list[str]:
+    """The setting each installed adapter is configured by (`runners.AdapterSpec.token_setting`), read from the
+    entry points themselves: `runners.adapters()` is not imported here, as the runners import the bot, which imports
+    these settings. A broken entry point is left out (`runners.adapters()` logs it where the adapters start)."""
+    found: list[str] = []
+    for entry in entry_points(group=ADAPTER_GROUP):
+        try:
+            token_setting = getattr(entry.load(), "token_setting", None)
+        except Exception:
+            continue
+        if isinstance(token_setting, str):
+            found.append(token_setting)
+    return found
+
+
 def _adapter_names(sections: frozenset[str]) -> tuple[set[str], set[str]]:
     """The variables installed adapters name as theirs (`AdapterSpec.token_setting`) outside `Settings`: the name
     itself, and its section (``MENTORBOT_TEAMS__``) when `Settings` has none of that name (the adapter reads it)."""
-    from mentorbot.runners import adapters  # only when a name is not a setting: it loads the adapters' specs
-
     names: set[str] = set()
     prefixes: set[str] = set()
-    for spec in adapters():
-        token = spec.token_setting.upper()
+    for token_setting in adapter_token_settings():
+        token = token_setting.upper()
         names.add(token)
         section, nested, _ = token.partition("__")
         if nested and section not in sections:

@@ -34,6 +34,7 @@ import pytest
 from click.testing import CliRunner
 
 from mentorbot import runners
+from mentorbot import settings as settings_module
 from mentorbot.cli import main
 from mentorbot.runners import AdapterSpec
 from mentorbot.storage import migrations
@@ -74,6 +75,7 @@ def idle_adapter(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> AdapterSpec:
     monkeypatch.syspath_prepend(str(cli_env / "mods"))
     spec = AdapterSpec("fake", "migr_hunt_adapter.runner", "fake:", "MENTORBOT_FAKE__TOKEN", lambda s: True)
     monkeypatch.setattr(runners, "adapters", lambda: (spec,))
+    monkeypatch.setattr(settings_module, "adapter_token_settings", lambda: [spec.token_setting])
     return spec
 
 
