@@ -387,10 +387,12 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
                 before = await bot.store.get_mentor_profile(member.id) if member else None
                 if before is not None:
                     dropped |= set(before.skills) - set(profile.skills)
-        # One transaction, with no progress of its own to report: said before it starts.
-        click.echo(t("cli.import.writing", count=len(plan.entries)), err=True)
+        # One transaction: the bar moves as each mentor is saved in it, all committed after the last.
         try:
-            count = await bot.store.import_mentors(community, plan.entries, bot.clock.now())
+            with click.progressbar(
+                length=len(plan.entries), label=t("cli.import.writing", count=len(plan.entries)), file=sys.stderr
+            ) as bar:
+                count = await bot.store.import_mentors(community, plan.entries, bot.clock.now(), progress=bar.update)
         except ProfileInUse as refused:
             line = plan.lines[refused.index or 0]
             click.echo(

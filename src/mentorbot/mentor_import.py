@@ -81,6 +81,12 @@ def plan_import(
     With `community`, the user ids are those it stores (`models.user_key`: the console's in lower case), so
     ``Wanjiru`` and ``wanjiru`` are one member there; `Store.import_mentors` applies the same rule anyway."""
     plan = ImportPlan()
+    first_line = text.partition("\n")[0]
+    if ";" in first_line and "," not in first_line:
+        # A spreadsheet's semicolon CSV, its headers quoted ("user_id";"skills") or not: said before the strict
+        # read of the header, which would take its quotes for one left open.
+        plan.errors.append(RowError(1, t("cli.import.semicolons", columns=", ".join(COLUMNS))))
+        return plan
     try:
         header = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
     except csv.Error as exc:

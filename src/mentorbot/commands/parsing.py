@@ -224,20 +224,32 @@ def _refuse_unclosed(token: Token) -> None:
         raise UserError("commands.unbalanced_quotes", quote=quote)
 
 
+_NUMBER_LIKE: Final = re.compile(r"[+\-−#]?[.,]?\d|[★☆⭐]")
+"""How a word that a member means as a number starts (``4``, ``-1``, ``#2``, ``.5``, ``٤``), or a rating in
+stars (``★★★★``): a `numeric` option filled by position takes such a word, and leaves any other to the next
+option."""
+
+
 def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> ParsedCommand:
     """Bind the words after the command to its options. Inside free text (a note, bio, comment or reason,
     `Option.free_text`) only a known option name at a word boundary starts a new option: ``help:`` or an
-    unclosed quote is part of the text, which is kept as typed (spaces included)."""
+    unclosed quote is part of the text, which is kept as typed (spaces included).
+
+    Bare words before the first option fill the positional options in order (the last one every remaining
+    word, when the command is `greedy`); a `numeric` option that is not the last takes only a word that looks
+    like a number (`Option.numeric`), else it is left out and the word fills the next one."""
     args: dict[str, str] = {}
-    bare: list[str] = []
+    positional = command.positional
+    by_position: dict[str, str] = {}
+    extra: list[str] = []  # bare words beyond the positional options of a command that is not greedy
+    slot = 0  # the positional option the next bare word fills
     current: str | None = None
-    free_tail = bool(command.positional) and command.greedy and command.is_free_text(command.positional[-1])
     for token in tokens:
-        in_free_text = (
-            command.is_free_text(current)
-            if current is not None
-            else (free_tail and len(bare) >= len(command.positional) - 1)
-        )
+        if current is None:
+            slot = _slot_for(command, slot, token)
+            in_free_text = command.greedy and slot == len(positional) - 1 and command.is_free_text(positional[slot])
+        else:
+            in_free_text = command.is_free_text(current)
         name = command.option(token.key) if token.key is not None else None
         if token.key is not None and (name is not None or not in_free_text):
             _refuse_unclosed(token)
@@ -255,25 +267,38 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
             args[current] = args[current] + token.gap + text if args[current] else text
         elif current is not None:
             args[current] = f"{args[current]} {text}" if args[current] else text
+        elif slot >= len(positional):
+            extra.append(text)
         else:
-            bare.append(text)
-    if bare:
-        if not command.positional:
-            raise UserError("commands.too_many_arguments", extra=" ".join(bare), usage=command.usage)
-        names = list(command.positional)
-        values = list(bare)
-        if len(values) > len(names):
-            if not command.greedy:
-                raise UserError(
-                    "commands.too_many_arguments", extra=" ".join(values[len(names) :]), usage=command.usage
-                )
-            values = [*values[: len(names) - 1], " ".join(values[len(names) - 1 :])]
-        for name, value in zip(names, values, strict=False):
-            if name in args:
-                raise UserError("commands.duplicate_option", option=name, usage=command.usage)
-            args[name] = value
+            target = positional[slot]
+            if target not in by_position:
+                by_position[target] = text
+            elif in_free_text:
+                by_position[target] += token.gap + text
+            else:
+                by_position[target] += f" {text}"
+            if not (command.greedy and slot == len(positional) - 1):
+                slot += 1
+    if extra:
+        raise UserError("commands.too_many_arguments", extra=" ".join(extra), usage=command.usage)
+    for name, value in by_position.items():
+        if name in args:
+            raise UserError("commands.duplicate_option", option=name, usage=command.usage)
+        args[name] = value
     parsed = ParsedCommand(command, args, tuple(name for name in command.required if not args.get(name, "").strip()))
     return parsed if allow_missing else parsed.complete()
+
+
+def _slot_for(command: Command, slot: int, token: Token) -> int:
+    """The positional option (its index) that the word `token` would fill, `slot` being the next one free: a
+    `numeric` option before the last is passed over for a bare word that does not look like a number. A
+    ``key:value`` word passes over none, so an unknown option there is still told (``ratng:4``)."""
+    last = len(command.positional) - 1
+    if token.key is not None:
+        return slot
+    while slot < last and command.is_numeric(command.positional[slot]) and not _NUMBER_LIKE.match(token.text.strip()):
+        slot += 1
+    return slot
 
 
 def _unknown_option(command: Command, key: str) -> UserError:

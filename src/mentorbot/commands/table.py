@@ -25,12 +25,18 @@ class Option:
     """One option of a command: its name as typed, other accepted names, and whether it must be given.
 
     A `free_text` option (a note, bio, comment, reason) takes whatever is typed, colons included: only another
-    known option name of the command ends it (`commands.parsing`)."""
+    known option name of the command ends it (`commands.parsing`).
+
+    A `numeric` option (a rating) filled by position takes a word only if it looks like a number (a digit,
+    perhaps after a sign, ``#`` or a decimal point; or stars); any other word goes on to the next positional
+    option, so ``/mentor end 1 great mentor`` is a comment with no rating. A word that looks like a number is
+    still the option's, to be refused there if it is out of range (``/mentor end 1 7``)."""
 
     name: str
     required: bool = False
     aliases: tuple[str, ...] = ()
     free_text: bool = False
+    numeric: bool = False
 
 
 class Pace(StrEnum):
@@ -100,6 +106,10 @@ class Command:
     def is_free_text(self, name: str) -> bool:
         """Whether the option `name` (canonical) takes free text (see `Option.free_text`)."""
         return any(o.name == name and o.free_text for o in self.options)
+
+    def is_numeric(self, name: str) -> bool:
+        """Whether the option `name` (canonical), filled by position, takes only a number (see `Option.numeric`)."""
+        return any(o.name == name and o.numeric for o in self.options)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -280,7 +290,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.end(
             c, mentorship_id=a.get("mentorship"), rating=a.get("rating"), comment=a.get("comment")
         ),
-        (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment", free_text=True)),
+        (Option("mentorship", aliases=("id",)), Option("rating", numeric=True), Option("comment", free_text=True)),
         ("mentorship", "rating", "comment"),
         greedy=True,
         pace=Pace.BUSY,
@@ -295,7 +305,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.feedback(
             c, mentorship_id=a.get("mentorship") or "", rating=a.get("rating"), comment=a.get("comment")
         ),
-        (Option("mentorship", aliases=("id",)), Option("rating"), Option("comment", free_text=True)),
+        (Option("mentorship", aliases=("id",)), Option("rating", numeric=True), Option("comment", free_text=True)),
         ("mentorship", "rating", "comment"),
         greedy=True,
     ),
@@ -404,8 +414,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
             # `/courses suggest:<url>` is `/courses suggest url:<url>` (Discord cannot have both `/courses` and
             # `/courses suggest`, so it offers this option; the inbox replays it through this table)
             Option("suggest"),
-            Option("title"),
-            Option("note"),
+            Option("title", free_text=True),
+            Option("note", free_text=True),
         ),
         ("skills",),
         greedy=True,
@@ -423,8 +433,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
         (
             Option("url", required=True, aliases=("link",)),
             Option("skills", required=True, aliases=("skill",)),
-            Option("title"),
-            Option("note"),
+            Option("title", free_text=True),
+            Option("note", free_text=True),
         ),
         ("url", "skills"),
         greedy=True,
@@ -567,7 +577,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.admin_decide_suggestion(
             c, suggestion_id=a["suggestion"], approve=False, reason=a.get("reason")
         ),
-        (Option("suggestion", required=True, aliases=("id",)), Option("reason")),
+        (Option("suggestion", required=True, aliases=("id",)), Option("reason", free_text=True)),
         ("suggestion", "reason"),
         greedy=True,
     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -334,7 +334,12 @@ class MemberStore(Transactions):
         return saved, created
 
     async def import_mentors(
-        self, community: str, entries: Sequence[tuple[str, str, NewMentorProfile]], now: datetime
+        self,
+        community: str,
+        entries: Sequence[tuple[str, str, NewMentorProfile]],
+        now: datetime,
+        *,
+        progress: Callable[[int], None] | None = None,
     ) -> int:
         """Create or update many mentors (platform user id, display name, profile) in ONE transaction:
         all of them are saved, or none is. Returns how many were saved. The console's ids are stored in lower
@@ -343,7 +348,8 @@ class MemberStore(Transactions):
         an existing mentor's profile (read here, inside the transaction, after its row is locked). An update is
         held to the rules of `save_mentor_profile`: one that would drop what is in use (a capacity below the places
         taken, a skill an active mentorship or a pending offer relies on) raises `ProfileInUse` with its entry's
-        index, and nothing of the file is written."""
+        index, and nothing of the file is written. `progress(1)` is called after each entry is saved (in the
+        transaction: nothing is committed until the last one is)."""
         async with self.transaction() as conn:
             for index, (user_id, name, given) in enumerate(entries):
                 # The no-op update when no name was given: a conflict must still return the member's id.
@@ -368,6 +374,8 @@ class MemberStore(Transactions):
                     profile = given.over(await read_profile(conn, member_id))
                 await refuse_in_use(conn, member_id, profile, index=index)
                 await upsert_profile(conn, member_id, profile, now)
+                if progress is not None:
+                    progress(1)
         self._timezones = None
         return len(entries)
 
