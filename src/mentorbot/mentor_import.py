@@ -90,7 +90,7 @@ def plan_import(
     try:
         header = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
     except csv.Error as exc:
-        plan.errors.append(RowError(1, t("cli.import.bad_csv", reason=str(exc))))
+        plan.errors.append(RowError(1, _csv_error(t, exc)))
         return plan
     if not header or not any(cell.strip() for cell in header):
         plan.errors.append(RowError(1, t("cli.import.no_header", columns=", ".join(COLUMNS))))
@@ -120,7 +120,7 @@ def plan_import(
         except StopIteration:
             break
         except csv.Error as exc:
-            plan.errors.append(RowError(line, t("cli.import.bad_csv", reason=str(exc))))
+            plan.errors.append(RowError(line, _csv_error(t, exc)))
             break
         if progress:
             progress(1)
@@ -197,3 +197,11 @@ def _entry(
         levels_given=frozenset(slug for slug in slugs if low[slug] is high[slug]),
     )
     return user_id, name, profile
+
+
+def _csv_error(t: Translator, exc: csv.Error) -> str:
+    """What the csv module could not read, for the admin: a field over its size limit said as such (the csv
+    module's own words name no column, and a quote left open is not the likely cause then)."""
+    if "field larger than field limit" in str(exc):
+        return t("cli.import.field_too_long", limit=csv.field_size_limit())
+    return t("cli.import.bad_csv", reason=str(exc))
