@@ -102,6 +102,9 @@ class DiscordMessage:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
+    keep_files: bool = False
+    """A page of a list with no files of its own (Next on the waitlist): edited into a message, it keeps that
+    message's files (the waitlist's CSV) instead of clearing them."""
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``send``/``send_message``/``followup.send`` (always ephemeral-safe)."""
@@ -117,14 +120,17 @@ class DiscordMessage:
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for editing a message into this one (what is not set is cleared)."""
-        return {
+        """Keyword arguments for editing a message into this one (what is not set is cleared, but for the files
+        of a message turned into another page of its list: `keep_files`)."""
+        kwargs: dict[str, Any] = {
             "content": self.content,
             "embeds": self.embeds,
             "view": self.view,
-            "attachments": self.files,
             "allowed_mentions": ALLOWED_MENTIONS,
         }
+        if self.files or not self.keep_files:
+            kwargs["attachments"] = self.files
+        return kwargs
 
 
 def _split_value(name: str, value: str) -> list[tuple[str, str]]:
@@ -236,4 +242,6 @@ def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = N
     messages[0].content = clip(preface, CONTENT_LIMIT) if preface else None
     messages[-1].view = view_for(reply, guild_id, paging_buttons)
     messages[-1].files = files
+    for message in messages:
+        message.keep_files = bool(reply.listings) and not files
     return messages

@@ -75,15 +75,17 @@ from mentorbot.commands import (
     parse_custom_id,
     submit_feedback_form,
 )
+from mentorbot.commands.running import asks_for_rating, feedback_form_target
 from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.inputs import parse_id
+from mentorbot.inputs import MAX_COMMENT, parse_id
 from mentorbot.observability import BusyRefusals, add_ops_routes
 from mentorbot.paging import PAGE_ACTION
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot.storage.database import DatabaseOutcomeUnknown
+from mentorbot.text_safety import check_text
 from mentorbot.usecases.handler import PASSING_FAILURES
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX, swap_notice
@@ -105,6 +107,7 @@ from mentorbot_slack.payloads import (
 )
 from mentorbot_slack.plugin import COMMUNITY_PREFIX
 from mentorbot_slack.views import (
+    COMMENT,
     FEEDBACK_CALLBACK,
     REQUEST_CALLBACK,
     SIGNUP_CALLBACK,
@@ -618,7 +621,7 @@ class SlackAdapter:
                 facts=facts,
             )
 
-        if forms and isinstance(parsed, ParsedCommand) and parsed.command.form:
+        if forms and isinstance(parsed, ParsedCommand) and (parsed.command.form or asks_for_rating(parsed)):
             # A form opens with the command's trigger_id, valid three seconds: users.info (whose rate limits are
             # waited out) is not waited for first; what it tells (admin, time zone) is not needed to show a form.
             asker = await caller_of(self.known_facts(user_id))
@@ -664,6 +667,8 @@ class SlackAdapter:
         opened, or the member is over their rate limit)."""
         if not await needs_form(self.bot, asker, parsed):
             return False
+        if asks_for_rating(parsed):
+            return await self._typed_feedback_form(asker, parsed, body, route, slot)
         t = await self.delivery.translator_for(asker)
         try:
             # What was typed is refused as the command typed in full would refuse it, not left out of the form or
@@ -679,6 +684,40 @@ class SlackAdapter:
             return True
         slot.release()  # the modal is the answer
         await self._open_modal(asker, parsed, body, t, carried)
+        return True
+
+    async def _typed_feedback_form(
+        self, asker: Caller, parsed: ParsedCommand, body: Mapping[str, Any], route: ReplyRoute, slot: AckSlot
+    ) -> bool:
+        """``/mentor feedback`` typed without a rating (`asks_for_rating`): the feedback form the Give feedback
+        button opens, for the mentorship the core finds (`feedback_form_target`: the one typed, or the member's
+        only one waiting for their rating), a typed comment in it. When there is none to open (nothing to rate,
+        which one, not theirs, given already, still active), the core's answer instead. Whether that answered the
+        command (False: another process has it, or it is saved to be run again once the database is back)."""
+        comment = parsed.args.get("comment")
+        try:
+            # A comment the core would refuse is refused now, not cut to fit the form's input.
+            check_text(comment, field="comment", max_length=MAX_COMMENT)
+        except UserError as error:
+            await self.finish(asker, route, await error_outcome(self.bot, asker, error), slot=slot)
+            return True
+        target = await feedback_form_target(self.bot, asker, parsed)
+        if isinstance(target, Outcome):
+            if target.duplicate:
+                return False
+            await self.finish(asker, route, target, read_only=True, slot=slot)
+            return target.settled
+        asked = await self.bot.feedback_form(asker, mentorship_id=target)
+        if asked.duplicate:
+            return False
+        if not _form_may_open(asked, target):
+            await self.finish(asker, route, asked, read_only=True, slot=slot)
+            return asked.settled
+        slot.release()  # the modal is the answer
+        meta = ModalContext(asker.channel or body.get("channel_id"), body.get("response_url"), "feedback.open", target)
+        t = translator(asked.language)
+        await self._show_feedback_modal(str(body.get("trigger_id", "")), t, meta, route, asker.user_id, comment)
+        await self.follow_up(asker, route, asked, read_only=True)  # the notices held for the member
         return True
 
     async def _form_not_opened(self, exc: Exception, apology: Apology, slot: AckSlot | None = None) -> None:
@@ -1032,16 +1071,36 @@ class SlackAdapter:
             message_ts=str(origin) if origin else None,
             ephemeral=bool(container.get("is_ephemeral")),
         )
+        await self._show_feedback_modal(str(body.get("trigger_id", "")), t, meta, route, user_id)
+        # The notices held for the member, which the core handed over with its answer.
+        await self.follow_up(caller, route, asked, read_only=True)
+
+    async def _show_feedback_modal(
+        self,
+        trigger_id: str,
+        t: Translator,
+        meta: ModalContext,
+        route: ReplyRoute,
+        user_id: str,
+        comment: str | None = None,
+    ) -> None:
+        """Open the feedback form of `meta` (prefilled with a typed `comment`); when Slack refuses, the command that
+        does what the form would have instead."""
+        view = feedback_modal(t, meta)
+        if comment and comment.strip():
+            for block in view["blocks"]:
+                if block.get("block_id") == COMMENT:
+                    block["element"]["initial_value"] = comment.strip()
         try:
-            await self.client.views_open(trigger_id=str(body.get("trigger_id", "")), view=feedback_modal(t, meta))
+            await self.client.views_open(trigger_id=trigger_id, view=view)
         except SEND_ERRORS as exc:
             log.warning("could not open the feedback form for %s: %s", user_id, failure_reason(exc))
             # The command that does what the form would have: the check-in's "End and give feedback" ends the
             # mentorship (`/mentor feedback` refuses an active one), the feedback button gives feedback.
-            hint = t("slack.modal.end_form_failed", id=ref) if action == "checkin.end" else t("feedback.form", id=ref)
+            ref = meta.ref or ""
+            ending = meta.action == "checkin.end"
+            hint = t("slack.modal.end_form_failed", id=ref) if ending else t("feedback.form", id=ref)
             await self.delivery.reply(route, Reply(hint), t=t)
-        # The notices held for the member, which the core handed over with its answer.
-        await self.follow_up(caller, route, asked, read_only=True)
 
     async def _on_skill_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The skills picker of a signup or request form loads its options: the skills matching what the

@@ -6,13 +6,19 @@ an entry, then the line `summary` writes and the buttons of `buttons`. A paging 
 button itself (`Button.ref`: which list, from which entry, filtered by what; see `encode`), so a click works
 after a restart and in any process; `commands.execute_button` runs it (`PAGE_ACTION`). Typed paging is
 ``page:2`` on the commands that list (`TYPED`).
+
+A list that changes between clicks (the waitlist: requests are matched, cancelled, or come back after a decline)
+is paged by position instead of by number: its page is a `KeyedListing` (`keyed`), whose buttons carry the sort
+key of the last entry shown (Next) or the first (Previous), and the click shows the entries after (before) that
+key in the list as it is now (`start_in`), so none is skipped or shown twice because others came or went.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, fields, replace
+from typing import Final, TypeAlias
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
@@ -39,30 +45,92 @@ TYPED: Final = {
 STATUS_SOURCES: Final = ("requests", "offers", "mentorships")
 """The lists of the status view, each paged on its own."""
 
+Key: TypeAlias = tuple[int, ...]
+"""Where an entry sorts in a list that is paged by position (`KeyedListing`): whole numbers from 0, compared in
+order (the waitlist's: when the request was made, in microseconds, then its id)."""
+KEY_PARTS_MAX: Final = 3
+"""The most numbers a `Key` has (each of at most 20 digits), so that a button's ref stays short."""
+
 
 @dataclass(frozen=True)
 class PageRef:
-    """What a paging button asks for: list `source`, from entry `start` (0-based), filtered by `query`."""
+    """What a paging button asks for: list `source`, from entry `start` (0-based), filtered by `query`. A
+    keyed list's button (`KeyedListing`) also carries the key of the last entry shown (`after`, Next) or of the
+    first (`before`, Previous): the page it asks for is found by that key, `start` being where it began when the
+    button was made (for the command to type, and a list without keys)."""
 
     source: str
     start: int
     query: str = ""
+    after: Key | None = None
+    before: Key | None = None
 
 
 def encode(ref: PageRef) -> str:
-    """A `PageRef` as a button's ref: ``waitlist.25`` or ``skills.25.paid ads`` (no colon: ids use them)."""
+    """A `PageRef` as a button's ref: ``waitlist.25``, ``skills.25.paid ads``, or with a key
+    ``waitlist.25>1717171717000000_42`` (Next) / ``waitlist.0<…`` (Previous). No colon: ids use them."""
     query = clip(ref.query.replace(":", " ").strip(), QUERY_MAX) if ref.query else ""
-    return f"{ref.source}.{ref.start}" + (f".{query}" if query else "")
+    return f"{ref.source}.{position_of(ref)}" + (f".{query}" if query else "")
 
 
 def decode(ref: str) -> PageRef | None:
     """The `PageRef` of a paging button's ref; None when it is not one."""
     source, _, rest = ref.partition(".")
-    start, _, query = rest.partition(".")
-    number = _whole(start)
-    if not source or number is None:
+    position, _, query = rest.partition(".")
+    read = read_position(position)
+    if not source or read is None:
         return None
-    return PageRef(source, number, query)
+    return PageRef(source, read.start, query, read.after, read.before)
+
+
+def _key_text(key: Key) -> str:
+    return "_".join(str(part) for part in key)
+
+
+def _key_of(text: str) -> Key | None:
+    """The `Key` written by `_key_text`; None when `text` is not one."""
+    parts = text.split("_")
+    if not 1 <= len(parts) <= KEY_PARTS_MAX:
+        return None
+    if not all(part.isascii() and part.isdigit() and len(part) <= 20 for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts, as a paging button says it: entry `start`, or after / before a key (`PageRef`)."""
+
+    start: int
+    after: Key | None = None
+    before: Key | None = None
+
+    def __str__(self) -> str:
+        """As a button's ref has it after the list's name (``25``, ``25>1717171717000000_42``): also what
+        `commands.execute_button` passes a use-case as its `start`, read back by `start_in`."""
+        if self.after is not None:
+            return f"{self.start}>{_key_text(self.after)}"
+        if self.before is not None:
+            return f"{self.start}<{_key_text(self.before)}"
+        return str(self.start)
+
+
+def read_position(text: str) -> Position | None:
+    """The `Position` of ``25``, ``25>KEY`` or ``0<KEY``; None when `text` is none of them."""
+    for mark in (">", "<"):
+        number, found, key_text = text.partition(mark)
+        if found:
+            start, key = _whole(number), _key_of(key_text)
+            if start is None or key is None:
+                return None
+            return Position(start, key, None) if mark == ">" else Position(start, None, key)
+    start = _whole(text)
+    return None if start is None else Position(start)
+
+
+def position_of(ref: PageRef) -> Position:
+    """A decoded button's position, for the use-case it runs (``str(position)`` as its `start`)."""
+    return Position(ref.start, ref.after, ref.before)
 
 
 def _whole(text: str) -> int | None:
@@ -70,6 +138,21 @@ def _whole(text: str) -> int | None:
     and ``٣`` are digits to `str.isdigit` that `int` refuses or reads, and a 5,000-digit page is no page.)"""
     text = text.strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def start_in(keys: Sequence[Key], page: str | int | None, start: str | int | None, page_size: int) -> tuple[int, bool]:
+    """The first entry to show of a keyed list (its entries' `keys`, in order, as the list is now), and whether
+    the list changed since the button asking for it was made: from a button's `start` after a key (Next), the
+    entry after it; before a key (Previous), the page that ends just before it (from the first entry when fewer
+    come before it); else as `start_of`. A key need not be in the list any more: its entry may have left it."""
+    position = read_position(str(start).strip()) if start is not None else None
+    if position is not None and position.after is not None:
+        first = bisect_right(keys, position.after)
+        return first, first != position.start
+    if position is not None and position.before is not None:
+        first = max(bisect_left(keys, position.before) - page_size, 0)
+        return first, first != position.start
+    return start_of(page, start, page_size), False
 
 
 def start_of(page: str | int | None, start: str | int | None, page_size: int) -> int:
@@ -106,6 +189,40 @@ def listing(
     return Listing(name, page, total, start, source, query, page_size, empty, lang)
 
 
+@dataclass(frozen=True)
+class KeyedListing(Listing):
+    """A page of a list paged by position (see the module's doc): `keys` are its entries' sort keys (one each,
+    in order), and `changed` says the list changed since the button that asked for this page was made (the
+    summary then says its positions are counted afresh). Stored and read back (`replies.reply_to_json`), it is a
+    plain `Listing`, paged by number again."""
+
+    keys: tuple[Key, ...] = ()
+    changed: bool = False
+
+
+def keyed(reply: Reply, source: str, keys: Sequence[Key], *, changed: bool = False) -> Reply:
+    """`reply` with its listings of `source` (built from the whole list whose entries' keys are `keys`, in order)
+    paged by position: each a `KeyedListing` with its page's keys."""
+    listings = tuple(
+        KeyedListing(
+            **{f.name: getattr(page, f.name) for f in fields(Listing)},
+            keys=tuple(keys[page.start : page.start + len(page.entries)]),
+            changed=changed,
+        )
+        if page.source == source and not isinstance(page, KeyedListing)
+        else page
+        for page in reply.listings
+    )
+    return replace(reply, listings=listings)
+
+
+def _keys(page: Listing) -> tuple[Key, ...]:
+    """A keyed page's keys (one per entry), else none."""
+    if isinstance(page, KeyedListing) and len(page.keys) == len(page.entries):
+        return page.keys
+    return ()
+
+
 def next_start(page: Listing, shown: int) -> int | None:
     """Where the page after `page` starts when `shown` of its entries were shown; None at the end."""
     after = page.start + shown
@@ -140,6 +257,8 @@ def summary(page: Listing, shown: int | None = None) -> str:
         if more > 0
         else t("paging.showing", first=first, last=last, total=page.total)
     ]
+    if isinstance(page, KeyedListing) and page.changed:
+        parts.append(t("paging.changed"))
     if shown < len(page.entries):
         parts.append(t("paging.cut" if carried(page) else "paging.cut_narrow", count=len(page.entries) - shown))
     elif (after := next_start(page, shown)) is not None and (command := typed_command(page, after)):
@@ -161,11 +280,13 @@ def buttons(page: Listing, shown: int | None = None) -> tuple[Button, ...]:
     out: list[Button] = []
     if not carried(page):
         return ()
+    keys = _keys(page)
     if (before := previous_start(page)) is not None:
-        ref = encode(PageRef(page.source, before, page.query))
+        ref = encode(PageRef(page.source, before, page.query, before=keys[0] if keys else None))
         out.append(Button(PAGE_ACTION, ref, t("paging.previous")))
     if (after := next_start(page, shown)) is not None:
-        ref = encode(PageRef(page.source, after, page.query))
+        last = keys[shown - 1] if keys and 0 < shown <= len(keys) else None
+        ref = encode(PageRef(page.source, after, page.query, after=last))
         out.append(Button(PAGE_ACTION, ref, t("paging.next"), ButtonStyle.PRIMARY))
     return tuple(out)
 

@@ -10,7 +10,9 @@ from mentorbot.commands.parsing import ParsedCommand, for_member, parse, parse_s
 from mentorbot.commands.table import COMMANDS
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
-from mentorbot.paging import PAGE_ACTION, STATUS_SOURCES, decode, page_command
+from mentorbot.inputs import is_blank
+from mentorbot.models import MentorshipStatus
+from mentorbot.paging import PAGE_ACTION, STATUS_SOURCES, decode, page_command, position_of
 from mentorbot.replies import Button, Field, Outcome, Reply
 
 # --------------------------------------------------------------------------------------------- execute
@@ -67,8 +69,12 @@ async def run_slash(bot: MentorBot, caller: Caller, command: str, text: str) -> 
 async def needs_form(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> bool:
     """Whether an adapter with forms (Slack's modals) should ask for `parsed`'s input in one instead of running
     it: a `Command.form` command with a required option left out (``/mentor request`` without skills), or a
-    ``/mentor signup`` with nothing typed, or without skills by a member who is not a mentor yet."""
+    ``/mentor signup`` with nothing typed, or without skills by a member who is not a mentor yet; or a
+    ``/mentor feedback`` without a rating (`asks_for_rating`: the feedback form of the mentorship
+    `feedback_form_target` finds)."""
     command = parsed.command
+    if asks_for_rating(parsed):
+        return True
     if not command.form:
         return False
     if parsed.missing:
@@ -80,6 +86,36 @@ async def needs_form(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> b
     if parsed.args.get("skills", "").strip():
         return False
     return await bot.mentor_profile(caller.community, caller.user_id) is None
+
+
+def asks_for_rating(parsed: ParsedCommand) -> bool:
+    """Whether `parsed` is ``/mentor feedback`` without a rating: an adapter with forms opens the feedback form
+    (the one the Give feedback button opens) instead of answering with the command to type."""
+    return parsed.command.method == "feedback" and is_blank(parsed.args.get("rating"))
+
+
+async def feedback_form_target(bot: MentorBot, caller: Caller, parsed: ParsedCommand) -> str | Outcome:
+    """The mentorship whose feedback form a typed ``/mentor feedback`` without a rating (`asks_for_rating`)
+    opens, as the core finds it: the number typed, or the caller's only ended mentorship still waiting for their
+    rating. When there is none to open, the core's answer instead: nothing to rate, several to choose from
+    (listed), a number that is not one, over the rate limit, a mentorship of theirs still active (``/mentor end``
+    rates it). (The core names the mentorship in its refusal of a missing rating, ``feedback.rating_required``;
+    whether it is the caller's and still to rate is the form's own question, `MentorBot.feedback_form`, as for the
+    button.)"""
+    outcome = await bot.feedback(caller, mentorship_id=parsed.args.get("mentorship") or "", rating=None)
+    error = outcome.error
+    if error is None or error.key != "feedback.rating_required" or not isinstance(error.params.get("id"), int):
+        return outcome
+    wanted: int = error.params["id"]
+    mentorship = await bot.store.get_mentorship(wanted)
+    member = await bot.store.find_member(caller.community, caller.user_id)
+    ours = mentorship is not None and member is not None and member.id in (mentorship.mentor_id, mentorship.mentee_id)
+    if ours and mentorship is not None and mentorship.status is not MentorshipStatus.ENDED:
+        active = UserError("feedback.still_active", id=wanted)  # its form's submission would be refused so
+        return Outcome(
+            Reply(bot.render_error(active, translator(outcome.language))), error=active, language=outcome.language
+        )
+    return str(wanted)
 
 
 # --------------------------------------------------------------------------------------------- buttons
@@ -185,8 +221,8 @@ async def _page(bot: MentorBot, caller: Caller, ref: str) -> Outcome:
     page = decode(ref)
     if page is None:
         return await error_outcome(bot, caller, UserError("paging.unknown_list"))
-    if page.source == "waitlist":
-        return await bot.admin_waitlist(caller, start=page.start)
+    if page.source == "waitlist":  # paged by position: the page after (before) the request its button names
+        return await bot.admin_waitlist(caller, start=str(position_of(page)))
     if page.source == "skills":
         return await bot.skills(caller, query=page.query or None, start=page.start)
     if page.source in STATUS_SOURCES:

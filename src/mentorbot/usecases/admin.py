@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from mentorbot import paging
 from mentorbot.errors import ConfigFileError, UserError
@@ -60,16 +60,29 @@ async def stats_reply(core: Core, community: str, lang: str) -> Reply:
     return views.stats(await core.store.stats(community), translator(lang), core.library.taxonomy)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def waitlist_key(request: MentorshipRequest) -> paging.Key:
+    """Where a request sorts on the waitlist (oldest first, as the store lists them): when it was made, in
+    microseconds, then its id. A request back on the waitlist after a decline keeps its place."""
+    return ((request.created_at - _EPOCH) // timedelta(microseconds=1), request.id)
+
+
 async def waitlist(ctx: Context, *, page: str | int | None = None, start: str | int | None = None) -> Reply:
-    """Waiting requests with the reason each waits, a page at a time (typed `page` from 1, or entry `start`
-    from a paging button). A typed command whose waitlist is longer than a page also gets all of it as a CSV
-    file (a click on a page does not send the file again)."""
-    first = paging.start_of(page, start, paging.PAGE_SIZE)
+    """Waiting requests with the reason each waits, a page at a time (typed `page` from 1, or from a paging
+    button its `paging.Position`: the requests after the last one its page showed, or before the first). The
+    waitlist changes between clicks (requests matched, cancelled, back after a decline), so its pages are
+    found by position, not by number: Next shows the requests after the last one shown, none skipped or shown
+    twice. A typed command whose waitlist is longer than a page also gets all of it as a CSV file (a click on a
+    page does not send the file again)."""
     store = ctx.core.store
-    waiting = await store.list_requests(ctx.caller.community, [RequestStatus.WAITING])
+    waiting = sorted(await store.list_requests(ctx.caller.community, [RequestStatus.WAITING]), key=waitlist_key)
+    keys = [waitlist_key(request) for request in waiting]
+    first, changed = paging.start_in(keys, page, start, paging.PAGE_SIZE)
     entries = [(request, await store.get_member(request.member_id)) for request in waiting]
     taxonomy, zone = ctx.core.library.taxonomy, zone_of(ctx.member)
-    reply = views.waitlist(entries, ctx.t, taxonomy, zone, start=first)
+    reply = paging.keyed(views.waitlist(entries, ctx.t, taxonomy, zone, start=first), "waitlist", keys, changed=changed)
     if start is not None or len(entries) <= paging.PAGE_SIZE:
         return reply
     csv_file = Attachment("waitlist.csv", waitlist_csv(entries, ctx.t, taxonomy, zone), "text/csv")
