@@ -1,7 +1,8 @@
 """Course recommendations: ranking the catalog for a member's skills, and rendering the answer.
 
 Ranking (`recommend`): a course must teach at least one requested skill and pass the hard filters
-(free only, paid only, format; a certificate asked for free must be free to earn). A resource in another
+(free only, paid only, format; when a certificate is asked for, its cost is the certificate's: one free to learn
+whose certificate costs money is paid, out of free only and into paid only). A resource in another
 language than the reader's and than English (a Swahili help page for an English reader) comes after every other;
 then courses that teach more of the requested skills come first; among those, resources in the reader's
 language come first (Swahili resources for Swahili readers); then the level fit (exact level first, adjacent
@@ -160,15 +161,13 @@ _LEVEL_POINTS: Final[Mapping[LevelFit, float]] = {
 
 
 def _passes(course: Course, free_only: bool, format: Format | None, paid_only: bool = False) -> bool:
+    """Whether `course` passes the hard filters. A certificate asked for is what the cost filters judge: one free
+    to learn whose certificate costs money (`paid_certificate`) is paid then (out of free only, into paid only);
+    with no certificate asked for, free to learn is free."""
     if not vouched(course):
         return not (free_only or paid_only or format is not None)
-    free_certificate = not (format is Format.CERTIFICATE and free_only and course.paid_certificate)
-    return (
-        (course.free or not free_only)
-        and (not course.free or not paid_only)
-        and (format is None or course.format is format)
-        and free_certificate
-    )
+    free = course.free and not (format is Format.CERTIFICATE and course.paid_certificate)
+    return (free or not free_only) and (not free or not paid_only) and (format is None or course.format is format)
 
 
 def _foreign(course: Course, lang: str) -> bool:
@@ -245,9 +244,14 @@ def _order(lang: str) -> Callable[[RecommendedCourse], tuple[bool, int, bool, in
 
 def _spread(ranked: Sequence[RecommendedCourse], limit: int) -> tuple[RecommendedCourse, ...]:
     """The top `limit` of `ranked` (in its order), keeping a place for each requested skill a ranked course
-    teaches: first, in rank order, each course that teaches a skill none picked before it teaches; then, when a
-    level was asked and none of those is at it, the best course at that level (more skills covered may rank
-    courses at other levels above it); then the best of the rest."""
+    teaches and, when a level was asked, one for the best course at that level: first, in rank order, each
+    course that teaches a skill none picked before it teaches; then, when none of those is at the level asked
+    for, the best course at that level (more skills covered may rank courses at other levels above it), in a
+    free place or, when every place is taken, in the place of the lowest ranked pick whose skills the others
+    still teach (else of the lowest ranked pick: the level's place outweighs a skill's); then the best of the
+    rest."""
+    if limit <= 0:
+        return ()
     picked: list[RecommendedCourse] = []
     taught: set[str] = set()
     for item in ranked:
@@ -257,11 +261,9 @@ def _spread(ranked: Sequence[RecommendedCourse], limit: int) -> tuple[Recommende
             picked.append(item)
             taught.update(item.reason.covered)
     exact = next((item for item in ranked if item.reason.level_fit is LevelFit.EXACT), None)
-    if (
-        exact is not None
-        and len(picked) < limit
-        and all(item.reason.level_fit is not LevelFit.EXACT for item in picked)
-    ):
+    if exact is not None and all(item.reason.level_fit is not LevelFit.EXACT for item in picked):
+        if len(picked) >= limit:
+            picked.remove(_weakest(picked, exact))
         picked.append(exact)
     chosen = {id(item) for item in picked}
     for item in ranked:
@@ -271,6 +273,16 @@ def _spread(ranked: Sequence[RecommendedCourse], limit: int) -> tuple[Recommende
             picked.append(item)
     place = {id(item): position for position, item in enumerate(ranked)}
     return tuple(sorted(picked, key=lambda item: place[id(item)]))
+
+
+def _weakest(picked: Sequence[RecommendedCourse], joining: RecommendedCourse) -> RecommendedCourse:
+    """The pick (`picked` in rank order) to give up for `joining`: the lowest ranked one whose skills the other
+    picks and `joining` still teach, else the lowest ranked one."""
+    for item in reversed(picked):
+        others = {slug for other in (*picked, joining) if other is not item for slug in other.reason.covered}
+        if others.issuperset(item.reason.covered):
+            return item
+    return picked[-1]
 
 
 def recommend(

@@ -15,6 +15,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.commands import execute_button, run_command
 from mentorbot.courses import CommunityCourse
+from mentorbot.formatting import when
 from mentorbot.i18n import translator
 from mentorbot.recommendations import recommend, render_recommendations
 from mentorbot.storage.store import SuggestionStatus
@@ -77,8 +78,10 @@ async def test_a_second_decision_is_told_who_decided_first(bot: MentorBot, who: 
     [told] = to(rejected, "amina")
     assert "paywalled" in told.reply.text
     again = await bot.admin_decide_suggestion(who("admin"), suggestion_id=1, approve=True)
-    assert again.reply.text == en("curation.already_rejected", id=1)
-    assert (await bot.store.get_suggestion(COMMUNITY, 1)).status is SuggestionStatus.REJECTED  # type: ignore[union-attr]
+    row = await bot.store.get_suggestion(COMMUNITY, 1)
+    assert row is not None and row.status is SuggestionStatus.REJECTED and row.decided_at is not None
+    first = when(row.decided_at, en)
+    assert again.reply.text == en("curation.decided_rejected", id=1, admin="<@U-admin>", when=first)
     # A rejected address may be suggested again.
     assert (await suggest(bot, who, name="juma")).startswith("Thank you! Suggestion #2")
 

@@ -3,7 +3,8 @@
 A suggestion is one row per (community, normalized URL) while it is pending or approved (a partial unique
 index: a second suggestion of the same address is refused by the database, whichever process inserts it); a
 rejected one leaves room for a new suggestion. Approving or rejecting is a compare-and-set on ``pending``, so
-two admins clicking at once decide it once. A vote is one row per (community, resource, member): casting it
+two admins clicking at once decide it once; withdrawing an approved one (rejecting it after all) is a
+compare-and-set on ``approved``. A vote is one row per (community, resource, member): casting it
 again, either way, is an upsert of that row, so a member counts once per resource however often they click.
 Forgetting a member deletes their votes (``ON DELETE CASCADE``) and keeps the suggestions they made, anonymous.
 """
@@ -169,6 +170,24 @@ class CurationStore(Transactions):
                 "UPDATE course_suggestions SET status = ?, decided_at = ?, decided_by = ?, reason = ? "
                 "WHERE community = ? AND id = ? AND status = 'pending' RETURNING *",
                 status.value,
+                now,
+                admin,
+                reason,
+                community,
+                suggestion_id,
+            )
+        return _suggestion(row) if row is not None else None
+
+    async def withdraw_suggestion(
+        self, community: str, suggestion_id: int, *, admin: str, reason: str | None, now: datetime
+    ) -> Suggestion | None:
+        """Take an approved suggestion out of the community's catalog: rejected, by `admin` at `now` for `reason`
+        (a compare-and-set on ``approved``); None when it is not approved (pending, withdrawn or rejected already,
+        by this admin or another) or not of `community`."""
+        async with self.transaction() as conn:
+            row = await conn.fetch_one(
+                "UPDATE course_suggestions SET status = 'rejected', decided_at = ?, decided_by = ?, reason = ? "
+                "WHERE community = ? AND id = ? AND status = 'approved' RETURNING *",
                 now,
                 admin,
                 reason,

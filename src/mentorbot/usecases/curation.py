@@ -6,6 +6,8 @@ marks resources helpful or not.
   each member to `Settings.suggestions_per_day`, and queues it for the admins.
 - ``/mentor-admin courses`` is the review queue (Approve / Reject buttons on each suggestion) and the
   community's most and least helpful resources per skill.
+- ``/mentor-admin reject <n>`` of an approved suggestion withdraws it: rejected after all, out of the community's
+  catalog at once. One none of whose skills the taxonomy still has (a reload removed them) is not approved.
 - Approved suggestions join the community's catalog on top of the file (`community_catalog`, which ``/courses``,
   votes, introductions and the admins' lists read), shown "suggested by the community".
 - The Helpful / Not helpful buttons under ``/courses`` and introductions cast one vote per member per resource,
@@ -33,12 +35,15 @@ from mentorbot.courses import (
     url_problem,
 )
 from mentorbot.errors import UserError, unexpected
+from mentorbot.formatting import when, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
+from mentorbot.models import mention_of
 from mentorbot.recommendations import helpful_share
 from mentorbot.replies import Button, ButtonStyle, Field, Reply
 from mentorbot.storage.store import Suggestion, SuggestionStatus
 from mentorbot.text_safety import check_text, defuse_mentions
+from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.profiles import resolve_skills
 
@@ -278,31 +283,86 @@ def _shown(course: Course, tally: Tally) -> dict[str, object]:
 
 
 async def decide(ctx: Context, *, suggestion_id: str | int, approve: bool, reason: str | None = None) -> Reply:
-    """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); a second
-    decision, by anyone, is told who decided first. The member who suggested it is told."""
+    """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); rejecting an
+    approved one withdraws it from the community's catalog (`withdraw`). A suggestion none of whose skills the
+    taxonomy still has is not approved: it would be shown nowhere. A second decision, by anyone, is told who
+    decided first, and when. The member who suggested it is told."""
     core = ctx.core
     wanted = parse_id(suggestion_id, "suggestion", listed_by="/mentor-admin courses")
     why = check_text(reason, field="reason", max_length=300) or None
     community = ctx.caller.community
+    if approve:
+        found = await core.store.get_suggestion(community, wanted)
+        if found is not None and found.status is SuggestionStatus.PENDING and not _taught(core, found):
+            raise UserError(
+                "curation.skills_gone", id=wanted, skills=ctx.t.join([f"`{slug}`" for slug in found.skills])
+            )
+    admin = ctx.member.platform_user_id  # as forgetting the admin finds it (`decided_by`)
     decided = await core.store.decide_suggestion(
-        community, wanted, approve=approve, admin=ctx.caller.user_id, reason=why, now=core.clock.now()
+        community, wanted, approve=approve, admin=admin, reason=why, now=core.clock.now()
     )
     if decided is None:
         found = await core.store.get_suggestion(community, wanted)
         if found is None:
             raise UserError("curation.no_suggestion", id=wanted)
-        return Reply(ctx.t(f"curation.already_{found.status.value}", id=wanted))
-    if decided.member_id is not None:
-        member = await core.store.get_member(decided.member_id)
-        if member is not None:
-            t = translator(core.lang_of(member))
-            key = "curation.told_approved" if approve else "curation.told_rejected"
-            text = t(key, title=decided.title, id=decided.id)
-            if why and not approve:
-                text += "\n" + t("curation.told_reason", reason=why)
-            ctx.tell([core.notify(member, Reply(text), key=f"suggestion:{decided.id}")])
+        if not approve and found.status is SuggestionStatus.APPROVED:
+            return await withdraw(ctx, found, why)
+        return _decided_first(ctx, found)
+    await _tell_author(ctx, decided, "curation.told_approved" if approve else "curation.told_rejected", why)
     done = "curation.approved" if approve else "curation.rejected"
     return Reply(ctx.t(done, id=decided.id, title=decided.title))
+
+
+async def withdraw(ctx: Context, approved: Suggestion, reason: str | None) -> Reply:
+    """``/mentor-admin reject <n>`` of an approved suggestion: rejected after all (a compare-and-set on
+    ``approved``, recording who, when and why), so `community_catalog`, and with it ``/courses`` and
+    introductions, leave it out from now on. The admin is told who approved it; its author is told it is out."""
+    core = ctx.core
+    withdrawn = await core.store.withdraw_suggestion(
+        approved.community, approved.id, admin=ctx.member.platform_user_id, reason=reason, now=core.clock.now()
+    )
+    if withdrawn is None:  # withdrawn by another admin a moment ago
+        again = await core.store.get_suggestion(approved.community, approved.id)
+        if again is None:
+            raise UserError("curation.no_suggestion", id=approved.id)
+        return _decided_first(ctx, again)
+    await _tell_author(ctx, withdrawn, "curation.told_withdrawn", reason)
+    approver, at = _decider(ctx, approved)
+    return Reply(ctx.t("curation.withdrawn", id=withdrawn.id, title=withdrawn.title, admin=approver, when=at))
+
+
+async def _tell_author(ctx: Context, decided: Suggestion, key: str, reason: str | None) -> None:
+    """Tell the member who made `decided` (when they are still here) what became of it, with the admins' reason
+    when it was turned down or withdrawn."""
+    core = ctx.core
+    if decided.member_id is None:
+        return
+    member = await core.store.get_member(decided.member_id)
+    if member is None:
+        return
+    t = translator(core.lang_of(member))
+    text = t(key, title=decided.title, id=decided.id)
+    if reason and decided.status is SuggestionStatus.REJECTED:
+        text += "\n" + t("curation.told_reason", reason=reason)
+    # One key for every word on this suggestion: a newer one supersedes an older one not delivered yet.
+    ctx.tell([core.notify(member, Reply(text), key=f"suggestion:{decided.id}")])
+
+
+def _decider(ctx: Context, decided: Suggestion) -> tuple[str, str]:
+    """Who decided `decided` and when, as the admin reading it is shown them: the deciding admin's mention (as
+    `views.mention` names a member; "a member who has left" once they deleted their data, which clears
+    ``decided_by``) and the time in the reader's zone."""
+    name = mention_of(decided.decided_by) if decided.decided_by else views.mention(None, ctx.t)
+    at = when(decided.decided_at, ctx.t, zone_of(ctx.member)) if decided.decided_at is not None else "—"
+    return name, at
+
+
+def _decided_first(ctx: Context, found: Suggestion) -> Reply:
+    """The answer to a decision on a suggestion decided already: how, by whom and when."""
+    if found.status is SuggestionStatus.PENDING:  # not reached: only a decided one fails the compare-and-set
+        return Reply(ctx.t("curation.already_pending", id=found.id))
+    admin, at = _decider(ctx, found)
+    return Reply(ctx.t(f"curation.decided_{found.status.value}", id=found.id, admin=admin, when=at))
 
 
 # ------------------------------------------------------------------------------------------- voting
