@@ -376,7 +376,7 @@ class AdminGroup(
         await _run(
             interaction,
             lambda bot, caller: bot.admin_decide_suggestion(
-                caller, suggestion_id=suggestion, approve=False, reason=reason
+                caller, suggestion_id=suggestion, approve=False, reason=reason, withdraw=True
             ),
         )
 

@@ -369,12 +369,22 @@ class MentorBot:
         return await self._run(caller, curation.review_queue, admin_only=True, read_only=True)
 
     async def admin_decide_suggestion(
-        self, caller: Caller, *, suggestion_id: str | int, approve: bool, reason: str | None = None
+        self,
+        caller: Caller,
+        *,
+        suggestion_id: str | int,
+        approve: bool,
+        reason: str | None = None,
+        withdraw: bool = False,
     ) -> Outcome:
-        """Approve or reject a suggested resource (the member who suggested it is told)."""
+        """Approve or reject a suggested resource (the member who suggested it is told). `withdraw`: a rejection
+        typed by an admin (``/mentor-admin reject <n>``) also withdraws an approved one; a Reject button, clicked on
+        a review queue shown before another admin approved it, does not."""
         return await self._run(
             caller,
-            lambda ctx: curation.decide(ctx, suggestion_id=suggestion_id, approve=approve, reason=reason),
+            lambda ctx: curation.decide(
+                ctx, suggestion_id=suggestion_id, approve=approve, reason=reason, withdraw=withdraw
+            ),
             admin_only=True,
         )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.commands import execute, execute_button, parse
 from mentorbot.formatting import when
 from mentorbot.i18n import translator
 from mentorbot.library import Library
@@ -64,7 +65,9 @@ async def test_reject_withdraws_an_approved_suggestion_from_courses_and_introduc
     assert shown(await bot.courses(who("juma"), skills="paid-social"))
     clock.advance(timedelta(hours=3))
     boss = who("boss", is_admin=True)
-    out = await bot.admin_decide_suggestion(boss, suggestion_id=1, approve=False, reason="the link is dead now")
+    out = await bot.admin_decide_suggestion(
+        boss, suggestion_id=1, approve=False, reason="the link is dead now", withdraw=True
+    )
     assert key(out) is None
     assert first.decided_at is not None
     approver = when(first.decided_at, en)
@@ -98,7 +101,7 @@ async def test_the_withdrawal_is_told_in_the_admins_and_the_authors_language(bot
     boss = who("boss", is_admin=True)
     await bot.set_language(boss, language="sw")
     first = await approved(bot, who)
-    out = await bot.admin_decide_suggestion(boss, suggestion_id=1, approve=False)
+    out = await bot.admin_decide_suggestion(boss, suggestion_id=1, approve=False, withdraw=True)
     assert first.decided_at is not None
     approver = when(first.decided_at, sw)
     assert out.reply.text == sw("curation.withdrawn", id=1, title=TITLE, admin="<@U-admin>", when=approver)
@@ -120,7 +123,7 @@ async def test_a_second_decision_names_who_decided_first_and_when(bot: MentorBot
     assert not again.notifications
     assert (await community_catalog(bot.core, COMMUNITY)).get("community-1") is not None
 
-    await bot.admin_decide_suggestion(boss, suggestion_id=1, approve=False)
+    await bot.admin_decide_suggestion(boss, suggestion_id=1, approve=False, withdraw=True)
     withdrawn = await row(bot)
     assert withdrawn.decided_at is not None
     clock.advance(timedelta(minutes=5))
@@ -242,3 +245,20 @@ async def test_the_refusal_is_in_the_admins_language(store: Store, clock: Manual
     await bot.set_language(ADMIN, language="sw")
     out = await bot.admin_decide_suggestion(ADMIN, suggestion_id=1, approve=True)
     assert out.reply.text == sw("curation.skills_gone", id=1, skills=sw.join(["`podcasting`", "`vlogging`"]))
+
+
+async def test_a_stale_reject_button_does_not_withdraw_what_another_admin_approved(bot: MentorBot, who: Who) -> None:
+    """A review queue shown to two admins: one approves; the other's Reject button, clicked later, is told who
+    approved it, and the resource stays in the catalog. Only a typed `/mentor-admin reject <n>` withdraws."""
+    first = await approved(bot, who)
+    assert first.decided_at is not None
+    boss = who("boss", is_admin=True)
+    late = await execute_button(bot, boss, "suggestion.reject", "1")
+    assert late.reply.text == en("curation.decided_approved", id=1, admin="<@U-admin>", when=when(first.decided_at, en))
+    assert (await row(bot)).status is SuggestionStatus.APPROVED
+    assert (await community_catalog(bot.core, COMMUNITY)).get("community-1") is not None
+    typed = await execute(bot, boss, parse("/mentor-admin reject 1"))
+    assert typed.reply.text == en(
+        "curation.withdrawn", id=1, title=TITLE, admin="<@U-admin>", when=when(first.decided_at, en)
+    )
+    assert (await row(bot)).status is SuggestionStatus.REJECTED

@@ -575,7 +575,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "admins",
         "admin_decide_suggestion",
         lambda bot, c, a: bot.admin_decide_suggestion(
-            c, suggestion_id=a["suggestion"], approve=False, reason=a.get("reason")
+            c, suggestion_id=a["suggestion"], approve=False, reason=a.get("reason"), withdraw=True
         ),
         (Option("suggestion", required=True, aliases=("id",)), Option("reason", free_text=True)),
         ("suggestion", "reason"),

@@ -282,9 +282,12 @@ def _shown(course: Course, tally: Tally) -> dict[str, object]:
     return {"title": course.title, "helpful": tally.helpful, "total": tally.total}
 
 
-async def decide(ctx: Context, *, suggestion_id: str | int, approve: bool, reason: str | None = None) -> Reply:
-    """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); rejecting an
-    approved one withdraws it from the community's catalog (`withdraw`). A suggestion none of whose skills the
+async def decide(
+    ctx: Context, *, suggestion_id: str | int, approve: bool, reason: str | None = None, withdraw: bool = False
+) -> Reply:
+    """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); a rejection
+    typed by an admin (`withdraw`) of an approved one withdraws it from the community's catalog (`withdraw_approved`):
+    a stale Reject button of a review queue shown before another admin approved it is told who approved it instead. A suggestion none of whose skills the
     taxonomy still has is not approved: it would be shown nowhere. A second decision, by anyone, is told who
     decided first, and when. The member who suggested it is told."""
     core = ctx.core
@@ -305,15 +308,15 @@ async def decide(ctx: Context, *, suggestion_id: str | int, approve: bool, reaso
         found = await core.store.get_suggestion(community, wanted)
         if found is None:
             raise UserError("curation.no_suggestion", id=wanted)
-        if not approve and found.status is SuggestionStatus.APPROVED:
-            return await withdraw(ctx, found, why)
+        if withdraw and not approve and found.status is SuggestionStatus.APPROVED:
+            return await withdraw_approved(ctx, found, why)
         return _decided_first(ctx, found)
     await _tell_author(ctx, decided, "curation.told_approved" if approve else "curation.told_rejected", why)
     done = "curation.approved" if approve else "curation.rejected"
     return Reply(ctx.t(done, id=decided.id, title=decided.title))
 
 
-async def withdraw(ctx: Context, approved: Suggestion, reason: str | None) -> Reply:
+async def withdraw_approved(ctx: Context, approved: Suggestion, reason: str | None) -> Reply:
     """``/mentor-admin reject <n>`` of an approved suggestion: rejected after all (a compare-and-set on
     ``approved``, recording who, when and why), so `community_catalog`, and with it ``/courses`` and
     introductions, leave it out from now on. The admin is told who approved it; its author is told it is out."""
