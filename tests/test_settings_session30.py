@@ -268,3 +268,36 @@ def test_the_adapters_variables_are_read_from_their_entry_points_as_the_runners_
     which imports the settings): the same names as `runners.adapters()` gives."""
     assert sorted(settings_module.adapter_token_settings()) == sorted(s.token_setting for s in runners.adapters())
     assert settings_module.adapter_token_settings(), "the installed Discord and Slack adapters at least"
+
+
+KUBERNETES_SERVICE_LINKS = {
+    # What Kubernetes gives every pod of a namespace with a Service called "mentorbot" (port 3000, named http)
+    # and one called "mentorbot-metrics" (enableServiceLinks is on by default).
+    "MENTORBOT_SERVICE_HOST": "10.96.0.12",
+    "MENTORBOT_SERVICE_PORT": "3000",
+    "MENTORBOT_SERVICE_PORT_HTTP": "3000",
+    "MENTORBOT_PORT": "tcp://10.96.0.12:3000",
+    "MENTORBOT_PORT_3000_TCP": "tcp://10.96.0.12:3000",
+    "MENTORBOT_PORT_3000_TCP_PROTO": "tcp",
+    "MENTORBOT_PORT_3000_TCP_PORT": "3000",
+    "MENTORBOT_PORT_3000_TCP_ADDR": "10.96.0.12",
+    "MENTORBOT_METRICS_SERVICE_HOST": "10.96.0.13",
+    "MENTORBOT_METRICS_PORT_9000_TCP_ADDR": "10.96.0.13",
+}
+
+
+def test_the_variables_kubernetes_adds_for_a_service_named_mentorbot_are_not_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the review: a Service called ``mentorbot`` put the pod in a crash loop (exit 2 on every start)."""
+    for name, value in KUBERNETES_SERVICE_LINKS.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings(env_file=None).admin_ids == []
+
+
+def test_a_misspelled_port_is_still_refused_though_kubernetes_names_end_the_same_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``MENTORBOT_SLACK_PORT=3000`` is a typo of ``MENTORBOT_SLACK__PORT``; Kubernetes' ``…_PORT`` holds a URL."""
+    monkeypatch.setenv("MENTORBOT_SLACK_PORT", "3000")
+    assert _error().startswith("MENTORBOT_SLACK_PORT: not a MentorBot setting")

@@ -339,6 +339,22 @@ def _adapter_names(sections: frozenset[str]) -> tuple[set[str], set[str]]:
     return names, prefixes
 
 
+SERVICE_LINK: Final = re.compile(
+    r"^MENTORBOT(?:_\w+)?_(?:SERVICE_HOST|SERVICE_PORT(?:_\w+)?|PORT_\d+_(?:TCP|UDP|SCTP)(?:_(?:PROTO|PORT|ADDR))?)$"
+)
+"""The names Kubernetes gives every pod of a namespace for a Service called ``mentorbot`` or ``mentorbot-…``
+(``MENTORBOT_SERVICE_HOST``, ``MENTORBOT_PORT_3000_TCP_ADDR``): not settings, and not typos of one."""
+SERVICE_URL: Final = re.compile(r"^(?:tcp|udp|sctp)://", re.IGNORECASE)
+
+
+def service_link(name: str, value: str | None) -> bool:
+    """Whether ``name=value`` is one of the variables Kubernetes adds for a Service (`SERVICE_LINK`, or
+    ``MENTORBOT[_…]_PORT=tcp://10.0.0.1:3000``, told from a misspelled ``MENTORBOT_SLACK_PORT=3000`` by its value)."""
+    if SERVICE_LINK.match(name):
+        return True
+    return name.endswith("_PORT") and SERVICE_URL.match((value or "").strip()) is not None
+
+
 def unknown_settings(env_file: str | Path | None, environ: Mapping[str, str] | None = None) -> list[str]:
     """One line for each ``MENTORBOT_*`` variable of `environ` (default: the process's environment) and
     `env_file` that is no setting (a misspelled one would otherwise be silently ignored): its name, where it is set,
@@ -357,7 +373,8 @@ def unknown_settings(env_file: str | Path | None, environ: Mapping[str, str] | N
     for where, variables in sources:
         for written, value in variables.items():
             name = written.upper()
-            if name.startswith(ENV_PREFIX) and value and name not in names | sections | NOT_SETTINGS:
+            known = name in names | sections | NOT_SETTINGS or service_link(name, value)
+            if name.startswith(ENV_PREFIX) and value and not known:
                 found.setdefault(name, []).append(where)
     if found:
         adapter_names, adapter_sections = _adapter_names(sections)
