@@ -7,6 +7,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from importlib import resources
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -90,12 +91,25 @@ def _clock_of(name: str) -> tuple[timedelta | None, ...]:
 
 @lru_cache(maxsize=1)
 def _cities() -> dict[str, tuple[str, ...]]:
-    """Each IANA name by its city's `zone_key` (``sao_paulo`` → ``America/Sao_Paulo``)."""
+    """Each zone of the time zone database's own list of zones by country (``zone.tab``) by its city's `zone_key`
+    (``sao_paulo`` → ``America/Sao_Paulo``). Not every IANA name: the old aliases' last parts are regions, not
+    cities (``Australia/Victoria``, ``US/Samoa``, ``Brazil/East``), and would take a city of that name elsewhere."""
+    known = available_timezones()
     cities: dict[str, list[str]] = {}
-    for name in sorted(available_timezones()):
-        if "/" in name:
+    for name in _country_zones():
+        if name in known:
             cities.setdefault(zone_key(name.rsplit("/", 1)[1]), []).append(name)
     return {key: tuple(names) for key, names in cities.items()}
+
+
+def _country_zones() -> list[str]:
+    """The zone names of ``zone.tab`` (one line per zone of each country: code, coordinates, name, comment), from
+    the tzdata package MentorBot depends on; none when it cannot be read (a city then is not understood)."""
+    try:
+        text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        return []
+    return [parts[2] for line in text.splitlines() if not line.startswith("#") and len(parts := line.split("\t")) > 2]
 
 
 @lru_cache(maxsize=1024)
