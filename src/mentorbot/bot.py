@@ -12,7 +12,7 @@ import logging
 import random
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from mentorbot.clock import Clock
@@ -147,9 +147,12 @@ class MentorBot:
         """A `UserError` as the localized message the user sees."""
         return render_error(exc, t)
 
-    def resolve_skills(self, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None) -> list[str]:
-        """Skill slugs from what a member typed; a localized `UserError` when they do not resolve."""
-        return profiles.resolve_skills(self.core, text, lang, limit=limit)
+    def resolve_skills(
+        self, text: str | Sequence[str] | None, lang: str, *, limit: int | None = None, held: Iterable[str] = ()
+    ) -> list[str]:
+        """Skill slugs from what a member typed; a localized `UserError` when they do not resolve. A slug of
+        `held` (a mentor's skills now) that the taxonomy no longer has is taken (`profiles.resolve_skills`)."""
+        return profiles.resolve_skills(self.core, text, lang, limit=limit, held=held)
 
     # ------------------------------------------------------------------------------- members
 

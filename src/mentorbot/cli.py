@@ -352,7 +352,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
     from mentorbot.library import Library
-    from mentorbot.mentor_import import plan_import
+    from mentorbot.mentor_import import ImportPlan, plan_import
     from mentorbot.models import user_key
     from mentorbot.settings import mask_url_password
     from mentorbot.storage.members import ProfileInUse
@@ -363,21 +363,38 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     t = translator(settings.default_language)
     rows = _data_rows(text)
     # The file is checked before the database is opened: a file that imports nothing leaves no database behind
-    # (opening one creates and migrates it). Checking rows reads only the skills and the settings, not the store.
+    # (opening one creates and migrates it). Checking rows reads only the skills and the settings, not the store
+    # (but for the rows `recheck` reads again below).
     store = Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     checker = MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, SystemClock())
     with click.progressbar(length=rows, label=t("cli.import.checking"), file=sys.stderr) as bar:
         plan = plan_import(text, checker, t, progress=bar.update, community=community)
-    if plan.errors:
-        for error in plan.errors:
-            click.echo(t("cli.import.line", line=error.line, message=error.message), err=True)
-        click.echo(t("cli.import.failed", count=len(plan.errors), file=file), err=True)
-        return 1
-    if not plan.entries:
-        click.echo(t("cli.import.empty", file=file), err=True)
-        return 1
     new = missing_sqlite_file(settings.database_url)
+
+    def report(checked: ImportPlan) -> int:
+        """The file's problems said (or that it has no rows); exit status 1."""
+        if checked.errors:
+            for error in checked.errors:
+                click.echo(t("cli.import.line", line=error.line, message=error.message), err=True)
+            click.echo(t("cli.import.failed", count=len(checked.errors), file=file), err=True)
+        else:
+            click.echo(t("cli.import.empty", file=file), err=True)
+        return 1
+
+    # A row refused for a skill the taxonomy does not have may name one its mentor holds (an admin's reload took
+    # it out; `/mentor signup` keeps it too): checked again below with the skills read from the database, when
+    # there is one to read (a new one holds nobody's).
+    recheck = bool(plan.errors and plan.unknown_skill and not new)
+    if (plan.errors or not plan.entries) and not recheck:
+        return report(plan)
     async with open_bot(settings, store=store) as bot:
+        if plan.errors:
+            held = await bot.store.mentor_skills_of(community, plan.unknown_skill)
+            taxonomy = checker.library.taxonomy
+            if any(taxonomy.get(slug) is None for slugs in held.values() for slug in slugs):
+                plan = plan_import(text, checker, t, community=community, held=held)
+            if plan.errors or not plan.entries:
+                return report(plan)
         dropped: set[str] = set()  # skills an imported mentor no longer offers: the waiting reasons they falsify
         # Each phase has its line on stderr (a bar on a terminal, its label alone otherwise), so a long import is
         # never a full bar with nothing said about what is still running.

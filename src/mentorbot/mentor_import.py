@@ -16,7 +16,8 @@ left out, or a cell left empty, keeps what they have (their display name include
 with no level given keeps its level (`storage.members.ImportedProfile`); the skills listed replace theirs.
 
 Every row is checked with the same rules as ``/mentor signup`` before anything is written; one bad row (or
-a bad header) is reported with its line number and nothing of the file is applied.
+a bad header) is reported with its line number and nothing of the file is applied. As signup does, a row may name
+a skill an admin's reload took out of the taxonomy when its mentor holds it (`plan_import`'s `held`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -66,6 +67,9 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     """The line of the file each entry was read from (the same order as `entries`)."""
+    unknown_skill: list[str] = field(default_factory=list)
+    """The user ids (as `entries` give them) of the rows refused for a skill the taxonomy does not have: a
+    skill their mentor holds would be taken with `plan_import`'s `held`."""
 
 
 def plan_import(
@@ -75,11 +79,15 @@ def plan_import(
     *,
     progress: Callable[[int], None] | None = None,
     community: str | None = None,
+    held: Mapping[str, Iterable[str]] | None = None,
 ) -> ImportPlan:
     """Check every row of a mentors CSV; nothing is written. `progress(1)` is called after each row.
 
     With `community`, the user ids are those it stores (`models.user_key`: the console's in lower case), so
-    ``Wanjiru`` and ``wanjiru`` are one member there; `Store.import_mentors` applies the same rule anyway."""
+    ``Wanjiru`` and ``wanjiru`` are one member there; `Store.import_mentors` applies the same rule anyway.
+    `held` gives the skills members hold now (by user id, as stored: `Store.mentor_skills_of`): a row may name one
+    the taxonomy no longer has, as `/mentor signup` may (`profiles.resolve_skills`); any other unknown skill is
+    refused with its suggestions, and its row's user id listed in `unknown_skill`."""
     plan = ImportPlan()
     first_line = text.partition("\n")[0]
     if ";" in first_line and "," not in first_line:
@@ -133,13 +141,15 @@ def plan_import(
             plan.errors.append(RowError(line, t("cli.import.unnamed_value")))
             continue
         row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names) if name}
+        key = user_key(community, row.get("user_id", "")) if community is not None else row.get("user_id", "")
         try:
-            entry = _entry(row, bot, t, community)
+            entry = _entry(row, bot, t, community, (held or {}).get(key, ()))
         except UserError as error:
             plan.errors.append(RowError(line, bot.render_error(error, t)))
+            if error.key in _UNKNOWN_SKILL:
+                plan.unknown_skill.append(key)
             continue
-        if community is not None:
-            entry = (user_key(community, entry[0]), *entry[1:])
+        entry = (key, *entry[1:])
         user_id = entry[0]
         if user_id in seen:
             plan.errors.append(RowError(line, t("cli.import.duplicate", user=user_id, line=seen[user_id])))
@@ -161,10 +171,12 @@ def _plain(value: str) -> bool:
 
 
 _PROFILE_FIELDS: Final = ("capacity", "bio", "timezone", "languages")
+_UNKNOWN_SKILL: Final = frozenset({"skills.unknown", "skills.unknown_no_suggestion"})
+"""The errors of `Taxonomy.require_skills`: a skill the taxonomy does not have."""
 
 
 def _entry(
-    row: dict[str, str], bot: MentorBot, t: Translator, community: str | None
+    row: dict[str, str], bot: MentorBot, t: Translator, community: str | None, held: Iterable[str]
 ) -> tuple[str, str, ImportedProfile]:
     user_id = row.get("user_id", "")
     if not user_id:
@@ -179,8 +191,9 @@ def _entry(
         raise UserError("cli.import.bad_name", value=name)
     if not row.get("skills"):
         raise UserError("cli.import.missing_value", column="skills")
-    # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), levels, etc.
-    slugs = bot.resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS)
+    # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), a skill the mentor
+    # holds that the taxonomy lost taken as it is, levels, etc.
+    slugs = bot.resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS, held=held)
     levels, resolve = row.get("levels"), bot.library.taxonomy.slug_for
     # Which skills the levels name (as /mentor signup reads them): a skill named has the same level whether the
     # others default to the lowest or the highest; a skill an existing mentor keeps and the levels do not name

@@ -20,7 +20,11 @@ from mentorbot.models import (
 )
 from mentorbot.storage import jobs, locks, rows
 from mentorbot.storage.database import Connection
+from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
+
+_IDS_PER_QUERY = 500
+"""User ids bound in one query of `MemberStore.mentor_skills_of` (SQLite's oldest limit is 999 placeholders)."""
 
 
 def name_key(name: str) -> str:
@@ -317,6 +321,24 @@ class MemberStore(Transactions):
         """A mentor's profile, or None when the member is not a mentor."""
         async with self.read() as conn:
             return await read_profile(conn, member_id)
+
+    async def mentor_skills_of(self, community: str, platform_user_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The skills the mentor profiles of `platform_user_ids` (as stored: `models.user_key`) hold now, by
+        user id; one who is not a mentor (or not a member) is left out. For `admin import-mentors`, whose rows
+        may name a skill a mentor holds that the taxonomy no longer has, as `/mentor signup` may."""
+        found: dict[str, list[str]] = {}
+        wanted = list(dict.fromkeys(platform_user_ids))
+        async with self.read() as conn:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                chunk = wanted[start : start + _IDS_PER_QUERY]
+                for row in await conn.fetch_all(
+                    "SELECT m.platform_user_id, s.skill FROM mentor_skills s JOIN members m ON m.id = s.member_id "
+                    f"WHERE m.community = ? AND m.platform_user_id IN ({in_list(chunk)}) ORDER BY m.id, s.skill",
+                    community,
+                    *chunk,
+                ):
+                    found.setdefault(str(row["platform_user_id"]), []).append(str(row["skill"]))
+        return found
 
     async def save_mentor_profile(
         self, member_id: int, profile: NewMentorProfile, now: datetime
