@@ -287,9 +287,9 @@ async def decide(
 ) -> Reply:
     """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); a rejection
     typed by an admin (`withdraw`) of an approved one withdraws it from the community's catalog (`withdraw_approved`):
-    a stale Reject button of a review queue shown before another admin approved it is told who approved it instead. A suggestion none of whose skills the
-    taxonomy still has is not approved: it would be shown nowhere. A second decision, by anyone, is told who
-    decided first, and when. The member who suggested it is told."""
+    a stale Reject button of a review queue shown before another admin approved it is told who approved it instead.
+    A suggestion none of whose skills the taxonomy still has is not approved: it would be shown nowhere. A second
+    decision, by anyone, is told who decided first, and when. The member who suggested it is told."""
     core = ctx.core
     wanted = parse_id(suggestion_id, "suggestion", listed_by="/mentor-admin courses")
     why = check_text(reason, field="reason", max_length=300) or None
