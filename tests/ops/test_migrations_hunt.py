@@ -490,7 +490,8 @@ async def test_0019_rebuilds_requests_and_suggestions_keeping_every_row_referenc
         async with upgraded.db.read() as conn:
             assert (await conn.fetch_one("PRAGMA foreign_keys")) == {"foreign_keys": 1}, "turned back on"
             assert await conn.fetch_all("PRAGMA foreign_key_check") == []
-        assert _rows(old) == rows_before, "every row of every table kept, none cascaded away"
+        kept = {table: found for table, found in _rows(old).items() if table in rows_before}  # not later tables
+        assert kept == rows_before, "every row of every table kept, none cascaded away"
         member = await upgraded.ensure_member(C, "u-new", "New", NOW)
         request = await upgraded.create_request(member.id, C, ["seo"], "", NOW, max_open=3)
         suggested = await upgraded.suggest_course(
@@ -517,7 +518,8 @@ async def test_0019_rebuilds_requests_and_suggestions_keeping_every_row_referenc
             sql = sql.replace(f"CREATE TABLE {name} (", f'CREATE TABLE "{name}" (', 1)
             sql = sql.replace("id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1)
         expected.append((kind, name, table, sql))
-    assert _schema(fresh) == expected
+    tables_before = {table for _, _, table, _ in schema_before}  # tables later migrations add aside
+    assert [entry for entry in _schema(fresh) if entry[2] in tables_before] == expected
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,15 @@ from mentorbot.storage.units import Transactions
 DAY_BUCKETS: tuple[float, ...] = (1, 2, 3, 7, 14, 30)
 """Upper bounds (in days, exclusive) of the days-to-match buckets; the last bucket is everything from 30 days."""
 
+MATCHED_REQUESTS = "requests r LEFT JOIN reopened_requests w ON w.request_id = r.id"
+"""The requests (``r``) with when each went back on the waitlist, if it did (``w``): what `WAITING_SINCE` reads."""
+
+WAITING_SINCE = "COALESCE(w.reopened_at, r.created_at)"
+"""When a request of `MATCHED_REQUESTS` last began to wait, which its time to match runs from: when it was made, or,
+matched once and back on the waitlist because its mentor was forgotten (`privacy._reopen`), when it went back;
+its new match is a new mentorship, and the weeks of the first one are no wait for it. The stats, the days chart
+and the digest all measure time to match as `matched_at` minus this."""
+
 
 @dataclass(frozen=True)
 class SkillBalance:
@@ -25,7 +34,9 @@ class SkillBalance:
 
 @dataclass(frozen=True)
 class WeekCount:
-    """One week (from `start`, inclusive, to the next week's start): requests made and requests matched in it."""
+    """One week (from `start`, inclusive, to the next week's start): requests made and requests matched in it (by
+    their `matched_at`: a request matched again after its mentor was forgotten counts in the week of its new match,
+    and no longer in the week of the first, whose mentor's rows the forget took out of the figures)."""
 
     start: datetime
     requests: int
@@ -41,7 +52,8 @@ class Insight:
     weeks: tuple[WeekCount, ...]
     """The last weeks, oldest first."""
     days_to_match: tuple[int, ...]
-    """Matched requests per bucket of `DAY_BUCKETS` (one more bucket than bounds: 30 days and more)."""
+    """Matched requests per bucket of `DAY_BUCKETS` (one more bucket than bounds: 30 days and more), by days from
+    `WAITING_SINCE` to the match."""
 
 
 def scarcity_order(balance: list[SkillBalance]) -> list[SkillBalance]:
@@ -219,8 +231,9 @@ class InsightStore(Transactions):
     async def insight(self, community: str, week_starts: list[datetime], end: datetime | None = None) -> Insight:
         """Supply and demand per skill, requests and matches in each week from `week_starts` (oldest first; each
         week ends where the next starts, the last at `end`, by default seven days after its start) and the
-        days-to-match distribution of every matched request, in one snapshot. Weeks of local calendar days
-        are 167 or 169 hours across a daylight saving change: given their bounds, each instant is in one week."""
+        days-to-match distribution of every matched request (from `WAITING_SINCE`), in one snapshot. Weeks of local
+        calendar days are 167 or 169 hours across a daylight saving change: given their bounds, each instant is in
+        one week."""
         ends = [*week_starts[1:], end or week_starts[-1] + timedelta(days=7)] if week_starts else []
         weekly_sql = ", ".join(
             f"SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS r{n}, "
@@ -253,7 +266,8 @@ class InsightStore(Transactions):
                     week_starts[0],
                 )
             matched = await conn.fetch_all(
-                "SELECT created_at, matched_at FROM requests WHERE community = ? AND matched_at IS NOT NULL",
+                f"SELECT {WAITING_SINCE} AS waiting_since, r.matched_at FROM {MATCHED_REQUESTS} "
+                "WHERE r.community = ? AND r.matched_at IS NOT NULL",
                 community,
             )
         free = {r["skill"]: int(r["free"] or 0) for r in supply}
@@ -273,17 +287,17 @@ class InsightStore(Transactions):
         )
         buckets = [0] * (len(DAY_BUCKETS) + 1)
         for row in matched:
-            days = (rows.ts(row["matched_at"]) - rows.ts(row["created_at"])).total_seconds() / 86400
+            days = (rows.ts(row["matched_at"]) - rows.ts(row["waiting_since"])).total_seconds() / 86400
             buckets[bucket_of(days)] += 1
         return Insight(tuple(scarcity_order(balance)), weeks, tuple(buckets))
 
     async def week_digest(
         self, community: str, since: datetime, until: datetime, *, late_after: timedelta | None = None
     ) -> WeekDigest:
-        """The figures of the digest for [`since`, `until`): requests made, matches, their median days to match,
-        the requests waiting now by reason, lapsed offers per mentor, ratings, and decline reasons. An expiry run
-        more than `late_after` after the offer's time (the bot was down: `OfferStore.expire_offer` does not count
-        it against the mentor) is no lapse here either."""
+        """The figures of the digest for [`since`, `until`): requests made, matches, their median days to match
+        (from `WAITING_SINCE`), the requests waiting now by reason, lapsed offers per mentor, ratings, and decline
+        reasons. An expiry run more than `late_after` after the offer's time (the bot was down:
+        `OfferStore.expire_offer` does not count it against the mentor) is no lapse here either."""
         async with self.read() as conn:
             made = await conn.fetch_one(
                 "SELECT COUNT(*) AS n FROM requests WHERE community = ? AND created_at >= ? AND created_at < ?",
@@ -292,8 +306,8 @@ class InsightStore(Transactions):
                 until,
             )
             matched = await conn.fetch_all(
-                "SELECT created_at, matched_at FROM requests WHERE community = ? AND matched_at >= ? "
-                "AND matched_at < ?",
+                f"SELECT {WAITING_SINCE} AS waiting_since, r.matched_at FROM {MATCHED_REQUESTS} "
+                "WHERE r.community = ? AND r.matched_at >= ? AND r.matched_at < ?",
                 community,
                 since,
                 until,
@@ -327,7 +341,9 @@ class InsightStore(Transactions):
                 since,
                 until,
             )
-        waits = sorted((rows.ts(r["matched_at"]) - rows.ts(r["created_at"])).total_seconds() / 86400 for r in matched)
+        waits = sorted(
+            (rows.ts(r["matched_at"]) - rows.ts(r["waiting_since"])).total_seconds() / 86400 for r in matched
+        )
         median: float | None = None
         if waits:
             mid = len(waits) // 2

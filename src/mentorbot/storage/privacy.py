@@ -124,10 +124,11 @@ class PrivacyStore(Transactions):
 
 async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bool:
     """Let the matched request of a mentorship whose mentor is being forgotten wait again (no longer matched: no
-    `matched_at`), inside the caller's transaction; not when the mentee has an open request for the same skills
-    (asked again meanwhile: it would be a duplicate). Whether it waits. The ended mentorship then keeps no link to
-    the request (as one whose mentee was forgotten): a request has at most one mentorship, and this one may get
-    another. The mentee's row is locked by the forget's first statement
+    `matched_at`; waiting since now, its row of `reopened_requests`, from which its next time to match is measured,
+    not from its `created_at`, before the whole mentorship), inside the caller's transaction; not when the mentee
+    has an open request for the same skills (asked again meanwhile: it would be a duplicate). Whether it waits. The
+    ended mentorship then keeps no link to the request (as one whose mentee was forgotten): a request has at most
+    one mentorship, and this one may get another. The mentee's row is locked by the forget's first statement
     (`locks.lock_member_and_mentees_of_pending_offers`), so a request they make meanwhile waits for the forget."""
     request = await read_request(conn, mentorship.request_id) if mentorship.request_id else None
     if request is None or request.status is not RequestStatus.MATCHED:
@@ -148,6 +149,12 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bo
     )
     if changed != 1:
         return False
+    await conn.execute(
+        "INSERT INTO reopened_requests (request_id, reopened_at) VALUES (?, ?) "
+        "ON CONFLICT (request_id) DO UPDATE SET reopened_at = excluded.reopened_at",
+        request.id,
+        now,
+    )
     await conn.execute("UPDATE mentorships SET request_id = NULL WHERE id = ?", mentorship.id)
     return True
 

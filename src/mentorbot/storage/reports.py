@@ -10,6 +10,7 @@ from typing import Any
 from mentorbot.models import OPEN_REQUEST_STATUSES, Places, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Row
+from mentorbot.storage.insight import MATCHED_REQUESTS, WAITING_SINCE
 from mentorbot.storage.members import read_profile
 from mentorbot.storage.requests import read_requests
 from mentorbot.storage.sql import in_list
@@ -27,6 +28,7 @@ class Stats:
     requests_waiting: int
     mentorships_active: int
     median_time_to_match: timedelta | None
+    """Over the matched requests, from when each last began to wait (`insight.WAITING_SINCE`) to its match."""
     acceptance_rate: float | None
     skill_demand: dict[str, int]
     skill_supply: dict[str, int]
@@ -190,7 +192,8 @@ class ReportStore(Transactions):
                 "SELECT COUNT(*) AS n FROM mentorships WHERE community = ? AND status = 'active'", community
             )
             matched = await conn.fetch_all(
-                "SELECT created_at, matched_at FROM requests WHERE community = ? AND matched_at IS NOT NULL",
+                f"SELECT {WAITING_SINCE} AS waiting_since, r.matched_at FROM {MATCHED_REQUESTS} "
+                "WHERE r.community = ? AND r.matched_at IS NOT NULL",
                 community,
             )
             decisions = await conn.fetch_all(
@@ -231,7 +234,7 @@ class ReportStore(Transactions):
             reason = " ".join(str(row["decline_reason"] or "").split()).lower()
             reasons[reason] = reasons.get(reason, 0) + 1
         by_status = {r["status"]: int(r["n"]) for r in requests}
-        waits = sorted(rows.ts(r["matched_at"]) - rows.ts(r["created_at"]) for r in matched)
+        waits = sorted(rows.ts(r["matched_at"]) - rows.ts(r["waiting_since"]) for r in matched)
         median: timedelta | None = None
         if waits:
             mid = len(waits) // 2
@@ -304,6 +307,13 @@ class ReportStore(Transactions):
             member_row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
             profile = await read_profile(conn, member_id)
             requests = await read_requests(conn, "member_id = ?", member_id)
+            # When a request went back on the waitlist (its mentor forgotten): kept beside the request, for the
+            # time to match; not part of the request record use-cases read.
+            reopened = await conn.fetch_all(
+                "SELECT w.request_id, w.reopened_at FROM reopened_requests w JOIN requests r ON r.id = w.request_id "
+                "WHERE r.member_id = ?",
+                member_id,
+            )
             offers = await conn.fetch_all("SELECT * FROM offers WHERE mentor_id = ? ORDER BY id", member_id)
             mentorships = await conn.fetch_all(
                 "SELECT * FROM mentorships WHERE mentor_id = ? OR mentee_id = ? ORDER BY id", member_id, member_id
@@ -322,10 +332,12 @@ class ReportStore(Transactions):
         member = {k: _plain(v, k) for k, v in member_row.items()} if member_row else None
         if member is not None and not member.get("timezone") and profile and profile.timezone != "UTC":
             member["timezone"] = profile.timezone  # the zone they gave as a mentor: where they live
+        reopened_at = {int(r["request_id"]): _plain(r["reopened_at"], "reopened_at") for r in reopened}
         plain_requests = []
         for request in requests:
             plain = _plain_obj(request)
             plain["wait_reason"] = export_wait_reason(request.wait_reason, request.status) or None
+            plain["reopened_at"] = reopened_at.get(request.id)
             plain_requests.append(plain)
         plain_offers = []
         for row in offers:
