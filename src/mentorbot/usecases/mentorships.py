@@ -5,8 +5,8 @@ from __future__ import annotations
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
-from mentorbot.models import Mentorship, MentorshipStatus
-from mentorbot.replies import Notification, Reply
+from mentorbot.models import Member, Mentorship, MentorshipStatus
+from mentorbot.replies import Notification, Reply, reply_to_json
 from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
@@ -21,9 +21,11 @@ async def end(
     rating: str | int | None = None,
     comment: str | None = None,
 ) -> Reply:
-    """End a mentorship the caller is part of, with an optional rating (1–5) and comment. One the other party
-    ended meanwhile (both had the check-in's "end and give feedback") takes what was given as the caller's
-    feedback (`_ended_already`)."""
+    """End a mentorship the caller is part of, with an optional rating (1–5) and comment. One that has ended
+    already (the other party ended it meanwhile, both having had the check-in's "end and give feedback"; an old
+    form or command of the caller's own, late) takes what was given as the caller's feedback (`_ended_already`).
+    The caller's check-in turns into the answer (`_own_checkin`), the other party's into their notice
+    (`after_end`): no check-in keeps its buttons once the mentorship has ended."""
     core = ctx.core
     stars = parse_rating(rating)
     text = check_text(comment, field="comment", max_length=MAX_COMMENT)
@@ -47,22 +49,35 @@ async def end(
     ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
     if stars is None:
         # No rating given: the one who ended it may still give it, once, like the other party.
-        return Reply(ctx.t("feedback.ended_ask", id=target), buttons=(views.feedback_button(target, ctx.t),))
-    return Reply(ctx.t("end.done", id=target))
+        reply = Reply(ctx.t("feedback.ended_ask", id=target), buttons=(views.feedback_button(target, ctx.t),))
+    else:
+        reply = Reply(ctx.t("end.done", id=target))
+    ctx.tell(await _own_checkin(ctx, ended, reply))
+    return reply
 
 
 async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, comment: str | None) -> Reply:
-    """Ending a mentorship of the caller's that the other party ended first: the rating and comment given are the
-    caller's feedback (once per person, as always); with no rating, they are asked for it, with the button."""
+    """Ending a mentorship of the caller's that has ended already (the other party ended it first; an old form or
+    command, late): what is given is the caller's feedback, once per person, as `/mentor feedback` takes it. A
+    rating (with its comment) is recorded, or answered "already given"; a comment alone is kept as one left on
+    ending in time is (the rating asked for may follow: `MentorshipStore.give_feedback`). A comment that cannot be
+    kept is never dropped in silence: after their rating it is "already given"; after a comment of theirs with no
+    rating yet, they are asked to send it with the rating (which replaces the earlier comment)."""
     core = ctx.core
-    if stars is not None or comment:
-        result = await core.store.give_feedback(
-            mentorship_id, ctx.member.id, stars, comment, core.clock.now(), ended_only=True
+    if stars is None and not comment:
+        return await ended_reply(ctx, mentorship_id)
+    result = await core.store.give_feedback(
+        mentorship_id, ctx.member.id, stars, comment, core.clock.now(), ended_only=True
+    )
+    if result is FeedbackResult.RECORDED:
+        return (
+            await ended_reply(ctx, mentorship_id)
+            if stars is None
+            else Reply(ctx.t("feedback.thanks", id=mentorship_id))
         )
-        if stars is not None:
-            key = "feedback.already" if result is FeedbackResult.ALREADY_GIVEN else "feedback.thanks"
-            return Reply(ctx.t(key, id=mentorship_id))
-    return await ended_reply(ctx, mentorship_id)
+    if stars is None and not await core.store.has_given_feedback(mentorship_id, ctx.member.id):
+        raise UserError("feedback.rating_required", id=mentorship_id)
+    return Reply(ctx.t("feedback.already", id=mentorship_id))
 
 
 async def ended_reply(ctx: Context, mentorship_id: int) -> Reply:
@@ -75,9 +90,57 @@ async def ended_reply(ctx: Context, mentorship_id: int) -> Reply:
     )
 
 
+def checkin_key(mentorship_id: int) -> str:
+    """The key of a mentorship's check-in (`timers.send_checkin`). Keys are each member's own (the outbox's rows,
+    the adapters' `SentMessages`), so each party's check-in has its own versions: a later message under the key
+    (the mentorship's end: `end_notices`, `_own_checkin`) edits the check-in in place, its buttons gone, or
+    replaces it while it is still held for the member's next command or waiting to be delivered."""
+    return f"checkin:{mentorship_id}"
+
+
+async def _checkin_posted(core: Core, member: Member, key: str) -> bool:
+    """Whether a process recorded where `member`'s message `key` was posted, so a new version edits it in place."""
+    return await core.store.message_location(member.community, member.platform_user_id, key) is not None
+
+
+async def end_notices(
+    core: Core, ended: Mentorship, member: Member, notice: Reply, *, short: str
+) -> list[Notification]:
+    """What tells `member`, a party who did not end `ended` themselves, that it has ended (`notice`, with its
+    feedback button), and takes the buttons off their check-in. With no check-in sent, the notice alone. With a
+    posted one (where it is recorded), the check-in is edited into `short` (no buttons), and the notice comes as
+    a message of its own: an edit makes no sound, and an end unheard of would be no notice. Otherwise (the
+    check-in is held for their next command, not delivered yet, or posted too long ago to be found) the notice
+    is the check-in's new version: it replaces a held or pending one, and is posted as a message of its own."""
+    if ended.checkin_sent_at is None:
+        return [core.notify(member, notice)]
+    key = checkin_key(ended.id)
+    if await _checkin_posted(core, member, key):
+        return [core.notify(member, Reply(short), key=key), core.notify(member, notice)]
+    return [core.notify(member, notice, key=key)]
+
+
+async def _own_checkin(ctx: Context, ended: Mentorship, reply: Reply) -> list[Notification]:
+    """The check-in of the party who ended `ended` turns into their answer `reply`, its buttons gone. A posted one
+    is edited in place (what is returned does it). One still waiting, not delivered yet or held for their next
+    command (which is this one: the use-case handler shows held notices with its answer), is replaced by `reply`
+    held for them: shown now, beside the answer, never with the check-in's live buttons. Nothing when none was
+    sent, or when it can be found nowhere (a copy of the answer would be one more message saying the same)."""
+    core, member = ctx.core, ctx.member
+    if ended.checkin_sent_at is None:
+        return []
+    key = checkin_key(ended.id)
+    if await _checkin_posted(core, member, key):
+        return [core.notify(member, reply, key=key)]
+    if await core.store.has_keyed([member.id], key):
+        await core.store.hold_notice(member.id, reply_to_json(reply), core.clock.now(), key=key)
+    return []
+
+
 async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> list[Notification]:
     """Tell the other party (both, when an admin ended it: `ended_by` None) and ask them for their feedback
-    (a button opens the form), then offer the mentor's freed place to waiting requests."""
+    (a button opens the form), their check-in's buttons gone (`end_notices`), then offer the mentor's freed place
+    to waiting requests."""
     notes: list[Notification] = []
     for member_id, partner_id in ((ended.mentor_id, ended.mentee_id), (ended.mentee_id, ended.mentor_id)):
         if member_id == ended_by or not member_id:
@@ -86,9 +149,10 @@ async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> l
         if other:
             t = translator(core.lang_of(other))
             partner = await core.store.get_member(partner_id) if partner_id else None
-            key = "end.notice_admin" if ended_by is None else "end.notice"
+            said = t("end.notice_admin" if ended_by is None else "end.notice", id=ended.id)
             asked = views.feedback_asked(ended, partner, t)
-            notes.append(core.notify(other, Reply(t(key, id=ended.id) + "\n" + asked.text, buttons=asked.buttons)))
+            notice = Reply(said + "\n" + asked.text, buttons=asked.buttons)
+            notes.extend(await end_notices(core, ended, other, notice, short=said))
     notes.extend(await rematch(core, ended.community, None, mentor_id=ended.mentor_id))
     # A request of the mentee's that waited because its only mentor was this one ("own_mentor") no longer waits
     # for that reason (a freed place above may have taken it already): say why it waits now.

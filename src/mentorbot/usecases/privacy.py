@@ -11,7 +11,7 @@ from mentorbot.replies import Attachment, Button, ButtonStyle, Notification, Rep
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import DEPARTURE_STALES, match_request, refresh_wait_reasons, rematch, requeue
-from mentorbot.usecases.mentorships import after_end
+from mentorbot.usecases.mentorships import after_end, end_notices
 
 
 async def export(ctx: Context) -> Reply:
@@ -82,4 +82,6 @@ async def mentor_left(core: Core, ended: Mentorship, *, requeued: bool) -> list[
             lines.append(views.wait_reason_text(outcome.wait_reason, t, core.library.taxonomy, zone=zone_of(mentee)))
     asked = views.feedback_asked(ended, None, t)
     lines.append(asked.text)
-    return [core.notify(mentee, Reply("\n".join(lines), buttons=asked.buttons)), *notes]
+    notice = Reply("\n".join(lines), buttons=asked.buttons)
+    told = await end_notices(core, ended, mentee, notice, short=t("end.mentor_left", id=ended.id))
+    return [*told, *notes]

@@ -24,6 +24,7 @@ from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.library_follow import LibraryFollower
 from mentorbot.usecases.matchmaking import hand_on, hand_on_withdrawn, line_for, pass_on, rematch, requeue_quietly
+from mentorbot.usecases.mentorships import checkin_key
 
 log = logging.getLogger("mentorbot")
 
@@ -248,7 +249,8 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
 
 
 async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
-    """A mentorship's check-in, once, to both parties."""
+    """A mentorship's check-in, once, to both parties, each under the key `checkin_key`: its end replaces it, so
+    its buttons go (`mentorships.end_notices`)."""
     store = core.store
     mentorship = await store.get_mentorship(mentorship_id)
     if mentorship is None or not await store.mark_checkin_sent(mentorship_id, core.clock.now()):
@@ -258,7 +260,8 @@ async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
         me = await store.get_member(me_id)
         other = await store.get_member(other_id)
         if me:
-            notes.append(core.notify(me, views.checkin(mentorship, other, translator(core.lang_of(me)))))
+            reply = views.checkin(mentorship, other, translator(core.lang_of(me)))
+            notes.append(core.notify(me, reply, key=checkin_key(mentorship.id)))
     return notes
 
 
