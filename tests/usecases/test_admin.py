@@ -132,7 +132,9 @@ async def test_stats_show_gaps_and_acceptance(bot: MentorBot, who: Who) -> None:
     fields = {f.name: f.value for f in stats.reply.fields}
     assert fields["Members"] == "5", "the admin who asked is a member too"
     assert fields["Acceptance rate"] == "100%"
-    assert fields["Top skill gaps (demand vs mentors)"].splitlines()[0] == "Paid social: 2 asking, 0 mentors"
+    assert fields["Top skill gaps (waiting requests vs free places)"].splitlines()[0] == (
+        "Paid social: 1 request waiting, 0 free places"  # Dan's asks for SEO too: offered to Baraka, not waiting
+    )
 
 
 async def test_reload_keeps_the_old_files_when_one_is_broken(

@@ -3,6 +3,7 @@ recruitment helper. The scheduled work runs as weekly timers in the database (`s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -14,13 +15,13 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Job, JobKind, Member, mention_of, user_key
-from mentorbot.replies import Field, Notification, Reply
+from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
-from mentorbot.storage.insight import Insight, Lapse
+from mentorbot.storage.insight import Insight, Lapse, WeekDigest
 from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.text_safety import defuse_mentions
-from mentorbot.usecases import admin, curation, views
+from mentorbot.usecases import curation, views
 from mentorbot.usecases.admin import round_report, round_text
 from mentorbot.usecases.context import Context, Core
 
@@ -29,7 +30,8 @@ log = logging.getLogger("mentorbot")
 RECRUIT_SKILLS = 3
 """How many of the scarcest skills a recruitment message names."""
 DIGEST_LINES = 5
-"""How many mentors who let offers lapse, and decline reasons, a digest names."""
+"""How many mentors who let offers lapse, and decline reasons, a digest names; the rest are counted in one
+"…and N more" line, as the waiting requests' reasons past `views.WHY_LINES` are."""
 
 
 def week_bounds(now: datetime, zone: str, weeks: int = charts.WEEKS_SHOWN) -> list[datetime]:
@@ -69,8 +71,12 @@ async def stats_reply(
     resources per skill (`with_helpful`), and one chart's numbers and, with `picture`, the chart itself (also used
     by ``mentorbot admin stats``)."""
     t = translator(lang)
-    reply = await with_helpful(core, community, await admin.stats_reply(core, community, lang), t)
-    return await with_chart(core, community, reply, t, chart, picture=picture)
+    chart_name(chart)  # an unknown chart is refused before anything is read
+    insight = await insight_of(core, community)
+    # The skill gaps are the supply chart's numbers (waiting requests against free places), read once for both.
+    figures = views.stats(await core.store.stats(community), t, core.library.taxonomy, balance=insight.balance)
+    reply = await with_helpful(core, community, figures, t)
+    return await with_chart(core, community, reply, t, chart, picture=picture, insight=insight)
 
 
 async def with_helpful(core: Core, community: str, reply: Reply, t: Translator) -> Reply:
@@ -84,15 +90,33 @@ async def with_helpful(core: Core, community: str, reply: Reply, t: Translator) 
 
 
 async def with_chart(
-    core: Core, community: str, reply: Reply, t: Translator, chart: str | None, *, picture: bool = True
+    core: Core,
+    community: str,
+    reply: Reply,
+    t: Translator,
+    chart: str | None,
+    *,
+    picture: bool = True,
+    insight: Insight | None = None,
 ) -> Reply:
-    """The stats `reply` with one chart (`chart`, default supply against demand): its numbers as a field (the
-    very numbers the bars show) and, with `picture`, the PNG with its alt text."""
+    """The stats `reply` with one chart (`chart`, default supply against demand) of `insight` (read now when not
+    given): its numbers as a field (the very numbers the bars show) and, with `picture`, the PNG with its alt
+    text, drawn off the event loop (`draw`)."""
     zone = core.settings.programme_timezone
-    data = charts.chart_data(chart_name(chart), await insight_of(core, community), t, core.library.taxonomy, zone)
+    name = chart_name(chart)
+    data = charts.chart_data(name, insight or await insight_of(core, community), t, core.library.taxonomy, zone)
     field = Field(data.title, "\n".join(charts.chart_lines(data, t)))
-    attachments = (charts.attachment(data, t),) if picture else ()
+    attachments = (await draw(data, t),) if picture else ()
     return Reply(reply.text, title=reply.title, fields=(*reply.fields, field), attachments=attachments)
+
+
+async def draw(data: charts.ChartData, t: Translator) -> Attachment:
+    """The chart as a PNG attachment, drawn in a worker thread: at 100k members matplotlib took 1.7–2.3 s for the
+    first chart of a process (its import included) and up to a second for each after, which on the event loop
+    would hold up every other member's command and a platform's acknowledgement deadline (Discord's 3 s, Slack's).
+    `charts.draw` uses a figure of its own with the Agg canvas and no pyplot state, so a drawing in a thread
+    shares nothing."""
+    return await asyncio.to_thread(charts.attachment, data, t)
 
 
 # ------------------------------------------------------------------------------------------ admins, schedule
@@ -129,18 +153,28 @@ async def ensure_weekly_jobs(core: Core, communities: Sequence[str] | None = Non
         if text is None:
             continue
         spec = parse_weekly(text)
-        await core.store.ensure_weekly(
-            kind, next_after(spec, now, zone), now, keeps=_named_by(spec, zone), communities=communities
-        )
+        # A pending digest stays at the time an earlier schedule gave it: its time is what says where the previous
+        # digest ended (`digest_span`), so that the first digest of a new schedule starts there.
+        keeps = _named_by(spec, zone) if kind is JobKind.ROUND else _always
+        await core.store.ensure_weekly(kind, next_after(spec, now, zone), now, keeps=keeps, communities=communities)
 
 
 def _named_by(spec: Weekly, zone: str) -> Callable[[datetime], bool]:
     """Whether a pending timer's time is one `spec` names: it stays, even past (it runs once on return)."""
 
     def keeps(due: datetime) -> bool:
-        return next_after(spec, due - timedelta(seconds=1), zone) == due
+        return named_by(spec, due, zone)
 
     return keeps
+
+
+def _always(due: datetime) -> bool:
+    return True
+
+
+def named_by(spec: Weekly, moment: datetime, zone: str) -> bool:
+    """Whether `moment` is a time `spec` names in `zone`."""
+    return next_after(spec, moment - timedelta(seconds=1), zone) == moment
 
 
 async def run_weekly(core: Core, job: Job, worker: str) -> list[Notification]:
@@ -170,9 +204,18 @@ def digest_span(spec: Weekly, due: datetime, now: datetime, zone: str) -> tuple[
     """What a digest timer due at `due` and run at `now` covers: from the scheduled time before `due` to the
     latest scheduled time at or before `now` (`due` itself when run on time), and how many scheduled weeks that
     is. A run late by more than a week covers every week it missed: the timer moves to the next time after
-    `now`, whose digest starts where this one ends, so each moment is in one digest."""
-    since = last_before(spec, due, zone)
-    until = max(due, last_before(spec, next_after(spec, now, zone), zone))
+    `now`, whose digest starts where this one ends, so each moment is in one digest.
+
+    A timer whose time `spec` does not name was set by an earlier schedule (the setting changed since; pending
+    digests are left at their time, `ensure_weekly_jobs`): the digest before it ended a local week before its
+    time, the earlier schedule's previous time, and this one runs from there to the latest time `spec` names at
+    or before `now`, where the next one, on the new schedule, starts."""
+    latest = last_before(spec, next_after(spec, now, zone), zone)
+    if named_by(spec, due, zone):
+        since, until = last_before(spec, due, zone), max(due, latest)
+    else:
+        local = due.astimezone(ZoneInfo(zone))
+        since, until = last_before(Weekly(local.weekday(), local.time()), due, zone), latest
     weeks, moment = 0, since
     while (moment := next_after(spec, moment, zone)) <= until:
         weeks += 1
@@ -205,60 +248,85 @@ async def digest(core: Core, community: str, *, since: datetime, until: datetime
     """The digest of [`since`, `until`) for each admin of `community`, in their language, with the supply/demand
     chart. The timer's week runs from the digest's previous scheduled time to this one's (`run_weekly`), a
     local week: across a daylight saving change each instant is still in one digest. A late timer's digest
-    spans the `weeks` it missed (`digest_span`), and its title says how many."""
+    spans the `weeks` it missed (`digest_span`), and its title says how many. Its dates and times are in the
+    admin's zone, or the programme's (`Settings.programme_timezone`) when the platform gives none (Discord).
+    The chart is drawn once per language, off the event loop (`draw`)."""
     admins = await community_admins(core, community)
     if not admins:
         return []
     week = await core.store.week_digest(
         community, since, until, late_after=timedelta(minutes=core.settings.late_expiry_grace_minutes)
     )
-    waiting = waiting_groups(week.waiting_reasons)
     insight = await insight_of(core, community)
+    pictures: dict[str, Attachment] = {}
     notes: list[Notification] = []
     for person in admins:
         t = translator(core.lang_of(person))
-        zone = zone_of(person)
-        median = (
-            t("stats.none")
-            if week.median_days_to_match is None
-            else t("digest.days", days=f"{week.median_days_to_match:.1f}")
-        )
-        lines = [
-            t("digest.activity", requests=week.new_requests, matches=week.matches, median=median),
-            t("digest.waiting", count=sum(week.waiting_reasons.values())),
-        ]
-        lines += [f"• {line}" for line in views.why_lines(waiting, t, core.library.taxonomy, zone)]
-        lines.append(t("digest.lapses", mentors=lapse_names(week.lapses[:DIGEST_LINES], t) or t("stats.none")))
-        rating = (
-            t("stats.none")
-            if week.average_rating is None
-            else t(
-                "digest.rating_value", average=f"{week.average_rating:.1f}", ratings=week.ratings, count=week.ratings
-            )
-        )
-        lines.append(t("digest.rating", rating=rating))
-        declines = sorted(week.decline_reasons.items(), key=lambda r: (-r[1], r[0]))[:DIGEST_LINES]
-        lines.append(
-            t(
-                "digest.declines",
-                reasons=", ".join(
-                    t("digest.count_of", name=defuse_mentions(r) or t("stats.no_reason"), count=c) for r, c in declines
-                )
-                or t("stats.none"),
-            )
-        )
-        data = charts.chart_data("supply", insight, t, core.library.taxonomy, core.settings.programme_timezone)
-        reply = Reply(
-            "\n".join(lines),
-            title=(
-                t("digest.title", since=day(since, zone), until=day(until, zone))
-                if weeks == 1
-                else t("digest.title_weeks", since=day(since, zone), until=day(until, zone), count=weeks)
-            ),
-            attachments=(charts.attachment(data, t),),
-        )
+        if t.lang not in pictures:
+            programme_zone = core.settings.programme_timezone
+            data = charts.chart_data("supply", insight, t, core.library.taxonomy, programme_zone)
+            pictures[t.lang] = await draw(data, t)
+        zone = zone_of(person) or core.settings.programme_timezone
+        reply = digest_reply(core, week, t, zone, since, until, weeks, chart=pictures[t.lang])
         notes.append(core.notify(person, reply, key=None))
     return notes
+
+
+def digest_reply(
+    core: Core,
+    week: WeekDigest,
+    t: Translator,
+    zone: str,
+    since: datetime,
+    until: datetime,
+    weeks: int,
+    *,
+    chart: Attachment | None = None,
+) -> Reply:
+    """One admin's digest, its dates and times in `zone`, with `chart`: the week's figures as text (requests,
+    matches and their median time to match as the stats say it, how many wait, the average rating), and the lists
+    as fields, which the platforms split where a message would be too long (why requests wait, mentors who let
+    offers lapse, decline reasons; each at most `views.WHY_LINES` or `DIGEST_LINES` lines, the rest counted in one
+    more)."""
+    lines = [
+        t(
+            "digest.activity",
+            requests=week.new_requests,
+            matches=week.matches,
+            median=views.median_match(
+                None if week.median_days_to_match is None else timedelta(days=week.median_days_to_match), t
+            ),
+        ),
+        t("digest.waiting", count=sum(week.waiting_reasons.values())),
+    ]
+    rating = (
+        t("stats.none")
+        if week.average_rating is None
+        else t("digest.rating_value", average=f"{week.average_rating:.1f}", ratings=week.ratings, count=week.ratings)
+    )
+    lines.append(t("digest.rating", rating=rating))
+    fields: list[Field] = []
+    why = views.why_lines(waiting_groups(week.waiting_reasons), t, core.library.taxonomy, zone)
+    if why:
+        fields.append(Field(t("digest.why_title"), "\n".join(f"• {line}" for line in why)))
+    lapses = lapse_lines(week.lapses[:DIGEST_LINES], t)
+    if len(week.lapses) > DIGEST_LINES:
+        lapses.append(t("digest.lapses_more", count=len(week.lapses) - DIGEST_LINES))
+    fields.append(Field(t("digest.lapses_title"), "\n".join(lapses) or t("stats.none")))
+    ranked = sorted(week.decline_reasons.items(), key=lambda r: (-r[1], r[0]))
+    declines = [
+        t("digest.count_of", name=defuse_mentions(reason) or t("stats.no_reason"), count=count)
+        for reason, count in ranked[:DIGEST_LINES]
+    ]
+    if len(ranked) > DIGEST_LINES:
+        declines.append(t("digest.declines_more", count=sum(count for _, count in ranked[DIGEST_LINES:])))
+    fields.append(Field(t("digest.declines_title"), "\n".join(declines) or t("stats.none")))
+    title = (
+        t("digest.title", since=day(since, zone), until=day(until, zone))
+        if weeks == 1
+        else t("digest.title_weeks", since=day(since, zone), until=day(until, zone), count=weeks)
+    )
+    return Reply("\n".join(lines), title=title, fields=tuple(fields), attachments=(chart,) if chart else ())
 
 
 def waiting_groups(reasons: Mapping[str, int]) -> dict[str, int]:
@@ -270,9 +338,9 @@ def waiting_groups(reasons: Mapping[str, int]) -> dict[str, int]:
     return dict(groups)
 
 
-def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:
-    """The mentors who let offers lapse, each with how many: by display name, and where two of them share one,
-    with the platform mention too (`views.mention`), so that two Johns stay two."""
+def lapse_lines(lapses: Sequence[Lapse], t: Translator) -> list[str]:
+    """The mentors who let offers lapse, one a line, each with how many: by display name, and where two of them
+    share one, with the platform mention too (`views.mention`), so that two Johns stay two."""
     names = Counter(lapse.name for lapse in lapses)
     parts = []
     for lapse in lapses:
@@ -280,7 +348,7 @@ def lapse_names(lapses: Sequence[Lapse], t: Translator) -> str:
         if names[lapse.name] > 1:
             name += f" {mention_of(lapse.platform_user_id)}"
         parts.append(t("digest.count_of", name=name, count=lapse.count))
-    return ", ".join(parts)
+    return parts
 
 
 # ------------------------------------------------------------------------------------------------- recruit

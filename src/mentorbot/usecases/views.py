@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from mentorbot import formatting, paging
@@ -28,6 +28,7 @@ from mentorbot.models import (
 from mentorbot.recommendations import render_introduction_courses, vote_buttons
 from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply
 from mentorbot.skills import Taxonomy
+from mentorbot.storage.insight import SkillBalance
 from mentorbot.storage.store import Stats
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.timezones import UTC_NAMES
@@ -465,13 +466,56 @@ def status(data: StatusData, t: Translator, taxonomy: Taxonomy, *, section: str 
 # --------------------------------------------------------------------------------------------- admin
 
 
-def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
+def median_match(value: timedelta | None, t: Translator) -> str:
+    """A median time to match as the stats and the digest say it: in hours, one decimal (``1.0 h``), or "—"."""
+    if value is None:
+        return t("stats.none")
+    return t("stats.hours", hours=f"{value.total_seconds() / 3600:.1f}")
+
+
+def gap_lines(
+    data: Stats, t: Translator, taxonomy: Taxonomy, balance: Sequence[SkillBalance] | None = None
+) -> list[str]:
+    """The skills short of mentors, widest gap first, at most `GAPS_SHOWN`: with `balance` (the supply chart's
+    numbers, `Insight.balance`), those with more waiting requests than free places, as the chart counts them;
+    without it, those whose open requests outnumber the active mentors who offer them. A skill with as many
+    mentors (or places) as requests, or more, is no gap."""
+    if balance is not None:
+        short = [b for b in balance if b.waiting > b.free_places]
+        short.sort(key=lambda b: (-(b.waiting - b.free_places), -b.waiting, b.skill))
+        return [
+            t(
+                "stats.gap_places_line",
+                skill=skill_label(taxonomy, b.skill, t.lang),
+                waiting=t("stats.waiting_requests", count=b.waiting),
+                count=b.free_places,
+            )
+            for b in short[:GAPS_SHOWN]
+        ]
+    gaps = sorted(
+        (
+            (slug, demand, data.skill_supply.get(slug, 0))
+            for slug, demand in data.skill_demand.items()
+            if demand > data.skill_supply.get(slug, 0)
+        ),
+        key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
+    )[:GAPS_SHOWN]
+    return [
+        t(
+            "stats.gap_line",
+            skill=skill_label(taxonomy, slug, t.lang),
+            demand=t("stats.asking", count=demand),
+            count=supply,
+        )
+        for slug, demand, supply in gaps
+    ]
+
+
+def stats(data: Stats, t: Translator, taxonomy: Taxonomy, *, balance: Sequence[SkillBalance] | None = None) -> Reply:
     """Programme health: members, mentors, requests, mentorships, time to match, acceptance, feedback and the
-    skills where demand most exceeds supply."""
-    median = t("stats.none")
-    if data.median_time_to_match is not None:
-        hours = data.median_time_to_match.total_seconds() / 3600
-        median = t("stats.hours", hours=f"{hours:.1f}")
+    skills where demand most exceeds supply (`gap_lines`: with `balance`, waiting requests against free places,
+    the supply chart's numbers)."""
+    median = median_match(data.median_time_to_match, t)
     rate = t("stats.none") if data.acceptance_rate is None else f"{data.acceptance_rate:.0%}"
     # Feedback only in aggregate: how many ratings, their average, how many comments (never who wrote them).
     feedback = t("stats.none")
@@ -484,19 +528,10 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
         )
     elif data.comments:  # comments given on ending, before any rating: counted, not hidden behind "—"
         feedback = t("stats.feedback_unrated", comments=t("stats.comments_count", count=data.comments))
-    gaps = sorted(
-        ((slug, demand, data.skill_supply.get(slug, 0)) for slug, demand in data.skill_demand.items()),
-        key=lambda g: (-(g[1] - g[2]), -g[1], g[0]),
-    )[:GAPS_SHOWN]
-    gap_lines = [
-        t(
-            "stats.gap_line",
-            skill=skill_label(taxonomy, slug, t.lang),
-            demand=t("stats.asking", count=demand),
-            count=supply,
-        )
-        for slug, demand, supply in gaps
-    ]
+    gaps = gap_lines(data, t, taxonomy, balance)
+    gaps_title, no_gap = (
+        (t("stats.gaps"), t("stats.none")) if balance is None else (t("stats.gaps_places"), t("stats.gaps_none"))
+    )
     # Decline reasons in aggregate, most frequent first: admins see them, requesters never do.
     decline_lines = [
         t("stats.decline_line", reason=defuse_mentions(reason) or t("stats.no_reason"), count=count)
@@ -527,7 +562,7 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy) -> Reply:
         Field(t("stats.acceptance"), rate, inline=True),
         Field(t("stats.feedback"), feedback, inline=True),
         Field(t("stats.places"), formatting.places_text(data.places, t), inline=True),
-        Field(t("stats.gaps"), "\n".join(gap_lines) or t("stats.none")),
+        Field(gaps_title, "\n".join(gaps) or no_gap),
         Field(t("stats.declines"), "\n".join(decline_lines) or t("stats.none")),
     )
     return Reply(t("stats.text"), title=t("stats.title"), fields=fields)
