@@ -477,13 +477,17 @@ class MentorBotClient(discord.AutoShardedClient):
             else:
                 # Late, the core's database is slow: the form opens in the default language rather than wait on it.
                 t = translator(asked.language if asked is not None else self.settings.default_language)
+                # The notices held for the member, which the core handed over with its answer: a form shows none.
+                # Held again before the form opens when the answer is in: a command right after finds them.
+                if asked is not None:
+                    await self._hold_again(caller, asked.held)
                 try:
                     await interaction.response.send_modal(FeedbackModal(action, ref, gid, t))
                 except discord.HTTPException as exc:
                     log.warning("could not open the feedback form for %s: %s %s", caller.user_id, exc.status, exc.code)
-                asked = asked or await asking
-                # The notices held for the member, which the core handed over with its answer: a form shows none.
-                await self._hold_again(caller, asked.held)
+                if asked is None:
+                    asked = await asking
+                    await self._hold_again(caller, asked.held)
         except Exception as exc:
             asking.cancel()
             await self.report_error(interaction, exc, guild_id=gid)

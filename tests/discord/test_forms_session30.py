@@ -108,19 +108,20 @@ async def test_the_button_of_feedback_given_opens_no_form(world: FakeDiscord, me
     assert len(await bot.store.list_feedback(COMMUNITY)) == 2
 
 
-async def test_an_old_checkin_of_a_mentorship_ended_and_rated_opens_no_form(
+async def test_the_checkin_of_a_mentorship_ended_and_rated_by_command_offers_no_form_again(
     world: FakeDiscord, members: Members, clock: ManualClock
 ) -> None:
+    """Ended and rated by the typed command: the check-in's DM (keyed ``checkin:1``) is edited into the answer, its
+    End and give feedback button gone, so no form can be opened from it to be refused afterwards."""
     await matched(members)
     clock.advance(timedelta(days=14, minutes=1))
     assert await members.client.run_due_jobs() == 2
     checkin = (await members.dms(MENTEE_USER_ID, count=2))[-1]
-    await members.slash("mentor end", {"rating": 4})  # ended and rated by command, the check-in's DM untouched
+    assert END in [b["custom_id"] for b in buttons(checkin)]
+    await members.slash("mentor end", {"rating": 4})
 
-    clicked = await members.click(checkin, END, user=MENTEE_USER_ID, dm=True)
-    assert clicked.callback_type == CALLBACK_UPDATE_MESSAGE
     now = world.messages[int(checkin["id"])]
-    assert message_text(now) == EN("feedback.already", id=1) and buttons(now) == []
+    assert message_text(now) == EN("end.done", id=1) and buttons(now) == []
 
 
 async def test_someone_elses_button_is_refused_to_them_alone(world: FakeDiscord, members: Members) -> None:
