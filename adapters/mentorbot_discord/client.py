@@ -66,9 +66,9 @@ from mentorbot.commands import (
     needs_admin,
     submit_feedback_form,
 )
-from mentorbot.errors import UserError, database_down, database_failure, unexpected
+from mentorbot.commands.running import form_may_open
+from mentorbot.errors import database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.inputs import parse_id
 from mentorbot.observability import BusyRefusals
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
@@ -1062,19 +1062,6 @@ def held_messages(outcome: Outcome, guild_id: int | None = None) -> list[Discord
 def held_notice(notice: Reply, guild_id: int | None, t: Translator) -> list[DiscordMessage]:
     """One held notice as the messages that show it, prefaced with why (see `held_messages`)."""
     return render(notice, guild_id=guild_id, preface=t("discord.held_notice"))
-
-
-def form_may_open(asked: Outcome, ref: str) -> bool:
-    """Whether the core's answer to a feedback button (`MentorBot.feedback_form`) lets the form open: it gives the
-    command to type (``feedback.form``) only when the mentorship is the member's and their feedback is still to
-    give; otherwise (not theirs, given already, over the rate limit) it says why, and that is the click's answer."""
-    if asked.error is not None or asked.duplicate:
-        return False
-    try:
-        wanted = parse_id(ref, "mentorship")
-    except UserError:
-        return False
-    return asked.reply.text == translator(asked.language)("feedback.form", id=wanted)
 
 
 def dm_guild(interaction: Interaction, caller: Caller) -> int | None:

@@ -75,7 +75,7 @@ from mentorbot.commands import (
     parse_custom_id,
     submit_feedback_form,
 )
-from mentorbot.commands.running import asks_for_rating, feedback_form_target
+from mentorbot.commands.running import asks_for_rating, feedback_form_target, form_may_open
 from mentorbot.errors import UserError, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_COMMENT, parse_id
@@ -710,7 +710,7 @@ class SlackAdapter:
         asked = await self.bot.feedback_form(asker, mentorship_id=target)
         if asked.duplicate:
             return False
-        if not _form_may_open(asked, target):
+        if not form_may_open(asked, target):
             await self.finish(asker, route, asked, read_only=True, slot=slot)
             return asked.settled
         slot.release()  # the modal is the answer
@@ -1053,7 +1053,7 @@ class SlackAdapter:
             installation_of(body), user_id, name, channel=channel, event_id=None, facts=self.known_facts(user_id)
         )
         asked = await self.bot.feedback_form(caller, mentorship_id=ref)
-        if not _form_may_open(asked, ref):
+        if not form_may_open(asked, ref):
             await self._show_click(body, caller, action, ref, asked, read_only=True)
             return
         t = translator(asked.language)
@@ -1149,19 +1149,6 @@ class SlackAdapter:
             "uninstalled" if event.get("type") == "app_uninstalled" else "disconnected (its tokens were revoked)",
             community_of(installation_of(body)),
         )
-
-
-def _form_may_open(asked: Outcome, ref: str) -> bool:
-    """Whether the core's answer to a feedback button (`MentorBot.feedback_form`) lets the form open: it gives the
-    command to type (``feedback.form``) only when the mentorship is the member's and their feedback is still to
-    give; otherwise (not theirs, given already, over the rate limit) it says why, and that is the click's answer."""
-    if asked.error is not None or asked.duplicate:
-        return False
-    try:
-        wanted = parse_id(ref, "mentorship")
-    except UserError:
-        return False
-    return asked.reply.text == translator(asked.language)("feedback.form", id=wanted)
 
 
 def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Application:
