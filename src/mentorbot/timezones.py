@@ -64,29 +64,13 @@ def zone_key(text: str) -> str:
 
 
 def city_zone(text: str) -> str | None:
-    """The one IANA name whose city is `text` (``Nairobi``, ``dar es salaam``, ``Bogotá``), or None when no name or
-    several do. A city is a name's last part; the ``Etc/`` names are not cities."""
+    """The one zone of ``zone.tab`` (`_cities`) whose city is `text` (``Nairobi``, ``dar es salaam``, ``Bogotá``), or
+    None when none or several are. A city is a name's last part."""
     key = zone_key(text)
     if not key or "/" in key:
         return None
-    found = [name for name in _cities().get(key, ()) if not name.startswith("Etc/")]
-    if len(found) > 1 and len({_clock_of(name) for name in found}) == 1:
-        # Old and new names of one zone (America/Buenos_Aires, America/Argentina/Buenos_Aires): the newer one,
-        # which names its country's region too.
-        found = [max(found, key=lambda name: (name.count("/"), name))]
+    found = _cities().get(key, ())
     return found[0] if len(found) == 1 else None
-
-
-@lru_cache(maxsize=64)
-def _clock_of(name: str) -> tuple[timedelta | None, ...]:
-    """The UTC offsets of zone `name` at the start of each month of 2020–2029: two names with the same are one
-    zone as far as members are concerned."""
-    zone = ZoneInfo(name)
-    return tuple(
-        datetime(year, month, 1, tzinfo=UTC).astimezone(zone).utcoffset()
-        for year in range(2020, 2030)
-        for month in range(1, 13)
-    )
 
 
 @lru_cache(maxsize=1)
