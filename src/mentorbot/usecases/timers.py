@@ -137,14 +137,17 @@ class Timers:
         when seen so at the start; a weekly timer's unit is rolled back when its last statement, the conditional
         move to its next time, finds it so (a digest or a round's report is never sent twice; the other timers'
         changes are conditional, so a second run changes nothing). The job's row is written last, as in every
-        other transaction (`storage.locks`): locking it first deadlocked a mentor's accept with the expiry."""
+        other transaction (`storage.locks`): locking it first deadlocked a mentor's accept with the expiry. A digest's
+        charts are drawn before the unit opens (`insight.digest_pictures`), so no write waits for the drawing."""
         store = self.core.store
+        # A digest's chart is read and drawn first, outside the unit: drawing takes seconds in a large community.
+        pictures = await insight.digest_pictures(self.core, job)
         try:
             async with store.unit_of_work():
                 if not await store.job_is_ours(job.id, self.worker_id):
                     raise JobTakenOver(job.id)
                 if job.kind in insight.WEEKLY:
-                    produced = await insight.run_weekly(self.core, job, self.worker_id)
+                    produced = await insight.run_weekly(self.core, job, self.worker_id, pictures=pictures)
                 else:
                     produced = await run_job(self.core, job.kind, job.ref_id)
                     # False when the job's own work ended its row (an expiry cancels its timer); a second run by a
