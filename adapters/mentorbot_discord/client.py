@@ -472,7 +472,7 @@ class MentorBotClient(discord.AutoShardedClient):
         try:
             await asyncio.wait({asking}, timeout=max(0.0, deadline - loop.time()))
             asked = asking.result() if asking.done() else None
-            if asked is not None and not form_may_open(asked, ref):
+            if asked is not None and not form_may_open(asked):
                 await self._show_in_place(interaction, caller, asked)
             else:
                 # Late, the core's database is slow: the form opens in the default language rather than wait on it.

@@ -710,7 +710,7 @@ class SlackAdapter:
         asked = await self.bot.feedback_form(asker, mentorship_id=target)
         if asked.duplicate:
             return False
-        if not form_may_open(asked, target):
+        if not form_may_open(asked):
             await self.finish(asker, route, asked, read_only=True, slot=slot)
             return asked.settled
         slot.release()  # the modal is the answer
@@ -1053,7 +1053,7 @@ class SlackAdapter:
             installation_of(body), user_id, name, channel=channel, event_id=None, facts=self.known_facts(user_id)
         )
         asked = await self.bot.feedback_form(caller, mentorship_id=ref)
-        if not form_may_open(asked, ref):
+        if not form_may_open(asked):
             await self._show_click(body, caller, action, ref, asked, read_only=True)
             return
         t = translator(asked.language)

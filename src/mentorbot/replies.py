@@ -99,6 +99,11 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     listings: tuple[Listing, ...] = ()
     """Lists shown after the fields, each a page of its own (see `Listing`)."""
+    form: str | None = None
+    """The form this answer lets an adapter with forms open instead of showing the text (``"feedback"``: the
+    feedback button's answer when the feedback is the member's to give; `commands.running.form_may_open`). The
+    text is what a platform without forms shows: the command to type. Not kept with a stored answer: a replayed
+    answer cannot open a form (the platform's trigger is gone), so its text is shown."""
 
     @property
     def plain_text(self) -> str:

@@ -10,7 +10,7 @@ from mentorbot.commands.parsing import ParsedCommand, for_member, parse, parse_s
 from mentorbot.commands.table import COMMANDS
 from mentorbot.errors import UserError
 from mentorbot.i18n import translator
-from mentorbot.inputs import is_blank, parse_id
+from mentorbot.inputs import is_blank
 from mentorbot.models import MentorshipStatus
 from mentorbot.paging import PAGE_ACTION, STATUS_SOURCES, decode, page_command, position_of
 from mentorbot.replies import Button, Field, Outcome, Reply
@@ -262,15 +262,9 @@ def help_reply(lang: str, *, admin: bool = False) -> Reply:
     return Reply(t("commands.help.intro"), title=t("commands.help.title"), fields=tuple(fields))
 
 
-def form_may_open(asked: Outcome, ref: str) -> bool:
-    """Whether the core's answer to a feedback button (`MentorBot.feedback_form`) lets the form open: it gives the
-    command to type (``feedback.form``) only when the mentorship is the member's and their feedback is still to
-    give; otherwise (not theirs, given already, over the rate limit) it says why, and that is the click's answer.
-    One test for every adapter that opens a feedback form (Discord, Slack)."""
-    if asked.error is not None or asked.duplicate:
-        return False
-    try:
-        wanted = parse_id(ref, "mentorship")
-    except UserError:
-        return False
-    return asked.reply.text == translator(asked.language)("feedback.form", id=wanted)
+def form_may_open(asked: Outcome) -> bool:
+    """Whether the core's answer to a feedback button (`MentorBot.feedback_form`) lets the form open: it does
+    (`Reply.form`) only when the mentorship is the member's and their feedback is still to give; otherwise (not
+    theirs, given already, over the rate limit) it says why, and that is the click's answer. One test for every
+    adapter that opens a feedback form (Discord, Slack)."""
+    return asked.error is None and not asked.duplicate and asked.reply.form == "feedback"

@@ -91,7 +91,7 @@ async def feedback_form(ctx: Context, *, mentorship_id: str | int) -> Reply:
     mentorship = await _own(ctx, wanted)
     if await ctx.core.store.has_given_feedback(mentorship.id, ctx.member.id):
         return Reply(ctx.t("feedback.already", id=wanted))
-    return Reply(ctx.t("feedback.form", id=wanted))
+    return Reply(ctx.t("feedback.form", id=wanted), form="feedback")
 
 
 CHECKIN_ANSWERS = {"ok": "ok", "going-well": "ok", "well": "ok", "sawa": "ok", "help": "help", "msaada": "help"}
