@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mentorbot.errors import UserError
-from mentorbot.inputs import parse_duration, parse_until
+from mentorbot.inputs import parse_duration, parse_languages, parse_until
 from mentorbot_console.clock import parse_advance
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -68,3 +68,27 @@ def test_days_and_weeks_of_a_pause_are_calendar_days_where_the_member_lives(text
     until = parse_until(text, now, "America/New_York")
     assert until is not None and until.tzinfo is UTC
     assert until == local_end
+
+
+# ------------------------------------------------------------------ languages typed as a sentence (session 31)
+
+
+@pytest.mark.parametrize(
+    ("typed", "codes"),
+    [
+        ("Kiingereza na Kiswahili", ("en", "sw")),  # before: en, na (Nauru), sw
+        ("English and Swahili", ("en", "sw")),  # before: refused, "'and' is not a language"
+        ("English or French", ("en", "fr")),  # "or" is Odia's code: a joiner between two languages
+        ("en/sw", ("en", "sw")),
+        ("English & Swahili", ("en", "sw")),
+        ("en, na", ("en", "na")),  # named alone, a code is still a language
+    ],
+)
+def test_languages_typed_as_a_sentence(typed: str, codes: tuple[str, ...]) -> None:
+    assert parse_languages(typed, "en") == codes
+
+
+def test_a_joiner_at_an_end_is_no_language() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_languages("English and", "en")
+    assert caught.value.key == "input.bad_language" and caught.value.params["value"] == "and"

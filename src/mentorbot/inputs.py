@@ -192,19 +192,29 @@ def parse_language(word: str) -> str | None:
     return language_words().get(" ".join(word.split()).casefold())
 
 
+_LANGUAGE_JOINERS = frozenset({"and", "or", "plus", "with", "na", "au", "pamoja", "&", "+"})
+"""Words that join languages in a list typed as a sentence (``English and Swahili``, ``Kiingereza na Kiswahili``):
+skipped between two languages, never read as a language. Some are ISO codes (``na`` Nauru, ``or`` Odia), which a
+list still names alone or between commas (``en, na``)."""
+
+
 def parse_languages(text: str | None, default: str) -> tuple[str, ...]:
-    """ISO 639-1 codes from codes or names typed (``en, sw``, ``English Kiswahili``, ``Norwegian Bokmål``),
-    deduplicated; anything else is refused with the codes known (`input.bad_language`)."""
+    """ISO 639-1 codes from codes or names typed (``en, sw``, ``English Kiswahili``, ``Norwegian Bokmål``,
+    ``English and Swahili``, ``en/sw``), deduplicated; anything else is refused with the codes known
+    (`input.bad_language`)."""
     value = (text or "").strip()
     if not value:
         return (default,)
     codes: list[str] = []
-    for part in (p.strip() for p in re.split(r"[,;]+", value) if p.strip()):
+    for part in (p.strip() for p in re.split(r"[,;/]+", value) if p.strip()):
         whole = parse_language(part)
         if whole is not None:
             codes.append(whole)
             continue
-        for word in part.split():
+        words = part.split()
+        for index, word in enumerate(words):
+            if word.casefold() in _LANGUAGE_JOINERS and 0 < index < len(words) - 1:
+                continue
             code = parse_language(word)
             if code is None:
                 known = sorted(set(language_words().values()))
