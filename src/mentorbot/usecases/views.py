@@ -53,8 +53,10 @@ def mention(member: Member | None, t: Translator | None = None) -> str:
 
 
 def skill_label(taxonomy: Taxonomy, slug: str, lang: str) -> str:
-    """A skill's label in `lang` (the slug itself if the taxonomy no longer has it)."""
-    skill = taxonomy.get(slug)
+    """A skill's label in `lang`: a slug a reload renamed (kept as an alias of the new one) is the new skill's
+    label, as in text stored before the rename (an offer's explanation); the slug itself if the taxonomy no longer
+    has it."""
+    skill = taxonomy.get(slug) or taxonomy.resolve(slug)
     return skill.label(lang) if skill else slug
 
 
