@@ -59,6 +59,7 @@ METADATA_MAX: Final = 3000
 _ERROR_BLOCKS: Final[Mapping[str, str]] = {
     "input.no_skills": SKILLS,
     "input.too_many_skills": SKILLS,
+    "profile.too_many_skills": SKILLS,
     "skills.unknown": SKILLS,
     "skills.unknown_no_suggestion": SKILLS,
     "input.bad_level": LEVELS,

@@ -8,8 +8,8 @@ Columns (header row required, any order, names case-insensitive):
 - ``skills`` (required): skills, comma- or semicolon-separated, as members type them;
 - ``levels``: as in ``/mentor signup`` (``expert``; ``expert, learning``; ``seo:expert, copywriting:learning``);
 - ``capacity``: 1–10 (default: the ``MENTORBOT_DEFAULT_CAPACITY`` setting);
-- ``bio``, ``timezone`` (``Africa/Nairobi``, ``UTC+3``; default UTC), ``languages`` (``en, sw``; default: the
-  community default).
+- ``bio``, ``timezone`` (``Africa/Nairobi``, ``UTC+3``; default: none given, as ``/mentor signup`` stores it),
+  ``languages`` (``en, sw``; default: the community default).
 
 The defaults are a new mentor's. An existing one is updated under the rule of ``/mentor signup``: a column
 left out, or a cell left empty, keeps what they have (their display name included), and a skill they keep
@@ -44,7 +44,8 @@ from mentorbot.inputs import (
 from mentorbot.models import user_key
 from mentorbot.storage.members import ImportedProfile
 from mentorbot.text_safety import check_text
-from mentorbot.timezones import parse_timezone
+from mentorbot.timezones import ZONE_NOT_GIVEN, given_timezone
+from mentorbot.usecases.profiles import PROFILE_TOO_MANY_SKILLS, resolve_skills
 
 COLUMNS: Final = ("user_id", "name", "skills", "levels", "capacity", "bio", "timezone", "languages")
 REQUIRED: Final = ("user_id", "skills")
@@ -193,7 +194,9 @@ def _entry(
         raise UserError("cli.import.missing_value", column="skills")
     # The same rules as /mentor signup: skills resolved through the taxonomy (with suggestions), a skill the mentor
     # holds that the taxonomy lost taken as it is, levels, etc.
-    slugs = bot.resolve_skills(row["skills"], t.lang, limit=MAX_MENTOR_SKILLS, held=held)
+    slugs = resolve_skills(
+        bot.core, row["skills"], t.lang, limit=MAX_MENTOR_SKILLS, held=held, too_many=PROFILE_TOO_MANY_SKILLS
+    )
     levels, resolve = row.get("levels"), bot.library.taxonomy.slug_for
     # Which skills the levels name (as /mentor signup reads them): a skill named has the same level whether the
     # others default to the lowest or the highest; a skill an existing mentor keeps and the levels do not name
@@ -204,7 +207,8 @@ def _entry(
         skills=parse_levels(levels, slugs, resolve=resolve),
         capacity=parse_capacity(row.get("capacity"), bot.settings.default_capacity),
         bio=check_text(row.get("bio"), field="bio", max_length=MAX_BIO),
-        timezone=parse_timezone(row["timezone"]) if row.get("timezone") else "UTC",
+        # UTC given is a zone; none given, the marker of none (as `/mentor signup` stores them)
+        timezone=given_timezone(row["timezone"]) if row.get("timezone") else ZONE_NOT_GIVEN,
         languages=parse_languages(row.get("languages"), bot.settings.default_language),
         given=frozenset(column for column in _PROFILE_FIELDS if row.get(column)),
         levels_given=frozenset(slug for slug in slugs if low[slug] is high[slug]),

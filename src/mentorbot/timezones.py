@@ -18,7 +18,10 @@ OFFSET_TYPED: Final = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}
 
 
 def parse_timezone(text: str) -> str:
-    """A canonical time zone string (IANA name or ``UTC+HH:MM``); `UserError` when not understood."""
+    """A canonical time zone string (IANA name or ``UTC+HH:MM``); `UserError` when not understood.
+
+    UTC typed as a word (``utc``, ``GMT``, ``Z``) reads as ``UTC``, which is also what a mentor profile with no
+    zone holds (`ZONE_NOT_GIVEN`): a zone a member gives is stored as `given_timezone` reads it."""
     value = text.strip()
     if value.upper() in ("UTC", "GMT", "Z"):
         return "UTC"
@@ -109,9 +112,25 @@ def to_tzinfo(name: str) -> tzinfo:
         return UTC
 
 
-UTC_NAMES: Final = frozenset({"UTC", "GMT", "Etc/UTC", "UTC+00:00", "UTC-00:00"})
-"""A profile's zone that says nothing: what a mentor who gave none is stored with (Discord reports none). Shown
-as UTC, matched as unknown: a mentor in Nairobi who typed no zone is not "3 h apart" from a mentee there."""
+ZONE_NOT_GIVEN: Final = "UTC"
+"""What a mentor profile with no zone holds (the column cannot be empty; Discord and the console report none, and
+a mentor need not type one). Shown as not given, matched as unknown: a mentor in Nairobi who typed no zone is not
+"3 h apart" from a mentee there. A zone given as UTC is stored otherwise (`given_timezone`), so it is a zone."""
+
+UTC_GIVEN: Final = "UTC+00:00"
+"""A zone given as UTC (``UTC``, ``GMT``, ``Z``, ``UTC+0``), as it is stored: not `ZONE_NOT_GIVEN`."""
+
+UTC_NAMES: Final = frozenset({ZONE_NOT_GIVEN})
+"""A profile's zone that says nothing (`ZONE_NOT_GIVEN`): the views show it as not given, the matcher reads it as
+unknown. Every other zone, UTC given as ``UTC+00:00`` or ``Etc/UTC`` included, is a zone."""
+
+
+def given_timezone(text: str) -> str:
+    """The zone a member gives (`/mentor signup`, `/mentor timezone`, a mentors file), as it is stored: as
+    `parse_timezone` reads it, except that UTC typed as a word (or as ``UTC-0``) is `UTC_GIVEN` rather than the
+    marker of no zone (`ZONE_NOT_GIVEN`); `UserError` when not understood."""
+    zone = parse_timezone(text)
+    return UTC_GIVEN if zone in (ZONE_NOT_GIVEN, "UTC-00:00") else zone
 
 
 @lru_cache(maxsize=4096)

@@ -168,7 +168,7 @@ def test_parse_slash_is_parse_of_the_whole_line() -> None:
         ("/mentor accept", "commands.missing_argument", {"option": "offer", "usage": "/mentor accept <offer>"}),
         ("/mentor request note:hello", "commands.missing_argument", {"option": "skills"}),
         ("/mentor-admin match 4", "commands.missing_argument", {"option": "mentor"}),
-        ('/mentor request note:"unclosed', "commands.unbalanced_quotes", {"quote": '"'}),
+        ('/mentor request skills:"unclosed', "commands.unbalanced_quotes", {"quote": '"'}),
     ],
 )
 def test_parse_errors(line: str, key: str, params: dict[str, str]) -> None:

@@ -112,7 +112,7 @@ async def test_parsing_errors_are_localized(session: ConsoleSession, lang: str) 
         suggestion="skills:",
         allowed="skills:, note:",
     )
-    out = await refused(session, '/mentor request skills:seo note:"never closed')
+    out = await refused(session, '/mentor request skills:"seo note:never closed')
     assert out == t("commands.unbalanced_quotes", quote='"')
     out = await refused(session, "/mentor accept")
     assert out == t(  # the option left out and the slot a member fills in, in the reader's words

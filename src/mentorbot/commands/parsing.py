@@ -233,7 +233,8 @@ option."""
 def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> ParsedCommand:
     """Bind the words after the command to its options. Inside free text (a note, bio, comment or reason,
     `Option.free_text`) only a known option name at a word boundary starts a new option: ``help:`` or an
-    unclosed quote is part of the text, which is kept as typed (spaces included).
+    unclosed quote is part of the text, which is kept as typed (spaces included), as is a quote nobody closes
+    at the start of its value (``note:"hello world``); a quote that is closed there still quotes.
 
     Bare words before the first option fill the positional options in order (the last one every remaining
     word, when the command is `greedy`); a `numeric` option that is not the last takes only a word that looks
@@ -252,7 +253,8 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
             in_free_text = command.is_free_text(current)
         name = command.option(token.key) if token.key is not None else None
         if token.key is not None and (name is not None or not in_free_text):
-            _refuse_unclosed(token)
+            if name is None or not command.is_free_text(name):
+                _refuse_unclosed(token)  # a quote nobody closes is text in free text, its first word too
             if name is None:
                 raise _unknown_option(command, token.key)
             if name in args:

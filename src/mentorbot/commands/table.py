@@ -359,6 +359,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.set_timezone(c, timezone=a["timezone"]),
         (Option("timezone", required=True, aliases=("tz", "zone")),),
         ("timezone",),
+        greedy=True,  # a zone may be a city of several words: São Paulo, Dar es Salaam
     ),
     _cmd(
         "mentor export",

@@ -24,7 +24,7 @@ from mentorbot.replies import Reply
 from mentorbot.skills import normalize, parse_tags
 from mentorbot.storage.store import InUse, ProfileInUse
 from mentorbot.text_safety import check_text
-from mentorbot.timezones import parse_timezone
+from mentorbot.timezones import ZONE_NOT_GIVEN, given_timezone
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import (
@@ -43,9 +43,11 @@ def resolve_skills(
     *,
     limit: int | None = None,
     held: Iterable[str] = (),
+    too_many: str = "input.too_many_skills",
 ) -> list[str]:
     """Skill slugs from what a member typed (a comma list or a list of tags), deduplicated, in the order typed; a
-    localized `UserError` for no skills, an unknown tag (with suggestions) or more than `limit` skills. A slug of
+    localized `UserError` for no skills, an unknown tag (with suggestions) or more than `limit` skills (the message
+    `too_many`, given ``count`` and ``max``: a request's by default, `PROFILE_TOO_MANY_SKILLS` a profile's). A slug of
     `held` (the skills a mentor has now) that the taxonomy no longer has (an admin's reload removed it) is taken
     as it is: a mentor keeps a skill they hold, in a form that shows it or typed again, until they drop it."""
     tags = parse_tags(text or "") if isinstance(text, str) or text is None else [t for t in text if t.strip()]
@@ -57,8 +59,12 @@ def resolve_skills(
     taxonomy.require_skills([tag for tag in tags if tag not in kept], lang)  # the first unknown tag is refused
     slugs = list(dict.fromkeys(kept.get(tag) or taxonomy.slug_for(tag) or tag for tag in tags))
     if limit is not None and len(slugs) > limit:
-        raise UserError("input.too_many_skills", max=limit, count=len(slugs))
+        raise UserError(too_many, max=limit, count=len(slugs))
     return slugs
+
+
+PROFILE_TOO_MANY_SKILLS = "profile.too_many_skills"
+"""The message for a mentor profile (`/mentor signup`, a mentors file) of more skills than `MAX_MENTOR_SKILLS`."""
 
 
 async def require_mentor(ctx: Context) -> MentorProfile:
@@ -94,11 +100,13 @@ async def signup(
         slugs = list(existing.skills)
     else:
         held = existing.skills if existing else ()
-        slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_MENTOR_SKILLS, held=held)
+        slugs = resolve_skills(
+            core, skills, ctx.lang, limit=MAX_MENTOR_SKILLS, held=held, too_many=PROFILE_TOO_MANY_SKILLS
+        )
     level_map = new_levels(levels, slugs, existing.skills if existing else {}, core.library.taxonomy.slug_for)
     new_capacity = parse_capacity(capacity, existing.capacity if existing else core.settings.default_capacity)
     new_bio = check_text(bio, field="bio", max_length=MAX_BIO) if bio is not None else None
-    zone = parse_timezone(timezone) if timezone else None
+    zone = given_timezone(timezone) if timezone else None  # UTC given is a zone, not the marker of none
     # A platform that reports the member's zone (Slack) is followed at every command (`Store.member_as_seen`): a
     # zone typed here would be undone at the next one, so the platform's is kept, and the mentor told so.
     zone_ignored = zone is not None and bool(ctx.caller.timezone) and zone != ctx.caller.timezone
@@ -110,8 +118,10 @@ async def signup(
         capacity=new_capacity,
         bio=new_bio if new_bio is not None else (existing.bio if existing else ""),
         # A new mentor's zone: typed here, else the platform's, else the one given with `/mentor timezone`; else
-        # "UTC", which the profile shows as not given and the matcher reads as unknown.
-        timezone=zone or (existing.timezone if existing else (ctx.caller.timezone or ctx.member.timezone or "UTC")),
+        # the marker of none (`ZONE_NOT_GIVEN`), which the profile shows as not given and the matcher reads as
+        # unknown.
+        timezone=zone
+        or (existing.timezone if existing else (ctx.caller.timezone or ctx.member.timezone or ZONE_NOT_GIVEN)),
         languages=langs or (existing.languages if existing else (ctx.lang,)),
     )
     try:
@@ -212,7 +222,7 @@ async def set_timezone(ctx: Context, *, timezone: str) -> Reply:
     """The member's time zone (``Africa/Nairobi``, ``UTC+3``): times are shown to them in it, and mentors close
     to their hours rank first for their requests; a mentor's profile takes it too. Where the platform reports the
     member's zone (Slack's profile), that one is kept: the member is told to change it there."""
-    zone = parse_timezone(timezone or "")
+    zone = given_timezone(timezone or "")  # UTC given is a zone, not the marker of none
     if ctx.caller.timezone:
         return Reply(ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
     await ctx.core.store.set_timezone(ctx.member.id, zone)
