@@ -17,7 +17,8 @@ filters is. Each result carries the facts of its one-line reason, rendered in th
 
 A resource suggested by a member and approved by an admin (`CommunityCourse`) has no level, format, cost or
 language anyone vouched for: it earns no level points, is never foreign, and a cost or format filter leaves
-it out (it may not be what was asked for); its reason says nothing of its level or cost.
+it out (it may not be what was asked for); its reason says nothing of its level or cost. Its title, typed by a
+member, is shown defused (`shown_title`): a mention or masked link in it stays inert.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from mentorbot.i18n import load_catalog as load_messages
 from mentorbot.inputs import COURSE_LEVEL_NAMES, level_rank
 from mentorbot.replies import Button, Field, Reply
 from mentorbot.skills import Skill, Taxonomy, normalize, parse_tags
+from mentorbot.text_safety import defuse_mentions
 
 DEFAULT_LIMIT: Final = 5
 INTRODUCTION_LIMIT: Final = 3
@@ -626,6 +628,13 @@ def _cost_part(reason: Reason, t: Translator) -> str:
     return t("courses.reason_paid")
 
 
+def shown_title(course: Course) -> str:
+    """A resource's title as it is shown: a community resource's, typed by a member, with its mentions and masked
+    links made inert (`text_safety.defuse_mentions`, which changes an already defused title no further); the
+    catalog file's as written."""
+    return defuse_mentions(course.title) if isinstance(course, CommunityCourse) else course.title
+
+
 def _meta(course: Course, lang: str) -> str:
     t = translator(lang)
     if isinstance(course, CommunityCourse):
@@ -665,7 +674,7 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
             text = f"{t('courses.from_requests', skills=labels)}\n{missing}" if from_requests else missing
         fields = tuple(
             Field(
-                name=t("courses.item_name", rank=rank, title=item.course.title, provider=item.course.provider),
+                name=t("courses.item_name", rank=rank, title=shown_title(item.course), provider=item.course.provider),
                 value="\n".join(
                     (render_reason(item.reason, lang, label_of), _meta(item.course, lang), item.course.url)
                 ),
@@ -723,7 +732,7 @@ def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field |
         f"{rank}. "
         + t(
             "courses.introduction_item",
-            title=course.title,
+            title=shown_title(course),
             provider=course.provider,
             cost=_introduction_cost(course, t),
             url=course.url,

@@ -6,12 +6,22 @@ Slack (``<!channel>``, ``<!here>``, ``<!everyone>``, ``<!subteam^…>``, ``<@U�
 words (Discord's masked link ``[Accept your offer](https://…)``, in a note an offer shows a mentor): the address
 is shown as typed, the link's words beside it. Slack's own link form (``<url|words>``) is escaped by the Slack
 adapter with every ``<``.
+
+Nor may it hide or reorder itself: a right-to-left override (U+202E) in a note shows the words after it backwards
+in a mentor's offer, a zero-width space hides inside a word. `check_text` refuses every invisible formatting
+character (Unicode category Cf: bidi marks, embeddings, overrides and isolates, zero-width spaces, word joiners,
+soft hyphens, byte order marks, tags…) but those writing needs: a zero-width joiner or non-joiner right after a
+character outside ASCII (emoji sequences such as 👩‍💻 and ❤️‍🔥, Persian, Indic and Sinhala words) and the tags of
+a subdivision flag (🏴 England, Scotland, Wales). Variation selectors, skin tones and flags are not format
+characters. Where text is matched against words (the spam check of suggestions) it is compared in
+`comparable` form, which sees through what is invisible.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 from mentorbot.errors import FieldName, UserError
 
@@ -22,6 +32,15 @@ _DISCORD_ROLE = re.compile(r"<@&(\d+)>")
 _USER_MENTION = re.compile(r"<@(!?[0-9A-Za-z]+)>")
 _MASKED_LINK = re.compile(r"\]\s*\(")
 _ALLOWED_CONTROLS = {"\n", "\t"}
+_JOINERS: Final = frozenset({"\u200c", "\u200d"})
+"""Zero-width non-joiner and joiner: writing needs them (emoji sequences, Persian, Indic scripts)."""
+_NOT_JOINED: Final = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+"""What a joiner cannot follow: control, format and surrogate characters, spaces and line breaks."""
+_FLAG_TAGS: Final = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{3,7}\U000e007f")
+"""A subdivision flag: a black flag, a region and subdivision code in tag letters and digits, a cancel tag."""
+_WHITESPACE_RUN: Final = re.compile(r"\s+")
+_UNSEEN_WHEN_COMPARED: Final = frozenset({"Cf", "Mn", "Me", "Cc"})
+"""What `comparable` drops: format characters, combining marks (variation selectors among them), controls."""
 
 
 def has_control_characters(text: str) -> bool:
@@ -34,6 +53,37 @@ def has_broken_characters(text: str) -> bool:
     return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
+def has_invisible_characters(text: str) -> bool:
+    """Whether `text` holds an invisible formatting character (category Cf) writing does not need: any but a
+    zero-width joiner or non-joiner right after a visible character outside ASCII and not followed by another
+    format character, and the tags of a subdivision flag (``🏴`` + tag letters + cancel tag)."""
+    text = _FLAG_TAGS.sub("\U0001f3f4", text)
+    for index, ch in enumerate(text):
+        if unicodedata.category(ch) != "Cf":
+            continue
+        if ch in _JOINERS and index > 0 and _joinable(text[index - 1]):
+            following = text[index + 1 : index + 2]
+            if not following or unicodedata.category(following) != "Cf":
+                continue
+        return True
+    return False
+
+
+def _joinable(ch: str) -> bool:
+    """Whether a joiner may follow `ch`: a visible character outside ASCII (an emoji, a letter, a virama, a
+    variation selector, a skin tone); ASCII text never needs one."""
+    return ord(ch) > 0x7F and unicodedata.category(ch) not in _NOT_JOINED
+
+
+def comparable(text: str) -> str:
+    """`text` as a check matching words sees it: compatibility forms folded (fullwidth ``ｃａｓｉｎｏ`` is
+    ``casino``), format characters, combining marks and variation selectors dropped (a zero-width space inside
+    ``casino``, an accent on ``viagra``), each run of spaces and line breaks one space. Never shown or stored."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in _UNSEEN_WHEN_COMPARED or ch.isspace())
+    return _WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFKC", kept))
+
+
 def storable(text: str) -> str:
     """`text` with each lone surrogate replaced by U+FFFD (a pair of surrogates becomes the character it encodes)."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -41,7 +91,8 @@ def storable(text: str) -> str:
 
 def check_text(text: str | None, *, field: FieldName, max_length: int, required: bool = False) -> str:
     """`text` trimmed, or a localized `UserError` when it is empty (if required), too long, has control
-    characters or a lone surrogate. `field` is a message key suffix naming the field for the user (``note``…)."""
+    characters, a lone surrogate or an invisible formatting character (`has_invisible_characters`). `field` is a
+    message key suffix naming the field for the user (``note``…)."""
     value = (text or "").strip()
     if not value:
         if required:
@@ -51,6 +102,8 @@ def check_text(text: str | None, *, field: FieldName, max_length: int, required:
         raise UserError("input.control_characters", field=field)
     if has_broken_characters(value):
         raise UserError("input.broken_characters", field=field)
+    if has_invisible_characters(value):
+        raise UserError("input.invisible_characters", field=field)
     if len(value) > max_length:
         raise UserError("input.too_long", field=field, max=max_length, length=len(value))
     return value

@@ -40,9 +40,10 @@ from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
 from mentorbot.models import mention_of
 from mentorbot.recommendations import helpful_share
+from mentorbot.recommendations import shown_title as shown_course_title
 from mentorbot.replies import Button, ButtonStyle, Field, Reply
 from mentorbot.storage.store import Suggestion, SuggestionStatus
-from mentorbot.text_safety import check_text, defuse_mentions
+from mentorbot.text_safety import check_text, comparable, defuse_mentions
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.profiles import resolve_skills
@@ -115,9 +116,11 @@ def _taught(core: Core, suggestion: Suggestion) -> tuple[str, ...]:
 
 
 def _as_course(suggestion: Suggestion, skills: tuple[str, ...]) -> CommunityCourse:
+    """The catalog entry of an approved suggestion, its member-typed title defused (`shown_title`) once for every
+    place that shows it: ``/courses``, introductions, votes, the admins' helpful lists."""
     return CommunityCourse(
         id=suggestion.resource,
-        title=suggestion.title,
+        title=shown_title(suggestion),
         provider=urlsplit(suggestion.url).hostname or suggestion.url,
         url=suggestion.url,
         skills=skills,
@@ -128,6 +131,12 @@ def _as_course(suggestion: Suggestion, skills: tuple[str, ...]) -> CommunityCour
         language="en",
         suggestion_id=suggestion.id,
     )
+
+
+def shown_title(suggestion: Suggestion) -> str:
+    """A suggestion's title as anyone is shown it: typed by a member, so its mentions and masked links are made
+    inert (`text_safety.defuse_mentions`)."""
+    return defuse_mentions(suggestion.title)
 
 
 # ------------------------------------------------------------------------------------------- suggesting
@@ -166,8 +175,12 @@ def _shown_url(url: str) -> str:
 
 
 def _check_spam(*texts: str) -> None:
-    for text in texts:
-        if _LINK.search(text) or _REPEATS.search(text) or _SPAM_WORDS.search(text):
+    """A `UserError` when a text holds a link, a long run of one character or a sales word, seen through what
+    hides them (`text_safety.comparable`: invisible characters, fullwidth letters, odd spaces); a run of spaces or
+    line breaks counts as typed."""
+    for typed in texts:
+        text = comparable(typed)
+        if _LINK.search(text) or _REPEATS.search(text) or _REPEATS.search(typed) or _SPAM_WORDS.search(text):
             raise UserError("curation.spam")
 
 
@@ -178,7 +191,7 @@ async def suggest(
     already in the catalog or suggested, when a text looks like spam, or past the member's daily limit."""
     core = ctx.core
     address = check_url(url)
-    slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_SUGGESTION_SKILLS)
+    slugs = resolve_skills(core, skills, ctx.lang, limit=MAX_SUGGESTION_SKILLS, too_many="curation.too_many_skills")
     if not slugs:
         raise UserError("curation.skills_missing")
     name = check_text(title, field="title", max_length=MAX_TITLE) or address
@@ -214,7 +227,7 @@ async def suggest(
         raise unexpected(
             log, "suggesting %s in %s kept meeting a suggestion that was gone", key, community, exc_info=False
         )
-    return Reply(ctx.t("curation.suggested", id=made.id, title=made.title, skills=core.labels(slugs, ctx.lang)))
+    return Reply(ctx.t("curation.suggested", id=made.id, title=shown_title(made), skills=core.labels(slugs, ctx.lang)))
 
 
 # ------------------------------------------------------------------------------------------- reviewing
@@ -225,7 +238,7 @@ def _suggestion_field(core: Core, suggestion: Suggestion, lang: str) -> Field:
     lines = [suggestion.url, t("curation.queue_skills", skills=core.labels(suggestion.skills, lang))]
     if suggestion.note:
         lines.append(t("curation.queue_note", note=defuse_mentions(suggestion.note)))
-    return Field(t("curation.queue_item", id=suggestion.id, title=defuse_mentions(suggestion.title)), "\n".join(lines))
+    return Field(t("curation.queue_item", id=suggestion.id, title=shown_title(suggestion)), "\n".join(lines))
 
 
 async def review_queue(ctx: Context) -> Reply:
@@ -279,7 +292,7 @@ def helpful_lines(core: Core, catalog: Catalog, tallies: dict[str, Tally], lang:
 
 
 def _shown(course: Course, tally: Tally) -> dict[str, object]:
-    return {"title": course.title, "helpful": tally.helpful, "total": tally.total}
+    return {"title": shown_course_title(course), "helpful": tally.helpful, "total": tally.total}
 
 
 async def decide(
@@ -313,7 +326,7 @@ async def decide(
         return _decided_first(ctx, found)
     await _tell_author(ctx, decided, "curation.told_approved" if approve else "curation.told_rejected", why)
     done = "curation.approved" if approve else "curation.rejected"
-    return Reply(ctx.t(done, id=decided.id, title=decided.title))
+    return Reply(ctx.t(done, id=decided.id, title=shown_title(decided)))
 
 
 async def withdraw_approved(ctx: Context, approved: Suggestion, reason: str | None) -> Reply:
@@ -331,7 +344,7 @@ async def withdraw_approved(ctx: Context, approved: Suggestion, reason: str | No
         return _decided_first(ctx, again)
     await _tell_author(ctx, withdrawn, "curation.told_withdrawn", reason)
     approver, at = _decider(ctx, approved)
-    return Reply(ctx.t("curation.withdrawn", id=withdrawn.id, title=withdrawn.title, admin=approver, when=at))
+    return Reply(ctx.t("curation.withdrawn", id=withdrawn.id, title=shown_title(withdrawn), admin=approver, when=at))
 
 
 async def _tell_author(ctx: Context, decided: Suggestion, key: str, reason: str | None) -> None:
@@ -344,7 +357,7 @@ async def _tell_author(ctx: Context, decided: Suggestion, key: str, reason: str 
     if member is None:
         return
     t = translator(core.lang_of(member))
-    text = t(key, title=decided.title, id=decided.id)
+    text = t(key, title=shown_title(decided), id=decided.id)
     if reason and decided.status is SuggestionStatus.REJECTED:
         text += "\n" + t("curation.told_reason", reason=reason)
     # One key for every word on this suggestion: a newer one supersedes an older one not delivered yet.
@@ -383,7 +396,7 @@ async def vote(ctx: Context, *, resource: str, helpful: bool) -> Reply:
     if isinstance(course, CommunityCourse):
         suggested = await core.store.get_suggestion(community, course.suggestion_id)
         if suggested is not None and suggested.member_id == ctx.member.id:
-            raise UserError("curation.own_suggestion", title=course.title)
+            raise UserError("curation.own_suggestion", title=shown_course_title(course))
     before = await core.store.member_vote(community, course.id, ctx.member.id)
     await core.store.vote(community, course.id, ctx.member.id, helpful=helpful, now=core.clock.now())
     if before is None:
@@ -392,7 +405,7 @@ async def vote(ctx: Context, *, resource: str, helpful: bool) -> Reply:
         key = "curation.vote_unchanged"
     else:
         key = "curation.vote_changed_helpful" if helpful else "curation.vote_changed_not_helpful"
-    return Reply(ctx.t(key, title=course.title))
+    return Reply(ctx.t(key, title=shown_course_title(course)))
 
 
 def parse_vote(answer: str | None) -> bool:
