@@ -16,7 +16,8 @@ What happens to each gateway event (INTERACTION_CREATE):
   into it); the submission, read from its payload by `on_interaction` (no form is kept in memory), →
   `submit_form`, recorded and run like ``/mentor feedback`` (or ``/mentor end``), and answered by turning the
   message the form came from into the outcome, as a click is;
-- an autocomplete → `skill_choices` (taxonomy search), answered directly;
+- an autocomplete → `skill_choices` (taxonomy search), answered directly, counted against a bucket of its own
+  per member (`MentorBotClient.autocomplete_limiter`): past it, no choices and no database read;
 - anything in a DM with the bot (no guild, so no community) is refused with a localized message, except the
   buttons of DMs the bot sent, which carry their guild in their custom id.
 
@@ -26,6 +27,9 @@ Each command and click is first recorded in the core's inbox (`record`, before i
 a quick read (`Command.read_only`, `Pace.QUICK`: ``/mentor status``, ``/courses``…), answered in its first
 callback: it changes nothing and, unanswered, acknowledges nothing (Discord tells the member the bot did not
 respond), so it is not recorded in the inbox; it is recorded only if it must be deferred (`_answer_read`).
+A command, click or form submission over the member's rate limit is refused in its first callback before any
+of that (`_over_limit`, `MentorBot.admit`: no token taken, the database read only to refuse in the member's
+language), with nothing recorded.
 
 Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
 (`MentorBot.hold_undelivered`) and shows it with the member's next reply. When it fails for a transient reason
@@ -70,6 +74,7 @@ from mentorbot.commands.running import form_may_open
 from mentorbot.errors import database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.observability import BusyRefusals
+from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
@@ -121,6 +126,11 @@ RECORD_WAIT_MAX: Final = 0.4
 `defer_after` at 2, it still reaches Discord within its 3 seconds when the database is slow."""
 
 API_VERSION_PATH: Final = "/api/v10"
+
+AUTOCOMPLETE_PER_COMMAND: Final = 6
+"""The skills autocompletes a member may ask for per command of their rate limit (Discord asks as they type, so
+several per skill picked): a bucket of their own (`MentorBotClient.autocomplete_limiter`), as Slack's options
+loads have."""
 
 
 MEMBER_UNREACHABLE: Final = frozenset({50007, 10013})
@@ -197,6 +207,9 @@ class MentorBotClient(discord.AutoShardedClient):
         self._in_flight = 0
         """Interactions being worked on (`_process`): past `Settings.max_inflight`, new ones are refused."""
         self._refusals = BusyRefusals("discord", log)
+        self.autocomplete_limiter = RateLimiter(settings.rate_limit_per_minute * AUTOCOMPLETE_PER_COMMAND, bot.clock)
+        """The skills autocomplete's own bucket per member, so typing never uses up the member's commands; past it,
+        no choices (and no database read) until it refills (`skill_choices`)."""
         self._shards_down: set[int] = set()
         """Shards whose gateway connection dropped and has not had READY or RESUMED since (`gateway_connected`)."""
         self.sent: SentMessages[tuple[int, int]] = SentMessages(bot.store, bot.clock, pair_codec(int, int))
@@ -256,15 +269,37 @@ class MentorBotClient(discord.AutoShardedClient):
     async def record(self, interaction: Interaction, caller: Caller, guild_id: int, **what: Any) -> Caller | None:
         """Record `interaction` in the core's inbox before it is deferred or answered (`what`: the command and
         its options, or the button's action and ref; see `inbox`), so a process that dies before answering it
-        loses nothing. `caller` with the inbox id, or None when the interaction was delivered before."""
-        inbox_id = await self._record(interaction, caller, guild_id, **what)
+        loses nothing. `caller` with the inbox id, or None when the interaction was delivered before. It was
+        admitted under the member's rate limit (`_over_limit`): one not recorded after all is handed back."""
+        try:
+            inbox_id = await self._record(interaction, caller, guild_id, **what)
+        except BaseException:
+            self.bot.not_recorded(caller.community, caller.user_id)
+            raise
         if inbox_id is None:
+            self.bot.not_recorded(caller.community, caller.user_id)
             log.info("interaction %s was delivered before; it is (being) answered", interaction.id)
             await self._finish(
                 interaction, Outcome(Reply(""), (), duplicate=True, language=self.settings.default_language)
             )
             return None
         return replace(caller, inbox_id=inbox_id)
+
+    async def _over_limit(self, interaction: Interaction, caller: Caller) -> bool:
+        """Before an interaction is recorded (or a quick read run): whether the member is over their rate limit
+        (`MentorBot.admit`, which takes no token and reads the database only to refuse). Then the core's refusal,
+        in their language, is the interaction's first callback (to them only), nothing is recorded, and True.
+        Otherwise the use-case takes the interaction's token, as before."""
+        refused = await self.bot.admit(caller.community, caller.user_id)
+        if refused is None:
+            return False
+        log.debug("interaction %s is over the rate limit of %s: refused, not recorded", interaction.id, caller.user_id)
+        try:
+            await self._send(interaction, render(refused.reply, guild_id=dm_guild(interaction, caller))[0])
+        except discord.HTTPException as exc:
+            log.info("could not refuse interaction %s: %s %s", interaction.id, exc.status, exc.code)
+        await self._finish(interaction, refused)
+        return True
 
     async def manages_server(self, user_id: int, guild_id: int) -> bool:
         """Whether a member has Manage Server in a guild, asked of Discord: a click in a DM carries no server
@@ -322,6 +357,8 @@ class MentorBotClient(discord.AutoShardedClient):
         deadline = self._defer_deadline(interaction)
         name, args = command_args(interaction)
         caller = self.caller(interaction, interaction.guild_id)
+        if await self._over_limit(interaction, caller):
+            return
         if read_only and not slow:
             await self._answer_read(interaction, caller, call, deadline, command=name, args=args)
             return
@@ -437,6 +474,8 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         deadline = self._defer_deadline(interaction)
         clicker = self.caller(interaction, gid)
+        if await self._over_limit(interaction, clicker):
+            return
         if interaction.guild_id is None and needs_admin(action, ref):
             clicker = replace(clicker, is_admin=await self.manages_server(interaction.user.id, gid))
         try:
@@ -528,8 +567,11 @@ class MentorBotClient(discord.AutoShardedClient):
         command = "mentor end" if action == "checkin.end" else "mentor feedback"
         given = {"mentorship": ref, "rating": rating, "comment": comment}
         args = {name: value for name, value in given.items() if value}
+        submitter = self.caller(interaction, gid)
+        if await self._over_limit(interaction, submitter):
+            return
         try:
-            caller = await self.record(interaction, self.caller(interaction, gid), gid, command=command, args=args)
+            caller = await self.record(interaction, submitter, gid, command=command, args=args)
         except Exception as exc:  # not recorded: the database's "try again in a minute", not discord.py's log only
             await self.report_error(interaction, exc, guild_id=gid)
             return
@@ -706,7 +748,13 @@ class MentorBotClient(discord.AutoShardedClient):
     async def skill_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for skills: completes the last tag of a comma-separated list from the taxonomy
         (labels, slugs and aliases match), at most 25 choices, each the whole list within Discord's 100
-        characters however many skills are typed (`picks.complete`: earlier skills as short codes)."""
+        characters however many skills are typed (`picks.complete`: earlier skills as short codes). Counted
+        against the member's own autocomplete bucket (`autocomplete_limiter`): past it, no choices, and the
+        database is not read for their language."""
+        community = community_id(interaction.guild_id) if interaction.guild_id is not None else COMMUNITY_PREFIX
+        if self.autocomplete_limiter.check(member_key(community, str(interaction.user.id))) is not None:
+            log.debug("skill choices for %s not offered: over the autocomplete's rate limit", interaction.user.id)
+            return []
         t = await self._translator(interaction)
         return complete(self.bot.library.taxonomy, current, t.lang)
 

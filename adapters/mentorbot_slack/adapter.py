@@ -32,6 +32,11 @@ carries (an `AckSlot`, decided by the work or by a budget):
 
 Notifications, App Home refreshes and updates of other messages always come after the acknowledgement.
 
+A command, click or form submission over the member's rate limit is refused before anything is recorded
+(`MentorBot.admit`, which takes no token; the member's language is read only then): in the acknowledgement for a
+command, on the form's first field for a submission, where the click's reply would go for a click. The others
+are recorded, and their use-case takes their token.
+
 Each interaction carries a stable id (``trigger_id``, or the event's ``event_id``) as `Caller.event_id`, so
 Slack's redeliveries are handled once.
 
@@ -468,14 +473,20 @@ class SlackAdapter:
             # Never queue without limit: refused at once, in the acknowledgement, before anything is recorded.
             await ack(ephemeral(self._busy_reply()))
             return
+        team_id, user_id = installation_of(body), str(body.get("user_id", ""))
+        if (refused := await self._over_limit(team_id, user_id)) is not None:
+            await ack(ephemeral(refused.reply))  # over the rate limit: refused in the acknowledgement, unrecorded
+            return
         try:
             inbox_id = await self.record(body)
         except Exception as exc:
+            self.bot.not_recorded(community_of(team_id), user_id)
             # Nothing was recorded, so nothing will be done: said at once, in the acknowledgement (Slack would
             # show its own error for a 500).
-            await ack(ephemeral(self._unrecorded(exc, "a command", str(body.get("user_id", "")))))
+            await ack(ephemeral(self._unrecorded(exc, "a command", user_id)))
             return
         if inbox_id is None:
+            self.bot.not_recorded(community_of(team_id), user_id)
             await ack("")  # Slack delivered it before: it is (being) answered
             return
         slot = AckSlot()
@@ -484,6 +495,16 @@ class SlackAdapter:
         budget = self.ack_budget if slow else self.answer_budget
         work = self.command(body, slot, parsed, inbox_id=inbox_id)
         await self._acknowledge(ack, work, Apology.for_command(body).pending(), slot, budget)
+
+    async def _over_limit(self, team_id: str, user_id: str) -> Outcome | None:
+        """Before an interaction is recorded: the core's refusal when the member is over their rate limit
+        (`MentorBot.admit`, which takes no token and reads the database only to refuse, in the member's language),
+        for the acknowledgement to carry with nothing recorded; None when it may be recorded (its use-case then
+        takes its token)."""
+        refused = await self.bot.admit(community_of(team_id), user_id)
+        if refused is not None:
+            log.debug("an interaction of %s is over the rate limit: refused, not recorded", user_id)
+        return refused
 
     def _unrecorded(self, exc: Exception, what: str, user_id: str) -> Reply:
         """What to tell a member whose interaction (`what`: a command, a click, a form) could not be recorded
@@ -775,9 +796,16 @@ class SlackAdapter:
             return
         record = submission_record(body, view, method)
         user_id = str(user_of(body).get("id", ""))
+        team_id = installation_of(body)
+        if (refused := await self._over_limit(team_id, user_id)) is not None:
+            # Over the rate limit: nothing recorded; the form stays open, the refusal on its field, to be sent again.
+            block = error_block(refused.error, input_blocks(view))
+            await ack({"response_action": "errors", "errors": {block: refused.reply.plain_text}})
+            return
         try:
-            inbox_id = await self._record("view", body.get("trigger_id"), installation_of(body), user_id, record)
+            inbox_id = await self._record("view", body.get("trigger_id"), team_id, user_id, record)
         except Exception as exc:
+            self.bot.not_recorded(community_of(team_id), user_id)
             refusal = self._unrecorded(exc, "a form", user_id)
             if isinstance(database_failure(exc), DatabaseOutcomeUnknown):
                 # Perhaps recorded (then answered once the database is back): the form closes, so that it is not
@@ -791,6 +819,7 @@ class SlackAdapter:
             await ack({"response_action": "errors", "errors": {block: refusal.text}})
             return
         if inbox_id is None:
+            self.bot.not_recorded(community_of(team_id), user_id)
             await ack("")
             return
         slot = AckSlot()
@@ -891,9 +920,15 @@ class SlackAdapter:
             return
         user_id = str(user_of(body).get("id", ""))
         installation = installation_of(body)
+        if (refused := await self._over_limit(installation, user_id)) is not None:
+            await ack()
+            # Over the rate limit: nothing recorded; the refusal goes where the click's reply would (only to them).
+            self._start(self.delivery.reply(button_route(body), refused.reply, t=translator(refused.language)))
+            return
         try:
             inbox_id = await self._record("action", body.get("trigger_id"), installation, user_id, click_record(body))
         except Exception as exc:
+            self.bot.not_recorded(community_of(installation), user_id)
             refusal = self._unrecorded(exc, "a click", user_id)
             # Nothing recorded, nothing done: acknowledged (a 500 would only mark the button failed) and the
             # clicker told where the click's reply would go.
@@ -901,6 +936,7 @@ class SlackAdapter:
             self._start(self.delivery.reply(button_route(body), refusal, t=translator(self.settings.default_language)))
             return
         if inbox_id is None:
+            self.bot.not_recorded(community_of(installation), user_id)
             await ack()
             return
         await self._acknowledge(ack, self.button(body, inbox_id=inbox_id), Apology.for_button(body).pending())

@@ -49,6 +49,7 @@ from mentorbot.usecases.handler import (
     handle,
     lease,
     rate_limited,
+    rate_refusal,
     render_error,
 )
 from mentorbot.usecases.timers import Timers, next_wake
@@ -126,6 +127,23 @@ class MentorBot:
         """Count one action of `caller` (help, a parse error: what runs no use-case) against their rate limit;
         the localized refusal when they are over it, else None. Use-cases count themselves."""
         return await rate_limited(self.core, self.rate_limiter, caller)
+
+    async def admit(self, community: str, user_id: str) -> Outcome | None:
+        """Ask, before an adapter records an interaction of a member of `community` (a command, a click, a form
+        submitted), whether their rate limit lets it through, taking no token: None when it does (the use-case
+        then takes its one token; until it does, the interaction counts, so that a flood arriving at once is
+        not let through on the same tokens), else the refusal the core would give, in the member's language
+        (the only database read, made on refusal alone), for the adapter to show with nothing recorded.
+        An admitted interaction that is not recorded after all is handed back with `not_recorded`."""
+        wait = self.rate_limiter.admit(member_key(community, user_id))
+        if wait is None:
+            return None
+        return await rate_refusal(self.core, community, user_id, wait)
+
+    def not_recorded(self, community: str, user_id: str) -> None:
+        """An interaction `admit` let through was not recorded (a redelivery, or the database refused it): it
+        will take no token, and no longer counts."""
+        self.rate_limiter.withdraw(member_key(community, user_id))
 
     def home_allowed(self, community: str, user_id: str) -> bool:
         """Count an App Home open against the member's rate limit: whether it may be published."""

@@ -163,7 +163,7 @@ async def test_parse_errors_are_localized_replies(workspace: Workspace) -> None:
     assert ws.texts(ALICE)[-1] == EN(
         "commands.missing_argument", command="/mentor accept", option="offer", usage="/mentor accept <offer>"
     )
-    await ws.mentor(ALICE, 'request skills:seo note:"never closed')
+    await ws.mentor(ALICE, 'request skills:"seo note:never closed')  # outside free text: refused
     assert ws.texts(ALICE)[-1] == EN("commands.unbalanced_quotes", quote='"')
     assert await ws.bot.store.list_requests(None, list(RequestStatus)) == []
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from mentorbot.errors import UserError
 from mentorbot.formatting import day, zone_of
 from mentorbot.i18n import translator
@@ -98,6 +100,24 @@ CHECKIN_ANSWERS = {"ok": "ok", "going-well": "ok", "well": "ok", "sawa": "ok", "
 """What `/mentor checkin` takes as an answer (English and Swahili words), and what each means."""
 
 
+HELP_HOURS = 24
+"""A member's call for help with one mentorship tells the admins at most once in this many hours: while a notice of
+it went in the current UTC hour or the `HELP_HOURS` - 1 before it, asking again is answered
+``checkin.help_already``. So two notices are more than 23 hours apart, and one asked 24 hours after the last
+always goes, whatever the member's time zone. The notices' outbox key carries the hour (`_help_key`); delivered
+rows are kept a day (`timers.EVENT_ID_RETENTION`), as long as the window needs them."""
+
+
+def _utc_hour(moment: datetime) -> int:
+    """The hours from the epoch to `moment` (UTC, whole)."""
+    return int(moment.timestamp() // 3600)
+
+
+def _help_key(mentorship_id: int, member_id: int, hour: int) -> str:
+    """The outbox key of a call for help of `member_id` with `mentorship_id` made in UTC hour `hour` (`_utc_hour`)."""
+    return f"checkin-help:{mentorship_id}:{member_id}:h{hour}"
+
+
 async def checkin(ctx: Context, *, mentorship_id: str | int, answer: str | None) -> Reply:
     """Answer a check-in (its buttons, or ``/mentor checkin <mentorship> ok|help``)."""
     meant = CHECKIN_ANSWERS.get((answer or "").strip().lower())
@@ -120,7 +140,8 @@ async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
 async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     """The check-in's "need help from an admin": the community's admins known to the bot (the settings'
     ``MENTORBOT_ADMIN_IDS`` who are members here), but not the mentorship's own mentor or mentee, are told through
-    the outbox; the member is told whether anyone could be reached."""
+    the outbox; the member is told whether anyone could be reached. At most once in `HELP_HOURS` per mentorship
+    and member: asking again sooner is answered ``checkin.help_already`` and tells nobody."""
     core = ctx.core
     mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
     if mentorship.status is not MentorshipStatus.ACTIVE:
@@ -135,14 +156,18 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
             admins.append(admin)
     if not admins:
         return Reply(ctx.t("checkin.help_no_admin", id=mentorship.id))
-    # One notice a day per mentorship and member: asking again the same day edits nothing and tells nobody again
-    # (a member could otherwise send the admins a DM with every command the rate limit allows). The day is the
-    # member's own, in their zone (UTC when unknown), not UTC's: noon and 14:00 in Chatham are one day.
-    key = f"checkin-help:{mentorship.id}:{ctx.member.id}:{day(core.clock.now(), zone_of(ctx.member))}"
+    # One notice a day per mentorship and member: asking again within the day edits nothing and tells nobody again
+    # (a member could otherwise send the admins a DM with every command the rate limit allows). The day is a
+    # rolling one, counted in UTC hours (`HELP_HOURS`), not a calendar day: a calendar day in the member's zone
+    # moved with `/mentor timezone` (switching to UTC+14 made it "tomorrow", and the admins were told again).
+    hour = _utc_hour(core.clock.now())
+    keys = [_help_key(mentorship.id, ctx.member.id, hour - back) for back in range(HELP_HOURS)]
     # Two clicks at once (two processes): the second waits for the first's notices, then sees them.
     await core.store.lock_member(ctx.member.id)
-    if await core.store.has_keyed([a.id for a in admins], key):
-        return Reply(ctx.t("checkin.help_already", id=mentorship.id))
+    for earlier in keys:
+        if await core.store.has_keyed([a.id for a in admins], earlier):
+            return Reply(ctx.t("checkin.help_already", id=mentorship.id))
+    key = keys[0]
     mentor = await core.store.get_member(mentorship.mentor_id) if mentorship.mentor_id else None
     mentee = await core.store.get_member(mentorship.mentee_id) if mentorship.mentee_id else None
     for admin in admins:

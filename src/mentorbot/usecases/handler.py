@@ -89,11 +89,17 @@ async def rate_limited(core: Core, limiter: RateLimiter, caller: Caller) -> Outc
     wait = limiter.check(member_key(caller.community, caller.user_id))
     if wait is None:
         return None
+    return await rate_refusal(core, caller.community, caller.user_id, wait)
+
+
+async def rate_refusal(core: Core, community: str, user_id: str, wait: int) -> Outcome:
+    """The rate limit's refusal of a member of `community` (wait `wait` seconds), in their language: the one read
+    it makes (the default language when it fails)."""
     refused = UserError("common.rate_limited", count=wait)
     try:
-        lang = core.lang_of(await core.store.find_member(caller.community, caller.user_id))
+        lang = core.lang_of(await core.store.find_member(community, user_id))
     except Exception:
-        log.warning("could not read the language of %s in %s", caller.user_id, caller.community, exc_info=True)
+        log.warning("could not read the language of %s in %s", user_id, community, exc_info=True)
         lang = core.settings.default_language
     t = translator(lang)
     return Outcome(Reply(render_error(refused, t)), error=refused, language=t.lang)
