@@ -346,7 +346,9 @@ class OfferStore(Transactions):
         requests for the same skills and schedules the check-in at `checkin_at` (if given). None when any step's
         expected state no longer holds (nothing is changed then).
 
-        The rules, each a compare-and-set: the offer is pending, the mentor's and unexpired; the mentor holds a
+        The rules, each a compare-and-set: the offer is pending, the mentor's and unexpired, and the mentor does not
+        mentor its mentee now (an active mentorship of the pair: `matching.eligibility`'s ``MENTORING`` block, as
+        `create_offer` checks it; the offer stays pending then, for the caller to withdraw); the mentor holds a
         place for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many
         as a one-row insert's transaction: ``BEGIN`` with the mentee's lock, one statement for the rest
         (`_ACCEPT_PG`: the compare-and-sets, the timers, the mentorship and the read of the overlapping requests),
@@ -475,13 +477,21 @@ class OfferStore(Transactions):
             return await withdraw_pending(conn, mentor_id, now, dialect=self.db.dialect)
 
 
+_NOT_MENTORING = (
+    "AND NOT EXISTS (SELECT 1 FROM requests mr JOIN mentorships mm ON mm.mentee_id = mr.member_id "
+    "WHERE mr.id = offers.request_id AND mm.mentor_id = offers.mentor_id AND mm.status = 'active')"
+)
+"""The condition of an accept's compare-and-set on the offer that its mentor does not mentor its mentee now (an
+active mentorship of the pair, the ``MENTORING`` block): a second mentorship of a pair is an admin's forced match
+only, never an accept (read after the mentee's lock, which every new mentorship of the mentee takes)."""
+
 _ACCEPT_PG = (
     # Runs after the mentee's lock (`locks.MENTEE_OF_OFFER_PG`, an earlier statement): its snapshot, taken when it
     # starts, holds every committed change to the mentee's requests, so `ov` reads them as a statement after the
     # lock would.
     # Each step runs only when the one before it changed its row (`EXISTS`), and reads the rows it returned.
     "WITH o AS (UPDATE offers SET status = 'accepted', decided_at = ? "
-    "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? RETURNING *), "
+    "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? " + _NOT_MENTORING + " RETURNING *), "
     "p AS (UPDATE mentor_profiles SET pending_offers = pending_offers - 1, active_count = active_count + 1, "
     "expired_streak = 0, updated_at = (SELECT decided_at FROM o) "
     "WHERE member_id = (SELECT mentor_id FROM o) AND pending_offers > 0 AND active_count < capacity "
@@ -569,7 +579,7 @@ async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, 
     (``BEGIN IMMEDIATE``) already excludes every other writer, and the lock's no-op update would cost a page."""
     offer_row = await conn.fetch_one(
         "UPDATE offers SET status = 'accepted', decided_at = ? "
-        "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? RETURNING *",
+        "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? " + _NOT_MENTORING + " RETURNING *",
         now,
         offer_id,
         mentor_id,

@@ -45,7 +45,7 @@ from mentorbot.usecases.matchmaking import (
     withdraw_for_pause,
 )
 from mentorbot.usecases.mentorships import after_end
-from mentorbot.usecases.offers import introduce
+from mentorbot.usecases.offers import after_mentoring, introduce
 
 EXPORT_TABLES = ("members", "requests", "offers", "mentorships", "feedback")
 
@@ -145,7 +145,8 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     mentor not paused, not on cooldown for this member nor excluded by their decline, a free place, not the
     requester, this community); a failed one is refused with its reason unless `force` overrides it (all but the
     place, the requester and the community: `FORCEABLE`), which the mentorship records.
-    The pair is introduced as matched by an admin."""
+    The pair is introduced as matched by an admin; the mentor's pending offers of the member's other requests are
+    withdrawn and handed on, as after an accept (`offers.after_mentoring`)."""
     core = ctx.core
     taxonomy = core.library.taxonomy
     wanted = parse_id(request_id, "request", listed_by="/mentor-admin waitlist")
@@ -228,6 +229,10 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             shown = now_profile.places if now_profile else places
             raise UserError("admin.mentor_full", name=name, places=places_text(shown, ctx.t))
     ctx.tell(await introduce(core, result))
+    # The mentor mentors this member now, as after an accept: their offers of the member's other requests go to other
+    # mentors (else the mentor could accept one: a second mentorship of the pair nobody forced), and the places
+    # those offers held go to the waiting requests, oldest first (docs/matching.md rules 1 and 8).
+    ctx.tell(await after_mentoring(core, member, result.mentorship))
     mentorship = result.mentorship.id
     if failed:
         forced = ", ".join(ctx.t(f"admin.forced_{check}") for check in failed)

@@ -8,7 +8,7 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_REASON, parse_id
 from mentorbot.matching.eligibility import EXCLUDING, decline_reason
-from mentorbot.models import Offer, OfferStatus
+from mentorbot.models import Member, Mentorship, Offer, OfferStatus
 from mentorbot.recommendations import courses_for_introduction
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.store import AcceptResult
@@ -21,30 +21,70 @@ from mentorbot.usecases.matchmaking import hand_on, pass_on, rematch
 
 async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     """Accept an offer made to the caller: both parties are introduced. Answering shows the mentor is back: a
-    request they let lapse that still waits is offered to them at once when no one else can take it (rule 4)."""
+    request they let lapse that still waits is offered to them at once when no one else can take it (rule 4).
+    An offer of a member the caller mentors already (an active mentorship of the pair, made meanwhile) is not
+    accepted: a second mentorship of a pair is an admin's forced match only. It is withdrawn and its request handed
+    on, and the caller told why."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     offer = await _own_offer(ctx, wanted)
     now = core.clock.now()
     result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
     if result is None:
-        raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+        current = await core.store.get_offer(wanted)
+        key = refusal(core, current)
+        mentorship = await _mentorship_of_pair(core, current) if key == "offer.no_room" else None
+        if mentorship is None:
+            raise UserError(key, id=wanted)
+        ctx.tell(await after_mentoring(core, ctx.member, mentorship))
+        text = ctx.t("offer.already_mentoring", id=wanted, mentorship=mentorship.id)
+        return Reply(text, title=ctx.t("offer.title", id=offer.id))
     lifted = await core.store.mark_back(
         ctx.member.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)
     )
     ctx.tell(await introduce(core, result))
     # The mentor mentors this member now: their offers of the member's other requests go to other mentors (a second
-    # mentorship of the pair is not what those requests are for: the MENTORING block, docs/matching.md rule 1).
-    for other in await core.store.withdraw_for_mentee(ctx.member.id, result.request.member_id, now):
-        notice = Reply(ctx.t("offer.withdrawn_mentoring", id=other.id, mentorship=result.mentorship.id))
-        ctx.tell([core.notify(ctx.member, notice, key=f"offer:{other.id}")])
-        ctx.tell((await hand_on(core, other))[0])
-    if lifted:
-        # Back (docs/matching.md, rule 4): a request they let lapse, still waiting, may now go to them at once; the
-        # waiting requests are tried oldest first while they have a place (rule 8). Only then: an accept by a
-        # mentor with no such lapse reads nothing more.
-        ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=ctx.member.id))
+    # mentorship of the pair is not what those requests are for: the MENTORING block, docs/matching.md rule 1), and
+    # the places those offers held go to the waiting requests, oldest first (rule 8).
+    # Back (rule 4): a request they let lapse, still waiting, may now go to them at once; the waiting requests are
+    # tried oldest first while they have a place. Only then: an ordinary accept reads nothing more.
+    ctx.tell(await after_mentoring(core, ctx.member, result.mentorship, rematch_anyway=lifted))
     return Reply(ctx.t("offer.accepted", id=offer.id), title=ctx.t("offer.title", id=offer.id))
+
+
+async def after_mentoring(
+    core: Core, mentor: Member, mentorship: Mentorship, *, rematch_anyway: bool = False
+) -> list[Notification]:
+    """A mentor mentors a member now (an accept, an admin's match): withdraw the mentor's pending offers of the
+    member's other requests (`matching.eligibility`'s ``MENTORING`` block), tell the mentor why under each offer's
+    key, hand each request on to another mentor at once, and then offer the places those offers held to the
+    waiting requests, oldest first (docs/matching.md rule 8: a withdrawn offer frees a place at once). With
+    `rematch_anyway` (the mentor is back after a lapse, rule 4), the waiting requests are tried for the mentor's
+    places even when nothing was withdrawn. The notifications to deliver."""
+    withdrawn = await core.store.withdraw_for_mentee(mentor.id, mentorship.mentee_id, core.clock.now())
+    t = translator(core.lang_of(mentor))
+    notes: list[Notification] = []
+    for other in withdrawn:
+        notice = Reply(t("offer.withdrawn_mentoring", id=other.id, mentorship=mentorship.id))
+        notes.append(core.notify(mentor, notice, key=f"offer:{other.id}"))
+        notes.extend((await hand_on(core, other))[0])
+    if withdrawn or rematch_anyway:
+        notes.extend(await rematch(core, mentorship.community, None, mentor_id=mentor.id))
+    return notes
+
+
+async def _mentorship_of_pair(core: Core, offer: Offer | None) -> Mentorship | None:
+    """The active mentorship (the oldest) of a pending offer's mentor and its request's mentee, if any: why the
+    store's accept refused an offer that is still pending and unexpired."""
+    if offer is None:
+        return None
+    request = await core.store.get_request(offer.request_id)
+    if request is None:
+        return None
+    for mentorship in await core.store.list_mentorships(member_id=offer.mentor_id, active_only=True):
+        if mentorship.mentor_id == offer.mentor_id and mentorship.mentee_id == request.member_id:
+            return mentorship
+    return None
 
 
 async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = None) -> Reply:
