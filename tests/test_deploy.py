@@ -24,8 +24,11 @@ DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
 def dockerfile() -> tuple[str, dict[str, str], list[str], list[str]]:
     """The Dockerfile's pip install command, its MENTORBOT_* environment, its HEALTHCHECK and CMD commands."""
     text = DOCKERFILE.read_text().replace("\\\n", " ")
-    install = next(line.split("RUN ", 1)[1].split("&&")[0].strip() for line in text.splitlines()
-                   if line.startswith("RUN python -m pip install"))
+    install = next(
+        line.split("RUN ", 1)[1].split("&&")[0].strip()
+        for line in text.splitlines()
+        if line.startswith("RUN python -m pip install")
+    )
     env = dict(re.findall(r"(MENTORBOT_\w+)=(\S+)", text))
     health = json.loads(re.search(r"HEALTHCHECK .*?CMD (\[.*\])", text).group(1))  # type: ignore[union-attr]
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))  # type: ignore[union-attr]
@@ -63,8 +66,12 @@ async def test_the_images_commands_install_start_answer_health_and_stop(tmp_path
     health = [part.replace("9100", str(metrics_port)) for part in health]
     health[0] = str(venv / "bin" / health[0])
     process = await asyncio.create_subprocess_exec(
-        str(venv / "bin" / cmd[0]), *cmd[1:], cwd=data, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        str(venv / "bin" / cmd[0]),
+        *cmd[1:],
+        cwd=data,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         for _ in range(200):
@@ -82,3 +89,32 @@ async def test_the_images_commands_install_start_answer_health_and_stop(tmp_path
             process.kill()
             await process.wait()
     assert (data / "mentorbot.sqlite3").exists()
+
+
+UNIT = REPO_ROOT / "deploy" / "mentorbot.service"
+
+
+def unit_service() -> dict[str, str]:
+    """The [Service] section of the systemd unit (each key once)."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None, strict=True, comment_prefixes=("#", ";"))
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(UNIT.read_text(encoding="utf-8"))
+    return dict(parser["Service"])
+
+
+def test_the_unit_does_not_restart_a_configuration_error_forever() -> None:
+    """`mentorbot run` exits 2 for what a restart cannot mend (a wrong setting, a role without its grants, another
+    program's database) and 1 for what may pass (the database down). Before: ``Restart=on-failure`` alone started it
+    again every 5 s, forever, although docs/deploy.md says the service stops. systemd's RestartPreventExitStatus=
+    looks at the main process only (not ExecStartPre=): `db upgrade` there is prefixed with ``-`` so that a refusal
+    it meets is logged and `mentorbot run`, which meets the same one, decides with its exit status."""
+    service = unit_service()
+    assert service["Restart"] == "on-failure"
+    assert "2" in service["RestartPreventExitStatus"].split()
+    assert service["ExecStart"].endswith("mentorbot run")
+    pre = service["ExecStartPre"]
+    assert pre.startswith("-") and pre.endswith("mentorbot db upgrade"), pre
+    docs = (REPO_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "RestartPreventExitStatus=2" in docs

@@ -10,6 +10,10 @@ Each worker opens its own store connection pool, serves ``/slack/events`` and ``
 timer loop: timers are claimed with a lease in the database, so each runs once whichever worker gets it,
 and a redelivered Slack event is recognised in any worker (``processed_events``). Use PostgreSQL for
 several workers; SQLite serialises writers and suits one process.
+
+``/metrics`` is served by whichever worker a scrape reaches: set ``PROMETHEUS_MULTIPROC_DIR`` and start gunicorn
+with ``-c deploy/gunicorn.conf.py`` (it empties the folder at start and drops an exited worker's gauges), and each
+worker serves every worker's metrics (`mentorbot.metrics`); without it, each serves only its own counters.
 """
 
 from __future__ import annotations

@@ -1,56 +1,126 @@
 """The process's Prometheus metrics, defined once: imported by `observability` (which serves and fills them) and,
 without it, by `errors` (a database failure is counted where it is classified). It imports nothing of MentorBot, so
-any module may count here."""
+any module may count here.
+
+Several processes behind one port (gunicorn's workers) set ``PROMETHEUS_MULTIPROC_DIR`` to a folder of their own,
+wiped before the server starts (``deploy/gunicorn.conf.py`` does it, and drops a dead worker's gauges): then the
+metrics are prometheus-client's multiprocess ones, each process writing its values to files there, and `REGISTRY`
+collects them all, so whichever worker a scrape reaches serves the sums over every worker (counters, histograms)
+and the newest figures read from the database (the gauges: ``livemostrecent``). Without it, nothing changes: one
+process, its own registry.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, values
 
-REGISTRY: Final = CollectorRegistry(auto_describe=True)
-"""The process's metrics (not prometheus-client's global registry: nothing else registers here)."""
+MULTIPROCESS: Final = bool(getattr(values.ValueClass, "_multiprocess", False))
+"""Whether prometheus-client keeps values in files shared by processes (it decides when it is first imported, from
+``PROMETHEUS_MULTIPROC_DIR``)."""
+
+
+def _registries() -> tuple[CollectorRegistry, CollectorRegistry | None]:
+    """The registry to serve, and the one the metrics below register in: the same one, or (multiprocess mode) a
+    registry that collects every process's files, the metrics registering nowhere (their values are in the files)."""
+    if not MULTIPROCESS:
+        own = CollectorRegistry(auto_describe=True)
+        return own, own
+    from prometheus_client import multiprocess
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir")  # noqa: SIM112
+    os.makedirs(folder or ".", exist_ok=True)  # its files are opened as the metrics are made, below
+    collecting = CollectorRegistry()
+    multiprocess.MultiProcessCollector(collecting)  # type: ignore[no-untyped-call]
+    return collecting, None
+
+
+_REGISTRIES: Final = _registries()
+REGISTRY: Final = _REGISTRIES[0]
+"""The process's metrics (not prometheus-client's global registry: nothing else registers here); with
+``PROMETHEUS_MULTIPROC_DIR``, every process's, read from the folder."""
+_OWN: Final = _REGISTRIES[1]
+
+WAIT_REASONS: Final = (
+    "no_mentor",
+    "all_busy",
+    "all_paused",
+    "all_asked",
+    "all_cooldown",
+    "all_excluded",
+    "own_mentor",
+    "next_round",
+    "none",
+)
+"""The label values of `REQUESTS_WAITING` (the kinds of wait reason: a fixed set)."""
+
+
+class _WaitingGauge(Gauge):
+    """`REQUESTS_WAITING`: cleared, then set, at each scrape. In multiprocess mode a cleared label set would keep
+    its last value in the files (prometheus-client cannot clear there): each reason is set to 0 instead, newer than
+    any value another process wrote, so a reason no longer met reads 0 whichever worker is scraped."""
+
+    def clear(self) -> None:
+        """Remove every label set (one process), or set every reason to 0 (multiprocess mode)."""
+        if not MULTIPROCESS:
+            super().clear()
+            return
+        with self._lock:
+            known = {labels[0] for labels in self._metrics}
+        for reason in (*WAIT_REASONS, *sorted(known - set(WAIT_REASONS))):
+            self.labels(reason).set(0)
+
 
 COMMANDS: Final = Counter(
-    "mentorbot_commands", "Use-cases run, by use-case and outcome", ["command", "outcome"], registry=REGISTRY
+    "mentorbot_commands", "Use-cases run, by use-case and outcome", ["command", "outcome"], registry=_OWN
 )
 COMMAND_SECONDS: Final = Histogram(
     "mentorbot_command_seconds",
     "Time to run a use-case (its transaction included), by use-case",
     ["command"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-    registry=REGISTRY,
+    registry=_OWN,
 )
 NOTIFICATIONS: Final = Counter(
     "mentorbot_notifications",
     "Notifications this process delivered, held for the member's next command, or failed for now (retried)",
     ["outcome"],
-    registry=REGISTRY,
+    registry=_OWN,
 )
 DATABASE_ERRORS: Final = Counter(
-    "mentorbot_database_errors", "Failures of the database met by this process, by kind", ["kind"], registry=REGISTRY
+    "mentorbot_database_errors", "Failures of the database met by this process, by kind", ["kind"], registry=_OWN
 )
 OFFERS: Final = Gauge(
     "mentorbot_offers",
     "Offers in the database by outcome (sent counts every offer ever made), read at scrape time",
     ["outcome"],
-    registry=REGISTRY,
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
 )
-REQUESTS_WAITING: Final = Gauge(
+REQUESTS_WAITING: Final = _WaitingGauge(
     "mentorbot_requests_waiting",
     "Requests waiting for a mentor, by the reason they wait",
     ["reason"],
-    registry=REGISTRY,
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
 )
 TIMER_LAG: Final = Gauge(
-    "mentorbot_timer_lag_seconds", "How long the oldest due timer has been waiting (0: none is late)", registry=REGISTRY
+    "mentorbot_timer_lag_seconds",
+    "How long the oldest due timer has been waiting (0: none is late)",
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
 )
 BUSY_REFUSALS: Final = Counter(
     "mentorbot_busy_refusals",
     "Interactions refused as busy (MENTORBOT_MAX_INFLIGHT being worked on already), by platform",
     ["platform"],
-    registry=REGISTRY,
+    registry=_OWN,
 )
 DATABASE_UP: Final = Gauge(
-    "mentorbot_database_up", "1 when the last scrape could read the database, else 0", registry=REGISTRY
+    "mentorbot_database_up",
+    "1 when the last scrape could read the database, else 0",
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
 )

@@ -9,7 +9,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,10 @@ from mentorbot.cli_support import (
     settings_or_exit,
 )
 from mentorbot.settings import Settings, mask_url_password
+
+if TYPE_CHECKING:
+    from mentorbot.i18n import Translator
+    from mentorbot.storage.copying import TableState
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
@@ -52,7 +56,11 @@ def db() -> None:
 @db.command("status")
 @click.option("--database", metavar="URL", help=_DATABASE_HELP)
 def db_status(database: str | None) -> None:
-    """Engine, schema version, pending migrations and rows per table (changes nothing)."""
+    """Engine, schema version, pending migrations and rows per table (changes nothing).
+
+    Every table the migrations define is listed; on PostgreSQL one this database user may not use as the bot does
+    is flagged with the privileges it lacks, and the owner's grants that mend it are printed.
+    """
 
     settings = _settings(database)
     click.echo(run_or_exit(_status(settings), settings))
@@ -60,21 +68,23 @@ def db_status(database: str | None) -> None:
 
 async def _status(settings: Settings) -> str:
     from mentorbot.i18n import translator
-    from mentorbot.storage.copying import row_counts, schema_at, schema_state
-    from mentorbot.storage.migrations import changed_migrations
+    from mentorbot.storage.copying import schema_at, schema_state, table_states
+    from mentorbot.storage.migrations import TableAccess, changed_migrations, grants_fix
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
+    table_list: list[TableState] = []
+    access = TableAccess()
     if missing_sqlite_file(settings.database_url):  # "changes nothing": reported as it stands, not created
         state = schema_at("sqlite", 0)
-        counts: dict[str, int] = {}
         changed: list[str] = []
     else:
         engine = create_database(settings.database_url)
         await engine.open()
         try:
             state = await schema_state(engine)
-            counts = await row_counts(engine) if state.version else {}
+            if state.version:
+                table_list, access = await table_states(engine, min(state.version, state.known))
             changed = await changed_migrations(engine)
         finally:
             await engine.close()
@@ -87,25 +97,57 @@ async def _status(settings: Settings) -> str:
         lines.append(t("ops.status.changed", names=", ".join(changed)))
     if state.version > state.known:
         lines.append(t("ops.status.too_new", version=state.version, known=state.known))
-    if not state.version:
+    if state.others:  # another program's tables, and no schema: `db upgrade` and the bot refuse it
+        lines.append(t("ops.status.other_program", tables=", ".join(state.others)))
+    elif not state.version:
         lines.append(t("ops.status.uninitialised"))
     else:
         lines.append(t("ops.status.rows"))
-        lines.extend(t("ops.status.row", table=name, rows=rows) for name, rows in counts.items())
+        lines.extend(_table_line(t, table) for table in table_list)
+        if access.sequences:
+            lines.append(t("ops.status.sequences_denied", names=", ".join(access.sequences)))
+        if access.missing or access.sequences:
+            lines.append(t("ops.status.grants_fix", fix=grants_fix(access.role, access.schema, access.owner)))
     return "\n".join(lines)
+
+
+def _table_line(t: Translator, table: TableState) -> str:
+    """One table of `db status`: its rows, or what keeps this database user from using it as the bot does."""
+    if table.absent:
+        return t("ops.status.row_absent", table=table.name)
+    if table.rows is None:
+        return t("ops.status.row_denied", table=table.name, privileges=", ".join(table.missing))
+    if table.missing:
+        return t("ops.status.row_limited", table=table.name, rows=table.rows, privileges=", ".join(table.missing))
+    return t("ops.status.row", table=table.name, rows=table.rows)
 
 
 @db.command("upgrade")
 @click.option("--database", metavar="URL", help=_DATABASE_HELP)
 def db_upgrade(database: str | None) -> None:
-    """Apply the pending migrations now (the bot also applies them when it starts)."""
+    """Apply the pending migrations now (the bot also applies them when it starts).
 
-    from mentorbot.storage.migrations import SchemaChangeDenied
+    Refused (exit 2, one line, nothing written): a database of another program (tables, no MentorBot schema), and
+    on PostgreSQL a database user that may not use every table the migrations made (the grants to add are named).
+    """
+
+    from mentorbot.i18n import translator
+    from mentorbot.storage.migrations import GrantsMissing, NotMentorBotDatabase, SchemaChangeDenied
 
     settings = _settings(database)
     result = run_or_exit(_upgrade(settings), settings)
     if isinstance(result, SchemaChangeDenied):  # this database user may not change the schema
         click.echo(schema_change_denied(settings, result), err=True)
+        sys.exit(2)
+    t = translator(settings.default_language)
+    if isinstance(result, GrantsMissing):  # nor use every table it made (a later release's, not granted)
+        reason = t("ops.grants.missing", role=result.role, schema=result.schema, missing=result.missing, fix=result.fix)
+        click.echo(t("cli.error", reason=reason), err=True)
+        sys.exit(2)
+    if isinstance(result, NotMentorBotDatabase):  # another program's: nothing was written to it
+        database = mask_url_password(settings.database_url)
+        reason = t("ops.refused.other_program", database=database, tables=result.names)
+        click.echo(t("cli.error", reason=reason), err=True)
         sys.exit(2)
     click.echo(result)
 
@@ -114,7 +156,7 @@ async def _upgrade(settings: Settings) -> str | Exception:
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import schema_state
-    from mentorbot.storage.migrations import SchemaChangeDenied, migrate
+    from mentorbot.storage.migrations import GrantsMissing, NotMentorBotDatabase, SchemaChangeDenied, migrate
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
@@ -123,7 +165,7 @@ async def _upgrade(settings: Settings) -> str | Exception:
     try:
         before = await schema_state(engine)
         version = await migrate(engine, SystemClock().now())
-    except SchemaChangeDenied as exc:
+    except (SchemaChangeDenied, GrantsMissing, NotMentorBotDatabase) as exc:
         return exc
     finally:
         await engine.close()

@@ -111,6 +111,13 @@ async def restricted() -> AsyncIterator[tuple[str, str]]:
         await admin.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
         await admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
         await admin.execute(f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"')
+        # What docs/deploy.md has the owner set once: tables a later migration creates are the role's too.
+        await admin.execute(
+            f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"'
+        )
+        await admin.execute(
+            f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "{role}"'
+        )
         yield owner_url, as_role(POSTGRES_URL, role, schema)
     finally:
         await admin.execute(

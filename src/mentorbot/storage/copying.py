@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import shlex
 import sqlite3
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +32,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from mentorbot.clock import as_utc
 from mentorbot.errors import MentorBotError
 from mentorbot.storage.database import Connection, Database
-from mentorbot.storage.migrations import available_migrations, migrate, schema_version
+from mentorbot.storage.migrations import (
+    TableAccess,
+    available_migrations,
+    defined_tables,
+    migrate,
+    other_tables,
+    schema_version,
+    table_access,
+)
 
 Progress = Callable[[int], object]
 
@@ -63,12 +73,26 @@ class TableCheck:
 
 @dataclass(frozen=True)
 class SchemaState:
-    """A database's schema: its version, the newest this MentorBot knows, and the migrations not applied."""
+    """A database's schema: its version, the newest this MentorBot knows, and the migrations not applied; with no
+    schema (version 0), `others` holds the tables of another program found there (none: an empty database)."""
 
     dialect: str
     version: int
     known: int
     pending: tuple[str, ...]
+    others: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableState:
+    """A table of ``mentorbot db status``: its rows (None: not counted, the table being absent or unreadable by
+    this database user), the privileges the user lacks on it for the bot's work (PostgreSQL), and whether it is
+    absent (the migrations made it; it was dropped since)."""
+
+    name: str
+    rows: int | None
+    missing: tuple[str, ...] = ()
+    absent: bool = False
 
 
 # ------------------------------------------------------------------------------------------------ schema
@@ -78,7 +102,31 @@ async def schema_state(db: Database) -> SchemaState:
     """Where `db`'s schema stands (it is read, not changed)."""
     async with db.read() as conn:
         version = await schema_version(conn, db.dialect)
-    return schema_at(db.dialect, version)
+        others = tuple(await other_tables(conn, db.dialect)) if version == 0 else ()
+    state = schema_at(db.dialect, version)
+    return dataclasses.replace(state, others=others) if others else state
+
+
+async def table_states(db: Database, version: int) -> tuple[list[TableState], TableAccess]:
+    """The tables the migrations up to `version` define (``schema_version`` aside), then any other table the user
+    sees there, each with its rows or flagged (`TableState`); and what the user may not use as the bot does
+    (`TableAccess`: on PostgreSQL, information_schema hides a table the user has no privilege on, so the
+    migrations' list is the one to go by). Read only."""
+    applied = [m for m in available_migrations(db.dialect) if m.version <= version]
+    defined = list(defined_tables(applied))
+    async with db.read() as conn:
+        access = await table_access(conn, db.dialect, defined, write=True)
+        seen = await tables(conn, db.dialect)
+        absent = set(access.absent) if db.dialect == "postgresql" else set(defined) - set(seen) - {"schema_version"}
+        out: list[TableState] = []
+        for name in [*(n for n in defined if n != "schema_version"), *(n for n in seen if n not in defined)]:
+            missing = tuple(access.missing.get(name, ()))
+            rows = None
+            if name not in absent and "SELECT" not in missing:
+                row = await conn.fetch_one(f'SELECT COUNT(*) AS n FROM "{name}"')
+                rows = int(row["n"]) if row else 0
+            out.append(TableState(name, rows, missing, name in absent))
+    return out, access
 
 
 def schema_at(dialect: str, version: int) -> SchemaState:
@@ -576,6 +624,15 @@ def _in_use(database: Path) -> bool:
     return False
 
 
+def _take_ownership(path: Path, like: os.stat_result) -> None:
+    """Give `path` the owner, group and mode of the file it replaces (`like`'s): a restore run by root (``sudo``)
+    must leave a database the service's user can still write. Changing the owner is allowed to root only; for
+    another user it is left as it is (the file is theirs, as the database they could replace was)."""
+    with contextlib.suppress(PermissionError):
+        os.chown(path, like.st_uid, like.st_gid)
+    os.chmod(path, stat.S_IMODE(like.st_mode))
+
+
 def _aside(database: Path, now: datetime) -> Path:
     """The name the database that was at `database` is moved to: ``<name>.before-restore-<UTC time>``, numbered
     when taken (its ``-wal`` and ``-shm`` keep SQLite's names beside it, so the three still open as one)."""
@@ -626,9 +683,13 @@ def _restore(
     finally:
         source.close()
     moves: list[tuple[Path, Path]] = []
+    replaced: os.stat_result | None = None
     try:
         if database.exists() and _in_use(database):
             raise CopyRefused("in_use", database=database)
+        if database.exists():
+            replaced = database.stat()
+            _take_ownership(partial, replaced)
         aside = _aside(database, now)
         for path in _companions(database):
             moved = aside.with_name(aside.name + path.name[len(database.name) :])
@@ -655,6 +716,10 @@ def _restore(
         rows = {name: int(result.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
     finally:
         result.close()
+    if replaced is not None:  # a -wal or -shm the check left behind is the service's to open too
+        for sidecar in _companions(database)[1:]:
+            with contextlib.suppress(OSError):
+                _take_ownership(sidecar, replaced)
     return RestoreResult(database, backup, tuple(kept), version, integrity, rows)
 
 
@@ -667,7 +732,8 @@ async def sqlite_restore(
     database or is newer than this code, and while the database is in use (another connection has it open). The
     backup is copied with SQLite's backup API beside the database and checked; the database that was there moves
     aside with its ``-wal`` and ``-shm`` (`RestoreResult.kept`: never deleted, and no stale ``-wal`` is left to be
-    replayed onto the backup), the copy takes its place, and its integrity is checked again. `progress` gets the
-    pages copied so far and the backup's pages."""
+    replayed onto the backup), the copy takes its place with the owner, group and mode of the file it replaces
+    (a restore run as root leaves the service's user a database it can write), and its integrity is checked
+    again. `progress` gets the pages copied so far and the backup's pages."""
     known = available_migrations("sqlite")[-1].version
     return await asyncio.to_thread(_restore, Path(database), backup, known, now, progress)

@@ -132,6 +132,13 @@ class JobStore(Transactions):
                 == 1
             )
 
+    async def prune_jobs(self, before: datetime) -> int:
+        """Delete the timers that ended (done, or cancelled before they ran) and were due before `before`; how many.
+        Nothing reads an ended timer: one scheduled again for the same object is a new row (`schedule`'s upsert
+        makes it pending either way), and a weekly timer is moved to its next time, never ended."""
+        async with self.transaction() as conn:
+            return await conn.execute("DELETE FROM jobs WHERE status IN ('done', 'cancelled') AND due_at < ?", before)
+
     async def next_job_due(self, communities: Sequence[str] | None = None) -> datetime | None:
         """When the next pending timer is due (for the scheduler's sleep); with `communities` (prefixes), of those
         communities only."""

@@ -9,6 +9,12 @@ owner running ``mentorbot db upgrade``) runs the bot. Only when something is pen
 lock (PostgreSQL's advisory lock; SQLite's write lock), look again and apply it; a role that may not is
 refused with `SchemaChangeDenied`, which says to run ``mentorbot db upgrade`` as the owner.
 
+On PostgreSQL such a role also needs the privileges on every table the migrations made, a later release's
+included: opening the store checks them (`table_access`) on each table `defined_tables` names (and the sequences
+of their ids) and refuses with `GrantsMissing`, which names what is missing and the owner's grants that mend it
+(``ALTER DEFAULT PRIVILEGES`` among them, so the next release's tables are granted as they are made). A database
+that holds tables but no ``schema_version`` is another program's: `NotMentorBotDatabase`, nothing written to it.
+
 A SQLite script whose lines include `FOREIGN_KEYS_OFF` rebuilds a table that others refer to: dropping it with
 foreign keys on would delete (or set null) every row that refers to it. Its run has foreign keys off (SQLite
 ignores the pragma inside a transaction, so it is set between transactions) and checks them all with
@@ -17,15 +23,17 @@ ignores the pragma inside a transaction, so it is set between transactions) and 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
 from mentorbot.errors import MentorBotError
+from mentorbot.settings import SettingsError
 from mentorbot.storage.database import Connection, Database
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -37,6 +45,16 @@ FOREIGN_KEYS_OFF = "-- mentorbot: foreign keys off"
 """The line of a SQLite script that rebuilds a table others refer to: its run has foreign keys off (see above)."""
 _INSUFFICIENT_PRIVILEGE = "42501"
 """The SQLSTATE of a statement the role may not run (PostgreSQL: no CREATE on the schema, not the table's owner)."""
+_TABLE_DDL = re.compile(
+    r"^\s*(?:(?P<create>CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?)|(?P<drop>DROP\s+TABLE(?:\s+IF\s+EXISTS)?)|"
+    r"ALTER\s+TABLE)\s+(?P<name>[a-z_][a-z0-9_]*)(?:\s+RENAME\s+TO\s+(?P<new>[a-z_][a-z0-9_]*))?",
+    re.IGNORECASE,
+)
+"""A statement that makes, drops or renames a table (the migrations name their tables bare, in lower case)."""
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+"""What the bot does to every table (forgetting a member and pruning delete); ``schema_version`` it only reads."""
+READ_PRIVILEGES = ("SELECT",)
+"""What a command that only reads (`check_schema`: admin stats, export) needs of every table."""
 
 
 class SchemaTooNewError(MentorBotError):
@@ -79,6 +97,88 @@ class SchemaChangeDenied(MentorBotError):
         self.known = known
         self.pending = pending
         self.reason = reason
+
+
+class GrantsMissing(SettingsError):
+    """PostgreSQL: the database user may not use some of the tables the migrations made (a table a later release
+    added, not covered by the grants made before it) or the sequences of their ids. Raised when the store opens,
+    before anything else fails with "permission denied" mid-way. A setting's error (`mentorbot run` exits 2 and a
+    service manager does not restart it): the role the database URL names lacks what MentorBot needs.
+
+    `tables`: table → the privileges missing on it; `sequences`: those USAGE is missing on; `write`: whether the
+    bot's privileges were checked (or a reading command's, SELECT only); `fix`: the owner's statements."""
+
+    def __init__(
+        self,
+        role: str,
+        schema: str,
+        owner: str,
+        tables: Mapping[str, tuple[str, ...]],
+        sequences: Sequence[str],
+        *,
+        write: bool = True,
+    ) -> None:
+        self.role = role
+        self.schema = schema
+        self.owner = owner
+        self.tables = dict(tables)
+        self.sequences = tuple(sequences)
+        self.write = write
+        super().__init__(
+            f"the database user {role} may not use everything MentorBot needs in schema {schema}: {self.missing}. "
+            f"As the schema's owner, run once (the default privileges also cover the tables a later release adds): "
+            f"{self.fix}; see docs/deploy.md"
+        )
+
+    @property
+    def missing(self) -> str:
+        """What is missing, in a form of no language: ``reopened_requests (SELECT, INSERT), members_id_seq (USAGE)``."""
+        parts = [f"{table} ({', '.join(privileges)})" for table, privileges in self.tables.items()]
+        parts.extend(f"{sequence} (USAGE)" for sequence in self.sequences)
+        return ", ".join(parts)
+
+    @property
+    def fix(self) -> str:
+        """The statements the schema's owner runs, once: grants on the tables and sequences there are, and the same
+        as default privileges for those it makes later (`mentorbot db upgrade` of a later release)."""
+        return grants_fix(self.role, self.schema, self.owner, write=self.write)
+
+
+def grants_fix(role: str, schema: str, owner: str, *, write: bool = True) -> str:
+    """The owner's statements that give `role` what MentorBot needs in `schema`, now and for the tables `owner`
+    makes later (all three quoted as SQL identifiers already); SELECT only when not `write`."""
+    tables = ", ".join(TABLE_PRIVILEGES if write else READ_PRIVILEGES)
+    statements = [f"GRANT {tables} ON ALL TABLES IN SCHEMA {schema} TO {role}"]
+    if write:
+        statements.append(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+    statements.append(
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} GRANT {tables} ON TABLES TO {role}"
+    )
+    if write:
+        statements.append(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES "
+            f"TO {role}"
+        )
+    return "; ".join(statements)
+
+
+class NotMentorBotDatabase(SettingsError):
+    """The database holds tables but no ``schema_version``: another program's. MentorBot does not add its tables
+    to it (nothing is written): a setting's error, the database URL names the wrong database. `tables`: its
+    tables (a few)."""
+
+    def __init__(self, tables: Sequence[str]) -> None:
+        self.tables = tuple(tables)
+        super().__init__(
+            f"the database is not a MentorBot database: it holds tables of another program ({self.names}) and no "
+            "schema_version table, and MentorBot adds nothing to it; point MENTORBOT_DATABASE_URL (or --database) "
+            "at an empty database (on PostgreSQL, a schema of its own) or at MentorBot's"
+        )
+
+    @property
+    def names(self) -> str:
+        """The tables found, the first five named."""
+        return ", ".join(self.tables[:5]) + (", …" if len(self.tables) > 5 else "")
 
 
 class MigrationChangedError(MentorBotError):
@@ -146,6 +246,123 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]
 
 
+def defined_tables(migrations: Sequence[Migration]) -> tuple[str, ...]:
+    """The tables a database the `migrations` were applied to has (``schema_version`` first, then in the order
+    they were made), read from their scripts: each table made and not dropped, under its last name."""
+    found = ["schema_version"]
+    for migration in migrations:
+        for statement in split_statements(migration.sql):
+            match = _TABLE_DDL.match("\n".join(_COMMENT.sub("", line) for line in statement.splitlines()))
+            if match is None:
+                continue
+            name = match["name"].lower()
+            if match["create"] is not None:
+                if name not in found:
+                    found.append(name)
+            elif match["drop"] is not None:
+                if name in found:
+                    found.remove(name)
+            elif match["new"] is not None and name in found:
+                found[found.index(name)] = match["new"].lower()
+    return tuple(found)
+
+
+async def other_tables(conn: Connection, dialect: str) -> list[str]:
+    """The tables of the database (of the schema tables are made in, on PostgreSQL: whatever this user may read)
+    other than ``schema_version``, by name."""
+    if dialect == "sqlite":
+        rows = await conn.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name <> 'schema_version' ORDER BY name"
+        )
+    else:  # pg_class, not information_schema: that leaves out the tables this user has no privilege on
+        rows = await conn.fetch_all(
+            "SELECT relname AS name FROM pg_class WHERE relkind IN ('r', 'p') AND NOT relispartition "
+            "AND relnamespace = current_schema()::regnamespace AND relname <> 'schema_version' ORDER BY relname"
+        )
+    return [str(r["name"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """What the database user may do to the tables asked about (PostgreSQL; on SQLite, anything): `missing`, the
+    privileges lacking per table (only those that lack one); `sequences`, the id sequences it may not use;
+    `absent`, the tables not there. `role`, `schema` and `owner` (of ``schema_version``: who runs the migrations)
+    are quoted as SQL identifiers, for the grants that mend it."""
+
+    role: str = ""
+    schema: str = ""
+    owner: str = ""
+    missing: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    sequences: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+
+    def refusal(self, *, write: bool) -> GrantsMissing | None:
+        """The `GrantsMissing` to raise, or None when nothing is missing."""
+        if not self.missing and not self.sequences:
+            return None
+        return GrantsMissing(self.role, self.schema, self.owner, self.missing, self.sequences, write=write)
+
+
+async def table_access(conn: Connection, dialect: str, tables: Sequence[str], *, write: bool) -> TableAccess:
+    """Whether the database user may use `tables` (names from `defined_tables`, bare identifiers) as the bot does
+    (`write`: `TABLE_PRIVILEGES` on each, SELECT on ``schema_version``, USAGE on the sequences of their ids) or as a
+    command that only reads (SELECT). PostgreSQL only; on SQLite the file's permissions decide, and all is well."""
+    if dialect != "postgresql" or not tables:
+        return TableAccess()
+    names = ", ".join(f"('{name}')" for name in tables if re.fullmatch(r"[a-z_][a-z0-9_]*", name))
+    checks = ", ".join(
+        f"COALESCE(has_table_privilege(c.oid, '{privilege}'), true) AS {privilege.lower()}"
+        for privilege in TABLE_PRIVILEGES
+    )
+    rows = await conn.fetch_all(
+        f"SELECT t.name, c.oid IS NOT NULL AS present, {checks} FROM (VALUES {names}) AS t(name) "
+        "LEFT JOIN pg_class c ON c.oid = to_regclass(quote_ident(t.name))"
+    )
+    who = await conn.fetch_one(
+        "SELECT quote_ident(current_user) AS role, quote_ident(COALESCE(current_schema(), 'public')) AS schema, "
+        "(SELECT quote_ident(pg_get_userbyid(relowner)) FROM pg_class WHERE oid = to_regclass('schema_version')) "
+        "AS owner"
+    )
+    missing: dict[str, tuple[str, ...]] = {}
+    absent = []
+    for row in rows:
+        name = str(row["name"])
+        if not row["present"]:
+            absent.append(name)
+            continue
+        wanted = TABLE_PRIVILEGES if write and name != "schema_version" else READ_PRIVILEGES
+        lacking = tuple(p for p in wanted if not row[p.lower()])
+        if lacking:
+            missing[name] = lacking
+    sequences: tuple[str, ...] = ()
+    if write:
+        found = await conn.fetch_all(
+            "SELECT s.relname AS name FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+            "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
+            "AND d.deptype IN ('a', 'i') "
+            f"AND d.refobjid IN (SELECT to_regclass(quote_ident(t.name))::oid FROM (VALUES {names}) AS t(name)) "
+            # CASE: the planner may try the condition on rows that are not sequences first (a toast table).
+            "AND NOT CASE WHEN s.relkind = 'S' THEN has_sequence_privilege(s.oid, 'USAGE') ELSE true END "
+            "ORDER BY s.relname"
+        )
+        sequences = tuple(str(r["name"]) for r in found)
+    assert who is not None
+    owner = str(who["owner"]) if who["owner"] is not None else "<owner>"
+    return TableAccess(str(who["role"]), str(who["schema"]), owner, missing, sequences, tuple(absent))
+
+
+async def check_grants(conn: Connection, dialect: str, version: int, *, write: bool = True) -> None:
+    """`GrantsMissing` when the database user may not use a table the migrations up to `version` made (or the
+    sequence of its ids) as the bot does (`write`) or as a reading command does; nothing on SQLite."""
+    if dialect != "postgresql":
+        return
+    applied = [m for m in available_migrations(dialect) if m.version <= version]
+    refusal = (await table_access(conn, dialect, defined_tables(applied), write=write)).refusal(write=write)
+    if refusal is not None:
+        raise refusal
+
+
 async def schema_version(conn: Connection, dialect: str) -> int:
     """The applied schema version (0 for an empty database)."""
     if dialect == "sqlite":
@@ -168,10 +385,13 @@ async def check_schema(db: Database) -> int:
     known = migrations[-1].version if migrations else 0
     async with db.read() as conn:
         found = await schema_version(conn, db.dialect)
-    if found > known:
-        raise SchemaTooNewError(found, known)
-    if found < known:
-        raise SchemaPendingError(found, known)
+        if found == 0 and (others := await other_tables(conn, db.dialect)):
+            raise NotMentorBotDatabase(others)
+        if found > known:
+            raise SchemaTooNewError(found, known)
+        if found < known:
+            raise SchemaPendingError(found, known)
+        await check_grants(conn, db.dialect, found, write=False)
     return found
 
 
@@ -181,26 +401,34 @@ async def migrate(db: Database, now: datetime) -> int:
 
     It first reads (no lock, no write): nothing pending and every checksum recorded is the usual start, and it
     ends there. Otherwise it applies the pending migrations in one transaction, after looking again under the
-    lock (another process may have applied them meanwhile)."""
+    lock (another process may have applied them meanwhile). Either way, on PostgreSQL the user must then have
+    the bot's privileges on every table the migrations made (`check_grants`: `GrantsMissing`). A database with
+    tables but no schema is another program's: `NotMentorBotDatabase`, and nothing is written."""
     migrations = available_migrations(db.dialect)
     known = migrations[-1].version if migrations else 0
     async with db.read() as conn:
         current = await schema_version(conn, db.dialect)
+        if current == 0 and (others := await other_tables(conn, db.dialect)):
+            raise NotMentorBotDatabase(others)
         if current > known:
             raise SchemaTooNewError(current, known)
         if current == known and not await _checksums_to_record(conn, db.dialect, migrations, current):
+            await check_grants(conn, db.dialect, current)
             return current
     foreign_keys_off = db.dialect == "sqlite" and any(
         FOREIGN_KEYS_OFF in m.sql.splitlines() for m in migrations if m.version > current
     )
     try:
         async with _foreign_keys_off(db) if foreign_keys_off else _nothing():
-            return await _apply(db, migrations, known, now, check_foreign_keys=foreign_keys_off)
+            reached = await _apply(db, migrations, known, now, check_foreign_keys=foreign_keys_off)
     except Exception as exc:
         if getattr(exc, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
             raise
         pending = tuple(f"{m.version:04d}_{m.name}" for m in migrations if m.version > current)
         raise SchemaChangeDenied(current, known, pending, str(exc)) from exc
+    async with db.read() as conn:
+        await check_grants(conn, db.dialect, reached)
+    return reached
 
 
 async def _apply(

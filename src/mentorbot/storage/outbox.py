@@ -283,3 +283,10 @@ class OutboxStore(Transactions):
             delivered = await conn.execute("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", before)
             superseded = await conn.execute("DELETE FROM outbox WHERE status = 'superseded' AND created_at < ?", before)
         return delivered + superseded
+
+    async def prune_held_notices(self, before: datetime) -> int:
+        """Drop the notices held (for the member's next command) since before `before`: a member who has not come
+        back since is shown nothing that old (what it spoke of is long settled, and the message it would replace
+        is no longer known: `MessageRefStore.prune_message_refs`); how many."""
+        async with self.transaction() as conn:
+            return await conn.execute("DELETE FROM outbox WHERE status = 'held' AND created_at < ?", before)

@@ -34,6 +34,11 @@ WEEKLY_CHECK_EVERY = timedelta(minutes=1)
 """How often a process makes sure every community has its weekly timers (the scheduled round, the digest)."""
 MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
+FINISHED_JOB_RETENTION = timedelta(days=7)
+"""How long a timer that ended (done, or cancelled before it ran) is kept after it was due: a week to look at."""
+HELD_NOTICE_RETENTION = MESSAGE_REF_RETENTION
+"""How long a notice held for a member's next command is kept: one older is stale (the member has not been back
+for as long as the bot remembers its messages), and is dropped unseen."""
 
 
 class _Outage:
@@ -105,6 +110,8 @@ class Timers:
             await store.prune_outbox(now - EVENT_ID_RETENTION)
             await store.prune_inbox(now - EVENT_ID_RETENTION)
             await store.prune_message_refs(now - MESSAGE_REF_RETENTION)
+            await store.prune_held_notices(now - HELD_NOTICE_RETENTION)
+            await store.prune_jobs(now - FINISHED_JOB_RETENTION)
             self._pruned_at = now
         await self.library.check()
         notes: list[Notification] = []
