@@ -52,6 +52,7 @@ WAIT_REASONS: Final = (
     "all_excluded",
     "own_mentor",
     "next_round",
+    "mixed",
     "none",
 )
 """The label values of `REQUESTS_WAITING` (the kinds of wait reason: a fixed set)."""

@@ -101,7 +101,8 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
 def wait_reason_code(stored: str | None) -> str:
     """A request's stored wait reason (a message reference, JSON ``{"key": "wait.all_busy", …}``) as the data
     value exports carry: ``no_mentor``, ``all_paused``, ``all_busy``, ``all_asked``, ``all_cooldown``, ``all_excluded``,
-    ``own_mentor``, ``next_round``; "" when none."""
+    ``own_mentor``, ``next_round``, ``mixed`` (a request of several skills waiting for different reasons, one per
+    skill); "" when none."""
     if not stored:
         return ""
     try:

@@ -20,7 +20,6 @@ from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, Req
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.candidates import SkillMentor
-from mentorbot.storage.reports import wait_reason_code
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 
@@ -202,47 +201,72 @@ async def wait_reason(
     core: Core, request: MentorshipRequest, mentee: Member, blocks: Mapping[int, Block] | None = None
 ) -> str:
     """Why no mentor could be offered the request, as a stored message reference (JSON: key, skills and, for a
-    cooldown, the time the first mentor may be asked again).
+    cooldown, the time the first mentor may be asked again), worked out per requested skill from that skill's
+    mentors (`reason_of`): a request of several skills whose skills wait for different causes stores each cause
+    with its own skills (key ``wait.mixed``), so that no skill is told another's cause.
 
-    While some active mentor is not blocked for it, those are all at capacity (or they would have been offered
-    it): the reason is a cooldown when a blocked mentor has a free place (the first time one of those may be
-    asked again), else that every mentor is at capacity. When every active mentor is blocked, it is the
+    For one skill: while some active mentor is not blocked for it, those are all at capacity (or they would have
+    been offered it): the reason is a cooldown when a blocked mentor has a free place (the first time one of those
+    may be asked again), else that every mentor is at capacity. When every active mentor is blocked, it is the
     cooldowns, dated by the blocked mentors with a free place when there are any (or, with no date, the mentee's
     own mentor among them, else the exclusions). When every mentor is paused, it is that they are paused only
     while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their return
     lifts); else the paused mentors' blocks, read as the active ones' are."""
     if blocks is None:
         blocks = await blocks_of(core, request)
-    mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
-    return _reason(request, mentors, blocks)
+    return reason_of(request, await _mentors_by_skill(core, request, mentee), blocks)
 
 
-def _reason(request: MentorshipRequest, mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> str:
-    """`wait_reason` from the request's skills' `mentors` and `blocks`, as read."""
+async def _mentors_by_skill(core: Core, request: MentorshipRequest, mentee: Member) -> dict[str, list[SkillMentor]]:
+    """The mentors of each skill of `request` (not its mentee), as a wait reason reads them: one read per skill
+    (a request names at most five)."""
+    return {
+        skill: await core.store.skill_mentors(request.community, [skill], exclude_member=mentee.id)
+        for skill in request.skills
+    }
+
+
+def reason_of(
+    request: MentorshipRequest, mentors: Mapping[str, Sequence[SkillMentor]], blocks: Mapping[int, Block]
+) -> str:
+    """`wait_reason` from the `mentors` of each of the request's skills and the `blocks`, as read: each skill's
+    cause is the one a request of that skill alone would be told; skills with the same cause (and date) are told
+    together, in the order asked. One cause for all: ``{"key", "skills"[, "until"]}`` as a request of one skill
+    stores it; several: ``{"key": "wait.mixed", "skills", "parts": [{"key", "skills"[, "until"]}, …][, "until"]}``,
+    whose ``until`` is the first date among its parts (when the sweep looks again, `views.wait_until`)."""
+    causes: dict[tuple[str, str | None], list[str]] = {}  # (key, until) → its skills, in the order asked
+    for skill in request.skills:
+        causes.setdefault(_cause(mentors.get(skill, ()), blocks), []).append(skill)
+    parts = [
+        {"key": key, "skills": skills} | ({"until": until} if until else {}) for (key, until), skills in causes.items()
+    ]
+    if len(parts) == 1:
+        return json.dumps(parts[0] | {"skills": list(request.skills)})
+    untils = [until for _, until in causes if until]
+    first = {"until": min(untils, key=datetime.fromisoformat)} if untils else {}
+    return json.dumps({"key": views.MIXED, "skills": list(request.skills), "parts": parts} | first)
+
+
+def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> tuple[str, str | None]:
+    """Why a request waits as far as one skill's `mentors` go: the reason's key and, for a cooldown, its end."""
     active = [m for m in mentors if m.active]
-    data: dict[str, object] = {"skills": list(request.skills)}
     if not mentors:
-        data["key"] = "wait.no_mentor"
-    elif not active:
+        return "wait.no_mentor", None
+    if not active:
         # Every mentor is paused: "as soon as one is back" only of one who may be offered it once back (not blocked,
         # or on a lapse's cooldown, which their return lifts). Else the blocks of the paused ones are why.
         if any(_back_for_it(blocks.get(m.member_id)) for m in mentors):
-            data["key"] = "wait.all_paused"
-        else:
-            until = min((u for m in mentors if (u := _until(blocks[m.member_id])) is not None), default=None)
-            _blocked_reason(data, until, [blocks[m.member_id] for m in mentors])
-    else:
-        open_ = [m for m in active if m.member_id not in blocks]
-        blocked = [m for m in active if m.member_id in blocks]
-        # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked
-        # one.
-        holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
-        until = min((u for m in holding if (u := _until(blocks[m.member_id])) is not None), default=None)
-        if open_ and until is None:
-            data["key"] = "wait.all_busy"
-        else:
-            _blocked_reason(data, until, [blocks[m.member_id] for m in holding])
-    return json.dumps({"key": data.pop("key"), **data})
+            return "wait.all_paused", None
+        until = min((u for m in mentors if (u := _until(blocks[m.member_id])) is not None), default=None)
+        return _blocked_reason(until, [blocks[m.member_id] for m in mentors])
+    open_ = [m for m in active if m.member_id not in blocks]
+    blocked = [m for m in active if m.member_id in blocks]
+    # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
+    holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
+    until = min((u for m in holding if (u := _until(blocks[m.member_id])) is not None), default=None)
+    if open_ and until is None:
+        return "wait.all_busy", None
+    return _blocked_reason(until, [blocks[m.member_id] for m in holding])
 
 
 def _until(block: Block) -> datetime | None:
@@ -256,16 +280,14 @@ def _back_for_it(block: Block | None) -> bool:
     return block is None or (block.kind is BlockKind.COOLDOWN and block.lapse and not block.mentoring)
 
 
-def _blocked_reason(data: dict[str, object], until: datetime | None, holding: Sequence[Block]) -> None:
-    """The reason of a request whose mentors who could take it are all blocked: a cooldown with its end (`until`),
-    else the mentee's own mentor among them (a request goes to someone else), else exclusions."""
+def _blocked_reason(until: datetime | None, holding: Sequence[Block]) -> tuple[str, str | None]:
+    """The cause of a skill whose mentors who could take the request are all blocked: a cooldown with its end
+    (`until`), else the mentee's own mentor among them (a request goes to someone else), else exclusions."""
     if until is not None:
-        data["key"] = "wait.all_cooldown"
-        data["until"] = until.isoformat()
-    elif any(b.mentoring for b in holding):
-        data["key"] = "wait.own_mentor"
-    else:
-        data["key"] = "wait.all_excluded"
+        return "wait.all_cooldown", until.isoformat()
+    if any(b.mentoring for b in holding):
+        return "wait.own_mentor", None
+    return "wait.all_excluded", None
 
 
 async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member) -> str | None:
@@ -275,10 +297,10 @@ async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member)
     (`wait_reason` alone would call that "every mentor is at capacity": live matching would have offered it.)"""
     blocks = await blocks_of(core, request)
     still_blocked = when_alone(blocks)
-    mentors = await core.store.skill_mentors(request.community, request.skills, exclude_member=mentee.id)
-    if any(m.active and m.free_places > 0 and m.member_id not in still_blocked for m in mentors):
+    mentors = await _mentors_by_skill(core, request, mentee)
+    if any(m.active and m.free_places > 0 and m.member_id not in still_blocked for ms in mentors.values() for m in ms):
         return None
-    return _reason(request, mentors, blocks)
+    return reason_of(request, mentors, blocks)
 
 
 async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
@@ -404,7 +426,8 @@ async def hand_on_withdrawn(
 
 PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded", "own_mentor"})  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
-paused" stay true."""
+paused" stay true. A reason of several causes (``wait.mixed``) is looked at when one of its causes is here
+(`views.reason_codes`)."""
 DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused"}
 """Wait reasons a mentor's departure from a skill (their data forgotten, the skill dropped) can make untrue: "they
 are all paused" too, when the paused one leaves; "no mentor offers it" stays true."""
@@ -430,8 +453,8 @@ async def refresh_wait_reasons(
         if looked >= REFRESH_AFTER_PAUSE:
             break
         now_part = views.live_reason(request.wait_reason) if rounds_only else None
-        code = str(now_part.get("key", "")).rpartition(".")[2] if now_part else wait_reason_code(request.wait_reason)
-        if code not in stales and not (rounds_only and now_part is None):
+        codes = views.reason_codes(now_part) if now_part else views.reason_codes(request.wait_reason)
+        if not codes & stales and not (rounds_only and now_part is None):
             continue
         looked += 1
         mentee = await core.store.get_member(request.member_id)

@@ -128,12 +128,18 @@ def profile_saved(profile: MentorProfile, created: bool, t: Translator, taxonomy
 # ------------------------------------------------------------------------------------- wait reasons
 
 
+MIXED: Final = "wait.mixed"
+"""The key of a stored wait reason whose skills wait for different causes: its ``parts`` give each cause (a key,
+its skills and, for a cooldown, its end), its ``until`` the first date among them (`matchmaking.reason_of`)."""
+
+
 def wait_reason_text(
     reason: str | None, t: Translator, taxonomy: Taxonomy, *, admin: bool = False, zone: str | None = None
 ) -> str:
     """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language,
     its date (a cooldown's end, the next round) in the reader's `zone` when known. With `admin`, the admin's
-    wording of it (``wait_admin.*``: no promise of an offer to the reader) when the catalog has one."""
+    wording of it (``wait_admin.*``: no promise of an offer to the reader) when the catalog has one. A reason of
+    several causes (``wait.mixed``) tells each with its own skills, one clause each (``wait_part.*``)."""
     unknown = "wait_admin.unknown" if admin else "wait.unknown"
     if not reason:
         return t(unknown)
@@ -142,12 +148,12 @@ def wait_reason_text(
         key = str(data["key"])
         if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
             key = "wait_admin." + key.removeprefix("wait.")
-        text = t(key, **_reason_args(data, t, taxonomy, zone))
+        text = t(key, **_reason_args(data, t, taxonomy, zone, admin=admin))
         now = data.get("now")  # a cohort programme's next round: what stands in the request's way meanwhile
         if isinstance(now, dict) and t.has(now_key := "wait_now." + str(now.get("key", "")).removeprefix("wait.")):
-            text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone))
+            text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone, admin=admin))
         return text
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return t(unknown)
 
 
@@ -163,10 +169,30 @@ def live_reason(reason: str | None) -> dict[str, Any] | None:
     return data
 
 
+def reason_codes(reason: str | Mapping[str, Any] | None) -> set[str]:
+    """The codes of the causes a wait reason (stored, or as data) tells (``all_busy``, ``no_mentor``…, as
+    `storage.reports.wait_reason_code` gives them): its key's, or each part's for one of several causes
+    (``wait.mixed``); ``{""}`` for none or one that cannot be read."""
+    data: Any = reason
+    if not isinstance(reason, Mapping):
+        try:
+            data = json.loads(reason or "")
+        except ValueError:
+            return {""}
+    if not isinstance(data, Mapping) or "key" not in data:
+        return {""}
+    parts = data.get("parts")
+    if data["key"] == MIXED and isinstance(parts, list):
+        return {str(p.get("key", "")).rpartition(".")[2] for p in parts if isinstance(p, dict)} or {""}
+    return {str(data["key"]).rpartition(".")[2]}
+
+
 def reason_group(reason: str) -> str:
     """The stored wait reason `reason` as the admin's round report groups it: a cohort programme's next round by
-    what stands in the way meanwhile, the skills in a fixed order and a date to the minute, so that requests
-    waiting for the same reason make one line (not one per order the skills were asked in, or per second)."""
+    what stands in the way meanwhile (with nothing in the way, one group per round, whatever the skills: the line
+    names none), the skills in a fixed order (a reason of several causes, each cause's too) and a date to the
+    minute, so that requests waiting for the same reason make one line (not one per order the skills were asked
+    in, or per second)."""
     try:
         data = json.loads(reason)
     except ValueError:
@@ -174,13 +200,23 @@ def reason_group(reason: str) -> str:
     if not isinstance(data, dict):
         return reason
     data = live_reason(reason) or data
-    group: dict[str, Any] = {"key": data.get("key"), "skills": sorted(str(s) for s in data.get("skills", []))}
-    if data.get("until"):
-        try:
-            group["until"] = datetime.fromisoformat(str(data["until"])).replace(second=0, microsecond=0).isoformat()
-        except ValueError:
-            return reason
+    try:
+        group = _group(data, skills=data.get("key") != "wait.next_round")
+        if data.get("key") == MIXED:
+            group["parts"] = sorted((_group(p) for p in data["parts"]), key=lambda p: json.dumps(p))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return reason
     return json.dumps(group)
+
+
+def _group(data: Mapping[str, Any], *, skills: bool = True) -> dict[str, Any]:
+    """One cause as `reason_group` groups it: its key, its skills in a fixed order, its date to the minute."""
+    group: dict[str, Any] = {"key": data.get("key")}
+    if skills:
+        group["skills"] = sorted(str(s) for s in data.get("skills", []))
+    if data.get("until"):
+        group["until"] = datetime.fromisoformat(str(data["until"])).replace(second=0, microsecond=0).isoformat()
+    return group
 
 
 def wait_until(reason: str | None) -> datetime | None:
@@ -192,11 +228,38 @@ def wait_until(reason: str | None) -> datetime | None:
         return None
 
 
-def _reason_args(data: dict[str, Any], t: Translator, taxonomy: Taxonomy, zone: str | None) -> dict[str, str]:
+def _reason_args(
+    data: Mapping[str, Any],
+    t: Translator,
+    taxonomy: Taxonomy,
+    zone: str | None,
+    *,
+    admin: bool = False,
+    clauses: str = "wait_part",
+) -> dict[str, str]:
+    """The values a wait reason's message is filled with: its skills, its date in `zone`, and for a reason of
+    several causes (``wait.mixed``) those causes, one clause each (`clauses`, the admin's wording with `admin`)."""
     args = {"skills": skill_labels(taxonomy, data.get("skills", []), t.lang)}
     if data.get("until"):
         args["until"] = when(datetime.fromisoformat(str(data["until"])), t, zone)
+    if data.get("key") == MIXED:
+        args["reasons"] = _clauses(data["parts"], t, taxonomy, zone, admin=admin, family=clauses)
     return args
+
+
+def _clauses(
+    parts: Sequence[Mapping[str, Any]], t: Translator, taxonomy: Taxonomy, zone: str | None, *, admin: bool, family: str
+) -> str:
+    """The causes of a reason of several, one clause each with its own skills (``<family>.<code>``, or the admin's
+    ``<family>_admin.<code>`` when there is one), joined into one sentence."""
+    if not isinstance(parts, list) or not parts:
+        raise ValueError("a reason of several causes without its parts")
+    said = []
+    for part in parts:
+        code = str(part["key"]).removeprefix("wait.")
+        key = f"{family}_admin.{code}" if admin and t.has(f"{family}_admin.{code}") else f"{family}.{code}"
+        said.append(t(key, **_reason_args(part, t, taxonomy, zone)))
+    return "; ".join(said)
 
 
 WHY_LINES: Final = 12
@@ -205,8 +268,10 @@ WHY_LINES: Final = 12
 
 def why_lines(groups: Mapping[str, int], t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> list[str]:
     """Why requests wait, for an admin (a round's report, the weekly digest): `groups` counts the waiting requests
-    by grouped reason (`reason_group`); the most common first, at most `WHY_LINES`, the rest counted in one line."""
-    ranked = sorted(groups.items(), key=lambda r: (-r[1], r[0]))
+    by grouped reason (`reason_group`); what an admin can act on first (a cohort's next round with nothing in the
+    way, or a reason not recorded, after it), the most common first, at most `WHY_LINES`, the rest counted in one
+    line."""
+    ranked = sorted(groups.items(), key=lambda r: (not _actionable(r[0]), -r[1], r[0]))
     lines = [round_why(reason, count, t, taxonomy, zone) for reason, count in ranked[:WHY_LINES]]
     rest = sum(count for _, count in ranked[WHY_LINES:])
     if rest:
@@ -214,14 +279,25 @@ def why_lines(groups: Mapping[str, int], t: Translator, taxonomy: Taxonomy, zone
     return lines
 
 
+def _actionable(group: str) -> bool:
+    """Whether a grouped wait reason is one an admin can act on: not a cohort's next round with nothing in the way,
+    nor a reason not recorded."""
+    try:
+        data = json.loads(group)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("key") not in (None, "wait.next_round")
+
+
 def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """Why `count` requests a round left waiting wait (a stored wait reason), said to the admin: what they can
-    act on (recruit, free places, wait until a cooldown ends)."""
+    act on (recruit, free places, wait until a cooldown ends); for a reason of several causes, each with its own
+    skills (``round_why_part.*``)."""
     try:
         data = json.loads(reason)
         key = str(data["key"]).replace("wait.", "round_why.", 1)
-        return t(key, count=count, **_reason_args(data, t, taxonomy, zone))
-    except (ValueError, KeyError):
+        return t(key, count=count, **_reason_args(data, t, taxonomy, zone, clauses="round_why_part"))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return t("round_why.unknown", count=count)
 
 
