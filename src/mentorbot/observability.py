@@ -1,6 +1,7 @@
 """What an operator sees of a running bot: Prometheus metrics, structured logs, health and readiness.
 
-- **Metrics** (prometheus-client, one `REGISTRY` per process, served at ``/metrics``): commands by use-case and
+- **Metrics** (prometheus-client, one `REGISTRY` per process, or every gunicorn worker's with
+  ``PROMETHEUS_MULTIPROC_DIR``: `metrics`; served at ``/metrics``): commands by use-case and
   outcome, their latency, notifications delivered / held / failed, database errors, interactions refused as busy
   (`BusyRefusals`; all counted in this process), and figures read from the database at scrape time
   (`refresh`): offers by outcome, requests waiting by reason, the timer lag. Labels hold use-case names,
