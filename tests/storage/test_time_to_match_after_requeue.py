@@ -146,16 +146,22 @@ async def test_the_upgrade_from_0020_keeps_the_figures_of_existing_rows(
     the same database migrates it as it opens."""
     old = engine_store
     everything = available_migrations(old.db.dialect)
-    assert everything[-1].version == 21 and everything[-1].name == "reopened_requests"
+    assert everything[20].version == 21 and everything[20].name == "reopened_requests"
     monkeypatch.setattr(migrations, "available_migrations", lambda d: [m for m in everything if m.version <= 20])
     assert await old.open(clock.now()) == 20
+    # Today's matcher reads the tables of the migrations after 0021 (0022's kept exclusions): made beside version
+    # 20 (each is IF NOT EXISTS), without 0021's, which is what this test upgrades to.
+    async with old.db.transaction() as conn:
+        for later in everything[21:]:
+            for statement in migrations.split_statements(later.sql):
+                await conn.execute(statement)
     first = await matched_in_two_hours(bot_over(old, clock), clock, "baraka", "dina")
     await old.close()
 
     monkeypatch.undo()
     store = store_on_same_database(old)
     try:
-        assert await store.open(clock.now()) == 21
+        assert await store.open(clock.now()) == everything[-1].version
         await _after_the_upgrade(store, clock, first)
     finally:
         await store.close()

@@ -8,6 +8,10 @@ A mentor's past offers of a mentee's requests (`PairFact`) block the pair:
   `reoffer_after` from when it happened, for every request of that mentee (per (mentee, mentor): asking again,
   even for other skills, does not bring the same mentor back first);
 - a pending offer blocks its own request (it is offered to them right now);
+- the mentor who has just declined a request or let its offer expire is left out of that request's hand-on for
+  `HAND_ON_GRACE` from then (`BlockKind.JUST_ENDED`), whatever the cooldown: with a cooldown shorter than that
+  (``MENTORBOT_REOFFER_AFTER_DAYS=0``), the request would otherwise go straight back to them and the next mentor
+  never be asked; a later sweep or round may offer it to them again;
 - a mentor who mentors the mentee now (an active mentorship, `MENTORING`) is blocked for every request of theirs,
   for as long as that mentorship lasts: a member asks for a new mentor, never for a second mentorship with the same
   one.
@@ -43,6 +47,12 @@ PAUSED = "paused"
 MENTORING = "mentoring"
 """The `status` of a `PairFact` that is not an offer but an active mentorship between the mentee and the mentor."""
 
+HAND_ON_GRACE = timedelta(minutes=1)
+"""How long the mentor who declined a request or let its offer expire is left out of that request whatever the
+cooldown (`BlockKind.JUST_ENDED`): far longer than the hand-on that follows in the same unit of work takes, and no
+longer than a zero cooldown (``MENTORBOT_REOFFER_AFTER_DAYS=0``) should mean. A sweep or round after it may offer
+the request to them again."""
+
 EXCLUDING: frozenset[str] = frozenset({DeclineReason.NOT_MY_SKILL.value, DeclineReason.NOT_THIS_PERSON.value})
 
 # What members type, normalised (lower case, letters and spaces only), for each reason, in English and Swahili.
@@ -73,19 +83,94 @@ _PHRASES: Mapping[DeclineReason, tuple[str, ...]] = {
     DeclineReason.NOT_NOW: ("not now", "busy", "too busy", "si sasa", "sio sasa", "nina shughuli"),
 }
 
+# Words after an exclusion phrase that say it is for the time being ("not for me this month", "hatufai kwa sasa"):
+# the decline is then NOT_NOW. Matched as whole words of the normalised text, in English and Swahili. An exclusion
+# is never lifted, so a reason that could be read either way is read as the one that can be taken back.
+_FOR_NOW: tuple[str, ...] = (
+    # English: "now", "right now", "at the moment", "this week", "until March", "not my area yet"…
+    "now",
+    "currently",
+    "presently",
+    "today",
+    "tonight",
+    "tomorrow",
+    "yet",
+    "lately",
+    "temporarily",
+    "later",
+    "until",
+    "till",
+    "til",
+    "at the moment",
+    "at the minute",
+    "at present",
+    "for the moment",
+    "for the time being",
+    "for a while",
+    "for a bit",
+    "these days",
+    "at this time",
+    "at this point",
+    *(
+        f"{when} {unit}"
+        for when in ("this", "next", "coming")
+        for unit in ("week", "weekend", "month", "year", "quarter", "term", "semester", "season", "cycle", "round")
+    ),
+    # Swahili: "sasa" (now: kwa sasa, sasa hivi), "leo" (today), "wiki hii" (this week), "mwezi ujao" (next month),
+    # "hadi"/"mpaka" (until), "bado" (yet), "kwa muda" (for a while), "siku hizi" (these days)…
+    "sasa",
+    "leo",
+    "kesho",
+    "baadaye",
+    "hadi",
+    "mpaka",
+    "bado",
+    "kwa muda",
+    "siku hizi",
+    "wakati huu",
+    "kipindi hiki",
+    *(f"{unit} {which}" for unit in ("wiki", "juma") for which in ("hii", "ijayo")),
+    *(f"{unit} {which}" for unit in ("mwezi", "mwaka", "msimu", "muhula") for which in ("huu", "ujao")),
+)
+# Words that say it is for good after all ("not this person, not now and not ever"): they win over `_FOR_NOW`.
+_FOR_GOOD: tuple[str, ...] = (
+    "ever",
+    "forever",
+    "never",
+    "permanently",
+    "for good",
+    "kamwe",
+    "milele",
+    "daima",
+)
+
+
+def _has(words: str, phrases: Iterable[str]) -> bool:
+    """Whether one of `phrases` is among `words` (normalised text) as whole words."""
+    padded = f" {words} "
+    return any(f" {p} " in padded for p in phrases)
+
+
+def _for_now(rest: str) -> bool:
+    """Whether the words after an exclusion phrase say it is for the time being (and not for good after all)."""
+    return _has(rest, _FOR_NOW) and not _has(rest, _FOR_GOOD)
+
 
 def decline_reason(text: str | None) -> DeclineReason:
     """The reason a decline's text gives: a code (``not_my_skill``) or a phrase of `_PHRASES` at its start, in
-    English or Swahili, in any case and punctuation; anything else (or nothing) is NOT_NOW."""
+    English or Swahili, in any case and punctuation; anything else (or nothing) is NOT_NOW. An exclusion (not my
+    skill, not this person) followed by words saying it is for the time being (`_FOR_NOW`: "Not for me this month",
+    "not my area right now", "hatufai kwa sasa") is NOT_NOW too, unless they also say it is for good (`_FOR_GOOD`)."""
     if not text:
         return DeclineReason.NOT_NOW
     words = " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
-    for reason in DeclineReason:
-        if words == reason.value.replace("_", " ") or words.startswith(reason.value.replace("_", " ") + " "):
-            return reason
-    for reason, phrases in _PHRASES.items():
-        if any(words == p or words.startswith(p + " ") for p in phrases):
-            return reason
+    leads = [(reason, (reason.value.replace("_", " "),)) for reason in DeclineReason]
+    for reason, phrases in [*leads, *_PHRASES.items()]:
+        for phrase in phrases:
+            if words == phrase or words.startswith(phrase + " "):
+                if reason.value in EXCLUDING and _for_now(words[len(phrase) :]):
+                    return DeclineReason.NOT_NOW
+                return reason
     return DeclineReason.NOT_NOW
 
 
@@ -111,6 +196,9 @@ class BlockKind(StrEnum):
     EXCLUDED = "excluded"
     COOLDOWN = "cooldown"
     MENTORING = "mentoring"
+    JUST_ENDED = "just_ended"
+    """The mentor declined this very request or let its offer expire less than `HAND_ON_GRACE` ago, and no cooldown
+    blocks them (it was shorter): left out of its hand-on even when no one else is eligible, until `until`."""
 
 
 @dataclass(frozen=True)
@@ -128,16 +216,27 @@ class Block:
     mentoring: bool = False
 
 
+_RANK = {
+    BlockKind.PENDING: 4,
+    BlockKind.EXCLUDED: 3,
+    BlockKind.JUST_ENDED: 2,
+    BlockKind.COOLDOWN: 1,
+    BlockKind.MENTORING: 0,
+}
+_DATED = frozenset({BlockKind.JUST_ENDED, BlockKind.COOLDOWN})
+
+
 def _stronger(a: Block | None, b: Block) -> Block:
     if a is None:
         return b
     mentoring = a.mentoring or b.mentoring
-    rank = {BlockKind.PENDING: 3, BlockKind.EXCLUDED: 2, BlockKind.COOLDOWN: 1, BlockKind.MENTORING: 0}
-    if rank[a.kind] != rank[b.kind]:
-        winner = a if rank[a.kind] > rank[b.kind] else b
-    elif a.kind is BlockKind.COOLDOWN:
+    if a.kind in _DATED and b.kind in _DATED:
+        # Both dated: the later end, and lifted when alone only if both are (a JUST_ENDED block never is).
         until = max(a.until or b.until, b.until or a.until)  # type: ignore[type-var]
-        winner = Block(BlockKind.COOLDOWN, until, a.lifts_when_alone and b.lifts_when_alone, a.lapse and b.lapse)
+        kind = max(a.kind, b.kind, key=_RANK.__getitem__)
+        winner = Block(kind, until, a.lifts_when_alone and b.lifts_when_alone, a.lapse and b.lapse)
+    elif _RANK[a.kind] != _RANK[b.kind]:
+        winner = a if _RANK[a.kind] > _RANK[b.kind] else b
     else:
         winner = a
     return winner if winner.mentoring == mentoring else replace(winner, mentoring=mentoring)
@@ -176,6 +275,12 @@ def blocks_for(
                 if now < until:
                     back = fact.mentor_back_at is not None and fact.mentor_back_at >= fact.decided_at
                     block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse and back, lapse=lapse)
+                elif (
+                    fact.request_id == request_id
+                    and fact.status in ("declined", "expired")
+                    and now < fact.decided_at + HAND_ON_GRACE
+                ):
+                    block = Block(BlockKind.JUST_ENDED, fact.decided_at + HAND_ON_GRACE)
         if block is not None:
             out[fact.mentor_id] = _stronger(out.get(fact.mentor_id), block)
     return out
@@ -187,5 +292,6 @@ def strict(blocks: Mapping[int, Block]) -> set[int]:
 
 
 def when_alone(blocks: Mapping[int, Block]) -> set[int]:
-    """The mentors still blocked when no one else is eligible (a lapse's cooldown is lifted, not a mentorship)."""
+    """The mentors still blocked when no one else is eligible (a lapse's cooldown is lifted, not a mentorship nor
+    the mentor who has just ended an offer of the request, `BlockKind.JUST_ENDED`)."""
     return {m for m, b in blocks.items() if not b.lifts_when_alone or b.mentoring}

@@ -13,6 +13,7 @@ from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, 
 from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Connection, Row
+from mentorbot.storage.privacy import forgotten_member_key
 from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
 
@@ -304,7 +305,13 @@ class CandidateStore(Transactions):
     async def pair_history(self, mentee_ids: Collection[int]) -> list[PairFact]:
         """Every offer of the requests of `mentee_ids`, and every active mentorship of theirs (status `MENTORING`:
         their mentor is not offered their requests meanwhile), as `matching.eligibility` reads them (cooldowns and
-        exclusions are decided there, in one place). One statement for both, and one for the offers' skills."""
+        exclusions are decided there, in one place). One statement for both, and one for the offers' skills.
+
+        A mentor's exclusion of an earlier member with the same platform user id in the same community, whose data
+        was forgotten since (`forgotten_exclusions`, `storage.privacy.forgotten_member_key`), is one more fact: a
+        ``declined`` offer of that kind (request 0, with the kept skills). The first statement also names the
+        mentees of a community that has such rows (part 2: community and platform user id); only then is a third
+        statement read, for their keys."""
         if not mentee_ids:
             return []
         ids = sorted(mentee_ids)
@@ -319,7 +326,12 @@ class CandidateStore(Transactions):
                 f"SELECT s.mentee_id, COALESCE(s.request_id, 0), s.mentor_id, '{MENTORING}', NULL, s.started_at, "
                 "NULL, s.skills, 1, s.id FROM mentorships s "
                 f"WHERE s.mentee_id IN ({in_list(ids)}) AND s.status = 'active' AND s.mentor_id IS NOT NULL "
+                "UNION ALL "
+                "SELECT m.id, 0, 0, m.community, m.platform_user_id, NULL, NULL, NULL, 2, m.id FROM members m "
+                f"WHERE m.id IN ({in_list(ids)}) AND EXISTS "
+                "(SELECT 1 FROM forgotten_exclusions f WHERE f.community = m.community) "
                 "ORDER BY part, ord",
+                *ids,
                 *ids,
                 *ids,
             )
@@ -332,15 +344,18 @@ class CandidateStore(Transactions):
                 if request_ids
                 else []
             )
+            kept = await _forgotten_exclusions(conn, [r for r in found if int(r["part"]) == 2])
         skills: dict[int, list[str]] = {}
         for row in skill_rows:
             skills.setdefault(int(row["request_id"]), []).append(str(row["skill"]))
-        return [
+        facts = [
             rows.pair_fact(
                 r, skills.get(int(r["request_id"]), []) if int(r["part"]) == 0 else rows.split_list(r["skills"])
             )
             for r in found
+            if int(r["part"]) < 2
         ]
+        return facts + kept
 
     async def mark_back(self, member_id: int, now: datetime, *, lapsed_since: datetime | None = None) -> bool:
         """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a
@@ -493,6 +508,45 @@ class CandidateStore(Transactions):
             offered=frozenset((int(r["request_id"]), int(r["mentor_id"])) for r in offered_rows),
             past_pairs={(int(r["mentee_id"]), int(r["mentor_id"])): int(r["n"]) for r in past_rows},
         )
+
+
+async def _forgotten_exclusions(conn: Connection, members: Sequence[Row]) -> list[PairFact]:
+    """The exclusions kept of forgotten members (`forgotten_exclusions`) that concern `members` (rows of ``mentee_id``
+    with their community in ``status`` and platform user id in ``reason_kind``: `CandidateStore.pair_history`'s part
+    2), as declined offers of that kind to that mentor (request 0, the kept skills), in one statement."""
+    if not members:
+        return []
+    by_key = {
+        (str(m["status"]), forgotten_member_key(str(m["status"]), str(m["reason_kind"]))): int(m["mentee_id"])
+        for m in members
+    }
+    communities = sorted({community for community, _ in by_key})
+    keys = sorted({key for _, key in by_key})
+    # The primary key leads with the community, then the key: both conditions read it as an index range.
+    found = await conn.fetch_all(
+        "SELECT community, member_key, mentor_id, reason_kind, skills, decided_at FROM forgotten_exclusions "
+        f"WHERE community IN ({in_list(communities)}) AND member_key IN ({in_list(keys)}) "
+        "ORDER BY mentor_id, reason_kind",
+        *communities,
+        *keys,
+    )
+    out: list[PairFact] = []
+    for row in found:
+        mentee_id = by_key.get((str(row["community"]), str(row["member_key"])))
+        if mentee_id is None or int(row["mentor_id"]) == mentee_id:
+            continue
+        out.append(
+            PairFact(
+                mentee_id=mentee_id,
+                request_id=0,
+                request_skills=rows.split_list(row["skills"]),
+                mentor_id=int(row["mentor_id"]),
+                status="declined",
+                reason_kind=str(row["reason_kind"]),
+                decided_at=rows.ts(row["decided_at"]),
+            )
+        )
+    return out
 
 
 def _pool_requests(waiting_rows: Sequence[Row], skill_rows: Sequence[Row]) -> tuple[PoolRequest, ...]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer, RequestStatus, mention_of
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
@@ -24,6 +26,17 @@ class ForgetResult:
     reopened_requests: tuple[int, ...] = ()
     """The requests of the mentorships the member ended as the mentor, waiting again (see `forget_member`; each
     `ended_mentorships` entry still names its request, as it was when it ended)."""
+
+
+def forgotten_member_key(community: str, platform_user_id: str) -> str:
+    """What `forgotten_exclusions` keeps of a forgotten member instead of their platform user id: the SHA-256 (hex)
+    of their community and that id (joined by a unit separator, which neither holds), so that the same platform user
+    coming back is recognised (`CandidateStore.pair_history`) and nothing else of them is kept. A plain hash, not a
+    keyed one: the bot has no secret kept apart from the database to key it with (a key stored beside the rows would
+    hide nothing), and one lost or rotated would silently lift every block. Platform user ids are guessable, so the
+    key is a pseudonym, not anonymity: someone holding the database and a user id can tell whether that user was
+    excluded by a mentor, and nothing more."""
+    return hashlib.sha256(f"{community}\x1f{platform_user_id}".encode()).hexdigest()
 
 
 class PrivacyStore(Transactions):
@@ -71,6 +84,11 @@ class PrivacyStore(Transactions):
         them back), except `keep_event`, the forget's own, which its unit of work finishes; their course
         suggestions go, or, approved into the catalog, lose their note; notices still waiting for other members
         that name them go (a mentor's offer that quoted their note, held until the mentor's next command).
+
+        A mentor's exclusion of them (a decline "not this person", or "not my skill" with its requests' skills:
+        docs/matching.md rule 5) outlives them as a row of `forgotten_exclusions` keyed by `forgotten_member_key`, so
+        that the same platform user asking again is not offered to that mentor; the rows of their own exclusions as
+        a mentor go.
         """
         async with self.transaction() as conn:
             # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
@@ -115,6 +133,7 @@ class PrivacyStore(Transactions):
                 elif await _reopen(conn, mentorship, now):
                     reopened.append(mentorship.request_id)
             await conn.execute("DELETE FROM jobs WHERE kind = ? AND ref_id = ?", JobKind.RESUME.value, member_id)
+            await _keep_exclusions(conn, member_id)
             await _forget_traces(conn, self.db.dialect, member_id, now, keep_event)
             # Feedback stays only anonymised: its free-text comment could identify the author.
             await conn.execute("UPDATE feedback SET comment = NULL WHERE author_id = ?", member_id)
@@ -157,6 +176,67 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bo
     )
     await conn.execute("UPDATE mentorships SET request_id = NULL WHERE id = ?", mentorship.id)
     return True
+
+
+async def _keep_exclusions(conn: Connection, member_id: int) -> None:
+    """Inside the forget's transaction, before the member's rows go: keep each mentor's exclusion of them (one row
+    per mentor and kind, merged with what an earlier forget of the same platform user kept: the skills joined, the
+    latest date). The rows of the exclusions they made as a mentor go with their member row (the table's reference
+    to it deletes them: ``ON DELETE CASCADE``, enforced by both engines). A member no mentor excluded touches nothing
+    here but their offers."""
+    member = await conn.fetch_one("SELECT community, platform_user_id FROM members WHERE id = ?", member_id)
+    if member is None:
+        return
+    kinds = sorted(EXCLUDING)
+    found = await conn.fetch_all(
+        "SELECT o.mentor_id, o.reason_kind, o.decided_at, s.skill FROM offers o "
+        "JOIN requests r ON r.id = o.request_id LEFT JOIN request_skills s ON s.request_id = o.request_id "
+        f"WHERE r.member_id = ? AND o.mentor_id <> ? AND o.status = 'declined' AND o.reason_kind IN ({in_list(kinds)}) "
+        "AND o.decided_at IS NOT NULL",
+        member_id,
+        member_id,
+        *kinds,
+    )
+    if not found:
+        return
+    community = str(member["community"])
+    key = forgotten_member_key(community, str(member["platform_user_id"]))
+    kept: dict[tuple[int, str], tuple[set[str], datetime]] = {}
+
+    def merge(mentor_id: int, kind: str, skills: set[str], at: datetime) -> None:
+        before = kept.get((mentor_id, kind))
+        kept[(mentor_id, kind)] = (skills | before[0], max(at, before[1])) if before else (skills, at)
+
+    for row in found:
+        skill = {str(row["skill"])} if row["skill"] is not None else set()
+        merge(int(row["mentor_id"]), str(row["reason_kind"]), skill, rows.ts(row["decided_at"]))
+    earlier = await conn.fetch_all(
+        "SELECT mentor_id, reason_kind, skills, decided_at FROM forgotten_exclusions "
+        "WHERE community = ? AND member_key = ?",
+        community,
+        key,
+    )
+    for row in earlier:
+        merge(
+            int(row["mentor_id"]),
+            str(row["reason_kind"]),
+            set(rows.split_list(row["skills"])),
+            rows.ts(row["decided_at"]),
+        )
+    for (mentor_id, kind), (skills, at) in sorted(kept.items()):
+        # "Not this person" is about every request of theirs: no skills. "Not my skill": its requests' skills.
+        joined = "" if kind == DeclineReason.NOT_THIS_PERSON.value else rows.join_list(sorted(skills))
+        await conn.execute(
+            "INSERT INTO forgotten_exclusions (community, member_key, mentor_id, reason_kind, skills, decided_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, member_key, mentor_id, reason_kind) "
+            "DO UPDATE SET skills = excluded.skills, decided_at = excluded.decided_at",
+            community,
+            key,
+            mentor_id,
+            kind,
+            joined,
+            at,
+        )
 
 
 async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: datetime, keep_event: int | None) -> None:
