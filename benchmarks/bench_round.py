@@ -87,15 +87,22 @@ async def reference_total(bot: MentorBot, community: str) -> tuple[float, int, s
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             scores[r][mentor_ids[c]] = int(problem.micro[r, c]) / rounds._MICRO
         capacity = {mentor_ids[j]: int(c) for j, c in enumerate(problem.capacity)}
-        _, pairs, total = rounds.solve_dense_oldest_first(scores, capacity)
+        # Each mentor's k-th place scores its own spare-places term (`PoolScores.places`), as in the round.
+        first = problem.first_place.tolist()
+        places = {
+            mentor_ids[j]: [int(t) / rounds._MICRO for t in problem.places[first[j] : first[j] + c]]
+            for j, c in enumerate(problem.capacity.tolist())
+        }
+        _, pairs, total = rounds.solve_dense_oldest_first(scores, capacity, places)
         return total, len(pairs), "dense solver, oldest requests first"
     # The requests the round matches (the most that can be, the oldest first: checked against the slow reference
     # `solve_dense_oldest_first` by the property tests); their optimum is computed on every pair at once.
     rows_chosen = np.flatnonzero(problem.oldest_first() >= 0)
-    sub = rounds._Problem(problem.micro[rows_chosen], problem.capacity)
+    sub = rounds._Problem(problem.micro[rows_chosen], problem.capacity, places=problem.places)
     match = sub.solve_whole()
     chosen = np.flatnonzero(match >= 0)
     total = float(sum(int(v) / rounds._MICRO for v in sub.micro[chosen, match[chosen]]))
+    total += sub.place_total(match) / rounds._MICRO
     return total, len(chosen), "sparse solver on the whole graph, over the oldest requests the round can match"
 
 

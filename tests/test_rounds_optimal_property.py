@@ -4,14 +4,17 @@ The round solves a subset of the pairs and proves the result optimal for all of 
 random pools (capacities, skills and levels, languages, time zones, recent mentorships, pairs offered before,
 mentees who are mentors) the plan must match as many requests as the dense reference solver does on EVERY
 eligible pair, with the same total score, never more requests per mentor than its free places, each request at
-most once and only eligible pairs; each pair's score being `score_candidate`'s. The starting subset is made
-small on purpose (`keeps`), so that the proof and its repair rounds do the work.
+most once and only eligible pairs; each pair's score being `score_candidate`'s, and each mentor's k-th place of the
+round scoring its spare-places term with k − 1 more places held (`matching.pool.place_scores`, as live matching
+scores its k-th offer in a row). The starting subset is made small on purpose (`keeps`), so that the proof and its
+repair rounds do the work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +23,7 @@ from hypothesis import strategies as st
 
 from mentorbot import rounds
 from mentorbot.matching import (
+    CAPACITY_BONUS,
     INELIGIBLE32,
     MICRO,
     PoolMentor,
@@ -91,8 +95,10 @@ def cases(draw: st.DrawFn, max_mentors: int = 14, max_requests: int = 24) -> Cas
     return Case(RoundPool(tuple(requests), tuple(mentors), frozenset(offered), past), languages)
 
 
-def _reference(case: Case) -> tuple[list[dict[int, float]], dict[int, int]]:
-    """Every eligible pair scored by `score_candidate` (the Python form), and every mentor's free places."""
+def _reference(case: Case) -> tuple[list[dict[int, float]], dict[int, int], dict[int, list[float]]]:
+    """Every eligible pair scored by `score_candidate` (the Python form), every mentor's free places (in fair
+    rotation's order, the round's), and what each place scores beyond the first: `score_candidate`'s spare-places
+    term with the places before it held, less the first's (rounded to millionths, each)."""
     pool = case.pool
     scores: list[dict[int, float]] = []
     for i, item in enumerate(pool.requests):
@@ -113,16 +119,25 @@ def _reference(case: Case) -> tuple[list[dict[int, float]], dict[int, int]]:
                     at=AT,
                 ).score
         scores.append(row)
-    return scores, {m.member.id: m.profile.free_places for m in pool.mentors}
+    places: dict[int, list[float]] = {}
+    for mentor in pool.mentors:
+        profile = mentor.profile
+        taken = profile.active_count + profile.pending_offers
+        term = [CAPACITY_BONUS * max(0, profile.capacity - (taken + k)) / profile.capacity for k in range(99)]
+        places[mentor.member.id] = [
+            (round(term[k] * MICRO) - round(term[0] * MICRO)) / MICRO for k in range(profile.free_places)
+        ]
+    ordered = sorted(pool.mentors, key=rounds._rotation)
+    return scores, {m.member.id: m.profile.free_places for m in ordered}, places
 
 
 @pytest.mark.parametrize("keeps", [(8, 4), (1, 1), (1, 0)])
 @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases())
 def test_a_round_is_the_optimum_of_its_whole_pool(keeps: tuple[int, int], case: Case) -> None:
-    scores, capacity = _reference(case)
-    best_pairs, _ = rounds.solve_dense(scores, capacity)
-    oldest, _, oldest_total = rounds.solve_dense_oldest_first(scores, capacity)
+    scores, capacity, places = _reference(case)
+    best_pairs, _ = rounds.solve_dense(scores, capacity, places)
+    oldest, _, oldest_total = rounds.solve_dense_oldest_first(scores, capacity, places)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", keeps[0])
         patch.setattr(rounds, "_COL_KEEP", keeps[1])
@@ -154,12 +169,12 @@ def test_a_lifted_cooldown_is_a_last_resort_that_never_costs_a_match(case: Case,
     pairs = sorted((r.request.id, m.member.id) for r in pool.requests for m in pool.mentors)
     lifted = frozenset(data.draw(st.sets(st.sampled_from(pairs), max_size=len(pairs) // 2))) - pool.offered
     lifted_case = Case(RoundPool(pool.requests, pool.mentors, pool.offered, pool.past_pairs, lifted), case.languages)
-    scores, capacity = _reference(case)
+    scores, capacity, places = _reference(case)
     ids = [item.request.id for item in pool.requests]
     penalised = [
         {m: s - LIFTED_PENALTY if (ids[i], m) in lifted else s for m, s in row.items()} for i, row in enumerate(scores)
     ]
-    _, best_pairs, _ = rounds.solve_dense_oldest_first(penalised, capacity)
+    _, best_pairs, _ = rounds.solve_dense_oldest_first(penalised, capacity, places)
     fewest_lifted = sum((ids[i], m) in lifted for i, m in best_pairs)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", 1)
@@ -177,12 +192,14 @@ def test_a_lifted_cooldown_is_a_last_resort_that_never_costs_a_match(case: Case,
 @settings(max_examples=100, deadline=None, database=None)
 @given(case=cases())
 def test_pool_scores_are_score_candidates_scores(case: Case) -> None:
-    scores, _ = _reference(case)
-    micro = pool_scores(case.pool, case.languages, AT).micro
+    scores, _, places = _reference(case)
+    found = pool_scores(case.pool, case.languages, AT)
     mentor_ids = [m.member.id for m in case.pool.mentors]
     for i, row in enumerate(scores):
         expected = [round(row[m] * MICRO) if m in row else INELIGIBLE32 for m in mentor_ids]
-        assert micro[i].tolist() == expected
+        assert found.micro[i].tolist() == expected
+    assert found.places is not None
+    assert found.places.tolist() == [round(t * MICRO) for m in mentor_ids for t in places[m]]
 
 
 def test_the_proof_adds_what_the_starting_pairs_miss() -> None:
@@ -203,8 +220,8 @@ def test_the_proof_adds_what_the_starting_pairs_miss() -> None:
 def test_the_optimum_whether_repaired_in_place_or_solved_again(repair_limit: int, case: Case) -> None:
     # With the smallest starting subset, every violating pair goes through the in-place repair (`_Repair`), or
     # none does (every repair is a new sparse solve): both must reach the dense optimum.
-    scores, capacity = _reference(case)
-    _, best_pairs, best_total = rounds.solve_dense_oldest_first(scores, capacity)
+    scores, capacity, places = _reference(case)
+    _, best_pairs, best_total = rounds.solve_dense_oldest_first(scores, capacity, places)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", 1)
         patch.setattr(rounds, "_COL_KEEP", 0)
@@ -214,10 +231,14 @@ def test_the_optimum_whether_repaired_in_place_or_solved_again(repair_limit: int
     assert plan.total_score == pytest.approx(best_total, abs=1e-6)
 
 
+Problem = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 @st.composite
-def problems(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A small round as numbers (scores in millionths with many ties, ineligible pairs, capacities) and a random
-    starting subset of its eligible pairs (a mask)."""
+def problems(draw: st.DrawFn) -> Problem:
+    """A small round as numbers (scores in millionths with many ties, ineligible pairs, capacities), what each free
+    place scores beyond the first (per column 0, then down by a step: often live matching's, sometimes 0, so
+    places tie too; `_Problem.places`) and a random starting subset of its eligible pairs (a mask)."""
     n = draw(st.integers(1, 12))
     m = draw(st.integers(1, 6))
     values = st.one_of(st.sampled_from([500_000, 1_000_000, 1_150_000, 2_300_000]), st.integers(-500_000, 2_300_000))
@@ -226,25 +247,52 @@ def problems(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         dtype=np.int32,
     )
     capacity = np.array([draw(st.integers(0, 3)) for _ in range(m)], dtype=np.int64)
+    steps = st.one_of(st.sampled_from([0, 66_667, 100_000, 200_000]), st.integers(0, 300_000))
+    places = np.array(
+        [-k * step for c in capacity.tolist() for step in [draw(steps)] for k in range(c)], dtype=np.int64
+    )
     start = np.array([[draw(st.booleans()) for _ in range(m)] for _ in range(n)], dtype=bool)
-    return micro, capacity, start
+    return micro, capacity, places, start
+
+
+def _dense(micro: np.ndarray, capacity: np.ndarray, places: np.ndarray) -> tuple[list[dict[int, float]], Any, Any]:
+    """The problem as `rounds.solve_dense` takes it: score dicts, free places and place terms by mentor id."""
+    n, m = micro.shape
+    mentor_ids = list(range(100, 100 + m))
+    scores = [
+        {mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if micro[i, j] != INELIGIBLE32} for i in range(n)
+    ]
+    first = np.cumsum(capacity) - capacity
+    terms = {
+        mentor_ids[j]: [t / MICRO for t in places[first[j] : first[j] + c].tolist()] for j, c in enumerate(capacity)
+    }
+    return scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)}, terms
+
+
+def _value(micro: np.ndarray, capacity: np.ndarray, places: np.ndarray, match: np.ndarray) -> float:
+    """An assignment's total: its pairs' scores and each column's first places' terms."""
+    chosen = np.flatnonzero(match >= 0)
+    load = np.bincount(match[chosen], minlength=len(capacity))
+    first = np.cumsum(capacity) - capacity
+    terms = sum(int(places[first[j] : first[j] + load[j]].sum()) for j in range(len(capacity)))
+    return (sum(int(micro[i, match[i]]) for i in chosen) + terms) / MICRO
 
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(problem=problems())
-def test_repair_adds_pairs_one_by_one_and_stays_optimal(problem: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+def test_repair_adds_pairs_one_by_one_and_stays_optimal(problem: Problem) -> None:
     # The subset's optimum and its potentials, then every other eligible pair added by `_Repair.add`: the result
     # must be the dense optimum over all pairs, and its potentials feasible on every arc of the final residual
-    # graph (which is what the round's proof relies on).
-    micro, capacity, start = problem
+    # graph (which is what the round's proof relies on), place arcs included.
+    micro, capacity, places, start = problem
     n, m = micro.shape
     eligible = micro != INELIGIBLE32
     rows, cols = np.nonzero(eligible & start)
     gain = micro[rows, cols].astype(np.int64) + rounds._FEASIBLE_MICRO
     none = np.full(n, -1, dtype=np.int64)
-    match = rounds._solve_pairs(n, capacity, rows, cols, gain) if len(rows) else none
-    dist = rounds._potentials(n, capacity, rows, cols, gain, match)
-    repair = rounds._Repair(n, capacity, rows, cols, gain, match, dist)
+    match = rounds._solve_pairs(n, capacity, rows, cols, gain, places=places) if len(rows) else none
+    dist = rounds._potentials(n, capacity, rows, cols, gain, match, places=places)
+    repair = rounds._Repair(n, capacity, rows, cols, gain, match, dist, places=places)
     more_rows, more_cols = np.nonzero(eligible & ~start)
     more_gain = micro[more_rows, more_cols].astype(np.int64) + rounds._FEASIBLE_MICRO
     for r, c, g in zip(more_rows.tolist(), more_cols.tolist(), more_gain.tolist(), strict=True):
@@ -253,15 +301,13 @@ def test_repair_adds_pairs_one_by_one_and_stays_optimal(problem: tuple[np.ndarra
 
     all_rows, all_cols = np.nonzero(eligible)
     all_gain = micro[all_rows, all_cols].astype(np.int64) + rounds._FEASIBLE_MICRO
-    assert rounds._feasible(n, capacity, all_rows, all_cols, all_gain, match, dist), "feasible potentials"
+    assert rounds._feasible(n, capacity, all_rows, all_cols, all_gain, match, dist, places), "feasible potentials"
     chosen = np.flatnonzero(match >= 0)
     assert eligible[chosen, match[chosen]].all(), "only eligible pairs"
     assert (np.bincount(match[chosen], minlength=m) <= capacity).all(), "no more than the free places"
-    mentor_ids = list(range(100, 100 + m))
-    scores = [{mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if eligible[i, j]} for i in range(n)]
-    best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    best_pairs, best_total = rounds.solve_dense(*_dense(micro, capacity, places))
     assert len(chosen) == len(best_pairs), "as many matches as the optimum"
-    assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)
+    assert _value(micro, capacity, places, match) == pytest.approx(best_total, abs=1e-6)
 
 
 @settings(max_examples=100, deadline=None, database=None)
@@ -278,43 +324,67 @@ def test_rows_of_a_pool_group_are_equal(case: Case) -> None:
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(problem=problems(), wrong=st.integers(0, 3))
-def test_a_wrong_grouping_cannot_make_a_wrong_optimum(
-    problem: tuple[np.ndarray, np.ndarray, np.ndarray], wrong: int
-) -> None:
+def test_a_wrong_grouping_cannot_make_a_wrong_optimum(problem: Problem, wrong: int) -> None:
     # The solver checks the grouping against the matrix before relying on it: rows put in one group although
     # they differ (here: all of them, or a few) still get the dense optimum.
-    micro, capacity, _ = problem
+    micro, capacity, places, _ = problem
     n, m = micro.shape
     groups = np.zeros(n, dtype=np.int64) if wrong == 0 else np.arange(n, dtype=np.int64) // (wrong + 1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", 1)
         patch.setattr(rounds, "_COL_KEEP", 0)
-        match = rounds._Problem(micro, capacity, groups).optimal()
+        match = rounds._Problem(micro, capacity, groups, places).optimal()
     eligible = micro != INELIGIBLE32
     chosen = np.flatnonzero(match >= 0)
     assert eligible[chosen, match[chosen]].all()
     assert (np.bincount(match[chosen], minlength=m) <= capacity).all()
-    mentor_ids = list(range(100, 100 + m))
-    scores = [{mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if eligible[i, j]} for i in range(n)]
-    best_pairs, best_total = rounds.solve_dense(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+    best_pairs, best_total = rounds.solve_dense(*_dense(micro, capacity, places))
     assert len(chosen) == len(best_pairs)
-    assert sum(int(micro[i, match[i]]) for i in chosen) / MICRO == pytest.approx(best_total, abs=1e-6)
+    assert _value(micro, capacity, places, match) == pytest.approx(best_total, abs=1e-6)
 
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(problem=problems())
-def test_first_come_greedy_is_the_reference_greedy(problem: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-    # `_Problem.greedy` (each row's best list, the whole row only when the list is full, and no row looked at
-    # once every place is taken) is `rounds.greedy` over score dicts: each row in order takes its best mentor
-    # with a place left, ties to the lowest mentor id (the lowest column).
-    micro, capacity, _ = problem
-    n, m = micro.shape
-    mentor_ids = list(range(100, 100 + m))
-    scores = [
-        {mentor_ids[j]: int(micro[i, j]) / MICRO for j in range(m) if micro[i, j] != INELIGIBLE32} for i in range(n)
-    ]
-    pairs, _ = rounds.greedy(scores, {mentor_ids[j]: int(c) for j, c in enumerate(capacity)})
+def test_first_come_greedy_is_the_reference_greedy(problem: Problem) -> None:
+    # `_Problem.greedy` (each row's best list, the whole row only when the list does not settle it, and no row
+    # looked at once every place is taken) is `rounds.greedy` over score dicts: each row in order takes its best
+    # mentor with a place left, at that mentor's next place; ties to a mentor not given a row yet, the lowest
+    # column first, then to the one given a row least recently.
+    micro, capacity, places, _ = problem
+    scores, free, terms = _dense(micro, capacity, places)
+    pairs, total = rounds.greedy(scores, free, terms)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounds, "_ROW_KEEP", 1)
-        match = rounds._Problem(micro, capacity).greedy()
-    assert [(i, mentor_ids[j]) for i, j in enumerate(match.tolist()) if j >= 0] == pairs
+        match = rounds._Problem(micro, capacity, places=places).greedy()
+    assert [(i, 100 + j) for i, j in enumerate(match.tolist()) if j >= 0] == pairs
+    assert _value(micro, capacity, places, match) == pytest.approx(total, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(problem=problems())
+def test_the_round_prefers_rotations_places_among_equal_optima(problem: Problem) -> None:
+    # Among optimal assignments, the round's (`_Problem._in_rotation`) takes places as early as it can in fair
+    # rotation's order (each column's k-th place at k × columns + column): no assignment of equal value moves one
+    # row from a column whose last place comes later to a column's next place, every other column keeping as many
+    # rows. Checked the slow way, on the rows a round would place (the oldest that can be placed together, all of
+    # them matched): for each such move, the dense optimum with those loads is worse.
+    micro, capacity, places, _ = problem
+    m = micro.shape[1]
+    scores, free, terms = _dense(micro, capacity, places)
+    oldest, _, _ = rounds.solve_dense_oldest_first(scores, free, terms)
+    rows = sorted(oldest)
+    match = rounds._Problem(micro[rows], capacity, places=places).optimal()
+    assert (match >= 0).all(), "every row the round keeps is placed"
+    chosen = [scores[i] for i in rows]
+    _, best_total = rounds.solve_dense(chosen, free, terms)
+    assert _value(micro[rows], capacity, places, match) == pytest.approx(best_total, abs=1e-6)
+    load = np.bincount(match, minlength=m).tolist()
+    for j in range(m):
+        for a in range(m):
+            if a == j or load[j] >= capacity[j] or load[a] == 0 or (load[a] - 1) * m + a <= load[j] * m + j:
+                continue
+            wanted = {100 + c: load[c] + (c == j) - (c == a) for c in range(m)}
+            pairs, total = rounds.solve_dense(chosen, wanted, {k: v[: wanted[k]] for k, v in terms.items()})
+            assert len(pairs) < len(rows) or total < best_total - 1e-9, (
+                f"column {a}'s place {load[a] - 1} could go to column {j}'s place {load[j]} at no loss"
+            )

@@ -15,10 +15,19 @@ from hypothesis import strategies as st
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
-from mentorbot.matching import INELIGIBLE32, rank_candidates
+from mentorbot.matching import INELIGIBLE32, MICRO, PoolMentor, rank_candidates
 from mentorbot.matching.explain import Explanation
+from mentorbot.matching.pool import place_scores
 from mentorbot.models import MentorProfile, MentorshipRequest, MentorStatus, OfferStatus, RequestStatus
-from mentorbot.rounds import _at_least_kth, _Problem, greedy, solve, solve_dense, solve_dense_oldest_first
+from mentorbot.rounds import (
+    _at_least_kth,
+    _Problem,
+    _rotation,
+    greedy,
+    solve,
+    solve_dense,
+    solve_dense_oldest_first,
+)
 from mentorbot.settings import Settings
 from mentorbot.storage.store import NewOffer, Store
 from mentorbot.usecases.admin import plan_round, run_round
@@ -54,6 +63,41 @@ def test_sparse_solver_finds_the_dense_optimum(seed: int) -> None:
     assert all(m in scores[r] for r, m in pairs), "only eligible pairs"
 
 
+@pytest.mark.parametrize("seed", range(300))
+def test_sparse_solver_finds_the_dense_optimum_when_each_place_scores_less(seed: int) -> None:
+    """Each mentor's k-th place scoring less than the one before (live matching's spare-places term with k − 1
+    more places held, or another step; sometimes the same, so places tie too): the sparse solver still finds the
+    dense optimum, and takes each mentor's places in order (its total counts the first ones)."""
+    rng = random.Random(seed)
+    scores, capacity = _random_case(rng)
+    places = {}
+    for mentor, free in capacity.items():
+        step = rng.choice([0.0, 0.066667, 0.1, 0.2, round(rng.uniform(0, 0.3), 6)])
+        places[mentor] = [round(-k * step, 6) for k in range(free)]
+    pairs, total = solve(scores, capacity, places)
+    dense_pairs, dense_total = solve_dense(scores, capacity, places)
+    assert len(pairs) == len(dense_pairs)
+    assert total == pytest.approx(dense_total, abs=1e-9)
+    for mentor, free in capacity.items():
+        assert sum(1 for _, m in pairs if m == mentor) <= free
+    assert all(m in scores[r] for r, m in pairs), "only eligible pairs"
+
+
+def test_three_requests_go_one_to_each_of_three_equal_mentors() -> None:
+    """The hunt's case as score dicts: three equal mentors with three places each. Every place scoring the same,
+    one mentor taking all three was as good as one each; scored as live matching scores them (each place held
+    takes 0.2 / 3 off the next), one each is the only optimum, and first come, first served does the same."""
+    scores = [{1: 1.95, 2: 1.95, 3: 1.95}] * 3
+    capacity = {1: 3, 2: 3, 3: 3}
+    places = {m: [0.0, -0.066667, -0.133333] for m in capacity}
+    pairs, total = solve(scores, capacity, places)
+    assert sorted(m for _, m in pairs) == [1, 2, 3]
+    assert total == pytest.approx(3 * 1.95)
+    assert greedy(scores, capacity, places) == ([(0, 1), (1, 2), (2, 3)], pytest.approx(3 * 1.95))
+    with pytest.raises(ValueError, match="never rising"):
+        solve(scores, capacity, {1: [0.0, 0.1, 0.0]})
+
+
 def test_solver_keeps_its_contract_on_the_known_case() -> None:
     scores = [{1: 2.0, 2: 0.5}, {1: 1.9}]
     assert solve(scores, {1: 1, 2: 1}) == ([(0, 2), (1, 1)], 2.4)
@@ -75,6 +119,7 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
     # The path before issue 8: candidates read and ranked per request, then the dense solver.
     rows = []
     capacity: dict[int, int] = {}
+    places: dict[int, list[float]] = {}
     for request in waiting:
         mentee = await store.get_member(request.member_id)
         assert mentee is not None
@@ -90,18 +135,27 @@ async def test_round_pipeline_matches_the_per_request_path(store: Store) -> None
         )
         for r in ranked:
             capacity[r.candidate.member.id] = r.candidate.profile.free_places
+            # Each free place as live matching scores it, the places before it held.
+            terms = place_scores([PoolMentor(r.candidate.member, r.candidate.profile)]).tolist()
+            places[r.candidate.member.id] = [t / MICRO for t in terms]
         rows.append({r.candidate.member.id: r for r in ranked})
     scores = [{m: r.score for m, r in row.items()} for row in rows]
-    dense_pairs, _ = solve_dense(scores, capacity)
-    oldest, _, oldest_total = solve_dense_oldest_first(scores, capacity)
-    _, greedy_total = greedy(scores, capacity)
+    # Greedy's ties go to the mentor first in fair rotation's order, the round's order of mentors.
+    profiles = {r.candidate.member.id: r.candidate for row in rows for r in row.values()}
+    capacity = {
+        m: capacity[m]
+        for m in sorted(capacity, key=lambda m: _rotation(PoolMentor(profiles[m].member, profiles[m].profile)))
+    }
+    dense_pairs, _ = solve_dense(scores, capacity, places)
+    oldest, _, oldest_total = solve_dense_oldest_first(scores, capacity, places)
+    _, greedy_total = greedy(scores, capacity, places)
 
     plan = await plan_round(bot.core, waiting)
     by_request = {r.id: i for i, r in enumerate(waiting)}
     assert len(plan.assignments) == len(dense_pairs)
     assert {by_request[a.request.id] for a in plan.assignments} == oldest, "the oldest requests that can be matched"
-    assert plan.total_score == pytest.approx(oldest_total, abs=1e-9)
-    assert plan.greedy_score == pytest.approx(greedy_total, abs=1e-9)
+    assert plan.total_score == pytest.approx(oldest_total, abs=1e-6)
+    assert plan.greedy_score == pytest.approx(greedy_total, abs=1e-6)
     for a in plan.assignments:
         expected = rows[by_request[a.request.id]][a.ranked.candidate.member.id]
         assert (a.ranked.score, a.ranked.explanation) == (expected.score, expected.explanation)

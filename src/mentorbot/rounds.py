@@ -3,8 +3,13 @@
 The objective: first, as many requests matched as can be, the oldest first (a newer request takes a place an older
 one could use only when that matches more requests: `_Problem.oldest_first`); then, among the assignments of those
 requests, the fewest cooldowns lifted and the highest total match score (as `matching` computes it; every eligible
-pair carries a large constant, and a lifted pair a penalty: `_Problem.optimal`). The plan is compared with
-first-come greedy matching (oldest request first, best free mentor) so admins see what it gains.
+pair carries a large constant, and a lifted pair a penalty: `_Problem.optimal`). Each place a mentor is given scores
+as live matching would score it: the k-th offer of the round to one mentor with k − 1 more places held
+(`matching.pool.place_scores`), so that equally good mentors share the requests instead of a few getting them all.
+Among equally good plans, the round prefers the one live matching's fair rotation would make: each mentor's first
+place before anyone's second, and among those the mentor offered something least recently, then the older
+profile, then the lower member id (`_rotation`, `_Problem.optimal`). The plan is compared with first-come greedy
+matching (oldest request first, best free mentor, places counted as they are given) so admins see what it gains.
 
 How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; measured by `python -m benchmarks`):
 
@@ -14,7 +19,8 @@ How it stays fast at community scale (5,000 waiting requests, 2,000 mentors; mea
   floating-point operations, looked up by each pair's exact skill sum; 40 MB at 5,000 × 2,000).
 * The assignment is solved on a subset of the pairs: each request's best few mentors, each mentor's best
   requests and the greedy pairs (`_Problem.optimal`: scipy's sparse Jonker–Volgenant solver,
-  `min_weight_full_bipartite_matching`, with mentors' free places as rows, each with an "unfilled" column).
+  `min_weight_full_bipartite_matching`, with mentors' free places as rows, each with an "unfilled" column, each
+  place scoring its own spare-places term).
   Optimality for the WHOLE matrix is then proved, not assumed: node potentials from a Bellman–Ford pass over
   the residual graph must leave no eligible pair with a positive reduced gain, checked over every pair of the
   dense matrix in int32; any pair that has one is added and the subset is solved again (3 solves of ~50,000
@@ -31,7 +37,7 @@ This module is pure (no store, no use-case): `mentorbot.usecases.admin.run_round
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -78,6 +84,8 @@ _CHUNK = 512
 _BLOCKS_PER_KEPT = 4
 # A large odd step: row i's ties are taken from column i × _SPREAD on (modulo the number of columns).
 _SPREAD = 7919
+# At most this many passes of `_Problem._in_rotation` (each moves what it can; the next only what the last unlocked).
+_ROTATION_PASSES = 8
 # Potentials and scores below this in absolute value: the proof's sums fit in int32 (see `_violations`).
 _SMALL = 2**28
 
@@ -93,7 +101,9 @@ class Assignment:
 
 @dataclass(frozen=True)
 class RoundPlan:
-    """The optimal assignment, its total score, and what first-come greedy would have scored."""
+    """The optimal assignment, its total score, and what first-come greedy would have scored. A total counts each
+    mentor's k-th place of the round with k − 1 more places held, as live matching scores its k-th offer in a row
+    (`matching.pool.place_scores`): the sum of the assignments' own scores plus those place terms."""
 
     assignments: tuple[Assignment, ...]
     total_score: float
@@ -112,19 +122,42 @@ class RoundResult:
 # --------------------------------------------------------------------------- solvers on score dicts
 
 
-def solve_dense(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple[list[tuple[int, int]], float]:
+PlaceTerms = Mapping[int, Sequence[float]]
+"""Per mentor id, what a pair scores at each of the mentor's free places beyond its score (0 at the first, less at
+each later one: `matching.pool.place_scores`, in units; never above 0, never rising). A mentor missing: every place
+scores the pair's score."""
+
+
+def _place_terms(capacity: dict[int, int], places: PlaceTerms | None) -> dict[int, list[float]]:
+    """Each mentor's `capacity` place terms (`PlaceTerms`), checked: one per free place, never rising."""
+    out: dict[int, list[float]] = {}
+    for mentor_id, count in capacity.items():
+        terms = list((places or {}).get(mentor_id, [0.0] * max(0, count)))
+        if len(terms) < max(0, count) or any(b > a for a, b in zip([0.0, *terms], terms, strict=False)):
+            raise ValueError(f"mentor {mentor_id}: one place term per free place, none above 0, never rising")
+        out[mentor_id] = terms[: max(0, count)]
+    return out
+
+
+def solve_dense(
+    scores: Sequence[dict[int, float]], capacity: dict[int, int], places: PlaceTerms | None = None
+) -> tuple[list[tuple[int, int]], float]:
     """The reference solver: a dense requests × free-places matrix and `linear_sum_assignment`.
 
-    `scores[i]` maps mentor id → score for row i (eligible mentors only). Returns the (row, mentor) pairs
-    and their total score; the number of pairs is as large as possible, then the score is. Memory and time
-    grow with rows × places (5,000 × 4,000 is 160 MB and seconds): kept to check `solve` against.
+    `scores[i]` maps mentor id → score for row i (eligible mentors only); a pair at a mentor's k-th place scores
+    its score plus ``places[mentor][k]`` (`PlaceTerms`). Returns the (row, mentor) pairs and their total score, place
+    terms included; the number of pairs is as large as possible, then the score is. Memory and time grow with rows
+    × places (5,000 × 4,000 is 160 MB and seconds): kept to check `solve` against.
     """
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
+    terms = _place_terms(capacity, places)
     slots: list[int] = []
+    bonus: list[float] = []
     for mentor_id in sorted(capacity):
         slots.extend([mentor_id] * capacity[mentor_id])
+        bonus.extend(terms[mentor_id])
     if not scores or not slots:
         return [], 0.0
     column_of: dict[int, list[int]] = {}
@@ -134,14 +167,20 @@ def solve_dense(scores: Sequence[dict[int, float]], capacity: dict[int, int]) ->
     for row, row_scores in enumerate(scores):
         for mentor_id, score in row_scores.items():
             for col in column_of.get(mentor_id, ()):
-                weights[row, col] = _FEASIBLE + score
+                weights[row, col] = _FEASIBLE + score + bonus[col]
     rows, cols = linear_sum_assignment(weights, maximize=True)
-    pairs = [(int(r), slots[int(c)]) for r, c in zip(rows, cols, strict=True) if weights[r, c] > 0]
-    return pairs, float(sum(scores[r][m] for r, m in pairs))
+    chosen = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if weights[r, c] > 0]
+    pairs = [(r, slots[c]) for r, c in chosen]
+    # A mentor's places are taken in order (each later one scores no more): the total counts the first ones.
+    load: dict[int, int] = {}
+    for _, mentor_id in pairs:
+        load[mentor_id] = load.get(mentor_id, 0) + 1
+    total = sum(scores[r][m] for r, m in pairs) + sum(sum(terms[m][:k]) for m, k in load.items())
+    return sorted(pairs), float(total)
 
 
 def solve_dense_oldest_first(
-    scores: Sequence[dict[int, float]], capacity: dict[int, int]
+    scores: Sequence[dict[int, float]], capacity: dict[int, int], places: PlaceTerms | None = None
 ) -> tuple[set[int], list[tuple[int, int]], float]:
     """The reference for the round's objective, the slow way (`solve_dense` once per row): rows are added in order
     (oldest first) while every row added so far can still be matched together; then `solve_dense` over those
@@ -149,48 +188,75 @@ def solve_dense_oldest_first(
     chosen: list[int] = []
     for row in range(len(scores)):
         trial = [*chosen, row]
-        pairs, _ = solve_dense([scores[i] for i in trial], capacity)
+        pairs, _ = solve_dense([scores[i] for i in trial], capacity, places)
         if len(pairs) == len(trial):
             chosen = trial
-    pairs, total = solve_dense([scores[i] for i in chosen], capacity)
+    pairs, total = solve_dense([scores[i] for i in chosen], capacity, places)
     return set(chosen), [(chosen[r], m) for r, m in pairs], total
 
 
-def solve(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple[list[tuple[int, int]], float]:
+def solve(
+    scores: Sequence[dict[int, float]], capacity: dict[int, int], places: PlaceTerms | None = None
+) -> tuple[list[tuple[int, int]], float]:
     """Optimal assignment of rows (requests) to mentors with `capacity` places each (the sparse solver).
 
     `scores[i]` maps mentor id → score for row i (eligible mentors only); scores are match scores, rounded
-    to 6 decimals. Returns the (row, mentor) pairs sorted by row and their total score; the number of pairs
-    is as large as possible, then the score is (the same optimum as `solve_dense`).
+    to 6 decimals, and so are the place terms (`PlaceTerms`). Returns the (row, mentor) pairs sorted by row and their
+    total score, place terms included; the number of pairs is as large as possible, then the score is (the same
+    optimum as `solve_dense`).
     """
     import numpy as np
 
     mentor_ids = sorted(m for m, c in capacity.items() if c > 0)
     if not scores or not mentor_ids:
         return [], 0.0
+    terms = _place_terms({m: capacity[m] for m in mentor_ids}, places)
     col_of = {m: j for j, m in enumerate(mentor_ids)}
     micro = np.full((len(scores), len(mentor_ids)), INELIGIBLE32, dtype=np.int32)
     for i, row_scores in enumerate(scores):
         for mentor_id, score in row_scores.items():
             if mentor_id in col_of:
                 micro[i, col_of[mentor_id]] = round(score * _MICRO)
-    graph = _Problem(micro, np.array([capacity[m] for m in mentor_ids], dtype=np.int64))
+    place_micro = np.array([round(t * _MICRO) for m in mentor_ids for t in terms[m]], dtype=np.int64)
+    graph = _Problem(micro, np.array([capacity[m] for m in mentor_ids], dtype=np.int64), places=place_micro)
     match = graph.optimal()
     pairs = [(i, mentor_ids[int(j)]) for i, j in enumerate(match) if j >= 0]
-    return pairs, float(sum(scores[r][m] for r, m in pairs))
+    load = np.bincount(match[match >= 0], minlength=len(mentor_ids))
+    total = sum(scores[r][m] for r, m in pairs) + sum(sum(terms[m][: int(load[col_of[m]])]) for m in mentor_ids)
+    return pairs, float(total)
 
 
-def greedy(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tuple[list[tuple[int, int]], float]:
-    """First come, first served: each row in order takes its best mentor with a place left."""
+def greedy(
+    scores: Sequence[dict[int, float]], capacity: dict[int, int], places: PlaceTerms | None = None
+) -> tuple[list[tuple[int, int]], float]:
+    """First come, first served, as live matching offers: each row in order takes its best mentor with a place
+    left, a mentor's place scoring the pair's score plus the term of the next place (`PlaceTerms`: the mentor's places
+    given so far count as held; compared in millionths). Ties go to a mentor not given a row yet, the first in
+    `capacity`'s order first (the round's: fair rotation's), then to the one given a row least recently (an offer
+    makes its mentor the most recently offered). Returns the pairs and their total score, place terms included."""
+    terms = _place_terms(capacity, places)
+    rank = {mentor_id: k for k, mentor_id in enumerate(capacity)}
     left = dict(capacity)
+    given: dict[int, int] = {}
     pairs: list[tuple[int, int]] = []
+    total = 0.0
     for row, row_scores in enumerate(scores):
-        for mentor_id, _ in sorted(row_scores.items(), key=lambda item: (-item[1], item[0])):
-            if left.get(mentor_id, 0) > 0:
-                left[mentor_id] -= 1
-                pairs.append((row, mentor_id))
-                break
-    return pairs, float(sum(scores[r][m] for r, m in pairs))
+        best: tuple[int, int, int] | None = None
+        chosen = -1
+        for mentor_id, score in row_scores.items():
+            if left.get(mentor_id, 0) <= 0:
+                continue
+            place = terms[mentor_id][capacity[mentor_id] - left[mentor_id]]
+            key = (-(round(score * _MICRO) + round(place * _MICRO)), given.get(mentor_id, -1), rank[mentor_id])
+            if best is None or key < best:
+                best, chosen = key, mentor_id
+        if best is not None:
+            mentor_id = chosen
+            total += row_scores[mentor_id] + terms[mentor_id][capacity[mentor_id] - left[mentor_id]]
+            left[mentor_id] -= 1
+            given[mentor_id] = row
+            pairs.append((row, mentor_id))
+    return pairs, float(total)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -198,19 +264,43 @@ def greedy(scores: Sequence[dict[int, float]], capacity: dict[int, int]) -> tupl
 
 class _Problem:
     """A round as numbers: `micro[i, j]` the score in millionths of request i with mentor j (`INELIGIBLE32`
-    where not eligible) and `capacity[j]` mentor j's free places. The objective of every solver here is the
-    same: maximise the sum over chosen pairs of `_FEASIBLE_MICRO + micro` (as many requests as possible,
-    then the best total score). `groups` (optional, `PoolScores.groups`) names rows that are equal: what is
-    computed per row (each row's best pairs, the proof's check) is then computed once per distinct row; the
-    grouping is checked against the matrix first, and a row that differs from its group's is its own group."""
+    where not eligible), `capacity[j]` mentor j's free places, and `places` (optional, `PoolScores.places`) what
+    a pair scores at each of those places beyond `micro`: ``capacity[j]`` entries per column, in column order,
+    never rising (0 for all when None). The objective of every solver here is the same: maximise the sum over
+    chosen pairs of `_FEASIBLE_MICRO + micro`, plus each column's first ``k`` place terms when it is given ``k``
+    rows (as many requests as possible, then the best total score; a column's places are taken in order, each
+    later one scoring no more, so giving a column one more row costs its next place term). `groups` (optional,
+    `PoolScores.groups`) names rows that are equal: what is computed per row (each row's best pairs, the proof's
+    check) is then computed once per distinct row; the grouping is checked against the matrix first, and a row
+    that differs from its group's is its own group.
 
-    def __init__(self, micro: Int32Array, capacity: IntArray, groups: IntArray | None = None) -> None:
+    Among plans of equal objective, `optimal` takes one whose places come early in fair rotation's order of places
+    (`_in_rotation`: each column's first place before any column's second, and so on, then column order: with
+    columns in fair rotation's order, the mentor live matching would offer first), and `greedy` breaks ties as live
+    matching does."""
+
+    def __init__(
+        self, micro: Int32Array, capacity: IntArray, groups: IntArray | None = None, places: IntArray | None = None
+    ) -> None:
+        import numpy as np
+
         self.micro = micro
         self.capacity = capacity
         self.n_rows, self.n_cols = micro.shape
         self.groups = groups
         self._rows_best: tuple[IntArray, IntArray, Int32Array, BoolArray] | None = None
         self._grouped: tuple[IntArray, IntArray] | None = None
+        free = np.maximum(capacity.astype(np.int64), 0)
+        self.first_place = (np.cumsum(free) - free).astype(np.int64)
+        self.places = _checked_places(free, places)
+
+    def place_total(self, match: IntArray) -> int:
+        """The sum of the place terms `match` uses (each column's first ``k`` when it is given ``k`` rows)."""
+        import numpy as np
+
+        load = np.bincount(match[match >= 0], minlength=self.n_cols)
+        used = np.arange(len(self.places)) - np.repeat(self.first_place, np.maximum(self.capacity, 0))
+        return int(self.places[used < np.repeat(load, np.maximum(self.capacity, 0))].sum())
 
     def _grouping(self) -> tuple[IntArray, IntArray]:
         """(each row's group, each group's first row), with every row of a group equal to that first row: checked
@@ -244,46 +334,76 @@ class _Problem:
     # ----------------------------------------------------------------------- first come, first served
 
     def greedy(self) -> IntArray:
-        """First come, first served over the rows in order: each takes its best mentor with a place left
-        (ties: the lowest column). For each row, the column it took (-1: none)."""
+        """First come, first served over the rows in order, as live matching offers: each takes its best column
+        with a place left, a column's next place scoring the pair plus that place's term (`places`: the rows given
+        so far hold places). Ties go to a column not given a row yet, the lowest first, then to the one given a row
+        least recently (`rounds.greedy`). For each row, the column it took (-1: none)."""
         import numpy as np
 
         n = self.n_rows
         if n == 0 or self.n_cols == 0:
             return np.full(n, -1, dtype=np.int64)
-        # A row takes the first open column of its list (value down, then column up): the list holds every
-        # pair at least as good as its last one, so that is the row's best open column. Only a row whose list
-        # is all full looks at its whole row.
+        # A row looks down its list (value down, then column up) while a value could still reach the best place
+        # score found (a place term is never positive). The list holds every pair at least as good as its last
+        # one, so a best found at least that good is the row's best; else the row looks at its whole row.
         rows, cols, values, _ = self._row_lists()
         order = np.lexsort((cols, -values.astype(np.int64), rows))
         bounds = np.searchsorted(rows[order], np.arange(n + 1)).tolist()
         cols_list = cols[order].tolist()
+        values_list = values[order].tolist()
         left = self.capacity.tolist()
-        # Added to a row when its list is all full: -2^30 on a full column puts it below every open one (and
-        # cannot overflow: an ineligible -2^30 plus -2^30 is int32's lowest).
-        closed = np.where(self.capacity > 0, 0, INELIGIBLE32).astype(np.int32)
+        cap = self.capacity.tolist()
+        terms = self.places.tolist()
+        first = self.first_place.tolist()
+        # The next place's term per column (0 for a full one), and a column's last row (-1: none yet).
+        nxt = [terms[first[j]] if left[j] > 0 else 0 for j in range(self.n_cols)]
+        given = [-1] * self.n_cols
+        # Added to a row when its list does not settle it: the next place's term, and -2^30 on a full column, which
+        # puts it below every open one (and cannot overflow: an ineligible -2^30 plus -2^30 is int32's lowest).
+        adjust = np.where(self.capacity > 0, np.array(nxt, dtype=np.int32), INELIGIBLE32).astype(np.int32)
+        row = np.empty(self.n_cols, dtype=np.int32)
         micro = self.micro
         match = [-1] * n
         places = sum(c for c in left if c > 0)
         for i in range(n):
             if places == 0:
                 break  # every place is taken: no later row can take one
-            taken = -1
-            for j in cols_list[bounds[i] : bounds[i + 1]]:
-                if left[j] > 0:
-                    taken = j
+            taken, best, tie = -1, 0, 0
+            lo, hi = bounds[i], bounds[i + 1]
+            settled = False
+            for t in range(lo, hi):
+                value = values_list[t]
+                if taken >= 0 and value < best:
+                    settled = True
                     break
-            else:
-                row = micro[i] + closed
-                best = int(row.argmax())
-                if row[best] > INELIGIBLE32 // 2:
-                    taken = best
+                j = cols_list[t]
+                if left[j] <= 0:
+                    continue
+                score = value + nxt[j]
+                if taken < 0 or score > best or (score == best and (given[j], j) < (tie, taken)):
+                    taken, best, tie = j, score, given[j]
+                    if score == value and tie < 0:
+                        settled = True  # no later entry scores more, nor as much with a lower column
+                        break
+            if not settled and (taken < 0 or (hi > lo and best < values_list[hi - 1])):
+                np.add(micro[i], adjust, out=row)
+                taken = int(row.argmax())  # the lowest column of the best: the one, unless it was given a row
+                top = int(row[taken])
+                if top <= INELIGIBLE32 // 2:
+                    taken = -1
+                elif given[taken] >= 0:
+                    taken = min(np.flatnonzero(row == top).tolist(), key=lambda j: (given[j], j))
             if taken >= 0:
                 match[i] = taken
                 places -= 1
                 left[taken] -= 1
+                given[taken] = i
                 if left[taken] == 0:
-                    closed[taken] = INELIGIBLE32
+                    nxt[taken] = 0
+                    adjust[taken] = INELIGIBLE32
+                else:
+                    nxt[taken] = terms[first[taken] + cap[taken] - left[taken]]
+                    adjust[taken] = nxt[taken]
         return np.array(match, dtype=np.int64)
 
     # ----------------------------------------------------------------------- the oldest requests first
@@ -309,7 +429,8 @@ class _Problem:
         if n == 0 or m == 0:
             return match
         threshold = INELIGIBLE32 // 2
-        left = np.maximum(self.capacity.astype(np.int64), 0)
+        free = np.maximum(self.capacity.astype(np.int64), 0)
+        left = free.copy()
         places = int(left.sum())
         held: list[list[int]] = [[] for _ in range(m)]
         closed = np.zeros(m, dtype=bool)  # reached by a search that failed: never worth entering again
@@ -319,8 +440,10 @@ class _Problem:
             row = self.micro[start]
             open_now = np.flatnonzero((row > threshold) & (left > 0))
             if len(open_now):
-                # The best of them, as first come first served would: `optimal` then starts near its answer.
-                j = int(open_now[row[open_now].argmax()])
+                # The best of them at their next place, as first come first served would: `optimal` then starts
+                # near its answer.
+                at_next = self.places[self.first_place[open_now] + free[open_now] - left[open_now]]
+                j = int(open_now[(row[open_now] + at_next).argmax()])
                 match[start] = j
                 held[j].append(start)
                 left[j] -= 1
@@ -371,15 +494,30 @@ class _Problem:
         residual graph of the subset's solution, `_potentials`) must leave no eligible pair of the whole
         matrix with a positive reduced gain (`_violations`). Pairs that have one could improve the solution:
         the best of them are added and the subset is solved again.
+
+        Of the optimal assignments, one fair rotation prefers (`_in_rotation`): the proved optimum is moved, along
+        exchanges that change nothing of its value, to places earlier in rotation's order.
         """
         import numpy as np
 
         n = self.n_rows
         if n == 0 or self.n_cols == 0 or not (self.capacity > 0).any():
             return np.full(n, -1, dtype=np.int64)
+        found = self._optimum(seed)
+        if found is None:  # pragma: no cover - never expected (see `_optimum`)
+            return self.solve_whole()
+        match, dist = found
+        return self._in_rotation(match, dist)
+
+    def _optimum(self, seed: IntArray | None) -> tuple[IntArray, IntArray] | None:
+        """`optimal`'s assignment and potentials proving it (feasible on every arc of its residual graph over
+        the WHOLE matrix); None if the repair rounds run out (never expected)."""
+        import numpy as np
+
+        n = self.n_rows
         rows, cols = self._initial(seed)
         if len(rows) == 0:
-            return np.full(n, -1, dtype=np.int64)
+            return np.full(n, -1, dtype=np.int64), np.zeros(n + self.n_cols + 1, dtype=np.int64)
         # When the seed fills every free place, so can every subset (each holds the seed's pairs): the solver
         # then needs no "unfilled" placeholders (a smaller problem, ~40 % faster), and every solution fills
         # every place, so the most matches is given and the best score is what is left to maximise.
@@ -387,18 +525,18 @@ class _Problem:
         dist: IntArray | None = None
         for _ in range(_MAX_ROUNDS_OF_REPAIR):
             gain = self.micro[rows, cols].astype(np.int64) + _FEASIBLE_MICRO
-            match = _solve_pairs(n, self.capacity, rows, cols, gain, fills=fills)
-            dist = _potentials(n, self.capacity, rows, cols, gain, match, start=dist)
+            match = _solve_pairs(n, self.capacity, rows, cols, gain, fills=fills, places=self.places)
+            dist = _potentials(n, self.capacity, rows, cols, gain, match, start=dist, places=self.places)
             more_rows, more_cols = self._violations(dist, match)
             if len(more_rows) == 0:
-                return match
+                return match, dist
             if len(more_rows) <= _REPAIR_LIMIT:
                 repaired = self._repair(rows, cols, gain, match, dist, more_rows, more_cols)
                 if repaired is not None:
                     return repaired
             rows = np.concatenate([rows, more_rows])
             cols = np.concatenate([cols, more_cols])
-        return self.solve_whole()  # pragma: no cover - never expected: every pair at once (slower, still exact)
+        return None  # pragma: no cover - never expected: the caller solves every pair at once (slower, still exact)
 
     def _repair(
         self,
@@ -409,18 +547,19 @@ class _Problem:
         dist: IntArray,
         more_rows: IntArray,
         more_cols: IntArray,
-    ) -> IntArray | None:
+    ) -> tuple[IntArray, IntArray] | None:
         """`match` made optimal for the WHOLE problem from its potentials `dist` (feasible on the pairs `rows`,
         `cols`), without solving again: the violating pairs `more_rows`, `more_cols` are added one at a time
         (`_Repair.add`: a shortest path in reduced costs either proves the pair useless or closes an improving
         cycle through it, and the potentials stay feasible), then the whole matrix is checked again, until no
         pair violates. Every answer is proved as in `optimal`: the potentials are checked on every arc of the
         final residual graph (`_feasible`, independent of the repair's own bookkeeping) and on every other pair
-        (`_violations`). None when more than `_REPAIR_LIMIT` pairs violate at some point, or after
-        `_MAX_ROUNDS_OF_REPAIR` checks: the caller then solves again with the pairs added."""
+        (`_violations`). Returns the assignment and its potentials; None when more than `_REPAIR_LIMIT` pairs
+        violate at some point, or after `_MAX_ROUNDS_OF_REPAIR` checks: the caller then solves again with the pairs
+        added."""
         import numpy as np
 
-        repair = _Repair(self.n_rows, self.capacity, rows, cols, gain, match, dist)
+        repair = _Repair(self.n_rows, self.capacity, rows, cols, gain, match, dist, places=self.places)
         for _ in range(_MAX_ROUNDS_OF_REPAIR):
             more_gain = self.micro[more_rows, more_cols].astype(np.int64) + _FEASIBLE_MICRO
             for r, c, g in zip(more_rows.tolist(), more_cols.tolist(), more_gain.tolist(), strict=True):
@@ -429,11 +568,13 @@ class _Problem:
             cols = np.concatenate([cols, more_cols])
             gain = np.concatenate([gain, more_gain])
             match, dist = repair.result()
-            if not _feasible(self.n_rows, self.capacity, rows, cols, gain, match, dist):  # pragma: no cover
+            if not _feasible(
+                self.n_rows, self.capacity, rows, cols, gain, match, dist, places=self.places
+            ):  # pragma: no cover
                 return None  # never expected: the repair's potentials must be feasible (proved in tests)
             more_rows, more_cols = self._violations(dist, match)
             if len(more_rows) == 0:
-                return match
+                return match, dist
             if len(more_rows) > _REPAIR_LIMIT:
                 return None
         return None  # pragma: no cover - never expected
@@ -447,7 +588,76 @@ class _Problem:
         if len(rows) == 0 or not (self.capacity > 0).any():
             return np.full(self.n_rows, -1, dtype=np.int64)
         gain = self.micro[rows, cols].astype(np.int64) + _FEASIBLE_MICRO
-        return _solve_pairs(self.n_rows, self.capacity, rows, cols, gain)
+        return _solve_pairs(self.n_rows, self.capacity, rows, cols, gain, places=self.places)
+
+    def _in_rotation(self, match: IntArray, dist: IntArray) -> IntArray:
+        """`match` (optimal, proved by the potentials `dist`: feasible on every arc of its residual graph over the
+        WHOLE matrix, `_residual_arcs`) moved to places as early as it can go in fair rotation's order of places
+        without losing anything of its value: place k of column j (counted from 0) comes at ``k × n_cols + j``,
+        every column's first place before any column's second (live matching gives a mentor a second offer only
+        when nobody as good is without one), then column order (fair rotation's, `_rotation`). So equally good
+        mentors share the requests as live matching would share them, the first in rotation getting the extra ones.
+
+        An exchange that keeps the value is a cycle of tight arcs (reduced cost 0 under `dist`) through z: column a
+        gives back its last place, one of its rows moves to a column whose row moves on, ..., until column j takes
+        its next place. Applied, it leaves `dist` feasible (the reversed arcs are tight, and a place arc it opens
+        costs no less than the one it used: the place terms never rise), so the result is still proved optimal.
+        Rows move only along tight pairs, so the tight pairs of the rows that can move (those on a tight pair) are
+        found once, over the whole matrix. Then for each column's next place, in rotation's order, a search
+        backwards over them (`_Rotation._tight_path`) looks for a column whose last place comes later; found, the
+        exchange is applied. The columns a failed search reached are not entered again until an exchange changes
+        the graph (none of them holds such a place, nor can reach one). Passes repeat while they move something,
+        at most `_ROTATION_PASSES`."""
+        import numpy as np
+
+        n, m = self.n_rows, self.n_cols
+        matched = match >= 0
+        if not matched.any():
+            return match
+        free = np.maximum(self.capacity.astype(np.int64), 0)
+        load = np.bincount(match[matched], minlength=m).astype(np.int64)
+        z = n + m
+        terms = np.concatenate([self.places, [0]])  # a last 0: the index of a column with no place to look at
+        # Whether a column's arc to z (taking its next place) and from z (giving back its last) are tight.
+        col_dist = dist[n:z]
+        take_term = terms[np.where(load < free, self.first_place + load, len(self.places))]
+        give_term = terms[np.where(load > 0, self.first_place + load - 1, len(self.places))]
+        takes = (load < free) & (col_dist - take_term == dist[z])
+        gives = (load > 0) & (give_term + dist[z] == col_dist)
+        if not takes.any() or not gives.any():
+            return match
+        every = np.arange(m, dtype=np.int64)
+        if int(((load - 1) * m + every)[gives].max()) <= int((load * m + every)[takes].min()):
+            return match  # every place that could be given back comes before every place that could be taken
+
+        # The rows on a tight pair (only they can move), and every tight pair of theirs, by column.
+        row_part = dist[:n].astype(np.int64)
+        col_part = col_dist.astype(np.int64) + _FEASIBLE_MICRO
+        held = np.flatnonzero(matched)
+        own = self.micro[held, match[held]].astype(np.int64)
+        movable = held[own + col_part[match[held]] == row_part[held]]
+        tight_rows: list[IntArray] = []
+        tight_cols: list[IntArray] = []
+        for lo in range(0, len(movable), _CHUNK):
+            rows = movable[lo : lo + _CHUNK]
+            block = self.micro[rows]
+            tight = (block != INELIGIBLE32) & (block.astype(np.int64) + col_part[None, :] == row_part[rows][:, None])
+            r, c = np.nonzero(tight)
+            tight_rows.append(rows[r])
+            tight_cols.append(c)
+        pair_rows = np.concatenate(tight_rows) if tight_rows else np.zeros(0, dtype=np.int64)
+        pair_cols = np.concatenate(tight_cols) if tight_cols else np.zeros(0, dtype=np.int64)
+        order = np.argsort(pair_cols, kind="stable")
+        into: list[int] = pair_rows[order].tolist()
+        bounds: list[int] = np.searchsorted(pair_cols[order], np.arange(m + 1)).tolist()
+
+        state = _Rotation(
+            match.tolist(), load.tolist(), takes.tolist(), gives.tolist(), into, bounds, self, col_dist, int(dist[z])
+        )
+        for _ in range(_ROTATION_PASSES):
+            if not state.one_pass():
+                break
+        return np.array(state.match, dtype=np.int64)
 
     def _initial(self, seed: IntArray | None) -> tuple[IntArray, IntArray]:
         """The starting pairs, without repeats: each row's `_ROW_KEEP` best, each column's best-scoring rows (at
@@ -531,6 +741,103 @@ class _Problem:
         reduced = self.micro[r, c].astype(np.int64) + col_part[c] - row_part[r]
         pick = np.union1d(_best_per_group(r, reduced, _REPAIR_KEEP), _best_per_group(c, reduced, _REPAIR_KEEP))
         return r[pick], c[pick]
+
+
+class _Rotation:
+    """`_Problem._in_rotation`'s state while it moves an optimum to earlier places: the assignment, each column's
+    load and whether its arcs to and from z are tight, and the tight pairs of the rows that can move (`into`: the
+    rows that can move into column c are ``into[bounds[c] : bounds[c + 1]]``)."""
+
+    def __init__(
+        self,
+        match: list[int],
+        load: list[int],
+        takes: list[bool],
+        gives: list[bool],
+        into: list[int],
+        bounds: list[int],
+        problem: _Problem,
+        col_dist: IntArray,
+        z_dist: int,
+    ) -> None:
+        self.match, self.load, self.takes, self.gives = match, load, takes, gives
+        self.into, self.bounds = into, bounds
+        self.m = problem.n_cols
+        self.free = [max(0, c) for c in problem.capacity.tolist()]
+        self.first = problem.first_place.tolist()
+        self.terms = problem.places.tolist()
+        self.col_dist = col_dist.tolist()
+        self.z_dist = z_dist
+
+    def _arcs(self, c: int) -> None:
+        """Whether column c's arcs to and from z are tight, after its load changed."""
+        load, first = self.load[c], self.first[c]
+        self.takes[c] = load < self.free[c] and self.col_dist[c] - self.terms[first + load] == self.z_dist
+        self.gives[c] = load > 0 and self.terms[first + load - 1] + self.z_dist == self.col_dist[c]
+
+    def one_pass(self) -> bool:
+        """Each column's next place, in rotation's order, taken from a column whose last place comes later when an
+        exchange of equal value allows it. Whether anything moved."""
+        m, into, bounds, match = self.m, self.into, self.bounds, self.match
+        targets = sorted(self.load[j] * m + j for j in range(m) if self.takes[j])
+        # The latest place that could be given back: exchanges only ever give back places earlier than it.
+        last = max(((self.load[a] - 1) * m + a for a in range(m) if self.gives[a]), default=-1)
+        closed = bytearray(m)
+        moved = False
+        for at in targets:
+            if at >= last:
+                break
+            j = at % m
+            if not self.takes[j] or self.load[j] * m + j != at:
+                continue
+            if all(match[i] == j for i in into[bounds[j] : bounds[j + 1]]):
+                continue  # no row could move into j
+            donor, path, reached = self._tight_path(j, at, closed)
+            if donor < 0:
+                for c in reached:
+                    closed[c] = 1
+                continue
+            for row, column in path:
+                self.match[row] = column
+            self.load[j] += 1
+            self.load[donor] -= 1
+            self._arcs(j)
+            self._arcs(donor)
+            closed = bytearray(m)
+            moved = True
+        return moved
+
+    def _tight_path(self, j: int, at: int, closed: bytearray) -> tuple[int, list[tuple[int, int]], list[int]]:
+        """From column j backwards over tight pairs, a layer at a time (the rows that could move into the columns
+        reached, then the columns they would leave), until a column whose arc from z is tight and whose last place
+        comes after `at` is reached (of a layer's, the one whose last place comes latest). Returns that column (-1:
+        none), the moves (row, column it moves to) from its row to j's, and the columns reached."""
+        m, match, into, bounds = self.m, self.match, self.into, self.bounds
+        seen = {j}
+        came: dict[int, tuple[int, int]] = {}
+        frontier = [j]
+        while frontier:
+            layer: list[int] = []
+            for c in frontier:
+                for i in into[bounds[c] : bounds[c + 1]]:
+                    a = match[i]
+                    if a == c or a in seen or closed[a]:
+                        continue
+                    seen.add(a)
+                    came[a] = (i, c)
+                    layer.append(a)
+            donors = [a for a in layer if self.gives[a] and (self.load[a] - 1) * m + a > at]
+            if donors:
+                donor = max(donors, key=lambda a: (self.load[a] - 1) * m + a)
+                path: list[tuple[int, int]] = []
+                column = donor
+                while column != j:
+                    row, to = came[column]
+                    path.append((row, to))
+                    column = to
+                return donor, path, list(seen)
+            frontier = layer
+        return -1, [], list(seen)
 
 
 def _at_least_kth(
@@ -625,12 +932,20 @@ def _best_per_group(group: IntArray, key: IntArray, keep: int) -> IntArray:
 
 
 def _solve_pairs(
-    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, *, fills: bool = False
+    n_rows: int,
+    capacity: IntArray,
+    rows: IntArray,
+    cols: IntArray,
+    gain: IntArray,
+    *,
+    fills: bool = False,
+    places: IntArray | None = None,
 ) -> IntArray:
     """Optimal on the given pairs (scipy's sparse Jonker–Volgenant solver): rows of the sparse problem are
     the columns' free places (each with its own "unfilled" column), columns are the rows plus those
-    placeholders. With `fills` (the pairs are known to admit an assignment filling every place), no
-    placeholders. For each row, its column (-1: none)."""
+    placeholders; a pair at a place gains its `gain` plus the place's term (`_Problem.places`; never rising, so
+    an optimum takes a column's places in order). With `fills` (the pairs are known to admit an assignment filling
+    every place), no placeholders. For each row, its column (-1: none)."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
@@ -643,9 +958,12 @@ def _solve_pairs(
     pair_index = np.repeat(np.arange(len(rows)), per_pair)
     offset = np.arange(len(pair_index)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
     slot = slot_start[cols[pair_index]] + offset
-    # Costs are positive integers (exact in float64): `top - gain` for a pair, `top` to leave a place unfilled.
+    # Costs are positive integers (exact in float64): `top - gain - place term` for a pair at a place (a term is
+    # never above 0), `top` to leave a place unfilled.
     top = float(2 * _FEASIBLE_MICRO + int(gain.max()))
     cost = top - gain[pair_index].astype(np.float64)
+    if places is not None and len(places):
+        cost -= places[slot].astype(np.float64)
     if fills:
         graph = csr_matrix((cost, (slot, rows[pair_index])), shape=(n_slots, n_rows))
     else:
@@ -662,12 +980,20 @@ def _solve_pairs(
 
 
 def _residual_arcs(
-    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, match: IntArray
+    n_rows: int,
+    capacity: IntArray,
+    rows: IntArray,
+    cols: IntArray,
+    gain: IntArray,
+    match: IntArray,
+    places: IntArray | None = None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """The residual graph of `match` over the given pairs, as arrays (tail, head, cost): nodes are the rows, the
     columns (``n_rows + j``) and one merged source/sink z (the last node); a matched pair is an arc column → row of
     cost +gain, any other pair an arc row → column of cost −gain; an unmatched row has an arc z → row, a matched
-    row row → z, a column with a free place column → z, a column with a matched row z → column, all of cost 0."""
+    row row → z (both of cost 0); a column with a free place has an arc column → z of cost −(its next place's
+    term), a column with a matched row z → column of cost +(its last place's term) (`_Problem.places`: taking a
+    place gains its term, giving one back loses it; 0 when None)."""
     import numpy as np
 
     n, m = n_rows, len(capacity)
@@ -677,6 +1003,14 @@ def _residual_arcs(
     load = np.bincount(match[matched_row], minlength=m)
     free_cols = np.flatnonzero(load < capacity)
     used_cols = np.flatnonzero(load > 0)
+    if places is not None and len(places):
+        free = np.maximum(capacity, 0)
+        first = np.cumsum(free) - free
+        take = -places[first[free_cols] + load[free_cols]]
+        give_back = places[first[used_cols] + load[used_cols] - 1]
+    else:
+        take = np.zeros(len(free_cols), dtype=np.int64)
+        give_back = np.zeros(len(used_cols), dtype=np.int64)
     unmatched = np.flatnonzero(~matched_row)
     matched = np.flatnonzero(matched_row)
     tail = np.concatenate(
@@ -697,19 +1031,33 @@ def _residual_arcs(
             n + used_cols,
         ]
     )
-    cost = np.concatenate([np.where(matched_pair, gain, -gain), np.zeros(len(tail) - len(rows), dtype=np.int64)])
+    cost = np.concatenate(
+        [
+            np.where(matched_pair, gain, -gain),
+            np.zeros(len(unmatched) + len(matched), dtype=np.int64),
+            take.astype(np.int64),
+            give_back.astype(np.int64),
+        ]
+    )
     return tail, head, cost
 
 
 def _feasible(
-    n_rows: int, capacity: IntArray, rows: IntArray, cols: IntArray, gain: IntArray, match: IntArray, dist: IntArray
+    n_rows: int,
+    capacity: IntArray,
+    rows: IntArray,
+    cols: IntArray,
+    gain: IntArray,
+    match: IntArray,
+    dist: IntArray,
+    places: IntArray | None = None,
 ) -> bool:
     """Whether `dist` is a feasible potential of `match`'s residual graph over the given pairs
     (``dist[head] <= dist[tail] + cost`` on every arc, `_residual_arcs`): then no cycle of that graph is negative,
     i.e. no exchange among these pairs improves `match`."""
     import numpy as np
 
-    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match)
+    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match, places)
     return bool(np.all(dist[head] <= dist[tail] + cost))
 
 
@@ -721,6 +1069,7 @@ def _potentials(
     gain: IntArray,
     match: IntArray,
     start: IntArray | None = None,
+    places: IntArray | None = None,
 ) -> IntArray:
     """Potentials of the residual graph of `match` over the given pairs (`_residual_arcs`). Returns `dist` with
     ``dist[head] <= dist[tail] + cost`` on every arc (Bellman–Ford from `start`, default all 0: label-correcting
@@ -729,7 +1078,7 @@ def _potentials(
     import numpy as np
 
     z = n_rows + len(capacity)
-    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match)
+    tail, head, cost = _residual_arcs(n_rows, capacity, rows, cols, gain, match, places)
     order = np.argsort(head, kind="stable")
     tail, head, cost = tail[order], head[order], cost[order]
     targets, starts = np.unique(head, return_index=True)
@@ -753,6 +1102,8 @@ class _Repair:
     exist (the pair cannot improve anything: potentials are raised along the search so that the arc becomes
     feasible) or closes a negative cycle, which is applied to the assignment (an exchange along the cycle)
     while the potentials keep every arc, old and reversed, feasible: the textbook successive-shortest-path step.
+    A column's arcs to and from z cost its next and last place's terms (`_residual_arcs`); the terms never rise, so
+    the arc a column's load change opens costs no less than the one the cycle used, and stays feasible too.
     """
 
     def __init__(
@@ -764,10 +1115,19 @@ class _Repair:
         gain: IntArray,
         match: IntArray,
         dist: IntArray,
+        places: IntArray | None = None,
     ) -> None:
         self.n = n_rows
         self.z = n_rows + len(capacity)
         self.capacity = capacity.tolist()
+        # Each column's place terms (`_Problem.places`), by the number of rows it holds.
+        self._terms: list[list[int]] = []
+        at = 0
+        flat = places.tolist() if places is not None else []
+        for count in self.capacity:
+            count = max(0, count)
+            self._terms.append(flat[at : at + count] if flat else [0] * count)
+            at += count
         self.pot: list[int] = dist.tolist()
         self.match: list[int] = match.tolist()
         # Each row's pairs (column → gain), made into a dict only when the row is first reached: a search visits
@@ -811,11 +1171,12 @@ class _Repair:
         if u < z:
             j = u - n
             out = [(i, self._row(i)[j]) for i in self.assigned[j]]
-            if len(self.assigned[j]) < self.capacity[j]:
-                out.append((z, 0))
+            load = len(self.assigned[j])
+            if load < self.capacity[j]:
+                out.append((z, -self._terms[j][load]))
             return out
         out = [(i, 0) for i in self.unmatched]
-        out.extend((n + j, 0) for j, rows in enumerate(self.assigned) if rows)
+        out.extend((n + j, self._terms[j][len(rows) - 1]) for j, rows in enumerate(self.assigned) if rows)
         return out
 
     def add(self, row: int, col: int, gain: int) -> None:
@@ -886,20 +1247,42 @@ class _Repair:
                 self.unmatched.discard(v)
 
 
+def _checked_places(free: IntArray, places: IntArray | None) -> IntArray:
+    """`_Problem`'s place terms: ``free[j]`` per column, none above 0, never rising within a column (zeros for
+    None). The solvers rely on it: a column's places are then taken in order, and its next one costs the most."""
+    import numpy as np
+
+    total = int(free.sum())
+    if places is None:
+        return np.zeros(total, dtype=np.int64)
+    places = np.asarray(places, dtype=np.int64)
+    if places.shape != (total,):
+        raise ValueError(f"{len(places)} place terms for {total} free places")
+    later = np.ones(total, dtype=bool)
+    later[(np.cumsum(free) - free)[free > 0]] = False  # each column's first place
+    previous = np.concatenate([[0], places[:-1]])
+    if (places > 0).any() or (later & (places > previous)).any():
+        raise ValueError("place terms must never be above 0 nor rise within a column")
+    return places
+
+
 def _problem(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> _Problem:
     """The pool as numbers: every pair's score in millionths (`matching.pool.pool_scores`: the floating-point
-    operations of `score_candidate`, in its order) and every mentor's free places."""
+    operations of `score_candidate`, in its order), every mentor's free places and what each of them scores
+    beyond the first (`PoolScores.places`: live matching's spare-places term with the places before it held)."""
     import numpy as np
 
     capacity = np.array([x.profile.free_places for x in pool.mentors], dtype=np.int64)
     scores = pool_scores(pool, mentee_languages, at)
-    return _Problem(scores.micro, capacity, scores.groups)
+    return _Problem(scores.micro, capacity, scores.groups, scores.places)
 
 
-def _rotation(mentor: PoolMentor) -> tuple[bool, datetime, int]:
-    """Fair rotation's order of mentors: never offered anything first, then the least recently offered."""
+def _rotation(mentor: PoolMentor) -> tuple[bool, datetime, datetime, int]:
+    """Fair rotation's order of mentors, live matching's (`Store.find_top_candidates`: last offered NULLS FIRST,
+    then the profile's creation time, then the member id): never offered anything first, then the least recently
+    offered; among those alike, the older profile, then the lower member id."""
     last = mentor.profile.last_offered_at
-    return (last is not None, last or datetime.min.replace(tzinfo=UTC), mentor.member.id)
+    return (last is not None, last or datetime.min.replace(tzinfo=UTC), mentor.profile.created_at, mentor.member.id)
 
 
 def _optimal_oldest_first(problem: _Problem) -> IntArray:
@@ -914,7 +1297,7 @@ def _optimal_oldest_first(problem: _Problem) -> IntArray:
     if len(rows) == problem.n_rows:
         return problem.optimal(seed=chosen)
     groups = problem.groups[rows] if problem.groups is not None else None
-    sub = _Problem(problem.micro[rows], problem.capacity, groups)
+    sub = _Problem(problem.micro[rows], problem.capacity, groups, problem.places)
     match = np.full(problem.n_rows, -1, dtype=np.int64)
     match[rows] = sub.optimal(seed=chosen[rows])
     return match
@@ -922,9 +1305,10 @@ def _optimal_oldest_first(problem: _Problem) -> IntArray:
 
 def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) -> RoundPlan:
     """The optimal plan for a pool (`_optimal_oldest_first`) and the greedy comparison. Each assignment carries
-    `score_candidate`'s own score and explanation for its pair. The mentors are columns in the order of fair
-    rotation (the one offered something least recently first, never offered before all), which both solvers
-    prefer among equal pairs: a tie goes where live matching sends it (rule 2)."""
+    `score_candidate`'s own score and explanation for its pair, with the mentor's places as they were before the
+    round (`usecases.admin.run_round` counts the round's earlier offers to the same mentor); the totals count each
+    place as live matching scores it (`RoundPlan`). The mentors are columns in the order of fair rotation
+    (`_rotation`), which both solvers prefer among equal pairs: a tie goes where live matching sends it (rule 2)."""
     import numpy as np
 
     pool = replace(pool, mentors=tuple(sorted(pool.mentors, key=_rotation)))
@@ -951,7 +1335,7 @@ def plan_pool(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) ->
     ]
     return RoundPlan(
         tuple(assignments),
-        float(sum(a.ranked.score for a in assignments)),
-        float(sum(micro / _MICRO for micro in greedy_micro)),
+        float(sum(a.ranked.score for a in assignments)) + problem.place_total(match) / _MICRO,
+        float(sum(micro / _MICRO for micro in greedy_micro)) + problem.place_total(greedy_match) / _MICRO,
         len(greedy_micro),
     )

@@ -18,6 +18,12 @@ How it stays cheap for 5,000 requests × 2,000 mentors (10 million pairs):
   are then corrected one by one.
 
 The result is one dense int32 matrix (40 MB at 5,000 × 2,000), which the round's solver reads directly.
+
+A pair's score is the one live matching computes for the mentor's first free place. A round that gives a mentor
+several requests gives each a place of its own, and live matching, which counts a place as held once it is offered,
+scores each later one with less spare capacity: `PoolScores.places` says by how much, per free place (the k-th
+place's spare-places term with k − 1 more places held, less the first's). The solver adds it per place, so piling
+requests on one mentor costs what it costs live, and equally good mentors share the load.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from mentorbot.matching.score import (
     LIFTED_PENALTY,
     MICRO,
     REPEAT_PENALTY,
+    PoolMentor,
     RoundPool,
     timezone_bonus,
 )
@@ -72,6 +79,10 @@ class PoolScores:
     groups: Int64Array | None = None
     """Rows with the same value here are the same row of `micro` (requests of one class asking the same skills,
     with no pair corrected); None: no grouping known. A hint for the solver, which checks it (`rounds`)."""
+    places: Int64Array | None = None
+    """Per free place of each mentor (mentors in the pool's order, each one's places in the order they are given:
+    ``free_places`` entries per mentor), what a pair scores there beyond `micro`, in millionths (`place_scores`):
+    0 for a mentor's first free place, less for each later one. None: every place scores `micro`."""
 
     @property
     def eligible(self) -> BoolArray:
@@ -91,7 +102,7 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
     requests, mentors = pool.requests, pool.mentors
     n, m = len(requests), len(mentors)
     if n == 0 or m == 0:
-        return PoolScores(np.full((n, m), INELIGIBLE32, dtype=np.int32))
+        return PoolScores(np.full((n, m), INELIGIBLE32, dtype=np.int32), places=place_scores(pool.mentors))
     micro = np.empty((n, m), dtype=np.int32)  # every row is written below, by its class
     slugs = sorted({s for r in requests for s in r.request.skills} | {s for x in mentors for s in x.profile.skills})
     skill_index = {s: k for k, s in enumerate(slugs)}
@@ -111,12 +122,7 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
     mentor_zones = sorted({x.profile.timezone for x in mentors})
     zone_of_mentor = np.array([mentor_zones.index(x.profile.timezone) for x in mentors], dtype=np.int64)
     spare = np.array(
-        [
-            CAPACITY_BONUS
-            * max(0, x.profile.capacity - (x.profile.active_count + x.profile.pending_offers))
-            / x.profile.capacity
-            for x in mentors
-        ]
+        [spare_term(x.profile.capacity, x.profile.active_count + x.profile.pending_offers) for x in mentors]
     )
     columns = np.arange(m, dtype=np.int32)
 
@@ -160,7 +166,36 @@ def pool_scores(pool: RoundPool, mentee_languages: Sequence[str], at: datetime) 
 
     corrected = _correct_pairs(pool, micro, speaks, mentee_languages, tz_terms, spare)
     groups[corrected] = len(same_row) + np.arange(len(corrected))
-    return PoolScores(micro, groups)
+    return PoolScores(micro, groups, place_scores(mentors))
+
+
+def spare_term(capacity: int, taken: int) -> float:
+    """The spare-places term of the score for a mentor with `taken` of `capacity` places taken or held:
+    `score_candidate`'s own arithmetic."""
+    return CAPACITY_BONUS * max(0, capacity - taken) / capacity
+
+
+def place_scores(mentors: Sequence[PoolMentor]) -> Int64Array:
+    """What a pair scores at each free place of its mentor beyond its first, in millionths: for each mentor in
+    order, ``free_places`` entries, the k-th being the spare-places term with k − 1 more places held (as live
+    matching scores the k-th offer in a row to one mentor) less the term with none (`micro`'s), each rounded to
+    millionths. A place's score is then the pair's plus this: `score_candidate`'s with the places held, to within
+    a millionth (a sum rounded once there, in two parts here). Never rising within a mentor's places (each place
+    held takes ``CAPACITY_BONUS / capacity`` off), and 0 at the first: the round's solver relies on it
+    (`rounds._Problem`)."""
+    import numpy as np
+
+    capacity = np.array([x.profile.capacity for x in mentors], dtype=np.int64)
+    taken = np.array([x.profile.active_count + x.profile.pending_offers for x in mentors], dtype=np.int64)
+    free = np.maximum(capacity - taken, 0)
+    # Per place: its mentor's capacity, and the places taken or held before it; then `spare_term`'s operations.
+    owner = np.repeat(np.arange(len(mentors)), free)
+    before = taken[owner] + (np.arange(len(owner)) - np.repeat(np.cumsum(free) - free, free))
+    cap = capacity[owner].astype(np.float64)
+    at_place = np.rint(CAPACITY_BONUS * np.maximum(0, cap - before) / cap * MICRO)
+    at_first = np.rint(CAPACITY_BONUS * np.maximum(0, cap - taken[owner]) / cap * MICRO)
+    places: Int64Array = (at_place - at_first).astype(np.int64)
+    return places
 
 
 def _class_table(count: int, speaks: BoolArray, tz_term: FloatArray, spare: FloatArray) -> Int32Array:
