@@ -14,7 +14,7 @@ from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.privacy import forgotten_member_key
-from mentorbot.storage.sql import in_list
+from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -200,6 +200,20 @@ async def top_rows(
     return await conn.fetch_all(sql, *args)
 
 
+_IDS_INLINE = 500
+"""Up to this many ids a statement names each as a parameter (the planner sees the values: live matching's one or
+two mentees); past it they are one parameter (`sql.id_list`): a round's pool of 5,000 mentees named three times
+is 15,000 parameters."""
+
+
+def _ids_in(dialect: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """What ``IN (…)`` holds for `ids`, and its arguments."""
+    if len(ids) <= _IDS_INLINE:
+        return in_list(ids), list(ids)
+    subquery, arg = id_list(dialect, ids)
+    return subquery, [arg]
+
+
 class CandidateStore(Transactions):
     """Eligible mentors for a request or a whole round."""
 
@@ -315,35 +329,35 @@ class CandidateStore(Transactions):
         if not mentee_ids:
             return []
         ids = sorted(mentee_ids)
+        dialect = self.db.dialect
         async with self.read() as conn:
+            which, args = _ids_in(dialect, ids)
             found = await conn.fetch_all(
                 "SELECT r.member_id AS mentee_id, o.request_id, o.mentor_id, o.status, o.reason_kind, o.decided_at, "
                 "p.back_at, NULL AS skills, 0 AS part, o.id AS ord "
                 "FROM offers o JOIN requests r ON r.id = o.request_id "
                 "LEFT JOIN mentor_profiles p ON p.member_id = o.mentor_id "
-                f"WHERE r.member_id IN ({in_list(ids)}) "
+                f"WHERE r.member_id IN ({which}) "
                 "UNION ALL "
                 f"SELECT s.mentee_id, COALESCE(s.request_id, 0), s.mentor_id, '{MENTORING}', NULL, s.started_at, "
                 "NULL, s.skills, 1, s.id FROM mentorships s "
-                f"WHERE s.mentee_id IN ({in_list(ids)}) AND s.status = 'active' AND s.mentor_id IS NOT NULL "
+                f"WHERE s.mentee_id IN ({which}) AND s.status = 'active' AND s.mentor_id IS NOT NULL "
                 "UNION ALL "
                 "SELECT m.id, 0, 0, m.community, m.platform_user_id, NULL, NULL, NULL, 2, m.id FROM members m "
-                f"WHERE m.id IN ({in_list(ids)}) AND EXISTS "
+                f"WHERE m.id IN ({which}) AND EXISTS "
                 "(SELECT 1 FROM forgotten_exclusions f WHERE f.community = m.community) "
                 "ORDER BY part, ord",
-                *ids,
-                *ids,
-                *ids,
+                *args,
+                *args,
+                *args,
             )
             request_ids = sorted({int(r["request_id"]) for r in found if int(r["part"]) == 0})
-            skill_rows = (
-                await conn.fetch_all(
-                    f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({in_list(request_ids)})",
-                    *request_ids,
+            skill_rows: Sequence[Row] = []
+            if request_ids:
+                which, args = _ids_in(dialect, request_ids)
+                skill_rows = await conn.fetch_all(
+                    f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({which})", *args
                 )
-                if request_ids
-                else []
-            )
             kept = await _forgotten_exclusions(conn, [r for r in found if int(r["part"]) == 2])
         skills: dict[int, list[str]] = {}
         for row in skill_rows:

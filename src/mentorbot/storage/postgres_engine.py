@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -116,8 +117,9 @@ _PLACEHOLDER = re.compile(r"\?")
 
 @lru_cache(maxsize=1024)
 def to_numbered(sql: str) -> str:
-    """Rewrite ``?`` placeholders as ``$1, $2…`` (our SQL never has ``?`` inside literals)."""
-    counter = iter(range(1, 10_000))
+    """Rewrite ``?`` placeholders as ``$1, $2…`` (our SQL never has ``?`` inside literals). Any number: a
+    statement past PostgreSQL's own limit (65,535 parameters) is refused by the server in words, not here."""
+    counter = itertools.count(1)
     return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 
 
