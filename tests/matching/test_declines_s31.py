@@ -335,3 +335,37 @@ async def test_the_decline_reply_states_a_permanent_effect_only_when_there_is_on
 def test_the_swahili_replies_keep_the_same_difference() -> None:
     assert "hutapewa tena" in SW("offer.declined_for_good", id=1)
     assert "hutapewa tena" not in SW("offer.declined", id=1)
+
+
+# ------------------------------------------------------------ an explanation after the phrase (the day's review)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not this person - conflict of interest, she is now my direct report",
+        "conflict of interest: she is currently my direct report",
+        "Not a fit, he reports to me now",
+        "not this person, they harassed me in the past and still do today",
+    ],
+)
+def test_an_explanation_that_mentions_now_keeps_the_exclusion(text: str) -> None:
+    """Before the review's fix: time words anywhere after the phrase made these a 3-day cooldown, and the mentor was
+    offered the member again. Only words qualifying the phrase in its own clause make it temporary."""
+    assert decline_reason(text) is not DeclineReason.NOT_NOW
+
+
+@given(
+    choice=st.sampled_from(EXCLUDING_PHRASES),
+    separator=st.sampled_from([", ", " - ", ": ", "; ", ". ", " — "]),
+    explanation=st.sampled_from(["she is", "he reports to me", "they harassed me and still do", "we clashed and I am"]),
+    when=st.sampled_from(TIME_WORDS),
+    trailer=st.sampled_from(["", " my direct report", " at my company", "."]),
+)
+def test_an_explanation_after_the_phrase_never_lifts_the_exclusion(
+    choice: tuple[DeclineReason, str], separator: str, explanation: str, when: str, trailer: str
+) -> None:
+    """A clause that explains the exclusion and happens to name a time ("Not a fit, he reports to me now") keeps it
+    for good: it is not a clause that opens with the time."""
+    reason, phrase = choice
+    assert decline_reason(f"{phrase}{separator}{explanation} {when}{trailer}") is reason

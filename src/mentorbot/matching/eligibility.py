@@ -151,24 +151,82 @@ def _has(words: str, phrases: Iterable[str]) -> bool:
     return any(f" {p} " in padded for p in phrases)
 
 
-def _for_now(rest: str) -> bool:
-    """Whether the words after an exclusion phrase say it is for the time being (and not for good after all)."""
-    return _has(rest, _FOR_NOW) and not _has(rest, _FOR_GOOD)
+_QUALIFIER_WORDS = 6
+"""Within how many words after an exclusion phrase, in its own clause, words saying it is for now must begin ("not
+a fit for my schedule for the time being"); words further on are the explanation."""
+
+
+def _begins_within(words: str, phrases: Iterable[str], limit: int) -> bool:
+    """Whether one of `phrases` is among `words` (normalised text) as whole words, beginning at one of its first
+    `limit` words."""
+    split = words.split()
+    for start in range(min(limit, len(split))):
+        tail = " ".join(split[start:])
+        if any(tail == p or tail.startswith(p + " ") for p in phrases):
+            return True
+    return False
+
+
+_CLAUSE_END = re.compile(r"[.,;:!?()\[\]/\u2013\u2014]|\s-\s|\s-|-\s")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
+
+
+def _for_now(text: str, phrase: str) -> bool:
+    """Whether the words right after an exclusion `phrase` at the start of `text` say it is for the time being (and
+    not for good after all): in the phrase's own clause, within a few words ("not a fit for my schedule this week"),
+    or opening the next clause ("not this person, for now", "not for me, sorry - this month"). A reason that goes on
+    to explain itself ("Not this person, he reports to me now", "conflict of interest: she is currently my direct
+    report") keeps the exclusion: a mentor who declined someone for good is never offered them again because an
+    explanation mentioned a time."""
+    clauses = [words for part in _CLAUSE_END.split(text) if (words := _words(part))]
+    if not clauses or not (clauses[0] == phrase or clauses[0].startswith(phrase + " ")):
+        return False  # the phrase itself runs past the clause's end ("not-my-skill"): nothing qualifies it
+    rest = clauses[0][len(phrase) :].strip()
+    following = clauses[1] if len(clauses) > 1 else ""
+    for_now = _begins_within(rest, _FOR_NOW, _QUALIFIER_WORDS) or _opens_with_for_now(
+        " ".join(following.split()[:_OPENING_WORDS])
+    )
+    return for_now and not _has(rest, _FOR_GOOD) and not _has(following, _FOR_GOOD)
+
+
+_OPENING_WORDS = 4
+"""How many words opening the clause after an exclusion phrase's may say it is for now ("…, for now")."""
+
+
+_LEADING = frozenset({"for", "just", "right", "only", "at", "least", "kwa", "angalau", "tu"})
+"""Words that may come before a time word opening a clause ("…, for now", "…, at least this month")."""
+
+
+def _opens_with_for_now(words: str) -> bool:
+    """Whether `words` (a clause's opening) begin with a word or phrase of `_FOR_NOW`, after words such as "for" or
+    "just" ("for now", "just this week"); "she is now my report" does not."""
+    split = words.split()
+    while True:
+        text = " ".join(split)
+        if any(text == w or text.startswith(w + " ") for w in _FOR_NOW):
+            return True
+        if not split or split[0] not in _LEADING:
+            return False
+        split = split[1:]
 
 
 def decline_reason(text: str | None) -> DeclineReason:
     """The reason a decline's text gives: a code (``not_my_skill``) or a phrase of `_PHRASES` at its start, in
     English or Swahili, in any case and punctuation; anything else (or nothing) is NOT_NOW. An exclusion (not my
-    skill, not this person) followed by words saying it is for the time being (`_FOR_NOW`: "Not for me this month",
-    "not my area right now", "hatufai kwa sasa") is NOT_NOW too, unless they also say it is for good (`_FOR_GOOD`)."""
+    skill, not this person) followed, in its own clause and within a few words, by words saying it is for the time
+    being (`_FOR_NOW`: "Not for me this month", "not my area right now", "hatufai kwa sasa") is NOT_NOW too, unless
+    they also say it is for good (`_FOR_GOOD`); an explanation after a comma or a dash is not read so."""
     if not text:
         return DeclineReason.NOT_NOW
-    words = " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
+    words = _words(text)
     leads = [(reason, (reason.value.replace("_", " "),)) for reason in DeclineReason]
     for reason, phrases in [*leads, *_PHRASES.items()]:
         for phrase in phrases:
             if words == phrase or words.startswith(phrase + " "):
-                if reason.value in EXCLUDING and _for_now(words[len(phrase) :]):
+                if reason.value in EXCLUDING and _for_now(text, phrase):
                     return DeclineReason.NOT_NOW
                 return reason
     return DeclineReason.NOT_NOW
