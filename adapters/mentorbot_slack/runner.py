@@ -21,10 +21,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot.bot import MentorBot
+from mentorbot.errors import PASSING_LISTEN_ERRORS
 from mentorbot.i18n import translator
 from mentorbot.observability import READINESS
 from mentorbot.runners import Dispatcher
-from mentorbot.settings import Settings, SettingsError
+from mentorbot.settings import Settings, SettingsError, SettingUnusableNow
 from mentorbot_slack.adapter import SlackAdapter
 from mentorbot_slack.delivery import APP_AUTH_ERRORS, SEND_ERRORS, failure_reason
 from mentorbot_slack.plugin import COMMUNITY_PREFIX, check_settings
@@ -174,4 +175,6 @@ def listen_error(exc: OSError, settings: Settings) -> SettingsError:
         reason = exc.strerror or str(exc) or type(exc).__name__
     host_at_fault = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
     key = "slack.start.host_unusable" if host_at_fault else "slack.start.port_unusable"
-    return SettingsError(translator(settings.default_language)(key, host=host, port=port, reason=reason))
+    # A port still held, an address or a name server not up yet at boot may pass: `run` exits 1 to be restarted.
+    kind = SettingUnusableNow if exc.errno in PASSING_LISTEN_ERRORS else SettingsError
+    return kind(translator(settings.default_language)(key, host=host, port=port, reason=reason))

@@ -32,7 +32,7 @@ from mentorbot.cli_support import (
 )
 from mentorbot.ops_cli import backup as ops_backup
 from mentorbot.ops_cli import db as ops_db
-from mentorbot.settings import Settings, SettingsError, masked_settings
+from mentorbot.settings import Settings, SettingsError, SettingUnusableNow, masked_settings
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
@@ -149,13 +149,13 @@ def run(timer_interval: float) -> None:
         wrong = _settings_error(exc)
         if wrong is not None:  # an adapter refused a setting (e.g. socket mode without an app token)
             click.echo(f"error: {wrong}", err=True)
-            sys.exit(2)
+            sys.exit(1 if isinstance(wrong, SettingUnusableNow) else 2)  # 1: a port still held may free up
         from mentorbot.observability import MetricsPortError
 
         if isinstance(exc, MetricsPortError):  # a setting to change, not an adapter's failure: no traceback
             problem = t("cli.run.metrics_port", host=exc.host, port=exc.port, reason=exc.reason)
             click.echo(t("cli.error", reason=problem), err=True)
-            sys.exit(2)
+            sys.exit(1 if exc.passing else 2)
         from mentorbot.errors import ConfigFileError
         from mentorbot.storage.migrations import MigrationChangedError, SchemaChangeDenied, SchemaTooNewError
 

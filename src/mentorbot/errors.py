@@ -9,12 +9,14 @@ minute" message, logged once in one line with the id.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from mentorbot.logcontext import correlation_id as current_correlation_id
 from mentorbot.storage.database import DatabaseError
@@ -24,6 +26,10 @@ FieldName = Literal[
 ]
 """What a `UserError`'s ``field`` or ``what`` names: each has its word under ``[field]`` in every catalog."""
 FIELD_NAMES: tuple[str, ...] = get_args(FieldName)
+
+PASSING_LISTEN_ERRORS: Final = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, socket.EAI_AGAIN})
+"""Why a socket cannot listen that may pass by itself: a port still held by the process before, an address not
+assigned yet, a name server not answering yet at boot (`mentorbot run` exits 1 for these, to be restarted)."""
 
 
 class MentorBotError(Exception):

@@ -12,12 +12,41 @@ process, its own registry.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, values
 
-MULTIPROCESS: Final = bool(getattr(values.ValueClass, "_multiprocess", False))
+_FOLDER_VARIABLES: Final = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+
+
+def _multiprocess_folder() -> str | None:
+    """The folder of multiprocess mode, made if missing; None for one process. prometheus-client turns the mode on
+    whenever the variable is present, even empty, and then cannot start: an empty value, or a folder that cannot be
+    made (a read-only system), is one process's metrics instead, said in one warning, rather than a crash at start."""
+    folder = next((os.environ[name] for name in _FOLDER_VARIABLES if name in os.environ), None)
+    if folder is None:
+        return None
+    problem = None if folder.strip() else "it is empty"
+    if problem is None:
+        try:
+            os.makedirs(folder, exist_ok=True)  # its files are opened as the metrics are made, below
+        except OSError as exc:
+            problem = f"the folder cannot be made ({exc.strerror or type(exc).__name__})"
+    if problem is None:
+        return folder
+    for name in _FOLDER_VARIABLES:
+        os.environ.pop(name, None)
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    logging.getLogger("mentorbot").warning(
+        "PROMETHEUS_MULTIPROC_DIR is set but %s: metrics are this process's own (see docs/deploy.md, Metrics)", problem
+    )
+    return None
+
+
+_FOLDER: Final = _multiprocess_folder()
+MULTIPROCESS: Final = _FOLDER is not None and bool(getattr(values.ValueClass, "_multiprocess", False))
 """Whether prometheus-client keeps values in files shared by processes (it decides when it is first imported, from
 ``PROMETHEUS_MULTIPROC_DIR``)."""
 
@@ -30,8 +59,6 @@ def _registries() -> tuple[CollectorRegistry, CollectorRegistry | None]:
         return own, own
     from prometheus_client import multiprocess
 
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir")  # noqa: SIM112
-    os.makedirs(folder or ".", exist_ok=True)  # its files are opened as the metrics are made, below
     collecting = CollectorRegistry()
     multiprocess.MultiProcessCollector(collecting)  # type: ignore[no-untyped-call]
     return collecting, None

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from mentorbot.clock import as_utc
+from mentorbot.errors import PASSING_LISTEN_ERRORS
 from mentorbot.logcontext import CONTEXT as _CONTEXT
 from mentorbot.metrics import (
     BUSY_REFUSALS as BUSY_REFUSALS,
@@ -411,11 +412,13 @@ class MetricsPortError(Exception):
     """The ops server cannot listen on ``MENTORBOT_METRICS_HOST``:``MENTORBOT_METRICS_PORT`` (the port is taken,
     or the address is not this machine's): a setting to change, not a failure of an adapter."""
 
-    def __init__(self, host: str, port: int, reason: str) -> None:
+    def __init__(self, host: str, port: int, reason: str, *, passing: bool = False) -> None:
         super().__init__(f"cannot listen on {host}:{port}: {reason}")
         self.host = host
         self.port = port
         self.reason = reason
+        self.passing = passing
+        """Whether it may pass by itself (`settings.PASSING_LISTEN_ERRORS`): `mentorbot run` then exits 1."""
 
 
 @asynccontextmanager
@@ -438,7 +441,8 @@ async def serve_ops(bot: Served, host: str, port: int | None) -> AsyncIterator[N
             await web.TCPSite(runner, host, port).start()
         except OSError as exc:
             reason = os.strerror(exc.errno) if isinstance(exc.errno, int) and exc.errno > 0 else str(exc)
-            raise MetricsPortError(host, port, reason or type(exc).__name__) from None
+            passing = exc.errno in PASSING_LISTEN_ERRORS
+            raise MetricsPortError(host, port, reason or type(exc).__name__, passing=passing) from None
         log.info("metrics and health on http://%s:%s/metrics", host, port)
         yield
     finally:

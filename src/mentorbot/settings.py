@@ -254,6 +254,12 @@ class SettingsError(MentorBotError):
     """A setting has a wrong value; the message names it and what is expected, never its value."""
 
 
+class SettingUnusableNow(SettingsError):
+    """A setting that cannot be used at this moment but may be in a moment (the port is still taken by the process
+    before, the address or the name server not up yet at boot): `mentorbot run` exits 1, which a service manager
+    restarts, rather than 2, which it does not (``RestartPreventExitStatus=2``)."""
+
+
 def _env_name(loc: tuple[int | str, ...]) -> str:
     # Integer parts of a location are list indexes (the third admin id…), not part of a variable's name.
     return ENV_PREFIX + "__".join(str(part).upper() for part in loc if not isinstance(part, int))

@@ -181,7 +181,7 @@ def test_a_taken_metrics_port_is_named_not_blamed_on_an_adapter(
         port = taken.getsockname()[1]
         monkeypatch.setenv("MENTORBOT_METRICS_PORT", str(port))
         result = CliRunner().invoke(main, ["run"])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output  # a port still held may free up: a service manager restarts it
     problem = EN("cli.run.metrics_port", host="127.0.0.1", port=port, reason=os.strerror(errno.EADDRINUSE))
     assert result.output.splitlines()[-1] == EN("cli.error", reason=problem)
     assert "MENTORBOT_METRICS_PORT" in problem and str(port) in problem

@@ -306,8 +306,9 @@ class TableAccess:
 
 async def table_access(conn: Connection, dialect: str, tables: Sequence[str], *, write: bool) -> TableAccess:
     """Whether the database user may use `tables` (names from `defined_tables`, bare identifiers) as the bot does
-    (`write`: `TABLE_PRIVILEGES` on each, SELECT on ``schema_version``, USAGE on the sequences of their ids) or as a
-    command that only reads (SELECT). PostgreSQL only; on SQLite the file's permissions decide, and all is well."""
+    (`write`: `TABLE_PRIVILEGES` on each, SELECT on ``schema_version``, USAGE on the sequences of serial ids: an
+    identity column, every id of ours, needs none) or as a command that only reads (SELECT). PostgreSQL only; on
+    SQLite the file's permissions decide, and all is well."""
     if dialect != "postgresql" or not tables:
         return TableAccess()
     names = ", ".join(f"('{name}')" for name in tables if re.fullmatch(r"[a-z_][a-z0-9_]*", name))
@@ -340,7 +341,9 @@ async def table_access(conn: Connection, dialect: str, tables: Sequence[str], *,
         found = await conn.fetch_all(
             "SELECT s.relname AS name FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
             "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
-            "AND d.deptype IN ('a', 'i') "
+            # Serial columns' sequences ('a') only: an identity column's ('i', every id of ours) is used by an
+            # INSERT without checking the role's rights on it.
+            "AND d.deptype = 'a' "
             f"AND d.refobjid IN (SELECT to_regclass(quote_ident(t.name))::oid FROM (VALUES {names}) AS t(name)) "
             # CASE: the planner may try the condition on rows that are not sequences first (a toast table).
             "AND NOT CASE WHEN s.relkind = 'S' THEN has_sequence_privilege(s.oid, 'USAGE') ELSE true END "
