@@ -44,6 +44,15 @@ class RateLimiter:
         self.max_keys = max_keys
         self._buckets: dict[str, _Bucket] = {}
 
+    def _bucket(self, key: str, now: float) -> _Bucket:
+        """`key`'s bucket, made full when it has none (all forgotten past `max_keys`: a full bucket is the default)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_keys:
+                self._buckets.clear()
+            bucket = self._buckets[key] = _Bucket(float(self.per_minute), now)
+        return bucket
+
     def _tokens(self, bucket: _Bucket, now: float) -> float:
         """The bucket's tokens at `now`, refilled since it was last updated (nothing is changed)."""
         return min(float(self.per_minute), bucket.tokens + (now - bucket.updated) * self.per_minute / 60.0)
@@ -56,11 +65,7 @@ class RateLimiter:
         """Take one token for `key`; None when allowed, else the whole seconds to wait. It is the token of an
         interaction `admit` let through, when one waits for it."""
         now = self.clock.now().timestamp()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self.max_keys:
-                self._buckets.clear()
-            bucket = self._buckets[key] = _Bucket(float(self.per_minute), now)
+        bucket = self._bucket(key, now)
         bucket.tokens = self._tokens(bucket, now)
         bucket.updated = now
         if bucket.admitted:
@@ -94,11 +99,7 @@ class RateLimiter:
         if wait is not None:
             return wait
         now = self.clock.now().timestamp()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self.max_keys:
-                self._buckets.clear()
-            bucket = self._buckets[key] = _Bucket(float(self.per_minute), now)
+        bucket = self._bucket(key, now)
         bucket.admitted = self._admitted(bucket, now) + 1
         bucket.admitted_at = now
         return None
