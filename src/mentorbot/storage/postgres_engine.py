@@ -388,7 +388,13 @@ class PostgresDatabase:
             tx = conn.transaction(**options) if first is None else _BegunWith(conn, first)
             try:
                 await tx.start()
-            except Exception as exc:
+            except BaseException as exc:
+                if not isinstance(exc, Exception):
+                    # Cancelled (a SIGTERM's shutdown) while BEGIN was on its way: the connection's state is not
+                    # known, so it is closed, and given back rather than left checked out of the pool.
+                    _close(conn)
+                    await self._release(pool, conn)
+                    raise
                 dead = _dead_on_begin(exc)
                 if dead:  # the server restarted or ended its connections: the others in the pool are dead too
                     _close(conn)
