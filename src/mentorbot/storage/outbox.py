@@ -196,16 +196,28 @@ class OutboxStore(Transactions):
             await _supersede_older(conn, member_id, key, below=int(row["id"]))
         return True
 
-    async def has_keyed(self, member_ids: Sequence[int], key: str) -> bool:
-        """Whether a notification keyed `key` was written for any of `member_ids` (and not pruned yet: delivered
-        ones are kept a day), whatever became of it."""
+    async def has_keyed(
+        self, member_ids: Sequence[int], key: str, *, since: datetime | None = None, prefix: bool = False
+    ) -> bool:
+        """Whether a notification keyed `key` (with `prefix`, any key starting with `key`) was written for any of
+        `member_ids` (and not pruned yet: delivered ones are kept a day), at or after `since` when given, whatever
+        became of it. One query, over the members' rows (the index ``outbox_by_member``)."""
         if not member_ids:
             return False
+        args: list[object]
+        if prefix:
+            escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            match, args = "message_key LIKE ? ESCAPE '\\'", [escaped + "%"]
+        else:
+            match, args = "message_key = ?", [key]
+        if since is not None:
+            match += " AND created_at >= ?"
+            args.append(since)
         async with self.read() as conn:
             found = await conn.fetch_one(
-                f"SELECT 1 AS found FROM outbox WHERE message_key = ? AND member_id IN ({in_list(member_ids)}) LIMIT 1",
-                key,
+                f"SELECT 1 AS found FROM outbox WHERE member_id IN ({in_list(member_ids)}) AND {match} LIMIT 1",
                 *member_ids,
+                *args,
             )
         return found is not None
 

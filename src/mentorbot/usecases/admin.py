@@ -292,13 +292,19 @@ async def round_(ctx: Context) -> Reply:
 @dataclass(frozen=True)
 class RoundReport:
     """What a round did: its result, what to tell (offers, and their requesters), how many still wait and why
-    (stored wait reason → how many), and whether every reason was told afresh."""
+    (stored wait reason → how many), and whether every reason was told afresh. Of the planned offers it could not
+    make: how many requests were offered or matched meanwhile (another round, the live matching, an admin:
+    placed already), how many were cancelled or closed meanwhile, and how many still wait, their planned mentor
+    no longer able to take them (their place taken, paused…): only those are worth running the round again."""
 
     result: RoundResult
     notes: tuple[Notification, ...]
     waiting: int
     why: dict[str, int]
     fresh: bool
+    placed_meanwhile: int = 0
+    closed_meanwhile: int = 0
+    lost_mentor: int = 0
 
 
 async def round_report(core: Core, community: str, *, fresh_reasons: bool = False) -> RoundReport:
@@ -343,13 +349,34 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
         if reason:
             why_key = views.reason_group(reason)
             why[why_key] = why.get(why_key, 0) + 1
-    return RoundReport(result, tuple(notes), len(still_waiting), why, fresh)
+    placed, closed, lost = await _unplaced(core, result, {r.id for r in still_waiting})
+    return RoundReport(result, tuple(notes), len(still_waiting), why, fresh, placed, closed, lost)
+
+
+async def _unplaced(core: Core, result: RoundResult, waiting: set[int]) -> tuple[int, int, int]:
+    """The planned requests a round could not offer, by what became of them meanwhile: offered or matched (by
+    another round, the live matching or an admin), cancelled or closed, still waiting (their planned mentor could
+    no longer take them). Read in the round's unit, after its offers were written: every other unit that changed
+    one of those requests has committed (the offers' write waited for their mentees' rows)."""
+    made = {offer.request_id for _, offer in result.offers}
+    placed = closed = lost = 0
+    for request_id in {a.request.id for a in result.plan.assignments} - made:
+        if request_id in waiting:
+            lost += 1
+            continue
+        request = await core.store.get_request(request_id)
+        if request is not None and request.status in (RequestStatus.OFFERED, RequestStatus.MATCHED):
+            placed += 1
+        else:
+            closed += 1
+    return placed, closed, lost
 
 
 def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """What a round did, for an admin, in plain words: the offers it sent and the requests still waiting, what
     taking requests first come, first served would have done instead when it differs, planned offers that could no
-    longer be made, and why the rest wait when their reasons were told afresh (the most common first)."""
+    longer be made (those placed or closed meanwhile apart from those that lost their mentor, the only ones a
+    second run may place), and why the rest wait when their reasons were told afresh (the most common first)."""
     result, plan = report.result, report.result.plan
     sent = len(result.offers)
     parts = [
@@ -364,8 +391,12 @@ def round_text(report: RoundReport, t: Translator, taxonomy: Taxonomy, zone: str
             parts.append(t("round.first_come", count=plan.greedy_matched))
         elif plan.total_score > plan.greedy_score + 1e-6:
             parts.append(t("round.better_fit"))
-    if len(plan.assignments) > sent:
-        parts.append(t("round.gone", count=len(plan.assignments) - sent))
+    if report.placed_meanwhile:
+        parts.append(t("round.placed_meanwhile", count=report.placed_meanwhile))
+    if report.closed_meanwhile:
+        parts.append(t("round.closed_meanwhile", count=report.closed_meanwhile))
+    if report.lost_mentor:
+        parts.append(t("round.gone", count=report.lost_mentor))
     text = " ".join(parts)
     if report.fresh and report.waiting:
         lines = views.why_lines(report.why, t, taxonomy, zone)

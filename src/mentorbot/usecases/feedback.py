@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mentorbot.errors import UserError
 from mentorbot.formatting import day, zone_of
@@ -104,7 +104,8 @@ HELP_HOURS = 24
 """A member's call for help with one mentorship tells the admins at most once in this many hours: while a notice of
 it went in the current UTC hour or the `HELP_HOURS` - 1 before it, asking again is answered
 ``checkin.help_already``. So two notices are more than 23 hours apart, and one asked 24 hours after the last
-always goes, whatever the member's time zone. The notices' outbox key carries the hour (`_help_key`); delivered
+always goes, whatever the member's time zone. The notices' outbox key carries the hour (`_help_key`), and one
+query finds any written since the window's first hour (`OutboxStore.has_keyed`, by the keys' prefix); delivered
 rows are kept a day (`timers.EVENT_ID_RETENTION`), as long as the window needs them."""
 
 
@@ -113,9 +114,15 @@ def _utc_hour(moment: datetime) -> int:
     return int(moment.timestamp() // 3600)
 
 
+def _help_prefix(mentorship_id: int, member_id: int) -> str:
+    """What the outbox keys of every call for help of `member_id` with `mentorship_id` start with (`_help_key`)."""
+    return f"checkin-help:{mentorship_id}:{member_id}:"
+
+
 def _help_key(mentorship_id: int, member_id: int, hour: int) -> str:
-    """The outbox key of a call for help of `member_id` with `mentorship_id` made in UTC hour `hour` (`_utc_hour`)."""
-    return f"checkin-help:{mentorship_id}:{member_id}:h{hour}"
+    """The outbox key of a call for help of `member_id` with `mentorship_id` made in UTC hour `hour` (`_utc_hour`):
+    a key of its own, so an adapter posts each notice anew (a key seen before edits that message in place)."""
+    return f"{_help_prefix(mentorship_id, member_id)}h{hour}"
 
 
 async def checkin(ctx: Context, *, mentorship_id: str | int, answer: str | None) -> Reply:
@@ -161,13 +168,15 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     # rolling one, counted in UTC hours (`HELP_HOURS`), not a calendar day: a calendar day in the member's zone
     # moved with `/mentor timezone` (switching to UTC+14 made it "tomorrow", and the admins were told again).
     hour = _utc_hour(core.clock.now())
-    keys = [_help_key(mentorship.id, ctx.member.id, hour - back) for back in range(HELP_HOURS)]
+    since = datetime.fromtimestamp((hour - HELP_HOURS + 1) * 3600, UTC)  # the start of the window's first hour
     # Two clicks at once (two processes): the second waits for the first's notices, then sees them.
     await core.store.lock_member(ctx.member.id)
-    for earlier in keys:
-        if await core.store.has_keyed([a.id for a in admins], earlier):
-            return Reply(ctx.t("checkin.help_already", id=mentorship.id))
-    key = keys[0]
+    # One query: any notice of this member's about this mentorship written in the window, whatever its hour.
+    if await core.store.has_keyed(
+        [a.id for a in admins], _help_prefix(mentorship.id, ctx.member.id), since=since, prefix=True
+    ):
+        return Reply(ctx.t("checkin.help_already", id=mentorship.id))
+    key = _help_key(mentorship.id, ctx.member.id, hour)
     mentor = await core.store.get_member(mentorship.mentor_id) if mentorship.mentor_id else None
     mentee = await core.store.get_member(mentorship.mentee_id) if mentorship.mentee_id else None
     for admin in admins:

@@ -45,7 +45,8 @@ PASSING_FAILURES = frozenset({"common.db_unavailable", "common.db_busy"})
 """Failures of the database that pass by themselves (`errors.unexpected`'s keys): a recorded event that met one
 stays pending, and the member is told it will be done once the database is back (``common.db_saved``)."""
 UNIT_ATTEMPTS = 3
-"""How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks)."""
+"""How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks); so do a
+timer's unit and the sweep's unit of a waiting request (`timers.Timers`)."""
 
 T = TypeVar("T")
 

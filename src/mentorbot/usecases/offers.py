@@ -10,7 +10,7 @@ from mentorbot.inputs import MAX_REASON, parse_id
 from mentorbot.matching.eligibility import EXCLUDING, decline_reason
 from mentorbot.models import Member, Mentorship, Offer, OfferStatus
 from mentorbot.recommendations import courses_for_introduction
-from mentorbot.replies import Notification, Reply
+from mentorbot.replies import Field, Notification, Reply
 from mentorbot.storage.store import AcceptResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
@@ -126,6 +126,22 @@ async def _own_offer(ctx: Context, offer_id: int) -> Offer:
     return offer
 
 
+async def _uncovered(core: Core, result: AcceptResult, mentee: Member) -> list[str]:
+    """The skills the matched request asked for that its mentorship does not cover (the mentor lacks them), in the
+    request's order, less those the mentee still asks for in another open request or is mentored in already: no
+    one looks for a mentor for these any more, as the request closed with the mentorship."""
+    covered = set(result.mentorship.skills)
+    wanted = [slug for slug in result.request.skills if slug not in covered]
+    if not wanted:
+        return []
+    for other in await core.store.list_member_requests(mentee.id, open_only=True):
+        covered.update(other.skills)
+    for mentorship in await core.store.list_mentorships(member_id=mentee.id, active_only=True):
+        if mentorship.mentee_id == mentee.id:
+            covered.update(mentorship.skills)
+    return [slug for slug in wanted if slug not in covered]
+
+
 async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     """After a match (an accepted offer or an admin's): introduce the pair, tell the mentee which of their
     other requests closed, and tell mentors whose offers were withdrawn (then offer them other requests).
@@ -134,7 +150,9 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     place was not freed. The store scheduled the check-in in the match's own transaction. The courses suggested
     come from the community's catalog (the file's and its approved suggestions), as ``/courses`` reads it.
     A pair an admin matched with ``force:yes`` over a missing shared skill shares none: the mentorship's skills
-    (the request's) are then shown as plain "Skills", and its courses as "Courses for <those skills>"."""
+    (the request's) are then shown as plain "Skills", and its courses as "Courses for <those skills>". A request
+    for skills the mentor lacks closes with the mentorship all the same: the mentee's introduction names those
+    skills (`_uncovered`) and gives the command that asks for a mentor for them."""
     from dataclasses import replace
 
     store = core.store
@@ -145,6 +163,7 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
         return []
     mentor_profile = await store.get_mentor_profile(mentor.id)
     catalog = await community_catalog(core, mentorship.community)
+    uncovered = await _uncovered(core, result, mentee)
     notes: list[Notification] = []
     for me, other, role in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
         lang = core.lang_of(me)
@@ -168,6 +187,18 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
             }
             fields = tuple(replace(item, name=relabel.get(item.name, item.name)) for item in reply.fields)
             reply = replace(reply, fields=fields)
+        if role == "mentee" and uncovered:
+            # Right after the skills in common: those the request also asked for, which nobody looks for now.
+            told = Field(
+                t("intro.not_covered"),
+                t(
+                    "intro.not_covered_text",
+                    request=result.request.id,
+                    skills=core.labels(uncovered, lang),
+                    slugs=", ".join(uncovered),
+                ),
+            )
+            reply = replace(reply, fields=(*reply.fields[:1], told, *reply.fields[1:]))
         notes.append(core.notify(me, reply, key=f"mentorship:{mentorship.id}"))
     for closed in result.closed_requests:
         t = translator(core.lang_of(mentee))

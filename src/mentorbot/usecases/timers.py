@@ -7,6 +7,7 @@ produce is returned as notifications for the caller to deliver.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections import Counter
@@ -15,13 +16,14 @@ from datetime import datetime, timedelta
 
 from mentorbot.errors import database_down, database_failure
 from mentorbot.i18n import translator
-from mentorbot.models import Job, JobKind, MentorStatus, RequestStatus
+from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease as outbox_lease
+from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.library_follow import LibraryFollower
 from mentorbot.usecases.matchmaking import hand_on, hand_on_withdrawn, line_for, pass_on, rematch, requeue_quietly
 from mentorbot.usecases.mentorships import checkin_key
@@ -145,11 +147,15 @@ class Timers:
         move to its next time, finds it so (a digest or a round's report is never sent twice; the other timers'
         changes are conditional, so a second run changes nothing). The job's row is written last, as in every
         other transaction (`storage.locks`): locking it first deadlocked a mentor's accept with the expiry. A digest's
-        charts are drawn before the unit opens (`insight.digest_pictures`), so no write waits for the drawing."""
+        charts are drawn before the unit opens (`insight.digest_pictures`), so no write waits for the drawing. A
+        unit a concurrent one aborted (a PostgreSQL deadlock: two expiries, each passing its request on to the
+        other's mentor) runs again, as a use-case does (`handler.retrying`), after being rolled back wholly: its
+        outbox rows with it, so a weekly timer's digest or report is written once."""
         store = self.core.store
         # A digest's chart is read and drawn first, outside the unit: drawing takes seconds in a large community.
         pictures = await insight.digest_pictures(self.core, job)
-        try:
+
+        async def unit() -> list[Notification]:
             async with store.unit_of_work():
                 if not await store.job_is_ours(job.id, self.worker_id):
                     raise JobTakenOver(job.id)
@@ -163,6 +169,11 @@ class Timers:
                 return await store.enqueue(
                     produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
                 )
+
+        try:
+            # Run again when a concurrent unit aborted it (two expiries passing their requests on to each other's
+            # mentor deadlock on PostgreSQL): the aborted unit was rolled back wholly, its outbox rows with it.
+            return await retrying(self.core, unit, f"timer {job.kind.value} for {job.ref_id}")
         except JobTakenOver:
             log.info("timer %s for %s was taken over by another process; left to it", job.kind.value, job.ref_id)
             return []
@@ -188,12 +199,11 @@ class Timers:
                     # (a cooldown that has lifted) is worked out afresh, so no one is told a date in the past.
                     continue
                 try:
-                    # One short unit per request, so the sweep never holds the database for long.
-                    async with store.unit_of_work():
-                        found = await requeue_quietly(self.core, request)
-                        found = await store.enqueue(
-                            found, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
-                        )
+                    # One short unit per request, so the sweep never holds the database for long; run again when
+                    # a concurrent unit aborted it (`handler.retrying`).
+                    found = await retrying(
+                        self.core, functools.partial(self._sweep_unit, request), f"the sweep of request {request.id}"
+                    )
                 except Exception as exc:
                     if not outage.met(exc, "request"):
                         log.exception("the sweep could not offer request %s; it tries again later", request.id)
@@ -204,6 +214,13 @@ class Timers:
         if own:
             outage.tell()
         return notes
+
+    async def _sweep_unit(self, request: MentorshipRequest) -> list[Notification]:
+        """The sweep's unit of work for one waiting request: offered if it can be, what that says in the outbox."""
+        store = self.core.store
+        async with store.unit_of_work():
+            found = await requeue_quietly(self.core, request)
+            return await store.enqueue(found, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core))
 
     async def undelivered(
         self, *, lease: timedelta | None = None, communities: Sequence[str] | None = None
