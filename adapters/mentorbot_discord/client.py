@@ -61,6 +61,7 @@ import discord.http
 import yarl
 from discord import app_commands
 
+from mentorbot.app import Sending, took
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
     FORM_ACTIONS,
@@ -868,32 +869,31 @@ class MentorBotClient(discord.AutoShardedClient):
     async def deliver(self, notifications: Sequence[Notification]) -> None:
         """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command, one
         that failed for a transient reason (5xx, 429, the network) goes back to the outbox to be tried again
-        later (`MentorBot.retry_later`). Those sent or held are reported delivered to the outbox; one that failed
-        in any other way stays pending there and is tried again once its lease runs out.
+        later (`MentorBot.retry_later`). Each one sent or held is reported delivered to the outbox at once
+        (`app.Sending`: a slow batch, or one cancelled half-way, leaves claimable only what was not sent); one that
+        failed in any other way stays pending there and is tried again once its lease runs out. Those the batch
+        had no time for (a share of their lease) are given back to the outbox for the next round.
 
         When the database fails (it holds where keyed DMs are, the held notices, the outbox), the rest are not
         tried (each would fail the same way, and a DM sent now could not be marked delivered, so it would be sent
-        again): those done are reported, then the failure is raised, so the caller logs it in one line and does
-        not report the batch delivered; the rest stay pending in the outbox."""
-        done: list[Notification] = []
-        stopped: Exception | None = None
-        for note in notifications:
-            try:
-                failure = await self._deliver_one(note)
-                if failure is not None:
-                    await self.bot.retry_later(note, retry_after=failure.retry_after)
-            except Exception as exc:
-                if database_failure(exc) is not None:
-                    stopped = exc
-                    break
-                log.exception("could not deliver or hold a notification for member %s", note.member_id)
-            else:
+        again): those done are reported, then the failure is raised, so the caller logs it in one line; the rest
+        stay pending in the outbox."""
+        async with Sending(self.bot) as sending:
+            for note in notifications:
+                if not sending.may_send(note):
+                    continue
+                try:
+                    failure = await self._deliver_one(note)
+                    if failure is not None:
+                        await self.bot.retry_later(note, retry_after=failure.retry_after)
+                except Exception as exc:
+                    if database_failure(exc) is not None:
+                        raise
+                    log.exception("could not deliver or hold a notification for member %s", note.member_id)
+                    continue
                 if failure is None:
-                    done.append(note)
-        if done or stopped is None:
-            await self.bot.delivered(done)
-        if stopped is not None:
-            raise stopped
+                    sending.took(note)
+                    await sending.report()
 
     async def _deliver_or_leave(self, notifications: Sequence[Notification], what: str, ref: object) -> None:
         """`deliver` once the answer was shown: when the database fails, the notifications of `what` `ref`
@@ -920,6 +920,7 @@ class MentorBotClient(discord.AutoShardedClient):
             sent: discord.Message | None = None
             for message in messages:
                 sent = await channel.send(**message.send_kwargs())
+                took(note)  # the member has it: reported delivered even if the batch stops before its end
         except DELIVERY_ERRORS as exc:
             if (failure := transient(exc)) is not None:
                 log.info("DM to member %s failed for now (%s)", note.member_id, failure.reason)
@@ -959,6 +960,7 @@ class MentorBotClient(discord.AutoShardedClient):
             )
             await self.sent.forget(note.community, note.platform_user_id, note.key, where)
             return False
+        took(note)
         try:
             for message in rest:
                 await channel.send(**message.send_kwargs())

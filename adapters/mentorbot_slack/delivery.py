@@ -12,7 +12,9 @@
   it is held by the core and shown with their next command. When it fails for a transient reason (`transient`:
   an HTTP 5xx or 429, Slack's ``internal_error``/``service_unavailable``, a network error or timeout), nothing
   falls back: the core tries it again later from the outbox (`MentorBot.retry_later`), after at least the
-  ``Retry-After`` Slack gave.
+  ``Retry-After`` Slack gave. Each is reported delivered to the outbox as soon as Slack took it, not at the end of
+  its batch, and a batch longer than half its lease gives the rest back (`app.Sending`): another process never
+  posts again what a member has, after a slow batch or a SIGTERM half-way.
 - After a change, the App Home tab of everyone concerned is published again.
 
 Short rate limits (HTTP 429 with a ``Retry-After`` of a few seconds) are waited out and retried by the Web API
@@ -35,6 +37,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from mentorbot.app import Sending, took
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
 from mentorbot.i18n import Translator, translator
@@ -191,17 +194,21 @@ class Delivery:
     # ---------------------------------------------------------------- notifications
 
     async def notify(self, notes: Iterable[Notification]) -> None:
-        """Deliver notifications in order, each by direct message (see the module's docstring), then report them
-        delivered to the outbox; one Slack failed to take for a transient reason goes back to the outbox, to be
-        tried again later (`MentorBot.retry_later`), and is not reported."""
-        done: list[Notification] = []
-        for note in notes:
-            failure = await self._notify_one(note)
-            if failure is None:
-                done.append(note)
-            else:
-                await self.bot.retry_later(note, retry_after=failure.retry_after)
-        await self.bot.delivered(done)
+        """Deliver notifications in order, each by direct message (see the module's docstring), each reported
+        delivered to the outbox as soon as Slack took it (`app.Sending`: a slow batch, or one cancelled half-way,
+        leaves claimable only what was not sent); one Slack failed to take for a transient reason goes back to the
+        outbox, to be tried again later (`MentorBot.retry_later`), and is not reported. Those the batch had no
+        time for (a share of their lease) are given back to the outbox for the next round."""
+        async with Sending(self.bot) as sending:
+            for note in notes:
+                if not sending.may_send(note):
+                    continue
+                failure = await self._notify_one(note)
+                if failure is None:
+                    sending.took(note)
+                    await sending.report()
+                else:
+                    await self.bot.retry_later(note, retry_after=failure.retry_after)
 
     async def _notify_one(self, note: Notification) -> TransientFailure | None:
         """Deliver one notification (or fall back, or have it held); the transient failure that stopped it."""
@@ -215,6 +222,7 @@ class Delivery:
                     return failure  # the message is still there: edit it later rather than post a second one
                 log.warning("could not update message %s in %s: %s", where[1], where[0], failure_reason(exc))
             else:
+                took(note)
                 return None
         try:
             sent = await self.client.chat_postMessage(channel=user_id, **message(note.reply))
@@ -226,6 +234,7 @@ class Delivery:
             log.warning("direct message to %s failed (%s); trying their last channel", user_id, reason)
             await self._fall_back(note, refused=reason in MEMBER_UNREACHABLE)
             return None
+        took(note)  # the member has it: reported delivered even if the batch stops before the chart is uploaded
         channel, ts = sent.get("channel"), sent.get("ts")
         if note.key and isinstance(channel, str) and isinstance(ts, str):
             await self.sent.remember(note.community, user_id, note.key, (channel, ts))

@@ -6,6 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar, Token
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Final, Self
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
@@ -21,6 +25,18 @@ from mentorbot.storage.store import Store
 log = logging.getLogger("mentorbot")
 
 Deliver = Callable[[Sequence[Notification]], Awaitable[None]]
+
+LEASE_SHARE: Final = 0.5
+"""A batch of notifications is sent within this share of the outbox lease (``MENTORBOT_LEASE_SECONDS``), counted
+from the start of the timer round that claimed or wrote its rows (else from the start of the batch): past it, what
+is left is given back to the outbox (`Sending`). The half left covers the notification under way (a rate limit
+waited out in-process: up to 5 s a call on Slack, 30 s on Discord, against 60 s of the default 120 s lease) and
+clocks that differ a little between processes."""
+
+_round_started: ContextVar[datetime | None] = ContextVar("mentorbot_round_started", default=None)
+"""When the timer round under way in this task started (`run_timers`): its rows' leases run from then or later."""
+_sending: ContextVar[Sending | None] = ContextVar("mentorbot_sending", default=None)
+"""The batch an adapter is sending in this task (`Sending`), for `took`."""
 
 
 def configure_logging(settings: Settings) -> None:
@@ -92,11 +108,108 @@ async def every(
                 await asyncio.wait_for(wake.wait(), interval)
 
 
+class Sending:
+    """One batch of notifications an adapter sends one message at a time (Slack `Delivery.notify`, Discord
+    `MentorBotClient.deliver`), used as ``async with Sending(bot) as sending``.
+
+    Each notification is reported delivered as soon as the platform took it (`took`, then `report`: one small
+    write per notification, about 2 ms on PostgreSQL against the 100 ms or more of a platform call), never only at
+    the end of the batch: a batch slower than its lease, or cancelled half-way (SIGTERM), leaves claimable only
+    the rows really not sent, and another process never sends again what a member has. On leaving, even by an
+    exception or a cancellation, what was taken is reported.
+
+    A batch's time is `LEASE_SHARE` of the lease: past it (`may_send` answers False), the rows left would soon be
+    claimable by any process while this one still sent them, so they are given back to the outbox when the batch
+    ends (claimable at once, by one process: `Store.release_for_retry`), and this process's timer loop runs its
+    next round at once to claim them with a new lease (`MentorBot.wake_timers`)."""
+
+    def __init__(self, bot: MentorBot) -> None:
+        """A batch for `bot`; its time runs from the timer round under way (`run_timers`), else from now."""
+        self.bot = bot
+        started = _round_started.get() or bot.clock.now()
+        self.until = started + timedelta(seconds=bot.settings.lease_seconds * LEASE_SHARE)
+        self._taken: dict[int, Notification] = {}
+        self._reported: set[int] = set()
+        self._left: list[Notification] = []
+        self._token: Token[Sending | None] | None = None
+
+    async def __aenter__(self) -> Self:
+        self._token = _sending.set(self)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._token is not None:
+            _sending.reset(self._token)
+        if exc is None:
+            await self.report()
+            await self._give_back()
+            return
+        try:  # stopped by a failure or cancelled: what the platform took is reported all the same
+            await self.report()
+        except Exception as failure:  # the batch's own failure (or cancellation) is what goes on up
+            log.warning("could not report %d sent notification(s) delivered: %s", len(self._taken), failure)
+
+    def may_send(self, note: Notification) -> bool:
+        """Whether `note` may be sent now: not once the batch's time is up (see the class); it is then given back
+        to the outbox when the batch ends. A notification with no outbox row is always sent."""
+        if note.outbox_id is None or self.bot.clock.now() < self.until:
+            return True
+        self._left.append(note)
+        return False
+
+    def took(self, note: Notification) -> None:
+        """The platform took `note` (or it was held for the member's next command): reported at the next
+        `report`, or when the batch ends."""
+        if note.outbox_id is not None and note.outbox_id not in self._reported:
+            self._taken[note.outbox_id] = note
+
+    async def report(self) -> None:
+        """Report delivered what the platform took since the last report (`MentorBot.delivered`)."""
+        if not self._taken:
+            return
+        notes = list(self._taken.values())
+        # Shielded: a cancellation (SIGTERM) lands after the mark, not in the middle of it; the batch's exit reports
+        # again what it had not seen done (marking twice changes nothing).
+        await asyncio.shield(self.bot.delivered(notes))
+        for note in notes:
+            assert note.outbox_id is not None
+            self._reported.add(note.outbox_id)
+            self._taken.pop(note.outbox_id, None)
+
+    async def _give_back(self) -> None:
+        if not self._left:
+            return
+        now, given = self.bot.clock.now(), 0
+        for note in self._left:
+            given += await self.bot.store.release_for_retry(note, self.bot.worker_id, now)
+        if given:
+            log.info(
+                "%d notification(s) not sent within %.0f%% of their lease: given back to the outbox for the next round",
+                given,
+                LEASE_SHARE * 100,
+            )
+        self._left = []
+        self.bot.wake_timers()
+
+
+def took(note: Notification) -> None:
+    """The platform took `note`'s first message (or the edit of its keyed message): the batch under way in this
+    task (`Sending`) reports it delivered even when it is cancelled before the note's last steps (where the
+    message is recorded, a chart uploaded), so no other process sends it again. Outside a batch, nothing."""
+    sending = _sending.get()
+    if sending is not None:
+        sending.took(note)
+
+
 async def run_timers(
     bot: MentorBot, deliver: Deliver, *, interval: float = 15.0, communities: Sequence[str] | None = None
 ) -> None:
     """Run due timers forever: every `interval` seconds, deliver what they produce, and the notifications a dead
-    process left undelivered in the outbox; then mark them delivered. Survives errors.
+    process left undelivered in the outbox; then mark them delivered (the adapters mark each as it is sent, and
+    give back what their batch had no time for: `Sending`, whose time runs from the round's start). Survives
+    errors.
 
     `communities` (prefixes such as ``"discord:"``) are the communities this process delivers for: it claims
     only their timers, so processes serving different platforms over one database never take each other's. A
@@ -104,10 +217,14 @@ async def run_timers(
     """
 
     async def round_() -> None:
-        notes = await bot.run_due_jobs(communities=communities)
-        notes += await bot.undelivered(communities=communities)
-        if notes:
-            await deliver(notes)
-            await bot.delivered(notes)
+        started = _round_started.set(bot.clock.now())  # the adapter's `Sending` counts its time from here
+        try:
+            notes = await bot.run_due_jobs(communities=communities)
+            notes += await bot.undelivered(communities=communities)
+            if notes:
+                await deliver(notes)
+                await bot.delivered(notes)
+        finally:
+            _round_started.reset(started)
 
     await every(interval, round_, "timer loop", wake=bot.timers_due())
