@@ -37,6 +37,9 @@ _round_started: ContextVar[datetime | None] = ContextVar("mentorbot_round_starte
 """When the timer round under way in this task started (`run_timers`): its rows' leases run from then or later."""
 _sending: ContextVar[Sending | None] = ContextVar("mentorbot_sending", default=None)
 """The batch an adapter is sending in this task (`Sending`), for `took`."""
+_self_reported: ContextVar[list[Sending] | None] = ContextVar("mentorbot_self_reported", default=None)
+"""The batches the timer round under way in this task sent (`run_timers`): a deliverer that sends through `Sending`
+reports what it delivered itself, and the round then marks nothing more."""
 
 
 def configure_logging(settings: Settings) -> None:
@@ -135,6 +138,9 @@ class Sending:
 
     async def __aenter__(self) -> Self:
         self._token = _sending.set(self)
+        batches = _self_reported.get()
+        if batches is not None:
+            batches.append(self)
         return self
 
     async def __aexit__(
@@ -207,8 +213,9 @@ async def run_timers(
     bot: MentorBot, deliver: Deliver, *, interval: float = 15.0, communities: Sequence[str] | None = None
 ) -> None:
     """Run due timers forever: every `interval` seconds, deliver what they produce, and the notifications a dead
-    process left undelivered in the outbox; then mark them delivered (the adapters mark each as it is sent, and
-    give back what their batch had no time for: `Sending`, whose time runs from the round's start). Survives
+    process left undelivered in the outbox. The adapters mark each as it is sent and give back what their batch had
+    no time for (`Sending`, whose time runs from the round's start); one they could not deliver stays pending. A
+    deliverer that does not send through `Sending` (the console) has all it was given marked delivered. Survives
     errors.
 
     `communities` (prefixes such as ``"discord:"``) are the communities this process delivers for: it claims
@@ -218,13 +225,20 @@ async def run_timers(
 
     async def round_() -> None:
         started = _round_started.set(bot.clock.now())  # the adapter's `Sending` counts its time from here
+        batches: list[Sending] = []
+        reporting = _self_reported.set(batches)
         try:
             notes = await bot.run_due_jobs(communities=communities)
             notes += await bot.undelivered(communities=communities)
             if notes:
                 await deliver(notes)
-                await bot.delivered(notes)
+                if not batches:
+                    # A deliverer that does not report each notification (the console's): all it was given. One
+                    # that sends through `Sending` has reported what it delivered; one it could not deliver (an
+                    # unexpected failure) stays pending, to be tried again once its lease runs out.
+                    await bot.delivered(notes)
         finally:
+            _self_reported.reset(reporting)
             _round_started.reset(started)
 
     await every(interval, round_, "timer loop", wake=bot.timers_due())
