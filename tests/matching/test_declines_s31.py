@@ -369,3 +369,26 @@ def test_an_explanation_after_the_phrase_never_lifts_the_exclusion(
     for good: it is not a clause that opens with the time."""
     reason, phrase = choice
     assert decline_reason(f"{phrase}{separator}{explanation} {when}{trailer}") is reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not this person, not now",
+        "Not for me, not yet",
+        "Not my area, not at the moment",
+        "Not a fit - not until March",
+        "Not for me, maybe next month",
+        "Not a fit, perhaps later",
+        "Not my skill. Ask me again next month",
+        "Hatufai, si sasa",
+        "Hatufai, labda mwezi ujao",
+        "Si ujuzi wangu, labda baadaye",
+        "Sio mtu huyu; si kwa sasa",
+        "Not my area of expertise as a developer right now",
+    ],
+)
+def test_a_negated_or_hedged_time_after_the_phrase_is_for_now(text: str) -> None:
+    """The third review: the first fix read these as exclusions for good, since the next clause did not open with
+    the time word itself ("not now", "maybe next month", "si sasa", "labda baadaye")."""
+    assert decline_reason(text) is DeclineReason.NOT_NOW

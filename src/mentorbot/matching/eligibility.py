@@ -157,13 +157,16 @@ a fit for my schedule for the time being"); words further on are the explanation
 
 
 def _begins_within(words: str, phrases: Iterable[str], limit: int) -> bool:
-    """Whether one of `phrases` is among `words` (normalised text) as whole words, beginning at one of its first
-    `limit` words."""
-    split = words.split()
-    for start in range(min(limit, len(split))):
+    """Whether one of `phrases` is among `words` (normalised text) as whole words, beginning within its first
+    `limit` words, words of `_LEADING` ("right", "not", "maybe") not counted."""
+    split, counted = words.split(), 0
+    for start, word in enumerate(split):
         tail = " ".join(split[start:])
         if any(tail == p or tail.startswith(p + " ") for p in phrases):
             return True
+        counted += word not in _LEADING
+        if counted >= limit:
+            return False
     return False
 
 
@@ -186,18 +189,21 @@ def _for_now(text: str, phrase: str) -> bool:
         return False  # the phrase itself runs past the clause's end ("not-my-skill"): nothing qualifies it
     rest = clauses[0][len(phrase) :].strip()
     following = clauses[1] if len(clauses) > 1 else ""
-    for_now = _begins_within(rest, _FOR_NOW, _QUALIFIER_WORDS) or _opens_with_for_now(
-        " ".join(following.split()[:_OPENING_WORDS])
-    )
+    for_now = _begins_within(rest, _FOR_NOW, _QUALIFIER_WORDS) or _opens_with_for_now(following)
     return for_now and not _has(rest, _FOR_GOOD) and not _has(following, _FOR_GOOD)
 
 
-_OPENING_WORDS = 4
-"""How many words opening the clause after an exclusion phrase's may say it is for now ("…, for now")."""
-
-
-_LEADING = frozenset({"for", "just", "right", "only", "at", "least", "kwa", "angalau", "tu"})
-"""Words that may come before a time word opening a clause ("…, for now", "…, at least this month")."""
+_LEADING = frozenset(
+    {
+        # "…, for now", "…, at least this month", "…, not yet", "…, maybe next month", "…, ask me again next week"
+        *("for", "just", "right", "only", "at", "least", "not", "no", "maybe", "perhaps", "probably", "possibly"),
+        *("again", "ask", "me", "try", "please"),
+        # "…, si sasa", "…, labda mwezi ujao", "…, kwa sasa"
+        *("kwa", "angalau", "tu", "si", "sio", "siyo", "labda", "pengine", "huenda", "tena", "tafadhali"),
+    }
+)
+"""Words that may come before a time word opening a clause: a negation or a hedge of the time ("…, not now",
+"…, maybe later") says the decline is for now all the more."""
 
 
 def _opens_with_for_now(words: str) -> bool:
