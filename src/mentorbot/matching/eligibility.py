@@ -156,13 +156,18 @@ _QUALIFIER_WORDS = 6
 a fit for my schedule for the time being"); words further on are the explanation."""
 
 
+def _opens_with(words: str, phrases: Iterable[str]) -> bool:
+    """Whether `words` (normalised text) begin with one of `phrases` as whole words."""
+    return any(words == p or words.startswith(p + " ") for p in phrases)
+
+
 def _begins_within(words: str, phrases: Iterable[str], limit: int) -> bool:
     """Whether one of `phrases` is among `words` (normalised text) as whole words, beginning within its first
     `limit` words, words of `_LEADING` ("right", "not", "maybe") not counted."""
     split, counted = words.split(), 0
     for start, word in enumerate(split):
         tail = " ".join(split[start:])
-        if any(tail == p or tail.startswith(p + " ") for p in phrases):
+        if _opens_with(tail, phrases):
             return True
         counted += word not in _LEADING
         if counted >= limit:
@@ -185,7 +190,7 @@ def _for_now(text: str, phrase: str) -> bool:
     report") keeps the exclusion: a mentor who declined someone for good is never offered them again because an
     explanation mentioned a time."""
     clauses = [words for part in _CLAUSE_END.split(text) if (words := _words(part))]
-    if not clauses or not (clauses[0] == phrase or clauses[0].startswith(phrase + " ")):
+    if not clauses or not _opens_with(clauses[0], (phrase,)):
         return False  # the phrase itself runs past the clause's end ("not-my-skill"): nothing qualifies it
     rest = clauses[0][len(phrase) :].strip()
     following = clauses[1] if len(clauses) > 1 else ""
@@ -212,7 +217,7 @@ def _opens_with_for_now(words: str) -> bool:
     split = words.split()
     while True:
         text = " ".join(split)
-        if any(text == w or text.startswith(w + " ") for w in _FOR_NOW):
+        if _opens_with(text, _FOR_NOW):
             return True
         if not split or split[0] not in _LEADING:
             return False
@@ -231,7 +236,7 @@ def decline_reason(text: str | None) -> DeclineReason:
     leads = [(reason, (reason.value.replace("_", " "),)) for reason in DeclineReason]
     for reason, phrases in [*leads, *_PHRASES.items()]:
         for phrase in phrases:
-            if words == phrase or words.startswith(phrase + " "):
+            if _opens_with(words, (phrase,)):
                 if reason.value in EXCLUDING and _for_now(text, phrase):
                     return DeclineReason.NOT_NOW
                 return reason
