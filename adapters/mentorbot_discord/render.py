@@ -44,6 +44,11 @@ FOOTER_LIMIT: Final = 2048
 LISTING_ROOM: Final = paging.ENTRY_MAX + FIELD_NAME_LIMIT + 600
 """What a listing's embed needs at least (one whole entry, its title, its footer): with less room left in a
 message, the listing starts the next one."""
+MENTION: Final = re.compile(r"<@!?([0-9]+)>")
+"""A member mention as the core writes it (``<@123>``, or the nickname form ``<@!123>``); a member's typed
+mention is defused by the core (`mentorbot.text_safety.defuse_mentions`) and never matches."""
+TITLE_SEPARATOR: Final = " · "
+MENTION_SEPARATOR: Final = ", "
 CONTINUED: Final = "\u200b"
 """The name of a field that continues the previous one (a zero-width space: Discord needs a name)."""
 
@@ -207,11 +212,42 @@ def listing_embed(listing: Listing, room: int) -> tuple[discord.Embed, int]:
     return embed, fitted.shown
 
 
+def mentioned_users(reply: Reply) -> list[str]:
+    """The members the reply mentions in its text and fields (names and values), each once, in order of
+    appearance, as ``<@id>``."""
+    found: dict[str, None] = {}
+    for text in (reply.text, *(part for f in reply.fields for part in (f.name, f.value))):
+        for match in MENTION.finditer(text):
+            found.setdefault(f"<@{match[1]}>", None)
+    return list(found)
+
+
+def content_line(reply: Reply, preface: str | None = None) -> str | None:
+    """The plain content above an embed reply: the `preface`, then the title (or, for a reply of listings only,
+    its first listing's name) and every member the reply mentions (`mentioned_users`), e.g. ``Mentorship offer
+    #12 · <@123>``. None when there is none of these.
+
+    Shown where the embeds are not (link previews turned off, push notifications), and it lets Discord
+    resolve the mentions: those in content come with the message, those in embeds only for users the reader's
+    client knows already. Within Discord's content limit: the mentions that do not fit are left out, never cut.
+    """
+    title = reply.title or next((listing.name for listing in reply.listings if listing.name), None)
+    line = clip("\n".join(part for part in (preface, title) if part), CONTENT_LIMIT)
+    separator = TITLE_SEPARATOR if title else "\n" if preface else ""
+    for mention in mentioned_users(reply):
+        if len(line) + len(separator) + len(mention) > CONTENT_LIMIT:
+            break
+        line += separator + mention
+        separator = MENTION_SEPARATOR
+    return line or None
+
+
 def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = None) -> list[DiscordMessage]:
     """One reply as Discord messages (usually one; more when its embeds exceed one message's total size).
 
-    A reply with only text is sent as plain content; one with a title, fields or listings as embeds. `guild_id`
-    is appended to button ids (buttons sent by DM); `preface` is a line shown above the reply.
+    A reply with only text is sent as plain content; one with a title, fields or listings as embeds, the first
+    message with a short content above them (`content_line`). `guild_id` is appended to button ids (buttons
+    sent by DM); `preface` is a line shown above the reply.
     """
     files = [
         discord.File(io.BytesIO(a.content), filename=a.filename, description=a.description) for a in reply.attachments
@@ -239,7 +275,7 @@ def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = N
         messages[-1].embeds.append(embed)
         used += len(embed)
         paging_buttons.extend(paging.buttons(listing, shown))
-    messages[0].content = clip(preface, CONTENT_LIMIT) if preface else None
+    messages[0].content = content_line(reply, preface)
     messages[-1].view = view_for(reply, guild_id, paging_buttons)
     messages[-1].files = files
     for message in messages:

@@ -48,7 +48,8 @@ def caller(user: int, name: str) -> Caller:
 
 async def signup(members: Members, user: int = MENTOR_USER_ID, skills: str = "crisis-communications") -> None:
     shown = await members.slash("mentor signup", {"skills": skills, "levels": "expert"}, user=user)
-    assert shown.text.startswith(EN("signup.title") + "\n" + EN("signup.created"))
+    title = EN("signup.title")  # the content line above the embed, then the embed's title
+    assert shown.text.startswith(title + "\n" + title + "\n" + EN("signup.created"))
 
 
 # ---------------------------------------------------------------------------------------------- /mentor
@@ -59,6 +60,7 @@ async def test_status_of_a_newcomer(members: Members) -> None:
     assert shown.callback_type == CALLBACK_CHANNEL_MESSAGE, "answered at once: no need to defer"
     assert shown.all_ephemeral
     assert shown.texts == [
+        "Men Tee's MentorBot status\n"  # the content line above the embed
         "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\nActive mentorships\nnone"
     ]
 
@@ -92,11 +94,15 @@ async def test_accept_and_decline_by_command(members: Members) -> None:
     not_mine = await members.slash("mentor accept", {"offer": 2}, user=MENTOR_USER_ID)
     assert not_mine.texts == ["Offer #2 was made to someone else, so you can't act on it."]
     accepted = await members.slash("mentor accept", {"offer": 1}, user=MENTOR_USER_ID)
-    assert accepted.texts == ["Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."]
+    assert accepted.texts == [
+        "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    ]
     declined = await members.slash("mentor decline", {"offer": 2, "reason": "Fully booked"}, user=SECOND_MENTOR_USER_ID)
     assert declined.texts == ["You declined offer #2. Thanks for letting us know; it goes to the next mentor."]
     intro, waiting = await members.dms(MENTEE_USER_ID, count=2)
-    assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has agreed to mentor you")
+    assert message_text(intro).startswith(
+        f"Meet your mentorship partner · {MENTOR}\nMeet your mentorship partner\n{MENTOR} has agreed to mentor you"
+    )
     assert message_text(waiting).startswith("Request #2 is waiting again.\n")
 
 
@@ -112,7 +118,9 @@ async def test_status_buttons_answer_offers_from_the_ephemeral_status(members: M
     ]
     clicked = await members.click(status.first, "mentorbot:offer.accept:1", user=MENTOR_USER_ID)
     assert clicked.callback_type == CALLBACK_UPDATE_MESSAGE
-    assert clicked.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    assert clicked.text == (
+        "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    )
 
 
 async def test_end_without_an_active_mentorship(members: Members) -> None:
@@ -134,7 +142,7 @@ async def test_pause_and_resume(members: Members) -> None:
     resumed = await members.slash("mentor resume", user=MENTOR_USER_ID)
     assert resumed.texts == ["Welcome back! You'll get offers again."]
     [offer] = await members.dms(MENTOR_USER_ID)
-    assert message_text(offer).startswith("Mentorship offer #1\n")
+    assert message_text(offer).startswith(f"Mentorship offer #1 · {MENTEE}\nMentorship offer #1\n")
     [notice] = await members.dms(MENTEE_USER_ID)
     assert message_text(notice) == EN("request.now_offered", id=1)
     bad = await members.slash("mentor pause", {"until": "someday"}, user=MENTOR_USER_ID)
@@ -145,7 +153,8 @@ async def test_language_switches_every_later_reply_to_swahili(members: Members) 
     shown = await members.slash("mentor language", {"language": "sw"})
     assert shown.texts == [SW("language.set")]
     status = await members.slash("mentor status")
-    assert status.text.startswith(SW("status.title", name="Men Tee") + "\n" + SW("status.text", language="Kiswahili"))
+    title = SW("status.title", name="Men Tee")
+    assert status.text.startswith(title + "\n" + title + "\n" + SW("status.text", language="Kiswahili"))
     choices = await members.complete("mentor request", "skills", "video")
     assert choices[0] == {"name": "Video fupi", "value": "short-form-video"}
 
@@ -194,16 +203,18 @@ async def test_courses_with_typed_options(members: Members, bot: MentorBot) -> N
     expected = await bot.courses(
         caller(MENTEE_USER_ID, "Men Tee"), skills="seo", level="beginner", free="yes", format="course"
     )
-    assert shown.texts == [expected.reply.plain_text]
-    assert shown.text.startswith(expected.reply.title or "")
+    title = expected.reply.title or ""
+    assert shown.texts == [title + "\n" + expected.reply.plain_text]  # the title is the content line too
+    assert shown.text.startswith(title)
     paid = await members.slash("courses", {"skills": "seo", "free": "no"})
     expected_paid = await bot.courses(caller(MENTEE_USER_ID, "Men Tee"), skills="seo", free="no")
-    assert paid.texts == [expected_paid.reply.plain_text] and "paid" in paid.text
+    assert paid.texts == [f"{expected_paid.reply.title}\n{expected_paid.reply.plain_text}"] and "paid" in paid.text
 
 
 async def test_courses_without_skills_uses_open_requests(members: Members) -> None:
     empty = await members.slash("courses")
-    assert empty.texts == [EN("courses.how_to_ask_title") + "\n" + EN("courses.how_to_ask")]
+    title = EN("courses.how_to_ask_title")
+    assert empty.texts == [title + "\n" + title + "\n" + EN("courses.how_to_ask")]
     await members.slash("mentor request", {"skills": "paid social"})
     shown = await members.slash("courses")
     assert EN("courses.from_requests", skills="Paid social") in shown.text
@@ -214,7 +225,7 @@ async def test_skills_lists_the_taxonomy_or_matches(members: Members, bot: Mento
     expected = (await bot.skills(caller(MENTEE_USER_ID, "Men Tee"))).reply
     # The entries that fit Discord's 4,096-character description, in order; the footer counts the others.
     shown = "\n".join(everything.texts)
-    assert expected.plain_text.startswith(shown)
+    assert f"{expected.title}\n{expected.plain_text}".startswith(shown)  # the title is the content line too
     [listing] = expected.listings
     missing = len(listing.entries) - sum(1 for entry in listing.entries if entry in shown)
     footer = (everything.messages[-1]["embeds"][-1].get("footer") or {}).get("text", "")  # type: ignore[index,union-attr,call-overload]
@@ -290,6 +301,7 @@ async def test_a_slow_core_call_is_deferred_then_followed_up(
 
     assert shown.callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
     assert shown.texts == [
+        "Men Tee's MentorBot status\n"  # the content line above the embed
         "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\nActive mentorships\nnone"
     ]
 
@@ -318,7 +330,8 @@ async def test_a_click_on_a_slow_core_defers_the_update(
     assert clicked.record.callback is not None and clicked.record.callback.type == 6
     edited = world.messages[int(offer["id"])]
     assert (
-        message_text(edited) == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+        message_text(edited)
+        == "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
     )
     assert buttons(edited) == []
 
@@ -367,7 +380,9 @@ async def test_admin_commands_need_manage_server_or_an_admin_id(members: Members
     assert refused.texts == ["Only admins can do that."]
     for admin in (MODERATOR_USER_ID, COORDINATOR_USER_ID):
         allowed = await members.slash("mentor-admin stats", user=admin)
-        assert allowed.text.startswith("Programme health\nWhere the mentorship programme stands.\nMembers: ")
+        assert allowed.text.startswith(
+            "Programme health\nProgramme health\nWhere the mentorship programme stands.\nMembers: "
+        )
 
 
 async def test_admin_waitlist_match_end_pause_round(members: Members, bot: MentorBot) -> None:
@@ -382,7 +397,7 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
 
     waitlist = await members.slash("mentor-admin waitlist", user=MODERATOR_USER_ID)
     assert waitlist.texts == [
-        "Waitlist (1)\nMatch one by hand: `/mentor-admin match <request> <mentor>`.\n"
+        "Waitlist (1)\nWaitlist (1)\nMatch one by hand: `/mentor-admin match <request> <mentor>`.\n"
         "Waiting requests\n#1 Men Tee: Crisis communications, since 2026-01-05. "
         "Every mentor for Crisis communications is paused."
     ], "worded for the admin, pointing to the admin's command"
@@ -397,7 +412,9 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
         "both have been introduced as matched by an admin."
     ]
     [intro] = await members.dms(MENTEE_USER_ID)
-    assert message_text(intro).startswith(f"Meet your mentorship partner\nAn admin has matched you with {MENTOR}")
+    assert message_text(intro).startswith(
+        f"Meet your mentorship partner · {MENTOR}\nMeet your mentorship partner\nAn admin has matched you with {MENTOR}"
+    )
 
     ended = await members.slash("mentor-admin end", {"mentorship": 1}, user=MODERATOR_USER_ID)
     assert ended.texts == ["Mentorship #1 has ended. Thank you!"]
@@ -411,7 +428,7 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
     round_done = await members.slash("mentor-admin round", user=MODERATOR_USER_ID)
     assert round_done.text.startswith("Matching round done: 1 offer sent, 0 requests still waiting.")
     offer = (await members.dms(MENTOR_USER_ID, count=3))[-1]
-    assert message_text(offer).startswith("Mentorship offer #1\n"), "a manual match makes no offer"
+    assert message_text(offer).startswith(f"Mentorship offer #1 · {MENTEE}\n"), "a manual match makes no offer"
 
 
 async def test_admin_reload_and_export(world: FakeDiscord, members: Members) -> None:

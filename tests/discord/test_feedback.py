@@ -110,8 +110,9 @@ async def test_checkin_buttons_from_the_dm(
     helped = await members.click(checkin, ids[2], user=MENTOR_USER_ID, dm=True)
     assert "The admins have been told" in helped.text
     [alert] = await members.dms(COORDINATOR_USER_ID)
+    both = f"<@{MENTOR_USER_ID}>, <@{MENTEE_USER_ID}>"  # named in the content line too, where Discord resolves them
     assert message_text(alert).startswith(
-        f"A member asks for help\n<@{MENTOR_USER_ID}> asks for help with mentorship #1"
+        f"A member asks for help · {both}\nA member asks for help\n<@{MENTOR_USER_ID}> asks for help with mentorship #1"
     )
 
     world.messages[int(untouched["id"])] = untouched  # the mentee answers the check-in again, from a copy

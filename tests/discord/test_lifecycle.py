@@ -71,6 +71,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     assert signup.all_ephemeral and len(signup.messages) == 1
     assert signup.text == "\n".join(
         [
+            EN("signup.title"),  # the content line above the embed
             EN("signup.title"),
             EN("signup.created"),
             "Skills you mentor: Brand strategy (expert), Crisis communications (expert)",
@@ -92,6 +93,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     [offer] = await members.dms(MENTOR_USER_ID)
     assert message_text(offer) == "\n".join(
         [
+            f"Mentorship offer #1 · {MENTEE}",  # the content line, naming the mentee where Discord resolves them
             "Mentorship offer #1",
             f"{MENTEE} is looking for a mentor and you look like a great fit. Will you mentor them?",
             "Skills: Crisis communications",
@@ -108,7 +110,9 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     # 3. The mentor clicks Accept in the DM: the message becomes the outcome, without buttons.
     accepted = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
     assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
-    assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    assert accepted.text == (
+        "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    )
     assert buttons(accepted.first) == []
     assert world.messages[int(offer["id"])] is accepted.first
 
@@ -116,18 +120,20 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     [intro_mentee] = await members.dms(MENTEE_USER_ID)
     _, intro_mentor = await members.dms(MENTOR_USER_ID, count=2)
     assert message_text(intro_mentee).startswith(
+        f"Meet your mentorship partner · {MENTOR}\n"
         f"Meet your mentorship partner\n{MENTOR} has agreed to mentor you (mentorship #1). "
         "Say hello and agree on your first session!\nShared skills: Crisis communications\n"
         "About your mentor: Ten years in PR"
     )
     assert message_text(intro_mentor).startswith(
-        f"Meet your mentorship partner\nYou're now mentoring {MENTEE} (mentorship #1)."
+        f"Meet your mentorship partner · {MENTEE}\nMeet your mentorship partner\n"
+        f"You're now mentoring {MENTEE} (mentorship #1)."
     )
 
     # 5. The mentee's status shows the mentorship.
     status = await members.slash("mentor status")
     assert status.texts == [
-        "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\n"
+        "Men Tee's MentorBot status\nMen Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\n"
         f"Active mentorships\n#1 mentored by {MENTOR}: Crisis communications, since 2026-01-05"
     ]
 
@@ -136,7 +142,8 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     assert await members.client.run_due_jobs() == 2
     checkin_mentee = (await members.dms(MENTEE_USER_ID, count=2))[-1]
     assert message_text(checkin_mentee).startswith(
-        f"How is it going?\nIt's been a while since you started mentorship #1 with {MENTOR}."
+        f"How is it going? · {MENTOR}\nHow is it going?\n"
+        f"It's been a while since you started mentorship #1 with {MENTOR}."
     )
 
     # 7. The mentee ends it with a rating; the mentor is told by DM.
@@ -207,9 +214,13 @@ async def test_the_buttons_still_work_after_a_restart(
         members.attach(restarted)
         accepted = await members.click(offer, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
         assert accepted.callback_type == CALLBACK_UPDATE_MESSAGE
-        assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+        assert accepted.text == (
+            "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+        )
         [intro] = await members.dms(MENTEE_USER_ID)
-        assert message_text(intro).startswith(f"Meet your mentorship partner\n{MENTOR} has agreed to mentor you")
+        assert message_text(intro).startswith(
+            f"Meet your mentorship partner · {MENTOR}\nMeet your mentorship partner\n{MENTOR} has agreed to mentor you"
+        )
     assert len(world.gateway.ops_received(2)) == 2, "the restarted client identified afresh"
 
 
@@ -228,7 +239,7 @@ async def test_decline_passes_the_request_on_and_updates_the_message(world: Fake
     assert declined.first["embeds"] == [], "the offer's embed is replaced by the outcome"
     assert buttons(declined.first) == []
     [next_offer] = await members.dms(other_mentor)
-    assert message_text(next_offer).startswith("Mentorship offer #2\n")
+    assert message_text(next_offer).startswith(f"Mentorship offer #2 · {MENTEE}\nMentorship offer #2\n")
     assert [b["custom_id"] for b in buttons(next_offer)] == [
         f"mentorbot:offer.accept:2:{GUILD_ID}",
         f"mentorbot:offer.decline:2:{GUILD_ID}",
@@ -268,12 +279,16 @@ async def test_closed_dms_fall_back_to_an_ephemeral_notice_at_the_next_command(
     [offer] = await members.dms(MENTOR_USER_ID)
     world.close_dms(MENTOR_USER_ID)
     accepted = await members.click(offer, f"mentorbot:offer.accept:2:{GUILD_ID}", user=MENTOR_USER_ID, dm=True)
-    assert accepted.text == "Mentorship offer #2\nYou accepted offer #2. Check your messages for the introduction."
+    assert accepted.text == (
+        "Mentorship offer #2\nMentorship offer #2\nYou accepted offer #2. Check your messages for the introduction."
+    )
     # The mentor's introduction could not be DM'd: it waits for their next command.
     intro_mentee = (await members.dms(MENTEE_USER_ID, count=2))[-1]
     assert message_text(intro_mentee).startswith("Meet your mentorship partner")
     next_command = await members.slash("skills", {"query": "seo"}, user=MENTOR_USER_ID)
-    assert [t.split("\n")[1] for t in next_command.texts[1:]] == ["Meet your mentorship partner"]
+    assert [t.split("\n")[1:3] for t in next_command.texts[1:]] == [
+        [f"Meet your mentorship partner · {MENTEE}", "Meet your mentorship partner"]
+    ]
 
 
 # ----------------------------------------------------------------------------------------------- timers

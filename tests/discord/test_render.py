@@ -23,7 +23,7 @@ def test_a_text_only_reply_is_plain_content_and_a_titled_one_an_embed() -> None:
     [plain] = render(Reply("Request #1 is cancelled."))
     assert plain.content == "Request #1 is cancelled." and plain.embeds == [] and plain.view is None
     [rich] = render(Reply("text", title="Title", fields=(Field("Skills", "SEO", inline=True),)))
-    assert rich.content is None
+    assert rich.content == "Title", "a line of content above the embeds (tests/discord/test_plain_content_s32.py)"
     [embed] = rich.embeds
     assert (embed.title, embed.description) == ("Title", "text")
     assert [(f.name, f.value, f.inline) for f in embed.fields] == [("Skills", "SEO", True)]
@@ -77,7 +77,7 @@ def test_buttons_are_persistent_and_carry_the_guild_when_sent_by_dm() -> None:
 def test_attachments_become_files_and_a_preface_comes_first() -> None:
     reply = Reply("Here you are", title="Export", attachments=(Attachment("data.json", b"{}", "application/json"),))
     [message] = render(reply, preface="Held for you:")
-    assert message.content == "Held for you:"
+    assert message.content == "Held for you:\nExport"
     assert [f.filename for f in message.files] == ["data.json"]
     [plain] = render(Reply("A notice"), preface="Held for you:")
     assert plain.content == "Held for you:\nA notice"

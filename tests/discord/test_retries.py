@@ -21,6 +21,7 @@ from mentorbot_discord.client import MentorBotClient, transient
 from tests.discord.helpers import (
     COMMUNITY,
     EN,
+    MENTEE_USER_ID,
     MENTOR_USER_ID,
     Members,
     all_delivered,
@@ -30,6 +31,9 @@ from tests.discord.helpers import (
     sign_up_mentor,
 )
 from tests.fakes.discord_fake import FakeDiscord
+
+OFFER_1 = f"Mentorship offer #1 · <@{MENTEE_USER_ID}>\nMentorship offer #1\n"
+"""How the offer DM reads: the content line naming the mentee, then the embed."""
 
 MAX_ATTEMPTS = 3
 FIRST_WAIT = RETRY_BASE * (1 + JITTER)  # the longest the first wait can be, jitter included
@@ -80,7 +84,7 @@ async def test_a_503_then_success_is_one_dm_once_the_backoff_has_passed(
 
     assert again.key == "offer:1" and again.attempts == 2
     [offer] = world.dms[MENTOR_USER_ID]
-    assert message_text(offer).startswith("Mentorship offer #1\n") and buttons(offer)
+    assert message_text(offer).startswith(OFFER_1) and buttons(offer)
     assert (await outbox_row(bot, "offer:1"))["status"] == "delivered"
     clock.advance(timedelta(days=1))
     assert await retry_round(members.client) == [] and len(world.dms[MENTOR_USER_ID]) == 1, "delivered once"
@@ -121,7 +125,7 @@ async def test_a_long_rate_limit_is_tried_again_no_sooner_than_its_retry_after(
     [again] = await retry_round(members.client)
     assert again.key == "offer:1"
     [offer] = world.dms[MENTOR_USER_ID]
-    assert message_text(offer).startswith("Mentorship offer #1\n")
+    assert message_text(offer).startswith(OFFER_1)
 
 
 async def test_repeated_failures_hold_the_notice_after_the_last_try(
@@ -145,14 +149,16 @@ async def test_repeated_failures_hold_the_notice_after_the_last_try(
 
     status = await members.slash("mentor status", user=MENTOR_USER_ID)
     assert len(status.messages) == 2
-    assert status.texts[1].startswith(EN("discord.held_notice") + "\nMentorship offer #1\n")
+    assert status.texts[1].startswith(EN("discord.held_notice") + "\n" + OFFER_1)
     # Shown in the guild, the buttons need no guild in their id; they work like the DM's.
     held = status.messages[1]
     assert [b["custom_id"] for b in buttons(held)] == ["mentorbot:offer.accept:1", "mentorbot:offer.decline:1"]
     again = await members.slash("mentor status", user=MENTOR_USER_ID)
     assert len(again.messages) == 1, "shown once"
     accepted = await members.click(held, "mentorbot:offer.accept:1", user=MENTOR_USER_ID)
-    assert accepted.text == "Mentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    assert accepted.text == (
+        "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
+    )
 
 
 async def test_closed_dms_are_held_at_once(

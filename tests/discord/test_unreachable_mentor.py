@@ -18,6 +18,7 @@ from tests.discord.helpers import (
     COMMUNITY,
     EN,
     GUILD_ID,
+    MENTEE_USER_ID,
     MENTOR_USER_ID,
     MODERATOR_USER_ID,
     SECOND_MENTOR_USER_ID,
@@ -60,7 +61,7 @@ async def test_a_mentor_who_left_is_paused_and_their_offer_goes_to_the_next_ment
     # The next round of the timer loop (every 15 s) offers the request to the second mentor.
     await timer_round(members.client, clock)
     [offer] = await members.dms(SECOND_MENTOR_USER_ID)
-    assert message_text(offer).startswith("Mentorship offer #2\n")
+    assert message_text(offer).startswith(f"Mentorship offer #2 · <@{MENTEE_USER_ID}>\nMentorship offer #2\n")
     assert [b["custom_id"] for b in buttons(offer)] == [
         f"mentorbot:offer.accept:2:{GUILD_ID}",
         f"mentorbot:offer.decline:2:{GUILD_ID}",
@@ -71,8 +72,8 @@ async def test_a_mentor_who_left_is_paused_and_their_offer_goes_to_the_next_ment
     # The next request goes straight to the mentor who answers.
     await members.slash("mentor request", {"skills": "crisis comms"}, user=MODERATOR_USER_ID)
     assert [message_text(m).split("\n")[0] for m in world.dms[SECOND_MENTOR_USER_ID]] == [
-        "Mentorship offer #2",
-        "Mentorship offer #3",
+        f"Mentorship offer #2 · <@{MENTEE_USER_ID}>",
+        f"Mentorship offer #3 · <@{MODERATOR_USER_ID}>",
     ]
 
     # The mentor who left reads it with their next command: paused, why, what became of the request, what to do.
