@@ -72,7 +72,7 @@ from mentorbot.commands import (
     submit_feedback_form,
 )
 from mentorbot.commands.running import form_may_open
-from mentorbot.errors import database_down, database_failure, unexpected
+from mentorbot.errors import UserError, database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.observability import BusyRefusals
 from mentorbot.ratelimit import RateLimiter, member_key
@@ -83,6 +83,7 @@ from mentorbot.settings import DiscordSettings, Settings
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
+from mentorbot_discord.membership import Membership
 from mentorbot_discord.picks import complete
 from mentorbot_discord.plugin import COMMUNITY_PREFIX, shard_options
 from mentorbot_discord.ports import Interaction
@@ -215,6 +216,8 @@ class MentorBotClient(discord.AutoShardedClient):
         """Shards whose gateway connection dropped and has not had READY or RESUMED since (`gateway_connected`)."""
         self.sent: SentMessages[tuple[int, int]] = SentMessages(bot.store, bot.clock, pair_codec(int, int))
         """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
+        self.membership = Membership(self.http, bot.clock)
+        """Whether a member is still in a server, asked of Discord (no intent tells MentorBot they left)."""
         self.tree = MentorTree(self)
         for command in command_list():
             self.tree.add_command(command)
@@ -477,7 +480,10 @@ class MentorBotClient(discord.AutoShardedClient):
         clicker = self.caller(interaction, gid)
         if await self._over_limit(interaction, clicker):
             return
-        if interaction.guild_id is None and needs_admin(action, ref):
+        in_dm = interaction.guild_id is None
+        if in_dm and action.startswith("offer.") and await self._refuse_leaver(interaction, clicker):
+            return
+        if in_dm and needs_admin(action, ref):
             clicker = replace(clicker, is_admin=await self.manages_server(interaction.user.id, gid))
         try:
             caller = await self.record(interaction, clicker, gid, action=action, ref=ref)
@@ -486,6 +492,40 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         if caller is not None:
             await self._process(interaction, caller, self._click(interaction, caller, action, ref, deadline))
+
+    async def _refuse_leaver(self, interaction: Interaction, caller: Caller) -> bool:
+        """A click in a DM on an offer's button, by someone Discord says is no longer a member of the offer's server
+        (left, kicked, banned: the button carries the server, and nothing else would stop them accepting): refused
+        in their language, nothing recorded, and their departure reported (`MentorBot.member_left`: the offer is
+        withdrawn and its request handed on, their other offers too). Asked afresh (`Membership.is_member`): the
+        moment a mentor commits to a member of that server. True when refused; when Discord cannot tell, False."""
+        guild_id = guild_of(caller.community)
+        assert guild_id is not None
+        if await self.membership.is_member(guild_id, interaction.user.id, fresh=True) is not False:
+            return False
+        log.info("user %s clicked an offer of guild %s, which they are no longer in: refused", caller.user_id, guild_id)
+        self.bot.not_recorded(caller.community, caller.user_id)  # admitted under the rate limit, never recorded
+        t = await self._translator(interaction, guild_id)
+        refusal = UserError("left.click_refused")
+        outcome = Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
+        await _quietly(interaction.response.send_message(outcome.reply.text, ephemeral=True))
+        await self._report_departure(caller.community, caller.user_id)
+        await self._finish(interaction, outcome)
+        return True
+
+    async def _report_departure(self, community: str, user_id: str) -> None:
+        """`MentorBot.member_left` where its failure is only to be logged (an interaction's refusal is shown
+        already): the next look at the member finds them gone again."""
+        try:
+            await self.bot.member_left(community, user_id)
+        except Exception as exc:
+            log.warning(
+                "could not record that %s left %s: %s",
+                user_id,
+                community,
+                type(exc).__name__,
+                exc_info=database_failure(exc) is None,
+            )
 
     async def open_form(self, interaction: Interaction, action: str, ref: str, guild_id: int) -> None:
         """A button that opens the feedback form (`FORM_ACTIONS`). The core is asked first, as a quick read
@@ -912,6 +952,8 @@ class MentorBotClient(discord.AutoShardedClient):
             log.warning("member %s is not a Discord member; holding the notification", note.member_id)
             await self.bot.hold_undelivered(note)
             return None
+        if live_offer(note) and await self._left(guild_id, note, fresh=False):
+            return None  # not sent: the departure withdrew the offer (its new version replaced it in the outbox)
         messages = render(note.reply, guild_id=guild_id)
         try:
             if note.key and await self._edit_keyed(note, messages):
@@ -929,11 +971,28 @@ class MentorBotClient(discord.AutoShardedClient):
             log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, status, code)
             # Only "cannot send messages to this user" and "unknown user" say the member cannot be reached; a 400
             # refuses the message MentorBot made, a 401 or 403 otherwise the bot itself: held, nobody paused.
-            await self.bot.hold_undelivered(note, refused=code in MEMBER_UNREACHABLE)
+            refused = code in MEMBER_UNREACHABLE
+            if refused and await self._left(guild_id, note, fresh=True):
+                # Kept for their next command, should they come back; a version of its key the departure wrote
+                # (an offer withdrawn) replaced it already, and is not held twice.
+                await self.bot.hold_undelivered(note)
+                return None
+            await self.bot.hold_undelivered(note, refused=refused)
             return None
         if note.key and sent is not None:  # the last message carries the buttons
             await self.sent.remember(note.community, note.platform_user_id, note.key, (channel.id, sent.id))
         return None
+
+    async def _left(self, guild_id: int, note: Notification, *, fresh: bool) -> bool:
+        """Whether Discord says the member `note` is for is no longer in its server (`Membership.is_member`;
+        `fresh`: not from what was kept, after a refused DM); then their departure is recorded
+        (`MentorBot.member_left`), before anything else is done with `note`. False when they are a member, or
+        when Discord cannot tell now: `note` is then delivered (or held) as before."""
+        if await self.membership.is_member(guild_id, int(note.platform_user_id), fresh=fresh) is not False:
+            return False
+        log.info("member %s is no longer in guild %s: recording their departure", note.member_id, guild_id)
+        await self.bot.member_left(note.community, note.platform_user_id)
+        return True
 
     # ------------------------------------------------------------------------------------- keyed DMs
 
@@ -1005,6 +1064,10 @@ class MentorBotClient(discord.AutoShardedClient):
             return False  # another process has it, or the database went away again: after the next lease
         try:
             await self._answer_late(recorded, caller, outcome)
+            offer = answered_offer(recorded)
+            if offer is not None and outcome.error is None:
+                # As a live click or command does: the offer's DM loses its Accept / Decline buttons.
+                await self._update_offer_dm(caller, offer, outcome.reply)
         finally:
             await self._deliver_or_leave(outcome.notifications, "recorded interaction", caller.event_id)
         return True
@@ -1112,6 +1175,21 @@ def held_messages(outcome: Outcome, guild_id: int | None = None) -> list[Discord
 def held_notice(notice: Reply, guild_id: int | None, t: Translator) -> list[DiscordMessage]:
     """One held notice as the messages that show it, prefaced with why (see `held_messages`)."""
     return render(notice, guild_id=guild_id, preface=t("discord.held_notice"))
+
+
+def live_offer(note: Notification) -> bool:
+    """Whether `note` is an offer its mentor can still answer (its Accept button), not a later version of it."""
+    return any(button.action == "offer.accept" for button in note.reply.buttons)
+
+
+def answered_offer(recorded: Recorded) -> str | None:
+    """The offer a recorded interaction answered (an Accept or Decline button, ``/mentor accept|decline``), or
+    None."""
+    if recorded.action is not None:
+        return recorded.ref if recorded.action.startswith("offer.") else None
+    if recorded.command in ("mentor accept", "mentor decline"):
+        return recorded.args.get("offer", "")
+    return None
 
 
 def dm_guild(interaction: Interaction, caller: Caller) -> int | None:

@@ -31,6 +31,7 @@ from mentorbot.usecases import (
     admin,
     catalog,
     curation,
+    departures,
     feedback,
     insight,
     mentorships,
@@ -431,6 +432,17 @@ class MentorBot:
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
         NOTIFICATIONS.labels("held").inc()
         await unreachable.hold(self.core, notification)
+
+    async def member_left(self, community: str, user_id: str) -> list[Notification]:
+        """The platform says `user_id` is no longer a member of `community` (left the server, kicked, banned): their
+        open requests are cancelled, they are paused as a mentor (reason ``left``) with their offers handed on at
+        once, and the other side of each active mentorship is told (`usecases.departures`), in one unit of work; their
+        data is kept. A second report changes nothing. What it says goes to the outbox, and this process's timer loop
+        runs its next round at once (`wake_timers`). The notifications written (none when nothing changed)."""
+        notes = await departures.member_left(self.core, community, user_id)
+        if notes:
+            self.wake_timers()
+        return notes
 
     def timers_due(self) -> asyncio.Event:
         """The event this process's timer loop waits on between its rounds (`app.run_timers`), besides its interval:

@@ -43,7 +43,7 @@ from tests.conftest import store_on_same_database
 from tests.discord.helpers import make_settings as discord_settings
 from tests.discord.helpers import message_text, new_client
 from tests.fakes.discord_fake import FakeDiscord
-from tests.fakes.discord_models import GUILD_ID, FakeUser
+from tests.fakes.discord_models import GUILD_ID, FakeMember, FakeUser
 from tests.fakes.slack_ids import TEAM_ID
 from tests.fakes.slack_web_api import FakeSlack
 from tests.slack.conftest import make_settings as slack_settings
@@ -178,6 +178,8 @@ def discord_platform(fake: FakeDiscord) -> Platform:
     admin = str(first + 999)
     for user in [admin, *mentors, *mentees]:
         fake.world.add_user(FakeUser(int(user), f"user{user[-3:]}", f"User {user[-3:]}"))
+        # Members of the server: the adapter asks before sending an offer to someone who may have left it.
+        fake.world.guild(GUILD_ID).members.append(FakeMember(int(user)))
 
     @asynccontextmanager
     async def process(bot: MentorBot, pace: Pace | None) -> AsyncIterator[Process]:

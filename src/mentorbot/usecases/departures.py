@@ -1,0 +1,166 @@
+"""A member the platform says is no longer in the community (they left the Discord server, were kicked or banned):
+nobody is matched with them any more, and the people they were working with are told.
+
+An adapter that learns it (Discord: a member lookup answers "Unknown Member") calls `MentorBot.member_left`, which
+runs `member_left` as one unit of work, again when a concurrent one aborted it (`handler.retrying`):
+
+- their open requests (waiting or offered) are cancelled; a mentor holding an offer of one is told it was withdrawn
+  (the offer's message gets a new version under its key ``offer:<id>``) and offered other waiting requests, as a
+  cancel or a forget does;
+- as a mentor they are paused with the reason `LEFT` (a pause with an end loses it: they do not come back by
+  themselves); their pending offers are withdrawn and each request handed on at once, as any pause does, each
+  offer's message saying why;
+- the other side of each of their active mentorships is told that their partner has left the server, and that the
+  mentorship stays until they end it (``/mentor end``): it is not ended for them (the member may come back, and the
+  partner may want to rate it);
+- the member is told once what was done and how to pick up again if they come back (held for their next command
+  when the platform refuses it).
+
+Their data is kept: this is no forget. It is done once: a second report of the same departure changes nothing and
+tells nobody (the pause is a compare-and-set; a partner is told once per mentorship, `told_once`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from mentorbot.i18n import translator
+from mentorbot.models import Member, MentorStatus, Offer
+from mentorbot.replies import Notification, Reply
+from mentorbot.usecases import views
+from mentorbot.usecases.context import Core
+from mentorbot.usecases.handler import retrying
+from mentorbot.usecases.matchmaking import hand_on, refresh_wait_reasons, rematch
+from mentorbot.usecases.unreachable import IMMEDIATELY
+
+log = logging.getLogger("mentorbot")
+
+LEFT: Final = "left"
+"""The pause reason (`MentorProfile.pause_reason`) of a mentor who is no longer a member of the community (beside
+``admin``, ``expired_offers`` and ``unreachable``)."""
+TOLD_PREFIX: Final = "departure:"
+"""The prefix of the processed-event ids that record a partner told of a departure (`told_once`)."""
+
+
+async def member_left(core: Core, community: str, platform_user_id: str) -> list[Notification]:
+    """The platform says `platform_user_id` is no longer a member of `community`: stop matching them and tell
+    those concerned (see the module), in one unit of work, run again when a concurrent one aborted it. What it says
+    is written to the outbox claimable at once (`unreachable.IMMEDIATELY`: the adapter that found out is in the
+    middle of something else; the next round of a timer loop delivers it). The notifications written; none when
+    nothing changed (not a member MentorBot knows, or told already)."""
+    store = core.store
+
+    async def unit() -> list[Notification]:
+        async with store.unit_of_work():
+            member = await store.find_member(community, platform_user_id)
+            if member is None:
+                return []
+            notes = await depart(core, member)
+            return await store.enqueue(notes, core.clock.now(), core.worker_id, lease=IMMEDIATELY)
+
+    return await retrying(core, unit, f"the departure of {platform_user_id} from {community}")
+
+
+async def depart(core: Core, member: Member) -> list[Notification]:
+    """`member_left` of `member`, inside the caller's unit of work: the notifications to write."""
+    # The pause first: a request handed on meanwhile (a cancelled one's mentor offered another) is not offered to
+    # the member who left.
+    paused, notes = await _pause(core, member)
+    cancelled, told = await _cancel_requests(core, member)
+    notes.extend(told)
+    notes.extend(await _tell_partners(core, member))
+    if cancelled or paused:
+        log.info(
+            "member %s left %s: %s request(s) cancelled%s",
+            member.id,
+            member.community,
+            len(cancelled),
+            ", paused as a mentor" if paused else "",
+        )
+        notes.insert(0, _told_member(core, member, cancelled, paused))
+    return notes
+
+
+async def _cancel_requests(core: Core, member: Member) -> tuple[list[int], list[Notification]]:
+    """Cancel `member`'s open requests; the mentor of each pending offer on one is told it was withdrawn and is
+    offered other waiting requests. The requests cancelled, and the notifications."""
+    store, now = core.store, core.clock.now()
+    cancelled: list[int] = []
+    notes: list[Notification] = []
+    for request in await store.list_member_requests(member.id, open_only=True):
+        result = await store.cancel_request(request.id, member.id, now)
+        if result is None:
+            continue
+        cancelled.append(request.id)
+        withdrawn = result.withdrawn_offer
+        if withdrawn is None:
+            continue
+        mentor = await store.get_member(withdrawn.mentor_id)
+        if mentor is not None:
+            t = translator(core.lang_of(mentor))
+            notes.append(core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}"))
+            notes.extend(await rematch(core, member.community, None, mentor_id=withdrawn.mentor_id))
+    return cancelled, notes
+
+
+async def _pause(core: Core, member: Member) -> tuple[bool, list[Notification]]:
+    """Pause `member` as a mentor who left (`LEFT`), their pending offers withdrawn and handed on. Whether the pause
+    changed anything (a mentor paused already as one who left is left alone), and the notifications."""
+    store, now = core.store, core.clock.now()
+    profile = await store.get_mentor_profile(member.id)
+    if profile is None:
+        return False, []
+    # A pause of theirs (with an end, or none) becomes this one: a dated pause must not bring them back by itself.
+    paused = await store.set_mentor_status(member.id, MentorStatus.PAUSED, now, reason=LEFT, unless_same=True)
+    withdrawn = await store.withdraw_for_pause(member.id, now)  # none but those made meanwhile, once paused
+    notes = await _hand_on(core, member, withdrawn)
+    if paused:
+        await refresh_wait_reasons(core, member.community, sorted(profile.skills))
+    return paused, notes
+
+
+async def _hand_on(core: Core, mentor: Member, withdrawn: list[Offer]) -> list[Notification]:
+    """Each withdrawn offer's message gets its new version (withdrawn: its mentor left) and its request goes to the
+    next mentor, or back on the waitlist with its mentee told why (`matchmaking.hand_on`)."""
+    t = translator(core.lang_of(mentor))
+    notes: list[Notification] = []
+    for offer in withdrawn:
+        notes.append(core.notify(mentor, Reply(t("left.offer_withdrawn", id=offer.id)), key=f"offer:{offer.id}"))
+        handed, _ = await hand_on(core, offer)
+        notes.extend(handed)
+    return notes
+
+
+async def told_once(core: Core, member: Member, mentorship_id: int) -> bool:
+    """Whether the partner of `member` in mentorship `mentorship_id` is to be told of the departure now: True the
+    first time (recorded as a processed event, in the caller's unit of work), False after."""
+    return await core.store.claim_event(f"{TOLD_PREFIX}{mentorship_id}:{member.id}", core.clock.now())
+
+
+async def _tell_partners(core: Core, member: Member) -> list[Notification]:
+    """Tell the other side of each of `member`'s active mentorships that `member` left the server, once per
+    mentorship; the mentorship stays active until one of them ends it."""
+    store = core.store
+    notes: list[Notification] = []
+    for mentorship in await store.list_mentorships(member_id=member.id, active_only=True):
+        was_mentor = mentorship.mentor_id == member.id
+        partner = await store.get_member(mentorship.mentee_id if was_mentor else mentorship.mentor_id)
+        if partner is None or not await told_once(core, member, mentorship.id):
+            continue
+        t = translator(core.lang_of(partner))
+        key = "left.your_mentor" if was_mentor else "left.your_mentee"
+        text = "\n".join([t(key, id=mentorship.id, other=views.mention(member, t)), t("left.end_it", id=mentorship.id)])
+        notes.append(core.notify(partner, Reply(text)))
+    return notes
+
+
+def _told_member(core: Core, member: Member, cancelled: list[int], paused: bool) -> Notification:
+    """The one notice to the member who left: what was done, and how to pick up again if they come back."""
+    t = translator(core.lang_of(member))
+    lines = [t("left.you_left")]
+    if paused:
+        lines.append("• " + t("left.you_paused"))
+    if cancelled:
+        lines.append("• " + t("left.you_cancelled", ids=", ".join(f"#{i}" for i in cancelled)))
+    return core.notify(member, Reply("\n".join(lines)))
