@@ -589,12 +589,23 @@ def gap_lines(
     ]
 
 
+def whole_percent(share: float) -> str:
+    """A share (0–1) as a whole percentage that never rounds to a limit it did not reach: 199 accepted of 200 is
+    99%, not 100%; 1 of 1,000 is 1%, not 0%."""
+    percent = round(share * 100)
+    if percent >= 100 and share < 1:
+        percent = 99
+    elif percent <= 0 and share > 0:
+        percent = 1
+    return f"{percent}%"
+
+
 def stats(data: Stats, t: Translator, taxonomy: Taxonomy, *, balance: Sequence[SkillBalance] | None = None) -> Reply:
     """Programme health: members, mentors, requests, mentorships, time to match, acceptance, feedback and the
     skills where demand most exceeds supply (`gap_lines`: with `balance`, waiting requests against free places,
     the supply chart's numbers)."""
     median = median_match(data.median_time_to_match, t)
-    rate = t("stats.none") if data.acceptance_rate is None else f"{data.acceptance_rate:.0%}"
+    rate = t("stats.none") if data.acceptance_rate is None else whole_percent(data.acceptance_rate)
     # Feedback only in aggregate: how many ratings, their average, how many comments (never who wrote them).
     feedback = t("stats.none")
     if data.average_rating is not None:

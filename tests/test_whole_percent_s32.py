@@ -1,0 +1,27 @@
+"""The stats' acceptance rate as a whole percentage: never a limit the share did not reach."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mentorbot.usecases.views import whole_percent
+
+
+def test_limits_are_only_for_the_limits() -> None:
+    assert whole_percent(199 / 200) == "99%"
+    assert whole_percent(1 / 1000) == "1%"
+    assert whole_percent(1.0) == "100%"
+    assert whole_percent(0.0) == "0%"
+    assert whole_percent(0.5) == "50%"
+    assert whole_percent(2 / 3) == "67%"
+
+
+@given(accepted=st.integers(0, 100_000), others=st.integers(0, 100_000))
+def test_100_and_0_mean_all_and_none(accepted: int, others: int) -> None:
+    if accepted + others == 0:
+        return
+    shown = int(whole_percent(accepted / (accepted + others)).rstrip("%"))
+    assert (shown == 100) == (others == 0)
+    assert (shown == 0) == (accepted == 0)
+    assert abs(shown - 100 * accepted / (accepted + others)) <= 1
