@@ -16,7 +16,10 @@ left out, or a cell left empty, keeps what they have (their display name include
 with no level given keeps its level (`storage.members.ImportedProfile`); the skills listed replace theirs.
 
 Every row is checked with the same rules as ``/mentor signup`` before anything is written; one bad row (or
-a bad header) is reported with its line number and nothing of the file is applied. As signup does, a row may name
+a bad header) is reported with its line number and nothing of the file is applied. A line break inside a cell
+is one whatever its kind (Windows' CRLF, an old Mac's CR, LF). A user id a spreadsheet rounded (more than 15
+digits, zeros after the 15th) is refused, and so is a file whose every user id is a Slack or Discord one going
+into the ``console`` community (``--community`` left out). As signup does, a row may name
 a skill an admin's reload took out of the taxonomy when its mentor holds it (`plan_import`'s `held`).
 """
 
@@ -41,7 +44,7 @@ from mentorbot.inputs import (
     parse_languages,
     parse_levels,
 )
-from mentorbot.models import user_key
+from mentorbot.models import CONSOLE_COMMUNITY, user_key
 from mentorbot.storage.members import ImportedProfile
 from mentorbot.text_safety import check_text
 from mentorbot.timezones import ZONE_NOT_GIVEN, given_timezone
@@ -119,6 +122,7 @@ def plan_import(
     if plan.errors:
         return plan
     seen: dict[str, int] = {}
+    given: list[str] = []  # each entry's user id as the file gives it
     # strict: a quote left open is an error, not a field that swallows every later row.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     next(reader)
@@ -141,7 +145,11 @@ def plan_import(
         if any(cells[i].strip() for i, name in enumerate(names) if not name and i < len(cells)):
             plan.errors.append(RowError(line, t("cli.import.unnamed_value")))
             continue
-        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names) if name}
+        row = {
+            name: (_one_kind_of_break(cells[i]).strip() if i < len(cells) else "")
+            for i, name in enumerate(names)
+            if name
+        }
         key = user_key(community, row.get("user_id", "")) if community is not None else row.get("user_id", "")
         try:
             entry = _entry(row, bot, t, community, (held or {}).get(key, ()))
@@ -150,7 +158,7 @@ def plan_import(
             if error.key in _UNKNOWN_SKILL:
                 plan.unknown_skill.append(key)
             continue
-        entry = (key, *entry[1:])
+        raw, entry = entry[0], (key, *entry[1:])
         user_id = entry[0]
         if user_id in seen:
             plan.errors.append(RowError(line, t("cli.import.duplicate", user=user_id, line=seen[user_id])))
@@ -158,12 +166,49 @@ def plan_import(
         seen[user_id] = line
         plan.entries.append(entry)
         plan.lines.append(line)
+        given.append(raw)
+    _refuse_rounded(plan, given, t)
+    if community == CONSOLE_COMMUNITY and given and all(_PLATFORM_SHAPED.fullmatch(g) for g in given):
+        # Slack or Discord ids into the console's community: --community forgotten (it is the default).
+        plan.errors.append(RowError(plan.lines[0], t("cli.import.platform_ids_in_console", value=given[0])))
     return plan
+
+
+def _one_kind_of_break(cell: str) -> str:
+    """`cell` with its line breaks as LF: a spreadsheet on Windows saves CRLF inside a quoted cell (the csv module
+    keeps it), an old Mac a lone CR; LF is what a bio holds (CR alone is a control character for `check_text`)."""
+    return cell.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_LONG_NUMBER: Final = re.compile(r"[0-9]{16,}")
+"""A number of more digits than a spreadsheet keeps (15 significant digits: Excel's precision)."""
+_ROUNDED: Final = re.compile(r"[0-9]{15}0+")
+"""A number a spreadsheet rounded to its 15 significant digits (Excel's precision): more than 15 digits, every
+one after the 15th a zero (123456789012345678 saved as 123456789012345000)."""
+_PLATFORM_SHAPED: Final = re.compile(r"[0-9]{17,20}|[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,}")
+"""A Discord user id (a snowflake: 17 to 20 digits) or a Slack member id (``U…``/``W…``, capitals and digits)."""
+
+
+def _refuse_rounded(plan: ImportPlan, given: list[str], t: Translator) -> None:
+    """Refuse the entries whose user id a spreadsheet rounded (`_ROUNDED`), unless another id of more than 15
+    digits in the file kept its last digits: a spreadsheet rounds a whole column of numbers, while about one real
+    Discord id in a thousand ends in 000."""
+    long_ids = {i for i, g in enumerate(given) if _LONG_NUMBER.fullmatch(g)}
+    if not long_ids or not all(_ROUNDED.fullmatch(given[i]) for i in long_ids):
+        return
+    for i in sorted(long_ids):
+        plan.errors.append(RowError(plan.lines[i], t("cli.import.rounded_id", value=given[i])))
+    plan.errors.sort(key=lambda error: error.line)
+    kept = [i for i in range(len(given)) if i not in long_ids]
+    plan.entries = [plan.entries[i] for i in kept]
+    plan.lines = [plan.lines[i] for i in kept]
+    given[:] = [given[i] for i in kept]
 
 
 _PLATFORM_IDS: Final = {"discord:": re.compile(r"[0-9]{15,22}"), "slack:": re.compile(r"[UW][A-Z0-9]{2,}")}
 """The user ids each platform gives (Discord's snowflakes; Slack's ``U…``/``W…``): a spreadsheet's ``1.23E+17``
-for a Discord id, or a Slack display name, would make a mentor nobody can reach."""
+for a Discord id, or a Slack display name, would make a mentor nobody can reach (as would an id a spreadsheet
+rounded to 15 digits: `_ROUNDED`)."""
 
 
 def _plain(value: str) -> bool:

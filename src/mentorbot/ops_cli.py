@@ -50,7 +50,8 @@ def _refused(settings: Settings, exc: Exception) -> None:
 
 @click.group()
 def db() -> None:
-    """The database: its schema (status, upgrade), moving it to another engine (copy), restoring a backup."""
+    """The database: its schema (status, upgrade), moving it to another engine (copy), restoring a backup (restore,
+    and raise-ids after a PostgreSQL restore)."""
 
 
 @db.command("status")
@@ -261,20 +262,21 @@ def db_restore(backup: Path, database: str | None) -> None:
 
     The backup must pass its integrity check, be a MentorBot database and be no newer than this MentorBot; it is
     refused while the database is in use. The database that was there is never deleted: it moves aside, with its
-    -wal and -shm, as FILE.before-restore-TIME. The backup is copied in with SQLite's backup API, and checked.
-    For PostgreSQL, print the pg_restore command to run.
+    -wal and -shm, as FILE.before-restore-TIME. The backup is copied in with SQLite's backup API, and checked; its
+    ids are raised above those the database that was there gave (none is given again). Ctrl-C stops it before
+    anything is replaced. For PostgreSQL, print the steps to run: createdb, pg_restore into that new database,
+    and `mentorbot db raise-ids`.
     """
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
-    from mentorbot.storage.copying import CopyRefused, pg_restore_command, schema_at, sqlite_restore
+    from mentorbot.storage.copying import CopyRefused, schema_at, sqlite_restore
     from mentorbot.storage.database import sqlite_path
 
     settings = _settings(database)
     t = translator(settings.default_language)
     url = settings.database_url
     if not url.startswith("sqlite"):
-        click.echo(t("ops.restore.postgres"))
-        click.echo(pg_restore_command(url, backup))
+        click.echo(_postgres_recipe(t, url, backup))
         return
     target = sqlite_path(url).partition("?")[0]
     if target == ":memory:":
@@ -289,10 +291,16 @@ def db_restore(backup: Path, database: str | None) -> None:
         bar.update(copied - bar.pos)
 
     try:
-        result = run_or_exit(_backup(sqlite_restore(target, backup, SystemClock().now(), progress=progress)), settings)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        try:
+            result = run_or_exit(
+                _backup(sqlite_restore(target, backup, SystemClock().now(), progress=progress)), settings
+            )
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    except KeyboardInterrupt:  # Ctrl-C: the restore stopped before it moved any file
+        click.echo(t("ops.restore.interrupted", database=target), err=True)
+        sys.exit(130)
     if isinstance(result, CopyRefused):
         _refused(settings, result)
         return
@@ -311,10 +319,84 @@ def db_restore(backup: Path, database: str | None) -> None:
         ),
         t("ops.restore.kept", files=kept) if result.kept else t("ops.restore.nothing_before"),
     ]
+    if result.ids_raised is False:
+        lines.append(t("ops.restore.ids_unread"))
     known = schema_at("sqlite", result.version).known
     if result.version < known:
         lines.append(t("ops.restore.older", version=result.version, known=known))
     click.echo("\n".join(lines))
+
+
+def _postgres_recipe(t: Translator, url: str, backup: Path) -> str:
+    """How a PostgreSQL backup is restored: into a new database beside the live one (never into it: pg_restore
+    would merge the backup into its rows), whose ids are then raised above the live one's; the passwords left out
+    of the commands (PGPASSWORD or ~/.pgpass give them) and masked in the words."""
+    from mentorbot.clock import SystemClock
+    from mentorbot.storage.copying import (
+        createdb_command,
+        pg_restore_command,
+        raise_ids_command,
+        restored_database_url,
+    )
+
+    name, new_url = restored_database_url(url, SystemClock().now())
+    return "\n".join(
+        [
+            t("ops.restore.postgres"),
+            createdb_command(url, name),
+            pg_restore_command(new_url, backup),
+            raise_ids_command(url, new_url),
+            t("ops.restore.postgres_then", url=mask_url_password(new_url), old=mask_url_password(url)),
+        ]
+    )
+
+
+@db.command("raise-ids")
+@click.option("--above", required=True, metavar="URL", help="The database the bot used until now (only read).")
+@click.option("--database", metavar="URL", help="The database whose ids to raise (default: MENTORBOT_DATABASE_URL).")
+def db_raise_ids(above: str, database: str | None) -> None:
+    """Make the database give ids above every id the --above database gave: after a backup was restored into a
+    new database (PostgreSQL: `mentorbot db restore` prints this step), with the bot stopped.
+
+    An id given since the backup is on buttons of direct messages and admins' lists (an offer's Accept, a
+    course suggestion's Approve): given again, an old button would act on another row. Ids are only raised, never
+    lowered, in one transaction; the --above database is only read. A SQLite restore does this by itself.
+    """
+    from mentorbot.i18n import translator
+    from mentorbot.storage.copying import CopyRefused
+
+    settings = _settings(database)
+    database_option_or_exit(above, "--above")
+    t = translator(settings.default_language)
+    for url in (above, settings.database_url):
+        if missing_sqlite_file(url):  # opening it would create it
+            _refused(settings, CopyRefused("no_source", database=mask_url_password(url)))
+    result = run_or_exit(_backup(_raise_ids(settings.database_url, above)), settings)
+    if isinstance(result, CopyRefused):
+        if result.key == "ids_no_schema":  # named as the admin gave it
+            result = CopyRefused(result.key, database=mask_url_password(settings.database_url))
+        _refused(settings, result)
+        return
+    ids = ", ".join(f"{table} {highest}" for table, highest in result.items()) or t("ops.raise_ids.no_ids")
+    target, source = mask_url_password(settings.database_url), mask_url_password(above)
+    click.echo(t("ops.raise_ids.done", database=target, above=source, ids=ids))
+
+
+async def _raise_ids(url: str, above: str) -> dict[str, int]:
+    """`raise_ids_above` from the database at `above` onto the one at `url`; the highest id of each table whose
+    ids are on buttons (offers, requests, course suggestions, mentorships), as they stand now."""
+    from mentorbot.storage.copying import ID_TABLES, raise_ids_above
+    from mentorbot.storage.store import create_database
+
+    source, target = create_database(above), create_database(url)
+    try:
+        await source.open()
+        await target.open()
+        raised = await raise_ids_above(source, target)
+    finally:
+        await target.close()
+        await source.close()
+    return {table: raised[table] for table in ID_TABLES if table in raised}
 
 
 @click.command("backup")
@@ -322,7 +404,8 @@ def db_restore(backup: Path, database: str | None) -> None:
 @click.option("--db", "db_file", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file to back up.")
 def backup(file: Path, db_file: Path | None) -> None:
     """Back up the database to FILE: SQLite with its online backup API (safe while the bot runs), checked;
-    for PostgreSQL, print the pg_dump command to run (without the password)."""
+    Ctrl-C stops it with no file written. For PostgreSQL, print the pg_dump command to run (without the
+    password)."""
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import CopyRefused, pg_dump_command, sqlite_backup
     from mentorbot.storage.database import sqlite_path
@@ -336,7 +419,11 @@ def backup(file: Path, db_file: Path | None) -> None:
         click.echo(t("ops.backup.restore", file=shlex.quote(str(file))))
         return
     source = sqlite_path(url).partition("?")[0]
-    result = run_or_exit(_backup(sqlite_backup(source, file)), settings)
+    try:
+        result = run_or_exit(_backup(sqlite_backup(source, file)), settings)
+    except KeyboardInterrupt:  # Ctrl-C: the backup stopped, and its partial file is removed
+        click.echo(t("ops.backup.interrupted", file=file), err=True)
+        sys.exit(130)
     if isinstance(result, CopyRefused):
         _refused(settings, result)
         return

@@ -393,8 +393,11 @@ def test_restore_on_postgresql_prints_the_pg_restore_command(cli_env: Path) -> N
         main, ["db", "restore", "nightly.dump", "--database", "postgresql://bob:hunter2@db:5432/mentor"]
     )
     assert result.exit_code == 0, result.output
-    assert "PostgreSQL is restored with pg_restore" in result.output
-    assert "pg_restore --no-owner --dbname=postgresql://bob@db:5432/mentor nightly.dump" in result.output
+    assert "PostgreSQL is restored with pg_restore into a new database" in result.output
+    assert (
+        "pg_restore --no-owner --exit-on-error --single-transaction --dbname=postgresql://bob@db:5432/mentor_restored_"
+        in result.output
+    )
     assert "hunter2" not in result.output
 
 

@@ -8,7 +8,13 @@ commits nothing. Values are converted between the engines' forms (SQLite's ISO t
 booleans, PostgreSQL's ``timestamptz`` and ``boolean``); the checksum is taken over a canonical form of each
 row (an aware UTC timestamp, a boolean as 0/1, JSON with sorted keys), independent of row order.
 Each table's highest id ever given goes with it (`ids_given`, `keep_ids_rising`), so that the target never gives
-an id of a row deleted on the source (an offer's id names its direct message).
+an id of a row deleted on the source (an offer's id names its direct message). A restore does the same for the
+database it replaces (`ids_known`, `raise_ids`): the ids that database gave since the backup are on buttons of
+direct messages and admins' lists, and must not name other rows.
+
+A SQLite backup or restore runs in a worker thread that checks a flag (`threading.Event`) at each step of its copy
+and before any file moves: cancelling the awaiting task (Ctrl-C in ``mentorbot``'s commands) sets it and waits for
+the thread, so an interrupted backup leaves no file and an interrupted restore replaces nothing.
 """
 
 from __future__ import annotations
@@ -19,19 +25,21 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shlex
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any, Final, TypeVar
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from mentorbot.clock import as_utc
 from mentorbot.errors import MentorBotError
-from mentorbot.storage.database import Connection, Database
+from mentorbot.storage.database import Connection, Database, Row
 from mentorbot.storage.migrations import (
     TableAccess,
     available_migrations,
@@ -43,6 +51,7 @@ from mentorbot.storage.migrations import (
 )
 
 Progress = Callable[[int], object]
+T = TypeVar("T")
 
 
 class CopyRefused(MentorBotError):
@@ -53,6 +62,11 @@ class CopyRefused(MentorBotError):
         super().__init__(f"{key}: {params}")
         self.key = key
         self.params = params
+
+
+class Interrupted(MentorBotError):
+    """A backup or restore stopped on request (its `cancel` flag set) before it changed anything: no backup file
+    was written, no database replaced. (When its task is cancelled, the cancellation goes on instead.)"""
 
 
 @dataclass(frozen=True)
@@ -466,6 +480,85 @@ async def keep_ids_rising(conn: Connection, dialect: str, names: Sequence[str], 
             await conn.execute("SELECT setval(CAST(? AS regclass), 1, false)", sequence)
 
 
+_KEY_PREFIXES: Final = {
+    "offer": "offers",
+    "request": "requests",
+    "suggestion": "course_suggestions",
+    "mentorship": "mentorships",
+}
+"""The message keys that name a row by its id (``offer:<id>``…: the direct message that carries its buttons)."""
+ID_TABLES: Final = tuple(_KEY_PREFIXES.values())
+"""The tables whose ids are on buttons (of direct messages, of admins' lists) and in message keys."""
+_KEYED_ID: Final = re.compile(r"([a-z]+):([0-9]{1,18})")
+_TIMER_KINDS: Final = {"offer_expiry": "offers", "checkin": "mentorships"}
+"""The timers (``jobs``) whose ``ref_id`` is a row's id."""
+
+
+async def ids_known(conn: Connection, dialect: str, names: Sequence[str]) -> dict[str, int]:
+    """The highest id each table of `names` is known by in this database (table → id), as migrations 0016 and
+    0020 count them: the highest it ever gave (`ids_given`), its highest row's, and for offers, requests, course
+    suggestions and mentorships the ids named by message keys (``offer:<id>``… in ``message_refs`` and the outbox:
+    a direct message that still carries the row's buttons) and by timers (an offer's expiry, a check-in). Read
+    only; a table of those that this database does not have is left out."""
+    known = await ids_given(conn, dialect, names)
+
+    def seen(name: str, value: object) -> None:
+        if value is not None and name in names:
+            known[name] = max(known.get(name, 0), int(str(value)))
+
+    for name in names:
+        if "id" in await columns(conn, dialect, name):
+            row = await conn.fetch_one(f'SELECT MAX(id) AS id FROM "{name}"')
+            seen(name, row["id"] if row else None)
+    present = set(await tables(conn, dialect))
+    prefixes = [prefix for prefix, name in _KEY_PREFIXES.items() if name in names]
+    for trace in ("message_refs", "outbox"):
+        if trace not in present or not prefixes:
+            continue
+        where = " OR ".join("message_key LIKE ?" for _ in prefixes)
+        for row in await conn.fetch_all(
+            f"SELECT DISTINCT message_key FROM {trace} WHERE {where}", *(f"{p}:%" for p in prefixes)
+        ):
+            keyed = _KEYED_ID.fullmatch(str(row["message_key"]))
+            if keyed and keyed[1] in _KEY_PREFIXES:
+                seen(_KEY_PREFIXES[keyed[1]], keyed[2])
+    if "jobs" in present:
+        for kind, name in _TIMER_KINDS.items():
+            row = await conn.fetch_one("SELECT MAX(ref_id) AS id FROM jobs WHERE kind = ?", kind)
+            seen(name, row["id"] if row else None)
+    return known
+
+
+async def raise_ids(conn: Connection, dialect: str, given: Mapping[str, int]) -> dict[str, int]:
+    """In the transaction open on `conn`: make each table give ids above `given` (`ids_known` of another database,
+    the one a restore replaces) and above every id it is known by itself (`keep_ids_rising`): counters are only
+    ever raised. Returns the highest id each table is known by now (its next id is above it)."""
+    names = await tables(conn, dialect)
+    raised = await ids_known(conn, dialect, names)
+    for name, highest in given.items():
+        if name in names:
+            raised[name] = max(raised.get(name, 0), highest)
+    await keep_ids_rising(conn, dialect, names, raised)
+    return raised
+
+
+async def raise_ids_above(source: Database, target: Database) -> dict[str, int]:
+    """Make `target` (both open) give ids above every id `source` is known by (`ids_known`), in one transaction on
+    `target`; `source` is only read. For a backup restored into a new database: `source` is the database the bot
+    used until then, whose ids given since the backup are on buttons (an old Accept must not accept another
+    member's offer). Refused (`CopyRefused`) for one database under two URLs, and for a `target` with no MentorBot
+    schema (nothing restored there yet). Returns the highest id each table of `target` is known by now."""
+    async with source.read() as src, target.read() as dst:
+        if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
+            raise CopyRefused("same")
+        if not await schema_version(dst, target.dialect):
+            raise CopyRefused("ids_no_schema")
+    async with source.read() as src:
+        given = await ids_known(src, source.dialect, await tables(src, source.dialect))
+    async with target.transaction() as dst:
+        return await raise_ids(dst, target.dialect, given)
+
+
 # ----------------------------------------------------------------------------------------------- backup
 
 
@@ -484,7 +577,62 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _backup(source: str, target: Path, pages: int) -> BackupResult:
+PagesDone = Callable[[int, int], object]
+"""Progress of a SQLite copy: the pages copied so far and the source's pages (called in the worker thread)."""
+
+
+def _stop_if(cancel: threading.Event) -> None:
+    """Raise `Interrupted` once `cancel` is set: a safe point of a backup's or restore's worker thread."""
+    if cancel.is_set():
+        raise Interrupted("stopped on request")
+
+
+def _watched(conn: sqlite3.Connection, cancel: threading.Event) -> None:
+    """Have `conn`'s long statements (an integrity check, counting rows) stop soon after `cancel` is set: SQLite
+    ends them with "interrupted", which `_stopped` then tells from a real failure."""
+    conn.set_progress_handler(lambda: int(cancel.is_set()), 10_000)
+
+
+def _steps(cancel: threading.Event, progress: PagesDone | None) -> Callable[[int, int, int], None]:
+    """The progress callback of SQLite's backup API: report, then stop the copy if `cancel` is set (raising in it
+    ends the backup, and the exception comes out of ``backup()``)."""
+
+    def step(status: int, remaining: int, total: int) -> None:
+        if progress is not None:
+            progress(total - remaining, total)
+        _stop_if(cancel)
+
+    return step
+
+
+def _stopped(cancel: threading.Event, exc: BaseException) -> bool:
+    """Whether a failure of a worker thread is its stop: `cancel` was set meanwhile (SQLite ended a statement as
+    "interrupted", or anything failed after the request to stop), and it is not `Interrupted` already."""
+    return cancel.is_set() and not isinstance(exc, Interrupted)
+
+
+async def _in_thread(cancel: threading.Event, work: Callable[..., T], *args: Any, late: bool = True) -> T:
+    """`work(*args)` in a worker thread that checks `cancel` at its safe points. When the awaiting task is
+    cancelled (Ctrl-C in ``mentorbot``'s commands: ``asyncio.run`` cancels the command's task), `cancel` is set
+    and the thread awaited to its end, so that nothing goes on behind the command's back; then the cancellation
+    goes on, unless the thread had finished its work already and `late` says a finished work stands (a backup
+    written, a database replaced: the request to stop came too late, and the result is returned to be reported)."""
+    running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        cancel.set()
+        await asyncio.wait([running])
+        failed = running.cancelled() or running.exception() is not None  # (its exception retrieved: not logged)
+        if failed or not late:
+            raise
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        return running.result()
+
+
+def _backup(source: str, target: Path, pages: int, cancel: threading.Event, progress: PagesDone | None) -> BackupResult:
     if not Path(source).exists():
         raise CopyRefused("no_source", database=source)
     if target.exists():
@@ -506,9 +654,10 @@ def _backup(source: str, target: Path, pages: int) -> BackupResult:
             partial.unlink(missing_ok=True)
             dst = sqlite3.connect(partial)
             try:
+                _watched(dst, cancel)
                 # In one step (pages=-1): one read transaction, so the copy is one consistent state of the database;
                 # in WAL mode the bot's writers go on meanwhile. (In several steps, each write would restart it.)
-                src.backup(dst, pages=pages)
+                src.backup(dst, pages=pages, progress=_steps(cancel, progress))
                 integrity = str(dst.execute("PRAGMA integrity_check").fetchone()[0])
                 names = [
                     str(r[0])
@@ -519,22 +668,39 @@ def _backup(source: str, target: Path, pages: int) -> BackupResult:
                 rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
             finally:
                 dst.close()
+            _stop_if(cancel)  # the last check: once renamed, the backup is there
             os.replace(partial, target)
         except (sqlite3.DatabaseError, OSError) as exc:  # the source read fine: writing the copy failed (place, disk)
             _remove(partial)
+            if _stopped(cancel, exc):
+                raise Interrupted("stopped on request") from exc
             raise CopyRefused("target_unwritable", file=target, error=str(exc)) from exc
-        except BaseException:
+        except BaseException as exc:
             _remove(partial)
+            if _stopped(cancel, exc):
+                raise Interrupted("stopped on request") from exc
             raise
     finally:
         src.close()
     return BackupResult(target, integrity, rows)
 
 
-async def sqlite_backup(source: str, target: Path, *, pages: int = -1) -> BackupResult:
+async def sqlite_backup(
+    source: str,
+    target: Path,
+    *,
+    pages: int = -1,
+    cancel: threading.Event | None = None,
+    progress: PagesDone | None = None,
+) -> BackupResult:
     """Back up the SQLite file `source` to `target` with SQLite's online backup API (consistent while the bot
-    writes to it), then check the copy's integrity and count its rows. Refuses an existing `target`."""
-    return await asyncio.to_thread(_backup, source, target, pages)
+    writes to it), then check the copy's integrity and count its rows. Refuses an existing `target`.
+
+    Stopped by setting `cancel` (`Interrupted`) or by cancelling the task (the cancellation goes on once the worker
+    thread has stopped): either way no file is left at `target`, unless the backup had finished already (then it is
+    returned). `progress` gets the pages copied and the source's pages after each step of the copy."""
+    flag = cancel if cancel is not None else threading.Event()
+    return await _in_thread(flag, _backup, source, target, pages, flag, progress)
 
 
 def _without_password(url: str) -> str:
@@ -555,9 +721,45 @@ def pg_dump_command(url: str, file: Path) -> str:
 
 
 def pg_restore_command(url: str, file: Path) -> str:
-    """The ``pg_restore`` command that restores `file` (made by `pg_dump_command`) into the database at `url`,
-    with the URL's password left out."""
-    return f"pg_restore --no-owner --dbname={shlex.quote(_without_password(url))} {shlex.quote(str(file))}"
+    """The ``pg_restore`` command that restores `file` (made by `pg_dump_command`) into the database at `url`, a new
+    and empty one (`restored_database_url`), with the URL's password left out: all of it or nothing
+    (``--single-transaction``, ``--exit-on-error``)."""
+    return (
+        "pg_restore --no-owner --exit-on-error --single-transaction "
+        f"--dbname={shlex.quote(_without_password(url))} {shlex.quote(str(file))}"
+    )
+
+
+def restored_database_url(url: str, now: datetime) -> tuple[str, str]:
+    """The new database a PostgreSQL backup is restored into, beside the one at `url` (the same server, user and
+    options): its name, ``<name>_restored_<UTC time>`` (at most PostgreSQL's 63 bytes), and its URL. Never the
+    database at `url`: restored there, the backup's rows would be merged into the live ones."""
+    parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    in_query = next((v for k, v in query if k == "dbname"), "")
+    name = unquote(parts.path.lstrip("/")) or in_query or unquote(parts.username or "") or "mentorbot"
+    suffix = f"_restored_{as_utc(now).strftime('%Y%m%d_%H%M%S')}"
+    stem = name.encode()[: 63 - len(suffix)].decode(errors="ignore")
+    new = stem + suffix
+    if in_query and not parts.path.lstrip("/"):
+        query = [(k, new if k == "dbname" else v) for k, v in query]
+        return new, urlunsplit(parts._replace(query=urlencode(query)))
+    return new, urlunsplit(parts._replace(path="/" + quote(new)))
+
+
+def createdb_command(url: str, name: str) -> str:
+    """The ``createdb`` command that creates the database `name` on the server of the database at `url` (through
+    which it connects), with the URL's password left out."""
+    return f"createdb --maintenance-db={shlex.quote(_without_password(url))} {shlex.quote(name)}"
+
+
+def raise_ids_command(above: str, database: str) -> str:
+    """The ``mentorbot db raise-ids`` command that makes the database at `database` give ids above those the one at
+    `above` gave (`raise_ids_above`), with the URLs' passwords left out (PGPASSWORD or ~/.pgpass give them)."""
+    return (
+        f"mentorbot db raise-ids --above {shlex.quote(_without_password(above))} "
+        f"--database {shlex.quote(_without_password(database))}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- restore
@@ -567,7 +769,8 @@ def pg_restore_command(url: str, file: Path) -> str:
 class RestoreResult:
     """A finished SQLite restore: the database restored, the backup it came from, the files of the database that
     was there (moved aside, never deleted; none when there was none), the schema version, the integrity check of
-    the result and its rows per table."""
+    the result and its rows per table; and whether its ids were raised above those the database that was there
+    gave (`raise_ids`: None when there was none, False when it could not be read)."""
 
     database: Path
     backup: Path
@@ -575,6 +778,7 @@ class RestoreResult:
     version: int
     integrity: str
     rows: dict[str, int]
+    ids_raised: bool | None = None
 
 
 def _companions(path: Path) -> list[Path]:
@@ -645,21 +849,23 @@ def _aside(database: Path, now: datetime) -> Path:
     return aside
 
 
-def _restore(
-    database: Path, backup: Path, known: int, now: datetime, progress: Callable[[int, int], object] | None
-) -> RestoreResult:
+def _stage(
+    database: Path, partial: Path, backup: Path, known: int, progress: PagesDone | None, cancel: threading.Event
+) -> int:
+    """The restore's first part: check the backup and copy it to `partial`, beside `database` (nothing of
+    `database` changes). Returns the backup's schema version; stops at each step of the copy once `cancel` is set."""
     if not backup.is_file():
         raise CopyRefused("no_source", database=backup)
     if database.exists() and database.samefile(backup):
         raise CopyRefused("same")
     # Copied first beside the database, under a name of its own, and moved in place only once it checked out: a
-    # refused or failed restore leaves the database as it was.
-    partial = database.with_name(database.name + ".restoring")
+    # refused, failed or interrupted restore leaves the database as it was.
     try:
         source = sqlite3.connect(backup, timeout=30)
     except sqlite3.Error as exc:
         raise CopyRefused("backup_unreadable", file=backup, error=str(exc)) from exc
     try:
+        _watched(source, cancel)
         version = _checked_backup(source, backup, known)
         if database.exists() and _in_use(database):  # said before the copy; asked again before the move
             raise CopyRefused("in_use", database=database)
@@ -668,20 +874,96 @@ def _restore(
             leftover.unlink()
         copy = sqlite3.connect(partial)
         try:
-
-            def step(status: int, remaining: int, total: int) -> None:
-                if progress is not None:
-                    progress(total - remaining, total)
-
-            source.backup(copy, pages=1024, progress=step)
+            source.backup(copy, pages=1024, progress=_steps(cancel, progress))
         finally:
             copy.close()
-    except BaseException:
-        for leftover in _companions(partial):
-            _remove(leftover)
+        _stop_if(cancel)
+    except BaseException as exc:
+        _remove_copy(partial)
+        if _stopped(cancel, exc):
+            raise Interrupted("stopped on request") from exc
         raise
     finally:
         source.close()
+    return version
+
+
+def _remove_copy(partial: Path) -> None:
+    """Remove the restore's copy, with its ``-wal`` and ``-shm``."""
+    for leftover in _companions(partial):
+        _remove(leftover)
+
+
+class _FileConnection:
+    """A `Connection` over a plain sqlite3 connection to a file the restore handles (the database it replaces, the
+    copy that replaces it), not opened as the bot opens one (no WAL set, no write to check it is writable): each
+    statement runs in a worker thread, one at a time. Autocommit: a transaction is begun and ended by hand."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+
+    def quick(self) -> _FileConnection:
+        """The same connection (a file of its own: nothing to hurry for)."""
+        return self
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run a statement; return the number of rows it changed."""
+        return await asyncio.to_thread(lambda: self._conn.execute(sql, args).rowcount)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per parameter row."""
+        await asyncio.to_thread(self._conn.executemany, sql, rows)
+
+    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
+        """All rows of a query."""
+        return await asyncio.to_thread(lambda: [dict(r) for r in self._conn.execute(sql, args).fetchall()])
+
+    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
+        """The first row of a query, or None."""
+        rows = await self.fetch_all(sql, *args)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        """Roll back what is not committed, and close."""
+        if self._conn.in_transaction:
+            self._conn.rollback()
+        self._conn.close()
+
+
+async def _ids_of_replaced(database: Path, copy: Path) -> bool | None:
+    """Raise the ids of `copy` (the backup, about to replace `database`) above every id `database` is known by
+    (`ids_known`), as `db copy --replace` keeps them above the replaced database's: an id given since the backup
+    is on a button of a direct message or an admin's list, and must not name another row. None: there is no
+    database there; False: it cannot be read (damaged, not a database: what the restore may be mending), and
+    nothing was raised."""
+    if not await asyncio.to_thread(database.exists):
+        return None
+    try:
+        current = _FileConnection(database)
+    except sqlite3.Error:
+        return False
+    try:
+        given = await ids_known(current, "sqlite", await tables(current, "sqlite"))
+    except sqlite3.Error:
+        return False
+    finally:
+        current.close()
+    target = _FileConnection(copy)
+    try:
+        await target.execute("BEGIN IMMEDIATE")
+        await raise_ids(target, "sqlite", given)
+        await target.execute("COMMIT")
+    finally:
+        target.close()
+    return True
+
+
+def _swap(
+    database: Path, partial: Path, backup: Path, version: int, now: datetime, cancel: threading.Event
+) -> RestoreResult:
+    """The restore's second part: move the database that is there aside (with its ``-wal`` and ``-shm``) and the
+    copy in its place, then check it. `cancel` is looked at once more before the first move."""
     moves: list[tuple[Path, Path]] = []
     replaced: os.stat_result | None = None
     try:
@@ -691,6 +973,7 @@ def _restore(
             replaced = database.stat()
             _take_ownership(partial, replaced)
         aside = _aside(database, now)
+        _stop_if(cancel)  # the last check: from here on the files move
         for path in _companions(database):
             moved = aside.with_name(aside.name + path.name[len(database.name) :])
             path.rename(moved)
@@ -700,8 +983,7 @@ def _restore(
         for path, moved in reversed(moves):  # the database as it was, under its own name again
             with contextlib.suppress(OSError):
                 moved.rename(path)
-        for leftover in _companions(partial):
-            _remove(leftover)
+        _remove_copy(partial)
         raise
     kept = [moved for _, moved in moves]
     result = sqlite3.connect(database)
@@ -724,16 +1006,40 @@ def _restore(
 
 
 async def sqlite_restore(
-    database: str, backup: Path, now: datetime, *, progress: Callable[[int, int], object] | None = None
+    database: str,
+    backup: Path,
+    now: datetime,
+    *,
+    progress: PagesDone | None = None,
+    cancel: threading.Event | None = None,
 ) -> RestoreResult:
     """Put the SQLite backup `backup` in place of the database file `database`, with the bot stopped.
 
     Refused (`CopyRefused`, nothing changed) when the backup fails its integrity check, is not a MentorBot
     database or is newer than this code, and while the database is in use (another connection has it open). The
-    backup is copied with SQLite's backup API beside the database and checked; the database that was there moves
-    aside with its ``-wal`` and ``-shm`` (`RestoreResult.kept`: never deleted, and no stale ``-wal`` is left to be
-    replayed onto the backup), the copy takes its place with the owner, group and mode of the file it replaces
-    (a restore run as root leaves the service's user a database it can write), and its integrity is checked
-    again. `progress` gets the pages copied so far and the backup's pages."""
+    backup is copied with SQLite's backup API beside the database and checked; the copy's ids are raised above
+    every id the database that was there is known by (`RestoreResult.ids_raised`), so that none given since the
+    backup is given again; the database that was there moves aside with its ``-wal`` and ``-shm``
+    (`RestoreResult.kept`: never deleted, and no stale ``-wal`` is left to be replayed onto the backup), the copy
+    takes its place with the owner, group and mode of the file it replaces (a restore run as root leaves the
+    service's user a database it can write), and its integrity is checked again. `progress` gets the pages copied
+    so far and the backup's pages.
+
+    Stopped by setting `cancel` (`Interrupted`) or by cancelling the task (the cancellation goes on once the worker
+    thread has stopped): either way before any file moves, and the copy is removed; a restore whose files had
+    moved already finishes, and its result is returned."""
     known = available_migrations("sqlite")[-1].version
-    return await asyncio.to_thread(_restore, Path(database), backup, known, now, progress)
+    path = Path(database)
+    partial = path.with_name(path.name + ".restoring")
+    flag = cancel if cancel is not None else threading.Event()
+    try:
+        version = await _in_thread(flag, _stage, path, partial, backup, known, progress, flag, late=False)
+        _stop_if(flag)
+        raised = await _ids_of_replaced(path, partial)
+        _stop_if(flag)
+        result = await _in_thread(flag, _swap, path, partial, backup, version, now, flag)
+    except BaseException:
+        # A copy left by a stop between the parts (or one the stage finished as it was cancelled).
+        _remove_copy(partial)
+        raise
+    return dataclasses.replace(result, ids_raised=raised)
