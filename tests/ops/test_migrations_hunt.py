@@ -528,6 +528,9 @@ async def test_0019_rebuilds_requests_and_suggestions_keeping_every_row_referenc
             sql = sql.replace(f"CREATE TABLE {name} (", f'CREATE TABLE "{name}" (', 1)
             sql = sql.replace("id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1)
         expected.append((kind, name, table, sql))
+    # 0023 makes the mentorships table again too (its ids AUTOINCREMENT: tests/storage/test_mentorship_ids_s32.py).
+    rebuilt_later = {entry[1]: entry for entry in _schema(fresh) if entry[1] == "mentorships"}
+    expected = [rebuilt_later.get(entry[1], entry) for entry in expected]
     tables_before = {table for _, _, table, _ in schema_before}  # tables later migrations add aside
     assert [entry for entry in _schema(fresh) if entry[2] in tables_before] == expected
 

@@ -460,8 +460,14 @@ async def keep_ids_rising(conn: Connection, dialect: str, names: Sequence[str], 
     ``sqlite_sequence`` counter of each ``AUTOINCREMENT`` table (the only tables SQLite never reuses an id of)."""
     if dialect == "sqlite":
         autoincrement = await _autoincrement(conn)
+        counted = await conn.fetch_one(
+            "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
+        )
         for name in names:
-            if name not in autoincrement:
+            # A table whose ids are on buttons but not AUTOINCREMENT yet (a backup older than the migration that
+            # makes it so: mentorships before 0023) gets its counter all the same: SQLite does not read it, but that
+            # migration starts the table's counter from it when the next start upgrades the restored database.
+            if name not in autoincrement and not (counted and name in ID_TABLES):
                 continue
             row = await conn.fetch_one(f'SELECT COALESCE(MAX(id), 0) AS id FROM "{name}"')
             highest = max(int(row["id"]) if row else 0, given.get(name, 0))

@@ -1,0 +1,4 @@
+-- A mentorship's id is never given again: on SQLite this needed AUTOINCREMENT (0023 there), so that `db restore`
+-- can keep ids above the replaced database's. PostgreSQL's sequences never give an id twice, and a restore into a
+-- new database is followed by `mentorbot db raise-ids`, so there is nothing to change here; the version keeps both
+-- engines' schemas in step.
