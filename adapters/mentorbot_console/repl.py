@@ -178,6 +178,10 @@ def run_console(
         if text:
             print(text, file=out, flush=True)
 
+    def end_line() -> None:
+        """End the prompt's line (Ctrl-C, Ctrl-D): the next prompt, or the shell's, starts on a line of its own."""
+        print(file=out, flush=True)
+
     failed: list[int] = []
     unsaved: list[int] = []  # lines whose attachments could not be saved: the script did not do what it asked
     with _log_to_file(state / "console.log", settings.log_level), asyncio.Runner() as runner:
@@ -223,19 +227,21 @@ def run_console(
                             if not line:
                                 break
                             number += 1
-                            line = line.rstrip("\n")
+                            line = line.rstrip("\r\n")  # a script saved with Windows line ends, too
+                            if number == 1:
+                                line = line.removeprefix("\ufeff")  # saved as UTF-8 with a byte-order mark
                             if line.strip() and not line.lstrip().startswith("#"):
                                 echo(session.prompt + line)
                     except EOFError:
-                        echo("")
+                        end_line()
                         break
                     except KeyboardInterrupt:
-                        echo("")
+                        end_line()
                         continue
                     try:
                         result = runner.run(session.run_line(line))
                     except KeyboardInterrupt:
-                        echo("")
+                        end_line()
                         continue
                     echo(result.output)
                     if not result.ok and not tty:

@@ -33,6 +33,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import whole_number
 from mentorbot.paging import reply_buttons
 from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
+from mentorbot.usecases import insight
 from mentorbot_console.clock import OffsetClock, format_delta, parse_advance
 from mentorbot_console.render import NumberedAction, mention_ids, render_notification, render_reply
 
@@ -303,10 +304,21 @@ class ConsoleSession:
     async def _run_due(self) -> str:
         # Only the console's own community: the database may be one a Slack or Discord bot serves too, whose timers
         # (and the notices they write) are that bot's to run and deliver, never this terminal's.
+        await self._ensure_weekly()
         notes = await self.bot.run_due_jobs(communities=[self.community])
         if not notes:
             return ""
         return await self.show(Outcome(Reply(""), tuple(notes), language=(await self._t()).lang))
+
+    async def _ensure_weekly(self) -> None:
+        """Make sure the community has its weekly timers (the scheduled round, the digest) before timers run.
+
+        The timer loop makes them at most once a minute of clock time, and only for a community with members: on a
+        fresh database its first look comes before any member exists, and `/clock` steps only to times
+        `next_wake` knows, so `/clock +8d` would jump over the first Monday. Looked at before and after every
+        line and at each `/clock` step, a timer exists from the line that made the first member on, and `/clock`
+        stops at it. Nothing to do (no database access) when neither is scheduled."""
+        await insight.ensure_weekly_jobs(self.bot.core, [self.community])
 
     # ---------------------------------------------------------------- output
 

@@ -30,6 +30,7 @@ from mentorbot.cli_support import (
     schema_change_denied,
     settings_or_exit,
 )
+from mentorbot.i18n import LANGUAGES
 from mentorbot.ops_cli import backup as ops_backup
 from mentorbot.ops_cli import db as ops_db
 from mentorbot.settings import Settings, SettingsError, SettingUnusableNow, masked_settings
@@ -299,6 +300,9 @@ def admin() -> None:
 
 
 _COMMUNITY = re.compile(r"console|discord:[0-9]+|slack:[A-Z0-9]+")
+SIMULATION_COMMUNITY = "simulation"
+"""The community of `mentorbot simulate` (`simulation.COMMUNITY`): the reading admin commands accept it, so a
+simulation's database (``simulate --database``) can be looked at with them."""
 
 
 def _community(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -308,15 +312,36 @@ def _community(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
-def _admin_options(command: F) -> F:
+def _community_to_read(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """`--community` of a command that only reads: a platform's, or the simulation's (`SIMULATION_COMMUNITY`)."""
+    if value == SIMULATION_COMMUNITY:
+        return value
+    if not _COMMUNITY.fullmatch(value):
+        raise click.BadParameter(
+            f"expected console, discord:<guild id> (digits), slack:<team id> (T0123ABC) or {SIMULATION_COMMUNITY}"
+        )
+    return value
+
+
+def _admin_options(command: F, *, reading: bool = False) -> F:
+    """``--community`` and ``--db``; a command that only `reading` also takes the simulation's community."""
     command = click.option(
         "--community",
         default=CONSOLE_COMMUNITY,
         show_default=True,
-        callback=_community,
-        help="Community id: console, discord:<guild id> or slack:<team id>.",
+        callback=_community_to_read if reading else _community,
+        help=(
+            f"Community id: console, discord:<guild id>, slack:<team id> or {SIMULATION_COMMUNITY} "
+            "(a `mentorbot simulate --database` run)."
+            if reading
+            else "Community id: console, discord:<guild id> or slack:<team id>."
+        ),
     )(command)
     return click.option("--db", type=_DB, help="SQLite file to use instead of MENTORBOT_DATABASE_URL.")(command)
+
+
+def _reading_admin_options(command: F) -> F:
+    return _admin_options(command, reading=True)
 
 
 admin.add_command(ops_backup)
@@ -438,7 +463,7 @@ def _data_rows(text: str) -> int:
 
 @admin.command("export")
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@_admin_options
+@_reading_admin_options
 def export(folder: Path, community: str, db: Path | None) -> None:
     """Write members.csv, requests.csv, offers.csv, mentorships.csv and feedback.csv of a community to DIR."""
     from mentorbot.i18n import translator
@@ -467,7 +492,7 @@ async def _export(settings: Settings, community: str) -> dict[str, bytes]:
 
 
 @admin.command("stats")
-@_admin_options
+@_reading_admin_options
 @click.option(
     "--chart",
     "chart_file",
@@ -526,8 +551,20 @@ async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) 
     help="sqlite:///FILE or postgresql://… without a simulation yet (default: a temporary SQLite file).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def simulate(days: int, members: int, mentors: int, seed: int, database: str | None, as_json: bool) -> None:
-    """Play a seeded community for DAYS through the real core and print how well it was served."""
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the report (the simulated community's own is English, whatever this says).",
+)
+def simulate(
+    days: int, members: int, mentors: int, seed: int, database: str | None, as_json: bool, language: str
+) -> None:
+    """Play a seeded community for DAYS through the real core and print how well it was served.
+
+    It runs on MentorBot's defaults, not on this folder's .env or MENTORBOT_* variables, so a seed gives the same
+    figures anywhere."""
     import json
     import tempfile
     import time
@@ -536,10 +573,10 @@ def simulate(days: int, members: int, mentors: int, seed: int, database: str | N
     from mentorbot.simulation import SimulationError, SimulationSpec, run_simulation
 
     spec = SimulationSpec(days=days, members=members, mentors=mentors, seed=seed)
+    t = translator(language)
     with tempfile.TemporaryDirectory(prefix="mentorbot-simulate-") as folder:
         url = database or f"sqlite:///{Path(folder) / 'simulation.sqlite3'}"
-        settings = settings_or_exit(option="--database" if database else None, database_url=url)
-        t = translator(settings.default_language)
+        settings = _simulation_settings_or_exit(url)
         started = time.perf_counter()
         with click.progressbar(length=days, label=t("cli.simulate.progress"), file=sys.stderr) as bar:
             result = run_or_exit(_simulate(run_simulation(settings, spec, progress=bar.update)), settings)
@@ -552,6 +589,23 @@ def simulate(days: int, members: int, mentors: int, seed: int, database: str | N
         click.echo(json.dumps({"figures": result.as_json(), "speed": speed}, indent=2, ensure_ascii=False))
         return
     click.echo(_simulation_report(result, speed, t))
+
+
+def _simulation_settings_or_exit(url: str) -> Settings:
+    """The simulation's settings (`simulation.simulation_settings`: the defaults and `url`), or exit with status 2
+    and one line naming ``--database`` when `url` is no database's (its value, which may hold a password, is never
+    echoed)."""
+    from pydantic import ValidationError
+
+    from mentorbot.settings import ENV_PREFIX, describe_validation_error
+    from mentorbot.simulation import simulation_settings
+
+    try:
+        return simulation_settings(url)
+    except ValidationError as exc:
+        message = re.sub(rf"(^|; ){ENV_PREFIX}DATABASE_URL: ", r"\g<1>--database: ", describe_validation_error(exc))
+        click.echo(f"error: {message}", err=True)
+        sys.exit(2)
 
 
 async def _simulate(running: Coroutine[Any, Any, SimulationResult]) -> SimulationResult | SimulationError:
@@ -574,6 +628,7 @@ def _simulation_report(result: SimulationResult, speed: dict[str, float], t: Tra
     r = result
     lines = [
         t("cli.simulate.title", days=r.days, members=r.members, mentors=r.mentors, seed=r.seed),
+        t("simulation.defaults"),
         t("cli.simulate.requests", made=r.requests_made, matched=r.matched, cancelled=r.cancelled),
         t("cli.simulate.time_to_match", median=days(r.days_to_match_median), p90=days(r.days_to_match_p90)),
         t(
@@ -585,12 +640,13 @@ def _simulation_report(result: SimulationResult, speed: dict[str, float], t: Tra
         t("cli.simulate.stranded", count=r.stranded, with_room=r.stranded_with_room),
         t("cli.simulate.over_capacity", count=r.mentors_over_capacity),
         t(
-            "cli.simulate.offers",
+            "simulation.offers",
             offers=r.offers,
             accepted=r.offers_accepted,
             declined=r.offers_declined,
             expired=r.offers_expired,
             withdrawn=r.offers_withdrawn,
+            pending=r.offers_pending,
             ratio=none if r.offers_per_accept is None else f"{r.offers_per_accept:g}",
         ),
         t(

@@ -13,7 +13,8 @@ excluded for that mentee by `matching.eligibility`: the liveness the programme p
 for mentors holding more than their capacity (the invariant that must never break).
 
 All randomness comes from one `random.Random(seed)`, and the core is deterministic for a given sequence of
-calls on a fresh database, so a seed always gives the same figures.
+calls on a fresh database with the same settings, so a seed always gives the same figures: the command runs on
+MentorBot's defaults (`simulation_settings`), never on a deployment's ``.env`` or ``MENTORBOT_*`` variables.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.matching.eligibility import when_alone
 from mentorbot.models import MentorshipRequest, MentorshipStatus, MentorStatus, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Outcome
 from mentorbot.settings import Settings
+from mentorbot.storage.migrations import other_tables
+from mentorbot.storage.store import Store
 from mentorbot.usecases.matchmaking import blocks_of
 
 START: Final = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
@@ -160,6 +165,8 @@ class SimulationResult:
     offers_declined: int = 0
     offers_expired: int = 0
     offers_withdrawn: int = 0
+    offers_pending: int = 0
+    """Offers still waiting for their mentor's answer at the end."""
     offers_per_accept: float | None = None
     decline_reasons: dict[str, int] = field(default_factory=dict)
     mentorships: int = 0
@@ -618,6 +625,7 @@ class Simulation:
         result.offers_declined = by_status[OfferStatus.DECLINED]
         result.offers_expired = by_status[OfferStatus.EXPIRED]
         result.offers_withdrawn = by_status[OfferStatus.WITHDRAWN]
+        result.offers_pending = by_status[OfferStatus.PENDING]
         if result.offers_accepted:
             result.offers_per_accept = round(result.offers / result.offers_accepted, 2)
         reasons = Counter(o.decline_reason or "(none)" for o in offers if o.status is OfferStatus.DECLINED)
@@ -642,25 +650,75 @@ def _has_room(room: dict[str, list[int]], skills: Iterable[str], requester: int,
     return any(mentor != requester and mentor not in blocked for slug in skills for mentor in room.get(slug, ()))
 
 
+def _refuse(ours: int, everyone: int) -> None:
+    """Raise the `SimulationError` for a database holding `ours` members of the simulation's community and
+    `everyone` members in all."""
+    if ours:
+        raise SimulationError("not_empty", community=COMMUNITY)
+    if everyone:
+        raise SimulationError("not_empty_other")
+
+
 async def simulate(
     bot: MentorBot, clock: ManualClock, spec: SimulationSpec, *, progress: Progress | None = None
 ) -> SimulationResult:
     """Play `spec` through `bot` (whose clock is `clock`, on a database without any member: a real community's
     database would get the simulation's members, timers and messages beside its own, which a bot running on it
     would then run and try to deliver); `progress` is called with 1 after each simulated day."""
-    if await bot.store.count_members(COMMUNITY):
-        raise SimulationError("not_empty", community=COMMUNITY)
-    if await bot.store.count_members():
-        raise SimulationError("not_empty_other")
+    _refuse(await bot.store.count_members(COMMUNITY), await bot.store.count_members())
     return await Simulation(bot, clock, spec).run(progress)
+
+
+class _Defaults(Settings):
+    """`Settings` from their defaults and the values given, and nothing else: no environment variable, no .env."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values passed to the constructor."""
+        return (init_settings,)
+
+
+def simulation_settings(database_url: str) -> Settings:
+    """The settings a simulation runs with: MentorBot's defaults (the packaged skills and courses, English) and
+    `database_url`, never a deployment's ``.env`` or ``MENTORBOT_*`` variables: an offer expiry, a re-offer
+    cooldown or matching by rounds set there would change the figures, and a seed must give the same ones in
+    any folder. Raises pydantic's `ValidationError` for a URL that names no database MentorBot can use."""
+    return _Defaults(database_url=database_url)
+
+
+async def refuse_used_database(settings: Settings) -> None:
+    """Raise `SimulationError` when the database of `settings` holds members, before anything is changed in it:
+    its schema is read as it is (not migrated), so a community's database that is refused keeps its version. A
+    new database, or one without a members table, passes (the simulation then creates or migrates it)."""
+    store = Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
+    try:
+        await store.db.open()
+        async with store.db.read() as conn:
+            if "members" not in await other_tables(conn, store.db.dialect):
+                return
+            everyone = await conn.fetch_one("SELECT COUNT(*) AS n FROM members")
+            ours = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", COMMUNITY)
+    finally:
+        await store.close()
+    _refuse(int(ours["n"]) if ours else 0, int(everyone["n"]) if everyone else 0)
 
 
 async def run_simulation(
     settings: Settings, spec: SimulationSpec, *, progress: Progress | None = None
 ) -> SimulationResult:
-    """Open the database of `settings` with a manual clock at `START`, and play `spec` on it."""
+    """Open the database of `settings` with a manual clock at `START`, and play `spec` on it. A database that
+    holds members is refused before it is opened for the simulation (`refuse_used_database`): only an empty or
+    new one is migrated. `settings` should be `simulation_settings`' for figures that depend on the seed alone."""
     from mentorbot.app import open_bot
 
+    await refuse_used_database(settings)
     clock = ManualClock(START)
     async with open_bot(settings, clock=clock) as bot:
         return await simulate(bot, clock, spec, progress=progress)
