@@ -83,7 +83,7 @@ from mentorbot.settings import DiscordSettings, Settings
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
-from mentorbot_discord.membership import Membership
+from mentorbot_discord.membership import Lookup, Membership
 from mentorbot_discord.picks import complete
 from mentorbot_discord.plugin import COMMUNITY_PREFIX, shard_options
 from mentorbot_discord.ports import Interaction
@@ -218,6 +218,9 @@ class MentorBotClient(discord.AutoShardedClient):
         """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
         self.membership = Membership(self.http, bot.clock)
         """Whether a member is still in a server, asked of Discord (no intent tells MentorBot they left)."""
+        self._servers_gone: set[int] = set()
+        """Servers the bot was found not to be in (removed, or the server deleted) and warned about, once each, until
+        it is added again (`server_gone`, `on_guild_join`)."""
         self.tree = MentorTree(self)
         for command in command_list():
             self.tree.add_command(command)
@@ -253,6 +256,43 @@ class MentorBotClient(discord.AutoShardedClient):
     async def on_shard_resumed(self, shard_id: int) -> None:
         """`shard_id` resumed its gateway session (RESUMED)."""
         self._shards_down.discard(shard_id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot was removed from a server, or the server deleted (GUILD_DELETE without ``unavailable``; an outage
+        of Discord's is not this): said once in the log. Its members' DMs are refused from now on, held, and pause
+        nobody (`_deliver_one`); its timers go on."""
+        self.server_gone(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """The bot was added to a server (again): a refused DM to its members is theirs again, and a later removal is
+        said again."""
+        if guild.id in self._servers_gone:
+            self._servers_gone.discard(guild.id)
+            log.info("MentorBot is in Discord server %s again: its members' direct messages go out as before", guild.id)
+
+    def server_gone(self, guild_id: int) -> None:
+        """Say in the log, once per server until the bot is added again, that the bot is no longer in `guild_id` and
+        what to do."""
+        if guild_id in self._servers_gone:
+            return
+        self._servers_gone.add(guild_id)
+        log.warning(
+            "MentorBot is no longer in Discord server %s (removed from it, or the server deleted): direct messages to "
+            "its members are refused and held for their next command, and nobody is paused for it; offers that expire "
+            "unread count against no one. Invite the bot back with its invite link (docs/discord.md, step 6) to carry "
+            "on, or end that server's programme",
+            guild_id,
+        )
+
+    def not_in_guild(self, guild_id: int) -> bool:
+        """Whether this process knows the bot is not in `guild_id`: ready, the server on one of this process's shards,
+        and not among its servers (removed, or deleted; one Discord has an outage of stays listed, unavailable). A
+        server of another process's shards is not known here (any process sends any DM): False, and the member lookup
+        tells."""
+        if not self.is_ready() or self.get_guild(guild_id) is not None:
+            return False
+        shards, count = self.shard_ids, self.shard_count or 1
+        return shards is None or (guild_id >> 22) % count in shards
 
     # --------------------------------------------------------------------------------------- callers
 
@@ -952,7 +992,8 @@ class MentorBotClient(discord.AutoShardedClient):
             log.warning("member %s is not a Discord member; holding the notification", note.member_id)
             await self.bot.hold_undelivered(note)
             return None
-        if live_offer(note) and await self._left(guild_id, note, fresh=False):
+        gone = self.not_in_guild(guild_id)
+        if live_offer(note) and not gone and await self._left(guild_id, note, fresh=False):
             return None  # not sent: the departure withdrew the offer (its new version replaced it in the outbox)
         messages = render(note.reply, guild_id=guild_id)
         try:
@@ -972,11 +1013,18 @@ class MentorBotClient(discord.AutoShardedClient):
             # Only "cannot send messages to this user" and "unknown user" say the member cannot be reached; a 400
             # refuses the message MentorBot made, a 401 or 403 otherwise the bot itself: held, nobody paused.
             refused = code in MEMBER_UNREACHABLE
-            if refused and await self._left(guild_id, note, fresh=True):
-                # Kept for their next command, should they come back; a version of its key the departure wrote
-                # (an offer withdrawn) replaced it already, and is not held twice.
-                await self.bot.hold_undelivered(note)
-                return None
+            if refused:
+                found = Lookup.GUILD_GONE if gone else await self._look_up(guild_id, note, fresh=True)
+                if found is Lookup.LEFT:
+                    # Kept for their next command, should they come back; a version of its key the departure wrote
+                    # (an offer withdrawn) replaced it already, and is not held twice.
+                    await self.bot.hold_undelivered(note)
+                    return None
+                if found is Lookup.GUILD_GONE:
+                    # The bot is not in the server (any more): it shares no server with the member, which is why
+                    # Discord refuses. Not the member's doing: held, nobody paused.
+                    self.server_gone(guild_id)
+                    refused = False
             await self.bot.hold_undelivered(note, refused=refused)
             return None
         if note.key and sent is not None:  # the last message carries the buttons
@@ -984,15 +1032,21 @@ class MentorBotClient(discord.AutoShardedClient):
         return None
 
     async def _left(self, guild_id: int, note: Notification, *, fresh: bool) -> bool:
-        """Whether Discord says the member `note` is for is no longer in its server (`Membership.is_member`;
-        `fresh`: not from what was kept, after a refused DM); then their departure is recorded
-        (`MentorBot.member_left`), before anything else is done with `note`. False when they are a member, or
-        when Discord cannot tell now: `note` is then delivered (or held) as before."""
-        if await self.membership.is_member(guild_id, int(note.platform_user_id), fresh=fresh) is not False:
-            return False
-        log.info("member %s is no longer in guild %s: recording their departure", note.member_id, guild_id)
-        await self.bot.member_left(note.community, note.platform_user_id)
-        return True
+        """Whether Discord says the member `note` is for is no longer in its server (see `_look_up`). False when
+        they are a member, or when Discord cannot tell now: `note` is then delivered (or held) as before."""
+        return await self._look_up(guild_id, note, fresh=fresh) is Lookup.LEFT
+
+    async def _look_up(self, guild_id: int, note: Notification, *, fresh: bool) -> Lookup:
+        """What Discord says of the member `note` is for in its server (`Membership.lookup`; `fresh`: not from what
+        was kept, after a refused DM). One who left has their departure recorded (`MentorBot.member_left`) before
+        anything else is done with `note`; a server the bot is not in is said once in the log (`server_gone`)."""
+        found = await self.membership.lookup(guild_id, int(note.platform_user_id), fresh=fresh)
+        if found is Lookup.GUILD_GONE:
+            self.server_gone(guild_id)
+        elif found is Lookup.LEFT:
+            log.info("member %s is no longer in guild %s: recording their departure", note.member_id, guild_id)
+            await self.bot.member_left(note.community, note.platform_user_id)
+        return found
 
     # ------------------------------------------------------------------------------------- keyed DMs
 

@@ -44,6 +44,10 @@ class DeclineReason(StrEnum):
 PAUSED = "paused"
 """The `reason_kind` of an offer withdrawn because its mentor paused."""
 
+UNDELIVERED = "undelivered"
+"""The `reason_kind` of an offer that expired while its message had not reached its mentor (`OfferStore.expire_offer`):
+not a lapse of theirs, so no cooldown either (the request may go back to them once it was handed on)."""
+
 MENTORING = "mentoring"
 """The `status` of a `PairFact` that is not an offer but an active mentorship between the mentee and the mentor."""
 
@@ -338,9 +342,13 @@ def blocks_for(
         ):
             block = Block(BlockKind.EXCLUDED)
         else:
-            lapse = fact.status == "expired" or (fact.status == "withdrawn" and fact.reason_kind == PAUSED)
-            if (lapse or fact.status == "declined") and fact.decided_at is not None:
-                until = fact.decided_at + reoffer_after
+            unsent = fact.status == "expired" and fact.reason_kind == UNDELIVERED
+            lapse = (fact.status == "expired" and not unsent) or (
+                fact.status == "withdrawn" and fact.reason_kind == PAUSED
+            )
+            if (lapse or unsent or fact.status == "declined") and fact.decided_at is not None:
+                # An offer its mentor never saw starts no cooldown: only the hand-on grace below.
+                until = fact.decided_at + (timedelta(0) if unsent else reoffer_after)
                 if now < until:
                     back = fact.mentor_back_at is not None and fact.mentor_back_at >= fact.decided_at
                     block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse and back, lapse=lapse)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mentorbot.matching.eligibility import MENTORING, PAUSED, PairFact
+from mentorbot.matching.eligibility import MENTORING, PAUSED, UNDELIVERED, PairFact
 from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
@@ -383,10 +383,12 @@ class CandidateStore(Transactions):
             row = await conn.fetch_one(
                 "UPDATE mentor_profiles SET back_at = ? WHERE member_id = ? RETURNING EXISTS (SELECT 1 FROM offers o "
                 "JOIN requests r ON r.id = o.request_id WHERE o.mentor_id = mentor_profiles.member_id "
-                "AND (o.status = 'expired' OR (o.status = 'withdrawn' AND o.reason_kind = ?)) AND o.decided_at > ? "
+                "AND ((o.status = 'expired' AND COALESCE(o.reason_kind, '') <> ?) "
+                "OR (o.status = 'withdrawn' AND o.reason_kind = ?)) AND o.decided_at > ? "
                 "AND r.status = 'waiting') AS lifted",
                 now,
                 member_id,
+                UNDELIVERED,
                 PAUSED,
                 lapsed_since,
             )

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from mentorbot.matching.eligibility import UNDELIVERED
 from mentorbot.storage import rows
 from mentorbot.storage.units import Transactions
 
@@ -322,10 +323,13 @@ class InsightStore(Transactions):
             expired = await conn.fetch_all(
                 "SELECT m.id, m.display_name, m.platform_user_id, o.expires_at, o.decided_at FROM offers o "
                 "JOIN requests r ON r.id = o.request_id JOIN members m ON m.id = o.mentor_id "
-                "WHERE r.community = ? AND o.status = 'expired' AND o.decided_at >= ? AND o.decided_at < ?",
+                "WHERE r.community = ? AND o.status = 'expired' AND o.decided_at >= ? AND o.decided_at < ? "
+                # An offer that never reached its mentor is no lapse of theirs (`eligibility.UNDELIVERED`).
+                "AND COALESCE(o.reason_kind, '') <> ?",
                 community,
                 since,
                 until,
+                UNDELIVERED,
             )
             ratings = await conn.fetch_one(
                 "SELECT COUNT(rating) AS n, AVG(rating) AS average FROM feedback WHERE community = ? "

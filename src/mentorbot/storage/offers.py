@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from mentorbot.matching.eligibility import UNDELIVERED
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
@@ -24,6 +25,7 @@ from mentorbot.storage.locks import (
     lock_profiles,
 )
 from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
+from mentorbot.storage.outbox import never_reached
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -46,6 +48,8 @@ LAPSE_WINDOW = timedelta(hours=24)
 sent in one minute expire together: one lapse, not three)."""
 
 
+
+
 @dataclass(frozen=True)
 class ExpireResult:
     """What expiring an offer changed: the offer, whether the mentor was paused for it, and the mentor's other
@@ -54,6 +58,9 @@ class ExpireResult:
     offer: Offer
     mentor_paused: bool
     withdrawn: tuple[Offer, ...] = ()
+    reached: bool = True
+    """False when the offer's message had not reached its mentor when it expired (`outbox.never_reached`): the
+    expiry is no lapse of theirs, and its offer is marked `UNDELIVERED`."""
 
 
 async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, dialect: str) -> list[Offer]:
@@ -420,7 +427,10 @@ class OfferStore(Transactions):
         lapse in a row comes is paused (offers expiring within `LAPSE_WINDOW` of the last counted one are the
         same lapse) and their other pending offers are withdrawn in the same transaction. An expiry run more
         than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
-        not counted in that streak and pauses no one. None when the offer was no longer pending or not yet due."""
+        not counted in that streak and pauses no one; nor is one whose message never reached the mentor (its
+        outbox row ``offer:<id>`` still retrying or held: `outbox.never_reached`, read in this transaction), which is
+        marked `UNDELIVERED` (`ExpireResult.reached` False). None when the offer was no longer pending or not yet
+        due."""
         async with self.transaction(quick=True) as conn:
             # Every mentee the mentor holds an offer for, not only this one's: a pause withdraws the others.
             await lock_mentees_of_mentor_of_offer(conn, offer_id, dialect=self.db.dialect)
@@ -434,7 +444,13 @@ class OfferStore(Transactions):
             if row is None:
                 return None
             offer = rows.offer(row)
-            counted = late_after is None or now - offer.expires_at <= late_after
+            # An offer its mentor never had (the platform kept failing or refused the bot itself) is no lapse of
+            # theirs: neither counted in the streak nor, once marked, a lapse for the pair's cooldown.
+            reached = not await never_reached(conn, offer.mentor_id, f"offer:{offer.id}")
+            if not reached:
+                await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", UNDELIVERED, offer.id)
+                offer = replace(offer, reason_kind=UNDELIVERED)
+            counted = reached and (late_after is None or now - offer.expires_at <= late_after)
             if counted:
                 # One lapse per LAPSE_WINDOW: offers that expire together were ignored together.
                 counted = (
@@ -460,7 +476,7 @@ class OfferStore(Transactions):
                 == 1
             )
             withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
-            return ExpireResult(offer, paused, tuple(withdrawn))
+            return ExpireResult(offer, paused, tuple(withdrawn), reached)
 
     async def withdraw_for_mentee(self, mentor_id: int, mentee_id: int, now: datetime) -> list[Offer]:
         """Withdraw the mentor's pending offers of a member's other requests, once the mentor mentors that member

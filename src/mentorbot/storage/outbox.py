@@ -49,6 +49,23 @@ async def _supersede_older(conn: Connection, member_id: int, key: str, below: in
     )
 
 
+async def never_reached(conn: Connection, member_id: int, key: str) -> bool:
+    """Whether the member's message keyed `key` has not reached them, as the outbox tells it, inside the caller's
+    transaction: a row of the key is held (refused, or failed for a transient reason too often; not shown to them
+    since) or pending after a failed try (released for a retry: no holder; or claimed again: more than one attempt),
+    and none is delivered (sent, or held and then shown with their command). A row still with the process that wrote
+    it, on its first try, is being delivered; no row at all (a delivered one is pruned after a day) tells nothing:
+    neither is "never reached". One query over the member's rows (the index ``outbox_by_member``)."""
+    row = await conn.fetch_one(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, "
+        "COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR attempts > 1)) "
+        "THEN 1 ELSE 0 END), 0) AS stuck FROM outbox WHERE member_id = ? AND message_key = ?",
+        member_id,
+        key,
+    )
+    return row is not None and int(row["delivered"]) == 0 and int(row["stuck"]) > 0
+
+
 class OutboxStore(Transactions):
     """Notifications waiting to be delivered, and which were."""
 

@@ -246,7 +246,9 @@ async def run_job(core: Core, kind: JobKind, ref_id: int) -> list[Notification]:
 async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
     """An offer's time is up: the mentor is told (and paused after too many in a row), the request goes on.
     An expiry that runs late (`Settings.late_expiry_grace_minutes` after the offer's time: the bot was down) does
-    not count towards the mentor's streak."""
+    not count towards the mentor's streak, nor does one whose message never reached the mentor (still retrying or
+    held in the outbox: the platform failed, or refused the bot itself); the mentor is told that one expired before
+    it could reach them."""
     settings = core.settings
     result = await core.store.expire_offer(
         offer_id,
@@ -261,7 +263,8 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
     if mentor is None:
         return await pass_on(core, result.offer)
     t = translator(core.lang_of(mentor))
-    notes.append(core.notify(mentor, Reply(t("offer.expired_notice", id=offer_id)), key=f"offer:{offer_id}"))
+    told = "offer.expired_notice" if result.reached else "offer.expired_unsent_notice"
+    notes.append(core.notify(mentor, Reply(t(told, id=offer_id)), key=f"offer:{offer_id}"))
     if not result.mentor_paused:
         notes.extend(await pass_on(core, result.offer))
         return notes
