@@ -16,7 +16,7 @@ from mentorbot.clock import Clock, SystemClock
 from mentorbot.config_errors import config_file_problem
 from mentorbot.errors import ConfigFileError, database_down, database_failure
 from mentorbot.library import Library
-from mentorbot.observability import logging_handler
+from mentorbot.observability import logging_handler, quiet_libraries
 from mentorbot.replies import Notification
 from mentorbot.settings import Settings, mask_url_password
 from mentorbot.storage.database import DatabaseError
@@ -44,8 +44,13 @@ reports what it delivered itself, and the round then marks nothing more."""
 
 def configure_logging(settings: Settings) -> None:
     """One log format for every process (``MENTORBOT_LOG_FORMAT``: plain text, or one JSON object per line);
-    tokens never reach it (settings hold them as secrets, and the handler masks anything that looks like one)."""
-    logging.basicConfig(level=getattr(logging, settings.log_level), handlers=[logging_handler(settings.log_format)])
+    tokens never reach it (settings hold them as secrets, and the handler masks anything that looks like one).
+    ``MENTORBOT_LOG_LEVEL=DEBUG`` is MentorBot's own DEBUG lines: discord.py, slack_sdk, slack_bolt, aiohttp,
+    asyncpg and urllib3 stay at INFO (`observability.quiet_libraries`), as their DEBUG lines carry interaction
+    tokens and response URLs."""
+    level = getattr(logging, settings.log_level)
+    logging.basicConfig(level=level, handlers=[logging_handler(settings.log_format)])
+    quiet_libraries(level)
 
 
 @asynccontextmanager

@@ -4,7 +4,8 @@
 `chart_lines` says the same numbers as text (the stats reply shows them, so the picture never says more than the
 words); `render_png` draws it with matplotlib, imported only here and only when a chart is drawn (start-up does
 not pay for it), on the Agg backend (no display). The picture carries its own neutral background and
-colour-blind-safe colours, so it reads the same in a dark or a light client theme.
+colour-blind-safe colours, so it reads the same in a dark or a light client theme. Every text it draws is drawn
+as written: a skill label with two ``$`` ("Paid social ($ to $$$ budgets)") is no mathtext formula (`plain_text`).
 """
 
 from __future__ import annotations
@@ -159,15 +160,17 @@ def draw(data: ChartData) -> Figure:
     axes.set_facecolor(BACKGROUND)
     # The figure's title, not the axes': long skill labels (Swahili's) push the axes right, and a title aligned
     # with them ran off the picture. Wrapped, so that a long title stays within the figure's width too.
-    figure.suptitle(textwrap.fill(data.title, TITLE_CHARS), x=0.01, ha="left", color=INK, fontsize=13)
+    figure.suptitle(textwrap.fill(data.title, TITLE_CHARS), x=0.01, ha="left", color=INK, fontsize=13, parse_math=False)
     for spine in axes.spines.values():
         spine.set_color(GRID)
     axes.tick_params(colors=INK, labelsize=9)
     if is_empty(data):
-        axes.text(0.5, 0.5, data.empty_text, ha="center", va="center", color=INK, transform=axes.transAxes)
+        axes.text(
+            0.5, 0.5, data.empty_text, ha="center", va="center", color=INK, transform=axes.transAxes, parse_math=False
+        )
         axes.set_xticks([])
         axes.set_yticks([])
-        return figure
+        return plain_text(figure)
     count = len(data.series)
     width = 0.8 / count
     positions = list(range(len(data.categories)))
@@ -179,23 +182,38 @@ def draw(data: ChartData) -> Figure:
             bars = axes.barh(offsets, values, height=width, label=label, color=colour)
         else:
             bars = axes.bar(offsets, values, width=width, label=label, color=colour)
-        axes.bar_label(bars, padding=2, color=INK, fontsize=8)
+        axes.bar_label(bars, padding=2, color=INK, fontsize=8, parse_math=False)
     value_axis = axes.xaxis if horizontal else axes.yaxis
     value_axis.set_major_locator(MaxNLocator(integer=True))  # counts: no half a request
     if horizontal:
-        axes.set_yticks(positions, data.categories)
+        axes.set_yticks(positions, data.categories, parse_math=False)
         axes.invert_yaxis()  # scarcest on top
-        axes.set_xlabel(data.y_label, color=INK)
-        axes.set_ylabel(data.x_label, color=INK)
+        axes.set_xlabel(data.y_label, color=INK, parse_math=False)
+        axes.set_ylabel(data.x_label, color=INK, parse_math=False)
         axes.grid(axis="x", color=GRID, linewidth=0.6)
     else:
-        axes.set_xticks(positions, data.categories, rotation=45 if len(positions) > 8 else 0, ha="right")
-        axes.set_xlabel(data.x_label, color=INK)
-        axes.set_ylabel(data.y_label, color=INK)
+        rotation = 45 if len(positions) > 8 else 0
+        axes.set_xticks(positions, data.categories, rotation=rotation, ha="right", parse_math=False)
+        axes.set_xlabel(data.x_label, color=INK, parse_math=False)
+        axes.set_ylabel(data.y_label, color=INK, parse_math=False)
         axes.grid(axis="y", color=GRID, linewidth=0.6)
     axes.set_axisbelow(True)
     if count > 1:
         axes.legend(facecolor=BACKGROUND, edgecolor=GRID, labelcolor=INK, fontsize=9)
+    return plain_text(figure)
+
+
+def plain_text(figure: Figure) -> Figure:
+    """`figure` with every text in it drawn as written (``parse_math`` off: tick labels, titles, legend entries,
+    the values on the bars). By default matplotlib reads a text between two ``$`` as a mathtext formula: a skill
+    label "Paid social ($ to $$$ budgets)" raised ValueError (the stats reply was lost, the digest failed every
+    week) and "Ads: $5 vs $50" lost its dollars. The calls above ask for it where they can; the legend cannot be
+    asked, and this sweep over the figure's texts catches each one made since."""
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        if isinstance(text, Text):
+            text.set_parse_math(False)
     return figure
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import errno
 import io
 import logging
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -465,7 +468,9 @@ def _data_rows(text: str) -> int:
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @_reading_admin_options
 def export(folder: Path, community: str, db: Path | None) -> None:
-    """Write members.csv, requests.csv, offers.csv, mentorships.csv and feedback.csv of a community to DIR."""
+    """Write members.csv, requests.csv, offers.csv, mentorships.csv and feedback.csv of a community to DIR,
+    readable by their owner only (0600); refused, writing nothing, when one of them is there already (a file or a
+    symbolic link: an export never writes over, or through, what is there)."""
     from mentorbot.i18n import translator
 
     settings = settings_or_exit(**db_override(db))
@@ -473,14 +478,61 @@ def export(folder: Path, community: str, db: Path | None) -> None:
     t = translator(settings.default_language)
     files = run_or_exit(_export(settings, community), settings)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        there = [folder / name for name in files if os.path.lexists(folder / name)]
+        if there:
+            click.echo(t("cli.export.exists", file=there[0]), err=True)
+            sys.exit(1)
         with click.progressbar(list(files.items()), label=t("cli.export.progress"), file=sys.stderr) as items:
             for name, content in items:
-                (folder / name).write_bytes(content)
+                write_private(folder / name, content, replace=False)
+    except FileExistsError as exc:  # made there meanwhile, by another process
+        click.echo(t("cli.export.exists", file=exc.filename2 or exc.filename or folder), err=True)
+        sys.exit(1)
     except OSError as exc:
         click.echo(t("cli.export.cannot_write", folder=folder, reason=exc.strerror or exc), err=True)
         sys.exit(1)
     click.echo(t("cli.export.done", count=len(files), community=community, folder=folder, files=", ".join(files)))
+
+
+def write_private(path: Path, content: bytes, *, replace: bool) -> None:
+    """Write `content` to `path`, readable and writable by its owner only (0600, whatever the umask): to a new
+    temporary file beside it first (so no half-written file is ever at `path`), then moved to its name. With
+    `replace`, `os.replace` takes the name over: a file there is replaced, and a symbolic link there is replaced
+    itself, never followed (the file it points at stays as it was). Without, the file is linked to the name, which
+    fails with `FileExistsError` when anything, a symbolic link included, is there; on a file system without hard
+    links it is created there new (``O_EXCL | O_NOFOLLOW``), which fails the same way."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        if replace:
+            os.replace(temporary, path)
+        else:
+            _link_new(temporary, path, content)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+_NO_HARD_LINKS: frozenset[int] = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
+"""What `os.link` raises on a file system that has no hard links (FAT, some network shares)."""
+
+
+def _link_new(temporary: str, path: Path, content: bytes) -> None:
+    """Give the written `temporary` the name `path`, which must be free (`write_private`)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(path, flags, 0o600), "wb") as out:
+            out.write(content)
 
 
 async def _export(settings: Settings, community: str) -> dict[str, bytes]:
@@ -508,17 +560,25 @@ async def _export(settings: Settings, community: str) -> dict[str, bytes]:
 )
 def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: str) -> None:
     """Programme health of a community: members, mentors, requests, mentorships, time to match, skill gaps, and
-    the numbers of one chart (with --chart, the chart itself as a PNG file)."""
+    the numbers of one chart (with --chart, the chart itself as a PNG file, 0600, replacing a file or a symbolic
+    link of that name rather than writing through it: `write_private`). A chart that cannot be drawn is said on
+    stderr, after the numbers, and the command exits 1."""
+    from mentorbot.i18n import translator
+
     settings = settings_or_exit(**db_override(db))
     require_existing_database(settings)
     text, picture = run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
     click.echo(text)
-    if chart_file is not None and picture is not None:
-        try:
-            chart_file.write_bytes(picture)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {chart_file}: {exc.strerror or exc}") from None
-        click.echo(f"chart: {chart_file}")
+    if chart_file is None:
+        return
+    if picture is None:
+        click.echo(translator(settings.default_language)("cli.stats.chart_undrawn", file=chart_file), err=True)
+        sys.exit(1)
+    try:
+        write_private(chart_file, picture, replace=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {chart_file}: {exc.strerror or exc}") from None
+    click.echo(f"chart: {chart_file}")
 
 
 async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) -> tuple[str, bytes | None]:

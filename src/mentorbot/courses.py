@@ -163,11 +163,12 @@ def port_problem(url: str) -> bool:
 
 def url_problem(value: str) -> str | None:
     """Why `value` cannot be a resource's address, None when it can: the one rule for a catalog file's entry
-    and a member's suggestion (which adds its own checks on top, `usecases.curation.check_url`). An address is
-    an http:// or https:// one, with a host of at least two dot-separated names, none of them empty
-    (``https://.org/x`` has none before its dot), and a possible port; it holds no space, no control or
-    invisible formatting character and no lone surrogate, and Python can take it apart (``https://[example.org``
-    cannot)."""
+    and a member's suggestion (which adds its own checks on top, `usecases.curation.check_url`), with
+    `host_problem` after it. An address is an http:// or https:// one, with a host of at least two dot-separated
+    names, none of them empty (``https://.org/x`` has none before its dot), and a possible port; it holds no
+    space, no control or invisible formatting character and no lone surrogate, no backslash before its path (a
+    browser reads ``https://evil.example\\@example.org/`` as a page of evil.example, Python as one of example.org),
+    and Python can take it apart (``https://[example.org`` cannot)."""
     try:
         parts = urlsplit(value)
         host = parts.hostname or ""
@@ -181,10 +182,48 @@ def url_problem(value: str) -> str | None:
         len(names) < 2
         or not all(names)
         or any(ch.isspace() or unicodedata.category(ch) in _UNSEEN for ch in value)
+        or "\\" in parts.netloc
         or port_problem(value)
     ):
         return f"must be a full web address like 'https://example.org/course' (got {value!r})"
     return None
+
+
+_ASCII_HOST: Final = re.compile(r"[a-z0-9.-]*", re.IGNORECASE)
+"""The characters of a host as a browser's address bar shows a site it would not mistake: ASCII letters, digits,
+hyphens and dots; an international domain in its ``xn--`` (punycode) form. (How the names and dots are placed
+is `url_problem`'s to check.)"""
+
+
+def host_problem(value: str) -> str | None:
+    """Why the host of `value` (an address `url_problem` accepts) cannot be shown as it is, None when it can: a
+    host holds ASCII letters, digits, hyphens and dots only (`_ASCII_HOST`). A lookalike letter from another
+    script passes one site off as another (``www.cоursera.org`` with a Cyrillic ``о``), and a fraction slash
+    (U+2044) makes ``google.com⁄search.evil.example`` read as a Google page of the host evil.example; an
+    international domain is written in its ``xn--`` form (`ascii_host` gives it), as the address bar shows it."""
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:
+        return None  # url_problem's to say
+    if _ASCII_HOST.fullmatch(host):
+        return None
+    ascii_form = ascii_host(host)
+    written = f"; its xn-- form is {ascii_form!r}" if ascii_form else ""
+    return (
+        f"the host {host!r} must be ASCII letters, digits, hyphens and dots: a letter of another script can pass a "
+        f"site off as another; write an international domain in its xn-- form as the browser's address bar shows "
+        f"it{written} (in {value!r})"
+    )
+
+
+def ascii_host(host: str) -> str | None:
+    """`host` in its ASCII (IDNA, ``xn--``) form as a browser would reach it (``www.xn--cursera-9ig.org`` for
+    ``www.cоursera.org``), None when it has none (a name IDNA refuses, a label too long)."""
+    try:
+        encoded = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return encoded if encoded and _ASCII_HOST.fullmatch(encoded) else None
 
 
 _UNSEEN: Final = frozenset({"Cc", "Cf", "Cs"})
@@ -193,7 +232,7 @@ lone surrogates: no address holds them as typed, and a database may refuse them.
 
 
 def _check_url(value: str) -> str:
-    problem = url_problem(value)
+    problem = url_problem(value) or host_problem(value)
     if problem is not None:
         raise ValueError(problem)
     return value

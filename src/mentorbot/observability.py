@@ -258,14 +258,62 @@ _SECRETS: Final = (
     re.compile(r"(?<=://)([^:/@\s]*):\S*(?=@)"),  # user:password@ in URLs, up to the last "@" (as mask_url_password)
     re.compile(r"(?i)(password|secret|token)=[^&\s]+"),
 )
+_URL_SECRETS: Final = (
+    # Discord: an interaction's token in its callback and follow-up addresses, a webhook's token in its own.
+    re.compile(r"(?i)(/(?:interactions|webhooks)/\d+/)[^/\s'\"?#<>]+"),
+    # Slack: a response_url (hooks.slack.com/commands/…, /actions/…) or an incoming webhook (/services/…).
+    re.compile(r"(?i)(\bhttps?://hooks\.slack(?:-gov)?\.com/)[^\s'\",<>]+"),
+)
+_TOKEN_FIELD: Final = re.compile(
+    r"""(?ix)
+    ( (?P<q>['"]) (?:[a-z_]*_)? (?:token|secret|password) (?P=q) \s* : \s* )   # 'token': or "bot_token":
+    (?P<v>['"]) (?:\\.|(?!(?P=v)).)* (?P=v)                                    # its quoted value
+    """
+)
+"""A token in a dict or JSON text (``'token': '…'``, ``"access_token": "…"``): Discord's gateway payloads carry
+each interaction's token, Slack's payloads their verification token."""
 
 
 def redact(text: str) -> str:
-    """`text` with tokens and passwords masked."""
+    """`text` with tokens and passwords masked: Slack and Discord tokens, a URL's password, ``token=…``, the
+    token in a Discord interaction or webhook address (``/interactions/<id>/********``), a Slack response_url or
+    webhook (``https://hooks.slack.com/********``), and a quoted ``'token': '…'`` field."""
     text = _SECRETS[0].sub("********", text)
     text = _SECRETS[1].sub("********", text)
     text = _SECRETS[2].sub(r"\1:********", text)
-    return _SECRETS[3].sub(r"\1=********", text)
+    text = _SECRETS[3].sub(r"\1=********", text)
+    for pattern in _URL_SECRETS:
+        text = pattern.sub(r"\1********", text)
+    return _TOKEN_FIELD.sub(r"\1\g<v>********\g<v>", text)
+
+
+LIBRARY_LOGGERS: Final = ("discord", "slack_sdk", "slack_bolt", "aiohttp", "asyncpg", "urllib3")
+"""The platform and network libraries whose DEBUG lines carry what the log must not: discord.py logs each
+interaction's callback address (its token) and the gateway's payloads, slack_sdk every response_url it posts to
+and the bodies it sends. Their DEBUG lines never reach this process's log (`LibraryDebugFilter`), whatever
+``MENTORBOT_LOG_LEVEL`` says: it makes MentorBot's own lines DEBUG, the libraries stay at INFO
+(`quiet_libraries`)."""
+
+
+def is_library(name: str) -> bool:
+    """Whether the logger `name` is one of `LIBRARY_LOGGERS` or under one (``discord.gateway``)."""
+    return any(name == library or name.startswith(library + ".") for library in LIBRARY_LOGGERS)
+
+
+def quiet_libraries(level: int) -> None:
+    """Set each of `LIBRARY_LOGGERS` to `level`, but never below INFO: ``MENTORBOT_LOG_LEVEL=DEBUG`` does not make
+    a library log its DEBUG lines (nor pay for formatting them)."""
+    for library in LIBRARY_LOGGERS:
+        logging.getLogger(library).setLevel(max(level, logging.INFO))
+
+
+class LibraryDebugFilter(logging.Filter):
+    """Drops the DEBUG lines of `LIBRARY_LOGGERS` at this process's handler, however their loggers were set (by
+    `quiet_libraries`, or by anyone who set the root logger to DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a library's record below INFO."""
+        return record.levelno >= logging.INFO or not is_library(record.name)
 
 
 RETRYING_LOGGERS: Final = frozenset({"asyncpg.pool"})
@@ -333,6 +381,7 @@ def logging_handler(log_format: str) -> logging.Handler:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"))
+    handler.addFilter(LibraryDebugFilter())
     handler.addFilter(ContextFilter())
     return handler
 

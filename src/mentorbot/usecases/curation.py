@@ -2,7 +2,8 @@
 marks resources helpful or not.
 
 - ``/courses suggest url:<url> skills:<tags> [title] [note]`` checks the address (a web page of its own: not a
-  search, not a link shortener, not already in the catalog or suggested), the skills and the texts, limits
+  search, not a link shortener, its host plain ASCII as the address bar shows it, not already in the catalog or
+  suggested), the skills and the texts, limits
   each member to `Settings.suggestions_per_day`, and queues it for the admins.
 - ``/mentor-admin courses`` is the review queue (Approve / Reject buttons on each suggestion) and the
   community's most and least helpful resources per skill.
@@ -30,6 +31,8 @@ from mentorbot.courses import (
     CourseLevel,
     Format,
     Tally,
+    ascii_host,
+    host_problem,
     is_search_url,
     url_key,
     url_problem,
@@ -144,13 +147,16 @@ def shown_title(suggestion: Suggestion) -> str:
 
 def check_url(text: str | None) -> str:
     """The suggested address, trimmed; a `UserError` saying why when it cannot be a resource's page: the
-    catalog file's rule (`courses.url_problem`), and, for a member's suggestion, a public site's page (no user
-    name, no IP address, no local host), no longer than MAX_URL, not shortened, not a search."""
+    catalog file's rule (`courses.url_problem`; a host in ASCII, `courses.host_problem`, refused with how to
+    type an international domain), and, for a member's suggestion, a public site's page (no user name, no IP
+    address, no local host), no longer than MAX_URL, not shortened, not a search."""
     url = (text or "").strip().strip("<>")
     if not url:
         raise UserError("curation.url_missing")
     if url_problem(url) is not None:
         raise UserError("curation.bad_url", url=_shown_url(url))
+    if host_problem(url) is not None:
+        raise _lookalike(url)
     parts = urlsplit(url)
     host = (parts.hostname or "").casefold().rstrip(".")
     if (
@@ -166,6 +172,16 @@ def check_url(text: str | None) -> str:
     if is_search_url(url):
         raise UserError("curation.search_url", url=url)
     return url
+
+
+def _lookalike(url: str) -> UserError:
+    """The refusal of an address whose host is not plain ASCII (`courses.host_problem`): what to type instead, with
+    the host's ``xn--`` form when it has one (the site a browser would open)."""
+    host = urlsplit(url).hostname or ""
+    ascii_form = ascii_host(host)
+    if ascii_form is None:
+        return UserError("curation.lookalike_host", url=_shown_url(url))
+    return UserError("curation.lookalike_host_ascii", url=_shown_url(url), ascii=ascii_form)
 
 
 def _shown_url(url: str) -> str:
@@ -235,7 +251,11 @@ async def suggest(
 
 def _suggestion_field(core: Core, suggestion: Suggestion, lang: str) -> Field:
     t = translator(lang)
-    lines = [suggestion.url, t("curation.queue_skills", skills=core.labels(suggestion.skills, lang))]
+    lines = [suggestion.url]
+    if host_problem(suggestion.url) is not None:  # stored before the rule: shown with the host a browser opens
+        host = ascii_host(urlsplit(suggestion.url).hostname or "") or "?"
+        lines.append(t("curation.queue_lookalike", host=host))
+    lines.append(t("curation.queue_skills", skills=core.labels(suggestion.skills, lang)))
     if suggestion.note:
         lines.append(t("curation.queue_note", note=defuse_mentions(suggestion.note)))
     return Field(t("curation.queue_item", id=suggestion.id, title=shown_title(suggestion)), "\n".join(lines))
@@ -301,7 +321,8 @@ async def decide(
     """Approve or reject a pending suggestion (its button, or ``/mentor-admin approve|reject <n>``); a rejection
     typed by an admin (`withdraw`) of an approved one withdraws it from the community's catalog (`withdraw_approved`):
     a stale Reject button of a review queue shown before another admin approved it is told who approved it instead.
-    A suggestion none of whose skills the taxonomy still has is not approved: it would be shown nowhere. A second
+    A suggestion none of whose skills the taxonomy still has is not approved: it would be shown nowhere; nor is one
+    whose address's host is not plain ASCII, queued before `check_url` refused it (a lookalike site). A second
     decision, by anyone, is told who decided first, and when. The member who suggested it is told."""
     core = ctx.core
     wanted = parse_id(suggestion_id, "suggestion", listed_by="/mentor-admin courses")
@@ -313,6 +334,9 @@ async def decide(
             raise UserError(
                 "curation.skills_gone", id=wanted, skills=ctx.t.join([f"`{slug}`" for slug in found.skills])
             )
+        if found is not None and found.status is SuggestionStatus.PENDING and host_problem(found.url) is not None:
+            # Queued before the rule (`check_url`): approved, it would be left out of the catalog anyway.
+            raise UserError("curation.lookalike_not_approved", id=wanted)
     admin = ctx.member.platform_user_id  # as forgetting the admin finds it (`decided_by`)
     decided = await core.store.decide_suggestion(
         community, wanted, approve=approve, admin=admin, reason=why, now=core.clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -14,6 +15,7 @@ from mentorbot import charts
 from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
+from mentorbot.logcontext import correlation_id
 from mentorbot.models import Job, JobKind, Member, mention_of, user_key
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
@@ -101,22 +103,36 @@ async def with_chart(
 ) -> Reply:
     """The stats `reply` with one chart (`chart`, default supply against demand) of `insight` (read now when not
     given): its numbers as a field (the very numbers the bars show) and, with `picture`, the PNG with its alt
-    text, drawn off the event loop (`draw`)."""
+    text, drawn off the event loop (`draw`). A picture that cannot be drawn is left out, the field saying so: the
+    reply is still sent."""
     zone = core.settings.programme_timezone
     name = chart_name(chart)
     data = charts.chart_data(name, insight or await insight_of(core, community), t, core.library.taxonomy, zone)
-    field = Field(data.title, "\n".join(charts.chart_lines(data, t)))
-    attachments = (await draw(data, t),) if picture else ()
+    lines = charts.chart_lines(data, t)
+    drawn = await draw(data, t) if picture else None
+    if picture and drawn is None:
+        lines.append(t("insight.chart_undrawn"))
+    field = Field(data.title, "\n".join(lines))
+    attachments = (drawn,) if drawn is not None else ()
     return Reply(reply.text, title=reply.title, fields=(*reply.fields, field), attachments=attachments)
 
 
-async def draw(data: charts.ChartData, t: Translator) -> Attachment:
+async def draw(data: charts.ChartData, t: Translator) -> Attachment | None:
     """The chart as a PNG attachment, drawn in a worker thread: at 100k members matplotlib took 1.7–2.3 s for the
     first chart of a process (its import included) and up to a second for each after, which on the event loop
     would hold up every other member's command and a platform's acknowledgement deadline (Discord's 3 s, Slack's).
     `charts.draw` uses a figure of its own with the Agg canvas and no pyplot state, so a drawing in a thread
-    shares nothing."""
-    return await asyncio.to_thread(charts.attachment, data, t)
+    shares nothing. None when matplotlib fails to draw it (a text it cannot lay out, a font it cannot read):
+    logged as a warning with its traceback and a correlation id (the command's, or a new one), and the stats
+    reply or the digest is sent without the picture rather than not at all."""
+    try:
+        return await asyncio.to_thread(charts.attachment, data, t)
+    except Exception:
+        reference = correlation_id() or uuid.uuid4().hex[:10]
+        log.warning(
+            "the %s chart could not be drawn [%s]; sent without its picture", data.name, reference, exc_info=True
+        )
+        return None
 
 
 # ------------------------------------------------------------------------------------------ admins, schedule
@@ -177,12 +193,13 @@ def named_by(spec: Weekly, moment: datetime, zone: str) -> bool:
     return next_after(spec, moment - timedelta(seconds=1), zone) == moment
 
 
-async def digest_pictures(core: Core, job: Job) -> dict[str, Attachment]:
+async def digest_pictures(core: Core, job: Job) -> dict[str, Attachment | None]:
     """The charts a digest timer's `digest` will attach, one per language of its community's admins, read and
     drawn before the timer's unit of work opens: drawing at 100k members took 2.5–3.6 s, which inside the unit
     held SQLite's write lock (every command of the community waited) and a PostgreSQL connection. The chart is a
     picture of the programme seconds before the digest's figures are read; no picture for a timer that is not a
-    digest's, is switched off, or has no admin to send to."""
+    digest's, is switched off, or has no admin to send to; None for a language whose picture could not be drawn
+    (`draw`: the digest goes without it, and is not drawn again inside the unit)."""
     if job.kind is not JobKind.DIGEST or core.settings.digest is None:
         return {}
     community = await core.store.job_community(job.id)
@@ -192,7 +209,7 @@ async def digest_pictures(core: Core, job: Job) -> dict[str, Attachment]:
     if not admins:
         return {}
     insight = await insight_of(core, community)
-    pictures: dict[str, Attachment] = {}
+    pictures: dict[str, Attachment | None] = {}
     for lang in dict.fromkeys(core.lang_of(person) for person in admins):
         t = translator(lang)
         data = charts.chart_data("supply", insight, t, core.library.taxonomy, core.settings.programme_timezone)
@@ -201,7 +218,7 @@ async def digest_pictures(core: Core, job: Job) -> dict[str, Attachment]:
 
 
 async def run_weekly(
-    core: Core, job: Job, worker: str, *, pictures: Mapping[str, Attachment] | None = None
+    core: Core, job: Job, worker: str, *, pictures: Mapping[str, Attachment | None] | None = None
 ) -> list[Notification]:
     """Run one weekly timer (the scheduled round or the digest) and move it to its next time, in the caller's
     unit of work. A timer whose setting was switched off since runs nothing (and is marked done). Raises
@@ -277,7 +294,7 @@ async def digest(
     since: datetime,
     until: datetime,
     weeks: int = 1,
-    pictures: Mapping[str, Attachment] | None = None,
+    pictures: Mapping[str, Attachment | None] | None = None,
 ) -> list[Notification]:
     """The digest of [`since`, `until`) for each admin of `community`, in their language, with the supply/demand
     chart. The timer's week runs from the digest's previous scheduled time to this one's (`run_weekly`), a
@@ -286,14 +303,15 @@ async def digest(
     admin's zone, or the programme's (`Settings.programme_timezone`) when the platform gives none (Discord).
     The chart is drawn once per language, off the event loop (`draw`); `pictures` holds those drawn before the
     timer's unit of work opened (`digest_pictures`), and only a language missing there (an admin who changed
-    language meanwhile) is drawn here."""
+    language meanwhile) is drawn here. A picture that could not be drawn is left out, the digest saying so: the
+    digest is still sent."""
     admins = await community_admins(core, community)
     if not admins:
         return []
     week = await core.store.week_digest(
         community, since, until, late_after=timedelta(minutes=core.settings.late_expiry_grace_minutes)
     )
-    drawn: dict[str, Attachment] = dict(pictures or {})
+    drawn: dict[str, Attachment | None] = dict(pictures or {})
     insight: Insight | None = None
     notes: list[Notification] = []
     for person in admins:
@@ -304,7 +322,8 @@ async def digest(
             data = charts.chart_data("supply", insight, t, core.library.taxonomy, programme_zone)
             drawn[t.lang] = await draw(data, t)
         zone = zone_of(person) or core.settings.programme_timezone
-        reply = digest_reply(core, week, t, zone, since, until, weeks, chart=drawn[t.lang])
+        chart = drawn[t.lang]
+        reply = digest_reply(core, week, t, zone, since, until, weeks, chart=chart, undrawn=chart is None)
         notes.append(core.notify(person, reply, key=None))
     return notes
 
@@ -319,8 +338,10 @@ def digest_reply(
     weeks: int,
     *,
     chart: Attachment | None = None,
+    undrawn: bool = False,
 ) -> Reply:
-    """One admin's digest, its dates and times in `zone`, with `chart`: the week's figures as text (requests,
+    """One admin's digest, its dates and times in `zone`, with `chart` (`undrawn`: its picture could not be drawn,
+    a line says so): the week's figures as text (requests,
     matches and their median time to match as the stats say it, how many wait, the average rating), and the lists
     as fields, which the platforms split where a message would be too long (why requests wait, mentors who let
     offers lapse, decline reasons; each at most `views.WHY_LINES` or `DIGEST_LINES` lines, the rest counted in one
@@ -342,6 +363,8 @@ def digest_reply(
         else t("digest.rating_value", average=f"{week.average_rating:.1f}", ratings=week.ratings, count=week.ratings)
     )
     lines.append(t("digest.rating", rating=rating))
+    if undrawn:
+        lines.append(t("insight.digest_chart_undrawn"))
     fields: list[Field] = []
     why = views.why_lines(waiting_groups(week.waiting_reasons), t, core.library.taxonomy, zone)
     if why:
