@@ -4,7 +4,9 @@ A reply becomes: a header (its title), a section (its text), sections for its fi
 side, up to ten per section), its listings (a bold name, one section per entry, a context line saying which
 entries of how many, see `mentorbot.paging`), and actions blocks for its buttons and the listings' Next /
 Previous. Every message also carries `text`, the plain fallback Slack shows in notifications and screen readers
-(up to Slack's 40,000 characters).
+(up to Slack's 40,000 characters): it says what the blocks show, a small-print note first (`message`, `packed`),
+and after a click in a pack of held notices every notice still shown (`swap_notice`); what passes the limit is
+cut, never dropped whole with what follows (`fallback_text`).
 
 Text from the core is written for every platform: backticks, plain URLs and ``<@U…>`` member mentions. Only
 ``&``, ``<`` and ``>`` mean something else to Slack, so they are escaped, except in member mentions, so that
@@ -45,6 +47,8 @@ ACTION_PREFIX: Final = "mentorbot:"
 
 HELD_BLOCK_PREFIX: Final = "mentorbot-held-"
 """The start of the block ids of a pack of held notices (`packed`)."""
+HELD_NOTE_BLOCK: Final = f"{HELD_BLOCK_PREFIX}note"
+"""The block id of a pack's small print (`packed`)."""
 
 _MENTION: Final = re.compile(r"(<@[UW][A-Z0-9]+>)")
 _HELD_BLOCK: Final = re.compile(re.escape(HELD_BLOCK_PREFIX) + r"(\d+)-\d+")
@@ -276,10 +280,11 @@ def reply_blocks(reply: Reply, *, buttons: bool = True, max_blocks: int = MESSAG
     return layout(reply, buttons=buttons, max_blocks=max_blocks)[0]
 
 
-def fallback_text(reply: Reply, shown: Sequence[Shown] | None = None) -> str:
+def fallback_text(reply: Reply, shown: Sequence[Shown] | None = None, *, limit: int = FALLBACK_TEXT_MAX) -> str:
     """The plain text Slack shows in notifications (and where blocks cannot be shown): the title, text and
-    fields, then each listing's entries as `shown` (all of the page by default) and its summary, whole lines
-    only, within Slack's 40,000 characters."""
+    fields, then each listing's entries as `shown` (all of the page by default) and its summary, within `limit`
+    characters (Slack's 40,000): the line that does not fit whole is cut there (never inside an escape or a
+    mention, `clip_escaped`) and the lines after it are left out, so the start of every part up to it is kept."""
     lines = [part for part in (reply.title, reply.text) if part]
     lines.extend(f"{f.name}: {f.value}" for f in reply.fields)
     if shown is None:
@@ -291,20 +296,58 @@ def fallback_text(reply: Reply, shown: Sequence[Shown] | None = None) -> str:
         lines.append(paging.summary(listing, item.count))
     text = ""
     for line in (line for line in lines if line):
+        room = limit - (len(text) + 1 if text else 0)
         escaped = escape(line)
-        if len(text) + 1 + len(escaped) > FALLBACK_TEXT_MAX:
-            if not text:
-                text = clip_escaped(line, FALLBACK_TEXT_MAX)
+        if len(escaped) > room:
+            if room > 0:
+                cut = clip_escaped(line, room)
+                text = f"{text}\n{cut}" if text else cut
             break
         text = f"{text}\n{escaped}" if text else escaped
     return text or "…"
 
 
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Escaped text (`escape`d core text, a block's mrkdwn) at most `limit` characters: when it is longer, cut
+    with an ellipsis before any escape (``&amp;``) or mention (``<@U…>``) the cut would split."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    amp = cut.rfind("&")
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    opened = cut.rfind("<")
+    if opened >= 0 and ">" not in cut[opened:]:
+        cut = cut[:opened]
+    return cut + "…" if limit > 0 else ""
+
+
+def shown_text(blocks: Sequence[Any]) -> str:
+    """What `blocks` (as built here, or as a click carried them back) show, as escaped text: headers, sections
+    and their fields, context lines, one a line (buttons left out, as `fallback_text` leaves them out)."""
+    lines: list[str] = []
+
+    def add(obj: Any) -> None:
+        if isinstance(obj, dict) and isinstance(obj.get("text"), str) and obj.get("type") in ("mrkdwn", "plain_text"):
+            lines.append(obj["text"] if obj["type"] == "mrkdwn" else escape(obj["text"]))
+
+    for block in blocks:
+        if not isinstance(block, dict) or block.get("type") not in ("header", "section", "context"):
+            continue
+        add(block.get("text"))
+        for item in block.get("fields") or []:
+            add(item)
+        for element in block.get("elements") or []:
+            add(element)
+    return "\n".join(line for line in lines if line)
+
+
 def packed(replies: Sequence[Reply], *, note: str | None = None) -> list[tuple[dict[str, Any], list[Reply]]]:
     """Several replies (the notices held for a member) in as few messages as Slack takes (50 blocks each), each
     with the replies it holds: an interaction's response_url takes five posts only, so one post per notice
-    could leave some unshown. `note` is the small print above each message. Every block's id names the notice
-    it shows (`held_blocks`), so that a click in one notice changes that notice alone (`swap_notice`)."""
+    could leave some unshown. `note` is the small print above each message, and the first line of its `text`
+    (then each notice's `fallback_text`). Every block's id names the notice it shows (`held_blocks`), so that a
+    click in one notice changes that notice alone (`swap_notice`)."""
     groups: list[tuple[list[Block], list[str], list[Reply]]] = []
     room = MESSAGE_BLOCKS_MAX - (1 if note else 0)
     for reply in replies:
@@ -314,8 +357,9 @@ def packed(replies: Sequence[Reply], *, note: str | None = None) -> list[tuple[d
         groups[-1][0].extend(held_blocks(blocks, len(groups[-1][2])))
         groups[-1][1].append(fallback_text(reply, shown))
         groups[-1][2].append(reply)
-    top = [{**context(note), "block_id": f"{HELD_BLOCK_PREFIX}note"}] if note else []
-    return [({"text": _joined(texts), "blocks": [*top, *blocks]}, held) for blocks, texts, held in groups]
+    top = [{**context(note), "block_id": HELD_NOTE_BLOCK}] if note else []
+    head = shown_text(top)
+    return [({"text": _with_note(head, texts), "blocks": [*top, *blocks]}, held) for blocks, texts, held in groups]
 
 
 def held_blocks(blocks: Sequence[Block], number: int) -> list[Block]:
@@ -348,7 +392,11 @@ def swap_notice(blocks: Sequence[Any], number: int, reply: Reply) -> dict[str, A
     """The ``text`` and ``blocks`` of a pack's message (`blocks`, as the click carried them) with notice
     `number` turned into `reply` (a click's answer in it), the note and the other notices as they were: for
     chat.update or a response_url's ``replace_original``. None when no block shows that notice, or when the
-    answer would not fit whole beside the others in Slack's 50 blocks (it is then shown beside the message)."""
+    answer would not fit whole beside the others in Slack's 50 blocks (it is then shown beside the message).
+
+    The ``text`` says what the new blocks show, in their order: the note as its first line, then each notice,
+    the answer as its `fallback_text` and the others as their blocks show them (`shown_text`: a click carries
+    the blocks, not each notice's own text)."""
     if not all(isinstance(block, dict) for block in blocks):
         return None
     mine = [index for index, block in enumerate(blocks) if held_notice(block.get("block_id")) == number]
@@ -360,29 +408,57 @@ def swap_notice(blocks: Sequence[Any], number: int, reply: Reply) -> dict[str, A
         return None
     others = [block for index, block in enumerate(blocks) if index not in mine]
     at = mine[0]
-    return {
-        "text": fallback_text(reply, shown),
-        "blocks": [*others[:at], *held_blocks(answer, number), *others[at:]],
-    }
+    final = [*others[:at], *held_blocks(answer, number), *others[at:]]
+    head = ""
+    parts: list[tuple[object, list[Block]]] = []
+    for block in final:
+        if block.get("block_id") == HELD_NOTE_BLOCK and not parts:
+            head = "\n".join(line for line in (head, shown_text([block])) if line)
+            continue
+        key = held_notice(block.get("block_id"))
+        if parts and parts[-1][0] == key:
+            parts[-1][1].append(block)
+        else:
+            parts.append((key, [block]))
+    limit = FALLBACK_TEXT_MAX - (len(head) + 1 if head else 0)
+    texts = [fallback_text(reply, shown, limit=limit) if key == number else shown_text(part) for key, part in parts]
+    return {"text": _with_note(head, [text for text in texts if text]), "blocks": final}
 
 
-def _joined(texts: Sequence[str]) -> str:
-    """Fallback texts (`fallback_text`: escaped already) one after the other, the whole ones that fit in Slack's
-    40,000 characters (an escaped text is never escaped again, nor cut inside an escape)."""
+def _joined(texts: Sequence[str], limit: int = FALLBACK_TEXT_MAX) -> str:
+    """Fallback texts (`fallback_text`: escaped already) one after the other within `limit` characters (Slack's
+    40,000): the one that does not fit whole is cut there (`clip_mrkdwn`: an escaped text is never escaped
+    again, nor cut inside an escape) and those after it are left out."""
     joined = ""
     for text in texts:
-        if joined and len(joined) + 2 + len(text) > FALLBACK_TEXT_MAX:
+        room = limit - (len(joined) + 2 if joined else 0)
+        if len(text) > room:
+            if room > 0:
+                cut = clip_mrkdwn(text, room)
+                joined = f"{joined}\n\n{cut}" if joined else cut
             break
         joined = f"{joined}\n\n{text}" if joined else text
     return joined or "…"
 
 
+def _with_note(head: str, texts: Sequence[str]) -> str:
+    """`texts` (`_joined`) after `head` (a note's escaped text, or none) as their first line, in Slack's 40,000."""
+    if not head:
+        return _joined(texts)
+    head = clip_mrkdwn(head, FALLBACK_TEXT_MAX // 2)
+    return f"{head}\n{_joined(texts, FALLBACK_TEXT_MAX - len(head) - 1)}"
+
+
 def message(reply: Reply, *, buttons: bool = True, note: str | None = None) -> dict[str, Any]:
     """``text`` and ``blocks`` arguments for chat.postMessage / chat.update / chat.postEphemeral / respond.
 
-    `note` adds a small-print line first (for example why a message arrives here and not by DM).
+    `note` adds a small-print line first (for example why a message arrives here and not by DM), in the blocks
+    and as the first line of ``text``.
     """
     blocks, shown = layout(reply, buttons=buttons, max_blocks=MESSAGE_BLOCKS_MAX - (1 if note else 0))
-    if note:
-        blocks.insert(0, context(note))
-    return {"text": fallback_text(reply, shown), "blocks": blocks}
+    if not note:
+        return {"text": fallback_text(reply, shown), "blocks": blocks}
+    top = context(note)
+    head = clip_mrkdwn(shown_text([top]), FALLBACK_TEXT_MAX // 2)
+    text = fallback_text(reply, shown, limit=FALLBACK_TEXT_MAX - len(head) - 1)
+    return {"text": f"{head}\n{text}" if head else text, "blocks": [top, *blocks]}

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID, DEFAULT_USER_ID, SIGNING_SECRET, dm_channel_id_for
+from tests.fakes.slack_limits import message_problems, options_problems
 from tests.fakes.slack_signing import (
     SlackPayload,
     app_home_opened,
@@ -61,10 +62,38 @@ class SlackHttpResponse:
     status: int
     headers: Mapping[str, str]
     text: str
+    problems: tuple[str, ...] = ()
+    """What Slack refuses in the answer (`answer_problems`): a refused answer is shown to no one."""
 
     def json(self) -> Any:
         """The body parsed as JSON."""
         return json.loads(self.text)
+
+
+@dataclass(frozen=True)
+class RefusedAnswer:
+    """An answer of the app Slack would refuse: the request's payload, the app's answer and the problems."""
+
+    payload: SlackPayload
+    response: SlackHttpResponse
+
+
+def answer_problems(payload: SlackPayload, status: int, content_type: str, text: str) -> list[str]:
+    """What Slack refuses in the app's HTTP answer to `payload`, checked as Slack checks it: a slash command's
+    acknowledgement as a message (`message_problems`: Slack shows the member none of it), an options load's
+    (``block_suggestion``) as its options (`options_problems`: the menu offers none). Only a JSON answer of
+    HTTP 200 is checked (a plain-text acknowledgement is shown as it is; an empty one shows nothing)."""
+    if status != 200 or not content_type.startswith("application/json") or not text.strip():
+        return []
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError:
+        return ["the answer is not valid JSON [json-pointer:/]"]
+    if payload.envelope_type == "slash_commands":
+        return message_problems(body) if isinstance(body, dict) else ["failed to match all allowed schemas"]
+    if payload.envelope_type == "interactive" and payload.data.get("type") == "block_suggestion":
+        return options_problems(body)
+    return []
 
 
 class SlackAppServer:
@@ -102,6 +131,10 @@ class SlackClient:
     When built with the ``fake``, the convenience methods fill ``response_url`` and ``trigger_id``
     with ones the fake issued for the acting user, so ``respond()`` posts and ``views.open`` calls are
     attributed to that user (``fake.messages_seen_by(user)``, ``fake.modals_of(user)``).
+
+    An answer Slack would refuse (`answer_problems`: a slash command's acknowledgement over Block Kit's limits,
+    an options load's answer over the options' limits) has its ``problems`` in the `SlackHttpResponse` and is
+    kept in :attr:`refused`.
     """
 
     def __init__(
@@ -111,6 +144,8 @@ class SlackClient:
         self.events_url = events_url
         self.signing_secret = signing_secret
         self.fake = fake
+        self.refused: list[RefusedAnswer] = []
+        """The answers Slack would refuse, in order."""
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -147,7 +182,14 @@ class SlackClient:
         )
         if extra_headers:
             headers.update(extra_headers)
-        return await self.post_raw(payload.body.encode("utf-8"), headers)
+        response = await self.post_raw(payload.body.encode("utf-8"), headers)
+        content_type = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
+        problems = answer_problems(payload, response.status, content_type, response.text)
+        if not problems:
+            return response
+        refused = SlackHttpResponse(response.status, response.headers, response.text, tuple(problems))
+        self.refused.append(RefusedAnswer(payload, refused))
+        return refused
 
     async def post_raw(self, body: bytes, headers: Mapping[str, str]) -> SlackHttpResponse:
         """POST raw bytes with exactly ``headers`` (no signing)."""

@@ -8,7 +8,9 @@ after acknowledging (`SlackAdapter.idle`). The core is a `MentorBot` on SQLite i
 
 A slash command answered in its acknowledgement (Slack's immediate response, shown only to the member who typed
 it) is what the member sees too: the harness records it with what the fake Web API saw, as kind ``ack``, at the
-moment the adapter answered (`record_acks`).
+moment the adapter answered (`record_acks`), unless Slack would refuse it (`message_problems`: the member then
+sees none of it). An acknowledgement or an options load's answer Slack would refuse fails the test that made it
+(`SlackClient.refused`, checked when the `workspace` closes).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from mentorbot.storage.store import Store
 from mentorbot_slack.adapter import SlackAdapter
 from tests.fakes.slack_http_app import SlackClient, SlackHttpResponse
 from tests.fakes.slack_ids import BOT_TOKEN, DEFAULT_CHANNEL_ID, SIGNING_SECRET, TEAM_ID
+from tests.fakes.slack_limits import message_problems
 from tests.fakes.slack_signing import (
     FORM_CONTENT_TYPE,
     SlackPayload,
@@ -288,7 +291,9 @@ ACK: Any = cast(SeenKind, "ack")
 
 
 def record_acks(fake: FakeSlack) -> Any:
-    """An aiohttp middleware recording each slash command's non-empty acknowledgement as seen by its member."""
+    """An aiohttp middleware recording each slash command's non-empty acknowledgement as seen by its member,
+    unless Slack would refuse it (its blocks past Block Kit's limits, `message_problems`): Slack shows none of
+    a refused one."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -301,6 +306,8 @@ def record_acks(fake: FakeSlack) -> Any:
         body = response.body  # bytes, or the payload Bolt's aiohttp adapter made of its str
         if "command" in form and isinstance(body, bytes | Payload):
             raw = json.loads(body.decode())
+            if not isinstance(raw, dict) or message_problems(raw):
+                return response
             blocks = raw.get("blocks")
             fake.seen.append(
                 SeenMessage(
@@ -336,6 +343,8 @@ async def workspace(
         await adapter.aclose()
         await slack.close()
         await runner.cleanup()
+    refused = [(r.payload.envelope_type, r.payload.data.get("type"), r.response.problems) for r in slack.refused]
+    assert not refused, f"Slack would refuse these answers of the app: {refused}"
 
 
 @dataclass

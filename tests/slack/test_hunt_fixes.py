@@ -385,7 +385,7 @@ def test_the_plain_text_of_packed_notices_is_escaped_once() -> None:
     held = Reply("Your mentee wrote: Q&A <prep> for R&D", title="New offer")
     [(body, _)] = packed([held, held], note="Shown here because your DMs were closed")
     single = message(held)["text"]
-    assert body["text"] == f"{single}\n\n{single}"
+    assert body["text"] == f"Shown here because your DMs were closed\n{single}\n\n{single}"
     assert "&amp;amp;" not in body["text"] and "Q&amp;A &lt;prep&gt;" in body["text"]
 
 

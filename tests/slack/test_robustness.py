@@ -85,7 +85,11 @@ async def test_closed_dms_fall_back_to_the_last_channel_and_are_logged(
     assert any("direct message to U0BOB0001 failed (messages_tab_disabled)" in r.getMessage() for r in caplog.records)
     offer = ws.last(BOB)
     assert offer.kind == "ephemeral" and offer.channel == "C0MENTORS1"
-    assert unescape(offer.text or "").startswith(EN("offer.title", id=1))
+    assert unescape(offer.text or "").split("\n", 1) == [
+        EN("slack.dm.fallback"),
+        unescape(offer.text or "").split("\n", 1)[1],
+    ]
+    assert unescape(offer.text or "").split("\n", 1)[1].startswith(EN("offer.title", id=1))
     assert offer.blocks is not None and offer.blocks[0]["elements"][0]["text"] == EN("slack.dm.fallback")
 
     # Accepting from the ephemeral message replaces it through the click's response_url.
@@ -94,7 +98,7 @@ async def test_closed_dms_fall_back_to_the_last_channel_and_are_logged(
     replaced = ws.fake.response_posts[-1]
     assert replaced.replace_original and unescape(replaced.text or "").endswith(EN("offer.accepted", id=1))
     intro = ws.seen(BOB, kind="ephemeral")[-1]
-    assert intro.channel == "C0MENTORS1" and unescape(intro.text or "").startswith(EN("intro.title"))
+    assert intro.channel == "C0MENTORS1" and unescape(intro.text or "").split("\n", 1)[1].startswith(EN("intro.title"))
 
 
 async def test_with_no_channel_known_the_notice_is_held_for_the_next_command(workspace: Workspace) -> None:
@@ -111,7 +115,7 @@ async def test_with_no_channel_known_the_notice_is_held_for_the_next_command(wor
     status, held = ws.seen(BOB)[-2:]
     assert unescape(status.text or "").startswith(EN("status.title", name="bob"))
     assert held.kind == "response_url"
-    assert unescape(held.text or "").startswith(EN("pause.unreachable"))
+    assert unescape(held.text or "").split("\n", 1)[1].startswith(EN("pause.unreachable")), "after the note"
     assert EN("offer.withdrawn_paused_unreachable", id=1) in unescape(held.text or "")
     assert held.blocks is not None and held.blocks[0]["elements"][0]["text"] == EN("slack.dm.held")
     assert not [b for b in held.blocks if b["type"] == "actions"], "no Accept button for a withdrawn offer"
