@@ -12,6 +12,8 @@ modal submitted                         `MentorBot.signup` / `MentorBot.request`
                                         field error (``ack(response_action="errors")``)
 button clicked (``mentorbot:…``)        `commands.execute_button` (offer accept / decline, forget)
 ``app_home_opened``                     `MentorBot.home_view` published as the App Home tab
+``user_change`` (account deactivated)   `MentorBot.member_left` (`membership`: Slack takes DMs to a
+                                        deactivated account, so nothing else would say it)
 timers                                  `MentorBot.run_due_jobs` → `SlackAdapter.deliver`
 ======================================  ==============================================================
 
@@ -96,6 +98,7 @@ from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX, swap_notice
 from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
 from mentorbot_slack.gate import slack_payload, verify_signature
+from mentorbot_slack.membership import Lookup
 from mentorbot_slack.payloads import (
     Apology,
     UserFacts,
@@ -188,6 +191,7 @@ class SlackAdapter:
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.event("app_uninstalled")(self._on_removed)
         self.app.event("tokens_revoked")(self._on_removed)
+        self.app.event("user_change")(self._on_user_change)
         # Every modal input's action id is VALUE; the skills picker is the only one whose options load.
         self.app.options(VALUE)(self._on_skill_options)
 
@@ -1178,13 +1182,42 @@ class SlackAdapter:
     async def _on_removed(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """The app was uninstalled from a workspace, or its tokens revoked: one clear ERROR line for the
         operator (never a token). Nothing is deleted: the community's data stays, and what the bot would say
-        there waits in the outbox (retried while the token is refused, then held) until it is installed again."""
+        there is retried from the outbox and, after its last try (`delivery.APP_AUTH_ERRORS`), held for each
+        member's next command, which only a reinstalled app receives."""
         log.error(
             "Slack says MentorBot was %s in %s: nothing can be sent there until it is installed again (its data is "
             "kept; notifications wait in the outbox, then are held for the members' next commands)",
             "uninstalled" if event.get("type") == "app_uninstalled" else "disconnected (its tokens were revoked)",
             community_of(installation_of(body)),
         )
+
+    async def _on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A member's account changed (Slack sends it for every profile edit in the workspace): what it says is
+        kept (`Membership.saw`), and an account deactivated (``deleted: true``) is a member gone from the
+        installation's community (`MentorBot.member_left`, in a task of its own: Bolt acknowledges the event when
+        this returns). A redelivery, or a departure reported already, changes nothing."""
+        user = event.get("user")
+        if not isinstance(user, Mapping) or not isinstance(user.get("id"), str) or not user["id"]:
+            return
+        if self.delivery.membership.saw(user) is not Lookup.GONE:
+            return
+        community = community_of(installation_of(body))
+        log.info("the account of %s was deactivated: recording their departure from %s", user["id"], community)
+        self._start(self._departed(community, str(user["id"])))
+
+    async def _departed(self, community: str, user_id: str) -> None:
+        """Record that `user_id` left `community` (`Delivery.report_departure`); a failure is logged: the next look
+        at them (an offer going out, a refused message) finds them gone again."""
+        try:
+            await self.delivery.report_departure(community, user_id)
+        except Exception as exc:
+            log.warning(
+                "could not record that %s left %s: %s",
+                user_id,
+                community,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
 
 
 def build_web_app(get_adapter: Callable[[], SlackAdapter | None]) -> web.Application:

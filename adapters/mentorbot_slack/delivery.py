@@ -9,12 +9,19 @@
   message in place (an offer turns into "expired"), whichever worker or process delivers it. When a direct
   message fails (the member turned off messages from the app, an account restriction…), the failure is logged
   and the notice is shown ephemerally in the channel where the member last used the bot; with no such channel
-  it is held by the core and shown with their next command. When it fails for a transient reason (`transient`:
-  an HTTP 5xx or 429, Slack's ``internal_error``/``service_unavailable``, a network error or timeout), nothing
-  falls back: the core tries it again later from the outbox (`MentorBot.retry_later`), after at least the
-  ``Retry-After`` Slack gave. Each is reported delivered to the outbox as soon as Slack took it, not at the end of
-  its batch, and a batch longer than half its lease gives the rest back (`app.Sending`): another process never
-  posts again what a member has, after a slow batch or a SIGTERM half-way.
+  it is held by the core and shown with their next command. A refusal that says the account is not there
+  (`NO_SUCH_ACCOUNT`: ``user_not_found``, ``user_disabled``) has no channel to fall back to: the notice is held
+  (and a mentor's offer handed on) at once. When it fails for a transient reason (`transient`: an HTTP 5xx or
+  429, Slack's ``internal_error``/``service_unavailable``, a network error or timeout), nothing falls back: the
+  core tries it again later from the outbox (`MentorBot.retry_later`), after at least the ``Retry-After`` Slack
+  gave. Each is reported delivered to the outbox as soon as Slack took it, not at the end of its batch, and a
+  batch longer than half its lease gives the rest back (`app.Sending`): another process never posts again what a
+  member has, after a slow batch or a SIGTERM half-way.
+- Members who left: Slack takes a direct message to a deactivated account without an error, so before an offer
+  with live buttons goes out, and after any refused direct message, Slack is asked whether its mentor (and the
+  offer's mentee) is still a member (`membership.Membership`, users.info, a "yes" kept five minutes); one
+  deactivated or unknown to the workspace is reported gone (`MentorBot.member_left`: their requests cancelled,
+  paused as a mentor, partners told) and the offer is not sent (the departure withdrew it).
 - After a change, the App Home tab of everyone concerned is published again.
 
 Short rate limits (HTTP 429 with a ``Retry-After`` of a few seconds) are waited out and retried by the Web API
@@ -45,6 +52,7 @@ from mentorbot.replies import Notification, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message, packed
+from mentorbot_slack.membership import Lookup, Membership
 from mentorbot_slack.views import home_view, notice_modal, welcome_reply
 
 log = logging.getLogger("mentorbot.slack")
@@ -82,12 +90,19 @@ MEMBER_UNREACHABLE: Final = frozenset(
 """Slack errors that refuse this member's DM (gone, deactivated, DMs with apps off): the only ones a mentor is
 paused for as unreachable (`MentorBot.hold_undelivered`'s ``refused``). Any other refusal (a message MentorBot
 made wrong, a scope the app lacks) is held and pauses nobody."""
+NO_SUCH_ACCOUNT: Final = frozenset({"user_not_found", "user_disabled"})
+"""Refusals that say the account itself is not there (unknown to the workspace, deactivated): no ephemeral in the
+member's last channel either (they cannot see it), so the notice is held at once, after users.info was asked
+whether they left (`Delivery._left`)."""
+OFFER_ACCEPT: Final = "offer.accept"
+"""The action of an offer's Accept button: a notification carrying it is an offer its mentor can still answer."""
 APP_AUTH_ERRORS: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "team_disabled"}
 )
 """Slack error codes that say the bot's own token is refused: every call fails, not this member's DM. What the
-bot says waits in the outbox (retried with backoff) until the token works again, instead of being held as if
-each member had closed their DMs."""
+bot says waits in the outbox, retried with backoff (never sooner than `AUTH_RETRY_SECONDS` apart), instead of being
+held at once as if each member had closed their DMs; after ``MENTORBOT_DELIVERY_ATTEMPTS`` tries (8: about 80
+minutes) each is held for its member's next command, as any notification that kept failing."""
 AUTH_RETRY_SECONDS: Final = 300.0
 AUTH_ALARM_EVERY: Final = 600.0
 """At most one ERROR line per this many seconds while the token is refused (not one per notification)."""
@@ -120,7 +135,8 @@ def _alarm_token_refused(error: str) -> None:
     _auth_alarm_at[:] = [now]
     log.error(
         "Slack refused MentorBot's bot token (%s): nothing can be sent until it works again; notifications wait in "
-        "the outbox and are retried. Reinstall the app or set MENTORBOT_SLACK__BOT_TOKEN to a valid token",
+        "the outbox and are retried, then held for the members' next commands after their last try. Reinstall the "
+        "app or set MENTORBOT_SLACK__BOT_TOKEN to a valid token",
         error,
     )
 
@@ -137,6 +153,11 @@ def retry_after_of(headers: Any) -> float | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+def live_offer(note: Notification) -> bool:
+    """Whether `note` is an offer its mentor can still answer (its Accept button), not a later version of it."""
+    return any(button.action == OFFER_ACCEPT for button in note.reply.buttons)
 
 
 def is_dm(channel_id: str | None) -> bool:
@@ -158,11 +179,19 @@ class Delivery:
     """Sends replies, notifications, files and App Home views through one Web API client."""
 
     def __init__(
-        self, bot: MentorBot, client: AsyncWebClient, *, retry_handlers: Sequence[AsyncRetryHandler] = ()
+        self,
+        bot: MentorBot,
+        client: AsyncWebClient,
+        *,
+        retry_handlers: Sequence[AsyncRetryHandler] = (),
+        membership: Membership | None = None,
     ) -> None:
-        """Deliver for `bot` through `client`; `retry_handlers` also apply to response_url posts."""
+        """Deliver for `bot` through `client`; `retry_handlers` also apply to response_url posts. `membership`
+        (by default one of its own over `client`) says whether a member is still in the workspace."""
         self.bot = bot
         self.client = client
+        self.membership = membership or Membership(client, bot.clock)
+        """Whether a member's account is still active, asked of Slack (see `membership`)."""
         self._webhook_retry_handlers = list(retry_handlers)
         self.sent: SentMessages[tuple[str, str]] = SentMessages(bot.store, bot.clock, pair_codec(str, str))
         """Where each keyed direct message is: (channel, ts), as ``channel:ts`` in the database."""
@@ -213,6 +242,8 @@ class Delivery:
     async def _notify_one(self, note: Notification) -> TransientFailure | None:
         """Deliver one notification (or fall back, or have it held); the transient failure that stopped it."""
         user_id = note.platform_user_id
+        if live_offer(note) and await self._offer_to_leaver(note):
+            return None  # not sent: the departure withdrew the offer (its new version replaced it in the outbox)
         if note.key and (where := await self.sent.get(note.community, user_id, note.key)) is not None:
             try:
                 await self.client.chat_update(channel=where[0], ts=where[1], **message(note.reply))
@@ -230,9 +261,7 @@ class Delivery:
             if (failure := transient(exc)) is not None:
                 log.warning("direct message to %s failed for now (%s)", user_id, failure.reason)
                 return failure
-            reason = failure_reason(exc)
-            log.warning("direct message to %s failed (%s); trying their last channel", user_id, reason)
-            await self._fall_back(note, refused=reason in MEMBER_UNREACHABLE)
+            await self._refused(note, failure_reason(exc))
             return None
         took(note)  # the member has it: reported delivered even if the batch stops before the chart is uploaded
         channel, ts = sent.get("channel"), sent.get("ts")
@@ -241,6 +270,63 @@ class Delivery:
         if note.reply.attachments:  # the digest's chart: uploaded after its text, into the same DM
             await self.send_files(user_id, Reply("", attachments=note.reply.attachments))
         return None
+
+    async def _refused(self, note: Notification, reason: str) -> None:
+        """Slack refused `note`'s direct message for good (`reason`, its error code). Slack is asked afresh whether
+        the member is still in the workspace: one who is not is reported gone (`_left`) and the notice is kept for
+        their next command, should they come back. Else a refusal that says the account is not there
+        (`NO_SUCH_ACCOUNT`) is held at once, as refused (a mentor's offer handed on); any other falls back to
+        their last channel (`_fall_back`)."""
+        user_id = note.platform_user_id
+        if await self._left(note.community, user_id, fresh=True):
+            log.warning("direct message to %s failed (%s): they are no longer a member; holding it", user_id, reason)
+            # A version of its key the departure wrote (an offer withdrawn) replaced it already: not held twice.
+            await self.bot.hold_undelivered(note)
+            return
+        if reason in NO_SUCH_ACCOUNT:
+            log.warning("direct message to %s failed (%s); holding it (no channel would show it)", user_id, reason)
+            await self.bot.hold_undelivered(note, refused=True)
+            return
+        log.warning("direct message to %s failed (%s); trying their last channel", user_id, reason)
+        await self._fall_back(note, refused=reason in MEMBER_UNREACHABLE)
+
+    async def _offer_to_leaver(self, note: Notification) -> bool:
+        """Before an offer with live buttons goes out: whether its mentor (who `note` is for) or the mentee who asked
+        is no longer a member of the workspace (`_left`, an answer kept a few minutes taken as it is); their
+        departure is then recorded, which withdraws the offer. False when both are members, or Slack cannot tell."""
+        if await self._left(note.community, note.platform_user_id, fresh=False):
+            return True
+        mentee = await self._mentee_of(note)
+        return mentee is not None and await self._left(note.community, mentee, fresh=False)
+
+    async def _mentee_of(self, note: Notification) -> str | None:
+        """The Slack user id of the member whose request the offer `note` carries (its Accept button names the
+        offer), or None when it cannot be found."""
+        ref = next((b.ref for b in note.reply.buttons if b.action == OFFER_ACCEPT), "")
+        if not ref.isdigit():
+            return None
+        store = self.bot.store
+        offer = await store.get_offer(int(ref))
+        request = await store.get_request(offer.request_id) if offer is not None else None
+        mentee = await store.get_member(request.member_id) if request is not None else None
+        if mentee is None or mentee.community != note.community:
+            return None
+        return mentee.platform_user_id
+
+    async def _left(self, community: str, user_id: str, *, fresh: bool) -> bool:
+        """Whether Slack says `user_id` is no longer a member of the workspace (`Membership.lookup`: deactivated, or
+        unknown to it; `fresh`: not from what was kept); then their departure is recorded (`report_departure`)
+        before anything else is done. False when they are a member, or when Slack cannot tell now."""
+        if await self.membership.lookup(user_id, fresh=fresh) is not Lookup.GONE:
+            return False
+        log.info("Slack says %s is no longer a member of %s: recording their departure", user_id, community)
+        await self.report_departure(community, user_id)
+        return True
+
+    async def report_departure(self, community: str, user_id: str) -> None:
+        """`user_id` is no longer a member of `community` (`MentorBot.member_left`: their requests cancelled, paused
+        as a mentor with their offers handed on, their partners told; what that says goes to the outbox)."""
+        await self.bot.member_left(community, user_id)
 
     async def _fall_back(self, note: Notification, *, refused: bool) -> None:
         """A notice that could not go by DM: ephemeral in the member's last channel, else held by the core

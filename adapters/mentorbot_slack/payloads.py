@@ -187,11 +187,21 @@ def submission_record(body: Mapping[str, Any], view: Mapping[str, Any], method: 
     }
 
 
+def unescape_typed(text: str) -> str:
+    """A slash command's text as the member typed it: Slack sends ``&``, ``<`` and ``>`` typed in it as ``&amp;``,
+    ``&lt;`` and ``&gt;`` (its formatting rules, "Escaping text"; with ``should_escape: false`` too), which are
+    undone here, ``&amp;`` last (so that a typed ``&lt;`` stays ``&lt;``). Modal inputs and button values come as
+    typed, and are not unescaped."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_command(body: Mapping[str, Any]) -> ParsedCommand | UserError:
     """A slash command's body parsed (once per request) with the shared parser, required options allowed to be
-    missing (a form may ask for them); the parsing error instead when it is not a valid command."""
-    # With "escape channels, users and links" on, Slack sends <@U123|name>: the core knows <@U123>.
-    text = _ESCAPED_MENTION.sub(r"<@\1>", str(body.get("text", "")))
+    missing (a form may ask for them); the parsing error instead when it is not a valid command. Its text is read
+    as the member typed it (`unescape_typed`)."""
+    # With "escape channels, users and links" on, Slack sends <@U123|name>: the core knows <@U123>. Only Slack's own
+    # angle brackets are mentions: what the member typed comes escaped, and is unescaped after.
+    text = unescape_typed(_ESCAPED_MENTION.sub(r"<@\1>", str(body.get("text", ""))))
     try:
         return parse_slash(str(body.get("command", "")), text, allow_missing=True)
     except UserError as error:

@@ -513,6 +513,27 @@ class FakeSlack:
         self.users[user_id] = user
         return user
 
+    def deactivate(self, user_id: str) -> dict[str, Any]:
+        """A workspace admin deactivates ``user_id``'s account; returns the ``user_change`` event Slack then sends
+        to apps with ``users:read`` (push it with ``event_callback``).
+
+        As on Slack, ``users.info`` still answers, with ``deleted: true``, and
+        ``chat.postMessage`` to the account still succeeds (slackapi/python-slack-sdk#1156: Slack does not refuse
+        it); ``conversations.open`` answers ``user_disabled``.
+        """
+        self.users[user_id].deleted = True
+        return self.user_change_event(user_id)
+
+    def reactivate(self, user_id: str) -> dict[str, Any]:
+        """Undo :meth:`deactivate`; returns the ``user_change`` event Slack sends."""
+        self.users[user_id].deleted = False
+        return self.user_change_event(user_id)
+
+    def user_change_event(self, user_id: str) -> dict[str, Any]:
+        """The ``user_change`` event (its ``event`` object) for ``user_id`` as ``users.info`` describes them now."""
+        user = self.users[user_id].to_api(team_id=self.team_id, include_locale=False)
+        return {"type": "user_change", "user": user, "cache_ts": int(time.time()), "event_ts": f"{time.time():.6f}"}
+
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""
         self._rate_limits.setdefault(method, []).extend([retry_after] * times)

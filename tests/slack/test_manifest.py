@@ -39,7 +39,7 @@ def test_every_slash_command_is_declared() -> None:
 
 def test_scopes_events_home_interactivity_and_socket_mode() -> None:
     assert set(items_under("bot")) == {"commands", "chat:write", "im:write", "users:read", "files:write"}
-    assert items_under("bot_events") == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+    assert items_under("bot_events") == ["app_home_opened", "app_uninstalled", "tokens_revoked", "user_change"]
     assert values("home_tab_enabled") == ["true"] and values("is_enabled") == ["true"]
     assert values("socket_mode_enabled") == ["true"]
     assert len(values("display_name")[0]) <= 80
