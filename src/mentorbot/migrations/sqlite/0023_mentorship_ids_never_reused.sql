@@ -32,6 +32,11 @@ INSERT INTO mentorships_new (id, request_id, mentor_id, mentee_id, community, sk
     checkin_sent_at, matched_by_admin, forced)
 SELECT id, request_id, mentor_id, mentee_id, community, skills, status, started_at, ended_at, checkin_sent_at,
     matched_by_admin, forced FROM mentorships;
+-- A counter a restore wrote for the old table (`db restore` of a backup older than this: SQLite kept it, unread)
+-- becomes the new table's, so that the rename leaves one row for 'mentorships'.
+UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT MAX(seq) FROM sqlite_sequence WHERE name = 'mentorships'), 0))
+WHERE name = 'mentorships_new';
+DELETE FROM sqlite_sequence WHERE name = 'mentorships';
 DROP TABLE mentorships;
 ALTER TABLE mentorships_new RENAME TO mentorships;
 CREATE INDEX mentorships_by_mentor ON mentorships (mentor_id, status);
@@ -50,3 +55,7 @@ UPDATE sqlite_sequence SET seq = MAX(
         WHERE substr(message_key, 1, 11) = 'mentorship:' AND length(message_key) BETWEEN 12 AND 29
         AND substr(message_key, 12) NOT GLOB '*[^0-9]*'), 0)
 ) WHERE name = 'mentorships';
+-- A backup older than 0019 restored since then had counters written for requests and suggestions before 0019 made
+-- them AUTOINCREMENT, and kept a second row of each after 0019's rename: one row per table, the highest, is kept.
+DELETE FROM sqlite_sequence WHERE EXISTS (SELECT 1 FROM sqlite_sequence AS other WHERE other.name = sqlite_sequence.name
+    AND (other.seq > sqlite_sequence.seq OR (other.seq = sqlite_sequence.seq AND other.rowid > sqlite_sequence.rowid)));
