@@ -6,7 +6,8 @@ runs `member_left` as one unit of work, again when a concurrent one aborted it (
 
 - their open requests (waiting or offered) are cancelled; a mentor holding an offer of one is told it was withdrawn
   (the offer's message gets a new version under its key ``offer:<id>``) and offered other waiting requests, as a
-  cancel or a forget does;
+  cancel or a forget does: only once all of them are cancelled, so a freed mentor is never offered (and then told
+  withdrawn) another request of the member who left;
 - as a mentor they are paused with the reason `LEFT` (a pause with an end loses it: they do not come back by
   themselves); their pending offers are withdrawn and each request handed on at once, as any pause does, each
   offer's message saying why;
@@ -17,7 +18,10 @@ runs `member_left` as one unit of work, again when a concurrent one aborted it (
   when the platform refuses it).
 
 Their data is kept: this is no forget. It is done once: a second report of the same departure changes nothing and
-tells nobody (the pause is a compare-and-set; a partner is told once per mentorship, `told_once`).
+tells nobody (the pause is a compare-and-set; a partner is told once per mentorship, `told_once`). A departure can be
+reported again as long as the mentorship is active (the check-in DM 14 days on is refused, and the adapter looks the
+member up again), so the marker that a partner was told lasts that long: the pruning of processed events
+(`EventStore.prune_events`) keeps it while the mentorship is active, and drops it after.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Final
 from mentorbot.i18n import translator
 from mentorbot.models import Member, MentorStatus, Offer
 from mentorbot.replies import Notification, Reply
+from mentorbot.storage.events import DEPARTURE_PREFIX
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import retrying
@@ -39,8 +44,9 @@ log = logging.getLogger("mentorbot")
 LEFT: Final = "left"
 """The pause reason (`MentorProfile.pause_reason`) of a mentor who is no longer a member of the community (beside
 ``admin``, ``expired_offers`` and ``unreachable``)."""
-TOLD_PREFIX: Final = "departure:"
-"""The prefix of the processed-event ids that record a partner told of a departure (`told_once`)."""
+TOLD_PREFIX: Final = DEPARTURE_PREFIX
+"""The prefix of the processed-event ids that record a partner told of a departure (`told_once`): kept by the
+pruning of processed events while their mentorship is active (`EventStore.prune_events`)."""
 
 
 async def member_left(core: Core, community: str, platform_user_id: str) -> list[Notification]:
@@ -84,23 +90,30 @@ async def depart(core: Core, member: Member) -> list[Notification]:
 
 async def _cancel_requests(core: Core, member: Member) -> tuple[list[int], list[Notification]]:
     """Cancel `member`'s open requests; the mentor of each pending offer on one is told it was withdrawn and is
-    offered other waiting requests. The requests cancelled, and the notifications."""
+    offered other waiting requests, once all of them are cancelled (a mentor freed by the first is not offered the
+    second). The requests cancelled, and the notifications."""
     store, now = core.store, core.clock.now()
     cancelled: list[int] = []
-    notes: list[Notification] = []
+    withdrawn: list[Offer] = []
     for request in await store.list_member_requests(member.id, open_only=True):
         result = await store.cancel_request(request.id, member.id, now)
         if result is None:
             continue
         cancelled.append(request.id)
-        withdrawn = result.withdrawn_offer
-        if withdrawn is None:
+        if result.withdrawn_offer is not None:
+            withdrawn.append(result.withdrawn_offer)
+    notes: list[Notification] = []
+    freed: list[int] = []  # the mentors told, each offered other requests once (`rematch` fills every free place)
+    for offer in withdrawn:
+        mentor = await store.get_member(offer.mentor_id)
+        if mentor is None:
             continue
-        mentor = await store.get_member(withdrawn.mentor_id)
-        if mentor is not None:
-            t = translator(core.lang_of(mentor))
-            notes.append(core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}"))
-            notes.extend(await rematch(core, member.community, None, mentor_id=withdrawn.mentor_id))
+        t = translator(core.lang_of(mentor))
+        notes.append(core.notify(mentor, Reply(t("offer.withdrawn", id=offer.id)), key=f"offer:{offer.id}"))
+        if mentor.id not in freed:
+            freed.append(mentor.id)
+    for mentor_id in freed:
+        notes.extend(await rematch(core, member.community, None, mentor_id=mentor_id))
     return cancelled, notes
 
 

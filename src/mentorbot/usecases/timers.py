@@ -107,7 +107,8 @@ class Timers:
         store = self.core.store
         now = self.core.clock.now()
         if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
-            # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries.
+            # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries (a
+            # departure's "partner told" marker is kept while its mentorship is active: `EventStore.prune_events`).
             await store.prune_events(now - EVENT_ID_RETENTION)
             await store.prune_outbox(now - EVENT_ID_RETENTION)
             await store.prune_inbox(now - EVENT_ID_RETENTION)
