@@ -110,3 +110,24 @@ async def test_a_leaver_with_two_open_requests_is_not_offered_to_the_freed_mento
             "SELECT ref_id FROM jobs WHERE kind = ? AND status = 'pending'", JobKind.OFFER_EXPIRY.value
         )
     assert [int(row["ref_id"]) for row in rows] == [offer_id(new_offer)], "an expiry timer only for the live offer"
+
+
+async def test_no_checkin_asks_how_a_mentorship_goes_with_someone_who_left(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """The partner was told the other left and how to end it: the check-in two weeks on asks neither of them how it
+    goes (before, Baraka was asked how it went with his mentee who had left, and the leaver's copy was refused)."""
+    await bot.signup(who("baraka"), skills="seo")
+    [offer] = to(await bot.request(who("gone"), skills="seo"), "baraka")
+    await bot.accept(who("baraka"), offer_id=offer_id(offer))
+    await bot.member_left(COMMUNITY, "U-gone")
+    clock.advance(timedelta(days=15))
+    sent = await bot.run_due_jobs()
+    assert [n for n in sent if (n.key or "").startswith("checkin:")] == [], [n.key for n in sent]
+    # A mentorship nobody left still gets its check-in.
+    await bot.signup(who("chao"), skills="copywriting")
+    [offer] = to(await bot.request(who("amina"), skills="copywriting"), "chao")
+    await bot.accept(who("chao"), offer_id=offer_id(offer))
+    clock.advance(timedelta(days=15))
+    sent = await bot.run_due_jobs()
+    assert sorted(n.platform_user_id for n in sent if (n.key or "").startswith("checkin:")) == ["U-amina", "U-chao"]

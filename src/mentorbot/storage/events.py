@@ -41,6 +41,16 @@ class EventStore(Transactions):
             )
         return row is not None
 
+    async def departed_from(self, mentorship_id: int) -> bool:
+        """Whether a member of mentorship `mentorship_id` was reported gone from the community (a departure marker
+        of it exists: kept while the mentorship is active, see the module)."""
+        marker = f"{DEPARTURE_PREFIX}{mentorship_id}:"
+        async with self.transaction() as conn:
+            row = await conn.fetch_one(
+                "SELECT 1 AS one FROM processed_events WHERE substr(event_id, 1, ?) = ?", len(marker), marker
+            )
+        return row is not None
+
     async def release_event(self, event_id: str) -> None:
         """Forget a claimed event whose handling failed, so a retry may handle it."""
         async with self.transaction() as conn:
