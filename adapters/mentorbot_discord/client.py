@@ -227,6 +227,11 @@ class MentorBotClient(discord.AutoShardedClient):
         self.add_dynamic_items(ActionButton)
         guard_interactions(self, lambda: translator(settings.default_language))
 
+    async def close(self) -> None:
+        """Close the client; member lookups still waiting for Discord are dropped."""
+        self.membership.close()
+        await super().close()
+
     async def login(self, token: str) -> None:
         """Apply the endpoint settings, then log in (REST only; `connect` opens the gateway)."""
         apply_endpoints(self.settings.discord)
@@ -506,7 +511,13 @@ class MentorBotClient(discord.AutoShardedClient):
         return outcome
 
     async def press_button(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
-        """A MentorBot button was clicked: run its use-case, then update the message or refuse the clicker."""
+        """A MentorBot button was clicked: run its use-case, then update the message or refuse the clicker.
+
+        An offer's button clicked in a DM (`_asks_membership`) is the moment a mentor commits to a member of the
+        server its custom id names, and nothing else stops someone who left it (or was kicked, banned): Discord is
+        asked afresh whether they are still a member while the click is recorded, not before (the lookup may take
+        half of Discord's 3 seconds, the inbox write as long), and the use-case waits for the answer, within the
+        deferral's deadline (`_click`)."""
         gid = interaction.guild_id or guild_id
         if gid is None:
             await self.refuse_outside_guild(interaction)
@@ -521,37 +532,37 @@ class MentorBotClient(discord.AutoShardedClient):
         if await self._over_limit(interaction, clicker):
             return
         in_dm = interaction.guild_id is None
-        if in_dm and action.startswith("offer.") and await self._refuse_leaver(interaction, clicker):
-            return
-        if in_dm and needs_admin(action, ref):
-            clicker = replace(clicker, is_admin=await self.manages_server(interaction.user.id, gid))
+        asking = (
+            asyncio.ensure_future(self.membership.lookup(gid, interaction.user.id, fresh=True))
+            if in_dm and _asks_membership(action)
+            else None
+        )
         try:
-            caller = await self.record(interaction, clicker, gid, action=action, ref=ref)
-        except Exception as exc:  # discord.py would only log it: the member gets an apology instead
-            await self.report_error(interaction, exc, guild_id=gid)
-            return
-        if caller is not None:
-            await self._process(interaction, caller, self._click(interaction, caller, action, ref, deadline))
+            if in_dm and needs_admin(action, ref):
+                clicker = replace(clicker, is_admin=await self.manages_server(interaction.user.id, gid))
+            try:
+                caller = await self.record(interaction, clicker, gid, action=action, ref=ref)
+            except Exception as exc:  # discord.py would only log it: the member gets an apology instead
+                await self.report_error(interaction, exc, guild_id=gid)
+                return
+            if caller is not None:
+                work = self._click(interaction, caller, action, ref, deadline, membership=asking)
+                await self._process(interaction, caller, work)
+        finally:
+            if asking is not None and not asking.done():
+                asking.cancel()  # not recorded, or the work stopped: Discord's request itself is left to finish
 
-    async def _refuse_leaver(self, interaction: Interaction, caller: Caller) -> bool:
-        """A click in a DM on an offer's button, by someone Discord says is no longer a member of the offer's server
-        (left, kicked, banned: the button carries the server, and nothing else would stop them accepting): refused
-        in their language, nothing recorded, and their departure reported (`MentorBot.member_left`: the offer is
-        withdrawn and its request handed on, their other offers too). Asked afresh (`Membership.is_member`): the
-        moment a mentor commits to a member of that server. True when refused; when Discord cannot tell, False."""
-        guild_id = guild_of(caller.community)
-        assert guild_id is not None
-        if await self.membership.is_member(guild_id, interaction.user.id, fresh=True) is not False:
-            return False
-        log.info("user %s clicked an offer of guild %s, which they are no longer in: refused", caller.user_id, guild_id)
-        self.bot.not_recorded(caller.community, caller.user_id)  # admitted under the rate limit, never recorded
-        t = await self._translator(interaction, guild_id)
-        refusal = UserError("left.click_refused")
-        outcome = Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
-        await _quietly(interaction.response.send_message(outcome.reply.text, ephemeral=True))
+    async def _leaver_refusal(self, caller: Caller, t: Translator) -> Outcome:
+        """The answer to a click on an offer's button by someone Discord says is no longer a member of the offer's
+        server (left, kicked, banned): refused in their language, and their departure reported
+        (`MentorBot.member_left`: the offer is withdrawn and its request handed on, their other offers too). It runs
+        no use-case: nothing is accepted or declined."""
+        log.info(
+            "user %s clicked an offer of %s, which they are no longer in: refused", caller.user_id, caller.community
+        )
         await self._report_departure(caller.community, caller.user_id)
-        await self._finish(interaction, outcome)
-        return True
+        refusal = UserError("left.click_refused")
+        return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
 
     async def _report_departure(self, community: str, user_id: str) -> None:
         """`MentorBot.member_left` where its failure is only to be logged (an interaction's refusal is shown
@@ -667,12 +678,28 @@ class MentorBotClient(discord.AutoShardedClient):
         await self._process(interaction, caller, work)
 
     async def _click(
-        self, interaction: Interaction, caller: Caller, action: str, ref: str, deadline: float
+        self,
+        interaction: Interaction,
+        caller: Caller,
+        action: str,
+        ref: str,
+        deadline: float,
+        *,
+        membership: Awaitable[Lookup] | None = None,
     ) -> Outcome | None:
+        """Run a recorded click and answer it. `membership`: Discord's answer, being asked, whether the clicker is
+        still a member (`press_button`): awaited before the use-case, within the deadline (the click is deferred
+        while it is awaited); "Unknown Member" refuses the click instead (`_leaver_refusal`), whenever it comes."""
         gid = guild_of(caller.community)
+
+        async def run() -> Outcome:
+            if membership is not None and await membership is Lookup.LEFT:
+                self.bot.not_recorded(caller.community, caller.user_id)  # admitted, and takes no token after all
+                return await self._leaver_refusal(caller, await self._translator(interaction, gid))
+            return await execute_button(self.bot, caller, action, ref)
+
         try:
-            work = execute_button(self.bot, caller, action, ref)
-            outcome = await self._in_time(interaction, work, update=True, deadline=deadline)
+            outcome = await self._in_time(interaction, run(), update=True, deadline=deadline)
         except Exception as exc:
             await self.report_error(interaction, exc, guild_id=gid)
             return None
@@ -1113,7 +1140,7 @@ class MentorBotClient(discord.AutoShardedClient):
     async def _process_recorded(self, recorded: Recorded, caller: Caller, answer: Outcome | None) -> bool:
         """Run a recovered interaction again (or take its stored `answer`) and answer it; False when another
         process turned out to have it."""
-        outcome = answer or await recorded.run(self.bot, caller)
+        outcome = answer or await self._refused_on_recovery(recorded, caller) or await recorded.run(self.bot, caller)
         if outcome.duplicate or not outcome.settled:
             return False  # another process has it, or the database went away again: after the next lease
         try:
@@ -1125,6 +1152,16 @@ class MentorBotClient(discord.AutoShardedClient):
         finally:
             await self._deliver_or_leave(outcome.notifications, "recorded interaction", caller.event_id)
         return True
+
+    async def _refused_on_recovery(self, recorded: Recorded, caller: Caller) -> Outcome | None:
+        """A recovered click on an offer's button in a DM was recorded while Discord was asked whether the clicker is
+        still a member, and the process died before the answer came (`press_button`): asked again before the click
+        runs, and refused when they are gone (`_leaver_refusal`). None to run it."""
+        if recorded.action is None or not _asks_membership(recorded.action) or recorded.channel is not None:
+            return None
+        if await self.membership.lookup(recorded.guild_id, int(caller.user_id), fresh=True) is not Lookup.LEFT:
+            return None
+        return await self._leaver_refusal(caller, translator(await caller_language(self.bot, caller)))
 
     async def _answer_late(self, recorded: Recorded, caller: Caller, outcome: Outcome) -> None:
         """The answer to a recovered interaction: as ephemeral follow-ups while its token is valid (Discord
@@ -1234,6 +1271,12 @@ def held_notice(notice: Reply, guild_id: int | None, t: Translator) -> list[Disc
 def live_offer(note: Notification) -> bool:
     """Whether `note` is an offer its mentor can still answer (its Accept button), not a later version of it."""
     return any(button.action == "offer.accept" for button in note.reply.buttons)
+
+
+def _asks_membership(action: str) -> bool:
+    """Whether a click on a button of `action` in a DM is first checked against the server's members: an offer's
+    (Accept, Decline), where a mentor commits to a member of the server its custom id names."""
+    return action.startswith("offer.")
 
 
 def answered_offer(recorded: Recorded) -> str | None:

@@ -10,6 +10,13 @@ who comes back is a member at once). A lookup in a server the bot is not in (any
 deleted) answers 404 "Unknown Guild" (10004) or 403 "Missing Access" (50001): `Membership.lookup` tells that apart
 (`Lookup.GUILD_GONE`): the server, not the member, is gone. Any other answer (another error, a rate limit, the
 network, the time limit) is "unknown": callers then do what they did before.
+
+When Discord cannot answer for now (no answer within the time limit, a rate limit, a 5xx, the network), that server's
+lookups are not asked for `QUIET_AFTER_UNKNOWN`, or the longer ``Retry-After`` Discord gave: they answer "unknown" at
+once, so a batch of offers waits for one time limit, not one each. discord.py waits out a rate limit of up to 30
+seconds in-process and retries 500/502/504/524 after sleeping; the time limit bounds the lookup then, and discord.py's
+request is left to finish rather than cancelled (cancelled while it sleeps out a global rate limit, it would leave
+every later request of the client waiting for good): a late yes is kept. One request per member at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 import aiohttp
 import discord
@@ -36,6 +43,10 @@ MEMBER_TTL: Final = timedelta(minutes=5)
 """How long a "still a member" answer is trusted without asking again."""
 LOOKUP_TIMEOUT: Final = 1.5
 """The longest wait (seconds) for Discord's answer: a click's first callback has 3 seconds in all."""
+QUIET_AFTER_UNKNOWN: Final = timedelta(seconds=30)
+"""How long a server's lookups are not asked after Discord could not answer one (unless it asked for longer)."""
+QUIET_MAX: Final = timedelta(minutes=15)
+"""The longest quiet a ``Retry-After`` sets (a Cloudflare ban may ask for an hour)."""
 KEPT_MAX: Final = 10_000
 """Past this many kept answers, the stale ones are dropped."""
 
@@ -69,6 +80,10 @@ class Membership:
         self._timeout = timeout
         self._seen: dict[tuple[int, int], datetime] = {}
         """(guild id, user id) → when Discord last said they are a member."""
+        self._quiet: dict[int, datetime] = {}
+        """Guild id → until when its lookups are not asked (Discord could not answer one)."""
+        self._asking: dict[tuple[int, int], asyncio.Task[Lookup]] = {}
+        """Lookups sent to Discord and not answered yet, by (guild id, user id)."""
 
     async def is_member(self, guild_id: int, user_id: int, *, fresh: bool = False) -> bool | None:
         """Whether `user_id` is a member of `guild_id`: True, False (Discord says "Unknown Member"), or None when it
@@ -79,14 +94,57 @@ class Membership:
 
     async def lookup(self, guild_id: int, user_id: int, *, fresh: bool = False) -> Lookup:
         """What Discord says of `user_id` in `guild_id` (`Lookup`). A yes younger than the TTL is taken as it is,
-        unless `fresh`."""
+        unless `fresh`; while the server's lookups are quiet (see the module), "unknown" at once."""
         key = (guild_id, user_id)
         now = self._clock.now()
         seen = self._seen.get(key)
         if not fresh and seen is not None and now - seen < self._ttl:
             return Lookup.MEMBER
+        if self.quiet(guild_id):
+            log.debug("member lookup of %s in guild %s not asked: Discord could not answer lately", user_id, guild_id)
+            return Lookup.UNKNOWN
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = asyncio.ensure_future(self._ask(guild_id, user_id))
+            self._asking[key] = asking
+            asking.add_done_callback(lambda task: self._answered(key, task))
+        # Not wait_for: at the time limit, discord.py's request is left to finish (see the module).
+        await asyncio.wait({asking}, timeout=self._timeout)
+        if not asking.done():
+            log.info("could not tell whether %s is a member of guild %s: no answer in time", user_id, guild_id)
+            self._quieten(guild_id, None)
+            return Lookup.UNKNOWN
+        return asking.result()
+
+    def quiet(self, guild_id: int) -> bool:
+        """Whether lookups in `guild_id` are not asked now: Discord could not answer one lately (see the module)."""
+        until = self._quiet.get(guild_id)
+        if until is None:
+            return False
+        if self._clock.now() < until:
+            return True
+        del self._quiet[guild_id]
+        return False
+
+    def _answered(self, key: tuple[int, int], task: asyncio.Task[Lookup]) -> None:
+        """Discord's request for `key` ended (the task's result is taken by its callers in time, if any)."""
+        if self._asking.get(key) is task:
+            del self._asking[key]
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("member lookup of %s in guild %s failed", key[1], key[0], exc_info=exc)
+
+    def close(self) -> None:
+        """Cancel the lookups still waiting for Discord (the client is closing)."""
+        for asking in list(self._asking.values()):
+            asking.cancel()
+        self._asking.clear()
+
+    async def _ask(self, guild_id: int, user_id: int) -> Lookup:
+        """Ask Discord (see `lookup`); a yes is kept, and an answer of Discord's that says to wait quiets the server's
+        lookups, whenever it comes."""
+        key = (guild_id, user_id)
         try:
-            await asyncio.wait_for(self._http.get_member(guild_id, user_id), self._timeout)
+            await self._http.get_member(guild_id, user_id)
         except discord.HTTPException as exc:
             gone = exc.status in (403, 404) and exc.code in GUILD_GONE_CODES
             if isinstance(exc, discord.NotFound) or gone:
@@ -97,14 +155,50 @@ class Membership:
                 log.info("member lookup of %s in guild %s: code %s, the bot is not in it", user_id, guild_id, exc.code)
                 return Lookup.GUILD_GONE
             log.info("member lookup of %s in guild %s: %s, code %s (unknown)", user_id, guild_id, exc.status, exc.code)
+            if exc.status == 429 or exc.status >= 500:
+                self._quieten(guild_id, _retry_after(exc) if exc.status == 429 else None)
             return Lookup.UNKNOWN
-        except (TimeoutError, discord.RateLimited, aiohttp.ClientError) as exc:
+        except discord.RateLimited as exc:
+            log.info("could not tell whether %s is a member of guild %s: rate limited", user_id, guild_id)
+            self._quieten(guild_id, exc.retry_after)
+            return Lookup.UNKNOWN
+        except (TimeoutError, aiohttp.ClientError) as exc:
             log.info("could not tell whether %s is a member of guild %s: %s", user_id, guild_id, type(exc).__name__)
+            self._quieten(guild_id, None)
             return Lookup.UNKNOWN
-        self._keep(key, now)
+        self._keep(key, self._clock.now())
         return Lookup.MEMBER
+
+    def _quieten(self, guild_id: int, retry_after: float | None) -> None:
+        """Discord could not answer a lookup in `guild_id`: its lookups are not asked for `QUIET_AFTER_UNKNOWN`, or
+        `retry_after` seconds when longer (at most `QUIET_MAX`)."""
+        wait = QUIET_AFTER_UNKNOWN
+        if retry_after is not None:
+            wait = max(wait, min(timedelta(seconds=retry_after), QUIET_MAX))
+        now = self._clock.now()
+        until, was = now + wait, self._quiet.get(guild_id)
+        if was is not None and was >= until:
+            return
+        self._quiet[guild_id] = until
+        if was is None or was <= now:  # said once per quiet, not at each late answer that lengthens it
+            log.info(
+                "member lookups in guild %s not asked for %d s: Discord could not answer; offers go out as before",
+                guild_id,
+                wait.total_seconds(),
+            )
 
     def _keep(self, key: tuple[int, int], now: datetime) -> None:
         if len(self._seen) >= KEPT_MAX:
             self._seen = {k: at for k, at in self._seen.items() if now - at < self._ttl}
         self._seen[key] = now
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    """The ``Retry-After`` (seconds) of a 429 that discord.py did not wait out itself (no ``Via`` header: Cloudflare's),
+    or None."""
+    headers: Any = getattr(exc.response, "headers", None)
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
