@@ -7,12 +7,19 @@
 5. A line break of Windows (CRLF) inside a quoted bio was refused as "control characters" (LF was fine): CRLF and a
    lone CR are a line break like LF.
 6. Slack or Discord ids imported with no --community went into the default community ``console``, silently.
+
+The review's R7 (/tmp/hunt/review/r8, one.csv): a genuine Discord id ending in 000 was refused as rounded when no
+other long id in the file kept its last digits, so a one-row file for such a mentor (about one real 18-digit id in a
+thousand) could never be imported. A file is refused as rounded only when it has at least two ids of more than 15
+digits and all of them are; a single such id is imported, with a warning naming it (`ImportPlan.warnings`).
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -72,8 +79,60 @@ def test_discord_ids_a_spreadsheet_rounded_are_refused(checker: MentorBot) -> No
 
 
 def test_a_rounded_id_is_refused_in_the_console_community_too(checker: MentorBot) -> None:
-    plan = plan_import("user_id,skills\n1234567890123450000,seo\n", checker, EN, community="console")
-    assert _errors(plan) == [(2, EN("cli.import.rounded_id", value="1234567890123450000"))]
+    plan = plan_import(
+        "user_id,skills\n1234567890123450000,seo\namina,seo\n2234567890123450000,seo\n",
+        checker,
+        EN,
+        community="console",
+    )
+    assert _errors(plan) == [
+        (2, EN("cli.import.rounded_id", value="1234567890123450000")),
+        (4, EN("cli.import.rounded_id", value="2234567890123450000")),
+    ]
+
+
+ONE = "user_id,name,skills,levels,capacity,timezone\n123456789012345000,Amina,seo,expert,2,Africa/Nairobi\n"
+"""/tmp/hunt/review/r8/one.csv: one mentor, whose real Discord id ends in 000."""
+
+
+def test_a_single_long_id_ending_in_zeros_is_imported_with_a_warning(checker: MentorBot) -> None:
+    """Before: refused as rounded, and no file holding only it could ever be imported. One id cannot show that a
+    spreadsheet rounded the column (it rounds them all): it is imported, and the warning names it."""
+    plan = plan_import(ONE, checker, EN, community="discord:111")
+    assert not plan.errors and [e[0] for e in plan.entries] == ["123456789012345000"]
+    assert [(w.line, w.message) for w in plan.warnings] == [
+        (2, EN("cli.import.rounded_id_kept", value="123456789012345000"))
+    ]
+    # with short ids beside it (the console's names): still the only long one
+    plan = plan_import("user_id,skills\nbaraka,seo\n1234567890123450000,seo\n", checker, EN, community="console")
+    assert not plan.errors and len(plan.entries) == 2
+    assert [w.line for w in plan.warnings] == [3]
+    for t in (EN, SW):
+        assert "123456789012345000" in t("cli.import.rounded_id_kept", value="123456789012345000")
+
+
+def test_two_long_ids_all_rounded_are_still_refused_and_a_kept_column_warns_of_nothing(checker: MentorBot) -> None:
+    two = "user_id,skills\n123456789012345000,seo\n223456789012345000,seo\n"
+    plan = plan_import(two, checker, EN, community="discord:111")
+    assert [e.line for e in plan.errors] == [2, 3] and not plan.entries and not plan.warnings
+    kept = "user_id,skills\n123456789012345678,seo\n123456789012345000,seo\n"  # /tmp/hunt/review/r8/two.csv
+    plan = plan_import(kept, checker, EN, community="discord:111")
+    assert not plan.errors and len(plan.entries) == 2 and not plan.warnings
+
+
+def test_the_command_imports_a_one_row_file_of_an_id_ending_in_zeros(cli_env: Path) -> None:
+    """/tmp/hunt/review/r8/mb.sh admin import-mentors one.csv --community discord:111. Before: exit 1, "looks like
+    an id a spreadsheet rounded", nothing imported."""
+    (cli_env / "one.csv").write_text(ONE, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["admin", "import-mentors", "one.csv", "--community", "discord:111", "--db", "mentors.sqlite3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert EN("cli.import.rounded_id", value="123456789012345000") not in result.output
+    assert "line 2: " + EN("cli.import.rounded_id_kept", value="123456789012345000") in result.output
+    with closing(sqlite3.connect(cli_env / "mentors.sqlite3")) as conn:
+        rows = conn.execute("SELECT community, platform_user_id, display_name FROM members").fetchall()
+    assert rows == [("discord:111", "123456789012345000", "Amina")]
 
 
 def test_ids_of_fifteen_digits_and_a_column_that_was_not_rounded_are_imported(checker: MentorBot) -> None:

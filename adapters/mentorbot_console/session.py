@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -34,6 +34,7 @@ from mentorbot.inputs import whole_number
 from mentorbot.paging import reply_buttons
 from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
 from mentorbot.usecases import insight
+from mentorbot.usecases.timers import WEEKLY_CHECK_EVERY
 from mentorbot_console.clock import OffsetClock, format_delta, parse_advance
 from mentorbot_console.render import NumberedAction, mention_ids, render_notification, render_reply
 
@@ -61,6 +62,16 @@ def valid_name(name: str) -> bool:
 
 def _when(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class _WeeklyEnsured:
+    """When the session last made sure of the community's weekly timers, with members there (so the timers the
+    schedule asks for exist from then on): the clock's time and offset, and the schedule settings then."""
+
+    at: datetime
+    offset: timedelta
+    schedule: tuple[object, ...]
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class ConsoleSession:
         self._unsaved = 0  # attachments of the current line that could not be saved
         self._actions: dict[str, list[Button]] = {}
         self._names: dict[str, str] = {}
+        self._weekly: _WeeklyEnsured | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -317,8 +329,31 @@ class ConsoleSession:
         fresh database its first look comes before any member exists, and `/clock` steps only to times
         `next_wake` knows, so `/clock +8d` would jump over the first Monday. Looked at before and after every
         line and at each `/clock` step, a timer exists from the line that made the first member on, and `/clock`
-        stops at it. Nothing to do (no database access) when neither is scheduled."""
+        stops at it. Each look is a write transaction per timer (SQLite's write lock), so one is made only when it
+        can matter: while the community has no member it is only read whether one came (with none, no timer is
+        made); once made with members there, not again until the clock moves (a `/clock` step, or a minute of
+        time, as the timer loop looks) or the schedule settings change. Nothing to do (no database access) when
+        neither is scheduled."""
+        settings = self.bot.settings
+        wanted = [getattr(settings, name) for name in insight.WEEKLY.values()]
+        if all(value is None for value in wanted):
+            return
+        schedule = (*wanted, settings.programme_timezone)
+        now, known = self.clock.now(), self._weekly
+        if (
+            known is not None
+            and known.schedule == schedule
+            and known.offset == self.clock.offset
+            and timedelta(0) <= now - known.at < WEEKLY_CHECK_EVERY
+        ):
+            return
+        # Read before the timers are made: members there then are there when they are made, and so are the timers.
+        members = await self.bot.store.count_members(self.community)
+        if not members:
+            self._weekly = None
+            return
         await insight.ensure_weekly_jobs(self.bot.core, [self.community])
+        self._weekly = _WeeklyEnsured(now, self.clock.offset, schedule)
 
     # ---------------------------------------------------------------- output
 

@@ -446,6 +446,8 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
             click.echo(t("cli.import.failed", count=1, file=file), err=True)
             return 1
         await refresh_wait_reasons(bot.core, community, sorted(dropped), DEPARTURE_STALES)
+    for warning in plan.warnings:  # imported all the same: the admin is told what to check
+        click.echo(t("cli.import.line", line=warning.line, message=warning.message), err=True)
     database = mask_url_password(settings.database_url)
     written = t("cli.import.new_database" if new else "cli.import.database", database=database)
     click.echo(f"{t('cli.import.done', count=count, community=community)} {written}")

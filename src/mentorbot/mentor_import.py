@@ -17,9 +17,11 @@ with no level given keeps its level (`storage.members.ImportedProfile`); the ski
 
 Every row is checked with the same rules as ``/mentor signup`` before anything is written; one bad row (or
 a bad header) is reported with its line number and nothing of the file is applied. A line break inside a cell
-is one whatever its kind (Windows' CRLF, an old Mac's CR, LF). A user id a spreadsheet rounded (more than 15
-digits, zeros after the 15th) is refused, and so is a file whose every user id is a Slack or Discord one going
-into the ``console`` community (``--community`` left out). As signup does, a row may name
+is one whatever its kind (Windows' CRLF, an old Mac's CR, LF). User ids a spreadsheet rounded (more than 15
+digits, zeros after the 15th) are refused when the file has two or more such long ids and no long id that kept
+its last digits; a single one is imported, with a warning (`ImportPlan.warnings`). A file whose every user id is
+a Slack or Discord one going into the ``console`` community (``--community`` left out) is refused. As signup
+does, a row may name
 a skill an admin's reload took out of the taxonomy when its mentor holds it (`plan_import`'s `held`).
 """
 
@@ -71,6 +73,8 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     """The line of the file each entry was read from (the same order as `entries`)."""
+    warnings: list[RowError] = field(default_factory=list)
+    """What the admin is told about rows that are imported all the same (an id that may have been rounded)."""
     unknown_skill: list[str] = field(default_factory=list)
     """The user ids (as `entries` give them) of the rows refused for a skill the taxonomy does not have: a
     skill their mentor holds would be taken with `plan_import`'s `held`."""
@@ -190,11 +194,17 @@ _PLATFORM_SHAPED: Final = re.compile(r"[0-9]{17,20}|[UW](?=[A-Z0-9]*[0-9])[A-Z0-
 
 
 def _refuse_rounded(plan: ImportPlan, given: list[str], t: Translator) -> None:
-    """Refuse the entries whose user id a spreadsheet rounded (`_ROUNDED`), unless another id of more than 15
-    digits in the file kept its last digits: a spreadsheet rounds a whole column of numbers, while about one real
-    Discord id in a thousand ends in 000."""
+    """Refuse the entries whose user id a spreadsheet rounded (`_ROUNDED`): the file has at least two ids of more
+    than 15 digits and every one is so (a spreadsheet rounds a whole column of numbers). About one real Discord
+    id in a thousand ends in 000: one long id alone shows nothing, and is imported with a warning naming it (a
+    file of one mentor so could otherwise never be imported); beside a long id that kept its last digits, the
+    column was not rounded."""
     long_ids = {i for i, g in enumerate(given) if _LONG_NUMBER.fullmatch(g)}
     if not long_ids or not all(_ROUNDED.fullmatch(given[i]) for i in long_ids):
+        return
+    if len(long_ids) == 1:
+        (only,) = long_ids
+        plan.warnings.append(RowError(plan.lines[only], t("cli.import.rounded_id_kept", value=given[only])))
         return
     for i in sorted(long_ids):
         plan.errors.append(RowError(plan.lines[i], t("cli.import.rounded_id", value=given[i])))

@@ -5,6 +5,7 @@ The work is in `mentorbot.storage.copying`; this module turns it into lines in t
 
 from __future__ import annotations
 
+import glob
 import shlex
 import sys
 import time
@@ -264,8 +265,11 @@ def db_restore(backup: Path, database: str | None) -> None:
     refused while the database is in use. The database that was there is never deleted: it moves aside, with its
     -wal and -shm, as FILE.before-restore-TIME. The backup is copied in with SQLite's backup API, and checked; its
     ids are raised above those the database that was there gave (none is given again). Ctrl-C stops it before
-    anything is replaced. For PostgreSQL, print the steps to run: createdb, pg_restore into that new database,
-    and `mentorbot db raise-ids`.
+    anything is replaced. Once the files have moved it is too late: the restore finishes, its check of the
+    restored database included (seconds on a large one), and a Ctrl-C then says so at once; an interrupt that
+    ends the command anyway (a second Ctrl-C) says what the files show: restored, and where the old database is
+    kept, or nothing restored. For PostgreSQL, print the steps to run: createdb, pg_restore into that new
+    database, and `mentorbot db raise-ids`.
     """
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
@@ -282,6 +286,8 @@ def db_restore(backup: Path, database: str | None) -> None:
     if target == ":memory:":
         _refused(settings, CopyRefused("not_a_file", database=mask_url_password(url)))
     bar: Any = None
+    aside_before = set(_set_aside(target))
+    existed = Path(target).exists()
 
     def progress(copied: int, total: int) -> None:
         nonlocal bar
@@ -290,16 +296,28 @@ def db_restore(backup: Path, database: str | None) -> None:
             bar.__enter__()
         bar.update(copied - bar.pos)
 
+    def too_late() -> None:  # Ctrl-C once the files moved: the restore goes on to its end, and says so
+        drawn = bar is not None and sys.stderr.isatty()  # a terminal's bar is drawn: the words go on a line below
+        click.echo(("\n" if drawn else "") + t("ops.restore.too_late", database=target), err=True)
+
     try:
         try:
             result = run_or_exit(
-                _backup(sqlite_restore(target, backup, SystemClock().now(), progress=progress)), settings
+                _backup(sqlite_restore(target, backup, SystemClock().now(), progress=progress, too_late=too_late)),
+                settings,
             )
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
-    except KeyboardInterrupt:  # Ctrl-C: the restore stopped before it moved any file
-        click.echo(t("ops.restore.interrupted", database=target), err=True)
+    except KeyboardInterrupt:
+        # Ctrl-C before the files moved stops the restore there; a later interrupt (pressed again while the restored
+        # database is checked) ends the command once the worker has finished: the files tell which.
+        moved = sorted(set(_set_aside(target)) - aside_before)
+        if moved or (not existed and Path(target).exists()):
+            done = t("ops.restore.kept", files=", ".join(map(str, moved))) if moved else t("ops.restore.nothing_before")
+            click.echo(t("ops.restore.interrupted_late", database=target, backup=backup) + "\n" + done, err=True)
+        else:
+            click.echo(t("ops.restore.interrupted", database=target), err=True)
         sys.exit(130)
     if isinstance(result, CopyRefused):
         _refused(settings, result)
@@ -325,6 +343,12 @@ def db_restore(backup: Path, database: str | None) -> None:
     if result.version < known:
         lines.append(t("ops.restore.older", version=result.version, known=known))
     click.echo("\n".join(lines))
+
+
+def _set_aside(database: str) -> list[Path]:
+    """The files a restore of `database` moved aside (``<name>.before-restore-<time>``, with its -wal and -shm)."""
+    path = Path(database)
+    return sorted(path.parent.glob(glob.escape(path.name) + ".before-restore-*"))
 
 
 def _postgres_recipe(t: Translator, url: str, backup: Path) -> str:

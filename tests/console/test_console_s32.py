@@ -6,6 +6,10 @@
 2. A script saved as UTF-8 with a byte-order mark had its first line refused (``\\ufeff/as Wanjiru``) and the rest
    ran as ``guest``; a CRLF script's lines were echoed with a stray carriage return.
 3. Ctrl-C and Ctrl-D at the prompt left the next prompt (or the shell's) on the same line.
+4. (The review's R8, /tmp/hunt/review/r7.) The fix of 1 made sure of the weekly timers before and after every line:
+   up to four write transactions a line with a round and a digest scheduled, SQLite's write lock taken with nothing
+   to change. They are looked at only when it can matter: while the community has no member yet (then only read),
+   when the clock moved (`/clock`, or a minute of time), when the schedule settings changed.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import builtins
 import io
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +106,77 @@ async def _pending_kinds(session: ConsoleSession) -> list[str]:
     async with session.bot.store.db.read() as conn:
         rows = await conn.fetch_all("SELECT kind FROM jobs WHERE status = 'pending' ORDER BY id")
     return [str(row["kind"]) for row in rows]
+
+
+# ------------------------------------------------------------- the weekly timers: looked at only when it can matter
+
+
+@pytest.fixture
+async def both(tmp_path: Path) -> AsyncIterator[ConsoleSession]:
+    """A console on a fresh database with a weekly round (Mondays 09:00) and a digest (Mondays 08:00)."""
+    async for session in _session(tmp_path, matching="rounds", round_schedule="mon 09:00", digest="mon 08:00"):
+        yield session
+
+
+def _count_ensures(session: ConsoleSession, monkeypatch: pytest.MonkeyPatch) -> list[JobKind]:
+    """Each write transaction that makes sure of a weekly timer (`ScheduleStore.ensure_weekly`), by its kind."""
+    store = session.bot.store
+    real = store.ensure_weekly
+    made: list[JobKind] = []
+
+    async def ensure_weekly(kind: JobKind, *args: Any, **kwargs: Any) -> int:
+        made.append(kind)
+        return await real(kind, *args, **kwargs)
+
+    monkeypatch.setattr(store, "ensure_weekly", ensure_weekly)
+    return made
+
+
+async def test_lines_take_no_write_lock_for_weekly_timers_that_exist(
+    both: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/tmp/hunt/review/r7. Before: every line made sure of both timers before and after it, four write
+    transactions a line (SQLite's write lock taken with nothing to change): a 1,202-line script took a third longer."""
+    await ok(both, "/as boss")
+    assert await _pending_kinds(both) == []
+    await ok(both, "/mentor status")  # the community's first member (a command makes its caller one)
+    assert sorted(await _pending_kinds(both)) == sorted([JobKind.ROUND.value, JobKind.DIGEST.value])
+    made = _count_ensures(both, monkeypatch)
+    await ok(both, "/as wanjiru")
+    await ok(both, "/mentor signup skills:seo capacity:2")
+    for name in ("amina", "baraka", "chausiku", "daudi", "eshe"):
+        await ok(both, f"/as {name}")
+        await ok(both, "/mentor status")
+    await ok(both, "/mentor request skills:seo")
+    assert made == [], "the timers exist, the clock stood, the schedule is the same"
+
+
+async def test_the_weekly_timers_are_looked_at_again_when_the_clock_moves(
+    both: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await ok(both, "/as wanjiru")
+    await ok(both, "/mentor signup skills:seo capacity:2")
+    made = _count_ensures(both, monkeypatch)
+    await ok(both, "/clock +1h")
+    assert made, "a /clock looks again"
+    made.clear()
+    await ok(both, "/mentor status")
+    assert made == []
+    clock = both.clock.base
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(minutes=2))  # time passing, as the timer loop looks once a minute of it
+    await ok(both, "/mentor status")
+    assert made
+
+
+async def test_a_changed_schedule_moves_the_round_at_the_next_line(both: ConsoleSession) -> None:
+    await ok(both, "/as wanjiru")
+    await ok(both, "/mentor signup skills:seo capacity:2")
+    assert await both.bot.store.next_job_due(["console"]) == datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
+    core = both.bot.core
+    core.settings = core.settings.model_copy(update={"round_schedule": "sun 07:00", "digest": None})
+    await ok(both, "/mentor status")
+    assert await both.bot.store.next_job_due(["console"]) == datetime(2026, 1, 11, 7, 0, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------------------------------ scripts: BOM, CRLF

@@ -13,6 +13,10 @@
    printed, it merged the backup into the live rows. It now prints a new database's recipe (createdb, pg_restore
    with --exit-on-error --single-transaction, then `mentorbot db raise-ids` so the new database's ids rise above
    the old one's), the password left out.
+4. (The review's R1, /tmp/hunt/review/r4.) Ctrl-C twice during a restore whose files had moved (its check of a
+   large database runs for seconds) said "Interrupted: nothing was restored; … is as it was." while the worker
+   finished putting the backup in place; the first Ctrl-C said nothing. The first now says the restore is done and
+   being checked, and an interrupt says what the files show (the database aside: it was restored).
 """
 
 from __future__ import annotations
@@ -283,6 +287,126 @@ def test_ctrl_c_during_db_restore_says_nothing_was_restored(
     assert result.exit_code == 130, result.output
     assert EN("ops.restore.interrupted", database=live) in result.output
     assert "Aborted!" not in result.output
+    _untouched(live)
+
+
+# -------------------------------------------------------------- Ctrl-C after the files moved (the review's R1)
+
+
+def _check_takes_a_while(monkeypatch: pytest.MonkeyPatch, presses: int) -> None:
+    """The restore's second part as on a large database: its files have moved, and its check takes seconds, during
+    which `presses` Ctrl-C reach the command, each handled before the next (the worker returns only then)."""
+    real = copying._swap
+
+    def swap(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        for _ in range(presses):
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            time.sleep(0.5)
+        return result
+
+    monkeypatch.setattr(copying, "_swap", swap)
+
+
+def _restored(live: Path) -> list[str]:
+    """The restore's files: the database is the backup now, the one that was there aside."""
+    assert _filler(live) == 15_000, "the database is the backup"
+    aside = _files(live.parent, "live.sqlite3.before-restore-*")
+    assert aside and _files(live.parent, "live.sqlite3.restoring*") == []
+    return aside
+
+
+def test_ctrl_c_after_the_files_moved_says_the_restore_is_done_and_being_checked(
+    tmp_path: Path, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/tmp/hunt/review/r4/drive.py 1. Before: the first Ctrl-C said nothing (the restore went on, by design, and
+    reported later), so the admin, thinking it ignored, pressed again."""
+    live, backup = asyncio.run(_big_backup(tmp_path))
+    _check_takes_a_while(monkeypatch, presses=1)
+    result = CliRunner().invoke(main, ["db", "restore", str(backup), "--database", f"sqlite:///{live}"])
+    assert result.exit_code == 0, result.output
+    assert EN("ops.restore.too_late", database=live) in result.output
+    assert EN("ops.restore.interrupted", database=live) not in result.output
+    aside = _restored(live)
+    assert EN("ops.restore.kept", files=", ".join(str(tmp_path / name) for name in aside)) in result.output
+    assert result.output.index(EN("ops.restore.too_late", database=live)) < result.output.index("integrity ok")
+
+
+def test_ctrl_c_twice_after_the_files_moved_never_says_nothing_was_restored(
+    tmp_path: Path, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/tmp/hunt/review/r4/drive.py 2. Before: "Interrupted: nothing was restored; … is as it was." (exit 130)
+    while the worker finished putting the backup in place."""
+    live, backup = asyncio.run(_big_backup(tmp_path))
+    _check_takes_a_while(monkeypatch, presses=2)
+    result = CliRunner().invoke(main, ["db", "restore", str(backup), "--database", f"sqlite:///{live}"])
+    assert result.exit_code == 130, result.output
+    assert EN("ops.restore.interrupted", database=live) not in result.output
+    assert EN("ops.restore.too_late", database=live) in result.output
+    assert EN("ops.restore.interrupted_late", database=live, backup=backup) in result.output
+    aside = _restored(live)
+    assert EN("ops.restore.kept", files=", ".join(str(tmp_path / name) for name in aside)) in result.output
+
+
+def test_an_interrupt_once_the_restore_into_a_new_file_finished_says_it_was_restored(
+    tmp_path: Path, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that comes once the worker is done (the command's task has finished: asyncio raises it at once):
+    the restore is told by the files, here a database that was not there before."""
+    _, backup = asyncio.run(_big_backup(tmp_path))
+    target = tmp_path / "new.sqlite3"
+    real = copying._swap
+
+    def swap(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(copying, "_swap", swap)
+    result = CliRunner().invoke(main, ["db", "restore", str(backup), "--database", f"sqlite:///{target}"])
+    assert result.exit_code == 130, result.output
+    assert EN("ops.restore.interrupted", database=target) not in result.output
+    assert EN("ops.restore.interrupted_late", database=target, backup=backup) in result.output
+    assert EN("ops.restore.nothing_before") in result.output
+    assert _filler(target) == 15_000
+
+
+async def test_a_restore_cancelled_after_its_files_moved_says_so_and_returns_its_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live, backup = await _big_backup(tmp_path)
+    loop = asyncio.get_running_loop()
+    real = copying._swap
+    told: list[bool] = []
+
+    def swap(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        loop.call_soon_threadsafe(task.cancel)
+        time.sleep(0.3)  # the cancellation reaches the awaiting task while the check would still run
+        return result
+
+    monkeypatch.setattr(copying, "_swap", swap)
+    task = asyncio.create_task(sqlite_restore(str(live), backup, NOW, too_late=lambda: told.append(True)))
+    result = await task
+    assert told == [True] and result.integrity == "ok" and result.kept
+    assert _filler(live) == 15_000
+
+
+async def test_a_restore_cancelled_before_its_files_move_is_not_told_too_late(tmp_path: Path) -> None:
+    live, backup = await _big_backup(tmp_path)
+    stop = threading.Event()
+    loop = asyncio.get_running_loop()
+    told: list[bool] = []
+
+    def progress(copied: int, total: int) -> None:
+        loop.call_soon_threadsafe(task.cancel)
+        assert stop.wait(10)
+
+    task = asyncio.create_task(
+        sqlite_restore(str(live), backup, NOW, progress=progress, cancel=stop, too_late=lambda: told.append(True))
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert told == []
     _untouched(live)
 
 

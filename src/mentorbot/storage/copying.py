@@ -617,17 +617,26 @@ def _stopped(cancel: threading.Event, exc: BaseException) -> bool:
     return cancel.is_set() and not isinstance(exc, Interrupted)
 
 
-async def _in_thread(cancel: threading.Event, work: Callable[..., T], *args: Any, late: bool = True) -> T:
+async def _in_thread(
+    cancel: threading.Event,
+    work: Callable[..., T],
+    *args: Any,
+    late: bool = True,
+    stopping: Callable[[], None] | None = None,
+) -> T:
     """`work(*args)` in a worker thread that checks `cancel` at its safe points. When the awaiting task is
-    cancelled (Ctrl-C in ``mentorbot``'s commands: ``asyncio.run`` cancels the command's task), `cancel` is set
-    and the thread awaited to its end, so that nothing goes on behind the command's back; then the cancellation
-    goes on, unless the thread had finished its work already and `late` says a finished work stands (a backup
-    written, a database replaced: the request to stop came too late, and the result is returned to be reported)."""
+    cancelled (Ctrl-C in ``mentorbot``'s commands: ``asyncio.run`` cancels the command's task), `cancel` is set,
+    `stopping` called (in the event loop's thread) and the thread awaited to its end, so that nothing goes on
+    behind the command's back; then the cancellation goes on, unless the thread had finished its work already and
+    `late` says a finished work stands (a backup written, a database replaced: the request to stop came too late,
+    and the result is returned to be reported)."""
     running = asyncio.ensure_future(asyncio.to_thread(work, *args))
     try:
         return await asyncio.shield(running)
     except asyncio.CancelledError:
         cancel.set()
+        if stopping is not None:
+            stopping()
         await asyncio.wait([running])
         failed = running.cancelled() or running.exception() is not None  # (its exception retrieved: not logged)
         if failed or not late:
@@ -965,11 +974,32 @@ async def _ids_of_replaced(database: Path, copy: Path) -> bool | None:
     return True
 
 
-def _swap(
-    database: Path, partial: Path, backup: Path, version: int, now: datetime, cancel: threading.Event
-) -> RestoreResult:
+class _NoWayBack:
+    """The point of a restore from which its files move: the worker passes it (`cross`) only while no stop was
+    asked, and whoever asks a stop (sets `cancel`, then reads `crossed`) learns whether the files had started
+    moving; both under one lock, so that the answer is never "not yet" for a restore that then moves its files."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self._lock = threading.Lock()
+        self._crossed = False
+
+    def cross(self) -> None:
+        """In the worker, before the first move: `Interrupted` when a stop was asked, else the point is passed."""
+        with self._lock:
+            _stop_if(self.cancel)
+            self._crossed = True
+
+    def crossed(self) -> bool:
+        """Whether the files have started moving (read after setting `cancel`: then the worker moves none if not)."""
+        with self._lock:
+            return self._crossed
+
+
+def _swap(database: Path, partial: Path, backup: Path, version: int, now: datetime, point: _NoWayBack) -> RestoreResult:
     """The restore's second part: move the database that is there aside (with its ``-wal`` and ``-shm``) and the
-    copy in its place, then check it. `cancel` is looked at once more before the first move."""
+    copy in its place, then check it. A stop asked is looked at once more before the first move (`point`); once
+    the files move, the restore goes to its end, its check included (a stop asked then is too late)."""
     moves: list[tuple[Path, Path]] = []
     replaced: os.stat_result | None = None
     try:
@@ -979,7 +1009,7 @@ def _swap(
             replaced = database.stat()
             _take_ownership(partial, replaced)
         aside = _aside(database, now)
-        _stop_if(cancel)  # the last check: from here on the files move
+        point.cross()  # the last check: from here on the files move
         for path in _companions(database):
             moved = aside.with_name(aside.name + path.name[len(database.name) :])
             path.rename(moved)
@@ -1018,6 +1048,7 @@ async def sqlite_restore(
     *,
     progress: PagesDone | None = None,
     cancel: threading.Event | None = None,
+    too_late: Callable[[], None] | None = None,
 ) -> RestoreResult:
     """Put the SQLite backup `backup` in place of the database file `database`, with the bot stopped.
 
@@ -1032,8 +1063,10 @@ async def sqlite_restore(
     so far and the backup's pages.
 
     Stopped by setting `cancel` (`Interrupted`) or by cancelling the task (the cancellation goes on once the worker
-    thread has stopped): either way before any file moves, and the copy is removed; a restore whose files had
-    moved already finishes, and its result is returned."""
+    thread has stopped): either way before any file moves, and the copy is removed. A restore whose files had
+    moved already finishes (the check of the restored database included, which takes seconds on a large one) and
+    its result is returned: `too_late` is called then, in the event loop's thread, as the task is cancelled (for
+    the command to say at once that the database is restored and being checked)."""
     known = available_migrations("sqlite")[-1].version
     path = Path(database)
     partial = path.with_name(path.name + ".restoring")
@@ -1043,7 +1076,13 @@ async def sqlite_restore(
         _stop_if(flag)
         raised = await _ids_of_replaced(path, partial)
         _stop_if(flag)
-        result = await _in_thread(flag, _swap, path, partial, backup, version, now, flag)
+        point = _NoWayBack(flag)
+
+        def stopping() -> None:
+            if too_late is not None and point.crossed():
+                too_late()
+
+        result = await _in_thread(flag, _swap, path, partial, backup, version, now, point, stopping=stopping)
     except BaseException:
         # A copy left by a stop between the parts (or one the stage finished as it was cancelled).
         _remove_copy(partial)
