@@ -9,7 +9,10 @@ with the ``user_change`` event (``users:read`` scope), which carries the same us
 `Membership.lookup` asks ``users.info``, with a time limit, and keeps a "still a member" for `MEMBER_TTL`, so that
 offers going out add few calls; a "gone" is never kept (a reactivated account is a member again at once), and a
 ``user_change`` replaces what is kept. Any other answer (another error, the bot's token refused, a rate limit, the
-network, the time limit) is `Lookup.UNKNOWN`: callers then do what they did before. What is kept is only the
+network, the time limit) is `Lookup.UNKNOWN`: callers then do what they did before; and for `QUIET_AFTER_UNKNOWN`
+(or a longer ``Retry-After``, at most `QUIET_MAX`) every lookup not answered by what is kept is `Lookup.UNKNOWN` at
+once, without asking, so that a batch of offers sent while Slack rate-limits or does not answer waits for one time
+limit, not one (or two: mentor and mentee) per offer. What is kept is only the
 membership: the admin flags and time zone a command needs are the adapter's (`SlackAdapter.user_facts`), read when
 the member acts, which says nothing of whether they are still there when an offer goes out later.
 """
@@ -37,6 +40,10 @@ MEMBER_TTL: Final = timedelta(minutes=5)
 """How long a "still a member" answer is trusted without asking again."""
 LOOKUP_TIMEOUT: Final = 3.0
 """The longest wait (seconds) for ``users.info``'s answer (a short rate limit waited out included)."""
+QUIET_AFTER_UNKNOWN: Final = timedelta(seconds=30)
+"""After an answer that tells nothing (see the module), how long lookups are not asked of Slack."""
+QUIET_MAX: Final = timedelta(minutes=15)
+"""The longest quiet a ``Retry-After`` can ask for."""
 KEPT_MAX: Final = 10_000
 """Past this many kept answers, the stale ones are dropped."""
 
@@ -74,6 +81,8 @@ class Membership:
         self._timeout = timeout
         self._seen: dict[str, datetime] = {}
         """User id → when Slack last said they are a member."""
+        self._quiet_until: datetime | None = None
+        """Until when lookups are not asked of Slack (after an answer that told nothing)."""
 
     async def lookup(self, user_id: str, *, fresh: bool = False) -> Lookup:
         """Whether `user_id` is still a member of the workspace (`Lookup`). A "member" younger than the TTL is taken
@@ -82,6 +91,8 @@ class Membership:
         seen = self._seen.get(user_id)
         if not fresh and seen is not None and now - seen < self._ttl:
             return Lookup.MEMBER
+        if self._quiet_until is not None and now < self._quiet_until:
+            return Lookup.UNKNOWN
         try:
             answer = await asyncio.wait_for(self._client.users_info(user=user_id), self._timeout)
         except SlackApiError as exc:
@@ -91,9 +102,11 @@ class Membership:
                 self._seen.pop(user_id, None)
                 return Lookup.GONE
             log.info("could not tell whether %s is still a member: %s", user_id, error or exc.response.status_code)
+            self._quiet(now, _retry_after(exc))
             return Lookup.UNKNOWN
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             log.info("could not tell whether %s is still a member: %s", user_id, type(exc).__name__)
+            self._quiet(now, None)
             return Lookup.UNKNOWN
         user = answer.get("user")
         if not isinstance(user, Mapping):
@@ -113,7 +126,25 @@ class Membership:
             self._keep(uid, self._clock.now())
         return state
 
+    def _quiet(self, now: datetime, retry_after: timedelta | None) -> None:
+        """Ask Slack nothing more for a while (see the module): `QUIET_AFTER_UNKNOWN`, or `retry_after` when longer,
+        at most `QUIET_MAX`."""
+        quiet = min(max(QUIET_AFTER_UNKNOWN, retry_after or timedelta(0)), QUIET_MAX)
+        self._quiet_until = now + quiet
+
     def _keep(self, user_id: str, now: datetime) -> None:
         if len(self._seen) >= KEPT_MAX:
             self._seen = {k: at for k, at in self._seen.items() if now - at < self._ttl}
         self._seen[user_id] = now
+
+
+def _retry_after(exc: SlackApiError) -> timedelta | None:
+    """The ``Retry-After`` of a rate-limited answer, if it has a number of seconds."""
+    headers = getattr(exc.response, "headers", None) or {}
+    value = next((v for k, v in dict(headers).items() if str(k).lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return timedelta(seconds=float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
