@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -54,6 +54,7 @@ from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message, packed
 from mentorbot_slack.membership import Lookup, Membership
 from mentorbot_slack.views import home_view, notice_modal, welcome_reply
+from mentorbot_slack.web_api import retry_after_of
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -139,20 +140,6 @@ def _alarm_token_refused(error: str) -> None:
         "app or set MENTORBOT_SLACK__BOT_TOKEN to a valid token",
         error,
     )
-
-
-def retry_after_of(headers: Any) -> float | None:
-    """The seconds of a ``Retry-After`` header (any case), or None when there is none or it is not a number."""
-    if not isinstance(headers, Mapping):
-        return None
-    for name, value in headers.items():
-        if str(name).lower() == "retry-after":
-            first = value[0] if isinstance(value, list | tuple) and value else value
-            try:
-                return float(first)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 def live_offer(note: Notification) -> bool:

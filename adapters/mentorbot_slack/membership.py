@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot.clock import Clock
+from mentorbot_slack.web_api import retry_after_of
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -102,7 +103,8 @@ class Membership:
                 self._seen.pop(user_id, None)
                 return Lookup.GONE
             log.info("could not tell whether %s is still a member: %s", user_id, error or exc.response.status_code)
-            self._quiet(now, _retry_after(exc))
+            after = retry_after_of(exc.response.headers)
+            self._quiet(now, timedelta(seconds=after) if after is not None else None)
             return Lookup.UNKNOWN
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             log.info("could not tell whether %s is still a member: %s", user_id, type(exc).__name__)
@@ -137,14 +139,3 @@ class Membership:
             self._seen = {k: at for k, at in self._seen.items() if now - at < self._ttl}
         self._seen[user_id] = now
 
-
-def _retry_after(exc: SlackApiError) -> timedelta | None:
-    """The ``Retry-After`` of a rate-limited answer, if it has a number of seconds."""
-    headers = getattr(exc.response, "headers", None) or {}
-    value = next((v for k, v in dict(headers).items() if str(k).lower() == "retry-after"), None)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return timedelta(seconds=float(value)) if value is not None else None
-    except (TypeError, ValueError):
-        return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -81,3 +82,17 @@ def pooled_session() -> aiohttp.ClientSession | None:
     except RuntimeError:
         return None
     return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
+
+
+def retry_after_of(headers: Any) -> float | None:
+    """The seconds of a ``Retry-After`` header (any case), or None when there is none or it is not a number."""
+    if not isinstance(headers, Mapping):
+        return None
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return float(first)
+            except (TypeError, ValueError):
+                return None
+    return None
