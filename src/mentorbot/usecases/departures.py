@@ -36,7 +36,7 @@ from mentorbot.storage.events import DEPARTURE_PREFIX
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import retrying
-from mentorbot.usecases.matchmaking import hand_on, refresh_wait_reasons, rematch
+from mentorbot.usecases.matchmaking import hand_on_withdrawn, rematch
 from mentorbot.usecases.unreachable import IMMEDIATELY
 
 log = logging.getLogger("mentorbot")
@@ -127,22 +127,12 @@ async def _pause(core: Core, member: Member) -> tuple[bool, list[Notification]]:
     # A pause of theirs (with an end, or none) becomes this one: a dated pause must not bring them back by itself.
     paused = await store.set_mentor_status(member.id, MentorStatus.PAUSED, now, reason=LEFT, unless_same=True)
     withdrawn = await store.withdraw_for_pause(member.id, now)  # none but those made meanwhile, once paused
-    notes = await _hand_on(core, member, withdrawn)
-    if paused:
-        await refresh_wait_reasons(core, member.community, sorted(profile.skills))
+    if not paused and not withdrawn:
+        return False, []
+    # Each offer's message gets its new version (withdrawn: its mentor left), its request passed on, and the wait
+    # reasons the pause falsifies told afresh, as for any pause.
+    notes, _ = await hand_on_withdrawn(core, member, withdrawn, by="left")
     return paused, notes
-
-
-async def _hand_on(core: Core, mentor: Member, withdrawn: list[Offer]) -> list[Notification]:
-    """Each withdrawn offer's message gets its new version (withdrawn: its mentor left) and its request goes to the
-    next mentor, or back on the waitlist with its mentee told why (`matchmaking.hand_on`)."""
-    t = translator(core.lang_of(mentor))
-    notes: list[Notification] = []
-    for offer in withdrawn:
-        notes.append(core.notify(mentor, Reply(t("left.offer_withdrawn", id=offer.id)), key=f"offer:{offer.id}"))
-        handed, _ = await hand_on(core, offer)
-        notes.extend(handed)
-    return notes
 
 
 async def told_once(core: Core, member: Member, mentorship_id: int) -> bool:

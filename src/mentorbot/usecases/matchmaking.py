@@ -380,9 +380,9 @@ async def requeue(core: Core, request: MentorshipRequest) -> tuple[Notification,
     return (await match_request(core, request, mentee, notify_waiting=True)).notifications
 
 
-PausedBy = Literal["self", "admin", "lapses", "unreachable"]
-"""Who paused a mentor whose offers are withdrawn: themselves, an admin, the lapse rule, or the platform's refusal of
-their direct messages (`usecases.unreachable`)."""
+PausedBy = Literal["self", "admin", "lapses", "unreachable", "left"]
+"""Who paused a mentor whose offers are withdrawn: themselves, an admin, the lapse rule, the platform's refusal of
+their direct messages (`usecases.unreachable`), or their leaving the community (`usecases.departures`)."""
 
 
 async def withdraw_for_pause(
@@ -402,6 +402,7 @@ _WITHDRAWN_KEY: Final[Mapping[str, str]] = {
     "admin": "offer.withdrawn_paused_admin",
     "lapses": "offer.withdrawn_paused_lapses",
     "unreachable": "offer.withdrawn_paused_unreachable",
+    "left": "left.offer_withdrawn",
 }
 
 
