@@ -200,10 +200,13 @@ async def test_an_offer_held_then_shown_counts_but_one_only_held_does_not(
     assert unseen is not None and unseen.reason_kind == UNDELIVERED
 
 
-async def test_an_unsent_offer_starts_no_cooldown(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+async def test_an_unsent_offer_is_offered_again_when_no_one_else_can_take_it(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
     """Baraka's offer of Amina's request never reached him and expired; the request goes back on the waitlist (he is
-    the only mentor of the skill). Once the hand-on's minute is over, the sweep offers it to him again: no cooldown
-    of three days keeps them apart for an offer he never saw."""
+    the only mentor of the skill). Once the hand-on's minute is over, the sweep offers it to him again: the cooldown
+    of an offer he never saw is lifted when no one else is eligible (session 33: it keeps him out while another
+    mentor can take it, `test_unsent_cooldown_s33.py`)."""
     await bot.signup(who("baraka"), skills="seo", levels="expert")
     [offer] = to(await bot.request(who("amina"), skills="seo"), "baraka")
     await bot.hold_undelivered(offer)

@@ -372,7 +372,7 @@ facts = st.builds(
     request_skills=st.sampled_from([("seo",), ("copywriting",), ("copywriting", "seo")]),
     mentor_id=st.integers(10, 13),
     status=st.sampled_from(["pending", "accepted", "declined", "expired", "withdrawn"]),
-    reason_kind=st.sampled_from([None, "not_now", "not_my_skill", "not_this_person", "paused"]),
+    reason_kind=st.sampled_from([None, "not_now", "not_my_skill", "not_this_person", "paused", "undelivered"]),
     decided_at=st.one_of(st.none(), st.integers(0, 10 * 24).map(lambda h: NOW - timedelta(hours=h))),
     mentor_back_at=st.one_of(st.none(), st.integers(0, 10 * 24).map(lambda h: NOW - timedelta(hours=h))),
 )
@@ -391,18 +391,24 @@ def test_blocks_follow_the_rules(history: list[PairFact], days: int) -> None:
             assert block.until is not None and block.until > NOW
             assert any(f.decided_at and f.decided_at + after == block.until for f in mine)
             declined = any(f.status == "declined" and f.decided_at and f.decided_at + after > NOW for f in mine)
-            # A lapse: an offer that expired, or one withdrawn because the mentor paused (an offer withdrawn for
-            # another reason, its request cancelled, is nobody's lapse and blocks nothing).
+            # A lapse: an offer that expired (its message had reached the mentor), or one withdrawn because the
+            # mentor paused (an offer withdrawn for another reason, its request cancelled, is nobody's lapse and
+            # blocks nothing). An offer that expired unsent ("undelivered") is no lapse: its cooldown always lifts.
             lapses = [
                 f
                 for f in mine
                 if f.decided_at
                 and f.decided_at + after > NOW
-                and (f.status == "expired" or (f.status == "withdrawn" and f.reason_kind == "paused"))
+                and (
+                    (f.status == "expired" and f.reason_kind != "undelivered")
+                    or (f.status == "withdrawn" and f.reason_kind == "paused")
+                )
             ]
             back = all(f.mentor_back_at and f.decided_at and f.mentor_back_at >= f.decided_at for f in lapses)
             if block.lifts_when_alone:
-                assert not declined and back, "only a lapse of a mentor back since lifts"
+                assert not declined and back, "only a lapse of a mentor back since, or an unsent offer, lifts"
+            elif not declined and not block.mentoring:
+                assert not back, "an unsent offer's cooldown, or a lapse of a mentor back since, lifts when alone"
         if block.kind is BlockKind.EXCLUDED:
             assert any(f.status == "declined" and f.reason_kind in ("not_my_skill", "not_this_person") for f in mine)
         if block.kind is BlockKind.PENDING:

@@ -19,7 +19,10 @@ A mentor's past offers of a mentee's requests (`PairFact`) block the pair:
 When no mentor is eligible otherwise, a cooldown that came from a *lapse* (an expiry or a pause withdrawal) is
 lifted once the mentor has shown they are back since (resumed, updated their profile, answered an offer:
 `mentor_profiles.back_at`): they may be offered the request at once (`Block.lifts_when_alone`). A decline's
-cooldown is not: the mentor answered, and asking again within days would ignore that answer.
+cooldown is not: the mentor answered, and asking again within days would ignore that answer. An offer whose message
+never reached its mentor (`UNDELIVERED`) puts the pair on the same cooldown, always lifted when no one else is
+eligible: without it, a mentor the platform cannot reach (who is never paused for it) ranked first again at every
+hand-on and held the request another offer's time each turn.
 
 Pure: no store, no I/O.
 """
@@ -46,7 +49,9 @@ PAUSED = "paused"
 
 UNDELIVERED = "undelivered"
 """The `reason_kind` of an offer that expired while its message had not reached its mentor (`OfferStore.expire_offer`):
-not a lapse of theirs, so no cooldown either (the request may go back to them once it was handed on)."""
+not a lapse of theirs (not counted towards an auto-pause), and its cooldown is lifted whenever no other mentor is
+eligible: mentors who can be reached are asked first, and the request goes back to this one when no one else can
+take it."""
 
 MENTORING = "mentoring"
 """The `status` of a `PairFact` that is not an offer but an active mentorship between the mentee and the mentor."""
@@ -347,16 +352,17 @@ def blocks_for(
                 fact.status == "withdrawn" and fact.reason_kind == PAUSED
             )
             if (lapse or unsent or fact.status == "declined") and fact.decided_at is not None:
-                # An offer its mentor never saw starts no cooldown: only the hand-on grace below.
-                until = fact.decided_at + (timedelta(0) if unsent else reoffer_after)
-                if now < until:
+                until = fact.decided_at + reoffer_after
+                just_ended = fact.request_id == request_id and now < fact.decided_at + HAND_ON_GRACE
+                if now < until and unsent and just_ended:
+                    # The hand-on right after it never goes straight back to them, as after any expiry.
+                    block = Block(BlockKind.JUST_ENDED, fact.decided_at + HAND_ON_GRACE)
+                elif now < until:
                     back = fact.mentor_back_at is not None and fact.mentor_back_at >= fact.decided_at
-                    block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=lapse and back, lapse=lapse)
-                elif (
-                    fact.request_id == request_id
-                    and fact.status in ("declined", "expired")
-                    and now < fact.decided_at + HAND_ON_GRACE
-                ):
+                    # An offer its mentor never saw is no lapse, and its cooldown is lifted whenever no one
+                    # else is eligible: other mentors, who can be reached, are asked first meanwhile.
+                    block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=unsent or (lapse and back), lapse=lapse)
+                elif just_ended and fact.status in ("declined", "expired"):
                     block = Block(BlockKind.JUST_ENDED, fact.decided_at + HAND_ON_GRACE)
         if block is not None:
             out[fact.mentor_id] = _stronger(out.get(fact.mentor_id), block)

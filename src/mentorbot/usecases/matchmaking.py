@@ -276,8 +276,11 @@ def _until(block: Block) -> datetime | None:
 
 def _back_for_it(block: Block | None) -> bool:
     """Whether a paused mentor with this `block` for a request may be offered it once back: not blocked, or only by
-    a lapse's cooldown (their return lifts it when no one else is eligible)."""
-    return block is None or (block.kind is BlockKind.COOLDOWN and block.lapse and not block.mentoring)
+    a lapse's cooldown (their return lifts it when no one else is eligible) or an unsent offer's (lifted then
+    anyway)."""
+    return block is None or (
+        block.kind is BlockKind.COOLDOWN and (block.lapse or block.lifts_when_alone) and not block.mentoring
+    )
 
 
 def _blocked_reason(until: datetime | None, holding: Sequence[Block]) -> tuple[str, str | None]:
