@@ -195,7 +195,8 @@ class InsightStore(Transactions):
             found = await conn.fetch_all(
                 "SELECT DISTINCT skill AS s FROM mentor_skills UNION SELECT DISTINCT skill FROM request_skills "
                 "UNION SELECT DISTINCT skills FROM mentorships UNION SELECT DISTINCT skills FROM feedback "
-                "UNION SELECT DISTINCT skills FROM course_suggestions"
+                "UNION SELECT DISTINCT skills FROM course_suggestions "
+                "UNION SELECT DISTINCT skills FROM forgotten_exclusions"
             )
         return {slug for row in found for slug in rows.split_list(row["s"])}
 
@@ -204,7 +205,8 @@ class InsightStore(Transactions):
         an alias), in one transaction: mentors' skills, every request's skills (a past one's too: matching reads
         history, a decline "not my skill" and a request put back to waiting, by slug), every mentorship's, every
         rating's and every course suggestion's (pending and approved ones are the community's catalog and its
-        queue; a rejected one is renamed too, as history). A mentor or request that has both keeps the new slug's
+        queue; a rejected one is renamed too, as history), and the skills of a forgotten member's "not my skill"
+        exclusions (kept for when they return). A mentor or request that has both keeps the new slug's
         row only, a list that has both keeps one. How many rows changed."""
         if not renames:
             return 0
@@ -227,6 +229,21 @@ class InsightStore(Transactions):
                         changed += await conn.execute(
                             f"UPDATE {table} SET skills = ? WHERE id = ?", rows.join_list(renamed), row["id"]
                         )
+            # A forgotten member's "not my skill" exclusions (migration 0022) are read by slug when they return.
+            kept = "SELECT community, member_key, mentor_id, reason_kind, skills FROM forgotten_exclusions"
+            for row in await conn.fetch_all(kept):
+                skills = rows.split_list(row["skills"])
+                renamed = tuple(dict.fromkeys(renames.get(slug, slug) for slug in skills))
+                if renamed != skills:
+                    changed += await conn.execute(
+                        "UPDATE forgotten_exclusions SET skills = ? WHERE community = ? AND member_key = ? "
+                        "AND mentor_id = ? AND reason_kind = ?",
+                        rows.join_list(renamed),
+                        row["community"],
+                        row["member_key"],
+                        row["mentor_id"],
+                        row["reason_kind"],
+                    )
         return changed
 
     async def insight(self, community: str, week_starts: list[datetime], end: datetime | None = None) -> Insight:
