@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     """How many times a notification is tried when the platform fails for a transient reason (5xx, 429, the
     network) before it is held for the member's next command (`mentorbot.retries`: about an hour with 8)."""
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Admins besides the platform's own (Manage Server, workspace admins). A plain user id is an admin in every
+    community where they use the bot; ``<community>:<user id>`` (``discord:<server id>:<user id>``,
+    ``slack:<workspace id>:<user id>``, ``console:<name>``) only in that community (`Core.admin_keys`)."""
     skills_file: Path = Field(default_factory=defaults.skills_path)
     courses_file: Path = Field(default_factory=defaults.courses_path)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -195,6 +198,18 @@ class Settings(BaseSettings):
         ids = [str(item) if isinstance(item, int) and not isinstance(item, bool) else item for item in value]
         if any(not isinstance(item, str) or _NOT_IN_AN_ID.search(item) for item in ids):
             raise ValueError(ADMIN_IDS_EXPECTED)
+        # An entry with a ':' names its community, as the adapters name it (`Caller.community`); one naming none
+        # (the server id forgotten, a platform misspelt) would silently make nobody an admin. The entry is not
+        # echoed, as no setting's value is: its place in the list is.
+        scoped = r"console:[^:]+|discord:[0-9]+:[0-9]+|slack:[A-Z0-9]+:[A-Z0-9]+"
+        for place, entry in enumerate(ids, start=1):
+            if ":" in entry and not re.fullmatch(scoped, entry):
+                raise ValueError(
+                    f"entry {place}: expected a user id, or <community>:<user id> for an admin of that community "
+                    "only: console:<name>, discord:<server id>:<user id> (digits, as "
+                    "discord:123456789012345678:234567890123456789) or slack:<workspace id>:<user id> (as "
+                    "slack:T0123ABC:U0456DEF)"
+                )
         return ids
 
     @field_validator("database_url")

@@ -60,12 +60,23 @@ class Core:
     """Names this process in the leases it takes (timers, outbox rows)."""
 
     def is_admin(self, caller: Caller) -> bool:
-        """Whether `caller` may use admin commands: the platform says so, or the settings list their id (in the
-        console, in any case: its ids are names, see `models.user_key`)."""
+        """Whether `caller` may use admin commands: the platform says so, or the settings list their id for the
+        caller's community (`admin_keys`; in the console, in any case: its ids are names, see `models.user_key`)."""
         if caller.is_admin:
             return True
-        me = user_key(caller.community, caller.user_id)
-        return any(user_key(caller.community, user_id) == me for user_id in self.settings.admin_ids)
+        return user_key(caller.community, caller.user_id) in self.admin_keys(caller.community)
+
+    def admin_keys(self, community: str) -> list[str]:
+        """The user ids (as `models.user_key` stores them) that ``MENTORBOT_ADMIN_IDS`` makes admins of
+        `community`, in the setting's order, each once: its plain entries (every community's admins) and those
+        scoped to it (``<community>:<user id>``, checked by `Settings`). An entry scoped to another community
+        does not count here: a coordinator of one server is an ordinary member of the others."""
+        keys: dict[str, None] = {}
+        for entry in self.settings.admin_ids:
+            scope, _, user_id = entry.rpartition(":")  # a community's id holds ':', a user id does not
+            if not scope or scope == community:
+                keys[user_key(community, user_id)] = None
+        return list(keys)
 
     def lang_of(self, member: Member | None) -> str:
         """The language to address `member` in: their choice, else the community default."""

@@ -9,7 +9,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, parse_id, parse_rating
-from mentorbot.models import Member, Mentorship, MentorshipStatus, user_key
+from mentorbot.models import Member, Mentorship, MentorshipStatus
 from mentorbot.replies import Reply
 from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
@@ -146,9 +146,10 @@ async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
 
 async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     """The check-in's "need help from an admin": the community's admins known to the bot (the settings'
-    ``MENTORBOT_ADMIN_IDS`` who are members here), but not the mentorship's own mentor or mentee, are told through
-    the outbox; the member is told whether anyone could be reached. At most once in `HELP_HOURS` per mentorship
-    and member: asking again sooner is answered ``checkin.help_already`` and tells nobody."""
+    ``MENTORBOT_ADMIN_IDS`` of this community, `Core.admin_keys`, who are members here), but not the mentorship's
+    own mentor or mentee, are told through the outbox; the member is told whether anyone could be reached. At most
+    once in `HELP_HOURS` per mentorship and member: asking again sooner is answered ``checkin.help_already`` and
+    tells nobody."""
     core = ctx.core
     mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
     if mentorship.status is not MentorshipStatus.ACTIVE:
@@ -157,8 +158,8 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     # an admin is the one the mentee may need help with).
     parties = {ctx.member.id, mentorship.mentor_id, mentorship.mentee_id}
     admins: list[Member] = []
-    for user_id in core.settings.admin_ids:
-        admin = await core.store.find_member(ctx.caller.community, user_key(ctx.caller.community, user_id))
+    for key in core.admin_keys(ctx.caller.community):
+        admin = await core.store.find_member(ctx.caller.community, key)
         if admin is not None and admin.id not in parties:
             admins.append(admin)
     if not admins:

@@ -16,7 +16,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.logcontext import correlation_id
-from mentorbot.models import Job, JobKind, Member, mention_of, user_key
+from mentorbot.models import Job, JobKind, Member, mention_of
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
@@ -139,13 +139,30 @@ async def draw(data: charts.ChartData, t: Translator) -> Attachment | None:
 
 
 async def community_admins(core: Core, community: str) -> list[Member]:
-    """The community's admins known to the bot: the settings' ``MENTORBOT_ADMIN_IDS`` who are members here."""
+    """The community's admins known to the bot: the settings' ``MENTORBOT_ADMIN_IDS`` of this community (plain
+    or scoped to it, `Core.admin_keys`) who are members here."""
     admins: list[Member] = []
-    for user_id in core.settings.admin_ids:
-        admin = await core.store.find_member(community, user_key(community, user_id))
+    for key in core.admin_keys(community):
+        admin = await core.store.find_member(community, key)
         if admin is not None:
             admins.append(admin)
     return admins
+
+
+async def named_community(core: Core, community: str) -> str | None:
+    """`community` when the deployment has members in other communities too, so that an admin's digest or round
+    report names the one it is about (an admin of two servers got two alike); None when it serves only this one
+    (its titles are as they always were)."""
+    return community if await core.store.count_members() > await core.store.count_members(community) else None
+
+
+def community_name(community: str, t: Translator) -> str:
+    """A community as a reader of `t` knows it: ``discord:123`` is "Discord server 123", ``slack:T1`` "Slack
+    workspace T1", another as its id. The bot stores no server's or workspace's own name, only its id."""
+    platform, _, ident = community.partition(":")
+    if platform in ("discord", "slack") and ident:
+        return t(f"admin_scope.{platform}", id=ident)
+    return community
 
 
 def next_round(core: Core, now: datetime | None = None) -> datetime | None:
@@ -278,12 +295,19 @@ async def scheduled_round(core: Core, community: str, *, late: timedelta = timed
     )
     notes = list(report.notes)
     upcoming = next_round(core)
-    for person in await community_admins(core, community):
+    admins = await community_admins(core, community)
+    named = await named_community(core, community) if admins else None
+    for person in admins:
         t = translator(core.lang_of(person))
         text = round_text(report, t, core.library.taxonomy, zone_of(person))
         if upcoming is not None:
             text += "\n" + t("schedule.next_round", at=when(upcoming, t, zone_of(person)))
-        notes.append(core.notify(person, Reply(text, title=t("schedule.round_title"))))
+        title = (
+            t("schedule.round_title")
+            if named is None
+            else t("admin_scope.round_title", community=community_name(named, t))
+        )
+        notes.append(core.notify(person, Reply(text, title=title)))
     return notes
 
 
@@ -313,6 +337,7 @@ async def digest(
     )
     drawn: dict[str, Attachment | None] = dict(pictures or {})
     insight: Insight | None = None
+    named = await named_community(core, community)
     notes: list[Notification] = []
     for person in admins:
         t = translator(core.lang_of(person))
@@ -323,7 +348,9 @@ async def digest(
             drawn[t.lang] = await draw(data, t)
         zone = zone_of(person) or core.settings.programme_timezone
         chart = drawn[t.lang]
-        reply = digest_reply(core, week, t, zone, since, until, weeks, chart=chart, undrawn=chart is None)
+        reply = digest_reply(
+            core, week, t, zone, since, until, weeks, chart=chart, undrawn=chart is None, community=named
+        )
         notes.append(core.notify(person, reply, key=None))
     return notes
 
@@ -339,13 +366,14 @@ def digest_reply(
     *,
     chart: Attachment | None = None,
     undrawn: bool = False,
+    community: str | None = None,
 ) -> Reply:
     """One admin's digest, its dates and times in `zone`, with `chart` (`undrawn`: its picture could not be drawn,
     a line says so): the week's figures as text (requests,
     matches and their median time to match as the stats say it, how many wait, the average rating), and the lists
     as fields, which the platforms split where a message would be too long (why requests wait, mentors who let
     offers lapse, decline reasons; each at most `views.WHY_LINES` or `DIGEST_LINES` lines, the rest counted in one
-    more)."""
+    more). `community`: named in the title (`named_community`)."""
     lines = [
         t(
             "digest.activity",
@@ -381,11 +409,11 @@ def digest_reply(
     if len(ranked) > DIGEST_LINES:
         declines.append(t("digest.declines_more", count=sum(count for _, count in ranked[DIGEST_LINES:])))
     fields.append(Field(t("digest.declines_title"), "\n".join(declines) or t("stats.none")))
-    title = (
-        t("digest.title", since=day(since, zone), until=day(until, zone))
-        if weeks == 1
-        else t("digest.title_weeks", since=day(since, zone), until=day(until, zone), count=weeks)
-    )
+    values = {"since": day(since, zone), "until": day(until, zone)}
+    key = "digest.title"
+    if community is not None:  # the deployment serves several communities (`named_community`)
+        key, values = "admin_scope.digest_title", {**values, "community": community_name(community, t)}
+    title = t(key, **values) if weeks == 1 else t(f"{key}_weeks", count=weeks, **values)
     return Reply("\n".join(lines), title=title, fields=tuple(fields), attachments=(chart,) if chart else ())
 
 
