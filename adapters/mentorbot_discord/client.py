@@ -40,6 +40,11 @@ outbox (`MentorBot.retry_later`), after at least the ``Retry-After`` Discord gav
 the same key for the same member edits that DM in place, whichever process delivers it (a restart, another
 shard's process): the offer's buttons go when it expires or is withdrawn.
 
+A server the bot is not in (removed from it, or the server deleted) runs no programme by DM, though its members may
+still share another server with the bot and so get its DMs: an offer of it is not sent but held (`_withhold_offer`;
+it then expires as undelivered, no lapse), and an answer to one (its buttons, ``/mentor accept|decline``) is refused
+(`_removed_refusal`). Other notices of that server still go: see `_deliver_one`.
+
 When a command or click has been answered and its DMs sent, the client dispatches the event
 ``mentorbot_interaction`` (listeners: ``on_mentorbot_interaction(interaction, outcome)``), for metrics and tests;
 when an interaction is refused outside a guild, ``mentorbot_refused`` (``on_mentorbot_refused(interaction)``).
@@ -80,6 +85,7 @@ from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
+from mentorbot.usecases.unreachable import offer_of
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id
@@ -134,6 +140,9 @@ AUTOCOMPLETE_PER_COMMAND: Final = 6
 several per skill picked): a bucket of their own (`MentorBotClient.autocomplete_limiter`), as Slack's options
 loads have."""
 
+
+ANSWER_COMMANDS: Final = frozenset({"mentor accept", "mentor decline"})
+"""The commands that answer an offer, as its Accept and Decline buttons do."""
 
 MEMBER_UNREACHABLE: Final = frozenset({50007, 10013})
 """Discord's error codes that refuse this member's DM: "Cannot send messages to this user" (DMs closed, no server
@@ -264,13 +273,14 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot was removed from a server, or the server deleted (GUILD_DELETE without ``unavailable``; an outage
-        of Discord's is not this): said once in the log. Its members' DMs are refused from now on, held, and pause
-        nobody (`_deliver_one`); its timers go on."""
+        of Discord's is not this): said once in the log. Its offers are held, not sent, and answers to them refused;
+        its members' DMs that Discord refuses are held and pause nobody (`_deliver_one`); its timers go on."""
         self.server_gone(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """The bot was added to a server (again): a refused DM to its members is theirs again, and a later removal is
         said again."""
+        self.membership.joined(guild.id)
         if guild.id in self._servers_gone:
             self._servers_gone.discard(guild.id)
             log.info("MentorBot is in Discord server %s again: its members' direct messages go out as before", guild.id)
@@ -282,10 +292,10 @@ class MentorBotClient(discord.AutoShardedClient):
             return
         self._servers_gone.add(guild_id)
         log.warning(
-            "MentorBot is no longer in Discord server %s (removed from it, or the server deleted): direct messages to "
-            "its members are refused and held for their next command, and nobody is paused for it; offers that expire "
-            "unread count against no one. Invite the bot back with its invite link (docs/discord.md, step 6) to carry "
-            "on, or end that server's programme",
+            "MentorBot is no longer in Discord server %s (removed from it, or the server deleted): its offers are not "
+            "sent but held, and answers to them refused; direct messages Discord refuses are held for their member's "
+            "next command, and nobody is paused for it; offers that expire unread count against no one. Invite the bot "
+            "back with its invite link (docs/discord.md, step 6) to carry on, or end that server's programme",
             guild_id,
         )
 
@@ -298,6 +308,17 @@ class MentorBotClient(discord.AutoShardedClient):
             return False
         shards, count = self.shard_ids, self.shard_count or 1
         return shards is None or (guild_id >> 22) % count in shards
+
+    def removed_from(self, guild_id: int | None, found: Lookup | None = None) -> bool:
+        """Whether an answer to an offer of `guild_id` is refused as coming from a server the bot is not in: this
+        process knows it (`not_in_guild`), or Discord's member lookup (`found`) said "Unknown Guild" of a server this
+        process does not have among its own. The client's list of servers wins over one lookup's answer: a server it
+        has is one Discord's gateway says the bot is in, and a lookup answering otherwise is a passing mistake."""
+        if guild_id is None:
+            return False
+        if self.not_in_guild(guild_id):
+            return True
+        return found is Lookup.GUILD_GONE and self.get_guild(guild_id) is None
 
     # --------------------------------------------------------------------------------------- callers
 
@@ -491,8 +512,16 @@ class MentorBotClient(discord.AutoShardedClient):
         in_place: bool = False,
     ) -> Outcome | None:
         """Run a recorded command and answer it: ephemeral messages, or with `in_place` (a form opened from a
-        message's button) that message turned into the outcome (`_show_in_place`)."""
-        work = call(self.bot, caller)
+        message's button) that message turned into the outcome (`_show_in_place`). An answer to an offer
+        (``/mentor accept|decline``) in a server the bot is not in is refused (`_removed_refusal`)."""
+        gid = guild_of(caller.community)
+
+        async def refused() -> Outcome:
+            self.bot.not_recorded(caller.community, caller.user_id)  # admitted, and takes no token after all
+            return await self._removed_refusal(caller, await self._translator(interaction, gid))
+
+        removed = command_args(interaction)[0] in ANSWER_COMMANDS and self.removed_from(gid)
+        work = refused() if removed else call(self.bot, caller)
         outcome = await self._in_time(interaction, work, slow=slow, update=in_place, deadline=deadline)
         try:
             if in_place:
@@ -500,7 +529,7 @@ class MentorBotClient(discord.AutoShardedClient):
             else:
                 await self._reply(interaction, caller, outcome)
             name, args = command_args(interaction)
-            if name in ("mentor accept", "mentor decline") and outcome.error is None and not outcome.duplicate:
+            if name in ANSWER_COMMANDS and outcome.error is None and not outcome.duplicate:
                 await self._update_offer_dm(caller, args.get("offer", ""), outcome.reply)
         except Exception as exc:
             if transient(exc) is None:  # a transient failure was logged: Discord would refuse the apology too
@@ -517,7 +546,8 @@ class MentorBotClient(discord.AutoShardedClient):
         server its custom id names, and nothing else stops someone who left it (or was kicked, banned): Discord is
         asked afresh whether they are still a member while the click is recorded, not before (the lookup may take
         half of Discord's 3 seconds, the inbox write as long), and the use-case waits for the answer, within the
-        deferral's deadline (`_click`)."""
+        deferral's deadline (`_click`). An offer's button of a server the bot is not in is refused
+        (`removed_from`, `_removed_refusal`): nothing is accepted or declined."""
         gid = interaction.guild_id or guild_id
         if gid is None:
             await self.refuse_outside_guild(interaction)
@@ -534,7 +564,7 @@ class MentorBotClient(discord.AutoShardedClient):
         in_dm = interaction.guild_id is None
         asking = (
             asyncio.ensure_future(self.membership.lookup(gid, interaction.user.id, fresh=True))
-            if in_dm and _asks_membership(action)
+            if in_dm and _asks_membership(action) and not self.not_in_guild(gid)
             else None
         )
         try:
@@ -562,6 +592,20 @@ class MentorBotClient(discord.AutoShardedClient):
         )
         await self._report_departure(caller.community, caller.user_id)
         refusal = UserError("left.click_refused")
+        return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
+
+    async def _removed_refusal(self, caller: Caller, t: Translator) -> Outcome:
+        """The answer to a click on an offer's button, or a typed ``/mentor accept|decline``, for a server the bot is
+        not in (`removed_from`): refused in the member's language, and said once in the log (`server_gone`). It runs
+        no use-case: nothing is accepted or declined, and the offer expires as it would have (an offer that never
+        reached its mentor counts against no one)."""
+        gid = guild_of(caller.community)
+        log.info(
+            "user %s answered an offer of %s, which MentorBot is not in: refused", caller.user_id, caller.community
+        )
+        if gid is not None:
+            self.server_gone(gid)
+        refusal = UserError("discord.removed.click_refused")
         return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
 
     async def _report_departure(self, community: str, user_id: str) -> None:
@@ -689,13 +733,18 @@ class MentorBotClient(discord.AutoShardedClient):
     ) -> Outcome | None:
         """Run a recorded click and answer it. `membership`: Discord's answer, being asked, whether the clicker is
         still a member (`press_button`): awaited before the use-case, within the deadline (the click is deferred
-        while it is awaited); "Unknown Member" refuses the click instead (`_leaver_refusal`), whenever it comes."""
+        while it is awaited); "Unknown Member" refuses the click instead (`_leaver_refusal`), whenever it comes, and
+        an offer's button of a server the bot is not in is refused too (`removed_from`, `_removed_refusal`)."""
         gid = guild_of(caller.community)
 
         async def run() -> Outcome:
-            if membership is not None and await membership is Lookup.LEFT:
+            found = await membership if membership is not None else None
+            if found is Lookup.LEFT:
                 self.bot.not_recorded(caller.community, caller.user_id)  # admitted, and takes no token after all
                 return await self._leaver_refusal(caller, await self._translator(interaction, gid))
+            if _asks_membership(action) and self.removed_from(gid, found):
+                self.bot.not_recorded(caller.community, caller.user_id)
+                return await self._removed_refusal(caller, await self._translator(interaction, gid))
             return await execute_button(self.bot, caller, action, ref)
 
         try:
@@ -1013,24 +1062,39 @@ class MentorBotClient(discord.AutoShardedClient):
             database_down(log, down, f"the notifications of {what} %s wait in the outbox", ref)
 
     async def _deliver_one(self, note: Notification) -> TransientFailure | None:
-        """Send one notification (or have it held); the transient failure that stopped it."""
+        """Send one notification (or have it held); the transient failure that stopped it.
+
+        Before an offer goes out (`live_offer`), Discord is asked whether its mentor is still a member of its server
+        (`_look_up`, a yes kept a while): one who left is not sent it (their departure withdrew it), and an offer of
+        a server the bot is not in is not sent either (`_withhold_offer`), though a member sharing another server
+        with the bot would get the DM. Its later versions (expired, withdrawn) still edit a DM sent before, so its
+        buttons go; one with no DM to edit is held with it, so the member hears nothing of an offer they never got
+        from a server the bot is not in. Any other notice of that server still goes: it asks nothing new of anyone
+        (a partner told, a check-in of a mentorship that goes on between its two members), and Discord refuses it
+        when no server is shared (held, nobody paused)."""
         guild_id = guild_of(note.community)
         if guild_id is None or not note.platform_user_id.isdigit():
             log.warning("member %s is not a Discord member; holding the notification", note.member_id)
             await self.bot.hold_undelivered(note)
             return None
         gone = self.not_in_guild(guild_id)
-        if live_offer(note) and not gone and await self._left(guild_id, note, fresh=False):
-            return None  # not sent: the departure withdrew the offer (its new version replaced it in the outbox)
+        if live_offer(note):
+            found = Lookup.GUILD_GONE if gone else await self._look_up(guild_id, note, fresh=False)
+            if found is Lookup.LEFT:
+                return None  # not sent: the departure withdrew the offer (its new version replaced it in the outbox)
+            if found is Lookup.GUILD_GONE:
+                return await self._withhold_offer(guild_id, note, known=gone)
+        unseen = offer_of(note.key) is not None and (gone or self.membership.said_gone(guild_id))
         messages = render(note.reply, guild_id=guild_id)
+        sent: discord.Message | None = None
         try:
             if note.key and await self._edit_keyed(note, messages):
                 return None
-            channel = await self.create_dm(discord.Object(int(note.platform_user_id)))
-            sent: discord.Message | None = None
-            for message in messages:
-                sent = await channel.send(**message.send_kwargs())
-                took(note)  # the member has it: reported delivered even if the batch stops before its end
+            if not unseen:
+                channel = await self.create_dm(discord.Object(int(note.platform_user_id)))
+                for message in messages:
+                    sent = await channel.send(**message.send_kwargs())
+                    took(note)  # the member has it: reported delivered even if the batch stops before its end
         except DELIVERY_ERRORS as exc:
             if (failure := transient(exc)) is not None:
                 log.info("DM to member %s failed for now (%s)", note.member_id, failure.reason)
@@ -1054,14 +1118,39 @@ class MentorBotClient(discord.AutoShardedClient):
                     refused = False
             await self.bot.hold_undelivered(note, refused=refused)
             return None
+        if unseen:
+            # A later version of an offer of a server the bot is not in, with no DM to edit: the offer was held (or
+            # is still tried); this version replaces it there rather than tell the member of an offer they never got.
+            log.info("%s for member %s held: MentorBot is not in Discord server %s", note.key, note.member_id, guild_id)
+            await self.bot.hold_undelivered(note)
+            return None
         if note.key and sent is not None:  # the last message carries the buttons
-            await self.sent.remember(note.community, note.platform_user_id, note.key, (channel.id, sent.id))
+            await self.sent.remember(note.community, note.platform_user_id, note.key, (sent.channel.id, sent.id))
         return None
 
-    async def _left(self, guild_id: int, note: Notification, *, fresh: bool) -> bool:
-        """Whether Discord says the member `note` is for is no longer in its server (see `_look_up`). False when
-        they are a member, or when Discord cannot tell now: `note` is then delivered (or held) as before."""
-        return await self._look_up(guild_id, note, fresh=fresh) is Lookup.LEFT
+    async def _withhold_offer(self, guild_id: int, note: Notification, *, known: bool) -> TransientFailure | None:
+        """An offer of a server the bot is not in, whose mentor may still get its DM (they share another server
+        with the bot): not sent, since answering it would commit them in a programme the bot no longer runs.
+
+        `known`: this process knows (`not_in_guild`: GUILD_DELETE, or not among its servers): the offer is held, as
+        a refused DM is (`MentorBot.hold_undelivered`, nobody paused), so it expires as undelivered, no lapse of the
+        mentor's. Otherwise only Discord's member lookup said "Unknown Guild" (the server is on another process's
+        shards, or an event was missed), and one answer may be a passing mistake of Discord's for a server the bot is
+        still in: the offer goes back to the outbox and is tried again later (`MentorBot.retry_later`), asking again
+        each time; after its last try (`Settings.delivery_attempts`, about an hour) it is held. Still retrying when it
+        expires, it expires as undelivered too."""
+        if known:
+            self.server_gone(guild_id)  # said once; a lookup's answer is said by `_look_up`
+            log.info("%s for member %s held: MentorBot is not in Discord server %s", note.key, note.member_id, guild_id)
+            await self.bot.hold_undelivered(note)
+            return None
+        log.info(
+            "%s for member %s not sent for now: Discord says MentorBot is not in server %s; tried again later",
+            note.key,
+            note.member_id,
+            guild_id,
+        )
+        return TransientFailure(None, "Discord says MentorBot is not in the server")
 
     async def _look_up(self, guild_id: int, note: Notification, *, fresh: bool) -> Lookup:
         """What Discord says of the member `note` is for in its server (`Membership.lookup`; `fresh`: not from what
@@ -1156,12 +1245,19 @@ class MentorBotClient(discord.AutoShardedClient):
     async def _refused_on_recovery(self, recorded: Recorded, caller: Caller) -> Outcome | None:
         """A recovered click on an offer's button in a DM was recorded while Discord was asked whether the clicker is
         still a member, and the process died before the answer came (`press_button`): asked again before the click
-        runs, and refused when they are gone (`_leaver_refusal`). None to run it."""
-        if recorded.action is None or not _asks_membership(recorded.action) or recorded.channel is not None:
+        runs, and refused when they are gone (`_leaver_refusal`). A recovered answer to an offer (its button, the
+        command) of a server the bot is not in is refused (`_removed_refusal`). None to run it."""
+        if answered_offer(recorded) is None:
             return None
-        if await self.membership.lookup(recorded.guild_id, int(caller.user_id), fresh=True) is not Lookup.LEFT:
-            return None
-        return await self._leaver_refusal(caller, translator(await caller_language(self.bot, caller)))
+        found: Lookup | None = None
+        if recorded.action is not None and _asks_membership(recorded.action) and recorded.channel is None:
+            if not self.not_in_guild(recorded.guild_id):
+                found = await self.membership.lookup(recorded.guild_id, int(caller.user_id), fresh=True)
+            if found is Lookup.LEFT:
+                return await self._leaver_refusal(caller, translator(await caller_language(self.bot, caller)))
+        if self.removed_from(recorded.guild_id, found):
+            return await self._removed_refusal(caller, translator(await caller_language(self.bot, caller)))
+        return None
 
     async def _answer_late(self, recorded: Recorded, caller: Caller, outcome: Outcome) -> None:
         """The answer to a recovered interaction: as ephemeral follow-ups while its token is valid (Discord
@@ -1284,7 +1380,7 @@ def answered_offer(recorded: Recorded) -> str | None:
     None."""
     if recorded.action is not None:
         return recorded.ref if recorded.action.startswith("offer.") else None
-    if recorded.command in ("mentor accept", "mentor decline"):
+    if recorded.command in ANSWER_COMMANDS:
         return recorded.args.get("offer", "")
     return None
 

@@ -11,6 +11,12 @@ deleted) answers 404 "Unknown Guild" (10004) or 403 "Missing Access" (50001): `M
 (`Lookup.GUILD_GONE`): the server, not the member, is gone. Any other answer (another error, a rate limit, the
 network, the time limit) is "unknown": callers then do what they did before.
 
+"Unknown Guild" is an answer about the server, and one answer only: the yeses kept for that server's members are
+dropped (they were the bot's view of a server it is not in), and the server is remembered as said gone
+(`Membership.said_gone`) until Discord answers a lookup there with a member or "Unknown Member", which only a server
+the bot is in can give, or the bot is added to it (`Membership.joined`). The client does not take one such answer as
+final for an offer (Discord may be wrong for a moment): see `MentorBotClient._withhold_offer`.
+
 When Discord cannot answer for now (no answer within the time limit, a rate limit, a 5xx, the network), that server's
 lookups are not asked for `QUIET_AFTER_UNKNOWN`, or the longer ``Retry-After`` Discord gave: they answer "unknown" at
 once, so a batch of offers waits for one time limit, not one each. discord.py waits out a rate limit of up to 30
@@ -84,6 +90,8 @@ class Membership:
         """Guild id → until when its lookups are not asked (Discord could not answer one)."""
         self._asking: dict[tuple[int, int], asyncio.Task[Lookup]] = {}
         """Lookups sent to Discord and not answered yet, by (guild id, user id)."""
+        self._gone: set[int] = set()
+        """Guilds whose last lookup answered that the bot is not in them (`said_gone`)."""
 
     async def is_member(self, guild_id: int, user_id: int, *, fresh: bool = False) -> bool | None:
         """Whether `user_id` is a member of `guild_id`: True, False (Discord says "Unknown Member"), or None when it
@@ -115,6 +123,15 @@ class Membership:
             self._quieten(guild_id, None)
             return Lookup.UNKNOWN
         return asking.result()
+
+    def said_gone(self, guild_id: int) -> bool:
+        """Whether Discord's last answer to a lookup in `guild_id` was that the bot is not in it ("Unknown Guild",
+        "Missing Access"), and the bot was not added to it since (`joined`). Asks nothing."""
+        return guild_id in self._gone
+
+    def joined(self, guild_id: int) -> None:
+        """The bot was added to `guild_id` (again): it is no longer said gone."""
+        self._gone.discard(guild_id)
 
     def quiet(self, guild_id: int) -> bool:
         """Whether lookups in `guild_id` are not asked now: Discord could not answer one lately (see the module)."""
@@ -150,9 +167,11 @@ class Membership:
             if isinstance(exc, discord.NotFound) or gone:
                 self._seen.pop(key, None)
             if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_MEMBER:
+                self._gone.discard(guild_id)  # only a server the bot is in knows its members
                 return Lookup.LEFT
             if gone:
                 log.info("member lookup of %s in guild %s: code %s, the bot is not in it", user_id, guild_id, exc.code)
+                self._server_gone(guild_id)
                 return Lookup.GUILD_GONE
             log.info("member lookup of %s in guild %s: %s, code %s (unknown)", user_id, guild_id, exc.status, exc.code)
             if exc.status == 429 or exc.status >= 500:
@@ -166,8 +185,17 @@ class Membership:
             log.info("could not tell whether %s is a member of guild %s: %s", user_id, guild_id, type(exc).__name__)
             self._quieten(guild_id, None)
             return Lookup.UNKNOWN
+        self._gone.discard(guild_id)
         self._keep(key, self._clock.now())
         return Lookup.MEMBER
+
+    def _server_gone(self, guild_id: int) -> None:
+        """Discord said the bot is not in `guild_id`: the yeses kept for its members are dropped, so the next lookup
+        of any of them asks (see the module)."""
+        # Said gone already, no yes was kept there since (a yes forgets it): nothing to drop.
+        if guild_id not in self._gone:
+            self._seen = {key: at for key, at in self._seen.items() if key[0] != guild_id}
+            self._gone.add(guild_id)
 
     def _quieten(self, guild_id: int, retry_after: float | None) -> None:
         """Discord could not answer a lookup in `guild_id`: its lookups are not asked for `QUIET_AFTER_UNKNOWN`, or
