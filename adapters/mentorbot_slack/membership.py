@@ -9,12 +9,23 @@ with the ``user_change`` event (``users:read`` scope), which carries the same us
 `Membership.lookup` asks ``users.info``, with a time limit, and keeps a "still a member" for `MEMBER_TTL`, so that
 offers going out add few calls; a "gone" is never kept (a reactivated account is a member again at once), and a
 ``user_change`` replaces what is kept. Any other answer (another error, the bot's token refused, a rate limit, the
-network, the time limit) is `Lookup.UNKNOWN`: callers then do what they did before; and for `QUIET_AFTER_UNKNOWN`
-(or a longer ``Retry-After``, at most `QUIET_MAX`) every lookup not answered by what is kept is `Lookup.UNKNOWN` at
-once, without asking, so that a batch of offers sent while Slack rate-limits or does not answer waits for one time
-limit, not one (or two: mentor and mentee) per offer. What is kept is only the
-membership: the admin flags and time zone a command needs are the adapter's (`SlackAdapter.user_facts`), read when
-the member acts, which says nothing of whether they are still there when an offer goes out later.
+network, the time limit) is `Lookup.UNKNOWN`: callers then do what they did before. After Slack's own trouble only
+(a rate limit, a 5xx or one of `SLACK_STRUGGLING`, the network, the time limit: `slack_is_struggling`), for
+`QUIET_AFTER_UNKNOWN` (or a longer ``Retry-After``, at most `QUIET_MAX`) every lookup not answered by what is kept is
+`Lookup.UNKNOWN` at once, without asking, so that a batch of offers sent while Slack rate-limits or does not answer
+waits for one time limit, not one (or two: mentor and mentee) per offer. An error about the one user asked
+(``user_not_visible``: a Slack Connect member the bot may not see) or about the app (a scope or token refused) comes
+at once and says nothing of anyone else: the next lookup is asked (before, it silenced every lookup for 30 seconds,
+and a deactivated member's offer went out unasked).
+
+``user_not_found`` is taken as gone for any user id, a Slack Connect member's included: the error carries no user
+object, a Slack user id does not say which organisation it belongs to, and a member's row does not record one, so
+nothing cheap tells an external member from one of the workspace: one Slack answers ``user_not_found`` for is taken
+as gone like any other (their data kept; ``/mentor resume`` and ``/mentor request`` pick up again if they come back).
+
+What is kept is only the membership: the admin flags and time zone a command needs are the adapter's
+(`SlackAdapter.user_facts`), read when the member acts, which says nothing of whether they are still there when an
+offer goes out later.
 """
 
 from __future__ import annotations
@@ -47,6 +58,20 @@ QUIET_MAX: Final = timedelta(minutes=15)
 """The longest quiet a ``Retry-After`` can ask for."""
 KEPT_MAX: Final = 10_000
 """Past this many kept answers, the stale ones are dropped."""
+
+
+SLACK_STRUGGLING: Final = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+"""Slack's error codes for its own trouble (a rate limit, a failure on its side), whatever the HTTP status."""
+
+
+def slack_is_struggling(status: int, error: str | None) -> bool:
+    """Whether a ``users.info`` error is Slack's trouble, which the next lookups would meet too (a rate limit, a
+    5xx, `SLACK_STRUGGLING`), rather than an answer about the one user asked (``user_not_visible``) or the app's
+    own standing (a token or scope refused): only the former quiets the lookups, for each of the latter comes at
+    once and tells nothing of anyone else."""
+    return status == 429 or status >= 500 or error in SLACK_STRUGGLING
 
 
 class Lookup(StrEnum):
@@ -103,8 +128,9 @@ class Membership:
                 self._seen.pop(user_id, None)
                 return Lookup.GONE
             log.info("could not tell whether %s is still a member: %s", user_id, error or exc.response.status_code)
-            after = retry_after_of(exc.response.headers)
-            self._quiet(now, timedelta(seconds=after) if after is not None else None)
+            if slack_is_struggling(exc.response.status_code, error):
+                after = retry_after_of(exc.response.headers)
+                self._quiet(now, timedelta(seconds=after) if after is not None else None)
             return Lookup.UNKNOWN
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             log.info("could not tell whether %s is still a member: %s", user_id, type(exc).__name__)
@@ -138,4 +164,3 @@ class Membership:
         if len(self._seen) >= KEPT_MAX:
             self._seen = {k: at for k, at in self._seen.items() if now - at < self._ttl}
         self._seen[user_id] = now
-

@@ -27,6 +27,16 @@ _IDS_PER_QUERY = 500
 """User ids bound in one query of `MemberStore.mentor_skills_of` (SQLite's oldest limit is 999 placeholders)."""
 
 
+class AmbiguousNameError(LookupError):
+    """A name typed to pick a member (`MemberStore.find_member_by_name`) fits more than one: none is picked. The
+    members it fits are `candidates`, oldest first."""
+
+    def __init__(self, name: str, candidates: Sequence[Member]) -> None:
+        super().__init__(f"{len(candidates)} members are called {name!r}")
+        self.name = name
+        self.candidates: tuple[Member, ...] = tuple(candidates)
+
+
 def name_key(name: str) -> str:
     """A display name as `MemberStore.find_member_by_name` compares it, the same on every engine: Unicode case
     folding (``ß`` as ``ss``, ``Σ`` and ``ς`` as ``σ``) of its NFC form (an ``ũ`` typed as ``u`` plus a combining
@@ -250,8 +260,13 @@ class MemberStore(Transactions):
     async def find_member_by_name(self, community: str, name: str) -> Member | None:
         """A member by platform id or display name (admin commands, console): the member with that platform id
         first (an adapter passes the id of the member an admin picked; a display name is the member's to choose,
-        and one set to another member's id must not win over them), then one named exactly so, else the first
-        member whose display name equals `name` case-insensitively (`name_key`).
+        and one set to another member's id must not win over them), then the one named exactly so, else the one
+        whose display name equals `name` case-insensitively (`name_key`). None when no member fits.
+
+        A name that fits more than one member at the first of those steps that finds any (two named exactly so, or,
+        none exactly, several in other cases) raises `AmbiguousNameError` naming them all: none is picked. A stored
+        name can be stale (on Slack a member who renamed themself keeps theirs until their next command, and another
+        may take it meanwhile), so the oldest is not presumed to be the one meant; the caller asks for an id.
 
         A name with other letters than ASCII is case-folded here, not with SQL's ``LOWER``, so that both engines
         compare alike: SQLite's folds only ASCII letters, PostgreSQL's follows the database's collation (all of
@@ -261,25 +276,33 @@ class MemberStore(Transactions):
         async with self.read() as conn:
             row = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, name
-            ) or await conn.fetch_one(
-                "SELECT * FROM members WHERE community = ? AND display_name = ? ORDER BY id LIMIT 1", community, name
             )
-            if row is None and name.isascii():
+            if row is not None:
+                return rows.member(row)
+            found = await conn.fetch_all(
+                "SELECT * FROM members WHERE community = ? AND display_name = ? ORDER BY id", community, name
+            )
+            if not found and name.isascii():
                 # An ASCII name: SQL's LOWER folds it alike on both engines (ASCII letters), in the database.
-                row = await conn.fetch_one(
-                    "SELECT * FROM members WHERE community = ? AND LOWER(display_name) = LOWER(?) ORDER BY id LIMIT 1",
+                found = await conn.fetch_all(
+                    "SELECT * FROM members WHERE community = ? AND LOWER(display_name) = LOWER(?) ORDER BY id",
                     community,
                     name,
                 )
-            elif row is None:
+            elif not found:
                 wanted = name_key(name)
                 names = await conn.fetch_all(
                     "SELECT id, display_name FROM members WHERE community = ? ORDER BY id", community
                 )
-                found = next((int(r["id"]) for r in names if name_key(str(r["display_name"])) == wanted), None)
-                if found is not None:
-                    row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", found)
-        return rows.member(row) if row else None
+                ids = [int(r["id"]) for r in names if name_key(str(r["display_name"])) == wanted]
+                if ids:
+                    found = await conn.fetch_all(
+                        f"SELECT * FROM members WHERE id IN ({in_list(ids)}) ORDER BY id", *ids
+                    )
+        members = [rows.member(r) for r in found]
+        if len(members) > 1:
+            raise AmbiguousNameError(name, members)
+        return members[0] if members else None
 
     async def set_language(self, member_id: int, language: str) -> None:
         """Remember the language a member chose."""

@@ -29,6 +29,7 @@ from mentorbot.replies import Attachment, Notification, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.insight import SkillUse
+from mentorbot.storage.members import AmbiguousNameError
 from mentorbot.storage.store import AcceptResult, NewOffer, Store
 from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
@@ -118,15 +119,30 @@ def waitlist_csv(
     return buffer.getvalue().encode("utf-8-sig")  # with its BOM: a spreadsheet then reads it as UTF-8
 
 
+_CANDIDATES_SHOWN = 10
+"""The most members a name that fits several is shown to fit (`_find_mentor`)."""
+
+
 async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
-    """A mentor of the caller's community by display name, platform id or mention."""
+    """A mentor of the caller's community by display name, platform id or mention. A name more than one member has
+    is refused, naming them (a mention and the id to type), and nothing is done."""
     name = (who or "").strip().lstrip("@")
     if name.startswith("<@") and name.endswith(">"):
         name = name[2:-1]
     if not name:
         raise UserError("input.missing_id", what="mentor")
     store = ctx.core.store
-    member = await store.find_member_by_name(ctx.caller.community, name)
+    try:
+        member = await store.find_member_by_name(ctx.caller.community, name)
+    except AmbiguousNameError as many:
+        # Never the oldest of that name: a stored name can be stale (renamed on the platform, taken by another).
+        shown = [
+            ctx.t("admin.ambiguous_candidate", mention=views.mention(m), id=m.platform_user_id)
+            for m in many.candidates[:_CANDIDATES_SHOWN]
+        ]
+        if len(many.candidates) > _CANDIDATES_SHOWN:
+            shown.append("…")
+        raise UserError("admin.ambiguous_name", name=name, candidates=", ".join(shown)) from None
     profile = await store.get_mentor_profile(member.id) if member else None
     if member is None or profile is None:
         raise UserError("admin.no_such_mentor", name=name)

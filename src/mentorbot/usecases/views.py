@@ -95,6 +95,8 @@ def profile_fields(
             status += " — " + t("status.paused_for_expiry")
         elif profile.pause_reason == "unreachable":  # `usecases.unreachable`: their offers' DMs were refused
             status += " — " + t("status.paused_unreachable")
+        elif profile.pause_reason == "left":  # `usecases.departures`: no longer a member of the community
+            status += " — " + t("status.paused_left")
     fields = [
         Field(t("status.skills"), skills or "—"),
         Field(
