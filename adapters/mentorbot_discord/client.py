@@ -835,7 +835,13 @@ class MentorBotClient(discord.AutoShardedClient):
                 await _quietly(interaction.delete_original_response())
             return
         try:
-            for message in render(outcome.reply, guild_id=dm_guild(interaction, caller)):
+            for message in render(
+                outcome.reply,
+                guild_id=dm_guild(interaction, caller),
+                lang=outcome.language,
+                upload_limit=interaction.filesize_limit,
+                community=caller.community,
+            ):
                 await self._send(interaction, message)
             await self._send_held(interaction, caller, outcome)
         except discord.HTTPException as exc:
@@ -869,7 +875,13 @@ class MentorBotClient(discord.AutoShardedClient):
         message stays whole, so its other items can still be acted on."""
         if outcome.duplicate:
             return
-        messages = render(outcome.reply, guild_id=dm_guild(interaction, caller))
+        messages = render(
+            outcome.reply,
+            guild_id=dm_guild(interaction, caller),
+            lang=outcome.language,
+            upload_limit=interaction.filesize_limit,
+            community=caller.community,
+        )
         if outcome.error is not None:
             await self._send(interaction, messages[0])
             return
@@ -1085,7 +1097,7 @@ class MentorBotClient(discord.AutoShardedClient):
             if found is Lookup.GUILD_GONE:
                 return await self._withhold_offer(guild_id, note, known=gone)
         unseen = offer_of(note.key) is not None and (gone or self.membership.said_gone(guild_id))
-        messages = render(note.reply, guild_id=guild_id)
+        messages = render(note.reply, guild_id=guild_id, lang=note.language, community=note.community)
         sent: discord.Message | None = None
         try:
             if note.key and await self._edit_keyed(note, messages):
@@ -1268,7 +1280,9 @@ class MentorBotClient(discord.AutoShardedClient):
             )
             try:
                 for message in [
-                    *render(outcome.reply, guild_id=recorded.guild_id),
+                    *render(
+                        outcome.reply, guild_id=recorded.guild_id, lang=outcome.language, community=caller.community
+                    ),
                     *held_messages(outcome, recorded.guild_id),
                 ]:
                     if message.content or message.embeds or message.files:
@@ -1290,7 +1304,13 @@ class MentorBotClient(discord.AutoShardedClient):
         shown = 0
         try:
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
-            for message in render(outcome.reply, guild_id=guild_id, preface=t(preface_key)):
+            for message in render(
+                outcome.reply,
+                guild_id=guild_id,
+                preface=t(preface_key),
+                lang=outcome.language,
+                community=caller.community,
+            ):
                 await channel.send(**message.send_kwargs())
             for notice in outcome.held:
                 for message in held_notice(notice, guild_id, t):

@@ -6,23 +6,33 @@ paging helpers (`mentorbot.paging`) or from the adapter's own catalog (``locales
 A reply's listings are embeds of their own: the list's name as title, one entry a line in the description
 and the "showing 1–25 of 200" line as footer, with Next / Previous buttons. An entry is never cut: a page
 shows the entries that fit in what Discord allows (4,096 characters of description, 6,000 in all the embeds
-of a message, 10 embeds) and says how many more there are. Other text is clipped to Discord's limits, so a
-long reply never makes a send fail.
+of a message, 10 embeds) and says how many more there are. A reply's text is never cut short either: past a
+description's 4,096 characters it goes on in embeds of its own, cut at line ends (`text_pieces`), over as
+many messages as it needs. Titles, field names and button labels are clipped to Discord's limits, so a long
+reply never makes a send fail.
+
+Files go at most 10 a message and no more than Discord's upload limit together (`file_batches`); a file over
+that limit is not sent (Discord would refuse the whole message: ``413``, code 40005) but named in a line of the
+reply, in the reader's language, with ``mentorbot admin export`` for the admin export's files (`too_big_line`).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Self
 
 import discord
 
 from mentorbot import paging
-from mentorbot.replies import Button, ButtonStyle, Listing, Reply, clip
+from mentorbot.i18n import DEFAULT_LANGUAGE, Translator, translator
+from mentorbot.replies import Attachment, Button, ButtonStyle, Listing, Reply, clip
+from mentorbot.usecases.admin import EXPORT_TABLES
+from mentorbot_discord.plugin import COMMUNITY_PREFIX
 from mentorbot_discord.ports import client_of
 
 ALLOWED_MENTIONS: Final = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False)
@@ -41,6 +51,15 @@ BUTTONS_LIMIT: Final = 25
 CUSTOM_ID_LIMIT: Final = 100
 EMBEDS_LIMIT: Final = 10
 FOOTER_LIMIT: Final = 2048
+FILES_LIMIT: Final = 10
+UPLOAD_LIMIT: Final = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+"""Bytes a file may have (10 MiB: a server without boosts, a DM); a boosted server takes more (the
+interaction's `discord.Interaction.filesize_limit`, which `render` may be given instead). Also what the files of
+one message keep to together: Discord limits a request's whole size too."""
+MEGABYTE: Final = 1024 * 1024
+"""What Discord calls a megabyte when it states its upload limit ("10 MB")."""
+EXPORT_FILES: Final = frozenset(f"{table}.csv" for table in EXPORT_TABLES)
+"""The files of ``/mentor-admin export``, which ``mentorbot admin export`` also writes on the server."""
 LISTING_ROOM: Final = paging.ENTRY_MAX + FIELD_NAME_LIMIT + 600
 """What a listing's embed needs at least (one whole entry, its title, its footer): with less room left in a
 message, the listing starts the next one."""
@@ -156,12 +175,44 @@ def _split_value(name: str, value: str) -> list[tuple[str, str]]:
     return parts
 
 
+def _mention_tokens(text: str) -> list[str]:
+    """`text` as the units a cut never splits (`paging.split`): each member mention whole, every other
+    character alone."""
+    tokens: list[str] = []
+    at = 0
+    for match in MENTION.finditer(text):
+        tokens.extend(text[at : match.start()])
+        tokens.append(match[0])
+        at = match.end()
+    tokens.extend(text[at:])
+    return tokens
+
+
+def text_pieces(text: str, limit: int = DESCRIPTION_LIMIT) -> list[str]:
+    """All of `text` as consecutive pieces of at most `limit` characters (an embed's description each), cut at
+    line ends; a line longer than `limit` is cut at word ends, never inside a mention (`paging.split`). Blank
+    lines where one piece ends and the next begins are left out (Discord trims them anyway)."""
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        if pieces and len(pieces[-1]) + 1 + len(line) <= limit:
+            pieces[-1] += "\n" + line
+        elif len(line) > limit:
+            pieces.extend(paging.split(line, limit, tokens=_mention_tokens))
+        else:
+            pieces.append(line)
+    return [piece.strip("\n") for piece in pieces if piece.strip()]
+
+
 def embeds_for(reply: Reply) -> list[discord.Embed]:
-    """The reply as embeds: title, text, then its fields; more embeds when one would exceed Discord's total."""
+    """The reply as embeds: title and text (in as many embeds as the text needs, the first titled: see
+    `text_pieces`), then its fields; more embeds when one would exceed Discord's total."""
     title = clip(reply.title, TITLE_LIMIT) if reply.title else None
-    first = discord.Embed(title=title, description=clip(reply.text, DESCRIPTION_LIMIT) or None, colour=EMBED_COLOUR)
-    embeds = [first]
-    size = len(title or "") + len(first.description or "")
+    pieces: list[str | None] = [*text_pieces(reply.text)] or [None]
+    embeds = [
+        discord.Embed(title=title if i == 0 else None, description=piece, colour=EMBED_COLOUR)
+        for i, piece in enumerate(pieces)
+    ]
+    size = len(embeds[-1].title or "") + len(embeds[-1].description or "")
     for reply_field in reply.fields:
         for name, value in _split_value(clip(reply_field.name, FIELD_NAME_LIMIT) or CONTINUED, reply_field.value):
             current = embeds[-1]
@@ -242,20 +293,81 @@ def content_line(reply: Reply, preface: str | None = None) -> str | None:
     return line or None
 
 
-def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = None) -> list[DiscordMessage]:
-    """One reply as Discord messages (usually one; more when its embeds exceed one message's total size).
+def file_batches(attachments: Sequence[Attachment], limit: int = UPLOAD_LIMIT) -> list[list[Attachment]]:
+    """`attachments` (each within `limit` bytes) in order, as the files of consecutive messages: at most
+    `FILES_LIMIT` a message, and at most `limit` bytes together."""
+    batches: list[list[Attachment]] = []
+    used = 0
+    for attachment in attachments:
+        size = len(attachment.content)
+        if not batches or len(batches[-1]) >= FILES_LIMIT or used + size > limit:
+            batches.append([])
+            used = 0
+        batches[-1].append(attachment)
+        used += size
+    return batches
+
+
+def _megabytes(size: int, *, up: bool) -> str:
+    count = math.ceil(size / MEGABYTE) if up else size // MEGABYTE
+    return f"{count} MB"
+
+
+def too_big_line(attachment: Attachment, limit: int, t: Translator, community: str | None) -> str:
+    """The line telling the reader that `attachment` is over Discord's upload limit, so not sent: for a file of
+    the admin export, with the command that writes it on the server (``mentorbot admin export``) for
+    `community` (``discord:<guild id>``; a placeholder when not known)."""
+    size, most = _megabytes(len(attachment.content), up=True), _megabytes(limit, up=False)
+    if attachment.filename not in EXPORT_FILES:
+        return t("discord.file_too_big", file=attachment.filename, size=size, limit=most)
+    where = community or t("discord.community_placeholder")
+    return t("discord.export_too_big", file=attachment.filename, size=size, limit=most, community=where)
+
+
+def _files(batch: Sequence[Attachment]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(a.content), filename=a.filename, description=a.description) for a in batch]
+
+
+def render(
+    reply: Reply,
+    *,
+    guild_id: int | None = None,
+    preface: str | None = None,
+    lang: str | None = None,
+    upload_limit: int = UPLOAD_LIMIT,
+    community: str | None = None,
+) -> list[DiscordMessage]:
+    """One reply as Discord messages (usually one; more when its text or embeds exceed one message, or its
+    files do: `file_batches`, each further batch a message of its own after the reply).
 
     A reply with only text is sent as plain content; one with a title, fields or listings as embeds, the first
     message with a short content above them (`content_line`). `guild_id` is appended to button ids (buttons
-    sent by DM); `preface` is a line shown above the reply.
+    sent by DM); `preface` is a line shown above the reply. A file over `upload_limit` bytes (the default is
+    Discord's for a server without boosts) is left out and named at the end of the text (`too_big_line`), in
+    `lang` (the reader's language, English by default), with the command for `community` (by default the one of
+    `guild_id`, when given).
     """
-    files = [
-        discord.File(io.BytesIO(a.content), filename=a.filename, description=a.description) for a in reply.attachments
-    ]
+    fitting = [a for a in reply.attachments if len(a.content) <= upload_limit]
+    too_big = [a for a in reply.attachments if len(a.content) > upload_limit]
+    if too_big:
+        t = translator(lang or DEFAULT_LANGUAGE)
+        where = community or (f"{COMMUNITY_PREFIX}{guild_id}" if guild_id is not None else None)
+        lines = [too_big_line(a, upload_limit, t, where) for a in too_big]
+        reply = replace(reply, text="\n\n".join(part for part in (reply.text, "\n".join(lines)) if part))
+        for attachment in too_big:
+            log.warning(
+                "%s left out: %s bytes, over Discord's upload limit of %s",
+                attachment.filename,
+                len(attachment.content),
+                upload_limit,
+            )
+    batches = file_batches(fitting, upload_limit)
+    files = _files(batches[0]) if batches else []
+    more_files = [DiscordMessage(files=_files(batch)) for batch in batches[1:]]
     plain = not reply.title and not reply.fields and not reply.listings
     if plain and len(reply.text) + len(preface or "") < CONTENT_LIMIT - 1:
         text = f"{preface}\n{reply.text}" if preface else reply.text
-        return [DiscordMessage(content=text or None, view=view_for(reply, guild_id), files=files)]
+        return [DiscordMessage(content=text or None, view=view_for(reply, guild_id), files=files), *more_files]
     embeds = embeds_for(reply) if reply.title or reply.text or reply.fields or not reply.listings else []
     messages: list[DiscordMessage] = []
     used = 0
@@ -280,4 +392,4 @@ def render(reply: Reply, *, guild_id: int | None = None, preface: str | None = N
     messages[-1].files = files
     for message in messages:
         message.keep_files = bool(reply.listings) and not files
-    return messages
+    return [*messages, *more_files]

@@ -50,10 +50,15 @@ def test_long_fields_are_split_and_big_replies_spread_over_messages() -> None:
     assert len(messages) > 1
 
 
-def test_a_long_text_becomes_an_embed_description_clipped_to_the_limit() -> None:
-    [message] = render(Reply("word " * 2000))
-    [embed] = message.embeds
-    assert embed.description is not None and len(embed.description) == 4096 and embed.description.endswith("…")
+def test_a_long_text_becomes_embed_descriptions_that_show_all_of_it() -> None:
+    """Past a description's 4,096 characters the text goes on in embeds of its own (cut at line ends, a longer
+    line at word ends), over as many messages as Discord's 6,000 characters a message need: nothing is clipped
+    (tests/discord/test_long_replies_s33.py)."""
+    messages = render(Reply("word " * 2000))
+    embeds = [e for m in messages for e in m.embeds]
+    assert len(embeds) == 3 and all(e.description is not None and len(e.description) <= 4096 for e in embeds)
+    assert "\n".join(e.description or "" for e in embeds).split() == ["word"] * 2000, "every word, none cut"
+    assert all(sum(len(e) for e in m.embeds) <= EMBED_TOTAL_LIMIT and len(m.embeds) <= 10 for m in messages)
 
 
 def test_buttons_are_persistent_and_carry_the_guild_when_sent_by_dm() -> None:

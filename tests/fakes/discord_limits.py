@@ -9,6 +9,9 @@ Limits (developers/resources/message.mdx, developers/components/reference.mdx,
 developers/interactions/receiving-and-responding.mdx and application-commands.mdx of discord-api-docs):
 
 * message: ``content`` up to 2000 characters; up to 10 embeds; up to 10 attachments;
+* uploads (developers/reference.mdx, "Uploading Files"): each file up to the upload limit, ``10 MiB`` by default
+  (more on a boosted server; an interaction's ``attachment_size_limit``); a file over it is refused with ``413``
+  and code ``40005`` ("Request entity too large"), not 50035 (`too_large`);
 * embed: ``title`` 256, ``description`` 4096, up to 25 fields, field ``name`` 256 and ``value`` 1024 (both
   required, so neither empty nor blank), ``footer.text`` 2048, ``author.name`` 256; the title, description,
   field names and values, footer texts and author names of all a message's embeds together up to 6000;
@@ -30,6 +33,8 @@ from tests.fakes.discord_models import JSON
 MESSAGE_CONTENT_MAX = 2000
 EMBEDS_MAX = 10
 ATTACHMENTS_MAX = 10
+ATTACHMENT_SIZE_MAX = 10 * 1024 * 1024
+"""The default upload limit, per file (bytes): a server without boosts, a DM."""
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
 EMBED_FIELDS_MAX = 25
@@ -97,6 +102,12 @@ class FormErrors:
                 node = node.setdefault(str(part), {})
             node.setdefault("_errors", []).append({"code": code, "message": message})
         return tree
+
+
+def too_large(sizes: Sequence[int], limit: int = ATTACHMENT_SIZE_MAX) -> bool:
+    """Whether a file of `sizes` (bytes, one per uploaded file) is over the upload limit: Discord then refuses the
+    whole request with ``413`` Request entity too large (code 40005), before reading its form."""
+    return any(size > limit for size in sizes)
 
 
 def _text(value: JSON) -> str:

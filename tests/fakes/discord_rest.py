@@ -11,7 +11,8 @@ What the bot sends is held to Discord's documented limits (:mod:`tests.fakes.dis
 create or edit, an interaction callback (message, update, autocomplete result, modal), a follow-up or its
 edit that breaks one is refused as Discord refuses it, ``400`` Invalid Form Body (50035) with the
 ``errors`` object naming each field, and nothing is stored. A message whose content is only blank is
-empty to Discord (``400``/50006).
+empty to Discord (``400``/50006). A file over the upload limit (`DiscordRestApi.attachment_size_limit`, 10 MiB
+as on a server without boosts) makes the whole request ``413`` Request entity too large (40005).
 
 `DiscordRestApi.fail_next` makes the next calls of a route fail with a status (a 5xx, or a 429 rate limit with
 its ``retry_after``), as Discord does when it is down or limiting.
@@ -28,7 +29,14 @@ from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, hdrs, web
 
-from tests.fakes.discord_limits import FormErrors, check_choices, check_message, check_modal
+from tests.fakes.discord_limits import (
+    ATTACHMENT_SIZE_MAX,
+    FormErrors,
+    check_choices,
+    check_message,
+    check_modal,
+    too_large,
+)
 from tests.fakes.discord_models import (
     CALLBACK_AUTOCOMPLETE_RESULT,
     CALLBACK_CHANNEL_MESSAGE,
@@ -67,6 +75,7 @@ UNKNOWN_MESSAGE = 10008
 UNKNOWN_USER = 10013
 UNKNOWN_WEBHOOK = 10015
 UNKNOWN_INTERACTION = 10062
+REQUEST_ENTITY_TOO_LARGE = 40005
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 MISSING_ACCESS = 50001
 CANNOT_SEND_EMPTY_MESSAGE = 50006
@@ -84,6 +93,7 @@ ERROR_MESSAGES = {
     UNKNOWN_USER: "Unknown User",
     UNKNOWN_WEBHOOK: "Unknown Webhook",
     UNKNOWN_INTERACTION: "Unknown interaction",
+    REQUEST_ENTITY_TOO_LARGE: "Request entity too large",
     INTERACTION_ALREADY_ACKNOWLEDGED: "Interaction has already been acknowledged",
     MISSING_ACCESS: "Missing Access",
     CANNOT_SEND_EMPTY_MESSAGE: "Cannot send an empty message",
@@ -144,8 +154,14 @@ def invalid_form(errors: FormErrors) -> Result:
     return error(400, INVALID_FORM_BODY, errors=errors.as_json())
 
 
-def message_limits(body: JSON, files: list[RecordedFile]) -> Result | None:
-    """Discord's answer to a message body (create or edit) that breaks a limit, else ``None``."""
+def message_limits(
+    body: JSON, files: list[RecordedFile], *, file_size_max: int = ATTACHMENT_SIZE_MAX
+) -> Result | None:
+    """Discord's answer to a message body (create or edit) that breaks a limit, else ``None``: a file over
+    `file_size_max` first (``413``/40005: Discord refuses the request before reading its form), then the
+    form's fields (``400``/50035)."""
+    if too_large([len(f.data) for f in files], file_size_max):
+        return error(413, REQUEST_ENTITY_TOO_LARGE)
     errors = FormErrors()
     check_message(errors, body, files=len(files))
     return invalid_form(errors) if errors else None
@@ -196,6 +212,8 @@ class DiscordRestApi:
         """``http://127.0.0.1:PORT`` (set when the server starts)."""
         self.gateway_url = ""
         """The URL ``GET /gateway`` and ``GET /gateway/bot`` return (set when the server starts)."""
+        self.attachment_size_limit = ATTACHMENT_SIZE_MAX
+        """Bytes each file of a request may have (a server without boosts): over it, ``413``/40005."""
         self.interaction_deadline = 3.0
         """Seconds after creation within which the first callback must arrive (else 404/10062)."""
         self.token_lifetime = 15 * 60.0
@@ -700,6 +718,8 @@ class DiscordRestApi:
     def _validate_callback_data(
         self, record: InteractionRecord, cb_type: int, data: dict[str, JSON], files: list[RecordedFile]
     ) -> Result | None:
+        if too_large([len(f.data) for f in files], self.attachment_size_limit):
+            return error(413, REQUEST_ENTITY_TOO_LARGE)
         errors = FormErrors()
         if cb_type in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_UPDATE_MESSAGE):
             check_message(errors, data, files=len(files), at=["data"])
@@ -740,7 +760,7 @@ class DiscordRestApi:
         if record is None:
             return problem or error(404, UNKNOWN_WEBHOOK)
         body = call.json if isinstance(call.json, dict) else {}
-        refused = message_limits(body, call.files)
+        refused = message_limits(body, call.files, file_size_max=self.attachment_size_limit)
         if refused is not None:
             return refused
         if self._is_empty(body, call.files):
@@ -791,7 +811,7 @@ class DiscordRestApi:
         message = self._webhook_message(record, message_id)
         if message is None:
             return error(404, UNKNOWN_MESSAGE)
-        refused = message_limits(call.json, call.files)
+        refused = message_limits(call.json, call.files, file_size_max=self.attachment_size_limit)
         if refused is not None:
             return refused
         return 200, self._apply_edit(message, call)
@@ -850,7 +870,7 @@ class DiscordRestApi:
         if kind == "dm" and owner in self.world.closed_dm_user_ids:
             return error(403, CANNOT_SEND_MESSAGES_TO_USER)
         body = call.json if isinstance(call.json, dict) else {}
-        refused = message_limits(body, call.files)
+        refused = message_limits(body, call.files, file_size_max=self.attachment_size_limit)
         if refused is not None:
             return refused
         if self._is_empty(body, call.files):
@@ -883,7 +903,7 @@ class DiscordRestApi:
         message = self._channel_message(channel_id, message_id)
         if message is None:
             return error(404, UNKNOWN_MESSAGE)
-        refused = message_limits(call.json, call.files)
+        refused = message_limits(call.json, call.files, file_size_max=self.attachment_size_limit)
         if refused is not None:
             return refused
         return 200, self._apply_edit(message, call)
