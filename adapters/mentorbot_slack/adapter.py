@@ -1193,17 +1193,38 @@ class SlackAdapter:
 
     async def _on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """A member's account changed (Slack sends it for every profile edit in the workspace): what it says is
-        kept (`Membership.saw`), and an account deactivated (``deleted: true``) is a member gone from the
-        installation's community (`MentorBot.member_left`, in a task of its own: Bolt acknowledges the event when
-        this returns). A redelivery, or a departure reported already, changes nothing."""
+        kept (`Membership.saw`); an account deactivated (``deleted: true``) is a member gone from the
+        installation's community (`MentorBot.member_left`), any other is a member there: their stored name follows
+        the profile's, and one reported gone is back (`MentorBot.member_back`: an account reactivated). Each in a
+        task of its own: Bolt acknowledges the event when this returns. A redelivery, a departure reported already,
+        or a return told already, changes nothing."""
         user = event.get("user")
         if not isinstance(user, Mapping) or not isinstance(user.get("id"), str) or not user["id"]:
             return
-        if self.delivery.membership.saw(user) is not Lookup.GONE:
-            return
         community = community_of(installation_of(body))
+        if self.delivery.membership.saw(user) is not Lookup.GONE:
+            # The name as a command's or a click's caller gets it (Slack's ``user_name``, the user's ``name``).
+            profile = user.get("profile")
+            shown = profile.get("display_name") if isinstance(profile, Mapping) else None
+            name = next((n for n in (user.get("name"), user.get("real_name"), shown) if isinstance(n, str) and n), "")
+            self._start(self._present(community, str(user["id"]), name))
+            return
         log.info("the account of %s was deactivated: recording their departure from %s", user["id"], community)
         self._start(self._departed(community, str(user["id"])))
+
+    async def _present(self, community: str, user_id: str, name: str) -> None:
+        """Record that `user_id` is a member of `community`, named `name` (`MentorBot.member_back`); a failure is
+        logged: their next command keeps their name, and shows they are back, all the same."""
+        try:
+            await self.bot.member_back(community, user_id, name)
+        except Exception as exc:
+            log.warning(
+                "could not record that %s is a member of %s: %s",
+                user_id,
+                community,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
 
     async def _departed(self, community: str, user_id: str) -> None:
         """Record that `user_id` left `community` (`Delivery.report_departure`); a failure is logged: the next look

@@ -444,6 +444,18 @@ class MentorBot:
             self.wake_timers()
         return notes
 
+    async def member_back(self, community: str, user_id: str, display_name: str = "") -> list[Notification]:
+        """The platform says `user_id` is a member of `community` (a Slack account reactivated, or any profile
+        edit): a member MentorBot knows keeps `display_name` (empty: not said), and one reported gone is back: the
+        partner in each active mentorship is told, and a check-in skipped meanwhile is due now; a mentor paused as
+        one who left stays paused (`usecases.departures.member_back`). Someone MentorBot never saw gets no row. What
+        it says goes to the outbox, and this process's timer loop runs its next round at once (`wake_timers`). The
+        notifications written (none when nothing changed)."""
+        notes = await departures.member_back(self.core, community, user_id, display_name)
+        if notes:
+            self.wake_timers()
+        return notes
+
     def timers_due(self) -> asyncio.Event:
         """The event this process's timer loop waits on between its rounds (`app.run_timers`), besides its interval:
         set by `wake_timers`. Made on first use, in the running event loop."""

@@ -2,18 +2,23 @@
 handled once. Slash commands go through the inbox (`storage/inbox.py`) instead.
 
 The same table records that the partner in a mentorship was told a member left (`usecases.departures.told_once`,
-ids ``departure:<mentorship id>:<member id>``, `DEPARTURE_PREFIX`). Platform event ids are pruned after a day
+ids ``departure:<mentorship id>:<member id>``, `DEPARTURE_PREFIX`), and, in one row per member, that a member has
+such markers (``departed:<member id>``, `DEPARTED_PREFIX`): the row a command of theirs looks up, by its primary
+key, to learn that they are back (`is_departed`, `clear_departure`). Platform event ids are pruned after a day
 (`prune_events`); a departure's is kept while its mentorship is active, since the departure can be reported again
-any time until then (a refused check-in DM 14 days on makes the adapter look the member up again), and goes with
-the first pruning after the mentorship ended (nobody is told about an ended one)."""
+any time until then, and goes with the first pruning after the mentorship ended (nobody is told about an ended
+one); a member's row is kept as long as one of their departure markers is. When the member is back, their markers
+and their row go at once: a later departure is told again."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
 from mentorbot.models import MentorshipStatus
-from mentorbot.storage.sql import id_list
+from mentorbot.storage.database import Connection
+from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
 
 DEPARTURE_PREFIX: Final = "departure:"
@@ -21,10 +26,35 @@ DEPARTURE_PREFIX: Final = "departure:"
 kept by `EventStore.prune_events` while their mentorship is active."""
 
 
+DEPARTED_PREFIX: Final = "departed:"
+"""The prefix of the id that records that a member has departure markers, ``departed:<member id>``: one primary-key
+lookup tells a command of theirs whether they are back (`EventStore.is_departed`)."""
+
+
+def departure_marker(mentorship_id: int, member_id: int) -> str:
+    """The id that records the partner in mentorship `mentorship_id` told that `member_id` left."""
+    return f"{DEPARTURE_PREFIX}{mentorship_id}:{member_id}"
+
+
+def departed_marker(member_id: int) -> str:
+    """The id that records that `member_id` has departure markers (`DEPARTED_PREFIX`)."""
+    return f"{DEPARTED_PREFIX}{member_id}"
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def _mentorship_of(event_id: str) -> int | None:
     """The mentorship id in a departure marker `event_id`; None for a malformed one (pruned as any other id)."""
     mentorship, _, _ = event_id[len(DEPARTURE_PREFIX) :].partition(":")
-    return int(mentorship) if mentorship.isascii() and mentorship.isdigit() else None
+    return _number(mentorship)
+
+
+def _member_of(event_id: str) -> int | None:
+    """The member id in a departure marker `event_id`; None for a malformed one."""
+    _, _, member = event_id[len(DEPARTURE_PREFIX) :].partition(":")
+    return _number(member)
 
 
 class EventStore(Transactions):
@@ -51,6 +81,27 @@ class EventStore(Transactions):
             )
         return row is not None
 
+    async def is_departed(self, member_id: int) -> bool:
+        """Whether `member_id` was reported gone and their partners told (their `departed_marker` exists): one
+        primary-key lookup, made for each command of a member (`usecases.handler`)."""
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT 1 AS one FROM processed_events WHERE event_id = ?", departed_marker(member_id)
+            )
+        return row is not None
+
+    async def clear_departure(self, member_id: int, mentorship_ids: Sequence[int]) -> list[int]:
+        """`member_id` is back: drop their departure markers of mentorships `mentorship_ids` (their active ones) and
+        their `departed_marker`, in one statement. The mentorships whose marker this call dropped (a concurrent
+        call that dropped them first leaves none to this one: each partner is told once)."""
+        ids = [departure_marker(m, member_id) for m in mentorship_ids] + [departed_marker(member_id)]
+        async with self.transaction() as conn:
+            rows = await conn.fetch_all(
+                f"DELETE FROM processed_events WHERE event_id IN ({in_list(ids)}) RETURNING event_id", *ids
+            )
+        dropped = {str(row["event_id"]) for row in rows}
+        return [m for m in mentorship_ids if departure_marker(m, member_id) in dropped]
+
     async def release_event(self, event_id: str) -> None:
         """Forget a claimed event whose handling failed, so a retry may handle it."""
         async with self.transaction() as conn:
@@ -59,14 +110,19 @@ class EventStore(Transactions):
     async def prune_events(self, before: datetime) -> int:
         """Drop event ids older than `before` (platforms stop retrying after minutes), but for a departure marker
         (`DEPARTURE_PREFIX`) whose mentorship is still active: it must last as long as the departure can be
-        reported again, or the partner would be told twice. The number of ids dropped."""
-        prefix = DEPARTURE_PREFIX
+        reported again, or the partner would be told twice; and for a member's `departed_marker` while one of
+        their departure markers is kept (one missing beside a kept marker is written). The number of ids
+        dropped."""
+        prefix, member_prefix = DEPARTURE_PREFIX, DEPARTED_PREFIX
         async with self.transaction() as conn:
             dropped = await conn.execute(
-                "DELETE FROM processed_events WHERE created_at < ? AND substr(event_id, 1, ?) <> ?",
+                "DELETE FROM processed_events WHERE created_at < ? AND substr(event_id, 1, ?) <> ? "
+                "AND substr(event_id, 1, ?) <> ?",
                 before,
                 len(prefix),
                 prefix,
+                len(member_prefix),
+                member_prefix,
             )
             rows = await conn.fetch_all(
                 "SELECT event_id FROM processed_events WHERE created_at < ? AND substr(event_id, 1, ?) = ?",
@@ -88,4 +144,35 @@ class EventStore(Transactions):
             for event_id, mentorship in markers.items():
                 if mentorship not in active:
                     dropped += await conn.execute("DELETE FROM processed_events WHERE event_id = ?", event_id)
+            dropped += await self._prune_departed(conn, before)
+        return dropped
+
+    @staticmethod
+    async def _prune_departed(conn: Connection, before: datetime) -> int:
+        """Keep a `departed_marker` exactly for the members with a departure marker left (there are few): drop the
+        others older than `before`, and write the missing ones (markers written before these rows were). The number
+        of ids dropped."""
+        prefix, member_prefix = DEPARTURE_PREFIX, DEPARTED_PREFIX
+        kept = await conn.fetch_all(
+            "SELECT event_id FROM processed_events WHERE substr(event_id, 1, ?) = ?", len(prefix), prefix
+        )
+        members = {m for m in (_member_of(str(row["event_id"])) for row in kept) if m is not None}
+        rows = await conn.fetch_all(
+            "SELECT event_id, CASE WHEN created_at < ? THEN 1 ELSE 0 END AS old FROM processed_events "
+            "WHERE substr(event_id, 1, ?) = ?",
+            before,
+            len(member_prefix),
+            member_prefix,
+        )
+        flagged = {str(row["event_id"]): bool(row["old"]) for row in rows}
+        dropped = 0
+        for event_id, old in flagged.items():
+            if old and _number(event_id[len(member_prefix) :]) not in members:
+                dropped += await conn.execute("DELETE FROM processed_events WHERE event_id = ?", event_id)
+        missing = [departed_marker(m) for m in sorted(members) if departed_marker(m) not in flagged]
+        if missing:
+            await conn.executemany(
+                "INSERT INTO processed_events (event_id, created_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
+                [(event_id, before) for event_id in missing],
+            )
         return dropped

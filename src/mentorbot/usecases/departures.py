@@ -19,9 +19,16 @@ runs `member_left` as one unit of work, again when a concurrent one aborted it (
 
 Their data is kept: this is no forget. It is done once: a second report of the same departure changes nothing and
 tells nobody (the pause is a compare-and-set; a partner is told once per mentorship, `told_once`). A departure can be
-reported again as long as the mentorship is active (the check-in DM 14 days on is refused, and the adapter looks the
-member up again), so the marker that a partner was told lasts that long: the pruning of processed events
-(`EventStore.prune_events`) keeps it while the mentorship is active, and drops it after.
+reported again as long as the mentorship is active (a refused message, the adapter looking the member up again), so
+the marker that a partner was told lasts that long: the pruning of processed events (`EventStore.prune_events`)
+keeps it while the mentorship is active, and drops it after. While it is there, the mentorship's check-in is not
+sent (`timers.send_checkin`: asking how it goes would make no sense), nor used up.
+
+A member reported gone may come back (re-invited to the server, their Slack account reactivated): any command or
+click of theirs in the community (`usecases.handler`, in that use-case's unit of work), or the platform saying they
+are a member again (`MentorBot.member_back`), is `came_back`: their markers go (a later departure is told again), the
+partner in each of their active mentorships is told once that they are back, and a check-in skipped while they were
+gone is sent now. A mentor paused as one who left stays paused: they resume themselves (``/mentor resume``).
 """
 
 from __future__ import annotations
@@ -30,9 +37,10 @@ import logging
 from typing import Final
 
 from mentorbot.i18n import translator
-from mentorbot.models import Member, MentorStatus, Offer
+from mentorbot.models import JobKind, Member, MentorStatus, Offer
 from mentorbot.replies import Notification, Reply
-from mentorbot.storage.events import DEPARTURE_PREFIX
+from mentorbot.storage.events import DEPARTURE_PREFIX, departed_marker, departure_marker
+from mentorbot.storage.members import member_is_current
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import retrying
@@ -138,7 +146,7 @@ async def _pause(core: Core, member: Member) -> tuple[bool, list[Notification]]:
 async def told_once(core: Core, member: Member, mentorship_id: int) -> bool:
     """Whether the partner of `member` in mentorship `mentorship_id` is to be told of the departure now: True the
     first time (recorded as a processed event, in the caller's unit of work), False after."""
-    return await core.store.claim_event(f"{TOLD_PREFIX}{mentorship_id}:{member.id}", core.clock.now())
+    return await core.store.claim_event(departure_marker(mentorship_id, member.id), core.clock.now())
 
 
 async def _tell_partners(core: Core, member: Member) -> list[Notification]:
@@ -155,6 +163,61 @@ async def _tell_partners(core: Core, member: Member) -> list[Notification]:
         key = "left.your_mentor" if was_mentor else "left.your_mentee"
         text = "\n".join([t(key, id=mentorship.id, other=views.mention(member, t)), t("left.end_it", id=mentorship.id)])
         notes.append(core.notify(partner, Reply(text)))
+    if notes:  # the one row a command of theirs looks up to learn they are back (`came_back`)
+        await store.claim_event(departed_marker(member.id), core.clock.now())
+    return notes
+
+
+async def member_back(core: Core, community: str, platform_user_id: str, display_name: str) -> list[Notification]:
+    """The platform says `platform_user_id` is a member of `community` (again: a Slack account reactivated), named
+    `display_name` (empty: not said): a member MentorBot knows gets that name, and, reported gone before, is
+    `came_back`, in one unit of work (run again when a concurrent one aborted it) whose notifications are written to
+    the outbox claimable at once, as `member_left`'s. The notifications written; none when nothing changed (someone
+    MentorBot never saw gets no row). It reads alone when nothing is to be written: the platform says this of every
+    profile edit."""
+    store = core.store
+    known = await store.find_member(community, platform_user_id)
+    if known is None:
+        return []
+    if member_is_current(known, display_name, None, None) and not await store.is_departed(known.id):
+        return []
+
+    async def unit() -> list[Notification]:
+        async with store.unit_of_work():
+            now = core.clock.now()
+            if await store.find_member(community, platform_user_id) is None:
+                return []  # forgotten meanwhile: no row made again
+            member = await store.member_as_seen(community, platform_user_id, display_name, now)
+            notes = await came_back(core, member) if await store.is_departed(member.id) else []
+            return await store.enqueue(notes, now, core.worker_id, lease=IMMEDIATELY)
+
+    return await retrying(core, unit, f"the return of {platform_user_id} to {community}")
+
+
+async def came_back(core: Core, member: Member) -> list[Notification]:
+    """`member`, reported gone (`EventStore.is_departed`), is seen in the community again, inside the caller's unit of
+    work: their departure markers go (`EventStore.clear_departure`: a later departure is told again), the partner in
+    each of their active mentorships whose marker went is told once that they are back, and that mentorship's check-in,
+    skipped while they were gone (`timers.send_checkin`), is due now. A mentor paused as one who left stays paused.
+    The notifications to write."""
+    store, now = core.store, core.clock.now()
+    mentorships = await store.list_mentorships(member_id=member.id, active_only=True)
+    cleared = set(await store.clear_departure(member.id, [m.id for m in mentorships]))
+    notes: list[Notification] = []
+    for mentorship in mentorships:
+        if mentorship.id not in cleared:
+            continue
+        if mentorship.checkin_sent_at is None and core.checkin_at(mentorship.started_at) <= now:
+            await store.schedule_job(JobKind.CHECKIN, mentorship.id, now, now)
+        was_mentor = mentorship.mentor_id == member.id
+        partner = await store.get_member(mentorship.mentee_id if was_mentor else mentorship.mentor_id)
+        if partner is None:
+            continue
+        t = translator(core.lang_of(partner))
+        key = "left.back.your_mentor" if was_mentor else "left.back.your_mentee"
+        notes.append(core.notify(partner, Reply(t(key, id=mentorship.id, other=views.mention(member, t)))))
+    if cleared:
+        log.info("member %s is back in %s: %s partner(s) told", member.id, member.community, len(notes))
     return notes
 
 

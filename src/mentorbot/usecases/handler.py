@@ -3,10 +3,12 @@
 It applies the rate limit first (a refused command touches no table), recognises a platform event delivered
 twice (handled once), makes sure the caller is a member, applies the admin rule, runs the use-case as one unit
 of work (one transaction: what it changes and the notifications it writes to the outbox commit together, or
-not at all; run again if a concurrent one aborted it), and turns what the use-case raised into the reply: bad
-input becomes a localized message and changes nothing; an unexpected error is logged with a correlation id and
-the user gets a short apology with that id; a failure of the database (unreachable, busy, full, read-only: its
-transaction was rolled back) gets a short "try again in a minute" with the id instead (`errors.unexpected`).
+not at all; run again if a concurrent one aborted it), tells those concerned when the caller was reported
+gone from the community and is evidently back (`departures.came_back`, in that unit of work), and turns what
+the use-case raised into the reply: bad input becomes a localized message and changes nothing; an unexpected
+error is logged with a correlation id and the user gets a short apology with that id; a failure of the
+database (unreachable, busy, full, read-only: its transaction was rolled back) gets a short "try again in a
+minute" with the id instead (`errors.unexpected`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member
 from mentorbot.ratelimit import RateLimiter, member_key
-from mentorbot.replies import Outcome, Reply, answer_to_json, reply_from_json
+from mentorbot.replies import Notification, Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.members import member_is_current
 from mentorbot.usecases.context import Caller, Context, Core
 
@@ -130,6 +132,18 @@ async def _seen(core: Core, caller: Caller) -> Member:
     )
 
 
+async def _back(core: Core, member: Member) -> list[Notification]:
+    """What the caller's return says, when they were reported gone (`departures.came_back`): a command of theirs
+    in the community shows they are back. For any other member, the one primary-key lookup of
+    `EventStore.is_departed`."""
+    if not await core.store.is_departed(member.id):
+        return []
+    # Imported here: departures runs its own units of work with this module's `retrying`.
+    from mentorbot.usecases.departures import came_back
+
+    return await came_back(core, member)
+
+
 def _context(core: Core, caller: Caller, member: Member, call: _Call, admin_only: bool) -> Context:
     """The use-case's context; the admin rule applied."""
     call.t = translator(core.lang_of(member))
@@ -143,16 +157,16 @@ async def _read_only(
     core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool, *, quick: bool
 ) -> Outcome | None:
     """A read-only use-case (it changes nothing and tells nobody) in one read transaction, when nothing has to be
-    written on its way: the member is known as the platform shows them and has no held notice. It opens no
-    write transaction, so reads are served while the database cannot be written. None when a write is needed
-    (first sight, a new channel, held notices): the command then runs as a unit of work (`_unit`). `quick`: its
-    reads are a few short ones (`Database.read`)."""
+    written on its way: the member is known as the platform shows them, has no held notice and was not reported
+    gone. It opens no write transaction, so reads are served while the database cannot be written. None when a
+    write is needed (first sight, a new channel, held notices, a member back after a departure): the command then
+    runs as a unit of work (`_unit`). `quick`: its reads are a few short ones (`Database.read`)."""
     store = core.store
     async with store.snapshot(quick=quick):
         member = await store.find_member(caller.community, caller.user_id)
         if member is None or not member_is_current(member, caller.display_name, caller.channel, caller.timezone):
             return None
-        if await store.has_held_notices(member.id):
+        if await store.has_held_notices(member.id) or await store.is_departed(member.id):
             return None
         ctx = _context(core, caller, member, call, admin_only)
         reply = await action(ctx)
@@ -166,8 +180,9 @@ async def _unit(
     event `InboxStore.begin_processing`), the caller's member row, the use-case's changes, the held notices it
     shows, the notifications it writes to the outbox and, for an inbox event, its answer
     (`InboxStore.store_answer`) commit together, or none of them does (a refusal rolls back everything,
-    the claim included, so a retry of the event is handled). A `read_only` use-case's inbox event is neither
-    claimed nor answered here (it is run again after a crash, harmlessly)."""
+    the claim included, so a retry of the event is handled). A caller reported gone is back (`_back`) in the
+    same transaction: a refusal rolls that back too, and their next command does it. A `read_only` use-case's
+    inbox event is neither claimed nor answered here (it is run again after a crash, harmlessly)."""
     store = core.store
     inbox_id = None if read_only else caller.inbox_id
     async with store.unit_of_work():
@@ -176,7 +191,9 @@ async def _unit(
             raise AlreadyProcessed  # the platform delivered it before
         if inbox_id is not None and not await store.begin_processing(inbox_id):
             raise AlreadyProcessed  # another process did it (this one's lease had run out)
-        ctx = _context(core, caller, await _seen(core, caller), call, admin_only)
+        member = await _seen(core, caller)
+        ctx = _context(core, caller, member, call, admin_only)
+        ctx.tell(await _back(core, member))
         reply = await action(ctx)
         now = core.clock.now()
         held = tuple(reply_from_json(p) for p in await store.take_held_notices(ctx.member.id, now))
