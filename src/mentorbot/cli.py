@@ -299,7 +299,7 @@ def _stop_on_sigterm(settings: Settings) -> Iterator[asyncio.Event]:
 
 @main.group()
 def admin() -> None:
-    """Admin tools: import mentors, export data, programme stats."""
+    """Admin tools: import mentors, export data, programme stats, forget a member."""
 
 
 _COMMUNITY = re.compile(r"console|discord:[0-9]+|slack:[A-Z0-9]+")
@@ -543,6 +543,53 @@ async def _export(settings: Settings, community: str) -> dict[str, bytes]:
 
     async with open_bot(settings, upgrade=False) as bot:
         return await export_csv(bot.store, community)
+
+
+@admin.command("forget")
+@click.argument("user_id", metavar="USER_ID")
+@_admin_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget(user_id: str, community: str, db: Path | None, yes: bool) -> None:
+    """Forget a member of a community, as `/mentor forget` does for the member themself: for a member who left
+    the server or workspace (they cannot run it any more) or who asked an admin. Their profile, requests, offers,
+    mentorships and feedback are deleted in one transaction; partners and mentors affected are told through the
+    outbox, by the running bot. USER_ID is the platform's id (a Discord user id, a Slack member id)."""
+    from mentorbot.i18n import translator
+
+    settings = settings_or_exit(**db_override(db))
+    require_existing_database(settings)
+    t = translator(settings.default_language)
+    name = run_or_exit(_member_name(settings, community, user_id), settings)
+    if name is None:
+        click.echo(t("cli.forget.no_such_member", user=user_id, community=community), err=True)
+        sys.exit(1)
+    if not yes and not click.confirm(t("cli.forget.confirm", name=name, user=user_id, community=community)):
+        click.echo(t("cli.forget.kept", name=name, user=user_id))
+        sys.exit(1)
+    run_or_exit(_forget(settings, community, user_id, name), settings)
+    click.echo(t("cli.forget.done", name=name, user=user_id, community=community))
+
+
+async def _member_name(settings: Settings, community: str, user_id: str) -> str | None:
+    from mentorbot.app import open_bot
+
+    async with open_bot(settings, upgrade=False) as bot:
+        member = await bot.store.find_member(community, user_id)
+    return None if member is None else member.display_name
+
+
+async def _forget(settings: Settings, community: str, user_id: str, name: str) -> None:
+    from mentorbot.app import open_bot
+    from mentorbot.usecases.context import Caller
+
+    async with open_bot(settings, upgrade=False) as bot:
+        member = await bot.store.find_member(community, user_id)
+        if member is not None:
+            # An admin forgetting a member who left is no sign they are back: nobody is told "back" first.
+            await bot.store.clear_departure(member.id, [])
+        outcome = await bot.forget(Caller(community, user_id, name), confirm=True)
+    if outcome.error is not None:
+        raise click.ClickException(outcome.reply.text)
 
 
 @admin.command("stats")
