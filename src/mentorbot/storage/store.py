@@ -30,6 +30,7 @@ from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPo
 from mentorbot.storage.candidates import CandidateStore, WaitFacts
 from mentorbot.storage.curation import CurationStore, Suggestion, SuggestionStatus
 from mentorbot.storage.database import Database, sqlite_path
+from mentorbot.storage.elsewhere import ElsewhereStore
 from mentorbot.storage.events import EventStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.insight import InsightStore
@@ -106,6 +107,7 @@ class Store(
     InsightStore,
     ScheduleStore,
     LibraryStateStore,
+    ElsewhereStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""
 

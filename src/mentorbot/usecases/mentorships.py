@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from mentorbot.errors import UserError
-from mentorbot.i18n import translator
+from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
 from mentorbot.models import Member, Mentorship, MentorshipStatus
 from mentorbot.replies import Notification, Reply, reply_to_json
+from mentorbot.storage.elsewhere import place_word
 from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
@@ -45,7 +46,7 @@ async def end(
             and ctx.member.id in (prior.mentor_id, prior.mentee_id)
         ):
             return await _ended_already(ctx, target, stars, text or None)
-        raise UserError("end.not_active", id=target)
+        raise await _not_active(ctx, target, prior)
     ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
     if stars is None:
         # No rating given: the one who ended it may still give it, once, like the other party.
@@ -54,6 +55,30 @@ async def end(
         reply = Reply(ctx.t("end.done", id=target))
     ctx.tell(await _own_checkin(ctx, ended, reply))
     return reply
+
+
+async def _not_active(ctx: Context, mentorship_id: int, prior: Mentorship | None) -> UserError:
+    """Why a mentorship named by id cannot be ended: one of the caller's platform user in another community of the
+    deployment (the DMs of both name none) is theirs there; any other is not an active mentorship of theirs. The
+    other community is read only on this refusal."""
+    if prior is not None and ctx.member.id not in (prior.mentor_id, prior.mentee_id):
+        theirs = await ctx.core.store.same_user_among(ctx.member, [prior.mentor_id, prior.mentee_id])
+        if theirs is not None:
+            return UserError("elsewhere.mentorship", id=mentorship_id, where=elsewhere(ctx.t, ctx.member.community))
+    return UserError("end.not_active", id=mentorship_id)
+
+
+def elsewhere(t: Translator, community: str, count: int = 1) -> str:
+    """Where `count` other communities of the same platform as `community` are, in `t`'s language: "in another
+    server" (Discord), "in another workspace" (Slack), as the catalog's ``elsewhere.*`` answers say it (the bot
+    stores no community's own name)."""
+    return t(f"elsewhere.where.{place_word(community)}", count=count)
+
+
+def here(t: Translator, community: str) -> str:
+    """`community` as the ``elsewhere.*`` answers name it beside the others, in `t`'s language: "in this server"
+    (Discord), "in this workspace" (Slack)."""
+    return t(f"elsewhere.here.{place_word(community)}")
 
 
 async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, comment: str | None) -> Reply:

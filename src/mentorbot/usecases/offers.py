@@ -17,6 +17,7 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
 from mentorbot.usecases.matchmaking import hand_on, pass_on, rematch
+from mentorbot.usecases.mentorships import elsewhere
 
 
 async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
@@ -122,8 +123,17 @@ async def _own_offer(ctx: Context, offer_id: int) -> Offer:
     if offer is None:
         raise UserError("offer.not_found", id=offer_id)
     if offer.mentor_id != ctx.member.id:
-        raise UserError("offer.not_yours", id=offer_id)
+        raise await _not_yours(ctx, offer)
     return offer
+
+
+async def _not_yours(ctx: Context, offer: Offer) -> UserError:
+    """Why an offer made to another member cannot be answered: one made to the caller's platform user in another
+    community of the deployment (its message names none: the same DM channel) is theirs there, to answer there;
+    any other was made to someone else. The other community is read only on this refusal."""
+    if await ctx.core.store.same_user_among(ctx.member, [offer.mentor_id]) is not None:
+        return UserError("elsewhere.offer", id=offer.id, where=elsewhere(ctx.t, ctx.member.community))
+    return UserError("offer.not_yours", id=offer.id)
 
 
 async def _uncovered(core: Core, result: AcceptResult, mentee: Member) -> list[str]:

@@ -11,17 +11,26 @@ from mentorbot.replies import Attachment, Button, ButtonStyle, Notification, Rep
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import DEPARTURE_STALES, match_request, refresh_wait_reasons, rematch, requeue
-from mentorbot.usecases.mentorships import after_end, end_notices
+from mentorbot.usecases.mentorships import after_end, elsewhere, end_notices, here
 
 
 async def export(ctx: Context) -> Reply:
-    """The caller's own data as a JSON document."""
+    """The caller's own data in this community as a JSON document. When their platform user is a member of other
+    communities of the deployment too (two Discord servers), the answer says the data is this community's, and
+    that the other's is exported there."""
     core = ctx.core
     data = await core.store.export_member(ctx.member.id)
     data["exported_at"] = core.clock.now().isoformat(timespec="microseconds")
     content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    others = len(await core.store.same_user_elsewhere(ctx.member))
+    community = ctx.member.community
+    done = (
+        ctx.t("elsewhere.export_done", here=here(ctx.t, community), where=elsewhere(ctx.t, community, others))
+        if others
+        else ctx.t("export.done")
+    )
     return Reply(
-        ctx.t("export.done"),
+        done,
         attachments=(Attachment("mentorbot-export.json", content, "application/json"),),
     )
 
@@ -31,11 +40,19 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     end (the other party is told), requests offered to them go to other mentors, the request of a mentee they were
     mentoring waits again and is matched again (`mentor_left`), and a mentor who held an offer of one of their
     requests is told it was withdrawn (the offer's message is replaced) and offered other waiting requests: all in
-    the one transaction of the forget."""
+    the one transaction of the forget. Only this community's member is forgotten: when their platform user is a
+    member of other communities of the deployment too, the confirmation and the answer say that their data there is
+    kept (forgotten by the command there)."""
     core = ctx.core
+    community = ctx.member.community
     if not confirm:
+        others = len(await core.store.same_user_elsewhere(ctx.member))
+        asked = ctx.t("forget.confirm")
+        if others:
+            where = elsewhere(ctx.t, community, others)
+            asked += "\n" + ctx.t("elsewhere.forget_confirm", here=here(ctx.t, community), where=where)
         return Reply(
-            ctx.t("forget.confirm"),
+            asked,
             buttons=(Button("forget.confirm", ctx.caller.user_id, ctx.t("forget.confirm_button"), ButtonStyle.DANGER),),
         )
     store, now = core.store, core.clock.now()
@@ -58,6 +75,10 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
             ctx.tell(await requeue(core, request))
     if profile is not None:
         await refresh_wait_reasons(core, ctx.caller.community, sorted(profile.skills), DEPARTURE_STALES)
+    others = len(await store.same_user_elsewhere(ctx.member))  # their other rows, untouched by this forget
+    if others:
+        where = elsewhere(ctx.t, community, others)
+        return Reply(ctx.t("elsewhere.forget_done", here=here(ctx.t, community), where=where))
     return Reply(ctx.t("forget.done"))
 
 

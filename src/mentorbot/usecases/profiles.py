@@ -27,6 +27,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.timezones import ZONE_NOT_GIVEN, given_timezone
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.departures import LEFT
 from mentorbot.usecases.matchmaking import (
     DEPARTURE_STALES,
     PAUSE_STALES,
@@ -34,6 +35,7 @@ from mentorbot.usecases.matchmaking import (
     rematch,
     withdraw_for_pause,
 )
+from mentorbot.usecases.mentorships import elsewhere, here
 
 
 def resolve_skills(
@@ -187,7 +189,9 @@ def in_use_words(in_use: InUse, t: Translator, labels: Callable[[Sequence[str], 
 
 async def pause(ctx: Context, *, until: str | None = None) -> Reply:
     """Stop receiving offers, optionally until a date or for a duration. Pending offers are withdrawn at once
-    and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work."""
+    and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work. The pause holds in
+    the caller's community only: where their platform user is an active mentor in another community of the
+    deployment, the answer says so."""
     core = ctx.core
     profile = await require_mentor(ctx)
     now = core.clock.now()
@@ -201,21 +205,48 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
         text = ctx.t("pause.done")
     if lines:
         text += "\n" + ctx.t("pause.withdrawn", count=len(lines)) + "\n" + "\n".join(f"• {line}" for line in lines)
-    return Reply(text)
+    return Reply(text + await _elsewhere_line(ctx, MentorStatus.ACTIVE, "elsewhere.pause_active"))
 
 
 async def resume(ctx: Context) -> Reply:
-    """Receive offers again; waiting requests are matched at once."""
+    """Receive offers again; waiting requests are matched at once. A pause or a resume holds in the caller's
+    community only: when their platform user is a mentor still paused in another community of the deployment (the
+    DMs of both name none), the answer says so, and one who is no mentor here is pointed there."""
     core = ctx.core
-    profile = await require_mentor(ctx)
+    profile = await core.store.get_mentor_profile(ctx.member.id)
+    if profile is None:
+        paused = await _elsewhere_with(ctx, MentorStatus.PAUSED)
+        if paused:
+            where = elsewhere(ctx.t, ctx.member.community, len(paused))
+            raise UserError("elsewhere.resume_not_here", here=here(ctx.t, ctx.member.community), where=where)
+        raise UserError("mentor.not_a_mentor")
     await core.store.mark_back(ctx.member.id, core.clock.now())
     if profile.status is MentorStatus.ACTIVE:
         # Already active: still a sign they are around, so requests they let lapse may come back to them.
         ctx.tell(await rematch(core, ctx.caller.community, profile.skills))
-        return Reply(ctx.t("resume.already"))
+        return Reply(
+            ctx.t("resume.already") + await _elsewhere_line(ctx, MentorStatus.PAUSED, "elsewhere.resume_paused")
+        )
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.ACTIVE, core.clock.now())
     ctx.tell(await rematch(core, ctx.caller.community, profile.skills))
-    return Reply(ctx.t("resume.done"))
+    return Reply(ctx.t("resume.done") + await _elsewhere_line(ctx, MentorStatus.PAUSED, "elsewhere.resume_paused"))
+
+
+async def _elsewhere_with(ctx: Context, status: MentorStatus) -> list[int]:
+    """The member ids of the caller's platform user in the deployment's other communities of the same platform
+    where they are a mentor of `status`; not where they were paused for leaving the community (`departures.LEFT`):
+    there is no resuming there while they are away."""
+    found = await ctx.core.store.same_user_elsewhere(ctx.member)
+    return [other.member.id for other in found if other.mentor_status is status and other.pause_reason != LEFT]
+
+
+async def _elsewhere_line(ctx: Context, status: MentorStatus, key: str) -> str:
+    """A line more for a pause's or a resume's answer (message `key`, said of where the caller's platform user is a
+    mentor of `status` in other communities), or nothing when there is none (one community: the answer as ever)."""
+    found = await _elsewhere_with(ctx, status)
+    if not found:
+        return ""
+    return "\n" + ctx.t(key, where=elsewhere(ctx.t, ctx.member.community, len(found)))
 
 
 async def set_timezone(ctx: Context, *, timezone: str) -> Reply:
