@@ -168,3 +168,11 @@ def test_any_free_text_without_a_closing_quote_parses_to_itself(text: str, where
     path, option = where
     parsed = parse(f"/{path} {PREFIX[path]} {option}:{text}")
     assert parsed.args[option] == text
+
+
+@pytest.mark.parametrize("text", ["\"' '", "\"'a b'", "“‘x’"])
+def test_a_quote_after_an_unclosed_one_is_text_too(text: str) -> None:
+    """Found by hypothesis (session 33): after a quote nobody closes, a second quote that is closed later was read
+    as a quoted value, and the free text lost its quotes (``note:"' '`` became ``" ``)."""
+    parsed = parse(f"/courses seo note:{text}")
+    assert parsed.args["note"] == text

@@ -80,6 +80,7 @@ def _scan(line: str) -> list[Token]:
                     unclosed = True
                     parts.append(char)
                     i += 1
+                    at_start = False  # what follows an unclosed quote is text, never a quote of its own
                     continue
                 parts.append(line[i + 1 : end])
                 quoted = True
