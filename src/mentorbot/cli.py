@@ -584,12 +584,24 @@ async def _forget(settings: Settings, community: str, user_id: str, name: str) -
 
     async with open_bot(settings, upgrade=False) as bot:
         member = await bot.store.find_member(community, user_id)
-        if member is not None:
-            # An admin forgetting a member who left is no sign they are back: nobody is told "back" first.
-            await bot.store.clear_departure(member.id, [])
-        outcome = await bot.forget(Caller(community, user_id, name), confirm=True)
-    if outcome.error is not None:
-        raise click.ClickException(outcome.reply.text)
+        try:
+            async with bot.store.unit_of_work():  # one transaction: the forget's unit joins it
+                if member is not None:
+                    # An admin forgetting a member who left is no sign they are back: nobody is told "back" first.
+                    await bot.store.clear_departure(member.id, [])
+                outcome = await bot.forget(Caller(community, user_id, name), confirm=True)
+                if outcome.error is not None:
+                    raise _Refused(outcome.reply.text)
+        except _Refused as refused:
+            raise click.ClickException(str(refused)) from None
+        # This process delivers nothing: the running bot may send what the forget wrote at once, not after a lease.
+        now = bot.clock.now()
+        for note in outcome.notifications:
+            await bot.store.release_for_retry(note, bot.worker_id, now)
+
+
+class _Refused(Exception):
+    """The core refused the forget (its text is the reason): nothing of it is kept."""
 
 
 @admin.command("stats")
