@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, Places, RequestStatus
@@ -98,6 +101,24 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
 }
 
 
+EXPORT_PAGE = 2_000
+"""Rows an export reads in one read transaction (`ReportStore.export_pages`): a few milliseconds on either engine,
+after which the engine is free for other members' commands (SQLite's one connection, behind its lock) until the
+next page."""
+
+_EXPORT_KEYS = {"offers": "o.id"}
+"""The column an export table's pages follow (its ``ORDER BY``), when not the table's own ``t.id``."""
+
+_EXPORT_SKILLS = {
+    "requests": "SELECT request_id AS owner, skill FROM request_skills WHERE request_id BETWEEN ? AND ? "
+    "ORDER BY request_id, position",
+    "members": "SELECT member_id AS owner, skill FROM mentor_skills WHERE member_id BETWEEN ? AND ? "
+    "ORDER BY member_id, skill",
+}
+"""The skills of the rows of one page (by the ids it spans; owners outside the page are ignored), each owner's in
+the order its export column joins them."""
+
+
 def wait_reason_code(stored: str | None) -> str:
     """A request's stored wait reason (a message reference, JSON ``{"key": "wait.all_busy", …}``) as the data
     value exports carry: ``no_mentor``, ``all_paused``, ``all_busy``, ``all_asked``, ``all_cooldown``, ``all_excluded``,
@@ -146,15 +167,75 @@ def _is_time_column(name: str) -> bool:
     return name.endswith(("_at", "_until"))
 
 
+_EXPORTED_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
+"""Text already in `export_time`'s form (how SQLite stores every time the bot writes): `export_time` gives it back
+unchanged when it is a valid time and raises otherwise, so either way `_plain` keeps it as it is, without parsing."""
+
+
 def _plain(value: Any, column: str = "") -> Any:
-    if isinstance(value, datetime):
-        return export_time(value)
-    if isinstance(value, str) and _is_time_column(column):
-        try:  # SQLite's stored text, in `export_time`'s form whatever form it was stored in
+    return _plain_cell(value, _is_time_column(column))
+
+
+def _plain_cell(value: Any, time_column: bool) -> Any:
+    """A stored value as exports write it: a timestamp in `export_time`'s form (SQLite's text, in a column that
+    holds times, whatever form it was stored in; text that is no time kept as it is), anything else as it is."""
+    if isinstance(value, str):
+        if not time_column or _EXPORTED_FORM.fullmatch(value):
+            return value
+        try:
             return export_time(value)
         except ValueError:
             return value
+    if isinstance(value, datetime):
+        if value.tzinfo is UTC:  # PostgreSQL's: no conversion to make
+            return value.isoformat(timespec="microseconds")
+        return export_time(value)
     return value
+
+
+def _export_rows(table: str, columns: list[str], found: list[Row], skills: list[Row]) -> list[dict[str, Any]]:
+    """One page of an export table's rows as plain values (`ReportStore.export_pages`), `columns` in order, skills
+    joined with commas, a request's wait reason as its code while it waits. Only the time columns are converted
+    (`_plain`): the others hold no timestamp (`_is_time_column`) and are exported as they are stored."""
+    joined: dict[int, list[str]] = {}
+    for row in skills:
+        joined.setdefault(int(row["owner"]), []).append(row["skill"])
+    if not found:
+        return []
+    times = [name for name in found[0] if _is_time_column(name)]
+    out = []
+    for row in found:
+        plain = {c: row.get(c) for c in columns}
+        for name in times:
+            plain[name] = _plain_cell(row[name], True)
+        if table in _EXPORT_SKILLS:
+            plain["skills"] = ",".join(joined.get(int(row["id"]), []))
+        if table == "requests":
+            plain["wait_reason"] = export_wait_reason(row["wait_reason"], str(row["status"]))
+        out.append(plain)
+    return out
+
+
+def _elapsed(since: Any, until: Any) -> timedelta:
+    """`until` minus `since`, two stored timestamps (`rows.ts`): read straight from the text or value when both are
+    naive (UTC) or both carry a fixed offset, which give the same difference as their UTC times."""
+    start = datetime.fromisoformat(since) if isinstance(since, str) else since
+    end = datetime.fromisoformat(until) if isinstance(until, str) else until
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        if start.tzinfo is None and end.tzinfo is None:
+            return end - start
+        if isinstance(start.tzinfo, timezone) and isinstance(end.tzinfo, timezone):
+            return end - start
+    return rows.ts(until) - rows.ts(since)
+
+
+def _median_wait(matched: list[Row]) -> timedelta | None:
+    """The median of the matched requests' waits (from ``waiting_since`` to ``matched_at``), None without any."""
+    waits = sorted(_elapsed(r["waiting_since"], r["matched_at"]) for r in matched)
+    if not waits:
+        return None
+    mid = len(waits) // 2
+    return waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
 
 
 def _plain_obj(obj: Any) -> dict[str, Any]:
@@ -197,9 +278,13 @@ class ReportStore(Transactions):
                 "WHERE r.community = ? AND r.matched_at IS NOT NULL",
                 community,
             )
+            # The decided offers by outcome, the declined ones by reason as typed (normalised below): one pass
+            # over the offers, and a row per distinct reason rather than one per declined offer ever.
             decisions = await conn.fetch_all(
-                "SELECT o.status, COUNT(*) AS n FROM offers o JOIN requests r ON r.id = o.request_id "
-                "WHERE r.community = ? AND o.status IN ('accepted', 'declined', 'expired') GROUP BY o.status",
+                "SELECT o.status, CASE WHEN o.status = 'declined' THEN o.decline_reason END AS reason, "
+                "COUNT(*) AS n FROM offers o JOIN requests r ON r.id = o.request_id "
+                "WHERE r.community = ? AND o.status IN ('accepted', 'declined', 'expired') "
+                "GROUP BY o.status, CASE WHEN o.status = 'declined' THEN o.decline_reason END",
                 community,
             )
             demand = await conn.fetch_all(
@@ -225,22 +310,17 @@ class ReportStore(Transactions):
                 "JOIN members m ON m.id = p.member_id WHERE m.community = ? AND p.status = 'active'",
                 community,
             )
-            declines = await conn.fetch_all(
-                "SELECT o.decline_reason FROM offers o JOIN requests r ON r.id = o.request_id "
-                "WHERE r.community = ? AND o.status = 'declined'",
-                community,
-            )
+        decided: dict[str, int] = {}
         reasons: dict[str, int] = {}
-        for row in declines:
-            reason = " ".join(str(row["decline_reason"] or "").split()).lower()
-            reasons[reason] = reasons.get(reason, 0) + 1
+        for row in decisions:
+            count = int(row["n"])
+            decided[row["status"]] = decided.get(row["status"], 0) + count
+            if row["status"] == "declined":
+                reason = " ".join(str(row["reason"] or "").split()).lower()
+                reasons[reason] = reasons.get(reason, 0) + count
         by_status = {r["status"]: int(r["n"]) for r in requests}
-        waits = sorted(rows.ts(r["matched_at"]) - rows.ts(r["waiting_since"]) for r in matched)
-        median: timedelta | None = None
-        if waits:
-            mid = len(waits) // 2
-            median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
-        decided = {r["status"]: int(r["n"]) for r in decisions}
+        # Every matched request's wait, sorted: off the event loop (a year of a big community is 90,000 of them).
+        median = await asyncio.to_thread(_median_wait, matched)
         total = sum(decided.values())
         mentor_counts = {r["status"]: int(r["n"]) for r in mentors}
         return Stats(
@@ -264,43 +344,57 @@ class ReportStore(Transactions):
         )
 
     async def export_table(self, table: str, community: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
-        """One exportable table (members, requests, mentorships, feedback): its columns and rows as plain values.
+        """One exportable table (members, requests, offers, mentorships, feedback): its columns and rows as plain
+        values, read in pages (`export_pages`).
 
         Columns are fixed (see `EXPORT_QUERIES`), so an empty table still has a header and a schema change never
         leaks a new column into admins' files unnoticed. Skills come joined with commas.
         """
+        out: list[dict[str, Any]] = []
+        async for page in self.export_pages(table, community):
+            out.extend(page)
+        return self.export_columns(table), out
+
+    @staticmethod
+    def export_columns(table: str) -> list[str]:
+        """The columns of an exportable table's file, in order (`EXPORT_QUERIES`)."""
         if table not in EXPORT_QUERIES:
             raise ValueError(f"not an exportable table: {table}")
-        columns, sql = EXPORT_QUERIES[table]
-        where = " WHERE t.community = ?" if community is not None else ""
-        args = [community] if community is not None else []
-        async with self.read() as conn:
-            found = await conn.fetch_all(sql.format(where=where), *args)
+        return list(EXPORT_QUERIES[table][0])
+
+    async def export_pages(
+        self, table: str, community: str | None = None, *, page_size: int = EXPORT_PAGE
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """An exportable table's rows as plain values (`export_table`), in pages of `page_size` rows by id.
+
+        Each page is read in a short read transaction of its own and converted off the event loop, so an export of
+        a long history neither holds the database (SQLite's one connection) nor the event loop for long: other
+        members' commands are served between pages. A row changed meanwhile is exported as a later page finds it;
+        inside a unit of work or a snapshot, every page is read in that transaction.
+        """
+        columns = self.export_columns(table)
+        sql = EXPORT_QUERIES[table][1]
+        key = _EXPORT_KEYS.get(table, "t.id")
+        # SQLite without ANALYZE would read a community's rows by an index on community and sort them all again for
+        # every page; "+" keeps it on the ids' order, each page reading on from the last (PostgreSQL has no "+").
+        scope = [f"{'+' if self.db.dialect == 'sqlite' else ''}t.community = ?"] if community is not None else []
+        scope_args = [community] if community is not None else []
+        after: int | None = None
+        while True:
+            terms = [*scope, f"{key} > ?"] if after is not None else scope
+            where = f" WHERE {' AND '.join(terms)}" if terms else ""
+            args = [*scope_args, after] if after is not None else scope_args
             skills: list[Row] = []
-            if table == "requests":
-                skills = await conn.fetch_all(
-                    "SELECT request_id AS owner, skill FROM request_skills "
-                    f"WHERE request_id IN (SELECT t.id FROM requests t{where}) ORDER BY request_id, position",
-                    *args,
-                )
-            elif table == "members":
-                skills = await conn.fetch_all(
-                    "SELECT member_id AS owner, skill FROM mentor_skills "
-                    f"WHERE member_id IN (SELECT t.id FROM members t{where}) ORDER BY skill",
-                    *args,
-                )
-        joined: dict[int, list[str]] = {}
-        for row in skills:
-            joined.setdefault(int(row["owner"]), []).append(row["skill"])
-        out = []
-        for row in found:
-            plain = {k: _plain(v, k) for k, v in row.items()}
-            if table in ("requests", "members"):
-                plain["skills"] = ",".join(joined.get(int(row["id"]), []))
-            if table == "requests":
-                plain["wait_reason"] = export_wait_reason(plain.get("wait_reason"), str(plain.get("status")))
-            out.append({c: plain.get(c) for c in columns})
-        return columns, out
+            async with self.read() as conn:
+                found = await conn.fetch_all(f"{sql.format(where=where)} LIMIT ?", *args, page_size)
+                if found and table in _EXPORT_SKILLS:
+                    skills = await conn.fetch_all(_EXPORT_SKILLS[table], found[0]["id"], found[-1]["id"])
+            if not found:
+                return
+            yield await asyncio.to_thread(_export_rows, table, columns, found, skills)
+            if len(found) < page_size:
+                return
+            after = int(found[-1]["id"])
 
     async def export_member(self, member_id: int) -> dict[str, Any]:
         """Everything stored about one member, as a JSON-ready document."""

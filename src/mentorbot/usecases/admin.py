@@ -3,6 +3,7 @@ reloading the skills and courses, and CSV exports. Every one is refused to non-a
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Sequence
@@ -577,13 +578,24 @@ async def export(ctx: Context) -> Reply:
 
 async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
     """CSV files (name → bytes) of members, requests, offers, mentorships and feedback; every cell that a
-    spreadsheet would run as a formula is neutralised (`text_safety.spreadsheet_safe`)."""
+    spreadsheet would run as a formula is neutralised (`text_safety.spreadsheet_safe`). Each table is read in pages
+    (`Store.export_pages`) and written off the event loop: other members' commands are served meanwhile."""
     files: dict[str, bytes] = {}
     for table in EXPORT_TABLES:
-        columns, table_rows = await store.export_table(table, community)
+        columns = store.export_columns(table)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in table_rows)
-        files[f"{table}.csv"] = buffer.getvalue().encode("utf-8-sig")  # BOM: Excel reads it as UTF-8, not cp1252
+        csv.writer(buffer).writerow(columns)
+        async for page in store.export_pages(table, community):
+            await asyncio.to_thread(_write_csv_rows, buffer, columns, page)
+        files[f"{table}.csv"] = await asyncio.to_thread(_csv_bytes, buffer)
     return files
+
+
+def _write_csv_rows(buffer: io.StringIO, columns: list[str], page: list[dict[str, object]]) -> None:
+    """One page of an export table as CSV lines (as `csv.DictWriter` writes them), its cells spreadsheet-safe."""
+    csv.writer(buffer).writerows([spreadsheet_safe(row[c]) for c in columns] for row in page)
+
+
+def _csv_bytes(buffer: io.StringIO) -> bytes:
+    """A written CSV file as bytes with a BOM: Excel reads it as UTF-8, not cp1252."""
+    return buffer.getvalue().encode("utf-8-sig")
