@@ -4,8 +4,9 @@ One deployment may serve several communities of one platform (two Discord server
 Enterprise Grid, whose user ids are the organisation's): the same platform user is then one member row in each,
 and every direct message of theirs lands in the one DM channel, naming no community. These reads let a use-case
 say so when a command typed in one community names what is theirs in another (an offer, a mentorship), or when
-what it did holds for this community only (a resume, a pause, a forget, an export). Only refusals and those
-answers read them: an ordinary accept reads nothing more.
+what it did holds for this community only (a resume, a pause, a forget, an export), or when there is nothing to
+act on here but there is there (`/mentor end` with no number). Only refusals and those answers read them: an
+ordinary accept, feedback, check-in answer or end reads nothing more.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from mentorbot.models import Member, MentorStatus
+from mentorbot.models import Member, Mentorship, MentorStatus
 from mentorbot.storage import rows
+from mentorbot.storage.events import departed_marker
 from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
 
@@ -106,3 +108,28 @@ class ElsewhereStore(Transactions):
             for row in found
             if same_platform(member.community, str(row["community"]))
         ]
+
+    async def active_mentorships_elsewhere(self, member: Member) -> list[Mentorship]:
+        """The active mentorships of `member`'s platform user in the other communities of the same platform
+        (`same_user_elsewhere`), oldest first; not those of a community the platform said they left (their
+        `events.departed_marker`, there while they are a party to an active mentorship there): nothing is to be
+        done there until they are back. Read only when there is none to end in `member`'s own community."""
+        others = [other.member.id for other in await self.same_user_elsewhere(member)]
+        if not others:
+            return []
+        async with self.read() as conn:
+            markers = [departed_marker(i) for i in others]
+            gone = await conn.fetch_all(
+                f"SELECT event_id FROM processed_events WHERE event_id IN ({in_list(markers)})", *markers
+            )
+            left = {str(row["event_id"]) for row in gone}
+            present = [i for i in others if departed_marker(i) not in left]
+            if not present:
+                return []
+            found = await conn.fetch_all(
+                f"SELECT * FROM mentorships WHERE status = 'active' AND (mentor_id IN ({in_list(present)})"
+                f" OR mentee_id IN ({in_list(present)})) ORDER BY started_at, id",
+                *present,
+                *present,
+            )
+        return [rows.mentorship(row) for row in found]

@@ -15,7 +15,7 @@ from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context
-from mentorbot.usecases.mentorships import ended_reply
+from mentorbot.usecases.mentorships import elsewhere, ended_reply, theirs_elsewhere
 
 
 async def feedback(
@@ -34,7 +34,7 @@ async def feedback(
         wanted, ctx.member.id, stars, text or None, core.clock.now(), ended_only=True
     )
     if result is FeedbackResult.NOT_A_PARTY:
-        raise UserError("feedback.not_yours", id=wanted)
+        raise await _not_yours(ctx, wanted, await core.store.get_mentorship(wanted), "elsewhere.feedback")
     if result is FeedbackResult.STILL_ACTIVE:
         raise UserError("feedback.still_active", id=wanted)
     if result is FeedbackResult.ALREADY_GIVEN:
@@ -90,7 +90,7 @@ async def feedback_form(ctx: Context, *, mentorship_id: str | int) -> Reply:
     """The feedback button on a platform without forms (the console): the command to type. Adapters with forms
     (Slack, Discord) open one instead and submit it to `feedback`."""
     wanted = parse_id(mentorship_id, "mentorship")
-    mentorship = await _own(ctx, wanted)
+    mentorship = await _own(ctx, wanted, elsewhere_key="elsewhere.feedback")
     if await ctx.core.store.has_given_feedback(mentorship.id, ctx.member.id):
         return Reply(ctx.t("feedback.already", id=wanted))
     return Reply(ctx.t("feedback.form", id=wanted), form="feedback")
@@ -138,7 +138,7 @@ async def checkin(ctx: Context, *, mentorship_id: str | int, answer: str | None)
 async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
     """The check-in's "going well": acknowledged; nothing changes. For a mentorship that has ended meanwhile (an
     old check-in's button), the member is told so, and asked for their rating if they have not given it."""
-    mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
+    mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"), elsewhere_key="elsewhere.checkin")
     if mentorship.status is not MentorshipStatus.ACTIVE:
         return await ended_reply(ctx, mentorship.id)
     return Reply(ctx.t("checkin.noted", id=mentorship.id))
@@ -151,7 +151,7 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     once in `HELP_HOURS` per mentorship and member: asking again sooner is answered ``checkin.help_already`` and
     tells nobody."""
     core = ctx.core
-    mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"))
+    mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"), elsewhere_key="elsewhere.checkin")
     if mentorship.status is not MentorshipStatus.ACTIVE:
         raise UserError("checkin.not_active", id=mentorship.id)
     # Neither party is told as an admin: help with a mentorship is asked of someone outside it (the mentor who is
@@ -194,9 +194,21 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     return Reply(ctx.t("checkin.help_sent", id=mentorship.id))
 
 
-async def _own(ctx: Context, mentorship_id: int) -> Mentorship:
-    """A mentorship the caller is (or was) a party of, or a `UserError`."""
+async def _own(ctx: Context, mentorship_id: int, *, elsewhere_key: str) -> Mentorship:
+    """A mentorship the caller is (or was) a party of, or a `UserError` (`_not_yours`, its message `elsewhere_key`
+    for one of theirs in another community)."""
     mentorship = await ctx.core.store.get_mentorship(mentorship_id)
     if mentorship is None or ctx.member.id not in (mentorship.mentor_id, mentorship.mentee_id):
-        raise UserError("feedback.not_yours", id=mentorship_id)
+        raise await _not_yours(ctx, mentorship_id, mentorship, elsewhere_key)
     return mentorship
+
+
+async def _not_yours(ctx: Context, mentorship_id: int, mentorship: Mentorship | None, key: str) -> UserError:
+    """Why the caller cannot give feedback on, or answer the check-in of, a mentorship that is not theirs here: one
+    of their platform user's in another community of the deployment (a number from a DM of the other server, all
+    of whose DMs land in the same channel) is said to be theirs there (message `key`: give the feedback or answer
+    there, or with the DM's buttons, which name their community); any other is not theirs. The other community is
+    read only on this refusal."""
+    if await theirs_elsewhere(ctx, mentorship):
+        return UserError(key, id=mentorship_id, where=elsewhere(ctx.t, ctx.member.community))
+    return UserError("feedback.not_yours", id=mentorship_id)

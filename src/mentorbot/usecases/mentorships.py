@@ -32,6 +32,8 @@ async def end(
     text = check_text(comment, field="comment", max_length=MAX_COMMENT)
     if is_blank(mentorship_id):
         active = await core.store.list_mentorships(member_id=ctx.member.id, active_only=True)
+        if not active:
+            raise await _nothing_active(ctx)
         target = only_id([m.id for m in active], none="end.nothing_active", several="end.which")
     else:
         target = parse_id(mentorship_id, "mentorship")
@@ -61,11 +63,36 @@ async def _not_active(ctx: Context, mentorship_id: int, prior: Mentorship | None
     """Why a mentorship named by id cannot be ended: one of the caller's platform user in another community of the
     deployment (the DMs of both name none) is theirs there; any other is not an active mentorship of theirs. The
     other community is read only on this refusal."""
-    if prior is not None and ctx.member.id not in (prior.mentor_id, prior.mentee_id):
-        theirs = await ctx.core.store.same_user_among(ctx.member, [prior.mentor_id, prior.mentee_id])
-        if theirs is not None:
-            return UserError("elsewhere.mentorship", id=mentorship_id, where=elsewhere(ctx.t, ctx.member.community))
+    if await theirs_elsewhere(ctx, prior):
+        return UserError("elsewhere.mentorship", id=mentorship_id, where=elsewhere(ctx.t, ctx.member.community))
     return UserError("end.not_active", id=mentorship_id)
+
+
+async def theirs_elsewhere(ctx: Context, mentorship: Mentorship | None) -> bool:
+    """Whether `mentorship`, not the caller's, is their platform user's in another community of the deployment (a
+    number from a DM of the other server: the DMs of both land in one channel, naming neither). One read, for a
+    refusal only."""
+    if mentorship is None or ctx.member.id in (mentorship.mentor_id, mentorship.mentee_id):
+        return False
+    parties = [mentorship.mentor_id, mentorship.mentee_id]
+    return await ctx.core.store.same_user_among(ctx.member, parties) is not None
+
+
+async def _nothing_active(ctx: Context) -> UserError:
+    """Why `/mentor end` with no number ends nothing: the caller has no active mentorship here. When their platform
+    user has some in other communities of the deployment (not one they left), the answer names them and where to
+    end them; otherwise ``end.nothing_active``, as ever. The other communities are read only on this refusal."""
+    theirs = await ctx.core.store.active_mentorships_elsewhere(ctx.member)
+    if not theirs:
+        return UserError("end.nothing_active")
+    community = ctx.member.community
+    return UserError(
+        "elsewhere.end_nothing_here",
+        count=len(theirs),
+        ids=", ".join(f"#{m.id}" for m in theirs),
+        here=here(ctx.t, community),
+        where=elsewhere(ctx.t, community, len({m.community for m in theirs})),
+    )
 
 
 def elsewhere(t: Translator, community: str, count: int = 1) -> str:
