@@ -31,8 +31,12 @@ A command, click or form submission over the member's rate limit is refused in i
 of that (`_over_limit`, `MentorBot.admit`: no token taken, the database read only to refuse in the member's
 language), with nothing recorded.
 
-Notifications are DMs; when Discord refuses one (DMs closed, code 50007), the core holds it
-(`MentorBot.hold_undelivered`) and shows it with the member's next reply. When it fails for a transient reason
+Notifications are DMs. Discord puts all of the bot's DMs to one user in one DM channel, whatever server they are
+about, so when the bot is in more than one server (as this process knows them), every DM names the server it comes
+from (`dm_server`): a notification, an answer and held notices sent by DM, a DM turned into the answer to its button
+(an answer shown to the clicker alone, under the DM they clicked, does not). With one server, DMs do not name it.
+When Discord refuses one (DMs closed, code 50007), the core holds it (`MentorBot.hold_undelivered`) and shows it
+with the member's next reply. When it fails for a transient reason
 (`transient`: HTTP 5xx or 429, a network error or timeout; discord.py itself retries 500/502/504/524 a few times
 and waits out rate limits up to `RATE_LIMIT_WAIT_MAX` seconds first), the core tries it again later from the
 outbox (`MentorBot.retry_later`), after at least the ``Retry-After`` Discord gave. A notification with a `key`
@@ -93,7 +97,7 @@ from mentorbot_discord.membership import Lookup, Membership
 from mentorbot_discord.picks import complete
 from mentorbot_discord.plugin import COMMUNITY_PREFIX, shard_options
 from mentorbot_discord.ports import Interaction
-from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, render
+from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, Server, render
 from mentorbot_discord.slash import command_list
 
 log = logging.getLogger("mentorbot.discord")
@@ -227,6 +231,9 @@ class MentorBotClient(discord.AutoShardedClient):
         """Where each keyed DM is: (DM channel id, message id), recorded in the database for every process."""
         self.membership = Membership(self.http, bot.clock)
         """Whether a member is still in a server, asked of Discord (no intent tells MentorBot they left)."""
+        self._names_gone: dict[int, str] = {}
+        """The names of the servers the bot was removed from while this process ran, as the gateway last gave them: a
+        DM of theirs that still goes names them (`dm_server`)."""
         self._servers_gone: set[int] = set()
         """Servers the bot was found not to be in (removed, or the server deleted) and warned about, once each, until
         it is added again (`server_gone`, `on_guild_join`)."""
@@ -275,6 +282,8 @@ class MentorBotClient(discord.AutoShardedClient):
         """The bot was removed from a server, or the server deleted (GUILD_DELETE without ``unavailable``; an outage
         of Discord's is not this): said once in the log. Its offers are held, not sent, and answers to them refused;
         its members' DMs that Discord refuses are held and pause nobody (`_deliver_one`); its timers go on."""
+        if guild.name:
+            self._names_gone[guild.id] = guild.name
         self.server_gone(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -308,6 +317,20 @@ class MentorBotClient(discord.AutoShardedClient):
             return False
         shards, count = self.shard_ids, self.shard_count or 1
         return shards is None or (guild_id >> 22) % count in shards
+
+    def dm_server(self, guild_id: int | None) -> Server | None:
+        """The server a DM of `guild_id` names (`render`'s `server`): None unless this process knows the bot in some
+        other server too, so that with one server DMs are as they always were. Its name is the gateway's (a server
+        the bot was removed from keeps the one it had); a server this process has no name for (on another process's
+        shards: each process knows only its own shards' servers) is named by its id."""
+        if guild_id is None:
+            return None
+        guild = self.get_guild(guild_id)
+        others = len(self.guilds) - (1 if guild is not None else 0)
+        if others < 1:
+            return None
+        name = guild.name if guild is not None and guild.name else self._names_gone.get(guild_id)
+        return Server(guild_id, name)
 
     def removed_from(self, guild_id: int | None, found: Lookup | None = None) -> bool:
         """Whether an answer to an offer of `guild_id` is refused as coming from a server the bot is not in: this
@@ -530,7 +553,7 @@ class MentorBotClient(discord.AutoShardedClient):
                 await self._reply(interaction, caller, outcome)
             name, args = command_args(interaction)
             if name in ANSWER_COMMANDS and outcome.error is None and not outcome.duplicate:
-                await self._update_offer_dm(caller, args.get("offer", ""), outcome.reply)
+                await self._update_offer_dm(caller, args.get("offer", ""), outcome.reply, lang=outcome.language)
         except Exception as exc:
             if transient(exc) is None:  # a transient failure was logged: Discord would refuse the apology too
                 await self.report_error(interaction, exc, guild_id=guild_of(caller.community))
@@ -762,7 +785,7 @@ class MentorBotClient(discord.AutoShardedClient):
                 await self._answer_expired(interaction, caller, outcome)
                 clicked = None  # not updated: the offer's DM (the clicked message, if clicked there) is, below
             if action.startswith("offer.") and outcome.error is None and not outcome.duplicate:
-                await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
+                await self._update_offer_dm(caller, ref, outcome.reply, lang=outcome.language, clicked=clicked)
         except Exception as exc:
             await self.report_error(interaction, exc, guild_id=gid)
             return None  # not shown: `recover` shows the stored answer (or runs the click again) after the lease
@@ -771,17 +794,19 @@ class MentorBotClient(discord.AutoShardedClient):
         return outcome
 
     async def _update_offer_dm(
-        self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: int | None = None
+        self, caller: Caller, offer_ref: str, reply: Reply, *, lang: str, clicked: int | None = None
     ) -> None:
         """The offer's DM (sent by any process; unless it is the `clicked` message, updated already) turns into
-        `reply`, its buttons gone, after the offer was accepted or declined elsewhere (`/mentor status`, the
-        command). The answer is committed by now, so a failure here is logged, never shown."""
+        `reply` (in `lang`, naming its server as the DM did: `dm_server`), its buttons gone, after the offer was
+        accepted or declined elsewhere (`/mentor status`, the command). The answer is committed by now, so a failure
+        here is logged, never shown."""
         try:
             where = await self.sent.get(caller.community, caller.user_id, f"offer:{offer_ref}")
             if where is None or where[1] == clicked:
                 return
             channel = self.get_partial_messageable(where[0], type=discord.ChannelType.private)
-            first = render(reply, guild_id=guild_of(caller.community))[0]
+            gid = guild_of(caller.community)
+            first = render(reply, guild_id=gid, lang=lang, server=self.dm_server(gid))[0]
             await channel.get_partial_message(where[1]).edit(**first.edit_kwargs())
         except Exception as exc:
             log.warning(
@@ -872,15 +897,19 @@ class MentorBotClient(discord.AutoShardedClient):
         """The outcome of a click: the clicked message becomes the outcome; a refusal goes to the clicker only
         (not the offered mentor, already answered, expired…), and the message keeps its buttons. With `beside`
         (an item's button, `ITEM_ACTIONS`: a vote, an approval), the answer goes to the clicker and the
-        message stays whole, so its other items can still be acted on."""
+        message stays whole, so its other items can still be acted on. A DM turned into the outcome names its server
+        as the DM did (`dm_server`); an answer to the clicker alone, shown under the DM they clicked, does not."""
         if outcome.duplicate:
             return
+        gid = dm_guild(interaction, caller)
+        in_place = outcome.error is None and not beside
         messages = render(
             outcome.reply,
-            guild_id=dm_guild(interaction, caller),
+            guild_id=gid,
             lang=outcome.language,
             upload_limit=interaction.filesize_limit,
             community=caller.community,
+            server=self.dm_server(gid) if in_place else None,
         )
         if outcome.error is not None:
             await self._send(interaction, messages[0])
@@ -1097,7 +1126,8 @@ class MentorBotClient(discord.AutoShardedClient):
             if found is Lookup.GUILD_GONE:
                 return await self._withhold_offer(guild_id, note, known=gone)
         unseen = offer_of(note.key) is not None and (gone or self.membership.said_gone(guild_id))
-        messages = render(note.reply, guild_id=guild_id, lang=note.language, community=note.community)
+        server = self.dm_server(guild_id)
+        messages = render(note.reply, guild_id=guild_id, lang=note.language, community=note.community, server=server)
         sent: discord.Message | None = None
         try:
             if note.key and await self._edit_keyed(note, messages):
@@ -1249,7 +1279,7 @@ class MentorBotClient(discord.AutoShardedClient):
             offer = answered_offer(recorded)
             if offer is not None and outcome.error is None:
                 # As a live click or command does: the offer's DM loses its Accept / Decline buttons.
-                await self._update_offer_dm(caller, offer, outcome.reply)
+                await self._update_offer_dm(caller, offer, outcome.reply, lang=outcome.language)
         finally:
             await self._deliver_or_leave(outcome.notifications, "recorded interaction", caller.event_id)
         return True
@@ -1298,9 +1328,11 @@ class MentorBotClient(discord.AutoShardedClient):
         await self._answer_by_dm(caller, outcome, recorded.guild_id, "discord.late_answer")
 
     async def _answer_by_dm(self, caller: Caller, outcome: Outcome, guild_id: int | None, preface_key: str) -> None:
-        """The answer (and held notices) by DM, under the catalog line `preface_key` saying why; a refusal is
-        logged, and the held notices it left unshown are held again (their command took them from the outbox)."""
+        """The answer (and held notices) by DM, under the catalog line `preface_key` saying why (and, the bot in more
+        than one server, the line naming the server: `dm_server`); a refusal is logged, and the held notices it left
+        unshown are held again (their command took them from the outbox)."""
         t = translator(outcome.language)
+        server = self.dm_server(guild_id)
         shown = 0
         try:
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
@@ -1310,10 +1342,11 @@ class MentorBotClient(discord.AutoShardedClient):
                 preface=t(preface_key),
                 lang=outcome.language,
                 community=caller.community,
+                server=server,
             ):
                 await channel.send(**message.send_kwargs())
             for notice in outcome.held:
-                for message in held_notice(notice, guild_id, t):
+                for message in held_notice(notice, guild_id, t, server):
                     await channel.send(**message.send_kwargs())
                 shown += 1
         except discord.HTTPException as exc:
@@ -1379,9 +1412,12 @@ def held_messages(outcome: Outcome, guild_id: int | None = None) -> list[Discord
     return [message for held in outcome.held for message in held_notice(held, guild_id, t)]
 
 
-def held_notice(notice: Reply, guild_id: int | None, t: Translator) -> list[DiscordMessage]:
-    """One held notice as the messages that show it, prefaced with why (see `held_messages`)."""
-    return render(notice, guild_id=guild_id, preface=t("discord.held_notice"))
+def held_notice(
+    notice: Reply, guild_id: int | None, t: Translator, server: Server | None = None
+) -> list[DiscordMessage]:
+    """One held notice as the messages that show it, prefaced with why (see `held_messages`; `server`: the server
+    a notice sent by DM names, see `render`)."""
+    return render(notice, guild_id=guild_id, preface=t("discord.held_notice"), lang=t.lang, server=server)
 
 
 def live_offer(note: Notification) -> bool:

@@ -11,6 +11,10 @@ description's 4,096 characters it goes on in embeds of its own, cut at line ends
 many messages as it needs. Titles, field names and button labels are clipped to Discord's limits, so a long
 reply never makes a send fail.
 
+A DM names the Discord server it comes from when the client asks for it (`render`'s `server`: the bot is in several
+servers, whose DMs to one member all share one DM channel): at the end of an embed reply's content line, or as the
+first line of a plain-text one (`server_phrases`), in the reader's language, its markdown escaped and never cut.
+
 Files go at most 10 a message and no more than Discord's upload limit together (`file_batches`); a file over
 that limit is not sent (Discord would refuse the whole message: ``413``, code 40005) but named in a line of the
 reply, in the reader's language, with ``mentorbot admin export`` for the admin export's files (`too_big_line`).
@@ -263,6 +267,32 @@ def listing_embed(listing: Listing, room: int) -> tuple[discord.Embed, int]:
     return embed, fitted.shown
 
 
+SERVER_NAME_LIMIT: Final = 100
+"""The longest name Discord gives a server; a longer one (never sent by Discord) is clipped to it."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """The Discord server a DM comes from, to name in it (`render`'s `server`)."""
+
+    id: int
+    name: str | None = None
+    """Its name as the gateway gave it; None when the process does not know it (a server on another process's
+    shards): the DM then gives its id."""
+
+
+def server_phrases(server: Server, t: Translator) -> tuple[str, str]:
+    """How a DM names `server` in `t`'s language: the phrase that ends a content line (``from **Server A**``) and the
+    line that starts a plain-text DM (``From **Server A**``). The name is shown as typed: its markdown is escaped and
+    a mention in it defused, so it neither formats the line nor mentions anyone; at most 100 characters (Discord's
+    limit for a server name) before escaping, so the phrases stay a few hundred characters at most."""
+    if server.name is None or not server.name.strip():
+        return t("discord.server.from_id", id=server.id), t("discord.server.from_id_line", id=server.id)
+    name = clip(" ".join(server.name.split()), SERVER_NAME_LIMIT)
+    shown = discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+    return t("discord.server.from", name=shown), t("discord.server.from_line", name=shown)
+
+
 def mentioned_users(reply: Reply) -> list[str]:
     """The members the reply mentions in its text and fields (names and values), each once, in order of
     appearance, as ``<@id>``."""
@@ -273,23 +303,35 @@ def mentioned_users(reply: Reply) -> list[str]:
     return list(found)
 
 
-def content_line(reply: Reply, preface: str | None = None) -> str | None:
+def content_line(reply: Reply, preface: str | None = None, origin: tuple[str, str] | None = None) -> str | None:
     """The plain content above an embed reply: the `preface`, then the title (or, for a reply of listings only,
     its first listing's name) and every member the reply mentions (`mentioned_users`), e.g. ``Mentorship offer
-    #12 · <@123>``. None when there is none of these.
+    #12 · <@123>``, then the server the DM comes from (`origin`: both `server_phrases`, the one that ends a line and
+    the line alone), e.g. ``Mentorship offer #12 · <@123> · from **Server A**``. None when there is none of these.
 
     Shown where the embeds are not (link previews turned off, push notifications), and it lets Discord
     resolve the mentions: those in content come with the message, those in embeds only for users the reader's
-    client knows already. Within Discord's content limit: the mentions that do not fit are left out, never cut.
+    client knows already. Within Discord's content limit: the server's room is kept first, and the mentions that do
+    not fit are left out, never cut.
     """
     title = reply.title or next((listing.name for listing in reply.listings if listing.name), None)
-    line = clip("\n".join(part for part in (preface, title) if part), CONTENT_LIMIT)
+    tail = ""
+    if origin is not None:
+        inline, alone = origin
+        tail = max(TITLE_SEPARATOR + inline, "\n" + alone, key=len)
+    room = CONTENT_LIMIT - len(tail)
+    line = clip("\n".join(part for part in (preface, title) if part), room)
     separator = TITLE_SEPARATOR if title else "\n" if preface else ""
+    named = bool(title)
     for mention in mentioned_users(reply):
-        if len(line) + len(separator) + len(mention) > CONTENT_LIMIT:
+        if len(line) + len(separator) + len(mention) > room:
             break
         line += separator + mention
         separator = MENTION_SEPARATOR
+        named = True
+    if origin is not None:
+        inline, alone = origin
+        line += (TITLE_SEPARATOR + inline) if named else ("\n" if line else "") + alone
     return line or None
 
 
@@ -336,6 +378,7 @@ def render(
     lang: str | None = None,
     upload_limit: int = UPLOAD_LIMIT,
     community: str | None = None,
+    server: Server | None = None,
 ) -> list[DiscordMessage]:
     """One reply as Discord messages (usually one; more when its text or embeds exceed one message, or its
     files do: `file_batches`, each further batch a message of its own after the reply).
@@ -345,8 +388,11 @@ def render(
     sent by DM); `preface` is a line shown above the reply. A file over `upload_limit` bytes (the default is
     Discord's for a server without boosts) is left out and named at the end of the text (`too_big_line`), in
     `lang` (the reader's language, English by default), with the command for `community` (by default the one of
-    `guild_id`, when given).
+    `guild_id`, when given). `server`: the server a DM comes from, named in `lang` (`server_phrases`) as the first
+    line of plain text, or at the end of the content line; a plain text that no longer fits Discord's content with
+    that line goes as an embed.
     """
+    origin = server_phrases(server, translator(lang or DEFAULT_LANGUAGE)) if server is not None else None
     fitting = [a for a in reply.attachments if len(a.content) <= upload_limit]
     too_big = [a for a in reply.attachments if len(a.content) > upload_limit]
     if too_big:
@@ -365,8 +411,9 @@ def render(
     files = _files(batches[0]) if batches else []
     more_files = [DiscordMessage(files=_files(batch)) for batch in batches[1:]]
     plain = not reply.title and not reply.fields and not reply.listings
-    if plain and len(reply.text) + len(preface or "") < CONTENT_LIMIT - 1:
-        text = f"{preface}\n{reply.text}" if preface else reply.text
+    head = "\n".join(part for part in (origin[1] if origin else None, preface) if part)
+    if plain and len(reply.text) + len(head) < CONTENT_LIMIT - 1:
+        text = f"{head}\n{reply.text}" if head else reply.text
         return [DiscordMessage(content=text or None, view=view_for(reply, guild_id), files=files), *more_files]
     embeds = embeds_for(reply) if reply.title or reply.text or reply.fields or not reply.listings else []
     messages: list[DiscordMessage] = []
@@ -387,7 +434,7 @@ def render(
         messages[-1].embeds.append(embed)
         used += len(embed)
         paging_buttons.extend(paging.buttons(listing, shown))
-    messages[0].content = content_line(reply, preface)
+    messages[0].content = content_line(reply, preface, origin)
     messages[-1].view = view_for(reply, guild_id, paging_buttons)
     messages[-1].files = files
     for message in messages:

@@ -247,7 +247,8 @@ async def test_a_mentor_who_left_one_server_but_shares_another_gets_none_of_its_
 
     await timer_round(members.client, clock)
     texts = [message_text(m) for m in world.dms.get(MENTOR_USER_ID, [])]
-    assert texts[0] == "\n".join([EN("left.you_left"), "• " + EN("left.you_paused")])
+    server = EN("discord.server.from_line", name="Marketing Mentors")  # two servers: each DM names its own (s33)
+    assert texts[0] == "\n".join([server, EN("left.you_left"), "• " + EN("left.you_paused")])
     assert not any(buttons(m) for m in world.dms.get(MENTOR_USER_ID, []))
 
 
@@ -267,7 +268,8 @@ async def test_a_mentor_who_left_one_server_cannot_accept_its_offer_from_the_dm(
     assert MENTEE_USER_ID not in world.dms, "A's mentee is not introduced to someone who left A"
     await timer_round(members.client, clock)
     now = world.messages[int(offer["id"])]
-    assert message_text(now) == EN("left.offer_withdrawn", id=1) and buttons(now) == []
+    server = EN("discord.server.from_line", name="Marketing Mentors")  # two servers: each DM names its own (s33)
+    assert message_text(now) == "\n".join([server, EN("left.offer_withdrawn", id=1)]) and buttons(now) == []
 
 
 async def test_an_offer_dm_loses_its_buttons_when_a_restart_recovers_the_click(
