@@ -499,10 +499,15 @@ class MentorBot:
         return True
 
     async def run_due_jobs(
-        self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
+        self,
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        communities: Sequence[str] | None = None,
+        sweep: bool = False,
     ) -> list[Notification]:
-        """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver."""
-        return await self._timers.run_due(lease=lease, communities=communities)
+        """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver. With `sweep`,
+        the sweep of waiting requests runs in this round whenever it ran last (`Timers.run_due`)."""
+        return await self._timers.run_due(lease=lease, communities=communities, sweep=sweep)
 
     async def next_wake(self, *, communities: Sequence[str] | None = None) -> datetime | None:
         """The next moment a timer falls due or a waiting request's cooldown ends (`timers.next_wake`), in

@@ -289,15 +289,17 @@ class Simulation:
                 await self._timers()
                 await action()
             self._move_to(tick)
-            await self._timers()
+            # The hourly look follows a sweep: a deployment's timer loop sweeps every MENTORBOT_SWEEP_MINUTES, and an
+            # event in the minutes before the hour must not leave a whole simulated hour unswept.
+            await self._timers(sweep=True)
             await self._observe()
             if progress is not None and hour % 24 == 0:
                 progress(1)
         await self._finish()
         return self.result
 
-    async def _timers(self) -> None:
-        await self._deliver(await self.bot.run_due_jobs())
+    async def _timers(self, *, sweep: bool = False) -> None:
+        await self._deliver(await self.bot.run_due_jobs(sweep=sweep))
 
     async def _deliver(self, notes: Sequence[Notification]) -> None:
         """What a member would read in their direct messages: mentors see their offers and answer them."""

@@ -97,12 +97,18 @@ class Timers:
         """Follows an admin's reload of the skills and courses files made in another process."""
 
     async def run_due(
-        self, *, lease: timedelta = timedelta(minutes=5), communities: Sequence[str] | None = None
+        self,
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        communities: Sequence[str] | None = None,
+        sweep: bool = False,
     ) -> list[Notification]:
         """Run every timer that is due; return what to deliver.
 
         `communities` (prefixes such as ``"slack:"``) limits the timers to those this process can deliver for;
-        None takes every community's (a process that serves them all, or tests).
+        None takes every community's (a process that serves them all, or tests). The sweep runs at most every
+        ``MENTORBOT_SWEEP_MINUTES``; with `sweep`, this round sweeps whenever it ran last (the simulation's hourly
+        look, which must follow a sweep as a deployment's timer loop, every few seconds, would have run one).
         """
         store = self.core.store
         now = self.core.clock.now()
@@ -124,7 +130,8 @@ class Timers:
             await insight.ensure_weekly_jobs(self.core, communities)
         sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
-        if self.core.settings.matching == "live" and (self._swept_at is None or now - self._swept_at >= sweep_every):
+        due = sweep or self._swept_at is None or now - self._swept_at >= sweep_every
+        if self.core.settings.matching == "live" and due:
             self._swept_at = now
             notes.extend(await self.sweep(communities, outage=outage))
         for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
