@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from mentorbot.matching.eligibility import UNDELIVERED
@@ -43,11 +44,26 @@ class NewOffer:
 _OFFERS_PER_STATEMENT = 5000
 """Rows of one multi-row `INSERT` of `create_offers` on SQLite: 4 parameters each, under SQLite's 32,766."""
 
+_RotationKey = tuple[bool, datetime, datetime, int]
+
+_ROTATION_COLUMNS = "member_id, last_offered_at, created_at"
+
+
+def _rotation_key(row: Row) -> _RotationKey:
+    """A profile row's place in fair rotation (`Store.find_top_candidates`' ORDER BY, `rounds._rotation`): never
+    offered anything first, then the least recently offered, then the older profile, then the lower member id."""
+    last = rows.opt_ts(row["last_offered_at"])
+    return (
+        last is not None,
+        last or datetime.min.replace(tzinfo=UTC),
+        rows.ts(row["created_at"]),
+        int(row["member_id"]),
+    )
+
+
 LAPSE_WINDOW = timedelta(hours=24)
 """Offers of one mentor that expire within this long of the last counted one are the same lapse (three offers
 sent in one minute expire together: one lapse, not three)."""
-
-
 
 
 @dataclass(frozen=True)
@@ -222,46 +238,45 @@ class OfferStore(Transactions):
                 pair = checked.get((item.request_id, item.mentor_id))
                 if item.request_id in waiting and pair is not None and not pair.refused():
                     by_mentor.setdefault(item.mentor_id, []).append(item)
-            # Hold the places: one conditional UPDATE per distinct number of places taken from a mentor.
+            # Hold the places: one conditional UPDATE per distinct number of places taken from a mentor. Each
+            # returns its mentors' fair-rotation key as it stood before the round (`last_offered_at` is written
+            # below, `_stamp_offered`).
             held: list[NewOffer] = []
+            rotation: dict[int, _RotationKey] = {}
             by_count: dict[int, list[int]] = {}
             for mentor_id, mentor_items in by_mentor.items():
                 by_count.setdefault(len(mentor_items), []).append(mentor_id)
             for count, mentor_ids in sorted(by_count.items()):
                 m_sql, m_arg = id_list(self.db.dialect, mentor_ids)
-                granted = {
-                    int(r["member_id"])
-                    for r in await conn.fetch_all(
-                        "UPDATE mentor_profiles SET pending_offers = pending_offers + ?, last_offered_at = ? "
-                        f"WHERE member_id IN ({m_sql}) AND status = 'active' "
-                        "AND active_count + pending_offers + ? <= capacity RETURNING member_id",
-                        count,
-                        now,
-                        m_arg,
-                        count,
-                    )
-                }
+                for r in await conn.fetch_all(
+                    "UPDATE mentor_profiles SET pending_offers = pending_offers + ? "
+                    f"WHERE member_id IN ({m_sql}) AND status = 'active' "
+                    f"AND active_count + pending_offers + ? <= capacity RETURNING {_ROTATION_COLUMNS}",
+                    count,
+                    m_arg,
+                    count,
+                ):
+                    rotation[int(r["member_id"])] = _rotation_key(r)
                 for mentor_id in mentor_ids:
-                    if mentor_id in granted:
+                    if mentor_id in rotation:
                         held.extend(by_mentor[mentor_id])
                         continue
                     # Fewer places than planned (changed since the round read them): one at a time, in order,
                     # as many as still fit, like consecutive `create_offer` calls.
                     for item in by_mentor[mentor_id]:
-                        if (
-                            await conn.execute(
-                                "UPDATE mentor_profiles SET pending_offers = pending_offers + 1, last_offered_at = ? "
-                                "WHERE member_id = ? AND status = 'active' "
-                                "AND active_count + pending_offers < capacity",
-                                now,
-                                mentor_id,
-                            )
-                            != 1
-                        ):
+                        one = await conn.fetch_one(
+                            "UPDATE mentor_profiles SET pending_offers = pending_offers + 1 "
+                            "WHERE member_id = ? AND status = 'active' "
+                            f"AND active_count + pending_offers < capacity RETURNING {_ROTATION_COLUMNS}",
+                            mentor_id,
+                        )
+                        if one is None:
                             break
+                        rotation[mentor_id] = _rotation_key(one)
                         held.append(item)
             if not held:
                 return []
+            await self._stamp_offered(conn, held, rotation, now)
             h_sql, h_arg = id_list(self.db.dialect, [item.request_id for item in held])
             await conn.execute(
                 "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
@@ -318,6 +333,37 @@ class OfferStore(Transactions):
                 o_arg,
             )
         return created
+
+    async def _stamp_offered(
+        self, conn: Connection, held: Sequence[NewOffer], rotation: Mapping[int, _RotationKey], now: datetime
+    ) -> None:
+        """Set the `last_offered_at` of the mentors a batch offered something as live matching would have set it
+        making the same offers one by one, a microsecond apart, in one statement.
+
+        Live matching, given the same offers, makes every mentor's first offer in fair rotation's order, then
+        the second ones in that order, and so on, so a mentor's last offer comes by how many places they were
+        given, then by their rotation key before the batch. One instant for the whole batch made those
+        mentors tie at the next round, the tie going to the older profile every week: the round never moved on
+        from its first mentors. Only the profiles' stamps differ: the offers keep `now` and the expiry told."""
+        places = Counter(item.mentor_id for item in held)
+        order = sorted(places, key=lambda mentor_id: (places[mentor_id], rotation[mentor_id]))
+        stamps = [now + timedelta(microseconds=i) for i in range(len(order))]
+        if self.db.dialect == "postgresql":
+            await conn.execute(
+                "UPDATE mentor_profiles AS p SET last_offered_at = t.at "
+                "FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TIMESTAMPTZ[])) AS t(m, at) WHERE p.member_id = t.m",
+                order,
+                [self.db.to_db_time(stamp) for stamp in stamps],
+            )
+        else:
+            # Stored as ISO text with six digits of microseconds (`SqliteDatabase.to_db_time`): sorts as it should.
+            await conn.execute(
+                "UPDATE mentor_profiles SET last_offered_at = json_extract(t.value, '$[1]') FROM json_each(?) AS t "
+                "WHERE mentor_profiles.member_id = json_extract(t.value, '$[0]')",
+                json.dumps(
+                    [[mentor_id, self.db.to_db_time(stamp)] for mentor_id, stamp in zip(order, stamps, strict=True)]
+                ),
+            )
 
     async def get_offer(self, offer_id: int) -> Offer | None:
         """An offer by id."""
