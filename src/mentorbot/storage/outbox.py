@@ -269,6 +269,32 @@ class OutboxStore(Transactions):
             )
         return [r["payload"] for r in sorted(found, key=lambda r: int(r["id"]))]
 
+    async def unsent_keyed(self, member_id: int, prefix: str) -> list[tuple[int, str, str]]:
+        """The member's notifications still to reach them (pending or held) whose key starts with `prefix`, oldest
+        first, as (row id, key, payload). One query over the member's rows (the index ``outbox_by_member``)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        async with self.read() as conn:
+            rows = await conn.fetch_all(
+                "SELECT id, message_key, payload FROM outbox WHERE member_id = ? AND status IN ('pending', 'held') "
+                "AND message_key LIKE ? ESCAPE '\\' ORDER BY id",
+                member_id,
+                escaped + "%",
+            )
+        return [(int(r["id"]), str(r["message_key"]), str(r["payload"])) for r in rows]
+
+    async def rewrite_unsent(self, outbox_id: int, payload: str, language: str) -> bool:
+        """Replace the content (and its language) of a notification still to reach its member, pending or held: the
+        same row, so its key, state, claim and tries stay. False, and nothing changed, when it was delivered or
+        superseded meanwhile. A process delivering the row already holds its old content and delivers that."""
+        async with self.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE outbox SET payload = ?, language = ? WHERE id = ? AND status IN ('pending', 'held')",
+                payload,
+                language,
+                outbox_id,
+            )
+        return changed == 1
+
     async def hold_notices_again(self, member_id: int, payloads: Sequence[str], now: datetime) -> int:
         """Hold again, for the member's next command, notices `take_held_notices` took but the adapter could not
         show anywhere (`payloads`, in the order they are to be shown); how many are held. Each keeps the key of the

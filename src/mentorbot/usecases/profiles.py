@@ -19,8 +19,8 @@ from mentorbot.inputs import (
     parse_levels,
     parse_until,
 )
-from mentorbot.models import Level, MentorProfile, MentorStatus, NewMentorProfile
-from mentorbot.replies import Reply
+from mentorbot.models import Level, Member, MentorProfile, MentorStatus, NewMentorProfile, OfferStatus
+from mentorbot.replies import Notification, Reply, reply_from_json, reply_to_json
 from mentorbot.skills import normalize, parse_tags
 from mentorbot.storage.store import InUse, ProfileInUse
 from mentorbot.text_safety import check_text
@@ -31,11 +31,13 @@ from mentorbot.usecases.departures import LEFT
 from mentorbot.usecases.matchmaking import (
     DEPARTURE_STALES,
     PAUSE_STALES,
+    offer_notification,
     refresh_wait_reasons,
     rematch,
     withdraw_for_pause,
 )
 from mentorbot.usecases.mentorships import elsewhere, here
+from mentorbot.usecases.unreachable import offer_of
 
 
 def resolve_skills(
@@ -261,11 +263,47 @@ async def set_timezone(ctx: Context, *, timezone: str) -> Reply:
 
 
 async def set_language(ctx: Context, *, language: str) -> Reply:
-    """Choose the language of the bot's replies to this member (its code, or its name: ``Kiswahili``)."""
+    """Choose the language of the bot's replies to this member (its code, or its name: ``Kiswahili``).
+
+    Their offers still pending whose message has not reached them yet (held for their next command, or pending
+    in the outbox) are written again in the new language in this unit of work (`_offer_in_language`): the
+    reply shows a held one so, and the outbox delivers a pending one so. Other notices keep their words."""
     code = parse_language(language or "") or (language or "").strip().lower()
     if code not in LANGUAGES:
         allowed = ", ".join(f"{c} ({ctx.t.language(c)})" for c in LANGUAGES)
         raise UserError("language.unknown", value=(language or "").strip(), allowed=allowed)
-    await ctx.core.store.set_language(ctx.member.id, code)
+    store = ctx.core.store
+    was = ctx.core.lang_of(ctx.member)
+    await store.set_language(ctx.member.id, code)
     ctx.t = translator(code)
+    if code == was:
+        return Reply(ctx.t("language.set"))
+    # The row itself is rewritten (not a new version of its key): it stays held or pending, with its key, claim
+    # and tries, so nothing is sent twice or lost, and the switch, the new words and the held notices this
+    # command shows commit together.
+    member = replace(ctx.member, language=code)
+    for outbox_id, key, payload in await store.unsent_keyed(member.id, "offer:"):
+        note = await _offer_in_language(ctx.core, member, key, payload)
+        if note is not None:
+            await store.rewrite_unsent(outbox_id, reply_to_json(note.reply), note.language)
     return Reply(ctx.t("language.set"))
+
+
+async def _offer_in_language(core: Core, mentor: Member, key: str, payload: str) -> Notification | None:
+    """The offer message keyed `key` (``offer:<id>``) built afresh for `mentor` in their language, when `payload`
+    is that offer's message (its Accept button) and the offer is still pending to them; else None (an ended
+    offer's notice, whose offer is no longer what it says, keeps its words)."""
+    number = offer_of(key)
+    if number is None or not any(
+        b.action == "offer.accept" and b.ref == str(number) for b in reply_from_json(payload).buttons
+    ):
+        return None
+    store = core.store
+    offer = await store.get_offer(number)
+    if offer is None or offer.status != OfferStatus.PENDING or offer.mentor_id != mentor.id:
+        return None
+    request = await store.get_request(offer.request_id)
+    mentee = None if request is None else await store.get_member(request.member_id)
+    if request is None or mentee is None:
+        return None
+    return offer_notification(core, offer, request, mentee, mentor)
