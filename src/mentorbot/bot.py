@@ -110,6 +110,7 @@ class MentorBot:
         admin_only: bool = False,
         read_only: bool = False,
         quick: bool = False,
+        detached: bool = False,
     ) -> Outcome:
         # The metric's and the log's command is the MentorBot method that called (request, accept…): a fixed set.
         name = sys._getframe(1).f_code.co_name
@@ -117,7 +118,14 @@ class MentorBot:
             await self._timers.library.check()
         with log_context(community=caller.community), observe_command(name) as done:
             outcome = await handle(
-                self.core, self.rate_limiter, caller, action, admin_only=admin_only, read_only=read_only, quick=quick
+                self.core,
+                self.rate_limiter,
+                caller,
+                action,
+                admin_only=admin_only,
+                read_only=read_only,
+                quick=quick,
+                detached=detached,
             )
             done(outcome)
         return outcome
@@ -411,8 +419,9 @@ class MentorBot:
         )
 
     async def admin_export(self, caller: Caller) -> Outcome:
-        """CSV files of members, requests, mentorships and feedback."""
-        return await self._run(caller, admin.export, admin_only=True, read_only=True)
+        """CSV files of members, requests, mentorships and feedback, read in pages of short transactions after the
+        admin check (`handle`'s `detached`): other members are served while it reads."""
+        return await self._run(caller, admin.export, admin_only=True, read_only=True, detached=True)
 
     # ------------------------------------------------------------------------ delivery and timers
 

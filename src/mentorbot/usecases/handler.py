@@ -214,27 +214,43 @@ async def handle(
     admin_only: bool = False,
     read_only: bool = False,
     quick: bool = False,
+    detached: bool = False,
 ) -> Outcome:
     """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors, as
     one transaction (`_read_only` for a read-only use-case when it needs no write, else `_unit`).
     `read_only`: the use-case changes nothing and tells nobody (an inbox event it answers stays pending until
     the adapter showed the answer; after a crash it is simply run again). `quick`: a read-only use-case whose
     reads are a few short ones (a quick command's view: no whole-programme report, no export), which SQLite then
-    runs without a hop to its driver's thread (`Database.read`)."""
+    runs without a hop to its driver's thread (`Database.read`). `detached` (read-only use-cases that read a lot
+    in short transactions of their own, an export): the checks run in their transaction as usual, then the
+    use-case after it, so on SQLite, whose one connection a transaction holds, other members' commands and the
+    inbox's records are served between its reads instead of waiting for all of them."""
     refused = await rate_limited(core, limiter, caller)
     if refused is not None:
         return refused
     call = _Call(translator(core.settings.default_language))
 
+    checked: list[Context] = []
+
+    async def check_only(ctx: Context) -> Reply:
+        checked.append(ctx)
+        return Reply("")
+
     async def attempt() -> Outcome:
+        checked.clear()
+        run = check_only if detached and read_only else action
         try:
+            done: Outcome | None = None
             if read_only and not (caller.inbox_id is None and caller.event_id):
-                done = await _read_only(core, caller, action, call, admin_only, quick=quick)
-                if done is not None:
-                    return done
-            return await _unit(core, caller, action, call, admin_only, read_only=read_only)
+                done = await _read_only(core, caller, run, call, admin_only, quick=quick)
+            if done is None:
+                done = await _unit(core, caller, run, call, admin_only, read_only=read_only)
         except AlreadyProcessed:
             return Outcome(Reply(""), (), duplicate=True, language=call.t.lang)
+        if run is action:
+            return done
+        reply = await action(checked[-1])  # its reads are transactions of their own
+        return Outcome(reply, done.notifications, held=done.held, language=done.language)
 
     try:
         return await retrying(core, attempt, f"use-case for {caller.user_id}")
