@@ -173,7 +173,7 @@ async def test_closed_dms_are_held_at_once(
 
     assert await outbox_row(bot, "offer:1") == {"status": "pending", "attempts": 1, "claimed_by": "discord-test"}
     clock.advance(timedelta(seconds=1))
-    assert {n.key for n in await retry_round(members.client)} == {None, "offer:1", "request:1"}
+    assert {n.key for n in await retry_round(members.client)} == {None, "offer:1", "request:1:after:1"}
     assert await outbox_row(bot, "offer:1") == {"status": "held", "attempts": 2, "claimed_by": "discord-test"}
     clock.advance(timedelta(days=1))
     assert await retry_round(members.client) == []

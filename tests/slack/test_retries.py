@@ -163,7 +163,7 @@ async def test_a_permanent_refusal_is_held_at_once(workspace: Workspace) -> None
 
     assert await outbox_row(ws, "offer:1") == {"status": "pending", "attempts": 1, "claimed_by": "slack-test"}
     ws.clock.advance(timedelta(seconds=1))
-    assert {n.key for n in await retry_round(ws)} == {None, "offer:1", "request:1"}
+    assert {n.key for n in await retry_round(ws)} == {None, "offer:1", "request:1:after:1"}
     assert await outbox_row(ws, "offer:1") == {"status": "held", "attempts": 2, "claimed_by": "slack-test"}
     ws.clock.advance(timedelta(days=1))
     assert await retry_round(ws) == [] and len(ws.calls("chat.postMessage")) == 4

@@ -207,7 +207,7 @@ async def test_forget_withdraws_a_held_offer_with_notice_and_hands_the_place_on(
     assert withdrawn.reply.text == translator("en")("offer.withdrawn", id=old)
     new = offer_id(offered)
     assert new != old and offered.key == f"offer:{new}"
-    assert [n.key for n in to(gone, "eve")] == ["request:2"]
+    assert [n.key for n in to(gone, "eve")] == ["request:2:offer:2"]  # one notice per event (s33)
     chao = await bot.store.find_member("test:guild", "U-chao")
     assert chao is not None
     [pending] = [o for o in await bot.store.list_offers(mentor_id=chao.id) if o.status.value == "pending"]

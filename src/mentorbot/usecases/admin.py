@@ -335,7 +335,7 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
         mentor = assignment.ranked.candidate.member
         notes += [
             offer_notification(core, offer, assignment.request, assignment.mentee, mentor),
-            now_offered(core, assignment.mentee, assignment.request),
+            now_offered(core, assignment.mentee, assignment.request, offer),
         ]
     # A round only uses up free places: the requests it leaves waiting keep their reason; one that has none
     # yet gets it now. When it sent nothing, every reason is told afresh (cooldowns end, mentors come back). In a

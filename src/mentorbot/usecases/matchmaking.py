@@ -2,6 +2,11 @@
 
 Used by every use-case that can free a place or add a request: a new request, a decline or an expiry
 (`pass_on`), a mentor who signs up, resumes or frees a place (`rematch`).
+
+What the mentee is told of a change of their waiting request is a message of its own, under a key of that event
+(`offered_key`, `waiting_again_key`): adapters edit the earlier message of a key in place, which makes no sound,
+and the outbox supersedes an undelivered notice by a newer one of its key, so one key for every notice of a request
+turned "offered to a new mentor" and "waiting again" into silent edits of a possibly weeks-old message.
 """
 
 from __future__ import annotations
@@ -35,6 +40,20 @@ class MatchOutcome:
     offered_to: int | None
     wait_reason: str | None
     notifications: tuple[Notification, ...]
+    offer: Offer | None = None
+    """The offer made, when it was offered."""
+
+
+def offered_key(request_id: int, offer_id: int) -> str:
+    """The key of the notice that a mentee's waiting request was offered to a mentor (by offer `offer_id`): one per
+    offer, so each is a new message, never an edit of an earlier notice of the request."""
+    return f"request:{request_id}:offer:{offer_id}"
+
+
+def waiting_again_key(request_id: int, offer_id: int) -> str:
+    """The key of the notice that a mentee's request waits again after offer `offer_id` ended (declined, expired,
+    withdrawn): one per ended offer, so each is a new message."""
+    return f"request:{request_id}:after:{offer_id}"
 
 
 async def blocks_of(core: Core, request: MentorshipRequest, *, past_only: bool = False) -> dict[int, Block]:
@@ -56,19 +75,26 @@ async def blocks_of(core: Core, request: MentorshipRequest, *, past_only: bool =
 
 
 async def match_request(
-    core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
+    core: Core,
+    request: MentorshipRequest,
+    mentee: Member,
+    *,
+    notify_waiting: bool,
+    after: Offer | None = None,
 ) -> MatchOutcome:
     """Offer a waiting request to the best eligible mentor; else record why it waits.
 
     Mentors blocked for the request (`blocks_of`) are left out; when no one else could be offered it, the
     mentors whose block lifts when they are alone (a lapse's cooldown, the mentor back since) are tried too.
-    With `notify_waiting`, a request left waiting tells its mentee why.
+    With `notify_waiting`, a request left waiting tells its mentee that it waits again, and why: a new message,
+    keyed `waiting_again_key` of the offer that ended (`after`), or unkeyed when that offer is not known (gone with
+    its forgotten mentor).
 
     In a cohort programme (``MENTORBOT_MATCHING=rounds``) nothing is offered here: the request waits for the next
     scheduled round, and the reason says when it runs.
     """
     if cohort(core):
-        return await _wait_for_round(core, request, mentee, notify_waiting=notify_waiting)
+        return await _wait_for_round(core, request, mentee, notify_waiting=notify_waiting, after=after)
     blocks = await blocks_of(core, request)
     passes = [strict(blocks)]
     if when_alone(blocks) != passes[0]:
@@ -84,7 +110,7 @@ async def match_request(
     if notify_waiting:
         t = translator(core.lang_of(mentee))
         reply = views.still_waiting(request, reason, t, core.library.taxonomy, zone_of(mentee))
-        notes = (core.notify(mentee, reply, key=f"request:{request.id}"),)
+        notes = (core.notify(mentee, reply, key=_after_key(request, after)),)
     return MatchOutcome(None, reason, notes)
 
 
@@ -109,8 +135,12 @@ def next_round_reason(core: Core, request: MentorshipRequest, now: str | None = 
     return json.dumps(data)
 
 
+def _after_key(request: MentorshipRequest, after: Offer | None) -> str | None:
+    return None if after is None else waiting_again_key(request.id, after.id)
+
+
 async def _wait_for_round(
-    core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool
+    core: Core, request: MentorshipRequest, mentee: Member, *, notify_waiting: bool, after: Offer | None = None
 ) -> MatchOutcome:
     """A request of a cohort programme waits for the next scheduled round; its reason says when, and what stands
     in its way now."""
@@ -120,7 +150,8 @@ async def _wait_for_round(
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
-        notes = (core.notify(mentee, views.still_waiting(request, reason, t, core.library.taxonomy, zone_of(mentee))),)
+        reply = views.still_waiting(request, reason, t, core.library.taxonomy, zone_of(mentee))
+        notes = (core.notify(mentee, reply, key=_after_key(request, after)),)
     return MatchOutcome(None, reason, notes)
 
 
@@ -178,7 +209,8 @@ async def _offer_best(core: Core, request: MentorshipRequest, mentee: Member, bl
                 reoffer_after=timedelta(days=core.settings.reoffer_after_days),
             )
             if offer is not None:
-                return MatchOutcome(mentor.id, None, (offer_notification(core, offer, request, mentee, mentor),))
+                note = offer_notification(core, offer, request, mentee, mentor)
+                return MatchOutcome(mentor.id, None, (note,), offer)
     return None
 
 
@@ -191,10 +223,12 @@ def offer_notification(
     return core.notify(mentor, reply, key=f"offer:{offer.id}")
 
 
-def now_offered(core: Core, mentee: Member, request: MentorshipRequest) -> Notification:
-    """The notice to a mentee that their waiting request was just offered to a mentor."""
+def now_offered(core: Core, mentee: Member, request: MentorshipRequest, offer: Offer | None = None) -> Notification:
+    """The notice to a mentee that their waiting request was just offered to a mentor: a new message, keyed
+    `offered_key` of `offer` (unkeyed without it), never an edit of an earlier notice of the request."""
     t = translator(core.lang_of(mentee))
-    return core.notify(mentee, Reply(t("request.now_offered", id=request.id)), key=f"request:{request.id}")
+    key = None if offer is None else offered_key(request.id, offer.id)
+    return core.notify(mentee, Reply(t("request.now_offered", id=request.id)), key=key)
 
 
 async def wait_reason(
@@ -315,7 +349,7 @@ async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notifi
     outcome = await match_request(core, request, mentee, notify_waiting=False)
     if outcome.offered_to is None:
         return []
-    return [*outcome.notifications, now_offered(core, mentee, request)]
+    return [*outcome.notifications, now_offered(core, mentee, request, outcome.offer)]
 
 
 async def rematch(
@@ -366,7 +400,7 @@ async def hand_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | 
     mentee = await core.store.get_member(request.member_id)
     if mentee is None:
         return [], None
-    outcome = await match_request(core, request, mentee, notify_waiting=True)
+    outcome = await match_request(core, request, mentee, notify_waiting=True, after=offer)
     return list(outcome.notifications), outcome.offered_to is not None
 
 
@@ -376,7 +410,8 @@ async def _community_of(core: Core, offer: Offer) -> str:
 
 
 async def requeue(core: Core, request: MentorshipRequest) -> tuple[Notification, ...]:
-    """Match a request that waits again; its mentee is told where it stands."""
+    """Match a request that waits again (its offer gone with its forgotten mentor); its mentee is told where it
+    stands, in a new message when it waits."""
     mentee = await core.store.get_member(request.member_id)
     if mentee is None:
         return ()
