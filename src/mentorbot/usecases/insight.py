@@ -16,7 +16,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.logcontext import correlation_id
-from mentorbot.models import Job, JobKind, Member, mention_of
+from mentorbot.models import Job, JobKind, Member, RequestStatus, mention_of
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
@@ -335,6 +335,11 @@ async def digest(
     week = await core.store.week_digest(
         community, since, until, late_after=timedelta(minutes=core.settings.late_expiry_grace_minutes)
     )
+    # The oldest wait is read from the waitlist itself (the week's figures count, but do not date, what waits);
+    # its dates are the waitlist's own ("since {day}"), so the two agree.
+    waiting = await core.store.list_requests(community, [RequestStatus.WAITING])
+    oldest = min((request.created_at for request in waiting), default=None)
+    waited = None if oldest is None else core.clock.now() - oldest
     drawn: dict[str, Attachment | None] = dict(pictures or {})
     insight: Insight | None = None
     named = await named_community(core, community)
@@ -349,7 +354,17 @@ async def digest(
         zone = zone_of(person) or core.settings.programme_timezone
         chart = drawn[t.lang]
         reply = digest_reply(
-            core, week, t, zone, since, until, weeks, chart=chart, undrawn=chart is None, community=named
+            core,
+            week,
+            t,
+            zone,
+            since,
+            until,
+            weeks,
+            chart=chart,
+            undrawn=chart is None,
+            community=named,
+            waited=waited,
         )
         notes.append(core.notify(person, reply, key=None))
     return notes
@@ -367,10 +382,12 @@ def digest_reply(
     chart: Attachment | None = None,
     undrawn: bool = False,
     community: str | None = None,
+    waited: timedelta | None = None,
 ) -> Reply:
     """One admin's digest, its dates and times in `zone`, with `chart` (`undrawn`: its picture could not be drawn,
     a line says so): the week's figures as text (requests,
-    matches and their median time to match as the stats say it, how many wait, the average rating), and the lists
+    matches and their median time to match as the stats say it, how many wait and, `waited`, for how long the
+    oldest of them has, the average rating), and the lists
     as fields, which the platforms split where a message would be too long (why requests wait, mentors who let
     offers lapse, decline reasons; each at most `views.WHY_LINES` or `DIGEST_LINES` lines, the rest counted in one
     more). `community`: named in the title (`named_community`)."""
@@ -383,7 +400,7 @@ def digest_reply(
                 None if week.median_days_to_match is None else timedelta(days=week.median_days_to_match), t
             ),
         ),
-        t("digest.waiting", count=sum(week.waiting_reasons.values())),
+        waiting_line(sum(week.waiting_reasons.values()), waited, t),
     ]
     rating = (
         t("stats.none")
@@ -415,6 +432,15 @@ def digest_reply(
         key, values = "admin_scope.digest_title", {**values, "community": community_name(community, t)}
     title = t(key, **values) if weeks == 1 else t(f"{key}_weeks", count=weeks, **values)
     return Reply("\n".join(lines), title=title, fields=tuple(fields), attachments=(chart,) if chart else ())
+
+
+def waiting_line(count: int, waited: timedelta | None, t: Translator) -> str:
+    """How many requests wait and, from a whole day on, how many days the oldest of them (`waited`) has waited:
+    "Waiting now: 3 · the oldest has waited 200 days" ("it has waited" when only one waits)."""
+    if count == 0 or waited is None or waited.days < 1:
+        return t("digest.waiting", count=count)
+    key = "digest.waiting_for" if count == 1 else "digest.waiting_oldest"
+    return t(key, waiting=count, count=waited.days)
 
 
 def waiting_groups(reasons: Mapping[str, int]) -> dict[str, int]:

@@ -33,6 +33,11 @@ from mentorbot.storage.store import Stats
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.timezones import UTC_NAMES
 
+ASKED_ON_SHOWN_FROM: Final = timedelta(days=2)
+"""How old a request must be, when offered, for its offer to say when it was asked. A younger one was asked today
+or yesterday, as a mentor takes any offer to be (most are made within minutes of the request, or after one
+48-hour offer lapsed), so saying it would only lengthen the message; from two days on a note's "next week" may
+no longer be next week, and the mentor reads the date before the note."""
 GAPS_SHOWN = 5
 """How many skill gaps (demand over supply) the stats view lists."""
 DECLINES_SHOWN = 8
@@ -335,15 +340,21 @@ def offer_message(
     *,
     zone: str | None = None,
 ) -> Reply:
-    """The offer a mentor receives: who asks, for what, why them, until when (in the mentor's `zone` when
-    known), with Accept and Decline."""
-    fields = [
-        Field(t("offer.skills"), skill_labels(taxonomy, request.skills, t.lang)),
+    """The offer a mentor receives: who asks, for what, when (for a request `ASKED_ON_SHOWN_FROM` old or older
+    when offered), their note, why them, until when (dates in the mentor's `zone` when known), with Accept and
+    Decline. The request's age is counted to the offer's making, so the message reads the same when it is built
+    again later (a held offer shown in a new language)."""
+    fields = [Field(t("offer.skills"), skill_labels(taxonomy, request.skills, t.lang))]
+    age = offer.created_at - request.created_at
+    if age >= ASKED_ON_SHOWN_FROM:
+        asked = t("offer.asked_on_value", day=formatting.day(request.created_at, zone), count=age.days)
+        fields.append(Field(t("offer.asked_on"), asked))
+    if request.note:
+        fields.append(Field(t("offer.note"), defuse_mentions(request.note)))
+    fields += [
         Field(t("offer.why"), explanation_line(offer.explanation, t, taxonomy) or "—"),
         Field(t("offer.expires"), when(offer.expires_at, t, zone), inline=True),
     ]
-    if request.note:
-        fields.insert(1, Field(t("offer.note"), defuse_mentions(request.note)))
     return Reply(
         t("offer.text", mentee=mention(mentee, t), id=offer.id),
         title=t("offer.title", id=offer.id),
@@ -455,7 +466,7 @@ class StatusData:
 
 def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """One open request: offered to whom until when (in the reader's `zone` when known) and why, or waiting
-    and why."""
+    since when (the day it was asked, as the admin's waitlist dates it) and why."""
     request = item.request
     skills = skill_labels(taxonomy, request.skills, t.lang)
     if item.offer is not None:
@@ -468,9 +479,10 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             why=explanation_line(item.offer.explanation, t, taxonomy),
         )
     return t(
-        "status.request_waiting",
+        "status.request_waiting_since",
         id=request.id,
         skills=skills,
+        since=formatting.day(request.created_at, zone),
         reason=wait_reason_text(request.wait_reason, t, taxonomy, zone=zone),
     )
 
