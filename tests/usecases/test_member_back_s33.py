@@ -1,6 +1,6 @@
 """A member reported gone (`MentorBot.member_left`) who comes back: any command or click of theirs in the community,
 or the platform saying they are a member again (`MentorBot.member_back`: Slack's ``user_change`` with ``deleted:
-false``), clears their departure markers (`usecases.departures.came_back`), tells each partner once that they are
+false``), clears their departure markers (`usecases.returns.came_back`), tells each partner once that they are
 back, and lets the mentorship's check-in go out (one skipped while they were gone goes out once they are back). A
 mentor paused as one who left stays paused until they resume. On both engines.
 

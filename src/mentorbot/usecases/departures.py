@@ -26,9 +26,10 @@ sent (`timers.send_checkin`: asking how it goes would make no sense), nor used u
 
 A member reported gone may come back (re-invited to the server, their Slack account reactivated): any command or
 click of theirs in the community (`usecases.handler`, in that use-case's unit of work), or the platform saying they
-are a member again (`MentorBot.member_back`), is `came_back`: their markers go (a later departure is told again), the
-partner in each of their active mentorships is told once that they are back, and a check-in skipped while they were
-gone is sent now. A mentor paused as one who left stays paused: they resume themselves (``/mentor resume``).
+are a member again (`MentorBot.member_back`), is `returns.came_back`: their markers go (a later departure is told
+again), the partner in each of their active mentorships is told once that they are back, and a check-in skipped
+while they were gone is sent now. A mentor paused as one who left stays paused: they resume themselves
+(``/mentor resume``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import logging
 from typing import Final
 
 from mentorbot.i18n import translator
-from mentorbot.models import JobKind, Member, MentorStatus, Offer
+from mentorbot.models import Member, MentorStatus, Offer
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.events import DEPARTURE_PREFIX, departed_marker, departure_marker
 from mentorbot.storage.members import member_is_current
@@ -45,6 +46,7 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.matchmaking import hand_on_withdrawn, rematch
+from mentorbot.usecases.returns import came_back
 from mentorbot.usecases.unreachable import IMMEDIATELY
 
 log = logging.getLogger("mentorbot")
@@ -192,33 +194,6 @@ async def member_back(core: Core, community: str, platform_user_id: str, display
             return await store.enqueue(notes, now, core.worker_id, lease=IMMEDIATELY)
 
     return await retrying(core, unit, f"the return of {platform_user_id} to {community}")
-
-
-async def came_back(core: Core, member: Member) -> list[Notification]:
-    """`member`, reported gone (`EventStore.is_departed`), is seen in the community again, inside the caller's unit of
-    work: their departure markers go (`EventStore.clear_departure`: a later departure is told again), the partner in
-    each of their active mentorships whose marker went is told once that they are back, and that mentorship's check-in,
-    skipped while they were gone (`timers.send_checkin`), is due now. A mentor paused as one who left stays paused.
-    The notifications to write."""
-    store, now = core.store, core.clock.now()
-    mentorships = await store.list_mentorships(member_id=member.id, active_only=True)
-    cleared = set(await store.clear_departure(member.id, [m.id for m in mentorships]))
-    notes: list[Notification] = []
-    for mentorship in mentorships:
-        if mentorship.id not in cleared:
-            continue
-        if mentorship.checkin_sent_at is None and core.checkin_at(mentorship.started_at) <= now:
-            await store.schedule_job(JobKind.CHECKIN, mentorship.id, now, now)
-        was_mentor = mentorship.mentor_id == member.id
-        partner = await store.get_member(mentorship.mentee_id if was_mentor else mentorship.mentor_id)
-        if partner is None:
-            continue
-        t = translator(core.lang_of(partner))
-        key = "left.back.your_mentor" if was_mentor else "left.back.your_mentee"
-        notes.append(core.notify(partner, Reply(t(key, id=mentorship.id, other=views.mention(member, t)))))
-    if cleared:
-        log.info("member %s is back in %s: %s partner(s) told", member.id, member.community, len(notes))
-    return notes
 
 
 def _told_member(core: Core, member: Member, cancelled: list[int], paused: bool) -> Notification:

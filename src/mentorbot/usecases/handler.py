@@ -4,7 +4,7 @@ It applies the rate limit first (a refused command touches no table), recognises
 twice (handled once), makes sure the caller is a member, applies the admin rule, runs the use-case as one unit
 of work (one transaction: what it changes and the notifications it writes to the outbox commit together, or
 not at all; run again if a concurrent one aborted it), tells those concerned when the caller was reported
-gone from the community and is evidently back (`departures.came_back`, in that unit of work), and turns what
+gone from the community and is evidently back (`returns.came_back`, in that unit of work), and turns what
 the use-case raised into the reply: bad input becomes a localized message and changes nothing; an unexpected
 error is logged with a correlation id and the user gets a short apology with that id; a failure of the
 database (unreachable, busy, full, read-only: its transaction was rolled back) gets a short "try again in a
@@ -26,6 +26,7 @@ from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.members import member_is_current
 from mentorbot.usecases.context import Caller, Context, Core
+from mentorbot.usecases.returns import came_back
 
 log = logging.getLogger("mentorbot")
 
@@ -133,14 +134,11 @@ async def _seen(core: Core, caller: Caller) -> Member:
 
 
 async def _back(core: Core, member: Member) -> list[Notification]:
-    """What the caller's return says, when they were reported gone (`departures.came_back`): a command of theirs
+    """What the caller's return says, when they were reported gone (`returns.came_back`): a command of theirs
     in the community shows they are back. For any other member, the one primary-key lookup of
     `EventStore.is_departed`."""
     if not await core.store.is_departed(member.id):
         return []
-    # Imported here: departures runs its own units of work with this module's `retrying`.
-    from mentorbot.usecases.departures import came_back
-
     return await came_back(core, member)
 
 

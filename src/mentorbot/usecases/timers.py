@@ -290,7 +290,7 @@ async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
     """A mentorship's check-in, once, to both parties, each under the key `checkin_key`: its end replaces it, so
     its buttons go (`mentorships.end_notices`). None for a mentorship one of whose members left the community
     (`usecases.departures`): the other was told so, with how to end it; asking how it goes would make no sense. That
-    check-in is not used up: it is sent once the member is back (`departures.came_back` makes it due again)."""
+    check-in is not used up: it is sent once the member is back (`returns.came_back` makes it due again)."""
     store = core.store
     mentorship = await store.get_mentorship(mentorship_id)
     if mentorship is None or await store.departed_from(mentorship_id):
