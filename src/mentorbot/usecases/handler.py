@@ -172,7 +172,14 @@ async def _read_only(
 
 
 async def _unit(
-    core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool, *, read_only: bool = False
+    core: Core,
+    caller: Caller,
+    action: UseCase,
+    call: _Call,
+    admin_only: bool,
+    *,
+    read_only: bool = False,
+    take_held: bool = True,
 ) -> Outcome:
     """The whole command as one unit of work, one transaction: the event's claim (`claim_event`, or for an inbox
     event `InboxStore.begin_processing`), the caller's member row, the use-case's changes, the held notices it
@@ -180,7 +187,8 @@ async def _unit(
     (`InboxStore.store_answer`) commit together, or none of them does (a refusal rolls back everything,
     the claim included, so a retry of the event is handled). A caller reported gone is back (`_back`) in the
     same transaction: a refusal rolls that back too, and their next command does it. A `read_only` use-case's
-    inbox event is neither claimed nor answered here (it is run again after a crash, harmlessly)."""
+    inbox event is neither claimed nor answered here (it is run again after a crash, harmlessly). Without
+    `take_held` the held notices stay held (a detached use-case takes them once it has succeeded: `handle`)."""
     store = core.store
     inbox_id = None if read_only else caller.inbox_id
     async with store.unit_of_work():
@@ -194,7 +202,8 @@ async def _unit(
         ctx.tell(await _back(core, member))
         reply = await action(ctx)
         now = core.clock.now()
-        held = tuple(reply_from_json(p) for p in await store.take_held_notices(ctx.member.id, now))
+        taken = await store.take_held_notices(ctx.member.id, now) if take_held else []
+        held = tuple(reply_from_json(p) for p in taken)
         notes = await store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
         # ctx.lang, not the caller's language before: a use-case that changes it (set_language) answers in the new.
         outcome = Outcome(reply, tuple(notes), held=held, language=ctx.lang)
@@ -242,13 +251,16 @@ async def handle(
             if read_only and not (caller.inbox_id is None and caller.event_id):
                 done = await _read_only(core, caller, run, call, admin_only, quick=quick)
             if done is None:
-                done = await _unit(core, caller, run, call, admin_only, read_only=read_only)
+                done = await _unit(core, caller, run, call, admin_only, read_only=read_only, take_held=run is action)
         except AlreadyProcessed:
             return Outcome(Reply(""), (), duplicate=True, language=call.t.lang)
         if run is action:
             return done
-        reply = await action(checked[-1])  # its reads are transactions of their own
-        return Outcome(reply, done.notifications, held=done.held, language=done.language)
+        ctx = checked[-1]
+        reply = await action(ctx)  # its reads are transactions of their own
+        # The held notices are taken only now: a use-case that failed leaves them held for the next command.
+        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
+        return Outcome(reply, done.notifications, held=held, language=done.language)
 
     try:
         return await retrying(core, attempt, f"use-case for {caller.user_id}")

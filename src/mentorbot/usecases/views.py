@@ -478,13 +478,15 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             expires=when(item.offer.expires_at, t, zone),
             why=explanation_line(item.offer.explanation, t, taxonomy),
         )
-    return t(
+    reason = wait_reason_text(request.wait_reason, t, taxonomy, zone=zone)
+    line = t(
         "status.request_waiting_since",
         id=request.id,
         skills=skills,
         since=formatting.day(request.created_at, zone),
-        reason=wait_reason_text(request.wait_reason, t, taxonomy, zone=zone),
+        reason=reason,
     )
+    return line if reason else line.replace(".  ", ". ", 1)  # no reason told yet: no empty gap
 
 
 def offer_line(item: OfferView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
