@@ -20,6 +20,7 @@ from mentorbot.models import Job, JobKind, Member, RequestStatus, mention_of
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
+from mentorbot.storage.elsewhere import platform_of
 from mentorbot.storage.insight import Insight, Lapse, WeekDigest
 from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.text_safety import defuse_mentions
@@ -159,9 +160,9 @@ async def named_community(core: Core, community: str) -> str | None:
 def community_name(community: str, t: Translator) -> str:
     """A community as a reader of `t` knows it: ``discord:123`` is "Discord server 123", ``slack:T1`` "Slack
     workspace T1", another as its id. The bot stores no server's or workspace's own name, only its id."""
-    platform, _, ident = community.partition(":")
-    if platform in ("discord", "slack") and ident:
-        return t(f"admin_scope.{platform}", id=ident)
+    platform = platform_of(community)
+    if platform in ("discord", "slack"):
+        return t(f"admin_scope.{platform}", id=community.partition(":")[2])
     return community
 
 
