@@ -314,10 +314,17 @@ class ConsoleSession:
         return LineResult("\n".join([head, *(p for p in parts if p)]))
 
     async def _run_due(self) -> str:
-        # Only the console's own community: the database may be one a Slack or Discord bot serves too, whose timers
-        # (and the notices they write) are that bot's to run and deliver, never this terminal's.
+        """Run the community's due timers and deliver what is waiting in the outbox, as the running bot's timer
+        loop does (`app.run_timers`): what the timers produce, and the notices another process wrote and left to
+        the running bot (`mentorbot admin forget` from another shell) or a console that stopped before showing
+        them. Only rows no process holds are claimed (`MentorBot.undelivered`): a notice this session wrote is
+        its own until it is shown with the line that made it, and shown is delivered, so it is never shown twice.
+
+        Only the console's own community: the database may be one a Slack or Discord bot serves too, whose timers
+        (and the notices they write) are that bot's to run and deliver, never this terminal's."""
         await self._ensure_weekly()
         notes = await self.bot.run_due_jobs(communities=[self.community])
+        notes += await self.bot.undelivered(communities=[self.community])
         if not notes:
             return ""
         return await self.show(Outcome(Reply(""), tuple(notes), language=(await self._t()).lang))

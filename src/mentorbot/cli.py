@@ -553,9 +553,12 @@ def forget(user_id: str, community: str, db: Path | None, yes: bool) -> None:
     """Forget a member of a community, as `/mentor forget` does for the member themself: for a member who left
     the server or workspace (they cannot run it any more) or who asked an admin. Their profile, requests, offers,
     mentorships and feedback are deleted in one transaction; partners and mentors affected are told through the
-    outbox, by the running bot. USER_ID is the platform's id (a Discord user id, a Slack member id)."""
+    outbox, by the running bot. USER_ID is the platform's id (a Discord user id, a Slack member id; in the console
+    the member's name, in any case), the platform_user_id column of the members.csv `admin export` writes."""
     from mentorbot.i18n import translator
+    from mentorbot.models import user_key
 
+    user_id = user_key(community, user_id)  # the console's names lower-cased, as stored; a platform's id exact
     settings = settings_or_exit(**db_override(db))
     require_existing_database(settings)
     t = translator(settings.default_language)
