@@ -533,19 +533,27 @@ class MentorBotClient(discord.AutoShardedClient):
         slow: bool,
         deadline: float,
         in_place: bool = False,
+        membership: Awaitable[Lookup] | None = None,
     ) -> Outcome | None:
         """Run a recorded command and answer it: ephemeral messages, or with `in_place` (a form opened from a
         message's button) that message turned into the outcome (`_show_in_place`). An answer to an offer
-        (``/mentor accept|decline``) in a server the bot is not in is refused (`_removed_refusal`)."""
+        (``/mentor accept|decline``) in a server the bot is not in is refused (`_removed_refusal`). `membership`
+        (a feedback form submitted from a DM: `submit_form`): Discord's answer, being asked, whether the member is
+        still in the server, awaited before the use-case; "Unknown Member" refuses the form (`_left_dm_refusal`)."""
         gid = guild_of(caller.community)
-
-        async def refused() -> Outcome:
-            self.bot.not_recorded(caller.community, caller.user_id)  # admitted, and takes no token after all
-            return await self._removed_refusal(caller, await self._translator(interaction, gid))
-
         removed = command_args(interaction)[0] in ANSWER_COMMANDS and self.removed_from(gid)
-        work = refused() if removed else call(self.bot, caller)
-        outcome = await self._in_time(interaction, work, slow=slow, update=in_place, deadline=deadline)
+
+        async def run() -> Outcome:
+            found = await membership if membership is not None else None
+            if found is Lookup.LEFT or removed:
+                self.bot.not_recorded(caller.community, caller.user_id)  # admitted, and takes no token after all
+                t = await self._translator(interaction, gid)
+                if found is Lookup.LEFT:
+                    return await self._left_dm_refusal(caller, t, "left.dm_form_refused")
+                return await self._removed_refusal(caller, t)
+            return await call(self.bot, caller)
+
+        outcome = await self._in_time(interaction, run(), slow=slow, update=in_place, deadline=deadline)
         try:
             if in_place:
                 await self._show_in_place(interaction, caller, outcome)
@@ -565,12 +573,14 @@ class MentorBotClient(discord.AutoShardedClient):
     async def press_button(self, interaction: Interaction, action: str, ref: str, guild_id: int | None) -> None:
         """A MentorBot button was clicked: run its use-case, then update the message or refuse the clicker.
 
-        An offer's button clicked in a DM (`_asks_membership`) is the moment a mentor commits to a member of the
-        server its custom id names, and nothing else stops someone who left it (or was kicked, banned): Discord is
-        asked afresh whether they are still a member while the click is recorded, not before (the lookup may take
-        half of Discord's 3 seconds, the inbox write as long), and the use-case waits for the answer, within the
-        deferral's deadline (`_click`). An offer's button of a server the bot is not in is refused
-        (`removed_from`, `_removed_refusal`): nothing is accepted or declined."""
+        A button clicked in a DM acts in the server its custom id names, and nothing else stops someone who left it
+        (or was kicked, banned): an offer's (`_is_offer`) is the moment a mentor commits to a member of it, and any
+        other click there counts as its clicker's return to it (`handler._back`: their partner is told they are
+        back). So Discord is asked afresh whether they are still a member while the click is recorded, not before
+        (the lookup may take half of Discord's 3 seconds, the inbox write as long), and the use-case waits for the
+        answer, within the deferral's deadline (`_click`). A click in the server itself asks nothing. An offer's
+        button of a server the bot is not in is refused (`removed_from`, `_removed_refusal`): nothing is accepted
+        or declined; any other button of such a server runs as before."""
         gid = interaction.guild_id or guild_id
         if gid is None:
             await self.refuse_outside_guild(interaction)
@@ -585,11 +595,7 @@ class MentorBotClient(discord.AutoShardedClient):
         if await self._over_limit(interaction, clicker):
             return
         in_dm = interaction.guild_id is None
-        asking = (
-            asyncio.ensure_future(self.membership.lookup(gid, interaction.user.id, fresh=True))
-            if in_dm and _asks_membership(action) and not self.not_in_guild(gid)
-            else None
-        )
+        asking = self._ask_membership(interaction, gid)
         try:
             if in_dm and needs_admin(action, ref):
                 clicker = replace(clicker, is_admin=await self.manages_server(interaction.user.id, gid))
@@ -616,6 +622,26 @@ class MentorBotClient(discord.AutoShardedClient):
         await self._report_departure(caller.community, caller.user_id)
         refusal = UserError("left.click_refused")
         return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
+
+    async def _left_dm_refusal(self, caller: Caller, t: Translator, key: str) -> Outcome:
+        """The answer to a click in a DM that is no offer's (a check-in's button, a paging button), or a feedback form
+        opened or submitted from one, by someone Discord says is no longer a member of the server it names: `key`
+        (``left.dm_click_refused``, ``left.dm_form_refused``) in their language, and their departure reported
+        (`_report_departure`; once recorded, nobody is told again). It runs no use-case, so it is not taken for
+        their return to the community (`handler._back`: their partner is not told they are back)."""
+        log.info("user %s acted in a DM of %s, which they are no longer in: refused", caller.user_id, caller.community)
+        await self._report_departure(caller.community, caller.user_id)
+        refusal = UserError(key)
+        return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
+
+    def _ask_membership(self, interaction: Interaction, guild_id: int) -> asyncio.Future[Lookup] | None:
+        """Discord asked afresh, in the background, whether the member acting in a DM is still a member of
+        `guild_id`, the server the DM's button or form names (`press_button`, `open_form`, `submit_form`); None
+        in the server itself (acting there shows they are), or for a server this process knows the bot is not
+        in (no lookup could answer)."""
+        if interaction.guild_id is not None or self.not_in_guild(guild_id):
+            return None
+        return asyncio.ensure_future(self.membership.lookup(guild_id, interaction.user.id, fresh=True))
 
     async def _removed_refusal(self, caller: Caller, t: Translator) -> Outcome:
         """The answer to a click on an offer's button, or a typed ``/mentor accept|decline``, for a server the bot is
@@ -653,7 +679,9 @@ class MentorBotClient(discord.AutoShardedClient):
         opens whose input would be thrown away. Otherwise the modal is the answer. Nothing is recorded: the
         submission is (`submit_form`). A modal must be the interaction's first answer, so a core still busy at
         the deadline (`_defer_deadline`) does not hold it up: the form opens then (in the default language), and
-        its submission says why not if it cannot be taken."""
+        its submission says why not if it cannot be taken. In a DM, Discord is asked first whether the member is
+        still in the server (`_ask_membership`): the core's look counts as their return to the community, and
+        someone who left gets `_left_dm_refusal` instead, and no form."""
         if await self.refuse_when_busy(interaction):
             return
         deadline = self._defer_deadline(interaction)
@@ -666,7 +694,15 @@ class MentorBotClient(discord.AutoShardedClient):
         """`open_form`'s work: the core's answer, then the form or that answer."""
         gid = guild_of(caller.community)
         loop = asyncio.get_running_loop()
-        asking = asyncio.ensure_future(self.bot.feedback_form(caller, mentorship_id=ref))
+        membership = self._ask_membership(interaction, gid) if gid is not None else None
+
+        async def ask() -> Outcome:
+            if membership is not None and await membership is Lookup.LEFT:
+                t = await self._translator(interaction, gid)
+                return await self._left_dm_refusal(caller, t, "left.dm_click_refused")
+            return await self.bot.feedback_form(caller, mentorship_id=ref)
+
+        asking = asyncio.ensure_future(ask())
         try:
             await asyncio.wait({asking}, timeout=max(0.0, deadline - loop.time()))
             asked = asking.result() if asking.done() else None
@@ -690,6 +726,9 @@ class MentorBotClient(discord.AutoShardedClient):
             asking.cancel()
             await self.report_error(interaction, exc, guild_id=gid)
             return None
+        finally:
+            if membership is not None and not membership.done():
+                membership.cancel()  # the work stopped: Discord's request itself is left to finish
         await self._finish(interaction, asked)
         return asked
 
@@ -729,20 +768,27 @@ class MentorBotClient(discord.AutoShardedClient):
         submitter = self.caller(interaction, gid)
         if await self._over_limit(interaction, submitter):
             return
+        asking = self._ask_membership(interaction, gid)  # from a DM: while it is recorded, as a click's (`_click`)
         try:
-            caller = await self.record(interaction, submitter, gid, command=command, args=args)
-        except Exception as exc:  # not recorded: the database's "try again in a minute", not discord.py's log only
-            await self.report_error(interaction, exc, guild_id=gid)
-            return
-        if caller is None:
-            return
+            try:
+                caller = await self.record(interaction, submitter, gid, command=command, args=args)
+            except Exception as exc:  # not recorded: the database's "try again in a minute", not only discord.py's log
+                await self.report_error(interaction, exc, guild_id=gid)
+                return
+            if caller is None:
+                return
 
-        def call(bot: MentorBot, who: Caller) -> Awaitable[Outcome]:
-            return submit_feedback_form(bot, who, action, ref, rating, comment)
+            def call(bot: MentorBot, who: Caller) -> Awaitable[Outcome]:
+                return submit_feedback_form(bot, who, action, ref, rating, comment)
 
-        in_place = interaction.message is not None
-        work = self._command(interaction, caller, call, slow=True, deadline=deadline, in_place=in_place)
-        await self._process(interaction, caller, work)
+            in_place = interaction.message is not None
+            work = self._command(
+                interaction, caller, call, slow=True, deadline=deadline, in_place=in_place, membership=asking
+            )
+            await self._process(interaction, caller, work)
+        finally:
+            if asking is not None and not asking.done():
+                asking.cancel()  # not recorded, or the work stopped: Discord's request itself is left to finish
 
     async def _click(
         self,
@@ -756,16 +802,20 @@ class MentorBotClient(discord.AutoShardedClient):
     ) -> Outcome | None:
         """Run a recorded click and answer it. `membership`: Discord's answer, being asked, whether the clicker is
         still a member (`press_button`): awaited before the use-case, within the deadline (the click is deferred
-        while it is awaited); "Unknown Member" refuses the click instead (`_leaver_refusal`), whenever it comes, and
-        an offer's button of a server the bot is not in is refused too (`removed_from`, `_removed_refusal`)."""
+        while it is awaited); "Unknown Member" refuses the click instead, whenever it comes (an offer's:
+        `_leaver_refusal`; any other: `_left_dm_refusal`), and an offer's button of a server the bot is not in is
+        refused too (`removed_from`, `_removed_refusal`)."""
         gid = guild_of(caller.community)
 
         async def run() -> Outcome:
             found = await membership if membership is not None else None
             if found is Lookup.LEFT:
                 self.bot.not_recorded(caller.community, caller.user_id)  # admitted, and takes no token after all
-                return await self._leaver_refusal(caller, await self._translator(interaction, gid))
-            if _asks_membership(action) and self.removed_from(gid, found):
+                t = await self._translator(interaction, gid)
+                if _is_offer(action):
+                    return await self._leaver_refusal(caller, t)
+                return await self._left_dm_refusal(caller, t, "left.dm_click_refused")
+            if _is_offer(action) and self.removed_from(gid, found):
                 self.bot.not_recorded(caller.community, caller.user_id)
                 return await self._removed_refusal(caller, await self._translator(interaction, gid))
             return await execute_button(self.bot, caller, action, ref)
@@ -1285,19 +1335,27 @@ class MentorBotClient(discord.AutoShardedClient):
         return True
 
     async def _refused_on_recovery(self, recorded: Recorded, caller: Caller) -> Outcome | None:
-        """A recovered click on an offer's button in a DM was recorded while Discord was asked whether the clicker is
-        still a member, and the process died before the answer came (`press_button`): asked again before the click
-        runs, and refused when they are gone (`_leaver_refusal`). A recovered answer to an offer (its button, the
-        command) of a server the bot is not in is refused (`_removed_refusal`). None to run it."""
-        if answered_offer(recorded) is None:
+        """A recovered click in a DM (any button: `press_button`), or feedback form submitted from one
+        (`submit_form`), was recorded while Discord was asked whether the member is still in the server it names, and
+        the process died before the answer came: asked again before it runs, and refused when they are gone (an
+        offer's click: `_leaver_refusal`; any other: `_left_dm_refusal`), so that it is not taken for their return.
+        A recovered answer to an offer (its button, the command) of a server the bot is not in is refused
+        (`_removed_refusal`). None to run it. (Only a DM's interaction is recorded without a channel: a slash
+        command in a DM is refused unrecorded.)"""
+        offer = answered_offer(recorded)
+        in_dm = recorded.channel is None
+        if offer is None and not in_dm:
             return None
         found: Lookup | None = None
-        if recorded.action is not None and _asks_membership(recorded.action) and recorded.channel is None:
-            if not self.not_in_guild(recorded.guild_id):
-                found = await self.membership.lookup(recorded.guild_id, int(caller.user_id), fresh=True)
-            if found is Lookup.LEFT:
-                return await self._leaver_refusal(caller, translator(await caller_language(self.bot, caller)))
-        if self.removed_from(recorded.guild_id, found):
+        if in_dm and not self.not_in_guild(recorded.guild_id):
+            found = await self.membership.lookup(recorded.guild_id, int(caller.user_id), fresh=True)
+        if found is Lookup.LEFT:
+            t = translator(await caller_language(self.bot, caller))
+            if recorded.action is not None and _is_offer(recorded.action):
+                return await self._leaver_refusal(caller, t)
+            key = "left.dm_click_refused" if recorded.action is not None else "left.dm_form_refused"
+            return await self._left_dm_refusal(caller, t, key)
+        if offer is not None and self.removed_from(recorded.guild_id, found):
             return await self._removed_refusal(caller, translator(await caller_language(self.bot, caller)))
         return None
 
@@ -1425,9 +1483,11 @@ def live_offer(note: Notification) -> bool:
     return any(button.action == "offer.accept" for button in note.reply.buttons)
 
 
-def _asks_membership(action: str) -> bool:
-    """Whether a click on a button of `action` in a DM is first checked against the server's members: an offer's
-    (Accept, Decline), where a mentor commits to a member of the server its custom id names."""
+def _is_offer(action: str) -> bool:
+    """Whether `action` is an offer's button (Accept, Decline), where a mentor commits to a member of the server its
+    custom id names: clicked in a DM by someone no longer in it, it is refused as an offer's (`_leaver_refusal`,
+    which hands the offer on), and refused for a server the bot is not in (`removed_from`). A click in a DM on any
+    other button is checked against the server's members too (`press_button`), not against the bot's servers."""
     return action.startswith("offer.")
 
 
