@@ -598,9 +598,7 @@ async def _forget(settings: Settings, community: str, user_id: str, name: str) -
         except _Refused as refused:
             raise click.ClickException(str(refused)) from None
         # This process delivers nothing: the running bot may send what the forget wrote at once, not after a lease.
-        now = bot.clock.now()
-        for note in outcome.notifications:
-            await bot.store.release_for_retry(note, bot.worker_id, now)
+        await bot.store.hand_over(outcome.notifications, bot.worker_id, bot.clock.now())
 
 
 class _Refused(Exception):

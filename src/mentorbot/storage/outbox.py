@@ -54,11 +54,13 @@ async def never_reached(conn: Connection, member_id: int, key: str) -> bool:
     transaction: a row of the key is held (refused, or failed for a transient reason too often; not shown to them
     since) or pending after a failed try (released for a retry: no holder; or claimed again: more than one attempt),
     and none is delivered (sent, or held and then shown with their command). A row still with the process that wrote
-    it, on its first try, is being delivered; no row at all (a delivered one is pruned after a day) tells nothing:
+    it, on its first try, is being delivered, and one handed over untried (`hand_over`: no attempt yet) is about to
+    be; no row at all (a delivered one is pruned after a day) tells nothing:
     neither is "never reached". One query over the member's rows (the index ``outbox_by_member``)."""
     row = await conn.fetch_one(
         "SELECT COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, "
-        "COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR attempts > 1)) "
+        "COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending' AND ((claimed_by IS NULL AND attempts > 0) "
+        "OR attempts > 1)) "
         "THEN 1 ELSE 0 END), 0) AS stuck FROM outbox WHERE member_id = ? AND message_key = ?",
         member_id,
         key,
@@ -136,6 +138,24 @@ class OutboxStore(Transactions):
                 note.attempts,
             )
         return changed == 1
+
+    async def hand_over(self, notes: Sequence[Notification], worker: str, now: datetime) -> int:
+        """Give up `worker`'s claim on `notes`, which it wrote and never tried to deliver (a process that delivers
+        nothing: `mentorbot admin forget`), to any process at once, without using one of their delivery attempts:
+        the first claim (`claim_undelivered`) is their first try. How many rows were handed over; a row already
+        tried, superseded, delivered or held is left as it is."""
+        ids = [n.outbox_id for n in notes if n.outbox_id is not None]
+        if not ids:
+            return 0
+        ids_sql, ids_arg = id_list(self.db.dialect, ids)
+        async with self.transaction() as conn:
+            return await conn.execute(
+                f"UPDATE outbox SET claimed_by = NULL, claimed_until = ?, attempts = 0 WHERE id IN ({ids_sql}) "
+                "AND status = 'pending' AND claimed_by = ? AND attempts = 1",
+                now,
+                ids_arg,
+                worker,
+            )
 
     async def claim_undelivered(
         self,
