@@ -272,7 +272,7 @@ async def test_the_weekly_digest_says_the_week_in_a_few_lines_with_the_chart(
     assert digest.reply.title == SW("digest.title", since="2026-01-05", until="2026-01-12")
     text = digest.reply.text
     assert SW("digest.activity", requests=4, matches=0, median=SW("stats.none")) in text
-    lapsed = "\n".join(SW("digest.count_of", name=name, count=1) for name in ("Baraka", "Chiku"))
+    lapsed = "\n".join(SW("digest.count_of", name=f"<@{user}>", count=1) for user in ("U-baraka", "U-chiku"))
     assert {f.name: f.value for f in digest.reply.fields}[SW("digest.lapses_title")] == lapsed
     waiting = await bot.store.list_requests(COMMUNITY, [RequestStatus.WAITING])
     assert SW("digest.waiting", count=len(waiting)) in text
@@ -296,7 +296,7 @@ async def test_the_digest_names_two_mentors_who_share_a_name_apart(
     await bot.run_due_jobs()  # each John lets his one offer lapse
     clock.advance(timedelta(days=5, hours=23, minutes=25))  # Monday 2026-01-12 08:30: the digest is due
     [digest] = [n for n in to(await bot.run_due_jobs(), "admin") if n.reply.attachments]
-    johns = "\n".join(EN("digest.count_of", name=f"John <@{user}>", count=1) for user in ("U-john1", "U-john2"))
+    johns = "\n".join(EN("digest.count_of", name=f"<@{user}>", count=1) for user in ("U-john1", "U-john2"))
     assert {f.name: f.value for f in digest.reply.fields}[EN("digest.lapses_title")] == johns
 
 

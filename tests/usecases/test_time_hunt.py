@@ -175,4 +175,4 @@ async def test_an_offer_that_expired_while_the_bot_was_down_is_no_lapse_in_the_d
     await bot.run_due_jobs()
     clock.advance(datetime(2026, 1, 12, 8, tzinfo=UTC) - clock.now())
     text = said(digest_of(await bot.run_due_jobs()))
-    assert f"{EN('digest.lapses_title')}\n{EN('digest.count_of', name='Chao', count=1)}\n" in text
+    assert f"{EN('digest.lapses_title')}\n{EN('digest.count_of', name='<@U-chao>', count=1)}\n" in text

@@ -187,10 +187,15 @@ class InboxStore(Transactions):
 
     async def finish_event(self, inbox_id: int, now: datetime) -> bool:
         """The member was shown the answer to a recorded event (or it needed none): it is done, never processed
-        or answered again. False when it was done already."""
+        or answered again, its payload and answer emptied; the platform user id goes too when no member of its
+        community has it (nothing is kept of someone who is no member; above all, the event was their
+        ``/mentor forget``: `PrivacyStore.forget_member` leaves that one event to its unit of work, whose recovery
+        after a crash still needs the id to answer them). False when it was done already."""
         async with self.transaction(quick=True) as conn:
             changed = await conn.execute(
-                "UPDATE inbox SET status = 'done', done_at = ?, payload = '', answer = NULL "
+                "UPDATE inbox SET status = 'done', done_at = ?, payload = '', answer = NULL, "
+                "platform_user_id = CASE WHEN EXISTS (SELECT 1 FROM members m WHERE m.community = inbox.community "
+                "AND m.platform_user_id = inbox.platform_user_id) THEN inbox.platform_user_id ELSE '' END "
                 "WHERE id = ? AND status IN ('pending', 'answering')",
                 now,
                 inbox_id,

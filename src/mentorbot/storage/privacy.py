@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from mentorbot.i18n import LANGUAGES, load_catalog
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer, RequestStatus, mention_of
 from mentorbot.storage import jobs, rows
@@ -13,7 +21,7 @@ from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
-from mentorbot.storage.sql import in_list
+from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -83,7 +91,10 @@ class PrivacyStore(Transactions):
         recorded events are done and emptied (one recorded before the forget and not yet processed would bring
         them back), except `keep_event`, the forget's own, which its unit of work finishes; their course
         suggestions go, or, approved into the catalog, lose their note; notices still waiting for other members
-        that name them go (a mentor's offer that quoted their note, held until the mentor's next command).
+        that name them go (a mentor's offer that quoted their note, held until the mentor's next command; an
+        admin's held digest that named them or quoted their decline reason), and those delivered already lose
+        their content (`_forget_notices`). The forget's own event loses their platform user id when it is finished
+        (`InboxStore.finish_event`).
 
         A mentor's exclusion of them (a decline "not this person", or "not my skill" with its requests' skills:
         docs/matching.md rule 5) outlives them as a row of `forgotten_exclusions` keyed by `forgotten_member_key`, so
@@ -245,6 +256,7 @@ async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: da
     if row is None:
         return
     community, user_id = str(row["community"]), str(row["platform_user_id"])
+    typed = await _typed_by(conn, member_id)  # before their suggestions' notes go
     await conn.execute(
         "UPDATE inbox SET status = 'done', done_at = COALESCE(done_at, ?), payload = '', answer = NULL, "
         "platform_user_id = '' WHERE community = ? AND platform_user_id = ? AND id <> ?",
@@ -258,11 +270,128 @@ async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: da
     await conn.execute(
         "UPDATE course_suggestions SET decided_by = NULL WHERE community = ? AND decided_by = ?", community, user_id
     )
-    contains = "instr(payload, ?) > 0" if dialect == "sqlite" else "strpos(payload, ?) > 0"
-    await conn.execute(
-        "DELETE FROM outbox WHERE community = ? AND member_id <> ? AND status IN ('pending', 'held', 'superseded') "
-        f"AND {contains}",
-        community,
-        member_id,
-        mention_of(user_id),
+    await _forget_notices(conn, dialect, community, member_id, mention_of(user_id), typed)
+
+
+TYPED_MIN = 4
+"""The fewest characters (once normalised: `_normal`) a text a member typed has for a notice quoting it to be taken
+as naming them: a shorter one ("ok", "no") would take everyone's notices that say it."""
+_ZWSP = "\u200b"
+"""What `text_safety.defuse_mentions` puts into a typed text it quotes (taken out before comparing)."""
+_PAGE = 500
+"""The outbox rows the forget reads at a time, looking for notices that name the member."""
+
+
+def _normal(text: str) -> str:
+    """`text` as notices are compared with what a member typed: no zero-width spaces (`defuse_mentions` adds them),
+    case folded (the digest lowercases decline reasons), every run of white space one space."""
+    return " ".join(text.replace(_ZWSP, "").casefold().split())
+
+
+def _words(normal: str) -> str:
+    """A pattern finding `normal` (a `_normal` text) as whole words: not inside a longer word."""
+    return rf"(?<!\w){re.escape(normal)}(?!\w)"
+
+
+@cache
+def _bot_says() -> str:
+    """Every message of every catalog (`i18n.load_catalog`), normalised, one a line: what the bot itself says."""
+    return "\n".join(_normal(text) for lang in LANGUAGES for text in load_catalog(lang).values())
+
+
+async def _typed_by(conn: Connection, member_id: int) -> re.Pattern[str] | None:
+    """What the member typed that the forget deletes, as one pattern finding any of it in a notice's normalised text
+    (`_normal`, whole words): their requests' notes, their decline reasons, their mentor bio, their feedback
+    comments, their course suggestions' notes and the titles they typed for those not approved (an approved one's
+    title stays, in the catalog). Left out: a text shorter than `TYPED_MIN`, and one the bot's own messages say
+    (a comment "Thank you" would take every notice thanking someone): neither tells who the member is. None when
+    nothing is left."""
+    found: list[Any] = []
+    for sql in (
+        "SELECT note AS text FROM requests WHERE member_id = ?",
+        "SELECT decline_reason AS text FROM offers WHERE mentor_id = ?",
+        "SELECT bio AS text FROM mentor_profiles WHERE member_id = ?",
+        "SELECT comment AS text FROM feedback WHERE author_id = ?",
+        "SELECT note AS text FROM course_suggestions WHERE member_id = ?",
+        "SELECT title AS text FROM course_suggestions WHERE member_id = ? AND status <> 'approved' AND title <> url",
+    ):
+        found.extend(row["text"] for row in await conn.fetch_all(sql, member_id))
+    texts = {_normal(str(text)) for text in found if text}
+    said = _bot_says()
+    kept = sorted(
+        (t for t in texts if len(t) >= TYPED_MIN and not re.search(_words(t), said)), key=lambda t: (-len(t), t)
     )
+    return re.compile("|".join(_words(t) for t in kept)) if kept else None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a decoded notice (`replies.reply_to_json`): its text, title, fields, buttons, listings, and
+    its files' names, descriptions and, for a text file (CSV, JSON, plain text), its content."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "files" and isinstance(item, list):
+                yield from _file_strings(item)
+            else:
+                yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _file_strings(files: list[Any]) -> Iterator[str]:
+    """The strings of a decoded notice's files (`_strings`): names, descriptions, a text file's content."""
+    for entry in files:
+        if not (isinstance(entry, list) and len(entry) == 4):
+            yield from _strings(entry)
+            continue
+        name, mime, content, description = entry
+        yield from _strings([name, description])
+        if isinstance(mime, str) and (mime.startswith("text/") or mime == "application/json"):
+            with contextlib.suppress(ValueError):  # not base64, or not UTF-8: nothing a member typed is readable
+                yield base64.b64decode(str(content)).decode("utf-8-sig")
+
+
+def names_member(payload: str, mention: str, typed: re.Pattern[str] | None) -> bool:
+    """Whether a notice (an outbox row's `payload`) names a member: it holds their platform `mention`, or quotes a
+    text they typed (`typed`, from `_typed_by`), compared on its decoded strings, normalised (`_normal`)."""
+    try:
+        decoded: Any = json.loads(payload)
+    except ValueError:
+        decoded = payload  # not a stored reply (none is written so): its text as it is
+    return any(mention in text or (typed is not None and typed.search(_normal(text))) for text in _strings(decoded))
+
+
+async def _forget_notices(
+    conn: Connection, dialect: str, community: str, member_id: int, mention: str, typed: re.Pattern[str] | None
+) -> None:
+    """Inside the forget's transaction: the community's notices to other members that name the member
+    (`names_member`). One still to be delivered or shown (pending, held; superseded too) goes. One delivered already
+    keeps its row with an empty payload: its key and state are still read (`outbox.never_reached`,
+    `OutboxStore.has_keyed`: a check-in's call for help once an hour) until the hourly prune drops it; nothing reads
+    a delivered row's content but `OutboxStore.hold_notices_again`, which looks for the very content it took."""
+    after = 0
+    doomed: list[int] = []
+    blanked: list[int] = []
+    while True:
+        found = await conn.fetch_all(
+            "SELECT id, status, payload FROM outbox WHERE community = ? AND member_id <> ? AND id > ? "
+            "AND status IN ('pending', 'held', 'superseded', 'delivered') AND payload <> '' ORDER BY id LIMIT ?",
+            community,
+            member_id,
+            after,
+            _PAGE,
+        )
+        for row in found:
+            if names_member(str(row["payload"]), mention, typed):
+                (blanked if row["status"] == "delivered" else doomed).append(int(row["id"]))
+        if len(found) < _PAGE:
+            break
+        after = int(found[-1]["id"])
+    if doomed:
+        ids_sql, ids_arg = id_list(dialect, doomed)
+        await conn.execute(f"DELETE FROM outbox WHERE id IN ({ids_sql})", ids_arg)
+    if blanked:
+        ids_sql, ids_arg = id_list(dialect, blanked)
+        await conn.execute(f"UPDATE outbox SET payload = '' WHERE id IN ({ids_sql}) AND status = 'delivered'", ids_arg)

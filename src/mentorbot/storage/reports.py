@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, Places, RequestStatus
+from mentorbot.replies import reply_from_json
 from mentorbot.storage import rows
 from mentorbot.storage.database import Row
 from mentorbot.storage.insight import MATCHED_REQUESTS, WAITING_SINCE
@@ -191,6 +192,18 @@ def _plain_cell(value: Any, time_column: bool) -> Any:
             return value.isoformat(timespec="microseconds")
         return export_time(value)
     return value
+
+
+def _notice(row: Row) -> dict[str, Any]:
+    """A notice waiting for a member (an outbox row, pending or held) as their export shows it: its state, when it
+    was written, its text as plain text (`Reply.plain_text`) and the names of its files."""
+    try:
+        reply = reply_from_json(str(row["payload"]))
+    except (ValueError, KeyError, TypeError):  # not a stored reply (none is written so): its content as it is
+        text, files = str(row["payload"]), []
+    else:
+        text, files = reply.plain_text, [a.filename for a in reply.attachments]
+    return {"status": str(row["status"]), "created_at": export_time(row["created_at"]), "text": text, "files": files}
 
 
 def _export_rows(table: str, columns: list[str], found: list[Row], skills: list[Row]) -> list[dict[str, Any]]:
@@ -397,7 +410,10 @@ class ReportStore(Transactions):
             after = int(found[-1]["id"])
 
     async def export_member(self, member_id: int) -> dict[str, Any]:
-        """Everything stored about one member, as a JSON-ready document."""
+        """Everything stored about one member, as a JSON-ready document: their member row, mentor profile,
+        requests, the offers they received as a mentor, mentorships, the feedback they gave, their course
+        suggestions and votes, and the notices waiting for them (`notices_waiting`: pending, or held for their next
+        command), each as its text and when it was written (`_notice`)."""
         async with self.read() as conn:
             member_row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
             profile = await read_profile(conn, member_id)
@@ -422,6 +438,11 @@ class ReportStore(Transactions):
             votes = await conn.fetch_all(
                 "SELECT resource, helpful, voted_at FROM resource_votes WHERE member_id = ? "
                 "ORDER BY voted_at, resource",
+                member_id,
+            )
+            notices = await conn.fetch_all(
+                "SELECT status, payload, created_at FROM outbox WHERE member_id = ? AND status IN ('pending', 'held') "
+                "ORDER BY id",
                 member_id,
             )
         member = {k: _plain(v, k) for k, v in member_row.items()} if member_row else None
@@ -462,4 +483,5 @@ class ReportStore(Transactions):
                 }
                 for r in votes
             ],
+            "notices_waiting": [_notice(r) for r in notices],
         }

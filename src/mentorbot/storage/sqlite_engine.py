@@ -48,6 +48,10 @@ log = logging.getLogger("mentorbot.storage")
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
+SECURE_DELETE = "PRAGMA secure_delete = ON"
+"""Set on every connection the engine opens: deleted and overwritten content is zeroed in the file, not left in its
+free pages, so that what a forget deletes is gone from it (many SQLite builds, python.org's and macOS's among them,
+default it off). Old page versions can still sit in the WAL file until its next checkpoint restarts it."""
 
 _BY_CODE: dict[int, type[DatabaseError]] = {
     sqlite3.SQLITE_BUSY: DatabaseBusy,
@@ -223,8 +227,9 @@ class SqliteDatabase:
         self._slice_started = 0.0
 
     async def open(self) -> None:
-        """Open the file (creating its folder), set WAL, foreign keys and a busy timeout, and check that it
-        can be written. A file that cannot be opened or written raises a `DatabaseError` (nothing stays open)."""
+        """Open the file (creating its folder), set WAL, foreign keys, secure delete (`SECURE_DELETE`) and a busy
+        timeout, and check that it can be written. A file that cannot be opened or written raises a `DatabaseError`
+        (nothing stays open)."""
         if self._conn is not None:
             return
         conn: aiosqlite.Connection | None = None
@@ -245,6 +250,7 @@ class SqliteDatabase:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(SECURE_DELETE)
             await self._check_writable(conn)
             await conn.execute("PRAGMA busy_timeout = 0")  # `_begin` waits for other writers itself
             await conn.execute("PRAGMA wal_autocheckpoint = 0")  # `_checkpoint` runs them, in aiosqlite's thread
@@ -277,6 +283,7 @@ class SqliteDatabase:
             conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: `express_one` waits itself
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(SECURE_DELETE)
             conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints stay in aiosqlite's thread
         except BaseException:
             conn.close()

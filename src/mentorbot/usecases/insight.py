@@ -454,16 +454,11 @@ def waiting_groups(reasons: Mapping[str, int]) -> dict[str, int]:
 
 
 def lapse_lines(lapses: Sequence[Lapse], t: Translator) -> list[str]:
-    """The mentors who let offers lapse, one a line, each with how many: by display name, and where two of them
-    share one, with the platform mention too (`views.mention`), so that two Johns stay two."""
-    names = Counter(lapse.name for lapse in lapses)
-    parts = []
-    for lapse in lapses:
-        name = defuse_mentions(lapse.name)
-        if names[lapse.name] > 1:
-            name += f" {mention_of(lapse.platform_user_id)}"
-        parts.append(t("digest.count_of", name=name, count=lapse.count))
-    return parts
+    """The mentors who let offers lapse, one a line, each with how many: by platform mention (`mention_of`, which
+    Slack and Discord render as the member's name, in a field too, and the console as ``@name``), so that two
+    Johns stay two, and not by display name: a digest held for an admin that names a mentor who is then forgotten
+    is found by that mention and goes (`PrivacyStore.forget_member`)."""
+    return [t("digest.count_of", name=mention_of(lapse.platform_user_id), count=lapse.count) for lapse in lapses]
 
 
 # ------------------------------------------------------------------------------------------------- recruit
