@@ -209,7 +209,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     @app_commands.describe(
         mentorship="The mentorship number (needed when you have several)",
         rating="How it went, 1 to 5",
-        comment="A comment only admins see, in aggregate",
+        comment="A comment only admins read; your partner doesn't see it",
     )
     async def end(
         self,
@@ -227,7 +227,7 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     @app_commands.describe(
         mentorship="The mentorship number (none: the one waiting for your rating)",
         rating="How it went, 1 to 5",
-        comment="A comment admins read without your name",
+        comment="A comment only admins read; your partner doesn't see it",
     )
     async def feedback(
         self,

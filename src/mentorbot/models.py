@@ -211,7 +211,7 @@ class Mentorship:
 
 @dataclass(frozen=True)
 class Feedback:
-    """A rating and comment left when a mentorship ends; only admins see it, in aggregate."""
+    """A rating and comment left when a mentorship ends; only admins see it, never the partner."""
 
     id: int
     mentorship_id: int | None

@@ -98,7 +98,8 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
             f"{MENTEE} is looking for a mentor and you look like a great fit. Will you mentor them?",
             "Skills: Crisis communications",
             "Their note: Launch next month",
-            "Why you: shares Crisis communications (expert); speaks your language; places 0 of 2 taken",
+            "Why you: shares Crisis communications (expert); time difference unknown (a time zone is missing); "
+            "speaks your language; places 0 of 2 taken",
             "Answer by: 2026-01-07 12:00 (Africa/Nairobi)",
         ]
     ), message_text(offer)

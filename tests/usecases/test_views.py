@@ -75,7 +75,9 @@ def offer(offer_id: int, explanation: str = "") -> Offer:
 def test_profile_fields_say_why_a_mentor_is_paused_and_defuse_the_bio(taxonomy: Taxonomy) -> None:
     paused = profile(status=MentorStatus.PAUSED, pause_reason="expired_offers")
     fields = {f.name: f.value for f in views.profile_fields(paused, EN, taxonomy)}
-    assert fields["Availability"] == EN("status.mentor_paused") + " — " + EN("status.paused_for_expiry")
+    assert fields["Availability"] == (
+        EN("status.mentor_paused") + " — " + EN("status.paused_for_expiry") + "; " + EN("status.resume_available")
+    )
     assert fields[EN("status.capacity")] == EN("places.taken", taken=1, capacity=3)
     assert "@everyone" not in fields[EN("status.bio")]
 

@@ -60,21 +60,29 @@ class Explanation:
             return None
 
 
-def render_explanation(explanation: Explanation, t: Translator, skill_label: Any) -> str:
-    """One line: shared skills with levels, hours apart, places taken (in the reader's language).
+def render_explanation(explanation: Explanation, t: Translator, skill_label: Any, *, for_mentee: bool = False) -> str:
+    """One line: shared skills with levels, hours apart, language, places taken (in the reader's language).
 
-    `skill_label` maps a slug to its label in the reader's language.
+    Every part is said, matching or not: the hours apart, or that they are unknown (a time zone is missing: the
+    mentee's, or the mentor's profile's); the shared language, or that the mentee's is not among the mentor's (an
+    explanation stores only whether it is, so the language is not named). The offer is read by its mentor; with
+    `for_mentee`, the line is worded for the mentee instead (their `/mentor status`). `skill_label` maps a slug to
+    its label in the reader's language.
     """
     skills = [
         t("match.skill_with_level", skill=skill_label(slug), level=t(f"level.{level}"))
         for slug, level in explanation.shared
     ]
     parts = [t("match.shares", skills=t.join(skills))]
-    if explanation.hours_apart is not None:
+    if explanation.hours_apart is None:
+        parts.append(t("match.zone_unknown"))
+    else:
         hours = round(explanation.hours_apart, 1)
         parts.append(t("match.same_time") if hours == 0 else t("match.hours_apart", hours=f"{hours:g}"))
     if explanation.same_language:
         parts.append(t("match.speaks_language"))
+    else:
+        parts.append(t("match.language_not_theirs" if for_mentee else "match.language_not_listed"))
     places = Places(explanation.capacity, explanation.places_taken, explanation.places_held)
     parts.append(t("match.places", places=places_text(places, t)))
     if explanation.past_pairs:

@@ -439,7 +439,7 @@ class MentorshipStore(Transactions):
             )
 
     async def list_feedback(self, community: str | None = None) -> list[Feedback]:
-        """All feedback (admins see it in aggregate)."""
+        """All feedback (for admins: the stats count it in aggregate; the export lists it by mentorship)."""
         async with self.read() as conn:
             if community is None:
                 found = await conn.fetch_all("SELECT * FROM feedback ORDER BY id")

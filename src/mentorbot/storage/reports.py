@@ -93,7 +93,8 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
         "SELECT o.id, o.request_id, o.mentor_id, o.status, o.created_at, o.expires_at, o.decided_at, "
         "o.decline_reason FROM offers o JOIN requests t ON t.id = o.request_id{where} ORDER BY o.id",
     ),
-    # Feedback is exported without its author: admins see ratings and comments, not who wrote them.
+    # Feedback is exported without its author column, but with its mentorship: the export's reader (an admin) can
+    # tell which side wrote it, which the prompts say (only admins read it; the partner never does).
     "feedback": (
         ["id", "mentorship_id", "skills", "rating", "comment", "created_at"],
         "SELECT t.id, t.mentorship_id, t.skills, t.rating, t.comment, t.created_at "

@@ -23,11 +23,18 @@ async def feedback(
 ) -> Reply:
     """Rate a mentorship the caller was part of, once it has ended (1–5, with an optional comment); at most
     once per person per mentorship: a second time is refused politely. Without a number, the caller's only ended
-    mentorship still waiting for their rating (`_to_rate`)."""
+    mentorship still waiting for their rating (`_to_rate`). Without a rating, what would refuse it is said first
+    (not theirs, still active, already rated, in the order a rating is refused), so "give a rating" is asked only of
+    someone whose rating would be taken."""
     core = ctx.core
     wanted = await _to_rate(ctx, mentorship_id)
     stars = parse_rating(rating)
     if stars is None:
+        mentorship = await _own(ctx, wanted, elsewhere_key="elsewhere.feedback")
+        if mentorship.status is not MentorshipStatus.ENDED:
+            raise UserError("feedback.still_active", id=wanted)
+        if await core.store.has_given_feedback(wanted, ctx.member.id):
+            return Reply(ctx.t("feedback.already", id=wanted))
         raise UserError("feedback.rating_required", id=wanted)
     text = check_text(comment, field="comment", max_length=MAX_COMMENT)
     result = await core.store.give_feedback(

@@ -71,15 +71,36 @@ def skill_labels(taxonomy: Taxonomy, slugs: Sequence[str], lang: str) -> str:
     return translator(lang).join([skill_label(taxonomy, s, lang) for s in slugs])
 
 
-def explanation_line(text: str, t: Translator, taxonomy: Taxonomy) -> str:
-    """A stored match explanation as one line in the reader's language ("" for none, e.g. a manual match)."""
+def explanation_line(text: str, t: Translator, taxonomy: Taxonomy, *, for_mentee: bool = False) -> str:
+    """A stored match explanation as one line in the reader's language ("" for none, e.g. a manual match): as its
+    mentor reads it in the offer, or, with `for_mentee`, as the mentee reads it in their status."""
     explanation = Explanation.from_json(text)
     if explanation is None:
         return ""
-    return render_explanation(explanation, t, lambda slug: skill_label(taxonomy, slug, t.lang))
+    return render_explanation(explanation, t, lambda slug: skill_label(taxonomy, slug, t.lang), for_mentee=for_mentee)
 
 
 # ------------------------------------------------------------------------------------------ profiles
+
+
+PAUSE_REASONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "expired_offers": ("status.paused_for_expiry", "status.resume_available"),  # `timers`: offers lapsed
+    "unreachable": ("status.paused_unreachable", "status.resume_reachable"),  # `usecases.unreachable`: DMs refused
+    "admin": ("status.paused_by_admin", "status.resume_admin"),  # `/mentor-admin pause`: `/mentor resume` ends it too
+    "left": ("status.paused_left",),  # `usecases.departures`: no longer a member; the text says how to come back
+}
+"""What a paused mentor's status says of each pause reason (`MentorProfile.pause_reason`): why, then how to come
+back. None (their own pause) or a reason not listed says only how to come back (``status.resume_ready``)."""
+
+
+def pause_keys(profile: MentorProfile) -> tuple[str, ...]:
+    """The messages a paused mentor's availability tells after "paused": why (`PAUSE_REASONS`), and how to come
+    back, which for a pause until a date (their own or an admin's) is that offers start again then, or
+    `/mentor resume` sooner."""
+    keys = PAUSE_REASONS.get(profile.pause_reason or "", ("status.resume_ready",))
+    if profile.paused_until and keys[-1] in ("status.resume_ready", "status.resume_admin"):
+        keys = (*keys[:-1], "status.resume_sooner")
+    return keys
 
 
 def profile_fields(
@@ -96,12 +117,7 @@ def profile_fields(
         status = t("status.mentor_paused")
         if profile.paused_until:
             status = t("status.mentor_paused_until", until=when(profile.paused_until, t, zone))
-        if profile.pause_reason == "expired_offers":
-            status += " — " + t("status.paused_for_expiry")
-        elif profile.pause_reason == "unreachable":  # `usecases.unreachable`: their offers' DMs were refused
-            status += " — " + t("status.paused_unreachable")
-        elif profile.pause_reason == "left":  # `usecases.departures`: no longer a member of the community
-            status += " — " + t("status.paused_left")
+        status += " — " + "; ".join(t(key) for key in pause_keys(profile))
     fields = [
         Field(t("status.skills"), skills or "—"),
         Field(
@@ -476,7 +492,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             skills=skills,
             mentor=defuse_mentions(item.mentor.display_name) if item.mentor else "—",
             expires=when(item.offer.expires_at, t, zone),
-            why=explanation_line(item.offer.explanation, t, taxonomy),
+            why=explanation_line(item.offer.explanation, t, taxonomy, for_mentee=True),
         )
     reason = wait_reason_text(request.wait_reason, t, taxonomy, zone=zone)
     line = t(
