@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from mentorbot.models import Job, JobKind
 from mentorbot.storage import rows
@@ -64,6 +64,10 @@ async def cancel(conn: Connection, kind: JobKind, ref_id: int) -> None:
     )
 
 
+JobStatus = Literal["pending", "running", "done", "cancelled"]
+"""Where a timer stands: waiting for its time, claimed by a worker, run (whatever it did), cancelled before it ran."""
+
+
 class JobTakenOver(Exception):
     """A timer's lease ran out while its worker was busy, and another worker claimed it: the unit of work that
     ran it here is rolled back (its work is the other worker's to do)."""
@@ -81,6 +85,13 @@ class JobStore(Transactions):
         """Cancel a timer that has not run yet."""
         async with self.transaction() as conn:
             await cancel(conn, kind, ref_id)
+
+    async def job_status(self, kind: JobKind, ref_id: int) -> JobStatus | None:
+        """Where the one timer of `kind` for `ref_id` stands; None when there is none (never scheduled, or ended and
+        pruned since: `prune_jobs`). A read: inside a unit of work, it sees the unit's own writes."""
+        async with self.read() as conn:
+            row = await conn.fetch_one("SELECT status FROM jobs WHERE kind = ? AND ref_id = ?", kind.value, ref_id)
+        return None if row is None else cast(JobStatus, str(row["status"]))
 
     async def claim_due_jobs(
         self,

@@ -16,7 +16,13 @@ from mentorbot.storage.units import Transactions
 
 
 class LimitReached(Exception):
-    """A member already has the maximum number of open requests."""
+    """A member already has the maximum number of open requests: `open_count` open, `max_open` allowed (more open
+    than allowed when the limit was lowered since they asked: `Settings.max_open_requests`)."""
+
+    def __init__(self, open_count: int, max_open: int) -> None:
+        super().__init__(open_count, max_open)
+        self.open_count = open_count
+        self.max_open = max_open
 
 
 class DuplicateRequest(Exception):
@@ -118,7 +124,7 @@ class RequestStore(Transactions):
         reject_duplicate: bool = False,
         reject_covered: bool = False,
     ) -> MentorshipRequest:
-        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones,
+        """A new waiting request; raises `LimitReached` when the member already has `max_open` open ones (or more),
         (with `reject_duplicate`) `DuplicateRequest` when one of them asks for exactly these skills and (with
         `reject_covered`) `CoveredByMentorship` when an active mentorship of theirs covers every one of these skills
         (what an accept closes an open request for, `mentorships.close_overlapping`), checked under the member's
@@ -152,8 +158,9 @@ class RequestStore(Transactions):
                 member_id,
                 *OPEN_REQUEST_STATUSES,
             )
-            if row is not None and int(row["n"]) >= max_open:
-                raise LimitReached
+            open_count = int(row["n"]) if row is not None else 0
+            if open_count >= max_open:
+                raise LimitReached(open_count, max_open)
             created = await conn.fetch_one(
                 "INSERT INTO requests (member_id, community, note, status, created_at, updated_at) "
                 "VALUES (?, ?, ?, 'waiting', ?, ?) RETURNING id",

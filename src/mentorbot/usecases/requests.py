@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from mentorbot.errors import UserError
 from mentorbot.formatting import zone_of
-from mentorbot.i18n import translator
+from mentorbot.i18n import Localized, Translator, translator
 from mentorbot.inputs import MAX_NOTE, MAX_REQUEST_SKILLS, is_blank, only_id, parse_id
 from mentorbot.replies import Reply
 from mentorbot.storage.requests import CoveredByMentorship
@@ -35,8 +35,8 @@ async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str
             reject_duplicate=True,
             reject_covered=True,
         )
-    except LimitReached:
-        raise UserError("request.limit", count=core.settings.max_open_requests) from None
+    except LimitReached as exc:
+        raise limit_refusal(exc.open_count, exc.max_open) from None
     except DuplicateRequest as exc:
         raise UserError("request.duplicate", id=exc.request_id) from None
     except CoveredByMentorship as exc:
@@ -54,6 +54,21 @@ async def request(ctx: Context, *, skills: str | Sequence[str] | None, note: str
     if outcome.offered_to is not None:
         return Reply(ctx.t("request.offered", id=created.id, skills=core.labels(slugs, ctx.lang)))
     return views.request_waiting(created, outcome.wait_reason, ctx.t, core.library.taxonomy, zone_of(ctx.member))
+
+
+def limit_refusal(open_count: int, max_open: int) -> UserError:
+    """The refusal of a new request from a member with `open_count` open requests, `max_open` allowed: at the limit,
+    that it is reached (`request.limit`); over it (`Settings.max_open_requests` lowered since they asked), how many
+    they have open, the most allowed, and how many to cancel before another is accepted (`request.over_limit`)."""
+    if open_count <= max_open:
+        return UserError("request.limit", count=max_open)
+    to_cancel = open_count - max_open + 1
+
+    def cancel_sentence(t: Translator) -> str:
+        return t("request.over_limit_cancel", count=to_cancel)
+
+    cancel = Localized(cancel_sentence(translator(None)), cancel_sentence)
+    return UserError("request.over_limit", count=open_count, limit=max_open, cancel=cancel)
 
 
 async def cancel(ctx: Context, *, request_id: str | int | None = None) -> Reply:
