@@ -61,6 +61,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any, Final
 
 from aiohttp import web
@@ -84,6 +85,7 @@ from mentorbot.commands import (
 )
 from mentorbot.commands.running import asks_for_rating, feedback_form_target, form_may_open
 from mentorbot.errors import UserError, database_failure, unexpected
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_COMMENT, parse_id
 from mentorbot.observability import BusyRefusals, add_ops_routes
@@ -92,11 +94,20 @@ from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.settings import Settings
 from mentorbot.storage.database import DatabaseOutcomeUnknown
+from mentorbot.storage.inbox import InboxEvent
 from mentorbot.text_safety import check_text
 from mentorbot.usecases.handler import PASSING_FAILURES
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX, swap_notice
-from mentorbot_slack.delivery import SEND_ERRORS, Delivery, ReplyRoute, failure_reason, is_dm
+from mentorbot_slack.delivery import (
+    ANSWERING_LATE,
+    SEND_ERRORS,
+    Delivery,
+    LateAnswer,
+    ReplyRoute,
+    failure_reason,
+    is_dm,
+)
 from mentorbot_slack.gate import slack_payload, verify_signature
 from mentorbot_slack.membership import Lookup
 from mentorbot_slack.payloads import (
@@ -145,6 +156,10 @@ USER_FACTS_TTL: Final = 300.0
 _NOT_A_FULL_MEMBER: Final = ("is_restricted", "is_ultra_restricted", "is_stranger", "deleted", "is_bot")
 """users.info flags of an account whose admin flags give no rights here: guests (single- and multi-channel), a
 member of another organisation met in a Slack Connect channel, a deactivated account, a bot."""
+RESPONSE_URL_LIFE: Final = timedelta(minutes=29)
+"""How old a recorded interaction may be for its recovery to answer it where it was sent (its response_url, an
+ephemeral): Slack takes posts to a response_url for 30 minutes, less a minute's margin. An older one is answered by
+DM, under the late answer's line (`delivery.ANSWERING_LATE`)."""
 OPTIONS_PER_COMMAND: Final = 6
 """The skills picker's options loads a member may make per command of their rate limit (one per pause in
 typing, so a few per skill picked)."""
@@ -557,7 +572,9 @@ class SlackAdapter:
         processed, or processed and never answered (their lease ran out). A processed one only gets its stored
         answer (`MentorBot.recorded_answer`); one still to process runs again. Either is answered through its
         response_url (valid 30 minutes), else ephemerally in its channel, else by DM; no form is opened (a form
-        needs a fresh trigger): missing input is said instead. How many."""
+        needs a fresh trigger): missing input is said instead. One older than `RESPONSE_URL_LIFE` (MentorBot was
+        down longer) is answered only by DM, under a line saying it is the late answer to what the member sent and
+        when (`_late`); a DM refused holds it for their next command. How many."""
         events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
         for event in events:
             payload = json.loads(event.payload)
@@ -580,8 +597,33 @@ class SlackAdapter:
             else:
                 work = self.command(payload, inbox_id=event.id, forms=False, answer=answer, retry=True)
                 apology = Apology.for_command(payload).pending(retry=True)
-            self._start(work, apology)
+            # The task copies the context now: every reply of its work (and its apology) knows it is late.
+            late = ANSWERING_LATE.set(await self._late(event))
+            try:
+                self._start(work, apology)
+            finally:
+                ANSWERING_LATE.reset(late)
         return len(events)
+
+    async def _late(self, event: InboxEvent) -> LateAnswer | None:
+        """How a recovered `event` is answered late (`delivery.LateAnswer`): when it was sent, in the member's time
+        zone (users.info's, else the one stored for them; UTC when neither is known); None while its response_url
+        still takes posts (`RESPONSE_URL_LIFE`)."""
+        sent_at = event.created_at
+        if sent_at is None or self.bot.clock.now() - sent_at < RESPONSE_URL_LIFE:
+            return None
+        zone = (await self.user_facts(event.platform_user_id)).timezone
+        if not zone:
+            try:
+                zone = zone_of(await self.bot.store.find_member(event.community, event.platform_user_id))
+            except Exception as exc:
+                log.warning(
+                    "could not read the time zone of %s: %s",
+                    event.platform_user_id,
+                    failure_reason(exc),
+                    exc_info=database_failure(exc) is None,
+                )
+        return LateAnswer(sent_at, event.community, zone or None)
 
     async def command(
         self,
@@ -894,7 +936,8 @@ class SlackAdapter:
         # A feedback form's answer replaces the message whose button opened it (a check-in, the request for
         # feedback), its buttons gone, as a click's answer does.
         replaced = outcome.error is None and outcome.settled and await self._replace_form_origin(meta, outcome.reply)
-        await self.finish(caller, route, outcome, reply=not replaced)
+        # Answered late, a message changed in place is not seen: the answer goes by DM all the same.
+        await self.finish(caller, route, outcome, reply=not replaced or ANSWERING_LATE.get() is not None)
         if outcome.settled:
             await self._finish_event(inbox_id)
 
@@ -1007,13 +1050,14 @@ class SlackAdapter:
         container: Mapping[str, Any] = body.get("container") or {}
         on_message = container.get("type") == "message"
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        updated = False
+        updated = paged_home = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
         notice = clicked_notice_of(body) if on_message else None
         if action in ITEM_ACTIONS:
             pass  # one item of a list acted on (a vote, an approval): the answer goes beside it, the list stays
         elif action == PAGE_ACTION and (body.get("view") or {}).get("type") == "home":
-            updated = await self._page_home(caller.user_id, outcome)  # the Home tab shows the page asked for
+            # The Home tab shows the page asked for.
+            updated = paged_home = await self._page_home(caller.user_id, outcome)
         elif notice is not None:
             # One of several held notices shown together (`blocks.packed`): that notice alone turns into the
             # answer; the others (an introduction shown once) stay. Without the message's blocks, or with no room
@@ -1026,7 +1070,9 @@ class SlackAdapter:
             updated = await self.delivery.update(*clicked, outcome.reply)
         if action.startswith("offer."):
             await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
-        if not updated:
+        # Answered late (`delivery.ANSWERING_LATE`), a message changed in place is not seen: the answer goes by DM
+        # all the same (not a page of the Home tab, which shows it whenever it is opened).
+        if not updated or (ANSWERING_LATE.get() is not None and not paged_home):
             await self.delivery.reply(route, outcome.reply, t=translator(outcome.language))
         # A page turned is a read: the Home tab it was turned on is not published again (at page 1).
         await self.finish(caller, route, outcome, reply=False, read_only=read_only or action == PAGE_ACTION)
@@ -1124,23 +1170,27 @@ class SlackAdapter:
         user_id: str,
         comment: str | None = None,
     ) -> None:
-        """Open the feedback form of `meta` (prefilled with a typed `comment`); when Slack refuses, the command that
+        """Open the feedback form of `meta` (prefilled with a typed `comment`); when Slack refuses, or the click is
+        answered late (`delivery.ANSWERING_LATE`: its trigger, valid three seconds, is long gone), the command that
         does what the form would have instead."""
         view = feedback_modal(t, meta)
         if comment and comment.strip():
             for block in view["blocks"]:
                 if block.get("block_id") == COMMENT:
                     block["element"]["initial_value"] = comment.strip()
-        try:
-            await self.client.views_open(trigger_id=trigger_id, view=view)
-        except SEND_ERRORS as exc:
-            log.warning("could not open the feedback form for %s: %s", user_id, failure_reason(exc))
-            # The command that does what the form would have: the check-in's "End and give feedback" ends the
-            # mentorship (`/mentor feedback` refuses an active one), the feedback button gives feedback.
-            ref = meta.ref or ""
-            ending = meta.action == "checkin.end"
-            hint = t("slack.modal.end_form_failed", id=ref) if ending else t("feedback.form", id=ref)
-            await self.delivery.reply(route, Reply(hint), t=t)
+        if ANSWERING_LATE.get() is None:
+            try:
+                await self.client.views_open(trigger_id=trigger_id, view=view)
+            except SEND_ERRORS as exc:
+                log.warning("could not open the feedback form for %s: %s", user_id, failure_reason(exc))
+            else:
+                return
+        # The command that does what the form would have: the check-in's "End and give feedback" ends the
+        # mentorship (`/mentor feedback` refuses an active one), the feedback button gives feedback.
+        ref = meta.ref or ""
+        ending = meta.action == "checkin.end"
+        hint = t("slack.modal.end_form_failed", id=ref) if ending else t("feedback.form", id=ref)
+        await self.delivery.reply(route, Reply(hint), t=t)
 
     async def _on_skill_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The skills picker of a signup or request form loads its options: the skills matching what the

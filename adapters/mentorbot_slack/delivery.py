@@ -4,6 +4,10 @@
   ``response_url`` (Slack takes five posts to one: past those, it is not used), else as an ephemeral message in
   the channel, else (App Home clicks) in a small modal, else by direct message. Notices held for the member,
   shown after the answer to their next command, that can be shown nowhere are held again for the one after.
+  An interaction answered past its response_url's life (recovered after MentorBot was down: `ANSWERING_LATE`)
+  is answered only by direct message, under a line saying it is the late answer to what they sent and when;
+  never through the dead response_url, nor as an ephemeral (Slack keeps none: only a member looking at that
+  channel right then would see it). A DM refused holds it for the member's next command.
 - A notification goes by direct message. Where one with a `key` (``offer:12``) was posted is recorded in the
   database (`SentMessages`), and a later notification with the same key for the same member updates that
   message in place (an offer turns into "expired"), whichever worker or process delivers it. When a direct
@@ -35,7 +39,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Final
 
 import aiohttp
@@ -47,6 +53,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from mentorbot.app import Sending, took
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import caller_language
+from mentorbot.formatting import when
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
 from mentorbot.retries import TransientFailure
@@ -150,6 +157,28 @@ def live_offer(note: Notification) -> bool:
 def is_dm(channel_id: str | None) -> bool:
     """Whether `channel_id` is a direct-message channel (Slack's DM ids start with D)."""
     return bool(channel_id) and str(channel_id).startswith("D")
+
+
+@dataclass(frozen=True)
+class LateAnswer:
+    """An interaction answered past its response_url's life (`SlackAdapter.recover`): the moment the member sent
+    it, the time zone they read times in (None: unknown, shown in UTC), and their community (where the answer is
+    held when their DM refuses it)."""
+
+    sent_at: datetime
+    community: str
+    zone: str | None = None
+
+    def preface(self, t: Translator) -> str:
+        """The line put before the answer: the late answer to what the member sent, and when (``recovery``)."""
+        return t("recovery.late_answer", when=when(self.sent_at, t, self.zone))
+
+
+ANSWERING_LATE: Final[ContextVar[LateAnswer | None]] = ContextVar("slack_answering_late", default=None)
+"""Set (by `SlackAdapter.recover`) in the task of a recovered interaction past its response_url's life: its replies
+to the member who acted go only by DM, prefaced (`Delivery.reply`), and no response_url is posted to (`respond`).
+A context variable, so that every reply of that interaction's task (its answer, the notices held for the member,
+an apology) goes that way whichever path makes it, and none of another task."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +374,9 @@ class Delivery:
         """Post `body` to an interaction's response_url (over the Web API client's connections); False (logged)
         if that failed or it expired, or when Slack would refuse it (its `RESPONSE_URL_POSTS` are used: nothing is
         posted)."""
+        if ANSWERING_LATE.get() is not None:
+            log.info("response_url not used: the interaction is older than its response_url's life")
+            return False
         if not self.posts_left(response_url):
             log.info("response_url not used: Slack takes %s posts to one", RESPONSE_URL_POSTS)
             return False
@@ -374,8 +406,17 @@ class Delivery:
         note: str | None = None,
         replace_original: bool = False,
     ) -> None:
-        """Show `reply` to the member who acted, only to them (see the module's docstring for where)."""
-        await self._show(route, message(reply, note=note), reply, t=t, replace_original=replace_original)
+        """Show `reply` to the member who acted, only to them (see the module's docstring for where). Answering
+        late (`ANSWERING_LATE`): by DM under the late answer's line, held for their next command when refused."""
+        late = ANSWERING_LATE.get()
+        if late is None:
+            await self._show(route, message(reply, note=note), reply, t=t, replace_original=replace_original)
+            return
+        preface = late.preface(t)
+        if await self._dm(route.user_id, message(reply, note=f"{preface}\n{note}" if note else preface)):
+            return
+        held = replace(reply, text=f"{preface}\n\n{reply.text}" if reply.text else preface)
+        await self._hold_again(late.community, route.user_id, [held])
 
     async def reply_held(
         self, community: str, route: ReplyRoute, held: Sequence[Reply], *, t: Translator, note: str
@@ -414,7 +455,9 @@ class Delivery:
     ) -> bool:
         """Post `body` (`reply` as Block Kit) where the member who acted sees it, only them: the response_url,
         an ephemeral in the channel, a notice modal, or their DMs, the first that takes it; False when none
-        did."""
+        did. Answering late (`ANSWERING_LATE`), only their DMs."""
+        if ANSWERING_LATE.get() is not None:
+            return await self._dm(route.user_id, body)
         if route.response_url:
             payload = {**body, "response_type": "ephemeral", "replace_original": replace_original}
             if await self.respond(route.response_url, payload):
@@ -435,10 +478,14 @@ class Delivery:
                 log.warning("notice modal for %s failed: %s", route.user_id, failure_reason(exc))
             else:
                 return True
+        return await self._dm(route.user_id, body)
+
+    async def _dm(self, user_id: str, body: dict[str, Any]) -> bool:
+        """Post `body` into `user_id`'s DMs with the app; False (logged) when Slack refused it."""
         try:
-            await self.client.chat_postMessage(channel=route.user_id, **body)
+            await self.client.chat_postMessage(channel=user_id, **body)
         except SEND_ERRORS as exc:
-            log.warning("could not reply to %s anywhere: %s", route.user_id, failure_reason(exc))
+            log.warning("could not reply to %s by direct message: %s", user_id, failure_reason(exc))
             return False
         return True
 

@@ -60,6 +60,14 @@ async def open_bot(
     """Open the store (migrating it; without `upgrade`, for a command that only reads, refusing a schema that is
     not this code's: `Store.open`), load skills and courses, and yield the bot; close the store after.
 
+    With `upgrade` (a process that serves: `mentorbot run`, the console, a Slack HTTP worker; and
+    `mentorbot admin import`), the skills stored rows use are then checked against the skills file loaded, once,
+    before the bot is yielded (`MentorBot.settle_skills_at_start`): a file edited and the bot restarted with no
+    ``/mentor-admin reload`` moves renamed slugs and tells the admins, as a reload would. Without it (`mentorbot
+    admin export`, ``stats``, ``forget``: one-off commands that may run with other files than the running bot's),
+    nothing is settled; the bot's own start does it. A check that fails is logged as an error and the bot starts
+    all the same (the next start or reload checks again).
+
     A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
     (``MENTORBOT_SKILLS_FILE: …``) and its `ConfigFileError` raised, before the database is touched.
     A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
@@ -83,9 +91,27 @@ async def open_bot(
         await store.close()
         raise
     try:
-        yield MentorBot(store, library, settings, clock)
+        bot = MentorBot(store, library, settings, clock)
+        if upgrade:
+            await _settle_skills(bot)
+        yield bot
     finally:
         await store.close()
+
+
+async def _settle_skills(bot: MentorBot) -> None:
+    """`MentorBot.settle_skills_at_start`, never raising but for a cancellation: a process that cannot check now
+    serves with what is stored, and says why in the log."""
+    try:
+        await bot.settle_skills_at_start()
+    except Exception as exc:
+        failure = database_failure(exc)
+        log.error(
+            "could not check the skills stored rows use against the skills file at start-up: %s; the next start "
+            "or /mentor-admin reload checks again",
+            failure or exc,
+            exc_info=failure is None,
+        )
 
 
 async def every(

@@ -53,6 +53,7 @@ from mentorbot.usecases.handler import (
     rate_refusal,
     render_error,
 )
+from mentorbot.usecases.library_follow import settle_at_start
 from mentorbot.usecases.timers import Timers, next_wake
 
 __all__ = ["Caller", "MentorBot"]
@@ -77,6 +78,13 @@ class MentorBot:
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, clock)
         self._timers = Timers(self.core, self.worker_id)
         self._timers_due: asyncio.Event | None = None
+
+    async def settle_skills_at_start(self) -> bool:
+        """Once, as the process starts (`app.open_bot`, after the migrations, before anything is served): check the
+        skills stored rows use against the skills file loaded, as ``/mentor-admin reload`` does, for a file edited
+        and the bot restarted without one (`library_follow.settle_at_start`); whether anything moved or was told.
+        A database failure is raised."""
+        return await settle_at_start(self.core)
 
     @property
     def store(self) -> Store:

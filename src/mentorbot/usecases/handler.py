@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from mentorbot.errors import UserError, unexpected
@@ -47,6 +47,13 @@ that is not the command's fault, and it is done once the database is back, howev
 PASSING_FAILURES = frozenset({"common.db_unavailable", "common.db_busy"})
 """Failures of the database that pass by themselves (`errors.unexpected`'s keys): a recorded event that met one
 stays pending, and the member is told it will be done once the database is back (``common.db_saved``)."""
+ADMIN_ONLY_KEY_PREFIXES: tuple[str, ...] = ("checkin-help:",)
+"""What the outbox keys of the notices a community's admins get as its admins start with: one held for a member
+(DMs closed) is shown only while they are still an admin there (`_take_held`). Kept here, where held notices are
+taken; the notices' builders: `feedback.checkin_help` (a member's call for help,
+``checkin-help:<mentorship>:<member>:h<hour>``, `feedback._help_key`). The other notices to admins, the scheduled
+round's report and the weekly digest (`insight.scheduled_round`, `insight.digest`), are written without a key, so
+they cannot be told apart here until their builders key them (a prefix of theirs then goes in this tuple)."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks); so do a
 timer's unit and the sweep's unit of a waiting request (`timers.Timers`)."""
@@ -151,6 +158,32 @@ def _context(core: Core, caller: Caller, member: Member, call: _Call, admin_only
     return Context(core, caller, member, call.t, is_admin)
 
 
+async def _take_held(core: Core, ctx: Context, now: datetime) -> tuple[Reply, ...]:
+    """The caller's held notices, taken (`OutboxStore.take_held_notices`: each is shown once), in the caller's
+    transaction. One addressed to the community's admins (`ADMIN_ONLY_KEY_PREFIXES`) is shown only to a caller
+    still an admin of it, by the admin rule (`Core.is_admin`: the settings' ``MENTORBOT_ADMIN_IDS``, or the
+    platform's own fact, `Caller.is_admin`): someone no longer an admin (the settings changed since it was held)
+    is not shown a member's call for help. It is taken with the others, so it is never shown again, and logged
+    without its content."""
+    store = core.store
+    member_id = ctx.member.id
+    admins_only: set[str] = set()
+    # An admin is shown everything (no read more); anyone else, one short read more when nothing is held.
+    if not ctx.is_admin and await store.has_held_notices(member_id):
+        for prefix in ADMIN_ONLY_KEY_PREFIXES:
+            admins_only.update(payload for _, _, payload in await store.unsent_keyed(member_id, prefix))
+    taken = await store.take_held_notices(member_id, now)
+    shown = [payload for payload in taken if payload not in admins_only]
+    if len(shown) < len(taken):
+        log.info(
+            "dropped %d held admin notice(s) of member %s: no longer an admin of %s",
+            len(taken) - len(shown),
+            member_id,
+            ctx.caller.community,
+        )
+    return tuple(reply_from_json(payload) for payload in shown)
+
+
 async def _read_only(
     core: Core, caller: Caller, action: UseCase, call: _Call, admin_only: bool, *, quick: bool
 ) -> Outcome | None:
@@ -202,8 +235,7 @@ async def _unit(
         ctx.tell(await _back(core, member))
         reply = await action(ctx)
         now = core.clock.now()
-        taken = await store.take_held_notices(ctx.member.id, now) if take_held else []
-        held = tuple(reply_from_json(p) for p in taken)
+        held = await _take_held(core, ctx, now) if take_held else ()
         notes = await store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
         # ctx.lang, not the caller's language before: a use-case that changes it (set_language) answers in the new.
         outcome = Outcome(reply, tuple(notes), held=held, language=ctx.lang)
@@ -259,7 +291,8 @@ async def handle(
         ctx = checked[-1]
         reply = await action(ctx)  # its reads are transactions of their own
         # The held notices are taken only now: a use-case that failed leaves them held for the next command.
-        held = tuple(reply_from_json(p) for p in await core.store.take_held_notices(ctx.member.id, core.clock.now()))
+        async with core.store.unit_of_work():
+            held = await _take_held(core, ctx, core.clock.now())
         return Outcome(reply, done.notifications, held=held, language=done.language)
 
     try:

@@ -9,8 +9,15 @@ that cannot read the files keeps the ones it has and logs why, once per reload.
 After a reload, the skill slugs stored rows use are checked against the new skills file (`settle_stored_skills`):
 a slug it now has as another skill's alias (a rename) is stored as that skill's slug, in the admin's process and
 again in each process that follows (which may have stored the old slug meanwhile); a slug no skill answers to is
-told to the admin who reloaded and logged (`admin.reload`). A file changed and the bot restarted, with no reload,
-is checked at the next reload.
+told to the admin who reloaded and logged (`admin.reload`).
+
+A file changed and the bot restarted, with no reload, is checked at start-up (`settle_at_start`, which
+`app.open_bot` runs once per process, after the migrations and before anything is served): renamed slugs move, and
+what changed is told to the community's admins (``MENTORBOT_ADMIN_IDS``) through the outbox and logged. A removed
+slug still in use is told once: the notice's key names the slugs it told (`REMOVED_KEY`), and a start that finds the
+same ones told already (the outbox keeps a delivered notice a day) tells nothing. Several processes starting at once
+take turns on the reloads' row (the settling counts as a reload, so running processes follow), and the later ones
+find nothing left to do.
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from mentorbot.errors import ConfigFileError
+from mentorbot.i18n import Translator, translator
+from mentorbot.replies import Notification, Reply
 from mentorbot.storage.insight import SkillUse
 from mentorbot.usecases.context import Core
+from mentorbot.usecases.handler import lease, retrying
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +69,13 @@ async def settle_stored_skills(core: Core) -> StoredSkills:
     the new slug; a slug no skill answers to is reported. Mentors, open requests, active mentorships and the
     community's pending or approved course suggestions count as uses; past rows are renamed too but not reported.
     Cheap when nothing changed: five grouped reads."""
+    found = await survey_stored_skills(core)
+    await core.store.rename_skills(found.renames)
+    return found
+
+
+async def survey_stored_skills(core: Core) -> StoredSkills:
+    """What `settle_stored_skills` finds, changing nothing."""
     taxonomy = core.library.taxonomy
     found = StoredSkills()
     for key, use in (await core.store.skills_in_use()).items():
@@ -76,7 +93,6 @@ async def settle_stored_skills(core: Core) -> StoredSkills:
         skill = taxonomy.resolve(slug) if slug not in taxonomy else None
         if skill is not None:
             found.renames[slug] = skill.slug
-    await core.store.rename_skills(found.renames)
     return found
 
 
@@ -100,6 +116,134 @@ def log_stored_skills(found: StoredSkills) -> None:
         )
     for old, new in sorted(found.renames.items()):
         log.info("skill %r is now an alias of %r: stored rows moved to %r", old, new, new)
+
+
+def uses_text(use: SkillUse, t: Translator) -> str:
+    """What uses a skill, in words: "2 mentors, 3 open requests, 1 active mentorship, 1 course suggestion" (the parts
+    that are not 0), as a reload says it."""
+    parts = [
+        t(key, count=count)
+        for key, count in (
+            ("reload.use_mentors", use.mentors),
+            ("reload.use_requests", use.requests),
+            ("reload.use_mentorships", use.mentorships),
+            ("reload.use_suggestions", use.suggestions),
+        )
+        if count
+    ]
+    return ", ".join(parts)
+
+
+REMOVED_KEY: Final = "skills.removed:"
+"""How the key of a start-up's notice to an admin begins when it tells removed slugs still in use: then the slugs,
+comma-joined in order, ``@`` and when it was written (``skills.removed:podcasting,seo@2025-…``). A start that finds
+the same slugs removed looks for a notice of theirs (`OutboxStore.has_keyed`, by prefix) and tells them again only
+when there is none. The time makes every notice's key its own: a keyed message is edited where it was posted, and
+an admin told again (a day after the last notice, once the outbox has let it go) gets a new message."""
+
+
+@dataclass
+class _StartupNotices:
+    """What a start tells: the admins' notices, and the removed slugs (community, slug) it reports in the log
+    (those told to admins now, and those of a community with no admin to tell)."""
+
+    notes: list[Notification] = field(default_factory=list)
+    logged: set[tuple[str, str]] = field(default_factory=set)
+
+
+class _NothingLeft(Exception):
+    """Another process, starting at the same time, settled the stored skills first: this one's unit is undone."""
+
+
+async def _startup_notices(core: Core, found: StoredSkills) -> _StartupNotices:
+    """The notices a start sends each community's admins for what `found` holds: the renamed slugs (which move
+    once, so are told once) and the removed slugs still in use, unless a notice told the same ones already."""
+    # insight imports admin, which imports this module.
+    from mentorbot.usecases.insight import community_admins, community_name, named_community
+
+    out = _StartupNotices()
+    for community in sorted({where for where, _ in found.removed} | {where for where, _ in found.renamed}):
+        renamed = found.renamed_in(community)
+        removed = found.removed_in(community)
+        admins = await community_admins(core, community)
+        if not admins:
+            out.logged.update((community, slug) for slug, _ in removed)
+            continue
+        key: str | None = None
+        if removed:
+            told = f"{REMOVED_KEY}{','.join(slug for slug, _ in removed)}@"
+            if await core.store.has_keyed([admin.id for admin in admins], told, prefix=True):
+                removed = []
+            else:
+                key = told + core.clock.now().isoformat()
+                out.logged.update((community, slug) for slug, _ in removed)
+        if not renamed and not removed:
+            continue
+        named = await named_community(core, community)
+        for admin in admins:
+            t = translator(core.lang_of(admin))
+            title = (
+                t("startup_skills.title")
+                if named is None
+                else t("startup_skills.title_in", community=community_name(named, t))
+            )
+            lines = [title]
+            lines += [t("reload.renamed", slug=old, new=new, uses=uses_text(use, t)) for old, new, use in renamed]
+            lines += [t("reload.removed_in_use", slug=slug, uses=uses_text(use, t)) for slug, use in removed]
+            out.notes.append(core.notify(admin, Reply("\n".join(lines)), key=key))
+    return out
+
+
+async def settle_at_start(core: Core) -> bool:
+    """Check the slugs stored rows use against the skills file this process loaded, once at start-up, as an
+    admin's reload does (`settle_stored_skills`): for a file edited and the bot restarted with no
+    ``/mentor-admin reload``. A renamed slug moves to its skill; the community's admins are told what moved and
+    which removed slugs stored rows still use (`_startup_notices`, through the outbox: any process delivers them),
+    and the log says it too (`log_stored_skills`). Whether anything was changed or told.
+
+    With nothing to move or tell (every start after the first with the same files), a few reads and no write. Else,
+    one unit of work: the settling counts as a reload (`LibraryStateStore.note_library_reload`), whose row lock
+    makes processes starting at once take turns; each looks again under it, and one that finds nothing left undoes
+    its unit (no reload counted, nothing told twice). The processes already running follow the count: they read the
+    files again (the same ones, when they share them) and move what they stored with the old slugs meanwhile."""
+    found = await survey_stored_skills(core)
+    told = await _startup_notices(core, found)
+    if found.renames or told.notes:
+        now = core.clock.now()
+
+        async def unit() -> tuple[int, StoredSkills, _StartupNotices]:
+            async with core.store.unit_of_work():
+                generation = await core.store.note_library_reload(now)  # the turn: held until the unit ends
+                settled = await settle_stored_skills(core)
+                notices = await _startup_notices(core, settled)
+                if not settled.renames and not notices.notes:
+                    raise _NothingLeft
+                written = await core.store.enqueue(notices.notes, now, core.worker_id, lease=lease(core))
+                # No deliverer runs yet (nor ever, in `mentorbot admin import`): any process's timers deliver them.
+                await core.store.hand_over(written, core.worker_id, now)
+            return generation, settled, notices
+
+        try:
+            generation, found, told = await retrying(core, unit, "the start-up's check of the stored skills")
+        except _NothingLeft:
+            found, told = StoredSkills(), _StartupNotices()
+        else:
+            core.library.followed = generation
+    logged = StoredSkills(
+        removed={key: use for key, use in found.removed.items() if key in told.logged},
+        renamed=found.renamed,
+        renames=found.renames,
+    )
+    log_stored_skills(logged)
+    if found.renames or told.notes:
+        log.info(
+            "skills stored rows use checked against the skills file at start-up: %s slug(s) renamed, "
+            "%s notice(s) to admins",
+            len(found.renames),
+            len(told.notes),
+        )
+        return True
+    return False
 
 
 class LibraryFollower:
