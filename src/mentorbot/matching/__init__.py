@@ -3,7 +3,8 @@
 - `score`: the match score in Python and SQL, and the types ranking reads;
 - `pool`: the same score for every pair of a matching round's pool at once (numpy);
 - `rank`: ranking candidates, in Python or (the best few) inside the database;
-- `explain`: the explanation stored with an offer and its rendering.
+- `explain`: the explanation stored with an offer and its rendering;
+- `eligibility`: who may be offered a request again (cooldowns and exclusions), one pure definition.
 """
 
 from mentorbot.matching.explain import Explanation, render_explanation
