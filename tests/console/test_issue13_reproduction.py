@@ -5,23 +5,24 @@ says why a4 waits."""
 
 from __future__ import annotations
 
-from mentorbot.i18n import translator
 from mentorbot_console.session import ConsoleSession
-from tests.console.conftest import ok
+from tests.console.conftest import console_translator, ok
 
 
 async def test_the_issue_reproduction(session: ConsoleSession) -> None:
-    t = translator("en")
+    t = console_translator("en")
     await ok(session, "/as m1")
     await ok(session, "/mentor signup skills:seo capacity:3")
     for name in ("a1", "a2", "a3"):
         await ok(session, f"/as {name}")
         await ok(session, "/mentor request skills:seo")
     out = await ok(session, "/clock +49h")
-    # The three offers expired together: one lapse, no pause; the requests wait (m1 is on cooldown for them).
+    # The three offers expired together: one lapse, no pause (nor a warning of one); the requests wait (m1 is on
+    # cooldown for them), and each notice says so, with how to take it after all.
     for offer in (1, 2, 3):
-        assert t("offer.expired_notice", id=offer) in out
+        assert t("offer.expired_waiting", id=offer) + " " + t("offer.take_it_after_all", id=offer) in out
     assert t("pause.for_expiry", count=3) not in out
+    assert t("offer.lapse_warning") not in out
     await ok(session, "/as a1")
     assert "can be asked again after" in await ok(session, "/mentor status")
     # m1 is back, the only SEO mentor: a1–a3, oldest first, are offered to m1 at once.

@@ -98,7 +98,8 @@ async def test_accept_and_decline_by_command(members: Members) -> None:
         "Mentorship offer #1\nMentorship offer #1\nYou accepted offer #1. Check your messages for the introduction."
     ]
     declined = await members.slash("mentor decline", {"offer": 2, "reason": "Fully booked"}, user=SECOND_MENTOR_USER_ID)
-    assert declined.texts == ["You declined offer #2. Thanks for letting us know; it goes to the next mentor."]
+    # The second mentor is the only SEO mentor: the request is back on the waitlist, and the reply says so.
+    assert declined.texts == [EN("offer.declined_waiting", id=2)]
     intro, waiting = await members.dms(MENTEE_USER_ID, count=2)
     assert message_text(intro).startswith(
         f"Meet your mentorship partner · {MENTOR}\nMeet your mentorship partner\n{MENTOR} has agreed to mentor you"

@@ -321,7 +321,7 @@ async def test_an_offer_dm_loses_its_buttons_when_a_restart_shows_the_stored_ans
 
     now = world.messages[int(offer["id"])]
     assert buttons(now) == []
-    assert EN("offer.declined", id=1) in message_text(now)
+    assert EN("offer.declined_waiting", id=1) in message_text(now), "the only mentor: back on the waitlist"
 
 
 async def test_an_offer_dm_loses_its_buttons_when_a_restart_recovers_a_mentor_accept_command(

@@ -40,6 +40,8 @@ MENTOR = f"<@{MENTOR_USER_ID}>"
 MENTEE = f"<@{MENTEE_USER_ID}>"
 ACCEPT_1 = f"mentorbot:offer.accept:1:{GUILD_ID}"
 DECLINE_1 = f"mentorbot:offer.decline:1:{GUILD_ID}"
+# The one mentor's offer #1 expired: no one else can take the request, so it waits, and they may take it after all.
+EXPIRED_1 = EN("offer.expired_waiting", id=1) + " " + EN("offer.take_it_after_all", id=1)
 
 
 async def request_crisis_comms(members: Members) -> dict[str, object]:
@@ -307,12 +309,17 @@ async def test_an_unanswered_offer_expires_by_timer_its_dm_loses_its_buttons_and
 
     [expired] = world.dms[MENTOR_USER_ID]  # the same DM, edited in place: no new one
     assert expired["id"] == offer["id"] and expired.get("edited_timestamp")
-    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert message_text(expired) == EXPIRED_1
     assert expired["embeds"] == [] and buttons(expired) == []
     [waiting] = await members.dms(MENTEE_USER_ID)
     assert message_text(waiting).startswith("Request #1 is waiting again.\n")
+    # A late Accept on the stale DM is an answer: the mentor is back, and the request, still waiting with no one
+    # else for it, is offered to them again by a new DM.
     late = await members.click(stale, ACCEPT_1, user=MENTOR_USER_ID, dm=True)
-    assert late.texts == ["Offer #1 has expired."]
+    title = EN("offer.title", id=1)
+    assert late.texts == [f"{title}\n{title}\n" + EN("offer.late.reoffered", id=1, request=1, offer=2)]
+    _, again = await members.dms(MENTOR_USER_ID, count=2)
+    assert f"mentorbot:offer.accept:2:{GUILD_ID}" in [b["custom_id"] for b in buttons(again)]
 
 
 async def _expire_in_another_process(
@@ -350,7 +357,7 @@ async def test_another_process_edits_the_offer_dm_the_first_one_sent(
 
     [expired] = world.dms[MENTOR_USER_ID]  # the same DM, edited in place: no new one
     assert expired["id"] == offer["id"] and expired.get("edited_timestamp")
-    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert message_text(expired) == EXPIRED_1
     assert buttons(expired) == []
     [edit] = world.calls("PATCH", r"/channels/\d+/messages/\d+")
     assert edit.status == 200
@@ -369,6 +376,6 @@ async def test_a_deleted_offer_dm_is_followed_by_a_new_dm(
     await members.client.run_due_jobs()
 
     _, expired = world.dms[MENTOR_USER_ID]
-    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert message_text(expired) == EXPIRED_1
     [edit] = world.calls("PATCH", r"/channels/\d+/messages/\d+")
     assert edit.status == 404

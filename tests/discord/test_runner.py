@@ -23,9 +23,12 @@ from mentorbot_discord.client import api_base, apply_endpoints, community_id, gu
 from mentorbot_discord.plugin import shard_options
 from mentorbot_discord.runner import run
 from mentorbot_discord.sync import sync_commands, sync_targets
-from tests.discord.helpers import MENTEE_USER_ID, MENTOR_USER_ID, all_delivered, make_settings, message_text
+from tests.discord.helpers import EN, MENTEE_USER_ID, MENTOR_USER_ID, all_delivered, make_settings, message_text
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_models import GUILD_ID
+
+# The one mentor's offer #1 expired: no one else can take the request, so it waits, and they may take it after all.
+EXPIRED_1 = EN("offer.expired_waiting", id=1) + " " + EN("offer.take_it_after_all", id=1)
 
 # ----------------------------------------------------------------------------------------------- runner
 
@@ -50,7 +53,7 @@ async def test_run_serves_commands_and_timers_until_cancelled(
     clock.advance(timedelta(hours=49))  # the timer loop expires the offer and tells both by DM
     await world.wait_for_call("PATCH", r"/channels/\d+/messages/\d+")  # the offer's DM, edited
     [expired] = world.dms[MENTOR_USER_ID]
-    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert message_text(expired) == EXPIRED_1
     [waiting] = await world.wait_for_dm(MENTEE_USER_ID)
     assert message_text(waiting).startswith("Request #1 is waiting again.")
 
@@ -78,7 +81,7 @@ async def test_run_shares_the_process_through_the_dispatcher_of_mentorbot_run(
     clock.advance(timedelta(hours=49))  # mentorbot run's timer loop; the dispatcher hands the DMs to Discord
     await world.wait_for_call("PATCH", r"/channels/\d+/messages/\d+")  # the offer's DM, edited
     [expired] = world.dms[MENTOR_USER_ID]
-    assert message_text(expired) == "Offer #1 expired without an answer, so the request has been passed on."
+    assert message_text(expired) == EXPIRED_1
 
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

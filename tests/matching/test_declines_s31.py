@@ -320,10 +320,17 @@ async def test_the_decline_reply_states_a_permanent_effect_only_when_there_is_on
     oid = offer_id(to(asked, "mo")[0])
     declined = await bot.decline(who("mo"), offer_id=oid, reason=reason)
     text = declined.reply.text
-    assert (text == EN("offer.declined_for_good", id=oid)) is for_good
-    assert ("won't be offered this member's requests" in text) is for_good, text
+    # Mo is the only mentor of the skill: the request is back on the waitlist, and the reply says so.
+    excluded = {
+        "not this person": EN("offer.excluded_person"),
+        "not my skill": EN("offer.excluded_skill", skills=bot.core.labels(["crisis-communications"], "en")),
+    }
+    for_good_reply = [EN("offer.declined_for_good", id=oid), EN("offer.then_waiting"), excluded.get(reason or "", "")]
+    assert (text == " ".join(for_good_reply)) is for_good, text
+    assert any(effect in text for effect in excluded.values()) is for_good, text
+    assert ("won't be offered" in text) is for_good, text
     if not for_good:
-        assert text == EN("offer.declined", id=oid)
+        assert text == EN("offer.declined_waiting", id=oid)
         # s10_notforme.py: a month on, the member asks again and Mo is offered it (not "not for them" for good).
         clock.advance(timedelta(days=30))
         await bot.run_due_jobs()
@@ -333,8 +340,13 @@ async def test_the_decline_reply_states_a_permanent_effect_only_when_there_is_on
 
 
 def test_the_swahili_replies_keep_the_same_difference() -> None:
-    assert "hutapewa tena" in SW("offer.declined_for_good", id=1)
-    assert "hutapewa tena" not in SW("offer.declined", id=1)
+    """The permanent effect is said only by the exclusion a decline for good adds, never by a cooldown's reply."""
+    effects = [SW("offer.excluded_person"), SW("offer.excluded_skill", skills="SEO")]
+    assert all("hutapewa tena" in effect.lower() for effect in effects)
+    for key in ("offer.declined", "offer.declined_waiting", "offer.declined_closed", "offer.declined_for_good"):
+        assert "hutapewa tena" not in SW(key, id=1).lower(), key
+    for key in ("offer.then_passed", "offer.then_waiting", "offer.then_closed"):
+        assert "hutapewa tena" not in SW(key).lower(), key
 
 
 # ------------------------------------------------------------ an explanation after the phrase (the day's review)

@@ -73,8 +73,9 @@ async def test_with_an_answer_budget_quick_answers_come_in_the_acknowledgement(w
     await ws.mentor(DAVE, "signup skills:copywriting")
     await ws.mentor(ALICE, "request skills:copywriting")
     await ws.mentor(DAVE, "decline 2")
-    assert ws.texts(DAVE, kind="ack")[-1] == EN("offer.declined", id=2)
-    assert unescape(ws.dms(DAVE)[0]["text"]) == EN("offer.declined", id=2)
+    # Dave is the only copywriting mentor: the request is back on the waitlist, and the answer says so.
+    assert ws.texts(DAVE, kind="ack")[-1] == EN("offer.declined_waiting", id=2)
+    assert unescape(ws.dms(DAVE)[0]["text"]) == EN("offer.declined_waiting", id=2)
     assert ws.kinds(ALICE) == ["ack", "ack", "dm", "ack", "dm"], "intro and waiting notice by DM"
 
 

@@ -11,10 +11,13 @@ import pytest
 
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.i18n import translator
 from mentorbot.models import OfferStatus
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
 from tests.usecases.conftest import make_settings, offer_id, to
+
+EN = translator("en")
 
 Who = Callable[..., Caller]
 
@@ -91,10 +94,14 @@ async def test_only_the_offered_mentor_can_act_and_expired_offers_cannot_be_acce
     assert "There is no offer #999" in (await bot.accept(who("baraka"), offer_id=999)).reply.text
     assert "is not a valid offer number" in (await bot.accept(who("baraka"), offer_id="abc")).reply.text
     clock.advance(timedelta(hours=49))
+    # A late accept (the timer has not run yet) never accepts the stale offer: it expires it as the timer would, and,
+    # Baraka being back and the only SEO mentor, the request is offered to him again as a new offer.
     late = await bot.accept(who("baraka"), offer_id=oid)
-    assert "has expired" in late.reply.text
+    assert late.reply.text == EN("offer.late.reoffered", id=oid, request=1, offer=oid + 1)
     offer = await bot.store.get_offer(oid)
-    assert offer is not None and offer.status is OfferStatus.PENDING, "the expiry timer settles it, not the click"
+    assert offer is not None and offer.status is OfferStatus.EXPIRED, "settled as its expiry, never accepted"
+    [again] = await bot.store.list_offers(status=OfferStatus.PENDING)
+    assert (again.id, again.request_id, again.mentor_id) == (oid + 1, offer.request_id, offer.mentor_id)
     assert await bot.store.list_mentorships(community="test:guild") == []
 
 

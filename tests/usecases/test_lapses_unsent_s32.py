@@ -121,7 +121,11 @@ async def test_only_lapses_of_offers_that_reached_the_mentor_count(
         assert profile.expired_streak == reached_windows, (fates[: window + 1], profile)
         assert (profile.status is MentorStatus.PAUSED) is paused, (fates[: window + 1], profile)
         told = {n.key: n.reply.text for n in to(produced, "baraka") if n.key is not None}
-        key = "offer.expired_unsent_notice" if fate in UNREACHED else "offer.expired_notice"
+        # Baraka is the only mentor: each request is back on the waitlist (and he may take it after all while not
+        # paused); the window's one counted lapse that leaves him one short of the pause warns him.
+        key = "offer.expired_unsent_waiting" if fate in UNREACHED else "offer.expired_waiting"
+        warn = fate in REACHED and not paused and reached_windows == bot.core.settings.max_expired_offers - 1
+        warned = 0
         for note in offers:
             offer = await store.get_offer(offer_id(note))
             assert offer is not None
@@ -130,7 +134,13 @@ async def test_only_lapses_of_offers_that_reached_the_mentor_count(
                 continue
             assert offer.status is OfferStatus.EXPIRED
             assert (offer.reason_kind == UNDELIVERED) is (fate in UNREACHED), (fate, offer)
-            assert told[f"offer:{offer.id}"] == EN(key, id=offer.id), (fate, told)
+            expected = EN(key, id=offer.id)
+            if not paused:
+                expected += " " + EN("offer.take_it_after_all", id=offer.id)
+            text = told[f"offer:{offer.id}"]
+            assert text in (expected, f"{expected}\n{EN('offer.lapse_warning')}"), (fate, told)
+            warned += text.endswith(EN("offer.lapse_warning"))
+        assert warned == int(warn), (fates[: window + 1], told)
         if paused:
             assert profile.pause_reason == "expired_offers"
             break
@@ -142,7 +152,8 @@ async def test_a_platform_gone_for_a_week_pauses_no_mentor(bot: MentorBot, who: 
     """The hunter's repro without a platform: three mentors, eight members asking, and from then on every DM is held
     (what an adapter does when the platform refuses the bot itself). A week of timer rounds expires offer after offer,
     each handed on to the next mentor; nobody is paused, nobody's streak moves, and each mentor is told of each offer
-    that it expired before it could reach them."""
+    that it expired before it could reach them, and truthfully what became of its request: passed on (to another
+    mentor, offered in that very round) or back on the waitlist (with how to take it after all)."""
     mentors = [who(n) for n in ("bob", "dave", "carol")]
     for mentor in mentors:
         await bot.signup(mentor, skills="seo", levels="expert", capacity="2")
@@ -155,12 +166,29 @@ async def test_a_platform_gone_for_a_week_pauses_no_mentor(bot: MentorBot, who: 
             await bot.hold_undelivered(note)
         clock.advance(timedelta(hours=1))
         made = await bot.run_due_jobs()
-        told += [(n.key, n.reply.text) for n in made if n.key and n.key.startswith("offer:") and not n.reply.buttons]
+        for note in made:
+            if not (note.key and note.key.startswith("offer:")) or note.reply.buttons:
+                continue
+            told.append((note.key, note.reply.text))
+            number = int(note.key.removeprefix("offer:"))
+            if note.reply.text == EN("offer.expired_unsent_notice", id=number):
+                expired = await bot.store.get_offer(number)
+                assert expired is not None
+                again = await bot.store.list_offers(request_id=expired.request_id)
+                assert any(o.mentor_id != expired.mentor_id and o.created_at == clock.now() for o in again), (
+                    "passed on only when another mentor was offered it"
+                )
     for mentor in mentors:
         profile = await mentor_profile(bot, mentor)
         assert (profile.status, profile.expired_streak, profile.pause_reason) == (MentorStatus.ACTIVE, 0, None)
     assert len(told) >= 9, "offers expired, each handed on"
-    assert told == [(key, EN("offer.expired_unsent_notice", id=int(key.removeprefix("offer:")))) for key, _ in told]
+
+    def outcomes(offer: int) -> tuple[str, str]:
+        waiting = EN("offer.expired_unsent_waiting", id=offer) + " " + EN("offer.take_it_after_all", id=offer)
+        return EN("offer.expired_unsent_notice", id=offer), waiting
+
+    assert all(text in outcomes(int(key.removeprefix("offer:"))) for key, text in told), told
+    assert any(text == outcomes(int(key.removeprefix("offer:")))[0] for key, text in told), "some were passed on"
     expired = await bot.store.list_offers(status=OfferStatus.EXPIRED)
     assert expired and all(o.reason_kind == UNDELIVERED for o in expired)
     waiting = await bot.store.list_requests(COMMUNITY, [RequestStatus.WAITING, RequestStatus.OFFERED])
@@ -174,8 +202,11 @@ async def test_the_unsent_notice_is_in_swahili_too(bot: MentorBot, who: Who, clo
     await bot.hold_undelivered(offer)
     clock.advance(timedelta(hours=48, minutes=1))
     notes = to(await bot.run_due_jobs(), "baraka")
-    assert [n.reply.text for n in notes] == [SW("offer.expired_unsent_notice", id=offer_id(offer))]
-    assert SW("offer.expired_unsent_notice", id=1) != EN("offer.expired_unsent_notice", id=1)
+    number = offer_id(offer)
+    waiting = SW("offer.expired_unsent_waiting", id=number) + " " + SW("offer.take_it_after_all", id=number)
+    assert [n.reply.text for n in notes] == [waiting], "the only mentor: back on the waitlist"
+    for key in ("offer.expired_unsent_notice", "offer.expired_unsent_waiting", "offer.take_it_after_all"):
+        assert SW(key, id=1) != EN(key, id=1)
 
 
 async def test_an_offer_held_then_shown_counts_but_one_only_held_does_not(

@@ -126,8 +126,9 @@ async def test_a_tie_in_live_matching_goes_to_the_mentor_never_offered(
 async def test_a_decline_is_a_cooldown_not_a_ban(bot: MentorBot, who: Who, clock: ManualClock) -> None:
     await bot.signup(who("m1"), skills="seo", capacity="2")
     offered = await bot.request(who("a1"), skills="seo")
-    declined = await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="busy this week")
-    assert "goes to the next mentor" in declined.reply.text
+    first = offer_id(to(offered, "m1")[0])
+    declined = await bot.decline(who("m1"), offer_id=first, reason="busy this week")
+    assert declined.reply.text == EN("offer.declined_waiting", id=first), "no other mentor: back on the waitlist"
     assert await status_of(bot, "a1") == [RequestStatus.WAITING]
     status = await bot.status(who("a1"))
     assert "can be asked again after" in text_of(status.reply)
@@ -241,7 +242,8 @@ async def test_a_decline_for_good_excludes_the_mentor_from_that_members_requests
     await bot.signup(who("m1"), skills="seo,copywriting", capacity="3")
     offered = await bot.request(who("a1"), skills="seo")
     declined = await bot.decline(who("m1"), offer_id=offer_id(to(offered, "m1")[0]), reason="Not my skill, sorry")
-    assert "won't be offered this member's requests for it again" in declined.reply.text
+    assert EN("offer.then_waiting") in declined.reply.text, "no other mentor: back on the waitlist"
+    assert EN("offer.excluded_skill", skills="SEO") in declined.reply.text
     status = await bot.status(who("a1"))
     assert "said it is not for them" in text_of(status.reply)
     clock.advance(timedelta(days=30))

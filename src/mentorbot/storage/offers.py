@@ -77,6 +77,12 @@ class ExpireResult:
     reached: bool = True
     """False when the offer's message had not reached its mentor when it expired (`outbox.never_reached`): the
     expiry is no lapse of theirs, and its offer is marked `UNDELIVERED`."""
+    counted: bool = False
+    """Whether this expiry counted as a lapse in the mentor's streak (on time, reached, not within `LAPSE_WINDOW`
+    of the last counted one)."""
+    streak: int = 0
+    """The mentor's streak of lapses (``expired_streak``) after this expiry: what warns them before the auto-pause
+    (`usecases.timers.expire_offer`)."""
 
 
 async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, dialect: str) -> list[Offer]:
@@ -104,18 +110,18 @@ async def _withdraw(conn: Connection, now: datetime, kind: str, where: str, *arg
 
 async def release_offer(
     conn: Connection, offer: Offer, now: datetime, *, expired: bool, counted: bool = True, answered: bool = True
-) -> None:
+) -> int | None:
     """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
     a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
     the caller's transaction. An answer (accept, decline) resets the streak; a withdrawal (not `answered`) keeps
-    it."""
+    it. The mentor's streak after it (None when no place was held: nothing changed on the profile)."""
     if expired:
         streak = "expired_streak + 1" if counted else "expired_streak"
     else:
         streak = "0" if answered else "expired_streak"
-    await conn.execute(
+    row = await conn.fetch_one(
         f"UPDATE mentor_profiles SET pending_offers = pending_offers - 1, expired_streak = {streak} "
-        "WHERE member_id = ? AND pending_offers > 0",
+        "WHERE member_id = ? AND pending_offers > 0 RETURNING expired_streak",
         offer.mentor_id,
     )
     await conn.execute(
@@ -124,6 +130,7 @@ async def release_offer(
         offer.request_id,
     )
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
+    return None if row is None else int(row["expired_streak"])
 
 
 class OfferStore(Transactions):
@@ -466,6 +473,28 @@ class OfferStore(Transactions):
             await release_offer(conn, offer, now, expired=False)
             return offer
 
+    async def decline_expired(
+        self, offer_id: int, mentor_id: int, reason: str | None, now: datetime, *, kind: str | None = None
+    ) -> Offer | None:
+        """Record a decline of an offer made to `mentor_id` that had expired before the answer came (a late answer,
+        `usecases.offers.decline`): the offer becomes declined (`kind`: the `DeclineReason` its text gives), decided
+        now, so the pair's history holds the mentor's answer (a decline's cooldown, or an exclusion for good) instead
+        of a lapse that their return would lift. Its place was given back and its request handed on at the expiry:
+        nothing else changes (the streak keeps the lapse). None when the offer is not an expired one of theirs
+        (already answered late: one answer only)."""
+        async with self.transaction(quick=True) as conn:
+            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
+            row = await conn.fetch_one(
+                "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
+                "WHERE id = ? AND mentor_id = ? AND status = 'expired' RETURNING *",
+                now,
+                reason,
+                kind,
+                offer_id,
+                mentor_id,
+            )
+        return None if row is None else rows.offer(row)
+
     async def expire_offer(
         self, offer_id: int, now: datetime, *, max_expired: int, late_after: timedelta | None = None
     ) -> ExpireResult | None:
@@ -509,7 +538,7 @@ class OfferStore(Transactions):
                     )
                     == 1
                 )
-            await release_offer(conn, offer, now, expired=True, counted=counted)
+            streak = await release_offer(conn, offer, now, expired=True, counted=counted)
             paused = counted and (
                 await conn.execute(
                     "UPDATE mentor_profiles SET status = 'paused', pause_reason = 'expired_offers', "
@@ -522,7 +551,7 @@ class OfferStore(Transactions):
                 == 1
             )
             withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
-            return ExpireResult(offer, paused, tuple(withdrawn), reached)
+            return ExpireResult(offer, paused, tuple(withdrawn), reached, counted=counted, streak=streak or 0)
 
     async def withdraw_for_mentee(self, mentor_id: int, mentee_id: int, now: datetime) -> list[Offer]:
         """Withdraw the mentor's pending offers of a member's other requests, once the mentor mentors that member

@@ -1,14 +1,16 @@
-"""Offers: a mentor accepts (the pair is introduced) or declines (the request goes to the next mentor)."""
+"""Offers: a mentor accepts (the pair is introduced) or declines (the request goes to the next mentor, or back to
+the waitlist). An answer that comes after the offer expired is the mentor back (docs/matching.md rule 4): a late
+accept offers the request to them again while it waits; a late decline is recorded as their answer."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from mentorbot.errors import UserError
-from mentorbot.i18n import translator
+from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_REASON, parse_id
-from mentorbot.matching.eligibility import EXCLUDING, decline_reason
-from mentorbot.models import Member, Mentorship, Offer, OfferStatus
+from mentorbot.matching.eligibility import EXCLUDING, DeclineReason, decline_reason
+from mentorbot.models import Member, Mentorship, MentorshipRequest, MentorStatus, Offer, OfferStatus, RequestStatus
 from mentorbot.recommendations import courses_for_introduction
 from mentorbot.replies import Field, Notification, Reply
 from mentorbot.storage.store import AcceptResult
@@ -16,7 +18,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
-from mentorbot.usecases.matchmaking import hand_on, pass_on, rematch
+from mentorbot.usecases.matchmaking import hand_on, rematch
 from mentorbot.usecases.mentorships import elsewhere
 
 
@@ -25,7 +27,9 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     request they let lapse that still waits is offered to them at once when no one else can take it (rule 4).
     An offer of a member the caller mentors already (an active mentorship of the pair, made meanwhile) is not
     accepted: a second mentorship of a pair is an admin's forced match only. It is withdrawn and its request handed
-    on, and the caller told why."""
+    on, and the caller told why. An accept of the caller's own offer that had expired is a late answer
+    (`_late_accept`): the stale offer is not accepted, but the caller is back and the request, while it waits, is
+    offered to them again at once."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     offer = await _own_offer(ctx, wanted)
@@ -33,6 +37,8 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
     if result is None:
         current = await core.store.get_offer(wanted)
+        if current is not None and _lapsed(core, current):
+            return await _late_accept(ctx, current)
         key = refusal(core, current)
         mentorship = await _mentorship_of_pair(core, current) if key == "offer.no_room" else None
         if mentorship is None:
@@ -89,9 +95,12 @@ async def _mentorship_of_pair(core: Core, offer: Offer | None) -> Mentorship | N
 
 
 async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = None) -> Reply:
-    """Decline an offer made to the caller; the request goes to the next mentor. A reason meaning "not my
-    skill" or "not this person" (`matching.eligibility.decline_reason`) leaves the mentor out of this member's
-    requests for good; any other puts the pair on cooldown for `Settings.reoffer_after_days`."""
+    """Decline an offer made to the caller; the request goes to the next mentor, or back to the waitlist when no
+    one else can take it, and the reply says which. A reason meaning "not my skill" or "not this person"
+    (`matching.eligibility.decline_reason`) leaves the mentor out of this member's requests for those skills, or of
+    all their requests, for good (the reply says which); any other puts the pair on cooldown for
+    `Settings.reoffer_after_days`. A decline of the caller's own offer that had expired is a late answer
+    (`_late_decline`): recorded as their decline, never offered again for it."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     await _own_offer(ctx, wanted)
@@ -99,12 +108,112 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     kind = decline_reason(text)
     declined = await core.store.decline_offer(wanted, ctx.member.id, text or None, core.clock.now(), kind=kind.value)
     if declined is None:
-        raise UserError(refusal(core, await core.store.get_offer(wanted)), id=wanted)
+        current = await core.store.get_offer(wanted)
+        if current is not None and current.status is OfferStatus.EXPIRED:
+            return await _late_decline(ctx, current, text or None, kind)
+        raise UserError(refusal(core, current), id=wanted)
     await core.store.mark_back(ctx.member.id, core.clock.now())
-    ctx.tell(await pass_on(core, declined))
+    notes, passed = await pass_on_told(core, declined)
+    ctx.tell(notes)
     if kind.value in EXCLUDING:
-        return Reply(ctx.t("offer.declined_for_good", id=wanted))
-    return Reply(ctx.t("offer.declined", id=wanted))
+        then = {True: "offer.then_passed", False: "offer.then_waiting", None: "offer.then_closed"}[passed]
+        excluded = await _excluded(core, ctx.t, declined, kind)
+        return Reply(" ".join([ctx.t("offer.declined_for_good", id=wanted), ctx.t(then), excluded]))
+    key = {True: "offer.declined", False: "offer.declined_waiting", None: "offer.declined_closed"}[passed]
+    return Reply(ctx.t(key, id=wanted))
+
+
+async def pass_on_told(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:
+    """`matchmaking.pass_on`, saying what became of the request: after a decline or an expiry, offer it to the next
+    mentor (or tell its mentee it waits and why), then give the place the offer held, if its mentor is still active,
+    to the waiting requests, oldest first. The notifications, and whether the request went to another mentor (True),
+    is back on the waitlist (False) or no longer waits (None), for the mentor's notice to tell truthfully."""
+    notes, passed = await hand_on(core, offer)
+    request = await core.store.get_request(offer.request_id)
+    notes.extend(await rematch(core, request.community if request else "", None, mentor_id=offer.mentor_id))
+    return notes, passed
+
+
+async def _excluded(core: Core, t: Translator, offer: Offer, kind: DeclineReason) -> str:
+    """What a decline for good excludes, in the mentor's words: "not this person" every request of the member;
+    "not my skill" the member's requests sharing a skill with the declined one (`matching.eligibility.blocks_for`)."""
+    if kind is DeclineReason.NOT_THIS_PERSON:
+        return t("offer.excluded_person")
+    request = await core.store.get_request(offer.request_id)
+    return t("offer.excluded_skill", skills=core.labels(request.skills if request else (), t.lang))
+
+
+def _lapsed(core: Core, offer: Offer) -> bool:
+    """Whether an offer of the caller's (`_own_offer` checked it) lapsed before their answer: expired, or still
+    pending with its time up (its expiry timer has not run yet)."""
+    if offer.status is OfferStatus.EXPIRED:
+        return True
+    return offer.status is OfferStatus.PENDING and offer.expires_at <= core.clock.now()
+
+
+async def _late_accept(ctx: Context, offer: Offer) -> Reply:
+    """An accept of the caller's own offer that had lapsed: the stale offer is not accepted, but the answer shows the
+    mentor is back (docs/matching.md rule 4), in this unit of work. An offer whose time is up but whose timer has not
+    run yet is expired first, as the timer would (`timers.expire_offer`: the mentor told, the lapse counted, the
+    request handed on). Then, as after any sign of being back, the waiting requests are tried for the mentor's
+    places, oldest first (`rematch`, the one offer path: the store's conditional offer and the one pending offer per
+    request keep two processes from offering it twice); the lapse's cooldown being lifted, the request goes to them
+    again when no one else can take it. The reply says what became of it: offered to them again (the new offer), gone
+    to another mentor, matched or cancelled, or still waiting and why not for them (paused, no free place)."""
+    from mentorbot.usecases.timers import expire_offer  # timers imports this module's helpers
+
+    core, store, me = ctx.core, ctx.core.store, ctx.member
+    if offer.status is OfferStatus.PENDING:
+        ctx.tell(await expire_offer(core, offer.id))
+    now = core.clock.now()
+    lifted = await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days))
+    request = await store.get_request(offer.request_id)
+    if request is not None and (request.status is RequestStatus.WAITING or lifted):
+        ctx.tell(await rematch(core, request.community, None, mentor_id=me.id))
+        request = await store.get_request(offer.request_id)
+    key, again = await _late_outcome(ctx, offer, request)
+    text = ctx.t(key, id=offer.id, request=offer.request_id, offer=again)
+    return Reply(text, title=ctx.t("offer.title", id=offer.id))
+
+
+async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest | None) -> tuple[str, int | None]:
+    """What a late accept did with the request: the reply's key and, when it was offered to the caller again, the
+    new offer's id."""
+    store, me = ctx.core.store, ctx.member
+    for pending in await store.list_offers(request_id=offer.request_id, status=OfferStatus.PENDING):
+        if pending.mentor_id == me.id:
+            return "offer.late.reoffered", pending.id
+    if request is None or request.status not in (RequestStatus.WAITING, RequestStatus.OFFERED):
+        return "offer.late.gone", None
+    if request.status is RequestStatus.OFFERED:
+        return "offer.late.gone_other", None
+    profile = await store.get_mentor_profile(me.id)
+    if profile is not None and profile.status is not MentorStatus.ACTIVE:
+        return "offer.late.paused", None
+    if profile is not None and profile.free_places <= 0:
+        return "offer.late.full", None
+    return "offer.late.blocked", None
+
+
+async def _late_decline(ctx: Context, offer: Offer, reason: str | None, kind: DeclineReason) -> Reply:
+    """A decline of the caller's own offer that had expired: there is nothing left to decline (its request was
+    handed on at the expiry, and nothing is handed on again), but the answer is kept: the offer is recorded as
+    declined, with its reason (`OfferStore.decline_expired`), so the pair's history holds a decline's cooldown, or a
+    "not this person" / "not my skill" exclusion for good, instead of a lapse that being back lifts (which would
+    bring this very request back to them). The answer shows they are back (rule 4): a lapse of theirs on another
+    request that still waits is lifted, and those requests are tried for their places at once, oldest first.
+    Answered once: a second late decline is refused as already declined."""
+    core, store, me = ctx.core, ctx.core.store, ctx.member
+    now = core.clock.now()
+    declined = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value)
+    if declined is None:
+        raise UserError(refusal(core, await store.get_offer(offer.id)), id=offer.id)
+    if await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)):
+        ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
+    if kind.value in EXCLUDING:
+        excluded = await _excluded(core, ctx.t, declined, kind)
+        return Reply(ctx.t("offer.late.declined_for_good", id=offer.id) + " " + excluded)
+    return Reply(ctx.t("offer.late.declined", id=offer.id, request=offer.request_id))
 
 
 def refusal(core: Core, offer: Offer | None) -> str:

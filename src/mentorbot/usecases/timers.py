@@ -15,20 +15,27 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mentorbot.errors import database_down, database_failure
-from mentorbot.i18n import translator
-from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, RequestStatus
+from mentorbot.i18n import Translator, translator
+from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, Offer, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.jobs import JobTakenOver
+from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.library_follow import LibraryFollower
-from mentorbot.usecases.matchmaking import hand_on, hand_on_withdrawn, line_for, pass_on, rematch, requeue_quietly
+from mentorbot.usecases.matchmaking import cohort, hand_on, hand_on_withdrawn, line_for, rematch, requeue_quietly
 from mentorbot.usecases.mentorships import checkin_key
 
+# The hand-on after an expiry, saying what became of the request (for the mentor's notice).
+from mentorbot.usecases.offers import pass_on_told as pass_on
+
 log = logging.getLogger("mentorbot")
+
+WEEKLY_KINDS = frozenset({JobKind.ROUND, JobKind.DIGEST})
+"""The timers a round runs after its sweep (`Timers.run_due`)."""
 
 EVENT_ID_RETENTION = timedelta(days=1)
 EVENT_PRUNE_EVERY = timedelta(hours=1)
@@ -109,7 +116,11 @@ class Timers:
         None takes every community's (a process that serves them all, or tests). The sweep runs at most every
         ``MENTORBOT_SWEEP_MINUTES``; with `sweep`, this round sweeps whenever it ran last (the simulation's hourly
         look, which must follow a sweep as a deployment's timer loop, every few seconds, would have run one).
-        """
+        The sweep runs after the due timers: an overdue offer's expiry frees its place, hands its request on and may
+        pause its mentor first, so the sweep never offers a waiting request to a mentor whose overdue offer, expired
+        a moment later in the same round, pauses them and withdraws it at once (a pause lapse against that mentee).
+        The weekly timers (round, digest) due in the round run after the sweep, so the digest counts the waitlist
+        the round leaves and the round places what the sweep could not."""
         store = self.core.store
         now = self.core.clock.now()
         if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
@@ -128,23 +139,33 @@ class Timers:
         if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
             self._weekly_at = now
             await insight.ensure_weekly_jobs(self.core, communities)
+        claimed = await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities)
+        # The weekly timers (the round, the digest) run last, after the sweep: what they count and place is the
+        # waitlist as this round leaves it, not one the sweep changes a moment later.
+        weekly = [job for job in claimed if job.kind in WEEKLY_KINDS]
+        for job in [job for job in claimed if job.kind not in WEEKLY_KINDS]:
+            notes.extend(await self._run_one(job, lease=lease, outage=outage))
         sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
         due = sweep or self._swept_at is None or now - self._swept_at >= sweep_every
         if self.core.settings.matching == "live" and due:
             self._swept_at = now
             notes.extend(await self.sweep(communities, outage=outage))
-        for job in await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities):
-            try:
-                produced = await self.run_claimed(job, lease=lease)
-            except Exception as exc:
-                if not outage.met(exc, "timer"):  # its lease runs out, and a later round runs it again
-                    correlation_id = uuid.uuid4().hex[:10]
-                    log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
-                continue
-            notes.extend(produced)
+        for job in weekly:
+            notes.extend(await self._run_one(job, lease=lease, outage=outage))
         outage.tell()
         return notes
+
+    async def _run_one(self, job: Job, *, lease: timedelta, outage: _Outage) -> list[Notification]:
+        """`run_claimed`, a failure logged (with a correlation id) or counted as the database's outage: the
+        timer's lease runs out, and a later round runs it again."""
+        try:
+            return await self.run_claimed(job, lease=lease)
+        except Exception as exc:
+            if not outage.met(exc, "timer"):
+                correlation_id = uuid.uuid4().hex[:10]
+                log.exception("timer %s for %s failed [%s]", job.kind.value, job.ref_id, correlation_id)
+            return []
 
     async def run_claimed(self, job: Job, *, lease: timedelta) -> list[Notification]:
         """Run one timer this process claimed, in one unit of work: its changes, its notifications in the outbox
@@ -256,7 +277,11 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
     An expiry that runs late (`Settings.late_expiry_grace_minutes` after the offer's time: the bot was down) does
     not count towards the mentor's streak, nor does one whose message never reached the mentor (still retrying or
     held in the outbox: the platform failed, or refused the bot itself); the mentor is told that one expired before
-    it could reach them."""
+    it could reach them. The notice says what became of the request (`expiry_notice`: gone to another mentor, or
+    back on the waitlist, with how to take it after all), and warns when one more lapse would pause the profile.
+    The place the offer held is not handed to its mentor's waiting requests while another offer of theirs is
+    overdue (`_holds_overdue`): that one's expiry, in this round or the next, may pause them and would withdraw the
+    fresh offer at once; it hands their freed places on when it does not (or the sweep does)."""
     settings = core.settings
     result = await core.store.expire_offer(
         offer_id,
@@ -266,24 +291,52 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
     )
     if result is None:
         return []
-    notes: list[Notification] = []
     mentor = await core.store.get_member(result.offer.mentor_id)
     if mentor is None:
-        return await pass_on(core, result.offer)
+        return (await pass_on(core, result.offer))[0]
     t = translator(core.lang_of(mentor))
-    told = "offer.expired_notice" if result.reached else "offer.expired_unsent_notice"
-    notes.append(core.notify(mentor, Reply(t(told, id=offer_id)), key=f"offer:{offer_id}"))
     if not result.mentor_paused:
-        notes.extend(await pass_on(core, result.offer))
-        return notes
+        if await _holds_overdue(core, result.offer):
+            handed, passed = await hand_on(core, result.offer)
+        else:
+            handed, passed = await pass_on(core, result.offer)
+        notice = core.notify(mentor, Reply(expiry_notice(core, t, result, passed)), key=f"offer:{offer_id}")
+        return [notice, *handed]
     # Auto-paused: this request and every other one the mentor held are passed on now, and the notice says
     # what became of each.
     handed, passed = await hand_on(core, result.offer)
+    notes = [core.notify(mentor, Reply(expiry_notice(core, t, result, passed)), key=f"offer:{offer_id}")]
     withdrawn_notes, lines = await hand_on_withdrawn(core, mentor, result.withdrawn, by="lapses")
-    text = t("pause.for_expiry", count=core.settings.max_expired_offers)
+    text = t("pause.for_expiry", count=max(result.streak, core.settings.max_expired_offers))
     text += "\n" + "\n".join(f"• {line}" for line in [line_for(t, result.offer, passed), *lines])
     notes.append(core.notify(mentor, Reply(text)))
     return [*notes, *handed, *withdrawn_notes]
+
+
+def expiry_notice(core: Core, t: Translator, result: ExpireResult, passed: bool | None) -> str:
+    """What an expired offer's mentor is told under the offer's key: that it expired (before it could reach them,
+    when it never did), what became of its request (gone to another mentor, back on the waitlist, no longer
+    waiting: `passed` as `hand_on` tells it) and, while it waits and they are not paused, that accepting it after
+    all offers it to them again (`usecases.offers.accept`'s late answer; not in a cohort programme, where only the
+    rounds offer). After a counted lapse that leaves them one short of the auto-pause (`Settings.max_expired_offers`),
+    a line warns them."""
+    outcome = {True: "notice", False: "waiting", None: "closed"}[passed]
+    key = f"offer.expired_{outcome}" if result.reached else f"offer.expired_unsent_{outcome}"
+    text = t(key, id=result.offer.id)
+    if passed is False and not result.mentor_paused and not cohort(core):
+        text += " " + t("offer.take_it_after_all", id=result.offer.id)
+    warn = result.counted and not result.mentor_paused and result.streak == core.settings.max_expired_offers - 1
+    if warn:
+        text += "\n" + t("offer.lapse_warning")
+    return text
+
+
+async def _holds_overdue(core: Core, offer: Offer) -> bool:
+    """Whether the mentor of an offer just expired holds another pending offer whose time is up (its expiry is due:
+    claimed in this round, or the next)."""
+    now = core.clock.now()
+    pending = await core.store.list_offers(mentor_id=offer.mentor_id, status=OfferStatus.PENDING)
+    return any(other.id != offer.id and other.expires_at <= now for other in pending)
 
 
 async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
