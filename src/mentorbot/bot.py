@@ -20,7 +20,7 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.library import Library
 from mentorbot.logcontext import log_context
-from mentorbot.models import Member, MentorProfile
+from mentorbot.models import Member, MentorProfile, user_key
 from mentorbot.observability import NOTIFICATIONS, observe_command
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
@@ -44,6 +44,7 @@ from mentorbot.usecases import (
 )
 from mentorbot.usecases.context import Caller, Core
 from mentorbot.usecases.handler import (
+    ADMIN_ONLY_KEY_PREFIXES,
     INBOX_ATTEMPTS,
     INBOX_GIVE_UP_AFTER,
     UseCase,
@@ -568,8 +569,34 @@ class MentorBot:
 
     async def undelivered(self, *, communities: Sequence[str] | None = None) -> list[Notification]:
         """Notifications another process (or this one, before a crash) wrote to the outbox and never delivered,
-        now claimed for this process: deliver them, then report them with `delivered`."""
-        return await self._timers.undelivered(communities=communities)
+        now claimed for this process: deliver them, then report them with `delivered`.
+
+        A notice for a community's admins (`ADMIN_ONLY_KEY_PREFIXES`: a member's call for help, the weekly digest,
+        a scheduled round's report) whose recipient is no longer an admin there is not: ``MENTORBOT_ADMIN_IDS``
+        changed over the restart. Its recipients were chosen by that setting (`insight.community_admins`), so the
+        setting decides (no platform's word on who manages a server is at hand here, as a command's caller brings
+        it, `Core.is_admin`). It is marked delivered, never claimed again, and logged without its content."""
+        claimed = await self._timers.undelivered(communities=communities)
+        dropped = [note for note in claimed if not self._still_admin_for(note)]
+        if not dropped:
+            return claimed
+        await self.store.mark_delivered(dropped, self.clock.now(), self.worker_id)
+        for note in dropped:
+            log.info(
+                "dropped an undelivered admin notice (%s) to member %s: no longer an admin of %s",
+                (note.key or "").partition(":")[0],
+                note.member_id,
+                note.community,
+            )
+        gone = {id(note) for note in dropped}
+        return [note for note in claimed if id(note) not in gone]
+
+    def _still_admin_for(self, note: Notification) -> bool:
+        """Whether `note` may go to its recipient: it is no admin-only notice, or they are still an admin of its
+        community by the settings (`Core.admin_keys`)."""
+        if not note.key or not note.key.startswith(ADMIN_ONLY_KEY_PREFIXES):
+            return True
+        return user_key(note.community, note.platform_user_id) in self.core.admin_keys(note.community)
 
     async def hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> int:
         """Hold `notices` again for a member's next command: notices held for them, which a command of theirs took

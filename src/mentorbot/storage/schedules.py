@@ -6,7 +6,8 @@ missed week."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 
 from mentorbot.models import JobKind
@@ -30,29 +31,40 @@ class ScheduleStore(Transactions):
         due: datetime,
         now: datetime,
         *,
-        keeps: Callable[[datetime], bool],
+        moves: Callable[[datetime], datetime | None],
         communities: Sequence[str] | None = None,
-    ) -> int:
+        first: Callable[[list[str]], Awaitable[None]] | None = None,
+    ) -> list[str]:
         """Make sure every community with members (of `communities` prefixes, or all) has its timer of `kind`:
-        a new one, or one that is done, gets `due`; a pending one whose time the schedule no longer names
-        (`keeps` says False: the setting changed) is moved to `due`. A pending one that `keeps` accepts stays,
-        even when past (it fell due while the bot was down: it runs once). Returns how many were (re)set."""
+        a new one, or one that is done, gets `due`; a pending one whose time the schedule no longer names is moved
+        where `moves` says (given its time: its new time, or None when it stays, even past: it fell due while the
+        bot was down, and runs once). Returns the communities whose timer was (re)set, in the order of their ids.
+
+        `first`, given those communities, runs before the timers are written, in the same transaction (a unit of
+        work, `Transactions.unit_of_work`, which the store's calls it makes join): what the move makes untrue is put
+        right with it, and the jobs rows are written last, as in every other transaction (`storage.locks`)."""
         scope, scope_args = community_scope(communities)
-        async with self.transaction() as conn:
+        async with self.unit_of_work() if first is not None else nullcontext(), self.transaction() as conn:
             found = await conn.fetch_all(f"SELECT DISTINCT community FROM members WHERE 1 = 1{scope}", *scope_args)
             existing = {
                 r["community"]: r
                 for r in await conn.fetch_all("SELECT community, due_at, status FROM jobs WHERE kind = ?", kind.value)
             }
             wanted = []
-            for row in found:
+            for row in sorted(found, key=lambda r: str(r["community"])):
                 community = str(row["community"])
                 have = existing.get(community)
                 if have is not None and have["status"] == "running":
                     continue
-                if have is not None and have["status"] == "pending" and keeps(rows.ts(have["due_at"])):
-                    continue
-                wanted.append((kind.value, community_ref(community), due, now, community))
+                when = due
+                if have is not None and have["status"] == "pending":
+                    moved = moves(rows.ts(have["due_at"]))
+                    if moved is None:
+                        continue
+                    when = moved
+                wanted.append((kind.value, community_ref(community), when, now, community))
+            if wanted and first is not None:
+                await first([w[4] for w in wanted])
             if wanted:
                 await conn.executemany(
                     "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "
@@ -61,7 +73,23 @@ class ScheduleStore(Transactions):
                     "WHERE jobs.status <> 'running'",
                     wanted,
                 )
-        return len(wanted)
+        return [w[4] for w in wanted]
+
+    async def waiting_for_a_round(self, kind: JobKind, communities: Sequence[str] | None = None) -> list[str]:
+        """The communities (of `communities` prefixes, or all) with a timer of `kind` (the scheduled round's: a
+        programme that has had rounds) and a waiting request whose stored reason is a next round
+        (``wait.next_round``, `matchmaking.next_round_reason`), in order. A read of the waiting requests of
+        those communities only: a programme that never had rounds reads none."""
+        scope, scope_args = community_scope(communities)
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT DISTINCT community FROM requests WHERE status = 'waiting' AND wait_reason LIKE ? "
+                f"AND community IN (SELECT community FROM jobs WHERE kind = ?){scope} ORDER BY community",
+                '%"wait.next_round"%',
+                kind.value,
+                *scope_args,
+            )
+        return [str(r["community"]) for r in found]
 
     async def job_community(self, job_id: int) -> str | None:
         """The community a timer belongs to."""

@@ -4,6 +4,8 @@ recruitment helper. The scheduled work runs as weekly timers in the database (`s
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import uuid
 from collections import Counter
@@ -27,6 +29,7 @@ from mentorbot.text_safety import defuse_mentions
 from mentorbot.usecases import curation, views
 from mentorbot.usecases.admin import round_report, round_text
 from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.matchmaking import cohort, next_round_reason, round_obstacle, wait_reason
 
 log = logging.getLogger("mentorbot")
 
@@ -178,8 +181,17 @@ WEEKLY: dict[JobKind, str] = {JobKind.ROUND: "round_schedule", JobKind.DIGEST: "
 """The weekly timers and the setting that schedules each."""
 
 
+STALE_ROUND_WAITS = 200
+"""How many waiting requests still told of a next round, once the programme is no longer matched by rounds, one
+look at the weekly timers tells afresh why they wait (`forget_rounds`); the rest at the next look, a minute on."""
+
+
 async def ensure_weekly_jobs(core: Core, communities: Sequence[str] | None = None) -> None:
-    """Give every community its weekly timers that the settings ask for (`ScheduleStore.ensure_weekly`)."""
+    """Give every community its weekly timers that the settings ask for (`ScheduleStore.ensure_weekly`); a pending
+    one the schedule (its setting, or `Settings.programme_timezone`) no longer names is moved (`round_moves`,
+    `digest_moves`). Where a round's timer is (re)set, the waiting requests are told the new round's date, in the
+    same unit of work (`tell_next_round`); in a programme no longer matched by rounds, those still told of a next
+    round are told why they wait now (`forget_rounds`)."""
     now = core.clock.now()
     zone = core.settings.programme_timezone
     for kind, setting in WEEKLY.items():
@@ -187,23 +199,115 @@ async def ensure_weekly_jobs(core: Core, communities: Sequence[str] | None = Non
         if text is None:
             continue
         spec = parse_weekly(text)
-        # A pending digest stays at the time an earlier schedule gave it: its time is what says where the previous
-        # digest ended (`digest_span`), so that the first digest of a new schedule starts there.
-        keeps = _named_by(spec, zone) if kind is JobKind.ROUND else _always
-        await core.store.ensure_weekly(kind, next_after(spec, now, zone), now, keeps=keeps, communities=communities)
+        if kind is JobKind.ROUND:
+            moves, first = round_moves(spec, zone, now), functools.partial(tell_next_round, core)
+        else:
+            moves, first = digest_moves(spec, zone, now), None
+        await core.store.ensure_weekly(
+            kind, next_after(spec, now, zone), now, moves=moves, communities=communities, first=first
+        )
+    if not cohort(core):
+        await forget_rounds(core, communities)
 
 
-def _named_by(spec: Weekly, zone: str) -> Callable[[datetime], bool]:
-    """Whether a pending timer's time is one `spec` names: it stays, even past (it runs once on return)."""
-
-    def keeps(due: datetime) -> bool:
-        return named_by(spec, due, zone)
-
-    return keeps
+def nearest(spec: Weekly, due: datetime, zone: str) -> datetime:
+    """The time `spec` names nearest to `due` (a pending timer's time on an earlier schedule), the later one of
+    two as near: the new schedule's counterpart of the week's run the timer stood for."""
+    before, after = last_before(spec, due, zone), next_after(spec, due, zone)
+    return before if due - before < after - due else after
 
 
-def _always(due: datetime) -> bool:
-    return True
+def round_moves(spec: Weekly, zone: str, now: datetime) -> Callable[[datetime], datetime | None]:
+    """Where a pending round timer due at a time `spec` does not name goes (None: it stays; a time `spec` names
+    stays, even past: it runs once on return). The round it stood for is the new schedule's time nearest to it
+    (`nearest`): past already (the zone moved east on the round's day, or the round moved earlier that day, to a
+    time gone by), that time, and the week's round runs at once rather than a week later; else the next time
+    `spec` names (the date waiting members are told, `matchmaking.next_round_reason`)."""
+
+    def moves(due: datetime) -> datetime | None:
+        if named_by(spec, due, zone):
+            return None
+        counterpart = nearest(spec, due, zone)
+        return counterpart if counterpart <= now else next_after(spec, now, zone)
+
+    return moves
+
+
+def digest_moves(spec: Weekly, zone: str, now: datetime) -> Callable[[datetime], datetime | None]:
+    """Where a pending digest timer due at a time `spec` does not name goes (None: it stays). Its time says where
+    the previous digest ended (a local week before it, `digest_span`), so it stays when it can cover the time up to
+    the new schedule's: when the new schedule's time nearest to it (`nearest`) comes before it (the zone moved
+    east, the digest moved to an earlier day), or has passed (it fell due while the bot was down), it runs at its
+    own time, from where the previous digest ended to the new schedule's latest time. When the new schedule's time
+    comes after it, still to come (the zone moved west, the digest moved to a later day), run at its own time it
+    would cover only the hours or days up to the new schedule's previous time, the new schedule's first digest
+    following hours or days later: it moves there instead, and that one digest covers the new schedule's week (the
+    time between the previous digest's end and the start of that week is in none: the timer keeps only its time)."""
+
+    def moves(due: datetime) -> datetime | None:
+        if named_by(spec, due, zone):
+            return None
+        counterpart = nearest(spec, due, zone)
+        return counterpart if due < counterpart and now < counterpart else None
+
+    return moves
+
+
+async def tell_next_round(core: Core, communities: Sequence[str]) -> None:
+    """In a cohort programme, tell the waiting requests of `communities`, whose round timer was just (re)set (the
+    round moved, or rounds began), when the next round is, keeping what stands in their way meanwhile
+    (`matchmaking.next_round_reason`, as a round does for those it leaves waiting); a request with no reason yet
+    gets what stands in its way worked out (`round_obstacle`). Nothing in a programme not matched by rounds."""
+    if not cohort(core):
+        return
+    for community in communities:
+        for request in await core.store.list_requests(community, [RequestStatus.WAITING]):
+            now_part = request.wait_reason
+            if now_part is None:
+                mentee = await core.store.get_member(request.member_id)
+                if mentee is None:
+                    continue
+                now_part = await round_obstacle(core, request, mentee)
+            reason = next_round_reason(core, request, now_part)
+            if reason != request.wait_reason:
+                await core.store.set_wait_reason(request.id, reason, core.clock.now())
+
+
+async def forget_rounds(core: Core, communities: Sequence[str] | None = None) -> None:
+    """In a programme no longer matched by rounds (``MENTORBOT_MATCHING=live``), the waiting requests still told
+    of a next round (their stored reason, `matchmaking.next_round_reason`) are told why they wait now
+    (`matchmaking.wait_reason`), at most `STALE_ROUND_WAITS` per call, each community in one unit of work. Only
+    the communities that have had a round's timer are read (`ScheduleStore.waiting_for_a_round`): one short read
+    when none is left. Nothing is offered here: the sweep, next, offers what it can."""
+    left = STALE_ROUND_WAITS
+    for community in await core.store.waiting_for_a_round(JobKind.ROUND, communities):
+        if left <= 0:
+            return
+        told = 0
+        async with core.store.unit_of_work():
+            for request in await core.store.list_requests(community, [RequestStatus.WAITING]):
+                if left <= 0:
+                    break
+                if not _told_next_round(request.wait_reason):
+                    continue
+                left -= 1
+                mentee = await core.store.get_member(request.member_id)
+                if mentee is None:
+                    continue
+                reason = await wait_reason(core, request, mentee)
+                if await core.store.set_wait_reason(request.id, reason, core.clock.now()):
+                    told += 1
+        if told:
+            log.info("%s waiting request(s) of %s no longer told of a next round: matching is live", told, community)
+
+
+def _told_next_round(reason: str | None) -> bool:
+    """Whether a stored wait reason is a cohort programme's next round."""
+    try:
+        data = json.loads(reason or "")
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("key") == "wait.next_round"
 
 
 def named_by(spec: Weekly, moment: datetime, zone: str) -> bool:
@@ -267,10 +371,11 @@ def digest_span(spec: Weekly, due: datetime, now: datetime, zone: str) -> tuple[
     is. A run late by more than a week covers every week it missed: the timer moves to the next time after
     `now`, whose digest starts where this one ends, so each moment is in one digest.
 
-    A timer whose time `spec` does not name was set by an earlier schedule (the setting changed since; pending
-    digests are left at their time, `ensure_weekly_jobs`): the digest before it ended a local week before its
-    time, the earlier schedule's previous time, and this one runs from there to the latest time `spec` names at
-    or before `now`, where the next one, on the new schedule, starts."""
+    A timer whose time `spec` does not name was set by an earlier schedule (the setting or the zone changed since;
+    a pending digest is left at its time when the new schedule's nearest time comes before it or has passed,
+    `digest_moves`): the digest before it ended a local week before its time, the earlier schedule's previous
+    time, and this one runs from there to the latest time `spec` names at or before `now`, where the next one, on
+    the new schedule, starts."""
     latest = last_before(spec, next_after(spec, now, zone), zone)
     if named_by(spec, due, zone):
         since, until = last_before(spec, due, zone), max(due, latest)
@@ -281,6 +386,26 @@ def digest_span(spec: Weekly, due: datetime, now: datetime, zone: str) -> tuple[
     while (moment := next_after(spec, moment, zone)) <= until:
         weeks += 1
     return since, until, max(weeks, 1)
+
+
+ROUND_KEY = "admin-round:"
+"""What the outbox key of a scheduled round's report to an admin starts with (`round_key`)."""
+DIGEST_KEY = "admin-digest:"
+"""What the outbox key of a weekly digest to an admin starts with (`digest_key`)."""
+
+
+def round_key(community: str, now: datetime) -> str:
+    """The outbox key of the report of `community`'s scheduled round run at `now`: ``admin-round:<community>:<unix
+    seconds>``. Its own to each round (a repeated key would have the adapters edit the earlier report into it), and
+    admin-only (`handler.ADMIN_ONLY_KEY_PREFIXES`): one held for an admin, or left undelivered by a process that
+    stopped, is not shown to someone no longer an admin."""
+    return f"{ROUND_KEY}{community}:{int(now.timestamp())}"
+
+
+def digest_key(community: str, until: datetime) -> str:
+    """The outbox key of `community`'s digest of the weeks up to `until`: ``admin-digest:<community>:<unix
+    seconds>``, its own to each digest and admin-only, as `round_key`'s."""
+    return f"{DIGEST_KEY}{community}:{int(until.timestamp())}"
 
 
 async def scheduled_round(core: Core, community: str, *, late: timedelta = timedelta(0)) -> list[Notification]:
@@ -308,7 +433,7 @@ async def scheduled_round(core: Core, community: str, *, late: timedelta = timed
             if named is None
             else t("admin_scope.round_title", community=community_name(named, t))
         )
-        notes.append(core.notify(person, Reply(text, title=title)))
+        notes.append(core.notify(person, Reply(text, title=title), key=round_key(community, core.clock.now())))
     return notes
 
 
@@ -367,7 +492,7 @@ async def digest(
             community=named,
             waited=waited,
         )
-        notes.append(core.notify(person, reply, key=None))
+        notes.append(core.notify(person, reply, key=digest_key(community, until)))
     return notes
 
 
