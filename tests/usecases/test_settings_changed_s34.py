@@ -243,3 +243,24 @@ async def test_limit_reached_carries_the_open_count(store: Store, clock: ManualC
     with pytest.raises(LimitReached) as refused:
         await store.create_request(member.id, COMMUNITY, ["brand-strategy"], "", clock.now(), max_open=1)
     assert (refused.value.open_count, refused.value.max_open) == (3, 1)
+
+
+async def test_a_pause_after_a_lowered_lapse_limit_says_the_real_streak(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    """Two lapses under MENTORBOT_MAX_EXPIRED_OFFERS=3, then a restart with 1: the third lapse pauses the mentor,
+    and the notice says three days in a row (it said "an offer went unanswered", the new setting's count)."""
+    bot = bot_with(store, library, clock, max_expired_offers=3)
+    await bot.signup(who("wanjiru"), skills="seo", capacity="3")
+    for name in ("a", "b"):
+        await bot.request(who(name), skills="seo")
+        clock.advance(timedelta(hours=48, minutes=1))
+        await bot.run_due_jobs()
+        clock.advance(timedelta(hours=1))
+    lowered = bot_with(store, library, clock, worker="w2", max_expired_offers=1)
+    await lowered.request(who("c"), skills="seo")
+    clock.advance(timedelta(hours=48, minutes=1))
+    said = "\n".join(n.reply.text for n in to(await lowered.run_due_jobs(), "wanjiru"))
+    en = translator("en")
+    assert en("pause.for_expiry", count=3) in said
+    assert en("pause.for_expiry", count=1) not in said
