@@ -504,7 +504,9 @@ class CandidateStore(Transactions):
                 community,
             )
             past_rows = await conn.fetch_all(
-                "SELECT mentee_id, mentor_id, COUNT(*) AS n FROM mentorships WHERE started_at >= ? AND mentee_id IN "
+                # A forgotten mentor's mentorships keep no mentor (`mentor_id` NULL): no pair to avoid repeating.
+                "SELECT mentee_id, mentor_id, COUNT(*) AS n FROM mentorships WHERE started_at >= ? "
+                "AND mentor_id IS NOT NULL AND mentee_id IN "
                 "(SELECT member_id FROM requests WHERE community = ? AND status = 'waiting') "
                 "GROUP BY mentee_id, mentor_id",
                 repeat_since,

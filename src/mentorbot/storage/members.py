@@ -436,13 +436,15 @@ class MemberStore(Transactions):
         ended_by: datetime | None = None,
         unless_same: bool = False,
         while_pending: int | None = None,
+        unless_reason: str | None = None,
     ) -> bool:
         """Pause or resume a mentor (compare-and-set on `expect` when given); True when changed. With
         `ended_by`, only a pause whose end is set and at or before that moment is changed (a dated pause's end:
         a pause made meanwhile, with no end or a later one, is left alone). With `unless_same`, a mentor already
         in exactly this state (status, end, reason) is left alone: False. With `while_pending` (an offer's id),
         only while that offer is still pending and the mentor's (a pause because its direct message was refused:
-        one accepted, expired or withdrawn meanwhile pauses no one), read after the locks below.
+        one accepted, expired or withdrawn meanwhile pauses no one), read after the locks below. With
+        `unless_reason`, a mentor paused for that reason is left alone (an admin's pause of one who left: ``left``).
 
         Pausing with `paused_until` schedules a resume job; resuming cancels it and resets the expiry streak.
         """
@@ -469,6 +471,9 @@ class MemberStore(Transactions):
                 same = "IS" if self.db.dialect == "sqlite" else "IS NOT DISTINCT FROM"
                 sql += f" AND NOT (status = ? AND paused_until {same} ? AND pause_reason {same} ?)"
                 args += [status.value, paused_until, reason]
+            if unless_reason is not None:
+                sql += " AND NOT (status = 'paused' AND COALESCE(pause_reason, '') = ?)"
+                args.append(unless_reason)
             if while_pending is not None:
                 sql += " AND EXISTS (SELECT 1 FROM offers WHERE id = ? AND mentor_id = ? AND status = 'pending')"
                 args += [while_pending, member_id]

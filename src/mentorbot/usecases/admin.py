@@ -35,6 +35,7 @@ from mentorbot.storage.store import AcceptResult, NewOffer, Store
 from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.departures import LEFT
 from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_skills
 from mentorbot.usecases.matchmaking import (
     blocks_of,
@@ -273,15 +274,20 @@ async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
 
 async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply:
     """Pause a mentor. The end date, when given, is stated to the admin and the mentor (each in their own time
-    zone); the same pause again (same end, already by an admin) changes nothing and tells nobody twice."""
+    zone); the same pause again (same end, already by an admin) changes nothing and tells nobody twice. A mentor
+    paused because they left the community (`departures.LEFT`) stays so: an admin's pause would replace the reason,
+    and its end would make them active again though they never came back."""
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
     now = core.clock.now()
     end_at = parse_until(until, now, zone_of(member, profile))  # the mentor's day, as they are told it
     changed = await core.store.set_mentor_status(
-        member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True
+        member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True, unless_reason=LEFT
     )
     if not changed:
+        after = await core.store.get_mentor_profile(member.id)
+        if after is not None and after.status is MentorStatus.PAUSED and after.pause_reason == LEFT:
+            return Reply(ctx.t("admin.pause_left", name=member.display_name))
         return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
     withdrawn_notes, lines = await withdraw_for_pause(core, member, by="admin")
