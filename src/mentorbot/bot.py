@@ -120,6 +120,7 @@ class MentorBot:
         read_only: bool = False,
         quick: bool = False,
         detached: bool = False,
+        returning: bool = True,
     ) -> Outcome:
         # The metric's and the log's command is the MentorBot method that called (request, accept…): a fixed set.
         name = sys._getframe(1).f_code.co_name
@@ -135,6 +136,7 @@ class MentorBot:
                 read_only=read_only,
                 quick=quick,
                 detached=detached,
+                returning=returning,
             )
             done(outcome)
         return outcome
@@ -300,7 +302,7 @@ class MentorBot:
 
     async def forget(self, caller: Caller, *, confirm: bool = False) -> Outcome:
         """Delete the caller's data; without `confirm`, asks for confirmation with a button."""
-        return await self._run(caller, lambda ctx: privacy.forget(ctx, confirm=confirm))
+        return await self._run(caller, lambda ctx: privacy.forget(ctx, confirm=confirm), returning=False)
 
     async def skills(
         self,

@@ -62,3 +62,15 @@ async def test_an_admin_cannot_pause_a_mentor_who_left_into_coming_back(
     profile = await bot.mentor_profile(COMMUNITY, "U-m1")
     assert profile is not None and profile.status is MentorStatus.PAUSED and profile.pause_reason == "left"
     assert not to(await bot.request(who("a0"), skills="seo"), "m1")
+
+
+async def test_a_departed_mentors_forget_prompt_tells_nobody_they_are_back(bot: MentorBot, who: Who) -> None:
+    """The usual flow asks first (`/mentor forget`, then its button): the question is no return either (the
+    session 34 review found the partner told "back" by it, then "has left" by the confirmation)."""
+    await mentoring(bot, who, "m0", "a4")
+    await bot.member_left(COMMUNITY, "U-m0")
+    asked = await bot.forget(who("m0"))
+    assert asked.error is None and asked.reply.buttons
+    assert not to(asked, "a4")
+    confirmed = await bot.forget(who("m0"), confirm=True)
+    assert not any("<@U-m0>" in n.reply.text for n in to(confirmed, "a4"))

@@ -215,6 +215,7 @@ async def _unit(
     *,
     read_only: bool = False,
     take_held: bool = True,
+    returning: bool = True,
 ) -> Outcome:
     """The whole command as one unit of work, one transaction: the event's claim (`claim_event`, or for an inbox
     event `InboxStore.begin_processing`), the caller's member row, the use-case's changes, the held notices it
@@ -234,7 +235,8 @@ async def _unit(
             raise AlreadyProcessed  # another process did it (this one's lease had run out)
         member = await _seen(core, caller)
         ctx = _context(core, caller, member, call, admin_only)
-        ctx.tell(await _back(core, member))
+        if returning:  # not a forget: someone forgetting themself is not back (their partners are told they left)
+            ctx.tell(await _back(core, member))
         reply = await action(ctx)
         now = core.clock.now()
         held = await _take_held(core, ctx, now) if take_held else ()
@@ -256,6 +258,7 @@ async def handle(
     read_only: bool = False,
     quick: bool = False,
     detached: bool = False,
+    returning: bool = True,
 ) -> Outcome:
     """Run `action` for `caller` with the shared rules: duplicates, membership, rate limit, admin, errors, as
     one transaction (`_read_only` for a read-only use-case when it needs no write, else `_unit`).
@@ -265,7 +268,8 @@ async def handle(
     runs without a hop to its driver's thread (`Database.read`). `detached` (read-only use-cases that read a lot
     in short transactions of their own, an export): the checks run in their transaction as usual, then the
     use-case after it, so on SQLite, whose one connection a transaction holds, other members' commands and the
-    inbox's records are served between its reads instead of waiting for all of them."""
+    inbox's records are served between its reads instead of waiting for all of them. Without `returning` (a
+    forget, asked or confirmed), a caller reported gone is not taken for back (`_back`)."""
     refused = await rate_limited(core, limiter, caller)
     if refused is not None:
         return refused
@@ -285,7 +289,16 @@ async def handle(
             if read_only and not (caller.inbox_id is None and caller.event_id):
                 done = await _read_only(core, caller, run, call, admin_only, quick=quick)
             if done is None:
-                done = await _unit(core, caller, run, call, admin_only, read_only=read_only, take_held=run is action)
+                done = await _unit(
+                    core,
+                    caller,
+                    run,
+                    call,
+                    admin_only,
+                    read_only=read_only,
+                    take_held=run is action,
+                    returning=returning,
+                )
         except AlreadyProcessed:
             return Outcome(Reply(""), (), duplicate=True, language=call.t.lang)
         if run is action:

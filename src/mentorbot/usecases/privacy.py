@@ -55,9 +55,6 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
             asked,
             buttons=(Button("forget.confirm", ctx.caller.user_id, ctx.t("forget.confirm_button"), ButtonStyle.DANGER),),
         )
-    # A command of a member reported gone first tells their partners they are back (`handler._back`, before any
-    # use-case); a forget is no return: those notices go, and the partners are told the member left (below).
-    ctx.notifications.clear()
     store, now = core.store, core.clock.now()
     profile = await store.get_mentor_profile(ctx.member.id)  # read before it goes: the reasons it may falsify
     for withdrawn in await store.prepare_forget(ctx.member.id, now):
