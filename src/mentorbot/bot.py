@@ -20,7 +20,7 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.library import Library
 from mentorbot.logcontext import log_context
-from mentorbot.models import Member, MentorProfile, user_key
+from mentorbot.models import ADMIN_ONLY_KEY_PREFIXES, Member, MentorProfile, user_key
 from mentorbot.observability import NOTIFICATIONS, observe_command
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
@@ -44,7 +44,6 @@ from mentorbot.usecases import (
 )
 from mentorbot.usecases.context import Caller, Core
 from mentorbot.usecases.handler import (
-    ADMIN_ONLY_KEY_PREFIXES,
     INBOX_ATTEMPTS,
     INBOX_GIVE_UP_AFTER,
     UseCase,

@@ -23,6 +23,17 @@ def mention_of(platform_user_id: str) -> str:
     return f"<@{platform_user_id}>"
 
 
+ADMIN_ONLY_KEY_PREFIXES: tuple[str, ...] = ("checkin-help:", "admin-digest:", "admin-round:")
+"""What the outbox keys of the notices a community's admins get as its admins start with: one held for a member (DMs
+closed) is shown only while they are still an admin there (`handler._take_held`), one a process left undelivered is
+dropped by the recovery when its recipient no longer is (`MentorBot.undelivered`), and only these are searched for what
+a forgotten member typed (`storage.privacy`: they quote members). The notices' builders: `feedback.checkin_help` (a
+member's call for help, ``checkin-help:<mentorship>:<member>:h<hour>``, `feedback._help_key`), `insight.digest` (the
+weekly digest, ``admin-digest:<community>:<until>``, `insight.digest_key`) and `insight.scheduled_round` (the scheduled
+round's report, ``admin-round:<community>:<when>``, `insight.round_key`). Each digest and report has a key of its own (a
+repeated key would have the adapters edit the earlier message into the new one)."""
+
+
 class Level(StrEnum):
     """How well a mentor knows a skill (learning, practitioner, expert); weights the match score.
 

@@ -145,11 +145,17 @@ async def test_others_notices_quoting_her_typed_texts_go_short_and_common_ones_d
     quoted = Reply("A mentor for you", fields=(Field("About", "GROWTH lead at a\u200b fintech\nin Arusha"),))
     short = Reply("Your answer", fields=(Field("Said", "ok"),))
     common = Reply("Mentorship #7 has been ended by your partner. Thank you for taking part!")
-    for reply in (quoted, short, common):
+    # Eli as an admin: the quoting notice is an admins' one (the digest quotes members); the same words in another
+    # member's notice, without her mention, are about someone else (session 34's review: a skill's label typed as
+    # a note took other mentors' held offers).
+    await store.hold_notice(eli.id, reply_to_json(quoted), clock.now(), key=f"admin-digest:{COMMUNITY}:1")
+    elsewhere = Reply("Someone else's introduction", fields=(Field("About", "Growth lead at a fintech in Arusha"),))
+    for reply in (elsewhere, short, common):
         await store.hold_notice(eli.id, reply_to_json(reply), clock.now())
     assert (await bot.forget(who("zawadi"), confirm=True)).error is None
     held = [r["payload"] for r in await _outbox(store) if r["member_id"] == eli.id and r["status"] == "held"]
-    assert reply_to_json(quoted) not in held, "a notice quoting her bio goes"
+    assert reply_to_json(quoted) not in held, "an admins' notice quoting her bio goes"
+    assert reply_to_json(elsewhere) in held, "a member's notice without her mention is not hers"
     assert reply_to_json(short) in held, "her two-letter note names nobody"
     assert reply_to_json(common) in held, "her comment is words the bot itself says: it names nobody"
 

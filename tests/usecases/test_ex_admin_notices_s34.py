@@ -3,7 +3,7 @@
 Before: a member's call for help (check-in "need help") held for a coordinator whose DMs were closed was shown
 with the coordinator's next command even after the bot restarted with ``MENTORBOT_ADMIN_IDS`` no longer naming
 them: a member's name, the mentorship's parties and an admin command, to someone who is no longer an admin. Now
-a held admin-only notice (`handler.ADMIN_ONLY_KEY_PREFIXES`) is shown only to a member still an admin of the
+a held admin-only notice (`models.ADMIN_ONLY_KEY_PREFIXES`) is shown only to a member still an admin of the
 community (the settings, or the platform's own fact, `Core.is_admin`); one not shown is dropped for good, and
 logged without its content. Other held notices (an offer) are shown as before.
 """

@@ -10,7 +10,7 @@
   "weekly" digests hours apart, the first one "(2026-01-12 to 2026-01-12)" covering five hours.
 - The weekly digest and the scheduled round's report are keyed (``admin-digest:``, ``admin-round:``), so one held
   for an admin (DMs closed), or written to the outbox before a restart and delivered by the recovery after it, is
-  not shown to someone no longer an admin (`handler.ADMIN_ONLY_KEY_PREFIXES`, `MentorBot.undelivered`).
+  not shown to someone no longer an admin (`models.ADMIN_ONLY_KEY_PREFIXES`, `MentorBot.undelivered`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,15 @@ from typing import Any
 
 from mentorbot.i18n import LANGUAGES, load_catalog
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
-from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, Offer, RequestStatus, mention_of
+from mentorbot.models import (
+    ADMIN_ONLY_KEY_PREFIXES,
+    OPEN_REQUEST_STATUSES,
+    JobKind,
+    Mentorship,
+    Offer,
+    RequestStatus,
+    mention_of,
+)
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
@@ -366,17 +374,21 @@ def names_member(payload: str, mention: str, typed: re.Pattern[str] | None) -> b
 async def _forget_notices(
     conn: Connection, dialect: str, community: str, member_id: int, mention: str, typed: re.Pattern[str] | None
 ) -> None:
-    """Inside the forget's transaction: the community's notices to other members that name the member
-    (`names_member`). One still to be delivered or shown (pending, held; superseded too) goes. One delivered already
-    keeps its row with an empty payload: its key and state are still read (`outbox.never_reached`,
-    `OutboxStore.has_keyed`: a check-in's call for help once an hour) until the hourly prune drops it; nothing reads
-    a delivered row's content but `OutboxStore.hold_notices_again`, which looks for the very content it took."""
+    """Inside the forget's transaction: the community's notices to other members that name the member (`names_member`):
+    any that holds their mention, and an admins' notice (`ADMIN_ONLY_KEY_PREFIXES`: the digest quotes decline reasons, a
+    call for help its member) that quotes a text they typed. Another member's notice is not searched for the typed
+    texts: a skill's label or a few common words typed by the member would match notices about someone else (a held
+    offer to another mentor, which would then never reach them). One still to be delivered or shown (pending, held;
+    superseded too) goes. One delivered already keeps its row with an empty payload: its key and state are still read
+    (`outbox.never_reached`, `OutboxStore.has_keyed`: a check-in's call for help once an hour) until the hourly prune
+    drops it; nothing reads a delivered row's content but `OutboxStore.hold_notices_again`, which looks for the very
+    content it took."""
     after = 0
     doomed: list[int] = []
     blanked: list[int] = []
     while True:
         found = await conn.fetch_all(
-            "SELECT id, status, payload FROM outbox WHERE community = ? AND member_id <> ? AND id > ? "
+            "SELECT id, status, message_key, payload FROM outbox WHERE community = ? AND member_id <> ? AND id > ? "
             "AND status IN ('pending', 'held', 'superseded', 'delivered') AND payload <> '' ORDER BY id LIMIT ?",
             community,
             member_id,
@@ -384,7 +396,8 @@ async def _forget_notices(
             _PAGE,
         )
         for row in found:
-            if names_member(str(row["payload"]), mention, typed):
+            quotes = typed if str(row["message_key"] or "").startswith(ADMIN_ONLY_KEY_PREFIXES) else None
+            if names_member(str(row["payload"]), mention, quotes):
                 (blanked if row["status"] == "delivered" else doomed).append(int(row["id"]))
         if len(found) < _PAGE:
             break

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import Member
+from mentorbot.models import ADMIN_ONLY_KEY_PREFIXES, Member
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.members import member_is_current
@@ -47,15 +47,6 @@ that is not the command's fault, and it is done once the database is back, howev
 PASSING_FAILURES = frozenset({"common.db_unavailable", "common.db_busy"})
 """Failures of the database that pass by themselves (`errors.unexpected`'s keys): a recorded event that met one
 stays pending, and the member is told it will be done once the database is back (``common.db_saved``)."""
-ADMIN_ONLY_KEY_PREFIXES: tuple[str, ...] = ("checkin-help:", "admin-digest:", "admin-round:")
-"""What the outbox keys of the notices a community's admins get as its admins start with: one held for a member
-(DMs closed) is shown only while they are still an admin there (`_take_held`), and one a process left undelivered
-is dropped by the recovery when its recipient no longer is (`MentorBot.undelivered`). Kept here, where held notices
-are taken; the notices' builders: `feedback.checkin_help` (a member's call for help,
-``checkin-help:<mentorship>:<member>:h<hour>``, `feedback._help_key`), `insight.digest` (the weekly digest,
-``admin-digest:<community>:<until>``, `insight.digest_key`) and `insight.scheduled_round` (the scheduled round's
-report, ``admin-round:<community>:<when>``, `insight.round_key`). Each digest and report has a key of its own (a
-repeated key would have the adapters edit the earlier message into the new one)."""
 UNIT_ATTEMPTS = 3
 """How many times a use-case runs when a concurrent one aborts its transaction (PostgreSQL deadlocks); so do a
 timer's unit and the sweep's unit of a waiting request (`timers.Timers`)."""

@@ -397,7 +397,7 @@ DIGEST_KEY = "admin-digest:"
 def round_key(community: str, now: datetime) -> str:
     """The outbox key of the report of `community`'s scheduled round run at `now`: ``admin-round:<community>:<unix
     seconds>``. Its own to each round (a repeated key would have the adapters edit the earlier report into it), and
-    admin-only (`handler.ADMIN_ONLY_KEY_PREFIXES`): one held for an admin, or left undelivered by a process that
+    admin-only (`models.ADMIN_ONLY_KEY_PREFIXES`): one held for an admin, or left undelivered by a process that
     stopped, is not shown to someone no longer an admin."""
     return f"{ROUND_KEY}{community}:{int(now.timestamp())}"
 
