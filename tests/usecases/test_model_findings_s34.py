@@ -74,3 +74,21 @@ async def test_a_departed_mentors_forget_prompt_tells_nobody_they_are_back(bot: 
     assert not to(asked, "a4")
     confirmed = await bot.forget(who("m0"), confirm=True)
     assert not any("<@U-m0>" in n.reply.text for n in to(confirmed, "a4"))
+
+
+async def test_a_forget_of_a_member_reported_gone_leaves_no_departure_marker(bot: MentorBot, who: Who) -> None:
+    """The extended model's heavy run: the markers of a departure (`departure:<mentorship>:<id>`, `departed:<id>`)
+    outlived a forget of the departed member, by themself or by an admin (SQLite may give the id to a newcomer)."""
+    await mentoring(bot, who, "m0", "a0")
+    await bot.member_left(COMMUNITY, "U-m0")
+    m0 = await bot.store.find_member(COMMUNITY, "U-m0")
+    assert m0 is not None
+    assert await bot.store.is_departed(m0.id)
+    assert (await bot.forget(who("m0"), confirm=True)).error is None
+    async with bot.store.read() as conn:
+        left = await conn.fetch_all(
+            "SELECT event_id FROM processed_events WHERE event_id = ? OR event_id LIKE ?",
+            f"departed:{m0.id}",
+            f"departure:%:{m0.id}",
+        )
+    assert left == []

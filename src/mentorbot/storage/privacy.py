@@ -26,6 +26,7 @@ from mentorbot.models import (
 )
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
+from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
@@ -156,6 +157,13 @@ class PrivacyStore(Transactions):
             await _forget_traces(conn, self.db.dialect, member_id, now, keep_event)
             # Feedback stays only anonymised: its free-text comment could identify the author.
             await conn.execute("UPDATE feedback SET comment = NULL WHERE author_id = ?", member_id)
+            # Their departure's markers (`events`): a forgotten member is nobody's departed partner any more, and a
+            # newcomer SQLite gives the id to would read as departed.
+            await conn.execute(
+                "DELETE FROM processed_events WHERE event_id = ? OR event_id LIKE ?",
+                f"{DEPARTED_PREFIX}{member_id}",
+                f"{DEPARTURE_PREFIX}%:{member_id}",
+            )
             await conn.execute("DELETE FROM members WHERE id = ?", member_id)
         return ForgetResult(tuple(ended), tuple(requeued), tuple(reopened))
 
