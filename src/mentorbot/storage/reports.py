@@ -376,15 +376,32 @@ class ReportStore(Transactions):
             raise ValueError(f"not an exportable table: {table}")
         return list(EXPORT_QUERIES[table][0])
 
+    async def export_bounds(self) -> dict[str, int]:
+        """The highest id of each exportable table (0 for an empty one), read together in one transaction when an
+        export starts (`export_pages`' `upto`): a row written after it is in none of the files, so no file names a
+        row another file lacks (a request made between the reads of ``requests.csv`` and ``offers.csv`` had its
+        offer exported without it)."""
+        async with self.read() as conn:
+            bounds: dict[str, int] = {}
+            for table in EXPORT_QUERIES:
+                row = await conn.fetch_one(f"SELECT MAX(id) AS top FROM {table}")  # the fixed names of EXPORT_QUERIES
+                bounds[table] = int(row["top"]) if row is not None and row["top"] is not None else 0
+        return bounds
+
     async def export_pages(
-        self, table: str, community: str | None = None, *, page_size: int = EXPORT_PAGE
+        self, table: str, community: str | None = None, *, page_size: int = EXPORT_PAGE, upto: int | None = None
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """An exportable table's rows as plain values (`export_table`), in pages of `page_size` rows by id.
+        """An exportable table's rows as plain values (`export_table`), in pages of `page_size` rows by id, up to
+        the id `upto` when given (`export_bounds`).
 
         Each page is read in a short read transaction of its own and converted off the event loop, so an export of
         a long history neither holds the database (SQLite's one connection) nor the event loop for long: other
-        members' commands are served between pages. A row changed meanwhile is exported as a later page finds it;
-        inside a unit of work or a snapshot, every page is read in that transaction.
+        members' commands are served between pages. A row changed meanwhile is exported as a later page finds it
+        (the files are not one snapshot: an offer accepted between two files may show accepted beside a
+        mentorship file without its mentorship); with the bounds and the tables read parents first (members,
+        requests, offers, mentorships, feedback), every id a file names is in the file it refers to, unless deleted
+        meanwhile (a forget: then its rows that refer to it are gone or emptied too). Inside a unit of work or a
+        snapshot, every page is read in that transaction.
         """
         columns = self.export_columns(table)
         sql = EXPORT_QUERIES[table][1]
@@ -392,7 +409,10 @@ class ReportStore(Transactions):
         # SQLite without ANALYZE would read a community's rows by an index on community and sort them all again for
         # every page; "+" keeps it on the ids' order, each page reading on from the last (PostgreSQL has no "+").
         scope = [f"{'+' if self.db.dialect == 'sqlite' else ''}t.community = ?"] if community is not None else []
-        scope_args = [community] if community is not None else []
+        scope_args: list[Any] = [community] if community is not None else []
+        if upto is not None:
+            scope.append(f"{key} <= ?")
+            scope_args.append(upto)
         after: int | None = None
         while True:
             terms = [*scope, f"{key} > ?"] if after is not None else scope

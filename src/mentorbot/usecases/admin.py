@@ -585,13 +585,16 @@ async def export(ctx: Context) -> Reply:
 async def export_csv(store: Store, community: str | None) -> dict[str, bytes]:
     """CSV files (name → bytes) of members, requests, offers, mentorships and feedback; every cell that a
     spreadsheet would run as a formula is neutralised (`text_safety.spreadsheet_safe`). Each table is read in pages
-    (`Store.export_pages`) and written off the event loop: other members' commands are served meanwhile."""
+    (`Store.export_pages`) and written off the event loop: other members' commands are served meanwhile. Rows
+    written after the export began are in none of the files (`Store.export_bounds`), so every id a file names is in
+    the file it refers to."""
     files: dict[str, bytes] = {}
+    bounds = await store.export_bounds()
     for table in EXPORT_TABLES:
         columns = store.export_columns(table)
         buffer = io.StringIO()
         csv.writer(buffer).writerow(columns)
-        async for page in store.export_pages(table, community):
+        async for page in store.export_pages(table, community, upto=bounds[table]):
             await asyncio.to_thread(_write_csv_rows, buffer, columns, page)
         files[f"{table}.csv"] = await asyncio.to_thread(_csv_bytes, buffer)
     return files
