@@ -29,14 +29,13 @@ from mentorbot.models import (
 from mentorbot.replies import Attachment, Notification, Reply
 from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
-from mentorbot.storage.insight import SkillUse
 from mentorbot.storage.members import AmbiguousNameError
 from mentorbot.storage.store import AcceptResult, NewOffer, Store
 from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.departures import LEFT
-from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_skills
+from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_skills, uses_text
 from mentorbot.usecases.matchmaking import (
     blocks_of,
     cohort,
@@ -548,29 +547,14 @@ async def reload(ctx: Context) -> Reply:
     ]
     community = ctx.caller.community
     lines += [
-        ctx.t("reload.renamed", slug=old, new=new, uses=_uses(use, ctx.t))
+        ctx.t("reload.renamed", slug=old, new=new, uses=uses_text(use, ctx.t))
         for old, new, use in found.renamed_in(community)
     ]
     lines += [
-        ctx.t("reload.removed_in_use", slug=slug, uses=_uses(use, ctx.t)) for slug, use in found.removed_in(community)
+        ctx.t("reload.removed_in_use", slug=slug, uses=uses_text(use, ctx.t))
+        for slug, use in found.removed_in(community)
     ]
     return Reply("\n".join(lines))
-
-
-def _uses(use: SkillUse, t: Translator) -> str:
-    """What uses a skill, in words: "2 mentors, 3 open requests, 1 active mentorship, 1 course suggestion" (the parts
-    that are not 0)."""
-    parts = [
-        t(key, count=count)
-        for key, count in (
-            ("reload.use_mentors", use.mentors),
-            ("reload.use_requests", use.requests),
-            ("reload.use_mentorships", use.mentorships),
-            ("reload.use_suggestions", use.suggestions),
-        )
-        if count
-    ]
-    return ", ".join(parts)
 
 
 async def export(ctx: Context) -> Reply:
