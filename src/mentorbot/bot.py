@@ -574,7 +574,7 @@ class MentorBot:
 
         A notice for a community's admins (`ADMIN_ONLY_KEY_PREFIXES`: a member's call for help, the weekly digest,
         a scheduled round's report) whose recipient is no longer an admin there is not: ``MENTORBOT_ADMIN_IDS``
-        changed over the restart. Its recipients were chosen by that setting (`insight.community_admins`), so the
+        changed over the restart. Its recipients were chosen by that setting (`admins.community_admins`), so the
         setting decides (no platform's word on who manages a server is at hand here, as a command's caller brings
         it, `Core.is_admin`). It is marked delivered, never claimed again, and logged without its content."""
         claimed = await self._timers.undelivered(communities=communities)

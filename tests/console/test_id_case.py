@@ -15,8 +15,8 @@ from mentorbot.bot import MentorBot
 from mentorbot.cli import main
 from mentorbot.clock import ManualClock
 from mentorbot.mentor_import import plan_import
+from mentorbot.usecases.admins import community_admins
 from mentorbot.usecases.context import Caller
-from mentorbot.usecases.insight import community_admins
 from mentorbot_console.clock import OffsetClock
 from mentorbot_console.session import ConsoleSession
 from tests.console.conftest import console_settings, ok

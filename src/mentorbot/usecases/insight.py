@@ -18,16 +18,16 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.logcontext import correlation_id
-from mentorbot.models import Job, JobKind, Member, RequestStatus, mention_of
+from mentorbot.models import Job, JobKind, RequestStatus, mention_of
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
-from mentorbot.storage.elsewhere import platform_of
 from mentorbot.storage.insight import Insight, Lapse, WeekDigest
 from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.usecases import curation, views
 from mentorbot.usecases.admin import round_report, round_text
+from mentorbot.usecases.admins import community_admins, community_name, named_community
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.matchmaking import cohort, next_round_reason, round_obstacle, wait_reason
 
@@ -140,33 +140,6 @@ async def draw(data: charts.ChartData, t: Translator) -> Attachment | None:
 
 
 # ------------------------------------------------------------------------------------------ admins, schedule
-
-
-async def community_admins(core: Core, community: str) -> list[Member]:
-    """The community's admins known to the bot: the settings' ``MENTORBOT_ADMIN_IDS`` of this community (plain
-    or scoped to it, `Core.admin_keys`) who are members here."""
-    admins: list[Member] = []
-    for key in core.admin_keys(community):
-        admin = await core.store.find_member(community, key)
-        if admin is not None:
-            admins.append(admin)
-    return admins
-
-
-async def named_community(core: Core, community: str) -> str | None:
-    """`community` when the deployment has members in other communities too, so that an admin's digest or round
-    report names the one it is about (an admin of two servers got two alike); None when it serves only this one
-    (its titles are as they always were)."""
-    return community if await core.store.count_members() > await core.store.count_members(community) else None
-
-
-def community_name(community: str, t: Translator) -> str:
-    """A community as a reader of `t` knows it: ``discord:123`` is "Discord server 123", ``slack:T1`` "Slack
-    workspace T1", another as its id. The bot stores no server's or workspace's own name, only its id."""
-    platform = platform_of(community)
-    if platform in ("discord", "slack"):
-        return t(f"admin_scope.{platform}", id=community.partition(":")[2])
-    return community
 
 
 def next_round(core: Core, now: datetime | None = None) -> datetime | None:

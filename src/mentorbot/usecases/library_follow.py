@@ -31,6 +31,7 @@ from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.insight import SkillUse
+from mentorbot.usecases.admins import community_admins, community_name, named_community
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease, retrying
 
@@ -158,9 +159,6 @@ class _NothingLeft(Exception):
 async def _startup_notices(core: Core, found: StoredSkills) -> _StartupNotices:
     """The notices a start sends each community's admins for what `found` holds: the renamed slugs (which move
     once, so are told once) and the removed slugs still in use, unless a notice told the same ones already."""
-    # insight imports admin, which imports this module.
-    from mentorbot.usecases.insight import community_admins, community_name, named_community
-
     out = _StartupNotices()
     for community in sorted({where for where, _ in found.removed} | {where for where, _ in found.renamed}):
         renamed = found.renamed_in(community)
