@@ -1294,7 +1294,9 @@ class MentorBotClient(discord.AutoShardedClient):
     async def recover(self) -> int:
         """Process the interactions a dead process recorded and never processed (their lease ran out): run the
         core call again from the inbox, answer the member through the interaction's follow-up webhook while its
-        token is valid (15 minutes), else by DM, and deliver the notifications. How many were claimed."""
+        token is valid (15 minutes), else by DM, and deliver the notifications. The caller carries the time the
+        interaction was recorded (`Caller.answered_at`): an Accept sent before the offer's deadline is in time. How
+        many were claimed."""
         events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
         for event in events:
             answer = self.bot.recorded_answer(event)
@@ -1306,6 +1308,8 @@ class MentorBotClient(discord.AutoShardedClient):
             )
             recorded = Recorded.from_json(event.payload)
             caller = recorded.caller(event.community, event.platform_user_id, event.event_id, event.id)
+            # An answer to an offer counts as made when it was recorded, not when this recovery runs it.
+            caller = replace(caller, answered_at=event.created_at)
             try:
                 done = await self._process_recorded(recorded, caller, answer)
             except Exception as exc:

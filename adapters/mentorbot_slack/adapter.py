@@ -61,7 +61,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from aiohttp import web
@@ -160,6 +161,10 @@ RESPONSE_URL_LIFE: Final = timedelta(minutes=29)
 """How old a recorded interaction may be for its recovery to answer it where it was sent (its response_url, an
 ephemeral): Slack takes posts to a response_url for 30 minutes, less a minute's margin. An older one is answered by
 DM, under the late answer's line (`delivery.ANSWERING_LATE`)."""
+RECORDED_AT: Final[ContextVar[datetime | None]] = ContextVar("slack_recorded_at", default=None)
+"""Set (by `SlackAdapter.recover`) in the task of a recovered interaction: when it was recorded, which its callers
+carry (`Caller.answered_at`), so an answer to an offer sent before its deadline counts as made in time however late
+the recovery runs it. None in a live interaction's task."""
 OPTIONS_PER_COMMAND: Final = 6
 """The skills picker's options loads a member may make per command of their rate limit (one per pause in
 typing, so a few per skill picked)."""
@@ -384,7 +389,8 @@ class SlackAdapter:
         facts: UserFacts | None = None,
     ) -> Caller:
         """The core's `Caller` for a Slack member. `is_admin` is Slack's own fact (workspace admin or owner,
-        from users.info, unless `facts` are given); the core adds the settings' admin ids itself."""
+        from users.info, unless `facts` are given); the core adds the settings' admin ids itself. In a recovered
+        interaction's task, it carries the time the interaction was recorded (`RECORDED_AT`)."""
         facts = facts if facts is not None else await self.user_facts(user_id)
         return Caller(
             community=community_of(team_id),
@@ -395,6 +401,7 @@ class SlackAdapter:
             channel=None if is_dm(channel) else channel,
             timezone=facts.timezone,
             inbox_id=inbox_id,
+            answered_at=RECORDED_AT.get() if inbox_id is not None else None,
         )
 
     # ---------------------------------------------------------------- outcomes
@@ -574,7 +581,8 @@ class SlackAdapter:
         response_url (valid 30 minutes), else ephemerally in its channel, else by DM; no form is opened (a form
         needs a fresh trigger): missing input is said instead. One older than `RESPONSE_URL_LIFE` (MentorBot was
         down longer) is answered only by DM, under a line saying it is the late answer to what the member sent and
-        when (`_late`); a DM refused holds it for their next command. How many."""
+        when (`_late`); a DM refused holds it for their next command. Its caller carries the time it was recorded
+        (`RECORDED_AT`): an Accept sent before the offer's deadline is in time. How many."""
         events = await self.bot.unprocessed_events(communities=(COMMUNITY_PREFIX,))
         for event in events:
             payload = json.loads(event.payload)
@@ -597,11 +605,14 @@ class SlackAdapter:
             else:
                 work = self.command(payload, inbox_id=event.id, forms=False, answer=answer, retry=True)
                 apology = Apology.for_command(payload).pending(retry=True)
-            # The task copies the context now: every reply of its work (and its apology) knows it is late.
+            # The task copies the context now: every reply of its work (and its apology) knows it is late, and its
+            # caller when it was recorded (an answer to an offer is judged at that time: `Caller.answered_at`).
             late = ANSWERING_LATE.set(await self._late(event))
+            recorded_at = RECORDED_AT.set(event.created_at)
             try:
                 self._start(work, apology)
             finally:
+                RECORDED_AT.reset(recorded_at)
                 ANSWERING_LATE.reset(late)
         return len(events)
 

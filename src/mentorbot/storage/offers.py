@@ -61,6 +61,25 @@ def _rotation_key(row: Row) -> _RotationKey:
     )
 
 
+def offered_notice_key(request_id: int, offer_id: int) -> str:
+    """The outbox key of the notice telling a mentee that their request was offered by offer `offer_id`
+    (`usecases.matchmaking.offered_key`): superseded, while undelivered, when that offer ends (`release_offer`)."""
+    return f"request:{request_id}:offer:{offer_id}"
+
+
+ANSWER_WAIT = timedelta(minutes=1)
+"""How long an offer's expiry waits, and then looks again, while an event its mentor sent before the deadline is
+still to be processed (`OfferStore.expire_offer`): the answer it may be is judged at the time it was recorded."""
+
+_ANSWER_RECORDED = (
+    "EXISTS (SELECT 1 FROM inbox i JOIN members m ON m.community = i.community "
+    "AND m.platform_user_id = i.platform_user_id WHERE m.id = offers.mentor_id AND i.status = 'pending' "
+    "AND i.created_at < offers.expires_at)"
+)
+"""The offer's mentor has an event recorded in the inbox before the offer's deadline and not processed yet (its
+process is at it, or died and the recovery will run it): perhaps their answer to this offer, made in time. Which
+offer an event answers is in the adapter's own payload; any such event of theirs holds the expiry back, briefly."""
+
 LAPSE_WINDOW = timedelta(hours=24)
 """Offers of one mentor that expire within this long of the last counted one are the same lapse (three offers
 sent in one minute expire together: one lapse, not three)."""
@@ -114,7 +133,11 @@ async def release_offer(
     """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
     a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
     the caller's transaction. An answer (accept, decline) resets the streak; a withdrawal (not `answered`) keeps
-    it. The mentor's streak after it (None when no place was held: nothing changed on the profile)."""
+    it. The mentee's notice that the request was offered by this offer (`offered_notice_key`), when it is held or
+    left pending by a process whose claim ran out (it died before sending it), is superseded: never delivered after
+    the offer ended (the restart after a crash sent "a mentor has just been offered your request" last, after "your
+    request waits again", or a command showed it held after that). One its live writer still claims is delivered
+    by it, in order. The mentor's streak after it (None when no place was held: nothing changed on the profile)."""
     if expired:
         streak = "expired_streak + 1" if counted else "expired_streak"
     else:
@@ -129,8 +152,28 @@ async def release_offer(
         now,
         offer.request_id,
     )
+    await conn.execute(
+        "UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM requests WHERE id = ?) "
+        "AND message_key = ? AND (status = 'held' OR (status = 'pending' AND claimed_until < ?))",
+        offer.request_id,
+        offered_notice_key(offer.request_id, offer.id),
+        now,
+    )
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
     return None if row is None else int(row["expired_streak"])
+
+
+async def _timer_runner(conn: Connection, offer_id: int) -> str | None:
+    """The worker running the offer's expiry timer (its claim on the job), inside the caller's transaction; None when
+    no timer runs it (an answer that expires the offer first: `usecases.offers`). Every process has a worker id of
+    its own (`MentorBot`: ``worker-<random>``), so an outbox row another worker claimed and never marked, its claim
+    run out, was left by a process that died (`outbox.never_reached`)."""
+    row = await conn.fetch_one(
+        "SELECT claimed_by FROM jobs WHERE kind = ? AND ref_id = ? AND status = 'running'",
+        JobKind.OFFER_EXPIRY.value,
+        offer_id,
+    )
+    return None if row is None or row["claimed_by"] is None else str(row["claimed_by"])
 
 
 class OfferStore(Transactions):
@@ -399,11 +442,18 @@ class OfferStore(Transactions):
         return [rows.offer(r) for r in found]
 
     async def accept_offer(
-        self, offer_id: int, mentor_id: int, now: datetime, *, checkin_at: datetime | None = None
+        self,
+        offer_id: int,
+        mentor_id: int,
+        now: datetime,
+        *,
+        checkin_at: datetime | None = None,
+        answered_at: datetime | None = None,
     ) -> AcceptResult | None:
-        """Accept a pending, unexpired offer made to `mentor_id`: one transaction that turns the held place
-        into a mentorship, matches the request, cancels the offer's expiry timer, closes the mentee's other open
-        requests for the same skills and schedules the check-in at `checkin_at` (if given). None when any step's
+        """Accept a pending offer made to `mentor_id`, unexpired at `answered_at` (when the answer was made: a
+        recovered event's record time, `Caller.answered_at`; `now` when not given): one transaction that turns the
+        held place into a mentorship, matches the request, cancels the offer's expiry timer, closes the mentee's other
+        open requests for the same skills and schedules the check-in at `checkin_at` (if given). None when any step's
         expected state no longer holds (nothing is changed then).
 
         The rules, each a compare-and-set: the offer is pending, the mentor's and unexpired, and the mentor does not
@@ -416,10 +466,11 @@ class OfferStore(Transactions):
         Closing overlapping requests, which is rare, adds statements."""
         try:
             async with self._accept_transaction(offer_id) as conn:
+                at = now if answered_at is None else answered_at
                 if self.db.dialect == "postgresql":
-                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at)
+                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at, at)
                 else:
-                    accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
+                    accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now, at)
                 if accepted is None:
                     return None
                 if checkin_at is not None and not accepted.checkin_scheduled:
@@ -503,25 +554,43 @@ class OfferStore(Transactions):
         same lapse) and their other pending offers are withdrawn in the same transaction. An expiry run more
         than `late_after` after the offer's time (the bot was down: the mentor's answer could not arrive) is
         not counted in that streak and pauses no one; nor is one whose message never reached the mentor (its
-        outbox row ``offer:<id>`` still retrying or held: `outbox.never_reached`, read in this transaction), which is
-        marked `UNDELIVERED` (`ExpireResult.reached` False). None when the offer was no longer pending or not yet
-        due."""
+        outbox row ``offer:<id>`` still retrying or held, or left unsent by another process that died:
+        `outbox.never_reached`, read in this transaction), which is marked `UNDELIVERED` (`ExpireResult.reached`
+        False). None when the offer was no longer pending or not yet
+        due.
+
+        Nor while its mentor has an event recorded in the inbox before the deadline and not processed yet
+        (`_ANSWER_RECORDED`: perhaps their answer, acknowledged in time, whose process died): the offer stays
+        pending, its timer moved `ANSWER_WAIT` on (None), and the answer, judged at its record time
+        (`accept_offer`'s `answered_at`), finds it pending. An answer whose record this look missed (another
+        process's, committed a moment after it) meets an expired offer: `usecases.offers` takes it as in time."""
         async with self.transaction(quick=True) as conn:
             # Every mentee the mentor holds an offer for, not only this one's: a pause withdraws the others.
             await lock_mentees_of_mentor_of_offer(conn, offer_id, dialect=self.db.dialect)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'expired', decided_at = ? "
-                "WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *",
+                f"WHERE id = ? AND status = 'pending' AND expires_at <= ? AND NOT {_ANSWER_RECORDED} RETURNING *",
                 now,
                 offer_id,
                 now,
             )
             if row is None:
+                waiting = await conn.fetch_one(
+                    "SELECT 1 AS waiting FROM offers WHERE id = ? AND status = 'pending' AND expires_at <= ? "
+                    f"AND {_ANSWER_RECORDED}",
+                    offer_id,
+                    now,
+                )
+                if waiting is not None:
+                    await jobs.schedule(conn, JobKind.OFFER_EXPIRY, offer_id, now + ANSWER_WAIT, now)
                 return None
             offer = rows.offer(row)
-            # An offer its mentor never had (the platform kept failing or refused the bot itself) is no lapse of
-            # theirs: neither counted in the streak nor, once marked, a lapse for the pair's cooldown.
-            reached = not await never_reached(conn, offer.mentor_id, f"offer:{offer.id}")
+            # An offer its mentor never had (the platform kept failing or refused the bot itself, or the process that
+            # wrote it died before sending it) is no lapse of theirs: neither counted in the streak nor, once marked,
+            # a lapse for the pair's cooldown. The worker running this expiry's timer (`_timer_runner`) tells a dead
+            # process's row (another worker's, its claim run out) from its own.
+            runner = await _timer_runner(conn, offer.id)
+            reached = not await never_reached(conn, offer.mentor_id, f"offer:{offer.id}", now, runner=runner)
             if not reached:
                 await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", UNDELIVERED, offer.id)
                 offer = replace(offer, reason_kind=UNDELIVERED)
@@ -643,11 +712,11 @@ class _Accepted:
 
 
 async def _accept_in_one_statement(
-    conn: Connection, offer_id: int, mentor_id: int, now: datetime, checkin_at: datetime | None
+    conn: Connection, offer_id: int, mentor_id: int, now: datetime, checkin_at: datetime | None, answered_at: datetime
 ) -> _Accepted | None:
-    """`_ACCEPT_PG` (the mentee locked already); None when the offer's compare-and-set failed, `Rollback` when a
-    later one did."""
-    row = await conn.fetch_one(_ACCEPT_PG, now, offer_id, mentor_id, now, checkin_at, checkin_at)
+    """`_ACCEPT_PG` (the mentee locked already; the offer unexpired at `answered_at`); None when the offer's
+    compare-and-set failed, `Rollback` when a later one did."""
+    row = await conn.fetch_one(_ACCEPT_PG, now, offer_id, mentor_id, answered_at, checkin_at, checkin_at)
     if row is None or row["offer"] is None:
         return None
     if row["mentorship"] is None:
@@ -665,7 +734,9 @@ async def _accept_in_one_statement(
     )
 
 
-async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, now: datetime) -> _Accepted | None:
+async def _accept_step_by_step(
+    conn: Connection, offer_id: int, mentor_id: int, now: datetime, answered_at: datetime
+) -> _Accepted | None:
     """The same steps as `_ACCEPT_PG`, one statement each (SQLite). No mentee lock: SQLite's write transaction
     (``BEGIN IMMEDIATE``) already excludes every other writer, and the lock's no-op update would cost a page."""
     offer_row = await conn.fetch_one(
@@ -674,7 +745,7 @@ async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, 
         now,
         offer_id,
         mentor_id,
-        now,
+        answered_at,
     )
     if offer_row is None:
         return None

@@ -49,19 +49,27 @@ async def _supersede_older(conn: Connection, member_id: int, key: str, below: in
     )
 
 
-async def never_reached(conn: Connection, member_id: int, key: str) -> bool:
+async def never_reached(
+    conn: Connection, member_id: int, key: str, now: datetime | None = None, *, runner: str | None = None
+) -> bool:
     """Whether the member's message keyed `key` has not reached them, as the outbox tells it, inside the caller's
     transaction: a row of the key is held (refused, or failed for a transient reason too often; not shown to them
-    since) or pending after a failed try (released for a retry: no holder; or claimed again: more than one attempt),
-    and none is delivered (sent, or held and then shown with their command). A row still with the process that wrote
-    it, on its first try, is being delivered, and one handed over untried (`hand_over`: no attempt yet) is about to
-    be; no row at all (a delivered one is pruned after a day) tells nothing:
-    neither is "never reached". One query over the member's rows (the index ``outbox_by_member``)."""
+    since) or pending after a failed try (released for a retry: no holder; or claimed again: more than one attempt)
+    or, given `now` and the `runner` asking (the worker running the offer's expiry), pending on its first try with
+    the claim of another worker run out before `now` (that process died before sending it: a crash just after the
+    offer was written, and no process recovered the row since, the bot down), and none is delivered (sent, or held
+    and then shown with their command). A row still with the process that wrote it, on its first try, is being
+    delivered (this worker's own, or another's whose claim runs), and one handed over untried (`hand_over`: no
+    attempt yet) is about to be; no row at all (a delivered one is pruned after a day) tells nothing: neither is
+    "never reached". One query over the member's rows (the index ``outbox_by_member``)."""
+    dead = now is not None and runner is not None
+    orphan = " OR (attempts = 1 AND claimed_by IS NOT NULL AND claimed_by <> ? AND claimed_until < ?)" if dead else ""
     row = await conn.fetch_one(
         "SELECT COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, "
         "COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending' AND ((claimed_by IS NULL AND attempts > 0) "
-        "OR attempts > 1)) "
+        f"OR attempts > 1{orphan})) "
         "THEN 1 ELSE 0 END), 0) AS stuck FROM outbox WHERE member_id = ? AND message_key = ?",
+        *([runner, now] if dead else []),
         member_id,
         key,
     )

@@ -39,6 +39,15 @@ class Caller:
     """The event's row in the inbox, when the adapter recorded it before acknowledging it: the use-case then
     marks it processed in its own transaction (exactly once), and the inbox, not `event_id`, recognises a
     redelivery."""
+    answered_at: datetime | None = None
+    """When the member sent the event, for one recovered from the inbox after its process died (its row's
+    ``created_at``): an answer to an offer counts as made then, not when the recovery runs it (an Accept recorded
+    before the offer's deadline and processed after an outage is in time). None for a live event: now."""
+
+    def answered(self, now: datetime) -> datetime:
+        """When this call's answer to an offer counts as made: `answered_at` for a recovered event (never later
+        than `now`), else `now`."""
+        return now if self.answered_at is None else min(self.answered_at, now)
 
     def __post_init__(self) -> None:
         for name in ("community", "user_id", "display_name", "event_id", "channel", "timezone"):

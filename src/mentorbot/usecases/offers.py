@@ -4,7 +4,7 @@ accept offers the request to them again while it waits; a late decline is record
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator, translator
@@ -18,7 +18,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
-from mentorbot.usecases.matchmaking import hand_on, rematch
+from mentorbot.usecases.matchmaking import hand_on, offer_notification, rematch
 from mentorbot.usecases.mentorships import elsewhere
 
 
@@ -29,17 +29,24 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     accepted: a second mentorship of a pair is an admin's forced match only. It is withdrawn and its request handed
     on, and the caller told why. An accept of the caller's own offer that had expired is a late answer
     (`_late_accept`): the stale offer is not accepted, but the caller is back and the request, while it waits, is
-    offered to them again at once."""
+    offered to them again at once.
+
+    The deadline is judged at the time the answer was made (`Caller.answered`): an event recovered from the inbox
+    after its process died counts from its record time, so an Accept sent 47 h into a 48 h offer and handled after
+    an outage is in time (the offer's expiry waited for it: `OfferStore.expire_offer`). One whose offer another
+    process's timer expired a moment before its record could be seen is still in time (`_late_accept` with
+    `in_time`): matched at once while the request waits, else told truthfully what became of it."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     offer = await _own_offer(ctx, wanted)
     now = core.clock.now()
-    result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
+    at = ctx.caller.answered(now)
+    result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now), answered_at=at)
     if result is None:
         current = await core.store.get_offer(wanted)
-        if current is not None and _lapsed(core, current):
-            return await _late_accept(ctx, current)
-        key = refusal(core, current)
+        if current is not None and _lapsed(current, at):
+            return await _late_accept(ctx, current, in_time=_expired_in_time(ctx, current, at))
+        key = refusal(core, current, at)
         mentorship = await _mentorship_of_pair(core, current) if key == "offer.no_room" else None
         if mentorship is None:
             raise UserError(key, id=wanted)
@@ -49,6 +56,13 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     lifted = await core.store.mark_back(
         ctx.member.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)
     )
+    return await _accepted(ctx, result, offer.id, lifted=lifted)
+
+
+async def _accepted(ctx: Context, result: AcceptResult, shown: int, *, lifted: bool) -> Reply:
+    """After an accept went through (`result`; the caller marked back, which `lifted` a lapse of theirs or not):
+    introduce the pair, hand on what mentoring this member blocks, and reply that offer `shown` was accepted."""
+    core = ctx.core
     ctx.tell(await introduce(core, result))
     # The mentor mentors this member now: their offers of the member's other requests go to other mentors (a second
     # mentorship of the pair is not what those requests are for: the MENTORING block, docs/matching.md rule 1), and
@@ -56,7 +70,7 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     # Back (rule 4): a request they let lapse, still waiting, may now go to them at once; the waiting requests are
     # tried oldest first while they have a place. Only then: an ordinary accept reads nothing more.
     ctx.tell(await after_mentoring(core, ctx.member, result.mentorship, rematch_anyway=lifted))
-    return Reply(ctx.t("offer.accepted", id=offer.id), title=ctx.t("offer.title", id=offer.id))
+    return Reply(ctx.t("offer.accepted", id=shown), title=ctx.t("offer.title", id=shown))
 
 
 async def after_mentoring(
@@ -100,7 +114,9 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     (`matching.eligibility.decline_reason`) leaves the mentor out of this member's requests for those skills, or of
     all their requests, for good (the reply says which); any other puts the pair on cooldown for
     `Settings.reoffer_after_days`. A decline of the caller's own offer that had expired is a late answer
-    (`_late_decline`): recorded as their decline, never offered again for it."""
+    (`_late_decline`): recorded as their decline, never offered again for it; one made before the deadline
+    (`Caller.answered`: recovered from the inbox) and handled after another process's timer expired the offer is
+    recorded so too, its reply saying it came in time."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     await _own_offer(ctx, wanted)
@@ -109,9 +125,10 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     declined = await core.store.decline_offer(wanted, ctx.member.id, text or None, core.clock.now(), kind=kind.value)
     if declined is None:
         current = await core.store.get_offer(wanted)
+        at = ctx.caller.answered(core.clock.now())
         if current is not None and current.status is OfferStatus.EXPIRED:
-            return await _late_decline(ctx, current, text or None, kind)
-        raise UserError(refusal(core, current), id=wanted)
+            return await _late_decline(ctx, current, text or None, kind, in_time=_expired_in_time(ctx, current, at))
+        raise UserError(refusal(core, current, at), id=wanted)
     await core.store.mark_back(ctx.member.id, core.clock.now())
     notes, passed = await pass_on_told(core, declined)
     ctx.tell(notes)
@@ -143,37 +160,83 @@ async def _excluded(core: Core, t: Translator, offer: Offer, kind: DeclineReason
     return t("offer.excluded_skill", skills=core.labels(request.skills if request else (), t.lang))
 
 
-def _lapsed(core: Core, offer: Offer) -> bool:
-    """Whether an offer of the caller's (`_own_offer` checked it) lapsed before their answer: expired, or still
-    pending with its time up (its expiry timer has not run yet)."""
+def _lapsed(offer: Offer, at: datetime) -> bool:
+    """Whether an offer of the caller's (`_own_offer` checked it) lapsed before their answer, made `at`
+    (`Caller.answered`): expired, or still pending with its time up by then (its expiry timer has not run yet)."""
     if offer.status is OfferStatus.EXPIRED:
         return True
-    return offer.status is OfferStatus.PENDING and offer.expires_at <= core.clock.now()
+    return offer.status is OfferStatus.PENDING and offer.expires_at <= at
 
 
-async def _late_accept(ctx: Context, offer: Offer) -> Reply:
+def _expired_in_time(ctx: Context, offer: Offer, at: datetime) -> bool:
+    """Whether an offer expired although the caller's answer, recovered from the inbox, was recorded before its
+    deadline (`at`, `Caller.answered_at`): the expiry timer of another process ran a moment before that record could
+    be seen. A live answer is judged when it is handled, as always (a late one: `_late_accept`)."""
+    return ctx.caller.answered_at is not None and offer.status is OfferStatus.EXPIRED and at < offer.expires_at
+
+
+async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> Reply:
     """An accept of the caller's own offer that had lapsed: the stale offer is not accepted, but the answer shows the
     mentor is back (docs/matching.md rule 4), in this unit of work. An offer whose time is up but whose timer has not
     run yet is expired first, as the timer would (`timers.expire_offer`: the mentor told, the lapse counted, the
-    request handed on). Then, as after any sign of being back, the waiting requests are tried for the mentor's
-    places, oldest first (`rematch`, the one offer path: the store's conditional offer and the one pending offer per
-    request keep two processes from offering it twice); the lapse's cooldown being lifted, the request goes to them
-    again when no one else can take it. The reply says what became of it: offered to them again (the new offer), gone
-    to another mentor, matched or cancelled, or still waiting and why not for them (paused, no free place)."""
+    request handed on); one whose expiry waits for an answer of theirs recorded in time and not handled yet (an
+    earlier click: `OfferStore.expire_offer`) is refused as expired, that answer decides. Then, as after any sign of
+    being back, the waiting requests are tried for the mentor's places, oldest first (`rematch`, the one offer path:
+    the store's conditional offer and the one pending offer per request keep two processes from offering it twice);
+    the lapse's cooldown being lifted, the request goes to them again when no one else can take it. The reply says
+    what became of it: offered to them again (the new offer), gone to another mentor, matched or cancelled, or still
+    waiting and why not for them (paused, no free place).
+
+    With `in_time` (the answer was made before the deadline; the offer expired before it could be handled), a request
+    that still waits is matched with the caller at once (`_match_in_time`), as the accept would have done, and the
+    reply is an ordinary accept's; otherwise the reply says, in the ``offer.in_time`` words, what became of it."""
     from mentorbot.usecases.timers import expire_offer  # timers imports this module's helpers
 
     core, store, me = ctx.core, ctx.core.store, ctx.member
     if offer.status is OfferStatus.PENDING:
         ctx.tell(await expire_offer(core, offer.id))
+        current = await store.get_offer(offer.id)
+        if current is not None and current.status is OfferStatus.PENDING:
+            raise UserError("offer.expired", id=offer.id)
     now = core.clock.now()
     lifted = await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days))
     request = await store.get_request(offer.request_id)
+    if in_time and request is not None and request.status is RequestStatus.WAITING:
+        result = await _match_in_time(ctx, offer, request)
+        if result is not None:
+            return await _accepted(ctx, result, offer.id, lifted=lifted)
+        request = await store.get_request(offer.request_id)
     if request is not None and (request.status is RequestStatus.WAITING or lifted):
         ctx.tell(await rematch(core, request.community, None, mentor_id=me.id))
         request = await store.get_request(offer.request_id)
     key, again = await _late_outcome(ctx, offer, request)
+    if in_time:
+        key = key.replace("offer.late.", "offer.in_time.", 1)
     text = ctx.t(key, id=offer.id, request=offer.request_id, offer=again)
     return Reply(text, title=ctx.t("offer.title", id=offer.id))
+
+
+async def _match_in_time(ctx: Context, offer: Offer, request: MentorshipRequest) -> AcceptResult | None:
+    """Accept, for the caller, an offer of theirs that expired although their answer came before its deadline, its
+    request still waiting: the request is offered to them afresh and that offer accepted, in this unit of work, each
+    step the store's compare-and-set under the mentee's lock (the request still waiting, the caller active with a free
+    place, the pair not excluded nor mentoring already: `OfferStore.create_offer`, its lapse's cooldown not counted;
+    then `OfferStore.accept_offer`), so a concurrent offer of the request to someone else, or a second process's same
+    answer, makes one of them fail and change nothing. None when the request cannot be offered to them (paused, no
+    free place, excluded): the caller is told why. A fresh offer the accept then refused (not expected: the same
+    locked checks) stands as an ordinary offer, its message sent."""
+    core, store, me = ctx.core, ctx.core.store, ctx.member
+    now = core.clock.now()
+    expires = now + timedelta(hours=core.settings.offer_ttl_hours)
+    again = await store.create_offer(request.id, me.id, offer.score, offer.explanation, now, expires)
+    if again is None:
+        return None
+    result = await store.accept_offer(again.id, me.id, now, checkin_at=core.checkin_at(now))
+    if result is None:
+        mentee = await store.get_member(request.member_id)
+        if mentee is not None:
+            ctx.tell([offer_notification(core, again, request, mentee, me)])
+    return result
 
 
 async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest | None) -> tuple[str, int | None]:
@@ -195,14 +258,17 @@ async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest |
     return "offer.late.blocked", None
 
 
-async def _late_decline(ctx: Context, offer: Offer, reason: str | None, kind: DeclineReason) -> Reply:
+async def _late_decline(
+    ctx: Context, offer: Offer, reason: str | None, kind: DeclineReason, *, in_time: bool = False
+) -> Reply:
     """A decline of the caller's own offer that had expired: there is nothing left to decline (its request was
     handed on at the expiry, and nothing is handed on again), but the answer is kept: the offer is recorded as
     declined, with its reason (`OfferStore.decline_expired`), so the pair's history holds a decline's cooldown, or a
     "not this person" / "not my skill" exclusion for good, instead of a lapse that being back lifts (which would
     bring this very request back to them). The answer shows they are back (rule 4): a lapse of theirs on another
     request that still waits is lifted, and those requests are tried for their places at once, oldest first.
-    Answered once: a second late decline is refused as already declined."""
+    Answered once: a second late decline is refused as already declined. With `in_time` (made before the deadline,
+    handled after the expiry), the reply says it came in time."""
     core, store, me = ctx.core, ctx.core.store, ctx.member
     now = core.clock.now()
     declined = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value)
@@ -210,18 +276,20 @@ async def _late_decline(ctx: Context, offer: Offer, reason: str | None, kind: De
         raise UserError(refusal(core, await store.get_offer(offer.id)), id=offer.id)
     if await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)):
         ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
+    words = "offer.in_time" if in_time else "offer.late"
     if kind.value in EXCLUDING:
         excluded = await _excluded(core, ctx.t, declined, kind)
-        return Reply(ctx.t("offer.late.declined_for_good", id=offer.id) + " " + excluded)
-    return Reply(ctx.t("offer.late.declined", id=offer.id, request=offer.request_id))
+        return Reply(ctx.t(f"{words}.declined_for_good", id=offer.id) + " " + excluded)
+    return Reply(ctx.t(f"{words}.declined", id=offer.id, request=offer.request_id))
 
 
-def refusal(core: Core, offer: Offer | None) -> str:
-    """The message key that says why an offer can no longer be accepted or declined."""
+def refusal(core: Core, offer: Offer | None, at: datetime | None = None) -> str:
+    """The message key that says why an offer can no longer be accepted or declined by an answer made `at` (now when
+    not given)."""
     if offer is None:
         return "offer.not_found"
     if offer.status is OfferStatus.PENDING:
-        if offer.expires_at <= core.clock.now():
+        if offer.expires_at <= (core.clock.now() if at is None else at):
             return "offer.expired"
         return "offer.no_room"
     return f"offer.already_{offer.status.value}"
