@@ -20,7 +20,7 @@ from mentorbot.library import Library
 from mentorbot.models import OfferStatus, RequestStatus
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
-from mentorbot.usecases import timers
+from mentorbot.usecases import expiry
 from mentorbot.usecases.handler import OUTBOX_LEASE
 from tests.conftest import store_on_same_database
 from tests.usecases.conftest import offer_id, to
@@ -110,7 +110,7 @@ async def test_an_expiry_that_fails_half_way_is_rolled_back_and_retried(
     async def broken(*_args: object, **_kwargs: object) -> list[object]:
         raise RuntimeError("the process dies while passing the request on")
 
-    monkeypatch.setattr(timers, "pass_on", broken)
+    monkeypatch.setattr(expiry, "pass_on", broken)
     clock.advance(timedelta(hours=settings.offer_ttl_hours, minutes=1))
     assert await bot.run_due_jobs() == []
     offer = await bot.store.get_offer(offer_id(first))

@@ -101,7 +101,7 @@ class ExpireResult:
     of the last counted one)."""
     streak: int = 0
     """The mentor's streak of lapses (``expired_streak``) after this expiry: what warns them before the auto-pause
-    (`usecases.timers.expire_offer`)."""
+    (`usecases.expiry.expire_offer`)."""
 
 
 async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, dialect: str) -> list[Offer]:

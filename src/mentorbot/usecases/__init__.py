@@ -17,6 +17,7 @@
 - `library_follow`: every process following a reload; stored skills settled against the files (at start too);
 - `insight`: the stats' charts, the scheduled round, the weekly digest, the recruitment helper;
 - `timers`: offer expiry, check-ins and pause ends, run from the database;
+- `expiry`: an offer's expiry (its timer's, or a late answer's), `admins`: who a community's admins are;
 - `views`: the pure reply builders the others hand their data to.
 
 `mentorbot.bot.MentorBot` is the facade adapters call.

@@ -385,13 +385,14 @@ async def rematch(
     return notes
 
 
-async def pass_on(core: Core, offer: Offer) -> list[Notification]:
+async def pass_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:
     """After a decline, an expiry or a withdrawal: offer the request to the next mentor, or tell the mentee
     it waits and why; then the place the offer held, if its mentor is still active, goes to the waiting
-    requests, oldest first."""
-    notes, _ = await hand_on(core, offer)
+    requests, oldest first. The notifications, and whether the request went to another mentor (True), is back on
+    the waitlist (False) or no longer waits (None), for the mentor's notice to tell truthfully (`hand_on`)."""
+    notes, passed = await hand_on(core, offer)
     notes.extend(await rematch(core, await _community_of(core, offer), None, mentor_id=offer.mentor_id))
-    return notes
+    return notes, passed
 
 
 async def hand_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:

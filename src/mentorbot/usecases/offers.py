@@ -18,7 +18,8 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
-from mentorbot.usecases.matchmaking import hand_on, offer_notification, rematch
+from mentorbot.usecases.expiry import expire_offer
+from mentorbot.usecases.matchmaking import hand_on, offer_notification, pass_on, rematch
 from mentorbot.usecases.mentorships import elsewhere
 
 
@@ -130,7 +131,7 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
             return await _late_decline(ctx, current, text or None, kind, in_time=_expired_in_time(ctx, current, at))
         raise UserError(refusal(core, current, at), id=wanted)
     await core.store.mark_back(ctx.member.id, core.clock.now())
-    notes, passed = await pass_on_told(core, declined)
+    notes, passed = await pass_on(core, declined)
     ctx.tell(notes)
     if kind.value in EXCLUDING:
         then = {True: "offer.then_passed", False: "offer.then_waiting", None: "offer.then_closed"}[passed]
@@ -138,17 +139,6 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
         return Reply(" ".join([ctx.t("offer.declined_for_good", id=wanted), ctx.t(then), excluded]))
     key = {True: "offer.declined", False: "offer.declined_waiting", None: "offer.declined_closed"}[passed]
     return Reply(ctx.t(key, id=wanted))
-
-
-async def pass_on_told(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:
-    """`matchmaking.pass_on`, saying what became of the request: after a decline or an expiry, offer it to the next
-    mentor (or tell its mentee it waits and why), then give the place the offer held, if its mentor is still active,
-    to the waiting requests, oldest first. The notifications, and whether the request went to another mentor (True),
-    is back on the waitlist (False) or no longer waits (None), for the mentor's notice to tell truthfully."""
-    notes, passed = await hand_on(core, offer)
-    request = await core.store.get_request(offer.request_id)
-    notes.extend(await rematch(core, request.community if request else "", None, mentor_id=offer.mentor_id))
-    return notes, passed
 
 
 async def _excluded(core: Core, t: Translator, offer: Offer, kind: DeclineReason) -> str:
@@ -178,7 +168,7 @@ def _expired_in_time(ctx: Context, offer: Offer, at: datetime) -> bool:
 async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> Reply:
     """An accept of the caller's own offer that had lapsed: the stale offer is not accepted, but the answer shows the
     mentor is back (docs/matching.md rule 4), in this unit of work. An offer whose time is up but whose timer has not
-    run yet is expired first, as the timer would (`timers.expire_offer`: the mentor told, the lapse counted, the
+    run yet is expired first, as the timer would (`expiry.expire_offer`: the mentor told, the lapse counted, the
     request handed on); one whose expiry waits for an answer of theirs recorded in time and not handled yet (an
     earlier click: `OfferStore.expire_offer`) is refused as expired, that answer decides. Then, as after any sign of
     being back, the waiting requests are tried for the mentor's places, oldest first (`rematch`, the one offer path:
@@ -190,7 +180,6 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
     With `in_time` (the answer was made before the deadline; the offer expired before it could be handled), a request
     that still waits is matched with the caller at once (`_match_in_time`), as the accept would have done, and the
     reply is an ordinary accept's; otherwise the reply says, in the ``offer.in_time`` words, what became of it."""
-    from mentorbot.usecases.timers import expire_offer  # timers imports this module's helpers
 
     core, store, me = ctx.core, ctx.core.store, ctx.member
     if offer.status is OfferStatus.PENDING:
