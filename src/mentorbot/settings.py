@@ -299,8 +299,9 @@ NOT_SETTINGS: Final = frozenset(
         # The test suite's PostgreSQL server, and whether it must answer (tests/conftest.py; .ci/run sets it).
         "MENTORBOT_TEST_POSTGRES_URL",
         "MENTORBOT_TEST_REQUIRE_POSTGRES",
-        # The opt-in heavy test runs and their seed (tests/faults, tests/usecases/test_programme_model.py).
+        # The opt-in heavy test runs, their seed and length (tests/faults, tests/usecases/test_programme_model*.py).
         "MENTORBOT_FUZZ_EXAMPLES",
+        "MENTORBOT_FUZZ_STEPS",
         "MENTORBOT_FAULTS_HEAVY",
         "MENTORBOT_FAULTS_SEED",
         "MENTORBOT_MODEL_SKIP_PAUSE",
