@@ -20,7 +20,7 @@ from mentorbot.errors import UserError
 from mentorbot.i18n import Translator
 from mentorbot.library import Library
 from mentorbot.logcontext import log_context
-from mentorbot.models import ADMIN_ONLY_KEY_PREFIXES, Member, MentorProfile, user_key
+from mentorbot.models import Member, MentorProfile, admin_only, user_key
 from mentorbot.observability import NOTIFICATIONS, observe_command
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
@@ -595,7 +595,7 @@ class MentorBot:
     def _still_admin_for(self, note: Notification) -> bool:
         """Whether `note` may go to its recipient: it is no admin-only notice, or they are still an admin of its
         community by the settings (`Core.admin_keys`)."""
-        if not note.key or not note.key.startswith(ADMIN_ONLY_KEY_PREFIXES):
+        if not admin_only(note.key):
             return True
         return user_key(note.community, note.platform_user_id) in self.core.admin_keys(note.community)
 

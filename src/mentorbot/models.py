@@ -34,6 +34,11 @@ round's report, ``admin-round:<community>:<when>``, `insight.round_key`). Each d
 repeated key would have the adapters edit the earlier message into the new one)."""
 
 
+def admin_only(key: str | None) -> bool:
+    """Whether an outbox key is an admins' notice's (`ADMIN_ONLY_KEY_PREFIXES`)."""
+    return key is not None and key.startswith(ADMIN_ONLY_KEY_PREFIXES)
+
+
 class Level(StrEnum):
     """How well a mentor knows a skill (learning, practitioner, expert); weights the match score.
 

@@ -275,10 +275,14 @@ class OutboxStore(Transactions):
         return held is not None
 
     async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
-        """The member's held notices, oldest first, marked delivered in the same transaction (each is shown once; an
-        adapter that cannot show some of them holds those again: `hold_notices_again`). Of a key, only the newest
-        version is shown: a held row with a newer row of its key (left by a version that superseded only pending
-        rows) is superseded instead."""
+        """The payloads of the member's held notices (`take_held_keyed`)."""
+        return [payload for _, payload in await self.take_held_keyed(member_id, now)]
+
+    async def take_held_keyed(self, member_id: int, now: datetime) -> list[tuple[str | None, str]]:
+        """The member's held notices as (key, payload), oldest first, marked delivered in the same transaction (each
+        is shown once; an adapter that cannot show some of them holds those again: `hold_notices_again`). Of a key,
+        only the newest version is shown: a held row with a newer row of its key (left by a version that superseded
+        only pending rows) is superseded instead."""
         # Every command asks; almost always there is nothing, and a read avoids taking the write lock for it.
         if not await self.has_held_notices(member_id):
             return []
@@ -291,11 +295,11 @@ class OutboxStore(Transactions):
             )
             found = await conn.fetch_all(
                 "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE member_id = ? AND status = 'held' "
-                "RETURNING id, payload",
+                "RETURNING id, message_key, payload",
                 now,
                 member_id,
             )
-        return [r["payload"] for r in sorted(found, key=lambda r: int(r["id"]))]
+        return [(r["message_key"], r["payload"]) for r in sorted(found, key=lambda r: int(r["id"]))]
 
     async def unsent_keyed(self, member_id: int, prefix: str) -> list[tuple[int, str, str]]:
         """The member's notifications still to reach them (pending or held) whose key starts with `prefix`, oldest

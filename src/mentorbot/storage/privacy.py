@@ -16,12 +16,12 @@ from typing import Any
 from mentorbot.i18n import LANGUAGES, load_catalog
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
 from mentorbot.models import (
-    ADMIN_ONLY_KEY_PREFIXES,
     OPEN_REQUEST_STATUSES,
     JobKind,
     Mentorship,
     Offer,
     RequestStatus,
+    admin_only,
     mention_of,
 )
 from mentorbot.storage import jobs, rows
@@ -404,7 +404,7 @@ async def _forget_notices(
             _PAGE,
         )
         for row in found:
-            quotes = typed if str(row["message_key"] or "").startswith(ADMIN_ONLY_KEY_PREFIXES) else None
+            quotes = typed if admin_only(row["message_key"]) else None
             if names_member(str(row["payload"]), mention, quotes):
                 (blanked if row["status"] == "delivered" else doomed).append(int(row["id"]))
         if len(found) < _PAGE:

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import ADMIN_ONLY_KEY_PREFIXES, Member
+from mentorbot.models import Member, admin_only
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.members import member_is_current
@@ -158,15 +158,9 @@ async def _take_held(core: Core, ctx: Context, now: datetime) -> tuple[Reply, ..
     platform's own fact, `Caller.is_admin`): someone no longer an admin (the settings changed since it was held)
     is not shown a member's call for help. It is taken with the others, so it is never shown again, and logged
     without its content."""
-    store = core.store
     member_id = ctx.member.id
-    admins_only: set[str] = set()
-    # An admin is shown everything (no read more); anyone else, one short read more when nothing is held.
-    if not ctx.is_admin and await store.has_held_notices(member_id):
-        for prefix in ADMIN_ONLY_KEY_PREFIXES:
-            admins_only.update(payload for _, _, payload in await store.unsent_keyed(member_id, prefix))
-    taken = await store.take_held_notices(member_id, now)
-    shown = [payload for payload in taken if payload not in admins_only]
+    taken = await core.store.take_held_keyed(member_id, now)
+    shown = [payload for key, payload in taken if ctx.is_admin or not admin_only(key)]
     if len(shown) < len(taken):
         log.info(
             "dropped %d held admin notice(s) of member %s: no longer an admin of %s",
