@@ -23,7 +23,14 @@ def mention_of(platform_user_id: str) -> str:
     return f"<@{platform_user_id}>"
 
 
-ADMIN_ONLY_KEY_PREFIXES: tuple[str, ...] = ("checkin-help:", "admin-digest:", "admin-round:")
+HELP_KEY: Final = "checkin-help:"
+"""What the outbox key of a member's call for help to an admin starts with (`feedback._help_key`)."""
+DIGEST_KEY: Final = "admin-digest:"
+"""What the outbox key of a weekly digest to an admin starts with (`insight.digest_key`)."""
+ROUND_KEY: Final = "admin-round:"
+"""What the outbox key of a scheduled round's report to an admin starts with (`insight.round_key`)."""
+
+ADMIN_ONLY_KEY_PREFIXES: tuple[str, ...] = (HELP_KEY, DIGEST_KEY, ROUND_KEY)
 """What the outbox keys of the notices a community's admins get as its admins start with: one held for a member (DMs
 closed) is shown only while they are still an admin there (`handler._take_held`), one a process left undelivered is
 dropped by the recovery when its recipient no longer is (`MentorBot.undelivered`), and only these are searched for what

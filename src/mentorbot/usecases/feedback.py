@@ -9,7 +9,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, parse_id, parse_rating
-from mentorbot.models import Member, Mentorship, MentorshipStatus
+from mentorbot.models import HELP_KEY, Member, Mentorship, MentorshipStatus
 from mentorbot.replies import Reply
 from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
@@ -123,7 +123,7 @@ def _utc_hour(moment: datetime) -> int:
 
 def _help_prefix(mentorship_id: int, member_id: int) -> str:
     """What the outbox keys of every call for help of `member_id` with `mentorship_id` start with (`_help_key`)."""
-    return f"checkin-help:{mentorship_id}:{member_id}:"
+    return f"{HELP_KEY}{mentorship_id}:{member_id}:"
 
 
 def _help_key(mentorship_id: int, member_id: int, hour: int) -> str:

@@ -18,7 +18,7 @@ from mentorbot.errors import UserError
 from mentorbot.formatting import day, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.logcontext import correlation_id
-from mentorbot.models import Job, JobKind, RequestStatus, mention_of
+from mentorbot.models import DIGEST_KEY, ROUND_KEY, Job, JobKind, RequestStatus, mention_of
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
@@ -359,12 +359,6 @@ def digest_span(spec: Weekly, due: datetime, now: datetime, zone: str) -> tuple[
     while (moment := next_after(spec, moment, zone)) <= until:
         weeks += 1
     return since, until, max(weeks, 1)
-
-
-ROUND_KEY = "admin-round:"
-"""What the outbox key of a scheduled round's report to an admin starts with (`round_key`)."""
-DIGEST_KEY = "admin-digest:"
-"""What the outbox key of a weekly digest to an admin starts with (`digest_key`)."""
 
 
 def round_key(community: str, now: datetime) -> str:
