@@ -357,7 +357,15 @@ async def test_a_batch_longer_than_its_lease_posts_each_unkeyed_row_once(
     assert times == dict.fromkeys(times, 1), "each unkeyed notification posted once"
     assert [what for what, n in posted.items() if n > 1] == [], "no message posted twice"
     assert any("given back to the outbox" in r.getMessage() for r in caplog.records), "A's lease ran short"
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and not _asyncpg_leftover(r)] == []
+
+
+def _asyncpg_leftover(record: logging.LogRecord) -> bool:
+    """asyncio's "Future exception was never retrieved" for an asyncpg waiter that a connection's termination
+    failed (a timer loop cancelled mid-statement when the test stops: its connection is terminated, as it must
+    be, and asyncpg leaves the waiter's error unread; seen once in CI on PostgreSQL). Not MentorBot's error."""
+    message = record.getMessage()
+    return record.name == "asyncio" and "never retrieved" in message and "connection_lost()" in message
 
 
 async def stop_while_blocked(world: World, pace: Pace, clock: ManualClock) -> list[Notification]:
