@@ -6,8 +6,9 @@ skills), offers what can be offered, then runs a random batch of decisions all a
 offer's mentor or by another one, before or after the offer's time; an expiry before or after it is due; from either
 process, inside a unit of work or not. Checked afterwards, against what the calls returned and what was stored:
 
-- each offer is decided at most once, by a call that was allowed to decide it (the right mentor, in time; an expiry
-  only once due), and stored as that call's decision; an undecided offer is pending, or withdrawn because an accepted
+- each offer is decided at most once, by a call that was allowed to decide it (the right mentor, before or after the
+  offer's time while it is pending: an offer is open until its expiry runs; an expiry only once due), and stored as
+  that call's decision; an undecided offer is pending, or withdrawn because an accepted
   offer of its mentee closed its request;
 - an accepted offer has exactly one mentorship, for its request and mentor, and its request is matched; no request
   has two mentorships; a mentorship is for the skills its request and mentor share, and its mentee has no other open
@@ -126,8 +127,8 @@ async def test_racing_accepts_declines_and_expiries_settle_each_offer_by_the_rul
         if wins:
             [(kind, own, late)] = wins
             assert kind == "expire" or own, "only the offer's mentor decides it"
-            if kind == "accept":
-                assert not late, "accepted after its time"
+            # An accept after the offer's time decides it too while nothing expired it yet (session 35: an offer
+            # is open until its expiry runs); a racing expiry and accept decide it once (checked above).
             if kind == "expire":
                 assert late, "expired before it was due"
             expected = {"accept": OfferStatus.ACCEPTED, "decline": OfferStatus.DECLINED, "expire": OfferStatus.EXPIRED}

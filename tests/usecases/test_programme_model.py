@@ -275,9 +275,35 @@ class Model(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(MENTORS), pick=st.integers(0, 5))
     def accept(self, name: str, pick: int) -> None:
+        """A mentor's Accept of one of their pending offers (overdue too, after `timer_lags`): accepted, or refused
+        as mentoring the mentee already; never an expiry of theirs (session 35: an offer is open until its expiry
+        runs), so their lapse streak never grows and they are never paused by clicking Accept."""
         pending = self.pending_of(name)
-        if pending:
-            self.step(self.bot.accept(self.who(name), offer_id=pending[pick % len(pending)]))
+        if not pending:  # another mentor's, when this one holds none: answers are where the rules are
+            holders = [other for other in MENTORS if self.pending_of(other)]
+            if not holders:
+                return
+            name = holders[pick % len(holders)]
+            pending = self.pending_of(name)
+        offer = pending[pick % len(pending)]
+        profile = "SELECT status, expired_streak FROM mentor_profiles WHERE member_id = ?"
+        [before] = self.fetch(profile, self.member_id(name))
+        self.step(self.bot.accept(self.who(name), offer_id=offer))
+        [after] = self.fetch(profile, self.member_id(name))
+        [row] = self.fetch("SELECT status FROM offers WHERE id = ?", offer)
+        self.require(row["status"] in ("accepted", "pending"), f"{name}'s accept of offer {offer}: {row['status']}")
+        self.require(
+            int(after["expired_streak"]) <= int(before["expired_streak"])
+            and (after["status"] != "paused" or before["status"] == "paused"),
+            f"{name}'s accept of offer {offer} counted a lapse: {dict(before)} -> {dict(after)}",
+        )
+
+    @rule(minutes=st.sampled_from([5, 60, 12 * 60, 49 * 60]))
+    def timer_lags(self, minutes: int) -> None:
+        """Time passes and the timers have not run yet (the loop's next tick; a process started after an outage,
+        before its first timer round): an offer whose time is up may still be pending when its mentor answers."""
+        self.clock.advance(timedelta(minutes=minutes))
+        self.after_timers = False
 
     @rule(name=st.sampled_from(MENTORS), pick=st.integers(0, 5), reason=st.sampled_from(REASONS))
     def decline(self, name: str, pick: int, reason: str | None) -> None:

@@ -26,7 +26,7 @@ from mentorbot.storage.locks import (
     lock_profiles,
 )
 from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
-from mentorbot.storage.outbox import never_reached
+from mentorbot.storage.outbox import never_reached, supersede_offered_notice
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -59,12 +59,6 @@ def _rotation_key(row: Row) -> _RotationKey:
         rows.ts(row["created_at"]),
         int(row["member_id"]),
     )
-
-
-def offered_notice_key(request_id: int, offer_id: int) -> str:
-    """The outbox key of the notice telling a mentee that their request was offered by offer `offer_id`
-    (`usecases.matchmaking.offered_key`): superseded, while undelivered, when that offer ends (`release_offer`)."""
-    return f"request:{request_id}:offer:{offer_id}"
 
 
 ANSWER_WAIT = timedelta(minutes=1)
@@ -133,11 +127,9 @@ async def release_offer(
     """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
     a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
     the caller's transaction. An answer (accept, decline) resets the streak; a withdrawal (not `answered`) keeps
-    it. The mentee's notice that the request was offered by this offer (`offered_notice_key`), when it is held or
-    left pending by a process whose claim ran out (it died before sending it), is superseded: never delivered after
-    the offer ended (the restart after a crash sent "a mentor has just been offered your request" last, after "your
-    request waits again", or a command showed it held after that). One its live writer still claims is delivered
-    by it, in order. The mentor's streak after it (None when no place was held: nothing changed on the profile)."""
+    it. The mentee's notice that the request was offered by this offer is superseded while undelivered
+    (`outbox.supersede_offered_notice`). The mentor's streak after it (None when no place was held: nothing changed
+    on the profile)."""
     if expired:
         streak = "expired_streak + 1" if counted else "expired_streak"
     else:
@@ -152,13 +144,7 @@ async def release_offer(
         now,
         offer.request_id,
     )
-    await conn.execute(
-        "UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM requests WHERE id = ?) "
-        "AND message_key = ? AND (status = 'held' OR (status = 'pending' AND claimed_until < ?))",
-        offer.request_id,
-        offered_notice_key(offer.request_id, offer.id),
-        now,
-    )
+    await supersede_offered_notice(conn, offer.request_id, offer.id, now)
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
     return None if row is None else int(row["expired_streak"])
 
@@ -448,29 +434,28 @@ class OfferStore(Transactions):
         now: datetime,
         *,
         checkin_at: datetime | None = None,
-        answered_at: datetime | None = None,
     ) -> AcceptResult | None:
-        """Accept a pending offer made to `mentor_id`, unexpired at `answered_at` (when the answer was made: a
-        recovered event's record time, `Caller.answered_at`; `now` when not given): one transaction that turns the
-        held place into a mentorship, matches the request, cancels the offer's expiry timer, closes the mentee's other
-        open requests for the same skills and schedules the check-in at `checkin_at` (if given). None when any step's
-        expected state no longer holds (nothing is changed then).
+        """Accept a pending offer made to `mentor_id`: one transaction that turns the held place into a mentorship,
+        matches the request, cancels the offer's expiry timer, closes the mentee's other open requests for the same
+        skills and schedules the check-in at `checkin_at` (if given). None when any step's expected state no longer
+        holds (nothing is changed then).
 
-        The rules, each a compare-and-set: the offer is pending, the mentor's and unexpired, and the mentor does not
-        mentor its mentee now (an active mentorship of the pair: `matching.eligibility`'s ``MENTORING`` block, as
-        `create_offer` checks it; the offer stays pending then, for the caller to withdraw); the mentor holds a
-        place for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many
-        as a one-row insert's transaction: ``BEGIN`` with the mentee's lock, one statement for the rest
-        (`_ACCEPT_PG`: the compare-and-sets, the timers, the mentorship and the read of the overlapping requests),
-        ``COMMIT``; on SQLite, where statements cost no round trip, one statement each (`_accept_step_by_step`).
-        Closing overlapping requests, which is rare, adds statements."""
+        The rules, each a compare-and-set: the offer is pending (an offer is open until its expiry runs: one whose time
+        is up but whose timer has not expired it yet, nothing said to anyone and its request offered to no one else, is
+        accepted as in time; the expiry's own compare-and-set makes the two exclusive) and the mentor's, and the mentor
+        does not mentor its mentee now (an active mentorship of the pair: `matching.eligibility`'s ``MENTORING`` block,
+        as `create_offer` checks it; the offer stays pending then, for the caller to withdraw); the mentor holds a place
+        for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many as a
+        one-row insert's transaction: ``BEGIN`` with the mentee's lock, one statement for the rest (`_ACCEPT_PG`: the
+        compare-and-sets, the timers, the mentorship and the read of the overlapping requests), ``COMMIT``; on SQLite,
+        where statements cost no round trip, one statement each (`_accept_step_by_step`). Closing overlapping requests,
+        which is rare, adds statements."""
         try:
             async with self._accept_transaction(offer_id) as conn:
-                at = now if answered_at is None else answered_at
                 if self.db.dialect == "postgresql":
-                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at, at)
+                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at)
                 else:
-                    accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now, at)
+                    accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
                 if accepted is None:
                     return None
                 if checkin_at is not None and not accepted.checkin_scheduled:
@@ -651,7 +636,7 @@ _ACCEPT_PG = (
     # lock would.
     # Each step runs only when the one before it changed its row (`EXISTS`), and reads the rows it returned.
     "WITH o AS (UPDATE offers SET status = 'accepted', decided_at = ? "
-    "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? " + _NOT_MENTORING + " RETURNING *), "
+    "WHERE id = ? AND mentor_id = ? AND status = 'pending' " + _NOT_MENTORING + " RETURNING *), "
     "p AS (UPDATE mentor_profiles SET pending_offers = pending_offers - 1, active_count = active_count + 1, "
     "expired_streak = 0, updated_at = (SELECT decided_at FROM o) "
     "WHERE member_id = (SELECT mentor_id FROM o) AND pending_offers > 0 AND active_count < capacity "
@@ -712,11 +697,11 @@ class _Accepted:
 
 
 async def _accept_in_one_statement(
-    conn: Connection, offer_id: int, mentor_id: int, now: datetime, checkin_at: datetime | None, answered_at: datetime
+    conn: Connection, offer_id: int, mentor_id: int, now: datetime, checkin_at: datetime | None
 ) -> _Accepted | None:
-    """`_ACCEPT_PG` (the mentee locked already; the offer unexpired at `answered_at`); None when the offer's
-    compare-and-set failed, `Rollback` when a later one did."""
-    row = await conn.fetch_one(_ACCEPT_PG, now, offer_id, mentor_id, answered_at, checkin_at, checkin_at)
+    """`_ACCEPT_PG` (the mentee locked already); None when the offer's compare-and-set failed, `Rollback` when a
+    later one did."""
+    row = await conn.fetch_one(_ACCEPT_PG, now, offer_id, mentor_id, checkin_at, checkin_at)
     if row is None or row["offer"] is None:
         return None
     if row["mentorship"] is None:
@@ -734,18 +719,15 @@ async def _accept_in_one_statement(
     )
 
 
-async def _accept_step_by_step(
-    conn: Connection, offer_id: int, mentor_id: int, now: datetime, answered_at: datetime
-) -> _Accepted | None:
+async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, now: datetime) -> _Accepted | None:
     """The same steps as `_ACCEPT_PG`, one statement each (SQLite). No mentee lock: SQLite's write transaction
     (``BEGIN IMMEDIATE``) already excludes every other writer, and the lock's no-op update would cost a page."""
     offer_row = await conn.fetch_one(
         "UPDATE offers SET status = 'accepted', decided_at = ? "
-        "WHERE id = ? AND mentor_id = ? AND status = 'pending' AND expires_at > ? " + _NOT_MENTORING + " RETURNING *",
+        "WHERE id = ? AND mentor_id = ? AND status = 'pending' " + _NOT_MENTORING + " RETURNING *",
         now,
         offer_id,
         mentor_id,
-        answered_at,
     )
     if offer_row is None:
         return None

@@ -49,6 +49,29 @@ async def _supersede_older(conn: Connection, member_id: int, key: str, below: in
     )
 
 
+def offered_notice_key(request_id: int, offer_id: int) -> str:
+    """The outbox key of the notice telling a mentee that their request was offered by offer `offer_id`
+    (`usecases.matchmaking.offered_key`): superseded, while undelivered, when that offer ends
+    (`supersede_offered_notice`)."""
+    return f"request:{request_id}:offer:{offer_id}"
+
+
+async def supersede_offered_notice(conn: Connection, request_id: int, offer_id: int, now: datetime) -> None:
+    """The offer `offer_id` of request `request_id` has ended (expired, declined, withdrawn: by a pause, or with its
+    request cancelled or closed), inside that change's transaction: the mentee's notice that the request was offered
+    by it (`offered_notice_key`), when it is held or left pending by a process whose claim ran out (it died before
+    sending it), is superseded, so never delivered nor shown after the offer is over (a restart after a crash, or a
+    command showing held notices, would tell "a mentor has just been offered your request" after "your request
+    waits again", "request cancelled" or "closed"). One its live writer still claims is delivered by it, in order."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM requests WHERE id = ?) "
+        "AND message_key = ? AND (status = 'held' OR (status = 'pending' AND claimed_until < ?))",
+        request_id,
+        offered_notice_key(request_id, offer_id),
+        now,
+    )
+
+
 async def never_reached(
     conn: Connection, member_id: int, key: str, now: datetime | None = None, *, runner: str | None = None
 ) -> bool:

@@ -11,6 +11,7 @@ from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, MentorshipRequest, 
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member
+from mentorbot.storage.outbox import supersede_offered_notice
 from mentorbot.storage.sql import community_scope, in_list
 from mentorbot.storage.units import Transactions
 
@@ -90,7 +91,9 @@ async def read_requests(
 
 
 async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: datetime) -> list[Offer]:
-    """Withdraw the pending offers of these requests and give the mentors their held places back."""
+    """Withdraw the pending offers of these requests (cancelled, closed, or their member gone) and give the mentors
+    their held places back; the mentee's undelivered notice that the request was offered is superseded
+    (`outbox.supersede_offered_notice`: "a mentor has been offered your request" is never told after "cancelled")."""
     if not request_ids:
         return []
     found = await conn.fetch_all(
@@ -106,6 +109,7 @@ async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: da
             offer.mentor_id,
         )
         await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
+        await supersede_offered_notice(conn, offer.request_id, offer.id, now)
     return offers
 
 

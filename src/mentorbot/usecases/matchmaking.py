@@ -25,7 +25,7 @@ from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, Req
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.candidates import SkillMentor
-from mentorbot.storage.offers import offered_notice_key
+from mentorbot.storage.outbox import offered_notice_key
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 
@@ -48,9 +48,9 @@ class MatchOutcome:
 def offered_key(request_id: int, offer_id: int) -> str:
     """The key of the notice that a mentee's waiting request was offered to a mentor (by offer `offer_id`): one per
     offer, so each is a new message, never an edit of an earlier notice of the request. The store supersedes it in
-    the unit of work that ends that offer (expired, declined, withdrawn: `storage.offers.release_offer`) when it is
-    held or a dead process left it unsent, so neither a restart after a crash nor a command showing held notices
-    tells it after the offer is over."""
+    the unit of work that ends that offer (expired, declined, withdrawn, its request cancelled or closed:
+    `storage.outbox.supersede_offered_notice`) when it is held or a dead process left it unsent, so neither a
+    restart after a crash nor a command showing held notices tells it after the offer is over."""
     return offered_notice_key(request_id, offer_id)
 
 

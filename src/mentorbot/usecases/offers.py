@@ -18,7 +18,6 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
-from mentorbot.usecases.expiry import expire_offer
 from mentorbot.usecases.matchmaking import hand_on, offer_notification, pass_on, rematch
 from mentorbot.usecases.mentorships import elsewhere
 
@@ -28,26 +27,27 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     request they let lapse that still waits is offered to them at once when no one else can take it (rule 4).
     An offer of a member the caller mentors already (an active mentorship of the pair, made meanwhile) is not
     accepted: a second mentorship of a pair is an admin's forced match only. It is withdrawn and its request handed
-    on, and the caller told why. An accept of the caller's own offer that had expired is a late answer
-    (`_late_accept`): the stale offer is not accepted, but the caller is back and the request, while it waits, is
-    offered to them again at once.
+    on, and the caller told why. An offer is open until its expiry runs: one whose time is up but that its timer
+    has not expired yet (it runs within a timer tick of the deadline) is accepted as any other, since nothing has
+    been said to anyone and no one else was offered its request. An accept of the caller's own offer that had
+    expired is a late answer (`_late_accept`): the stale offer is not accepted, but the caller is back and the
+    request, while it waits, is offered to them again at once.
 
-    The deadline is judged at the time the answer was made (`Caller.answered`): an event recovered from the inbox
-    after its process died counts from its record time, so an Accept sent 47 h into a 48 h offer and handled after
-    an outage is in time (the offer's expiry waited for it: `OfferStore.expire_offer`). One whose offer another
-    process's timer expired a moment before its record could be seen is still in time (`_late_accept` with
-    `in_time`): matched at once while the request waits, else told truthfully what became of it."""
+    An answer recovered from the inbox after its process died counts from its record time (`Caller.answered`): an
+    Accept sent 47 h into a 48 h offer and handled after an outage finds the offer still pending (its expiry waited
+    for it: `OfferStore.expire_offer`). One whose offer another process's timer expired a moment before its record
+    could be seen is still in time (`_late_accept` with `in_time`): matched at once while the request waits, else
+    told truthfully what became of it."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     offer = await _own_offer(ctx, wanted)
     now = core.clock.now()
-    at = ctx.caller.answered(now)
-    result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now), answered_at=at)
+    result = await core.store.accept_offer(wanted, ctx.member.id, now, checkin_at=core.checkin_at(now))
     if result is None:
         current = await core.store.get_offer(wanted)
-        if current is not None and _lapsed(current, at):
-            return await _late_accept(ctx, current, in_time=_expired_in_time(ctx, current, at))
-        key = refusal(core, current, at)
+        if current is not None and current.status is OfferStatus.EXPIRED:
+            return await _late_accept(ctx, current, in_time=_expired_in_time(ctx, current, ctx.caller.answered(now)))
+        key = refusal(current)
         mentorship = await _mentorship_of_pair(core, current) if key == "offer.no_room" else None
         if mentorship is None:
             raise UserError(key, id=wanted)
@@ -129,7 +129,7 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
         at = ctx.caller.answered(core.clock.now())
         if current is not None and current.status is OfferStatus.EXPIRED:
             return await _late_decline(ctx, current, text or None, kind, in_time=_expired_in_time(ctx, current, at))
-        raise UserError(refusal(core, current, at), id=wanted)
+        raise UserError(refusal(current), id=wanted)
     await core.store.mark_back(ctx.member.id, core.clock.now())
     notes, passed = await pass_on(core, declined)
     ctx.tell(notes)
@@ -150,14 +150,6 @@ async def _excluded(core: Core, t: Translator, offer: Offer, kind: DeclineReason
     return t("offer.excluded_skill", skills=core.labels(request.skills if request else (), t.lang))
 
 
-def _lapsed(offer: Offer, at: datetime) -> bool:
-    """Whether an offer of the caller's (`_own_offer` checked it) lapsed before their answer, made `at`
-    (`Caller.answered`): expired, or still pending with its time up by then (its expiry timer has not run yet)."""
-    if offer.status is OfferStatus.EXPIRED:
-        return True
-    return offer.status is OfferStatus.PENDING and offer.expires_at <= at
-
-
 def _expired_in_time(ctx: Context, offer: Offer, at: datetime) -> bool:
     """Whether an offer expired although the caller's answer, recovered from the inbox, was recorded before its
     deadline (`at`, `Caller.answered_at`): the expiry timer of another process ran a moment before that record could
@@ -166,27 +158,19 @@ def _expired_in_time(ctx: Context, offer: Offer, at: datetime) -> bool:
 
 
 async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> Reply:
-    """An accept of the caller's own offer that had lapsed: the stale offer is not accepted, but the answer shows the
-    mentor is back (docs/matching.md rule 4), in this unit of work. An offer whose time is up but whose timer has not
-    run yet is expired first, as the timer would (`expiry.expire_offer`: the mentor told, the lapse counted, the
-    request handed on); one whose expiry waits for an answer of theirs recorded in time and not handled yet (an
-    earlier click: `OfferStore.expire_offer`) is refused as expired, that answer decides. Then, as after any sign of
-    being back, the waiting requests are tried for the mentor's places, oldest first (`rematch`, the one offer path:
-    the store's conditional offer and the one pending offer per request keep two processes from offering it twice);
-    the lapse's cooldown being lifted, the request goes to them again when no one else can take it. The reply says
-    what became of it: offered to them again (the new offer), gone to another mentor, matched or cancelled, or still
-    waiting and why not for them (paused, no free place).
+    """An accept of the caller's own offer that had expired: the stale offer is not accepted, but the answer shows the
+    mentor is back (docs/matching.md rule 4), in this unit of work. As after any sign of being back, the waiting
+    requests are tried for the mentor's places, oldest first (`rematch`, the one offer path: the store's conditional
+    offer and the one pending offer per request keep two processes from offering it twice); the lapse's cooldown being
+    lifted, the request goes to them again when no one else can take it. The reply says what became of it: offered to
+    them again (the new offer), gone to another mentor, matched or cancelled, or still waiting and why not for them
+    (paused, no free place).
 
     With `in_time` (the answer was made before the deadline; the offer expired before it could be handled), a request
-    that still waits is matched with the caller at once (`_match_in_time`), as the accept would have done, and the
-    reply is an ordinary accept's; otherwise the reply says, in the ``offer.in_time`` words, what became of it."""
+    that still waits is matched with the caller at once (`_match_in_time`), as the accept would have done, and the reply
+    is an ordinary accept's; otherwise the reply says, in the ``offer.in_time`` words, what became of it."""
 
     core, store, me = ctx.core, ctx.core.store, ctx.member
-    if offer.status is OfferStatus.PENDING:
-        ctx.tell(await expire_offer(core, offer.id))
-        current = await store.get_offer(offer.id)
-        if current is not None and current.status is OfferStatus.PENDING:
-            raise UserError("offer.expired", id=offer.id)
     now = core.clock.now()
     lifted = await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days))
     request = await store.get_request(offer.request_id)
@@ -262,7 +246,7 @@ async def _late_decline(
     now = core.clock.now()
     declined = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value)
     if declined is None:
-        raise UserError(refusal(core, await store.get_offer(offer.id)), id=offer.id)
+        raise UserError(refusal(await store.get_offer(offer.id)), id=offer.id)
     if await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)):
         ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
     words = "offer.in_time" if in_time else "offer.late"
@@ -272,14 +256,12 @@ async def _late_decline(
     return Reply(ctx.t(f"{words}.declined", id=offer.id, request=offer.request_id))
 
 
-def refusal(core: Core, offer: Offer | None, at: datetime | None = None) -> str:
-    """The message key that says why an offer can no longer be accepted or declined by an answer made `at` (now when
-    not given)."""
+def refusal(offer: Offer | None) -> str:
+    """The message key that says why an offer can no longer be accepted or declined: gone, decided already, or,
+    still pending, no free place for it (an accept's other compare-and-sets)."""
     if offer is None:
         return "offer.not_found"
     if offer.status is OfferStatus.PENDING:
-        if offer.expires_at <= (core.clock.now() if at is None else at):
-            return "offer.expired"
         return "offer.no_room"
     return f"offer.already_{offer.status.value}"
 
