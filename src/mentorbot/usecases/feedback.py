@@ -74,7 +74,7 @@ async def _to_rate(ctx: Context, mentorship_id: str | int | None) -> int:
 
 async def _waiting_for_rating(ctx: Context) -> list[tuple[Mentorship, Member | None]]:
     """The caller's mentorships that have ended and that they have not rated, oldest first, each with the other
-    party (None when they deleted their data)."""
+    party (None when they deleted their data, and for those older than a list shows)."""
     store = ctx.core.store
     found: list[tuple[Mentorship, Member | None]] = []
     for mentorship in await store.list_mentorships(member_id=ctx.member.id):
@@ -82,15 +82,29 @@ async def _waiting_for_rating(ctx: Context) -> list[tuple[Mentorship, Member | N
             continue
         if await store.has_given_feedback(mentorship.id, ctx.member.id):
             continue
+        found.append((mentorship, None))
+    # The other party is read for the ones a list shows (`_choices`: the newest), not for every one ever ended.
+    for index in range(max(0, len(found) - MAX_CHOICES), len(found)):
+        mentorship = found[index][0]
         other_id = mentorship.mentee_id if mentorship.mentor_id == ctx.member.id else mentorship.mentor_id
-        found.append((mentorship, await store.get_member(other_id) if other_id else None))
+        found[index] = (mentorship, await store.get_member(other_id) if other_id else None)
     return found
 
 
+MAX_CHOICES = 10
+"""The most ended mentorships listed for the caller to choose the one to rate: the newest (a mentor of a year may
+have dozens unrated; one reply stays well within a platform's message), with how many older ones are left out."""
+
+
 def _choices(ctx: Context, waiting: list[tuple[Mentorship, Member | None]]) -> str:
-    return ", ".join(
-        ctx.t("feedback.choice", id=mentorship.id, other=views.mention(other, ctx.t)) for mentorship, other in waiting
+    """The ended mentorships waiting for the caller's rating (`waiting`, oldest first), as a list to choose from: the
+    newest `MAX_CHOICES`, oldest of them first, then how many older ones there are."""
+    shown = waiting[-MAX_CHOICES:]
+    text = ", ".join(
+        ctx.t("feedback.choice", id=mentorship.id, other=views.mention(other, ctx.t)) for mentorship, other in shown
     )
+    older = len(waiting) - len(shown)
+    return f"{text}, {ctx.t('feedback.choices_more', count=older)}" if older else text
 
 
 async def feedback_form(ctx: Context, *, mentorship_id: str | int) -> Reply:
