@@ -89,7 +89,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     request = await members.slash("mentor request", {"skills": "crisis comms", "note": "Launch next month"})
     assert request.texts == [
         "Request #1 (Crisis communications) is in! I've found a mentor and sent them an offer; "
-        "you'll hear as soon as they answer."
+        "you'll hear as soon as a mentor accepts it, or if it has to wait."
     ]
     assert request.all_ephemeral
     [offer] = await members.dms(MENTOR_USER_ID)
