@@ -13,6 +13,7 @@ from mentorbot.matching.eligibility import MENTORING, Block, BlockKind, PairFact
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
+from mentorbot.storage.events import LEFT_COMMUNITY
 from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
@@ -234,6 +235,11 @@ async def start_mentorship(
     return mentorship, closed, withdrawn
 
 
+_NOT_DEPARTED = " AND NOT (status = 'paused' AND COALESCE(pause_reason, '') = ?)"
+"""The condition of an admin's forced match on the mentor's profile (its one argument `LEFT_COMMUNITY`): paused, it
+may be, but not because they left the community (`events.DEPARTED_SQL`, for an unaliased ``mentor_profiles``)."""
+
+
 class MentorshipStore(Transactions):
     """Manual matches, mentorships, check-ins and feedback."""
 
@@ -261,13 +267,16 @@ class MentorshipStore(Transactions):
                 if request is None or not request.status.is_open or request.member_id == mentor_id:
                     return None
                 withdrawn = await withdraw_pending(conn, [request_id], now)
-                active_only = "" if "paused" in forced else " AND status = 'active'"
+                # A forced pause is any pause but a departure: a mentee is never introduced to someone gone.
+                forced_pause = "paused" in forced
+                active_only = _NOT_DEPARTED if forced_pause else " AND status = 'active'"
                 await change_one(
                     conn,
                     "UPDATE mentor_profiles SET active_count = active_count + 1, updated_at = ? "
                     "WHERE member_id = ? AND active_count + pending_offers < capacity" + active_only,
                     now,
                     mentor_id,
+                    *([LEFT_COMMUNITY] if forced_pause else []),
                 )
                 # The update above holds the mentor's row (after the mentee's): what the admin's checks read is
                 # read again, as it stands now.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -83,11 +83,13 @@ async def waitlist(ctx: Context, *, page: str | int | None = None, start: str | 
     keys = [waitlist_key(request) for request in waiting]
     first, changed = paging.start_in(keys, page, start, paging.PAGE_SIZE)
     entries = [(request, await store.get_member(request.member_id)) for request in waiting]
+    reopened = await store.reopened_at([request.id for request in waiting])
     taxonomy, zone = ctx.core.library.taxonomy, zone_of(ctx.member)
-    reply = paging.keyed(views.waitlist(entries, ctx.t, taxonomy, zone, start=first), "waitlist", keys, changed=changed)
+    page_reply = views.waitlist(entries, ctx.t, taxonomy, zone, start=first, reopened=reopened)
+    reply = paging.keyed(page_reply, "waitlist", keys, changed=changed)
     if start is not None or len(entries) <= paging.PAGE_SIZE:
         return reply
-    csv_file = Attachment("waitlist.csv", waitlist_csv(entries, ctx.t, taxonomy, zone), "text/csv")
+    csv_file = Attachment("waitlist.csv", waitlist_csv(entries, ctx.t, taxonomy, zone, reopened), "text/csv")
     text = reply.text + "\n" + ctx.t("lists.waitlist_csv", count=len(entries))
     return replace(reply, text=text, attachments=(csv_file,))
 
@@ -98,10 +100,16 @@ def _cell(value: str) -> str:
 
 
 def waitlist_csv(
-    entries: Sequence[tuple[MentorshipRequest, Member | None]], t: Translator, taxonomy: Taxonomy, zone: str | None
+    entries: Sequence[tuple[MentorshipRequest, Member | None]],
+    t: Translator,
+    taxonomy: Taxonomy,
+    zone: str | None,
+    reopened: Mapping[int, datetime] | None = None,
 ) -> bytes:
-    """The whole waitlist as CSV (UTF-8): request id, member, skills, waiting since (a date in `zone`), why it
-    waits (the admin's wording), with column names in the admin's language."""
+    """The whole waitlist as CSV (UTF-8): request id, member, skills, waiting since (a date in `zone`: when it went
+    back on the waitlist after its mentorship ended, `reopened`, else when it was asked), why it waits (the admin's
+    wording), with column names in the admin's language."""
+    back = reopened or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([t(f"lists.csv_{column}") for column in ("id", "member", "skills", "since", "reason")])
@@ -113,7 +121,7 @@ def waitlist_csv(
                 _cell(
                     ", ".join(views.skill_label(taxonomy, slug, t.lang) for slug in request.skills)
                 ),  # a list, no "and"
-                day(request.created_at, zone),
+                day(back.get(request.id) or request.created_at, zone),
                 _cell(views.wait_reason_text(request.wait_reason, t, taxonomy, admin=True, zone=zone)),
             ]
         )
@@ -131,7 +139,7 @@ async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
     if name.startswith("<@") and name.endswith(">"):
         name = name[2:-1]
     if not name:
-        raise UserError("input.missing_id", what="mentor")
+        raise UserError("admin.missing_mentor")  # a mentor is named, not numbered
     store = ctx.core.store
     try:
         member = await store.find_member_by_name(ctx.caller.community, name)
@@ -154,14 +162,23 @@ FORCEABLE = ("skill", "paused", "cooldown", "excluded", "mentoring")
 """The live matcher's checks `force:yes` may override: a shared skill, a pause, a cooldown, an exclusion (the
 mentor declined this member: `matching.eligibility`) and a mentorship the pair has already (a second one). A
 capacity, the requester themself and the community never are: those keep the store's invariants (no mentor over
-capacity, no self-mentoring)."""
+capacity, no self-mentoring). Nor is a mentor who left the community (`has_left`): the mentee would be
+introduced to someone who is no longer there."""
+
+
+def has_left(profile: MentorProfile) -> bool:
+    """Whether `profile` is paused because its mentor left the community (`departures.LEFT`): no match, not even
+    a forced one, until they resume themselves."""
+    return profile.status is MentorStatus.PAUSED and profile.pause_reason == LEFT
 
 
 async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool = False) -> Reply:
     """Match a request to a mentor by hand. The live matcher's checks apply (a requested skill shared, the
     mentor not paused, not on cooldown for this member nor excluded by their decline, a free place, not the
     requester, this community); a failed one is refused with its reason unless `force` overrides it (all but the
-    place, the requester and the community: `FORCEABLE`), which the mentorship records.
+    place, the requester and the community: `FORCEABLE`), which the mentorship records. A mentor who left the
+    community (`has_left`) is refused with that reason, forced or not, before their places are looked at: the
+    mentee would be introduced to someone who is gone.
     The pair is introduced as matched by an admin; the mentor's pending offers of the member's other requests are
     withdrawn and handed on, as after an accept (`offers.after_mentoring`)."""
     core = ctx.core
@@ -176,6 +193,8 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     if member.id == request.member_id:
         raise UserError("admin.self_match")
     name = member.display_name
+    if has_left(profile):
+        raise UserError("admin.match_left", name=name)
     # A pending offer of this very request to this mentor holds a place the match will use.
     pending = await core.store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING)
     own_offer = 1 if any(o.request_id == wanted for o in pending) else 0
@@ -185,7 +204,9 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
 
     async def checks(current: MentorProfile) -> tuple[list[str], list[str]]:
         """The checks the pair fails with the mentor's `current` profile (`FORCEABLE` names), and why, in the
-        admin's words."""
+        admin's words. A mentor who left meanwhile is refused outright (`has_left`), forced or not."""
+        if has_left(current):
+            raise UserError("admin.match_left", name=name)
         failed: list[str] = []
         reasons: list[str] = []
         if not set(current.skills) & set(request.skills):
