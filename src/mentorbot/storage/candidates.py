@@ -13,6 +13,7 @@ from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, 
 from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Connection, Row
+from mentorbot.storage.events import DEPARTED_SQL, LEFT_COMMUNITY
 from mentorbot.storage.privacy import forgotten_member_key
 from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
@@ -297,7 +298,8 @@ class CandidateStore(Transactions):
         self, community: str, skills: Sequence[str], *, exclude_member: int, request_id: int
     ) -> WaitFacts:
         """Why a request may have no eligible mentor, counted in one query: the mentors of the community who
-        share one of `skills` (not the requester), the active ones, and the active ones not yet asked."""
+        share one of `skills` (not the requester, nor those who left the community: `skill_mentors`), the active
+        ones, and the active ones not yet asked."""
         async with self.read() as conn:
             row = await conn.fetch_one(
                 "SELECT COUNT(DISTINCT p.member_id) AS mentors, "
@@ -306,11 +308,12 @@ class CandidateStore(Transactions):
                 "WHERE o.request_id = ? AND o.mentor_id = p.member_id) THEN p.member_id END) AS not_asked "
                 "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
                 "JOIN members m ON m.id = p.member_id "
-                f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ?",
+                f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ? AND NOT {DEPARTED_SQL}",
                 request_id,
                 *skills,
                 community,
                 exclude_member,
+                LEFT_COMMUNITY,
             )
         if row is None:
             return WaitFacts(0, 0, 0)
@@ -396,7 +399,9 @@ class CandidateStore(Transactions):
 
     async def skill_mentors(self, community: str, skills: Sequence[str], *, exclude_member: int) -> list[SkillMentor]:
         """Every mentor of `community` sharing one of `skills` (not `exclude_member`): whether active and how many
-        places are free (what a wait reason is told from, with `matching.eligibility`'s blocks)."""
+        places are free (what a wait reason is told from, with `matching.eligibility`'s blocks). Not those paused
+        because they left the community (`LEFT_COMMUNITY`): no offer waits for their return, so a skill only they
+        had is one no mentor offers (recruit), not one whose mentors are all paused (ask one to resume)."""
         if not skills:
             return []
         async with self.read() as conn:
@@ -404,10 +409,12 @@ class CandidateStore(Transactions):
                 "SELECT DISTINCT p.member_id, p.status, p.capacity - p.active_count - p.pending_offers AS free "
                 "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
                 "JOIN members m ON m.id = p.member_id "
-                f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ? ORDER BY p.member_id",
+                f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ? "
+                f"AND NOT {DEPARTED_SQL} ORDER BY p.member_id",
                 *skills,
                 community,
                 exclude_member,
+                LEFT_COMMUNITY,
             )
         return [SkillMentor(int(r["member_id"]), r["status"] == "active", max(0, int(r["free"]))) for r in found]
 

@@ -21,6 +21,13 @@ from mentorbot.storage.database import Connection
 from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
 
+LEFT_COMMUNITY: Final = "left"
+"""The pause reason (`MentorProfile.pause_reason`) of a mentor who left the community (`usecases.departures.LEFT`,
+the same value: storage imports no use-case): no supply, neither active nor paused, until they come back and resume
+(`skill_mentors`, `wait_facts`, `ReportStore.stats`)."""
+DEPARTED_SQL: Final = "(p.status = 'paused' AND COALESCE(p.pause_reason, '') = ?)"
+"""Whether the mentor profile ``p`` is one who left the community (`LEFT_COMMUNITY`, its one argument)."""
+
 DEPARTURE_PREFIX: Final = "departure:"
 """The prefix of the ids that record a partner told of a departure, ``departure:<mentorship id>:<member id>``:
 kept by `EventStore.prune_events` while their mentorship is active."""

@@ -14,6 +14,7 @@ from mentorbot.models import OPEN_REQUEST_STATUSES, Places, RequestStatus
 from mentorbot.replies import reply_from_json
 from mentorbot.storage import rows
 from mentorbot.storage.database import Row
+from mentorbot.storage.events import DEPARTED_SQL, LEFT_COMMUNITY
 from mentorbot.storage.insight import MATCHED_REQUESTS, WAITING_SINCE
 from mentorbot.storage.members import read_profile
 from mentorbot.storage.requests import read_requests
@@ -43,6 +44,9 @@ class Stats:
     """The places of the community's active mentors, summed (`MentorProfile.places`, counted the same way)."""
     decline_reasons: dict[str, int] = field(default_factory=dict)
     """Declined offers by reason as typed (trimmed, lower-cased; "" for none): for admins, never requesters."""
+    mentors_left: int = 0
+    """Mentors paused because they left the community (`events.LEFT_COMMUNITY`): no supply, and not among
+    `mentors_paused` (who may resume any time), so departures do not swell "paused" for good."""
 
 
 EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
@@ -276,9 +280,13 @@ class ReportStore(Transactions):
         """Programme health for a community, counted in one consistent snapshot."""
         async with self.read() as conn:
             members = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
+            # Each mentor once: active, paused, or left the community (paused for it, counted apart).
             mentors = await conn.fetch_all(
-                "SELECT p.status, COUNT(*) AS n FROM mentor_profiles p JOIN members m ON m.id = p.member_id "
-                "WHERE m.community = ? GROUP BY p.status",
+                f"SELECT t.status, COUNT(*) AS n FROM (SELECT CASE WHEN {DEPARTED_SQL} THEN ? ELSE p.status END "
+                "AS status FROM mentor_profiles p JOIN members m ON m.id = p.member_id WHERE m.community = ?) t "
+                "GROUP BY t.status",
+                LEFT_COMMUNITY,
+                LEFT_COMMUNITY,
                 community,
             )
             requests = await conn.fetch_all(
@@ -355,6 +363,7 @@ class ReportStore(Transactions):
             if places
             else Places(0, 0, 0),
             decline_reasons=reasons,
+            mentors_left=mentor_counts.get(LEFT_COMMUNITY, 0),
         )
 
     async def export_table(self, table: str, community: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:

@@ -223,6 +223,19 @@ class RequestStore(Transactions):
                 *skills,
             )
 
+    async def reopened_at(self, request_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these requests went back on the waitlist after its mentorship ended (its mentor deleted their
+        data: ``reopened_requests``), for those that did: what a request's "waiting since" counts from, as the
+        admins' figures count it (`storage.insight.WAITING_SINCE`); its place in the queue stays its asking time."""
+        if not request_ids:
+            return {}
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                f"SELECT request_id, reopened_at FROM reopened_requests WHERE request_id IN ({in_list(request_ids)})",
+                *request_ids,
+            )
+        return {int(r["request_id"]): rows.ts(r["reopened_at"]) for r in found}
+
     async def communities_waiting(self, communities: Sequence[str] | None = None) -> list[str]:
         """The communities (of those starting with one of `communities`, or all) with a waiting request."""
         scope, scope_args = community_scope(communities)

@@ -452,7 +452,9 @@ _WITHDRAWN_KEY: Final[Mapping[str, str]] = {
 async def hand_on_withdrawn(
     core: Core, mentor: Member, withdrawn: Iterable[Offer], *, by: PausedBy = "self"
 ) -> tuple[list[Notification], list[str]]:
-    """Pass on the requests of a paused mentor's withdrawn offers (see `withdraw_for_pause`)."""
+    """Pass on the requests of a paused mentor's withdrawn offers (see `withdraw_for_pause`), then tell the waiting
+    requests of their skills afresh why they wait where the pause made it untrue (a departure, `by` ``left``: "they
+    are all paused" too, the mentor who left being no supply any more, `Store.skill_mentors`)."""
     t = translator(core.lang_of(mentor))
     notes: list[Notification] = []
     lines: list[str] = []
@@ -464,7 +466,8 @@ async def hand_on_withdrawn(
         lines.append(line_for(t, offer, passed))
     profile = await core.store.get_mentor_profile(mentor.id)
     if profile is not None:
-        await refresh_wait_reasons(core, mentor.community, sorted(profile.skills))
+        stales = DEPARTURE_STALES if by == "left" else PAUSE_STALES
+        await refresh_wait_reasons(core, mentor.community, sorted(profile.skills), stales)
     return notes, lines
 
 

@@ -23,8 +23,10 @@ async def status_reply(
     store = core.store
     profile = await store.get_mentor_profile(member.id)
     requests: list[views.RequestView] = []
-    for request in await store.list_member_requests(member.id, open_only=True):
-        item = views.RequestView(request)
+    open_requests = await store.list_member_requests(member.id, open_only=True)
+    reopened = await store.reopened_at([request.id for request in open_requests])
+    for request in open_requests:
+        item = views.RequestView(request, waiting_since=reopened.get(request.id))
         if request.status is RequestStatus.OFFERED:
             pending = await store.list_offers(request_id=request.id, status=OfferStatus.PENDING)
             if pending:

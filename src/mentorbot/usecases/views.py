@@ -450,6 +450,9 @@ class RequestView:
     request: MentorshipRequest
     offer: Offer | None = None
     mentor: Member | None = None
+    waiting_since: datetime | None = None
+    """When it went back on the waitlist after its mentorship ended (`RequestStore.reopened_at`); None: since it was
+    asked."""
 
 
 @dataclass(frozen=True)
@@ -482,7 +485,7 @@ class StatusData:
 
 def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
     """One open request: offered to whom until when (in the reader's `zone` when known) and why, or waiting
-    since when (the day it was asked, as the admin's waitlist dates it) and why."""
+    since when (the day it was asked, or went back on the waitlist, as the admin's waitlist dates it) and why."""
     request = item.request
     skills = skill_labels(taxonomy, request.skills, t.lang)
     if item.offer is not None:
@@ -499,7 +502,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
         "status.request_waiting_since",
         id=request.id,
         skills=skills,
-        since=formatting.day(request.created_at, zone),
+        since=formatting.day(item.waiting_since or request.created_at, zone),
         reason=reason,
     )
     return line if reason else line.replace(".  ", ". ", 1)  # no reason told yet: no empty gap
@@ -633,9 +636,9 @@ def whole_percent(share: float) -> str:
 
 
 def stats(data: Stats, t: Translator, taxonomy: Taxonomy, *, balance: Sequence[SkillBalance] | None = None) -> Reply:
-    """Programme health: members, mentors, requests, mentorships, time to match, acceptance, feedback and the
-    skills where demand most exceeds supply (`gap_lines`: with `balance`, waiting requests against free places,
-    the supply chart's numbers)."""
+    """Programme health: members, mentors (active, paused and, when there are, those who left the community),
+    requests, mentorships, time to match, acceptance, feedback and the skills where demand most exceeds supply
+    (`gap_lines`: with `balance`, waiting requests against free places, the supply chart's numbers)."""
     median = median_match(data.median_time_to_match, t)
     rate = t("stats.none") if data.acceptance_rate is None else whole_percent(data.acceptance_rate)
     # Feedback only in aggregate: how many ratings, their average, how many comments (never who wrote them).
@@ -658,17 +661,17 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy, *, balance: Sequence[S
         t("stats.decline_line", reason=defuse_mentions(reason) or t("stats.no_reason"), count=count)
         for reason, count in sorted(data.decline_reasons.items(), key=lambda r: (-r[1], r[0]))[:DECLINES_SHOWN]
     ]
+    # Mentors who left the community are no supply: counted apart from the paused, and named only when there are.
+    mentors = t(
+        "stats.mentors_value",
+        active=t("stats.active", count=data.mentors_active),
+        paused=t("stats.paused", count=data.mentors_paused),
+    )
+    if data.mentors_left:
+        mentors = t("stats.mentors_value_left", mentors=mentors, left=t("stats.left", count=data.mentors_left))
     fields = (
         Field(t("stats.members"), str(data.members), inline=True),
-        Field(
-            t("stats.mentors"),
-            t(
-                "stats.mentors_value",
-                active=t("stats.active", count=data.mentors_active),
-                paused=t("stats.paused", count=data.mentors_paused),
-            ),
-            inline=True,
-        ),
+        Field(t("stats.mentors"), mentors, inline=True),
         Field(
             t("stats.requests"),
             t(
@@ -690,15 +693,21 @@ def stats(data: Stats, t: Translator, taxonomy: Taxonomy, *, balance: Sequence[S
 
 
 def waitlist_line(
-    request: MentorshipRequest, mentee: Member | None, t: Translator, taxonomy: Taxonomy, zone: str | None = None
+    request: MentorshipRequest,
+    mentee: Member | None,
+    t: Translator,
+    taxonomy: Taxonomy,
+    zone: str | None = None,
+    since: datetime | None = None,
 ) -> str:
-    """One waiting request as the admin reads it: id, mentee, skills, since when (in `zone`), why it waits."""
+    """One waiting request as the admin reads it: id, mentee, skills, since when (in `zone`: `since`, when it went
+    back on the waitlist after its mentorship ended, else the day it was asked), why it waits."""
     return t(
         "waitlist.line",
         id=request.id,
         member=defuse_mentions(mentee.display_name) if mentee else "—",
         skills=skill_labels(taxonomy, request.skills, t.lang),
-        since=formatting.day(request.created_at, zone),
+        since=formatting.day(since or request.created_at, zone),
         reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True, zone=zone),
     )
 
@@ -710,13 +719,15 @@ def waitlist(
     zone: str | None = None,
     *,
     start: int = 0,
+    reopened: Mapping[int, datetime] | None = None,
 ) -> Reply:
     """The waiting requests, oldest first, each with its mentee, skills, age (a date in the admin's `zone`) and
     why it waits, worded for the admin, as pages of `paging.PAGE_SIZE` (the one from `start`); and how to match
     one by hand."""
     if not entries:
         return Reply(t("waitlist.empty"), title=t("waitlist.title", count=0))
-    lines = [waitlist_line(request, mentee, t, taxonomy, zone) for request, mentee in entries]
+    back = reopened or {}
+    lines = [waitlist_line(request, mentee, t, taxonomy, zone, back.get(request.id)) for request, mentee in entries]
     page = paging.listing(
         t("lists.waitlist"),
         lines,
