@@ -74,7 +74,7 @@ def test_an_admin_forgets_a_member_who_left(cli_env: Path) -> None:
     assert "Amina (U-amina) was forgotten" in result.stdout
     still, after = asyncio.run(state(url))
     assert not still, "her data is deleted"
-    assert any("has been ended by your partner" in text for text in after), (
+    assert any("Your mentee in mentorship #1 has left MentorBot" in text for text in after), (
         "her mentor is told, by the outbox, claimed by nobody: the running bot sends it at once"
     )
 

@@ -133,5 +133,6 @@ async def test_a_mentee_who_leaves_ends_the_mentorship_as_before(bot: MentorBot,
     await _mentoring(bot, who, "baraka")
     gone = await bot.forget(who("amina"), confirm=True)
     [told] = to(gone, "baraka")
-    assert told.reply.text.splitlines()[0] == EN("end.notice", id=1)
+    # Session 35: the mentor is told the mentee left MentorBot, not that their partner ended it.
+    assert told.reply.text.splitlines()[0] == EN("end.mentee_left", id=1)
     assert await bot.store.list_requests(COMMUNITY, list(RequestStatus)) == []

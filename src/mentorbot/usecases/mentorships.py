@@ -189,10 +189,13 @@ async def _own_checkin(ctx: Context, ended: Mentorship, reply: Reply) -> list[No
     return []
 
 
-async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> list[Notification]:
+async def after_end(
+    core: Core, ended: Mentorship, *, ended_by: int | None, said: str | None = None
+) -> list[Notification]:
     """Tell the other party (both, when an admin ended it: `ended_by` None) and ask them for their feedback
     (a button opens the form), their check-in's buttons gone (`end_notices`), then offer the mentor's freed place
-    to waiting requests."""
+    to waiting requests. `said`, the key of what they are told it was, is "ended by your partner" (`end.notice`)
+    or "by an admin" (`end.notice_admin`) unless given: a forgotten mentee ended nothing (`end.mentee_left`)."""
     notes: list[Notification] = []
     for member_id, partner_id in ((ended.mentor_id, ended.mentee_id), (ended.mentee_id, ended.mentor_id)):
         if member_id == ended_by or not member_id:
@@ -201,10 +204,11 @@ async def after_end(core: Core, ended: Mentorship, *, ended_by: int | None) -> l
         if other:
             t = translator(core.lang_of(other))
             partner = await core.store.get_member(partner_id) if partner_id else None
-            said = t("end.notice_admin" if ended_by is None else "end.notice", id=ended.id)
+            key = said or ("end.notice_admin" if ended_by is None else "end.notice")
+            told = t(key, id=ended.id)
             asked = views.feedback_asked(ended, partner, t)
-            notice = Reply(said + "\n" + asked.text, buttons=asked.buttons)
-            notes.extend(await end_notices(core, ended, other, notice, short=said))
+            notice = Reply(told + "\n" + asked.text, buttons=asked.buttons)
+            notes.extend(await end_notices(core, ended, other, notice, short=told))
     notes.extend(await rematch(core, ended.community, None, mentor_id=ended.mentor_id))
     # A request of the mentee's that waited because its only mentor was this one ("own_mentor") no longer waits
     # for that reason (a freed place above may have taken it already): say why it waits now.

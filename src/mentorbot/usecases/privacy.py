@@ -37,12 +37,12 @@ async def export(ctx: Context) -> Reply:
 
 async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     """Delete the caller's data; without `confirm`, asks for confirmation with a button. Their mentorships
-    end (the other party is told), requests offered to them go to other mentors, the request of a mentee they were
-    mentoring waits again and is matched again (`mentor_left`), and a mentor who held an offer of one of their
-    requests is told it was withdrawn (the offer's message is replaced) and offered other waiting requests: all in
-    the one transaction of the forget. Only this community's member is forgotten: when their platform user is a
-    member of other communities of the deployment too, the confirmation and the answer say that their data there is
-    kept (forgotten by the command there)."""
+    end (the other party is told they left MentorBot: `end.mentee_left`, `mentor_left`), requests offered to them
+    go to other mentors, the request of a mentee they were mentoring waits again and is matched again
+    (`mentor_left`), and a mentor who held an offer of one of their requests is told it was withdrawn (the offer's
+    message is replaced) and offered other waiting requests: all in the one transaction of the forget. Only this
+    community's member is forgotten: when their platform user is a member of other communities of the deployment
+    too, the confirmation and the answer say that their data there is kept (forgotten by the command there)."""
     core = ctx.core
     community = ctx.member.community
     if not confirm:
@@ -68,7 +68,9 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
         if ended.mentor_id == ctx.member.id:
             ctx.tell(await mentor_left(core, ended, requeued=ended.request_id in result.reopened_requests))
         else:
-            ctx.tell(await after_end(core, ended, ended_by=ctx.member.id))
+            # The mentee's data went (their own forget, or an admin's): their mentor is told they left MentorBot,
+            # never that their partner ended it (an admin may have; a mentee who left the server did not).
+            ctx.tell(await after_end(core, ended, ended_by=ctx.member.id, said="end.mentee_left"))
     for request_id in result.requeued_requests:
         request = await core.store.get_request(request_id)
         if request is not None and request.status is RequestStatus.WAITING:
