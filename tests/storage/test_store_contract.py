@@ -263,6 +263,8 @@ async def test_fifty_racing_declines_and_expiries_settle_once(store: Store, cloc
 
 
 async def test_only_the_offered_mentor_can_accept_and_not_after_expiry(store: Store, clock: ManualClock) -> None:
+    """Only the offer's mentor accepts it, and not once it expired; past its time but not expired yet (its timer
+    not run), it is still open (session 35)."""
     m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT})
     other = await mentor(store, clock, "Other", {"seo": Level.EXPERT})
     a = await member(store, clock, "Mentee")
@@ -272,9 +274,22 @@ async def test_only_the_offered_mentor_can_accept_and_not_after_expiry(store: St
     assert await store.accept_offer(offer.id, other, clock.now()) is None
     assert await store.decline_offer(offer.id, other, None, clock.now()) is None
     clock.advance(HOUR)
+    assert await store.expire_offer(offer.id, clock.now(), max_expired=3) is not None
     assert await store.accept_offer(offer.id, m, clock.now()) is None
     stored = await store.get_offer(offer.id)
-    assert stored is not None and stored.status is OfferStatus.PENDING
+    assert stored is not None and stored.status is OfferStatus.EXPIRED
+
+
+async def test_an_offer_past_its_time_is_accepted_until_its_expiry_runs(store: Store, clock: ManualClock) -> None:
+    m = await mentor(store, clock, "Mentor", {"seo": Level.EXPERT})
+    a = await member(store, clock, "Mentee")
+    request = await store.create_request(a, C, ["seo"], "", clock.now(), max_open=3)
+    offer = await store.create_offer(request.id, m, 1.0, "", clock.now(), clock.now() + HOUR)
+    assert offer is not None
+    clock.advance(HOUR * 2)
+    accepted = await store.accept_offer(offer.id, m, clock.now())
+    assert accepted is not None and accepted.offer.status is OfferStatus.ACCEPTED
+    assert await store.expire_offer(offer.id, clock.now(), max_expired=3) is None, "decided: nothing to expire"
 
 
 async def test_accept_closes_the_mentees_overlapping_requests(store: Store, clock: ManualClock) -> None:
