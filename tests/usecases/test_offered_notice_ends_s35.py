@@ -85,3 +85,38 @@ async def test_a_delivered_now_offered_notice_stays_when_the_request_is_cancelle
     assert (await bot.cancel(who("amina"), request_id=1)).error is None
     amina = await member_id(bot, "amina")
     assert await _outbox_status(bot.store, amina, f"request:1:offer:{offer}") == ["delivered"]
+
+
+async def test_a_held_now_offered_notice_is_not_shown_after_the_accept(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """An accept ends the offer too (a review of session 35 found it left out): Amina's held "Good news … you'll hear
+    when a mentor accepts it" is not shown beside her introduction."""
+    await bot.delivered((await bot.request(who("amina"), skills="seo")).notifications)
+    signed = await bot.signup(who("baraka"), skills="seo")
+    [good_news] = to(signed, "amina")
+    await bot.delivered(to(signed, "baraka"))
+    await bot.hold_undelivered(good_news)
+    [offer] = offers_in(signed.notifications, "baraka")
+    accepted = await bot.accept(who("baraka"), offer_id=offer)
+    assert accepted.error is None
+    await bot.delivered(accepted.notifications)
+    amina = await member_id(bot, "amina")
+    assert await _outbox_status(bot.store, amina, f"request:1:offer:{offer}") == ["superseded"]
+    status = await bot.status(who("amina"))
+    assert all(EN("request.now_offered", id=1) not in held.plain_text for held in status.held)
+
+
+async def test_a_now_offered_notice_a_dead_process_left_is_not_sent_after_the_accept(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    await bot.delivered((await bot.request(who("amina"), skills="seo")).notifications)
+    signed = await bot.signup(who("baraka"), skills="seo")
+    await bot.delivered(to(signed, "baraka"))
+    [offer] = offers_in(signed.notifications, "baraka")
+    clock.advance(timedelta(minutes=10))  # the dead writer's claim ran out
+    accepted = await bot.accept(who("baraka"), offer_id=offer)
+    assert accepted.error is None
+    await bot.delivered(accepted.notifications)
+    notes = await restart_round(bot, restarted=True)
+    assert all(EN("request.now_offered", id=1) not in n.reply.plain_text for n in to(notes, "amina"))

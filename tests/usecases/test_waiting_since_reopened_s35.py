@@ -16,9 +16,12 @@ from datetime import timedelta
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.i18n import translator
+from mentorbot.library import Library
+from mentorbot.storage.store import Store
 from mentorbot.usecases.admin import waitlist_csv
 from tests.usecases.test_answered_in_time_s34 import offers_in
 from tests.usecases.test_departures_s32 import Who
+from tests.usecases.test_request_age_s33 import digest_bot, weeks
 
 
 async def reopened_after_months(bot: MentorBot, who: Who, clock: ManualClock) -> tuple[str, str]:
@@ -68,3 +71,16 @@ async def test_a_request_never_reopened_is_dated_from_its_asking(bot: MentorBot,
     [line] = [entry for listing in shown.reply.listings for entry in listing.entries if entry.startswith("#1")]
     assert f"Waiting since {day}" in line
     assert await bot.store.reopened_at([1]) == {}
+
+
+async def test_the_digests_oldest_wait_counts_from_the_reopening(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    """The digest's "it has waited N days" reads the waitlist's own dates (a review of session 35 found it still
+    counting from the asking: 126 days where the waitlist said since 6 days ago)."""
+    bot = digest_bot(store, library, clock)
+    await bot.set_language(who("admin", is_admin=True), language="en")
+    await reopened_after_months(bot, who, clock)
+    digests = await weeks(bot, clock, 1)
+    lines = [line for d in digests for line in d.reply.text.splitlines() if line.startswith("Waiting now")]
+    assert lines and all("120" not in line and "12" not in line.split("waited")[-1] for line in lines), lines

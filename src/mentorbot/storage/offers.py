@@ -436,9 +436,10 @@ class OfferStore(Transactions):
         checkin_at: datetime | None = None,
     ) -> AcceptResult | None:
         """Accept a pending offer made to `mentor_id`: one transaction that turns the held place into a mentorship,
-        matches the request, cancels the offer's expiry timer, closes the mentee's other open requests for the same
-        skills and schedules the check-in at `checkin_at` (if given). None when any step's expected state no longer
-        holds (nothing is changed then).
+        matches the request, cancels the offer's expiry timer, supersedes the mentee's undelivered notice that the
+        request was offered (`outbox.supersede_offered_notice`: the introduction says what became of it), closes the
+        mentee's other open requests for the same skills and schedules the check-in at `checkin_at` (if given). None
+        when any step's expected state no longer holds (nothing is changed then).
 
         The rules, each a compare-and-set: the offer is pending (an offer is open until its expiry runs: one whose time
         is up but whose timer has not expired it yet, nothing said to anyone and its request offered to no one else, is
@@ -456,6 +457,8 @@ class OfferStore(Transactions):
                     accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at)
                 else:
                     accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
+                    if accepted is not None:
+                        await supersede_offered_notice(conn, accepted.request.id, offer_id, now)
                 if accepted is None:
                     return None
                 if checkin_at is not None and not accepted.checkin_scheduled:
@@ -546,9 +549,9 @@ class OfferStore(Transactions):
 
         Nor while its mentor has an event recorded in the inbox before the deadline and not processed yet
         (`_ANSWER_RECORDED`: perhaps their answer, acknowledged in time, whose process died): the offer stays
-        pending, its timer moved `ANSWER_WAIT` on (None), and the answer, judged at its record time
-        (`accept_offer`'s `answered_at`), finds it pending. An answer whose record this look missed (another
-        process's, committed a moment after it) meets an expired offer: `usecases.offers` takes it as in time."""
+        pending, its timer moved `ANSWER_WAIT` on (None), and the answer finds it pending (an offer is open until its
+        expiry runs: `accept_offer`). An answer whose record this look missed (another process's, committed a moment
+        after it) meets an expired offer: `usecases.offers` takes it as in time, by its record time."""
         async with self.transaction(quick=True) as conn:
             # Every mentee the mentor holds an offer for, not only this one's: a pause withdraws the others.
             await lock_mentees_of_mentor_of_offer(conn, offer_id, dialect=self.db.dialect)
@@ -646,6 +649,11 @@ _ACCEPT_PG = (
     "WHERE id = (SELECT request_id FROM o) AND status = 'offered' AND EXISTS (SELECT 1 FROM p) RETURNING *), "
     "j AS (UPDATE jobs SET status = 'cancelled' WHERE kind = 'offer_expiry' AND ref_id = (SELECT id FROM o) "
     "AND status IN ('pending', 'running') AND EXISTS (SELECT 1 FROM rq) RETURNING id), "
+    # The mentee's undelivered "a mentor has been offered your request" (`outbox.supersede_offered_notice`, its key
+    # `outbox.offered_notice_key`): the introduction tells what became of it.
+    "sup AS (UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM rq) "
+    "AND message_key = 'request:' || (SELECT id FROM rq) || ':offer:' || (SELECT id FROM o) "
+    "AND (status = 'held' OR (status = 'pending' AND claimed_until < (SELECT decided_at FROM o))) RETURNING id), "
     "sk AS (SELECT s.skill, s.position FROM request_skills s WHERE s.request_id = (SELECT id FROM rq)), "
     # The mentorship's skills: those the request and the mentor share (all the request's when none).
     "sh AS (SELECT skill, position FROM sk WHERE skill IN "
@@ -669,10 +677,11 @@ _ACCEPT_PG = (
     "(SELECT row_to_json(ms) FROM ms) AS mentorship, (SELECT count(*) FROM j) AS timers, "
     "(SELECT count(*) FROM ck) AS checkins, (SELECT json_agg(ov ORDER BY ov.created_at, ov.id) FROM ov) AS overlapping"
 )
-"""`accept_offer` on PostgreSQL after the mentee's lock, one statement: the compare-and-sets on the offer, the
-mentor's places and the request, cancel the expiry timer, insert the mentorship, schedule its check-in, and read the
-mentee's overlapping open requests. Its one row says how far it went: no offer (not pending, not the mentor's,
-expired: nothing changed), or no mentorship (a later step's expected state no longer held: the caller rolls back)."""
+"""`accept_offer` on PostgreSQL after the mentee's lock, one statement: the compare-and-sets on the offer, the mentor's
+places and the request, cancel the expiry timer, supersede the mentee's undelivered "now offered" notice, insert the
+mentorship, schedule its check-in, and read the mentee's overlapping open requests. Its one row says how far it went: no
+offer (not pending, not the mentor's, nothing changed), or no mentorship (a later step's expected state no longer held:
+the caller rolls back)."""
 
 
 @runtime_checkable

@@ -1,6 +1,7 @@
 """An offer's expiry: the mentor told what became of the request (and paused after too many lapses in a row), the
-request handed on. Run by its timer (`timers.Timers`), and by a late answer to an offer whose timer has not run yet
-(`offers.accept`): apart from both, so neither imports the other's module."""
+request handed on. Run by its timer (`timers.Timers`); an offer is open until it runs (`offers.accept` takes an
+answer that finds the offer still pending, its time up or not). Apart from both, so neither imports the other's
+module."""
 
 from __future__ import annotations
 

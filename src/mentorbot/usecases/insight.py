@@ -429,9 +429,11 @@ async def digest(
         community, since, until, late_after=timedelta(minutes=core.settings.late_expiry_grace_minutes)
     )
     # The oldest wait is read from the waitlist itself (the week's figures count, but do not date, what waits);
-    # its dates are the waitlist's own ("since {day}"), so the two agree.
+    # its dates are the waitlist's own ("since {day}": a request back on the waitlist after its mentorship ended
+    # from that day, `RequestStore.reopened_at`), so the two agree.
     waiting = await core.store.list_requests(community, [RequestStatus.WAITING])
-    oldest = min((request.created_at for request in waiting), default=None)
+    reopened = await core.store.reopened_at([request.id for request in waiting])
+    oldest = min((reopened.get(request.id) or request.created_at for request in waiting), default=None)
     waited = None if oldest is None else core.clock.now() - oldest
     drawn: dict[str, Attachment | None] = dict(pictures or {})
     insight: Insight | None = None
