@@ -331,7 +331,7 @@ async def _server_plan(floor: InsertFloor, offer: Offer, at: datetime, repeats: 
         await tx.start()
         try:
             await conn.execute(MENTEE_OF_OFFER_PG.format("$1"), offer.id)
-            found = await conn.fetchval(statement, at, offer.id, offer.mentor_id, at, None, None)
+            found = await conn.fetchval(statement, at, offer.id, offer.mentor_id, None, None)
         finally:
             await tx.rollback()
         plan = (json.loads(found) if isinstance(found, str) else found)[0]

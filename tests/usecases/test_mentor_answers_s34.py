@@ -91,23 +91,23 @@ async def test_a_late_accept_offers_the_request_to_the_mentor_again_at_once(
     assert request is not None and request.status is RequestStatus.MATCHED
 
 
-async def test_a_late_accept_before_the_expiry_timer_ran_expires_it_and_offers_it_again(
+async def test_an_accept_before_the_expiry_timer_ran_is_taken_and_the_timer_then_changes_nothing(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:
-    """The offer's time is up but its timer has not run yet (the accept comes first): the expiry is done in the
-    accept's unit (the mentor told as the timer would tell them, the lapse counted), then the request is offered
-    to them again; the timer, when it runs, changes nothing."""
+    """The offer's time is up but its timer has not run yet (the accept comes first): since session 35 an offer is
+    open until its expiry runs, so the accept is an ordinary one (before: the accept expired it, counted the lapse
+    and offered it again); the timer, when it runs, changes nothing."""
     await bot.signup(who("wanjiru"), skills="seo", capacity="2")
     [first] = offers_in((await bot.request(who("amina"), skills="seo")).notifications, "wanjiru")
     clock.advance(TTL + timedelta(seconds=5))
 
-    late = await bot.accept(who("wanjiru"), offer_id=first)
-    assert late.error is None, late.reply.text
-    [again] = offers_in(late.notifications, "wanjiru")
-    assert late.reply.text == EN("offer.late.reoffered", id=first, request=1, offer=again)
-    expired = await bot.store.get_offer(first)
-    assert expired is not None and expired.status is OfferStatus.EXPIRED
-    assert await pending_of(bot, 1) == [(again, await member_id(bot, "wanjiru"))]
+    taken = await bot.accept(who("wanjiru"), offer_id=first)
+    assert taken.error is None, taken.reply.text
+    assert taken.reply.text == EN("offer.accepted", id=first)
+    assert offers_in(taken.notifications, "wanjiru") == []
+    accepted = await bot.store.get_offer(first)
+    assert accepted is not None and accepted.status is OfferStatus.ACCEPTED
+    assert await pending_of(bot, 1) == []
     assert await bot.run_due_jobs() == []
 
 
