@@ -47,6 +47,7 @@ from mentorbot.usecases.matchmaking import (
     withdraw_for_pause,
 )
 from mentorbot.usecases.mentorships import after_end
+from mentorbot.usecases.mentorships import end as end_as_party
 from mentorbot.usecases.offers import after_mentoring, introduce
 
 EXPORT_TABLES = ("members", "requests", "offers", "mentorships", "feedback")
@@ -279,12 +280,17 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
 
 
 async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
-    """End any active mentorship of the community; both parties are told and asked for their feedback."""
+    """End any active mentorship of the community; both parties are told and asked for their feedback. An admin
+    who is one of its parties ends it as their own `/mentor end` does (`mentorships.end`): they are the one who
+    ended it, so their partner is told "ended by your partner", and they get that command's answer (the feedback
+    ask, their check-in turned into it), not a notice in the third person about their own action."""
     core = ctx.core
     wanted = parse_id(mentorship_id, "mentorship", listed_by="/mentor-admin export")
     existing = await core.store.get_mentorship(wanted)
     if existing is None or existing.community != ctx.caller.community or existing.status is not MentorshipStatus.ACTIVE:
         raise UserError("admin.not_active", id=wanted)
+    if ctx.member.id in (existing.mentor_id, existing.mentee_id):
+        return await end_as_party(ctx, mentorship_id=wanted)
     ended = await core.store.end_mentorship(wanted, core.clock.now(), by_member=None)
     if ended is None:
         raise UserError("admin.not_active", id=wanted)
