@@ -72,6 +72,7 @@ _OWN: Final = _REGISTRIES[1]
 
 WAIT_REASONS: Final = (
     "no_mentor",
+    "no_other_mentor",
     "all_busy",
     "all_paused",
     "all_asked",

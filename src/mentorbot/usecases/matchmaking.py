@@ -12,7 +12,7 @@ turned "offered to a new mentor" and "waiting again" into silent edits of a poss
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -25,6 +25,7 @@ from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, Req
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.candidates import SkillMentor
+from mentorbot.storage.events import LEFT_COMMUNITY
 from mentorbot.storage.outbox import offered_notice_key
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -249,10 +250,12 @@ async def wait_reason(
     cooldowns, dated by the blocked mentors with a free place when there are any (or, with no date, the mentee's
     own mentor among them, else the exclusions). When every mentor is paused, it is that they are paused only
     while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their return
-    lifts); else the paused mentors' blocks, read as the active ones' are."""
+    lifts); else the paused mentors' blocks, read as the active ones' are. A skill with no mentor but the mentee
+    (who mentors it) is "no other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``)."""
     if blocks is None:
         blocks = await blocks_of(core, request)
-    return reason_of(request, await _mentors_by_skill(core, request, mentee), blocks)
+    own = await _own_skills(core, request, mentee)
+    return reason_of(request, await _mentors_by_skill(core, request, mentee), blocks, own=own)
 
 
 async def _mentors_by_skill(core: Core, request: MentorshipRequest, mentee: Member) -> dict[str, list[SkillMentor]]:
@@ -264,17 +267,32 @@ async def _mentors_by_skill(core: Core, request: MentorshipRequest, mentee: Memb
     }
 
 
+async def _own_skills(core: Core, request: MentorshipRequest, mentee: Member) -> frozenset[str]:
+    """The skills of `request` its mentee mentors themself (never offered their own request: `_mentors_by_skill`
+    leaves them out), so that a skill only they offer is told "no other mentor", not "no mentor". A mentor who left
+    the community is no mentor of it (as `Store.skill_mentors` reads them)."""
+    profile = await core.store.get_mentor_profile(mentee.id)
+    if profile is None or profile.pause_reason == LEFT_COMMUNITY:
+        return frozenset()
+    return frozenset(request.skills) & frozenset(profile.skills)
+
+
 def reason_of(
-    request: MentorshipRequest, mentors: Mapping[str, Sequence[SkillMentor]], blocks: Mapping[int, Block]
+    request: MentorshipRequest,
+    mentors: Mapping[str, Sequence[SkillMentor]],
+    blocks: Mapping[int, Block],
+    *,
+    own: Collection[str] = (),
 ) -> str:
-    """`wait_reason` from the `mentors` of each of the request's skills and the `blocks`, as read: each skill's
-    cause is the one a request of that skill alone would be told; skills with the same cause (and date) are told
-    together, in the order asked. One cause for all: ``{"key", "skills"[, "until"]}`` as a request of one skill
-    stores it; several: ``{"key": "wait.mixed", "skills", "parts": [{"key", "skills"[, "until"]}, …][, "until"]}``,
+    """`wait_reason` from the `mentors` of each of the request's skills (not its mentee), the `blocks` and the
+    skills the mentee mentors themself (`own`), as read: each skill's cause is the one a request of that skill alone
+    would be told; skills with the same cause (and date) are told together, in the order asked. One cause for all:
+    ``{"key", "skills"[, "until"]}`` as a request of one skill stores it;
+    several: ``{"key": "wait.mixed", "skills", "parts": [{"key", "skills"[, "until"]}, …][, "until"]}``,
     whose ``until`` is the first date among its parts (when the sweep looks again, `views.wait_until`)."""
     causes: dict[tuple[str, str | None], list[str]] = {}  # (key, until) → its skills, in the order asked
     for skill in request.skills:
-        causes.setdefault(_cause(mentors.get(skill, ()), blocks), []).append(skill)
+        causes.setdefault(_cause(mentors.get(skill, ()), blocks, own=skill in own), []).append(skill)
     parts = [
         {"key": key, "skills": skills} | ({"until": until} if until else {}) for (key, until), skills in causes.items()
     ]
@@ -285,11 +303,12 @@ def reason_of(
     return json.dumps({"key": views.MIXED, "skills": list(request.skills), "parts": parts} | first)
 
 
-def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> tuple[str, str | None]:
-    """Why a request waits as far as one skill's `mentors` go: the reason's key and, for a cooldown, its end."""
+def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: bool = False) -> tuple[str, str | None]:
+    """Why a request waits as far as one skill's `mentors` go: the reason's key and, for a cooldown, its end. With
+    none, "no other mentor" when the mentee mentors the skill themself (`own`), else "no mentor"."""
     active = [m for m in mentors if m.active]
     if not mentors:
-        return "wait.no_mentor", None
+        return ("wait.no_other_mentor" if own else "wait.no_mentor"), None
     if not active:
         # Every mentor is paused: "as soon as one is back" only of one who may be offered it once back (not blocked,
         # or on a lapse's cooldown, which their return lifts). Else the blocks of the paused ones are why.
@@ -341,7 +360,7 @@ async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member)
     mentors = await _mentors_by_skill(core, request, mentee)
     if any(m.active and m.free_places > 0 and m.member_id not in still_blocked for ms in mentors.values() for m in ms):
         return None
-    return reason_of(request, mentors, blocks)
+    return reason_of(request, mentors, blocks, own=await _own_skills(core, request, mentee))
 
 
 async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
@@ -475,9 +494,10 @@ PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded",
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
 paused" stay true. A reason of several causes (``wait.mixed``) is looked at when one of its causes is here
 (`views.reason_codes`)."""
-DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused"}
+DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused", "no_other_mentor"}
 """Wait reasons a mentor's departure from a skill (their data forgotten, the skill dropped) can make untrue: "they
-are all paused" too, when the paused one leaves; "no mentor offers it" stays true."""
+are all paused" too, when the paused one leaves, and "no other mentor offers it" when the one leaving it is the
+requester (nobody offers it now); "no mentor offers it" stays true."""
 REFRESH_AFTER_PAUSE: Final = 50
 """The most waiting requests a pause tells afresh why they wait, oldest first (the first pages of the waitlist)."""
 

@@ -146,8 +146,10 @@ async def signup(
     if saved.status is MentorStatus.ACTIVE and (gained or more_room or lifted):
         ctx.tell(await rematch(core, ctx.caller.community, saved.skills))
     elif saved.status is not MentorStatus.ACTIVE and gained:
-        # A paused mentor of a skill nobody offered: its requests wait for them now ("paused", not "no mentor").
-        await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), PAUSE_STALES | {"no_mentor"})
+        # A paused mentor of a skill nobody (else) offered: its requests wait for them now ("paused", not "no
+        # mentor", nor "no other mentor" when its requester mentors it).
+        stales = PAUSE_STALES | {"no_mentor", "no_other_mentor"}
+        await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), stales)
     dropped = sorted(set(existing.skills if existing else {}) - set(saved.skills))
     await refresh_wait_reasons(core, ctx.caller.community, dropped, DEPARTURE_STALES)
     reply = views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
