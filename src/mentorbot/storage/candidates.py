@@ -397,21 +397,6 @@ class CandidateStore(Transactions):
             )
         return row is not None and bool(row["lifted"])
 
-    async def overdue_mentors(self, community: str, now: datetime) -> frozenset[int]:
-        """The mentors of `community` holding a pending offer whose time is up at `now`: its expiry is due (in this
-        timer round, or the next). Their places are kept for that expiry (`usecases.expiry.expire_offer`), which may
-        pause them and gives the places it frees to the oldest waiting requests: no other request takes one first
-        (`matchmaking.match_request`). Read from the pending offers alone (the partial index of one pending offer
-        per request)."""
-        async with self.read() as conn:
-            found = await conn.fetch_all(
-                "SELECT DISTINCT o.mentor_id FROM offers o JOIN requests r ON r.id = o.request_id "
-                "WHERE o.status = 'pending' AND o.expires_at <= ? AND r.community = ?",
-                now,
-                community,
-            )
-        return frozenset(int(r["mentor_id"]) for r in found)
-
     async def skill_mentors(self, community: str, skills: Sequence[str], *, exclude_member: int) -> list[SkillMentor]:
         """Every mentor of `community` sharing one of `skills` (not `exclude_member`): whether active and how many
         places are free (what a wait reason is told from, with `matching.eligibility`'s blocks). Not those paused

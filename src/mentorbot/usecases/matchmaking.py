@@ -104,11 +104,7 @@ async def match_request(
     passes = [strict(blocks)]
     if when_alone(blocks) != passes[0]:
         passes.append(when_alone(blocks))
-    # A mentor whose other offer is overdue keeps their places for that expiry, which hands them to the oldest
-    # waiting requests (docs/matching.md rule 8): this request does not take one first.
-    overdue = await core.store.overdue_mentors(request.community, core.clock.now())
     for blocked in passes:
-        blocked = blocked | overdue
         offered = await _offer_best(core, request, mentee, blocked)
         if offered is not None:
             return offered
