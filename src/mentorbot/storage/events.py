@@ -25,7 +25,16 @@ LEFT_COMMUNITY: Final = "left"
 """The pause reason (`MentorProfile.pause_reason`) of a mentor who left the community (`usecases.departures.LEFT`,
 the same value: storage imports no use-case): no supply, neither active nor paused, until they come back and resume
 (`skill_mentors`, `wait_facts`, `ReportStore.stats`)."""
-DEPARTED_SQL: Final = "(p.status = 'paused' AND COALESCE(p.pause_reason, '') = ?)"
+
+
+def departed_sql(table: str = "p") -> str:
+    """The condition that the mentor profile row `table` (an alias, or "" for an unaliased ``mentor_profiles``) is
+    one who left the community: paused for `LEFT_COMMUNITY`, its one argument."""
+    column = f"{table}." if table else ""
+    return f"({column}status = 'paused' AND COALESCE({column}pause_reason, '') = ?)"
+
+
+DEPARTED_SQL: Final = departed_sql()
 """Whether the mentor profile ``p`` is one who left the community (`LEFT_COMMUNITY`, its one argument)."""
 
 DEPARTURE_PREFIX: Final = "departure:"

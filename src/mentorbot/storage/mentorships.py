@@ -13,7 +13,7 @@ from mentorbot.matching.eligibility import MENTORING, Block, BlockKind, PairFact
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
-from mentorbot.storage.events import LEFT_COMMUNITY
+from mentorbot.storage.events import LEFT_COMMUNITY, departed_sql
 from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
@@ -235,9 +235,9 @@ async def start_mentorship(
     return mentorship, closed, withdrawn
 
 
-_NOT_DEPARTED = " AND NOT (status = 'paused' AND COALESCE(pause_reason, '') = ?)"
+_NOT_DEPARTED = " AND NOT " + departed_sql("")
 """The condition of an admin's forced match on the mentor's profile (its one argument `LEFT_COMMUNITY`): paused, it
-may be, but not because they left the community (`events.DEPARTED_SQL`, for an unaliased ``mentor_profiles``)."""
+may be, but not because they left the community (`events.departed_sql`)."""
 
 
 class MentorshipStore(Transactions):

@@ -312,7 +312,7 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     )
     if not changed:
         after = await core.store.get_mentor_profile(member.id)
-        if after is not None and after.status is MentorStatus.PAUSED and after.pause_reason == LEFT:
+        if after is not None and has_left(after):
             return Reply(ctx.t("admin.pause_left", name=member.display_name))
         return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
