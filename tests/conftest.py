@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -129,3 +130,8 @@ def taxonomy() -> Taxonomy:
 def shipped(taxonomy: Taxonomy) -> Catalog:
     """The shipped course catalog (`config/courses.toml`)."""
     return load_catalog(default_courses_path(), taxonomy)
+
+
+async def held_payloads(store: Store, member_id: int, now: datetime) -> list[str]:
+    """The payloads of the member's held notices, taken as a command takes them (`OutboxStore.take_held_keyed`)."""
+    return [payload for _, payload in await store.take_held_keyed(member_id, now)]

@@ -11,6 +11,7 @@ import pytest
 
 from mentorbot.formatting import when
 from mentorbot.replies import Notification, Reply
+from tests.conftest import held_payloads
 from tests.fakes.slack_ids import DEFAULT_CHANNEL_ID
 from tests.fakes.slack_signing import slash_command
 from tests.slack.conftest import ALICE, BOB, DAVE, EN, Workspace, unescape
@@ -166,7 +167,7 @@ async def test_timer_notices_for_other_platforms_are_held_not_sent(workspace: Wo
     stranger = await ws.bot.store.ensure_member("discord:1", "42", "Zawadi", ws.clock.now())
     await ws.adapter.deliver([Notification(stranger.id, "42", Reply("hello"), community="discord:1", language="en")])
     assert ws.fake.calls == []
-    assert await ws.bot.store.take_held_notices(stranger.id, ws.clock.now()) != []
+    assert await held_payloads(ws.bot.store, stranger.id, ws.clock.now()) != []
 
 
 async def test_users_info_failing_leaves_the_member_a_plain_member(workspace: Workspace) -> None:

@@ -16,6 +16,7 @@ from mentorbot.replies import Notification, Reply
 from mentorbot.storage import migrations
 from mentorbot.storage.migrations import available_migrations, migrate
 from mentorbot.storage.store import Store
+from tests.conftest import held_payloads
 
 LEASE = timedelta(minutes=2)
 
@@ -30,9 +31,9 @@ async def test_a_held_notification_is_not_redelivered_and_is_shown_once(store: S
     clock.advance(LEASE * 3)
     assert await store.claim_undelivered(clock.now(), "w2", lease=LEASE, communities=["held:"]) == []
     assert await store.count_undelivered() == 0
-    [payload] = await store.take_held_notices(member.id, clock.now())
+    [payload] = await held_payloads(store, member.id, clock.now())
     assert '"offer #1"' in payload, "the held row is the notification's own row, with its own content"
-    assert await store.take_held_notices(member.id, clock.now()) == []
+    assert await held_payloads(store, member.id, clock.now()) == []
 
 
 async def test_notices_held_before_the_outbox_are_moved_into_it(
@@ -53,5 +54,5 @@ async def test_notices_held_before_the_outbox_are_moved_into_it(
             )
     monkeypatch.undo()
     assert await migrate(store.db, clock.now()) == everything[-1].version
-    assert await store.take_held_notices(member.id, clock.now()) == ["first", "second"]
-    assert await store.take_held_notices(member.id, clock.now()) == []
+    assert await held_payloads(store, member.id, clock.now()) == ["first", "second"]
+    assert await held_payloads(store, member.id, clock.now()) == []

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from mentorbot.replies import Notification, Reply, reply_to_json
 from mentorbot.retries import next_try
 from mentorbot.storage.store import Store
+from tests.conftest import held_payloads
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
@@ -197,6 +198,6 @@ async def test_each_notification_is_delivered_or_held_once_and_none_is_held_twic
     )
     assert held & set(sent) <= crashed_after_send | sent_late, "held and sent only after a crash or a stall"
     assert all(n <= MAX_ATTEMPTS for n in failures.values()), "never tried more than the maximum"
-    shown = await store.take_held_notices(member.id, now)
+    shown = await held_payloads(store, member.id, now)
     assert len(shown) == len(held), "each held notice is shown once with the member's next command"
-    assert await store.take_held_notices(member.id, now) == []
+    assert await held_payloads(store, member.id, now) == []

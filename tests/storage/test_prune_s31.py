@@ -21,6 +21,7 @@ from mentorbot.usecases.timers import (
     HELD_NOTICE_RETENTION,
     MESSAGE_REF_RETENTION,
 )
+from tests.conftest import held_payloads
 
 C = "prune:test"
 DAY = timedelta(days=1)
@@ -87,7 +88,7 @@ async def test_held_notices_are_pruned_by_age_and_nothing_else_is(store: Store, 
     assert await store.prune_held_notices(clock.now() - HELD_NOTICE_RETENTION) == 1
     assert set((await _outbox(store)).values()) == {"held", "pending"}
     assert written.outbox_id in await _outbox(store)
-    assert await store.take_held_notices(member.id, clock.now()) == ['{"text": "recent"}']
+    assert await held_payloads(store, member.id, clock.now()) == ['{"text": "recent"}']
 
 
 async def test_the_timers_pruning_block_deletes_ended_timers_and_stale_held_notices(

@@ -20,6 +20,7 @@ from mentorbot.models import (
 )
 from mentorbot.storage.migrations import MigrationChangedError, SchemaTooNewError, available_migrations
 from mentorbot.storage.store import LimitReached, Store
+from tests.conftest import held_payloads
 
 C = "test:community"
 HOUR = timedelta(hours=1)
@@ -496,8 +497,8 @@ async def test_held_notices_are_taken_once_in_order(store: Store, clock: ManualC
     a = await member(store, clock, "A")
     await store.hold_notice(a, "first", clock.now())
     await store.hold_notice(a, "second", clock.now())
-    assert await store.take_held_notices(a, clock.now()) == ["first", "second"]
-    assert await store.take_held_notices(a, clock.now()) == []
+    assert await held_payloads(store, a, clock.now()) == ["first", "second"]
+    assert await held_payloads(store, a, clock.now()) == []
 
 
 async def test_export_tables_have_fixed_columns_and_joined_skills(store: Store, clock: ManualClock) -> None:

@@ -16,7 +16,7 @@ from mentorbot.library import Library
 from mentorbot.replies import Notification, Reply, reply_from_json
 from mentorbot.retries import JITTER, RETRY_BASE
 from mentorbot.storage.store import Store
-from tests.conftest import store_on_same_database
+from tests.conftest import held_payloads, store_on_same_database
 from tests.usecases.conftest import make_settings, to
 
 Who = Callable[..., Caller]
@@ -79,7 +79,7 @@ async def test_after_the_last_try_it_is_held_and_a_warning_logged(
     assert await bot.undelivered() == [] and await bot.store.count_undelivered() == 0
     baraka = await bot.store.find_member("test:guild", "U-baraka")
     assert baraka is not None
-    [held] = await bot.store.take_held_notices(baraka.id, clock.now())
+    [held] = await held_payloads(bot.store, baraka.id, clock.now())
     assert reply_from_json(held) == note.reply, "the offer itself, with its buttons, is shown at the next command"
 
 
@@ -89,7 +89,7 @@ async def test_a_notification_without_an_outbox_row_is_held(bot: MentorBot, who:
     assert baraka is not None
     note = Notification(baraka.id, "U-baraka", Reply("hello"), community="test:guild", language="en")
     assert await bot.retry_later(note) is False
-    assert len(await bot.store.take_held_notices(baraka.id, clock.now())) == 1
+    assert len(await held_payloads(bot.store, baraka.id, clock.now())) == 1
 
 
 async def test_a_newer_version_of_its_key_replaces_a_notification_waiting_for_a_retry(

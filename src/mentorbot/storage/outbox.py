@@ -290,16 +290,12 @@ class OutboxStore(Transactions):
         return found is not None
 
     async def has_held_notices(self, member_id: int) -> bool:
-        """Whether notices are held for the member (shown with their next command: `take_held_notices`)."""
+        """Whether notices are held for the member (shown with their next command: `take_held_keyed`)."""
         async with self.read() as conn:
             held = await conn.fetch_one(
                 "SELECT 1 AS held FROM outbox WHERE member_id = ? AND status = 'held' LIMIT 1", member_id
             )
         return held is not None
-
-    async def take_held_notices(self, member_id: int, now: datetime) -> list[str]:
-        """The payloads of the member's held notices (`take_held_keyed`)."""
-        return [payload for _, payload in await self.take_held_keyed(member_id, now)]
 
     async def take_held_keyed(self, member_id: int, now: datetime) -> list[tuple[str | None, str]]:
         """The member's held notices as (key, payload), oldest first, marked delivered in the same transaction (each
@@ -351,7 +347,7 @@ class OutboxStore(Transactions):
         return changed == 1
 
     async def hold_notices_again(self, member_id: int, payloads: Sequence[str], now: datetime) -> int:
-        """Hold again, for the member's next command, notices `take_held_notices` took but the adapter could not
+        """Hold again, for the member's next command, notices `take_held_keyed` took but the adapter could not
         show anywhere (`payloads`, in the order they are to be shown); how many are held. Each keeps the key of the
         row it was taken from (the member's newest delivered row with that content); one whose key has had a newer
         version written since is not held again: that version replaced it."""

@@ -152,7 +152,7 @@ def _context(core: Core, caller: Caller, member: Member, call: _Call, admin_only
 
 
 async def _take_held(core: Core, ctx: Context, now: datetime) -> tuple[Reply, ...]:
-    """The caller's held notices, taken (`OutboxStore.take_held_notices`: each is shown once), in the caller's
+    """The caller's held notices, taken (`OutboxStore.take_held_keyed`: each is shown once), in the caller's
     transaction. One addressed to the community's admins (`ADMIN_ONLY_KEY_PREFIXES`) is shown only to a caller
     still an admin of it, by the admin rule (`Core.is_admin`: the settings' ``MENTORBOT_ADMIN_IDS``, or the
     platform's own fact, `Caller.is_admin`): someone no longer an admin (the settings changed since it was held)
