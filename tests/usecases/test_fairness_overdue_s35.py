@@ -1,20 +1,18 @@
 """A place kept for a mentor's second overdue expiry, taken by a request handed on in the same timer round
-(session 35; docs/matching.md rule 8, "a known gap").
+(found by session 35's heavy programme model; fixed in session 36).
 
 The heavy programme model (``MENTORBOT_FUZZ_EXAMPLES=400 -m fuzz_heavy tests/usecases/test_programme_model.py``) found
 this sequence: in one timer round, mentor m2's offer expired while another of m2's offers was overdue too, so its
-freed place was kept from the waiting requests (`expiry._holds_overdue`: the other expiry may pause m2); then another
-mentor's expired offer handed its request on, and that request took m2's kept place ahead of an older waiting
-request m2 could have had ("fairness: offer 38 of request 9 went to mentor 2 while the older request 8 waits"). It
-fails on session 34's code too. A fix that offered nothing new to a mentor holding an overdue offer was tried and
-not kept: with two processes expiring offers at once, each left its handed-on request waiting for the sweep
-(`tests/usecases/test_timers_s31.py::test_two_expiries_in_two_processes_both_pass_their_request_on`). Until it is
-fixed, this test is an expected failure (strict: it fails the run the day it passes, to be turned into a plain test).
-"""
+freed place was kept from the waiting requests (the other expiry might pause m2); then another mentor's expired
+offer handed its request on, and that request took m2's kept place ahead of an older waiting request m2 could have
+had ("fairness: offer 38 of request 9 went to mentor 2 while the older request 8 waits"). It failed on session 34's
+and 35's code. A first fix (offer nothing new to a mentor holding an overdue offer) was not kept: with two processes
+expiring offers at once, each left its handed-on request waiting for the sweep
+(`tests/usecases/test_timers_s31.py::test_two_expiries_in_two_processes_both_pass_their_request_on`). Now a mentor's
+overdue offers expire together, in the first one's unit (`usecases.expiry.expire_offer`), and their freed places go
+to the oldest waiting requests at once when no expiry paused them: no place is kept across units."""
 
 from __future__ import annotations
-
-import pytest
 
 from mentorbot.library import Library
 from tests.usecases.test_programme_model import Model
@@ -78,7 +76,6 @@ FOUND = [
 """The sequence as hypothesis printed it (not shrunk further: each step's state is the model's own)."""
 
 
-@pytest.mark.xfail(strict=True, reason="a known gap of rule 8 (docs/matching.md): a kept place taken in the same round")
 def test_the_heavy_models_sequence_keeps_oldest_first(library: Library) -> None:
     class Machine(Model):
         pass

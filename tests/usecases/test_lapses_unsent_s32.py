@@ -153,13 +153,16 @@ async def test_a_platform_gone_for_a_week_pauses_no_mentor(bot: MentorBot, who: 
     (what an adapter does when the platform refuses the bot itself). A week of timer rounds expires offer after offer,
     each handed on to the next mentor; nobody is paused, nobody's streak moves, and each mentor is told of each offer
     that it expired before it could reach them, and truthfully what became of its request: passed on (to another
-    mentor, offered in that very round) or back on the waitlist (with how to take it after all)."""
+    mentor, offered in that very round) or back on the waitlist (with how to take it after all). Erin, who signs up
+    once every request is offered or waits, has room left for requests the others' expiries hand on."""
     mentors = [who(n) for n in ("bob", "dave", "carol")]
     for mentor in mentors:
         await bot.signup(mentor, skills="seo", levels="expert", capacity="2")
     made: list[Notification] = []
     for i in range(8):
         made.extend((await bot.request(who(f"mentee{i}"), skills="seo")).notifications)
+    mentors.append(who("erin"))
+    made.extend((await bot.signup(mentors[-1], skills="seo", levels="expert", capacity="4")).notifications)
     told: list[tuple[str, str]] = []
     for _ in range(7 * 24):  # rounds every hour for a week
         for note in made:

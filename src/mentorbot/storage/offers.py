@@ -26,7 +26,7 @@ from mentorbot.storage.locks import (
     lock_profiles,
 )
 from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
-from mentorbot.storage.outbox import never_reached, supersede_offered_notice
+from mentorbot.storage.outbox import never_reached, supersede_request_notices, supersede_unsent
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -127,9 +127,10 @@ async def release_offer(
     """Give a decided offer's held place back (counting an expiry in the mentor's streak, unless not `counted`:
     a late one, see `OfferStore.expire_offer`), let its request wait again and cancel its expiry timer, inside
     the caller's transaction. An answer (accept, decline) resets the streak; a withdrawal (not `answered`) keeps
-    it. The mentee's notice that the request was offered by this offer is superseded while undelivered
-    (`outbox.supersede_offered_notice`). The mentor's streak after it (None when no place was held: nothing changed
-    on the profile)."""
+    it. The mentee's notices about the request that have not reached them ("offered", "waiting again") are superseded
+    (`outbox.supersede_request_notices`), and so is the mentor's offer message while it has not reached them (its
+    answer, or a newer version, says what became of it: `outbox.supersede_unsent`). The mentor's streak after it
+    (None when no place was held: nothing changed on the profile)."""
     if expired:
         streak = "expired_streak + 1" if counted else "expired_streak"
     else:
@@ -144,7 +145,8 @@ async def release_offer(
         now,
         offer.request_id,
     )
-    await supersede_offered_notice(conn, offer.request_id, offer.id, now)
+    await supersede_request_notices(conn, offer.request_id, now)
+    await supersede_unsent(conn, offer.mentor_id, f"offer:{offer.id}", now)
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
     return None if row is None else int(row["expired_streak"])
 
@@ -436,8 +438,9 @@ class OfferStore(Transactions):
         checkin_at: datetime | None = None,
     ) -> AcceptResult | None:
         """Accept a pending offer made to `mentor_id`: one transaction that turns the held place into a mentorship,
-        matches the request, cancels the offer's expiry timer, supersedes the mentee's undelivered notice that the
-        request was offered (`outbox.supersede_offered_notice`: the introduction says what became of it), closes the
+        matches the request, cancels the offer's expiry timer, supersedes the mentee's notices about the request and
+        the mentor's offer message while they have not reached them (`outbox.supersede_request_notices`,
+        `outbox.supersede_unsent`: the introduction says what became of them), closes the
         mentee's other open requests for the same skills and schedules the check-in at `checkin_at` (if given). None
         when any step's expected state no longer holds (nothing is changed then).
 
@@ -458,7 +461,8 @@ class OfferStore(Transactions):
                 else:
                     accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
                     if accepted is not None:
-                        await supersede_offered_notice(conn, accepted.request.id, offer_id, now)
+                        await supersede_request_notices(conn, accepted.request.id, now)
+                        await supersede_unsent(conn, mentor_id, f"offer:{offer_id}", now)
                 if accepted is None:
                     return None
                 if checkin_at is not None and not accepted.checkin_scheduled:
@@ -535,7 +539,13 @@ class OfferStore(Transactions):
         return None if row is None else rows.offer(row)
 
     async def expire_offer(
-        self, offer_id: int, now: datetime, *, max_expired: int, late_after: timedelta | None = None
+        self,
+        offer_id: int,
+        now: datetime,
+        *,
+        max_expired: int,
+        late_after: timedelta | None = None,
+        together_with: int | None = None,
     ) -> ExpireResult | None:
         """Expire a pending offer whose time is up; the request waits again. A mentor whose `max_expired`-th
         lapse in a row comes is paused (offers expiring within `LAPSE_WINDOW` of the last counted one are the
@@ -545,7 +555,8 @@ class OfferStore(Transactions):
         outbox row ``offer:<id>`` still retrying or held, or left unsent by another process that died:
         `outbox.never_reached`, read in this transaction), which is marked `UNDELIVERED` (`ExpireResult.reached`
         False). None when the offer was no longer pending or not yet
-        due.
+        due. `together_with` names the offer whose expiry's timer runs this one too (the same mentor's, expired in
+        the same unit: `usecases.expiry`): its worker is the one asking when this offer's own timer is not running.
 
         Nor while its mentor has an event recorded in the inbox before the deadline and not processed yet
         (`_ANSWER_RECORDED`: perhaps their answer, acknowledged in time, whose process died): the offer stays
@@ -578,6 +589,8 @@ class OfferStore(Transactions):
             # a lapse for the pair's cooldown. The worker running this expiry's timer (`_timer_runner`) tells a dead
             # process's row (another worker's, its claim run out) from its own.
             runner = await _timer_runner(conn, offer.id)
+            if runner is None and together_with is not None:
+                runner = await _timer_runner(conn, together_with)
             reached = not await never_reached(conn, offer.mentor_id, f"offer:{offer.id}", now, runner=runner)
             if not reached:
                 await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", UNDELIVERED, offer.id)
@@ -649,11 +662,12 @@ _ACCEPT_PG = (
     "WHERE id = (SELECT request_id FROM o) AND status = 'offered' AND EXISTS (SELECT 1 FROM p) RETURNING *), "
     "j AS (UPDATE jobs SET status = 'cancelled' WHERE kind = 'offer_expiry' AND ref_id = (SELECT id FROM o) "
     "AND status IN ('pending', 'running') AND EXISTS (SELECT 1 FROM rq) RETURNING id), "
-    # The mentee's undelivered "a mentor has been offered your request" (`outbox.supersede_offered_notice`, its key
-    # `outbox.offered_notice_key`): the introduction tells what became of it.
-    "sup AS (UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM rq) "
-    "AND message_key = 'request:' || (SELECT id FROM rq) || ':offer:' || (SELECT id FROM o) "
-    "AND (status = 'held' OR (status = 'pending' AND claimed_until < (SELECT decided_at FROM o))) RETURNING id), "
+    # The mentee's notices about the request and the mentor's offer message that have not reached them
+    # (`outbox.supersede_request_notices`, `outbox.supersede_unsent`): the introduction tells what became of them.
+    "sup AS (UPDATE outbox SET status = 'superseded' WHERE ((member_id = (SELECT member_id FROM rq) "
+    "AND message_key LIKE 'request:' || (SELECT id FROM rq) || ':%') OR (member_id = (SELECT mentor_id FROM o) "
+    "AND message_key = 'offer:' || (SELECT id FROM o) AND EXISTS (SELECT 1 FROM rq))) AND (status = 'held' OR "
+    "(status = 'pending' AND (claimed_by IS NULL OR claimed_until < (SELECT decided_at FROM o)))) RETURNING id), "
     "sk AS (SELECT s.skill, s.position FROM request_skills s WHERE s.request_id = (SELECT id FROM rq)), "
     # The mentorship's skills: those the request and the mentor share (all the request's when none).
     "sh AS (SELECT skill, position FROM sk WHERE skill IN "
@@ -678,7 +692,7 @@ _ACCEPT_PG = (
     "(SELECT count(*) FROM ck) AS checkins, (SELECT json_agg(ov ORDER BY ov.created_at, ov.id) FROM ov) AS overlapping"
 )
 """`accept_offer` on PostgreSQL after the mentee's lock, one statement: the compare-and-sets on the offer, the mentor's
-places and the request, cancel the expiry timer, supersede the mentee's undelivered "now offered" notice, insert the
+places and the request, cancel the expiry timer, supersede the unsent notices of the request and the offer, insert the
 mentorship, schedule its check-in, and read the mentee's overlapping open requests. Its one row says how far it went: no
 offer (not pending, not the mentor's, nothing changed), or no mentorship (a later step's expected state no longer held:
 the caller rolls back)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Final
 
 from mentorbot.replies import Notification, reply_from_json, reply_to_json
 from mentorbot.storage.database import Connection, Row
@@ -52,22 +53,44 @@ async def _supersede_older(conn: Connection, member_id: int, key: str, below: in
 def offered_notice_key(request_id: int, offer_id: int) -> str:
     """The outbox key of the notice telling a mentee that their request was offered by offer `offer_id`
     (`usecases.matchmaking.offered_key`): superseded, while undelivered, when that offer ends
-    (`supersede_offered_notice`)."""
+    (`supersede_request_notices`)."""
     return f"request:{request_id}:offer:{offer_id}"
 
 
-async def supersede_offered_notice(conn: Connection, request_id: int, offer_id: int, now: datetime) -> None:
-    """The offer `offer_id` of request `request_id` has ended (expired, declined, withdrawn: by a pause, or with its
-    request cancelled or closed), inside that change's transaction: the mentee's notice that the request was offered
-    by it (`offered_notice_key`), when it is held or left pending by a process whose claim ran out (it died before
-    sending it), is superseded, so never delivered nor shown after the offer is over (a restart after a crash, or a
-    command showing held notices, would tell "a mentor has just been offered your request" after "your request
-    waits again", "request cancelled" or "closed"). One its live writer still claims is delivered by it, in order."""
+_UNSENT: Final = "(status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR claimed_until < ?)))"
+"""A row not reaching its member as things stand, its one argument the time now: held, or pending with no process
+delivering it (released for a retry, handed over untried, or left by a process that died: its claim run out). A row
+a live process claims is being delivered by it, in order."""
+
+
+async def supersede_request_notices(conn: Connection, request_id: int, now: datetime) -> None:
+    """The state of request `request_id` changed, inside that change's transaction (an offer of it ended: expired,
+    declined, withdrawn; it was matched, cancelled or closed): the mentee's notices about it that have not reached
+    them (`_UNSENT`), "a mentor has been offered your request" (`offered_notice_key`) and "your request is waiting
+    again" (keys ``request:<id>:after:<offer id>``), are superseded, so never delivered nor shown once they are
+    out of date. A restart after a crash, or a command showing held notices, would otherwise tell "offered" or
+    "waiting again" after "cancelled", after the introduction, or after a later notice saying where it stands. What
+    the change means is told by the change itself (the introduction, the cancel's reply, a new "waiting again"), and
+    a request handed on to another mentor is told to its mentee when the offer's notice never reached them
+    (`offered_unheard`)."""
     await conn.execute(
         "UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM requests WHERE id = ?) "
-        "AND message_key = ? AND (status = 'held' OR (status = 'pending' AND claimed_until < ?))",
+        f"AND message_key LIKE ? AND {_UNSENT}",
         request_id,
-        offered_notice_key(request_id, offer_id),
+        f"request:{request_id}:%",
+        now,
+    )
+
+
+async def supersede_unsent(conn: Connection, member_id: int, key: str, now: datetime) -> None:
+    """The message keyed `key` of a member is out of date, inside the transaction that made it so (their own offer,
+    accepted or declined: `offers.release_offer`, `OfferStore.accept_offer`): its rows that have not reached them
+    (`_UNSENT`) are superseded, so a held offer is not shown, live buttons and all, beside the reply saying it is
+    answered, nor delivered after it by a restart."""
+    await conn.execute(
+        f"UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key = ? AND {_UNSENT}",
+        member_id,
+        key,
         now,
     )
 
@@ -288,6 +311,21 @@ class OutboxStore(Transactions):
                 *args,
             )
         return found is not None
+
+    async def offered_unheard(self, member_id: int, request_id: int, offer_id: int) -> bool:
+        """Whether the member's notice that their request was offered by `offer_id` (`offered_notice_key`) was
+        written and superseded without reaching them (`supersede_request_notices`, when that offer ended before it
+        could be sent or shown), none of its rows delivered: the last they heard is that the request waits. One query
+        over the member's rows (the index ``outbox_by_member``)."""
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, "
+                "COALESCE(SUM(CASE WHEN status = 'superseded' THEN 1 ELSE 0 END), 0) AS superseded "
+                "FROM outbox WHERE member_id = ? AND message_key = ?",
+                member_id,
+                offered_notice_key(request_id, offer_id),
+            )
+        return row is not None and int(row["delivered"]) == 0 and int(row["superseded"]) > 0
 
     async def has_held_notices(self, member_id: int) -> bool:
         """Whether notices are held for the member (shown with their next command: `take_held_keyed`)."""

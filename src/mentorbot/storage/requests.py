@@ -11,7 +11,7 @@ from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, MentorshipRequest, 
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.locks import lock_member
-from mentorbot.storage.outbox import supersede_offered_notice
+from mentorbot.storage.outbox import supersede_request_notices
 from mentorbot.storage.sql import community_scope, in_list
 from mentorbot.storage.units import Transactions
 
@@ -92,10 +92,13 @@ async def read_requests(
 
 async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: datetime) -> list[Offer]:
     """Withdraw the pending offers of these requests (cancelled, closed, or their member gone) and give the mentors
-    their held places back; the mentee's undelivered notice that the request was offered is superseded
-    (`outbox.supersede_offered_notice`: "a mentor has been offered your request" is never told after "cancelled")."""
+    their held places back; the mentee's notices about each request that have not reached them are superseded
+    (`outbox.supersede_request_notices`: "a mentor has been offered your request" or "it is waiting again" is never
+    told after "cancelled", nor after the introduction of an admin's match)."""
     if not request_ids:
         return []
+    for request_id in request_ids:
+        await supersede_request_notices(conn, request_id, now)
     found = await conn.fetch_all(
         "UPDATE offers SET status = 'withdrawn', decided_at = ? "
         f"WHERE status = 'pending' AND request_id IN ({in_list(request_ids)}) RETURNING *",
@@ -109,7 +112,6 @@ async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: da
             offer.mentor_id,
         )
         await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
-        await supersede_offered_notice(conn, offer.request_id, offer.id, now)
     return offers
 
 

@@ -5,10 +5,11 @@ module."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import Offer, OfferStatus
+from mentorbot.models import OfferStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases.context import Core
@@ -22,38 +23,75 @@ async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
     held in the outbox: the platform failed, or refused the bot itself); the mentor is told that one expired before
     it could reach them. The notice says what became of the request (`expiry_notice`: gone to another mentor, or
     back on the waitlist, with how to take it after all), and warns when one more lapse would pause the profile.
-    The place the offer held is not handed to its mentor's waiting requests while another offer of theirs is
-    overdue (`_holds_overdue`): that one's expiry, in this round or the next, may pause them and would withdraw the
-    fresh offer at once; it hands their freed places on when it does not (or the sweep does)."""
+
+    The mentor's other offers whose time is up expire in the same unit, oldest first (`_expire_overdue`): one of
+    them may pause the mentor, which withdraws their other offers, so the places these expiries free are handed to
+    the waiting requests, oldest first, only once all of them have run and the mentor is still active. No place
+    is kept for a later expiry, so none can be taken meanwhile by a request another expiry hands on."""
     settings = core.settings
-    result = await core.store.expire_offer(
-        offer_id,
-        core.clock.now(),
-        max_expired=settings.max_expired_offers,
-        late_after=timedelta(minutes=settings.late_expiry_grace_minutes),
-    )
+    result = await _expire(core, offer_id)
     if result is None:
         return []
     mentor = await core.store.get_member(result.offer.mentor_id)
     if mentor is None:
         return (await pass_on(core, result.offer))[0]
+    results = [result, *await _expire_overdue(core, result)]
+    last = results[-1]
     t = translator(core.lang_of(mentor))
-    if not result.mentor_paused:
-        if await _holds_overdue(core, result.offer):
-            handed, passed = await hand_on(core, result.offer)
-        else:
-            handed, passed = await pass_on(core, result.offer)
-        notice = core.notify(mentor, Reply(expiry_notice(core, t, result, passed)), key=f"offer:{offer_id}")
-        return [notice, *handed]
-    # Auto-paused: this request and every other one the mentor held are passed on now, and the notice says
-    # what became of each.
-    handed, passed = await hand_on(core, result.offer)
-    notes = [core.notify(mentor, Reply(expiry_notice(core, t, result, passed)), key=f"offer:{offer_id}")]
-    withdrawn_notes, lines = await hand_on_withdrawn(core, mentor, result.withdrawn, by="lapses")
-    text = t("pause.for_expiry", count=max(result.streak, core.settings.max_expired_offers))
-    text += "\n" + "\n".join(f"• {line}" for line in [line_for(t, result.offer, passed), *lines])
-    notes.append(core.notify(mentor, Reply(text)))
-    return [*notes, *handed, *withdrawn_notes]
+    told: list[Notification] = []
+    handed: list[Notification] = []
+    lines: list[str] = []
+    # Their requests are handed on oldest first (the lower id: asked earlier); the places freed go to the waiting
+    # requests after the last one (`pass_on`), unless an expiry paused the mentor.
+    in_order = sorted(results, key=lambda expired: expired.offer.request_id)
+    for index, expired in enumerate(in_order):
+        hand = pass_on if index == len(in_order) - 1 and not last.mentor_paused else hand_on
+        notes, passed = await hand(core, expired.offer)
+        # Told as paused when an expiry of this unit paused them: no "take it after all", no warning.
+        seen = replace(expired, mentor_paused=True) if last.mentor_paused else expired
+        told.append(core.notify(mentor, Reply(expiry_notice(core, t, seen, passed)), key=f"offer:{expired.offer.id}"))
+        handed.extend(notes)
+        lines.append(line_for(t, expired.offer, passed))
+    if not last.mentor_paused:
+        return [*told, *handed]
+    # Auto-paused: every other request the mentor held is passed on now, and the notice says what became of each.
+    withdrawn_notes, withdrawn_lines = await hand_on_withdrawn(core, mentor, last.withdrawn, by="lapses")
+    text = t("pause.for_expiry", count=max(last.streak, settings.max_expired_offers))
+    text += "\n" + "\n".join(f"• {line}" for line in [*lines, *withdrawn_lines])
+    told.append(core.notify(mentor, Reply(text)))
+    return [*told, *handed, *withdrawn_notes]
+
+
+async def _expire(core: Core, offer_id: int, *, together_with: int | None = None) -> ExpireResult | None:
+    settings = core.settings
+    return await core.store.expire_offer(
+        offer_id,
+        core.clock.now(),
+        max_expired=settings.max_expired_offers,
+        late_after=timedelta(minutes=settings.late_expiry_grace_minutes),
+        together_with=together_with,
+    )
+
+
+async def _expire_overdue(core: Core, first: ExpireResult) -> list[ExpireResult]:
+    """Expire the other pending offers of `first`'s mentor whose time is up too, oldest first (each expiry cancels
+    the offer's own timer: claimed in this round already, it then ends doing nothing), until one pauses the mentor
+    (the pause withdraws the rest); those that stay pending (an answer recorded and not processed yet) are left to
+    their timers."""
+    if first.mentor_paused:
+        return []
+    now = core.clock.now()
+    pending = await core.store.list_offers(mentor_id=first.offer.mentor_id, status=OfferStatus.PENDING)
+    overdue = sorted((o for o in pending if o.expires_at <= now), key=lambda o: (o.expires_at, o.id))
+    results: list[ExpireResult] = []
+    for offer in overdue:
+        result = await _expire(core, offer.id, together_with=first.offer.id)
+        if result is None:
+            continue
+        results.append(result)
+        if result.mentor_paused:
+            break
+    return results
 
 
 def expiry_notice(core: Core, t: Translator, result: ExpireResult, passed: bool | None) -> str:
@@ -72,11 +110,3 @@ def expiry_notice(core: Core, t: Translator, result: ExpireResult, passed: bool 
     if warn:
         text += "\n" + t("offer.lapse_warning")
     return text
-
-
-async def _holds_overdue(core: Core, offer: Offer) -> bool:
-    """Whether the mentor of an offer just expired holds another pending offer whose time is up (its expiry is due:
-    claimed in this round, or the next)."""
-    now = core.clock.now()
-    pending = await core.store.list_offers(mentor_id=offer.mentor_id, status=OfferStatus.PENDING)
-    return any(other.id != offer.id and other.expires_at <= now for other in pending)

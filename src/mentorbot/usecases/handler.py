@@ -224,8 +224,10 @@ async def _unit(
             ctx.tell(await _back(core, member))
         reply = await action(ctx)
         now = core.clock.now()
-        held = await _take_held(core, ctx, now) if take_held else ()
         notes = await store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
+        # Taken after the command's own notifications are written: a held version of a key they write again (the
+        # caller's offer, withdrawn by their pause) is superseded by it, not shown beside the reply.
+        held = await _take_held(core, ctx, now) if take_held else ()
         # ctx.lang, not the caller's language before: a use-case that changes it (set_language) answers in the new.
         outcome = Outcome(reply, tuple(notes), held=held, language=ctx.lang)
         if inbox_id is not None:

@@ -50,7 +50,7 @@ def offered_key(request_id: int, offer_id: int) -> str:
     """The key of the notice that a mentee's waiting request was offered to a mentor (by offer `offer_id`): one per
     offer, so each is a new message, never an edit of an earlier notice of the request. The store supersedes it in
     the unit of work that ends that offer (expired, declined, withdrawn, its request cancelled or closed:
-    `storage.outbox.supersede_offered_notice`) when it is held or a dead process left it unsent, so neither a
+    `storage.outbox.supersede_request_notices`) when it is held or a dead process left it unsent, so neither a
     restart after a crash nor a command showing held notices tells it after the offer is over."""
     return offered_notice_key(request_id, offer_id)
 
@@ -417,7 +417,8 @@ async def pass_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | 
 async def hand_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:
     """Offer an ended offer's request to the next mentor (or tell its mentee it waits and why): the
     notifications, and whether it was passed on (True), is back on the waitlist (False) or no longer waits
-    (None: cancelled, matched…)."""
+    (None: cancelled, matched…). A mentee is not told of the hand-on (they were told the request is offered),
+    unless that notice never reached them (`OutboxStore.offered_unheard`): then they are told it is offered now."""
     request = await core.store.get_request(offer.request_id)
     if request is None or request.status is not RequestStatus.WAITING:
         return [], None
@@ -425,7 +426,12 @@ async def hand_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | 
     if mentee is None:
         return [], None
     outcome = await match_request(core, request, mentee, notify_waiting=True, after=offer)
-    return list(outcome.notifications), outcome.offered_to is not None
+    notes = list(outcome.notifications)
+    if outcome.offer is not None and await core.store.offered_unheard(mentee.id, request.id, offer.id):
+        # The mentee never heard that the ended offer was made (its notice superseded unsent): the last they heard
+        # is that the request waits, so they are told it is offered now.
+        notes.append(now_offered(core, mentee, request, outcome.offer))
+    return notes, outcome.offered_to is not None
 
 
 async def _community_of(core: Core, offer: Offer) -> str:

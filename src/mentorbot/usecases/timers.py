@@ -201,7 +201,12 @@ class Timers:
             # mentor deadlock on PostgreSQL): the aborted unit was rolled back wholly, its outbox rows with it.
             return await retrying(self.core, unit, f"timer {job.kind.value} for {job.ref_id}")
         except JobTakenOver:
-            log.info("timer %s for %s was taken over by another process; left to it", job.kind.value, job.ref_id)
+            if await store.job_status(job.kind, job.ref_id) == "cancelled":
+                # Ended by other work since it was claimed (an offer expired together with another of its mentor's,
+                # in that one's unit: `usecases.expiry`; an offer answered or withdrawn): nothing left to do.
+                log.debug("timer %s for %s was cancelled since it was claimed", job.kind.value, job.ref_id)
+            else:
+                log.info("timer %s for %s was taken over by another process; left to it", job.kind.value, job.ref_id)
             return []
 
     async def sweep(
