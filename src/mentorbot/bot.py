@@ -467,7 +467,8 @@ class MentorBot:
         """The platform says `user_id` is a member of `community` (a Slack account reactivated, or any profile
         edit): a member MentorBot knows keeps `display_name` (empty: not said), and one reported gone is back: the
         partner in each active mentorship is told, and a check-in skipped meanwhile is due now; a mentor paused as
-        one who left stays paused (`usecases.departures.member_back`). Someone MentorBot never saw gets no row. What
+        one who left stays paused, as an ordinary pause they end with `/mentor resume`, and is told so once
+        (`usecases.departures.member_back`, `usecases.returns.came_back`). Someone MentorBot never saw gets no row. What
         it says goes to the outbox, and this process's timer loop runs its next round at once (`wake_timers`). The
         notifications written (none when nothing changed)."""
         notes = await departures.member_back(self.core, community, user_id, display_name)

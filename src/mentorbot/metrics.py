@@ -78,6 +78,7 @@ WAIT_REASONS: Final = (
     "all_asked",
     "all_cooldown",
     "all_excluded",
+    "excluded_by_member",
     "own_mentor",
     "next_round",
     "mixed",

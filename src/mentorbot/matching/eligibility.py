@@ -4,6 +4,9 @@ the sweep and matching rounds alike (docs/matching.md).
 A mentor's past offers of a mentee's requests (`PairFact`) block the pair:
 - a decline with a reason meaning "not this person" excludes the mentor from every request of that mentee, and
   one meaning "not this skill" from that mentee's requests sharing a skill with the declined one, for good;
+- a decline "not this person" holds both ways: the member who declined, as a mentor, a request of the mentor now
+  asked is not offered to them either (`PairFact.by_mentee`, `Block.by_mentee`). A personal conflict is the pair's;
+  "not this skill" is about the skill and holds one way only, and so does every cooldown;
 - any other decline, an expiry and a withdrawal because the mentor paused put the pair on cooldown for
   `reoffer_after` from when it happened, for every request of that mentee (per (mentee, mentor): asking again,
   even for other skills, does not bring the same mentor back first);
@@ -265,6 +268,10 @@ class PairFact:
     reason_kind: str | None
     decided_at: datetime | None
     mentor_back_at: datetime | None = None
+    by_mentee: bool = False
+    """The other way round: the mentee, as a mentor, was offered a request of `mentor_id` and declined it (`status`,
+    `reason_kind`; `request_id` 0, no skills). Only a decline "not this person" blocks then, for every request of the
+    mentee; any other is about the mentee's skills or time as a mentor and blocks nothing here."""
 
 
 class BlockKind(StrEnum):
@@ -285,13 +292,16 @@ class Block:
     eligible (a lapse's cooldown, the mentor back since), whether a cooldown came from a lapse only (it lifts once
     the mentor is back, `lapse`), and whether the mentor mentors the mentee now (`mentoring`: never lifted while
     the mentorship lasts, whatever else the pair's history says; the kind is `MENTORING` when nothing else blocks
-    them)."""
+    them). An exclusion that comes only from the mentee's own decline of the mentor, "not this person", is
+    `by_mentee` (what the mentee and the admins are told differs: the mentor said nothing); one the mentor made too is
+    not."""
 
     kind: BlockKind
     until: datetime | None = None
     lifts_when_alone: bool = False
     lapse: bool = False
     mentoring: bool = False
+    by_mentee: bool = False
 
 
 _RANK = {
@@ -316,7 +326,8 @@ def _stronger(a: Block | None, b: Block) -> Block:
     elif _RANK[a.kind] != _RANK[b.kind]:
         winner = a if _RANK[a.kind] > _RANK[b.kind] else b
     else:
-        winner = a
+        # Two exclusions: the mentee's own only when neither is the mentor's.
+        winner = a if a.by_mentee == b.by_mentee else replace(a, by_mentee=False)
     return winner if winner.mentoring == mentoring else replace(winner, mentoring=mentoring)
 
 
@@ -329,14 +340,19 @@ def blocks_for(
     now: datetime,
     reoffer_after: timedelta,
 ) -> dict[int, Block]:
-    """The mentors blocked for one request (mentor id → `Block`), from the offers of its mentee's requests."""
+    """The mentors blocked for one request (mentor id → `Block`), from the offers of its mentee's requests and the
+    mentee's own declines "not this person" of the mentors' requests (`PairFact.by_mentee`)."""
     wanted = set(skills)
     out: dict[int, Block] = {}
     for fact in history:
         if fact.mentee_id != mentee_id:
             continue
         block: Block | None = None
-        if fact.status == MENTORING:
+        if fact.by_mentee:
+            # The mentee's decline of the mentor's request: only "not this person" is about the pair.
+            if fact.status == "declined" and fact.reason_kind == DeclineReason.NOT_THIS_PERSON.value:
+                block = Block(BlockKind.EXCLUDED, by_mentee=True)
+        elif fact.status == MENTORING:
             block = Block(BlockKind.MENTORING, mentoring=True)
         elif fact.status == "pending" and fact.request_id == request_id:
             block = Block(BlockKind.PENDING)

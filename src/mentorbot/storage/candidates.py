@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mentorbot.matching.eligibility import MENTORING, PAUSED, UNDELIVERED, PairFact
+from mentorbot.matching.eligibility import MENTORING, PAUSED, UNDELIVERED, DeclineReason, PairFact
 from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
@@ -328,11 +328,18 @@ class CandidateStore(Transactions):
         was forgotten since (`forgotten_exclusions`, `storage.privacy.forgotten_member_key`), is one more fact: a
         ``declined`` offer of that kind (request 0, with the kept skills). The first statement also names the
         mentees of a community that has such rows (part 2: community and platform user id); only then is a third
-        statement read, for their keys."""
+        statement read, for their keys.
+
+        A decline "not this person" holds both ways (docs/matching.md rule 5): each such decline by one of
+        `mentee_ids` as a mentor, of a request of another member, is a fact with `PairFact.by_mentee` (part 3: that
+        member as the mentor, request 0); and so is each such exclusion they made of a member forgotten since (part
+        4: the kept row), once the community's mentors whose key it is are found (`_forgotten_by_mentee`: read only
+        when there is such a row)."""
         if not mentee_ids:
             return []
         ids = sorted(mentee_ids)
         dialect = self.db.dialect
+        person = DeclineReason.NOT_THIS_PERSON.value
         async with self.read() as conn:
             which, args = _ids_in(dialect, ids)
             found = await conn.fetch_all(
@@ -349,7 +356,17 @@ class CandidateStore(Transactions):
                 "SELECT m.id, 0, 0, m.community, m.platform_user_id, NULL, NULL, NULL, 2, m.id FROM members m "
                 f"WHERE m.id IN ({which}) AND EXISTS "
                 "(SELECT 1 FROM forgotten_exclusions f WHERE f.community = m.community) "
+                "UNION ALL "
+                "SELECT o.mentor_id, 0, r.member_id, o.status, o.reason_kind, o.decided_at, NULL, NULL, 3, o.id "
+                "FROM offers o JOIN requests r ON r.id = o.request_id "
+                f"WHERE o.mentor_id IN ({which}) AND o.status = 'declined' AND o.reason_kind = '{person}' "
+                "AND r.member_id <> o.mentor_id "
+                "UNION ALL "
+                "SELECT f.mentor_id, 0, 0, f.community, f.member_key, f.decided_at, NULL, NULL, 4, 0 "
+                f"FROM forgotten_exclusions f WHERE f.mentor_id IN ({which}) AND f.reason_kind = '{person}' "
                 "ORDER BY part, ord",
+                *args,
+                *args,
                 *args,
                 *args,
                 *args,
@@ -362,6 +379,7 @@ class CandidateStore(Transactions):
                     f"SELECT request_id, skill FROM request_skills WHERE request_id IN ({which})", *args
                 )
             kept = await _forgotten_exclusions(conn, [r for r in found if int(r["part"]) == 2])
+            kept += await _forgotten_by_mentee(conn, [r for r in found if int(r["part"]) == 4])
         skills: dict[int, list[str]] = {}
         for row in skill_rows:
             skills.setdefault(int(row["request_id"]), []).append(str(row["skill"]))
@@ -372,7 +390,21 @@ class CandidateStore(Transactions):
             for r in found
             if int(r["part"]) < 2
         ]
-        return facts + kept
+        theirs = [
+            PairFact(
+                mentee_id=int(r["mentee_id"]),
+                request_id=0,
+                request_skills=(),
+                mentor_id=int(r["mentor_id"]),
+                status=str(r["status"]),
+                reason_kind=r["reason_kind"],
+                decided_at=rows.opt_ts(r["decided_at"]),
+                by_mentee=True,
+            )
+            for r in found
+            if int(r["part"]) == 3
+        ]
+        return facts + kept + theirs
 
     async def mark_back(self, member_id: int, now: datetime, *, lapsed_since: datetime | None = None) -> bool:
         """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a
@@ -571,6 +603,47 @@ async def _forgotten_exclusions(conn: Connection, members: Sequence[Row]) -> lis
                 decided_at=rows.ts(row["decided_at"]),
             )
         )
+    return out
+
+
+async def _forgotten_by_mentee(conn: Connection, excluded: Sequence[Row]) -> list[PairFact]:
+    """The other way round of `_forgotten_exclusions`: the rows `excluded` (`CandidateStore.pair_history`'s part 4:
+    a decline "not this person" by the mentee, in ``mentee_id``, of a member forgotten since, with the community in
+    ``status`` and the kept key in ``reason_kind``), as facts `PairFact.by_mentee` against the community's mentors
+    whose key it is: the same platform user back as a mentor is not offered the mentee's requests either. The key
+    is a one-way hash, so each mentor of those communities is hashed here (read in one statement, only for a mentee
+    with such a row) and nothing more of anyone is kept or read than the existing direction reads."""
+    if not excluded:
+        return []
+    communities = sorted({str(r["status"]) for r in excluded})
+    found = await conn.fetch_all(
+        "SELECT m.id, m.community, m.platform_user_id FROM members m JOIN mentor_profiles p ON p.member_id = m.id "
+        f"WHERE m.community IN ({in_list(communities)}) ORDER BY m.id",
+        *communities,
+    )
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for m in found:
+        community = str(m["community"])
+        key = forgotten_member_key(community, str(m["platform_user_id"]))
+        by_key.setdefault((community, key), []).append(int(m["id"]))
+    out: list[PairFact] = []
+    for row in excluded:
+        mentee_id = int(row["mentee_id"])
+        for mentor_id in by_key.get((str(row["status"]), str(row["reason_kind"])), []):
+            if mentor_id == mentee_id:
+                continue
+            out.append(
+                PairFact(
+                    mentee_id=mentee_id,
+                    request_id=0,
+                    request_skills=(),
+                    mentor_id=mentor_id,
+                    status="declined",
+                    reason_kind=DeclineReason.NOT_THIS_PERSON.value,
+                    decided_at=rows.opt_ts(row["decided_at"]),
+                    by_mentee=True,
+                )
+            )
     return out
 
 

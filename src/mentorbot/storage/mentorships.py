@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from mentorbot.matching.eligibility import MENTORING, Block, BlockKind, PairFact, blocks_for
+from mentorbot.matching.eligibility import MENTORING, Block, BlockKind, DeclineReason, PairFact, blocks_for
 from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
@@ -90,7 +90,10 @@ async def check_pairs(
     however many pairs: whether the mentor offers one of the request's skills, and the pair's block from the
     offers of the request's mentee to that mentor and an active mentorship between them (`eligibility.blocks_for`,
     the one definition of cooldowns, exclusions and a mentor already mentoring the mentee; `reoffer_after` None:
-    exclusions only). A pair whose request does not exist is left out.
+    exclusions only). A decline "not this person" holds both ways (docs/matching.md rule 5): the mentee's own of a
+    request of the mentor's blocks the pair too (`PairFact.by_mentee`). The exclusions kept of members forgotten
+    since (`forgotten_exclusions`) are not read here, either way: the candidates and an admin's checks read them
+    (`CandidateStore.pair_history`). A pair whose request does not exist is left out.
 
     Run after the locks that keep what it reads from changing (`locks`): the mentee's row (a decline, an expiry
     takes it) and the mentor's profile row (a profile update takes it), each read by a statement of its own after
@@ -127,7 +130,13 @@ async def check_pairs(
         "WHERE o.status IN ('declined', 'expired', 'withdrawn') "
         f"UNION ALL SELECT 1, m.id, q.member_id, COALESCE(m.request_id, 0), m.mentor_id, '{MENTORING}', NULL, "
         f"m.started_at, NULL, NULL, m.skills FROM ({sub}) t JOIN requests q ON q.id = t.r "
-        "JOIN mentorships m ON m.mentee_id = q.member_id AND m.mentor_id = t.m WHERE m.status = 'active'",
+        "JOIN mentorships m ON m.mentee_id = q.member_id AND m.mentor_id = t.m WHERE m.status = 'active' "
+        # (part 2) The mentee's own declines "not this person" of the mentor's requests: the other way round.
+        "UNION ALL SELECT 2, o.id, q.member_id, 0, t.m, o.status, o.reason_kind, o.decided_at, NULL, NULL, NULL "
+        f"FROM ({sub}) t JOIN requests q ON q.id = t.r JOIN offers o ON o.mentor_id = q.member_id "
+        "JOIN requests r ON r.id = o.request_id AND r.member_id = t.m "
+        f"WHERE o.status = 'declined' AND o.reason_kind = '{DeclineReason.NOT_THIS_PERSON.value}'",
+        *args,
         *args,
         *args,
     )
@@ -140,8 +149,12 @@ async def check_pairs(
             offer_skills.setdefault(key, set()).add(str(row["skill"]))
     facts: dict[tuple[int, int], list[PairFact]] = {}
     for key, row in sorted(offers.items()):
-        skills = offer_skills.get(key, set()) if key[0] == 0 else rows.split_list(row["skills"])
-        facts.setdefault((int(row["mentee_id"]), int(row["mentor_id"])), []).append(rows.pair_fact(row, skills))
+        if key[0] == 2:
+            fact = replace(rows.pair_fact(row, ()), by_mentee=True)
+        else:
+            skills = offer_skills.get(key, set()) if key[0] == 0 else rows.split_list(row["skills"])
+            fact = rows.pair_fact(row, skills)
+        facts.setdefault((fact.mentee_id, fact.mentor_id), []).append(fact)
     checked: dict[tuple[int, int], PairCheck] = {}
     for request_id, mentor_id in wanted:
         if request_id not in mentee_of:

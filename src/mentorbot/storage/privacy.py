@@ -48,7 +48,8 @@ class ForgetResult:
 def forgotten_member_key(community: str, platform_user_id: str) -> str:
     """What `forgotten_exclusions` keeps of a forgotten member instead of their platform user id: the SHA-256 (hex)
     of their community and that id (joined by a unit separator, which neither holds), so that the same platform user
-    coming back is recognised (`CandidateStore.pair_history`) and nothing else of them is kept. A plain hash, not a
+    coming back is recognised (`CandidateStore.pair_history`, as a mentee or, for a "not this person", as a mentor:
+    the exclusion holds both ways) and nothing else of them is kept. A plain hash, not a
     keyed one: the bot has no secret kept apart from the database to key it with (a key stored beside the rows would
     hide nothing), and one lost or rotated would silently lift every block. Platform user ids are guessable, so the
     key is a pseudonym, not anonymity: someone holding the database and a user id can tell whether that user was
@@ -107,8 +108,10 @@ class PrivacyStore(Transactions):
 
         A mentor's exclusion of them (a decline "not this person", or "not my skill" with its requests' skills:
         docs/matching.md rule 5) outlives them as a row of `forgotten_exclusions` keyed by `forgotten_member_key`, so
-        that the same platform user asking again is not offered to that mentor; the rows of their own exclusions as
-        a mentor go.
+        that the same platform user asking again is not offered to that mentor, nor (a "not this person", which holds
+        both ways) offered that mentor's requests when back as a mentor (`CandidateStore.pair_history`): the mentor's
+        decision, kept for the mentor. The rows of their own exclusions as a mentor go, both ways: forgotten, their
+        decisions go with them, and when they come back nothing blocks either member.
         """
         async with self.transaction() as conn:
             # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,

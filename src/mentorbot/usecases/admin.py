@@ -161,7 +161,8 @@ async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
 
 FORCEABLE = ("skill", "paused", "cooldown", "excluded", "mentoring")
 """The live matcher's checks `force:yes` may override: a shared skill, a pause, a cooldown, an exclusion (the
-mentor declined this member: `matching.eligibility`) and a mentorship the pair has already (a second one). A
+mentor declined this member, or the member, as a mentor, declined the mentor "not this person": `matching.eligibility`,
+docs/matching.md rule 5) and a mentorship the pair has already (a second one). A
 capacity, the requester themself and the community never are: those keep the store's invariants (no mentor over
 capacity, no self-mentoring). Nor is a mentor who left the community (`has_left`): the mentee would be
 introduced to someone who is no longer there."""
@@ -175,7 +176,7 @@ def has_left(profile: MentorProfile) -> bool:
 
 async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool = False) -> Reply:
     """Match a request to a mentor by hand. The live matcher's checks apply (a requested skill shared, the
-    mentor not paused, not on cooldown for this member nor excluded by their decline, a free place, not the
+    mentor not paused, not on cooldown for this member nor excluded by a decline either way, a free place, not the
     requester, this community); a failed one is refused with its reason unless `force` overrides it (all but the
     place, the requester and the community: `FORCEABLE`), which the mentorship records. A mentor who left the
     community (`has_left`) is refused with that reason, forced or not, before their places are looked at: the
@@ -203,6 +204,10 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     if places.taken + places.held - own_offer >= places.capacity:
         raise UserError("admin.mentor_full", name=name, places=places_text(places, ctx.t))
 
+    # What each check overridden is called in the reply (`admin.forced_<check>`): an exclusion that is only the
+    # member's own decline of the mentor is not "the mentor's decline".
+    labels: dict[str, str] = {}
+
     async def checks(current: MentorProfile) -> tuple[list[str], list[str]]:
         """The checks the pair fails with the mentor's `current` profile (`FORCEABLE` names), and why, in the
         admin's words. A mentor who left meanwhile is refused outright (`has_left`), forced or not."""
@@ -222,9 +227,15 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
         # does not stand in an admin's way, nor this request's own pending offer to them (left out, so that what
         # else blocks the pair is seen: the store checks it again once the offer is withdrawn).
         block = (await blocks_of(core, request, past_only=True)).get(member.id)
+        labels.pop("excluded", None)
         if block is not None and block.kind is BlockKind.EXCLUDED:
             failed.append("excluded")
-            reasons.append(ctx.t("admin.reason_excluded", name=name))
+            # A decline "not this person" holds both ways: the member's own of the mentor's request, said as it is.
+            if block.by_mentee:
+                labels["excluded"] = "admin.forced_excluded_by_member"
+                reasons.append(ctx.t("admin.reason_excluded_by_member", name=name))
+            else:
+                reasons.append(ctx.t("admin.reason_excluded", name=name))
         elif block is not None and block.kind is BlockKind.COOLDOWN and not block.lifts_when_alone:
             failed.append("cooldown")
             until = when(block.until, ctx.t, zone_of(ctx.member)) if block.until else "—"
@@ -274,7 +285,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     ctx.tell(await after_mentoring(core, member, result.mentorship))
     mentorship = result.mentorship.id
     if failed:
-        forced = ", ".join(ctx.t(f"admin.forced_{check}") for check in failed)
+        forced = ", ".join(ctx.t(labels.get(check, f"admin.forced_{check}")) for check in failed)
         return Reply(ctx.t("admin.matched_forced", id=wanted, mentor=name, mentorship=mentorship, forced=forced))
     return Reply(ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship))
 

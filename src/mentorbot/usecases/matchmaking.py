@@ -342,11 +342,15 @@ def _back_for_it(block: Block | None) -> bool:
 
 def _blocked_reason(until: datetime | None, holding: Sequence[Block]) -> tuple[str, str | None]:
     """The cause of a skill whose mentors who could take the request are all blocked: a cooldown with its end
-    (`until`), else the mentee's own mentor among them (a request goes to someone else), else exclusions."""
+    (`until`), else the mentee's own mentor among them (a request goes to someone else), else exclusions: the
+    member's own "not this person" declines of those mentors when only those hold them (rule 5 holds both ways: the
+    mentors said nothing), else the mentors'."""
     if until is not None:
         return "wait.all_cooldown", until.isoformat()
     if any(b.mentoring for b in holding):
         return "wait.own_mentor", None
+    if holding and all(b.kind is BlockKind.EXCLUDED and b.by_mentee for b in holding):
+        return "wait.excluded_by_member", None
     return "wait.all_excluded", None
 
 
@@ -496,7 +500,9 @@ async def hand_on_withdrawn(
     return notes, lines
 
 
-PAUSE_STALES: Final = frozenset({"", "all_busy", "all_cooldown", "all_excluded", "own_mentor"})  # `wait_reason_code`s
+PAUSE_STALES: Final = frozenset(
+    {"", "all_busy", "all_cooldown", "all_excluded", "excluded_by_member", "own_mentor"}
+)  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
 paused" stay true. A reason of several causes (``wait.mixed``) is looked at when one of its causes is here
 (`views.reason_codes`)."""

@@ -95,6 +95,26 @@ async def after_mentoring(
     return notes
 
 
+async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]:
+    """A "not this person" decline holds both ways (docs/matching.md rule 5): the pending offers of the decliner's
+    own requests held by the member they declined (a mentor too) are withdrawn in the same unit, that member told
+    under each offer's key (not who asked, nor why), each request handed on at once, and the places freed offered to
+    the waiting requests, oldest first (rule 8). The notifications to deliver."""
+    request = await core.store.get_request(declined.request_id)
+    member = None if request is None else await core.store.get_member(request.member_id)
+    if member is None:
+        return []
+    withdrawn = await core.store.withdraw_for_mentee(member.id, declined.mentor_id, core.clock.now())
+    t = translator(core.lang_of(member))
+    notes: list[Notification] = []
+    for other in withdrawn:
+        notes.append(core.notify(member, Reply(t("offer.withdrawn_not_a_fit", id=other.id)), key=f"offer:{other.id}"))
+        notes.extend((await hand_on(core, other))[0])
+    if withdrawn:
+        notes.extend(await rematch(core, member.community, None, mentor_id=member.id))
+    return notes
+
+
 async def _mentorship_of_pair(core: Core, offer: Offer | None) -> Mentorship | None:
     """The active mentorship (the oldest) of a pending offer's mentor and its request's mentee, if any: why the
     store's accept refused an offer that is still pending and unexpired."""
@@ -133,6 +153,8 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     await core.store.mark_back(ctx.member.id, core.clock.now())
     notes, passed = await pass_on(core, declined)
     ctx.tell(notes)
+    if kind is DeclineReason.NOT_THIS_PERSON:
+        ctx.tell(await _withdraw_both_ways(core, declined))
     if kind.value in EXCLUDING:
         then = {True: "offer.then_passed", False: "offer.then_waiting", None: "offer.then_closed"}[passed]
         excluded = await _excluded(core, ctx.t, declined, kind)
@@ -249,6 +271,8 @@ async def _late_decline(
         raise UserError(refusal(await store.get_offer(offer.id)), id=offer.id)
     if await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)):
         ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
+    if kind is DeclineReason.NOT_THIS_PERSON:
+        ctx.tell(await _withdraw_both_ways(core, declined))
     words = "offer.in_time" if in_time else "offer.late"
     if kind.value in EXCLUDING:
         excluded = await _excluded(core, ctx.t, declined, kind)
