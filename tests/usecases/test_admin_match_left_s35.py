@@ -121,16 +121,17 @@ async def test_an_admin_command_naming_no_mentor_is_told_how_to_name_one(bot: Me
     assert SW("admin.missing_mentor") != EN("admin.missing_mentor")
 
 
-async def test_a_departed_mentor_who_came_back_is_still_refused_until_they_resume(bot: MentorBot, who: Who) -> None:
+async def test_a_departed_mentor_who_came_back_is_an_ordinary_paused_mentor(bot: MentorBot, who: Who) -> None:
     """Back in the community (any command of theirs), a mentor paused as one who left stays paused until they
-    resume: the refusal says so, and after `/mentor resume` the match goes ahead."""
+    resume, an ordinary pause since session 36: an admin's match is refused as for any paused mentor (not as one who
+    left), and after `/mentor resume` the match goes ahead."""
     await bot.signup(who("baraka"), skills="seo", capacity=2)
     await bot.member_left(COMMUNITY, "U-baraka")
     await bot.request(who("amina"), skills="seo")
     await bot.status(who("baraka"))
-    refused = await bot.admin_match(who("admin"), request_id=1, mentor="baraka", force=True)
-    assert refused.error is not None and refused.error.key == "admin.match_left"
-    assert "/mentor resume" in refused.reply.text
+    refused = await bot.admin_match(who("admin"), request_id=1, mentor="baraka")
+    assert refused.error is not None and refused.error.key != "admin.match_left", refused.reply.text
+    assert "paused" in refused.reply.text
     resumed = await bot.resume(who("baraka"))
     assert resumed.error is None, resumed.reply.text
     matched = await bot.admin_match(who("admin"), request_id=1, mentor="baraka")

@@ -1,4 +1,4 @@
-"""Session 35: a mentor who left the community (their profile paused with the reason `departures.LEFT`) is no
+"""Session 35: a mentor who left the community (their profile paused with the reason `models.LEFT_COMMUNITY`) is no
 supply. On both engines.
 
 Before, they were counted as any paused mentor: a request for a skill only they had was told "The mentors for SEO
@@ -16,8 +16,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import MentorStatus
 from mentorbot.replies import Reply
-from mentorbot.storage import events
-from mentorbot.usecases import departures, views
+from mentorbot.usecases import views
 from tests.usecases.conftest import COMMUNITY, to
 
 Who = Callable[..., Caller]
@@ -36,11 +35,6 @@ def _mentors_field(reply: Reply, t: Translator) -> str:
     """The value of the stats' Mentors field."""
     [value] = [f.value for f in reply.fields if f.name == t("stats.mentors")]
     return value
-
-
-def test_the_storage_reason_is_the_departures_one() -> None:
-    """Storage tells a departed mentor by the very reason `member_left` pauses them with."""
-    assert events.LEFT_COMMUNITY == departures.LEFT
 
 
 async def test_a_skill_only_a_departed_mentor_had_waits_for_a_recruit_not_a_return(bot: MentorBot, who: Who) -> None:
@@ -124,9 +118,7 @@ async def test_a_departed_mentor_who_comes_back_and_resumes_is_supply_again(bot:
     assert [m.active for m in mentors] == [True]
 
 
-async def test_a_request_told_all_paused_is_told_afresh_when_the_paused_mentor_leaves(
-    bot: MentorBot, who: Who
-) -> None:
+async def test_a_request_told_all_paused_is_told_afresh_when_the_paused_mentor_leaves(bot: MentorBot, who: Who) -> None:
     """Baraka, SEO's only mentor, paused himself (Amina's request waits: "all paused", as soon as one is back);
     then he left the server: the departure tells her request afresh that nobody offers SEO, not that he may be back
     (before: "all paused" stayed until the next round or sweep worked it out again)."""

@@ -109,8 +109,9 @@ async def test_a_mentor_back_stays_paused_until_they_resume_and_their_mentee_is_
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:
     """Chao, a mentor, is reported gone (a Slack account deactivated by mistake) and is back two hours later: Zawadi
-    is told; Chao is not resumed for him (the pause is his to end), and `/mentor resume` works; the check-in goes
-    out; a later departure is told to Zawadi again."""
+    is told; Chao is not resumed for him (the pause is his to end: an ordinary one once he is back, since session 36,
+    no longer "left"), and `/mentor resume` works; the check-in goes out; a later departure is told to Zawadi
+    again."""
     mentorship = await _mentorship(bot, who, mentor="chao", mentee="zawadi")
     await bot.member_left(COMMUNITY, "U-chao")
     clock.advance(timedelta(hours=2))
@@ -118,7 +119,7 @@ async def test_a_mentor_back_stays_paused_until_they_resume_and_their_mentee_is_
     seen = await bot.status(who("chao"))
     assert texts(list(seen.notifications), "zawadi") == [EN("left.back.your_mentor", id=mentorship, other="<@U-chao>")]
     profile = await bot.store.get_mentor_profile(await member_id(bot, "chao"))
-    assert profile is not None and (profile.status, profile.pause_reason) == (MentorStatus.PAUSED, "left")
+    assert profile is not None and (profile.status, profile.pause_reason) == (MentorStatus.PAUSED, None)
 
     resumed = await bot.resume(who("chao"))
     assert resumed.error is None and resumed.reply.text == EN("resume.done")

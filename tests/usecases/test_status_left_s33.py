@@ -1,6 +1,8 @@
 """`/mentor status` of a mentor paused because they left the community (pause reason `left`,
-`usecases.departures`): it says why, and that `/mentor resume` brings them back, as it does for the other reasons a
-mentor is paused for them (`expired_offers`, `unreachable`). Before, it said only "paused". On both engines."""
+`usecases.departures`): it says that `/mentor resume` brings them back. Before session 33 it said only "paused".
+Since session 36 their command is their return (`usecases.returns.came_back`): the pause becomes an ordinary one, the
+status says "`/mentor resume` when you're ready", and the welcome-back notice says what was done while they were
+away. On both engines."""
 
 from __future__ import annotations
 
@@ -26,10 +28,11 @@ async def test_a_mentor_back_after_leaving_is_told_why_they_are_paused_and_how_t
     bot: MentorBot, who: Who
 ) -> None:
     await bot.signup(who("gone"), skills="seo")
-    await bot.member_left(COMMUNITY, "U-gone")
+    await bot.delivered(await bot.member_left(COMMUNITY, "U-gone"))
     status = await bot.status(who("gone"))
-    assert availability(EN, status.reply.plain_text) == EN("status.mentor_paused") + " — " + EN("status.paused_left")
-    assert "left" in EN("status.paused_left") and "`/mentor resume`" in EN("status.paused_left")
+    assert availability(EN, status.reply.plain_text) == EN("status.mentor_paused") + " — " + EN("status.resume_ready")
+    told = [h.plain_text for h in status.held] + [n.reply.text for n in status.notifications]
+    assert any(EN("left.back.you_back") in text and EN("left.you_paused") in text for text in told), told
 
     assert (await bot.resume(who("gone"))).reply.text == EN("resume.done")
     status = await bot.status(who("gone"))
@@ -39,11 +42,13 @@ async def test_a_mentor_back_after_leaving_is_told_why_they_are_paused_and_how_t
 async def test_it_is_said_in_swahili_too(bot: MentorBot, who: Who) -> None:
     await bot.signup(who("gone"), skills="seo")
     await bot.set_language(who("gone"), language="sw")
-    await bot.member_left(COMMUNITY, "U-gone")
+    await bot.delivered(await bot.member_left(COMMUNITY, "U-gone"))
     member = await bot.store.find_member(COMMUNITY, "U-gone")
     assert member is not None
     profile = await bot.store.get_mentor_profile(member.id)
     assert profile is not None and profile.pause_reason == LEFT
     status = await bot.status(who("gone"))
-    assert availability(SW, status.reply.plain_text) == SW("status.mentor_paused") + " — " + SW("status.paused_left")
-    assert SW("status.paused_left") != EN("status.paused_left") and "`/mentor resume`" in SW("status.paused_left")
+    assert availability(SW, status.reply.plain_text) == SW("status.mentor_paused") + " — " + SW("status.resume_ready")
+    told = [h.plain_text for h in status.held] + [n.reply.text for n in status.notifications]
+    assert any(SW("left.back.you_back") in text for text in told), told
+    assert SW("left.back.you_back") != EN("left.back.you_back")

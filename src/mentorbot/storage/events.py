@@ -3,12 +3,17 @@ handled once. Slash commands go through the inbox (`storage/inbox.py`) instead.
 
 The same table records that the partner in a mentorship was told a member left (`usecases.departures.told_once`,
 ids ``departure:<mentorship id>:<member id>``, `DEPARTURE_PREFIX`), and, in one row per member, that a member has
-such markers (``departed:<member id>``, `DEPARTED_PREFIX`): the row a command of theirs looks up, by its primary
-key, to learn that they are back (`is_departed`, `clear_departure`). Platform event ids are pruned after a day
-(`prune_events`); a departure's is kept while its mentorship is active, since the departure can be reported again
-any time until then, and goes with the first pruning after the mentorship ended (nobody is told about an ended
-one); a member's row is kept as long as one of their departure markers is. When the member is back, their markers
-and their row go at once: a later departure is told again."""
+such markers or is paused as a mentor who left (``departed:<member id>``, `DEPARTED_PREFIX`): the row a command of
+theirs looks up, by its primary key, to learn that they are back (`is_departed`, `clear_departure`). Platform event
+ids are pruned after a day (`prune_events`); a departure's is kept while its mentorship is active, since the
+departure can be reported again any time until then, and goes with the first pruning after the mentorship ended
+(nobody is told about an ended one); a member's row is kept as long as one of their departure markers is, or their
+mentor profile is paused as one who left (`LEFT_COMMUNITY`). When the member is back, their markers and their row go
+at once (a later departure is told again), and their pause as one who left becomes an ordinary one
+(`lift_departed_pause`).
+
+`LEFT_COMMUNITY` is `models.LEFT_COMMUNITY`, imported from there (its one home) for the storage modules that read
+it from here."""
 
 from __future__ import annotations
 
@@ -16,15 +21,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
+from mentorbot.models import LEFT_COMMUNITY as LEFT_COMMUNITY
 from mentorbot.models import MentorshipStatus
 from mentorbot.storage.database import Connection
 from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
-
-LEFT_COMMUNITY: Final = "left"
-"""The pause reason (`MentorProfile.pause_reason`) of a mentor who left the community (`usecases.departures.LEFT`,
-the same value: storage imports no use-case): no supply, neither active nor paused, until they come back and resume
-(`skill_mentors`, `wait_facts`, `ReportStore.stats`)."""
 
 
 def departed_sql(table: str = "p") -> str:
@@ -43,8 +44,9 @@ kept by `EventStore.prune_events` while their mentorship is active."""
 
 
 DEPARTED_PREFIX: Final = "departed:"
-"""The prefix of the id that records that a member has departure markers, ``departed:<member id>``: one primary-key
-lookup tells a command of theirs whether they are back (`EventStore.is_departed`)."""
+"""The prefix of the id that records that a member has departure markers or is paused as a mentor who left,
+``departed:<member id>``: one primary-key lookup tells a command of theirs whether they are back
+(`EventStore.is_departed`)."""
 
 
 def departure_marker(mentorship_id: int, member_id: int) -> str:
@@ -53,7 +55,7 @@ def departure_marker(mentorship_id: int, member_id: int) -> str:
 
 
 def departed_marker(member_id: int) -> str:
-    """The id that records that `member_id` has departure markers (`DEPARTED_PREFIX`)."""
+    """The id that records that `member_id` was reported gone (`DEPARTED_PREFIX`)."""
     return f"{DEPARTED_PREFIX}{member_id}"
 
 
@@ -98,8 +100,9 @@ class EventStore(Transactions):
         return row is not None
 
     async def is_departed(self, member_id: int) -> bool:
-        """Whether `member_id` was reported gone and their partners told (their `departed_marker` exists): one
-        primary-key lookup, made for each command of a member (`usecases.handler`)."""
+        """Whether `member_id` was reported gone, their partners told or their mentor profile paused as one who
+        left (their `departed_marker` exists): one primary-key lookup, made for each command of a member
+        (`usecases.handler`)."""
         async with self.read() as conn:
             row = await conn.fetch_one(
                 "SELECT 1 AS one FROM processed_events WHERE event_id = ?", departed_marker(member_id)
@@ -118,6 +121,20 @@ class EventStore(Transactions):
         dropped = {str(row["event_id"]) for row in rows}
         return [m for m in mentorship_ids if departure_marker(m, member_id) in dropped]
 
+    async def lift_departed_pause(self, member_id: int, now: datetime) -> bool:
+        """`member_id` is back: a mentor profile of theirs paused as one who left (`LEFT_COMMUNITY`) stays paused,
+        as an ordinary pause (no reason, no end: `/mentor resume` lifts it), in one conditional update. True when it
+        changed (a concurrent return, or a resume meanwhile, leaves nothing to this one: the member is told once)."""
+        async with self.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE mentor_profiles SET pause_reason = NULL, paused_until = NULL, updated_at = ? "
+                f"WHERE member_id = ? AND {departed_sql('')}",
+                now,
+                member_id,
+                LEFT_COMMUNITY,
+            )
+        return changed == 1
+
     async def release_event(self, event_id: str) -> None:
         """Forget a claimed event whose handling failed, so a retry may handle it."""
         async with self.transaction() as conn:
@@ -127,8 +144,8 @@ class EventStore(Transactions):
         """Drop event ids older than `before` (platforms stop retrying after minutes), but for a departure marker
         (`DEPARTURE_PREFIX`) whose mentorship is still active: it must last as long as the departure can be
         reported again, or the partner would be told twice; and for a member's `departed_marker` while one of
-        their departure markers is kept (one missing beside a kept marker is written). The number of ids
-        dropped."""
+        their departure markers is kept or their mentor profile is paused as one who left (one missing then is
+        written). The number of ids dropped."""
         prefix, member_prefix = DEPARTURE_PREFIX, DEPARTED_PREFIX
         async with self.transaction() as conn:
             dropped = await conn.execute(
@@ -165,14 +182,17 @@ class EventStore(Transactions):
 
     @staticmethod
     async def _prune_departed(conn: Connection, before: datetime) -> int:
-        """Keep a `departed_marker` exactly for the members with a departure marker left (there are few): drop the
-        others older than `before`, and write the missing ones (markers written before these rows were). The number
-        of ids dropped."""
+        """Keep a `departed_marker` exactly for the members with a departure marker left or a mentor profile paused
+        as one who left (there are few): drop the others older than `before`, and write the missing ones (markers
+        written before these rows were, mentors paused as ones who left before their pause wrote one). The number of
+        ids dropped."""
         prefix, member_prefix = DEPARTURE_PREFIX, DEPARTED_PREFIX
         kept = await conn.fetch_all(
             "SELECT event_id FROM processed_events WHERE substr(event_id, 1, ?) = ?", len(prefix), prefix
         )
         members = {m for m in (_member_of(str(row["event_id"])) for row in kept) if m is not None}
+        paused = await conn.fetch_all(f"SELECT member_id FROM mentor_profiles WHERE {departed_sql('')}", LEFT_COMMUNITY)
+        members |= {int(row["member_id"]) for row in paused}
         rows = await conn.fetch_all(
             "SELECT event_id, CASE WHEN created_at < ? THEN 1 ELSE 0 END AS old FROM processed_events "
             "WHERE substr(event_id, 1, ?) = ?",

@@ -10,12 +10,14 @@ runs `member_left` as one unit of work, again when a concurrent one aborted it (
   withdrawn) another request of the member who left;
 - as a mentor they are paused with the reason `LEFT` (a pause with an end loses it: they do not come back by
   themselves); their pending offers are withdrawn and each request handed on at once, as any pause does, each
-  offer's message saying why;
+  offer's message saying why; they are no supply while so paused (no mentor of their skills for a wait reason, not
+  counted as paused in the stats);
 - the other side of each of their active mentorships is told that their partner has left the server, and that the
   mentorship stays until they end it (``/mentor end``): it is not ended for them (the member may come back, and the
   partner may want to rate it);
 - the member is told once what was done and how to pick up again if they come back (held for their next command
-  when the platform refuses it).
+  when the platform refuses it), under a key of its own (`returns.left_notice_key`): their return finds it if it
+  has not reached them yet.
 
 Their data is kept: this is no forget. It is done once: a second report of the same departure changes nothing and
 tells nobody (the pause is a compare-and-set; a partner is told once per mentorship, `told_once`). A departure can be
@@ -26,10 +28,12 @@ sent (`timers.send_checkin`: asking how it goes would make no sense), nor used u
 
 A member reported gone may come back (re-invited to the server, their Slack account reactivated): any command or
 click of theirs in the community (`usecases.handler`, in that use-case's unit of work), or the platform saying they
-are a member again (`MentorBot.member_back`), is `returns.came_back`: their markers go (a later departure is told
-again), the partner in each of their active mentorships is told once that they are back, and a check-in skipped
-while they were gone is sent now. A mentor paused as one who left stays paused: they resume themselves
-(``/mentor resume``).
+are a member again (`MentorBot.member_back`), is `returns.came_back`. So that it is noticed, the one row it looks up
+(``departed:<member id>``, `EventStore.is_departed`) is written when a partner was told or the member was paused as a
+mentor. Then their markers go (a later departure is told again), the partner in each of their active mentorships is
+told once that they are back, and a check-in skipped while they were gone is sent now. A mentor paused as one who
+left stays paused, but as an ordinary pause they end with ``/mentor resume`` (supply again for the wait reasons and
+the stats), and is told so once.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import logging
 from typing import Final
 
 from mentorbot.i18n import translator
-from mentorbot.models import Member, MentorStatus, Offer
+from mentorbot.models import LEFT_COMMUNITY, Member, MentorStatus, Offer
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.events import DEPARTURE_PREFIX, departed_marker, departure_marker
 from mentorbot.storage.members import member_is_current
@@ -46,14 +50,14 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.matchmaking import hand_on_withdrawn, rematch
-from mentorbot.usecases.returns import came_back
+from mentorbot.usecases.returns import came_back, left_notice_key
 from mentorbot.usecases.unreachable import IMMEDIATELY
 
 log = logging.getLogger("mentorbot")
 
-LEFT: Final = "left"
-"""The pause reason (`MentorProfile.pause_reason`) of a mentor who is no longer a member of the community (beside
-``admin``, ``expired_offers`` and ``unreachable``)."""
+LEFT: Final = LEFT_COMMUNITY
+"""The pause reason (`MentorProfile.pause_reason`) of a mentor who is no longer a member of the community: the
+models' `LEFT_COMMUNITY` (its one home), by the name the use-cases know it."""
 TOLD_PREFIX: Final = DEPARTURE_PREFIX
 """The prefix of the processed-event ids that record a partner told of a departure (`told_once`): kept by the
 pruning of processed events while their mentorship is active (`EventStore.prune_events`)."""
@@ -85,7 +89,10 @@ async def depart(core: Core, member: Member) -> list[Notification]:
     paused, notes = await _pause(core, member)
     cancelled, told = await _cancel_requests(core, member)
     notes.extend(told)
-    notes.extend(await _tell_partners(core, member))
+    partners = await _tell_partners(core, member)
+    notes.extend(partners)
+    if paused or partners:  # the one row a command of theirs looks up to learn they are back (`came_back`)
+        await core.store.claim_event(departed_marker(member.id), core.clock.now())
     if cancelled or paused:
         log.info(
             "member %s left %s: %s request(s) cancelled%s",
@@ -128,8 +135,9 @@ async def _cancel_requests(core: Core, member: Member) -> tuple[list[int], list[
 
 
 async def _pause(core: Core, member: Member) -> tuple[bool, list[Notification]]:
-    """Pause `member` as a mentor who left (`LEFT`), their pending offers withdrawn and handed on. Whether the pause
-    changed anything (a mentor paused already as one who left is left alone), and the notifications."""
+    """Pause `member` as a mentor who left (`LEFT`: no supply until they are back, `returns.came_back`), their
+    pending offers withdrawn and handed on. Whether the pause changed anything (a mentor paused already as one who
+    left is left alone), and the notifications."""
     store, now = core.store, core.clock.now()
     profile = await store.get_mentor_profile(member.id)
     if profile is None:
@@ -165,8 +173,6 @@ async def _tell_partners(core: Core, member: Member) -> list[Notification]:
         key = "left.your_mentor" if was_mentor else "left.your_mentee"
         text = "\n".join([t(key, id=mentorship.id, other=views.mention(member, t)), t("left.end_it", id=mentorship.id)])
         notes.append(core.notify(partner, Reply(text)))
-    if notes:  # the one row a command of theirs looks up to learn they are back (`came_back`)
-        await store.claim_event(departed_marker(member.id), core.clock.now())
     return notes
 
 
@@ -197,11 +203,12 @@ async def member_back(core: Core, community: str, platform_user_id: str, display
 
 
 def _told_member(core: Core, member: Member, cancelled: list[int], paused: bool) -> Notification:
-    """The one notice to the member who left: what was done, and how to pick up again if they come back."""
+    """The one notice to the member who left: what was done, and how to pick up again if they come back (a headline,
+    then one line, "• …", of each: `returns.came_back` reads them), keyed for their return to find it unsent."""
     t = translator(core.lang_of(member))
     lines = [t("left.you_left")]
     if paused:
         lines.append("• " + t("left.you_paused"))
     if cancelled:
         lines.append("• " + t("left.you_cancelled", ids=", ".join(f"#{i}" for i in cancelled)))
-    return core.notify(member, Reply("\n".join(lines)))
+    return core.notify(member, Reply("\n".join(lines)), key=left_notice_key(member.id, core.clock.now()))

@@ -1,6 +1,13 @@
 """A member reported gone (`usecases.departures`) who is seen in the community again: `came_back`, run inside the
 unit of work of the command that shows it (`usecases.handler`) or of the platform's word (`MentorBot.member_back`).
 
+A mentor paused as one who left (`models.LEFT_COMMUNITY`: no supply) stays paused, but as an ordinary pause, which
+``/mentor resume`` ends (`EventStore.lift_departed_pause`): supply again for the wait reasons, of which those the
+return makes untrue are told afresh (`RETURN_STALES`), and paused in the stats. They are told so once per return, in
+their language: the notice of their departure, when it has not reached them yet (held for their next command), is
+rewritten into a welcome back (it says what was done while they were away and how to pick up again); else a new
+notice says they are paused and how to resume.
+
 Apart from `usecases.departures` so that the handler, which runs it for every command of a member reported gone,
 imports nothing that imports the handler (departures runs its own units of work with `handler.retrying`).
 """
@@ -8,15 +15,33 @@ imports nothing that imports the handler (departures runs its own units of work 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Final
 
 from mentorbot.i18n import translator
 from mentorbot.models import JobKind, Member
-from mentorbot.replies import Notification, Reply
+from mentorbot.replies import Notification, Reply, reply_from_json, reply_to_json
 from mentorbot.storage.jobs import JobStatus
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
+from mentorbot.usecases.matchmaking import refresh_wait_reasons
 
 log = logging.getLogger("mentorbot")
+
+LEFT_NOTICE_PREFIX: Final = "left:"
+"""What the key of the notice to a member who left starts with (`left_notice_key`)."""
+RETURN_STALES: Final = frozenset({"", "no_mentor", "no_other_mentor", "all_cooldown", "all_excluded", "own_mentor"})
+"""Wait reasons (`wait_reason_code`s) a mentor's return as a paused mentor can make untrue: "no mentor offers it"
+and "no other mentor offers it" (they do, paused), and, when every mentor of the skill is paused, those that say
+each of them is blocked (the one back may not be: "all paused, you'll get an offer as soon as one is back"), and no
+reason yet. "Every mentor is at capacity" stays true: a paused mentor is no place."""
+
+
+def left_notice_key(member_id: int, now: datetime) -> str:
+    """The outbox key of the notice to `member_id` that they left (`departures._told_member`), written `now`: one of
+    its own for each departure, so that a platform editing a keyed message in place (`storage.message_refs`) posts
+    each anew, and `came_back` finds the one still to reach them by its prefix."""
+    return f"{LEFT_NOTICE_PREFIX}{member_id}:{int(now.timestamp())}"
 
 
 async def came_back(core: Core, member: Member) -> list[Notification]:
@@ -25,11 +50,11 @@ async def came_back(core: Core, member: Member) -> list[Notification]:
     each of their active mentorships whose marker went is told once that they are back, and that mentorship's check-in,
     skipped while they were gone (`timers.send_checkin`), is due now; one not due yet keeps its time (the stored timer
     says which, not today's `Settings.checkin_days`: it may have changed since). A mentor paused as one who left stays
-    paused. The notifications to write."""
+    paused as an ordinary pause, and is told so once (`_unpaused`). The notifications to write."""
     store, now = core.store, core.clock.now()
+    notes = await _unpaused(core, member)
     mentorships = await store.list_mentorships(member_id=member.id, active_only=True)
     cleared = set(await store.clear_departure(member.id, [m.id for m in mentorships]))
-    notes: list[Notification] = []
     for mentorship in mentorships:
         if mentorship.id not in cleared:
             continue
@@ -47,6 +72,41 @@ async def came_back(core: Core, member: Member) -> list[Notification]:
     if cleared:
         log.info("member %s is back in %s: %s partner(s) told", member.id, member.community, len(notes))
     return notes
+
+
+async def _unpaused(core: Core, member: Member) -> list[Notification]:
+    """`member`'s pause as a mentor who left made an ordinary one (`EventStore.lift_departed_pause`), once: the wait
+    reasons it makes untrue told afresh (`RETURN_STALES`), and the member told they are paused and how to resume, by
+    the notice of their departure rewritten when it has not reached them yet (`_welcome_back`), else by a new one.
+    The notifications to write."""
+    store = core.store
+    if not await store.lift_departed_pause(member.id, core.clock.now()):
+        return []
+    profile = await store.get_mentor_profile(member.id)
+    if profile is not None:
+        await refresh_wait_reasons(core, member.community, sorted(profile.skills), RETURN_STALES)
+    log.info("mentor %s is back in %s: paused until they resume", member.id, member.community)
+    if await _welcome_back(core, member):
+        return []
+    t = translator(core.lang_of(member))
+    return [core.notify(member, Reply("\n".join([t("left.back.you_back"), "• " + t("left.you_paused")])))]
+
+
+async def _welcome_back(core: Core, member: Member) -> bool:
+    """Rewrite the notice of `member`'s departure still to reach them (pending, or held for their next command: the
+    platform refused it while they were away) into a welcome back: its headline ("you're no longer a member…; if
+    you come back:") replaced, its lines of what was done ("• …", in the language it was written in) kept. Whether
+    there was one."""
+    store = core.store
+    unsent = await store.unsent_keyed(member.id, f"{LEFT_NOTICE_PREFIX}{member.id}:")
+    if not unsent:
+        return False
+    outbox_id, _, payload = unsent[-1]
+    lang = core.lang_of(member)
+    t = translator(lang)
+    done = [line for line in reply_from_json(payload).text.split("\n") if line.startswith("• ")]
+    text = "\n".join([t("left.back.you_back"), *(done or ["• " + t("left.you_paused")])])
+    return await store.rewrite_unsent(outbox_id, reply_to_json(Reply(text)), lang)
 
 
 _CHECKIN_RAN: frozenset[JobStatus | None] = frozenset({"done", "running", None})
