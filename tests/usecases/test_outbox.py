@@ -110,7 +110,7 @@ async def test_an_expiry_that_fails_half_way_is_rolled_back_and_retried(
     async def broken(*_args: object, **_kwargs: object) -> list[object]:
         raise RuntimeError("the process dies while passing the request on")
 
-    monkeypatch.setattr(expiry, "pass_on", broken)
+    monkeypatch.setattr(expiry, "hand_on", broken)
     clock.advance(timedelta(hours=settings.offer_ttl_hours, minutes=1))
     assert await bot.run_due_jobs() == []
     offer = await bot.store.get_offer(offer_id(first))

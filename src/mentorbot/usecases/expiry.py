@@ -5,61 +5,116 @@ module."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import OfferStatus
+from mentorbot.models import MentorStatus, OfferStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases.context import Core
-from mentorbot.usecases.matchmaking import cohort, hand_on, hand_on_withdrawn, line_for, pass_on
+from mentorbot.usecases.matchmaking import cohort, hand_on, hand_on_withdrawn, line_for, requeue_quietly
 
 
 async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
-    """An offer's time is up: the mentor is told (and paused after too many in a row), the request goes on.
+    """An offer's time is up: its timer's unit (`expire_offers` of that one offer)."""
+    return await expire_offers(core, [offer_id])
+
+
+async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notification]:
+    """Offers whose time is up, in one unit (a timer's, or a round's offer expiries together: `timers.Timers`): each
+    mentor is told (and paused after too many lapses in a row), each request goes on.
+
     An expiry that runs late (`Settings.late_expiry_grace_minutes` after the offer's time: the bot was down) does
     not count towards the mentor's streak, nor does one whose message never reached the mentor (still retrying or
     held in the outbox: the platform failed, or refused the bot itself); the mentor is told that one expired before
     it could reach them. The notice says what became of the request (`expiry_notice`: gone to another mentor, or
     back on the waitlist, with how to take it after all), and warns when one more lapse would pause the profile.
 
-    The mentor's other offers whose time is up expire in the same unit, oldest first (`_expire_overdue`): one of
-    them may pause the mentor, which withdraws their other offers, so the places these expiries free are handed to
-    the waiting requests, oldest first, only once all of them have run and the mentor is still active. No place
-    is kept for a later expiry, so none can be taken meanwhile by a request another expiry hands on."""
-    settings = core.settings
-    result = await _expire(core, offer_id)
-    if result is None:
+    Each mentor's other offers whose time is up expire in the same unit, oldest first (`_expire_overdue`): one of
+    them may pause the mentor, which withdraws their other offers. Only once every expiry has run are the requests
+    tried, all the places freed: the expired offers' requests and the waiting requests those places could serve,
+    oldest first (`_hand_on_oldest_first`). So what a mentor and a mentee are told is what became of the request
+    once the places the same round frees are counted: not "back on the waitlist" a moment before another expiry
+    frees a place for it, and no request takes a freed place ahead of an older one."""
+    expired: list[ExpireResult] = []
+    for offer_id in offer_ids:
+        result = await _expire(core, offer_id)
+        if result is not None:
+            expired.append(result)
+            expired.extend(await _expire_overdue(core, result))
+    if not expired:
         return []
-    mentor = await core.store.get_member(result.offer.mentor_id)
-    if mentor is None:
-        return (await pass_on(core, result.offer))[0]
-    results = [result, *await _expire_overdue(core, result)]
-    last = results[-1]
-    t = translator(core.lang_of(mentor))
+    by_mentor: dict[int, list[ExpireResult]] = {}
+    for result in expired:
+        by_mentor.setdefault(result.offer.mentor_id, []).append(result)
+    mentors = {mentor_id: await core.store.get_member(mentor_id) for mentor_id in by_mentor}
+    freed = [m for m, results in by_mentor.items() if mentors[m] is not None and not results[-1].mentor_paused]
+    handed, passed = await _hand_on_oldest_first(core, expired, freed)
     told: list[Notification] = []
-    handed: list[Notification] = []
-    lines: list[str] = []
-    # Their requests are handed on oldest first (the lower id: asked earlier); the places freed go to the waiting
-    # requests after the last one (`pass_on`), unless an expiry paused the mentor.
-    in_order = sorted(results, key=lambda expired: expired.offer.request_id)
-    for index, expired in enumerate(in_order):
-        hand = pass_on if index == len(in_order) - 1 and not last.mentor_paused else hand_on
-        notes, passed = await hand(core, expired.offer)
-        # Told as paused when an expiry of this unit paused them: no "take it after all", no warning.
-        seen = replace(expired, mentor_paused=True) if last.mentor_paused else expired
-        told.append(core.notify(mentor, Reply(expiry_notice(core, t, seen, passed)), key=f"offer:{expired.offer.id}"))
-        handed.extend(notes)
-        lines.append(line_for(t, expired.offer, passed))
-    if not last.mentor_paused:
-        return [*told, *handed]
-    # Auto-paused: every other request the mentor held is passed on now, and the notice says what became of each.
-    withdrawn_notes, withdrawn_lines = await hand_on_withdrawn(core, mentor, last.withdrawn, by="lapses")
-    text = t("pause.for_expiry", count=max(last.streak, settings.max_expired_offers))
-    text += "\n" + "\n".join(f"• {line}" for line in [*lines, *withdrawn_lines])
-    told.append(core.notify(mentor, Reply(text)))
-    return [*told, *handed, *withdrawn_notes]
+    for mentor_id, results in by_mentor.items():
+        mentor = mentors[mentor_id]
+        if mentor is None:
+            continue
+        last = results[-1]
+        t = translator(core.lang_of(mentor))
+        lines: list[str] = []
+        for result in results:
+            # Told as paused when an expiry of this unit paused them: no "take it after all", no warning.
+            seen = replace(result, mentor_paused=True) if last.mentor_paused else result
+            outcome = passed[result.offer.id]
+            notice = Reply(expiry_notice(core, t, seen, outcome))
+            told.append(core.notify(mentor, notice, key=f"offer:{result.offer.id}"))
+            lines.append(line_for(t, result.offer, outcome))
+        if last.mentor_paused:
+            # Auto-paused: every other request the mentor held is passed on now, and the notice says what became of
+            # each.
+            withdrawn_notes, withdrawn_lines = await hand_on_withdrawn(core, mentor, last.withdrawn, by="lapses")
+            text = t("pause.for_expiry", count=max(last.streak, core.settings.max_expired_offers))
+            text += "\n" + "\n".join(f"• {line}" for line in [*lines, *withdrawn_lines])
+            told.append(core.notify(mentor, Reply(text)))
+            handed.extend(withdrawn_notes)
+    return [*told, *handed]
+
+
+async def _hand_on_oldest_first(
+    core: Core, expired: Sequence[ExpireResult], freed: Sequence[int]
+) -> tuple[list[Notification], dict[int, bool | None]]:
+    """Try, oldest first, the expired offers' requests (each handed on: `hand_on`, its mentee told when it waits)
+    and the waiting requests asking a skill of the mentors in `freed` (still active, their places freed: as
+    `rematch` tries them, told only when offered), until those mentors have no free place left (the expired ones are
+    tried whatever). The notifications, and for each expired offer whether its request went to another mentor, is
+    back on the waitlist or no longer waits (`hand_on`)."""
+    store = core.store
+    by_request = {result.offer.request_id: result.offer for result in expired}
+    requests = [r for r in [await store.get_request(i) for i in by_request] if r is not None]
+    communities = sorted({request.community for request in requests})
+    skills: set[str] = set()
+    for mentor_id in freed:
+        profile = await store.get_mentor_profile(mentor_id)
+        skills.update(profile.skills if profile else ())
+    waiting = [r for c in communities for r in await store.waiting_asking(c, sorted(skills))]
+    queue = {request.id: request for request in [*requests, *waiting]}
+    notes: list[Notification] = []
+    passed: dict[int, bool | None] = {offer.id: None for offer in by_request.values()}
+    for request in sorted(queue.values(), key=lambda r: (r.created_at, r.id)):
+        offer = by_request.get(request.id)
+        if offer is not None:
+            handed, passed[offer.id] = await hand_on(core, offer)
+            notes.extend(handed)
+        elif await _room_left(core, freed):
+            notes.extend(await requeue_quietly(core, request))
+    return notes, passed
+
+
+async def _room_left(core: Core, mentor_ids: Sequence[int]) -> bool:
+    """Whether one of these mentors is active with a free place."""
+    for mentor_id in mentor_ids:
+        profile = await core.store.get_mentor_profile(mentor_id)
+        if profile is not None and profile.status is MentorStatus.ACTIVE and profile.free_places > 0:
+            return True
+    return False
 
 
 async def _expire(core: Core, offer_id: int, *, together_with: int | None = None) -> ExpireResult | None:

@@ -22,7 +22,7 @@ from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.jobs import JobTakenOver
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
-from mentorbot.usecases.expiry import expire_offer
+from mentorbot.usecases.expiry import expire_offer, expire_offers
 from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.library_follow import LibraryFollower
@@ -42,6 +42,10 @@ MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 FINISHED_JOB_RETENTION = timedelta(days=7)
 """How long a timer that ended (done, or cancelled before it ran) is kept after it was due: a week to look at."""
+EXPIRY_BATCH = 25
+"""The most offer expiries a round runs in one unit of work (`Timers._run_expiries`): together, so the requests are
+tried once every place they free is counted; bounded, so a round after a long outage is not one long transaction."""
+
 HELD_NOTICE_RETENTION = MESSAGE_REF_RETENTION
 """How long a notice held for a member's next command is kept: one older is stale (the member has not been back
 for as long as the bot remembers its messages), and is dropped unseen."""
@@ -140,7 +144,15 @@ class Timers:
         # The weekly timers (the round, the digest) run last, after the sweep: what they count and place is the
         # waitlist as this round leaves it, not one the sweep changes a moment later.
         weekly = [job for job in claimed if job.kind in WEEKLY_KINDS]
-        for job in [job for job in claimed if job.kind not in WEEKLY_KINDS]:
+        # A dated pause that ends frees its places first; then the round's offer expiries run together, so the
+        # requests they hand on are tried once every place the round frees is counted (`expiry.expire_offers`).
+        ordinary = [job for job in claimed if job.kind not in WEEKLY_KINDS]
+        for job in [job for job in ordinary if job.kind is JobKind.RESUME]:
+            notes.extend(await self._run_one(job, lease=lease, outage=outage))
+        expiries = [job for job in ordinary if job.kind is JobKind.OFFER_EXPIRY]
+        for start in range(0, len(expiries), EXPIRY_BATCH):
+            notes.extend(await self._run_expiries(expiries[start : start + EXPIRY_BATCH], lease=lease, outage=outage))
+        for job in [job for job in ordinary if job.kind not in (JobKind.RESUME, JobKind.OFFER_EXPIRY)]:
             notes.extend(await self._run_one(job, lease=lease, outage=outage))
         sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
@@ -152,6 +164,38 @@ class Timers:
             notes.extend(await self._run_one(job, lease=lease, outage=outage))
         outage.tell()
         return notes
+
+    async def _run_expiries(self, jobs: Sequence[Job], *, lease: timedelta, outage: _Outage) -> list[Notification]:
+        """Offer expiry timers this process claimed in one round, run together in one unit of work
+        (`expiry.expire_offers`: the requests are tried once every place they free is counted), each timer marked
+        done in it; those another process took over since, or that the work of another unit cancelled, are left
+        out. One timer runs as `run_claimed` does. When the unit fails for anything but the database (a bug met with
+        one offer), each timer is run on its own, so the others are not held back by it."""
+        if len(jobs) <= 1:
+            return [note for job in jobs for note in await self._run_one(job, lease=lease, outage=outage)]
+        store = self.core.store
+
+        async def unit() -> list[Notification]:
+            async with store.unit_of_work():
+                ours = [job for job in jobs if await store.job_is_ours(job.id, self.worker_id)]
+                if not ours:
+                    return []
+                produced = await expire_offers(self.core, [job.ref_id for job in ours])
+                for job in ours:
+                    # False when the work itself ended the job's row (an expiry cancels its timer).
+                    await store.finish_job(job.id, self.worker_id)
+                return await store.enqueue(
+                    produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
+                )
+
+        try:
+            return await retrying(self.core, unit, f"{len(jobs)} offer expiry timers")
+        except Exception as exc:
+            if outage.met(exc, "timer"):
+                return []
+            correlation_id = uuid.uuid4().hex[:10]
+            log.exception("%d offer expiry timers failed together [%s]; running each alone", len(jobs), correlation_id)
+        return [note for job in jobs for note in await self._run_one(job, lease=lease, outage=outage)]
 
     async def _run_one(self, job: Job, *, lease: timedelta, outage: _Outage) -> list[Notification]:
         """`run_claimed`, a failure logged (with a correlation id) or counted as the database's outage: the
