@@ -56,8 +56,9 @@ TICK = timedelta(milliseconds=500)
 """How far the clock moves between two looks at the outbox (while A's messages are on their way, or none)."""
 REAL_SEND = 0.01
 """What it costs in real time, so that B's timer loop runs while A delivers."""
-PEOPLE = 6
-"""Mentors, and as many mentees: with the digest, a batch of about 20 rows a week later."""
+PEOPLE = 9
+"""Mentors, and as many mentees: with the digest, a batch of about 20 rows a week later (the week's expiries run
+together, each request handed on to another mentor: one notice per mentor and one offer per request)."""
 Deliver = Callable[[Sequence[Notification]], Awaitable[None]]
 
 

@@ -241,3 +241,25 @@ async def test_an_offer_of_the_decliners_request_the_member_holds_is_withdrawn_a
     [request] = await bot.store.list_member_requests(await member_id(bot, "amina"))
     assert request.status is RequestStatus.WAITING
     assert json.loads(request.wait_reason or "{}")["key"] == "wait.excluded_by_member"
+
+
+async def test_the_decliners_own_offer_of_the_members_other_request_is_withdrawn_at_the_decline(
+    bot: MentorBot, who: Who
+) -> None:
+    """Session 36's review: Amina holds offers of two of Bakari's requests and declines one "not this person". The
+    exclusion covers every request of his, so her other pending offer is withdrawn in the same unit (she is told why,
+    under its key) and cannot be accepted; before, it stayed live and its accept made the mentorship."""
+    await bot.signup(who("amina"), skills="seo, copywriting", levels="expert, expert", capacity="3")
+    await bot.signup(who("bakari"), skills="brand-strategy", levels="expert")
+    one = await bot.request(who("bakari"), skills="seo")
+    two = await bot.request(who("bakari"), skills="copywriting")
+    [first] = [n for n in to(one, "amina") if n.reply.buttons]
+    [second] = [n for n in to(two, "amina") if n.reply.buttons]
+    declined = await bot.decline(who("amina"), offer_id=offer_id(first), reason="not this person")
+    [told] = [n for n in to(declined, "amina") if n.key == f"offer:{offer_id(second)}"]
+    assert told.reply.text == EN("offer.withdrawn_declined_person", id=offer_id(second))
+    other = await bot.store.get_offer(offer_id(second))
+    assert other is not None and other.status is OfferStatus.WITHDRAWN
+    accepted = await bot.accept(who("amina"), offer_id=offer_id(second))
+    assert accepted.error is not None
+    assert await bot.store.list_mentorships(member_id=await member_id(bot, "amina")) == []

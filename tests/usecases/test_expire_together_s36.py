@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,8 @@ from mentorbot.models import MentorProfile, MentorStatus, OfferStatus, RequestSt
 from mentorbot.replies import Notification
 from mentorbot.settings import Settings
 from mentorbot.storage.offers import ExpireResult
-from mentorbot.usecases import expiry
+from mentorbot.storage.store import Store
+from mentorbot.usecases import expiry, matchmaking
 from mentorbot.usecases.context import Core
 from tests.usecases.conftest import make_settings, offer_id, to
 from tests.usecases.test_departures_s32 import Who
@@ -183,3 +185,63 @@ async def test_when_the_rounds_expiries_fail_together_each_runs_alone(
     assert statuses[offer_id(to_yan)] is OfferStatus.EXPIRED, "run on its own"
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("failed together" in m for m in errors) and any("timer offer_expiry" in m for m in errors), errors
+
+
+async def test_an_expirys_work_does_not_grow_with_the_waitlist(
+    bot: MentorBot, who: Who, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 36's review: Ben (one place) lets an offer lapse while 300 requests wait for his skill. The oldest
+    takes his place, and the expiry stops there: it does not read his profile, nor try to match, once per waiting
+    request (a first version of the round's expiries did, inside the timer's write transaction)."""
+    await bot.signup(who("ben"), skills="brand-strategy", capacity="1")
+    await bot.delivered(to(await bot.request(who("g0"), skills="brand-strategy"), "ben"))
+    for i in range(1, 301):
+        await bot.request(who(f"g{i}"), skills="brand-strategy")
+    clock.advance(TTL + timedelta(minutes=1))
+    reads = {"profile": 0, "match": 0}
+    real_profile = type(bot.store).get_mentor_profile
+    real_match = matchmaking.match_request
+
+    async def profile(self: Store, member_id: int) -> MentorProfile | None:
+        reads["profile"] += 1
+        return await real_profile(self, member_id)
+
+    async def match(*args: Any, **kwargs: Any) -> Any:
+        reads["match"] += 1
+        return await real_match(*args, **kwargs)
+
+    monkeypatch.setattr(type(bot.store), "get_mentor_profile", profile)
+    monkeypatch.setattr(matchmaking, "match_request", match)
+    notes = await bot.run_due_jobs(sweep=False)
+    assert len([n for n in to(notes, "ben") if n.reply.buttons]) == 1, "the oldest waiting request took the place"
+    assert reads["profile"] <= 10 and reads["match"] <= 5, reads
+
+
+async def test_a_paused_mentors_withdrawn_request_is_told_as_it_went(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """Two lapses pause (`settings`). In one round, Pat's expiry pauses her and withdraws her offer of c's request,
+    and Fay's expiry frees a place of Fay's that c's request then takes: Pat's pause notice says it was passed on
+    (a first version of the round's expiries said "no longer waiting": the request had been offered before the
+    pause's own hand-on looked at it)."""
+    await bot.signup(who("pat"), skills="seo", capacity="3")
+    await bot.delivered((await bot.request(who("p"), skills="seo")).notifications)
+    clock.advance(TTL + timedelta(minutes=1))
+    await bot.run_due_jobs()
+    await bot.cancel(who("p"), request_id=1)
+    clock.advance(timedelta(hours=25))
+    await bot.signup(who("fay"), skills="seo", capacity="2")
+    for name in ("a", "b"):
+        await bot.delivered((await bot.request(who(name), skills="seo")).notifications)
+    clock.advance(timedelta(hours=10))
+    await bot.delivered((await bot.request(who("c"), skills="seo")).notifications)
+    pat = (await profile_of(bot, who("pat"))).member_id
+    fay = (await profile_of(bot, who("fay"))).member_id
+    holders = {o.request_id: o.mentor_id for o in await bot.store.list_offers(status=OfferStatus.PENDING)}
+    assert sorted(holders.values()) == sorted([pat, fay, pat]) and holders[4] == pat, holders
+    clock.advance(TTL + timedelta(minutes=1) - timedelta(hours=10))
+    notes = await bot.run_due_jobs()
+    after = {o.request_id: o.mentor_id for o in await bot.store.list_offers(status=OfferStatus.PENDING)}
+    assert after.get(4) == fay, after
+    [pause] = [n.reply.text for n in to(notes, "pat") if not n.key]
+    assert EN("pause.request_passed", id=4) in pause and EN("pause.request_closed", id=4) not in pause, pause

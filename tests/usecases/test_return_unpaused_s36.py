@@ -74,8 +74,9 @@ async def test_a_mentor_with_no_mentorship_back_by_the_platform_is_paused_as_usu
 
 async def test_a_mentor_back_by_a_command_sees_the_held_notice_once_in_swahili(bot: MentorBot, who: Who) -> None:
     """Baraka (Swahili, a mentor with a request of his own) left; the notice could not reach him (held). His next
-    command shows it once, as a welcome back that says he is paused and how to resume, and that his request was
-    cancelled, and writes no second notice; the return is noticed although he had no mentorship."""
+    command does not show it ("you're no longer a member" to someone back): it is superseded by one welcome back
+    that says he is paused and how to resume, and that his request was cancelled (the held notice's lines), and the
+    next command writes no second one; the return is noticed although he had no mentorship."""
     await bot.signup(who("baraka"), skills="seo", capacity=2)
     assert (await bot.set_language(who("baraka"), language="sw")).error is None
     assert (await bot.request(who("baraka"), skills="copywriting")).error is None
@@ -85,8 +86,8 @@ async def test_a_mentor_back_by_a_command_sees_the_held_notice_once_in_swahili(b
     seen = await bot.status(who("baraka"))
     assert seen.error is None
     cancelled = SW("left.you_cancelled", ids="#1")
-    assert [h.text for h in seen.held] == [_welcome(SW, SW("left.you_paused"), cancelled)]
-    assert to(seen, "baraka") == []
+    assert seen.held == ()
+    assert [n.reply.text for n in to(seen, "baraka")] == [_welcome(SW, SW("left.you_paused"), cancelled)]
     profile = await _profile(bot, "baraka")
     assert (profile.status, profile.pause_reason) == (MentorStatus.PAUSED, None)
     again = await bot.status(who("baraka"))
@@ -151,3 +152,29 @@ async def test_a_mentor_back_who_leaves_again_is_left_again(bot: MentorBot, who:
     assert (stats.mentors_paused, stats.mentors_left) == (0, 1)
     assert to(await bot.member_back(COMMUNITY, "U-baraka", "Baraka"), "baraka")
     assert (await _profile(bot, "baraka")).pause_reason is None
+
+
+async def test_a_member_who_only_asked_is_not_shown_the_held_notice_of_their_departure(
+    bot: MentorBot, who: Who
+) -> None:
+    """Session 36's review: Amina (no mentor profile) left, her open request cancelled, the notice held. Back, her
+    command does not show "you're no longer a member…"; she is told once what was done while she was away."""
+    await bot.signup(who("baraka"), skills="seo", capacity=2)
+    assert (await bot.request(who("amina"), skills="copywriting")).error is None
+    [notice] = to(await bot.member_left(COMMUNITY, "U-amina"), "amina")
+    await bot.hold_undelivered(notice, refused=True)
+    seen = await bot.status(who("amina"))
+    assert seen.held == ()
+    cancelled = EN("left.you_cancelled", ids="#1")
+    assert [n.reply.text for n in to(seen, "amina")] == [_welcome(EN, cancelled)]
+
+
+async def test_a_mentor_back_by_the_platforms_word_is_sent_the_welcome(bot: MentorBot, who: Who) -> None:
+    """Session 36's review: Baraka's departure notice is held; the platform says he is back (`member_back`). The
+    welcome is a new notice, sent now (before, the held row was rewritten and stayed held until his next command)."""
+    await bot.signup(who("baraka"), skills="seo", capacity=2)
+    [notice] = to(await bot.member_left(COMMUNITY, "U-baraka"), "baraka")
+    await bot.hold_undelivered(notice, refused=True)
+    back = await bot.member_back(COMMUNITY, "U-baraka", "Baraka")
+    assert [n.reply.text for n in to(back, "baraka")] == [_welcome(EN, EN("left.you_paused"))]
+    assert (await bot.status(who("baraka"))).held == ()

@@ -182,8 +182,9 @@ class EventStore(Transactions):
 
     @staticmethod
     async def _prune_departed(conn: Connection, before: datetime) -> int:
-        """Keep a `departed_marker` exactly for the members with a departure marker left or a mentor profile paused
-        as one who left (there are few): drop the others older than `before`, and write the missing ones (markers
+        """Keep a `departed_marker` exactly for the members with a departure marker left, a mentor profile paused
+        as one who left or the notice of their departure still to reach them (there are few): drop the others older
+        than `before`, and write the missing ones (markers
         written before these rows were, mentors paused as ones who left before their pause wrote one). The number of
         ids dropped."""
         prefix, member_prefix = DEPARTURE_PREFIX, DEPARTED_PREFIX
@@ -193,6 +194,11 @@ class EventStore(Transactions):
         members = {m for m in (_member_of(str(row["event_id"])) for row in kept) if m is not None}
         paused = await conn.fetch_all(f"SELECT member_id FROM mentor_profiles WHERE {departed_sql('')}", LEFT_COMMUNITY)
         members |= {int(row["member_id"]) for row in paused}
+        # And those whose notice of their departure has not reached them: their return supersedes it (`came_back`).
+        unsent = await conn.fetch_all(
+            "SELECT DISTINCT member_id FROM outbox WHERE status IN ('pending', 'held') AND message_key LIKE 'left:%'"
+        )
+        members |= {int(row["member_id"]) for row in unsent}
         rows = await conn.fetch_all(
             "SELECT event_id, CASE WHEN created_at < ? THEN 1 ELSE 0 END AS old FROM processed_events "
             "WHERE substr(event_id, 1, ?) = ?",

@@ -178,7 +178,9 @@ class OfferStore(Transactions):
         *,
         reoffer_after: timedelta | None = None,
     ) -> Offer | None:
-        """Offer a waiting request to a mentor, holding one of their places, and schedule its expiry.
+        """Offer a waiting request to a mentor, holding one of their places, and schedule its expiry; the mentee's
+        notices about the request that have not reached them ("waiting again") are superseded
+        (`outbox.supersede_request_notices`): what they hear next is that it is offered.
 
         None when the request is no longer waiting, the mentor is no longer active with a free place, or the pair
         is no longer eligible, read again under the locks (`mentorships.check_pairs`): the mentor offers none of
@@ -203,6 +205,8 @@ class OfferStore(Transactions):
                     != 1
                 ):
                     return None
+                # The mentee's notices about it not reached them yet ("waiting again") are out of date now.
+                await supersede_request_notices(conn, request_id, now)
                 held = await conn.execute(
                     "UPDATE mentor_profiles SET pending_offers = pending_offers + 1, last_offered_at = ? "
                     "WHERE member_id = ? AND status = 'active' AND active_count + pending_offers < capacity",
@@ -322,6 +326,8 @@ class OfferStore(Transactions):
                 now,
                 h_arg,
             )
+            for item in held:  # the mentees' notices about them not reached them yet are out of date now
+                await supersede_request_notices(conn, item.request_id, now)
             # The offers in a few multi-row statements that return them (no read back), then their expiry
             # timers in one statement (`jobs.schedule_selected`), each at its offer's expiry.
             created: list[Offer] = []

@@ -65,9 +65,9 @@ a live process claims is being delivered by it, in order."""
 
 async def supersede_request_notices(conn: Connection, request_id: int, now: datetime) -> None:
     """The state of request `request_id` changed, inside that change's transaction (an offer of it ended: expired,
-    declined, withdrawn; it was matched, cancelled or closed): the mentee's notices about it that have not reached
-    them (`_UNSENT`), "a mentor has been offered your request" (`offered_notice_key`) and "your request is waiting
-    again" (keys ``request:<id>:after:<offer id>``), are superseded, so never delivered nor shown once they are
+    declined, withdrawn; it was offered anew, matched, cancelled or closed): the mentee's notices about it that have
+    not reached them (`_UNSENT`), "a mentor has been offered your request" (`offered_notice_key`) and "your request is
+    waiting again" (keys ``request:<id>:after:<offer id>``), are superseded, so never delivered nor shown once they are
     out of date. A restart after a crash, or a command showing held notices, would otherwise tell "offered" or
     "waiting again" after "cancelled", after the introduction, or after a later notice saying where it stands. What
     the change means is told by the change itself (the introduction, the cancel's reply, a new "waiting again"), and
@@ -370,6 +370,21 @@ class OutboxStore(Transactions):
                 escaped + "%",
             )
         return [(int(r["id"]), str(r["message_key"]), str(r["payload"])) for r in rows]
+
+    async def supersede_unsent_keyed(self, member_id: int, prefix: str, now: datetime) -> list[str]:
+        """Supersede the member's notifications whose key starts with `prefix` that have not reached them (`_UNSENT`:
+        held, or pending with no live process delivering it), in one transaction; their payloads, oldest first. A row
+        a live process is delivering is left to it."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        async with self.transaction() as conn:
+            found = await conn.fetch_all(
+                "UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key LIKE ? ESCAPE '\\' "
+                f"AND {_UNSENT} RETURNING id, payload",
+                member_id,
+                escaped + "%",
+                now,
+            )
+        return [str(r["payload"]) for r in sorted(found, key=lambda r: int(r["id"]))]
 
     async def rewrite_unsent(self, outbox_id: int, payload: str, language: str) -> bool:
         """Replace the content (and its language) of a notification still to reach its member, pending or held: the

@@ -29,11 +29,12 @@ sent (`timers.send_checkin`: asking how it goes would make no sense), nor used u
 A member reported gone may come back (re-invited to the server, their Slack account reactivated): any command or
 click of theirs in the community (`usecases.handler`, in that use-case's unit of work), or the platform saying they
 are a member again (`MentorBot.member_back`), is `returns.came_back`. So that it is noticed, the one row it looks up
-(``departed:<member id>``, `EventStore.is_departed`) is written when a partner was told or the member was paused as a
-mentor. Then their markers go (a later departure is told again), the partner in each of their active mentorships is
-told once that they are back, and a check-in skipped while they were gone is sent now. A mentor paused as one who
-left stays paused, but as an ordinary pause they end with ``/mentor resume`` (supply again for the wait reasons and
-the stats), and is told so once.
+(``departed:<member id>``, `EventStore.is_departed`) is written when a partner was told, the member was paused as a
+mentor or a request of theirs cancelled. Then their markers go (a later departure is told again), the partner in
+each of their active mentorships is told once that they are back, and a check-in skipped while they were gone is
+sent now. A mentor paused as one who left stays paused, but as an ordinary pause they end with ``/mentor resume``
+(supply again for the wait reasons and the stats). The member is told once what was done while they were away, and
+the notice of their departure, if it has not reached them, is never shown once they are back.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ async def depart(core: Core, member: Member) -> list[Notification]:
     notes.extend(told)
     partners = await _tell_partners(core, member)
     notes.extend(partners)
-    if paused or partners:  # the one row a command of theirs looks up to learn they are back (`came_back`)
+    # The one row a command of theirs looks up to learn they are back (`came_back`): whenever anything was done or
+    # told, so their return is noticed (and the notice of their departure, not reached them yet, never shown then).
+    if paused or partners or cancelled:
         await core.store.claim_event(departed_marker(member.id), core.clock.now())
     if cancelled or paused:
         log.info(

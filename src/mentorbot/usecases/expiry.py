@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import MentorStatus, OfferStatus
+from mentorbot.models import MentorStatus, Offer, OfferStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases.context import Core
@@ -51,7 +51,8 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
         by_mentor.setdefault(result.offer.mentor_id, []).append(result)
     mentors = {mentor_id: await core.store.get_member(mentor_id) for mentor_id in by_mentor}
     freed = [m for m, results in by_mentor.items() if mentors[m] is not None and not results[-1].mentor_paused]
-    handed, passed = await _hand_on_oldest_first(core, expired, freed)
+    withdrawn = [offer for results in by_mentor.values() for offer in results[-1].withdrawn]
+    handed, passed = await _hand_on_oldest_first(core, [*(r.offer for r in expired), *withdrawn], freed)
     told: list[Notification] = []
     for mentor_id, results in by_mentor.items():
         mentor = mentors[mentor_id]
@@ -70,7 +71,9 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
         if last.mentor_paused:
             # Auto-paused: every other request the mentor held is passed on now, and the notice says what became of
             # each.
-            withdrawn_notes, withdrawn_lines = await hand_on_withdrawn(core, mentor, last.withdrawn, by="lapses")
+            withdrawn_notes, withdrawn_lines = await hand_on_withdrawn(
+                core, mentor, last.withdrawn, by="lapses", passed=passed
+            )
             text = t("pause.for_expiry", count=max(last.streak, core.settings.max_expired_offers))
             text += "\n" + "\n".join(f"• {line}" for line in [*lines, *withdrawn_lines])
             told.append(core.notify(mentor, Reply(text)))
@@ -79,42 +82,52 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
 
 
 async def _hand_on_oldest_first(
-    core: Core, expired: Sequence[ExpireResult], freed: Sequence[int]
+    core: Core, ended: Sequence[Offer], freed: Sequence[int]
 ) -> tuple[list[Notification], dict[int, bool | None]]:
-    """Try, oldest first, the expired offers' requests (each handed on: `hand_on`, its mentee told when it waits)
-    and the waiting requests asking a skill of the mentors in `freed` (still active, their places freed: as
-    `rematch` tries them, told only when offered), until those mentors have no free place left (the expired ones are
-    tried whatever). The notifications, and for each expired offer whether its request went to another mentor, is
-    back on the waitlist or no longer waits (`hand_on`)."""
+    """Try, oldest first, the requests of the `ended` offers (expired, or withdrawn by a lapse's pause: each handed
+    on, `hand_on`, its mentee told when it waits) and the waiting requests asking a skill of the mentors in `freed`
+    (still active, their places freed: as `rematch` tries them, told only when offered) while one of those mentors
+    with a free place has a skill they ask (the ended ones are tried whatever). The notifications, and for each
+    ended offer whether its request went to another mentor, is back on the waitlist or no longer waits (`hand_on`).
+    The freed mentors' places are read again only after an offer was made, and the waitlist is left as soon as none
+    is left: an expiry's cost does not grow with the waitlist."""
     store = core.store
-    by_request = {result.offer.request_id: result.offer for result in expired}
+    by_request = {offer.request_id: offer for offer in ended}
     requests = [r for r in [await store.get_request(i) for i in by_request] if r is not None]
     communities = sorted({request.community for request in requests})
-    skills: set[str] = set()
-    for mentor_id in freed:
-        profile = await store.get_mentor_profile(mentor_id)
-        skills.update(profile.skills if profile else ())
-    waiting = [r for c in communities for r in await store.waiting_asking(c, sorted(skills))]
-    queue = {request.id: request for request in [*requests, *waiting]}
+    open_skills = await _open_skills(core, freed)
+    waiting = [r for c in communities for r in await store.waiting_asking(c, sorted(open_skills))]
+    queue = sorted({r.id: r for r in [*requests, *waiting]}.values(), key=lambda r: (r.created_at, r.id))
+    to_hand_on = len(requests)
     notes: list[Notification] = []
-    passed: dict[int, bool | None] = {offer.id: None for offer in by_request.values()}
-    for request in sorted(queue.values(), key=lambda r: (r.created_at, r.id)):
+    passed: dict[int, bool | None] = {offer.id: None for offer in ended}
+    for request in queue:
         offer = by_request.get(request.id)
         if offer is not None:
-            handed, passed[offer.id] = await hand_on(core, offer)
-            notes.extend(handed)
-        elif await _room_left(core, freed):
-            notes.extend(await requeue_quietly(core, request))
+            to_hand_on -= 1
+            found, passed[offer.id] = await hand_on(core, offer)
+            offered = passed[offer.id] is True
+        elif open_skills & set(request.skills):
+            found = await requeue_quietly(core, request)
+            offered = bool(found)
+        elif not open_skills and not to_hand_on:
+            break
+        else:
+            continue
+        notes.extend(found)
+        if offered:
+            open_skills = await _open_skills(core, freed)
     return notes, passed
 
 
-async def _room_left(core: Core, mentor_ids: Sequence[int]) -> bool:
-    """Whether one of these mentors is active with a free place."""
+async def _open_skills(core: Core, mentor_ids: Sequence[int]) -> set[str]:
+    """The skills of those of these mentors who are active with a free place."""
+    skills: set[str] = set()
     for mentor_id in mentor_ids:
         profile = await core.store.get_mentor_profile(mentor_id)
         if profile is not None and profile.status is MentorStatus.ACTIVE and profile.free_places > 0:
-            return True
-    return False
+            skills.update(profile.skills)
+    return skills
 
 
 async def _expire(core: Core, offer_id: int, *, together_with: int | None = None) -> ExpireResult | None:

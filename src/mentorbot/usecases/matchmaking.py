@@ -479,20 +479,29 @@ _WITHDRAWN_KEY: Final[Mapping[str, str]] = {
 
 
 async def hand_on_withdrawn(
-    core: Core, mentor: Member, withdrawn: Iterable[Offer], *, by: PausedBy = "self"
+    core: Core,
+    mentor: Member,
+    withdrawn: Iterable[Offer],
+    *,
+    by: PausedBy = "self",
+    passed: Mapping[int, bool | None] | None = None,
 ) -> tuple[list[Notification], list[str]]:
     """Pass on the requests of a paused mentor's withdrawn offers (see `withdraw_for_pause`), then tell the waiting
     requests of their skills afresh why they wait where the pause made it untrue (a departure, `by` ``left``: "they
-    are all paused" too, the mentor who left being no supply any more, `Store.skill_mentors`)."""
+    are all paused" too, the mentor who left being no supply any more, `Store.skill_mentors`). With `passed`, the
+    requests were handed on already (a round's expiries, `expiry.expire_offers`): what became of each, by offer id."""
     t = translator(core.lang_of(mentor))
     notes: list[Notification] = []
     lines: list[str] = []
     for offer in withdrawn:
         notice = Reply(t(_WITHDRAWN_KEY[by], id=offer.id))
         notes.append(core.notify(mentor, notice, key=f"offer:{offer.id}"))
-        handed, passed = await hand_on(core, offer)
-        notes.extend(handed)
-        lines.append(line_for(t, offer, passed))
+        if passed is not None and offer.id in passed:
+            outcome = passed[offer.id]
+        else:
+            handed, outcome = await hand_on(core, offer)
+            notes.extend(handed)
+        lines.append(line_for(t, offer, outcome))
     profile = await core.store.get_mentor_profile(mentor.id)
     if profile is not None:
         stales = DEPARTURE_STALES if by == "left" else PAUSE_STALES

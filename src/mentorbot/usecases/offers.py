@@ -96,22 +96,30 @@ async def after_mentoring(
 
 
 async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]:
-    """A "not this person" decline holds both ways (docs/matching.md rule 5): the pending offers of the decliner's
-    own requests held by the member they declined (a mentor too) are withdrawn in the same unit, that member told
-    under each offer's key (not who asked, nor why), each request handed on at once, and the places freed offered to
-    the waiting requests, oldest first (rule 8). The notifications to deliver."""
-    request = await core.store.get_request(declined.request_id)
-    member = None if request is None else await core.store.get_member(request.member_id)
-    if member is None:
+    """A "not this person" decline holds both ways (docs/matching.md rule 5), from the moment it is made: in the same
+    unit, the decliner's own pending offers of that member's other requests are withdrawn (the exclusion covers every
+    request of the member), and so are the pending offers of the decliner's own requests held by the member they
+    declined (a mentor too; told as any withdrawal, not who asked nor why). Each is told under its offer's key, each
+    request handed on at once, and the places freed offered to the waiting requests, oldest first (rule 8). The
+    notifications to deliver."""
+    store, now = core.store, core.clock.now()
+    request = await store.get_request(declined.request_id)
+    member = None if request is None else await store.get_member(request.member_id)
+    decliner = await store.get_member(declined.mentor_id)
+    if member is None or decliner is None:
         return []
-    withdrawn = await core.store.withdraw_for_mentee(member.id, declined.mentor_id, core.clock.now())
-    t = translator(core.lang_of(member))
     notes: list[Notification] = []
-    for other in withdrawn:
-        notes.append(core.notify(member, Reply(t("offer.withdrawn_not_a_fit", id=other.id)), key=f"offer:{other.id}"))
-        notes.extend((await hand_on(core, other))[0])
-    if withdrawn:
-        notes.extend(await rematch(core, member.community, None, mentor_id=member.id))
+    for mentor, mentee, key in (
+        (decliner, member, "offer.withdrawn_declined_person"),
+        (member, decliner, "offer.withdrawn_not_a_fit"),
+    ):
+        withdrawn = await store.withdraw_for_mentee(mentor.id, mentee.id, now)
+        t = translator(core.lang_of(mentor))
+        for other in withdrawn:
+            notes.append(core.notify(mentor, Reply(t(key, id=other.id)), key=f"offer:{other.id}"))
+            notes.extend((await hand_on(core, other))[0])
+        if withdrawn:
+            notes.extend(await rematch(core, mentor.community, None, mentor_id=mentor.id))
     return notes
 
 

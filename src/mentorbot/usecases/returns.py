@@ -3,10 +3,10 @@ unit of work of the command that shows it (`usecases.handler`) or of the platfor
 
 A mentor paused as one who left (`models.LEFT_COMMUNITY`: no supply) stays paused, but as an ordinary pause, which
 ``/mentor resume`` ends (`EventStore.lift_departed_pause`): supply again for the wait reasons, of which those the
-return makes untrue are told afresh (`RETURN_STALES`), and paused in the stats. They are told so once per return, in
-their language: the notice of their departure, when it has not reached them yet (held for their next command), is
-rewritten into a welcome back (it says what was done while they were away and how to pick up again); else a new
-notice says they are paused and how to resume.
+return makes untrue are told afresh (`RETURN_STALES`), and paused in the stats. Any member back is told once, in
+their language, what was done while they were away (`_welcome_back`): the notice of their departure, when it has not
+reached them yet, is superseded and a new one says so; else a mentor's new notice says they are paused and how to
+resume.
 
 Apart from `usecases.departures` so that the handler, which runs it for every command of a member reported gone,
 imports nothing that imports the handler (departures runs its own units of work with `handler.retrying`).
@@ -20,7 +20,7 @@ from typing import Final
 
 from mentorbot.i18n import translator
 from mentorbot.models import JobKind, Member
-from mentorbot.replies import Notification, Reply, reply_from_json, reply_to_json
+from mentorbot.replies import Notification, Reply, reply_from_json
 from mentorbot.storage.jobs import JobStatus
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -75,38 +75,35 @@ async def came_back(core: Core, member: Member) -> list[Notification]:
 
 
 async def _unpaused(core: Core, member: Member) -> list[Notification]:
-    """`member`'s pause as a mentor who left made an ordinary one (`EventStore.lift_departed_pause`), once: the wait
-    reasons it makes untrue told afresh (`RETURN_STALES`), and the member told they are paused and how to resume, by
-    the notice of their departure rewritten when it has not reached them yet (`_welcome_back`), else by a new one.
-    The notifications to write."""
+    """`member` is back: a pause as a mentor who left made an ordinary one (`EventStore.lift_departed_pause`), once,
+    the wait reasons it makes untrue told afresh (`RETURN_STALES`); and they are told once what was done while they
+    were away (`_welcome_back`). The notifications to write."""
     store = core.store
-    if not await store.lift_departed_pause(member.id, core.clock.now()):
-        return []
-    profile = await store.get_mentor_profile(member.id)
-    if profile is not None:
-        await refresh_wait_reasons(core, member.community, sorted(profile.skills), RETURN_STALES)
-    log.info("mentor %s is back in %s: paused until they resume", member.id, member.community)
-    if await _welcome_back(core, member):
-        return []
+    lifted = await store.lift_departed_pause(member.id, core.clock.now())
+    if lifted:
+        profile = await store.get_mentor_profile(member.id)
+        if profile is not None:
+            await refresh_wait_reasons(core, member.community, sorted(profile.skills), RETURN_STALES)
+        log.info("mentor %s is back in %s: paused until they resume", member.id, member.community)
+    return await _welcome_back(core, member, paused=lifted)
+
+
+async def _welcome_back(core: Core, member: Member, *, paused: bool) -> list[Notification]:
+    """The welcome back to `member`: the notice of their departure that has not reached them yet (held for their
+    next command, or pending with no process delivering it) is superseded, so "you're no longer a member" is never
+    shown to someone back, and a new notice says what was done while they were away: that notice's lines ("• …", in
+    the language it was written in: paused as a mentor, requests cancelled) or, when it had reached them, that they
+    are `paused` as a mentor and how to resume. Nothing when nothing was done (and nothing is left to tell)."""
+    stale = await core.store.supersede_unsent_keyed(member.id, f"{LEFT_NOTICE_PREFIX}{member.id}:", core.clock.now())
+    done = [
+        line for payload in stale[-1:] for line in reply_from_json(payload).text.split("\n") if line.startswith("• ")
+    ]
     t = translator(core.lang_of(member))
-    return [core.notify(member, Reply("\n".join([t("left.back.you_back"), "• " + t("left.you_paused")])))]
-
-
-async def _welcome_back(core: Core, member: Member) -> bool:
-    """Rewrite the notice of `member`'s departure still to reach them (pending, or held for their next command: the
-    platform refused it while they were away) into a welcome back: its headline ("you're no longer a member…; if
-    you come back:") replaced, its lines of what was done ("• …", in the language it was written in) kept. Whether
-    there was one."""
-    store = core.store
-    unsent = await store.unsent_keyed(member.id, f"{LEFT_NOTICE_PREFIX}{member.id}:")
-    if not unsent:
-        return False
-    outbox_id, _, payload = unsent[-1]
-    lang = core.lang_of(member)
-    t = translator(lang)
-    done = [line for line in reply_from_json(payload).text.split("\n") if line.startswith("• ")]
-    text = "\n".join([t("left.back.you_back"), *(done or ["• " + t("left.you_paused")])])
-    return await store.rewrite_unsent(outbox_id, reply_to_json(Reply(text)), lang)
+    if paused and not done:
+        done = ["• " + t("left.you_paused")]
+    if not done:
+        return []
+    return [core.notify(member, Reply("\n".join([t("left.back.you_back"), *done])))]
 
 
 _CHECKIN_RAN: frozenset[JobStatus | None] = frozenset({"done", "running", None})
