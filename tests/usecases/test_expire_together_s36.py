@@ -245,3 +245,30 @@ async def test_a_paused_mentors_withdrawn_request_is_told_as_it_went(
     assert after.get(4) == fay, after
     [pause] = [n.reply.text for n in to(notes, "pat") if not n.key]
     assert EN("pause.request_passed", id=4) in pause and EN("pause.request_closed", id=4) not in pause, pause
+
+
+async def test_a_round_of_many_expiries_runs_them_in_one_unit(bot: MentorBot, who: Who, clock: ManualClock) -> None:
+    """Session 36's batch-faults hunt: Amy's request offered to Xena, 28 unrelated offers after it, Ben's to Yan the
+    30th; all expire in one round. With batches of 25, Amy's expiry ran in the first and Ben's in the second: Xena was
+    told "back on the waitlist" and Amy "waiting again" a moment before the second batch freed Yan for her request.
+    The round runs every expiry it claimed in one unit: each request goes to the other mentor, told so."""
+    await bot.signup(who("xena"), skills="seo", levels="expert", capacity="1")
+    await bot.signup(who("yan"), skills="seo", levels="learning", capacity="1")
+    [to_xena] = to(await bot.request(who("amy"), skills="seo"), "xena")
+    await bot.delivered([to_xena])
+    for i in range(28):
+        await bot.signup(who(f"f{i}"), skills="copywriting", capacity="1")
+    for i in range(28):
+        clock.advance(timedelta(seconds=10))
+        await bot.delivered((await bot.request(who(f"g{i}"), skills="copywriting")).notifications)
+    clock.advance(timedelta(seconds=10))
+    [to_yan] = to(await bot.request(who("ben"), skills="seo"), "yan")
+    await bot.delivered([to_yan])
+    clock.advance(TTL + timedelta(minutes=1))
+    notes = await bot.run_due_jobs(sweep=False)
+    pending = {o.request_id: o.mentor_id for o in await bot.store.list_offers(status=OfferStatus.PENDING)}
+    yan = (await profile_of(bot, who("yan"))).member_id
+    assert pending[1] == yan
+    [told] = [n.reply.text for n in to(notes, "xena") if n.key == f"offer:{offer_id(to_xena)}"]
+    assert told.splitlines()[0] == EN("offer.expired_notice", id=offer_id(to_xena)), told
+    assert after_keys(notes, "amy") == [] and after_keys(notes, "ben") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Final, Literal, cast
 
 from mentorbot.models import Job, JobKind
 from mentorbot.storage import rows
@@ -73,6 +73,11 @@ class JobTakenOver(Exception):
     ran it here is rolled back (its work is the other worker's to do)."""
 
 
+CLAIM_LIMIT: Final = 50
+"""The most timers a round of one process claims (`JobStore.claim_due_jobs`); a round that claimed as many runs the
+next one at once."""
+
+
 class JobStore(Transactions):
     """Scheduling, claiming and finishing timers."""
 
@@ -99,7 +104,7 @@ class JobStore(Transactions):
         worker: str,
         *,
         lease: timedelta,
-        limit: int = 50,
+        limit: int = CLAIM_LIMIT,
         communities: Sequence[str] | None = None,
     ) -> list[Job]:
         """Claim due timers for `worker`: pending ones, and running ones whose lease ran out (a crashed

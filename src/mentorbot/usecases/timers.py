@@ -19,7 +19,7 @@ from mentorbot.i18n import translator
 from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.database import DatabaseError
-from mentorbot.storage.jobs import JobTakenOver
+from mentorbot.storage.jobs import CLAIM_LIMIT, JobTakenOver
 from mentorbot.usecases import insight, views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.expiry import expire_offer, expire_offers
@@ -42,9 +42,11 @@ MESSAGE_REF_RETENTION = timedelta(days=90)
 """How long where a keyed direct message was posted is kept; an older one is posted anew if ever updated."""
 FINISHED_JOB_RETENTION = timedelta(days=7)
 """How long a timer that ended (done, or cancelled before it ran) is kept after it was due: a week to look at."""
-EXPIRY_BATCH = 25
-"""The most offer expiries a round runs in one unit of work (`Timers._run_expiries`): together, so the requests are
-tried once every place they free is counted; bounded, so a round after a long outage is not one long transaction."""
+EXPIRY_BATCH = CLAIM_LIMIT
+"""The most offer expiries a round runs in one unit of work (`Timers._run_expiries`): every one the round claimed
+(`JobStore.claim_due_jobs`' limit), so the requests are tried once every place they free is counted (a smaller batch
+would tell a mentor "back on the waitlist" a moment before a later batch of the same round freed a place for it);
+bounded by that limit, so a round after a long outage is not one long transaction."""
 
 HELD_NOTICE_RETENTION = MESSAGE_REF_RETENTION
 """How long a notice held for a member's next command is kept: one older is stale (the member has not been back
