@@ -357,9 +357,21 @@ class ExtModel(Model):
             if int(r["ref_id"]) not in ids
         ]
         self.require(not stale, f"rows naming missing members: {stale}")
+        gone = {mid for community, name in self.departed if (mid := self.member_id(name, community)) is not None}
         for mid in ids & self.forgotten_ids:
-            # A forgotten member's id given to a new member: nothing of the old member may apply to the new one.
+            # A forgotten member's id given to a new member: nothing of the old member may apply to the new one (the
+            # new member's own departure markers, once they left themselves, are theirs).
             marks = self.fetch(*self._markers_of(mid))
+            if mid in gone:
+                own = {
+                    int(r["id"])
+                    for r in self.fetch("SELECT id FROM mentorships WHERE mentor_id = ? OR mentee_id = ?", mid, mid)
+                }
+                marks = [
+                    m
+                    for m in marks
+                    if m["event_id"] != f"departed:{mid}" and int(str(m["event_id"]).split(":")[1]) not in own
+                ]
             excl = self.fetch("SELECT * FROM forgotten_exclusions WHERE mentor_id = ?", mid)
             self.require(not marks and not excl, f"id {mid} of a forgotten member reused with {marks} {excl}")
 
