@@ -61,13 +61,14 @@ class _Outage:
         self.first: DatabaseError | None = None
         self.left: Counter[str] = Counter()
 
-    def met(self, exc: BaseException, what: str) -> bool:
-        """Whether `exc` is a failure of the database (kept, one more `what` left for later), not a bug."""
+    def met(self, exc: BaseException, what: str, count: int = 1) -> bool:
+        """Whether `exc` is a failure of the database (kept, `count` more `what` left for later: the timers of a
+        unit that ran several), not a bug."""
         failure = database_failure(exc)
         if failure is None:
             return False
         self.first = self.first or failure
-        self.left[what] += 1
+        self.left[what] += count
         return True
 
     def tell(self) -> None:
@@ -193,7 +194,7 @@ class Timers:
         try:
             return await retrying(self.core, unit, f"{len(jobs)} offer expiry timers")
         except Exception as exc:
-            if outage.met(exc, "timer"):
+            if outage.met(exc, "timer", len(jobs)):
                 return []
             correlation_id = uuid.uuid4().hex[:10]
             log.exception("%d offer expiry timers failed together [%s]; running each alone", len(jobs), correlation_id)
