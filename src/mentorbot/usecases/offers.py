@@ -83,15 +83,38 @@ async def after_mentoring(
     waiting requests, oldest first (docs/matching.md rule 8: a withdrawn offer frees a place at once). With
     `rematch_anyway` (the mentor is back after a lapse, rule 4), the waiting requests are tried for the mentor's
     places even when nothing was withdrawn. The notifications to deliver."""
-    withdrawn = await core.store.withdraw_for_mentee(mentor.id, mentorship.mentee_id, core.clock.now())
+    return await _withdraw_offers_of(
+        core,
+        mentor,
+        mentorship.mentee_id,
+        "offer.withdrawn_mentoring",
+        {"mentorship": mentorship.id},
+        rematch_anyway=rematch_anyway,
+    )
+
+
+async def _withdraw_offers_of(
+    core: Core,
+    mentor: Member,
+    mentee_id: int,
+    key: str,
+    params: dict[str, object] | None = None,
+    *,
+    rematch_anyway: bool = False,
+) -> list[Notification]:
+    """Withdraw `mentor`'s pending offers of `mentee_id`'s requests (`OfferStore.withdraw_for_mentee`), tell the
+    mentor under each offer's key (the message `key`, with the offer's id and `params`), hand each request on at
+    once, and offer the places freed to the waiting requests, oldest first (rule 8; with `rematch_anyway`, even when
+    nothing was withdrawn). The notifications to deliver."""
+    withdrawn = await core.store.withdraw_for_mentee(mentor.id, mentee_id, core.clock.now())
     t = translator(core.lang_of(mentor))
     notes: list[Notification] = []
     for other in withdrawn:
-        notice = Reply(t("offer.withdrawn_mentoring", id=other.id, mentorship=mentorship.id))
+        notice = Reply(t(key, id=other.id, **(params or {})))
         notes.append(core.notify(mentor, notice, key=f"offer:{other.id}"))
         notes.extend((await hand_on(core, other))[0])
     if withdrawn or rematch_anyway:
-        notes.extend(await rematch(core, mentorship.community, None, mentor_id=mentor.id))
+        notes.extend(await rematch(core, mentor.community, None, mentor_id=mentor.id))
     return notes
 
 
@@ -102,25 +125,14 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
     declined (a mentor too; told as any withdrawal, not who asked nor why). Each is told under its offer's key, each
     request handed on at once, and the places freed offered to the waiting requests, oldest first (rule 8). The
     notifications to deliver."""
-    store, now = core.store, core.clock.now()
+    store = core.store
     request = await store.get_request(declined.request_id)
     member = None if request is None else await store.get_member(request.member_id)
     decliner = await store.get_member(declined.mentor_id)
     if member is None or decliner is None:
         return []
-    notes: list[Notification] = []
-    for mentor, mentee, key in (
-        (decliner, member, "offer.withdrawn_declined_person"),
-        (member, decliner, "offer.withdrawn_not_a_fit"),
-    ):
-        withdrawn = await store.withdraw_for_mentee(mentor.id, mentee.id, now)
-        t = translator(core.lang_of(mentor))
-        for other in withdrawn:
-            notes.append(core.notify(mentor, Reply(t(key, id=other.id)), key=f"offer:{other.id}"))
-            notes.extend((await hand_on(core, other))[0])
-        if withdrawn:
-            notes.extend(await rematch(core, mentor.community, None, mentor_id=mentor.id))
-    return notes
+    notes = await _withdraw_offers_of(core, decliner, member.id, "offer.withdrawn_declined_person")
+    return notes + await _withdraw_offers_of(core, member, decliner.id, "offer.withdrawn_not_a_fit")
 
 
 async def _mentorship_of_pair(core: Core, offer: Offer | None) -> Mentorship | None:
