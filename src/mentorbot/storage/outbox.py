@@ -63,6 +63,15 @@ delivering it (released for a retry, handed over untried, or left by a process t
 a live process claims is being delivered by it, in order."""
 
 
+KEY_PREFIX: Final = "message_key LIKE ? ESCAPE '\\'"
+"""The SQL matching a message key that starts with a prefix; its one argument is `key_prefix`'s pattern."""
+
+
+def key_prefix(prefix: str) -> str:
+    """The pattern for `KEY_PREFIX` matching the keys that start with `prefix` (its wildcards escaped)."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def supersede_request_notices(conn: Connection, request_id: int, now: datetime) -> None:
     """The state of request `request_id` changed, inside that change's transaction (an offer of it ended: expired,
     declined, withdrawn; it was offered anew, matched, cancelled or closed): the mentee's notices about it that have
@@ -75,24 +84,30 @@ async def supersede_request_notices(conn: Connection, request_id: int, now: date
     (`offered_unheard`)."""
     await conn.execute(
         "UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM requests WHERE id = ?) "
-        f"AND message_key LIKE ? AND {_UNSENT}",
+        f"AND {KEY_PREFIX} AND {_UNSENT}",
         request_id,
-        f"request:{request_id}:%",
+        key_prefix(f"request:{request_id}:"),
         now,
     )
 
 
-async def supersede_unsent(conn: Connection, member_id: int, key: str, now: datetime) -> None:
-    """The message keyed `key` of a member is out of date, inside the transaction that made it so (their own offer,
-    accepted or declined: `offers.release_offer`, `OfferStore.accept_offer`): its rows that have not reached them
-    (`_UNSENT`) are superseded, so a held offer is not shown, live buttons and all, beside the reply saying it is
-    answered, nor delivered after it by a restart."""
-    await conn.execute(
-        f"UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key = ? AND {_UNSENT}",
+async def supersede_unsent(
+    conn: Connection, member_id: int, key: str, now: datetime, *, prefix: bool = False
+) -> list[str]:
+    """The message keyed `key` of a member (with `prefix`, every message whose key starts with `key`) is out of date,
+    inside the transaction that made it so (their own offer, accepted or declined: `offers.release_offer`,
+    `OfferStore.accept_offer`; the notice of their departure, once they are back: `OutboxStore.supersede_unsent_keyed`):
+    its rows that have not reached them (`_UNSENT`) are superseded, so a held offer is not shown, live buttons and
+    all, beside the reply saying it is answered, nor delivered after it by a restart. Returns the superseded rows'
+    payloads, oldest first. A row a live process is delivering is left to it."""
+    match, pattern = (KEY_PREFIX, key_prefix(key)) if prefix else ("message_key = ?", key)
+    found = await conn.fetch_all(
+        f"UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND {match} AND {_UNSENT} RETURNING id, payload",
         member_id,
-        key,
+        pattern,
         now,
     )
+    return [str(r["payload"]) for r in sorted(found, key=lambda r: int(r["id"]))]
 
 
 async def never_reached(
@@ -297,8 +312,7 @@ class OutboxStore(Transactions):
             return False
         args: list[object]
         if prefix:
-            escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            match, args = "message_key LIKE ? ESCAPE '\\'", [escaped + "%"]
+            match, args = KEY_PREFIX, [key_prefix(key)]
         else:
             match, args = "message_key = ?", [key]
         if since is not None:
@@ -361,13 +375,12 @@ class OutboxStore(Transactions):
     async def unsent_keyed(self, member_id: int, prefix: str) -> list[tuple[int, str, str]]:
         """The member's notifications still to reach them (pending or held) whose key starts with `prefix`, oldest
         first, as (row id, key, payload). One query over the member's rows (the index ``outbox_by_member``)."""
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         async with self.read() as conn:
             rows = await conn.fetch_all(
                 "SELECT id, message_key, payload FROM outbox WHERE member_id = ? AND status IN ('pending', 'held') "
-                "AND message_key LIKE ? ESCAPE '\\' ORDER BY id",
+                f"AND {KEY_PREFIX} ORDER BY id",
                 member_id,
-                escaped + "%",
+                key_prefix(prefix),
             )
         return [(int(r["id"]), str(r["message_key"]), str(r["payload"])) for r in rows]
 
@@ -375,16 +388,8 @@ class OutboxStore(Transactions):
         """Supersede the member's notifications whose key starts with `prefix` that have not reached them (`_UNSENT`:
         held, or pending with no live process delivering it), in one transaction; their payloads, oldest first. A row
         a live process is delivering is left to it."""
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         async with self.transaction() as conn:
-            found = await conn.fetch_all(
-                "UPDATE outbox SET status = 'superseded' WHERE member_id = ? AND message_key LIKE ? ESCAPE '\\' "
-                f"AND {_UNSENT} RETURNING id, payload",
-                member_id,
-                escaped + "%",
-                now,
-            )
-        return [str(r["payload"]) for r in sorted(found, key=lambda r: int(r["id"]))]
+            return await supersede_unsent(conn, member_id, prefix, now, prefix=True)
 
     async def rewrite_unsent(self, outbox_id: int, payload: str, language: str) -> bool:
         """Replace the content (and its language) of a notification still to reach its member, pending or held: the
