@@ -152,7 +152,7 @@ async def test_resume_where_he_is_no_mentor_points_to_the_paused_profile(bot: Me
     await mentor_in(bot, A)
     await bot.pause(baraka(A))
     refused = await bot.resume(baraka(B))
-    assert refused.reply.text == EN("elsewhere.resume_not_here", here=THIS_SERVER, where=ANOTHER_SERVER)
+    assert refused.reply.text == EN("elsewhere.resume_not_here", here=THIS_SERVER, where=ANOTHER_SERVER, count=1)
     # Active in A: "not a mentor" as before.
     await bot.resume(baraka(A))
     assert (await bot.resume(baraka(B))).reply.text == EN("mentor.not_a_mentor")

@@ -222,7 +222,9 @@ async def resume(ctx: Context) -> Reply:
         paused = await _elsewhere_with(ctx, MentorStatus.PAUSED)
         if paused:
             where = elsewhere(ctx.t, ctx.member.community, len(paused))
-            raise UserError("elsewhere.resume_not_here", here=here(ctx.t, ctx.member.community), where=where)
+            raise UserError(
+                "elsewhere.resume_not_here", here=here(ctx.t, ctx.member.community), where=where, count=len(paused)
+            )
         raise UserError("mentor.not_a_mentor")
     await core.store.mark_back(ctx.member.id, core.clock.now())
     if profile.status is MentorStatus.ACTIVE:

@@ -161,8 +161,9 @@ def wait_reason_text(
 ) -> str:
     """A stored wait reason (a JSON message reference, see `matchmaking.wait_reason`) in the reader's language,
     its date (a cooldown's end, the next round) in the reader's `zone` when known. With `admin`, the admin's
-    wording of it (``wait_admin.*``: no promise of an offer to the reader) when the catalog has one. A reason of
-    several causes (``wait.mixed``) tells each with its own skills, one clause each (``wait_part.*``)."""
+    wording of it (``wait_admin.*``: no promise of an offer to the reader) when the catalog has one, and of a
+    cohort programme's "for now" part (``wait_now_admin.*``: of the member, not to them). A reason of several
+    causes (``wait.mixed``) tells each with its own skills, one clause each (``wait_part.*``)."""
     unknown = "wait_admin.unknown" if admin else "wait.unknown"
     if not reason:
         return t(unknown)
@@ -173,8 +174,11 @@ def wait_reason_text(
             key = "wait_admin." + key.removeprefix("wait.")
         text = t(key, **_reason_args(data, t, taxonomy, zone, admin=admin))
         now = data.get("now")  # a cohort programme's next round: what stands in the request's way meanwhile
-        if isinstance(now, dict) and t.has(now_key := "wait_now." + str(now.get("key", "")).removeprefix("wait.")):
-            text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone, admin=admin))
+        if isinstance(now, dict):
+            code = str(now.get("key", "")).removeprefix("wait.")
+            now_key = "wait_now_admin." + code if admin and t.has("wait_now_admin." + code) else "wait_now." + code
+            if t.has(now_key):
+                text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone, admin=admin))
         return text
     except (ValueError, KeyError, TypeError, AttributeError):
         return t(unknown)
