@@ -23,20 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule
+from hypothesis.stateful import rule
 
-from mentorbot.bot import MentorBot
-from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from tests.conftest import require_postgres
-from tests.usecases.conftest import make_settings
-from tests.usecases.test_programme_model import Model, _run
+from tests.usecases.model_plumbing import ProgrammeMachine, run_machine
+from tests.usecases.test_programme_model import Model
 
 HEAVY_EXAMPLES = int(os.environ.get("MENTORBOT_FUZZ_EXAMPLES") or 0)
 MENTORS = ("m0", "m1", "m2")
@@ -44,22 +41,16 @@ MENTEES = ("a0", "a1", "a2", "a3", "a4", "a5")
 PROFILE = "SELECT status, expired_streak FROM mentor_profiles WHERE member_id = ?"
 
 
-class AnswerModel(RuleBasedStateMachine):
+class AnswerModel(ProgrammeMachine):
     """Three mentors of SEO (two places each), six mentees asking for it, answers at any time."""
 
     engine = "sqlite"
     library: Library
 
-    # The programme model's plumbing and invariants, shared (each invariant runs after every step here too).
+    worker_id = "answers"
+
+    # The programme model's invariants, shared (each runs after every step here too).
     require = Model.require
-    _store = Model._store
-    _admin = staticmethod(Model._admin)
-    run = Model.run
-    fetch = Model.fetch
-    teardown = Model.teardown
-    who = staticmethod(Model.who)
-    member_id = Model.member_id
-    pending_of = Model.pending_of
     mentor_places = Model.mentor_places
     offers = Model.offers
     no_mentor_over_capacity = Model.no_mentor_over_capacity
@@ -70,12 +61,6 @@ class AnswerModel(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.mkdtemp(prefix="mentorbot-answers-")
-        self.schema: str | None = None
-        self.clock = ManualClock()
-        self.bot = MentorBot(self._store(), self.library, make_settings(), self.clock, worker_id="answers")
-        self.run(self.bot.store.open(self.clock.now()))
         for name in MENTORS:
             self.run(self.bot.signup(self.who(name), skills="seo", capacity="2"))
 
@@ -149,12 +134,7 @@ class AnswerModel(RuleBasedStateMachine):
 
 
 def _run_answers(engine: str, library: Library, examples: int, steps: int) -> None:
-    class Machine(AnswerModel):
-        pass
-
-    Machine.engine = engine
-    Machine.library = library
-    _run(Machine, examples, steps)  # type: ignore[arg-type]
+    run_machine(AnswerModel, engine, examples, steps, library=library)
 
 
 def test_answer_timing_model_sqlite(library: Library) -> None:

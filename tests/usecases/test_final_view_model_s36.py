@@ -58,24 +58,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
 from mentorbot.bot import MentorBot
-from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.replies import Notification, Outcome, Reply, reply_from_json
 from tests.conftest import require_postgres
-from tests.usecases.conftest import make_settings
+from tests.usecases.model_plumbing import ProgrammeMachine, run_machine
 from tests.usecases.test_answered_in_time_s34 import restart_round
-from tests.usecases.test_programme_model import HEAVY_EXAMPLES, Model, _dt, _run
+from tests.usecases.test_programme_model import HEAVY_EXAMPLES, _dt
 
 MENTORS = {"m0": ("seo", 2), "m1": ("seo,copywriting", 1), "m2": ("copywriting", 1)}
 MENTEES = ("a0", "a1", "a2", "a3")
@@ -124,7 +121,7 @@ def live_accept(reply: Reply, offer: int) -> bool:
     return any(b.action == "offer.accept" and b.ref == str(offer) for b in reply.buttons)
 
 
-class FinalViewModel(RuleBasedStateMachine):
+class FinalViewModel(ProgrammeMachine):
     """Three mentors of SEO and copywriting, four mentees; every message's fate drawn per recipient."""
 
     engine = "sqlite"
@@ -133,24 +130,11 @@ class FinalViewModel(RuleBasedStateMachine):
     """Also the open states (`test_final_view_model_open_states`): an offered request's mentee was not last shown
     "waiting", a waiting one's not "offered"."""
 
-    _store = Model._store
-    _admin = staticmethod(Model._admin)
-    run = Model.run
-    fetch = Model.fetch
-    teardown = Model.teardown
-    who = staticmethod(Model.who)
-    member_id = Model.member_id
-    pending_of = Model.pending_of
+    worker_id = "model-0"
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.mkdtemp(prefix="mentorbot-final-view-")
-        self.schema: str | None = None
-        self.clock = ManualClock()
         self.generation = 0
-        self.bot = MentorBot(self._store(), self.library, make_settings(), self.clock, worker_id="model-0")
-        self.run(self.bot.store.open(self.clock.now()))
         self.seq = 0
         self.screens: dict[str, dict[str, Shown]] = {name: {} for name in PEOPLE}
         self.log: list[str] = []
@@ -401,27 +385,7 @@ class FinalViewModel(RuleBasedStateMachine):
 def _run_final_view(
     engine: str, library: Library, examples: int, steps: int, *, open_states: bool = False, shrink: bool = True
 ) -> None:
-    class Machine(FinalViewModel):
-        pass
-
-    Machine.engine = engine
-    Machine.library = library
-    Machine.open_states = open_states
-    if shrink:
-        _run(Machine, examples, steps)  # type: ignore[arg-type]
-        return
-    run_state_machine_as_test(  # an expected failure is not shrunk in CI (a minute and a half)
-        Machine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            report_multiple_bugs=False,
-            phases=[Phase.explicit, Phase.reuse, Phase.generate],
-        ),
-    )
+    run_machine(FinalViewModel, engine, examples, steps, library=library, shrink=shrink, open_states=open_states)
 
 
 def test_final_view_model_sqlite(library: Library) -> None:

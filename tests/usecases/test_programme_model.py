@@ -23,29 +23,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
-from mentorbot.bot import Caller, MentorBot
-from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.settings import Settings
-from mentorbot.storage.postgres_engine import PostgresDatabase
-from mentorbot.storage.sqlite_engine import SqliteDatabase
-from mentorbot.storage.store import Store
-from tests.conftest import POSTGRES_URL, require_postgres
-from tests.usecases.conftest import COMMUNITY, make_settings
+from tests.conftest import require_postgres
+from tests.usecases.conftest import make_settings
+from tests.usecases.model_plumbing import ProgrammeMachine, run_machine
 
 HEAVY_EXAMPLES = int(os.environ.get("MENTORBOT_FUZZ_EXAMPLES") or 0)
 MENTORS = ("m0", "m1", "m2")
@@ -69,11 +60,8 @@ class OfferRow:
     kind: str | None
 
 
-class Model(RuleBasedStateMachine):
+class Model(ProgrammeMachine):
     """One programme on one fresh database."""
-
-    engine = "sqlite"
-    library: Library
 
     started = 0
     first_failure: tuple[int, float] | None = None
@@ -87,14 +75,8 @@ class Model(RuleBasedStateMachine):
             raise AssertionError(message)
 
     def __init__(self) -> None:
-        super().__init__()
         Model.started += 1
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.mkdtemp(prefix="mentorbot-model-")
-        self.schema: str | None = None
-        self.clock = ManualClock()
-        self.bot = MentorBot(self._store(), self.library, self._settings(), self.clock, worker_id="model")
-        self.run(self.bot.store.open(self.clock.now()))
+        super().__init__()
         self.last_offer_id = 0
         self.after_timers = False
 
@@ -106,42 +88,6 @@ class Model(RuleBasedStateMachine):
             if "reoffer_after_days" in Settings.model_fields
             else (make_settings())
         )
-
-    def _store(self) -> Store:
-        if self.engine == "sqlite":
-            return Store(SqliteDatabase(os.path.join(self.tmp, "model.sqlite3")))
-        self.schema = f"mentorbot_model_{uuid.uuid4().hex[:12]}"
-        self.run(self._admin(f'CREATE SCHEMA "{self.schema}"'))
-        return Store(PostgresDatabase(POSTGRES_URL, schema=self.schema, max_size=5))
-
-    @staticmethod
-    async def _admin(sql: str) -> None:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    def teardown(self) -> None:
-        self.run(self.bot.store.close())
-        if self.schema:
-            self.run(self._admin(f'DROP SCHEMA "{self.schema}" CASCADE'))
-        self.loop.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    @staticmethod
-    def who(name: str) -> Caller:
-        return Caller(COMMUNITY, f"U-{name}", name.capitalize())
-
-    def fetch(self, sql: str, *args: Any) -> list[Any]:
-        async def go() -> list[Any]:
-            async with self.bot.store.read() as conn:
-                return list(await conn.fetch_all(sql, *args))
-
-        return self.run(go())
 
     def offers(self) -> list[OfferRow]:
         rows = self.fetch("SELECT * FROM offers ORDER BY id")
@@ -161,19 +107,6 @@ class Model(RuleBasedStateMachine):
                 )
             )
         return out
-
-    def member_id(self, name: str) -> int | None:
-        rows = self.fetch("SELECT id FROM members WHERE platform_user_id = ?", f"U-{name}")
-        return int(rows[0]["id"]) if rows else None
-
-    def pending_of(self, name: str) -> list[int]:
-        mid = self.member_id(name)
-        if mid is None:
-            return []
-        return [
-            int(r["id"])
-            for r in self.fetch("SELECT id FROM offers WHERE mentor_id = ? AND status = 'pending' ORDER BY id", mid)
-        ]
 
     def mentor_places(self) -> dict[int, tuple[str, int, int, int]]:
         """mentor id -> (status, capacity, active mentorships, pending offers), counted from the rows."""
@@ -459,16 +392,11 @@ def _kind_of_text(text: str | None) -> str | None:
 
 
 def _run_model(engine: str, library: Library, examples: int, steps: int) -> None:
-    class Machine(Model):
-        pass
-
-    Machine.engine = engine
-    Machine.library = library
     Model.started = 0
     Model.first_failure = None
     Model.began = time.monotonic()
     try:
-        _run(Machine, examples, steps)
+        run_machine(Model, engine, examples, steps, library=library)
     except BaseException:
         # How long it took to find a failure (and to shrink it): noted in docs/matching.md for the pre-fix run.
         found = Model.first_failure
@@ -476,20 +404,6 @@ def _run_model(engine: str, library: Library, examples: int, steps: int) -> None
             print(f"programme model: first failure in programme {found[0]} after {found[1]:.0f} s; ", end="")
         print(f"{Model.started} programmes run in {time.monotonic() - Model.began:.0f} s with shrinking")
         raise
-
-
-def _run(machine: type[Model], examples: int, steps: int) -> None:
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            report_multiple_bugs=False,
-        ),
-    )
 
 
 def test_programme_model_sqlite(library: Library) -> None:

@@ -49,8 +49,9 @@ from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
 from tests.conftest import require_postgres
 from tests.usecases.conftest import COMMUNITY, make_settings
+from tests.usecases.model_plumbing import run_machine
 from tests.usecases.test_leave_hunt import library_files, remove_skill, rename_skill
-from tests.usecases.test_programme_model import MENTEES, MENTORS, REOFFER_DAYS, Model, _run, skill_sets
+from tests.usecases.test_programme_model import MENTEES, MENTORS, REOFFER_DAYS, Model, skill_sets
 
 OTHER = "test:other"  # a second community of the same platform: the same user ids
 RENAMED = "seo-renamed"
@@ -377,15 +378,11 @@ class ExtModel(Model):
 
 
 def _run_ext(engine: str, examples: int, steps: int) -> None:
-    class Machine(ExtModel):
-        pass
-
-    Machine.engine = engine
     Model.started = 0
     Model.first_failure = None
     Model.began = time.monotonic()
     try:
-        _run(Machine, examples, steps)
+        run_machine(ExtModel, engine, examples, steps)
     except BaseException:
         found = Model.first_failure
         if found:

@@ -26,7 +26,12 @@ from mentorbot.storage.locks import (
     lock_profiles,
 )
 from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
-from mentorbot.storage.outbox import never_reached, supersede_request_notices, supersede_unsent
+from mentorbot.storage.outbox import (
+    never_reached,
+    supersede_notices_of_requests,
+    supersede_request_notices,
+    supersede_unsent,
+)
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -326,8 +331,8 @@ class OfferStore(Transactions):
                 now,
                 h_arg,
             )
-            for item in held:  # the mentees' notices about them not reached them yet are out of date now
-                await supersede_request_notices(conn, item.request_id, now)
+            # The mentees' notices about them not reached them yet are out of date now.
+            await supersede_notices_of_requests(conn, self.db.dialect, [item.request_id for item in held], now)
             # The offers in a few multi-row statements that return them (no read back), then their expiry
             # timers in one statement (`jobs.schedule_selected`), each at its offer's expiry.
             created: list[Offer] = []

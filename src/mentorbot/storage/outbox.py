@@ -91,6 +91,25 @@ async def supersede_request_notices(conn: Connection, request_id: int, now: date
     )
 
 
+async def supersede_notices_of_requests(
+    conn: Connection, dialect: str, request_ids: Sequence[int], now: datetime
+) -> None:
+    """`supersede_request_notices` for each of `request_ids` (a round's offers, made together:
+    `OfferStore.create_offers`), in one statement."""
+    if not request_ids:
+        return
+    r_sql, r_arg = id_list(dialect, request_ids)
+    await conn.execute(
+        "UPDATE outbox SET status = 'superseded' "
+        f"WHERE member_id IN (SELECT member_id FROM requests WHERE id IN ({r_sql})) AND {_UNSENT} "
+        f"AND EXISTS (SELECT 1 FROM requests r WHERE r.id IN ({r_sql}) AND r.member_id = outbox.member_id "
+        "AND outbox.message_key LIKE 'request:' || r.id || ':%')",
+        r_arg,
+        now,
+        r_arg,
+    )
+
+
 async def supersede_unsent(
     conn: Connection, member_id: int, key: str, now: datetime, *, prefix: bool = False
 ) -> list[str]:
