@@ -345,6 +345,20 @@ class MemberStore(Transactions):
         async with self.read() as conn:
             return await read_profile(conn, member_id)
 
+    async def open_skills(self, mentor_ids: Sequence[int]) -> set[str]:
+        """The skills of those of `mentor_ids` who are active with a free place (what places freed together can still
+        serve: `usecases.expiry`), in one query."""
+        if not mentor_ids:
+            return set()
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT DISTINCT s.skill FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
+                f"WHERE p.member_id IN ({in_list(mentor_ids)}) AND p.status = 'active' "
+                "AND p.active_count + p.pending_offers < p.capacity",
+                *mentor_ids,
+            )
+        return {str(r["skill"]) for r in found}
+
     async def mentor_skills_of(self, community: str, platform_user_ids: Sequence[str]) -> dict[str, list[str]]:
         """The skills the mentor profiles of `platform_user_ids` (as stored: `models.user_key`) hold now, by
         user id; one who is not a mentor (or not a member) is left out. For `admin import-mentors`, whose rows

@@ -66,10 +66,13 @@ async def read_requests(
     *args: Any,
     skills_where: str | None = None,
     skills_args: Sequence[Any] = (),
+    limit: int | None = None,
 ) -> list[MentorshipRequest]:
-    """Requests matching `where`, oldest first, with their skills. `skills_where` selects the same requests'
-    skills by a subquery (for thousands of requests) instead of an IN list of their ids."""
-    found = await conn.fetch_all(f"SELECT * FROM requests WHERE {where} ORDER BY created_at, id", *args)
+    """Requests matching `where`, oldest first (the first `limit` of them, when given), with their skills.
+    `skills_where` selects the same requests' skills by a subquery (for thousands of requests) instead of an IN list
+    of their ids."""
+    page = f" LIMIT {int(limit)}" if limit is not None else ""
+    found = await conn.fetch_all(f"SELECT * FROM requests WHERE {where} ORDER BY created_at, id{page}", *args)
     if not found:
         return []
     if skills_where is not None:
@@ -211,19 +214,30 @@ class RequestStore(Transactions):
                 return await read_requests(conn, f"status IN ({in_list(values)})", *values)
             return await read_requests(conn, f"community = ? AND status IN ({in_list(values)})", community, *values)
 
-    async def waiting_asking(self, community: str, skills: Sequence[str]) -> list[MentorshipRequest]:
+    async def waiting_asking(
+        self,
+        community: str,
+        skills: Sequence[str],
+        *,
+        after: MentorshipRequest | None = None,
+        limit: int | None = None,
+    ) -> list[MentorshipRequest]:
         """The waiting requests of `community` that ask for at least one of `skills`, oldest first: the
-        database chooses them, so a freed place or a pause does not read the whole waitlist to use some of it."""
+        database chooses them, so a freed place or a pause does not read the whole waitlist to use some of it. With
+        `limit`, one page of them: the first `limit` after the request `after` in the queue's order (asking time,
+        then id), so a reader that may stop early reads no more of the waitlist than it uses
+        (`usecases.matchmaking.waiting_pages`)."""
         if not skills:
             return []
+        where = "community = ? AND status = 'waiting' "
+        args: list[Any] = [community]
+        if after is not None:
+            where += "AND (created_at > ? OR (created_at = ? AND id > ?)) "
+            args += [after.created_at, after.created_at, after.id]
+        where += f"AND id IN (SELECT request_id FROM request_skills WHERE skill IN ({in_list(skills)}))"
+        args += skills
         async with self.read() as conn:
-            return await read_requests(
-                conn,
-                "community = ? AND status = 'waiting' "
-                f"AND id IN (SELECT request_id FROM request_skills WHERE skill IN ({in_list(skills)}))",
-                community,
-                *skills,
-            )
+            return await read_requests(conn, where, *args, limit=limit)
 
     async def reopened_at(self, request_ids: Sequence[int]) -> dict[int, datetime]:
         """When each of these requests went back on the waitlist after its mentorship ended (its mentor deleted their

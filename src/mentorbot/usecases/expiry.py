@@ -5,16 +5,23 @@ module."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mentorbot.i18n import Translator, translator
-from mentorbot.models import MentorStatus, Offer, OfferStatus
+from mentorbot.models import Member, MentorshipRequest, Offer, OfferStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases.context import Core
-from mentorbot.usecases.matchmaking import cohort, hand_on, hand_on_withdrawn, line_for, requeue_quietly
+from mentorbot.usecases.matchmaking import (
+    cohort,
+    hand_on,
+    hand_on_withdrawn,
+    line_for,
+    requeue_quietly,
+    waiting_pages,
+)
 
 
 async def expire_offer(core: Core, offer_id: int) -> list[Notification]:
@@ -50,7 +57,11 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
     for result in expired:
         by_mentor.setdefault(result.offer.mentor_id, []).append(result)
     mentors = {mentor_id: await core.store.get_member(mentor_id) for mentor_id in by_mentor}
-    freed = [m for m, results in by_mentor.items() if mentors[m] is not None and not results[-1].mentor_paused]
+    freed = [
+        mentor
+        for mentor_id, results in by_mentor.items()
+        if (mentor := mentors[mentor_id]) is not None and not results[-1].mentor_paused
+    ]
     withdrawn = [offer for results in by_mentor.values() for offer in results[-1].withdrawn]
     handed, passed = await _hand_on_oldest_first(core, [*(r.offer for r in expired), *withdrawn], freed)
     told: list[Notification] = []
@@ -82,52 +93,78 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
 
 
 async def _hand_on_oldest_first(
-    core: Core, ended: Sequence[Offer], freed: Sequence[int]
+    core: Core, ended: Sequence[Offer], freed: Sequence[Member]
 ) -> tuple[list[Notification], dict[int, bool | None]]:
     """Try, oldest first, the requests of the `ended` offers (expired, or withdrawn by a lapse's pause: each handed
-    on, `hand_on`, its mentee told when it waits) and the waiting requests asking a skill of the mentors in `freed`
-    (still active, their places freed: as `rematch` tries them, told only when offered) while one of those mentors
-    with a free place has a skill they ask (the ended ones are tried whatever). The notifications, and for each
-    ended offer whether its request went to another mentor, is back on the waitlist or no longer waits (`hand_on`).
-    The freed mentors' places are read again only after an offer was made, and the waitlist is left as soon as none
-    is left: an expiry's cost does not grow with the waitlist."""
+    on, `hand_on`, its mentee told when it waits) and the waiting requests of the same community asking a skill of
+    the mentors in `freed` (still active, their places freed: as `rematch` tries them, told only when offered) while
+    one of those mentors with a free place has a skill they ask (the ended ones are tried whatever). The
+    notifications, and for each ended offer whether its request went to another mentor, is back on the waitlist or
+    no longer waits (`hand_on`). The freed mentors' places are read again (one query) only after an offer was made,
+    and the waitlist is read a page at a time and left as soon as no freed place is left (`waiting_pages`): an
+    expiry's cost does not grow with the waitlist."""
     store = core.store
     by_request = {offer.request_id: offer for offer in ended}
     requests = [r for r in [await store.get_request(i) for i in by_request] if r is not None]
-    communities = sorted({request.community for request in requests})
-    open_skills = await _open_skills(core, freed)
-    waiting = [r for c in communities for r in await store.waiting_asking(c, sorted(open_skills))]
-    queue = sorted({r.id: r for r in [*requests, *waiting]}.values(), key=lambda r: (r.created_at, r.id))
-    to_hand_on = len(requests)
     notes: list[Notification] = []
     passed: dict[int, bool | None] = {offer.id: None for offer in ended}
-    for request in queue:
+    for community in sorted({r.community for r in requests} | {m.community for m in freed}):
+        mine = sorted((r for r in requests if r.community == community), key=_queue_order)
+        here = [mentor.id for mentor in freed if mentor.community == community]
+        notes.extend(await _hand_on_in(core, community, mine, here, by_request, passed))
+    return notes, passed
+
+
+async def _hand_on_in(
+    core: Core,
+    community: str,
+    ended: list[MentorshipRequest],
+    freed: list[int],
+    by_request: dict[int, Offer],
+    passed: dict[int, bool | None],
+) -> list[Notification]:
+    """`_hand_on_oldest_first` in one community: its `ended` requests (oldest first) and the mentors in it whose
+    places were freed."""
+    notes: list[Notification] = []
+    open_skills = await core.store.open_skills(freed)
+    # The lambda reads `open_skills` as it is when a page is read (bound late on purpose): the skills still open.
+    async for request in _oldest_first(ended, waiting_pages(core, community, lambda: open_skills)):  # noqa: B023
         offer = by_request.get(request.id)
         if offer is not None:
-            to_hand_on -= 1
             found, passed[offer.id] = await hand_on(core, offer)
             offered = passed[offer.id] is True
         elif open_skills & set(request.skills):
             found = await requeue_quietly(core, request)
             offered = bool(found)
-        elif not open_skills and not to_hand_on:
-            break
         else:
             continue
         notes.extend(found)
         if offered:
-            open_skills = await _open_skills(core, freed)
-    return notes, passed
+            open_skills = await core.store.open_skills(freed)
+    return notes
 
 
-async def _open_skills(core: Core, mentor_ids: Sequence[int]) -> set[str]:
-    """The skills of those of these mentors who are active with a free place."""
-    skills: set[str] = set()
-    for mentor_id in mentor_ids:
-        profile = await core.store.get_mentor_profile(mentor_id)
-        if profile is not None and profile.status is MentorStatus.ACTIVE and profile.free_places > 0:
-            skills.update(profile.skills)
-    return skills
+def _queue_order(request: MentorshipRequest) -> tuple[datetime, int]:
+    return (request.created_at, request.id)
+
+
+async def _oldest_first(
+    ended: list[MentorshipRequest], waiting: AsyncIterator[MentorshipRequest]
+) -> AsyncIterator[MentorshipRequest]:
+    """The requests of `ended` (oldest first) and of `waiting` (oldest first, read as they are used) in one queue,
+    oldest first, each once: an ended offer's request waits again, so the waitlist may hold it too."""
+    seen: set[int] = set()
+    async for request in waiting:
+        while ended and _queue_order(ended[0]) <= _queue_order(request):
+            first = ended.pop(0)
+            seen.add(first.id)
+            yield first
+        if request.id not in seen:
+            seen.add(request.id)
+            yield request
+    for request in ended:
+        if request.id not in seen:
+            yield request
 
 
 async def _expire(core: Core, offer_id: int, *, together_with: int | None = None) -> ExpireResult | None:

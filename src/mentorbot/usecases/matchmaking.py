@@ -12,7 +12,7 @@ turned "offered to a new mentor" and "waiting again" into silent edits of a poss
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -394,18 +394,47 @@ async def rematch(
         profile = await store.get_mentor_profile(mentor_id)
         wanted = set(profile.skills) if profile else set()
     notes: list[Notification] = []
+    asking = wanted
     waiting = (
-        await store.list_requests(community, [RequestStatus.WAITING])
-        if wanted is None
-        else await store.waiting_asking(community, sorted(wanted))
+        _listed(await store.list_requests(community, [RequestStatus.WAITING]))
+        if asking is None
+        else waiting_pages(core, community, lambda: asking)
     )
-    for request in waiting:
+    async for request in waiting:
         if freed and mentor_id is not None:
             profile = await store.get_mentor_profile(mentor_id)
             if profile is None or profile.status is not MentorStatus.ACTIVE or profile.free_places <= 0:
                 break
         notes.extend(await requeue_quietly(core, request))
     return notes
+
+
+WAITLIST_PAGE: Final = 100
+"""How many waiting requests `waiting_pages` reads at a time."""
+
+
+async def waiting_pages(
+    core: Core, community: str, skills: Callable[[], Collection[str]]
+) -> AsyncIterator[MentorshipRequest]:
+    """The waiting requests of `community` asking one of `skills()`, oldest first, read `WAITLIST_PAGE` at a time
+    (`RequestStore.waiting_asking`): a reader that stops early (a freed place filled) reads no more of the waitlist
+    than it used. `skills()` is asked again before each request; once it is empty, nothing more is read, and a
+    later page asks only for the skills it names then (places freed together and filled meanwhile)."""
+    last: MentorshipRequest | None = None
+    while wanted := sorted(skills()):
+        page = await core.store.waiting_asking(community, wanted, after=last, limit=WAITLIST_PAGE)
+        for request in page:
+            if not skills():
+                return
+            yield request
+        if len(page) < WAITLIST_PAGE:
+            return
+        last = page[-1]
+
+
+async def _listed(requests: Iterable[MentorshipRequest]) -> AsyncIterator[MentorshipRequest]:
+    for request in requests:
+        yield request
 
 
 async def pass_on(core: Core, offer: Offer) -> tuple[list[Notification], bool | None]:
@@ -537,7 +566,7 @@ async def refresh_wait_reasons(
         return
     rounds_only = cohort(core)
     looked = 0
-    for request in await core.store.waiting_asking(community, skills):
+    async for request in waiting_pages(core, community, lambda: skills):
         if looked >= REFRESH_AFTER_PAUSE:
             break
         now_part = views.live_reason(request.wait_reason) if rounds_only else None
