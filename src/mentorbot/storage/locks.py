@@ -53,6 +53,21 @@ async def lock_mentee_of_offer(conn: Connection, offer_id: int, *, dialect: str)
         await conn.fetch_all(MENTEE_OF_OFFER_PG.format("?"), offer_id)
 
 
+async def lock_mentee_of_offer_and_member(conn: Connection, offer_id: int, member_id: int, *, dialect: str) -> None:
+    """Lock the row of the mentee whose request an offer is for and a member's own row (the offer's mentor), in one
+    statement, in the order of their ids: a "not this person" decline, which goes on to lock each of them again as
+    the mentee of the other's offers (the exclusion holds both ways: `usecases.offers`), takes both first, so two
+    members declining each other at once, or a decline and an expiry that locks both as its mentor's mentees
+    (`lock_mentees_of_mentor_of_offer`), take their common rows in the same order."""
+    await _lock_many(
+        conn,
+        dialect,
+        "IN (?, (SELECT member_id FROM requests WHERE id = (SELECT request_id FROM offers WHERE id = ?)))",
+        member_id,
+        offer_id,
+    )
+
+
 async def lock_mentee_of_request(conn: Connection, request_id: int, *, dialect: str) -> None:
     """Lock the row of the mentee who made a request."""
     await _lock(conn, dialect, "= (SELECT member_id FROM requests WHERE id = ?)", request_id)
@@ -84,6 +99,24 @@ async def lock_mentees_of_mentor_of_offer(conn: Connection, offer_id: int, *, di
         "WHERE o.mentor_id = (SELECT mentor_id FROM offers WHERE id = ?) AND (o.status = 'pending' OR o.id = ?))",
         offer_id,
         offer_id,
+    )
+
+
+async def lock_mentees_of_mentors_of_offers(conn: Connection, ids_sql: str, ids_arg: Any, *, dialect: str) -> None:
+    """Lock, in one statement, the rows that `lock_mentees_of_mentor_of_offer` takes for each of many offers (named
+    by an `id_list` subquery and its one argument): the mentees of every pending offer of every mentor of those
+    offers, theirs included. A round's offer expiries run in one unit (`usecases.timers`), which holds each
+    mentor's mentees while it expires the next mentor's offers: taken all at its start, in the order of their ids,
+    two rounds of overlapping mentees take them in the same order, and each expiry's own lock then takes rows
+    already held."""
+    await _lock_many(
+        conn,
+        dialect,
+        "IN (SELECT r.member_id FROM offers o JOIN requests r ON r.id = o.request_id "
+        f"WHERE o.mentor_id IN (SELECT mentor_id FROM offers WHERE id IN ({ids_sql})) "
+        f"AND (o.status = 'pending' OR o.id IN ({ids_sql})))",
+        ids_arg,
+        ids_arg,
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from mentorbot.matching.eligibility import UNDELIVERED
+from mentorbot.matching.eligibility import UNDELIVERED, DeclineReason
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
@@ -18,8 +18,10 @@ from mentorbot.storage.locks import (
     MENTEE_OF_OFFER_PG,
     lock_member,
     lock_mentee_of_offer,
+    lock_mentee_of_offer_and_member,
     lock_mentee_of_request,
     lock_mentees_of_mentor_of_offer,
+    lock_mentees_of_mentors_of_offers,
     lock_mentees_of_pending_offers,
     lock_mentees_of_requests,
     lock_profile,
@@ -509,9 +511,10 @@ class OfferStore(Transactions):
         self, offer_id: int, mentor_id: int, reason: str | None, now: datetime, *, kind: str | None = None
     ) -> Offer | None:
         """Decline a pending offer made to `mentor_id` (`kind`: the `DeclineReason` its text gives); the request
-        waits again. None when not pending."""
+        waits again. None when not pending. A "not this person" decline locks the mentor's own row with the
+        mentee's (`_lock_decline`)."""
         async with self.transaction(quick=True) as conn:
-            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
+            await self._lock_decline(conn, offer_id, mentor_id, kind)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'pending' RETURNING *",
@@ -535,9 +538,9 @@ class OfferStore(Transactions):
         now, so the pair's history holds the mentor's answer (a decline's cooldown, or an exclusion for good) instead
         of a lapse that their return would lift. Its place was given back and its request handed on at the expiry:
         nothing else changes (the streak keeps the lapse). None when the offer is not an expired one of theirs
-        (already answered late: one answer only)."""
+        (already answered late: one answer only). A "not this person" decline locks as `decline_offer` does."""
         async with self.transaction(quick=True) as conn:
-            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
+            await self._lock_decline(conn, offer_id, mentor_id, kind)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'expired' RETURNING *",
@@ -548,6 +551,28 @@ class OfferStore(Transactions):
                 mentor_id,
             )
         return None if row is None else rows.offer(row)
+
+    async def _lock_decline(self, conn: Connection, offer_id: int, mentor_id: int, kind: str | None) -> None:
+        """The first lock of a decline: the mentee's row; for a "not this person" decline, the mentee's and the
+        decliner's own, in id order, in one statement (`locks.lock_mentee_of_offer_and_member`). Its unit goes on
+        to withdraw the offers between the two both ways (`usecases.offers`), locking each row again as the mentee
+        of the other's offers: rows already held, not "the other member, then me"."""
+        if kind == DeclineReason.NOT_THIS_PERSON.value:
+            await lock_mentee_of_offer_and_member(conn, offer_id, mentor_id, dialect=self.db.dialect)
+        else:
+            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
+
+    async def lock_mentees_of_mentors_of_offers(self, offer_ids: Sequence[int]) -> None:
+        """Hold, until the unit of work ends, the rows of the mentees of every pending offer of every mentor of
+        `offer_ids` (theirs included), in one statement in id order (`locks.lock_mentees_of_mentors_of_offers`):
+        what a round's offer expiries, run in one unit, lock one mentor at a time (`expire_offer`), taken at its
+        start. Only inside a unit of work; nothing on SQLite, whose write transaction already excludes every other
+        writer."""
+        if self.db.dialect != "postgresql" or not offer_ids:
+            return
+        async with self.transaction() as conn:
+            ids_sql, ids_arg = id_list(self.db.dialect, offer_ids)
+            await lock_mentees_of_mentors_of_offers(conn, ids_sql, ids_arg, dialect=self.db.dialect)
 
     async def expire_offer(
         self,

@@ -124,7 +124,9 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
     request of the member), and so are the pending offers of the decliner's own requests held by the member they
     declined (a mentor too; told as any withdrawal, not who asked nor why). Each is told under its offer's key, each
     request handed on at once, and the places freed offered to the waiting requests, oldest first (rule 8). The
-    notifications to deliver."""
+    decline locked both members' rows at its start, in id order (`OfferStore.decline_offer`): each withdrawal's lock
+    of the mentee's row takes a row already held, never "the other member, then me", which deadlocked two members
+    declining each other at once. The notifications to deliver."""
     store = core.store
     request = await store.get_request(declined.request_id)
     member = None if request is None else await store.get_member(request.member_id)

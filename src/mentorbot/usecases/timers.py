@@ -172,8 +172,11 @@ class Timers:
         """Offer expiry timers this process claimed in one round, run together in one unit of work
         (`expiry.expire_offers`: the requests are tried once every place they free is counted), each timer marked
         done in it; those another process took over since, or that the work of another unit cancelled, are left
-        out. One timer runs as `run_claimed` does. When the unit fails for anything but the database (a bug met with
-        one offer), each timer is run on its own, so the others are not held back by it."""
+        out. The unit locks every mentee its expiries lock first, in one statement
+        (`Store.lock_mentees_of_mentors_of_offers`): two processes' rounds of overlapping mentees take them in the
+        same order. One timer runs as `run_claimed` does. When the unit fails for anything but the database (a bug
+        met with one offer; or concurrent units that aborted it each time it ran, logged as such, not as a bug), each
+        timer is run on its own, so the others are not held back by it."""
         if len(jobs) <= 1:
             return [note for job in jobs for note in await self._run_one(job, lease=lease, outage=outage)]
         store = self.core.store
@@ -183,7 +186,11 @@ class Timers:
                 ours = [job for job in jobs if await store.job_is_ours(job.id, self.worker_id)]
                 if not ours:
                     return []
-                produced = await expire_offers(self.core, [job.ref_id for job in ours])
+                offer_ids = [job.ref_id for job in ours]
+                # Every mentee the expiries lock (each expiry its mentor's, held to the unit's end), at once and in
+                # id order: a unit of another process expiring offers of the same mentees locks them in that order.
+                await store.lock_mentees_of_mentors_of_offers(offer_ids)
+                produced = await expire_offers(self.core, offer_ids)
                 for job in ours:
                     # False when the work itself ended the job's row (an expiry cancels its timer).
                     await store.finish_job(job.id, self.worker_id)
@@ -196,8 +203,18 @@ class Timers:
         except Exception as exc:
             if outage.met(exc, "timer", len(jobs)):
                 return []
-            correlation_id = uuid.uuid4().hex[:10]
-            log.exception("%d offer expiry timers failed together [%s]; running each alone", len(jobs), correlation_id)
+            if store.is_transient_conflict(exc):
+                # No bug: concurrent units aborted this one each time it ran (`handler.retrying` gave up).
+                log.warning(
+                    "%d offer expiry timers met concurrent units of work (%s); running each alone",
+                    len(jobs),
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                )
+            else:
+                correlation_id = uuid.uuid4().hex[:10]
+                log.exception(
+                    "%d offer expiry timers failed together [%s]; running each alone", len(jobs), correlation_id
+                )
         return [note for job in jobs for note in await self._run_one(job, lease=lease, outage=outage)]
 
     async def _run_one(self, job: Job, *, lease: timedelta, outage: _Outage) -> list[Notification]:
