@@ -24,7 +24,7 @@ from typing import Final
 from mentorbot.models import LEFT_COMMUNITY as LEFT_COMMUNITY
 from mentorbot.models import MentorshipStatus
 from mentorbot.storage.database import Connection
-from mentorbot.storage.sql import id_list, in_list
+from mentorbot.storage.sql import id_list, in_list, text_list
 from mentorbot.storage.units import Transactions
 
 
@@ -174,14 +174,13 @@ class EventStore(Transactions):
                     ids_arg,
                 )
                 active = {int(row["id"]) for row in found}
-            for event_id, mentorship in markers.items():
-                if mentorship not in active:
-                    dropped += await conn.execute("DELETE FROM processed_events WHERE event_id = ?", event_id)
-            dropped += await self._prune_departed(conn, before)
+            ended = [event_id for event_id, mentorship in markers.items() if mentorship not in active]
+            dropped += await _delete_events(conn, self.db.dialect, ended)
+            dropped += await self._prune_departed(conn, self.db.dialect, before)
         return dropped
 
     @staticmethod
-    async def _prune_departed(conn: Connection, before: datetime) -> int:
+    async def _prune_departed(conn: Connection, dialect: str, before: datetime) -> int:
         """Keep a `departed_marker` exactly for the members with a departure marker left, a mentor profile paused
         as one who left or the notice of their departure still to reach them (there are few): drop the others older
         than `before`, and write the missing ones (markers
@@ -207,10 +206,8 @@ class EventStore(Transactions):
             member_prefix,
         )
         flagged = {str(row["event_id"]): bool(row["old"]) for row in rows}
-        dropped = 0
-        for event_id, old in flagged.items():
-            if old and _number(event_id[len(member_prefix) :]) not in members:
-                dropped += await conn.execute("DELETE FROM processed_events WHERE event_id = ?", event_id)
+        stale = [e for e, old in flagged.items() if old and _number(e[len(member_prefix) :]) not in members]
+        dropped = await _delete_events(conn, dialect, stale)
         missing = [departed_marker(m) for m in sorted(members) if departed_marker(m) not in flagged]
         if missing:
             await conn.executemany(
@@ -218,3 +215,11 @@ class EventStore(Transactions):
                 [(event_id, before) for event_id in missing],
             )
         return dropped
+
+
+async def _delete_events(conn: Connection, dialect: str, event_ids: Sequence[str]) -> int:
+    """Drop these event ids, in one statement; how many were there."""
+    if not event_ids:
+        return 0
+    ids_sql, ids_arg = text_list(dialect, event_ids)
+    return await conn.execute(f"DELETE FROM processed_events WHERE event_id IN ({ids_sql})", ids_arg)

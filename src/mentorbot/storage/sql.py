@@ -27,6 +27,13 @@ def id_list(dialect: str, ids: Sequence[int]) -> tuple[str, Any]:
     return "SELECT value FROM json_each(?)", json.dumps(list(ids))
 
 
+def text_list(dialect: str, values: Sequence[str]) -> tuple[str, Any]:
+    """A subquery yielding the strings `values`, bound as ONE parameter (`id_list` for text)."""
+    if dialect == "postgresql":
+        return "SELECT unnest(CAST(? AS TEXT[]))", list(values)
+    return "SELECT value FROM json_each(?)", json.dumps(list(values))
+
+
 def community_scope(communities: Sequence[str] | None) -> tuple[str, list[Any]]:
     """An ``AND (…)`` condition keeping the rows whose ``community`` starts with one of `communities` (prefixes
     such as ``"slack:"``), and its arguments; none for None (every community)."""
