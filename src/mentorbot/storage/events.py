@@ -183,9 +183,8 @@ class EventStore(Transactions):
     async def _prune_departed(conn: Connection, dialect: str, before: datetime) -> int:
         """Keep a `departed_marker` exactly for the members with a departure marker left, a mentor profile paused
         as one who left or the notice of their departure still to reach them (there are few): drop the others older
-        than `before`, and write the missing ones (markers
-        written before these rows were, mentors paused as ones who left before their pause wrote one). The number of
-        ids dropped."""
+        than `before`, and write the missing ones (markers written before these rows were, mentors paused as ones who
+        left before their pause wrote one). The number of ids dropped."""
         prefix, member_prefix = DEPARTURE_PREFIX, DEPARTED_PREFIX
         kept = await conn.fetch_all(
             "SELECT event_id FROM processed_events WHERE substr(event_id, 1, ?) = ?", len(prefix), prefix

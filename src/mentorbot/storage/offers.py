@@ -33,6 +33,7 @@ from mentorbot.storage.outbox import (
     supersede_notices_of_requests,
     supersede_request_notices,
     supersede_unsent,
+    unsent,
 )
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
@@ -702,8 +703,8 @@ _ACCEPT_PG = (
     # (`outbox.supersede_request_notices`, `outbox.supersede_unsent`): the introduction tells what became of them.
     "sup AS (UPDATE outbox SET status = 'superseded' WHERE ((member_id = (SELECT member_id FROM rq) "
     "AND message_key LIKE 'request:' || (SELECT id FROM rq) || ':%') OR (member_id = (SELECT mentor_id FROM o) "
-    "AND message_key = 'offer:' || (SELECT id FROM o) AND EXISTS (SELECT 1 FROM rq))) AND (status = 'held' OR "
-    "(status = 'pending' AND (claimed_by IS NULL OR claimed_until < (SELECT decided_at FROM o)))) RETURNING id), "
+    "AND message_key = 'offer:' || (SELECT id FROM o) AND EXISTS (SELECT 1 FROM rq))) "
+    f"AND {unsent('(SELECT decided_at FROM o)')} RETURNING id), "
     "sk AS (SELECT s.skill, s.position FROM request_skills s WHERE s.request_id = (SELECT id FROM rq)), "
     # The mentorship's skills: those the request and the mentor share (all the request's when none).
     "sh AS (SELECT skill, position FROM sk WHERE skill IN "

@@ -57,10 +57,15 @@ def offered_notice_key(request_id: int, offer_id: int) -> str:
     return f"request:{request_id}:offer:{offer_id}"
 
 
-_UNSENT: Final = "(status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR claimed_until < ?)))"
-"""A row not reaching its member as things stand, its one argument the time now: held, or pending with no process
-delivering it (released for a retry, handed over untried, or left by a process that died: its claim run out). A row
-a live process claims is being delivered by it, in order."""
+def unsent(now: str = "?") -> str:
+    """Whether an outbox row is not reaching its member as things stand, the time now being the SQL `now` (by default
+    one argument): held, or pending with no process delivering it (released for a retry, handed over untried, or left
+    by a process that died: its claim run out). A row a live process claims is being delivered by it, in order."""
+    return f"(status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR claimed_until < {now})))"
+
+
+_UNSENT: Final = unsent()
+"""`unsent`, its one argument the time now."""
 
 
 KEY_PREFIX: Final = "message_key LIKE ? ESCAPE '\\'"
