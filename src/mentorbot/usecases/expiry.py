@@ -15,10 +15,12 @@ from mentorbot.replies import Notification, Reply
 from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.matchmaking import (
+    SUPPLY_STALES,
     cohort,
     hand_on,
     hand_on_withdrawn,
     line_for,
+    refresh_wait_reasons,
     requeue_quietly,
     waiting_pages,
 )
@@ -127,8 +129,11 @@ async def _hand_on_in(
     places were freed."""
     notes: list[Notification] = []
     open_skills = await core.store.open_skills(freed)
-    # The lambda reads `open_skills` as it is when a page is read (bound late on purpose): the skills still open.
-    async for request in _oldest_first(ended, waiting_pages(core, community, lambda: open_skills)):  # noqa: B023
+    rounds_only = cohort(core)
+    # The lambda reads `open_skills` as it is when a page is read (bound late on purpose): the skills still open. In
+    # a cohort programme no waiting request is offered a freed place before the next round: none is read.
+    waiting = _none() if rounds_only else waiting_pages(core, community, lambda: open_skills)
+    async for request in _oldest_first(ended, waiting):
         offer = by_request.get(request.id)
         if offer is not None:
             found, passed[offer.id] = await hand_on(core, offer)
@@ -141,7 +146,14 @@ async def _hand_on_in(
         notes.extend(found)
         if offered:
             open_skills = await core.store.open_skills(freed)
+    if rounds_only and open_skills:
+        await refresh_wait_reasons(core, community, sorted(open_skills), SUPPLY_STALES)
     return notes
+
+
+async def _none() -> AsyncIterator[MentorshipRequest]:
+    return
+    yield
 
 
 def _queue_order(request: MentorshipRequest) -> tuple[datetime, int]:

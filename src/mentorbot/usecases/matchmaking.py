@@ -386,7 +386,9 @@ async def rematch(
     `mentor_id`), oldest first; the mentees whose request was offered are told.
 
     With `mentor_id` and no `skills` (a place of that mentor freed: nothing else changed), it stops as soon as
-    the mentor is paused or has no free place left."""
+    the mentor is paused or has no free place left. In a cohort programme nothing is offered: the reasons of those
+    requests that the change may have made untrue are worked out afresh, the oldest `REFRESH_AFTER_PAUSE` of them
+    (`refresh_wait_reasons`, `SUPPLY_STALES`), and the next round reads them all."""
     store = core.store
     wanted = set(skills) if skills is not None else None
     freed = wanted is None and mentor_id is not None
@@ -394,6 +396,10 @@ async def rematch(
         profile = await store.get_mentor_profile(mentor_id)
         wanted = set(profile.skills) if profile else set()
     notes: list[Notification] = []
+    if cohort(core):
+        # Nothing is offered between a cohort programme's rounds: the change only makes some wait reasons untrue.
+        await refresh_wait_reasons(core, community, sorted(wanted or ()), SUPPLY_STALES)
+        return notes
     asking = wanted
     waiting = (
         _listed(await store.list_requests(community, [RequestStatus.WAITING]))
@@ -548,6 +554,9 @@ DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused", "no_other_mentor"}
 """Wait reasons a mentor's departure from a skill (their data forgotten, the skill dropped) can make untrue: "they
 are all paused" too, when the paused one leaves, and "no other mentor offers it" when the one leaving it is the
 requester (nobody offers it now); "no mentor offers it" stays true."""
+SUPPLY_STALES: Final = DEPARTURE_STALES | {"no_mentor"}
+"""Wait reasons any change of the mentors of a skill (a place freed, a mentor resumed, signed up or back) can make
+untrue: every one; what a cohort programme's `rematch` refreshes, as the next round would."""
 REFRESH_AFTER_PAUSE: Final = 50
 """The most waiting requests a pause tells afresh why they wait, oldest first (the first pages of the waitlist)."""
 
