@@ -79,6 +79,7 @@ WAIT_REASONS: Final = (
     "all_cooldown",
     "all_excluded",
     "excluded_by_member",
+    "excluded_mixed",
     "own_mentor",
     "next_round",
     "mixed",

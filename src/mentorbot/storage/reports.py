@@ -129,7 +129,8 @@ def wait_reason_code(stored: str | None) -> str:
     """A request's stored wait reason (a message reference, JSON ``{"key": "wait.all_busy", …}``) as the data
     value exports carry: ``no_mentor``, ``no_other_mentor`` (nobody but the requester, who mentors it, offers the
     skill), ``all_paused``, ``all_busy``, ``all_asked``, ``all_cooldown``, ``all_excluded``, ``excluded_by_member``
-    (the member's own "not this person" declines of the mentors who could take it), ``own_mentor``, ``next_round``,
+    (the member's own "not this person" declines of the mentors who could take it), ``excluded_mixed`` (some of
+    those mentors declined by the member so, the others having declined it themselves), ``own_mentor``, ``next_round``,
     ``mixed`` (a request of several skills waiting for different reasons, one per skill); "" when none."""
     if not stored:
         return ""

@@ -9,10 +9,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member, MentorshipRequest, Offer, OfferStatus
 from mentorbot.replies import Notification, Reply
+from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.offers import ExpireResult
+from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.matchmaking import (
     SUPPLY_STALES,
@@ -78,7 +81,9 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
             # Told as paused when an expiry of this unit paused them: no "take it after all", no warning.
             seen = replace(result, mentor_paused=True) if last.mentor_paused else result
             outcome = passed[result.offer.id]
-            notice = Reply(expiry_notice(core, t, seen, outcome))
+            # In a cohort programme a request back on the waitlist waits for the next round: its mentor is told when.
+            at = await round_date(core, result.offer.request_id, t, zone_of(mentor)) if outcome is False else None
+            notice = Reply(expiry_notice(core, t, seen, outcome, round_at=at))
             told.append(core.notify(mentor, notice, key=f"offer:{result.offer.id}"))
             lines.append(line_for(t, result.offer, outcome))
         if last.mentor_paused:
@@ -211,17 +216,38 @@ async def _expire_overdue(core: Core, first: ExpireResult) -> list[ExpireResult]
     return results
 
 
-def expiry_notice(core: Core, t: Translator, result: ExpireResult, passed: bool | None) -> str:
+async def round_date(core: Core, request_id: int, t: Translator, zone: str | None) -> str | None:
+    """In a cohort programme, the date of the next matching round a request back on the waitlist waits for, as a
+    reader in `zone` reads it: the ``until`` its hand-on just stored (`matchmaking.next_round_reason`, what its
+    mentee is told), else the schedule's next round. None outside a cohort programme (nothing read)."""
+    if not cohort(core) or core.settings.round_schedule is None:
+        return None
+    request = await core.store.get_request(request_id)
+    until = views.wait_until(request.wait_reason if request is not None else None)
+    if until is None:  # not expected: a cohort programme's waiting request stores its next round
+        schedule = parse_weekly(core.settings.round_schedule)
+        until = next_after(schedule, core.clock.now(), core.settings.programme_timezone)
+    return views.when(until, t, zone)
+
+
+def expiry_notice(
+    core: Core, t: Translator, result: ExpireResult, passed: bool | None, *, round_at: str | None = None
+) -> str:
     """What an expired offer's mentor is told under the offer's key: that it expired (before it could reach them,
     when it never did), what became of its request (gone to another mentor, back on the waitlist, no longer
     waiting: `passed` as `hand_on` tells it) and, while it waits and they are not paused, that accepting it after
     all offers it to them again (`usecases.offers.accept`'s late answer; not in a cohort programme, where only the
-    rounds offer). After a counted lapse that leaves them one short of the auto-pause (`Settings.max_expired_offers`),
-    a line warns them."""
+    rounds offer). In a cohort programme a request back on the waitlist waits for the next round, whoever has a free
+    place (nothing is offered between rounds): the notice says so, and when (`round_at`, `round_date`), not that no
+    other mentor can take it. After a counted lapse that leaves them one short of the auto-pause
+    (`Settings.max_expired_offers`), a line warns them."""
     outcome = {True: "notice", False: "waiting", None: "closed"}[passed]
+    rounds_only = cohort(core)
+    if passed is False and rounds_only and round_at is not None:
+        outcome = "round"
     key = f"offer.expired_{outcome}" if result.reached else f"offer.expired_unsent_{outcome}"
-    text = t(key, id=result.offer.id)
-    if passed is False and not result.mentor_paused and not cohort(core):
+    text = t(key, id=result.offer.id, until=round_at) if outcome == "round" else t(key, id=result.offer.id)
+    if passed is False and not result.mentor_paused and not rounds_only:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)
     warn = result.counted and not result.mentor_paused and result.streak == core.settings.max_expired_offers - 1
     if warn:

@@ -344,13 +344,19 @@ def _blocked_reason(until: datetime | None, holding: Sequence[Block]) -> tuple[s
     """The cause of a skill whose mentors who could take the request are all blocked: a cooldown with its end
     (`until`), else the mentee's own mentor among them (a request goes to someone else), else exclusions: the
     member's own "not this person" declines of those mentors when only those hold them (rule 5 holds both ways: the
-    mentors said nothing), else the mentors'."""
+    mentors said nothing), both kinds when every one is excluded, some by the member and some by their own decline
+    (``wait.excluded_mixed``: neither "the mentors said it is not for them" nor "you declined them" is true of all),
+    else the mentors'."""
     if until is not None:
         return "wait.all_cooldown", until.isoformat()
     if any(b.mentoring for b in holding):
         return "wait.own_mentor", None
-    if holding and all(b.kind is BlockKind.EXCLUDED and b.by_mentee for b in holding):
-        return "wait.excluded_by_member", None
+    if holding and all(b.kind is BlockKind.EXCLUDED for b in holding):
+        by_member = {b.by_mentee for b in holding}
+        if by_member == {True}:
+            return "wait.excluded_by_member", None
+        if by_member == {True, False}:
+            return "wait.excluded_mixed", None
     return "wait.all_excluded", None
 
 
@@ -545,7 +551,7 @@ async def hand_on_withdrawn(
 
 
 PAUSE_STALES: Final = frozenset(
-    {"", "all_busy", "all_cooldown", "all_excluded", "excluded_by_member", "own_mentor"}
+    {"", "all_busy", "all_cooldown", "all_excluded", "excluded_by_member", "excluded_mixed", "own_mentor"}
 )  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
 paused" stay true. A reason of several causes (``wait.mixed``) is looked at when one of its causes is here

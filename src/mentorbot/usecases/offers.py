@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mentorbot.errors import UserError
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_REASON, parse_id
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason, decline_reason
@@ -18,6 +19,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
+from mentorbot.usecases.expiry import round_date
 from mentorbot.usecases.matchmaking import hand_on, offer_notification, pass_on, rematch
 from mentorbot.usecases.mentorships import elsewhere
 
@@ -153,7 +155,8 @@ async def _mentorship_of_pair(core: Core, offer: Offer | None) -> Mentorship | N
 
 async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = None) -> Reply:
     """Decline an offer made to the caller; the request goes to the next mentor, or back to the waitlist when no
-    one else can take it, and the reply says which. A reason meaning "not my skill" or "not this person"
+    one else can take it, and the reply says which (in a cohort programme, that it waits for the next round, and
+    when: nothing is offered between rounds, `expiry.round_date`). A reason meaning "not my skill" or "not this person"
     (`matching.eligibility.decline_reason`) leaves the mentor out of this member's requests for those skills, or of
     all their requests, for good (the reply says which); any other puts the pair on cooldown for
     `Settings.reoffer_after_days`. A decline of the caller's own offer that had expired is a late answer
@@ -177,10 +180,16 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     ctx.tell(notes)
     if kind is DeclineReason.NOT_THIS_PERSON:
         ctx.tell(await _withdraw_both_ways(core, declined))
+    # In a cohort programme a request back on the waitlist waits for the next round, whoever has a free place
+    # (nothing is offered between rounds): the mentor is told so, and when, not that no other mentor can take it.
+    round_at = await round_date(core, declined.request_id, ctx.t, zone_of(ctx.member)) if passed is False else None
     if kind.value in EXCLUDING:
         then = {True: "offer.then_passed", False: "offer.then_waiting", None: "offer.then_closed"}[passed]
+        then_text = ctx.t("offer.then_round", until=round_at) if round_at is not None else ctx.t(then)
         excluded = await _excluded(core, ctx.t, declined, kind)
-        return Reply(" ".join([ctx.t("offer.declined_for_good", id=wanted), ctx.t(then), excluded]))
+        return Reply(" ".join([ctx.t("offer.declined_for_good", id=wanted), then_text, excluded]))
+    if round_at is not None:
+        return Reply(ctx.t("offer.declined_round", id=wanted, until=round_at))
     key = {True: "offer.declined", False: "offer.declined_waiting", None: "offer.declined_closed"}[passed]
     return Reply(ctx.t(key, id=wanted))
 

@@ -30,7 +30,18 @@ log = logging.getLogger("mentorbot")
 
 LEFT_NOTICE_PREFIX: Final = "left:"
 """What the key of the notice to a member who left starts with (`left_notice_key`)."""
-RETURN_STALES: Final = frozenset({"", "no_mentor", "no_other_mentor", "all_cooldown", "all_excluded", "own_mentor"})
+RETURN_STALES: Final = frozenset(
+    {
+        "",
+        "no_mentor",
+        "no_other_mentor",
+        "all_cooldown",
+        "all_excluded",
+        "excluded_by_member",
+        "excluded_mixed",
+        "own_mentor",
+    }
+)
 """Wait reasons (`wait_reason_code`s) a mentor's return as a paused mentor can make untrue: "no mentor offers it"
 and "no other mentor offers it" (they do, paused), and, when every mentor of the skill is paused, those that say
 each of them is blocked (the one back may not be: "all paused, you'll get an offer as soon as one is back"), and no
