@@ -79,6 +79,7 @@ class Model(ProgrammeMachine):
         super().__init__()
         self.last_offer_id = 0
         self.after_timers = False
+        self.timers_at = self.clock.now()
 
     # ------------------------------------------------------------------------------------------- plumbing
 
@@ -118,11 +119,11 @@ class Model(ProgrammeMachine):
             out[mid] = (str(p["status"]), int(p["capacity"]), int(active[0]["n"]), int(pending[0]["n"]))
         return out
 
-    def strictly_eligible(self) -> dict[int, set[int]]:
+    def strictly_eligible(self, as_of: datetime | None = None) -> dict[int, set[int]]:
         """Waiting request id -> the mentors strictly eligible for it, ignoring free places (the model's own
         definition: active, shares a skill, not the requester, not already their mentor, not excluded, not on
-        cooldown)."""
-        now = self.clock.now()
+        cooldown, its end counted `as_of` the time given, by default now)."""
+        now = as_of or self.clock.now()
         requests = {
             int(r["id"]): (int(r["member_id"]), _dt(r["created_at"]))
             for r in self.fetch("SELECT id, member_id, created_at FROM requests WHERE status = 'waiting'")
@@ -181,7 +182,11 @@ class Model(ProgrammeMachine):
     # ------------------------------------------------------------------------------------------- rules
 
     def step(self, coro: Any) -> None:
-        before = self.strictly_eligible()
+        # A cooldown that ended since the timers last ran is one the bot learns of at its next sweep (rule 7: after
+        # the timers run), not at a command's: an older request it frees counts from then (found by session 37's
+        # heavy run, after a timer lag of 49 hours: a new request was offered a mentor whose cooldown for an older
+        # one had ended meanwhile, and the older one was left to the sweep).
+        before = self.strictly_eligible(as_of=self.timers_at)
         self.after_timers = False
         self.run(coro)
         self.check_fairness(before)
@@ -297,6 +302,7 @@ class Model(ProgrammeMachine):
         self.clock.advance(timedelta(minutes=self.bot.settings.sweep_minutes + 1))
         self.run(self.bot.run_due_jobs())
         self.after_timers = True
+        self.timers_at = self.clock.now()
         self.check_fairness(before)
 
     # ------------------------------------------------------------------------------------------- invariants

@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +100,13 @@ class ExtModel(Model):
         rows = self.fetch("SELECT id FROM offers WHERE mentor_id = ? AND status = 'pending' ORDER BY id", mid)
         return [int(r["id"]) for r in rows]
 
-    def strictly_eligible(self) -> dict[int, set[int]]:
+    def strictly_eligible(self, as_of: datetime | None = None) -> dict[int, set[int]]:
         """The original's, less the mentors of another community than the request's."""
         community_of = {int(r["id"]): str(r["community"]) for r in self.fetch("SELECT id, community FROM members")}
         request_in = {int(r["id"]): str(r["community"]) for r in self.fetch("SELECT id, community FROM requests")}
         return {
             rid: {m for m in mentors if community_of.get(m) == request_in[rid]}
-            for rid, mentors in super().strictly_eligible().items()
+            for rid, mentors in super().strictly_eligible(as_of).items()
         }
 
     def step(self, coro: Any, *, only_a: bool = True) -> Any:
