@@ -26,7 +26,7 @@ from mentorbot.models import (
 )
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
-from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX
+from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX, departed_marker
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
@@ -175,12 +175,18 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bo
     """Let the matched request of a mentorship whose mentor is being forgotten wait again (no longer matched: no
     `matched_at`; waiting since now, its row of `reopened_requests`, from which its next time to match is measured,
     not from its `created_at`, before the whole mentorship), inside the caller's transaction; not when the mentee
-    has an open request for the same skills (asked again meanwhile: it would be a duplicate). Whether it waits. The
+    has an open request for the same skills (asked again meanwhile: it would be a duplicate), nor when the mentee was
+    reported gone from the community (their `departed_marker`: they ask again when back). Whether it waits. The
     ended mentorship then keeps no link to the request (as one whose mentee was forgotten): a request has at most
     one mentorship, and this one may get another. The mentee's row is locked by the forget's first statement
     (`locks.lock_member_and_mentees_of_pending_offers`), so a request they make meanwhile waits for the forget."""
     request = await read_request(conn, mentorship.request_id) if mentorship.request_id else None
     if request is None or request.status is not RequestStatus.MATCHED:
+        return False
+    departed = await conn.fetch_one(
+        "SELECT 1 AS one FROM processed_events WHERE event_id = ?", departed_marker(request.member_id)
+    )
+    if departed is not None:  # a member reported gone holds no open request (`usecases.departures`)
         return False
     open_ones = await read_requests(
         conn,
