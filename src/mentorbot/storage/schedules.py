@@ -75,6 +75,16 @@ class ScheduleStore(Transactions):
                 )
         return [w[4] for w in wanted]
 
+    async def weekly_due(self, kind: JobKind, community: str) -> datetime | None:
+        """When `community`'s timer of `kind` is due (pending, or running now), or None without one."""
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT due_at FROM jobs WHERE kind = ? AND ref_id = ? AND status IN ('pending', 'running')",
+                kind.value,
+                community_ref(community),
+            )
+        return rows.ts(row["due_at"]) if row is not None else None
+
     async def waiting_for_a_round(self, kind: JobKind, communities: Sequence[str] | None = None) -> list[str]:
         """The communities (of `communities` prefixes, or all) with a timer of `kind` (the scheduled round's: a
         programme that has had rounds) and a waiting request whose stored reason is a next round

@@ -21,7 +21,7 @@ from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.matching import rank_candidates, top_ranked
 from mentorbot.matching.eligibility import Block, BlockKind, blocks_for, strict, when_alone
-from mentorbot.models import Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
+from mentorbot.models import JobKind, Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.candidates import SkillMentor
@@ -125,19 +125,31 @@ def cohort(core: Core) -> bool:
     return core.settings.matching == "rounds" and core.settings.round_schedule is not None
 
 
-def next_round_reason(core: Core, request: MentorshipRequest, now: str | None = None) -> str:
-    """The stored wait reason of a request in a cohort programme: the next scheduled round, when it is, and what
-    stands in its way `now` (a live wait reason, `wait_reason`: no mentor for the skill, all at capacity…), which
-    the member and the admins are told beside the date."""
+def next_round_reason(
+    core: Core, request: MentorshipRequest, now: str | None = None, *, upcoming: datetime | None = None
+) -> str:
+    """The stored wait reason of a request in a cohort programme: the next scheduled round (`upcoming`, by default
+    the schedule's next after now: `round_due` knows of a round due and not run yet), when it is, and what stands in
+    its way `now` (a live wait reason, `wait_reason`: no mentor for the skill, all at capacity…), which the member
+    and the admins are told beside the date."""
     assert core.settings.round_schedule is not None
-    upcoming = next_after(
-        parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
-    )
+    if upcoming is None:
+        upcoming = next_after(
+            parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
+        )
     data: dict[str, object] = {"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()}
     because = views.live_reason(now)
     if because is not None:
         data["now"] = because
     return json.dumps(data)
+
+
+async def round_due(core: Core, community: str) -> datetime | None:
+    """A round of `community` whose time has come and that has not run yet (its timer due: later in the same timer
+    look, an expiry's or a decline's, or the bot was down at its time), which runs next; None when the next round is
+    the schedule's next. So a request that waits again moments before that round is not told the round after it."""
+    due = await core.store.weekly_due(JobKind.ROUND, community)
+    return due if due is not None and due <= core.clock.now() else None
 
 
 def _after_key(request: MentorshipRequest, after: Offer | None) -> str | None:
@@ -149,7 +161,8 @@ async def _wait_for_round(
 ) -> MatchOutcome:
     """A request of a cohort programme waits for the next scheduled round; its reason says when, and what stands
     in its way now."""
-    reason = next_round_reason(core, request, await round_obstacle(core, request, mentee))
+    obstacle = await round_obstacle(core, request, mentee)
+    reason = next_round_reason(core, request, obstacle, upcoming=await round_due(core, request.community))
     if reason != request.wait_reason:
         await core.store.set_wait_reason(request.id, reason, core.clock.now())
     notes: tuple[Notification, ...] = ()
@@ -580,6 +593,7 @@ async def refresh_wait_reasons(
     if not skills:
         return
     rounds_only = cohort(core)
+    upcoming = await round_due(core, community) if rounds_only else None
     looked = 0
     async for request in waiting_pages(core, community, lambda: skills):
         if looked >= REFRESH_AFTER_PAUSE:
@@ -593,7 +607,8 @@ async def refresh_wait_reasons(
         if mentee is None:
             continue
         if rounds_only:
-            reason = next_round_reason(core, request, await round_obstacle(core, request, mentee))
+            obstacle = await round_obstacle(core, request, mentee)
+            reason = next_round_reason(core, request, obstacle, upcoming=upcoming)
         else:
             reason = await wait_reason(core, request, mentee)
         if reason != request.wait_reason:
