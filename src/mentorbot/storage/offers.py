@@ -30,7 +30,6 @@ from mentorbot.storage.locks import (
 from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
 from mentorbot.storage.outbox import (
     never_reached,
-    supersede_notices_of_requests,
     supersede_request_notices,
     supersede_unsent,
     unsent,
@@ -153,7 +152,7 @@ async def release_offer(
         now,
         offer.request_id,
     )
-    await supersede_request_notices(conn, offer.request_id, now)
+    await supersede_request_notices(conn, [offer.request_id], now)
     await supersede_unsent(conn, offer.mentor_id, f"offer:{offer.id}", now)
     await jobs.cancel(conn, JobKind.OFFER_EXPIRY, offer.id)
     return None if row is None else int(row["expired_streak"])
@@ -214,7 +213,7 @@ class OfferStore(Transactions):
                 ):
                     return None
                 # The mentee's notices about it not reached them yet ("waiting again") are out of date now.
-                await supersede_request_notices(conn, request_id, now)
+                await supersede_request_notices(conn, [request_id], now)
                 held = await conn.execute(
                     "UPDATE mentor_profiles SET pending_offers = pending_offers + 1, last_offered_at = ? "
                     "WHERE member_id = ? AND status = 'active' AND active_count + pending_offers < capacity",
@@ -335,7 +334,7 @@ class OfferStore(Transactions):
                 h_arg,
             )
             # The mentees' notices about them not reached them yet are out of date now.
-            await supersede_notices_of_requests(conn, self.db.dialect, [item.request_id for item in held], now)
+            await supersede_request_notices(conn, [item.request_id for item in held], now)
             # The offers in a few multi-row statements that return them (no read back), then their expiry
             # timers in one statement (`jobs.schedule_selected`), each at its offer's expiry.
             created: list[Offer] = []
@@ -475,7 +474,7 @@ class OfferStore(Transactions):
                 else:
                     accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
                     if accepted is not None:
-                        await supersede_request_notices(conn, accepted.request.id, now)
+                        await supersede_request_notices(conn, [accepted.request.id], now)
                         await supersede_unsent(conn, mentor_id, f"offer:{offer_id}", now)
                 if accepted is None:
                     return None

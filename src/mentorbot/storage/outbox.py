@@ -77,42 +77,32 @@ def key_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def supersede_request_notices(conn: Connection, request_id: int, now: datetime) -> None:
-    """The state of request `request_id` changed, inside that change's transaction (an offer of it ended: expired,
-    declined, withdrawn; it was offered anew, matched, cancelled or closed): the mentee's notices about it that have
-    not reached them (`_UNSENT`), "a mentor has been offered your request" (`offered_notice_key`) and "your request is
-    waiting again" (keys ``request:<id>:after:<offer id>``), are superseded, so never delivered nor shown once they are
-    out of date. A restart after a crash, or a command showing held notices, would otherwise tell "offered" or
-    "waiting again" after "cancelled", after the introduction, or after a later notice saying where it stands. What
-    the change means is told by the change itself (the introduction, the cancel's reply, a new "waiting again"), and
-    a request handed on to another mentor is told to its mentee when the offer's notice never reached them
-    (`offered_unheard`)."""
-    await conn.execute(
-        "UPDATE outbox SET status = 'superseded' WHERE member_id = (SELECT member_id FROM requests WHERE id = ?) "
-        f"AND {KEY_PREFIX} AND {_UNSENT}",
-        request_id,
-        key_prefix(f"request:{request_id}:"),
-        now,
-    )
+_REQUESTS_PER_STATEMENT: Final = 500
+"""How many requests one statement of `supersede_request_notices` names (each twice: within placeholder limits)."""
 
 
-async def supersede_notices_of_requests(
-    conn: Connection, dialect: str, request_ids: Sequence[int], now: datetime
-) -> None:
-    """`supersede_request_notices` for each of `request_ids` (a round's offers, made together:
-    `OfferStore.create_offers`), in one statement."""
-    if not request_ids:
-        return
-    r_sql, r_arg = id_list(dialect, request_ids)
-    await conn.execute(
-        "UPDATE outbox SET status = 'superseded' "
-        f"WHERE member_id IN (SELECT member_id FROM requests WHERE id IN ({r_sql})) AND {_UNSENT} "
-        f"AND EXISTS (SELECT 1 FROM requests r WHERE r.id IN ({r_sql}) AND r.member_id = outbox.member_id "
-        "AND outbox.message_key LIKE 'request:' || r.id || ':%')",
-        r_arg,
-        now,
-        r_arg,
-    )
+async def supersede_request_notices(conn: Connection, request_ids: Sequence[int], now: datetime) -> None:
+    """The state of each of `request_ids` changed, inside that change's transaction (an offer of it ended: expired,
+    declined, withdrawn; it was offered anew, matched, cancelled or closed; a round's offers made together): the
+    mentee's notices about it that have not reached them (`_UNSENT`), "a mentor has been offered your request"
+    (`offered_notice_key`) and "your request is waiting again" (keys ``request:<id>:after:<offer id>``), are
+    superseded, so never delivered nor shown once they are out of date. A restart after a crash, or a command showing
+    held notices, would otherwise tell "offered" or "waiting again" after "cancelled", after the introduction, or
+    after a later notice saying where it stands. What the change means is told by the change itself (the
+    introduction, the cancel's reply, a new "waiting again"), and a request handed on to another mentor is told to
+    its mentee when the offer's notice never reached them (`offered_unheard`). One statement per
+    `_REQUESTS_PER_STATEMENT` requests, over their mentees' rows (the index ``outbox_by_member``)."""
+    for lo in range(0, len(request_ids), _REQUESTS_PER_STATEMENT):
+        part = list(request_ids[lo : lo + _REQUESTS_PER_STATEMENT])
+        await conn.execute(
+            "UPDATE outbox SET status = 'superseded' "
+            f"WHERE member_id IN (SELECT member_id FROM requests WHERE id IN ({in_list(part)})) AND {_UNSENT} "
+            f"AND EXISTS (SELECT 1 FROM requests r WHERE r.id IN ({in_list(part)}) AND r.member_id = outbox.member_id "
+            "AND outbox.message_key LIKE 'request:' || r.id || ':%')",
+            *part,
+            now,
+            *part,
+        )
 
 
 async def supersede_unsent(

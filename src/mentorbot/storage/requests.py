@@ -100,8 +100,7 @@ async def withdraw_pending(conn: Connection, request_ids: Sequence[int], now: da
     told after "cancelled", nor after the introduction of an admin's match)."""
     if not request_ids:
         return []
-    for request_id in request_ids:
-        await supersede_request_notices(conn, request_id, now)
+    await supersede_request_notices(conn, request_ids, now)
     found = await conn.fetch_all(
         "UPDATE offers SET status = 'withdrawn', decided_at = ? "
         f"WHERE status = 'pending' AND request_id IN ({in_list(request_ids)}) RETURNING *",
