@@ -13,7 +13,6 @@ from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member, MentorshipRequest, Offer, OfferStatus
 from mentorbot.replies import Notification, Reply
-from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.offers import ExpireResult
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -23,6 +22,7 @@ from mentorbot.usecases.matchmaking import (
     hand_on,
     hand_on_withdrawn,
     line_for,
+    next_round,
     refresh_wait_reasons,
     requeue_quietly,
     waiting_pages,
@@ -220,14 +220,12 @@ async def round_date(core: Core, request_id: int, t: Translator, zone: str | Non
     """In a cohort programme, the date of the next matching round a request back on the waitlist waits for, as a
     reader in `zone` reads it: the ``until`` its hand-on just stored (`matchmaking.next_round_reason`, what its
     mentee is told), else the schedule's next round. None outside a cohort programme (nothing read)."""
-    if not cohort(core) or core.settings.round_schedule is None:
+    if not cohort(core):
         return None
     request = await core.store.get_request(request_id)
-    until = views.wait_until(request.wait_reason if request is not None else None)
-    if until is None:  # not expected: a cohort programme's waiting request stores its next round
-        schedule = parse_weekly(core.settings.round_schedule)
-        until = next_after(schedule, core.clock.now(), core.settings.programme_timezone)
-    return views.when(until, t, zone)
+    # Not expected to be missing: a cohort programme's waiting request stores its next round.
+    until = views.wait_until(request.wait_reason if request is not None else None) or next_round(core)
+    return None if until is None else views.when(until, t, zone)
 
 
 def expiry_notice(

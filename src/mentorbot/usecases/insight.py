@@ -29,7 +29,7 @@ from mentorbot.usecases import curation, views
 from mentorbot.usecases.admin import round_report, round_text
 from mentorbot.usecases.admins import community_admins, community_name, named_community
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import cohort, next_round_reason, round_obstacle, wait_reason
+from mentorbot.usecases.matchmaking import cohort, next_round, next_round_reason, round_obstacle, wait_reason
 
 log = logging.getLogger("mentorbot")
 
@@ -140,14 +140,6 @@ async def draw(data: charts.ChartData, t: Translator) -> Attachment | None:
 
 
 # ------------------------------------------------------------------------------------------ admins, schedule
-
-
-def next_round(core: Core, now: datetime | None = None) -> datetime | None:
-    """When the next scheduled round runs (None without `Settings.round_schedule`)."""
-    spec = core.settings.round_schedule
-    if spec is None:
-        return None
-    return next_after(parse_weekly(spec), now or core.clock.now(), core.settings.programme_timezone)
 
 
 WEEKLY: dict[JobKind, str] = {JobKind.ROUND: "round_schedule", JobKind.DIGEST: "digest"}

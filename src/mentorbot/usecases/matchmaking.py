@@ -125,6 +125,14 @@ def cohort(core: Core) -> bool:
     return core.settings.matching == "rounds" and core.settings.round_schedule is not None
 
 
+def next_round(core: Core, now: datetime | None = None) -> datetime | None:
+    """When the next scheduled round runs (None without `Settings.round_schedule`)."""
+    spec = core.settings.round_schedule
+    if spec is None:
+        return None
+    return next_after(parse_weekly(spec), now or core.clock.now(), core.settings.programme_timezone)
+
+
 def next_round_reason(
     core: Core, request: MentorshipRequest, now: str | None = None, *, upcoming: datetime | None = None
 ) -> str:
@@ -132,11 +140,8 @@ def next_round_reason(
     the schedule's next after now: `round_due` knows of a round due and not run yet), when it is, and what stands in
     its way `now` (a live wait reason, `wait_reason`: no mentor for the skill, all at capacity…), which the member
     and the admins are told beside the date."""
-    assert core.settings.round_schedule is not None
-    if upcoming is None:
-        upcoming = next_after(
-            parse_weekly(core.settings.round_schedule), core.clock.now(), core.settings.programme_timezone
-        )
+    upcoming = upcoming or next_round(core)
+    assert upcoming is not None
     data: dict[str, object] = {"key": "wait.next_round", "skills": list(request.skills), "until": upcoming.isoformat()}
     because = views.live_reason(now)
     if because is not None:
