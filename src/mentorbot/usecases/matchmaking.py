@@ -608,16 +608,23 @@ async def refresh_wait_reasons(
         if not codes & stales and not (rounds_only and now_part is None):
             continue
         looked += 1
-        mentee = await core.store.get_member(request.member_id)
-        if mentee is None:
-            continue
-        if rounds_only:
-            obstacle = await round_obstacle(core, request, mentee)
-            reason = next_round_reason(core, request, obstacle, upcoming=upcoming)
-        else:
-            reason = await wait_reason(core, request, mentee)
-        if reason != request.wait_reason:
-            await core.store.set_wait_reason(request.id, reason, core.clock.now())
+        await reword(core, request, upcoming=upcoming)
+
+
+async def reword(core: Core, request: MentorshipRequest, *, upcoming: datetime | None = None) -> None:
+    """Work out afresh why the waiting `request` waits, offering nothing, and store it when it changed: in a cohort
+    programme the next round (`upcoming`, `round_due`'s) and what stands in its way meanwhile (`round_obstacle`),
+    else the live reason (`wait_reason`)."""
+    mentee = await core.store.get_member(request.member_id)
+    if mentee is None:
+        return
+    if cohort(core):
+        obstacle = await round_obstacle(core, request, mentee)
+        reason = next_round_reason(core, request, obstacle, upcoming=upcoming)
+    else:
+        reason = await wait_reason(core, request, mentee)
+    if reason != request.wait_reason:
+        await core.store.set_wait_reason(request.id, reason, core.clock.now())
 
 
 def line_for(t: Translator, offer: Offer, passed: bool | None) -> str:

@@ -26,7 +26,7 @@ from mentorbot.usecases.expiry import expire_offer, expire_offers
 from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.library_follow import LibraryFollower
-from mentorbot.usecases.matchmaking import rematch, requeue_quietly
+from mentorbot.usecases.matchmaking import cohort, rematch, requeue_quietly, reword, round_due
 from mentorbot.usecases.mentorships import checkin_key
 
 log = logging.getLogger("mentorbot")
@@ -82,16 +82,18 @@ class _Outage:
 
 async def next_wake(core: Core, communities: Sequence[str] | None = None) -> datetime | None:
     """The next moment the bot may act unasked: a timer falling due, or the end of a waiting request's cooldown
-    (the sweep offers it then); with `communities` (prefixes), in those communities only. A clock that jumps ahead
-    (the console's ``/clock``) stops at each, in order."""
+    (the sweep offers it then; in a cohort programme, its reason is worked out afresh); with `communities`
+    (prefixes), in those communities only. A clock that jumps ahead (the console's ``/clock``) stops at each, in
+    order."""
     now = core.clock.now()
     times = [due] if (due := await core.store.next_job_due(communities)) is not None else []
     for request in await core.store.list_requests(None, [RequestStatus.WAITING]):
         if communities is not None and not request.community.startswith(tuple(communities)):
             continue
-        until = views.wait_until(request.wait_reason)
-        if until is not None and until > now:
-            times.append(until)
+        # The reason's date (a cooldown's end, the next round) and, in a cohort programme, its "for now" part's.
+        for until in (views.wait_until(request.wait_reason), views.live_until(request.wait_reason)):
+            if until is not None and until > now:
+                times.append(until)
     return min(times, default=None)
 
 
@@ -163,6 +165,9 @@ class Timers:
         if self.core.settings.matching == "live" and due:
             self._swept_at = now
             notes.extend(await self.sweep(communities, outage=outage))
+        elif cohort(self.core) and due:
+            self._swept_at = now
+            await self.reword_lapsed(communities, outage=outage)
         for job in weekly:
             notes.extend(await self._run_one(job, lease=lease, outage=outage))
         outage.tell()
@@ -309,6 +314,29 @@ class Timers:
         if own:
             outage.tell()
         return notes
+
+    async def reword_lapsed(self, communities: Sequence[str] | None = None, *, outage: _Outage) -> None:
+        """In a cohort programme, where the sweep is off: work out afresh why a waiting request waits when what its
+        stored reason says stands in its way meanwhile has a date now past (a cooldown lifted between rounds), so
+        no one is told a date gone by. Nothing is offered (the next round does that) and nothing is said: the member
+        and the admins read it in their status, the waitlist and the exports. One unit of work per request."""
+        store = self.core.store
+        now = self.core.clock.now()
+        for community in await store.communities_waiting(communities):
+            waiting = await store.list_requests(community, [RequestStatus.WAITING])
+            lapsed = [r for r in waiting if (until := views.live_until(r.wait_reason)) is not None and until <= now]
+            upcoming = await round_due(self.core, community) if lapsed else None
+            for request in lapsed:
+                unit = functools.partial(self._reword_unit, request, upcoming)
+                try:
+                    await retrying(self.core, unit, f"the reason of request {request.id}")
+                except Exception as exc:
+                    if not outage.met(exc, "request"):
+                        log.exception("could not work out afresh why request %s waits; tried again later", request.id)
+
+    async def _reword_unit(self, request: MentorshipRequest, upcoming: datetime | None) -> None:
+        async with self.core.store.unit_of_work():
+            await reword(self.core, request, upcoming=upcoming)
 
     async def _sweep_unit(self, request: MentorshipRequest) -> list[Notification]:
         """The sweep's unit of work for one waiting request: offered if it can be, what that says in the outbox."""

@@ -255,6 +255,16 @@ def wait_until(reason: str | None) -> datetime | None:
         return None
 
 
+def live_until(reason: str | None) -> datetime | None:
+    """When what stands in a waiting request's way ends (a cooldown lifting), from its live reason (`live_reason`):
+    in a cohort programme the date of its "for now" part, not the next round's; None for no such date."""
+    data = live_reason(reason)
+    try:
+        return datetime.fromisoformat(str(data["until"])) if data and data.get("until") else None
+    except (ValueError, TypeError):
+        return None
+
+
 def _reason_args(
     data: Mapping[str, Any],
     t: Translator,
