@@ -6,7 +6,7 @@ and the notices all call these, so a place or a deadline is never counted or sho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from mentorbot.i18n import Translator
 from mentorbot.models import Member, MentorProfile, Places
@@ -44,7 +44,17 @@ def when(value: datetime, t: Translator | None = None, zone: str | None = None) 
     return t("time.utc", at=text) if t else f"{text} UTC"
 
 
+def _local_date(value: datetime, zone: str | None) -> date:
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(to_tzinfo(zone) if zone and zone not in UTC_NAMES else UTC).date()
+
+
 def day(value: datetime, zone: str | None = None) -> str:
     """The date of an instant in the reader's zone (UTC when unknown): ``2026-12-24``."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(to_tzinfo(zone) if zone and zone not in UTC_NAMES else UTC).strftime("%Y-%m-%d")
+    return _local_date(value, zone).strftime("%Y-%m-%d")
+
+
+def days_between(earlier: datetime, later: datetime, zone: str | None = None) -> int:
+    """How many calendar days lie between two instants in the reader's zone (UTC when unknown): 1 from 23:30 on
+    the 6th to 00:30 on the 7th, as the reader counts "days ago" from the dates they see."""
+    return (_local_date(later, zone) - _local_date(earlier, zone)).days

@@ -254,6 +254,10 @@ def _after(now: datetime, duration: str, timezone: str | None) -> datetime:
     parts = _duration_parts(duration)
     assert parts is not None
     days, elapsed = parts
+    if not days:
+        # Time elapsed only: no wall clock to keep (a local time in the hour a fall-back change repeats would be
+        # read as its first occurrence, an hour early, and "30m" told it is in the past).
+        return now + elapsed
     zone = to_tzinfo(timezone or "UTC")
     local = now.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
     return local.replace(tzinfo=zone).astimezone(UTC) + elapsed
@@ -282,6 +286,10 @@ def parse_until(text: str | None, now: datetime, timezone: str | None = None) ->
         local = parsed.replace(tzinfo=to_tzinfo(timezone or "UTC")) if parsed.tzinfo is None else parsed
         try:
             until = local.astimezone(UTC)
+            if parsed.tzinfo is None and until <= now:
+                # A time in the hour a fall-back change repeats, whose first occurrence is past: its second is
+                # still to come (for any other time both readings are the same instant).
+                until = local.replace(fold=1).astimezone(UTC)
         except OverflowError:  # the first or last day of the calendar, moved across a day boundary
             until = datetime.max.replace(tzinfo=UTC) if local.year > 1 else datetime.min.replace(tzinfo=UTC)
     if until - now > MAX_UNTIL:

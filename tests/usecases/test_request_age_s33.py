@@ -66,7 +66,9 @@ async def test_a_fresh_request_s_offer_does_not_say_when_it_was_asked(
     bot: MentorBot, who: Who, clock: ManualClock
 ) -> None:
     await bot.request(who("amina"), skills="paid-social", note=NOTE)
-    clock.advance(timedelta(days=1, hours=23))  # not yet two days
+    # Asked at 23:00 on the 4th in Honolulu, where the mentor lives; offered at 23:59 on the 5th there: yesterday, as
+    # the mentor counts days (session 38: calendar days in their zone, not 24-hour periods).
+    clock.advance(timedelta(days=1, minutes=59))
 
     offer = await offer_to(bot, who, "m1")
 

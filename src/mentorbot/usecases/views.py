@@ -33,9 +33,11 @@ from mentorbot.storage.store import Stats
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.timezones import UTC_NAMES
 
-ASKED_ON_SHOWN_FROM: Final = timedelta(days=2)
-"""How old a request must be, when offered, for its offer to say when it was asked. A younger one was asked today
-or yesterday, as a mentor takes any offer to be (most are made within minutes of the request, or after one
+ASKED_ON_SHOWN_FROM: Final = 2
+"""How many calendar days (in the mentor's zone) before its offer a request must have been asked for the offer to
+say when it was asked (counted as the mentor counts "days ago" from the dates they see: before session 38, whole
+24-hour periods, so a request of 23:30 on the 6th offered at 00:30 on the 9th read "2 days ago"). A younger one was
+asked today or yesterday, as a mentor takes any offer to be (most are made within minutes of the request, or after one
 48-hour offer lapsed), so saying it would only lengthen the message; from two days on a note's "next week" may
 no longer be next week, and the mentor reads the date before the note."""
 GAPS_SHOWN = 5
@@ -370,14 +372,14 @@ def offer_message(
     *,
     zone: str | None = None,
 ) -> Reply:
-    """The offer a mentor receives: who asks, for what, when (for a request `ASKED_ON_SHOWN_FROM` old or older
-    when offered), their note, why them, until when (dates in the mentor's `zone` when known), with Accept and
-    Decline. The request's age is counted to the offer's making, so the message reads the same when it is built
-    again later (a held offer shown in a new language)."""
+    """The offer a mentor receives: who asks, for what, when (for a request asked `ASKED_ON_SHOWN_FROM` calendar
+    days or more before the offer, in the mentor's zone), their note, why them, until when (dates in the mentor's
+    `zone` when known), with Accept and Decline. The request's age is counted to the offer's making, so the
+    message reads the same when it is built again later (a held offer shown in a new language)."""
     fields = [Field(t("offer.skills"), skill_labels(taxonomy, request.skills, t.lang))]
-    age = offer.created_at - request.created_at
+    age = formatting.days_between(request.created_at, offer.created_at, zone)
     if age >= ASKED_ON_SHOWN_FROM:
-        asked = t("offer.asked_on_value", day=formatting.day(request.created_at, zone), count=age.days)
+        asked = t("offer.asked_on_value", day=formatting.day(request.created_at, zone), count=age)
         fields.append(Field(t("offer.asked_on"), asked))
     if request.note:
         fields.append(Field(t("offer.note"), defuse_mentions(request.note)))
