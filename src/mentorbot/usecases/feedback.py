@@ -15,7 +15,15 @@ from mentorbot.storage.store import FeedbackResult
 from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context
-from mentorbot.usecases.mentorships import elsewhere, ended_reply, theirs_elsewhere
+from mentorbot.usecases.mentorships import MAX_CHOICES as MAX_CHOICES  # re-exported: the list's cap, as ever
+from mentorbot.usecases.mentorships import (
+    elsewhere,
+    ended_reply,
+    only_waiting,
+    rating_choices,
+    theirs_elsewhere,
+    waiting_for_rating,
+)
 
 
 async def feedback(
@@ -52,59 +60,24 @@ async def feedback(
 async def _to_rate(ctx: Context, mentorship_id: str | int | None) -> int:
     """The mentorship `/mentor feedback` is about: the number given, or, with none, the caller's only mentorship
     that has ended and waits for their rating. Several are listed (number and the other party) for the caller to
-    choose; none is said. A number that is not one lists the same (`/mentor status` shows only active ones)."""
+    choose; none is said. A number that is not one lists the same (`/mentor status` shows only active ones). The
+    list and the choice are `mentorships`' (`waiting_for_rating`, `only_waiting`), shared with `/mentor end` typed
+    with no number once the other party has ended it."""
     if not is_blank(mentorship_id):
         try:
             return parse_id(mentorship_id, "mentorship")
         except UserError as error:
             if error.key != "input.bad_id":
                 raise
-            waiting = await _waiting_for_rating(ctx)
+            waiting = await waiting_for_rating(ctx)
             value = str(mentorship_id).strip()
             if not waiting:
                 raise UserError("feedback.bad_id_none", value=value) from None
-            raise UserError("feedback.bad_id", value=value, choices=_choices(ctx, waiting)) from None
-    waiting = await _waiting_for_rating(ctx)
+            raise UserError("feedback.bad_id", value=value, choices=rating_choices(ctx, waiting)) from None
+    waiting = await waiting_for_rating(ctx)
     if not waiting:
         raise UserError("feedback.nothing_to_rate")
-    if len(waiting) > 1:
-        raise UserError("feedback.which", choices=_choices(ctx, waiting), example=waiting[-1][0].id)
-    return waiting[0][0].id
-
-
-async def _waiting_for_rating(ctx: Context) -> list[tuple[Mentorship, Member | None]]:
-    """The caller's mentorships that have ended and that they have not rated, oldest first, each with the other
-    party (None when they deleted their data, and for those older than a list shows)."""
-    store = ctx.core.store
-    found: list[tuple[Mentorship, Member | None]] = []
-    for mentorship in await store.list_mentorships(member_id=ctx.member.id):
-        if mentorship.status is not MentorshipStatus.ENDED:
-            continue
-        if await store.has_given_feedback(mentorship.id, ctx.member.id):
-            continue
-        found.append((mentorship, None))
-    # The other party is read for the ones a list shows (`_choices`: the newest), not for every one ever ended.
-    for index in range(max(0, len(found) - MAX_CHOICES), len(found)):
-        mentorship = found[index][0]
-        other_id = mentorship.mentee_id if mentorship.mentor_id == ctx.member.id else mentorship.mentor_id
-        found[index] = (mentorship, await store.get_member(other_id) if other_id else None)
-    return found
-
-
-MAX_CHOICES = 10
-"""The most ended mentorships listed for the caller to choose the one to rate: the newest (a mentor of a year may
-have dozens unrated; one reply stays well within a platform's message), with how many older ones are left out."""
-
-
-def _choices(ctx: Context, waiting: list[tuple[Mentorship, Member | None]]) -> str:
-    """The ended mentorships waiting for the caller's rating (`waiting`, oldest first), as a list to choose from: the
-    newest `MAX_CHOICES`, oldest of them first, then how many older ones there are."""
-    shown = waiting[-MAX_CHOICES:]
-    text = ", ".join(
-        ctx.t("feedback.choice", id=mentorship.id, other=views.mention(other, ctx.t)) for mentorship, other in shown
-    )
-    older = len(waiting) - len(shown)
-    return f"{text}, {ctx.t('feedback.choices_more', count=older)}" if older else text
+    return only_waiting(ctx, waiting)
 
 
 async def feedback_form(ctx: Context, *, mentorship_id: str | int) -> Reply:

@@ -24,7 +24,9 @@ async def end(
 ) -> Reply:
     """End a mentorship the caller is part of, with an optional rating (1–5) and comment. One that has ended
     already (the other party ended it meanwhile, both having had the check-in's "end and give feedback"; an old
-    form or command of the caller's own, late) takes what was given as the caller's feedback (`_ended_already`).
+    form or command of the caller's own, late) takes what was given as the caller's feedback (`_ended_already`); so
+    does, with no number and none active, their only ended one waiting for their rating
+    (`_feedback_with_nothing_active`).
     The caller's check-in turns into the answer (`_own_checkin`), the other party's into their notice
     (`after_end`): no check-in keeps its buttons once the mentorship has ended."""
     core = ctx.core
@@ -33,7 +35,9 @@ async def end(
     if is_blank(mentorship_id):
         active = await core.store.list_mentorships(member_id=ctx.member.id, active_only=True)
         if not active:
-            raise await _nothing_active(ctx)
+            if stars is None and not text:
+                raise await _nothing_active(ctx)
+            return await _feedback_with_nothing_active(ctx, stars, text or None)
         target = only_id([m.id for m in active], none="end.nothing_active", several="end.which")
     else:
         target = parse_id(mentorship_id, "mentorship")
@@ -93,6 +97,68 @@ async def _nothing_active(ctx: Context) -> UserError:
         here=here(ctx.t, community),
         where=elsewhere(ctx.t, community, len({m.community for m in theirs})),
     )
+
+
+async def _feedback_with_nothing_active(ctx: Context, stars: int | None, comment: str | None) -> Reply:
+    """`/mentor end` with no number, a rating or comment, and no active mentorship here (the other party ended it
+    first): the caller's only ended mentorship waiting for their rating takes it (`_ended_already`), as
+    `/mentor feedback` with no number would; several are listed to choose from (``feedback.which``). What is given
+    is never dropped in silence: with none, or with an active one in another community of the deployment (named
+    first, as `_nothing_active` names it: a rating cannot be taken back, so none is guessed), the refusal says it
+    was not recorded, pointing to `/mentor feedback` when one here waits for it."""
+    refusal = await _nothing_active(ctx)
+    waiting = await waiting_for_rating(ctx)
+    if refusal.key != "end.nothing_active":
+        said = ctx.t(refusal.key, **refusal.params)
+        if waiting:
+            raise UserError("end.not_recorded_here", refusal=said, here=here(ctx.t, ctx.member.community))
+        raise UserError("end.not_recorded", refusal=said)
+    if not waiting:
+        raise UserError("end.nothing_to_rate")
+    return await _ended_already(ctx, only_waiting(ctx, waiting), stars, comment)
+
+
+MAX_CHOICES = 10
+"""The most ended mentorships listed for the caller to choose the one to rate: the newest (a mentor of a year may
+have dozens unrated; one reply stays well within a platform's message), with how many older ones are left out."""
+
+
+async def waiting_for_rating(ctx: Context) -> list[tuple[Mentorship, Member | None]]:
+    """The caller's mentorships that have ended and that they have not rated, oldest first, each with the other
+    party (None when they deleted their data, and for those older than a list shows)."""
+    store = ctx.core.store
+    found: list[tuple[Mentorship, Member | None]] = []
+    for mentorship in await store.list_mentorships(member_id=ctx.member.id):
+        if mentorship.status is not MentorshipStatus.ENDED:
+            continue
+        if await store.has_given_feedback(mentorship.id, ctx.member.id):
+            continue
+        found.append((mentorship, None))
+    # The other party is read for the ones a list shows (`rating_choices`: the newest), not for every one ever ended.
+    for index in range(max(0, len(found) - MAX_CHOICES), len(found)):
+        mentorship = found[index][0]
+        other_id = mentorship.mentee_id if mentorship.mentor_id == ctx.member.id else mentorship.mentor_id
+        found[index] = (mentorship, await store.get_member(other_id) if other_id else None)
+    return found
+
+
+def only_waiting(ctx: Context, waiting: list[tuple[Mentorship, Member | None]]) -> int:
+    """The one mentorship of `waiting` (`waiting_for_rating`, not empty) that a rating with no number is about;
+    several are a `UserError` listing them (``feedback.which``) for the caller to give the number."""
+    if len(waiting) > 1:
+        raise UserError("feedback.which", choices=rating_choices(ctx, waiting), example=waiting[-1][0].id)
+    return waiting[0][0].id
+
+
+def rating_choices(ctx: Context, waiting: list[tuple[Mentorship, Member | None]]) -> str:
+    """The ended mentorships waiting for the caller's rating (`waiting`, oldest first), as a list to choose from: the
+    newest `MAX_CHOICES`, oldest of them first, then how many older ones there are."""
+    shown = waiting[-MAX_CHOICES:]
+    text = ", ".join(
+        ctx.t("feedback.choice", id=mentorship.id, other=views.mention(other, ctx.t)) for mentorship, other in shown
+    )
+    older = len(waiting) - len(shown)
+    return f"{text}, {ctx.t('feedback.choices_more', count=older)}" if older else text
 
 
 def elsewhere(t: Translator, community: str, count: int = 1) -> str:
