@@ -125,7 +125,7 @@ DATABASE_ERRORS: Final = Counter(
 )
 OFFERS: Final = Gauge(
     "mentorbot_offers",
-    "Offers in the database by outcome (sent counts every offer ever made), read at scrape time",
+    "Offers in the database by outcome (sent: all of them; a forget removes a member's), read at scrape time",
     ["outcome"],
     registry=_OWN,
     multiprocess_mode="livemostrecent",

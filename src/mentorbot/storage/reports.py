@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, Places, RequestStatus
 from mentorbot.replies import reply_from_json
@@ -49,6 +49,14 @@ class Stats:
     `mentors_paused` (who may resume any time), so departures do not swell "paused" for good."""
 
 
+_MENTOR_STATUS: Final = (
+    f"CASE WHEN p.status = 'paused' AND COALESCE(p.pause_reason, '') = '{LEFT_COMMUNITY}' "
+    f"THEN '{LEFT_COMMUNITY}' ELSE p.status END"
+)
+"""A mentor's status as the members export tells it: ``left`` for one paused because they left the community
+(`events.DEPARTED_SQL`, a constant here, as the page's parameters follow), as `ReportStore.stats` counts them apart
+from the paused ones, who may resume any time."""
+
 EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
     "members": (
         [
@@ -66,7 +74,7 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
         # The zone the member lives in: the platform's, else their mentor profile's (unless the UTC default).
         "SELECT t.id, t.platform_user_id, t.display_name, t.language, "
         "COALESCE(t.timezone, NULLIF(p.timezone, 'UTC')) AS timezone, t.created_at, "
-        "p.status AS mentor_status, p.capacity, p.active_count AS active_mentorships "
+        f"{_MENTOR_STATUS} AS mentor_status, p.capacity, p.active_count AS active_mentorships "
         "FROM members t LEFT JOIN mentor_profiles p ON p.member_id = t.id{where} ORDER BY t.id",
     ),
     "requests": (
