@@ -8,8 +8,9 @@ and the "showing 1–25 of 200" line as footer, with Next / Previous buttons. An
 shows the entries that fit in what Discord allows (4,096 characters of description, 6,000 in all the embeds
 of a message, 10 embeds) and says how many more there are. A reply's text is never cut short either: past a
 description's 4,096 characters it goes on in embeds of its own, cut at line ends (`text_pieces`), over as
-many messages as it needs. Titles, field names and button labels are clipped to Discord's limits, so a long
-reply never makes a send fail.
+many messages as it needs. Nor is a field's value: past 1,024 characters it goes on in continuation fields, cut
+at line ends, and a longer line at word ends (`_split_value`). Titles, field names and button labels are clipped to
+Discord's limits, so a long reply never makes a send fail.
 
 A DM names the Discord server it comes from when the client asks for it (`render`'s `server`: the bot is in several
 servers, whose DMs to one member all share one DM channel): at the end of an embed reply's content line, or as the
@@ -162,13 +163,19 @@ class DiscordMessage:
 
 
 def _split_value(name: str, value: str) -> list[tuple[str, str]]:
-    """A field value longer than Discord allows, split at line ends into continuation fields."""
+    """A field value longer than Discord allows, split at line ends into continuation fields; a line longer than a
+    field holds (a mentor's fifteen skills with long names, on one line) at word ends, never inside a mention
+    (`paging.split`), so nothing is cut off."""
     if len(value) <= FIELD_VALUE_LIMIT:
-        return [(name, value or "—")]
+        return [(name, value if value.strip() else "—")]  # Discord refuses a blank value
     parts: list[tuple[str, str]] = []
     chunk = ""
-    for line in value.split("\n"):
-        line = clip(line, FIELD_VALUE_LIMIT)
+    lines = [
+        piece.strip(" ")
+        for line in value.split("\n")
+        for piece in (paging.split(line, FIELD_VALUE_LIMIT, tokens=_mention_tokens) if line else [line])
+    ]
+    for line in lines:
         if chunk and len(chunk) + 1 + len(line) > FIELD_VALUE_LIMIT:
             parts.append((name if not parts else CONTINUED, chunk))
             chunk = line

@@ -3,10 +3,10 @@
 One deployment may serve several communities of one platform (two Discord servers; two workspaces of one Slack
 Enterprise Grid, whose user ids are the organisation's): the same platform user is then one member row in each,
 and every direct message of theirs lands in the one DM channel, naming no community. These reads let a use-case
-say so when a command typed in one community names what is theirs in another (an offer, a mentorship), or when
-what it did holds for this community only (a resume, a pause, a forget, an export), or when there is nothing to
-act on here but there is there (`/mentor end` with no number). Only refusals and those answers read them: an
-ordinary accept, feedback, check-in answer or end reads nothing more.
+say so when a command typed in one community names what is theirs in another (an offer, a mentorship, a request
+to cancel), or when what it did holds for this community only (a resume, a pause, a forget, an export), or when
+there is nothing to act on here but there is there (`/mentor end` or `/mentor cancel` with no number). Only refusals
+and those answers read them: an ordinary accept, feedback, check-in answer, end or cancel reads nothing more.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context
 from mentorbot.usecases.matchmaking import match_request, rematch
+from mentorbot.usecases.mentorships import elsewhere, here
 from mentorbot.usecases.profiles import resolve_skills
 
 
@@ -73,17 +74,20 @@ def limit_refusal(open_count: int, max_open: int) -> UserError:
 
 async def cancel(ctx: Context, *, request_id: str | int | None = None) -> Reply:
     """Withdraw an open request (the only one, when no id is given); a mentor holding its offer is told and
-    offered other waiting requests."""
+    offered other waiting requests. A refusal says so when the request named, or the open ones, are the caller's
+    platform user's in another community of the deployment (`_not_open`, `_nothing_open`)."""
     core = ctx.core
     store = core.store
     if is_blank(request_id):
         open_requests = await store.list_member_requests(ctx.member.id, open_only=True)
+        if not open_requests:
+            raise await _nothing_open(ctx)
         target = only_id([r.id for r in open_requests], none="cancel.nothing_open", several="cancel.which")
     else:
         target = parse_id(request_id, "request")
     result = await store.cancel_request(target, ctx.member.id, core.clock.now())
     if result is None:
-        raise UserError("cancel.not_open", id=target)
+        raise await _not_open(ctx, target)
     withdrawn = result.withdrawn_offer
     if withdrawn is not None:
         mentor = await store.get_member(withdrawn.mentor_id)
@@ -92,3 +96,44 @@ async def cancel(ctx: Context, *, request_id: str | int | None = None) -> Reply:
             ctx.tell([core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")])
             ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=withdrawn.mentor_id))
     return Reply(ctx.t("cancel.done", id=target))
+
+
+async def _not_open(ctx: Context, request_id: int) -> UserError:
+    """Why a request named by id cannot be cancelled: an open one of the caller's platform user in another
+    community of the deployment (every DM of both lands in one channel, naming neither) is theirs there, to cancel
+    there; any other (someone else's, none, or theirs and no longer open) is not one of their open requests. The
+    request and the other community are read only on this refusal."""
+    store = ctx.core.store
+    wanted = await store.get_request(request_id)
+    if (
+        wanted is not None
+        and wanted.status.is_open
+        and wanted.member_id != ctx.member.id
+        and await store.same_user_among(ctx.member, [wanted.member_id]) is not None
+    ):
+        return UserError("elsewhere.request", id=request_id, where=elsewhere(ctx.t, ctx.member.community))
+    return UserError("cancel.not_open", id=request_id)
+
+
+async def _nothing_open(ctx: Context) -> UserError:
+    """Why `/mentor cancel` with no number cancels nothing: the caller has no open request here. When their
+    platform user has some in other communities of the deployment, the answer names them and where to cancel them
+    (a community they left holds none: leaving cancels them); otherwise ``cancel.nothing_open``, as ever. The other
+    communities are read only on this refusal: one read for their rows there, then one per such community."""
+    store = ctx.core.store
+    theirs = [
+        r
+        for other in await store.same_user_elsewhere(ctx.member)
+        for r in await store.list_member_requests(other.member.id, open_only=True)
+    ]
+    if not theirs:
+        return UserError("cancel.nothing_open")
+    theirs.sort(key=lambda r: (r.created_at, r.id))
+    community = ctx.member.community
+    return UserError(
+        "elsewhere.cancel_nothing_here",
+        count=len(theirs),
+        ids=", ".join(f"#{r.id}" for r in theirs),
+        here=here(ctx.t, community),
+        where=elsewhere(ctx.t, community, len({r.community for r in theirs})),
+    )
