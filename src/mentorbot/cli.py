@@ -17,11 +17,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from mentorbot import __version__
 from mentorbot.catalog_cli import catalog
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from mentorbot.i18n import Translator
     from mentorbot.runners import AdapterSpec, Runner
     from mentorbot.simulation import SimulationError, SimulationResult
+    from mentorbot.storage.store import Store
 
 log = logging.getLogger("mentorbot.cli")
 
@@ -347,6 +350,50 @@ def _reading_admin_options(command: F) -> F:
     return _admin_options(command, reading=True)
 
 
+@dataclass(frozen=True)
+class _Held:
+    """The communities a database holds, with how many members each has (`Store.members_by_community`), read
+    for the command about `community`."""
+
+    community: str
+    members: dict[str, int]
+
+    @property
+    def refused(self) -> bool:
+        """Whether `community` has no member while the database holds others: the community left out (so
+        `CONSOLE_COMMUNITY`) on a Discord or Slack deployment's database, or a mistyped id, which a command that
+        reads would report as an empty programme. A database that holds nobody (a fresh install) is not refused."""
+        return bool(self.members) and self.community not in self.members
+
+
+_LISTED = 10
+"""At most this many communities are named in `_refuse_empty`, the largest first; the others are counted."""
+
+
+async def _held(store: Store, community: str) -> _Held:
+    return _Held(community, await store.members_by_community())
+
+
+def _refuse_empty(held: _Held, settings: Settings, t: Translator, after: str = "") -> NoReturn:
+    """Say that the community asked for has no member and which communities the database holds (with their
+    members, the largest first), and to pass ``--community``; exit 1. `after`: what the command did not do."""
+    from mentorbot.settings import mask_url_password
+
+    ranked = sorted(held.members.items(), key=lambda item: (-item[1], item[0]))
+    names = [t("cli.community.listed", community=name, count=count) for name, count in ranked[:_LISTED]]
+    if len(ranked) > _LISTED:
+        names.append(t("cli.community.more", count=len(ranked) - _LISTED))
+    left_out = click.get_current_context().get_parameter_source("community") is ParameterSource.DEFAULT
+    message = t(
+        "cli.community.empty_default" if left_out else "cli.community.empty",
+        community=held.community,
+        database=mask_url_password(settings.database_url),
+        communities=t.join(names),
+    )
+    click.echo(f"{message} {after}".rstrip(), err=True)
+    sys.exit(1)
+
+
 admin.add_command(ops_backup)
 
 
@@ -479,6 +526,8 @@ def export(folder: Path, community: str, db: Path | None) -> None:
     require_existing_database(settings)
     t = translator(settings.default_language)
     files = run_or_exit(_export(settings, community), settings)
+    if isinstance(files, _Held):
+        _refuse_empty(files, settings, t, t("cli.community.nothing_exported"))
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         there = [folder / name for name in files if os.path.lexists(folder / name)]
@@ -537,11 +586,14 @@ def _link_new(temporary: str, path: Path, content: bytes) -> None:
             out.write(content)
 
 
-async def _export(settings: Settings, community: str) -> dict[str, bytes]:
+async def _export(settings: Settings, community: str) -> dict[str, bytes] | _Held:
     from mentorbot.app import open_bot
     from mentorbot.usecases.admin import export_csv
 
     async with open_bot(settings, upgrade=False) as bot:
+        held = await _held(bot.store, community)
+        if held.refused:
+            return held
         return await export_csv(bot.store, community)
 
 
@@ -629,7 +681,10 @@ def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: 
 
     settings = settings_or_exit(**db_override(db))
     require_existing_database(settings)
-    text, picture = run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
+    found = run_or_exit(_stats(settings, community, chart_name, draw=chart_file is not None), settings)
+    if isinstance(found, _Held):
+        _refuse_empty(found, settings, translator(settings.default_language))
+    text, picture = found
     click.echo(text)
     if chart_file is None:
         return
@@ -643,12 +698,20 @@ def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: 
     click.echo(f"chart: {chart_file}")
 
 
-async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) -> tuple[str, bytes | None]:
+async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) -> tuple[str, bytes | None] | _Held:
     from mentorbot.app import open_bot
+    from mentorbot.i18n import translator
 
     async with open_bot(settings, upgrade=False) as bot:
+        held = await _held(bot.store, community)
+        if held.refused:
+            return held
         reply = await bot.stats_reply(community, settings.default_language, chart=chart, picture=draw)
-    lines = [reply.title or "", reply.text]
+    lines = [reply.title or ""]
+    if len(held.members) > 1:  # which of the database's communities these figures are of
+        t = translator(settings.default_language)
+        lines.append(t("cli.stats.community", community=community, count=len(held.members)))
+    lines.append(reply.text)
     for item in reply.fields:
         if "\n" in item.value:
             lines.append(f"{item.name}:")

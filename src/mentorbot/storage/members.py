@@ -331,6 +331,14 @@ class MemberStore(Transactions):
                 row = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
         return int(row["n"]) if row else 0
 
+    async def members_by_community(self) -> dict[str, int]:
+        """How many members each community of the database has, by community id in code-point order (whatever
+        the engine's collation); a community with no member is not there. For the admin command line, which
+        names the communities a database holds when the one asked for holds nobody (`mentorbot.cli`)."""
+        async with self.read() as conn:
+            found = await conn.fetch_all("SELECT community, COUNT(*) AS n FROM members GROUP BY community")
+        return {str(r["community"]): int(r["n"]) for r in sorted(found, key=lambda r: str(r["community"]))}
+
     async def lock_member(self, member_id: int) -> None:
         """Hold a member's row until the unit of work ends (`locks.lock_member`), so that a check of theirs and
         the write it allows (a daily limit, a notice sent once a day) run one unit at a time. Only inside a unit
