@@ -37,12 +37,14 @@ from (`dm_server`): a notification, an answer and held notices sent by DM, a DM 
 (an answer shown to the clicker alone, under the DM they clicked, does not). With one server, DMs do not name it.
 When Discord refuses one (DMs closed, code 50007), the core holds it (`MentorBot.hold_undelivered`) and shows it
 with the member's next reply. When it fails for a transient reason
-(`transient`: HTTP 5xx or 429, a network error or timeout; discord.py itself retries 500/502/504/524 a few times
-and waits out rate limits up to `RATE_LIMIT_WAIT_MAX` seconds first), the core tries it again later from the
-outbox (`MentorBot.retry_later`), after at least the ``Retry-After`` Discord gave. A notification with a `key`
+(`transient`: HTTP 5xx or 429, a network error or timeout, the bot's token refused with a 401; discord.py itself
+retries 500/502/504/524 a few times and waits out rate limits up to `RATE_LIMIT_WAIT_MAX` seconds first), the core
+tries it again later from the outbox (`MentorBot.retry_later`), after at least the ``Retry-After`` Discord gave (a
+refused token: `AUTH_RETRY_SECONDS`, and one ERROR line). Under Discord's global rate limit, past that wait, the
+rest of a batch goes back to the outbox until it ends, unsent (`deliver`). A notification with a `key`
 (``offer:12``) is recorded (its DM channel and message id, in the database: `SentMessages`), and a later one with
 the same key for the same member edits that DM in place, whichever process delivers it (a restart, another
-shard's process): the offer's buttons go when it expires or is withdrawn.
+shard's process): the offer's buttons go when it expires or is withdrawn (`_edit_keyed`).
 
 A server the bot is not in (removed from it, or the server deleted) runs no programme by DM, though its members may
 still share another server with the bot and so get its DMs: an offer of it is not sent but held (`_withhold_offer`;
@@ -59,8 +61,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, Final
 
 import aiohttp
@@ -86,7 +91,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.observability import BusyRefusals
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
-from mentorbot.retries import TransientFailure
+from mentorbot.retries import RETRY_AFTER_CAP, TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
 from mentorbot.usecases.unreachable import offer_of
@@ -110,24 +115,78 @@ DELIVERY_ERRORS: Final = (discord.HTTPException, discord.RateLimited, aiohttp.Cl
 """What a failed DM raises: Discord's answer, a rate limit too long to wait, the network, a timeout."""
 
 
+INVALID_WEBHOOK_TOKEN: Final = 50027
+"""Discord's code for a 401 that refuses an interaction's own token (past its 15 minutes), not the bot's."""
+
+AUTH_RETRY_SECONDS: Final = 300.0
+"""The least wait (seconds) before a notification is tried again after Discord refused the bot's token (HTTP 401,
+`token_refused`: reset, revoked): every call fails then, not this member's DM, so what the bot says waits in the
+outbox, retried with backoff no sooner than this apart, instead of being held at once as if each member had closed
+their DMs; after ``MENTORBOT_DELIVERY_ATTEMPTS`` tries each is held for its member's next command, as any
+notification that kept failing. As Slack's (`mentorbot_slack.delivery.AUTH_RETRY_SECONDS`)."""
+AUTH_ALARM_EVERY: Final = 600.0
+"""At most one ERROR line per this many seconds while the token is refused (not one per notification)."""
+_auth_alarm_at: list[float] = []
+
+MESSAGE_GONE: Final = frozenset({10008, 10003})
+"""Discord's codes (with a 404) that say a DM to edit is gone: "Unknown Message", "Unknown Channel". Only then is
+where it was forgotten (`MentorBotClient._edit_keyed`)."""
+
+
+def token_refused(exc: discord.HTTPException) -> bool:
+    """Whether Discord refused the bot's own token (HTTP 401; not an interaction's expired token, 50027)."""
+    return exc.status == 401 and exc.code != INVALID_WEBHOOK_TOKEN
+
+
 def transient(exc: BaseException) -> TransientFailure | None:
     """Whether a failed Discord call may succeed if tried later (HTTP 5xx or 429, a rate limit, the network, a
-    timeout), with the wait Discord asked for; None for a refusal that will not go away (DMs closed, unknown
-    user, missing access…)."""
+    timeout, the bot's token refused: `token_refused`, then at least `AUTH_RETRY_SECONDS` later), with the wait
+    Discord asked for; None for a refusal that will not go away (DMs closed, unknown user, missing access…)."""
     if isinstance(exc, discord.RateLimited):
         return TransientFailure(exc.retry_after, "rate limited")
     if isinstance(exc, discord.HTTPException):
         if exc.status >= 500 or exc.status == 429:
             header = exc.response.headers.get("Retry-After") if exc.response is not None else None
-            try:
-                retry_after = float(header) if header is not None else None
-            except ValueError:
-                retry_after = None
-            return TransientFailure(retry_after, f"HTTP {exc.status}")
+            return TransientFailure(_seconds(header), f"HTTP {exc.status}")
+        if token_refused(exc):
+            _alarm_token_refused()
+            return TransientFailure(AUTH_RETRY_SECONDS, "HTTP 401: the bot token is refused")
         return None
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
         return TransientFailure(None, type(exc).__name__)
     return None
+
+
+def _alarm_token_refused() -> None:
+    """One clear ERROR line (never the token) while Discord refuses the bot's token, at most every
+    `AUTH_ALARM_EVERY` seconds."""
+    now = time.monotonic()
+    if _auth_alarm_at and now - _auth_alarm_at[0] < AUTH_ALARM_EVERY:
+        return
+    _auth_alarm_at[:] = [now]
+    log.error(
+        "Discord refused MentorBot's bot token (HTTP 401): nothing can be sent until it works again; notifications "
+        "wait in the outbox and are retried, then held for the members' next commands after their last try. Reset "
+        "the token (Developer Portal, Bot, Reset Token) and set MENTORBOT_DISCORD__TOKEN to it"
+    )
+
+
+def global_rate_limit(status: int, headers: Mapping[str, str]) -> float | None:
+    """The wait (seconds, its ``Retry-After``) of Discord's global rate limit, when an answer is one (HTTP 429 with
+    ``X-RateLimit-Global: true`` or ``X-RateLimit-Scope: global``: every route is limited, not one); else None."""
+    if status != 429:
+        return None
+    scope = (headers.get("X-RateLimit-Scope") or "").lower()
+    if scope != "global" and (headers.get("X-RateLimit-Global") or "").lower() != "true":
+        return None
+    return _seconds(headers.get("Retry-After"))
+
+
+def _seconds(header: str | None) -> float | None:
+    try:
+        return float(header) if header is not None else None
+    except ValueError:
+        return None
 
 
 UNKNOWN_INTERACTION: Final = 10062
@@ -208,6 +267,9 @@ class MentorBotClient(discord.AutoShardedClient):
         if settings.discord.application_id is not None:
             options.setdefault("application_id", settings.discord.application_id)
         options.setdefault("max_ratelimit_timeout", RATE_LIMIT_WAIT_MAX)
+        trace: aiohttp.TraceConfig = options.get("http_trace") or aiohttp.TraceConfig()
+        trace.on_request_end.append(self._saw_answer)
+        options["http_trace"] = trace
         quiet_voice_warnings()
         super().__init__(
             intents=intents(),
@@ -237,6 +299,9 @@ class MentorBotClient(discord.AutoShardedClient):
         self._servers_gone: set[int] = set()
         """Servers the bot was found not to be in (removed, or the server deleted) and warned about, once each, until
         it is added again (`server_gone`, `on_guild_join`)."""
+        self._global_limit_until: datetime | None = None
+        """Until when (the bot's clock) Discord's global rate limit, longer than discord.py waits out, holds: no DM is
+        sent before (`_saw_answer`, `global_limit_left`)."""
         self.tree = MentorTree(self)
         for command in command_list():
             self.tree.add_command(command)
@@ -1115,21 +1180,31 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def deliver(self, notifications: Sequence[Notification]) -> None:
         """Send notifications by DM; one Discord refuses (DMs closed…) is held for the member's next command, one
-        that failed for a transient reason (5xx, 429, the network) goes back to the outbox to be tried again
-        later (`MentorBot.retry_later`). Each one sent or held is reported delivered to the outbox at once
-        (`app.Sending`: a slow batch, or one cancelled half-way, leaves claimable only what was not sent); one that
-        failed in any other way stays pending there and is tried again once its lease runs out. Those the batch
+        that failed for a transient reason (5xx, 429, the network, the bot's token refused) goes back to the outbox
+        to be tried again later (`MentorBot.retry_later`). Each one sent or held is reported delivered to the outbox
+        at once (`app.Sending`: a slow batch, or one cancelled half-way, leaves claimable only what was not sent); one
+        that failed in any other way stays pending there and is tried again once its lease runs out. Those the batch
         had no time for (a share of their lease) are given back to the outbox for the next round.
+
+        While Discord's global rate limit holds (a 429 for every route, longer than discord.py waits out: see
+        `_saw_answer`), nothing is sent: the rest of the batch goes back to the outbox until it ends
+        (`_give_back`), since each request would meet the same answer and count towards Cloudflare's ban of
+        invalid requests. A rate limit of one route (one member's DM channel) stops that notification only.
 
         When the database fails (it holds where keyed DMs are, the held notices, the outbox), the rest are not
         tried (each would fail the same way, and a DM sent now could not be marked delivered, so it would be sent
         again): those done are reported, then the failure is raised, so the caller logs it in one line; the rest
         stay pending in the outbox."""
+        given_back, limited = 0, 0.0
         async with Sending(self.bot) as sending:
             for note in notifications:
                 if not sending.may_send(note):
                     continue
                 try:
+                    if (wait := self.global_limit_left()) is not None:
+                        given_back += await self._give_back(note, wait)
+                        limited = max(limited, wait)
+                        continue
                     failure = await self._deliver_one(note)
                     if failure is not None:
                         await self.bot.retry_later(note, retry_after=failure.retry_after)
@@ -1141,6 +1216,50 @@ class MentorBotClient(discord.AutoShardedClient):
                 if failure is None:
                     sending.took(note)
                     await sending.report()
+        if given_back:
+            log.info(
+                "%d notification(s) not sent under Discord's global rate limit: given back to the outbox for %.0f s",
+                given_back,
+                limited,
+            )
+
+    def global_limit_left(self) -> float | None:
+        """The seconds left of Discord's global rate limit, when one holds (`_saw_answer`); else None."""
+        if self._global_limit_until is None:
+            return None
+        left = (self._global_limit_until - self.bot.clock.now()).total_seconds()
+        if left <= 0:
+            self._global_limit_until = None
+            return None
+        return left
+
+    async def _saw_answer(
+        self, session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        """Every answer of Discord's REST API (an aiohttp trace, so whichever call met it): a global rate limit
+        (`global_rate_limit`) longer than discord.py waits out, which it raises as a `discord.RateLimited` like any
+        other, before it sets its own global lock, stops this process's DMs until it ends (`deliver`). A shorter
+        one discord.py waits out, holding every request meanwhile."""
+        wait = global_rate_limit(params.response.status, params.response.headers)
+        longest = self.http.max_ratelimit_timeout
+        if wait is None or longest is None or wait <= longest:
+            return
+        until = self.bot.clock.now() + min(timedelta(seconds=wait), RETRY_AFTER_CAP)
+        if self._global_limit_until is None or until > self._global_limit_until:
+            self._global_limit_until = until
+            log.warning(
+                "Discord's global rate limit for %.0f s: no DM is sent until it ends; they wait in the outbox", wait
+            )
+
+    async def _give_back(self, note: Notification, wait: float) -> int:
+        """`note`, not sent because of Discord's global rate limit, back to the outbox for `wait` seconds, for any
+        process to claim then (`OutboxStore.release_for_retry`); not a failed try, so not held on its last one. One
+        with no outbox row is held, as after any transient failure (`MentorBot.retry_later`). 1 if given back."""
+        if note.outbox_id is None:
+            await self.bot.retry_later(note, retry_after=wait)
+            return 0
+        until = self.bot.clock.now() + timedelta(seconds=wait)
+        return int(await self.bot.store.release_for_retry(note, self.bot.worker_id, until))
 
     async def _deliver_or_leave(self, notifications: Sequence[Notification], what: str, ref: object) -> None:
         """`deliver` once the answer was shown: when the database fails, the notifications of `what` `ref`
@@ -1176,6 +1295,8 @@ class MentorBotClient(discord.AutoShardedClient):
             if found is Lookup.GUILD_GONE:
                 return await self._withhold_offer(guild_id, note, known=gone)
         unseen = offer_of(note.key) is not None and (gone or self.membership.said_gone(guild_id))
+        if (wait := self.global_limit_left()) is not None:  # met by the member lookup just made
+            return TransientFailure(wait, "Discord's global rate limit")
         server = self.dm_server(guild_id)
         messages = render(note.reply, guild_id=guild_id, lang=note.language, community=note.community, server=server)
         sent: discord.Message | None = None
@@ -1194,7 +1315,8 @@ class MentorBotClient(discord.AutoShardedClient):
             status, code = getattr(exc, "status", None), getattr(exc, "code", None)
             log.info("DM to member %s refused by Discord (%s, code %s)", note.member_id, status, code)
             # Only "cannot send messages to this user" and "unknown user" say the member cannot be reached; a 400
-            # refuses the message MentorBot made, a 401 or 403 otherwise the bot itself: held, nobody paused.
+            # refuses the message MentorBot made, a 403 otherwise the bot itself: held, nobody paused (a 401, the
+            # bot's token refused, is transient).
             refused = code in MEMBER_UNREACHABLE
             if refused:
                 found = Lookup.GUILD_GONE if gone else await self._look_up(guild_id, note, fresh=True)
@@ -1260,8 +1382,12 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def _edit_keyed(self, note: Notification, messages: Sequence[DiscordMessage]) -> bool:
         """Turn the DM of `note.key` (sent by any process) into `note` (its buttons replaced by the new ones,
-        usually none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited;
-        a transient failure of the edit (`transient`) is raised, so the DM is edited later, not posted again."""
+        usually none); any further messages follow as new DMs. False when the DM is unknown or cannot be edited,
+        so `note` is posted anew. A transient failure of the edit (`transient`, a refused bot token included) is
+        raised, so the DM is edited later, not posted again. Where the DM was is forgotten only when Discord says
+        it is gone (`MESSAGE_GONE`); any other refusal of the edit first takes the old DM's buttons off (what they
+        answer is out of date once a newer version is posted), and the new DM's place replaces it once posted (kept
+        if that is refused too, so a later version tries the old DM again)."""
         if not note.key or (where := await self.sent.get(note.community, note.platform_user_id, note.key)) is None:
             return False
         channel_id, message_id = where
@@ -1272,14 +1398,24 @@ class MentorBotClient(discord.AutoShardedClient):
         except discord.HTTPException as exc:
             if transient(exc) is not None:
                 raise
+            if exc.status == 404 and exc.code in MESSAGE_GONE:
+                log.info(
+                    "DM %s of member %s is gone (code %s); sending a new one", message_id, note.member_id, exc.code
+                )
+                await self.sent.forget(note.community, note.platform_user_id, note.key, where)
+                return False
             log.info(
-                "could not edit DM %s of member %s (%s, code %s); sending a new one",
+                "could not edit DM %s of member %s (%s, code %s); taking its buttons off and sending a new one",
                 message_id,
                 note.member_id,
                 exc.status,
                 exc.code,
             )
-            await self.sent.forget(note.community, note.platform_user_id, note.key, where)
+            try:
+                await channel.get_partial_message(message_id).edit(view=None)
+            except DELIVERY_ERRORS as again:
+                status, code = getattr(again, "status", None), getattr(again, "code", None)
+                log.info("could not take the buttons off DM %s either (%s, code %s)", message_id, status, code)
             return False
         took(note)
         try:

@@ -151,12 +151,28 @@ class FakeDiscord:
             self.world.closed_dm_user_ids.discard(user_id)
 
     def fail_next(
-        self, method: str, path: str, *, status: int = 500, times: int = 1, retry_after: float = 1.0
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float = 1.0,
+        global_limit: bool = False,
     ) -> None:
         """Make the next `times` REST calls of `method` on a path fully matching the regex `path` (below /api/v10,
         e.g. ``r"/channels/\\d+/messages"``) answer `status`: a 5xx in Discord's error shape, or a 429 rate limit
-        of `retry_after` seconds (body, ``Retry-After`` and ``Via`` headers, as discord.py expects them)."""
-        self.rest.fail_next(method, path, status=status, times=times, retry_after=retry_after)
+        of `retry_after` seconds (body, ``Retry-After`` and ``Via`` headers, as discord.py expects them; with
+        `global_limit`, the bot's global rate limit: ``"global": true``, ``X-RateLimit-Scope: global``)."""
+        self.rest.fail_next(
+            method, path, status=status, times=times, retry_after=retry_after, global_limit=global_limit
+        )
+
+    def refuse_token(self, refused: bool = True) -> None:
+        """Make every REST call that needs the bot token answer 401 "Unauthorized", as when the token was reset or
+        revoked (or, with ``refused=False``, take it again). Interaction callbacks and follow-ups, which use the
+        interaction's own token, still work."""
+        self.rest.token_refused = refused
 
     # ---------------------------------------------------------------------------------------- records
 

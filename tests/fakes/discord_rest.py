@@ -177,14 +177,23 @@ class ScriptedFailure:
     times: int
     retry_after: float
     headers: dict[str, str] = field(default_factory=dict)
+    global_limit: bool = False
+    """A 429 of the bot's global rate limit (every route), not of one route."""
 
     def answer(self) -> tuple[int, JSON, dict[str, str]]:
-        """Discord's answer: a 429 with ``retry_after`` (body and header) as Discord's edge sends it, else the
-        status in Discord's error shape."""
+        """Discord's answer: a 429 with ``retry_after`` (body and header) as Discord's edge sends it (with
+        `global_limit`, marked global in its body and its ``X-RateLimit-Global`` and ``X-RateLimit-Scope``
+        headers), else the status in Discord's error shape."""
         if self.status == 429:
-            body: JSON = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+            body: JSON = {
+                "message": "You are being rate limited.",
+                "retry_after": self.retry_after,
+                "global": self.global_limit,
+            }
             # discord.py reads a 429 without a Via header as a Cloudflare ban (it then does not wait).
             headers = {"Retry-After": f"{self.retry_after:g}", "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+            if self.global_limit:
+                headers |= {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
             return 429, body, {**headers, **self.headers}
         return self.status, error_payload(GENERAL_ERROR, f"{self.status}: Server Error"), dict(self.headers)
 
@@ -227,6 +236,8 @@ class DiscordRestApi:
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self.failures: list[ScriptedFailure] = []
         """Failures still to answer (`fail_next`), oldest first."""
+        self.token_refused = False
+        """Whether every call that needs the bot token answers 401, as for a token reset or revoked."""
         self.routes = self._build_routes()
 
     def fail_next(
@@ -238,11 +249,13 @@ class DiscordRestApi:
         times: int = 1,
         retry_after: float = 1.0,
         headers: dict[str, str] | None = None,
+        global_limit: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` on a path (below /api/v10) fully matching the regex `path`
-        with `status` (a 429 carries `retry_after` seconds), before any routing or authentication."""
+        with `status` (a 429 carries `retry_after` seconds; with `global_limit`, of the global rate limit), before
+        any routing or authentication."""
         self.failures.append(
-            ScriptedFailure(method, re.compile(path), status, times, retry_after, dict(headers or {}))
+            ScriptedFailure(method, re.compile(path), status, times, retry_after, dict(headers or {}), global_limit)
         )
 
     def _scripted_failure(self, call: RestCall) -> tuple[int, JSON, dict[str, str]] | None:
@@ -350,7 +363,8 @@ class DiscordRestApi:
                 path_matched = True
                 if route.method != call.method:
                     continue
-                if route.auth and call.headers.get(hdrs.AUTHORIZATION) != f"Bot {self.world.token}":
+                authorization = call.headers.get(hdrs.AUTHORIZATION)
+                if route.auth and (self.token_refused or authorization != f"Bot {self.world.token}"):
                     return error(401, GENERAL_ERROR, "401: Unauthorized")
                 return await route.handler(call, **match.groupdict())
         call.known_route = False
