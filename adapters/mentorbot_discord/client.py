@@ -1253,13 +1253,9 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def _give_back(self, note: Notification, wait: float) -> int:
         """`note`, not sent because of Discord's global rate limit, back to the outbox for `wait` seconds, for any
-        process to claim then (`OutboxStore.release_for_retry`); not a failed try, so not held on its last one. One
-        with no outbox row is held, as after any transient failure (`MentorBot.retry_later`). 1 if given back."""
-        if note.outbox_id is None:
-            await self.bot.retry_later(note, retry_after=wait)
-            return 0
-        until = self.bot.clock.now() + timedelta(seconds=wait)
-        return int(await self.bot.store.release_for_retry(note, self.bot.worker_id, until))
+        process to claim then, untried (`MentorBot.give_back`: no delivery attempt used). One with no outbox row is
+        held, as after any transient failure. 1 if given back."""
+        return int(await self.bot.give_back(note, wait))
 
     async def _deliver_or_leave(self, notifications: Sequence[Notification], what: str, ref: object) -> None:
         """`deliver` once the answer was shown: when the database fails, the notifications of `what` `ref`

@@ -220,7 +220,7 @@ class Sending:
             return
         now, given = self.bot.clock.now(), 0
         for note in self._left:
-            given += await self.bot.store.release_for_retry(note, self.bot.worker_id, now)
+            given += await self.bot.store.release_for_retry(note, self.bot.worker_id, now, untried=True)
         if given:
             log.info(
                 "%d notification(s) not sent within %.0f%% of their lease: given back to the outbox for the next round",

@@ -489,6 +489,16 @@ class MentorBot:
         if self._timers_due is not None:
             self._timers_due.set()
 
+    async def give_back(self, notification: Notification, retry_after: float = 0.0) -> bool:
+        """`notification` was never put to the platform (its adapter is not connected yet): its outbox row goes
+        back for any process to claim in `retry_after` seconds, without using one of its delivery attempts nor
+        counting a failed delivery (`OutboxStore.release_for_retry`, untried). One with no outbox row cannot wait
+        there: it is handled as a transient failure (`retry_later`). False when the row is not this process's."""
+        if notification.outbox_id is None:
+            return await self.retry_later(notification, retry_after)
+        until = self.clock.now() + timedelta(seconds=retry_after)
+        return await self.store.release_for_retry(notification, self.worker_id, until, untried=True)
+
     async def retry_later(self, notification: Notification, retry_after: float | None = None) -> bool:
         """The platform failed to take `notification` for a transient reason (5xx, 429, the network): its outbox
         row is released to be tried again later by any process (`mentorbot.retries`: 30 s, then doubling up to

@@ -117,10 +117,10 @@ def load_runner(spec: AdapterSpec) -> Runner:
 class Dispatcher:
     """Routes notifications to the adapter that serves the recipient's community.
 
-    Notifications for an adapter that is expected but has not registered yet stay in the outbox, released for a
-    later try (`MentorBot.retry_later`), so they are never reported delivered before they are: a process that dies
-    before the adapter registers loses none of them. Those for a community no adapter serves are logged and
-    dropped.
+    Notifications for an adapter that is expected but has not registered yet stay in the outbox, given back untried
+    (`MentorBot.give_back`: no delivery attempt used, none counted failed), so they are never reported delivered
+    before they are: a process that dies before the adapter registers loses none of them. Those for a community no
+    adapter serves are logged and dropped.
     """
 
     def __init__(self, bot: MentorBot, expected: Sequence[str] = (), *, interval: float = 15.0) -> None:
@@ -154,7 +154,7 @@ class Dispatcher:
                     "%d notification(s) for %s wait in the outbox: its adapter is not ready yet", len(batch), prefix
                 )
                 for note in batch:
-                    await self.bot.retry_later(note)
+                    await self.bot.give_back(note)
                 continue
             try:
                 await route(batch)

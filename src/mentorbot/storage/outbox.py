@@ -204,18 +204,23 @@ class OutboxStore(Transactions):
                 worker,
             )
 
-    async def release_for_retry(self, note: Notification, worker: str, until: datetime) -> bool:
+    async def release_for_retry(
+        self, note: Notification, worker: str, until: datetime, *, untried: bool = False
+    ) -> bool:
         """Give up `worker`'s claim on `note`'s row after a transient failure: no process holds it, and any may
-        claim it once `until` has passed (`claim_undelivered`, which counts the attempt). False, and nothing
-        changed, when the row is not this claim's any more: superseded by a newer version of its key (it is then
-        never delivered), delivered, held, or claimed again since (its ``attempts`` moved on)."""
+        claim it once `until` has passed (`claim_undelivered`, which counts the attempt). With `untried`, the
+        platform was never asked (its adapter not connected yet, a batch out of time, a global rate limit): the
+        claim's attempt is given back too, so the next claim is the same try. False, and nothing changed, when the
+        row is not this claim's any more: superseded by a newer version of its key (it is then never delivered),
+        delivered, held, or claimed again since (its ``attempts`` moved on)."""
         if note.outbox_id is None:
             return False
         async with self.transaction() as conn:
             changed = await conn.execute(
-                "UPDATE outbox SET claimed_by = NULL, claimed_until = ? WHERE id = ? AND status = 'pending' "
-                "AND claimed_by = ? AND attempts = ?",
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = ?, attempts = attempts - ? WHERE id = ? "
+                "AND status = 'pending' AND claimed_by = ? AND attempts = ?",
                 until,
+                1 if untried else 0,
                 note.outbox_id,
                 worker,
                 note.attempts,
