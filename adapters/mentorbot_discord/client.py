@@ -61,7 +61,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -91,7 +90,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.observability import BusyRefusals
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
-from mentorbot.retries import RETRY_AFTER_CAP, TransientFailure
+from mentorbot.retries import AUTH_RETRY_SECONDS, RETRY_AFTER_CAP, Alarm, TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
 from mentorbot.usecases.unreachable import offer_of
@@ -118,15 +117,9 @@ DELIVERY_ERRORS: Final = (discord.HTTPException, discord.RateLimited, aiohttp.Cl
 INVALID_WEBHOOK_TOKEN: Final = 50027
 """Discord's code for a 401 that refuses an interaction's own token (past its 15 minutes), not the bot's."""
 
-AUTH_RETRY_SECONDS: Final = 300.0
-"""The least wait (seconds) before a notification is tried again after Discord refused the bot's token (HTTP 401,
-`token_refused`: reset, revoked): every call fails then, not this member's DM, so what the bot says waits in the
-outbox, retried with backoff no sooner than this apart, instead of being held at once as if each member had closed
-their DMs; after ``MENTORBOT_DELIVERY_ATTEMPTS`` tries each is held for its member's next command, as any
-notification that kept failing. As Slack's (`mentorbot_slack.delivery.AUTH_RETRY_SECONDS`)."""
-AUTH_ALARM_EVERY: Final = 600.0
-"""At most one ERROR line per this many seconds while the token is refused (not one per notification)."""
-_auth_alarm_at: list[float] = []
+TOKEN_ALARM: Final = Alarm()
+"""One ERROR line at most every ten minutes while Discord refuses the bot's token (not one per notification); a
+refused token is retried no sooner than `AUTH_RETRY_SECONDS` apart, as Slack's."""
 
 MESSAGE_GONE: Final = frozenset({10008, 10003})
 """Discord's codes (with a 404) that say a DM to edit is gone: "Unknown Message", "Unknown Channel". Only then is
@@ -158,12 +151,9 @@ def transient(exc: BaseException) -> TransientFailure | None:
 
 
 def _alarm_token_refused() -> None:
-    """One clear ERROR line (never the token) while Discord refuses the bot's token, at most every
-    `AUTH_ALARM_EVERY` seconds."""
-    now = time.monotonic()
-    if _auth_alarm_at and now - _auth_alarm_at[0] < AUTH_ALARM_EVERY:
+    """One clear ERROR line (never the token) while Discord refuses the bot's token (`TOKEN_ALARM`)."""
+    if not TOKEN_ALARM.due():
         return
-    _auth_alarm_at[:] = [now]
     log.error(
         "Discord refused MentorBot's bot token (HTTP 401): nothing can be sent until it works again; notifications "
         "wait in the outbox and are retried, then held for the members' next commands after their last try. Reset "

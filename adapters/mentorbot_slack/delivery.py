@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -56,7 +55,7 @@ from mentorbot.commands import caller_language
 from mentorbot.formatting import when
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
-from mentorbot.retries import TransientFailure
+from mentorbot.retries import AUTH_RETRY_SECONDS, Alarm, TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot_slack.blocks import escape, message, packed
 from mentorbot_slack.membership import Lookup, Membership
@@ -111,10 +110,8 @@ APP_AUTH_ERRORS: Final = frozenset(
 bot says waits in the outbox, retried with backoff (never sooner than `AUTH_RETRY_SECONDS` apart), instead of being
 held at once as if each member had closed their DMs; after ``MENTORBOT_DELIVERY_ATTEMPTS`` tries (8: about 80
 minutes) each is held for its member's next command, as any notification that kept failing."""
-AUTH_RETRY_SECONDS: Final = 300.0
-AUTH_ALARM_EVERY: Final = 600.0
-"""At most one ERROR line per this many seconds while the token is refused (not one per notification)."""
-_auth_alarm_at: list[float] = []
+TOKEN_ALARM: Final = Alarm()
+"""One ERROR line at most every ten minutes while the token is refused (not one per notification)."""
 
 
 def transient(exc: BaseException) -> TransientFailure | None:
@@ -135,12 +132,9 @@ def transient(exc: BaseException) -> TransientFailure | None:
 
 
 def _alarm_token_refused(error: str) -> None:
-    """One clear ERROR line (never the token) while Slack refuses the bot's token, at most every
-    `AUTH_ALARM_EVERY` seconds."""
-    now = time.monotonic()
-    if _auth_alarm_at and now - _auth_alarm_at[0] < AUTH_ALARM_EVERY:
+    """One clear ERROR line (never the token) while Slack refuses the bot's token (`TOKEN_ALARM`)."""
+    if not TOKEN_ALARM.due():
         return
-    _auth_alarm_at[:] = [now]
     log.error(
         "Slack refused MentorBot's bot token (%s): nothing can be sent until it works again; notifications wait in "
         "the outbox and are retried, then held for the members' next commands after their last try. Reinstall the "

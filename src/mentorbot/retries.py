@@ -9,7 +9,8 @@ tries the notification is held for the member's next command instead (`next_try`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
@@ -21,6 +22,34 @@ JITTER: Final = 0.2
 """Each wait grows by up to this fraction of itself, at random."""
 RETRY_AFTER_CAP: Final = timedelta(days=1)
 """A platform's ``Retry-After`` is honoured up to this (a larger or absurd one is read as this)."""
+
+
+AUTH_RETRY_SECONDS: Final = 300.0
+"""The least wait (seconds) before a notification is tried again after the platform refused the bot's own token
+(Slack's ``invalid_auth``…, Discord's 401): every call fails then, not one member's DM, so what the bot says waits
+in the outbox, retried with backoff no sooner than this apart, instead of being held at once as if each member had
+closed their DMs; after ``MENTORBOT_DELIVERY_ATTEMPTS`` tries each is held for its member's next command."""
+
+
+@dataclass
+class Alarm:
+    """A condition that lasts (the bot's token refused) told in one log line at most every `every` seconds, not one
+    per notification that meets it."""
+
+    every: float = 600.0
+    _at: float | None = field(default=None, repr=False)
+
+    def due(self) -> bool:
+        """Whether to log the line now (and, if so, not again for `every` seconds)."""
+        now = time.monotonic()
+        if self._at is not None and now - self._at < self.every:
+            return False
+        self._at = now
+        return True
+
+    def reset(self) -> None:
+        """The next `due` answers True (a test's fresh start)."""
+        self._at = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.models import OfferStatus
 from mentorbot.replies import Notification, Reply
-from mentorbot.retries import TransientFailure
+from mentorbot.retries import Alarm, TransientFailure
 from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
 from mentorbot_discord.client import AUTH_RETRY_SECONDS, global_rate_limit, transient
@@ -71,7 +71,7 @@ def settings(world: FakeDiscord) -> Settings:
 @pytest.fixture(autouse=True)
 def fresh_alarm(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The refused token's ERROR line is said at most every 10 minutes per process: each test starts afresh."""
-    monkeypatch.setattr("mentorbot_discord.client._auth_alarm_at", [])
+    monkeypatch.setattr("mentorbot_discord.client.TOKEN_ALARM", Alarm())
     yield
 
 

@@ -21,7 +21,7 @@ from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.models import MentorStatus
 from mentorbot.replies import Notification
-from mentorbot.retries import JITTER, RETRY_BASE, TransientFailure
+from mentorbot.retries import JITTER, RETRY_BASE, Alarm, TransientFailure
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
 from mentorbot_slack.delivery import transient
@@ -175,7 +175,7 @@ async def test_a_refused_bot_token_keeps_notifications_waiting_not_held(
     """While Slack refuses the bot's token (revoked, rotated), every call fails: Bob's offer is not held as if
     his DMs were closed (held, it would never be sent, and expire unseen). It waits in the outbox, one ERROR line
     says what to do, and it reaches Bob once the token works again."""
-    monkeypatch.setattr("mentorbot_slack.delivery._auth_alarm_at", [], raising=False)
+    monkeypatch.setattr("mentorbot_slack.delivery.TOKEN_ALARM", Alarm())
     ws = workspace
     await ws.mentor(BOB, "signup skills:seo")
     await ws.mentor(BOB, "status", channel_id="C0GENERAL1")  # a channel to fall back to, were it a DM problem
