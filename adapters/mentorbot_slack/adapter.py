@@ -98,6 +98,7 @@ from mentorbot.storage.database import DatabaseOutcomeUnknown
 from mentorbot.storage.inbox import InboxEvent
 from mentorbot.text_safety import check_text
 from mentorbot.usecases.handler import PASSING_FAILURES
+from mentorbot.usecases.unreachable import offer_of
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX, swap_notice
 from mentorbot_slack.delivery import (
@@ -466,6 +467,7 @@ class SlackAdapter:
             await self.delivery.publish_home(caller.community, caller.user_id, lang=outcome.language)
             others = [n for n in outcome.notifications if n.platform_user_id != caller.user_id]
             await self.delivery.refresh_homes_of(others)
+            await self._refresh_concerned(outcome.notifications, caller)
 
     async def deliver(self, notes: Sequence[Notification]) -> None:
         """Deliver notifications the timers produced (expired offers, check-ins, pause ends), then refresh the
@@ -480,6 +482,19 @@ class SlackAdapter:
                 await self.bot.hold_undelivered(note)
         await self.delivery.notify(ours)
         await self.delivery.refresh_homes_of(ours)
+        await self._refresh_concerned(ours)
+
+    async def _refresh_concerned(self, notes: Sequence[Notification], caller: Caller | None = None) -> None:
+        """Refresh the App Homes of the members `notes` change without a message (`MentorBot.concerned_by`: a
+        mentee whose request went to another mentor), the caller's own being refreshed already."""
+        if not any(offer_of(note.key) is not None for note in notes):
+            return
+        for member in await self.bot.concerned_by(notes):
+            mine = caller is not None and member.platform_user_id == caller.user_id
+            if member.community.startswith(COMMUNITY_PREFIX) and not mine:
+                await self.delivery.publish_home(
+                    member.community, member.platform_user_id, lang=self.bot.lang_of(member)
+                )
 
     # ---------------------------------------------------------------- slash commands
 

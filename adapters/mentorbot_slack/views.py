@@ -70,7 +70,7 @@ _ERROR_BLOCKS: Final[Mapping[str, str]] = {
     "input.bad_rating": RATING,
     "feedback.rating_required": RATING,
 }
-_FIELD_BLOCKS: Final[Mapping[str, str]] = {"bio": BIO, "note": NOTE, "comment": COMMENT}
+_FIELD_BLOCKS: Final[Mapping[str, str]] = {"bio": BIO, "note": NOTE, "comment": COMMENT, "capacity": CAPACITY}
 
 
 @dataclass(frozen=True)

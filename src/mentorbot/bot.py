@@ -291,6 +291,11 @@ class MentorBot:
         """The member's status for a platform's home view, or None (see `status.home_view`)."""
         return await status.home_view(self.core, community, user_id, event_id=event_id)
 
+    async def concerned_by(self, notes: Sequence[Notification]) -> list[Member]:
+        """Members whose standing `notes` change without a message to them (`status.concerned_by`: the mentee of
+        an offer handed on to another mentor), for a platform's view of where they stand (Slack's App Home)."""
+        return await status.concerned_by(self.core, notes)
+
     async def mentor_profile(self, community: str, user_id: str) -> MentorProfile | None:
         """A member's mentor profile, or None (not a member yet, or not a mentor). Creates nothing."""
         return await status.mentor_profile(self.core, community, user_id)

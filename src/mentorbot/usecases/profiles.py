@@ -131,7 +131,11 @@ async def signup(
     try:
         saved, created = await core.store.save_mentor_profile(ctx.member.id, profile, core.clock.now())
     except ProfileInUse as refused:
-        raise UserError("profile.in_use", details=in_use_text(refused.in_use, ctx)) from None
+        in_use = refused.in_use
+        # A form points the refusal at what to change: the capacity when only it stands in the way.
+        only_capacity = in_use.over_capacity and not in_use.mentorship_skills and not in_use.offers_uncovered
+        where = {"field": "capacity"} if only_capacity else {}
+        raise UserError("profile.in_use", details=in_use_text(in_use, ctx), **where) from None
     now = core.clock.now()
     # An update shows the mentor is back (docs/matching.md, rule 4): `lifted` when a request they let lapse still
     # waits, which may now go to them at once.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mentorbot import paging
 from mentorbot.i18n import translator
 from mentorbot.models import Member, MentorProfile, OfferStatus, RequestStatus
-from mentorbot.replies import Reply
+from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
+from mentorbot.usecases.unreachable import offer_of
 
 
 async def status(ctx: Context, *, section: str | None = None, start: str | int | None = None) -> Reply:
@@ -60,3 +63,21 @@ async def mentor_profile(core: Core, community: str, user_id: str) -> MentorProf
     """A member's mentor profile, or None (not a member yet, or not a mentor). Creates nothing."""
     member = await core.store.find_member(community, user_id)
     return await core.store.get_mentor_profile(member.id) if member else None
+
+
+async def concerned_by(core: Core, notes: Sequence[Notification]) -> list[Member]:
+    """The members whose standing `notes` change without a message of their own: the mentee of each offer a
+    notification is about (made, declined, expired, withdrawn), whose request may have moved to another mentor,
+    which `matchmaking.hand_on` does not tell them. For views that show where a member stands (Slack's App Home);
+    the members `notes` go to are left out (their views follow their messages)."""
+    told = {note.member_id for note in notes}
+    found: dict[int, Member] = {}
+    for offer_id in dict.fromkeys(number for note in notes if (number := offer_of(note.key)) is not None):
+        offer = await core.store.get_offer(offer_id)
+        request = await core.store.get_request(offer.request_id) if offer is not None else None
+        if request is None or request.member_id in told or request.member_id in found:
+            continue
+        member = await core.store.get_member(request.member_id)
+        if member is not None:
+            found[member.id] = member
+    return list(found.values())
