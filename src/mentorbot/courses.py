@@ -491,10 +491,11 @@ course collection, a community or a coaching service may be a whole site)."""
 
 
 def url_key(url: str) -> str:
-    """The form two addresses are compared in: no scheme, no ``www.``, lowercase host, no trailing slash,
-    no fragment, no tracking parameters (``utm_*``, ``fbclid``…), the other parameters sorted."""
+    """The form two addresses are compared in: no scheme, no ``www.``, lowercase host without the dot a fully
+    qualified one ends with (``academy.hubspot.com.``, as `usecases.curation.check_url` reads it), no trailing
+    slash, no fragment, no tracking parameters (``utm_*``, ``fbclid``…), the other parameters sorted."""
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").casefold().removeprefix("www.")
+    host = (parts.hostname or "").casefold().rstrip(".").removeprefix("www.")
     path = parts.path.rstrip("/")
     params = sorted(
         p

@@ -23,6 +23,7 @@ member, is shown defused (`shown_title`): a mention or masked link in it stays i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -360,29 +361,36 @@ def nearest_skills(
 
 
 def courses_for_introduction(
-    catalog: Catalog, skills: Sequence[str], limit: int = INTRODUCTION_LIMIT, lang: str = "en"
+    catalog: Catalog,
+    skills: Sequence[str],
+    limit: int = INTRODUCTION_LIMIT,
+    lang: str = "en",
+    votes: Mapping[str, Tally] | None = None,
 ) -> list[Course]:
-    """Up to `limit` courses for a new mentorship's shared skill slugs, for a reader of `lang`.
+    """Up to `limit` courses for a new mentorship's shared skill slugs, for a reader of `lang`, using the
+    community's `votes` by resource id.
 
     Each shared skill gets a course before any skill gets a second; within that, courses teaching more
     of the shared skills (as ``/courses`` does, `_order`: after those in a language the reader may not read),
-    then the resources in the reader's language, then
-    focused ones, then free ones come first (degrees last: an introduction suggests something to start
-    together).
+    then the resources in the reader's language, then degrees last (an introduction suggests something to start
+    together), then focus and the community's helpful votes, weighed as ``/courses`` weighs them (`_rank`: a
+    resource many members found unhelpful no longer leads), then free ones come first.
     """
     shared = list(dict.fromkeys(skills))
+    tallies = votes or {}
     ranked: list[tuple[tuple[bool, int, bool, bool, float, bool, str], Course]] = []
     for course in catalog:
         covered = [slug for slug in shared if slug in course.skills]
         if covered:
             focus = len(covered) / len(course.skills)
+            liked = helpful_share(tallies.get(course.id, NO_VOTES))
             foreign = _foreign(course, lang)
             key = (
                 _unreadable(course, lang),
                 -len(covered),
                 foreign,
                 course.format is Format.DEGREE,
-                -focus,
+                -round(FOCUS_WEIGHT * focus + VOTE_WEIGHT * liked, 6),
                 not course.free,
                 course.id,
             )
@@ -492,17 +500,69 @@ def parse_free(text: str | bool | None, lang: str = "en") -> bool:
     return parse_cost(text, lang) is True
 
 
+_PUNCTUATION_JOINS: Final = "&+/"
+"""Characters that join two skills as "and" does (``seo & email``, ``seo+email``, ``seo/email``)."""
+_MOST_JOINED: Final = 6
+"""The most pieces (between joining words) one skill's name is tried across: the shipped taxonomy's names have at
+most three ("Uhusiano na umma na vyombo vya habari"); the limit keeps a long typed list from costing more."""
+
+
+@cache
+def _joins() -> re.Pattern[str]:
+    """What joins two skills in a typed list besides a comma: the word "and" of each language (taken from
+    ``common.list_and``, "{first} and {last}", Swahili "na") between spaces, or ``&``, ``+``, ``/``."""
+    words = {
+        " ".join(load_messages(lang)["common.list_and"].replace("{first}", " ").replace("{last}", " ").split())
+        for lang in LANGUAGES
+    }
+    spoken = "|".join(re.escape(word) for word in sorted(words) if word)
+    return re.compile(rf"(\s+(?:{spoken})\s+|\s*[{re.escape(_PUNCTUATION_JOINS)}]\s*)", re.IGNORECASE)
+
+
+def _tags_of(taxonomy: Taxonomy, part: str) -> list[str] | None:
+    """The tags `part` names as one skill (a whole name or alias), or as its space-separated words that each name
+    one (``"seo copywriting"``); None when it does neither."""
+    text = part.strip()
+    if not text:
+        return None
+    if taxonomy.resolve(text) is not None:
+        return [text]
+    words = text.split()
+    if len(words) > 1 and all(taxonomy.resolve(word) for word in words):
+        return words
+    return None
+
+
+def _split_joined(taxonomy: Taxonomy, part: str) -> list[str]:
+    """The tags of one comma-separated part: skills joined with "and" / "na" / ``&`` / ``+`` / ``/`` are read as
+    several when every piece names a skill; the longest names are tried first, so a name that holds "and"
+    ("PR and media relations", "hiring and coaching") stays one skill. A part read no way is one tag (refused with
+    suggestions by the taxonomy)."""
+    pieces = _joins().split(part)  # chunk, join, chunk, join, … chunk
+    chunks = len(pieces) // 2 + 1
+    # read[i]: the tags of the chunks from i on, or None when they cannot be read; filled from the end.
+    read: dict[int, list[str] | None] = {chunks: []}
+    for start in range(chunks - 1, -1, -1):
+        read[start] = None
+        for end in range(min(chunks, start + _MOST_JOINED), start, -1):
+            rest = read[end]
+            if rest is None:
+                continue
+            tags = _tags_of(taxonomy, "".join(pieces[2 * start : 2 * end - 1]))
+            if tags is not None:
+                read[start] = tags + rest
+                break
+    return read[0] or [part]
+
+
 def parse_skills(taxonomy: Taxonomy, text: str | None, lang: str = "en") -> list[Skill]:
-    """The skills in typed text: comma/semicolon separated; a part that names no skill but whose
+    """The skills in typed text: comma/semicolon separated, or joined with "and" (Swahili "na"), ``&``, ``+`` or
+    ``/`` (a name that holds "and" wins whole: `_split_joined`); a part that names no skill but whose
     space-separated words each do (``"seo copywriting"``) counts as those skills. Unknown tags raise
     the taxonomy's localized `UserError` with suggestions."""
     tags: list[str] = []
     for part in parse_tags(text or ""):
-        words = part.split()
-        if taxonomy.resolve(part) is None and len(words) > 1 and all(taxonomy.resolve(w) for w in words):
-            tags.extend(words)
-        else:
-            tags.append(part)
+        tags.extend(_split_joined(taxonomy, part))
     return taxonomy.require_skills(tags, lang) if tags else []
 
 
@@ -702,10 +762,21 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
         lines.append(t("courses.without_filters", count=result.without_filters))
     if result.nearest_skills:
         nearest = ", ".join(f"{skill.label(lang)} (`{skill.slug}`)" for skill in result.nearest_skills)
-        lines.append(t("courses.nearest", skills=nearest, example=result.nearest_skills[0].slug))
+        lines.append(t("courses.nearest", skills=nearest, example=_example(result.nearest_skills[0], result)))
     elif not result.without_filters:
         lines.append(t("courses.nearest_none"))
     return Reply(text="\n".join(lines), title=title)
+
+
+def _example(skill: Skill, result: Recommendations) -> str:
+    """What follows ``/courses skills:`` in the nearest-skill hint: the skill's slug with the filters its courses
+    were counted with (``social-media-strategy format:degree free:no``), so following it lists what was counted."""
+    options = [skill.slug]
+    if result.format is not None:
+        options.append(f"format:{result.format.value}")
+    if result.free_only or result.paid_only:
+        options.append("free:yes" if result.free_only else "free:no")
+    return " ".join(options)
 
 
 def vote_buttons(numbered: Sequence[tuple[int, Course]], lang: str) -> tuple[Button, ...]:

@@ -99,7 +99,8 @@ def test_the_named_resources_are_the_best_and_worst_that_qualify(
     bot: MentorBot, votes: dict[int, tuple[int, int]]
 ) -> None:
     """For every skill: a line exactly when a resource has enough votes; its most helpful resource has the
-    highest share of those that qualify, its least helpful (named only when two qualify) the lowest."""
+    highest share of those that qualify, its least helpful (named only when two qualify and one is found less helpful
+    than the best: session 38) the lowest."""
     catalog = bot.library.catalog
     pool = list(catalog.for_skill("seo")[:6]) + list(catalog.for_skill("copywriting")[:6])
     tallies = {pool[i % len(pool)].id: Tally(up, down) for i, (up, down) in votes.items()}
@@ -115,7 +116,7 @@ def test_the_named_resources_are_the_best_and_worst_that_qualify(
         shares = {c.title: helpful_share(tallies[c.id]) for c in qualifying}
         most = line.split("most helpful “", 1)[1].split("”", 1)[0]
         assert shares[most] == max(shares.values())
-        if len(qualifying) > 1:
+        if len(qualifying) > 1 and min(shares.values()) < max(shares.values()):
             least = line.split("least helpful “", 1)[1].split("”", 1)[0]
             assert shares[least] == min(shares.values())
         else:

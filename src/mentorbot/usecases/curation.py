@@ -24,6 +24,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from mentorbot.courses import (
+    COMMUNITY_ID_PREFIX,
     Catalog,
     CommunityCourse,
     Cost,
@@ -263,7 +264,8 @@ def _suggestion_field(core: Core, suggestion: Suggestion, lang: str) -> Field:
 
 async def review_queue(ctx: Context) -> Reply:
     """``/mentor-admin courses``: the pending suggestions (oldest first) with Approve / Reject buttons, then the
-    most and least helpful resources per skill by the community's votes."""
+    most and least helpful resources per skill by the community's votes (titled "most helpful" only when no skill
+    has a least helpful one)."""
     core = ctx.core
     community = ctx.caller.community
     pending = await core.store.list_suggestions(community, SuggestionStatus.PENDING)
@@ -278,9 +280,10 @@ async def review_queue(ctx: Context) -> Reply:
         )
     )
     catalog = await community_catalog(core, community)
-    helpful = helpful_lines(core, catalog, await core.store.vote_tallies(community), ctx.lang)
+    helpful, least = helpful_summary(core, catalog, await core.store.vote_tallies(community), ctx.lang)
     if helpful:
-        fields.append(Field(ctx.t("curation.helpful_title"), "\n".join(helpful)))
+        title = ctx.t("curation.helpful_title" if least else "curation.helpful_title_most")
+        fields.append(Field(title, "\n".join(helpful)))
     if pending:
         text = ctx.t("curation.queue_text", count=len(pending), shown=len(shown))
     else:
@@ -290,9 +293,16 @@ async def review_queue(ctx: Context) -> Reply:
 
 def helpful_lines(core: Core, catalog: Catalog, tallies: dict[str, Tally], lang: str) -> list[str]:
     """Per skill (taxonomy order) with at least one resource voted on MIN_VOTES_FOR_RANKING times: the most
-    helpful resource and, when another one qualifies, the least helpful one."""
+    helpful resource and, when another one qualifies with a lower share (`helpful_share`), the least helpful
+    one."""
+    return helpful_summary(core, catalog, tallies, lang)[0]
+
+
+def helpful_summary(core: Core, catalog: Catalog, tallies: dict[str, Tally], lang: str) -> tuple[list[str], bool]:
+    """`helpful_lines`, and whether one of them names a least helpful resource."""
     t = translator(lang)
     lines: list[str] = []
+    least = False
     for skill in core.library.taxonomy.skills:
         voted = [
             (helpful_share(tallies[c.id]), c, tallies[c.id])
@@ -304,11 +314,12 @@ def helpful_lines(core: Core, catalog: Catalog, tallies: dict[str, Tally], lang:
         voted.sort(key=lambda entry: (-entry[0], entry[1].id))
         best = voted[0]
         line = t("curation.most_helpful", skill=skill.label(lang), **_shown(best[1], best[2]))
-        if len(voted) > 1:
+        if len(voted) > 1 and voted[-1][0] < best[0]:  # as helpful as the best is not "least helpful"
             worst = voted[-1]
             line += " · " + t("curation.least_helpful", **_shown(worst[1], worst[2]))
+            least = True
         lines.append(line)
-    return lines
+    return lines, least
 
 
 def _shown(course: Course, tally: Tally) -> dict[str, object]:
@@ -410,13 +421,14 @@ def _decided_first(ctx: Context, found: Suggestion) -> Reply:
 
 async def vote(ctx: Context, *, resource: str, helpful: bool) -> Reply:
     """Mark a resource helpful or not: one vote per member per resource; voting again changes it. A member
-    does not vote on the resource they suggested themselves."""
+    does not vote on the resource they suggested themselves. A resource not in the catalog is refused as
+    `_not_in_catalog` tells."""
     core = ctx.core
     community = ctx.caller.community
     catalog = await community_catalog(core, community)
     course = catalog.get(resource.strip())
     if course is None:
-        raise UserError("curation.no_resource", resource=resource.strip()[:80])
+        raise await _not_in_catalog(core, community, resource.strip())
     if isinstance(course, CommunityCourse):
         suggested = await core.store.get_suggestion(community, course.suggestion_id)
         if suggested is not None and suggested.member_id == ctx.member.id:
@@ -430,6 +442,37 @@ async def vote(ctx: Context, *, resource: str, helpful: bool) -> Reply:
     else:
         key = "curation.vote_changed_helpful" if helpful else "curation.vote_changed_not_helpful"
     return Reply(ctx.t(key, title=shown_course_title(course)))
+
+
+async def _not_in_catalog(core: Core, community: str, resource: str) -> UserError:
+    """The refusal of a vote for `resource`, which the community's catalog does not have (now). A vote button stays
+    under a list after a reload or an admin took its resource out: one known to have been in the catalog (an
+    approved suggestion withdrawn, or none of whose skills a reload left; a file entry the community voted on) is
+    "no longer in the catalog"; one that could be a file entry a reload removed, as well as a typo, is "not in the
+    catalog" and may no longer be; anything else (no resource's id; a suggestion never approved) is unknown. Each
+    points to ``/courses``, the current list."""
+    shown = resource[:80]
+    number = resource.removeprefix(COMMUNITY_ID_PREFIX)
+    if number != resource:
+        if number.isascii() and number.isdigit() and len(number) <= _MAX_ID_DIGITS:
+            found = await core.store.get_suggestion(community, int(number))
+            if found is not None and (
+                found.status is SuggestionStatus.REJECTED
+                or (found.status is SuggestionStatus.APPROVED and not _taught(core, found))
+            ):
+                return UserError("curation.resource_gone", resource=shown_title(found))
+        return UserError("curation.no_resource", resource=shown)
+    if not _RESOURCE_ID.fullmatch(resource):
+        return UserError("curation.no_resource", resource=shown)
+    if resource in await core.store.vote_tallies(community):
+        return UserError("curation.resource_gone", resource=shown)
+    return UserError("curation.resource_not_listed", resource=shown)
+
+
+_RESOURCE_ID: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""The form of a catalog file entry's id (`courses.CourseId`): what a vote button of one carries."""
+_MAX_ID_DIGITS: Final = 9
+"""A suggestion number longer than this is no suggestion's (and would not fit the database's integer)."""
 
 
 def parse_vote(answer: str | None) -> bool:

@@ -90,9 +90,11 @@ async def with_helpful(core: Core, community: str, reply: Reply, t: Translator) 
     (`curation.helpful_lines`: the file catalog and the approved suggestions, a resource counted from
     `curation.MIN_VOTES_FOR_RANKING` votes), or a line saying no resource has that many votes yet."""
     catalog = await curation.community_catalog(core, community)
-    lines = curation.helpful_lines(core, catalog, await core.store.vote_tallies(community), t.lang)
+    lines, least = curation.helpful_summary(core, catalog, await core.store.vote_tallies(community), t.lang)
     value = "\n".join(lines) or t("insight.helpful_none", count=curation.MIN_VOTES_FOR_RANKING)
-    return Reply(reply.text, title=reply.title, fields=(*reply.fields, Field(t("insight.helpful_title"), value)))
+    # "Most and least helpful" only when one of the lines names a least helpful resource (session 38).
+    title = t("insight.helpful_title" if least or not lines else "insight.helpful_title_most")
+    return Reply(reply.text, title=reply.title, fields=(*reply.fields, Field(title, value)))
 
 
 async def with_chart(

@@ -361,7 +361,8 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     An admin's match to the very mentor who held the request's offer replaces that offer's message (its
     buttons go) with a note that the admin matched them directly: nothing was withdrawn from them, and their
     place was not freed. The store scheduled the check-in in the match's own transaction. The courses suggested
-    come from the community's catalog (the file's and its approved suggestions), as ``/courses`` reads it.
+    come from the community's catalog (the file's and its approved suggestions), ranked with the community's
+    helpful votes, as ``/courses`` reads it.
     A pair an admin matched with ``force:yes`` over a missing shared skill shares none: the mentorship's skills
     (the request's) are then shown as plain "Skills", and its courses as "Courses for <those skills>". A request
     for skills the mentor lacks closes with the mentorship all the same: the mentee's introduction names those
@@ -376,11 +377,12 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
         return []
     mentor_profile = await store.get_mentor_profile(mentor.id)
     catalog = await community_catalog(core, mentorship.community)
+    tallies = await store.vote_tallies(mentorship.community)  # ranked with the community's votes, as /courses is
     uncovered = await _uncovered(core, result, mentee)
     notes: list[Notification] = []
     for me, other, role in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
         lang = core.lang_of(me)
-        courses = courses_for_introduction(catalog, list(mentorship.skills), lang=lang)
+        courses = courses_for_introduction(catalog, list(mentorship.skills), lang=lang, votes=tallies)
         t = translator(lang)
         reply = views.introduction(
             mentorship,
