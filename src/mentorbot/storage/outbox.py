@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
+from uuid import uuid4
 
 from mentorbot.replies import Notification, reply_from_json, reply_to_json
 from mentorbot.storage.database import Connection, Row
@@ -62,6 +63,14 @@ def unsent(now: str = "?") -> str:
     one argument): held, or pending with no process delivering it (released for a retry, handed over untried, or left
     by a process that died: its claim run out). A row a live process claims is being delivered by it, in order."""
     return f"(status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR claimed_until < {now})))"
+
+
+LATE_ANSWER_KEY: Final = "late-answer:"
+"""What the outbox key of an answer held for its member's next command starts with: the answer to a command recovered
+after a crash, whose direct message the platform refused (`OutboxStore.hold_notices_again`, a notice no outbox row
+had). Each has a key of its own, ``late-answer:<random hex>``, so that two late answers never supersede each other;
+an admin's one quotes members (the waitlist's names, the stats' decline reasons), so `storage.privacy` searches these
+as it searches the admins' notices."""
 
 
 _UNSENT: Final = unsent()
@@ -427,7 +436,9 @@ class OutboxStore(Transactions):
         """Hold again, for the member's next command, notices `take_held_keyed` took but the adapter could not
         show anywhere (`payloads`, in the order they are to be shown); how many are held. Each keeps the key of the
         row it was taken from (the member's newest delivered row with that content); one whose key has had a newer
-        version written since is not held again: that version replaced it."""
+        version written since is not held again: that version replaced it. One no row held (an answer to a command
+        recovered after a crash, its direct message refused) gets a key of its own (`LATE_ANSWER_KEY`), which the
+        forget searches for a member it names or quotes (`storage.privacy`)."""
         if not payloads:
             return 0
         async with self.transaction() as conn:
@@ -439,7 +450,10 @@ class OutboxStore(Transactions):
                     member_id,
                     payload,
                 )
-                key = None if taken is None or taken["message_key"] is None else str(taken["message_key"])
+                if taken is None:
+                    key: str | None = f"{LATE_ANSWER_KEY}{uuid4().hex}"
+                else:
+                    key = None if taken["message_key"] is None else str(taken["message_key"])
                 if taken is not None and key is not None:
                     newer = await conn.fetch_one(
                         "SELECT 1 AS found FROM outbox WHERE member_id = ? AND message_key = ? AND id > ? LIMIT 1",

@@ -16,12 +16,12 @@ from typing import Any
 from mentorbot.i18n import LANGUAGES, load_catalog
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
 from mentorbot.models import (
+    ADMIN_ONLY_KEY_PREFIXES,
     OPEN_REQUEST_STATUSES,
     JobKind,
     Mentorship,
     Offer,
     RequestStatus,
-    admin_only,
     mention_of,
 )
 from mentorbot.storage import jobs, rows
@@ -29,6 +29,7 @@ from mentorbot.storage.database import Connection
 from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX, departed_marker
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.offers import release_offer
+from mentorbot.storage.outbox import LATE_ANSWER_KEY
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
@@ -102,8 +103,9 @@ class PrivacyStore(Transactions):
         them back), except `keep_event`, the forget's own, which its unit of work finishes; their course
         suggestions go, or, approved into the catalog, lose their note; notices still waiting for other members
         that name them go (a mentor's offer that quoted their note, held until the mentor's next command; an
-        admin's held digest that named them or quoted their decline reason), and those delivered already lose
-        their content (`_forget_notices`). The forget's own event loses their platform user id when it is finished
+        admin's held digest that named them or quoted their decline reason; an admin's answer held for later that
+        says their display name or quotes what they typed), and those delivered already lose their content
+        (`_forget_notices`). The forget's own event loses their platform user id when it is finished
         (`InboxStore.finish_event`).
 
         A mentor's exclusion of them (a decline "not this person", or "not my skill" with its requests' skills:
@@ -281,7 +283,7 @@ async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: da
     if row is None:
         return
     community, user_id = str(row["community"]), str(row["platform_user_id"])
-    typed = await _typed_by(conn, member_id)  # before their suggestions' notes go
+    typed = await _typed_by(conn, member_id)  # before their suggestions' notes go, while their name is known
     await conn.execute(
         "UPDATE inbox SET status = 'done', done_at = COALESCE(done_at, ?), payload = '', answer = NULL, "
         "platform_user_id = '' WHERE community = ? AND platform_user_id = ? AND id <> ?",
@@ -325,14 +327,18 @@ def _bot_says() -> str:
 
 
 async def _typed_by(conn: Connection, member_id: int) -> re.Pattern[str] | None:
-    """What the member typed that the forget deletes, as one pattern finding any of it in a notice's normalised text
-    (`_normal`, whole words): their requests' notes, their decline reasons, their mentor bio, their feedback
-    comments, their course suggestions' notes and the titles they typed for those not approved (an approved one's
-    title stays, in the catalog). Left out: a text shorter than `TYPED_MIN`, and one the bot's own messages say
-    (a comment "Thank you" would take every notice thanking someone): neither tells who the member is. None when
-    nothing is left."""
+    """What the member typed that the forget deletes, and their display name, as one pattern finding any of it in a
+    notice's normalised text (`_normal`, whole words): their requests' notes, their decline reasons, their mentor
+    bio, their feedback comments, their course suggestions' notes and the titles they typed for those not approved
+    (an approved one's title stays, in the catalog), and the name the platform last showed for them (an admin's
+    waitlist, a pause's answer name them so; the whole name, not its parts). Left out: a text shorter than
+    `TYPED_MIN` (a name "Ann" too), and one the bot's own messages say (a comment "Thank you" would take every
+    notice thanking someone; a name "Mentor" every notice naming a mentor): neither tells who the member is. None
+    when nothing is left. Searched only in the notices `_forget_notices` says: a common name or phrase may be in one
+    about someone else."""
     found: list[Any] = []
     for sql in (
+        "SELECT display_name AS text FROM members WHERE id = ?",
         "SELECT note AS text FROM requests WHERE member_id = ?",
         "SELECT decline_reason AS text FROM offers WHERE mentor_id = ?",
         "SELECT bio AS text FROM mentor_profiles WHERE member_id = ?",
@@ -378,9 +384,21 @@ def _file_strings(files: list[Any]) -> Iterator[str]:
                 yield base64.b64decode(str(content)).decode("utf-8-sig")
 
 
+QUOTING_KEY_PREFIXES: tuple[str, ...] = (*ADMIN_ONLY_KEY_PREFIXES, LATE_ANSWER_KEY)
+"""What the outbox keys of the notices searched for what a forgotten member typed and for their display name start
+with (`_forget_notices`): the admins' notices (`models.ADMIN_ONLY_KEY_PREFIXES`) and the answers held for later
+(`outbox.LATE_ANSWER_KEY`: an admin's waitlist or stats answered late)."""
+
+
+def quoting(key: str | None) -> bool:
+    """Whether an outbox key is a notice's that may quote members (`QUOTING_KEY_PREFIXES`)."""
+    return key is not None and key.startswith(QUOTING_KEY_PREFIXES)
+
+
 def names_member(payload: str, mention: str, typed: re.Pattern[str] | None) -> bool:
     """Whether a notice (an outbox row's `payload`) names a member: it holds their platform `mention`, or quotes a
-    text they typed (`typed`, from `_typed_by`), compared on its decoded strings, normalised (`_normal`)."""
+    text they typed or their display name (`typed`, from `_typed_by`), compared on its decoded strings, normalised
+    (`_normal`)."""
     try:
         decoded: Any = json.loads(payload)
     except ValueError:
@@ -393,13 +411,18 @@ async def _forget_notices(
 ) -> None:
     """Inside the forget's transaction: the community's notices to other members that name the member (`names_member`):
     any that holds their mention, and an admins' notice (`ADMIN_ONLY_KEY_PREFIXES`: the digest quotes decline reasons, a
-    call for help its member) that quotes a text they typed. Another member's notice is not searched for the typed
-    texts: a skill's label or a few common words typed by the member would match notices about someone else (a held
-    offer to another mentor, which would then never reach them). One still to be delivered or shown (pending, held;
-    superseded too) goes. One delivered already keeps its row with an empty payload: its key and state are still read
-    (`outbox.never_reached`, `OutboxStore.has_keyed`: a check-in's call for help once an hour) until the hourly prune
-    drops it; nothing reads a delivered row's content but `OutboxStore.hold_notices_again`, which looks for the very
-    content it took."""
+    call for help its member) or an answer held for later (`outbox.LATE_ANSWER_KEY`: an admin's waitlist names members
+    by their display name, the stats quote decline reasons) that quotes a text they typed or says their display name
+    (`QUOTING_KEY_PREFIXES`). Such a notice goes whole even when the name or text is someone else's too (another "Anna
+    Lee" waiting): an admin's answer is asked again, a forgotten member's data is not to be kept. A late answer is
+    searched whoever it is for (the bot does not know at that point whether its member is a platform's admin): one
+    to an ordinary member is their own answer, out of date, to a command of theirs. Another member's notice is not
+    searched for the typed texts nor the name: a skill's label or a few common words typed by the member would match
+    notices about someone else (a held offer to another mentor, which would then never reach them). One still to be
+    delivered or shown (pending, held; superseded too) goes. One delivered already keeps its row with an empty
+    payload: its key and state are still read (`outbox.never_reached`, `OutboxStore.has_keyed`: a check-in's call
+    for help once an hour) until the hourly prune drops it; nothing reads a delivered row's content but
+    `OutboxStore.hold_notices_again`, which looks for the very content it took."""
     after = 0
     doomed: list[int] = []
     blanked: list[int] = []
@@ -413,7 +436,7 @@ async def _forget_notices(
             _PAGE,
         )
         for row in found:
-            quotes = typed if admin_only(row["message_key"]) else None
+            quotes = typed if quoting(row["message_key"]) else None
             if names_member(str(row["payload"]), mention, quotes):
                 (blanked if row["status"] == "delivered" else doomed).append(int(row["id"]))
         if len(found) < _PAGE:

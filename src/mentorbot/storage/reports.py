@@ -453,7 +453,11 @@ class ReportStore(Transactions):
         """Everything stored about one member, as a JSON-ready document: their member row, mentor profile,
         requests, the offers they received as a mentor, mentorships, the feedback they gave, their course
         suggestions and votes, and the notices waiting for them (`notices_waiting`: pending, or held for their next
-        command), each as its text and when it was written (`_notice`)."""
+        command), each as its text and when it was written (`_notice`). A mentorship they are the mentee of leaves
+        out the checks an admin's match overrode (`forced` is null, whatever it holds): ``excluded`` or
+        ``cooldown`` would tell them that the mentor had declined them, which a requester is never told
+        (docs/matching.md); its mentor's export keeps them (their own decision). `matched_by_admin` stays: they
+        were told an admin matched them."""
         async with self.read() as conn:
             member_row = await conn.fetch_one("SELECT * FROM members WHERE id = ?", member_id)
             profile = await read_profile(conn, member_id)
@@ -504,7 +508,9 @@ class ReportStore(Transactions):
         plain_mentorships = []
         for row in mentorships:
             plain = {k: _plain(v, k) for k, v in row.items()}
-            if "forced" in plain:
+            if row["mentee_id"] == member_id:
+                plain["forced"] = None  # not theirs to know (every mentorship of theirs alike)
+            elif "forced" in plain:
                 plain["forced"] = _listed(plain["forced"])
             plain_mentorships.append(plain)
         return {
