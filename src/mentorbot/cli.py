@@ -94,27 +94,39 @@ def config() -> None:
 
 @config.command("check")
 def config_check() -> None:
-    """Print the effective settings (secrets masked) and check the skills and courses files."""
+    """Print the effective settings (secrets masked), check the skills and courses files and what each configured
+    adapter would refuse at start: every problem in a line of its own (exit 2; the wrong settings in one, as every
+    command says them). With no platform configured, a note says that `mentorbot run` would refuse to start (not
+    an error: the console needs no token)."""
     from mentorbot.config_errors import config_file_problem
-    from mentorbot.errors import ConfigFileError
-    from mentorbot.library import Library
+    from mentorbot.i18n import translator
+    from mentorbot.library import check_files
+    from mentorbot.runners import adapters, configured_adapters
 
-    settings = settings_or_exit()
+    settings = settings_or_exit()  # every wrong setting, in the one line `run` and every command print
     values = masked_settings(settings)
     width = max(len(name) for name in values)
     for name, value in values.items():
         click.echo(f"{name:<{width}}  {value}")
-    try:
-        library = Library(settings.skills_file, settings.courses_file)
-    except ConfigFileError as exc:  # exit 2, as `run`, the console and the admin commands refuse it
-        click.echo(f"error: {config_file_problem(exc, settings)}", err=True)
-        sys.exit(2)
-    from mentorbot.i18n import translator
-    from mentorbot.runners import configured_adapters
-
-    # What `mentorbot run` would refuse at start, refused here in the same line with the same status.
-    _adapter_runners(settings, translator(settings.default_language), configured_adapters(settings))
-    click.echo(f"ok: {len(library.taxonomy)} skills, {len(library.catalog)} courses")
+    # Exit 2, as `run`, the console and the admin commands refuse a broken file; each file is read.
+    snapshot, broken, doubtful = check_files(settings.skills_file, settings.courses_file)
+    problems = [config_file_problem(exc, settings) for exc in broken]
+    for warning in doubtful:  # not refused: a community's own category is shown by its slug
+        click.echo(f"warning: {config_file_problem(warning, settings)}", err=True)
+    # What `mentorbot run` would refuse at start, refused here in the same lines: every adapter's.
+    t = translator(settings.default_language)
+    specs = configured_adapters(settings)
+    _, unavailable, refused = _adapter_checks(settings, t, specs)
+    problems += refused
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if unavailable is not None:
+        click.echo(unavailable, err=True)
+    if problems or unavailable is not None or snapshot is None:
+        sys.exit(2 if problems else 1)  # 1: as `run`, for a runner that cannot be used
+    click.echo(f"ok: {len(snapshot.taxonomy)} skills, {len(snapshot.catalog)} courses")
+    if not specs:
+        click.echo(t("cli.check.no_platform", settings=" / ".join(spec.token_setting for spec in adapters())))
 
 
 main.add_command(catalog)
@@ -195,24 +207,41 @@ def run(timer_interval: float) -> None:
 
 def _adapter_runners(settings: Settings, t: Translator, specs: Sequence[AdapterSpec]) -> list[tuple[Any, Runner]]:
     """The runners of the configured adapters `specs`, once nothing they would refuse at start is left: a runner
-    that cannot be used exits 1, a setting an adapter refuses (`AdapterSpec.check`) exits 2, each in one line."""
+    that cannot be used exits 1 in one line, the settings adapters refuse (`AdapterSpec.check`) exit 2, each in
+    one line."""
+    runners, unavailable, refused = _adapter_checks(settings, t, specs)
+    if unavailable is not None:
+        click.echo(unavailable, err=True)
+        sys.exit(1)
+    if refused:
+        for problem in refused:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(2)
+    return runners
+
+
+def _adapter_checks(
+    settings: Settings, t: Translator, specs: Sequence[AdapterSpec]
+) -> tuple[list[tuple[Any, Runner]], str | None, list[str]]:
+    """What `mentorbot run` checks of the configured adapters `specs` before it opens the database: their runners,
+    the line saying why one cannot be used (None when all can), and every setting an adapter refuses
+    (`AdapterSpec.check`), a line each."""
     from mentorbot.runners import AdapterUnavailable, check_adapter_settings, check_runners, load_runner
 
     runners: list[tuple[Any, Runner]] = []
+    unavailable = None
     try:
         for spec in specs:
             runners.append((spec, load_runner(spec)))
         check_runners(runners)
     except AdapterUnavailable as exc:
         name, setting = exc.spec.name, exc.spec.token_setting
-        click.echo(t("cli.run.unavailable", name=name, setting=setting, reason=exc.reason), err=True)
-        sys.exit(1)
+        unavailable = t("cli.run.unavailable", name=name, setting=setting, reason=exc.reason)
     try:
         check_adapter_settings(specs, settings)
     except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    return runners
+        return runners, unavailable, list(exc.problems)
+    return runners, unavailable, []
 
 
 def _settings_error(exc: BaseException) -> SettingsError | None:

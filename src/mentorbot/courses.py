@@ -429,8 +429,9 @@ def _entry(index: int, course_id: object) -> str:
     return f"course #{index + 1} ({course_id})" if isinstance(course_id, str) and course_id else f"course #{index + 1}"
 
 
-def load_catalog(path: Path | str, taxonomy: Taxonomy) -> Catalog:
-    """Read and validate a courses file against `taxonomy`.
+def load_catalog(path: Path | str, taxonomy: Taxonomy | None) -> Catalog:
+    """Read and validate a courses file against `taxonomy` (None: its skills are not checked, for
+    `library.check_files` to report the file's other problems when the skills file itself is broken).
 
     Returns a complete new `Catalog`, or raises `ConfigFileError` naming the file, the entry and the
     field (unreadable file, TOML syntax error, missing or unknown field, unknown skill slug, duplicate id,

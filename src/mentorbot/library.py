@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mentorbot.courses import Catalog, load_catalog
-from mentorbot.skills import Taxonomy
+from mentorbot.errors import ConfigFileError
+from mentorbot.skills import Taxonomy, unnamed_categories
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,31 @@ class LibrarySnapshot:
 
     taxonomy: Taxonomy
     catalog: Catalog
+
+
+def check_files(
+    skills_file: Path, courses_file: Path
+) -> tuple[LibrarySnapshot | None, list[ConfigFileError], list[ConfigFileError]]:
+    """Both files read as `Library` reads them, with every file's problem rather than the first (for ``mentorbot
+    config check``): the pair when both are valid, the errors, and the warnings (`skills.unnamed_categories`). The
+    courses file is read even when the skills file is broken, its skills then left unchecked (there is no taxonomy
+    to check them against)."""
+    problems: list[ConfigFileError] = []
+    warnings: list[ConfigFileError] = []
+    taxonomy: Taxonomy | None = None
+    catalog: Catalog | None = None
+    try:
+        taxonomy = Taxonomy.load(skills_file)
+        warnings = unnamed_categories(skills_file, taxonomy)
+    except ConfigFileError as exc:
+        problems.append(exc)
+    try:
+        catalog = load_catalog(courses_file, taxonomy)
+    except ConfigFileError as exc:
+        problems.append(exc)
+    if taxonomy is None or catalog is None:
+        return None, problems, warnings
+    return LibrarySnapshot(taxonomy, catalog), problems, warnings
 
 
 class Library:

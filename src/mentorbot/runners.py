@@ -29,7 +29,7 @@ from typing import Any, cast
 from mentorbot.app import Deliver, run_timers
 from mentorbot.bot import MentorBot
 from mentorbot.replies import Notification
-from mentorbot.settings import ADAPTER_GROUP, Settings
+from mentorbot.settings import ADAPTER_GROUP, Settings, SettingsError
 
 log = logging.getLogger("mentorbot.run")
 
@@ -167,11 +167,19 @@ class Dispatcher:
 
 
 def check_adapter_settings(specs: Sequence[AdapterSpec], settings: Settings) -> None:
-    """Run each adapter's own check of its settings (`AdapterSpec.check`); the first refusal's `SettingsError`
-    is raised."""
+    """Run each adapter's own check of its settings (`AdapterSpec.check`), all of them: one refusal is raised as
+    it is, several as one `SettingsError` holding every line (`SettingsError.problems`)."""
+    refused: list[SettingsError] = []
     for spec in specs:
         if spec.check is not None:
-            spec.check(settings)
+            try:
+                spec.check(settings)
+            except SettingsError as exc:
+                refused.append(exc)
+    if len(refused) == 1:
+        raise refused[0]
+    if refused:
+        raise SettingsError(*(problem for exc in refused for problem in exc.problems))
 
 
 def check_runners(runners: Sequence[tuple[AdapterSpec, Runner]]) -> None:

@@ -1,6 +1,7 @@
 """Weekly times for the programme's scheduled work (the cohort round, the admins' digest).
 
-A schedule is written ``mon 09:00`` (a weekday's first three letters and a 24-hour time) and read in the
+A schedule is written ``mon 09:00`` (a weekday and a 24-hour time: `WEEKDAY_NAMES` lists how a weekday may be
+written, in any letter case) and read in the
 programme's time zone (`Settings.programme_timezone`), so a round stays at 09:00 local time across daylight
 saving changes. Everything returned is timezone-aware UTC.
 """
@@ -10,11 +11,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Final
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_SPEC = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
+WEEKDAY_NAMES: Final = {
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "weds": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
+}
+"""How a weekday may be written: its first three letters, its English name, and the usual short forms of Tuesday,
+Wednesday and Thursday. Any other word is refused (``monkey`` is no Monday); config/.env.example lists them."""
+
+_SPEC = re.compile(r"^\s*([a-z]+)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -29,14 +54,15 @@ class Weekly:
 
 
 def parse_weekly(text: str) -> Weekly:
-    """``mon 09:00`` (or ``Monday 9:00``) as a `Weekly`; ValueError saying what is expected otherwise."""
+    """``mon 09:00`` (or ``Monday 9:00``, ``thurs 17:30``: `WEEKDAY_NAMES`) as a `Weekly`; ValueError saying what
+    is expected otherwise."""
     found = _SPEC.match(text)
-    if not found or found.group(1).lower() not in WEEKDAYS:
+    if not found or found.group(1).lower() not in WEEKDAY_NAMES:
         raise ValueError("expected a weekday and a 24-hour time, such as 'mon 09:00'")
     hour, minute = int(found.group(2)), int(found.group(3))
     if hour > 23 or minute > 59:
         raise ValueError("expected a 24-hour time between 00:00 and 23:59, such as 'mon 09:00'")
-    return Weekly(WEEKDAYS.index(found.group(1).lower()), time(hour, minute))
+    return Weekly(WEEKDAY_NAMES[found.group(1).lower()], time(hour, minute))
 
 
 def next_after(spec: Weekly, now: datetime, zone: str = "UTC") -> datetime:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from dotenv.parser import parse_stream
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
@@ -76,6 +79,7 @@ def _masked_repr(args: Iterable[tuple[str | None, Any]]) -> Iterable[tuple[str |
 class DiscordSettings(BaseModel):
     """``MENTORBOT_DISCORD__*``: the Discord adapter (started when TOKEN is set)."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key of MENTORBOT_DISCORD={...} is refused, not ignored
     token: SecretStr | None = None
     application_id: int | None = None
     api_url: str | None = Field(default=None, pattern=r"^https?://")
@@ -93,6 +97,7 @@ class DiscordSettings(BaseModel):
 class SlackSettings(BaseModel):
     """``MENTORBOT_SLACK__*``: the Slack adapter (started when BOT_TOKEN is set)."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key of MENTORBOT_SLACK={...} is refused, not ignored
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     app_token: SecretStr | None = None
@@ -240,7 +245,8 @@ class Settings(BaseSettings):
     @field_validator("matching")
     @classmethod
     def _rounds_need_a_schedule(cls, value: str, info: ValidationInfo) -> str:
-        if value == "rounds" and info.data.get("round_schedule") is None:
+        # A schedule that was given but refused is told once, by its own line: it is not missing.
+        if value == "rounds" and "round_schedule" in info.data and info.data["round_schedule"] is None:
             raise ValueError("'rounds' needs MENTORBOT_ROUND_SCHEDULE (such as 'mon 09:00')")
         return value
 
@@ -266,7 +272,14 @@ class Settings(BaseSettings):
 
 
 class SettingsError(MentorBotError):
-    """A setting has a wrong value; the message names it and what is expected, never its value."""
+    """A setting has a wrong value; the message names it and what is expected, never its value.
+
+    `problems` holds one line per wrong setting (``mentorbot config check`` prints each on its own); the message
+    is them joined with ``"; "``."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems: tuple[str, ...] = problems
 
 
 class SettingUnusableNow(SettingsError):
@@ -280,18 +293,33 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
     return ENV_PREFIX + "__".join(str(part).upper() for part in loc if not isinstance(part, int))
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    """One line per wrong setting: the variable's name and what it expects (values are not echoed)."""
+def validation_problems(
+    error: ValidationError, skip: frozenset[str] = frozenset(), refused_keys: tuple[str, ...] = ()
+) -> list[str]:
+    """One line per wrong setting: the variable's name and what it expects (values are not echoed). A key of a
+    section that is no setting (``{"mdoe": "http"}`` in ``MENTORBOT_SLACK``) is named as a misspelt variable is
+    (`not_a_setting`), unless its name is in `skip` (already told, or an adapter's own) or begins one of
+    `refused_keys` (names read from lines refused as not NAME=value, whose text may run into a token)."""
     parts = []
     for item in error.errors():
         name = _env_name(tuple(item["loc"]))
+        if item["type"] == "extra_forbidden":
+            if name not in skip and not any(key.startswith(name) for key in refused_keys):
+                section = _env_name(tuple(item["loc"])[:-1])
+                parts.append(not_a_setting(name, f"a key of {section}"))
+            continue
         message = item["msg"]
         if item["type"] == "value_error":  # our validators' own text, without pydantic's "Value error, "
             message = str((item.get("ctx") or {}).get("error", message))
         if name == f"{ENV_PREFIX}DATABASE_URL" and item["type"] == "string_pattern_mismatch":
             message = "expected sqlite:///path/to/file.sqlite3 (a file) or postgresql://user@host/database"
         parts.append(f"{name}: {message}")
-    return "; ".join(parts)
+    return parts
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """`validation_problems` in one line, joined with ``"; "``."""
+    return "; ".join(validation_problems(error))
 
 
 NOT_SETTINGS: Final = frozenset(
@@ -377,6 +405,85 @@ def service_link(name: str, value: str | None) -> bool:
     return name.endswith("_PORT") and SERVICE_URL.match((value or "").strip()) is not None
 
 
+def not_a_setting(name: str, where: str) -> str:
+    """The line for a ``MENTORBOT_*`` name that is no setting, set `where` (``set in .env``): with the nearest
+    setting's name when one is close."""
+    suffixes = {known.removeprefix(ENV_PREFIX): known for known in setting_names()[0]}
+    close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), suffixes, n=1, cutoff=0.6)
+    expected = f"did you mean {suffixes[close[0]]}?" if close else "config/.env.example lists every setting"
+    return f"{name}: not a MentorBot setting ({where}); {expected}"
+
+
+def env_file_path(env_file: str | Path | None) -> Path | None:
+    """The file `Settings` reads for `env_file`, as pydantic-settings finds it (``~`` expanded, relative to the
+    working directory, no search of the parent folders), or None when there is none."""
+    if env_file is None:
+        return None
+    path = Path(env_file).expanduser()
+    return path if path.is_file() else None
+
+
+BAD_LINE_HINT: Final = "write '=' after the name, not ':' or a space, and close any quote"
+
+
+def unreadable_lines(env_file: str | Path | None) -> list[str]:
+    """One line for each line of `env_file` that is not ``NAME=value`` as python-dotenv reads it: one it cannot
+    parse (``NAME: value`` as compose writes it, ``NAME value``, a quote left open), which it skips with a warning,
+    and a ``MENTORBOT_*`` name without ``=`` (``NAME:value`` reads as one name), which it reads as "not set";
+    either way the default would apply. The file and the line number are named, and the setting when the line
+    begins with one's name; never the line's text, which may hold a token. A line of another program's name (not
+    ``MENTORBOT_*``) in a shared file is its own affair: left alone, as before."""
+    return [problem for problem, _ in _unreadable_lines(env_file)]
+
+
+def _unreadable_lines(env_file: str | Path | None) -> list[tuple[str, str | None]]:
+    """`unreadable_lines`, each with the name dotenv read on the line when it read one (in upper case: the line's
+    text up to the end or a space, which may run into a token), so that it is told nowhere else."""
+    path = env_file_path(env_file)
+    if path is None:
+        return []
+    names, sections = setting_names()
+    problems: list[tuple[str, str | None]] = []
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            text = binding.original.string
+            if not binding.error and (
+                binding.value is not None or not (binding.key or "").upper().startswith(ENV_PREFIX)
+            ):
+                continue
+            # The statement's line: dotenv counts from the end of the statement before, blank lines included.
+            start = len(text) - len(text.lstrip())
+            line = binding.original.line + len(re.findall(r"\r\n|\n|\r", text[:start]))
+            named = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)", text)
+            name = named.group(1).upper() if named else ""
+            key = None if binding.error or binding.key is None else binding.key.upper()
+            if name in names | sections:
+                problems.append((f"{path}, line {line}: not NAME=value, so {name} is not set ({BAD_LINE_HINT})", key))
+            elif name.startswith(ENV_PREFIX) or not name:
+                problems.append((f"{path}, line {line}: not NAME=value ({BAD_LINE_HINT})", key))
+            # else: another program's line in a shared file (its own affair; dotenv skips it, as before)
+    return problems
+
+
+class _DotenvParseWarnings(logging.Filter):
+    """Drops python-dotenv's "could not parse statement" warning while `load_settings` reads: `unreadable_lines`
+    refuses those lines itself, naming the file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("python-dotenv could not parse")
+
+
+@contextmanager
+def _quiet_dotenv() -> Iterator[None]:
+    logger = logging.getLogger("dotenv.main")
+    quiet = _DotenvParseWarnings()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def unknown_settings(env_file: str | Path | None, environ: Mapping[str, str] | None = None) -> list[str]:
     """One line for each ``MENTORBOT_*`` variable of `environ` (default: the process's environment) and
     `env_file` that is no setting (a misspelled one would otherwise be silently ignored): its name, where it is set,
@@ -388,9 +495,10 @@ def unknown_settings(env_file: str | Path | None, environ: Mapping[str, str] | N
     sources: list[tuple[str, Mapping[str, str | None]]] = [
         ("the environment", os.environ if environ is None else environ)
     ]
-    if env_file is not None:
-        read = DotEnvSettingsSource(Settings, env_file=env_file, env_file_encoding="utf-8")
-        sources.append((str(env_file), read.env_vars))
+    path = env_file_path(env_file)
+    if path is not None:
+        read = DotEnvSettingsSource(Settings, env_file=path, env_file_encoding="utf-8")
+        sources.append((str(path), read.env_vars))
     names, sections = setting_names()
     for where, variables in sources:
         for written, value in variables.items():
@@ -403,24 +511,27 @@ def unknown_settings(env_file: str | Path | None, environ: Mapping[str, str] | N
         for name in list(found):
             if name in adapter_names or name.startswith(tuple(adapter_sections)):
                 del found[name]
-    problems = []
-    suffixes = {name.removeprefix(ENV_PREFIX): name for name in names}
-    for name, places in found.items():
-        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), suffixes, n=1, cutoff=0.6)
-        expected = f"did you mean {suffixes[close[0]]}?" if close else "config/.env.example lists every setting"
-        problems.append(f"{name}: not a MentorBot setting (set in {' and '.join(places)}); {expected}")
-    return problems
+    return [not_a_setting(name, f"set in {' and '.join(places)}") for name, places in found.items()]
 
 
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-    """Read settings from the environment and `env_file`; raises `SettingsError` with a readable line, for a wrong
-    value and for a ``MENTORBOT_*`` name that is no setting (`unknown_settings`)."""
-    unknown: list[str] = []
+    """Read settings from the environment and `env_file`; raises `SettingsError` with a readable line for each
+    problem: a line of `env_file` that is not ``NAME=value`` (`unreadable_lines`), a ``MENTORBOT_*`` name that is
+    no setting (`unknown_settings`, and a key of a section given as JSON) and a wrong value."""
+    found: list[str] = []
     try:
-        unknown = unknown_settings(env_file)
-        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        with _quiet_dotenv():
+            bad_lines = _unreadable_lines(env_file)
+            unknown = unknown_settings(env_file)
+            found = [*(problem for problem, _ in bad_lines), *unknown]
+            settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as exc:
-        raise SettingsError("; ".join([*unknown, describe_validation_error(exc)])) from None
+        # A name told already: misspelt (`unknown_settings`), an adapter's own, or read from a line that is not
+        # NAME=value (its text, which may run into a token, is never repeated).
+        told = {problem.partition(":")[0] for problem in unknown} | _adapter_names(setting_names()[1])[0]
+        keys = [key for _, key in bad_lines if key]
+        problems = validation_problems(exc, frozenset(told), refused_keys=tuple(keys))
+        raise SettingsError(*found, *problems) from None
     except UnicodeDecodeError:
         raise SettingsError(f"{env_file}: not UTF-8 text; save it as UTF-8") from None
     except PydanticSettingsError as exc:
@@ -431,8 +542,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
             f"{ENV_PREFIX}{section.upper()}: expected a JSON object, or use {ENV_PREFIX}{section.upper()}__<NAME> "
             "variables for each setting"
         ) from None
-    if unknown:
-        raise SettingsError("; ".join(unknown))
+    if found:
+        raise SettingsError(*found)
     return settings
 
 

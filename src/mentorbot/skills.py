@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from mentorbot import defaults, paging
 from mentorbot.config_errors import first_validation_problem
 from mentorbot.errors import ConfigFileError, UserError
-from mentorbot.i18n import Translator, translator
+from mentorbot.i18n import LANGUAGES, Translator, load_catalog, translator
 from mentorbot.replies import Reply
 
 SEARCH_LIMIT: Final = 25
@@ -335,6 +335,41 @@ class Taxonomy:
             elif any(_inside(wanted, name, starts) for name, starts in names):
                 tiers[2].append(skill)
         return [*tiers[0], *tiers[1], *tiers[2]][: max(limit, 0)]
+
+
+_CATEGORY_PREFIX: Final = "skills.category."
+
+
+def named_categories() -> tuple[str, ...]:
+    """The skill categories every language's message catalog names (``skills.category.<category>``), in the
+    English catalog's order: /skills shows each by that name. Another category is shown by its slug, title-cased,
+    in every language (`unnamed_categories` warns of it: a typo, or a community's own group whose name a package of
+    the ``mentorbot.locales`` entry points could bring)."""
+    english = [key.removeprefix(_CATEGORY_PREFIX) for key in load_catalog("en") if key.startswith(_CATEGORY_PREFIX)]
+    return tuple(name for name in english if all(_CATEGORY_PREFIX + name in load_catalog(lang) for lang in LANGUAGES))
+
+
+def unnamed_categories(path: str | Path, taxonomy: Taxonomy) -> list[ConfigFileError]:
+    """The skills of `taxonomy` (read from `path`) whose category no message catalog names: a warning each, for
+    ``mentorbot config check`` (not a refusal: a community's own group is shown by its slug, as before; a typo,
+    "contnet", would make a group of its own)."""
+    categories = named_categories()
+    return [
+        ConfigFileError(
+            path, _entry(index, skill.slug), "category", _unnamed_category_reason(skill.category, categories)
+        )
+        for index, skill in enumerate(taxonomy)
+        if skill.category not in categories
+    ]
+
+
+def _unnamed_category_reason(category: str, categories: Sequence[str]) -> str:
+    close = difflib.get_close_matches(category, categories, n=1, cutoff=0.6)
+    meant = f": did you mean {close[0]!r}?" if close else "."
+    return (
+        f"category {category!r} has no name in the message catalogs{meant} /skills shows it as "
+        f"{category.replace('-', ' ').capitalize()!r} in every language; the named ones: {', '.join(categories)}"
+    )
 
 
 def default_skills_path() -> Path:
