@@ -418,7 +418,10 @@ async def test_admin_waitlist_match_end_pause_round(members: Members, bot: Mento
     )
 
     ended = await members.slash("mentor-admin end", {"mentorship": 1}, user=MODERATOR_USER_ID)
-    assert ended.texts == ["Mentorship #1 has ended. Thank you!"]
+    # Session 38: the admin is answered in an admin's words (before: the party's "has ended. Thank you!").
+    assert ended.texts == [
+        "Mentorship #1 (Men Tor mentoring Men Tee) has ended; both were told and asked for their feedback."
+    ]
     assert members.dm_texts(MENTEE_USER_ID)[-1].startswith("Mentorship #1 has been ended by an admin.\n")
 
     mentee = await bot.store.find_member(COMMUNITY, str(MENTEE_USER_ID))

@@ -337,7 +337,8 @@ async def test_admin_commands(workspace: Workspace, uploads: Uploads) -> None:
     assert unescape(ws.dms(BOB)[-1]["text"]) == EN("pause.by_admin")
 
     await ws.command(CAROL, "/mentor-admin", "end 1")
-    assert ws.texts(CAROL)[-1] == EN("end.done", id=1)
+    # Session 38: in an admin's words (before: the party's "end.done", "has ended. Thank you!").
+    assert ws.texts(CAROL)[-1] == EN("admin_end.done", id=1, mentor="dave", mentee="alice")
     assert unescape(ws.dms(ALICE)[-1]["text"]).startswith(EN("end.notice_admin", id=1) + "\n")
 
     await ws.command(CAROL, "/mentor-admin", "reload")

@@ -195,7 +195,8 @@ async def test_an_admin_match_is_refused_over_a_decline_made_meanwhile(bot: Ment
         assert matched.error is not None and matched.error.key == "admin.refused"
         assert "Baraka" in matched.reply.text
     else:  # the match first: the offer it replaced is withdrawn, and there is nothing left to decline
-        assert declined.error is not None and declined.error.key == "offer.already_withdrawn"
+        # Session 38: told the admin matched them directly (before: "offer.already_withdrawn", as if gone elsewhere).
+        assert declined.error is not None and declined.error.key == "offer.matched_directly_decline"
         assert [m.forced for m in ships] == [()]
 
 

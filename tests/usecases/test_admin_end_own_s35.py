@@ -103,7 +103,8 @@ async def test_an_admin_ending_someone_elses_mentorship_tells_both_an_admin_ende
 
     ended = await bot.admin_end(who("admin"), mentorship_id=1)
 
-    assert ended.reply.text == EN("end.done", id=1) and not ended.reply.buttons
+    # Session 38: the admin is answered in an admin's words (not the party's "has ended. Thank you!").
+    assert ended.reply.text == EN("admin_end.done", id=1, mentor="Baraka", mentee="Amina") and not ended.reply.buttons
     assert to(ended, "admin") == []
     for name in ("amina", "baraka"):
         [notice] = to(ended, name)

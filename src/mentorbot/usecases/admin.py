@@ -39,12 +39,13 @@ from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_s
 from mentorbot.usecases.matchmaking import (
     blocks_of,
     cohort,
+    hand_on,
+    hand_on_withdrawn,
     next_round_reason,
     now_offered,
     offer_notification,
     round_obstacle,
     wait_reason,
-    withdraw_for_pause,
 )
 from mentorbot.usecases.mentorships import after_end
 from mentorbot.usecases.mentorships import end as end_as_party
@@ -182,7 +183,9 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     community (`has_left`) is refused with that reason, forced or not, before their places are looked at: the
     mentee would be introduced to someone who is gone.
     The pair is introduced as matched by an admin; the mentor's pending offers of the member's other requests are
-    withdrawn and handed on, as after an accept (`offers.after_mentoring`)."""
+    withdrawn and handed on, as after an accept (`offers.after_mentoring`). The reply also names another mentor's
+    offer of the request withdrawn, and the member's other requests closed as the mentorship covers them, with whose
+    offers of them were withdrawn (`_match_closed`)."""
     core = ctx.core
     taxonomy = core.library.taxonomy
     wanted = parse_id(request_id, "request", listed_by="/mentor-admin waitlist")
@@ -286,15 +289,46 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     mentorship = result.mentorship.id
     if failed:
         forced = ", ".join(ctx.t(labels.get(check, f"admin.forced_{check}")) for check in failed)
-        return Reply(ctx.t("admin.matched_forced", id=wanted, mentor=name, mentorship=mentorship, forced=forced))
-    return Reply(ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship))
+        text = ctx.t("admin.matched_forced", id=wanted, mentor=name, mentorship=mentorship, forced=forced)
+    else:
+        text = ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship)
+    return Reply(" ".join([text, *await _match_closed(ctx, result, member)]))
+
+
+async def _match_closed(ctx: Context, result: AcceptResult, mentor: Member) -> list[str]:
+    """What an admin's match withdrew and closed besides, for the admin: another mentor's offer of the request
+    (withdrawn, its mentor told), and the member's other requests the mentorship covers (closed), each with the
+    offer of it withdrawn and whose it was."""
+    store = ctx.core.store
+    names = {mentor.id: mentor.display_name}
+    for offer in result.withdrawn_offers:
+        if offer.mentor_id not in names:
+            holder = await store.get_member(offer.mentor_id)
+            if holder is not None:
+                names[offer.mentor_id] = holder.display_name
+    parts = [
+        ctx.t("admin_match.offer_withdrawn", mentor=names[offer.mentor_id], offer=offer.id)
+        for offer in result.withdrawn_offers
+        if offer.request_id == result.request.id and offer.mentor_id != mentor.id and offer.mentor_id in names
+    ]
+    closed: list[str] = []
+    for request in result.closed_requests:
+        held = [o for o in result.withdrawn_offers if o.request_id == request.id and o.mentor_id in names]
+        closed += [
+            ctx.t("admin_match.closed_request_offer", id=request.id, offer=o.id, mentor=names[o.mentor_id])
+            for o in held
+        ] or [ctx.t("admin_match.closed_request", id=request.id)]
+    if closed:
+        parts.append(ctx.t("admin_match.closed", count=len(result.closed_requests), requests=ctx.t.join(closed)))
+    return parts
 
 
 async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
-    """End any active mentorship of the community; both parties are told and asked for their feedback. An admin
-    who is one of its parties ends it as their own `/mentor end` does (`mentorships.end`): they are the one who
-    ended it, so their partner is told "ended by your partner", and they get that command's answer (the feedback
-    ask, their check-in turned into it), not a notice in the third person about their own action."""
+    """End any active mentorship of the community; both parties are told and asked for their feedback, and the admin
+    is answered so, naming the pair (``admin_end.done``, not a party's "Thank you!"). An admin who is one of its
+    parties ends it as their own `/mentor end` does (`mentorships.end`): they are the one who ended it, so their
+    partner is told "ended by your partner", and they get that command's answer (the feedback ask, their check-in
+    turned into it), not a notice in the third person about their own action."""
     core = ctx.core
     wanted = parse_id(mentorship_id, "mentorship", listed_by="/mentor-admin export")
     existing = await core.store.get_mentorship(wanted)
@@ -306,14 +340,20 @@ async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
     if ended is None:
         raise UserError("admin.not_active", id=wanted)
     ctx.tell(await after_end(core, ended, ended_by=None))
-    return Reply(ctx.t("end.done", id=wanted))
+    # Told to the admin, not in a party's words ("Thank you!"): who the pair was, and that both were told and asked.
+    # (An active mentorship keeps both parties: forgetting a member ends theirs.)
+    names = [await core.store.get_member(party) if party else None for party in (ended.mentor_id, ended.mentee_id)]
+    mentor, mentee = (member.display_name if member else "—" for member in names)
+    return Reply(ctx.t("admin_end.done", id=wanted, mentor=mentor, mentee=mentee))
 
 
 async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply:
     """Pause a mentor. The end date, when given, is stated to the admin and the mentor (each in their own time
     zone); the same pause again (same end, already by an admin) changes nothing and tells nobody twice. A mentor
     paused because they left the community (`departures.LEFT`) stays so: an admin's pause would replace the reason,
-    and its end would make them active again though they never came back."""
+    and its end would make them active again though they never came back. Their pending offers are withdrawn and
+    each request handed on: the mentor is told what became of each, the admin how many were passed on to another
+    mentor, are back on the waitlist or no longer wait (never "passed on" for a request that waits again)."""
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
     now = core.clock.now()
@@ -327,7 +367,7 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
             return Reply(ctx.t("admin.pause_left", name=member.display_name))
         return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
-    withdrawn_notes, lines = await withdraw_for_pause(core, member, by="admin")
+    withdrawn_notes, lines, outcomes = await _withdraw_for_pause(core, member)
     if end_at is not None:
         notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
         reply = ctx.t("admin.paused_until", name=member.display_name, until=when(end_at, ctx.t, zone_of(ctx.member)))
@@ -336,9 +376,37 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
         reply = ctx.t("admin.paused", name=member.display_name)
     if lines:
         notice += "\n" + t("pause.withdrawn", count=len(lines)) + "\n" + "\n".join(f"• {line}" for line in lines)
-        reply += "\n" + ctx.t("admin.paused_withdrawn", count=len(lines))
+        reply += "\n" + ctx.t("admin.paused_withdrawn", count=len(lines), outcomes=_outcomes_text(ctx.t, outcomes))
     ctx.tell([core.notify(member, Reply(notice)), *withdrawn_notes])
     return Reply(reply)
+
+
+async def _withdraw_for_pause(core: Core, mentor: Member) -> tuple[list[Notification], list[str], list[bool | None]]:
+    """`matchmaking.withdraw_for_pause` by an admin, keeping what became of each request (`hand_on`: passed on, back
+    on the waitlist, no longer waiting) for the admin's count: the notifications (each offer's notice, then its
+    request's hand-on, as that function orders them), the mentor's lines, and the outcomes."""
+    withdrawn = await core.store.withdraw_for_pause(mentor.id, core.clock.now())
+    handed: dict[int, list[Notification]] = {}
+    passed: dict[int, bool | None] = {}
+    for offer in withdrawn:
+        handed[offer.id], passed[offer.id] = await hand_on(core, offer)
+    told, lines = await hand_on_withdrawn(core, mentor, withdrawn, by="admin", passed=passed)
+    notes: list[Notification] = []
+    for note in told:
+        notes.append(note)
+        if note.key and note.key.startswith("offer:"):
+            notes.extend(handed.pop(int(note.key.removeprefix("offer:")), []))
+    for rest in handed.values():
+        notes.extend(rest)
+    return notes, lines, [passed[offer.id] for offer in withdrawn]
+
+
+def _outcomes_text(t: Translator, outcomes: Sequence[bool | None]) -> str:
+    """How many requests of a paused mentor's withdrawn offers were passed on, are back on the waitlist and no longer
+    wait, in the admin's words (those that apply)."""
+    keys = {True: "admin_pause.passed", False: "admin_pause.waiting", None: "admin_pause.closed"}
+    counts = [(key, sum(1 for o in outcomes if o is outcome)) for outcome, key in keys.items()]
+    return t.join([t(key, count=count) for key, count in counts if count])
 
 
 async def round_(ctx: Context) -> Reply:

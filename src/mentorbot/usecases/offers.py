@@ -33,7 +33,9 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     has not expired yet (it runs within a timer tick of the deadline) is accepted as any other, since nothing has
     been said to anyone and no one else was offered its request. An accept of the caller's own offer that had
     expired is a late answer (`_late_accept`): the stale offer is not accepted, but the caller is back and the
-    request, while it waits, is offered to them again at once.
+    request, while it waits, is offered to them again at once. An offer withdrawn because an admin matched its request
+    with the caller directly (`matched_directly`: a click on its old message, or an accept racing the match) is
+    answered so, not "was withdrawn": the caller mentors that member through it.
 
     An answer recovered from the inbox after its process died counts from its record time (`Caller.answered`): an
     Accept sent 47 h into a 48 h offer and handled after an outage finds the offer still pending (its expiry waited
@@ -50,6 +52,10 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
         if current is not None and current.status is OfferStatus.EXPIRED:
             return await _late_accept(ctx, current, in_time=_expired_in_time(ctx, current, ctx.caller.answered(now)))
         key = refusal(current)
+        directly = await matched_directly(core, current) if key == "offer.already_withdrawn" else None
+        if directly is not None:
+            text = ctx.t("offer.matched_directly", id=wanted, mentorship=directly.id)
+            return Reply(text, title=ctx.t("offer.title", id=offer.id))
         mentorship = await _mentorship_of_pair(core, current) if key == "offer.no_room" else None
         if mentorship is None:
             raise UserError(key, id=wanted)
@@ -139,6 +145,18 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
     return notes + await _withdraw_offers_of(core, member, decliner.id, "offer.withdrawn_not_a_fit")
 
 
+async def matched_directly(core: Core, offer: Offer | None) -> Mentorship | None:
+    """The active mentorship an admin made of a withdrawn offer's request with that offer's own mentor, if any: the
+    offer was withdrawn because its mentor was matched with the member directly (`introduce`), which an answer to
+    it says, not that it was withdrawn."""
+    if offer is None or offer.status is not OfferStatus.WITHDRAWN:
+        return None
+    for mentorship in await core.store.list_mentorships(member_id=offer.mentor_id, active_only=True):
+        if mentorship.by_admin and (mentorship.request_id, mentorship.mentor_id) == (offer.request_id, offer.mentor_id):
+            return mentorship
+    return None
+
+
 async def _mentorship_of_pair(core: Core, offer: Offer | None) -> Mentorship | None:
     """The active mentorship (the oldest) of a pending offer's mentor and its request's mentee, if any: why the
     store's accept refused an offer that is still pending and unexpired."""
@@ -162,7 +180,8 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     `Settings.reoffer_after_days`. A decline of the caller's own offer that had expired is a late answer
     (`_late_decline`): recorded as their decline, never offered again for it; one made before the deadline
     (`Caller.answered`: recovered from the inbox) and handled after another process's timer expired the offer is
-    recorded so too, its reply saying it came in time."""
+    recorded so too, its reply saying it came in time. One an admin withdrew by matching its request with the caller
+    directly (`matched_directly`) is refused saying so, and how to end that mentorship."""
     core = ctx.core
     wanted = parse_id(offer_id, "offer")
     await _own_offer(ctx, wanted)
@@ -174,6 +193,9 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
         at = ctx.caller.answered(core.clock.now())
         if current is not None and current.status is OfferStatus.EXPIRED:
             return await _late_decline(ctx, current, text or None, kind, in_time=_expired_in_time(ctx, current, at))
+        directly = await matched_directly(core, current)
+        if directly is not None:
+            raise UserError("offer.matched_directly_decline", id=wanted, mentorship=directly.id)
         raise UserError(refusal(current), id=wanted)
     await core.store.mark_back(ctx.member.id, core.clock.now())
     notes, passed = await pass_on(core, declined)
@@ -360,9 +382,10 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
     other requests closed, and tell mentors whose offers were withdrawn (then offer them other requests).
     An admin's match to the very mentor who held the request's offer replaces that offer's message (its
     buttons go) with a note that the admin matched them directly: nothing was withdrawn from them, and their
-    place was not freed. The store scheduled the check-in in the match's own transaction. The courses suggested
-    come from the community's catalog (the file's and its approved suggestions), ranked with the community's
-    helpful votes, as ``/courses`` reads it.
+    place was not freed. The mentor's own offer of another request of the member's, closed as the mentorship covers
+    it, is said withdrawn for that (``offer.withdrawn_covered``), not "matched elsewhere". The store scheduled the
+    check-in in the match's own transaction. The courses suggested come from the community's catalog (the file's
+    and its approved suggestions), ranked with the community's helpful votes, as ``/courses`` reads it.
     A pair an admin matched with ``force:yes`` over a missing shared skill shares none: the mentorship's skills
     (the request's) are then shown as plain "Skills", and its courses as "Courses for <those skills>". A request
     for skills the mentor lacks closes with the mentorship all the same: the mentee's introduction names those
@@ -419,16 +442,18 @@ async def introduce(core: Core, result: AcceptResult) -> list[Notification]:
         t = translator(core.lang_of(mentee))
         notes.append(core.notify(mentee, Reply(t("request.closed_overlap", id=closed.id, mentorship=mentorship.id))))
     for withdrawn in result.withdrawn_offers:
-        if withdrawn.request_id == result.request.id and withdrawn.mentor_id == mentor.id:
-            t = translator(core.lang_of(mentor))
+        holder = mentor if withdrawn.mentor_id == mentor.id else await store.get_member(withdrawn.mentor_id)
+        if holder is None:
+            continue
+        t = translator(core.lang_of(holder))
+        if holder is mentor and withdrawn.request_id == result.request.id:
             text = t("offer.matched_directly", id=withdrawn.id, mentorship=mentorship.id)
             notes.append(core.notify(mentor, Reply(text), key=f"offer:{withdrawn.id}"))
             continue
-        other_mentor = await store.get_member(withdrawn.mentor_id)
-        if other_mentor:
-            t = translator(core.lang_of(other_mentor))
-            notes.append(
-                core.notify(other_mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")
-            )
-            notes.extend(await rematch(core, mentorship.community, None, mentor_id=withdrawn.mentor_id))
+        if holder is mentor:  # their offer of a request this mentorship closed as covered: nothing went elsewhere
+            text = t("offer.withdrawn_covered", id=withdrawn.id, mentorship=mentorship.id)
+        else:
+            text = t("offer.withdrawn", id=withdrawn.id)
+        notes.append(core.notify(holder, Reply(text), key=f"offer:{withdrawn.id}"))
+        notes.extend(await rematch(core, mentorship.community, None, mentor_id=withdrawn.mentor_id))
     return notes
