@@ -193,3 +193,24 @@ async def test_an_admin_end_tells_the_admin_who_was_told(bot: MentorBot, who: Wh
     assert ended.reply.text == (
         "Mentorship #1 (Dina mentoring Amina) has ended; both were told and asked for their feedback."
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "sw"])
+async def test_an_auto_pause_does_not_say_passed_on_beside_back_on_the_waitlist(
+    store: Store, library: Library, clock: ManualClock, lang: str
+) -> None:
+    """The same untrue header as a pause's, in the auto-pause for lapses: "…and passed on what you held" over
+    "• request #1: back on the waitlist" when the mentor was the only one."""
+    from datetime import timedelta
+
+    bot = MentorBot(store, library, make_settings(max_expired_offers=1), clock, worker_id="w")
+    dina = Caller(COMMUNITY, "U-dina", "Dina")
+    assert (await bot.signup(dina, skills="seo", levels="expert", capacity="1")).error is None
+    assert (await bot.set_language(dina, language=lang)).error is None
+    await bot.request(Caller(COMMUNITY, "U-amina", "Amina"), skills="seo")
+    clock.advance(timedelta(hours=bot.settings.offer_ttl_hours, minutes=1))
+    notes = await bot.run_due_jobs()
+    t = translator(lang)
+    [paused] = [n.reply.text for n in to(notes, "dina") if n.reply.text.startswith(t("pause.for_expiry", count=1))]
+    assert t("pause.request_waiting", id=1) in paused
+    assert "passed on what you held" not in paused and "tumepeleka mbele" not in paused
