@@ -7,7 +7,8 @@ What happens to each gateway event (INTERACTION_CREATE):
   ephemeral follow-ups, and the notifications as DMs. The reply is sent at once when the core answers within
   `defer_after` seconds of the interaction's creation (recording it counts); otherwise, and always for commands
   marked slow, the interaction is deferred first ("MentorBot is thinking…") and the reply follows, so Discord's
-  3-second rule is met; a reply Discord refuses as too late (10062) goes by DM (`_answer_expired`);
+  3-second rule is met; a reply Discord refuses as too late (10062; or 50027, the interaction's token past its
+  15 minutes, the core having taken that long) goes by DM (`_answer_expired`), as does a click's;
 - a button click → `press_button`: `mentorbot.commands.execute_button`, then the clicked message is updated to
   the outcome, or the clicker alone is told why not (someone else's offer, a second click…);
 - a feedback button (`FORM_ACTIONS`: "give feedback", the check-in's "end and give feedback") → `open_form`
@@ -61,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -101,7 +103,7 @@ from mentorbot_discord.membership import Lookup, Membership
 from mentorbot_discord.picks import complete
 from mentorbot_discord.plugin import COMMUNITY_PREFIX, shard_options
 from mentorbot_discord.ports import Interaction
-from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, Server, render
+from mentorbot_discord.render import ALLOWED_MENTIONS, ActionButton, DiscordMessage, Server, given_back, render
 from mentorbot_discord.slash import command_list
 
 log = logging.getLogger("mentorbot.discord")
@@ -182,9 +184,30 @@ def _seconds(header: str | None) -> float | None:
 UNKNOWN_INTERACTION: Final = 10062
 """Discord's error code for an interaction it no longer takes a first answer for (past its 3 seconds)."""
 
+EXPIRED: Final = frozenset({UNKNOWN_INTERACTION, INVALID_WEBHOOK_TOKEN})
+"""Discord's codes that say an interaction takes no answer any more: its first one came after its 3 seconds
+(10062), or its token is past its 15 minutes (50027, a 401 for the follow-up or the edit of a deferred answer). Its
+answer then goes by DM (`_answer_expired`)."""
+
+
+def expired(exc: discord.HTTPException) -> bool:
+    """Whether Discord refused an answer because its interaction expired (`EXPIRED`), not for what it says."""
+    return exc.code in EXPIRED
+
+
 RECORD_WAIT_MAX: Final = 0.4
 """How long (seconds) the deferral of a slow quick read waits for its inbox write (`_answer_read`): with
 `defer_after` at 2, it still reaches Discord within its 3 seconds when the database is slow."""
+
+LANGUAGE_WAIT_MAX: Final = 0.5
+"""How long (seconds) an answer that no `Outcome` gives the language of (a skill autocomplete, a refusal, an apology)
+waits for the member's language from the database (`MentorBotClient._translator`): Discord takes an autocomplete's
+choices within 3 seconds of the keystroke, and a slow database must not make every keystroke miss them. Past it, the
+language last read for the member (`LANGUAGES_KEPT`), else the default one; the read goes on, for the next time."""
+
+LANGUAGES_KEPT: Final = 4096
+"""The members whose language this process keeps (the last read of each, the least recently read dropped first):
+only to answer in it while the database is too slow to say (`LANGUAGE_WAIT_MAX`)."""
 
 API_VERSION_PATH: Final = "/api/v10"
 
@@ -193,6 +216,9 @@ AUTOCOMPLETE_PER_COMMAND: Final = 6
 several per skill picked): a bucket of their own (`MentorBotClient.autocomplete_limiter`), as Slack's options
 loads have."""
 
+
+RATING_REFUSALS: Final = frozenset({"input.bad_rating", "feedback.rating_required"})
+"""The core's refusals of a feedback form's rating: the form's comment is given back with them (`submit_form`)."""
 
 ANSWER_COMMANDS: Final = frozenset({"mentor accept", "mentor decline"})
 """The commands that answer an offer, as its Accept and Decline buttons do."""
@@ -289,6 +315,11 @@ class MentorBotClient(discord.AutoShardedClient):
         self._servers_gone: set[int] = set()
         """Servers the bot was found not to be in (removed, or the server deleted) and warned about, once each, until
         it is added again (`server_gone`, `on_guild_join`)."""
+        self._languages: OrderedDict[str, str] = OrderedDict()
+        """The language last read of each member (`LANGUAGES_KEPT` at most), for when the database is too slow to
+        say it in time (`_member_language`)."""
+        self._language_reads: dict[str, asyncio.Task[str]] = {}
+        """The language reads under way, one per member: a slow one is not started again at each keystroke."""
         self._global_limit_until: datetime | None = None
         """Until when (the bot's clock) Discord's global rate limit, longer than discord.py waits out, holds: no DM is
         sent before (`_saw_answer`, `global_limit_left`)."""
@@ -299,8 +330,11 @@ class MentorBotClient(discord.AutoShardedClient):
         guard_interactions(self, lambda: translator(settings.default_language))
 
     async def close(self) -> None:
-        """Close the client; member lookups still waiting for Discord are dropped."""
+        """Close the client; member lookups still waiting for Discord, and language reads for the database, are
+        dropped."""
         self.membership.close()
+        for read in list(self._language_reads.values()):
+            read.cancel()
         await super().close()
 
     async def login(self, token: str) -> None:
@@ -476,14 +510,47 @@ class MentorBotClient(discord.AutoShardedClient):
         if gid is None:
             return translator(self.settings.default_language)
         try:
-            caller = self.caller(interaction, gid)
-            return translator(await caller_language(self.bot, caller))
+            return translator(await self._member_language(self.caller(interaction, gid)))
         except Exception as exc:
             if (failure := database_failure(exc)) is None:
                 log.exception("could not look up the language of user %s", interaction.user.id)
             else:
                 database_down(log, failure, "could not look up the language of user %s", interaction.user.id)
             return translator(self.settings.default_language)
+
+    async def _member_language(self, caller: Caller) -> str:
+        """The caller's language (`caller_language`), read within `LANGUAGE_WAIT_MAX` seconds: later, the one last
+        read for them, else the default language (logged), while the read goes on and is kept for the next time. One
+        read at a time per member. A read that fails in time raises (`_translator` logs it)."""
+        key = member_key(caller.community, caller.user_id)
+        read = self._language_reads.get(key)
+        if read is None:
+            read = asyncio.ensure_future(caller_language(self.bot, caller))
+            self._language_reads[key] = read
+            read.add_done_callback(lambda done: self._language_read(key, done))
+        await asyncio.wait({read}, timeout=LANGUAGE_WAIT_MAX)
+        if read.done():
+            return read.result()
+        kept = self._languages.get(key)
+        log.info(
+            "the language of user %s was not read within %s s (a slow database): answering in %s",
+            caller.user_id,
+            LANGUAGE_WAIT_MAX,
+            "the one last read" if kept else "the default language",
+        )
+        return kept or self.settings.default_language
+
+    def _language_read(self, key: str, read: asyncio.Task[str]) -> None:
+        """A member's language read ended: kept (`LANGUAGES_KEPT`) when it was read. A failure is `_translator`'s to
+        log when it came in time; a late one is only dropped."""
+        if self._language_reads.get(key) is read:
+            del self._language_reads[key]
+        if read.cancelled() or read.exception() is not None:
+            return
+        self._languages[key] = read.result()
+        self._languages.move_to_end(key)
+        while len(self._languages) > LANGUAGES_KEPT:
+            self._languages.popitem(last=False)
 
     # ------------------------------------------------------------------------------------ interactions
 
@@ -809,7 +876,9 @@ class MentorBotClient(discord.AutoShardedClient):
         check-in's "end and give feedback", else ``mentor feedback``), then run and answered like one. A form
         opened from a message's button (Discord then sends that message with the submission) is answered as the
         click was: the message turns into the outcome, its buttons gone (a refusal goes to the member only, and
-        the message keeps its buttons); otherwise with ephemeral messages."""
+        the message keeps its buttons); otherwise with ephemeral messages. A rating refused (a form opened before the
+        rating was a list to pick from: `forms`) gives the comment back with the refusal, to paste again (Discord
+        closed the form: `given_back`)."""
         gid = interaction.guild_id or guild_id
         if gid is None:
             await self.refuse_outside_guild(interaction)
@@ -833,8 +902,12 @@ class MentorBotClient(discord.AutoShardedClient):
             if caller is None:
                 return
 
-            def call(bot: MentorBot, who: Caller) -> Awaitable[Outcome]:
-                return submit_feedback_form(bot, who, action, ref, rating, comment)
+            async def call(bot: MentorBot, who: Caller) -> Outcome:
+                outcome = await submit_feedback_form(bot, who, action, ref, rating, comment)
+                if outcome.error is None or outcome.error.key not in RATING_REFUSALS:
+                    return outcome
+                button = translator(outcome.language)("feedback.button")
+                return given_back(outcome, "discord.given_back.comment", comment, button=button)
 
             in_place = interaction.message is not None
             work = self._command(
@@ -885,7 +958,7 @@ class MentorBotClient(discord.AutoShardedClient):
             try:
                 await self._update(interaction, caller, outcome, beside=action in ITEM_ACTIONS)
             except discord.HTTPException as exc:
-                if exc.code != UNKNOWN_INTERACTION:
+                if not expired(exc):
                     raise
                 await self._answer_expired(interaction, caller, outcome)
                 clicked = None  # not updated: the offer's DM (the clicked message, if clicked there) is, below
@@ -958,43 +1031,60 @@ class MentorBotClient(discord.AutoShardedClient):
     async def _reply(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
         """The outcome of a slash command as ephemeral messages to the caller, then their held notices. A
         transient failure to show it (5xx, 429, the network) is raised: the inbox row stays, and `recover` shows
-        the stored answer (by follow-up while the token lives, else by DM) instead of leaving "thinking…"."""
+        the stored answer (by follow-up while the token lives, else by DM) instead of leaving "thinking…". An
+        interaction that expired meanwhile (`expired`: past its 3 seconds, or its token past its 15 minutes, the
+        core having taken that long) is answered by DM instead (`_answer_expired`), with what it had not shown."""
         if outcome.duplicate:
             log.info("interaction %s was delivered before; nothing sent", interaction.id)
             if interaction.response.is_done():
                 await _quietly(interaction.delete_original_response())
             return
+        gid = dm_guild(interaction, caller)
+        replied, shown = False, 0
         try:
             for message in render(
                 outcome.reply,
-                guild_id=dm_guild(interaction, caller),
+                guild_id=gid,
                 lang=outcome.language,
                 upload_limit=interaction.filesize_limit,
                 community=caller.community,
             ):
                 await self._send(interaction, message)
-            await self._send_held(interaction, caller, outcome)
+            replied = True
+            t = translator(outcome.language)
+            for notice in outcome.held:
+                for message in held_notice(notice, gid, t):
+                    await self._send(interaction, message)
+                shown += 1
         except discord.HTTPException as exc:
             log.warning("could not reply to interaction %s: %s %s", interaction.id, exc.status, exc.code)
-            if exc.code == UNKNOWN_INTERACTION:
-                await self._answer_expired(interaction, caller, outcome)
+            if expired(exc):
+                await self._answer_expired(interaction, caller, outcome, replied=replied, held_shown=shown)
             elif transient(exc) is not None:
                 raise
 
-    async def _answer_expired(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
-        """The answer to an interaction Discord no longer takes (code 10062: its first answer came too late, so
-        the member was told the bot did not respond): by DM, under ``discord.slow_answer``, as `_answer_late`
-        does."""
+    async def _answer_expired(
+        self, interaction: Interaction, caller: Caller, outcome: Outcome, *, replied: bool = False, held_shown: int = 0
+    ) -> None:
+        """The answer to an interaction Discord no longer takes (`expired`: its first answer came after its 3
+        seconds, so the member was told the bot did not respond; or its token is past its 15 minutes, so a deferred
+        "thinking…" can no longer be filled): by DM under ``discord.slow_answer``, as `_answer_late` does, with the
+        held notices that came with it. `replied`: the reply was shown already, and its first `held_shown` held
+        notices: only the others go by DM."""
         log.info("interaction %s expired before its answer; answering %s by DM", interaction.id, caller.user_id)
-        await self._answer_by_dm(caller, outcome, guild_of(caller.community), "discord.slow_answer")
+        gid = guild_of(caller.community)
+        if not replied:
+            await self._answer_by_dm(caller, outcome, gid, "discord.slow_answer")
+        elif held_shown < len(outcome.held):
+            await self._answer_by_dm(caller, outcome, gid, "discord.slow_answer", held_from=held_shown, reply=False)
 
     async def _show_in_place(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
         """`_update` of the message the interaction came from (a click, or a form opened from its button); when
-        Discord no longer takes the answer (10062), by DM (`_answer_expired`)."""
+        Discord no longer takes the answer (`expired`), by DM (`_answer_expired`)."""
         try:
             await self._update(interaction, caller, outcome, beside=False)
         except discord.HTTPException as exc:
-            if exc.code != UNKNOWN_INTERACTION:
+            if not expired(exc):
                 raise
             await self._answer_expired(interaction, caller, outcome)
 
@@ -1511,25 +1601,40 @@ class MentorBotClient(discord.AutoShardedClient):
                 )
         await self._answer_by_dm(caller, outcome, recorded.guild_id, "discord.late_answer")
 
-    async def _answer_by_dm(self, caller: Caller, outcome: Outcome, guild_id: int | None, preface_key: str) -> None:
+    async def _answer_by_dm(
+        self,
+        caller: Caller,
+        outcome: Outcome,
+        guild_id: int | None,
+        preface_key: str,
+        *,
+        reply: bool = True,
+        held_from: int = 0,
+    ) -> None:
         """The answer (and held notices) by DM, under the catalog line `preface_key` saying why (and, the bot in more
         than one server, the line naming the server: `dm_server`); a refusal is logged, and the held notices it left
-        unshown are held again (their command took them from the outbox)."""
+        unshown are held again (their command took them from the outbox). `reply` false: the held notices only,
+        from the `held_from`th (the reply and the first ones were shown)."""
         t = translator(outcome.language)
         server = self.dm_server(guild_id)
-        shown = 0
+        shown = held_from
         try:
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
-            for message in render(
-                outcome.reply,
-                guild_id=guild_id,
-                preface=t(preface_key),
-                lang=outcome.language,
-                community=caller.community,
-                server=server,
-            ):
+            answer = (
+                render(
+                    outcome.reply,
+                    guild_id=guild_id,
+                    preface=t(preface_key),
+                    lang=outcome.language,
+                    community=caller.community,
+                    server=server,
+                )
+                if reply
+                else []
+            )
+            for message in answer:
                 await channel.send(**message.send_kwargs())
-            for notice in outcome.held:
+            for notice in outcome.held[held_from:]:
                 for message in held_notice(notice, guild_id, t, server):
                     await channel.send(**message.send_kwargs())
                 shown += 1

@@ -7,6 +7,11 @@ No form is kept in memory (discord.py would keep each opened modal, keyed by its
 and drop any submission it does not hold): a submission is read from its payload (`submission`: what the form is
 for in its custom id, the answers in its fields). So a form is taken when it is submitted after a restart, to
 another process, after any time, and when both people of a mentorship have the same form open.
+
+The rating is picked from a list (1 to 5: a string select in a Label, which Discord's modals take since 2025), so it
+cannot be mistyped: a refused rating would close the form and lose the comment written with it. A form opened before
+this (its rating a text input) is still read, the refusal of a bad rating then giving the comment back (see
+`MentorBotClient.submit_form`).
 """
 
 from __future__ import annotations
@@ -26,14 +31,17 @@ from mentorbot.replies import clip
 TITLE_LIMIT: Final = 45
 LABEL_LIMIT: Final = 45
 PLACEHOLDER_LIMIT: Final = 100
+RATINGS: Final = ("1", "2", "3", "4", "5")
+"""The ratings the form offers, as a string select's options (each shown with as many stars)."""
 RATING: Final = "rating"
 COMMENT: Final = "comment"
 CUSTOM_ID: Final = re.compile(r"mentorbot-form:(?P<action>[a-z_.]+):(?P<ref>[^:]+)(?::(?P<guild>[0-9]+))?")
 
 
 class FeedbackModal(discord.ui.Modal):
-    """A rating (1–5) and an optional comment for one mentorship; `action` says what the submission does. Opened
-    stopped: it is never kept in memory (see the module), and its submission is read by `submission`."""
+    """A rating (1–5, picked from a list) and an optional comment for one mentorship, each in a Label; `action` says
+    what the submission does (the check-in's "end and give feedback" takes no rating: it may be left unpicked).
+    Opened stopped: it is never kept in memory (see the module), and its submission is read by `submission`."""
 
     def __init__(self, action: str, ref: str, guild_id: int | None, t: Translator) -> None:
         title = t("feedback.end_title") if action == "checkin.end" else t("feedback.form_title")
@@ -42,25 +50,25 @@ class FeedbackModal(discord.ui.Modal):
             custom_id=f"mentorbot-form:{action}:{ref}" + (f":{guild_id}" if guild_id is not None else ""),
             timeout=None,  # never waited for in memory: the submission is read from its payload
         )
-        self.rating: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
-            label=clip(t("feedback.rating_label"), LABEL_LIMIT),
+        required = action != "checkin.end"
+        self.rating: discord.ui.Select[FeedbackModal] = discord.ui.Select(
             custom_id=RATING,
-            min_length=1,
-            max_length=1,
-            required=action != "checkin.end",
             placeholder="1-5",
+            options=[discord.SelectOption(label=f"{value} {'★' * int(value)}", value=value) for value in RATINGS],
+            min_values=1 if required else 0,
+            max_values=1,
+            required=required,
         )
         self.comment: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
-            # The whole label is past Discord's 45 characters: the privacy promise goes in the placeholder.
-            label=clip(t("feedback.comment_label_short"), LABEL_LIMIT),
+            # The privacy promise is past a label's 45 characters: it goes in the placeholder.
             placeholder=clip(t("feedback.comment_hint"), PLACEHOLDER_LIMIT),
             custom_id=COMMENT,
             style=discord.TextStyle.paragraph,
             required=False,
             max_length=min(MAX_COMMENT, 4000),
         )
-        self.add_item(self.rating)
-        self.add_item(self.comment)
+        for label, item in (("feedback.rating_label", self.rating), ("feedback.comment_label_short", self.comment)):
+            self.add_item(discord.ui.Label(text=clip(t(label), LABEL_LIMIT), component=item))
         self.stop()  # sent, never stored: discord.py keeps only the modals not yet finished
 
 
@@ -76,8 +84,9 @@ class FormSubmission:
 
 
 def submission(data: Mapping[str, Any]) -> FormSubmission | None:
-    """The feedback form a modal submission's `data` carries (its ``custom_id`` and its text inputs, inside Label
-    components as Discord sends them now, or inside action rows as before), or None for another modal."""
+    """The feedback form a modal submission's `data` carries (its ``custom_id`` and its answers, inside Label
+    components as Discord sends them now, or inside action rows as before: a text input's ``value``, a string
+    select's first of its ``values``), or None for another modal."""
     match = CUSTOM_ID.fullmatch(str(data.get("custom_id", "")))
     if match is None or match["action"] not in FORM_ACTIONS:
         return None
@@ -87,8 +96,13 @@ def submission(data: Mapping[str, Any]) -> FormSubmission | None:
             continue
         inner = _list(component.get("components")) if "components" in component else [component.get("component")]
         for item in inner:
-            if isinstance(item, Mapping) and isinstance(item.get("value"), str):
+            if not isinstance(item, Mapping):
+                continue
+            picked = item.get("values")
+            if isinstance(item.get("value"), str):
                 values[str(item.get("custom_id"))] = item["value"]
+            elif isinstance(picked, list) and picked and isinstance(picked[0], str):
+                values[str(item.get("custom_id"))] = picked[0]
     guild = match["guild"]
     return FormSubmission(
         match["action"],

@@ -35,7 +35,7 @@ import discord
 
 from mentorbot import paging
 from mentorbot.i18n import DEFAULT_LANGUAGE, Translator, translator
-from mentorbot.replies import Attachment, Button, ButtonStyle, Listing, Reply, clip
+from mentorbot.replies import Attachment, Button, ButtonStyle, Listing, Outcome, Reply, clip
 from mentorbot.usecases.admin import EXPORT_TABLES
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
 from mentorbot_discord.ports import client_of
@@ -298,6 +298,18 @@ def server_phrases(server: Server, t: Translator) -> tuple[str, str]:
     name = clip(" ".join(server.name.split()), SERVER_NAME_LIMIT)
     shown = discord.utils.escape_mentions(discord.utils.escape_markdown(name))
     return t("discord.server.from", name=shown), t("discord.server.from_line", name=shown)
+
+
+def given_back(outcome: Outcome, key: str, text: str | None, **params: Any) -> Outcome:
+    """`outcome` with `text`, what the member typed and a refusal lost (a feedback form's comment, a request's note),
+    added to its refusal under the catalog line `key` (``discord.given_back.*``, with `params`), in a code block to
+    copy as it is (as plain text when it holds a code fence). Unchanged when it is no refusal, or one the core will
+    still act on (not settled: the database was away), or there is nothing to give back."""
+    if outcome.error is None or outcome.duplicate or not outcome.settled or not text or not text.strip():
+        return outcome
+    t = translator(outcome.language)
+    block = text if "```" in text else f"```\n{text}\n```"
+    return replace(outcome, reply=replace(outcome.reply, text=f"{outcome.reply.text}\n\n{t(key, **params)}\n{block}"))
 
 
 def mentioned_users(reply: Reply) -> list[str]:

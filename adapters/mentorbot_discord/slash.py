@@ -28,6 +28,7 @@ from mentorbot.replies import Outcome
 from mentorbot.timezones import OFFSET_TYPED, city_zone, parse_timezone, zone_key
 from mentorbot_discord.picks import AUTOCOMPLETE_LIMIT, expand
 from mentorbot_discord.ports import Interaction, client_of
+from mentorbot_discord.render import given_back
 
 Choice = app_commands.Choice
 
@@ -176,10 +177,12 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
     async def request(
         self, interaction: Interaction, skills: str, note: app_commands.Range[str, 1, 500] | None = None
     ) -> None:
-        await _run(
-            interaction,
-            lambda bot, caller: bot.request(caller, skills=expand(skills, bot.library.taxonomy) or "", note=note),
-        )
+
+        async def call(bot: MentorBot, caller: Caller) -> Outcome:
+            outcome = await bot.request(caller, skills=expand(skills, bot.library.taxonomy) or "", note=note)
+            return given_back(outcome, "discord.given_back.note", note)  # refused: the note, to paste again
+
+        await _run(interaction, call)
 
     @app_commands.command(name="status", description="Your profile, open requests, offers and mentorships")
     async def status(self, interaction: Interaction) -> None:

@@ -57,10 +57,10 @@ def test_the_form_fits_discords_limits_and_keeps_the_privacy_promise() -> None:
         for action in ("feedback.open", "checkin.end"):
             sent = FeedbackModal(action, "123", 42, t).to_dict()  # what Discord is sent
             assert len(sent["title"]) <= 45 and sent["title"].endswith("#123")
-            inputs = [c for row in sent["components"] for c in row["components"]]
-            for item in inputs:
-                assert len(item["label"]) <= 45 and not item["label"].endswith("…")
-            assert inputs[-1]["placeholder"] == t("feedback.comment_hint")
+            labels = sent["components"]  # each answer in a Label (type 18): the rating's list, then the comment
+            for label in labels:
+                assert label["type"] == 18 and len(label["label"]) <= 45 and not label["label"].endswith("…")
+            assert labels[-1]["component"]["placeholder"] == t("feedback.comment_hint")
 
 
 def test_the_slack_form_title_keeps_the_mentorship_number() -> None:

@@ -19,7 +19,13 @@ developers/interactions/receiving-and-responding.mdx and application-commands.md
   buttons or one select; ``custom_id`` 1-100 characters and unique in the message; button ``label`` 80;
   select up to 25 options, option ``label``/``value``/``description`` 100;
 * modal: ``title`` 1-45, ``custom_id`` 1-100, 1-5 components; a text input's label (or its Label
-  component's) 1-45, ``placeholder`` 100, ``value`` 4000, ``min_length`` 0-4000, ``max_length`` 1-4000;
+  component's) 1-45, ``placeholder`` 100, ``value`` 4000, ``min_length`` 0-4000, ``max_length`` 1-4000; a Label's
+  ``description`` 100 and its component one a Label may hold (`LABEL_CHILDREN`; text inputs and string selects are
+  checked further); a string
+  select in a Label: ``custom_id`` 1-100, 1-25 options (``label``/``value``/``description`` 100, ``label`` and
+  ``value`` required), ``placeholder`` 150, ``min_values`` 0-25 (at least 1 unless ``required`` is false),
+  ``max_values`` 1-25 and not below ``min_values``, never ``disabled`` ("Modals do not support disabled
+  components": ``disabled: false`` is taken, as discord.py sends it);
 * autocomplete result: up to 25 choices, each ``name`` 1-100 and a string ``value`` 1-100.
 """
 
@@ -54,6 +60,8 @@ MODAL_COMPONENTS_MAX = 5
 TEXT_INPUT_LABEL_MAX = 45
 TEXT_INPUT_PLACEHOLDER_MAX = 100
 TEXT_INPUT_VALUE_MAX = 4000
+LABEL_DESCRIPTION_MAX = 100
+SELECT_PLACEHOLDER_MAX = 150
 AUTOCOMPLETE_CHOICES_MAX = 25
 CHOICE_TEXT_MAX = 100
 
@@ -232,11 +240,61 @@ def check_modal(errors: FormErrors, data: JSON, *, at: Path = ("data",)) -> None
         where: list[str | int] = [*at, "components", i]
         if component.get("type") == COMPONENT_LABEL:
             _check_label(errors, [*where, "label"], component.get("label"))
+            _check_max(errors, [*where, "description"], component.get("description"), LABEL_DESCRIPTION_MAX)
             inner, inner_at = component.get("component"), [*where, "component"]
+            if not isinstance(inner, dict) or inner.get("type") not in LABEL_CHILDREN:
+                choices = ", ".join(str(kind) for kind in LABEL_CHILDREN)
+                errors.add([*inner_at, "type"], "UNION_TYPE_CHOICES", f"Value must be one of {{{choices}}}.")
+            elif inner.get("type") == COMPONENT_STRING_SELECT:
+                _check_modal_select(errors, inner_at, inner)
         else:
             inner, inner_at = (_items(component.get("components")) or [None])[0], [*where, "components", 0]
         if isinstance(inner, dict) and inner.get("type") == COMPONENT_TEXT_INPUT:
-            _check_text_input(errors, inner_at, inner)
+            _check_text_input(errors, inner_at, inner, in_label=component.get("type") == COMPONENT_LABEL)
+
+
+LABEL_CHILDREN = (COMPONENT_STRING_SELECT, COMPONENT_TEXT_INPUT, 5, 6, 7, 8, 19, 21, 22, 23)
+"""The components a Label may hold ("Label Child Components"): a string select, a text input, the user, role,
+mentionable and channel selects, a file upload, a radio group, a checkbox group, a checkbox. Only the first two are
+checked further."""
+
+
+def _check_modal_select(errors: FormErrors, at: Path, select: dict[str, JSON]) -> None:
+    """A string select inside a modal's Label (developers/components/reference.mdx, "String Select")."""
+    custom_id = select.get("custom_id")
+    if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= CUSTOM_ID_MAX:
+        errors.bad_length([*at, "custom_id"], 1, CUSTOM_ID_MAX)
+    options = _items(select.get("options"))
+    if not 1 <= len(options) <= SELECT_OPTIONS_MAX:
+        errors.bad_length([*at, "options"], 1, SELECT_OPTIONS_MAX)
+    for o, option in enumerate(options):
+        entry = option if isinstance(option, dict) else {}
+        for key in ("label", "value"):
+            if not isinstance(entry.get(key), str) or not entry.get(key):
+                errors.required([*at, "options", o, key])
+        for key in ("label", "value", "description"):
+            _check_max(errors, [*at, "options", o, key], entry.get(key), SELECT_OPTION_TEXT_MAX)
+    _check_max(errors, [*at, "placeholder"], select.get("placeholder"), SELECT_PLACEHOLDER_MAX)
+    required = select.get("required", True) is not False
+    low, high = select.get("min_values", 1), select.get("max_values", 1)
+    least = 1 if required else 0
+    if isinstance(low, int) and not least <= low <= SELECT_OPTIONS_MAX:
+        errors.add(
+            [*at, "min_values"],
+            "NUMBER_TYPE_MIN" if low < least else "NUMBER_TYPE_MAX",
+            f"int value should be {'greater' if low < least else 'less'} than or equal to "
+            f"{least if low < least else SELECT_OPTIONS_MAX}.",
+        )
+    floor = max(1, low if isinstance(low, int) else 1)
+    if isinstance(high, int) and not floor <= high <= SELECT_OPTIONS_MAX:
+        errors.add(
+            [*at, "max_values"],
+            "NUMBER_TYPE_MIN" if high < floor else "NUMBER_TYPE_MAX",
+            f"int value should be {'greater' if high < floor else 'less'} than or equal to "
+            f"{floor if high < floor else SELECT_OPTIONS_MAX}.",
+        )
+    if select.get("disabled") is True:
+        errors.add([*at, "disabled"], "MODAL_COMPONENT_DISABLED", "Modals do not support disabled components")
 
 
 def _check_label(errors: FormErrors, at: Path, label: JSON) -> None:
@@ -246,8 +304,10 @@ def _check_label(errors: FormErrors, at: Path, label: JSON) -> None:
         errors.too_long(at, TEXT_INPUT_LABEL_MAX)
 
 
-def _check_text_input(errors: FormErrors, at: Path, text_input: dict[str, JSON]) -> None:
-    if "label" in text_input:
+def _check_text_input(errors: FormErrors, at: Path, text_input: dict[str, JSON], *, in_label: bool = False) -> None:
+    """`in_label`: inside a Label, whose text replaces the text input's own (deprecated) ``label``: a null one is
+    taken (discord.py sends ``"label": null`` there)."""
+    if "label" in text_input and not (in_label and text_input["label"] is None):
         _check_label(errors, [*at, "label"], text_input["label"])
     custom_id = text_input.get("custom_id")
     if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= CUSTOM_ID_MAX:

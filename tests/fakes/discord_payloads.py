@@ -552,22 +552,28 @@ class InteractionBuilder:
         channel_id: int | None = None,
         dm: bool = False,
         in_action_rows: bool = False,
+        selected: Mapping[str, Sequence[str]] | None = None,
     ) -> dict[str, JSON]:
         """A modal submit (type 5) with text input values by custom_id.
 
         Inputs come wrapped in Label components (type 18), as Discord sends them now; pass
         ``in_action_rows=True`` for the older action-row form. ``message`` is set when the modal was
-        opened from a component.
+        opened from a component. ``selected``: the values picked in string selects, by custom_id, each sent in its
+        Label as ``{"type": 3, "id", "custom_id", "values"}`` (developers/components/reference.mdx, "String Select
+        Interaction Response Structure": ``type``, not ``component_type``, in a modal), after the text inputs.
         """
         components: list[dict[str, JSON]] = []
         next_id = 1
-        for input_id, value in values.items():
-            text_input = {
-                "type": COMPONENT_TEXT_INPUT,
-                "id": next_id + 1,
-                "custom_id": input_id,
-                "value": value,
-            }
+        answers: list[tuple[str, dict[str, JSON]]] = [
+            (input_id, {"type": COMPONENT_TEXT_INPUT, "value": value}) for input_id, value in values.items()
+        ]
+        answers += [
+            (select_id, {"type": COMPONENT_STRING_SELECT, "values": list(picked)})
+            for select_id, picked in (selected or {}).items()
+        ]
+        for input_id, answer in answers:
+            text_input = {"type": answer["type"], "id": next_id + 1, "custom_id": input_id}
+            text_input.update({key: value for key, value in answer.items() if key != "type"})
             if in_action_rows:
                 components.append({"type": COMPONENT_ACTION_ROW, "id": next_id, "components": [text_input]})
             else:
