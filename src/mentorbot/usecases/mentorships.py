@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
@@ -89,13 +92,26 @@ async def _nothing_active(ctx: Context) -> UserError:
     theirs = await ctx.core.store.active_mentorships_elsewhere(ctx.member)
     if not theirs:
         return UserError("end.nothing_active")
+    return nothing_here(ctx, "elsewhere.end_nothing_here", theirs)
+
+
+class _Numbered(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def community(self) -> str: ...
+
+
+def nothing_here(ctx: Context, key: str, theirs: Sequence[_Numbered]) -> UserError:
+    """The refusal `key` (``elsewhere.*_nothing_here``) of a command with no number that finds nothing to act on in
+    the caller's community but `theirs` (mentorships, requests) in others: their numbers, here and where."""
     community = ctx.member.community
     return UserError(
-        "elsewhere.end_nothing_here",
+        key,
         count=len(theirs),
-        ids=", ".join(f"#{m.id}" for m in theirs),
+        ids=", ".join(f"#{item.id}" for item in theirs),
         here=here(ctx.t, community),
-        where=elsewhere(ctx.t, community, len({m.community for m in theirs})),
+        where=elsewhere(ctx.t, community, len({item.community for item in theirs})),
     )
 
 

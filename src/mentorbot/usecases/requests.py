@@ -15,7 +15,7 @@ from mentorbot.text_safety import check_text
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context
 from mentorbot.usecases.matchmaking import match_request, rematch
-from mentorbot.usecases.mentorships import elsewhere, here
+from mentorbot.usecases.mentorships import elsewhere, nothing_here
 from mentorbot.usecases.profiles import resolve_skills
 
 
@@ -129,11 +129,4 @@ async def _nothing_open(ctx: Context) -> UserError:
     if not theirs:
         return UserError("cancel.nothing_open")
     theirs.sort(key=lambda r: (r.created_at, r.id))
-    community = ctx.member.community
-    return UserError(
-        "elsewhere.cancel_nothing_here",
-        count=len(theirs),
-        ids=", ".join(f"#{r.id}" for r in theirs),
-        here=here(ctx.t, community),
-        where=elsewhere(ctx.t, community, len({r.community for r in theirs})),
-    )
+    return nothing_here(ctx, "elsewhere.cancel_nothing_here", theirs)
