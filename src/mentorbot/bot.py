@@ -454,8 +454,8 @@ class MentorBot:
             self.wake_timers()  # what the pause says, and the requests' new offers, go out now, not in 15 s
             return  # its mentor was paused: the offer's new version (its withdrawal) replaced it
         log.warning("could not deliver a direct message to member %s; holding it", notification.member_id)
-        NOTIFICATIONS.labels("held").inc()
-        await unreachable.hold(self.core, notification)
+        if await unreachable.hold(self.core, notification):
+            NOTIFICATIONS.labels("held").inc()  # not when its row was no longer this process's (another holds it)
 
     async def member_left(self, community: str, user_id: str) -> list[Notification]:
         """The platform says `user_id` is no longer a member of `community` (left the server, kicked, banned): their

@@ -62,3 +62,17 @@ async def test_a_batch_past_its_lease_share_gives_back_what_it_did_not_try(bot: 
     bot.clock.advance(timedelta(seconds=1))
     [again] = await bot.undelivered()
     assert again.attempts == 1, "given back untried: claimed again as its first try"
+
+
+async def test_a_hold_counts_only_what_it_held(bot: MentorBot) -> None:
+    """The metrics hunt: ``mentorbot_notifications_total{outcome="held"}`` grew when the hold found the row no longer
+    this process's (another process had taken it over), though nothing was held here."""
+    member = await bot.store.ensure_member("slack:T1", "U1", "Amina", bot.clock.now())
+    note = Notification(member.id, "U1", Reply("hello"), community="slack:T1", language="en")
+    [theirs] = await bot.store.enqueue([note], bot.clock.now(), "another-process", lease=timedelta(minutes=2))
+    held = NOTIFICATIONS.labels("held")._value.get()
+    await bot.hold_undelivered(theirs)
+    assert NOTIFICATIONS.labels("held")._value.get() == held
+    [mine] = await bot.store.enqueue([note], bot.clock.now(), bot.worker_id, lease=timedelta(minutes=2))
+    await bot.hold_undelivered(mine)
+    assert NOTIFICATIONS.labels("held")._value.get() == held + 1
