@@ -39,13 +39,12 @@ from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_s
 from mentorbot.usecases.matchmaking import (
     blocks_of,
     cohort,
-    hand_on,
-    hand_on_withdrawn,
     next_round_reason,
     now_offered,
     offer_notification,
     round_obstacle,
     wait_reason,
+    withdraw_for_pause,
 )
 from mentorbot.usecases.mentorships import after_end
 from mentorbot.usecases.mentorships import end as end_as_party
@@ -367,7 +366,8 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
             return Reply(ctx.t("admin.pause_left", name=member.display_name))
         return Reply(ctx.t("admin.already_paused", name=member.display_name))
     t = translator(core.lang_of(member))
-    withdrawn_notes, lines, outcomes = await _withdraw_for_pause(core, member)
+    outcomes: list[bool | None] = []
+    withdrawn_notes, lines = await withdraw_for_pause(core, member, by="admin", outcomes=outcomes)
     if end_at is not None:
         notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
         reply = ctx.t("admin.paused_until", name=member.display_name, until=when(end_at, ctx.t, zone_of(ctx.member)))
@@ -379,26 +379,6 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
         reply += "\n" + ctx.t("admin.paused_withdrawn", count=len(lines), outcomes=_outcomes_text(ctx.t, outcomes))
     ctx.tell([core.notify(member, Reply(notice)), *withdrawn_notes])
     return Reply(reply)
-
-
-async def _withdraw_for_pause(core: Core, mentor: Member) -> tuple[list[Notification], list[str], list[bool | None]]:
-    """`matchmaking.withdraw_for_pause` by an admin, keeping what became of each request (`hand_on`: passed on, back
-    on the waitlist, no longer waiting) for the admin's count: the notifications (each offer's notice, then its
-    request's hand-on, as that function orders them), the mentor's lines, and the outcomes."""
-    withdrawn = await core.store.withdraw_for_pause(mentor.id, core.clock.now())
-    handed: dict[int, list[Notification]] = {}
-    passed: dict[int, bool | None] = {}
-    for offer in withdrawn:
-        handed[offer.id], passed[offer.id] = await hand_on(core, offer)
-    told, lines = await hand_on_withdrawn(core, mentor, withdrawn, by="admin", passed=passed)
-    notes: list[Notification] = []
-    for note in told:
-        notes.append(note)
-        if note.key and note.key.startswith("offer:"):
-            notes.extend(handed.pop(int(note.key.removeprefix("offer:")), []))
-    for rest in handed.values():
-        notes.extend(rest)
-    return notes, lines, [passed[offer.id] for offer in withdrawn]
 
 
 def _outcomes_text(t: Translator, outcomes: Sequence[bool | None]) -> str:

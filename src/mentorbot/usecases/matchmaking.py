@@ -517,15 +517,16 @@ their direct messages (`usecases.unreachable`), or their leaving the community (
 
 
 async def withdraw_for_pause(
-    core: Core, mentor: Member, *, by: PausedBy = "self"
+    core: Core, mentor: Member, *, by: PausedBy = "self", outcomes: list[bool | None] | None = None
 ) -> tuple[list[Notification], list[str]]:
     """A mentor was just paused (`by` themselves, an admin, for lapses or as unreachable): withdraw their pending
     offers in the same unit of work, update each offer's message (a new version under its key ``offer:<id>``, saying
     who paused them) and pass each request on, oldest first. Returns the notifications and, in the mentor's
     language, one line per request saying truthfully what became of it (passed on to someone else, or back on
-    the waitlist)."""
+    the waitlist); `outcomes`, when given, gets the same as data (`hand_on`'s, one per request, for an admin's
+    count)."""
     withdrawn = await core.store.withdraw_for_pause(mentor.id, core.clock.now())
-    return await hand_on_withdrawn(core, mentor, withdrawn, by=by)
+    return await hand_on_withdrawn(core, mentor, withdrawn, by=by, outcomes=outcomes)
 
 
 _WITHDRAWN_KEY: Final[Mapping[str, str]] = {
@@ -544,11 +545,13 @@ async def hand_on_withdrawn(
     *,
     by: PausedBy = "self",
     passed: Mapping[int, bool | None] | None = None,
+    outcomes: list[bool | None] | None = None,
 ) -> tuple[list[Notification], list[str]]:
     """Pass on the requests of a paused mentor's withdrawn offers (see `withdraw_for_pause`), then tell the waiting
     requests of their skills afresh why they wait where the pause made it untrue (a departure, `by` ``left``: "they
     are all paused" too, the mentor who left being no supply any more, `Store.skill_mentors`). With `passed`, the
-    requests were handed on already (a round's expiries, `expiry.expire_offers`): what became of each, by offer id."""
+    requests were handed on already (a round's expiries, `expiry.expire_offers`): what became of each, by offer id.
+    `outcomes`, when given, gets what became of each request, in the order of the lines."""
     t = translator(core.lang_of(mentor))
     notes: list[Notification] = []
     lines: list[str] = []
@@ -561,6 +564,8 @@ async def hand_on_withdrawn(
             handed, outcome = await hand_on(core, offer)
             notes.extend(handed)
         lines.append(line_for(t, offer, outcome))
+        if outcomes is not None:
+            outcomes.append(outcome)
     profile = await core.store.get_mentor_profile(mentor.id)
     if profile is not None:
         stales = DEPARTURE_STALES if by == "left" else PAUSE_STALES
