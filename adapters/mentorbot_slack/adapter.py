@@ -98,7 +98,6 @@ from mentorbot.storage.database import DatabaseOutcomeUnknown
 from mentorbot.storage.inbox import InboxEvent
 from mentorbot.text_safety import check_text
 from mentorbot.usecases.handler import PASSING_FAILURES
-from mentorbot.usecases.unreachable import offer_of
 from mentorbot_slack.acks import ACK_BUDGET, AckSlot
 from mentorbot_slack.blocks import ACTION_PREFIX, swap_notice
 from mentorbot_slack.delivery import (
@@ -487,9 +486,7 @@ class SlackAdapter:
     async def _refresh_concerned(self, notes: Sequence[Notification], caller: Caller | None = None) -> None:
         """Refresh the App Homes of the members `notes` change without a message (`MentorBot.concerned_by`: a
         mentee whose request went to another mentor), the caller's own being refreshed already."""
-        if not any(offer_of(note.key) is not None for note in notes):
-            return
-        for member in await self.bot.concerned_by(notes):
+        for member in await self.bot.concerned_by(notes):  # reads nothing when no note is about an offer
             mine = caller is not None and member.platform_user_id == caller.user_id
             if member.community.startswith(COMMUNITY_PREFIX) and not mine:
                 await self.delivery.publish_home(
