@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 if TYPE_CHECKING:
     from mentorbot.errors import ConfigFileError
@@ -16,9 +17,18 @@ if TYPE_CHECKING:
 _FIELD_PREFIX_RE: Final = re.compile(r"[a-z_]+(?:\[\d+\])?")
 
 
-def first_validation_problem(exc: ValidationError) -> tuple[str | None, str]:
-    """The field (in file terms, e.g. ``label.sw`` or ``skills[2]``) and the reason of the first validation error."""
-    error = exc.errors()[0]
+def validation_problems(exc: ValidationError) -> list[tuple[str | None, str]]:
+    """The field (in file terms, e.g. ``label.sw`` or ``skills[2]``) and the reason of each validation error of one
+    entry, in pydantic's order; a reason met twice for the same field is told once."""
+    problems: list[tuple[str | None, str]] = []
+    for error in exc.errors():
+        problem = _problem(error)
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def _problem(error: ErrorDetails) -> tuple[str | None, str]:
     field = ""
     for part in error["loc"]:
         field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))

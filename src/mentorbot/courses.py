@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from mentorbot import defaults
-from mentorbot.config_errors import first_validation_problem
+from mentorbot.config_errors import validation_problems
 from mentorbot.errors import ConfigFileError
 from mentorbot.skills import Taxonomy
 
@@ -433,9 +433,10 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy | None) -> Catalog:
     """Read and validate a courses file against `taxonomy` (None: its skills are not checked, for
     `library.check_files` to report the file's other problems when the skills file itself is broken).
 
-    Returns a complete new `Catalog`, or raises `ConfigFileError` naming the file, the entry and the
-    field (unreadable file, TOML syntax error, missing or unknown field, unknown skill slug, duplicate id,
-    a URL that is not http(s), ...). Nothing else changes, so callers keep their previous catalog on error.
+    Returns a complete new `Catalog`, or raises `ConfigFileError` naming the file, the entry and the field, with
+    every entry's problems (`ConfigFileError.problems`): unreadable file, TOML syntax error, missing or unknown
+    field, unknown skill slug, duplicate id, a URL that is not http(s), ... Nothing else changes, so callers keep
+    their previous catalog on error.
     """
     path = Path(path)
     try:
@@ -455,24 +456,33 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy | None) -> Catalog:
         raise ConfigFileError(path, None, "course", "no courses defined: add [[course]] tables")
 
     courses: list[Course] = []
+    problems: list[ConfigFileError] = []  # every entry's, so that the admin fixes them in one pass
     first_index: dict[str, int] = {}
     for index, raw in enumerate(entries):
         course_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(raw, dict):
-            raise ConfigFileError(path, _entry(index, None), None, "must be a table, written [[course]]")
+            problems.append(ConfigFileError(path, _entry(index, None), None, "must be a table, written [[course]]"))
+            continue
         try:
             course = Course.model_validate(raw, context={"taxonomy": taxonomy})
         except PydanticValidationError as exc:
-            field, reason = first_validation_problem(exc)
-            raise ConfigFileError(path, _entry(index, course_id), field, reason) from None
+            problems += [
+                ConfigFileError(path, _entry(index, course_id), field, reason)
+                for field, reason in validation_problems(exc)
+            ]
+            continue
         if course.id.startswith(COMMUNITY_ID_PREFIX):
             reason = f"ids starting with {COMMUNITY_ID_PREFIX!r} are kept for the community's approved suggestions"
-            raise ConfigFileError(path, _entry(index, course.id), "id", reason + "; rename this entry")
+            problems.append(ConfigFileError(path, _entry(index, course.id), "id", reason + "; rename this entry"))
+            continue
         first = first_index.setdefault(course.id, index)
         if first != index:
             reason = f"duplicate id {course.id!r}, already used by {_entry(first, course.id)}"
-            raise ConfigFileError(path, _entry(index, course.id), "id", reason)
+            problems.append(ConfigFileError(path, _entry(index, course.id), "id", reason))
+            continue
         courses.append(course)
+    if problems:
+        raise ConfigFileError.of(problems)
     return Catalog(courses, source=path)
 
 

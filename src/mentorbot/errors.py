@@ -14,7 +14,7 @@ import logging
 import socket
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -52,20 +52,52 @@ class UserError(MentorBotError):
 class ConfigFileError(MentorBotError):
     """A configuration file (skills, courses) is invalid.
 
-    The message names the file, the entry (for example ``skill #3 'paid-social'``) and the field.
+    The message names the file, the entry (for example ``skill #3 'paid-social'``) and the field. `more` holds the
+    file's other problems found in the same reading (each entry's, so an admin fixes them in one pass): the message
+    then says how many more there are in one line, and `problems` lists every one (``mentorbot config check`` and
+    an admin's reload show them all).
     """
 
-    def __init__(self, path: Path | str, entry: str | None, field: str | None, reason: str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        entry: str | None,
+        field: str | None,
+        reason: str,
+        *,
+        more: Sequence[ConfigFileError] = (),
+    ) -> None:
         self.path = str(path)
         self.entry = entry
         self.field = field
         self.reason = reason
+        self.more: tuple[ConfigFileError, ...] = tuple(more)
         where = self.path
         if entry:
             where += f", {entry}"
         if field:
             where += f", field '{field}'"
-        super().__init__(f"{where}: {reason}")
+        self.line = f"{where}: {reason}"
+        """This problem alone, in one line (the message adds how many more the file has)."""
+        others = ""
+        if self.more:
+            count = len(self.more)
+            plural = "s" if count > 1 else ""
+            others = f" (and {count} more problem{plural} in this file: `mentorbot config check` lists them all)"
+        super().__init__(self.line + others)
+
+    @classmethod
+    def of(cls, problems: Sequence[ConfigFileError]) -> ConfigFileError:
+        """One error standing for `problems` (of one file, in the file's order; at least one): the first, carrying
+        the others as `more`."""
+        first, *rest = problems
+        return cls(first.path, first.entry, first.field, first.reason, more=rest)
+
+    @property
+    def problems(self) -> tuple[ConfigFileError, ...]:
+        """Every problem this error stands for, each alone: itself first, then `more`."""
+        alone = ConfigFileError(self.path, self.entry, self.field, self.reason) if self.more else self
+        return (alone, *self.more)
 
 
 class ConcurrencyConflict(MentorBotError):

@@ -25,7 +25,7 @@ class LibrarySnapshot:
 def check_files(
     skills_file: Path, courses_file: Path
 ) -> tuple[LibrarySnapshot | None, list[ConfigFileError], list[ConfigFileError]]:
-    """Both files read as `Library` reads them, with every file's problem rather than the first (for ``mentorbot
+    """Both files read as `Library` reads them, with every problem of every file rather than the first (for ``mentorbot
     config check``): the pair when both are valid, the errors, and the warnings (`skills.unnamed_categories`). The
     courses file is read even when the skills file is broken, its skills then left unchecked (there is no taxonomy
     to check them against)."""
@@ -37,11 +37,11 @@ def check_files(
         taxonomy = Taxonomy.load(skills_file)
         warnings = unnamed_categories(skills_file, taxonomy)
     except ConfigFileError as exc:
-        problems.append(exc)
+        problems += exc.problems
     try:
         catalog = load_catalog(courses_file, taxonomy)
     except ConfigFileError as exc:
-        problems.append(exc)
+        problems += exc.problems
     if taxonomy is None or catalog is None:
         return None, problems, warnings
     return LibrarySnapshot(taxonomy, catalog), problems, warnings

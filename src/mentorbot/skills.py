@@ -20,7 +20,7 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field,
 from pydantic import ValidationError as PydanticValidationError
 
 from mentorbot import defaults, paging
-from mentorbot.config_errors import first_validation_problem
+from mentorbot.config_errors import validation_problems
 from mentorbot.errors import ConfigFileError, UserError
 from mentorbot.i18n import LANGUAGES, Translator, load_catalog, translator
 from mentorbot.replies import Reply
@@ -209,7 +209,8 @@ class Taxonomy:
 
     @classmethod
     def load(cls, path: Path | str) -> Taxonomy:
-        """Read and validate a skills file; any problem raises `ConfigFileError` naming entry and field."""
+        """Read and validate a skills file; a problem raises `ConfigFileError` naming entry and field, with every
+        entry's problems (`ConfigFileError.problems`)."""
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
@@ -236,13 +237,18 @@ class Taxonomy:
             raise ConfigFileError(path, None, "skill", "no skills defined: add [[skill]] tables")
 
         skills: list[Skill] = []
+        problems: list[ConfigFileError] = []  # every entry's, so that the admin fixes them in one pass
         for index, raw in enumerate(entries):
             slug = raw.get("slug") if isinstance(raw, dict) else None
             try:
                 skills.append(Skill.model_validate(raw))
             except PydanticValidationError as exc:
-                field, reason = first_validation_problem(exc)
-                raise ConfigFileError(path, _entry(index, slug), field, reason) from None
+                problems += [
+                    ConfigFileError(path, _entry(index, slug), field, reason)
+                    for field, reason in validation_problems(exc)
+                ]
+        if problems:  # the checks across entries (a slug or alias used twice) need every entry valid
+            raise ConfigFileError.of(problems)
         try:
             return cls(skills)
         except TaxonomyError as exc:

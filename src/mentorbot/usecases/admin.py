@@ -9,6 +9,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from mentorbot import paging
 from mentorbot.errors import ConfigFileError, UserError
@@ -608,6 +609,22 @@ async def run_round(core: Core, community: str) -> RoundResult:
     return RoundResult(plan, tuple((by_request[o.request_id], o) for o in created))
 
 
+RELOAD_PROBLEMS_SHOWN: Final = 10
+"""How many of a broken file's problems an admin's reload lists (``mentorbot config check`` lists them all)."""
+
+
+def _file_problems(exc: ConfigFileError) -> str:
+    """A broken file's problems for the admin's reload answer: the one in a line, or up to `RELOAD_PROBLEMS_SHOWN`
+    of them a line each (then how many more)."""
+    if not exc.more:
+        return str(exc)
+    problems = exc.problems
+    lines = [f"\n- {problem.line}" for problem in problems[:RELOAD_PROBLEMS_SHOWN]]
+    if len(problems) > RELOAD_PROBLEMS_SHOWN:
+        lines.append(f"\n- … {len(problems) - RELOAD_PROBLEMS_SHOWN} more: `mentorbot config check` lists them all")
+    return "".join(lines)
+
+
 async def reload(ctx: Context) -> Reply:
     """Re-read the skills and courses files; a broken file is refused and the old ones stay. The time is recorded,
     so that every other process serving the community reloads them too, within a minute (`Timers`).
@@ -620,7 +637,7 @@ async def reload(ctx: Context) -> Reply:
     try:
         snapshot = core.library.reload()
     except ConfigFileError as exc:
-        return Reply(ctx.t("reload.failed", error=str(exc)))
+        return Reply(ctx.t("reload.failed", error=_file_problems(exc)))
     core.library.followed = await core.store.note_library_reload(core.clock.now())
     found = await settle_stored_skills(core)
     log_stored_skills(found)
