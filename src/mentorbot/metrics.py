@@ -155,3 +155,39 @@ DATABASE_UP: Final = Gauge(
     registry=_OWN,
     multiprocess_mode="livemostrecent",
 )
+MENTORSHIPS_ACTIVE: Final = Gauge(
+    "mentorbot_mentorships_active",
+    "Mentorships in progress (started, not ended), read at scrape time",
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
+)
+OUTBOX_STATES: Final = ("due", "retrying", "delivering", "held")
+"""The label values of `OUTBOX_PENDING`: a notification not delivered yet is due (pending and claimable now: its
+claim ran out, its retry wait is over, or it was handed over), waiting for its retry (released after a failed try,
+its wait not over), being delivered (claimed by a process whose claim runs), or held for the member's next command."""
+OUTBOX_PENDING: Final = Gauge(
+    "mentorbot_outbox_pending",
+    "Notifications in the outbox not delivered yet, by state: due (any process may claim it now), retrying (waiting "
+    "for its next try), delivering (claimed by a process), held (for the member's next command)",
+    ["state"],
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
+)
+OUTBOX_OLDEST_DUE: Final = Gauge(
+    "mentorbot_outbox_oldest_due_seconds",
+    "How long the notification due the longest has been due with no process claiming it (0: none is due)",
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
+)
+INBOX_PENDING: Final = Gauge(
+    "mentorbot_inbox_pending",
+    "Platform events recorded in the inbox and not done yet (not processed, or processed and not answered)",
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
+)
+INBOX_OLDEST: Final = Gauge(
+    "mentorbot_inbox_oldest_seconds",
+    "Age of the oldest platform event recorded in the inbox and not done yet (0: none)",
+    registry=_OWN,
+    multiprocess_mode="livemostrecent",
+)

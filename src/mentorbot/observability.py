@@ -4,8 +4,10 @@
   ``PROMETHEUS_MULTIPROC_DIR``: `metrics`; served at ``/metrics``): commands by use-case and
   outcome, their latency, notifications delivered / held / failed, database errors, interactions refused as busy
   (`BusyRefusals`; all counted in this process), and figures read from the database at scrape time
-  (`refresh`): offers by outcome, requests waiting by reason, the timer lag. Labels hold use-case names,
-  outcomes, reasons, kinds and platforms only: never a member id or name.
+  (`refresh`): offers by outcome, requests waiting by reason, the timer lag, the mentorships in progress, the
+  outbox's notifications not delivered yet by state and how long the one due the longest has waited, the inbox's
+  events not done yet and the age of the oldest. Labels hold use-case names, outcomes, reasons, states, kinds and
+  platforms only: never a member id or name.
 - **Logs**: plain text by default; ``MENTORBOT_LOG_FORMAT=json`` writes one JSON object per line with the level,
   the logger, the event, and the correlation id, community and command of the use-case being run
   (`log_context`). Anything that looks like a token or a password is masked (`redact`).
@@ -49,10 +51,28 @@ from mentorbot.metrics import (
     DATABASE_UP as DATABASE_UP,
 )
 from mentorbot.metrics import (
+    INBOX_OLDEST as INBOX_OLDEST,
+)
+from mentorbot.metrics import (
+    INBOX_PENDING as INBOX_PENDING,
+)
+from mentorbot.metrics import (
+    MENTORSHIPS_ACTIVE as MENTORSHIPS_ACTIVE,
+)
+from mentorbot.metrics import (
     NOTIFICATIONS as NOTIFICATIONS,
 )
 from mentorbot.metrics import (
     OFFERS as OFFERS,
+)
+from mentorbot.metrics import (
+    OUTBOX_OLDEST_DUE as OUTBOX_OLDEST_DUE,
+)
+from mentorbot.metrics import (
+    OUTBOX_PENDING as OUTBOX_PENDING,
+)
+from mentorbot.metrics import (
+    OUTBOX_STATES as OUTBOX_STATES,
 )
 from mentorbot.metrics import (
     REGISTRY as REGISTRY,
@@ -207,6 +227,42 @@ _WAITING_SQL: Final = (
 )
 
 
+_OUTBOX_SQL: Final = (
+    "SELECT COALESCE(SUM(CASE WHEN status = 'held' THEN 1 ELSE 0 END), 0) AS held, "
+    "COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS pending, "
+    "COALESCE(SUM(CASE WHEN status = 'pending' AND claimed_until < ? THEN 1 ELSE 0 END), 0) AS due, "
+    "COALESCE(SUM(CASE WHEN status = 'pending' AND claimed_until < ? THEN 0 "
+    "WHEN status = 'pending' AND claimed_by IS NULL THEN 1 ELSE 0 END), 0) AS retrying, "
+    "MIN(CASE WHEN status = 'pending' AND claimed_until < ? THEN claimed_until END) AS oldest_due "
+    "FROM outbox WHERE status IN ('pending', 'held')"
+)
+"""The outbox's rows not delivered yet (the index ``outbox_pending``), its three arguments the time now, told apart
+as the store does (`metrics.OUTBOX_STATES`): held for the member's next command; pending and due, any process may
+claim it (`storage.sql.claim_expired`: its claim ran out, or its retry wait is over); pending and released for a
+retry whose wait is not over (no holder: `OutboxStore.release_for_retry`); the other pending ones are being
+delivered by the process whose claim runs. ``oldest_due``: the earliest moment a due row fell due (its
+``claimed_until``), so that a row just back from a retry wait does not read as stuck for the time it waited."""
+
+_INBOX_SQL: Final = (
+    "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM inbox WHERE status IN ('pending', 'answering')"
+)
+"""The inbox's events not done (the index ``inbox_pending``): not processed yet (``pending``) or processed and not
+answered (``answering``), as `InboxStore.count_unprocessed` counts them; and when the oldest was recorded."""
+
+_ACTIVE_MENTORSHIPS_SQL: Final = "SELECT COUNT(*) AS n FROM mentorships WHERE status = 'active'"
+"""The mentorships in progress (``active``; ``ended`` is the other status)."""
+
+
+def seconds_since(now: datetime, moment: Any) -> float:
+    """Seconds from `moment` (a database time: a datetime, or SQLite's ISO text; None for none) to `now`; 0 when
+    there is none, or it is not past."""
+    if moment is None:
+        return 0.0
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return max((now - as_utc(moment)).total_seconds(), 0.0)
+
+
 def waiting_by_reason(rows: Iterable[Any]) -> dict[str, int]:
     """Waiting requests by the kind of their reason (``all_busy``, ``all_cooldown``, ``none``…): a fixed set of
     label values, not the stored reason, whose skills and cooldown date would make a new series each."""
@@ -221,14 +277,17 @@ async def refresh(bot: Served) -> bool:
     """Read the database's figures into the gauges (one read transaction); False (and ``database_up`` 0) when
     the database cannot be read."""
     now = bot.clock.now()
+    at = bot.store.db.to_db_time(now)
     try:
         async with bot.store.db.read() as conn:
             offers = await conn.fetch_all("SELECT status, COUNT(*) AS n FROM offers GROUP BY status")
             waiting = await conn.fetch_all(_WAITING_SQL)
             due = await conn.fetch_one(
-                "SELECT MIN(due_at) AS due FROM jobs WHERE status IN ('pending', 'running') AND due_at <= ?",
-                bot.store.db.to_db_time(now),
+                "SELECT MIN(due_at) AS due FROM jobs WHERE status IN ('pending', 'running') AND due_at <= ?", at
             )
+            mentorships = await conn.fetch_one(_ACTIVE_MENTORSHIPS_SQL)
+            outbox = await conn.fetch_one(_OUTBOX_SQL, at, at, at)
+            inbox = await conn.fetch_one(_INBOX_SQL)
     except Exception as exc:
         DATABASE_UP.set(0)
         DATABASE_ERRORS.labels(getattr(exc, "kind", "failed")).inc()
@@ -242,10 +301,22 @@ async def refresh(bot: Served) -> bool:
     REQUESTS_WAITING.clear()
     for reason, n in waiting_by_reason(waiting).items():
         REQUESTS_WAITING.labels(reason).set(n)
-    oldest = due["due"] if due else None
-    if isinstance(oldest, str):
-        oldest = datetime.fromisoformat(oldest)
-    TIMER_LAG.set(max((now - as_utc(oldest)).total_seconds(), 0.0) if oldest is not None else 0.0)
+    TIMER_LAG.set(seconds_since(now, due["due"] if due else None))
+    MENTORSHIPS_ACTIVE.set(int(mentorships["n"]) if mentorships else 0)
+    states = dict.fromkeys(OUTBOX_STATES, 0)
+    if outbox is not None:
+        due_now, retrying = int(outbox["due"]), int(outbox["retrying"])
+        states.update(
+            due=due_now,
+            retrying=retrying,
+            delivering=int(outbox["pending"]) - due_now - retrying,
+            held=int(outbox["held"]),
+        )
+    for state, n in states.items():
+        OUTBOX_PENDING.labels(state).set(n)
+    OUTBOX_OLDEST_DUE.set(seconds_since(now, outbox["oldest_due"] if outbox else None))
+    INBOX_PENDING.set(int(inbox["n"]) if inbox else 0)
+    INBOX_OLDEST.set(seconds_since(now, inbox["oldest"] if inbox else None))
     return True
 
 
