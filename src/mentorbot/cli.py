@@ -557,6 +557,7 @@ def export(folder: Path, community: str, db: Path | None) -> None:
     files = run_or_exit(_export(settings, community), settings)
     if isinstance(files, _Held):
         _refuse_empty(files, settings, t, t("cli.community.nothing_exported"))
+    written: list[Path] = []
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         there = [folder / name for name in files if os.path.lexists(folder / name)]
@@ -566,13 +567,24 @@ def export(folder: Path, community: str, db: Path | None) -> None:
         with click.progressbar(list(files.items()), label=t("cli.export.progress"), file=sys.stderr) as items:
             for name, content in items:
                 write_private(folder / name, content, replace=False)
+                written.append(folder / name)
     except FileExistsError as exc:  # made there meanwhile, by another process
+        _take_back(written)
         click.echo(t("cli.export.exists", file=exc.filename2 or exc.filename or folder), err=True)
         sys.exit(1)
     except OSError as exc:
+        _take_back(written)
         click.echo(t("cli.export.cannot_write", folder=folder, reason=exc.strerror or exc), err=True)
         sys.exit(1)
     click.echo(t("cli.export.done", count=len(files), community=community, folder=folder, files=", ".join(files)))
+
+
+def _take_back(written: Sequence[Path]) -> None:
+    """Remove the files an export that failed half-way wrote (a full disk at its fourth file), so that the folder
+    holds no partial set and the export run again is not refused as already there."""
+    for path in written:
+        with suppress(OSError):
+            path.unlink()
 
 
 def write_private(path: Path, content: bytes, *, replace: bool) -> None:
