@@ -7,6 +7,7 @@ environment, and a wrong setting stops a command with one line naming it.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
 import errno
 import io
@@ -85,6 +86,19 @@ class AdapterCommands(click.Group):
 @click.version_option(__version__, prog_name="mentorbot")
 def main() -> None:
     """MentorBot: peer mentorship for social media marketing communities."""
+    _tolerant_output()
+
+
+def _tolerant_output() -> None:
+    """Standard output and error whose encoding cannot write every character (cp1252, as Windows has for a pipe or a
+    file; ascii) write a ``?`` for one it lacks instead of stopping the command with a traceback (`db copy` stopped
+    at its first ``✓``, after committing the copy). UTF-8 streams are left as they are."""
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper) or stream.errors != "strict":
+            continue
+        with suppress(LookupError):
+            if codecs.lookup(stream.encoding).name != "utf-8":
+                stream.reconfigure(errors="replace")
 
 
 @main.group()
