@@ -39,6 +39,7 @@ from mentorbot.cli_support import (
 from mentorbot.i18n import LANGUAGES
 from mentorbot.ops_cli import backup as ops_backup
 from mentorbot.ops_cli import db as ops_db
+from mentorbot.progress import progress_bar
 from mentorbot.settings import Settings, SettingsError, SettingUnusableNow, masked_settings
 
 if TYPE_CHECKING:
@@ -485,7 +486,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     # (but for the rows `recheck` reads again below).
     store = Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     checker = MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, SystemClock())
-    with click.progressbar(length=rows, label=t("cli.import.checking"), file=sys.stderr) as bar:
+    with progress_bar(t("cli.import.checking"), length=rows) as bar:
         plan = plan_import(text, checker, t, progress=bar.update, community=community)
     new = missing_sqlite_file(settings.database_url)
 
@@ -516,7 +517,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
         dropped: set[str] = set()  # skills an imported mentor no longer offers: the waiting reasons they falsify
         # Each phase has its line on stderr (a bar on a terminal, its label alone otherwise), so a long import is
         # never a full bar with nothing said about what is still running.
-        with click.progressbar(plan.entries, label=t("cli.import.comparing"), file=sys.stderr) as entries:
+        with progress_bar(t("cli.import.comparing"), plan.entries) as entries:
             for user_id, _, profile in entries:
                 member = await bot.store.find_member(community, user_key(community, user_id))
                 before = await bot.store.get_mentor_profile(member.id) if member else None
@@ -524,9 +525,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
                     dropped |= set(before.skills) - set(profile.skills)
         # One transaction: the bar moves as each mentor is saved in it, all committed after the last.
         try:
-            with click.progressbar(
-                length=len(plan.entries), label=t("cli.import.writing", count=len(plan.entries)), file=sys.stderr
-            ) as bar:
+            with progress_bar(t("cli.import.writing", count=len(plan.entries)), length=len(plan.entries)) as bar:
                 count = await bot.store.import_mentors(community, plan.entries, bot.clock.now(), progress=bar.update)
         except ProfileInUse as refused:
             line = plan.lines[refused.index or 0]
@@ -578,7 +577,7 @@ def export(folder: Path, community: str, db: Path | None) -> None:
         if there:
             click.echo(t("cli.export.exists", file=there[0]), err=True)
             sys.exit(1)
-        with click.progressbar(list(files.items()), label=t("cli.export.progress"), file=sys.stderr) as items:
+        with progress_bar(t("cli.export.progress"), list(files.items())) as items:
             for name, content in items:
                 write_private(folder / name, content, replace=False)
                 written.append(folder / name)
@@ -743,14 +742,17 @@ def stats(community: str, db: Path | None, chart_file: Path | None, chart_name: 
     click.echo(text)
     if chart_file is None:
         return
+    t = translator(settings.default_language)
     if picture is None:
-        click.echo(translator(settings.default_language)("cli.stats.chart_undrawn", file=chart_file), err=True)
+        click.echo(t("cli.stats.chart_undrawn", file=chart_file), err=True)
         sys.exit(1)
     try:
         write_private(chart_file, picture, replace=True)
     except OSError as exc:
-        raise click.ClickException(f"cannot write {chart_file}: {exc.strerror or exc}") from None
-    click.echo(f"chart: {chart_file}")
+        reason = t("cli.stats.chart_cannot_write", file=chart_file, reason=exc.strerror or exc)
+        click.echo(t("cli.error", reason=reason), err=True)
+        sys.exit(1)
+    click.echo(t("cli.stats.chart_written", file=chart_file))
 
 
 async def _stats(settings: Settings, community: str, chart: str, *, draw: bool) -> tuple[str, bytes | None] | _Held:
@@ -818,7 +820,7 @@ def simulate(
         url = database or f"sqlite:///{Path(folder) / 'simulation.sqlite3'}"
         settings = _simulation_settings_or_exit(url)
         started = time.perf_counter()
-        with click.progressbar(length=days, label=t("cli.simulate.progress"), file=sys.stderr) as bar:
+        with progress_bar(t("cli.simulate.progress"), length=days) as bar:
             result = run_or_exit(_simulate(run_simulation(settings, spec, progress=bar.update)), settings)
         seconds = time.perf_counter() - started
     if isinstance(result, SimulationError):

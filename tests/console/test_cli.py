@@ -398,7 +398,7 @@ def test_admin_stats_saves_a_chart(cli_env: Path) -> None:
     result = CliRunner().invoke(main, ["admin", "stats", "--db", str(db), "--chart", str(out), "--chart-name", "days"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert f"chart: {out}" in result.output
+    assert f"Chart written to {out}." in result.output
     assert translator("en")("insight.days_title") in result.output
 
 
