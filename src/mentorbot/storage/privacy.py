@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from mentorbot.i18n import LANGUAGES, load_catalog
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
@@ -44,6 +44,17 @@ class ForgetResult:
     reopened_requests: tuple[int, ...] = ()
     """The requests of the mentorships the member ended as the mentor, waiting again (see `forget_member`; each
     `ended_mentorships` entry still names its request, as it was when it ended)."""
+    over_limit: tuple[tuple[int, int], ...] = ()
+    """The requests of those mentorships not put back because their mentee already had as many open requests as
+    allowed, or more (`forget_member`'s `max_open`), each with how many they had: (request id, open requests)."""
+
+
+class _Reopened(NamedTuple):
+    """What `_reopen` did with a mentorship's request: whether it waits again; when it was not put back because its
+    mentee already had `max_open` open requests or more, how many they had (None otherwise)."""
+
+    waits: bool
+    over_limit: int | None = None
 
 
 def forgotten_member_key(community: str, platform_user_id: str) -> str:
@@ -92,13 +103,26 @@ class PrivacyStore(Transactions):
             )
         return withdrawn
 
-    async def forget_member(self, member_id: int, now: datetime, *, keep_event: int | None = None) -> ForgetResult:
+    async def erase_member(self, member_id: int, now: datetime) -> ForgetResult:
+        """A forget's two store steps (`prepare_forget`, then `forget_member`) in one unit of work, telling nobody:
+        for a restore that makes again, in the restored database, a forget made since its backup
+        (`copying.sqlite_restore`), whose members concerned were told at the forget itself. Everything a forget
+        erases is erased, as it erases it."""
+        async with self.unit_of_work():
+            await self.prepare_forget(member_id, now)
+            return await self.forget_member(member_id, now)
+
+    async def forget_member(
+        self, member_id: int, now: datetime, *, keep_event: int | None = None, max_open: int | None = None
+    ) -> ForgetResult:
         """Delete a member and everything personal of theirs in one transaction.
 
         Their open requests and pending offers go; requests offered to them wait again; their active
         mentorships end (freeing the mentor's place), and the request of each one they were the mentor of waits
-        again (`reopened_requests`: not when its mentee has meanwhile asked again for the same skills; requests
-        closed as overlapping at the accept stay closed); mentorships and feedback keep no link to them. Their
+        again (`reopened_requests`: not when its mentee has meanwhile asked again for the same skills, nor when its
+        mentee already has `max_open` open requests or more, `Settings.max_open_requests` as `/mentor request`
+        counts them, the ones put back before it included: `over_limit`; requests closed as overlapping at the
+        accept stay closed); mentorships and feedback keep no link to them. Their
         recorded events are done and emptied (one recorded before the forget and not yet processed would bring
         them back), except `keep_event`, the forget's own, which its unit of work finishes; their course
         suggestions go, or, approved into the catalog, lose their note; notices still waiting for other members
@@ -147,6 +171,7 @@ class PrivacyStore(Transactions):
             )
             ended = sorted((rows.mentorship(r) for r in ended_rows), key=lambda m: m.id)
             reopened: list[int] = []
+            over_limit: list[tuple[int, int]] = []
             for mentorship in ended:
                 await jobs.cancel(conn, JobKind.CHECKIN, mentorship.id)
                 if mentorship.mentor_id != member_id:
@@ -155,8 +180,12 @@ class PrivacyStore(Transactions):
                         "WHERE member_id = ? AND active_count > 0",
                         mentorship.mentor_id,
                     )
-                elif await _reopen(conn, mentorship, now):
-                    reopened.append(mentorship.request_id)
+                else:
+                    done = await _reopen(conn, mentorship, now, max_open)
+                    if done.waits:
+                        reopened.append(mentorship.request_id)
+                    elif done.over_limit is not None:
+                        over_limit.append((mentorship.request_id, done.over_limit))
             await conn.execute("DELETE FROM jobs WHERE kind = ? AND ref_id = ?", JobKind.RESUME.value, member_id)
             await _keep_exclusions(conn, member_id)
             await _forget_traces(conn, self.db.dialect, member_id, now, keep_event)
@@ -170,26 +199,29 @@ class PrivacyStore(Transactions):
                 f"{DEPARTURE_PREFIX}%:{member_id}",
             )
             await conn.execute("DELETE FROM members WHERE id = ?", member_id)
-        return ForgetResult(tuple(ended), tuple(requeued), tuple(reopened))
+        return ForgetResult(tuple(ended), tuple(requeued), tuple(reopened), tuple(over_limit))
 
 
-async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bool:
+async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime, max_open: int | None) -> _Reopened:
     """Let the matched request of a mentorship whose mentor is being forgotten wait again (no longer matched: no
     `matched_at`; waiting since now, its row of `reopened_requests`, from which its next time to match is measured,
     not from its `created_at`, before the whole mentorship), inside the caller's transaction; not when the mentee
     has an open request for the same skills (asked again meanwhile: it would be a duplicate), nor when the mentee was
-    reported gone from the community (their `departed_marker`: they ask again when back). Whether it waits. The
-    ended mentorship then keeps no link to the request (as one whose mentee was forgotten): a request has at most
-    one mentorship, and this one may get another. The mentee's row is locked by the forget's first statement
+    reported gone from the community (their `departed_marker`: they ask again when back), nor when the mentee already
+    has `max_open` open requests or more (waiting or offered, counted as `RequestStore.create_request` counts them:
+    put back, it would be one more than `/mentor request` lets them have; None: no limit). Whether it waits, and how
+    many open requests kept it from waiting. The ended mentorship then keeps no link to a request that waits (as one
+    whose mentee was forgotten): a request has at most one mentorship, and this one may get another; one not put
+    back stays as it was. The mentee's row is locked by the forget's first statement
     (`locks.lock_member_and_mentees_of_pending_offers`), so a request they make meanwhile waits for the forget."""
     request = await read_request(conn, mentorship.request_id) if mentorship.request_id else None
     if request is None or request.status is not RequestStatus.MATCHED:
-        return False
+        return _Reopened(False)
     departed = await conn.fetch_one(
         "SELECT 1 AS one FROM processed_events WHERE event_id = ?", departed_marker(request.member_id)
     )
     if departed is not None:  # a member reported gone holds no open request (`usecases.departures`)
-        return False
+        return _Reopened(False)
     open_ones = await read_requests(
         conn,
         f"member_id = ? AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
@@ -197,7 +229,9 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bo
         *OPEN_REQUEST_STATUSES,
     )
     if any(set(other.skills) == set(request.skills) for other in open_ones):
-        return False
+        return _Reopened(False)
+    if max_open is not None and len(open_ones) >= max_open:
+        return _Reopened(False, over_limit=len(open_ones))
     changed = await conn.execute(
         "UPDATE requests SET status = 'waiting', wait_reason = NULL, matched_at = NULL, updated_at = ? "
         "WHERE id = ? AND status = 'matched'",
@@ -205,7 +239,7 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bo
         request.id,
     )
     if changed != 1:
-        return False
+        return _Reopened(False)
     await conn.execute(
         "INSERT INTO reopened_requests (request_id, reopened_at) VALUES (?, ?) "
         "ON CONFLICT (request_id) DO UPDATE SET reopened_at = excluded.reopened_at",
@@ -213,7 +247,7 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime) -> bo
         now,
     )
     await conn.execute("UPDATE mentorships SET request_id = NULL WHERE id = ?", mentorship.id)
-    return True
+    return _Reopened(True)
 
 
 async def _keep_exclusions(conn: Connection, member_id: int) -> None:

@@ -39,10 +39,12 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     """Delete the caller's data; without `confirm`, asks for confirmation with a button. Their mentorships
     end (the other party is told they left MentorBot: `end.mentee_left`, `mentor_left`), requests offered to them
     go to other mentors, the request of a mentee they were mentoring waits again and is matched again
-    (`mentor_left`), and a mentor who held an offer of one of their requests is told it was withdrawn (the offer's
-    message is replaced) and offered other waiting requests: all in the one transaction of the forget. Only this
-    community's member is forgotten: when their platform user is a member of other communities of the deployment
-    too, the confirmation and the answer say that their data there is kept (forgotten by the command there)."""
+    (`mentor_left`; not when that mentee already has `Settings.max_open_requests` open requests: they are told it
+    was not put back, and how to ask again), and a mentor who held an offer of one of their requests is told it was
+    withdrawn (the offer's message is replaced) and offered other waiting requests: all in the one transaction of
+    the forget. Only this community's member is forgotten: when their platform user is a member of other
+    communities of the deployment too, the confirmation and the answer say that their data there is kept (forgotten
+    by the command there)."""
     core = ctx.core
     community = ctx.member.community
     if not confirm:
@@ -63,10 +65,14 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
             t = translator(core.lang_of(mentor))
             ctx.tell([core.notify(mentor, Reply(t("offer.withdrawn", id=withdrawn.id)), key=f"offer:{withdrawn.id}")])
             ctx.tell(await rematch(core, ctx.caller.community, None, mentor_id=withdrawn.mentor_id))
-    result = await store.forget_member(ctx.member.id, now, keep_event=ctx.caller.inbox_id)
+    result = await store.forget_member(
+        ctx.member.id, now, keep_event=ctx.caller.inbox_id, max_open=core.settings.max_open_requests
+    )
+    over_limit = dict(result.over_limit)
     for ended in result.ended_mentorships:
         if ended.mentor_id == ctx.member.id:
-            ctx.tell(await mentor_left(core, ended, requeued=ended.request_id in result.reopened_requests))
+            requeued = ended.request_id in result.reopened_requests
+            ctx.tell(await mentor_left(core, ended, requeued=requeued, open_count=over_limit.get(ended.request_id)))
         else:
             # The mentee's data went (their own forget, or an admin's): their mentor is told they left MentorBot,
             # never that their partner ended it (an admin may have; a mentee who left the server did not).
@@ -84,14 +90,19 @@ async def forget(ctx: Context, *, confirm: bool = False) -> Reply:
     return Reply(ctx.t("forget.done"))
 
 
-async def mentor_left(core: Core, ended: Mentorship, *, requeued: bool) -> list[Notification]:
+async def mentor_left(
+    core: Core, ended: Mentorship, *, requeued: bool, open_count: int | None = None
+) -> list[Notification]:
     """A mentorship ended because its mentor's data was forgotten: its request, `requeued` (waiting again), is
     matched again (the mentor is gone), and the mentee is told, in one message, that their mentor left, where the
-    request stands (offered to another mentor, or back on the waitlist and why) and how to give feedback."""
+    request stands (offered to another mentor, or back on the waitlist and why; or, not put back because they
+    already had `open_count` open requests, at least `Settings.max_open_requests`, that it was not and how to ask
+    for it again: `end.not_requeued_limit`, `end.not_requeued_ask`) and how to give feedback."""
     mentee = await core.store.get_member(ended.mentee_id) if ended.mentee_id else None
     if mentee is None:
         return []
-    t = translator(core.lang_of(mentee))
+    lang = core.lang_of(mentee)
+    t = translator(lang)
     lines = [t("end.mentor_left", id=ended.id)]
     notes: list[Notification] = []
     request = await core.store.get_request(ended.request_id) if requeued else None
@@ -103,6 +114,21 @@ async def mentor_left(core: Core, ended: Mentorship, *, requeued: bool) -> list[
         else:
             lines.append(t("end.requeued_waiting", request=request.id))
             lines.append(views.wait_reason_text(outcome.wait_reason, t, core.library.taxonomy, zone=zone_of(mentee)))
+    elif open_count is not None:
+        limit = core.settings.max_open_requests
+        kept = await core.store.get_request(ended.request_id)
+        skills = kept.skills if kept is not None else ended.skills
+        lines.append(
+            t(
+                "end.not_requeued_limit",
+                request=ended.request_id,
+                skills=core.labels(skills, lang),
+                count=open_count,
+                limit=limit,
+            )
+        )
+        # As `/mentor request` counts them (`requests.limit_refusal`): how many to cancel before one more fits.
+        lines.append(t("end.not_requeued_ask", count=max(open_count - limit + 1, 1), slugs=", ".join(skills)))
     asked = views.feedback_asked(ended, None, t)
     lines.append(asked.text)
     notice = Reply("\n".join(lines), buttons=asked.buttons)
