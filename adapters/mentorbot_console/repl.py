@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import sys
 from collections.abc import Iterator
@@ -54,9 +55,10 @@ def _write_offset(path: Path, offset: timedelta) -> None:
 
 
 def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite `url`, without the options after it (``?timeout=5`` names no file)."""
     if not url.startswith("sqlite"):
         return None
-    path = sqlite_path(url)
+    path = sqlite_path(url).partition("?")[0]
     return None if path == ":memory:" else Path(path)
 
 
@@ -159,7 +161,7 @@ def run_console(
     base_clock: Clock | None = None,
 ) -> int:
     """Run the console until ``/quit`` or the end of input; returns the exit status."""
-    source = stdin or sys.stdin
+    source = stdin or sys.stdin or io.StringIO()  # none at all (`mentorbot console <&-`): empty input
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     tty = source.isatty() if interactive is None else interactive

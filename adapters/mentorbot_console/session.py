@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from mentorbot.bot import Caller, MentorBot
+from mentorbot.cli import write_private
 from mentorbot.commands import (
     GROUPS,
     caller_language,
@@ -104,6 +105,7 @@ class ConsoleSession:
         self.community = community
         self.user_id = name.lower()
         self.display_name = name
+        self._first: str | None = name  # looked up before the welcome or the first line: `_take_first_name`
         self.files_dir = files_dir or Path("data") / "console-files"
         self.admins: set[str] = set()
         self.finished = False
@@ -141,6 +143,7 @@ class ConsoleSession:
 
     async def start(self, *, database: str = "", demo_summary: str | None = None) -> str:
         """The welcome text."""
+        await self._take_first_name()
         t = await self._t()
         text = t("console.welcome", community=self.community, database=database or "—", name=self.display_name)
         return plain_text(text + (f"\n{demo_summary}" if demo_summary else ""))
@@ -174,6 +177,7 @@ class ConsoleSession:
         text = line.strip()
         if not text or text.startswith("#"):
             return LineResult("")
+        await self._take_first_name()
         before = await self._run_due()
         word, _, rest = text.partition(" ")
         word = word.lower()
@@ -231,15 +235,28 @@ class ConsoleSession:
             return await self._refused("console.as_usage")
         if not valid_name(name):
             return await self._refused("console.bad_name", name=name)
-        member = await self.bot.store.find_member(self.community, name.lower())
-        self.user_id = name.lower()
-        self.display_name = member.display_name if member else name
-        self._names[self.user_id] = self.display_name
+        await self._become(name)
         t = await self._t()
         text = t("console.as_done", name=self.display_name)
         if self.is_admin:
             text += " " + t("console.as_admin")
         return LineResult(text)
+
+    async def _become(self, name: str) -> None:
+        """Act as `name`: an existing member with the display name stored (``wanjiru`` is Wanjiru still), a new
+        one with `name` as typed. The core saves the acting member's display name with every line, so a name
+        taken as typed would rename the member."""
+        member = await self.bot.store.find_member(self.community, name.lower())
+        self.user_id = name.lower()
+        self.display_name = member.display_name if member else name
+        self._names[self.user_id] = self.display_name
+        self._first = None
+
+    async def _take_first_name(self) -> None:
+        """The member the session started as (``--as wanjiru``) as `/as` takes them (`_become`), once: before the
+        welcome, or the first line of a session that shows none."""
+        if self._first is not None:
+            await self._become(self._first)
 
     async def _admin(self, arg: str) -> LineResult:
         value = arg.lower()
@@ -402,11 +419,16 @@ class ConsoleSession:
         return len(actions)
 
     def _save(self, user_id: str, attachment: Attachment, t: Translator) -> str:
+        """Save an attachment under ``files_dir/<member>/`` as `mentorbot admin export` writes its files: readable
+        by their owner only (0600, in folders made 0700, whatever the umask), written whole to a temporary file
+        first (`write_private`). A file of that name from an earlier export is replaced, as is a symbolic link
+        there, which is never followed."""
         folder = self.files_dir / user_id
         path = folder / Path(attachment.filename).name
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(attachment.content)
+            self.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            write_private(path, attachment.content, replace=True)
         except OSError as exc:
             self._unsaved += 1
             return t("console.cannot_save", file=attachment.filename, path=str(path), reason=exc.strerror or str(exc))
