@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 
 ## catalog: the shipped skills and courses meet the content targets, with no search, homepage or shared address
 catalog: $(STAMP)
-	$(BIN)/mentorbot catalog check --strict
+	$(BIN)/mentorbot catalog check --strict config/courses.toml --skills config/skills.toml
 
 unit: $(STAMP)
 	$(BIN)/pytest

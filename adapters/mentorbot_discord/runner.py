@@ -13,8 +13,11 @@ import contextlib
 import logging
 from typing import Any
 
+import discord
+
 from mentorbot.app import every, run_timers
 from mentorbot.bot import MentorBot
+from mentorbot.i18n import translator
 from mentorbot.observability import READINESS
 from mentorbot.runners import Dispatcher
 from mentorbot.settings import Settings, SettingsError
@@ -22,6 +25,13 @@ from mentorbot_discord.client import MentorBotClient
 from mentorbot_discord.plugin import COMMUNITY_PREFIX
 
 log = logging.getLogger("mentorbot.discord")
+
+
+class TokenRefused(SettingsError, discord.LoginFailure):
+    """Discord refused MENTORBOT_DISCORD__TOKEN at login (401: mistyped, reset or revoked): a setting to change, so
+    ``mentorbot run`` says it in one line, never the token, and exits 2, which a service manager does not restart
+    (``RestartPreventExitStatus=2``), as for a token Slack refuses. Still the `discord.LoginFailure` discord.py
+    raised, for callers that catch that."""
 
 
 async def run(
@@ -35,7 +45,8 @@ async def run(
 ) -> None:
     """Run the Discord adapter until cancelled (or until the gateway fails for good), then close cleanly.
 
-    Logs in (REST) and connects the gateway, with endpoints and shards from the settings. Alone in its
+    Logs in (REST) and connects the gateway, with endpoints and shards from the settings; a token Discord refuses
+    is a `TokenRefused` (a `SettingsError` naming MENTORBOT_DISCORD__TOKEN), raised before the gateway. Alone in its
     process it also runs the timer loop that delivers offer expiries, check-ins and pause ends as DMs; with a
     `dispatcher` (``mentorbot run`` owns the one timer loop of the process) it registers its DM delivery for
     ``discord:`` communities instead. Either way it recovers, at start and every `timer_interval`, the
@@ -48,7 +59,10 @@ async def run(
     client = MentorBotClient(bot, settings, **(client_options or {}))
     tasks: list[asyncio.Task[None]] = []
     try:
-        await client.login(token)
+        try:
+            await client.login(token)
+        except discord.LoginFailure:  # discord.py's own message ("Improper token…") says nothing of what to do
+            raise TokenRefused(translator(settings.default_language)("discord.start.token_refused")) from None
         log.info("Discord: logged in as %s (application %s)", client.user, client.application_id)
         if dispatcher is not None:
             await dispatcher.register(COMMUNITY_PREFIX, client.deliver)

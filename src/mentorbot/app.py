@@ -69,7 +69,8 @@ async def open_bot(
     all the same (the next start or reload checks again).
 
     A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
-    (``MENTORBOT_SKILLS_FILE: …``) and its `ConfigFileError` raised, before the database is touched.
+    (``MENTORBOT_SKILLS_FILE: …``), where logging is set up (a one-off command, which sets up none, prints its
+    own line), and its `ConfigFileError` raised, before the database is touched.
     A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
     and its `DatabaseError` raised: the caller refuses to start. Whatever stops the opening (a schema newer than
     this code, a migration that fails on a file of another program), the store is closed before it is raised:
@@ -79,7 +80,10 @@ async def open_bot(
     try:
         library = Library(settings.skills_file, settings.courses_file)
     except ConfigFileError as exc:  # logged led by its setting, as `mentorbot config check` and `run` say it
-        log.error("cannot load %s", config_file_problem(exc, settings))
+        # Only to a log that is set up (`run`, a Slack worker, the console's file): a one-off command sets up none,
+        # so Python's last-resort handler would print it on the terminal above the command's own `error:` line.
+        if log.hasHandlers():
+            log.error("cannot load %s", config_file_problem(exc, settings))
         raise
     store = store or Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     try:

@@ -8,16 +8,17 @@ from typing import Final
 
 import click
 
-from mentorbot.courses import ID_MAX, Catalog, default_courses_path, load_catalog, url_problems
+from mentorbot.cli_support import settings_or_exit
+from mentorbot.courses import ID_MAX, Catalog, load_catalog, url_problems
 from mentorbot.errors import ConfigFileError
-from mentorbot.skills import Taxonomy, default_skills_path
+from mentorbot.skills import Taxonomy
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.group(name="catalog")
 def catalog() -> None:
-    """Check the course catalog (config/courses.toml or your own file)."""
+    """Check the course catalog (the file MENTORBOT_COURSES_FILE names, or one given)."""
 
 
 @catalog.command(name="check")
@@ -27,7 +28,10 @@ def catalog() -> None:
     "skills_file",
     type=_FILE,
     default=None,
-    help="Skills taxonomy to check the skill slugs against (default: the packaged copy of config/skills.toml).",
+    help=(
+        "Skills taxonomy to check the skill slugs against (default: the file MENTORBOT_SKILLS_FILE names; unset, the "
+        "packaged copy of config/skills.toml)."
+    ),
 )
 @click.option(
     "--strict",
@@ -35,17 +39,33 @@ def catalog() -> None:
     help="Fail (status 1) when a content target is missed or an address is flagged (CI runs this).",
 )
 def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
-    """Validate a courses FILE (default: the packaged copy of config/courses.toml) and summarise it per skill,
-    against the content targets (TARGETS), flagging search-result, homepage and shared addresses.
+    """Validate a courses FILE and summarise it per skill, against the content targets (TARGETS), flagging
+    search-result, homepage and shared addresses.
 
-    Exits with status 1 and prints the problem (file, entry, field) on one line when the file is invalid.
+    By default it checks the files the bot loads: FILE is the one MENTORBOT_COURSES_FILE names, --skills the one
+    MENTORBOT_SKILLS_FILE names (set in the environment or .env; unset, the packaged copies of config/courses.toml
+    and config/skills.toml). A file given here comes first.
+
+    Exits with status 1 and prints the problem (file, entry, field) on one line when a file is invalid; with status
+    2 when a setting is wrong, as every command does.
     """
-    path = file or default_courses_path()
+    given_by: dict[Path, str] = {}  # a file a setting named, and that setting, to lead the file's problem with
+    if file is None or skills_file is None:  # both given: no setting is needed, so none is read (nor refused)
+        settings = settings_or_exit()
+        if skills_file is None:
+            skills_file = settings.skills_file
+            given_by[Path(skills_file)] = "MENTORBOT_SKILLS_FILE"
+        if file is None:
+            file = settings.courses_file
+            given_by.setdefault(Path(file), "MENTORBOT_COURSES_FILE")  # one file for both: the skills' problem
+    path = file
     try:
-        taxonomy = Taxonomy.load(skills_file or default_skills_path())
+        taxonomy = Taxonomy.load(skills_file)
         catalog = load_catalog(path, taxonomy)
     except ConfigFileError as exc:
-        click.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        setting = given_by.get(Path(exc.path))
+        reason = " ".join(str(exc).split())
+        click.echo(f"error: {setting}: {reason}" if setting else f"error: {reason}", err=True)
         raise SystemExit(1) from None
 
     rows = catalog.coverage(taxonomy)
