@@ -27,7 +27,7 @@ from mentorbot.settings import Settings, mask_url_password
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
-    from mentorbot.storage.copying import TableState
+    from mentorbot.storage.copying import RestoreResult, TableState
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
@@ -264,12 +264,15 @@ def db_restore(backup: Path, database: str | None) -> None:
     The backup must pass its integrity check, be a MentorBot database and be no newer than this MentorBot; it is
     refused while the database is in use. The database that was there is never deleted: it moves aside, with its
     -wal and -shm, as FILE.before-restore-TIME. The backup is copied in with SQLite's backup API, and checked; its
-    ids are raised above those the database that was there gave (none is given again). Ctrl-C stops it before
+    ids are raised above those the database that was there gave (none is given again), and the members forgotten
+    since the backup (those of the backup that database no longer holds) are forgotten again in it, before it takes
+    that database's place; when that database cannot be read, the `mentorbot admin forget` to run are printed, or
+    what to check. Ctrl-C stops it before
     anything is replaced. Once the files have moved it is too late: the restore finishes, its check of the
     restored database included (seconds on a large one), and a Ctrl-C then says so at once; an interrupt that
     ends the command anyway (a second Ctrl-C) says what the files show: restored, and where the old database is
     kept, or nothing restored. For PostgreSQL, print the steps to run: createdb, pg_restore into that new
-    database, and `mentorbot db raise-ids`.
+    database, and `mentorbot db raise-ids`, which lists the members forgotten since the backup to forget again.
     """
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
@@ -339,10 +342,34 @@ def db_restore(backup: Path, database: str | None) -> None:
     ]
     if result.ids_raised is False:
         lines.append(t("ops.restore.ids_unread"))
+    lines.extend(_forgets(t, result))
     known = schema_at("sqlite", result.version).known
     if result.version < known:
         lines.append(t("ops.restore.older", version=result.version, known=known))
     click.echo("\n".join(lines))
+
+
+def _forgets(t: Translator, result: RestoreResult) -> list[str]:
+    """What a SQLite restore says of the forgets made since the backup: how many it made again in the restored
+    database; or, the database that was there not read whole, that it made none, with the `mentorbot admin forget`
+    of each member that database no longer held, or, when those are not known, that the admin must check."""
+    lines = []
+    if result.forgotten_again:
+        lines.append(t("ops.restore.forgets.again", count=len(result.forgotten_again)))
+    if result.to_forget is None:
+        lines.append(t("ops.restore.forgets.unknown", database=result.database))
+    elif result.to_forget:
+        lines.append(t("ops.restore.forgets.listed", count=len(result.to_forget)))
+        lines.extend(_forget_command(community, user, result.database) for community, user in result.to_forget)
+    return lines
+
+
+def _forget_command(community: str, user_id: str, database: Path | None = None) -> str:
+    """The `mentorbot admin forget` of a member (on the SQLite file `database`, else MENTORBOT_DATABASE_URL's)."""
+    words = ["mentorbot", "admin", "forget", user_id, "--community", community]
+    if database is not None:
+        words += ["--db", str(database)]
+    return shlex.join(words)
 
 
 def _set_aside(database: str) -> list[Path]:
@@ -370,6 +397,7 @@ def _postgres_recipe(t: Translator, url: str, backup: Path) -> str:
             createdb_command(url, name),
             pg_restore_command(new_url, backup),
             raise_ids_command(url, new_url),
+            t("ops.restore.forgets.postgres"),
             t("ops.restore.postgres_then", url=mask_url_password(new_url), old=mask_url_password(url)),
         ]
     )
@@ -385,6 +413,9 @@ def db_raise_ids(above: str, database: str | None) -> None:
     An id given since the backup is on buttons of direct messages and admins' lists (an offer's Accept, a
     course suggestion's Approve): given again, an old button would act on another row. Ids are only raised, never
     lowered, in one transaction; the --above database is only read. A SQLite restore does this by itself.
+
+    The members of the database that the --above one no longer holds (forgotten since the backup: a restore brings
+    them back) are then listed, each with the `mentorbot admin forget` to run on it before the bot starts.
     """
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import CopyRefused
@@ -401,15 +432,24 @@ def db_raise_ids(above: str, database: str | None) -> None:
             result = CopyRefused(result.key, database=mask_url_password(settings.database_url))
         _refused(settings, result)
         return
-    ids = ", ".join(f"{table} {highest}" for table, highest in result.items()) or t("ops.raise_ids.no_ids")
+    raised, forgotten = result
+    ids = ", ".join(f"{table} {highest}" for table, highest in raised.items()) or t("ops.raise_ids.no_ids")
     target, source = mask_url_password(settings.database_url), mask_url_password(above)
-    click.echo(t("ops.raise_ids.done", database=target, above=source, ids=ids))
+    lines = [t("ops.raise_ids.done", database=target, above=source, ids=ids)]
+    if forgotten is None:
+        lines.append(t("ops.raise_ids.forgotten_unknown", database=target))
+    elif forgotten:
+        lines.append(t("ops.raise_ids.forgotten", count=len(forgotten), database=target))
+        lines.extend(_forget_command(community, user) for _, community, user in forgotten)
+    click.echo("\n".join(lines))
 
 
-async def _raise_ids(url: str, above: str) -> dict[str, int]:
-    """`raise_ids_above` from the database at `above` onto the one at `url`; the highest id of each table whose
-    ids are on buttons (offers, requests, course suggestions, mentorships), as they stand now."""
-    from mentorbot.storage.copying import ID_TABLES, raise_ids_above
+async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], tuple[tuple[int, str, str], ...] | None]:
+    """`raise_ids_above` from the database at `above` onto the one at `url`: the highest id of each table whose
+    ids are on buttons (offers, requests, course suggestions, mentorships), as they stand now; and the members of
+    the one at `url` (a backup restored) forgotten since the backup, as the one at `above` tells
+    (`forgotten_since_backup`)."""
+    from mentorbot.storage.copying import ID_TABLES, forgotten_since_backup, raise_ids_above
     from mentorbot.storage.store import create_database
 
     source, target = create_database(above), create_database(url)
@@ -417,10 +457,11 @@ async def _raise_ids(url: str, above: str) -> dict[str, int]:
         await source.open()
         await target.open()
         raised = await raise_ids_above(source, target)
+        forgotten = await forgotten_since_backup(source, target)
     finally:
         await target.close()
         await source.close()
-    return {table: raised[table] for table in ID_TABLES if table in raised}
+    return {table: raised[table] for table in ID_TABLES if table in raised}, forgotten
 
 
 @click.command("backup")

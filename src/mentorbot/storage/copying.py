@@ -49,6 +49,8 @@ from mentorbot.storage.migrations import (
     schema_version,
     table_access,
 )
+from mentorbot.storage.privacy import PrivacyStore
+from mentorbot.storage.sqlite_engine import SqliteDatabase
 
 Progress = Callable[[int], object]
 T = TypeVar("T")
@@ -565,6 +567,17 @@ async def raise_ids_above(source: Database, target: Database) -> dict[str, int]:
         return await raise_ids(dst, target.dialect, given)
 
 
+async def forgotten_since_backup(source: Database, target: Database) -> tuple[MemberKey, ...] | None:
+    """The members of `target` (both open; a backup restored into a new database) forgotten since the backup was
+    made, as `source`, the database the bot used until then, tells (`forgotten_since`; None: it cannot tell). Both
+    are only read: a restore into a new database (PostgreSQL's) lists them for the admin to forget again."""
+    async with target.read() as dst:
+        backup = await membership(dst, target.dialect)
+    async with source.read() as src:
+        later = await membership(src, source.dialect)
+    return forgotten_since(backup, later)
+
+
 # ----------------------------------------------------------------------------------------------- backup
 
 
@@ -785,7 +798,8 @@ class RestoreResult:
     """A finished SQLite restore: the database restored, the backup it came from, the files of the database that
     was there (moved aside, never deleted; none when there was none), the schema version, the integrity check of
     the result and its rows per table; and whether its ids were raised above those the database that was there
-    gave (`raise_ids`: None when there was none, False when it could not be read)."""
+    gave (`raise_ids`: None when there was none, False when it could not be read); and the forgets made since the
+    backup, made again in the restored database or listed (`forgotten_again`, `to_forget`)."""
 
     database: Path
     backup: Path
@@ -794,6 +808,13 @@ class RestoreResult:
     integrity: str
     rows: dict[str, int]
     ids_raised: bool | None = None
+    forgotten_again: tuple[int, ...] = ()
+    """The members of the backup forgotten since it was made (`forgotten_since`), forgotten again in the restored
+    database before it took the place of the one that was there: their ids (in the backup)."""
+    to_forget: tuple[tuple[str, str], ...] | None = ()
+    """Members of the backup the database that was there no longer held, when that database could not be read
+    whole (its ids: `ids_raised` False): not forgotten again, listed for the admin to check and forget (community,
+    platform user id). None: which members were forgotten since the backup could not be told."""
 
 
 def _companions(path: Path) -> list[Path]:
@@ -946,32 +967,173 @@ class _FileConnection:
         self._conn.close()
 
 
-async def _ids_of_replaced(database: Path, copy: Path) -> bool | None:
-    """Raise the ids of `copy` (the backup, about to replace `database`) above every id `database` is known by
-    (`ids_known`), as `db copy --replace` keeps them above the replaced database's: an id given since the backup
-    is on a button of a direct message or an admin's list, and must not name another row. None: there is no
-    database there; False: it cannot be read (damaged, not a database: what the restore may be mending), and
-    nothing was raised."""
+MemberKey = tuple[int, str, str]
+"""A member as a restore tells them apart: id, community, platform user id. Not the id alone: a member's id is
+SQLite's rowid (not ``AUTOINCREMENT``), and the newest member's, once forgotten, is given to the next to join."""
+
+_GO_WITH_THEIR_MEMBER: Final = (
+    ("requests", "id", "member_id"),
+    ("course_suggestions", "id", "member_id"),
+    ("mentor_profiles", "member_id", "member_id"),
+    ("mentorships", "id", None),
+    ("feedback", "id", None),
+)
+"""Tables whose rows are deleted only with their member (by a forget, `PrivacyStore.forget_member`: a request, a
+course suggestion not approved, a mentor profile), or never (a mentorship, a feedback: their links to a forgotten
+member are emptied): (table, the row's key, its member's column or None). A database that is a later state of a
+backup still holds every such row of the backup but those of the members forgotten since."""
+
+
+@dataclass(frozen=True)
+class Membership:
+    """What tells which members of a backup were forgotten since it was made (`forgotten_since`): a database's
+    members, and the keys of its rows that go only with their member (`_GO_WITH_THEIR_MEMBER`: table → pairs of
+    the row's key and its member's id, None for none)."""
+
+    members: frozenset[MemberKey]
+    rows: Mapping[str, frozenset[tuple[int, int | None]]]
+
+
+async def membership(conn: Connection, dialect: str) -> Membership:
+    """The members of the database open on `conn`, and its rows that go only with their member (read only)."""
+    present = set(await tables(conn, dialect))
+    found = await conn.fetch_all("SELECT id, community, platform_user_id FROM members")
+    members = frozenset((int(r["id"]), str(r["community"]), str(r["platform_user_id"])) for r in found)
+    rows: dict[str, frozenset[tuple[int, int | None]]] = {}
+    for table, key, owner in _GO_WITH_THEIR_MEMBER:
+        if table in present:
+            pairs = await conn.fetch_all(f'SELECT "{key}" AS k, {owner or "NULL"} AS owner FROM "{table}"')
+            rows[table] = frozenset((int(r["k"]), None if r["owner"] is None else int(r["owner"])) for r in pairs)
+    return Membership(members, rows)
+
+
+def forgotten_since(backup: Membership, later: Membership) -> tuple[MemberKey, ...] | None:
+    """The members of `backup` forgotten since it was made, from `later`, the database the bot used since (one a
+    restore of the backup replaces): members are deleted only by a forget (`PrivacyStore.forget_member`), so those
+    of the backup that `later` does not hold (a member who joined after the backup is the other way round: in
+    `later`, not in the backup). None when `later` is no later state of the backup, and their absence says nothing
+    of forgets: it holds none of the backup's members, or lacks a row of the backup that goes only with a member it
+    still holds (`_GO_WITH_THEIR_MEMBER`: a fresh database the bot made when the real one went missing, a restore
+    of an older backup since).
+
+    A member of the backup who left and joined again since is forgotten all the same: what they asked to have
+    erased is in the backup (the restore loses their return, as everything since the backup)."""
+    gone = sorted(backup.members - later.members)
+    if not gone:
+        return ()
+    if len(gone) == len(backup.members):
+        return None
+    gone_ids = {member_id for member_id, _, _ in gone}
+    for table, pairs in backup.rows.items():
+        held = {key for key, _ in later.rows.get(table, frozenset())}
+        if any(key not in held for key, owner in pairs if owner not in gone_ids):
+            return None
+    return tuple(gone)
+
+
+@dataclass(frozen=True)
+class _Replaced:
+    """What a restore reads of the SQLite database it replaces: the ids it is known by (`ids_known`) and its
+    members (`membership`), each None when it could not be read (damaged, not a database, no members table)."""
+
+    known: dict[str, int] | None
+    members: Membership | None
+
+
+async def _read_replaced(database: Path) -> _Replaced | None:
+    """What the restore reads of the database at `database` (None: there is none). Read only."""
     if not await asyncio.to_thread(database.exists):
         return None
     try:
         current = _FileConnection(database)
     except sqlite3.Error:
-        return False
+        return _Replaced(None, None)
     try:
-        given = await ids_known(current, "sqlite", await tables(current, "sqlite"))
-    except sqlite3.Error:
-        return False
+        known: dict[str, int] | None = None
+        members: Membership | None = None
+        with contextlib.suppress(sqlite3.Error):
+            known = await ids_known(current, "sqlite", await tables(current, "sqlite"))
+        with contextlib.suppress(sqlite3.Error):
+            members = await membership(current, "sqlite")
     finally:
         current.close()
+    return _Replaced(known, members)
+
+
+async def _ids_of_replaced(replaced: _Replaced | None, copy: Path) -> bool | None:
+    """Raise the ids of `copy` (the backup, about to replace the database `replaced` was read from) above every id
+    that database is known by (`ids_known`), as `db copy --replace` keeps them above the replaced database's: an id
+    given since the backup is on a button of a direct message or an admin's list, and must not name another row.
+    None: there is no database there; False: it cannot be read (damaged, not a database: what the restore may be
+    mending), and nothing was raised."""
+    if replaced is None:
+        return None
+    if replaced.known is None:
+        return False
     target = _FileConnection(copy)
     try:
         await target.execute("BEGIN IMMEDIATE")
-        await raise_ids(target, "sqlite", given)
+        await raise_ids(target, "sqlite", replaced.known)
         await target.execute("COMMIT")
     finally:
         target.close()
     return True
+
+
+async def _backup_membership(copy: Path) -> Membership:
+    """The members of the restore's copy of the backup (`membership`)."""
+    conn = _FileConnection(copy)
+    try:
+        return await membership(conn, "sqlite")
+    finally:
+        conn.close()
+
+
+def _forgets(
+    backup: Membership, replaced: _Replaced | None
+) -> tuple[tuple[int, ...], tuple[tuple[str, str], ...] | None]:
+    """The forgets made since the backup, from what the restore read of the database it replaces: the members to
+    forget again in the restored copy (their ids), and those to list for the admin, None when not known (see
+    `RestoreResult.to_forget`). A database whose ids could not be read is not taken at its word: one whose members
+    could is listed, for the admin to check."""
+    if replaced is None:
+        return (), ()
+    gone = forgotten_since(backup, replaced.members) if replaced.members is not None else None
+    if gone is None:
+        return (), None
+    if replaced.known is None:
+        return (), tuple((community, user) for _, community, user in gone)
+    return tuple(member_id for member_id, _, _ in gone), ()
+
+
+class _Forgetting(PrivacyStore):
+    """The forget's store code (`PrivacyStore`) over the restore's copy of the backup."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+async def _forget_again(
+    copy: Path, members: Sequence[int], version: int, now: datetime, cancel: threading.Event
+) -> int:
+    """Forget `members` again in the restore's copy of the backup, as a forget does (`PrivacyStore.erase_member`,
+    on the engine the bot opens it with: foreign keys on, secure delete, so that nothing of theirs stays in the
+    file's free pages), each in one transaction. A backup older than this MentorBot is upgraded first, as the
+    bot's start would (the forget's statements are this MentorBot's). Returns the copy's schema version. Stops
+    between two members once `cancel` is set (`Interrupted`); the engine is closed either way, its ``-wal``
+    checkpointed into the copy."""
+    db = SqliteDatabase(str(copy))
+    await db.open()
+    try:
+        if version < available_migrations("sqlite")[-1].version:
+            version = await migrate(db, now)
+        store = _Forgetting(db)
+        for member_id in members:
+            _stop_if(cancel)
+            await store.erase_member(member_id, now)
+    finally:
+        await db.close()
+    return version
 
 
 class _NoWayBack:
@@ -1056,7 +1218,10 @@ async def sqlite_restore(
     database or is newer than this code, and while the database is in use (another connection has it open). The
     backup is copied with SQLite's backup API beside the database and checked; the copy's ids are raised above
     every id the database that was there is known by (`RestoreResult.ids_raised`), so that none given since the
-    backup is given again; the database that was there moves aside with its ``-wal`` and ``-shm``
+    backup is given again; the members of the backup forgotten since it was made (`forgotten_since`: those the
+    database that was there no longer holds) are forgotten again in the copy (`RestoreResult.forgotten_again`), or,
+    that database not read whole, listed or said unknown (`RestoreResult.to_forget`): a restore does not undo a
+    forget; the database that was there moves aside with its ``-wal`` and ``-shm``
     (`RestoreResult.kept`: never deleted, and no stale ``-wal`` is left to be replayed onto the backup), the copy
     takes its place with the owner, group and mode of the file it replaces (a restore run as root leaves the
     service's user a database it can write), and its integrity is checked again. `progress` gets the pages copied
@@ -1074,8 +1239,13 @@ async def sqlite_restore(
     try:
         version = await _in_thread(flag, _stage, path, partial, backup, known, progress, flag, late=False)
         _stop_if(flag)
-        raised = await _ids_of_replaced(path, partial)
+        replaced = await _read_replaced(path)
+        again, listed = _forgets(await _backup_membership(partial), replaced)
+        raised = await _ids_of_replaced(replaced, partial)
         _stop_if(flag)
+        if again:
+            version = await _forget_again(partial, again, version, now, flag)
+            _stop_if(flag)
         point = _NoWayBack(flag)
 
         def stopping() -> None:
@@ -1087,4 +1257,4 @@ async def sqlite_restore(
         # A copy left by a stop between the parts (or one the stage finished as it was cancelled).
         _remove_copy(partial)
         raise
-    return dataclasses.replace(result, ids_raised=raised)
+    return dataclasses.replace(result, ids_raised=raised, forgotten_again=again, to_forget=listed)
