@@ -23,6 +23,7 @@ from mentorbot.cli_support import (
     schema_change_denied,
     settings_or_exit,
 )
+from mentorbot.progress import progress_bar
 from mentorbot.settings import Settings, mask_url_password
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
 
         def start(total: int) -> None:
             nonlocal bar
-            bar = click.progressbar(length=total, label=t("ops.copy.progress"), file=sys.stderr)
+            bar = progress_bar(t("ops.copy.progress"), length=total)
             bar.__enter__()
 
         try:
@@ -295,7 +296,7 @@ def db_restore(backup: Path, database: str | None) -> None:
     def progress(copied: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=total, label=t("ops.restore.progress"), file=sys.stderr)
+            bar = progress_bar(t("ops.restore.progress"), length=total)
             bar.__enter__()
         bar.update(copied - bar.pos)
 
