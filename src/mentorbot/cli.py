@@ -672,11 +672,21 @@ def forget(user_id: str, community: str, db: Path | None, yes: bool) -> None:
     if name is None:
         click.echo(t("cli.forget.no_such_member", user=user_id, community=community), err=True)
         sys.exit(1)
-    if not yes and not click.confirm(t("cli.forget.confirm", name=name, user=user_id, community=community)):
+    if not yes and not _confirmed(t("cli.forget.confirm", name=name, user=user_id, community=community)):
         click.echo(t("cli.forget.kept", name=name, user=user_id))
         sys.exit(1)
     run_or_exit(_forget(settings, community, user_id, name), settings)
     click.echo(t("cli.forget.done", name=name, user=user_id, community=community))
+
+
+def _confirmed(question: str) -> bool:
+    """The admin's yes to `question`; no answer (the input ended: a script, ``< /dev/null``; or Ctrl-C at the
+    prompt) is a no, said in the command's own words rather than click's untranslated "Aborted!"."""
+    try:
+        return click.confirm(question)
+    except click.Abort:
+        click.echo()  # the prompt's line, left open, is ended
+        return False
 
 
 async def _member_name(settings: Settings, community: str, user_id: str) -> str | None:
