@@ -6,7 +6,10 @@ transaction (on PostgreSQL with ``COPY``), parents before children; before it co
 inside that transaction and compares its row count and a checksum with the source's, so a copy that differs
 commits nothing. Values are converted between the engines' forms (SQLite's ISO text timestamps and 0/1
 booleans, PostgreSQL's ``timestamptz`` and ``boolean``); the checksum is taken over a canonical form of each
-row (an aware UTC timestamp, a boolean as 0/1, JSON with sorted keys), independent of row order.
+row (an aware UTC timestamp, a boolean as 0/1, JSON with sorted keys), independent of row order. Each table is
+read, written and read back `PAGE_ROWS` rows at a time, in the order of its key (`_pages`), and only each row's
+digest is kept for its checksum (`_Checksum`): the copy holds one page of rows, and 32 bytes a row on each side,
+never a whole table.
 Each table's highest id ever given goes with it (`ids_given`, `keep_ids_rising`), so that the target never gives
 an id of a row deleted on the source (an offer's id names its direct message). A restore does the same for the
 database it replaces (`ids_known`, `raise_ids`): the ids that database gave since the backup are on buttons of
@@ -23,6 +26,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -30,7 +34,7 @@ import shlex
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +58,10 @@ from mentorbot.storage.sqlite_engine import SqliteDatabase
 
 Progress = Callable[[int], object]
 T = TypeVar("T")
+
+PAGE_ROWS = 5000
+"""Rows of a table `copy_database` reads, converts and writes at a time (and reads back for the checksum): what it
+holds in memory is one page, not the table (a multi-year community's offers run to hundreds of thousands)."""
 
 
 class CopyRefused(MentorBotError):
@@ -276,16 +284,57 @@ def to_target(value: Any, kind: str, dialect: str) -> Any:
     return value
 
 
+def _digest(row: Mapping[str, Any], names: Sequence[str], kinds: Mapping[str, str]) -> bytes:
+    """A row's digest for the checksum: SHA-256 of its columns `names` in their canonical forms."""
+    return hashlib.sha256("\x1f".join(canonical(row[n], kinds[n]) for n in names).encode()).digest()
+
+
 def checksum(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> str:
-    """A digest of `rows` (their columns in `kinds`), independent of their order."""
+    """A digest of `rows` (their columns in `kinds`), independent of their order: SHA-256 of the rows' digests
+    (`_digest`) in sorted order."""
     names = sorted(kinds)
-    digests = sorted(
-        hashlib.sha256("\x1f".join(canonical(row[n], kinds[n]) for n in names).encode()).digest() for row in rows
-    )
+    digests = sorted(_digest(row, names, kinds) for row in rows)
     total = hashlib.sha256()
     for digest in digests:
         total.update(digest)
     return total.hexdigest()[:16]
+
+
+class _Checksum:
+    """`checksum` of rows given a page at a time (the same value), keeping only their digests, 32 bytes a row
+    in one buffer: each page's digests are sorted as it comes (a run), and the runs merged in order at the end."""
+
+    def __init__(self, kinds: Mapping[str, str]) -> None:
+        self._kinds = kinds
+        self._names = sorted(kinds)
+        self._digests = bytearray()
+        self._runs: list[int] = []  # where each page's run starts in `_digests`
+        self.rows = 0
+
+    def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Take a page of rows."""
+        if rows:
+            self._runs.append(len(self._digests))
+            self._digests += b"".join(sorted(_digest(row, self._names, self._kinds) for row in rows))
+            self.rows += len(rows)
+
+    def hexdigest(self) -> str:
+        """The checksum of every row taken (`checksum`'s value)."""
+        total = hashlib.sha256()
+        if len(self._runs) <= 1:  # sorted already
+            total.update(self._digests)
+        else:
+            ends = [*self._runs[1:], len(self._digests)]
+            runs = [_run(self._digests, start, end) for start, end in zip(self._runs, ends, strict=True)]
+            for digest in heapq.merge(*runs):
+                total.update(digest)
+        return total.hexdigest()[:16]
+
+
+def _run(digests: bytearray, start: int, end: int) -> Iterator[bytearray]:
+    """The digests of one run of `_Checksum`, in its order."""
+    for offset in range(start, end, 32):
+        yield digests[offset : offset + 32]
 
 
 # ------------------------------------------------------------------------------------------------- copy
@@ -303,7 +352,8 @@ async def copy_database(
     """Copy every table of `source` into `target` (both open), in one transaction on the target, and check each
     table's rows and checksum before committing. `source` must be at the newest schema this MentorBot knows;
     `target` is migrated to it. A target with rows is refused unless `replace` (its rows are deleted in the same
-    transaction). `on_start` gets the number of rows to copy; `progress` each batch's count. Raises `CopyRefused`.
+    transaction). `on_start` gets the number of rows to copy; `progress` each page's count (`PAGE_ROWS` rows, the
+    last of a table fewer). Raises `CopyRefused`.
     """
     state = await schema_state(source)
     if state.version > state.known:
@@ -398,22 +448,77 @@ async def _copy_table(
     declared = target_columns if dst_dialect == "postgresql" else source_columns
     kinds = {name: kind_of(declared[name]) for name in target_columns}
     names = list(target_columns)
-    select = "SELECT " + ", ".join(f'"{n}"' for n in names) + f' FROM "{table}"'
-    rows = await src.fetch_all(select)
-    records = [tuple(to_target(row[n], kinds[n], dst_dialect) for n in names) for row in rows]
-    batch = 5000
-    for start in range(0, len(records), batch):
-        chunk = records[start : start + batch]
-        if dst_dialect == "postgresql":
-            raw = dst._conn  # type: ignore[attr-defined]  # COPY: the fast path asyncpg offers
-            await raw.copy_records_to_table(table, records=chunk, columns=names)
-        else:
-            marks = ", ".join("?" for _ in names)
-            await dst.executemany(f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})', chunk)
-        if progress is not None:
-            progress(len(chunk))
-    copied = await dst.fetch_all(select)
-    return TableCheck(table, len(rows), len(copied), checksum(rows, kinds), checksum(copied, kinds))
+    size = PAGE_ROWS
+    read, copied = _Checksum(kinds), _Checksum(kinds)
+    async with contextlib.aclosing(_pages(src, src_dialect, table, names, size)) as pages:
+        async for page in pages:
+            read.add(page)
+            records = [tuple(to_target(row[n], kinds[n], dst_dialect) for n in names) for row in page]
+            if dst_dialect == "postgresql":
+                raw = dst._conn  # type: ignore[attr-defined]  # COPY: the fast path asyncpg offers
+                await raw.copy_records_to_table(table, records=records, columns=names)
+            else:
+                marks = ", ".join("?" for _ in names)
+                await dst.executemany(f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})', records)
+            if progress is not None:
+                progress(len(records))
+    async with contextlib.aclosing(_pages(dst, dst_dialect, table, names, size)) as pages:
+        async for page in pages:
+            copied.add(page)
+    return TableCheck(table, read.rows, copied.rows, read.hexdigest(), copied.hexdigest())
+
+
+_WITHOUT_ROWID: Final = re.compile(r"\bWITHOUT\s+ROWID\b", re.IGNORECASE)
+_ROWID_NAMES: Final = frozenset({"rowid", "_rowid_", "oid"})
+"""The names of SQLite's rowid, unless a column takes one of them."""
+
+
+async def _page_key(conn: Connection, dialect: str, table: str) -> list[str]:
+    """What `_pages` reads `table` in the order of, as SQL: on SQLite its rowid (every table of the migrations has
+    one: the integer the table is stored in the order of, its ``id`` where it has one, a hidden one where its
+    primary key is composite or text); else its primary key's columns (every table of the migrations has one on
+    PostgreSQL); none for a table with neither (read in one page)."""
+    if dialect == "sqlite":
+        found = await conn.fetch_one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table)
+        info = await conn.fetch_all(f"PRAGMA table_info('{table}')")
+        named = {str(r["name"]).lower() for r in info}
+        if found is not None and not _WITHOUT_ROWID.search(str(found["sql"])) and not named & _ROWID_NAMES:
+            return ["rowid"]
+        keyed = sorted((int(r["pk"]), str(r["name"])) for r in info if int(r["pk"]))
+        return [f'"{name}"' for _, name in keyed]
+    rows = await conn.fetch_all(
+        "SELECT a.attname AS name FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = CAST(? AS regclass) AND i.indisprimary "
+        "ORDER BY array_position(CAST(i.indkey AS smallint[]), a.attnum)",
+        f'"{table}"',
+    )
+    return [f'"{r["name"]}"' for r in rows]
+
+
+async def _pages(
+    conn: Connection, dialect: str, table: str, names: Sequence[str], size: int
+) -> AsyncGenerator[list[Row], None]:
+    """`table`'s rows (the columns `names`, and its key's as ``_page_<n>``), `size` at a time, in the order of its
+    key (`_page_key`): each page is the rows after the last one's key (keyset pagination, through the key's index:
+    no row read twice or missed, within the one snapshot or transaction `conn` is in)."""
+    key = await _page_key(conn, dialect, table)
+    picked = ", ".join(f'"{n}"' for n in names)
+    if not key:
+        yield await conn.fetch_all(f'SELECT {picked} FROM "{table}"')
+        return
+    marks = [f"_page_{i}" for i in range(len(key))]
+    select = f'SELECT {", ".join(f"{k} AS {m}" for k, m in zip(key, marks, strict=True))}, {picked} FROM "{table}"'
+    after = f" WHERE ({', '.join(key)}) > ({', '.join('?' for _ in key)})"
+    order = f" ORDER BY {', '.join(key)} LIMIT {int(size)}"
+    last: list[Any] = []
+    while True:
+        page = await conn.fetch_all(select + (after if last else "") + order, *last)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        last = [page[-1][m] for m in marks]
 
 
 async def _sequence(conn: Connection, table: str) -> str | None:
