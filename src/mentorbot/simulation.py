@@ -4,7 +4,8 @@ real core, and the figures say how well the programme served it.
 Everything goes through `MentorBot` with `Caller`s, as an adapter would: mentors sign up, pause and resume,
 members ask for mentors and sometimes cancel, mentors answer the offers they receive by direct message (or let
 them expire), and mentorships end with ratings. The clock is a `ManualClock` moved from event to event; the
-timers run (`MentorBot.run_due_jobs`) before every event and at every simulated hour.
+timers run (`MentorBot.run_due_jobs`) before every event, at every simulated hour and at each moment one falls due
+in between (`Simulation.run`), as a deployment's timer loop runs them within seconds.
 
 The figures are read from the store's plain records (requests, offers, mentorships, profiles, feedback), never
 from the matcher's own candidate queries: at every simulated hour the simulation looks for requests that wait
@@ -285,9 +286,11 @@ class Simulation:
             tick = self.start + hour * HOUR
             while self._queue and self._queue[0][0] <= tick:
                 when, _, action = heapq.heappop(self._queue)
+                await self._timers_until(when)
                 self._move_to(when)
                 await self._timers()
                 await action()
+            await self._timers_until(tick)
             self._move_to(tick)
             # The hourly look follows a sweep: a deployment's timer loop sweeps every MENTORBOT_SWEEP_MINUTES, and an
             # event in the minutes before the hour must not leave a whole simulated hour unswept.
@@ -300,6 +303,17 @@ class Simulation:
 
     async def _timers(self, *, sweep: bool = False) -> None:
         await self._deliver(await self.bot.run_due_jobs(sweep=sweep))
+
+    async def _timers_until(self, until: datetime) -> None:
+        """Run the timers at each moment one falls due before `until` (`Store.next_job_due`), as a deployment's
+        timer loop runs them within seconds of it. Before session 39 they ran only at the next event or hour: an offer
+        expired up to 59 minutes after its time, beyond ``late_expiry_grace_minutes``, so the expiry was taken for
+        one run while the bot was down and not counted in its mentor's streak (mentors who let offers expire on six
+        to ten days in a row were never paused). The clock only moves forward, so this ends; a timer due now or
+        earlier ran in the round just before."""
+        while (due := await self.store.next_job_due()) is not None and self.clock.now() < due < until:
+            self._move_to(due)
+            await self._timers()
 
     async def _deliver(self, notes: Sequence[Notification]) -> None:
         """What a member would read in their direct messages: mentors see their offers and answer them."""
