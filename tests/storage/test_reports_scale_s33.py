@@ -355,6 +355,13 @@ async def recomputed(store: Store, community: str) -> Stats:
     our_offers = [o for o in offers if o["request_id"] in our_requests]
     decided = Counter(o["status"] for o in our_offers if o["status"] in ("accepted", "declined", "expired"))
     ratings = [f["rating"] for f in feedback if f["community"] == community and f["rating"] is not None]
+    # Decline reasons counted together whatever their case, each group shown as most decliners typed it (the
+    # earliest wording of a tie: offers in id order)
+    typed: dict[str, list[str]] = {}
+    for o in sorted(our_offers, key=lambda o: o["id"]):
+        if o["status"] == "declined":
+            wording = " ".join((o["decline_reason"] or "").split())
+            typed.setdefault(wording.casefold(), []).append(wording)
     return Stats(
         members=len(ours),
         mentors_active=len(active),
@@ -373,9 +380,9 @@ async def recomputed(store: Store, community: str) -> Stats:
             sum(p["capacity"] for p in active), sum(p["active_count"] for p in active),
             sum(p["pending_offers"] for p in active),
         ),
-        decline_reasons=dict(
-            Counter(" ".join((o["decline_reason"] or "").split()).lower() for o in our_offers
-                    if o["status"] == "declined")
+        decline_reasons={Counter(group).most_common(1)[0][0]: len(group) for group in typed.values()},
+        oldest_waiting_since=min(
+            (rows.ts(back.get(i, r["created_at"])) for i, r in our_requests.items() if i in open_ids), default=None
         ),
     )  # fmt: skip
 

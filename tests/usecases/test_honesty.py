@@ -360,7 +360,7 @@ async def test_decline_reasons_reach_admins_never_the_requester(bot: MentorBot, 
     await bot.decline(Caller(COMMUNITY, second.platform_user_id, "x"), offer_id=offer_id(second))
     stats = await bot.admin_stats(admin)
     fields = {f.name: f.value for f in stats.reply.fields}
-    assert fields["Decline reasons"].splitlines() == ["(no reason given): 1", "too busy this month: 1"]
+    assert fields["Decline reasons"].splitlines() == ["(no reason given): 1", "Too busy this month: 1"]
     offers = list(csv.DictReader(io.StringIO((await export(bot, admin))["offers.csv"])))
     assert sorted(o["decline_reason"] for o in offers) == ["", "Too busy  this month"]
     status = await bot.status(who("amina"))

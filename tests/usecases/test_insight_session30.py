@@ -99,7 +99,7 @@ async def test_the_gaps_are_the_supply_charts_waiting_requests_against_free_plac
 
 
 def test_without_the_charts_numbers_a_skill_with_more_mentors_than_requests_is_no_gap(library: Library) -> None:
-    """The gaps of `views.stats` alone (no supply chart at hand: `admin.stats_reply`) count mentors; there too a
+    """The gaps of `views.stats` alone (no supply chart at hand) count mentors; there too a
     skill with more mentors than open requests is left out, and none short says "—"."""
     stats = Stats(
         members=9,

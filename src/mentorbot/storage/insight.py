@@ -3,7 +3,7 @@ per week, how long matches took, and one week of the programme in a few figures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,6 +13,10 @@ from mentorbot.storage.units import Transactions
 
 DAY_BUCKETS: tuple[float, ...] = (1, 2, 3, 7, 14, 30)
 """Upper bounds (in days, exclusive) of the days-to-match buckets; the last bucket is everything from 30 days."""
+
+LONG_WAIT_DAYS = 30
+"""Days beyond which an open request has waited long: the stats count such requests (`Stats.long_waits`); the
+days chart's last bucket (`DAY_BUCKETS`) starts there too."""
 
 MATCHED_REQUESTS = "requests r LEFT JOIN reopened_requests w ON w.request_id = r.id"
 """The requests (``r``) with when each went back on the waitlist, if it did (``w``): what `WAITING_SINCE` reads."""
@@ -57,6 +61,26 @@ class Insight:
     `WAITING_SINCE` to the match."""
 
 
+def reason_groups(declines: Iterable[tuple[object, int, int]]) -> dict[str, int]:
+    """Declined offers by reason, for admins: `declines` gives (a reason as stored, None for none; how many offers
+    were declined with it; the id of the first of them). Reasons are grouped case-folded, every run of white space
+    one space ("Travelling for work", "travelling  for work "), and each group is shown in the wording (trimmed,
+    white space collapsed) most of its declines typed, the earliest typed of a tie; "" for none. Every stored
+    reason's case is kept until here, so the grouping is the same on both engines (neither's SQL folds case as
+    Python does)."""
+    groups: dict[str, dict[str, tuple[int, int]]] = {}
+    for reason, count, first in declines:
+        wording = " ".join(str(reason or "").split())
+        group = groups.setdefault(wording.casefold(), {})
+        typed, earliest = group.get(wording, (0, first))
+        group[wording] = (typed + count, min(earliest, first))
+    shown: dict[str, int] = {}
+    for group in groups.values():
+        wording = min(group, key=lambda w: (-group[w][0], group[w][1]))
+        shown[wording] = sum(typed for typed, _ in group.values())
+    return shown
+
+
 def scarcity_order(balance: list[SkillBalance]) -> list[SkillBalance]:
     """Scarce skills first: most waiting requests beyond the free places, then most waiting, then the slug."""
     return sorted(balance, key=lambda b: (-(b.waiting - b.free_places), -b.waiting, b.skill))
@@ -94,7 +118,8 @@ class WeekDigest:
     average_rating: float | None
     ratings: int
     decline_reasons: dict[str, int] = field(default_factory=dict)
-    """Offers declined this week by reason as typed (trimmed, lower-cased; "" for none)."""
+    """Offers declined this week by reason, grouped whatever their case and spacing and shown as most typed them
+    (`reason_groups`; "" for none)."""
 
 
 @dataclass(frozen=True)
@@ -356,7 +381,7 @@ class InsightStore(Transactions):
                 until,
             )
             declines = await conn.fetch_all(
-                "SELECT o.decline_reason FROM offers o JOIN requests r ON r.id = o.request_id "
+                "SELECT o.id, o.decline_reason FROM offers o JOIN requests r ON r.id = o.request_id "
                 "WHERE r.community = ? AND o.status = 'declined' AND o.decided_at >= ? AND o.decided_at < ?",
                 community,
                 since,
@@ -378,10 +403,7 @@ class InsightStore(Transactions):
             lapsed[member_id] = Lapse(
                 str(row["display_name"]), str(row["platform_user_id"]), (before.count if before else 0) + 1
             )
-        reasons: dict[str, int] = {}
-        for row in declines:
-            reason = " ".join(str(row["decline_reason"] or "").split()).lower()
-            reasons[reason] = reasons.get(reason, 0) + 1
+        reasons = reason_groups((row["decline_reason"], 1, int(row["id"])) for row in declines)
         return WeekDigest(
             new_requests=int(made["n"]) if made else 0,
             matches=len(waits),

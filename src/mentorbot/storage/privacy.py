@@ -345,7 +345,7 @@ _PAGE = 500
 
 def _normal(text: str) -> str:
     """`text` as notices are compared with what a member typed: no zero-width spaces (`defuse_mentions` adds them),
-    case folded (the digest lowercases decline reasons), every run of white space one space."""
+    case folded, every run of white space one space."""
     return " ".join(text.replace(_ZWSP, "").casefold().split())
 
 

@@ -15,7 +15,7 @@ from mentorbot.replies import reply_from_json
 from mentorbot.storage import rows
 from mentorbot.storage.database import Row
 from mentorbot.storage.events import DEPARTED_SQL, LEFT_COMMUNITY
-from mentorbot.storage.insight import MATCHED_REQUESTS, WAITING_SINCE
+from mentorbot.storage.insight import LONG_WAIT_DAYS, MATCHED_REQUESTS, WAITING_SINCE, reason_groups
 from mentorbot.storage.members import read_profile
 from mentorbot.storage.requests import read_requests
 from mentorbot.storage.sql import in_list
@@ -43,10 +43,18 @@ class Stats:
     places: Places = field(default_factory=lambda: Places(0, 0, 0))
     """The places of the community's active mentors, summed (`MentorProfile.places`, counted the same way)."""
     decline_reasons: dict[str, int] = field(default_factory=dict)
-    """Declined offers by reason as typed (trimmed, lower-cased; "" for none): for admins, never requesters."""
+    """Declined offers by reason, grouped whatever their case and spacing and shown as most typed them
+    (`insight.reason_groups`; "" for none): for admins, never requesters."""
     mentors_left: int = 0
     """Mentors paused because they left the community (`events.LEFT_COMMUNITY`): no supply, and not among
     `mentors_paused` (who may resume any time), so departures do not swell "paused" for good."""
+    oldest_waiting_since: datetime | None = None
+    """When the open request (waiting, or offered) that has waited longest began to wait (`insight.WAITING_SINCE`,
+    as the time to match counts it); None when none is open. The median counts only matched requests: this is
+    what tells a request left waiting for months."""
+    long_waits: int = 0
+    """Open requests that have waited over `insight.LONG_WAIT_DAYS` days, at the `now` `ReportStore.stats` was
+    given (0 without one)."""
 
 
 _MENTOR_STATUS: Final = (
@@ -286,8 +294,14 @@ def _plain_obj(obj: Any) -> dict[str, Any]:
 class ReportStore(Transactions):
     """Statistics and exports."""
 
-    async def stats(self, community: str) -> Stats:
-        """Programme health for a community, counted in one consistent snapshot."""
+    async def stats(self, community: str, now: datetime | None = None) -> Stats:
+        """Programme health for a community, counted in one consistent snapshot; with `now`, the open requests
+        that have waited over `LONG_WAIT_DAYS` days by then are counted (`Stats.long_waits`)."""
+        # The open requests' oldest wait and how many waited long, in one pass over the open ones.
+        long_sql, long_args = "0", list[datetime]()
+        if now is not None:
+            long_sql = f"SUM(CASE WHEN {WAITING_SINCE} < ? THEN 1 ELSE 0 END)"
+            long_args = [now - timedelta(days=LONG_WAIT_DAYS)]
         async with self.read() as conn:
             members = await conn.fetch_one("SELECT COUNT(*) AS n FROM members WHERE community = ?", community)
             # Each mentor once: active, paused, or left the community (paused for it, counted apart).
@@ -310,11 +324,19 @@ class ReportStore(Transactions):
                 "WHERE r.community = ? AND r.matched_at IS NOT NULL",
                 community,
             )
-            # The decided offers by outcome, the declined ones by reason as typed (normalised below): one pass
-            # over the offers, and a row per distinct reason rather than one per declined offer ever.
+            waits = await conn.fetch_one(
+                f"SELECT MIN({WAITING_SINCE}) AS oldest, {long_sql} AS waited_long FROM {MATCHED_REQUESTS} "
+                f"WHERE r.community = ? AND r.status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+                *long_args,
+                community,
+                *OPEN_REQUEST_STATUSES,
+            )
+            # The decided offers by outcome, the declined ones by reason as typed (grouped below, whatever their
+            # case, `insight.reason_groups`, with the first offer of each for a tie): one pass over the offers,
+            # and a row per distinct reason rather than one per declined offer ever.
             decisions = await conn.fetch_all(
                 "SELECT o.status, CASE WHEN o.status = 'declined' THEN o.decline_reason END AS reason, "
-                "COUNT(*) AS n FROM offers o JOIN requests r ON r.id = o.request_id "
+                "COUNT(*) AS n, MIN(o.id) AS first_id FROM offers o JOIN requests r ON r.id = o.request_id "
                 "WHERE r.community = ? AND o.status IN ('accepted', 'declined', 'expired') "
                 "GROUP BY o.status, CASE WHEN o.status = 'declined' THEN o.decline_reason END",
                 community,
@@ -343,13 +365,11 @@ class ReportStore(Transactions):
                 community,
             )
         decided: dict[str, int] = {}
-        reasons: dict[str, int] = {}
         for row in decisions:
-            count = int(row["n"])
-            decided[row["status"]] = decided.get(row["status"], 0) + count
-            if row["status"] == "declined":
-                reason = " ".join(str(row["reason"] or "").split()).lower()
-                reasons[reason] = reasons.get(reason, 0) + count
+            decided[row["status"]] = decided.get(row["status"], 0) + int(row["n"])
+        reasons = reason_groups(
+            (row["reason"], int(row["n"]), int(row["first_id"])) for row in decisions if row["status"] == "declined"
+        )
         by_status = {r["status"]: int(r["n"]) for r in requests}
         # Every matched request's wait, sorted: off the event loop (a year of a big community is 90,000 of them).
         median = await asyncio.to_thread(_median_wait, matched)
@@ -374,6 +394,8 @@ class ReportStore(Transactions):
             else Places(0, 0, 0),
             decline_reasons=reasons,
             mentors_left=mentor_counts.get(LEFT_COMMUNITY, 0),
+            oldest_waiting_since=rows.opt_ts(waits["oldest"]) if waits else None,
+            long_waits=int(waits["waited_long"] or 0) if waits else 0,
         )
 
     async def export_table(self, table: str, community: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:

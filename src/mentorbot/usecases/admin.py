@@ -54,16 +54,6 @@ from mentorbot.usecases.offers import after_mentoring, introduce
 EXPORT_TABLES = ("members", "requests", "offers", "mentorships", "feedback")
 
 
-async def stats(ctx: Context) -> Reply:
-    """Programme health of the caller's community."""
-    return await stats_reply(ctx.core, ctx.caller.community, ctx.lang)
-
-
-async def stats_reply(core: Core, community: str, lang: str) -> Reply:
-    """The programme-health view of a community in `lang` (also used by ``mentorbot admin stats``)."""
-    return views.stats(await core.store.stats(community), translator(lang), core.library.taxonomy)
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

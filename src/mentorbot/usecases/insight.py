@@ -22,8 +22,9 @@ from mentorbot.models import DIGEST_KEY, ROUND_KEY, Job, JobKind, RequestStatus,
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
-from mentorbot.storage.insight import Insight, Lapse, WeekDigest
+from mentorbot.storage.insight import LONG_WAIT_DAYS, Insight, Lapse, WeekDigest
 from mentorbot.storage.jobs import JobTakenOver
+from mentorbot.storage.store import Stats
 from mentorbot.text_safety import defuse_mentions
 from mentorbot.usecases import curation, views
 from mentorbot.usecases.admin import round_report, round_text
@@ -73,16 +74,41 @@ async def stats(ctx: Context, *, chart: str | None = None) -> Reply:
 async def stats_reply(
     core: Core, community: str, lang: str, *, chart: str | None = None, picture: bool = True
 ) -> Reply:
-    """The programme-health view of a community in `lang` (`admin.stats_reply`), the most and least helpful
-    resources per skill (`with_helpful`), and one chart's numbers and, with `picture`, the chart itself (also used
-    by ``mentorbot admin stats``)."""
+    """The programme-health view of a community in `lang` (`views.stats`) with how long the open requests
+    have waited (`with_waits`), the most and least helpful resources per skill (`with_helpful`), and one chart's
+    numbers and, with `picture`, the chart itself (also used by ``mentorbot admin stats``)."""
     t = translator(lang)
     chart_name(chart)  # an unknown chart is refused before anything is read
     insight = await insight_of(core, community)
+    now = core.clock.now()
+    data = await core.store.stats(community, now)
     # The skill gaps are the supply chart's numbers (waiting requests against free places), read once for both.
-    figures = views.stats(await core.store.stats(community), t, core.library.taxonomy, balance=insight.balance)
+    figures = with_waits(views.stats(data, t, core.library.taxonomy, balance=insight.balance), data, now, t)
     reply = await with_helpful(core, community, figures, t)
     return await with_chart(core, community, reply, t, chart, picture=picture, insight=insight)
+
+
+def with_waits(reply: Reply, data: Stats, now: datetime, t: Translator) -> Reply:
+    """The stats `reply` with one more short field, right after the median time to match (which counts only the
+    matched requests), saying how long the oldest open request has waited, in whole days as the digest counts them
+    (`waiting_line`), and how many open requests have waited over `LONG_WAIT_DAYS` days: "the oldest open request
+    has waited 200 days; 5 have waited over 30 days", "—" with none open. An inline field, as the figures beside
+    it: Discord lays them out three a row, Slack's section of them holds ten (there are nine)."""
+    value = t("stats.none")
+    if data.oldest_waiting_since is not None:
+        days = (now - data.oldest_waiting_since).days
+        oldest = t("stats.oldest_waited", count=days) if days >= 1 else t("stats.oldest_waited_today")
+        many = (
+            t("stats.long_waits", count=data.long_waits, days=LONG_WAIT_DAYS)
+            if data.long_waits
+            else t("stats.long_waits_none", days=LONG_WAIT_DAYS)
+        )
+        value = t("stats.oldest_wait_value", oldest=oldest, long=many)
+    waits = Field(t("stats.oldest_wait"), value, inline=True)
+    fields = list(reply.fields)
+    after = [n for n, f in enumerate(fields) if f.name == t("stats.median_match")]
+    fields.insert(after[0] + 1 if after else len(fields), waits)
+    return Reply(reply.text, title=reply.title, fields=tuple(fields))
 
 
 async def with_helpful(core: Core, community: str, reply: Reply, t: Translator) -> Reply:
