@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from mentorbot.formatting import places_text
 from mentorbot.i18n import Translator
 from mentorbot.models import Places
+from mentorbot.timezones import to_tzinfo
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,11 @@ class Explanation:
     places_held: int = 0
     """Places held by pending offers (`places_taken` counts mentorships only; explanations stored before
     this field counted both in `places_taken`)."""
+    same_offset: bool | None = None
+    """Whether the two zones had the same UTC offset when the mentor was chosen (`with_offsets`); None when not
+    recorded (stored before session 39, a round's offers, or `hours_apart` unknown). `hours_apart` is the short way
+    round, so 0 h apart is either the same zone or zones a day apart across the date line (UTC-11 and UTC+13: the same
+    hours of the day on different dates); only equal offsets are "the same time zone"."""
 
     def to_json(self) -> str:
         """Compact JSON for storing with the offer."""
@@ -36,7 +43,8 @@ class Explanation:
                 "lang": self.same_language,
                 "past": self.past_pairs,
                 "held": self.places_held,
-            },
+            }
+            | ({} if self.same_offset is None else {"offset": self.same_offset}),
             separators=(",", ":"),
         )
 
@@ -55,9 +63,21 @@ class Explanation:
                 same_language=bool(data["lang"]),
                 past_pairs=int(data["past"]),
                 places_held=int(data.get("held") or 0),
+                same_offset=None if data.get("offset") is None else bool(data["offset"]),
             )
         except (ValueError, KeyError, TypeError):
             return None
+
+
+def with_offsets(explanation: Explanation, mentor_zone: str, mentee_zone: str | None, at: datetime) -> Explanation:
+    """`explanation` with whether the mentor's and the mentee's zones have the same UTC offset at `at`
+    (`Explanation.same_offset`), when its hours apart are known (the score's `hours_apart` cannot tell the same zone
+    from zones a day apart)."""
+    if explanation.hours_apart is None or not mentee_zone:
+        return explanation
+    mentor = at.astimezone(to_tzinfo(mentor_zone)).utcoffset()
+    mentee = at.astimezone(to_tzinfo(mentee_zone)).utcoffset()
+    return replace(explanation, same_offset=mentor == mentee)
 
 
 def render_explanation(explanation: Explanation, t: Translator, skill_label: Any, *, for_mentee: bool = False) -> str:
@@ -74,11 +94,7 @@ def render_explanation(explanation: Explanation, t: Translator, skill_label: Any
         for slug, level in explanation.shared
     ]
     parts = [t("match.shares", skills=t.join(skills))]
-    if explanation.hours_apart is None:
-        parts.append(t("match.zone_unknown"))
-    else:
-        hours = round(explanation.hours_apart, 1)
-        parts.append(t("match.same_time") if hours == 0 else t("match.hours_apart", hours=f"{hours:g}"))
+    parts.append(_apart(explanation, t))
     if explanation.same_language:
         parts.append(t("match.speaks_language"))
     else:
@@ -88,3 +104,22 @@ def render_explanation(explanation: Explanation, t: Translator, skill_label: Any
     if explanation.past_pairs:
         parts.append(t("match.past_pairs", count=explanation.past_pairs))
     return "; ".join(parts)
+
+
+def _apart(explanation: Explanation, t: Translator) -> str:
+    """The time difference of an explanation: unknown (a zone is missing); none, as "the same time zone" only when
+    the offsets are known to be equal, "the same hours of the day" otherwise (a day apart across the date line when
+    known: UTC-11 and UTC+13); else in whole hours and minutes ("15 min apart", "5 h 30 min apart", "3 h apart"),
+    never a rounded fraction of an hour (Kathmandu and Kolkata were "0.2 h apart")."""
+    if explanation.hours_apart is None:
+        return t("match.zone_unknown")
+    hours, minutes = divmod(round(explanation.hours_apart * 60), 60)
+    if not hours and not minutes:
+        if explanation.same_offset is None:
+            return t("match.same_hours")
+        return t("match.same_time" if explanation.same_offset else "match.same_hours_dateline")
+    if not minutes:
+        return t("match.hours_apart", hours=str(hours))
+    if not hours:
+        return t("match.minutes_apart", minutes=str(minutes))
+    return t("match.hours_minutes_apart", hours=str(hours), minutes=str(minutes))

@@ -21,6 +21,7 @@ from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.matching import rank_candidates, top_ranked
 from mentorbot.matching.eligibility import Block, BlockKind, blocks_for, strict, when_alone
+from mentorbot.matching.explain import with_offsets
 from mentorbot.models import JobKind, Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
@@ -226,7 +227,8 @@ async def _offer_best(core: Core, request: MentorshipRequest, mentee: Member, bl
                 request.id,
                 mentor.id,
                 choice.score,
-                choice.explanation.to_json(),
+                # Whether the zones' offsets agree: 0 h apart is the same zone or a day apart across the date line.
+                with_offsets(choice.explanation, choice.candidate.profile.timezone, mentee.timezone, now).to_json(),
                 now,
                 expires,
                 reoffer_after=timedelta(days=core.settings.reoffer_after_days),
@@ -264,11 +266,13 @@ async def wait_reason(
 
     For one skill: while some active mentor is not blocked for it, those are all at capacity (or they would have
     been offered it): the reason is a cooldown when a blocked mentor has a free place (the first time one of those
-    may be asked again), else that every mentor is at capacity. When every active mentor is blocked, it is the
-    cooldowns, dated by the blocked mentors with a free place when there are any (or, with no date, the mentee's
-    own mentor among them, else the exclusions). When every mentor is paused, it is that they are paused only
-    while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their return
-    lifts); else the paused mentors' blocks, read as the active ones' are. A skill with no mentor but the mentee
+    may be asked again), the mentee's own mentor when that is the one with a free place, else that every mentor is
+    at capacity (or paused, when a paused one may be offered it once back: ``"paused": true``). When every active
+    mentor is blocked, it is the cooldowns, dated by the blocked mentors with a free place when there are any (or,
+    with no date, the mentee's own mentor among them, else the exclusions). When every mentor is paused, it is that
+    they are paused only while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which
+    their return lifts); else the paused mentors' blocks, read as the active ones' are, a cooldown told as theirs
+    (``"paused": true``: no offer comes on its date while they are paused). A skill with no mentor but the mentee
     (who mentors it) is "no other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``)."""
     if blocks is None:
         blocks = await blocks_of(core, request)
@@ -295,6 +299,11 @@ async def _own_skills(core: Core, request: MentorshipRequest, mentee: Member) ->
     return frozenset(request.skills) & frozenset(profile.skills)
 
 
+Cause = tuple[str, str | None, bool]
+"""Why a request waits as far as one skill's mentors go (`_cause`): the reason's key, a cooldown's end, and whether
+paused mentors share the cause (``"paused": true`` in the stored reason)."""
+
+
 def reason_of(
     request: MentorshipRequest,
     mentors: Mapping[str, Sequence[SkillMentor]],
@@ -305,43 +314,56 @@ def reason_of(
     """`wait_reason` from the `mentors` of each of the request's skills (not its mentee), the `blocks` and the
     skills the mentee mentors themself (`own`), as read: each skill's cause is the one a request of that skill alone
     would be told; skills with the same cause (and date) are told together, in the order asked. One cause for all:
-    ``{"key", "skills"[, "until"]}`` as a request of one skill stores it;
-    several: ``{"key": "wait.mixed", "skills", "parts": [{"key", "skills"[, "until"]}, …][, "until"]}``,
-    whose ``until`` is the first date among its parts (when the sweep looks again, `views.wait_until`)."""
-    causes: dict[tuple[str, str | None], list[str]] = {}  # (key, until) → its skills, in the order asked
+    ``{"key", "skills"[, "until"][, "paused"]}`` as a request of one skill stores it;
+    several: ``{"key": "wait.mixed", "skills", "parts": [{"key", "skills"[, "until"][, "paused"]}, …][, "until"]}``,
+    whose ``until`` is the first date among its parts (when the sweep looks again, `views.wait_until`). ``"paused":
+    true`` marks a cause that paused mentors share (`_cause`): told with its own text (`views.PAUSED_TEXTS`), its
+    key, the code exports and metrics read, unchanged."""
+    causes: dict[Cause, list[str]] = {}  # (key, until, paused) → its skills, in the order asked
     for skill in request.skills:
         causes.setdefault(_cause(mentors.get(skill, ()), blocks, own=skill in own), []).append(skill)
     parts = [
-        {"key": key, "skills": skills} | ({"until": until} if until else {}) for (key, until), skills in causes.items()
+        {"key": key, "skills": skills} | ({"until": until} if until else {}) | ({"paused": True} if paused else {})
+        for (key, until, paused), skills in causes.items()
     ]
     if len(parts) == 1:
         return json.dumps(parts[0] | {"skills": list(request.skills)})
-    untils = [until for _, until in causes if until]
+    untils = [until for _, until, _ in causes if until]
     first = {"until": min(untils, key=datetime.fromisoformat)} if untils else {}
     return json.dumps({"key": views.MIXED, "skills": list(request.skills), "parts": parts} | first)
 
 
-def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: bool = False) -> tuple[str, str | None]:
-    """Why a request waits as far as one skill's `mentors` go: the reason's key and, for a cooldown, its end. With
-    none, "no other mentor" when the mentee mentors the skill themself (`own`), else "no mentor"."""
+def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: bool = False) -> Cause:
+    """Why a request waits as far as one skill's `mentors` go: the reason's key, for a cooldown its end, and whether
+    paused mentors share the cause. With none, "no other mentor" when the mentee mentors the skill themself (`own`),
+    else "no mentor".
+
+    Active mentors not blocked are all at capacity (or they would have been offered it): "every mentor is at
+    capacity", flagged when a paused mentor may be offered it once back (`_back_for_it`: "at capacity or paused…
+    as soon as a place frees up or one is back"), unless a blocked one has a free place (its cooldown and end, or,
+    with no date, the mentee's own mentor: `_blocked_reason` as if the full ones were not there). When every mentor
+    is paused and none is coming back for it, the paused ones' blocks are why, a cooldown flagged as theirs: its
+    date alone would promise an offer then, while they are still paused."""
     active = [m for m in mentors if m.active]
     if not mentors:
-        return ("wait.no_other_mentor" if own else "wait.no_mentor"), None
+        return ("wait.no_other_mentor" if own else "wait.no_mentor"), None, False
     if not active:
         # Every mentor is paused: "as soon as one is back" only of one who may be offered it once back (not blocked,
         # or on a lapse's cooldown, which their return lifts). Else the blocks of the paused ones are why.
         if any(_back_for_it(blocks.get(m.member_id)) for m in mentors):
-            return "wait.all_paused", None
+            return "wait.all_paused", None, False
         until = min((u for m in mentors if (u := _until(blocks[m.member_id])) is not None), default=None)
-        return _blocked_reason(until, [blocks[m.member_id] for m in mentors])
+        key, until_text = _blocked_reason(until, [blocks[m.member_id] for m in mentors])
+        return key, until_text, key == "wait.all_cooldown"
     open_ = [m for m in active if m.member_id not in blocks]
     blocked = [m for m in active if m.member_id in blocks]
     # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
     holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
     until = min((u for m in holding if (u := _until(blocks[m.member_id])) is not None), default=None)
-    if open_ and until is None:
-        return "wait.all_busy", None
-    return _blocked_reason(until, [blocks[m.member_id] for m in holding])
+    if open_ and until is None and not any(blocks[m.member_id].mentoring for m in holding):
+        paused = any(not m.active and _back_for_it(blocks.get(m.member_id)) for m in mentors)
+        return "wait.all_busy", None, paused
+    return (*_blocked_reason(until, [blocks[m.member_id] for m in holding]), False)
 
 
 def _until(block: Block) -> datetime | None:

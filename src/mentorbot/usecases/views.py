@@ -157,6 +157,20 @@ MIXED: Final = "wait.mixed"
 """The key of a stored wait reason whose skills wait for different causes: its ``parts`` give each cause (a key,
 its skills and, for a cooldown, its end), its ``until`` the first date among them (`matchmaking.reason_of`)."""
 
+PAUSED_TEXTS: Final[Mapping[str, str]] = {"wait.all_busy": "busy_or_paused", "wait.all_cooldown": "paused_cooldown"}
+"""The text a cause flagged ``"paused": true`` (`matchmaking._cause`) is told with, in every family (``wait``,
+``wait_admin``, ``wait_now``, ``wait_part``, ``round_why``…): some mentors at capacity and the others paused, or
+every mentor paused with those who could take it on cooldown. Its key stays the code exports and metrics read
+(`storage.reports.wait_reason_code`, `metrics.WAIT_REASONS`)."""
+
+
+def text_code(data: Mapping[str, Any]) -> str:
+    """The code a stored cause is told with: its key's (``all_busy``…), or its paused variant's (`PAUSED_TEXTS`)."""
+    key = str(data["key"])
+    if data.get("paused") and key in PAUSED_TEXTS:
+        return PAUSED_TEXTS[key]
+    return key.removeprefix("wait.")
+
 
 def wait_reason_text(
     reason: str | None, t: Translator, taxonomy: Taxonomy, *, admin: bool = False, zone: str | None = None
@@ -172,12 +186,14 @@ def wait_reason_text(
     try:
         data = json.loads(reason)
         key = str(data["key"])
+        if key.startswith("wait."):
+            key = "wait." + text_code(data)
         if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
             key = "wait_admin." + key.removeprefix("wait.")
         text = t(key, **_reason_args(data, t, taxonomy, zone, admin=admin))
         now = data.get("now")  # a cohort programme's next round: what stands in the request's way meanwhile
         if isinstance(now, dict):
-            code = str(now.get("key", "")).removeprefix("wait.")
+            code = text_code(now) if "key" in now else ""
             now_key = "wait_now_admin." + code if admin and t.has("wait_now_admin." + code) else "wait_now." + code
             if t.has(now_key):
                 text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone, admin=admin))
@@ -239,8 +255,9 @@ def reason_group(reason: str) -> str:
 
 
 def _group(data: Mapping[str, Any], *, skills: bool = True) -> dict[str, Any]:
-    """One cause as `reason_group` groups it: its key, its skills in a fixed order, its date to the minute."""
-    group: dict[str, Any] = {"key": data.get("key")}
+    """One cause as `reason_group` groups it: its key (and whether paused mentors share it), its skills in a fixed
+    order, its date to the minute."""
+    group: dict[str, Any] = {"key": data.get("key")} | ({"paused": True} if data.get("paused") else {})
     if skills:
         group["skills"] = sorted(str(s) for s in data.get("skills", []))
     if data.get("until"):
@@ -295,7 +312,7 @@ def _clauses(
         raise ValueError("a reason of several causes without its parts")
     said = []
     for part in parts:
-        code = str(part["key"]).removeprefix("wait.")
+        code = text_code(part)
         key = f"{family}_admin.{code}" if admin and t.has(f"{family}_admin.{code}") else f"{family}.{code}"
         said.append(t(key, **_reason_args(part, t, taxonomy, zone)))
     return "; ".join(said)
@@ -334,7 +351,7 @@ def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy, zone: 
     skills (``round_why_part.*``)."""
     try:
         data = json.loads(reason)
-        key = str(data["key"]).replace("wait.", "round_why.", 1)
+        key = "round_why." + text_code(data) if str(data["key"]).startswith("wait.") else str(data["key"])
         return t(key, count=count, **_reason_args(data, t, taxonomy, zone, clauses="round_why_part"))
     except (ValueError, KeyError, TypeError, AttributeError):
         return t("round_why.unknown", count=count)
