@@ -23,6 +23,20 @@ def mention_of(platform_user_id: str) -> str:
     return f"<@{platform_user_id}>"
 
 
+CHECKIN_KEY: Final = "checkin:"
+"""What the outbox key of a mentorship's check-in starts with (`checkin_key`)."""
+
+
+def checkin_key(mentorship_id: int, occurrence: int = 1) -> str:
+    """The key of a mentorship's `occurrence`-th check-in to each party (`timers.send_checkin`): ``checkin:<id>``
+    for the first (as ever), ``checkin:<id>:<n>`` for each later one, so that it is posted as a direct message of its
+    own, not edited into the one before (an edit makes no sound). A newer version of a key (the mentorship's end:
+    `usecases.mentorships.end_notices`) edits that check-in in place. Buttons carry the mentorship's number, not the
+    key: an answer to any of them acts on the mentorship."""
+    base = f"{CHECKIN_KEY}{mentorship_id}"
+    return base if occurrence <= 1 else f"{base}:{occurrence}"
+
+
 HELP_KEY: Final = "checkin-help:"
 """What the outbox key of a member's call for help to an admin starts with (`feedback._help_key`)."""
 DIGEST_KEY: Final = "admin-digest:"

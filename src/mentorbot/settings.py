@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     member's requests again (unless, for an expiry or a pause, the mentor is back and no one else is eligible):
     docs/matching.md."""
     checkin_days: float = Field(default=14.0, gt=0, le=365)
+    checkin_repeat_days: float = Field(default=30.0, ge=0, le=365)
+    """How long after a check-in the next one goes, while the mentorship lasts (`timers.send_checkin`); 0: only
+    the first, `checkin_days` after the start."""
     repeat_pair_days: int = Field(default=180, ge=0, le=36_500)
     rate_limit_per_minute: int = Field(default=20, ge=1)
     suggestions_per_day: int = Field(default=5, ge=1, le=100)

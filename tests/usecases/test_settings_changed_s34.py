@@ -34,8 +34,9 @@ DAY = timedelta(days=1)
 
 
 def bot_with(store: Store, library: Library, clock: ManualClock, worker: str = "w1", **settings: object) -> MentorBot:
-    """A bot over `store` with these settings, as a process (re)started with them would run."""
-    return MentorBot(store, library, make_settings(**settings), clock, worker_id=worker)
+    """A bot over `store` with these settings, as a process (re)started with them would run; check-ins not repeated
+    unless asked (these tests follow the first one over months: `test_checkin_repeat_s39.py` has the repeats)."""
+    return MentorBot(store, library, make_settings(**{"checkin_repeat_days": 0, **settings}), clock, worker_id=worker)
 
 
 def checkins(notes: list[Notification]) -> list[str]:

@@ -26,21 +26,39 @@ _RESCHEDULE = (
     "claimed_by = NULL, claimed_until = NULL, community = excluded.community"
 )
 """A timer already there (one per kind and ref id) is moved to the new time and made pending again, unclaimed."""
+_UNLESS_PENDING = " WHERE jobs.status <> 'pending'"
+"""`_RESCHEDULE`'s condition that leaves a pending timer as it is (`schedule`'s `keep_pending`)."""
 
 
-def _schedule_sql(kind: JobKind) -> str:
+def _schedule_sql(kind: JobKind, *, keep_pending: bool = False) -> str:
     """The upsert of one timer of `kind`; its arguments: kind, ref id, due, now, ref id (for its community)."""
-    return f"{_INSERT}VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[kind]})) {_RESCHEDULE}"
+    unless = _UNLESS_PENDING if keep_pending else ""
+    return f"{_INSERT}VALUES (?, ?, ?, 'pending', ?, ({_JOB_COMMUNITY[kind]})) {_RESCHEDULE}{unless}"
 
 
-async def schedule(conn: Connection, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
-    """Schedule (or move) the one timer of `kind` for `ref_id`, inside the caller's transaction."""
-    await conn.execute(_schedule_sql(kind), kind.value, ref_id, due, now, ref_id)
+async def schedule(
+    conn: Connection, kind: JobKind, ref_id: int, due: datetime, now: datetime, *, keep_pending: bool = False
+) -> None:
+    """Schedule (or move) the one timer of `kind` for `ref_id`, inside the caller's transaction. With
+    `keep_pending`, one pending already keeps its time: a timer that ran (or is running) is scheduled again, one
+    that work done meanwhile scheduled anew is left (a check-in sent meanwhile schedules the next:
+    `MentorshipStore.mark_checkin_sent`). The upsert's condition is read on the row as it is once any concurrent
+    writer of it has committed (PostgreSQL's ``ON CONFLICT``; SQLite has one writer at a time)."""
+    await conn.execute(_schedule_sql(kind, keep_pending=keep_pending), kind.value, ref_id, due, now, ref_id)
 
 
-async def schedule_many(conn: Connection, kind: JobKind, due: Sequence[tuple[int, datetime]], now: datetime) -> None:
+async def schedule_many(
+    conn: Connection,
+    kind: JobKind,
+    due: Sequence[tuple[int, datetime]],
+    now: datetime,
+    *,
+    keep_pending: bool = False,
+) -> None:
     """`schedule` for many (ref id, due) pairs in one statement."""
-    await conn.executemany(_schedule_sql(kind), [(kind.value, ref_id, at, now, ref_id) for ref_id, at in due])
+    await conn.executemany(
+        _schedule_sql(kind, keep_pending=keep_pending), [(kind.value, ref_id, at, now, ref_id) for ref_id, at in due]
+    )
 
 
 async def schedule_selected(conn: Connection, kind: JobKind, now: datetime, select: str, *args: Any) -> None:
@@ -81,10 +99,12 @@ next one at once."""
 class JobStore(Transactions):
     """Scheduling, claiming and finishing timers."""
 
-    async def schedule_job(self, kind: JobKind, ref_id: int, due: datetime, now: datetime) -> None:
-        """Schedule (or move) the one timer of `kind` for `ref_id`."""
+    async def schedule_job(
+        self, kind: JobKind, ref_id: int, due: datetime, now: datetime, *, keep_pending: bool = False
+    ) -> None:
+        """Schedule (or move) the one timer of `kind` for `ref_id` (`keep_pending`: see `schedule`)."""
         async with self.transaction() as conn:
-            await schedule(conn, kind, ref_id, due, now)
+            await schedule(conn, kind, ref_id, due, now, keep_pending=keep_pending)
 
     async def cancel_job(self, kind: JobKind, ref_id: int) -> None:
         """Cancel a timer that has not run yet."""

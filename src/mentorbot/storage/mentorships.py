@@ -10,14 +10,30 @@ from enum import StrEnum
 from typing import Any
 
 from mentorbot.matching.eligibility import MENTORING, Block, BlockKind, DeclineReason, PairFact, blocks_for
-from mentorbot.models import OPEN_REQUEST_STATUSES, Feedback, JobKind, Mentorship, MentorshipRequest, Offer
+from mentorbot.models import (
+    OPEN_REQUEST_STATUSES,
+    Feedback,
+    JobKind,
+    Mentorship,
+    MentorshipRequest,
+    Offer,
+    checkin_key,
+)
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.events import LEFT_COMMUNITY, departed_sql
 from mentorbot.storage.locks import lock_mentee_of_request
+from mentorbot.storage.outbox import supersede_unsent
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
 from mentorbot.storage.units import Transactions
+
+
+async def _supersede_earlier_checkins(conn: Connection, member_id: int, mentorship_id: int, now: datetime) -> None:
+    """The member's earlier check-ins of the mentorship (``checkin:<id>``, ``checkin:<id>:<n>``) that have not
+    reached them are superseded: a later one is being sent (`MentorshipStore.mark_checkin_sent`)."""
+    await supersede_unsent(conn, member_id, checkin_key(mentorship_id), now)
+    await supersede_unsent(conn, member_id, f"{checkin_key(mentorship_id)}:", now, prefix=True)
 
 
 class FeedbackResult(StrEnum):
@@ -447,18 +463,86 @@ class MentorshipStore(Transactions):
             )
         return row is not None
 
-    async def mark_checkin_sent(self, mentorship_id: int, now: datetime) -> bool:
-        """Record the check-in of an active mentorship, once; True when this call recorded it."""
+    async def mark_checkin_sent(
+        self, mentorship_id: int, now: datetime, *, due: datetime | None = None, every: timedelta | None = None
+    ) -> int | None:
+        """Record a check-in of an active mentorship, each once: the first whenever it runs; with `every` (the time
+        between check-ins), a later one when none was sent since `due` (when the timer that runs it fell due;
+        default `now`), and the next is scheduled `every` after `now`. `checkin_sent_at` becomes the latest's
+        time. The check-in's number (1 for the first) when this call recorded it; None otherwise (another process
+        recorded it, or a timer run late after the one sent: `due` is no later than that one was sent; the
+        mentorship ended). Each is one conditional update of the mentorship's row, whose lock a concurrent call
+        waits for and then reads the row as committed (PostgreSQL), or one writer at a time (SQLite): two
+        processes running the same occurrence record it once. A later one supersedes the earlier check-ins still
+        to reach either party (held for their next command: DMs closed), so a member is never shown a pile of
+        them."""
+        due = now if due is None else due
         async with self.transaction() as conn:
-            return (
-                await conn.execute(
+            first = await conn.fetch_one(
+                "UPDATE mentorships SET checkin_sent_at = ? WHERE id = ? AND status = 'active' "
+                "AND checkin_sent_at IS NULL RETURNING id",
+                now,
+                mentorship_id,
+            )
+            if first is not None:
+                sent = 1
+            elif every is None:
+                return None
+            else:
+                later = await conn.fetch_one(
                     "UPDATE mentorships SET checkin_sent_at = ? WHERE id = ? AND status = 'active' "
-                    "AND checkin_sent_at IS NULL",
+                    "AND checkin_sent_at < ? RETURNING mentor_id, mentee_id",
                     now,
                     mentorship_id,
+                    due,
                 )
-                == 1
+                if later is None:
+                    return None
+                counted = await conn.fetch_one(
+                    "INSERT INTO mentorship_checkins (mentorship_id, sent) VALUES (?, 2) ON CONFLICT (mentorship_id) "
+                    "DO UPDATE SET sent = mentorship_checkins.sent + 1 RETURNING sent",
+                    mentorship_id,
+                )
+                assert counted is not None
+                sent = int(counted["sent"])
+                for member_id in (later["mentor_id"], later["mentee_id"]):
+                    if member_id is not None:
+                        await _supersede_earlier_checkins(conn, int(member_id), mentorship_id, now)
+            if every is not None:
+                await jobs.schedule(conn, JobKind.CHECKIN, mentorship_id, now + every, now)
+            return sent
+
+    async def checkins_sent(self, mentorship_id: int) -> int:
+        """How many check-ins the mentorship has had (`mark_checkin_sent`): the latest's key is
+        `models.checkin_key` of that number."""
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                "SELECT m.checkin_sent_at, c.sent FROM mentorships m "
+                "LEFT JOIN mentorship_checkins c ON c.mentorship_id = m.id WHERE m.id = ?",
+                mentorship_id,
             )
+        if row is None or row["checkin_sent_at"] is None:
+            return 0
+        return 1 if row["sent"] is None else int(row["sent"])
+
+    async def resume_checkins(self, every: timedelta, now: datetime) -> int:
+        """Schedule the next check-in, `every` after the latest (at `now` when that is past), of each active
+        mentorship that has had one and has no check-in timer pending or running: its check-ins went out when they
+        were not repeated (``MENTORBOT_CHECKIN_REPEAT_DAYS`` 0, or a release before session 39); or one was skipped
+        while a party was gone (`timers.send_checkin`: run again while they still are, it skips again, and their
+        return makes it due: `returns.came_back`). A timer made pending meanwhile is left as it is (`jobs.schedule`'s
+        `keep_pending`). How many were scheduled."""
+        async with self.transaction() as conn:
+            found = await conn.fetch_all(
+                "SELECT m.id, m.checkin_sent_at FROM mentorships m WHERE m.status = 'active' "
+                "AND m.checkin_sent_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = ? "
+                "AND j.ref_id = m.id AND j.status IN ('pending', 'running')) ORDER BY m.id",
+                JobKind.CHECKIN.value,
+            )
+            due = [(int(r["id"]), max(rows.ts(r["checkin_sent_at"]) + every, now)) for r in found]
+            if due:
+                await jobs.schedule_many(conn, JobKind.CHECKIN, due, now, keep_pending=True)
+        return len(due)
 
     async def list_feedback(self, community: str | None = None) -> list[Feedback]:
         """All feedback (for admins: the stats count it in aggregate; the export lists it by mentorship)."""

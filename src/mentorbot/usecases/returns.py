@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Final
 
 from mentorbot.i18n import translator
-from mentorbot.models import JobKind, Member
+from mentorbot.models import JobKind, Member, Mentorship
 from mentorbot.replies import Notification, Reply, reply_from_json
 from mentorbot.storage.jobs import JobStatus
 from mentorbot.usecases import views
@@ -59,8 +59,9 @@ async def came_back(core: Core, member: Member) -> list[Notification]:
     """`member`, reported gone (`EventStore.is_departed`), is seen in the community again, inside the caller's unit of
     work: their departure markers go (`EventStore.clear_departure`: a later departure is told again), the partner in
     each of their active mentorships whose marker went is told once that they are back, and that mentorship's check-in,
-    skipped while they were gone (`timers.send_checkin`), is due now; one not due yet keeps its time (the stored timer
-    says which, not today's `Settings.checkin_days`: it may have changed since). A mentor paused as one who left stays
+    skipped while they were gone (`timers.send_checkin`: the first, or a later one), is due now, the next ones
+    following from then; one not due yet keeps its time (the stored timer says which, not today's
+    `Settings.checkin_days`: it may have changed since). A mentor paused as one who left stays
     paused as an ordinary pause, and is told so once (`_unpaused`). The notifications to write."""
     store, now = core.store, core.clock.now()
     notes = await _unpaused(core, member)
@@ -69,10 +70,12 @@ async def came_back(core: Core, member: Member) -> list[Notification]:
     for mentorship in mentorships:
         if mentorship.id not in cleared:
             continue
-        if mentorship.checkin_sent_at is None and await _checkin_passed(core, mentorship.id):
+        if _repeated_or_first(core, mentorship) and await _checkin_passed(core, mentorship.id):
             # Skipped while they were gone: due now, whatever `Settings.checkin_days` says today (the upsert keeps
-            # one timer however many times the return is told; `mark_checkin_sent` sends it once).
-            await store.schedule_job(JobKind.CHECKIN, mentorship.id, now, now)
+            # one timer however many times the return is told; `mark_checkin_sent` sends it once). A timer made
+            # pending meanwhile is left: a check-in sent since scheduled the next (the worker that ran it had read
+            # no departure marker), and is not sent again at once.
+            await store.schedule_job(JobKind.CHECKIN, mentorship.id, now, now, keep_pending=True)
         was_mentor = mentorship.mentor_id == member.id
         partner = await store.get_member(mentorship.mentee_id if was_mentor else mentorship.mentor_id)
         if partner is None:
@@ -120,10 +123,17 @@ async def _welcome_back(core: Core, member: Member, *, paused: bool) -> list[Not
 _CHECKIN_RAN: frozenset[JobStatus | None] = frozenset({"done", "running", None})
 """The states of a check-in timer that ran while its check-in was not sent: run (skipped: `timers.send_checkin`),
 being run (the worker may have read the departure marker this unit clears), or gone (run and pruned since,
-`JobStore.prune_jobs`: every mentorship gets its check-in timer when it starts). A pending one runs at its time; a
-cancelled one belongs to a mentorship that ended."""
+`JobStore.prune_jobs`: every mentorship gets its check-in timer when it starts, and each check-in sent schedules the
+next while they are repeated). A pending one runs at its time; a cancelled one belongs to a mentorship that ended."""
+
+
+def _repeated_or_first(core: Core, mentorship: Mentorship) -> bool:
+    """Whether a check-in of `mentorship` whose timer ran was one that could be skipped: its first (none sent), or,
+    with check-ins repeated (`Settings.checkin_repeat_days` above 0), any: each one sent schedules the next, so a
+    timer that ran with none pending after it skipped its check-in. With repeats off, one sent was the only one."""
+    return mentorship.checkin_sent_at is None or core.settings.checkin_repeat_days > 0
 
 
 async def _checkin_passed(core: Core, mentorship_id: int) -> bool:
-    """Whether the check-in timer of an active mentorship whose check-in was never sent has run (`_CHECKIN_RAN`)."""
+    """Whether the check-in timer of an active mentorship has run and none is pending after it (`_CHECKIN_RAN`)."""
     return await core.store.job_status(JobKind.CHECKIN, mentorship_id) in _CHECKIN_RAN

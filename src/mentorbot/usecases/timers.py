@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from mentorbot.errors import database_down, database_failure
 from mentorbot.i18n import translator
-from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, RequestStatus
+from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, RequestStatus, checkin_key
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.database import DatabaseError
 from mentorbot.storage.jobs import CLAIM_LIMIT, JobTakenOver
@@ -27,7 +27,6 @@ from mentorbot.usecases.handler import lease as outbox_lease
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.library_follow import LibraryFollower
 from mentorbot.usecases.matchmaking import cohort, rematch, requeue_quietly, reword, round_due
-from mentorbot.usecases.mentorships import checkin_key
 
 log = logging.getLogger("mentorbot")
 
@@ -106,6 +105,7 @@ class Timers:
         self._pruned_at: datetime | None = None
         self._swept_at: datetime | None = None
         self._weekly_at: datetime | None = None
+        self._checkins_resumed = False
         self.library = LibraryFollower(core)
         """Follows an admin's reload of the skills and courses files made in another process."""
 
@@ -145,6 +145,9 @@ class Timers:
         if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
             self._weekly_at = now
             await insight.ensure_weekly_jobs(self.core, communities)
+        if not self._checkins_resumed:
+            await resume_checkins(self.core)
+            self._checkins_resumed = True
         claimed = await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities)
         # The weekly timers (the round, the digest) run last, after the sweep: what they count and place is the
         # waitlist as this round leaves it, not one the sweep changes a moment later.
@@ -257,9 +260,10 @@ class Timers:
                 if job.kind in insight.WEEKLY:
                     produced = await insight.run_weekly(self.core, job, self.worker_id, pictures=pictures)
                 else:
-                    produced = await run_job(self.core, job.kind, job.ref_id)
-                    # False when the job's own work ended its row (an expiry cancels its timer); a second run by a
-                    # process that took it over changes nothing: its changes are conditional (`storage.offers`).
+                    produced = await run_timer(self.core, job)
+                    # False when the job's own work ended its row (an expiry cancels its timer) or scheduled it
+                    # anew (a check-in the next one); a second run by a process that took it over changes nothing:
+                    # its changes are conditional (`storage.offers`, `MentorshipStore.mark_checkin_sent`).
                     await store.finish_job(job.id, self.worker_id)
                 return await store.enqueue(
                     produced, self.core.clock.now(), self.worker_id, lease=outbox_lease(self.core)
@@ -355,8 +359,16 @@ class Timers:
         )
 
 
+async def run_timer(core: Core, job: Job) -> list[Notification]:
+    """Run the claimed timer `job`; what to deliver. A check-in is told when its timer fell due: which of the
+    mentorship's check-ins it is (`send_checkin`)."""
+    if job.kind is JobKind.CHECKIN:
+        return await send_checkin(core, job.ref_id, due=job.due_at)
+    return await run_job(core, job.kind, job.ref_id)
+
+
 async def run_job(core: Core, kind: JobKind, ref_id: int) -> list[Notification]:
-    """Run one timer of `kind` for the object `ref_id`; what to deliver."""
+    """Run one timer of `kind` for the object `ref_id`; what to deliver (a check-in as one due now)."""
     if kind is JobKind.OFFER_EXPIRY:
         return await expire_offer(core, ref_id)
     if kind is JobKind.CHECKIN:
@@ -366,16 +378,29 @@ async def run_job(core: Core, kind: JobKind, ref_id: int) -> list[Notification]:
     return []
 
 
-async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
-    """A mentorship's check-in, once, to both parties, each under the key `checkin_key`: its end replaces it, so
-    its buttons go (`mentorships.end_notices`). None for a mentorship one of whose members left the community
+async def send_checkin(core: Core, mentorship_id: int, *, due: datetime | None = None) -> list[Notification]:
+    """A mentorship's check-in, to both parties, each once, and the next one scheduled
+    ``MENTORBOT_CHECKIN_REPEAT_DAYS`` later in the same transaction (none with 0: the first check-in is the only
+    one) while it lasts. `due`: when its timer fell due (default now): a check-in is sent when none was since
+    (`MentorshipStore.mark_checkin_sent`), so a timer two processes run, or one run late after another process sent
+    it, sends it once. Each is keyed `checkin_key` of its number: ``checkin:<id>`` for the first, so its end replaces
+    it (`mentorships.end_notices`: its buttons go), ``checkin:<id>:<n>`` for each later one, a direct message of its
+    own (an edit of the first would make no sound); the earlier ones still to reach a party are superseded. None for
+    an ended mentorship (its timer was cancelled by the end), nor for one one of whose members left the community
     (`usecases.departures`): the other was told so, with how to end it; asking how it goes would make no sense. That
-    check-in is not used up: it is sent once the member is back (`returns.came_back` makes it due again)."""
+    check-in is not used up: it is sent once the member is back (`returns.came_back` makes it due again), and the
+    next ones follow from then."""
     store = core.store
     mentorship = await store.get_mentorship(mentorship_id)
     if mentorship is None or await store.departed_from(mentorship_id):
         return []
-    if not await store.mark_checkin_sent(mentorship_id, core.clock.now()):
+    repeat = core.settings.checkin_repeat_days
+    if repeat == 0 and mentorship.checkin_sent_at is not None:
+        return []  # repeats are off: a timer scheduled while they were on (or a return) sends no second one
+    now = core.clock.now()
+    every = timedelta(days=repeat) if repeat > 0 else None
+    occurrence = await store.mark_checkin_sent(mentorship_id, now, due=due, every=every)
+    if occurrence is None:
         return []
     notes: list[Notification] = []
     for me_id, other_id in ((mentorship.mentor_id, mentorship.mentee_id), (mentorship.mentee_id, mentorship.mentor_id)):
@@ -383,8 +408,23 @@ async def send_checkin(core: Core, mentorship_id: int) -> list[Notification]:
         other = await store.get_member(other_id)
         if me:
             reply = views.checkin(mentorship, other, translator(core.lang_of(me)))
-            notes.append(core.notify(me, reply, key=checkin_key(mentorship.id)))
+            notes.append(core.notify(me, reply, key=checkin_key(mentorship.id, occurrence)))
     return notes
+
+
+async def resume_checkins(core: Core) -> int:
+    """Once a process starts, with check-ins repeated (``MENTORBOT_CHECKIN_REPEAT_DAYS`` above 0): each active
+    mentorship that has had a check-in and has no check-in timer waiting gets the next, that long after its latest
+    (at once when that is past): its check-ins went out while they were not repeated (0 then, or a release before
+    session 39), so a mentorship nobody remembered to end is asked again (`MentorshipStore.resume_checkins`). How
+    many."""
+    repeat = core.settings.checkin_repeat_days
+    if repeat <= 0:
+        return 0
+    resumed = await core.store.resume_checkins(timedelta(days=repeat), core.clock.now())
+    if resumed:
+        log.info("check-ins resumed for %d active mentorship(s)", resumed)
+    return resumed
 
 
 async def end_pause(core: Core, member_id: int) -> list[Notification]:
