@@ -124,3 +124,31 @@ async def test_the_offer_tells_its_mentor_the_time_difference_truly(
     status = (await bot.status(who("amina"))).reply
     text = "\n".join([status.plain_text, *(str(e) for listing in status.listings for e in listing.entries)])
     assert told in text and not_told not in text, text
+
+
+@pytest.mark.parametrize(
+    ("mentor_zone", "mentee_zone", "told", "not_told"),
+    [
+        ("UTC+3", "Africa/Nairobi", "same time zone", "same hours of the day"),
+        ("UTC-11", "UTC+13", "same hours of the day, a day apart", "same time zone"),
+    ],
+)
+async def test_a_rounds_offer_tells_the_time_difference_as_a_live_one(
+    store: Store,
+    library: Library,
+    clock: ManualClock,
+    who: Who,
+    mentor_zone: str,
+    mentee_zone: str,
+    told: str,
+    not_told: str,
+) -> None:
+    """A round's offers did not record whether the zones have the same offset: two members in Nairobi read "same
+    hours of the day" (true, less than a live offer says)."""
+    bot = MentorBot(store, library, make_settings(matching="rounds", round_schedule="mon 10:00"), clock, worker_id="w")
+    await bot.signup(who("m1"), skills="seo", capacity="3", timezone=mentor_zone)
+    await bot.set_timezone(who("amina"), timezone=mentee_zone)
+    await bot.request(who("amina"), skills="seo")
+    out = await bot.admin_round(who("admin", is_admin=True))
+    [offer] = to(out, "m1")
+    assert told in offer.reply.plain_text and not_told not in offer.reply.plain_text, offer.reply.plain_text

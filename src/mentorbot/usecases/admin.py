@@ -17,6 +17,7 @@ from mentorbot.formatting import day, places_text, when, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import parse_id, parse_until
 from mentorbot.matching.eligibility import BlockKind, PairFact, blocks_for, strict, when_alone
+from mentorbot.matching.explain import with_offsets
 from mentorbot.matching.score import RoundPool
 from mentorbot.models import (
     Member,
@@ -578,14 +579,19 @@ async def run_round(core: Core, community: str) -> RoundResult:
     """Plan a round over every waiting request of `community` (`_plan`, over `rounds.plan_pool`, pure) and write
     its offers in one transaction (`Store.create_offers`)."""
     now = core.clock.now()
-    plan = await _plan(core, await _pool(core, community))
+    pool = await _pool(core, community)
+    plan = await _plan(core, pool)
+    mentees = {item.request.id: item.mentee for item in pool.requests}
     # Each offer's explanation tells its mentor's places as they stand when it is made, as live matching's do:
-    # the round's earlier offers to the same mentor hold places too.
+    # the round's earlier offers to the same mentor hold places too; and, as theirs, whether the two zones have the
+    # same UTC offset ("same time zone", or the same hours a day apart).
     earlier: dict[int, int] = {}
     offers: list[NewOffer] = []
     for a in plan.assignments:
         mentor_id = a.ranked.candidate.member.id
-        explanation = a.ranked.explanation
+        explanation = with_offsets(
+            a.ranked.explanation, a.ranked.candidate.profile.timezone, mentees[a.request.id].timezone, now
+        )
         explanation = replace(explanation, places_held=explanation.places_held + earlier.get(mentor_id, 0))
         earlier[mentor_id] = earlier.get(mentor_id, 0) + 1
         offers.append(NewOffer(a.request.id, mentor_id, a.ranked.score, explanation.to_json()))

@@ -35,6 +35,7 @@ RETURN_STALES: Final = frozenset(
         "",
         "no_mentor",
         "no_other_mentor",
+        "all_busy",
         "all_cooldown",
         "all_excluded",
         "excluded_by_member",
@@ -45,7 +46,8 @@ RETURN_STALES: Final = frozenset(
 """Wait reasons (`wait_reason_code`s) a mentor's return as a paused mentor can make untrue: "no mentor offers it"
 and "no other mentor offers it" (they do, paused), and, when every mentor of the skill is paused, those that say
 each of them is blocked (the one back may not be: "all paused, you'll get an offer as soon as one is back"), and no
-reason yet. "Every mentor is at capacity" stays true: a paused mentor is no place."""
+reason yet; and "every mentor is at capacity", which becomes "at capacity or paused" when the one back could take
+it once they resume (`matchmaking._cause`)."""
 
 
 def left_notice_key(member_id: int, now: datetime) -> str:
