@@ -357,7 +357,7 @@ async def test_feedback_and_checkins_in_the_console(session: ConsoleSession) -> 
     assert "/mentor checkin 1 ok" in out and "/mentor checkin 1 help" in out and "/mentor end 1" in out
     await ok(session, "/as amina")
     out = await ok(session, "/mentor end 1 rating:5")
-    assert t("end.done", id=1) in out and "How did it go?" in out
+    assert t("end.done", id=1) in out and "How did mentorship #1 with" in out
     [number] = re.findall(r"\[(\d+)\][^\n]*/mentor feedback 1", out)
     await ok(session, "/as baraka")
     assert t("feedback.form", id=1) in await ok(session, f"/click {number}")

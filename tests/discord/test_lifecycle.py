@@ -155,7 +155,7 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     notice = (await members.dms(MENTOR_USER_ID, count=4))[-1]
     assert message_text(notice).startswith(
         "Mentorship #1 has been ended by your partner. Thank you for taking part!\n"
-        f"Mentorship #1 with {MENTEE} has ended. How did it go?"
+        f"How did mentorship #1 with {MENTEE} go?"
     )
     assert [b["custom_id"] for b in buttons(notice)] == [f"mentorbot:feedback.open:1:{GUILD_ID}"]
 

@@ -231,7 +231,7 @@ async def test_a_late_end_with_a_comment_is_kept_once_and_a_second_is_refused(bo
     await matched(bot, who)
     await bot.end(who("amina"), mentorship_id=1, rating="5")
     first = await bot.end(who("baraka"), mentorship_id=1, comment="first thoughts")
-    assert first.error is None and first.reply.text == EN("end.already_ended_ask", id=1), "kept, rating asked for"
+    assert first.error is None and first.reply.text == EN("end.comment_kept", id=1), "kept, rating asked for"
     second = await bot.end(who("baraka"), mentorship_id=1, comment="second thoughts")
     assert second.error is not None and second.reply.text == EN("feedback.rating_required", id=1)
     baraka = await member_id(bot.store, "baraka")

@@ -71,7 +71,7 @@ async def test_end_with_no_number_rates_the_only_mentorship_the_partner_ended(
 async def test_a_comment_alone_is_kept_and_the_rating_asked_for(bot: MentorBot, who: Who, store: Store) -> None:
     ended = await mentorship_ended_by_amina(bot, who)
     out = await bot.end(who("baraka"), comment="thanks")
-    assert out.reply.text == EN("end.already_ended_ask", id=ended)
+    assert out.reply.text == EN("end.comment_kept", id=ended)
     assert not await store.has_given_feedback(ended, await baraka_id(store))
     rated = await bot.end(who("baraka"), rating=4)
     assert rated.reply.text == EN("feedback.thanks", id=ended)

@@ -45,7 +45,7 @@ async def test_the_mentor_of_a_forgotten_mentee_is_told_the_mentee_left(bot: Men
     notice = _notice(told)
     lines = notice.reply.text.splitlines()
     assert lines[0] == EN("end.mentee_left", id=1)
-    assert EN("feedback.asked", id=1, other=EN("common.member_left")) in lines
+    assert EN("feedback.asked_after", id=1, other=EN("common.member_left")) in lines
     assert [b.action for b in notice.reply.buttons] == ["feedback.open"]
     assert not any(EN("end.notice", id=1) in n.reply.text for n in told), "the partner ended nothing"
 

@@ -322,7 +322,7 @@ async def test_ending_what_the_other_party_ended_first_gives_feedback_or_asks_fo
         "feedback.open"
     ]
     commented = await bot.end(who("baraka"), mentorship_id=1, comment="A pleasure")
-    assert commented.reply.text == EN("end.already_ended_ask", id=1), "a comment kept, the rating still asked for"
+    assert commented.reply.text == EN("end.comment_kept", id=1), "a comment kept, the rating still asked for"
     rated = await bot.end(who("baraka"), mentorship_id=1, rating="4")
     assert rated.reply.text == EN("feedback.thanks", id=1)
     again = await bot.end(who("baraka"), mentorship_id=1, rating="2")

@@ -163,7 +163,7 @@ async def test_end_with_feedback_frees_the_place(bot: MentorBot, who: Who) -> No
     offers = [n for n in to(ended, "baraka") if any(b.action == "offer.accept" for b in n.reply.buttons)]
     assert len(offers) == 1, "the freed place goes to chao's request"
     [asked] = [n for n in to(ended, "baraka") if any(b.action == "feedback.open" for b in n.reply.buttons)]
-    assert "How did it go?" in asked.reply.text, "the other side is asked for feedback"
+    assert "How did mentorship #1 with <@U-amina> go?" in asked.reply.text, "the other side is asked for feedback"
     [feedback] = await bot.store.list_feedback("test:guild")
     assert feedback.rating == 5 and feedback.comment == "Super helpful"
 

@@ -194,7 +194,8 @@ async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, co
     """Ending a mentorship of the caller's that has ended already (the other party ended it first; an old form or
     command, late): what is given is the caller's feedback, once per person, as `/mentor feedback` takes it. A
     rating (with its comment) is recorded, or answered "already given"; a comment alone is kept as one left on
-    ending in time is (the rating asked for may follow: `MentorshipStore.give_feedback`). A comment that cannot be
+    ending in time is, and the answer says so and how to add the rating, which keeps it (``end.comment_kept``;
+    `MentorshipStore.give_feedback`). A comment that cannot be
     kept is never dropped in silence: after their rating it is "already given"; after a comment of theirs with no
     rating yet, they are asked to send it with the rating (which replaces the earlier comment)."""
     core = ctx.core
@@ -204,11 +205,13 @@ async def _ended_already(ctx: Context, mentorship_id: int, stars: int | None, co
         mentorship_id, ctx.member.id, stars, comment, core.clock.now(), ended_only=True
     )
     if result is FeedbackResult.RECORDED:
-        return (
-            await ended_reply(ctx, mentorship_id)
-            if stars is None
-            else Reply(ctx.t("feedback.thanks", id=mentorship_id))
-        )
+        if stars is None:
+            # The comment is kept (the first row of theirs: a later comment alone is "already given" below), and
+            # the rating may follow, keeping it: said, with the button, rather than only "it has already ended".
+            return Reply(
+                ctx.t("end.comment_kept", id=mentorship_id), buttons=(views.feedback_button(mentorship_id, ctx.t),)
+            )
+        return Reply(ctx.t("feedback.thanks", id=mentorship_id))
     if stars is None and not await core.store.has_given_feedback(mentorship_id, ctx.member.id):
         raise UserError("feedback.rating_required", id=mentorship_id)
     return Reply(ctx.t("feedback.already", id=mentorship_id))
@@ -271,13 +274,24 @@ async def _own_checkin(ctx: Context, ended: Mentorship, reply: Reply) -> list[No
     return []
 
 
+def feedback_asked_after(mentorship: Mentorship, other: Member | None, t: Translator) -> Reply:
+    """The feedback ask (`views.feedback_asked`) on the line after one that already says `mentorship` ended
+    (``end.notice``, ``end.notice_admin``, ``end.mentee_left``): which mentorship, with whom (`other`), and how to
+    rate it, with the button, without saying a second time that it ended (``feedback.asked_after``)."""
+    return Reply(
+        t("feedback.asked_after", id=mentorship.id, other=views.mention(other, t)),
+        buttons=(views.feedback_button(mentorship.id, t),),
+    )
+
+
 async def after_end(
     core: Core, ended: Mentorship, *, ended_by: int | None, said: str | None = None
 ) -> list[Notification]:
     """Tell the other party (both, when an admin ended it: `ended_by` None) and ask them for their feedback
-    (a button opens the form), their check-in's buttons gone (`end_notices`), then offer the mentor's freed place
-    to waiting requests. `said`, the key of what they are told it was, is "ended by your partner" (`end.notice`)
-    or "by an admin" (`end.notice_admin`) unless given: a forgotten mentee ended nothing (`end.mentee_left`)."""
+    (`feedback_asked_after`, a button opening the form), their check-in's buttons gone (`end_notices`), then offer
+    the mentor's freed place to waiting requests. `said`, the key of what they are told it was, is "ended by your
+    partner" (`end.notice`) or "by an admin" (`end.notice_admin`) unless given: a forgotten mentee ended nothing
+    (`end.mentee_left`)."""
     notes: list[Notification] = []
     for member_id, partner_id in ((ended.mentor_id, ended.mentee_id), (ended.mentee_id, ended.mentor_id)):
         if member_id == ended_by or not member_id:
@@ -288,7 +302,7 @@ async def after_end(
             partner = await core.store.get_member(partner_id) if partner_id else None
             key = said or ("end.notice_admin" if ended_by is None else "end.notice")
             told = t(key, id=ended.id)
-            asked = views.feedback_asked(ended, partner, t)
+            asked = feedback_asked_after(ended, partner, t)
             notice = Reply(told + "\n" + asked.text, buttons=asked.buttons)
             notes.extend(await end_notices(core, ended, other, notice, short=told))
     notes.extend(await rematch(core, ended.community, None, mentor_id=ended.mentor_id))
