@@ -8,7 +8,7 @@ from typing import Protocol
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
-from mentorbot.models import Member, Mentorship, MentorshipStatus
+from mentorbot.models import Member, Mentorship, MentorshipStatus, checkin_key
 from mentorbot.replies import Notification, Reply, reply_to_json
 from mentorbot.storage.elsewhere import place_word
 from mentorbot.storage.store import FeedbackResult
@@ -227,12 +227,14 @@ async def ended_reply(ctx: Context, mentorship_id: int) -> Reply:
     )
 
 
-def checkin_key(mentorship_id: int) -> str:
-    """The key of a mentorship's check-in (`timers.send_checkin`). Keys are each member's own (the outbox's rows,
-    the adapters' `SentMessages`), so each party's check-in has its own versions: a later message under the key
-    (the mentorship's end: `end_notices`, `_own_checkin`) edits the check-in in place, its buttons gone, or
-    replaces it while it is still held for the member's next command or waiting to be delivered."""
-    return f"checkin:{mentorship_id}"
+async def latest_checkin_key(core: Core, mentorship_id: int) -> str:
+    """The key of a mentorship's latest check-in (`models.checkin_key` of how many it has had: they repeat,
+    `timers.send_checkin`). Keys are each member's own (the outbox's rows, the adapters' `SentMessages`), so each
+    party's check-in has its own versions: a later message under the key (the mentorship's end: `end_notices`,
+    `_own_checkin`) edits the check-in in place, its buttons gone, or replaces it while it is still held for the
+    member's next command or waiting to be delivered. An earlier one keeps its buttons: pressed after the end, it is
+    answered that the mentorship has ended."""
+    return checkin_key(mentorship_id, max(1, await core.store.checkins_sent(mentorship_id)))
 
 
 async def _checkin_posted(core: Core, member: Member, key: str) -> bool:
@@ -251,7 +253,7 @@ async def end_notices(
     is the check-in's new version: it replaces a held or pending one, and is posted as a message of its own."""
     if ended.checkin_sent_at is None:
         return [core.notify(member, notice)]
-    key = checkin_key(ended.id)
+    key = await latest_checkin_key(core, ended.id)
     if await _checkin_posted(core, member, key):
         return [core.notify(member, Reply(short), key=key), core.notify(member, notice)]
     return [core.notify(member, notice, key=key)]
@@ -266,7 +268,7 @@ async def _own_checkin(ctx: Context, ended: Mentorship, reply: Reply) -> list[No
     core, member = ctx.core, ctx.member
     if ended.checkin_sent_at is None:
         return []
-    key = checkin_key(ended.id)
+    key = await latest_checkin_key(core, ended.id)
     if await _checkin_posted(core, member, key):
         return [core.notify(member, reply, key=key)]
     if await core.store.has_keyed([member.id], key):
