@@ -532,7 +532,8 @@ async def test_0019_rebuilds_requests_and_suggestions_keeping_every_row_referenc
     rebuilt_later = {entry[1]: entry for entry in _schema(fresh) if entry[1] == "mentorships"}
     expected = [rebuilt_later.get(entry[1], entry) for entry in expected]
     tables_before = {table for _, _, table, _ in schema_before}  # tables later migrations add aside
-    assert [entry for entry in _schema(fresh) if entry[2] in tables_before] == expected
+    later_indexes = {"requests_waiting", "mentorships_active"}  # 0025's, of those tables
+    assert [e for e in _schema(fresh) if e[2] in tables_before and e[1] not in later_indexes] == expected
 
 
 @pytest.mark.parametrize(
