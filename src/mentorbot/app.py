@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar, Token
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -37,6 +37,8 @@ _round_started: ContextVar[datetime | None] = ContextVar("mentorbot_round_starte
 """When the timer round under way in this task started (`run_timers`): its rows' leases run from then or later."""
 _sending: ContextVar[Sending | None] = ContextVar("mentorbot_sending", default=None)
 """The batch an adapter is sending in this task (`Sending`), for `took`."""
+_entered: ContextVar[list[str] | None] = ContextVar("mentorbot_bots_opened", default=None)
+"""The list `bots_opened` fills while it is entered."""
 _self_reported: ContextVar[list[Sending] | None] = ContextVar("mentorbot_self_reported", default=None)
 """The batches the timer round under way in this task sent (`run_timers`): a deliverer that sends through `Sending`
 reports what it delivered itself, and the round then marks nothing more."""
@@ -71,8 +73,10 @@ async def open_bot(
     A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
     (``MENTORBOT_SKILLS_FILE: …``), where logging is set up (a one-off command, which sets up none, prints its
     own line), and its `ConfigFileError` raised, before the database is touched.
-    A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line
-    and its `DatabaseError` raised: the caller refuses to start. Whatever stops the opening (a schema newer than
+    A database that cannot be opened, or is read-only (the bot must write), is logged as an error in one line,
+    where logging is set up (a one-off command says it in its own line: `cli_support.run_or_exit`), and its
+    `DatabaseError` raised: the caller refuses to start. A cancellation (Ctrl-C) while the engine connects lets it
+    connect first (`_connect`), so that what it opened is closed. Whatever stops the opening (a schema newer than
     this code, a migration that fails on a file of another program), the store is closed before it is raised:
     an open SQLite connection's thread would otherwise keep the process alive after it means to exit.
     """
@@ -85,11 +89,16 @@ async def open_bot(
         if log.hasHandlers():
             log.error("cannot load %s", config_file_problem(exc, settings))
         raise
+    entered = _entered.get()
+    if entered is not None:
+        entered.append(settings.database_url)
     store = store or Store.from_url(settings.database_url, flush_before_ack=settings.postgres_flush_before_ack)
     try:
+        await _connect(store)
         await store.open(clock.now(), upgrade=upgrade)
     except BaseException as exc:
-        if isinstance(exc, DatabaseError):
+        # Only to a log that is set up, as for a skills file above: a one-off command says it in its `error:` line.
+        if isinstance(exc, DatabaseError) and log.hasHandlers():
             url = mask_url_password(settings.database_url)
             log.error("cannot open the database %s (%s): %s", url, exc.kind, exc)
         await store.close()
@@ -101,6 +110,36 @@ async def open_bot(
         yield bot
     finally:
         await store.close()
+
+
+async def _connect(store: Store) -> None:
+    """Connect `store`'s engine (`Store.open` then finds it connected), to the end even when the task is cancelled
+    meanwhile (Ctrl-C during a one-off command, which `asyncio.run` turns into a cancellation): an engine cancelled
+    while it connects keeps what it opened (aiosqlite's thread, which then posts into the closed event loop:
+    "Exception in thread … Event loop is closed"). The cancellation goes on once it is connected, and `open_bot`
+    closes the store. A cancellation asked for before (Ctrl-C while the command checked a file, with no ``await``)
+    is taken first, before anything is opened: no new SQLite file is made."""
+    await asyncio.sleep(0)
+    connecting = asyncio.ensure_future(store.db.open())
+    try:
+        await asyncio.shield(connecting)
+    except asyncio.CancelledError:
+        await asyncio.wait([connecting])
+        if not connecting.cancelled():
+            connecting.exception()  # retrieved: the cancellation is what goes on, not a failure to connect
+        raise
+
+
+@contextmanager
+def bots_opened(opened: list[str]) -> Iterator[None]:
+    """Note in `opened` the databases (their URLs) `open_bot` is asked to open while this is entered, in this task
+    (or thread): `cli_support.run_or_exit` answers a Ctrl-C itself for a command that worked on the bot's
+    database."""
+    token = _entered.set(opened)
+    try:
+        yield
+    finally:
+        _entered.reset(token)
 
 
 async def _settle_skills(bot: MentorBot) -> None:

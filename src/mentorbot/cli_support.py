@@ -6,18 +6,21 @@ Its own module so that the subcommand modules (`mentorbot.cli`, `mentorbot.ops_c
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import re
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from mentorbot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from mentorbot.i18n import Translator
+    from mentorbot.storage.database import DatabaseError
     from mentorbot.storage.migrations import SchemaChangeDenied
 
 log = logging.getLogger("mentorbot.cli")
@@ -47,19 +50,131 @@ def database_option_or_exit(url: str, option: str) -> Settings:
     return settings_or_exit(option=option, database_url=url)
 
 
+MAY_PASS: frozenset[str] = frozenset({"unavailable", "busy"})
+"""The kinds of database failure a one-off command exits 1 for, as ``mentorbot run`` does for them (a database
+down, out of reach or locked by another writer: the same command may work later); the others exit 2."""
+
+
 def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
-    """Run an admin command's async part; a failure (database unreachable, broken config file) is one line."""
+    """Run an admin command's async part; a failure is one line in the admin's language (`settings`' language).
+
+    A database the command cannot use is said in the words of ``mentorbot run`` (`database_problem`), naming it,
+    exit 1 when it may pass (`MAY_PASS`), else 2; a broken skills or courses file is led by its setting; anything
+    else is its text; both exit 2.
+
+    Ctrl-C during a command that works on the bot's database (`app.open_bot`: ``admin import-mentors``, ``export``,
+    ``forget``, ``stats``, ``simulate``) is one line too, exit 130: ``asyncio.run`` cancelled the command, whose
+    open transaction was rolled back and whose store was closed; a SQLite file it created is removed. Another
+    command's Ctrl-C goes on up: ``db restore`` and ``admin backup`` say what they left."""
+    made = new_sqlite_file(settings.database_url)
+    opened: list[str] = []
     try:
-        return asyncio.run(coroutine)
+        return asyncio.run(_noting_bots(coroutine, opened))
+    except KeyboardInterrupt:
+        if inspect.iscoroutine(coroutine) and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+            coroutine.close()  # Ctrl-C came before it started: no "coroutine … was never awaited" warning
+        if not opened:
+            raise
+        _interrupted(settings, made)
     except Exception as exc:
         from mentorbot.config_errors import config_file_problem
         from mentorbot.errors import ConfigFileError
         from mentorbot.i18n import translator
 
         log.debug("admin command failed", exc_info=True)
+        t = translator(settings.default_language)
+        failure = None if isinstance(exc, ConfigFileError) else _database_failure(exc)
+        if failure is not None:
+            database = _failed_database(failure) or (opened[-1] if opened else None)
+            if database is not None:
+                click.echo(t("cli.error", reason=database_problem(t, database, failure)), err=True)
+                sys.exit(1 if failure.kind in MAY_PASS else 2)
         reason = config_file_problem(exc, settings) if isinstance(exc, ConfigFileError) else str(exc)
-        click.echo(translator(settings.default_language)("cli.error", reason=reason or type(exc).__name__), err=True)
-        sys.exit(2)
+        click.echo(t("cli.error", reason=reason or type(exc).__name__), err=True)
+        sys.exit(1 if failure is not None and failure.kind in MAY_PASS else 2)
+
+
+async def _noting_bots(coroutine: Coroutine[Any, Any, T], opened: list[str]) -> T:
+    """`coroutine`, the databases `app.open_bot` is asked to open in it noted in `opened`. The bot's modules are
+    imported here, in the event loop: a Ctrl-C meanwhile is asyncio's, which cancels the command."""
+    from mentorbot.app import bots_opened
+
+    with bots_opened(opened):
+        return await coroutine
+
+
+def _interrupted(settings: Settings, made: Path | None) -> NoReturn:
+    """Say that Ctrl-C stopped the command, what it had not committed rolled back (a change it committed before,
+    an import's or a forget's, stays: the admin runs it again to see), and exit 130; `made`, the SQLite file of
+    `settings`' database when it did not exist before the command, is removed with its -wal and -shm."""
+    from mentorbot.i18n import translator
+    from mentorbot.settings import mask_url_password
+
+    t = translator(settings.default_language)
+    if made is None:
+        click.echo(t("cli.interrupted.nothing_changed"), err=True)
+    else:
+        for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        click.echo(t("cli.interrupted.nothing_left", database=mask_url_password(settings.database_url)), err=True)
+    sys.exit(130)
+
+
+def _database_failure(exc: Exception) -> DatabaseError | None:
+    """The database failure `exc` is, or that caused it (`errors.database_failure`); not for MentorBot's own
+    refusals (a schema too new, another program's tables, missing grants), which say what to do themselves."""
+    from mentorbot.errors import MentorBotError, database_failure
+
+    if isinstance(exc, MentorBotError | SettingsError | click.ClickException):
+        return None
+    return database_failure(exc)
+
+
+def _failed_database(failure: DatabaseError) -> str | None:
+    """The URL of the database whose engine raised `failure`, as its traceback shows (a command such as ``db
+    copy`` works on two); None when it does not show it."""
+    from mentorbot.storage.postgres_engine import PostgresDatabase
+    from mentorbot.storage.sqlite_engine import SqliteDatabase
+
+    url = None
+    trace = failure.__traceback__
+    while trace is not None:  # from the command down to where it was raised: the innermost engine's
+        engine = trace.tb_frame.f_locals.get("self")
+        if isinstance(engine, PostgresDatabase):
+            url = engine.url
+        elif isinstance(engine, SqliteDatabase):
+            url = f"sqlite:///{engine.path}" + (f"?{engine.query}" if engine.query else "")
+        trace = trace.tb_next
+    return url
+
+
+def database_problem(t: Translator, url: str, failure: DatabaseError) -> str:
+    """What a one-off command says of the database at `url` it could not use: ``mentorbot run``'s words for the
+    failure's kind, the database (its password masked) and the reason its driver gave (not its Python class)."""
+    from mentorbot.settings import mask_url_password
+
+    kind = failure.kind.replace("-", "_").replace(" ", "_")
+    key = f"cli.database.problem_{kind}"
+    problem = t(key if t.has(key) else "cli.database.problem_failed")
+    database = mask_url_password(url)
+    cause = failure.__cause__
+    reason = str(cause).strip() if cause is not None else ""
+    if not reason:
+        return t("cli.database.failed_bare", database=database, problem=problem)
+    return t("cli.database.failed", database=database, problem=problem, reason=_without_password(reason, url))
+
+
+def _without_password(text: str, url: str) -> str:
+    """`text` with the password of `url`, if it holds it, masked (a driver may repeat what it was given)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return text
+    for secret in {password, unquote(password)} if password else ():
+        text = text.replace(secret, "********")
+    return text
 
 
 def db_override(db: Path | None) -> dict[str, Any]:

@@ -255,11 +255,13 @@ class SqliteDatabase:
             await conn.execute("PRAGMA busy_timeout = 0")  # `_begin` waits for other writers itself
             await conn.execute("PRAGMA wal_autocheckpoint = 0")  # `_checkpoint` runs them, in aiosqlite's thread
             express = self._open_express()
-        except Exception as exc:
+        except BaseException as exc:  # a cancellation too (Ctrl-C in a `db` command): the thread must end all the same
             if conn is not None:  # a connection left open keeps its thread, and the process, alive
                 await conn.close()
             elif connecting is not None:
                 await _thread_ended(connecting)
+            if not isinstance(exc, Exception):
+                raise
             failure = exc if isinstance(exc, DatabaseError) else sqlite_failure(exc, self.path)
             if failure is None:
                 raise
