@@ -156,3 +156,14 @@ def test_config_check_prints_a_line_for_each_problem(monkeypatch: pytest.MonkeyP
     assert len(found) == 3, result.output
     assert not any("more problem" in line for line in found), "config check lists each, it does not count them"
 
+
+
+def test_catalog_check_of_a_file_prints_a_line_for_each_problem(tmp_path: Path) -> None:
+    """`catalog check FILE` said the first and pointed at `config check`, which checks the settings' files, not
+    FILE: the other problems of the file it was given were listed nowhere."""
+    courses = write(tmp_path, "courses.toml", BROKEN_COURSES)
+    result = CliRunner().invoke(main, ["catalog", "check", str(courses), "--skills", str(defaults.skills_path())])
+    assert result.exit_code == 1, result.output
+    found = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(found) == 3, result.output
+    assert not any("config check" in line for line in found), found

@@ -46,8 +46,8 @@ def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
     MENTORBOT_SKILLS_FILE names (set in the environment or .env; unset, the packaged copies of config/courses.toml
     and config/skills.toml). A file given here comes first.
 
-    Exits with status 1 and prints the problem (file, entry, field) on one line when a file is invalid; with status
-    2 when a setting is wrong, as every command does.
+    Exits with status 1 and prints each problem (file, entry, field) on a line of its own when a file is invalid;
+    with status 2 when a setting is wrong, as every command does.
     """
     given_by: dict[Path, str] = {}  # a file a setting named, and that setting, to lead the file's problem with
     if file is None or skills_file is None:  # both given: no setting is needed, so none is read (nor refused)
@@ -63,9 +63,10 @@ def check(file: Path | None, skills_file: Path | None, strict: bool) -> None:
         taxonomy = Taxonomy.load(skills_file)
         catalog = load_catalog(path, taxonomy)
     except ConfigFileError as exc:
-        setting = given_by.get(Path(exc.path))
-        reason = " ".join(str(exc).split())
-        click.echo(f"error: {setting}: {reason}" if setting else f"error: {reason}", err=True)
+        for each in exc.problems:  # every problem of the file, a line each (`config check` reads other files)
+            setting = given_by.get(Path(each.path))
+            reason = " ".join(each.line.split())
+            click.echo(f"error: {setting}: {reason}" if setting else f"error: {reason}", err=True)
         raise SystemExit(1) from None
 
     rows = catalog.coverage(taxonomy)

@@ -636,8 +636,13 @@ def _link_new(temporary: str, path: Path, content: bytes) -> None:
         if exc.errno not in _NO_HARD_LINKS:
             raise
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        with os.fdopen(os.open(path, flags, 0o600), "wb") as out:
-            out.write(content)
+        handle = os.open(path, flags, 0o600)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+        except BaseException:  # a full disk half-way: no half-written file left under the name
+            path.unlink(missing_ok=True)
+            raise
 
 
 async def _export(settings: Settings, community: str) -> dict[str, bytes] | _Held:

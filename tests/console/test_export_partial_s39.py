@@ -4,6 +4,7 @@ session 39): before, the folder kept a partial set and the same export run again
 from __future__ import annotations
 
 import errno
+import io
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,32 @@ def test_an_export_that_fails_half_way_leaves_nothing_and_can_run_again(
     again = CliRunner().invoke(main, ["admin", "export", "out", "--db", str(db)])
     assert again.exit_code == 0, again.output
     assert sorted(p.name for p in out.iterdir()) == EXPORTED
+
+
+def test_without_hard_links_a_write_that_fails_leaves_no_half_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a file system without hard links (FAT, a network share) the file is written at its name: a full disk
+    half-way took the name with half a file, which the export's take-back did not know of."""
+    import os
+
+    def no_links(source: str, target: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    class FullDisk(io.BufferedWriter):
+        def write(self, data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, *args: object, **kwargs: object) -> object:
+        if args and args[0] == "wb" and not os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("."):
+            return FullDisk(io.FileIO(fd, "wb"))
+        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    path = tmp_path / "members.csv"
+    with pytest.raises(OSError, match="No space"):
+        cli.write_private(path, b"data", replace=False)
+    assert not path.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
