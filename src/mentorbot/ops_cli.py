@@ -28,7 +28,7 @@ from mentorbot.settings import Settings, mask_url_password
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
-    from mentorbot.storage.copying import RestoreResult, TableState
+    from mentorbot.storage.copying import Forgotten, RestoreResult, TableState
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
@@ -265,10 +265,12 @@ def db_restore(backup: Path, database: str | None) -> None:
     The backup must pass its integrity check, be a MentorBot database and be no newer than this MentorBot; it is
     refused while the database is in use. The database that was there is never deleted: it moves aside, with its
     -wal and -shm, as FILE.before-restore-TIME. The backup is copied in with SQLite's backup API, and checked; its
-    ids are raised above those the database that was there gave (none is given again), and the members forgotten
-    since the backup (those of the backup that database no longer holds) are forgotten again in it, before it takes
-    that database's place; when that database cannot be read, the `mentorbot admin forget` to run are printed, or
-    what to check. Ctrl-C stops it before
+    ids are raised above those the database that was there gave (none is given again), and the members of the
+    backup that database records as forgotten since (a hash and a time, written by each forget) are forgotten again
+    in it, before it takes that database's place; nobody merely missing from it is. When that database cannot be
+    read whole, the `mentorbot admin forget` to run are printed; when the forgets made since the backup cannot all
+    be known (no database there, none readable, no record: older than migration 0026), it says what to check.
+    Ctrl-C stops it before
     anything is replaced. Once the files have moved it is too late: the restore finishes, its check of the
     restored database included (seconds on a large one), and a Ctrl-C then says so at once; an interrupt that
     ends the command anyway (a second Ctrl-C) says what the files show: restored, and where the old database is
@@ -307,7 +309,16 @@ def db_restore(backup: Path, database: str | None) -> None:
     try:
         try:
             result = run_or_exit(
-                _backup(sqlite_restore(target, backup, SystemClock().now(), progress=progress, too_late=too_late)),
+                _backup(
+                    sqlite_restore(
+                        target,
+                        backup,
+                        SystemClock().now(),
+                        progress=progress,
+                        too_late=too_late,
+                        max_open=settings.max_open_requests,
+                    )
+                ),
                 settings,
             )
         finally:
@@ -353,15 +364,15 @@ def db_restore(backup: Path, database: str | None) -> None:
 def _forgets(t: Translator, result: RestoreResult) -> list[str]:
     """What a SQLite restore says of the forgets made since the backup: how many it made again in the restored
     database; or, the database that was there not read whole, that it made none, with the `mentorbot admin forget`
-    of each member that database no longer held, or, when those are not known, that the admin must check."""
+    of each member its record names; and, when they cannot all be known, that the admin must check."""
     lines = []
     if result.forgotten_again:
         lines.append(t("ops.restore.forgets.again", count=len(result.forgotten_again)))
-    if result.to_forget is None:
-        lines.append(t("ops.restore.forgets.unknown", database=result.database))
-    elif result.to_forget:
+    if result.to_forget:
         lines.append(t("ops.restore.forgets.listed", count=len(result.to_forget)))
         lines.extend(_forget_command(community, user, result.database) for community, user in result.to_forget)
+    if not result.forgets_known:
+        lines.append(t("ops.restore.forgets.unknown", database=result.database))
     return lines
 
 
@@ -415,8 +426,9 @@ def db_raise_ids(above: str, database: str | None) -> None:
     course suggestion's Approve): given again, an old button would act on another row. Ids are only raised, never
     lowered, in one transaction; the --above database is only read. A SQLite restore does this by itself.
 
-    The members of the database that the --above one no longer holds (forgotten since the backup: a restore brings
-    them back) are then listed, each with the `mentorbot admin forget` to run on it before the bot starts.
+    The --above database's record of forgets is carried into the database, and the members of the database it
+    records as forgotten since the backup (a restore brings them back) are listed, each with the `mentorbot admin
+    forget` to run on it before the bot starts; nobody merely missing from the --above database is.
     """
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import CopyRefused
@@ -437,18 +449,18 @@ def db_raise_ids(above: str, database: str | None) -> None:
     ids = ", ".join(f"{table} {highest}" for table, highest in raised.items()) or t("ops.raise_ids.no_ids")
     target, source = mask_url_password(settings.database_url), mask_url_password(above)
     lines = [t("ops.raise_ids.done", database=target, above=source, ids=ids)]
-    if forgotten is None:
+    if forgotten.members:
+        lines.append(t("ops.raise_ids.forgotten", count=len(forgotten.members), database=target))
+        lines.extend(_forget_command(community, user) for _, community, user in forgotten.members)
+    if not forgotten.known:
         lines.append(t("ops.raise_ids.forgotten_unknown", database=target))
-    elif forgotten:
-        lines.append(t("ops.raise_ids.forgotten", count=len(forgotten), database=target))
-        lines.extend(_forget_command(community, user) for _, community, user in forgotten)
     click.echo("\n".join(lines))
 
 
-async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], tuple[tuple[int, str, str], ...] | None]:
+async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], Forgotten]:
     """`raise_ids_above` from the database at `above` onto the one at `url`: the highest id of each table whose
     ids are on buttons (offers, requests, course suggestions, mentorships), as they stand now; and the members of
-    the one at `url` (a backup restored) forgotten since the backup, as the one at `above` tells
+    the one at `url` (a backup restored) that the one at `above` records as forgotten since the backup
     (`forgotten_since_backup`)."""
     from mentorbot.storage.copying import ID_TABLES, forgotten_since_backup, raise_ids_above
     from mentorbot.storage.store import create_database

@@ -1,15 +1,15 @@
 """Session 39: a restore does not bring back a member forgotten since the backup (/tmp/hunt/data/
-probe_restore_resurrects.sh).
+probe_restore_resurrects.sh), and erases nobody who did not ask (/tmp/hunt/review-ops/test_restore_reforget.py).
 
 Before: `mentorbot admin backup`, then `mentorbot admin forget`, then `mentorbot db restore` of the backup: the member
-and everything of theirs were back, and the restore said only "integrity ok, N rows". Members are deleted only by a
-forget (`PrivacyStore.forget_member`), so a member of the backup that the database being replaced no longer holds was
-forgotten since the backup: the restore forgets them again in the restored copy, by the forget's own store code
-(secure delete on), before the copy takes the database's place, and says how many. A member who joined after the
-backup is in the replaced database and not in the backup: nothing of theirs is touched. When the replaced database
-cannot be read, the restore says that the forgets made since the backup could not be re-applied, with the `mentorbot
-admin forget` commands when the members it held can still be read. On PostgreSQL the printed recipe says so, and
-`mentorbot db raise-ids` (which reads both databases) lists the members to forget again.
+and everything of theirs were back, and the restore said only "integrity ok, N rows". A forget now writes its record
+(migration 0026, `forgotten_members`: the hash of the member's community and platform user id, and when), in its own
+transaction; the restore forgets again, in the restored copy, by the forget's own store code (secure delete on), only
+the members of the backup that the replaced database records as forgotten after their newest time in the backup, and
+says how many. A member merely missing from the replaced database is never erased (a backup restored by mistake
+before the right one; a fresh database the bot made when the file went missing): the restore says that the forgets
+made since the backup cannot all be known, as it does when the replaced database cannot be read, when there is none,
+and when it keeps no record (older than 0026). On PostgreSQL `mentorbot db raise-ids` lists the recorded ones.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from mentorbot.i18n import translator
 from mentorbot.replies import Outcome
 from mentorbot.settings import Settings
 from mentorbot.storage import copying, migrations
-from mentorbot.storage.copying import sqlite_backup, sqlite_restore
+from mentorbot.storage.copying import copy_database, sqlite_backup, sqlite_restore
 from mentorbot.storage.migrations import available_migrations
+from mentorbot.storage.privacy import PrivacyStore, forgotten_member_key
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
 from mentorbot.usecases.context import Caller
@@ -153,7 +154,7 @@ async def test_a_restore_forgets_again_a_member_forgotten_since_the_backup(tmp_p
     assert result.integrity == "ok" and result.ids_raised is True
     assert _users(live) == ["amina", "mona"]
     assert _traces(live) == [], "everything a forget erases is erased"
-    assert len(result.forgotten_again) == 1 and result.to_forget == ()
+    assert len(result.forgotten_again) == 1 and result.to_forget == () and result.forgets_known
     assert not _files(tmp_path, "live.sqlite3.restoring*"), "no copy nor -wal left"
     assert not _files(tmp_path, "live.sqlite3-*"), "the restored database's -wal checkpointed"
     assert _in_file(live) == [], "deleted with secure_delete: not in the file's free pages"
@@ -188,7 +189,7 @@ async def test_a_member_who_joined_after_the_backup_is_not_taken_for_one_forgott
     await sqlite_backup(str(live), backup)
     await _join(url, Caller(C, "baraka", "Baraka"))
     result = await sqlite_restore(str(live), backup, NOW)
-    assert result.forgotten_again == () and result.to_forget == ()
+    assert result.forgotten_again == () and result.to_forget == () and result.forgets_known
     assert _users(live) == ["amina", "mona", "zzyzx"]
 
 
@@ -211,14 +212,15 @@ async def test_an_id_given_again_to_a_newcomer_is_not_taken_for_the_forgotten_me
 
 
 async def test_a_restore_over_a_database_unrelated_to_the_backup_forgets_nobody(tmp_path: Path) -> None:
-    """A database that holds none of the backup's members and gave fewer ids (a fresh one the bot made when the
-    real one went missing) is no later state of the backup: its members being absent says nothing of forgets.
-    Nobody is forgotten (the admin is told to check), where taking absence for a forget would erase everyone."""
+    """A database that holds none of the backup's members (a fresh one the bot made when the real one went missing)
+    records no forget of them: nobody is forgotten, where taking absence for a forget would erase everyone, and the
+    admin is told that the forgets made since the backup cannot all be known (the backup's members are missing
+    from it with no record of a forget)."""
     live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
     await _community(f"sqlite:///{backup}")
     await _join(f"sqlite:///{live}", Caller(C, "baraka", "Baraka"))
     result = await sqlite_restore(str(live), backup, NOW)
-    assert result.forgotten_again == () and result.to_forget is None
+    assert result.forgotten_again == () and result.to_forget == () and not result.forgets_known
     assert _users(live) == ["amina", "mona", "zzyzx"]
 
 
@@ -226,7 +228,7 @@ async def test_an_older_backup_is_upgraded_then_forgotten_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The forget's code is this MentorBot's: a backup at an older schema is upgraded first (as the bot's start
-    would), then the forget re-applied; the restore then says nothing of an older schema."""
+    would), then the recorded forget re-applied; the restore then says nothing of an older schema."""
     live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
     everything = available_migrations("sqlite")
     monkeypatch.setattr(migrations, "available_migrations", lambda d: [m for m in everything if m.version < KNOWN])
@@ -239,8 +241,7 @@ async def test_an_older_backup_is_upgraded_then_forgotten_again(
         await store.close()
     monkeypatch.undo()
     await sqlite_backup(str(live), backup)
-    with closing(sqlite3.connect(live)) as conn, conn:  # what the forget of that release did to the member's row
-        conn.execute("DELETE FROM members WHERE platform_user_id = 'zzyzx'")
+    await _forget(f"sqlite:///{live}")  # the bot upgrades the live database, then forgets (and records it)
     result = await sqlite_restore(str(live), backup, NOW)
     assert result.integrity == "ok" and result.version == KNOWN and len(result.forgotten_again) == 1
     assert _users(live) == ["mona"] and _traces(live) == []
@@ -261,6 +262,160 @@ async def test_a_replaced_database_whose_members_can_be_read_lists_the_forgets_t
     assert result.ids_raised is False and result.forgotten_again == ()
     assert result.to_forget == ((C, "zzyzx"),)
     assert "zzyzx" in _users(live)
+
+
+# ------------------------------------------------------------------- only a recorded forget: nobody merely missing
+
+YUSUF = Caller(C, "yusuf", "Yusuf")
+
+
+async def _base(url: str) -> None:
+    async with open_bot(make_settings(url)) as bot:
+        await bot.signup(MENTOR, skills="seo", capacity="3")
+        await bot.request(AMINA, skills="seo", note="amina wants seo")
+
+
+async def test_a_forget_records_a_hash_and_its_time_only(store: Store) -> None:
+    """On both engines: the record holds the hash of community and platform user id (`forgotten_member_key`), never
+    the id itself, and when; the forget's own erase leaves it (it is the record)."""
+    member = await store.ensure_member(C, "zzyzx", "Zzyzx Quokkafeather", NOW)
+    await store.forget_member(member.id, NOW)
+    async with store.db.read() as conn:
+        rows = await conn.fetch_all("SELECT * FROM forgotten_members")
+    assert [(r["community"], r["member_key"]) for r in rows] == [(C, forgotten_member_key(C, "zzyzx"))]
+    assert set(rows[0]) == {"community", "member_key", "forgotten_at"}
+    assert "zzyzx" not in repr(rows).casefold()
+
+
+async def test_restoring_a_wrong_backup_then_the_right_one_erases_nobody(tmp_path: Path) -> None:
+    """/tmp/hunt/review-ops/test_restore_reforget.py: backups B1, B2; Yusuf joined between; B1 restored by mistake,
+    then B2. Before: Yusuf, missing from the database B2 replaced, was erased though he never asked. Now nobody is
+    recorded as forgotten: nobody is erased, and the admin is told that the forgets since B2 cannot all be known."""
+    live, b1, b2 = tmp_path / "live.sqlite3", tmp_path / "b1.sqlite3", tmp_path / "b2.sqlite3"
+    url = f"sqlite:///{live}"
+    await _base(url)
+    await sqlite_backup(str(live), b1)
+    await _join(url, YUSUF)
+    await sqlite_backup(str(live), b2)
+    first = await sqlite_restore(str(live), b1, NOW)
+    assert first.forgotten_again == () and first.forgets_known
+    result = await sqlite_restore(str(live), b2, NOW)
+    assert _users(live) == ["amina", "mona", "yusuf"], "Yusuf never asked to be forgotten"
+    assert result.forgotten_again == () and result.to_forget == () and not result.forgets_known
+
+
+async def test_a_fresh_database_where_members_signed_up_again_erases_nobody(tmp_path: Path) -> None:
+    """The file went missing, the bot made a fresh one where Mona and Amina signed up again (the same ids). Before:
+    Yusuf, in the backup and not in the fresh database, was erased. Now nobody; the admin is told."""
+    live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
+    url = f"sqlite:///{live}"
+    await _base(url)
+    await _join(url, YUSUF)
+    await sqlite_backup(str(live), backup)
+    for path in _companions(live):
+        path.unlink()
+    await _base(url)
+    result = await sqlite_restore(str(live), backup, NOW)
+    assert _users(live) == ["amina", "mona", "yusuf"], "Yusuf never asked to be forgotten"
+    assert result.forgotten_again == () and not result.forgets_known
+
+
+def _companions(path: Path) -> list[Path]:
+    return [p for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()]
+
+
+async def test_a_member_missing_without_a_record_is_not_erased(tmp_path: Path) -> None:
+    """A member deleted by other means than a forget (no record): not erased by the restore; the admin is told."""
+    live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
+    await _community(f"sqlite:///{live}")
+    await sqlite_backup(str(live), backup)
+    with closing(sqlite3.connect(live)) as conn, conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM members WHERE platform_user_id = 'zzyzx'")
+    result = await sqlite_restore(str(live), backup, NOW)
+    assert "zzyzx" in _users(live) and result.forgotten_again == () and not result.forgets_known
+
+
+async def test_no_database_at_the_path_says_the_forgets_cannot_be_known(tmp_path: Path) -> None:
+    """A new machine: nothing to read the forgets from. Before: nothing said, the forgotten silently back."""
+    live, backup = await _backed_up_then_forgotten(tmp_path)
+    for path in _companions(live):
+        path.unlink()
+    result = await sqlite_restore(str(live), backup, NOW)
+    assert result.ids_raised is None and result.forgotten_again == () and not result.forgets_known
+    assert "zzyzx" in _users(live)
+
+
+async def test_a_replaced_database_older_than_the_record_says_the_forgets_cannot_be_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database at a schema before 0026 keeps no record: a member missing from it is not taken for forgotten."""
+    live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
+    everything = available_migrations("sqlite")
+    monkeypatch.setattr(migrations, "available_migrations", lambda d: [m for m in everything if m.version < 26])
+    store = Store(SqliteDatabase(str(live)))
+    await store.open(NOW)
+    try:
+        for user in ("mona", "zzyzx"):
+            await store.ensure_member(C, user, user.title(), NOW)
+    finally:
+        await store.close()
+    monkeypatch.undo()
+    await sqlite_backup(str(live), backup)
+    with closing(sqlite3.connect(live)) as conn, conn:
+        conn.execute("DELETE FROM members WHERE platform_user_id = 'zzyzx'")
+    result = await sqlite_restore(str(live), backup, NOW)
+    assert _users(live) == ["mona", "zzyzx"] and result.forgotten_again == () and not result.forgets_known
+
+
+async def test_a_member_forgotten_then_back_before_the_backup_is_kept(tmp_path: Path) -> None:
+    """Zzyzx was forgotten, came back, and the backup was made after: the record is older than Zzyzx's row in the
+    backup, which is not what they asked to have erased."""
+    live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
+    url = f"sqlite:///{live}"
+    await _community(url)
+    await _forget(url)
+    await _join(url, ZZ)
+    await sqlite_backup(str(live), backup)
+    result = await sqlite_restore(str(live), backup, NOW)
+    assert "zzyzx" in _users(live) and result.forgotten_again == () and result.forgets_known
+
+
+async def test_the_record_outlives_a_wrong_restore_and_keeps_its_time(tmp_path: Path) -> None:
+    """Zzyzx (in B1 and B2) and Yusuf (joined between) are forgotten after B2; B1 is restored by mistake, then B2:
+    both forgotten again in B2. The first restore carried the record of Yusuf's forget (not in B1), and its own
+    forget of Zzyzx kept the time Zzyzx asked (a later one would also cover a return of theirs)."""
+    live, b1, b2 = tmp_path / "live.sqlite3", tmp_path / "b1.sqlite3", tmp_path / "b2.sqlite3"
+    url = f"sqlite:///{live}"
+    await _community(url)
+    await sqlite_backup(str(live), b1)
+    await _join(url, YUSUF)
+    await sqlite_backup(str(live), b2)
+    await _forget(url)
+    await _forget(url, YUSUF)
+    recorded = sorted(_rows(url, "SELECT member_key, forgotten_at FROM forgotten_members"))
+    first = await sqlite_restore(str(live), b1, NOW)
+    assert len(first.forgotten_again) == 1 and _users(live) == ["amina", "mona"]
+    assert sorted(_rows(url, "SELECT member_key, forgotten_at FROM forgotten_members")) == recorded
+    result = await sqlite_restore(str(live), b2, NOW)
+    assert _users(live) == ["amina", "mona"] and len(result.forgotten_again) == 2 and result.forgets_known
+    assert _traces(live) == []
+
+
+async def test_db_copy_carries_the_record(tmp_path: Path) -> None:
+    live, other = tmp_path / "live.sqlite3", tmp_path / "other.sqlite3"
+    await _community(f"sqlite:///{live}")
+    await _forget(f"sqlite:///{live}")
+    source, target = SqliteDatabase(str(live)), SqliteDatabase(str(other))
+    await source.open()
+    await target.open()
+    try:
+        await copy_database(source, target, NOW)
+    finally:
+        await target.close()
+        await source.close()
+    query = "SELECT community, member_key, forgotten_at FROM forgotten_members"
+    assert _rows(f"sqlite:///{other}", query) == _rows(f"sqlite:///{live}", query) != []
 
 
 # ------------------------------------------------------------------------------------------------ the command
@@ -320,6 +475,53 @@ async def test_db_restore_prints_the_forget_commands_when_the_members_can_be_rea
     assert _users(live) == ["amina", "mona"] and _traces(live) == []
 
 
+async def test_db_restore_where_there_is_no_database_says_the_forgets_cannot_be_known(
+    tmp_path: Path, cli_env: Path
+) -> None:
+    live, backup = await _backed_up_then_forgotten(tmp_path)
+    for path in _companions(live):
+        path.unlink()
+    out = await asyncio.to_thread(_restore, backup, live)
+    assert out.exit_code == 0, out.output
+    assert EN("ops.restore.forgets.unknown", database=live) in out.output
+
+
+async def test_db_restore_gives_the_forget_the_open_request_limit(
+    tmp_path: Path, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forget made again puts back a request only under `max_open_requests`, as the forget itself does."""
+    live, backup = await _backed_up_then_forgotten(tmp_path)
+    seen: list[object] = []
+    erase = PrivacyStore.erase_member
+
+    async def spy(self: PrivacyStore, member_id: int, now: datetime, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("max_open"))
+        return await erase(self, member_id, now, **kwargs)
+
+    monkeypatch.setattr(PrivacyStore, "erase_member", spy)
+    monkeypatch.setenv("MENTORBOT_MAX_OPEN_REQUESTS", "2")
+    out = await asyncio.to_thread(_restore, backup, live)
+    assert out.exit_code == 0, out.output
+    assert seen == [2]
+
+
+async def test_raise_ids_lists_no_member_merely_missing(tmp_path: Path, cli_env: Path) -> None:
+    """A member of the restored database that the old one lacks without a record: not listed; the admin is told."""
+    live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
+    await _community(f"sqlite:///{live}")
+    await sqlite_backup(str(live), backup)
+    with closing(sqlite3.connect(live)) as conn, conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM members WHERE platform_user_id = 'zzyzx'")
+    restored = f"sqlite:///{backup}"
+    out = await asyncio.to_thread(
+        CliRunner().invoke, main, ["db", "raise-ids", "--above", f"sqlite:///{live}", "--database", restored]
+    )
+    assert out.exit_code == 0, out.output
+    assert "admin forget zzyzx" not in out.output
+    assert EN("ops.raise_ids.forgotten_unknown", database=restored) in out.output
+
+
 def test_the_postgresql_recipe_says_a_restore_brings_forgotten_members_back(cli_env: Path) -> None:
     result = CliRunner().invoke(
         main, ["db", "restore", "nightly.dump", "--database", "postgresql://bob:hunter2@db:5432/mentor"]
@@ -371,6 +573,7 @@ def test_the_new_messages_are_in_english_and_swahili() -> None:
         ("ops.restore.forgets.listed", {"count": 2}),
         ("ops.restore.forgets.postgres", {}),
         ("ops.raise_ids.forgotten", {"count": 2, "database": "x"}),
+        ("ops.raise_ids.forgotten_unknown", {"database": "x"}),
     ):
         assert SW(key, **params) != EN(key, **params), key
 

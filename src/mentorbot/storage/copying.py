@@ -53,7 +53,7 @@ from mentorbot.storage.migrations import (
     schema_version,
     table_access,
 )
-from mentorbot.storage.privacy import PrivacyStore
+from mentorbot.storage.privacy import PrivacyStore, forgotten_member_key
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 
 Progress = Callable[[int], object]
@@ -660,7 +660,9 @@ async def raise_ids_above(source: Database, target: Database) -> dict[str, int]:
     `target`; `source` is only read. For a backup restored into a new database: `source` is the database the bot
     used until then, whose ids given since the backup are on buttons (an old Accept must not accept another
     member's offer). Refused (`CopyRefused`) for one database under two URLs, and for a `target` with no MentorBot
-    schema (nothing restored there yet). Returns the highest id each table of `target` is known by now."""
+    schema (nothing restored there yet). `source`'s record of forgets (`forgotten_members`) is carried into
+    `target` in the same transaction (`carry_forgets`), where it has the table. Returns the highest id each table
+    of `target` is known by now."""
     async with source.read() as src, target.read() as dst:
         if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
             raise CopyRefused("same")
@@ -668,19 +670,24 @@ async def raise_ids_above(source: Database, target: Database) -> dict[str, int]:
             raise CopyRefused("ids_no_schema")
     async with source.read() as src:
         given = await ids_known(src, source.dialect, await tables(src, source.dialect))
+        forgets = await forgets_recorded(src, source.dialect)
     async with target.transaction() as dst:
-        return await raise_ids(dst, target.dialect, given)
+        raised = await raise_ids(dst, target.dialect, given)
+        await carry_forgets(dst, target.dialect, forgets or {})
+        return raised
 
 
-async def forgotten_since_backup(source: Database, target: Database) -> tuple[MemberKey, ...] | None:
-    """The members of `target` (both open; a backup restored into a new database) forgotten since the backup was
-    made, as `source`, the database the bot used until then, tells (`forgotten_since`; None: it cannot tell). Both
-    are only read: a restore into a new database (PostgreSQL's) lists them for the admin to forget again."""
+async def forgotten_since_backup(source: Database, target: Database) -> Forgotten:
+    """The members of `target` (both open; a backup restored into a new database) that `source`, the database the
+    bot used until then, records as forgotten since the backup was made (`forgotten_since`), and whether those are
+    all. Both are only read: a restore into a new database (PostgreSQL's) lists them for the admin to forget again
+    (`raise_ids_above` carried the record first, so that each such forget keeps its first time)."""
     async with target.read() as dst:
         backup = await membership(dst, target.dialect)
     async with source.read() as src:
+        forgets = await forgets_recorded(src, source.dialect)
         later = await membership(src, source.dialect)
-    return forgotten_since(backup, later)
+    return forgotten_since(backup, forgets, later)
 
 
 # ----------------------------------------------------------------------------------------------- backup
@@ -904,7 +911,7 @@ class RestoreResult:
     was there (moved aside, never deleted; none when there was none), the schema version, the integrity check of
     the result and its rows per table; and whether its ids were raised above those the database that was there
     gave (`raise_ids`: None when there was none, False when it could not be read); and the forgets made since the
-    backup, made again in the restored database or listed (`forgotten_again`, `to_forget`)."""
+    backup, made again in the restored database or listed (`forgotten_again`, `to_forget`, `forgets_known`)."""
 
     database: Path
     backup: Path
@@ -914,12 +921,16 @@ class RestoreResult:
     rows: dict[str, int]
     ids_raised: bool | None = None
     forgotten_again: tuple[int, ...] = ()
-    """The members of the backup forgotten since it was made (`forgotten_since`), forgotten again in the restored
-    database before it took the place of the one that was there: their ids (in the backup)."""
-    to_forget: tuple[tuple[str, str], ...] | None = ()
-    """Members of the backup the database that was there no longer held, when that database could not be read
-    whole (its ids: `ids_raised` False): not forgotten again, listed for the admin to check and forget (community,
-    platform user id). None: which members were forgotten since the backup could not be told."""
+    """The members of the backup that the database that was there records as forgotten since (`forgotten_since`),
+    forgotten again in the restored database before it took that one's place: their ids (in the backup)."""
+    to_forget: tuple[tuple[str, str], ...] = ()
+    """Those members when the database that was there could not be read whole (its ids: `ids_raised` False): not
+    forgotten again, listed for the admin to check and forget (community, platform user id)."""
+    forgets_known: bool = True
+    """False when the forgets made since the backup cannot all be known: there was no database there, it could not
+    be read, it keeps no record of forgets (older than migration 0026), or it lacks members of the backup (or made
+    them again) with no record of a forget (no later state of the backup). Nobody is forgotten for that; the admin
+    is to check."""
 
 
 def _companions(path: Path) -> list[Path]:
@@ -1073,75 +1084,119 @@ class _FileConnection:
 
 
 MemberKey = tuple[int, str, str]
-"""A member as a restore tells them apart: id, community, platform user id. Not the id alone: a member's id is
-SQLite's rowid (not ``AUTOINCREMENT``), and the newest member's, once forgotten, is given to the next to join."""
+"""A member as a restore names them: id, community, platform user id. Not the id alone: a member's id is SQLite's
+rowid (not ``AUTOINCREMENT``), and the newest member's, once forgotten, is given to the next to join."""
 
-_GO_WITH_THEIR_MEMBER: Final = (
-    ("requests", "id", "member_id"),
-    ("course_suggestions", "id", "member_id"),
-    ("mentor_profiles", "member_id", "member_id"),
-    ("mentorships", "id", None),
-    ("feedback", "id", None),
-)
-"""Tables whose rows are deleted only with their member (by a forget, `PrivacyStore.forget_member`: a request, a
-course suggestion not approved, a mentor profile), or never (a mentorship, a feedback: their links to a forgotten
-member are emptied): (table, the row's key, its member's column or None). A database that is a later state of a
-backup still holds every such row of the backup but those of the members forgotten since."""
+Forgets = Mapping[tuple[str, str], datetime]
+"""The forgets a database records (`forgotten_members`, migration 0026): (community, `forgotten_member_key`) → when
+the platform user was last forgotten. A hash and a time: nothing that names the member."""
 
 
 @dataclass(frozen=True)
 class Membership:
-    """What tells which members of a backup were forgotten since it was made (`forgotten_since`): a database's
-    members, and the keys of its rows that go only with their member (`_GO_WITH_THEIR_MEMBER`: table → pairs of
-    the row's key and its member's id, None for none)."""
+    """A database's members, by (community, platform user id): their id, when their row was made, and their newest
+    time there (the latest of that, of their requests' and of their mentor profile's last change)."""
 
-    members: frozenset[MemberKey]
-    rows: Mapping[str, frozenset[tuple[int, int | None]]]
+    members: Mapping[tuple[str, str], tuple[int, datetime, datetime]]
 
 
 async def membership(conn: Connection, dialect: str) -> Membership:
-    """The members of the database open on `conn`, and its rows that go only with their member (read only)."""
+    """The members of the database open on `conn` (`Membership`; read only)."""
     present = set(await tables(conn, dialect))
-    found = await conn.fetch_all("SELECT id, community, platform_user_id FROM members")
-    members = frozenset((int(r["id"]), str(r["community"]), str(r["platform_user_id"])) for r in found)
-    rows: dict[str, frozenset[tuple[int, int | None]]] = {}
-    for table, key, owner in _GO_WITH_THEIR_MEMBER:
+    newest: dict[int, datetime] = {}
+    for table in ("requests", "mentor_profiles"):
         if table in present:
-            pairs = await conn.fetch_all(f'SELECT "{key}" AS k, {owner or "NULL"} AS owner FROM "{table}"')
-            rows[table] = frozenset((int(r["k"]), None if r["owner"] is None else int(r["owner"])) for r in pairs)
-    return Membership(members, rows)
+            found = await conn.fetch_all(
+                f'SELECT member_id, MAX(updated_at) AS at FROM "{table}" WHERE member_id IS NOT NULL GROUP BY member_id'
+            )
+            for row in found:
+                if row["at"] is not None:
+                    at = _time(row["at"])
+                    newest[int(row["member_id"])] = max(at, newest.get(int(row["member_id"]), at))
+    members: dict[tuple[str, str], tuple[int, datetime, datetime]] = {}
+    for row in await conn.fetch_all("SELECT id, community, platform_user_id, created_at FROM members"):
+        member_id, created = int(row["id"]), _time(row["created_at"])
+        members[(str(row["community"]), str(row["platform_user_id"]))] = (
+            member_id,
+            created,
+            max(created, newest.get(member_id, created)),
+        )
+    return Membership(members)
 
 
-def forgotten_since(backup: Membership, later: Membership) -> tuple[MemberKey, ...] | None:
-    """The members of `backup` forgotten since it was made, from `later`, the database the bot used since (one a
-    restore of the backup replaces): members are deleted only by a forget (`PrivacyStore.forget_member`), so those
-    of the backup that `later` does not hold (a member who joined after the backup is the other way round: in
-    `later`, not in the backup). None when `later` is no later state of the backup, and their absence says nothing
-    of forgets: it holds none of the backup's members, or lacks a row of the backup that goes only with a member it
-    still holds (`_GO_WITH_THEIR_MEMBER`: a fresh database the bot made when the real one went missing, a restore
-    of an older backup since).
-
-    A member of the backup who left and joined again since is forgotten all the same: what they asked to have
-    erased is in the backup (the restore loses their return, as everything since the backup)."""
-    gone = sorted(backup.members - later.members)
-    if not gone:
-        return ()
-    if len(gone) == len(backup.members):
+async def forgets_recorded(conn: Connection, dialect: str) -> dict[tuple[str, str], datetime] | None:
+    """The forgets the database open on `conn` records (`Forgets`); None when it keeps no record (a schema before
+    migration 0026: which members it forgot cannot be known). Read only."""
+    if "forgotten_members" not in await tables(conn, dialect):
         return None
-    gone_ids = {member_id for member_id, _, _ in gone}
-    for table, pairs in backup.rows.items():
-        held = {key for key, _ in later.rows.get(table, frozenset())}
-        if any(key not in held for key, owner in pairs if owner not in gone_ids):
-            return None
-    return tuple(gone)
+    found = await conn.fetch_all("SELECT community, member_key, forgotten_at FROM forgotten_members")
+    return {(str(r["community"]), str(r["member_key"])): _time(r["forgotten_at"]) for r in found}
+
+
+async def carry_forgets(conn: Connection, dialect: str, forgets: Forgets) -> None:
+    """In the transaction open on `conn`: add `forgets` (another database's record, the one a restore replaces) to
+    this database's record, the later time kept for a member both record. A database with no record table (older
+    than 0026) is left as it is."""
+    if not forgets or "forgotten_members" not in await tables(conn, dialect):
+        return
+    held = await forgets_recorded(conn, dialect) or {}
+    for (community, key), at in sorted(forgets.items()):
+        if (community, key) in held and held[(community, key)] >= at:
+            continue
+        await conn.execute(
+            "INSERT INTO forgotten_members (community, member_key, forgotten_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (community, member_key) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+            community,
+            key,
+            at,
+        )
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """The forgets made since a backup (`forgotten_since`): the members of the backup to forget again, and whether
+    that is all of them (`known` False: some cannot be known; the admin must check)."""
+
+    members: tuple[MemberKey, ...]
+    known: bool
+
+
+def forgotten_since(backup: Membership, forgets: Forgets | None, later: Membership | None) -> Forgotten:
+    """The members of `backup` forgotten since it was made, as `forgets`, the record of the database the bot used
+    since (one a restore of the backup replaces; None: it keeps none), tells: those it records as forgotten after
+    their newest time in the backup. Only a recorded forget counts: a member missing from `later` (that database's
+    members; None: unread) is never taken for one forgotten (a backup restored by mistake, then the right one; a
+    fresh database the bot made when the file went missing). Measured against the member's own newest time in the
+    backup, not the backup's time, which a backup file does not tell (its file time changes with a copy): a forget
+    made after it is one of that very row (a member row is made again only by a return after a forget, later
+    still), and a forget before a return (the backup holds the member back) is not made again.
+
+    `known` is False when some forgets since the backup cannot be known: no record, unread members, or a member of
+    the backup that `later` does not hold as the backup does (missing, or made again) without a record explaining
+    it: `later` is then no later state of the backup (one restored from an older backup, a fresh one)."""
+    if forgets is None:
+        return Forgotten((), False)
+    again: list[MemberKey] = []
+    known = later is not None
+    for (community, user), (member_id, created, newest) in sorted(backup.members.items()):
+        at = forgets.get((community, forgotten_member_key(community, user)))
+        if at is not None and at > newest:
+            again.append((member_id, community, user))
+            continue
+        held = later.members.get((community, user)) if later is not None else None
+        if held is None or held[1] != created:
+            known = False
+    return Forgotten(tuple(again), known)
 
 
 @dataclass(frozen=True)
 class _Replaced:
-    """What a restore reads of the SQLite database it replaces: the ids it is known by (`ids_known`) and its
-    members (`membership`), each None when it could not be read (damaged, not a database, no members table)."""
+    """What a restore reads of the SQLite database it replaces: the ids it is known by (`ids_known`), its record of
+    forgets (`forgets_recorded`) and its members (`membership`), each None when it could not be read (damaged, not
+    a database; no record table: older than 0026)."""
 
     known: dict[str, int] | None
+    forgets: dict[tuple[str, str], datetime] | None
     members: Membership | None
 
 
@@ -1152,17 +1207,20 @@ async def _read_replaced(database: Path) -> _Replaced | None:
     try:
         current = _FileConnection(database)
     except sqlite3.Error:
-        return _Replaced(None, None)
+        return _Replaced(None, None, None)
     try:
         known: dict[str, int] | None = None
+        forgets: dict[tuple[str, str], datetime] | None = None
         members: Membership | None = None
         with contextlib.suppress(sqlite3.Error):
             known = await ids_known(current, "sqlite", await tables(current, "sqlite"))
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            forgets = await forgets_recorded(current, "sqlite")
+        with contextlib.suppress(sqlite3.Error, ValueError):
             members = await membership(current, "sqlite")
     finally:
         current.close()
-    return _Replaced(known, members)
+    return _Replaced(known, forgets, members)
 
 
 async def _ids_of_replaced(replaced: _Replaced | None, copy: Path) -> bool | None:
@@ -1196,19 +1254,18 @@ async def _backup_membership(copy: Path) -> Membership:
 
 def _forgets(
     backup: Membership, replaced: _Replaced | None
-) -> tuple[tuple[int, ...], tuple[tuple[str, str], ...] | None]:
-    """The forgets made since the backup, from what the restore read of the database it replaces: the members to
-    forget again in the restored copy (their ids), and those to list for the admin, None when not known (see
-    `RestoreResult.to_forget`). A database whose ids could not be read is not taken at its word: one whose members
-    could is listed, for the admin to check."""
+) -> tuple[tuple[int, ...], tuple[tuple[str, str], ...], bool]:
+    """The forgets made since the backup, from what the restore read of the database it replaces
+    (`forgotten_since`): the members to forget again in the restored copy (their ids), those to list for the admin
+    instead, and whether those are all (see `RestoreResult`). A database whose ids could not be read is not taken
+    at its word: the members its record names are listed, for the admin to check. With no database there, no
+    forget since the backup can be known."""
     if replaced is None:
-        return (), ()
-    gone = forgotten_since(backup, replaced.members) if replaced.members is not None else None
-    if gone is None:
-        return (), None
+        return (), (), False
+    found = forgotten_since(backup, replaced.forgets, replaced.members)
     if replaced.known is None:
-        return (), tuple((community, user) for _, community, user in gone)
-    return tuple(member_id for member_id, _, _ in gone), ()
+        return (), tuple((community, user) for _, community, user in found.members), found.known
+    return tuple(member_id for member_id, _, _ in found.members), (), found.known
 
 
 class _Forgetting(PrivacyStore):
@@ -1219,23 +1276,33 @@ class _Forgetting(PrivacyStore):
 
 
 async def _forget_again(
-    copy: Path, members: Sequence[int], version: int, now: datetime, cancel: threading.Event
+    copy: Path,
+    members: Sequence[int],
+    forgets: Forgets,
+    version: int,
+    now: datetime,
+    cancel: threading.Event,
+    max_open: int | None,
 ) -> int:
-    """Forget `members` again in the restore's copy of the backup, as a forget does (`PrivacyStore.erase_member`,
-    on the engine the bot opens it with: foreign keys on, secure delete, so that nothing of theirs stays in the
-    file's free pages), each in one transaction. A backup older than this MentorBot is upgraded first, as the
-    bot's start would (the forget's statements are this MentorBot's). Returns the copy's schema version. Stops
-    between two members once `cancel` is set (`Interrupted`); the engine is closed either way, its ``-wal``
-    checkpointed into the copy."""
+    """Carry `forgets` (the record of the database the restore replaces: `carry_forgets`) into the restore's copy of
+    the backup, so that a restore after this one still knows them, then forget `members` again in it, as a forget
+    does (`PrivacyStore.erase_member`, with `max_open`, the open-request limit, as the forget passes it; on the
+    engine the bot opens it with: foreign keys on, secure delete, so that nothing of theirs stays in the file's
+    free pages), each in one transaction; the record of each keeps the time of the forget carried. A backup older
+    than this MentorBot is upgraded first, as the bot's start would (the forget's statements and the record are
+    this MentorBot's). Returns the copy's schema version. Stops between two members once `cancel` is set
+    (`Interrupted`); the engine is closed either way, its ``-wal`` checkpointed into the copy."""
     db = SqliteDatabase(str(copy))
     await db.open()
     try:
         if version < available_migrations("sqlite")[-1].version:
             version = await migrate(db, now)
+        async with db.transaction() as conn:
+            await carry_forgets(conn, "sqlite", forgets)
         store = _Forgetting(db)
         for member_id in members:
             _stop_if(cancel)
-            await store.erase_member(member_id, now)
+            await store.erase_member(member_id, now, max_open=max_open)
     finally:
         await db.close()
     return version
@@ -1316,6 +1383,7 @@ async def sqlite_restore(
     progress: PagesDone | None = None,
     cancel: threading.Event | None = None,
     too_late: Callable[[], None] | None = None,
+    max_open: int | None = None,
 ) -> RestoreResult:
     """Put the SQLite backup `backup` in place of the database file `database`, with the bot stopped.
 
@@ -1323,10 +1391,12 @@ async def sqlite_restore(
     database or is newer than this code, and while the database is in use (another connection has it open). The
     backup is copied with SQLite's backup API beside the database and checked; the copy's ids are raised above
     every id the database that was there is known by (`RestoreResult.ids_raised`), so that none given since the
-    backup is given again; the members of the backup forgotten since it was made (`forgotten_since`: those the
-    database that was there no longer holds) are forgotten again in the copy (`RestoreResult.forgotten_again`), or,
-    that database not read whole, listed or said unknown (`RestoreResult.to_forget`): a restore does not undo a
-    forget; the database that was there moves aside with its ``-wal`` and ``-shm``
+    backup is given again; that database's record of forgets is carried into the copy, and the members of the
+    backup it records as forgotten since (`forgotten_since`) are forgotten again in the copy
+    (`RestoreResult.forgotten_again`; `max_open`: `Settings.max_open_requests`, as the forget passes it), or, that
+    database's ids unread, listed (`RestoreResult.to_forget`); a member merely missing from it is never erased, and
+    forgets that cannot be known are said (`RestoreResult.forgets_known`): a restore does not undo a forget; the
+    database that was there moves aside with its ``-wal`` and ``-shm``
     (`RestoreResult.kept`: never deleted, and no stale ``-wal`` is left to be replayed onto the backup), the copy
     takes its place with the owner, group and mode of the file it replaces (a restore run as root leaves the
     service's user a database it can write), and its integrity is checked again. `progress` gets the pages copied
@@ -1345,11 +1415,12 @@ async def sqlite_restore(
         version = await _in_thread(flag, _stage, path, partial, backup, known, progress, flag, late=False)
         _stop_if(flag)
         replaced = await _read_replaced(path)
-        again, listed = _forgets(await _backup_membership(partial), replaced)
+        again, listed, complete = _forgets(await _backup_membership(partial), replaced)
         raised = await _ids_of_replaced(replaced, partial)
         _stop_if(flag)
-        if again:
-            version = await _forget_again(partial, again, version, now, flag)
+        carried = replaced.forgets if replaced is not None and replaced.forgets else {}
+        if again or carried:
+            version = await _forget_again(partial, again, carried, version, now, flag, max_open)
             _stop_if(flag)
         point = _NoWayBack(flag)
 
@@ -1362,4 +1433,6 @@ async def sqlite_restore(
         # A copy left by a stop between the parts (or one the stage finished as it was cancelled).
         _remove_copy(partial)
         raise
-    return dataclasses.replace(result, ids_raised=raised, forgotten_again=again, to_forget=listed)
+    return dataclasses.replace(
+        result, ids_raised=raised, forgotten_again=again, to_forget=listed, forgets_known=complete
+    )

@@ -103,14 +103,15 @@ class PrivacyStore(Transactions):
             )
         return withdrawn
 
-    async def erase_member(self, member_id: int, now: datetime) -> ForgetResult:
-        """A forget's two store steps (`prepare_forget`, then `forget_member`) in one unit of work, telling nobody:
-        for a restore that makes again, in the restored database, a forget made since its backup
-        (`copying.sqlite_restore`), whose members concerned were told at the forget itself. Everything a forget
-        erases is erased, as it erases it."""
+    async def erase_member(self, member_id: int, now: datetime, *, max_open: int | None = None) -> ForgetResult:
+        """A forget's two store steps (`prepare_forget`, then `forget_member`, with `max_open` as the forget passes
+        it: `Settings.max_open_requests`) in one unit of work, telling nobody: for a restore that makes again, in
+        the restored database, a forget made since its backup (`copying.sqlite_restore`), whose members concerned
+        were told at the forget itself. Everything a forget erases is erased, as it erases it; its record
+        (`_record_forget`) keeps the time of the forget made again."""
         async with self.unit_of_work():
             await self.prepare_forget(member_id, now)
-            return await self.forget_member(member_id, now)
+            return await self.forget_member(member_id, now, max_open=max_open)
 
     async def forget_member(
         self, member_id: int, now: datetime, *, keep_event: int | None = None, max_open: int | None = None
@@ -138,6 +139,10 @@ class PrivacyStore(Transactions):
         both ways) offered that mentor's requests when back as a mentor (`CandidateStore.pair_history`): the mentor's
         decision, kept for the mentor. The rows of their own exclusions as a mentor go, both ways: forgotten, their
         decisions go with them, and when they come back nothing blocks either member.
+
+        The forget is recorded in its transaction (`_record_forget`: a row of `forgotten_members`, the hash of their
+        community and platform user id and the time, no personal data), for a restore of a backup made before it to
+        make it again (`copying.sqlite_restore`); no forget erases that row.
         """
         async with self.transaction() as conn:
             # The store's lock order (`locks`): members' rows first (theirs, as the mentee of their own requests,
@@ -188,6 +193,7 @@ class PrivacyStore(Transactions):
                         over_limit.append((mentorship.request_id, done.over_limit))
             await conn.execute("DELETE FROM jobs WHERE kind = ? AND ref_id = ?", JobKind.RESUME.value, member_id)
             await _keep_exclusions(conn, member_id)
+            await _record_forget(conn, member_id, now)
             await _forget_traces(conn, self.db.dialect, member_id, now, keep_event)
             # Feedback stays only anonymised: its free-text comment could identify the author.
             await conn.execute("UPDATE feedback SET comment = NULL WHERE author_id = ?", member_id)
@@ -248,6 +254,32 @@ async def _reopen(conn: Connection, mentorship: Mentorship, now: datetime, max_o
     )
     await conn.execute("UPDATE mentorships SET request_id = NULL WHERE id = ?", mentorship.id)
     return _Reopened(True)
+
+
+async def _record_forget(conn: Connection, member_id: int, now: datetime) -> None:
+    """Inside the forget's transaction, before the member's row goes: record that they were forgotten, and when
+    (`forgotten_members`: keyed by `forgotten_member_key`, never their platform user id). The latest forget of the
+    same platform user is kept, but a record already later than this member row's creation stays as it is: it is
+    this very row's forget, made again in a restored backup (`copying.sqlite_restore`, which carries the record of
+    the database it replaces first), and its time is when the member asked (a later time would also cover a return
+    of theirs made before it, in a backup restored later)."""
+    member = await conn.fetch_one("SELECT community, platform_user_id, created_at FROM members WHERE id = ?", member_id)
+    if member is None:
+        return
+    community = str(member["community"])
+    key = forgotten_member_key(community, str(member["platform_user_id"]))
+    before = await conn.fetch_one(
+        "SELECT forgotten_at FROM forgotten_members WHERE community = ? AND member_key = ?", community, key
+    )
+    if before is not None and rows.ts(before["forgotten_at"]) > rows.ts(member["created_at"]):
+        return
+    await conn.execute(
+        "INSERT INTO forgotten_members (community, member_key, forgotten_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (community, member_key) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+        community,
+        key,
+        now,
+    )
 
 
 async def _keep_exclusions(conn: Connection, member_id: int) -> None:
