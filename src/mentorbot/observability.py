@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from mentorbot.clock import as_utc
 from mentorbot.errors import PASSING_LISTEN_ERRORS
 from mentorbot.logcontext import CONTEXT as _CONTEXT
 from mentorbot.metrics import (
@@ -84,6 +83,7 @@ from mentorbot.metrics import (
     TIMER_LAG as TIMER_LAG,
 )
 from mentorbot.storage.reports import wait_reason_code
+from mentorbot.storage.rows import opt_ts
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -256,11 +256,8 @@ _ACTIVE_MENTORSHIPS_SQL: Final = "SELECT COUNT(*) AS n FROM mentorships WHERE st
 def seconds_since(now: datetime, moment: Any) -> float:
     """Seconds from `moment` (a database time: a datetime, or SQLite's ISO text; None for none) to `now`; 0 when
     there is none, or it is not past."""
-    if moment is None:
-        return 0.0
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return max((now - as_utc(moment)).total_seconds(), 0.0)
+    at = opt_ts(moment)
+    return 0.0 if at is None else max((now - at).total_seconds(), 0.0)
 
 
 def waiting_by_reason(rows: Iterable[Any]) -> dict[str, int]:
