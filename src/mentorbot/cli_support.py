@@ -10,7 +10,7 @@ import inspect
 import logging
 import re
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -55,7 +55,7 @@ MAY_PASS: frozenset[str] = frozenset({"unavailable", "busy"})
 down, out of reach or locked by another writer: the same command may work later); the others exit 2."""
 
 
-def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
+def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings, *, databases: Sequence[str] = ()) -> T:
     """Run an admin command's async part; a failure is one line in the admin's language (`settings`' language).
 
     A database the command cannot use is said in the words of ``mentorbot run`` (`database_problem`), naming it,
@@ -64,16 +64,19 @@ def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
 
     Ctrl-C during a command that works on the bot's database (`app.open_bot`: ``admin import-mentors``, ``export``,
     ``forget``, ``stats``, ``simulate``) is one line too, exit 130: ``asyncio.run`` cancelled the command, whose
-    open transaction was rolled back and whose store was closed; a SQLite file it created is removed. Another
+    open transaction was rolled back and whose store was closed; a SQLite file it created is removed. So is it for a
+    command that opens `databases` (their URLs) itself (``db status``, ``db upgrade``, ``db copy``). Another
     command's Ctrl-C goes on up: ``db restore`` and ``admin backup`` say what they left."""
-    made = new_sqlite_file(settings.database_url)
+    made = [
+        (url, path) for url in (databases or (settings.database_url,)) if (path := new_sqlite_file(url)) is not None
+    ]
     opened: list[str] = []
     try:
         return asyncio.run(_noting_bots(coroutine, opened))
     except KeyboardInterrupt:
         if inspect.iscoroutine(coroutine) and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
             coroutine.close()  # Ctrl-C came before it started: no "coroutine … was never awaited" warning
-        if not opened:
+        if not opened and not databases:
             raise
         _interrupted(settings, made)
     except Exception as exc:
@@ -103,20 +106,22 @@ async def _noting_bots(coroutine: Coroutine[Any, Any, T], opened: list[str]) -> 
         return await coroutine
 
 
-def _interrupted(settings: Settings, made: Path | None) -> NoReturn:
+def _interrupted(settings: Settings, made: list[tuple[str, Path]]) -> NoReturn:
     """Say that Ctrl-C stopped the command, what it had not committed rolled back (a change it committed before,
-    an import's or a forget's, stays: the admin runs it again to see), and exit 130; `made`, the SQLite file of
-    `settings`' database when it did not exist before the command, is removed with its -wal and -shm."""
+    an import's or a forget's, stays: the admin runs it again to see), and exit 130; `made`, the URLs and files of
+    the SQLite databases that did not exist before the command, are removed with their -wal and -shm (the first
+    named: a command makes one at most)."""
     from mentorbot.i18n import translator
     from mentorbot.settings import mask_url_password
 
     t = translator(settings.default_language)
-    if made is None:
+    for _, path in made:
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+    if not made:
         click.echo(t("cli.interrupted.nothing_changed"), err=True)
     else:
-        for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
-            leftover.unlink(missing_ok=True)
-        click.echo(t("cli.interrupted.nothing_left", database=mask_url_password(settings.database_url)), err=True)
+        click.echo(t("cli.interrupted.nothing_left", database=mask_url_password(made[0][0])), err=True)
     sys.exit(130)
 
 

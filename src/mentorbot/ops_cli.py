@@ -66,7 +66,7 @@ def db_status(database: str | None) -> None:
     """
 
     settings = _settings(database)
-    click.echo(run_or_exit(_status(settings), settings))
+    click.echo(run_or_exit(_status(settings), settings, databases=[settings.database_url]))
 
 
 async def _status(settings: Settings) -> str:
@@ -138,7 +138,7 @@ def db_upgrade(database: str | None) -> None:
     from mentorbot.storage.migrations import GrantsMissing, NotMentorBotDatabase, SchemaChangeDenied
 
     settings = _settings(database)
-    result = run_or_exit(_upgrade(settings), settings)
+    result = run_or_exit(_upgrade(settings), settings, databases=[settings.database_url])
     if isinstance(result, SchemaChangeDenied):  # this database user may not change the schema
         click.echo(schema_change_denied(settings, result), err=True)
         sys.exit(2)
@@ -197,7 +197,7 @@ def db_copy(source: str, target: str, replace: bool) -> None:
         _refused(settings, CopyRefused("same"))
     if missing_sqlite_file(source):
         _refused(settings, CopyRefused("no_source", database=mask_url_password(source)))
-    click.echo(run_or_exit(_copy(settings, source, target, replace), settings))
+    click.echo(run_or_exit(_copy(settings, source, target, replace), settings, databases=[source, target]))
 
 
 async def _copy(settings: Settings, source_url: str, target_url: str, replace: bool) -> str:
