@@ -36,7 +36,7 @@ from typing import Any, Final
 import aiohttp
 import discord
 
-from mentorbot.clock import Clock
+from mentorbot.clock import Clock, within
 
 log = logging.getLogger("mentorbot.discord")
 
@@ -106,7 +106,7 @@ class Membership:
         key = (guild_id, user_id)
         now = self._clock.now()
         seen = self._seen.get(key)
-        if not fresh and seen is not None and now - seen < self._ttl:
+        if not fresh and within(seen, now, self._ttl):
             return Lookup.MEMBER
         if self.quiet(guild_id):
             log.debug("member lookup of %s in guild %s not asked: Discord could not answer lately", user_id, guild_id)
@@ -138,7 +138,8 @@ class Membership:
         until = self._quiet.get(guild_id)
         if until is None:
             return False
-        if self._clock.now() < until:
+        now = self._clock.now()
+        if now < until <= now + QUIET_MAX:  # a quiet longer than the longest: the clock stepped back since
             return True
         del self._quiet[guild_id]
         return False
@@ -217,7 +218,7 @@ class Membership:
 
     def _keep(self, key: tuple[int, int], now: datetime) -> None:
         if len(self._seen) >= KEPT_MAX:
-            self._seen = {k: at for k, at in self._seen.items() if now - at < self._ttl}
+            self._seen = {k: at for k, at in self._seen.items() if within(at, now, self._ttl)}
         self._seen[key] = now
 
 

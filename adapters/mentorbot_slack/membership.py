@@ -41,7 +41,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mentorbot.clock import Clock
+from mentorbot.clock import Clock, within
 from mentorbot_slack.web_api import retry_after_of
 
 log = logging.getLogger("mentorbot.slack")
@@ -115,9 +115,9 @@ class Membership:
         as it is, unless `fresh` (after a refused direct message)."""
         now = self._clock.now()
         seen = self._seen.get(user_id)
-        if not fresh and seen is not None and now - seen < self._ttl:
+        if not fresh and within(seen, now, self._ttl):
             return Lookup.MEMBER
-        if self._quiet_until is not None and now < self._quiet_until:
+        if self._quiet_until is not None and now < self._quiet_until <= now + QUIET_MAX:  # else: stepped back
             return Lookup.UNKNOWN
         try:
             answer = await asyncio.wait_for(self._client.users_info(user=user_id), self._timeout)
@@ -162,5 +162,5 @@ class Membership:
 
     def _keep(self, user_id: str, now: datetime) -> None:
         if len(self._seen) >= KEPT_MAX:
-            self._seen = {k: at for k, at in self._seen.items() if now - at < self._ttl}
+            self._seen = {k: at for k, at in self._seen.items() if within(at, now, self._ttl)}
         self._seen[user_id] = now

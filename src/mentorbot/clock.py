@@ -46,3 +46,11 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime: MentorBot only stores timezone-aware UTC times")
     return value.astimezone(UTC)
+
+
+def within(since: datetime | None, now: datetime, span: timedelta) -> bool:
+    """Whether `now` is less than `span` after `since` (never when `since` is None). For what a process times in
+    memory by the wall clock (a cache's age, an interval between runs): a `now` before `since` means the clock
+    was stepped back (NTP correcting a clock that ran ahead, a virtual machine resumed), and is taken as `span`
+    over, not as a wait stretched by the step's length."""
+    return since is not None and timedelta(0) <= now - since < span

@@ -54,8 +54,10 @@ class RateLimiter:
         return bucket
 
     def _tokens(self, bucket: _Bucket, now: float) -> float:
-        """The bucket's tokens at `now`, refilled since it was last updated (nothing is changed)."""
-        return min(float(self.per_minute), bucket.tokens + (now - bucket.updated) * self.per_minute / 60.0)
+        """The bucket's tokens at `now`, refilled since it was last updated (nothing is changed). A `now` before
+        that (the wall clock stepped back) refills nothing, and takes nothing either."""
+        elapsed = max(0.0, now - bucket.updated)
+        return min(float(self.per_minute), bucket.tokens + elapsed * self.per_minute / 60.0)
 
     def _wait(self, tokens: float, needed: float) -> int:
         """Whole seconds until `tokens` grow to `needed` (at least 1)."""
@@ -76,8 +78,9 @@ class RateLimiter:
         return self._wait(bucket.tokens, 1)
 
     def _admitted(self, bucket: _Bucket, now: float) -> int:
-        """The bucket's admitted interactions still waiting to take their token (none past `ADMISSION_TTL`)."""
-        return bucket.admitted if now - bucket.admitted_at < ADMISSION_TTL else 0
+        """The bucket's admitted interactions still waiting to take their token (none past `ADMISSION_TTL`, nor
+        once the wall clock stepped back from their admission: the step would hold them for its length)."""
+        return bucket.admitted if 0.0 <= now - bucket.admitted_at < ADMISSION_TTL else 0
 
     def peek(self, key: str) -> int | None:
         """Whether one more interaction of `key` would be allowed now, taking no token and changing nothing: None

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
+from mentorbot.clock import within
 from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import Translator, translator
 from mentorbot.replies import Notification, Reply
@@ -259,7 +260,7 @@ class LibraryFollower:
         raises: a command or a timer run goes on with the files it has when the database cannot say (it says so
         itself, to whoever asked)."""
         now = self.core.clock.now()
-        if self._checked_at is not None and now - self._checked_at < CHECK_EVERY:
+        if within(self._checked_at, now, CHECK_EVERY):
             return False
         self._checked_at = now
         try:

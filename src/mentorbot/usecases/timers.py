@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from mentorbot.clock import within
 from mentorbot.errors import database_down, database_failure
 from mentorbot.i18n import translator
 from mentorbot.models import Job, JobKind, MentorshipRequest, MentorStatus, RequestStatus, checkin_key
@@ -129,7 +130,7 @@ class Timers:
         the round leaves and the round places what the sweep could not."""
         store = self.core.store
         now = self.core.clock.now()
-        if self._pruned_at is None or now - self._pruned_at >= EVENT_PRUNE_EVERY:
+        if not within(self._pruned_at, now, EVENT_PRUNE_EVERY):
             # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries (a
             # departure's "partner told" marker is kept while its mentorship is active: `EventStore.prune_events`).
             await store.prune_events(now - EVENT_ID_RETENTION)
@@ -142,7 +143,7 @@ class Timers:
         await self.library.check()
         notes: list[Notification] = []
         outage = _Outage()
-        if self._weekly_at is None or now - self._weekly_at >= WEEKLY_CHECK_EVERY:
+        if not within(self._weekly_at, now, WEEKLY_CHECK_EVERY):
             self._weekly_at = now
             await insight.ensure_weekly_jobs(self.core, communities)
         if not self._checkins_resumed:
@@ -164,7 +165,7 @@ class Timers:
             notes.extend(await self._run_one(job, lease=lease, outage=outage))
         sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
-        due = sweep or self._swept_at is None or now - self._swept_at >= sweep_every
+        due = sweep or not within(self._swept_at, now, sweep_every)
         if self.core.settings.matching == "live" and due:
             self._swept_at = now
             notes.extend(await self.sweep(communities, outage=outage))
