@@ -285,9 +285,16 @@ def db_restore(backup: Path, database: str | None) -> None:
     settings = _settings(database)
     t = translator(settings.default_language)
     url = settings.database_url
+    kind = _backup_kind(backup)
     if not url.startswith("sqlite"):
+        if kind == "sqlite":
+            _refused(settings, CopyRefused("backup_sqlite_for_postgres", file=backup))
+        if kind == "other":
+            _refused(settings, CopyRefused("backup_not_pg_dump", file=backup))
         click.echo(_postgres_recipe(t, url, backup))
         return
+    if kind == "pg_dump":
+        _refused(settings, CopyRefused("backup_pg_dump_for_sqlite", file=backup))
     target = sqlite_path(url).partition("?")[0]
     if target == ":memory:":
         _refused(settings, CopyRefused("not_a_file", database=mask_url_password(url)))
@@ -388,6 +395,20 @@ def _set_aside(database: str) -> list[Path]:
     """The files a restore of `database` moved aside (``<name>.before-restore-<time>``, with its -wal and -shm)."""
     path = Path(database)
     return sorted(path.parent.glob(glob.escape(path.name) + ".before-restore-*"))
+
+
+def _backup_kind(backup: Path) -> str | None:
+    """What `backup` is by its first bytes: ``"sqlite"`` (a SQLite database, as ``admin backup`` makes of one),
+    ``"pg_dump"`` (pg_dump's custom format, as ``pg_restore`` reads), ``"other"``; None when it cannot be read here
+    (not here: a dump may be kept on the database's own machine; the restore's own checks say the rest)."""
+    try:
+        with backup.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return None
+    if head.startswith(b"SQLite format 3\x00"):
+        return "sqlite"
+    return "pg_dump" if head.startswith(b"PGDMP") else "other"
 
 
 def _postgres_recipe(t: Translator, url: str, backup: Path) -> str:
