@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from mentorbot.commands import (
 from mentorbot.errors import UserError, unexpected
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import whole_number
+from mentorbot.models import console_user_id
 from mentorbot.paging import reply_buttons
 from mentorbot.replies import Attachment, Button, Field, Outcome, Reply
 from mentorbot.usecases import insight
@@ -57,8 +59,9 @@ def plain_text(text: str) -> str:
 
 
 def valid_name(name: str) -> bool:
-    """Whether `name` can name a console member (letters, digits, ``.``, ``-``, ``_``; up to 32)."""
-    return bool(_NAME.match(name))
+    """Whether `name` can name a console member (letters, digits, ``.``, ``-``, ``_``; up to 32), in its composed
+    form (an ``ë`` typed as ``e`` and a combining diaeresis is a letter)."""
+    return bool(_NAME.match(unicodedata.normalize("NFC", name)))
 
 
 def _when(value: datetime) -> str:
@@ -100,10 +103,11 @@ class ConsoleSession:
     ) -> None:
         if not valid_name(name):
             raise ValueError(name)
+        name = unicodedata.normalize("NFC", name)
         self.bot = bot
         self.clock = clock
         self.community = community
-        self.user_id = name.lower()
+        self.user_id = console_user_id(name)
         self.display_name = name
         self._first: str | None = name  # looked up before the welcome or the first line: `_take_first_name`
         self.files_dir = files_dir or Path("data") / "console-files"
@@ -235,7 +239,7 @@ class ConsoleSession:
             return await self._refused("console.as_usage")
         if not valid_name(name):
             return await self._refused("console.bad_name", name=name)
-        await self._become(name)
+        await self._become(unicodedata.normalize("NFC", name))
         t = await self._t()
         text = t("console.as_done", name=self.display_name)
         if self.is_admin:
@@ -246,8 +250,8 @@ class ConsoleSession:
         """Act as `name`: an existing member with the display name stored (``wanjiru`` is Wanjiru still), a new
         one with `name` as typed. The core saves the acting member's display name with every line, so a name
         taken as typed would rename the member."""
-        member = await self.bot.store.find_member(self.community, name.lower())
-        self.user_id = name.lower()
+        member = await self.bot.store.find_member(self.community, console_user_id(name))
+        self.user_id = console_user_id(name)
         self.display_name = member.display_name if member else name
         self._names[self.user_id] = self.display_name
         self._first = None

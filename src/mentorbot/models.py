@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -11,10 +12,17 @@ CONSOLE_COMMUNITY: Final = "console"
 """The console's community: its user ids are names, kept in one case (lower)."""
 
 
+def console_user_id(name: str) -> str:
+    """A console member's id: their name in lower case and in Unicode's composed form (NFC), so that ``Wanjiru`` is
+    ``wanjiru`` and a ``zoë`` typed with a combining diaeresis is the ``zoë`` typed with a precomposed one."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
 def user_key(community: str, user_id: str) -> str:
-    """`user_id` as stored and compared in `community`: the console's names in lower case (``/as Wanjiru`` is
-    ``wanjiru``); a platform's ids (Discord, Slack) exactly as given, as they are case-sensitive."""
-    return user_id.lower() if community == CONSOLE_COMMUNITY else user_id
+    """`user_id` as stored and compared in `community`: the console's names as `console_user_id` makes them
+    (``/as Wanjiru`` is ``wanjiru``); a platform's ids (Discord, Slack) exactly as given, as they are
+    case-sensitive."""
+    return console_user_id(user_id) if community == CONSOLE_COMMUNITY else user_id
 
 
 def mention_of(platform_user_id: str) -> str:
