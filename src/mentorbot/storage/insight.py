@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from mentorbot.inputs import LEVEL_ORDER
 from mentorbot.matching.eligibility import UNDELIVERED
 from mentorbot.storage import rows
 from mentorbot.storage.units import Transactions
@@ -26,6 +27,12 @@ WAITING_SINCE = "COALESCE(w.reopened_at, r.created_at)"
 matched once and back on the waitlist because its mentor was forgotten (`privacy._reopen`), when it went back;
 its new match is a new mentorship, and the weeks of the first one are no wait for it. The stats, the days chart
 and the digest all measure time to match as `matched_at` minus this."""
+
+
+def _rank(column: str) -> str:
+    """SQL for the rank of a mentor level in `column` (`inputs.LEVEL_ORDER`: learning 0, practitioner 1, expert 2)."""
+    cases = " ".join(f"WHEN '{level.value}' THEN {rank}" for rank, level in enumerate(LEVEL_ORDER))
+    return f"(CASE {column} {cases} END)"
 
 
 @dataclass(frozen=True)
@@ -232,12 +239,23 @@ class InsightStore(Transactions):
         rating's and every course suggestion's (pending and approved ones are the community's catalog and its
         queue; a rejected one is renamed too, as history), and the skills of a forgotten member's "not my skill"
         exclusions (kept for when they return). A mentor or request that has both keeps the new slug's
-        row only, a list that has both keeps one. How many rows changed."""
+        row only (a mentor's at the higher of the two levels: a merge never lowers what they said they know), a
+        list that has both keeps one. How many rows changed."""
         if not renames:
             return 0
         changed = 0
         async with self.transaction() as conn:
             for old, new in sorted(renames.items()):
+                changed += await conn.execute(
+                    "UPDATE mentor_skills SET level = (SELECT o.level FROM mentor_skills o "
+                    "WHERE o.member_id = mentor_skills.member_id AND o.skill = ?) "
+                    "WHERE skill = ? AND EXISTS (SELECT 1 FROM mentor_skills o "
+                    f"WHERE o.member_id = mentor_skills.member_id AND o.skill = ? AND {_rank('o.level')} > "
+                    f"{_rank('mentor_skills.level')})",
+                    old,
+                    new,
+                    old,
+                )
                 for table, owner in (("mentor_skills", "member_id"), ("request_skills", "request_id")):
                     changed += await conn.execute(
                         f"DELETE FROM {table} WHERE skill = ? AND EXISTS (SELECT 1 FROM {table} d "
