@@ -88,7 +88,7 @@ def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings, *, databa
         t = translator(settings.default_language)
         failure = None if isinstance(exc, ConfigFileError) else _database_failure(exc)
         if failure is not None:
-            database = _failed_database(failure) or (opened[-1] if opened else None)
+            database = failure.database or (opened[-1] if opened else None)
             if database is not None:
                 click.echo(t("cli.error", reason=database_problem(t, database, failure)), err=True)
                 sys.exit(1 if failure.kind in MAY_PASS else 2)
@@ -133,24 +133,6 @@ def _database_failure(exc: Exception) -> DatabaseError | None:
     if isinstance(exc, MentorBotError | SettingsError | click.ClickException):
         return None
     return database_failure(exc)
-
-
-def _failed_database(failure: DatabaseError) -> str | None:
-    """The URL of the database whose engine raised `failure`, as its traceback shows (a command such as ``db
-    copy`` works on two); None when it does not show it."""
-    from mentorbot.storage.postgres_engine import PostgresDatabase
-    from mentorbot.storage.sqlite_engine import SqliteDatabase
-
-    url = None
-    trace = failure.__traceback__
-    while trace is not None:  # from the command down to where it was raised: the innermost engine's
-        engine = trace.tb_frame.f_locals.get("self")
-        if isinstance(engine, PostgresDatabase):
-            url = engine.url
-        elif isinstance(engine, SqliteDatabase):
-            url = f"sqlite:///{engine.path}" + (f"?{engine.query}" if engine.query else "")
-        trace = trace.tb_next
-    return url
 
 
 def database_problem(t: Translator, url: str, failure: DatabaseError) -> str:

@@ -28,6 +28,15 @@ class DatabaseError(Exception):
 
     kind = "failed"
     message_key = "common.db_unavailable"
+    database: str | None = None
+    """The URL of the database that failed, set by its engine (`named`): a command that works on two (``db copy``)
+    names the one that failed. It may hold a password: mask it (`settings.mask_url_password`) before showing it."""
+
+    def named(self, url: str) -> DatabaseError:
+        """This failure, of the database at `url` unless an inner engine named one already."""
+        if self.database is None:
+            self.database = url
+        return self
 
 
 class DatabaseUnavailable(DatabaseError):

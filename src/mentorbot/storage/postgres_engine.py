@@ -271,7 +271,7 @@ class PostgresDatabase:
         cannot be reached (within `connect_timeout`) or is read-only raises a `DatabaseError`."""
         if self._pool is not None:
             return
-        async with _classified():
+        async with _classified(self.url):
             pool = await self._create_pool(self._min_size, self._max_size)
             try:
                 async with pool.acquire(timeout=self.acquire_timeout) as conn:
@@ -288,7 +288,7 @@ class PostgresDatabase:
             raise DatabaseReadOnly(
                 "the PostgreSQL database is read-only (a standby, or default_transaction_read_only): "
                 "the bot must write to it"
-            )
+            ).named(self.url)
         self._pool = pool
         self._express = express
 
@@ -357,8 +357,8 @@ class PostgresDatabase:
         """One statement committed on its own (no ``BEGIN``/``COMMIT``: one round trip) on the express lane; the
         rows it returns (`ExpressLane.one`: a lost connection raises `DatabaseOutcomeUnknown`)."""
         if self._express is None:
-            raise DatabaseUnavailable("the PostgreSQL database is not open")
-        async with _classified():
+            raise DatabaseUnavailable("the PostgreSQL database is not open").named(self.url)
+        async with _classified(self.url):
             return await self._express.one(to_numbered(sql), [_adapt(a) for a in args])
 
     @asynccontextmanager
@@ -367,8 +367,8 @@ class PostgresDatabase:
         back to the pool either way (closed, so it is replaced, when it was lost)."""
         pool = self._pool
         if pool is None:
-            raise DatabaseUnavailable("the PostgreSQL database is not open")
-        async with _classified():
+            raise DatabaseUnavailable("the PostgreSQL database is not open").named(self.url)
+        async with _classified(self.url):
             conn, tx = await self._begin(pool, options, first)
             try:
                 yield PostgresConnection(conn)
@@ -470,12 +470,16 @@ async def _keep_session(conn: Any) -> None:
 
 
 @asynccontextmanager
-async def _classified() -> AsyncIterator[None]:
-    """Raise a failure of the server or the connection as its `DatabaseError` (the driver's as its cause)."""
+async def _classified(url: str) -> AsyncIterator[None]:
+    """Raise a failure of the server or the connection as its `DatabaseError` (the driver's as its cause), naming the
+    database at `url`."""
     try:
         yield
+    except DatabaseError as named:
+        named.named(url)
+        raise
     except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, _InternalClientError, OSError) as exc:
         failure = postgres_failure(exc)
         if failure is None:
             raise
-        raise failure from exc
+        raise failure.named(url) from exc

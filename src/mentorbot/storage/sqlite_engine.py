@@ -212,6 +212,8 @@ class SqliteDatabase:
 
     def __init__(self, path: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path, _, self.query = path.partition("?")
+        self.url = f"sqlite:///{self.path}" + (f"?{self.query}" if self.query else "")
+        """The database's URL, as its failures name it (`DatabaseError.database`)."""
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._raw: sqlite3.Connection | None = None
@@ -265,7 +267,7 @@ class SqliteDatabase:
             failure = exc if isinstance(exc, DatabaseError) else sqlite_failure(exc, self.path)
             if failure is None:
                 raise
-            raise failure from exc
+            raise failure.named(self.url) from exc
         self._conn = conn
         self._raw = conn._conn
         self._checkpointed = self._raw.total_changes
@@ -326,12 +328,12 @@ class SqliteDatabase:
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:
-            raise DatabaseUnavailable(f"the SQLite database {self.path} is not open")
+            raise DatabaseUnavailable(f"the SQLite database {self.path} is not open").named(self.url)
         return self._conn
 
     def _raw_connection(self) -> sqlite3.Connection:
         if self._raw is None:
-            raise DatabaseUnavailable(f"the SQLite database {self.path} is not open")
+            raise DatabaseUnavailable(f"the SQLite database {self.path} is not open").named(self.url)
         return self._raw
 
     async def _run(self, fn: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Any, *, inline: bool) -> T:
@@ -451,11 +453,14 @@ class SqliteDatabase:
         """Raise a failure of the file as its `DatabaseError` (with the driver's error as its cause)."""
         try:
             yield
+        except DatabaseError as named:
+            named.named(self.url)
+            raise
         except (sqlite3.Error, OSError, ValueError) as exc:
             failure = sqlite_failure(exc, self.path)
             if failure is None:
                 raise
-            raise failure from exc
+            raise failure.named(self.url) from exc
 
     async def _begin(self, statement: str) -> None:
         """Start a transaction. Another process holding the write lock is waited for with asyncio sleeps (the
