@@ -696,30 +696,49 @@ def _confirmed(question: str) -> bool:
 
 async def _member_name(settings: Settings, community: str, user_id: str) -> str | None:
     from mentorbot.app import open_bot
+    from mentorbot.storage.migrations import SchemaPendingError
 
-    async with open_bot(settings, upgrade=False) as bot:
-        member = await bot.store.find_member(community, user_id)
+    try:
+        async with open_bot(settings, upgrade=False) as bot:
+            member = await bot.store.find_member(community, user_id)
+    except SchemaPendingError as exc:
+        raise _not_upgraded(settings, exc.found, exc.known) from exc
     return None if member is None else member.display_name
 
 
 async def _forget(settings: Settings, community: str, user_id: str, name: str) -> None:
     from mentorbot.app import open_bot
+    from mentorbot.storage.migrations import SchemaPendingError
     from mentorbot.usecases.context import Caller
 
-    async with open_bot(settings, upgrade=False) as bot:
-        member = await bot.store.find_member(community, user_id)
-        try:
-            async with bot.store.unit_of_work():  # one transaction: the forget's unit joins it
-                if member is not None:
-                    # An admin forgetting a member who left is no sign they are back: nobody is told "back" first.
-                    await bot.store.clear_departure(member.id, [])
-                outcome = await bot.forget(Caller(community, user_id, name), confirm=True)
-                if outcome.error is not None:
-                    raise _Refused(outcome.reply.text)
-        except _Refused as refused:
-            raise click.ClickException(str(refused)) from None
-        # This process delivers nothing: the running bot may send what the forget wrote at once, not after a lease.
-        await bot.store.hand_over(outcome.notifications, bot.worker_id, bot.clock.now())
+    try:
+        async with open_bot(settings, upgrade=False) as bot:
+            member = await bot.store.find_member(community, user_id)
+            try:
+                async with bot.store.unit_of_work():  # one transaction: the forget's unit joins it
+                    if member is not None:
+                        # An admin forgetting a member who left is no sign they are back: nobody is told "back" first.
+                        await bot.store.clear_departure(member.id, [])
+                    outcome = await bot.forget(Caller(community, user_id, name), confirm=True)
+                    if outcome.error is not None:
+                        raise _Refused(outcome.reply.text)
+            except _Refused as refused:
+                raise click.ClickException(str(refused)) from None
+            # This process delivers nothing: the running bot may send what the forget wrote at once, not after a
+            # lease.
+            await bot.store.hand_over(outcome.notifications, bot.worker_id, bot.clock.now())
+    except SchemaPendingError as exc:  # a restore of an older backup since `_member_name` looked
+        raise _not_upgraded(settings, exc.found, exc.known) from exc
+
+
+def _not_upgraded(settings: Settings, found: int, known: int) -> click.ClickException:
+    """The refusal of ``admin forget`` on a database at an older schema version than this MentorBot's, in the
+    admin's language: the command does not upgrade it (`SchemaPendingError`'s own words, a reading command's,
+    would say that it only reads, and a forget deletes)."""
+    from mentorbot.i18n import translator
+
+    t = translator(settings.default_language)
+    return click.ClickException(t("cli.forget.schema_pending", version=found, known=known))
 
 
 class _Refused(Exception):

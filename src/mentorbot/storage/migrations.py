@@ -18,14 +18,19 @@ that holds tables but no ``schema_version`` is another program's: `NotMentorBotD
 A SQLite script whose lines include `FOREIGN_KEYS_OFF` rebuilds a table that others refer to: dropping it with
 foreign keys on would delete (or set null) every row that refers to it. Its run has foreign keys off (SQLite
 ignores the pragma inside a transaction, so it is set between transactions) and checks them all with
-``PRAGMA foreign_key_check`` before it commits; they are on again afterwards, whatever happened.
+``PRAGMA foreign_key_check`` before it commits; they are on again afterwards, whatever happened. A row the run
+left naming no row refuses it; rows that named no row before it (a member deleted in the sqlite3 shell, where
+foreign keys are off) are not the migration's: the upgrade goes on, keeps them, and logs a warning naming their
+tables and the pragma that lists them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,6 +40,8 @@ from importlib import resources
 from mentorbot.errors import MentorBotError
 from mentorbot.settings import SettingsError
 from mentorbot.storage.database import Connection, Database
+
+log = logging.getLogger("mentorbot.storage")
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _COMMENT = re.compile(r"--.*$")
@@ -70,8 +77,10 @@ class SchemaTooNewError(MentorBotError):
 
 
 class SchemaPendingError(MentorBotError):
-    """A command that only reads met a database older than this MentorBot: it does not upgrade it (an older
-    release still serving it would then refuse to start)."""
+    """A command that opens the database without upgrading it met one older than this MentorBot: it does not
+    upgrade it (an older release still serving it would then refuse to start). Its text is a reading command's
+    (``admin stats``, ``export``); ``admin forget``, which writes, says it in words of its own (the catalog's
+    ``cli.forget.schema_pending``)."""
 
     def __init__(self, found: int, known: int) -> None:
         super().__init__(
@@ -437,7 +446,9 @@ async def migrate(db: Database, now: datetime) -> int:
 async def _apply(
     db: Database, migrations: list[Migration], known: int, now: datetime, *, check_foreign_keys: bool
 ) -> int:
-    """Apply the migrations `db` has not, in one transaction under the migration lock; the version reached."""
+    """Apply the migrations `db` has not, in one transaction under the migration lock; the version reached. With
+    `check_foreign_keys` (SQLite, a run with foreign keys off) a row naming no row that was not there before is
+    refused (`RuntimeError`); those there before are logged as a warning once committed."""
     async with db.transaction() as conn:
         if db.dialect == "postgresql":
             await conn.execute("SELECT pg_advisory_xact_lock(?)", _ADVISORY_LOCK_KEY)
@@ -453,6 +464,7 @@ async def _apply(
                 f"version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts_type} NOT NULL)"
             )
         await _check_applied(conn, db.dialect, migrations, current)
+        before = await _broken_references(conn) if check_foreign_keys else Counter[tuple[str, int, str]]()
         for migration in migrations:
             if migration.version <= current:
                 continue
@@ -466,12 +478,28 @@ async def _apply(
                 migration.checksum,
             )
             current = migration.version
+        kept: list[str] = []
         if check_foreign_keys:
-            broken = await conn.fetch_all("PRAGMA foreign_key_check")
-            if broken:
-                tables = sorted({str(row["table"]) for row in broken})
-                raise RuntimeError(f"the migration left rows whose foreign key names no row, in {', '.join(tables)}")
+            after = await _broken_references(conn)
+            added = after - before
+            if added:
+                tables = ", ".join(sorted({table for table, _, _ in added}))
+                raise RuntimeError(f"the migration left rows whose foreign key names no row, in {tables}")
+            kept = sorted({table for table, _, _ in after})
+    if kept:  # there before the upgrade (a row deleted where foreign keys were off): not the migration's doing
+        log.warning(
+            "the database has rows whose foreign key names no row, in %s; they were there before this upgrade, "
+            "which went on and kept them as they are; `PRAGMA foreign_key_check` (in the sqlite3 shell) lists them",
+            ", ".join(kept),
+        )
     return current
+
+
+async def _broken_references(conn: Connection) -> Counter[tuple[str, int, str]]:
+    """SQLite: the rows whose foreign key names no row (``PRAGMA foreign_key_check``), counted by table, rowid and
+    table referred to: a rebuilt table keeps its rows' ids, and not always the numbers of its foreign keys."""
+    rows = await conn.fetch_all("PRAGMA foreign_key_check")
+    return Counter((str(row["table"]), int(row["rowid"] or 0), str(row["parent"])) for row in rows)
 
 
 @asynccontextmanager
