@@ -111,11 +111,18 @@ class JobStore(Transactions):
         async with self.transaction() as conn:
             await cancel(conn, kind, ref_id)
 
-    async def job_status(self, kind: JobKind, ref_id: int) -> JobStatus | None:
+    async def job_status(self, kind: JobKind, ref_id: int, *, lock: bool = False) -> JobStatus | None:
         """Where the one timer of `kind` for `ref_id` stands; None when there is none (never scheduled, or ended and
-        pruned since: `prune_jobs`). A read: inside a unit of work, it sees the unit's own writes."""
-        async with self.read() as conn:
-            row = await conn.fetch_one("SELECT status FROM jobs WHERE kind = ? AND ref_id = ?", kind.value, ref_id)
+        pruned since: `prune_jobs`). A read: inside a unit of work, it sees the unit's own writes. With `lock`, its
+        row is locked until the unit of work ends (PostgreSQL: ``FOR UPDATE``; SQLite has one writer at a time): a
+        claim passes over it meanwhile (`claim_due_jobs`), and one committed first is seen as running."""
+        sql = "SELECT status FROM jobs WHERE kind = ? AND ref_id = ?"
+        if lock and self.db.dialect == "postgresql":
+            async with self.transaction() as conn:
+                row = await conn.fetch_one(sql + " FOR UPDATE", kind.value, ref_id)
+        else:
+            async with self.read() as conn:
+                row = await conn.fetch_one(sql, kind.value, ref_id)
         return None if row is None else cast(JobStatus, str(row["status"]))
 
     async def claim_due_jobs(

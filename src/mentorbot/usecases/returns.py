@@ -137,5 +137,7 @@ def _repeated_or_first(core: Core, mentorship: Mentorship) -> bool:
 
 
 async def _checkin_passed(core: Core, mentorship_id: int) -> bool:
-    """Whether the check-in timer of an active mentorship has run and none is pending after it (`_CHECKIN_RAN`)."""
-    return await core.store.job_status(JobKind.CHECKIN, mentorship_id) in _CHECKIN_RAN
+    """Whether the check-in timer of an active mentorship has run and none is pending after it (`_CHECKIN_RAN`). Its
+    row stays locked to the end of the return's unit of work: a process claiming it meanwhile would still read the
+    departure marker the return clears, and skip the check-in as one for a member who is gone."""
+    return await core.store.job_status(JobKind.CHECKIN, mentorship_id, lock=True) in _CHECKIN_RAN
