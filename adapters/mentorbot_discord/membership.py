@@ -54,7 +54,7 @@ QUIET_AFTER_UNKNOWN: Final = timedelta(seconds=30)
 QUIET_MAX: Final = timedelta(minutes=15)
 """The longest quiet a ``Retry-After`` sets (a Cloudflare ban may ask for an hour)."""
 KEPT_MAX: Final = 10_000
-"""Past this many kept answers, the stale ones are dropped."""
+"""At most this many answers are kept: past it, the oldest goes first (`Membership._keep`)."""
 
 
 class Lookup(StrEnum):
@@ -217,9 +217,12 @@ class Membership:
             )
 
     def _keep(self, key: tuple[int, int], now: datetime) -> None:
-        if len(self._seen) >= KEPT_MAX:
-            self._seen = {k: at for k, at in self._seen.items() if within(at, now, self._ttl)}
+        """Keep that `key` (guild, user) is a member as of `now`, as the newest answer: past `KEPT_MAX`, the oldest
+        goes (one more lookup, at most), at a constant cost however many were seen within the time to live."""
+        self._seen.pop(key, None)
         self._seen[key] = now
+        while len(self._seen) > KEPT_MAX:
+            del self._seen[next(iter(self._seen))]
 
 
 def _retry_after(exc: discord.HTTPException) -> float | None:

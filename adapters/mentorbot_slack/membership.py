@@ -57,7 +57,7 @@ QUIET_AFTER_UNKNOWN: Final = timedelta(seconds=30)
 QUIET_MAX: Final = timedelta(minutes=15)
 """The longest quiet a ``Retry-After`` can ask for."""
 KEPT_MAX: Final = 10_000
-"""Past this many kept answers, the stale ones are dropped."""
+"""At most this many answers are kept: past it, the oldest goes first (`Membership._keep`)."""
 
 
 SLACK_STRUGGLING: Final = frozenset(
@@ -161,6 +161,9 @@ class Membership:
         self._quiet_until = now + quiet
 
     def _keep(self, user_id: str, now: datetime) -> None:
-        if len(self._seen) >= KEPT_MAX:
-            self._seen = {k: at for k, at in self._seen.items() if within(at, now, self._ttl)}
+        """Keep that `user_id` is a member as of `now`, as the newest answer: past `KEPT_MAX`, the oldest goes (one
+        more lookup for that member, at most), at a constant cost however many were seen within the time to live."""
+        self._seen.pop(user_id, None)
         self._seen[user_id] = now
+        while len(self._seen) > KEPT_MAX:
+            del self._seen[next(iter(self._seen))]
