@@ -185,7 +185,7 @@ class SlackAdapter:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
-            logger=logging.getLogger("mentorbot.slack.bolt"),
+            logger=logging.getLogger("slack_bolt.mentorbot"),  # a library: its DEBUG lines carry replies
             # Respond as soon as the listener returns: each listener hands its work to a task of its own
             # (`_start`). With False, Bolt would poll for the ack every 10 ms instead.
             process_before_response=True,

@@ -355,10 +355,11 @@ def redact(text: str) -> str:
     return _TOKEN_FIELD.sub(r"\1\g<v>********\g<v>", text)
 
 
-LIBRARY_LOGGERS: Final = ("discord", "slack_sdk", "slack_bolt", "aiohttp", "asyncpg", "urllib3")
+LIBRARY_LOGGERS: Final = ("discord", "slack_sdk", "slack_bolt", "aiohttp", "asyncpg", "aiosqlite", "urllib3")
 """The platform and network libraries whose DEBUG lines carry what the log must not: discord.py logs each
 interaction's callback address (its token) and the gateway's payloads, slack_sdk every response_url it posts to
-and the bodies it sends. Their DEBUG lines never reach this process's log (`LibraryDebugFilter`), whatever
+and the bodies it sends, Bolt (its logger ``slack_bolt.mentorbot``) each acknowledgement's body, a member's reply;
+aiosqlite two lines per statement. Their DEBUG lines never reach this process's log (`LibraryDebugFilter`), whatever
 ``MENTORBOT_LOG_LEVEL`` says: it makes MentorBot's own lines DEBUG, the libraries stay at INFO
 (`quiet_libraries`)."""
 
