@@ -65,6 +65,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         24: "fe6c1c2f8d3b4ef4570245f31ddc5d086ed4cddb7e8189419b45f880bee53552",  # 0024_repeated_checkins
         25: "e6138901952ba15e4c19ec8191d4ddfd3b231dc68748246e9ce8e3ae27bbbece",  # 0025_open_row_indexes
         26: "4a219325c7e5ec4e51ff2627ffca7bd751e86eaceadacf618ce63e91ae8a1d67",  # 0026_forgotten_members
+        27: "22c5477783cb5e24ec47a2380daaaf5c40a7efb36b5d56d2138ea08c926ad7de",  # 0027_imported_mentor_zones
     },
     "postgresql": {
         1: "386283c8baf9300237507ed7ae7cb4ce552ead963f7daf40fa42ba4c657f3124",  # 0001_initial
@@ -93,6 +94,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         24: "5ff9f1c5ae24ae7dcdff0629ca3ce8be773a30f431aab28c2d91ee109188f8e0",  # 0024_repeated_checkins
         25: "e6138901952ba15e4c19ec8191d4ddfd3b231dc68748246e9ce8e3ae27bbbece",  # 0025_open_row_indexes
         26: "dda746d8f3c6c789b964fc681f9c62108a885efced3dff9bf6af241faae4c0ea",  # 0026_forgotten_members
+        27: "22c5477783cb5e24ec47a2380daaaf5c40a7efb36b5d56d2138ea08c926ad7de",  # 0027_imported_mentor_zones
     },
 }
 """What each migration runs (`Migration.checksum`), as released.

@@ -22,6 +22,7 @@ from mentorbot.storage import jobs, locks, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
+from mentorbot.timezones import ZONE_NOT_GIVEN
 
 _IDS_PER_QUERY = 500
 """User ids bound in one query of `MemberStore.mentor_skills_of` (SQLite's oldest limit is 999 placeholders)."""
@@ -412,7 +413,8 @@ class MemberStore(Transactions):
         all of them are saved, or none is. Returns how many were saved. The console's ids are stored in lower
         case, as the console uses them (`models.user_key`); a platform's exactly. An empty display name keeps an
         existing member's (a new one is named by the user id); an `ImportedProfile` keeps what its row left out of
-        an existing mentor's profile (read here, inside the transaction, after its row is locked). An update is
+        an existing mentor's profile (read here, inside the transaction, after its row is locked). A profile's zone is
+        the member's too when they have none (as migration 0010 and ``/mentor signup timezone:`` give it). An update is
         held to the rules of `save_mentor_profile`: one that would drop what is in use (a capacity below the places
         taken, a skill an active mentorship or a pending offer relies on) raises `ProfileInUse` with its entry's
         index, and nothing of the file is written. `progress(1)` is called after each entry is saved (in the
@@ -441,6 +443,11 @@ class MemberStore(Transactions):
                     profile = given.over(await read_profile(conn, member_id))
                 await refuse_in_use(conn, member_id, profile, index=index)
                 await upsert_profile(conn, member_id, profile, now)
+                if profile.timezone != ZONE_NOT_GIVEN:
+                    # Where the notices read a reader's zone; one the member chose (`/mentor timezone`) is theirs.
+                    await conn.execute(
+                        "UPDATE members SET timezone = ? WHERE id = ? AND timezone IS NULL", profile.timezone, member_id
+                    )
                 if progress is not None:
                     progress(1)
         self._timezones = None
