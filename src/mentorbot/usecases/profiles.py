@@ -262,11 +262,13 @@ async def _elsewhere_line(ctx: Context, status: MentorStatus, key: str) -> str:
 async def set_timezone(ctx: Context, *, timezone: str) -> Reply:
     """The member's time zone (``Africa/Nairobi``, ``UTC+3``): times are shown to them in it, and mentors close
     to their hours rank first for their requests; a mentor's profile takes it too. Where the platform reports the
-    member's zone (Slack's profile), that one is kept: the member is told to change it there."""
+    member's zone (Slack's profile), that one is kept: the member is told to change it there. Their offers whose
+    message has not reached them yet are written again with the new zone's times (`_rewrite_unsent_offers`)."""
     zone = given_timezone(timezone or "")  # UTC given is a zone, not the marker of none
     if ctx.caller.timezone:
         return Reply(ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
     await ctx.core.store.set_timezone(ctx.member.id, zone)
+    await _rewrite_unsent_offers(ctx.core, replace(ctx.member, timezone=zone))
     return Reply(ctx.t("timezone.set", zone=zone))
 
 
@@ -286,15 +288,19 @@ async def set_language(ctx: Context, *, language: str) -> Reply:
     ctx.t = translator(code)
     if code == was:
         return Reply(ctx.t("language.set"))
-    # The row itself is rewritten (not a new version of its key): it stays held or pending, with its key, claim
-    # and tries, so nothing is sent twice or lost, and the switch, the new words and the held notices this
-    # command shows commit together.
-    member = replace(ctx.member, language=code)
-    for outbox_id, key, payload in await store.unsent_keyed(member.id, "offer:"):
-        note = await _offer_in_language(ctx.core, member, key, payload)
-        if note is not None:
-            await store.rewrite_unsent(outbox_id, reply_to_json(note.reply), note.language)
+    await _rewrite_unsent_offers(ctx.core, replace(ctx.member, language=code))
     return Reply(ctx.t("language.set"))
+
+
+async def _rewrite_unsent_offers(core: Core, member: Member) -> None:
+    """`member`'s offers still pending whose message has not reached them yet (held, or pending in the outbox),
+    written again as `member` now reads them (their language and zone: `_offer_in_language`). The row itself is
+    rewritten (not a new version of its key): it stays held or pending, with its key, claim and tries, so nothing is
+    sent twice or lost, and the change, the new words and the held notices the command shows commit together."""
+    for outbox_id, key, payload in await core.store.unsent_keyed(member.id, "offer:"):
+        note = await _offer_in_language(core, member, key, payload)
+        if note is not None:
+            await core.store.rewrite_unsent(outbox_id, reply_to_json(note.reply), note.language)
 
 
 async def _offer_in_language(core: Core, mentor: Member, key: str, payload: str) -> Notification | None:
