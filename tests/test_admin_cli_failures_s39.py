@@ -252,10 +252,13 @@ main(prog_name="mentorbot")
 """
 
 
-def interrupted(cwd: Path, where: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run ``mentorbot ARGS`` with the command held at `where`, send it SIGINT there; its exit status and stderr."""
+def interrupted(
+    cwd: Path, where: str, *args: str, env: dict[str, str] | None = None, driver_text: str = DRIVER
+) -> tuple[int, str]:
+    """Run ``mentorbot ARGS`` with the command held at `where` (by `driver_text`, which patches the command to print
+    READY there and wait for the signal), send it SIGINT there; its exit status and stderr."""
     driver = cwd / "driver.py"
-    driver.write_text(DRIVER, encoding="utf-8")
+    driver.write_text(driver_text, encoding="utf-8")
     environment = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     environment.update(env or {})
     with subprocess.Popen(

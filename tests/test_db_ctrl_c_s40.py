@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +24,8 @@ from mentorbot.settings import ENV_PREFIX
 from mentorbot.storage import migrations
 from mentorbot.storage.migrations import available_migrations, migrate, schema_version
 from mentorbot.storage.store import create_database
+from tests.test_admin_cli_failures_s39 import assert_one_line
+from tests.test_admin_cli_failures_s39 import interrupted as held_and_interrupted
 
 EN = translator("en")
 SW = translator("sw")
@@ -100,38 +99,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
 
 
 def interrupted(cwd: Path, where: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run ``mentorbot ARGS`` with the command held at `where`, send it SIGINT there; its exit status and stderr."""
-    driver = cwd / "driver.py"
-    driver.write_text(DRIVER, encoding="utf-8")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    environment.update(env or {})
-    with subprocess.Popen(
-        [sys.executable, str(driver), where, *args],
-        cwd=cwd,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    ) as process:
-        assert process.stderr is not None
-        seen: list[str] = []
-        for line in process.stderr:
-            seen.append(line)
-            if line.strip() == "READY":
-                process.send_signal(signal.SIGINT)
-                break
-        _, rest = process.communicate(timeout=60)
-    if not any(line.strip() == "READY" for line in seen):
-        pytest.fail("the command never reached the point to interrupt:\n" + "".join(seen) + rest)
-    return process.returncode, "".join(seen) + rest
-
-
-def assert_one_line(stderr: str, line: str) -> None:
-    assert "Exception in thread" not in stderr and "Traceback" not in stderr, stderr
-    assert "Aborted!" not in stderr, stderr
-    assert stderr.rstrip("\n").splitlines()[-1] == line, stderr
+    """Run ``mentorbot ARGS`` held at `where` by this file's driver, and interrupt it there."""
+    return held_and_interrupted(cwd, where, *args, env=env, driver_text=DRIVER)
 
 
 def files(folder: Path, name: str) -> list[str]:

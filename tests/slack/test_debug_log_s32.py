@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from mentorbot.observability import logging_handler
 from tests.slack.conftest import ALICE, BOB, Workspace
 
 
-async def test_no_response_url_reaches_the_debug_log(workspace: Workspace) -> None:
+@contextmanager
+def debug_log() -> Iterator[io.StringIO]:
+    """The root logger at DEBUG (``MENTORBOT_LOG_LEVEL=DEBUG``) through MentorBot's own handler, into the text
+    yielded."""
     out = io.StringIO()
     handler = logging_handler("text")
     handler.stream = out  # type: ignore[attr-defined]
@@ -20,10 +25,15 @@ async def test_no_response_url_reaches_the_debug_log(workspace: Workspace) -> No
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
-        await workspace.command(ALICE, "/skills")
+        yield out
     finally:
         root.removeHandler(handler)
         root.setLevel(old)
+
+
+async def test_no_response_url_reaches_the_debug_log(workspace: Workspace) -> None:
+    with debug_log() as out:
+        await workspace.command(ALICE, "/skills")
     text = out.getvalue()
     [post] = workspace.fake.response_posts
     assert post.hook_id
@@ -39,19 +49,9 @@ async def test_no_reply_in_the_acknowledgement_reaches_the_debug_log(workspace: 
     (two per statement run off the event loop) are dropped too."""
     workspace.adapter.answer_budget = 1.0  # the default MENTORBOT_SLACK__ANSWER_IN_ACK_SECONDS
     await workspace.mentor(BOB, "signup skills:seo levels:expert")
-    out = io.StringIO()
-    handler = logging_handler("text")
-    handler.stream = out  # type: ignore[attr-defined]
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with debug_log() as out:
         await workspace.mentor(ALICE, "request skills:seo note:call me about my divorce")
         await workspace.mentor(ALICE, "status")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old)
     text = out.getvalue()
     assert "divorce" not in text
     assert "Responding with status" not in text and "MentorBot status" not in text
