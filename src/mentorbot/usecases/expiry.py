@@ -83,8 +83,7 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
             outcome = passed[result.offer.id]
             # In a cohort programme a request back on the waitlist waits for the next round: its mentor is told when.
             at = await round_date(core, result.offer.request_id, t, zone_of(mentor)) if outcome is False else None
-            notice = Reply(expiry_notice(core, t, seen, outcome, round_at=at))
-            told.append(core.notify(mentor, notice, key=f"offer:{result.offer.id}"))
+            told.extend(await _expiry_told(core, mentor, t, seen, outcome, round_at=at))
             lines.append(line_for(t, result.offer, outcome))
         if last.mentor_paused:
             # Auto-paused: every other request the mentor held is passed on now, and the notice says what became of
@@ -228,8 +227,38 @@ async def round_date(core: Core, request_id: int, t: Translator, zone: str | Non
     return None if until is None else views.when(until, t, zone)
 
 
+async def _expiry_told(
+    core: Core, mentor: Member, t: Translator, result: ExpireResult, passed: bool | None, *, round_at: str | None
+) -> list[Notification]:
+    """What tells `mentor` that `result`'s offer expired: the offer message's new version (`expiry_notice`). One
+    that warns them of the auto-pause, where the offer was posted (the platform edits it in place, and an edit makes
+    no sound), is an edit without the warning and the whole notice as a message of its own: the warning is there to
+    be heard before the next lapse (as `mentorships.end_notices` tells an end)."""
+    key = f"offer:{result.offer.id}"
+    text = expiry_notice(core, t, result, passed, round_at=round_at)
+    if (
+        not warns(core, result)
+        or await core.store.message_location(mentor.community, mentor.platform_user_id, key) is None
+    ):
+        return [core.notify(mentor, Reply(text), key=key)]
+    short = expiry_notice(core, t, result, passed, round_at=round_at, warning=False)
+    return [core.notify(mentor, Reply(short), key=key), core.notify(mentor, Reply(text))]
+
+
+def warns(core: Core, result: ExpireResult) -> bool:
+    """Whether `result`'s lapse is counted and leaves its mentor, not paused, one short of the auto-pause
+    (`Settings.max_expired_offers`): its notice warns them."""
+    return result.counted and not result.mentor_paused and result.streak == core.settings.max_expired_offers - 1
+
+
 def expiry_notice(
-    core: Core, t: Translator, result: ExpireResult, passed: bool | None, *, round_at: str | None = None
+    core: Core,
+    t: Translator,
+    result: ExpireResult,
+    passed: bool | None,
+    *,
+    round_at: str | None = None,
+    warning: bool = True,
 ) -> str:
     """What an expired offer's mentor is told under the offer's key: that it expired (before it could reach them,
     when it never did), what became of its request (gone to another mentor, back on the waitlist, no longer
@@ -238,7 +267,7 @@ def expiry_notice(
     rounds offer). In a cohort programme a request back on the waitlist waits for the next round, whoever has a free
     place (nothing is offered between rounds): the notice says so, and when (`round_at`, `round_date`), not that no
     other mentor can take it. After a counted lapse that leaves them one short of the auto-pause
-    (`Settings.max_expired_offers`), a line warns them."""
+    (`Settings.max_expired_offers`, `warns`), a line warns them, unless not `warning`."""
     outcome = {True: "notice", False: "waiting", None: "closed"}[passed]
     rounds_only = cohort(core)
     if passed is False and rounds_only and round_at is not None:
@@ -247,7 +276,6 @@ def expiry_notice(
     text = t(key, id=result.offer.id, until=round_at) if outcome == "round" else t(key, id=result.offer.id)
     if passed is False and not result.mentor_paused and not rounds_only:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)
-    warn = result.counted and not result.mentor_paused and result.streak == core.settings.max_expired_offers - 1
-    if warn:
+    if warning and warns(core, result):
         text += "\n" + t("offer.lapse_warning")
     return text
