@@ -34,7 +34,7 @@ async def test_the_scheduled_rounds_report_is_in_the_programmes_zone(
     await bot.decline(who("baraka"), offer_id=offer_id(offer), reason="busy")
     await insight.ensure_weekly_jobs(bot.core, [COMMUNITY])
     clock.advance(timedelta(days=6, hours=20))  # Monday 05:00 UTC, 08:00 in Nairobi: the digest
-    assert [n.key for n in await bot.run_due_jobs() if n.platform_user_id == "U-admin"][0].startswith("admin-digest")
+    assert next(n.key for n in await bot.run_due_jobs() if n.platform_user_id == "U-admin").startswith("admin-digest")
     clock.advance(timedelta(hours=1))  # 09:00 in Nairobi: the round
     report = [n for n in await bot.run_due_jobs() if n.platform_user_id == "U-admin"]
     assert report, "the round's report to the admin"

@@ -37,7 +37,15 @@ from mentorbot.text_safety import spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.departures import LEFT
-from mentorbot.usecases.library_follow import log_stored_skills, settle_stored_skills, uses_text
+from mentorbot.usecases.library_follow import (
+    after_renames,
+    hand_over_elsewhere,
+    log_stored_skills,
+    reword_removed_skills,
+    settle_stored_skills,
+    tell_reload,
+    uses_text,
+)
 from mentorbot.usecases.matchmaking import (
     blocks_of,
     cohort,
@@ -626,10 +634,15 @@ async def reload(ctx: Context) -> Reply:
     so that every other process serving the community reloads them too, within a minute (`Timers`).
 
     The slugs stored rows use are then checked against the new skills file (`settle_stored_skills`): one the file
-    now has as another skill's alias (a rename) moves to that skill; one no skill answers to any more is reported
-    to the admin (with how many mentors, open requests and active mentorships of the community use it, and what
-    to do) and logged for every community."""
+    now has as another skill's alias (a rename) moves to that skill, and the waiting requests of the skills rows
+    moved to are tried again (`after_renames`); one no skill answers to any more is reported to the admin (with how
+    many mentors, open requests and active mentorships of the community use it, and what to do) and logged for every
+    community. Every community's admins whose stored rows use what moved or went are told through the outbox, keyed as
+    a start-up's notice, so a later start finds them told (`tell_reload`; the admin who reloaded has the reply). The
+    waiting requests of a removed skill, or of one put back, are told afresh why they wait (`reword_removed_skills`:
+    "no longer offered here" once no mentor offers it, their member told once)."""
     core = ctx.core
+    before = core.library.taxonomy
     try:
         snapshot = core.library.reload()
     except ConfigFileError as exc:
@@ -637,6 +650,12 @@ async def reload(ctx: Context) -> Reply:
     core.library.followed = await core.store.note_library_reload(core.clock.now())
     found = await settle_stored_skills(core)
     log_stored_skills(found)
+    notes = await after_renames(core, found)
+    back = [skill.slug for skill in snapshot.taxonomy if before.resolve(skill.slug) is None]
+    await reword_removed_skills(core, found, back)
+    notes += await tell_reload(core, found, ctx.member)
+    # Those of other communities go through the outbox to the processes serving them (another platform's, maybe).
+    ctx.tell(await hand_over_elsewhere(core, notes, ctx.caller.community))
     lines = [
         ctx.t(
             "reload.done",

@@ -8,8 +8,12 @@ that cannot read the files keeps the ones it has and logs why, once per reload.
 
 After a reload, the skill slugs stored rows use are checked against the new skills file (`settle_stored_skills`):
 a slug it now has as another skill's alias (a rename) is stored as that skill's slug, in the admin's process and
-again in each process that follows (which may have stored the old slug meanwhile); a slug no skill answers to is
-told to the admin who reloaded and logged (`admin.reload`).
+again in each process that follows (which may have stored the old slug meanwhile), and the waiting requests of the
+skills rows moved to are tried again (`after_renames`: their reasons were worked out with the old slug's mentors);
+a slug no skill answers to is told to the admin who reloaded, in the reply, to every community's admins whose
+stored rows use it, through the outbox (`tell_reload`: the start-up's keyed notice, so a later start finds them
+told), and logged (`admin.reload`). The waiting requests of a removed skill are told afresh why they wait
+(`reword_removed`: "no longer offered here" once no mentor offers it, their member told once).
 
 A file changed and the bot restarted, with no reload, is checked at start-up (`settle_at_start`, which
 `app.open_bot` runs once per process, after the migrations and before anything is served): renamed slugs move, and
@@ -23,6 +27,7 @@ find nothing left to do.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -30,11 +35,13 @@ from typing import Final
 from mentorbot.clock import within
 from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import Translator, translator
+from mentorbot.models import Member
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.insight import SkillUse
 from mentorbot.usecases.admins import community_admins, community_name, named_community
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease, retrying
+from mentorbot.usecases.matchmaking import rematch, reword_removed
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +144,18 @@ def uses_text(use: SkillUse, t: Translator) -> str:
 
 
 REMOVED_KEY: Final = "skills.removed:"
-"""How the key of a start-up's notice to an admin begins when it tells removed slugs still in use: then the slugs,
-comma-joined in order, ``@`` and when it was written (``skills.removed:podcasting,seo@2025-…``). A start that finds
-the same slugs removed looks for a notice of theirs (`OutboxStore.has_keyed`, by prefix) and tells them again only
-when there is none. The time makes every notice's key its own: a keyed message is edited where it was posted, and
-an admin told again (a day after the last notice, once the outbox has let it go) gets a new message."""
+"""How the key of a start-up's or a reload's notice to an admin begins when it tells removed slugs still in use:
+then the slugs, comma-joined in order, ``@`` and when it was written (``skills.removed:podcasting,seo@2025-…``). A
+start or a reload that finds the same slugs removed looks for a notice of theirs (`OutboxStore.has_keyed`, by
+prefix) and tells them again only when there is none (the reloading admin's reply says them all the same). The time
+makes every notice's key its own: a keyed message is edited where it was posted, and an admin told again (a day
+after the last notice, once the outbox has let it go) gets a new message."""
+
+STARTUP_TITLES: Final = ("startup_skills.title", "startup_skills.title_in")
+"""The first line of a start-up's notice to admins: the bot restarted with a changed skills file (no reload); in a
+deployment of several communities, the one it is about."""
+RELOAD_TITLES: Final = ("reload_skills.title", "reload_skills.title_in")
+"""The first line of a reload's notice to admins (`tell_reload`): an admin reloaded the skills file."""
 
 
 @dataclass
@@ -157,9 +171,12 @@ class _NothingLeft(Exception):
     """Another process, starting at the same time, settled the stored skills first: this one's unit is undone."""
 
 
-async def _startup_notices(core: Core, found: StoredSkills) -> _StartupNotices:
-    """The notices a start sends each community's admins for what `found` holds: the renamed slugs (which move
-    once, so are told once) and the removed slugs still in use, unless a notice told the same ones already."""
+async def _startup_notices(
+    core: Core, found: StoredSkills, titles: tuple[str, str] = STARTUP_TITLES
+) -> _StartupNotices:
+    """The notices a start (or a reload: `titles`) sends each community's admins for what `found` holds: the renamed
+    slugs (which move once, so are told once) and the removed slugs still in use, unless a notice told the same ones
+    already."""
     out = _StartupNotices()
     for community in sorted({where for where, _ in found.removed} | {where for where, _ in found.renamed}):
         renamed = found.renamed_in(community)
@@ -181,16 +198,75 @@ async def _startup_notices(core: Core, found: StoredSkills) -> _StartupNotices:
         named = await named_community(core, community)
         for admin in admins:
             t = translator(core.lang_of(admin))
-            title = (
-                t("startup_skills.title")
-                if named is None
-                else t("startup_skills.title_in", community=community_name(named, t))
-            )
+            title = t(titles[0]) if named is None else t(titles[1], community=community_name(named, t))
             lines = [title]
             lines += [t("reload.renamed", slug=old, new=new, uses=uses_text(use, t)) for old, new, use in renamed]
             lines += [t("reload.removed_in_use", slug=slug, uses=uses_text(use, t)) for slug, use in removed]
             out.notes.append(core.notify(admin, Reply("\n".join(lines)), key=key))
     return out
+
+
+async def tell_reload(core: Core, found: StoredSkills, by: Member) -> list[Notification]:
+    """What an admin's reload tells the admins of every community whose stored rows use what `found` holds (the
+    start-up's notices, `_startup_notices`, worded for a reload): the renamed slugs, and the removed ones still in use
+    unless a notice told the same ones already, keyed `REMOVED_KEY` so that a later start finds them told. The admin
+    who reloaded (`by`) is not sent theirs: their reply says it. It is recorded delivered all the same, so that a
+    start finds their community told when they are its only admin. The notices for the others, to deliver."""
+    told = await _startup_notices(core, found, RELOAD_TITLES)
+    answered = [note for note in told.notes if note.member_id == by.id and note.key is not None]
+    if answered:
+        now = core.clock.now()
+        written = await core.store.enqueue(answered, now, core.worker_id, lease=lease(core))
+        await core.store.mark_delivered(written, now, core.worker_id)
+    return [note for note in told.notes if note.member_id != by.id]
+
+
+async def hand_over_elsewhere(core: Core, notes: list[Notification], here: str) -> list[Notification]:
+    """The notifications of `notes` for members of `here` (the community of the command that made them, whose
+    process delivers them at once); the others are written to the outbox and handed over at once, as a start-up's
+    notices are, for the process serving their community to deliver (the one that made them may serve another
+    platform's communities only)."""
+    elsewhere = [note for note in notes if note.community != here]
+    if elsewhere:
+        now = core.clock.now()
+        written = await core.store.enqueue(elsewhere, now, core.worker_id, lease=lease(core))
+        await core.store.hand_over(written, core.worker_id, now)
+    return [note for note in notes if note.community == here]
+
+
+async def after_renames(core: Core, found: StoredSkills) -> list[Notification]:
+    """After `settle_stored_skills` moved rows to the skills that took a renamed slug's place: try again the waiting
+    requests of those skills in each community where mentors or requests moved (`matchmaking.rematch`, as when a
+    mentor signs up). A moved request's reason was worked out with the old slug's mentors ("no mentor offers SEO
+    yet" while SEO's mentors are at capacity), and a moved mentor may take a request of the new slug at once: told
+    afresh, it would read "at capacity". In a cohort programme nothing is offered and the reasons are worked out
+    afresh. The notifications of the offers made."""
+    moved: dict[str, set[str]] = {}
+    for (community, old), use in found.renamed.items():
+        if use.mentors or use.requests:
+            moved.setdefault(community, set()).add(found.renames[old])
+    notes: list[Notification] = []
+    for community, skills in sorted(moved.items()):
+        notes.extend(await rematch(core, community, sorted(skills)))
+    return notes
+
+
+async def reword_removed_skills(core: Core, found: StoredSkills, back: Collection[str] = ()) -> int:
+    """Work out afresh why the waiting requests of the slugs `found` holds as removed wait, in each community whose
+    open requests use them, and of the skills a reload put `back` in the file (`matchmaking.reword_removed`: only
+    those whose reason says otherwise of a skill than the file does now). How many were worked out afresh."""
+    wanted: dict[str, set[str]] = {}
+    for (community, slug), use in found.removed.items():
+        if use.requests:
+            wanted.setdefault(community, set()).add(slug)
+    if back:
+        for (community, slug), use in (await core.store.skills_in_use()).items():
+            if use.requests and slug in back:
+                wanted.setdefault(community, set()).add(slug)
+    looked = 0
+    for community, slugs in sorted(wanted.items()):
+        looked += await reword_removed(core, community, sorted(slugs))
+    return looked
 
 
 async def settle_at_start(core: Core) -> bool:
@@ -204,8 +280,12 @@ async def settle_at_start(core: Core) -> bool:
     one unit of work: the settling counts as a reload (`LibraryStateStore.note_library_reload`), whose row lock
     makes processes starting at once take turns; each looks again under it, and one that finds nothing left undoes
     its unit (no reload counted, nothing told twice). The processes already running follow the count: they read the
-    files again (the same ones, when they share them) and move what they stored with the old slugs meanwhile."""
-    found = await survey_stored_skills(core)
+    files again (the same ones, when they share them) and move what they stored with the old slugs meanwhile.
+
+    The waiting requests of the skills rows moved to are tried again in that unit (`after_renames`); those of a
+    removed slug are told afresh why they wait, in a unit of their own (`reword_removed_skills`: a few reads when
+    they say it already)."""
+    found = surveyed = await survey_stored_skills(core)
     told = await _startup_notices(core, found)
     if found.renames or told.notes:
         now = core.clock.now()
@@ -217,7 +297,8 @@ async def settle_at_start(core: Core) -> bool:
                 notices = await _startup_notices(core, settled)
                 if not settled.renames and not notices.notes:
                     raise _NothingLeft
-                written = await core.store.enqueue(notices.notes, now, core.worker_id, lease=lease(core))
+                notes = [*notices.notes, *await after_renames(core, settled)]
+                written = await core.store.enqueue(notes, now, core.worker_id, lease=lease(core))
                 # No deliverer runs yet (nor ever, in `mentorbot admin import`): any process's timers deliver them.
                 await core.store.hand_over(written, core.worker_id, now)
             return generation, settled, notices
@@ -228,6 +309,10 @@ async def settle_at_start(core: Core) -> bool:
             found, told = StoredSkills(), _StartupNotices()
         else:
             core.library.followed = generation
+    if any(use.requests for use in surveyed.removed.values()):
+        await retrying(
+            core, lambda: _reword_unit(core, surveyed), "the start-up's check of the removed skills' requests"
+        )
     logged = StoredSkills(
         removed={key: use for key, use in found.removed.items() if key in told.logged},
         renamed=found.renamed,
@@ -243,6 +328,20 @@ async def settle_at_start(core: Core) -> bool:
         )
         return True
     return False
+
+
+async def _reword_unit(core: Core, found: StoredSkills) -> int:
+    async with core.store.unit_of_work():
+        return await reword_removed_skills(core, found)
+
+
+async def _rematch_unit(core: Core, found: StoredSkills) -> None:
+    """`after_renames` in a unit of its own, its offers written to the outbox for any process to deliver."""
+    async with core.store.unit_of_work():
+        notes = await after_renames(core, found)
+        now = core.clock.now()
+        written = await core.store.enqueue(notes, now, core.worker_id, lease=lease(core))
+        await core.store.hand_over(written, core.worker_id, now)
 
 
 class LibraryFollower:
@@ -301,4 +400,10 @@ class LibraryFollower:
         else:
             for old, new in sorted(found.renames.items()):
                 log.info("skill %r is now an alias of %r: stored rows moved to %r", old, new, new)
+            # What this process stored with the old slugs moved: its waiting requests are tried again.
+            if found.renamed:
+                try:
+                    await retrying(self.core, lambda: _rematch_unit(self.core, found), "the renamed skills' requests")
+                except Exception as exc:  # the sweep tries them again
+                    log.warning("could not try again the requests of the renamed skills: %s", exc)
         return True

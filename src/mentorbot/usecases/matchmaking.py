@@ -110,8 +110,8 @@ async def match_request(
         if offered is not None:
             return offered
     reason = await wait_reason(core, request, mentee, blocks)
-    if reason != request.wait_reason:  # a request re-tried for nothing writes nothing
-        await core.store.set_wait_reason(request.id, reason, core.clock.now())
+    # A request re-tried for nothing writes nothing; one told it waits again is told why (the removed skill too).
+    await _store_reason(core, request, mentee, reason, told=notify_waiting)
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
@@ -169,8 +169,7 @@ async def _wait_for_round(
     in its way now."""
     obstacle = await round_obstacle(core, request, mentee)
     reason = next_round_reason(core, request, obstacle, upcoming=await round_due(core, request.community))
-    if reason != request.wait_reason:
-        await core.store.set_wait_reason(request.id, reason, core.clock.now())
+    await _store_reason(core, request, mentee, reason, told=notify_waiting)
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
@@ -273,11 +272,16 @@ async def wait_reason(
     they are paused only while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which
     their return lifts); else the paused mentors' blocks, read as the active ones' are, a cooldown told as theirs
     (``"paused": true``: no offer comes on its date while they are paused). A skill with no mentor but the mentee
-    (who mentors it) is "no other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``)."""
+    (who mentors it) is "no other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``); either
+    of a skill the skills file no longer has is flagged ``"removed": true`` (`reason_of`): nobody can sign up for it.
+    """
     if blocks is None:
         blocks = await blocks_of(core, request)
     own = await _own_skills(core, request, mentee)
-    return reason_of(request, await _mentors_by_skill(core, request, mentee), blocks, own=own)
+    mentors = await _mentors_by_skill(core, request, mentee)
+    return reason_of(
+        request, mentors, blocks, own=own, removed=views.gone_skills(core.library.taxonomy, request.skills)
+    )
 
 
 async def _mentors_by_skill(core: Core, request: MentorshipRequest, mentee: Member) -> dict[str, list[SkillMentor]]:
@@ -310,6 +314,7 @@ def reason_of(
     blocks: Mapping[int, Block],
     *,
     own: Collection[str] = (),
+    removed: Collection[str] = (),
 ) -> str:
     """`wait_reason` from the `mentors` of each of the request's skills (not its mentee), the `blocks` and the
     skills the mentee mentors themself (`own`), as read: each skill's cause is the one a request of that skill alone
@@ -318,17 +323,25 @@ def reason_of(
     several: ``{"key": "wait.mixed", "skills", "parts": [{"key", "skills"[, "until"][, "paused"]}, …][, "until"]}``,
     whose ``until`` is the first date among its parts (when the sweep looks again, `views.wait_until`). ``"paused":
     true`` marks a cause that paused mentors share (`_cause`): told with its own text (`views.PAUSED_TEXTS`), its
-    key, the code exports and metrics read, unchanged."""
-    causes: dict[Cause, list[str]] = {}  # (key, until, paused) → its skills, in the order asked
+    key, the code exports and metrics read, unchanged. So does ``"removed": true``, of "no mentor" (or none but the
+    member asking) for a skill of `removed` (the skills file no longer has it: nobody can sign up for it, so the
+    member is told to ask for another, `views.REMOVED_TEXTS`); its code stays ``no_mentor`` (or
+    ``no_other_mentor``)."""
+    causes: dict[tuple[Cause, bool], list[str]] = {}  # ((key, until, paused), removed) → its skills, in order asked
     for skill in request.skills:
-        causes.setdefault(_cause(mentors.get(skill, ()), blocks, own=skill in own), []).append(skill)
+        cause = _cause(mentors.get(skill, ()), blocks, own=skill in own)
+        gone = skill in removed and cause[0] in views.REMOVED_TEXTS
+        causes.setdefault((cause, gone), []).append(skill)
     parts = [
-        {"key": key, "skills": skills} | ({"until": until} if until else {}) | ({"paused": True} if paused else {})
-        for (key, until, paused), skills in causes.items()
+        {"key": key, "skills": skills}
+        | ({"until": until} if until else {})
+        | ({"paused": True} if paused else {})
+        | ({"removed": True} if gone else {})
+        for ((key, until, paused), gone), skills in causes.items()
     ]
     if len(parts) == 1:
         return json.dumps(parts[0] | {"skills": list(request.skills)})
-    untils = [until for _, until, _ in causes if until]
+    untils = [until for (_, until, _), _ in causes if until]
     first = {"until": min(untils, key=datetime.fromisoformat)} if untils else {}
     return json.dumps({"key": views.MIXED, "skills": list(request.skills), "parts": parts} | first)
 
@@ -410,7 +423,10 @@ async def round_obstacle(core: Core, request: MentorshipRequest, mentee: Member)
     mentors = await _mentors_by_skill(core, request, mentee)
     if any(m.active and m.free_places > 0 and m.member_id not in still_blocked for ms in mentors.values() for m in ms):
         return None
-    return reason_of(request, mentors, blocks, own=await _own_skills(core, request, mentee))
+    own = await _own_skills(core, request, mentee)
+    return reason_of(
+        request, mentors, blocks, own=own, removed=views.gone_skills(core.library.taxonomy, request.skills)
+    )
 
 
 async def requeue_quietly(core: Core, request: MentorshipRequest) -> list[Notification]:
@@ -650,8 +666,66 @@ async def reword(core: Core, request: MentorshipRequest, *, upcoming: datetime |
         reason = next_round_reason(core, request, obstacle, upcoming=upcoming)
     else:
         reason = await wait_reason(core, request, mentee)
-    if reason != request.wait_reason:
-        await core.store.set_wait_reason(request.id, reason, core.clock.now())
+    await _store_reason(core, request, mentee, reason, told=False)
+
+
+async def _store_reason(core: Core, request: MentorshipRequest, mentee: Member, reason: str, *, told: bool) -> None:
+    """Store `reason` as why `request` waits, when it changed. A reason worked out afresh is not said (the member
+    reads it in their status), except when it newly tells a skill as no longer offered (`views.removed_told`: no
+    mentor offers a skill the skills file no longer has): nothing will come of waiting for it, so the member is told
+    once, in a message of its own (`skill_removed_notice`), unless the change is `told` already (a "waiting again"
+    notice says why). The notice goes to the outbox in the change's unit, handed over at once to any process's
+    delivery (the use-cases that reword reasons return no notifications of their own). Said once: the stored reason
+    keeps saying it, and only a reason that did not say it before tells it again."""
+    if reason == request.wait_reason:
+        return
+    await core.store.set_wait_reason(request.id, reason, core.clock.now())
+    newly = views.removed_told(reason) - views.removed_told(request.wait_reason)
+    if told or not newly:
+        return
+    note = skill_removed_notice(core, mentee, request, reason, sorted(newly, key=request.skills.index))
+    now = core.clock.now()
+    lease = timedelta(seconds=core.settings.lease_seconds)
+    written = await core.store.enqueue([note], now, core.worker_id, lease=lease)
+    await core.store.hand_over(written, core.worker_id, now)
+
+
+def skill_removed_key(request_id: int, skills: Sequence[str]) -> str:
+    """The key of the notice that a waiting request's `skills` are no longer offered: a message of its own,
+    superseded unsent when the request changes (``request:<id>:…``, `storage.outbox.supersede_request_notices`)."""
+    return f"request:{request_id}:removed:{','.join(skills)}"
+
+
+def skill_removed_notice(
+    core: Core, mentee: Member, request: MentorshipRequest, reason: str, skills: Sequence[str]
+) -> Notification:
+    """The notice to `mentee` that their waiting `request` asks for `skills` the skills file no longer has and no
+    mentor offers (its key's), then why it waits (`reason`, which says what to do)."""
+    t = translator(core.lang_of(mentee))
+    taxonomy = core.library.taxonomy
+    text = t("skill_removed.notice", id=request.id, skills=views.skill_labels(taxonomy, request.skills, t.lang))
+    text += "\n" + views.wait_reason_text(reason, t, taxonomy, zone=zone_of(mentee))
+    return core.notify(mentee, Reply(text), key=skill_removed_key(request.id, skills))
+
+
+async def reword_removed(core: Core, community: str, skills: Sequence[str]) -> int:
+    """After the skills file changed (a reload, a start with other files), work out afresh why the waiting requests
+    of `community` that ask for one of `skills` (taken out of the file, or put back) wait, when their stored reason
+    says otherwise of a skill than the file does now (`views.removed_stale`: "no mentor offers it yet" of a skill
+    nobody can sign up for any more, "no longer offered" of one that is back). A member whose request is newly told
+    a skill is no longer offered is told once (`_store_reason`). Every such request, not the oldest
+    `REFRESH_AFTER_PAUSE`: only those of the changed skills are read. How many were worked out afresh."""
+    if not skills:
+        return 0
+    taxonomy = core.library.taxonomy
+    upcoming = await round_due(core, community) if cohort(core) else None
+    looked = 0
+    async for request in waiting_pages(core, community, lambda: skills):
+        if not views.removed_stale(request.wait_reason, taxonomy):
+            continue
+        looked += 1
+        await reword(core, request, upcoming=upcoming)
+    return looked
 
 
 def line_for(t: Translator, offer: Offer, passed: bool | None) -> str:

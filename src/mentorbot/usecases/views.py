@@ -164,12 +164,73 @@ every mentor paused with those who could take it on cooldown. Its key stays the 
 (`storage.reports.wait_reason_code`, `metrics.WAIT_REASONS`)."""
 
 
-def text_code(data: Mapping[str, Any]) -> str:
-    """The code a stored cause is told with: its key's (``all_busy``…), or its paused variant's (`PAUSED_TEXTS`)."""
+REMOVED_TEXTS: Final[Mapping[str, str]] = {"wait.no_mentor": "skill_removed", "wait.no_other_mentor": "skill_removed"}
+"""The text a cause flagged ``"removed": true`` (`matchmaking.reason_of`: no mentor, or none but the member asking,
+offers a skill the skills file no longer has) is told with, in every family: the skill is no longer offered in the
+community, nobody can sign up for it, cancel and ask for another (not "you'll get an offer as soon as one signs
+up", nor the admins' "recruit a mentor for it"). Its key stays the code exports and metrics read, as the paused
+variants' (`PAUSED_TEXTS`). Told so only while the skills file still lacks every one of its skills (`removed_now`):
+a skill put back is "no mentor offers it yet" again, before its reason is worked out afresh."""
+
+
+def gone_skills(taxonomy: Taxonomy, skills: Sequence[str]) -> list[str]:
+    """The skills of `skills` no skill of the taxonomy answers to any more (taken out of the skills file, no alias
+    keeping them), in order."""
+    return [slug for slug in skills if taxonomy.resolve(slug) is None]
+
+
+def removed_now(data: Mapping[str, Any], taxonomy: Taxonomy | None) -> bool:
+    """Whether a stored cause is told as a removed skill's (`REMOVED_TEXTS`): flagged so, and (with a `taxonomy`)
+    none of its skills back in the skills file."""
+    if not data.get("removed") or str(data.get("key")) not in REMOVED_TEXTS:
+        return False
+    return taxonomy is None or len(gone_skills(taxonomy, list(data.get("skills", [])))) == len(data.get("skills", []))
+
+
+def text_code(data: Mapping[str, Any], taxonomy: Taxonomy | None = None) -> str:
+    """The code a stored cause is told with: its key's (``all_busy``…), or its paused variant's (`PAUSED_TEXTS`),
+    or its removed skill's (`REMOVED_TEXTS`, `removed_now`)."""
     key = str(data["key"])
     if data.get("paused") and key in PAUSED_TEXTS:
         return PAUSED_TEXTS[key]
+    if removed_now(data, taxonomy):
+        return REMOVED_TEXTS[key]
     return key.removeprefix("wait.")
+
+
+def removed_told(reason: str | None) -> set[str]:
+    """The skills a stored wait reason tells as no longer offered (its causes flagged ``"removed": true``, of its
+    live part in a cohort programme: `live_reason`)."""
+    data = live_reason(reason)
+    if not data:
+        return set()
+    parts = data.get("parts") if data.get("key") == MIXED else [data]
+    return {
+        str(skill)
+        for part in (parts if isinstance(parts, list) else [])
+        if isinstance(part, dict) and part.get("removed") and str(part.get("key")) in REMOVED_TEXTS
+        for skill in part.get("skills", [])
+    }
+
+
+def removed_stale(reason: str | None, taxonomy: Taxonomy) -> bool:
+    """Whether a stored wait reason says otherwise of a skill than the skills file does now: "no mentor offers it"
+    (or none but the member asking) of a skill the file no longer has, or "no longer offered" of one it has again;
+    or no reason at all. What a reload or a start worked out afresh (`matchmaking.reword_removed`)."""
+    if not reason:
+        return True
+    data = live_reason(reason)
+    if not data:
+        return False
+    parts = data.get("parts") if data.get("key") == MIXED else [data]
+    for part in parts if isinstance(parts, list) else []:
+        if not isinstance(part, dict) or str(part.get("key")) not in REMOVED_TEXTS:
+            continue
+        skills = [str(s) for s in part.get("skills", [])]
+        gone = gone_skills(taxonomy, skills)
+        if (len(gone) < len(skills)) if part.get("removed") else bool(gone):
+            return True
+    return False
 
 
 def wait_reason_text(
@@ -187,13 +248,13 @@ def wait_reason_text(
         data = json.loads(reason)
         key = str(data["key"])
         if key.startswith("wait."):
-            key = "wait." + text_code(data)
+            key = "wait." + text_code(data, taxonomy)
         if admin and key.startswith("wait.") and t.has("wait_admin." + key.removeprefix("wait.")):
             key = "wait_admin." + key.removeprefix("wait.")
         text = t(key, **_reason_args(data, t, taxonomy, zone, admin=admin))
         now = data.get("now")  # a cohort programme's next round: what stands in the request's way meanwhile
         if isinstance(now, dict):
-            code = text_code(now) if "key" in now else ""
+            code = text_code(now, taxonomy) if "key" in now else ""
             now_key = "wait_now_admin." + code if admin and t.has("wait_now_admin." + code) else "wait_now." + code
             if t.has(now_key):
                 text += " " + t(now_key, **_reason_args(now, t, taxonomy, zone, admin=admin))
@@ -255,9 +316,11 @@ def reason_group(reason: str) -> str:
 
 
 def _group(data: Mapping[str, Any], *, skills: bool = True) -> dict[str, Any]:
-    """One cause as `reason_group` groups it: its key (and whether paused mentors share it), its skills in a fixed
-    order, its date to the minute."""
+    """One cause as `reason_group` groups it: its key (and whether paused mentors share it, or its skills are no
+    longer in the skills file), its skills in a fixed order, its date to the minute."""
     group: dict[str, Any] = {"key": data.get("key")} | ({"paused": True} if data.get("paused") else {})
+    if data.get("removed"):
+        group["removed"] = True
     if skills:
         group["skills"] = sorted(str(s) for s in data.get("skills", []))
     if data.get("until"):
@@ -312,7 +375,7 @@ def _clauses(
         raise ValueError("a reason of several causes without its parts")
     said = []
     for part in parts:
-        code = text_code(part)
+        code = text_code(part, taxonomy)
         key = f"{family}_admin.{code}" if admin and t.has(f"{family}_admin.{code}") else f"{family}.{code}"
         said.append(t(key, **_reason_args(part, t, taxonomy, zone)))
     return "; ".join(said)
@@ -351,7 +414,7 @@ def round_why(reason: str, count: int, t: Translator, taxonomy: Taxonomy, zone: 
     skills (``round_why_part.*``)."""
     try:
         data = json.loads(reason)
-        key = "round_why." + text_code(data) if str(data["key"]).startswith("wait.") else str(data["key"])
+        key = "round_why." + text_code(data, taxonomy) if str(data["key"]).startswith("wait.") else str(data["key"])
         return t(key, count=count, **_reason_args(data, t, taxonomy, zone, clauses="round_why_part"))
     except (ValueError, KeyError, TypeError, AttributeError):
         return t("round_why.unknown", count=count)
