@@ -41,3 +41,17 @@ async def test_the_scheduled_rounds_report_is_in_the_programmes_zone(
     text = report[0].reply.text
     assert "2026-01-19 09:00 (Africa/Nairobi)" in text, text
     assert " UTC" not in text, text
+
+
+async def test_an_admins_waitlist_and_round_read_in_the_programmes_zone(
+    store: Store, library: Library, clock: ManualClock, who: Who
+) -> None:
+    bot = MentorBot(store, library, make_settings(programme_timezone="Africa/Nairobi", reoffer_after_days=10), clock)
+    admin = who("admin", is_admin=True)
+    await bot.signup(who("baraka"), skills="seo", levels="expert", capacity="1")
+    [offer] = to(await bot.request(who("amina"), skills="seo"), "baraka")
+    await bot.decline(who("baraka"), offer_id=offer_id(offer), reason="busy")
+    waitlist = await bot.admin_waitlist(admin)
+    assert "(Africa/Nairobi)" in waitlist.reply.plain_text and " UTC" not in waitlist.reply.plain_text
+    round_reply = await bot.admin_round(admin)
+    assert "(Africa/Nairobi)" in round_reply.reply.text and " UTC" not in round_reply.reply.text

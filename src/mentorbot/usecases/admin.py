@@ -85,7 +85,7 @@ async def waitlist(ctx: Context, *, page: str | int | None = None, start: str | 
     first, changed = paging.start_in(keys, page, start, paging.PAGE_SIZE)
     entries = [(request, await store.get_member(request.member_id)) for request in waiting]
     reopened = await store.reopened_at([request.id for request in waiting])
-    taxonomy, zone = ctx.core.library.taxonomy, zone_of(ctx.member)
+    taxonomy, zone = ctx.core.library.taxonomy, ctx.core.admin_zone(ctx.member)
     page_reply = views.waitlist(entries, ctx.t, taxonomy, zone, start=first, reopened=reopened)
     reply = paging.keyed(page_reply, "waitlist", keys, changed=changed)
     if start is not None or len(entries) <= paging.PAGE_SIZE:
@@ -240,7 +240,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
                 reasons.append(ctx.t("admin.reason_excluded", name=name))
         elif block is not None and block.kind is BlockKind.COOLDOWN and not block.lifts_when_alone:
             failed.append("cooldown")
-            until = when(block.until, ctx.t, zone_of(ctx.member)) if block.until else "—"
+            until = when(block.until, ctx.t, ctx.core.admin_zone(ctx.member)) if block.until else "—"
             reasons.append(ctx.t("admin.reason_cooldown", name=name, until=until))
         if block is not None and block.mentoring:
             failed.append("mentoring")
@@ -370,7 +370,8 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     withdrawn_notes, lines = await withdraw_for_pause(core, member, by="admin", outcomes=outcomes)
     if end_at is not None:
         notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
-        reply = ctx.t("admin.paused_until", name=member.display_name, until=when(end_at, ctx.t, zone_of(ctx.member)))
+        shown = when(end_at, ctx.t, ctx.core.admin_zone(ctx.member))
+        reply = ctx.t("admin.paused_until", name=member.display_name, until=shown)
     else:
         notice = t("pause.by_admin")
         reply = ctx.t("admin.paused", name=member.display_name)
@@ -394,7 +395,7 @@ async def round_(ctx: Context) -> Reply:
     sends nothing, why, in words an admin can act on."""
     report = await round_report(ctx.core, ctx.caller.community)
     ctx.tell(report.notes)
-    return Reply(round_text(report, ctx.t, ctx.core.library.taxonomy, zone_of(ctx.member)))
+    return Reply(round_text(report, ctx.t, ctx.core.library.taxonomy, ctx.core.admin_zone(ctx.member)))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mentorbot.clock import Clock
+from mentorbot.formatting import zone_of
 from mentorbot.i18n import LANGUAGES, Translator
 from mentorbot.library import Library
 from mentorbot.models import Member, user_key
@@ -86,6 +87,12 @@ class Core:
             if not scope or scope == community:
                 keys[user_key(community, user_id)] = None
         return list(keys)
+
+    def admin_zone(self, admin: Member) -> str:
+        """The zone an admin reads the programme's dates in (the digest, a round's report, the waitlist): theirs, or
+        the programme's (`Settings.programme_timezone`) when their platform gives none (Discord), as the schedules
+        are."""
+        return zone_of(admin) or self.settings.programme_timezone
 
     def lang_of(self, member: Member | None) -> str:
         """The language to address `member` in: their choice, else the community default."""

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from mentorbot import charts
 from mentorbot.errors import UserError
-from mentorbot.formatting import day, when, zone_of
+from mentorbot.formatting import day, when
 from mentorbot.i18n import Translator, translator
 from mentorbot.logcontext import correlation_id
-from mentorbot.models import DIGEST_KEY, ROUND_KEY, Job, JobKind, Member, RequestStatus, mention_of
+from mentorbot.models import DIGEST_KEY, ROUND_KEY, Job, JobKind, RequestStatus, mention_of
 from mentorbot.replies import Attachment, Field, Notification, Reply
 from mentorbot.schedule import Weekly, last_before, next_after, parse_weekly
 from mentorbot.skills import parse_tags
@@ -395,12 +395,6 @@ def digest_key(community: str, until: datetime) -> str:
     return f"{DIGEST_KEY}{community}:{int(until.timestamp())}"
 
 
-def admin_zone(core: Core, admin: Member) -> str:
-    """The zone an admin reads the programme's notices in (the digest, a scheduled round's report): theirs, or the
-    programme's (`Settings.programme_timezone`) when their platform gives none (Discord), as the schedules are."""
-    return zone_of(admin) or core.settings.programme_timezone
-
-
 async def scheduled_round(core: Core, community: str, *, late: timedelta = timedelta(0)) -> list[Notification]:
     """The scheduled optimal round of `community`: its offers, and each admin told what it did (offers sent,
     still waiting and why) and when the next one runs."""
@@ -418,7 +412,7 @@ async def scheduled_round(core: Core, community: str, *, late: timedelta = timed
     named = await named_community(core, community) if admins else None
     for person in admins:
         t = translator(core.lang_of(person))
-        zone = admin_zone(core, person)
+        zone = core.admin_zone(person)
         text = round_text(report, t, core.library.taxonomy, zone)
         if upcoming is not None:
             text += "\n" + t("schedule.next_round", at=when(upcoming, t, zone))
@@ -473,7 +467,7 @@ async def digest(
             programme_zone = core.settings.programme_timezone
             data = charts.chart_data("supply", insight, t, core.library.taxonomy, programme_zone)
             drawn[t.lang] = await draw(data, t)
-        zone = admin_zone(core, person)
+        zone = core.admin_zone(person)
         chart = drawn[t.lang]
         reply = digest_reply(
             core,
