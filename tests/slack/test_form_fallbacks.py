@@ -32,7 +32,7 @@ async def test_the_checkin_end_fallback_points_to_the_end_command(workspace: Wor
     await ws.click(BOB, checkin, "checkin.end")
     told = ws.texts(BOB)[-1]
     assert told == EN("slack.modal.end_form_failed", id=1)
-    assert "`/mentor end 1 rating:<1-5> [comment]`" in told and "/mentor feedback" not in told
+    assert "`/mentor end 1 rating:<1-5> [comment:<text>]`" in told and "/mentor feedback" not in told
     await ws.mentor(BOB, "end 1 rating:4")
     mentorship = await ws.bot.store.get_mentorship(1)
     assert mentorship is not None and mentorship.status is MentorshipStatus.ENDED
@@ -46,7 +46,7 @@ async def test_the_checkin_end_fallback_speaks_the_members_language(workspace: W
     await ws.click(BOB, checkin, "checkin.end")
     told = ws.texts(BOB)[-1]
     assert told == SW("slack.modal.end_form_failed", id=1)
-    assert "`/mentor end 1 rating:<1-5> [maoni]`" in told
+    assert "`/mentor end 1 rating:<1-5> [comment:<maoni>]`" in told
 
 
 async def test_the_feedback_button_fallback_still_points_to_the_feedback_command(workspace: Workspace) -> None:
