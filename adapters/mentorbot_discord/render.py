@@ -13,8 +13,9 @@ at line ends, and a longer line at word ends (`_split_value`). Titles, field nam
 Discord's limits, so a long reply never makes a send fail.
 
 A DM names the Discord server it comes from when the client asks for it (`render`'s `server`: the bot is in several
-servers, whose DMs to one member all share one DM channel): at the end of an embed reply's content line, or as the
-first line of a plain-text one (`server_phrases`), in the reader's language, its markdown escaped and never cut.
+servers, whose DMs to one member all share one DM channel): at the end of an embed reply's content line (its first
+line for an untitled one, whose content line starts as its plain text would), or as the first line of a plain-text one
+(`server_phrases`), in the reader's language, its markdown escaped and never cut.
 
 Files go at most 10 a message and no more than Discord's upload limit together (`file_batches`); a file over
 that limit is not sent (Discord would refuse the whole message: ``413``, code 40005) but named in a line of the
@@ -71,6 +72,9 @@ message, the listing starts the next one."""
 MENTION: Final = re.compile(r"<@!?([0-9]+)>")
 """A member mention as the core writes it (``<@123>``, or the nickname form ``<@!123>``); a member's typed
 mention is defused by the core (`mentorbot.text_safety.defuse_mentions`) and never matches."""
+PREVIEW_LIMIT: Final = 150
+"""The most characters of an untitled reply's first line its content line shows (`first_line`): about what a push
+notification previews."""
 TITLE_SEPARATOR: Final = " · "
 MENTION_SEPARATOR: Final = ", "
 CONTINUED: Final = "\u200b"
@@ -312,43 +316,71 @@ def given_back(outcome: Outcome, key: str, text: str | None, **params: Any) -> O
     return replace(outcome, reply=replace(outcome.reply, text=f"{outcome.reply.text}\n\n{t(key, **params)}\n{block}"))
 
 
-def mentioned_users(reply: Reply) -> list[str]:
-    """The members the reply mentions in its text and fields (names and values), each once, in order of
-    appearance, as ``<@id>``."""
+def mentioned_users(reply: Reply, shown: Sequence[int] | None = None) -> list[str]:
+    """The members the reply mentions in its text, fields (names and values) and listings (names, and the entries
+    shown: the first `shown[i]` of listing `i`, every entry when not given), each once, in order of appearance, as
+    ``<@id>``."""
+    listed = [
+        part
+        for i, listing in enumerate(reply.listings)
+        for part in (listing.name, *listing.entries[: None if shown is None or i >= len(shown) else shown[i]])
+    ]
     found: dict[str, None] = {}
-    for text in (reply.text, *(part for f in reply.fields for part in (f.name, f.value))):
+    for text in (reply.text, *(part for f in reply.fields for part in (f.name, f.value)), *listed):
         for match in MENTION.finditer(text):
             found.setdefault(f"<@{match[1]}>", None)
     return list(found)
 
 
-def content_line(reply: Reply, preface: str | None = None, origin: tuple[str, str] | None = None) -> str | None:
-    """The plain content above an embed reply: the `preface`, then the title (or, for a reply of listings only,
-    its first listing's name) and every member the reply mentions (`mentioned_users`), e.g. ``Mentorship offer
-    #12 · <@123>``, then the server the DM comes from (`origin`: both `server_phrases`, the one that ends a line and
-    the line alone), e.g. ``Mentorship offer #12 · <@123> · from **Server A**``. None when there is none of these.
+def first_line(text: str, limit: int = PREVIEW_LIMIT) -> str | None:
+    """The first line of `text` that is not blank, within `limit` characters: cut at a word end (never inside a
+    mention, `paging.split`) and ending with an ellipsis when longer. None for a blank text."""
+    line = next((line.strip() for line in text.split("\n") if line.strip()), None)
+    if line is None or len(line) <= limit:
+        return line
+    return paging.split(line, limit - 1, tokens=_mention_tokens)[0].rstrip() + "…"
+
+
+def content_line(
+    reply: Reply,
+    preface: str | None = None,
+    origin: tuple[str, str] | None = None,
+    shown: Sequence[int] | None = None,
+) -> str | None:
+    """The plain content above an embed reply: the `preface`, then the title (or, for an untitled reply, its text's
+    `first_line`; for a reply of listings only, its first listing's name) and every member the reply mentions
+    (`mentioned_users`, its listings' entries as far as `shown`) that the line does not name already, e.g.
+    ``Mentorship offer #12 · <@123>``, then the server the DM comes from (`origin`: both `server_phrases`, the one
+    that ends a line and the line alone), e.g. ``Mentorship offer #12 · <@123> · from **Server A**``. An untitled
+    reply's line starts as its plain text would have: the server's line, the preface, its first line
+    (``From **Server A**\nAn admin reloaded the skills file… · <@123>``). None when there is none of these.
 
     Shown where the embeds are not (link previews turned off, push notifications), and it lets Discord
     resolve the mentions: those in content come with the message, those in embeds only for users the reader's
     client knows already. Within Discord's content limit: the server's room is kept first, and the mentions that do
     not fit are left out, never cut.
     """
-    title = reply.title or next((listing.name for listing in reply.listings if listing.name), None)
+    opening = None if reply.title else first_line(reply.text)
+    title = reply.title or opening or next((listing.name for listing in reply.listings if listing.name), None)
+    lead = origin[1] if origin is not None and opening is not None else None
     tail = ""
-    if origin is not None:
+    if origin is not None and lead is None:
         inline, alone = origin
         tail = max(TITLE_SEPARATOR + inline, "\n" + alone, key=len)
     room = CONTENT_LIMIT - len(tail)
-    line = clip("\n".join(part for part in (preface, title) if part), room)
+    line = clip("\n".join(part for part in (lead, preface, title) if part), room)
+    named_in_line = {match[1] for match in MENTION.finditer(line)}
     separator = TITLE_SEPARATOR if title else "\n" if preface else ""
     named = bool(title)
-    for mention in mentioned_users(reply):
+    for mention in mentioned_users(reply, shown):
+        if mention[2:-1] in named_in_line:
+            continue
         if len(line) + len(separator) + len(mention) > room:
             break
         line += separator + mention
         separator = MENTION_SEPARATOR
         named = True
-    if origin is not None:
+    if origin is not None and lead is None:
         inline, alone = origin
         line += (TITLE_SEPARATOR + inline) if named else ("\n" if line else "") + alone
     return line or None
@@ -445,6 +477,7 @@ def render(
         messages[-1].embeds.append(embed)
         used += length
     paging_buttons: list[Button] = []
+    listed: list[int] = []
     for listing in reply.listings:
         if not messages or EMBED_TOTAL_LIMIT - used < LISTING_ROOM or len(messages[-1].embeds) >= EMBEDS_LIMIT:
             messages.append(DiscordMessage())
@@ -452,8 +485,9 @@ def render(
         embed, shown = listing_embed(listing, EMBED_TOTAL_LIMIT - used)
         messages[-1].embeds.append(embed)
         used += len(embed)
+        listed.append(shown)
         paging_buttons.extend(paging.buttons(listing, shown))
-    messages[0].content = content_line(reply, preface, origin)
+    messages[0].content = content_line(reply, preface, origin, listed)
     messages[-1].view = view_for(reply, guild_id, paging_buttons)
     messages[-1].files = files
     for message in messages:

@@ -51,9 +51,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from mentorbot.app import Sending, took
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.commands import caller_language
+from mentorbot.commands import button_command, caller_language
 from mentorbot.formatting import when
 from mentorbot.i18n import Translator, translator
+from mentorbot.paging import reply_buttons
 from mentorbot.replies import Notification, Reply
 from mentorbot.retries import AUTH_RETRY_SECONDS, Alarm, TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
@@ -151,6 +152,22 @@ def live_offer(note: Notification) -> bool:
 def is_dm(channel_id: str | None) -> bool:
     """Whether `channel_id` is a direct-message channel (Slack's DM ids start with D)."""
     return bool(channel_id) and str(channel_id).startswith("D")
+
+
+def held_notice_words(replies: Sequence[Reply], note: str, t: Translator) -> Reply:
+    """Held notices as the words of a notice modal (where `reply_held` shows them when the member's click has no
+    channel: the App Home tab), which shows no buttons: the `note` saying why they come here, then each notice's
+    plain text followed by a line for each of its buttons with the command a member types instead
+    (`button_command`, as the console shows them; a button without one is left out), in `t`'s language."""
+    parts = [note] if note else []
+    for reply in replies:
+        typed = [
+            t("slack.modal.held_button", label=button.label, command=command)
+            for button in reply_buttons(reply)
+            if (command := button_command(button))
+        ]
+        parts.append("\n".join([reply.plain_text, *typed]))
+    return Reply("\n\n".join(parts))
 
 
 @dataclass(frozen=True)
@@ -421,8 +438,7 @@ class Delivery:
         for the member's next command (they were taken from the outbox already)."""
         unshown: list[Reply] = []
         for body, replies in packed(held, note=note):
-            notice = Reply("\n\n".join(r.plain_text for r in replies))  # a notice modal's words, if it comes to that
-            if not await self._show(route, body, notice, t=t):
+            if not await self._show(route, body, held_notice_words(replies, note, t), t=t):
                 unshown.extend(replies)
         if unshown:
             await self._hold_again(community, route.user_id, unshown)

@@ -249,7 +249,7 @@ def test_the_server_is_never_cut_nor_pushes_a_message_past_discords_limits() -> 
     text = "x" * (CONTENT_LIMIT - 10)
     [long_plain] = render(Reply(text), server=server)
     assert long_plain.content is not None and len(long_plain.content) <= CONTENT_LIMIT
-    assert long_plain.content == EN("discord.server.from_line", name=shown)
+    assert long_plain.content == EN("discord.server.from_line", name=shown) + "\n" + "x" * 149 + "…"
     assert long_plain.embeds[0].description == text
     [short_plain] = render(Reply("Hello"), server=server, lang="sw")
     assert short_plain.content == f"{SW('discord.server.from_line', name=shown)}\nHello"

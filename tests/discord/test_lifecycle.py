@@ -136,7 +136,8 @@ async def test_a_mentorship_from_signup_to_end_through_gateway_events(
     # 5. The mentee's status shows the mentorship.
     status = await members.slash("mentor status")
     assert status.texts == [
-        "Men Tee's MentorBot status\nMen Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\n"
+        f"Men Tee's MentorBot status · {MENTOR}\n"
+        "Men Tee's MentorBot status\nReplies in: English\nYour open requests\nnone\n"
         f"Active mentorships\n#1 mentored by {MENTOR}: Crisis communications, since 2026-01-05"
     ]
 

@@ -60,7 +60,7 @@ def test_the_preface_comes_first_and_a_title_without_mentions_is_the_whole_line(
     [titled] = render(Reply("Nothing to name here.", title="Your mentor profile", fields=(Field("Bio", "PR"),)))
     assert titled.content == "Your mentor profile"
     [untitled] = render(Reply("text", fields=(Field("Mentor", "<@7>"),)), preface="Late answer:")
-    assert untitled.content == "Late answer:\n<@7>"
+    assert untitled.content == "Late answer:\ntext · <@7>"  # an untitled reply's first line (session 40)
 
 
 def test_only_member_mentions_the_core_wrote_are_named_not_roles_broadcasts_or_defused_ones() -> None:
@@ -96,7 +96,7 @@ def test_only_the_first_message_of_a_long_reply_has_the_line() -> None:
 def test_a_listing_with_a_name_gives_the_line_and_a_plain_reply_is_unchanged() -> None:
     listing = Listing("Waitlist (2)", ("#1 <@5>: SEO", "#2 <@6>: PR"), total=2)
     [message] = render(Reply("", listings=(listing,)))
-    assert message.content == "Waitlist (2)"  # the entries are the list itself: not repeated
+    assert message.content == "Waitlist (2) · <@5>, <@6>"  # the members its entries name (session 40)
     [nameless] = render(Reply("", listings=(Listing("", ("a",), total=1),)))
     assert nameless.content is None
     [plain] = render(Reply("Request #1 is cancelled, <@5>."))
