@@ -211,3 +211,14 @@ def test_discord_asks_again_after_a_step_back() -> None:
     assert membership.quiet(1)
     back(clock, HOUR)
     assert not membership.quiet(1), "a quiet begun before a step back is not stretched by it"
+
+
+def test_a_member_at_their_limit_is_let_through_a_minute_after_a_step_back() -> None:
+    """The day's review: the first fix moved the bucket's time back in `check` only; adapters ask `admit` first, and
+    a refusal never reaches `check`, so a member at their limit was refused for the step's length all the same."""
+    clock = ManualClock(START)
+    limiter = RateLimiter(1, clock)
+    assert limiter.check("c:u") is None
+    back(clock, HOUR)
+    clock.advance(timedelta(seconds=61))
+    assert limiter.admit("c:u") is None

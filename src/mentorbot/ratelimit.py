@@ -51,6 +51,14 @@ class RateLimiter:
             if len(self._buckets) >= self.max_keys:
                 self._buckets.clear()
             bucket = self._buckets[key] = _Bucket(float(self.per_minute), now)
+        return self._rebased(bucket, now)
+
+    def _rebased(self, bucket: _Bucket, now: float) -> _Bucket:
+        """`bucket`, refilled and counted from `now` when the wall clock was stepped back past its last update (NTP,
+        a virtual machine resumed): how long passed since cannot be told, and waiting for the clock to come back to
+        that time would refuse the member for the step's length. A step gives each member one full bucket at most."""
+        if now < bucket.updated:
+            bucket.tokens, bucket.updated = float(self.per_minute), now
         return bucket
 
     def _tokens(self, bucket: _Bucket, now: float) -> float:
@@ -90,6 +98,7 @@ class RateLimiter:
         if bucket is None:
             return None  # a full bucket
         now = self.clock.now().timestamp()
+        self._rebased(bucket, now)
         needed = 1.0 + self._admitted(bucket, now)
         tokens = self._tokens(bucket, now)
         return None if tokens >= needed else self._wait(tokens, needed)
