@@ -59,3 +59,17 @@ async def test_migration_0027_gives_mentors_imported_before_their_zone(bot: Ment
         assert member is not None
         zones[user] = member.timezone
     assert zones == {"U-baraka": "Africa/Nairobi", "U-chao": None, "U-juma": "Europe/London"}
+
+
+async def test_a_zone_corrected_by_a_second_import_reaches_the_offers(bot: MentorBot, who: Who) -> None:
+    """The day's review: the first import's zone looked like one the member chose, so a second import correcting it
+    moved the profile and left the member row (and the offers) in the old zone. A member zone that is the profile's
+    previous one follows the profile."""
+    for zone in ("Africa/Nairobi", "Africa/Lagos"):
+        csv = f"user_id,name,skills,levels,timezone\nU-baraka,Baraka,seo,expert,{zone}\n"
+        plan = plan_import(csv, bot, EN, community=COMMUNITY)
+        await bot.store.import_mentors(COMMUNITY, plan.entries, bot.clock.now())
+    member = await bot.store.find_member(COMMUNITY, "U-baraka")
+    assert member is not None and member.timezone == "Africa/Lagos"
+    [offer] = to(await bot.request(who("amina"), skills="seo"), "baraka")
+    assert "(Africa/Lagos)" in offer.reply.plain_text

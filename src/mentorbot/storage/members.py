@@ -414,7 +414,8 @@ class MemberStore(Transactions):
         case, as the console uses them (`models.user_key`); a platform's exactly. An empty display name keeps an
         existing member's (a new one is named by the user id); an `ImportedProfile` keeps what its row left out of
         an existing mentor's profile (read here, inside the transaction, after its row is locked). A profile's zone is
-        the member's too when they have none (as migration 0010 and ``/mentor signup timezone:`` give it). An update is
+        the member's too when they have none, or the one they have is the profile's previous zone (an earlier import's:
+        as migration 0010 and ``/mentor signup timezone:`` give it). An update is
         held to the rules of `save_mentor_profile`: one that would drop what is in use (a capacity below the places
         taken, a skill an active mentorship or a pending offer relies on) raises `ProfileInUse` with its entry's
         index, and nothing of the file is written. `progress(1)` is called after each entry is saved (in the
@@ -442,11 +443,16 @@ class MemberStore(Transactions):
                     )
                     profile = given.over(await read_profile(conn, member_id))
                 await refuse_in_use(conn, member_id, profile, index=index)
+                was = await conn.fetch_one("SELECT timezone FROM mentor_profiles WHERE member_id = ?", member_id)
                 await upsert_profile(conn, member_id, profile, now)
                 if profile.timezone != ZONE_NOT_GIVEN:
-                    # Where the notices read a reader's zone; one the member chose (`/mentor timezone`) is theirs.
+                    # Where the notices read a reader's zone. One the member chose (`/mentor timezone`) is theirs;
+                    # one that is the profile's previous zone came from it (an earlier import), and follows it.
                     await conn.execute(
-                        "UPDATE members SET timezone = ? WHERE id = ? AND timezone IS NULL", profile.timezone, member_id
+                        "UPDATE members SET timezone = ? WHERE id = ? AND (timezone IS NULL OR timezone = ?)",
+                        profile.timezone,
+                        member_id,
+                        None if was is None else was["timezone"],
                     )
                 if progress is not None:
                     progress(1)
