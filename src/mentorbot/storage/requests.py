@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, MentorshipRequest, Offer, RequestStatus
 from mentorbot.storage import jobs, rows
@@ -261,15 +261,24 @@ class RequestStore(Transactions):
             )
         return [str(r["community"]) for r in found]
 
-    async def set_wait_reason(self, request_id: int, reason: str, now: datetime) -> bool:
-        """Record why a waiting request waits (a JSON message reference); True when it was still waiting."""
+    async def set_wait_reason(
+        self, request_id: int, reason: str, now: datetime, *, only_if: str | Literal[False] | None = False
+    ) -> bool:
+        """Record why a waiting request waits (a JSON message reference); True when it was still waiting (and, with
+        `only_if`, its reason was still `only_if`, None for none: another process did not change it since it was
+        read)."""
+        condition, args = "", []
+        if only_if is not False:
+            condition, args = " AND COALESCE(wait_reason, '') = ?", [only_if or ""]
         async with self.transaction() as conn:
             return (
                 await conn.execute(
-                    "UPDATE requests SET wait_reason = ?, updated_at = ? WHERE id = ? AND status = 'waiting'",
+                    "UPDATE requests SET wait_reason = ?, updated_at = ? "
+                    f"WHERE id = ? AND status = 'waiting'{condition}",
                     reason,
                     now,
                     request_id,
+                    *args,
                 )
                 == 1
             )

@@ -679,9 +679,13 @@ async def _store_reason(core: Core, request: MentorshipRequest, mentee: Member, 
     keeps saying it, and only a reason that did not say it before tells it again."""
     if reason == request.wait_reason:
         return
-    await core.store.set_wait_reason(request.id, reason, core.clock.now())
     newly = views.removed_told(reason) - views.removed_told(request.wait_reason)
     if told or not newly:
+        await core.store.set_wait_reason(request.id, reason, core.clock.now())
+        return
+    # Told only when this very change is stored: the request still waiting (not cancelled, matched or forgotten by
+    # another process since it was read: that one superseded its notices already) and its reason still the one read.
+    if not await core.store.set_wait_reason(request.id, reason, core.clock.now(), only_if=request.wait_reason):
         return
     note = skill_removed_notice(core, mentee, request, reason, sorted(newly, key=request.skills.index))
     now = core.clock.now()
