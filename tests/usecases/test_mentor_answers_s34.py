@@ -153,7 +153,8 @@ async def test_a_late_accept_with_no_free_place_says_so(bot: MentorBot, who: Who
 
     late = await bot.accept(who("wanjiru"), offer_id=first)
     assert late.error is None
-    assert late.reply.text == EN("offer.late.full", id=first, request=1)
+    # Her place is held by the pending offer, not a mentorship: named, with what to do (session 40).
+    assert late.reply.text == EN("offer.late.held", count=1, id=first, request=1, offers=f"#{other}", first=other)
     assert await pending_of(bot, 1) == []
 
 

@@ -25,7 +25,9 @@ from mentorbot.models import (
     MentorshipRequest,
     MentorshipStatus,
     MentorStatus,
+    Offer,
     OfferStatus,
+    Places,
     RequestStatus,
 )
 from mentorbot.replies import Attachment, Notification, Reply
@@ -204,7 +206,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     own_offer = 1 if any(o.request_id == wanted for o in pending) else 0
     places = profile.places
     if places.taken + places.held - own_offer >= places.capacity:
-        raise UserError("admin.mentor_full", name=name, places=places_text(places, ctx.t))
+        raise _mentor_full(ctx, name, places, [o for o in pending if o.request_id != wanted])
 
     # What each check overridden is called in the reply (`admin.forced_<check>`): an exclusion that is only the
     # member's own decline of the mentor is not "the mentor's decline".
@@ -279,7 +281,8 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             result = await attempt(failed)
         if result is None:
             shown = now_profile.places if now_profile else places
-            raise UserError("admin.mentor_full", name=name, places=places_text(shown, ctx.t))
+            held = await core.store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING) if shown.held else []
+            raise _mentor_full(ctx, name, shown, [o for o in held if o.request_id != wanted])
     ctx.tell(await introduce(core, result))
     # The mentor mentors this member now, as after an accept: their offers of the member's other requests go to other
     # mentors (else the mentor could accept one: a second mentorship of the pair nobody forced), and the places
@@ -292,6 +295,23 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     else:
         text = ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship)
     return Reply(" ".join([text, *await _match_closed(ctx, result, member)]))
+
+
+def _mentor_full(ctx: Context, name: str, places: Places, held: Sequence[Offer]) -> UserError:
+    """A match refused as the mentor has no free place (`places`; never forced). When pending offers of theirs (`held`,
+    this request's own left out: the match would use its place) hold some of them, and declining one would free a
+    place, they are named, with when the first answer is due: the admin can wait for it (a decline, or the offer
+    lapsing, frees the place), and there may be no mentorship of theirs to end (``admin.mentor_held``;
+    ``admin.mentor_held_taken`` when mentorships take the others). Else the mentorships' words
+    (``admin.mentor_full``)."""
+    shown = places_text(places, ctx.t)
+    if not held or places.taken >= places.capacity:
+        return UserError("admin.mentor_full", name=name, places=shown)
+    ordered = sorted(held, key=lambda o: o.id)
+    key = "admin.mentor_held_taken" if places.taken else "admin.mentor_held"
+    until = when(min(o.expires_at for o in held), ctx.t, ctx.core.admin_zone(ctx.member))
+    offers = ctx.t.join([f"#{o.id}" for o in ordered])
+    return UserError(key, count=len(held), name=name, places=shown, offers=offers, until=until)
 
 
 async def _match_closed(ctx: Context, result: AcceptResult, mentor: Member) -> list[str]:

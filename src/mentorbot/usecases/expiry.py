@@ -76,6 +76,9 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
             continue
         last = results[-1]
         t = translator(core.lang_of(mentor))
+        # "Take it after all" only while a place is left once the hand-on is done: the run may have given the place
+        # the expiry freed to a waiting request (a late accept would then find none).
+        room = await _room_left(core, mentor_id, results, passed)
         lines: list[str] = []
         for result in results:
             # Told as paused when an expiry of this unit paused them: no "take it after all", no warning.
@@ -83,7 +86,7 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
             outcome = passed[result.offer.id]
             # In a cohort programme a request back on the waitlist waits for the next round: its mentor is told when.
             at = await round_date(core, result.offer.request_id, t, zone_of(mentor)) if outcome is False else None
-            told.extend(await _expiry_told(core, mentor, t, seen, outcome, round_at=at))
+            told.extend(await _expiry_told(core, mentor, t, seen, outcome, round_at=at, room=room))
             lines.append(line_for(t, result.offer, outcome))
         if last.mentor_paused:
             # Auto-paused: every other request the mentor held is passed on now, and the notice says what became of
@@ -96,6 +99,18 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
             told.append(core.notify(mentor, Reply(text)))
             handed.extend(withdrawn_notes)
     return [*told, *handed]
+
+
+async def _room_left(
+    core: Core, mentor_id: int, results: Sequence[ExpireResult], passed: dict[int, bool | None]
+) -> bool:
+    """Whether an expired offers' mentor has a free place once the run's hand-on is done (`_hand_on_oldest_first`
+    may have given the places the expiries freed to waiting requests): read only when a notice would offer to take a
+    request after all (one back on the waitlist, its mentor not paused, outside a cohort programme), one read."""
+    if results[-1].mentor_paused or cohort(core) or not any(passed[r.offer.id] is False for r in results):
+        return True
+    profile = await core.store.get_mentor_profile(mentor_id)
+    return profile is not None and profile.free_places > 0
 
 
 async def _hand_on_oldest_first(
@@ -228,20 +243,27 @@ async def round_date(core: Core, request_id: int, t: Translator, zone: str | Non
 
 
 async def _expiry_told(
-    core: Core, mentor: Member, t: Translator, result: ExpireResult, passed: bool | None, *, round_at: str | None
+    core: Core,
+    mentor: Member,
+    t: Translator,
+    result: ExpireResult,
+    passed: bool | None,
+    *,
+    round_at: str | None,
+    room: bool = True,
 ) -> list[Notification]:
-    """What tells `mentor` that `result`'s offer expired: the offer message's new version (`expiry_notice`). One
-    that warns them of the auto-pause, where the offer was posted (the platform edits it in place, and an edit makes
-    no sound), is an edit without the warning and the whole notice as a message of its own: the warning is there to
-    be heard before the next lapse (as `mentorships.end_notices` tells an end)."""
+    """What tells `mentor` that `result`'s offer expired: the offer message's new version (`expiry_notice`, with
+    `room` as it says). One that warns them of the auto-pause, where the offer was posted (the platform edits it in
+    place, and an edit makes no sound), is an edit without the warning and the whole notice as a message of its own:
+    the warning is there to be heard before the next lapse (as `mentorships.end_notices` tells an end)."""
     key = f"offer:{result.offer.id}"
-    text = expiry_notice(core, t, result, passed, round_at=round_at)
+    text = expiry_notice(core, t, result, passed, round_at=round_at, room=room)
     if (
         not warns(core, result)
         or await core.store.message_location(mentor.community, mentor.platform_user_id, key) is None
     ):
         return [core.notify(mentor, Reply(text), key=key)]
-    short = expiry_notice(core, t, result, passed, round_at=round_at, warning=False)
+    short = expiry_notice(core, t, result, passed, round_at=round_at, warning=False, room=room)
     return [core.notify(mentor, Reply(short), key=key), core.notify(mentor, Reply(text))]
 
 
@@ -259,14 +281,16 @@ def expiry_notice(
     *,
     round_at: str | None = None,
     warning: bool = True,
+    room: bool = True,
 ) -> str:
     """What an expired offer's mentor is told under the offer's key: that it expired (before it could reach them,
     when it never did), what became of its request (gone to another mentor, back on the waitlist, no longer
     waiting: `passed` as `hand_on` tells it) and, while it waits and they are not paused, that accepting it after
     all offers it to them again (`usecases.offers.accept`'s late answer; not in a cohort programme, where only the
-    rounds offer). In a cohort programme a request back on the waitlist waits for the next round, whoever has a free
-    place (nothing is offered between rounds): the notice says so, and when (`round_at`, `round_date`), not that no
-    other mentor can take it. After a counted lapse that leaves them one short of the auto-pause
+    rounds offer; nor without `room`, a free place of theirs once the expiry's run is done: `_room_left`). In a
+    cohort programme a request back on the waitlist waits for the next round, whoever has a free place (nothing is
+    offered between rounds): the notice says so, and when (`round_at`, `round_date`), not that no other mentor can
+    take it. After a counted lapse that leaves them one short of the auto-pause
     (`Settings.max_expired_offers`, `warns`), a line warns them, unless not `warning`."""
     outcome = {True: "notice", False: "waiting", None: "closed"}[passed]
     rounds_only = cohort(core)
@@ -274,7 +298,7 @@ def expiry_notice(
         outcome = "round"
     key = f"offer.expired_{outcome}" if result.reached else f"offer.expired_unsent_{outcome}"
     text = t(key, id=result.offer.id, until=round_at) if outcome == "round" else t(key, id=result.offer.id)
-    if passed is False and not result.mentor_paused and not rounds_only:
+    if passed is False and not result.mentor_paused and not rounds_only and room:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)
     if warning and warns(core, result):
         text += "\n" + t("offer.lapse_warning")

@@ -7,11 +7,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mentorbot.errors import UserError
-from mentorbot.formatting import zone_of
+from mentorbot.formatting import places_text, zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.inputs import MAX_REASON, parse_id
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason, decline_reason
-from mentorbot.models import Member, Mentorship, MentorshipRequest, MentorStatus, Offer, OfferStatus, RequestStatus
+from mentorbot.models import (
+    Member,
+    Mentorship,
+    MentorshipRequest,
+    MentorStatus,
+    Offer,
+    OfferStatus,
+    Places,
+    RequestStatus,
+)
 from mentorbot.recommendations import courses_for_introduction
 from mentorbot.replies import Field, Notification, Reply
 from mentorbot.storage.store import AcceptResult
@@ -257,10 +266,10 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
     if request is not None and (request.status is RequestStatus.WAITING or lifted):
         ctx.tell(await rematch(core, request.community, None, mentor_id=me.id))
         request = await store.get_request(offer.request_id)
-    key, again = await _late_outcome(ctx, offer, request)
+    key, params = await _late_outcome(ctx, offer, request)
     if in_time:
         key = key.replace("offer.late.", "offer.in_time.", 1)
-    text = ctx.t(key, id=offer.id, request=offer.request_id, offer=again)
+    text = ctx.t(key, id=offer.id, request=offer.request_id, **params)
     return Reply(text, title=ctx.t("offer.title", id=offer.id))
 
 
@@ -287,23 +296,40 @@ async def _match_in_time(ctx: Context, offer: Offer, request: MentorshipRequest)
     return result
 
 
-async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest | None) -> tuple[str, int | None]:
-    """What a late accept did with the request: the reply's key and, when it was offered to the caller again, the
-    new offer's id."""
+async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest | None) -> tuple[str, dict[str, object]]:
+    """What a late accept did with the request: the reply's key and its parameters besides the offer's and the
+    request's ids (the new offer's id when it was offered to the caller again; the pending offers that hold their
+    places when they have none free: `_held_places`)."""
     store, me = ctx.core.store, ctx.member
     for pending in await store.list_offers(request_id=offer.request_id, status=OfferStatus.PENDING):
         if pending.mentor_id == me.id:
-            return "offer.late.reoffered", pending.id
+            return "offer.late.reoffered", {"offer": pending.id}
     if request is None or request.status not in (RequestStatus.WAITING, RequestStatus.OFFERED):
-        return "offer.late.gone", None
+        return "offer.late.gone", {}
     if request.status is RequestStatus.OFFERED:
-        return "offer.late.gone_other", None
+        return "offer.late.gone_other", {}
     profile = await store.get_mentor_profile(me.id)
     if profile is not None and profile.status is not MentorStatus.ACTIVE:
-        return "offer.late.paused", None
+        return "offer.late.paused", {}
     if profile is not None and profile.free_places <= 0:
-        return "offer.late.full", None
-    return "offer.late.blocked", None
+        return await _held_places(ctx, profile.places)
+    return "offer.late.blocked", {}
+
+
+async def _held_places(ctx: Context, places: Places) -> tuple[str, dict[str, object]]:
+    """Why a late accept's caller has no free place, `places` full: their mentorships alone (``offer.late.full``:
+    end one, or raise the capacity), or pending offers of theirs holding some (``offer.late.held``, with
+    ``held_taken`` when mentorships take the others): those offers are named, since answering one is what frees
+    the place (a decline) or takes it (an accept), and there may be no mentorship to end. Read only on this
+    refusal."""
+    if not places.held or places.taken >= places.capacity:
+        return "offer.late.full", {}
+    held = sorted(o.id for o in await ctx.core.store.list_offers(mentor_id=ctx.member.id, status=OfferStatus.PENDING))
+    if not held:  # answered meanwhile: the mentorships' words, as the places now stand
+        return "offer.late.full", {}
+    key = "offer.late.held_taken" if places.taken else "offer.late.held"
+    offers = ctx.t.join([f"#{i}" for i in held])
+    return key, {"count": len(held), "offers": offers, "first": held[0], "places": places_text(places, ctx.t)}
 
 
 async def _late_decline(
