@@ -105,7 +105,8 @@ async def test_bad_addresses_duplicates_and_spam_are_refused_with_a_reason(bot: 
     }
     for url, key in cases.items():
         text = await suggest(bot, who, url=url)
-        assert text.split("“")[0].split(" ")[0] == en(key, url=url, title="t", provider="p").split("“")[0].split(" ")[0]
+        expected = en(key, url=url, title="t", provider="p", command="c")
+        assert text.split("“")[0].split(" ")[0] == expected.split("“")[0].split(" ")[0]
     spam = await bot.suggest_course(who("amina"), url=URL, skills="seo", title="BUY FOLLOWERS now http://x.y")
     assert spam.reply.text == en("curation.spam")
     await suggest(bot, who)

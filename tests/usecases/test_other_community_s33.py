@@ -153,9 +153,11 @@ async def test_resume_where_he_is_no_mentor_points_to_the_paused_profile(bot: Me
     await bot.pause(baraka(A))
     refused = await bot.resume(baraka(B))
     assert refused.reply.text == EN("elsewhere.resume_not_here", here=THIS_SERVER, where=ANOTHER_SERVER, count=1)
-    # Active in A: "not a mentor" as before.
+    # Active in A: nothing to resume here, and his profile there is active (session 40: was "not a mentor").
     await bot.resume(baraka(A))
-    assert (await bot.resume(baraka(B))).reply.text == EN("mentor.not_a_mentor")
+    assert (await bot.resume(baraka(B))).reply.text == EN(
+        "elsewhere.resume_active_not_here", here=THIS_SERVER, where=ANOTHER_SERVER, count=1
+    )
 
 
 async def test_a_server_he_left_is_not_one_to_resume_in(bot: MentorBot) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Final
 from urllib.parse import urlsplit
@@ -43,7 +44,7 @@ from mentorbot.formatting import when, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
 from mentorbot.models import mention_of
-from mentorbot.recommendations import helpful_share
+from mentorbot.recommendations import helpful_share, recommend
 from mentorbot.recommendations import shown_title as shown_course_title
 from mentorbot.replies import Button, ButtonStyle, Field, Reply
 from mentorbot.storage.store import Suggestion, SuggestionStatus
@@ -217,7 +218,7 @@ async def suggest(
     key = url_key(address)
     for course in core.library.catalog:
         if url_key(course.url) == key:
-            raise UserError("curation.in_catalog", title=course.title, provider=course.provider)
+            raise await _in_catalog(ctx, course)
     community = ctx.caller.community
     existing = await core.store.find_suggestion_by_url(community, key)
     if existing is not None:
@@ -245,6 +246,58 @@ async def suggest(
             log, "suggesting %s in %s kept meeting a suggestion that was gone", key, community, exc_info=False
         )
     return Reply(ctx.t("curation.suggested", id=made.id, title=shown_title(made), skills=core.labels(slugs, ctx.lang)))
+
+
+async def _in_catalog(ctx: Context, course: Course) -> UserError:
+    """The refusal of a suggestion of `course`, a resource of the catalog file: with a ``/courses`` that lists it,
+    for the caller as `/courses` ranks (the community's catalog and votes, the caller's language). `/courses` alone
+    shows only how to ask, or the best for the caller's requests, so the answer names a query: each of its skills
+    alone, then all of them, then with its format, then with its level too (`_course_queries`), the first whose
+    best (`recommendations.DEFAULT_LIMIT`) hold it. When none does (more alike resources rank above it), it is said
+    to be there, for its skills, without a promise that a query lists it. Read only on this refusal."""
+    core = ctx.core
+    community = ctx.caller.community
+    catalog = await community_catalog(core, community)
+    votes = await core.store.vote_tallies(community)
+    queries = _course_queries(course)
+    for skills, level, format in queries:
+        found = recommend(
+            catalog, core.library.taxonomy, skills, level=level, format=format, lang=ctx.lang, votes=votes
+        )
+        if any(item.course.id == course.id for item in found.items):
+            command = _courses_command(skills, level, format)
+            return UserError("curation.in_catalog", title=course.title, provider=course.provider, command=command)
+    return UserError(
+        "curation.in_catalog_unlisted",
+        title=course.title,
+        provider=course.provider,
+        skills=core.labels(course.skills, ctx.lang),
+        command=_courses_command(course.skills[:1], None, None),
+    )
+
+
+def _course_queries(course: Course) -> list[tuple[tuple[str, ...], CourseLevel | None, Format | None]]:
+    """The ``/courses`` queries that may list `course`, shortest first: each of its skills alone, then all of them
+    (a course teaching more of those asked ranks first), with its format, then with its level too."""
+    skills = tuple(course.skills)
+    queries: list[tuple[tuple[str, ...], CourseLevel | None, Format | None]] = [
+        ((slug,), None, None) for slug in skills
+    ]
+    if len(skills) > 1:
+        queries.append((skills, None, None))
+    queries.append((skills, None, course.format))
+    queries.append((skills, course.level, course.format))
+    return queries
+
+
+def _courses_command(skills: Sequence[str], level: CourseLevel | None, format: Format | None) -> str:
+    """The ``/courses`` command of a query, as a member types it (the slugs and values `/courses` reads)."""
+    command = f"/courses skills:{', '.join(skills)}"
+    if format is not None:
+        command += f" format:{format.value}"
+    if level is not None:
+        command += f" level:{level.value}"
+    return command
 
 
 # ------------------------------------------------------------------------------------------- reviewing

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from mentorbot.errors import UserError
@@ -143,11 +144,23 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     ``MENTORBOT_ADMIN_IDS`` of this community, `Core.admin_keys`, who are members here), but not the mentorship's
     own mentor or mentee, are told through the outbox; the member is told whether anyone could be reached. At most
     once in `HELP_HOURS` per mentorship and member: asking again sooner is answered ``checkin.help_already`` and
-    tells nobody."""
-    core = ctx.core
+    tells nobody. On a mentorship that has ended meanwhile (an old check-in's button; the partner ended it) the
+    answer is the "going well" one's (`ended_reply`: it has ended, the rating asked with its button when not
+    given), and the help is still asked: the admins' notice says it has ended (``checkin.help_notice_ended``: there
+    is nothing to end, they get in touch with the member), and the line after says they were told, or, with none
+    the bot can reach, to contact them directly."""
     mentorship = await _own(ctx, parse_id(mentorship_id, "mentorship"), elsewhere_key="elsewhere.checkin")
-    if mentorship.status is not MentorshipStatus.ACTIVE:
-        raise UserError("checkin.not_active", id=mentorship.id)
+    said = await _ask_admins(ctx, mentorship)
+    if mentorship.status is MentorshipStatus.ACTIVE:
+        return Reply(said)
+    ended = await ended_reply(ctx, mentorship.id)
+    return replace(ended, text=ended.text + "\n" + said)
+
+
+async def _ask_admins(ctx: Context, mentorship: Mentorship) -> str:
+    """Tell the community's admins (`checkin_help`) that the caller asks for help with `mentorship`, at most once
+    in `HELP_HOURS`; what the caller is told of it."""
+    core = ctx.core
     # Neither party is told as an admin: help with a mentorship is asked of someone outside it (the mentor who is
     # an admin is the one the mentee may need help with).
     parties = {ctx.member.id, mentorship.mentor_id, mentorship.mentee_id}
@@ -157,7 +170,7 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
         if admin is not None and admin.id not in parties:
             admins.append(admin)
     if not admins:
-        return Reply(ctx.t("checkin.help_no_admin", id=mentorship.id))
+        return ctx.t("checkin.help_no_admin", id=mentorship.id)
     # One notice a day per mentorship and member: asking again within the day edits nothing and tells nobody again
     # (a member could otherwise send the admins a DM with every command the rate limit allows). The day is a
     # rolling one, counted in UTC hours (`HELP_HOURS`), not a calendar day: a calendar day in the member's zone
@@ -170,22 +183,24 @@ async def checkin_help(ctx: Context, *, mentorship_id: str | int) -> Reply:
     if await core.store.has_keyed(
         [a.id for a in admins], _help_prefix(mentorship.id, ctx.member.id), since=since, prefix=True
     ):
-        return Reply(ctx.t("checkin.help_already", id=mentorship.id))
+        return ctx.t("checkin.help_already", id=mentorship.id)
     key = _help_key(mentorship.id, ctx.member.id, hour)
     mentor = await core.store.get_member(mentorship.mentor_id) if mentorship.mentor_id else None
     mentee = await core.store.get_member(mentorship.mentee_id) if mentorship.mentee_id else None
+    active = mentorship.status is MentorshipStatus.ACTIVE
     for admin in admins:
         t = translator(core.lang_of(admin))
         text = t(
-            "checkin.help_notice",
+            "checkin.help_notice" if active else "checkin.help_notice_ended",
             member=views.mention(ctx.member, t),
             id=mentorship.id,
             mentor=views.mention(mentor, t),
             mentee=views.mention(mentee, t),
             since=day(mentorship.started_at, zone_of(admin)),
+            ended=day(mentorship.ended_at or core.clock.now(), zone_of(admin)),
         )
         ctx.tell([core.notify(admin, Reply(text, title=t("checkin.help_title")), key=key)])
-    return Reply(ctx.t("checkin.help_sent", id=mentorship.id))
+    return ctx.t("checkin.help_sent", id=mentorship.id)
 
 
 async def _own(ctx: Context, mentorship_id: int, *, elsewhere_key: str) -> Mentorship:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Final
 
 from mentorbot.errors import UserError
 from mentorbot.formatting import places_text, zone_of
@@ -71,10 +72,18 @@ PROFILE_TOO_MANY_SKILLS = "profile.too_many_skills"
 """The message for a mentor profile (`/mentor signup`, a mentors file) of more skills than `MAX_MENTOR_SKILLS`."""
 
 
-async def require_mentor(ctx: Context) -> MentorProfile:
-    """The caller's mentor profile, or a `UserError` saying they are not a mentor."""
+async def require_mentor(ctx: Context, elsewhere_keys: Sequence[tuple[MentorStatus, str]] = ()) -> MentorProfile:
+    """The caller's mentor profile, or a `UserError` saying they are not a mentor: "sign up" (``mentor.not_a_mentor``)
+    when they are no mentor anywhere, else the first message of `elsewhere_keys` whose status they have as a mentor
+    in other communities of the same platform (`_elsewhere_with`): signing up here would make a second profile, not
+    do there what they asked. The other communities are read only on this refusal."""
     profile = await ctx.core.store.get_mentor_profile(ctx.member.id)
     if profile is None:
+        for status, key in elsewhere_keys:
+            found = await _elsewhere_with(ctx, status)
+            if found:
+                where = elsewhere(ctx.t, ctx.member.community, len(found))
+                raise UserError(key, here=here(ctx.t, ctx.member.community), where=where, count=len(found))
         raise UserError("mentor.not_a_mentor")
     return profile
 
@@ -135,6 +144,9 @@ async def signup(
         # A form points the refusal at what to change: the capacity when only it stands in the way.
         only_capacity = in_use.over_capacity and not in_use.mentorship_skills and not in_use.offers_uncovered
         where = {"field": "capacity"} if only_capacity else {}
+        step = _way_on(ctx, in_use, list(existing.skills) if existing else [], slugs)
+        if step:
+            raise UserError("profile.in_use_next", details=in_use_text(in_use, ctx), next=step, **where) from None
         raise UserError("profile.in_use", details=in_use_text(in_use, ctx), **where) from None
     now = core.clock.now()
     # An update shows the mentor is back (docs/matching.md, rule 4): `lifted` when a request they let lapse still
@@ -179,6 +191,36 @@ def new_levels(
     return result
 
 
+def _way_on(ctx: Context, in_use: InUse, current: Sequence[str], typed: Sequence[str]) -> str | None:
+    """The next step after a profile update refused for skills in use (`current`: the mentor's skills, `typed`:
+    the new list), in the caller's words; None when no skill stands in the way (the capacity alone, or an offer
+    whose "accept or decline it first" says it). ``skills:`` replaces the whole list, and most who meet this
+    typed one skill to add it: a list that adds the new skills (`typed` beyond `current`) is answered with the
+    command that keeps the current ones too (or, when that is more than a profile holds, the ones in use), and
+    the mentorships in the way to end instead; a list that only drops skills, with the mentorships to end first."""
+    if not in_use.mentorship_skills and not in_use.offers_uncovered:
+        return None
+    t, labels = ctx.t, ctx.core.labels
+    ids = t.join([f"#{number}" for number in sorted(in_use.mentorship_skills)])
+    count = len(in_use.mentorship_skills)
+    used = {slug for skills in in_use.mentorship_skills.values() for slug in skills}
+    added = [slug for slug in typed if slug not in current]
+    if added:
+        whole = [*current, *added]
+        if len(whole) > MAX_MENTOR_SKILLS and not in_use.offers_uncovered:
+            whole = list(dict.fromkeys([*(slug for slug in current if slug in used), *typed]))
+        if len(whole) <= MAX_MENTOR_SKILLS:
+            kept = [slug for slug in whole if slug not in typed]
+            said = {"added": labels(added, t.lang), "kept": labels(kept, t.lang), "skills": ", ".join(whole)}
+            if count:
+                return t("profile.keep_or_end", ids=ids, count=count, **said)
+            return t("profile.keep", **said)
+    if not count:
+        return None
+    dropped = [slug for slug in current if slug in used]
+    return t("profile.end_first", dropped=labels(dropped, t.lang), ids=ids, count=count)
+
+
 def in_use_text(in_use: InUse, ctx: Context) -> str:
     """What stands in the way of a profile update, in the caller's words."""
     return in_use_words(in_use, ctx.t, ctx.core.labels)
@@ -199,9 +241,10 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
     """Stop receiving offers, optionally until a date or for a duration. Pending offers are withdrawn at once
     and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work. The pause holds in
     the caller's community only: where their platform user is an active mentor in another community of the
-    deployment, the answer says so."""
+    deployment, the answer says so; one who is no mentor here is pointed at their active profile there (or told
+    that the one there is paused already), not told to sign up here."""
     core = ctx.core
-    profile = await require_mentor(ctx)
+    profile = await require_mentor(ctx, _PAUSE_ELSEWHERE)
     now = core.clock.now()
     end = parse_until(until, now, zone_of(ctx.member, profile))  # read in the zone it is shown in
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
@@ -219,17 +262,10 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
 async def resume(ctx: Context) -> Reply:
     """Receive offers again; waiting requests are matched at once. A pause or a resume holds in the caller's
     community only: when their platform user is a mentor still paused in another community of the deployment (the
-    DMs of both name none), the answer says so, and one who is no mentor here is pointed there."""
+    DMs of both name none), the answer says so, and one who is no mentor here is pointed there (or told that the
+    one there is active already: nothing to resume)."""
     core = ctx.core
-    profile = await core.store.get_mentor_profile(ctx.member.id)
-    if profile is None:
-        paused = await _elsewhere_with(ctx, MentorStatus.PAUSED)
-        if paused:
-            where = elsewhere(ctx.t, ctx.member.community, len(paused))
-            raise UserError(
-                "elsewhere.resume_not_here", here=here(ctx.t, ctx.member.community), where=where, count=len(paused)
-            )
-        raise UserError("mentor.not_a_mentor")
+    profile = await require_mentor(ctx, _RESUME_ELSEWHERE)
     await core.store.mark_back(ctx.member.id, core.clock.now())
     if profile.status is MentorStatus.ACTIVE:
         # Already active: still a sign they are around, so requests they let lapse may come back to them.
@@ -240,6 +276,20 @@ async def resume(ctx: Context) -> Reply:
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.ACTIVE, core.clock.now())
     ctx.tell(await rematch(core, ctx.caller.community, profile.skills))
     return Reply(ctx.t("resume.done") + await _elsewhere_line(ctx, MentorStatus.PAUSED, "elsewhere.resume_paused"))
+
+
+_PAUSE_ELSEWHERE: Final = (
+    (MentorStatus.ACTIVE, "elsewhere.pause_not_here"),
+    (MentorStatus.PAUSED, "elsewhere.pause_paused_not_here"),
+)
+"""`/mentor pause` where the caller is no mentor (`require_mentor`): their active profile elsewhere to pause there,
+else their paused one: nothing to pause."""
+_RESUME_ELSEWHERE: Final = (
+    (MentorStatus.PAUSED, "elsewhere.resume_not_here"),
+    (MentorStatus.ACTIVE, "elsewhere.resume_active_not_here"),
+)
+"""`/mentor resume` where the caller is no mentor: their paused profile elsewhere to resume there, else their active
+one: nothing to resume."""
 
 
 async def _elsewhere_with(ctx: Context, status: MentorStatus) -> list[int]:
