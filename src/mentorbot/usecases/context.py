@@ -108,6 +108,22 @@ class Core:
         """Skill labels joined for a sentence."""
         return views.skill_labels(self.library.taxonomy, slugs, lang)
 
+    @property
+    def lease(self) -> timedelta:
+        """The inbox's and the outbox's lease (``MENTORBOT_LEASE_SECONDS``)."""
+        return timedelta(seconds=self.settings.lease_seconds)
+
+    async def hand_over(self, notes: Sequence[Notification]) -> None:
+        """Write `notes` to the outbox, in the caller's unit of work, and hand them over at once for any process's
+        delivery: those no command's answer carries (a start-up's, a reload's for other communities, a reason worked
+        out afresh), which the process that made them may not deliver (another platform's community, or no deliverer
+        running yet)."""
+        if not notes:
+            return
+        now = self.clock.now()
+        written = await self.store.enqueue(list(notes), now, self.worker_id, lease=self.lease)
+        await self.store.hand_over(written, self.worker_id, now)
+
     def notify(self, member: Member, reply: Reply, key: str | None = None) -> Notification:
         """A direct message to `member` (`reply` already written in their language), routed by its community."""
         return Notification(

@@ -74,7 +74,7 @@ UseCase = Callable[[Context], Awaitable[Reply]]
 
 def lease(core: Core) -> timedelta:
     """The inbox's and the outbox's lease (`INBOX_LEASE`, `OUTBOX_LEASE` unless MENTORBOT_LEASE_SECONDS says)."""
-    return timedelta(seconds=core.settings.lease_seconds)
+    return core.lease
 
 
 def render_error(exc: UserError, t: Translator) -> str:

@@ -226,11 +226,7 @@ async def hand_over_elsewhere(core: Core, notes: list[Notification], here: str) 
     process delivers them at once); the others are written to the outbox and handed over at once, as a start-up's
     notices are, for the process serving their community to deliver (the one that made them may serve another
     platform's communities only)."""
-    elsewhere = [note for note in notes if note.community != here]
-    if elsewhere:
-        now = core.clock.now()
-        written = await core.store.enqueue(elsewhere, now, core.worker_id, lease=lease(core))
-        await core.store.hand_over(written, core.worker_id, now)
+    await core.hand_over([note for note in notes if note.community != here])
     return [note for note in notes if note.community == here]
 
 
@@ -297,10 +293,8 @@ async def settle_at_start(core: Core) -> bool:
                 notices = await _startup_notices(core, settled)
                 if not settled.renames and not notices.notes:
                     raise _NothingLeft
-                notes = [*notices.notes, *await after_renames(core, settled)]
-                written = await core.store.enqueue(notes, now, core.worker_id, lease=lease(core))
                 # No deliverer runs yet (nor ever, in `mentorbot admin import`): any process's timers deliver them.
-                await core.store.hand_over(written, core.worker_id, now)
+                await core.hand_over([*notices.notes, *await after_renames(core, settled)])
             return generation, settled, notices
 
         try:
@@ -338,10 +332,7 @@ async def _reword_unit(core: Core, found: StoredSkills) -> int:
 async def _rematch_unit(core: Core, found: StoredSkills) -> None:
     """`after_renames` in a unit of its own, its offers written to the outbox for any process to deliver."""
     async with core.store.unit_of_work():
-        notes = await after_renames(core, found)
-        now = core.clock.now()
-        written = await core.store.enqueue(notes, now, core.worker_id, lease=lease(core))
-        await core.store.hand_over(written, core.worker_id, now)
+        await core.hand_over(await after_renames(core, found))
 
 
 class LibraryFollower:

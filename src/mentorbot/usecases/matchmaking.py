@@ -687,11 +687,7 @@ async def _store_reason(core: Core, request: MentorshipRequest, mentee: Member, 
     # another process since it was read: that one superseded its notices already) and its reason still the one read.
     if not await core.store.set_wait_reason(request.id, reason, core.clock.now(), only_if=request.wait_reason):
         return
-    note = skill_removed_notice(core, mentee, request, reason, sorted(newly, key=request.skills.index))
-    now = core.clock.now()
-    lease = timedelta(seconds=core.settings.lease_seconds)
-    written = await core.store.enqueue([note], now, core.worker_id, lease=lease)
-    await core.store.hand_over(written, core.worker_id, now)
+    await core.hand_over([skill_removed_notice(core, mentee, request, reason, sorted(newly, key=request.skills.index))])
 
 
 def skill_removed_key(request_id: int, skills: Sequence[str]) -> str:
