@@ -2,9 +2,9 @@
 open … cancel it".
 
 A reload works out afresh the reasons of a removed skill's waiting requests in one unit (`reword_removed` →
-`reword` → `_store_reason`). A member who cancels that request on another process while the reload runs (after its
+`reword` → `store_reason`). A member who cancels that request on another process while the reload runs (after its
 page of waiting requests was read, before its update) was sent "Your request #1 (social-listening) is still open …
-Cancel this request with `/mentor cancel`": `_store_reason` enqueued the notice whatever `set_wait_reason` said
+Cancel this request with `/mentor cancel`": `store_reason` enqueued the notice whatever `set_wait_reason` said
 (False: no longer waiting), after the cancel had superseded the request's notices. The notice is now written only
 when that very change is stored: still waiting, its reason still the one read."""
 

@@ -55,6 +55,7 @@ from mentorbot.usecases.matchmaking import (
     now_offered,
     offer_notification,
     round_obstacle,
+    store_reason,
     wait_reason,
     withdraw_for_pause,
 )
@@ -468,8 +469,8 @@ async def round_report(core: Core, community: str, *, fresh_reasons: bool = Fals
                     reason = obstacle or kept
                 else:
                     reason = kept = await wait_reason(core, request, mentee)
-                if kept != request.wait_reason:
-                    await core.store.set_wait_reason(request.id, kept, now)
+                # The one way a reason is stored: a skill newly told as no longer offered is told to the member.
+                await store_reason(core, request, mentee, kept, told=False)
         elif rounds_only:
             kept = next_round_reason(core, request, reason)
             if kept != reason:

@@ -111,7 +111,7 @@ async def match_request(
             return offered
     reason = await wait_reason(core, request, mentee, blocks)
     # A request re-tried for nothing writes nothing; one told it waits again is told why (the removed skill too).
-    await _store_reason(core, request, mentee, reason, told=notify_waiting)
+    await store_reason(core, request, mentee, reason, told=notify_waiting)
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
@@ -169,7 +169,7 @@ async def _wait_for_round(
     in its way now."""
     obstacle = await round_obstacle(core, request, mentee)
     reason = next_round_reason(core, request, obstacle, upcoming=await round_due(core, request.community))
-    await _store_reason(core, request, mentee, reason, told=notify_waiting)
+    await store_reason(core, request, mentee, reason, told=notify_waiting)
     notes: tuple[Notification, ...] = ()
     if notify_waiting:
         t = translator(core.lang_of(mentee))
@@ -666,10 +666,10 @@ async def reword(core: Core, request: MentorshipRequest, *, upcoming: datetime |
         reason = next_round_reason(core, request, obstacle, upcoming=upcoming)
     else:
         reason = await wait_reason(core, request, mentee)
-    await _store_reason(core, request, mentee, reason, told=False)
+    await store_reason(core, request, mentee, reason, told=False)
 
 
-async def _store_reason(core: Core, request: MentorshipRequest, mentee: Member, reason: str, *, told: bool) -> None:
+async def store_reason(core: Core, request: MentorshipRequest, mentee: Member, reason: str, *, told: bool) -> None:
     """Store `reason` as why `request` waits, when it changed. A reason worked out afresh is not said (the member
     reads it in their status), except when it newly tells a skill as no longer offered (`views.removed_told`: no
     mentor offers a skill the skills file no longer has): nothing will come of waiting for it, so the member is told
@@ -713,7 +713,7 @@ async def reword_removed(core: Core, community: str, skills: Sequence[str]) -> i
     of `community` that ask for one of `skills` (taken out of the file, or put back) wait, when their stored reason
     says otherwise of a skill than the file does now (`views.removed_stale`: "no mentor offers it yet" of a skill
     nobody can sign up for any more, "no longer offered" of one that is back). A member whose request is newly told
-    a skill is no longer offered is told once (`_store_reason`). Every such request, not the oldest
+    a skill is no longer offered is told once (`store_reason`). Every such request, not the oldest
     `REFRESH_AFTER_PAUSE`: only those of the changed skills are read. How many were worked out afresh."""
     if not skills:
         return 0
