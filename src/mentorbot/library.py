@@ -54,6 +54,10 @@ class Library:
         self.skills_file = skills_file
         self.courses_file = courses_file
         self.current = self._read()
+        self.replaced: LibrarySnapshot | None = None
+        """The snapshot the latest reload that changed the skills replaced (None before one did): what a reload
+        compares the file with to find skills put back, even when a first try read the files and then failed (this
+        process then already holds the new ones)."""
         self.followed: int | None = None
         """How many of the admins' reloads (counted in the database) these files include, once this process has
         looked (`usecases.library_follow`) or reloaded them itself; None before."""
@@ -73,7 +77,14 @@ class Library:
         return self.current.catalog
 
     def reload(self) -> LibrarySnapshot:
-        """Re-read both files; raises `ConfigFileError` and keeps the old snapshot when one is broken."""
+        """Re-read both files; raises `ConfigFileError` and keeps the old snapshot when one is broken. A reload
+        whose skills differ from the ones in service keeps those as `replaced`."""
         fresh = self._read()
+        if _slugs(fresh.taxonomy) != _slugs(self.current.taxonomy):
+            self.replaced = self.current
         self.current = fresh
         return fresh
+
+
+def _slugs(taxonomy: Taxonomy) -> frozenset[str]:
+    return frozenset(skill.slug for skill in taxonomy)

@@ -664,11 +664,13 @@ async def reload(ctx: Context) -> Reply:
     waiting requests of a removed skill, or of one put back, are told afresh why they wait (`reword_removed_skills`:
     "no longer offered here" once no mentor offers it, their member told once)."""
     core = ctx.core
-    before = core.library.taxonomy
     try:
         snapshot = core.library.reload()
     except ConfigFileError as exc:
         return Reply(ctx.t("reload.failed", error=_file_problems(exc)))
+    # Put back since the skills the latest change replaced: a try that read the files and then failed left this
+    # process holding the new ones already.
+    before = core.library.replaced.taxonomy if core.library.replaced is not None else snapshot.taxonomy
     core.library.followed = await core.store.note_library_reload(core.clock.now())
     found = await settle_stored_skills(core)
     log_stored_skills(found)
