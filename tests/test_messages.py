@@ -150,15 +150,15 @@ def test_translator_picks_the_plural_form_of_the_count(lang: str, count: int) ->
 
 def test_plurals_read_right_in_both_languages() -> None:
     en, sw = Translator("en"), Translator("sw")
-    assert en("pause.done_with_pending", count=1).endswith("1 pending offer: please accept or decline it.")
-    assert en("pause.done_with_pending", count=2).endswith("2 pending offers: please accept or decline them.")
+    assert en("pause.withdrawn", count=1) == "Your pending offer was withdrawn:"
+    assert en("pause.withdrawn", count=2) == "Your 2 pending offers were withdrawn:"
     assert en("match.past_pairs", count=1) == "worked together once recently"
     assert en("stats.ratings_count", count=1) == "1 rating"
     assert en("stats.gap_line", skill="SEO", demand=en("stats.asking", count=3), count=1) == "SEO: 3 asking, 1 mentor"
-    # Swahili agreement follows the noun class: ofa (N) inayosubiri/zinazosubiri, ombi/maombi (JI-MA),
+    # Swahili agreement follows the noun class: ofa (N) yako iliyokuwa/zako zilizokuwa, ombi/maombi (JI-MA),
     # mshauri/washauri (M-WA), mstari/mistari (M-MI).
-    assert "ofa 1 inayosubiri" in sw("pause.done_with_pending", count=1)
-    assert "ofa 4 zinazosubiri" in sw("pause.done_with_pending", count=4)
+    assert sw("pause.withdrawn", count=1) == "Ofa yako iliyokuwa ikisubiri imeondolewa:"
+    assert sw("pause.withdrawn", count=4) == "Ofa zako 4 zilizokuwa zikisubiri zimeondolewa:"
     assert sw("round.still_waiting", count=1) == "ombi 1 bado linasubiri"
     assert sw("round.still_waiting", count=3) == "maombi 3 bado yanasubiri"
     assert (

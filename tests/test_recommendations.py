@@ -37,10 +37,10 @@ from mentorbot.recommendations import (
     courses_command,
     courses_for_introduction,
     nearest_skills,
+    parse_cost,
     parse_course_level,
     parse_course_query,
     parse_format,
-    parse_free,
     parse_skills,
     recommend,
     render_duration,
@@ -343,7 +343,7 @@ def test_allowed_values_are_shown_with_swahili_labels() -> None:
         "beginner (ngazi ya mwanzo), intermediate (ngazi ya kati), advanced (ngazi ya juu)"
     )
     with pytest.raises(UserError) as info:
-        parse_free("labda", "sw")
+        parse_cost("labda", "sw")
     assert info.value.params["allowed"] == "ndiyo, hapana, zote"
 
 
@@ -388,11 +388,11 @@ def test_parse_format(text: str | None, expected: Format | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [(None, False), ("", False), (True, True), ("yes", True), ("Free", True), ("bure", True), ("NO", False),
+    [(None, None), ("", None), (True, True), ("yes", True), ("Free", True), ("bure", True), ("NO", False),
      ("hapana", False), ("ndiyo", True)],
 )  # fmt: skip
-def test_parse_free(text: str | bool | None, expected: bool) -> None:
-    assert parse_free(text) is expected
+def test_parse_cost(text: str | bool | None, expected: bool | None) -> None:
+    assert parse_cost(text) is expected
 
 
 def test_parse_skills_accepts_commas_and_spaces(taxonomy: Taxonomy) -> None:

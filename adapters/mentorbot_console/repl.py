@@ -97,11 +97,6 @@ def state_dir(settings: Settings) -> Path:
     return Path("data") / "console" / "-".join(part for part in (where.replace(":", "-"), name) if part)
 
 
-def default_files_dir(settings: Settings) -> Path:
-    """Where attachments (exports) are saved: the database's console folder (`state_dir`)."""
-    return state_dir(settings)
-
-
 @contextlib.contextmanager
 def _log_to_file(path: Path, level: str) -> Iterator[None]:
     """Send the bot's log to a file for the session: the terminal shows replies, never tracebacks."""

@@ -100,10 +100,6 @@ class ConfigFileError(MentorBotError):
         return (alone, *self.more)
 
 
-class ConcurrencyConflict(MentorBotError):
-    """A conditional update lost its race: the row was no longer in the expected state."""
-
-
 def unexpected(log: logging.Logger, what: str, *args: object, exc_info: BaseException | bool = True) -> UserError:
     """An unexpected failure, logged and turned into the apology the member sees (``common.apology``).
 

@@ -12,13 +12,14 @@ Plurals: a message whose words agree with a number is a table of CLDR plural for
 parameter with Babel's plural rules for the catalog's language (English and Swahili both have ``one`` and
 ``other``)::
 
-    [pause.done_with_pending]
-    one = "You still have {count} pending offer: please accept or decline it."
-    other = "You still have {count} pending offers: please accept or decline them."
+    [pause.withdrawn]
+    one = "Your pending offer was withdrawn:"
+    other = "Your {count} pending offers were withdrawn:"
 
-Each language's catalog decides its own forms (Swahili agreement follows the noun's class: *ofa 1
-inayosubiri*, *ofa 2 zinazosubiri*; *mshauri 1*, *washauri 3*); a language may also give a plain string where
-the number changes nothing. In the flat catalog the forms are keys of their own (``pause.done_with_pending.one``).
+Each language's catalog decides its own forms (Swahili agreement follows the noun's class: *ofa yako
+iliyokuwa ikisubiri*, *ofa zako 2 zilizokuwa zikisubiri*; *mshauri 1*, *washauri 3*); a language may also give a
+plain string where the number changes nothing. In the flat catalog the forms are keys of their own
+(``pause.withdrawn.one``).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ WAIT_REASONS: Final = (
     "no_other_mentor",
     "all_busy",
     "all_paused",
-    "all_asked",
+    "all_asked",  # legacy, no longer produced: see below
     "all_cooldown",
     "all_excluded",
     "excluded_by_member",
@@ -85,7 +85,9 @@ WAIT_REASONS: Final = (
     "mixed",
     "none",
 )
-"""The label values of `REQUESTS_WAITING` (the kinds of wait reason: a fixed set)."""
+"""The label values of `REQUESTS_WAITING` (the kinds of wait reason: a fixed set). ``all_asked`` is legacy: stored by
+versions before issue 13's re-offer cooldown (migration 0011), no longer produced; kept for the requests a database may
+still hold with it (and so that the exported label set stays the same)."""
 
 
 class _WaitingGauge(Gauge):

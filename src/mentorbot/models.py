@@ -89,7 +89,7 @@ class MentorStatus(StrEnum):
 LEFT_COMMUNITY: Final = "left"
 """The pause reason (`MentorProfile.pause_reason`) of a mentor who is no longer a member of the community
 (`usecases.departures`; beside ``admin``, ``expired_offers`` and ``unreachable``, and none for an ordinary pause): no
-supply, neither active nor paused (`skill_mentors`, `wait_facts`, `ReportStore.stats`), until they are seen again
+supply, neither active nor paused (`skill_mentors`, `ReportStore.stats`), until they are seen again
 (`usecases.returns.came_back`), which makes it an ordinary pause. Its one home: storage (`storage.events`) and the
 use-cases (`usecases.departures.LEFT`) both import it."""
 

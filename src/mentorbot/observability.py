@@ -27,7 +27,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -178,16 +177,7 @@ class BusyRefusals:
         self._last, self._unlogged = None, 0
 
 
-COMMAND_OUTCOMES: Final = ("ok", "refused", "duplicate", "rate_limited", "database_error", "error")
 OFFER_OUTCOMES: Final = ("sent", "accepted", "declined", "expired", "withdrawn", "pending")
-
-
-def usecase_name(action: Any) -> str:
-    """The name of a bound use-case (a function, or a `functools.partial` of one): a fixed, small set."""
-    while isinstance(action, partial):
-        action = action.func
-    name = getattr(action, "__name__", None) or type(action).__name__
-    return "usecase" if name == "<lambda>" else str(name)
 
 
 def outcome_label(outcome: Outcome) -> str:

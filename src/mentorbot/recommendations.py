@@ -495,11 +495,6 @@ def parse_cost(text: str | bool | None, lang: str = "en") -> bool | None:
     return _free_words()[normalize(text)]
 
 
-def parse_free(text: str | bool | None, lang: str = "en") -> bool:
-    """Whether the member asked for free courses only (see `parse_cost`; ``free:no`` is not free-only)."""
-    return parse_cost(text, lang) is True
-
-
 _PUNCTUATION_JOINS: Final = "&+/"
 """Characters that join two skills as "and" does (``seo & email``, ``seo+email``, ``seo/email``)."""
 _MOST_JOINED: Final = 6

@@ -28,15 +28,6 @@ class SkillMentor:
     free_places: int
 
 
-@dataclass(frozen=True)
-class WaitFacts:
-    """Counts behind a wait reason: mentors sharing a requested skill, active ones, active ones not yet asked."""
-
-    mentors: int
-    active: int
-    not_asked: int
-
-
 # The weights `match_key` is computed with by migration 0013's triggers (level weight + spare-places bonus); the
 # pruning below is only sound for scores made with these (`score_params` makes them; a test compares them).
 MATCH_KEY_LEVEL_WEIGHTS = {"expert": 1.5, "practitioner": 1.0, "learning": 0.5}
@@ -293,31 +284,6 @@ class CandidateStore(Transactions):
                 community,
             )
         return {str(r["skill"]) for r in found}
-
-    async def wait_facts(
-        self, community: str, skills: Sequence[str], *, exclude_member: int, request_id: int
-    ) -> WaitFacts:
-        """Why a request may have no eligible mentor, counted in one query: the mentors of the community who
-        share one of `skills` (not the requester, nor those who left the community: `skill_mentors`), the active
-        ones, and the active ones not yet asked."""
-        async with self.read() as conn:
-            row = await conn.fetch_one(
-                "SELECT COUNT(DISTINCT p.member_id) AS mentors, "
-                "COUNT(DISTINCT CASE WHEN p.status = 'active' THEN p.member_id END) AS active, "
-                "COUNT(DISTINCT CASE WHEN p.status = 'active' AND NOT EXISTS (SELECT 1 FROM offers o "
-                "WHERE o.request_id = ? AND o.mentor_id = p.member_id) THEN p.member_id END) AS not_asked "
-                "FROM mentor_skills s JOIN mentor_profiles p ON p.member_id = s.member_id "
-                "JOIN members m ON m.id = p.member_id "
-                f"WHERE s.skill IN ({in_list(skills)}) AND m.community = ? AND p.member_id <> ? AND NOT {DEPARTED_SQL}",
-                request_id,
-                *skills,
-                community,
-                exclude_member,
-                LEFT_COMMUNITY,
-            )
-        if row is None:
-            return WaitFacts(0, 0, 0)
-        return WaitFacts(int(row["mentors"]), int(row["active"]), int(row["not_asked"]))
 
     async def pair_history(self, mentee_ids: Collection[int]) -> list[PairFact]:
         """Every offer of the requests of `mentee_ids`, and every active mentorship of theirs (status `MENTORING`:

@@ -106,11 +106,6 @@ class JobStore(Transactions):
         async with self.transaction() as conn:
             await schedule(conn, kind, ref_id, due, now, keep_pending=keep_pending)
 
-    async def cancel_job(self, kind: JobKind, ref_id: int) -> None:
-        """Cancel a timer that has not run yet."""
-        async with self.transaction() as conn:
-            await cancel(conn, kind, ref_id)
-
     async def job_status(self, kind: JobKind, ref_id: int, *, lock: bool = False) -> JobStatus | None:
         """Where the one timer of `kind` for `ref_id` stands; None when there is none (never scheduled, or ended and
         pruned since: `prune_jobs`). A read: inside a unit of work, it sees the unit's own writes. With `lock`, its

@@ -144,7 +144,8 @@ the order its export column joins them."""
 def wait_reason_code(stored: str | None) -> str:
     """A request's stored wait reason (a message reference, JSON ``{"key": "wait.all_busy", …}``) as the data
     value exports carry: ``no_mentor``, ``no_other_mentor`` (nobody but the requester, who mentors it, offers the
-    skill), ``all_paused``, ``all_busy``, ``all_asked``, ``all_cooldown``, ``all_excluded``, ``excluded_by_member``
+    skill), ``all_paused``, ``all_busy``, ``all_asked`` (legacy: stored by versions before issue 13's re-offer cooldown,
+    migration 0011; no longer produced), ``all_cooldown``, ``all_excluded``, ``excluded_by_member``
     (the member's own "not this person" declines of the mentors who could take it), ``excluded_mixed`` (some of
     those mentors declined by the member so, the others having declined it themselves), ``own_mentor``, ``next_round``,
     ``mixed`` (a request of several skills waiting for different reasons, one per skill); "" when none."""

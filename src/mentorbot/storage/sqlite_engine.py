@@ -26,7 +26,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -518,9 +518,3 @@ class SqliteDatabase:
     def to_db_time(self, value: datetime) -> Any:
         """ISO-8601 text with microseconds and ``+00:00``: sorts like the instant it names."""
         return _adapt(value)
-
-
-def parse_sqlite_time(value: str) -> datetime:
-    """Read back a stored timestamp as an aware UTC datetime."""
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -27,7 +27,7 @@ from datetime import datetime
 
 from mentorbot.courses import Tally
 from mentorbot.matching.score import Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams
-from mentorbot.storage.candidates import CandidateStore, WaitFacts
+from mentorbot.storage.candidates import CandidateStore
 from mentorbot.storage.curation import CurationStore, Suggestion, SuggestionStatus
 from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.elsewhere import ElsewhereStore
@@ -70,7 +70,6 @@ __all__ = [
     "Suggestion",
     "SuggestionStatus",
     "Tally",
-    "WaitFacts",
     "create_database",
 ]
 

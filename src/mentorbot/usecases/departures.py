@@ -45,7 +45,7 @@ from typing import Final
 from mentorbot.i18n import translator
 from mentorbot.models import LEFT_COMMUNITY, Member, MentorStatus, Offer
 from mentorbot.replies import Notification, Reply
-from mentorbot.storage.events import DEPARTURE_PREFIX, departed_marker, departure_marker
+from mentorbot.storage.events import departed_marker, departure_marker
 from mentorbot.storage.members import member_is_current
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
@@ -59,9 +59,6 @@ log = logging.getLogger("mentorbot")
 LEFT: Final = LEFT_COMMUNITY
 """The pause reason (`MentorProfile.pause_reason`) of a mentor who is no longer a member of the community: the
 models' `LEFT_COMMUNITY` (its one home), by the name the use-cases know it."""
-TOLD_PREFIX: Final = DEPARTURE_PREFIX
-"""The prefix of the processed-event ids that record a partner told of a departure (`told_once`): kept by the
-pruning of processed events while their mentorship is active (`EventStore.prune_events`)."""
 
 
 async def member_left(core: Core, community: str, platform_user_id: str) -> list[Notification]:

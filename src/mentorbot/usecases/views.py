@@ -593,15 +593,13 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             expires=when(item.offer.expires_at, t, zone),
             why=explanation_line(item.offer.explanation, t, taxonomy, for_mentee=True),
         )
-    reason = wait_reason_text(request.wait_reason, t, taxonomy, zone=zone)
-    line = t(
+    return t(
         "status.request_waiting_since",
         id=request.id,
         skills=skills,
         since=formatting.day(item.waiting_since or request.created_at, zone),
-        reason=reason,
+        reason=wait_reason_text(request.wait_reason, t, taxonomy, zone=zone),  # never "" (none yet: wait.unknown)
     )
-    return line if reason else line.replace(".  ", ". ", 1)  # no reason told yet: no empty gap
 
 
 def offer_line(item: OfferView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
