@@ -198,18 +198,37 @@ class MemberStore(Transactions):
         channel: str | None = None,
         timezone: str | None = None,
     ) -> Member:
+        """The member with this platform id as the platform shows them now (`see_member`, without saying whether
+        their zone moved)."""
+        member, _ = await self.see_member(
+            community, platform_user_id, display_name, now, channel=channel, timezone=timezone
+        )
+        return member
+
+    async def see_member(
+        self,
+        community: str,
+        platform_user_id: str,
+        display_name: str,
+        now: datetime,
+        *,
+        channel: str | None = None,
+        timezone: str | None = None,
+    ) -> tuple[Member, bool]:
         """The member with this platform id as the platform shows them now: created on first sight, with the
-        display name, the channel they used the bot in and their time zone (each when given) kept fresh. At most
-        two statements: a read, and one upsert only when something changed (`member_is_current` says when none is
-        needed); a third when the platform reports a zone other than the stored one (Slack's profile was changed):
-        a mentor's profile takes it too, in the same transaction, as matching reads the zone from there. A platform
-        that reports none (Discord, the console) leaves both zones as the member set them."""
+        display name, the channel they used the bot in and their time zone (each when given) kept fresh; and whether
+        the zone of a member already known moved (the platform reports another than the stored one: what was written
+        for them in the old one, their offers still to reach them, is to be written again, `usecases.handler`). At
+        most two statements: a read, and one upsert only when something changed (`member_is_current` says when none
+        is needed); a third when the platform reports a zone other than the stored one (Slack's profile was
+        changed): a mentor's profile takes it too, in the same transaction, as matching reads the zone from there. A
+        platform that reports none (Discord, the console) leaves both zones as the member set them."""
         async with self.read() as conn:
             known = await conn.fetch_one(
                 "SELECT * FROM members WHERE community = ? AND platform_user_id = ?", community, platform_user_id
             )
         if known is not None and member_is_current(rows.member(known), display_name, channel, timezone):
-            return rows.member(known)
+            return rows.member(known), False
         moved = bool(timezone) and (known is None or known["timezone"] != timezone)
         # One upsert for both cases; what the platform did not say (an empty name, no channel or zone) keeps the
         # row's value as it is when written, not as it was read above (a concurrent change is not undone).
@@ -240,7 +259,7 @@ class MemberStore(Transactions):
             )
         if followed:
             self._timezones = None
-        return rows.member(row)
+        return rows.member(row), moved and known is not None
 
     async def get_member(self, member_id: int) -> Member | None:
         """A member by id."""

@@ -122,8 +122,12 @@ class _Call:
 
 
 async def _seen(core: Core, caller: Caller) -> Member:
-    """The caller's member row as the platform shows them now (created, renamed, channel, time zone)."""
-    return await core.store.member_as_seen(
+    """The caller's member row as the platform shows them now (created, renamed, channel, time zone). When the
+    platform reports a zone other than the stored one (Slack's profile changed), their offers still to reach them
+    (held for this command's reply, or pending in the outbox) are written again in the new zone here, in the
+    command's unit of work and before its held notices are taken (`profiles.rewrite_unsent_offers`), as
+    ``/mentor timezone`` does."""
+    member, moved = await core.store.see_member(
         caller.community,
         caller.user_id,
         caller.display_name,
@@ -131,6 +135,12 @@ async def _seen(core: Core, caller: Caller) -> Member:
         channel=caller.channel,
         timezone=caller.timezone,
     )
+    if moved:
+        # Here, not at the top: profiles imports modules that import this one.
+        from mentorbot.usecases.profiles import rewrite_unsent_offers
+
+        await rewrite_unsent_offers(core, member)
+    return member
 
 
 async def _back(core: Core, member: Member) -> list[Notification]:

@@ -102,9 +102,12 @@ async def signup(
     a skill kept that `levels` does not name: `new_levels`; a skill the mentor holds that an admin's reload took
     out of the taxonomy may be named again: `resolve_skills`). A mentor who gains a skill or a place, or who let
     a request lapse that still waits (an update shows they are back), is offered waiting requests at once; the
-    wait reasons of a paused one's new skills are told afresh ("all paused", not "no mentor"). An update that
-    would drop something in use (a capacity below the places taken and held, a skill an active mentorship or a
-    pending offer relies on) is refused with what is in the way; nothing active is ever dropped silently."""
+    wait reasons of a paused one's new skills are told afresh ("all paused", not "no mentor"), and so are those of
+    every skill of a mentor whose lower capacity took their last free place, as after a pause (a cooldown of theirs
+    is no longer why a request waits). A zone typed that changes the member's rewrites their offers still to reach
+    them in it (`rewrite_unsent_offers`). An update that would drop something in use (a capacity below the places
+    taken and held, a skill an active mentorship or a pending offer relies on) is refused with what is in the way;
+    nothing active is ever dropped silently."""
     core = ctx.core
     existing = await core.store.get_mentor_profile(ctx.member.id)
     if skills is None or (isinstance(skills, str) and not skills.strip()):
@@ -155,8 +158,10 @@ async def signup(
         ctx.member.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)
     )
     if zone and zone != ctx.member.timezone:
-        # The zone typed is where the mentor lives: every date shown to them uses it (`formatting.zone_of`).
+        # The zone typed is where the mentor lives: every date shown to them uses it (`formatting.zone_of`), their
+        # offers still to reach them too, written again in it (as `/mentor timezone` does).
         await core.store.set_member_timezone(ctx.member.id, zone)
+        await rewrite_unsent_offers(core, replace(ctx.member, timezone=zone))
     gained = set(saved.skills) - set(existing.skills if existing else {})
     more_room = existing is None or saved.capacity > existing.capacity
     if saved.status is MentorStatus.ACTIVE and (gained or more_room or lifted):
@@ -168,6 +173,10 @@ async def signup(
         await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), stales)
     dropped = sorted(set(existing.skills if existing else {}) - set(saved.skills))
     await refresh_wait_reasons(core, ctx.caller.community, dropped, DEPARTURE_STALES)
+    if existing is not None and existing.free_places > 0 and saved.free_places == 0:
+        # A lower capacity took the mentor's last free place: as after a pause, "they can be asked again after
+        # <date>" (a cooldown of theirs with a place free) or "your own mentor has a place" may be untrue now.
+        await refresh_wait_reasons(core, ctx.caller.community, sorted(saved.skills), PAUSE_STALES)
     reply = views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
     if zone_ignored:
         reply = replace(reply, text=reply.text + "\n" + ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
@@ -313,12 +322,12 @@ async def set_timezone(ctx: Context, *, timezone: str) -> Reply:
     """The member's time zone (``Africa/Nairobi``, ``UTC+3``): times are shown to them in it, and mentors close
     to their hours rank first for their requests; a mentor's profile takes it too. Where the platform reports the
     member's zone (Slack's profile), that one is kept: the member is told to change it there. Their offers whose
-    message has not reached them yet are written again with the new zone's times (`_rewrite_unsent_offers`)."""
+    message has not reached them yet are written again with the new zone's times (`rewrite_unsent_offers`)."""
     zone = given_timezone(timezone or "")  # UTC given is a zone, not the marker of none
     if ctx.caller.timezone:
         return Reply(ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
     await ctx.core.store.set_timezone(ctx.member.id, zone)
-    await _rewrite_unsent_offers(ctx.core, replace(ctx.member, timezone=zone))
+    await rewrite_unsent_offers(ctx.core, replace(ctx.member, timezone=zone))
     return Reply(ctx.t("timezone.set", zone=zone))
 
 
@@ -338,15 +347,17 @@ async def set_language(ctx: Context, *, language: str) -> Reply:
     ctx.t = translator(code)
     if code == was:
         return Reply(ctx.t("language.set"))
-    await _rewrite_unsent_offers(ctx.core, replace(ctx.member, language=code))
+    await rewrite_unsent_offers(ctx.core, replace(ctx.member, language=code))
     return Reply(ctx.t("language.set"))
 
 
-async def _rewrite_unsent_offers(core: Core, member: Member) -> None:
+async def rewrite_unsent_offers(core: Core, member: Member) -> None:
     """`member`'s offers still pending whose message has not reached them yet (held, or pending in the outbox),
     written again as `member` now reads them (their language and zone: `_offer_in_language`). The row itself is
     rewritten (not a new version of its key): it stays held or pending, with its key, claim and tries, so nothing is
-    sent twice or lost, and the change, the new words and the held notices the command shows commit together."""
+    sent twice or lost, and the change, the new words and the held notices the command shows commit together. Run
+    on every change of a member's language or zone: `/mentor language`, `/mentor timezone`, `/mentor signup
+    timezone:`, and a zone the platform reports moved (`usecases.handler`)."""
     for outbox_id, key, payload in await core.store.unsent_keyed(member.id, "offer:"):
         note = await _offer_in_language(core, member, key, payload)
         if note is not None:
