@@ -368,16 +368,22 @@ async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
 
 
 async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply:
-    """Pause a mentor. The end date, when given, is stated to the admin and the mentor (each in their own time
-    zone); the same pause again (same end, already by an admin) changes nothing and tells nobody twice. A mentor
-    paused because they left the community (`departures.LEFT`) stays so: an admin's pause would replace the reason,
-    and its end would make them active again though they never came back. Their pending offers are withdrawn and
-    each request handed on: the mentor is told what became of each, the admin how many were passed on to another
-    mentor, are back on the waitlist or no longer wait (never "passed on" for a request that waits again)."""
+    """Pause a mentor. The end date, when given, is stated to the admin and the mentor (each in their own time zone;
+    read from when the admin typed it, so a command recovered after the bot was down whose end has passed changes
+    nothing and says so); the same pause again (same end, already by an admin) changes nothing and tells nobody
+    twice. A mentor paused because they left the community (`departures.LEFT`) stays so: an admin's pause would
+    replace the reason, and its end would make them active again though they never came back. Their pending offers
+    are withdrawn and each request handed on: the mentor is told what became of each, the admin how many were passed
+    on to another mentor, are back on the waitlist or no longer wait (never "passed on" for a request that waits
+    again)."""
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
     now = core.clock.now()
-    end_at = parse_until(until, now, zone_of(member, profile))  # the mentor's day, as they are told it
+    # The mentor's day, as they are told it, from when the admin typed it (a command recovered after the bot was down).
+    end_at = parse_until(until, ctx.caller.answered(now), zone_of(member, profile))
+    if end_at is not None and end_at <= now:
+        shown = when(end_at, ctx.t, core.admin_zone(ctx.member))
+        return Reply(ctx.t("admin.pause_over_while_down", name=member.display_name, until=shown))
     changed = await core.store.set_mentor_status(
         member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True, unless_reason=LEFT
     )

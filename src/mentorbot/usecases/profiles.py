@@ -247,15 +247,19 @@ def in_use_words(in_use: InUse, t: Translator, labels: Callable[[Sequence[str], 
 
 
 async def pause(ctx: Context, *, until: str | None = None) -> Reply:
-    """Stop receiving offers, optionally until a date or for a duration. Pending offers are withdrawn at once
-    and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work. The pause holds in
-    the caller's community only: where their platform user is an active mentor in another community of the
-    deployment, the answer says so; one who is no mentor here is pointed at their active profile there (or told
-    that the one there is paused already), not told to sign up here."""
+    """Stop receiving offers, optionally until a date or for a duration (a command recovered after the bot was down
+    is read from when it was typed: one whose end has passed pauses nothing and says so). Pending offers are
+    withdrawn at once and their requests passed on (`matchmaking.withdraw_for_pause`), in the same unit of work. The
+    pause holds in the caller's community only: where their platform user is an active mentor in another community
+    of the deployment, the answer says so; one who is no mentor here is pointed at their active profile there (or
+    told that the one there is paused already), not told to sign up here."""
     core = ctx.core
     profile = await require_mentor(ctx, _PAUSE_ELSEWHERE)
     now = core.clock.now()
-    end = parse_until(until, now, zone_of(ctx.member, profile))  # read in the zone it is shown in
+    # Read in the zone it is shown in, from when it was typed (a command recovered after the bot was down).
+    end = parse_until(until, ctx.caller.answered(now), zone_of(ctx.member, profile))
+    if end is not None and end <= now:
+        return Reply(ctx.t("pause.over_while_down", until=views.when(end, ctx.t, zone_of(ctx.member, profile))))
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
     notes, lines = await withdraw_for_pause(core, ctx.member)
     ctx.tell(notes)
