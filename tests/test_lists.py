@@ -441,7 +441,7 @@ def test_a_query_too_long_for_a_button_gets_no_paging_buttons_but_the_command() 
     )
     page = replace(page, total=40)
     assert paging.buttons(page) == ()
-    assert f"/skills {query} page:2" in paging.summary(page)
+    assert f"/skills query:{query} page:2" in paging.summary(page)
     short = replace(page, query="social media")
     assert [b.ref for b in paging.buttons(short)] == ["skills.25.social media"]
     # Entries of the page that did not fit are not promised to a Next button that is not there.

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from mentorbot.clock import Clock, SystemClock
 from mentorbot.inputs import parse_duration
 
+LATEST: Final = datetime(9999, 1, 1, tzinfo=UTC)
+"""The console's clock is never moved past this instant: Python's dates end with 9999, and the year left is for
+what the bot dates from its time (an offer's deadline, a cooldown, a check-in, the weekly schedules)."""
 
-def parse_advance(text: str) -> timedelta | None:
-    """A forward move of the clock: ``+48h``, ``30m``, ``+14d``, ``2w``, ``+1d12h``; None if not one."""
+
+def parse_advance(text: str, now: datetime | None = None) -> timedelta | None:
+    """A forward move of the clock: ``+48h``, ``30m``, ``+14d``, ``2w``, ``+1d12h``; None if not one, or (given the
+    clock's time `now`) if it would take the clock past `LATEST` (before, ``+99999w99999w99999w99999w99999w`` was
+    added to the time, past the last date Python can hold, and answered the generic apology)."""
     delta = parse_duration(text)
-    return delta if delta is not None and delta > timedelta(0) else None
+    if delta is None or delta <= timedelta(0):
+        return None
+    if now is not None and delta > LATEST - now:
+        return None
+    return delta
 
 
 def format_delta(delta: timedelta) -> str:

@@ -316,7 +316,7 @@ class ConsoleSession:
         if not arg:
             offset = format_delta(self.clock.offset)
             return LineResult(t("console.clock_now", now=_when(self.clock.now()), offset=offset))
-        delta = parse_advance(arg)
+        delta = parse_advance(arg, self.clock.now())
         if delta is None:
             return await self._refused("console.clock_usage")
         target = self.clock.now() + delta

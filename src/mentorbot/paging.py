@@ -38,9 +38,10 @@ QUERY_MAX: Final = 40
 TYPED: Final = {
     "waitlist": "/mentor-admin waitlist page:{page}",
     "skills": "/skills page:{page}",
-    "skills?": "/skills {query} page:{page}",
+    "skills?": "/skills query:{query} page:{page}",
 }
-"""The command that shows page N of a list, for lists that can be paged by typing."""
+"""The command that shows page N of a list, for lists that can be paged by typing. A search names its option
+(``query:``): on Discord it is a named option of `/skills`, and the shared parser reads it the same."""
 
 STATUS_SOURCES: Final = ("requests", "offers", "mentorships")
 """The lists of the status view, each paged on its own."""

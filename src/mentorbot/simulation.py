@@ -28,14 +28,14 @@ import statistics
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.clock import ManualClock
+from mentorbot.clock import ManualClock, SystemClock
 from mentorbot.matching.eligibility import when_alone
 from mentorbot.models import MentorshipRequest, MentorshipStatus, MentorStatus, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Outcome
@@ -45,7 +45,9 @@ from mentorbot.storage.store import Store
 from mentorbot.usecases.matchmaking import blocks_of
 
 START: Final = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
-"""When every simulation starts (a Monday): a fixed instant, so a seed always gives the same run."""
+"""A Monday at 00:00 UTC, where every run started until session 41 (tests and benchmarks still start there).
+`mentorbot simulate` starts at `start_for` instead, so that what it leaves reads as recent; a seed gives the same
+figures from either (see `start_for`)."""
 
 COMMUNITY: Final = "simulation"
 """The community the simulated members belong to."""
@@ -67,7 +69,21 @@ NOTES: Final[tuple[str, ...]] = (
     "",
 )
 COMMENTS: Final[tuple[str | None, ...]] = ("Very helpful, thank you.", "We met every week.", "Good start.", None, None)
-TIMEZONES: Final = ("Africa/Nairobi", "Africa/Lagos", "Africa/Johannesburg", "Europe/London", "Asia/Kolkata")
+TIMEZONES: Final = ("Africa/Nairobi", "Africa/Lagos", "Africa/Johannesburg", "Africa/Abidjan", "Asia/Kolkata")
+"""The mentors' zones: none has daylight saving time, so a pause's calendar days (``pause 10d`` ends at the same
+time of day where the mentor lives) are whole 24 hours on any date, and a run's figures do not depend on when it
+runs (`start_for`). Africa/Abidjan (UTC+0 all year) took the place of Europe/London in session 41."""
+
+
+def start_for(days: int, now: datetime) -> datetime:
+    """Where `mentorbot simulate` starts a run of `days` at `now`: the latest Monday, 00:00 UTC, from which the
+    run ends by today's 00:00 UTC, so every simulated day is in the past, the last of them within the week before
+    today, and `mentorbot admin stats --community simulation` reads its waits and weeks as recent (before session
+    41 every run started on `START`, and the stats read "waited 289 days" and empty weeks). A Monday at midnight,
+    as `START` is: the run's days fall on the same weekdays and hours, whatever the date."""
+    today = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+    first = today - timedelta(days=days)
+    return first - timedelta(days=first.weekday())
 
 
 class SimulationError(Exception):
@@ -727,14 +743,15 @@ async def refuse_used_database(settings: Settings) -> None:
 
 
 async def run_simulation(
-    settings: Settings, spec: SimulationSpec, *, progress: Progress | None = None
+    settings: Settings, spec: SimulationSpec, *, progress: Progress | None = None, now: datetime | None = None
 ) -> SimulationResult:
-    """Open the database of `settings` with a manual clock at `START`, and play `spec` on it. A database that
-    holds members is refused before it is opened for the simulation (`refuse_used_database`): only an empty or
-    new one is migrated. `settings` should be `simulation_settings`' for figures that depend on the seed alone."""
+    """Open the database of `settings` with a manual clock at `start_for` its days before `now` (the real time by
+    default), and play `spec` on it. A database that holds members is refused before it is opened for the
+    simulation (`refuse_used_database`): only an empty or new one is migrated. `settings` should be
+    `simulation_settings`' for figures that depend on the seed alone."""
     from mentorbot.app import open_bot
 
     await refuse_used_database(settings)
-    clock = ManualClock(START)
+    clock = ManualClock(start_for(spec.days, now or SystemClock().now()))
     async with open_bot(settings, clock=clock) as bot:
         return await simulate(bot, clock, spec, progress=progress)

@@ -240,7 +240,7 @@ def test_custom_ids_and_button_commands() -> None:
     assert button_command(Button("forget.confirm", "u1", "Yes")) == "/mentor forget confirm:yes"
     assert button_command(Button("something.else", "1", "?")) is None
     assert button_command(Button(PAGE_ACTION, "waitlist.25", "Next")) == "/mentor-admin waitlist page:2"
-    assert button_command(Button(PAGE_ACTION, "skills.50.paid ads", "Next")) == "/skills paid ads page:3"
+    assert button_command(Button(PAGE_ACTION, "skills.50.paid ads", "Next")) == "/skills query:paid ads page:3"
     assert button_command(Button(PAGE_ACTION, "requests.10", "Next")) is None, "the status has no typed paging"
     for action in set(BUTTON_ACTIONS) - {PAGE_ACTION}:
         assert button_command(Button(action, "1", "x")) is not None

@@ -40,7 +40,7 @@ from mentorbot.courses import (
     url_problem,
 )
 from mentorbot.errors import UserError, unexpected
-from mentorbot.formatting import when, zone_of
+from mentorbot.formatting import when
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
 from mentorbot.models import mention_of
@@ -455,9 +455,9 @@ async def _tell_author(ctx: Context, decided: Suggestion, key: str, reason: str 
 def _decider(ctx: Context, decided: Suggestion) -> tuple[str, str]:
     """Who decided `decided` and when, as the admin reading it is shown them: the deciding admin's mention (as
     `views.mention` names a member; "a member who has left" once they deleted their data, which clears
-    ``decided_by``) and the time in the reader's zone."""
+    ``decided_by``) and the time in the zone the reader reads the programme's dates in (`Core.admin_zone`)."""
     name = mention_of(decided.decided_by) if decided.decided_by else views.mention(None, ctx.t)
-    at = when(decided.decided_at, ctx.t, zone_of(ctx.member)) if decided.decided_at is not None else "—"
+    at = when(decided.decided_at, ctx.t, ctx.core.admin_zone(ctx.member)) if decided.decided_at is not None else "—"
     return name, at
 
 

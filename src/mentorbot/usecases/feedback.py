@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from mentorbot.errors import UserError
-from mentorbot.formatting import day, zone_of
+from mentorbot.formatting import day
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_COMMENT, is_blank, parse_id, parse_rating
 from mentorbot.models import HELP_KEY, Member, Mentorship, MentorshipStatus
@@ -196,8 +196,8 @@ async def _ask_admins(ctx: Context, mentorship: Mentorship) -> str:
             id=mentorship.id,
             mentor=views.mention(mentor, t),
             mentee=views.mention(mentee, t),
-            since=day(mentorship.started_at, zone_of(admin)),
-            ended=day(mentorship.ended_at or core.clock.now(), zone_of(admin)),
+            since=day(mentorship.started_at, core.admin_zone(admin)),
+            ended=day(mentorship.ended_at or core.clock.now(), core.admin_zone(admin)),
         )
         ctx.tell([core.notify(admin, Reply(text, title=t("checkin.help_title")), key=key)])
     return ctx.t("checkin.help_sent", id=mentorship.id)
