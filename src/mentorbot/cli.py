@@ -472,11 +472,10 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     from mentorbot.i18n import translator
     from mentorbot.library import Library
     from mentorbot.mentor_import import ImportPlan, plan_import
-    from mentorbot.models import user_key
     from mentorbot.settings import mask_url_password
     from mentorbot.storage.members import ProfileInUse
     from mentorbot.storage.store import Store
-    from mentorbot.usecases.matchmaking import DEPARTURE_STALES, refresh_wait_reasons
+    from mentorbot.usecases.imports import after_import, before_import
     from mentorbot.usecases.profiles import in_use_words
 
     t = translator(settings.default_language)
@@ -514,15 +513,11 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
                 plan = plan_import(text, checker, t, community=community, held=held)
             if plan.errors or not plan.entries:
                 return report(plan)
-        dropped: set[str] = set()  # skills an imported mentor no longer offers: the waiting reasons they falsify
         # Each phase has its line on stderr (a bar on a terminal, its label alone otherwise), so a long import is
-        # never a full bar with nothing said about what is still running.
+        # never a full bar with nothing said about what is still running. The mentors already here are read first:
+        # what the import changes of them (skills dropped, a last free place taken, a zone moved) is followed up.
         with progress_bar(t("cli.import.comparing"), plan.entries) as entries:
-            for user_id, _, profile in entries:
-                member = await bot.store.find_member(community, user_key(community, user_id))
-                before = await bot.store.get_mentor_profile(member.id) if member else None
-                if before is not None:
-                    dropped |= set(before.skills) - set(profile.skills)
+            before = await before_import(bot.core, community, (user_id for user_id, _, _ in entries))
         # One transaction: the bar moves as each mentor is saved in it, all committed after the last.
         try:
             with progress_bar(t("cli.import.writing", count=len(plan.entries)), length=len(plan.entries)) as bar:
@@ -534,7 +529,7 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
             )
             click.echo(t("cli.import.failed", count=1, file=file), err=True)
             return 1
-        await refresh_wait_reasons(bot.core, community, sorted(dropped), DEPARTURE_STALES)
+        await after_import(bot.core, community, before)
     for warning in plan.warnings:  # imported all the same: the admin is told what to check
         click.echo(t("cli.import.line", line=warning.line, message=warning.message), err=True)
     database = mask_url_password(settings.database_url)
