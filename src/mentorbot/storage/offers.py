@@ -69,17 +69,21 @@ def _rotation_key(row: Row) -> _RotationKey:
 
 
 ANSWER_WAIT = timedelta(minutes=1)
-"""How long an offer's expiry waits, and then looks again, while an event its mentor sent before the deadline is
-still to be processed (`OfferStore.expire_offer`): the answer it may be is judged at the time it was recorded."""
+"""How long an offer's expiry waits, and then looks again, while an event its mentor or its request's mentee sent
+before the deadline is still to be processed (`OfferStore.expire_offer`): the answer or cancel it may be is judged
+at the time it was recorded."""
 
 _ANSWER_RECORDED = (
     "EXISTS (SELECT 1 FROM inbox i JOIN members m ON m.community = i.community "
-    "AND m.platform_user_id = i.platform_user_id WHERE m.id = offers.mentor_id AND i.status = 'pending' "
-    "AND i.created_at < offers.expires_at)"
+    "AND m.platform_user_id = i.platform_user_id WHERE i.status = 'pending' AND i.created_at < offers.expires_at "
+    "AND m.id IN (offers.mentor_id, (SELECT r.member_id FROM requests r WHERE r.id = offers.request_id)))"
 )
-"""The offer's mentor has an event recorded in the inbox before the offer's deadline and not processed yet (its
-process is at it, or died and the recovery will run it): perhaps their answer to this offer, made in time. Which
-offer an event answers is in the adapter's own payload; any such event of theirs holds the expiry back, briefly."""
+"""The offer's mentor, or the mentee whose request it is, has an event recorded in the inbox before the offer's
+deadline and not processed yet (its process is at it, or died and the recovery will run it): perhaps the mentor's
+answer to this offer, or the mentee's cancel of the request, made in time (a cancel the expiry overtook would have
+the request handed on to another mentor, and the mentor told it expired unanswered). Which offer or request an
+event is about is in the adapter's own payload; any such event of theirs holds the expiry back, briefly: until it
+is processed, or given up after its tries (`MentorBot.unprocessed_events`)."""
 
 LAPSE_WINDOW = timedelta(hours=24)
 """Offers of one mentor that expire within this long of the last counted one are the same lapse (three offers
@@ -594,11 +598,12 @@ class OfferStore(Transactions):
         due. `together_with` names the offer whose expiry's timer runs this one too (the same mentor's, expired in
         the same unit: `usecases.expiry`): its worker is the one asking when this offer's own timer is not running.
 
-        Nor while its mentor has an event recorded in the inbox before the deadline and not processed yet
-        (`_ANSWER_RECORDED`: perhaps their answer, acknowledged in time, whose process died): the offer stays
-        pending, its timer moved `ANSWER_WAIT` on (None), and the answer finds it pending (an offer is open until its
-        expiry runs: `accept_offer`). An answer whose record this look missed (another process's, committed a moment
-        after it) meets an expired offer: `usecases.offers` takes it as in time, by its record time."""
+        Nor while its mentor, or its request's mentee, has an event recorded in the inbox before the deadline and not
+        processed yet (`_ANSWER_RECORDED`: perhaps the mentor's answer or the mentee's cancel, acknowledged in time,
+        whose process died): the offer stays pending, its timer moved `ANSWER_WAIT` on (None), and the answer finds it
+        pending (an offer is open until its expiry runs: `accept_offer`), the cancel withdraws it. An answer whose
+        record this look missed (another process's, committed a moment after it) meets an expired offer:
+        `usecases.offers` takes it as in time, by its record time."""
         async with self.transaction(quick=True) as conn:
             # Every mentee the mentor holds an offer for, not only this one's: a pause withdraws the others.
             await lock_mentees_of_mentor_of_offer(conn, offer_id, dialect=self.db.dialect)

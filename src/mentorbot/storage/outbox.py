@@ -142,15 +142,18 @@ async def never_reached(
     or, given `now` and the `runner` asking (the worker running the offer's expiry), pending on its first try with
     the claim of another worker run out before `now` (that process died before sending it: a crash just after the
     offer was written, and no process recovered the row since, the bot down), and none is delivered (sent, or held
-    and then shown with their command). A row still with the process that wrote it, on its first try, is being
-    delivered (this worker's own, or another's whose claim runs), and one handed over untried (`hand_over`: no
-    attempt yet) is about to be; no row at all (a delivered one is pruned after a day) tells nothing: neither is
-    "never reached". One query over the member's rows (the index ``outbox_by_member``)."""
+    and then shown with their command). Given `now` (the offer's expiry: its deadline passed), a row no process holds
+    is "never reached" even untried (handed over, `hand_over`, or given back untried, `release_for_retry`): no
+    process claims an overdue offer's row any more (`claim_undelivered`). A row still with the process that wrote
+    it, on its first try, is being delivered (this worker's own, or another's whose claim runs), and, without `now`,
+    one handed over untried (no attempt yet) is about to be; no row at all (a delivered one is pruned after a day)
+    tells nothing: neither is "never reached". One query over the member's rows (the index ``outbox_by_member``)."""
     dead = now is not None and runner is not None
     orphan = " OR (attempts = 1 AND claimed_by IS NOT NULL AND claimed_by <> ? AND claimed_until < ?)" if dead else ""
+    untried = "" if now is not None else " AND attempts > 0"
     row = await conn.fetch_one(
         "SELECT COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, "
-        "COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending' AND ((claimed_by IS NULL AND attempts > 0) "
+        f"COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending' AND ((claimed_by IS NULL{untried}) "
         f"OR attempts > 1{orphan})) "
         "THEN 1 ELSE 0 END), 0) AS stuck FROM outbox WHERE member_id = ? AND message_key = ?",
         *([runner, now] if dead else []),
@@ -158,6 +161,17 @@ async def never_reached(
         key,
     )
     return row is not None and int(row["delivered"]) == 0 and int(row["stuck"]) > 0
+
+
+_OVERDUE_OFFER: Final = (
+    "outbox.message_key LIKE 'offer:%' AND EXISTS (SELECT 1 FROM offers o WHERE o.mentor_id = outbox.member_id "
+    "AND o.status = 'pending' AND o.expires_at <= ? AND outbox.message_key = 'offer:' || o.id)"
+)
+"""An outbox row ``offer:<id>`` whose offer is still pending but overdue, its deadline at or before the SQL time (its
+one argument): the offer message itself (every other version of its key is written when the offer ends), never
+recovered (`OutboxStore.claim_undelivered`). Its Accept and Decline would be live past the "answer by" it shows; its
+expiry, due, replaces it ("expired before it could reach you": `never_reached`). Over the mentor's offers (the index
+``offers_by_mentor``)."""
 
 
 class OutboxStore(Transactions):
@@ -264,7 +278,10 @@ class OutboxStore(Transactions):
         communities: Sequence[str] | None = None,
     ) -> list[Notification]:
         """Claim for `worker` the pending notifications whose lease ran out (their process died before
-        delivering them), oldest first; each row is claimed by one worker at a time."""
+        delivering them), oldest first; each row is claimed by one worker at a time. An offer whose deadline has
+        passed while it is still pending is not sent (`_OVERDUE_OFFER`: a long outage, its expiry timer not run
+        yet): its row is left to the expiry, which supersedes it and tells the mentor it expired before it could
+        reach them."""
         async with self.transaction() as conn:
             found = await claim_expired(
                 conn,
@@ -275,6 +292,8 @@ class OutboxStore(Transactions):
                 limit=limit,
                 communities=communities,
                 skip_locked=self.db.skip_locked,
+                unless=_OVERDUE_OFFER,
+                unless_args=[now],
             )
         return [_notification(r) for r in found]
 

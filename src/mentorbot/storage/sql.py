@@ -54,21 +54,26 @@ async def claim_expired(
     communities: Sequence[str] | None,
     skip_locked: str,
     statuses: Sequence[str] = ("pending",),
+    unless: str = "",
+    unless_args: Sequence[Any] = (),
 ) -> list[Row]:
     """Claim for `worker` the rows of `table` (the outbox or the inbox: ``status``, ``claimed_by``,
     ``claimed_until``, ``attempts``, ``community``) in one of `statuses` whose lease ran out, oldest first, up
     to `limit`; each row is claimed by one worker at a time (`skip_locked` lets PostgreSQL workers pass over each
-    other's)."""
+    other's). `unless`, when given, is an SQL condition on the row (the table's name in it names the row) that leaves it
+    unclaimed, its arguments `unless_args`; the rows it leaves do not use up `limit`."""
     scope, scope_args = community_scope(communities)
     states = ", ".join(f"'{s}'" for s in statuses)  # constants of the storage modules, never user input
+    excluded = f" AND NOT ({unless})" if unless else ""
     found = await conn.fetch_all(
         f"UPDATE {table} SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
         f"WHERE id IN (SELECT id FROM {table} WHERE status IN ({states}) AND claimed_until < ?"
-        f"{scope} ORDER BY id LIMIT ?{skip_locked}) RETURNING *",
+        f"{scope}{excluded} ORDER BY id LIMIT ?{skip_locked}) RETURNING *",
         worker,
         now + lease,
         now,
         *scope_args,
+        *unless_args,
         limit,
     )
     return sorted(found, key=lambda r: int(r["id"]))

@@ -151,11 +151,17 @@ def next_round_reason(
 
 
 async def round_due(core: Core, community: str) -> datetime | None:
-    """A round of `community` whose time has come and that has not run yet (its timer due: later in the same timer
-    look, an expiry's or a decline's, or the bot was down at its time), which runs next; None when the next round is
-    the schedule's next. So a request that waits again moments before that round is not told the round after it."""
+    """When a round of `community` whose time has come and that has not run yet runs (its timer due: later in the
+    same timer look, an expiry's or a decline's, or the bot was down at its time): next, in this catch-up; None when
+    the next round is the schedule's next. So a request that waits again moments before that round is not told the
+    round after it. Its own time while that is this very minute (a timer seconds late: the round of 10:00 is told as
+    10:00), else now, to the minute: a round missed in an outage runs now, and no one is told a date gone by (the
+    bot down three weeks told "the next round is on" a Monday two weeks past)."""
     due = await core.store.weekly_due(JobKind.ROUND, community)
-    return due if due is not None and due <= core.clock.now() else None
+    now = core.clock.now()
+    if due is None or due > now:
+        return None
+    return max(due, now.replace(second=0, microsecond=0))
 
 
 def _after_key(request: MentorshipRequest, after: Offer | None) -> str | None:
