@@ -68,7 +68,9 @@ async def open_bot(
     ``/mentor-admin reload`` moves renamed slugs and tells the admins, as a reload would. Without it (`mentorbot
     admin export`, ``stats``, ``forget``: one-off commands that may run with other files than the running bot's),
     nothing is settled; the bot's own start does it. A check that fails is logged as an error and the bot starts
-    all the same (the next start or reload checks again).
+    all the same (the next start or reload checks again). Such a process then records its settings and files for the
+    other processes sharing the database and compares them with theirs (`MentorBot.look_at_peers`: a disagreement is
+    logged as an error and told to the admins), and withdraws them when it stops (`MentorBot.leave`).
 
     A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
     (``MENTORBOT_SKILLS_FILE: …``), where logging is set up (a one-off command, which sets up none, prints its
@@ -107,7 +109,13 @@ async def open_bot(
         bot = MentorBot(store, library, settings, clock)
         if upgrade:
             await _settle_skills(bot)
-        yield bot
+            # The processes sharing the database compare their settings and files (`library_follow.Peers`).
+            await bot.look_at_peers()
+        try:
+            yield bot
+        finally:
+            if upgrade:
+                await bot.leave()
     finally:
         await store.close()
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from mentorbot.clock import Clock
 from mentorbot.errors import UserError
-from mentorbot.i18n import Translator
+from mentorbot.i18n import Translator, translator
 from mentorbot.library import Library
 from mentorbot.logcontext import log_context
 from mentorbot.models import Member, MentorProfile, admin_only, user_key
@@ -26,6 +26,7 @@ from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
 from mentorbot.retries import next_try
 from mentorbot.settings import Settings
+from mentorbot.storage.fingerprints import PRUNE_AFTER, env_name
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import (
     admin,
@@ -42,7 +43,7 @@ from mentorbot.usecases import (
     status,
     unreachable,
 )
-from mentorbot.usecases.context import Caller, Core
+from mentorbot.usecases.context import Caller, Core, admin_keys_of
 from mentorbot.usecases.handler import (
     INBOX_ATTEMPTS,
     INBOX_GIVE_UP_AFTER,
@@ -125,6 +126,8 @@ class MentorBot:
         name = sys._getframe(1).f_code.co_name
         if not quick:  # at most once a minute: an admin's reload made in another process (never on the ack path)
             await self._timers.library.check()
+        if not read_only and self.core.agreement.schema_newer is not None:
+            return self._schema_newer(caller)
         with log_context(community=caller.community), observe_command(name) as done:
             outcome = await handle(
                 self.core,
@@ -139,6 +142,46 @@ class MentorBot:
             )
             done(outcome)
         return outcome
+
+    def _schema_newer(self, caller: Caller) -> Outcome:
+        """The answer to a command that would change something once a newer release upgraded the database while
+        this process runs (`Agreement.schema_newer`): nothing changed, try again in a minute (a recorded event stays
+        pending, `settled` False: a process of the new release recovers it)."""
+        refusal = UserError("drift.schema_newer")
+        t = translator(self.core.settings.default_language)
+        return Outcome(Reply(render_error(refusal, t)), error=refusal, language=t.lang, settled=caller.inbox_id is None)
+
+    async def look_at_peers(self) -> None:
+        """Once, as the process starts (`app.open_bot`): record this process's settings and files and compare them
+        with the other processes' sharing the database (`library_follow.Peers`), and look whether an admin reloaded
+        the files meanwhile, as the once-a-minute look does. Never raises."""
+        await self._timers.library.check()
+
+    async def leave(self) -> None:
+        """The process stops: its settings no longer count for the other processes (its row is deleted). Never
+        raises: a row left behind stops counting `fingerprints.LIVE_FOR` after its last look (a day for the admins it
+        lists: `undelivered`)."""
+        if self.core.agreement.schema_newer is not None:
+            return  # a newer release's schema: nothing is written to it
+        try:
+            await self.store.forget_fingerprint(self.worker_id)
+        except Exception as exc:
+            log.warning("could not withdraw this process's settings from the database: %s", exc)
+
+    def not_ready(self) -> list[str]:
+        """Why this process should get no traffic (for ``/readyz``): a newer release upgraded the database."""
+        agreement = self.core.agreement
+        if agreement.schema_newer is None:
+            return []
+        return [f"the database schema is version {agreement.schema_newer}, newer than this release's {agreement.known}"]
+
+    def disagreements(self) -> list[str]:
+        """What the other live processes sharing the database disagree with this one on (for ``/readyz``, which
+        stays ready: the settings are put right by the operator), one line per other fingerprint."""
+        return [
+            f"{', '.join(found.workers)}: {', '.join(sorted(env_name(name) for name in found.settings))}"
+            for found in self.core.agreement.disagreements
+        ]
 
     # ----------------------------------------------------------------------------- shared questions
 
@@ -564,6 +607,8 @@ class MentorBot:
     async def unprocessed_events(self, *, communities: Sequence[str] | None = None) -> list[InboxEvent]:
         """Inbox events a dead process recorded and never processed or never answered, now claimed for this one:
         process each again, or, when `recorded_answer` has its answer, only show that."""
+        if self.core.agreement.schema_newer is not None:
+            return []  # a newer release upgraded the database: its processes recover them
         now = self.clock.now()
         events = await self.store.claim_unprocessed(
             now, self.worker_id, lease=lease(self.core), communities=communities
@@ -592,9 +637,31 @@ class MentorBot:
         a scheduled round's report) whose recipient is no longer an admin there is not: ``MENTORBOT_ADMIN_IDS``
         changed over the restart. Its recipients were chosen by that setting (`admins.community_admins`), so the
         setting decides (no platform's word on who manages a server is at hand here, as a command's caller brings
-        it, `Core.is_admin`). It is marked delivered, never claimed again, and logged without its content."""
+        it, `Core.is_admin`). It is marked delivered, never claimed again, and logged without its content.
+
+        Several processes may run with different ``MENTORBOT_ADMIN_IDS`` (a host's env file not updated yet): the
+        notice's writer chose its recipient by its own, and may be the process that died. So a notice is dropped only
+        when no process lists its recipient as an admin there: neither this one nor any other whose row
+        `storage.fingerprints` holds (each process's, refreshed once a minute, withdrawn when it stops cleanly, kept
+        `fingerprints.PRUNE_AFTER`, a day, after a process killed); one another process lists is delivered (its
+        settings, the writer's perhaps, may well be the ones meant; `library_follow.Peers` logs and tells the
+        disagreement). A process whose database a newer release upgraded claims nothing (`Agreement.schema_newer`)."""
+        if self.core.agreement.schema_newer is not None:
+            return []
         claimed = await self._timers.undelivered(communities=communities)
-        dropped = [note for note in claimed if not self._still_admin_for(note)]
+        doubtful = [note for note in claimed if not self._still_admin_for(note)]
+        if not doubtful:
+            return claimed
+        others = await self.store.live_fingerprints(self.clock.now() - PRUNE_AFTER)
+        dropped = [
+            note
+            for note in doubtful
+            if not any(
+                user_key(note.community, note.platform_user_id) in admin_keys_of(other.admin_ids(), note.community)
+                for other in others
+                if other.worker_id != self.worker_id
+            )
+        ]
         if not dropped:
             return claimed
         await self.store.mark_delivered(dropped, self.clock.now(), self.worker_id)

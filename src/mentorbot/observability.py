@@ -12,7 +12,9 @@
   the logger, the event, and the correlation id, community and command of the use-case being run
   (`log_context`). Anything that looks like a token or a password is masked (`redact`).
 - **Health**: ``/healthz`` answers 200 while the process is alive; ``/readyz`` 200 only when the database
-  answers and every platform adapter of the process is connected (`Readiness`). Slack's HTTP mode serves them
+  answers, every platform adapter of the process is connected (`Readiness`) and the database's schema is not a newer
+  release's (``problems``); it lists the settings other processes sharing the database disagree on
+  (``disagreements``, `storage.fingerprints`), which do not make it unready. Slack's HTTP mode serves them
   on its own server; other modes on ``MENTORBOT_METRICS_PORT`` (`serve_ops`).
 """
 
@@ -485,6 +487,14 @@ async def database_ready(bot: Served) -> bool:
     return True
 
 
+def _said(bot: Served | None, name: str) -> list[str]:
+    """What the bot's method `name` says, when it has one (`MentorBot.not_ready`: why it should get no traffic, a
+    schema a newer release upgraded; `MentorBot.disagreements`: the settings other processes sharing the database
+    run with otherwise, shown but no reason to be taken out of service)."""
+    said = getattr(bot, name, None)
+    return [str(line) for line in said()] if callable(said) else []
+
+
 def add_ops_routes(app: web.Application, get_bot: Callable[[], Served | None], *, health: bool = True) -> None:
     """``/healthz`` (alive; unless `health` is False: the app has its own), ``/readyz`` (database and platforms)
     and ``/metrics`` on `app`. `get_bot` returns the bot, or None while the process is starting."""
@@ -497,8 +507,14 @@ def add_ops_routes(app: web.Application, get_bot: Callable[[], Served | None], *
         bot = get_bot()
         database = bot is not None and await database_ready(bot)
         platforms = READINESS.platforms()
-        ready = database and all(platforms.values())
-        body = {"ok": ready, "database": database, "platforms": platforms}
+        problems = _said(bot, "not_ready")
+        ready = database and all(platforms.values()) and not problems
+        body: dict[str, object] = {"ok": ready, "database": database, "platforms": platforms}
+        if problems:
+            body["problems"] = problems
+        disagreements = _said(bot, "disagreements")
+        if disagreements:
+            body["disagreements"] = disagreements
         return web.json_response(body, status=200 if ready else 503)
 
     async def metrics_page(_request: web.Request) -> web.StreamResponse:

@@ -16,7 +16,8 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `inbox`: platform events recorded before their acknowledgement; `outbox`: notifications to deliver, and held ones;
 - `message_refs`: where each keyed direct message was posted, so any process edits it in place;
 - `reports`: statistics and exports;
-- `curation`: resources members suggest for the community's catalog, and their helpful votes.
+- `curation`: resources members suggest for the community's catalog, and their helpful votes;
+- `fingerprints`: what each process sharing the database runs with, so that processes that disagree find out.
 
 Everything callers use is importable from here.
 """
@@ -32,6 +33,7 @@ from mentorbot.storage.curation import CurationStore, Suggestion, SuggestionStat
 from mentorbot.storage.database import Database, sqlite_path
 from mentorbot.storage.elsewhere import ElsewhereStore
 from mentorbot.storage.events import EventStore
+from mentorbot.storage.fingerprints import FingerprintStore
 from mentorbot.storage.inbox import InboxEvent, InboxStore
 from mentorbot.storage.insight import InsightStore
 from mentorbot.storage.jobs import JobStore
@@ -107,6 +109,7 @@ class Store(
     ScheduleStore,
     LibraryStateStore,
     ElsewhereStore,
+    FingerprintStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""
 
@@ -115,6 +118,7 @@ class Store(
         # Distinct mentor time zones, cached for ranking in SQL (`find_top_candidates`). Only a hint: a zone
         # missing from it ranks with the largest bonus and is reported, and the caller refreshes and re-ranks.
         self._timezones: tuple[str, ...] | None = None
+        self._recorded: set[str] = set()
 
     @classmethod
     def from_url(cls, url: str, *, flush_before_ack: bool = False) -> Store:

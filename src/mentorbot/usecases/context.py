@@ -13,6 +13,7 @@ from mentorbot.library import Library
 from mentorbot.models import Member, user_key
 from mentorbot.replies import Notification, Reply
 from mentorbot.settings import Settings
+from mentorbot.storage.fingerprints import Agreement
 from mentorbot.storage.store import Store
 from mentorbot.text_safety import has_broken_characters, storable
 from mentorbot.usecases import views
@@ -68,6 +69,9 @@ class Core:
     clock: Clock
     worker_id: str = "worker"
     """Names this process in the leases it takes (timers, outbox rows)."""
+    agreement: Agreement = field(default_factory=Agreement)
+    """What this process's latest look at the other processes sharing the database found (`usecases.library_follow`):
+    the settings they disagree on, a schema newer than this release's."""
 
     def is_admin(self, caller: Caller) -> bool:
         """Whether `caller` may use admin commands: the platform says so, or the settings list their id for the
@@ -81,12 +85,7 @@ class Core:
         `community`, in the setting's order, each once: its plain entries (every community's admins) and those
         scoped to it (``<community>:<user id>``, checked by `Settings`). An entry scoped to another community
         does not count here: a coordinator of one server is an ordinary member of the others."""
-        keys: dict[str, None] = {}
-        for entry in self.settings.admin_ids:
-            scope, _, user_id = entry.rpartition(":")  # a community's id holds ':', a user id does not
-            if not scope or scope == community:
-                keys[user_key(community, user_id)] = None
-        return list(keys)
+        return admin_keys_of(self.settings.admin_ids, community)
 
     def admin_zone(self, admin: Member) -> str:
         """The zone an admin reads the programme's dates in (the digest, a round's report, the waitlist): theirs, or
@@ -133,6 +132,18 @@ class Core:
     def checkin_at(self, now: datetime) -> datetime:
         """When a mentorship that starts `now` gets its check-in."""
         return now + timedelta(days=self.settings.checkin_days)
+
+
+def admin_keys_of(admin_ids: Sequence[str], community: str) -> list[str]:
+    """The user ids (as `models.user_key` stores them) that the ``MENTORBOT_ADMIN_IDS`` entries `admin_ids` make
+    admins of `community` (`Core.admin_keys`; also another process's entries, as it recorded them:
+    `storage.fingerprints`)."""
+    keys: dict[str, None] = {}
+    for entry in admin_ids:
+        scope, _, user_id = entry.rpartition(":")  # a community's id holds ':', a user id does not
+        if not scope or scope == community:
+            keys[user_key(community, user_id)] = None
+    return list(keys)
 
 
 @dataclass

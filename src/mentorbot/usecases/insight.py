@@ -184,7 +184,14 @@ async def ensure_weekly_jobs(core: Core, communities: Sequence[str] | None = Non
     one the schedule (its setting, or `Settings.programme_timezone`) no longer names is moved (`round_moves`,
     `digest_moves`). Where a round's timer is (re)set, the waiting requests are told the new round's date, in the
     same unit of work (`tell_next_round`); in a programme no longer matched by rounds, those still told of a next
-    round are told why they wait now (`forget_rounds`)."""
+    round are told why they wait now (`forget_rounds`).
+
+    Nothing at all while the processes sharing the database disagree on the weekly schedule's settings
+    (`Agreement.weekly_differs`: ``MENTORBOT_MATCHING``, ``ROUND_SCHEDULE``, ``DIGEST``, ``PROGRAMME_TIMEZONE``;
+    `library_follow.Peers` logs it and tells the admins): each would move the timers to its own times a minute after
+    the other, and tell the waiting members its own round date. The timers stay where they are until they agree."""
+    if core.agreement.weekly_differs:
+        return
     now = core.clock.now()
     zone = core.settings.programme_timezone
     for kind, setting in WEEKLY.items():
@@ -250,8 +257,9 @@ async def tell_next_round(core: Core, communities: Sequence[str]) -> None:
     """In a cohort programme, tell the waiting requests of `communities`, whose round timer was just (re)set (the
     round moved, or rounds began), when the next round is, keeping what stands in their way meanwhile
     (`matchmaking.next_round_reason`, as a round does for those it leaves waiting); a request with no reason yet
-    gets what stands in its way worked out (`round_obstacle`). Nothing in a programme not matched by rounds."""
-    if not cohort(core):
+    gets what stands in its way worked out (`round_obstacle`). Nothing in a programme not matched by rounds, nor
+    while the processes disagree on the weekly schedule (`Agreement.weekly_differs`)."""
+    if not cohort(core) or core.agreement.weekly_differs:
         return
     for community in communities:
         for request in await core.store.list_requests(community, [RequestStatus.WAITING]):
@@ -271,7 +279,11 @@ async def forget_rounds(core: Core, communities: Sequence[str] | None = None) ->
     of a next round (their stored reason, `matchmaking.next_round_reason`) are told why they wait now
     (`matchmaking.wait_reason`), at most `STALE_ROUND_WAITS` per call, each community in one unit of work. Only
     the communities that have had a round's timer are read (`ScheduleStore.waiting_for_a_round`): one short read
-    when none is left. Nothing is offered here: the sweep, next, offers what it can."""
+    when none is left. Nothing is offered here: the sweep, next, offers what it can. Nothing while the processes
+    sharing the database disagree on the weekly schedule or on ``MENTORBOT_MATCHING`` (`Agreement.weekly_differs`):
+    a process matching by rounds tells them of the next round again, a minute later."""
+    if core.agreement.weekly_differs:
+        return
     left = STALE_ROUND_WAITS
     for community in await core.store.waiting_for_a_round(JobKind.ROUND, communities):
         if left <= 0:

@@ -22,6 +22,11 @@ slug still in use is told once: the notice's key names the slugs it told (`REMOV
 same ones told already (the outbox keeps a delivered notice a day) tells nothing. Several processes starting at once
 take turns on the reloads' row (the settling counts as a reload, so running processes follow), and the later ones
 find nothing left to do.
+
+The same once-a-minute look records this process's settings and files and compares them with the other processes'
+(`Peers`, `storage.fingerprints`): a disagreement is logged as an error and told to the admins once, and held in
+`Core.agreement` for the use-cases that must not act on it (the weekly timers, the sweep); a schema a newer release
+upgraded stops this process's work.
 """
 
 from __future__ import annotations
@@ -37,7 +42,19 @@ from mentorbot.errors import ConfigFileError
 from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member
 from mentorbot.replies import Notification, Reply
+from mentorbot.storage.fingerprints import (
+    LIVE_FOR,
+    WEEKLY_SETTINGS,
+    Agreement,
+    Disagreement,
+    compare,
+    digest_of,
+    env_name,
+    file_digest,
+    fingerprint_values,
+)
 from mentorbot.storage.insight import SkillUse
+from mentorbot.storage.migrations import available_migrations
 from mentorbot.usecases.admins import community_admins, community_name, named_community
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import lease, retrying
@@ -344,6 +361,8 @@ class LibraryFollower:
         self._started = core.clock.now()
         """When this process read the files: a reload counted before then is in them."""
         self._checked_at: datetime | None = None
+        self.peers = Peers(core)
+        """Compares this process's settings with the other processes' at each look."""
 
     async def check(self) -> bool:
         """Look, unless this process looked less than `CHECK_EVERY` ago; whether the files were reloaded. Never
@@ -354,10 +373,12 @@ class LibraryFollower:
             return False
         self._checked_at = now
         try:
-            return await self.follow()
+            followed = await self.follow()
         except Exception as exc:  # the database away: looked at again after CHECK_EVERY
             log.warning("could not look whether an admin reloaded the skills and courses files: %s", exc)
-            return False
+            followed = False
+        await self.peers.look()
+        return followed
 
     async def follow(self) -> bool:
         """Reload the files when the database counts a reload this process has not followed; whether it did."""
@@ -398,3 +419,184 @@ class LibraryFollower:
                 except Exception as exc:  # the sweep tries them again
                     log.warning("could not try again the requests of the renamed skills: %s", exc)
         return True
+
+
+DRIFT_KEY: Final = "drift:"
+"""How the key of a notice telling a community's admins that processes disagree begins: then `Disagreement.key`,
+the same in both processes, so it is told once (`OutboxStore.has_keyed`; the outbox keeps a delivered notice a
+day: a disagreement that lasts is told again the next day, by a process that finds it anew)."""
+
+
+def describe_disagreement(found: Disagreement, here: str) -> str:
+    """A disagreement for the operator's log: each setting with both values (a file by its SHA-256), and what is
+    held back until they agree."""
+    parts = []
+    for diff in found.differences:
+        if diff.is_file:
+            parts.append(f"{env_name(diff.setting)} differs (SHA-256 {diff.mine[:12]} here, {diff.theirs[:12]} there)")
+        else:
+            parts.append(f"{env_name(diff.setting)} is {diff.mine!r} here and {diff.theirs!r} there")
+    held = ""
+    if found.settings & WEEKLY_SETTINGS:
+        held += "; until they agree, no process moves the weekly round and digest timers or rewrites the round dates "
+        held += "waiting members were told"
+    if "matching" in found.settings:
+        held += "; and no process's sweep offers waiting requests"
+    return (
+        f"processes sharing this database disagree: this process ({here}) and {', '.join(found.workers)}: "
+        f"{'; '.join(parts)}{held}. Give every process the same settings and files and restart the ones that differ "
+        "(docs/deploy.md, 'Several processes must agree')"
+    )
+
+
+def disagreement_text(found: Disagreement, here: str, t: Translator, community: str | None) -> str:
+    """The admins' notice of a disagreement, in `t`'s language (`community`: named when the deployment serves
+    several)."""
+    title = t("drift.title") if community is None else t("drift.title_in", community=community_name(community, t))
+    lines = [title]
+    workers = ", ".join(found.workers)
+    for diff in found.differences:
+        setting = env_name(diff.setting)
+        if diff.is_file:
+            lines.append(
+                t("drift.file", setting=setting, mine=diff.mine[:12], theirs=diff.theirs[:12], here=here, there=workers)
+            )
+        else:
+            mine = diff.mine or t("drift.not_set")
+            theirs = diff.theirs or t("drift.not_set")
+            lines.append(t("drift.setting", setting=setting, mine=mine, theirs=theirs, here=here, there=workers))
+    if found.settings & WEEKLY_SETTINGS:
+        lines.append(t("drift.weekly_held"))
+    if "matching" in found.settings:
+        lines.append(t("drift.sweep_held"))
+    lines.append(t("drift.fix"))
+    return "\n".join(lines)
+
+
+class Peers:
+    """This process's fingerprint (`storage.fingerprints`), recorded and compared with the other processes' at each
+    look of the `LibraryFollower` (once a minute, from the timer loop and before commands) and at start-up. What it
+    finds is the process's `Core.agreement`. A disagreement is logged as an error once (per pair of fingerprints) and
+    told to every community's admins once, through the outbox (`DRIFT_KEY`), once the other process is seen looking
+    again after this one found it (not the row a process killed a moment ago left: that one is logged as
+    information). A schema version above this
+    release's (a newer release upgraded the database while this one runs) is logged as an error once; the process
+    then stops claiming work (`Agreement.schema_newer`: `timers.Timers.run_due`, `MentorBot.undelivered`, ...)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._files: tuple[object, dict[str, str]] | None = None
+        self._logged: set[str] = set()
+        self._noted: set[str] = set()
+        self._told: set[str] = set()
+        self._found_at: dict[str, datetime] = {}
+        self._schema_logged: int | None = None
+        self._known: int | None = None
+
+    def files(self) -> dict[str, str]:
+        """The SHA-256 of the skills and courses files in service: read when the files were (at start-up, at a
+        reload: the snapshot in service is another), not at each look (a file edited and not reloaded is not in
+        service)."""
+        library = self.core.library
+        current = library.current
+        if self._files is None or self._files[0] is not current:
+            digests = {
+                "skills_file": file_digest(library.skills_file),
+                "courses_file": file_digest(library.courses_file),
+            }
+            self._files = (current, digests)
+        return self._files[1]
+
+    def values(self) -> dict[str, str]:
+        """What this process records (`fingerprint_values`)."""
+        return fingerprint_values(self.core.settings, self.files())
+
+    def known(self) -> int:
+        """The newest schema version this release knows."""
+        if self._known is None:
+            found = available_migrations(self.core.store.db.dialect)
+            self._known = found[-1].version if found else 0
+        return self._known
+
+    async def look(self) -> Agreement:
+        """Record this process's fingerprint and compare it with the other live processes'; the `Agreement` found
+        (the one before when the database cannot say: logged as a warning). Never raises."""
+        try:
+            return await self._look()
+        except Exception as exc:  # the database away: the next look tries again
+            log.warning("could not compare this process's settings with the other processes': %s", exc)
+            return self.core.agreement
+
+    async def _look(self) -> Agreement:
+        core = self.core
+        store = core.store
+        now = core.clock.now()
+        version = await store.applied_schema_version()
+        known = self.known()
+        if version > known:  # a newer release's schema: nothing more is written to it
+            core.agreement = Agreement(core.agreement.disagreements, version, known, core.agreement.peers)
+            if self._schema_logged != version:
+                self._schema_logged = version
+                log.error(
+                    "the database schema is version %s, newer than this MentorBot's %s: a newer release upgraded it "
+                    "while this process runs. This process no longer runs timers, delivers the outbox, recovers "
+                    "recorded events nor runs commands that change anything, and /readyz says it is not ready: stop "
+                    "it and run the new release (docs/deploy.md, 'Upgrading several processes')",
+                    version,
+                    known,
+                )
+            return core.agreement
+        mine = self.values()
+        digest = digest_of(mine)
+        await store.record_fingerprint(core.worker_id, digest, mine, now)
+        others = [p for p in await store.live_fingerprints(now - LIVE_FOR) if p.worker_id != core.worker_id]
+        found = compare(mine, digest, others)
+        before = core.agreement
+        core.agreement = Agreement(found, None, known, tuple(others))
+        if before.schema_newer is not None:
+            log.info("the database schema is this MentorBot's again (version %s): this process works again", version)
+        if before.disagreements and not found:
+            log.info("the processes sharing this database agree on their settings and files again")
+        for disagreement in found:
+            found_at = self._found_at.setdefault(disagreement.key, now)
+            # Logged as an error and told once the other process is seen looking again after this one found it: a
+            # process restarted with new settings finds the row its predecessor left a moment before it was killed,
+            # which stops counting after `LIVE_FOR` and is no disagreement to tell anyone about (what it holds back
+            # meanwhile is logged, once, as information).
+            alive = any(p.seen_at > found_at for p in others if p.digest == disagreement.theirs)
+            if not alive:
+                if disagreement.key not in self._noted:
+                    self._noted.add(disagreement.key)
+                    log.info(
+                        "another process's settings, last recorded at %s, differ from this one's; it is taken as "
+                        "live, and what it differs on held back, until it is seen again or %s minutes have passed: %s",
+                        max(p.seen_at for p in others if p.digest == disagreement.theirs).isoformat(),
+                        int(LIVE_FOR.total_seconds() // 60),
+                        describe_disagreement(disagreement, core.worker_id),
+                    )
+                continue
+            if disagreement.key not in self._logged:
+                self._logged.add(disagreement.key)
+                log.error("%s", describe_disagreement(disagreement, core.worker_id))
+            if disagreement.key not in self._told:
+                await self._tell(disagreement)
+                self._told.add(disagreement.key)
+        return core.agreement
+
+    async def _tell(self, found: Disagreement) -> None:
+        """Tell every community's admins (by this process's ``MENTORBOT_ADMIN_IDS``) of `found`, unless a notice
+        of it was written for them already (by this process or the other)."""
+        core = self.core
+        key = f"{DRIFT_KEY}{found.key}"
+        notes: list[Notification] = []
+        for community in await core.store.member_communities():
+            admins = await community_admins(core, community)
+            if not admins or await core.store.has_keyed([admin.id for admin in admins], key):
+                continue
+            named = await named_community(core, community)
+            for admin in admins:
+                text = disagreement_text(found, core.worker_id, translator(core.lang_of(admin)), named)
+                notes.append(core.notify(admin, Reply(text), key=key))
+        if notes:
+            async with core.store.unit_of_work():
+                await core.hand_over(notes)

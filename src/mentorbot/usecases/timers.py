@@ -130,6 +130,11 @@ class Timers:
         the round leaves and the round places what the sweep could not."""
         store = self.core.store
         now = self.core.clock.now()
+        await self.library.check()
+        if self.core.agreement.schema_newer is not None:
+            # A newer release upgraded the database while this one runs: claim nothing, write nothing
+            # (`library_follow.Peers` logged it; /readyz says not ready).
+            return []
         if not within(self._pruned_at, now, EVENT_PRUNE_EVERY):
             # Platforms stop redelivering after minutes; a day of event ids is plenty to recognise retries (a
             # departure's "partner told" marker is kept while its mentorship is active: `EventStore.prune_events`).
@@ -140,7 +145,6 @@ class Timers:
             await store.prune_held_notices(now - HELD_NOTICE_RETENTION)
             await store.prune_jobs(now - FINISHED_JOB_RETENTION)
             self._pruned_at = now
-        await self.library.check()
         notes: list[Notification] = []
         outage = _Outage()
         if not within(self._weekly_at, now, WEEKLY_CHECK_EVERY):
@@ -166,7 +170,11 @@ class Timers:
         sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
         due = sweep or not within(self._swept_at, now, sweep_every)
-        if self.core.settings.matching == "live" and due:
+        if self.core.settings.matching == "live" and due and self.core.agreement.matching_differs:
+            # Another live process matches by rounds (or the other way round): its requests wait for its round, and
+            # this sweep must not offer them (`library_follow.Peers` logged it and told the admins).
+            self._swept_at = now
+        elif self.core.settings.matching == "live" and due:
             self._swept_at = now
             notes.extend(await self.sweep(communities, outage=outage))
         elif cohort(self.core) and due:
