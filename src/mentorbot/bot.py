@@ -583,9 +583,14 @@ class MentorBot:
         communities: Sequence[str] | None = None,
         sweep: bool = False,
     ) -> list[Notification]:
-        """Run every timer that is due (offer expiry, check-ins, pause ends); return what to deliver. With `sweep`,
-        the sweep of waiting requests runs in this round whenever it ran last (`Timers.run_due`)."""
-        return await self._timers.run_due(lease=lease, communities=communities, sweep=sweep)
+        """Run the timers that are due (offer expiry, check-ins, pause ends; at most `CLAIM_LIMIT` a round: one that
+        claimed as many has this process's timer loop run the next round at once, `wake_timers`, so a backlog after
+        the bot was down is worked off without waiting an interval between batches); return what to deliver. With
+        `sweep`, the sweep of waiting requests runs in this round whenever it ran last (`Timers.run_due`)."""
+        notes = await self._timers.run_due(lease=lease, communities=communities, sweep=sweep)
+        if self._timers.more_due:
+            self.wake_timers()
+        return notes
 
     async def next_wake(self, *, communities: Sequence[str] | None = None) -> datetime | None:
         """The next moment a timer falls due or a waiting request's cooldown ends (`timers.next_wake`), in

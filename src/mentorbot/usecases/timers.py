@@ -103,6 +103,8 @@ class Timers:
     def __init__(self, core: Core, worker_id: str) -> None:
         self.core = core
         self.worker_id = worker_id
+        self.more_due = False
+        """Whether the latest round claimed as many timers as a round may (`CLAIM_LIMIT`): more may be due."""
         self._pruned_at: datetime | None = None
         self._swept_at: datetime | None = None
         self._weekly_at: datetime | None = None
@@ -130,6 +132,7 @@ class Timers:
         the round leaves and the round places what the sweep could not."""
         store = self.core.store
         now = self.core.clock.now()
+        self.more_due = False
         await self.library.check()
         if self.core.agreement.schema_newer is not None:
             # A newer release upgraded the database while this one runs: claim nothing, write nothing
@@ -154,6 +157,8 @@ class Timers:
             await resume_checkins(self.core)
             self._checkins_resumed = True
         claimed = await store.claim_due_jobs(now, self.worker_id, lease=lease, communities=communities)
+        # A full batch leaves more due (a backlog after the bot was down): the caller runs the next round at once.
+        self.more_due = len(claimed) >= CLAIM_LIMIT
         # The weekly timers (the round, the digest) run last, after the sweep: what they count and place is the
         # waitlist as this round leaves it, not one the sweep changes a moment later.
         weekly = [job for job in claimed if job.kind in WEEKLY_KINDS]
