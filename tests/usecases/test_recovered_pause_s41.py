@@ -104,3 +104,19 @@ async def test_an_admins_recovered_pause_already_over_is_not_made(
     profile = await bot.mentor_profile(COMMUNITY, "U-baraka")
     assert profile is not None and profile.status is MentorStatus.ACTIVE
     assert "2026-01-08" in out.reply.plain_text and "Baraka" in out.reply.plain_text
+
+
+async def test_a_recovered_pause_already_over_says_how_the_profile_stands_now(
+    bot: MentorBot, who: Who, clock: ManualClock
+) -> None:
+    """The day's review: the reply said "you are taking requests" to a mentor paused meanwhile."""
+    await mentor(bot, who)
+    await recorded(bot, "baraka", "pause")
+    clock.advance(timedelta(days=5))
+    caller = await recovered(bot, clock, "baraka")
+    await bot.pause(who("baraka"))  # paused another way meanwhile (a live command)
+    text = (await bot.pause(caller, until="3d")).reply.plain_text
+    assert "taking requests" not in text and "`/mentor resume`" in text, text
+    admin = replace(caller, user_id="U-admin", display_name="Admin", is_admin=True, inbox_id=None, event_id=None)
+    told = (await bot.admin_pause(admin, mentor="<@U-baraka>", until="3d")).reply.plain_text
+    assert "is paused, as before" in told, told

@@ -383,7 +383,9 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     end_at = parse_until(until, ctx.caller.answered(now), zone_of(member, profile))
     if end_at is not None and end_at <= now:
         shown = when(end_at, ctx.t, core.admin_zone(ctx.member))
-        return Reply(ctx.t("admin.pause_over_while_down", name=member.display_name, until=shown))
+        text = ctx.t("admin.pause_over_while_down", name=member.display_name, until=shown)
+        now_stands = "admin.pause_over_active" if profile.status is MentorStatus.ACTIVE else "admin.pause_over_paused"
+        return Reply(text + " " + ctx.t(now_stands, name=member.display_name))
     changed = await core.store.set_mentor_status(
         member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True, unless_reason=LEFT
     )

@@ -259,7 +259,9 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
     # Read in the zone it is shown in, from when it was typed (a command recovered after the bot was down).
     end = parse_until(until, ctx.caller.answered(now), zone_of(ctx.member, profile))
     if end is not None and end <= now:
-        return Reply(ctx.t("pause.over_while_down", until=views.when(end, ctx.t, zone_of(ctx.member, profile))))
+        text = ctx.t("pause.over_while_down", until=views.when(end, ctx.t, zone_of(ctx.member, profile)))
+        now_stands = "pause.over_active" if profile.status is MentorStatus.ACTIVE else "pause.over_paused"
+        return Reply(text + " " + ctx.t(now_stands))
     await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
     notes, lines = await withdraw_for_pause(core, ctx.member)
     ctx.tell(notes)
