@@ -45,7 +45,7 @@ async def create_app(settings: Settings | None = None, *, timers: bool = True) -
     holder: list[SlackAdapter] = []
 
     async def lifespan(_app: web.Application) -> AsyncIterator[None]:
-        async with open_bot(the_settings) as bot:
+        async with open_bot(the_settings, peers=True) as bot:
             adapter = SlackAdapter(bot, the_settings)
             try:
                 try:

@@ -57,7 +57,12 @@ def configure_logging(settings: Settings) -> None:
 
 @asynccontextmanager
 async def open_bot(
-    settings: Settings, *, clock: Clock | None = None, store: Store | None = None, upgrade: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    upgrade: bool = True,
+    peers: bool = False,
 ) -> AsyncIterator[MentorBot]:
     """Open the store (migrating it; without `upgrade`, for a command that only reads, refusing a schema that is
     not this code's: `Store.open`), load skills and courses, and yield the bot; close the store after.
@@ -68,9 +73,11 @@ async def open_bot(
     ``/mentor-admin reload`` moves renamed slugs and tells the admins, as a reload would. Without it (`mentorbot
     admin export`, ``stats``, ``forget``: one-off commands that may run with other files than the running bot's),
     nothing is settled; the bot's own start does it. A check that fails is logged as an error and the bot starts
-    all the same (the next start or reload checks again). Such a process then records its settings and files for the
-    other processes sharing the database and compares them with theirs (`MentorBot.look_at_peers`: a disagreement is
-    logged as an error and told to the admins), and withdraws them when it stops (`MentorBot.leave`).
+    all the same (the next start or reload checks again). With `peers` (a process that serves a platform: `mentorbot
+    run`, a Slack HTTP worker; not the console, whose ``--lang`` and ``/clock`` are its own, nor an import or a
+    simulation), the process then records its settings and files for the other processes sharing the database and
+    compares them with theirs (`MentorBot.look_at_peers`: a disagreement is logged as an error and told to the
+    admins), and withdraws them when it stops (`MentorBot.leave`).
 
     A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
     (``MENTORBOT_SKILLS_FILE: …``), where logging is set up (a one-off command, which sets up none, prints its
@@ -106,15 +113,16 @@ async def open_bot(
         await store.close()
         raise
     try:
-        bot = MentorBot(store, library, settings, clock)
+        bot = MentorBot(store, library, settings, clock, peers=peers)
         if upgrade:
             await _settle_skills(bot)
+        if peers:
             # The processes sharing the database compare their settings and files (`library_follow.Peers`).
             await bot.look_at_peers()
         try:
             yield bot
         finally:
-            if upgrade:
+            if peers:
                 await bot.leave()
     finally:
         await store.close()

@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Final
 
 from mentorbot.clock import Clock
 from mentorbot.errors import UserError
@@ -26,7 +27,7 @@ from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, reply_to_json
 from mentorbot.retries import next_try
 from mentorbot.settings import Settings
-from mentorbot.storage.fingerprints import PRUNE_AFTER, env_name
+from mentorbot.storage.fingerprints import LIVE_FOR, env_name
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import (
     admin,
@@ -54,12 +55,17 @@ from mentorbot.usecases.handler import (
     rate_refusal,
     render_error,
 )
-from mentorbot.usecases.library_follow import settle_at_start
+from mentorbot.usecases.library_follow import CHECK_EVERY, settle_at_start
 from mentorbot.usecases.timers import Timers, next_wake
 
 __all__ = ["Caller", "MentorBot"]
 
 log = logging.getLogger("mentorbot")
+
+
+PEERS_SETTLE: Final = 2 * CHECK_EVERY
+"""How long after its start a process gives back, to decide later, a recovered admin notice no process it has seen
+lists the recipient of (`MentorBot.undelivered`): the other live processes look once a `CHECK_EVERY`."""
 
 
 class MentorBot:
@@ -73,12 +79,18 @@ class MentorBot:
         clock: Clock,
         *,
         worker_id: str | None = None,
+        peers: bool = True,
     ) -> None:
+        """`peers`: whether this process records its settings for the other processes sharing the database and
+        compares them with theirs (`library_follow.Peers`): a process that serves a platform; not a one-off command,
+        the console or a simulation (`app.open_bot`)."""
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self.core = Core(store, library, settings, clock, self.worker_id)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, clock)
         self._timers = Timers(self.core, self.worker_id)
+        self._timers.library.peers.enabled = peers
         self._timers_due: asyncio.Event | None = None
+        self._started = clock.now()
 
     async def settle_skills_at_start(self) -> bool:
         """Once, as the process starts (`app.open_bot`, after the migrations, before anything is served): check the
@@ -149,7 +161,9 @@ class MentorBot:
         pending, `settled` False: a process of the new release recovers it)."""
         refusal = UserError("drift.schema_newer")
         t = translator(self.core.settings.default_language)
-        return Outcome(Reply(render_error(refusal, t)), error=refusal, language=t.lang, settled=caller.inbox_id is None)
+        # Settled: "nothing was changed" stays true (a recorded event is finished, not run later by a new process,
+        # which would change it after all, or twice when the member tries again as told).
+        return Outcome(Reply(render_error(refusal, t)), error=refusal, language=t.lang)
 
     async def look_at_peers(self) -> None:
         """Once, as the process starts (`app.open_bot`): record this process's settings and files and compare them
@@ -645,30 +659,42 @@ class MentorBot:
         it, `Core.is_admin`). It is marked delivered, never claimed again, and logged without its content.
 
         Several processes may run with different ``MENTORBOT_ADMIN_IDS`` (a host's env file not updated yet): the
-        notice's writer chose its recipient by its own, and may be the process that died. So a notice is dropped only
-        when no process lists its recipient as an admin there: neither this one nor any other whose row
-        `storage.fingerprints` holds (each process's, refreshed once a minute, withdrawn when it stops cleanly, kept
-        `fingerprints.PRUNE_AFTER`, a day, after a process killed); one another process lists is delivered (its
-        settings, the writer's perhaps, may well be the ones meant; `library_follow.Peers` logs and tells the
-        disagreement). A process whose database a newer release upgraded claims nothing (`Agreement.schema_newer`)."""
+        notice's writer chose its recipient by its own. So a notice is dropped only when no live process lists its
+        recipient as an admin there: neither this one nor another whose row `storage.fingerprints` shows looking
+        since this process started (refreshed once a minute: not the row a process killed before this one started
+        left, whose settings a restart replaced); one another live process lists is delivered (`library_follow.Peers`
+        logs and tells the disagreement). In this process's first `PEERS_SETTLE` a live process may not have looked
+        yet: the notice is given back, untried, and decided after it. A process whose database a newer release
+        upgraded claims nothing (`Agreement.schema_newer`)."""
         if self.core.agreement.schema_newer is not None:
             return []
         claimed = await self._timers.undelivered(communities=communities)
         doubtful = [note for note in claimed if not self._still_admin_for(note)]
         if not doubtful:
             return claimed
-        others = await self.store.live_fingerprints(self.clock.now() - PRUNE_AFTER)
-        dropped = [
+        now = self.clock.now()
+        others = [
+            other
+            for other in await self.store.live_fingerprints(now - LIVE_FOR)
+            if other.worker_id != self.worker_id and other.seen_at > self._started
+        ]
+        unlisted = [
             note
             for note in doubtful
             if not any(
                 user_key(note.community, note.platform_user_id) in admin_keys_of(other.admin_ids(), note.community)
                 for other in others
-                if other.worker_id != self.worker_id
             )
         ]
-        if not dropped:
+        if not unlisted:
             return claimed
+        settling = self._started + PEERS_SETTLE - now
+        if settling > timedelta(0):  # a live process may not have looked since this one started: decided later
+            for note in unlisted:
+                await self.give_back(note, settling.total_seconds())
+            back = {id(note) for note in unlisted}
+            return [note for note in claimed if id(note) not in back]
+        dropped = unlisted
         await self.store.mark_delivered(dropped, self.clock.now(), self.worker_id)
         for note in dropped:
             log.info(

@@ -279,7 +279,7 @@ async def _serve(settings: Settings, runners: list[tuple[Any, Any]], timer_inter
 
     for spec, _ in runners:
         READINESS.expect(spec.name)
-    async with open_bot(settings) as bot, serve_ops(bot, settings.metrics_host, settings.metrics_port):
+    async with open_bot(settings, peers=True) as bot, serve_ops(bot, settings.metrics_host, settings.metrics_port):
         log.info(
             "database %s; %d skills, %d courses; adapters: %s",
             mask_url_password(settings.database_url),

@@ -27,7 +27,7 @@ async def test_readyz_shows_disagreements_and_a_newer_schema(tmp_path: Path) -> 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     try:
-        async with open_bot(settings, clock=clock) as bot, serve_ops(bot, "127.0.0.1", port):
+        async with open_bot(settings, clock=clock, peers=True) as bot, serve_ops(bot, "127.0.0.1", port):
             other = Store.from_url(url)
             await other.open(clock.now())
             try:

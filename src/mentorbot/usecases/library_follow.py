@@ -449,10 +449,19 @@ def describe_disagreement(found: Disagreement, here: str) -> str:
     )
 
 
-def disagreement_text(found: Disagreement, here: str, t: Translator, community: str | None) -> str:
-    """The admins' notice of a disagreement, in `t`'s language (`community`: named when the deployment serves
-    several)."""
-    title = t("drift.title") if community is None else t("drift.title_in", community=community_name(community, t))
+def _admins_of(value: str, community: str) -> str:
+    """Of a recorded ``MENTORBOT_ADMIN_IDS`` value, the entries that make admins of `community` (those of every
+    community and those scoped to it: `context.admin_keys_of`), as written: another community's are not shown to
+    this one's admins."""
+    return ",".join(e for e in value.split(",") if e and e.rpartition(":")[0] in ("", community))
+
+
+def disagreement_text(
+    found: Disagreement, here: str, t: Translator, named: str | None, community: str | None = None
+) -> str:
+    """The admins' notice of a disagreement, in `t`'s language (`named`: the community named when the deployment
+    serves several). ``MENTORBOT_ADMIN_IDS`` is shown as it applies to `community`, the recipients' own."""
+    title = t("drift.title") if named is None else t("drift.title_in", community=community_name(named, t))
     lines = [title]
     workers = ", ".join(found.workers)
     for diff in found.differences:
@@ -461,10 +470,16 @@ def disagreement_text(found: Disagreement, here: str, t: Translator, community: 
             lines.append(
                 t("drift.file", setting=setting, mine=diff.mine[:12], theirs=diff.theirs[:12], here=here, there=workers)
             )
-        else:
-            mine = diff.mine or t("drift.not_set")
-            theirs = diff.theirs or t("drift.not_set")
-            lines.append(t("drift.setting", setting=setting, mine=mine, theirs=theirs, here=here, there=workers))
+            continue
+        mine, theirs = diff.mine, diff.theirs
+        if diff.setting == "admin_ids" and community is not None:
+            mine, theirs = _admins_of(mine, community), _admins_of(theirs, community)
+            if mine == theirs:
+                lines.append(t("drift.admins_elsewhere", setting=setting))
+                continue
+        mine = mine or t("drift.not_set")
+        theirs = theirs or t("drift.not_set")
+        lines.append(t("drift.setting", setting=setting, mine=mine, theirs=theirs, here=here, there=workers))
     if found.settings & WEEKLY_SETTINGS:
         lines.append(t("drift.weekly_held"))
     if "matching" in found.settings:
@@ -486,6 +501,8 @@ class Peers:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._files: tuple[object, dict[str, str]] | None = None
+        self.enabled = True
+        """Whether this process records and compares its fingerprint (`MentorBot`'s ``peers``: a serving process)."""
         self._logged: set[str] = set()
         self._noted: set[str] = set()
         self._told: set[str] = set()
@@ -520,7 +537,11 @@ class Peers:
 
     async def look(self) -> Agreement:
         """Record this process's fingerprint and compare it with the other live processes'; the `Agreement` found
-        (the one before when the database cannot say: logged as a warning). Never raises."""
+        (the one before when the database cannot say: logged as a warning). Never raises. Nothing in a process that
+        serves no platform (not `enabled`: a one-off command, the console, a simulation), whose settings and clock
+        are its own (the console's ``--lang``, its ``/clock``) and which would otherwise count as a peer."""
+        if not self.enabled:
+            return self.core.agreement
         try:
             return await self._look()
         except Exception as exc:  # the database away: the next look tries again
@@ -557,6 +578,9 @@ class Peers:
             log.info("the database schema is this MentorBot's again (version %s): this process works again", version)
         if before.disagreements and not found:
             log.info("the processes sharing this database agree on their settings and files again")
+        # A disagreement that ended is found afresh if it comes back (the other process must be seen again).
+        keys = {disagreement.key for disagreement in found}
+        self._found_at = {key: at for key, at in self._found_at.items() if key in keys}
         for disagreement in found:
             found_at = self._found_at.setdefault(disagreement.key, now)
             # Logged as an error and told once the other process is seen looking again after this one found it: a
@@ -595,7 +619,7 @@ class Peers:
                 continue
             named = await named_community(core, community)
             for admin in admins:
-                text = disagreement_text(found, core.worker_id, translator(core.lang_of(admin)), named)
+                text = disagreement_text(found, core.worker_id, translator(core.lang_of(admin)), named, community)
                 notes.append(core.notify(admin, Reply(text), key=key))
         if notes:
             async with core.store.unit_of_work():
