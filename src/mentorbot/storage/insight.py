@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mentorbot.inputs import LEVEL_ORDER
-from mentorbot.matching.eligibility import UNDELIVERED
 from mentorbot.storage import rows
 from mentorbot.storage.units import Transactions
 
@@ -356,9 +355,10 @@ class InsightStore(Transactions):
         self, community: str, since: datetime, until: datetime, *, late_after: timedelta | None = None
     ) -> WeekDigest:
         """The figures of the digest for [`since`, `until`): requests made, matches, their median days to match
-        (from `WAITING_SINCE`), the requests waiting now by reason, lapsed offers per mentor, ratings, and decline
-        reasons. An expiry run more than `late_after` after the offer's time (the bot was down:
-        `OfferStore.expire_offer` does not count it against the mentor) is no lapse here either."""
+        (from `WAITING_SINCE`), the requests waiting now by reason, lapsed offers per mentor (by `offer_lapses`,
+        what the expiry recorded: an offer declined late still lapsed, in the week it expired; one answered in time
+        did not), ratings, and decline reasons. An expiry run more than `late_after` after the offer's time (the bot
+        was down: `OfferStore.expire_offer` does not count it against the mentor) is no lapse here either."""
         async with self.read() as conn:
             made = await conn.fetch_one(
                 "SELECT COUNT(*) AS n FROM requests WHERE community = ? AND created_at >= ? AND created_at < ?",
@@ -378,18 +378,17 @@ class InsightStore(Transactions):
                 "GROUP BY wait_reason",
                 community,
             )
-            # One row per expired offer, its lateness judged here: the engines share no interval arithmetic on the
-            # stored times (ISO text in SQLite, timestamptz in PostgreSQL), and a week holds few expiries.
+            # One row per lapse (`offer_lapses`, written by the expiry, whatever became of the offer since: a late
+            # decline does not undo it; an answer recorded in time, or a message that never reached the mentor, is
+            # none), its lateness judged here for the rows 0029 filled in: the engines share no interval arithmetic
+            # on the stored times (ISO text in SQLite, timestamptz in PostgreSQL), and a week holds few lapses.
             expired = await conn.fetch_all(
-                "SELECT m.id, m.display_name, m.platform_user_id, o.expires_at, o.decided_at FROM offers o "
-                "JOIN requests r ON r.id = o.request_id JOIN members m ON m.id = o.mentor_id "
-                "WHERE r.community = ? AND o.status = 'expired' AND o.decided_at >= ? AND o.decided_at < ? "
-                # An offer that never reached its mentor is no lapse of theirs (`eligibility.UNDELIVERED`).
-                "AND COALESCE(o.reason_kind, '') <> ?",
+                "SELECT m.id, m.display_name, m.platform_user_id, o.expires_at, l.lapsed_at FROM offer_lapses l "
+                "JOIN offers o ON o.id = l.offer_id JOIN requests r ON r.id = o.request_id "
+                "JOIN members m ON m.id = o.mentor_id WHERE r.community = ? AND l.lapsed_at >= ? AND l.lapsed_at < ?",
                 community,
                 since,
                 until,
-                UNDELIVERED,
             )
             ratings = await conn.fetch_one(
                 "SELECT COUNT(rating) AS n, AVG(rating) AS average FROM feedback WHERE community = ? "
@@ -414,7 +413,7 @@ class InsightStore(Transactions):
             median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
         lapsed: dict[int, Lapse] = {}
         for row in expired:
-            if late_after is not None and rows.ts(row["decided_at"]) - rows.ts(row["expires_at"]) > late_after:
+            if late_after is not None and rows.ts(row["lapsed_at"]) - rows.ts(row["expires_at"]) > late_after:
                 continue
             member_id = int(row["id"])
             before = lapsed.get(member_id)

@@ -175,6 +175,22 @@ async def _timer_runner(conn: Connection, offer_id: int) -> str | None:
     return None if row is None or row["claimed_by"] is None else str(row["claimed_by"])
 
 
+async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> None:
+    """Take back the lapse of `mentor_id`'s expired offer `offer_id`, answered in time after all, inside the
+    caller's transaction: its row of `offer_lapses` goes, the streak is reset, as by any answer, and the profile's
+    `last_lapse_at` goes back to what it was before this expiry when the expiry had set it (it sets the offer's
+    deadline, and only when the last counted lapse was a `LAPSE_WINDOW` or more before: a later expiry is then
+    counted whether it finds that earlier time or none)."""
+    await conn.execute(
+        "UPDATE mentor_profiles SET expired_streak = 0, last_lapse_at = CASE WHEN last_lapse_at = "
+        "(SELECT o.expires_at FROM offers o JOIN offer_lapses l ON l.offer_id = o.id WHERE o.id = ?) "
+        "THEN NULL ELSE last_lapse_at END WHERE member_id = ?",
+        offer_id,
+        mentor_id,
+    )
+    await conn.execute("DELETE FROM offer_lapses WHERE offer_id = ?", offer_id)
+
+
 class OfferStore(Transactions):
     """Making offers (one or a round's batch) and deciding them."""
 
@@ -473,25 +489,115 @@ class OfferStore(Transactions):
         which is rare, adds statements."""
         try:
             async with self._accept_transaction(offer_id) as conn:
-                if self.db.dialect == "postgresql":
-                    accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at)
-                else:
-                    accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
-                    if accepted is not None:
-                        await supersede_request_notices(conn, [accepted.request.id], now)
-                        await supersede_unsent(conn, mentor_id, f"offer:{offer_id}", now)
-                if accepted is None:
-                    return None
-                if checkin_at is not None and not accepted.checkin_scheduled:
-                    await jobs.schedule(conn, JobKind.CHECKIN, accepted.mentorship.id, checkin_at, now)
-                closed, withdrawn = await close_overlapping(
-                    conn, accepted.request, now, accepted.overlapping, covered=accepted.mentorship.skills
-                )
-                return AcceptResult(
-                    accepted.offer, accepted.mentorship, accepted.request, tuple(closed), tuple(withdrawn)
-                )
+                return await self._accept_steps(conn, offer_id, mentor_id, now, checkin_at)
         except Rollback:
             return None
+
+    async def _accept_steps(
+        self, conn: Connection, offer_id: int, mentor_id: int, now: datetime, checkin_at: datetime | None
+    ) -> AcceptResult | None:
+        """`accept_offer`'s steps inside its transaction (the mentee locked): None when the offer's compare-and-set
+        failed (nothing changed), `Rollback` when a later one did."""
+        if self.db.dialect == "postgresql":
+            accepted = await _accept_in_one_statement(conn, offer_id, mentor_id, now, checkin_at)
+        else:
+            accepted = await _accept_step_by_step(conn, offer_id, mentor_id, now)
+            if accepted is not None:
+                await supersede_request_notices(conn, [accepted.request.id], now)
+                await supersede_unsent(conn, mentor_id, f"offer:{offer_id}", now)
+        if accepted is None:
+            return None
+        if checkin_at is not None and not accepted.checkin_scheduled:
+            await jobs.schedule(conn, JobKind.CHECKIN, accepted.mentorship.id, checkin_at, now)
+        closed, withdrawn = await close_overlapping(
+            conn, accepted.request, now, accepted.overlapping, covered=accepted.mentorship.skills
+        )
+        return AcceptResult(accepted.offer, accepted.mentorship, accepted.request, tuple(closed), tuple(withdrawn))
+
+    async def accept_in_time(
+        self,
+        offer_id: int,
+        mentor_id: int,
+        answered: datetime,
+        now: datetime,
+        *,
+        checkin_at: datetime | None = None,
+    ) -> AcceptResult | None:
+        """Accept an offer made to `mentor_id` that expired although their Accept was recorded before its deadline
+        (`answered`, `Caller.answered_at`: another process's timer expired it a moment before that record could be
+        seen), its request still waiting: the answer was in time, so the offer itself is accepted, decided at
+        `answered`, and its lapse taken back (`_forgive_lapse`). One transaction under the mentee's lock, as
+        `accept_offer`'s: the offer is made pending again, holding a place of the mentor's (active, with a free
+        place), its request offered again (still waiting), the pair read again under the mentor's lock (not
+        excluded: `mentorships.check_pairs`), then `accept_offer`'s own steps; the mentorship and the match are dated
+        `now`, as an in-time answer that finds its offer pending is. None (nothing changed) when any of these no
+        longer holds: the caller tells what became of the request (`usecases.offers._late_accept`)."""
+        try:
+            async with self._accept_transaction(offer_id) as conn:
+                row = await conn.fetch_one(
+                    "SELECT request_id FROM offers WHERE id = ? AND mentor_id = ? AND status = 'expired' "
+                    "AND expires_at > ?",
+                    offer_id,
+                    mentor_id,
+                    answered,
+                )
+                if row is None:
+                    return None
+                request_id = int(row["request_id"])
+                await lock_profile(conn, mentor_id, dialect=self.db.dialect)
+                pair = (await check_pairs(conn, self.db.dialect, [(request_id, mentor_id)], now, None)).get(
+                    (request_id, mentor_id)
+                )
+                if pair is None or pair.refused():
+                    return None
+                await _forgive_lapse(conn, offer_id, mentor_id)
+                await conn.execute(
+                    "UPDATE offers SET status = 'pending', decided_at = NULL, reason_kind = NULL "
+                    "WHERE id = ? AND status = 'expired'",
+                    offer_id,
+                )
+                if (
+                    await conn.execute(
+                        "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
+                        "WHERE id = ? AND status = 'waiting'",
+                        now,
+                        request_id,
+                    )
+                    != 1
+                    or await conn.execute(
+                        "UPDATE mentor_profiles SET pending_offers = pending_offers + 1 "
+                        "WHERE member_id = ? AND status = 'active' AND active_count + pending_offers < capacity",
+                        mentor_id,
+                    )
+                    != 1
+                ):
+                    raise Rollback
+                result = await self._accept_steps(conn, offer_id, mentor_id, now, checkin_at)
+                if result is None or result.offer is None:
+                    raise Rollback
+                await conn.execute("UPDATE offers SET decided_at = ? WHERE id = ?", answered, offer_id)
+                return replace(result, offer=replace(result.offer, decided_at=answered))
+        except Rollback:
+            return None
+
+    async def forgive_lapse(self, offer_id: int, mentor_id: int, answered: datetime) -> bool:
+        """Take back the lapse of an expired offer of `mentor_id` whose answer was recorded before its deadline
+        (`answered`) but could not be applied (an in-time Accept whose request went on meanwhile: the offer stays
+        expired, `usecases.offers._late_accept`): no lapse of theirs (`_forgive_lapse`). A pause this lapse brought
+        stays (`/mentor resume`). Whether the offer was such an offer."""
+        async with self.transaction(quick=True) as conn:
+            await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
+            row = await conn.fetch_one(
+                "SELECT 1 AS found FROM offers WHERE id = ? AND mentor_id = ? AND status = 'expired' "
+                "AND expires_at > ?",
+                offer_id,
+                mentor_id,
+                answered,
+            )
+            if row is None:
+                return False
+            await _forgive_lapse(conn, offer_id, mentor_id)
+            return True
 
     @asynccontextmanager
     async def _accept_transaction(self, offer_id: int) -> AsyncIterator[Connection]:
@@ -535,25 +641,38 @@ class OfferStore(Transactions):
             return offer
 
     async def decline_expired(
-        self, offer_id: int, mentor_id: int, reason: str | None, now: datetime, *, kind: str | None = None
+        self,
+        offer_id: int,
+        mentor_id: int,
+        reason: str | None,
+        now: datetime,
+        *,
+        kind: str | None = None,
+        in_time: datetime | None = None,
     ) -> Offer | None:
         """Record a decline of an offer made to `mentor_id` that had expired before the answer came (a late answer,
         `usecases.offers.decline`): the offer becomes declined (`kind`: the `DeclineReason` its text gives), decided
         now, so the pair's history holds the mentor's answer (a decline's cooldown, or an exclusion for good) instead
         of a lapse that their return would lift. Its place was given back and its request handed on at the expiry:
-        nothing else changes (the streak keeps the lapse). None when the offer is not an expired one of theirs
-        (already answered late: one answer only). A "not this person" decline locks as `decline_offer` does."""
+        nothing else changes (the lapse stays: its row of `offer_lapses`, which the digest counts, and the streak). With
+        `in_time`, the time a decline was recorded before the offer's deadline (another process's timer expired it
+        a moment before that record could be seen), the offer is decided then and its lapse taken back, as for an
+        in-time accept (`accept_in_time`). None when the offer is not an expired one of theirs (already answered
+        late: one answer only; or, `in_time`, not recorded before its deadline). A "not this person" decline locks
+        as `decline_offer` does."""
         async with self.transaction(quick=True) as conn:
             await self._lock_decline(conn, offer_id, mentor_id, kind)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'expired' RETURNING *",
-                now,
+                now if in_time is None else in_time,
                 reason,
                 kind,
                 offer_id,
                 mentor_id,
             )
+            if row is not None and in_time is not None:
+                await _forgive_lapse(conn, offer_id, mentor_id)
         return None if row is None else rows.offer(row)
 
     async def _lock_decline(self, conn: Connection, offer_id: int, mentor_id: int, kind: str | None) -> None:
@@ -638,6 +757,12 @@ class OfferStore(Transactions):
                 offer = replace(offer, reason_kind=UNDELIVERED)
             counted = reached and (late_after is None or now - offer.expires_at <= late_after)
             if counted:
+                # A lapse against the mentor, what the digest counts (`offer_lapses`), in the streak or not.
+                await conn.execute(
+                    "INSERT INTO offer_lapses (offer_id, lapsed_at) VALUES (?, ?) ON CONFLICT (offer_id) DO NOTHING",
+                    offer.id,
+                    now,
+                )
                 # One lapse per LAPSE_WINDOW: offers that expire together were ignored together.
                 counted = (
                     await conn.execute(

@@ -29,7 +29,7 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
 from mentorbot.usecases.expiry import round_date
-from mentorbot.usecases.matchmaking import hand_on, offer_notification, pass_on, rematch
+from mentorbot.usecases.matchmaking import hand_on, pass_on, rematch
 from mentorbot.usecases.mentorships import elsewhere
 
 
@@ -259,10 +259,12 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
     lifted = await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days))
     request = await store.get_request(offer.request_id)
     if in_time and request is not None and request.status is RequestStatus.WAITING:
-        result = await _match_in_time(ctx, offer, request)
+        result = await _match_in_time(ctx, offer)
         if result is not None:
             return await _accepted(ctx, result, offer.id, lifted=lifted)
         request = await store.get_request(offer.request_id)
+    if in_time:  # answered in time, though it could not be applied: no lapse of theirs
+        await store.forgive_lapse(offer.id, me.id, ctx.caller.answered(now))
     if request is not None and (request.status is RequestStatus.WAITING or lifted):
         ctx.tell(await rematch(core, request.community, None, mentor_id=me.id))
         request = await store.get_request(offer.request_id)
@@ -273,27 +275,20 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
     return Reply(text, title=ctx.t("offer.title", id=offer.id))
 
 
-async def _match_in_time(ctx: Context, offer: Offer, request: MentorshipRequest) -> AcceptResult | None:
+async def _match_in_time(ctx: Context, offer: Offer) -> AcceptResult | None:
     """Accept, for the caller, an offer of theirs that expired although their answer came before its deadline, its
-    request still waiting: the request is offered to them afresh and that offer accepted, in this unit of work, each
-    step the store's compare-and-set under the mentee's lock (the request still waiting, the caller active with a free
-    place, the pair not excluded nor mentoring already: `OfferStore.create_offer`, its lapse's cooldown not counted;
-    then `OfferStore.accept_offer`), so a concurrent offer of the request to someone else, or a second process's same
-    answer, makes one of them fail and change nothing. None when the request cannot be offered to them (paused, no
-    free place, excluded): the caller is told why. A fresh offer the accept then refused (not expected: the same
-    locked checks) stands as an ordinary offer, its message sent."""
-    core, store, me = ctx.core, ctx.core.store, ctx.member
+    request still waiting: the offer itself is accepted, decided when the answer was recorded, and its expiry taken
+    back (no lapse of theirs: `OfferStore.accept_in_time`), in one transaction under the mentee's lock, each step a
+    compare-and-set (the request still waiting, the caller active with a free place, the pair not excluded nor
+    mentoring already), so a concurrent offer of the request to someone else, or a second process's same answer,
+    makes one of them fail and change nothing. None when it cannot be (paused, no free place, excluded): the caller
+    is told why. Before session 41 the request was offered afresh and that second offer accepted: the first stayed
+    expired, a lapse in the digest and an expiry in the acceptance rate, and the offers counted two."""
+    core, me = ctx.core, ctx.member
     now = core.clock.now()
-    expires = now + timedelta(hours=core.settings.offer_ttl_hours)
-    again = await store.create_offer(request.id, me.id, offer.score, offer.explanation, now, expires)
-    if again is None:
-        return None
-    result = await store.accept_offer(again.id, me.id, now, checkin_at=core.checkin_at(now))
-    if result is None:
-        mentee = await store.get_member(request.member_id)
-        if mentee is not None:
-            ctx.tell([offer_notification(core, again, request, mentee, me)])
-    return result
+    return await core.store.accept_in_time(
+        offer.id, me.id, ctx.caller.answered(now), now, checkin_at=core.checkin_at(now)
+    )
 
 
 async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest | None) -> tuple[str, dict[str, object]]:
@@ -345,7 +340,8 @@ async def _late_decline(
     handled after the expiry), the reply says it came in time."""
     core, store, me = ctx.core, ctx.core.store, ctx.member
     now = core.clock.now()
-    declined = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value)
+    answered = ctx.caller.answered(now) if in_time else None
+    declined = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value, in_time=answered)
     if declined is None:
         raise UserError(refusal(await store.get_offer(offer.id)), id=offer.id)
     if await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)):
