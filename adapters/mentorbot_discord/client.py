@@ -76,7 +76,7 @@ import discord.http
 import yarl
 from discord import app_commands
 
-from mentorbot.app import Sending, took
+from mentorbot.app import Sending, still_to_send, took
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import (
     FORM_ACTIONS,
@@ -1373,6 +1373,10 @@ class MentorBotClient(discord.AutoShardedClient):
         unseen = offer_of(note.key) is not None and (gone or self.membership.said_gone(guild_id))
         if (wait := self.global_limit_left()) is not None:  # met by the member lookup just made
             return TransientFailure(wait, "Discord's global rate limit")
+        if not await still_to_send(note):
+            # Superseded, out of date or taken over since its batch claimed it (a member's command meanwhile): sent
+            # now, it would edit the newer version's DM back into the old one. Not sent, nothing reported.
+            return None
         server = self.dm_server(guild_id)
         messages = render(note.reply, guild_id=guild_id, lang=note.language, community=note.community, server=server)
         sent: discord.Message | None = None

@@ -49,7 +49,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from mentorbot.app import Sending, took
+from mentorbot.app import Sending, still_to_send, took
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import button_command, caller_language
 from mentorbot.formatting import when
@@ -271,6 +271,10 @@ class Delivery:
         user_id = note.platform_user_id
         if live_offer(note) and await self._offer_to_leaver(note):
             return None  # not sent: the departure withdrew the offer (its new version replaced it in the outbox)
+        if not await still_to_send(note):
+            # Superseded, out of date or taken over since its batch claimed it (a member's command meanwhile): sent
+            # now, it would edit the newer version's message back into the old one. Not sent, nothing reported.
+            return None
         if note.key and (where := await self.sent.get(note.community, user_id, note.key)) is not None:
             try:
                 await self.client.chat_update(channel=where[0], ts=where[1], **message(note.reply))

@@ -214,7 +214,11 @@ class Sending:
     A batch's time is `LEASE_SHARE` of the lease: past it (`may_send` answers False), the rows left would soon be
     claimable by any process while this one still sent them, so they are given back to the outbox when the batch
     ends (claimable at once, by one process: `Store.release_for_retry`), and this process's timer loop runs its
-    next round at once to claim them with a new lease (`MentorBot.wake_timers`)."""
+    next round at once to claim them with a new lease (`MentorBot.wake_timers`).
+
+    Right before each platform call the adapter asks whether the notification is still the batch's to send
+    (`still_to_send`): a member's command may have superseded its row, or made what it tells out of date, since the
+    batch claimed it. One that is not is skipped, and never reported delivered."""
 
     def __init__(self, bot: MentorBot) -> None:
         """A batch for `bot`; its time runs from the timer round under way (`run_timers`), else from now."""
@@ -223,6 +227,8 @@ class Sending:
         self.until = started + timedelta(seconds=bot.settings.lease_seconds * LEASE_SHARE)
         self._taken: dict[int, Notification] = {}
         self._reported: set[int] = set()
+        self._dropped: set[int] = set()
+        """The outbox rows `still_to_send` found no longer this batch's to send: never reported delivered."""
         self._left: list[Notification] = []
         self._token: Token[Sending | None] | None = None
 
@@ -255,10 +261,27 @@ class Sending:
         self._left.append(note)
         return False
 
+    async def still_to_send(self, note: Notification) -> bool:
+        """Whether `note` is still this batch's to send (`MentorBot.still_to_send`), asked right before its platform
+        call: between the claim and the send (seconds, minutes after an outage), a member's command may have
+        superseded the row (a newer version of its key: sent now, the old one would edit the newer message back), made
+        what it tells out of date (its offer answered, its request cancelled), or another claim may have taken it.
+        One not to send is skipped and never reported delivered (`took` ignores it): nothing is marked. A notification
+        with no outbox row (a live reply) is always sent."""
+        if note.outbox_id is None:
+            return True
+        if await self.bot.still_to_send(note):
+            return True
+        self._dropped.add(note.outbox_id)
+        log.info(
+            "notification %s (%s) not sent: superseded or taken over since it was claimed", note.outbox_id, note.key
+        )
+        return False
+
     def took(self, note: Notification) -> None:
         """The platform took `note` (or it was held for the member's next command): reported at the next
-        `report`, or when the batch ends."""
-        if note.outbox_id is not None and note.outbox_id not in self._reported:
+        `report`, or when the batch ends. Not one `still_to_send` dropped: it was not sent."""
+        if note.outbox_id is not None and note.outbox_id not in self._reported and note.outbox_id not in self._dropped:
             self._taken[note.outbox_id] = note
 
     async def report(self) -> None:
@@ -288,6 +311,14 @@ class Sending:
             )
         self._left = []
         self.bot.wake_timers()
+
+
+async def still_to_send(note: Notification) -> bool:
+    """Right before the platform call that sends `note`: whether it is still to send (`Sending.still_to_send`, the
+    batch under way in this task: its row still this process's claim, not superseded nor out of date). False: the
+    adapter sends nothing and reports nothing for it. Outside a batch (a note with no outbox row), True."""
+    sending = _sending.get()
+    return True if sending is None else await sending.still_to_send(note)
 
 
 def took(note: Notification) -> None:

@@ -724,6 +724,13 @@ class MentorBot:
         payloads = [reply_to_json(n) for n in notices]
         return await self.store.hold_notices_again(member.id, payloads, self.clock.now())
 
+    async def still_to_send(self, notification: Notification) -> bool:
+        """Whether `notification`, claimed by this process, is still its to send now (`OutboxStore.still_to_send`):
+        asked by the adapters right before each platform call (through `app.still_to_send`), so a batch never sends a
+        row a member's command superseded or made out of date meanwhile, nor one another claim has taken. False: not
+        to be sent, nor reported delivered. One with no outbox row (a live reply) is always to send."""
+        return await self.store.still_to_send(notification, self.worker_id)
+
     async def delivered(self, notes: Sequence[Notification]) -> None:
         """An adapter delivered `notes` (sent, or held for the member's next command): the outbox marks those this
         process holds (not one released for a retry, nor one another process took over)."""

@@ -13,6 +13,7 @@ delivered nor shown again over a newer one (the offer over its expiry notice). R
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -61,7 +62,8 @@ def offered_notice_key(request_id: int, offer_id: int) -> str:
 def unsent(now: str = "?") -> str:
     """Whether an outbox row is not reaching its member as things stand, the time now being the SQL `now` (by default
     one argument): held, or pending with no process delivering it (released for a retry, handed over untried, or left
-    by a process that died: its claim run out). A row a live process claims is being delivered by it, in order."""
+    by a process that died: its claim run out). A row a live process claims is being delivered by it, which re-checks
+    it right before sending it (`OutboxStore.still_to_send`: one a change made out of date is dropped then)."""
     return f"(status = 'held' OR (status = 'pending' AND (claimed_by IS NULL OR claimed_until < {now})))"
 
 
@@ -174,6 +176,44 @@ expiry, due, replaces it ("expired before it could reach you": `never_reached`).
 ``offers_by_mentor``)."""
 
 
+_OFFERED_NOTICE: Final = re.compile(r"request:(\d+):offer:(\d+)")
+_WAITING_AGAIN: Final = re.compile(r"request:(\d+):after:(\d+)")
+_OFFER: Final = re.compile(r"offer:(\d+)")
+_CHECKIN: Final = re.compile(r"checkin:(\d+)(?::\d+)?")
+
+
+def _out_of_date(note: Notification) -> tuple[str, list[object]]:
+    """SQL (and its arguments) true when what `note` tells has moved on since it was written, so that sent now it would
+    tell a member something no longer so, after (or over) what told them the change: "a mentor has been offered your
+    request" once that offer ended (expired, declined, withdrawn, accepted: the request cancelled, closed, matched);
+    "your request is waiting again" once the request is no longer waiting or was offered anew since; an offer with its
+    live Accept once it is no longer pending; a check-in with its live buttons once its mentorship is no longer
+    active. Such a row is superseded by the unit of work of the change, unless a live process claims it (`unsent`:
+    it is that process's to deliver); the batch that claimed it drops it here (`OutboxStore.still_to_send`). Any
+    other notification ("0"): what it tells stays true, or a newer version of its key replaces it. Each check is one
+    lookup by primary key (a newer offer of the request: the index ``offers_by_request``)."""
+    key = note.key or ""
+    if found := _OFFERED_NOTICE.fullmatch(key):
+        request, offer = int(found.group(1)), int(found.group(2))
+        return "NOT EXISTS (SELECT 1 FROM offers o WHERE o.id = ? AND o.request_id = ? AND o.status = 'pending')", [
+            offer,
+            request,
+        ]
+    if found := _WAITING_AGAIN.fullmatch(key):
+        request, offer = int(found.group(1)), int(found.group(2))
+        return (
+            "(NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = ? AND r.status = 'waiting') "
+            "OR EXISTS (SELECT 1 FROM offers o WHERE o.request_id = ? AND o.id > ?))",
+            [request, request, offer],
+        )
+    actions = {button.action for button in note.reply.buttons}
+    if (found := _OFFER.fullmatch(key)) and "offer.accept" in actions:
+        return "NOT EXISTS (SELECT 1 FROM offers o WHERE o.id = ? AND o.status = 'pending')", [int(found.group(1))]
+    if (found := _CHECKIN.fullmatch(key)) and any(action.startswith("checkin.") for action in actions):
+        return "NOT EXISTS (SELECT 1 FROM mentorships m WHERE m.id = ? AND m.status = 'active')", [int(found.group(1))]
+    return "0 = 1", []
+
+
 class OutboxStore(Transactions):
     """Notifications waiting to be delivered, and which were."""
 
@@ -226,6 +266,33 @@ class OutboxStore(Transactions):
                 ids_arg,
                 worker,
             )
+
+    async def still_to_send(self, note: Notification, worker: str) -> bool:
+        """Whether `note`, claimed by `worker` in a batch, is still that batch's to send, asked right before the
+        platform call: its row still pending, still `worker`'s claim at the same try (``attempts``), and what it
+        tells not out of date (`_out_of_date`). A batch takes seconds, minutes after an outage; meanwhile a member's
+        command may have written a newer version of its key (the row superseded: sent now, it would edit the newer
+        message back into the old one) or changed what it speaks of (a live process's row is spared by that change's
+        supersession: `unsent`), or its lease ran out and another claim took it. False: not to be sent, and nothing
+        is marked (the row is another claim's, or no longer pending); a row still this claim's but out of date is
+        superseded here, so it is never claimed again. A notification with no row (a live reply) is always sent.
+        One read by primary key (a second statement only to supersede an out-of-date row)."""
+        if note.outbox_id is None:
+            return True
+        stale, stale_args = _out_of_date(note)
+        ours = "id = ? AND status = 'pending' AND claimed_by = ? AND attempts = ?"
+        mine = [note.outbox_id, worker, note.attempts]
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                f"SELECT CASE WHEN {stale} THEN 1 ELSE 0 END AS stale FROM outbox WHERE {ours}", *stale_args, *mine
+            )
+        if row is None:
+            return False
+        if not int(row["stale"]):
+            return True
+        async with self.transaction() as conn:
+            await conn.execute(f"UPDATE outbox SET status = 'superseded' WHERE {ours} AND {stale}", *mine, *stale_args)
+        return False
 
     async def release_for_retry(
         self, note: Notification, worker: str, until: datetime, *, untried: bool = False
