@@ -370,18 +370,54 @@ class MentorBotClient(discord.AutoShardedClient):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot was removed from a server, or the server deleted (GUILD_DELETE without ``unavailable``; an outage
         of Discord's is not this): said once in the log. Its offers are held, not sent, and answers to them refused;
-        its members' DMs that Discord refuses are held and pause nobody (`_deliver_one`); its timers go on."""
+        its members' DMs that Discord refuses are held and pause nobody (`_deliver_one`); its timers go on. The
+        outage is recorded (`_record_reach`): an offer open meanwhile expires as no lapse of its mentor's."""
         if guild.name:
             self._names_gone[guild.id] = guild.name
         self.server_gone(guild.id)
+        await self._record_reach(guild.id, lost=True)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """The bot was added to a server (again): a refused DM to its members is theirs again, and a later removal is
-        said again."""
+        said again; its outage ends, and its offers held meanwhile go out again (`_record_reach`)."""
         self.membership.joined(guild.id)
         if guild.id in self._servers_gone:
             self._servers_gone.discard(guild.id)
             log.info("MentorBot is in Discord server %s again: its members' direct messages go out as before", guild.id)
+        await self._record_reach(guild.id, lost=False)
+
+    async def on_ready(self) -> None:
+        """Every shard of this process has its servers (READY): a server recorded as one the bot is out of
+        (`MentorBot.community_lost`) that this process is in again was added back while no process received its
+        GUILD_CREATE (the bot down meanwhile): it is back (`_record_reach`). One read; nothing when none is out."""
+        try:
+            out = await self.bot.store.communities_out(COMMUNITY_PREFIX)
+        except Exception as exc:
+            log.warning("could not read the servers MentorBot was out of: %s", type(exc).__name__)
+            return
+        for community in out:
+            gid = guild_of(community)
+            if gid is not None and self.get_guild(gid) is not None:
+                await self._record_reach(gid, lost=False)
+
+    async def _record_reach(self, guild_id: int, *, lost: bool) -> None:
+        """Record that the bot is out of `guild_id` (`MentorBot.community_lost`: offers open meanwhile count against
+        no one) or in it again (`MentorBot.community_back`: the offers held meanwhile go out now); a failure is
+        logged (the removal's offers are held all the same, and still expire as undelivered)."""
+        community = community_id(guild_id)
+        try:
+            if lost:
+                await self.bot.community_lost(community)
+            else:
+                await self.bot.community_back(community)
+        except Exception as exc:
+            log.warning(
+                "could not record that MentorBot is %s %s: %s",
+                "out of" if lost else "back in",
+                community,
+                type(exc).__name__,
+                exc_info=database_failure(exc) is None,
+            )
 
     def server_gone(self, guild_id: int) -> None:
         """Say in the log, once per server until the bot is added again, that the bot is no longer in `guild_id` and
@@ -768,14 +804,16 @@ class MentorBotClient(discord.AutoShardedClient):
     async def _removed_refusal(self, caller: Caller, t: Translator) -> Outcome:
         """The answer to a click on an offer's button, or a typed ``/mentor accept|decline``, for a server the bot is
         not in (`removed_from`): refused in the member's language, and said once in the log (`server_gone`). It runs
-        no use-case: nothing is accepted or declined, and the offer expires as it would have (an offer that never
-        reached its mentor counts against no one)."""
+        no use-case: nothing is accepted or declined, and the offer expires as it would have, but as no lapse of
+        theirs: an offer that never reached its mentor counts against no one, nor one open while the bot was out of
+        its server (recorded by `on_guild_remove`, `MentorBot.community_lost`)."""
         gid = guild_of(caller.community)
         log.info(
             "user %s answered an offer of %s, which MentorBot is not in: refused", caller.user_id, caller.community
         )
         if gid is not None:
             self.server_gone(gid)
+            await self._record_reach(gid, lost=True)  # also when no GUILD_DELETE told it: the answer was refused
         refusal = UserError("discord.removed.click_refused")
         return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
 

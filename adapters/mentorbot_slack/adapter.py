@@ -68,6 +68,7 @@ from typing import Any, Final
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot.app import every, run_timers
@@ -299,8 +300,10 @@ class SlackAdapter:
         seconds) and, with `timers`, the timer loop delivering through this adapter (without it, the process's
         shared loop delivers: `mentorbot run`'s `Dispatcher`); on exit, stop them and let the interactions in
         flight finish (up to ten seconds). The recovery runs either way: every process serving Slack answers
-        what a dead one acknowledged (each command claimed by one process)."""
+        what a dead one acknowledged (each command claimed by one process). A workspace recorded as out of reach that
+        this process's token works in is back (`confirm_installed`)."""
         tasks = [asyncio.create_task(every(interval, self.recover, "recovering recorded Slack commands"))]
+        self._start(self.confirm_installed())
         if timers:
             # Only Slack communities' timers: a Discord process on the same database delivers its own.
             tasks.append(
@@ -1256,13 +1259,52 @@ class SlackAdapter:
         """The app was uninstalled from a workspace, or its tokens revoked: one clear ERROR line for the
         operator (never a token). Nothing is deleted: the community's data stays, and what the bot would say
         there is retried from the outbox and, after its last try (`delivery.APP_AUTH_ERRORS`), held for each
-        member's next command, which only a reinstalled app receives."""
+        member's next command, which only a reinstalled app receives. The outage is recorded (`_record_lost`): offers
+        open meanwhile expire as no lapse of their mentors'; a process started with a working token ends it
+        (`confirm_installed`)."""
         log.error(
             "Slack says MentorBot was %s in %s: nothing can be sent there until it is installed again (its data is "
             "kept; notifications wait in the outbox, then are held for the members' next commands)",
             "uninstalled" if event.get("type") == "app_uninstalled" else "disconnected (its tokens were revoked)",
             community_of(installation_of(body)),
         )
+        self._start(self._record_lost(community_of(installation_of(body))))
+
+    async def _record_lost(self, community: str) -> None:
+        """Record that MentorBot is out of `community` (`MentorBot.community_lost`): its members cannot answer the
+        offers open meanwhile, which then expire as no lapse of their mentors'. A failure is logged."""
+        try:
+            await self.bot.community_lost(community)
+        except Exception as exc:
+            log.warning(
+                "could not record that MentorBot is out of %s: %s",
+                community,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
+
+    async def confirm_installed(self) -> None:
+        """This process started with a bot token Slack takes (`runner.check_token` refuses one it does not): a
+        workspace recorded as out of reach (`MentorBot.community_lost`: uninstalled, its tokens revoked) that this
+        token is installed in is back (`MentorBot.community_back`): the outage ends and the offers held meanwhile go
+        out again. One read; Slack is asked (``auth.test``) which workspace the token is for only when some Slack
+        workspace is recorded out. A failure is logged: the offers held stay for their mentors' next commands."""
+        try:
+            out = await self.bot.store.communities_out(COMMUNITY_PREFIX)
+            if not out:
+                return
+            found = await self.client.auth_test()
+            enterprise = found.get("enterprise_id") if found.get("is_enterprise_install") else None
+            community = community_of(str(enterprise or found.get("team_id") or ""))
+            if community in out:
+                log.info("MentorBot works in %s again: the offers held meanwhile go out", community)
+                await self.bot.community_back(community)
+        except Exception as exc:
+            log.warning(
+                "could not check whether MentorBot is back in a Slack workspace: %s",
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None and not isinstance(exc, SlackApiError),
+            )
 
     async def _on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """A member's account changed (Slack sends it for every profile edit in the workspace): what it says is

@@ -38,6 +38,7 @@ from mentorbot.usecases import (
     insight,
     mentorships,
     offers,
+    outages,
     privacy,
     profiles,
     requests,
@@ -736,3 +737,18 @@ class MentorBot:
         process holds (not one released for a retry, nor one another process took over)."""
         marked = await self.store.mark_delivered(notes, self.clock.now(), self.worker_id)
         NOTIFICATIONS.labels("delivered").inc(marked)
+
+    async def community_lost(self, community: str) -> bool:
+        """The platform says MentorBot is out of `community` (the Discord bot removed from the server, the Slack app
+        uninstalled or its tokens revoked): recorded, so that offers open meanwhile expire as no lapse of their
+        mentors' (`usecases.outages`). False when it was recorded already."""
+        return await outages.community_lost(self.core, community)
+
+    async def community_back(self, community: str) -> int:
+        """MentorBot is within reach of `community` again (the Discord bot added back, a Slack process started with
+        a working token): the outage ends, and the offers held meanwhile go back to the outbox, delivered by this
+        process's next timer round, run at once (`wake_timers`). How many offers go out again."""
+        back = await outages.community_back(self.core, community)
+        if back.released:
+            self.wake_timers()
+        return back.released

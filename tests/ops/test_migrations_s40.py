@@ -68,6 +68,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         27: "22c5477783cb5e24ec47a2380daaaf5c40a7efb36b5d56d2138ea08c926ad7de",  # 0027_imported_mentor_zones
         28: "7f7c811b487f434b186c10656b2427ffda5e6aac891b1147e1c8454015981ded",  # 0028_process_fingerprints
         29: "c46363c1c8fe789101e5aa2ca4de601ac618e4ade404b544899c9aa03710f638",  # 0029_offer_lapses
+        30: "ce70939d04b6601d5ea0e813c9d57cf3afd1f33eb7dfb28adce1c3acd483d289",  # 0030_community_outages
     },
     "postgresql": {
         1: "386283c8baf9300237507ed7ae7cb4ce552ead963f7daf40fa42ba4c657f3124",  # 0001_initial
@@ -99,6 +100,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         27: "22c5477783cb5e24ec47a2380daaaf5c40a7efb36b5d56d2138ea08c926ad7de",  # 0027_imported_mentor_zones
         28: "ec395dcad51afa40f76b45b0a988fbf79f473336d3cac8d67a39c77b4f945885",  # 0028_process_fingerprints
         29: "69720aa2cc81dba828ce3378a8147f129934b951366fb1d3058dbd8315fb3f3d",  # 0029_offer_lapses
+        30: "2a5100b2510ed27f38ddf736080d4953ab7338c20a5cdc939daf623a9ac4b4a8",  # 0030_community_outages
     },
 }
 """What each migration runs (`Migration.checksum`), as released.

@@ -28,6 +28,7 @@ from mentorbot.storage.locks import (
     lock_profiles,
 )
 from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overlapping, insert_mentorship
+from mentorbot.storage.outages import Away, away_during
 from mentorbot.storage.outbox import (
     never_reached,
     supersede_request_notices,
@@ -107,6 +108,9 @@ class ExpireResult:
     streak: int = 0
     """The mentor's streak of lapses (``expired_streak``) after this expiry: what warns them before the auto-pause
     (`usecases.expiry.expire_offer`)."""
+    away: Away | None = None
+    """Set when the offer's community was out of MentorBot's reach during its life (the bot removed from the server,
+    the app uninstalled: `storage.outages`): its mentor could not answer it, so its expiry is no lapse of theirs."""
 
 
 async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, dialect: str) -> list[Offer]:
@@ -713,9 +717,12 @@ class OfferStore(Transactions):
         not counted in that streak and pauses no one; nor is one whose message never reached the mentor (its
         outbox row ``offer:<id>`` still retrying or held, or left unsent by another process that died:
         `outbox.never_reached`, read in this transaction), which is marked `UNDELIVERED` (`ExpireResult.reached`
-        False). None when the offer was no longer pending or not yet
-        due. `together_with` names the offer whose expiry's timer runs this one too (the same mentor's, expired in
-        the same unit: `usecases.expiry`): its worker is the one asking when this offer's own timer is not running.
+        False); nor one whose community was out of MentorBot's reach at some time while it was open (the bot
+        removed from the server, the app uninstalled: `outages.away_during`, one read, only for an offer that reached
+        its mentor; `ExpireResult.away`): no row of `offer_lapses`, no streak, no pause. None when the offer was no
+        longer pending or not yet due. `together_with` names the offer whose expiry's timer runs this one too (the
+        same mentor's, expired in the same unit: `usecases.expiry`): its worker is the one asking when this offer's
+        own timer is not running.
 
         Nor while its mentor, or its request's mentee, has an event recorded in the inbox before the deadline and not
         processed yet (`_ANSWER_RECORDED`: perhaps the mentor's answer or the mentee's cancel, acknowledged in time,
@@ -756,6 +763,9 @@ class OfferStore(Transactions):
                 await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", UNDELIVERED, offer.id)
                 offer = replace(offer, reason_kind=UNDELIVERED)
             counted = reached and (late_after is None or now - offer.expires_at <= late_after)
+            # Its community out of reach while it was open (`storage.outages`): its mentor could not answer it.
+            away = await away_during(conn, offer.mentor_id, offer.created_at, offer.expires_at) if reached else None
+            counted = counted and away is None
             if counted:
                 # A lapse against the mentor, what the digest counts (`offer_lapses`), in the streak or not.
                 await conn.execute(
@@ -787,7 +797,9 @@ class OfferStore(Transactions):
                 == 1
             )
             withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
-            return ExpireResult(offer, paused, tuple(withdrawn), reached, counted=counted, streak=streak or 0)
+            return ExpireResult(
+                offer, paused, tuple(withdrawn), reached, counted=counted, streak=streak or 0, away=away
+            )
 
     async def withdraw_for_mentee(self, mentor_id: int, mentee_id: int, now: datetime) -> list[Offer]:
         """Withdraw the mentor's pending offers of a member's other requests, once the mentor mentors that member

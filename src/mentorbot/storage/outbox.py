@@ -573,3 +573,19 @@ class OutboxStore(Transactions):
         is no longer known: `MessageRefStore.prune_message_refs`); how many."""
         async with self.transaction() as conn:
             return await conn.execute("DELETE FROM outbox WHERE status = 'held' AND created_at < ?", before)
+
+    async def release_held_offers(self, community: str, now: datetime) -> int:
+        """`community` is back within reach (the Discord bot added back, the Slack app working again): its offers
+        held meanwhile (rows ``offer:<id>`` held, their offer still pending and not overdue) go back to the outbox,
+        pending and unclaimed, for any process to deliver as a first try (`claim_undelivered`), rather than wait for
+        their mentor's next command while the request stalls until the deadline. How many; one statement."""
+        async with self.transaction() as conn:
+            return await conn.execute(
+                "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = ?, attempts = 0 "
+                "WHERE community = ? AND status = 'held' AND message_key LIKE 'offer:%' AND EXISTS (SELECT 1 FROM "
+                "offers o WHERE o.mentor_id = outbox.member_id AND o.status = 'pending' AND o.expires_at > ? "
+                "AND outbox.message_key = 'offer:' || o.id)",
+                now,
+                community,
+                now,
+            )

@@ -17,7 +17,8 @@ request take their locks in the one order written in `mentorbot.storage.locks`.
 - `message_refs`: where each keyed direct message was posted, so any process edits it in place;
 - `reports`: statistics and exports;
 - `curation`: resources members suggest for the community's catalog, and their helpful votes;
-- `fingerprints`: what each process sharing the database runs with, so that processes that disagree find out.
+- `fingerprints`: what each process sharing the database runs with, so that processes that disagree find out;
+- `outages`: when each community was out of MentorBot's reach (the bot removed, the app uninstalled).
 
 Everything callers use is importable from here.
 """
@@ -43,6 +44,7 @@ from mentorbot.storage.mentorships import AcceptResult, FeedbackResult, Mentorsh
 from mentorbot.storage.message_refs import MessageRefStore
 from mentorbot.storage.migrations import check_schema, migrate
 from mentorbot.storage.offers import ExpireResult, NewOffer, OfferStore
+from mentorbot.storage.outages import OutageStore
 from mentorbot.storage.outbox import OutboxStore
 from mentorbot.storage.privacy import ForgetResult, PrivacyStore
 from mentorbot.storage.reports import EXPORT_QUERIES, ReportStore, Stats
@@ -110,6 +112,7 @@ class Store(
     LibraryStateStore,
     ElsewhereStore,
     FingerprintStore,
+    OutageStore,
 ):
     """Async store of members, mentor profiles, requests, offers, mentorships, feedback, jobs and events."""
 

@@ -290,15 +290,21 @@ def expiry_notice(
     rounds offer; nor without `room`, a free place of theirs once the expiry's run is done: `_room_left`). In a
     cohort programme a request back on the waitlist waits for the next round, whoever has a free place (nothing is
     offered between rounds): the notice says so, and when (`round_at`, `round_date`), not that no other mentor can
-    take it. After a counted lapse that leaves them one short of the auto-pause
+    take it. An offer whose community was out of MentorBot's reach while it was open (`ExpireResult.away`: the bot
+    removed from the server, the app uninstalled) says it expired meanwhile and is no lapse, with no "take it after
+    all" while the community is still out. After a counted lapse that leaves them one short of the auto-pause
     (`Settings.max_expired_offers`, `warns`), a line warns them, unless not `warning`."""
     outcome = {True: "notice", False: "waiting", None: "closed"}[passed]
     rounds_only = cohort(core)
     if passed is False and rounds_only and round_at is not None:
         outcome = "round"
     key = f"offer.expired_{outcome}" if result.reached else f"offer.expired_unsent_{outcome}"
+    if result.reached and result.away is not None:
+        key = f"offer.expired_away_{outcome}"  # its community out of MentorBot's reach meanwhile: no lapse
     text = t(key, id=result.offer.id, until=round_at) if outcome == "round" else t(key, id=result.offer.id)
-    if passed is False and not result.mentor_paused and not rounds_only and room:
+    # Not while its community is still out of reach: the accept would be refused (Discord) or never come (Slack).
+    still_away = result.away is not None and result.away.still
+    if passed is False and not result.mentor_paused and not rounds_only and room and not still_away:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)
     if warning and warns(core, result):
         text += "\n" + t("offer.lapse_warning")
