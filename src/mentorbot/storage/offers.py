@@ -184,7 +184,16 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> Non
     caller's transaction: its row of `offer_lapses` goes, the streak is reset, as by any answer, and the profile's
     `last_lapse_at` goes back to what it was before this expiry when the expiry had set it (it sets the offer's
     deadline, and only when the last counted lapse was a `LAPSE_WINDOW` or more before: a later expiry is then
-    counted whether it finds that earlier time or none)."""
+    counted whether it finds that earlier time or none). A pause for lapses that this very expiry brought (made in
+    its unit: the profile changed at the offer's decision time, `expire_offer`) is taken back too: the mentor is
+    active again (the offers it withdrew stay withdrawn, their requests handed on then)."""
+    await conn.execute(
+        "UPDATE mentor_profiles SET status = 'active', pause_reason = NULL "
+        "WHERE member_id = ? AND status = 'paused' AND pause_reason = 'expired_offers' "
+        "AND updated_at = (SELECT o.decided_at FROM offers o WHERE o.id = ? AND o.status = 'expired')",
+        mentor_id,
+        offer_id,
+    )
     await conn.execute(
         "UPDATE mentor_profiles SET expired_streak = 0, last_lapse_at = CASE WHEN last_lapse_at = "
         "(SELECT o.expires_at FROM offers o JOIN offer_lapses l ON l.offer_id = o.id WHERE o.id = ?) "
@@ -554,12 +563,8 @@ class OfferStore(Transactions):
                 )
                 if pair is None or pair.refused():
                     return None
-                await _forgive_lapse(conn, offer_id, mentor_id)
-                await conn.execute(
-                    "UPDATE offers SET status = 'pending', decided_at = NULL, reason_kind = NULL "
-                    "WHERE id = ? AND status = 'expired'",
-                    offer_id,
-                )
+                # The request first: still waiting, it has no other pending offer (one offered to another mentor
+                # meanwhile, by another process, leaves it as it is), so the offer may be pending again.
                 if (
                     await conn.execute(
                         "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
@@ -568,7 +573,16 @@ class OfferStore(Transactions):
                         request_id,
                     )
                     != 1
-                    or await conn.execute(
+                ):
+                    raise Rollback
+                await _forgive_lapse(conn, offer_id, mentor_id)  # and a pause that lapse brought
+                await conn.execute(
+                    "UPDATE offers SET status = 'pending', decided_at = NULL, reason_kind = NULL "
+                    "WHERE id = ? AND status = 'expired'",
+                    offer_id,
+                )
+                if (
+                    await conn.execute(
                         "UPDATE mentor_profiles SET pending_offers = pending_offers + 1 "
                         "WHERE member_id = ? AND status = 'active' AND active_count + pending_offers < capacity",
                         mentor_id,
@@ -666,6 +680,18 @@ class OfferStore(Transactions):
         as `decline_offer` does."""
         async with self.transaction(quick=True) as conn:
             await self._lock_decline(conn, offer_id, mentor_id, kind)
+            if in_time is not None:
+                # Its lapse (and a pause it brought) taken back while the offer still reads as its expiry left it.
+                found = await conn.fetch_one(
+                    "SELECT 1 AS found FROM offers WHERE id = ? AND mentor_id = ? AND status = 'expired' "
+                    "AND expires_at > ?",
+                    offer_id,
+                    mentor_id,
+                    in_time,
+                )
+                if found is None:
+                    return None
+                await _forgive_lapse(conn, offer_id, mentor_id)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'expired' RETURNING *",
@@ -675,8 +701,6 @@ class OfferStore(Transactions):
                 offer_id,
                 mentor_id,
             )
-            if row is not None and in_time is not None:
-                await _forgive_lapse(conn, offer_id, mentor_id)
         return None if row is None else rows.offer(row)
 
     async def _lock_decline(self, conn: Connection, offer_id: int, mentor_id: int, kind: str | None) -> None:

@@ -261,7 +261,11 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
     if in_time and request is not None and request.status is RequestStatus.WAITING:
         result = await _match_in_time(ctx, offer)
         if result is not None:
-            return await _accepted(ctx, result, offer.id, lifted=lifted)
+            reply = await _accepted(ctx, result, offer.id, lifted=lifted)
+            # The offer's message says it expired (the expiry's notice, perhaps still in a batch): its newest version
+            # says it was accepted, and supersedes that notice wherever it is (`OutboxStore.still_to_send`).
+            ctx.tell([core.notify(me, reply, key=f"offer:{offer.id}")])
+            return reply
         request = await store.get_request(offer.request_id)
     if in_time:  # answered in time, though it could not be applied: no lapse of theirs
         await store.forgive_lapse(offer.id, me.id, ctx.caller.answered(now))
