@@ -462,7 +462,9 @@ class SlackAdapter:
     async def _follow_up(self, caller: Caller, route: ReplyRoute, outcome: Outcome, *, read_only: bool) -> None:
         if outcome.held:
             t = translator(outcome.language)
-            await self.delivery.reply_held(caller.community, route, outcome.held, t=t, note=t("slack.dm.held"))
+            await self.delivery.reply_held(
+                caller.community, route, outcome.held, t=t, note=t("slack.dm.held"), keys=outcome.held_keys
+            )
         await self.delivery.notify(outcome.notifications)
         if outcome.error is None and (outcome.notifications or not read_only):
             # outcome.language is the caller's language after the command (set_language answers in the new one).
@@ -682,7 +684,9 @@ class SlackAdapter:
         t = translator(answer.language)
         await self.delivery.reply(route, answer.reply, t=t)
         if answer.held:
-            await self.delivery.reply_held(community, route, answer.held, t=t, note=t("slack.dm.held"))
+            await self.delivery.reply_held(
+                community, route, answer.held, t=t, note=t("slack.dm.held"), keys=answer.held_keys
+            )
 
     async def _command(
         self,

@@ -434,18 +434,44 @@ class Delivery:
         await self._hold_again(late.community, route.user_id, [held])
 
     async def reply_held(
-        self, community: str, route: ReplyRoute, held: Sequence[Reply], *, t: Translator, note: str
+        self,
+        community: str,
+        route: ReplyRoute,
+        held: Sequence[Reply],
+        *,
+        t: Translator,
+        note: str,
+        keys: Sequence[str | None] = (),
     ) -> None:
         """Show the notices held for the member who acted (of `community`), packed into as few messages as Slack
         takes (`blocks.packed`). A response_url takes `RESPONSE_URL_POSTS` posts (the answer has used one): the
         packs past those go where `_show` tries next. The notices that could be shown nowhere are held again
-        for the member's next command (they were taken from the outbox already)."""
+        for the member's next command (they were taken from the outbox already). A keyed one (`keys`, the message
+        key of each of `held`: `Outcome.held_keys`) whose direct message was posted before is also edited there
+        into the held version (`_edit_held`): an offer DM posted before a long outage loses its buttons."""
         unshown: list[Reply] = []
         for body, replies in packed(held, note=note):
             if not await self._show(route, body, held_notice_words(replies, note, t), t=t):
                 unshown.extend(replies)
         if unshown:
             await self._hold_again(community, route.user_id, unshown)
+        if len(keys) == len(held):
+            for key, reply in zip(keys, held, strict=True):
+                if key is not None:
+                    await self._edit_held(community, route.user_id, key, reply)
+
+    async def _edit_held(self, community: str, user_id: str, key: str, reply: Reply) -> None:
+        """Edit the direct message recorded for `key` (`message_refs`), if any, into `reply`, the held version of
+        that key just shown to the member (its buttons as it has them: an expiry's none). Its edit could not be made
+        while Slack refused it (a token refused past the last retry held it instead). A failure is logged, no more:
+        the reply showed the notice."""
+        try:
+            where = await self.sent.get(community, user_id, key)
+        except Exception as exc:
+            log.warning("could not look up %s's message %s to edit it: %s", user_id, key, failure_reason(exc))
+            return
+        if where is not None and await self.update(where[0], where[1], reply):
+            log.info("edited %s's message %s into its held version", user_id, key)
 
     async def _hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> None:
         """Hold `notices` again for `user_id`'s next command; when even that fails, they are lost: logged."""

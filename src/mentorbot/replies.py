@@ -199,6 +199,11 @@ class Outcome:
     """True when the platform delivered this event before: nothing was done and nothing should be sent."""
     held: tuple[Reply, ...] = ()
     """Notices for the caller that could not reach them by direct message earlier: show them with the reply."""
+    held_keys: tuple[str | None, ...] = ()
+    """The message key of each of `held` (``offer:42``; None for an unkeyed notice), in the same order; empty when
+    not known (an answer stored before keys were kept). An adapter that records where it posted each keyed message
+    edits that message into the held version as it shows it (`held_with_keys`): an offer DM sent before a long
+    outage loses its buttons once its held expiry is shown."""
     error: UserError | None = None
     """Set when the use-case refused or failed (nothing changed): its message key and parameters, so an
     adapter can tell a refusal from a success (e.g. point a form's error at the right field). `reply` already
@@ -206,6 +211,11 @@ class Outcome:
     settled: bool = True
     """False when the platform event stays recorded to be processed again (the database was unreachable or busy:
     the member is told it will be done once it is back): the adapter must not mark its inbox row done."""
+
+    def held_with_keys(self) -> list[tuple[str | None, Reply]]:
+        """Each held notice with its message key (None when unkeyed, or not known: `held_keys`)."""
+        keys = self.held_keys if len(self.held_keys) == len(self.held) else (None,) * len(self.held)
+        return list(zip(keys, self.held, strict=True))
 
 
 def answer_to_json(outcome: Outcome) -> str:
@@ -215,6 +225,7 @@ def answer_to_json(outcome: Outcome) -> str:
         {
             "reply": _reply_data(outcome.reply),
             "held": [_reply_data(h) for h in outcome.held],
+            "held_keys": list(outcome.held_keys),
             "language": outcome.language,
         },
         ensure_ascii=False,
@@ -227,6 +238,7 @@ def answer_from_json(payload: str) -> Outcome:
     return Outcome(
         _reply_of(data["reply"]),
         held=tuple(_reply_of(h) for h in data["held"]),
+        held_keys=tuple(None if k is None else str(k) for k in data.get("held_keys", ())),
         language=str(data["language"]),
     )
 

@@ -161,16 +161,16 @@ def _context(core: Core, caller: Caller, member: Member, call: _Call, admin_only
     return Context(core, caller, member, call.t, is_admin)
 
 
-async def _take_held(core: Core, ctx: Context, now: datetime) -> tuple[Reply, ...]:
-    """The caller's held notices, taken (`OutboxStore.take_held_keyed`: each is shown once), in the caller's
-    transaction. One addressed to the community's admins (`ADMIN_ONLY_KEY_PREFIXES`) is shown only to a caller
-    still an admin of it, by the admin rule (`Core.is_admin`: the settings' ``MENTORBOT_ADMIN_IDS``, or the
-    platform's own fact, `Caller.is_admin`): someone no longer an admin (the settings changed since it was held)
-    is not shown a member's call for help. It is taken with the others, so it is never shown again, and logged
-    without its content."""
+async def _take_held(core: Core, ctx: Context, now: datetime) -> tuple[tuple[Reply, ...], tuple[str | None, ...]]:
+    """The caller's held notices and their message keys (`Outcome.held_keys`, aligned with them), taken
+    (`OutboxStore.take_held_keyed`: each is shown once), in the caller's transaction. One addressed to the
+    community's admins (`ADMIN_ONLY_KEY_PREFIXES`) is shown only to a caller still an admin of it, by the admin
+    rule (`Core.is_admin`: the settings' ``MENTORBOT_ADMIN_IDS``, or the platform's own fact, `Caller.is_admin`):
+    someone no longer an admin (the settings changed since it was held) is not shown a member's call for help. It
+    is taken with the others, so it is never shown again, and logged without its content."""
     member_id = ctx.member.id
     taken = await core.store.take_held_keyed(member_id, now)
-    shown = [payload for key, payload in taken if ctx.is_admin or not admin_only(key)]
+    shown = [(key, payload) for key, payload in taken if ctx.is_admin or not admin_only(key)]
     if len(shown) < len(taken):
         log.info(
             "dropped %d held admin notice(s) of member %s: no longer an admin of %s",
@@ -178,7 +178,7 @@ async def _take_held(core: Core, ctx: Context, now: datetime) -> tuple[Reply, ..
             member_id,
             ctx.caller.community,
         )
-    return tuple(reply_from_json(payload) for payload in shown)
+    return tuple(reply_from_json(payload) for _, payload in shown), tuple(key for key, _ in shown)
 
 
 async def _read_only(
@@ -237,9 +237,9 @@ async def _unit(
         notes = await store.enqueue(ctx.notifications, now, core.worker_id, lease=lease(core))
         # Taken after the command's own notifications are written: a held version of a key they write again (the
         # caller's offer, withdrawn by their pause) is superseded by it, not shown beside the reply.
-        held = await _take_held(core, ctx, now) if take_held else ()
+        held, keys = await _take_held(core, ctx, now) if take_held else ((), ())
         # ctx.lang, not the caller's language before: a use-case that changes it (set_language) answers in the new.
-        outcome = Outcome(reply, tuple(notes), held=held, language=ctx.lang)
+        outcome = Outcome(reply, tuple(notes), held=held, held_keys=keys, language=ctx.lang)
         if inbox_id is not None:
             await store.store_answer(inbox_id, answer_to_json(outcome), now, core.worker_id, lease=lease(core))
     return outcome
@@ -304,8 +304,8 @@ async def handle(
         reply = await action(ctx)  # its reads are transactions of their own
         # The held notices are taken only now: a use-case that failed leaves them held for the next command.
         async with core.store.unit_of_work():
-            held = await _take_held(core, ctx, core.clock.now())
-        return Outcome(reply, done.notifications, held=held, language=done.language)
+            held, keys = await _take_held(core, ctx, core.clock.now())
+        return Outcome(reply, done.notifications, held=held, held_keys=keys, language=done.language)
 
     try:
         return await retrying(core, attempt, f"use-case for {caller.user_id}")
