@@ -28,6 +28,7 @@ from mentorbot.replies import Notification, Outcome, Reply, answer_from_json, re
 from mentorbot.retries import next_try
 from mentorbot.settings import Settings
 from mentorbot.storage.fingerprints import LIVE_FOR, env_name
+from mentorbot.storage.outbox import OUTBOX_CLAIM_LIMIT
 from mentorbot.storage.store import InboxEvent, Store
 from mentorbot.usecases import (
     admin,
@@ -670,6 +671,8 @@ class MentorBot:
         if self.core.agreement.schema_newer is not None:
             return []
         claimed = await self._timers.undelivered(communities=communities)
+        if len(claimed) >= OUTBOX_CLAIM_LIMIT:  # a backlog: this process's loop runs its next round at once
+            self.wake_timers()
         doubtful = [note for note in claimed if not self._still_admin_for(note)]
         if not doubtful:
             return claimed

@@ -214,6 +214,11 @@ def _out_of_date(note: Notification) -> tuple[str, list[object]]:
     return "0 = 1", []
 
 
+OUTBOX_CLAIM_LIMIT: Final = 100
+"""The most undelivered notifications a round of one process claims (`OutboxStore.claim_undelivered`); a round that
+claimed as many runs the next one at once (`MentorBot.undelivered`)."""
+
+
 class OutboxStore(Transactions):
     """Notifications waiting to be delivered, and which were."""
 
@@ -341,7 +346,7 @@ class OutboxStore(Transactions):
         worker: str,
         *,
         lease: timedelta,
-        limit: int = 100,
+        limit: int = OUTBOX_CLAIM_LIMIT,
         communities: Sequence[str] | None = None,
     ) -> list[Notification]:
         """Claim for `worker` the pending notifications whose lease ran out (their process died before
