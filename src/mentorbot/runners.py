@@ -154,7 +154,9 @@ class Dispatcher:
                     "%d notification(s) for %s wait in the outbox: its adapter is not ready yet", len(batch), prefix
                 )
                 for note in batch:
-                    await self.bot.give_back(note)
+                    # Claimable again after the loop's interval, as before a full batch woke the loop at once
+                    # (`MentorBot.undelivered`): given back to be claimed at once, they kept it busy.
+                    await self.bot.give_back(note, self.interval)
                 continue
             try:
                 await route(batch)

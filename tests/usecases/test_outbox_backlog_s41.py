@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+
+import pytest
 
 from mentorbot.app import run_timers
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.replies import Notification
+from mentorbot.runners import Dispatcher
 from mentorbot.storage.outbox import OUTBOX_CLAIM_LIMIT
 
 Who = Callable[..., Caller]
@@ -45,3 +48,31 @@ async def test_a_backlog_of_undelivered_notifications_is_delivered_without_waiti
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_a_full_batch_for_an_adapter_not_ready_yet_does_not_spin_the_loop(
+    bot: MentorBot, who: Who, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's review: the rows of an adapter not registered yet (a restart, the platform slow to answer the
+    login) were given back to be claimed at once, and a full batch woke the loop for the next round: claim 100,
+    give back, wake, claim the same 100, with no pause. They now wait the loop's interval, as before the wake."""
+    for i in range(OUTBOX_CLAIM_LIMIT + 5):
+        await bot.signup(who(f"mentor{i}"), skills="seo")
+        await bot.request(who(f"mentee{i}"), skills="seo")
+    clock.advance(timedelta(minutes=10))
+    dispatcher = Dispatcher(bot, ["test:"], interval=15.0)  # the adapter of "test:" has not registered yet
+    rounds = {"n": 0}
+    real = bot.undelivered
+
+    async def counting(*, communities: Sequence[str] | None = None) -> list[Notification]:
+        rounds["n"] += 1
+        clock.advance(timedelta(milliseconds=5))  # time passes between rounds
+        return await real(communities=communities)
+
+    monkeypatch.setattr(bot, "undelivered", counting)
+    task = asyncio.create_task(run_timers(bot, dispatcher.deliver, interval=15.0, communities=["test:"]))
+    await asyncio.sleep(1.5)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert rounds["n"] <= 2, f"a busy loop: {rounds['n']} rounds in 1.5 s with a 15 s interval"
