@@ -813,7 +813,11 @@ class MentorBotClient(discord.AutoShardedClient):
         )
         if gid is not None:
             self.server_gone(gid)
-            await self._record_reach(gid, lost=True)  # also when no GUILD_DELETE told it: the answer was refused
+            if self.not_in_guild(gid):
+                # Known here (its shard is this process's: no GUILD_DELETE told it, the bot down meanwhile), so this
+                # process closes it too (GUILD_CREATE, READY). One lookup's "Unknown Guild" for another process's
+                # server is no outage: nothing here would ever close it.
+                await self._record_reach(gid, lost=True)
         refusal = UserError("discord.removed.click_refused")
         return Outcome(Reply(t(refusal.key)), error=refusal, language=t.lang)
 
