@@ -67,7 +67,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         26: "4a219325c7e5ec4e51ff2627ffca7bd751e86eaceadacf618ce63e91ae8a1d67",  # 0026_forgotten_members
         27: "22c5477783cb5e24ec47a2380daaaf5c40a7efb36b5d56d2138ea08c926ad7de",  # 0027_imported_mentor_zones
         28: "7f7c811b487f434b186c10656b2427ffda5e6aac891b1147e1c8454015981ded",  # 0028_process_fingerprints
-        29: "c46363c1c8fe789101e5aa2ca4de601ac618e4ade404b544899c9aa03710f638",  # 0029_offer_lapses
+        29: "56b3a4b7f20238f368eb5f48cbdea0da972334c36429fa3f08920491755d3f1c",  # 0029_offer_lapses
         30: "ce70939d04b6601d5ea0e813c9d57cf3afd1f33eb7dfb28adce1c3acd483d289",  # 0030_community_outages
     },
     "postgresql": {
@@ -99,7 +99,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         26: "dda746d8f3c6c789b964fc681f9c62108a885efced3dff9bf6af241faae4c0ea",  # 0026_forgotten_members
         27: "22c5477783cb5e24ec47a2380daaaf5c40a7efb36b5d56d2138ea08c926ad7de",  # 0027_imported_mentor_zones
         28: "ec395dcad51afa40f76b45b0a988fbf79f473336d3cac8d67a39c77b4f945885",  # 0028_process_fingerprints
-        29: "69720aa2cc81dba828ce3378a8147f129934b951366fb1d3058dbd8315fb3f3d",  # 0029_offer_lapses
+        29: "66243515f18f910d8778943ae8d80fe66ed74686ab6e26b8df4aa434f24c2068",  # 0029_offer_lapses
         30: "2a5100b2510ed27f38ddf736080d4953ab7338c20a5cdc939daf623a9ac4b4a8",  # 0030_community_outages
     },
 }

@@ -128,3 +128,44 @@ async def test_an_in_time_accept_supersedes_the_expiry_notice_a_batch_holds(
     assert not await bot.still_to_send(batch[0]), "the expiry notice is out of date: not sent after the accept"
     [newest] = [n for n in out.notifications if n.key == f"offer:{offer}"]
     assert "accepted" in newest.reply.plain_text and "expired" not in newest.reply.plain_text
+
+
+async def test_the_pause_is_taken_back_even_after_the_profile_changed_otherwise(
+    store: Store, library: Library, clock: ManualClock
+) -> None:
+    """The second review: the undo was keyed on the profile's `updated_at` still being the expiry's time, and a
+    mentorship ended in between (which touches the row) left the mentor paused with a streak of 0. The lapse's own
+    row now says it paused them."""
+    bot = await digest_bot(store, library, clock)
+    await bot.signup(who("baraka"), skills="seo", capacity="4")
+    [first] = offers_to(await bot.request(who("zawadi"), skills="seo"), "baraka")
+    assert (await bot.accept(who("baraka"), offer_id=first)).error is None  # an active mentorship
+    offers: list[int] = []
+    for day, name in enumerate(("amina", "eshe", "faraji")):
+        clock.advance(datetime(2026, 1, 5 + day, 9, 30, tzinfo=UTC) - clock.now())
+        await bot.run_due_jobs()
+        offers += offers_to(await bot.request(who(name), skills="seo"), "baraka")
+    for day in range(3):
+        clock.advance(datetime(2026, 1, 7 + day, 9, 31, tzinfo=UTC) - clock.now())
+        await bot.run_due_jobs()
+    assert (await profile_row(store))["status"] == "paused"
+    clock.advance(timedelta(seconds=30))
+    assert (await bot.end(who("zawadi"))).error is None  # the mentee ends her mentorship with him meanwhile
+    third = await store.get_offer(offers[2])
+    assert third is not None
+    out = await bot.accept(who("baraka", answered_at=third.expires_at - timedelta(minutes=5)), offer_id=offers[2])
+    assert out.error is None
+    row = await profile_row(store)
+    assert (row["status"], row["expired_streak"]) == (MentorStatus.ACTIVE.value, 0), row
+    assert (await store.get_offer(offers[2])).status is OfferStatus.ACCEPTED  # type: ignore[union-attr]
+
+
+async def test_a_pause_of_their_own_since_is_not_taken_back(store: Store, library: Library, clock: ManualClock) -> None:
+    bot, offers = await paused_by_a_third_lapse(store, library, clock)
+    assert isinstance(bot, MentorBot)
+    await bot.resume(who("baraka"))
+    await bot.pause(who("baraka"))  # paused again, by himself
+    third = await store.get_offer(offers[2])
+    assert third is not None
+    await bot.accept(who("baraka", answered_at=third.expires_at - timedelta(minutes=5)), offer_id=offers[2])
+    assert (await profile_row(store))["status"] == "paused"

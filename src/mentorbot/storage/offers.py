@@ -184,13 +184,14 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> Non
     caller's transaction: its row of `offer_lapses` goes, the streak is reset, as by any answer, and the profile's
     `last_lapse_at` goes back to what it was before this expiry when the expiry had set it (it sets the offer's
     deadline, and only when the last counted lapse was a `LAPSE_WINDOW` or more before: a later expiry is then
-    counted whether it finds that earlier time or none). A pause for lapses that this very expiry brought (made in
-    its unit: the profile changed at the offer's decision time, `expire_offer`) is taken back too: the mentor is
-    active again (the offers it withdrew stay withdrawn, their requests handed on then)."""
+    counted whether it finds that earlier time or none). A pause for lapses that this very expiry brought (its row
+    of `offer_lapses` says so, `expire_offer`) is taken back too, while the mentor is still paused for lapses (a
+    pause of their own or an admin's since changes the reason): the mentor is active again (the offers it withdrew
+    stay withdrawn, their requests handed on then)."""
     await conn.execute(
         "UPDATE mentor_profiles SET status = 'active', pause_reason = NULL "
         "WHERE member_id = ? AND status = 'paused' AND pause_reason = 'expired_offers' "
-        "AND updated_at = (SELECT o.decided_at FROM offers o WHERE o.id = ? AND o.status = 'expired')",
+        "AND EXISTS (SELECT 1 FROM offer_lapses l WHERE l.offer_id = ? AND l.paused = TRUE)",
         mentor_id,
         offer_id,
     )
@@ -820,6 +821,8 @@ class OfferStore(Transactions):
                 )
                 == 1
             )
+            if paused:  # this lapse paused them: an in-time answer takes the pause back with it (`_forgive_lapse`)
+                await conn.execute("UPDATE offer_lapses SET paused = TRUE WHERE offer_id = ?", offer.id)
             withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
             return ExpireResult(
                 offer, paused, tuple(withdrawn), reached, counted=counted, streak=streak or 0, away=away

@@ -8,10 +8,12 @@
 -- a row at their expiry's time, as the digest counted them (its own lateness test still applies to those). A table
 -- of its own, not a column of offers, as 0021's: a column changes what `SELECT * FROM offers` returns, and every
 -- PostgreSQL connection that had prepared such a statement (another process still running while one upgrades)
--- would fail it once.
+-- would fail it once. `paused`: this lapse's expiry paused the mentor (an in-time answer takes that pause back
+-- with the lapse, `offers._forgive_lapse`).
 CREATE TABLE IF NOT EXISTS offer_lapses (
     offer_id INTEGER PRIMARY KEY REFERENCES offers(id) ON DELETE CASCADE,
-    lapsed_at TEXT NOT NULL
+    lapsed_at TEXT NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS offer_lapses_by_time ON offer_lapses (lapsed_at);
 INSERT INTO offer_lapses (offer_id, lapsed_at)
