@@ -176,3 +176,29 @@ async def test_a_row_no_longer_this_claims_is_skipped_and_left_as_it_is(
     taken = await other.undelivered()
     assert await send_batch(bot, again) == []
     assert await send_batch(other, taken) == taken
+
+
+async def test_a_row_a_dead_process_left_is_not_recovered_once_out_of_date(
+    bot: MentorBot, who: Callable[..., Caller], clock: ManualClock
+) -> None:
+    """The heavy final-view model's find (session 41): a timer round's batch (the expired offer's hand-on: a live
+    offer to Dave) died with its process, Dave declined the offer by command meanwhile, and the restart recovered
+    the batch's row and sent Dave the offer with its live Accept, though it was declined. A recovered row is now
+    re-checked as a batch's is (`MentorBot.undelivered`): out of date, it is superseded, not sent."""
+    await bot.delivered((await bot.signup(who("bob"), skills="seo", levels="expert")).notifications)
+    await bot.delivered((await bot.signup(who("dave"), skills="seo", levels="learning")).notifications)
+    asked = await bot.request(who("amina"), skills="seo")
+    await bot.delivered(asked.notifications)
+    clock.advance(timedelta(hours=49))
+    batch = await bot.run_due_jobs()  # claimed by this process, which dies before sending it
+    [handed] = [n for n in batch if n.platform_user_id == "U-dave" and n.key and n.key.startswith("offer:")]
+    offer = int(handed.key.removeprefix("offer:"))  # type: ignore[union-attr]
+    other = MentorBot(bot.store, bot.library, bot.settings, clock, worker_id="other")
+    declined = await other.decline(who("dave"), offer_id=offer)
+    assert declined.error is None
+    await other.delivered(declined.notifications)
+    clock.advance(timedelta(minutes=10))  # the dead process's lease runs out
+    restarted = MentorBot(bot.store, bot.library, bot.settings, clock, worker_id="restarted")
+    recovered = await restarted.undelivered()
+    live = [n for n in recovered if any(b.action == "offer.accept" and b.ref == str(offer) for b in n.reply.buttons)]
+    assert live == [], "a declined offer is not sent with its Accept"
