@@ -65,10 +65,16 @@ async def test_an_in_time_accept_that_meets_the_request_offered_to_another_chang
     assert await lapsed_at(store, offer) is None, "answered in time: no lapse of his"
 
 
-async def paused_by_a_third_lapse(store: Store, library: Library, clock: ManualClock) -> tuple[object, list[int]]:
-    """Lapses on two days, then a third offer's expiry pauses Baraka: the bot and his three offers."""
+async def paused_by_a_third_lapse(
+    store: Store, library: Library, clock: ManualClock, *, mentoring: bool = False
+) -> tuple[object, list[int]]:
+    """Lapses on two days, then a third offer's expiry pauses Baraka (with `mentoring`, Zawadi's mentor first): the
+    bot and his three offers."""
     bot = await digest_bot(store, library, clock)
     await bot.signup(who("baraka"), skills="seo", capacity="4")
+    if mentoring:
+        [first] = offers_to(await bot.request(who("zawadi"), skills="seo"), "baraka")
+        assert (await bot.accept(who("baraka"), offer_id=first)).error is None
     offers: list[int] = []
     for day, name in enumerate(("amina", "eshe", "faraji")):
         clock.advance(datetime(2026, 1, 5 + day, 9, 30, tzinfo=UTC) - clock.now())
@@ -136,18 +142,8 @@ async def test_the_pause_is_taken_back_even_after_the_profile_changed_otherwise(
     """The second review: the undo was keyed on the profile's `updated_at` still being the expiry's time, and a
     mentorship ended in between (which touches the row) left the mentor paused with a streak of 0. The lapse's own
     row now says it paused them."""
-    bot = await digest_bot(store, library, clock)
-    await bot.signup(who("baraka"), skills="seo", capacity="4")
-    [first] = offers_to(await bot.request(who("zawadi"), skills="seo"), "baraka")
-    assert (await bot.accept(who("baraka"), offer_id=first)).error is None  # an active mentorship
-    offers: list[int] = []
-    for day, name in enumerate(("amina", "eshe", "faraji")):
-        clock.advance(datetime(2026, 1, 5 + day, 9, 30, tzinfo=UTC) - clock.now())
-        await bot.run_due_jobs()
-        offers += offers_to(await bot.request(who(name), skills="seo"), "baraka")
-    for day in range(3):
-        clock.advance(datetime(2026, 1, 7 + day, 9, 31, tzinfo=UTC) - clock.now())
-        await bot.run_due_jobs()
+    bot, offers = await paused_by_a_third_lapse(store, library, clock, mentoring=True)
+    assert isinstance(bot, MentorBot)
     assert (await profile_row(store))["status"] == "paused"
     clock.advance(timedelta(seconds=30))
     assert (await bot.end(who("zawadi"))).error is None  # the mentee ends her mentorship with him meanwhile

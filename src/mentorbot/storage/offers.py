@@ -179,6 +179,20 @@ async def _timer_runner(conn: Connection, offer_id: int) -> str | None:
     return None if row is None or row["claimed_by"] is None else str(row["claimed_by"])
 
 
+async def _offer_request(conn: Connection, request_id: int, now: datetime) -> bool:
+    """Mark a waiting request offered, inside the caller's transaction: the compare-and-set that lets one pending
+    offer at a time hold it (`create_offer`, `accept_in_time`). Whether it was still waiting."""
+    return (
+        await conn.execute(
+            "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
+            "WHERE id = ? AND status = 'waiting'",
+            now,
+            request_id,
+        )
+        == 1
+    )
+
+
 async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> None:
     """Take back the lapse of `mentor_id`'s expired offer `offer_id`, answered in time after all, inside the
     caller's transaction: its row of `offer_lapses` goes, the streak is reset, as by any answer, and the profile's
@@ -236,15 +250,7 @@ class OfferStore(Transactions):
                 pair = checked.get((request_id, mentor_id))
                 if pair is None or pair.refused():
                     return None
-                if (
-                    await conn.execute(
-                        "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
-                        "WHERE id = ? AND status = 'waiting'",
-                        now,
-                        request_id,
-                    )
-                    != 1
-                ):
+                if not await _offer_request(conn, request_id, now):
                     return None
                 # The mentee's notices about it not reached them yet ("waiting again") are out of date now.
                 await supersede_request_notices(conn, [request_id], now)
@@ -566,15 +572,7 @@ class OfferStore(Transactions):
                     return None
                 # The request first: still waiting, it has no other pending offer (one offered to another mentor
                 # meanwhile, by another process, leaves it as it is), so the offer may be pending again.
-                if (
-                    await conn.execute(
-                        "UPDATE requests SET status = 'offered', wait_reason = NULL, updated_at = ? "
-                        "WHERE id = ? AND status = 'waiting'",
-                        now,
-                        request_id,
-                    )
-                    != 1
-                ):
+                if not await _offer_request(conn, request_id, now):
                     raise Rollback
                 await _forgive_lapse(conn, offer_id, mentor_id)  # and a pause that lapse brought
                 await conn.execute(
