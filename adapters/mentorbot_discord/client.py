@@ -95,7 +95,7 @@ from mentorbot.replies import Notification, Outcome, Reply
 from mentorbot.retries import AUTH_RETRY_SECONDS, RETRY_AFTER_CAP, Alarm, TransientFailure
 from mentorbot.sent_messages import SentMessages, pair_codec
 from mentorbot.settings import DiscordSettings, Settings
-from mentorbot.usecases.unreachable import offer_of
+from mentorbot.usecases.offer_messages import offer_of
 from mentorbot_discord.forms import FeedbackModal, submission
 from mentorbot_discord.guard import guard_interactions, mistyped_option
 from mentorbot_discord.inbox import Recorded, command_args, event_id

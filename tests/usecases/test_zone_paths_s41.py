@@ -1,6 +1,6 @@
 """Session 41 (midflight hunt): a mentor's offers that have not reached them yet (held for their next command, or
 pending in the outbox) are written again in their new zone whichever way the zone changed, not only by
-``/mentor timezone`` (session 40, `profiles.rewrite_unsent_offers`).
+``/mentor timezone`` (session 40, `offer_messages.rewrite_unsent_offers`).
 
 Before: ``/mentor signup timezone:`` and Slack reporting a new zone for the member (`MemberStore.see_member`, at any
 command) changed the zone, and the held offer shown with the reply, or the one the outbox was about to deliver,

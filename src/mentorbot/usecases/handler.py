@@ -26,6 +26,7 @@ from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply, answer_to_json, reply_from_json
 from mentorbot.storage.members import member_is_current
 from mentorbot.usecases.context import Caller, Context, Core
+from mentorbot.usecases.offer_messages import rewrite_unsent_offers
 from mentorbot.usecases.returns import came_back
 
 log = logging.getLogger("mentorbot")
@@ -125,7 +126,7 @@ async def _seen(core: Core, caller: Caller) -> Member:
     """The caller's member row as the platform shows them now (created, renamed, channel, time zone). When the
     platform reports a zone other than the stored one (Slack's profile changed), their offers still to reach them
     (held for this command's reply, or pending in the outbox) are written again in the new zone here, in the
-    command's unit of work and before its held notices are taken (`profiles.rewrite_unsent_offers`), as
+    command's unit of work and before its held notices are taken (`offer_messages.rewrite_unsent_offers`), as
     ``/mentor timezone`` does."""
     member, moved = await core.store.see_member(
         caller.community,
@@ -136,9 +137,6 @@ async def _seen(core: Core, caller: Caller) -> Member:
         timezone=caller.timezone,
     )
     if moved:
-        # Here, not at the top: profiles imports modules that import this one.
-        from mentorbot.usecases.profiles import rewrite_unsent_offers
-
         await rewrite_unsent_offers(core, member)
     return member
 

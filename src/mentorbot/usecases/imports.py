@@ -3,7 +3,7 @@
 The import writes its rows in one transaction (`MemberStore.import_mentors`); a mentor it changes then gets what the
 same change by ``/mentor signup`` gets: the waiting requests of skills they dropped, or of skills whose last free
 place of theirs the new capacity took, are told afresh why they wait (`matchmaking.refresh_wait_reasons`), and their
-offers not yet delivered are written again in a zone the import moved (`profiles.rewrite_unsent_offers`). Read the
+offers not yet delivered are written again in a zone the import moved (`offer_messages.rewrite_unsent_offers`). Read the
 mentors with `before_import` before the rows are written, and hand that to `after_import` once they are."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mentorbot.models import MentorProfile, user_key
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.matchmaking import DEPARTURE_STALES, PAUSE_STALES, refresh_wait_reasons
-from mentorbot.usecases.profiles import rewrite_unsent_offers
+from mentorbot.usecases.offer_messages import rewrite_unsent_offers
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from mentorbot.inputs import (
     parse_levels,
     parse_until,
 )
-from mentorbot.models import Level, Member, MentorProfile, MentorStatus, NewMentorProfile, OfferStatus
-from mentorbot.replies import Notification, Reply, reply_from_json, reply_to_json
+from mentorbot.models import Level, MentorProfile, MentorStatus, NewMentorProfile
+from mentorbot.replies import Reply
 from mentorbot.skills import normalize, parse_tags
 from mentorbot.storage.store import InUse, ProfileInUse
 from mentorbot.text_safety import check_text
@@ -32,13 +32,12 @@ from mentorbot.usecases.departures import LEFT
 from mentorbot.usecases.matchmaking import (
     DEPARTURE_STALES,
     PAUSE_STALES,
-    offer_notification,
     refresh_wait_reasons,
     rematch,
     withdraw_for_pause,
 )
 from mentorbot.usecases.mentorships import elsewhere, here
-from mentorbot.usecases.unreachable import offer_of
+from mentorbot.usecases.offer_messages import rewrite_unsent_offers
 
 
 def resolve_skills(
@@ -341,8 +340,9 @@ async def set_language(ctx: Context, *, language: str) -> Reply:
     """Choose the language of the bot's replies to this member (its code, or its name: ``Kiswahili``).
 
     Their offers still pending whose message has not reached them yet (held for their next command, or pending
-    in the outbox) are written again in the new language in this unit of work (`_offer_in_language`): the
-    reply shows a held one so, and the outbox delivers a pending one so. Other notices keep their words."""
+    in the outbox) are written again in the new language in this unit of work
+    (`offer_messages.rewrite_unsent_offers`): the reply shows a held one so, and the outbox delivers a pending one
+    so. Other notices keep their words."""
     code = parse_language(language or "") or (language or "").strip().lower()
     if code not in LANGUAGES:
         allowed = ", ".join(f"{c} ({ctx.t.language(c)})" for c in LANGUAGES)
@@ -357,34 +357,3 @@ async def set_language(ctx: Context, *, language: str) -> Reply:
     return Reply(ctx.t("language.set"))
 
 
-async def rewrite_unsent_offers(core: Core, member: Member) -> None:
-    """`member`'s offers still pending whose message has not reached them yet (held, or pending in the outbox),
-    written again as `member` now reads them (their language and zone: `_offer_in_language`). The row itself is
-    rewritten (not a new version of its key): it stays held or pending, with its key, claim and tries, so nothing is
-    sent twice or lost, and the change, the new words and the held notices the command shows commit together. Run
-    on every change of a member's language or zone: `/mentor language`, `/mentor timezone`, `/mentor signup
-    timezone:`, and a zone the platform reports moved (`usecases.handler`)."""
-    for outbox_id, key, payload in await core.store.unsent_keyed(member.id, "offer:"):
-        note = await _offer_in_language(core, member, key, payload)
-        if note is not None:
-            await core.store.rewrite_unsent(outbox_id, reply_to_json(note.reply), note.language)
-
-
-async def _offer_in_language(core: Core, mentor: Member, key: str, payload: str) -> Notification | None:
-    """The offer message keyed `key` (``offer:<id>``) built afresh for `mentor` in their language, when `payload`
-    is that offer's message (its Accept button) and the offer is still pending to them; else None (an ended
-    offer's notice, whose offer is no longer what it says, keeps its words)."""
-    number = offer_of(key)
-    if number is None or not any(
-        b.action == "offer.accept" and b.ref == str(number) for b in reply_from_json(payload).buttons
-    ):
-        return None
-    store = core.store
-    offer = await store.get_offer(number)
-    if offer is None or offer.status != OfferStatus.PENDING or offer.mentor_id != mentor.id:
-        return None
-    request = await store.get_request(offer.request_id)
-    mentee = None if request is None else await store.get_member(request.member_id)
-    if request is None or mentee is None:
-        return None
-    return offer_notification(core, offer, request, mentee, mentor)

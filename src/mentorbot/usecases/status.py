@@ -10,7 +10,7 @@ from mentorbot.models import Member, MentorProfile, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.unreachable import offer_of
+from mentorbot.usecases.offer_messages import offer_of
 
 
 async def status(ctx: Context, *, section: str | None = None, start: str | int | None = None) -> Reply:

@@ -25,6 +25,7 @@ from mentorbot.replies import Notification, Reply, reply_to_json
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.handler import retrying
 from mentorbot.usecases.matchmaking import withdraw_for_pause
+from mentorbot.usecases.offer_messages import offer_of
 
 log = logging.getLogger("mentorbot")
 
@@ -35,14 +36,6 @@ IMMEDIATELY: Final = timedelta(0)
 """The outbox lease of what a pause as unreachable writes: the adapter that reported the refusal is in the middle
 of delivering something else, so the next round of the timer loop of any process serving the community claims it
 (`MentorBot.undelivered`): this process's at once (`MentorBot.wake_timers`), not after its interval (15 s)."""
-
-
-def offer_of(key: str | None) -> int | None:
-    """The offer a notification's key names (``offer:12`` → 12), or None."""
-    if key is None or not key.startswith("offer:"):
-        return None
-    number = key.removeprefix("offer:")
-    return int(number) if number.isdigit() else None
 
 
 async def hold(core: Core, notification: Notification) -> bool:
