@@ -673,10 +673,13 @@ class MentorBot:
         claimed = await self._timers.undelivered(communities=communities)
         if len(claimed) >= OUTBOX_CLAIM_LIMIT:  # a backlog: this process's loop runs its next round at once
             self.wake_timers()
-        # A row a dead process left may be out of date by now (its offer answered, its request matched or cancelled
-        # meanwhile): superseded here, not handed to an adapter, so any adapter (the console's too, which sends
-        # through no `app.Sending`) delivers only what is still true. One read per row recovered.
-        claimed = [note for note in claimed if await self.still_to_send(note)]
+        # A row a dead process left may show live buttons that are out of date by now (an offer answered, a
+        # mentorship ended meanwhile): superseded here, not handed to an adapter, so no adapter (the console's
+        # neither, which sends through no `app.Sending`) puts them back. A request's notices are recovered in order,
+        # each change a message of its own (`OutboxStore.still_to_send`'s `buttons_only`). One read per row.
+        claimed = [
+            note for note in claimed if await self.store.still_to_send(note, self.worker_id, buttons_only=True)
+        ]
         doubtful = [note for note in claimed if not self._still_admin_for(note)]
         if not doubtful:
             return claimed

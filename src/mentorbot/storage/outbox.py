@@ -182,7 +182,7 @@ _OFFER: Final = re.compile(r"offer:(\d+)")
 _CHECKIN: Final = re.compile(r"checkin:(\d+)(?::\d+)?")
 
 
-def _out_of_date(note: Notification) -> tuple[str, list[object]]:
+def _out_of_date(note: Notification, *, buttons_only: bool = False) -> tuple[str, list[object]]:
     """SQL (and its arguments) true when what `note` tells has moved on since it was written, so that sent now it would
     tell a member something no longer so, after (or over) what told them the change: "a mentor has been offered your
     request" once that offer ended (expired, declined, withdrawn, accepted: the request cancelled, closed, matched);
@@ -191,15 +191,17 @@ def _out_of_date(note: Notification) -> tuple[str, list[object]]:
     active. Such a row is superseded by the unit of work of the change, unless a live process claims it (`unsent`:
     it is that process's to deliver); the batch that claimed it drops it here (`OutboxStore.still_to_send`). Any
     other notification ("0"): what it tells stays true, or a newer version of its key replaces it. Each check is one
-    lookup by primary key (a newer offer of the request: the index ``offers_by_request``)."""
+    lookup by primary key (a newer offer of the request: the index ``offers_by_request``). With `buttons_only` (a row
+    a dead process left, recovered: `MentorBot.undelivered`), only the live buttons: a request's notices recovered are
+    delivered in order, each change a message of its own, the last one last."""
     key = note.key or ""
-    if found := _OFFERED_NOTICE.fullmatch(key):
+    if not buttons_only and (found := _OFFERED_NOTICE.fullmatch(key)):
         request, offer = int(found.group(1)), int(found.group(2))
         return "NOT EXISTS (SELECT 1 FROM offers o WHERE o.id = ? AND o.request_id = ? AND o.status = 'pending')", [
             offer,
             request,
         ]
-    if found := _WAITING_AGAIN.fullmatch(key):
+    if not buttons_only and (found := _WAITING_AGAIN.fullmatch(key)):
         request, offer = int(found.group(1)), int(found.group(2))
         return (
             "(NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = ? AND r.status = 'waiting') "
@@ -272,7 +274,7 @@ class OutboxStore(Transactions):
                 worker,
             )
 
-    async def still_to_send(self, note: Notification, worker: str) -> bool:
+    async def still_to_send(self, note: Notification, worker: str, *, buttons_only: bool = False) -> bool:
         """Whether `note`, claimed by `worker` in a batch, is still that batch's to send, asked right before the
         platform call: its row still pending, still `worker`'s claim at the same try (``attempts``), and what it
         tells not out of date (`_out_of_date`). A batch takes seconds, minutes after an outage; meanwhile a member's
@@ -284,7 +286,7 @@ class OutboxStore(Transactions):
         One read by primary key (a second statement only to supersede an out-of-date row)."""
         if note.outbox_id is None:
             return True
-        stale, stale_args = _out_of_date(note)
+        stale, stale_args = _out_of_date(note, buttons_only=buttons_only)
         ours = "id = ? AND status = 'pending' AND claimed_by = ? AND attempts = ?"
         mine = [note.outbox_id, worker, note.attempts]
         async with self.read() as conn:
