@@ -174,17 +174,15 @@ class Timers:
             notes.extend(await self._run_one(job, lease=lease, outage=outage))
         sweep_every = timedelta(minutes=self.core.settings.sweep_minutes)
         # In a cohort programme (matching by rounds only) requests wait for the round: nothing to sweep.
-        due = sweep or not within(self._swept_at, now, sweep_every)
-        if self.core.settings.matching == "live" and due and self.core.agreement.matching_differs:
-            # Another live process matches by rounds (or the other way round): its requests wait for its round, and
-            # this sweep must not offer them (`library_follow.Peers` logged it and told the admins).
+        live = self.core.settings.matching == "live"
+        if (live or cohort(self.core)) and (sweep or not within(self._swept_at, now, sweep_every)):
             self._swept_at = now
-        elif self.core.settings.matching == "live" and due:
-            self._swept_at = now
-            notes.extend(await self.sweep(communities, outage=outage))
-        elif cohort(self.core) and due:
-            self._swept_at = now
-            await self.reword_lapsed(communities, outage=outage)
+            if not live:
+                await self.reword_lapsed(communities, outage=outage)
+            elif not self.core.agreement.matching_differs:
+                # (When another process matches by rounds, or the other way round, its requests wait for its round
+                # and this sweep must not offer them: `library_follow.Peers` logged it and told the admins.)
+                notes.extend(await self.sweep(communities, outage=outage))
         for job in weekly:
             notes.extend(await self._run_one(job, lease=lease, outage=outage))
         outage.tell()
