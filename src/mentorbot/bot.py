@@ -159,12 +159,11 @@ class MentorBot:
 
     def _schema_newer(self, caller: Caller) -> Outcome:
         """The answer to a command that would change something once a newer release upgraded the database while
-        this process runs (`Agreement.schema_newer`): nothing changed, try again in a minute (a recorded event stays
-        pending, `settled` False: a process of the new release recovers it)."""
+        this process runs (`Agreement.schema_newer`): nothing changed, try again in a minute. A recorded event is
+        settled with this answer: "nothing was changed" stays true (no process of the new release runs it later,
+        which would change it after all, or twice when the member tries again as told)."""
         refusal = UserError("drift.schema_newer")
         t = translator(self.core.settings.default_language)
-        # Settled: "nothing was changed" stays true (a recorded event is finished, not run later by a new process,
-        # which would change it after all, or twice when the member tries again as told).
         return Outcome(Reply(render_error(refusal, t)), error=refusal, language=t.lang)
 
     async def look_at_peers(self) -> None:

@@ -21,6 +21,7 @@ import pytest
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.i18n import translator
 from mentorbot.library import Library
 from mentorbot.models import MentorStatus, OfferStatus, RequestStatus
 from mentorbot.storage.store import Store
@@ -61,6 +62,8 @@ async def test_an_in_time_accept_that_meets_the_request_offered_to_another_chang
     monkeypatch.setattr(store, "get_request", stale)
     out = await bot.accept(who("baraka", answered_at=clicked), offer_id=offer)
     assert out.error is None, out.reply.plain_text
+    assert out.reply.text == translator("en")("offer.in_time.gone_other", id=offer, request=expired.request_id)
+    assert (await store.get_request(expired.request_id)).status is RequestStatus.OFFERED  # type: ignore[union-attr]
     assert (await store.get_offer(offer)).status is OfferStatus.EXPIRED  # type: ignore[union-attr]
     assert await lapsed_at(store, offer) is None, "answered in time: no lapse of his"
 
@@ -165,3 +168,18 @@ async def test_a_pause_of_their_own_since_is_not_taken_back(store: Store, librar
     assert third is not None
     await bot.accept(who("baraka", answered_at=third.expires_at - timedelta(minutes=5)), offer_id=offers[2])
     assert (await profile_row(store))["status"] == "paused"
+
+
+async def test_an_in_time_answer_to_an_earlier_lapse_keeps_the_pause_the_third_brought(
+    store: Store, library: Library, clock: ManualClock
+) -> None:
+    """Session 42 (a mutation the suite let through): only the pause a lapse's own row records is taken back with it;
+    an in-time answer to the second lapse leaves the third's pause."""
+    bot, offers = await paused_by_a_third_lapse(store, library, clock)
+    assert isinstance(bot, MentorBot)
+    second = await store.get_offer(offers[1])
+    assert second is not None
+    out = await bot.decline(who("baraka", answered_at=second.expires_at - timedelta(minutes=5)), offer_id=offers[1])
+    assert out.error is None, out.reply.plain_text
+    assert (await profile_row(store))["status"] == "paused"
+    assert await lapsed_at(store, offers[1]) is None and await lapsed_at(store, offers[2]) is not None
