@@ -15,12 +15,19 @@ character outside ASCII (emoji sequences such as 👩‍💻 and ❤️‍🔥, 
 a subdivision flag (🏴 England, Scotland, Wales). Variation selectors, skin tones and flags are not format
 characters. Where text is matched against words (the spam check of suggestions) it is compared in
 `comparable` form, which sees through what is invisible.
+
+A member's display name is the platform's, not checked on the way in: wherever another member or an admin is shown
+it, `shown_name` drops the invisible formatting characters `check_text` would refuse (a right-to-left override in
+a mentor's name reversed the rest of the mentee's status line) and defuses its mentions and masked links (a name
+``[Undo](https://…)`` was a link in an admin's answer). A member's web address (a suggested resource's) is shown
+with ``<`` and ``>`` percent-encoded (`defuse_url`): ``…?by=<@U0CAROL01>`` is no mention, and still the same page.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Final
 
 from mentorbot.errors import FieldName, UserError
@@ -57,16 +64,27 @@ def has_invisible_characters(text: str) -> bool:
     """Whether `text` holds an invisible formatting character (category Cf) writing does not need: any but a
     zero-width joiner or non-joiner right after a visible character outside ASCII and not followed by another
     format character, and the tags of a subdivision flag (``🏴`` + tag letters + cancel tag)."""
-    text = _FLAG_TAGS.sub("\U0001f3f4", text)
-    for index, ch in enumerate(text):
+    return next(_needless_format(text), None) is not None
+
+
+def _needless_format(text: str) -> Iterator[int]:
+    """The positions in `text` of the invisible formatting characters writing does not need, as
+    `has_invisible_characters` tells them: a subdivision flag's tags are read as its black flag alone."""
+    seen: list[tuple[int, str]] = []  # (position in text, character), a flag's tags left out
+    start = 0
+    for flag in _FLAG_TAGS.finditer(text):
+        seen.extend((index, text[index]) for index in range(start, flag.start()))
+        seen.append((flag.start(), "\U0001f3f4"))
+        start = flag.end()
+    seen.extend((index, text[index]) for index in range(start, len(text)))
+    for at, (index, ch) in enumerate(seen):
         if unicodedata.category(ch) != "Cf":
             continue
-        if ch in _JOINERS and index > 0 and _joinable(text[index - 1]):
-            following = text[index + 1 : index + 2]
+        if ch in _JOINERS and at > 0 and _joinable(seen[at - 1][1]):
+            following = seen[at + 1][1] if at + 1 < len(seen) else ""
             if not following or unicodedata.category(following) != "Cf":
                 continue
-        return True
-    return False
+        yield index
 
 
 def _joinable(ch: str) -> bool:
@@ -117,6 +135,23 @@ def defuse_mentions(text: str) -> str:
     text = _MASKED_LINK.sub(lambda m: "]" + _ZWSP + m.group(0)[1:], text)
     text = _DISCORD_ROLE.sub(lambda m: "<@" + _ZWSP + "&" + m.group(1) + ">", text)
     return _USER_MENTION.sub(lambda m: "<" + _ZWSP + "@" + m.group(1) + ">", text)
+
+
+def shown_name(name: str) -> str:
+    """A member's display name as others are shown it: without the invisible formatting characters writing does
+    not need (`has_invisible_characters`: a right-to-left override in a name would show the rest of the line it is
+    in backwards; a zero-width joiner of an emoji sequence, of a Persian or an Indic name stays), its mentions and
+    masked links made inert (`defuse_mentions`). A platform checks names by its own rules, not ours: they are
+    stored as the platform gives them and made safe where they are shown."""
+    needless = set(_needless_format(name))
+    return defuse_mentions("".join(ch for index, ch in enumerate(name) if index not in needless))
+
+
+def defuse_url(url: str) -> str:
+    """A web address typed by a member, as anyone is shown it: every ``<`` and ``>`` percent-encoded (``%3C``,
+    ``%3E``, which a browser sends for them anyway), so a mention typed into it (``…?by=<@U0CAROL01>``, ``<@&role>``)
+    is no mention on Discord or Slack, and the link still opens the same page."""
+    return url.replace("<", "%3C").replace(">", "%3E")
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

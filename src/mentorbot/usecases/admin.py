@@ -35,7 +35,7 @@ from mentorbot.rounds import RoundPlan, RoundResult, plan_pool
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.members import AmbiguousNameError
 from mentorbot.storage.store import AcceptResult, NewOffer, Store
-from mentorbot.text_safety import spreadsheet_safe
+from mentorbot.text_safety import shown_name, spreadsheet_safe
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.departures import LEFT
@@ -199,7 +199,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     member, profile = await _find_mentor(ctx, mentor)
     if member.id == request.member_id:
         raise UserError("admin.self_match")
-    name = member.display_name
+    name = shown_name(member.display_name)
     if has_left(profile):
         raise UserError("admin.match_left", name=name)
     # A pending offer of this very request to this mentor holds a place the match will use.
@@ -320,12 +320,12 @@ async def _match_closed(ctx: Context, result: AcceptResult, mentor: Member) -> l
     (withdrawn, its mentor told), and the member's other requests the mentorship covers (closed), each with the
     offer of it withdrawn and whose it was."""
     store = ctx.core.store
-    names = {mentor.id: mentor.display_name}
+    names = {mentor.id: shown_name(mentor.display_name)}
     for offer in result.withdrawn_offers:
         if offer.mentor_id not in names:
             holder = await store.get_member(offer.mentor_id)
             if holder is not None:
-                names[offer.mentor_id] = holder.display_name
+                names[offer.mentor_id] = shown_name(holder.display_name)
     parts = [
         ctx.t("admin_match.offer_withdrawn", mentor=names[offer.mentor_id], offer=offer.id)
         for offer in result.withdrawn_offers
@@ -363,7 +363,7 @@ async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
     # Told to the admin, not in a party's words ("Thank you!"): who the pair was, and that both were told and asked.
     # (An active mentorship keeps both parties: forgetting a member ends theirs.)
     names = [await core.store.get_member(party) if party else None for party in (ended.mentor_id, ended.mentee_id)]
-    mentor, mentee = (member.display_name if member else "—" for member in names)
+    mentor, mentee = (shown_name(member.display_name) if member else "—" for member in names)
     return Reply(ctx.t("admin_end.done", id=wanted, mentor=mentor, mentee=mentee))
 
 
@@ -378,32 +378,33 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     again)."""
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
+    name = shown_name(member.display_name)
     now = core.clock.now()
     # The mentor's day, as they are told it, from when the admin typed it (a command recovered after the bot was down).
     end_at = parse_until(until, ctx.caller.answered(now), zone_of(member, profile))
     if end_at is not None and end_at <= now:
         shown = when(end_at, ctx.t, core.admin_zone(ctx.member))
-        text = ctx.t("admin.pause_over_while_down", name=member.display_name, until=shown)
+        text = ctx.t("admin.pause_over_while_down", name=name, until=shown)
         now_stands = "admin.pause_over_active" if profile.status is MentorStatus.ACTIVE else "admin.pause_over_paused"
-        return Reply(text + " " + ctx.t(now_stands, name=member.display_name))
+        return Reply(text + " " + ctx.t(now_stands, name=name))
     changed = await core.store.set_mentor_status(
         member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True, unless_reason=LEFT
     )
     if not changed:
         after = await core.store.get_mentor_profile(member.id)
         if after is not None and has_left(after):
-            return Reply(ctx.t("admin.pause_left", name=member.display_name))
-        return Reply(ctx.t("admin.already_paused", name=member.display_name))
+            return Reply(ctx.t("admin.pause_left", name=name))
+        return Reply(ctx.t("admin.already_paused", name=name))
     t = translator(core.lang_of(member))
     outcomes: list[bool | None] = []
     withdrawn_notes, lines = await withdraw_for_pause(core, member, by="admin", outcomes=outcomes)
     if end_at is not None:
         notice = t("pause.by_admin_until", until=when(end_at, t, zone_of(member, profile)))
         shown = when(end_at, ctx.t, ctx.core.admin_zone(ctx.member))
-        reply = ctx.t("admin.paused_until", name=member.display_name, until=shown)
+        reply = ctx.t("admin.paused_until", name=name, until=shown)
     else:
         notice = t("pause.by_admin")
-        reply = ctx.t("admin.paused", name=member.display_name)
+        reply = ctx.t("admin.paused", name=name)
     if lines:
         notice += "\n" + t("pause.withdrawn", count=len(lines)) + "\n" + "\n".join(f"• {line}" for line in lines)
         reply += "\n" + ctx.t("admin.paused_withdrawn", count=len(lines), outcomes=_outcomes_text(ctx.t, outcomes))

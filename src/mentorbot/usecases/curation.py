@@ -48,7 +48,7 @@ from mentorbot.recommendations import helpful_share, recommend
 from mentorbot.recommendations import shown_title as shown_course_title
 from mentorbot.replies import Button, ButtonStyle, Field, Reply
 from mentorbot.storage.store import Suggestion, SuggestionStatus
-from mentorbot.text_safety import check_text, comparable, defuse_mentions
+from mentorbot.text_safety import check_text, comparable, defuse_mentions, defuse_url
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.profiles import resolve_skills
@@ -121,13 +121,15 @@ def _taught(core: Core, suggestion: Suggestion) -> tuple[str, ...]:
 
 
 def _as_course(suggestion: Suggestion, skills: tuple[str, ...]) -> CommunityCourse:
-    """The catalog entry of an approved suggestion, its member-typed title defused (`shown_title`) once for every
-    place that shows it: ``/courses``, introductions, votes, the admins' helpful lists."""
+    """The catalog entry of an approved suggestion, its member-typed title defused (`shown_title`) and its address
+    with ``<`` and ``>`` encoded (`text_safety.defuse_url`: one stored before `check_url` encoded them) once for
+    every place that shows it: ``/courses``, introductions, votes, the admins' helpful lists."""
+    url = defuse_url(suggestion.url)
     return CommunityCourse(
         id=suggestion.resource,
         title=shown_title(suggestion),
-        provider=urlsplit(suggestion.url).hostname or suggestion.url,
-        url=suggestion.url,
+        provider=urlsplit(url).hostname or url,
+        url=url,
         skills=skills,
         level=CourseLevel.INTERMEDIATE,
         format=Format.READING_LIST,
@@ -151,8 +153,11 @@ def check_url(text: str | None) -> str:
     """The suggested address, trimmed; a `UserError` saying why when it cannot be a resource's page: the
     catalog file's rule (`courses.url_problem`; a host in ASCII, `courses.host_problem`, refused with how to
     type an international domain), and, for a member's suggestion, a public site's page (no user name, no IP
-    address, no local host), no longer than MAX_URL, not shortened, not a search."""
-    url = (text or "").strip().strip("<>")
+    address, no local host), no longer than MAX_URL, not shortened, not a search. Each ``<`` and ``>`` in it is
+    percent-encoded (`text_safety.defuse_url`) before anything else, so that neither the address kept nor one quoted
+    in a refusal carries a mention (``…?by=<@U0CAROL01>``); ``<https://…>``, Discord's form without a preview, is
+    read without its brackets."""
+    url = defuse_url((text or "").strip().strip("<>"))
     if not url:
         raise UserError("curation.url_missing")
     if url_problem(url) is not None:
@@ -305,7 +310,7 @@ def _courses_command(skills: Sequence[str], level: CourseLevel | None, format: F
 
 def _suggestion_field(core: Core, suggestion: Suggestion, lang: str) -> Field:
     t = translator(lang)
-    lines = [suggestion.url]
+    lines = [defuse_url(suggestion.url)]  # stored before `check_url` encoded ``<`` and ``>``: shown encoded
     if host_problem(suggestion.url) is not None:  # stored before the rule: shown with the host a browser opens
         host = ascii_host(urlsplit(suggestion.url).hostname or "") or "?"
         lines.append(t("curation.queue_lookalike", host=host))

@@ -30,7 +30,7 @@ from mentorbot.replies import Button, ButtonStyle, Field, Listing, Reply
 from mentorbot.skills import Taxonomy
 from mentorbot.storage.insight import SkillBalance
 from mentorbot.storage.store import Stats
-from mentorbot.text_safety import defuse_mentions
+from mentorbot.text_safety import defuse_mentions, shown_name
 from mentorbot.timezones import UTC_NAMES
 
 ASKED_ON_SHOWN_FROM: Final = 2
@@ -589,7 +589,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             "status.request_offered",
             id=request.id,
             skills=skills,
-            mentor=defuse_mentions(item.mentor.display_name) if item.mentor else "—",
+            mentor=shown_name(item.mentor.display_name) if item.mentor else "—",
             expires=when(item.offer.expires_at, t, zone),
             why=explanation_line(item.offer.explanation, t, taxonomy, for_mentee=True),
         )
@@ -799,7 +799,7 @@ def waitlist_line(
     return t(
         "waitlist.line",
         id=request.id,
-        member=defuse_mentions(mentee.display_name) if mentee else "—",
+        member=shown_name(mentee.display_name) if mentee else "—",
         skills=skill_labels(taxonomy, request.skills, t.lang),
         since=formatting.day(since or request.created_at, zone),
         reason=wait_reason_text(request.wait_reason, t, taxonomy, admin=True, zone=zone),
