@@ -28,7 +28,7 @@ from mentorbot.settings import Settings, mask_url_password
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
-    from mentorbot.storage.copying import Forgotten, RestoreResult, TableState
+    from mentorbot.storage.copying import Forgotten, RestoreResult, SinceBackup, TableState
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
@@ -270,6 +270,10 @@ def db_restore(backup: Path, database: str | None) -> None:
     in it, before it takes that database's place; nobody merely missing from it is. When that database cannot be
     read whole, the `mentorbot admin forget` to run are printed; when the forgets made since the backup cannot all
     be known (no database there, none readable, no record: older than migration 0026), it says what to check.
+    The time from the backup to the restore is recorded as an outage of each community (an offer open then expires
+    as no lapse of its mentor's); what that database delivered since is not sent again (its outbox's deliveries,
+    message refs and inbox events done are carried), and what the backup lacks of what it did since is said:
+    offers answered, requests made, and each mentorship made, with the `/mentor-admin match` that makes it again.
     Ctrl-C stops it before
     anything is replaced. Once the files have moved it is too late: the restore finishes, its check of the
     restored database included (seconds on a large one), and a Ctrl-C then says so at once; an interrupt that
@@ -362,6 +366,7 @@ def db_restore(backup: Path, database: str | None) -> None:
     if result.ids_raised is False:
         lines.append(t("ops.restore.ids_unread"))
     lines.extend(_forgets(t, result))
+    lines.extend(_since_backup(t, result.since, unread=bool(result.kept) and not result.since.read))
     known = schema_at("sqlite", result.version).known
     if result.version < known:
         lines.append(t("ops.restore.older", version=result.version, known=known))
@@ -380,6 +385,33 @@ def _forgets(t: Translator, result: RestoreResult) -> list[str]:
         lines.extend(_forget_command(community, user, result.database) for community, user in result.to_forget)
     if not result.forgets_known:
         lines.append(t("ops.restore.forgets.unknown", database=result.database))
+    return lines
+
+
+def _since_backup(t: Translator, since: SinceBackup, *, unread: bool = False) -> list[str]:
+    """What a restore says of the time between the backup and itself (`copying.since_backup`): the outage it recorded
+    in each community (offers open then expire as no lapse), and what the restored database lost of what the
+    database it replaced did since: offers answered there, requests made there, and each mentorship made there with
+    the ``/mentor-admin match`` that makes it again (or, its request lost too, that the mentee asks again first);
+    `unread`: that database could not be read, so none of that is known."""
+    lines = []
+    if since.outages and since.since is not None:
+        lines.append(
+            t("ops.restore.since.outage", count=since.outages, since=since.since.strftime("%Y-%m-%d %H:%M UTC"))
+        )
+    if unread:
+        lines.append(t("ops.restore.since.unread"))
+    if since.offers:
+        lines.append(t("ops.restore.since.offers", count=since.offers))
+    if since.requests:
+        lines.append(t("ops.restore.since.requests", count=since.requests))
+    if since.mentorships:
+        lines.append(t("ops.restore.since.mentorships", count=len(since.mentorships)))
+        for lost in since.mentorships:
+            key = "ops.restore.since.match" if lost.request_restored else "ops.restore.since.ask_again"
+            lines.append(
+                t(key, community=lost.community, mentor=lost.mentor, mentee=lost.mentee, request=lost.request or "?")
+            )
     return lines
 
 
@@ -449,7 +481,10 @@ def db_raise_ids(above: str, database: str | None) -> None:
 
     The --above database's record of forgets is carried into the database, and the members of the database it
     records as forgotten since the backup (a restore brings them back) are listed, each with the `mentorbot admin
-    forget` to run on it before the bot starts; nobody merely missing from the --above database is.
+    forget` to run on it before the bot starts; nobody merely missing from the --above database is. As a SQLite
+    restore does, the time from the backup to now is recorded as an outage of each community, the --above
+    database's deliveries, message refs and inbox events done are carried, and what the database lacks of what the
+    --above one did since the backup is said, with the `/mentor-admin match` that makes each lost mentorship again.
     """
     from mentorbot.i18n import translator
     from mentorbot.storage.copying import CopyRefused
@@ -466,7 +501,7 @@ def db_raise_ids(above: str, database: str | None) -> None:
             result = CopyRefused(result.key, database=mask_url_password(settings.database_url))
         _refused(settings, result)
         return
-    raised, forgotten = result
+    raised, forgotten, since = result
     ids = ", ".join(f"{table} {highest}" for table, highest in raised.items()) or t("ops.raise_ids.no_ids")
     target, source = mask_url_password(settings.database_url), mask_url_password(above)
     lines = [t("ops.raise_ids.done", database=target, above=source, ids=ids)]
@@ -475,14 +510,16 @@ def db_raise_ids(above: str, database: str | None) -> None:
         lines.extend(_forget_command(community, user) for _, community, user in forgotten.members)
     if not forgotten.known:
         lines.append(t("ops.raise_ids.forgotten_unknown", database=target))
+    lines.extend(_since_backup(t, since))
     click.echo("\n".join(lines))
 
 
-async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], Forgotten]:
+async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], Forgotten, SinceBackup]:
     """`raise_ids_above` from the database at `above` onto the one at `url`: the highest id of each table whose
-    ids are on buttons (offers, requests, course suggestions, mentorships), as they stand now; and the members of
+    ids are on buttons (offers, requests, course suggestions, mentorships), as they stand now; the members of
     the one at `url` (a backup restored) that the one at `above` records as forgotten since the backup
-    (`forgotten_since_backup`)."""
+    (`forgotten_since_backup`); and what it did about the time between the backup and now (`since_backup`)."""
+    from mentorbot.clock import SystemClock
     from mentorbot.storage.copying import ID_TABLES, forgotten_since_backup, raise_ids_above
     from mentorbot.storage.store import create_database
 
@@ -490,12 +527,12 @@ async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], Forgotten]:
     try:
         await source.open()
         await target.open()
-        raised = await raise_ids_above(source, target)
+        raised = await raise_ids_above(source, target, SystemClock().now())
         forgotten = await forgotten_since_backup(source, target)
     finally:
         await target.close()
         await source.close()
-    return {table: raised[table] for table in ID_TABLES if table in raised}, forgotten
+    return {table: raised.ids[table] for table in ID_TABLES if table in raised.ids}, forgotten, raised.since
 
 
 @click.command("backup")

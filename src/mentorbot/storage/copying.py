@@ -36,7 +36,7 @@ import stat
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -655,26 +655,41 @@ async def raise_ids(conn: Connection, dialect: str, given: Mapping[str, int]) ->
     return raised
 
 
-async def raise_ids_above(source: Database, target: Database) -> dict[str, int]:
+@dataclass(frozen=True)
+class Raised:
+    """What `raise_ids_above` did: the highest id each table of the new database is known by now (its next id is
+    above it), and what it did about the time between the backup and the restore (`since_backup`)."""
+
+    ids: dict[str, int]
+    since: SinceBackup
+
+
+async def raise_ids_above(source: Database, target: Database, now: datetime) -> Raised:
     """Make `target` (both open) give ids above every id `source` is known by (`ids_known`), in one transaction on
     `target`; `source` is only read. For a backup restored into a new database: `source` is the database the bot
     used until then, whose ids given since the backup are on buttons (an old Accept must not accept another
     member's offer). Refused (`CopyRefused`) for one database under two URLs, and for a `target` with no MentorBot
     schema (nothing restored there yet). `source`'s record of forgets (`forgotten_members`) is carried into
-    `target` in the same transaction (`carry_forgets`), where it has the table. Returns the highest id each table
-    of `target` is known by now."""
+    `target` in the same transaction (`carry_forgets`), where it has the table; and so is what a restore does about
+    the time between the backup and `now` (`since_backup`: each community recorded out of reach meanwhile, the
+    deliveries, message refs and inbox events done carried, what was lost counted), a `target` older than migration
+    0030 (no outages table) that holds pending offers upgraded first, as the bot's start would."""
     async with source.read() as src, target.read() as dst:
         if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
             raise CopyRefused("same")
-        if not await schema_version(dst, target.dialect):
+        version = await schema_version(dst, target.dialect)
+        if not version:
             raise CopyRefused("ids_no_schema")
+    if version < available_migrations(target.dialect)[-1].version and await _outage_needs_upgrade(target):
+        await migrate(target, now)
     async with source.read() as src:
         given = await ids_known(src, source.dialect, await tables(src, source.dialect))
         forgets = await forgets_recorded(src, source.dialect)
-    async with target.transaction() as dst:
+    async with source.read() as src, target.transaction() as dst:
         raised = await raise_ids(dst, target.dialect, given)
         await carry_forgets(dst, target.dialect, forgets or {})
-        return raised
+        since = await since_backup(dst, target.dialect, src, source.dialect, now)
+        return Raised(raised, since)
 
 
 async def forgotten_since_backup(source: Database, target: Database) -> Forgotten:
@@ -688,6 +703,379 @@ async def forgotten_since_backup(source: Database, target: Database) -> Forgotte
         forgets = await forgets_recorded(src, source.dialect)
         later = await membership(src, source.dialect)
     return forgotten_since(backup, forgets, later)
+
+
+# ---------------------------------------------------------------------------------------- since the backup
+
+
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+_HAPPENED: Final = (
+    ("members", "created_at"),
+    ("mentor_profiles", "updated_at"),
+    ("requests", "updated_at"),
+    ("offers", "created_at"),
+    ("offers", "decided_at"),
+    ("mentorships", "started_at"),
+    ("mentorships", "ended_at"),
+    ("feedback", "created_at"),
+    ("course_suggestions", "created_at"),
+    ("course_suggestions", "decided_at"),
+    ("resource_votes", "voted_at"),
+    ("outbox", "created_at"),
+    ("inbox", "created_at"),
+    ("jobs", "created_at"),
+    ("offer_lapses", "lapsed_at"),
+    ("process_fingerprints", "seen_at"),
+)
+"""The columns that hold the time a row was made or changed, written with the clock's time then (`backup_time`). Not
+the planned times (an offer's deadline, a timer's, a pause's end, a lease), which may lie after the backup; nor the
+times a restore carries from the database it replaces (a message ref's, a delivery's, an inbox event's done, a forget's
+record), which would make a second ``db raise-ids`` take the backup for a later one."""
+
+_BATCH: Final = 500
+"""Ids looked up in the other database at a time (`IN (...)`)."""
+
+
+async def backup_time(conn: Connection, dialect: str) -> datetime | None:
+    """The backup's time as the database open on `conn` (a backup, restored) tells it: the newest time it records a
+    change at (`_HAPPENED`); None when it records none (no rows). A backup file keeps no time of its own (its file
+    time changes with a copy, pg_dump records none in the tables), and this one is at or before the backup's: every
+    time it holds was written before the backup was made. With a bot running while the backup was made, it is
+    within a minute of it (each process writes its `process_fingerprints` row once a minute). Read only: one
+    ``MAX`` over each of those columns."""
+    present = set(await tables(conn, dialect))
+    newest: datetime | None = None
+    for table, column in _HAPPENED:
+        if table not in present or column not in await columns(conn, dialect, table):
+            continue
+        row = await conn.fetch_one(f'SELECT MAX("{column}") AS at FROM "{table}"')
+        if row is not None and row["at"] is not None:
+            at = _time(row["at"])
+            newest = at if newest is None else max(newest, at)
+    return newest
+
+
+@dataclass(frozen=True)
+class LostMentorship:
+    """A mentorship the database a restore replaces made after the backup, active there, which the restored one
+    lacks: its community, its request's id, the mentor's and the mentee's platform user ids, and whether the restored
+    database holds that request (the same id, of the same member): then ``/mentor-admin match <request> <mentor>``
+    makes it again; else the mentee asks again first."""
+
+    community: str
+    request: int | None
+    mentor: str
+    mentee: str
+    request_restored: bool
+
+
+@dataclass(frozen=True)
+class SinceBackup:
+    """What a restore did about the time between the backup and itself (`since_backup`), and what it saw lost."""
+
+    since: datetime | None = None
+    """The backup's time as the restored database tells it (`backup_time`; None: it records none)."""
+    outages: int = 0
+    """The communities recorded out of MentorBot's reach from `since` to the restore (`storage.outages`): an offer
+    open meanwhile, which its mentor may have answered in the lost period, expires as no lapse of theirs."""
+    read: bool = False
+    """Whether the database replaced was read (False: there was none, or it could not be read); what follows is
+    carried from it and counted in it, nothing when it was not read."""
+    delivered: int = 0
+    """Outbox rows pending or held in the restored database that the replaced one had delivered or superseded (the
+    same row: id, member, time and key): marked so, never sent nor shown again."""
+    refs: int = 0
+    """Message refs carried from the replaced database (newer there, or missing), so that a keyed message sent again
+    edits the one the member has instead of posting another."""
+    inbox: int = 0
+    """Inbox events done in the replaced database, pending or being answered in the restored one: marked done, never
+    processed again."""
+    offers: int = 0
+    """Offers pending in the restored database that the replaced one had answered or ended since (accepted,
+    declined, expired, withdrawn): pending again."""
+    requests: int = 0
+    """Requests the replaced database took after the backup, which the restored one lacks."""
+    mentorships: tuple[LostMentorship, ...] = ()
+    """Active mentorships the replaced database made after the backup, which the restored one lacks."""
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What the restored database holds that the replaced one may have moved past since the backup: its outbox rows
+    still to send or show, and its pending offers."""
+
+    outbox: list[Row]
+    offers: list[Row]
+
+
+@dataclass(frozen=True)
+class _Later:
+    """What the replaced database tells of the time after the backup (`_read_later`)."""
+
+    outages: list[Row]
+    outbox: list[Row]
+    refs: list[Row]
+    inbox: list[Row]
+    offers: list[Row]
+    requests: list[Row]
+    mentorships: list[Row]
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _BATCH):
+        yield values[start : start + _BATCH]
+
+
+async def _by_ids(conn: Connection, sql: str, ids: Sequence[int]) -> list[Row]:
+    """The rows of `sql` (ending ``id IN``, without its list) for `ids`, `_BATCH` at a time."""
+    found: list[Row] = []
+    for part in _chunks(ids):
+        found.extend(await conn.fetch_all(f"{sql} ({', '.join('?' for _ in part)})", *part))
+    return found
+
+
+def _same_time(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and canonical(a, "time") == canonical(b, "time")
+
+
+async def _read_later(src: Connection, dialect: str, held: _Held, floor: datetime) -> _Later:
+    """Read, in the database a restore replaces, what changed after `floor` (the backup's time, or before) that the
+    restored database (`held`) needs or lacks. Read only; each read by an index or over the rows after `floor`."""
+    present = set(await tables(src, dialect))
+    after = to_target(floor, "time", dialect)
+
+    async def rows(table: str, sql: str, *args: Any) -> list[Row]:
+        return await src.fetch_all(sql, *args) if table in present else []
+
+    outbox = [int(r["id"]) for r in held.outbox]
+    offers = [int(r["id"]) for r in held.offers]
+    return _Later(
+        outages=await rows("community_outages", "SELECT community, since, until FROM community_outages ORDER BY since"),
+        outbox=(
+            await _by_ids(
+                src,
+                "SELECT id, member_id, created_at, message_key, status, delivered_at FROM outbox "
+                "WHERE status IN ('delivered', 'superseded') AND id IN",
+                outbox,
+            )
+            if "outbox" in present
+            else []
+        ),
+        refs=await rows(
+            "message_refs",
+            "SELECT community, platform_user_id, message_key, location, stored_at FROM message_refs "
+            "WHERE stored_at >= ?",
+            after,
+        ),
+        inbox=await rows("inbox", "SELECT event_id, done_at FROM inbox WHERE status = 'done' AND done_at >= ?", after),
+        offers=await _by_ids(src, "SELECT id, request_id, created_at, status FROM offers WHERE id IN", offers),
+        requests=await rows("requests", "SELECT id, created_at FROM requests WHERE created_at >= ?", after),
+        mentorships=await rows(
+            "mentorships",
+            "SELECT ms.id, ms.request_id, ms.community, ms.started_at, mr.platform_user_id AS mentor, "
+            "me.platform_user_id AS mentee FROM mentorships ms JOIN members mr ON mr.id = ms.mentor_id "
+            "JOIN members me ON me.id = ms.mentee_id WHERE ms.status = 'active' AND ms.started_at >= ? ORDER BY ms.id",
+            after,
+        ),
+    )
+
+
+async def _carry_outages(conn: Connection, dialect: str, outages: Sequence[Row]) -> None:
+    """The replaced database's outages into the restored one, oldest first: one the restored database holds open and
+    the replaced one ended is ended; one it lacks is added (an open one only where the community has none open)."""
+    for row in outages:
+        since, until = to_target(row["since"], "time", dialect), to_target(row["until"], "time", dialect)
+        if until is not None:
+            await conn.execute(
+                "UPDATE community_outages SET until = ? WHERE community = ? AND since = ? AND until IS NULL",
+                until,
+                row["community"],
+                since,
+            )
+        await conn.execute(
+            "INSERT INTO community_outages (community, since, until) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            row["community"],
+            since,
+            until,
+        )
+
+
+async def _carry_outbox(conn: Connection, dialect: str, held: _Held, later: _Later) -> int:
+    """Mark the restored database's outbox rows that the replaced one delivered or superseded (the same row: id,
+    member, time made and key) as it did. How many."""
+    theirs = {int(r["id"]): r for r in later.outbox}
+    carried = 0
+    for row in held.outbox:
+        there = theirs.get(int(row["id"]))
+        same = (
+            there is not None
+            and int(there["member_id"]) == int(row["member_id"])
+            and _same_time(there["created_at"], row["created_at"])
+            and there["message_key"] == row["message_key"]
+        )
+        if there is not None and same:
+            carried += await conn.execute(
+                "UPDATE outbox SET status = ?, delivered_at = ? WHERE id = ? AND status IN ('pending', 'held')",
+                str(there["status"]),
+                to_target(there["delivered_at"], "time", dialect),
+                int(row["id"]),
+            )
+    return carried
+
+
+async def _carry_refs(conn: Connection, dialect: str, refs: Sequence[Row]) -> int:
+    """The replaced database's message refs into the restored one where it has none of that key for that member, or
+    an older one: a keyed message sent again edits the one the member has. A ref of someone who is no member there
+    is not carried. How many."""
+    carried = 0
+    for ref in refs:
+        carried += await conn.execute(
+            "INSERT INTO message_refs (community, platform_user_id, message_key, member_id, location, stored_at) "
+            "SELECT community, platform_user_id, ?, id, ?, ? FROM members WHERE community = ? AND platform_user_id = ? "
+            "ON CONFLICT (community, platform_user_id, message_key) DO UPDATE SET member_id = excluded.member_id, "
+            "location = excluded.location, stored_at = excluded.stored_at "
+            "WHERE message_refs.stored_at < excluded.stored_at",
+            ref["message_key"],
+            ref["location"],
+            to_target(ref["stored_at"], "time", dialect),
+            ref["community"],
+            ref["platform_user_id"],
+        )
+    return carried
+
+
+async def _carry_inbox(conn: Connection, dialect: str, done: Sequence[Row]) -> int:
+    """Mark the inbox events done in the replaced database done in the restored one (by their event id), emptied as
+    `InboxStore.finish_event` empties them. How many."""
+    if not done:
+        return 0
+    emptied = ", payload = ''" + (", answer = NULL" if "answer" in await columns(conn, dialect, "inbox") else "")
+    carried = 0
+    for row in done:
+        carried += await conn.execute(
+            f"UPDATE inbox SET status = 'done', done_at = ?{emptied} WHERE event_id = ? AND status <> 'done'",
+            to_target(row["done_at"], "time", dialect),
+            row["event_id"],
+        )
+    return carried
+
+
+async def _lost(conn: Connection, held: _Held, later: _Later) -> tuple[int, int, tuple[LostMentorship, ...]]:
+    """What the restored database lacks of what the replaced one did after the backup: its pending offers answered
+    or ended there, the requests made there, and the active mentorships made there (`LostMentorship`)."""
+    theirs = {int(r["id"]): r for r in later.offers}
+    offers = 0
+    for row in held.offers:
+        there = theirs.get(int(row["id"]))
+        if (
+            there is not None
+            and int(there["request_id"]) == int(row["request_id"])
+            and _same_time(there["created_at"], row["created_at"])
+            and there["status"] != "pending"
+        ):
+            offers += 1
+    made = {int(r["id"]): r["created_at"] for r in later.requests}
+    here = {
+        int(r["id"]): r["created_at"]
+        for r in await _by_ids(conn, "SELECT id, created_at FROM requests WHERE id IN", list(made))
+    }
+    requests = sum(1 for key, at in made.items() if not _same_time(here.get(key), at))
+    started = {
+        int(r["id"]): r["started_at"]
+        for r in await _by_ids(
+            conn, "SELECT id, started_at FROM mentorships WHERE id IN", [int(r["id"]) for r in later.mentorships]
+        )
+    }
+    lost: list[LostMentorship] = []
+    for row in later.mentorships:
+        if _same_time(started.get(int(row["id"])), row["started_at"]):
+            continue
+        request = int(row["request_id"]) if row["request_id"] is not None else None
+        restored = request is not None and (
+            await conn.fetch_one(
+                "SELECT r.id FROM requests r JOIN members m ON m.id = r.member_id "
+                "WHERE r.id = ? AND m.community = ? AND m.platform_user_id = ?",
+                request,
+                row["community"],
+                row["mentee"],
+            )
+            is not None
+        )
+        lost.append(LostMentorship(str(row["community"]), request, str(row["mentor"]), str(row["mentee"]), restored))
+    return offers, requests, tuple(lost)
+
+
+async def since_backup(
+    conn: Connection,
+    dialect: str,
+    source: Connection | None,
+    source_dialect: str,
+    now: datetime,
+    *,
+    unreadable: tuple[type[BaseException], ...] = (),
+) -> SinceBackup:
+    """In the transaction open on `conn` (a backup restored, before the bot starts on it, `now` the restore's time):
+    what a restore does about the time between the backup and itself, reading `source`, the database it replaces
+    (None: there is none; only read; a failure of a kind in `unreadable` while reading it counts as unread).
+
+    Each community of the restored database is recorded out of MentorBot's reach from the backup's time
+    (`backup_time`) to `now`, closed (`storage.outages`): an offer open then, which its mentor may have answered in the
+    lost period (an accept the restore undoes), expires as no lapse of theirs (`OfferStore.expire_offer`). From
+    `source`: its outages are carried; the outbox rows it delivered or superseded are marked so (never sent nor shown
+    again), its message refs carried (newer or missing) and its inbox events done marked done (never processed
+    again); and what the restored database loses of what it did is counted: offers answered or ended there, requests
+    and active mentorships made there (`SinceBackup`). A database older than migration 0030 (no outages table) has no
+    outage recorded: the caller upgrades it first when it holds pending offers (`_outage_needs_upgrade`)."""
+    present = set(await tables(conn, dialect))
+    newest = await backup_time(conn, dialect)
+    since = min(newest, now) if newest is not None else None
+    floor = since or EPOCH
+    held = _Held(
+        outbox=(
+            await conn.fetch_all(
+                "SELECT id, member_id, created_at, message_key FROM outbox WHERE status IN ('pending', 'held')"
+            )
+            if "outbox" in present
+            else []
+        ),
+        offers=await conn.fetch_all("SELECT id, request_id, created_at FROM offers WHERE status = 'pending'"),
+    )
+    later: _Later | None = None
+    if source is not None:
+        try:
+            later = await _read_later(source, source_dialect, held, floor)
+        except unreadable:
+            later = None
+    outages = 0
+    if "community_outages" in present:
+        if later is not None:
+            await _carry_outages(conn, dialect, later.outages)
+        if since is not None and since < now:
+            for row in await conn.fetch_all("SELECT DISTINCT community FROM members ORDER BY community"):
+                outages += await conn.execute(
+                    "INSERT INTO community_outages (community, since, until) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    row["community"],
+                    since,
+                    now,
+                )
+    if later is None:
+        return SinceBackup(since, outages)
+    delivered = await _carry_outbox(conn, dialect, held, later)
+    refs = await _carry_refs(conn, dialect, later.refs) if "message_refs" in present else 0
+    inbox = await _carry_inbox(conn, dialect, later.inbox) if "inbox" in present else 0
+    offers, requests, mentorships = await _lost(conn, held, later)
+    return SinceBackup(since, outages, True, delivered, refs, inbox, offers, requests, mentorships)
+
+
+async def _outage_needs_upgrade(db: Database) -> bool:
+    """Whether the restored database `db` must be upgraded for `since_backup` to record its outage: it has no outages
+    table (older than migration 0030) and holds pending offers (the outage is for them: an offer made after the
+    restore is no part of it). A backup with none is left at its version, for the bot's start to upgrade."""
+    async with db.read() as conn:
+        if "community_outages" in await tables(conn, db.dialect):
+            return False
+        return await conn.fetch_one("SELECT 1 AS one FROM offers WHERE status = 'pending' LIMIT 1") is not None
 
 
 # ----------------------------------------------------------------------------------------------- backup
@@ -931,6 +1319,10 @@ class RestoreResult:
     be read, it keeps no record of forgets (older than migration 0026), or it lacks members of the backup (or made
     them again) with no record of a forget (no later state of the backup). Nobody is forgotten for that; the admin
     is to check."""
+    since: SinceBackup = SinceBackup()
+    """What the restore did about the time between the backup and itself (`since_backup`): the outage it recorded,
+    what it carried from the database that was there (deliveries, message refs, inbox events done), and what it saw
+    lost (offers answered there, requests and mentorships made there)."""
 
 
 def _companions(path: Path) -> list[Path]:
@@ -1243,6 +1635,34 @@ async def _ids_of_replaced(replaced: _Replaced | None, copy: Path) -> bool | Non
     return True
 
 
+async def _since_backup_in_copy(
+    copy: Path, replaced: Path | None, version: int, now: datetime
+) -> tuple[SinceBackup, int]:
+    """`since_backup` in the restore's copy of the backup, in one transaction, reading the database at `replaced`
+    (the one it replaces; None: none there, or unreadable), on the engine the bot opens it with. A backup older than
+    migration 0030 (no outages table) that holds pending offers is upgraded first, as the bot's start would, so that
+    the restore's outage is recorded (`_outage_needs_upgrade`). Returns what it did and the copy's schema version;
+    the engine is closed either way, its ``-wal`` checkpointed into the copy."""
+    db = SqliteDatabase(str(copy))
+    await db.open()
+    try:
+        if version < available_migrations("sqlite")[-1].version and await _outage_needs_upgrade(db):
+            version = await migrate(db, now)
+        source: _FileConnection | None = None
+        if replaced is not None:
+            with contextlib.suppress(sqlite3.Error):
+                source = _FileConnection(replaced)
+        try:
+            async with db.transaction() as conn:
+                found = await since_backup(conn, "sqlite", source, "sqlite", now, unreadable=(sqlite3.Error,))
+        finally:
+            if source is not None:
+                source.close()
+    finally:
+        await db.close()
+    return found, version
+
+
 async def _backup_membership(copy: Path) -> Membership:
     """The members of the restore's copy of the backup (`membership`)."""
     conn = _FileConnection(copy)
@@ -1418,6 +1838,9 @@ async def sqlite_restore(
         again, listed, complete = _forgets(await _backup_membership(partial), replaced)
         raised = await _ids_of_replaced(replaced, partial)
         _stop_if(flag)
+        readable = replaced is not None and replaced.known is not None
+        since, version = await _since_backup_in_copy(partial, path if readable else None, version, now)
+        _stop_if(flag)
         carried = replaced.forgets if replaced is not None and replaced.forgets else {}
         if again or carried:
             version = await _forget_again(partial, again, carried, version, now, flag, max_open)
@@ -1434,5 +1857,5 @@ async def sqlite_restore(
         _remove_copy(partial)
         raise
     return dataclasses.replace(
-        result, ids_raised=raised, forgotten_again=again, to_forget=listed, forgets_known=complete
+        result, ids_raised=raised, forgotten_again=again, to_forget=listed, forgets_known=complete, since=since
     )
