@@ -22,6 +22,7 @@ import pytest
 
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
+from mentorbot.matching.eligibility import AWAY
 from mentorbot.models import MentorStatus, OfferStatus
 from mentorbot.replies import Notification
 from mentorbot.storage.offers import UNDELIVERED
@@ -133,7 +134,7 @@ async def test_removed_from_the_server_the_bot_pauses_nobody(
     assert streak == (0 if told else 1), "an offer the bot could not let its mentor answer counts no lapse"
     expired = await bot.store.list_offers(status=OfferStatus.EXPIRED)
     assert len(expired) >= 2
-    assert [o.reason_kind for o in expired] == [None] + [UNDELIVERED] * (len(expired) - 1)
+    assert [o.reason_kind for o in expired] == [AWAY if told else None] + [UNDELIVERED] * (len(expired) - 1)
     assert len(gone_warnings(caplog)) == 1, "one warning for the server, not one per message"
     assert "invite" in gone_warnings(caplog)[0].lower()
     lookups = [

@@ -26,7 +26,7 @@ import pytest
 from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.i18n import Translator
-from mentorbot.matching.eligibility import UNDELIVERED
+from mentorbot.matching.eligibility import AWAY, UNDELIVERED
 from mentorbot.models import MentorStatus, OfferStatus
 from mentorbot.storage.store import Store
 from mentorbot_discord.client import MentorBotClient
@@ -131,7 +131,7 @@ async def test_an_offer_of_a_removed_server_is_held_though_its_mentor_is_still_r
     edited = world.messages[int(first_offer["id"])]
     assert message_text(edited) == EN("offer.expired_away_notice", id=1)  # session 41: out of the server, no lapse
     assert buttons(edited) == [], "the old offer's DM loses its buttons"
-    assert await offer_statuses(bot) == {1: (OfferStatus.EXPIRED, None), 2: (OfferStatus.PENDING, None)}
+    assert await offer_statuses(bot) == {1: (OfferStatus.EXPIRED, AWAY), 2: (OfferStatus.PENDING, None)}
 
     await timer_round(members.client, clock, OFFER_TIME)  # the held offer expires unread
     for _ in range(2):

@@ -5,7 +5,8 @@ and their mentors, on both engines.
 Found by a review: an admin's check and the store's disagreed about a pair whose request held a pending offer (the
 pending offer outranked a cooldown from the mentee's other request on one side only), and the match was refused as
 "no free place". Here the two reads are compared over random histories: requests with overlapping skills, offers of
-every status and reason, decided days apart, mentors back or not since, and mentorships with them, active (the
+every status and reason (the expiries that are no lapse too, session 42: never reached, `undelivered`, or while the
+community was out, `away`), decided days apart, mentors back or not since, and mentorships with them, active (the
 mentor is not offered the mentee's requests meanwhile) or ended."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorbot.matching.eligibility import blocks_for
+from mentorbot.matching.eligibility import AWAY, UNDELIVERED, blocks_for
 from mentorbot.models import Level, NewMentorProfile
 from mentorbot.storage.mentorships import check_pairs
 from mentorbot.storage.rows import join_list
@@ -25,7 +26,7 @@ from mentorbot.storage.store import Store
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 SKILLS = ("seo", "copywriting", "paid-social")
 REOFFER_AFTER = timedelta(days=3)
-REASONS = (None, "not_now", "not_my_skill", "not_this_person", "paused", "other")
+REASONS = (None, "not_now", "not_my_skill", "not_this_person", "paused", UNDELIVERED, AWAY, "other")
 
 offer = st.tuples(
     st.integers(0, 2),  # which of the mentee's requests

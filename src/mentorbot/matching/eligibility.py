@@ -25,7 +25,8 @@ lifted once the mentor has shown they are back since (resumed, updated their pro
 cooldown is not: the mentor answered, and asking again within days would ignore that answer. An offer whose message
 never reached its mentor (`UNDELIVERED`) puts the pair on the same cooldown, always lifted when no one else is
 eligible: without it, a mentor the platform cannot reach (who is never paused for it) ranked first again at every
-hand-on and held the request another offer's time each turn.
+hand-on and held the request another offer's time each turn. So does one that expired while its community was out of
+MentorBot's reach (`AWAY`): no lapse either, its mentor could not answer it.
 
 Pure: no store, no I/O.
 """
@@ -55,6 +56,18 @@ UNDELIVERED = "undelivered"
 not a lapse of theirs (not counted towards an auto-pause), and its cooldown is lifted whenever no other mentor is
 eligible: mentors who can be reached are asked first, and the request goes back to this one when no one else can
 take it."""
+
+AWAY = "away"
+"""The `reason_kind` of an offer that reached its mentor and expired while its community was out of MentorBot's reach
+at some time during its life (the bot removed from the server, the app uninstalled: `storage.outages`,
+`OfferStore.expire_offer`): its mentor could not answer it, so it is no lapse of theirs, and they are told "It doesn't
+count as an offer you left unanswered". Its cooldown is `UNDELIVERED`'s: lifted whenever no other mentor is eligible,
+whether or not the mentor showed they are back since (before session 42 it was a lapse's, lifted only once they were
+back: the only mentor of a request was blocked for days after the community was back, for an offer they never could
+answer)."""
+
+NO_LAPSE: frozenset[str] = frozenset({UNDELIVERED, AWAY})
+"""The `reason_kind`s of an expired offer that is no lapse of its mentor's (`blocks_for`, `Store.mark_back`)."""
 
 MENTORING = "mentoring"
 """The `status` of a `PairFact` that is not an offer but an active mentorship between the mentee and the mentor."""
@@ -363,7 +376,9 @@ def blocks_for(
         ):
             block = Block(BlockKind.EXCLUDED)
         else:
-            unsent = fact.status == "expired" and fact.reason_kind == UNDELIVERED
+            # An expiry that is no lapse of the mentor's: its message never reached them (`UNDELIVERED`), or its
+            # community was out of MentorBot's reach meanwhile (`AWAY`).
+            unsent = fact.status == "expired" and fact.reason_kind in NO_LAPSE
             lapse = (fact.status == "expired" and not unsent) or (
                 fact.status == "withdrawn" and fact.reason_kind == PAUSED
             )
@@ -375,8 +390,8 @@ def blocks_for(
                     block = Block(BlockKind.JUST_ENDED, fact.decided_at + HAND_ON_GRACE)
                 elif now < until:
                     back = fact.mentor_back_at is not None and fact.mentor_back_at >= fact.decided_at
-                    # An offer its mentor never saw is no lapse, and its cooldown is lifted whenever no one
-                    # else is eligible: other mentors, who can be reached, are asked first meanwhile.
+                    # An offer its mentor never saw, or could not answer, is no lapse, and its cooldown is lifted
+                    # whenever no one else is eligible: other mentors, who can be reached, are asked first meanwhile.
                     block = Block(BlockKind.COOLDOWN, until, lifts_when_alone=unsent or (lapse and back), lapse=lapse)
                 elif just_ended and fact.status in ("declined", "expired"):
                     block = Block(BlockKind.JUST_ENDED, fact.decided_at + HAND_ON_GRACE)

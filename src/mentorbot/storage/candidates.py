@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mentorbot.matching.eligibility import MENTORING, PAUSED, UNDELIVERED, DeclineReason, PairFact
+from mentorbot.matching.eligibility import MENTORING, NO_LAPSE, PAUSED, DeclineReason, PairFact
 from mentorbot.matching.score import MICRO, Candidate, PoolMentor, PoolRequest, RoundPool, ScoreParams, score_sql
 from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
@@ -376,20 +376,23 @@ class CandidateStore(Transactions):
         """Record that a mentor showed they are around (resumed, updated their profile, answered an offer): a
         lapse before this may be lifted when no one else is eligible (`matching.eligibility`). With `lapsed_since`
         (now less the cooldown), whether that can change anything: a lapse of theirs (an expiry, a pause
-        withdrawal) decided since then whose request still waits, read in the same statement. False without it."""
+        withdrawal) decided since then whose request still waits, read in the same statement; an expiry that is no
+        lapse (`eligibility.NO_LAPSE`: its message never reached them, or their community was out of MentorBot's
+        reach meanwhile) is not one, its cooldown lifted whether or not they are back. False without it."""
         async with self.transaction() as conn:
             if lapsed_since is None:
                 await conn.execute("UPDATE mentor_profiles SET back_at = ? WHERE member_id = ?", now, member_id)
                 return False
+            no_lapse = sorted(NO_LAPSE)
             row = await conn.fetch_one(
                 "UPDATE mentor_profiles SET back_at = ? WHERE member_id = ? RETURNING EXISTS (SELECT 1 FROM offers o "
                 "JOIN requests r ON r.id = o.request_id WHERE o.mentor_id = mentor_profiles.member_id "
-                "AND ((o.status = 'expired' AND COALESCE(o.reason_kind, '') <> ?) "
+                f"AND ((o.status = 'expired' AND COALESCE(o.reason_kind, '') NOT IN ({in_list(no_lapse)})) "
                 "OR (o.status = 'withdrawn' AND o.reason_kind = ?)) AND o.decided_at > ? "
                 "AND r.status = 'waiting') AS lifted",
                 now,
                 member_id,
-                UNDELIVERED,
+                *no_lapse,
                 PAUSED,
                 lapsed_since,
             )

@@ -54,6 +54,9 @@ class AcceptResult:
     request: MentorshipRequest
     closed_requests: tuple[MentorshipRequest, ...]
     withdrawn_offers: tuple[Offer, ...]
+    unpaused: bool = False
+    """An in-time accept of an expired offer (`OfferStore.accept_in_time`) took back the pause its lapse brought: the
+    mentor takes requests again (`usecases.offers` tells them so)."""
 
 
 @dataclass(frozen=True)

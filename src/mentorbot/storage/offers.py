@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from mentorbot.matching.eligibility import UNDELIVERED, DeclineReason
+from mentorbot.matching.eligibility import AWAY, UNDELIVERED, DeclineReason
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection, Row
@@ -110,7 +110,27 @@ class ExpireResult:
     (`usecases.expiry.expire_offer`)."""
     away: Away | None = None
     """Set when the offer's community was out of MentorBot's reach during its life (the bot removed from the server,
-    the app uninstalled: `storage.outages`): its mentor could not answer it, so its expiry is no lapse of theirs."""
+    the app uninstalled: `storage.outages`): its mentor could not answer it, so its expiry is no lapse of theirs. Read
+    whether or not the offer reached its mentor (an unreached one stays `UNDELIVERED`, `reached` False: its notice says
+    it never reached them; no "take it after all" while the community is still out, `Away.still`); one that reached
+    them is marked `AWAY` (`matching.eligibility`: no lapse's cooldown either)."""
+
+
+@dataclass(frozen=True)
+class Forgiven:
+    """A lapse taken back, its offer answered in time after all (`OfferStore.forgive_lapse`)."""
+
+    unpaused: bool
+    """The pause that very lapse brought was taken back with it (`_forgive_lapse`): the mentor takes requests again."""
+
+
+@dataclass(frozen=True)
+class LateDecline:
+    """A decline of an expired offer recorded (`OfferStore.decline_expired`)."""
+
+    offer: Offer
+    unpaused: bool = False
+    """Made in time (its lapse taken back), and the pause that lapse brought taken back with it (`_forgive_lapse`)."""
 
 
 async def withdraw_pending(conn: Connection, mentor_id: int, now: datetime, *, dialect: str) -> list[Offer]:
@@ -193,7 +213,7 @@ async def _offer_request(conn: Connection, request_id: int, now: datetime) -> bo
     )
 
 
-async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> None:
+async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> bool:
     """Take back the lapse of `mentor_id`'s expired offer `offer_id`, answered in time after all, inside the
     caller's transaction: its row of `offer_lapses` goes, the streak is reset, as by any answer, and the profile's
     `last_lapse_at` goes back to what it was before this expiry when the expiry had set it (it sets the offer's
@@ -201,13 +221,17 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> Non
     counted whether it finds that earlier time or none). A pause for lapses that this very expiry brought (its row
     of `offer_lapses` says so, `expire_offer`) is taken back too, while the mentor is still paused for lapses (a
     pause of their own or an admin's since changes the reason): the mentor is active again (the offers it withdrew
-    stay withdrawn, their requests handed on then)."""
-    await conn.execute(
-        "UPDATE mentor_profiles SET status = 'active', pause_reason = NULL "
-        "WHERE member_id = ? AND status = 'paused' AND pause_reason = 'expired_offers' "
-        "AND EXISTS (SELECT 1 FROM offer_lapses l WHERE l.offer_id = ? AND l.paused = TRUE)",
-        mentor_id,
-        offer_id,
+    stay withdrawn, their requests handed on then). Whether it took that pause back: the caller tells the mentor
+    they take requests again, and tries the waiting requests for them, as a resume does (`usecases.offers`)."""
+    unpaused = (
+        await conn.execute(
+            "UPDATE mentor_profiles SET status = 'active', pause_reason = NULL "
+            "WHERE member_id = ? AND status = 'paused' AND pause_reason = 'expired_offers' "
+            "AND EXISTS (SELECT 1 FROM offer_lapses l WHERE l.offer_id = ? AND l.paused = TRUE)",
+            mentor_id,
+            offer_id,
+        )
+        == 1
     )
     await conn.execute(
         "UPDATE mentor_profiles SET expired_streak = 0, last_lapse_at = CASE WHEN last_lapse_at = "
@@ -217,6 +241,7 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> Non
         mentor_id,
     )
     await conn.execute("DELETE FROM offer_lapses WHERE offer_id = ?", offer_id)
+    return unpaused
 
 
 class OfferStore(Transactions):
@@ -546,12 +571,13 @@ class OfferStore(Transactions):
         """Accept an offer made to `mentor_id` that expired although their Accept was recorded before its deadline
         (`answered`, `Caller.answered_at`: another process's timer expired it a moment before that record could be
         seen), its request still waiting: the answer was in time, so the offer itself is accepted, decided at
-        `answered`, and its lapse taken back (`_forgive_lapse`). One transaction under the mentee's lock, as
-        `accept_offer`'s: the offer is made pending again, holding a place of the mentor's (active, with a free
-        place), its request offered again (still waiting), the pair read again under the mentor's lock (not
-        excluded: `mentorships.check_pairs`), then `accept_offer`'s own steps; the mentorship and the match are dated
-        `now`, as an in-time answer that finds its offer pending is. None (nothing changed) when any of these no
-        longer holds: the caller tells what became of the request (`usecases.offers._late_accept`)."""
+        `answered`, and its lapse taken back (`_forgive_lapse`; with the pause it brought: `AcceptResult.unpaused`).
+        One transaction under the mentee's lock, as `accept_offer`'s: the offer is made pending again, holding a place
+        of the mentor's (active, with a free place), its request offered again (still waiting), the pair read again
+        under the mentor's lock (not excluded: `mentorships.check_pairs`), then `accept_offer`'s own steps; the
+        mentorship and the match are dated `now`, as an in-time answer that finds its offer pending is. None (nothing
+        changed) when any of these no longer holds: the caller tells what became of the request
+        (`usecases.offers._late_accept`)."""
         try:
             async with self._accept_transaction(offer_id) as conn:
                 row = await conn.fetch_one(
@@ -574,7 +600,7 @@ class OfferStore(Transactions):
                 # meanwhile, by another process, leaves it as it is), so the offer may be pending again.
                 if not await _offer_request(conn, request_id, now):
                     raise Rollback
-                await _forgive_lapse(conn, offer_id, mentor_id)  # and a pause that lapse brought
+                unpaused = await _forgive_lapse(conn, offer_id, mentor_id)  # and a pause that lapse brought
                 await conn.execute(
                     "UPDATE offers SET status = 'pending', decided_at = NULL, reason_kind = NULL "
                     "WHERE id = ? AND status = 'expired'",
@@ -593,15 +619,17 @@ class OfferStore(Transactions):
                 if result is None or result.offer is None:
                     raise Rollback
                 await conn.execute("UPDATE offers SET decided_at = ? WHERE id = ?", answered, offer_id)
-                return replace(result, offer=replace(result.offer, decided_at=answered))
+                return replace(result, offer=replace(result.offer, decided_at=answered), unpaused=unpaused)
         except Rollback:
             return None
 
-    async def forgive_lapse(self, offer_id: int, mentor_id: int, answered: datetime) -> bool:
+    async def forgive_lapse(self, offer_id: int, mentor_id: int, answered: datetime) -> Forgiven | None:
         """Take back the lapse of an expired offer of `mentor_id` whose answer was recorded before its deadline
         (`answered`) but could not be applied (an in-time Accept whose request went on meanwhile: the offer stays
         expired, `usecases.offers._late_accept`): no lapse of theirs (`_forgive_lapse`). A pause this lapse brought
-        stays (`/mentor resume`). Whether the offer was such an offer."""
+        is taken back with it (the lapse that brought it is none after all): `Forgiven.unpaused` says so, for the
+        caller to tell the mentor and try the waiting requests for them. None when the offer was not such an
+        offer."""
         async with self.transaction(quick=True) as conn:
             await lock_mentee_of_offer(conn, offer_id, dialect=self.db.dialect)
             row = await conn.fetch_one(
@@ -612,9 +640,8 @@ class OfferStore(Transactions):
                 answered,
             )
             if row is None:
-                return False
-            await _forgive_lapse(conn, offer_id, mentor_id)
-            return True
+                return None
+            return Forgiven(await _forgive_lapse(conn, offer_id, mentor_id))
 
     @asynccontextmanager
     async def _accept_transaction(self, offer_id: int) -> AsyncIterator[Connection]:
@@ -666,7 +693,7 @@ class OfferStore(Transactions):
         *,
         kind: str | None = None,
         in_time: datetime | None = None,
-    ) -> Offer | None:
+    ) -> LateDecline | None:
         """Record a decline of an offer made to `mentor_id` that had expired before the answer came (a late answer,
         `usecases.offers.decline`): the offer becomes declined (`kind`: the `DeclineReason` its text gives), decided
         now, so the pair's history holds the mentor's answer (a decline's cooldown, or an exclusion for good) instead
@@ -674,11 +701,12 @@ class OfferStore(Transactions):
         nothing else changes (the lapse stays: its row of `offer_lapses`, which the digest counts, and the streak). With
         `in_time`, the time a decline was recorded before the offer's deadline (another process's timer expired it
         a moment before that record could be seen), the offer is decided then and its lapse taken back, as for an
-        in-time accept (`accept_in_time`). None when the offer is not an expired one of theirs (already answered
-        late: one answer only; or, `in_time`, not recorded before its deadline). A "not this person" decline locks
-        as `decline_offer` does."""
+        in-time accept (`accept_in_time`), with the pause it brought (`LateDecline.unpaused`). None when the offer is
+        not an expired one of theirs (already answered late: one answer only; or, `in_time`, not recorded before its
+        deadline). A "not this person" decline locks as `decline_offer` does."""
         async with self.transaction(quick=True) as conn:
             await self._lock_decline(conn, offer_id, mentor_id, kind)
+            unpaused = False
             if in_time is not None:
                 # Its lapse (and a pause it brought) taken back while the offer still reads as its expiry left it.
                 found = await conn.fetch_one(
@@ -690,7 +718,7 @@ class OfferStore(Transactions):
                 )
                 if found is None:
                     return None
-                await _forgive_lapse(conn, offer_id, mentor_id)
+                unpaused = await _forgive_lapse(conn, offer_id, mentor_id)
             row = await conn.fetch_one(
                 "UPDATE offers SET status = 'declined', decided_at = ?, decline_reason = ?, reason_kind = ? "
                 "WHERE id = ? AND mentor_id = ? AND status = 'expired' RETURNING *",
@@ -700,7 +728,7 @@ class OfferStore(Transactions):
                 offer_id,
                 mentor_id,
             )
-        return None if row is None else rows.offer(row)
+        return None if row is None else LateDecline(rows.offer(row), unpaused)
 
     async def _lock_decline(self, conn: Connection, offer_id: int, mentor_id: int, kind: str | None) -> None:
         """The first lock of a decline: the mentee's row; for a "not this person" decline, the mentee's and the
@@ -741,11 +769,12 @@ class OfferStore(Transactions):
         outbox row ``offer:<id>`` still retrying or held, or left unsent by another process that died:
         `outbox.never_reached`, read in this transaction), which is marked `UNDELIVERED` (`ExpireResult.reached`
         False); nor one whose community was out of MentorBot's reach at some time while it was open (the bot
-        removed from the server, the app uninstalled: `outages.away_during`, one read, only for an offer that reached
-        its mentor; `ExpireResult.away`): no row of `offer_lapses`, no streak, no pause. None when the offer was no
-        longer pending or not yet due. `together_with` names the offer whose expiry's timer runs this one too (the
-        same mentor's, expired in the same unit: `usecases.expiry`): its worker is the one asking when this offer's
-        own timer is not running.
+        removed from the server, the app uninstalled: `outages.away_during`, one read, whether or not the offer
+        reached its mentor; `ExpireResult.away`), which is marked `AWAY` when it reached them (an unreached one stays
+        `UNDELIVERED`): no row of `offer_lapses`, no streak, no pause, and no lapse's cooldown for the pair
+        (`matching.eligibility.NO_LAPSE`). None when the offer was no longer pending or not yet due. `together_with`
+        names the offer whose expiry's timer runs this one too (the same mentor's, expired in the same unit:
+        `usecases.expiry`): its worker is the one asking when this offer's own timer is not running.
 
         Nor while its mentor, or its request's mentee, has an event recorded in the inbox before the deadline and not
         processed yet (`_ANSWER_RECORDED`: perhaps the mentor's answer or the mentee's cancel, acknowledged in time,
@@ -782,13 +811,16 @@ class OfferStore(Transactions):
             if runner is None and together_with is not None:
                 runner = await _timer_runner(conn, together_with)
             reached = not await never_reached(conn, offer.mentor_id, f"offer:{offer.id}", now, runner=runner)
-            if not reached:
-                await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", UNDELIVERED, offer.id)
-                offer = replace(offer, reason_kind=UNDELIVERED)
-            counted = reached and (late_after is None or now - offer.expires_at <= late_after)
-            # Its community out of reach while it was open (`storage.outages`): its mentor could not answer it.
-            away = await away_during(conn, offer.mentor_id, offer.created_at, offer.expires_at) if reached else None
-            counted = counted and away is None
+            # Its community out of reach while it was open (`storage.outages`): its mentor could not answer it. Read
+            # for an unreached offer too (its notice offers no "take it after all" while the community is still out).
+            away = await away_during(conn, offer.mentor_id, offer.created_at, offer.expires_at)
+            # Marked, so no lapse is read from it later either (`matching.eligibility.NO_LAPSE`: the pair's cooldown,
+            # "back since a lapse"): never reached (UNDELIVERED, whatever the community), or reached while out (AWAY).
+            mark = UNDELIVERED if not reached else AWAY if away is not None else None
+            if mark is not None:
+                await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", mark, offer.id)
+                offer = replace(offer, reason_kind=mark)
+            counted = reached and away is None and (late_after is None or now - offer.expires_at <= late_after)
             if counted:
                 # A lapse against the mentor, what the digest counts (`offer_lapses`), in the streak or not.
                 await conn.execute(

@@ -292,8 +292,10 @@ def expiry_notice(
     offered between rounds): the notice says so, and when (`round_at`, `round_date`), not that no other mentor can
     take it. An offer whose community was out of MentorBot's reach while it was open (`ExpireResult.away`: the bot
     removed from the server, the app uninstalled) says it expired meanwhile and is no lapse, with no "take it after
-    all" while the community is still out. After a counted lapse that leaves them one short of the auto-pause
-    (`Settings.max_expired_offers`, `warns`), a line warns them, unless not `warning`."""
+    all" while the community is still out; nor has one that never reached its mentor (it says so, the outage read
+    for it too: `OfferStore.expire_offer`), whose accept the platform would refuse or never send while it is out.
+    After a counted lapse that leaves them one short of the auto-pause (`Settings.max_expired_offers`, `warns`), a
+    line warns them, unless not `warning`."""
     outcome = {True: "notice", False: "waiting", None: "closed"}[passed]
     rounds_only = cohort(core)
     if passed is False and rounds_only and round_at is not None:
@@ -302,7 +304,8 @@ def expiry_notice(
     if result.reached and result.away is not None:
         key = f"offer.expired_away_{outcome}"  # its community out of MentorBot's reach meanwhile: no lapse
     text = t(key, id=result.offer.id, until=round_at) if outcome == "round" else t(key, id=result.offer.id)
-    # Not while its community is still out of reach: the accept would be refused (Discord) or never come (Slack).
+    # Not while its community is still out of reach (reached or not): the accept would be refused (Discord) or never
+    # come (Slack).
     still_away = result.away is not None and result.away.still
     if passed is False and not result.mentor_paused and not rounds_only and room and not still_away:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)

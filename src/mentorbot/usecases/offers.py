@@ -79,7 +79,9 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
 
 async def _accepted(ctx: Context, result: AcceptResult, shown: int, *, lifted: bool) -> Reply:
     """After an accept went through (`result`; the caller marked back, which `lifted` a lapse of theirs or not):
-    introduce the pair, hand on what mentoring this member blocks, and reply that offer `shown` was accepted."""
+    introduce the pair, hand on what mentoring this member blocks, and reply that offer `shown` was accepted. An
+    in-time accept that took back the pause its lapse brought (`AcceptResult.unpaused`) says the profile takes requests
+    again (`_unpaused`), and the waiting requests are tried for the mentor, as a resume does."""
     core = ctx.core
     ctx.tell(await introduce(core, result))
     # The mentor mentors this member now: their offers of the member's other requests go to other mentors (a second
@@ -87,8 +89,16 @@ async def _accepted(ctx: Context, result: AcceptResult, shown: int, *, lifted: b
     # the places those offers held go to the waiting requests, oldest first (rule 8).
     # Back (rule 4): a request they let lapse, still waiting, may now go to them at once; the waiting requests are
     # tried oldest first while they have a place. Only then: an ordinary accept reads nothing more.
-    ctx.tell(await after_mentoring(core, ctx.member, result.mentorship, rematch_anyway=lifted))
-    return Reply(ctx.t("offer.accepted", id=shown), title=ctx.t("offer.title", id=shown))
+    rematch_anyway = lifted or result.unpaused
+    ctx.tell(await after_mentoring(core, ctx.member, result.mentorship, rematch_anyway=rematch_anyway))
+    text = ctx.t("offer.accepted", id=shown) + _unpaused(ctx, result.unpaused)
+    return Reply(text, title=ctx.t("offer.title", id=shown))
+
+
+def _unpaused(ctx: Context, unpaused: bool) -> str:
+    """The line an in-time answer's reply adds when it took back the pause its lapse brought (`_forgive_lapse`): the
+    profile takes requests again, and how to pause if the mentor does not want that; nothing otherwise."""
+    return "\n" + ctx.t("offer.in_time.unpaused") if unpaused else ""
 
 
 async def after_mentoring(
@@ -252,7 +262,10 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
 
     With `in_time` (the answer was made before the deadline; the offer expired before it could be handled), a request
     that still waits is matched with the caller at once (`_match_in_time`), as the accept would have done, and the reply
-    is an ordinary accept's; otherwise the reply says, in the ``offer.in_time`` words, what became of it."""
+    is an ordinary accept's; otherwise the reply says, in the ``offer.in_time`` words, what became of it. Either way
+    its lapse is taken back, and with it the pause that lapse brought (`OfferStore.forgive_lapse`, `accept_in_time`):
+    the reply then adds that the profile takes requests again, and how to pause (``offer.in_time.unpaused``), and the
+    waiting requests are tried for the mentor at once, as a resume does."""
 
     core, store, me = ctx.core, ctx.core.store, ctx.member
     now = core.clock.now()
@@ -267,15 +280,18 @@ async def _late_accept(ctx: Context, offer: Offer, *, in_time: bool = False) -> 
             ctx.tell([core.notify(me, reply, key=f"offer:{offer.id}")])
             return reply
         request = await store.get_request(offer.request_id)
-    if in_time:  # answered in time, though it could not be applied: no lapse of theirs
-        await store.forgive_lapse(offer.id, me.id, ctx.caller.answered(now))
-    if request is not None and (request.status is RequestStatus.WAITING or lifted):
-        ctx.tell(await rematch(core, request.community, None, mentor_id=me.id))
+    unpaused = False
+    if in_time:  # answered in time, though it could not be applied: no lapse of theirs, nor the pause it brought
+        forgiven = await store.forgive_lapse(offer.id, me.id, ctx.caller.answered(now))
+        unpaused = forgiven is not None and forgiven.unpaused
+    # Taking requests again (a pause taken back): the waiting requests are tried for them, as a resume does.
+    if unpaused or (request is not None and (request.status is RequestStatus.WAITING or lifted)):
+        ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
         request = await store.get_request(offer.request_id)
     key, params = await _late_outcome(ctx, offer, request)
     if in_time:
         key = key.replace("offer.late.", "offer.in_time.", 1)
-    text = ctx.t(key, id=offer.id, request=offer.request_id, **params)
+    text = ctx.t(key, id=offer.id, request=offer.request_id, **params) + _unpaused(ctx, unpaused)
     return Reply(text, title=ctx.t("offer.title", id=offer.id))
 
 
@@ -341,22 +357,27 @@ async def _late_decline(
     bring this very request back to them). The answer shows they are back (rule 4): a lapse of theirs on another
     request that still waits is lifted, and those requests are tried for their places at once, oldest first.
     Answered once: a second late decline is refused as already declined. With `in_time` (made before the deadline,
-    handled after the expiry), the reply says it came in time."""
+    handled after the expiry), the reply says it came in time; when its lapse had paused them, that pause is taken
+    back with it (`LateDecline.unpaused`): the reply says the profile takes requests again, and the waiting requests
+    are tried for them, as a resume does."""
     core, store, me = ctx.core, ctx.core.store, ctx.member
     now = core.clock.now()
     answered = ctx.caller.answered(now) if in_time else None
-    declined = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value, in_time=answered)
-    if declined is None:
+    late = await store.decline_expired(offer.id, me.id, reason, now, kind=kind.value, in_time=answered)
+    if late is None:
         raise UserError(refusal(await store.get_offer(offer.id)), id=offer.id)
-    if await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days)):
+    declined = late.offer
+    lifted = await store.mark_back(me.id, now, lapsed_since=now - timedelta(days=core.settings.reoffer_after_days))
+    if lifted or late.unpaused:
         ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
     if kind is DeclineReason.NOT_THIS_PERSON:
         ctx.tell(await _withdraw_both_ways(core, declined))
     words = "offer.in_time" if in_time else "offer.late"
+    unpaused = _unpaused(ctx, late.unpaused)
     if kind.value in EXCLUDING:
         excluded = await _excluded(core, ctx.t, declined, kind)
-        return Reply(ctx.t(f"{words}.declined_for_good", id=offer.id) + " " + excluded)
-    return Reply(ctx.t(f"{words}.declined", id=offer.id, request=offer.request_id))
+        return Reply(ctx.t(f"{words}.declined_for_good", id=offer.id) + " " + excluded + unpaused)
+    return Reply(ctx.t(f"{words}.declined", id=offer.id, request=offer.request_id) + unpaused)
 
 
 def refusal(offer: Offer | None) -> str:
