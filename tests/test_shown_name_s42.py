@@ -88,7 +88,7 @@ def test_a_shown_name_holds_no_needless_format_character(name: str) -> None:
 
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cf",)), max_size=40))
 def test_a_name_without_format_characters_is_only_defused(name: str) -> None:
-    assert shown_name(name) == defuse_mentions(name)
+    assert shown_name(name) == (defuse_mentions(name) if name.strip() else "—")
 
 
 def test_format_characters_kept_are_only_joiners_and_flag_tags() -> None:
@@ -124,3 +124,9 @@ def test_an_address_keeps_no_angle_bracket(url: str, shown: str) -> None:
 def test_no_address_mentions_anyone(path: str) -> None:
     shown = defuse_url("https://example.org/" + path)
     assert "<" not in shown and ">" not in shown
+
+
+@pytest.mark.parametrize("name", ["\u202e\u200b", "\u2066\u2069", "", "   "])
+def test_a_name_of_only_invisible_characters_is_shown_as_a_dash(name: str) -> None:
+    """The review: `shown_name` emptied such a name, and an admin read " is paused and has been told."."""
+    assert shown_name(name) == "—"

@@ -137,6 +137,10 @@ def defuse_mentions(text: str) -> str:
     return _USER_MENTION.sub(lambda m: "<" + _ZWSP + "@" + m.group(1) + ">", text)
 
 
+NO_NAME: Final = "—"
+"""How a display name made only of invisible characters is shown (`shown_name`)."""
+
+
 def shown_name(name: str) -> str:
     """A member's display name as others are shown it: without the invisible formatting characters writing does
     not need (`has_invisible_characters`: a right-to-left override in a name would show the rest of the line it is
@@ -144,7 +148,8 @@ def shown_name(name: str) -> str:
     masked links made inert (`defuse_mentions`). A platform checks names by its own rules, not ours: they are
     stored as the platform gives them and made safe where they are shown."""
     needless = set(_needless_format(name))
-    return defuse_mentions("".join(ch for index, ch in enumerate(name) if index not in needless))
+    shown = defuse_mentions("".join(ch for index, ch in enumerate(name) if index not in needless))
+    return shown if shown.strip() else NO_NAME  # only invisible characters: a visible mark, not a gap in the line
 
 
 def defuse_url(url: str) -> str:
