@@ -53,6 +53,14 @@ ownership part of the re-check (a row superseded or taken over is skipped, but n
 declines offer 4 by command before the batch reaches it and is then shown it live (the decline's supersession spares
 a row its live process claims).
 
+Session 42: a mentor pauses until they resume or for a day (the pause's end a timer, whose round sweeps waiting
+requests to them: the mentees' "offered" in its batch), and one or two commands run during a batch. The hunt's find,
+replayed on both engines (`HANDED_ON_DURING_BATCH`, open states; too rare for the drawn examples): a request offered
+by a batch and declined before the batch reached the mentee's "offered", handed on to a mentor just back; the
+hand-on told her nothing (the batch holds her notice) and the re-check dropped the notice (its offer ended), so she
+was last shown "waiting" while it was offered. The notice is now out of date only once the request has no pending
+offer (`outbox._out_of_date`); with the re-check disabled the CI examples still fail (a declined offer's Accept).
+
 Not asserted (never promised): a row a process still claims is being delivered by it, in order
 (docs/reliability.md, "The outbox"): the product tells a dead writer only by its claim having run out, so a
 process that dies is replaced only after its lease. A held notice is dropped unseen after 90 days
@@ -296,9 +304,11 @@ class FinalViewModel(ProgrammeMachine):
                 name, self.bot.cancel(self.who(name), request_id=target), fates, about=f"request:{target}:cancel"
             )
 
-    @rule(name=st.sampled_from(tuple(MENTORS)), fates=fates_of)
-    def pause(self, name: str, fates: list[str]) -> None:
-        self.command(name, self.bot.pause(self.who(name)), fates)
+    @rule(name=st.sampled_from(tuple(MENTORS)), until=st.sampled_from((None, "1d")), fates=fates_of)
+    def pause(self, name: str, fates: list[str], until: str | None = None) -> None:
+        """A mentor pauses, until they resume or for a day (session 42): the pause's end is a timer, whose round
+        sweeps the waiting requests to them, their mentees' "offered" in the round's batch."""
+        self.command(name, self.bot.pause(self.who(name), until=until), fates)
 
     @rule(name=st.sampled_from(tuple(MENTORS)), fates=fates_of)
     def resume(self, name: str, fates: list[str]) -> None:
@@ -319,7 +329,7 @@ class FinalViewModel(ProgrammeMachine):
     @rule(
         hours=st.sampled_from([12, 49]),
         sweep=st.booleans(),
-        act=st.sampled_from(("cancel", "answer", "pause", "resume")),
+        acts=st.lists(st.sampled_from(("cancel", "answer", "pause", "resume")), min_size=1, max_size=2),
         mentee=st.sampled_from(MENTEES),
         mentor=st.sampled_from(tuple(MENTORS)),
         pick=st.integers(0, 5),
@@ -331,7 +341,7 @@ class FinalViewModel(ProgrammeMachine):
         self,
         hours: int,
         sweep: bool,
-        act: str,
+        acts: list[str],
         mentee: str,
         mentor: str,
         pick: int,
@@ -343,22 +353,25 @@ class FinalViewModel(ProgrammeMachine):
         batch (expiries handing requests on, the sweep's offers, "offered", "waiting again"), then, while the
         adapter is still sending the batch's first rows, a member's command runs and its notifications are sent at
         once; then the batch reaches its rows, sent as the adapters send them (`send_batch`). When the command's
-        process died (a "lost" fate), the batch died with it: its rows are recovered by a later restart."""
+        process died (a "lost" fate), the batch died with it: its rows are recovered by a later restart. Since
+        session 42, one or two commands: a mentor back (`resume`) whom the batch's offer, declined next, is handed
+        on to, while the mentee's "offered" is still in the batch (kept: the request is still offered)."""
         self.clock.advance(timedelta(hours=hours))
         batch = self.run(self.bot.run_due_jobs(sweep=sweep))
         generation = self.generation
-        if act == "cancel":
-            self.cancel(mentee, pick, fates)
-        elif act == "answer":
-            self.answer(mentor, pick, accepting, fates)
-        elif act == "pause":
-            self.pause(mentor, fates)
-        else:
-            self.resume(mentor, fates)
-        if self.generation != generation:
-            self.log.append(f"a batch of {len(batch)} died with its process")
-            return
-        self.log.append(f"a batch of {len(batch)} sent after the command: {[n.key for n in batch]}")
+        for act in acts:
+            if act == "cancel":
+                self.cancel(mentee, pick, fates)
+            elif act == "answer":
+                self.answer(mentor, pick, accepting, fates)
+            elif act == "pause":
+                self.pause(mentor, fates)
+            else:
+                self.resume(mentor, fates)
+            if self.generation != generation:
+                self.log.append(f"a batch of {len(batch)} died with its process")
+                return
+        self.log.append(f"a batch of {len(batch)} sent after {acts}: {[n.key for n in batch]}")
         self.send_batch(batch, batch_fates)
 
     def send_batch(self, batch: list[Notification], fates: list[str]) -> None:
@@ -472,6 +485,47 @@ async def test_final_view_model_postgresql(library: Library) -> None:
 
 def test_final_view_model_open_states(library: Library) -> None:
     _run_final_view("sqlite", library, examples=60, steps=30, open_states=True)
+
+
+HANDED_ON_DURING_BATCH = [
+    "state.pause(name='m0', until='1d', fates=ALL)",
+    "state.pause(name='m1', fates=ALL)",
+    "state.request(name='a0', skills='seo', fates=ALL)",
+    "state.command_during_batch(hours=49, sweep=True, acts=['resume', 'answer'], mentee='a0', mentor='m1', pick=0, "
+    "accepting=False, fates=ALL, batch_fates=ALL)",
+    "state.answer(name='m1', pick=0, accepting=True, fates=ALL)",
+]
+"""Session 42's hunt, as the model's steps (open states): a0's request waits, both SEO mentors paused; m0's pause ends
+in a timer round, whose sweep offers it to m0 (offer 1, and a0's "offered", in the batch); meanwhile m1 is back and
+m0 declines by command, handing it on to m1 (offer 2), a0 told nothing: the batch holds her "offered". Before, the
+batch's re-check dropped that notice (offer 1 no longer pending): a0 was last shown "waiting" while it was offered to
+m1. Rare in the drawn examples (two pauses of SEO's two mentors, one dated, then two commands in one batch)."""
+
+
+def _replay(engine: str, library: Library, steps: list[str]) -> None:
+    class Machine(FinalViewModel):
+        pass
+
+    Machine.engine = engine
+    Machine.library = library
+    Machine.open_states = True
+    state = Machine()
+    try:
+        for step in steps:
+            eval(step, {"state": state, "ALL": ["delivered"] * len(PEOPLE)})
+            state.screens_agree_with_the_database()
+    finally:
+        state.teardown()
+
+
+def test_final_view_model_handed_on_during_batch_sqlite(library: Library) -> None:
+    _replay("sqlite", library, HANDED_ON_DURING_BATCH)
+
+
+@pytest.mark.postgres
+async def test_final_view_model_handed_on_during_batch_postgresql(library: Library) -> None:
+    await require_postgres()
+    await asyncio.to_thread(_replay, "postgresql", library, HANDED_ON_DURING_BATCH)
 
 
 @pytest.mark.fuzz_heavy

@@ -185,21 +185,30 @@ _CHECKIN: Final = re.compile(r"checkin:(\d+)(?::\d+)?")
 def _out_of_date(note: Notification, *, buttons_only: bool = False) -> tuple[str, list[object]]:
     """SQL (and its arguments) true when what `note` tells has moved on since it was written, so that sent now it would
     tell a member something no longer so, after (or over) what told them the change: "a mentor has been offered your
-    request" once that offer ended (expired, declined, withdrawn, accepted: the request cancelled, closed, matched);
+    request" once the request has no pending offer (it waits again, or was cancelled, closed, matched; not when its
+    offer ended and the request went on to another mentor: the notice names neither, and is what tells the mentee);
     "your request is waiting again" once the request is no longer waiting or was offered anew since; an offer with its
     live Accept once it is no longer pending; a check-in with its live buttons once its mentorship is no longer
     active. Such a row is superseded by the unit of work of the change, unless a live process claims it (`unsent`:
     it is that process's to deliver); the batch that claimed it drops it here (`OutboxStore.still_to_send`). Any
     other notification ("0"): what it tells stays true, or a newer version of its key replaces it. Each check is one
-    lookup by primary key (a newer offer of the request: the index ``offers_by_request``). With `buttons_only` (a row
-    a dead process left, recovered: `MentorBot.undelivered`), only the live buttons: a request's notices recovered are
-    delivered in order, each change a message of its own, the last one last."""
+    lookup by primary key or over the request's offers (the index ``offers_by_request``). With `buttons_only` (a row
+    a dead process left, recovered: `MentorBot.undelivered`), the live buttons, and a request's notices only once the
+    request ended (cancelled, matched, closed: the change that ended it told so, and "offered" or "waiting again"
+    would come after it): an open request's notices recovered are delivered in order, each change a message of its
+    own, the last one last."""
     key = note.key or ""
+    if buttons_only and (found := _OFFERED_NOTICE.fullmatch(key) or _WAITING_AGAIN.fullmatch(key)):
+        # Recovered: told in order while the request is open; once it ended, the change that ended it told so.
+        return "NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = ? AND r.status IN ('waiting', 'offered'))", [
+            int(found.group(1))
+        ]
     if not buttons_only and (found := _OFFERED_NOTICE.fullmatch(key)):
-        request, offer = int(found.group(1)), int(found.group(2))
-        return "NOT EXISTS (SELECT 1 FROM offers o WHERE o.id = ? AND o.request_id = ? AND o.status = 'pending')", [
-            offer,
-            request,
+        # Its text names no mentor nor offer: still true once its offer ended and the request was handed on to
+        # another mentor (whose hand-on told the mentee nothing, this claimed row not being superseded:
+        # `OutboxStore.offered_unheard`). Out of date once the request has no pending offer at all.
+        return "NOT EXISTS (SELECT 1 FROM offers o WHERE o.request_id = ? AND o.status = 'pending')", [
+            int(found.group(1))
         ]
     if not buttons_only and (found := _WAITING_AGAIN.fullmatch(key)):
         request, offer = int(found.group(1)), int(found.group(2))
