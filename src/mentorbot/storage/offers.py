@@ -526,8 +526,10 @@ class OfferStore(Transactions):
         is up but whose timer has not expired it yet, nothing said to anyone and its request offered to no one else, is
         accepted as in time; the expiry's own compare-and-set makes the two exclusive) and the mentor's, and the mentor
         does not mentor its mentee now (an active mentorship of the pair: `matching.eligibility`'s ``MENTORING`` block,
-        as `create_offer` checks it; the offer stays pending then, for the caller to withdraw); the mentor holds a place
-        for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many as a
+        as `create_offer` checks it; the offer stays pending then, for the caller to withdraw), nor is excluded from
+        it for good (a decline "not this person" either way, or "not my skill" of a request sharing a skill:
+        `_NOT_EXCLUDED`, as `create_offer` checks it too; pending too, for the caller to withdraw); the mentor holds a
+        place for it and is under capacity; the request is still offered. On PostgreSQL three round trips, as many as a
         one-row insert's transaction: ``BEGIN`` with the mentee's lock, one statement for the rest (`_ACCEPT_PG`: the
         compare-and-sets, the timers, the mentorship and the read of the overlapping requests), ``COMMIT``; on SQLite,
         where statements cost no round trip, one statement each (`_accept_step_by_step`). Closing overlapping requests,
@@ -858,14 +860,25 @@ class OfferStore(Transactions):
                 offer, paused, tuple(withdrawn), reached, counted=counted, streak=streak or 0, away=away
             )
 
-    async def withdraw_for_mentee(self, mentor_id: int, mentee_id: int, now: datetime) -> list[Offer]:
+    async def withdraw_for_mentee(
+        self, mentor_id: int, mentee_id: int, now: datetime, *, sharing_skills_with: int | None = None
+    ) -> list[Offer]:
         """Withdraw the mentor's pending offers of a member's other requests, once the mentor mentors that member
-        (an accept: `matching.eligibility`'s ``MENTORING`` block), giving the places back; the offers withdrawn,
-        oldest request first. One statement when there are none (the common case)."""
+        (an accept: `matching.eligibility`'s ``MENTORING`` block) or declined them "not this person", giving the
+        places back; the offers withdrawn, oldest request first. With `sharing_skills_with` (a request's id: one the
+        mentor declined "not my skill"), only the offers of the member's requests sharing a skill with that request,
+        as the exclusion covers them (`eligibility.blocks_for`). Not a lapse: the kind is left empty. One statement
+        when there are none (the common case)."""
         async with self.transaction() as conn:
             await lock_member(conn, mentee_id, dialect=self.db.dialect)
             where = "mentor_id = ? AND request_id IN (SELECT id FROM requests WHERE member_id = ?)"
-            return await _withdraw(conn, now, "reason_kind = NULL", where, mentor_id, mentee_id)
+            if sharing_skills_with is None:
+                return await _withdraw(conn, now, "reason_kind = NULL", where, mentor_id, mentee_id)
+            where += (
+                " AND request_id IN (SELECT a.request_id FROM request_skills a JOIN request_skills d "
+                "ON d.skill = a.skill WHERE d.request_id = ?)"
+            )
+            return await _withdraw(conn, now, "reason_kind = NULL", where, mentor_id, mentee_id, sharing_skills_with)
 
     async def withdraw_for_pause(self, mentor_id: int, now: datetime) -> list[Offer]:
         """Withdraw a paused mentor's pending offers in one transaction (see `withdraw_pending`)."""
@@ -881,13 +894,35 @@ _NOT_MENTORING = (
 active mentorship of the pair, the ``MENTORING`` block): a second mentorship of a pair is an admin's forced match
 only, never an accept (read after the mentee's lock, which every new mentorship of the mentee takes)."""
 
+_NOT_EXCLUDED = (
+    # The mentor's own decline of one of the mentee's requests: "not this person", or "not my skill" of a request
+    # sharing a skill with this one.
+    " AND NOT EXISTS (SELECT 1 FROM requests xr JOIN requests xd ON xd.member_id = xr.member_id "
+    "JOIN offers x ON x.request_id = xd.id AND x.mentor_id = offers.mentor_id "
+    f"WHERE xr.id = offers.request_id AND x.status = 'declined' AND (x.reason_kind = '{DeclineReason.NOT_THIS_PERSON}' "
+    f"OR (x.reason_kind = '{DeclineReason.NOT_MY_SKILL}' AND EXISTS (SELECT 1 FROM request_skills xa "
+    "JOIN request_skills xb ON xb.skill = xa.skill WHERE xa.request_id = offers.request_id "
+    "AND xb.request_id = x.request_id)))) "
+    # The mentee's own decline "not this person" of a request of the mentor's (both ways).
+    "AND NOT EXISTS (SELECT 1 FROM requests yr JOIN offers y ON y.mentor_id = yr.member_id "
+    "JOIN requests yd ON yd.id = y.request_id WHERE yr.id = offers.request_id AND yd.member_id = offers.mentor_id "
+    f"AND y.status = 'declined' AND y.reason_kind = '{DeclineReason.NOT_THIS_PERSON}')"
+)
+"""The condition of an accept's compare-and-set on the offer that the pair is not excluded for good (docs/matching.md
+rule 5, as `eligibility.blocks_for` reads the pair's declines and `mentorships.check_pairs` checks them before an
+offer is made): a "not my skill" decline withdraws the decliner's offers it covers in its own unit (session 42), so
+this holds an offer left pending by an older database, or one whose request a skill merge brought under an exclusion.
+Read after the mentee's lock, which every decline of the mentee's requests takes, and a "not this person" decline by
+the mentee takes as the decliner's own row. The exclusions kept of members forgotten since are not read here, as
+`check_pairs` does not read them."""
+
 _ACCEPT_PG = (
     # Runs after the mentee's lock (`locks.MENTEE_OF_OFFER_PG`, an earlier statement): its snapshot, taken when it
     # starts, holds every committed change to the mentee's requests, so `ov` reads them as a statement after the
     # lock would.
     # Each step runs only when the one before it changed its row (`EXISTS`), and reads the rows it returned.
     "WITH o AS (UPDATE offers SET status = 'accepted', decided_at = ? "
-    "WHERE id = ? AND mentor_id = ? AND status = 'pending' " + _NOT_MENTORING + " RETURNING *), "
+    "WHERE id = ? AND mentor_id = ? AND status = 'pending' " + _NOT_MENTORING + _NOT_EXCLUDED + " RETURNING *), "
     "p AS (UPDATE mentor_profiles SET pending_offers = pending_offers - 1, active_count = active_count + 1, "
     "expired_streak = 0, updated_at = (SELECT decided_at FROM o) "
     "WHERE member_id = (SELECT mentor_id FROM o) AND pending_offers > 0 AND active_count < capacity "
@@ -982,7 +1017,7 @@ async def _accept_step_by_step(conn: Connection, offer_id: int, mentor_id: int, 
     (``BEGIN IMMEDIATE``) already excludes every other writer, and the lock's no-op update would cost a page."""
     offer_row = await conn.fetch_one(
         "UPDATE offers SET status = 'accepted', decided_at = ? "
-        "WHERE id = ? AND mentor_id = ? AND status = 'pending' " + _NOT_MENTORING + " RETURNING *",
+        "WHERE id = ? AND mentor_id = ? AND status = 'pending' " + _NOT_MENTORING + _NOT_EXCLUDED + " RETURNING *",
         now,
         offer_id,
         mentor_id,

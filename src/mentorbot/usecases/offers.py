@@ -44,7 +44,10 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
     expired is a late answer (`_late_accept`): the stale offer is not accepted, but the caller is back and the
     request, while it waits, is offered to them again at once. An offer withdrawn because an admin matched its request
     with the caller directly (`matched_directly`: a click on its old message, or an accept racing the match) is
-    answered so, not "was withdrawn": the caller mentors that member through it.
+    answered so, not "was withdrawn": the caller mentors that member through it. An offer of a pair excluded for good
+    (rule 5: left pending by a database from before session 42, when a "not my skill" decline withdrew nothing, or
+    brought under an exclusion by a skill merge) is refused by the store's locked accept too, then withdrawn and its
+    request handed on (`_withdraw_excluded`): the reply says it was withdrawn, the notice under its key why.
 
     An answer recovered from the inbox after its process died counts from its record time (`Caller.answered`): an
     Accept sent 47 h into a 48 h offer and handled after an outage finds the offer still pending (its expiry waited
@@ -67,7 +70,11 @@ async def accept(ctx: Context, *, offer_id: str | int) -> Reply:
             return Reply(text, title=ctx.t("offer.title", id=offer.id))
         mentorship = await _mentorship_of_pair(core, current) if key == "offer.no_room" else None
         if mentorship is None:
-            raise UserError(key, id=wanted)
+            excluded = await _withdraw_excluded(core, ctx.member, current) if key == "offer.no_room" else None
+            if excluded is None:
+                raise UserError(key, id=wanted)
+            ctx.tell(excluded)
+            return Reply(ctx.t("offer.already_withdrawn", id=wanted), title=ctx.t("offer.title", id=offer.id))
         ctx.tell(await after_mentoring(core, ctx.member, mentorship))
         text = ctx.t("offer.already_mentoring", id=wanted, mentorship=mentorship.id)
         return Reply(text, title=ctx.t("offer.title", id=offer.id))
@@ -128,16 +135,25 @@ async def _withdraw_offers_of(
     params: dict[str, object] | None = None,
     *,
     rematch_anyway: bool = False,
+    sharing: MentorshipRequest | None = None,
 ) -> list[Notification]:
-    """Withdraw `mentor`'s pending offers of `mentee_id`'s requests (`OfferStore.withdraw_for_mentee`), tell the
-    mentor under each offer's key (the message `key`, with the offer's id and `params`), hand each request on at
-    once, and offer the places freed to the waiting requests, oldest first (rule 8; with `rematch_anyway`, even when
-    nothing was withdrawn). The notifications to deliver."""
-    withdrawn = await core.store.withdraw_for_mentee(mentor.id, mentee_id, core.clock.now())
+    """Withdraw `mentor`'s pending offers of `mentee_id`'s requests (`OfferStore.withdraw_for_mentee`; with `sharing`,
+    a request of theirs the mentor declined "not my skill", only those of requests sharing a skill with it), tell the
+    mentor under each offer's key (the message `key`, with the offer's id and `params`; with `sharing`, the skills
+    shared as ``skills``), hand each request on at once, and offer the places freed to the waiting requests, oldest
+    first (rule 8; with `rematch_anyway`, even when nothing was withdrawn). The notifications to deliver."""
+    withdrawn = await core.store.withdraw_for_mentee(
+        mentor.id, mentee_id, core.clock.now(), sharing_skills_with=None if sharing is None else sharing.id
+    )
     t = translator(core.lang_of(mentor))
     notes: list[Notification] = []
     for other in withdrawn:
-        notice = Reply(t(key, id=other.id, **(params or {})))
+        values = dict(params or {})
+        if sharing is not None:
+            request = await core.store.get_request(other.request_id)
+            shared = [slug for slug in (request.skills if request else ()) if slug in sharing.skills]
+            values["skills"] = core.labels(shared or sharing.skills, t.lang)
+        notice = Reply(t(key, id=other.id, **values))
         notes.append(core.notify(mentor, notice, key=f"offer:{other.id}"))
         notes.extend((await hand_on(core, other))[0])
     if withdrawn or rematch_anyway:
@@ -162,6 +178,57 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
         return []
     notes = await _withdraw_offers_of(core, decliner, member.id, "offer.withdrawn_declined_person")
     return notes + await _withdraw_offers_of(core, member, decliner.id, "offer.withdrawn_not_a_fit")
+
+
+async def _withdraw_sharing_skills(core: Core, declined: Offer) -> list[Notification]:
+    """A "not my skill" decline excludes the decliner from that member's requests sharing a skill with the declined
+    one (docs/matching.md rule 5; `matching.eligibility.blocks_for` decides what shares a skill), from the moment it
+    is made: in the same unit, the decliner's own pending offers of those requests are withdrawn (one way only: the
+    member's offers of the decliner's requests stay), each told under its offer's key with the skills shared
+    (``offer.withdrawn_declined_skill``), its request handed on at once, and the places freed offered to the waiting
+    requests, oldest first (rule 8). Before session 42 they stayed live: accepted, one made a mentorship in a skill the
+    mentor had just said was not theirs; left unanswered, it counted as a lapse. The decline locked the mentee's row
+    at its start (`OfferStore.decline_offer`), which the withdrawal takes again. The notifications to deliver."""
+    store = core.store
+    request = await store.get_request(declined.request_id)
+    decliner = await store.get_member(declined.mentor_id)
+    if request is None or decliner is None:
+        return []
+    return await _withdraw_offers_of(
+        core, decliner, request.member_id, "offer.withdrawn_declined_skill", sharing=request
+    )
+
+
+async def _withdraw_excluded(core: Core, mentor: Member, offer: Offer | None) -> list[Notification] | None:
+    """Why the store's locked accept refused a pending offer, when it is an exclusion for good of the pair (rule 5,
+    `OfferStore.accept_offer`'s ``_NOT_EXCLUDED``): the mentor's decline "not this person" of one of the mentee's
+    requests, or "not my skill" of one sharing a skill with the offer's, or the mentee's own decline "not this person"
+    of a request of the mentor's. Then the offers the exclusion covers are withdrawn as the decline withdraws them
+    (each told under its key, its request handed on, the places freed offered to the waiting requests) and the
+    notifications returned; None when the pair is not excluded (another refusal). Read only on this refusal."""
+    store = core.store
+    request = None if offer is None else await store.get_request(offer.request_id)
+    if request is None:
+        return None
+    mentee_id, sharing = request.member_id, None
+    for declined in await store.list_offers(mentor_id=mentor.id, status=OfferStatus.DECLINED):
+        if declined.reason_kind not in EXCLUDING:
+            continue
+        theirs = await store.get_request(declined.request_id)
+        if theirs is None or theirs.member_id != mentee_id:
+            continue
+        if declined.reason_kind == DeclineReason.NOT_THIS_PERSON.value:
+            return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_declined_person")
+        if sharing is None and set(theirs.skills) & set(request.skills):
+            sharing = theirs
+    if sharing is not None:
+        return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_declined_skill", sharing=sharing)
+    for declined in await store.list_offers(mentor_id=mentee_id, status=OfferStatus.DECLINED):
+        if declined.reason_kind == DeclineReason.NOT_THIS_PERSON.value:
+            theirs = await store.get_request(declined.request_id)
+            if theirs is not None and theirs.member_id == mentor.id:
+                return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_not_a_fit")
+    return None
 
 
 async def matched_directly(core: Core, offer: Offer | None) -> Mentorship | None:
@@ -195,7 +262,8 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     one else can take it, and the reply says which (in a cohort programme, that it waits for the next round, and
     when: nothing is offered between rounds, `expiry.round_date`). A reason meaning "not my skill" or "not this person"
     (`matching.eligibility.decline_reason`) leaves the mentor out of this member's requests for those skills, or of
-    all their requests, for good (the reply says which); any other puts the pair on cooldown for
+    all their requests, for good (the reply says which), and withdraws the caller's pending offers that exclusion
+    covers (`_withdraw_sharing_skills`, `_withdraw_both_ways`); any other puts the pair on cooldown for
     `Settings.reoffer_after_days`. A decline of the caller's own offer that had expired is a late answer
     (`_late_decline`): recorded as their decline, never offered again for it; one made before the deadline
     (`Caller.answered`: recovered from the inbox) and handled after another process's timer expired the offer is
@@ -221,6 +289,8 @@ async def decline(ctx: Context, *, offer_id: str | int, reason: str | None = Non
     ctx.tell(notes)
     if kind is DeclineReason.NOT_THIS_PERSON:
         ctx.tell(await _withdraw_both_ways(core, declined))
+    elif kind is DeclineReason.NOT_MY_SKILL:
+        ctx.tell(await _withdraw_sharing_skills(core, declined))
     # In a cohort programme a request back on the waitlist waits for the next round, whoever has a free place
     # (nothing is offered between rounds): the mentor is told so, and when, not that no other mentor can take it.
     round_at = await round_date(core, declined.request_id, ctx.t, zone_of(ctx.member)) if passed is False else None
@@ -372,6 +442,8 @@ async def _late_decline(
         ctx.tell(await rematch(core, me.community, None, mentor_id=me.id))
     if kind is DeclineReason.NOT_THIS_PERSON:
         ctx.tell(await _withdraw_both_ways(core, declined))
+    elif kind is DeclineReason.NOT_MY_SKILL:
+        ctx.tell(await _withdraw_sharing_skills(core, declined))
     words = "offer.in_time" if in_time else "offer.late"
     unpaused = _unpaused(ctx, late.unpaused)
     if kind.value in EXCLUDING:
