@@ -92,7 +92,7 @@ def test_swahili_usage_has_swahili_slots_and_the_same_option_names() -> None:
     usages = {c.name: c.usage_for(SW) for c in COMMANDS}
     assert usages["/mentor request"] == "/mentor request skills:<ujuzi> [note:<maelezo>]"
     assert usages["/mentor end"] == "/mentor end [mentorship:<namba>] [rating:<1-5>] [comment:<maoni>]"
-    assert usages["/mentor checkin"] == "/mentor checkin <uhusiano> <ok|help>"  # the values typed stay
+    assert usages["/mentor checkin"] == "/mentor checkin [mentorship:<namba>] <ok|help>"  # the values typed stay
     assert usages["/mentor pause"] == "/mentor pause [until:<tarehe|3d|2w>]"
     assert usages["/mentor-admin match"] == "/mentor-admin match <ombi> <mshauri> [force:yes]"
     assert usages["/skills"] == "/skills [utafutaji] [page:<namba>]"

@@ -245,10 +245,17 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
         )
 
     @app_commands.command(name="checkin", description="Answer a check-in: going well, or ask an admin for help")
-    @app_commands.describe(mentorship="The mentorship number", answer="Going well, or ask an admin for help")
+    @app_commands.describe(
+        answer="Going well, or ask an admin for help",
+        mentorship="The mentorship number; empty for your only active one",
+    )
     @app_commands.choices(answer=CHECKIN_CHOICES)
-    async def checkin(self, interaction: Interaction, mentorship: app_commands.Range[int, 1], answer: str) -> None:
-        await _run(interaction, lambda bot, caller: bot.checkin(caller, mentorship_id=mentorship, answer=answer))
+    async def checkin(
+        self, interaction: Interaction, answer: str, mentorship: app_commands.Range[int, 1] | None = None
+    ) -> None:
+        # Discord puts a required option before the optional ones: the answer first, the number when there are several.
+        number = "" if mentorship is None else mentorship
+        await _run(interaction, lambda bot, caller: bot.checkin(caller, mentorship_id=number, answer=answer))
 
     @app_commands.command(name="pause", description="Stop receiving offers for now")
     @app_commands.describe(until="A date (2026-12-24) or a duration (3d, 2w); empty until you resume")

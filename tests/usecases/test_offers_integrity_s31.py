@@ -91,10 +91,10 @@ async def test_the_locked_accept_refuses_a_pair_with_an_active_mentorship(bot: M
     """An offer left pending while its mentor came to mentor the member (the state the admin's match used to leave):
     the store's accept refuses it under its locks, and the mentor is told why in words; the offer is withdrawn and its
     request handed on, and no second mentorship is made."""
-    _, second = await two_requests_offered_to_baraka(bot, who, capacity=3)
+    first, second = await two_requests_offered_to_baraka(bot, who, capacity=3)
     baraka = await member_id(bot, "baraka")
-    # The store's own admin match (no use-case around it) leaves offer #2 pending.
-    made = await bot.store.manual_match(1, baraka, bot.core.clock.now())
+    # The store's own accept (no use-case around it, no `after_mentoring`) leaves offer #2 pending.
+    made = await bot.store.accept_offer(first, baraka, bot.core.clock.now())
     assert made is not None
     pending = await bot.store.get_offer(second)
     assert pending is not None and pending.status is OfferStatus.PENDING
@@ -118,8 +118,8 @@ async def test_the_refusal_is_told_in_swahili_too(bot: MentorBot, who: Who) -> N
     for skills in ("crisis-communications", "crisis-communications, seo"):
         await bot.request(who("amina"), skills=skills)
     baraka = await member_id(bot, "baraka")
-    [_, second] = [o.id for o in await bot.store.list_offers(mentor_id=baraka)]
-    made = await bot.store.manual_match(1, baraka, bot.core.clock.now())
+    [first, second] = [o.id for o in await bot.store.list_offers(mentor_id=baraka)]
+    made = await bot.store.accept_offer(first, baraka, bot.core.clock.now())
     assert made is not None
     out = await bot.accept(who("baraka"), offer_id=second)
     assert out.reply.text == SW("offer.already_mentoring", id=second, mentorship=made.mentorship.id)

@@ -294,13 +294,21 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
 
 def _slot_for(command: Command, slot: int, token: Token) -> int:
     """The positional option (its index) that the word `token` would fill, `slot` being the next one free: a
-    `numeric` option before the last is passed over for a bare word that does not look like a number. A
-    ``key:value`` word passes over none, so an unknown option there is still told (``ratng:4``)."""
-    last = len(command.positional) - 1
+    `numeric` option before the last is passed over for a bare word that does not look like a number, and the
+    optional options before one whose `words` the bare word is one of (``/mentor checkin help``: the answer,
+    `Option.words`). A ``key:value`` word passes over none, so an unknown option there is still told (``ratng:4``)."""
+    positional = command.positional
+    last = len(positional) - 1
     if token.key is not None:
         return slot
-    while slot < last and command.is_numeric(command.positional[slot]) and not _NUMBER_LIKE.match(token.text.strip()):
+    word = token.text.strip()
+    while slot < last and command.is_numeric(positional[slot]) and not _NUMBER_LIKE.match(word):
         slot += 1
+    for ahead in range(slot, len(positional)):
+        if command.takes_word(positional[ahead], word):
+            return ahead
+        if not command.is_optional(positional[ahead]):
+            break
     return slot
 
 

@@ -13,6 +13,7 @@ from typing import Final
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.i18n import LANGUAGES, Localized, Translator, load_catalog
 from mentorbot.replies import Outcome
+from mentorbot.usecases.feedback import CHECKIN_ANSWERS
 
 # ----------------------------------------------------------------------------------------------- table
 
@@ -30,13 +31,18 @@ class Option:
     A `numeric` option (a rating) filled by position takes a word only if it looks like a number (a digit,
     perhaps after a sign, ``#`` or a decimal point; or stars); any other word goes on to the next positional
     option, so ``/mentor end 1 great mentor`` is a comment with no rating. A word that looks like a number is
-    still the option's, to be refused there if it is out of range (``/mentor end 1 7``)."""
+    still the option's, to be refused there if it is out of range (``/mentor end 1 7``).
+
+    An option with `words` (a check-in's answer: ``ok``, ``help``…) takes a bare word that is one of them (in any
+    case) even where an optional positional option comes before it, which is then left out: ``/mentor checkin
+    help`` is the answer, the mentorship left to the use-case to find. Any other word fills the options in order."""
 
     name: str
     required: bool = False
     aliases: tuple[str, ...] = ()
     free_text: bool = False
     numeric: bool = False
+    words: tuple[str, ...] = ()
 
 
 class Pace(StrEnum):
@@ -110,6 +116,14 @@ class Command:
     def is_numeric(self, name: str) -> bool:
         """Whether the option `name` (canonical), filled by position, takes only a number (see `Option.numeric`)."""
         return any(o.name == name and o.numeric for o in self.options)
+
+    def takes_word(self, name: str, word: str) -> bool:
+        """Whether `word` is one of the words of the option `name` (canonical), in any case (see `Option.words`)."""
+        return any(o.name == name and word.lower() in o.words for o in self.options)
+
+    def is_optional(self, name: str) -> bool:
+        """Whether the option `name` (canonical) may be left out."""
+        return name not in self.required
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -311,12 +325,13 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     _cmd(
         "mentor checkin",
-        "/mentor checkin <mentorship> <ok|help>",
+        "/mentor checkin [mentorship:<number>] <ok|help>",
         "mentor_checkin",
         "members",
         "checkin",
-        lambda bot, c, a: bot.checkin(c, mentorship_id=a["mentorship"], answer=a.get("answer")),
-        (Option("mentorship", required=True, aliases=("id",)), Option("answer", required=True)),
+        # Left out, the mentorship is the caller's only active one ("" is none given), as `/mentor end`'s.
+        lambda bot, c, a: bot.checkin(c, mentorship_id=a.get("mentorship") or "", answer=a.get("answer")),
+        (Option("mentorship", aliases=("id",)), Option("answer", required=True, words=tuple(CHECKIN_ANSWERS))),
         ("mentorship", "answer"),
         pace=Pace.BUSY,
     ),

@@ -24,6 +24,7 @@ from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.events import LEFT_COMMUNITY, departed_sql
 from mentorbot.storage.locks import lock_mentee_of_request
 from mentorbot.storage.outbox import supersede_unsent
+from mentorbot.storage.releases import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import Rollback, change_one, in_list
 from mentorbot.storage.units import Transactions
@@ -57,6 +58,12 @@ class AcceptResult:
     unpaused: bool = False
     """An in-time accept of an expired offer (`OfferStore.accept_in_time`) took back the pause its lapse brought: the
     mentor takes requests again (`usecases.offers` tells them so)."""
+    mentoring_withdrawn: tuple[Offer, ...] = ()
+    """An admin's match (`MentorshipStore.manual_match`): the mentor's pending offers of the mentee's other requests
+    that stay open, withdrawn in the match's own transaction as the mentor mentors the mentee now (the
+    ``MENTORING`` block), their requests waiting again, to be handed on (`usecases.admin.match`, as
+    `usecases.offers.after_mentoring` does after an accept). Those of requests the mentorship closed are in
+    `withdrawn_offers`, with the closed ones."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,29 @@ async def check_pairs(
     return checked
 
 
+async def withdraw_mentors_offers_of_mentee(
+    conn: Connection, mentor_id: int, mentee_id: int, except_request: int, now: datetime
+) -> list[Offer]:
+    """Withdraw `mentor_id`'s pending offers of `mentee_id`'s requests but `except_request`, inside the caller's
+    transaction, after the mentee's lock (which an accept or an expiry of those offers takes too): each released as
+    `OfferStore.withdraw_for_mentee` releases it (`releases.release_offer`: its place given back, its request waiting
+    again, the mentor's streak kept). The offers withdrawn, oldest request first."""
+    found = await conn.fetch_all(
+        "UPDATE offers SET status = 'withdrawn', decided_at = ?, reason_kind = NULL WHERE status = 'pending' "
+        "AND mentor_id = ? AND request_id <> ? AND request_id IN (SELECT id FROM requests WHERE member_id = ?) "
+        "RETURNING *",
+        now,
+        mentor_id,
+        except_request,
+        mentee_id,
+    )
+
+    withdrawn = sorted((rows.offer(r) for r in found), key=lambda o: o.request_id)
+    for offer in withdrawn:
+        await release_offer(conn, offer, now, expired=False, answered=False)
+    return withdrawn
+
+
 async def insert_mentorship(conn: Connection, request: MentorshipRequest, mentor_id: int, now: datetime) -> Mentorship:
     """A new active mentorship for a matched request, inside the caller's transaction. Its skills are the ones
     the request and the mentor share (what the introduction names and the courses are for); all the request's
@@ -288,7 +318,12 @@ class MentorshipStore(Transactions):
     ) -> AcceptResult | None:
         """An admin's match: the open request goes to this mentor directly, within their capacity (never
         overridden) and, unless ``"paused"`` is in `forced`, only while the mentor is active. A pending offer
-        of the request is withdrawn first. The mentorship records `admin_id` and the checks `forced`. None
+        of the request is withdrawn first, and so are the mentor's pending offers of the mentee's other requests
+        (`withdraw_mentors_offers_of_mentee`: the mentorship withdraws them anyway, so the places they hold are the
+        match's to use), after the mentee's lock and before the capacity's compare-and-set, so that neither another
+        admin's match nor an accept can take that place meanwhile; a match that fails rolls them back. Those whose
+        request stays open come back in `AcceptResult.mentoring_withdrawn`, to be handed on; those of a request
+        the mentorship closed, in `withdrawn_offers`. The mentorship records `admin_id` and the checks `forced`. None
         when the request is not open, the mentor is the requester, paused or has no free place, or when a check
         not `forced` fails, read again under the locks (`PairCheck.refused`: the mentor offers none of the
         request's skills, or the pair is excluded or on cooldown; `reoffer_after` None: no cooldown is checked)."""
@@ -299,6 +334,9 @@ class MentorshipStore(Transactions):
                 if request is None or not request.status.is_open or request.member_id == mentor_id:
                     return None
                 withdrawn = await withdraw_pending(conn, [request_id], now)
+                # The mentor's offers of the mentee's other requests: the mentorship withdraws them (the MENTORING
+                # block), so their places are this match's (docs/matching.md, admin actions).
+                mentoring = await withdraw_mentors_offers_of_mentee(conn, mentor_id, request.member_id, request_id, now)
                 # A forced pause is any pause but a departure: a mentee is never introduced to someone gone.
                 forced_pause = "paused" in forced
                 active_only = _NOT_DEPARTED if forced_pause else " AND status = 'active'"
@@ -335,7 +373,17 @@ class MentorshipStore(Transactions):
                 )
                 assert row is not None
                 mentorship = rows.mentorship(row)
-                return AcceptResult(None, mentorship, matched, tuple(closed), tuple(withdrawn + more_withdrawn))
+                # The mentor's offer of a request the mentorship closed is told with it (`introduce`: covered).
+                shut = {r.id for r in closed}
+                covered = [o for o in mentoring if o.request_id in shut]
+                return AcceptResult(
+                    None,
+                    mentorship,
+                    matched,
+                    tuple(closed),
+                    tuple(withdrawn + covered + more_withdrawn),
+                    mentoring_withdrawn=tuple(o for o in mentoring if o.request_id not in shut),
+                )
         except Rollback:
             return None
 

@@ -120,7 +120,7 @@ async def supersede_unsent(
     conn: Connection, member_id: int, key: str, now: datetime, *, prefix: bool = False
 ) -> list[str]:
     """The message keyed `key` of a member (with `prefix`, every message whose key starts with `key`) is out of date,
-    inside the transaction that made it so (their own offer, accepted or declined: `offers.release_offer`,
+    inside the transaction that made it so (their own offer, accepted or declined: `releases.release_offer`,
     `OfferStore.accept_offer`; the notice of their departure, once they are back: `OutboxStore.supersede_unsent_keyed`):
     its rows that have not reached them (`_UNSENT`) are superseded, so a held offer is not shown, live buttons and
     all, beside the reply saying it is answered, nor delivered after it by a restart. Returns the superseded rows'

@@ -28,8 +28,8 @@ from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX, departed_marker
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
-from mentorbot.storage.offers import release_offer
 from mentorbot.storage.outbox import LATE_ANSWER_KEY
+from mentorbot.storage.releases import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
 from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions

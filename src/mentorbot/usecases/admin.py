@@ -51,6 +51,7 @@ from mentorbot.usecases.library_follow import (
 from mentorbot.usecases.matchmaking import (
     blocks_of,
     cohort,
+    hand_on,
     next_round_reason,
     now_offered,
     offer_notification,
@@ -185,7 +186,9 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     community (`has_left`) is refused with that reason, forced or not, before their places are looked at: the
     mentee would be introduced to someone who is gone.
     The pair is introduced as matched by an admin; the mentor's pending offers of the member's other requests are
-    withdrawn and handed on, as after an accept (`offers.after_mentoring`). The reply also names another mentor's
+    withdrawn and handed on, as after an accept (`offers.after_mentoring`): the places they hold are the match's to
+    use, so a match is not refused for them (the store withdraws them in the match's transaction, before it takes
+    the place: `MentorshipStore.manual_match`). The reply also names another mentor's
     offer of the request withdrawn, and the member's other requests closed as the mentorship covers them, with whose
     offers of them were withdrawn (`_match_closed`)."""
     core = ctx.core
@@ -202,12 +205,13 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     name = shown_name(member.display_name)
     if has_left(profile):
         raise UserError("admin.match_left", name=name)
-    # A pending offer of this very request to this mentor holds a place the match will use.
+    # The mentor's pending offers of this member's requests hold places the match will use: this very request's,
+    # and those of the member's other requests, which the match withdraws (the store, in its own transaction).
     pending = await core.store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING)
-    own_offer = 1 if any(o.request_id == wanted for o in pending) else 0
+    own = await _members_offers(core, pending, request.member_id)
     places = profile.places
-    if places.taken + places.held - own_offer >= places.capacity:
-        raise _mentor_full(ctx, name, places, [o for o in pending if o.request_id != wanted])
+    if places.taken + places.held - len(own) >= places.capacity:
+        raise _mentor_full(ctx, name, places, [o for o in pending if o.id not in own])
 
     # What each check overridden is called in the reply (`admin.forced_<check>`): an exclusion that is only the
     # member's own decline of the mentor is not "the mentor's decline".
@@ -283,12 +287,19 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
         if result is None:
             shown = now_profile.places if now_profile else places
             held = await core.store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING) if shown.held else []
-            raise _mentor_full(ctx, name, shown, [o for o in held if o.request_id != wanted])
+            theirs = await _members_offers(core, held, request.member_id)
+            raise _mentor_full(ctx, name, shown, [o for o in held if o.id not in theirs])
     ctx.tell(await introduce(core, result))
     # The mentor mentors this member now, as after an accept: their offers of the member's other requests go to other
     # mentors (else the mentor could accept one: a second mentorship of the pair nobody forced), and the places
-    # those offers held go to the waiting requests, oldest first (docs/matching.md rules 1 and 8).
-    ctx.tell(await after_mentoring(core, member, result.mentorship))
+    # those offers held go to the waiting requests, oldest first (docs/matching.md rules 1 and 8). The store withdrew
+    # them with the match (their places were the match's to use): each is told and handed on here as
+    # `after_mentoring` tells and hands on those it withdraws, which then finds any left and tries the mentor's places.
+    t = translator(core.lang_of(member))
+    for other in result.mentoring_withdrawn:
+        notice = Reply(t("offer.withdrawn_mentoring", id=other.id, mentorship=result.mentorship.id))
+        ctx.tell([core.notify(member, notice, key=f"offer:{other.id}"), *(await hand_on(core, other))[0]])
+    ctx.tell(await after_mentoring(core, member, result.mentorship, rematch_anyway=bool(result.mentoring_withdrawn)))
     mentorship = result.mentorship.id
     if failed:
         forced = ", ".join(ctx.t(labels.get(check, f"admin.forced_{check}")) for check in failed)
@@ -298,11 +309,24 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     return Reply(" ".join([text, *await _match_closed(ctx, result, member)]))
 
 
+async def _members_offers(core: Core, pending: Sequence[Offer], member_id: int) -> set[int]:
+    """The ids of those of a mentor's `pending` offers that are of `member_id`'s requests: an admin's match of one of
+    that member's requests uses their places (this request's own offer, and the offers of the member's other
+    requests the match withdraws: `MentorshipStore.manual_match`). One read per offer, as many as the mentor's
+    capacity at most."""
+    found: set[int] = set()
+    for offer in pending:
+        of = await core.store.get_request(offer.request_id)
+        if of is not None and of.member_id == member_id:
+            found.add(offer.id)
+    return found
+
+
 def _mentor_full(ctx: Context, name: str, places: Places, held: Sequence[Offer]) -> UserError:
     """A match refused as the mentor has no free place (`places`; never forced). When pending offers of theirs (`held`,
-    this request's own left out: the match would use its place) hold some of them, and declining one would free a
-    place, they are named, with when the first answer is due: the admin can wait for it (a decline, or the offer
-    lapsing, frees the place), and there may be no mentorship of theirs to end (``admin.mentor_held``;
+    those of the member's own requests left out: the match would use their places) hold some of them, and declining
+    one would free a place, they are named, with when the first answer is due: the admin can wait for it (a decline,
+    or the offer lapsing, frees the place), and there may be no mentorship of theirs to end (``admin.mentor_held``;
     ``admin.mentor_held_taken`` when mentorships take the others). Else the mentorships' words
     (``admin.mentor_full``)."""
     shown = places_text(places, ctx.t)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from mentorbot.errors import UserError
 from mentorbot.formatting import day
 from mentorbot.i18n import translator
-from mentorbot.inputs import MAX_COMMENT, is_blank, parse_id, parse_rating
+from mentorbot.inputs import MAX_COMMENT, is_blank, only_id, parse_id, parse_rating
 from mentorbot.models import HELP_KEY, Member, Mentorship, MentorshipStatus
 from mentorbot.replies import Reply
 from mentorbot.storage.store import FeedbackResult
@@ -20,6 +20,7 @@ from mentorbot.usecases.mentorships import MAX_CHOICES as MAX_CHOICES  # re-expo
 from mentorbot.usecases.mentorships import (
     elsewhere,
     ended_reply,
+    nothing_here,
     only_waiting,
     rating_choices,
     theirs_elsewhere,
@@ -120,14 +121,39 @@ def _help_key(mentorship_id: int, member_id: int, hour: int) -> str:
     return f"{_help_prefix(mentorship_id, member_id)}h{hour}"
 
 
-async def checkin(ctx: Context, *, mentorship_id: str | int, answer: str | None) -> Reply:
-    """Answer a check-in (its buttons, or ``/mentor checkin <mentorship> ok|help``)."""
+async def checkin(ctx: Context, *, mentorship_id: str | int | None, answer: str | None) -> Reply:
+    """Answer a check-in (its buttons, or ``/mentor checkin [mentorship] ok|help``). Without a number (none, or
+    blank), the caller's only active mentorship, as `/mentor end` finds it (`_to_check_in`)."""
     meant = CHECKIN_ANSWERS.get((answer or "").strip().lower())
     if meant is None:
         raise UserError("checkin.bad_answer", value=(answer or "").strip())
+    wanted = await _to_check_in(ctx, mentorship_id, meant)
     if meant == "help":
-        return await checkin_help(ctx, mentorship_id=mentorship_id)
-    return await checkin_ok(ctx, mentorship_id=mentorship_id)
+        return await checkin_help(ctx, mentorship_id=wanted)
+    return await checkin_ok(ctx, mentorship_id=wanted)
+
+
+async def _to_check_in(ctx: Context, mentorship_id: str | int | None, answer: str) -> str | int:
+    """The mentorship a check-in answer is about: the number given, or, with none, the caller's only active
+    mentorship (`inputs.only_id`, as `/mentor end` with no number). Several are listed with the command to type
+    (``checkin.which``, with the `answer` given); with none here, those active in the caller's other communities of
+    the deployment are named (``elsewhere.checkin_nothing_here``: read only on this refusal), else
+    ``checkin.nothing_active``."""
+    if not is_blank(mentorship_id):
+        assert mentorship_id is not None
+        return mentorship_id
+    store = ctx.core.store
+    active = await store.list_mentorships(member_id=ctx.member.id, active_only=True)
+    if not active:
+        theirs = await store.active_mentorships_elsewhere(ctx.member)
+        if theirs:
+            raise nothing_here(ctx, "elsewhere.checkin_nothing_here", theirs)
+    try:
+        return only_id([m.id for m in active], none="checkin.nothing_active", several="checkin.which")
+    except UserError as error:
+        if error.key != "checkin.which":
+            raise
+        raise UserError(error.key, **error.params, answer=answer) from None
 
 
 async def checkin_ok(ctx: Context, *, mentorship_id: str | int) -> Reply:
