@@ -392,9 +392,14 @@ def _since_backup(t: Translator, since: SinceBackup, *, unread: bool = False) ->
     """What a restore says of the time between the backup and itself (`copying.since_backup`): the outage it recorded
     in each community (offers open then expire as no lapse), and what the restored database lost of what the
     database it replaced did since: offers answered there, requests made there, and each mentorship made there with
-    the ``/mentor-admin match`` that makes it again (or, its request lost too, that the mentee asks again first);
-    `unread`: that database could not be read, so none of that is known."""
-    lines = []
+    the ``/mentor-admin match`` that makes it again (or, its request lost too, that the mentee asks again first; its
+    mentor one who signed up after the backup, that the mentor signs up again first); and first, each column of the
+    restored database holding times after the restore's, which were not taken for the backup's time (a clock ahead
+    or behind); `unread`: that database could not be read, so none of that is known."""
+    lines = [
+        t("ops.restore.since.ahead", table=a.table, column=a.column, newest=a.newest.strftime("%Y-%m-%d %H:%M UTC"))
+        for a in since.ahead
+    ]
     if since.outages and since.since is not None:
         lines.append(
             t("ops.restore.since.outage", count=since.outages, since=since.since.strftime("%Y-%m-%d %H:%M UTC"))
@@ -408,7 +413,10 @@ def _since_backup(t: Translator, since: SinceBackup, *, unread: bool = False) ->
     if since.mentorships:
         lines.append(t("ops.restore.since.mentorships", count=len(since.mentorships)))
         for lost in since.mentorships:
-            key = "ops.restore.since.match" if lost.request_restored else "ops.restore.since.ask_again"
+            if lost.mentor_restored:
+                key = "ops.restore.since.match" if lost.request_restored else "ops.restore.since.ask_again"
+            else:
+                key = "ops.restore.since.signup_first" if lost.request_restored else "ops.restore.since.ask_and_signup"
             lines.append(
                 t(key, community=lost.community, mentor=lost.mentor, mentee=lost.mentee, request=lost.request or "?")
             )

@@ -136,8 +136,8 @@ async def test_an_offer_accepted_after_the_backup_expires_as_no_lapse_after_the_
 
 async def test_the_restore_says_what_the_restored_database_lost(tmp_path: Path, cli_env: Path) -> None:
     """The rows the replaced database changed after the backup that the restored one lacks: an offer answered there
-    (pending again), a request made there, a mentorship made there, with the match that makes it again; and one
-    made there whose request is lost too, which the mentee asks again for."""
+    (pending again), a mentorship made there, with the match that makes it again; and one made there whose request is
+    lost too, which the mentee asks again for (that request is not counted again among those to ask again)."""
     live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
     url = f"sqlite:///{live}"
     clock = ManualClock(NINE)
@@ -161,7 +161,8 @@ async def test_the_restore_says_what_the_restored_database_lost(tmp_path: Path, 
     lines = result.output.splitlines()
     assert EN("ops.restore.since.outage", count=1, since="2026-03-02 09:00 UTC") in lines, result.output
     assert EN("ops.restore.since.offers", count=1) in lines, result.output
-    assert EN("ops.restore.since.requests", count=1) in lines, result.output
+    # Baraka's request is the lost mentorship's, said below: not counted as one more to ask again (review 42, F4)
+    assert not [line for line in lines if line.endswith("to ask again.")], result.output
     assert EN("ops.restore.since.mentorships", count=2) in lines, result.output
     match = EN("ops.restore.since.match", community=C, mentor="mentor", mentee="amina", request=request_id)
     assert match in lines and f"/mentor-admin match {request_id} mentor" in match, result.output
@@ -296,7 +297,10 @@ async def test_an_event_processed_after_the_backup_is_not_processed_again(tmp_pa
 
 
 async def test_an_outbox_row_whose_id_names_another_row_there_is_not_taken_for_it(tmp_path: Path) -> None:
-    """Same id, another row (another key, another time): its state is not carried."""
+    """Same id, another row (another key, another time): its state is not carried. That row made before the backup's
+    time, which the backup would hold, the replaced database is no later state of the backup, and the row is not
+    taken for one finished there either (review 42: one made after it, at an id SQLite gave again once the backup's
+    row was deleted, is: tests/ops/test_restore_review_s42.py)."""
     live, backup = tmp_path / "live.sqlite3", tmp_path / "backup.sqlite3"
     url = f"sqlite:///{live}"
     clock = ManualClock(NINE)
@@ -306,7 +310,7 @@ async def test_an_outbox_row_whose_id_names_another_row_there_is_not_taken_for_i
         await sqlite_backup(str(live), backup)
         await bot.delivered(asked.notifications)
     with closing(sqlite3.connect(live)) as conn, conn:
-        conn.execute("UPDATE outbox SET created_at = '2026-03-02T09:00:00.000001+00:00', message_key = 'other'")
+        conn.execute("UPDATE outbox SET created_at = '2026-03-02T08:59:59.000000+00:00', message_key = 'other'")
     clock.advance(timedelta(hours=1))
     result = await sqlite_restore(str(live), backup, clock.now())
     assert result.since.delivered == 0

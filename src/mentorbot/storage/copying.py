@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 from mentorbot.clock import as_utc
 from mentorbot.errors import MentorBotError
+from mentorbot.models import OPEN_REQUEST_STATUSES
 from mentorbot.storage.database import Connection, Database, Row
 from mentorbot.storage.migrations import (
     TableAccess,
@@ -54,6 +55,7 @@ from mentorbot.storage.migrations import (
     table_access,
 )
 from mentorbot.storage.privacy import PrivacyStore, forgotten_member_key
+from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 
 Progress = Callable[[int], object]
@@ -726,48 +728,76 @@ _HAPPENED: Final = (
     ("inbox", "created_at"),
     ("jobs", "created_at"),
     ("offer_lapses", "lapsed_at"),
-    ("process_fingerprints", "seen_at"),
 )
 """The columns that hold the time a row was made or changed, written with the clock's time then (`backup_time`). Not
 the planned times (an offer's deadline, a timer's, a pause's end, a lease), which may lie after the backup; nor the
 times a restore carries from the database it replaces (a message ref's, a delivery's, an inbox event's done, a forget's
-record), which would make a second ``db raise-ids`` take the backup for a later one."""
+record), which would make a second ``db raise-ids`` take the backup for a later one; nor a running process's
+``process_fingerprints`` row, which each process writes once a minute with its own clock: one whose clock runs ahead
+would put the backup's time after the backup, and what was done in between would be neither carried nor said."""
 
 _BATCH: Final = 500
-"""Ids looked up in the other database at a time (`IN (...)`)."""
+"""Rows looked up in the other database, or written, in one statement (`IN (...)`, `_rows_of`)."""
 
 
-async def backup_time(conn: Connection, dialect: str) -> datetime | None:
-    """The backup's time as the database open on `conn` (a backup, restored) tells it: the newest time it records a
-    change at (`_HAPPENED`); None when it records none (no rows). A backup file keeps no time of its own (its file
-    time changes with a copy, pg_dump records none in the tables), and this one is at or before the backup's: every
-    time it holds was written before the backup was made. With a bot running while the backup was made, it is
-    within a minute of it (each process writes its `process_fingerprints` row once a minute). Read only: one
-    ``MAX`` over each of those columns."""
+@dataclass(frozen=True)
+class Ahead:
+    """A column of `_HAPPENED` in which the restored database holds times after the restore's: written by a process
+    whose clock ran ahead, or the clock of the host restoring is behind. They are not taken for the backup's time
+    (`backup_time`); `newest` is the latest of them."""
+
+    table: str
+    column: str
+    newest: datetime
+
+
+@dataclass(frozen=True)
+class BackupTime:
+    """The backup's time as the restored database tells it (`backup_time`): `at` (None: it records no change up to
+    the restore's time), and the columns holding times after the restore's (`Ahead`), left out."""
+
+    at: datetime | None
+    ahead: tuple[Ahead, ...] = ()
+
+
+async def backup_time(conn: Connection, dialect: str, now: datetime) -> BackupTime:
+    """The backup's time as the database open on `conn` (a backup, restored at `now`) tells it: the newest time up
+    to `now` it records a change at (`_HAPPENED`). A backup file keeps no time of its own (its file time changes with
+    a copy, pg_dump records none in the tables), and this one is at or before the backup's: every time it holds was
+    written before the backup was made. A time after `now` is no backup's (a process's clock ran ahead, or this
+    host's is behind): it is left out, and its column named (`BackupTime.ahead`), for the restore to say. Read only:
+    two ``MAX`` over each of those columns."""
     present = set(await tables(conn, dialect))
+    bound = to_target(now, "time", dialect)
     newest: datetime | None = None
+    ahead: list[Ahead] = []
     for table, column in _HAPPENED:
         if table not in present or column not in await columns(conn, dialect, table):
             continue
-        row = await conn.fetch_one(f'SELECT MAX("{column}") AS at FROM "{table}"')
+        row = await conn.fetch_one(f'SELECT MAX("{column}") AS at FROM "{table}" WHERE "{column}" <= ?', bound)
         if row is not None and row["at"] is not None:
             at = _time(row["at"])
             newest = at if newest is None else max(newest, at)
-    return newest
+        row = await conn.fetch_one(f'SELECT MAX("{column}") AS at FROM "{table}" WHERE "{column}" > ?', bound)
+        if row is not None and row["at"] is not None:
+            ahead.append(Ahead(table, column, _time(row["at"])))
+    return BackupTime(newest, tuple(ahead))
 
 
 @dataclass(frozen=True)
 class LostMentorship:
     """A mentorship the database a restore replaces made after the backup, active there, which the restored one
-    lacks: its community, its request's id, the mentor's and the mentee's platform user ids, and whether the restored
-    database holds that request (the same id, of the same member): then ``/mentor-admin match <request> <mentor>``
-    makes it again; else the mentee asks again first."""
+    lacks: its community, its request's id, the mentor's and the mentee's platform user ids, whether the restored
+    database holds that request (the same id, of the same member) and whether it holds the mentor (a member of that
+    community with a mentor profile). Both held: ``/mentor-admin match <request> <mentor>`` makes it again; else the
+    mentee asks again, or the mentor signs up again (they signed up after the backup), first."""
 
     community: str
     request: int | None
     mentor: str
     mentee: str
     request_restored: bool
+    mentor_restored: bool = True
 
 
 @dataclass(frozen=True)
@@ -784,51 +814,70 @@ class SinceBackup:
     carried from it and counted in it, nothing when it was not read."""
     delivered: int = 0
     """Outbox rows pending or held in the restored database that the replaced one had delivered or superseded (the
-    same row: id, member, time and key): marked so, never sent nor shown again."""
+    same row: id, member, time and key), marked so; and, the replaced database being a later state of the backup
+    (`_Later.lineage`), those gone from it (pruned once finished), marked superseded: never sent nor shown again."""
     refs: int = 0
     """Message refs carried from the replaced database (newer there, or missing), so that a keyed message sent again
     edits the one the member has instead of posting another."""
     inbox: int = 0
-    """Inbox events done in the replaced database, pending or being answered in the restored one: marked done, never
-    processed again."""
+    """Inbox events done in the replaced database, or gone from it (pruned once done; it being a later state of the
+    backup), pending or being answered in the restored one: marked done, never processed again."""
     offers: int = 0
     """Offers pending in the restored database that the replaced one had answered or ended since (accepted,
     declined, expired, withdrawn): pending again."""
     requests: int = 0
-    """Requests the replaced database took after the backup, which the restored one lacks."""
+    """Requests the replaced database took after the backup, open there (waiting, offered) and in no lost mentorship,
+    which the restored one lacks: their members are to ask again."""
     mentorships: tuple[LostMentorship, ...] = ()
     """Active mentorships the replaced database made after the backup, which the restored one lacks."""
+    ahead: tuple[Ahead, ...] = ()
+    """The columns of the restored database holding times after the restore's, left out of the backup's time."""
 
 
 @dataclass(frozen=True)
 class _Held:
     """What the restored database holds that the replaced one may have moved past since the backup: its outbox rows
-    still to send or show, and its pending offers."""
+    still to send or show, its inbox events not done, and its pending offers."""
 
     outbox: list[Row]
+    inbox: list[Row]
     offers: list[Row]
 
 
 @dataclass(frozen=True)
 class _Later:
-    """What the replaced database tells of the time after the backup (`_read_later`)."""
+    """What the replaced database tells of the time after the backup (`_read_later`), after `floor` (the backup's
+    time, or before)."""
 
+    floor: datetime
+    lineage: bool
+    """Whether it is a later state of the backup by its members (`forgotten_since`'s `known`: each member of the
+    backup held as the backup holds it, or recorded as forgotten since)."""
+    reuses_ids: bool
+    """Whether it gives an outbox or inbox id again once the rows above it are deleted (SQLite: no
+    ``AUTOINCREMENT`` there); PostgreSQL's sequences never do."""
+    given: dict[str, int]
+    """The highest id its outbox and inbox have given (their sequences: PostgreSQL only, `ids_given`)."""
     outages: list[Row]
     outbox: list[Row]
+    """Its outbox rows at the ids of the restored database's pending and held ones, whatever their state."""
     refs: list[Row]
     inbox: list[Row]
+    """Its inbox rows of the event ids of the restored database's events not done, whatever their state."""
+    inbox_at: list[Row]
+    """Its inbox rows at the ids of those events."""
     offers: list[Row]
     requests: list[Row]
     mentorships: list[Row]
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), _BATCH):
         yield values[start : start + _BATCH]
 
 
-async def _by_ids(conn: Connection, sql: str, ids: Sequence[int]) -> list[Row]:
-    """The rows of `sql` (ending ``id IN``, without its list) for `ids`, `_BATCH` at a time."""
+async def _by_ids(conn: Connection, sql: str, ids: Sequence[Any]) -> list[Row]:
+    """The rows of `sql` (ending ``id IN``, or another column's, without its list) for `ids`, `_BATCH` at a time."""
     found: list[Row] = []
     for part in _chunks(ids):
         found.extend(await conn.fetch_all(f"{sql} ({', '.join('?' for _ in part)})", *part))
@@ -839,28 +888,58 @@ def _same_time(a: Any, b: Any) -> bool:
     return a is not None and b is not None and canonical(a, "time") == canonical(b, "time")
 
 
-async def _read_later(src: Connection, dialect: str, held: _Held, floor: datetime) -> _Later:
-    """Read, in the database a restore replaces, what changed after `floor` (the backup's time, or before) that the
-    restored database (`held`) needs or lacks. Read only; each read by an index or over the rows after `floor`."""
-    present = set(await tables(src, dialect))
-    after = to_target(floor, "time", dialect)
+async def _lineage(conn: Connection, dialect: str, src: Connection, source_dialect: str) -> bool:
+    """Whether the database open on `src` is a later state of the backup open on `conn`, by their members: each
+    member of the backup it holds as the backup does (same community, platform user id and time made), or records as
+    forgotten since (`forgotten_since`'s `known`, as a restore's forgets go by). Not one restored from an older backup
+    that lacks members of this one, nor a fresh one made when the file went missing, nor one keeping no record of
+    forgets (older than migration 0026). Read only."""
+    backup = await membership(conn, dialect)
+    return forgotten_since(
+        backup, await forgets_recorded(src, source_dialect), await membership(src, source_dialect)
+    ).known
+
+
+async def _read_later(
+    conn: Connection,
+    dialect: str,
+    src: Connection,
+    source_dialect: str,
+    held: _Held,
+    floor: datetime,
+    lineage: bool | None,
+) -> _Later:
+    """Read, in the database a restore replaces (open on `src`), what changed after `floor` (the backup's time, or
+    before) that the restored database (open on `conn`; `held`) needs or lacks, and whether it is a later state of it
+    (`lineage`, when the caller knows it already; else `_lineage`). Read only; each read by an index or over the rows
+    after `floor`."""
+    present = set(await tables(src, source_dialect))
+    after = to_target(floor, "time", source_dialect)
 
     async def rows(table: str, sql: str, *args: Any) -> list[Row]:
         return await src.fetch_all(sql, *args) if table in present else []
 
+    async def by_ids(table: str, sql: str, ids: Sequence[Any]) -> list[Row]:
+        return await _by_ids(src, sql, ids) if table in present and ids else []
+
     outbox = [int(r["id"]) for r in held.outbox]
+    inbox = [int(r["id"]) for r in held.inbox]
     offers = [int(r["id"]) for r in held.offers]
+    if lineage is None:
+        try:
+            lineage = await _lineage(conn, dialect, src, source_dialect)
+        except ValueError:  # a time it holds is none
+            lineage = False
     return _Later(
+        floor=floor,
+        lineage=lineage,
+        reuses_ids=source_dialect == "sqlite",
+        given=await ids_given(src, source_dialect, [n for n in ("outbox", "inbox") if n in present]),
         outages=await rows("community_outages", "SELECT community, since, until FROM community_outages ORDER BY since"),
-        outbox=(
-            await _by_ids(
-                src,
-                "SELECT id, member_id, created_at, message_key, status, delivered_at FROM outbox "
-                "WHERE status IN ('delivered', 'superseded') AND id IN",
-                outbox,
-            )
-            if "outbox" in present
-            else []
+        outbox=await by_ids(
+            "outbox",
+            "SELECT id, member_id, created_at, message_key, status, delivered_at FROM outbox WHERE id IN",
+            outbox,
         ),
         refs=await rows(
             "message_refs",
@@ -868,9 +947,20 @@ async def _read_later(src: Connection, dialect: str, held: _Held, floor: datetim
             "WHERE stored_at >= ?",
             after,
         ),
-        inbox=await rows("inbox", "SELECT event_id, done_at FROM inbox WHERE status = 'done' AND done_at >= ?", after),
-        offers=await _by_ids(src, "SELECT id, request_id, created_at, status FROM offers WHERE id IN", offers),
-        requests=await rows("requests", "SELECT id, created_at FROM requests WHERE created_at >= ?", after),
+        inbox=await by_ids(
+            "inbox",
+            "SELECT event_id, status, done_at FROM inbox WHERE event_id IN",
+            [str(r["event_id"]) for r in held.inbox],
+        ),
+        inbox_at=await by_ids("inbox", "SELECT id, event_id, created_at FROM inbox WHERE id IN", inbox),
+        offers=await by_ids("offers", "SELECT id, request_id, created_at, status FROM offers WHERE id IN", offers),
+        requests=await rows(
+            "requests",
+            "SELECT id, created_at FROM requests WHERE created_at >= ? "
+            f"AND status IN ({in_list(OPEN_REQUEST_STATUSES)})",
+            after,
+            *OPEN_REQUEST_STATUSES,
+        ),
         mentorships=await rows(
             "mentorships",
             "SELECT ms.id, ms.request_id, ms.community, ms.started_at, mr.platform_user_id AS mentor, "
@@ -901,13 +991,32 @@ async def _carry_outages(conn: Connection, dialect: str, outages: Sequence[Row])
         )
 
 
+def _gone_ok(later: _Later, table: str, row_id: int, other: Row | None) -> bool:
+    """Whether the row `row_id` of the restored database's `table` (outbox, inbox), missing from the replaced database
+    as the same row, may be taken for one deleted there since the backup: there is `other` row at its id there only
+    where ids are given again (SQLite), made after the backup's time (`floor`) once the row was deleted; and on
+    PostgreSQL the id is one the table's sequence gave there. Otherwise the replaced database is no later state of the
+    backup (a later state holds every row of the backup that it did not delete, at its id)."""
+    if other is not None:
+        return later.reuses_ids and _time(other["created_at"]) >= later.floor
+    given = later.given.get(table)
+    return given is None or row_id <= given
+
+
 async def _carry_outbox(conn: Connection, dialect: str, held: _Held, later: _Later) -> int:
-    """Mark the restored database's outbox rows that the replaced one delivered or superseded (the same row: id,
-    member, time made and key) as it did. How many."""
+    """Mark the restored database's pending and held outbox rows that the replaced one delivered or superseded (the
+    same row: id, member, time made and key) as it did; and, the replaced database a later state of the backup
+    (`_Later.lineage`, and each such row gone from it as `_gone_ok` allows), those it no longer holds as superseded:
+    it deletes only delivered and superseded rows (a day after: `timers.EVENT_ID_RETENTION`), held ones shown to no
+    one for 90 days (`timers.HELD_NOTICE_RETENTION`), and a forgotten member's, or another's naming them (forgotten
+    again in the restored database). How many; a statement per `_BATCH` rows."""
     theirs = {int(r["id"]): r for r in later.outbox}
-    carried = 0
+    finished: list[tuple[Any, ...]] = []
+    gone: list[int] = []
+    later_state = later.lineage
     for row in held.outbox:
-        there = theirs.get(int(row["id"]))
+        row_id = int(row["id"])
+        there = theirs.get(row_id)
         same = (
             there is not None
             and int(there["member_id"]) == int(row["member_id"])
@@ -915,55 +1024,115 @@ async def _carry_outbox(conn: Connection, dialect: str, held: _Held, later: _Lat
             and there["message_key"] == row["message_key"]
         )
         if there is not None and same:
+            if there["status"] in ("delivered", "superseded"):
+                finished.append((str(there["status"]), to_target(there["delivered_at"], "time", dialect), row_id))
+            continue
+        gone.append(row_id)
+        later_state = later_state and _gone_ok(later, "outbox", row_id, there)
+    for part in _chunks(finished):
+        await conn.executemany(
+            "UPDATE outbox SET status = ?, delivered_at = ? WHERE id = ? AND status IN ('pending', 'held')", part
+        )
+    carried = len(finished)  # each read pending or held in this transaction
+    if later_state:
+        for ids in _chunks(gone):
+            ids_sql, ids_arg = id_list(dialect, ids)
             carried += await conn.execute(
-                "UPDATE outbox SET status = ?, delivered_at = ? WHERE id = ? AND status IN ('pending', 'held')",
-                str(there["status"]),
-                to_target(there["delivered_at"], "time", dialect),
-                int(row["id"]),
+                f"UPDATE outbox SET status = 'superseded' WHERE id IN ({ids_sql}) AND status IN ('pending', 'held')",
+                ids_arg,
             )
     return carried
+
+
+def _rows_of(dialect: str, kinds: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """`rows` as a table to select from, ``v``, its columns ``column1``, ``column2``… (`kinds`: ``text`` or
+    ``time``), and its arguments: on PostgreSQL ``unnest`` over one array a column (a planner that sees no row count
+    looks each row up by index, where a ``VALUES`` list of hundreds of rows got a hash join over the whole other
+    table), on SQLite a ``VALUES`` list."""
+    if dialect == "postgresql":
+        arrays = ", ".join(f"CAST(? AS {'TIMESTAMPTZ' if kind == 'time' else 'TEXT'}[])" for kind in kinds)
+        names = ", ".join(f"column{n}" for n in range(1, len(kinds) + 1))
+        return f"unnest({arrays}) AS v({names})", [[row[n] for row in rows] for n in range(len(kinds))]
+    one = f"({', '.join('?' for _ in kinds)})"
+    return f"(VALUES {', '.join(one for _ in rows)}) AS v", [value for row in rows for value in row]
 
 
 async def _carry_refs(conn: Connection, dialect: str, refs: Sequence[Row]) -> int:
     """The replaced database's message refs into the restored one where it has none of that key for that member, or
     an older one: a keyed message sent again edits the one the member has. A ref of someone who is no member there
-    is not carried. How many."""
+    is not carried. How many; one statement per `_BATCH` refs."""
     carried = 0
-    for ref in refs:
+    kinds = ("text", "text", "text", "text", "time")
+    for part in _chunks(refs):
+        rows = [
+            (
+                ref["community"],
+                ref["platform_user_id"],
+                ref["message_key"],
+                ref["location"],
+                to_target(ref["stored_at"], "time", dialect),
+            )
+            for ref in part
+        ]
+        values, args = _rows_of(dialect, kinds, rows)
         carried += await conn.execute(
             "INSERT INTO message_refs (community, platform_user_id, message_key, member_id, location, stored_at) "
-            "SELECT community, platform_user_id, ?, id, ?, ? FROM members WHERE community = ? AND platform_user_id = ? "
+            f"SELECT m.community, m.platform_user_id, v.column3, m.id, v.column4, v.column5 FROM {values} "
+            "JOIN members m ON m.community = v.column1 AND m.platform_user_id = v.column2 WHERE true "
             "ON CONFLICT (community, platform_user_id, message_key) DO UPDATE SET member_id = excluded.member_id, "
             "location = excluded.location, stored_at = excluded.stored_at "
             "WHERE message_refs.stored_at < excluded.stored_at",
-            ref["message_key"],
-            ref["location"],
-            to_target(ref["stored_at"], "time", dialect),
-            ref["community"],
-            ref["platform_user_id"],
+            *args,
         )
     return carried
 
 
-async def _carry_inbox(conn: Connection, dialect: str, done: Sequence[Row]) -> int:
-    """Mark the inbox events done in the replaced database done in the restored one (by their event id), emptied as
-    `InboxStore.finish_event` empties them. How many."""
-    if not done:
+async def _carry_inbox(conn: Connection, dialect: str, held: _Held, later: _Later, now: datetime) -> int:
+    """Mark the restored database's inbox events not done that the replaced one finished (by their event id) done,
+    emptied as `InboxStore.finish_event` empties them; and, the replaced database a later state of the backup
+    (`_Later.lineage`, and each event gone from it as `_gone_ok` allows), those it no longer holds (it deletes only
+    done events, a day after: `timers.EVENT_ID_RETENTION`), done at `now`. How many; a statement per `_BATCH`."""
+    if not held.inbox:
         return 0
     emptied = ", payload = ''" + (", answer = NULL" if "answer" in await columns(conn, dialect, "inbox") else "")
-    carried = 0
-    for row in done:
-        carried += await conn.execute(
-            f"UPDATE inbox SET status = 'done', done_at = ?{emptied} WHERE event_id = ? AND status <> 'done'",
-            to_target(row["done_at"], "time", dialect),
-            row["event_id"],
+    emptied += (
+        ", platform_user_id = CASE WHEN EXISTS (SELECT 1 FROM members m WHERE m.community = inbox.community "
+        "AND m.platform_user_id = inbox.platform_user_id) THEN inbox.platform_user_id ELSE '' END"
+    )
+    theirs = {str(r["event_id"]): r for r in later.inbox}
+    at_ids = {int(r["id"]): r for r in later.inbox_at}
+    done: list[tuple[Any, ...]] = []
+    gone: list[int] = []
+    later_state = later.lineage
+    for row in held.inbox:
+        row_id = int(row["id"])
+        there = theirs.get(str(row["event_id"]))
+        if there is not None:
+            if there["status"] == "done":
+                done.append((to_target(there["done_at"], "time", dialect), row_id))
+            continue
+        gone.append(row_id)
+        later_state = later_state and _gone_ok(later, "inbox", row_id, at_ids.get(row_id))
+    for part in _chunks(done):
+        await conn.executemany(
+            f"UPDATE inbox SET status = 'done', done_at = ?{emptied} WHERE id = ? AND status <> 'done'", part
         )
+    carried = len(done)  # each read not done in this transaction
+    if later_state:
+        for ids in _chunks(gone):
+            ids_sql, ids_arg = id_list(dialect, ids)
+            carried += await conn.execute(
+                f"UPDATE inbox SET status = 'done', done_at = ?{emptied} WHERE id IN ({ids_sql}) AND status <> 'done'",
+                to_target(now, "time", dialect),
+                ids_arg,
+            )
     return carried
 
 
 async def _lost(conn: Connection, held: _Held, later: _Later) -> tuple[int, int, tuple[LostMentorship, ...]]:
     """What the restored database lacks of what the replaced one did after the backup: its pending offers answered
-    or ended there, the requests made there, and the active mentorships made there (`LostMentorship`)."""
+    or ended there, the requests made there and open there that no mentorship made there covers, and the active
+    mentorships made there (`LostMentorship`)."""
     theirs = {int(r["id"]): r for r in later.offers}
     offers = 0
     for row in held.offers:
@@ -975,7 +1144,8 @@ async def _lost(conn: Connection, held: _Held, later: _Later) -> tuple[int, int,
             and there["status"] != "pending"
         ):
             offers += 1
-    made = {int(r["id"]): r["created_at"] for r in later.requests}
+    matched = {int(r["request_id"]) for r in later.mentorships if r["request_id"] is not None}
+    made = {int(r["id"]): r["created_at"] for r in later.requests if int(r["id"]) not in matched}
     here = {
         int(r["id"]): r["created_at"]
         for r in await _by_ids(conn, "SELECT id, created_at FROM requests WHERE id IN", list(made))
@@ -1002,7 +1172,18 @@ async def _lost(conn: Connection, held: _Held, later: _Later) -> tuple[int, int,
             )
             is not None
         )
-        lost.append(LostMentorship(str(row["community"]), request, str(row["mentor"]), str(row["mentee"]), restored))
+        mentor = (
+            await conn.fetch_one(
+                "SELECT m.id FROM members m JOIN mentor_profiles p ON p.member_id = m.id "
+                "WHERE m.community = ? AND m.platform_user_id = ?",
+                row["community"],
+                row["mentor"],
+            )
+            is not None
+        )
+        lost.append(
+            LostMentorship(str(row["community"]), request, str(row["mentor"]), str(row["mentee"]), restored, mentor)
+        )
     return offers, requests, tuple(lost)
 
 
@@ -1014,22 +1195,28 @@ async def since_backup(
     now: datetime,
     *,
     unreadable: tuple[type[BaseException], ...] = (),
+    lineage: bool | None = None,
 ) -> SinceBackup:
     """In the transaction open on `conn` (a backup restored, before the bot starts on it, `now` the restore's time):
     what a restore does about the time between the backup and itself, reading `source`, the database it replaces
-    (None: there is none; only read; a failure of a kind in `unreadable` while reading it counts as unread).
+    (None: there is none; only read; a failure of a kind in `unreadable` while reading it counts as unread);
+    `lineage`: whether `source` is a later state of the backup, when the caller knows it (`forgotten_since`'s
+    `known`; None: read here, `_lineage`).
 
     Each community of the restored database is recorded out of MentorBot's reach from the backup's time
-    (`backup_time`) to `now`, closed (`storage.outages`): an offer open then, which its mentor may have answered in the
-    lost period (an accept the restore undoes), expires as no lapse of theirs (`OfferStore.expire_offer`). From
-    `source`: its outages are carried; the outbox rows it delivered or superseded are marked so (never sent nor shown
-    again), its message refs carried (newer or missing) and its inbox events done marked done (never processed
-    again); and what the restored database loses of what it did is counted: offers answered or ended there, requests
-    and active mentorships made there (`SinceBackup`). A database older than migration 0030 (no outages table) has no
-    outage recorded: the caller upgrades it first when it holds pending offers (`_outage_needs_upgrade`)."""
+    (`backup_time`: its newest change up to `now`; the columns holding later times are named, `SinceBackup.ahead`) to
+    `now`, closed (`storage.outages`; the same backup restored again ends that outage at `now`): an offer open then,
+    which its mentor may have answered in the lost period (an accept the restore undoes), expires as no lapse of
+    theirs (`OfferStore.expire_offer`). From `source`: its outages are carried; the outbox rows it delivered or
+    superseded are marked so (never sent nor shown again), its message refs carried (newer or missing) and its inbox
+    events done marked done (never processed again), and, `source` a later state of the backup (`_Later.lineage`),
+    the outbox rows and inbox events gone from it (deleted once finished) marked so too; and what the restored
+    database loses of what it did is counted: offers answered or ended there, open requests and active mentorships
+    made there (`SinceBackup`). A database older than migration 0030 (no outages table) has no outage recorded: the
+    caller upgrades it first when it holds pending offers (`_outage_needs_upgrade`)."""
     present = set(await tables(conn, dialect))
-    newest = await backup_time(conn, dialect)
-    since = min(newest, now) if newest is not None else None
+    found = await backup_time(conn, dialect, now)
+    since = found.at
     floor = since or EPOCH
     held = _Held(
         outbox=(
@@ -1039,12 +1226,15 @@ async def since_backup(
             if "outbox" in present
             else []
         ),
+        inbox=(
+            await conn.fetch_all("SELECT id, event_id FROM inbox WHERE status <> 'done'") if "inbox" in present else []
+        ),
         offers=await conn.fetch_all("SELECT id, request_id, created_at FROM offers WHERE status = 'pending'"),
     )
     later: _Later | None = None
     if source is not None:
         try:
-            later = await _read_later(source, source_dialect, held, floor)
+            later = await _read_later(conn, dialect, source, source_dialect, held, floor, lineage)
         except unreadable:
             later = None
     outages = 0
@@ -1054,18 +1244,20 @@ async def since_backup(
         if since is not None and since < now:
             for row in await conn.fetch_all("SELECT DISTINCT community FROM members ORDER BY community"):
                 outages += await conn.execute(
-                    "INSERT INTO community_outages (community, since, until) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    "INSERT INTO community_outages (community, since, until) VALUES (?, ?, ?) "
+                    "ON CONFLICT (community, since) DO UPDATE SET until = CASE WHEN community_outages.until IS NULL "
+                    "OR community_outages.until >= excluded.until THEN community_outages.until ELSE excluded.until END",
                     row["community"],
-                    since,
-                    now,
+                    to_target(since, "time", dialect),
+                    to_target(now, "time", dialect),
                 )
     if later is None:
-        return SinceBackup(since, outages)
+        return SinceBackup(since, outages, ahead=found.ahead)
     delivered = await _carry_outbox(conn, dialect, held, later)
     refs = await _carry_refs(conn, dialect, later.refs) if "message_refs" in present else 0
-    inbox = await _carry_inbox(conn, dialect, later.inbox) if "inbox" in present else 0
+    inbox = await _carry_inbox(conn, dialect, held, later, now)
     offers, requests, mentorships = await _lost(conn, held, later)
-    return SinceBackup(since, outages, True, delivered, refs, inbox, offers, requests, mentorships)
+    return SinceBackup(since, outages, True, delivered, refs, inbox, offers, requests, mentorships, found.ahead)
 
 
 async def _outage_needs_upgrade(db: Database) -> bool:
@@ -1636,10 +1828,11 @@ async def _ids_of_replaced(replaced: _Replaced | None, copy: Path) -> bool | Non
 
 
 async def _since_backup_in_copy(
-    copy: Path, replaced: Path | None, version: int, now: datetime
+    copy: Path, replaced: Path | None, version: int, now: datetime, lineage: bool
 ) -> tuple[SinceBackup, int]:
     """`since_backup` in the restore's copy of the backup, in one transaction, reading the database at `replaced`
-    (the one it replaces; None: none there, or unreadable), on the engine the bot opens it with. A backup older than
+    (the one it replaces; None: none there, or unreadable; `lineage`: whether it is a later state of the backup, as
+    the restore's forgets found: `forgotten_since`), on the engine the bot opens it with. A backup older than
     migration 0030 (no outages table) that holds pending offers is upgraded first, as the bot's start would, so that
     the restore's outage is recorded (`_outage_needs_upgrade`). Returns what it did and the copy's schema version;
     the engine is closed either way, its ``-wal`` checkpointed into the copy."""
@@ -1654,7 +1847,9 @@ async def _since_backup_in_copy(
                 source = _FileConnection(replaced)
         try:
             async with db.transaction() as conn:
-                found = await since_backup(conn, "sqlite", source, "sqlite", now, unreadable=(sqlite3.Error,))
+                found = await since_backup(
+                    conn, "sqlite", source, "sqlite", now, unreadable=(sqlite3.Error,), lineage=lineage
+                )
         finally:
             if source is not None:
                 source.close()
@@ -1839,7 +2034,7 @@ async def sqlite_restore(
         raised = await _ids_of_replaced(replaced, partial)
         _stop_if(flag)
         readable = replaced is not None and replaced.known is not None
-        since, version = await _since_backup_in_copy(partial, path if readable else None, version, now)
+        since, version = await _since_backup_in_copy(partial, path if readable else None, version, now, complete)
         _stop_if(flag)
         carried = replaced.forgets if replaced is not None and replaced.forgets else {}
         if again or carried:
