@@ -58,3 +58,24 @@ def test_the_checkin_row() -> None:
     assert set(answer.words) == set(CHECKIN_ANSWERS)
     worded = {(" ".join(c.path), o.name) for c in COMMANDS for o in c.options if o.words}
     assert worded == {("mentor checkin", "answer")}
+
+
+@pytest.mark.parametrize(
+    ("typed", "args"),
+    [
+        ("/mentor checkin mentorship:2 ok", {"mentorship": "2", "answer": "ok"}),  # the usage's own order
+        ("/mentor checkin id:2 sawa", {"mentorship": "2", "answer": "sawa"}),
+        ("/mentor checkin ok 2", {"answer": "ok", "mentorship": "2"}),  # Discord's order, typed
+        ("/mentor checkin help #3", {"answer": "help", "mentorship": "#3"}),
+    ],
+)
+def test_the_typed_forms_the_review_found_refused(typed: str, args: dict[str, str]) -> None:
+    """The day's review: the usage ``[mentorship:<number>] <ok|help>`` typed as shown read "2 ok" as the mentorship,
+    and ``ok 2`` was too many arguments."""
+    assert parse(typed).args == args
+
+
+def test_a_word_after_the_answer_is_still_too_many() -> None:
+    with pytest.raises(UserError) as refused:
+        parse("/mentor checkin ok two")
+    assert refused.value.key == "commands.too_many_arguments"

@@ -268,8 +268,13 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
         text = token.raw if in_free_text else token.text
         if current is not None and in_free_text:
             args[current] = args[current] + token.gap + text if args[current] else text
+        elif current is not None and (answer := _word_of(command, token, args, by_position)) is not None:
+            by_position[answer] = text  # ``/mentor checkin mentorship:2 ok``, the usage's order: the answer
+            current = None
         elif current is not None:
             args[current] = f"{args[current]} {text}" if args[current] else text
+        elif slot >= len(positional) and (passed := _passed_number(command, token, args, by_position)) is not None:
+            by_position[passed] = text  # ``/mentor checkin ok 2``, Discord's order: the number the answer passed
         elif slot >= len(positional):
             extra.append(text)
         else:
@@ -310,6 +315,37 @@ def _slot_for(command: Command, slot: int, token: Token) -> int:
         if not command.is_optional(positional[ahead]):
             break
     return slot
+
+
+def _word_of(command: Command, token: Token, args: Mapping[str, str], by_position: Mapping[str, str]) -> str | None:
+    """The positional option still empty whose `Option.words` hold the bare word `token`, after a ``key:value``
+    option that is not free text: ``/mentor checkin mentorship:2 ok`` is the answer, not the mentorship "2 ok"."""
+    if token.key is not None:
+        return None
+    word = token.text.strip()
+    return next(
+        (n for n in command.positional if n not in args and n not in by_position and command.takes_word(n, word)),
+        None,
+    )
+
+
+def _passed_number(
+    command: Command, token: Token, args: Mapping[str, str], by_position: Mapping[str, str]
+) -> str | None:
+    """The optional positional option a later option's word passed over (`_slot_for`), still empty, for a number
+    typed once every positional option is passed: ``/mentor checkin ok 2`` (Discord's order)."""
+    if token.key is not None or not _NUMBER_LIKE.match(token.text.strip()):
+        return None
+    for index, name in enumerate(command.positional):
+        later = command.positional[index + 1 :]
+        if (
+            name not in args
+            and name not in by_position
+            and command.is_optional(name)
+            and any(command.takes_word(other, by_position.get(other, "")) for other in later)
+        ):
+            return name
+    return None
 
 
 def _unknown_option(command: Command, key: str) -> UserError:
