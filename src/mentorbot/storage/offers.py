@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from mentorbot.matching.eligibility import AWAY, UNDELIVERED, DeclineReason
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
@@ -38,6 +38,9 @@ from mentorbot.storage.outbox import (
 from mentorbot.storage.releases import release_offer
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
+
+_INSTANT: Final = timedelta(microseconds=1)
+"""An outage begun at this very time is open now (`outages.away_during` reads a span, its start excluded)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ class ExpireResult:
     whether or not the offer reached its mentor (an unreached one stays `UNDELIVERED`, `reached` False: its notice says
     it never reached them; no "take it after all" while the community is still out, `Away.still`); one that reached
     them is marked `AWAY` (`matching.eligibility`: no lapse's cooldown either)."""
+    out_now: bool = False
+    """Whether the offer's community is out of reach as it expires (an open outage), even one that began after the
+    offer's deadline: its notice offers no "take it after all", which the platform would refuse or never send."""
 
 
 @dataclass(frozen=True)
@@ -787,6 +793,10 @@ class OfferStore(Transactions):
             # Its community out of reach while it was open (`storage.outages`): its mentor could not answer it. Read
             # for an unreached offer too (its notice offers no "take it after all" while the community is still out).
             away = await away_during(conn, offer.mentor_id, offer.created_at, offer.expires_at)
+            # Out of reach now (an outage begun after the deadline, before this expiry ran): the lapse counts, but
+            # "take it after all" waits for the community's return (session 42's lapse model).
+            out_now = away.still if away is not None else False
+            out_now = out_now or await away_during(conn, offer.mentor_id, now, now + _INSTANT) is not None
             # Marked, so no lapse is read from it later either (`matching.eligibility.NO_LAPSE`: the pair's cooldown,
             # "back since a lapse"): never reached (UNDELIVERED, whatever the community), or reached while out (AWAY).
             mark = UNDELIVERED if not reached else AWAY if away is not None else None
@@ -828,7 +838,14 @@ class OfferStore(Transactions):
                 await conn.execute("UPDATE offer_lapses SET paused = TRUE WHERE offer_id = ?", offer.id)
             withdrawn = await withdraw_pending(conn, offer.mentor_id, now, dialect=self.db.dialect) if paused else []
             return ExpireResult(
-                offer, paused, tuple(withdrawn), reached, counted=counted, streak=streak or 0, away=away
+                offer,
+                paused,
+                tuple(withdrawn),
+                reached,
+                counted=counted,
+                streak=streak or 0,
+                away=away,
+                out_now=out_now,
             )
 
     async def withdraw_for_mentee(

@@ -306,7 +306,7 @@ def expiry_notice(
     text = t(key, id=result.offer.id, until=round_at) if outcome == "round" else t(key, id=result.offer.id)
     # Not while its community is still out of reach (reached or not): the accept would be refused (Discord) or never
     # come (Slack).
-    still_away = result.away is not None and result.away.still
+    still_away = result.out_now or (result.away is not None and result.away.still)
     if passed is False and not result.mentor_paused and not rounds_only and room and not still_away:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)
     if warning and warns(core, result):
