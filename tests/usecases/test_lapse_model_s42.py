@@ -38,8 +38,8 @@ of an in-time answer kept, no 24-hour window, a late expiry counted, "take it af
 The CI run is short (25 programmes of up to 35 steps on SQLite, 10 of up to 30 on PostgreSQL: 6 and 12 s here);
 ``MENTORBOT_FUZZ_EXAMPLES=150 .venv/bin/pytest -m fuzz_heavy tests/usecases/test_lapse_model_s42.py`` runs the heavy
 one on both engines (``MENTORBOT_FUZZ_STEPS``, default 50, sets its length). Rule 4 covers every notice written while
-the community is out (``MENTORBOT_LAPSE_MODEL_STRICT_TAKE=0`` narrows it to docs/reliability.md's first wording, an
-outage over the offer's own life): it found that an offer whose deadline passed a moment before the community was lost
+the community is out (`STRICT_TAKE` False narrows it to docs/reliability.md's first wording, an outage
+over the offer's own life): it found that an offer whose deadline passed a moment before the community was lost
 still said "take it after all" (its expiry, run after the loss, read no outage over the offer's life; shortest: sign
 up, time to 15 s past the first deadline with the timers not run yet, the community lost, the timers run), fixed in
 session 42 (`ExpireResult.out_now`, `tests/usecases/test_out_now_s42.py`).
@@ -70,7 +70,7 @@ from tests.usecases.test_programme_model import Model, _dt
 
 HEAVY_EXAMPLES = int(os.environ.get("MENTORBOT_FUZZ_EXAMPLES") or 0)
 HEAVY_STEPS = int(os.environ.get("MENTORBOT_FUZZ_STEPS") or 50)
-STRICT_TAKE = os.environ.get("MENTORBOT_LAPSE_MODEL_STRICT_TAKE", "1") != "0"
+STRICT_TAKE = True  # False narrows rule 4 to an outage over the offer's own life (docs/reliability.md's first wording)
 MENTORS = ("m0", "m1", "m2")
 SKILLS = {"m0": "seo", "m1": "seo", "m2": "copywriting"}  # copywriting has one mentor: a lapse of it waits for them
 MENTEES = ("a0", "a1", "a2", "a3", "a4")
