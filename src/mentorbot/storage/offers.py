@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from mentorbot.matching.eligibility import AWAY, UNDELIVERED, DeclineReason
 from mentorbot.models import OPEN_REQUEST_STATUSES, JobKind, Mentorship, MentorshipRequest, Offer, OfferStatus
@@ -38,9 +38,6 @@ from mentorbot.storage.outbox import (
 from mentorbot.storage.releases import release_offer
 from mentorbot.storage.sql import Rollback, change_one, id_list, in_list
 from mentorbot.storage.units import Transactions
-
-_INSTANT: Final = timedelta(microseconds=1)
-"""An outage begun at this very time is open now (`outages.away_during` reads a span, its start excluded)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +216,15 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> boo
     )
     await conn.execute("DELETE FROM offer_lapses WHERE offer_id = ?", offer_id)
     return unpaused
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why a pair is excluded for good (`OfferStore.exclusion_of`): the decline that excludes it, by the mentor of
+    the offer read or, with `by_mentee`, by its mentee."""
+
+    declined: Offer
+    by_mentee: bool
 
 
 class OfferStore(Transactions):
@@ -463,6 +469,26 @@ class OfferStore(Transactions):
         async with self.read() as conn:
             row = await conn.fetch_one("SELECT * FROM offers WHERE id = ?", offer_id)
         return rows.offer(row) if row else None
+
+    async def exclusion_of(self, offer_id: int) -> Exclusion | None:
+        """The decline that excludes offer `offer_id`'s pair for good (docs/matching.md rule 5), read with the very
+        condition the accept's compare-and-set refuses it by (`_NOT_EXCLUDED`): the mentor's "not this person" first,
+        then their "not my skill" of a request sharing a skill, then the mentee's "not this person" of a request of
+        the mentor's; the oldest of each. None when the pair is not excluded, or there is no such offer."""
+        person = f"CASE WHEN x.reason_kind = '{DeclineReason.NOT_THIS_PERSON}' THEN 0 ELSE 1 END"
+        async with self.read() as conn:
+            row = await conn.fetch_one(
+                f"SELECT (SELECT x.id {_BY_MENTOR} ORDER BY {person}, x.id LIMIT 1) AS by_mentor, "
+                f"(SELECT y.id {_BY_MENTEE} ORDER BY y.id LIMIT 1) AS by_mentee FROM offers WHERE offers.id = ?",
+                offer_id,
+            )
+            if row is None or (row["by_mentor"] is None and row["by_mentee"] is None):
+                return None
+            by_mentee = row["by_mentor"] is None
+            declined = await conn.fetch_one(
+                "SELECT * FROM offers WHERE id = ?", row["by_mentee"] if by_mentee else row["by_mentor"]
+            )
+        return None if declined is None else Exclusion(rows.offer(declined), by_mentee=by_mentee)
 
     async def list_offers(
         self, *, request_id: int | None = None, mentor_id: int | None = None, status: OfferStatus | None = None
@@ -792,11 +818,9 @@ class OfferStore(Transactions):
             reached = not await never_reached(conn, offer.mentor_id, f"offer:{offer.id}", now, runner=runner)
             # Its community out of reach while it was open (`storage.outages`): its mentor could not answer it. Read
             # for an unreached offer too (its notice offers no "take it after all" while the community is still out).
-            away = await away_during(conn, offer.mentor_id, offer.created_at, offer.expires_at)
             # Out of reach now (an outage begun after the deadline, before this expiry ran): the lapse counts, but
-            # "take it after all" waits for the community's return (session 42's lapse model).
-            out_now = away.still if away is not None else False
-            out_now = out_now or await away_during(conn, offer.mentor_id, now, now + _INSTANT) is not None
+            # "take it after all" waits for the community's return (session 42's lapse model). The same read.
+            away, out_now = await away_during(conn, offer.mentor_id, offer.created_at, offer.expires_at, now)
             # Marked, so no lapse is read from it later either (`matching.eligibility.NO_LAPSE`: the pair's cooldown,
             # "back since a lapse"): never reached (UNDELIVERED, whatever the community), or reached while out (AWAY).
             mark = UNDELIVERED if not reached else AWAY if away is not None else None
@@ -882,20 +906,29 @@ _NOT_MENTORING = (
 active mentorship of the pair, the ``MENTORING`` block): a second mentorship of a pair is an admin's forced match
 only, never an accept (read after the mentee's lock, which every new mentorship of the mentee takes)."""
 
-_NOT_EXCLUDED = (
+_BY_MENTOR = (
     # The mentor's own decline of one of the mentee's requests: "not this person", or "not my skill" of a request
     # sharing a skill with this one.
-    " AND NOT EXISTS (SELECT 1 FROM requests xr JOIN requests xd ON xd.member_id = xr.member_id "
+    "FROM requests xr JOIN requests xd ON xd.member_id = xr.member_id "
     "JOIN offers x ON x.request_id = xd.id AND x.mentor_id = offers.mentor_id "
     f"WHERE xr.id = offers.request_id AND x.status = 'declined' AND (x.reason_kind = '{DeclineReason.NOT_THIS_PERSON}' "
     f"OR (x.reason_kind = '{DeclineReason.NOT_MY_SKILL}' AND EXISTS (SELECT 1 FROM request_skills xa "
     "JOIN request_skills xb ON xb.skill = xa.skill WHERE xa.request_id = offers.request_id "
-    "AND xb.request_id = x.request_id)))) "
-    # The mentee's own decline "not this person" of a request of the mentor's (both ways).
-    "AND NOT EXISTS (SELECT 1 FROM requests yr JOIN offers y ON y.mentor_id = yr.member_id "
-    "JOIN requests yd ON yd.id = y.request_id WHERE yr.id = offers.request_id AND yd.member_id = offers.mentor_id "
-    f"AND y.status = 'declined' AND y.reason_kind = '{DeclineReason.NOT_THIS_PERSON}')"
+    "AND xb.request_id = x.request_id)))"
 )
+"""The declines (``x``) by an offer's (``offers``) mentor that exclude its pair for good: the FROM and WHERE of a
+correlated subquery, read by `_NOT_EXCLUDED` and `OfferStore.exclusion_of` alike."""
+
+_BY_MENTEE = (
+    # The mentee's own decline "not this person" of a request of the mentor's (both ways).
+    "FROM requests yr JOIN offers y ON y.mentor_id = yr.member_id "
+    "JOIN requests yd ON yd.id = y.request_id WHERE yr.id = offers.request_id AND yd.member_id = offers.mentor_id "
+    f"AND y.status = 'declined' AND y.reason_kind = '{DeclineReason.NOT_THIS_PERSON}'"
+)
+"""The declines (``y``) by an offer's mentee, of a request of its mentor's, that exclude the pair for good (as
+`_BY_MENTOR`)."""
+
+_NOT_EXCLUDED = f" AND NOT EXISTS (SELECT 1 {_BY_MENTOR}) AND NOT EXISTS (SELECT 1 {_BY_MENTEE})"
 """The condition of an accept's compare-and-set on the offer that the pair is not excluded for good (docs/matching.md
 rule 5, as `eligibility.blocks_for` reads the pair's declines and `mentorships.check_pairs` checks them before an
 offer is made): a "not my skill" decline withdraws the decliner's offers it covers in its own unit (session 42), so

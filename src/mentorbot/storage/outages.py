@@ -26,21 +26,29 @@ class Away:
     """The community is still out (an outage with no end): answering the offer is still refused."""
 
 
-async def away_during(conn: Connection, member_id: int, start: datetime, end: datetime) -> Away | None:
+async def away_during(
+    conn: Connection, member_id: int, start: datetime, end: datetime, now: datetime
+) -> tuple[Away | None, bool]:
     """Whether the community of `member_id` was out of reach at some time between `start` and `end` (an offer's
-    making and its deadline), inside the caller's transaction: None when not. One read over the community's outages
-    (their primary key)."""
+    making and its deadline; None when not), and whether it is out of reach at `now` (an outage begun by then and
+    not ended: one begun after the deadline, before the expiry ran, counts too), inside the caller's transaction.
+    One read over the community's outages (their primary key)."""
     row = await conn.fetch_one(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN until IS NULL THEN 1 ELSE 0 END), 0) AS open "
-        "FROM community_outages WHERE community = (SELECT community FROM members WHERE id = ?) "
-        "AND since < ? AND (until IS NULL OR until > ?)",
-        member_id,
+        "SELECT COALESCE(SUM(CASE WHEN since < ? AND (until IS NULL OR until > ?) THEN 1 ELSE 0 END), 0) AS n, "
+        "COALESCE(SUM(CASE WHEN since < ? AND until IS NULL THEN 1 ELSE 0 END), 0) AS open, "
+        "COALESCE(SUM(CASE WHEN since <= ? AND (until IS NULL OR until > ?) THEN 1 ELSE 0 END), 0) AS out_now "
+        "FROM community_outages WHERE community = (SELECT community FROM members WHERE id = ?)",
         end,
         start,
+        end,
+        now,
+        now,
+        member_id,
     )
-    if row is None or int(row["n"]) == 0:
-        return None
-    return Away(still=int(row["open"]) > 0)
+    if row is None:
+        return None, False
+    away = Away(still=int(row["open"]) > 0) if int(row["n"]) > 0 else None
+    return away, int(row["out_now"]) > 0
 
 
 class OutageStore(Transactions):

@@ -201,34 +201,25 @@ async def _withdraw_sharing_skills(core: Core, declined: Offer) -> list[Notifica
 
 async def _withdraw_excluded(core: Core, mentor: Member, offer: Offer | None) -> list[Notification] | None:
     """Why the store's locked accept refused a pending offer, when it is an exclusion for good of the pair (rule 5,
-    `OfferStore.accept_offer`'s ``_NOT_EXCLUDED``): the mentor's decline "not this person" of one of the mentee's
-    requests, or "not my skill" of one sharing a skill with the offer's, or the mentee's own decline "not this person"
-    of a request of the mentor's. Then the offers the exclusion covers are withdrawn as the decline withdraws them
-    (each told under its key, its request handed on, the places freed offered to the waiting requests) and the
-    notifications returned; None when the pair is not excluded (another refusal). Read only on this refusal."""
+    `OfferStore.exclusion_of`, read with the accept's own condition): the mentor's decline "not this person" of one of
+    the mentee's requests, or "not my skill" of one sharing a skill with the offer's, or the mentee's own decline "not
+    this person" of a request of the mentor's. Then the offers the exclusion covers are withdrawn as the decline
+    withdraws them (each told under its key, its request handed on, the places freed offered to the waiting requests)
+    and the notifications returned; None when the pair is not excluded (another refusal). Read only on this refusal."""
     store = core.store
-    request = None if offer is None else await store.get_request(offer.request_id)
-    if request is None:
+    exclusion = None if offer is None else await store.exclusion_of(offer.id)
+    request = None if offer is None or exclusion is None else await store.get_request(offer.request_id)
+    if exclusion is None or request is None:
         return None
-    mentee_id, sharing = request.member_id, None
-    for declined in await store.list_offers(mentor_id=mentor.id, status=OfferStatus.DECLINED):
-        if declined.reason_kind not in EXCLUDING:
-            continue
-        theirs = await store.get_request(declined.request_id)
-        if theirs is None or theirs.member_id != mentee_id:
-            continue
-        if declined.reason_kind == DeclineReason.NOT_THIS_PERSON.value:
-            return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_declined_person")
-        if sharing is None and set(theirs.skills) & set(request.skills):
-            sharing = theirs
-    if sharing is not None:
-        return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_declined_skill", sharing=sharing)
-    for declined in await store.list_offers(mentor_id=mentee_id, status=OfferStatus.DECLINED):
-        if declined.reason_kind == DeclineReason.NOT_THIS_PERSON.value:
-            theirs = await store.get_request(declined.request_id)
-            if theirs is not None and theirs.member_id == mentor.id:
-                return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_not_a_fit")
-    return None
+    mentee_id = request.member_id
+    if exclusion.by_mentee:
+        return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_not_a_fit")
+    if exclusion.declined.reason_kind == DeclineReason.NOT_THIS_PERSON.value:
+        return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_declined_person")
+    sharing = await store.get_request(exclusion.declined.request_id)
+    if sharing is None:
+        return None
+    return await _withdraw_offers_of(core, mentor, mentee_id, "offer.withdrawn_declined_skill", sharing=sharing)
 
 
 async def matched_directly(core: Core, offer: Offer | None) -> Mentorship | None:
