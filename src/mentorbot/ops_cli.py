@@ -28,7 +28,8 @@ from mentorbot.settings import Settings, mask_url_password
 
 if TYPE_CHECKING:
     from mentorbot.i18n import Translator
-    from mentorbot.storage.copying import Forgotten, RestoreResult, SinceBackup, TableState
+    from mentorbot.storage.after_backup import Forgotten, SinceBackup
+    from mentorbot.storage.copying import RestoreResult, TableState
 
 _DATABASE_HELP = "Database URL instead of MENTORBOT_DATABASE_URL: sqlite:///FILE or postgresql://…"
 
@@ -389,8 +390,8 @@ def _forgets(t: Translator, result: RestoreResult) -> list[str]:
 
 
 def _since_backup(t: Translator, since: SinceBackup, *, unread: bool = False) -> list[str]:
-    """What a restore says of the time between the backup and itself (`copying.since_backup`): the outage it recorded
-    in each community (offers open then expire as no lapse), and what the restored database lost of what the
+    """What a restore says of the time between the backup and itself (`after_backup.since_backup`): the outage it
+    recorded in each community (offers open then expire as no lapse), and what the restored database lost of what the
     database it replaced did since: offers answered there, requests made there, and each mentorship made there with
     the ``/mentor-admin match`` that makes it again (or, its request lost too, that the mentee asks again first; its
     mentor one who signed up after the backup, that the mentor signs up again first); and first, each column of the
@@ -528,7 +529,8 @@ async def _raise_ids(url: str, above: str) -> tuple[dict[str, int], Forgotten, S
     the one at `url` (a backup restored) that the one at `above` records as forgotten since the backup
     (`forgotten_since_backup`); and what it did about the time between the backup and now (`since_backup`)."""
     from mentorbot.clock import SystemClock
-    from mentorbot.storage.copying import ID_TABLES, forgotten_since_backup, raise_ids_above
+    from mentorbot.storage.after_backup import forgotten_since_backup
+    from mentorbot.storage.copying import ID_TABLES, raise_ids_above
     from mentorbot.storage.store import create_database
 
     source, target = create_database(above), create_database(url)

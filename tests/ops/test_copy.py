@@ -25,15 +25,14 @@ from mentorbot.demo import seed_demo
 from mentorbot.settings import load_settings
 from mentorbot.storage.copying import (
     CopyRefused,
-    canonical,
     checksum,
     copy_database,
     pg_dump_command,
     row_counts,
     sqlite_backup,
-    to_target,
 )
 from mentorbot.storage.database import Database
+from mentorbot.storage.introspection import canonical, to_target
 from mentorbot.storage.migrations import available_migrations, split_statements
 from mentorbot.storage.postgres_engine import PostgresDatabase
 from mentorbot.storage.sqlite_engine import SqliteDatabase

@@ -42,7 +42,7 @@ from mentorbot import runners
 from mentorbot import settings as settings_module
 from mentorbot.cli import main
 from mentorbot.runners import AdapterSpec
-from mentorbot.storage import copying, migrations
+from mentorbot.storage import copying, introspection, migrations
 from mentorbot.storage.copying import sqlite_backup, sqlite_restore
 from mentorbot.storage.migrations import (
     GrantsMissing,
@@ -367,7 +367,7 @@ async def test_a_database_of_another_program_is_refused_and_left_as_it_was(engin
         assert refused.value.tables == ("invoices",)
         assert "invoices" in str(refused.value) and "\n" not in str(refused.value)
     async with engine_store.db.read() as conn:
-        names = await copying.tables(conn, engine_store.db.dialect)
+        names = await introspection.tables(conn, engine_store.db.dialect)
         kept = await conn.fetch_one("SELECT total FROM invoices WHERE id = 1")
     assert names == ["invoices"] and kept is not None and int(kept["total"]) == 42
 

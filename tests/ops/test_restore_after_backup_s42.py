@@ -4,7 +4,7 @@
    a lapse of its mentor's (an ``offer_lapses`` row, the auto-pause with MAX_EXPIRED_OFFERS=1, "expired without an
    answer"), though the mentor had answered it. The restore now records, for each community of the restored
    database, an outage (`storage.outages`, migration 0030) from the backup's time (the newest time the restored
-   database records a change at: `copying.backup_time`) to the restore, closed: an offer open then expires as no
+   database records a change at: `after_backup.backup_time`) to the restore, closed: an offer open then expires as no
    lapse of anyone's. And it says what it could see changed since the backup in the database it replaces that the
    restored one loses: offers answered or ended there, requests made there, and each mentorship made there, with the
    ``/mentor-admin match`` that makes it again. The same on the PostgreSQL route (`raise_ids_above`,

@@ -1,4 +1,4 @@
-"""Session 42, the review of the restore's time since the backup (/tmp/hunt/review42, `copying.since_backup`).
+"""Session 42, the review of the restore's time since the backup (/tmp/hunt/review42, `after_backup.since_backup`).
 
 1. A restore more than a day after the backup carried nothing: the replaced database prunes its delivered and
    superseded outbox rows and its finished inbox events a day after (`timers.EVENT_ID_RETENTION`), so the restored
@@ -548,7 +548,7 @@ def test_each_lost_mentorship_is_told_by_what_the_restored_database_lacks() -> N
     """`ops_cli._since_backup`: the plain match when the request and the mentor are both restored; else the mentee
     asks again, the mentor signs up again, or both, first. And the columns ahead come first."""
     from mentorbot.ops_cli import _since_backup
-    from mentorbot.storage.copying import Ahead, LostMentorship, SinceBackup
+    from mentorbot.storage.after_backup import Ahead, LostMentorship, SinceBackup
 
     lost = tuple(
         LostMentorship(C, n, f"m{n}", f"a{n}", request_restored, mentor_restored)

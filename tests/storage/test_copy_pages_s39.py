@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from mentorbot.storage import copying
-from mentorbot.storage.copying import checksum, columns, copy_database, kind_of, row_counts, tables
+from mentorbot.storage.copying import checksum, copy_database, row_counts
 from mentorbot.storage.database import Database
+from mentorbot.storage.introspection import columns, kind_of, tables
 from mentorbot.storage.migrations import migrate
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store

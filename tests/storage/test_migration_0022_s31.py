@@ -12,7 +12,8 @@ import pytest
 
 from mentorbot.clock import ManualClock
 from mentorbot.storage import migrations
-from mentorbot.storage.copying import copy_database, row_counts, tables
+from mentorbot.storage.copying import copy_database, row_counts
+from mentorbot.storage.introspection import tables
 from mentorbot.storage.migrations import available_migrations
 from mentorbot.storage.privacy import forgotten_member_key
 from mentorbot.storage.sqlite_engine import SqliteDatabase

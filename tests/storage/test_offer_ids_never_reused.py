@@ -115,7 +115,7 @@ async def test_after_a_copy_no_offer_id_of_the_source_is_given_again(
         assert offer.id > given, f"offer id {offer.id} was given on the source already"
         assert await target.message_location(C, "u-mentor", f"offer:{offer.id}") is None
         # and the copy carries the counter on, so that a second copy (back, or on) carries it too
-        from mentorbot.storage.copying import ids_given
+        from mentorbot.storage.introspection import ids_given
 
         async with target.db.read() as conn:
             assert (await ids_given(conn, target.db.dialect, ["offers"]))["offers"] >= offer.id

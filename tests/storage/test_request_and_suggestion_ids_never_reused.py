@@ -17,7 +17,8 @@ import pytest
 
 from mentorbot.clock import ManualClock
 from mentorbot.storage import migrations
-from mentorbot.storage.copying import copy_database, ids_given
+from mentorbot.storage.copying import copy_database
+from mentorbot.storage.introspection import ids_given
 from mentorbot.storage.migrations import available_migrations
 from mentorbot.storage.store import Store, Suggestion
 from tests.conftest import make_store
