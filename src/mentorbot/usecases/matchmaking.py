@@ -357,13 +357,13 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
     paused mentors share the cause. With none, "no other mentor" when the mentee mentors the skill themself (`own`),
     else "no mentor".
 
-    Active mentors not blocked are all at capacity (or they would have been offered it), or every active mentor is
-    at capacity and on a cooldown for it (its date would promise an offer a full mentor cannot take): "every mentor
-    is at capacity", flagged when a paused mentor may be offered it once back (`_back_for_it`: "at capacity or paused…
-    as soon as a place frees up or one is back"), unless a blocked one has a free place (its cooldown and end, or,
-    with no date, the mentee's own mentor: `_blocked_reason` as if the full ones were not there). When every mentor
-    is paused and none is coming back for it, the paused ones' blocks are why, a cooldown flagged as theirs: its
-    date alone would promise an offer then, while they are still paused."""
+    Active mentors not blocked are all at capacity (or they would have been offered it), or every active mentor is at
+    capacity and one of them is on a cooldown for it (its date would promise an offer a full mentor cannot take,
+    whatever blocks the others): "every mentor is at capacity", flagged when a paused mentor may be offered it once back
+    (`_back_for_it`: "at capacity or paused… as soon as a place frees up or one is back"), unless a blocked one has a
+    free place (its cooldown and end, or, with no date, the mentee's own mentor: `_blocked_reason` as if the full ones
+    were not there). When every mentor is paused and none is coming back for it, the paused ones' blocks are why, a
+    cooldown flagged as theirs: its date alone would promise an offer then, while they are still paused."""
     active = [m for m in mentors if m.active]
     if not mentors:
         return ("wait.no_other_mentor" if own else "wait.no_mentor"), None, False
@@ -377,12 +377,14 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
         return key, until_text, key == "wait.all_cooldown"
     open_ = [m for m in active if m.member_id not in blocks]
     blocked = [m for m in active if m.member_id in blocks]
-    if not open_ and all(
-        m.free_places <= 0 and blocks[m.member_id].kind is BlockKind.COOLDOWN and not blocks[m.member_id].mentoring
-        for m in blocked
+    if (
+        not open_
+        and all(m.free_places <= 0 for m in blocked)
+        and any(_until(blocks[m.member_id]) is not None for m in blocked)
     ):
-        # Each active mentor's cooldown ends while they are at capacity: a date would promise an offer a full
-        # mentor cannot take. A place freeing up comes first (then the cooldown's end is why, if it has not passed).
+        # Every active mentor is at capacity, and one of them may be asked again on a date (a cooldown's end): that
+        # date would promise an offer a full mentor cannot take, whatever blocks the others (an exclusion, the
+        # mentee's own mentor). A place freeing up comes first (then the cooldown's end is why, if it has not passed).
         paused = any(not m.active and _back_for_it(blocks.get(m.member_id)) for m in mentors)
         return "wait.all_busy", None, paused
     # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
