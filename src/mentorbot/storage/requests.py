@@ -238,6 +238,21 @@ class RequestStore(Transactions):
         async with self.read() as conn:
             return await read_requests(conn, where, *args, limit=limit)
 
+    async def waiting_dated_by(self, mentor_id: int, *, limit: int) -> list[MentorshipRequest]:
+        """The waiting requests told they may be asked again after a date (a stored reason naming a cooldown) of the
+        members `mentor_id` held an offer of a request of, ended since (declined, expired, withdrawn): those a cooldown
+        of this mentor's may be why they wait (a cooldown is the pair's, for every request of that member:
+        `matching.eligibility`), which the mentor's last free place going makes untrue
+        (`matchmaking.after_last_place`). Oldest first, at most `limit`; read through the mentor's offers (their
+        index) and the members' requests, not the waitlist."""
+        where = (
+            "status = 'waiting' AND wait_reason LIKE '%cooldown%' AND member_id IN (SELECT r.member_id FROM offers o "
+            "JOIN requests r ON r.id = o.request_id WHERE o.mentor_id = ? "
+            "AND o.status IN ('declined', 'expired', 'withdrawn'))"
+        )
+        async with self.read() as conn:
+            return await read_requests(conn, where, mentor_id, limit=limit)
+
     async def reopened_at(self, request_ids: Sequence[int]) -> dict[int, datetime]:
         """When each of these requests went back on the waitlist after its mentorship ended (its mentor deleted their
         data: ``reopened_requests``), for those that did: what a request's "waiting since" counts from, as the

@@ -239,6 +239,8 @@ async def _offer_best(core: Core, request: MentorshipRequest, mentee: Member, bl
                 reoffer_after=timedelta(days=core.settings.reoffer_after_days),
             )
             if offer is not None:
+                if choice.candidate.profile.free_places <= 1:
+                    await after_last_place(core, mentor)
                 note = offer_notification(core, offer, request, mentee, mentor)
                 return MatchOutcome(mentor.id, None, (note,), offer)
     return None
@@ -481,7 +483,7 @@ async def rematch(
         return notes
     asking = wanted
     waiting = (
-        _listed(await store.list_requests(community, [RequestStatus.WAITING]))
+        listed(await store.list_requests(community, [RequestStatus.WAITING]))
         if asking is None
         else waiting_pages(core, community, lambda: asking)
     )
@@ -517,7 +519,8 @@ async def waiting_pages(
         last = page[-1]
 
 
-async def _listed(requests: Iterable[MentorshipRequest]) -> AsyncIterator[MentorshipRequest]:
+async def listed(requests: Iterable[MentorshipRequest]) -> AsyncIterator[MentorshipRequest]:
+    """`requests` as the asynchronous iterator `reword_stale` and the waitlist's readers take."""
     for request in requests:
         yield request
 
@@ -657,10 +660,28 @@ async def refresh_wait_reasons(
     the next round stays, and what stands in the way meanwhile (`round_obstacle`) is what is worked out afresh."""
     if not skills:
         return
+    await reword_stale(core, community, waiting_pages(core, community, lambda: skills), stales)
+
+
+async def after_last_place(core: Core, mentor: Member) -> None:
+    """`mentor`'s last free place just went (an offer made to them): the waiting requests told they may be asked again
+    after a cooldown of theirs are told afresh why they wait (`RequestStore.waiting_dated_by`), as a capacity lowered
+    does (docs/matching.md rule 14: a cooldown's date is told only of a mentor with a free place; a full one's would
+    promise an offer on a date nothing comes). The oldest `REFRESH_AFTER_PAUSE` of them, in the offer's unit."""
+    dated = await core.store.waiting_dated_by(mentor.id, limit=REFRESH_AFTER_PAUSE)
+    if dated:
+        await reword_stale(core, mentor.community, listed(dated), frozenset({"all_cooldown"}))
+
+
+async def reword_stale(
+    core: Core, community: str, requests: AsyncIterator[MentorshipRequest], stales: frozenset[str]
+) -> None:
+    """Tell afresh why each of the waiting `requests` of `community` waits whose reason is one of `stales` (in a
+    cohort programme, what stands in the way of its next round), the first `REFRESH_AFTER_PAUSE` of them."""
     rounds_only = cohort(core)
     upcoming = await round_due(core, community) if rounds_only else None
     looked = 0
-    async for request in waiting_pages(core, community, lambda: skills):
+    async for request in requests:
         if looked >= REFRESH_AFTER_PAUSE:
             break
         now_part = views.live_reason(request.wait_reason) if rounds_only else None

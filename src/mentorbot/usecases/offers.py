@@ -29,7 +29,7 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
 from mentorbot.usecases.expiry import round_date
-from mentorbot.usecases.matchmaking import hand_on, pass_on, rematch
+from mentorbot.usecases.matchmaking import SUPPLY_STALES, hand_on, listed, pass_on, rematch, reword_stale
 from mentorbot.usecases.mentorships import elsewhere
 
 
@@ -169,7 +169,8 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
     request handed on at once, and the places freed offered to the waiting requests, oldest first (rule 8). The
     decline locked both members' rows at its start, in id order (`OfferStore.decline_offer`): each withdrawal's lock
     of the mentee's row takes a row already held, never "the other member, then me", which deadlocked two members
-    declining each other at once. The notifications to deliver."""
+    declining each other at once. Then each one's waiting requests are told afresh why they wait (one may have waited
+    on the other). The notifications to deliver."""
     store = core.store
     request = await store.get_request(declined.request_id)
     member = None if request is None else await store.get_member(request.member_id)
@@ -177,7 +178,14 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
     if member is None or decliner is None:
         return []
     notes = await _withdraw_offers_of(core, decliner, member.id, "offer.withdrawn_declined_person")
-    return notes + await _withdraw_offers_of(core, member, decliner.id, "offer.withdrawn_not_a_fit")
+    notes += await _withdraw_offers_of(core, member, decliner.id, "offer.withdrawn_not_a_fit")
+    # Each one's waiting requests can no longer go to the other: why they wait may have changed ("at capacity" of
+    # the one now excluded is "you declined them" for the decliner's own, rule 5).
+    for who in (decliner, member):
+        own = await store.list_member_requests(who.id, open_only=True)
+        waiting = [r for r in own if r.status is RequestStatus.WAITING]
+        await reword_stale(core, who.community, listed(waiting), SUPPLY_STALES)
+    return notes
 
 
 async def _withdraw_sharing_skills(core: Core, declined: Offer) -> list[Notification]:
