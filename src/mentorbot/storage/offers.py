@@ -31,6 +31,7 @@ from mentorbot.storage.mentorships import AcceptResult, check_pairs, close_overl
 from mentorbot.storage.outages import Away, away_during
 from mentorbot.storage.outbox import (
     never_reached,
+    supersede_pause_notice,
     supersede_request_notices,
     supersede_unsent,
     unsent,
@@ -195,8 +196,9 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> boo
     counted whether it finds that earlier time or none). A pause for lapses that this very expiry brought (its row
     of `offer_lapses` says so, `expire_offer`) is taken back too, while the mentor is still paused for lapses (a
     pause of their own or an admin's since changes the reason): the mentor is active again (the offers it withdrew
-    stay withdrawn, their requests handed on then). Whether it took that pause back: the caller tells the mentor
-    they take requests again, and tries the waiting requests for them, as a resume does (`usecases.offers`)."""
+    stay withdrawn, their requests handed on then), and the expiry's notice of that pause, while it has not reached
+    them, is superseded (`outbox.supersede_pause_notice`). Whether it took that pause back: the caller tells the
+    mentor they take requests again, and tries the waiting requests for them, as a resume does (`usecases.offers`)."""
     unpaused = (
         await conn.execute(
             "UPDATE mentor_profiles SET status = 'active', pause_reason = NULL "
@@ -215,6 +217,8 @@ async def _forgive_lapse(conn: Connection, offer_id: int, mentor_id: int) -> boo
         mentor_id,
     )
     await conn.execute("DELETE FROM offer_lapses WHERE offer_id = ?", offer_id)
+    if unpaused:  # "we've paused your mentor profile" is no longer so: not told after the reply saying it is over
+        await supersede_pause_notice(conn, mentor_id, offer_id)
     return unpaused
 
 

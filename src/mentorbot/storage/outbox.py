@@ -59,6 +59,22 @@ def offered_notice_key(request_id: int, offer_id: int) -> str:
     return f"request:{request_id}:offer:{offer_id}"
 
 
+def pause_notice_key(mentor_id: int, offer_id: int) -> str:
+    """The outbox key of the notice telling a mentor that the expiry of their offer `offer_id` paused them for lapses
+    (`usecases.expiry.expire_offers`): one key per such pause, so it replaces no earlier message; superseded, while
+    undelivered, when an answer recorded in time takes that pause back (`supersede_pause_notice`)."""
+    return f"pause:{mentor_id}:{offer_id}"
+
+
+async def supersede_pause_notice(conn: Connection, mentor_id: int, offer_id: int) -> None:
+    """The pause the expiry of `mentor_id`'s offer `offer_id` brought was taken back (`storage.offers._forgive_lapse`,
+    an answer recorded in time), inside that transaction: its notice (`pause_notice_key`) still pending or held is
+    superseded, so it is never delivered nor shown after the reply saying the profile takes requests again. A batch
+    that claimed it drops it too (`OutboxStore.still_to_send`: no longer pending), as for a newer version of a key.
+    One delivered already stays so: that reply is what corrects it."""
+    await _supersede_older(conn, mentor_id, pause_notice_key(mentor_id, offer_id))
+
+
 def unsent(now: str = "?") -> str:
     """Whether an outbox row is not reaching its member as things stand, the time now being the SQL `now` (by default
     one argument): held, or pending with no process delivering it (released for a retry, handed over untried, or left

@@ -14,6 +14,7 @@ from mentorbot.i18n import Translator, translator
 from mentorbot.models import Member, MentorshipRequest, Offer, OfferStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.storage.offers import ExpireResult
+from mentorbot.storage.outbox import pause_notice_key
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Core
 from mentorbot.usecases.matchmaking import (
@@ -96,7 +97,9 @@ async def expire_offers(core: Core, offer_ids: Sequence[int]) -> list[Notificati
             )
             text = t("pause.for_expiry", count=max(last.streak, core.settings.max_expired_offers))
             text += "\n" + "\n".join(f"• {line}" for line in [*lines, *withdrawn_lines])
-            told.append(core.notify(mentor, Reply(text)))
+            # Keyed by the offer whose lapse paused them: an answer to it recorded in time takes the pause back, and
+            # supersedes this notice while it has not reached them (`storage.offers._forgive_lapse`).
+            told.append(core.notify(mentor, Reply(text), key=pause_notice_key(mentor_id, last.offer.id)))
             handed.extend(withdrawn_notes)
     return [*told, *handed]
 
