@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Final, Self
@@ -14,12 +15,23 @@ from typing import Final, Self
 from mentorbot.bot import MentorBot
 from mentorbot.clock import Clock, SystemClock
 from mentorbot.config_errors import config_file_problem
-from mentorbot.errors import ConfigFileError, database_down, database_failure
+from mentorbot.errors import ConfigFileError, MentorBotError, database_down, database_failure
 from mentorbot.library import Library
 from mentorbot.observability import logging_handler, quiet_libraries
 from mentorbot.replies import Notification
 from mentorbot.settings import Settings, mask_url_password
 from mentorbot.storage.database import DatabaseError
+from mentorbot.storage.fingerprints import (
+    FILE_SETTINGS,
+    FINGERPRINT_SETTINGS,
+    LIVE_FOR,
+    Disagreement,
+    compare,
+    digest_of,
+    env_name,
+    file_digest,
+    fingerprint_values,
+)
 from mentorbot.storage.store import Store
 
 log = logging.getLogger("mentorbot")
@@ -62,22 +74,33 @@ async def open_bot(
     clock: Clock | None = None,
     store: Store | None = None,
     upgrade: bool = True,
+    settle: bool = True,
     peers: bool = False,
+    agree: bool = False,
 ) -> AsyncIterator[MentorBot]:
     """Open the store (migrating it; without `upgrade`, for a command that only reads, refusing a schema that is
     not this code's: `Store.open`), load skills and courses, and yield the bot; close the store after.
 
-    With `upgrade` (a process that serves: `mentorbot run`, the console, a Slack HTTP worker; and
-    `mentorbot admin import`), the skills stored rows use are then checked against the skills file loaded, once,
-    before the bot is yielded (`MentorBot.settle_skills_at_start`): a file edited and the bot restarted with no
-    ``/mentor-admin reload`` moves renamed slugs and tells the admins, as a reload would. Without it (`mentorbot
-    admin export`, ``stats``, ``forget``: one-off commands that may run with other files than the running bot's),
-    nothing is settled; the bot's own start does it. A check that fails is logged as an error and the bot starts
-    all the same (the next start or reload checks again). With `peers` (a process that serves a platform: `mentorbot
-    run`, a Slack HTTP worker; not the console, whose ``--lang`` and ``/clock`` are its own, nor an import or a
-    simulation), the process then records its settings and files for the other processes sharing the database and
-    compares them with theirs (`MentorBot.look_at_peers`: a disagreement is logged as an error and told to the
-    admins), and withdraws them when it stops (`MentorBot.leave`).
+    With `upgrade` and `settle` (a process that serves: `mentorbot run`, the console, a Slack HTTP worker; a
+    simulation), the skills stored rows use are then checked against the skills file loaded, once, before the bot
+    is yielded (`MentorBot.settle_skills_at_start`): a file edited and the bot restarted with no ``/mentor-admin
+    reload`` moves renamed slugs and tells the admins, as a reload would. Without `settle` (`mentorbot admin
+    import-mentors`, which migrates) or without `upgrade` (`mentorbot admin export`, ``stats``, ``forget``): one-off
+    commands that may run with other files than the running bot's, nothing is settled; the bot's own start does it
+    (settled with a one-off command's files, the slugs would move to what the bot does not serve, and the running
+    bot would never move them back). A check that fails is logged as an error and the bot starts all the same (the
+    next start or reload checks again). With `peers` (a process that serves a platform: `mentorbot run`, a Slack
+    HTTP worker; not the console, whose ``--lang`` and ``/clock`` are its own, nor an import or a simulation), the
+    process then records its settings and files for the other processes sharing the database and compares them
+    with theirs (`MentorBot.look_at_peers`: a disagreement is logged as an error and told to the admins), and
+    withdraws them when it stops (`MentorBot.leave`).
+
+    With `agree` (a one-off command that writes what the running bot then works with: ``admin import-mentors``,
+    ``admin forget``), the command's settings and files are compared with those the live processes recorded
+    (`storage.fingerprints`, the comparison the processes make between themselves), before the bot is yielded: when
+    any differs, `SettingsDiffer` is raised and nothing was changed (a forget would otherwise hand requests on by
+    the command's ``MENTORBOT_MATCHING`` rather than the bot's, an import check skills against another file). With
+    no live process recorded, the command runs with its own.
 
     A skills or courses file that cannot be loaded is logged as an error in one line led by its setting
     (``MENTORBOT_SKILLS_FILE: …``), where logging is set up (a one-off command, which sets up none, prints its
@@ -114,7 +137,9 @@ async def open_bot(
         raise
     try:
         bot = MentorBot(store, library, settings, clock, peers=peers)
-        if upgrade:
+        if agree:
+            await _refuse_other_settings(bot)
+        if upgrade and settle:
             await _settle_skills(bot)
         if peers:
             # The processes sharing the database compare their settings and files (`library_follow.Peers`).
@@ -156,6 +181,58 @@ def bots_opened(opened: list[str]) -> Iterator[None]:
         yield
     finally:
         _entered.reset(token)
+
+
+@dataclass(frozen=True)
+class Differing:
+    """One setting (or file) a one-off command runs with otherwise than the live processes: its value in the
+    command (a file's: its SHA-256) and the live processes' values (several when they differ between themselves)."""
+
+    setting: str
+    mine: str
+    theirs: tuple[str, ...]
+
+    @property
+    def is_file(self) -> bool:
+        """Whether it is a file's content, not a setting's value."""
+        return self.setting in FILE_SETTINGS
+
+
+class SettingsDiffer(MentorBotError):
+    """A one-off command that writes (`open_bot`'s ``agree``) runs with other settings or files than the live
+    processes serving its database: it was refused before anything was changed. `differences` are the settings (or
+    files) that differ (`Differing`), in the order `storage.fingerprints` lists them; `workers` are those
+    processes."""
+
+    def __init__(self, found: Sequence[Disagreement]) -> None:
+        self.workers = tuple(sorted({worker for disagreement in found for worker in disagreement.workers}))
+        theirs: dict[str, list[str]] = {}
+        mine: dict[str, str] = {}
+        for disagreement in found:
+            for difference in disagreement.differences:
+                mine[difference.setting] = difference.mine
+                values = theirs.setdefault(difference.setting, [])
+                if difference.theirs not in values:
+                    values.append(difference.theirs)
+        order = (*FINGERPRINT_SETTINGS, *FILE_SETTINGS)
+        self.differences = tuple(Differing(name, mine[name], tuple(theirs[name])) for name in order if name in theirs)
+        names = ", ".join(env_name(difference.setting) for difference in self.differences)
+        super().__init__(
+            f"the processes serving this database ({', '.join(self.workers)}) run with other settings or files: "
+            f"{names}; nothing was changed"
+        )
+
+
+async def _refuse_other_settings(bot: MentorBot) -> None:
+    """Raise `SettingsDiffer` when the live processes sharing `bot`'s database recorded other settings or files
+    than `bot`'s (`fingerprints.compare`, over the rows seen within `fingerprints.LIVE_FOR`). Reads only."""
+    library = bot.library
+    files = {"skills_file": file_digest(library.skills_file), "courses_file": file_digest(library.courses_file)}
+    mine = fingerprint_values(bot.settings, files)
+    live = await bot.store.live_fingerprints(bot.clock.now() - LIVE_FOR)
+    found = compare(mine, digest_of(mine), live)
+    if found:
+        raise SettingsDiffer(found)
 
 
 async def _settle_skills(bot: MentorBot) -> None:

@@ -505,7 +505,9 @@ async def _import_mentors(settings: Settings, text: str, file: Path, community: 
     recheck = bool(plan.errors and plan.unknown_skill and not new)
     if (plan.errors or not plan.entries) and not recheck:
         return report(plan)
-    async with open_bot(settings, store=store) as bot:
+    # A one-off command: it migrates, but settles no stored skills with its own skills file, and is refused when the
+    # running bot's processes run with other settings or files (`open_bot`'s ``settle`` and ``agree``).
+    async with open_bot(settings, store=store, settle=False, agree=True) as bot:
         if plan.errors:
             held = await bot.store.mentor_skills_of(community, plan.unknown_skill)
             taxonomy = checker.library.taxonomy
@@ -694,7 +696,8 @@ async def _member_name(settings: Settings, community: str, user_id: str) -> str 
     from mentorbot.storage.migrations import SchemaPendingError
 
     try:
-        async with open_bot(settings, upgrade=False) as bot:
+        # Refused here already, before the admin is asked to confirm, when the running bot's settings differ.
+        async with open_bot(settings, upgrade=False, agree=True) as bot:
             member = await bot.store.find_member(community, user_id)
     except SchemaPendingError as exc:
         raise _not_upgraded(settings, exc.found, exc.known) from exc
@@ -707,7 +710,9 @@ async def _forget(settings: Settings, community: str, user_id: str, name: str) -
     from mentorbot.usecases.context import Caller
 
     try:
-        async with open_bot(settings, upgrade=False) as bot:
+        # Who takes the member's requests on, and what the members affected are told, depend on the settings
+        # (``MENTORBOT_MATCHING``, the round's schedule, the skills file): refused when the running bot's differ.
+        async with open_bot(settings, upgrade=False, agree=True) as bot:
             member = await bot.store.find_member(community, user_id)
             try:
                 async with bot.store.unit_of_work():  # one transaction: the forget's unit joins it

@@ -86,6 +86,8 @@ def run_or_exit(coroutine: Coroutine[Any, Any, T], settings: Settings, *, databa
 
         log.debug("admin command failed", exc_info=True)
         t = translator(settings.default_language)
+        if _settings_differ(exc, settings, t):
+            sys.exit(2)
         failure = None if isinstance(exc, ConfigFileError) else _database_failure(exc)
         if failure is not None:
             database = failure.database or (opened[-1] if opened else None)
@@ -123,6 +125,37 @@ def _interrupted(settings: Settings, made: list[tuple[str, Path]]) -> NoReturn:
     else:
         click.echo(t("cli.interrupted.nothing_left", database=mask_url_password(made[0][0])), err=True)
     sys.exit(130)
+
+
+def _settings_differ(exc: Exception, settings: Settings, t: Translator) -> bool:
+    """When `exc` is `app.SettingsDiffer` (a one-off command that writes, run with other settings or files than the
+    live processes of its database: refused, nothing changed), say so in one line in the admin's language, naming
+    each setting that differs with both values (a file: the start of both SHA-256), and what to do; whether it
+    was."""
+    from mentorbot.app import SettingsDiffer
+    from mentorbot.settings import mask_url_password
+    from mentorbot.storage.fingerprints import env_name
+
+    if not isinstance(exc, SettingsDiffer):
+        return False
+    parts = []
+    for difference in exc.differences:
+        setting = env_name(difference.setting)
+        if difference.is_file:
+            theirs = " / ".join(value[:12] for value in difference.theirs)
+            parts.append(t("cli.agree.file", setting=setting, mine=difference.mine[:12], theirs=theirs))
+        else:
+            mine = f"`{difference.mine}`" if difference.mine else t("cli.agree.not_set")
+            theirs = " / ".join(f"`{value}`" if value else t("cli.agree.not_set") for value in difference.theirs)
+            parts.append(t("cli.agree.setting", setting=setting, mine=mine, theirs=theirs))
+    reason = t(
+        "cli.agree.nothing_done",
+        database=mask_url_password(settings.database_url),
+        workers=", ".join(exc.workers),
+        differences="; ".join(parts),
+    )
+    click.echo(t("cli.error", reason=reason), err=True)
+    return True
 
 
 def _database_failure(exc: Exception) -> DatabaseError | None:

@@ -310,7 +310,7 @@ async def settle_at_start(core: Core) -> bool:
                 notices = await _startup_notices(core, settled)
                 if not settled.renames and not notices.notes:
                     raise _NothingLeft
-                # No deliverer runs yet (nor ever, in `mentorbot admin import`): any process's timers deliver them.
+                # No deliverer runs yet: any process's timers deliver them.
                 await core.hand_over([*notices.notes, *await after_renames(core, settled)])
             return generation, settled, notices
 
