@@ -79,6 +79,21 @@ async def test_an_admins_match_and_its_refusal_name_the_mentor_as_shown(bot: Men
 
 
 @pytest.mark.parametrize("name", NAMES)
+async def test_an_admins_match_names_the_other_mentor_whose_offer_it_withdrew_as_shown(
+    bot: MentorBot, who: Who, name: str
+) -> None:
+    """Session 43 (/tmp/hunt/mut42 T07): the request matched by hand was offered to another mentor, whose offer the
+    match withdrew; the admin's answer names that mentor (`admin._match_closed`) as shown, not as they typed it."""
+    await bot.signup(named("tor", name), skills="seo", capacity=2)
+    await bot.request(who("amina"), skills="seo")  # offer #1, to the only mentor
+    await bot.signup(who("mona"), skills="seo", capacity=2)
+    matched = await bot.admin_match(who("admin"), request_id=1, mentor="U-mona")
+    assert matched.error is None, matched.reply.text
+    assert EN("admin_match.offer_withdrawn", mentor=shown_name(name), offer=1) in matched.reply.text
+    assert_inert(matched.reply.text)
+
+
+@pytest.mark.parametrize("name", NAMES)
 async def test_a_mentees_status_names_the_mentor_offered_as_shown(bot: MentorBot, who: Who, name: str) -> None:
     await bot.signup(named("tor", name), skills="seo", capacity=2)
     await bot.request(who("amina"), skills="seo")
