@@ -23,7 +23,7 @@ from mentorbot.storage.postgres_engine import PostgresDatabase
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
 
-pytest_plugins = ["tests.fakes.slack_fixtures", "tests.fakes.discord_fixtures"]
+pytest_plugins = ["tests.fakes.slack_fixtures", "tests.fakes.discord_fixtures", "tests.cli_env"]
 
 POSTGRES_URL = os.environ.get("MENTORBOT_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("MENTORBOT_TEST_REQUIRE_POSTGRES") == "1"

@@ -48,16 +48,7 @@ EN = translator("en")
 MENTORS_CSV = "user_id,name,skills\nm1,Mentor One,seo\nm2,Mentor Two,seo\nm3,Mentor Three,seo\n"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """No MENTORBOT_* variable of the machine and an empty working directory (no stray ``.env``)."""
-    for name in list(os.environ):
-        if name.upper().startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    yield work
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @contextmanager

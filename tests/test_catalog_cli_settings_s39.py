@@ -8,8 +8,6 @@ command reads them; a broken setting refused in one line, exit 2), and arguments
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from click.testing import CliRunner, Result
 
 from mentorbot.catalog_cli import catalog
 from mentorbot.courses import default_courses_path
-from mentorbot.settings import ENV_PREFIX
 from mentorbot.skills import default_skills_path
 
 DATA = Path(__file__).parent / "data" / "courses"
@@ -25,16 +22,7 @@ REPO = Path(__file__).parent.parent
 ONE_SKILL = '[[skill]]\nslug = "seo"\ncategory = "growth"\nlabel = { en = "SEO", sw = "SEO" }\n'
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """No MENTORBOT_* variable of the machine and an empty working directory (no stray ``.env``)."""
-    for name in list(os.environ):
-        if name.upper().startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    yield work
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ commands print the ``error:`` line alone.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,19 +20,9 @@ from click.testing import CliRunner
 from mentorbot.app import open_bot
 from mentorbot.cli import main
 from mentorbot.errors import ConfigFileError
-from mentorbot.settings import ENV_PREFIX, load_settings
+from mentorbot.settings import load_settings
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """No MENTORBOT_* variable of the machine and an empty working directory (no stray ``.env``)."""
-    for name in list(os.environ):
-        if name.upper().startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    yield work
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @contextmanager

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +35,7 @@ from mentorbot.app import open_bot
 from mentorbot.cli import main
 from mentorbot.clock import SystemClock
 from mentorbot.i18n import translator
-from mentorbot.settings import ENV_PREFIX, Settings
+from mentorbot.settings import Settings
 from mentorbot.skills import default_skills_path
 from mentorbot.storage.fingerprints import digest_of, file_digest, fingerprint_values
 from mentorbot.storage.store import Store
@@ -48,16 +47,7 @@ SW = translator("sw")
 COMMUNITY = "discord:111111111111111111"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """A shell without the service's env file: no MENTORBOT_* variable and an empty working folder (no .env)."""
-    for name in list(os.environ):
-        if name.upper().startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    yield work
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 async def _admin(statement: str) -> None:

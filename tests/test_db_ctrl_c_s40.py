@@ -12,8 +12,6 @@ The tests run the real command as a process and send it SIGINT where it is held,
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,16 +84,7 @@ main(prog_name="mentorbot")
 """
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """No MENTORBOT_* variable of the machine and an empty working directory (no stray ``.env``)."""
-    for name in list(os.environ):
-        if name.upper().startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    yield work
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def interrupted(cwd: Path, where: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
