@@ -94,11 +94,23 @@ async def complete_skill(interaction: Interaction, current: str) -> list[Choice[
 
 @cache
 def _zones() -> tuple[tuple[str, str], ...]:
-    """Every IANA name with its `zone_key` (``America/Sao_Paulo`` → ``america/sao_paulo``), the ``Etc/GMT±N``
-    names left out (their sign is the reverse of what they seem to say: ``Etc/GMT+3`` is three hours *behind*
+    """Every IANA name the command accepts as it is (`timezones.parse_timezone`), with its `zone_key`
+    (``America/Sao_Paulo`` → ``america/sao_paulo``): not the old names without a region that the core refuses
+    (``Japan``, ``EST``, ``GB``: offered, they were refused once picked; session 43's parity hunt), nor the
+    ``Etc/GMT±N`` names (their sign is the reverse of what they seem to say: ``Etc/GMT+3`` is three hours *behind*
     UTC)."""
     names = sorted(zoneinfo.available_timezones())
-    return tuple((zone_key(z), z) for z in names if not z.startswith("Etc/GMT") or z == "Etc/GMT")
+    return tuple(
+        (zone_key(z), z) for z in names if (not z.startswith("Etc/GMT") or z == "Etc/GMT") and _accepted_as_is(z)
+    )
+
+
+def _accepted_as_is(zone: str) -> bool:
+    """Whether the core stores `zone` as it is when it is typed (not refused, not read as another name)."""
+    try:
+        return parse_timezone(zone) == zone
+    except UserError:
+        return False
 
 
 async def complete_timezone(interaction: Interaction, current: str) -> list[Choice[str]]:
