@@ -157,9 +157,12 @@ async def _find_mentor(ctx: Context, who: str) -> tuple[Member, MentorProfile]:
         if len(many.candidates) > _CANDIDATES_SHOWN:
             shown.append("…")
         raise UserError("admin.ambiguous_name", name=name, candidates=", ".join(shown)) from None
-    profile = await store.get_mentor_profile(member.id) if member else None
-    if member is None or profile is None:
+    if member is None:
         raise UserError("admin.no_such_mentor", name=name)
+    profile = await store.get_mentor_profile(member.id)
+    if profile is None:
+        # Named by who they are, not by the id the platform sent (Discord's member picker sends one).
+        raise UserError("admin.not_a_mentor", mention=views.mention(member))
     return member, profile
 
 
