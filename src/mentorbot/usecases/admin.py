@@ -49,6 +49,7 @@ from mentorbot.usecases.library_follow import (
     uses_text,
 )
 from mentorbot.usecases.matchmaking import (
+    after_places_taken,
     blocks_of,
     cohort,
     hand_on,
@@ -303,6 +304,7 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
         notice = Reply(t("offer.withdrawn_mentoring", id=other.id, mentorship=result.mentorship.id))
         ctx.tell([core.notify(member, notice, key=f"offer:{other.id}"), *(await hand_on(core, other))[0]])
     ctx.tell(await after_mentoring(core, member, result.mentorship, rematch_anyway=bool(result.mentoring_withdrawn)))
+    await after_places_taken(core, [member])  # a date of theirs told to a waiting member may no longer hold
     mentorship = result.mentorship.id
     if failed:
         forced = ", ".join(ctx.t(labels.get(check, f"admin.forced_{check}")) for check in failed)
@@ -668,6 +670,7 @@ async def run_round(core: Core, community: str) -> RoundResult:
         reoffer_after=timedelta(days=core.settings.reoffer_after_days),
     )
     by_request = {a.request.id: a for a in plan.assignments}
+    await after_places_taken(core, [by_request[o.request_id].ranked.candidate.member for o in created])
     return RoundResult(plan, tuple((by_request[o.request_id], o) for o in created))
 
 

@@ -673,6 +673,15 @@ async def after_last_place(core: Core, mentor: Member) -> None:
         await reword_stale(core, mentor.community, listed(dated), frozenset({"all_cooldown"}))
 
 
+async def after_places_taken(core: Core, mentors: Iterable[Member]) -> None:
+    """`mentors` whose places a change took other than live matching's offer (an answer recorded in time, an admin's
+    match, a round's offers): each left with no free place is `after_last_place`'s. One read of each profile."""
+    for mentor in {m.id: m for m in mentors}.values():
+        profile = await core.store.get_mentor_profile(mentor.id)
+        if profile is not None and profile.free_places <= 0:
+            await after_last_place(core, mentor)
+
+
 async def reword_stale(
     core: Core, community: str, requests: AsyncIterator[MentorshipRequest], stales: frozenset[str]
 ) -> None:

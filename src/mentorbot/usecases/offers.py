@@ -29,7 +29,15 @@ from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.curation import community_catalog
 from mentorbot.usecases.expiry import round_date
-from mentorbot.usecases.matchmaking import SUPPLY_STALES, hand_on, listed, pass_on, rematch, reword_stale
+from mentorbot.usecases.matchmaking import (
+    SUPPLY_STALES,
+    after_places_taken,
+    hand_on,
+    listed,
+    pass_on,
+    rematch,
+    reword_stale,
+)
 from mentorbot.usecases.mentorships import elsewhere
 
 
@@ -375,9 +383,12 @@ async def _match_in_time(ctx: Context, offer: Offer) -> AcceptResult | None:
     expired, a lapse in the digest and an expiry in the acceptance rate, and the offers counted two."""
     core, me = ctx.core, ctx.member
     now = core.clock.now()
-    return await core.store.accept_in_time(
+    result = await core.store.accept_in_time(
         offer.id, me.id, ctx.caller.answered(now), now, checkin_at=core.checkin_at(now)
     )
+    if result is not None:
+        await after_places_taken(core, [me])  # the place its expiry freed is taken again
+    return result
 
 
 async def _late_outcome(ctx: Context, offer: Offer, request: MentorshipRequest | None) -> tuple[str, dict[str, object]]:
