@@ -9,7 +9,10 @@ Syntax (the same everywhere):
 
 - options are ``key:value`` or ``key=value``; ``skills:seo, copywriting`` names several skills;
 - a value with spaces is quoted (``note:"need help with a launch"``, ``'…'``, ``“…”``, ``‘…’``), or simply
-  typed on: words after an option belong to it until the next ``key:`` (``note:need help with a launch``);
+  typed on: words after a free-text option belong to it until the next ``key:`` (``note:need help with a
+  launch``); after another option of the usage's order they go on to the next one still empty, as typed without
+  its name (``/mentor end mentorship:1 5 great`` → mentorship 1, rating 5, comment "great"), and stay its own only
+  when none is left after it (``until:2026-12-24 09:00``);
 - words before the first option fill the command's positional arguments in order
   (``/mentor decline 12 too busy this month`` → offer 12, reason "too busy this month");
 - a quote opens only at the start of a word or of a value, so apostrophes (``I'm``) need no escaping.

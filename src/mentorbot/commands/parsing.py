@@ -239,7 +239,10 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
 
     Bare words before the first option fill the positional options in order (the last one every remaining
     word, when the command is `greedy`); a `numeric` option that is not the last takes only a word that looks
-    like a number (`Option.numeric`), else it is left out and the word fills the next one."""
+    like a number (`Option.numeric`), else it is left out and the word fills the next one. After a positional
+    option given as ``key:value`` that is not free text, bare words go on to the positional options still empty
+    after it in the same way (`_passed_on`: ``/mentor feedback rating:5 thanks a lot``, as Discord's typed options
+    would be); with none left after it they are still its own (``until:2030-12-24 09:00``, ``skills:web design``)."""
     args: dict[str, str] = {}
     positional = command.positional
     by_position: dict[str, str] = {}
@@ -247,6 +250,8 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
     slot = 0  # the positional option the next bare word fills
     current: str | None = None
     for token in tokens:
+        if current is not None and (after := _passed_on(command, current, token, args, by_position)) is not None:
+            current, slot = None, after  # ``/mentor end mentorship:1 5 great``: the rating, then the comment
         if current is None:
             slot = _slot_for(command, slot, token)
             in_free_text = command.greedy and slot == len(positional) - 1 and command.is_free_text(positional[slot])
@@ -315,6 +320,27 @@ def _slot_for(command: Command, slot: int, token: Token) -> int:
         if not command.is_optional(positional[ahead]):
             break
     return slot
+
+
+def _passed_on(
+    command: Command, current: str, token: Token, args: Mapping[str, str], by_position: Mapping[str, str]
+) -> int | None:
+    """The positional option (its index) from which the bare word `token` typed after the ``key:value`` option
+    `current` is bound as a positional word: the first still empty after `current` in the command's positional
+    order, when `current` is a positional option that is not free text. ``None``: the word is `current`'s (a
+    ``key:value`` word; free text; an option that bare words do not fill, ``tz:Dar es Salaam``; none empty after
+    it, ``until:2030-12-24 09:00``)."""
+    positional = command.positional
+    if token.key is not None or current not in positional or command.is_free_text(current):
+        return None
+    return next(
+        (
+            index
+            for index in range(positional.index(current) + 1, len(positional))
+            if positional[index] not in args and positional[index] not in by_position
+        ),
+        None,
+    )
 
 
 def _word_of(command: Command, token: Token, args: Mapping[str, str], by_position: Mapping[str, str]) -> str | None:

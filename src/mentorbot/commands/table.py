@@ -344,6 +344,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.pause(c, until=a.get("until")),
         (Option("until"),),
         ("until",),
+        greedy=True,  # a date and a time: 2030-12-24 09:00
     ),
     _cmd(
         "mentor resume",
@@ -534,6 +535,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         lambda bot, c, a: bot.admin_pause(c, mentor=a["mentor"], until=a.get("until")),
         (Option("mentor", required=True), Option("until")),
         ("mentor", "until"),
+        greedy=True,  # a date and a time, as `/mentor pause`'s
         pace=Pace.BUSY,
     ),
     _cmd(
