@@ -1,7 +1,7 @@
 """A model of what waiting members are told (session 43; docs/matching.md rules 5 and 14): random programmes of
 mentors signing up (one or two places), members asking (mentors too), offers accepted and declined ("not now", "not my
-skill", "not this person"), mentorships ended, capacities changed, pauses and resumes, requests cancelled, and time
-passing with the timers and the sweep run, driven through the core (`MentorBot`) on both engines.
+skill", "not this person"), admins' matches, mentorships ended, capacities changed, pauses and resumes, requests
+cancelled, and time passing with the timers and the sweep run, driven through the core (`MentorBot`) on both engines.
 
 After every step, each waiting request's stored reason (what `/mentor status` and the admins' waitlist show) is read
 against the reason worked out afresh from the state (`matchmaking.wait_reason`), for the two promises a reason makes:
@@ -31,6 +31,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from mentorbot.bot import Caller
 from mentorbot.library import Library
 from mentorbot.models import MentorshipRequest, RequestStatus
 from mentorbot.replies import Outcome
@@ -101,6 +102,17 @@ class WaitTruthModel(ProgrammeMachine):
         )
         if rows:
             self.ok(self.run(self.bot.cancel(self.who(name), request_id=int(rows[0]["id"]))))
+
+    @rule(pick=st.integers(0, 9), name=st.sampled_from(sorted(SKILLS)), force=st.booleans())
+    def admin_match(self, pick: int, name: str, force: bool) -> None:
+        """An admin matches a waiting or offered request with a mentor (without `force`, refused when a check
+        fails; with it, a cooldown, a pause, an exclusion or a missing skill overridden)."""
+        rows = self.fetch("SELECT id FROM requests WHERE status IN ('waiting', 'offered') ORDER BY id")
+        if rows and self.member_id(name) is not None:
+            admin = Caller(COMMUNITY, "U-admin", "Admin", is_admin=True)
+            request_id = int(rows[pick % len(rows)]["id"])
+            match = self.bot.admin_match(admin, request_id=request_id, mentor=f"U-{name}", force=force)
+            self.ok(self.run(match))
 
     @rule(hours=st.sampled_from([1, 20, 49, 80]))
     def time_passes(self, hours: int) -> None:
