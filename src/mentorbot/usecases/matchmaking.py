@@ -21,8 +21,8 @@ from mentorbot.formatting import zone_of
 from mentorbot.i18n import Translator, translator
 from mentorbot.matching import rank_candidates, top_ranked
 from mentorbot.matching.eligibility import Block, BlockKind, blocks_for, strict, when_alone
-from mentorbot.matching.explain import with_offsets
-from mentorbot.models import JobKind, Member, MentorshipRequest, MentorStatus, Offer, RequestStatus
+from mentorbot.matching.explain import Present, with_offsets
+from mentorbot.models import JobKind, Member, MentorProfile, MentorshipRequest, MentorStatus, Offer, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.schedule import next_after, parse_weekly
 from mentorbot.storage.candidates import SkillMentor
@@ -247,11 +247,21 @@ async def _offer_best(core: Core, request: MentorshipRequest, mentee: Member, bl
 
 
 def offer_notification(
-    core: Core, offer: Offer, request: MentorshipRequest, mentee: Member, mentor: Member
+    core: Core,
+    offer: Offer,
+    request: MentorshipRequest,
+    mentee: Member,
+    mentor: Member,
+    *,
+    profile: MentorProfile | None = None,
 ) -> Notification:
-    """The offer DM to `mentor`, in their language (keyed ``offer:<id>`` so adapters can edit it later)."""
+    """The offer DM to `mentor`, in their language (keyed ``offer:<id>`` so adapters can edit it later). With the
+    mentor's `profile` as it is now (a message written again later: `offer_messages.rewrite_unsent_offers`), its
+    "why you" is worked out again from it and `mentee` (`views.explanation_line`); without, as the offer stored it
+    (a new offer's, worked out a moment ago)."""
     t = translator(core.lang_of(mentor))
-    reply = views.offer_message(offer, request, mentee, t, core.library.taxonomy, zone=zone_of(mentor))
+    present = None if profile is None else Present(core.clock.now(), profile, mentee, core.lang_of(mentee))
+    reply = views.offer_message(offer, request, mentee, t, core.library.taxonomy, zone=zone_of(mentor), present=present)
     return core.notify(mentor, reply, key=f"offer:{offer.id}")
 
 

@@ -37,7 +37,8 @@ async def rewrite_unsent_offers(core: Core, member: Member) -> None:
 async def _offer_in_language(core: Core, mentor: Member, key: str, payload: str) -> Notification | None:
     """The offer message keyed `key` (``offer:<id>``) built afresh for `mentor` in their language, when `payload`
     is that offer's message (its Accept button) and the offer is still pending to them; else None (an ended
-    offer's notice, whose offer is no longer what it says, keeps its words)."""
+    offer's notice, whose offer is no longer what it says, keeps its words). Its "why you" is worked out again from
+    the rows as they are now (the mentor's profile, the mentee): the hours apart in the zone just given."""
     number = offer_of(key)
     if number is None or not any(
         b.action == "offer.accept" and b.ref == str(number) for b in reply_from_json(payload).buttons
@@ -51,4 +52,6 @@ async def _offer_in_language(core: Core, mentor: Member, key: str, payload: str)
     mentee = None if request is None else await store.get_member(request.member_id)
     if request is None or mentee is None:
         return None
-    return offer_notification(core, offer, request, mentee, mentor)
+    # Its "why you" as true now (his zone or language may be what changed): from his profile and the mentee now.
+    profile = await store.get_mentor_profile(mentor.id)
+    return offer_notification(core, offer, request, mentee, mentor, profile=profile)

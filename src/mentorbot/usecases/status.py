@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from mentorbot import paging
 from mentorbot.i18n import translator
+from mentorbot.matching.explain import Present
 from mentorbot.models import Member, MentorProfile, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Reply
 from mentorbot.usecases import views
@@ -28,12 +29,19 @@ async def status_reply(
     requests: list[views.RequestView] = []
     open_requests = await store.list_member_requests(member.id, open_only=True)
     reopened = await store.reopened_at([request.id for request in open_requests])
+    # Each offered line's "why" is told as true now, from its mentor's profile (read once per mentor) and the member.
+    mentors: dict[int, MentorProfile | None] = {member.id: profile}
+    now, language = core.clock.now(), core.lang_of(member)
     for request in open_requests:
         item = views.RequestView(request, waiting_since=reopened.get(request.id))
         if request.status is RequestStatus.OFFERED:
             pending = await store.list_offers(request_id=request.id, status=OfferStatus.PENDING)
             if pending:
-                item = views.RequestView(request, pending[0], await store.get_member(pending[0].mentor_id))
+                mentor_id = pending[0].mentor_id
+                if mentor_id not in mentors:
+                    mentors[mentor_id] = await store.get_mentor_profile(mentor_id)
+                present = Present(now, mentors[mentor_id], member, language)
+                item = views.RequestView(request, pending[0], await store.get_member(mentor_id), present=present)
         requests.append(item)
     offers: list[views.OfferView] = []
     if profile:

@@ -16,6 +16,7 @@ from mentorbot import formatting, paging
 from mentorbot.courses import Course
 from mentorbot.i18n import Translator, translator
 from mentorbot.matching import Explanation, render_explanation
+from mentorbot.matching.explain import Present, as_shown
 from mentorbot.models import (
     Member,
     MentorProfile,
@@ -73,13 +74,26 @@ def skill_labels(taxonomy: Taxonomy, slugs: Sequence[str], lang: str) -> str:
     return translator(lang).join([skill_label(taxonomy, s, lang) for s in slugs])
 
 
-def explanation_line(text: str, t: Translator, taxonomy: Taxonomy, *, for_mentee: bool = False) -> str:
+def explanation_line(
+    text: str, t: Translator, taxonomy: Taxonomy, *, for_mentee: bool = False, present: Present | None = None
+) -> str:
     """A stored match explanation as one line in the reader's language ("" for none, e.g. a manual match): as its
-    mentor reads it in the offer, or, with `for_mentee`, as the mentee reads it in their status."""
+    mentor reads it in the offer, or, with `for_mentee`, as the mentee reads it in their status. With `present` (the
+    rows as they are now), what may have changed since the offer was made is worked out from them (`as_shown`: the
+    time difference, the language, the shared skills at the mentor's levels); without, the line is told as stored."""
     explanation = Explanation.from_json(text)
     if explanation is None:
         return ""
+    if present is not None:
+        explanation = as_shown(explanation, present, lambda slug: skill_slug(taxonomy, slug))
     return render_explanation(explanation, t, lambda slug: skill_label(taxonomy, slug, t.lang), for_mentee=for_mentee)
+
+
+def skill_slug(taxonomy: Taxonomy, slug: str) -> str:
+    """The slug a stored slug names now: a slug a reload renamed or merged (kept as an alias of the new one) is the
+    new skill's; the slug itself if the taxonomy no longer has it."""
+    skill = taxonomy.get(slug) or taxonomy.resolve(slug)
+    return skill.slug if skill else slug
 
 
 # ------------------------------------------------------------------------------------------ profiles
@@ -451,11 +465,13 @@ def offer_message(
     taxonomy: Taxonomy,
     *,
     zone: str | None = None,
+    present: Present | None = None,
 ) -> Reply:
     """The offer a mentor receives: who asks, for what, when (for a request asked `ASKED_ON_SHOWN_FROM` calendar
     days or more before the offer, in the mentor's zone), their note, why them, until when (dates in the mentor's
     `zone` when known), with Accept and Decline. The request's age is counted to the offer's making, so the
-    message reads the same when it is built again later (a held offer shown in a new language)."""
+    message reads the same when it is built again later (a held offer shown in a new language); why them is worked
+    out again from `present` when given (the rows when it is built again: `explanation_line`)."""
     fields = [Field(t("offer.skills"), skill_labels(taxonomy, request.skills, t.lang))]
     age = formatting.days_between(request.created_at, offer.created_at, zone)
     if age >= ASKED_ON_SHOWN_FROM:
@@ -464,7 +480,7 @@ def offer_message(
     if request.note:
         fields.append(Field(t("offer.note"), defuse_mentions(request.note)))
     fields += [
-        Field(t("offer.why"), explanation_line(offer.explanation, t, taxonomy) or "—"),
+        Field(t("offer.why"), explanation_line(offer.explanation, t, taxonomy, present=present) or "—"),
         Field(t("offer.expires"), when(offer.expires_at, t, zone), inline=True),
     ]
     return Reply(
@@ -549,6 +565,9 @@ class RequestView:
     waiting_since: datetime | None = None
     """When it went back on the waitlist after its mentorship ended (`RequestStore.reopened_at`); None: since it was
     asked."""
+    present: Present | None = None
+    """The rows its offer's "why" is worked out from when shown (the mentor's profile and the mentee now:
+    `explanation_line`); None: told as stored."""
 
 
 @dataclass(frozen=True)
@@ -580,8 +599,9 @@ class StatusData:
 
 
 def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str | None = None) -> str:
-    """One open request: offered to whom until when (in the reader's `zone` when known) and why, or waiting
-    since when (the day it was asked, or went back on the waitlist, as the admin's waitlist dates it) and why."""
+    """One open request: offered to whom until when (in the reader's `zone` when known) and why (as true now, from
+    `item.present`), or waiting since when (the day it was asked, or went back on the waitlist, as the admin's
+    waitlist dates it) and why."""
     request = item.request
     skills = skill_labels(taxonomy, request.skills, t.lang)
     if item.offer is not None:
@@ -591,7 +611,7 @@ def request_line(item: RequestView, t: Translator, taxonomy: Taxonomy, zone: str
             skills=skills,
             mentor=shown_name(item.mentor.display_name) if item.mentor else "—",
             expires=when(item.offer.expires_at, t, zone),
-            why=explanation_line(item.offer.explanation, t, taxonomy, for_mentee=True),
+            why=explanation_line(item.offer.explanation, t, taxonomy, for_mentee=True, present=item.present),
         )
     return t(
         "status.request_waiting_since",
