@@ -119,6 +119,10 @@ class ExpireResult:
     out_now: bool = False
     """Whether the offer's community is out of reach as it expires (an open outage), even one that began after the
     offer's deadline: its notice offers no "take it after all", which the platform would refuse or never send."""
+    excluded: bool = False
+    """Whether the offer's pair was excluded for good as it expired (docs/matching.md rule 5; an offer left pending by
+    an older database, or brought under an exclusion by a skills merge): no lapse, and no "take it after all", which
+    the accept would refuse."""
 
 
 @dataclass(frozen=True)
@@ -831,7 +835,23 @@ class OfferStore(Transactions):
             if mark is not None:
                 await conn.execute("UPDATE offers SET reason_kind = ? WHERE id = ?", mark, offer.id)
                 offer = replace(offer, reason_kind=mark)
-            counted = reached and away is None and (late_after is None or now - offer.expires_at <= late_after)
+            # Its pair excluded for good (rule 5) while it was pending: left so by a database from before session 42,
+            # or brought under a "not my skill" by a skills merge. Its accept would be refused (`_NOT_EXCLUDED`), so
+            # it is no lapse either, and its notice offers no "take it after all" (`ExpireResult.excluded`).
+            excluded = (
+                await conn.fetch_one(
+                    f"SELECT 1 AS one FROM offers WHERE offers.id = ? AND (EXISTS (SELECT 1 {_BY_MENTOR}) "
+                    f"OR EXISTS (SELECT 1 {_BY_MENTEE}))",
+                    offer.id,
+                )
+                is not None
+            )
+            counted = (
+                reached
+                and away is None
+                and not excluded
+                and (late_after is None or now - offer.expires_at <= late_after)
+            )
             if counted:
                 # A lapse against the mentor, what the digest counts (`offer_lapses`), in the streak or not.
                 await conn.execute(
@@ -874,6 +894,7 @@ class OfferStore(Transactions):
                 streak=streak or 0,
                 away=away,
                 out_now=out_now,
+                excluded=excluded,
             )
 
     async def withdraw_for_mentee(

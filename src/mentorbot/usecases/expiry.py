@@ -310,7 +310,9 @@ def expiry_notice(
     # Not while its community is still out of reach (reached or not): the accept would be refused (Discord) or never
     # come (Slack).
     still_away = result.out_now or (result.away is not None and result.away.still)
-    if passed is False and not result.mentor_paused and not rounds_only and room and not still_away:
+    # Nor for a pair excluded for good meanwhile: the accept would be refused (`ExpireResult.excluded`).
+    takeable = room and not still_away and not result.excluded
+    if passed is False and not result.mentor_paused and not rounds_only and takeable:
         text += " " + t("offer.take_it_after_all", id=result.offer.id)
     if warning and warns(core, result):
         text += "\n" + t("offer.lapse_warning")
