@@ -249,8 +249,11 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
     extra: list[str] = []  # bare words beyond the positional options of a command that is not greedy
     slot = 0  # the positional option the next bare word fills
     current: str | None = None
+    origin: str | None = None  # the ``key:value`` option whose following words are being passed on
+    passed_from: dict[str, str] = {}  # a positional option filled by words passed on → the option they followed
     for token in tokens:
         if current is not None and (after := _passed_on(command, current, token, args, by_position)) is not None:
+            origin = current
             current, slot = None, after  # ``/mentor end mentorship:1 5 great``: the rating, then the comment
         if current is None:
             slot = _slot_for(command, slot, token)
@@ -265,8 +268,12 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
                 raise _unknown_option(command, token.key)
             if name in args:
                 raise UserError("commands.duplicate_option", option=name, usage=command.usage)
+            if name in passed_from and not _NUMBER_LIKE.match(args[passed_from[name]].strip()):
+                # Named after all: the words passed on were the option they followed (``mentor:Bob Smith until:3d``);
+                # not a number's, which takes no words (``offer:4 busy reason:later`` gives the reason twice).
+                _fold_back(command, passed_from, by_position, args, passed_from[name])
             args[name] = token.text.strip() if not token.quoted else token.text
-            current = name
+            current, origin = name, None
             continue
         if not in_free_text:
             _refuse_unclosed(token)
@@ -284,6 +291,8 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
             extra.append(text)
         else:
             target = positional[slot]
+            if origin is not None:
+                passed_from[target] = origin
             if target not in by_position:
                 by_position[target] = text
             elif in_free_text:
@@ -320,6 +329,19 @@ def _slot_for(command: Command, slot: int, token: Token) -> int:
         if not command.is_optional(positional[ahead]):
             break
     return slot
+
+
+def _fold_back(
+    command: Command, passed_from: dict[str, str], by_position: dict[str, str], args: dict[str, str], origin: str
+) -> None:
+    """The words passed on from the ``key:value`` option `origin` (`_passed_on`) given back to it, in the order they
+    were typed: an option they filled is named later in the line, so they were `origin`'s own words after all
+    (``/mentor-admin pause mentor:Bob Smith until:3d`` is the mentor "Bob Smith", as before session 43)."""
+    for name in command.positional:
+        if passed_from.get(name) == origin and name in by_position:
+            words = by_position.pop(name)
+            args[origin] = f"{args[origin]} {words}" if args[origin] else words
+            del passed_from[name]
 
 
 def _passed_on(
