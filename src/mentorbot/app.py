@@ -29,8 +29,6 @@ from mentorbot.storage.fingerprints import (
     compare,
     digest_of,
     env_name,
-    file_digest,
-    fingerprint_values,
 )
 from mentorbot.storage.store import Store
 
@@ -226,9 +224,7 @@ class SettingsDiffer(MentorBotError):
 async def _refuse_other_settings(bot: MentorBot) -> None:
     """Raise `SettingsDiffer` when the live processes sharing `bot`'s database recorded other settings or files
     than `bot`'s (`fingerprints.compare`, over the rows seen within `fingerprints.LIVE_FOR`). Reads only."""
-    library = bot.library
-    files = {"skills_file": file_digest(library.skills_file), "courses_file": file_digest(library.courses_file)}
-    mine = fingerprint_values(bot.settings, files)
+    mine = bot.fingerprint()
     live = await bot.store.live_fingerprints(bot.clock.now() - LIVE_FOR)
     found = compare(mine, digest_of(mine), live)
     if found:

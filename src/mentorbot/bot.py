@@ -94,6 +94,11 @@ class MentorBot:
         self._timers_due: asyncio.Event | None = None
         self._started = clock.now()
 
+    def fingerprint(self) -> dict[str, str]:
+        """The settings and files' SHA-256 this process runs with, as it records them for the other processes sharing
+        the database (`library_follow.Peers.values`), whether or not it records them."""
+        return self._timers.library.peers.values()
+
     async def settle_skills_at_start(self) -> bool:
         """Once, as the process starts (`app.open_bot`, after the migrations, before anything is served): check the
         skills stored rows use against the skills file loaded, as ``/mentor-admin reload`` does, for a file edited
