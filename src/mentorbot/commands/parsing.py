@@ -280,9 +280,6 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
         text = token.raw if in_free_text else token.text
         if current is not None and in_free_text:
             args[current] = args[current] + token.gap + text if args[current] else text
-        elif current is not None and (answer := _word_of(command, token, args, by_position)) is not None:
-            by_position[answer] = text  # ``/mentor checkin mentorship:2 ok``, the usage's order: the answer
-            current = None
         elif current is not None:
             args[current] = f"{args[current]} {text}" if args[current] else text
         elif slot >= len(positional) and (passed := _passed_number(command, token, args, by_position)) is not None:
@@ -361,18 +358,6 @@ def _passed_on(
             for index in range(positional.index(current) + 1, len(positional))
             if positional[index] not in args and positional[index] not in by_position
         ),
-        None,
-    )
-
-
-def _word_of(command: Command, token: Token, args: Mapping[str, str], by_position: Mapping[str, str]) -> str | None:
-    """The positional option still empty whose `Option.words` hold the bare word `token`, after a ``key:value``
-    option that is not free text: ``/mentor checkin mentorship:2 ok`` is the answer, not the mentorship "2 ok"."""
-    if token.key is not None:
-        return None
-    word = token.text.strip()
-    return next(
-        (n for n in command.positional if n not in args and n not in by_position and command.takes_word(n, word)),
         None,
     )
 

@@ -840,8 +840,7 @@ class OfferStore(Transactions):
             # it is no lapse either, and its notice offers no "take it after all" (`ExpireResult.excluded`).
             excluded = (
                 await conn.fetch_one(
-                    f"SELECT 1 AS one FROM offers WHERE offers.id = ? AND (EXISTS (SELECT 1 {_BY_MENTOR}) "
-                    f"OR EXISTS (SELECT 1 {_BY_MENTEE}))",
+                    f"SELECT 1 AS one FROM offers WHERE offers.id = ? AND {_EXCLUDED}",
                     offer.id,
                 )
                 is not None
@@ -953,7 +952,11 @@ _BY_MENTEE = (
 """The declines (``y``) by an offer's mentee, of a request of its mentor's, that exclude the pair for good (as
 `_BY_MENTOR`)."""
 
-_NOT_EXCLUDED = f" AND NOT EXISTS (SELECT 1 {_BY_MENTOR}) AND NOT EXISTS (SELECT 1 {_BY_MENTEE})"
+_EXCLUDED = f"(EXISTS (SELECT 1 {_BY_MENTOR}) OR EXISTS (SELECT 1 {_BY_MENTEE}))"
+"""That an offer's (``offers``) pair is excluded for good, either way (`_BY_MENTOR`, `_BY_MENTEE`): what an accept
+refuses (`_NOT_EXCLUDED`) and an expiry reads (`ExpireResult.excluded`)."""
+
+_NOT_EXCLUDED = f" AND NOT {_EXCLUDED}"
 """The condition of an accept's compare-and-set on the offer that the pair is not excluded for good (docs/matching.md
 rule 5, as `eligibility.blocks_for` reads the pair's declines and `mentorships.check_pairs` checks them before an
 offer is made): a "not my skill" decline withdraws the decliner's offers it covers in its own unit (session 42), so
