@@ -238,7 +238,9 @@ class MentorGroup(app_commands.Group, name="mentor", description="Peer mentorshi
             lambda bot, caller: bot.end(caller, mentorship_id=mentorship, rating=rating, comment=comment),
         )
 
-    @app_commands.command(name="feedback", description="Rate a mentorship that has ended (once per mentorship)")
+    @app_commands.command(
+        name="feedback", description="Rate a mentorship that has ended (once each: you and your partner)"
+    )
     @app_commands.describe(
         mentorship="The mentorship number (none: the one waiting for your rating)",
         rating="How it went, 1 to 5",

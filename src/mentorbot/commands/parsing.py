@@ -348,9 +348,10 @@ def _passed_on(
     `current` is bound as a positional word: the first still empty after `current` in the command's positional
     order, when `current` is a positional option that is not free text. ``None``: the word is `current`'s (a
     ``key:value`` word; free text; an option that bare words do not fill, ``tz:Dar es Salaam``; none empty after
-    it, ``until:2030-12-24 09:00``)."""
+    it, ``until:2030-12-24 09:00``; nothing typed after its colon yet, ``mentorship: 1``: its first word is its
+    value)."""
     positional = command.positional
-    if token.key is not None or current not in positional or command.is_free_text(current):
+    if token.key is not None or current not in positional or command.is_free_text(current) or not args[current]:
         return None
     return next(
         (
