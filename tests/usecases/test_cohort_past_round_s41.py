@@ -59,7 +59,7 @@ async def test_after_a_three_week_outage_the_missed_round_is_told_as_now(
 async def test_round_due_is_never_before_now(
     store: Store, library: Library, clock: ManualClock, who: Callable[..., Caller]
 ) -> None:
-    """`round_due` of a round missed by weeks is now (to the minute); of one not due yet, None (the schedule's next)."""
+    """`round_due` of a round missed by weeks is now (to the minute), not its timer's time gone by."""
     bot, _ = await _offered_then_down(store, library, clock, who, timedelta(days=21, seconds=30))
     due = await store.weekly_due(JobKind.ROUND, COMMUNITY)
     assert due is not None and due < clock.now() - timedelta(days=13)

@@ -33,16 +33,17 @@ class ScheduleStore(Transactions):
         *,
         moves: Callable[[datetime], datetime | None],
         communities: Sequence[str] | None = None,
-        first: Callable[[list[str]], Awaitable[None]] | None = None,
+        first: Callable[[dict[str, datetime]], Awaitable[None]] | None = None,
     ) -> list[str]:
         """Make sure every community with members (of `communities` prefixes, or all) has its timer of `kind`:
         a new one, or one that is done, gets `due`; a pending one whose time the schedule no longer names is moved
         where `moves` says (given its time: its new time, or None when it stays, even past: it fell due while the
         bot was down, and runs once). Returns the communities whose timer was (re)set, in the order of their ids.
 
-        `first`, given those communities, runs before the timers are written, in the same transaction (a unit of
-        work, `Transactions.unit_of_work`, which the store's calls it makes join): what the move makes untrue is put
-        right with it, and the jobs rows are written last, as in every other transaction (`storage.locks`)."""
+        `first`, given those communities and their timers' new times, runs before the timers are written, in the
+        same transaction (a unit of work, `Transactions.unit_of_work`, which the store's calls it makes join): what
+        the move makes untrue is put right with it, and the jobs rows are written last, as in every other
+        transaction (`storage.locks`)."""
         scope, scope_args = community_scope(communities)
         async with self.unit_of_work() if first is not None else nullcontext(), self.transaction() as conn:
             found = await conn.fetch_all(f"SELECT DISTINCT community FROM members WHERE 1 = 1{scope}", *scope_args)
@@ -64,7 +65,7 @@ class ScheduleStore(Transactions):
                     when = moved
                 wanted.append((kind.value, community_ref(community), when, now, community))
             if wanted and first is not None:
-                await first([w[4] for w in wanted])
+                await first({w[4]: w[2] for w in wanted})
             if wanted:
                 await conn.executemany(
                     "INSERT INTO jobs (kind, ref_id, due_at, status, created_at, community) "

@@ -30,7 +30,14 @@ from mentorbot.usecases import curation, views
 from mentorbot.usecases.admin import round_report, round_text
 from mentorbot.usecases.admins import community_admins, community_name, named_community
 from mentorbot.usecases.context import Context, Core
-from mentorbot.usecases.matchmaking import cohort, next_round, next_round_reason, round_obstacle, wait_reason
+from mentorbot.usecases.matchmaking import (
+    cohort,
+    next_round,
+    next_round_reason,
+    round_obstacle,
+    round_time,
+    wait_reason,
+)
 
 log = logging.getLogger("mentorbot")
 
@@ -200,7 +207,7 @@ async def ensure_weekly_jobs(core: Core, communities: Sequence[str] | None = Non
             continue
         spec = parse_weekly(text)
         if kind is JobKind.ROUND:
-            moves, first = round_moves(spec, zone, now), functools.partial(tell_next_round, core)
+            moves, first = round_moves(spec, zone), functools.partial(tell_next_round, core)
         else:
             moves, first = digest_moves(spec, zone, now), None
         await core.store.ensure_weekly(
@@ -217,18 +224,17 @@ def nearest(spec: Weekly, due: datetime, zone: str) -> datetime:
     return before if due - before < after - due else after
 
 
-def round_moves(spec: Weekly, zone: str, now: datetime) -> Callable[[datetime], datetime | None]:
+def round_moves(spec: Weekly, zone: str) -> Callable[[datetime], datetime | None]:
     """Where a pending round timer due at a time `spec` does not name goes (None: it stays; a time `spec` names
-    stays, even past: it runs once on return). The round it stood for is the new schedule's time nearest to it
-    (`nearest`): past already (the zone moved east on the round's day, or the round moved earlier that day, to a
-    time gone by), that time, and the week's round runs at once rather than a week later; else the next time
-    `spec` names (the date waiting members are told, `matchmaking.next_round_reason`)."""
+    stays, even past: it runs once on return): to the round it stood for, the new schedule's time nearest to it
+    (`nearest`). Past already (the zone moved east on the round's day, or the round moved earlier that day, to a
+    time gone by), the week's round runs at once rather than a week later; still to come, the round runs then: the
+    same day when the timer stood for that day's round (moved from 09:00 to 10:00 at 08:30), next week when it
+    stood for next week's, that day's having run (the same move at 09:30: not a second round at 10:00). The waiting
+    members are told that time (`tell_next_round`, then `matchmaking.round_due`)."""
 
     def moves(due: datetime) -> datetime | None:
-        if named_by(spec, due, zone):
-            return None
-        counterpart = nearest(spec, due, zone)
-        return counterpart if counterpart <= now else next_after(spec, now, zone)
+        return None if named_by(spec, due, zone) else nearest(spec, due, zone)
 
     return moves
 
@@ -253,15 +259,17 @@ def digest_moves(spec: Weekly, zone: str, now: datetime) -> Callable[[datetime],
     return moves
 
 
-async def tell_next_round(core: Core, communities: Sequence[str]) -> None:
-    """In a cohort programme, tell the waiting requests of `communities`, whose round timer was just (re)set (the
-    round moved, or rounds began), when the next round is, keeping what stands in their way meanwhile
+async def tell_next_round(core: Core, timers: Mapping[str, datetime]) -> None:
+    """In a cohort programme, tell the waiting requests of the communities of `timers`, whose round timer was just
+    (re)set to the time given (the round moved, or rounds began), when the next round is (`matchmaking.round_time`),
+    keeping what stands in their way meanwhile
     (`matchmaking.next_round_reason`, as a round does for those it leaves waiting); a request with no reason yet
     gets what stands in its way worked out (`round_obstacle`). Nothing in a programme not matched by rounds, nor
     while the processes disagree on the weekly schedule (`Agreement.weekly_differs`)."""
     if not cohort(core) or core.agreement.weekly_differs:
         return
-    for community in communities:
+    for community, due in timers.items():
+        upcoming = round_time(due, core.clock.now())
         for request in await core.store.list_requests(community, [RequestStatus.WAITING]):
             now_part = request.wait_reason
             if now_part is None:
@@ -269,7 +277,7 @@ async def tell_next_round(core: Core, communities: Sequence[str]) -> None:
                 if mentee is None:
                     continue
                 now_part = await round_obstacle(core, request, mentee)
-            reason = next_round_reason(core, request, now_part)
+            reason = next_round_reason(core, request, now_part, upcoming=upcoming)
             if reason != request.wait_reason:
                 await core.store.set_wait_reason(request.id, reason, core.clock.now())
 

@@ -151,16 +151,21 @@ def next_round_reason(
 
 
 async def round_due(core: Core, community: str) -> datetime | None:
-    """When a round of `community` whose time has come and that has not run yet runs (its timer due: later in the
-    same timer look, an expiry's or a decline's, or the bot was down at its time): next, in this catch-up; None when
-    the next round is the schedule's next. So a request that waits again moments before that round is not told the
-    round after it. Its own time while that is this very minute (a timer seconds late: the round of 10:00 is told as
-    10:00), else now, to the minute: a round missed in an outage runs now, and no one is told a date gone by (the
-    bot down three weeks told "the next round is on" a Monday two weeks past)."""
+    """When the next round of `community` runs, as its timer says (`round_time`); None without a timer (the
+    schedule's next, `next_round`). A round whose time has come and that has not run yet (its timer due: later in
+    the same timer look, an expiry's or a decline's, or the bot was down at its time) runs next, in this catch-up, so
+    a request that waits again moments before that round is not told the round after it; a timer a changed schedule
+    moved to next week, that day's round having run (`insight.round_moves`), is next week's, not the schedule's next
+    time later that day."""
     due = await core.store.weekly_due(JobKind.ROUND, community)
-    now = core.clock.now()
-    if due is None or due > now:
-        return None
+    return None if due is None else round_time(due, core.clock.now())
+
+
+def round_time(due: datetime, now: datetime) -> datetime:
+    """The time members are told of a round whose timer is `due`: its own while still to come or this very minute
+    (a timer seconds late: the round of 10:00 is told as 10:00), else now, to the minute: a round missed in an
+    outage runs now, and no one is told a date gone by (the bot down three weeks told "the next round is on" a
+    Monday two weeks past)."""
     return max(due, now.replace(second=0, microsecond=0))
 
 
