@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from mentorbot import formatting, paging
@@ -740,8 +741,9 @@ def gap_lines(
 
 def whole_percent(share: float) -> str:
     """A share (0–1) as a whole percentage that never rounds to a limit it did not reach: 199 accepted of 200 is
-    99%, not 100%; 1 of 1,000 is 1%, not 0%."""
-    percent = round(share * 100)
+    99%, not 100%; 1 of 1,000 is 1%, not 0%. A half rounds up, as people round: 1 of 8 is 13%, as 3 of 8 is 38%
+    (Python's `round` takes a half to the even number: 12%)."""
+    percent = int((Decimal(repr(share)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if percent >= 100 and share < 1:
         percent = 99
     elif percent <= 0 and share > 0:
