@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
-from babel.core import get_global
+from babel.core import Locale, get_global
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -28,7 +28,6 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
@@ -257,12 +256,66 @@ def two_letter_codes() -> Mapping[str, str]:
     }
 
 
+_NO_LANGUAGE: Final = frozenset({"mis", "mul", "und", "zxx"})
+"""ISO 639's special codes, which CLDR names but which name no language a resource is taught in (uncoded,
+multiple, undetermined, no linguistic content)."""
+
+
+@cache
+def _language_names() -> Mapping[str, str]:
+    """CLDR's English names of the ISO 639 codes it knows as languages (through Babel), the special codes left
+    out."""
+    names: Mapping[str, str] = Locale("en").languages
+    return {code: name for code, name in names.items() if _LANGUAGE_RE.fullmatch(code) and code not in _NO_LANGUAGE}
+
+
+@cache
+def known_language_codes() -> frozenset[str]:
+    """The ISO 639 codes a course's `language` may be: those CLDR (through Babel) names as languages (``sw``,
+    ``luo``, ``kln``), and CLDR's aliases of them (``swa``, ``swh``, ``iw``, ``kik``)."""
+    names = _language_names()
+    aliases: Mapping[str, str] = get_global("language_aliases")
+    aliased = {code for code, alias in aliases.items() if _LANGUAGE_RE.fullmatch(code) and _base(alias) in names}
+    return frozenset(names) | aliased
+
+
+def _base(tag: str) -> str:
+    """The language part of a CLDR tag (``sr`` of ``sr_Latn``)."""
+    return tag.split("_", 1)[0]
+
+
+def language_display_name(code: str, lang: str) -> str | None:
+    """CLDR's name, for a reader of `lang`, of a course's language `code` that may have no two-letter form
+    (``luo``: "Luo", Swahili "Kijaluo"), else its English name, else None. An alias is named as the language it
+    stands for."""
+    if code not in known_language_codes():
+        return None
+    aliases: Mapping[str, str] = get_global("language_aliases")
+    canonical = code if code in _language_names() else _base(aliases.get(code, code))
+    names: Mapping[str, str] = Locale.parse(lang).languages
+    return names.get(canonical) or _language_names().get(canonical)
+
+
+def _swapped(value: str) -> list[str]:
+    """The known codes `value` is with two letters side by side swapped (``ws`` → ``sw``), for a "did you mean"."""
+    known = known_language_codes()
+    found = (value[:i] + value[i + 1] + value[i] + value[i + 2 :] for i in range(len(value) - 1))
+    return list(dict.fromkeys(code for code in found if code != value and code in known))
+
+
 def _check_language(value: str) -> str:
-    """The language code as the catalog keeps it: an ISO 639 code with a two-letter equivalent becomes that code
-    (``swa`` → ``sw``), since ranking, `catalog check` and the reader's language all compare two-letter codes; a
-    code without one (``luo``) stays as written."""
+    """The language code as the catalog keeps it: an ISO 639 code of a language CLDR knows (`known_language_codes`);
+    one with a two-letter equivalent becomes that code (``swa`` → ``sw``), since ranking, `catalog check` and the
+    reader's language all compare two-letter codes; a code without one (``luo``) stays as written. Any other is
+    refused, with the code it likely is when two of its letters are swapped (``ws``: did you mean ``sw``?)."""
     if not _LANGUAGE_RE.fullmatch(value):
         raise ValueError(f"must be a lowercase ISO 639 language code like 'en' or 'sw' (got {value!r})")
+    if value not in known_language_codes():
+        likely = _swapped(value)
+        hint = f"; did you mean {', '.join(repr(code) for code in likely)}?" if likely else ""
+        raise ValueError(
+            f"must be the ISO 639 code of a language, like 'en' or 'sw': no language has the code {value!r}{hint}"
+        )
     return two_letter_codes().get(value, value)
 
 
@@ -279,8 +332,9 @@ CostField = Annotated[Cost, BeforeValidator(_normalize_choice)]
 class Course(BaseModel):
     """One entry of the catalog.
 
-    `skills` are taxonomy slugs, the skill the resource focuses on first. When validated with
-    ``context={"taxonomy": taxonomy}`` every slug must be in that taxonomy.
+    `skills` are taxonomy slugs, the skill the resource focuses on first, each once. When validated with
+    ``context={"taxonomy": taxonomy}`` every slug must be in that taxonomy. A validation error names the first bad
+    slug; `skill_problems` names them all (`load_catalog` reports each).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -307,22 +361,26 @@ class Course(BaseModel):
         if not value:
             raise ValueError("must name at least one skill slug")
         taxonomy = info.context.get("taxonomy") if isinstance(info.context, dict) else None
-        seen: set[str] = set()
-        for index, slug in enumerate(value):
-            if slug in seen:
-                raise ValueError(f"skills[{index}]: {slug!r} is listed twice")
-            seen.add(slug)
-            if isinstance(taxonomy, Taxonomy) and taxonomy.get(slug) is None:
-                raise ValueError(f"skills[{index}]: {_unknown_skill_reason(slug, taxonomy)}")
+        for field, reason in skill_problems(value, taxonomy if isinstance(taxonomy, Taxonomy) else None)[:1]:
+            raise ValueError(f"{field}: {reason}")
         return value
 
-    @model_validator(mode="after")
-    def _check_price(self) -> Course:
-        if self.cost is Cost.FREE and self.price is not None:
-            raise ValueError('price: a free resource has no price; remove it or set cost = "paid"')
-        if self.paid_certificate and self.cost is not Cost.FREE:
-            raise ValueError('paid_certificate: only for a resource that is free to learn (cost = "free")')
-        return self
+    # The price and the certificate are checked against the cost field by field (the cost is validated before
+    # them), not once the whole entry is valid: an entry's other problems do not hide theirs.
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("cost") is Cost.FREE:
+            raise ValueError('a free resource has no price; remove it or set cost = "paid"')
+        return value
+
+    @field_validator("paid_certificate")
+    @classmethod
+    def _check_paid_certificate(cls, value: bool, info: ValidationInfo) -> bool:
+        cost = info.data.get("cost")
+        if value and cost is not None and cost is not Cost.FREE:
+            raise ValueError('only for a resource that is free to learn (cost = "free")')
+        return value
 
     @property
     def free(self) -> bool:
@@ -353,6 +411,25 @@ class Tally:
     def total(self) -> int:
         """Every vote cast on the resource."""
         return self.helpful + self.not_helpful
+
+
+def skill_problems(skills: object, taxonomy: Taxonomy | None) -> list[tuple[str, str]]:
+    """Every problem of a course's skill slugs (as a file writes them), each with its field (``skills[2]``): a slug
+    listed twice and, with a `taxonomy`, a slug it does not have (an alias names the slug to write, a typo the
+    close ones). Not a list of strings: nothing here (the model's validation says what is wrong)."""
+    if not isinstance(skills, list | tuple):
+        return []
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for index, slug in enumerate(skills):
+        if not isinstance(slug, str):
+            continue
+        if slug in seen:
+            problems.append((f"skills[{index}]", f"{slug!r} is listed twice"))
+        elif taxonomy is not None and taxonomy.get(slug) is None:
+            problems.append((f"skills[{index}]", _unknown_skill_reason(slug, taxonomy)))
+        seen.add(slug)
+    return problems
 
 
 def _unknown_skill_reason(slug: str, taxonomy: Taxonomy) -> str:
@@ -459,31 +536,52 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy | None) -> Catalog:
     problems: list[ConfigFileError] = []  # every entry's, so that the admin fixes them in one pass
     first_index: dict[str, int] = {}
     for index, raw in enumerate(entries):
-        course_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(raw, dict):
             problems.append(ConfigFileError(path, _entry(index, None), None, "must be a table, written [[course]]"))
             continue
+        where = _entry(index, _written_id(raw.get("id")) or raw.get("id"))
+        found: list[tuple[str | None, str]] = []
+        course: Course | None = None
         try:
             course = Course.model_validate(raw, context={"taxonomy": taxonomy})
         except PydanticValidationError as exc:
-            problems += [
-                ConfigFileError(path, _entry(index, course_id), field, reason)
-                for field, reason in validation_problems(exc)
-            ]
-            continue
-        if course.id.startswith(COMMUNITY_ID_PREFIX):
+            found += validation_problems(exc)
+        # The validation names an entry's first bad skill slug only: every one is told (each once).
+        found += [problem for problem in skill_problems(raw.get("skills"), taxonomy) if problem not in found]
+        found.sort(key=_field_place)
+        # The id's clash with another entry's is told whatever else is wrong with either (an id that is no id
+        # is its own problem, told above).
+        course_id = course.id if course is not None else _written_id(raw.get("id"))
+        if course_id is not None and course_id.startswith(COMMUNITY_ID_PREFIX):
             reason = f"ids starting with {COMMUNITY_ID_PREFIX!r} are kept for the community's approved suggestions"
-            problems.append(ConfigFileError(path, _entry(index, course.id), "id", reason + "; rename this entry"))
-            continue
-        first = first_index.setdefault(course.id, index)
-        if first != index:
-            reason = f"duplicate id {course.id!r}, already used by {_entry(first, course.id)}"
-            problems.append(ConfigFileError(path, _entry(index, course.id), "id", reason))
-            continue
-        courses.append(course)
+            found.append(("id", reason + "; rename this entry"))
+        if course_id is not None and (first := first_index.setdefault(course_id, index)) != index:
+            found.append(("id", f"duplicate id {course_id!r}, already used by {_entry(first, course_id)}"))
+        problems += [ConfigFileError(path, where, field, reason) for field, reason in found]
+        if course is not None and not found:
+            courses.append(course)
     if problems:
         raise ConfigFileError.of(problems)
     return Catalog(courses, source=path)
+
+
+def _written_id(value: object) -> str | None:
+    """The id an entry that failed validation is known by in the file, when it is one (as validation keeps it:
+    stripped), for the duplicate-id check; None when it is no id (that is told as the entry's own problem)."""
+    if not isinstance(value, str):
+        return None
+    stripped = value.strip()
+    return stripped if _ID_RE.fullmatch(stripped) else None
+
+
+def _field_place(problem: tuple[str | None, str]) -> int:
+    """Where an entry's problem is told: in the order of the entry's fields (``skills[3]`` with ``skills``), a
+    problem of no known field (an unknown one, the entry as a whole) after them."""
+    field = problem[0] or ""
+    base = re.match(r"[a-z_]*", field)
+    order = list(Course.model_fields)
+    name = base[0] if base else ""
+    return order.index(name) if name in order else len(order)
 
 
 def default_courses_path() -> Path:

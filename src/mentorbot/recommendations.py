@@ -5,18 +5,22 @@ Ranking (`recommend`): a course must teach at least one requested skill and pass
 whose certificate costs money is paid, out of free only and into paid only). A resource in another
 language than the reader's and than English (a Swahili help page for an English reader) comes after every other;
 then courses that teach more of the requested skills come first; among those, resources in the reader's
-language come first (Swahili resources for Swahili readers); then the level fit (exact level first, adjacent
-next, then the others: part of the order, so neither focus nor votes ever put an adjacent level before an exact
-one); then a focused course (few skills besides the requested ones) and the community's helpful votes add to
-the score. Votes count through a prior (`helpful_share`: PRIOR_VOTES imaginary votes, half of them helpful), so
-one vote does not dominate and more helpful votes never rank a resource lower. Ties go to free courses, then to
-the course id, so the order is deterministic. The top places keep one for each requested skill some course
-teaches, so a query for three skills never answers for two of them only, and, when a level was asked, one for
-the best course at that level (`_spread`): "none is at that level" is said only when no course passing the
-filters is. Each result carries the facts of its one-line reason, rendered in the member's language.
+language come first (Swahili resources for Swahili readers), then, for a reader of another language than
+English, the members' suggestions (of a language nobody vouched for), then the English resources; for an
+English reader a suggestion ranks with the English resources (`_language_place`); then the level fit (exact
+level first, adjacent next, then the others: part of the order, so neither focus nor votes ever put an adjacent
+level before an exact one); then a focused course (few skills besides the requested ones) and the community's
+helpful votes add to the score. Votes count through a prior (`helpful_share`: PRIOR_VOTES imaginary votes, half
+of them helpful), so one vote does not dominate and more helpful votes never rank a resource lower. Ties go to
+free courses, then to the course id, so the order is deterministic. The top places keep one for each requested
+skill some course teaches, so a query for three skills never answers for two of them only, and, when a level was
+asked, one for the best course at that level (`_spread`): "none is at that level" is said only when no course
+passing the filters is. Each result carries the facts of its one-line reason, rendered in the member's language.
 
 A resource suggested by a member and approved by an admin (`CommunityCourse`) has no level, format, cost or
-language anyone vouched for: it earns no level points, is never foreign, and a cost or format filter leaves
+language anyone vouched for: it earns no level points, is never last as in a language the reader may not read,
+comes after the resources known to be in the reader's language and before the English ones for a reader of
+another language than English (with the English ones for an English reader), and a cost or format filter leaves
 it out (it may not be what was asked for); its reason says nothing of its level or cost. Its title, typed by a
 member, is shown defused (`shown_title`): a mention or masked link in it stays inert.
 """
@@ -30,7 +34,16 @@ from enum import StrEnum
 from functools import cache
 from typing import Final
 
-from mentorbot.courses import Catalog, CommunityCourse, Course, CourseLevel, Duration, Format, Tally
+from mentorbot.courses import (
+    Catalog,
+    CommunityCourse,
+    Course,
+    CourseLevel,
+    Duration,
+    Format,
+    Tally,
+    language_display_name,
+)
 from mentorbot.errors import UserError
 from mentorbot.i18n import LANGUAGES, Translator, translator
 from mentorbot.i18n import load_catalog as load_messages
@@ -173,15 +186,34 @@ def _passes(course: Course, free_only: bool, format: Format | None, paid_only: b
     return (free or not free_only) and (not free or not paid_only) and (format is None or course.format is format)
 
 
+SHARED_LANGUAGE: Final = "en"
+"""The language the catalog's readers share: a Swahili reader is offered English resources (after the Swahili
+ones); an English reader is not offered a Swahili one before the English ones."""
+
+
 def _foreign(course: Course, lang: str) -> bool:
-    """Whether the course is in another language than the reader's (a suggestion's language is unknown)."""
+    """Whether the course is known to be in another language than the reader's (a suggestion's language is
+    unknown)."""
     return vouched(course) and course.language != lang
 
 
 def _unreadable(course: Course, lang: str) -> bool:
     """Whether the course is in neither the reader's language nor English, which the catalog's readers share
     (a Swahili reader is offered English resources; an English reader may not read Swahili)."""
-    return _foreign(course, lang) and course.language != "en"
+    return _foreign(course, lang) and course.language != SHARED_LANGUAGE
+
+
+def _language_place(course: Course, lang: str) -> int:
+    """Where a resource the reader may read sorts by its language (after the skills it covers): 0 known to be in
+    the reader's language, 1 a member's suggestion, whose language nobody vouched for (it may be the reader's, it
+    may not), 2 known to be in English for a reader of another language. So a Swahili reader sees the Swahili
+    resources, then the suggestions, then the English resources. For a reader of English (`SHARED_LANGUAGE`) a
+    suggestion sorts with the English resources (0) and competes with them on its focus and votes: the catalog is
+    in English but for a few pages, and a suggestion placed after every English resource would hardly ever be
+    shown."""
+    if not vouched(course):
+        return 0 if lang == SHARED_LANGUAGE else 1
+    return 0 if course.language == lang else 2
 
 
 def _rank(
@@ -224,18 +256,19 @@ def _fit_place(reason: Reason) -> int:
 _FIT_PLACES: Final[Mapping[LevelFit, int]] = {LevelFit.ANY: 0, LevelFit.EXACT: 0, LevelFit.ADJACENT: 1}
 
 
-def _order(lang: str) -> Callable[[RecommendedCourse], tuple[bool, int, bool, int, float, bool, str]]:
+def _order(lang: str) -> Callable[[RecommendedCourse], tuple[bool, int, int, int, float, bool, str]]:
     """The resources in a language the reader may not read last (`_unreadable`); then most requested skills
-    covered first; then the resources in the reader's language; then the level fit (`_fit_place`); then the
-    score, free ones, the id."""
+    covered first; then the resources in the reader's language, then suggestions, then English ones for a reader
+    of another language (`_language_place`); then the level fit (`_fit_place`); then the score, free ones, the
+    id."""
 
-    def key(item: RecommendedCourse) -> tuple[bool, int, bool, int, float, bool, str]:
+    def key(item: RecommendedCourse) -> tuple[bool, int, int, int, float, bool, str]:
         course = item.course
         covered = -len(item.reason.covered)
         return (
             _unreadable(course, lang),
             covered,
-            _foreign(course, lang),
+            _language_place(course, lang),
             _fit_place(item.reason),
             -item.score,
             not course.free,
@@ -372,23 +405,23 @@ def courses_for_introduction(
 
     Each shared skill gets a course before any skill gets a second; within that, courses teaching more
     of the shared skills (as ``/courses`` does, `_order`: after those in a language the reader may not read),
-    then the resources in the reader's language, then degrees last (an introduction suggests something to start
+    then the resources in the reader's language, suggestions and English ones as ``/courses`` places them
+    (`_language_place`), then degrees last (an introduction suggests something to start
     together), then focus and the community's helpful votes, weighed as ``/courses`` weighs them (`_rank`: a
     resource many members found unhelpful no longer leads), then free ones come first.
     """
     shared = list(dict.fromkeys(skills))
     tallies = votes or {}
-    ranked: list[tuple[tuple[bool, int, bool, bool, float, bool, str], Course]] = []
+    ranked: list[tuple[tuple[bool, int, int, bool, float, bool, str], Course]] = []
     for course in catalog:
         covered = [slug for slug in shared if slug in course.skills]
         if covered:
             focus = len(covered) / len(course.skills)
             liked = helpful_share(tallies.get(course.id, NO_VOTES))
-            foreign = _foreign(course, lang)
             key = (
                 _unreadable(course, lang),
                 -len(covered),
-                foreign,
+                _language_place(course, lang),
                 course.format is Format.DEGREE,
                 -round(FOCUS_WEIGHT * focus + VOTE_WEIGHT * liked, 6),
                 not course.free,
@@ -640,13 +673,16 @@ def render_duration(duration: Duration, lang: str) -> str:
 
 def render_language(code: str, lang: str) -> str:
     """The name of a course language (``"Kiingereza"``): the catalogs' own name, else CLDR's in `lang`
-    (``fr``: "French", "Kifaransa"), else its code (``XX``)."""
+    (``fr``: "French", "Kifaransa"; a code with no two-letter form too, ``luo``: "Luo", "Kijaluo"), else its code
+    (``XX``)."""
     t = translator(lang)
     key = f"courses.language.{code}"
     if t.has(key):
         return t(key)
     name = t.language(code)
-    return name if name != code else code.upper()
+    if name != code:
+        return name
+    return language_display_name(code, t.lang) or code.upper()
 
 
 def render_reason(reason: Reason, lang: str, labels: Mapping[str, str] | None = None) -> str:
