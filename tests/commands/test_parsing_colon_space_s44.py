@@ -8,14 +8,10 @@ from __future__ import annotations
 import pytest
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.clock import ManualClock
-from mentorbot.commands import parse, run_slash
-from mentorbot.library import Library
-from mentorbot.settings import Settings
-from mentorbot.storage.store import Store
+from mentorbot.commands import parse
+from tests.commands.test_parsing_parity_s43 import BOB, _ok
 
 ALICE = Caller("test:guild", "U-alice", "Alice")
-BOB = Caller("test:guild", "U-bob", "Bob")
 
 
 @pytest.mark.parametrize(
@@ -34,18 +30,6 @@ BOB = Caller("test:guild", "U-bob", "Bob")
 )
 def test_the_word_after_a_bare_colon_is_the_options_value(line: str, args: dict[str, str]) -> None:
     assert dict(parse(line).args) == args
-
-
-@pytest.fixture
-def bot(store: Store, clock: ManualClock) -> MentorBot:
-    settings = Settings(_env_file=None, admin_ids=["U-admin"], rate_limit_per_minute=10_000)  # type: ignore[call-arg]
-    return MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, clock, worker_id="t")
-
-
-async def _ok(bot: MentorBot, caller: Caller, command: str, text: str) -> str:
-    told = await run_slash(bot, caller, command, text)
-    assert told.error is None, told.reply.text
-    return told.reply.text
 
 
 async def test_ending_with_a_spaced_option_records_no_rating_and_feedback_keeps_its_own(bot: MentorBot) -> None:

@@ -16,13 +16,9 @@ from __future__ import annotations
 import pytest
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.clock import ManualClock
 from mentorbot.commands import parse, run_slash
 from mentorbot.commands.table import find_command
 from mentorbot.errors import UserError
-from mentorbot.library import Library
-from mentorbot.settings import Settings
-from mentorbot.storage.store import Store
 
 # ------------------------------------------------------------------------------- a date and a time, by position
 
@@ -154,12 +150,6 @@ ALICE = Caller("test:guild", "U-alice", "Alice")
 BOB = Caller("test:guild", "U-bob", "Bob")
 DAVE = Caller("test:guild", "U-dave", "Dave")
 ADMIN = Caller("test:guild", "U-admin", "Ada")
-
-
-@pytest.fixture
-def bot(store: Store, clock: ManualClock) -> MentorBot:
-    settings = Settings(_env_file=None, admin_ids=["U-admin"], rate_limit_per_minute=10_000)  # type: ignore[call-arg]
-    return MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, clock, worker_id="t")
 
 
 async def _ok(bot: MentorBot, caller: Caller, command: str, text: str) -> str:

@@ -15,13 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.clock import ManualClock
 from mentorbot.commands import parse, parse_slash, run_slash
 from mentorbot.commands.table import COMMANDS, find_command
 from mentorbot.errors import UserError
-from mentorbot.library import Library
-from mentorbot.settings import Settings
-from mentorbot.storage.store import Store
 
 # ----------------------------------------------------------------------------------- a zone of several words
 
@@ -50,12 +46,6 @@ def test_every_command_whose_last_positional_takes_spaces_takes_the_rest() -> No
     for path in ("mentor timezone", "skills", "mentor-admin recruit"):
         command = find_command(path)
         assert command is not None and command.greedy, path
-
-
-@pytest.fixture
-def bot(store: Store, clock: ManualClock) -> MentorBot:
-    settings = Settings(_env_file=None, admin_ids=["U-admin"], rate_limit_per_minute=10_000)  # type: ignore[call-arg]
-    return MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, clock, worker_id="t")
 
 
 @pytest.mark.parametrize(

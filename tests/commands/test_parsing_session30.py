@@ -14,13 +14,9 @@ from __future__ import annotations
 import pytest
 
 from mentorbot.bot import Caller, MentorBot
-from mentorbot.clock import ManualClock
 from mentorbot.commands import parse, run_command
 from mentorbot.commands.table import COMMANDS, find_command
 from mentorbot.errors import UserError
-from mentorbot.library import Library
-from mentorbot.settings import Settings
-from mentorbot.storage.store import Store
 
 URL = "https://www.socialmediatoday.com/"
 
@@ -177,12 +173,6 @@ def test_only_the_rating_passes_a_word_on() -> None:
 # ------------------------------------------------------------------------------------------ end to end
 
 C = "test:guild"
-
-
-@pytest.fixture
-def bot(store: Store, clock: ManualClock) -> MentorBot:
-    settings = Settings(_env_file=None, admin_ids=["U-admin"], rate_limit_per_minute=10_000)  # type: ignore[call-arg]
-    return MentorBot(store, Library(settings.skills_file, settings.courses_file), settings, clock, worker_id="t")
 
 
 def _caller(name: str) -> Caller:
