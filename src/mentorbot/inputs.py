@@ -299,10 +299,18 @@ def parse_until(text: str | None, now: datetime, timezone: str | None = None) ->
     return until
 
 
+_STARS: Final = re.compile(r"([★⭐]\ufe0f?){1,5}[☆]*")
+"""A rating in stars as members type them: one to five full stars (``★★★★``, ``⭐⭐⭐⭐``, the emoji perhaps with
+its presentation selector), perhaps followed by empty ones (``★★★☆☆`` is 3)."""
+
+
 def parse_rating(value: str | int | None) -> int | None:
-    """An optional rating from 1 to 5 (a whole number, as `parse_capacity`)."""
+    """An optional rating from 1 to 5: a whole number (as `parse_capacity`), or as many stars (`_STARS`)."""
     if is_blank(value):
         return None
+    typed = value.strip() if isinstance(value, str) else ""
+    if _STARS.fullmatch(typed) and len(typed.replace("\ufe0f", "")) <= 5:
+        return sum(1 for c in typed if c in "★⭐")
     number = whole_number(value)
     if number is None or not 1 <= number <= 5:
         raise UserError("input.bad_rating", value=str(value).strip())

@@ -10,6 +10,7 @@ from typing import Final
 
 from mentorbot.commands.table import BY_PATH, COMMANDS, GROUPS, Command, option_word
 from mentorbot.errors import UserError
+from mentorbot.inputs import level_rank
 
 # ----------------------------------------------------------------------------------------------- tokens
 
@@ -226,6 +227,7 @@ def _refuse_unclosed(token: Token) -> None:
 
 
 _NUMBER_LIKE: Final = re.compile(r"[+\-−#]?[.,]?\d|[★☆⭐]")
+_STARS: Final = re.compile(r"[★☆⭐]")
 """How a word that a member means as a number starts (``4``, ``-1``, ``#2``, ``.5``, ``٤``), or a rating in
 stars (``★★★★``): a `numeric` option filled by position takes such a word, and leaves any other to the next
 option."""
@@ -261,6 +263,9 @@ def _bind(command: Command, tokens: Sequence[Token], *, allow_missing: bool) -> 
         else:
             in_free_text = command.is_free_text(current)
         name = command.option(token.key) if token.key is not None else None
+        if name is None and current is not None and _pair_in(command, current, token):
+            args[current] = f"{args[current]} {token.raw.strip()}" if args[current] else token.raw.strip()
+            continue
         if token.key is not None and (name is not None or not in_free_text):
             if name is None or not command.is_free_text(name):
                 _refuse_unclosed(token)  # a quote nobody closes is text in free text, its first word too
@@ -320,6 +325,12 @@ def _slot_for(command: Command, slot: int, token: Token) -> int:
     word = token.text.strip()
     while slot < last and command.is_numeric(positional[slot]) and not _NUMBER_LIKE.match(word):
         slot += 1
+    if _STARS.match(word):  # only ever a rating: ``/mentor end ★★★★★ thanks``, the mentorship left out
+        for ahead in range(slot, len(positional)):
+            if command.is_numeric(positional[ahead]):
+                return ahead
+            if not command.is_optional(positional[ahead]):
+                break
     for ahead in range(slot, len(positional)):
         if command.takes_word(positional[ahead], word):
             return ahead
@@ -380,6 +391,18 @@ def _passed_number(
         ):
             return name
     return None
+
+
+def _pair_in(command: Command, current: str, token: Token) -> bool:
+    """Whether the ``word:value`` `token`, typed in the value of the option `current`, is a ``skill:level`` pair of
+    it (`Option.pairs`): its word is no option of the command, and its value a level word (``reels:expert``, of
+    "instagram reels", though *reels* is near *levels*) or its word not close to an option name either
+    (``copywriting:learnin``, refused as a level after); ``capacty:3`` is a near miss, told (`_unknown_option`)."""
+    if token.key is None or not command.takes_pairs(current) or token.quoted or token.unclosed:
+        return False
+    if level_rank(re.split(r"[,;]", token.text, maxsplit=1)[0].strip()) is not None:  # ``reels:expert,seo:learning``
+        return True
+    return not _suggest(token.key, [name for o in command.options for name in (o.name, *o.aliases)], n=1)
 
 
 def _unknown_option(command: Command, key: str) -> UserError:

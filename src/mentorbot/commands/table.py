@@ -35,7 +35,12 @@ class Option:
 
     An option with `words` (a check-in's answer: ``ok``, ``help``…) takes a bare word that is one of them (in any
     case) even where an optional positional option comes before it, which is then left out: ``/mentor checkin
-    help`` is the answer, the mentorship left to the use-case to find. Any other word fills the options in order."""
+    help`` is the answer, the mentorship left to the use-case to find. Any other word fills the options in order.
+
+    A `pairs` option (a mentor's levels) takes ``skill:level`` pairs: a ``word:`` (or ``word=``) typed in its value
+    whose word is no option of the command nor close to one is part of the value, so a pair may follow a space
+    or name a skill of two words (``levels:seo:expert, crisis comms:learning``); a near miss of an option name is
+    still told (``levels:expert capacty:3``)."""
 
     name: str
     required: bool = False
@@ -43,6 +48,7 @@ class Option:
     free_text: bool = False
     numeric: bool = False
     words: tuple[str, ...] = ()
+    pairs: bool = False
 
 
 class Pace(StrEnum):
@@ -112,6 +118,10 @@ class Command:
     def is_free_text(self, name: str) -> bool:
         """Whether the option `name` (canonical) takes free text (see `Option.free_text`)."""
         return any(o.name == name and o.free_text for o in self.options)
+
+    def takes_pairs(self, name: str) -> bool:
+        """Whether the option `name` (canonical) takes ``skill:level`` pairs (see `Option.pairs`)."""
+        return any(o.name == name and o.pairs for o in self.options)
 
     def is_numeric(self, name: str) -> bool:
         """Whether the option `name` (canonical), filled by position, takes only a number (see `Option.numeric`)."""
@@ -228,7 +238,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         ),
         (
             Option("skills", aliases=("skill",)),
-            Option("levels", aliases=("level",)),
+            Option("levels", aliases=("level",), pairs=True),
             Option("capacity"),
             Option("bio", free_text=True),
             Option("timezone", aliases=("tz",)),
