@@ -13,6 +13,7 @@ delivered nor shown again over a newer one (the offer over its expiry notice). R
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -89,6 +90,21 @@ after a crash, whose direct message the platform refused (`OutboxStore.hold_noti
 had). Each has a key of its own, ``late-answer:<random hex>``, so that two late answers never supersede each other;
 an admin's one quotes members (the waitlist's names, the stats' decline reasons), so `storage.privacy` searches these
 as it searches the admins' notices."""
+
+
+FORGOTTEN_NOTICE: Final = "forgotten-notice:"
+"""What the id of a `forgotten_notice_marker` starts with."""
+
+
+def forgotten_notice_marker(member_id: int, payload: str) -> str:
+    """The id, in `processed_events`, that records that a forget emptied a delivered notice of `member_id`'s with
+    this content (`storage.privacy._forget_notices`): ``forgotten-notice:<member id>:<SHA-256 of the payload>``, so
+    that the notice, taken by a command of theirs just before the forget and held again by its adapter just after,
+    is recognised and not held again (`OutboxStore.hold_notices_again`), while nothing of what it said is kept. The
+    hash recognises that exact content (a forgotten member's note, mention and the bot's words in the member's
+    language, its buttons' ids), which someone must hold already to test it. Pruned with the other event ids a day
+    after the forget (`EventStore.prune_events`), when the emptied row itself is long pruned (a day after delivery)."""
+    return f"{FORGOTTEN_NOTICE}{member_id}:{hashlib.sha256(payload.encode()).hexdigest()}"
 
 
 _UNSENT: Final = unsent()
@@ -556,12 +572,31 @@ class OutboxStore(Transactions):
         row it was taken from (the member's newest delivered row with that content); one whose key has had a newer
         version written since is not held again: that version replaced it. One no row held (an answer to a command
         recovered after a crash, its direct message refused) gets a key of its own (`LATE_ANSWER_KEY`), which the
-        forget searches for a member it names or quotes (`storage.privacy`)."""
+        forget searches for a member it names or quotes (`storage.privacy`).
+
+        Nor is a notice a forget has dealt with since it was taken: one whose row a forget emptied (taken just before
+        it, the row delivered: its `forgotten_notice_marker`), and one that mentions a member forgotten and not back
+        (`privacy.names_forgotten`: an answer the adapter read before the forget). Without these, the content no row
+        has any more would be held afresh under a key of its own, after the forget that searched those, with the
+        forgotten member's mention, their note and an offer's live buttons."""
+        # Imported here: storage.privacy imports this module (its keys, `forgotten_notice_marker`).
+        from mentorbot.storage.privacy import names_forgotten
+
         if not payloads:
             return 0
         async with self.transaction() as conn:
+            member = await conn.fetch_one("SELECT community FROM members WHERE id = ?", member_id)
+            if member is None:
+                return 0
+            community = str(member["community"])
             held = 0
             for payload in payloads:
+                emptied = await conn.fetch_one(
+                    "SELECT 1 AS one FROM processed_events WHERE event_id = ?",
+                    forgotten_notice_marker(member_id, payload),
+                )
+                if emptied is not None or await names_forgotten(conn, self.db.dialect, community, payload):
+                    continue
                 taken = await conn.fetch_one(
                     "SELECT id, message_key FROM outbox WHERE member_id = ? AND status = 'delivered' AND payload = ? "
                     "ORDER BY id DESC LIMIT 1",

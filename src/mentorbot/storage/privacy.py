@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from mentorbot.i18n import LANGUAGES, load_catalog
+from mentorbot.i18n import LANGUAGES, load_catalog, translator
 from mentorbot.matching.eligibility import EXCLUDING, DeclineReason
 from mentorbot.models import (
     ADMIN_ONLY_KEY_PREFIXES,
@@ -24,14 +24,15 @@ from mentorbot.models import (
     RequestStatus,
     mention_of,
 )
+from mentorbot.replies import Reply, reply_to_json
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX, departed_marker
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
-from mentorbot.storage.outbox import LATE_ANSWER_KEY
+from mentorbot.storage.outbox import LATE_ANSWER_KEY, forgotten_notice_marker
 from mentorbot.storage.releases import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
-from mentorbot.storage.sql import id_list, in_list
+from mentorbot.storage.sql import id_list, in_list, text_list
 from mentorbot.storage.units import Transactions
 
 
@@ -130,8 +131,12 @@ class PrivacyStore(Transactions):
         that name them go (a mentor's offer that quoted their note, held until the mentor's next command; an
         admin's held digest that named them or quoted their decline reason; an admin's answer held for later that
         says their display name or quotes what they typed), and those delivered already lose their content
-        (`_forget_notices`). The forget's own event loses their platform user id when it is finished
-        (`InboxStore.finish_event`).
+        (`_forget_notices`), each leaving only a digest of what it said until the day-old event ids are pruned (so
+        that an adapter that took it and holds it again holds nothing: `OutboxStore.hold_notices_again`). The answers
+        stored for other members' commands and not shown yet (`InboxStore.store_answer`) are searched the same way
+        (`_forget_answers`): a notice held for them that the answer carries goes as it goes from the outbox, and an
+        answer that names them is replaced by a line saying the command went through. The forget's own event loses
+        their platform user id when it is finished (`InboxStore.finish_event`).
 
         A mentor's exclusion of them (a decline "not this person", or "not my skill" with its requests' skills:
         docs/matching.md rule 5) outlives them as a row of `forgotten_exclusions` keyed by `forgotten_member_key`, so
@@ -363,7 +368,8 @@ async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: da
     await conn.execute(
         "UPDATE course_suggestions SET decided_by = NULL WHERE community = ? AND decided_by = ?", community, user_id
     )
-    await _forget_notices(conn, dialect, community, member_id, mention_of(user_id), typed)
+    await _forget_notices(conn, dialect, community, member_id, mention_of(user_id), typed, now)
+    await _forget_answers(conn, community, user_id, mention_of(user_id), typed)
 
 
 TYPED_MIN = 4
@@ -465,15 +471,62 @@ def names_member(payload: str, mention: str, typed: re.Pattern[str] | None) -> b
     """Whether a notice (an outbox row's `payload`) names a member: it holds their platform `mention`, or quotes a
     text they typed or their display name (`typed`, from `_typed_by`), compared on its decoded strings, normalised
     (`_normal`)."""
+    return _names(_decoded(payload), mention, typed)
+
+
+def _decoded(payload: str) -> Any:
+    """A stored reply (`replies.reply_to_json`) decoded; a payload that is none (none is written so) as it is."""
     try:
-        decoded: Any = json.loads(payload)
+        return json.loads(payload)
     except ValueError:
-        decoded = payload  # not a stored reply (none is written so): its text as it is
+        return payload
+
+
+def _names(decoded: Any, mention: str, typed: re.Pattern[str] | None) -> bool:
+    """`names_member` of a notice decoded already (an outbox row's payload, or a reply of a stored answer)."""
     return any(mention in text or (typed is not None and typed.search(_normal(text))) for text in _strings(decoded))
 
 
+_MENTION = re.compile(r"<@([^<>\s&]+)>")
+"""A platform mention as the core writes one (`models.mention_of`): its platform user id (not a Discord role's
+``<@&…>``)."""
+
+
+async def names_forgotten(conn: Connection, dialect: str, community: str, payload: str) -> bool:
+    """Whether a notice (an outbox row's `payload`, `replies.reply_to_json`) mentions a member of `community` who
+    was forgotten (`forgotten_members`) and is not a member again: it can only be about what the forget deleted (a
+    late answer an adapter read before the forget, held again after it: `OutboxStore.hold_notices_again`). Its
+    mentions are read from its decoded strings (`_strings`: its text file's content too); at most two queries, none
+    for a notice that mentions nobody."""
+    mentioned = sorted({uid for text in _strings(_decoded(payload)) for uid in _MENTION.findall(text)})
+    if not mentioned:
+        return False
+    ids_sql, ids_arg = text_list(dialect, mentioned)
+    members = await conn.fetch_all(
+        f"SELECT platform_user_id FROM members WHERE community = ? AND platform_user_id IN ({ids_sql})",
+        community,
+        ids_arg,
+    )
+    gone = set(mentioned) - {str(row["platform_user_id"]) for row in members}
+    if not gone:
+        return False
+    keys_sql, keys_arg = text_list(dialect, sorted(forgotten_member_key(community, uid) for uid in gone))
+    found = await conn.fetch_one(
+        f"SELECT 1 AS one FROM forgotten_members WHERE community = ? AND member_key IN ({keys_sql}) LIMIT 1",
+        community,
+        keys_arg,
+    )
+    return found is not None
+
+
 async def _forget_notices(
-    conn: Connection, dialect: str, community: str, member_id: int, mention: str, typed: re.Pattern[str] | None
+    conn: Connection,
+    dialect: str,
+    community: str,
+    member_id: int,
+    mention: str,
+    typed: re.Pattern[str] | None,
+    now: datetime,
 ) -> None:
     """Inside the forget's transaction: the community's notices to other members that name the member (`names_member`):
     any that holds their mention, and an admins' notice (`ADMIN_ONLY_KEY_PREFIXES`: the digest quotes decline reasons, a
@@ -488,13 +541,18 @@ async def _forget_notices(
     delivered or shown (pending, held; superseded too) goes. One delivered already keeps its row with an empty
     payload: its key and state are still read (`outbox.never_reached`, `OutboxStore.has_keyed`: a check-in's call
     for help once an hour) until the hourly prune drops it; nothing reads a delivered row's content but
-    `OutboxStore.hold_notices_again`, which looks for the very content it took."""
+    `OutboxStore.hold_notices_again`, which looks for the very content it took. So that a notice the member's command
+    took just before (its row delivered) and its adapter holds again just after is not held again, whole, under a
+    key of its own, each one emptied leaves a digest of its content (`outbox.forgotten_notice_marker`, a row of
+    `processed_events` pruned with the day-old event ids): no text, only what recognises that very content."""
     after = 0
     doomed: list[int] = []
     blanked: list[int] = []
+    markers: set[str] = set()
     while True:
         found = await conn.fetch_all(
-            "SELECT id, status, message_key, payload FROM outbox WHERE community = ? AND member_id <> ? AND id > ? "
+            "SELECT id, member_id, status, message_key, payload FROM outbox "
+            "WHERE community = ? AND member_id <> ? AND id > ? "
             "AND status IN ('pending', 'held', 'superseded', 'delivered') AND payload <> '' ORDER BY id LIMIT ?",
             community,
             member_id,
@@ -503,8 +561,13 @@ async def _forget_notices(
         )
         for row in found:
             quotes = typed if quoting(row["message_key"]) else None
-            if names_member(str(row["payload"]), mention, quotes):
-                (blanked if row["status"] == "delivered" else doomed).append(int(row["id"]))
+            if not names_member(str(row["payload"]), mention, quotes):
+                continue
+            if row["status"] == "delivered":
+                blanked.append(int(row["id"]))
+                markers.add(forgotten_notice_marker(int(row["member_id"]), str(row["payload"])))
+            else:
+                doomed.append(int(row["id"]))
         if len(found) < _PAGE:
             break
         after = int(found[-1]["id"])
@@ -514,3 +577,69 @@ async def _forget_notices(
     if blanked:
         ids_sql, ids_arg = id_list(dialect, blanked)
         await conn.execute(f"UPDATE outbox SET payload = '' WHERE id IN ({ids_sql}) AND status = 'delivered'", ids_arg)
+        await conn.executemany(
+            "INSERT INTO processed_events (event_id, created_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
+            [(marker, now) for marker in sorted(markers)],
+        )
+
+
+async def _forget_answers(
+    conn: Connection, community: str, user_id: str, mention: str, typed: re.Pattern[str] | None
+) -> None:
+    """Inside the forget's transaction: the answers stored for other members' commands of the community and not shown
+    yet (inbox rows 'answering': `InboxStore.store_answer`; shown after a crash by the recovery, `recorded_answer`),
+    searched as `_forget_notices` searches the outbox (`_cleaned_answer`). One naming the member is written again
+    without what names them; the others are left as they are. Read a page (`_PAGE`) at a time; few are stored at
+    any moment (each is emptied once shown: `InboxStore.finish_event`)."""
+    after = 0
+    cleaned: list[tuple[str, int]] = []
+    while True:
+        found = await conn.fetch_all(
+            "SELECT id, answer FROM inbox WHERE community = ? AND platform_user_id <> ? AND id > ? "
+            "AND status IN ('pending', 'answering') AND answer IS NOT NULL ORDER BY id LIMIT ?",
+            community,
+            user_id,
+            after,
+            _PAGE,
+        )
+        for row in found:
+            answer = _cleaned_answer(str(row["answer"]), mention, typed)
+            if answer is not None:
+                cleaned.append((answer, int(row["id"])))
+        if len(found) < _PAGE:
+            break
+        after = int(found[-1]["id"])
+    if cleaned:
+        await conn.executemany("UPDATE inbox SET answer = ? WHERE id = ?", cleaned)
+
+
+def _cleaned_answer(answer: str, mention: str, typed: re.Pattern[str] | None) -> str | None:
+    """A stored answer (`replies.answer_to_json`) without what names a forgotten member (`_names`), or None when
+    nothing in it does. A held notice it carries goes when the outbox would drop it (`_forget_notices`): one that
+    holds their `mention`, or, an admins' notice or a late answer by its key (`quoting`), one quoting a text they
+    typed or saying their display name (`typed`); one whose key is not known (an answer stored before keys were
+    kept) is searched as an admins' notice is: its key could be one. The reply is searched as a late answer is (it
+    is what one would hold: the answer to a command of the member's own) and, naming them, is replaced by
+    ``forget.answer_named_forgotten`` in the answer's language (no fields, no buttons): the command went through,
+    and `/mentor status` tells where things stand. An answer not written by `answer_to_json` (none is) is left."""
+    try:
+        data = json.loads(answer)
+        reply, held, keys = data["reply"], list(data["held"]), data.get("held_keys")
+    except (ValueError, KeyError, TypeError):
+        return None
+    known = isinstance(keys, list) and len(keys) == len(held)
+    kept: list[tuple[Any, Any]] = []
+    for index, notice in enumerate(held):
+        key = keys[index] if known else None
+        quotes = typed if not known or quoting(None if key is None else str(key)) else None
+        if not _names(notice, mention, quotes):
+            kept.append((notice, key))
+    reply_names = _names(reply, mention, typed)
+    if not reply_names and len(kept) == len(held):
+        return None
+    if reply_names:
+        t = translator(str(data.get("language") or ""))
+        data["reply"] = json.loads(reply_to_json(Reply(t("forget.answer_named_forgotten"))))
+    data["held"] = [notice for notice, _ in kept]
+    data["held_keys"] = [key for _, key in kept] if known else []
+    return json.dumps(data, ensure_ascii=False)
