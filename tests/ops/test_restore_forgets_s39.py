@@ -34,8 +34,9 @@ from mentorbot.replies import Outcome
 from mentorbot.settings import Settings
 from mentorbot.storage import copying, migrations
 from mentorbot.storage.copying import copy_database, sqlite_backup, sqlite_restore
+from mentorbot.storage.forgotten import forgotten_member_key
 from mentorbot.storage.migrations import available_migrations
-from mentorbot.storage.privacy import PrivacyStore, forgotten_member_key
+from mentorbot.storage.privacy import PrivacyStore
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
 from mentorbot.usecases.context import Caller

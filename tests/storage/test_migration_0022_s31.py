@@ -13,9 +13,9 @@ import pytest
 from mentorbot.clock import ManualClock
 from mentorbot.storage import migrations
 from mentorbot.storage.copying import copy_database, row_counts
+from mentorbot.storage.forgotten import forgotten_member_key
 from mentorbot.storage.introspection import tables
 from mentorbot.storage.migrations import available_migrations
-from mentorbot.storage.privacy import forgotten_member_key
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
 from tests.conftest import ENGINES, make_store, store_on_same_database

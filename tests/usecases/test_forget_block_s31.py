@@ -21,7 +21,7 @@ from mentorbot.bot import Caller, MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.models import OfferStatus, RequestStatus
-from mentorbot.storage import privacy as kept
+from mentorbot.storage import forgotten
 from mentorbot.storage.store import Store
 from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
 
@@ -97,7 +97,7 @@ async def test_what_is_kept_is_minimal_and_names_nobody(bot: MentorBot, who: Who
     assert set(row) == {"mentor_id", "community", "member_key", "reason_kind", "skills", "decided_at"}
     assert row["mentor_id"] == await member_id(bot, "baraka") and row["community"] == COMMUNITY
     assert row["reason_kind"] == "not_this_person" and row["skills"] == ""
-    key = kept.forgotten_member_key(COMMUNITY, "U-troll")
+    key = forgotten.forgotten_member_key(COMMUNITY, "U-troll")
     assert row["member_key"] == key and len(key) == 64 and "troll" not in json.dumps(row, default=str).lower()
     assert key == hashlib.sha256(f"{COMMUNITY}\x1fU-troll".encode()).hexdigest()
     assert await bot.store.find_member(COMMUNITY, "U-troll") is None
@@ -114,7 +114,9 @@ async def test_another_user_or_another_community_is_not_blocked(
     await declined_then_forgotten(bot, who, "not this person")
     other = await bot.request(who("bea"), skills="seo")
     assert offered(other, "baraka")
-    assert kept.forgotten_member_key("test:other", "U-troll") != kept.forgotten_member_key(COMMUNITY, "U-troll")
+    assert forgotten.forgotten_member_key("test:other", "U-troll") != forgotten.forgotten_member_key(
+        COMMUNITY, "U-troll"
+    )
 
 
 async def test_forgetting_the_mentor_removes_their_blocks(bot: MentorBot, who: Who) -> None:

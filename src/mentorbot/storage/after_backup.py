@@ -18,8 +18,8 @@ from typing import Any, Final, TypeVar
 
 from mentorbot.models import OPEN_REQUEST_STATUSES
 from mentorbot.storage.database import Connection, Database, Row
+from mentorbot.storage.forgotten import forgotten_member_key
 from mentorbot.storage.introspection import canonical, columns, ids_given, tables, to_target, utc_time
-from mentorbot.storage.privacy import forgotten_member_key
 from mentorbot.storage.sql import id_list, in_list
 
 T = TypeVar("T")

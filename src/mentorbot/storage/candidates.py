@@ -14,7 +14,7 @@ from mentorbot.models import Level, Member, MentorshipRequest, RequestStatus
 from mentorbot.storage import rows
 from mentorbot.storage.database import Connection, Row
 from mentorbot.storage.events import DEPARTED_SQL, LEFT_COMMUNITY
-from mentorbot.storage.privacy import forgotten_member_key
+from mentorbot.storage.forgotten import forgotten_member_key
 from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -291,7 +291,7 @@ class CandidateStore(Transactions):
         exclusions are decided there, in one place). One statement for both, and one for the offers' skills.
 
         A mentor's exclusion of an earlier member with the same platform user id in the same community, whose data
-        was forgotten since (`forgotten_exclusions`, `storage.privacy.forgotten_member_key`), is one more fact: a
+        was forgotten since (`forgotten_exclusions`, `storage.forgotten.forgotten_member_key`), is one more fact: a
         ``declined`` offer of that kind (request 0, with the kept skills). The first statement also names the
         mentees of a community that has such rows (part 2: community and platform user id); only then is a third
         statement read, for their keys.

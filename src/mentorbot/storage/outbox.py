@@ -23,6 +23,7 @@ from uuid import uuid4
 
 from mentorbot.replies import Notification, reply_from_json, reply_to_json
 from mentorbot.storage.database import Connection, Row
+from mentorbot.storage.forgotten import names_forgotten
 from mentorbot.storage.sql import claim_expired, id_list, in_list
 from mentorbot.storage.units import Transactions
 
@@ -576,12 +577,9 @@ class OutboxStore(Transactions):
 
         Nor is a notice a forget has dealt with since it was taken: one whose row a forget emptied (taken just before
         it, the row delivered: its `forgotten_notice_marker`), and one that mentions a member forgotten and not back
-        (`privacy.names_forgotten`: an answer the adapter read before the forget). Without these, the content no row
+        (`forgotten.names_forgotten`: an answer the adapter read before the forget). Without these, the content no row
         has any more would be held afresh under a key of its own, after the forget that searched those, with the
         forgotten member's mention, their note and an offer's live buttons."""
-        # Imported here: storage.privacy imports this module (its keys, `forgotten_notice_marker`).
-        from mentorbot.storage.privacy import names_forgotten
-
         if not payloads:
             return 0
         async with self.transaction() as conn:

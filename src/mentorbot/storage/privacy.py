@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -28,11 +24,12 @@ from mentorbot.replies import Reply, reply_to_json
 from mentorbot.storage import jobs, rows
 from mentorbot.storage.database import Connection
 from mentorbot.storage.events import DEPARTED_PREFIX, DEPARTURE_PREFIX, departed_marker
+from mentorbot.storage.forgotten import decoded_notice, forgotten_member_key, notice_strings
 from mentorbot.storage.locks import lock_member_and_mentees_of_pending_offers
 from mentorbot.storage.outbox import LATE_ANSWER_KEY, forgotten_notice_marker
 from mentorbot.storage.releases import release_offer
 from mentorbot.storage.requests import read_request, read_requests, withdraw_pending
-from mentorbot.storage.sql import id_list, in_list, text_list
+from mentorbot.storage.sql import id_list, in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -56,18 +53,6 @@ class _Reopened(NamedTuple):
 
     waits: bool
     over_limit: int | None = None
-
-
-def forgotten_member_key(community: str, platform_user_id: str) -> str:
-    """What `forgotten_exclusions` keeps of a forgotten member instead of their platform user id: the SHA-256 (hex)
-    of their community and that id (joined by a unit separator, which neither holds), so that the same platform user
-    coming back is recognised (`CandidateStore.pair_history`, as a mentee or, for a "not this person", as a mentor:
-    the exclusion holds both ways) and nothing else of them is kept. A plain hash, not a
-    keyed one: the bot has no secret kept apart from the database to key it with (a key stored beside the rows would
-    hide nothing), and one lost or rotated would silently lift every block. Platform user ids are guessable, so the
-    key is a pseudonym, not anonymity: someone holding the database and a user id can tell whether that user was
-    excluded by a mentor, and nothing more."""
-    return hashlib.sha256(f"{community}\x1f{platform_user_id}".encode()).hexdigest()
 
 
 class PrivacyStore(Transactions):
@@ -427,35 +412,6 @@ async def _typed_by(conn: Connection, member_id: int) -> re.Pattern[str] | None:
     return re.compile("|".join(_words(t) for t in kept)) if kept else None
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in a decoded notice (`replies.reply_to_json`): its text, title, fields, buttons, listings, and
-    its files' names, descriptions and, for a text file (CSV, JSON, plain text), its content."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key == "files" and isinstance(item, list):
-                yield from _file_strings(item)
-            else:
-                yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def _file_strings(files: list[Any]) -> Iterator[str]:
-    """The strings of a decoded notice's files (`_strings`): names, descriptions, a text file's content."""
-    for entry in files:
-        if not (isinstance(entry, list) and len(entry) == 4):
-            yield from _strings(entry)
-            continue
-        name, mime, content, description = entry
-        yield from _strings([name, description])
-        if isinstance(mime, str) and (mime.startswith("text/") or mime == "application/json"):
-            with contextlib.suppress(ValueError):  # not base64, or not UTF-8: nothing a member typed is readable
-                yield base64.b64decode(str(content)).decode("utf-8-sig")
-
-
 QUOTING_KEY_PREFIXES: tuple[str, ...] = (*ADMIN_ONLY_KEY_PREFIXES, LATE_ANSWER_KEY)
 """What the outbox keys of the notices searched for what a forgotten member typed and for their display name start
 with (`_forget_notices`): the admins' notices (`models.ADMIN_ONLY_KEY_PREFIXES`) and the answers held for later
@@ -471,52 +427,14 @@ def names_member(payload: str, mention: str, typed: re.Pattern[str] | None) -> b
     """Whether a notice (an outbox row's `payload`) names a member: it holds their platform `mention`, or quotes a
     text they typed or their display name (`typed`, from `_typed_by`), compared on its decoded strings, normalised
     (`_normal`)."""
-    return _names(_decoded(payload), mention, typed)
-
-
-def _decoded(payload: str) -> Any:
-    """A stored reply (`replies.reply_to_json`) decoded; a payload that is none (none is written so) as it is."""
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return payload
+    return _names(decoded_notice(payload), mention, typed)
 
 
 def _names(decoded: Any, mention: str, typed: re.Pattern[str] | None) -> bool:
     """`names_member` of a notice decoded already (an outbox row's payload, or a reply of a stored answer)."""
-    return any(mention in text or (typed is not None and typed.search(_normal(text))) for text in _strings(decoded))
-
-
-_MENTION = re.compile(r"<@([^<>\s&]+)>")
-"""A platform mention as the core writes one (`models.mention_of`): its platform user id (not a Discord role's
-``<@&…>``)."""
-
-
-async def names_forgotten(conn: Connection, dialect: str, community: str, payload: str) -> bool:
-    """Whether a notice (an outbox row's `payload`, `replies.reply_to_json`) mentions a member of `community` who
-    was forgotten (`forgotten_members`) and is not a member again: it can only be about what the forget deleted (a
-    late answer an adapter read before the forget, held again after it: `OutboxStore.hold_notices_again`). Its
-    mentions are read from its decoded strings (`_strings`: its text file's content too); at most two queries, none
-    for a notice that mentions nobody."""
-    mentioned = sorted({uid for text in _strings(_decoded(payload)) for uid in _MENTION.findall(text)})
-    if not mentioned:
-        return False
-    ids_sql, ids_arg = text_list(dialect, mentioned)
-    members = await conn.fetch_all(
-        f"SELECT platform_user_id FROM members WHERE community = ? AND platform_user_id IN ({ids_sql})",
-        community,
-        ids_arg,
+    return any(
+        mention in text or (typed is not None and typed.search(_normal(text))) for text in notice_strings(decoded)
     )
-    gone = set(mentioned) - {str(row["platform_user_id"]) for row in members}
-    if not gone:
-        return False
-    keys_sql, keys_arg = text_list(dialect, sorted(forgotten_member_key(community, uid) for uid in gone))
-    found = await conn.fetch_one(
-        f"SELECT 1 AS one FROM forgotten_members WHERE community = ? AND member_key IN ({keys_sql}) LIMIT 1",
-        community,
-        keys_arg,
-    )
-    return found is not None
 
 
 async def _forget_notices(
