@@ -243,7 +243,7 @@ def test_every_field_an_error_can_name_has_its_word(lang: str) -> None:
     [
         ("request.limit", {}, "1 open request,", "2 open requests,"),
         ("common.rate_limited", {}, "wait 1 second ", "wait 2 seconds "),
-        ("curation.rate_limited", {}, "made 1 suggestion ", "made 2 suggestions "),
+        ("curation.rate_limited", {"at": "2026-01-06 09:01 UTC"}, "made 1 suggestion ", "made 2 suggestions "),
         ("round_why.next_round", {"until": "Monday"}, "1 waits for", "2 wait for"),
     ],
 )

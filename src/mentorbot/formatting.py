@@ -6,7 +6,7 @@ and the notices all call these, so a place or a deadline is never counted or sho
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from mentorbot.i18n import Translator
 from mentorbot.models import Member, MentorProfile, Places
@@ -34,14 +34,35 @@ def zone_of(member: Member | None, profile: MentorProfile | None = None) -> str 
 
 def when(value: datetime, t: Translator | None = None, zone: str | None = None) -> str:
     """An instant as its reader reads it: ``2026-12-24 12:00 (Africa/Nairobi)`` in their zone when known (the
-    zone named), ``2026-12-24 09:00 UTC`` otherwise; worded in `t`'s language."""
+    zone named), ``2026-12-24 09:00 UTC`` otherwise; worded in `t`'s language.
+
+    A wall time that happens twice in the zone (the hour clocks go back: 01:30 BST, then 01:30 GMT) is told with
+    the UTC offset of the one meant, ``2026-10-25 01:30 UTC+01:00 (Europe/London)``: two instants never read the
+    same (to the minute), and a deadline there is not taken for the later of the two."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if zone and zone not in UTC_NAMES:
         local = aware.astimezone(to_tzinfo(zone))
         text = local.strftime("%Y-%m-%d %H:%M")
+        if _repeated(local):
+            offset = _offset_text(local)
+            return t("time.in_zone_offset", at=text, offset=offset, zone=zone) if t else f"{text} {offset} ({zone})"
         return t("time.in_zone", at=text, zone=zone) if t else f"{text} ({zone})"
     text = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     return t("time.utc", at=text) if t else f"{text} UTC"
+
+
+def _repeated(local: datetime) -> bool:
+    """Whether `local`'s wall time happens twice in its zone (the other reading of it, `fold`, is another offset)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def _offset_text(local: datetime) -> str:
+    """`local`'s UTC offset as ``UTC+01:00`` / ``UTC-04:00`` (``UTC+10:30``; seconds only when it has them)."""
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes, seconds = divmod(int(abs(offset).total_seconds()), 60)
+    text = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{text}:{seconds:02d}" if seconds else text
 
 
 def _local_date(value: datetime, zone: str | None) -> date:

@@ -121,7 +121,8 @@ async def test_suggestions_are_rate_limited_per_day(bot: MentorBot, who: Who, cl
     for n in range(limit):
         assert (await suggest(bot, who, url=f"https://example.org/r/{n}")).startswith("Thank you!")
     refused = await suggest(bot, who, url="https://example.org/r/late")
-    assert refused == en("curation.rate_limited", count=limit)
+    again = clock.now() + timedelta(hours=24, minutes=1)  # made at 09:00:00: one more is taken from 09:01
+    assert refused == en("curation.rate_limited", count=limit, at=when(again, en))
     clock.advance(timedelta(hours=24, seconds=1))
     assert (await suggest(bot, who, url="https://example.org/r/late")).startswith("Thank you!")
 

@@ -129,6 +129,17 @@ class CurationStore(Transactions):
             )
         return int(row["n"]) if row else 0
 
+    async def suggestion_times_since(self, member_id: int, since: datetime) -> list[datetime]:
+        """When `member_id` made the suggestions counted by `suggestions_since`, oldest first (the rate limit's
+        refusal says when one leaves the window)."""
+        async with self.read() as conn:
+            found = await conn.fetch_all(
+                "SELECT created_at FROM course_suggestions WHERE member_id = ? AND created_at >= ? ORDER BY created_at",
+                member_id,
+                since,
+            )
+        return [ts(row["created_at"]) for row in found]
+
     async def get_suggestion(self, community: str, suggestion_id: int) -> Suggestion | None:
         """One suggestion of `community`."""
         async with self.read() as conn:

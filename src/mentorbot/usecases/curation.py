@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -40,7 +40,7 @@ from mentorbot.courses import (
     url_problem,
 )
 from mentorbot.errors import UserError, unexpected
-from mentorbot.formatting import when
+from mentorbot.formatting import when, zone_of
 from mentorbot.i18n import translator
 from mentorbot.inputs import MAX_NOTE, parse_id
 from mentorbot.models import mention_of
@@ -181,6 +181,19 @@ def check_url(text: str | None) -> str:
     return url
 
 
+async def _suggest_again_at(core: Core, member_id: int, now: datetime, limit: int) -> datetime:
+    """When a member at the suggestion limit can suggest again: once fewer than `limit` of their suggestions lie in
+    the window (`RATE_WINDOW`, a rolling 24 hours, not a calendar day), when the one `limit` from the newest leaves
+    it (the oldest of the window when they made `limit`; a later one when the limit was lowered since). A suggestion
+    counts until exactly 24 hours after it (`Store.suggestions_since` counts from `since` inclusive), so the time
+    told is the next whole minute after: the minute a member reads is one at which the suggestion is taken. Read
+    only on a refusal (`Store.suggestion_times_since`)."""
+    made = await core.store.suggestion_times_since(member_id, now - RATE_WINDOW)
+    # Fewer than counted (one deleted since the count): the oldest read still tells a time the window has room by.
+    leaves = (made[-limit] if len(made) >= limit else made[0]) if made else now
+    return (leaves + RATE_WINDOW).replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def _lookalike(url: str) -> UserError:
     """The refusal of an address whose host is not plain ASCII (`courses.host_problem`): what to type instead, with
     the host's ``xn--`` form when it has one (the site a browser would open)."""
@@ -231,8 +244,11 @@ async def suggest(
     now = core.clock.now()
     # Two suggestions at once (two processes): the second counts after the first is saved, as a request does.
     await core.store.lock_member(ctx.member.id)
-    if await core.store.suggestions_since(ctx.member.id, now - RATE_WINDOW) >= core.settings.suggestions_per_day:
-        raise UserError("curation.rate_limited", count=core.settings.suggestions_per_day)
+    limit = core.settings.suggestions_per_day
+    if await core.store.suggestions_since(ctx.member.id, now - RATE_WINDOW) >= limit:
+        again = await _suggest_again_at(core, ctx.member.id, now, limit)
+        zone = zone_of(ctx.member, await core.store.get_mentor_profile(ctx.member.id))
+        raise UserError("curation.rate_limited", count=limit, at=when(again, ctx.t, zone))
     made: Suggestion | None = None
     for _ in range(SUGGEST_ATTEMPTS):
         made = await core.store.suggest_course(
