@@ -304,13 +304,16 @@ def _swapped(value: str) -> list[str]:
 
 
 def _check_language(value: str) -> str:
-    """The language code as the catalog keeps it: an ISO 639 code of a language CLDR knows (`known_language_codes`);
-    one with a two-letter equivalent becomes that code (``swa`` → ``sw``), since ranking, `catalog check` and the
-    reader's language all compare two-letter codes; a code without one (``luo``) stays as written. Any other is
-    refused, with the code it likely is when two of its letters are swapped (``ws``: did you mean ``sw``?)."""
+    """The language code as the catalog keeps it: an ISO 639 code; one with a two-letter equivalent becomes that
+    code (``swa`` → ``sw``), since ranking, `catalog check` and the reader's language all compare two-letter codes;
+    a code without one (``luo``) stays as written. A two-letter code no language has (every ISO 639-1 code is one
+    CLDR knows, `known_language_codes`) is refused, with the code it likely is when its two letters are swapped
+    (``ws``: did you mean ``sw``?). A three-letter one is not checked so: ISO 639-3 names some 7,900 languages and
+    CLDR a few hundred, and many spoken where the bot is used are not among them (Lango ``laj``, Haya ``hay``); only
+    the codes that name no language (`_NO_LANGUAGE`) are refused."""
     if not _LANGUAGE_RE.fullmatch(value):
         raise ValueError(f"must be a lowercase ISO 639 language code like 'en' or 'sw' (got {value!r})")
-    if value not in known_language_codes():
+    if value in _NO_LANGUAGE or (len(value) == 2 and value not in known_language_codes()):
         likely = _swapped(value)
         hint = f"; did you mean {', '.join(repr(code) for code in likely)}?" if likely else ""
         raise ValueError(
