@@ -40,6 +40,21 @@ def test_skill_level_pairs_are_the_levels_value(levels: str) -> None:
     assert parse_slash("/mentor", line.removeprefix("/mentor ")).args["levels"] == levels
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/mentor signup skills:seo, copywriting levels:seo:expert, copywriting:learning uwezo:3",
+        "/mentor signup skills:seo levels:expert kiwango:2",
+    ],
+)
+def test_an_option_guessed_after_the_levels_is_told_as_an_option(line: str) -> None:
+    """A level is never a number: ``uwezo:3`` (a Swahili member's guess at capacity) is an unknown option, not a
+    bad level (review of session 44's change: "'learning uwezo:3' is not a level")."""
+    with pytest.raises(UserError) as told:
+        parse(line)
+    assert told.value.key.startswith("commands.unknown_option")
+
+
 def test_a_near_miss_of_an_option_in_the_levels_is_still_told() -> None:
     with pytest.raises(UserError) as told:
         parse("/mentor signup skills:seo levels:expert capacty:3")

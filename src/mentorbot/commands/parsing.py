@@ -396,13 +396,16 @@ def _passed_number(
 def _pair_in(command: Command, current: str, token: Token) -> bool:
     """Whether the ``word:value`` `token`, typed in the value of the option `current`, is a ``skill:level`` pair of
     it (`Option.pairs`): its word is no option of the command, and its value a level word (``reels:expert``, of
-    "instagram reels", though *reels* is near *levels*) or its word not close to an option name either
-    (``copywriting:learnin``, refused as a level after); ``capacty:3`` is a near miss, told (`_unknown_option`)."""
+    "instagram reels", though *reels* is near *levels*), or, its word not close to an option name either, a word
+    that is no number (``copywriting:learnin``, refused as a level after). ``capacty:3`` is a near miss and
+    ``uwezo:3`` an option guessed, both told (`_unknown_option`): a level is never a number."""
     if token.key is None or not command.takes_pairs(current) or token.quoted or token.unclosed:
         return False
-    if level_rank(re.split(r"[,;]", token.text, maxsplit=1)[0].strip()) is not None:  # ``reels:expert,seo:learning``
+    value = re.split(r"[,;]", token.text, maxsplit=1)[0].strip()  # ``reels:expert,seo:learning``
+    if level_rank(value) is not None:
         return True
-    return not _suggest(token.key, [name for o in command.options for name in (o.name, *o.aliases)], n=1)
+    names = [name for o in command.options for name in (o.name, *o.aliases)]
+    return not _NUMBER_LIKE.match(value) and not _suggest(token.key, names, n=1)
 
 
 def _unknown_option(command: Command, key: str) -> UserError:
