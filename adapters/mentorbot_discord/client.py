@@ -671,10 +671,13 @@ class MentorBotClient(discord.AutoShardedClient):
                     await self._finish_event(inbox_id)
             except Exception as exc:
                 # Discord could not take the answer for now (logged by `_reply`): a deferred read's inbox row stays
-                # for `recover`; one answered in its first callback is typed again. No apology: Discord would
-                # refuse it too, and it is no error of ours.
+                # for `recover`, which runs the read again; one answered in its first callback is typed again. No
+                # apology: Discord would refuse it too, and it is no error of ours. The notices held for the member,
+                # which this read took, were shown nowhere (`_reply` holds again those its answer, once shown, could
+                # not carry): held again, since no stored answer brings them back.
                 if transient(exc) is None:
                     raise
+                await self._hold_again(unclaimed, outcome.held)
                 return None
             finally:
                 await self._finish(interaction, outcome)
@@ -871,7 +874,14 @@ class MentorBotClient(discord.AutoShardedClient):
             await asyncio.wait({asking}, timeout=max(0.0, deadline - loop.time()))
             asked = asking.result() if asking.done() else None
             if asked is not None and not form_may_open(asked):
-                await self._show_in_place(interaction, caller, asked)
+                try:
+                    await self._show_in_place(interaction, caller, asked)
+                except Exception as exc:
+                    if transient(exc) is None:
+                        raise
+                    # Discord could not take it for now (logged): no apology, which it would refuse too. A read has
+                    # no inbox row to show it later: the notices held for the member that it took are held again.
+                    await self._hold_again(caller, asked.held)
             else:
                 # Late, the core's database is slow: the form opens in the default language rather than wait on it.
                 t = translator(asked.language if asked is not None else self.settings.default_language)
@@ -1007,7 +1017,10 @@ class MentorBotClient(discord.AutoShardedClient):
             if action.startswith("offer.") and outcome.error is None and not outcome.duplicate:
                 await self._update_offer_dm(caller, ref, outcome.reply, lang=outcome.language, clicked=clicked)
         except Exception as exc:
-            await self.report_error(interaction, exc, guild_id=gid)
+            if transient(exc) is None:
+                await self.report_error(interaction, exc, guild_id=gid)
+            else:  # as a command's: no apology, which Discord would refuse too; it is no error of ours
+                _not_shown(interaction, exc)
             return None  # not shown: `recover` shows the stored answer (or runs the click again) after the lease
         finally:
             await self._finish(interaction, outcome)
@@ -1072,8 +1085,10 @@ class MentorBotClient(discord.AutoShardedClient):
 
     async def _reply(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
         """The outcome of a slash command as ephemeral messages to the caller, then their held notices. A
-        transient failure to show it (5xx, 429, the network) is raised: the inbox row stays, and `recover` shows
-        the stored answer (by follow-up while the token lives, else by DM) instead of leaving "thinking…". An
+        transient failure to show the reply (5xx, 429, the network) is raised: the inbox row stays, and `recover` shows
+        the stored answer (by follow-up while the token lives, else by DM) instead of leaving "thinking…". Once the
+        reply was shown, held notices Discord cannot take for now are held again for the caller's next command instead
+        (`_hold_again`), and the command counts as answered: `recover` would show the reply a second time. An
         interaction that expired meanwhile (`expired`: past its 3 seconds, or its token past its 15 minutes, the
         core having taken that long) is answered by DM instead (`_answer_expired`), with what it had not shown."""
         if outcome.duplicate:
@@ -1098,12 +1113,16 @@ class MentorBotClient(discord.AutoShardedClient):
                 for message in held_notice(notice, gid, t):
                     await self._send(interaction, message)
                 shown += 1
-        except discord.HTTPException as exc:
-            log.warning("could not reply to interaction %s: %s %s", interaction.id, exc.status, exc.code)
-            if expired(exc):
+        except DELIVERY_ERRORS as exc:
+            _not_shown(interaction, exc, "could not reply to interaction")
+            if isinstance(exc, discord.HTTPException) and expired(exc):
                 await self._answer_expired(interaction, caller, outcome, replied=replied, held_shown=shown)
             elif transient(exc) is not None:
-                raise
+                if not replied:
+                    raise
+                # The reply was shown: `recover` would show it again. The held notices it could not carry are held
+                # again for the member's next command, and the command counts as answered.
+                await self._hold_again(caller, outcome.held[shown:])
 
     async def _answer_expired(
         self, interaction: Interaction, caller: Caller, outcome: Outcome, *, replied: bool = False, held_shown: int = 0
@@ -1125,8 +1144,10 @@ class MentorBotClient(discord.AutoShardedClient):
         Discord no longer takes the answer (`expired`), by DM (`_answer_expired`)."""
         try:
             await self._update(interaction, caller, outcome, beside=False)
-        except discord.HTTPException as exc:
-            if not expired(exc):
+        except DELIVERY_ERRORS as exc:
+            if not isinstance(exc, discord.HTTPException) or not expired(exc):
+                if transient(exc) is not None:
+                    _not_shown(interaction, exc)
                 raise
             await self._answer_expired(interaction, caller, outcome)
 
@@ -1259,9 +1280,22 @@ class MentorBotClient(discord.AutoShardedClient):
             await interaction.followup.send(ephemeral=True, **kwargs)
 
     async def _send_held(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
-        """Notices that could not reach the caller by DM earlier, as extra ephemeral follow-ups."""
-        for message in held_messages(outcome, dm_guild(interaction, caller)):
-            await self._send(interaction, message)
+        """Notices that could not reach the caller by DM earlier, as extra ephemeral follow-ups, after the answer was
+        shown. One Discord cannot take for now (`transient`, after discord.py's own tries) is held again for the
+        caller's next command, with those after it (`_hold_again`), and the interaction counts as answered: `recover`
+        would show the answer a second time. Any other failure is raised."""
+        gid = dm_guild(interaction, caller)
+        t = translator(outcome.language)
+        for shown, notice in enumerate(outcome.held):
+            try:
+                for message in held_notice(notice, gid, t):
+                    await self._send(interaction, message)
+            except DELIVERY_ERRORS as exc:
+                if transient(exc) is None:
+                    raise
+                _not_shown(interaction, exc, "could not show held notices to interaction")
+                await self._hold_again(caller, outcome.held[shown:])
+                return
 
     async def refuse_outside_guild(self, interaction: Interaction) -> None:
         """MentorBot's commands belong to a server's programme: in a DM there is no community to act in."""
@@ -1658,35 +1692,41 @@ class MentorBotClient(discord.AutoShardedClient):
         held_from: int = 0,
     ) -> None:
         """The answer (and held notices) by DM, under the catalog line `preface_key` saying why (and, the bot in more
-        than one server, the line naming the server: `dm_server`); a refusal is logged, and the held notices it left
-        unshown are held again (their command took them from the outbox). `reply` false: the held notices only,
-        from the `held_from`th (the reply and the first ones were shown)."""
+        than one server, the line naming the server: `dm_server`). When Discord refuses it (DMs closed) or cannot take
+        it for now, that is logged, and what it left unshown is held for the member's next command: the reply, under
+        that line (as Slack holds a late answer it cannot DM; the core keys it ``late-answer:``), and the held notices
+        (their command took them from the outbox). The command is answered all the same: nothing else would show it.
+        `reply` false: the held notices only, from the `held_from`th (the reply and the first ones were shown)."""
         t = translator(outcome.language)
         server = self.dm_server(guild_id)
-        shown = held_from
+        preface = t(preface_key)
+        answer = (
+            render(
+                outcome.reply,
+                guild_id=guild_id,
+                preface=preface,
+                lang=outcome.language,
+                community=caller.community,
+                server=server,
+            )
+            if reply
+            else []
+        )
+        answered, shown = not any(m.content or m.embeds or m.files for m in answer), held_from
         try:
             channel = await self.create_dm(discord.Object(int(caller.user_id)))
-            answer = (
-                render(
-                    outcome.reply,
-                    guild_id=guild_id,
-                    preface=t(preface_key),
-                    lang=outcome.language,
-                    community=caller.community,
-                    server=server,
-                )
-                if reply
-                else []
-            )
             for message in answer:
                 await channel.send(**message.send_kwargs())
+            answered = True
             for notice in outcome.held[held_from:]:
                 for message in held_notice(notice, guild_id, t, server):
                     await channel.send(**message.send_kwargs())
                 shown += 1
         except discord.HTTPException as exc:
             log.info("could not answer member %s by DM either (%s, code %s)", caller.user_id, exc.status, exc.code)
-            await self._hold_again(caller, outcome.held[shown:])
+            text = f"{preface}\n\n{outcome.reply.text}" if outcome.reply.text else preface
+            unshown = [] if answered else [replace(outcome.reply, text=text)]
+            await self._hold_again(caller, [*unshown, *outcome.held[shown:]])
 
     async def _hold_again(self, caller: Caller, notices: Sequence[Reply]) -> None:
         """Hold `notices` again for the caller's next command: they were held for them, taken by this command and
@@ -1782,6 +1822,13 @@ def dm_guild(interaction: Interaction, caller: Caller) -> int | None:
     """The guild to append to the buttons of an answer shown in a DM (where a click carries no guild, so the
     button must name its community); None in a guild channel."""
     return guild_of(caller.community) if interaction.guild_id is None else None
+
+
+def _not_shown(interaction: Interaction, exc: BaseException, what: str = "could not answer interaction") -> None:
+    """Log that Discord did not take (part of) an interaction's answer (`what`), in one warning line."""
+    status, code = getattr(exc, "status", None), getattr(exc, "code", None)
+    why = f"{status} {code}" if status is not None else type(exc).__name__
+    log.warning("%s %s: %s", what, interaction.id, why)
 
 
 async def _quietly(call: Awaitable[Any]) -> None:
