@@ -62,7 +62,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from aiohttp import web
@@ -81,6 +81,7 @@ from mentorbot.commands import (
     error_outcome,
     execute,
     execute_button,
+    needs_admin,
     needs_form,
     parse_custom_id,
     submit_feedback_form,
@@ -105,10 +106,12 @@ from mentorbot_slack.delivery import (
     ANSWERING_LATE,
     SEND_ERRORS,
     Delivery,
+    KeyedDM,
     LateAnswer,
     ReplyRoute,
     failure_reason,
     is_dm,
+    transient,
 )
 from mentorbot_slack.gate import slack_payload, verify_signature
 from mentorbot_slack.membership import Lookup
@@ -166,6 +169,10 @@ RECORDED_AT: Final[ContextVar[datetime | None]] = ContextVar("slack_recorded_at"
 """Set (by `SlackAdapter.recover`) in the task of a recovered interaction: when it was recorded, which its callers
 carry (`Caller.answered_at`), so an answer to an offer sent before its deadline counts as made in time however late
 the recovery runs it. None in a live interaction's task."""
+ROLE_UNCHECKED: Final = "slack.role.unchecked"
+"""What an admin command (or an admin's button) is answered when users.info failed for a passing reason and the
+settings do not make the member an admin: Slack could not say their role just now, nothing was done, try again
+(`SlackAdapter.role_unchecked`). Never "Only admins can do that." to a workspace admin Slack did not answer about."""
 OPTIONS_PER_COMMAND: Final = 6
 """The skills picker's options loads a member may make per command of their rate limit (one per pause in
 typing, so a few per skill picked)."""
@@ -351,7 +358,10 @@ class SlackAdapter:
     # ---------------------------------------------------------------- who is calling
 
     async def user_facts(self, user_id: str) -> UserFacts:
-        """users.info about `user_id` (cached for a few minutes); nothing known if Slack does not answer."""
+        """users.info about `user_id` (cached for a few minutes); nothing known if Slack does not answer. A failure
+        that passes (`delivery.transient`: a 5xx, a rate limit longer than waited out, the network) is
+        `UserFacts.unknown`: whether they are an admin is not known (`role_unchecked`); any failure is not cached, so
+        the next interaction asks again. A refusal for good (``user_not_found``) leaves them a plain member."""
         now = time.monotonic()
         cached = self._facts.get(user_id)
         if cached and cached[0] > now:
@@ -360,7 +370,7 @@ class SlackAdapter:
             answer = await self.client.users_info(user=user_id)
         except SEND_ERRORS as exc:
             log.warning("users.info for %s failed: %s", user_id, failure_reason(exc))
-            return UserFacts()
+            return UserFacts(unknown=transient(exc) is not None)
         user: Mapping[str, Any] = answer.get("user") or {}
         # A guest's, a deactivated account's or another organisation's member's flags (Slack Connect) are never
         # this workspace's admin rights: only a full member's are.
@@ -373,6 +383,17 @@ class SlackAdapter:
             self._facts.clear()
         self._facts[user_id] = (now + USER_FACTS_TTL, facts)
         return facts
+
+    async def role_unchecked(self, caller: Caller, facts: UserFacts, admin_only: bool) -> Outcome | None:
+        """For an admin's command or button (`admin_only`), when users.info failed for a passing reason
+        (`UserFacts.unknown`) and the settings do not make the caller an admin (`MentorBot.is_admin`): the core is not
+        asked, which would refuse a workspace admin as no admin. The member is told Slack could not say their role
+        just now and nothing was done (`ROLE_UNCHECKED`, in their language; it counts against their rate limit, as a
+        refusal does). None when the core decides: a member's command, a role Slack told, an admin by the settings."""
+        if not admin_only or not facts.unknown or self.bot.is_admin(caller):
+            return None
+        log.info("an admin interaction of %s not run: Slack could not say whether they are an admin", caller.user_id)
+        return await error_outcome(self.bot, caller, UserError(ROLE_UNCHECKED))
 
     def known_facts(self, user_id: str) -> UserFacts:
         """What users.info said about `user_id` a short while ago (`user_facts`'s cache), without asking Slack:
@@ -624,7 +645,8 @@ class SlackAdapter:
                 apology = Apology.for_command(payload).pending(retry=True)
             # The task copies the context now: every reply of its work (and its apology) knows it is late, and its
             # caller when it was recorded (an answer to an offer is judged at that time: `Caller.answered_at`).
-            late = ANSWERING_LATE.set(await self._late(event))
+            form = ModalContext.load(payload["view"].get("private_metadata")) if kind == "view" else None
+            late = ANSWERING_LATE.set(await self._late(event, form))
             recorded_at = RECORDED_AT.set(event.created_at)
             try:
                 self._start(work, apology)
@@ -633,12 +655,37 @@ class SlackAdapter:
                 ANSWERING_LATE.reset(late)
         return len(events)
 
-    async def _late(self, event: InboxEvent) -> LateAnswer | None:
+    def _url_issued_now(self) -> int:
+        """The moment a form opens, as its `ModalContext.url_issued`: the interaction whose response_url it carries
+        came within Slack's three seconds (its trigger_id opens the form)."""
+        return int(self.bot.clock.now().timestamp())
+
+    def _past_url_life(self, meta: ModalContext) -> bool:
+        """Whether the response_url a form carries (`meta`) was issued `RESPONSE_URL_LIFE` or more before now (the
+        form submitted, or its submission recovered, that much later): Slack no longer takes posts to it."""
+        if meta.response_url is None or meta.url_issued is None:
+            return False
+        return self.bot.clock.now() - datetime.fromtimestamp(meta.url_issued, UTC) >= RESPONSE_URL_LIFE
+
+    def form_late(self, meta: ModalContext, body: Mapping[str, Any], view: Mapping[str, Any]) -> LateAnswer | None:
+        """How a form submitted now is answered when its response_url (the command's or click's that opened it,
+        `ModalContext.url_issued`) is past its life (`_past_url_life`): by direct message, under a line saying why it
+        comes there (`LateAnswer.live`), held for the member's next command when their DMs refuse it; never through
+        the dead response_url, nor as an ephemeral. None while the response_url takes posts."""
+        if not self._past_url_life(meta):
+            return None
+        return LateAnswer(self.bot.clock.now(), community_of(installation_of({**body, "view": view})), live=True)
+
+    async def _late(self, event: InboxEvent, form: ModalContext | None = None) -> LateAnswer | None:
         """How a recovered `event` is answered late (`delivery.LateAnswer`): when it was sent, in the member's time
         zone (users.info's, else the one stored for them; UTC when neither is known); None while its response_url
-        still takes posts (`RESPONSE_URL_LIFE`)."""
+        still takes posts (`RESPONSE_URL_LIFE`). A submitted `form`'s response_url is the one that opened it, older
+        than the submission (`_past_url_life`)."""
         sent_at = event.created_at
-        if sent_at is None or self.bot.clock.now() - sent_at < RESPONSE_URL_LIFE:
+        if sent_at is None:
+            return None
+        past = form is not None and self._past_url_life(form)
+        if not past and self.bot.clock.now() - sent_at < RESPONSE_URL_LIFE:
             return None
         zone = (await self.user_facts(event.platform_user_id)).timezone
         if not zone:
@@ -729,13 +776,18 @@ class SlackAdapter:
                 return True
             if answered:
                 return True
-        caller = await caller_of()
+        facts = await self.user_facts(user_id)
+        caller = await caller_of(facts)
         try:
             if isinstance(parsed, UserError):
                 raise parsed
             parsed.complete()  # a required option left out is an error now
         except UserError as error:
             await self.finish(caller, route, await error_outcome(self.bot, caller, error), slot=slot)
+            return True
+        admin_only = parsed.command.admin and parsed.command.handler is not None  # not /mentor-admin help
+        if (unchecked := await self.role_unchecked(caller, facts, admin_only)) is not None:
+            await self.finish(caller, route, unchecked, slot=slot)
             return True
         method = parsed.command.method
         if parsed.command.pace is Pace.SLOW:
@@ -811,7 +863,13 @@ class SlackAdapter:
             await self.finish(asker, route, asked, read_only=True, slot=slot)
             return asked.settled
         slot.release()  # the modal is the answer
-        meta = ModalContext(asker.channel or body.get("channel_id"), body.get("response_url"), "feedback.open", target)
+        meta = ModalContext(
+            asker.channel or body.get("channel_id"),
+            body.get("response_url"),
+            "feedback.open",
+            target,
+            url_issued=self._url_issued_now(),
+        )
         t = translator(asked.language)
         await self._show_feedback_modal(str(body.get("trigger_id", "")), t, meta, route, asker.user_id, comment)
         await self.follow_up(asker, route, asked, read_only=True)  # the notices held for the member
@@ -837,6 +895,7 @@ class SlackAdapter:
             lang=t.lang,
             timezone=carried.get("timezone"),
             languages=carried.get("languages"),
+            url_issued=self._url_issued_now(),
         )
         skills = self.bot.library.taxonomy
         if parsed.command.method == "signup":
@@ -865,7 +924,15 @@ class SlackAdapter:
     async def _on_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], method: str) -> None:
         """A signup or request modal submitted: refused when too much is in flight (the modal stays open with
         the notice on its first field), else recorded in the inbox, then run within the acknowledgement's
-        budget (`_submitted`)."""
+        budget (`_submitted`). Submitted past its response_url's life (`form_late`), every reply its work makes
+        goes by direct message (`delivery.ANSWERING_LATE`, which the work's task copies when it starts)."""
+        late = ANSWERING_LATE.set(self.form_late(ModalContext.load(view.get("private_metadata")), body, view))
+        try:
+            await self._take_submission(ack, body, view, method)
+        finally:
+            ANSWERING_LATE.reset(late)
+
+    async def _take_submission(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], method: str) -> None:
         if self._busy():
             block = error_block(None, input_blocks(view))
             await ack({"response_action": "errors", "errors": {block: self._busy_reply().text}})
@@ -966,8 +1033,10 @@ class SlackAdapter:
         # A feedback form's answer replaces the message whose button opened it (a check-in, the request for
         # feedback), its buttons gone, as a click's answer does.
         replaced = outcome.error is None and outcome.settled and await self._replace_form_origin(meta, outcome.reply)
-        # Answered late, a message changed in place is not seen: the answer goes by DM all the same.
-        await self.finish(caller, route, outcome, reply=not replaced or ANSWERING_LATE.get() is not None)
+        # Answered late (recovered), a message changed in place is not seen: the answer goes by DM all the same. Not
+        # for a form only submitted late (`LateAnswer.live`): the member is there, the message before their eyes.
+        late = ANSWERING_LATE.get()
+        await self.finish(caller, route, outcome, reply=not replaced or (late is not None and not late.live))
         if outcome.settled:
             await self._finish_event(inbox_id)
 
@@ -1046,6 +1115,7 @@ class SlackAdapter:
                 await self._form_not_opened(exc, Apology.for_button(body))
             await self._finish_event(inbox_id)
             return
+        facts = await self.user_facts(user_id)
         caller = await self.caller(
             installation_of(body),
             user_id,
@@ -1053,8 +1123,14 @@ class SlackAdapter:
             channel=channel,
             event_id=stable_event_id("action", body.get("trigger_id")),
             inbox_id=inbox_id,
+            facts=facts,
         )
-        outcome = answer or await execute_button(self.bot, caller, action, ref)
+        if answer is not None:
+            outcome = answer
+        elif (unchecked := await self.role_unchecked(caller, facts, needs_admin(action, ref))) is not None:
+            outcome = unchecked  # Slack could not say whether they are an admin: nothing done
+        else:
+            outcome = await execute_button(self.bot, caller, action, ref)
         if outcome.duplicate or (retry and not outcome.settled):
             return  # another process has it, or the database failed again (the member was told the first time)
         await self._show_click(body, caller, action, ref, outcome)
@@ -1097,7 +1173,9 @@ class SlackAdapter:
             replaced = {**ephemeral(outcome.reply), "replace_original": True}
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
-            updated = await self.delivery.update(*clicked, outcome.reply)
+            # An offer's own DM (`KeyedDM`): an edit Slack fails for a passing reason is made later, from the outbox.
+            keyed = KeyedDM(caller.community, caller.user_id, f"offer:{ref}") if action.startswith("offer.") else None
+            updated = await self.delivery.update(*clicked, outcome.reply, keyed=keyed)
         if action.startswith("offer."):
             await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
         # Answered late (`delivery.ANSWERING_LATE`), a message changed in place is not seen: the answer goes by DM
@@ -1135,13 +1213,15 @@ class SlackAdapter:
         self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: tuple[str, str] | None = None
     ) -> None:
         """The offer's direct message (wherever it was sent from; unless it is the `clicked` one, updated already)
-        turns into `reply`, its buttons gone. The accept or decline is committed by now, so a failure here (the
-        database went away before the message could be found) is logged, never shown: telling the member that
-        nothing was changed would be untrue."""
+        turns into `reply`, its buttons gone; an edit Slack fails for a passing reason is made later, from the outbox
+        (`Delivery.update`'s `KeyedDM`). The accept or decline is committed by now, so a failure here (the database
+        went away before the message could be found) is logged, never shown: telling the member that nothing was
+        changed would be untrue."""
         try:
-            where = await self.delivery.sent.get(caller.community, caller.user_id, f"offer:{offer_ref}")
+            key = f"offer:{offer_ref}"
+            where = await self.delivery.sent.get(caller.community, caller.user_id, key)
             if where is not None and where != clicked:
-                await self.delivery.update(*where, reply)
+                await self.delivery.update(*where, reply, keyed=KeyedDM(caller.community, caller.user_id, key))
         except Exception as exc:
             log.warning(
                 "could not update the message of offer %s for %s: %s",
@@ -1186,6 +1266,7 @@ class SlackAdapter:
             ref,
             message_ts=str(origin) if origin else None,
             ephemeral=bool(container.get("is_ephemeral")),
+            url_issued=self._url_issued_now(),
         )
         await self._show_feedback_modal(str(body.get("trigger_id", "")), t, meta, route, user_id)
         # The notices held for the member, which the core handed over with its answer.

@@ -4,13 +4,15 @@
   ``response_url`` (Slack takes five posts to one: past those, it is not used), else as an ephemeral message in
   the channel, else (App Home clicks) in a small modal, else by direct message. Notices held for the member,
   shown after the answer to their next command, that can be shown nowhere are held again for the one after.
-  An interaction answered past its response_url's life (recovered after MentorBot was down: `ANSWERING_LATE`)
-  is answered only by direct message, under a line saying it is the late answer to what they sent and when;
+  An interaction answered past its response_url's life (recovered after MentorBot was down, or a form submitted
+  more than 30 minutes after it opened: `ANSWERING_LATE`) is answered only by direct message, under a line saying
+  it is the late answer to what they sent and when (for such a form, why the answer comes there);
   never through the dead response_url, nor as an ephemeral (Slack keeps none: only a member looking at that
   channel right then would see it). A DM refused holds it for the member's next command.
 - A notification goes by direct message. Where one with a `key` (``offer:12``) was posted is recorded in the
   database (`SentMessages`), and a later notification with the same key for the same member updates that
-  message in place (an offer turns into "expired"), whichever worker or process delivers it. When a direct
+  message in place (an offer turns into "expired"), whichever worker or process delivers it; so does an edit of
+  such a message (an offer accepted) that Slack failed for a transient reason (`KeyedDM`). When a direct
   message fails (the member turned off messages from the app, an account restriction…), the failure is logged
   and the notice is shown ephemerally in the channel where the member last used the bot; with no such channel
   it is held by the core and shown with their next command. A refusal that says the account is not there
@@ -52,6 +54,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from mentorbot.app import Sending, still_to_send, took
 from mentorbot.bot import Caller, MentorBot
 from mentorbot.commands import button_command, caller_language
+from mentorbot.errors import database_failure
 from mentorbot.formatting import when
 from mentorbot.i18n import Translator, translator
 from mentorbot.paging import reply_buttons
@@ -174,22 +177,40 @@ def held_notice_words(replies: Sequence[Reply], note: str, t: Translator) -> Rep
 class LateAnswer:
     """An interaction answered past its response_url's life (`SlackAdapter.recover`): the moment the member sent
     it, the time zone they read times in (None: unknown, shown in UTC), and their community (where the answer is
-    held when their DM refuses it)."""
+    held when their DM refuses it). `live`: answered now, only past the response_url's life (a form submitted more
+    than 30 minutes after it opened, `SlackAdapter.form_late`), not late."""
 
     sent_at: datetime
     community: str
     zone: str | None = None
+    live: bool = False
 
     def preface(self, t: Translator) -> str:
-        """The line put before the answer: the late answer to what the member sent, and when (``recovery``)."""
+        """The line put before the answer: the late answer to what the member sent, and when (``recovery``); for a
+        `live` one, that the form was open half an hour or more, so the answer comes by DM."""
+        if self.live:
+            return t("slack.late_form.preface")
         return t("recovery.late_answer", when=when(self.sent_at, t, self.zone))
 
 
 ANSWERING_LATE: Final[ContextVar[LateAnswer | None]] = ContextVar("slack_answering_late", default=None)
-"""Set (by `SlackAdapter.recover`) in the task of a recovered interaction past its response_url's life: its replies
-to the member who acted go only by DM, prefaced (`Delivery.reply`), and no response_url is posted to (`respond`).
+"""Set in the task of an interaction answered past its response_url's life: a recovered one (by
+`SlackAdapter.recover`), or a form submitted more than 30 minutes after it opened (`SlackAdapter.form_late`). Its
+replies to the member who acted go only by DM, prefaced (`Delivery.reply`), and no response_url is posted to
+(`respond`).
 A context variable, so that every reply of that interaction's task (its answer, the notices held for the member,
 an apology) goes that way whichever path makes it, and none of another task."""
+
+
+@dataclass(frozen=True)
+class KeyedDM:
+    """The direct message a notification keyed `key` (``offer:12``) was posted as for `user_id` of `community` (where
+    `Delivery.sent` recorded it): an edit of it that Slack fails for a passing reason is made later from the outbox
+    (`Delivery.update`)."""
+
+    community: str
+    user_id: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -233,19 +254,57 @@ class Delivery:
 
     # ---------------------------------------------------------------- keyed messages
 
-    async def update(self, channel: str, ts: str, reply: Reply) -> bool:
-        """Replace the message (`channel`, `ts`) with `reply`; False (logged) if Slack refused."""
-        return await self.edit(channel, ts, message(reply))
+    async def update(self, channel: str, ts: str, reply: Reply, *, keyed: KeyedDM | None = None) -> bool:
+        """Replace the message (`channel`, `ts`) with `reply`; False (logged) if Slack refused. With `keyed`, when
+        Slack failed it for a passing reason (`transient`: a 5xx, a 429 longer than waited out, the network) and the
+        message is that key's direct message, the edit is made later from the outbox (`_edit_later`): an accepted
+        offer's DM does not keep its live Accept / Decline."""
+        failed = await self._edit(channel, ts, message(reply))
+        if failed is None:
+            return True
+        if keyed is not None and (failure := transient(failed)) is not None:
+            await self._edit_later(keyed, (channel, ts), reply, failure)
+        return False
 
     async def edit(self, channel: str, ts: str, body: dict[str, Any]) -> bool:
         """Replace the message (`channel`, `ts`) with `body` (its ``text`` and ``blocks``); False (logged) if Slack
         refused."""
+        return await self._edit(channel, ts, body) is None
+
+    async def _edit(self, channel: str, ts: str, body: dict[str, Any]) -> Exception | None:
+        """`edit`: None when Slack took it, else the failure (logged)."""
         try:
             await self.client.chat_update(channel=channel, ts=ts, **body)
         except SEND_ERRORS as exc:
             log.warning("could not update message %s in %s: %s", ts, channel, failure_reason(exc))
-            return False
-        return True
+            return exc
+        return None
+
+    async def _edit_later(
+        self, keyed: KeyedDM, where: tuple[str, str], reply: Reply, failure: TransientFailure
+    ) -> None:
+        """Slack failed to edit `where` into `reply` for a passing reason: when `where` is the direct message recorded
+        for `keyed` (`sent`), `reply` goes to the outbox as the newest version of that key for its member (older ones
+        still waiting superseded), released at once for a later try (`MentorBot.retry_later`: not before the
+        ``Retry-After`` Slack gave, then backing off; held for their next command after its last try). Its delivery
+        edits that message in place (`_notify_one`), by whichever process claims it: a restart loses nothing. A
+        failure here is logged: the member was shown the answer already."""
+        try:
+            if await self.sent.get(keyed.community, keyed.user_id, keyed.key) != where:
+                return  # not the keyed message (a copy elsewhere): nothing to make later
+            if not await self.bot.edit_later(
+                keyed.community, keyed.user_id, keyed.key, reply, retry_after=failure.retry_after
+            ):
+                return
+            log.info("the edit of %s's message %s is tried again later from the outbox", keyed.user_id, keyed.key)
+        except Exception as exc:
+            log.warning(
+                "could not keep the edit of %s's message %s for later: %s",
+                keyed.user_id,
+                keyed.key,
+                failure_reason(exc),
+                exc_info=database_failure(exc) is None,
+            )
 
     # ---------------------------------------------------------------- notifications
 
@@ -464,13 +523,13 @@ class Delivery:
         """Edit the direct message recorded for `key` (`message_refs`), if any, into `reply`, the held version of
         that key just shown to the member (its buttons as it has them: an expiry's none). Its edit could not be made
         while Slack refused it (a token refused past the last retry held it instead). A failure is logged, no more:
-        the reply showed the notice."""
+        the reply showed the notice; one that passes is made later from the outbox (`update`'s `KeyedDM`)."""
         try:
             where = await self.sent.get(community, user_id, key)
         except Exception as exc:
             log.warning("could not look up %s's message %s to edit it: %s", user_id, key, failure_reason(exc))
             return
-        if where is not None and await self.update(where[0], where[1], reply):
+        if where is not None and await self.update(where[0], where[1], reply, keyed=KeyedDM(community, user_id, key)):
             log.info("edited %s's message %s into its held version", user_id, key)
 
     async def _hold_again(self, community: str, user_id: str, notices: Sequence[Reply]) -> None:

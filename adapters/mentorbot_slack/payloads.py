@@ -34,6 +34,9 @@ class UserFacts:
 
     is_admin: bool = False
     timezone: str | None = None
+    unknown: bool = False
+    """users.info failed for a passing reason (a 5xx, a rate limit longer than waited out, the network): whether
+    the member is a workspace admin is not known, so `is_admin` is no answer (`SlackAdapter.role_unchecked`)."""
 
 
 def stable_event_id(kind: str, stable_id: object) -> str | None:

@@ -97,11 +97,17 @@ class ModalContext:
     languages: str | None = None
     levels: str | None = None
     """The signup form's levels as prefilled with the mentor's current ``slug:level`` pairs (`submitted_levels`)."""
+    url_issued: int | None = None
+    """When `response_url` was issued (the command or click that opened the form), in whole seconds since the epoch:
+    Slack takes posts to it for 30 minutes, so a form submitted later is answered by direct message
+    (`SlackAdapter.form_late`). None for a form opened before it was recorded."""
 
     def dump(self) -> str:
         """As ``private_metadata`` (Slack allows 3000 characters; a response_url is about 100). The prefilled
         levels are left out when the whole would be longer (the submission then takes the levels as sent)."""
         data: dict[str, Any] = {"channel": self.channel_id, "response_url": self.response_url}
+        if self.url_issued is not None:
+            data["issued"] = self.url_issued
         if self.action is not None:
             data |= {"action": self.action, "ref": self.ref}
         if self.lang is not None:
@@ -144,6 +150,7 @@ class ModalContext:
             timezone=string("timezone"),
             languages=string("languages"),
             levels=string("levels"),
+            url_issued=issued if type(issued := data.get("issued")) is int else None,  # not a bool, not a float
         )
 
 

@@ -567,6 +567,22 @@ class MentorBot:
         until = self.clock.now() + timedelta(seconds=retry_after)
         return await self.store.release_for_retry(notification, self.worker_id, until, untried=True)
 
+    async def edit_later(
+        self, community: str, user_id: str, key: str, reply: Reply, *, retry_after: float | None = None
+    ) -> bool:
+        """The platform failed, for a transient reason, to edit a member's message recorded under `key` (an offer
+        answered) into `reply`: `reply` goes to the outbox as the newest version of `key` for them (older ones still
+        waiting superseded), released at once for a later try (`retry_later`: not before `retry_after`, then
+        backing off; held for their next command after its last try). Its delivery edits that message in place, by
+        whichever process claims it, so a restart loses nothing. False when the member is not known (nothing kept)."""
+        member = await self.store.find_member(community, user_id)
+        if member is None:
+            return False
+        note = Notification(member.id, user_id, reply, key, community=community, language=self.lang_of(member))
+        [queued] = await self.store.enqueue([note], self.clock.now(), self.worker_id, lease=self.core.lease)
+        await self.retry_later(queued, retry_after=retry_after)
+        return True
+
     async def retry_later(self, notification: Notification, retry_after: float | None = None) -> bool:
         """The platform failed to take `notification` for a transient reason (5xx, 429, the network): its outbox
         row is released to be tried again later by any process (`mentorbot.retries`: 30 s, then doubling up to
