@@ -151,14 +151,25 @@ def next_round_reason(
 
 
 async def round_due(core: Core, community: str) -> datetime | None:
-    """When the next round of `community` runs, as its timer says (`round_time`); None without a timer (the
-    schedule's next, `next_round`). A round whose time has come and that has not run yet (its timer due: later in
-    the same timer look, an expiry's or a decline's, or the bot was down at its time) runs next, in this catch-up, so
-    a request that waits again moments before that round is not told the round after it; a timer a changed schedule
-    moved to next week, that day's round having run (`insight.round_moves`), is next week's, not the schedule's next
-    time later that day."""
+    """When the next round of `community` runs, as its timer says (`round_time`); without a timer yet, the
+    schedule's next that the timer about to be made will keep (`NO_TIMER_MARGIN`); None without a schedule. A
+    round whose time has come and that has not run yet (its timer due: later in the same timer look, an expiry's or
+    a decline's, or the bot was down at its time) runs next, in this catch-up, so a request that waits again moments
+    before that round is not told the round after it; a timer a changed schedule moved to next week, that day's
+    round having run (`insight.round_moves`), is next week's, not the schedule's next time later that day."""
     due = await core.store.weekly_due(JobKind.ROUND, community)
-    return None if due is None else round_time(due, core.clock.now())
+    if due is None:
+        # No timer yet (a community's first request): the timer loop makes it within a minute, due at the schedule's
+        # next time after then; a round less than `NO_TIMER_MARGIN` away may have passed by then, so it is not told.
+        return next_round(core, core.clock.now() + NO_TIMER_MARGIN)
+    return round_time(due, core.clock.now())
+
+
+NO_TIMER_MARGIN: Final = timedelta(minutes=2)
+"""How far ahead of now the round a community without a round timer yet is told must be (`round_due`): two of the
+timer loop's weekly checks (`timers.WEEKLY_CHECK_EVERY`), the later of which makes the timer at the schedule's next
+time after it. Told 10:00 at 09:59:30, the timer made at 10:00:10 was next week's: the member waited a week, their
+date moved without a word (session 44); now told next week's, the date the timer keeps."""
 
 
 def round_time(due: datetime, now: datetime) -> datetime:
