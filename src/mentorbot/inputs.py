@@ -263,11 +263,16 @@ def _after(now: datetime, duration: str, timezone: str | None) -> datetime:
     return local.replace(tzinfo=zone).astimezone(UTC) + elapsed
 
 
-def parse_until(text: str | None, now: datetime, timezone: str | None = None) -> datetime | None:
+def parse_until(
+    text: str | None, now: datetime, timezone: str | None = None, *, on_the_minute: bool = False
+) -> datetime | None:
     """A pause end: a date (``2026-12-24``), a date and time, or a duration (``3d``, ``2w``, ``+12h``).
 
     Must be in the future, and at most `MAX_UNTIL` ahead. A date or time without a zone is read in `timezone`
-    (the member's own).
+    (the member's own). A duration's end is `now` moved on by it, to the second; with `on_the_minute`, on the
+    minute (its seconds dropped), as every date is shown: the same ``3d`` typed seconds apart is then the same end,
+    stored as it is told (`usecases.admin.pause`: the same pause again tells nobody twice). A date and time typed
+    keep what was typed.
     """
     value = (text or "").strip()
     if not value:
@@ -277,6 +282,8 @@ def parse_until(text: str | None, now: datetime, timezone: str | None = None) ->
         if duration > MAX_UNTIL:
             raise UserError("input.until_too_far", value=value, years=MAX_UNTIL.days // 366)
         until = _after(now, value, timezone)
+        if on_the_minute:  # a duration of a minute or more still ends after `now` (one of none is refused below)
+            until = until.replace(second=0, microsecond=0)
     else:
         try:
             parsed = datetime.fromisoformat(value)

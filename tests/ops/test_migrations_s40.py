@@ -69,6 +69,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         28: "7f7c811b487f434b186c10656b2427ffda5e6aac891b1147e1c8454015981ded",  # 0028_process_fingerprints
         29: "56b3a4b7f20238f368eb5f48cbdea0da972334c36429fa3f08920491755d3f1c",  # 0029_offer_lapses
         30: "ce70939d04b6601d5ea0e813c9d57cf3afd1f33eb7dfb28adce1c3acd483d289",  # 0030_community_outages
+        31: "1c094dfc10a4ec190825d9ac44ca104d55acbc39b252684ebdf7ea817475a8a6",  # 0031_admin_ended_mentorships
     },
     "postgresql": {
         1: "386283c8baf9300237507ed7ae7cb4ce552ead963f7daf40fa42ba4c657f3124",  # 0001_initial
@@ -101,6 +102,7 @@ RELEASED_CHECKSUMS: dict[str, dict[int, str]] = {
         28: "ec395dcad51afa40f76b45b0a988fbf79f473336d3cac8d67a39c77b4f945885",  # 0028_process_fingerprints
         29: "66243515f18f910d8778943ae8d80fe66ed74686ab6e26b8df4aa434f24c2068",  # 0029_offer_lapses
         30: "2a5100b2510ed27f38ddf736080d4953ab7338c20a5cdc939daf623a9ac4b4a8",  # 0030_community_outages
+        31: "4b03420c306d3f4030168423a875405b29a36f59984bc14e9b775ce4c4fdbc2f",  # 0031_admin_ended_mentorships
     },
 }
 """What each migration runs (`Migration.checksum`), as released.

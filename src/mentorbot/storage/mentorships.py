@@ -420,9 +420,11 @@ class MentorshipStore(Transactions):
         by_member: int | None,
         rating: int | None = None,
         comment: str | None = None,
+        by_admin: int | None = None,
     ) -> Mentorship | None:
-        """End an active mentorship (by one of its parties, or by an admin when `by_member` is None), free the
-        mentor's place and keep the feedback. None when it was not active or `by_member` is not a party."""
+        """End an active mentorship (by one of its parties, or by an admin when `by_member` is None: the admin
+        `by_admin`, kept in `admin_ended_mentorships` for the export), free the mentor's place and keep the
+        feedback. None when it was not active or `by_member` is not a party."""
         async with self.transaction() as conn:
             sql = "UPDATE mentorships SET status = 'ended', ended_at = ? WHERE id = ? AND status = 'active'"
             args: list[Any] = [now, mentorship_id]
@@ -433,6 +435,10 @@ class MentorshipStore(Transactions):
             if row is None:
                 return None
             ended = rows.mentorship(row)
+            if by_member is None and by_admin is not None:
+                await conn.execute(
+                    "INSERT INTO admin_ended_mentorships (mentorship_id, admin_id) VALUES (?, ?)", ended.id, by_admin
+                )
             await conn.execute(
                 "UPDATE mentor_profiles SET active_count = active_count - 1, updated_at = ? "
                 "WHERE member_id = ? AND active_count > 0",

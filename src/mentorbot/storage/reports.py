@@ -103,9 +103,11 @@ EXPORT_QUERIES: dict[str, tuple[list[str], str]] = {
             "checkin_sent_at",
             "matched_by_admin",
             "forced",
+            "ended_by_admin",
         ],
         "SELECT t.id, t.request_id, t.mentor_id, t.mentee_id, t.skills, t.status, t.started_at, t.ended_at, "
-        "t.checkin_sent_at, t.matched_by_admin, t.forced FROM mentorships t{where} ORDER BY t.id",
+        "t.checkin_sent_at, t.matched_by_admin, t.forced, e.admin_id AS ended_by_admin FROM mentorships t "
+        "LEFT JOIN admin_ended_mentorships e ON e.mentorship_id = t.id{where} ORDER BY t.id",
     ),
     # Offers with their outcome and the mentor's decline reason: for admins only (requesters never see it).
     "offers": (

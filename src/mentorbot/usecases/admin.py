@@ -64,6 +64,8 @@ from mentorbot.usecases.matchmaking import (
 from mentorbot.usecases.mentorships import after_end
 from mentorbot.usecases.mentorships import end as end_as_party
 from mentorbot.usecases.offers import after_mentoring, introduce
+from mentorbot.usecases.profiles import pause as pause_as_mentor
+from mentorbot.usecases.unreachable import UNREACHABLE
 
 EXPORT_TABLES = ("members", "requests", "offers", "mentorships", "feedback")
 
@@ -182,6 +184,13 @@ def has_left(profile: MentorProfile) -> bool:
     return profile.status is MentorStatus.PAUSED and profile.pause_reason == LEFT
 
 
+def is_unreachable(profile: MentorProfile | None) -> bool:
+    """Whether `profile` is paused because the platform refuses its mentor's direct messages for good
+    (`unreachable.UNREACHABLE`): a match is refused as for any pause, saying so and what the mentor must do; a
+    forced one is made (the admin may reach them another way), and says the mentor could not be told."""
+    return profile is not None and profile.status is MentorStatus.PAUSED and profile.pause_reason == UNREACHABLE
+
+
 async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool = False) -> Reply:
     """Match a request to a mentor by hand. The live matcher's checks apply (a requested skill shared, the
     mentor not paused, not on cooldown for this member nor excluded by a decline either way, a free place, not the
@@ -192,9 +201,15 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
     The pair is introduced as matched by an admin; the mentor's pending offers of the member's other requests are
     withdrawn and handed on, as after an accept (`offers.after_mentoring`): the places they hold are the match's to
     use, so a match is not refused for them (the store withdraws them in the match's transaction, before it takes
-    the place: `MentorshipStore.manual_match`). The reply also names another mentor's
+    the place: `MentorshipStore.manual_match`), and the reply names them with what became of their requests
+    (`_mentoring_withdrawn`). The reply also names another mentor's
     offer of the request withdrawn, and the member's other requests closed as the mentorship covers them, with whose
-    offers of them were withdrawn (`_match_closed`)."""
+    offers of them were withdrawn (`_match_closed`).
+    A mentor paused as unreachable (`is_unreachable`) is refused as paused, saying the bot cannot reach them; a
+    forced match says the member was introduced and the mentor could not be told (their introduction, refused, is
+    held for their next command). An admin who is a party of the match (its mentor, or the member whose request it
+    is) gets their introduction as the answer, in the first person, and no DM about their own action (`_own_match`):
+    only their offer messages are updated, under their keys (their buttons go)."""
     core = ctx.core
     taxonomy = core.library.taxonomy
     wanted = parse_id(request_id, "request", listed_by="/mentor-admin waitlist")
@@ -232,9 +247,14 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             failed.append("skill")
             skills = views.skill_labels(taxonomy, request.skills, ctx.lang)
             reasons.append(ctx.t("admin.reason_skill", name=name, skills=skills))
+        labels.pop("paused", None)
         if current.status is MentorStatus.PAUSED:
             failed.append("paused")
-            reasons.append(ctx.t("admin.reason_paused", name=name))
+            if is_unreachable(current):  # said so, and what they must do: a pause alone reads as theirs to end
+                labels["paused"] = "admin_match.forced_unreachable"
+                reasons.append(ctx.t("admin_match.reason_unreachable", name=name))
+            else:
+                reasons.append(ctx.t("admin.reason_paused", name=name))
         # The pair's history, as live matching reads it: a decline or a lapse puts the pair on cooldown, a decline
         # "not this person" (or "not my skill") excludes it. A lapse's cooldown that lifts when the mentor is back
         # does not stand in an admin's way, nor this request's own pending offer to them (left out, so that what
@@ -293,25 +313,119 @@ async def match(ctx: Context, *, request_id: str | int, mentor: str, force: bool
             held = await core.store.list_offers(mentor_id=member.id, status=OfferStatus.PENDING) if shown.held else []
             theirs = await _members_offers(core, held, request.member_id)
             raise _mentor_full(ctx, name, shown, [o for o in held if o.id not in theirs])
-    ctx.tell(await introduce(core, result))
+    introduced = await introduce(core, result)
+    mine = await _own_match(ctx, result, introduced) if ctx.member.id in (member.id, request.member_id) else None
+    ctx.tell(mine.notes if mine is not None else introduced)
     # The mentor mentors this member now, as after an accept: their offers of the member's other requests go to other
     # mentors (else the mentor could accept one: a second mentorship of the pair nobody forced), and the places
     # those offers held go to the waiting requests, oldest first (docs/matching.md rules 1 and 8). The store withdrew
     # them with the match (their places were the match's to use): each is told and handed on here as
     # `after_mentoring` tells and hands on those it withdraws, which then finds any left and tries the mentor's places.
     t = translator(core.lang_of(member))
+    outcomes: list[bool | None] = []
     for other in result.mentoring_withdrawn:
         notice = Reply(t("offer.withdrawn_mentoring", id=other.id, mentorship=result.mentorship.id))
-        ctx.tell([core.notify(member, notice, key=f"offer:{other.id}"), *(await hand_on(core, other))[0]])
+        handed, outcome = await hand_on(core, other)
+        outcomes.append(outcome)
+        ctx.tell([core.notify(member, notice, key=f"offer:{other.id}"), *handed])
     ctx.tell(await after_mentoring(core, member, result.mentorship, rematch_anyway=bool(result.mentoring_withdrawn)))
     await after_places_taken(core, [member])  # a date of theirs told to a waiting member may no longer hold
     mentorship = result.mentorship.id
-    if failed:
-        forced = ", ".join(ctx.t(labels.get(check, f"admin.forced_{check}")) for check in failed)
-        text = ctx.t("admin.matched_forced", id=wanted, mentor=name, mentorship=mentorship, forced=forced)
+    forced = ", ".join(ctx.t(labels.get(check, f"admin.forced_{check}")) for check in failed)
+    # Read after the match: whether the mentor's introduction can reach them now (a refusal may pause them meanwhile).
+    unreachable = member.id != ctx.member.id and is_unreachable(await core.store.get_mentor_profile(member.id))
+    if mine is not None:
+        parts = [mine.text]
+        if failed:
+            parts.append(ctx.t("admin_match.own_forced", forced=forced))
+        if member.id != ctx.member.id:  # the admin is the mentee: was their mentor told?
+            told = ctx.t("admin_match.unreachable_told", mentor=name) if unreachable else None
+            parts.append(told or ctx.t("admin_match.introduced_mentor"))
+    elif unreachable:
+        mentee = await core.store.get_member(request.member_id)
+        mentee_name = shown_name(mentee.display_name) if mentee is not None else "—"
+        key = "admin_match.matched_forced_unreachable" if failed else "admin_match.matched_unreachable"
+        text = ctx.t(key, id=wanted, mentor=name, mentorship=mentorship, forced=forced, mentee=mentee_name)
+        parts = [text, ctx.t("admin_match.unreachable_told", mentor=name)]
+    elif failed:
+        parts = [ctx.t("admin.matched_forced", id=wanted, mentor=name, mentorship=mentorship, forced=forced)]
     else:
-        text = ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship)
-    return Reply(" ".join([text, *await _match_closed(ctx, result, member)]))
+        parts = [ctx.t("admin.matched", id=wanted, mentor=name, mentorship=mentorship)]
+    parts += await _match_closed(ctx, result, member)
+    parts += _mentoring_withdrawn(ctx, result, name, outcomes, member.id, request.member_id)
+    text = " ".join(parts)
+    if mine is not None:
+        return replace(mine.introduction, text=text)
+    return Reply(text)
+
+
+@dataclass(frozen=True)
+class _OwnMatch:
+    """An admin's match of which they are a party: their introduction (the answer's title, fields and buttons), what
+    its text says instead, in the first person, and the notifications to send (theirs without the introduction, nor
+    the closed requests the answer names)."""
+
+    introduction: Reply
+    text: str
+    notes: list[Notification]
+
+
+async def _own_match(ctx: Context, result: AcceptResult, introduced: Sequence[Notification]) -> _OwnMatch:
+    """The admin who matched is the mentor or the mentee (`introduced`: what `offers.introduce` tells): their
+    introduction ("An admin has matched you…", in the third person about their own act) becomes the answer, with a
+    text in the first person; the requests of theirs the mentorship closed are not told (the answer names them,
+    `_match_closed`); their offer of this very request ("an admin has matched you with this member directly") is
+    updated in their words, under its key (its buttons go). Their other offers' messages stay as `introduce` wrote
+    them (second person, under their keys)."""
+    core, me = ctx.core, ctx.member.id
+    mentorship = result.mentorship
+    mentor_id, mentee_id = mentorship.mentor_id, mentorship.mentee_id
+    other = await core.store.get_member(mentee_id if me == mentor_id else mentor_id)
+    shown = views.mention(other, ctx.t)
+    if me == mentor_id:
+        text = ctx.t("admin_match.own_mentor", id=result.request.id, other=shown, mentorship=mentorship.id)
+    else:
+        text = ctx.t("admin_match.own_mentee", id=result.request.id, other=shown, mentorship=mentorship.id)
+    t = translator(core.lang_of(ctx.member))
+    closed = {t("request.closed_overlap", id=r.id, mentorship=mentorship.id) for r in result.closed_requests}
+    own_offers = {
+        f"offer:{o.id}": o.id
+        for o in result.withdrawn_offers
+        if o.mentor_id == me and o.request_id == result.request.id
+    }
+    introduction = Reply(text)
+    notes: list[Notification] = []
+    for note in introduced:
+        if note.member_id != me:
+            notes.append(note)
+        elif note.key == f"mentorship:{mentorship.id}":
+            introduction = note.reply
+        elif note.key is None and note.reply.text in closed:
+            continue
+        elif note.key in own_offers:
+            said = t("admin_match.own_offer", id=own_offers[note.key], mentorship=mentorship.id)
+            notes.append(core.notify(ctx.member, Reply(said), key=note.key))
+        else:
+            notes.append(note)
+    return _OwnMatch(introduction, text, notes)
+
+
+def _mentoring_withdrawn(
+    ctx: Context, result: AcceptResult, name: str, outcomes: Sequence[bool | None], mentor_id: int, mentee_id: int
+) -> list[str]:
+    """What the match withdrew as the mentor mentors this member now (`AcceptResult.mentoring_withdrawn`: their
+    pending offers of the member's other requests), for the admin: each offer and its request, and what became of
+    those requests (`outcomes`, as a pause's reply counts them). Said to the admin who is the mentor, or the mentee,
+    in the first person."""
+    withdrawn = sorted(result.mentoring_withdrawn, key=lambda o: o.id)
+    if not withdrawn:
+        return []
+    offers = ctx.t.join([ctx.t("admin_match.mentoring_offer", offer=o.id, id=o.request_id) for o in withdrawn])
+    said = _outcomes_text(ctx.t, outcomes)
+    if ctx.member.id == mentor_id:
+        return [ctx.t("admin_match.own_mentoring_withdrawn", count=len(withdrawn), offers=offers, outcomes=said)]
+    key = "admin_match.own_mentee_withdrawn" if ctx.member.id == mentee_id else "admin_match.mentoring_withdrawn"
+    return [ctx.t(key, count=len(withdrawn), mentor=name, offers=offers, outcomes=said)]
 
 
 async def _members_offers(core: Core, pending: Sequence[Offer], member_id: int) -> set[int]:
@@ -385,7 +499,7 @@ async def end(ctx: Context, *, mentorship_id: str | int) -> Reply:
         raise UserError("admin.not_active", id=wanted)
     if ctx.member.id in (existing.mentor_id, existing.mentee_id):
         return await end_as_party(ctx, mentorship_id=wanted)
-    ended = await core.store.end_mentorship(wanted, core.clock.now(), by_member=None)
+    ended = await core.store.end_mentorship(wanted, core.clock.now(), by_member=None, by_admin=ctx.member.id)
     if ended is None:
         raise UserError("admin.not_active", id=wanted)
     ctx.tell(await after_end(core, ended, ended_by=None))
@@ -401,28 +515,53 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
     read from when the admin typed it, so a command recovered after the bot was down whose end has passed changes
     nothing and says so); the same pause again (same end, already by an admin) changes nothing and tells nobody
     twice. A mentor paused because they left the community (`departures.LEFT`) stays so: an admin's pause would
-    replace the reason, and its end would make them active again though they never came back. Their pending offers
+    replace the reason, and its end would make them active again though they never came back. So does a mentor
+    paused as unreachable (`is_unreachable`): they can't be told, and the reason keeps what their status tells them
+    to do (let MentorBot send them direct messages); the admin is told so. Their pending offers
     are withdrawn and each request handed on: the mentor is told what became of each, the admin how many were passed
     on to another mentor, are back on the waitlist or no longer wait (never "passed on" for a request that waits
-    again)."""
+    again). An admin who names themself pauses as their own `/mentor pause` does (`profiles.pause`): its answer, in
+    the first person, and no DM about their own action."""
     core = ctx.core
     member, profile = await _find_mentor(ctx, mentor)
+    if member.id == ctx.member.id:
+        return await pause_as_mentor(ctx, until=until)
     name = shown_name(member.display_name)
     now = core.clock.now()
     # The mentor's day, as they are told it, from when the admin typed it (a command recovered after the bot was down).
-    end_at = parse_until(until, ctx.caller.answered(now), zone_of(member, profile))
+    # A duration's end on the minute, as it is shown: the same `until:3d` typed seconds apart is the same pause.
+    end_at = parse_until(until, ctx.caller.answered(now), zone_of(member, profile), on_the_minute=True)
     if end_at is not None and end_at <= now:
         shown = when(end_at, ctx.t, core.admin_zone(ctx.member))
         text = ctx.t("admin.pause_over_while_down", name=name, until=shown)
         now_stands = "admin.pause_over_active" if profile.status is MentorStatus.ACTIVE else "admin.pause_over_paused"
         return Reply(text + " " + ctx.t(now_stands, name=name))
-    changed = await core.store.set_mentor_status(
-        member.id, MentorStatus.PAUSED, now, paused_until=end_at, reason="admin", unless_same=True, unless_reason=LEFT
-    )
-    if not changed:
-        after = await core.store.get_mentor_profile(member.id)
-        if after is not None and has_left(after):
+    for _ in range(_PAUSE_TRIES):
+        if has_left(profile):
             return Reply(ctx.t("admin.pause_left", name=name))
+        if is_unreachable(profile):
+            return Reply(ctx.t("admin_pause.unreachable", name=name))
+        # Only an active mentor is paused as unreachable (`unreachable.pause_unreachable`): one read active is paused
+        # only while still active, so a refusal that paused them meanwhile keeps its reason (read again below).
+        expect = MentorStatus.ACTIVE if profile.status is MentorStatus.ACTIVE else None
+        if await core.store.set_mentor_status(
+            member.id,
+            MentorStatus.PAUSED,
+            now,
+            paused_until=end_at,
+            reason="admin",
+            expect=expect,
+            unless_same=True,
+            unless_reason=LEFT,
+        ):
+            break
+        after = await core.store.get_mentor_profile(member.id)
+        if after is None:  # no longer a mentor (forgotten meanwhile)
+            raise UserError("admin.no_such_mentor", name=name)
+        if after.status is MentorStatus.PAUSED and after.paused_until == end_at and after.pause_reason == "admin":
+            return Reply(ctx.t("admin.already_paused", name=name))
+        profile = after  # left, unreachable or paused otherwise meanwhile: said, or paused by the admin now
+    else:
         return Reply(ctx.t("admin.already_paused", name=name))
     t = translator(core.lang_of(member))
     outcomes: list[bool | None] = []
@@ -439,6 +578,10 @@ async def pause(ctx: Context, *, mentor: str, until: str | None = None) -> Reply
         reply += "\n" + ctx.t("admin.paused_withdrawn", count=len(lines), outcomes=_outcomes_text(ctx.t, outcomes))
     ctx.tell([core.notify(member, Reply(notice)), *withdrawn_notes])
     return Reply(reply)
+
+
+_PAUSE_TRIES: Final = 3
+"""How many times an admin's pause is tried when the mentor changed between its read and its write (`pause`)."""
 
 
 def _outcomes_text(t: Translator, outcomes: Sequence[bool | None]) -> str:
