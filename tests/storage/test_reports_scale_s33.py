@@ -161,9 +161,11 @@ _OLD_QUERIES: dict[str, tuple[list[str], str]] = {
     ),
     "mentorships": (
         ["id", "request_id", "mentor_id", "mentee_id", "skills", "status", "started_at", "ended_at",
-         "checkin_sent_at", "matched_by_admin", "forced"],
+         "checkin_sent_at", "matched_by_admin", "forced", "ended_by_admin"],
+        # Session 44: the admin who ended it, last (migration 0031), read as the export reads it.
         "SELECT t.id, t.request_id, t.mentor_id, t.mentee_id, t.skills, t.status, t.started_at, t.ended_at, "
-        "t.checkin_sent_at, t.matched_by_admin, t.forced FROM mentorships t{where} ORDER BY t.id",
+        "t.checkin_sent_at, t.matched_by_admin, t.forced, e.admin_id AS ended_by_admin FROM mentorships t "
+        "LEFT JOIN admin_ended_mentorships e ON e.mentorship_id = t.id{where} ORDER BY t.id",
     ),
     "offers": (
         ["id", "request_id", "mentor_id", "status", "created_at", "expires_at", "decided_at", "decline_reason"],
