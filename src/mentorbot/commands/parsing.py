@@ -404,16 +404,14 @@ def _pair_in(command: Command, current: str, token: Token) -> bool:
     value = re.split(r"[,;]", token.text, maxsplit=1)[0].strip()  # ``reels:expert,seo:learning``
     if level_rank(value) is not None:
         return True
-    names = [name for o in command.options for name in (o.name, *o.aliases)]
-    return not _NUMBER_LIKE.match(value) and not _suggest(token.key, names, n=1)
+    return not _NUMBER_LIKE.match(value) and not _suggest(token.key, command.option_names, n=1)
 
 
 def _unknown_option(command: Command, key: str) -> UserError:
     if not command.options:
         return UserError("commands.no_options", command=command.name, option=key, usage=command.usage)
     allowed = ", ".join(f"{o.name}:" for o in command.options)
-    names = [name for o in command.options for name in (o.name, *o.aliases)]
-    close = _suggest(key, names, n=1)
+    close = _suggest(key, command.option_names, n=1)
     if close:
         suggestion = f"{command.option(close[0])}:"
         return UserError(

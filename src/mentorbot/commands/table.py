@@ -111,6 +111,11 @@ class Command:
         """Whether only admins may run it (the core checks; this only groups the help)."""
         return self.path[0] == "mentor-admin"
 
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """Every name an option of the command is typed by, each option's own name then its aliases."""
+        return tuple(self._by_name)
+
     def option(self, name: str) -> str | None:
         """The canonical option name for `name` (or one of its aliases), if the command has it."""
         return self._by_name.get(name.lower())
