@@ -145,3 +145,19 @@ async def test_the_digest_is_all_that_is_kept_of_an_emptied_notice(
     async with store.read() as conn:
         left = await conn.fetch_all("SELECT event_id FROM processed_events")
     assert not [r for r in left if str(r["event_id"]).startswith("forgotten-notice:")]
+
+
+async def test_in_one_batch_only_the_emptied_notice_is_left_out(
+    store: Store, library: Library, clock: ManualClock
+) -> None:
+    """Session 45: the forget markers of a batch are looked up in one query; each payload is still judged by its own
+    marker. The emptied offer is left out, a late answer naming nobody forgotten is held, whichever order."""
+    bot = MentorBot(store, library, make_settings(), clock, worker_id="w")
+    held = await taken_offer(bot)
+    assert (await bot.forget(who("zawadi"), confirm=True)).error is None
+    other = Reply(text="Your profile is saved. LATECANARY")
+    mo = (await bot.status(who("mo"))).held
+    assert mo == ()
+    assert await bot.hold_again(COMMUNITY, "U-mo", (other, *held)) == 1
+    again = (await bot.status(who("mo"))).held
+    assert [reply_to_json(r) for r in again] == [reply_to_json(other)]

@@ -587,13 +587,16 @@ class OutboxStore(Transactions):
             if member is None:
                 return 0
             community = str(member["community"])
-            held = 0
-            for payload in payloads:
-                emptied = await conn.fetch_one(
-                    "SELECT 1 AS one FROM processed_events WHERE event_id = ?",
-                    forgotten_notice_marker(member_id, payload),
+            markers = [forgotten_notice_marker(member_id, payload) for payload in payloads]
+            emptied = {
+                str(row["event_id"])
+                for row in await conn.fetch_all(
+                    f"SELECT event_id FROM processed_events WHERE event_id IN ({in_list(markers)})", *markers
                 )
-                if emptied is not None or await names_forgotten(conn, self.db.dialect, community, payload):
+            }
+            held = 0
+            for payload, marker in zip(payloads, markers, strict=True):
+                if marker in emptied or await names_forgotten(conn, self.db.dialect, community, payload):
                     continue
                 taken = await conn.fetch_one(
                     "SELECT id, message_key FROM outbox WHERE member_id = ? AND status = 'delivered' AND payload = ? "
