@@ -38,6 +38,7 @@ from mentorbot.usecases.matchmaking import (
 )
 from mentorbot.usecases.mentorships import elsewhere, here
 from mentorbot.usecases.offer_messages import rewrite_unsent_offers
+from mentorbot.usecases.unreachable import UNREACHABLE
 
 
 def resolve_skills(
@@ -261,7 +262,12 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
         text = ctx.t("pause.over_while_down", until=views.when(end, ctx.t, zone_of(ctx.member, profile)))
         now_stands = "pause.over_active" if profile.status is MentorStatus.ACTIVE else "pause.over_paused"
         return Reply(text + " " + ctx.t(now_stands))
-    await core.store.set_mentor_status(ctx.member.id, MentorStatus.PAUSED, now, paused_until=end)
+    # One paused because their direct messages are refused keeps that reason: it is what their status tells them to
+    # do, and a dated pause's end would make them active while still unreachable. `/mentor resume` is their way back.
+    if not await core.store.set_mentor_status(
+        ctx.member.id, MentorStatus.PAUSED, now, paused_until=end, unless_reason=UNREACHABLE
+    ):
+        return Reply(ctx.t("pause.own_unreachable") + "\n" + ctx.t("pause.unreachable_fix"))
     notes, lines = await withdraw_for_pause(core, ctx.member)
     ctx.tell(notes)
     if end:
