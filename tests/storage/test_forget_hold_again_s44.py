@@ -14,46 +14,25 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
-import pytest
-
-from mentorbot.bot import Caller, MentorBot
+from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.replies import Reply, reply_to_json
-from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
+from tests.storage.forget_cast import HER, NAME, naming_her_text, who
 from tests.usecases.conftest import COMMUNITY, make_settings, to
-
-HER = "U-zawadi"
-NAME = "Zawadi Secretname"
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    """The shipped skills and courses."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Library(settings.skills_file, settings.courses_file)
-
-
-def who(name: str, **kwargs: Any) -> Caller:
-    return Caller(COMMUNITY, f"U-{name}", NAME if name == "zawadi" else name.capitalize(), **kwargs)
 
 
 def naming_her(replies: tuple[Reply, ...] | list[Reply]) -> list[str]:
     texts = [reply_to_json(r) for r in replies]
-    return [t for t in texts if HER in t or "NOTECANARY" in t or "Secretname" in t]
+    return [t for t in texts if naming_her_text(t)]
 
 
 async def outbox_naming_her(store: Store) -> list[tuple[str, str | None]]:
     async with store.read() as conn:
         rows = await conn.fetch_all("SELECT status, message_key, payload FROM outbox ORDER BY id")
     return [(str(r["status"]), r["message_key"]) for r in rows if naming_her_text(str(r["payload"]))]
-
-
-def naming_her_text(text: str) -> bool:
-    return HER in text or "NOTECANARY" in text or "Secretname" in text
 
 
 async def taken_offer(bot: MentorBot) -> tuple[Reply, ...]:

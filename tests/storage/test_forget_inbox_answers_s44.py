@@ -17,36 +17,21 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
-from mentorbot.bot import Caller, MentorBot
+from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.i18n import translator
 from mentorbot.library import Library
 from mentorbot.replies import Outcome, Reply, answer_to_json, reply_to_json
-from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
+from tests.storage.forget_cast import HER, NAME, naming_her_text, who
 from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
 
-HER = "U-zawadi"
-NAME = "Zawadi Secretname"
 NOTE = "NOTECANARY call me on +254 700 000000"
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    """The shipped skills and courses."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Library(settings.skills_file, settings.courses_file)
-
-
-def who(name: str, **kwargs: Any) -> Caller:
-    return Caller(COMMUNITY, f"U-{name}", NAME if name == "zawadi" else name.capitalize(), **kwargs)
 
 
 def leaks(outcome: Outcome) -> list[str]:
     texts = [reply_to_json(r) for r in (outcome.reply, *outcome.held)]
-    return [t for t in texts if HER in t or "NOTECANARY" in t or "Secretname" in t]
+    return [t for t in texts if naming_her_text(t)]
 
 
 async def recovered(store: Store, library: Library, clock: ManualClock) -> list[Outcome]:

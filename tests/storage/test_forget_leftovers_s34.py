@@ -25,30 +25,16 @@ from typing import Any
 
 import pytest
 
-from mentorbot.bot import Caller, MentorBot
+from mentorbot.bot import MentorBot
 from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.replies import Field, Reply, reply_to_json
-from mentorbot.settings import Settings
 from mentorbot.storage.insight import Lapse
 from mentorbot.storage.sqlite_engine import SqliteDatabase
 from mentorbot.storage.store import Store
 from mentorbot.usecases.insight import lapse_lines
+from tests.storage.forget_cast import HER, NAME, who
 from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
-
-HER = "U-zawadi"
-NAME = "Zawadi Secretname"
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    """The shipped skills and courses."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Library(settings.skills_file, settings.courses_file)
-
-
-def who(name: str, **kwargs: Any) -> Caller:
-    return Caller(COMMUNITY, f"U-{name}", NAME if name == "zawadi" else name.capitalize(), **kwargs)
 
 
 async def _outbox(store: Store) -> list[dict[str, Any]]:

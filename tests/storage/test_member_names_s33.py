@@ -23,13 +23,6 @@ EN = translator("en")
 SW = translator("sw")
 
 
-@pytest.fixture(scope="module")
-def library() -> Library:
-    """The shipped skills and courses."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Library(settings.skills_file, settings.courses_file)
-
-
 @pytest.fixture
 def bot(store: Store, library: Library, clock: ManualClock) -> MentorBot:
     """The core over the engine's store, with U-admin an admin."""

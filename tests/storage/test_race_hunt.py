@@ -23,7 +23,6 @@ from mentorbot.library import Library
 from mentorbot.matching.eligibility import DeclineReason
 from mentorbot.models import Level, MentorStatus, NewMentorProfile, OfferStatus, RequestStatus
 from mentorbot.replies import Notification, Outcome
-from mentorbot.settings import Settings
 from mentorbot.storage import offers as offers_module
 from mentorbot.storage.store import NewOffer, Store, SuggestionStatus
 from mentorbot.usecases import handler
@@ -32,13 +31,6 @@ from tests.usecases.conftest import COMMUNITY, make_settings, offer_id, to
 
 Who = Callable[[str], Caller]
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    """The shipped skills and courses."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Library(settings.skills_file, settings.courses_file)
 
 
 def bot_with(store: Store, library: Library, clock: ManualClock, **settings: object) -> MentorBot:

@@ -30,7 +30,6 @@ from mentorbot.clock import ManualClock
 from mentorbot.library import Library
 from mentorbot.matching.eligibility import DeclineReason
 from mentorbot.models import Offer, OfferStatus, RequestStatus
-from mentorbot.settings import Settings
 from mentorbot.storage.store import Store
 from mentorbot.usecases import handler, timers
 from tests.storage.interleave import Interleave, second_bot
@@ -44,13 +43,6 @@ other process's command waits for it, whatever it locks."""
 
 DEADLOCK = "40P01"
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    """The shipped skills and courses."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Library(settings.skills_file, settings.courses_file)
 
 
 @pytest.fixture
