@@ -81,8 +81,11 @@ async def names_forgotten(conn: Connection, dialect: str, community: str, payloa
     if not mentioned:
         return False
     ids_sql, ids_arg = text_list(dialect, mentioned)
+    # Read FOR SHARE on PostgreSQL: a forget deleting one of them, not committed yet, is waited for (SQLite's writer
+    # runs alone), and the forgotten_members row it writes is seen by the next statement.
+    share = " FOR SHARE" if dialect == "postgresql" else ""
     members = await conn.fetch_all(
-        f"SELECT platform_user_id FROM members WHERE community = ? AND platform_user_id IN ({ids_sql})",
+        f"SELECT platform_user_id FROM members WHERE community = ? AND platform_user_id IN ({ids_sql}){share}",
         community,
         ids_arg,
     )

@@ -569,17 +569,20 @@ class OutboxStore(Transactions):
 
     async def hold_notices_again(self, member_id: int, payloads: Sequence[str], now: datetime) -> int:
         """Hold again, for the member's next command, notices `take_held_keyed` took but the adapter could not
-        show anywhere (`payloads`, in the order they are to be shown); how many are held. Each keeps the key of the
-        row it was taken from (the member's newest delivered row with that content); one whose key has had a newer
-        version written since is not held again: that version replaced it. One no row held (an answer to a command
+        show anywhere (`payloads`, in the order they are to be shown); how many are held. Each is the row it was taken
+        from again (the member's newest delivered row with that content, its key and place kept); one whose key has
+        had a newer version written since is not held again: that version replaced it (one written by a unit not yet
+        committed has the higher id, and `take_held_keyed` shows the newest). One no row held (an answer to a command
         recovered after a crash, its direct message refused) gets a key of its own (`LATE_ANSWER_KEY`), which the
         forget searches for a member it names or quotes (`storage.privacy`).
 
         Nor is a notice a forget has dealt with since it was taken: one whose row a forget emptied (taken just before
         it, the row delivered: its `forgotten_notice_marker`), and one that mentions a member forgotten and not back
-        (`forgotten.names_forgotten`: an answer the adapter read before the forget). Without these, the content no row
-        has any more would be held afresh under a key of its own, after the forget that searched those, with the
-        forgotten member's mention, their note and an offer's live buttons."""
+        (`forgotten.names_forgotten`: an answer the adapter read before the forget; a forget not committed yet is waited
+        for, on PostgreSQL too: its member row is read FOR SHARE, and the row the forget empties is locked by it until
+        it commits, then no longer has the content). Without these, the content no row has any more would be held
+        afresh under a key of its own, after the forget that searched those, with the forgotten member's mention,
+        their note and an offer's live buttons."""
         if not payloads:
             return 0
         async with self.transaction() as conn:
@@ -594,10 +597,14 @@ class OutboxStore(Transactions):
                     f"SELECT event_id FROM processed_events WHERE event_id IN ({in_list(markers)})", *markers
                 )
             }
+            # Every check is made before any write: what they wait for (a forget's locks) never waits for this.
+            keep = [
+                payload
+                for payload, marker in zip(payloads, markers, strict=True)
+                if marker not in emptied and not await names_forgotten(conn, self.db.dialect, community, payload)
+            ]
             held = 0
-            for payload, marker in zip(payloads, markers, strict=True):
-                if marker in emptied or await names_forgotten(conn, self.db.dialect, community, payload):
-                    continue
+            for payload in keep:
                 taken = await conn.fetch_one(
                     "SELECT id, message_key FROM outbox WHERE member_id = ? AND status = 'delivered' AND payload = ? "
                     "ORDER BY id DESC LIMIT 1",
@@ -605,20 +612,25 @@ class OutboxStore(Transactions):
                     payload,
                 )
                 if taken is None:
-                    key: str | None = f"{LATE_ANSWER_KEY}{uuid4().hex}"
-                else:
-                    key = None if taken["message_key"] is None else str(taken["message_key"])
-                if taken is not None and key is not None:
-                    newer = await conn.fetch_one(
-                        "SELECT 1 AS found FROM outbox WHERE member_id = ? AND message_key = ? AND id > ? LIMIT 1",
-                        member_id,
-                        key,
-                        int(taken["id"]),
-                    )
-                    if newer is not None:
-                        continue
-                if await self._insert_held(conn, member_id, payload, key, now):
-                    held += 1
+                    if await self._insert_held(conn, member_id, payload, f"{LATE_ANSWER_KEY}{uuid4().hex}", now):
+                        held += 1
+                    continue
+                if taken["message_key"] is not None and await conn.fetch_one(
+                    "SELECT 1 AS found FROM outbox WHERE member_id = ? AND message_key = ? AND id > ? LIMIT 1",
+                    member_id,
+                    str(taken["message_key"]),
+                    int(taken["id"]),
+                ):
+                    continue
+                # The very row taken is held again, not a copy: a forget emptying it meanwhile holds its lock, so this
+                # waits for that forget and then finds its content gone; a newer version of its key written by a unit
+                # not yet committed has the higher id all the same, and `take_held_keyed` shows only the newest.
+                held += await conn.execute(
+                    "UPDATE outbox SET status = 'held', delivered_at = NULL "
+                    "WHERE id = ? AND status = 'delivered' AND payload = ?",
+                    int(taken["id"]),
+                    payload,
+                )
         return held
 
     async def count_undelivered(self) -> int:
