@@ -9,7 +9,6 @@ the entry and the field, so a caller that reloads simply keeps its previous cata
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from pydantic import ValidationError as PydanticValidationError
 from mentorbot import defaults
 from mentorbot.config_errors import validation_problems
 from mentorbot.errors import ConfigFileError
-from mentorbot.skills import Taxonomy
+from mentorbot.skills import Taxonomy, read_config_toml
 
 _ID_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANGUAGE_RE: Final = re.compile(r"[a-z]{2,3}")
@@ -519,14 +518,7 @@ def load_catalog(path: Path | str, taxonomy: Taxonomy | None) -> Catalog:
     their previous catalog on error.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigFileError(path, None, None, f"cannot read the file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigFileError(path, None, None, f"not UTF-8 text ({exc.reason})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError(path, None, None, f"TOML syntax error: {' '.join(str(exc).split())}") from None
+    data = read_config_toml(path)
 
     extra = sorted(set(data) - {"course"})
     if extra:

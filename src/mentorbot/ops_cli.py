@@ -506,8 +506,8 @@ def db_raise_ids(above: str, database: str | None) -> None:
             _refused(settings, CopyRefused("no_source", database=mask_url_password(url)))
     result = run_or_exit(_backup(_raise_ids(settings.database_url, above)), settings)
     if isinstance(result, CopyRefused):
-        if result.key == "ids_no_schema":  # named as the admin gave it
-            result = CopyRefused(result.key, database=mask_url_password(settings.database_url))
+        if result.key in ("ids_no_schema", "ids_new"):  # named as the admin gave it
+            result = CopyRefused(result.key, database=mask_url_password(settings.database_url), **result.params)
         _refused(settings, result)
         return
     raised, forgotten, since = result

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
@@ -170,6 +170,29 @@ def _similarity(query: tuple[str, frozenset[int]], name: tuple[str, frozenset[in
     return difflib.SequenceMatcher(None, typed, known).ratio()
 
 
+def read_config_toml(path: Path | str) -> dict[str, Any]:
+    """The data of an admin's TOML file (the skills file, the courses file), or `ConfigFileError` naming the file.
+
+    Read as UTF-8 with or without a byte-order mark: Notepad before 2019 and PowerShell 5's ``Set-Content -Encoding
+    UTF8`` write one, which is no part of the text (tomllib would refuse it "at line 1, column 1", where the admin
+    sees nothing wrong; the ``.env`` and the mentors CSV are read past it too). A TOML syntax error names its line:
+    tomllib says "(at line 3, column 7)", or "(at end of document)" (a list or inline table left open at the end),
+    which is given the document's last line.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigFileError(path, None, None, f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(path, None, None, f"not UTF-8 text ({exc.reason})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = f"at end of document, line {len(text.splitlines()) or 1}"
+        reason = " ".join(str(exc).replace("at end of document", where).split())
+        raise ConfigFileError(path, None, None, f"TOML syntax error: {reason}") from None
+
+
 class Taxonomy:
     """The validated set of skills, with lookup by any name, suggestions and search."""
 
@@ -211,20 +234,7 @@ class Taxonomy:
     def load(cls, path: Path | str) -> Taxonomy:
         """Read and validate a skills file; a problem raises `ConfigFileError` naming entry and field, with every
         entry's problems (`ConfigFileError.problems`)."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigFileError(path, None, None, f"cannot read the file ({exc.strerror or exc})") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigFileError(path, None, None, f"not UTF-8 text ({exc.reason})") from exc
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            # tomllib says "(at line 3, column 7)", or "(at end of document)" which we give a line too.
-            where = f"at end of document, line {len(text.splitlines()) or 1}"
-            reason = str(exc).replace("at end of document", where)
-            raise ConfigFileError(path, None, None, f"TOML syntax error: {reason}") from None
-
+        data = read_config_toml(path)
         extra = sorted(set(data) - {"skill"})
         if extra:
             raise ConfigFileError(path, None, extra[0], "unknown top-level key; skills are [[skill]] tables")

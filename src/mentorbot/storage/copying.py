@@ -536,19 +536,25 @@ async def raise_ids_above(source: Database, target: Database, now: datetime) -> 
     """Make `target` (both open) give ids above every id `source` is known by (`ids_known`), in one transaction on
     `target`; `source` is only read. For a backup restored into a new database: `source` is the database the bot
     used until then, whose ids given since the backup are on buttons (an old Accept must not accept another
-    member's offer). Refused (`CopyRefused`) for one database under two URLs, and for a `target` with no MentorBot
-    schema (nothing restored there yet). `source`'s record of forgets (`forgotten_members`) is carried into
-    `target` in the same transaction (`carry_forgets`), where it has the table; and so is what a restore does about
-    the time between the backup and `now` (`since_backup`: each community recorded out of reach meanwhile, the
-    deliveries, message refs and inbox events done carried, what was lost counted), a `target` older than migration
-    0030 (no outages table) that holds pending offers upgraded first, as the bot's start would."""
+    member's offer). Refused (`CopyRefused`), nothing written, for one database under two URLs, for a `target` with
+    no MentorBot schema (nothing restored there yet), and for a `target` at a schema newer than this MentorBot knows
+    (``ids_new``: a newer MentorBot's backup restored there). `source`'s record of forgets (`forgotten_members`) is
+    carried into `target` in the same transaction (`carry_forgets`), where it has the table; and so is what a
+    restore does about the time between the backup and `now` (`since_backup`: each community recorded out of reach
+    meanwhile, the deliveries, message refs and inbox events done carried, what was lost counted), a `target` older
+    than migration 0030 (no outages table) that holds pending offers upgraded first, as the bot's start would."""
     async with source.read() as src, target.read() as dst:
         if await _identity(src, source.dialect) == await _identity(dst, target.dialect):
             raise CopyRefused("same")
         version = await schema_version(dst, target.dialect)
         if not version:
             raise CopyRefused("ids_no_schema")
-    if version < available_migrations(target.dialect)[-1].version and await outage_needs_upgrade(target):
+        known = available_migrations(target.dialect)[-1].version
+        if version > known:
+            # A newer MentorBot's schema (a backup of it restored there): its tables may mean what this code does
+            # not know, and every other command that writes refuses it. Refused here, untouched.
+            raise CopyRefused("ids_new", version=version, known=known)
+    if version < known and await outage_needs_upgrade(target):
         await migrate(target, now)
     async with source.read() as src:
         given = await ids_known(src, source.dialect, await tables(src, source.dialect))
