@@ -178,9 +178,26 @@ async def signup(
         # <date>" (a cooldown of theirs with a place free) or "your own mentor has a place" may be untrue now.
         await refresh_wait_reasons(core, ctx.caller.community, sorted(saved.skills), PAUSE_STALES)
     reply = views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
+    if dropped:
+        reply = replace(
+            reply, text=reply.text + "\n" + _dropped_text(ctx, list(existing.skills if existing else {}), slugs)
+        )
     if zone_ignored:
         reply = replace(reply, text=reply.text + "\n" + ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
     return reply
+
+
+def _dropped_text(ctx: Context, current: Sequence[str], typed: Sequence[str]) -> str:
+    """What an update that dropped skills (`current` less `typed`, nothing in use: that is refused) says of them:
+    their names, and, when it also added skills (most who meet this typed one skill to add it, as the admins'
+    recruitment draft says), the command that keeps them too, while the whole list fits in a profile."""
+    t, labels = ctx.t, ctx.core.labels
+    dropped = [slug for slug in current if slug not in typed]
+    added = [slug for slug in typed if slug not in current]
+    whole = [*current, *added]
+    if added and len(whole) <= MAX_MENTOR_SKILLS:
+        return t("profile.dropped_keep", dropped=labels(dropped, t.lang), skills=", ".join(whole))
+    return t("profile.dropped", dropped=labels(dropped, t.lang))
 
 
 def new_levels(
@@ -361,5 +378,3 @@ async def set_language(ctx: Context, *, language: str) -> Reply:
         return Reply(ctx.t("language.set"))
     await rewrite_unsent_offers(ctx.core, replace(ctx.member, language=code))
     return Reply(ctx.t("language.set"))
-
-
