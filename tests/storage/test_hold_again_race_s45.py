@@ -133,3 +133,46 @@ async def test_a_late_answer_with_her_mention_is_not_held_across_her_forget(
         assert [x for x in shown if naming_her_text(reply_to_json(x))] == []
     finally:
         await other.close()
+
+
+async def test_a_notice_held_again_while_her_forget_scans_goes_with_her(
+    store: Store, library: Library, clock: ManualClock
+) -> None:
+    """The other order (session 45's review): the hold's unit, the row set back to held, commits after the forget
+    read the row as delivered. The forget's emptying of delivered rows waits for it and finds the row held: it is
+    deleted, as a held row naming her is (before, it stayed, and Mo's next command showed her name)."""
+    a = MentorBot(store, library, make_settings(), clock, worker_id="a")
+    other = store_on_same_database(store)
+    await other.open(clock.now())
+    b = MentorBot(other, library, make_settings(), clock, worker_id="b")
+    try:
+        await a.signup(who("mo"), skills="visual-design", capacity="3")
+        await a.request(who("zawadi"), skills="visual-design")
+        late = Reply(text="Waiting: Zawadi Secretname (visual design, 3 days)")  # her name, no mention
+        assert await a.hold_again(COMMUNITY, "U-mo", (late,)) == 1
+        taken = (await a.status(who("mo"))).held
+        assert len(taken) == 1
+        mo = await store.find_member(COMMUNITY, "U-mo")
+        assert mo is not None
+        held, go_on = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> int:
+            async with store.unit_of_work():
+                count = await store.hold_notices_again(mo.id, [reply_to_json(taken[0])], clock.now())
+                held.set()
+                await go_on.wait()  # the unit commits after the forget has begun
+            return count
+
+        holding = asyncio.create_task(hold())
+        await asyncio.wait_for(held.wait(), 10)
+        forgetting = asyncio.create_task(b.forget(who("zawadi"), confirm=True))
+        await asyncio.sleep(HOLD_WAITS)
+        go_on.set()
+        await holding
+        assert (await forgetting).error is None
+        async with store.read() as conn:
+            rows = await conn.fetch_all("SELECT status, payload FROM outbox ORDER BY id")
+        assert [r["status"] for r in rows if naming_her_text(str(r["payload"]))] == []
+        assert [x for x in (await a.status(who("mo"))).held if naming_her_text(reply_to_json(x))] == []
+    finally:
+        await other.close()

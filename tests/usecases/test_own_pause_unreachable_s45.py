@@ -72,3 +72,29 @@ async def test_a_mentor_paused_for_another_reason_pauses_as_ever(bot: MentorBot,
     assert member is not None
     profile = await bot.store.get_mentor_profile(member.id)
     assert profile is not None and profile.paused_until is not None and profile.pause_reason is None
+
+
+async def test_he_is_told_he_is_still_active_in_another_server(bot: MentorBot) -> None:
+    """Session 45's review: Discord's "allow direct messages from this server's members" is per server, so Baraka
+    is unreachable in B and active in A; his pause in B changes nothing and says so, and that A still sends him offers,
+    as every pause's answer does."""
+    a, b = "discord:1000000000000000001", "discord:2000000000000000002"
+    for community in (a, b):
+        assert (await bot.signup(Caller(community, "111", "Baraka"), skills="seo", capacity="2")).error is None
+    out = await bot.request(Caller(b, "222", "Mentee"), skills="seo")
+    for note in [n for n in out.notifications if n.platform_user_id == "111"]:
+        await bot.hold_undelivered(note, refused=True)
+    in_b = await bot.store.find_member(b, "111")
+    assert in_b is not None
+    profile = await bot.store.get_mentor_profile(in_b.id)
+    assert profile is not None and profile.pause_reason == "unreachable"
+
+    paused = await bot.pause(Caller(b, "111", "Baraka"))
+
+    assert paused.reply.text == "\n".join(
+        [
+            EN("pause.own_unreachable"),
+            EN("pause.unreachable_fix"),
+            EN("elsewhere.pause_active", where=EN("elsewhere.where.server", count=1)),
+        ]
+    )

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mentorbot.bot import Caller, MentorBot
+from mentorbot.commands import parse
 from mentorbot.i18n import translator
+from tests.usecases.conftest import COMMUNITY
 
 Who = Callable[..., Caller]
 EN = translator("en")
@@ -49,3 +51,23 @@ async def test_in_swahili(bot: MentorBot, who: Who) -> None:
     updated = await bot.signup(who("mo"), skills="seo")
     said = SW("profile.dropped_keep", dropped="Uandishi wa matangazo", skills="copywriting, seo")
     assert updated.reply.text.endswith("\n" + said)
+
+
+async def test_the_command_told_keeps_the_dropped_skill_at_its_level(bot: MentorBot, who: Who) -> None:
+    """Session 45's review: the command told names the level a dropped skill had (not the default), and typed as
+    told (parsed as a member types it) it brings the profile back as it was, the new skill with it."""
+    await bot.signup(who("mo"), skills="copywriting, visual-design", levels="expert, learning", capacity=2)
+    updated = await bot.signup(who("mo"), skills="seo")
+
+    command = "/mentor signup skills:copywriting, visual-design, seo levels:copywriting:expert,visual-design:learning"
+    assert updated.reply.text.endswith(
+        EN("profile.dropped_keep", dropped="Copywriting and Visual content and design", skills=command.split("skills:")[1])
+    )
+    typed = dict(parse(command).args)
+    again = await bot.signup(who("mo"), **typed)
+    assert again.error is None and again.reply.text == EN("signup.updated")
+    member = await bot.store.find_member(COMMUNITY, "U-mo")
+    assert member is not None
+    profile = await bot.store.get_mentor_profile(member.id)
+    assert profile is not None
+    assert dict(profile.skills) == {"copywriting": "expert", "visual-design": "learning", "seo": "practitioner"}

@@ -495,6 +495,9 @@ async def _forget_notices(
     if blanked:
         ids_sql, ids_arg = id_list(dialect, blanked)
         await conn.execute(f"UPDATE outbox SET payload = '' WHERE id IN ({ids_sql}) AND status = 'delivered'", ids_arg)
+        # One an adapter held again meanwhile (`OutboxStore.hold_notices_again` sets the row taken back to held; on
+        # PostgreSQL the update above waited for its unit and then skipped it) is held now: it goes, as held ones do.
+        await conn.execute(f"DELETE FROM outbox WHERE id IN ({ids_sql}) AND status <> 'delivered'", ids_arg)
         await conn.executemany(
             "INSERT INTO processed_events (event_id, created_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
             [(marker, now) for marker in sorted(markers)],

@@ -180,23 +180,27 @@ async def signup(
     reply = views.profile_saved(saved, created, ctx.t, core.library.taxonomy)
     if dropped:
         reply = replace(
-            reply, text=reply.text + "\n" + _dropped_text(ctx, list(existing.skills if existing else {}), slugs)
+            reply, text=reply.text + "\n" + _dropped_text(ctx, existing.skills if existing else {}, saved.skills)
         )
     if zone_ignored:
         reply = replace(reply, text=reply.text + "\n" + ctx.t("timezone.from_platform", zone=ctx.caller.timezone))
     return reply
 
 
-def _dropped_text(ctx: Context, current: Sequence[str], typed: Sequence[str]) -> str:
-    """What an update that dropped skills (`current` less `typed`, nothing in use: that is refused) says of them:
-    their names, and, when it also added skills (most who meet this typed one skill to add it, as the admins'
-    recruitment draft says), the command that keeps them too, while the whole list fits in a profile."""
+def _dropped_text(ctx: Context, before: Mapping[str, Level], after: Mapping[str, Level]) -> str:
+    """What an update that dropped skills (in `before`, the profile's skills and levels, not in `after`; nothing in
+    use: that is refused) says of them: their names, and, when it also added skills (most who meet this typed one
+    skill to add it, as the admins' recruitment draft says), the command that keeps them too, each dropped skill at
+    the level it had (named when it was not the default, which a skill named again would get), while the whole list
+    fits in a profile."""
     t, labels = ctx.t, ctx.core.labels
-    dropped = [slug for slug in current if slug not in typed]
-    added = [slug for slug in typed if slug not in current]
-    whole = [*current, *added]
-    if added and len(whole) <= MAX_MENTOR_SKILLS:
-        return t("profile.dropped_keep", dropped=labels(dropped, t.lang), skills=", ".join(whole))
+    dropped = [slug for slug in before if slug not in after]
+    added = [slug for slug in after if slug not in before]
+    if added and len(before) + len(added) <= MAX_MENTOR_SKILLS:
+        whole = {**before, **after}
+        levels = ",".join(f"{slug}:{before[slug].value}" for slug in dropped if before[slug] is not Level.PRACTITIONER)
+        command = ", ".join(whole) + (f" levels:{levels}" if levels else "")
+        return t("profile.dropped_keep", dropped=labels(dropped, t.lang), skills=command)
     return t("profile.dropped", dropped=labels(dropped, t.lang))
 
 
@@ -284,7 +288,8 @@ async def pause(ctx: Context, *, until: str | None = None) -> Reply:
     if not await core.store.set_mentor_status(
         ctx.member.id, MentorStatus.PAUSED, now, paused_until=end, unless_reason=UNREACHABLE
     ):
-        return Reply(ctx.t("pause.own_unreachable") + "\n" + ctx.t("pause.unreachable_fix"))
+        text = ctx.t("pause.own_unreachable") + "\n" + ctx.t("pause.unreachable_fix")
+        return Reply(text + await _elsewhere_line(ctx, MentorStatus.ACTIVE, "elsewhere.pause_active"))
     notes, lines = await withdraw_for_pause(core, ctx.member)
     ctx.tell(notes)
     if end:
