@@ -50,7 +50,7 @@ from mentorbot.i18n import load_catalog as load_messages
 from mentorbot.inputs import COURSE_LEVEL_NAMES, level_rank
 from mentorbot.replies import Button, Field, Reply
 from mentorbot.skills import Skill, Taxonomy, normalize, parse_tags
-from mentorbot.text_safety import defuse_mentions
+from mentorbot.text_safety import defuse_link_opener, defuse_mentions, defuse_url
 
 DEFAULT_LIMIT: Final = 5
 INTRODUCTION_LIMIT: Final = 3
@@ -721,9 +721,19 @@ def _cost_part(reason: Reason, t: Translator) -> str:
 
 def shown_title(course: Course) -> str:
     """A resource's title as it is shown: a community resource's, typed by a member, with its mentions and masked
-    links made inert (`text_safety.defuse_mentions`, which changes an already defused title no further); the
-    catalog file's as written."""
-    return defuse_mentions(course.title) if isinstance(course, CommunityCourse) else course.title
+    links made inert (`text_safety.defuse_mentions`) and no lone ``[`` to open a masked link something after it on
+    the line closes (`text_safety.defuse_link_opener`), both of which change an already defused title no further;
+    the catalog file's as written."""
+    if isinstance(course, CommunityCourse):
+        return defuse_link_opener(defuse_mentions(course.title))
+    return course.title
+
+
+def shown_url(course: Course) -> str:
+    """A resource's address as it is shown, a catalog file's as a member's: with ``<``, ``>``, ``[`` and ``]``
+    percent-encoded (`text_safety.defuse_url`; the same page), so that it mentions no one and neither closes nor
+    opens a masked link with the title on its line."""
+    return defuse_url(course.url)
 
 
 def _meta(course: Course, lang: str) -> str:
@@ -767,7 +777,7 @@ def render_recommendations(result: Recommendations, lang: str, *, from_requests:
             Field(
                 name=t("courses.item_name", rank=rank, title=shown_title(item.course), provider=item.course.provider),
                 value="\n".join(
-                    (render_reason(item.reason, lang, label_of), _meta(item.course, lang), item.course.url)
+                    (render_reason(item.reason, lang, label_of), _meta(item.course, lang), shown_url(item.course))
                 ),
             )
             for rank, item in enumerate(result.items, start=1)
@@ -837,7 +847,7 @@ def render_introduction_courses(courses: Sequence[Course], lang: str) -> Field |
             title=shown_title(course),
             provider=course.provider,
             cost=_introduction_cost(course, t),
-            url=course.url,
+            url=shown_url(course),
         )
         for rank, course in enumerate(courses, start=1)
     ]

@@ -20,7 +20,12 @@ A member's display name is the platform's, not checked on the way in: wherever a
 it, `shown_name` drops the invisible formatting characters `check_text` would refuse (a right-to-left override in
 a mentor's name reversed the rest of the mentee's status line) and defuses its mentions and masked links (a name
 ``[Undo](https://…)`` was a link in an admin's answer). A member's web address (a suggested resource's) is shown
-with ``<`` and ``>`` percent-encoded (`defuse_url`): ``…?by=<@U0CAROL01>`` is no mention, and still the same page.
+with ``<``, ``>``, ``[`` and ``]`` percent-encoded (`defuse_url`): ``…?by=<@U0CAROL01>`` is no mention, ``…](https://…)``
+closes no masked link, and it is still the same page. A member's title shown on a line with more after it (an
+introduction's courses) has no lone ``[`` (`defuse_link_opener`) to open a masked link something later closes.
+
+A member mention is defused in every id form an adapter renders (`_USER_MENTION`): Discord's digits, Slack's
+``U…``, the console's names with any letter, ``.``, ``-`` and ``_`` (``<@mary-jane>``).
 """
 
 from __future__ import annotations
@@ -36,7 +41,14 @@ _ZWSP = "\u200b"
 _BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
 _SLACK_SPECIAL = re.compile(r"<!([^>]*)>")
 _DISCORD_ROLE = re.compile(r"<@&(\d+)>")
-_USER_MENTION = re.compile(r"<@(!?[0-9A-Za-z]+)>")
+_USER_MENTION = re.compile("<@(?!" + _ZWSP + r")([^<>\s]+)>")
+"""A member mention in any id form an adapter renders: Discord's ``<@123>`` and ``<@!123>``, Slack's ``<@U0CAROL01>``
+and ``<@U0CAROL01|carol>``, the console's names (``<@mary-jane>``, ``<@zoë>``, ``<@j.n>``: any letter, digits, ``.``,
+``-``, ``_``, which the console renders as ``@Name``): everything but ``<``, ``>`` and spaces between ``<@`` and ``>``.
+Not one `defuse_mentions` already made inert with a zero-width space after its ``<@`` (a role's, ``@everyone``)."""
+_LINK_OPENER: Final = "\uff3b"
+"""What a lone ``[`` of a title is shown as (`defuse_link_opener`): a fullwidth left square bracket, which opens no
+masked link."""
 _MASKED_LINK = re.compile(r"\]\s*\(")
 _ALLOWED_CONTROLS = {"\n", "\t"}
 _JOINERS: Final = frozenset({"\u200c", "\u200d"})
@@ -152,10 +164,38 @@ def shown_name(name: str) -> str:
     return shown if shown.strip() else NO_NAME  # only invisible characters: a visible mark, not a gap in the line
 
 
+def defuse_link_opener(text: str) -> str:
+    """`text` with each lone ``[`` (one no later ``]`` of `text` closes) shown as a fullwidth ``［``: a title shown
+    on a line the bot writes more on (an introduction's ``{title} — {provider} ({cost}): {url}``) cannot open a
+    Discord masked link that something after it closes. A bracketed word (``[Draft] notes``) stays as typed; its
+    ``](`` is `defuse_mentions`'s. Showing it again changes nothing."""
+    lone: list[int] = []
+    for index, ch in enumerate(text):
+        if ch == "[":
+            lone.append(index)
+        elif ch == "]" and lone:
+            lone.pop()
+    if not lone:
+        return text
+    chars = list(text)
+    for index in lone:
+        chars[index] = _LINK_OPENER
+    return "".join(chars)
+
+
 def defuse_url(url: str) -> str:
-    """A web address typed by a member, as anyone is shown it: every ``<`` and ``>`` percent-encoded (``%3C``,
-    ``%3E``, which a browser sends for them anyway), so a mention typed into it (``…?by=<@U0CAROL01>``, ``<@&role>``)
-    is no mention on Discord or Slack, and the link still opens the same page."""
+    """A web address typed by a member (or written in a catalog file), as anyone is shown it: every ``<``, ``>``,
+    ``[`` and ``]`` percent-encoded (``%3C``, ``%3E``, ``%5B``, ``%5D``, which a server reads as the same page), so a
+    mention typed into it (``…?by=<@U0CAROL01>``, ``<@&role>``) is no mention on Discord or Slack, and it can neither
+    close a masked link a title before it opened (``…/guide](https://evil.example)``) nor open one. With no ``]``
+    left, no ``](`` is: its parentheses (Wikipedia's ``…/Crisis_(disambiguation)``) stay."""
+    return encode_angle_brackets(url).replace("[", "%5B").replace("]", "%5D")
+
+
+def encode_angle_brackets(url: str) -> str:
+    """`url` with every ``<`` and ``>`` percent-encoded (``%3C``, ``%3E``) and nothing else changed: the part of
+    `defuse_url` a suggested address gets before it is checked (a refusal quotes it with its square brackets, which
+    `usecases.curation.check_url` refuses after the catalog file's rule)."""
     return url.replace("<", "%3C").replace(">", "%3E")
 
 

@@ -48,7 +48,14 @@ from mentorbot.recommendations import helpful_share, recommend
 from mentorbot.recommendations import shown_title as shown_course_title
 from mentorbot.replies import Button, ButtonStyle, Field, Reply
 from mentorbot.storage.store import Suggestion, SuggestionStatus
-from mentorbot.text_safety import check_text, comparable, defuse_mentions, defuse_url
+from mentorbot.text_safety import (
+    check_text,
+    comparable,
+    defuse_link_opener,
+    defuse_mentions,
+    defuse_url,
+    encode_angle_brackets,
+)
 from mentorbot.usecases import views
 from mentorbot.usecases.context import Context, Core
 from mentorbot.usecases.profiles import resolve_skills
@@ -142,8 +149,9 @@ def _as_course(suggestion: Suggestion, skills: tuple[str, ...]) -> CommunityCour
 
 def shown_title(suggestion: Suggestion) -> str:
     """A suggestion's title as anyone is shown it: typed by a member, so its mentions and masked links are made
-    inert (`text_safety.defuse_mentions`)."""
-    return defuse_mentions(suggestion.title)
+    inert (`text_safety.defuse_mentions`) and a lone ``[`` in it opens none that something after it closes
+    (`text_safety.defuse_link_opener`)."""
+    return defuse_link_opener(defuse_mentions(suggestion.title))
 
 
 # ------------------------------------------------------------------------------------------- suggesting
@@ -153,15 +161,20 @@ def check_url(text: str | None) -> str:
     """The suggested address, trimmed; a `UserError` saying why when it cannot be a resource's page: the
     catalog file's rule (`courses.url_problem`; a host in ASCII, `courses.host_problem`, refused with how to
     type an international domain), and, for a member's suggestion, a public site's page (no user name, no IP
-    address, no local host), no longer than MAX_URL, not shortened, not a search. Each ``<`` and ``>`` in it is
-    percent-encoded (`text_safety.defuse_url`) before anything else, so that neither the address kept nor one quoted
-    in a refusal carries a mention (``…?by=<@U0CAROL01>``); ``<https://…>``, Discord's form without a preview, is
-    read without its brackets."""
-    url = defuse_url((text or "").strip().strip("<>"))
+    address, no local host), no longer than MAX_URL, not shortened, not a search, without a square bracket. Each ``<``
+    and ``>`` in it is percent-encoded (`text_safety.encode_angle_brackets`) before anything else, so that neither the
+    address kept nor one quoted in a refusal carries a mention (``…?by=<@U0CAROL01>``); ``<https://…>``, Discord's
+    form without a preview, is read without its angle brackets. An address the catalog file's rule takes (which
+    refuses a space) with a ``[`` or ``]`` is refused with why (`curation.url_brackets`): after its title on a
+    Discord introduction's line, ``…/guide](https://evil.example)`` closed a masked link the title opened; ``%5B``
+    and ``%5D`` are the same page, and parentheses (Wikipedia's ``…/Crisis_(disambiguation)``) are taken."""
+    url = encode_angle_brackets((text or "").strip().strip("<>"))
     if not url:
         raise UserError("curation.url_missing")
     if url_problem(url) is not None:
         raise UserError("curation.bad_url", url=_shown_url(url))
+    if "[" in url or "]" in url:
+        raise UserError("curation.url_brackets")
     if host_problem(url) is not None:
         raise _lookalike(url)
     parts = urlsplit(url)
