@@ -61,7 +61,11 @@ async def test_the_command_told_keeps_the_dropped_skill_at_its_level(bot: Mentor
 
     command = "/mentor signup skills:copywriting, visual-design, seo levels:copywriting:expert,visual-design:learning"
     assert updated.reply.text.endswith(
-        EN("profile.dropped_keep", dropped="Copywriting and Visual content and design", skills=command.split("skills:")[1])
+        EN(
+            "profile.dropped_keep",
+            dropped="Copywriting and Visual content and design",
+            skills=command.split("skills:")[1],
+        )
     )
     typed = dict(parse(command).args)
     again = await bot.signup(who("mo"), **typed)
