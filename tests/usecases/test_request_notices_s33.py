@@ -87,16 +87,26 @@ async def test_waiting_again_after_its_mentor_is_forgotten_is_a_new_notice(bot: 
 
 
 async def test_a_reason_worked_out_afresh_tells_the_mentee_nothing(bot: MentorBot, who: Who) -> None:
-    """A mentor's pause changes why a request waits (every mentor at capacity → all paused) but nothing happened
-    to the request itself: no message (the mentee sees the new reason in their status)."""
+    """A paused mentor's place freed changes why a request waits (every mentor at capacity → all paused, one back
+    would have a place) but nothing happened to the request itself: no message (the mentee sees the new reason in
+    their status). The pause before it changed nothing she is told: a paused mentor of one place who mentors someone
+    has no place once back (docs/matching.md rule 14, session 45)."""
     await bot.signup(who("baraka"), skills="seo", capacity=1)
     first = await bot.request(who("eve"), skills="seo")
-    await bot.accept(who("baraka"), offer_id=offer_id(to(first, "baraka")[0]))
+    assert (await bot.accept(who("baraka"), offer_id=offer_id(to(first, "baraka")[0]))).error is None
+    [mentorship] = await bot.store.list_mentorships(community="test:guild")
     waiting = await bot.request(who("amina"), skills="seo")
     assert to(waiting, "baraka") == []
 
     paused = await bot.pause(who("baraka"))
 
     assert to(paused, "amina") == []
+    shown = (await bot.status(who("amina"))).reply.plain_text
+    assert EN("wait.all_busy", skills="SEO") in shown
+
+    ended = await bot.end(who("eve"), mentorship_id=mentorship.id)
+    assert ended.error is None
+
+    assert to(ended, "amina") == []
     shown = (await bot.status(who("amina"))).reply.plain_text
     assert EN("wait.all_paused", skills="SEO") in shown

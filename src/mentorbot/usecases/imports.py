@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mentorbot.models import MentorProfile, user_key
+from mentorbot.models import MentorProfile, MentorStatus, user_key
 from mentorbot.usecases.context import Core
-from mentorbot.usecases.matchmaking import DEPARTURE_STALES, PAUSE_STALES, refresh_wait_reasons
+from mentorbot.usecases.matchmaking import DEPARTURE_STALES, PAUSE_STALES, PAUSED_STALES, refresh_wait_reasons
 from mentorbot.usecases.offer_messages import rewrite_unsent_offers
 
 
@@ -39,10 +39,12 @@ async def before_import(core: Core, community: str, user_ids: Iterable[str]) -> 
 
 async def after_import(core: Core, community: str, before: Mapping[int, Before]) -> None:
     """Once the import is written: refresh the wait reasons of the skills the mentors in `before` dropped (a
-    departure's stale reasons, `DEPARTURE_STALES`) and of the skills of those left with no free place (a pause's,
-    `PAUSE_STALES`), and rewrite the unsent offers of those whose zone moved."""
+    departure's stale reasons, `DEPARTURE_STALES`), of the skills of those left with no free place (a pause's,
+    `PAUSE_STALES`) and of paused ones given a free place (`PAUSED_STALES`: "at capacity" of theirs may be "paused… as
+    soon as one is back"), and rewrite the unsent offers of those whose zone moved."""
     dropped: set[str] = set()
     full: set[str] = set()
+    freed: set[str] = set()
     for member_id, was in before.items():
         member = await core.store.get_member(member_id)
         profile = await core.store.get_mentor_profile(member_id)
@@ -51,7 +53,11 @@ async def after_import(core: Core, community: str, before: Mapping[int, Before])
         dropped |= set(was.profile.skills) - set(profile.skills)
         if was.profile.free_places > 0 and profile.free_places <= 0:
             full |= set(profile.skills)
+        elif was.profile.free_places <= 0 < profile.free_places and profile.status is not MentorStatus.ACTIVE:
+            # A paused mentor's place gained: "at capacity" of theirs may be "paused… as soon as one is back".
+            freed |= set(profile.skills)
         if member.timezone != was.zone:
             await rewrite_unsent_offers(core, member)
     await refresh_wait_reasons(core, community, sorted(dropped), DEPARTURE_STALES)
     await refresh_wait_reasons(core, community, sorted(full - dropped), PAUSE_STALES)
+    await refresh_wait_reasons(core, community, sorted(freed - dropped - full), PAUSED_STALES)

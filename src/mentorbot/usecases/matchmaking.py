@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -388,23 +388,34 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
     Active mentors not blocked are all at capacity (or they would have been offered it), or every active mentor is at
     capacity and one of them is on a cooldown for it (its date would promise an offer a full mentor cannot take,
     whatever blocks the others): "every mentor is at capacity", flagged when a paused mentor may be offered it once back
-    (`_back_for_it`: "at capacity or paused… as soon as a place frees up or one is back"), unless a blocked one has a
-    free place (its cooldown and end, or, with no date, the mentee's own mentor: `_blocked_reason` as if the full ones
-    were not there). When every mentor is paused and none is coming back for it, the paused ones' blocks are why, a
-    cooldown flagged as theirs: its date alone would promise an offer then, while they are still paused."""
+    (`_back_with_place`: "at capacity or paused… as soon as a place frees up or one is back"), unless a blocked one has
+    a free place (its cooldown and end, or, with no date, the mentee's own mentor: `_blocked_reason` as if the full ones
+    were not there). When every mentor is paused and none is coming back for it with a free place, they are read as
+    active ones are, the blocks their return lifts lifted (one back for it but full is "at capacity", not "as soon as
+    one is back": session 45), a cooldown flagged as theirs: its date alone would promise an offer then, while they are
+    still paused."""
     active = [m for m in mentors if m.active]
     if not mentors:
         return ("wait.no_other_mentor" if own else "wait.no_mentor"), None, False
     if not active:
         # Every mentor is paused: "as soon as one is back" only of one who may be offered it once back (not blocked,
-        # or on a lapse's cooldown, which their return lifts). Else the blocks of the paused ones are why.
-        if any(_back_for_it(blocks.get(m.member_id)) for m in mentors):
+        # or on a lapse's cooldown, which their return lifts) and has a free place. Else what would be why once they
+        # are back: the blocks their return lifts gone, the others' read as active mentors' are.
+        if any(_back_with_place(m, blocks) for m in mentors):
             return "wait.all_paused", None, False
-        until = min((u for m in mentors if (u := _until(blocks[m.member_id])) is not None), default=None)
-        key, until_text = _blocked_reason(until, [blocks[m.member_id] for m in mentors])
+        lifted = {m.member_id for m in mentors if _back_for_it(blocks.get(m.member_id))}
+        back = [replace(m, active=True) for m in mentors]
+        key, until_text, _ = _cause(back, {k: b for k, b in blocks.items() if k not in lifted}, own=own)
         return key, until_text, key == "wait.all_cooldown"
     open_ = [m for m in active if m.member_id not in blocks]
     blocked = [m for m in active if m.member_id in blocks]
+    # A mentor excluded for good (rule 5) is no mentor of this request while another may take it some day (at
+    # capacity, on a cooldown, the member's own mentor): their free place says nothing of when an offer comes. Before
+    # session 45 it made "the mentors have said it is not for them" of a full mentor on a lapse's cooldown, and that
+    # reason turned "at capacity" when the excluded one's last place went, which nothing told afresh.
+    lasting = [m for m in blocked if blocks[m.member_id].kind is not BlockKind.EXCLUDED]
+    if open_ or lasting:
+        blocked = lasting
     if (
         not open_
         and all(m.free_places <= 0 for m in blocked)
@@ -413,13 +424,13 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
         # Every active mentor is at capacity, and one of them may be asked again on a date (a cooldown's end): that
         # date would promise an offer a full mentor cannot take, whatever blocks the others (an exclusion, the
         # mentee's own mentor). A place freeing up comes first (then the cooldown's end is why, if it has not passed).
-        paused = any(not m.active and _back_for_it(blocks.get(m.member_id)) for m in mentors)
+        paused = any(not m.active and _back_with_place(m, blocks) for m in mentors)
         return "wait.all_busy", None, paused
     # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
     holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
     until = min((u for m in holding if (u := _until(blocks[m.member_id])) is not None), default=None)
     if open_ and until is None and not any(blocks[m.member_id].mentoring for m in holding):
-        paused = any(not m.active and _back_for_it(blocks.get(m.member_id)) for m in mentors)
+        paused = any(not m.active and _back_with_place(m, blocks) for m in mentors)
         return "wait.all_busy", None, paused
     return (*_blocked_reason(until, [blocks[m.member_id] for m in holding]), False)
 
@@ -436,6 +447,13 @@ def _back_for_it(block: Block | None) -> bool:
     return block is None or (
         block.kind is BlockKind.COOLDOWN and (block.lapse or block.lifts_when_alone) and not block.mentoring
     )
+
+
+def _back_with_place(mentor: SkillMentor, blocks: Mapping[int, Block]) -> bool:
+    """Whether a paused `mentor` may be offered the request once back: `_back_for_it`, with a free place (places
+    their mentorships take stay taken when they are back: before session 45, "as soon as one is back" was told of a
+    paused mentor of one place who mentored someone, and nothing came when they resumed)."""
+    return mentor.free_places > 0 and _back_for_it(blocks.get(mentor.member_id))
 
 
 def _blocked_reason(until: datetime | None, holding: Sequence[Block]) -> tuple[str, str | None]:
@@ -493,16 +511,24 @@ async def rematch(
     `mentor_id`), oldest first; the mentees whose request was offered are told.
 
     With `mentor_id` and no `skills` (a place of that mentor freed: nothing else changed), it stops as soon as
-    the mentor is paused or has no free place left. In a cohort programme nothing is offered: the reasons of those
-    requests that the change may have made untrue are worked out afresh, the oldest `REFRESH_AFTER_PAUSE` of them
-    (`refresh_wait_reasons`, `SUPPLY_STALES`), and the next round reads them all."""
+    the mentor is paused or has no free place left; a place of a paused mentor offers nothing, but the reasons it may
+    have made untrue are worked out afresh, the oldest `REFRESH_AFTER_PAUSE` of them (`PAUSED_STALES`: "at capacity"
+    of a paused mentor with a place once back is "paused… as soon as one is back", session 45). In a cohort programme
+    nothing is offered: the reasons of those requests that the change may have made untrue are worked out afresh, the
+    oldest `REFRESH_AFTER_PAUSE` of them (`refresh_wait_reasons`, `SUPPLY_STALES`), and the next round reads them
+    all."""
     store = core.store
     wanted = set(skills) if skills is not None else None
     freed = wanted is None and mentor_id is not None
+    notes: list[Notification] = []
     if wanted is None and mentor_id is not None:
         profile = await store.get_mentor_profile(mentor_id)
         wanted = set(profile.skills) if profile else set()
-    notes: list[Notification] = []
+        if profile is not None and profile.status is not MentorStatus.ACTIVE:
+            # A paused mentor's place freed: nothing is offered to them, but "at capacity" of theirs may now be "paused…
+            # as soon as one is back" (`_back_with_place`), a date of theirs told, or no longer "the mentors said no".
+            await refresh_wait_reasons(core, community, sorted(wanted), PAUSED_STALES)
+            return notes
     if cohort(core):
         # Nothing is offered between a cohort programme's rounds: the change only makes some wait reasons untrue.
         await refresh_wait_reasons(core, community, sorted(wanted or ()), SUPPLY_STALES)
@@ -652,17 +678,23 @@ async def hand_on_withdrawn(
             outcomes.append(outcome)
     profile = await core.store.get_mentor_profile(mentor.id)
     if profile is not None:
-        stales = DEPARTURE_STALES if by == "left" else PAUSE_STALES
+        stales = DEPARTURE_STALES if by == "left" else PAUSED_STALES
         await refresh_wait_reasons(core, mentor.community, sorted(profile.skills), stales)
     return notes, lines
 
 
-PAUSE_STALES: Final = frozenset(
+PAUSED_STALES: Final = frozenset(
     {"", "all_busy", "all_cooldown", "all_excluded", "excluded_by_member", "excluded_mixed", "own_mentor"}
 )  # `wait_reason_code`s
 """Wait reasons a mentor's pause can make untrue (no reason yet, too): "no mentor offers it" and "they are all
-paused" stay true. A reason of several causes (``wait.mixed``) is looked at when one of its causes is here
-(`views.reason_codes`)."""
+paused" stay true (a pause takes no place). A reason of several causes (``wait.mixed``) is looked at when one of its
+causes is here (`views.reason_codes`)."""
+PAUSE_STALES: Final = PAUSED_STALES | {"all_paused"}
+"""Wait reasons a mentor's pause or a change of a mentor's places (a lower capacity, an import, a paused mentor's place
+freed or taken, their new skill) can make untrue: "they are all paused… as soon as one is back" too, told only of a
+paused mentor with a free place (session 45: `_back_with_place`), so a paused mentor's last place taken makes it
+untrue. A pause itself looks at `PAUSED_STALES`: the reasons it cannot have made untrue would use up the
+`REFRESH_AFTER_PAUSE` it tells afresh."""
 DEPARTURE_STALES: Final = PAUSE_STALES | {"all_paused", "no_other_mentor"}
 """Wait reasons a mentor's departure from a skill (their data forgotten, the skill dropped) can make untrue: "they
 are all paused" too, when the paused one leaves, and "no other mentor offers it" when the one leaving it is the
@@ -675,7 +707,7 @@ REFRESH_AFTER_PAUSE: Final = 50
 
 
 async def refresh_wait_reasons(
-    core: Core, community: str, skills: Sequence[str], stales: frozenset[str] = PAUSE_STALES
+    core: Core, community: str, skills: Sequence[str], stales: frozenset[str] = PAUSED_STALES
 ) -> None:
     """Work out afresh why the waiting requests of `community` that ask for one of `skills` wait, after a mentor
     of those skills paused (or left them: `DEPARTURE_STALES`), and store it where it changed (the waitlist and
@@ -693,19 +725,35 @@ async def after_last_place(core: Core, mentor: Member) -> None:
     """`mentor`'s last free place just went (an offer made to them): the waiting requests told they may be asked again
     after a cooldown of theirs are told afresh why they wait (`RequestStore.waiting_dated_by`), as a capacity lowered
     does (docs/matching.md rule 14: a cooldown's date is told only of a mentor with a free place; a full one's would
-    promise an offer on a date nothing comes). The oldest `REFRESH_AFTER_PAUSE` of them, in the offer's unit."""
+    promise an offer on a date nothing comes). The oldest `REFRESH_AFTER_PAUSE` of them, in the offer's unit. So are
+    the waiting requests of the members they mentor told "your own mentor is the only one who could take it" (a full
+    own mentor is at capacity as the others are)."""
     dated = await core.store.waiting_dated_by(mentor.id, limit=REFRESH_AFTER_PAUSE)
     if dated:
         await reword_stale(core, mentor.community, listed(dated), frozenset({"all_cooldown"}))
+    # "The only mentor who could take it already mentors you" of a mentor with no free place is "every mentor is at
+    # capacity" (session 45): their mentees' waiting requests, read through their mentorships (a few).
+    for mentorship in await core.store.list_mentorships(member_id=mentor.id, active_only=True):
+        if mentorship.mentor_id != mentor.id or not mentorship.mentee_id:
+            continue
+        own = await core.store.list_member_requests(mentorship.mentee_id, open_only=True)
+        waiting = [r for r in own if r.status is RequestStatus.WAITING]
+        if waiting:
+            await reword_stale(core, mentor.community, listed(waiting), frozenset({"own_mentor"}))
 
 
 async def after_places_taken(core: Core, mentors: Iterable[Member]) -> None:
     """`mentors` whose places a change took other than live matching's offer (an answer recorded in time, an admin's
-    match, a round's offers): each left with no free place is `after_last_place`'s. One read of each profile."""
+    match, a round's offers): each left with no free place is `after_last_place`'s; a paused one's (an admin's forced
+    match) also tells afresh the waiting requests of their skills (`PAUSE_STALES`: "as soon as one is back" of them is
+    no longer true, `_back_with_place`). One read of each profile."""
     for mentor in {m.id: m for m in mentors}.values():
         profile = await core.store.get_mentor_profile(mentor.id)
         if profile is not None and profile.free_places <= 0:
             await after_last_place(core, mentor)
+            if profile.status is not MentorStatus.ACTIVE:
+                # A paused mentor's last place (an admin's forced match): "as soon as one is back" of them is untrue.
+                await refresh_wait_reasons(core, mentor.community, sorted(profile.skills), PAUSE_STALES)
 
 
 async def reword_stale(

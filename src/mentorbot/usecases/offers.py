@@ -124,8 +124,10 @@ async def after_mentoring(
     key, hand each request on to another mentor at once, and then offer the places those offers held to the
     waiting requests, oldest first (docs/matching.md rule 8: a withdrawn offer frees a place at once). With
     `rematch_anyway` (the mentor is back after a lapse, rule 4), the waiting requests are tried for the mentor's
-    places even when nothing was withdrawn. The notifications to deliver."""
-    return await _withdraw_offers_of(
+    places even when nothing was withdrawn. Then the member's waiting requests are told afresh why they wait
+    (`_tell_afresh`): their mentor is never offered them now (before session 45, a date of the mentor's "not now"
+    cooldown, or "as soon as a place frees up" of their place, stayed told). The notifications to deliver."""
+    notes = await _withdraw_offers_of(
         core,
         mentor,
         mentorship.mentee_id,
@@ -133,6 +135,20 @@ async def after_mentoring(
         {"mentorship": mentorship.id},
         rematch_anyway=rematch_anyway,
     )
+    await _tell_afresh(core, mentor.community, mentorship.mentee_id)
+    return notes
+
+
+async def _tell_afresh(core: Core, community: str, *member_ids: int) -> None:
+    """Work out afresh why the waiting requests of each of `member_ids` wait, offering nothing, and store it where it
+    changed (`reword_stale`, every reason: `SUPPLY_STALES`): an answer about the pair (a decline, late or not, an
+    accept, a match) changed what stands between those requests and that mentor, which no freed place or sweep
+    tells them (an undated reason is never looked at again by the sweep). Said in the member's status, not sent."""
+    for member_id in member_ids:
+        own = await core.store.list_member_requests(member_id, open_only=True)
+        waiting = [r for r in own if r.status is RequestStatus.WAITING]
+        if waiting:
+            await reword_stale(core, community, listed(waiting), SUPPLY_STALES)
 
 
 async def _withdraw_offers_of(
@@ -189,10 +205,7 @@ async def _withdraw_both_ways(core: Core, declined: Offer) -> list[Notification]
     notes += await _withdraw_offers_of(core, member, decliner.id, "offer.withdrawn_not_a_fit")
     # Each one's waiting requests can no longer go to the other: why they wait may have changed ("at capacity" of
     # the one now excluded is "you declined them" for the decliner's own, rule 5).
-    for who in (decliner, member):
-        own = await store.list_member_requests(who.id, open_only=True)
-        waiting = [r for r in own if r.status is RequestStatus.WAITING]
-        await reword_stale(core, who.community, listed(waiting), SUPPLY_STALES)
+    await _tell_afresh(core, decliner.community, decliner.id, member.id)
     return notes
 
 
@@ -204,15 +217,20 @@ async def _withdraw_sharing_skills(core: Core, declined: Offer) -> list[Notifica
     (``offer.withdrawn_declined_skill``), its request handed on at once, and the places freed offered to the waiting
     requests, oldest first (rule 8). Before session 42 they stayed live: accepted, one made a mentorship in a skill the
     mentor had just said was not theirs; left unanswered, it counted as a lapse. The decline locked the mentee's row
-    at its start (`OfferStore.decline_offer`), which the withdrawal takes again. The notifications to deliver."""
+    at its start (`OfferStore.decline_offer`), which the withdrawal takes again. Then the member's waiting requests
+    are told afresh why they wait (`_tell_afresh`): "as soon as a place frees up" or "as soon as one is back" of the
+    decliner, said before (a late decline: of the lapse), is no longer true (session 45). The notifications to
+    deliver."""
     store = core.store
     request = await store.get_request(declined.request_id)
     decliner = await store.get_member(declined.mentor_id)
     if request is None or decliner is None:
         return []
-    return await _withdraw_offers_of(
+    notes = await _withdraw_offers_of(
         core, decliner, request.member_id, "offer.withdrawn_declined_skill", sharing=request
     )
+    await _tell_afresh(core, request.community, request.member_id)
+    return notes
 
 
 async def _withdraw_excluded(core: Core, mentor: Member, offer: Offer | None) -> list[Notification] | None:
@@ -439,7 +457,10 @@ async def _late_decline(
     Answered once: a second late decline is refused as already declined. With `in_time` (made before the deadline,
     handled after the expiry), the reply says it came in time; when its lapse had paused them, that pause is taken
     back with it (`LateDecline.unpaused`): the reply says the profile takes requests again, and the waiting requests
-    are tried for them, as a resume does."""
+    are tried for them, as a resume does. Then the member's waiting requests are told afresh why they wait
+    (`_tell_afresh`; a "not this person" decline both members', `_withdraw_both_ways`): before session 45 they kept
+    what the lapse had made them, "paused… as soon as one is back" or "as soon as a place frees up" of a mentor now on
+    a decline's cooldown or excluded for good, and the sweep never looks at an undated reason again."""
     core, store, me = ctx.core, ctx.core.store, ctx.member
     now = core.clock.now()
     answered = ctx.caller.answered(now) if in_time else None
@@ -454,6 +475,12 @@ async def _late_decline(
         ctx.tell(await _withdraw_both_ways(core, declined))
     elif kind is DeclineReason.NOT_MY_SKILL:
         ctx.tell(await _withdraw_sharing_skills(core, declined))
+    else:
+        # A decline's cooldown where a lapse was: their return no longer lifts it ("paused… as soon as one is back"
+        # is no longer true), and it runs from now. The member's waiting requests are told afresh.
+        request = await store.get_request(declined.request_id)
+        if request is not None:
+            await _tell_afresh(core, request.community, request.member_id)
     words = "offer.in_time" if in_time else "offer.late"
     unpaused = _unpaused(ctx, late.unpaused)
     if kind.value in EXCLUDING:

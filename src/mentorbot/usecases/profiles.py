@@ -32,6 +32,7 @@ from mentorbot.usecases.departures import LEFT
 from mentorbot.usecases.matchmaking import (
     DEPARTURE_STALES,
     PAUSE_STALES,
+    PAUSED_STALES,
     refresh_wait_reasons,
     rematch,
     withdraw_for_pause,
@@ -166,11 +167,17 @@ async def signup(
     more_room = existing is None or saved.capacity > existing.capacity
     if saved.status is MentorStatus.ACTIVE and (gained or more_room or lifted):
         ctx.tell(await rematch(core, ctx.caller.community, saved.skills))
-    elif saved.status is not MentorStatus.ACTIVE and gained:
-        # A paused mentor of a skill nobody (else) offered: its requests wait for them now ("paused", not "no
-        # mentor", nor "no other mentor" when its requester mentors it).
-        stales = PAUSE_STALES | {"no_mentor", "no_other_mentor"}
-        await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), stales)
+    elif saved.status is not MentorStatus.ACTIVE:
+        if gained:
+            # A paused mentor of a skill nobody (else) offered: its requests wait for them now ("paused", not "no
+            # mentor", nor "no other mentor" when its requester mentors it).
+            stales = PAUSE_STALES | {"no_mentor", "no_other_mentor"}
+            await refresh_wait_reasons(core, ctx.caller.community, sorted(gained), stales)
+        kept = sorted(set(saved.skills) - gained)
+        if kept and existing is not None and existing.free_places <= 0 < saved.free_places:
+            # A paused mentor's place gained (a higher capacity): "at capacity" of theirs may be "paused… as soon as
+            # one is back" now (docs/matching.md rule 14, `_back_with_place`).
+            await refresh_wait_reasons(core, ctx.caller.community, kept, PAUSED_STALES)
     dropped = sorted(set(existing.skills if existing else {}) - set(saved.skills))
     await refresh_wait_reasons(core, ctx.caller.community, dropped, DEPARTURE_STALES)
     if existing is not None and existing.free_places > 0 and saved.free_places == 0:
