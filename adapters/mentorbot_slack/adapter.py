@@ -176,6 +176,38 @@ settings do not make the member an admin: Slack could not say their role just no
 OPTIONS_PER_COMMAND: Final = 6
 """The skills picker's options loads a member may make per command of their rate limit (one per pause in
 typing, so a few per skill picked)."""
+CHECKIN_DM_ACTIONS: Final = frozenset({"checkin.ok", "checkin.help", "checkin.end", "feedback.open"})
+"""Buttons on a mentorship's check-in, or on the request for feedback that its end posted as the check-in's new version
+(`mentorships.end_notices`, when the check-in could not be found to edit): their message is keyed the mentorship's
+latest check-in (`clicked_dm`)."""
+
+
+async def clicked_dm(bot: MentorBot, caller: Caller, action: str, ref: str) -> KeyedDM | None:
+    """The keyed direct message of `caller` that a button `action` on `ref` is on when clicked on one (`KeyedDM`:
+    an edit of it Slack fails for a passing reason is made later, from the outbox): an offer's, ``offer:<ref>``; a
+    check-in's or a request for feedback's (`CHECKIN_DM_ACTIONS`), the mentorship's latest check-in
+    (`MentorBot.latest_checkin_key`: an earlier check-in keeps its buttons, as the core has it). None for any
+    other button, a `ref` that is no number, or when the database could not say (logged: the click's answer is
+    shown all the same). Whether the message clicked is that key's direct message is `Delivery._edit_later`'s
+    to check."""
+    if action.startswith("offer."):
+        return KeyedDM(caller.community, caller.user_id, f"offer:{ref}")
+    if action not in CHECKIN_DM_ACTIONS:
+        return None
+    try:
+        key = await bot.latest_checkin_key(parse_id(ref, "mentorship"))
+    except UserError:
+        return None
+    except Exception as exc:
+        log.warning(
+            "could not look up the check-in of mentorship %s for %s: %s",
+            ref,
+            caller.user_id,
+            failure_reason(exc),
+            exc_info=database_failure(exc) is None,
+        )
+        return None
+    return KeyedDM(caller.community, caller.user_id, key)
 
 
 class SlackAdapter:
@@ -805,7 +837,9 @@ class SlackAdapter:
             except UserError:
                 pass  # the core read the id its own way; without one of ours, there is no message to update
             else:
-                await self._update_offer_dm(caller, str(offer_id), outcome.reply)
+                offer_dm = await clicked_dm(self.bot, caller, f"offer.{method}", str(offer_id))
+                if offer_dm is not None:
+                    await self._update_offer_dm(caller, offer_dm, outcome.reply)
         await self.follow_up(caller, route, outcome, read_only=parsed.command.read_only)
         return outcome.settled
 
@@ -1032,7 +1066,9 @@ class SlackAdapter:
         slot.release()
         # A feedback form's answer replaces the message whose button opened it (a check-in, the request for
         # feedback), its buttons gone, as a click's answer does.
-        replaced = outcome.error is None and outcome.settled and await self._replace_form_origin(meta, outcome.reply)
+        replaced = (
+            outcome.error is None and outcome.settled and await self._replace_form_origin(caller, meta, outcome.reply)
+        )
         # Answered late (recovered), a message changed in place is not seen: the answer goes by DM all the same. Not
         # for a form only submitted late (`LateAnswer.live`): the member is there, the message before their eyes.
         late = ANSWERING_LATE.get()
@@ -1040,17 +1076,21 @@ class SlackAdapter:
         if outcome.settled:
             await self._finish_event(inbox_id)
 
-    async def _replace_form_origin(self, meta: ModalContext, reply: Reply) -> bool:
+    async def _replace_form_origin(self, caller: Caller, meta: ModalContext, reply: Reply) -> bool:
         """Turn the message whose button opened a form (`ModalContext.message_ts`) into `reply`: an ephemeral one
-        through the click's response_url, one in a channel or the DMs with chat.update. False when there is none
-        or it could not."""
+        through the click's response_url, one in a channel or the DMs with chat.update (`caller`'s keyed direct
+        message, `clicked_dm`: an edit Slack fails for a passing reason is made later, from the outbox). False when
+        there is none or it could not."""
         if meta.message_ts is None:
             return False
         if meta.ephemeral:
             if not meta.response_url:
                 return False
             return await self.delivery.respond(meta.response_url, {**ephemeral(reply), "replace_original": True})
-        return meta.channel_id is not None and await self.delivery.update(meta.channel_id, meta.message_ts, reply)
+        if meta.channel_id is None:
+            return False
+        keyed = await clicked_dm(self.bot, caller, meta.action or "", meta.ref or "")
+        return await self.delivery.update(meta.channel_id, meta.message_ts, reply, keyed=keyed)
 
     # ---------------------------------------------------------------- buttons
 
@@ -1159,6 +1199,7 @@ class SlackAdapter:
         updated = paged_home = False
         clicked = (str(channel), str(container.get("message_ts"))) if on_message else None
         notice = clicked_notice_of(body) if on_message else None
+        keyed = await clicked_dm(self.bot, caller, action, ref)
         if action in ITEM_ACTIONS:
             pass  # one item of a list acted on (a vote, an approval): the answer goes beside it, the list stays
         elif action == PAGE_ACTION and (body.get("view") or {}).get("type") == "home":
@@ -1173,11 +1214,11 @@ class SlackAdapter:
             replaced = {**ephemeral(outcome.reply), "replace_original": True}
             updated = await self.delivery.respond(route.response_url, replaced)
         elif clicked and channel and container.get("message_ts"):
-            # An offer's own DM (`KeyedDM`): an edit Slack fails for a passing reason is made later, from the outbox.
-            keyed = KeyedDM(caller.community, caller.user_id, f"offer:{ref}") if action.startswith("offer.") else None
+            # A keyed DM (an offer's, a check-in's: `clicked_dm`): an edit Slack fails for a passing reason is made
+            # later, from the outbox.
             updated = await self.delivery.update(*clicked, outcome.reply, keyed=keyed)
-        if action.startswith("offer."):
-            await self._update_offer_dm(caller, ref, outcome.reply, clicked=clicked)
+        if action.startswith("offer.") and keyed is not None:
+            await self._update_offer_dm(caller, keyed, outcome.reply, clicked=clicked)
         # Answered late (`delivery.ANSWERING_LATE`), a message changed in place is not seen: the answer goes by DM
         # all the same (not a page of the Home tab, which shows it whenever it is opened).
         if not updated or (ANSWERING_LATE.get() is not None and not paged_home):
@@ -1210,22 +1251,21 @@ class SlackAdapter:
         return clicked is not None and await self.delivery.edit(*clicked, swapped)
 
     async def _update_offer_dm(
-        self, caller: Caller, offer_ref: str, reply: Reply, *, clicked: tuple[str, str] | None = None
+        self, caller: Caller, offer_dm: KeyedDM, reply: Reply, *, clicked: tuple[str, str] | None = None
     ) -> None:
-        """The offer's direct message (wherever it was sent from; unless it is the `clicked` one, updated already)
-        turns into `reply`, its buttons gone; an edit Slack fails for a passing reason is made later, from the outbox
-        (`Delivery.update`'s `KeyedDM`). The accept or decline is committed by now, so a failure here (the database
-        went away before the message could be found) is logged, never shown: telling the member that nothing was
-        changed would be untrue."""
+        """The offer's direct message `offer_dm` (`clicked_dm`; wherever the answer was given; unless it is the
+        `clicked` one, updated already) turns into `reply`, its buttons gone; an edit Slack fails for a passing reason
+        is made later, from the outbox (`Delivery.update`'s `KeyedDM`). The accept or decline is committed by now, so
+        a failure here (the database went away before the message could be found) is logged, never shown: telling
+        the member that nothing was changed would be untrue."""
         try:
-            key = f"offer:{offer_ref}"
-            where = await self.delivery.sent.get(caller.community, caller.user_id, key)
+            where = await self.delivery.sent.get(offer_dm.community, offer_dm.user_id, offer_dm.key)
             if where is not None and where != clicked:
-                await self.delivery.update(*where, reply, keyed=KeyedDM(caller.community, caller.user_id, key))
+                await self.delivery.update(*where, reply, keyed=offer_dm)
         except Exception as exc:
             log.warning(
-                "could not update the message of offer %s for %s: %s",
-                offer_ref,
+                "could not update the message %s for %s: %s",
+                offer_dm.key,
                 caller.user_id,
                 failure_reason(exc),
                 exc_info=database_failure(exc) is None,

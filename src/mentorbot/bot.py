@@ -320,6 +320,11 @@ class MentorBot:
             caller, lambda ctx: mentorships.end(ctx, mentorship_id=mentorship_id, rating=rating, comment=comment)
         )
 
+    async def latest_checkin_key(self, mentorship_id: int) -> str:
+        """The outbox key of a mentorship's latest check-in (`mentorships.latest_checkin_key`): the key a click on its
+        buttons, or on the request for feedback sent as its new version, answers in place."""
+        return await mentorships.latest_checkin_key(self.core, mentorship_id)
+
     async def feedback(
         self, caller: Caller, *, mentorship_id: str | int | None, rating: str | int | None, comment: str | None = None
     ) -> Outcome:
