@@ -594,15 +594,29 @@ _OWN_PAGE_FORMATS: Final = frozenset({Format.CERTIFICATE, Format.DEGREE})
 course collection, a community or a coaching service may be a whole site)."""
 
 
+_ENCODED_BRACKET: Final = re.compile("%5([bd])", re.IGNORECASE)
+"""A percent-encoded square bracket (``%5B``, ``%5D``, either case), read by `url_key` as the bracket itself."""
+
+
+def _brackets(text: str) -> str:
+    """`text` with each percent-encoded square bracket (`_ENCODED_BRACKET`) the bracket itself."""
+    return _ENCODED_BRACKET.sub(lambda m: "[" if m[1] in "bB" else "]", text)
+
+
 def url_key(url: str) -> str:
     """The form two addresses are compared in: no scheme, no ``www.``, lowercase host without the dot a fully
     qualified one ends with (``academy.hubspot.com.``, as `usecases.curation.check_url` reads it), no trailing
-    slash, no fragment, no tracking parameters (``utm_*``, ``fbclid``…), the other parameters sorted."""
+    slash, no fragment, no tracking parameters (``utm_*``, ``fbclid``…), the other parameters sorted, and a
+    percent-encoded square bracket in the path or the parameters read as the bracket (``%5B``, ``%5D``): a member's
+    address is shown so (`text_safety.defuse_url`) and typed so (`curation.url_brackets` tells them to), and one
+    stored with raw brackets (before session 45, or in a courses file) is the same page. A suggestion's key stored
+    with raw brackets matches as it is; one stored with ``%5B`` or ``%5D`` (typed so before session 46) no longer
+    matches its own address's key (rewriting those keys would take a migration)."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").casefold().rstrip(".").removeprefix("www.")
-    path = parts.path.rstrip("/")
+    path = _brackets(parts.path).rstrip("/")
     params = sorted(
-        p
+        _brackets(p)
         for p in parts.query.split("&")
         if p and not p.casefold().startswith("utm_") and p.split("=", 1)[0].casefold() not in _TRACKING_PARAMS
     )

@@ -590,37 +590,50 @@ class OutboxStore(Transactions):
             if member is None:
                 return 0
             community = str(member["community"])
-            markers = [forgotten_notice_marker(member_id, payload) for payload in payloads]
-            emptied = {
-                str(row["event_id"])
-                for row in await conn.fetch_all(
-                    f"SELECT event_id FROM processed_events WHERE event_id IN ({in_list(markers)})", *markers
-                )
-            }
-            # Every check is made before any write: what they wait for (a forget's locks) never waits for this.
-            keep = [
-                payload
-                for payload, marker in zip(payloads, markers, strict=True)
-                if marker not in emptied and not await names_forgotten(conn, self.db.dialect, community, payload)
-            ]
-            held = 0
-            for payload in keep:
+            # Every check is made before any write: what they wait for (a forget's locks) never waits for this. The
+            # forget markers are read last: a forget that committed before the row taken was looked up (which then
+            # found it emptied, as if no row had held it) is seen by a statement run after that lookup.
+            looked: list[tuple[str, Row | None]] = []
+            for payload in payloads:
                 taken = await conn.fetch_one(
                     "SELECT id, message_key FROM outbox WHERE member_id = ? AND status = 'delivered' AND payload = ? "
                     "ORDER BY id DESC LIMIT 1",
                     member_id,
                     payload,
                 )
+                if (
+                    taken is not None
+                    and taken["message_key"] is not None
+                    and await conn.fetch_one(
+                        "SELECT 1 AS found FROM outbox WHERE member_id = ? AND message_key = ? AND id > ? LIMIT 1",
+                        member_id,
+                        str(taken["message_key"]),
+                        int(taken["id"]),
+                    )
+                ):
+                    continue
+                looked.append((payload, taken))
+            kept = [
+                (payload, taken)
+                for payload, taken in looked
+                if not await names_forgotten(conn, self.db.dialect, community, payload)
+            ]
+            if not kept:
+                return 0
+            markers = [forgotten_notice_marker(member_id, payload) for payload, _ in kept]
+            emptied = {
+                str(row["event_id"])
+                for row in await conn.fetch_all(
+                    f"SELECT event_id FROM processed_events WHERE event_id IN ({in_list(markers)})", *markers
+                )
+            }
+            held = 0
+            for (payload, taken), marker in zip(kept, markers, strict=True):
+                if marker in emptied:
+                    continue
                 if taken is None:
                     if await self._insert_held(conn, member_id, payload, f"{LATE_ANSWER_KEY}{uuid4().hex}", now):
                         held += 1
-                    continue
-                if taken["message_key"] is not None and await conn.fetch_one(
-                    "SELECT 1 AS found FROM outbox WHERE member_id = ? AND message_key = ? AND id > ? LIMIT 1",
-                    member_id,
-                    str(taken["message_key"]),
-                    int(taken["id"]),
-                ):
                     continue
                 # The very row taken is held again, not a copy: a forget emptying it meanwhile holds its lock, so this
                 # waits for that forget and then finds its content gone; a newer version of its key written by a unit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -360,16 +361,22 @@ async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: da
 TYPED_MIN = 4
 """The fewest characters (once normalised: `_normal`) a text a member typed has for a notice quoting it to be taken
 as naming them: a shorter one ("ok", "no") would take everyone's notices that say it."""
-_ZWSP = "\u200b"
-"""What `text_safety.defuse_mentions` puts into a typed text it quotes (taken out before comparing)."""
+_LINK_OPENER = "\uff3b"
+"""What `text_safety.defuse_link_opener` shows a title's lone ``[`` as (read as ``[`` again before comparing)."""
 _PAGE = 500
 """The outbox rows the forget reads at a time, looking for notices that name the member."""
 
 
 def _normal(text: str) -> str:
-    """`text` as notices are compared with what a member typed: no zero-width spaces (`defuse_mentions` adds them),
-    case folded, every run of white space one space."""
-    return " ".join(text.replace(_ZWSP, "").casefold().split())
+    """`text` as notices are compared with what a member typed, without what the bot changes in a text it shows
+    (`text_safety`): no invisible formatting characters (Unicode category Cf: `defuse_mentions` puts zero-width
+    spaces in, `shown_name` takes out of a display name those writing does not need), a fullwidth ``［`` read as
+    ``[`` (`defuse_link_opener`'s lone ``[`` of a title), case folded, every run of white space one space. An
+    address is shown percent-encoded (`defuse_url`), but none is searched for: a title left as its address is not
+    (`_typed_by`)."""
+    if not text.isascii():  # ASCII has no format character and no fullwidth bracket
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").replace(_LINK_OPENER, "[")
+    return " ".join(text.casefold().split())
 
 
 def _words(normal: str) -> str:
@@ -494,9 +501,14 @@ async def _forget_notices(
         await conn.execute(f"DELETE FROM outbox WHERE id IN ({ids_sql})", ids_arg)
     if blanked:
         ids_sql, ids_arg = id_list(dialect, blanked)
+        if dialect == "postgresql":
+            # Locked first, so that the state read below is theirs until this commits: a row held again since it was
+            # read (`OutboxStore.hold_notices_again`) and taken again (`take_held_keyed`) between the two statements
+            # below was neither emptied (held) nor deleted (delivered). SQLite's writer runs alone.
+            await conn.fetch_all(f"SELECT id FROM outbox WHERE id IN ({ids_sql}) ORDER BY id FOR UPDATE", ids_arg)
         await conn.execute(f"UPDATE outbox SET payload = '' WHERE id IN ({ids_sql}) AND status = 'delivered'", ids_arg)
         # One an adapter held again meanwhile (`OutboxStore.hold_notices_again` sets the row taken back to held; on
-        # PostgreSQL the update above waited for its unit and then skipped it) is held now: it goes, as held ones do.
+        # PostgreSQL the lock above waited for its unit) is held now: it goes, as held ones do.
         await conn.execute(f"DELETE FROM outbox WHERE id IN ({ids_sql}) AND status <> 'delivered'", ids_arg)
         await conn.executemany(
             "INSERT INTO processed_events (event_id, created_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",

@@ -1,0 +1,54 @@
+"""Session 46 (/tmp/hunt/s45-review/test_bracket_duplicate.py): an address approved with raw square brackets
+(before session 45) is shown with them percent-encoded, and a member told to type ``%5B``/``%5D`` does; that form is
+now the same page (`courses.url_key`), not a new suggestion of it. Both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mentorbot.bot import Caller, MentorBot
+from mentorbot.courses import url_key
+from mentorbot.storage.store import SuggestionStatus
+from tests.usecases.conftest import COMMUNITY
+
+Who = Callable[..., Caller]
+RAW = "https://www.example.org/guide?tags[]=seo"
+ENCODED = "https://www.example.org/guide?tags%5B%5D=seo"
+
+
+async def _stored_raw(bot: MentorBot, who: Who) -> int:
+    """A suggestion of `RAW` stored as before session 45 (its key from the raw address); its id."""
+    await bot.courses(who("zed"))
+    zed = await bot.store.find_member(COMMUNITY, "U-zed")
+    assert zed is not None
+    made = await bot.store.suggest_course(
+        COMMUNITY,
+        zed.id,
+        url=RAW,
+        url_key=url_key(RAW),
+        title="SEO tags guide",
+        skills=["seo"],
+        note="",
+        now=bot.core.clock.now(),
+    )
+    assert made is not None
+    return made.id
+
+
+async def test_the_encoded_form_of_an_approved_address_is_the_same_page(bot: MentorBot, who: Who) -> None:
+    made = await _stored_raw(bot, who)
+    await bot.admin_decide_suggestion(who("admin"), suggestion_id=made, approve=True)
+    listed = await bot.courses(who("amina"), skills="seo")
+    assert ENCODED in "\n".join(f"{f.name}\n{f.value}" for f in listed.reply.fields)  # what members see and copy
+    raw_again = await bot.suggest_course(who("amina"), url=RAW, skills="seo", title="Tags guide")
+    assert raw_again.error is not None and raw_again.error.key == "curation.url_brackets"  # told to type %5B %5D
+    again = await bot.suggest_course(who("amina"), url=ENCODED, skills="seo", title="Tags guide")
+    assert again.error is not None, again.reply.text
+    assert await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING) == []
+
+
+async def test_the_encoded_form_of_a_pending_address_is_the_same_suggestion(bot: MentorBot, who: Who) -> None:
+    await _stored_raw(bot, who)
+    again = await bot.suggest_course(who("amina"), url=ENCODED.replace("%5D", "%5d"), skills="seo", title="Tags")
+    assert again.error is not None, again.reply.text
+    assert len(await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)) == 1
