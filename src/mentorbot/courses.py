@@ -603,24 +603,32 @@ def _brackets(text: str) -> str:
     return _ENCODED_BRACKET.sub(lambda m: "[" if m[1] in "bB" else "]", text)
 
 
-def url_key(url: str) -> str:
+def url_key(url: str, *, brackets: bool = True) -> str:
     """The form two addresses are compared in: no scheme, no ``www.``, lowercase host without the dot a fully
     qualified one ends with (``academy.hubspot.com.``, as `usecases.curation.check_url` reads it), no trailing
     slash, no fragment, no tracking parameters (``utm_*``, ``fbclid``…), the other parameters sorted, and a
     percent-encoded square bracket in the path or the parameters read as the bracket (``%5B``, ``%5D``): a member's
     address is shown so (`text_safety.defuse_url`) and typed so (`curation.url_brackets` tells them to), and one
     stored with raw brackets (before session 45, or in a courses file) is the same page. A suggestion's key stored
-    with raw brackets matches as it is; one stored with ``%5B`` or ``%5D`` (typed so before session 46) no longer
-    matches its own address's key (rewriting those keys would take a migration)."""
+    with raw brackets matches as it is; one stored with ``%5B`` or ``%5D`` (typed so before session 46) is its
+    address's key with `brackets` False, which `url_keys` gives too."""
+    decode = _brackets if brackets else str
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").casefold().rstrip(".").removeprefix("www.")
-    path = _brackets(parts.path).rstrip("/")
+    path = decode(parts.path).rstrip("/")
     params = sorted(
-        _brackets(p)
+        decode(p)
         for p in parts.query.split("&")
         if p and not p.casefold().startswith("utm_") and p.split("=", 1)[0].casefold() not in _TRACKING_PARAMS
     )
     return host + path + ("?" + "&".join(params) if params else "")
+
+
+def url_keys(url: str) -> tuple[str, ...]:
+    """The keys a suggestion of `url` may be stored under: its `url_key`, and, when it differs, the key it had before
+    session 46 read ``%5B`` and ``%5D`` as brackets (a suggestion typed so then is the same page)."""
+    key, before = url_key(url), url_key(url, brackets=False)
+    return (key,) if key == before else (key, before)
 
 
 def is_search_url(url: str) -> bool:

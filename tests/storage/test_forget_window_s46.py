@@ -250,3 +250,21 @@ async def test_her_name_shown_without_its_invisible_characters_leaves_a_late_ans
     async with store.read() as conn:
         rows = await conn.fetch_all("SELECT status, message_key, payload FROM outbox")
     assert [(r["status"], r["message_key"]) for r in rows if naming_her_text(str(r["payload"]))] == []
+
+
+async def test_her_emoji_sequence_name_leaves_a_late_answer(store: Store, library: Library, clock: ManualClock) -> None:
+    """A display name that is an emoji sequence ("👨‍👩‍👧": three emoji and two zero-width joiners, which `shown_name`
+    keeps) is as long as it is typed, not as `_normal` compares it: searched, its late answer goes with her forget
+    (the day's review: counted without its joiners it fell under `TYPED_MIN` and stayed)."""
+    name = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    bot = MentorBot(store, library, make_settings(), clock, worker_id="w")
+    her = Caller(COMMUNITY, "U-zawadi", name)
+    await bot.signup(her, skills="brand-strategy", capacity="3")
+    late = Reply(text=f"{shown_name(name)} is paused.")
+    assert name in late.text
+    await bot.status(who("admin", is_admin=True))
+    assert await bot.hold_again(COMMUNITY, "U-admin", (late,)) == 1
+    assert (await bot.forget(her, confirm=True)).error is None
+    async with store.read() as conn:
+        rows = await conn.fetch_all("SELECT status, message_key, payload FROM outbox")
+    assert [(r["status"], r["message_key"]) for r in rows if "paused" in str(r["payload"])] == []

@@ -52,3 +52,43 @@ async def test_the_encoded_form_of_a_pending_address_is_the_same_suggestion(bot:
     again = await bot.suggest_course(who("amina"), url=ENCODED.replace("%5D", "%5d"), skills="seo", title="Tags")
     assert again.error is not None, again.reply.text
     assert len(await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)) == 1
+
+
+LEGACY_KEY = "example.org/guide?tags%5B%5D=seo"
+"""`ENCODED`'s key as stored before session 46 read ``%5B``/``%5D`` as brackets (its review: the same address typed
+again was a new suggestion of the page, listed twice once both were approved)."""
+
+
+async def _stored_encoded(bot: MentorBot, who: Who) -> int:
+    """A suggestion of `ENCODED` stored under its key of before session 46; its id."""
+    await bot.courses(who("zed"))
+    zed = await bot.store.find_member(COMMUNITY, "U-zed")
+    assert zed is not None
+    assert url_key(ENCODED, brackets=False) == LEGACY_KEY
+    made = await bot.store.suggest_course(
+        COMMUNITY,
+        zed.id,
+        url=ENCODED,
+        url_key=LEGACY_KEY,
+        title="SEO tags guide",
+        skills=["seo"],
+        note="",
+        now=bot.core.clock.now(),
+    )
+    assert made is not None
+    return made.id
+
+
+async def test_an_address_suggested_encoded_before_is_still_pending(bot: MentorBot, who: Who) -> None:
+    await _stored_encoded(bot, who)
+    again = await bot.suggest_course(who("amina"), url=ENCODED, skills="seo", title="Tags guide")
+    assert again.error is not None and again.error.key == "curation.already_pending", again.reply.text
+    assert len(await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)) == 1
+
+
+async def test_an_address_suggested_encoded_before_and_approved_is_listed_once(bot: MentorBot, who: Who) -> None:
+    made = await _stored_encoded(bot, who)
+    await bot.admin_decide_suggestion(who("admin"), suggestion_id=made, approve=True)
+    again = await bot.suggest_course(who("amina"), url=ENCODED, skills="seo", title="Tags guide")
+    assert again.error is not None and again.error.key == "curation.already_approved", again.reply.text
+    assert not await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)

@@ -20,6 +20,7 @@ from typing import Any
 from mentorbot.courses import COMMUNITY_ID_PREFIX, Tally
 from mentorbot.storage.database import Row
 from mentorbot.storage.rows import ts
+from mentorbot.storage.sql import in_list
 from mentorbot.storage.units import Transactions
 
 
@@ -109,13 +110,15 @@ class CurationStore(Transactions):
             )
         return _suggestion(row) if row is not None else None
 
-    async def find_suggestion_by_url(self, community: str, url_key: str) -> Suggestion | None:
-        """The pending or approved suggestion of this address in `community`, if any."""
+    async def find_suggestion_by_url(self, community: str, *url_keys: str) -> Suggestion | None:
+        """The pending or approved suggestion in `community` stored under one of `url_keys` (`courses.url_keys`: an
+        address's key, and the one it had before), if any; the oldest when there are several."""
         async with self.read() as conn:
             row = await conn.fetch_one(
-                "SELECT * FROM course_suggestions WHERE community = ? AND url_key = ? AND status <> 'rejected'",
+                "SELECT * FROM course_suggestions WHERE community = ? "
+                f"AND url_key IN ({in_list(url_keys)}) AND status <> 'rejected' ORDER BY id LIMIT 1",
                 community,
-                url_key,
+                *url_keys,
             )
         return _suggestion(row) if row is not None else None
 

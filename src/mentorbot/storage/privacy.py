@@ -396,7 +396,7 @@ async def _typed_by(conn: Connection, member_id: int) -> re.Pattern[str] | None:
     bio, their feedback comments, their course suggestions' notes and the titles they typed for those not approved
     (an approved one's title stays, in the catalog), and the name the platform last showed for them (an admin's
     waitlist, a pause's answer name them so; the whole name, not its parts). Left out: a text shorter than
-    `TYPED_MIN` (a name "Ann" too), and one the bot's own messages say (a comment "Thank you" would take every
+    `TYPED_MIN` as typed (a name "Ann" too), and one the bot's own messages say (a comment "Thank you" would take every
     notice thanking someone; a name "Mentor" every notice naming a mentor): neither tells who the member is. None
     when nothing is left. Searched only in the notices `_forget_notices` says: a common name or phrase may be in one
     about someone else."""
@@ -411,10 +411,15 @@ async def _typed_by(conn: Connection, member_id: int) -> re.Pattern[str] | None:
         "SELECT title AS text FROM course_suggestions WHERE member_id = ? AND status <> 'approved' AND title <> url",
     ):
         found.extend(row["text"] for row in await conn.fetch_all(sql, member_id))
-    texts = {_normal(str(text)) for text in found if text}
+    # Each text's length is counted as typed (white space runs one space), not once `_normal` took its invisible
+    # characters out: a name of an emoji sequence ("👨‍👩‍👧", joined by zero-width joiners) is no shorter than it reads.
+    lengths: dict[str, int] = {}
+    for text in found:
+        if text and (normal := _normal(str(text))):
+            lengths[normal] = max(lengths.get(normal, 0), len(" ".join(str(text).split())))
     said = _bot_says()
     kept = sorted(
-        (t for t in texts if len(t) >= TYPED_MIN and not re.search(_words(t), said)), key=lambda t: (-len(t), t)
+        (t for t, n in lengths.items() if n >= TYPED_MIN and not re.search(_words(t), said)), key=lambda t: (-len(t), t)
     )
     return re.compile("|".join(_words(t) for t in kept)) if kept else None
 

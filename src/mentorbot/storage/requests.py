@@ -253,6 +253,18 @@ class RequestStore(Transactions):
         async with self.read() as conn:
             return await read_requests(conn, where, mentor_id, limit=limit)
 
+    async def waiting_own_mentor_of(self, mentor_id: int, *, limit: int) -> list[MentorshipRequest]:
+        """The waiting requests told that their member's own mentor is the only one who could take them (a stored
+        reason naming ``own_mentor``, alone or as one cause of several) of the members `mentor_id` mentors now:
+        those that mentor's last free place going makes untrue (`matchmaking.after_last_place`). Oldest first, at
+        most `limit`; one statement, read through the mentor's active mentorships (their index)."""
+        where = (
+            "status = 'waiting' AND wait_reason LIKE '%own_mentor%' AND member_id IN (SELECT m.mentee_id FROM "
+            "mentorships m WHERE m.mentor_id = ? AND m.status = 'active')"
+        )
+        async with self.read() as conn:
+            return await read_requests(conn, where, mentor_id, limit=limit)
+
     async def reopened_at(self, request_ids: Sequence[int]) -> dict[int, datetime]:
         """When each of these requests went back on the waitlist after its mentorship ended (its mentor deleted their
         data: ``reopened_requests``), for those that did: what a request's "waiting since" counts from, as the

@@ -37,6 +37,7 @@ from mentorbot.courses import (
     host_problem,
     is_search_url,
     url_key,
+    url_keys,
     url_problem,
 )
 from mentorbot.errors import UserError, unexpected
@@ -251,7 +252,7 @@ async def suggest(
         if url_key(course.url) == key:
             raise await _in_catalog(ctx, course)
     community = ctx.caller.community
-    existing = await core.store.find_suggestion_by_url(community, key)
+    existing = await core.store.find_suggestion_by_url(community, *url_keys(address))
     if existing is not None:
         raise UserError(f"curation.already_{existing.status.value}", id=existing.id)
     now = core.clock.now()
@@ -272,7 +273,7 @@ async def suggest(
         # Another member suggested it a moment ago (between the check above and this insert): theirs, read again,
         # is the one to name, with its id and state. Gone again (rejected meanwhile: a rejected address may be
         # suggested again), this one is tried once more.
-        existing = await core.store.find_suggestion_by_url(community, key)
+        existing = await core.store.find_suggestion_by_url(community, *url_keys(address))
         if existing is not None:
             raise UserError(f"curation.already_{existing.status.value}", id=existing.id)
     if made is None:

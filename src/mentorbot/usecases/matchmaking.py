@@ -732,14 +732,10 @@ async def after_last_place(core: Core, mentor: Member) -> None:
     if dated:
         await reword_stale(core, mentor.community, listed(dated), frozenset({"all_cooldown"}))
     # "The only mentor who could take it already mentors you" of a mentor with no free place is "every mentor is at
-    # capacity" (session 45): their mentees' waiting requests, read through their mentorships (a few).
-    for mentorship in await core.store.list_mentorships(member_id=mentor.id, active_only=True):
-        if mentorship.mentor_id != mentor.id or not mentorship.mentee_id:
-            continue
-        own = await core.store.list_member_requests(mentorship.mentee_id, open_only=True)
-        waiting = [r for r in own if r.status is RequestStatus.WAITING]
-        if waiting:
-            await reword_stale(core, mentor.community, listed(waiting), frozenset({"own_mentor"}))
+    # capacity" (session 45): their mentees' waiting requests told so, in one read (a round fills many mentors).
+    own = await core.store.waiting_own_mentor_of(mentor.id, limit=REFRESH_AFTER_PAUSE)
+    if own:
+        await reword_stale(core, mentor.community, listed(own), frozenset({"own_mentor"}))
 
 
 async def after_places_taken(core: Core, mentors: Iterable[Member]) -> None:
