@@ -45,7 +45,10 @@ refused token: `AUTH_RETRY_SECONDS`, and one ERROR line). Under Discord's global
 rest of a batch goes back to the outbox until it ends, unsent (`deliver`). A notification with a `key`
 (``offer:12``) is recorded (its DM channel and message id, in the database: `SentMessages`), and a later one with
 the same key for the same member edits that DM in place, whichever process delivers it (a restart, another
-shard's process): the offer's buttons go when it expires or is withdrawn (`_edit_keyed`).
+shard's process): the offer's buttons go when it expires or is withdrawn (`_edit_keyed`). An answer that turns a
+keyed DM into it (a click on it, a form opened from it: `clicked_key`; an offer answered elsewhere:
+`_update_offer_dm`) whose edit Discord fails for a passing reason, after discord.py's own tries, goes to the outbox
+as that key's newest version and edits the DM later the same way (`_edit_later`): it does not keep its live buttons.
 
 A server the bot is not in (removed from it, or the server deleted) runs no programme by DM, though its members may
 still share another server with the bot and so get its DMs: an offer of it is not sent but held (`_withhold_offer`;
@@ -89,6 +92,7 @@ from mentorbot.commands import (
 from mentorbot.commands.running import form_may_open
 from mentorbot.errors import UserError, database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
+from mentorbot.inputs import parse_id
 from mentorbot.observability import BusyRefusals
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
@@ -226,6 +230,41 @@ ANSWER_COMMANDS: Final = frozenset({"mentor accept", "mentor decline"})
 MEMBER_UNREACHABLE: Final = frozenset({50007, 10013})
 """Discord's error codes that refuse this member's DM: "Cannot send messages to this user" (DMs closed, no server
 shared, the bot blocked) and "Unknown user". The only ones a mentor is paused for as unreachable."""
+
+CHECKIN_DM_ACTIONS: Final = frozenset({"checkin.ok", "checkin.help", "checkin.end", "feedback.open"})
+"""Buttons on a mentorship's check-in, or on the request for feedback that its end posted as the check-in's new version
+(`mentorships.end_notices`, when the check-in could not be found to edit): their message is keyed the mentorship's
+latest check-in (`clicked_key`)."""
+
+
+def offer_dm_key(offer_ref: str) -> str:
+    """The key of the DM of offer `offer_ref`: ``offer:<ref>``."""
+    return f"offer:{offer_ref}"
+
+
+async def clicked_key(bot: MentorBot, action: str, ref: str) -> str | None:
+    """The key of the keyed DM that a button `action` on `ref` is on, when clicked on one (an edit of it Discord
+    fails for a passing reason is made later, from the outbox: `MentorBotClient._edit_later`): an offer's,
+    ``offer:<ref>``; a check-in's or a request for feedback's (`CHECKIN_DM_ACTIONS`), the mentorship's latest
+    check-in (`MentorBot.latest_checkin_key`: an earlier check-in keeps its buttons, as the core has it). None for any
+    other button, a `ref` that is no number, or when the database could not say (logged). Whether the message
+    clicked is that key's DM is `_edit_later`'s to check."""
+    if _is_offer(action):
+        return offer_dm_key(ref)
+    if action not in CHECKIN_DM_ACTIONS:
+        return None
+    try:
+        return await bot.latest_checkin_key(parse_id(ref, "mentorship"))
+    except UserError:
+        return None
+    except Exception as exc:
+        log.warning(
+            "could not look up the check-in of mentorship %s: %s",
+            ref,
+            type(exc).__name__,
+            exc_info=database_failure(exc) is None,
+        )
+        return None
 
 
 def intents() -> discord.Intents:
@@ -694,13 +733,15 @@ class MentorBotClient(discord.AutoShardedClient):
         slow: bool,
         deadline: float,
         in_place: bool = False,
+        origin: tuple[str, str] | None = None,
         membership: Awaitable[Lookup] | None = None,
     ) -> Outcome | None:
         """Run a recorded command and answer it: ephemeral messages, or with `in_place` (a form opened from a
-        message's button) that message turned into the outcome (`_show_in_place`). An answer to an offer
-        (``/mentor accept|decline``) in a server the bot is not in is refused (`_removed_refusal`). `membership`
-        (a feedback form submitted from a DM: `submit_form`): Discord's answer, being asked, whether the member is
-        still in the server, awaited before the use-case; "Unknown Member" refuses the form (`_left_dm_refusal`)."""
+        message's button: `origin`, its action and ref) that message turned into the outcome (`_show_in_place`). An
+        answer to an offer (``/mentor accept|decline``) in a server the bot is not in is refused (`_removed_refusal`).
+        `membership` (a feedback form submitted from a DM: `submit_form`): Discord's answer, being asked, whether the
+        member is still in the server, awaited before the use-case; "Unknown Member" refuses the form
+        (`_left_dm_refusal`)."""
         gid = guild_of(caller.community)
         removed = command_args(interaction)[0] in ANSWER_COMMANDS and self.removed_from(gid)
 
@@ -717,7 +758,7 @@ class MentorBotClient(discord.AutoShardedClient):
         outcome = await self._in_time(interaction, run(), slow=slow, update=in_place, deadline=deadline)
         try:
             if in_place:
-                await self._show_in_place(interaction, caller, outcome)
+                await self._show_in_place(interaction, caller, outcome, origin=origin)
             else:
                 await self._reply(interaction, caller, outcome)
             name, args = command_args(interaction)
@@ -875,7 +916,7 @@ class MentorBotClient(discord.AutoShardedClient):
             asked = asking.result() if asking.done() else None
             if asked is not None and not form_may_open(asked):
                 try:
-                    await self._show_in_place(interaction, caller, asked)
+                    await self._show_in_place(interaction, caller, asked, origin=(action, ref))
                 except Exception as exc:
                     if transient(exc) is None:
                         raise
@@ -963,7 +1004,14 @@ class MentorBotClient(discord.AutoShardedClient):
 
             in_place = interaction.message is not None
             work = self._command(
-                interaction, caller, call, slow=True, deadline=deadline, in_place=in_place, membership=asking
+                interaction,
+                caller,
+                call,
+                slow=True,
+                deadline=deadline,
+                in_place=in_place,
+                origin=(action, ref),
+                membership=asking,
             )
             await self._process(interaction, caller, work)
         finally:
@@ -1008,7 +1056,7 @@ class MentorBotClient(discord.AutoShardedClient):
         try:
             clicked = interaction.message.id if interaction.message is not None else None
             try:
-                await self._update(interaction, caller, outcome, beside=action in ITEM_ACTIONS)
+                await self._update(interaction, caller, outcome, beside=action in ITEM_ACTIONS, origin=(action, ref))
             except discord.HTTPException as exc:
                 if not expired(exc):
                     raise
@@ -1031,16 +1079,23 @@ class MentorBotClient(discord.AutoShardedClient):
     ) -> None:
         """The offer's DM (sent by any process; unless it is the `clicked` message, updated already) turns into
         `reply` (in `lang`, naming its server as the DM did: `dm_server`), its buttons gone, after the offer was
-        accepted or declined elsewhere (`/mentor status`, the command). The answer is committed by now, so a failure
-        here is logged, never shown."""
+        accepted or declined elsewhere (`/mentor status`, the command). An edit Discord fails for a passing reason is
+        made later, from the outbox (`_edit_later`). The answer is committed by now, so a failure here is logged,
+        never shown."""
+        key = offer_dm_key(offer_ref)
         try:
-            where = await self.sent.get(caller.community, caller.user_id, f"offer:{offer_ref}")
+            where = await self.sent.get(caller.community, caller.user_id, key)
             if where is None or where[1] == clicked:
                 return
             channel = self.get_partial_messageable(where[0], type=discord.ChannelType.private)
             gid = guild_of(caller.community)
             first = render(reply, guild_id=gid, lang=lang, server=self.dm_server(gid))[0]
-            await channel.get_partial_message(where[1]).edit(**first.edit_kwargs())
+            try:
+                await channel.get_partial_message(where[1]).edit(**first.edit_kwargs())
+            except DELIVERY_ERRORS as exc:
+                if (failure := transient(exc)) is None:
+                    raise
+                await self._edit_later(caller, key, reply, failure)
         except Exception as exc:
             log.warning(
                 "could not update the DM of offer %s for %s: %s",
@@ -1048,6 +1103,36 @@ class MentorBotClient(discord.AutoShardedClient):
                 caller.user_id,
                 type(exc).__name__,
                 exc_info=database_failure(exc) is None and not isinstance(exc, discord.HTTPException),
+            )
+
+    async def _edit_later(
+        self,
+        caller: Caller,
+        key: str,
+        reply: Reply,
+        failure: TransientFailure,
+        *,
+        only: tuple[int, int] | None = None,
+    ) -> None:
+        """Discord failed to edit `caller`'s DM `key` into `reply` for a passing reason (`transient`): `reply` goes to
+        the outbox as the newest version of that key for them (older ones still waiting superseded), released at once
+        for a later try (`MentorBot.edit_later`: not before the ``Retry-After`` Discord gave, then backing off; held
+        for their next command after its last try). Its delivery edits that DM in place (`_edit_keyed`), by whichever
+        process claims it: a restart loses nothing. With `only` (the message clicked: its DM channel and id), only
+        when it is where `key`'s DM was recorded: a copy elsewhere (a held notice shown with a reply) has nothing to
+        make later. A failure here is logged: the answer is shown, or will be (`recover`), all the same."""
+        try:
+            if only is not None and await self.sent.get(caller.community, caller.user_id, key) != only:
+                return
+            if await self.bot.edit_later(caller.community, caller.user_id, key, reply, retry_after=failure.retry_after):
+                log.info("the edit of %s's DM %s is tried again later from the outbox", caller.user_id, key)
+        except Exception as exc:
+            log.warning(
+                "could not keep the edit of %s's DM %s for later: %s",
+                caller.user_id,
+                key,
+                type(exc).__name__,
+                exc_info=database_failure(exc) is None,
             )
 
     async def refuse_when_busy(self, interaction: Interaction) -> bool:
@@ -1139,11 +1224,13 @@ class MentorBotClient(discord.AutoShardedClient):
         elif held_shown < len(outcome.held):
             await self._answer_by_dm(caller, outcome, gid, "discord.slow_answer", held_from=held_shown, reply=False)
 
-    async def _show_in_place(self, interaction: Interaction, caller: Caller, outcome: Outcome) -> None:
-        """`_update` of the message the interaction came from (a click, or a form opened from its button); when
-        Discord no longer takes the answer (`expired`), by DM (`_answer_expired`)."""
+    async def _show_in_place(
+        self, interaction: Interaction, caller: Caller, outcome: Outcome, *, origin: tuple[str, str] | None = None
+    ) -> None:
+        """`_update` of the message the interaction came from (a click, or a form opened from its button: `origin`,
+        its action and ref); when Discord no longer takes the answer (`expired`), by DM (`_answer_expired`)."""
         try:
-            await self._update(interaction, caller, outcome, beside=False)
+            await self._update(interaction, caller, outcome, beside=False, origin=origin)
         except DELIVERY_ERRORS as exc:
             if not isinstance(exc, discord.HTTPException) or not expired(exc):
                 if transient(exc) is not None:
@@ -1151,12 +1238,24 @@ class MentorBotClient(discord.AutoShardedClient):
                 raise
             await self._answer_expired(interaction, caller, outcome)
 
-    async def _update(self, interaction: Interaction, caller: Caller, outcome: Outcome, *, beside: bool) -> None:
+    async def _update(
+        self,
+        interaction: Interaction,
+        caller: Caller,
+        outcome: Outcome,
+        *,
+        beside: bool,
+        origin: tuple[str, str] | None = None,
+    ) -> None:
         """The outcome of a click: the clicked message becomes the outcome; a refusal goes to the clicker only
         (not the offered mentor, already answered, expired…), and the message keeps its buttons. With `beside`
         (an item's button, `ITEM_ACTIONS`: a vote, an approval), the answer goes to the clicker and the
         message stays whole, so its other items can still be acted on. A DM turned into the outcome names its server
-        as the DM did (`dm_server`); an answer to the clicker alone, shown under the DM they clicked, does not."""
+        as the DM did (`dm_server`); an answer to the clicker alone, shown under the DM they clicked, does not.
+        `origin`: the action and ref of the button clicked (or that opened the form submitted); when the clicked
+        message is that button's keyed DM (`clicked_key`), an edit Discord fails for a passing reason (after
+        discord.py's own tries) is made later, from the outbox (`_edit_later`), and the failure raised all the same:
+        the answer is shown by `recover`, and the DM does not keep its live buttons for good."""
         if outcome.duplicate:
             return
         gid = dm_guild(interaction, caller)
@@ -1178,10 +1277,19 @@ class MentorBotClient(discord.AutoShardedClient):
             await self._send_held(interaction, caller, outcome)
             return
         first, *rest = messages
-        if not interaction.response.is_done():
-            await interaction.response.edit_message(**first.edit_kwargs())
-        else:
-            await interaction.edit_original_response(**first.edit_kwargs())
+        try:
+            if not interaction.response.is_done():
+                await interaction.response.edit_message(**first.edit_kwargs())
+            else:
+                await interaction.edit_original_response(**first.edit_kwargs())
+        except DELIVERY_ERRORS as exc:
+            clicked = interaction.message
+            if origin is not None and clicked is not None and (failure := transient(exc)) is not None:
+                key = await clicked_key(self.bot, *origin)
+                if key is not None and interaction.channel_id is not None:
+                    where = (interaction.channel_id, clicked.id)
+                    await self._edit_later(caller, key, outcome.reply, failure, only=where)
+            raise
         for message in rest:
             await self._send(interaction, message)
         await self._send_held(interaction, caller, outcome)
