@@ -300,14 +300,15 @@ async def wait_reason(
     For one skill: while some active mentor is not blocked for it, those are all at capacity (or they would have
     been offered it): the reason is a cooldown when a blocked mentor has a free place (the first time one of those
     may be asked again), the mentee's own mentor when that is the one with a free place, else that every mentor is
-    at capacity (or paused, when a paused one may be offered it once back: ``"paused": true``). When every active
-    mentor is blocked, it is the cooldowns, dated by the blocked mentors with a free place when there are any (or,
-    with no date, the mentee's own mentor among them, else the exclusions). When every mentor is paused, it is that
-    they are paused only while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which
-    their return lifts); else the paused mentors' blocks, read as the active ones' are, a cooldown told as theirs
-    (``"paused": true``: no offer comes on its date while they are paused). A skill with no mentor but the mentee
-    (who mentors it) is "no other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``); either
-    of a skill the skills file no longer has is flagged ``"removed": true`` (`reason_of`): nobody can sign up for it.
+    at capacity. When every active mentor is blocked, it is the cooldowns, dated by the blocked mentors with a free
+    place when there are any (or, with no date, the mentee's own mentor among them, else the exclusions). "At
+    capacity" and "the own mentor" are flagged ``"paused": true`` while a paused mentor may be offered it once back
+    ("…or paused", "…other mentors for it are paused"). When every mentor is paused, it is that they are paused only
+    while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their return lifts);
+    else the paused mentors' blocks, read as the active ones' are, a cooldown told as theirs (``"paused": true``: no
+    offer comes on its date while they are paused). A skill with no mentor but the mentee (who mentors it) is "no
+    other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``); either of a skill the skills file
+    no longer has is flagged ``"removed": true`` (`reason_of`): nobody can sign up for it.
     """
     if blocks is None:
         blocks = await blocks_of(core, request)
@@ -390,10 +391,10 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
     whatever blocks the others): "every mentor is at capacity", flagged when a paused mentor may be offered it once back
     (`_back_with_place`: "at capacity or paused… as soon as a place frees up or one is back"), unless a blocked one has
     a free place (its cooldown and end, or, with no date, the mentee's own mentor: `_blocked_reason` as if the full ones
-    were not there). When every mentor is paused and none is coming back for it with a free place, they are read as
-    active ones are, the blocks their return lifts lifted (one back for it but full is "at capacity", not "as soon as
-    one is back": session 45), a cooldown flagged as theirs: its date alone would promise an offer then, while they are
-    still paused."""
+    were not there; the own mentor flagged too: "…other mentors for it are paused", session 46). When every
+    mentor is paused and none is coming back for it with a free place, they are read as active ones are, the blocks
+    their return lifts lifted (one back for it but full is "at capacity", not "as soon as one is back": session 45), a
+    cooldown flagged as theirs: its date alone would promise an offer then, while they are still paused."""
     active = [m for m in mentors if m.active]
     if not mentors:
         return ("wait.no_other_mentor" if own else "wait.no_mentor"), None, False
@@ -424,15 +425,21 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
         # Every active mentor is at capacity, and one of them may be asked again on a date (a cooldown's end): that
         # date would promise an offer a full mentor cannot take, whatever blocks the others (an exclusion, the
         # mentee's own mentor). A place freeing up comes first (then the cooldown's end is why, if it has not passed).
-        paused = any(not m.active and _back_with_place(m, blocks) for m in mentors)
-        return "wait.all_busy", None, paused
+        return "wait.all_busy", None, _paused_back(mentors, blocks)
     # The date told is of a blocked mentor with a free place; with none, and nobody else either, of any blocked one.
     holding = [m for m in blocked if m.free_places > 0] or ([] if open_ else blocked)
     until = min((u for m in holding if (u := _until(blocks[m.member_id])) is not None), default=None)
     if open_ and until is None and not any(blocks[m.member_id].mentoring for m in holding):
-        paused = any(not m.active and _back_with_place(m, blocks) for m in mentors)
-        return "wait.all_busy", None, paused
-    return (*_blocked_reason(until, [blocks[m.member_id] for m in holding]), False)
+        return "wait.all_busy", None, _paused_back(mentors, blocks)
+    key, until_text = _blocked_reason(until, [blocks[m.member_id] for m in holding])
+    # "Already mentors you… when another mentor joins or frees up" is not all when a paused one with a free place is
+    # offered it once back (session 46's review: told beside such a mentor, who was offered it on resuming).
+    return key, until_text, key == "wait.own_mentor" and _paused_back(mentors, blocks)
+
+
+def _paused_back(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> bool:
+    """Whether some paused one of `mentors` may be offered the request once back (`_back_with_place`)."""
+    return any(not m.active and _back_with_place(m, blocks) for m in mentors)
 
 
 def _until(block: Block) -> datetime | None:

@@ -172,10 +172,15 @@ MIXED: Final = "wait.mixed"
 """The key of a stored wait reason whose skills wait for different causes: its ``parts`` give each cause (a key,
 its skills and, for a cooldown, its end), its ``until`` the first date among them (`matchmaking.reason_of`)."""
 
-PAUSED_TEXTS: Final[Mapping[str, str]] = {"wait.all_busy": "busy_or_paused", "wait.all_cooldown": "paused_cooldown"}
+PAUSED_TEXTS: Final[Mapping[str, str]] = {
+    "wait.all_busy": "busy_or_paused",
+    "wait.all_cooldown": "paused_cooldown",
+    "wait.own_mentor": "own_mentor_paused",
+}
 """The text a cause flagged ``"paused": true`` (`matchmaking._cause`) is told with, in every family (``wait``,
-``wait_admin``, ``wait_now``, ``wait_part``, ``round_why``…): some mentors at capacity and the others paused, or
-every mentor paused with those who could take it on cooldown. Its key stays the code exports and metrics read
+``wait_admin``, ``wait_now``, ``wait_part``, ``round_why``…): some mentors at capacity and the others paused, every
+mentor paused with those who could take it on cooldown, or the member's own mentor the only one who could take it now
+and another paused who may be offered it once back (session 46). Its key stays the code exports and metrics read
 (`storage.reports.wait_reason_code`, `metrics.WAIT_REASONS`)."""
 
 
