@@ -302,13 +302,13 @@ async def wait_reason(
     may be asked again), the mentee's own mentor when that is the one with a free place, else that every mentor is
     at capacity. When every active mentor is blocked, it is the cooldowns, dated by the blocked mentors with a free
     place when there are any (or, with no date, the mentee's own mentor among them, else the exclusions). "At
-    capacity" and "the own mentor" are flagged ``"paused": true`` while a paused mentor may be offered it once back
-    ("…or paused", "…other mentors for it are paused"). When every mentor is paused, it is that they are paused only
-    while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their return lifts);
-    else the paused mentors' blocks, read as the active ones' are, a cooldown told as theirs (``"paused": true``: no
-    offer comes on its date while they are paused). A skill with no mentor but the mentee (who mentors it) is "no
-    other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``); either of a skill the skills file
-    no longer has is flagged ``"removed": true`` (`reason_of`): nobody can sign up for it.
+    capacity", "the own mentor" and the exclusions are flagged ``"paused": true`` while a paused mentor may be offered
+    it once back ("…or paused", "…other mentors for it are paused"). When every mentor is paused, it is that they are
+    paused only while one of them may be offered it once back (not blocked, or on a lapse's cooldown, which their
+    return lifts); else the paused mentors' blocks, read as the active ones' are, a cooldown told as theirs
+    (``"paused": true``: no offer comes on its date while they are paused). A skill with no mentor but the mentee
+    (who mentors it) is "no other mentor" (``wait.no_other_mentor``), not "no mentor" (``wait.no_mentor``); either of
+    a skill the skills file no longer has is flagged ``"removed": true`` (`reason_of`): nobody can sign up for it.
     """
     if blocks is None:
         blocks = await blocks_of(core, request)
@@ -391,10 +391,11 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
     whatever blocks the others): "every mentor is at capacity", flagged when a paused mentor may be offered it once back
     (`_back_with_place`: "at capacity or paused… as soon as a place frees up or one is back"), unless a blocked one has
     a free place (its cooldown and end, or, with no date, the mentee's own mentor: `_blocked_reason` as if the full ones
-    were not there; the own mentor flagged too: "…other mentors for it are paused", session 46). When every
-    mentor is paused and none is coming back for it with a free place, they are read as active ones are, the blocks
-    their return lifts lifted (one back for it but full is "at capacity", not "as soon as one is back": session 45), a
-    cooldown flagged as theirs: its date alone would promise an offer then, while they are still paused."""
+    were not there; the own mentor and the exclusions flagged too: "…other mentors for it are paused", session 46).
+    When every mentor is paused and none is coming back for it with a free place, they are read as active ones are,
+    the blocks their return lifts lifted (one back for it but full is "at capacity", not "as soon as one is back":
+    session 45), a cooldown flagged as theirs: its date alone would promise an offer then, while they are still
+    paused."""
     active = [m for m in mentors if m.active]
     if not mentors:
         return ("wait.no_other_mentor" if own else "wait.no_mentor"), None, False
@@ -432,9 +433,18 @@ def _cause(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block], *, own: 
     if open_ and until is None and not any(blocks[m.member_id].mentoring for m in holding):
         return "wait.all_busy", None, _paused_back(mentors, blocks)
     key, until_text = _blocked_reason(until, [blocks[m.member_id] for m in holding])
-    # "Already mentors you… when another mentor joins or frees up" is not all when a paused one with a free place is
-    # offered it once back (session 46's review: told beside such a mentor, who was offered it on resuming).
-    return key, until_text, key == "wait.own_mentor" and _paused_back(mentors, blocks)
+    # "Already mentors you… when another mentor joins or frees up", or "they have said it is not for them… when a new
+    # mentor joins", is not all when a paused one with a free place is offered it once back (session 46's review:
+    # told beside such a mentor, who was offered it on resuming).
+    return key, until_text, key in _FLAGGED_BLOCKED and _paused_back(mentors, blocks)
+
+
+_FLAGGED_BLOCKED: Final = frozenset(
+    {"wait.own_mentor", "wait.all_excluded", "wait.excluded_by_member", "wait.excluded_mixed"}
+)
+"""The causes of `_blocked_reason` flagged ``"paused": true`` while a paused mentor may be offered the request once
+back (`_paused_back`): the member's own mentor, and the exclusions (the active mentors', the member's, or both); never
+a cooldown (``wait.all_cooldown``'s flag means every mentor paused, those who could take it on cooldown)."""
 
 
 def _paused_back(mentors: Sequence[SkillMentor], blocks: Mapping[int, Block]) -> bool:

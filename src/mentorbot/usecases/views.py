@@ -176,12 +176,16 @@ PAUSED_TEXTS: Final[Mapping[str, str]] = {
     "wait.all_busy": "busy_or_paused",
     "wait.all_cooldown": "paused_cooldown",
     "wait.own_mentor": "own_mentor_paused",
+    "wait.all_excluded": "all_excluded_paused",
+    "wait.excluded_by_member": "excluded_by_member_paused",
+    "wait.excluded_mixed": "excluded_mixed_paused",
 }
 """The text a cause flagged ``"paused": true`` (`matchmaking._cause`) is told with, in every family (``wait``,
 ``wait_admin``, ``wait_now``, ``wait_part``, ``round_why``…): some mentors at capacity and the others paused, every
-mentor paused with those who could take it on cooldown, or the member's own mentor the only one who could take it now
-and another paused who may be offered it once back (session 46). Its key stays the code exports and metrics read
-(`storage.reports.wait_reason_code`, `metrics.WAIT_REASONS`)."""
+mentor paused with those who could take it on cooldown, or the member's own mentor the only one who could take it now,
+or every active mentor excluded (by their decline, the member's, or both), and another paused who may be offered it
+once back (session 46). Its key stays the code exports and metrics read (`storage.reports.wait_reason_code`,
+`metrics.WAIT_REASONS`)."""
 
 
 REMOVED_TEXTS: Final[Mapping[str, str]] = {"wait.no_mentor": "skill_removed", "wait.no_other_mentor": "skill_removed"}
