@@ -146,7 +146,7 @@ class MentorBot:
         if not quick:  # at most once a minute: an admin's reload made in another process (never on the ack path)
             await self._timers.library.check()
         if not read_only and self.core.agreement.schema_newer is not None:
-            return self._schema_newer(caller)
+            return await self._schema_newer(caller)
         with log_context(community=caller.community), observe_command(name) as done:
             outcome = await handle(
                 self.core,
@@ -162,13 +162,21 @@ class MentorBot:
             done(outcome)
         return outcome
 
-    def _schema_newer(self, caller: Caller) -> Outcome:
+    async def _schema_newer(self, caller: Caller) -> Outcome:
         """The answer to a command that would change something once a newer release upgraded the database while
         this process runs (`Agreement.schema_newer`): nothing changed, try again in a minute. A recorded event is
         settled with this answer: "nothing was changed" stays true (no process of the new release runs it later,
-        which would change it after all, or twice when the member tries again as told)."""
+        which would change it after all, or twice when the member tries again as told).
+
+        It is in the member's language: the one read it makes, of their row as the read-only commands still read
+        it (the default language when it fails, as it may on a schema this release does not know)."""
         refusal = UserError("drift.schema_newer")
-        t = translator(self.core.settings.default_language)
+        try:
+            lang = self.core.lang_of(await self.store.find_member(caller.community, caller.user_id))
+        except Exception:
+            log.warning("could not read the language of %s in %s", caller.user_id, caller.community, exc_info=True)
+            lang = self.core.settings.default_language
+        t = translator(lang)
         return Outcome(Reply(render_error(refusal, t)), error=refusal, language=t.lang)
 
     async def look_at_peers(self) -> None:

@@ -821,15 +821,15 @@ RELOAD_PROBLEMS_SHOWN: Final = 10
 """How many of a broken file's problems an admin's reload lists (``mentorbot config check`` lists them all)."""
 
 
-def _file_problems(exc: ConfigFileError) -> str:
+def _file_problems(exc: ConfigFileError, t: Translator) -> str:
     """A broken file's problems for the admin's reload answer: the one in a line, or up to `RELOAD_PROBLEMS_SHOWN`
-    of them a line each (then how many more)."""
+    of them a line each (then how many more, in the admin's language: `t`)."""
     if not exc.more:
         return str(exc)
     problems = exc.problems
     lines = [f"\n- {problem.line}" for problem in problems[:RELOAD_PROBLEMS_SHOWN]]
     if len(problems) > RELOAD_PROBLEMS_SHOWN:
-        lines.append(f"\n- … {len(problems) - RELOAD_PROBLEMS_SHOWN} more: `mentorbot config check` lists them all")
+        lines.append("\n- " + t("reload.more_problems", count=len(problems) - RELOAD_PROBLEMS_SHOWN))
     return "".join(lines)
 
 
@@ -849,7 +849,7 @@ async def reload(ctx: Context) -> Reply:
     try:
         snapshot = core.library.reload()
     except ConfigFileError as exc:
-        return Reply(ctx.t("reload.failed", error=_file_problems(exc)))
+        return Reply(ctx.t("reload.failed", error=_file_problems(exc, ctx.t)))
     # Put back since the skills the latest change replaced: a try that read the files and then failed left this
     # process holding the new ones already.
     before = core.library.replaced.taxonomy if core.library.replaced is not None else snapshot.taxonomy
