@@ -625,10 +625,13 @@ def url_key(url: str, *, brackets: bool = True) -> str:
 
 
 def url_keys(url: str) -> tuple[str, ...]:
-    """The keys a suggestion of `url` may be stored under: its `url_key`, and, when it differs, the key it had before
-    session 46 read ``%5B`` and ``%5D`` as brackets (a suggestion typed so then is the same page)."""
-    key, before = url_key(url), url_key(url, brackets=False)
-    return (key,) if key == before else (key, before)
+    """The keys a suggestion of `url` may be stored under: its `url_key`, and, when they differ, the keys it had
+    before session 46 read ``%5B`` and ``%5D`` as brackets, typed in capitals or not (a suggestion typed so then is
+    the same page; one typed with both cases mixed in one address is not looked for)."""
+    upper = _ENCODED_BRACKET.sub(lambda m: "%5" + m[1].upper(), url)
+    lower = _ENCODED_BRACKET.sub(lambda m: "%5" + m[1].lower(), url)
+    keys = [url_key(url), url_key(url, brackets=False), url_key(upper, brackets=False), url_key(lower, brackets=False)]
+    return tuple(dict.fromkeys(keys))
 
 
 def is_search_url(url: str) -> bool:

@@ -268,3 +268,21 @@ async def test_her_emoji_sequence_name_leaves_a_late_answer(store: Store, librar
     async with store.read() as conn:
         rows = await conn.fetch_all("SELECT status, message_key, payload FROM outbox")
     assert [(r["status"], r["message_key"]) for r in rows if "paused" in str(r["payload"])] == []
+
+
+async def test_a_short_name_with_an_invisible_character_takes_no_other_members_notice(
+    store: Store, library: Library, clock: ManualClock
+) -> None:
+    """"Ann" with a zero-width space after it reads "Ann": shorter than `TYPED_MIN`, it is not searched, so her
+    forget leaves an admin's late answer about another Ann (the day's second review: counted with the invisible
+    character it was searched, and that answer went)."""
+    bot = MentorBot(store, library, make_settings(), clock, worker_id="w")
+    her = Caller(COMMUNITY, "U-ann1", "Ann\u200b")
+    await bot.signup(her, skills="brand-strategy", capacity="3")
+    await bot.signup(Caller(COMMUNITY, "U-ann2", "Ann"), skills="brand-strategy", capacity="3")
+    await bot.status(who("admin", is_admin=True))
+    assert await bot.hold_again(COMMUNITY, "U-admin", (Reply(text="Ann is paused."),)) == 1
+    assert (await bot.forget(her, confirm=True)).error is None
+    async with store.read() as conn:
+        rows = await conn.fetch_all("SELECT payload FROM outbox")
+    assert [r for r in rows if "Ann is paused" in str(r["payload"])]

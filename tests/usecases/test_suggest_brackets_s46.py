@@ -92,3 +92,35 @@ async def test_an_address_suggested_encoded_before_and_approved_is_listed_once(b
     again = await bot.suggest_course(who("amina"), url=ENCODED, skills="seo", title="Tags guide")
     assert again.error is not None and again.error.key == "curation.already_approved", again.reply.text
     assert not await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)
+
+
+LOWER = "https://www.example.org/guide?tags%5b%5d=seo"
+
+
+async def _stored_as_typed(bot: MentorBot, who: Who, url: str) -> None:
+    """A suggestion of `url` stored under its key of before session 46 (its encoded brackets as typed)."""
+    await bot.courses(who("zed"))
+    zed = await bot.store.find_member(COMMUNITY, "U-zed")
+    assert zed is not None
+    made = await bot.store.suggest_course(
+        COMMUNITY,
+        zed.id,
+        url=url,
+        url_key=url_key(url, brackets=False),
+        title="SEO tags guide",
+        skills=["seo"],
+        note="",
+        now=bot.core.clock.now(),
+    )
+    assert made is not None
+
+
+async def test_an_address_suggested_encoded_before_is_known_in_the_other_case(bot: MentorBot, who: Who) -> None:
+    """Stored with ``%5B`` before session 46, typed now with ``%5b`` (or the other way): the same page (the day's
+    second review)."""
+    for first, then in ((ENCODED, LOWER), (LOWER, ENCODED)):
+        await _stored_as_typed(bot, who, first)
+        again = await bot.suggest_course(who("amina"), url=then, skills="seo", title="Tags guide")
+        assert again.error is not None and again.error.key == "curation.already_pending", again.reply.text
+        [pending] = await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)
+        await bot.admin_decide_suggestion(who("admin"), suggestion_id=pending.id, approve=False)

@@ -361,6 +361,8 @@ async def _forget_traces(conn: Connection, dialect: str, member_id: int, now: da
 TYPED_MIN = 4
 """The fewest characters (once normalised: `_normal`) a text a member typed has for a notice quoting it to be taken
 as naming them: a shorter one ("ok", "no") would take everyone's notices that say it."""
+_ZWJ = "\u200d"
+"""The zero-width joiner: one emoji of several ("👨‍👩‍👧") counts it as a character (`_shown_length`)."""
 _LINK_OPENER = "\uff3b"
 """What `text_safety.defuse_link_opener` shows a title's lone ``[`` as (read as ``[`` again before comparing)."""
 _PAGE = 500
@@ -377,6 +379,12 @@ def _normal(text: str) -> str:
     if not text.isascii():  # ASCII has no format character and no fullwidth bracket
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").replace(_LINK_OPENER, "[")
     return " ".join(text.casefold().split())
+
+
+def _shown_length(text: str) -> int:
+    """How many characters `text` reads as: white space runs one space, invisible formatting characters (Unicode
+    category Cf) not counted but the zero-width joiners that make one emoji of several (which `shown_name` keeps)."""
+    return sum(1 for ch in " ".join(text.split()) if ch == _ZWJ or unicodedata.category(ch) != "Cf")
 
 
 def _words(normal: str) -> str:
@@ -411,12 +419,13 @@ async def _typed_by(conn: Connection, member_id: int) -> re.Pattern[str] | None:
         "SELECT title AS text FROM course_suggestions WHERE member_id = ? AND status <> 'approved' AND title <> url",
     ):
         found.extend(row["text"] for row in await conn.fetch_all(sql, member_id))
-    # Each text's length is counted as typed (white space runs one space), not once `_normal` took its invisible
-    # characters out: a name of an emoji sequence ("👨‍👩‍👧", joined by zero-width joiners) is no shorter than it reads.
+    # Each text's length is counted as it reads (`_shown_length`), not once `_normal` took its invisible characters
+    # out: a name of an emoji sequence ("👨‍👩‍👧", joined by zero-width joiners) is no shorter than it reads, and "Ann"
+    # with a zero-width space after it no longer.
     lengths: dict[str, int] = {}
     for text in found:
         if text and (normal := _normal(str(text))):
-            lengths[normal] = max(lengths.get(normal, 0), len(" ".join(str(text).split())))
+            lengths[normal] = max(lengths.get(normal, 0), _shown_length(str(text)))
     said = _bot_says()
     kept = sorted(
         (t for t, n in lengths.items() if n >= TYPED_MIN and not re.search(_words(t), said)), key=lambda t: (-len(t), t)
