@@ -21,9 +21,10 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from mentorbot.app import open_bot
+from mentorbot.cli_support import database_problem
 from mentorbot.clock import Clock
 from mentorbot.demo import seed_demo
-from mentorbot.errors import ConfigFileError
+from mentorbot.errors import ConfigFileError, database_failure
 from mentorbot.i18n import translator
 from mentorbot.observability import TextFormatter, redact
 from mentorbot.settings import Settings
@@ -143,6 +144,20 @@ def _history(interactive: bool) -> Iterator[None]:
             readline.write_history_file(history)
 
 
+def _cannot_open(settings: Settings, exc: Exception) -> str:
+    """Why the console could not open its database, in the console's language: a database failure in the words of
+    the admin commands (`cli_support.database_problem`: the database as the header names it, what is wrong and the
+    driver's reason, a password in it masked, never its exception class; the log has the details), anything else
+    as its text, redacted."""
+    t = translator(settings.default_language)
+    database = describe_database(settings.database_url)
+    failure = database_failure(exc)
+    if failure is not None:
+        problem = database_problem(t, settings.database_url, failure, shown=database)
+        return t("console.database_problem", problem=problem)
+    return t("console.cannot_open", database=database, reason=redact(str(exc)) or type(exc).__name__)
+
+
 def run_console(
     settings: Settings,
     *,
@@ -194,10 +209,7 @@ def run_console(
             return 2
         except Exception as exc:
             logging.getLogger("mentorbot").exception("cannot open the database")
-            database = describe_database(settings.database_url)
-            reason = redact(str(exc)) or type(exc).__name__
-            t = translator(settings.default_language)
-            print(t("console.cannot_open", database=database, reason=reason), file=err, flush=True)
+            print(_cannot_open(settings, exc), file=err, flush=True)
             return 2
         try:
             session = ConsoleSession(bot, clock, name=name, community=COMMUNITY, files_dir=folder)

@@ -168,15 +168,16 @@ def _database_failure(exc: Exception) -> DatabaseError | None:
     return database_failure(exc)
 
 
-def database_problem(t: Translator, url: str, failure: DatabaseError) -> str:
+def database_problem(t: Translator, url: str, failure: DatabaseError, *, shown: str | None = None) -> str:
     """What a one-off command says of the database at `url` it could not use: ``mentorbot run``'s words for the
-    failure's kind, the database (its password masked) and the reason its driver gave (not its Python class)."""
+    failure's kind, the database (its password masked, or `shown`: the console names it as its header does) and
+    the reason its driver gave (not its Python class)."""
     from mentorbot.settings import mask_url_password
 
     kind = failure.kind.replace("-", "_").replace(" ", "_")
     key = f"cli.database.problem_{kind}"
     problem = t(key if t.has(key) else "cli.database.problem_failed")
-    database = mask_url_password(url)
+    database = mask_url_password(url) if shown is None else shown
     cause = failure.__cause__
     reason = str(cause).strip() if cause is not None else ""
     if not reason:

@@ -198,19 +198,25 @@ def db_copy(source: str, target: str, replace: bool) -> None:
         _refused(settings, CopyRefused("same"))
     if missing_sqlite_file(source):
         _refused(settings, CopyRefused("no_source", database=mask_url_password(source)))
+    made = new_sqlite_file(target)
+    if made is not None and not made.parent.exists():  # a mistyped path: refused, as `admin backup` does, not made
+        _refused(settings, CopyRefused("no_folder", folder=made.parent, file=made))
     click.echo(run_or_exit(_copy(settings, source, target, replace), settings, databases=[source, target]))
 
 
 async def _copy(settings: Settings, source_url: str, target_url: str, replace: bool) -> str:
     from mentorbot.clock import SystemClock
     from mentorbot.i18n import translator
-    from mentorbot.storage.copying import CopyRefused, copy_database
+    from mentorbot.storage.copying import CopyRefused, copy_database, keep_private, new_private_file
     from mentorbot.storage.store import create_database
 
     t = translator(settings.default_language)
     source, target = create_database(source_url), create_database(target_url)
-    # A SQLite target this command creates (opening it makes the file) is removed again when nothing was copied.
+    # A SQLite target this command creates is removed again when nothing was copied; it is made owner-only before
+    # SQLite opens it (SQLite keeps that mode, and gives it to the -wal and -shm): it holds every member's data.
     made = new_sqlite_file(target_url)
+    if made is not None and made.parent.is_dir():  # (a file in the folder's place: the engine says so, as before)
+        new_private_file(made)
     started = time.perf_counter()
     bar: Any = None
     copied = False
@@ -243,6 +249,8 @@ async def _copy(settings: Settings, source_url: str, target_url: str, replace: b
         if made is not None and not copied:
             for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
                 leftover.unlink(missing_ok=True)
+    if made is not None:
+        keep_private(made)
     lines = [t("ops.copy.table", table=c.table, rows=c.target_rows, checksum=c.target_checksum) for c in checks]
     lines.append(
         t(

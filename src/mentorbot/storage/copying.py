@@ -591,6 +591,28 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+OWNER_ONLY: Final = 0o600
+"""The mode of a copy of the database that a command writes (a backup, a `db copy` into a new SQLite file): every
+member's notes and ratings are in it, so it is readable by its owner only, as `admin export` writes its files."""
+
+
+def new_private_file(path: Path) -> None:
+    """Create `path` empty and readable by its owner only (`OWNER_ONLY`, whatever the umask), for SQLite to write a
+    database into: SQLite keeps the mode of a file it opens, and gives its -wal, -shm and -journal that mode too.
+    Raises `FileExistsError` when anything is there (a symbolic link too: never followed)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), OWNER_ONLY)
+    try:
+        os.fchmod(handle, OWNER_ONLY)  # a umask such as 0277 takes more than the group's and others' bits
+    finally:
+        os.close(handle)
+
+
+def keep_private(path: Path) -> None:
+    """Make the SQLite file `path` and its -wal and -shm, those that exist, readable by their owner only."""
+    for file in _companions(path):
+        os.chmod(file, OWNER_ONLY)
+
+
 PagesDone = Callable[[int, int], object]
 """Progress of a SQLite copy: the pages copied so far and the source's pages (called in the worker thread)."""
 
@@ -660,6 +682,8 @@ def _backup(source: str, target: Path, pages: int, cancel: threading.Event, prog
         raise CopyRefused("no_source", database=source)
     if target.exists():
         raise CopyRefused("target_exists", file=target)
+    if not target.parent.exists():  # a mistyped path: refused, as `admin stats --chart` refuses it, not made
+        raise CopyRefused("no_folder", folder=target.parent, file=target)
     # Written beside the target and renamed only once checked: a copy that fails leaves no file behind (an empty
     # one named like the backup would then refuse the retry as "exists already").
     partial = target.with_name(target.name + ".partial")
@@ -673,8 +697,10 @@ def _backup(source: str, target: Path, pages: int, cancel: threading.Event, prog
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one: the source is to blame
             raise CopyRefused("source_unreadable", database=source, error=str(exc)) from exc
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)  # a killed backup's (or a symbolic link: not followed)
+            for leftover in _companions(partial):  # and its -wal, which would be read into this copy
+                leftover.unlink()
+            new_private_file(partial)  # owner-only before any member's data is in it
             dst = sqlite3.connect(partial)
             try:
                 _watched(dst, cancel)
@@ -691,6 +717,7 @@ def _backup(source: str, target: Path, pages: int, cancel: threading.Event, prog
                 rows = {name: int(dst.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
             finally:
                 dst.close()
+            keep_private(partial)  # and a -wal or -shm the check left, before the name makes it the backup
             _stop_if(cancel)  # the last check: once renamed, the backup is there
             os.replace(partial, target)
         except (sqlite3.DatabaseError, OSError) as exc:  # the source read fine: writing the copy failed (place, disk)
@@ -717,7 +744,9 @@ async def sqlite_backup(
     progress: PagesDone | None = None,
 ) -> BackupResult:
     """Back up the SQLite file `source` to `target` with SQLite's online backup API (consistent while the bot
-    writes to it), then check the copy's integrity and count its rows. Refuses an existing `target`.
+    writes to it), then check the copy's integrity and count its rows. Refuses an existing `target`, and a `target`
+    in a folder that does not exist (``no_folder``: a mistyped path is not made). The copy is readable by its owner
+    only (`OWNER_ONLY`, whatever the umask): it holds every member's data.
 
     Stopped by setting `cancel` (`Interrupted`) or by cancelling the task (the cancellation goes on once the worker
     thread has stopped): either way no file is left at `target`, unless the backup had finished already (then it is
