@@ -16,16 +16,16 @@ RAW = "https://www.example.org/guide?tags[]=seo"
 ENCODED = "https://www.example.org/guide?tags%5B%5D=seo"
 
 
-async def _stored_raw(bot: MentorBot, who: Who) -> int:
-    """A suggestion of `RAW` stored as before session 45 (its key from the raw address); its id."""
+async def _stored(bot: MentorBot, who: Who, url: str, key: str) -> int:
+    """A suggestion of `url` stored under `key` (as an earlier release keyed it); its id."""
     await bot.courses(who("zed"))
     zed = await bot.store.find_member(COMMUNITY, "U-zed")
     assert zed is not None
     made = await bot.store.suggest_course(
         COMMUNITY,
         zed.id,
-        url=RAW,
-        url_key=url_key(RAW),
+        url=url,
+        url_key=key,
         title="SEO tags guide",
         skills=["seo"],
         note="",
@@ -33,6 +33,11 @@ async def _stored_raw(bot: MentorBot, who: Who) -> int:
     )
     assert made is not None
     return made.id
+
+
+async def _stored_raw(bot: MentorBot, who: Who) -> int:
+    """A suggestion of `RAW` stored as before session 45 (its key from the raw address); its id."""
+    return await _stored(bot, who, RAW, url_key(RAW))
 
 
 async def test_the_encoded_form_of_an_approved_address_is_the_same_page(bot: MentorBot, who: Who) -> None:
@@ -61,22 +66,8 @@ again was a new suggestion of the page, listed twice once both were approved).""
 
 async def _stored_encoded(bot: MentorBot, who: Who) -> int:
     """A suggestion of `ENCODED` stored under its key of before session 46; its id."""
-    await bot.courses(who("zed"))
-    zed = await bot.store.find_member(COMMUNITY, "U-zed")
-    assert zed is not None
     assert url_key(ENCODED, brackets=False) == LEGACY_KEY
-    made = await bot.store.suggest_course(
-        COMMUNITY,
-        zed.id,
-        url=ENCODED,
-        url_key=LEGACY_KEY,
-        title="SEO tags guide",
-        skills=["seo"],
-        note="",
-        now=bot.core.clock.now(),
-    )
-    assert made is not None
-    return made.id
+    return await _stored(bot, who, ENCODED, LEGACY_KEY)
 
 
 async def test_an_address_suggested_encoded_before_is_still_pending(bot: MentorBot, who: Who) -> None:
@@ -97,29 +88,11 @@ async def test_an_address_suggested_encoded_before_and_approved_is_listed_once(b
 LOWER = "https://www.example.org/guide?tags%5b%5d=seo"
 
 
-async def _stored_as_typed(bot: MentorBot, who: Who, url: str) -> None:
-    """A suggestion of `url` stored under its key of before session 46 (its encoded brackets as typed)."""
-    await bot.courses(who("zed"))
-    zed = await bot.store.find_member(COMMUNITY, "U-zed")
-    assert zed is not None
-    made = await bot.store.suggest_course(
-        COMMUNITY,
-        zed.id,
-        url=url,
-        url_key=url_key(url, brackets=False),
-        title="SEO tags guide",
-        skills=["seo"],
-        note="",
-        now=bot.core.clock.now(),
-    )
-    assert made is not None
-
-
 async def test_an_address_suggested_encoded_before_is_known_in_the_other_case(bot: MentorBot, who: Who) -> None:
     """Stored with ``%5B`` before session 46, typed now with ``%5b`` (or the other way): the same page (the day's
     second review)."""
     for first, then in ((ENCODED, LOWER), (LOWER, ENCODED)):
-        await _stored_as_typed(bot, who, first)
+        await _stored(bot, who, first, url_key(first, brackets=False))
         again = await bot.suggest_course(who("amina"), url=then, skills="seo", title="Tags guide")
         assert again.error is not None and again.error.key == "curation.already_pending", again.reply.text
         [pending] = await bot.store.list_suggestions(COMMUNITY, SuggestionStatus.PENDING)
