@@ -92,7 +92,6 @@ from mentorbot.commands import (
 from mentorbot.commands.running import form_may_open
 from mentorbot.errors import UserError, database_down, database_failure, unexpected
 from mentorbot.i18n import Translator, translator
-from mentorbot.inputs import parse_id
 from mentorbot.observability import BusyRefusals
 from mentorbot.ratelimit import RateLimiter, member_key
 from mentorbot.replies import Notification, Outcome, Reply
@@ -231,11 +230,6 @@ MEMBER_UNREACHABLE: Final = frozenset({50007, 10013})
 """Discord's error codes that refuse this member's DM: "Cannot send messages to this user" (DMs closed, no server
 shared, the bot blocked) and "Unknown user". The only ones a mentor is paused for as unreachable."""
 
-CHECKIN_DM_ACTIONS: Final = frozenset({"checkin.ok", "checkin.help", "checkin.end", "feedback.open"})
-"""Buttons on a mentorship's check-in, or on the request for feedback that its end posted as the check-in's new version
-(`mentorships.end_notices`, when the check-in could not be found to edit): their message is keyed the mentorship's
-latest check-in (`clicked_key`)."""
-
 
 def offer_dm_key(offer_ref: str) -> str:
     """The key of the DM of offer `offer_ref`: ``offer:<ref>``."""
@@ -245,21 +239,15 @@ def offer_dm_key(offer_ref: str) -> str:
 async def clicked_key(bot: MentorBot, action: str, ref: str) -> str | None:
     """The key of the keyed DM that a button `action` on `ref` is on, when clicked on one (an edit of it Discord
     fails for a passing reason is made later, from the outbox: `MentorBotClient._edit_later`): an offer's,
-    ``offer:<ref>``; a check-in's or a request for feedback's (`CHECKIN_DM_ACTIONS`), the mentorship's latest
-    check-in (`MentorBot.latest_checkin_key`: an earlier check-in keeps its buttons, as the core has it). None for any
-    other button, a `ref` that is no number, or when the database could not say (logged). Whether the message
-    clicked is that key's DM is `_edit_later`'s to check."""
-    if _is_offer(action):
-        return offer_dm_key(ref)
-    if action not in CHECKIN_DM_ACTIONS:
-        return None
+    ``offer:<ref>``; a check-in's or a request for feedback's, the mentorship's latest check-in
+    (`MentorBot.button_message_key`). None for any other button, a `ref` that is no number, or when the database
+    could not say (logged). Whether the message clicked is that key's DM is `_edit_later`'s to check."""
     try:
-        return await bot.latest_checkin_key(parse_id(ref, "mentorship"))
-    except UserError:
-        return None
+        return await bot.button_message_key(action, ref)
     except Exception as exc:
         log.warning(
-            "could not look up the check-in of mentorship %s: %s",
+            "could not look up the message of button %s %s: %s",
+            action,
             ref,
             type(exc).__name__,
             exc_info=database_failure(exc) is None,

@@ -176,38 +176,28 @@ settings do not make the member an admin: Slack could not say their role just no
 OPTIONS_PER_COMMAND: Final = 6
 """The skills picker's options loads a member may make per command of their rate limit (one per pause in
 typing, so a few per skill picked)."""
-CHECKIN_DM_ACTIONS: Final = frozenset({"checkin.ok", "checkin.help", "checkin.end", "feedback.open"})
-"""Buttons on a mentorship's check-in, or on the request for feedback that its end posted as the check-in's new version
-(`mentorships.end_notices`, when the check-in could not be found to edit): their message is keyed the mentorship's
-latest check-in (`clicked_dm`)."""
 
 
 async def clicked_dm(bot: MentorBot, caller: Caller, action: str, ref: str) -> KeyedDM | None:
     """The keyed direct message of `caller` that a button `action` on `ref` is on when clicked on one (`KeyedDM`:
     an edit of it Slack fails for a passing reason is made later, from the outbox): an offer's, ``offer:<ref>``; a
-    check-in's or a request for feedback's (`CHECKIN_DM_ACTIONS`), the mentorship's latest check-in
-    (`MentorBot.latest_checkin_key`: an earlier check-in keeps its buttons, as the core has it). None for any
-    other button, a `ref` that is no number, or when the database could not say (logged: the click's answer is
-    shown all the same). Whether the message clicked is that key's direct message is `Delivery._edit_later`'s
+    check-in's or a request for feedback's, the mentorship's latest check-in (`MentorBot.button_message_key`). None
+    for any other button, a `ref` that is no number, or when the database could not say (logged: the click's answer
+    is shown all the same). Whether the message clicked is that key's direct message is `Delivery._edit_later`'s
     to check."""
-    if action.startswith("offer."):
-        return KeyedDM(caller.community, caller.user_id, f"offer:{ref}")
-    if action not in CHECKIN_DM_ACTIONS:
-        return None
     try:
-        key = await bot.latest_checkin_key(parse_id(ref, "mentorship"))
-    except UserError:
-        return None
+        key = await bot.button_message_key(action, ref)
     except Exception as exc:
         log.warning(
-            "could not look up the check-in of mentorship %s for %s: %s",
+            "could not look up the message of button %s %s for %s: %s",
+            action,
             ref,
             caller.user_id,
             failure_reason(exc),
             exc_info=database_failure(exc) is None,
         )
         return None
-    return KeyedDM(caller.community, caller.user_id, key)
+    return KeyedDM(caller.community, caller.user_id, key) if key is not None else None
 
 
 class SlackAdapter:

@@ -19,6 +19,7 @@ from typing import Final
 from mentorbot.clock import Clock
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator, translator
+from mentorbot.inputs import parse_id
 from mentorbot.library import Library
 from mentorbot.logcontext import log_context
 from mentorbot.models import Member, MentorProfile, admin_only, user_key
@@ -328,9 +329,21 @@ class MentorBot:
             caller, lambda ctx: mentorships.end(ctx, mentorship_id=mentorship_id, rating=rating, comment=comment)
         )
 
-    async def latest_checkin_key(self, mentorship_id: int) -> str:
-        """The outbox key of a mentorship's latest check-in (`mentorships.latest_checkin_key`): the key a click on its
-        buttons, or on the request for feedback sent as its new version, answers in place."""
+    async def button_message_key(self, action: str, ref: str) -> str | None:
+        """The outbox key of the keyed direct message a button `action` on `ref` is on (an edit of it the platform
+        fails for a passing reason is made later, from the outbox: `edit_later`): an offer's, ``offer:<ref>``; a
+        check-in's or a request for feedback's (`mentorships.CHECKIN_DM_ACTIONS`), the mentorship's latest check-in
+        (`mentorships.latest_checkin_key`: an earlier check-in keeps its buttons). None for any other button, or a
+        `ref` that is no number. A database failure is raised: the adapter logs it (the click is answered all the
+        same). Whether the message clicked is that key's is the adapter's to check, against where it recorded it."""
+        if action.startswith("offer."):
+            return f"offer:{ref}"
+        if action not in mentorships.CHECKIN_DM_ACTIONS:
+            return None
+        try:
+            mentorship_id = parse_id(ref, "mentorship")
+        except UserError:
+            return None
         return await mentorships.latest_checkin_key(self.core, mentorship_id)
 
     async def feedback(

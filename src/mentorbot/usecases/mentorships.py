@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Final, Protocol
 
 from mentorbot.errors import UserError
 from mentorbot.i18n import Translator, translator
@@ -225,6 +225,12 @@ async def ended_reply(ctx: Context, mentorship_id: int) -> Reply:
     return Reply(
         ctx.t("end.already_ended_ask", id=mentorship_id), buttons=(views.feedback_button(mentorship_id, ctx.t),)
     )
+
+
+CHECKIN_DM_ACTIONS: Final = frozenset({"checkin.ok", "checkin.help", "checkin.end", "feedback.open"})
+"""Buttons on a mentorship's check-in, or on the request for feedback that its end posted as the check-in's new version
+(`end_notices`, when the check-in could not be found to edit): their message is keyed the mentorship's
+latest check-in (`MentorBot.button_message_key`)."""
 
 
 async def latest_checkin_key(core: Core, mentorship_id: int) -> str:
